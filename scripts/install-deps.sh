@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the external programs the tests talk to, when missing (Debian packages).
+set -euo pipefail
+need=()
+command -v serf >/dev/null 2>&1 || need+=(serf)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
