@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * The `gossamer` command: dispatches to one module per verb (src/cli/<verb>.ts). Each verb module
+ * exports `run(argv, io): Promise<number>` and returns the process exit code; errors it cannot
+ * handle are printed with their code and exit 1. Verbs load lazily so `gossamer decode` does not
+ * start the actor runtime.
+ */
+import type { CliIo } from './io.ts'
+import { processIo } from './io.ts'
+import { toWireError } from '../errors/index.ts'
+
+type VerbModule = { run(argv: string[], io: CliIo): Promise<number>; summary: string }
+
+const VERBS: Record<string, () => Promise<VerbModule>> = {
+  // Each entry: verb name -> lazy import of its module. Keep alphabetical.
+}
+
+export function registeredVerbs(): string[] {
+  return Object.keys(VERBS).sort()
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [verb, ...rest] = argv
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    io.out(await usage())
+    return verb === undefined ? 1 : 0
+  }
+  const load = VERBS[verb]
+  if (load === undefined) {
+    io.err(`gossamer: unknown command "${verb}" (ERR_CLI_UNKNOWN_COMMAND)\n\n${await usage()}`)
+    return 2
+  }
+  try {
+    const mod = await load()
+    return await mod.run(rest, io)
+  } catch (err) {
+    const wire = toWireError(err)
+    io.err(`gossamer ${verb}: ${wire.message} (${wire.code})`)
+    return 1
+  }
+}
+
+async function usage(): Promise<string> {
+  const lines = ['usage: gossamer <command> [options]', '', 'commands:']
+  for (const name of registeredVerbs()) {
+    const mod = await VERBS[name]!()
+    lines.push(`  ${name.padEnd(10)} ${mod.summary}`)
+  }
+  return lines.join('\n')
+}
+
+// Run when executed directly (node dist/src/cli/main.js, tsx src/cli/main.ts, or the bin link).
+const invokedAs = process.argv[1] ?? ''
+if (/cli[\\/]main\.(ts|js)$/.test(invokedAs) || /gossamer$/.test(invokedAs)) {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (err: unknown) => {
+      const wire = toWireError(err)
+      process.stderr.write(`gossamer: ${wire.message} (${wire.code})\n`)
+      process.exitCode = 1
+    },
+  )
+}

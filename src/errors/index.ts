@@ -1,0 +1,2 @@
+export { ClusterError, InvalidConfigError, toWireError, fromWireError, isWireError } from './cluster-error.ts'
+export type { WireError } from './cluster-error.ts'
