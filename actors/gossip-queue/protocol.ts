@@ -1,0 +1,145 @@
+/**
+ * gossip-queue protocol: what the gossip-queue actor accepts and emits.
+ *
+ * The actor owns memberlist's transmit-limited broadcast queue and Serf's three (intent, event,
+ * query), spec §4.9-4.10. swim enqueues alive/suspect/dead and asks for a packet's worth of
+ * broadcasts on every gossip tick and piggyback; member-manager enqueues Serf messages (join/leave
+ * intents now; user events and queries later) and reports Serf's member count.
+ *
+ * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY:
+ * a published `type` and its fields never change meaning.
+ */
+
+/** Which queue a broadcast lives in. The memberlist queue is drained before the Serf ones. */
+export type GossipQueueName = 'memberlist' | 'serf-intent' | 'serf-query' | 'serf-event'
+
+/** All queues, in the order one packet is filled (spec §4.10: memberlist, then intent, query, event). */
+export const GOSSIP_QUEUE_NAMES: readonly GossipQueueName[] = ['memberlist', 'serf-intent', 'serf-query', 'serf-event']
+
+/** The Serf queues: their retransmit limit follows Serf's member count, not memberlist's node count. */
+export const SERF_QUEUE_NAMES: readonly GossipQueueName[] = ['serf-intent', 'serf-query', 'serf-event']
+
+/** memberlist's message type byte for a delegate (Serf) message, prefixed to Serf broadcasts on fill. */
+export const USER_MESSAGE_TYPE_BYTE = 8
+
+/**
+ * One broadcast to spread by gossip.
+ * - memberlist queue: `message` is a complete memberlist message (`[type][msgpack body]`), e.g. alive.
+ * - Serf queues: `message` is a Serf message (`[serfType][msgpack body]`) WITHOUT the memberlist
+ *   `0x08` user prefix; the queue adds that prefix when it hands the message out (see `gossip.fill`).
+ */
+export interface Broadcast {
+  queue: GossipQueueName
+  /** The encoded message. Ownership passes to the queue: the sender must not mutate it afterwards. */
+  message: Uint8Array
+  /**
+   * Node name for a named broadcast (memberlist's alive/suspect/dead about that node): enqueueing
+   * replaces (invalidates) any queued broadcast with the same name in the same queue.
+   */
+  name?: string
+  /** A unique broadcast never invalidates and is never invalidated (every Serf message is unique). */
+  unique?: boolean
+  /**
+   * Ask to be told when this broadcast leaves the queue (fully transmitted, invalidated or pruned),
+   * e.g. to wait for a leave to spread before shutting down (spec §4.6, §5.4). `to` names the actor
+   * that receives the `gossip.broadcast-finished` event; `id` is echoed back.
+   */
+  notify?: { to: string; id: string }
+}
+
+/** Tell: add a broadcast to its queue. Never waits on a fill in progress. */
+export interface EnqueueMsg {
+  type: 'gossip.enqueue'
+  broadcast: Broadcast
+}
+
+/**
+ * Tell: the current cluster size that sets the retransmit limit of a group of queues (spec §4.9).
+ * `source: 'memberlist'` comes from swim's node table (memberlist queue); `source: 'serf'` comes from
+ * member-manager's member table (Serf queues, counting failed and left members). The queue keeps the
+ * last value received from the table's owner; it never derives the size itself (lesson 004).
+ */
+export interface ClusterSizeMsg {
+  type: 'gossip.cluster-size'
+  source: 'memberlist' | 'serf'
+  numNodes: number
+}
+
+/**
+ * Ask: fill one packet. Takes the largest broadcasts that still fit, tier by tier of transmit count,
+ * and counts a transmit for each one returned (spec §4.10).
+ * Budget: every returned part costs `overheadBytes + message length`; parts from Serf queues are
+ * returned with the `0x08` prefix already in place (their length includes it), so one budget
+ * covers the whole compound. Queues are drained in `queues` order (default GOSSIP_QUEUE_NAMES).
+ * Reply: `FillReply`.
+ */
+export interface FillMsg {
+  type: 'gossip.fill'
+  /** Per-part cost besides the message itself; memberlist's compound overhead is 2 bytes. */
+  overheadBytes: number
+  /** Total byte budget for the parts (e.g. UDP buffer 1400 − 2 − 29 if encrypted − the piggybacked msg). */
+  limitBytes: number
+  /** Which queues to draw from, in order; default all, memberlist first. */
+  queues?: readonly GossipQueueName[]
+}
+
+/** Reply to `gossip.fill`: complete memberlist messages, ready to become compound parts. */
+export interface FillReply {
+  type: 'gossip.filled'
+  parts: Uint8Array[]
+  /** Bytes charged against the budget (sum of overhead + length per part). */
+  usedBytes: number
+}
+
+/** Ask: counters and depths of every queue. Reply: `StatsReply`. */
+export interface StatsMsg {
+  type: 'gossip.stats'
+}
+
+/** Per-queue counters. Every broadcast that leaves a queue is counted under exactly one outcome. */
+export interface QueueStats {
+  /** Broadcasts currently queued. */
+  depth: number
+  /** Current retransmit limit: retransmitMult × ceil(log10(n + 1)). */
+  retransmitLimit: number
+  /** The cluster size the limit is computed from. */
+  numNodes: number
+  enqueued: number
+  /** Part-transmissions handed out by fill (one per broadcast per fill). */
+  transmits: number
+  /** Left the queue after reaching the retransmit limit. */
+  finished: number
+  /** Replaced by a newer broadcast with the same name. */
+  invalidated: number
+  /** Dropped by depth pruning (oldest-transmitted first). */
+  pruned: number
+  /** Queued messages too large ever to fit a fill budget seen so far (still queued; counted once). */
+  oversized: number
+}
+
+export interface StatsReply {
+  type: 'gossip.stats-reply'
+  queues: Record<GossipQueueName, QueueStats>
+}
+
+/** Tell: drop every queued broadcast (e.g. on shutdown); counted as pruned. */
+export interface ResetMsg {
+  type: 'gossip.reset'
+}
+
+/** Everything the gossip-queue actor accepts. Append-only. */
+export type GossipQueueInbound = EnqueueMsg | ClusterSizeMsg | FillMsg | StatsMsg | ResetMsg
+
+/** Why a broadcast left its queue. */
+export type BroadcastOutcome = 'transmitted' | 'invalidated' | 'pruned'
+
+/** Emitted to `broadcast.notify.to` when a broadcast that asked for it leaves its queue. */
+export interface BroadcastFinishedMsg {
+  type: 'gossip.broadcast-finished'
+  queue: GossipQueueName
+  id: string
+  outcome: BroadcastOutcome
+}
+
+/** Everything the gossip-queue actor emits (replies and notifications). Append-only. */
+export type GossipQueueOutbound = FillReply | StatsReply | BroadcastFinishedMsg

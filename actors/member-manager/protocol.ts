@@ -1,0 +1,274 @@
+/**
+ * member-manager protocol: what the member-manager actor accepts and emits.
+ *
+ * The actor is the single owner of the user-visible member table (Serf's member layer, spec
+ * §5.3-5.7): alive / leaving / left / failed members with their tags and status Lamport times, the
+ * member clock, join/leave intents, the reaper and reconnect. Every write to membership goes through
+ * the messages below; nobody else keeps a copy that could drift (lesson 000).
+ *
+ * Senders:
+ * - swim: `member.node-*` (memberlist's NotifyJoin/Update/Leave), `member.user-message` (NotifyMsg),
+ *   push/pull user state (`member.local-state` ask, `member.merge-remote-state`).
+ * - the node facade / API: `member.members`, `member.set-tags`, `member.leave`, `member.join-completed`.
+ * - gossip-queue: `gossip.broadcast-finished` (imported from its protocol) for the leave wait.
+ *
+ * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
+ * Lamport times are u64 on the wire, so they are `bigint` here.
+ */
+import type { BroadcastFinishedMsg } from '../gossip-queue/protocol.ts'
+
+/** A member's Lamport time (u64). */
+export type LamportTime = bigint
+
+/** Serf member status (spec §5.5). Wire numbers: none 0, alive 1, leaving 2, left 3, failed 4. */
+export type MemberStatus = 'none' | 'alive' | 'leaving' | 'left' | 'failed'
+
+/** memberlist node state as swim knows it (pushNodeState numbers: alive 0, suspect 1, dead 2, left 3). */
+export type NodeState = 'alive' | 'suspect' | 'dead' | 'left'
+
+/** A memberlist node as swim reports it. */
+export interface NodeInfo {
+  name: string
+  /** Raw IP bytes: 4 for IPv4, 16 for IPv6 or IPv4-mapped (spec §1.8). */
+  addr: Uint8Array
+  port: number
+  /** Node Meta (Serf tags, spec §5.7); at most 512 bytes. */
+  meta: Uint8Array
+  /** `[PMin, PMax, PCur, DMin, DMax, DCur]` (spec §1.9). */
+  vsn: readonly [number, number, number, number, number, number]
+  incarnation: number
+  state: NodeState
+}
+
+/** A member as users see it. */
+export interface Member {
+  name: string
+  addr: Uint8Array
+  port: number
+  tags: Readonly<Record<string, string>>
+  status: MemberStatus
+  protocolMin: number
+  protocolMax: number
+  protocolCur: number
+  delegateMin: number
+  delegateMax: number
+  delegateCur: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbound from swim
+// ---------------------------------------------------------------------------------------------
+
+/** memberlist NotifyJoin: a node became alive (new, or back from dead/left). */
+export interface NodeJoinedMsg {
+  type: 'member.node-joined'
+  node: NodeInfo
+}
+
+/** memberlist NotifyUpdate: an alive node's Meta (tags), address or versions changed. */
+export interface NodeUpdatedMsg {
+  type: 'member.node-updated'
+  node: NodeInfo
+}
+
+/**
+ * memberlist NotifyLeave: a node went dead or left. Serf decides failed vs left from its own status
+ * (leaving → left, alive → failed), not from `node.state` (spec §5.5).
+ */
+export interface NodeLeftMsg {
+  type: 'member.node-left'
+  node: NodeInfo
+}
+
+/**
+ * memberlist NotifyMsg: a delegate (Serf) message, the bytes after the memberlist `0x08` type byte
+ * (`[serfType][msgpack body]`). Join/leave intents are handled here; other Serf types (user event,
+ * query, query response, relay) are passed through unchanged as `member.serf-message` until their
+ * handlers exist.
+ */
+export interface UserMessageMsg {
+  type: 'member.user-message'
+  bytes: Uint8Array
+}
+
+/** Ask (push/pull, spec §2.5): Serf's LocalState. Reply: `LocalStateReply`. */
+export interface LocalStateMsg {
+  type: 'member.local-state'
+  join: boolean
+}
+
+export interface LocalStateReply {
+  type: 'member.local-state-reply'
+  /** `[2][msgpack messagePushPull]`, appended raw after the push/pull node states. */
+  bytes: Uint8Array
+}
+
+/** Tell (push/pull, spec §2.5): the remote side's user state, for MergeRemoteState. */
+export interface MergeRemoteStateMsg {
+  type: 'member.merge-remote-state'
+  bytes: Uint8Array
+  join: boolean
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbound from the API (node facade)
+// ---------------------------------------------------------------------------------------------
+
+/** Ask: the member table. Reply: `MembersReply`. */
+export interface MembersMsg {
+  type: 'member.members'
+  /** Only members in these statuses; default all. */
+  statuses?: readonly MemberStatus[]
+}
+
+export interface MembersReply {
+  type: 'member.members-reply'
+  members: Member[]
+  /** Counts by status over the same table, so callers never count from a second source. */
+  counts: MemberCounts
+}
+
+export interface MemberCounts {
+  alive: number
+  leaving: number
+  left: number
+  failed: number
+  total: number
+}
+
+/**
+ * Ask: replace the local node's tags. Validated (encoded Meta ≤ 512 bytes), then the new Meta goes to
+ * swim as `member.local-meta-changed` (memberlist UpdateNode). Reply: `AckReply`.
+ */
+export interface SetTagsMsg {
+  type: 'member.set-tags'
+  tags: Record<string, string>
+}
+
+/** Ask: graceful leave (spec §5.4, Serf.Leave). Reply `AckReply` once the node is left. */
+export interface LeaveMsg {
+  type: 'member.leave'
+}
+
+/**
+ * Tell: a cluster join (memberlist push/pull with Join=true, run by swim) finished with `numJoined`
+ * successful contacts. If > 0, a join intent is broadcast (spec §5.3 "join intent after a successful
+ * join").
+ */
+export interface JoinCompletedMsg {
+  type: 'member.join-completed'
+  numJoined: number
+}
+
+/** Tell: swim has finished memberlist Leave (its dead-with-From=self was spread or timed out). */
+export interface SwimLeftMsg {
+  type: 'member.swim-left'
+}
+
+/** Ask: counters. Reply: `StatsReply`. */
+export interface MemberStatsMsg {
+  type: 'member.stats'
+}
+
+export interface MemberStatsReply {
+  type: 'member.stats-reply'
+  counts: MemberCounts
+  memberTime: LamportTime
+  intentsBuffered: number
+  /** Intents ignored because their LTime was not newer than the member's statusLTime. */
+  intentsStale: number
+  /** Serf messages that failed to decode (counted, never thrown). */
+  malformedMessages: number
+  /** Serf messages passed through unhandled (user events, queries: a later issue). */
+  passedThrough: number
+  reconnectAttempts: number
+  reaped: number
+}
+
+/** Generic reply to an ask that carries no data; `error` is set (wire form) when it failed. */
+export interface AckReply {
+  type: 'member.ack'
+  error?: { code: string; message: string }
+}
+
+/** Everything the member-manager accepts. Append-only. */
+export type MemberManagerInbound =
+  | NodeJoinedMsg
+  | NodeUpdatedMsg
+  | NodeLeftMsg
+  | UserMessageMsg
+  | LocalStateMsg
+  | MergeRemoteStateMsg
+  | MembersMsg
+  | SetTagsMsg
+  | LeaveMsg
+  | JoinCompletedMsg
+  | SwimLeftMsg
+  | MemberStatsMsg
+  | BroadcastFinishedMsg
+
+// ---------------------------------------------------------------------------------------------
+// Outbound
+// ---------------------------------------------------------------------------------------------
+
+/** Serf member event types (spec §5.5, numbers member-join 0 … member-reap 4). */
+export type MemberEventType = 'member-join' | 'member-leave' | 'member-failed' | 'member-update' | 'member-reap'
+
+/** The public event stream: one member event (Serf batches members; we send one per change). */
+export interface MemberEventMsg {
+  type: 'member.event'
+  event: MemberEventType
+  members: Member[]
+}
+
+/** To swim: the local node's Meta changed; swim runs memberlist UpdateNode (new incarnation, alive). */
+export interface LocalMetaChangedMsg {
+  type: 'member.local-meta-changed'
+  meta: Uint8Array
+}
+
+/** To swim: try to reconnect to a failed member (memberlist Join "name/ip:port", spec §5.6). */
+export interface ReconnectMsg {
+  type: 'member.reconnect'
+  name: string
+  addr: Uint8Array
+  port: number
+}
+
+/** To swim: run memberlist Leave (dead with From=self); swim answers `member.swim-left`. */
+export interface SwimLeaveMsg {
+  type: 'member.swim-leave'
+}
+
+/**
+ * A Serf message this actor does not handle yet (user event 3, query 4, query response 5, relay 9),
+ * passed through byte-exact for the future user-event/query handler.
+ */
+export interface SerfMessagePassThroughMsg {
+  type: 'member.serf-message'
+  serfType: number
+  bytes: Uint8Array
+}
+
+/**
+ * To the snapshotter (spec §6), used until actors/snapshotter/protocol.ts defines its own messages:
+ * alive → `alive: <name> <ip:port>`, not-alive → `not-alive: <name>`, clock → `clock: <ltime>`
+ * (the value is clock.Time() − 1, the last one used), leave → `leave`.
+ */
+export type SnapshotRecordMsg =
+  | { type: 'member.snapshot-alive'; name: string; addr: Uint8Array; port: number }
+  | { type: 'member.snapshot-not-alive'; name: string }
+  | { type: 'member.snapshot-clock'; ltime: LamportTime }
+  | { type: 'member.snapshot-leave' }
+
+/** Everything the member-manager emits besides replies and gossip enqueues. Append-only. */
+export type MemberManagerOutbound =
+  | MemberEventMsg
+  | LocalMetaChangedMsg
+  | ReconnectMsg
+  | SwimLeaveMsg
+  | SerfMessagePassThroughMsg
+  | SnapshotRecordMsg
+
+/** Replies to asks. Append-only. */
+export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply
