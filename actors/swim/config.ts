@@ -1,0 +1,207 @@
+/**
+ * SWIM (memberlist) configuration: presets with memberlist 0.2.2's defaults (spec §4.1), one
+ * `createSwimConfig(init)` that spreads the caller's choices over a preset, and one
+ * `validateSwimConfig(config)` that checks every field and the rules between fields.
+ * Durations are numbers in milliseconds (`Ms` suffix).
+ */
+import { InvalidConfigError } from '../../src/errors/index.ts'
+
+/** How a suspect node is finally declared dead. */
+export type FailureDetectorKind = 'lifeguard' | 'phi'
+
+export interface SwimConfig {
+  /** UDP/TCP port we bind and advertise when the caller gives none. */
+  bindPort: number
+  /** memberlist protocol version we speak; Serf always runs memberlist at 2 (spec §0). */
+  protocolVersion: number
+  /** Deadline of one TCP stream (push/pull, fallback ping). */
+  tcpTimeoutMs: number
+  /** k: members asked to probe a target indirectly after a missed direct ack. */
+  indirectChecks: number
+  /** A broadcast is retransmitted retransmitMult × ceil(log10(n+1)) times (spec §4.9). */
+  retransmitMult: number
+  /** Suspicion minimum = suspicionMult × max(1, log10(n)) × probeInterval (spec §4.5). */
+  suspicionMult: number
+  /** Suspicion maximum = suspicionMaxTimeoutMult × minimum; the timer starts there (Lifeguard). */
+  suspicionMaxTimeoutMult: number
+  /** Full-state TCP sync with one random alive member, scaled up above 32 nodes (spec §4.8). 0 = off. */
+  pushPullIntervalMs: number
+  /** Wait this long for the direct ack before asking k members to probe indirectly. */
+  probeTimeoutMs: number
+  /** One probe per interval, scaled by (health score + 1) (Lifeguard awareness). */
+  probeIntervalMs: number
+  /** Skip the TCP fallback ping when UDP probes fail. */
+  disableTcpPings: boolean
+  /** Health score lies in [0, awarenessMaxMultiplier − 1]: probes back off at most this many times. */
+  awarenessMaxMultiplier: number
+  /** Members each gossip tick sends broadcasts to. */
+  gossipNodes: number
+  /** Period of the gossip tick. 0 = no gossip ticks (broadcasts then ride only on probes). */
+  gossipIntervalMs: number
+  /** Dead nodes keep receiving gossip (and stay in the table) this long, so they can refute. */
+  gossipToTheDeadTimeMs: number
+  /** Compress packets when it makes them smaller, and always compress streams (spec §1.2, §2.1). */
+  enableCompression: boolean
+  /** Depth of each handoff queue (alive: high priority; suspect/dead/user: low) (spec §4.11). */
+  handoffQueueDepth: number
+  /** Byte budget of one UDP packet, piggybacked broadcasts included. */
+  udpBufferSize: number
+  /** How a suspect is declared dead: Lifeguard's shrinking timer, or phi accrual on contact history. */
+  failureDetector: FailureDetectorKind
+  /** φ at which a suspect is declared dead (Hayashibara; 8 ≈ 10⁻⁸ chance of a wrong call). */
+  phiThreshold: number
+  /** Inter-arrival samples kept per node by the phi detector. */
+  phiWindowSize: number
+  /** Floor on the standard deviation used by φ, so a very regular history is not hair-trigger. */
+  phiMinStdDevMs: number
+  /** Added to the mean inter-arrival: a pause this long is considered normal (Akka: 3 s). */
+  phiAcceptablePauseMs: number
+}
+
+export type SwimInit = Partial<SwimConfig>
+
+/** memberlist `DefaultLANConfig` (0.2.2). Serf's agent default profile. */
+export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
+  bindPort: 7946, // memberlist's and Serf's well-known port
+  protocolVersion: 2, // what Serf 0.9.4 runs memberlist at
+  tcpTimeoutMs: 10_000, // a LAN push/pull of a few thousand nodes fits easily
+  indirectChecks: 3, // three independent paths before a suspicion
+  retransmitMult: 4, // retransmit 4 × ceil(log10(n+1)) times
+  suspicionMult: 4, // 4 s minimum suspicion at up to 10 nodes
+  suspicionMaxTimeoutMult: 6, // without confirmations, wait up to 6 × the minimum
+  pushPullIntervalMs: 30_000, // anti-entropy every 30 s
+  probeTimeoutMs: 500, // a LAN round trip is far below this; leaves room for GC pauses
+  probeIntervalMs: 1_000, // one probe per second per node: constant load per member
+  disableTcpPings: false,
+  awarenessMaxMultiplier: 8, // probes back off up to 8 s when we are the slow one
+  gossipNodes: 3, // fanout 3 per 200 ms gives log-N dissemination
+  gossipIntervalMs: 200,
+  gossipToTheDeadTimeMs: 30_000, // dead nodes hear about themselves for 30 s so they can refute
+  enableCompression: true,
+  handoffQueueDepth: 1024,
+  udpBufferSize: 1400, // below a 1500-byte Ethernet MTU with IP/UDP headers
+  failureDetector: 'lifeguard',
+  phiThreshold: 8, // Akka and Cassandra's default
+  phiWindowSize: 1000,
+  phiMinStdDevMs: 500, // Akka's floor is 100 ms on 1 s heartbeats; SWIM contacts are sparser
+  phiAcceptablePauseMs: 3_000, // Akka's acceptable-heartbeat-pause
+})
+
+/** memberlist `DefaultWANConfig`: LAN with longer timeouts for high-latency links. */
+export const WAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
+  ...LAN_SWIM_CONFIG,
+  tcpTimeoutMs: 30_000,
+  suspicionMult: 6, // WAN links drop more: give a suspect longer to refute
+  pushPullIntervalMs: 60_000,
+  probeTimeoutMs: 3_000, // WAN round trips can reach hundreds of ms
+  probeIntervalMs: 5_000,
+  gossipNodes: 4, // more fanout compensates for the slower tick
+  gossipIntervalMs: 500,
+  gossipToTheDeadTimeMs: 60_000,
+})
+
+/** memberlist `DefaultLocalConfig`: LAN tuned for loopback or one host. */
+export const LOCAL_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
+  ...LAN_SWIM_CONFIG,
+  tcpTimeoutMs: 1_000,
+  indirectChecks: 1,
+  retransmitMult: 2,
+  suspicionMult: 3,
+  pushPullIntervalMs: 15_000,
+  probeTimeoutMs: 200,
+  probeIntervalMs: 1_000,
+  gossipIntervalMs: 100,
+  gossipToTheDeadTimeMs: 15_000,
+})
+
+/** Fast intervals for unit and scenario tests (ours; chitchat's `for_test`). */
+export const TEST_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
+  ...LOCAL_SWIM_CONFIG,
+  probeTimeoutMs: 20,
+  probeIntervalMs: 100,
+  gossipIntervalMs: 20,
+  pushPullIntervalMs: 2_000,
+  gossipToTheDeadTimeMs: 1_500,
+  tcpTimeoutMs: 200,
+  phiAcceptablePauseMs: 300,
+  phiMinStdDevMs: 50,
+})
+
+export const SWIM_PRESETS = { lan: LAN_SWIM_CONFIG, wan: WAN_SWIM_CONFIG, local: LOCAL_SWIM_CONFIG, test: TEST_SWIM_CONFIG }
+export type SwimPreset = keyof typeof SWIM_PRESETS
+
+/** Spreads `init` over a preset (LAN by default) and validates the result. */
+export function createSwimConfig(init: SwimInit = {}, preset: SwimPreset = 'lan'): SwimConfig {
+  const base = SWIM_PRESETS[preset]
+  if (base === undefined) throw new InvalidConfigError('swim.preset', `must be one of ${Object.keys(SWIM_PRESETS).join(', ')}`)
+  const config: SwimConfig = { ...base }
+  for (const [key, value] of Object.entries(init)) {
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value
+  }
+  validateSwimConfig(config)
+  return config
+}
+
+/** A test-speed config (see TEST_SWIM_CONFIG). */
+export function testConfig(init: SwimInit = {}): SwimConfig {
+  return createSwimConfig(init, 'test')
+}
+
+type IntRule = [field: keyof SwimConfig, min: number, max: number]
+
+const INT_RULES: IntRule[] = [
+  ['bindPort', 0, 65_535],
+  ['protocolVersion', 1, 5],
+  ['tcpTimeoutMs', 1, 3_600_000],
+  ['indirectChecks', 0, 64],
+  ['retransmitMult', 1, 64],
+  ['suspicionMult', 1, 64],
+  ['suspicionMaxTimeoutMult', 1, 64],
+  ['pushPullIntervalMs', 0, 86_400_000],
+  ['probeTimeoutMs', 1, 3_600_000],
+  ['probeIntervalMs', 1, 3_600_000],
+  ['awarenessMaxMultiplier', 1, 64],
+  ['gossipNodes', 0, 64],
+  ['gossipIntervalMs', 0, 3_600_000],
+  ['gossipToTheDeadTimeMs', 0, 86_400_000],
+  ['handoffQueueDepth', 1, 1 << 20],
+  // Smaller than a compound header plus one alive message cannot carry anything useful; larger
+  // than a UDP datagram cannot be sent.
+  ['udpBufferSize', 128, 65_507],
+  ['phiWindowSize', 2, 100_000],
+  ['phiMinStdDevMs', 1, 3_600_000],
+  ['phiAcceptablePauseMs', 0, 3_600_000],
+]
+
+/** Throws InvalidConfigError naming the first field that is out of range or inconsistent. */
+export function validateSwimConfig(config: SwimConfig): void {
+  if (typeof config !== 'object' || config === null) throw new InvalidConfigError('swim', 'must be an object')
+  for (const [field, min, max] of INT_RULES) {
+    const value = config[field]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidConfigError(`swim.${field}`, `must be an integer in [${min}, ${max}] (got ${String(value)})`)
+    }
+  }
+  for (const field of ['disableTcpPings', 'enableCompression'] as const) {
+    if (typeof config[field] !== 'boolean') throw new InvalidConfigError(`swim.${field}`, 'must be a boolean')
+  }
+  if (config.failureDetector !== 'lifeguard' && config.failureDetector !== 'phi') {
+    throw new InvalidConfigError('swim.failureDetector', `must be "lifeguard" or "phi" (got ${String(config.failureDetector)})`)
+  }
+  if (typeof config.phiThreshold !== 'number' || !Number.isFinite(config.phiThreshold) || config.phiThreshold <= 0) {
+    throw new InvalidConfigError('swim.phiThreshold', 'must be a finite number > 0')
+  }
+  // Rules between fields.
+  if (config.probeTimeoutMs >= config.probeIntervalMs) {
+    throw new InvalidConfigError('swim.probeTimeoutMs', `must be < swim.probeIntervalMs (${config.probeTimeoutMs} >= ${config.probeIntervalMs})`)
+  }
+  if (config.gossipNodes > 0 && config.gossipIntervalMs === 0) {
+    throw new InvalidConfigError('swim.gossipIntervalMs', 'must be > 0 when swim.gossipNodes > 0')
+  }
+  if (config.pushPullIntervalMs > 0 && config.pushPullIntervalMs < config.probeIntervalMs) {
+    throw new InvalidConfigError('swim.pushPullIntervalMs', 'must be 0 (off) or >= swim.probeIntervalMs')
+  }
+  if (config.tcpTimeoutMs < config.probeTimeoutMs) {
+    throw new InvalidConfigError('swim.tcpTimeoutMs', 'must be >= swim.probeTimeoutMs')
+  }
+}

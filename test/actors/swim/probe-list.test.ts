@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { kRandom, ProbeList } from '../../../actors/swim/probe-list.ts'
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 4294967296
+  }
+}
+
+describe('ProbeList', () => {
+  it('visits every probeable node once per round, in a shuffled order', () => {
+    const p = new ProbeList(seeded(3))
+    const names = Array.from({ length: 20 }, (_, i) => `n${i}`)
+    for (const n of names) p.insert(n)
+    const rounds: string[][] = []
+    for (let r = 0; r < 3; r++) {
+      const round: string[] = []
+      for (let i = 0; i < 20; i++) round.push(p.next(() => true)!)
+      rounds.push(round)
+      expect([...round].sort()).toEqual([...names].sort())
+    }
+    expect(rounds[1]).not.toEqual(rounds[2])
+  })
+
+  it('skips nodes that are not probeable and returns undefined when none is', () => {
+    const p = new ProbeList(seeded(1))
+    for (const n of ['self', 'a', 'b']) p.insert(n)
+    const seen = new Set<string>()
+    for (let i = 0; i < 10; i++) seen.add(p.next((n) => n !== 'self')!)
+    expect([...seen].sort()).toEqual(['a', 'b'])
+    expect(p.next(() => false)).toBeUndefined()
+  })
+
+  it('calls onWrap at each wrap so expired nodes can be removed', () => {
+    const p = new ProbeList(seeded(1))
+    for (const n of ['a', 'b']) p.insert(n)
+    let wraps = 0
+    p.next(() => true, () => wraps++)
+    p.next(() => true, () => wraps++)
+    p.next(() => true, () => {
+      wraps++
+      p.remove('a')
+    })
+    expect(wraps).toBe(1) // the first two calls walk the initial list; the third wraps
+    expect(p.list()).toEqual(['b'])
+  })
+
+  it('is deterministic for a seed', () => {
+    const order = (seed: number) => {
+      const p = new ProbeList(seeded(seed))
+      for (let i = 0; i < 10; i++) p.insert(`n${i}`)
+      return Array.from({ length: 30 }, () => p.next(() => true))
+    }
+    expect(order(7)).toEqual(order(7))
+    expect(order(7)).not.toEqual(order(8))
+  })
+})
+
+describe('kRandom', () => {
+  it('returns up to k distinct accepted items', () => {
+    const items = Array.from({ length: 10 }, (_, i) => i)
+    const out = kRandom(items, 3, seeded(2), (x) => x % 2 === 0)
+    expect(out).toHaveLength(3)
+    expect(new Set(out).size).toBe(3)
+    for (const x of out) expect(x % 2).toBe(0)
+    expect(kRandom(items, 3, seeded(2), () => false)).toEqual([])
+    expect(kRandom([], 3, seeded(2), () => true)).toEqual([])
+  })
+})
