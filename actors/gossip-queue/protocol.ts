@@ -113,7 +113,7 @@ export interface QueueStats {
   invalidated: number
   /** Dropped by depth pruning (oldest-transmitted first). */
   pruned: number
-  /** Queued messages too large ever to fit a fill budget seen so far (still queued; counted once). */
+  /** Rejected at enqueue: empty, or longer than the configured maxMessageBytes (no packet could carry it). */
   oversized: number
 }
 

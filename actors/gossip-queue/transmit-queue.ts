@@ -1,0 +1,208 @@
+/**
+ * TransmitQueue: memberlist's TransmitLimitedQueue (spec §4.9-4.10), pure and single-threaded.
+ *
+ * Order of the queue: fewer transmits first; then longer messages first; then newer (higher id)
+ * first. Items are kept in one array per transmit count ("tier"), each sorted by (length desc,
+ * id desc), so a fill finds "the largest message that still fits" by binary search instead of a
+ * re-sort, and the most-transmitted end (for pruning) is the last item of the highest tier.
+ *
+ * The cluster size that sets the retransmit limit is pushed in with `setNumNodes` by whoever owns
+ * the table; the queue never derives it (lesson 004).
+ */
+import type { BroadcastOutcome } from './protocol.ts'
+
+/** One queued broadcast. `message` is what a fill hands out (already prefixed if needed). */
+export interface QueuedBroadcast<T = unknown> {
+  readonly message: Uint8Array
+  readonly name: string | undefined
+  readonly unique: boolean
+  /** Opaque value returned with the leave notification (e.g. who to notify). */
+  readonly tag: T
+  /** Insertion id: increments per enqueue, reset to 0 when the queue empties. */
+  id: number
+  transmits: number
+}
+
+export type LeaveListener<T> = (item: QueuedBroadcast<T>, outcome: BroadcastOutcome) => void
+
+/** retransmitMult × ceil(log10(n + 1)) (spec §4.9): LAN n 1-9 → 4, 10-99 → 8, 100-999 → 12. */
+export function retransmitLimit(retransmitMult: number, numNodes: number): number {
+  const scale = Math.ceil(Math.log10(Math.max(0, numNodes) + 1))
+  return retransmitMult * scale
+}
+
+/** Counters of one queue; every broadcast that leaves is counted under exactly one outcome. */
+export interface TransmitQueueCounters {
+  enqueued: number
+  transmits: number
+  finished: number
+  invalidated: number
+  pruned: number
+}
+
+export class TransmitQueue<T = unknown> {
+  /** tiers[t] holds the items transmitted t times, sorted by (message length desc, id desc). */
+  private readonly tiers: QueuedBroadcast<T>[][] = []
+  private readonly byName = new Map<string, QueuedBroadcast<T>>()
+  private size = 0
+  private nextId = 0
+  private numNodes = 0
+  readonly counters: TransmitQueueCounters = { enqueued: 0, transmits: 0, finished: 0, invalidated: 0, pruned: 0 }
+
+  constructor(
+    private readonly retransmitMult: number,
+    private readonly onLeave: LeaveListener<T> = () => {},
+  ) {}
+
+  get depth(): number {
+    return this.size
+  }
+
+  get clusterSize(): number {
+    return this.numNodes
+  }
+
+  /** The cluster size, from the member table's owner (by message, never a private estimate). */
+  setNumNodes(n: number): void {
+    this.numNodes = n
+  }
+
+  get retransmitLimit(): number {
+    return retransmitLimit(this.retransmitMult, this.numNodes)
+  }
+
+  /**
+   * Adds a broadcast with zero transmits. A named one replaces (invalidates) a queued broadcast of
+   * the same name; a unique one never invalidates anything and is never invalidated.
+   */
+  enqueue(message: Uint8Array, options: { name?: string; unique?: boolean; tag: T }): void {
+    const unique = options.unique === true
+    const name = unique ? undefined : options.name
+    if (name !== undefined) {
+      const old = this.byName.get(name)
+      if (old !== undefined) {
+        this.remove(old)
+        this.counters.invalidated++
+        this.onLeave(old, 'invalidated')
+      }
+    }
+    if (this.size === 0) this.nextId = 0
+    const item: QueuedBroadcast<T> = { message, name, unique, tag: options.tag, id: this.nextId++, transmits: 0 }
+    this.insert(item)
+    if (name !== undefined) this.byName.set(name, item)
+    this.counters.enqueued++
+  }
+
+  /**
+   * Takes broadcasts for one packet: tier by tier from the fewest transmits, repeatedly the largest
+   * message that fits in `limitBytes − used − overheadBytes`, charging `overheadBytes + length` each.
+   * A broadcast that reaches the retransmit limit leaves the queue ('transmitted'); the others move
+   * up one tier after the search, so one fill never hands out the same broadcast twice.
+   * Returns the messages and the bytes charged.
+   */
+  fill(overheadBytes: number, limitBytes: number, out: Uint8Array[] = []): number {
+    const limit = this.retransmitLimit
+    let used = 0
+    const bumped: QueuedBroadcast<T>[] = []
+    for (let t = 0; t < this.tiers.length; ) {
+      const free = limitBytes - used - overheadBytes
+      if (free <= 0) break
+      const tier = this.tiers[t]!
+      const idx = firstFitting(tier, free)
+      if (idx >= tier.length) {
+        t++
+        continue
+      }
+      const item = tier[idx]!
+      tier.splice(idx, 1)
+      this.size--
+      used += overheadBytes + item.message.length
+      out.push(item.message)
+      this.counters.transmits++
+      if (item.transmits + 1 >= limit) {
+        if (item.name !== undefined) this.byName.delete(item.name)
+        this.counters.finished++
+        this.onLeave(item, 'transmitted')
+      } else {
+        item.transmits++
+        bumped.push(item)
+      }
+    }
+    for (const item of bumped) this.insert(item)
+    return used
+  }
+
+  /** Drops broadcasts from the most-transmitted end until at most `maxRetain` remain; returns how many. */
+  prune(maxRetain: number): number {
+    let dropped = 0
+    while (this.size > Math.max(0, maxRetain)) {
+      const item = this.last()
+      if (item === undefined) break
+      this.remove(item)
+      this.counters.pruned++
+      dropped++
+      this.onLeave(item, 'pruned')
+    }
+    return dropped
+  }
+
+  /** Every queued item in queue order (fewest transmits, longest, newest first). For tests and stats. */
+  *ordered(): IterableIterator<QueuedBroadcast<T>> {
+    for (const tier of this.tiers) if (tier !== undefined) yield* tier
+  }
+
+  private last(): QueuedBroadcast<T> | undefined {
+    for (let t = this.tiers.length - 1; t >= 0; t--) {
+      const tier = this.tiers[t]!
+      if (tier.length > 0) return tier[tier.length - 1]
+    }
+    return undefined
+  }
+
+  private insert(item: QueuedBroadcast<T>): void {
+    while (this.tiers.length <= item.transmits) this.tiers.push([])
+    const tier = this.tiers[item.transmits]!
+    tier.splice(insertionIndex(tier, item.message.length, item.id), 0, item)
+    this.size++
+  }
+
+  private remove(item: QueuedBroadcast<T>): void {
+    const tier = this.tiers[item.transmits]
+    if (tier === undefined) return
+    const idx = insertionIndex(tier, item.message.length, item.id)
+    if (tier[idx] !== item) return
+    tier.splice(idx, 1)
+    this.size--
+    if (item.name !== undefined && this.byName.get(item.name) === item) this.byName.delete(item.name)
+  }
+}
+
+/** Sort key within a tier: a before b when a is longer, or as long and newer. */
+function before(lenA: number, idA: number, lenB: number, idB: number): boolean {
+  return lenA > lenB || (lenA === lenB && idA > idB)
+}
+
+/** Index of the first item not before (len, id): where (len, id) sits or would be inserted. */
+function insertionIndex(tier: readonly QueuedBroadcast<unknown>[], len: number, id: number): number {
+  let lo = 0
+  let hi = tier.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const m = tier[mid]!
+    if (before(m.message.length, m.id, len, id)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Index of the first (largest, then newest) item whose length is ≤ free; tier.length if none. */
+function firstFitting(tier: readonly QueuedBroadcast<unknown>[], free: number): number {
+  let lo = 0
+  let hi = tier.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (tier[mid]!.message.length > free) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
