@@ -1,0 +1,151 @@
+/**
+ * The public shapes of the actor system: refs, spawn options, snapshots, stats, system and
+ * inspection events, the shutdown report.
+ */
+import type { AnyStateMachine, StateValue } from 'xstate'
+import type { ActorId } from '../types/ids.ts'
+import type { ActorAddress, Message, ReplyOf, ReplyTo, SendStatus } from '../types/actor-env.ts'
+import type { WireError } from '../errors/cluster-error.ts'
+import type { ActorImplementations, ContextOf, InboundOf, InputOf } from './define-actor.ts'
+import type { MailboxOptions, SnapshotStore, SupervisionOptions } from './options.ts'
+import type { SimulatedClock } from './simulated-clock.ts'
+
+/** Where an actor runs: its own worker thread (production default) or the system's thread. */
+export type Placement = 'worker' | 'inline'
+
+export interface SpawnOptions<M extends AnyStateMachine> extends ActorImplementations<M> {
+  /** Unique within the system; how other actors address it. */
+  id: string
+  /** The machine's input (structured-cloneable for the worker placement). */
+  input?: InputOf<M>
+  /** Default `'worker'`. */
+  placement?: Placement
+  /** Ids this actor sends to: at shutdown it is drained and stopped before them. */
+  dependsOn?: readonly string[]
+  mailbox?: Partial<MailboxOptions>
+  supervision?: Partial<SupervisionOptions>
+}
+
+/** Request message types of a protocol (those with a `replyTo`). */
+export type AskableType<TIn extends Message> = Extract<TIn, { replyTo?: ReplyTo<unknown> }>['type']
+/** The body of an ask: the request without its `replyTo` (the runtime fills it in). */
+export type AskBody<TIn extends Message, T extends string> = Omit<Extract<TIn, { type: T }>, 'replyTo'>
+
+export interface AskOptions {
+  /** Default 5000 ms. Rejects with ERR_ACTOR_ASK_TIMEOUT. */
+  timeoutMs?: number
+  /** Rejects with ERR_ACTOR_ASK_ABORTED when aborted. */
+  signal?: AbortSignal
+}
+
+/** A plain digest of an actor's XState snapshot (identical in both placements). */
+export interface ActorSnapshot<TContext = unknown> {
+  status: 'active' | 'done' | 'error' | 'stopped'
+  value: StateValue
+  context: TContext
+}
+
+/** Counters of one actor, as seen by the system thread (all monotonic except the depths). */
+export interface ActorStats {
+  id: string
+  placement: Placement
+  status: 'starting' | 'running' | 'restarting' | 'stopped' | 'escalated'
+  /** Messages handed to the machine. */
+  handled: number
+  /** Dropped by drop-oldest. */
+  dropped: number
+  /** Refused: reject policy, backpressure ceiling, stopped/shut-down target. */
+  rejected: number
+  /** Unknown type or failed validation. */
+  invalid: number
+  /** Lost in a crash (posted to a worker that died before handling them). */
+  lost: number
+  restarts: number
+  /** Messages queued on the system thread's side and not yet handled. */
+  queued: number
+}
+
+/** Lifecycle and accounting events of the system (`system.on(listener)`). */
+export type SystemEvent =
+  | { type: 'actor.started'; actor: string; placement: Placement; restarts: number; restored: boolean }
+  | { type: 'actor.crashed'; actor: string; error: WireError; asksFailed: number; lost: number }
+  | { type: 'actor.escalated'; actor: string; error: WireError; restarts: number }
+  | { type: 'actor.stopped'; actor: string }
+  /** Drops and rejections, coalesced per turn: `count` since the last event of this kind. */
+  | { type: 'mailbox.overflow'; actor: string; policy: 'drop-oldest' | 'reject' | 'ceiling'; count: number; total: number }
+  | { type: 'message.invalid'; actor: string; error: WireError; messageType: string }
+  | { type: 'message.undeliverable'; to: string; reason: 'unknown' | 'stopped'; messageType: string }
+  | { type: 'system.error'; error: WireError }
+
+/** One transition of one actor, as delivered to `system.inspect` listeners. */
+export interface InspectionEvent {
+  actor: string
+  /** The event that was processed. */
+  event: string
+  /** The state value after processing it. */
+  state: StateValue
+  /** Actor clock time. */
+  at: number
+  placement: Placement
+}
+
+export interface ShutdownReport {
+  /** True when every mailbox drained and every actor stopped within the timeout. */
+  clean: boolean
+  /** Actors stopped, in the order they were stopped. */
+  stopped: string[]
+  /** The actor that was still busy at the timeout. */
+  hung?: string
+  /** Messages not handled (queued or in flight) when the timeout hit, per actor, and their sum. */
+  undelivered: Record<string, number>
+  undeliveredTotal: number
+  elapsedMs: number
+}
+
+export type Unsubscribe = () => void
+
+/** A typed handle on a spawned actor; the same in both placements. */
+export interface ActorRef<M extends AnyStateMachine> {
+  readonly id: ActorAddress<InboundOf<M>> & ActorId
+  readonly placement: Placement
+  /** Tells the actor; never throws (see SendStatus; drops are counted). */
+  send(msg: InboundOf<M>): SendStatus
+  /** Request/reply with a correlation id; rejects with a coded error (timeout, abort, crash, invalid...). */
+  ask<T extends AskableType<InboundOf<M>>>(
+    msg: AskBody<InboundOf<M>, T> & { type: T },
+    options?: AskOptions,
+  ): Promise<ReplyOf<Extract<InboundOf<M>, { type: T }>>>
+  /** Snapshot digests after each processing turn while subscribed (the latest per turn). */
+  subscribe(listener: (snapshot: ActorSnapshot<ContextOf<M>>) => void): Unsubscribe
+  /** The actor's current snapshot, after what was sent before this call has been handled. */
+  getSnapshot(): Promise<ActorSnapshot<ContextOf<M>>>
+  /** Resolves when the mailbox is below its bound again (immediately if it is). */
+  ready(): Promise<void>
+  stats(): ActorStats
+  /** Drains and stops this actor (runs its exit work). */
+  stop(): Promise<void>
+}
+
+export interface SystemOptions {
+  /** Node name for log bindings. */
+  node?: string
+  /** `'real'` (default) or a SimulatedClock that drives inline actors deterministically. */
+  clock?: 'real' | SimulatedClock
+  /** Seed of the random sources (default 1). Each actor gets a stream derived from seed and id. */
+  seed?: number
+  /** pino level for every thread's root logger (default from GOSSAMER_LOG_LEVEL, else 'info'). */
+  logLevel?: string
+  mailbox?: Partial<MailboxOptions>
+  supervision?: Partial<SupervisionOptions>
+  /** Compute pool; `false` disables it. Default: piscina with 1 thread, created on first use. */
+  compute?: false | { maxThreads?: number; idleTimeoutMs?: number }
+  /** Where persisted snapshots live (default in memory). */
+  snapshotStore?: SnapshotStore
+  /** Default ask timeout in ms (5000). */
+  askTimeoutMs?: number
+}
+
+export interface ShutdownOptions {
+  /** Total time to drain and stop everything, default 5000 ms; then workers are terminated. */
+  drainTimeoutMs?: number
+}
