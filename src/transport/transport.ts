@@ -1,0 +1,91 @@
+/**
+ * The transport seen by swim: unreliable packets (UDP) and reliable streams (TCP) between
+ * addresses. The in-memory network (memory-network.ts) and the real UDP/TCP transport implement the
+ * same interface, so the actors cannot tell them apart. Bytes are carried exactly as they would go
+ * on the wire: packets are whole memberlist packets (CRC, compound, compression, encryption already
+ * applied by the sender), streams carry the real stream encoding (spec §2.1).
+ */
+import { ClusterError } from '../errors/index.ts'
+
+/** "ip:port", e.g. "10.0.0.7:7946" (IPv6 as "[::1]:7946"). */
+export type TransportAddress = string
+
+/** One received datagram. */
+export interface InboundPacket {
+  from: TransportAddress
+  to: TransportAddress
+  bytes: Uint8Array
+  /** When it arrived, on the transport's clock (ms). */
+  receivedAtMs: number
+}
+
+/** What happened to an outbound packet at the sending side. Loss in flight is not visible here. */
+export type SendOutcome = 'sent' | 'too-large' | 'closed'
+
+/**
+ * A reliable, ordered byte stream between two addresses (one TCP connection). Chunks may be split
+ * or merged in transit like TCP segments; readers must parse the byte stream, not rely on chunking.
+ */
+export interface Stream {
+  readonly local: TransportAddress
+  readonly remote: TransportAddress
+  /** Queues bytes for the peer. Returns false once the stream is closed. */
+  write(bytes: Uint8Array): boolean
+  /** Half-close: no more writes from this side; the peer sees end after the data already sent. */
+  end(): void
+  /** Abort both directions. */
+  close(): void
+  onData(handler: (chunk: Uint8Array) => void): void
+  /** Called once: the peer ended its side, or the stream was closed or failed (then with an error). */
+  onEnd(handler: (err?: TransportError) => void): void
+}
+
+export interface Transport {
+  /** The address peers use to reach us. */
+  readonly localAddress: TransportAddress
+  sendPacket(to: TransportAddress, bytes: Uint8Array): SendOutcome
+  onPacket(handler: (packet: InboundPacket) => void): void
+  /** Opens a stream; rejects with TransportError (ERR_TRANSPORT_DIAL) on refusal or timeout. */
+  dial(to: TransportAddress, timeoutMs: number): Promise<Stream>
+  onStream(handler: (stream: Stream) => void): void
+  /** Stops intake; later sends return 'closed' and dials reject. */
+  close(): void
+}
+
+/** Thrown (or passed to onEnd) when a dial, read or write fails. */
+export class TransportError extends ClusterError {
+  static override name = 'TransportError'
+  constructor(code: 'ERR_TRANSPORT_DIAL' | 'ERR_TRANSPORT_CLOSED' | 'ERR_TRANSPORT_TIMEOUT' | 'ERR_TRANSPORT_ADDRESS', message: string, details?: Record<string, unknown>) {
+    super(code, message, details === undefined ? {} : { details })
+  }
+}
+
+/** Splits "ip:port" / "[v6]:port". Throws ERR_TRANSPORT_ADDRESS on anything else. */
+export function parseAddress(address: TransportAddress): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address)
+  const port = m === null ? NaN : Number(m[3])
+  if (m === null || port > 65_535) throw new TransportError('ERR_TRANSPORT_ADDRESS', `not a host:port address: ${JSON.stringify(address)}`)
+  return { host: (m[1] ?? m[2])!, port }
+}
+
+/** Formats raw IP bytes (4, or 16 incl. IPv4-mapped, spec §1.8) and a port as a TransportAddress. */
+export function formatAddress(ip: Uint8Array, port: number): TransportAddress {
+  if (ip.length === 4) return `${ip.join('.')}:${port}`
+  if (ip.length === 16) {
+    const mapped = ip.subarray(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff
+    if (mapped) return `${Array.from(ip.subarray(12)).join('.')}:${port}`
+    const groups: string[] = []
+    for (let i = 0; i < 16; i += 2) groups.push(((ip[i]! << 8) | ip[i + 1]!).toString(16))
+    return `[${groups.join(':')}]:${port}`
+  }
+  throw new TransportError('ERR_TRANSPORT_ADDRESS', `IP must be 4 or 16 bytes, got ${ip.length}`)
+}
+
+/** IPv4 text to 4 raw bytes (what memberlist sends for IPv4, spec §1.8). */
+export function ipv4Bytes(host: string): Uint8Array {
+  const parts = host.split('.').map(Number)
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
+    throw new TransportError('ERR_TRANSPORT_ADDRESS', `not an IPv4 address: ${JSON.stringify(host)}`)
+  }
+  return Uint8Array.from(parts)
+}
