@@ -1,0 +1,301 @@
+/**
+ * MemberTable: THE member table of a node (Serf's member layer, spec §5.4-5.6). It is the only store
+ * of membership: the failed and left "lists" of Serf are views over this one map (by status), and
+ * the counts are kept by the single method that changes a status, so a reap, a leave and a count can
+ * never disagree (lesson 000). Every write returns the member events it caused; the actor forwards
+ * them (event stream, snapshotter). Pure: time comes in as `nowMs`, the Lamport clock and the intent
+ * buffer are handed in by the owning actor.
+ */
+import type { LamportTime, Member, MemberCounts, MemberEventType, MemberStatus, NodeInfo } from './protocol.ts'
+import type { LamportClock } from './lamport.ts'
+import type { RecentIntents } from './intents.ts'
+import { decodeTags } from './tags.ts'
+
+/** Serf's own state (spec §5.5): alive, leaving (Leave in progress), left, shutdown. */
+export type LocalSerfState = 'alive' | 'leaving' | 'left' | 'shutdown'
+
+export interface MemberRecord {
+  member: Member
+  /** Lamport time of the last join/leave intent applied to this member. */
+  statusLTime: LamportTime
+  /** Actor-clock ms when it became failed or left (the reap timers run from here). */
+  leaveTimeMs: number | undefined
+  /** Order of becoming failed/left: Serf's failed and left lists are append-ordered. */
+  downSeq: number
+}
+
+export interface MemberEvent {
+  event: MemberEventType
+  member: Member
+}
+
+/** Result of an intent: whether to rebroadcast the received bytes, what happened, what to schedule. */
+export interface IntentResult {
+  rebroadcast: boolean
+  /** 'stale': LTime not newer than the member's statusLTime (or the buffered one). */
+  outcome: 'applied' | 'buffered' | 'stale' | 'refuted' | 'ignored'
+  events: MemberEvent[]
+  /** A leave with Prune for a leaving member: erase it after this delay (spec §5.4). */
+  pruneAfterMs?: number
+}
+
+export interface MemberTableOptions {
+  localName: string
+  clock: LamportClock
+  intents: RecentIntents
+  /** Prune of a leaving member waits BroadcastTimeout + LeavePropagateDelay. */
+  pruneDelayMs: number
+  /** A failed member that rejoins within this counts as a flap (metric). */
+  flapTimeoutMs: number
+}
+
+const STATUS_KEYS = ['alive', 'leaving', 'left', 'failed'] as const
+
+export class MemberTable {
+  private readonly records = new Map<string, MemberRecord>()
+  private readonly byStatus: MemberCounts = { alive: 0, leaving: 0, left: 0, failed: 0, total: 0 }
+  private downSeq = 0
+  /** Serf's own state; a leave intent about ourselves is refuted only while alive. */
+  localState: LocalSerfState = 'alive'
+  /** Metrics kept where the facts are. */
+  readonly metrics = { flaps: 0, malformedMeta: 0, staleIntents: 0, reaped: 0 }
+
+  constructor(private readonly opts: MemberTableOptions) {}
+
+  // ----------------------------------------------------------------------------------- reads
+
+  get size(): number {
+    return this.records.size
+  }
+
+  counts(): MemberCounts {
+    return { ...this.byStatus }
+  }
+
+  get(name: string): Readonly<MemberRecord> | undefined {
+    return this.records.get(name)
+  }
+
+  members(statuses?: readonly MemberStatus[]): Member[] {
+    const out: Member[] = []
+    for (const r of this.records.values()) if (statuses === undefined || statuses.includes(r.member.status)) out.push(cloneMember(r.member))
+    return out
+  }
+
+  /** Members in `status`, in the order they entered it (Serf's failedMembers / leftMembers). */
+  inStatus(status: 'failed' | 'left'): Readonly<MemberRecord>[] {
+    const out: MemberRecord[] = []
+    for (const r of this.records.values()) if (r.member.status === status) out.push(r)
+    return out.sort((a, b) => a.downSeq - b.downSeq)
+  }
+
+  /** statusLTime of every member, for push/pull `StatusLTimes`. */
+  statusLTimes(): Map<string, LamportTime> {
+    const m = new Map<string, LamportTime>()
+    for (const [name, r] of this.records) m.set(name, r.statusLTime)
+    return m
+  }
+
+  // ---------------------------------------------------------------------- writes from swim
+
+  /** memberlist NotifyJoin (spec §5.5): create (alive, or leaving if a leave is buffered) or revive. */
+  nodeJoined(node: NodeInfo, nowMs: number): MemberEvent[] {
+    let r = this.records.get(node.name)
+    const tags = this.tagsOf(node)
+    if (r === undefined) {
+      r = {
+        member: { name: node.name, addr: node.addr, port: node.port, tags, status: 'none', ...versions(node) },
+        statusLTime: 0n,
+        leaveTimeMs: undefined,
+        downSeq: 0,
+      }
+      this.records.set(node.name, r)
+      this.byStatus.total++
+      let status: MemberStatus = 'alive'
+      const join = this.opts.intents.get(node.name, 'join')
+      if (join !== undefined) r.statusLTime = join
+      const leave = this.opts.intents.get(node.name, 'leave')
+      if (leave !== undefined) {
+        status = 'leaving'
+        r.statusLTime = leave
+      }
+      this.setStatus(r, status)
+    } else {
+      if (r.member.status === 'failed' && r.leaveTimeMs !== undefined && nowMs - r.leaveTimeMs < this.opts.flapTimeoutMs) this.metrics.flaps++
+      Object.assign(r.member, { addr: node.addr, port: node.port, tags, ...versions(node) })
+      r.leaveTimeMs = undefined
+      this.setStatus(r, 'alive')
+    }
+    return [{ event: 'member-join', member: cloneMember(r.member) }]
+  }
+
+  /** memberlist NotifyLeave: leaving → left, alive → failed; any other status is ignored. */
+  nodeLeft(node: NodeInfo, nowMs: number): MemberEvent[] {
+    const r = this.records.get(node.name)
+    if (r === undefined) return []
+    let event: MemberEventType
+    if (r.member.status === 'leaving') {
+      this.setStatus(r, 'left')
+      event = 'member-leave'
+    } else if (r.member.status === 'alive') {
+      this.setStatus(r, 'failed')
+      event = 'member-failed'
+    } else {
+      return []
+    }
+    r.leaveTimeMs = nowMs
+    r.downSeq = ++this.downSeq
+    return [{ event, member: cloneMember(r.member) }]
+  }
+
+  /** memberlist NotifyUpdate: refresh address, tags and versions; emits member-update. */
+  nodeUpdated(node: NodeInfo): MemberEvent[] {
+    const r = this.records.get(node.name)
+    if (r === undefined) return []
+    Object.assign(r.member, { addr: node.addr, port: node.port, tags: this.tagsOf(node), ...versions(node) })
+    return [{ event: 'member-update', member: cloneMember(r.member) }]
+  }
+
+  // ------------------------------------------------------------------------------- intents
+
+  /** A join intent (spec §5.4). Witnesses the clock first, as Serf does for every intent. */
+  joinIntent(node: string, ltime: LamportTime, nowMs: number): IntentResult {
+    this.opts.clock.witness(ltime)
+    const r = this.records.get(node)
+    if (r === undefined) {
+      const stored = this.opts.intents.upsert(node, 'join', ltime, nowMs)
+      if (!stored) this.metrics.staleIntents++
+      return { rebroadcast: stored, outcome: stored ? 'buffered' : 'stale', events: [] }
+    }
+    if (ltime <= r.statusLTime) {
+      this.metrics.staleIntents++
+      return { rebroadcast: false, outcome: 'stale', events: [] }
+    }
+    r.statusLTime = ltime
+    if (r.member.status === 'leaving') this.setStatus(r, 'alive')
+    return { rebroadcast: true, outcome: 'applied', events: [] }
+  }
+
+  /** A leave intent (spec §5.4). */
+  leaveIntent(node: string, ltime: LamportTime, prune: boolean, nowMs: number): IntentResult {
+    this.opts.clock.witness(ltime)
+    const r = this.records.get(node)
+    if (r === undefined) {
+      const stored = this.opts.intents.upsert(node, 'leave', ltime, nowMs)
+      if (!stored) this.metrics.staleIntents++
+      return { rebroadcast: stored, outcome: stored ? 'buffered' : 'stale', events: [] }
+    }
+    if (ltime <= r.statusLTime) {
+      this.metrics.staleIntents++
+      return { rebroadcast: false, outcome: 'stale', events: [] }
+    }
+    if (node === this.opts.localName && this.localState === 'alive') {
+      // Someone says we are leaving while we are not: the caller broadcasts a join at clock.time().
+      return { rebroadcast: false, outcome: 'refuted', events: [] }
+    }
+    // Always record the time, even when the status does not change, so a repeat is stale (no
+    // endless rebroadcast of a leave about a member already leaving or left).
+    r.statusLTime = ltime
+    const events: MemberEvent[] = []
+    let pruneAfterMs: number | undefined
+    switch (r.member.status) {
+      case 'alive':
+        this.setStatus(r, 'leaving')
+        break
+      case 'failed':
+        this.setStatus(r, 'left')
+        r.downSeq = ++this.downSeq
+        events.push({ event: 'member-leave', member: cloneMember(r.member) })
+        break
+      case 'leaving':
+      case 'left':
+        break
+      default:
+        return { rebroadcast: false, outcome: 'ignored', events: [] }
+    }
+    if (prune) {
+      if (r.member.status === 'leaving') pruneAfterMs = this.opts.pruneDelayMs
+      else events.push(...this.erase(node))
+    }
+    const result: IntentResult = { rebroadcast: true, outcome: 'applied', events }
+    if (pruneAfterMs !== undefined) result.pruneAfterMs = pruneAfterMs
+    return result
+  }
+
+  // --------------------------------------------------------------------------------- reaping
+
+  /**
+   * Serf's reap tick (spec §5.6): erase failed members past `reconnectTimeoutMs` and left members
+   * past `tombstoneTimeoutMs` (strictly greater, as Serf), and expire old buffered intents.
+   */
+  reap(nowMs: number, reconnectTimeoutMs: number, tombstoneTimeoutMs: number, recentIntentTimeoutMs: number): MemberEvent[] {
+    const events: MemberEvent[] = []
+    for (const [status, timeout] of [
+      ['failed', reconnectTimeoutMs],
+      ['left', tombstoneTimeoutMs],
+    ] as const) {
+      for (const r of this.inStatus(status)) {
+        if (r.leaveTimeMs !== undefined && nowMs - r.leaveTimeMs > timeout) events.push(...this.erase(r.member.name))
+      }
+    }
+    this.opts.intents.expire(nowMs, recentIntentTimeoutMs)
+    return events
+  }
+
+  /** A scheduled prune came due: erase the member unless it came back to life meanwhile. */
+  pruneDue(name: string): MemberEvent[] {
+    const r = this.records.get(name)
+    if (r === undefined || r.member.status === 'alive') return []
+    return this.erase(name)
+  }
+
+  /** Removes a member from the table (member-reap). The only delete in this file. */
+  erase(name: string): MemberEvent[] {
+    const r = this.records.get(name)
+    if (r === undefined) return []
+    this.countStatus(r.member.status, -1)
+    this.byStatus.total--
+    this.records.delete(name)
+    this.metrics.reaped++
+    return [{ event: 'member-reap', member: cloneMember(r.member) }]
+  }
+
+  /** Recounts from the map; tests use it to prove the kept counts never drift. */
+  recount(): MemberCounts {
+    const c: MemberCounts = { alive: 0, leaving: 0, left: 0, failed: 0, total: 0 }
+    for (const r of this.records.values()) {
+      c.total++
+      if (r.member.status !== 'none') c[r.member.status]++
+    }
+    return c
+  }
+
+  // -------------------------------------------------------------------------------- private
+
+  /** The single place a status changes, so the counts follow every change. */
+  private setStatus(r: MemberRecord, status: MemberStatus): void {
+    if (r.member.status === status) return
+    this.countStatus(r.member.status, -1)
+    r.member.status = status
+    this.countStatus(status, +1)
+  }
+
+  private countStatus(status: MemberStatus, delta: number): void {
+    if ((STATUS_KEYS as readonly string[]).includes(status)) this.byStatus[status as (typeof STATUS_KEYS)[number]] += delta
+  }
+
+  private tagsOf(node: NodeInfo): Record<string, string> {
+    const { tags, error } = decodeTags(node.meta)
+    if (error !== undefined) this.metrics.malformedMeta++
+    return tags
+  }
+}
+
+function versions(node: NodeInfo) {
+  const [protocolMin, protocolMax, protocolCur, delegateMin, delegateMax, delegateCur] = node.vsn
+  return { protocolMin, protocolMax, protocolCur, delegateMin, delegateMax, delegateCur }
+}
+
+export function cloneMember(m: Member): Member {
+  return { ...m, tags: { ...m.tags } }
+}
