@@ -7,8 +7,9 @@
  * intents now; user events and queries later) and reports Serf's member count.
  *
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY:
- * a published `type` and its fields never change meaning.
+ * a published `type` and its fields never change meaning. Asks carry the runtime's `replyTo`.
  */
+import type { ReplyTo } from '../../src/types/actor-env.ts'
 
 /** Which queue a broadcast lives in. The memberlist queue is drained before the Serf ones. */
 export type GossipQueueName = 'memberlist' | 'serf-intent' | 'serf-query' | 'serf-event'
@@ -81,6 +82,7 @@ export interface FillMsg {
   limitBytes: number
   /** Which queues to draw from, in order; default all, memberlist first. */
   queues?: readonly GossipQueueName[]
+  replyTo?: ReplyTo<FillReply>
 }
 
 /** Reply to `gossip.fill`: complete memberlist messages, ready to become compound parts. */
@@ -94,6 +96,7 @@ export interface FillReply {
 /** Ask: counters and depths of every queue. Reply: `StatsReply`. */
 export interface StatsMsg {
   type: 'gossip.stats'
+  replyTo?: ReplyTo<StatsReply>
 }
 
 /** Per-queue counters. Every broadcast that leaves a queue is counted under exactly one outcome. */

@@ -16,6 +16,7 @@
  * Lamport times are u64 on the wire, so they are `bigint` here.
  */
 import type { BroadcastFinishedMsg } from '../gossip-queue/protocol.ts'
+import type { ReplyTo } from '../../src/types/actor-env.ts'
 
 /** A member's Lamport time (u64). */
 export type LamportTime = bigint
@@ -95,6 +96,7 @@ export interface UserMessageMsg {
 export interface LocalStateMsg {
   type: 'member.local-state'
   join: boolean
+  replyTo?: ReplyTo<LocalStateReply>
 }
 
 export interface LocalStateReply {
@@ -119,6 +121,7 @@ export interface MembersMsg {
   type: 'member.members'
   /** Only members in these statuses; default all. */
   statuses?: readonly MemberStatus[]
+  replyTo?: ReplyTo<MembersReply>
 }
 
 export interface MembersReply {
@@ -143,11 +146,13 @@ export interface MemberCounts {
 export interface SetTagsMsg {
   type: 'member.set-tags'
   tags: Record<string, string>
+  replyTo?: ReplyTo<AckReply>
 }
 
 /** Ask: graceful leave (spec §5.4, Serf.Leave). Reply `AckReply` once the node is left. */
 export interface LeaveMsg {
   type: 'member.leave'
+  replyTo?: ReplyTo<AckReply>
 }
 
 /**
@@ -168,6 +173,7 @@ export interface SwimLeftMsg {
 /** Ask: counters. Reply: `StatsReply`. */
 export interface MemberStatsMsg {
   type: 'member.stats'
+  replyTo?: ReplyTo<MemberStatsReply>
 }
 
 export interface MemberStatsReply {
