@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { createActor } from 'xstate'
+import { createGossipQueueMachine } from '../../../actors/gossip-queue/machine.ts'
+import type { FillReply, StatsReply } from '../../../actors/gossip-queue/protocol.ts'
+import { fakeEnv } from './fake-env.ts'
+
+function start(config = {}, known?: string[]) {
+  const f = fakeEnv('gossip-queue', 1, known)
+  const actor = createActor(createGossipQueueMachine(f.env), { clock: f.clock, input: { config } }).start()
+  return { ...f, actor }
+}
+
+describe('gossip-queue machine', () => {
+  it('answers a fill with enqueued broadcasts, memberlist first and Serf prefixed', () => {
+    const { actor, ask, replyFor } = start()
+    actor.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 3 })
+    actor.send({ type: 'gossip.cluster-size', source: 'serf', numNodes: 3 })
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-intent', message: Uint8Array.of(1, 0x80), unique: true } })
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 0x80), name: 'a' } })
+    const token = ask<FillReply>()
+    actor.send({ type: 'gossip.fill', overheadBytes: 2, limitBytes: 1398, replyTo: token })
+    expect(replyFor(token)).toEqual({ type: 'gossip.filled', parts: [Uint8Array.of(4, 0x80), Uint8Array.of(8, 1, 0x80)], usedBytes: 9 })
+    actor.stop()
+  })
+
+  it('uses the cluster size it was last told, per source', () => {
+    const { actor, ask, replyFor } = start()
+    actor.send({ type: 'gossip.cluster-size', source: 'serf', numNodes: 120 })
+    const token = ask<StatsReply>()
+    actor.send({ type: 'gossip.stats', replyTo: token })
+    const s = replyFor(token)!
+    expect(s.queues['serf-event'].retransmitLimit).toBe(12)
+    expect(s.queues.memberlist.retransmitLimit).toBe(0)
+    actor.stop()
+  })
+
+  it('notifies the waiting actor when its broadcast has been transmitted', () => {
+    const { actor, sentOf } = start({ retransmitMult: 1 })
+    actor.send({ type: 'gossip.cluster-size', source: 'serf', numNodes: 1 })
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-intent', message: Uint8Array.of(0, 0x80), unique: true, notify: { to: 'member-manager', id: 'leave-7' } } })
+    expect(sentOf('gossip.broadcast-finished')).toEqual([])
+    actor.send({ type: 'gossip.fill', overheadBytes: 2, limitBytes: 100 })
+    expect(sentOf('gossip.broadcast-finished')).toEqual([
+      { to: 'member-manager', msg: { type: 'gossip.broadcast-finished', queue: 'serf-intent', id: 'leave-7', outcome: 'transmitted' } },
+    ])
+    actor.stop()
+  })
+
+  it('counts notifications that have no receiver', () => {
+    const { actor } = start({}, [])
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4), name: 'x', notify: { to: 'nobody', id: '1' } } })
+    actor.send({ type: 'gossip.reset' })
+    expect(actor.getSnapshot().context.undeliveredNotifications).toBe(1)
+    actor.stop()
+  })
+
+  it('prunes on the queue check timer of the actor clock and warns', () => {
+    const { actor, clock, logs, ask, replyFor } = start({ maxQueueDepth: 5, queueDepthWarning: 4, queueCheckIntervalMs: 30_000 })
+    for (let i = 0; i < 10; i++) actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-event', message: Uint8Array.of(3, i), unique: true } })
+    clock.advanceSync(29_999)
+    expect(actor.getSnapshot().context.queues.depth('serf-event')).toBe(10) // hard bound 2 x 5 not reached
+    clock.advanceSync(1)
+    expect(actor.getSnapshot().context.queues.depth('serf-event')).toBe(5)
+    expect(logs.some((l) => l.level === 'warn' && l.msg === 'gossip queue depth warning')).toBe(true)
+    // And again on the next interval (the timer re-arms).
+    for (let i = 0; i < 3; i++) actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-event', message: Uint8Array.of(3, i), unique: true } })
+    clock.advanceSync(30_000)
+    const token = ask<StatsReply>()
+    actor.send({ type: 'gossip.stats', replyTo: token })
+    expect(replyFor(token)!.queues['serf-event']).toMatchObject({ depth: 5, pruned: 8, enqueued: 13 })
+    actor.stop()
+  })
+
+  it('re-arms the check timer after a restore and drops everything on shutdown', () => {
+    const { actor, clock, sentOf } = start({ maxQueueDepth: 1, queueCheckIntervalMs: 1000 })
+    actor.send({ type: 'runtime.restored', at: 0, restarts: 1 })
+    for (let i = 0; i < 3; i++) actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, i), notify: { to: 'swim', id: String(i) } } })
+    clock.advanceSync(1000)
+    expect(actor.getSnapshot().context.queues.depth('memberlist')).toBe(1)
+    actor.send({ type: 'runtime.shutdown' })
+    expect(actor.getSnapshot().status).toBe('done')
+    expect(sentOf('gossip.broadcast-finished').map((s) => (s.msg as unknown as { outcome: string }).outcome)).toEqual(['pruned', 'pruned', 'pruned'])
+  })
+})
