@@ -7,7 +7,7 @@
  */
 import { formatIp } from './address.ts'
 import { decodeCoordinatePayload } from './coordinate.ts'
-import { WireCodecError } from './errors.ts'
+import { ClusterError } from '../errors/cluster-error.ts'
 import { toHex } from './hex.ts'
 import type { PacketNode } from './packet.ts'
 import { decodeSerfMessage } from './serf.ts'
@@ -28,7 +28,7 @@ function obj(): JsonObject {
 }
 
 export function errorJson(err: unknown): JsonObject {
-  const code = err instanceof WireCodecError ? err.code : 'ERR_WIRE_INTERNAL'
+  const code = err instanceof ClusterError ? err.code : 'ERR_WIRE_INTERNAL'
   const message = err instanceof Error ? err.message : String(err)
   return { error: { code, message } }
 }
