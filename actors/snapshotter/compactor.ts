@@ -1,0 +1,62 @@
+/**
+ * The first, long phase of a compaction: write the compacted file (`<path>.compact`) from a state
+ * captured at a batch boundary, off the write path. It writes in chunks and yields the thread
+ * between chunks, so the actor keeps taking messages and appending batches to the live file
+ * meanwhile; then it fsyncs the new file. The short phase (append the batches written since the
+ * capture, fsync, rename, fsync the directory, switch handles) is the writer's `swap`.
+ */
+import { checksumLine, crc32 } from './checksum.ts'
+import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
+import { compactedText, type CapturedState } from './snapshot-state.ts'
+
+export interface CompactedFile {
+  handle: SnapshotFileHandle
+  /** Bytes written so far (the compacted content). */
+  size: number
+}
+
+export class CompactionAbortedError extends Error {
+  constructor() {
+    super('compaction aborted')
+  }
+}
+
+const encoder = new TextEncoder()
+
+/** encodeBatch turns record text into the chunks to append: the records, then their checksum line. */
+export function encodeBatch(text: string, checksums: boolean): Uint8Array[] {
+  const body = encoder.encode(text)
+  if (!checksums) return [body]
+  return [body, encoder.encode(checksumLine(crc32(body), body.length))]
+}
+
+export async function buildCompacted(options: {
+  disk: SnapshotDisk
+  tempPath: string
+  state: CapturedState
+  chunkLines: number
+  checksums: boolean
+  /** Lets the thread take other work between chunks. */
+  yieldTurn: () => Promise<void>
+  aborted: () => boolean
+}): Promise<CompactedFile> {
+  const { disk, tempPath } = options
+  const handle = await disk.create(tempPath)
+  let size = 0
+  try {
+    for (const text of compactedText(options.state, options.chunkLines)) {
+      if (options.aborted()) throw new CompactionAbortedError()
+      const chunks = encodeBatch(text, options.checksums)
+      await handle.append(chunks)
+      for (const c of chunks) size += c.length
+      await options.yieldTurn()
+    }
+    if (options.aborted()) throw new CompactionAbortedError()
+    await handle.sync()
+    return { handle, size }
+  } catch (err) {
+    await handle.close().catch(() => undefined)
+    await disk.remove(tempPath).catch(() => undefined)
+    throw err
+  }
+}

@@ -1,0 +1,575 @@
+/**
+ * SnapshotWriter: the snapshotter's engine. Records come in through O(1) calls that never wait
+ * (they land in the coalescing Intake); one serial pump turns what is pending into a batch, appends
+ * it with its checksum line, fsyncs according to the durability policy, and reports progress as
+ * watermarks (records received / written to the OS / durable). Compaction builds the new file off
+ * the write path (compactor.ts) and swaps it in with one short exclusive step. Shutdown drains,
+ * fsyncs and closes within a timeout and reports what was left by count; after it nothing runs.
+ *
+ * The writer is plain async TypeScript over the SnapshotDisk interface: no node:* imports, time and
+ * scheduling injected, so the same code runs on the real disk in the worker and on MemoryDisk in
+ * tests (slow, failing or crashing on demand).
+ */
+import { ClusterError } from '../../src/errors/index.ts'
+import { buildCompacted, CompactionAbortedError, encodeBatch, type CompactedFile } from './compactor.ts'
+import type { SnapshotterConfig } from './config.ts'
+import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
+import { Intake } from './intake.ts'
+import { emptyCounters, Histogram, type SnapshotterStats } from './metrics.ts'
+import { isWritableName, LEAVE_LINE } from './record.ts'
+import { replaySnapshot, type ReplayResult } from './replay.ts'
+import { SnapshotState } from './snapshot-state.ts'
+
+export interface WriterEnv {
+  disk: SnapshotDisk
+  /** Monotonic time in ms. */
+  now(): number
+  /** Runs `fn` after the work already queued on this thread (setImmediate in a worker). */
+  defer(fn: () => void): void
+  /** One-shot timer; returns its cancel function. */
+  setTimer(fn: () => void, ms: number): () => void
+  /** Called after every batch and fsync with the new watermarks. */
+  onProgress?(progress: SnapshotProgress): void
+  /** Compaction phases and disk errors, for the machine's state and the log. */
+  onNotice?(notice: WriterNotice): void
+}
+
+/** Running counts of record messages: received, written to the OS, and fsynced. */
+export interface SnapshotProgress {
+  received: number
+  writtenThrough: number
+  durableThrough: number
+}
+
+export type WriterNotice =
+  | { kind: 'compaction-started'; fileBytes: number; aliveMembers: number }
+  | { kind: 'compaction-finished'; ms: number; swapMs: number; fileBytes: number }
+  | { kind: 'compaction-failed'; error: unknown }
+  | { kind: 'disk-error'; op: string; error: unknown }
+
+export interface ShutdownReport {
+  /** Everything received was written and fsynced, and the file closed, within the timeout. */
+  clean: boolean
+  /** Record messages received but not durable when shutdown ended (0 when clean). */
+  remaining: number
+  received: number
+  durableThrough: number
+  elapsedMs: number
+}
+
+export class SnapshotClosedError extends ClusterError {
+  static override name = 'SnapshotClosedError'
+  constructor() {
+    super('ERR_SNAPSHOT_CLOSED', 'the snapshotter is shut down')
+  }
+}
+
+interface Compaction {
+  aborted: boolean
+  /** Batches appended to the live file since the capture, re-appended to the new file at swap. */
+  tail: Uint8Array[]
+  tailBytes: number
+  startedAt: number
+  ready: CompactedFile | undefined
+  done: Promise<void>
+}
+
+interface Waiter {
+  through: number
+  resolve: (p: SnapshotProgress) => void
+  reject: (err: unknown) => void
+}
+
+export class SnapshotWriter {
+  readonly state = new SnapshotState()
+  private readonly intake = new Intake()
+  private readonly counters = emptyCounters()
+  private readonly flushLatency = new Histogram()
+  private readonly appendLatency = new Histogram()
+  private readonly compactionLatency = new Histogram()
+  private readonly swapLatency = new Histogram()
+  private file: SnapshotFileHandle | undefined
+  private offset = 0
+  /** Record text made before a leave (it must reach the file before the `leave` line). */
+  private sealed = ''
+  private sealedLines = 0
+  private received = 0
+  private written = 0
+  private durable = 0
+  /** Set after a failed append: writes below this seq are only safe once a compaction rewrote them. */
+  private lostFrom = Infinity
+  private dirty = false
+  private syncWanted = false
+  private waiters: Waiter[] = []
+  private pumping = false
+  private scheduled = false
+  private closing = false
+  private closed = false
+  private compaction: Compaction | undefined
+  private lastRecoveryAt = -Infinity
+  private cancelInterval: (() => void) | undefined
+  private cancelRecovery: (() => void) | undefined
+
+  constructor(
+    readonly config: SnapshotterConfig,
+    private readonly env: WriterEnv,
+  ) {}
+
+  /** open replays the existing file, cuts off a torn tail, removes a stale compaction temp file. */
+  async open(): Promise<ReplayResult> {
+    const { disk } = this.env
+    const path = this.config.path
+    await disk.remove(path + '.compact')
+    const existing = await disk.read(path)
+    const bytes = existing ?? new Uint8Array(0)
+    const result = replaySnapshot(bytes, { rejoinAfterLeave: this.config.rejoinAfterLeave })
+    if (result.validLength < bytes.length) await disk.truncate(path, result.validLength)
+    const s = SnapshotState.fromReplay(result)
+    this.state.alive = s.alive
+    this.state.lastClock = s.lastClock
+    this.state.lastEventClock = s.lastEventClock
+    this.state.lastQueryClock = s.lastQueryClock
+    this.counters.corruptLines = result.counts.corruptLines
+    this.counters.tornBytes = result.counts.tornBytes
+    this.file = await disk.openAppend(path)
+    // A new file's directory entry must be durable before any fsync of its content means anything.
+    if (existing === undefined) await disk.syncDir(path)
+    this.offset = result.validLength
+    if (this.config.durability === 'interval') this.armInterval()
+    // A damaged file is rewritten clean from what replay kept.
+    if (result.counts.corruptSpans > 0 || result.counts.unknownLines > 0) this.startCompaction()
+    return result
+  }
+
+  // ---- intake: O(1), never waits ----------------------------------------------------------
+
+  private accept(): boolean {
+    if (this.closing) {
+      this.counters.rejected++
+      return false
+    }
+    this.received++
+    this.counters.events++
+    if (this.state.leaving && !this.config.rejoinAfterLeave) {
+      this.counters.ignoredAfterLeave++
+      return false
+    }
+    return true
+  }
+
+  private kick(): void {
+    if (this.pumping || this.scheduled || this.closed) return
+    this.scheduled = true
+    this.env.defer(() => {
+      this.scheduled = false
+      void this.pump()
+    })
+  }
+
+  alive(name: string, addr: string): void {
+    if (!isWritableName(name) || addr.includes('\n') || addr.includes(' ')) {
+      this.counters.rejected++
+      this.received++
+      return
+    }
+    if (!this.accept()) return
+    this.intake.member(name, addr, this.env.now())
+    this.kick()
+  }
+
+  notAlive(name: string): void {
+    if (!isWritableName(name)) {
+      this.counters.rejected++
+      this.received++
+      return
+    }
+    if (!this.accept()) return
+    this.intake.member(name, null, this.env.now())
+    this.kick()
+  }
+
+  /** The member clock; recorded even after a leave, as Serf's clock ticker does. */
+  memberClock(ltime: bigint): void {
+    if (this.closing) {
+      this.counters.rejected++
+      return
+    }
+    this.received++
+    this.counters.events++
+    this.intake.memberClock(ltime, this.env.now())
+    this.kick()
+  }
+
+  eventClock(ltime: bigint): void {
+    if (!this.accept()) return
+    this.intake.eventClockTo(ltime, this.env.now())
+    this.kick()
+  }
+
+  queryClock(ltime: bigint): void {
+    if (!this.accept()) return
+    this.intake.queryClockTo(ltime, this.env.now())
+    this.kick()
+  }
+
+  /**
+   * leave records a graceful leave and resolves once the `leave` line is fsynced. Pending records
+   * are written before it; unless rejoin-after-leave, the alive set is forgotten and later member
+   * and event records are ignored (Serf's `leaving`).
+   */
+  leave(): Promise<SnapshotProgress> {
+    if (this.closing) return Promise.reject(new SnapshotClosedError())
+    const drained = this.intake.drain(this.state)
+    this.sealed += drained.text + LEAVE_LINE
+    this.sealedLines += drained.lines + 1
+    this.state.leaving = true
+    if (!this.config.rejoinAfterLeave) this.state.alive.clear()
+    this.counters.leaves++
+    return this.sync()
+  }
+
+  /** sync resolves when every record received so far is fsynced (whatever the policy). */
+  sync(): Promise<SnapshotProgress> {
+    if (this.closed) return Promise.reject(new SnapshotClosedError())
+    const through = this.received
+    if (this.durableThrough() >= through && this.sealed === '' && !this.intake.hasPending()) {
+      return Promise.resolve(this.progress())
+    }
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ through, resolve, reject })
+      this.kick()
+    })
+  }
+
+  progress(): SnapshotProgress {
+    return { received: this.received, writtenThrough: this.writtenThrough(), durableThrough: this.durableThrough() }
+  }
+
+  private writtenThrough(): number {
+    return Math.min(this.written, this.lostFrom - 1)
+  }
+
+  private durableThrough(): number {
+    return Math.min(this.durable, this.lostFrom - 1)
+  }
+
+  stats(): SnapshotterStats {
+    return {
+      ...this.counters,
+      coalesced: this.intake.coalesced,
+      queueDepth: this.intake.depth,
+      aliveMembers: this.state.alive.size,
+      fileBytes: this.offset,
+      received: this.received,
+      writtenThrough: this.writtenThrough(),
+      durableThrough: this.durableThrough(),
+      compacting: this.compaction !== undefined,
+      flushLatency: this.flushLatency.snapshot(),
+      appendLatency: this.appendLatency.snapshot(),
+      compactionLatency: this.compactionLatency.snapshot(),
+      swapLatency: this.swapLatency.snapshot(),
+    }
+  }
+
+  // ---- the serial pump: every operation on the live file happens here, one at a time -------
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.closed) return
+    this.pumping = true
+    try {
+      for (;;) {
+        if (this.closed || this.file === undefined) break
+        if (this.compaction?.ready !== undefined) await this.swap(this.compaction)
+        else if (this.intake.hasPending() || this.sealed !== '') await this.writeBatch()
+        else if (this.written < this.received) this.catchUp()
+        else if (this.needSync()) await this.doSync()
+        else break
+      }
+    } finally {
+      this.pumping = false
+    }
+    if (this.closed && this.file !== undefined) await this.closeFile()
+  }
+
+  /** Records that needed no line (ignored after leave, clocks that did not advance) count as written. */
+  private catchUp(): void {
+    this.written = this.received
+    if (!this.dirty) this.durable = this.written
+    this.settle()
+  }
+
+  private needSync(): boolean {
+    if (!this.dirty && this.durable >= this.written) return false
+    return this.syncWanted || this.waiters.length > 0
+  }
+
+  private async writeBatch(): Promise<void> {
+    const started = this.env.now()
+    const oldestAt = this.intake.oldestAt === -1 ? started : this.intake.oldestAt
+    const through = this.received
+    const drained = this.intake.drain(this.state)
+    const text = this.sealed + drained.text
+    const lines = this.sealedLines + drained.lines
+    this.sealed = ''
+    this.sealedLines = 0
+    if (text === '') {
+      // Every pending change was a no-op (a clock that did not advance).
+      this.written = Math.max(this.written, through)
+      if (!this.dirty) this.durable = Math.max(this.durable, through)
+      this.settle()
+      return
+    }
+    const chunks = encodeBatch(text, this.config.checksums)
+    let size = 0
+    for (const c of chunks) size += c.length
+    const compaction = this.compaction
+    if (compaction !== undefined) {
+      // The tail goes to the new file whether or not this append succeeds: a lost batch is
+      // recovered by the swap.
+      compaction.tail.push(...chunks)
+      compaction.tailBytes += size
+    }
+    try {
+      await this.file!.append(chunks)
+    } catch (error) {
+      this.counters.errors++
+      this.lostFrom = Math.min(this.lostFrom, this.written + 1)
+      this.env.onNotice?.({ kind: 'disk-error', op: 'append', error })
+      this.recover()
+      return
+    }
+    this.offset += size
+    this.dirty = true
+    this.counters.batches++
+    this.counters.linesWritten += lines
+    this.counters.bytesWritten += size
+    this.written = through
+    if (this.config.durability === 'always') await this.doSync()
+    const done = this.env.now()
+    this.flushLatency.record(done - started)
+    this.appendLatency.record(done - oldestAt)
+    this.settle()
+    this.maybeCompact()
+  }
+
+  private async doSync(): Promise<void> {
+    const through = this.written
+    this.syncWanted = false
+    try {
+      await this.file!.sync()
+    } catch (error) {
+      this.counters.errors++
+      this.env.onNotice?.({ kind: 'disk-error', op: 'fsync', error })
+      this.recover()
+      return
+    }
+    this.counters.fsyncs++
+    if (this.written === through) this.dirty = false
+    this.durable = Math.max(this.durable, through)
+    this.settle()
+  }
+
+  /** settle resolves the waiters whose records are durable and reports progress. */
+  private settle(): void {
+    const durable = this.durableThrough()
+    if (this.waiters.length > 0) {
+      const keep: Waiter[] = []
+      for (const w of this.waiters) {
+        if (w.through <= durable) w.resolve(this.progress())
+        else keep.push(w)
+      }
+      this.waiters = keep
+    }
+    this.env.onProgress?.(this.progress())
+  }
+
+  // ---- compaction ---------------------------------------------------------------------------
+
+  private threshold(): number {
+    const estimate = this.state.alive.size * this.config.bytesPerNode * this.config.compactionThreshold
+    return Math.max(this.config.minCompactionBytes, estimate)
+  }
+
+  private maybeCompact(): void {
+    if (this.compaction === undefined && this.offset > this.threshold()) this.startCompaction()
+  }
+
+  /** startCompaction captures the state at this batch boundary and builds the new file meanwhile. */
+  private startCompaction(): void {
+    if (this.compaction !== undefined || this.closing || this.sealed !== '') return
+    const captured = this.state.capture()
+    const c: Compaction = { aborted: false, tail: [], tailBytes: 0, startedAt: this.env.now(), ready: undefined, done: Promise.resolve() }
+    this.compaction = c
+    this.env.onNotice?.({ kind: 'compaction-started', fileBytes: this.offset, aliveMembers: captured.alive.length })
+    c.done = buildCompacted({
+      disk: this.env.disk,
+      tempPath: this.config.path + '.compact',
+      state: captured,
+      chunkLines: this.config.compactionChunkLines,
+      checksums: this.config.checksums,
+      yieldTurn: () => new Promise((resolve) => this.env.defer(() => resolve())),
+      aborted: () => c.aborted,
+    }).then(
+      (file) => {
+        if (c.aborted) {
+          void file.handle.close().catch(() => undefined)
+          void this.env.disk.remove(this.config.path + '.compact').catch(() => undefined)
+          return
+        }
+        c.ready = file
+        this.kick()
+      },
+      (error) => {
+        if (this.compaction === c) this.compaction = undefined
+        if (error instanceof CompactionAbortedError) {
+          this.counters.compactionsAborted++
+          return
+        }
+        this.counters.errors++
+        this.env.onNotice?.({ kind: 'compaction-failed', error })
+      },
+    )
+  }
+
+  /**
+   * swap: the short exclusive step. Appends the batches written since the capture to the new file,
+   * fsyncs it, renames it over the live file, fsyncs the directory and switches handles. A crash
+   * before the rename leaves the old file (complete: every batch went there); after it, the new one
+   * (complete: content plus tail, fsynced before the rename).
+   */
+  private async swap(c: Compaction): Promise<void> {
+    const started = this.env.now()
+    const file = c.ready!
+    const path = this.config.path
+    const tempPath = path + '.compact'
+    try {
+      if (c.tail.length > 0) await file.handle.append(c.tail)
+      await file.handle.sync()
+      await this.env.disk.rename(tempPath, path)
+    } catch (error) {
+      this.compaction = undefined
+      this.counters.errors++
+      this.env.onNotice?.({ kind: 'compaction-failed', error })
+      await file.handle.close().catch(() => undefined)
+      await this.env.disk.remove(tempPath).catch(() => undefined)
+      return
+    }
+    try {
+      await this.env.disk.syncDir(path)
+    } catch (error) {
+      this.counters.errors++
+      this.env.onNotice?.({ kind: 'disk-error', op: 'fsync-dir', error })
+    }
+    const old = this.file!
+    this.file = file.handle
+    this.offset = file.size + c.tailBytes
+    this.compaction = undefined
+    // Everything written so far is in the new file and fsynced; a lost batch is recovered too,
+    // because the compacted content came from the in-memory state.
+    this.lostFrom = Infinity
+    this.durable = Math.max(this.durable, this.written)
+    this.dirty = false
+    this.counters.compactions++
+    this.counters.fsyncs++
+    const done = this.env.now()
+    this.swapLatency.record(done - started)
+    this.compactionLatency.record(done - c.startedAt)
+    this.env.onNotice?.({ kind: 'compaction-finished', ms: done - c.startedAt, swapMs: done - started, fileBytes: this.offset })
+    this.settle()
+    try {
+      await old.close()
+    } catch (error) {
+      this.counters.errors++
+      this.env.onNotice?.({ kind: 'disk-error', op: 'close', error })
+    }
+  }
+
+  /** recover: after a failed write, rewrite the file from memory, at most once per interval. */
+  private recover(): void {
+    if (this.closing || this.compaction !== undefined) return
+    const wait = this.lastRecoveryAt + this.config.errorRecoveryIntervalMs - this.env.now()
+    if (wait <= 0) {
+      this.lastRecoveryAt = this.env.now()
+      this.startCompaction()
+      return
+    }
+    if (this.cancelRecovery !== undefined) return
+    this.cancelRecovery = this.env.setTimer(() => {
+      this.cancelRecovery = undefined
+      this.recover()
+    }, wait)
+  }
+
+  private armInterval(): void {
+    this.cancelInterval = this.env.setTimer(() => {
+      if (this.closing) return
+      if (this.dirty) {
+        this.syncWanted = true
+        this.kick()
+      }
+      this.armInterval()
+    }, this.config.fsyncIntervalMs)
+  }
+
+  // ---- shutdown -----------------------------------------------------------------------------
+
+  /**
+   * shutdown stops intake, drains every pending change, writes, fsyncs and closes the file within
+   * `timeoutMs`. A compaction still building is abandoned (its temp file removed); one already
+   * swapping finishes. What could not be made durable in time is reported by count.
+   */
+  async shutdown(timeoutMs = this.config.shutdownTimeoutMs): Promise<ShutdownReport> {
+    const started = this.env.now()
+    if (this.closing) throw new SnapshotClosedError()
+    this.closing = true
+    this.cancelInterval?.()
+    this.cancelRecovery?.()
+    const c = this.compaction
+    if (c !== undefined && c.ready === undefined) c.aborted = true
+    let timedOut = false
+    let cancelTimer: (() => void) | undefined
+    const timeout = new Promise<void>((resolve) => {
+      cancelTimer = this.env.setTimer(() => {
+        timedOut = true
+        resolve()
+      }, timeoutMs)
+    })
+    const drained = (async () => {
+      const through = this.received
+      if (this.durableThrough() < through || this.sealed !== '' || this.intake.hasPending() || this.dirty) {
+        await new Promise<SnapshotProgress>((resolve, reject) => {
+          this.syncWanted = true
+          this.waiters.push({ through, resolve, reject })
+          this.kick()
+        })
+      }
+      if (c !== undefined) await c.done
+    })()
+    await Promise.race([drained.catch(() => undefined), timeout])
+    cancelTimer?.()
+    this.closed = true
+    for (const w of this.waiters) w.reject(new SnapshotClosedError())
+    this.waiters = []
+    if (!this.pumping) await this.closeFile()
+    const durable = this.durableThrough()
+    return {
+      clean: !timedOut && durable >= this.received,
+      remaining: this.received - durable,
+      received: this.received,
+      durableThrough: durable,
+      elapsedMs: this.env.now() - started,
+    }
+  }
+
+  private async closeFile(): Promise<void> {
+    const file = this.file
+    this.file = undefined
+    if (file === undefined) return
+    try {
+      await file.close()
+    } catch (error) {
+      this.counters.errors++
+      this.env.onNotice?.({ kind: 'disk-error', op: 'close', error })
+    }
+  }
+}
