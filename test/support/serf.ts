@@ -264,6 +264,16 @@ export class SerfAgent {
     )
   }
 
+  /** `serf info -format=json` (string values, e.g. `serf.event_time`, `serf.health_score`). */
+  async info(): Promise<{ agent: { name: string }; serf: Record<string, string>; tags: Record<string, string> }> {
+    const { stdout } = await this.cli(['info', '-format=json'])
+    try {
+      return JSON.parse(stdout) as { agent: { name: string }; serf: Record<string, string>; tags: Record<string, string> }
+    } catch (err) {
+      throw new ClusterError('ERR_TEST_SERF_OUTPUT', `serf info printed invalid JSON: ${stdout.slice(0, 200)}`, { cause: err })
+    }
+  }
+
   async join(addresses: string[], options: { replay?: boolean } = {}): Promise<void> {
     await this.cli(['join', ...(options.replay ? ['-replay'] : []), ...addresses])
   }
