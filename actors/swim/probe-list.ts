@@ -7,13 +7,15 @@ export type Random = () => number
 
 export class ProbeList {
   private names: string[] = []
+  private readonly members = new Set<string>()
   private index = 0
 
   constructor(private readonly random: Random) {}
 
   /** Inserts `name` at a random position (no-op if present). */
   insert(name: string): void {
-    if (this.names.includes(name)) return
+    if (this.members.has(name)) return
+    this.members.add(name)
     const at = Math.floor(this.random() * (this.names.length + 1))
     this.names.splice(at, 0, name)
     // Keep the cursor on the node it pointed at.
@@ -21,6 +23,7 @@ export class ProbeList {
   }
 
   remove(name: string): void {
+    if (!this.members.delete(name)) return
     const at = this.names.indexOf(name)
     if (at < 0) return
     this.names.splice(at, 1)

@@ -1,0 +1,31 @@
+/** Counters of one swim node: nothing is dropped or decided without being counted. */
+export class SwimCounters {
+  packetsIn = 0
+  /** Datagrams that did not decode at all. */
+  packetsMalformed = 0
+  /** Compound parts that failed to decode (their siblings were still handled). */
+  partsInvalid = 0
+  partsTruncated = 0
+  /** Pings addressed to another node name (memberlist drops them). */
+  pingsWrongNode = 0
+  probes = 0
+  probesAcked = 0
+  probesFailed = 0
+  indirectProbesSent = 0
+  nacksReceived = 0
+  tcpFallbacks = 0
+  tcpFallbackContacts = 0
+  /** Suspicions this node started (a node it knew as alive became suspect). */
+  suspicions = 0
+  /** Suspects this node itself declared dead when their timer ran out. */
+  deathsDeclared = 0
+  refutations = 0
+  conflicts = 0
+  userMessagesIn = 0
+  pushPullsStarted = 0
+  pushPullsAccepted = 0
+  pushPullsFailed = 0
+  /** push/pulls whose versions did not verify (spec §1.9). */
+  pushPullsRejected = 0
+  streamsMalformed = 0
+}

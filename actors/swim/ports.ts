@@ -1,0 +1,51 @@
+/**
+ * What the swim logic needs from its surroundings. The XState machine provides these through its
+ * actor implementations; the simulator provides them directly on one simulated clock. Every port
+ * is a tell or a callback: nothing here blocks or returns a Promise, so a synchronous simulation
+ * step sees every effect at the right simulated time.
+ */
+import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
+import type { TransportError } from '../../src/transport/transport.ts'
+import type { NodeRecord } from './node-table.ts'
+
+/** One outbound datagram request; the sender completes it with piggybacked broadcasts. */
+export interface PacketRequest {
+  to: TransportAddress
+  /** Encoded messages that must go (ping, ack, ...). Empty for a gossip-only packet. */
+  messages: Uint8Array[]
+  /** Fill the rest of the UDP budget from the broadcast queues (memberlist sendMsg / gossip). */
+  piggyback: boolean
+  /** Wrap in a CRC (the destination is a known node with PMax ≥ 5). */
+  crc: boolean
+}
+
+/** What swim reports to member-manager and to whoever runs it. */
+export type SwimOutput =
+  | { type: 'node-joined'; node: NodeRecord }
+  | { type: 'node-updated'; node: NodeRecord }
+  | { type: 'node-left'; node: NodeRecord }
+  | { type: 'user-message'; bytes: Uint8Array; from: TransportAddress }
+  | { type: 'join-completed'; numJoined: number; errors: string[] }
+  | { type: 'left' }
+  | { type: 'conflict'; existing: NodeRecord; other: { node: string; addr: Uint8Array; port: number } }
+  | { type: 'cluster-size'; numNodes: number }
+  | { type: 'suspect'; node: string; from: string }
+  | { type: 'refuted'; incarnation: number }
+
+export interface SwimPorts {
+  now(): number
+  /** A float in [0, 1) from the node's seeded source. */
+  random(): number
+  /** Arms (or re-arms) the timer `key`; when due, the runner calls `onTimer(key)`. */
+  setTimer(key: string, delayMs: number): void
+  cancelTimer(key: string): void
+  sendPacket(req: PacketRequest): void
+  /** A named memberlist broadcast (replaces queued ones about the same node). */
+  enqueueBroadcast(name: string, message: Uint8Array, notifyId?: string): void
+  dial(to: TransportAddress, timeoutMs: number, cb: (err: TransportError | undefined, stream?: Stream) => void): void
+  /** Serf's LocalState for a push/pull (raw bytes, may be empty); answered through `cb`. */
+  localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void
+  /** Serf's MergeRemoteState: the remote user state, passed through unchanged. */
+  mergeRemoteUserState(bytes: Uint8Array, join: boolean): void
+  emit(output: SwimOutput): void
+}

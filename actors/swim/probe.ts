@@ -1,0 +1,271 @@
+/**
+ * The probe cycle (spec §4.2-4.4): one probe at a time over the shuffled round-robin list; a direct
+ * ping, after probeTimeout indirect pings through k alive members (with nacks) and a TCP fallback
+ * ping, and at the deadline (probeInterval × (health score + 1)) a suspicion. Also the other side:
+ * answering pings, relaying indirect pings, forwarding acks and sending nacks.
+ */
+import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
+import { formatAddress } from '../../src/transport/transport.ts'
+import type { Ack, GossipMessage, IndirectPing, Nack, Ping } from '../../src/wire/memberlist.ts'
+import { probeAwarenessDelta } from './awareness.ts'
+import type { NodeRecord } from './node-table.ts'
+import { encodeAck, encodeIndirectPing, encodeNack, encodePing, encodeStreamMessage, encodeSuspect, tryReadStream } from './packets.ts'
+import { kRandom } from './probe-list.ts'
+import type { SwimNode } from './swim-node.ts'
+
+interface ActiveProbe {
+  seq: number
+  target: string
+  startMs: number
+  expectedNacks: number
+  nacks: number
+  fallbackContact: boolean
+  indirect: boolean
+}
+
+interface Relay {
+  requester: TransportAddress
+  origSeq: number
+  nack: boolean
+}
+
+const K_TIMEOUT = 'probe-timeout'
+const K_DEADLINE = 'probe-deadline'
+const relayKey = (seq: number) => `relay:${seq}`
+
+export class Prober {
+  private seq = 0
+  private probe: ActiveProbe | undefined
+  private readonly relays = new Map<number, Relay>()
+  /** Deadline timers still pending when stopped are cancelled through these keys. */
+  private readonly relayKeys = new Set<string>()
+
+  constructor(private readonly node: SwimNode) {}
+
+  nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0
+    return this.seq
+  }
+
+  isProbing(): boolean {
+    return this.probe !== undefined
+  }
+
+  stop(): void {
+    const p = this.node.ports
+    p.cancelTimer(K_TIMEOUT)
+    p.cancelTimer(K_DEADLINE)
+    for (const k of this.relayKeys) p.cancelTimer(k)
+    this.relayKeys.clear()
+    this.relays.clear()
+    this.probe = undefined
+  }
+
+  /** Probe ticker: memberlist skips a tick while the previous probe is still running. */
+  tick(): void {
+    if (this.probe !== undefined) return
+    const { table, config, ports } = this.node
+    const self = table.selfName
+    const name = table.probeList.next(
+      (n) => {
+        const r = table.get(n)
+        return r !== undefined && n !== self && r.state !== 'dead' && r.state !== 'left'
+      },
+      () => {
+        table.removeExpiredDead(ports.now(), config.gossipToTheDeadTimeMs)
+        this.node.reportSize()
+      },
+    )
+    if (name === undefined) return
+    this.start(table.get(name)!)
+  }
+
+  private start(target: NodeRecord): void {
+    const { ports, config, table, identity, counters } = this.node
+    const seq = this.nextSeq()
+    counters.probes++
+    const ping = encodePing({ seqNo: seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
+    const to = this.node.addressOf(target)
+    if (target.state === 'alive') {
+      // sendMsg: piggyback; no CRC (0.2.2 looks the node up by IP string, spec §1.2).
+      ports.sendPacket({ to, messages: [ping], piggyback: true, crc: false })
+    } else {
+      // Buddy system: tell the suspect it is suspected so it can refute (spec §4.2).
+      const suspect = encodeSuspect({ incarnation: target.incarnation, node: target.name, from: table.selfName })
+      ports.sendPacket({ to, messages: [ping, suspect], piggyback: false, crc: (target.vsn[1] ?? 0) >= 5 })
+    }
+    this.probe = { seq, target: target.name, startMs: ports.now(), expectedNacks: 0, nacks: 0, fallbackContact: false, indirect: false }
+    ports.setTimer(K_TIMEOUT, config.probeTimeoutMs)
+    ports.setTimer(K_DEADLINE, this.node.awareness.scaleTimeout(config.probeIntervalMs))
+  }
+
+  onTimer(key: string): void {
+    if (key === K_TIMEOUT) return this.indirectPhase()
+    if (key === K_DEADLINE) return this.finish(false)
+    if (key.startsWith('relay:')) return this.relayTimeout(Number(key.slice(6)))
+  }
+
+  onMessage(from: TransportAddress, m: GossipMessage): void {
+    switch (m.type) {
+      case 'ping':
+        return this.onPing(from, m)
+      case 'indirectPing':
+        return this.onIndirectPing(from, m)
+      case 'ack':
+        return this.onAck(m)
+      case 'nack':
+        return this.onNack(m)
+      default:
+        return
+    }
+  }
+
+  /** Answers a TCP fallback ping arriving on a stream (spec §2.3). */
+  answerStreamPing(stream: Stream, m: Ping): void {
+    if (m.Node !== '' && m.Node !== this.node.identity.name) {
+      this.node.counters.pingsWrongNode++
+      stream.close()
+      return
+    }
+    stream.write(encodeStreamMessage(encodeAck(m.SeqNo), this.node.config.enableCompression))
+    stream.end()
+  }
+
+  private indirectPhase(): void {
+    const p = this.probe
+    if (p === undefined) return
+    const { ports, config, table, identity, counters } = this.node
+    const target = table.get(p.target)
+    if (target === undefined) return
+    p.indirect = true
+    const peers = kRandom(this.node.aliveOthers(p.target), config.indirectChecks, () => ports.random(), () => true)
+    for (const peer of peers) {
+      const nack = (peer.vsn[1] ?? 0) >= 4
+      if (nack) p.expectedNacks++
+      counters.indirectProbesSent++
+      const msg = encodeIndirectPing({
+        seqNo: p.seq,
+        target: target.addr,
+        port: target.port,
+        node: target.name,
+        nack,
+        sourceAddr: identity.addr,
+        sourcePort: identity.port,
+        sourceNode: identity.name,
+      })
+      ports.sendPacket({ to: this.node.addressOf(peer), messages: [msg], piggyback: true, crc: false })
+    }
+    if (!config.disableTcpPings && (target.vsn[1] ?? 0) >= 3) this.tcpFallback(p, target)
+  }
+
+  private tcpFallback(p: ActiveProbe, target: NodeRecord): void {
+    const { ports, config, identity, counters } = this.node
+    const deadline = p.startMs + this.node.awareness.scaleTimeout(config.probeIntervalMs)
+    const timeout = deadline - ports.now()
+    if (timeout <= 0) return
+    counters.tcpFallbacks++
+    ports.dial(this.node.addressOf(target), timeout, (err, stream) => {
+      if (err !== undefined || stream === undefined) return
+      let buf: Uint8Array = new Uint8Array(0)
+      stream.onData((chunk) => {
+        buf = concat(buf, chunk)
+        let r
+        try {
+          r = tryReadStream(buf)
+        } catch {
+          this.node.counters.streamsMalformed++
+          stream.close()
+          return
+        }
+        if (!r.done) return
+        stream.close()
+        // Counts only while this probe is still waiting for its deadline.
+        if (r.message.type === 'ack' && r.message.SeqNo === p.seq && this.probe === p && ports.now() <= deadline) {
+          p.fallbackContact = true
+          counters.tcpFallbackContacts++
+        }
+      })
+      stream.onEnd(() => {})
+      const ping = encodePing({ seqNo: p.seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
+      stream.write(encodeStreamMessage(ping, config.enableCompression))
+    })
+  }
+
+  private finish(acked: boolean): void {
+    const p = this.probe
+    if (p === undefined) return
+    this.probe = undefined
+    const { ports, table, counters, awareness } = this.node
+    ports.cancelTimer(K_TIMEOUT)
+    ports.cancelTimer(K_DEADLINE)
+    const contact = acked || p.fallbackContact
+    awareness.applyDelta(contact ? -1 : probeAwarenessDelta(false, p.expectedNacks, p.nacks))
+    if (contact) {
+      counters.probesAcked++
+      this.node.heardFrom(p.target)
+      return
+    }
+    counters.probesFailed++
+    const target = table.get(p.target)
+    if (target === undefined) return
+    this.node.apply(table.suspect({ incarnation: target.incarnation, node: target.name, from: table.selfName }, ports.now()))
+  }
+
+  private onPing(from: TransportAddress, m: Ping): void {
+    const { identity, ports, counters } = this.node
+    if (m.Node !== '' && m.Node !== identity.name) {
+      counters.pingsWrongNode++
+      return
+    }
+    const to = m.SourceAddr.length > 0 && m.SourcePort > 0 ? formatAddress(m.SourceAddr, m.SourcePort) : from
+    ports.sendPacket({ to, messages: [encodeAck(m.SeqNo)], piggyback: true, crc: false })
+  }
+
+  private onIndirectPing(from: TransportAddress, m: IndirectPing): void {
+    const { identity, ports, config } = this.node
+    const localSeq = this.nextSeq()
+    const requester = m.SourceAddr.length > 0 && m.SourcePort > 0 ? formatAddress(m.SourceAddr, m.SourcePort) : from
+    this.relays.set(localSeq, { requester, origSeq: m.SeqNo, nack: m.Nack })
+    const key = relayKey(localSeq)
+    this.relayKeys.add(key)
+    ports.setTimer(key, config.probeTimeoutMs)
+    const ping = encodePing({ seqNo: localSeq, node: m.Node, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
+    ports.sendPacket({ to: formatAddress(m.Target, m.Port === 0 ? identity.port : m.Port), messages: [ping], piggyback: true, crc: false })
+  }
+
+  private relayTimeout(seq: number): void {
+    const r = this.relays.get(seq)
+    this.relayKeys.delete(relayKey(seq))
+    if (r === undefined) return
+    this.relays.delete(seq)
+    if (r.nack) this.node.ports.sendPacket({ to: r.requester, messages: [encodeNack(r.origSeq)], piggyback: true, crc: false })
+  }
+
+  private onAck(m: Ack): void {
+    const p = this.probe
+    if (p !== undefined && p.seq === m.SeqNo) return this.finish(true)
+    const r = this.relays.get(m.SeqNo)
+    if (r === undefined) return
+    this.relays.delete(m.SeqNo)
+    const key = relayKey(m.SeqNo)
+    this.relayKeys.delete(key)
+    this.node.ports.cancelTimer(key)
+    this.node.ports.sendPacket({ to: r.requester, messages: [encodeAck(r.origSeq)], piggyback: true, crc: false })
+  }
+
+  private onNack(m: Nack): void {
+    const p = this.probe
+    if (p !== undefined && p.seq === m.SeqNo) {
+      p.nacks++
+      this.node.counters.nacksReceived++
+    }
+  }
+}
+
+export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
+}

@@ -1,0 +1,334 @@
+/**
+ * SwimNode: memberlist's behaviour for one node (spec §4), as pure logic over ports. It owns the
+ * node table, the probe cycle (probe.ts), suspicion timers, the gossip tick, push/pull
+ * (push-pull.ts) and leave; it reads time and randomness only from its ports and talks to the
+ * world only through them. The XState machine and the simulator both run it.
+ */
+import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
+import { formatAddress } from '../../src/transport/transport.ts'
+import { Awareness } from './awareness.ts'
+import type { SwimConfig } from './config.ts'
+import type { AliveMsg } from './messages.ts'
+import { DEFAULT_VSN } from './messages.ts'
+import { NodeTable } from './node-table.ts'
+import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
+import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect } from './packets.ts'
+import type { GossipMessage } from './packets.ts'
+import { PhiAccrualDetector } from './phi-accrual.ts'
+import type { SwimPorts } from './ports.ts'
+import { kRandom } from './probe-list.ts'
+import { Prober } from './probe.ts'
+import { PushPull } from './push-pull.ts'
+import { SwimCounters } from './counters.ts'
+
+export interface SwimIdentity {
+  name: string
+  addr: Uint8Array
+  port: number
+  meta?: Uint8Array
+  vsn?: Uint8Array
+}
+
+/** Timer keys (the ports key timers by string). */
+export const TIMER = { probeTick: 'probe-tick', gossipTick: 'gossip-tick', pushPullTick: 'push-pull-tick', leave: 'leave-timeout' } as const
+
+export class SwimNode {
+  readonly table: NodeTable
+  readonly awareness: Awareness
+  readonly counters = new SwimCounters()
+  readonly prober: Prober
+  readonly pushPull: PushPull
+  private readonly addrIndex = new Map<TransportAddress, string>()
+  private readonly phi = new Map<string, PhiAccrualDetector>()
+  private readonly suspicionStart = new Map<string, number>()
+  private started = false
+  private stopped = false
+  private leaveState: 'none' | 'waiting' | 'done' = 'none'
+  private lastSize = 0
+
+  constructor(
+    readonly config: SwimConfig,
+    readonly identity: SwimIdentity,
+    readonly ports: SwimPorts,
+  ) {
+    this.awareness = new Awareness(config.awarenessMaxMultiplier)
+    this.table = new NodeTable(
+      {
+        self: { name: identity.name, addr: identity.addr, port: identity.port, meta: identity.meta ?? new Uint8Array(0), vsn: identity.vsn ?? DEFAULT_VSN },
+        random: () => ports.random(),
+        suspicionMult: config.suspicionMult,
+        suspicionMaxTimeoutMult: config.suspicionMaxTimeoutMult,
+        probeIntervalMs: config.probeIntervalMs,
+      },
+      ports.now(),
+    )
+    this.addrIndex.set(this.selfAddress, identity.name)
+    this.prober = new Prober(this)
+    this.pushPull = new PushPull(this)
+  }
+
+  get selfAddress(): TransportAddress {
+    return formatAddress(this.identity.addr, this.identity.port)
+  }
+
+  /** Starts the tickers, each after a random stagger below its interval (spec §4.2). */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    const { probeIntervalMs, gossipIntervalMs, gossipNodes, pushPullIntervalMs } = this.config
+    this.ports.setTimer(TIMER.probeTick, Math.floor(this.ports.random() * probeIntervalMs))
+    if (gossipNodes > 0 && gossipIntervalMs > 0) this.ports.setTimer(TIMER.gossipTick, Math.floor(this.ports.random() * gossipIntervalMs))
+    if (pushPullIntervalMs > 0) this.ports.setTimer(TIMER.pushPullTick, Math.floor(this.ports.random() * pushPullIntervalMs))
+    // Our own alive goes out with the first gossip, as memberlist's setAlive does.
+    this.broadcast({ type: 'alive', msg: this.table.selfAlive() })
+    this.reportSize()
+  }
+
+  /** Stops every ticker and timer we know of (shutdown or crash of the host). */
+  stop(): void {
+    this.stopped = true
+    for (const key of [TIMER.probeTick, TIMER.gossipTick, TIMER.pushPullTick, TIMER.leave]) this.ports.cancelTimer(key)
+    this.prober.stop()
+    for (const name of this.suspicionStart.keys()) this.ports.cancelTimer(`suspect:${name}`)
+    this.suspicionStart.clear()
+  }
+
+  isStopped(): boolean {
+    return this.stopped
+  }
+
+  /** Dispatches a due timer. */
+  onTimer(key: string): void {
+    if (this.stopped) return
+    if (key === TIMER.probeTick) {
+      this.ports.setTimer(TIMER.probeTick, this.config.probeIntervalMs)
+      this.prober.tick()
+    } else if (key === TIMER.gossipTick) {
+      this.ports.setTimer(TIMER.gossipTick, this.config.gossipIntervalMs)
+      this.gossip()
+    } else if (key === TIMER.pushPullTick) {
+      this.ports.setTimer(TIMER.pushPullTick, pushPullScale(this.config.pushPullIntervalMs, this.table.size()))
+      this.pushPull.periodic()
+    } else if (key === TIMER.leave) {
+      this.finishLeave()
+    } else if (key.startsWith('suspect:')) {
+      this.suspicionTimer(key.slice(8))
+    } else if (key.startsWith('pp:')) {
+      this.pushPull.onTimer(key)
+    } else {
+      this.prober.onTimer(key)
+    }
+  }
+
+  /** One datagram from the transport. */
+  onPacket(from: TransportAddress, bytes: Uint8Array): void {
+    if (this.stopped) return
+    let decoded
+    try {
+      decoded = decodeDatagram(bytes)
+    } catch {
+      this.counters.packetsMalformed++
+      return
+    }
+    this.counters.packetsIn++
+    this.counters.partsInvalid += decoded.invalidParts
+    this.counters.partsTruncated += decoded.truncatedParts
+    const sender = this.addrIndex.get(from)
+    if (sender !== undefined) this.heardFrom(sender)
+    for (const m of decoded.messages) this.onMessage(from, m)
+  }
+
+  onStream(stream: Stream): void {
+    if (this.stopped) {
+      stream.close()
+      return
+    }
+    this.pushPull.accept(stream)
+  }
+
+  /** memberlist Join: push/pull with Join=true against each address; reports join-completed. */
+  join(addresses: readonly TransportAddress[]): void {
+    this.pushPull.join(addresses)
+  }
+
+  /** memberlist Leave: broadcast dead{self, From: self}; `left` once it has spread or timed out. */
+  leave(timeoutMs: number): void {
+    if (this.leaveState !== 'none') return
+    this.leaveState = 'waiting'
+    const out = this.table.leave(this.ports.now())
+    const anyoneAlive = [...this.table.records()].some((n) => n.name !== this.table.selfName && n.state === 'alive')
+    if (out.broadcast !== undefined) this.broadcast(out.broadcast, anyoneAlive ? 'leave' : undefined)
+    if (!anyoneAlive) return this.finishLeave()
+    this.ports.setTimer(TIMER.leave, timeoutMs)
+  }
+
+  /** The gossip-queue says a broadcast that asked for it has left the queue. */
+  onBroadcastFinished(notifyId: string): void {
+    if (notifyId === 'leave' && this.leaveState === 'waiting') this.finishLeave()
+  }
+
+  /** memberlist UpdateNode: new Meta, a fresh incarnation, broadcast. */
+  updateMeta(meta: Uint8Array): void {
+    this.broadcast({ type: 'alive', msg: this.table.updateSelfMeta(meta) })
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Used by probe.ts and push-pull.ts
+  // ------------------------------------------------------------------------------------------
+
+  addressOf(n: NodeRecord): TransportAddress {
+    return formatAddress(n.addr, n.port === 0 ? this.identity.port : n.port)
+  }
+
+  /** A sign of life from `name` (packets and acks), for the phi detector. */
+  heardFrom(name: string): void {
+    if (this.config.failureDetector !== 'phi') return
+    let d = this.phi.get(name)
+    if (d === undefined) {
+      d = new PhiAccrualDetector({
+        windowSize: this.config.phiWindowSize,
+        minStdDevMs: this.config.phiMinStdDevMs,
+        acceptablePauseMs: this.config.phiAcceptablePauseMs,
+        firstHeartbeatEstimateMs: this.config.probeIntervalMs,
+      })
+      this.phi.set(name, d)
+    }
+    d.heartbeat(this.ports.now())
+  }
+
+  phiOf(name: string): number {
+    return this.phi.get(name)?.phi(this.ports.now()) ?? 0
+  }
+
+  /** Applies what the node table decided: broadcasts, events, suspicion timers. */
+  apply(o: Outcome): void {
+    if (o.cancelSuspicion !== undefined) this.cancelSuspicion(o.cancelSuspicion)
+    if (o.result === 'refuted') {
+      this.counters.refutations++
+      this.awareness.applyDelta(1)
+      this.ports.emit({ type: 'refuted', incarnation: this.table.self().incarnation })
+    }
+    if (o.result === 'conflict' && o.existing !== undefined) this.counters.conflicts++
+    if (o.broadcast !== undefined) this.broadcast(o.broadcast)
+    if (o.suspicion !== undefined) this.armSuspicion(o.suspicion.node, o.suspicion.deadlineMs, o.suspicion.startMs, o.result === 'accepted')
+    if (o.result === 'accepted' && o.broadcast?.type === 'suspect') {
+      this.counters.suspicions++
+      this.ports.emit({ type: 'suspect', node: o.broadcast.msg.node, from: o.broadcast.msg.from })
+    }
+    if (o.event !== undefined) {
+      const n = o.event.node
+      if (o.event.kind !== 'leave') this.addrIndex.set(this.addressOf(n), n.name)
+      if (o.event.kind === 'join') this.ports.emit({ type: 'node-joined', node: n })
+      else if (o.event.kind === 'update') this.ports.emit({ type: 'node-updated', node: n })
+      else this.ports.emit({ type: 'node-left', node: n })
+    }
+    this.reportSize()
+  }
+
+  broadcast(b: Broadcast, notifyId?: string): void {
+    const bytes = b.type === 'alive' ? encodeAlive(b.msg) : b.type === 'suspect' ? encodeSuspect(b.msg) : encodeDead(b.msg)
+    this.ports.enqueueBroadcast(b.msg.node, bytes, notifyId)
+  }
+
+  reportSize(): void {
+    const n = this.table.size()
+    if (n !== this.lastSize) {
+      this.lastSize = n
+      this.ports.emit({ type: 'cluster-size', numNodes: n })
+    }
+  }
+
+  /** Nodes that are alive, other than us (and other than `except`). */
+  aliveOthers(except?: string): NodeRecord[] {
+    const out: NodeRecord[] = []
+    for (const n of this.table.records()) if (n.state === 'alive' && n.name !== this.table.selfName && n.name !== except) out.push(n)
+    return out
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private onMessage(from: TransportAddress, m: GossipMessage): void {
+    const now = this.ports.now()
+    switch (m.type) {
+      case 'ping':
+      case 'indirectPing':
+      case 'ack':
+      case 'nack':
+        return this.prober.onMessage(from, m)
+      case 'alive': {
+        const a: AliveMsg = { incarnation: m.Incarnation, node: m.Node, addr: m.Addr, port: m.Port, meta: m.Meta, vsn: m.Vsn }
+        const o = this.table.alive(a, now)
+        if (o.result === 'conflict' && o.existing !== undefined) {
+          this.ports.emit({ type: 'conflict', existing: o.existing, other: { node: a.node, addr: a.addr, port: a.port } })
+        }
+        return this.apply(o)
+      }
+      case 'suspect':
+        return this.apply(this.table.suspect({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now))
+      case 'dead':
+        return this.apply(this.table.dead({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now))
+      case 'user':
+        this.counters.userMessagesIn++
+        return this.ports.emit({ type: 'user-message', bytes: m.Payload, from })
+    }
+  }
+
+  /** memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7). */
+  private gossip(): void {
+    const now = this.ports.now()
+    const all = [...this.table.records()]
+    const targets = kRandom(all, this.config.gossipNodes, () => this.ports.random(), (n) => {
+      if (n.name === this.table.selfName) return false
+      if (n.state === 'alive' || n.state === 'suspect') return true
+      return n.state === 'dead' && now - n.stateChangeMs <= this.config.gossipToTheDeadTimeMs
+    })
+    for (const n of targets) this.ports.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 })
+  }
+
+  private armSuspicion(node: string, deadlineMs: number, startMs: number, fresh: boolean): void {
+    const key = `suspect:${node}`
+    if (this.config.failureDetector === 'phi') {
+      // Confirmations do not change a phi check; a fresh suspicion starts the periodic check.
+      if (!fresh) return
+      this.suspicionStart.set(node, startMs)
+      this.ports.setTimer(key, this.config.probeIntervalMs)
+      return
+    }
+    this.suspicionStart.set(node, startMs)
+    this.ports.setTimer(key, Math.max(0, deadlineMs - this.ports.now()))
+  }
+
+  private cancelSuspicion(node: string): void {
+    if (this.suspicionStart.delete(node)) this.ports.cancelTimer(`suspect:${node}`)
+  }
+
+  private suspicionTimer(node: string): void {
+    const startMs = this.suspicionStart.get(node)
+    if (startMs === undefined) return
+    if (this.config.failureDetector === 'phi' && this.phiOf(node) < this.config.phiThreshold) {
+      const rec = this.table.get(node)
+      if (rec !== undefined && rec.state === 'suspect') this.ports.setTimer(`suspect:${node}`, this.config.probeIntervalMs)
+      else this.suspicionStart.delete(node)
+      return
+    }
+    this.suspicionStart.delete(node)
+    const o = this.table.suspicionExpired(node, startMs, this.ports.now())
+    if (o.result === 'accepted') this.counters.deathsDeclared++
+    this.apply(o)
+  }
+
+  private finishLeave(): void {
+    if (this.leaveState === 'done') return
+    this.leaveState = 'done'
+    this.ports.cancelTimer(TIMER.leave)
+    this.ports.emit({ type: 'left' })
+  }
+}
+
+/** memberlist pushPullScale (spec §4.8): the interval grows with log2(n) above 32 nodes. */
+export function pushPullScale(intervalMs: number, n: number): number {
+  const threshold = 32
+  if (n <= threshold) return intervalMs
+  const multiplier = Math.ceil(Math.log2(n) - Math.log2(threshold)) + 1
+  return multiplier * intervalMs
+}
