@@ -292,8 +292,8 @@ export class MemberTable {
 }
 
 function versions(node: NodeInfo) {
-  const [protocolMin, protocolMax, protocolCur, delegateMin, delegateMax, delegateCur] = node.vsn
-  return { protocolMin, protocolMax, protocolCur, delegateMin, delegateMax, delegateCur }
+  const v = node.vsn
+  return { protocolMin: v[0] ?? 0, protocolMax: v[1] ?? 0, protocolCur: v[2] ?? 0, delegateMin: v[3] ?? 0, delegateMax: v[4] ?? 0, delegateCur: v[5] ?? 0 }
 }
 
 export function cloneMember(m: Member): Member {

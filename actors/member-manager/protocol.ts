@@ -35,8 +35,8 @@ export interface NodeInfo {
   port: number
   /** Node Meta (Serf tags, spec §5.7); at most 512 bytes. */
   meta: Uint8Array
-  /** `[PMin, PMax, PCur, DMin, DMax, DCur]` (spec §1.9). */
-  vsn: readonly [number, number, number, number, number, number]
+  /** `[PMin, PMax, PCur, DMin, DMax, DCur]` (spec §1.9): 6 bytes, as swim keeps it or as numbers. */
+  vsn: Uint8Array | readonly [number, number, number, number, number, number]
   incarnation: number
   state: NodeState
 }
@@ -254,10 +254,15 @@ export interface SerfMessagePassThroughMsg {
   type: 'member.serf-message'
   serfType: number
   bytes: Uint8Array
+  /** For push/pull user state (serfType 2): whether it came from a join. */
+  join?: boolean
 }
 
 /**
- * To the snapshotter (spec §6), used until actors/snapshotter/protocol.ts defines its own messages:
+ * Superseded: the member-manager sends the snapshotter's own messages (actors/snapshotter/protocol.ts:
+ * `snapshot.member-alive`, `snapshot.member-not-alive`, `snapshot.clock`, `snapshot.leave`). Kept
+ * because unions are append-only; never emitted.
+ * To the snapshotter (spec §6):
  * alive → `alive: <name> <ip:port>`, not-alive → `not-alive: <name>`, clock → `clock: <ltime>`
  * (the value is clock.Time() − 1, the last one used), leave → `leave`.
  */

@@ -1,0 +1,328 @@
+/**
+ * MemberLayer: Serf's member layer for one node (spec §5.3-5.7) as pure logic over ports, in the
+ * style of swim's SwimNode. It owns the member table, the three Lamport clocks, the intent buffer and
+ * the local tags; it decodes and encodes the Serf messages it handles (join/leave intents, push/pull
+ * user state) and passes the others through byte-exact. The XState machine (machine.ts) wraps it with
+ * the lifecycle states and timers; a simulator may also drive it directly.
+ */
+import { decodeSerfMessage, encodeSerfMessage } from '../../src/wire/index.ts'
+import type { SerfPushPull } from '../../src/wire/index.ts'
+import type { RandomSource } from '../../src/types/random.ts'
+import type { Broadcast } from '../gossip-queue/protocol.ts'
+import type { SnapshotterIn } from '../snapshotter/protocol.ts'
+import type { LamportTime, Member, MemberCounts, MemberManagerOutbound, MemberStatsReply, MemberStatus, NodeInfo } from './protocol.ts'
+import type { SerfConfig } from './config.ts'
+import { LamportClock } from './lamport.ts'
+import { RecentIntents } from './intents.ts'
+import { MemberTable } from './member-table.ts'
+import type { IntentResult, LocalSerfState, MemberEvent } from './member-table.ts'
+import { encodeTags } from './tags.ts'
+import { chooseReconnect } from './reconnect.ts'
+
+/** Serf message type bytes handled here (spec §5.1). */
+const SERF_LEAVE = 0
+const SERF_JOIN = 1
+const SERF_PUSH_PULL = 2
+
+export interface MemberLayerPorts {
+  now(): number
+  random: Pick<RandomSource, 'next' | 'int'>
+  /** Outbound messages: member events, swim requests, pass-through Serf messages. */
+  emit(msg: MemberManagerOutbound): void
+  /** To gossip-queue: a Serf broadcast (intent queue for intents). */
+  enqueue(broadcast: Broadcast): void
+  /** To gossip-queue: Serf's member count (all statuses) changed. */
+  clusterSize(numMembers: number): void
+  /** To the snapshotter (spec §6). */
+  snapshot(msg: SnapshotterIn): void
+  /** Erase `name` after `delayMs` unless it came back (leave with Prune); the runner calls `pruneDue`. */
+  schedulePrune(name: string, delayMs: number): void
+}
+
+export interface MemberLayerCounters {
+  malformedMessages: number
+  passedThrough: number
+  reconnectAttempts: number
+  intentsRebroadcast: number
+  leaveRefutations: number
+}
+
+export class MemberLayer {
+  readonly clock = new LamportClock()
+  readonly eventClock = new LamportClock()
+  readonly queryClock = new LamportClock()
+  readonly intents: RecentIntents
+  readonly table: MemberTable
+  readonly counters: MemberLayerCounters = { malformedMessages: 0, passedThrough: 0, reconnectAttempts: 0, intentsRebroadcast: 0, leaveRefutations: 0 }
+  private tags: Record<string, string>
+  private lastSnapshotClock: LamportTime = 0n
+  private lastClusterSize = -1
+  private leaveSeq = 0
+
+  constructor(
+    readonly config: SerfConfig,
+    private readonly ports: MemberLayerPorts,
+  ) {
+    this.intents = new RecentIntents(config.maxRecentIntents)
+    this.table = new MemberTable({
+      localName: config.nodeName,
+      clock: this.clock,
+      intents: this.intents,
+      pruneDelayMs: config.broadcastTimeoutMs + config.leavePropagateDelayMs,
+      flapTimeoutMs: config.flapTimeoutMs,
+    })
+    this.tags = { ...config.tags }
+  }
+
+  /** Serf create: each clock starts at 1; a restored snapshot clock is then witnessed (spec §5.3). */
+  start(restored: { clock?: LamportTime; eventClock?: LamportTime; queryClock?: LamportTime } = {}): void {
+    this.clock.increment()
+    this.eventClock.increment()
+    this.queryClock.increment()
+    if (restored.clock !== undefined) this.clock.witness(restored.clock)
+    if (restored.eventClock !== undefined) this.eventClock.witness(restored.eventClock)
+    if (restored.queryClock !== undefined) this.queryClock.witness(restored.queryClock)
+    // swim advertises this Meta in its alive messages.
+    this.ports.emit({ type: 'member.local-meta-changed', meta: this.localMeta() })
+  }
+
+  get localState(): LocalSerfState {
+    return this.table.localState
+  }
+
+  localMeta(): Uint8Array {
+    return encodeTags(this.tags, this.config.protocolVersion)
+  }
+
+  // ------------------------------------------------------------------------------ from swim
+
+  nodeJoined(node: NodeInfo): void {
+    this.publish(this.table.nodeJoined(node, this.ports.now()))
+  }
+
+  nodeUpdated(node: NodeInfo): void {
+    this.publish(this.table.nodeUpdated(node))
+  }
+
+  nodeLeft(node: NodeInfo): void {
+    this.publish(this.table.nodeLeft(node, this.ports.now()))
+  }
+
+  /** memberlist NotifyMsg: a Serf message (`[serfType][body]`). */
+  userMessage(bytes: Uint8Array): void {
+    if (bytes.length === 0) {
+      this.counters.malformedMessages++
+      return
+    }
+    const t = bytes[0]!
+    if (t !== SERF_LEAVE && t !== SERF_JOIN) {
+      this.counters.passedThrough++
+      this.ports.emit({ type: 'member.serf-message', serfType: t, bytes })
+      return
+    }
+    let msg
+    try {
+      msg = decodeSerfMessage(bytes)
+    } catch {
+      this.counters.malformedMessages++
+      return
+    }
+    const now = this.ports.now()
+    let result: IntentResult
+    if (msg.type === 'leave') result = this.table.leaveIntent(msg.Node, msg.LTime, msg.Prune, now)
+    else if (msg.type === 'join') result = this.table.joinIntent(msg.Node, msg.LTime, now)
+    else return
+    this.applyIntentResult(msg.Node, result)
+    if (result.rebroadcast) {
+      // Re-queue the exact received bytes (a copy: the caller may reuse its buffer).
+      this.counters.intentsRebroadcast++
+      this.ports.enqueue({ queue: 'serf-intent', message: bytes.slice(), unique: true })
+    }
+    this.afterChange()
+  }
+
+  /** Serf LocalState for push/pull (spec §2.5): `[2][messagePushPull]`. */
+  localUserState(_join: boolean): Uint8Array {
+    const left = this.table.inStatus('left').map((r) => r.member.name)
+    const pp: SerfPushPull = {
+      type: 'pushPull',
+      LTime: this.clock.time(),
+      StatusLTimes: this.table.statusLTimes(),
+      LeftMembers: left,
+      EventLTime: this.eventClock.time(),
+      // The event ring is not kept yet (user events are a later issue): every slot is nil, as in a
+      // Serf node that has seen no events.
+      Events: new Array(this.config.eventBuffer).fill(null),
+      QueryLTime: this.queryClock.time(),
+    }
+    return encodeSerfMessage(pp)
+  }
+
+  /** Serf MergeRemoteState (spec §2.5). The events part is passed through for the event layer. */
+  mergeRemoteState(bytes: Uint8Array, join: boolean): void {
+    if (bytes.length === 0 || bytes[0] !== SERF_PUSH_PULL) {
+      this.counters.malformedMessages++
+      return
+    }
+    let pp
+    try {
+      pp = decodeSerfMessage(bytes)
+    } catch {
+      this.counters.malformedMessages++
+      return
+    }
+    if (pp.type !== 'pushPull') return
+    // No message with the remote LTime has been sent yet, hence − 1.
+    if (pp.LTime > 0n) this.clock.witness(pp.LTime - 1n)
+    if (pp.EventLTime > 0n) this.eventClock.witness(pp.EventLTime - 1n)
+    if (pp.QueryLTime > 0n) this.queryClock.witness(pp.QueryLTime - 1n)
+    const now = this.ports.now()
+    // Left members first, one past their join time (the leave must have come after it).
+    const leftSet = new Set(pp.LeftMembers ?? [])
+    for (const name of leftSet) {
+      const r = this.table.leaveIntent(name, (pp.StatusLTimes.get(name) ?? 0n) + 1n, false, now)
+      this.applyIntentResult(name, r)
+    }
+    for (const [name, ltime] of pp.StatusLTimes) {
+      if (leftSet.has(name)) continue
+      this.applyIntentResult(name, this.table.joinIntent(name, ltime, now))
+    }
+    this.counters.passedThrough++
+    this.ports.emit({ type: 'member.serf-message', serfType: SERF_PUSH_PULL, bytes, join })
+    this.afterChange()
+  }
+
+  // ------------------------------------------------------------------------------- from API
+
+  members(statuses?: readonly MemberStatus[]): { members: Member[]; counts: MemberCounts } {
+    return { members: this.table.members(statuses), counts: this.table.counts() }
+  }
+
+  /** Serf SetTags: validate the Meta size (throws TagsTooLargeError), then memberlist UpdateNode via swim. */
+  setTags(tags: Record<string, string>): void {
+    const next = { ...tags }
+    const meta = encodeTags(next, this.config.protocolVersion)
+    this.tags = next
+    this.ports.emit({ type: 'member.local-meta-changed', meta })
+  }
+
+  get localTags(): Readonly<Record<string, string>> {
+    return this.tags
+  }
+
+  /** Serf.Join's tail: after a successful memberlist join, broadcast a join intent at the current time. */
+  joinCompleted(numJoined: number): void {
+    if (numJoined > 0) this.broadcastJoin(this.clock.time())
+  }
+
+  /**
+   * First step of Serf.Leave (spec §5.4): process our own leave intent, broadcast it, and say whether
+   * to wait for it to spread (only if another member is alive). The snapshotter records `leave`.
+   */
+  beginLeave(notifyTo: string): { waitForBroadcast: boolean; notifyId: string } {
+    this.table.localState = 'leaving'
+    this.ports.snapshot({ type: 'snapshot.leave' })
+    const ltime = this.clock.time()
+    this.clock.increment()
+    const name = this.config.nodeName
+    this.applyIntentResult(name, this.table.leaveIntent(name, ltime, false, this.ports.now()))
+    const notifyId = `leave-${++this.leaveSeq}`
+    const waitForBroadcast = this.hasOtherAliveMembers()
+    const broadcast: Broadcast = { queue: 'serf-intent', message: encodeSerfMessage({ type: 'leave', LTime: ltime, Node: name, Prune: false }), unique: true }
+    if (waitForBroadcast) broadcast.notify = { to: notifyTo, id: notifyId }
+    this.ports.enqueue(broadcast)
+    this.afterChange()
+    return { waitForBroadcast, notifyId }
+  }
+
+  /** Last step of Serf.Leave: our state is left. */
+  finishLeave(): void {
+    if (this.table.localState !== 'shutdown') this.table.localState = 'left'
+  }
+
+  shutdown(): void {
+    this.table.localState = 'shutdown'
+  }
+
+  // --------------------------------------------------------------------------------- timers
+
+  /** Reap tick (spec §5.6). */
+  reapTick(): void {
+    const c = this.config
+    this.publish(this.table.reap(this.ports.now(), c.reconnectTimeoutMs, c.tombstoneTimeoutMs, c.recentIntentTimeoutMs))
+  }
+
+  /** Reconnect tick (spec §5.6): maybe ask swim to join one failed member. */
+  reconnectTick(): void {
+    const { target } = chooseReconnect(this.table, this.ports.random)
+    if (target === undefined) return
+    this.counters.reconnectAttempts++
+    this.ports.emit({ type: 'member.reconnect', name: target.name, addr: target.addr, port: target.port })
+  }
+
+  pruneDue(name: string): void {
+    this.publish(this.table.pruneDue(name))
+  }
+
+  stats(): Omit<MemberStatsReply, 'type'> {
+    return {
+      counts: this.table.counts(),
+      memberTime: this.clock.time(),
+      intentsBuffered: this.intents.size,
+      intentsStale: this.table.metrics.staleIntents,
+      malformedMessages: this.counters.malformedMessages,
+      passedThrough: this.counters.passedThrough,
+      reconnectAttempts: this.counters.reconnectAttempts,
+      reaped: this.table.metrics.reaped,
+    }
+  }
+
+  // -------------------------------------------------------------------------------- private
+
+  private hasOtherAliveMembers(): boolean {
+    for (const m of this.table.members(['alive'])) if (m.name !== this.config.nodeName) return true
+    return false
+  }
+
+  /** Serf broadcastJoin: witness, apply locally, queue on the intent queue. */
+  private broadcastJoin(ltime: LamportTime): void {
+    const name = this.config.nodeName
+    this.clock.witness(ltime)
+    this.applyIntentResult(name, this.table.joinIntent(name, ltime, this.ports.now()))
+    this.ports.enqueue({ queue: 'serf-intent', message: encodeSerfMessage({ type: 'join', LTime: ltime, Node: name }), unique: true })
+    this.afterChange()
+  }
+
+  private applyIntentResult(name: string, r: IntentResult): void {
+    if (r.outcome === 'refuted') {
+      this.counters.leaveRefutations++
+      this.broadcastJoin(this.clock.time())
+    }
+    if (r.pruneAfterMs !== undefined) this.ports.schedulePrune(name, r.pruneAfterMs)
+    this.publish(r.events)
+  }
+
+  /** Forwards member events to subscribers and the snapshotter, then the clock and the size. */
+  private publish(events: readonly MemberEvent[]): void {
+    for (const e of events) {
+      this.ports.emit({ type: 'member.event', event: e.event, members: [e.member] })
+      if (e.event === 'member-join') this.ports.snapshot({ type: 'snapshot.member-alive', name: e.member.name, addr: e.member.addr, port: e.member.port })
+      else if (e.event === 'member-leave' || e.event === 'member-failed') this.ports.snapshot({ type: 'snapshot.member-not-alive', name: e.member.name })
+    }
+    if (events.length > 0) this.afterChange()
+  }
+
+  /** The snapshot clock line and the Serf cluster size follow every change. */
+  private afterChange(): void {
+    const lastUsed = this.clock.time() - 1n
+    if (lastUsed > this.lastSnapshotClock) {
+      this.lastSnapshotClock = lastUsed
+      this.ports.snapshot({ type: 'snapshot.clock', ltime: lastUsed })
+    }
+    const size = this.table.size
+    if (size !== this.lastClusterSize) {
+      this.lastClusterSize = size
+      this.ports.clusterSize(size)
+    }
+  }
+}
