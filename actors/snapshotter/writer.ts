@@ -115,8 +115,19 @@ export class SnapshotWriter {
     private readonly env: WriterEnv,
   ) {}
 
+  private opening: Promise<unknown> | undefined
+
   /** open replays the existing file, cuts off a torn tail, removes a stale compaction temp file. */
-  async open(): Promise<ReplayResult> {
+  open(): Promise<ReplayResult> {
+    const p = this.doOpen().catch((cause: unknown) => {
+      const why = cause instanceof Error ? cause.message : String(cause)
+      throw new ClusterError('ERR_SNAPSHOT_OPEN', `cannot open snapshot ${this.config.path}: ${why}`, { cause, details: { path: this.config.path } })
+    })
+    this.opening = p.catch(() => undefined)
+    return p
+  }
+
+  private async doOpen(): Promise<ReplayResult> {
     const { disk } = this.env
     const path = this.config.path
     await disk.remove(path + '.compact')
@@ -136,6 +147,7 @@ export class SnapshotWriter {
     if (existing === undefined) await disk.syncDir(path)
     this.offset = result.validLength
     if (this.config.durability === 'interval') this.armInterval()
+    if (this.intake.hasPending() || this.waiters.length > 0) this.kick()
     // A damaged file is rewritten clean from what replay kept.
     if (result.counts.corruptSpans > 0 || result.counts.unknownLines > 0) this.startCompaction()
     return result
@@ -219,6 +231,8 @@ export class SnapshotWriter {
    */
   leave(): Promise<SnapshotProgress> {
     if (this.closing) return Promise.reject(new SnapshotClosedError())
+    // Before the file is replayed the state is not known yet: apply the leave after it.
+    if (this.file === undefined && this.opening !== undefined) return this.opening.then(() => this.leave())
     const drained = this.intake.drain(this.state)
     this.sealed += drained.text + LEAVE_LINE
     this.sealedLines += drained.lines + 1
@@ -518,10 +532,24 @@ export class SnapshotWriter {
    * `timeoutMs`. A compaction still building is abandoned (its temp file removed); one already
    * swapping finishes. What could not be made durable in time is reported by count.
    */
-  async shutdown(timeoutMs = this.config.shutdownTimeoutMs): Promise<ShutdownReport> {
+  shutdown(timeoutMs = this.config.shutdownTimeoutMs): Promise<ShutdownReport> {
+    this.shuttingDown ??= this.doShutdown(timeoutMs)
+    return this.shuttingDown
+  }
+
+  private shuttingDown: Promise<ShutdownReport> | undefined
+
+  private async doShutdown(timeoutMs: number): Promise<ShutdownReport> {
     const started = this.env.now()
-    if (this.closing) throw new SnapshotClosedError()
+    if (this.file === undefined && this.opening !== undefined) await this.opening
     this.closing = true
+    if (this.file === undefined) {
+      // Never opened (or failed to): nothing can be written.
+      this.closed = true
+      for (const w of this.waiters) w.reject(new SnapshotClosedError())
+      this.waiters = []
+      return { clean: this.received === 0, remaining: this.received, received: this.received, durableThrough: 0, elapsedMs: this.env.now() - started }
+    }
     this.cancelInterval?.()
     this.cancelRecovery?.()
     const c = this.compaction

@@ -1,0 +1,48 @@
+/** The snapshotter actor: one definition for both placements (worker thread by default, or inline). */
+import { defineActor } from '../../src/runtime/define-actor.ts'
+import { createSnapshotterMachine } from './machine.ts'
+import type { SnapshotterIn } from './protocol.ts'
+
+/** What other actors may send (the machine's internal events are not accepted from outside). */
+const ACCEPTS: readonly SnapshotterIn['type'][] = [
+  'snapshot.member-alive',
+  'snapshot.member-not-alive',
+  'snapshot.clock',
+  'snapshot.event-clock',
+  'snapshot.query-clock',
+  'snapshot.records',
+  'snapshot.leave',
+  'snapshot.sync',
+  'snapshot.stats',
+  'snapshot.restore',
+]
+
+const isName = (v: unknown) => typeof v === 'string' && !v.includes('\n') && !v.includes('\r')
+const isLtime = (v: unknown) => typeof v === 'bigint' && v >= 0n && v < 1n << 64n
+const isAddr = (addr: unknown, port: unknown) =>
+  addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16) && Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535
+
+export const snapshotter = defineActor({
+  name: 'snapshotter',
+  machine: createSnapshotterMachine,
+  worker: new URL('./worker.ts', import.meta.url),
+  accepts: ACCEPTS as never,
+  validate: (msg) => {
+    switch (msg.type) {
+      case 'snapshot.member-alive':
+        if (!isName(msg.name)) return 'name must be a string without line breaks'
+        if (!isAddr(msg.addr, msg.port)) return 'addr must be 4 or 16 IP bytes and port 0..65535'
+        return undefined
+      case 'snapshot.member-not-alive':
+        return isName(msg.name) ? undefined : 'name must be a string without line breaks'
+      case 'snapshot.clock':
+      case 'snapshot.event-clock':
+      case 'snapshot.query-clock':
+        return isLtime(msg.ltime) ? undefined : 'ltime must be a u64 bigint'
+      case 'snapshot.records':
+        return Array.isArray(msg.records) ? undefined : 'records must be an array'
+      default:
+        return undefined
+    }
+  },
+})

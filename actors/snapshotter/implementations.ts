@@ -1,0 +1,149 @@
+/**
+ * The snapshotter's implementations for `machine.provide(...)`: a SnapshotWriter on the given disk,
+ * wired to the machine's named actors and actions. The disk and the scheduling primitives are
+ * parameters, so worker.ts passes the real file system and setImmediate, and tests spawn the same
+ * actor inline on a MemoryDisk.
+ */
+import { fromCallback, fromPromise } from 'xstate'
+import type { ActorEnv } from '../../src/types/actor-env.ts'
+import { toWireError } from '../../src/errors/index.ts'
+import { createSnapshotterConfig } from './config.ts'
+import type { SnapshotDisk } from './disk.ts'
+import type { RecordMessage, SnapshotterEvent, SnapshotterMachine } from './machine.ts'
+import type { SnapshotRecord, SnapshotterInput } from './protocol.ts'
+import { formatTcpAddr } from './record.ts'
+import type { ProvideOf } from '../../src/runtime/define-actor.ts'
+import { SnapshotWriter, type WriterNotice } from './writer.ts'
+
+export interface SnapshotterPlatform {
+  disk: SnapshotDisk
+  /** Runs `fn` after the messages already queued on this thread (setImmediate). */
+  defer(fn: () => void): void
+  /** High-resolution monotonic ms for latency metrics (performance.now); defaults to the actor clock. */
+  now?: () => number
+}
+
+/** The live writer of one actor instance, for exit work (`onStop`) and tests. */
+export interface SnapshotterHandle {
+  writer: SnapshotWriter | undefined
+}
+
+function applyRecord(w: SnapshotWriter, r: SnapshotRecord): void {
+  switch (r.kind) {
+    case 'member-alive':
+      return w.alive(r.name, formatTcpAddr(r.addr, r.port))
+    case 'member-not-alive':
+      return w.notAlive(r.name)
+    case 'clock':
+      return w.memberClock(r.ltime)
+    case 'event-clock':
+      return w.eventClock(r.ltime)
+    case 'query-clock':
+      return w.queryClock(r.ltime)
+  }
+}
+
+function applyMessage(w: SnapshotWriter, m: RecordMessage): void {
+  switch (m.type) {
+    case 'snapshot.member-alive':
+      return w.alive(m.name, formatTcpAddr(m.addr, m.port))
+    case 'snapshot.member-not-alive':
+      return w.notAlive(m.name)
+    case 'snapshot.clock':
+      return w.memberClock(m.ltime)
+    case 'snapshot.event-clock':
+      return w.eventClock(m.ltime)
+    case 'snapshot.query-clock':
+      return w.queryClock(m.ltime)
+    case 'snapshot.records':
+      for (const r of m.records) applyRecord(w, r)
+  }
+}
+
+export function createSnapshotterImplementations(
+  env: ActorEnv,
+  platform: SnapshotterPlatform,
+  handle: SnapshotterHandle = { writer: undefined },
+): ProvideOf<SnapshotterMachine> {
+  const listeners = new Set<(n: WriterNotice) => void>()
+  const now = platform.now ?? (() => env.clock.now())
+  let lastDurable = 0
+
+  const makeWriter = (input: SnapshotterInput): SnapshotWriter => {
+    const { notify, ...init } = input
+    const config = createSnapshotterConfig(init)
+    return new SnapshotWriter(config, {
+      disk: platform.disk,
+      now,
+      defer: platform.defer,
+      setTimer: (fn, ms) => {
+        const id = env.clock.setTimeout(fn, ms)
+        return () => env.clock.clearTimeout(id)
+      },
+      onProgress: (p) => {
+        if (notify !== undefined && p.durableThrough > lastDurable) {
+          lastDurable = p.durableThrough
+          env.send(notify, { type: 'snapshot.durable', ...p })
+        }
+      },
+      onNotice: (n) => {
+        if (n.kind === 'disk-error') env.log.error({ err: toWireError(n.error), op: n.op }, 'snapshot disk operation failed')
+        else if (n.kind === 'compaction-failed') env.log.error({ err: toWireError(n.error) }, 'snapshot compaction failed')
+        else env.log.debug({ ...n }, `snapshot ${n.kind}`)
+        for (const l of listeners) l(n)
+      },
+    })
+  }
+
+  return {
+    actors: {
+      open: fromPromise<Awaited<ReturnType<SnapshotWriter['open']>>, SnapshotterInput>(async ({ input }) => {
+        const writer = makeWriter(input)
+        handle.writer = writer
+        const result = await writer.open()
+        if (result.counts.corruptLines + result.counts.tornBytes + result.counts.unknownLines > 0) {
+          env.log.warn({ path: input.path, counts: result.counts, problems: result.problems }, 'snapshot replay skipped damaged lines')
+        }
+        return result
+      }),
+      shutdown: fromPromise(async () => {
+        const writer = handle.writer
+        if (writer === undefined) return { clean: true, remaining: 0, received: 0, durableThrough: 0, elapsedMs: 0 }
+        return writer.shutdown()
+      }),
+      notices: fromCallback<SnapshotterEvent>(({ sendBack }) => {
+        const listener = (n: WriterNotice) => {
+          if (n.kind === 'compaction-started') sendBack({ type: 'snapshot.internal.compaction-started' })
+          else if (n.kind === 'compaction-finished') sendBack({ type: 'snapshot.internal.compaction-finished', ok: true })
+          else if (n.kind === 'compaction-failed') sendBack({ type: 'snapshot.internal.compaction-finished', ok: false })
+        }
+        listeners.add(listener)
+        return () => void listeners.delete(listener)
+      }),
+    },
+    actions: {
+      record: (_, { msg }) => {
+        if (handle.writer !== undefined) applyMessage(handle.writer, msg)
+      },
+      leave: (_, { replyTo }) => {
+        const w = handle.writer
+        if (w === undefined) return
+        w.leave().then(
+          (p) => env.reply(replyTo, p),
+          (err: unknown) => env.fail(replyTo, toWireError(err)),
+        )
+      },
+      sync: (_, { replyTo }) => {
+        const w = handle.writer
+        if (w === undefined) return
+        w.sync().then(
+          (p) => env.reply(replyTo, p),
+          (err: unknown) => env.fail(replyTo, toWireError(err)),
+        )
+      },
+      stats: (_, { replyTo }) => {
+        if (handle.writer !== undefined) env.reply(replyTo, handle.writer.stats())
+      },
+    },
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The snapshotter machine. Pure: it decides what happens in which state and answers what it can
+ * from its context; the file work is done by implementations the placement provides
+ * (implementations.ts, around a SnapshotWriter on a real or in-memory disk):
+ * - actor `open`     replays the file and opens it for append (→ running, or failed);
+ * - actor `notices`  reports compaction phases back as internal events (for the live chart);
+ * - actor `shutdown` drains, writes, fsyncs and closes (→ stopped, a final state);
+ * - actions `record`, `leave`, `sync`, `stats` hand messages to the writer (O(1), never waiting).
+ *
+ *   opening ──open done──▶ running(active ⇄ left) ──runtime.shutdown──▶ stopping ──▶ stopped
+ *      └──open failed──▶ failed ──runtime.shutdown──▶ stopped
+ */
+import { assign, fromCallback, fromPromise, setup } from 'xstate'
+import type { ActorEnv, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
+import type { WireError } from '../../src/errors/index.ts'
+import { toWireError } from '../../src/errors/index.ts'
+import type { ReplayResult } from './replay.ts'
+import { restoredState } from './replay.ts'
+import type { ShutdownReport } from './writer.ts'
+import type {
+  LeaveMsg,
+  SnapshotRestore,
+  SnapshotterIn,
+  SnapshotterInput,
+  StatsMsg,
+  SyncMsg,
+} from './protocol.ts'
+
+/** Record messages: handed to the writer in every state but `failed`. */
+export type RecordMessage = Extract<
+  SnapshotterIn,
+  { type: 'snapshot.member-alive' | 'snapshot.member-not-alive' | 'snapshot.clock' | 'snapshot.event-clock' | 'snapshot.query-clock' | 'snapshot.records' }
+>
+
+/** Events the provided `notices` actor sends back (not accepted from other actors). */
+export type SnapshotterInternal =
+  | { type: 'snapshot.internal.compaction-started' }
+  | { type: 'snapshot.internal.compaction-finished'; ok: boolean }
+
+export interface SnapshotterContext {
+  input: SnapshotterInput
+  restored: SnapshotRestore | undefined
+  /** `snapshot.restore` asks that arrived while the file was still being replayed. */
+  restoreWaiters: ReplyTo<SnapshotRestore>[]
+  /** A leave was recorded (and rejoin-after-leave is off): member records are ignored now. */
+  left: boolean
+  compacting: boolean
+  compactions: number
+  openError: WireError | undefined
+  /** Messages refused because the file could not be opened. */
+  refused: number
+  shutdown: ShutdownReport | undefined
+}
+
+const RECORD_TYPES = [
+  'snapshot.member-alive',
+  'snapshot.member-not-alive',
+  'snapshot.clock',
+  'snapshot.event-clock',
+  'snapshot.query-clock',
+  'snapshot.records',
+] as const
+
+export function createSnapshotterMachine(env: ActorEnv) {
+  const noStore = (): never => {
+    throw new Error('snapshotter: no store implementation provided')
+  }
+  const toRestore = (r: ReplayResult, input: SnapshotterInput): SnapshotRestore => {
+    const s = restoredState(r, input.nodeName ?? '', () => env.random.next())
+    return { ...s, corruptLines: r.counts.corruptLines, tornBytes: r.counts.tornBytes, unknownLines: r.counts.unknownLines }
+  }
+  const recordOn = Object.fromEntries(RECORD_TYPES.map((t) => [t, { actions: { type: 'record' as const, params: ({ event }: { event: SnapshotterEvent }) => ({ msg: event as RecordMessage }) } }]))
+
+  return setup({
+    types: {} as {
+      context: SnapshotterContext
+      events: SnapshotterEvent
+      input: SnapshotterInput
+    },
+    actors: {
+      open: fromPromise<ReplayResult, SnapshotterInput>(async () => noStore()),
+      shutdown: fromPromise<ShutdownReport, void>(async () => noStore()),
+      notices: fromCallback<SnapshotterEvent>(() => undefined),
+    },
+    actions: {
+      record: (_, _params: { msg: RecordMessage }) => {},
+      leave: (_, _params: { replyTo: ReplyTo<unknown> | undefined }) => {},
+      sync: (_, _params: { replyTo: SyncMsg['replyTo'] }) => {},
+      stats: (_, _params: { replyTo: StatsMsg['replyTo'] }) => {},
+    },
+  }).createMachine({
+    id: 'snapshotter',
+    context: ({ input }) => ({
+      input,
+      restored: undefined,
+      restoreWaiters: [],
+      left: false,
+      compacting: false,
+      compactions: 0,
+      openError: undefined,
+      refused: 0,
+      shutdown: undefined,
+    }),
+    invoke: { id: 'notices', src: 'notices' },
+    on: {
+      ...recordOn,
+      'snapshot.sync': { actions: { type: 'sync', params: ({ event }) => ({ replyTo: (event as SyncMsg).replyTo }) } },
+      'snapshot.stats': { actions: { type: 'stats', params: ({ event }) => ({ replyTo: (event as StatsMsg).replyTo }) } },
+      'snapshot.leave': {
+        actions: [
+          { type: 'leave', params: ({ event }) => ({ replyTo: (event as LeaveMsg).replyTo }) },
+          assign({ left: ({ context }) => context.input.rejoinAfterLeave !== true }),
+        ],
+      },
+      'snapshot.restore': {
+        actions: ({ context, event }) => env.reply(event.replyTo, context.restored!),
+      },
+      'snapshot.internal.compaction-started': { actions: assign({ compacting: true }) },
+      'snapshot.internal.compaction-finished': {
+        actions: assign({
+          compacting: false,
+          compactions: ({ context, event }) => context.compactions + (event.ok ? 1 : 0),
+        }),
+      },
+    },
+    initial: 'opening',
+    states: {
+      opening: {
+        invoke: {
+          src: 'open',
+          input: ({ context }) => context.input,
+          onDone: {
+            target: 'running',
+            actions: [
+              assign({ restored: ({ context, event }) => toRestore(event.output, context.input) }),
+              ({ context }) => {
+                for (const to of context.restoreWaiters) env.reply(to, context.restored!)
+              },
+              assign({ restoreWaiters: [] }),
+            ],
+          },
+          onError: {
+            target: 'failed',
+            actions: [
+              assign({ openError: ({ event }) => toWireError(event.error) }),
+              ({ context }) => {
+                env.log.error({ err: context.openError, path: context.input.path }, 'snapshot file cannot be opened')
+                for (const to of context.restoreWaiters) env.fail(to, context.openError!)
+              },
+              assign({ restoreWaiters: [] }),
+            ],
+          },
+        },
+        on: {
+          'snapshot.restore': {
+            actions: assign({ restoreWaiters: ({ context, event }) => (event.replyTo === undefined ? context.restoreWaiters : [...context.restoreWaiters, event.replyTo]) }),
+          },
+          'runtime.shutdown': 'stopping',
+        },
+      },
+      running: {
+        initial: 'active',
+        states: {
+          // The root's `snapshot.leave` sets `left`; the eventless transition shows it on the chart.
+          active: { always: { guard: ({ context }) => context.left, target: 'left' } },
+          /** Member and event records are ignored (and counted) from here on. */
+          left: {},
+        },
+        on: { 'runtime.shutdown': 'stopping' },
+      },
+      failed: {
+        on: {
+          ...Object.fromEntries(RECORD_TYPES.map((t) => [t, { actions: assign({ refused: ({ context }) => context.refused + 1 }) }])),
+          'snapshot.sync': { actions: ({ context, event }) => env.fail(event.replyTo, context.openError!) },
+          'snapshot.leave': { actions: ({ context, event }) => env.fail(event.replyTo, context.openError!) },
+          'snapshot.restore': { actions: ({ context, event }) => env.fail(event.replyTo, context.openError!) },
+          'runtime.shutdown': 'stopped',
+        },
+      },
+      stopping: {
+        invoke: {
+          src: 'shutdown',
+          onDone: {
+            target: 'stopped',
+            actions: [
+              assign({ shutdown: ({ event }) => event.output }),
+              ({ event }) => {
+                const r = event.output
+                if (!r.clean) env.log.warn({ remaining: r.remaining, elapsedMs: r.elapsedMs }, 'snapshot shutdown left records unwritten')
+              },
+            ],
+          },
+          onError: { target: 'stopped', actions: ({ event }) => env.log.error({ err: toWireError(event.error) }, 'snapshot shutdown failed') },
+        },
+      },
+      stopped: { type: 'final' },
+    },
+  })
+}
+
+export type SnapshotterEvent = SnapshotterIn | SnapshotterInternal | RuntimeEvent
+export type SnapshotterMachine = ReturnType<typeof createSnapshotterMachine>

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import { createActor, waitFor } from 'xstate'
+import { createSnapshotterMachine } from '../../../actors/snapshotter/machine.ts'
+import { createSnapshotterImplementations, type SnapshotterHandle } from '../../../actors/snapshotter/implementations.ts'
+import { MemoryDisk } from '../../../actors/snapshotter/memory-disk.ts'
+import { replaySnapshot } from '../../../actors/snapshotter/replay.ts'
+import type { SnapshotterInput } from '../../../actors/snapshotter/protocol.ts'
+import type { ActorEnv, ReplyTo } from '../../../src/types/actor-env.ts'
+import { createSeededRandom } from '../../../src/types/random.ts'
+import { ip, tick } from './helpers.ts'
+
+const PATH = '/data/s.snapshot'
+
+function testEnv() {
+  const replies: Array<{ cid: number; value?: unknown; error?: unknown }> = []
+  const sent: Array<{ to: string; msg: unknown }> = []
+  const noop = () => {}
+  const env: ActorEnv = {
+    id: 'snapshotter' as ActorEnv['id'],
+    node: 'n1',
+    clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout) },
+    random: createSeededRandom(7),
+    log: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, isLevelEnabled: () => false },
+    compute: { run: () => Promise.reject(new Error('no compute')) },
+    send: (to, msg) => {
+      sent.push({ to, msg })
+      return 'ok'
+    },
+    reply: (to, value) => void (to && replies.push({ cid: to.cid, value })),
+    fail: (to, error) => void (to && replies.push({ cid: to.cid, error })),
+  }
+  return { env, replies, sent }
+}
+
+const rt = <R>(cid: number) => ({ to: '$main', cid }) as ReplyTo<R>
+
+function start(input: Partial<SnapshotterInput> = {}, disk = new MemoryDisk()) {
+  const t = testEnv()
+  const handle: SnapshotterHandle = { writer: undefined }
+  const machine = createSnapshotterMachine(t.env).provide(
+    createSnapshotterImplementations(t.env, { disk, defer: (fn) => void setImmediate(fn), now: () => performance.now() }, handle),
+  )
+  const actor = createActor(machine, { input: { path: PATH, nodeName: 'me', ...input } }).start()
+  return { ...t, actor, disk, handle }
+}
+
+describe('snapshotter - machine', () => {
+  it('replays, answers restore asks queued during replay, records, leaves and shuts down', async () => {
+    const disk = new MemoryDisk()
+    disk.put(PATH, 'alive: me 10.0.0.1:7946\nalive: a 10.0.0.2:7946\nclock: 5\nevent-clock: 3\nquery-clock: 8\n')
+    const { actor, replies } = start({}, disk)
+    actor.send({ type: 'snapshot.restore', replyTo: rt(1) })
+    await waitFor(actor, (s) => s.matches('running'))
+    expect(replies[0]).toMatchObject({
+      cid: 1,
+      value: { previousNodes: [{ name: 'a', addr: '10.0.0.2:7946' }], lastClock: 5n, eventMinTime: 4n, queryMinTime: 9n, left: false },
+    })
+    actor.send({ type: 'snapshot.member-alive', name: 'b', addr: ip(10, 0, 0, 3), port: 7946 })
+    actor.send({
+      type: 'snapshot.records',
+      records: [
+        { kind: 'member-not-alive', name: 'a' },
+        { kind: 'clock', ltime: 6n },
+      ],
+    })
+    actor.send({ type: 'snapshot.sync', replyTo: rt(2) })
+    await tick()
+    await tick()
+    expect(replies.find((r) => r.cid === 2)).toMatchObject({ value: { received: 3, durableThrough: 3 } })
+    actor.send({ type: 'snapshot.leave', replyTo: rt(3) })
+    expect(actor.getSnapshot().matches({ running: 'left' })).toBe(true)
+    await tick()
+    await tick()
+    expect(replies.find((r) => r.cid === 3)).toMatchObject({ value: { durableThrough: 3 } })
+    actor.send({ type: 'snapshot.member-alive', name: 'c', addr: ip(10, 0, 0, 4), port: 1 })
+    actor.send({ type: 'snapshot.stats', replyTo: rt(4) })
+    expect(replies.find((r) => r.cid === 4)).toMatchObject({ value: { ignoredAfterLeave: 1, leaves: 1 } })
+    actor.send({ type: 'runtime.shutdown' })
+    await waitFor(actor, (s) => s.status === 'done')
+    expect(actor.getSnapshot().context.shutdown).toMatchObject({ clean: true, remaining: 0 })
+    const r = replaySnapshot(disk.crashImage().get(PATH)!)
+    expect(r.left).toBe(true)
+    expect(disk.text(PATH)).toContain('alive: b 10.0.0.3:7946\n')
+  })
+
+  it('moves to failed when the file cannot be opened and refuses asks with the error', async () => {
+    const disk = new MemoryDisk((op) => {
+      if (op === 'read') throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })
+    })
+    const { actor, replies } = start({}, disk)
+    actor.send({ type: 'snapshot.restore', replyTo: rt(1) })
+    await waitFor(actor, (s) => s.matches('failed'))
+    expect(replies[0]).toMatchObject({ cid: 1, error: { code: 'ERR_SNAPSHOT_OPEN' } })
+    actor.send({ type: 'snapshot.member-not-alive', name: 'x' })
+    actor.send({ type: 'snapshot.sync', replyTo: rt(2) })
+    expect(replies[1]).toMatchObject({ cid: 2, error: { message: expect.stringContaining('EACCES') } })
+    expect(actor.getSnapshot().context.refused).toBe(1)
+    actor.send({ type: 'runtime.shutdown' })
+    expect(actor.getSnapshot().status).toBe('done')
+  })
+
+  it('shows compaction in its context and tells the notify actor when records become durable', async () => {
+    const { actor, sent } = start({ minCompactionBytes: 512, durability: 'always', notify: 'member-manager' as never })
+    await waitFor(actor, (s) => s.matches('running'))
+    const seen: boolean[] = []
+    actor.subscribe((s) => seen.push(s.context.compacting))
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 20; i++) actor.send({ type: 'snapshot.member-alive', name: `m${i}`, addr: ip(10, 0, 0, i), port: round })
+      await tick()
+      await tick()
+    }
+    actor.send({ type: 'runtime.shutdown' })
+    await waitFor(actor, (s) => s.status === 'done')
+    expect(seen).toContain(true)
+    expect(actor.getSnapshot().context.compactions).toBeGreaterThan(0)
+    const durable = sent.filter((s) => (s.msg as { type: string }).type === 'snapshot.durable')
+    expect(durable.length).toBeGreaterThan(0)
+    expect(durable.at(-1)).toMatchObject({ to: 'member-manager', msg: { durableThrough: 400 } })
+  })
+})
