@@ -51,6 +51,8 @@ export interface ReplayResult {
   lastClock: bigint
   lastEventClock: bigint
   lastQueryClock: bigint
+  /** Members whose last record is `not-alive` (left or failed), for inspection. */
+  notAlive: Set<string>
   /** A `leave` was applied and no member record follows it: the node left gracefully. */
   left: boolean
   counts: ReplayCounts
@@ -80,6 +82,7 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
   const rejoin = options.rejoinAfterLeave === true
   const r: ReplayResult = {
     aliveNodes: new Map(),
+    notAlive: new Set(),
     lastClock: 0n,
     lastEventClock: 0n,
     lastQueryClock: 0n,
@@ -98,11 +101,13 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
     switch (line.kind) {
       case 'alive':
         r.aliveNodes.set(line.name, line.addr)
+        r.notAlive.delete(line.name)
         r.left = false
         c.records++
         return
       case 'not-alive':
         r.aliveNodes.delete(line.name)
+        r.notAlive.add(line.name)
         r.left = false
         c.records++
         return
@@ -124,6 +129,7 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
           return
         }
         r.aliveNodes = new Map()
+        r.notAlive = new Set()
         r.lastClock = 0n
         r.lastEventClock = 0n
         r.lastQueryClock = 0n

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { memoryIo } from '../../src/cli/io.ts'
+import { main } from '../../src/cli/main.ts'
+import { run } from '../../src/cli/snapshot.ts'
+import { checksumLine, crc32 } from '../../actors/snapshotter/checksum.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'gossamer-cli-snapshot-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const enc = new TextEncoder()
+const batch = (records: string) => records + checksumLine(crc32(enc.encode(records)), enc.encode(records).length)
+
+function file(name: string, content: string): string {
+  const path = join(dir, name)
+  writeFileSync(path, content)
+  return path
+}
+
+describe('cli - snapshot inspect', () => {
+  it('prints the replayed state as JSON', async () => {
+    const path = file(
+      'a.snap',
+      batch('alive: b 127.0.0.1:2\nalive: a 127.0.0.1:1\nalive: gone 127.0.0.1:3\nclock: 4\n') +
+        batch('not-alive: gone\nevent-clock: 7\nquery-clock: 2\n') +
+        'what is this\n' +
+        batch('alive: x 1.1.1.1:1\n').replace('1.1.1.1', '1.1.9.1') +
+        'alive: torn 1.2',
+    )
+    const io = memoryIo()
+    expect(await run(['inspect', path, '--json'], io)).toBe(0)
+    const report = JSON.parse(io.stdout.at(-1)!)
+    expect(report).toMatchObject({
+      alive: [{ name: 'a', addr: '127.0.0.1:1' }, { name: 'b', addr: '127.0.0.1:2' }],
+      aliveCount: 2,
+      notAliveCount: 1,
+      clock: '4',
+      eventClock: '7',
+      queryClock: '2',
+      left: false,
+      lines: { corrupt: 1, corruptSpans: 1, unknown: 1, tornBytes: 'alive: torn 1.2'.length, verifiedSpans: 2 },
+    })
+    expect(report.lines.skipped).toBe(3)
+  })
+
+  it('prints a readable summary, and honours --rejoin for a leave', async () => {
+    const path = file('left.snap', 'alive: a 127.0.0.1:1\nclock: 3\nleave\n')
+    const io = memoryIo()
+    expect(await main(['snapshot', 'inspect', path], io)).toBe(0)
+    const text = io.stdout.join('\n')
+    expect(text).toContain('alive members: 0')
+    expect(text).toContain('left: yes')
+    const io2 = memoryIo()
+    expect(await run(['inspect', path, '--rejoin'], io2)).toBe(0)
+    expect(io2.stdout.join('\n')).toMatch(/alive members: 1\n {2}a {2}127\.0\.0\.1:1/)
+  })
+
+  it('fails with a coded error for a missing file and with usage for bad arguments', async () => {
+    const io = memoryIo()
+    expect(await main(['snapshot', 'inspect', join(dir, 'nope')], io)).toBe(1)
+    expect(io.stderr.join('')).toContain('ERR_SNAPSHOT_FILE_NOT_FOUND')
+    const io2 = memoryIo()
+    expect(await run(['inspect'], io2)).toBe(2)
+    expect(io2.stderr.join('')).toContain('missing FILE')
+    expect(await run(['frobnicate', 'x'], memoryIo())).toBe(2)
+    expect(await run(['inspect', 'a', '--bogus'], memoryIo())).toBe(2)
+  })
+})
