@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { connect } from 'node:net'
 import { SerfAgent, ensureSerf, runSerf, stopAgents, waitUntil, type SerfAgentOptions } from '../test/support/serf.ts'
 import { SerfRelay, type RelayRecord } from '../test/support/serf-relay.ts'
 import { freeGossipPort } from '../test/support/ports.ts'
@@ -52,6 +53,8 @@ interface Scenario {
   options: Partial<SerfAgentOptions>
   /** Agents join the first one before `run`; recording starts then unless `recordSetup`. */
   recordSetup: boolean
+  /** Set false for single-agent scenarios driven by a raw TCP client. Default true. */
+  join?: boolean
   run: (ctx: Context) => Promise<void>
 }
 
@@ -208,7 +211,58 @@ const SCENARIOS: Scenario[] = [
       await sleep(1_000)
     },
   },
+  {
+    name: 'stream-errors',
+    description:
+      'one agent (compression on); a raw test client sends a compress wrapper with corrupt LZW data, then one with an unknown Algo: the agent answers each with a (compressed) err message. Only the agent\'s replies are kept (client bytes are ours, not Go\'s). Note: a body that fails to decode (e.g. 06 c1) gets no err reply from 0.9.4, only a log line and a closed connection',
+    agents: [{ name: 'a' }],
+    options: {},
+    recordSetup: false,
+    join: false,
+    run: async (ctx) => {
+      for (const request of [BAD_LZW, BAD_ALGO]) {
+        ctx.note('raw-request', { to: 'a', hex: request.toString('hex') })
+        await rawExchange(ctx.relay.relayAddr('a'), request)
+      }
+    },
+  },
+  {
+    name: 'stream-errors-encrypted',
+    description:
+      'one agent with -encrypt (known key); a raw test client sends a plaintext push/pull join with no nodes: the agent answers with an encrypted err. Only the agent\'s reply is kept',
+    agents: [{ name: 'k' }],
+    options: { encryptKey: CAPTURE_KEY },
+    recordSetup: false,
+    join: false,
+    run: async (ctx) => {
+      ctx.note('raw-request', { to: 'k', hex: PLAIN_EMPTY_JOIN.toString('hex') })
+      await rawExchange(ctx.relay.relayAddr('k'), PLAIN_EMPTY_JOIN)
+    },
+  },
 ]
+
+/** `[9]{Algo: 0, Buf: ff ff ff}`: LZW data with an invalid code (Go: "lzw: invalid code"). */
+const BAD_LZW = Buffer.from('0982a4416c676f00a3427566a3ffffff', 'hex')
+/** `[9]{Algo: 1, Buf: 00}`: an unknown compression algorithm. */
+const BAD_ALGO = Buffer.from('0982a4416c676f01a3427566a100', 'hex')
+/** `[6]{Join: true, Nodes: 0, UserStateLen: 0}`, written out by hand (msgpack fixmap of 3). */
+const PLAIN_EMPTY_JOIN = Buffer.from('0683a44a6f696ec3a54e6f64657300ac5573657253746174654c656e00', 'hex')
+
+/** Writes `bytes` on a fresh TCP connection and waits (bounded) for the peer to close it. */
+function rawExchange(addr: string, bytes: Buffer): Promise<void> {
+  const [host, port] = addr.split(':')
+  return new Promise((resolve) => {
+    const socket = connect({ host: host!, port: Number(port) })
+    const timer = setTimeout(() => socket.destroy(), 3_000)
+    socket.on('connect', () => socket.write(bytes))
+    socket.on('data', () => undefined)
+    socket.on('error', () => undefined)
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
 
 /** Shallow classification of one packet or stream: the chain of type bytes. */
 function signature(rec: RelayRecord, key: Buffer | undefined): string {
@@ -353,6 +407,8 @@ function select(records: RelayRecord[], key: Buffer | undefined): Array<RelayRec
   const kept: Array<RelayRecord & { signature: string }> = []
   const seen = new Set<string>()
   for (const rec of [...records].sort((x, y) => x.t - y.t)) {
+    // A request from an unidentified initiator is our own test client's bytes, not Go's.
+    if (rec.transport === 'tcp' && rec.role === 'request' && rec.from === undefined) continue
     // Byte-identical repeats (a gossip compound re-sent to the same peer) add nothing.
     const hex = rec.bytes.toString('hex')
     if (seen.has(hex)) continue
@@ -412,12 +468,16 @@ async function runScenario(scenario: Scenario, workDir: string): Promise<Record<
   try {
     if (!scenario.recordSetup) relay.pauseRecording()
     for (const spec of scenario.agents) await ctx.start(spec)
-    await joinAndConverge(
-      ctx,
-      scenario.agents.map((a) => a.name),
-    )
+    if (scenario.join !== false) {
+      await joinAndConverge(
+        ctx,
+        scenario.agents.map((a) => a.name),
+      )
+    }
     relay.resumeRecording()
     await scenario.run(ctx)
+    // Streams are recorded when both sides have closed; let the last ones finish first.
+    await relay.idle(2_000)
   } finally {
     await stopAgents(agents.values())
     await relay.close()

@@ -227,8 +227,19 @@ function tcpMessages(env: Env): Array<{ v: FixtureVector; node: StreamNode }> {
 
 describe('golden vectors from serf 0.9.4', () => {
   it('has every capture scenario', () => {
-    expect(fixtures.map((f) => f.scenario)).toEqual(['compressed', 'encrypted', 'failure', 'leave', 'plain', 'pushpull-state', 'query', 'user-events'])
-    for (const fx of fixtures) expect(fx.vectors.length).toBeGreaterThan(5)
+    expect(fixtures.map((f) => f.scenario)).toEqual([
+      'compressed',
+      'encrypted',
+      'failure',
+      'leave',
+      'plain',
+      'pushpull-state',
+      'query',
+      'stream-errors-encrypted',
+      'stream-errors',
+      'user-events',
+    ])
+    for (const fx of fixtures) expect(fx.vectors.length).toBeGreaterThan(fx.scenario.startsWith('stream-errors') ? 0 : 5)
   })
 
   for (const fx of fixtures) {
@@ -253,6 +264,7 @@ describe('golden vectors from serf 0.9.4', () => {
             const msg = streamMessage(read.node)
             if (msg.type === 'pushPull') checkPushPull(env, v, msg)
             else if (msg.type === 'ping') checkGossip(env, v, msg)
+            else if (msg.type === 'err') expect(msg.Error.length).toBeGreaterThan(0)
             else throw new Error(`unexpected ${msg.type} stream`)
           }
         })
@@ -332,6 +344,22 @@ describe('golden vectors cover their scenario', () => {
     const e = env('leave')
     expect(everySerfMessage(e).some((m) => m.type === 'leave' && m.Node === 'c' && !m.Prune)).toBe(true)
     expect(everyUdpMessage(e).some(({ msg }) => msg.type === 'dead' && msg.Node === 'c' && msg.From === 'c')).toBe(true)
+  })
+
+  it('stream-errors: the agent answers a corrupt or unknown compression with err, compressed (and sealed)', () => {
+    const errors = (name: string): string[] =>
+      tcpMessages(env(name)).map(({ v, node }) => {
+        expect(v.role).toBe('reply')
+        if (node.type !== 'err') throw new Error(`expected err, got ${node.type}`)
+        return node.Error
+      })
+    const plain = errors('stream-errors')
+    expect(plain).toHaveLength(2)
+    expect(plain[0]).toMatch(/lzw: invalid code/)
+    expect(plain[1]).toMatch(/unknown algorithm 1/)
+    const e = env('stream-errors-encrypted')
+    expect(e.fx.vectors.every((v) => decodeTcp(e, v).type === 'encrypt')).toBe(true)
+    expect(errors('stream-errors-encrypted')).toEqual(['Encryption is configured but remote state is not encrypted'])
   })
 
   it('failure: indirect probes with nack, TCP fallback ping, suspect and dead for the killed node', () => {

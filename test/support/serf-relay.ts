@@ -28,7 +28,9 @@ export interface RelayRecord {
   /** Milliseconds since the relay started (first byte seen, for TCP). */
   t: number
   transport: 'udp' | 'tcp'
+  /** Sender; undefined when a TCP initiator is no registered agent (e.g. a test client). */
   from: string | undefined
+  /** Receiver; `client` for the reply to an unidentified TCP initiator. */
   to: string
   bytes: Buffer
   /** TCP only: connection number (per relay) and which side wrote these bytes. */
@@ -101,6 +103,13 @@ export class SerfRelay {
     return Math.round((performance.now() - this.start) * 10) / 10
   }
 
+  /** Waits (bounded) until every relayed TCP connection has closed and been recorded. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs
+    while (this.sockets.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    return this.sockets.size === 0
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy()
     await Promise.all(
@@ -161,7 +170,7 @@ export class SerfRelay {
     const onClose = (): void => {
       if (++closed < 2) return
       if (request.length > 0) this.record({ t: requestT, transport: 'tcp', from, to: destName, bytes: Buffer.concat(request), conn, role: 'request' })
-      if (reply.length > 0) this.record({ t: replyT, transport: 'tcp', from: destName, to: from ?? '?', bytes: Buffer.concat(reply), conn, role: 'reply' })
+      if (reply.length > 0) this.record({ t: replyT, transport: 'tcp', from: destName, to: from ?? 'client', bytes: Buffer.concat(reply), conn, role: 'reply' })
     }
     inbound.on('close', onClose)
     outbound.on('close', onClose)
