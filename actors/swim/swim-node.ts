@@ -9,7 +9,7 @@ import { formatAddress } from '../../src/transport/transport.ts'
 import { Awareness } from './awareness.ts'
 import type { SwimConfig } from './config.ts'
 import type { AliveMsg } from './messages.ts'
-import { DEFAULT_VSN } from './messages.ts'
+import { bytesEqual, DEFAULT_VSN } from './messages.ts'
 import { NodeTable } from './node-table.ts'
 import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
 import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect } from './packets.ts'
@@ -79,8 +79,10 @@ export class SwimNode {
     this.ports.setTimer(TIMER.probeTick, Math.floor(this.ports.random() * probeIntervalMs))
     if (gossipNodes > 0 && gossipIntervalMs > 0) this.ports.setTimer(TIMER.gossipTick, Math.floor(this.ports.random() * gossipIntervalMs))
     if (pushPullIntervalMs > 0) this.ports.setTimer(TIMER.pushPullTick, Math.floor(this.ports.random() * pushPullIntervalMs))
-    // Our own alive goes out with the first gossip, as memberlist's setAlive does.
+    // memberlist's setAlive: our own alive goes out with the first gossip, and the delegate hears
+    // NotifyJoin about ourselves (Serf adds its local member that way).
     this.broadcast({ type: 'alive', msg: this.table.selfAlive() })
+    this.ports.emit({ type: 'node-joined', node: this.table.self() })
     this.reportSize()
   }
 
@@ -169,6 +171,7 @@ export class SwimNode {
 
   /** memberlist UpdateNode: new Meta, a fresh incarnation, broadcast. */
   updateMeta(meta: Uint8Array): void {
+    if (bytesEqual(meta, this.table.self().meta)) return
     this.broadcast({ type: 'alive', msg: this.table.updateSelfMeta(meta) })
   }
 

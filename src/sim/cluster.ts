@@ -17,6 +17,10 @@ import type { PacketRequest, SwimOutput, SwimPorts } from '../../actors/swim/por
 import { SwimNode } from '../../actors/swim/swim-node.ts'
 import { createGossipQueueConfig } from '../../actors/gossip-queue/config.ts'
 import { QueueSet } from '../../actors/gossip-queue/queue-set.ts'
+import { createSerfConfig } from '../../actors/member-manager/config.ts'
+import type { SerfInit } from '../../actors/member-manager/config.ts'
+import { MemberLayer } from '../../actors/member-manager/member-layer.ts'
+import type { MemberManagerOutbound } from '../../actors/member-manager/protocol.ts'
 import { createSeededRandom } from '../types/random.ts'
 import type { RandomSource } from '../types/random.ts'
 import { MemoryNetwork } from '../transport/memory-network.ts'
@@ -36,18 +40,28 @@ export interface SimClusterOptions {
   mtu?: number
   /** Record every network event in `trace` (costly for big clusters). */
   trace?: boolean
+  /**
+   * Run Serf's member layer (member-manager's MemberLayer) on every node too: join/leave intents,
+   * push/pull user state, reaper and reconnect. Without it the nodes run memberlist only.
+   */
+  serf?: boolean | Omit<SerfInit, 'nodeName'>
 }
+
+/** What a node reported: swim's outputs, and the member layer's (`serf`) when it runs. */
+export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound }
 
 /** Something a node reported, with when and who. */
 export interface SimEvent {
   atMs: number
   observer: string
-  output: SwimOutput
+  output: SimOutput
 }
 
 export class SimNode {
   readonly swim: SwimNode
   readonly queues: QueueSet
+  /** Serf's member layer, when the cluster runs it. */
+  readonly serf: MemberLayer | undefined
   private readonly timers = new Map<string, unknown>()
   crashed = false
   left = false
@@ -67,44 +81,127 @@ export class SimNode {
   ) {
     this.queues = new QueueSet(createGossipQueueConfig({ retransmitMult: config.retransmitMult, maxMessageBytes: config.udpBufferSize - COMPOUND_HEADER_OVERHEAD - COMPOUND_PART_OVERHEAD }))
     const clock = cluster.clock
+    this.serf = cluster.serfInit === undefined ? undefined : this.createMemberLayer(cluster.serfInit, random)
+    const serf = this.serf
     const ports: SwimPorts = {
       now: () => clock.now(),
       random: () => random.next(),
-      setTimer: (key, delayMs) => {
-        const old = this.timers.get(key)
-        if (old !== undefined) clock.clearTimeout(old)
-        this.timers.set(
-          key,
-          clock.setTimeout(() => {
-            this.timers.delete(key)
-            this.swim.onTimer(key)
-          }, delayMs),
-        )
-      },
-      cancelTimer: (key) => {
-        const t = this.timers.get(key)
-        if (t !== undefined) {
-          clock.clearTimeout(t)
-          this.timers.delete(key)
-        }
-      },
+      setTimer: (key, delayMs) => this.setTimer(key, delayMs),
+      cancelTimer: (key) => this.cancelTimer(key),
       sendPacket: (req) => this.send(req, config),
       enqueueBroadcast: (name, message, notifyId) => {
         this.queues.enqueue(notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: 'swim', id: notifyId } })
         this.deliverNotifications()
       },
       dial: (to, timeoutMs, cb) => this.transport.dialCallback(to, timeoutMs, cb),
-      localUserState: (join, cb) => cb(this.userState(join)),
-      mergeRemoteUserState: (bytes) => this.mergedUserStates.push(bytes),
+      localUserState: (join, cb) => cb(serf === undefined ? this.userState(join) : serf.localUserState(join)),
+      mergeRemoteUserState: (bytes, join) => {
+        this.mergedUserStates.push(bytes)
+        serf?.mergeRemoteState(bytes, join)
+      },
       emit: (output) => {
         if (output.type === 'cluster-size') this.queues.setClusterSize('memberlist', output.numNodes)
-        if (output.type === 'left') this.left = true
+        if (output.type === 'left') this.onSwimLeft()
+        if (serf !== undefined) {
+          if (output.type === 'node-joined') serf.nodeJoined(output.node)
+          else if (output.type === 'node-updated') serf.nodeUpdated(output.node)
+          else if (output.type === 'node-left') serf.nodeLeft(output.node)
+          else if (output.type === 'user-message') serf.userMessage(output.bytes)
+          else if (output.type === 'join-completed') serf.joinCompleted(output.numJoined)
+        }
         cluster.record(this.name, output)
       },
     }
-    this.swim = new SwimNode(config, { name, addr: ipOf(address), port: 7946 }, ports)
+    const identity = { name, addr: ipOf(address), port: 7946, ...(serf === undefined ? {} : { meta: serf.localMeta() }) }
+    this.swim = new SwimNode(config, identity, ports)
     transport.onPacket((p) => this.swim.onPacket(p.from, p.bytes))
     transport.onStream((s) => this.swim.onStream(s))
+  }
+
+  /** Starts swim (and the member layer with its reap and reconnect ticks). */
+  start(): void {
+    this.swim.start()
+    if (this.serf !== undefined) {
+      this.serf.start()
+      this.setTimer('serf-reap', this.serf.config.reapIntervalMs)
+      this.setTimer('serf-reconnect', this.serf.config.reconnectIntervalMs)
+    }
+  }
+
+  /** Graceful leave: Serf's leave intent first (when the member layer runs), then memberlist's. */
+  leave(timeoutMs: number): void {
+    if (this.serf === undefined) return this.swim.leave(timeoutMs)
+    const { waitForBroadcast, notifyId } = this.serf.beginLeave('member-manager')
+    if (!waitForBroadcast) return this.swim.leave(timeoutMs)
+    this.serfLeaveId = notifyId
+    this.setTimer('serf-leave', this.serf.config.broadcastTimeoutMs)
+  }
+
+  private serfLeaveId: string | undefined
+
+  private onSwimLeft(): void {
+    this.left = true
+    this.serf?.finishLeave()
+  }
+
+  private setTimer(key: string, delayMs: number): void {
+    const clock = this.cluster.clock
+    const old = this.timers.get(key)
+    if (old !== undefined) clock.clearTimeout(old)
+    this.timers.set(
+      key,
+      clock.setTimeout(() => {
+        this.timers.delete(key)
+        if (key.startsWith('serf-')) this.onSerfTimer(key)
+        else this.swim.onTimer(key)
+      }, delayMs),
+    )
+  }
+
+  private cancelTimer(key: string): void {
+    const t = this.timers.get(key)
+    if (t !== undefined) {
+      this.cluster.clock.clearTimeout(t)
+      this.timers.delete(key)
+    }
+  }
+
+  private onSerfTimer(key: string): void {
+    const serf = this.serf
+    if (serf === undefined) return
+    if (key === 'serf-reap') {
+      this.setTimer(key, serf.config.reapIntervalMs)
+      serf.reapTick()
+    } else if (key === 'serf-reconnect') {
+      this.setTimer(key, serf.config.reconnectIntervalMs)
+      serf.reconnectTick()
+    } else if (key === 'serf-leave') {
+      this.serfLeaveId = undefined
+      this.swim.leave(serf.config.broadcastTimeoutMs)
+    } else if (key.startsWith('serf-prune:')) {
+      serf.pruneDue(key.slice('serf-prune:'.length))
+    }
+  }
+
+  private createMemberLayer(init: Omit<SerfInit, 'nodeName'>, random: RandomSource): MemberLayer {
+    const config = createSerfConfig({ ...init, nodeName: this.name })
+    return new MemberLayer(config, {
+      now: () => this.cluster.clock.now(),
+      random,
+      emit: (msg) => {
+        if (msg.type === 'member.local-meta-changed') this.swim?.updateMeta(msg.meta)
+        else if (msg.type === 'member.reconnect') this.swim.join([`${msg.addr.join('.')}:${msg.port}`])
+        else if (msg.type === 'member.swim-leave') this.swim.leave(config.broadcastTimeoutMs)
+        this.cluster.record(this.name, { type: 'serf', msg })
+      },
+      enqueue: (b) => {
+        this.queues.enqueue(b)
+        this.deliverNotifications()
+      },
+      clusterSize: (n) => this.queues.setClusterSize('serf', n),
+      snapshot: () => {},
+      schedulePrune: (name, delayMs) => this.setTimer(`serf-prune:${name}`, delayMs),
+    })
   }
 
   /** This node's view: state of every node it knows. */
@@ -142,7 +239,14 @@ export class SimNode {
   }
 
   private deliverNotifications(): void {
-    for (const n of this.queues.drainNotifications()) if (n.to === 'swim') this.swim.onBroadcastFinished(n.msg.id)
+    for (const n of this.queues.drainNotifications()) {
+      if (n.to === 'swim') this.swim.onBroadcastFinished(n.msg.id)
+      else if (n.to === 'member-manager' && n.msg.id === this.serfLeaveId && this.serf !== undefined) {
+        this.serfLeaveId = undefined
+        this.cancelTimer('serf-leave')
+        this.swim.leave(this.serf.config.broadcastTimeoutMs)
+      }
+    }
   }
 }
 
@@ -158,10 +262,13 @@ export class SimCluster {
   private nextIndex = 1
   /** Keep every SwimOutput in `events` (off for big benchmarks; listeners still see them). */
   keepEvents = true
+  /** @internal the member layer's config for each node, when it runs */
+  readonly serfInit: Omit<SerfInit, 'nodeName'> | undefined
 
   constructor(options: SimClusterOptions) {
     this.random = createSeededRandom(options.seed)
     this.config = createSwimConfig(options.swim ?? {}, options.preset ?? 'lan')
+    this.serfInit = options.serf === undefined || options.serf === false ? undefined : options.serf === true ? {} : options.serf
     const netOpts: ConstructorParameters<typeof MemoryNetwork>[0] = {
       clock: this.clock,
       random: this.random.fork('network'),
@@ -177,7 +284,9 @@ export class SimCluster {
   }
 
   /** @internal */
-  record(observer: string, output: SwimOutput): void {
+  record(observer: string, output: SimOutput): void {
+    // Node records are live objects: keep a copy as it was when reported.
+    if (output.type === 'node-joined' || output.type === 'node-updated' || output.type === 'node-left') output = { type: output.type, node: { ...output.node } }
     const e: SimEvent = { atMs: this.clock.now(), observer, output }
     if (this.keepEvents) this.events.push(e)
     for (const l of this.listeners) l(e)
@@ -198,7 +307,7 @@ export class SimCluster {
   /** Creates and starts a node, joining it through the given members (by name). */
   addNode(name?: string, joinVia: readonly string[] = []): SimNode {
     const node = this.createNode(name)
-    node.swim.start()
+    node.start()
     if (joinVia.length > 0) node.swim.join(joinVia.map((n) => this.get(n).address))
     return node
   }
@@ -216,7 +325,7 @@ export class SimCluster {
       c.swim.reportSize()
     }
     for (const c of created) {
-      c.swim.start()
+      c.start()
       c.queues.reset()
       c.queues.drainNotifications()
     }
@@ -253,7 +362,7 @@ export class SimCluster {
       }
     }
     this.onEvent(off)
-    n.swim.leave(timeoutMs)
+    n.leave(timeoutMs)
   }
 
   /** A slow node: its packets and streams are delayed by `delayMs` each way. */

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { SimCluster } from '../../src/sim/cluster.ts'
+import { falseDeaths, runScenario } from '../../src/sim/scenario.ts'
+import type { Operation } from '../../src/sim/scenario.ts'
+
+const names = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `n${i + from}`)
+
+/** n1 first, then n2..nN joining through n1. */
+function bootstrap(n: number): Operation[] {
+  return [{ op: 'addNode', name: 'n1' }, ...names(n - 1, 2).map((name): Operation => ({ op: 'addNode', name, joinVia: ['n1'] }))]
+}
+
+function expectOk(result: ReturnType<typeof runScenario>) {
+  const failed = result.steps.filter((s) => !s.ok)
+  expect(failed, JSON.stringify(failed, null, 1)).toEqual([])
+  expect(result.ok).toBe(true)
+}
+
+describe('sim scenarios (LAN defaults, 1 ms links)', () => {
+  it('joins one node into ten: everyone sees it alive within a few seconds', () => {
+    const c = new SimCluster({ seed: 1 })
+    const r = runScenario(c, [
+      ...bootstrap(10),
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      { op: 'wait', ms: 10_000 },
+      { op: 'addNode', name: 'new', joinVia: ['n3'] },
+      { op: 'assert', what: { kind: 'state', subject: 'new', state: 'alive' }, withinMs: 5_000 },
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 5_000 },
+    ])
+    expectOk(r)
+  })
+
+  it('graceful leave: peers see left, never failed', () => {
+    const c = new SimCluster({ seed: 2 })
+    const r = runScenario(c, [
+      ...bootstrap(6),
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      { op: 'leaveNode', name: 'n4' },
+      { op: 'assert', what: { kind: 'state', subject: 'n4', state: 'left' }, withinMs: 5_000 },
+      { op: 'wait', ms: 30_000 },
+      { op: 'assert', what: { kind: 'never-dead', subjects: ['n4'] } },
+      { op: 'assert', what: { kind: 'converged' } },
+    ])
+    expectOk(r)
+    // n4 was told 'left' by its own dead{From: n4}, not by a suspicion.
+    expect(c.events.some((e) => e.output.type === 'suspect' && e.output.node === 'n4')).toBe(false)
+  })
+
+  it('crash: every peer marks the node dead, in about suspicion-min time with confirmations', () => {
+    const c = new SimCluster({ seed: 3 })
+    const r = runScenario(c, [
+      ...bootstrap(8),
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      { op: 'crashNode', name: 'n5' },
+      { op: 'assert', what: { kind: 'state', subject: 'n5', state: 'dead' }, withinMs: 30_000 },
+    ])
+    expectOk(r)
+    const crashAt = r.steps.find((s) => s.op.op === 'crashNode')!.atMs
+    const detected = Number(/held at (\d+)/.exec(r.steps.at(-1)!.detail!)![1])
+    // n = 8: min 4 s, max 24 s, k = 2; plus up to ~2 s to the first failed probe.
+    expect(detected - crashAt).toBeGreaterThan(4_000)
+    expect(detected - crashAt).toBeLessThan(24_000)
+  })
+
+  it('a slow node keeps refuting and is never declared dead', () => {
+    const c = new SimCluster({ seed: 4 })
+    const r = runScenario(c, [
+      ...bootstrap(6),
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      // 600 ms each way: its acks miss the 1 s probe deadline, so peers suspect it.
+      { op: 'slowNode', name: 'n2', delayMs: 600 },
+      { op: 'wait', ms: 120_000 },
+      { op: 'assert', what: { kind: 'never-dead' } },
+      { op: 'slowNode', name: 'n2', delayMs: 0 },
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+    ])
+    expectOk(r)
+    const slow = c.get('n2').swim
+    expect(c.events.filter((e) => e.output.type === 'suspect' && e.output.node === 'n2').length).toBeGreaterThan(0)
+    expect(slow.counters.refutations).toBeGreaterThan(0)
+    expect(slow.table.self().incarnation).toBeGreaterThan(1)
+  })
+
+  it('30% packet loss for 10 minutes: no false dead', () => {
+    const c = new SimCluster({ seed: 5 })
+    c.keepEvents = true
+    const r = runScenario(c, [
+      ...bootstrap(12),
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      { op: 'loss', loss: 0.3 },
+      { op: 'wait', ms: 600_000 },
+      { op: 'assert', what: { kind: 'never-dead' } },
+      { op: 'loss', loss: 0 },
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+    ])
+    expectOk(r)
+    expect(c.network.stats().dropped.loss).toBeGreaterThan(1000)
+  }, 60_000)
+
+  it('partition and heal: both sides declare the other dead, then return to one view', () => {
+    const c = new SimCluster({ seed: 6 })
+    const left = names(4)
+    const right = names(4, 5)
+    const r = runScenario(c, [
+      ...bootstrap(8),
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      { op: 'partition', groups: [left, right] },
+      { op: 'assert', what: { kind: 'state', subject: 'n8', state: 'dead', observers: left }, withinMs: 30_000 },
+      { op: 'assert', what: { kind: 'state', subject: 'n1', state: 'dead', observers: right }, withinMs: 30_000 },
+      { op: 'heal' },
+      // memberlist heals through anti-entropy: a push/pull (every 30 s, random alive peer) carries
+      // "you are dead" to a node that then refutes, or carries the newer alive to the other side.
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 120_000 },
+    ])
+    expectOk(r)
+  })
+
+  it('flapping: a node cut off and reconnected five times ends alive everywhere (with Serf reconnect)', () => {
+    // Cut off for longer than suspicion + gossipToTheDead, the flapping node and its peers purge
+    // each other from memberlist's table: only Serf's reconnect (the member layer keeps failed
+    // members for 24 h and re-joins one every 30 s) can bring them back together.
+    const c = new SimCluster({ seed: 7, serf: true })
+    const others = names(5)
+    const flap: Operation[] = []
+    for (let i = 0; i < 5; i++) flap.push({ op: 'partition', groups: [others, ['f']] }, { op: 'wait', ms: 12_000 }, { op: 'heal' }, { op: 'wait', ms: 8_000 })
+    const r = runScenario(c, [
+      ...bootstrap(5),
+      { op: 'addNode', name: 'f', joinVia: ['n1'] },
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      ...flap,
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 120_000 },
+    ])
+    expectOk(r)
+    // It really flapped: peers declared it dead and saw it come back.
+    expect(falseDeaths(c, ['f']).length).toBeGreaterThan(0)
+    expect(c.events.filter((e) => e.output.type === 'node-joined' && e.output.node.name === 'f').length).toBeGreaterThan(5)
+    expect(c.get('f').swim.table.self().incarnation).toBeGreaterThan(2)
+  })
+
+  it('memberlist alone cannot rejoin nodes it has purged: the reason Serf reconnects', () => {
+    const c = new SimCluster({ seed: 7 })
+    const r = runScenario(c, [
+      ...bootstrap(5),
+      { op: 'addNode', name: 'f', joinVia: ['n1'] },
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      { op: 'partition', groups: [names(5), ['f']] },
+      { op: 'wait', ms: 120_000 },
+      { op: 'heal' },
+      { op: 'wait', ms: 120_000 },
+    ])
+    expectOk(r)
+    expect(c.converged()).toBe(false)
+    expect(c.get('f').swim.table.size()).toBe(1)
+  })
+
+  it('Serf member layer: members see each other alive, a leave as left, a crash as failed', () => {
+    const c = new SimCluster({ seed: 8, serf: true })
+    const r = runScenario(c, [
+      ...bootstrap(5),
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      { op: 'leaveNode', name: 'n2' },
+      { op: 'crashNode', name: 'n3' },
+      { op: 'assert', what: { kind: 'state', subject: 'n3', state: 'dead' }, withinMs: 30_000 },
+      { op: 'wait', ms: 5_000 },
+    ])
+    expectOk(r)
+    const status = (observer: string, name: string) => c.get(observer).serf!.members().members.find((m) => m.name === name)?.status
+    for (const o of ['n1', 'n4', 'n5']) {
+      expect(status(o, 'n2')).toBe('left')
+      expect(status(o, 'n3')).toBe('failed')
+      expect(status(o, 'n5')).toBe('alive')
+    }
+    // Serf's user state really travelled in push/pull, byte-exact as the member layer made it.
+    expect(c.get('n1').mergedUserStates.length).toBeGreaterThan(0)
+    expect(c.get('n1').mergedUserStates[0]![0]).toBe(2)
+  })
+
+  it('same seed, same trace; another seed, another trace', () => {
+    const run = (seed: number) => {
+      const c = new SimCluster({ seed, trace: true, link: { latencyMs: 2, jitterMs: 3 } })
+      runScenario(c, [...bootstrap(6), { op: 'loss', loss: 0.2 }, { op: 'wait', ms: 20_000 }, { op: 'crashNode', name: 'n3' }, { op: 'wait', ms: 20_000 }])
+      return createHash('sha256').update(c.trace.join('\n')).digest('hex')
+    }
+    const a = run(42)
+    expect(run(42)).toBe(a)
+    expect(run(43)).not.toBe(a)
+  })
+})
