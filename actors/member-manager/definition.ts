@@ -1,0 +1,39 @@
+/** The member-manager actor: one definition for both placements (worker thread or inline). */
+import { defineActor } from '../../src/runtime/define-actor.ts'
+import type { NodeInfo } from './protocol.ts'
+import { createMemberManagerMachine } from './machine.ts'
+
+/** Why a NodeInfo from swim is unusable, or undefined when it is fine. */
+function checkNode(n: NodeInfo | undefined): string | undefined {
+  if (typeof n !== 'object' || n === null) return 'node must be an object'
+  if (typeof n.name !== 'string' || n.name.length === 0) return 'node.name must be a non-empty string'
+  if (!(n.addr instanceof Uint8Array) || (n.addr.length !== 4 && n.addr.length !== 16)) return 'node.addr must be 4 or 16 IP bytes'
+  if (!Number.isInteger(n.port) || n.port < 0 || n.port > 65535) return 'node.port must be a u16'
+  if (!(n.meta instanceof Uint8Array)) return 'node.meta must be a Uint8Array'
+  if (n.vsn === undefined || n.vsn.length !== 6) return 'node.vsn must have 6 entries'
+  return undefined
+}
+
+export const memberManager = defineActor({
+  name: 'member-manager',
+  machine: createMemberManagerMachine,
+  worker: new URL('./worker.ts', import.meta.url),
+  validate: (msg) => {
+    switch (msg.type) {
+      case 'member.node-joined':
+      case 'member.node-updated':
+      case 'member.node-left':
+        return checkNode(msg.node)
+      case 'member.user-message':
+      case 'member.merge-remote-state':
+        return msg.bytes instanceof Uint8Array ? undefined : 'bytes must be a Uint8Array'
+      case 'member.set-tags':
+        if (typeof msg.tags !== 'object' || msg.tags === null) return 'tags must be an object of strings'
+        return Object.values(msg.tags).every((v) => typeof v === 'string') ? undefined : 'every tag value must be a string'
+      case 'member.join-completed':
+        return Number.isInteger(msg.numJoined) && msg.numJoined >= 0 ? undefined : 'numJoined must be a non-negative integer'
+      default:
+        return undefined
+    }
+  },
+})

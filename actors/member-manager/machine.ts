@@ -1,0 +1,277 @@
+/**
+ * The member-manager machine: Serf's member layer (MemberLayer) behind messages, with the node's
+ * lifecycle as states and Serf's timers on the actor clock.
+ *
+ * running (parallel)
+ * - lifecycle: alive → leaving.{broadcasting → memberlist → propagating} → left (Serf.Leave, spec §5.4)
+ * - reaper: every ReapInterval, erase failed/left members past their timeouts (spec §5.6)
+ * - reconnector: every ReconnectInterval, maybe ask swim to rejoin a failed member
+ * stopped (final, on runtime.shutdown)
+ *
+ * All membership writes go through MemberLayer's one table; this file only routes messages and runs
+ * timers. Outbound traffic goes by id to the peers named in the input.
+ */
+import { assign, enqueueActions, setup } from 'xstate'
+import type { ActorEnv, Message, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
+import { actorAddress } from '../../src/types/actor-env.ts'
+import { toWireError } from '../../src/errors/index.ts'
+import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
+import type { SnapshotterIn } from '../snapshotter/protocol.ts'
+import type { AckReply, LamportTime, MemberManagerInbound, MemberManagerOutbound } from './protocol.ts'
+import type { SerfInit } from './config.ts'
+import { createSerfConfig } from './config.ts'
+import { MemberLayer } from './member-layer.ts'
+
+/** Actor ids of the peers; swim and gossip-queue default to their kind names. */
+export interface MemberManagerPeers {
+  swim: string
+  gossipQueue: string
+  /** Receives snapshot.* records; none → no snapshot. */
+  snapshotter?: string
+  /** Receives `member.event` (the public event stream); none → events are only counted. */
+  events?: string
+  /** Receives `member.serf-message` pass-through (user events, queries: a later issue). */
+  serfMessages?: string
+}
+
+export interface MemberManagerInput {
+  config: SerfInit
+  peers?: Partial<MemberManagerPeers>
+  /** Clocks replayed from the snapshot; witnessed at start (spec §5.3). */
+  restored?: { clock?: LamportTime; eventClock?: LamportTime; queryClock?: LamportTime }
+}
+
+/** Internal: a scheduled prune (leave with Prune for a leaving member) came due. */
+type PruneDue = { type: 'member.prune-due'; name: string }
+
+export interface MemberManagerContext {
+  layer: MemberLayer
+  peers: MemberManagerPeers
+  restored: NonNullable<MemberManagerInput['restored']>
+  /** Prunes requested by the layer, turned into delayed events by the next action. */
+  pendingPrunes: Array<{ name: string; delayMs: number }>
+  /** Who asked `member.leave` and waits for `left`. */
+  leaveAskers: Array<ReplyTo<AckReply>>
+  leaveNotifyId: string | undefined
+  leaveWaitsForBroadcast: boolean
+  /** Leaves that went on without the intent confirmed spread within BroadcastTimeout. */
+  leaveBroadcastTimeouts: number
+  /** swim did not confirm its memberlist leave in time; we went on. */
+  swimLeaveTimeouts: number
+  /** Sends that found no receiver (unknown/stopped/rejected); counted, never retried. */
+  undelivered: number
+}
+
+export function createMemberManagerMachine(env: ActorEnv) {
+  const deliver = (ctx: { undelivered: number }, to: string | undefined, msg: Message): void => {
+    if (to === undefined) return
+    const status = env.send(actorAddress<Message>(to), msg)
+    if (status === 'unknown' || status === 'stopped' || status === 'rejected') ctx.undelivered++
+  }
+
+  const route = (ctx: MemberManagerContext, msg: MemberManagerOutbound): void => {
+    switch (msg.type) {
+      case 'member.event':
+        return deliver(ctx, ctx.peers.events, msg)
+      case 'member.serf-message':
+        return deliver(ctx, ctx.peers.serfMessages, msg)
+      case 'member.local-meta-changed':
+      case 'member.reconnect':
+      case 'member.swim-leave':
+        return deliver(ctx, ctx.peers.swim, msg)
+      default:
+        return deliver(ctx, ctx.peers.snapshotter, msg)
+    }
+  }
+
+  return setup({
+    types: {} as {
+      context: MemberManagerContext
+      events: MemberManagerInbound | PruneDue | RuntimeEvent
+      input: MemberManagerInput
+    },
+    actions: {
+      /** Turns prunes the layer asked for into delayed events on the actor clock. */
+      flushPrunes: enqueueActions(({ context, enqueue }) => {
+        for (const p of context.pendingPrunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
+        context.pendingPrunes.length = 0
+      }),
+    },
+    guards: {
+      waitsForBroadcast: ({ context }) => context.leaveWaitsForBroadcast,
+      isOurLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && event.id === context.leaveNotifyId,
+    },
+    delays: {
+      reapInterval: ({ context }) => context.layer.config.reapIntervalMs,
+      reconnectInterval: ({ context }) => context.layer.config.reconnectIntervalMs,
+      broadcastTimeout: ({ context }) => context.layer.config.broadcastTimeoutMs,
+      // swim waits up to BroadcastTimeout for its own dead broadcast; allow it that plus as much again.
+      swimLeaveTimeout: ({ context }) => 2 * context.layer.config.broadcastTimeoutMs,
+      leavePropagateDelay: ({ context }) => context.layer.config.leavePropagateDelayMs,
+    },
+  }).createMachine({
+    id: 'member-manager',
+    context: ({ input }) => {
+      const config = createSerfConfig(input.config)
+      const peers: MemberManagerPeers = { swim: 'swim', gossipQueue: 'gossip-queue', ...input.peers }
+      const ctx = {
+        peers,
+        restored: input.restored ?? {},
+        pendingPrunes: [],
+        leaveAskers: [],
+        leaveNotifyId: undefined,
+        leaveWaitsForBroadcast: false,
+        leaveBroadcastTimeouts: 0,
+        swimLeaveTimeouts: 0,
+        undelivered: 0,
+      } as unknown as MemberManagerContext
+      ctx.layer = new MemberLayer(config, {
+        now: () => env.clock.now(),
+        random: env.random,
+        emit: (msg) => route(ctx, msg),
+        enqueue: (broadcast) => {
+          const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast }
+          deliver(ctx, ctx.peers.gossipQueue, msg)
+        },
+        clusterSize: (numNodes) => {
+          const msg: GossipQueueInbound = { type: 'gossip.cluster-size', source: 'serf', numNodes }
+          deliver(ctx, ctx.peers.gossipQueue, msg)
+        },
+        snapshot: (msg: SnapshotterIn) => deliver(ctx, ctx.peers.snapshotter, msg),
+        schedulePrune: (name, delayMs) => void ctx.pendingPrunes.push({ name, delayMs }),
+      })
+      return ctx
+    },
+    initial: 'running',
+    states: {
+      running: {
+        type: 'parallel',
+        entry: ({ context }) => context.layer.start(context.restored),
+        on: {
+          'member.node-joined': { actions: ({ context, event }) => context.layer.nodeJoined(event.node) },
+          'member.node-updated': { actions: ({ context, event }) => context.layer.nodeUpdated(event.node) },
+          'member.node-left': { actions: ({ context, event }) => context.layer.nodeLeft(event.node) },
+          'member.user-message': { actions: [({ context, event }) => context.layer.userMessage(event.bytes), 'flushPrunes'] },
+          'member.merge-remote-state': { actions: [({ context, event }) => context.layer.mergeRemoteState(event.bytes, event.join), 'flushPrunes'] },
+          'member.local-state': {
+            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: context.layer.localUserState(event.join) }),
+          },
+          'member.members': {
+            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...context.layer.members(event.statuses) }),
+          },
+          'member.set-tags': {
+            actions: ({ context, event }) => {
+              try {
+                context.layer.setTags(event.tags)
+                env.reply(event.replyTo, { type: 'member.ack' })
+              } catch (err) {
+                env.fail(event.replyTo, toWireError(err))
+              }
+            },
+          },
+          'member.join-completed': { actions: ({ context, event }) => context.layer.joinCompleted(event.numJoined) },
+          'member.stats': {
+            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.stats-reply', ...context.layer.stats() }),
+          },
+          'member.prune-due': { actions: ({ context, event }) => context.layer.pruneDue(event.name) },
+          'runtime.shutdown': { target: 'stopped' },
+        },
+        states: {
+          lifecycle: {
+            initial: 'alive',
+            states: {
+              alive: {
+                on: {
+                  'member.leave': {
+                    target: 'leaving',
+                    actions: assign(({ context, event }) => {
+                      const { waitForBroadcast, notifyId } = context.layer.beginLeave(env.id)
+                      return {
+                        leaveAskers: event.replyTo === undefined ? [] : [event.replyTo],
+                        leaveNotifyId: notifyId,
+                        leaveWaitsForBroadcast: waitForBroadcast,
+                      }
+                    }),
+                  },
+                },
+              },
+              leaving: {
+                initial: 'broadcasting',
+                on: {
+                  'member.leave': {
+                    actions: ({ event }) => env.fail(event.replyTo, { code: 'ERR_MEMBER_LEAVE_IN_PROGRESS', message: 'leave already in progress' }),
+                  },
+                },
+                states: {
+                  /** Wait for our leave intent to be fully transmitted (only if anyone else is alive). */
+                  broadcasting: {
+                    always: { guard: ({ context }) => !context.leaveWaitsForBroadcast, target: 'memberlist' },
+                    on: { 'gossip.broadcast-finished': { guard: 'isOurLeaveBroadcast', target: 'memberlist' } },
+                    after: {
+                      broadcastTimeout: {
+                        target: 'memberlist',
+                        actions: assign({ leaveBroadcastTimeouts: ({ context }) => context.leaveBroadcastTimeouts + 1 }),
+                      },
+                    },
+                  },
+                  /** memberlist Leave (dead with From = self), run by swim. */
+                  memberlist: {
+                    entry: ({ context }) => route(context, { type: 'member.swim-leave' }),
+                    on: { 'member.swim-left': { target: 'propagating' } },
+                    after: {
+                      swimLeaveTimeout: {
+                        target: 'propagating',
+                        actions: assign({ swimLeaveTimeouts: ({ context }) => context.swimLeaveTimeouts + 1 }),
+                      },
+                    },
+                  },
+                  /** Stay up LeavePropagateDelay so peers' probes are answered while the news spreads. */
+                  propagating: {
+                    after: { leavePropagateDelay: { target: '#member-manager.running.lifecycle.left' } },
+                  },
+                },
+              },
+              left: {
+                entry: [
+                  ({ context }) => {
+                    context.layer.finishLeave()
+                    for (const asker of context.leaveAskers) env.reply(asker, { type: 'member.ack' })
+                  },
+                  assign({ leaveAskers: [] }),
+                ],
+                on: { 'member.leave': { actions: ({ event }) => env.reply(event.replyTo, { type: 'member.ack' }) } },
+              },
+            },
+          },
+          reaper: {
+            initial: 'waiting',
+            states: {
+              waiting: {
+                after: { reapInterval: { target: 'waiting', reenter: true, actions: ({ context }) => context.layer.reapTick() } },
+                on: { 'runtime.restored': { target: 'waiting', reenter: true } },
+              },
+            },
+          },
+          reconnector: {
+            initial: 'waiting',
+            states: {
+              waiting: {
+                after: { reconnectInterval: { target: 'waiting', reenter: true, actions: ({ context }) => context.layer.reconnectTick() } },
+                on: { 'runtime.restored': { target: 'waiting', reenter: true } },
+              },
+            },
+          },
+        },
+      },
+      stopped: {
+        type: 'final',
+        entry: ({ context }) => {
+          context.layer.shutdown()
+          for (const asker of context.leaveAskers) env.fail(asker, { code: 'ERR_MEMBER_SHUTDOWN', message: 'member-manager stopped before the leave finished' })
+        },
+      },
+    },
+  })
+}
+
+export type MemberManagerMachine = ReturnType<typeof createMemberManagerMachine>

@@ -1,0 +1,243 @@
+/**
+ * member-manager machine on a simulated clock (no sleeps): messages in, sends and replies out.
+ */
+import { describe, expect, it } from 'vitest'
+import { createActor } from 'xstate'
+import { createMemberManagerMachine } from '../../../actors/member-manager/machine.ts'
+import type { MemberManagerInput } from '../../../actors/member-manager/machine.ts'
+import type { AckReply, LocalStateReply, MemberEventMsg, MembersReply, MemberStatsReply } from '../../../actors/member-manager/protocol.ts'
+import type { GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
+import { encodeSerfMessage, decodeSerfMessage } from '../../../src/wire/index.ts'
+import { fakeEnv } from '../gossip-queue/fake-env.ts'
+import { node } from './fixtures.ts'
+
+const S = 1000
+const H = 3600 * S
+
+function start(config: Partial<MemberManagerInput['config']> = {}, seed = 1) {
+  const f = fakeEnv('member-manager', seed)
+  const input: MemberManagerInput = {
+    config: { nodeName: 'self', ...config },
+    peers: { swim: 'swim', gossipQueue: 'gossip-queue', snapshotter: 'snapshotter', events: 'events', serfMessages: 'serf-events' },
+  }
+  const actor = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input }).start()
+  const members = (statuses?: MembersReply['members'][number]['status'][]) => {
+    const t = f.ask<MembersReply>()
+    actor.send(statuses === undefined ? { type: 'member.members', replyTo: t } : { type: 'member.members', statuses, replyTo: t })
+    return f.replyFor(t)!
+  }
+  const stats = () => {
+    const t = f.ask<MemberStatsReply>()
+    actor.send({ type: 'member.stats', replyTo: t })
+    return f.replyFor(t)!
+  }
+  const events = () => f.sentOf('member.event').map((s) => s.msg as unknown as MemberEventMsg).map((m) => `${m.event}:${m.members[0]!.name}`)
+  const serfSizes = () =>
+    f.sent
+      .filter((s) => s.to === 'gossip-queue' && s.msg.type === 'gossip.cluster-size')
+      .map((s) => (s.msg as unknown as Extract<GossipQueueInbound, { type: 'gossip.cluster-size' }>).numNodes)
+  const joined = (name: string, tags: Record<string, string> = {}) => actor.send({ type: 'member.node-joined', node: node(name, tags) })
+  const userMsg = (bytes: Uint8Array) => actor.send({ type: 'member.user-message', bytes })
+  return { ...f, actor, members, stats, events, serfSizes, joined, userMsg }
+}
+
+const join = (Node: string, LTime: bigint) => encodeSerfMessage({ type: 'join', Node, LTime })
+const leave = (Node: string, LTime: bigint) => encodeSerfMessage({ type: 'leave', Node, LTime, Prune: false })
+
+describe('member-manager machine', () => {
+  it('buffers intents that arrive before the member is known and applies them when it appears', () => {
+    const m = start()
+    m.userMsg(leave('early', 20n))
+    expect(m.members().members).toEqual([])
+    expect(m.stats().intentsBuffered).toBe(1)
+    m.joined('early')
+    expect(m.members().members[0]).toMatchObject({ name: 'early', status: 'leaving' })
+    m.actor.send({ type: 'member.node-left', node: node('early') })
+    expect(m.members().members[0]!.status).toBe('left') // a buffered leave makes it left, not failed
+    expect(m.events()).toEqual(['member-join:early', 'member-leave:early'])
+    m.actor.stop()
+  })
+
+  it('ignores intents with a stale LTime and does not rebroadcast them', () => {
+    const m = start()
+    m.joined('a')
+    m.userMsg(join('a', 10n))
+    m.userMsg(join('a', 10n))
+    m.userMsg(leave('a', 9n))
+    const intents = m.sent.filter((s) => s.to === 'gossip-queue' && s.msg.type === 'gossip.enqueue')
+    expect(intents).toHaveLength(1)
+    expect(m.members().members[0]!.status).toBe('alive')
+    expect(m.stats().intentsStale).toBe(2)
+    m.actor.stop()
+  })
+
+  it('maps leave to left and failure to failed, then reaps them from the one table so every count agrees', () => {
+    const m = start({ reconnectTimeoutMs: 1 * H, tombstoneTimeoutMs: 2 * H, reapIntervalMs: 15 * S, reconnectIntervalMs: 10 * H })
+    for (const n of ['self', 'a', 'b', 'c']) m.joined(n)
+    m.userMsg(leave('a', 5n))
+    m.actor.send({ type: 'member.node-left', node: node('a') }) // graceful: left
+    m.actor.send({ type: 'member.node-left', node: node('b') }) // crash: failed
+    expect(m.members().counts).toEqual({ alive: 2, leaving: 0, left: 1, failed: 1, total: 4 })
+    expect(m.members(['failed']).members.map((x) => x.name)).toEqual(['b'])
+
+    m.clock.advanceSync(1 * H) // not strictly past reconnectTimeout at the last tick before it
+    expect(m.members().counts.failed).toBe(1)
+    m.clock.advanceSync(15 * S)
+    let r = m.members()
+    expect(r.counts).toEqual({ alive: 2, leaving: 0, left: 1, failed: 0, total: 3 })
+    expect(r.members.map((x) => x.name).sort()).toEqual(['a', 'c', 'self'])
+
+    m.clock.advanceSync(1 * H)
+    r = m.members()
+    expect(r.counts).toEqual({ alive: 2, leaving: 0, left: 0, failed: 0, total: 2 })
+    expect(r.members.length).toBe(r.counts.total)
+    expect(m.stats().counts).toEqual(r.counts)
+    expect(m.serfSizes().at(-1)).toBe(2) // gossip-queue was told the same count
+    expect(m.events().filter((e) => e.startsWith('member-reap'))).toEqual(['member-reap:b', 'member-reap:a'])
+    expect(m.sentOf('snapshot.member-not-alive').map((s) => (s.msg as unknown as { name: string }).name)).toEqual(['a', 'b'])
+    m.actor.stop()
+  })
+
+  it('attempts reconnects to failed members on the reconnect timer and counts them', () => {
+    const m = start({ reconnectIntervalMs: 30 * S, reapIntervalMs: 10 * H }, 42)
+    for (const n of ['self', 'a', 'b']) m.joined(n)
+    m.clock.advanceSync(30 * S)
+    expect(m.sentOf('member.reconnect')).toEqual([]) // nobody failed
+    m.actor.send({ type: 'member.node-left', node: node('a') })
+    m.actor.send({ type: 'member.node-left', node: node('b') })
+    // failed 2, alive 1: probability 2 ≥ 1, so every tick tries one of them.
+    m.clock.advanceSync(5 * 30 * S)
+    const attempts = m.sentOf('member.reconnect')
+    expect(attempts).toHaveLength(5)
+    expect(m.stats().reconnectAttempts).toBe(5)
+    for (const a of attempts) {
+      expect(a.to).toBe('swim')
+      expect(['a', 'b']).toContain((a.msg as unknown as { name: string }).name)
+    }
+    m.actor.stop()
+  })
+
+  it('reconnects with probability numFailed / numAlive (seeded, so reproducible)', () => {
+    const run = (seed: number) => {
+      const m = start({ reconnectIntervalMs: 1 * S, reapIntervalMs: 10 * H }, seed)
+      for (let i = 0; i < 10; i++) m.joined(`n${i}`)
+      m.actor.send({ type: 'member.node-left', node: node('n0') }) // 1 failed of 9 alive
+      m.clock.advanceSync(900 * S)
+      const n = m.stats().reconnectAttempts
+      m.actor.stop()
+      return n
+    }
+    const a = run(5)
+    expect(run(5)).toBe(a)
+    // 900 ticks at p = 1/9: mean 100, sd ≈ 9.4; ±40 is over 4 sd.
+    expect(a).toBeGreaterThan(60)
+    expect(a).toBeLessThan(140)
+  })
+
+  it('emits member-update when tags change, and sends new Meta to swim on set-tags', () => {
+    const m = start({ tags: { role: 'web' } })
+    m.joined('self', { role: 'web' })
+    m.joined('a', { v: '1' })
+    m.actor.send({ type: 'member.node-updated', node: node('a', { v: '2' }) })
+    const update = m.sentOf('member.event').map((s) => s.msg as unknown as MemberEventMsg).find((e) => e.event === 'member-update')
+    expect(update?.members[0]).toMatchObject({ name: 'a', tags: { v: '2' } })
+
+    const ok = m.ask<AckReply>()
+    m.actor.send({ type: 'member.set-tags', tags: { role: 'db' }, replyTo: ok })
+    expect(m.replyFor(ok)).toEqual({ type: 'member.ack' })
+    const metas = m.sentOf('member.local-meta-changed')
+    expect(metas.at(-1)!.to).toBe('swim')
+
+    const bad = m.ask<AckReply>()
+    m.actor.send({ type: 'member.set-tags', tags: { huge: 'x'.repeat(1000) }, replyTo: bad })
+    expect(m.failures.at(-1)).toMatchObject({ to: bad, error: { code: 'ERR_MEMBER_TAGS_TOO_LARGE' } })
+    m.actor.stop()
+  })
+
+  it('leaves gracefully: intent spread, then memberlist leave, then the propagate delay', () => {
+    const m = start({ broadcastTimeoutMs: 5 * S, leavePropagateDelayMs: 1 * S })
+    m.joined('self')
+    m.joined('peer')
+    const t = m.ask<AckReply>()
+    m.actor.send({ type: 'member.leave', replyTo: t })
+    const enq = m.sent.filter((s) => s.msg.type === 'gossip.enqueue').at(-1)!.msg as unknown as Extract<GossipQueueInbound, { type: 'gossip.enqueue' }>
+    expect(decodeSerfMessage(enq.broadcast.message)).toMatchObject({ type: 'leave', Node: 'self' })
+    expect(enq.broadcast.notify?.to).toBe('member-manager')
+    expect(m.sentOf('snapshot.leave')).toHaveLength(1)
+    expect(m.sentOf('member.swim-leave')).toEqual([])
+
+    m.clock.advanceSync(2 * S)
+    m.actor.send({ type: 'gossip.broadcast-finished', queue: 'serf-intent', id: 'other', outcome: 'transmitted' })
+    expect(m.sentOf('member.swim-leave')).toEqual([])
+    m.actor.send({ type: 'gossip.broadcast-finished', queue: 'serf-intent', id: enq.broadcast.notify!.id, outcome: 'transmitted' })
+    expect(m.sentOf('member.swim-leave')).toHaveLength(1)
+
+    const again = m.ask<AckReply>()
+    m.actor.send({ type: 'member.leave', replyTo: again })
+    expect(m.failures.at(-1)).toMatchObject({ to: again, error: { code: 'ERR_MEMBER_LEAVE_IN_PROGRESS' } })
+
+    m.actor.send({ type: 'member.swim-left' })
+    m.clock.advanceSync(999)
+    expect(m.replyFor(t)).toBeUndefined()
+    m.clock.advanceSync(1)
+    expect(m.replyFor(t)).toEqual({ type: 'member.ack' })
+    expect(m.actor.getSnapshot().matches({ running: { lifecycle: 'left' } })).toBe(true)
+    expect(m.actor.getSnapshot().context.leaveBroadcastTimeouts).toBe(0)
+    m.actor.stop()
+  })
+
+  it('goes on with the leave when the intent is not confirmed within BroadcastTimeout (counted)', () => {
+    const m = start({ broadcastTimeoutMs: 5 * S, leavePropagateDelayMs: 1 * S })
+    m.joined('self')
+    m.joined('peer')
+    const t = m.ask<AckReply>()
+    m.actor.send({ type: 'member.leave', replyTo: t })
+    m.clock.advanceSync(5 * S)
+    expect(m.sentOf('member.swim-leave')).toHaveLength(1)
+    m.clock.advanceSync(10 * S + 1 * S) // swim never answers: its guard timeout, then the delay
+    expect(m.replyFor(t)).toEqual({ type: 'member.ack' })
+    expect(m.actor.getSnapshot().context).toMatchObject({ leaveBroadcastTimeouts: 1, swimLeaveTimeouts: 1 })
+    m.actor.stop()
+  })
+
+  it('skips the broadcast wait when nobody else is alive', () => {
+    const m = start()
+    m.joined('self')
+    m.actor.send({ type: 'member.leave' })
+    expect(m.sentOf('member.swim-leave')).toHaveLength(1)
+    m.actor.stop()
+  })
+
+  it('answers push/pull local state and passes unhandled Serf messages through', () => {
+    const m = start()
+    m.joined('self')
+    const t = m.ask<LocalStateReply>()
+    m.actor.send({ type: 'member.local-state', join: true, replyTo: t })
+    expect(decodeSerfMessage(m.replyFor(t)!.bytes)).toMatchObject({ type: 'pushPull' })
+    const ev = encodeSerfMessage({ type: 'userEvent', LTime: 1n, Name: 'x', Payload: null, CC: false })
+    m.userMsg(ev)
+    expect(m.sentOf('member.serf-message')).toEqual([{ to: 'serf-events', msg: { type: 'member.serf-message', serfType: 3, bytes: ev } }])
+    m.actor.stop()
+  })
+
+  it('prunes a leaving member after BroadcastTimeout + LeavePropagateDelay on the actor clock', () => {
+    const m = start({ broadcastTimeoutMs: 5 * S, leavePropagateDelayMs: 1 * S })
+    m.joined('p')
+    m.userMsg(encodeSerfMessage({ type: 'leave', Node: 'p', LTime: 3n, Prune: true }))
+    m.clock.advanceSync(6 * S - 1)
+    expect(m.members().counts.total).toBe(1)
+    m.clock.advanceSync(1)
+    expect(m.members().counts.total).toBe(0)
+    expect(m.events()).toEqual(['member-join:p', 'member-reap:p'])
+    m.actor.stop()
+  })
+
+  it('witnesses the restored snapshot clock at start and tells swim its Meta', () => {
+    const f = fakeEnv('member-manager')
+    const actor = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input: { config: { nodeName: 'self' }, restored: { clock: 41n } } }).start()
+    expect(actor.getSnapshot().context.layer.clock.time()).toBe(42n)
+    expect(f.sentOf('member.local-meta-changed')).toHaveLength(1)
+    actor.send({ type: 'runtime.shutdown' })
+    expect(actor.getSnapshot().status).toBe('done')
+  })
+})
