@@ -1,0 +1,100 @@
+/**
+ * Wire codec benchmark: encode + decode of one compound UDP packet carrying 8 gossip messages
+ * (3 alive, suspect, dead, and 3 Serf user messages: join, leave, user event), against
+ * JSON.stringify + JSON.parse of the same data measured in the same run.
+ *
+ *   npm run bench:wire [-- --json] [-- --time 1000]
+ *
+ * Prints a table; with --json, one JSON object as the last line of stdout. The machine may be
+ * shared, so figures are noisy: compare the ratio within one run, not absolute numbers across runs.
+ */
+import { Bench } from 'tinybench'
+import {
+  buildPacket,
+  decodePacket,
+  decodeSerfMessage,
+  encodeMessage,
+  encodeSerfMessage,
+  encodeTags,
+  flattenPacket,
+  Keyring,
+  parseIp,
+} from '../../src/wire/index.ts'
+import type { GossipMessage } from '../../src/wire/index.ts'
+
+const args = process.argv.slice(2)
+const asJson = args.includes('--json')
+const timeIdx = args.indexOf('--time')
+const timeMs = timeIdx >= 0 ? Number(args[timeIdx + 1]) : 1000
+
+const VSN = Uint8Array.of(1, 5, 2, 2, 5, 5)
+const serf = (m: Parameters<typeof encodeSerfMessage>[0]): GossipMessage => ({ type: 'user', Payload: encodeSerfMessage(m) })
+
+/** The 8 gossip messages one packet carries. */
+const MESSAGES: GossipMessage[] = [
+  { type: 'alive', Incarnation: 3, Node: 'node-01', Addr: parseIp('10.0.0.1'), Port: 7946, Meta: encodeTags({ role: 'web', dc: 'eu1' }), Vsn: VSN },
+  { type: 'alive', Incarnation: 9, Node: 'node-02', Addr: parseIp('10.0.0.2'), Port: 7946, Meta: encodeTags({ role: 'db' }), Vsn: VSN },
+  { type: 'alive', Incarnation: 1, Node: 'node-03', Addr: parseIp('10.0.0.3'), Port: 7946, Meta: encodeTags({}), Vsn: VSN },
+  { type: 'suspect', Incarnation: 4, Node: 'node-04', From: 'node-01' },
+  { type: 'dead', Incarnation: 2, Node: 'node-05', From: 'node-05' },
+  serf({ type: 'join', LTime: 17n, Node: 'node-03' }),
+  serf({ type: 'leave', LTime: 18n, Node: 'node-05', Prune: false }),
+  serf({ type: 'userEvent', LTime: 5n, Name: 'deploy', Payload: new TextEncoder().encode('v1.2.3'), CC: true }),
+]
+
+/** The same data in its natural JSON form (bytes as number arrays, clocks as numbers). */
+const JSON_DATA = MESSAGES.map((m) =>
+  JSON.parse(
+    JSON.stringify(m.type === 'user' ? { type: 'user', serf: decodeSerfMessage(m.Payload) } : m, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Array.from(v) : typeof v === 'bigint' ? Number(v) : v,
+    ),
+  ) as unknown,
+)
+
+const ring = new Keyring([new Uint8Array(32).fill(1)])
+let sink = 0
+
+function wireRoundTrip(options: { crc?: boolean; keyring?: Keyring }): void {
+  const packet = buildPacket(MESSAGES.map((m) => encodeMessage(m)), { crc: options.crc === true, keyring: options.keyring ?? null })
+  const flat = flattenPacket(decodePacket(packet, { keyring: options.keyring ?? null }))
+  for (const m of flat.messages) if (m.type === 'user') sink += decodeSerfMessage(m.Payload).type.length
+  sink += flat.messages.length
+}
+
+const wirePacket = buildPacket(MESSAGES.map((m) => encodeMessage(m)))
+const jsonText = JSON.stringify(JSON_DATA)
+// Sanity: both sides carry the 8 messages.
+if (flattenPacket(decodePacket(wirePacket)).messages.length !== 8 || (JSON.parse(jsonText) as unknown[]).length !== 8) {
+  throw new Error('bench data is not 8 messages')
+}
+
+const bench = new Bench({ name: 'wire: compound of 8 gossip messages, encode + decode', time: timeMs })
+bench
+  .add('wire encode+decode (compound)', () => wireRoundTrip({}))
+  .add('JSON.stringify+parse (baseline)', () => {
+    sink += (JSON.parse(JSON.stringify(JSON_DATA)) as unknown[]).length
+  })
+  .add('wire encode+decode (+CRC)', () => wireRoundTrip({ crc: true }))
+  .add('wire encode+decode (+CRC, AES-256-GCM)', () => wireRoundTrip({ crc: true, keyring: ring }))
+
+await bench.run()
+console.table(bench.table())
+
+const ops: Record<string, number> = {}
+for (const task of bench.tasks) {
+  const r = task.result
+  ops[task.name] = r.state === 'completed' ? Math.round(r.throughput.mean) : 0
+}
+const wireOps = ops['wire encode+decode (compound)'] ?? 0
+const jsonOps = ops['JSON.stringify+parse (baseline)'] ?? 0
+const summary = {
+  bench: 'wire',
+  messagesPerPacket: MESSAGES.length,
+  opsPerSec: ops,
+  wireVsJson: jsonOps > 0 ? Number((wireOps / jsonOps).toFixed(3)) : null,
+  bytes: { wire: wirePacket.length, json: Buffer.byteLength(jsonText) },
+  timeMsPerTask: timeMs,
+  sink: sink > 0,
+}
+if (asJson) console.log(JSON.stringify(summary))
+else console.log(`wire ${wireOps} ops/s vs JSON ${jsonOps} ops/s (ratio ${summary.wireVsJson}); packet ${summary.bytes.wire} B vs JSON ${summary.bytes.json} B`)
