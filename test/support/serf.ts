@@ -9,7 +9,7 @@
  * bounded timeout and raise coded errors that carry the command's stderr.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { accessSync, constants as fsConstants } from 'node:fs'
+import { accessSync, statSync, constants as fsConstants } from 'node:fs'
 import { delimiter, join as joinPath } from 'node:path'
 import { ClusterError } from '../../src/errors/index.ts'
 import { freeGossipPort, freeTcpPort } from './ports.ts'
@@ -86,24 +86,35 @@ function installExitHook(): void {
 }
 
 /**
- * Returns the path of the `serf` binary, or throws `ERR_TEST_SERF_MISSING`. Interop tests call this
- * first and fail loudly: they never skip silently when serf is absent.
+ * Returns the path of the `serf` binary ($SERF_BIN, else the first on PATH), or throws
+ * `ERR_TEST_SERF_MISSING`. Interop tests call this first and fail loudly: they never skip silently
+ * when serf is absent.
  */
-export function ensureSerf(): string {
-  const candidates = [process.env['SERF_BIN'], ...(process.env['PATH'] ?? '').split(delimiter).map((dir) => dir && joinPath(dir, 'serf')), '/usr/bin/serf']
-  for (const candidate of candidates) {
-    if (!candidate) continue
-    try {
-      accessSync(candidate, fsConstants.X_OK)
-      return candidate
-    } catch {
-      // not here; try the next one
-    }
+export function ensureSerf(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env['SERF_BIN']
+  if (explicit !== undefined && explicit !== '') {
+    if (isExecutable(explicit)) return explicit
+    throw new ClusterError('ERR_TEST_SERF_MISSING', `$SERF_BIN is ${explicit}, which is not an executable file`)
+  }
+  const dirs = env['PATH'] === undefined ? ['/usr/local/bin', '/usr/bin', '/bin'] : env['PATH'].split(delimiter)
+  for (const dir of dirs) {
+    if (dir === '') continue
+    const candidate = joinPath(dir, 'serf')
+    if (isExecutable(candidate)) return candidate
   }
   throw new ClusterError(
     'ERR_TEST_SERF_MISSING',
-    'the `serf` binary was not found (PATH, $SERF_BIN, /usr/bin/serf); run `bash scripts/install-deps.sh` to install Debian package serf',
+    'the `serf` binary was not found on PATH; run `bash scripts/install-deps.sh` (installs Debian package serf) or set $SERF_BIN',
   )
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
 }
 
 /** Polls `check` until it returns a value other than undefined, or throws `ERR_TEST_TIMEOUT`. */
