@@ -8,3 +8,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# Fail here, with the name, rather than later inside a test, if an install did not provide a program.
+for program in serf; do
+  command -v "$program" >/dev/null 2>&1 || { echo "install-deps: '$program' is still missing after apt-get install" >&2; exit 1; }
+done
