@@ -121,7 +121,8 @@ export interface ActorRef<M extends AnyStateMachine> {
   getSnapshot(): Promise<ActorSnapshot<ContextOf<M>>>
   /** Resolves when the mailbox is below its bound again (immediately if it is). */
   ready(): Promise<void>
-  stats(): ActorStats
+  /** Counters (for a worker actor, fetched from its thread). */
+  stats(): Promise<ActorStats>
   /** Drains and stops this actor (runs its exit work). */
   stop(): Promise<void>
 }

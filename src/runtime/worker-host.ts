@@ -1,13 +1,295 @@
 /**
  * hostActor: the worker-thread side of an actor. An actor's worker.ts calls it once with the
- * definition and the real implementations; it builds the env (clock, random, pino child, links to
- * peers), runs the machine, and speaks the runtime's thread protocol with the system thread.
+ * definition and the real implementations; it builds the env (real clock, seeded random, pino
+ * child, links to the system thread and to every peer worker), runs the machine in an ActorHost,
+ * and answers the system thread's control messages (directory, inspection, stats, stop).
  */
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import type { AnyStateMachine } from 'xstate'
+import type { ComputePort, Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
+import { createSeededRandom, hashLabel } from '../types/random.ts'
+import { toWireError, type WireError } from '../errors/cluster-error.ts'
+import { runtimeErrorFromWire } from '../errors/runtime-errors.ts'
+import { actorLogger, rootLogger } from '../logging/root-logger.ts'
+import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
+import { createEnv, realClock, type Router } from './env.ts'
+import { F_REPLY, F_ROUTED, F_SNAPSHOT, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { Link, type OverflowKind } from './link.ts'
+import type { PersistedRecord, SupervisionOptions } from './options.ts'
+
+/** What the system thread passes in workerData. */
+export interface WorkerBoot {
+  __gossamer: 1
+  __entry?: string
+  id: string
+  node: string
+  seed: number
+  logLevel: string
+  input: unknown
+  supervision: SupervisionOptions
+  mailbox: LinkPolicy
+  /** Policy of this worker's link to the system thread (inline actors apply theirs on arrival). */
+  mainPolicy: LinkPolicy
+  mainPort: MessagePort
+  peers: { id: string; port: MessagePort; mailbox: LinkPolicy }[]
+  inline: string[]
+  restore: PersistedRecord | undefined
+  restarts: number
+  inspect: boolean
+  watch: boolean
+}
 
 export function hostActor<M extends AnyStateMachine>(definition: ActorDefinition<M>, implementations: ActorImplementations<M> = {}): void {
-  void definition
-  void implementations
-  throw new Error('not implemented yet')
+  const boot = workerData as WorkerBoot | undefined
+  if (isMainThread || parentPort === null || boot?.__gossamer !== 1) {
+    throw new Error(`hostActor(${definition.name}) must run in a worker started by ActorSystem.spawn`)
+  }
+  startWorkerHost(definition, implementations, boot, parentPort)
+}
+
+function startWorkerHost<M extends AnyStateMachine>(
+  definition: ActorDefinition<M>,
+  implementations: ActorImplementations<M>,
+  boot: WorkerBoot,
+  control: NonNullable<typeof parentPort>,
+): void {
+  const post = (m: WorkerToMain): void => control.postMessage(m)
+  const id = boot.id
+  const log = actorLogger(rootLogger({ node: boot.node, level: boot.logLevel }), id)
+  const links = new Map<string, Link>()
+  const inline = new Set(boot.inline)
+  const gone = new Set<string>()
+  let watching = boot.watch
+  let inspectBuf: unknown[] | undefined
+  let host: ActorHost<M> | undefined
+
+  // Drops and undeliverable sends are reported to the system thread once per turn, summed.
+  const overflow = new Map<string, { policy: OverflowKind; count: number }>()
+  const undeliverable = new Map<string, { to: string; reason: 'unknown' | 'stopped'; messageType: string; count: number }>()
+  let turnQueued = false
+  const turnEnd = (): void => {
+    turnQueued = false
+    if (host !== undefined) {
+      const changed = host.endTurn()
+      if (changed && watching && host.status === 'running') post({ k: 'snapshot', digest: host.digest() })
+    }
+    if (inspectBuf !== undefined && inspectBuf.length > 0) {
+      post({ k: 'inspect', events: inspectBuf })
+      inspectBuf = []
+    }
+    for (const [key, o] of overflow) post({ k: 'overflow', to: key.slice(key.indexOf('\u0000') + 1), policy: o.policy, count: o.count })
+    overflow.clear()
+    for (const u of undeliverable.values()) post({ k: 'undeliverable', ...u })
+    undeliverable.clear()
+  }
+  const requestTurn = (): void => {
+    if (!turnQueued) {
+      turnQueued = true
+      setImmediate(turnEnd)
+    }
+  }
+  const onOverflowTo = (to: string) => (kind: OverflowKind) => {
+    const key = `${kind}\u0000${to}`
+    const o = overflow.get(key)
+    if (o === undefined) overflow.set(key, { policy: kind, count: 1 })
+    else o.count++
+    requestTurn()
+  }
+
+  const onItem = (item: unknown): void => {
+    const msg = item as { type?: unknown; k?: unknown; c?: number }
+    if (typeof msg.type === 'string') {
+      if (host !== undefined) host.deliver(msg as Message)
+    } else if (msg.k === F_SNAPSHOT && host !== undefined) {
+      mainLink.force({ k: F_REPLY, c: msg.c, v: host.digest() })
+    }
+  }
+  const handlers = (peer: string) => ({ onItem, onOverflow: onOverflowTo(peer) })
+  const mainLink = new Link(boot.mainPort, boot.mainPolicy, handlers('$main'))
+  for (const p of boot.peers) links.set(p.id, new Link(p.port, p.mailbox, handlers(p.id)))
+
+  let computeSeq = 0
+  const computeWaiters = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
+  const compute: ComputePort = {
+    run<I, O>(task: { module: string; name: string }, input: I, options: { signal?: AbortSignal } = {}): Promise<O> {
+      return new Promise<O>((resolve, reject) => {
+        const cid = ++computeSeq
+        const signal = options.signal
+        if (signal?.aborted) {
+          reject(signal.reason)
+          return
+        }
+        const onAbort = (): void => {
+          computeWaiters.delete(cid)
+          reject(signal!.reason)
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        computeWaiters.set(cid, {
+          resolve: (v) => {
+            signal?.removeEventListener('abort', onAbort)
+            resolve(v as O)
+          },
+          reject: (e) => {
+            signal?.removeEventListener('abort', onAbort)
+            reject(e)
+          },
+        })
+        post({ k: 'compute', cid, module: task.module, name: task.name, input })
+      })
+    },
+  }
+
+  const noteUndeliverable = (to: string, reason: 'unknown' | 'stopped', type: string): void => {
+    const key = `${reason}\u0000${to}\u0000${type}`
+    const u = undeliverable.get(key)
+    if (u === undefined) undeliverable.set(key, { to, reason, messageType: type, count: 1 })
+    else u.count++
+    requestTurn()
+  }
+
+  const replyVia = (token: ReplyTo<unknown>): Link | undefined => (token.to === '$main' ? mainLink : links.get(token.to))
+  const router: Router = {
+    send(_from: string, to: string, msg: Message): SendStatus {
+      const link = links.get(to)
+      if (link !== undefined) return link.send(msg)
+      if (inline.has(to)) return mainLink.send({ k: F_ROUTED, to, m: msg })
+      if (to === id && host !== undefined) {
+        // Sending to oneself: through a microtask, like any other send.
+        queueMicrotask(() => host?.deliver(msg))
+        return 'ok'
+      }
+      const reason = gone.has(to) ? 'stopped' : 'unknown'
+      noteUndeliverable(to, reason, String(msg?.type))
+      return reason
+    },
+    reply(token, value) {
+      replyVia(token)?.force({ k: F_REPLY, c: token.cid, v: value })
+    },
+    fail(token, error: WireError) {
+      replyVia(token)?.force({ k: F_REPLY, c: token.cid, e: error })
+    },
+    compute,
+  }
+
+  const env = createEnv({
+    id,
+    node: boot.node,
+    clock: realClock,
+    random: createSeededRandom((boot.seed ^ hashLabel(id)) >>> 0),
+    log,
+    router,
+  })
+
+  const inspector = (actor: string, event: string, state: unknown): void => {
+    ;(inspectBuf ??= []).push({ actor, event, state, at: realClock.now(), placement: 'worker' })
+    requestTurn()
+  }
+
+  try {
+    host = new ActorHost({
+      definition,
+      env,
+      implementations,
+      input: boot.input,
+      supervision: boot.supervision,
+      restoreFrom: boot.restore,
+      restarts: boot.restarts,
+      requestTurn,
+      events: {
+        crashed: (error) => post({ k: 'crashed', error }),
+        restarted: (restarts, restored) => post({ k: 'restarted', restarts, restored }),
+        escalated: (error, restarts) => post({ k: 'escalated', error, restarts }),
+        invalid: (error, messageType) => post({ k: 'invalid', error, messageType }),
+        persisted: (record) => post({ k: 'persist', snapshot: record.snapshot, at: record.at }),
+      },
+    })
+  } catch (err) {
+    post({ k: 'start-failed', error: toWireError(err) })
+    mainLink.close()
+    for (const l of links.values()) l.close()
+    return
+  }
+  if (boot.inspect) host.setInspector(inspector)
+
+  const stop = async (timeoutMs: number): Promise<void> => {
+    const h = host!
+    await h.stop(timeoutMs)
+    // Let what exit work sent reach its targets (bounded by the same timeout).
+    const outgoing = [...links.values(), mainLink].map((l) => l.idle())
+    await Promise.race([Promise.all(outgoing), new Promise((r) => setTimeout(r, timeoutMs).unref())])
+    turnEnd()
+    const linkStats: Record<string, ReturnType<Link['stats']>> = {}
+    for (const [peer, l] of links) linkStats[peer] = l.stats()
+    post({ k: 'stopped', stats: { handled: h.handled, invalid: h.invalid }, links: linkStats })
+    mainLink.close()
+    for (const l of links.values()) l.close()
+    control.off('message', onControl)
+  }
+
+  const onControl = (m: MainToWorker): void => {
+    switch (m.k) {
+      case 'peer': {
+        const existing = links.get(m.id)
+        gone.delete(m.id)
+        if (existing !== undefined && !existing.closed) {
+          existing.policy = m.mailbox
+          existing.attach(m.port)
+        } else links.set(m.id, new Link(m.port, m.mailbox, handlers(m.id)))
+        break
+      }
+      case 'peer-down':
+        links.get(m.id)?.markDown()
+        break
+      case 'peer-gone': {
+        links.get(m.id)?.close()
+        links.delete(m.id)
+        inline.delete(m.id)
+        gone.add(m.id)
+        break
+      }
+      case 'dir':
+        if (m.where === 'main') {
+          inline.add(m.id)
+          gone.delete(m.id)
+        } else {
+          inline.delete(m.id)
+          gone.add(m.id)
+        }
+        break
+      case 'inspect':
+        host!.setInspector(m.on ? inspector : undefined)
+        break
+      case 'watch':
+        watching = m.on
+        if (m.on) post({ k: 'snapshot', digest: host!.digest() })
+        break
+      case 'stats': {
+        const linkStats: Record<string, ReturnType<Link['stats']>> = {}
+        for (const [peer, l] of links) linkStats[peer] = l.stats()
+        post({ k: 'stats', cid: m.cid, stats: { handled: host!.handled, invalid: host!.invalid }, links: linkStats })
+        break
+      }
+      case 'idle-to': {
+        const l = links.get(m.id)
+        if (l === undefined) post({ k: 'idle-to', cid: m.cid })
+        else void l.idle().then(() => post({ k: 'idle-to', cid: m.cid }))
+        break
+      }
+      case 'stop':
+        void stop(m.timeoutMs)
+        break
+      case 'compute-done': {
+        const w = computeWaiters.get(m.cid)
+        computeWaiters.delete(m.cid)
+        if (w !== undefined) {
+          if (m.error !== undefined) w.reject(runtimeErrorFromWire(m.error))
+          else w.resolve(m.value)
+        }
+        break
+      }
+    }
+  }
+  control.on('message', onControl)
+  post({ k: 'started', restored: host.lastPersisted !== undefined && boot.restore !== undefined })
 }

@@ -1,0 +1,3 @@
+export { rootLogger, actorLogger, resolveLogLevel } from './root-logger.ts'
+export type { RootLoggerOptions } from './root-logger.ts'
+export { LOG_FIELDS } from './fields.ts'

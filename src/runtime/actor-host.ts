@@ -1,0 +1,348 @@
+/**
+ * ActorHost: runs one actor's XState machine in the current thread, the same code for both
+ * placements. It checks each message against the protocol, hands it to the machine, and on a
+ * crash (an error thrown inside the machine) restarts it in place: after a backoff on the actor's
+ * clock, from the last persisted snapshot, with `runtime.restored` sent so it re-arms its timers.
+ * Messages that arrive meanwhile are held and handled, in order, by the restarted machine.
+ * Beyond the restart budget it escalates: the actor stops and its messages are refused, counted.
+ */
+import { createActor, type Actor, type AnyStateMachine } from 'xstate'
+import type { ActorEnv, Message, ReplyTo } from '../types/actor-env.ts'
+import { RESTORED, SHUTDOWN } from '../types/actor-env.ts'
+import { toWireError, type WireError } from '../errors/cluster-error.ts'
+import {
+  ActorEscalatedError,
+  ActorStoppedError,
+  InvalidMessageError,
+  UnknownMessageError,
+} from '../errors/runtime-errors.ts'
+import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
+import type { PersistedRecord, SupervisionOptions } from './options.ts'
+import { RingQueue } from './ring.ts'
+import { RestartTracker } from './supervisor.ts'
+import type { ActorSnapshot } from './types.ts'
+
+export interface HostEvents {
+  crashed(error: WireError): void
+  restarted(restarts: number, restored: boolean): void
+  escalated(error: WireError, restarts: number): void
+  invalid(error: WireError, messageType: string): void
+  persisted?(record: PersistedRecord): void
+}
+
+export type HostStatus = 'running' | 'restarting' | 'escalated' | 'stopped'
+
+export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
+  actor!: Actor<AnyStateMachine>
+  status: HostStatus = 'running'
+  handled = 0
+  invalid = 0
+  refused = 0
+  readonly held = new RingQueue<Message>()
+  lastPersisted: PersistedRecord | undefined
+  readonly #def: ActorDefinition<M>
+  readonly #env: ActorEnv
+  readonly #impl: ActorImplementations<M>
+  readonly #input: unknown
+  readonly #events: HostEvents
+  readonly #tracker: RestartTracker
+  readonly #accepts: Set<string> | undefined
+  readonly #validate: ((msg: never) => string | undefined) | undefined
+  #machine: M
+  #inspector: ((actor: string, event: string, state: unknown) => void) | undefined
+  #inspectSub: { unsubscribe(): void } | undefined
+  /** The snapshot changed since the last turn end. */
+  dirty = false
+  #turnRequested = false
+  readonly #requestTurn: () => void
+  #lastPersistAt = -Infinity
+  #persistPending = false
+  #restartTimer: unknown
+  /** Called when the host can take messages again after a restart (the inline drain resumes). */
+  onResume: (() => void) | undefined
+
+  constructor(parts: {
+    definition: ActorDefinition<M>
+    env: ActorEnv
+    implementations: ActorImplementations<M>
+    input: unknown
+    supervision: SupervisionOptions
+    events: HostEvents
+    /** A persisted record to start from (thread restart). */
+    restoreFrom?: PersistedRecord
+    restarts?: number
+    /** Schedules `endTurn` soon (a microtask inline, an immediate in a worker). */
+    requestTurn: () => void
+  }) {
+    this.#requestTurn = parts.requestTurn
+    this.#def = parts.definition
+    this.#env = parts.env
+    this.#impl = parts.implementations
+    this.#input = parts.input
+    this.#events = parts.events
+    this.#tracker = new RestartTracker(parts.supervision)
+    this.#tracker.total = parts.restarts ?? 0
+    let machine = this.#def.machine(this.#env)
+    if (this.#impl.provide !== undefined) machine = machine.provide(this.#impl.provide(this.#env) as never) as M
+    this.#machine = machine
+    const accepts = this.#def.accepts ?? (machine.events as string[]).filter((t) => !t.startsWith('runtime.') && !t.startsWith('xstate.'))
+    this.#accepts = accepts.includes('*') ? undefined : new Set(accepts)
+    this.#validate = this.#def.validate as ((msg: never) => string | undefined) | undefined
+    this.lastPersisted = this.#usable(parts.restoreFrom)
+    this.#startActor(this.lastPersisted)
+  }
+
+  get id(): string {
+    return this.#env.id
+  }
+
+  get env(): ActorEnv {
+    return this.#env
+  }
+
+  get restarts(): number {
+    return this.#tracker.total
+  }
+
+  #usable(record: PersistedRecord | undefined): PersistedRecord | undefined {
+    const persist = this.#def.persist
+    if (record === undefined || persist === undefined || record.version !== persist.version) return undefined
+    return record
+  }
+
+  #startActor(record: PersistedRecord | undefined): void {
+    const options: Record<string, unknown> = { id: this.#env.id, input: this.#input, clock: this.#env.clock }
+    if (record !== undefined) options['snapshot'] = record.snapshot
+    const actor = createActor(this.#machine as AnyStateMachine, options as never) as Actor<AnyStateMachine>
+    this.actor = actor
+    actor.subscribe({
+      next: () => {
+        this.dirty = true
+        if (!this.#turnRequested) {
+          this.#turnRequested = true
+          this.#requestTurn()
+        }
+      },
+      error: (err: unknown) => this.#onActorError(actor, err),
+    })
+    if (this.#inspector !== undefined) this.#attachInspector()
+    actor.start()
+    if (record !== undefined && this.status === 'running' && actor.getSnapshot().status === 'active') {
+      actor.send({ type: RESTORED, at: this.#env.clock.now(), restarts: this.#tracker.total } as never)
+    }
+  }
+
+  /** Hands one actor message to the machine (or holds / refuses it). Never throws. */
+  deliver(msg: Message): void {
+    const type = msg.type
+    if (this.#accepts !== undefined && !this.#accepts.has(type)) {
+      this.#reject(msg, new UnknownMessageError(this.#env.id, type))
+      return
+    }
+    if (this.#validate !== undefined) {
+      let reason: string | undefined
+      try {
+        reason = this.#validate(msg as never)
+      } catch (err) {
+        reason = `validation threw: ${err instanceof Error ? err.message : String(err)}`
+      }
+      if (reason !== undefined) {
+        this.#reject(msg, new InvalidMessageError(this.#env.id, type, reason))
+        return
+      }
+    }
+    if (this.status === 'running') {
+      this.handled++
+      this.actor.send(msg as never)
+    } else if (this.status === 'restarting') {
+      this.held.push(msg)
+    } else {
+      this.refused++
+      this.#failAsk(msg, toWireError(new ActorStoppedError(this.#env.id)))
+    }
+  }
+
+  #reject(msg: Message, error: UnknownMessageError | InvalidMessageError): void {
+    this.invalid++
+    const wire = toWireError(error)
+    this.#failAsk(msg, wire)
+    this.#events.invalid(wire, typeof msg.type === 'string' ? msg.type : String(msg.type))
+  }
+
+  #failAsk(msg: Message, error: WireError): void {
+    const replyTo = (msg as { replyTo?: ReplyTo<unknown> }).replyTo
+    if (replyTo !== undefined && replyTo !== null && typeof replyTo === 'object') this.#env.fail(replyTo, error)
+  }
+
+  #onActorError(actor: Actor<AnyStateMachine>, err: unknown): void {
+    if (actor !== this.actor || this.status !== 'running') return
+    const wire = toWireError(err)
+    this.#env.log.error({ err: wire }, 'actor crashed')
+    this.status = 'restarting'
+    try {
+      actor.stop()
+    } catch {
+      // already stopped by the error
+    }
+    this.#events.crashed(wire)
+    const delay = this.#tracker.onCrash(this.#env.clock.now())
+    if (delay === undefined) {
+      this.#escalate(wire)
+      return
+    }
+    this.#restartTimer = this.#env.clock.setTimeout(() => this.#restart(), delay)
+  }
+
+  #escalate(cause: WireError): void {
+    this.status = 'escalated'
+    const error = toWireError(new ActorEscalatedError(this.#env.id, this.#tracker.total, { cause }))
+    this.#env.log.error({ err: error, restarts: this.#tracker.total }, 'actor escalated')
+    this.#events.escalated(error, this.#tracker.total)
+    this.#refuseHeld()
+  }
+
+  #refuseHeld(): void {
+    const stopped = toWireError(new ActorStoppedError(this.#env.id))
+    for (let m = this.held.shift(); m !== undefined; m = this.held.shift()) {
+      this.refused++
+      this.#failAsk(m, stopped)
+    }
+  }
+
+  #restart(): void {
+    this.#restartTimer = undefined
+    if (this.status !== 'restarting') return
+    this.status = 'running'
+    try {
+      this.#startActor(this.lastPersisted)
+    } catch (err) {
+      this.status = 'restarting'
+      this.#onActorErrorFromStart(err)
+      return
+    }
+    if (this.status !== 'running') return
+    this.#env.log.info({ restarts: this.#tracker.total }, 'actor restarted')
+    this.#events.restarted(this.#tracker.total, this.lastPersisted !== undefined)
+    while (this.status === 'running' && this.held.length > 0) this.deliver(this.held.shift()!)
+    this.onResume?.()
+  }
+
+  #onActorErrorFromStart(err: unknown): void {
+    const wire = toWireError(err)
+    this.#events.crashed(wire)
+    const delay = this.#tracker.onCrash(this.#env.clock.now())
+    if (delay === undefined) this.#escalate(wire)
+    else this.#restartTimer = this.#env.clock.setTimeout(() => this.#restart(), delay)
+  }
+
+  /**
+   * End of a turn (after the messages and timers that changed the snapshot): persists if the actor
+   * opted in. Returns whether the snapshot changed during the turn (for digest subscribers).
+   */
+  endTurn(): boolean {
+    this.#turnRequested = false
+    const changed = this.dirty
+    this.dirty = false
+    if (changed) this.#persistPending = true
+    if (this.#persistPending) this.#persist()
+    return changed
+  }
+
+  #persist(): void {
+    const persist = this.#def.persist
+    if (persist === undefined || this.status !== 'running') return
+    const now = this.#env.clock.now()
+    if (persist.throttleMs !== undefined && now - this.#lastPersistAt < persist.throttleMs) return
+    const snap = this.actor.getSnapshot()
+    if (snap.status !== 'active' && snap.status !== 'done') return
+    const record: PersistedRecord = { version: persist.version, snapshot: this.actor.getPersistedSnapshot(), at: now }
+    this.lastPersisted = record
+    this.#lastPersistAt = now
+    this.#persistPending = false
+    this.#events.persisted?.(record)
+  }
+
+  digest(): ActorSnapshot {
+    const s = this.actor.getSnapshot() as { status: ActorSnapshot['status']; value: ActorSnapshot['value']; context: unknown }
+    return { status: s.status, value: s.value, context: s.context }
+  }
+
+  /** Turns inspection on (listener) or off (undefined). Costs nothing while off. */
+  setInspector(listener: ((actor: string, event: string, state: unknown) => void) | undefined): void {
+    this.#inspector = listener
+    this.#inspectSub?.unsubscribe()
+    this.#inspectSub = undefined
+    if (listener !== undefined && this.status !== 'stopped') this.#attachInspector()
+  }
+
+  #attachInspector(): void {
+    const listener = this.#inspector!
+    const rootId = this.#env.id
+    const root = this.actor
+    this.#inspectSub = root.system.inspect((ev) => {
+      if (ev.type !== '@xstate.snapshot') return
+      const e = ev as unknown as { actorRef: { id: string }; event: { type: string }; snapshot: { value?: unknown } }
+      const who = (e.actorRef as unknown) === root ? rootId : `${rootId}/${e.actorRef.id}`
+      listener(who, e.event.type, e.snapshot.value)
+    })
+  }
+
+  /**
+   * Exit work: offer `runtime.shutdown` to the machine if it takes it and wait (up to timeoutMs)
+   * for it to reach a final state, stop it, then run the placement's onStop. Resolves true if the
+   * machine finished in time.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    if (this.status === 'stopped') return true
+    if (this.#restartTimer !== undefined) this.#env.clock.clearTimeout(this.#restartTimer)
+    let finished = true
+    if (this.status === 'running') {
+      const actor = this.actor
+      const snap = actor.getSnapshot()
+      if (snap.status === 'active' && snap.can({ type: SHUTDOWN } as never)) {
+        actor.send({ type: SHUTDOWN } as never)
+        if (actor.getSnapshot().status === 'active') finished = await waitDone(actor, timeoutMs)
+      }
+    }
+    this.status = 'stopped'
+    this.#refuseHeld()
+    this.#inspectSub?.unsubscribe()
+    try {
+      this.actor.stop()
+    } catch {
+      // an actor in error status is already stopped
+    }
+    try {
+      await this.#impl.onStop?.(this.#env)
+    } catch (err) {
+      this.#env.log.error({ err: toWireError(err) }, 'onStop failed')
+    }
+    return finished
+  }
+}
+
+function waitDone(actor: Actor<AnyStateMachine>, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub.unsubscribe()
+      resolve(false)
+    }, timeoutMs)
+    const sub = actor.subscribe({
+      next: (s) => {
+        if (s.status !== 'active') {
+          clearTimeout(timer)
+          sub.unsubscribe()
+          resolve(true)
+        }
+      },
+      error: () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+      complete: () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+    })
+  })
+}

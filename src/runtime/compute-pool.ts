@@ -1,0 +1,53 @@
+/**
+ * The compute pool: piscina threads for CPU-heavy stateless work (snapshot compaction, large
+ * assignment calculations), so no actor stalls its own event loop. One pool per system, on the
+ * system thread, created on first use; worker actors reach it through their control channel.
+ * Defaults for a 2-core box (spec §2): one thread, 30 s idle timeout to avoid spawn churn.
+ */
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Piscina } from 'piscina'
+import type { ComputePort, ComputeTask } from '../types/actor-env.ts'
+import { toWireError } from '../errors/cluster-error.ts'
+import { ComputeError } from '../errors/runtime-errors.ts'
+
+export interface ComputeOptions {
+  maxThreads?: number
+  idleTimeoutMs?: number
+}
+
+function handlerFile(): string {
+  const ts = new URL('./compute-task.ts', import.meta.url)
+  if (existsSync(fileURLToPath(ts))) return new URL('./compute-boot.mjs', import.meta.url).href
+  return new URL('./compute-task.js', import.meta.url).href
+}
+
+export class ComputePool implements ComputePort {
+  #pool: Piscina | undefined
+  #closed = false
+
+  constructor(readonly options: ComputeOptions | false) {}
+
+  run<I, O>(task: ComputeTask<I, O>, input: I, runOptions: { signal?: AbortSignal } = {}): Promise<O> {
+    if (this.options === false) return Promise.reject(new ComputeError('ERR_COMPUTE_DISABLED', 'this system runs without a compute pool'))
+    if (this.#closed) return Promise.reject(new ComputeError('ERR_COMPUTE_DISABLED', 'the compute pool is closed'))
+    this.#pool ??= new Piscina({
+      filename: handlerFile(),
+      minThreads: 0,
+      maxThreads: this.options.maxThreads ?? 1,
+      idleTimeout: this.options.idleTimeoutMs ?? 30_000,
+    })
+    const opts = runOptions.signal === undefined ? {} : { signal: runOptions.signal }
+    return (this.#pool.run({ module: task.module, name: task.name, input }, opts) as Promise<O>).catch((err: unknown) => {
+      if (err instanceof Error && err.name === 'AbortError') throw err
+      throw new ComputeError('ERR_COMPUTE_FAILED', `compute task ${task.name} failed: ${toWireError(err).message}`, { cause: err })
+    })
+  }
+
+  async destroy(): Promise<void> {
+    this.#closed = true
+    const pool = this.#pool
+    this.#pool = undefined
+    if (pool !== undefined) await pool.destroy()
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The runtime's thread protocol. Two kinds of ports:
+ * - a link (MessageChannel port pair) between two threads that host actors, carrying actor
+ *   messages, replies and credits. A single actor message travels as the plain object itself (the
+ *   cheapest structured clone); a batch travels as an array; everything else is a frame with `k`.
+ * - the control channel between the system thread and a worker (the Worker's own port):
+ *   lifecycle, directory, inspection, persistence, stats, compute relays.
+ */
+import type { MessagePort } from 'node:worker_threads'
+import type { WireError } from '../errors/cluster-error.ts'
+
+/** Link frame: credit for `n` items handled (the sender may post its next batch). */
+export const F_ACK = 1
+/** Link frame: credit `a` plus a payload (one item or an array of items). */
+export const F_DATA = 2
+/** Link item: a reply to the ask with correlation id `c` (value `v` or error `e`). */
+export const F_REPLY = 3
+/** Link item (to the system thread): message `m` for the inline actor `to`. */
+export const F_ROUTED = 4
+/** Link item: "reply with your snapshot digest to cid `c`", queued behind earlier messages. */
+export const F_SNAPSHOT = 5
+
+export interface AckFrame {
+  k: typeof F_ACK
+  n: number
+}
+export interface DataFrame {
+  k: typeof F_DATA
+  a: number
+  d: unknown
+}
+export interface ReplyItem {
+  k: typeof F_REPLY
+  c: number
+  v?: unknown
+  e?: WireError
+}
+export interface RoutedItem {
+  k: typeof F_ROUTED
+  to: string
+  m: { type: string }
+}
+export interface SnapshotItem {
+  k: typeof F_SNAPSHOT
+  c: number
+}
+
+/** Control messages, worker -> system thread. */
+export type WorkerToMain =
+  | { k: 'started'; restored: boolean }
+  | { k: 'start-failed'; error: WireError }
+  | { k: 'crashed'; error: WireError }
+  | { k: 'restarted'; restarts: number; restored: boolean }
+  | { k: 'escalated'; error: WireError; restarts: number }
+  | { k: 'persist'; snapshot: unknown; at: number }
+  | { k: 'inspect'; events: unknown[] }
+  | { k: 'snapshot'; digest: unknown }
+  | { k: 'overflow'; to: string; policy: 'drop-oldest' | 'reject' | 'ceiling'; count: number }
+  | { k: 'invalid'; error: WireError; messageType: string }
+  | { k: 'undeliverable'; to: string; reason: 'unknown' | 'stopped'; messageType: string; count: number }
+  | { k: 'stats'; cid: number; stats: CellStats; links: Record<string, LinkStats> }
+  | { k: 'idle-to'; cid: number }
+  | { k: 'stopped'; stats: CellStats; links: Record<string, LinkStats> }
+  | { k: 'compute'; cid: number; module: string; name: string; input: unknown }
+
+/** Control messages, system thread -> worker. */
+export type MainToWorker =
+  | { k: 'peer'; id: string; port: MessagePort; mailbox: LinkPolicy }
+  | { k: 'peer-down'; id: string }
+  | { k: 'peer-gone'; id: string }
+  | { k: 'dir'; id: string; where: 'main' | 'gone' }
+  | { k: 'inspect'; on: boolean }
+  | { k: 'watch'; on: boolean }
+  | { k: 'stats'; cid: number }
+  | { k: 'idle-to'; cid: number; id: string }
+  | { k: 'stop'; timeoutMs: number }
+  | { k: 'compute-done'; cid: number; value?: unknown; error?: WireError }
+
+export interface LinkPolicy {
+  capacity: number
+  overflow: 'backpressure' | 'drop-oldest' | 'reject'
+  backpressureCeiling: number
+}
+
+export interface CellStats {
+  handled: number
+  invalid: number
+}
+
+export interface LinkStats {
+  dropped: number
+  rejected: number
+  lost: number
+  queued: number
+}

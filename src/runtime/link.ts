@@ -1,0 +1,257 @@
+/**
+ * Link: one direction-pair of a MessagePort between two actor-hosting threads, with the sending
+ * side's mailbox. Messages wait in a ring on the sending side and are posted at the end of the
+ * current microtask turn: one waiting message travels as the plain object (the cheapest
+ * structured clone), several as one array (one postMessage for the whole burst). At most one
+ * batch is in flight; the receiver returns credit after handling it (piggybacked on its own data
+ * when it has some), and the next batch, however many messages accumulated meanwhile, goes out
+ * then. So a lone message is posted at once, and under load batches grow by themselves.
+ *
+ * The ring is the mailbox: its bound and overflow policy apply to messages waiting there.
+ */
+import type { MessagePort } from 'node:worker_threads'
+import type { SendStatus } from '../types/actor-env.ts'
+import { F_ACK, F_DATA, type LinkPolicy, type LinkStats } from './frames.ts'
+import { RingQueue } from './ring.ts'
+
+export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
+
+export class Link {
+  readonly ring = new RingQueue<unknown>(64)
+  policy: LinkPolicy
+  port: MessagePort | undefined
+  /** Items posted and not yet credited (one batch at most). */
+  inFlight = 0
+  /** Items received and handled, not yet credited back. */
+  pendingAck = 0
+  /** Peer restarting: hold messages, post nothing. */
+  down = false
+  /** Peer gone for good: refuse. */
+  closed = false
+  dropped = 0
+  rejected = 0
+  lost = 0
+  /** Items the peer confirmed handled (credited). */
+  acked = 0
+  #flushQueued = false
+  #ackQueued = false
+  #readyWaiters: (() => void)[] = []
+  #idleWaiters: (() => void)[] = []
+  readonly #onItem: (item: unknown) => void
+  readonly #onBatchEnd: (() => void) | undefined
+  readonly #onOverflow: (kind: OverflowKind) => void
+  readonly #flush = (): void => this.flush()
+  readonly #ackTick = (): void => {
+    this.#ackQueued = false
+    if (this.pendingAck > 0) this.flush()
+  }
+  readonly #receive = (data: unknown): void => this.receive(data)
+
+  constructor(
+    port: MessagePort | undefined,
+    policy: LinkPolicy,
+    handlers: { onItem: (item: unknown) => void; onOverflow: (kind: OverflowKind) => void; onBatchEnd?: () => void },
+  ) {
+    this.policy = policy
+    this.#onItem = handlers.onItem
+    this.#onOverflow = handlers.onOverflow
+    this.#onBatchEnd = handlers.onBatchEnd
+    if (port !== undefined) this.attach(port)
+  }
+
+  attach(port: MessagePort): void {
+    this.port = port
+    port.on('message', this.#receive)
+    this.down = false
+    if (this.ring.length > 0 && this.inFlight === 0) this.#queueFlush()
+  }
+
+  /** Queues a message (or a runtime item) for the peer, applying the mailbox policy. */
+  send(item: unknown): SendStatus {
+    if (this.closed) return 'stopped'
+    const ring = this.ring
+    let status: SendStatus = 'ok'
+    const cap = this.policy.capacity
+    if (ring.length >= cap) {
+      const policy = this.policy.overflow
+      if (policy === 'reject') {
+        this.rejected++
+        this.#onOverflow('reject')
+        return 'rejected'
+      }
+      if (policy === 'drop-oldest') {
+        ring.shift()
+        this.dropped++
+        this.#onOverflow('drop-oldest')
+        status = 'displaced'
+      } else {
+        if (ring.length >= cap * this.policy.backpressureCeiling) {
+          this.rejected++
+          this.#onOverflow('ceiling')
+          return 'rejected'
+        }
+        status = 'backpressure'
+      }
+    }
+    ring.push(item)
+    if (this.inFlight === 0 && !this.#flushQueued) this.#queueFlush()
+    return status
+  }
+
+  /** Queues an item that no policy may drop (replies, snapshot requests). */
+  force(item: unknown): void {
+    if (this.closed) return
+    this.ring.push(item)
+    if (this.inFlight === 0 && !this.#flushQueued) this.#queueFlush()
+  }
+
+  #queueFlush(): void {
+    this.#flushQueued = true
+    queueMicrotask(this.#flush)
+  }
+
+  /** Posts what is waiting (if nothing is in flight) and any credit owed. */
+  flush(): void {
+    this.#flushQueued = false
+    const port = this.port
+    if (port === undefined || this.down || this.closed) return
+    const n = this.ring.length
+    if (n > 0 && this.inFlight === 0) {
+      const payload = n === 1 ? this.ring.shift() : this.ring.takeAll()
+      this.inFlight = n
+      if (this.pendingAck > 0) {
+        port.postMessage({ k: F_DATA, a: this.pendingAck, d: payload })
+        this.pendingAck = 0
+      } else {
+        port.postMessage(payload)
+      }
+      if (this.#readyWaiters.length > 0) this.#wakeReady()
+    } else if (this.pendingAck > 0) {
+      port.postMessage({ k: F_ACK, n: this.pendingAck })
+      this.pendingAck = 0
+    }
+  }
+
+  /** Handles what the peer posted: actor messages, batches, credit, runtime items. */
+  receive(data: unknown): void {
+    if (data === null || typeof data !== 'object') return
+    let n: number
+    if (typeof (data as { type?: unknown }).type === 'string') {
+      this.#onItem(data)
+      n = 1
+    } else if (Array.isArray(data)) {
+      const onItem = this.#onItem
+      for (let i = 0; i < data.length; i++) onItem(data[i])
+      n = data.length
+    } else {
+      const k = (data as { k?: unknown }).k
+      if (k === F_ACK) {
+        this.#credit((data as { n: number }).n)
+        return
+      }
+      if (k === F_DATA) {
+        const frame = data as { a: number; d: unknown }
+        this.#credit(frame.a)
+        const d = frame.d
+        if (Array.isArray(d)) {
+          const onItem = this.#onItem
+          for (let i = 0; i < d.length; i++) onItem(d[i])
+          n = d.length
+        } else {
+          this.#onItem(d)
+          n = 1
+        }
+      } else {
+        this.#onItem(data)
+        n = 1
+      }
+    }
+    this.#onBatchEnd?.()
+    this.pendingAck += n
+    // Credit goes back at the end of this event-loop turn, riding on any data posted before then.
+    if (!this.#ackQueued) {
+      this.#ackQueued = true
+      setImmediate(this.#ackTick)
+    }
+  }
+
+  #credit(n: number): void {
+    this.acked += n
+    this.inFlight -= n
+    if (this.inFlight < 0) this.inFlight = 0
+    if (this.inFlight === 0) {
+      if (this.ring.length > 0) this.flush()
+      else if (this.#idleWaiters.length > 0) this.#wakeIdle()
+    }
+  }
+
+  /** True when the mailbox has room (below its bound). */
+  get writable(): boolean {
+    return this.ring.length < this.policy.capacity
+  }
+
+  /** Resolves when the mailbox is below its bound. */
+  ready(): Promise<void> {
+    if (this.writable || this.closed) return Promise.resolve()
+    return new Promise((resolve) => this.#readyWaiters.push(resolve))
+  }
+
+  /** Resolves when nothing waits and nothing is in flight (everything sent was handled). */
+  idle(): Promise<void> {
+    if ((this.ring.length === 0 && this.inFlight === 0) || this.closed) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  get isIdle(): boolean {
+    return this.ring.length === 0 && this.inFlight === 0
+  }
+
+  #wakeReady(): void {
+    if (!this.writable) return
+    const waiters = this.#readyWaiters
+    this.#readyWaiters = []
+    for (const w of waiters) w()
+  }
+
+  #wakeIdle(): void {
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const w of waiters) w()
+  }
+
+  /** The peer thread died: what was in flight is lost; hold new messages until `attach`. */
+  markDown(): number {
+    const lost = this.inFlight
+    this.lost += lost
+    this.inFlight = 0
+    this.pendingAck = 0
+    this.down = true
+    this.#detach()
+    return lost
+  }
+
+  /** Closes for good; returns how many messages were still waiting or in flight. */
+  close(): number {
+    const left = this.ring.length + this.inFlight
+    this.ring.clear()
+    this.inFlight = 0
+    this.closed = true
+    this.#detach()
+    this.#wakeReady()
+    this.#wakeIdle()
+    return left
+  }
+
+  stats(): LinkStats {
+    return { dropped: this.dropped, rejected: this.rejected, lost: this.lost, queued: this.ring.length + this.inFlight }
+  }
+
+  #detach(): void {
+    const port = this.port
+    this.port = undefined
+    if (port !== undefined) {
+      port.off('message', this.#receive)
+      port.close()
+    }
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * WorkerActor: the system thread's side of an actor in its own worker thread. It owns the
+ * thread (start, restart after a thread death, stop) and the system thread's link to it, and
+ * turns the worker's control messages into system events, persisted records, inspection events
+ * and snapshot digests. Machine crashes are restarted inside the worker (ActorHost); a thread
+ * that dies is restarted here, from the last persisted record, under the same supervision rules.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { toWireError, type WireError } from '../errors/cluster-error.ts'
+import { ActorCrashedError, ActorEscalatedError, ActorStartError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
+import type { AnyStateMachine } from 'xstate'
+import type { ActorDefinition } from './define-actor.ts'
+import { resolveEntry } from './entry.ts'
+import { F_REPLY, F_ROUTED, type CellStats, type LinkPolicy, type LinkStats, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { Link, type OverflowKind } from './link.ts'
+import type { MailboxOptions, PersistedRecord, SupervisionOptions } from './options.ts'
+import { RestartTracker } from './supervisor.ts'
+import type { AskTable } from './ask-table.ts'
+import type { ComputePool } from './compute-pool.ts'
+import type { ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
+import type { WorkerBoot } from './worker-host.ts'
+
+/** What a WorkerActor needs from its system. */
+export interface WorkerSystemPort {
+  node: string
+  seed: number
+  logLevel: string
+  asks: AskTable
+  compute: ComputePool
+  mainPolicy: LinkPolicy
+  inspecting(): boolean
+  emit(event: SystemEvent): void
+  inspected(events: InspectionEvent[]): void
+  persisted(id: string, record: PersistedRecord): void
+  loadPersisted(id: string): PersistedRecord | undefined
+  /** Creates a channel to every other running worker; returns this worker's ends. */
+  connectPeers(id: string): { id: string; port: MessagePort; mailbox: LinkPolicy }[]
+  peerDown(id: string): void
+  inlineIds(): string[]
+  routeToInline(from: string, to: string, msg: { type: string }): void
+  overflowReported(to: string, kind: OverflowKind, count: number, fromWorker: boolean): void
+}
+
+export type WorkerStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'escalated'
+
+export class WorkerActor {
+  readonly link: Link
+  status: WorkerStatus = 'starting'
+  worker: Worker | undefined
+  readonly watchers = new Set<(s: ActorSnapshot) => void>()
+  finalStats: { cell: CellStats; links: Record<string, LinkStats> } | undefined
+  readonly #tracker: RestartTracker
+  #restartTimer: NodeJS.Timeout | undefined
+  #stopping = false
+  #ctlSeq = 0
+  readonly #ctlWaiters = new Map<number, (m: WorkerToMain) => void>()
+  #stopped: ((m: WorkerToMain) => void) | undefined
+  #lastError: WireError | undefined
+
+  constructor(
+    readonly sys: WorkerSystemPort,
+    readonly id: string,
+    readonly definition: ActorDefinition<AnyStateMachine>,
+    readonly input: unknown,
+    readonly mailbox: MailboxOptions,
+    readonly supervision: SupervisionOptions,
+  ) {
+    this.#tracker = new RestartTracker(supervision)
+    this.link = new Link(undefined, mailbox, {
+      onItem: (item) => this.#onItem(item),
+      onOverflow: (kind) => this.sys.overflowReported(this.id, kind, 1, false),
+    })
+    this.link.down = true
+  }
+
+  #onItem(item: unknown): void {
+    const it = item as { k?: number; c?: number; v?: unknown; e?: WireError; to?: string; m?: { type: string } }
+    if (it.k === F_REPLY) {
+      if (it.e !== undefined) this.sys.asks.reject(it.c!, it.e)
+      else this.sys.asks.resolve(it.c!, it.v)
+    } else if (it.k === F_ROUTED) {
+      this.sys.routeToInline(this.id, it.to!, it.m!)
+    }
+  }
+
+  post(m: MainToWorker, transfer?: MessagePort[]): void {
+    if (this.worker !== undefined && (this.status === 'running' || this.status === 'starting')) {
+      this.worker.postMessage(m, transfer ?? [])
+    }
+  }
+
+  /** Starts (or restarts) the thread; resolves when the actor runs in it. */
+  start(restore: PersistedRecord | undefined): Promise<void> {
+    const def = this.definition
+    if (def.worker === undefined) return Promise.reject(new ActorStartError(this.id, `definition "${def.name}" has no worker entry`))
+    const entry = resolveEntry(def.worker)
+    const { port1, port2 } = new MessageChannel()
+    const peers = this.sys.connectPeers(this.id)
+    const boot: WorkerBoot = {
+      __gossamer: 1,
+      id: this.id,
+      node: this.sys.node,
+      seed: this.sys.seed,
+      logLevel: this.sys.logLevel,
+      input: this.input,
+      supervision: this.supervision,
+      mailbox: this.mailbox,
+      mainPolicy: this.sys.mainPolicy,
+      mainPort: port2,
+      peers,
+      inline: this.sys.inlineIds(),
+      restore,
+      restarts: this.#tracker.total,
+      inspect: this.sys.inspecting(),
+      watch: this.watchers.size > 0,
+    }
+    if (entry.tsEntry !== undefined) boot.__entry = entry.tsEntry
+    this.status = 'starting'
+    this.#lastError = undefined
+    let worker: Worker
+    try {
+      worker = new Worker(entry.file, { workerData: boot, transferList: [port2, ...peers.map((p) => p.port)] })
+    } catch (err) {
+      port1.close()
+      return Promise.reject(new ActorStartError(this.id, toWireError(err).message, { cause: err }))
+    }
+    this.worker = worker
+    return new Promise<void>((resolve, reject) => {
+      let started = false
+      worker.on('message', (m: WorkerToMain) => {
+        if (m.k === 'started') {
+          started = true
+          this.status = 'running'
+          this.link.attach(port1)
+          this.sys.emit({ type: 'actor.started', actor: this.id, placement: 'worker', restarts: this.#tracker.total, restored: m.restored })
+          resolve()
+        } else if (m.k === 'start-failed') {
+          started = true
+          this.#stopping = true
+          reject(runtimeErrorFromWire({ code: 'ERR_ACTOR_START_FAILED', message: `actor "${this.id}" failed to start: ${m.error.message}` }))
+          void worker.terminate()
+        } else this.#onControl(m)
+      })
+      worker.on('error', (err) => {
+        this.#lastError = toWireError(err)
+      })
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = undefined
+        if (!started) {
+          port1.close()
+          reject(new ActorStartError(this.id, this.#lastError?.message ?? `thread exited with code ${code} before starting`))
+          return
+        }
+        if (this.#stopping) {
+          this.#stopped?.({ k: 'stopped', stats: { handled: 0, invalid: 0 }, links: {} })
+          return
+        }
+        this.#onThreadDeath(this.#lastError ?? { code: 'ERR_ACTOR_CRASHED', message: `thread exited with code ${code}` })
+      })
+    })
+  }
+
+  #onControl(m: WorkerToMain): void {
+    switch (m.k) {
+      case 'crashed': {
+        const asksFailed = this.sys.asks.failActor(this.id, () => new ActorCrashedError(this.id, m.error.message))
+        this.sys.emit({ type: 'actor.crashed', actor: this.id, error: m.error, asksFailed, lost: 0 })
+        break
+      }
+      case 'restarted':
+        this.sys.emit({ type: 'actor.started', actor: this.id, placement: 'worker', restarts: m.restarts, restored: m.restored })
+        break
+      case 'escalated':
+        this.#escalated(m.error, m.restarts)
+        break
+      case 'persist':
+        this.sys.persisted(this.id, { version: this.definition.persist?.version ?? 0, snapshot: m.snapshot, at: m.at })
+        break
+      case 'inspect':
+        this.sys.inspected(m.events as InspectionEvent[])
+        break
+      case 'snapshot':
+        for (const w of this.watchers) w(m.digest as ActorSnapshot)
+        break
+      case 'overflow':
+        this.sys.overflowReported(m.to, m.policy, m.count, true)
+        break
+      case 'invalid':
+        this.sys.emit({ type: 'message.invalid', actor: this.id, error: m.error, messageType: m.messageType })
+        break
+      case 'undeliverable':
+        this.sys.emit({ type: 'message.undeliverable', to: m.to, reason: m.reason, messageType: m.messageType })
+        break
+      case 'stats':
+      case 'idle-to': {
+        const w = this.#ctlWaiters.get(m.cid)
+        this.#ctlWaiters.delete(m.cid)
+        w?.(m)
+        break
+      }
+      case 'stopped':
+        this.finalStats = { cell: m.stats, links: m.links }
+        this.#stopped?.(m)
+        break
+      case 'compute':
+        this.sys.compute.run({ module: m.module, name: m.name }, m.input).then(
+          (value) => this.post({ k: 'compute-done', cid: m.cid, value }),
+          (err: unknown) => this.post({ k: 'compute-done', cid: m.cid, error: toWireError(err) }),
+        )
+        break
+      default:
+        break
+    }
+  }
+
+  #escalated(error: WireError, restarts: number): void {
+    this.status = 'escalated'
+    this.sys.asks.failActor(this.id, () => new ActorEscalatedError(this.id, restarts))
+    this.sys.emit({ type: 'actor.escalated', actor: this.id, error, restarts })
+    this.sys.emit({ type: 'system.error', error })
+  }
+
+  #onThreadDeath(error: WireError): void {
+    this.status = 'restarting'
+    const lost = this.link.markDown()
+    this.sys.peerDown(this.id)
+    const asksFailed = this.sys.asks.failActor(this.id, () => new ActorCrashedError(this.id, error.message))
+    this.sys.emit({ type: 'actor.crashed', actor: this.id, error, asksFailed, lost })
+    const delay = this.#tracker.onCrash(Date.now())
+    if (delay === undefined) {
+      this.link.close()
+      this.#escalated(toWireError(new ActorEscalatedError(this.id, this.#tracker.total, { cause: error })), this.#tracker.total)
+      return
+    }
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined
+      if (this.#stopping) return
+      this.start(this.sys.loadPersisted(this.id)).catch((err: unknown) => {
+        if (!this.#stopping) this.#onThreadDeath(toWireError(err))
+      })
+    }, delay)
+  }
+
+  /** Sends a control request and waits for its answer (or undefined when the thread is gone). */
+  request(make: (cid: number) => MainToWorker, timeoutMs: number): Promise<WorkerToMain | undefined> {
+    if (this.worker === undefined || this.status !== 'running') return Promise.resolve(undefined)
+    const cid = ++this.#ctlSeq
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#ctlWaiters.delete(cid)
+        resolve(undefined)
+      }, timeoutMs)
+      this.#ctlWaiters.set(cid, (m) => {
+        clearTimeout(timer)
+        resolve(m)
+      })
+      this.post(make(cid))
+    })
+  }
+
+  /**
+   * Runs the actor's exit work and ends the thread. Resolves true when the worker reported it
+   * stopped within timeoutMs.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer)
+    this.#restartTimer = undefined
+    this.#stopping = true
+    const worker = this.worker
+    if (worker === undefined || this.status !== 'running') {
+      this.status = this.status === 'escalated' ? 'escalated' : 'stopped'
+      this.link.close()
+      return true
+    }
+    const done = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs)
+      this.#stopped = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+    })
+    worker.postMessage({ k: 'stop', timeoutMs } satisfies MainToWorker)
+    const ok = await done
+    this.#stopped = undefined
+    this.status = 'stopped'
+    await this.terminate()
+    return ok
+  }
+
+  /** Ends the thread now (no exit work). */
+  async terminate(): Promise<void> {
+    this.#stopping = true
+    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer)
+    this.#restartTimer = undefined
+    for (const w of this.#ctlWaiters.values()) w({ k: 'idle-to', cid: -1 })
+    this.#ctlWaiters.clear()
+    const worker = this.worker
+    this.worker = undefined
+    if (this.status !== 'escalated') this.status = 'stopped'
+    this.link.close()
+    if (worker !== undefined) await worker.terminate()
+  }
+}
