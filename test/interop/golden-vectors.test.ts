@@ -23,6 +23,7 @@ import {
   flattenPacket,
   formatIp,
   readStream,
+  toJson,
 } from '../../src/wire/index.ts'
 import type { GossipMessage, PacketNode, PushPullStream, SerfMessage, StreamNode } from '../../src/wire/index.ts'
 import { fromHexText, hexOf, loadFixtures, packetSignature, streamSignature } from './golden-fixtures.ts'
@@ -207,6 +208,13 @@ function checkPushPull(env: Env, v: FixtureVector, pp: PushPullStream): void {
   }
 }
 
+/** The `gossamer decode` view of a real vector: valid JSON, no nested payload left undecoded. */
+function expectCleanJson(node: PacketNode | StreamNode): void {
+  const text = JSON.stringify(toJson(node))
+  expect(text).not.toMatch(/"error":/)
+  expect(JSON.parse(text)).toHaveProperty('type')
+}
+
 function everyUdpMessage(env: Env): Array<{ v: FixtureVector; msg: GossipMessage }> {
   return env.fx.vectors
     .filter((v) => v.transport === 'udp')
@@ -256,11 +264,13 @@ describe('golden vectors from serf 0.9.4', () => {
             expect(flat.invalid).toEqual([])
             expect(flat.truncated).toBe(0)
             for (const msg of flat.messages) checkGossip(env, v, msg)
+            expectCleanJson(node)
           } else {
             const read = readStream(bytes, { keyring: env.keyring })
             expect(read.bytesRead).toBe(bytes.length) // one message per direction, nothing after it
             expect(`tcp:${v.role}:${streamSignature(read.node)}`).toBe(v.signature)
             expect(hexOf(encodeStream(read.node, { keyring: env.keyring }))).toBe(v.hex)
+            expectCleanJson(read.node)
             const msg = streamMessage(read.node)
             if (msg.type === 'pushPull') checkPushPull(env, v, msg)
             else if (msg.type === 'ping') checkGossip(env, v, msg)
