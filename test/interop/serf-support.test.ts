@@ -3,6 +3,7 @@
  * the capture script and later interop issues build on: finding the binary, starting agents behind
  * the recording relay, the CLI verbs, graceful leave and stop.
  */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freeGossipPort } from '../support/ports.ts'
 import { SerfAgent, ensureSerf, runSerf, stopAgents, waitUntil } from '../support/serf.ts'
@@ -76,5 +77,50 @@ describe('SerfAgent behind SerfRelay', () => {
     const pairs = new Set(relay.records.map((r) => `${r.transport}:${r.from ?? '?'}>${r.to}`))
     for (const pair of ['udp:sa>sb', 'udp:sb>sa', 'tcp:sb>sa', 'tcp:sa>sb']) expect(pairs).toContain(pair)
     expect(relay.unknownUdpSources).toBe(0)
+  })
+})
+
+describe('SerfRelay', () => {
+  it('forwards UDP like a symmetric NAT, records it, and drops what block() names', async () => {
+    const relay = new SerfRelay()
+    const sockets: UdpSocket[] = []
+    const bound = async (): Promise<UdpSocket> => {
+      const socket = createSocket('udp4')
+      sockets.push(socket)
+      await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, () => resolve()))
+      return socket
+    }
+    try {
+      // Two fake "agents": plain UDP sockets registered as x and y.
+      const x = await bound()
+      const y = await bound()
+      for (const [name, socket] of [['x', x], ['y', y]] as const) {
+        await relay.addNode(name, await freeGossipPort())
+        relay.registerAgent(name, socket.address().port, undefined)
+      }
+      const next = (): Promise<{ text: string; port: number }> =>
+        new Promise((resolve) => y.once('message', (msg, rinfo) => resolve({ text: msg.toString(), port: rinfo.port })))
+      const yRelayPort = Number(relay.relayAddr('y').split(':')[1])
+      const xRelayPort = Number(relay.relayAddr('x').split(':')[1])
+
+      let arrival = next()
+      x.send('one', yRelayPort, '127.0.0.1')
+      // y sees x at x's relay address, as if x had advertised it.
+      expect(await arrival).toEqual({ text: 'one', port: xRelayPort })
+
+      relay.block('x', 'y')
+      arrival = next()
+      x.send('dropped', yRelayPort, '127.0.0.1')
+      x.send('dropped too', yRelayPort, '127.0.0.1')
+      await waitUntil('two blocked datagrams', () => (relay.droppedByBlock === 2 ? true : undefined), 2_000, 5)
+      relay.unblock('x', 'y')
+      x.send('after', yRelayPort, '127.0.0.1')
+      expect((await arrival).text).toBe('after') // the next datagram y gets is the one sent after unblock
+      expect(relay.droppedByBlock).toBe(2)
+      expect(relay.records.filter((r) => r.transport === 'udp').map((r) => `${r.from}>${r.to}:${r.bytes.toString()}`)).toEqual(['x>y:one', 'x>y:after'])
+    } finally {
+      for (const socket of sockets) socket.close()
+      await relay.close()
+    }
   })
 })

@@ -15,6 +15,9 @@
  * /proc (the socket inode of that port, found among the registered agents' file descriptors); when
  * that fails `from` is undefined. Each direction of a connection is recorded as one stream record
  * when the connection closes.
+ *
+ * `block`/`partition` drop traffic between chosen nodes, for failure-detection tests against real
+ * agents.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { createServer, connect, type Server, type Socket } from 'node:net'
@@ -56,6 +59,10 @@ export class SerfRelay {
   private readonly start = performance.now()
   private nextConn = 1
   private recording = true
+  /** Directed links that drop traffic, as `from>to`. */
+  private readonly blocked = new Set<string>()
+  /** Datagrams dropped and connections refused because of block()/partition(). */
+  droppedByBlock = 0
 
   /** Opens the relay endpoint of `name` on `relayPort` (UDP and TCP). */
   async addNode(name: string, relayPort: number): Promise<void> {
@@ -88,6 +95,31 @@ export class SerfRelay {
     const node = this.nodes.get(name)
     if (node === undefined) throw new ClusterError('ERR_TEST_RELAY_UNKNOWN_NODE', `relay has no node ${name}`)
     return `${HOST}:${node.relayPort}`
+  }
+
+  /**
+   * Drops UDP from `from` to `to` (and the reverse too unless `oneWay`) until unblocked. A new TCP
+   * connection between them is refused if either direction is blocked (TCP needs both); connections
+   * already open are left alone.
+   */
+  block(from: string, to: string, options: { oneWay?: boolean } = {}): void {
+    this.blocked.add(`${from}>${to}`)
+    if (options.oneWay !== true) this.blocked.add(`${to}>${from}`)
+  }
+
+  unblock(from: string, to: string): void {
+    this.blocked.delete(`${from}>${to}`)
+    this.blocked.delete(`${to}>${from}`)
+  }
+
+  /** Blocks every link between the two groups, both ways. */
+  partition(side: string[], otherSide: string[]): void {
+    for (const a of side) for (const b of otherSide) this.block(a, b)
+  }
+
+  /** Removes every block. */
+  heal(): void {
+    this.blocked.clear()
   }
 
   /** Stops appending to `records` (traffic is still forwarded). */
@@ -131,6 +163,10 @@ export class SerfRelay {
       this.unknownUdpSources++
       return
     }
+    if (this.blocked.has(`${sender.name}>${dest.name}`)) {
+      this.droppedByBlock++
+      return
+    }
     this.record({ transport: 'udp', from: sender.name, to: dest.name, bytes: Buffer.from(msg) })
     sender.udp.send(msg, dest.bindPort, HOST)
   }
@@ -145,6 +181,11 @@ export class SerfRelay {
     }
     const conn = this.nextConn++
     const from = this.identifyTcpPeer(inbound.remotePort ?? 0, dest.relayPort)
+    if (from !== undefined && (this.blocked.has(`${from}>${destName}`) || this.blocked.has(`${destName}>${from}`))) {
+      this.droppedByBlock++
+      inbound.destroy()
+      return
+    }
     const outbound = connect({ host: HOST, port: dest.bindPort })
     this.sockets.add(outbound)
     outbound.on('close', () => this.sockets.delete(outbound))
