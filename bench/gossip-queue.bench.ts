@@ -1,0 +1,158 @@
+/**
+ * gossip-queue micro benchmark: enqueue + fill on memberlist's TransmitLimitedQueue
+ * (actors/gossip-queue/transmit-queue.ts), against a baseline measured in the same run: the same
+ * semantics with a plain array re-sorted on every fill (the obvious implementation).
+ *
+ *   npx tsx bench/gossip-queue.bench.ts [--json] [--time MS]
+ *
+ * Scenarios:
+ * - steady-n1000: 1,000-node cluster (retransmit limit 12). Per op: enqueue 10 named alive-sized
+ *   broadcasts (62 bytes, names cycling over 1,000 nodes, so newer ones replace older), then three
+ *   fills of a 1,398-byte UDP budget (one gossip tick to GossipNodes = 3).
+ * - deep-4096: a queue held at Serf's MaxQueueDepth (4,096 unique broadcasts of 20-200 bytes, limit
+ *   40). Per op: enqueue 1, fill 1 packet, prune back to 4,096.
+ * Prints a table; with --json, the last line of stdout is one JSON object with every figure.
+ */
+import { Bench } from 'tinybench'
+import { TransmitQueue, retransmitLimit } from '../actors/gossip-queue/transmit-queue.ts'
+
+interface QueueLike {
+  enqueue(message: Uint8Array, opts: { name?: string; unique?: boolean; tag: number }): void
+  fill(overhead: number, limit: number, out?: Uint8Array[]): number
+  prune(max: number): number
+  setNumNodes(n: number): void
+  readonly depth: number
+}
+
+/** Baseline: the same queue semantics on a plain array, re-sorted on every fill and prune. */
+class ResortQueue implements QueueLike {
+  private items: Array<{ message: Uint8Array; name: string | undefined; id: number; transmits: number }> = []
+  private nextId = 0
+  private numNodes = 0
+  constructor(private readonly mult: number) {}
+  get depth(): number {
+    return this.items.length
+  }
+  setNumNodes(n: number): void {
+    this.numNodes = n
+  }
+  enqueue(message: Uint8Array, opts: { name?: string; unique?: boolean; tag: number }): void {
+    const name = opts.unique === true ? undefined : opts.name
+    if (name !== undefined) {
+      const i = this.items.findIndex((x) => x.name === name)
+      if (i >= 0) this.items.splice(i, 1)
+    }
+    if (this.items.length === 0) this.nextId = 0
+    this.items.push({ message, name, id: this.nextId++, transmits: 0 })
+  }
+  private sort(): void {
+    this.items.sort((a, b) => a.transmits - b.transmits || b.message.length - a.message.length || b.id - a.id)
+  }
+  fill(overhead: number, limit: number, out: Uint8Array[] = []): number {
+    this.sort()
+    const max = retransmitLimit(this.mult, this.numNodes)
+    let used = 0
+    const keep: typeof this.items = []
+    for (const item of this.items) {
+      const free = limit - used - overhead
+      if (free > 0 && item.message.length <= free) {
+        used += overhead + item.message.length
+        out.push(item.message)
+        if (item.transmits + 1 >= max) continue
+        item.transmits++
+      }
+      keep.push(item)
+    }
+    this.items = keep
+    return used
+  }
+  prune(max: number): number {
+    if (this.items.length <= max) return 0
+    this.sort()
+    const n = this.items.length - max
+    this.items.length = max
+    return n
+  }
+}
+
+const args = process.argv.slice(2)
+const json = args.includes('--json')
+const timeArg = args.indexOf('--time')
+const timeMs = timeArg >= 0 ? Number(args[timeArg + 1]) : 1000
+
+function seededBytes(seed: number, len: number): Uint8Array {
+  const b = new Uint8Array(len)
+  let s = seed >>> 0
+  for (let i = 0; i < len; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    b[i] = s >>> 24
+  }
+  return b
+}
+
+const ALIVE = Array.from({ length: 1000 }, (_, i) => seededBytes(i, 62))
+const NAMES = Array.from({ length: 1000 }, (_, i) => `node-${i}`)
+const MIXED = Array.from({ length: 8192 }, (_, i) => seededBytes(i, 20 + ((i * 37) % 181)))
+
+function steady(make: () => QueueLike): () => void {
+  const q = make()
+  q.setNumNodes(1000)
+  let k = 0
+  const out: Uint8Array[] = []
+  return () => {
+    for (let i = 0; i < 10; i++, k++) q.enqueue(ALIVE[k % 1000]!, { name: NAMES[k % 1000]!, tag: k })
+    for (let g = 0; g < 3; g++) {
+      out.length = 0
+      q.fill(2, 1398, out)
+    }
+  }
+}
+
+function deep(make: () => QueueLike): () => void {
+  const q = make()
+  q.setNumNodes(1_000_000_000) // limit 4 x 10 = 40: items stay for many fills
+  for (let i = 0; i < 4096; i++) q.enqueue(MIXED[i]!, { unique: true, tag: i })
+  let k = 4096
+  const out: Uint8Array[] = []
+  return () => {
+    q.enqueue(MIXED[k++ % MIXED.length]!, { unique: true, tag: k })
+    out.length = 0
+    q.fill(2, 1398, out)
+    q.prune(4096)
+  }
+}
+
+const ours = () => new TransmitQueue<number>(4)
+const baseline = () => new ResortQueue(4)
+
+const bench = new Bench({ name: 'gossip-queue', time: timeMs })
+bench.add('steady-n1000 transmit-queue', steady(ours))
+bench.add('steady-n1000 resort-baseline', steady(baseline))
+bench.add('deep-4096 transmit-queue', deep(ours))
+bench.add('deep-4096 resort-baseline', deep(baseline))
+await bench.run()
+
+console.table(bench.table())
+
+const figures: Record<string, { opsPerSec: number; meanUs: number; p99Us: number; samples: number }> = {}
+for (const task of bench.tasks) {
+  const r = task.result
+  if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state}`)
+  figures[task.name] = { opsPerSec: Math.round(r.throughput.mean), meanUs: r.latency.mean * 1000, p99Us: r.latency.p99 * 1000, samples: r.latency.samplesCount }
+}
+const speedup = (a: string, b: string) => figures[a]!.opsPerSec / figures[b]!.opsPerSec
+const summary = {
+  bench: 'gossip-queue',
+  node: process.version,
+  timeMs,
+  tasks: figures,
+  // Derived: one steady op = 10 enqueues + 3 fills.
+  steadyEnqueuesPerSec: figures['steady-n1000 transmit-queue']!.opsPerSec * 10,
+  steadyFillsPerSec: figures['steady-n1000 transmit-queue']!.opsPerSec * 3,
+  speedupVsBaseline: {
+    steady: Number(speedup('steady-n1000 transmit-queue', 'steady-n1000 resort-baseline').toFixed(2)),
+    deep: Number(speedup('deep-4096 transmit-queue', 'deep-4096 resort-baseline').toFixed(2)),
+  },
+}
+if (json) console.log(JSON.stringify(summary))
+else console.log(summary.speedupVsBaseline)
