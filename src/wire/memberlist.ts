@@ -210,7 +210,10 @@ function checkMessage(msg: MemberlistMessage, encoding: boolean): void {
 }
 
 /** Encodes one message as `[type][msgpack body]` (user: `[8][payload]`). */
-export function encodeMessage(msg: MemberlistMessage, w: MsgpackWriter = new MsgpackWriter()): Uint8Array {
+/** Scratch writer reused by encodeMessage (encoding never re-enters, and finish() copies out). */
+const SCRATCH = new MsgpackWriter(1024)
+
+export function encodeMessage(msg: MemberlistMessage, w: MsgpackWriter = SCRATCH.reset()): Uint8Array {
   const code = MessageType[msg.type]
   if (code === undefined) throw wireError('ERR_WIRE_ENCODE', `not a memberlist message type: ${String((msg as { type: unknown }).type)}`)
   if (msg.type === 'user') {
@@ -228,8 +231,7 @@ export function encodeMessage(msg: MemberlistMessage, w: MsgpackWriter = new Msg
 
 /** Decodes the msgpack body of a struct message whose type byte has been read. */
 export function decodeBody<T extends StructMessageType>(type: T, r: MsgpackReader): Extract<MemberlistMessage, { type: T }> {
-  const body = decodeStruct(r, SCHEMAS[type])
-  const msg = { type, ...body } as unknown as Extract<MemberlistMessage, { type: T }>
+  const msg = decodeStruct(r, SCHEMAS[type], 0, type) as unknown as Extract<MemberlistMessage, { type: T }>
   checkMessage(msg, false)
   return msg
 }
@@ -257,8 +259,4 @@ export function decodeMessage(bytes: Uint8Array, maxDepth?: number): MemberlistM
   const type = BODY_TYPES.get(t)
   if (type === undefined) throw wireError('ERR_WIRE_UNKNOWN_TYPE', `message type ${t} is not a single message`, { messageType: t })
   return decodeBody(type, new MsgpackReader(bytes, 1, bytes.length, maxDepth))
-}
-
-export function decodeStructAt(schema: StructSchema, r: MsgpackReader): Struct {
-  return decodeStruct(r, schema)
 }

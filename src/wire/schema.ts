@@ -39,6 +39,10 @@ export interface StructSchema {
   /** Fields in wire order (byte-wise sorted names). */
   readonly fields: readonly FieldDef[]
   readonly byName: ReadonlyMap<string, FieldDef>
+  /** Each field's name as UTF-8 bytes (matched against keys without building strings). */
+  readonly nameBytes: readonly Uint8Array[]
+  /** Each field's key as written: raw header + name. */
+  readonly keyBytes: readonly Uint8Array[]
 }
 
 export type Struct = Record<string, unknown>
@@ -47,7 +51,12 @@ const EMPTY = new Uint8Array(0)
 
 export function defineStruct(name: string, fields: FieldDef[]): StructSchema {
   const sorted = [...fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  return { name, fields: sorted, byName: new Map(sorted.map((f) => [f.name, f])) }
+  const nameBytes = sorted.map((f) => new TextEncoder().encode(f.name))
+  const keyBytes = nameBytes.map((b) => {
+    if (b.length >= 32) throw new Error(`field name too long for this codec: ${name}`)
+    return Uint8Array.of(0xa0 | b.length, ...b)
+  })
+  return { name, fields: sorted, byName: new Map(sorted.map((f) => [f.name, f])), nameBytes, keyBytes }
 }
 
 function zeroOf(type: FieldType): unknown {
@@ -110,10 +119,11 @@ export function encodeStruct(w: MsgpackWriter, schema: StructSchema, value: Stru
   let n = 0
   for (const f of schema.fields) if (!(f.omitempty === true && isZero(f.type, value[f.name]))) n++
   w.mapHeader(n)
-  for (const f of schema.fields) {
+  for (let i = 0; i < schema.fields.length; i++) {
+    const f = schema.fields[i]!
     const v = value[f.name]
     if (f.omitempty === true && isZero(f.type, v)) continue
-    w.string(f.name)
+    w.raw(schema.keyBytes[i]!)
     try {
       encodeValue(w, f.type, v)
     } catch (err) {
@@ -177,19 +187,47 @@ function encodeValue(w: MsgpackWriter, type: FieldType, v: unknown): void {
   encodeStruct(w, type.struct, v as Struct)
 }
 
-/** Decodes one struct (a msgpack map; nil gives the zero struct). */
-export function decodeStruct(r: MsgpackReader, schema: StructSchema, depth = 0): Struct {
+/**
+ * Decodes one struct (a msgpack map; nil gives the zero struct). `type`, when given, becomes the
+ * first property (the discriminant of a message union). Keys are matched as bytes, trying the
+ * field after the previous match first, since Go writes them in sorted order.
+ */
+export function decodeStruct(r: MsgpackReader, schema: StructSchema, depth = 0, type?: string): Struct {
   if (depth > r.maxDepth) throw wireError('ERR_WIRE_TOO_DEEP', `${schema.name}: nested deeper than ${r.maxDepth}`)
-  const out = zeroStruct(schema)
+  const out: Struct = type === undefined ? {} : { type }
+  const fields = schema.fields
+  const nf = fields.length
+  for (let i = 0; i < nf; i++) out[fields[i]!.name] = zeroOf(fields[i]!.type)
   const n = r.mapHeader(schema.name)
   if (n === null) return out
+  let hint = 0
   for (let i = 0; i < n; i++) {
-    const key = r.key()
-    const f = schema.byName.get(key)
-    if (f === undefined) {
+    const len = r.keyLength()
+    const start = r.pos
+    r.pos += len
+    let idx = -1
+    for (let j = 0; j < nf; j++) {
+      const k = hint + j < nf ? hint + j : hint + j - nf
+      const name = schema.nameBytes[k]!
+      if (name.length !== len) continue
+      let same = true
+      for (let b = 0; b < len; b++) {
+        if (r.buf[start + b] !== name[b]) {
+          same = false
+          break
+        }
+      }
+      if (same) {
+        idx = k
+        break
+      }
+    }
+    if (idx < 0) {
       r.skip(depth + 1)
       continue
     }
+    hint = idx + 1 < nf ? idx + 1 : 0
+    const f = fields[idx]!
     try {
       out[f.name] = decodeValue(r, f.type, `${schema.name}.${f.name}`, depth + 1)
     } catch (err) {

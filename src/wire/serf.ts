@@ -278,8 +278,10 @@ export function decodeFilter(raw: Uint8Array): QueryFilter {
 }
 
 /** Encodes a Serf message as `[serf type][body]`. */
+const SCRATCH = new MsgpackWriter(1024)
+
 export function encodeSerfMessage(msg: SerfMessage): Uint8Array {
-  const w = new MsgpackWriter(128)
+  const w = SCRATCH.reset()
   const code = SerfMessageType[msg.type]
   if (code === undefined) throw wireError('ERR_WIRE_ENCODE', `not a Serf message type: ${String((msg as { type: unknown }).type)}`)
   w.byte(code)
@@ -332,6 +334,6 @@ export function decodeSerfMessage(bytes: Uint8Array, maxDepth?: number): SerfMes
       return { type, ...s, Message } as unknown as SerfRelay
     }
     default:
-      return { type, ...decodeStruct(r, SERF_SCHEMAS[type]) } as unknown as SerfMessage
+      return decodeStruct(r, SERF_SCHEMAS[type], 0, type) as unknown as SerfMessage
   }
 }

@@ -13,17 +13,22 @@ export const DEFAULT_MAX_DEPTH = 32
 
 export class MsgpackReader {
   readonly buf: Uint8Array
-  private readonly view: DataView
+  private dv: DataView | null = null
   pos: number
   readonly end: number
   readonly maxDepth: number
 
   constructor(buf: Uint8Array, start = 0, end = buf.length, maxDepth = DEFAULT_MAX_DEPTH) {
     this.buf = buf
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
     this.pos = start
     this.end = end
     this.maxDepth = maxDepth
+  }
+
+  /** Created on first use: most messages need no 64-bit or float reads. */
+  private get view(): DataView {
+    if (this.dv === null) this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
+    return this.dv
   }
 
   get remaining(): number {
@@ -48,14 +53,17 @@ export class MsgpackReader {
 
   private u16(): number {
     this.need(2, 'msgpack length')
-    const v = this.view.getUint16(this.pos)
+    const b = this.buf
+    const v = (b[this.pos]! << 8) | b[this.pos + 1]!
     this.pos += 2
     return v
   }
 
   private u32(): number {
     this.need(4, 'msgpack length')
-    const v = this.view.getUint32(this.pos)
+    const b = this.buf
+    const p = this.pos
+    const v = (b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!))
     this.pos += 4
     return v
   }
@@ -253,6 +261,14 @@ export class MsgpackReader {
       return this.view.getFloat32(this.pos - 4)
     }
     return Number(this.integer(field))
+  }
+
+  /** Length of a map key (raw or str; checked against the bytes left); the key bytes follow at `pos`. */
+  keyLength(): number {
+    const n = this.rawLength(false, 'map key')
+    if (n < 0) throw wireError('ERR_WIRE_TYPE_MISMATCH', 'map key: nil is not a string key')
+    this.need(n, 'map key')
+    return n
   }
 
   /** A map key: raw or str (Go refuses other key types for struct fields). */

@@ -23,6 +23,12 @@ export class MsgpackWriter {
     return this.pos
   }
 
+  /** Empties the writer, keeping its buffer (scratch writers are reused across messages). */
+  reset(): this {
+    this.pos = 0
+    return this
+  }
+
   /** The bytes written so far (a copy, so the writer can be reused). */
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos)
