@@ -63,7 +63,10 @@ export interface DecodeOptions {
   keyring?: Keyring | null
   /** Go's GossipVerifyIncoming (default true): refuse what does not decrypt. */
   verifyIncoming?: boolean
-  /** Bound on one LZW expansion, bytes. */
+  /**
+   * Bound on the bytes all LZW expansions of one packet or stream may produce together (Go 0.2.2
+   * has none). Default 32 MiB; a UDP receiver may set far less (a datagram is at most 64 KiB).
+   */
   maxDecompressedBytes?: number
   /** Bound on wrapper nesting (compound/compress inside each other). Default 8. */
   maxNesting?: number
@@ -74,14 +77,15 @@ export interface DecodeOptions {
 export const DEFAULT_MAX_NESTING = 8
 
 interface Ctx {
-  maxBytes: number
+  /** Decompression budget left for this packet (shared by nested compress wrappers). */
+  budget: { remaining: number }
   maxNesting: number
   maxDepth: number | undefined
 }
 
 function ctxOf(o: DecodeOptions): Ctx {
   return {
-    maxBytes: o.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+    budget: { remaining: o.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES },
     maxNesting: o.maxNesting ?? DEFAULT_MAX_NESTING,
     maxDepth: o.maxDepth,
   }
@@ -145,7 +149,7 @@ function decodeInner(buf: Uint8Array, ctx: Ctx, depth: number): PacketNode {
     return { type: 'compound', parts: parts.map((p) => decodePart(p, ctx, depth + 1)), truncated }
   }
   if (t === MessageType.compress) {
-    const inner = decompressBody(new MsgpackReader(buf, 1, buf.length, ctx.maxDepth), ctx)
+    const inner = decompressBody(new MsgpackReader(buf, 1, buf.length, ctx.maxDepth), ctx.budget)
     return { type: 'compress', Algo: 0, inner: decodeInner(inner, ctx, depth + 1) }
   }
   if (t === MessageType.user) return { type: 'user', Payload: buf.slice(1) }
@@ -159,17 +163,19 @@ function decodePart(part: Uint8Array, ctx: Ctx, depth: number): PacketNode {
     return decodeInner(part, ctx, depth)
   } catch (err) {
     if (!(err instanceof WireCodecError)) throw err
-    // Too deep is about the whole packet, not one part.
-    if (err.code === 'ERR_WIRE_TOO_DEEP') throw err
+    // Nesting and the decompression budget are about the whole packet, not one part.
+    if (err.code === 'ERR_WIRE_TOO_DEEP' || err.code === 'ERR_WIRE_TOO_LARGE') throw err
     return { type: 'invalid', code: err.code, message: err.message, bytes: part.slice() }
   }
 }
 
-/** Reads a compress{Algo, Buf} body and returns the decompressed bytes. */
-export function decompressBody(r: MsgpackReader, ctx: { maxBytes: number }): Uint8Array {
+/** Reads a compress{Algo, Buf} body and returns the decompressed bytes, charged to `budget`. */
+export function decompressBody(r: MsgpackReader, budget: { remaining: number }): Uint8Array {
   const c = decodeStruct(r, SCHEMAS.compress)
   if (c['Algo'] !== 0) throw wireError('ERR_WIRE_UNKNOWN_TYPE', `unknown compression algorithm ${String(c['Algo'])}`)
-  return lzwDecompress(c['Buf'] as Uint8Array, ctx.maxBytes)
+  const out = lzwDecompress(c['Buf'] as Uint8Array, budget.remaining)
+  budget.remaining -= out.length
+  return out
 }
 
 /** `[9]{Algo: 0, Buf: lzw(plain)}`. */

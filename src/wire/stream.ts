@@ -103,7 +103,7 @@ function readPlain(
   switch (t) {
     case MessageType.compress: {
       if (!allowCompress) throw wireError('ERR_WIRE_UNKNOWN_TYPE', 'compress inside compress on a stream')
-      const plain = decompressBody(r, { maxBytes })
+      const plain = decompressBody(r, { remaining: maxBytes })
       const inner = readPlain(plain, maxBytes, maxDepth, false).node as StreamMessage
       return { node: { type: 'compress', Algo: 0, inner }, bytesRead: r.pos }
     }

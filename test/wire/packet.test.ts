@@ -181,3 +181,14 @@ describe('wire - packet - pipeline', () => {
     expect({ ...back, crc: 0 }).toEqual(tree)
   })
 })
+
+describe('wire - packet - decompression budget', () => {
+  it('charges nested compress wrappers to one budget per packet', () => {
+    const payload = new Uint8Array(40000).fill(0x80)
+    const inner = compressMessage(Uint8Array.of(8, ...payload)) // a user message of 40001 bytes, compressed
+    const outer = compressMessage(makeCompound([inner, inner]))
+    expect(decodePacket(outer, { maxDecompressedBytes: 200_000 }).type).toBe('compress')
+    // each expansion alone fits in 50,000 bytes, together they do not
+    expect(codeOf(() => decodePacket(outer, { maxDecompressedBytes: 50_000 }))).toBe('ERR_WIRE_TOO_LARGE')
+  })
+})
