@@ -49,6 +49,14 @@ export function decodeHexToJson(hex: string, options: { keyring: Keyring | null;
   return toJson(node)
 }
 
+/** A packet that fails to decode without keys but looks sealed (version byte 0/1, room for nonce and tag). */
+function hintFor(hex: string, haveKeys: boolean, stream: boolean): string {
+  if (haveKeys || stream) return ''
+  const t = hex.replace(/\s+/g, '')
+  const looksSealed = t.length >= 2 * 29 && (t.startsWith('00') || t.startsWith('01'))
+  return looksSealed ? '\n(if the packet is encrypted, pass its key with --key BASE64)' : ''
+}
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(USAGE)
@@ -63,7 +71,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 0
     } catch (err) {
       const { error } = errorJson(err) as { error: { code: string; message: string } }
-      io.err(`gossamer decode: ${error.message} (${error.code})`)
+      io.err(`gossamer decode: ${error.message} (${error.code})${hintFor(args.input, keyring !== null, args.stream)}`)
       return 1
     }
   }

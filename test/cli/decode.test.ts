@@ -84,3 +84,12 @@ describe('cli - decode', () => {
     expect(io.stderr.join('\n')).toMatch(/ERR_WIRE_BAD_KEY/)
   })
 })
+
+describe('cli - decode - hints', () => {
+  it('suggests --key when an undecodable packet looks encrypted', async () => {
+    const packet = toHex(buildPacket([encodeMessage({ type: 'nack', SeqNo: 5 })], { keyring: ring }))
+    const io = memoryIo()
+    expect(await run([packet], io)).toBe(1)
+    expect(io.stderr.join('\n')).toMatch(/--key/)
+  })
+})
