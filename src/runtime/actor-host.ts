@@ -118,6 +118,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     actor.subscribe({
       next: () => {
         this.dirty = true
+        this.#persistPending = true
         if (!this.#turnRequested) {
           this.#turnRequested = true
           this.#requestTurn()
@@ -243,9 +244,13 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#turnRequested = false
     const changed = this.dirty
     this.dirty = false
-    if (changed) this.#persistPending = true
     if (this.#persistPending) this.#persist()
     return changed
+  }
+
+  /** End of a batch of messages: persist now, so a crash in the next batch restores this state. */
+  checkpoint(): void {
+    if (this.#persistPending) this.#persist()
   }
 
   #persist(): void {

@@ -26,7 +26,7 @@ import { AskTable } from './ask-table.ts'
 import { ComputePool } from './compute-pool.ts'
 import type { ActorDefinition } from './define-actor.ts'
 import { createEnv, realClock, type Router } from './env.ts'
-import { F_REPLY, F_SNAPSHOT, type LinkPolicy } from './frames.ts'
+import { F_INSPECT, F_REPLY, F_SNAPSHOT, F_WATCH, type LinkPolicy } from './frames.ts'
 import { InlineActor } from './inline-actor.ts'
 import type { OverflowKind } from './link.ts'
 import {
@@ -386,10 +386,10 @@ export class ActorSystem {
     const set = entry.inline?.watchers ?? entry.worker!.watchers
     const first = set.size === 0
     set.add(listener)
-    if (first && entry.worker !== undefined) entry.worker.post({ k: 'watch', on: true })
+    if (first && entry.worker !== undefined) entry.worker.link.force({ k: F_WATCH, on: true })
     return () => {
       set.delete(listener)
-      if (set.size === 0 && entry.worker !== undefined) entry.worker.post({ k: 'watch', on: false })
+      if (set.size === 0 && entry.worker !== undefined) entry.worker.link.force({ k: F_WATCH, on: false })
     }
   }
 
@@ -459,7 +459,7 @@ export class ActorSystem {
   #setInspection(on: boolean): void {
     for (const e of this.#actors.values()) {
       if (e.inline !== undefined) e.inline.host.setInspector(on ? this.#inlineInspector : undefined)
-      else e.worker!.post({ k: 'inspect', on })
+      else if (!e.worker!.link.closed) e.worker!.link.force({ k: F_INSPECT, on })
     }
   }
 

@@ -20,6 +20,11 @@ export const F_ROUTED = 4
 /** Link item: "reply with your snapshot digest to cid `c`", queued behind earlier messages. */
 export const F_SNAPSHOT = 5
 
+/** Link item: inspection on/off (`on`), in order with the messages sent before and after. */
+export const F_INSPECT = 6
+/** Link item: snapshot digests on/off (`on`), in order with the messages. */
+export const F_WATCH = 7
+
 export interface AckFrame {
   k: typeof F_ACK
   n: number

@@ -109,6 +109,7 @@ export class InlineActor {
     } finally {
       this.#draining = false
     }
+    if (host.status === 'running') host.checkpoint()
     if (this.#readyWaiters.length > 0 && ring.length < this.policy.capacity) {
       const w = this.#readyWaiters
       this.#readyWaiters = []

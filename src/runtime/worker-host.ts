@@ -14,7 +14,7 @@ import { actorLogger, rootLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { createEnv, realClock, type Router } from './env.ts'
-import { F_REPLY, F_ROUTED, F_SNAPSHOT, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { F_INSPECT, F_REPLY, F_ROUTED, F_SNAPSHOT, F_WATCH, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 
@@ -103,9 +103,15 @@ function startWorkerHost<M extends AnyStateMachine>(
       if (host !== undefined) host.deliver(msg as Message)
     } else if (msg.k === F_SNAPSHOT && host !== undefined) {
       mainLink.force({ k: F_REPLY, c: msg.c, v: host.digest() })
+    } else if (msg.k === F_INSPECT && host !== undefined) {
+      host.setInspector((msg as { on: boolean }).on ? inspector : undefined)
+    } else if (msg.k === F_WATCH && host !== undefined) {
+      watching = (msg as { on: boolean }).on
+      if (watching) post({ k: 'snapshot', digest: host.digest() })
     }
   }
-  const handlers = (peer: string) => ({ onItem, onOverflow: onOverflowTo(peer) })
+  const onBatchEnd = (): void => host?.checkpoint()
+  const handlers = (peer: string) => ({ onItem, onOverflow: onOverflowTo(peer), onBatchEnd })
   const mainLink = new Link(boot.mainPort, boot.mainPolicy, handlers('$main'))
   for (const p of boot.peers) links.set(p.id, new Link(p.port, p.mailbox, handlers(p.id)))
 

@@ -1,0 +1,3 @@
+import { placementSuite } from './support/placement-suite.ts'
+
+placementSuite('worker')
