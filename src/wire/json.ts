@@ -8,6 +8,7 @@
 import { formatIp } from './address.ts'
 import { decodeCoordinatePayload } from './coordinate.ts'
 import { ClusterError } from '../errors/cluster-error.ts'
+import { WireCodecError } from './errors.ts'
 import { toHex } from './hex.ts'
 import type { PacketNode } from './packet.ts'
 import { decodeSerfMessage } from './serf.ts'
@@ -71,20 +72,26 @@ function fields(o: Record<string, unknown>, skip: ReadonlySet<string> = new Set(
   return out
 }
 
-function serfFromBytes(bytes: Uint8Array): Json {
+/** Relays inside relays are shown this deep at most (Go forwards a relay's content, never unwraps twice). */
+const MAX_RELAY_DEPTH = 8
+
+function serfFromBytes(bytes: Uint8Array, depth = 0): Json {
   try {
-    return serfToJson(decodeSerfMessage(bytes))
+    return serfToJson(decodeSerfMessage(bytes), depth)
   } catch (err) {
     return errorJson(err)
   }
 }
 
 /** JSON of a Serf message. */
-export function serfToJson(msg: SerfMessage): JsonObject {
+export function serfToJson(msg: SerfMessage, depth = 0): JsonObject {
   switch (msg.type) {
     case 'relay': {
       const out = fields(msg as unknown as Record<string, unknown>, new Set(['Message']))
-      out['inner'] = serfFromBytes(msg.Message)
+      out['inner'] =
+        depth >= MAX_RELAY_DEPTH
+          ? errorJson(new WireCodecError('ERR_WIRE_TOO_DEEP', `relays nested deeper than ${MAX_RELAY_DEPTH}`))
+          : serfFromBytes(msg.Message, depth + 1)
       return out
     }
     case 'query': {

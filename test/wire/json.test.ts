@@ -19,7 +19,12 @@ import {
 import { APPENDIX_A } from './vectors.ts'
 
 const VSN = Uint8Array.of(1, 5, 2, 2, 5, 5)
-const user = (bytes: Uint8Array): Uint8Array => Uint8Array.of(8, ...bytes)
+const user = (bytes: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(bytes.length + 1)
+  out[0] = 8
+  out.set(bytes, 1)
+  return out
+}
 
 describe('wire - json', () => {
   it("uses Go's names, IPs as text, Meta as tags, other bytes as hex", () => {
@@ -158,5 +163,23 @@ describe('wire - json', () => {
       parts: [{ type: 'invalid', error: { code: 'ERR_WIRE_UNKNOWN_TYPE', message: expect.any(String) }, bytes: 'f4' }],
       truncated: 0,
     })
+  })
+})
+
+describe('wire - json - nesting', () => {
+  it('bounds relays nested in relays', () => {
+    let msg = encodeSerfMessage({ type: 'join', LTime: 1n, Node: 'x' })
+    for (let i = 0; i < 3000; i++) {
+      msg = encodeSerfMessage({ type: 'relay', DestAddr: { IP: parseIp('127.0.0.1'), Port: 1, Zone: '' }, DestName: '', Message: msg })
+    }
+    const j = toJson(decodePacket(user(msg))) as Record<string, unknown>
+    let depth = 0
+    let inner = j['serf'] as Record<string, unknown>
+    while (inner['inner'] !== undefined && inner['type'] === 'relay') {
+      inner = inner['inner'] as Record<string, unknown>
+      depth++
+    }
+    expect(depth).toBeLessThanOrEqual(9)
+    expect(inner).toMatchObject({ error: { code: 'ERR_WIRE_TOO_DEEP' } })
   })
 })
