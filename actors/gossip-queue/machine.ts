@@ -5,6 +5,10 @@
  * exists to be held (lesson 004). Notifications for finished broadcasts go to the actor named in
  * the broadcast's `notify`. Queue contents are soft state: after a supervised restart the queues
  * start empty (gossip is retransmitted by its owners: swim re-gossips, Serf re-broadcasts intents).
+ *
+ * The QueueSet lives in the factory's closure, not in the XState context: the context must stay
+ * plain, structured-cloneable data because the runtime copies it across threads for snapshots and
+ * inspection. The runtime calls the factory once per actor (re)start, so each actor has its own.
  */
 import { assign, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
@@ -20,7 +24,6 @@ export interface GossipQueueInput {
 
 export interface GossipQueueContext {
   config: GossipQueueConfig
-  queues: QueueSet
   /** Notifications that could not be delivered (unknown or stopped receiver): counted, not retried. */
   undeliveredNotifications: number
   /** Clock time of the last queue check. */
@@ -28,8 +31,13 @@ export interface GossipQueueContext {
 }
 
 export function createGossipQueueMachine(env: ActorEnv) {
+  let queueSet: QueueSet | undefined
+  const queues = (): QueueSet => {
+    if (queueSet === undefined) throw new Error('gossip-queue: queues used before the context was created')
+    return queueSet
+  }
   const flush = (context: GossipQueueContext): void => {
-    for (const n of context.queues.drainNotifications()) {
+    for (const n of queues().drainNotifications()) {
       const status = env.send(actorAddress<BroadcastFinishedMsg>(n.to), n.msg)
       if (status === 'unknown' || status === 'stopped' || status === 'rejected') context.undeliveredNotifications++
     }
@@ -44,7 +52,8 @@ export function createGossipQueueMachine(env: ActorEnv) {
     id: 'gossip-queue',
     context: ({ input }) => {
       const config = createGossipQueueConfig(input?.config ?? {})
-      return { config, queues: new QueueSet(config), undeliveredNotifications: 0, lastCheckAt: env.clock.now() }
+      queueSet = new QueueSet(config)
+      return { config, undeliveredNotifications: 0, lastCheckAt: env.clock.now() }
     },
     initial: 'running',
     states: {
@@ -52,26 +61,26 @@ export function createGossipQueueMachine(env: ActorEnv) {
         on: {
           'gossip.enqueue': {
             actions: ({ context, event }) => {
-              context.queues.enqueue(event.broadcast)
+              queues().enqueue(event.broadcast)
               flush(context)
             },
           },
           'gossip.cluster-size': {
-            actions: ({ context, event }) => context.queues.setClusterSize(event.source, event.numNodes),
+            actions: ({ event }) => queues().setClusterSize(event.source, event.numNodes),
           },
           'gossip.fill': {
             actions: ({ context, event }) => {
-              const { parts, usedBytes } = context.queues.fill(event.overheadBytes, event.limitBytes, event.queues)
+              const { parts, usedBytes } = queues().fill(event.overheadBytes, event.limitBytes, event.queues)
               env.reply(event.replyTo, { type: 'gossip.filled', parts, usedBytes })
               flush(context)
             },
           },
           'gossip.stats': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'gossip.stats-reply', queues: context.queues.stats() }),
+            actions: ({ event }) => env.reply(event.replyTo, { type: 'gossip.stats-reply', queues: queues().stats() }),
           },
           'gossip.reset': {
             actions: ({ context }) => {
-              context.queues.reset()
+              queues().reset()
               flush(context)
             },
           },
@@ -85,7 +94,7 @@ export function createGossipQueueMachine(env: ActorEnv) {
             reenter: true,
             actions: [
               ({ context }) => {
-                const result = context.queues.check()
+                const result = queues().check()
                 for (const [queue, depth] of Object.entries(result.warnings)) env.log.warn({ queue, depth }, 'gossip queue depth warning')
                 if (Object.keys(result.pruned).length > 0) env.log.warn({ pruned: result.pruned }, 'gossip queues pruned')
                 flush(context)
@@ -98,7 +107,7 @@ export function createGossipQueueMachine(env: ActorEnv) {
       stopped: {
         type: 'final',
         entry: ({ context }) => {
-          context.queues.reset()
+          queues().reset()
           flush(context)
         },
       },

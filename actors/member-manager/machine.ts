@@ -10,6 +10,10 @@
  *
  * All membership writes go through MemberLayer's one table; this file only routes messages and runs
  * timers. Outbound traffic goes by id to the peers named in the input.
+ *
+ * The MemberLayer lives in the factory's closure, not in the XState context: the context stays plain,
+ * structured-cloneable data (the runtime copies it across threads for snapshots and inspection).
+ * The runtime calls the factory once per actor (re)start, so each actor has its own layer.
  */
 import { assign, enqueueActions, setup } from 'xstate'
 import type { ActorEnv, Message, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
@@ -45,11 +49,8 @@ export interface MemberManagerInput {
 type PruneDue = { type: 'member.prune-due'; name: string }
 
 export interface MemberManagerContext {
-  layer: MemberLayer
   peers: MemberManagerPeers
   restored: NonNullable<MemberManagerInput['restored']>
-  /** Prunes requested by the layer, turned into delayed events by the next action. */
-  pendingPrunes: Array<{ name: string; delayMs: number }>
   /** Who asked `member.leave` and waits for `left`. */
   leaveAskers: Array<ReplyTo<AckReply>>
   leaveNotifyId: string | undefined
@@ -58,29 +59,41 @@ export interface MemberManagerContext {
   leaveBroadcastTimeouts: number
   /** swim did not confirm its memberlist leave in time; we went on. */
   swimLeaveTimeouts: number
-  /** Sends that found no receiver (unknown/stopped/rejected); counted, never retried. */
-  undelivered: number
 }
 
 export function createMemberManagerMachine(env: ActorEnv) {
-  const deliver = (ctx: { undelivered: number }, to: string | undefined, msg: Message): void => {
+  let memberLayer: MemberLayer | undefined
+  const layer = (): MemberLayer => {
+    if (memberLayer === undefined) throw new Error('member-manager: layer used before the context was created')
+    return memberLayer
+  }
+  // Mutable I/O bookkeeping shared with the layer's ports. It lives here, not in the context:
+  // the ports are created once, while XState replaces the context object on every assign.
+  const io = {
+    peers: { swim: 'swim', gossipQueue: 'gossip-queue' } as MemberManagerPeers,
+    /** Sends that found no receiver (unknown/stopped/rejected); counted, never retried. */
+    undelivered: 0,
+    /** Prunes requested by the layer, turned into delayed events by `flushPrunes`. */
+    pendingPrunes: [] as Array<{ name: string; delayMs: number }>,
+  }
+  const deliver = (to: string | undefined, msg: Message): void => {
     if (to === undefined) return
     const status = env.send(actorAddress<Message>(to), msg)
-    if (status === 'unknown' || status === 'stopped' || status === 'rejected') ctx.undelivered++
+    if (status === 'unknown' || status === 'stopped' || status === 'rejected') io.undelivered++
   }
 
-  const route = (ctx: MemberManagerContext, msg: MemberManagerOutbound): void => {
+  const route = (msg: MemberManagerOutbound): void => {
     switch (msg.type) {
       case 'member.event':
-        return deliver(ctx, ctx.peers.events, msg)
+        return deliver(io.peers.events, msg)
       case 'member.serf-message':
-        return deliver(ctx, ctx.peers.serfMessages, msg)
+        return deliver(io.peers.serfMessages, msg)
       case 'member.local-meta-changed':
       case 'member.reconnect':
       case 'member.swim-leave':
-        return deliver(ctx, ctx.peers.swim, msg)
+        return deliver(io.peers.swim, msg)
       default:
-        return deliver(ctx, ctx.peers.snapshotter, msg)
+        return deliver(io.peers.snapshotter, msg)
     }
   }
 
@@ -92,9 +105,9 @@ export function createMemberManagerMachine(env: ActorEnv) {
     },
     actions: {
       /** Turns prunes the layer asked for into delayed events on the actor clock. */
-      flushPrunes: enqueueActions(({ context, enqueue }) => {
-        for (const p of context.pendingPrunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
-        context.pendingPrunes.length = 0
+      flushPrunes: enqueueActions(({ enqueue }) => {
+        for (const p of io.pendingPrunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
+        io.pendingPrunes.length = 0
       }),
     },
     guards: {
@@ -102,43 +115,42 @@ export function createMemberManagerMachine(env: ActorEnv) {
       isOurLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && event.id === context.leaveNotifyId,
     },
     delays: {
-      reapInterval: ({ context }) => context.layer.config.reapIntervalMs,
-      reconnectInterval: ({ context }) => context.layer.config.reconnectIntervalMs,
-      broadcastTimeout: ({ context }) => context.layer.config.broadcastTimeoutMs,
+      reapInterval: () => layer().config.reapIntervalMs,
+      reconnectInterval: () => layer().config.reconnectIntervalMs,
+      broadcastTimeout: () => layer().config.broadcastTimeoutMs,
       // swim waits up to BroadcastTimeout for its own dead broadcast; allow it that plus as much again.
-      swimLeaveTimeout: ({ context }) => 2 * context.layer.config.broadcastTimeoutMs,
-      leavePropagateDelay: ({ context }) => context.layer.config.leavePropagateDelayMs,
+      swimLeaveTimeout: () => 2 * layer().config.broadcastTimeoutMs,
+      leavePropagateDelay: () => layer().config.leavePropagateDelayMs,
     },
   }).createMachine({
     id: 'member-manager',
     context: ({ input }) => {
       const config = createSerfConfig(input.config)
       const peers: MemberManagerPeers = { swim: 'swim', gossipQueue: 'gossip-queue', ...input.peers }
-      const ctx = {
+      io.peers = peers
+      const ctx: MemberManagerContext = {
         peers,
         restored: input.restored ?? {},
-        pendingPrunes: [],
         leaveAskers: [],
         leaveNotifyId: undefined,
         leaveWaitsForBroadcast: false,
         leaveBroadcastTimeouts: 0,
         swimLeaveTimeouts: 0,
-        undelivered: 0,
-      } as unknown as MemberManagerContext
-      ctx.layer = new MemberLayer(config, {
+      }
+      memberLayer = new MemberLayer(config, {
         now: () => env.clock.now(),
         random: env.random,
-        emit: (msg) => route(ctx, msg),
+        emit: route,
         enqueue: (broadcast) => {
           const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast }
-          deliver(ctx, ctx.peers.gossipQueue, msg)
+          deliver(io.peers.gossipQueue, msg)
         },
         clusterSize: (numNodes) => {
           const msg: GossipQueueInbound = { type: 'gossip.cluster-size', source: 'serf', numNodes }
-          deliver(ctx, ctx.peers.gossipQueue, msg)
+          deliver(io.peers.gossipQueue, msg)
         },
-        snapshot: (msg: SnapshotterIn) => deliver(ctx, ctx.peers.snapshotter, msg),
-        schedulePrune: (name, delayMs) => void ctx.pendingPrunes.push({ name, delayMs }),
+        snapshot: (msg: SnapshotterIn) => deliver(io.peers.snapshotter, msg),
+        schedulePrune: (name, delayMs) => void io.pendingPrunes.push({ name, delayMs }),
       })
       return ctx
     },
@@ -146,34 +158,34 @@ export function createMemberManagerMachine(env: ActorEnv) {
     states: {
       running: {
         type: 'parallel',
-        entry: ({ context }) => context.layer.start(context.restored),
+        entry: ({ context }) => layer().start(context.restored),
         on: {
-          'member.node-joined': { actions: ({ context, event }) => context.layer.nodeJoined(event.node) },
-          'member.node-updated': { actions: ({ context, event }) => context.layer.nodeUpdated(event.node) },
-          'member.node-left': { actions: ({ context, event }) => context.layer.nodeLeft(event.node) },
-          'member.user-message': { actions: [({ context, event }) => context.layer.userMessage(event.bytes), 'flushPrunes'] },
-          'member.merge-remote-state': { actions: [({ context, event }) => context.layer.mergeRemoteState(event.bytes, event.join), 'flushPrunes'] },
+          'member.node-joined': { actions: ({ event }) => layer().nodeJoined(event.node) },
+          'member.node-updated': { actions: ({ event }) => layer().nodeUpdated(event.node) },
+          'member.node-left': { actions: ({ event }) => layer().nodeLeft(event.node) },
+          'member.user-message': { actions: [({ event }) => layer().userMessage(event.bytes), 'flushPrunes'] },
+          'member.merge-remote-state': { actions: [({ event }) => layer().mergeRemoteState(event.bytes, event.join), 'flushPrunes'] },
           'member.local-state': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: context.layer.localUserState(event.join) }),
+            actions: ({ event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: layer().localUserState(event.join) }),
           },
           'member.members': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...context.layer.members(event.statuses) }),
+            actions: ({ event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...layer().members(event.statuses) }),
           },
           'member.set-tags': {
-            actions: ({ context, event }) => {
+            actions: ({ event }) => {
               try {
-                context.layer.setTags(event.tags)
+                layer().setTags(event.tags)
                 env.reply(event.replyTo, { type: 'member.ack' })
               } catch (err) {
                 env.fail(event.replyTo, toWireError(err))
               }
             },
           },
-          'member.join-completed': { actions: ({ context, event }) => context.layer.joinCompleted(event.numJoined) },
+          'member.join-completed': { actions: ({ event }) => layer().joinCompleted(event.numJoined) },
           'member.stats': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.stats-reply', ...context.layer.stats() }),
+            actions: ({ event }) => env.reply(event.replyTo, { type: 'member.stats-reply', ...layer().stats(), undelivered: io.undelivered }),
           },
-          'member.prune-due': { actions: ({ context, event }) => context.layer.pruneDue(event.name) },
+          'member.prune-due': { actions: ({ event }) => layer().pruneDue(event.name) },
           'runtime.shutdown': { target: 'stopped' },
         },
         states: {
@@ -184,8 +196,8 @@ export function createMemberManagerMachine(env: ActorEnv) {
                 on: {
                   'member.leave': {
                     target: 'leaving',
-                    actions: assign(({ context, event }) => {
-                      const { waitForBroadcast, notifyId } = context.layer.beginLeave(env.id)
+                    actions: assign(({ event }) => {
+                      const { waitForBroadcast, notifyId } = layer().beginLeave(env.id)
                       return {
                         leaveAskers: event.replyTo === undefined ? [] : [event.replyTo],
                         leaveNotifyId: notifyId,
@@ -216,7 +228,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                   },
                   /** memberlist Leave (dead with From = self), run by swim. */
                   memberlist: {
-                    entry: ({ context }) => route(context, { type: 'member.swim-leave' }),
+                    entry: () => route({ type: 'member.swim-leave' }),
                     on: { 'member.swim-left': { target: 'propagating' } },
                     after: {
                       swimLeaveTimeout: {
@@ -234,7 +246,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
               left: {
                 entry: [
                   ({ context }) => {
-                    context.layer.finishLeave()
+                    layer().finishLeave()
                     for (const asker of context.leaveAskers) env.reply(asker, { type: 'member.ack' })
                   },
                   assign({ leaveAskers: [] }),
@@ -247,7 +259,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
             initial: 'waiting',
             states: {
               waiting: {
-                after: { reapInterval: { target: 'waiting', reenter: true, actions: ({ context }) => context.layer.reapTick() } },
+                after: { reapInterval: { target: 'waiting', reenter: true, actions: () => layer().reapTick() } },
                 on: { 'runtime.restored': { target: 'waiting', reenter: true } },
               },
             },
@@ -256,7 +268,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
             initial: 'waiting',
             states: {
               waiting: {
-                after: { reconnectInterval: { target: 'waiting', reenter: true, actions: ({ context }) => context.layer.reconnectTick() } },
+                after: { reconnectInterval: { target: 'waiting', reenter: true, actions: () => layer().reconnectTick() } },
                 on: { 'runtime.restored': { target: 'waiting', reenter: true } },
               },
             },
@@ -266,7 +278,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
       stopped: {
         type: 'final',
         entry: ({ context }) => {
-          context.layer.shutdown()
+          layer().shutdown()
           for (const asker of context.leaveAskers) env.fail(asker, { code: 'ERR_MEMBER_SHUTDOWN', message: 'member-manager stopped before the leave finished' })
         },
       },

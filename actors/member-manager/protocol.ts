@@ -189,6 +189,8 @@ export interface MemberStatsReply {
   passedThrough: number
   reconnectAttempts: number
   reaped: number
+  /** Outbound messages that found no receiver (unknown or stopped peer); counted, not retried. */
+  undelivered?: number
 }
 
 /** Generic reply to an ask that carries no data; `error` is set (wire form) when it failed. */

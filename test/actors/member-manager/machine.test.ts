@@ -235,9 +235,38 @@ describe('member-manager machine', () => {
   it('witnesses the restored snapshot clock at start and tells swim its Meta', () => {
     const f = fakeEnv('member-manager')
     const actor = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input: { config: { nodeName: 'self' }, restored: { clock: 41n } } }).start()
-    expect(actor.getSnapshot().context.layer.clock.time()).toBe(42n)
+    const t = f.ask<MemberStatsReply>()
+    actor.send({ type: 'member.stats', replyTo: t })
+    expect(f.replyFor(t)!.memberTime).toBe(42n)
+    expect(() => structuredClone(actor.getSnapshot().context)).not.toThrow()
     expect(f.sentOf('member.local-meta-changed')).toHaveLength(1)
     actor.send({ type: 'runtime.shutdown' })
     expect(actor.getSnapshot().status).toBe('done')
+  })
+
+  it('still schedules prunes after the context was replaced by an assign (leave in progress)', () => {
+    const m = start({ broadcastTimeoutMs: 5 * S, leavePropagateDelayMs: 1 * S })
+    m.joined('self')
+    m.joined('peer')
+    m.joined('p')
+    m.actor.send({ type: 'member.leave' }) // assigns new context
+    m.userMsg(encodeSerfMessage({ type: 'leave', Node: 'p', LTime: 30n, Prune: true }))
+    m.clock.advanceSync(6 * S)
+    expect(m.members().members.map((x) => x.name).sort()).toEqual(['peer', 'self'])
+    m.actor.stop()
+  })
+
+  it('counts outbound messages that find no receiver', () => {
+    const f = fakeEnv('member-manager', 1, ['gossip-queue'])
+    const actor = createActor(createMemberManagerMachine(f.env), {
+      clock: f.clock,
+      input: { config: { nodeName: 'self' }, peers: { events: 'nobody-listens' } },
+    }).start()
+    actor.send({ type: 'member.node-joined', node: node('a') })
+    const t = f.ask<MemberStatsReply>()
+    actor.send({ type: 'member.stats', replyTo: t })
+    // swim is unknown here (local meta at start), and so is the events receiver (member-join).
+    expect(f.replyFor(t)!.undelivered).toBe(2)
+    actor.stop()
   })
 })
