@@ -31,6 +31,8 @@ export type SwimOutput =
   | { type: 'cluster-size'; numNodes: number }
   | { type: 'suspect'; node: string; from: string }
   | { type: 'refuted'; incarnation: number }
+  /** This node's suspicion timer about `node` ran out and it declared the node dead. */
+  | { type: 'declared-dead'; node: string }
 
 export interface SwimPorts {
   now(): number

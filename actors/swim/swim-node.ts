@@ -316,7 +316,10 @@ export class SwimNode {
     }
     this.suspicionStart.delete(node)
     const o = this.table.suspicionExpired(node, startMs, this.ports.now())
-    if (o.result === 'accepted') this.counters.deathsDeclared++
+    if (o.result === 'accepted') {
+      this.counters.deathsDeclared++
+      this.ports.emit({ type: 'declared-dead', node })
+    }
     this.apply(o)
   }
 

@@ -72,6 +72,9 @@ export interface NetworkStats {
 }
 
 const DEFAULT_MTU = 1472 // 1500-byte Ethernet frame minus IPv4 (20) and UDP (8) headers
+const SYN_TIMEOUT_MS = 1_000 // Linux initial SYN retransmission timeout
+const MIN_RTO_MS = 200 // Linux minimum retransmission timeout
+const MAX_RETRANSMIT_DELAY_MS = 60_000
 
 const newEndpointStats = (): EndpointStats => ({ packetsSent: 0, bytesSent: 0, packetsReceived: 0, bytesReceived: 0, streamsOpened: 0, streamBytesSent: 0, streamBytesReceived: 0 })
 
@@ -227,14 +230,35 @@ export class MemoryNetwork {
     if (target === undefined || target.isClosed()) return fail(Math.min(rtt, timeoutMs), 'connection refused')
     if (this.down.has(to) || this.down.has(from.localAddress)) return fail(timeoutMs, 'timeout (host down)')
     if (!this.canReach(from.localAddress, to) || !this.canReach(to, from.localAddress)) return fail(timeoutMs, 'timeout (unreachable)')
-    if (rtt > timeoutMs) return fail(timeoutMs, 'timeout')
+    // Loss on a stream costs time, not data (TCP retransmits): the handshake is retried after an
+    // initial SYN timeout of 1 s, doubling (Linux); each lost segment costs an RTO (200 ms minimum).
+    let setup = rtt
+    let synTimeout = SYN_TIMEOUT_MS
+    while (link.loss > 0 && this.random.next() < 1 - (1 - link.loss) ** 2) {
+      setup += synTimeout
+      synTimeout *= 2
+      if (setup > timeoutMs) return fail(timeoutMs, 'timeout (handshake lost)')
+    }
+    if (setup > timeoutMs) return fail(timeoutMs, 'timeout')
     this.totals.streamsOpened++
     const stats = this.perEndpoint.get(from.localAddress)
     if (stats !== undefined) stats.streamsOpened++
     this.emit({ atMs: this.clock.now(), kind: 'stream-open', from: from.localAddress, to, bytes: 0 })
     const [client, server] = MemoryStream.pair(this, from.localAddress, to, link.latencyMs + this.delayOf(from.localAddress) + this.delayOf(to))
-    this.clock.setTimeout(() => target.acceptStream(server), rtt / 2)
-    this.clock.setTimeout(() => cb(undefined, client), rtt)
+    this.clock.setTimeout(() => target.acceptStream(server), setup - rtt / 2)
+    this.clock.setTimeout(() => cb(undefined, client), setup)
+  }
+
+  /** @internal Extra delay of one stream segment on a lossy link: RTO doublings until it gets through. */
+  retransmitDelay(from: TransportAddress, to: TransportAddress): number {
+    const loss = this.linkOf(from, to).loss
+    let extra = 0
+    let rto = MIN_RTO_MS
+    while (loss > 0 && this.random.next() < loss && extra < MAX_RETRANSMIT_DELAY_MS) {
+      extra += rto
+      rto *= 2
+    }
+    return extra
   }
 
   /** @internal */
@@ -392,7 +416,7 @@ export class MemoryStream implements Stream {
     if (!this.writable) return false
     const copy = bytes.slice()
     this.network.countStreamBytes(this.local, this.remote, copy.length)
-    this.schedule(() => this.peer.arrive(copy))
+    this.schedule(() => this.peer.arrive(copy), this.network.retransmitDelay(this.local, this.remote))
     return true
   }
 
@@ -425,9 +449,9 @@ export class MemoryStream implements Stream {
     this.endHandler = handler
   }
 
-  private schedule(fn: () => void): void {
+  private schedule(fn: () => void, extraMs = 0): void {
     const now = this.network.clock.now()
-    const due = Math.max(now + this.latencyMs, this.lastDueMs)
+    const due = Math.max(now + this.latencyMs + extraMs, this.lastDueMs)
     this.lastDueMs = due
     this.network.clock.setTimeout(fn, due - now)
   }

@@ -160,3 +160,35 @@ describe('addresses', () => {
     expect([...ipv4Bytes('1.2.3.4')]).toEqual([1, 2, 3, 4])
   })
 })
+
+describe('MemoryNetwork streams on lossy links', () => {
+  it('delays a stream by retransmissions instead of losing data', () => {
+    const { clock, a, b, net } = setup(5, { loss: 0.5 })
+    const got: number[] = []
+    b.onStream((s) => s.onData((c) => got.push(...c)))
+    let opened = 0
+    let failed = 0
+    for (let i = 0; i < 50; i++) {
+      a.dialCallback('10.0.0.2:7946', 30_000, (err, s) => {
+        if (err !== undefined) return failed++
+        opened++
+        s!.write(Uint8Array.of(i))
+      })
+    }
+    clock.advance(200_000)
+    expect(opened + failed).toBe(50)
+    expect(got.length).toBe(opened)
+    expect(net.stats().streamsOpened).toBe(opened)
+    // With 75% of handshakes losing a packet, most dials needed at least one 1 s SYN retry.
+    expect(opened).toBeGreaterThan(30)
+  })
+
+  it('fails a dial whose handshake cannot complete before the deadline', () => {
+    const { clock, a, b } = setup(9, { loss: 0.9 })
+    b.onStream(() => {})
+    let failed = 0
+    for (let i = 0; i < 20; i++) a.dialCallback('10.0.0.2:7946', 500, (err) => err !== undefined && failed++)
+    clock.advance(1_000)
+    expect(failed).toBeGreaterThan(10)
+  })
+})
