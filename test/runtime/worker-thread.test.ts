@@ -1,0 +1,111 @@
+/**
+ * What only the worker placement has: threads that die, direct worker-to-worker ports, a busy
+ * thread at shutdown, entry files, the compute pool hop.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { ActorSystem, defineActor, memorySnapshotStore, type SystemEvent } from '../../src/runtime/index.ts'
+import type { ClusterError } from '../../src/errors/cluster-error.ts'
+import { counter } from '../fixtures/actors/counter/definition.ts'
+import { createCounterMachine } from '../fixtures/actors/counter/machine.ts'
+import { waitFor } from './support/placement-suite.ts'
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+    return 'resolved'
+  } catch (err) {
+    return (err as ClusterError).code ?? String(err)
+  }
+}
+
+let system: ActorSystem | undefined
+let events: SystemEvent[] = []
+const store = memorySnapshotStore()
+
+async function start(opts: Parameters<typeof ActorSystem.start>[0] = {}): Promise<ActorSystem> {
+  system = await ActorSystem.start({ logLevel: 'silent', snapshotStore: store, ...opts })
+  events = []
+  system.on((e) => events.push(e))
+  return system
+}
+
+afterEach(async () => {
+  await system?.shutdown({ drainTimeoutMs: 2000 })
+  system = undefined
+  store.records.clear()
+})
+
+describe('worker placement - threads', () => {
+  it('restarts a thread that died, from the last persisted snapshot, failing asks in flight', async () => {
+    const sys = await start({ supervision: { backoffMs: 10 } })
+    const a = await sys.spawn(counter, { id: 'a' })
+    a.send({ type: 'counter.inc', by: 41 })
+    expect((await a.ask({ type: 'counter.get' })).n).toBe(41)
+    const inFlight = a.ask({ type: 'counter.ignore' }, { timeoutMs: 10_000 })
+    await waitFor(() => store.load('a') !== undefined)
+    a.send({ type: 'counter.kill-thread' })
+    expect(await codeOf(inFlight)).toBe('ERR_ACTOR_CRASHED')
+    a.send({ type: 'counter.inc', by: 1 }) // held on the system thread until the new thread is up
+    await waitFor(() => events.some((e) => e.type === 'actor.started' && e.restarts === 1))
+    expect((await a.ask({ type: 'counter.get' })).n).toBe(42)
+    const crashed = events.find((e) => e.type === 'actor.crashed')
+    expect(crashed).toMatchObject({ type: 'actor.crashed', actor: 'a', asksFailed: 1 })
+    expect(events.find((e) => e.type === 'actor.started' && e.restarts === 1)).toMatchObject({ restored: true })
+  })
+
+  it('carries actor-to-actor traffic on the workers own port pair, not through the system thread', async () => {
+    const sys = await start()
+    const board = new SharedArrayBuffer(4)
+    const view = new Int32Array(board)
+    const a = await sys.spawn(counter, { id: 'a' })
+    await sys.spawn(counter, { id: 'b', input: { board } })
+    await a.ask({ type: 'counter.get' })
+    a.send({ type: 'counter.forward-many', to: 'b' as typeof a.id, count: 500, by: 1 })
+    await new Promise((r) => setImmediate(r)) // the send leaves the system thread
+    // Block the system thread; b must still receive all 500 from a.
+    const deadline = Date.now() + 5000
+    while (Atomics.load(view, 0) < 500 && Date.now() < deadline) Atomics.wait(view, 0, Atomics.load(view, 0), 50)
+    expect(Atomics.load(view, 0)).toBe(500)
+  })
+
+  it('names a busy actor at the drain timeout and accounts for all 10,000 messages', async () => {
+    const sys = await start()
+    const slow = await sys.spawn(counter, { id: 'slow', mailbox: { capacity: 16_384 } })
+    for (let i = 0; i < 10_000; i++) slow.send(i === 0 ? { type: 'counter.spin', ms: 400 } : { type: 'counter.inc', by: 1 })
+    const report = await sys.shutdown({ drainTimeoutMs: 200 })
+    expect(report.clean).toBe(false)
+    expect(report.hung).toBe('slow')
+    const stats = await slow.stats()
+    // confirmed handled + reported undelivered = all that was sent
+    expect(stats.handled + (report.undelivered['slow'] ?? 0)).toBe(10_000)
+    expect(report.undeliveredTotal).toBeGreaterThan(0)
+  })
+
+  it('fails spawn with ERR_ACTOR_START_FAILED for a missing entry or a definition without one', async () => {
+    const sys = await start()
+    const broken = defineActor({ name: 'broken', machine: createCounterMachine, worker: new URL('./no-such-worker.ts', import.meta.url) })
+    expect(await codeOf(sys.spawn(broken, { id: 'x' }))).toBe('ERR_ACTOR_START_FAILED')
+    const noEntry = defineActor({ name: 'no-entry', machine: createCounterMachine })
+    expect(await codeOf(sys.spawn(noEntry, { id: 'y' }))).toBe('ERR_ACTOR_START_FAILED')
+    expect(sys.ref('x')).toBeUndefined()
+    // the system still works
+    const ok = await sys.spawn(noEntry, { id: 'z', placement: 'inline' })
+    ok.send({ type: 'counter.inc', by: 1 })
+    expect((await ok.ask({ type: 'counter.get' })).n).toBe(1)
+  })
+
+  it('hands CPU work to the compute pool from a worker actor and from an inline one', async () => {
+    const sys = await start()
+    const w = await sys.spawn(counter, { id: 'w' })
+    const i = await sys.spawn(counter, { id: 'i', placement: 'inline' })
+    expect(await w.ask({ type: 'counter.compute', values: [1, 2, 3] })).toBe(14)
+    expect(await i.ask({ type: 'counter.compute', values: [4] })).toBe(16)
+    expect(await codeOf(w.ask({ type: 'counter.compute', values: [], fail: true }))).toBe('ERR_COMPUTE_FAILED')
+  })
+
+  it('reports ERR_COMPUTE_DISABLED when the system runs without a pool', async () => {
+    const sys = await start({ compute: false })
+    const w = await sys.spawn(counter, { id: 'w' })
+    expect(await codeOf(w.ask({ type: 'counter.compute', values: [1] }))).toBe('ERR_COMPUTE_DISABLED')
+  })
+})
