@@ -13,7 +13,7 @@
  */
 import { createDecipheriv, type DecipherGCM } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { connect } from 'node:net'
@@ -32,7 +32,10 @@ const MEMBERLIST_TYPES = ['ping', 'indirectPing', 'ack', 'suspect', 'alive', 'de
 const SERF_TYPES = ['leave', 'join', 'pushPull', 'userEvent', 'query', 'queryResponse', 'conflictResponse', 'keyRequest', 'keyResponse', 'relay']
 
 interface AgentSpec {
+  /** Serf node name (`-node`). */
   name: string
+  /** Identity in the relay, the fixture's from/to and `ctx.agent()`; default `name`. Differs only for a duplicate name. */
+  id?: string
   tags?: Record<string, string>
   queryHandler?: boolean
 }
@@ -209,6 +212,34 @@ const SCENARIOS: Scenario[] = [
       await ctx.agent('c').stop({ signal: 'SIGKILL' })
       await ctx.agent('a').waitForMember('c', (m) => m.status === 'failed', 20_000)
       await sleep(1_000)
+    },
+  },
+  {
+    name: 'tags-update',
+    description: 'two agents; a runs `serf tags -set zone=z2 -delete dc`: an alive with a higher incarnation and the new Meta',
+    agents: [{ name: 'a', tags: { role: 'web', dc: 'x' } }, { name: 'b' }],
+    options: {},
+    recordSetup: false,
+    run: async (ctx) => {
+      ctx.note('tags', { node: 'a', tags: { role: 'web', zone: 'z2' } })
+      await runSerf(['tags', `-rpc-addr=${ctx.agent('a').rpcAddr}`, '-set', 'zone=z2', '-delete', 'dc'])
+      await ctx.agent('b').waitForMember('a', (m) => m.tags['zone'] === 'z2', 5_000)
+      await sleep(1_000)
+    },
+  },
+  {
+    name: 'conflict',
+    description:
+      'a and b joined; a second agent named "b" (relay id b2) joins a from another address: alives for a known name at a new address, the _serf_conflict query and conflictResponse answers carrying a Member',
+    // b has three tags so the Member.Tags map in conflict responses shows Go's random map order.
+    agents: [{ name: 'a', tags: { role: 'web' } }, { name: 'b', tags: { role: 'db', dc: 'x', rack: 'r1' } }],
+    options: {},
+    recordSetup: false,
+    run: async (ctx) => {
+      const twin = await ctx.start({ name: 'b', id: 'b2', tags: { role: 'twin' } })
+      ctx.note('join', { node: 'b2', name: 'b', seed: 'a' })
+      await twin.join([ctx.relay.relayAddr('a')]).catch((err: unknown) => ctx.note('join-failed', { node: 'b2', error: String(err) }))
+      await sleep(5_000)
     },
   },
   {
@@ -450,18 +481,19 @@ async function runScenario(scenario: Scenario, workDir: string): Promise<Record<
       return agent
     },
     start: async (spec) => {
+      const id = spec.id ?? spec.name
       const relayPort = await freeGossipPort()
-      await relay.addNode(spec.name, relayPort)
+      await relay.addNode(id, relayPort)
       const agent = await SerfAgent.start({
         ...scenario.options,
         name: spec.name,
-        advertise: relay.relayAddr(spec.name),
+        advertise: relay.relayAddr(id),
         ...(spec.tags ? { tags: spec.tags } : {}),
         ...(spec.queryHandler ? { eventHandlers: [`query:whoami=${handler}`] } : {}),
       })
-      relay.registerAgent(spec.name, agent.bindPort, agent.pid)
-      agents.set(spec.name, agent)
-      specs.set(spec.name, spec)
+      relay.registerAgent(id, agent.bindPort, agent.pid)
+      agents.set(id, agent)
+      specs.set(id, spec)
       return agent
     },
   }
@@ -489,12 +521,13 @@ async function runScenario(scenario: Scenario, workDir: string): Promise<Record<
     description: scenario.description,
     key: scenario.options.encryptKey ?? null,
     compression: scenario.options.disableCompression !== true,
-    agents: [...agents.values()].map((agent) => ({
+    agents: [...agents.entries()].map(([id, agent]) => ({
+      id,
       name: agent.name,
       advertise: agent.gossipAddr,
       bind: agent.bindAddr,
-      tags: specs.get(agent.name)?.tags ?? {},
-      queryHandler: specs.get(agent.name)?.queryHandler === true ? 'printf "i am %s" "$SERF_SELF_NAME"' : null,
+      tags: specs.get(id)?.tags ?? {},
+      queryHandler: specs.get(id)?.queryHandler === true ? 'printf "i am %s" "$SERF_SELF_NAME"' : null,
     })),
     actions,
     stats: { recorded: relay.records.length, kept: kept.length, unknownUdpSources: relay.unknownUdpSources },
@@ -525,7 +558,7 @@ function serfVersions(bin: string): { cli: string; debian: string } {
 function readme(files: Array<Record<string, unknown>>, meta: Record<string, unknown>): string {
   const rows = files.map((f) => {
     const stats = f['stats'] as Record<string, number>
-    return `| \`${String(f['scenario'])}.json\` | ${String(f['description'])} | ${stats['kept']} of ${stats['recorded']} |`
+    return `| \`${String(f['scenario'])}.json\` | ${String(f['description'])} | ${stats['kept']} of ${stats['recorded']} | ${String(f['capturedAt'])} |`
   })
   return `# Golden wire vectors from real Serf agents
 
@@ -536,7 +569,8 @@ bash scripts/install-deps.sh            # Debian serf
 npx tsx scripts/capture-serf-vectors.ts # writes test/fixtures/serf/*.json and this README
 \`\`\`
 
-- Captured at: ${String(meta['capturedAt'])} (UTC)
+- Last run: ${String(meta['capturedAt'])} (UTC); each file records its own \`capturedAt\` (listed below).
+  \`--only a,b\` recaptures some scenarios; this README is then rebuilt from every JSON file present.
 - Serf: Debian package \`serf\` ${String(meta['debian'])}; \`serf version\` prints "${String(meta['cli'])}"
   (upstream never bumped version.go; the agent speaks Serf protocol 5, memberlist protocol 2).
 - Host: Linux loopback, Node ${process.version}.
@@ -570,8 +604,8 @@ connection), \`from\`/\`to\` (agent names; \`null\` if the TCP initiator could n
 
 ## Files
 
-| file | scenario | vectors kept of recorded |
-| --- | --- | --- |
+| file | scenario | vectors kept of recorded | captured at (UTC) |
+| --- | --- | --- | --- |
 ${rows.join('\n')}
 `
 }
@@ -586,7 +620,6 @@ async function main(): Promise<void> {
   const versions = serfVersions(bin)
   mkdirSync(outDir, { recursive: true })
   const workDir = mkdtempSync(join(tmpdir(), 'serf-capture-'))
-  const files: Array<Record<string, unknown>> = []
   try {
     for (const scenario of SCENARIOS) {
       if (only !== undefined && !only.has(scenario.name)) continue
@@ -594,16 +627,19 @@ async function main(): Promise<void> {
       const file = await runScenario(scenario, workDir)
       const out = { ...file, capturedAt: new Date().toISOString(), serf: versions }
       writeFileSync(join(outDir, `${scenario.name}.json`), `${JSON.stringify(out, null, 1)}\n`)
-      files.push(out)
       const stats = file['stats'] as Record<string, number>
       console.log(`${scenario.name}: kept ${stats['kept']} of ${stats['recorded']} (${Date.now() - started} ms)`)
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true })
   }
-  if (only === undefined) {
-    writeFileSync(join(outDir, 'README.md'), readme(files, { capturedAt: new Date().toISOString(), ...versions }))
-  }
+  // The README describes every fixture file present, including those this run did not recapture.
+  const all = readdirSync(outDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(outDir, f), 'utf8')) as Record<string, unknown>)
+  const order = new Map(SCENARIOS.map((sc, i) => [sc.name, i]))
+  all.sort((x, y) => (order.get(String(x['scenario'])) ?? 99) - (order.get(String(y['scenario'])) ?? 99))
+  writeFileSync(join(outDir, 'README.md'), readme(all, { capturedAt: new Date().toISOString(), ...versions }))
 }
 
 await main()

@@ -12,6 +12,8 @@ import type { PacketNode, SerfMessage, StreamNode } from '../../src/wire/index.t
 export const FIXTURE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/serf')
 
 export interface FixtureAgent {
+  /** Identity in from/to; equals `name` except for a second agent reusing a name (conflict scenario). */
+  id: string
   name: string
   /** The address peers saw (the relay), `ip:port`. */
   advertise: string

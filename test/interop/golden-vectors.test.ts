@@ -42,20 +42,29 @@ class Env {
     this.names = new Set(fx.agents.map((a) => a.name))
     this.keyring = fx.key === null ? null : Keyring.fromBase64([fx.key])
   }
-  addrOf(name: string): string {
-    const agent = this.fx.agents.find((a) => a.name === name)
-    expect(agent, `agent ${name} in fixture`).toBeDefined()
-    return agent!.advertise
+  /** Serf node name of a from/to identity (they differ only for a duplicate name). */
+  nameOf(id: string | null): string | undefined {
+    return this.fx.agents.find((a) => a.id === id)?.name
   }
-  tagsOf(name: string): Record<string, string> {
-    return this.fx.agents.find((a) => a.name === name)?.tags ?? {}
+  /** Advertised addresses of the agents called `name` (two in the conflict scenario). */
+  addrsOf(name: string): string[] {
+    return this.fx.agents.filter((a) => a.name === name).map((a) => a.advertise)
+  }
+  /** Tag sets `name` had: at start, and after each `serf tags` action. */
+  tagSetsOf(name: string): Array<Record<string, string>> {
+    const updates = this.fx.actions.filter((a) => a.action === 'tags' && this.nameOf(String(a['node'])) === name).map((a) => a['tags'] as Record<string, string>)
+    return [...this.fx.agents.filter((a) => a.name === name).map((a) => a.tags), ...updates]
   }
   expectName(name: string): void {
     expect(this.names, `node name ${JSON.stringify(name)}`).toContain(name)
   }
   expectAddr(name: string, ip: Uint8Array, port: number): void {
     expect(ip.length).toBe(4) // a 0.9.4 agent bound to an IPv4 address sends 4 bytes (spec §1.8)
-    expect(`${formatIp(ip)}:${port}`).toBe(this.addrOf(name))
+    expect(this.addrsOf(name)).toContain(`${formatIp(ip)}:${port}`)
+  }
+  expectTags(name: string, meta: Uint8Array): void {
+    // Go writes the tag map in random order; compare the decoded tags as a set.
+    expect(this.tagSetsOf(name)).toContainEqual({ ...decodeTags(meta) })
   }
 }
 
@@ -74,15 +83,15 @@ function streamMessage(node: StreamNode): StreamNode {
 function checkGossip(env: Env, v: FixtureVector, msg: GossipMessage): void {
   switch (msg.type) {
     case 'ping':
-      expect(msg.Node).toBe(v.to)
-      expect(msg.SourceNode).toBe(v.from)
+      expect(msg.Node).toBe(env.nameOf(v.to))
+      expect(msg.SourceNode).toBe(env.nameOf(v.from))
       env.expectAddr(msg.SourceNode, msg.SourceAddr, msg.SourcePort)
       expect(msg.SeqNo).toBeGreaterThan(0)
       return
     case 'indirectPing':
       env.expectName(msg.Node)
       env.expectAddr(msg.Node, msg.Target, msg.Port)
-      expect(msg.SourceNode).toBe(v.from)
+      expect(msg.SourceNode).toBe(env.nameOf(v.from))
       env.expectAddr(msg.SourceNode, msg.SourceAddr, msg.SourcePort)
       expect(msg.Nack).toBe(true) // peers' PMax is 5 ≥ 4
       return
@@ -103,8 +112,7 @@ function checkGossip(env: Env, v: FixtureVector, msg: GossipMessage): void {
       env.expectAddr(msg.Node, msg.Addr, msg.Port)
       expect(Array.from(msg.Vsn)).toEqual(SERF_VSN)
       expect(msg.Incarnation).toBeGreaterThanOrEqual(1)
-      // Go writes the tag map in random order; compare the decoded tags as a set.
-      expect({ ...decodeTags(msg.Meta) }).toEqual(env.tagsOf(msg.Node))
+      env.expectTags(msg.Node, msg.Meta)
       return
     case 'suspect':
     case 'dead':
@@ -144,7 +152,9 @@ function checkSerf(env: Env, msg: SerfMessage): void {
       env.expectName(msg.SourceNode)
       env.expectAddr(msg.SourceNode, msg.Addr, msg.Port)
       expect(msg.Timeout).toBeGreaterThan(0n)
-      if (msg.Name.startsWith('_serf_')) {
+      if (msg.Name === '_serf_conflict') {
+        env.expectName(TEXT.decode(msg.Payload ?? new Uint8Array(0))) // the contested name, raw
+      } else if (msg.Name.startsWith('_serf_')) {
         const request = decodeSerfMessage(msg.Payload ?? new Uint8Array(0))
         expect(request.type).toBe('keyRequest')
         expect(hexOf(encodeSerfMessage(request))).toBe(hexOf(msg.Payload!))
@@ -161,6 +171,7 @@ function checkSerf(env: Env, msg: SerfMessage): void {
       env.expectName(msg.From)
       const payload = msg.Payload ?? new Uint8Array(0)
       if (msg.Flags === 1) expect(payload.length).toBe(0) // an ack carries nothing
+      else if (payload[0] === 6) checkConflictResponse(env, payload)
       else if (payload[0] === 8) {
         const response = decodeSerfMessage(payload)
         expect(response.type).toBe('keyResponse')
@@ -182,6 +193,26 @@ function checkSerf(env: Env, msg: SerfMessage): void {
   }
 }
 
+/** `[6]Member` answering _serf_conflict: the responder's view of the contested name. */
+function checkConflictResponse(env: Env, payload: Uint8Array): void {
+  const response = decodeSerfMessage(payload)
+  if (response.type !== 'conflictResponse') throw new Error(`expected conflictResponse, got ${response.type}`)
+  const member = response.Member
+  if (member !== null) {
+    env.expectName(member.Name)
+    env.expectAddr(member.Name, member.Addr, member.Port)
+    expect(env.tagSetsOf(member.Name)).toContainEqual(Object.fromEntries(member.Tags))
+    expect([member.ProtocolMin, member.ProtocolMax, member.ProtocolCur, member.DelegateMin, member.DelegateMax, member.DelegateCur]).toEqual(SERF_VSN)
+  }
+  const reencoded = encodeSerfMessage(response)
+  if (hexOf(reencoded) !== hexOf(payload)) {
+    // Member.Tags is a Go map (random order): only a map of 2+ entries may differ, and only in order.
+    expect(member?.Tags.size ?? 0).toBeGreaterThan(1)
+    expect(reencoded.length).toBe(payload.length)
+    expect(decodeSerfMessage(reencoded)).toEqual(response)
+  }
+}
+
 function checkPushPull(env: Env, v: FixtureVector, pp: PushPullStream): void {
   expect(pp.Join).toBe(true) // every captured push/pull is a join (periodic ones come after 30 s)
   expect(pp.Nodes).toBe(pp.NodeStates.length)
@@ -190,9 +221,9 @@ function checkPushPull(env: Env, v: FixtureVector, pp: PushPullStream): void {
     env.expectAddr(s.Name, s.Addr, s.Port)
     expect(Array.from(s.Vsn)).toEqual(SERF_VSN)
     expect([0, 1, 2, 3]).toContain(s.State)
-    expect({ ...decodeTags(s.Meta) }).toEqual(env.tagsOf(s.Name))
+    env.expectTags(s.Name, s.Meta)
   }
-  expect(pp.NodeStates.map((s) => s.Name)).toContain(v.from) // the sender lists itself
+  expect(pp.NodeStates.map((s) => s.Name)).toContain(env.nameOf(v.from)) // the sender lists itself
   const state = decodeSerfMessage(pp.UserState)
   if (state.type !== 'pushPull') throw new Error(`user state is ${state.type}`)
   expect(state.LTime).toBeGreaterThan(0n)
@@ -237,6 +268,7 @@ describe('golden vectors from serf 0.9.4', () => {
   it('has every capture scenario', () => {
     expect(fixtures.map((f) => f.scenario)).toEqual([
       'compressed',
+      'conflict',
       'encrypted',
       'failure',
       'leave',
@@ -245,6 +277,7 @@ describe('golden vectors from serf 0.9.4', () => {
       'query',
       'stream-errors-encrypted',
       'stream-errors',
+      'tags-update',
       'user-events',
     ])
     for (const fx of fixtures) expect(fx.vectors.length).toBeGreaterThan(fx.scenario.startsWith('stream-errors') ? 0 : 5)
@@ -370,6 +403,29 @@ describe('golden vectors cover their scenario', () => {
     const e = env('stream-errors-encrypted')
     expect(e.fx.vectors.every((v) => decodeTcp(e, v).type === 'encrypt')).toBe(true)
     expect(errors('stream-errors-encrypted')).toEqual(['Encryption is configured but remote state is not encrypted'])
+  })
+
+  it('tags-update: an alive for a with a higher incarnation and the new tags', () => {
+    const alives = everyUdpMessage(env('tags-update')).flatMap(({ msg }) => (msg.type === 'alive' && msg.Node === 'a' ? [msg] : []))
+    const updated = alives.filter((m) => decodeTags(m.Meta)['zone'] === 'z2')
+    expect(updated.length).toBeGreaterThan(0)
+    expect({ ...decodeTags(updated[0]!.Meta) }).toEqual({ role: 'web', zone: 'z2' })
+    expect(updated.every((m) => m.Incarnation >= 2)).toBe(true)
+  })
+
+  it('conflict: the twin asks _serf_conflict about "b" and a answers with its view of the original b', () => {
+    const e = env('conflict')
+    const serf = everySerfMessage(e)
+    expect(serf.some((m) => m.type === 'query' && m.Name === '_serf_conflict' && TEXT.decode(m.Payload ?? new Uint8Array(0)) === 'b')).toBe(true)
+    const members = serf.flatMap((m) => {
+      if (m.type !== 'queryResponse' || m.Payload?.[0] !== 6) return []
+      const response = decodeSerfMessage(m.Payload)
+      return response.type === 'conflictResponse' && response.Member !== null ? [response.Member] : []
+    })
+    expect(members.length).toBeGreaterThan(0)
+    const original = e.fx.agents.find((a) => a.id === 'b')!
+    expect(members.map((m) => `${m.Name}@${formatIp(m.Addr)}:${m.Port}`)).toContain(`b@${original.advertise}`)
+    expect(members.every((m) => m.Status === 1)).toBe(true) // alive
   })
 
   it('failure: indirect probes with nack, TCP fallback ping, suspect and dead for the killed node', () => {
