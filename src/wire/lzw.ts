@@ -46,11 +46,28 @@ class BitWriter {
   }
 }
 
+/*
+ * The writer's dictionary: an open-addressed hash table (as in Go) of key = prefixCode << 8 | byte
+ * -> code. It is allocated once per thread and invalidated by bumping a generation number instead
+ * of being cleared, so compressing a small packet costs O(packet), not a 4 × 4096-entry fill.
+ */
+const tableKey = new Int32Array(TABLE_SIZE)
+const tableCode = new Uint16Array(TABLE_SIZE)
+const tableGen = new Uint32Array(TABLE_SIZE)
+let generation = 0
+
+function nextGeneration(): void {
+  generation++
+  if (generation === 0xffffffff) {
+    tableGen.fill(0)
+    generation = 1
+  }
+}
+
 /** Compresses `input` as Go's `lzw.NewWriter(w, lzw.LSB, 8)` followed by Close. */
 export function lzwCompress(input: Uint8Array): Uint8Array {
   const w = new BitWriter(input.length / 2 + 16)
-  // table entry: (key << 12) | code, key = prefixCode << 8 | literal (20 bits); 0 = empty.
-  const table = new Float64Array(TABLE_SIZE)
+  nextGeneration()
   let width = 9
   let hi = EOF
   let overflow = 1 << 9
@@ -61,13 +78,11 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       const literal = input[i]!
       const key = (code << 8) | literal
       let hash = ((key >>> 12) ^ key) & TABLE_MASK
-      for (let h = hash, t = table[h]!; t !== 0; ) {
-        if (key === Math.floor(t / 4096)) {
-          code = t % 4096
+      for (let h = hash; tableGen[h] === generation; h = (h + 1) & TABLE_MASK) {
+        if (tableKey[h] === key) {
+          code = tableCode[h]!
           continue loop
         }
-        h = (h + 1) & TABLE_MASK
-        t = table[h]!
       }
       w.write(code, width)
       code = literal
@@ -82,11 +97,13 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
         width = 9
         hi = EOF
         overflow = 1 << 9
-        table.fill(0)
+        nextGeneration()
         continue
       }
-      while (table[hash] !== 0) hash = (hash + 1) & TABLE_MASK
-      table[hash] = key * 4096 + hi
+      while (tableGen[hash] === generation) hash = (hash + 1) & TABLE_MASK
+      tableGen[hash] = generation
+      tableKey[hash] = key
+      tableCode[hash] = hi
     }
     w.write(code, width)
     hi++
@@ -104,15 +121,20 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
   return w.out.slice(0, w.len)
 }
 
+const DEC_PREFIX = new Uint16Array(1 << MAX_WIDTH)
+const DEC_SUFFIX = new Uint8Array(1 << MAX_WIDTH)
+const DEC_SCRATCH = new Uint8Array(1 << MAX_WIDTH)
+
 /**
  * Decompresses Go LZW (LSB, 8-bit literals). Stops at the EOF code (later bytes are ignored, as
  * Go's io.Copy does); input that ends before EOF, or an invalid code, is ERR_WIRE_LZW_CORRUPT.
  * Output past `maxBytes` is ERR_WIRE_TOO_LARGE; the buffer grows with the output actually produced.
  */
 export function lzwDecompress(input: Uint8Array, maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Uint8Array {
-  const prefix = new Uint16Array(1 << MAX_WIDTH)
-  const suffix = new Uint8Array(1 << MAX_WIDTH)
-  const scratch = new Uint8Array(1 << MAX_WIDTH)
+  // Module-level tables (decoding never re-enters); stale entries are never read, as in Go.
+  const prefix = DEC_PREFIX
+  const suffix = DEC_SUFFIX
+  const scratch = DEC_SCRATCH
   let out = new Uint8Array(Math.min(maxBytes, Math.max(64, input.length * 3)))
   let o = 0
   let width = 9

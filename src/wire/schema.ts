@@ -43,6 +43,8 @@ export interface StructSchema {
   readonly nameBytes: readonly Uint8Array[]
   /** Each field's key as written: raw header + name. */
   readonly keyBytes: readonly Uint8Array[]
+  /** Whether any field is omitempty (else every field is always written). */
+  readonly hasOmitempty: boolean
 }
 
 export type Struct = Record<string, unknown>
@@ -56,7 +58,8 @@ export function defineStruct(name: string, fields: FieldDef[]): StructSchema {
     if (b.length >= 32) throw new Error(`field name too long for this codec: ${name}`)
     return Uint8Array.of(0xa0 | b.length, ...b)
   })
-  return { name, fields: sorted, byName: new Map(sorted.map((f) => [f.name, f])), nameBytes, keyBytes }
+  const hasOmitempty = sorted.some((f) => f.omitempty === true)
+  return { name, fields: sorted, byName: new Map(sorted.map((f) => [f.name, f])), nameBytes, keyBytes, hasOmitempty }
 }
 
 function zeroOf(type: FieldType): unknown {
@@ -117,7 +120,11 @@ function isZero(type: FieldType, v: unknown): boolean {
 
 export function encodeStruct(w: MsgpackWriter, schema: StructSchema, value: Struct): void {
   let n = 0
-  for (const f of schema.fields) if (!(f.omitempty === true && isZero(f.type, value[f.name]))) n++
+  if (schema.hasOmitempty) {
+    for (const f of schema.fields) if (!(f.omitempty === true && isZero(f.type, value[f.name]))) n++
+  } else {
+    n = schema.fields.length
+  }
   w.mapHeader(n)
   for (let i = 0; i < schema.fields.length; i++) {
     const f = schema.fields[i]!
