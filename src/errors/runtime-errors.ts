@@ -145,9 +145,12 @@ const BY_CODE: Record<string, new (...args: never[]) => ClusterError> = {
 export function runtimeErrorFromWire(wire: WireError): ClusterError {
   const Cls = BY_CODE[wire.code]
   if (Cls === undefined) return fromWireError(wire)
+  // Built without the constructor (whose message templates need the original arguments), so the
+  // message and details are exactly what was sent.
   const err = Object.create(Cls.prototype) as ClusterError
-  Object.assign(err, fromWireError(wire))
-  Object.defineProperty(err, 'name', { value: Cls.name, configurable: true, writable: true })
-  err.stack = `${Cls.name}: ${wire.message}`
+  const base = fromWireError(wire)
+  for (const key of ['message', 'code', 'details', 'name', 'stack'] as const) {
+    Object.defineProperty(err, key, { value: key === 'name' ? Cls.name : key === 'stack' ? `${Cls.name}: ${wire.message}` : base[key], configurable: true, writable: true, enumerable: key === 'code' || key === 'details' })
+  }
   return err
 }

@@ -3,7 +3,7 @@
  * start a thread per call; see spec §7). Each actor gets a child with `{ node, actor }`.
  * Level: the `level` option, else GOSSAMER_LOG_LEVEL, else 'info'.
  */
-import { pino, type Logger } from 'pino'
+import { pino, type DestinationStream, type Logger } from 'pino'
 
 let root: Logger | undefined
 let rootKey = ''
@@ -11,6 +11,8 @@ let rootKey = ''
 export interface RootLoggerOptions {
   node?: string
   level?: string
+  /** Where lines go (default fd 1, synchronous). Giving one always builds a new root. */
+  destination?: DestinationStream
 }
 
 export function resolveLogLevel(level?: string): string {
@@ -22,6 +24,7 @@ export function rootLogger(options: RootLoggerOptions = {}): Logger {
   const level = resolveLogLevel(options.level)
   const node = options.node ?? ''
   const key = `${level}\u0000${node}`
+  if (options.destination !== undefined) return pino({ level, base: { node } }, options.destination)
   if (root === undefined || key !== rootKey) {
     root = pino({ level, base: { node } }, pino.destination({ dest: 1, sync: true }))
     rootKey = key

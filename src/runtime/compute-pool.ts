@@ -37,6 +37,9 @@ export class ComputePool implements ComputePort {
       maxThreads: this.options.maxThreads ?? 1,
       idleTimeout: this.options.idleTimeoutMs ?? 30_000,
     })
+    // A pool thread that fails outside a task (e.g. its entry cannot load) must not crash the
+    // process: the task's own promise carries the failure to the caller.
+    this.#pool.on('error', () => {})
     const opts = runOptions.signal === undefined ? {} : { signal: runOptions.signal }
     return (this.#pool.run({ module: task.module, name: task.name, input }, opts) as Promise<O>).catch((err: unknown) => {
       if (err instanceof Error && err.name === 'AbortError') throw err

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { RingQueue } from '../../src/runtime/ring.ts'
+
+describe('RingQueue', () => {
+  it('behaves like an array used as a FIFO under any mix of operations', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer(), fc.constant('shift' as const), fc.constant('front' as const), fc.constant('all' as const)), { maxLength: 300 }), (ops) => {
+        const ring = new RingQueue<number>(2)
+        const model: number[] = []
+        for (const op of ops) {
+          if (op === 'shift') expect(ring.shift()).toBe(model.shift())
+          else if (op === 'front') {
+            ring.unshift(-1)
+            model.unshift(-1)
+          } else if (op === 'all') expect(ring.takeAll()).toEqual(model.splice(0))
+          else {
+            ring.push(op)
+            model.push(op)
+          }
+          expect(ring.length).toBe(model.length)
+          expect(ring.peek()).toBe(model[0])
+        }
+      }),
+    )
+  })
+})
