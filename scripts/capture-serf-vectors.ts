@@ -570,7 +570,7 @@ npx tsx scripts/capture-serf-vectors.ts # writes test/fixtures/serf/*.json and t
 \`\`\`
 
 - Last run: ${String(meta['capturedAt'])} (UTC); each file records its own \`capturedAt\` (listed below).
-  \`--only a,b\` recaptures some scenarios; this README is then rebuilt from every JSON file present.
+  \`--only a,b\` recaptures some scenarios (\`--only none\`: none); this README is always rebuilt from every JSON file present.
 - Serf: Debian package \`serf\` ${String(meta['debian'])}; \`serf version\` prints "${String(meta['cli'])}"
   (upstream never bumped version.go; the agent speaks Serf protocol 5, memberlist protocol 2).
 - Host: Linux loopback, Node ${process.version}.
@@ -597,10 +597,17 @@ ${MAX_PER_SCENARIO} in all are kept, in time order. Encrypted scenarios use the 
 ## Vector fields
 
 \`id\`, \`t\` (ms), \`transport\` (\`udp\`: one datagram; \`tcp\`: everything one side wrote on one
-connection), \`from\`/\`to\` (agent names; \`null\` if the TCP initiator could not be identified),
+connection), \`from\`/\`to\` (\`agents[].id\`: the node name, except \`b2\`, the second agent named
+"b" in \`conflict.json\`; \`client\` is the raw test client of the stream-errors scenarios),
 \`conn\` and \`role\` (\`request\` from the initiator, \`reply\` from the acceptor) for TCP,
 \`signature\`, \`hex\`. Addresses inside the packets are the advertised (relay) addresses listed under
 \`agents[].advertise\`; \`agents[].bind\` is where the agent really listened.
+
+Go writes maps in random order. \`conflict.json\` gives b three tags so that the \`Member.Tags\` map of
+the conflict responses shows it; that file was recaptured with \`--only conflict\` until the order
+came out unsorted (here \`role, dc, rack\`). The golden test compares such maps semantically when the
+bytes differ (an encoder may pick any key order); the codec keeps the decoded order, so today these
+vectors match byte for byte as well.
 
 ## Files
 
