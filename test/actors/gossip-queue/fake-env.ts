@@ -31,6 +31,7 @@ export function fakeEnv(id = 'actor', seed = 1, known?: readonly string[]) {
       sent.push({ to, msg })
       return 'ok'
     },
+    whenReady: () => Promise.resolve(),
     reply<R>(to: ReplyTo<R> | undefined, value: R): void {
       replies.push({ to, value })
     },
