@@ -54,8 +54,12 @@ const JSON_DATA = MESSAGES.map((m) =>
 const ring = new Keyring([new Uint8Array(32).fill(1)])
 let sink = 0
 
-function wireRoundTrip(options: { crc?: boolean; keyring?: Keyring }): void {
-  const packet = buildPacket(MESSAGES.map((m) => encodeMessage(m)), { crc: options.crc === true, keyring: options.keyring ?? null })
+function wireRoundTrip(options: { crc?: boolean; compress?: boolean; keyring?: Keyring }): void {
+  const packet = buildPacket(MESSAGES.map((m) => encodeMessage(m)), {
+    crc: options.crc === true,
+    compress: options.compress === true,
+    keyring: options.keyring ?? null,
+  })
   const flat = flattenPacket(decodePacket(packet, { keyring: options.keyring ?? null }))
   for (const m of flat.messages) if (m.type === 'user') sink += decodeSerfMessage(m.Payload).type.length
   sink += flat.messages.length
@@ -75,6 +79,7 @@ bench
     sink += (JSON.parse(JSON.stringify(JSON_DATA)) as unknown[]).length
   })
   .add('wire encode+decode (+CRC)', () => wireRoundTrip({ crc: true }))
+  .add('wire encode+decode (+LZW try, CRC)', () => wireRoundTrip({ crc: true, compress: true }))
   .add('wire encode+decode (+CRC, AES-256-GCM)', () => wireRoundTrip({ crc: true, keyring: ring }))
 
 await bench.run()

@@ -121,9 +121,20 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
   return w.out.slice(0, w.len)
 }
 
+/** A larger output buffer holding `o` bytes plus room for `n` more, or ERR_WIRE_TOO_LARGE past maxBytes. */
+function grow(out: Uint8Array, o: number, n: number, maxBytes: number): Uint8Array {
+  if (o + n > maxBytes) throw wireError('ERR_WIRE_TOO_LARGE', `LZW output passes ${maxBytes} bytes`)
+  let size = Math.max(64, out.length * 2)
+  while (size < o + n) size *= 2
+  const next = new Uint8Array(Math.min(size, maxBytes))
+  next.set(out.subarray(0, o))
+  return next
+}
+
 const DEC_PREFIX = new Uint16Array(1 << MAX_WIDTH)
 const DEC_SUFFIX = new Uint8Array(1 << MAX_WIDTH)
-const DEC_SCRATCH = new Uint8Array(1 << MAX_WIDTH)
+const SCRATCH_LEN = 1 << MAX_WIDTH
+const DEC_SCRATCH = new Uint8Array(SCRATCH_LEN)
 
 /**
  * Decompresses Go LZW (LSB, 8-bit literals). Stops at the EOF code (later bytes are ignored, as
@@ -135,7 +146,7 @@ export function lzwDecompress(input: Uint8Array, maxBytes = DEFAULT_MAX_DECOMPRE
   const prefix = DEC_PREFIX
   const suffix = DEC_SUFFIX
   const scratch = DEC_SCRATCH
-  let out = new Uint8Array(Math.min(maxBytes, Math.max(64, input.length * 3)))
+  let out: Uint8Array = new Uint8Array(Math.min(maxBytes, Math.max(64, input.length * 3)))
   let o = 0
   let width = 9
   let hi = EOF
@@ -144,20 +155,6 @@ export function lzwDecompress(input: Uint8Array, maxBytes = DEFAULT_MAX_DECOMPRE
   let bits = 0
   let nBits = 0
   let pos = 0
-
-  const emit = (from: number): void => {
-    const n = scratch.length - from
-    if (o + n > maxBytes) throw wireError('ERR_WIRE_TOO_LARGE', `LZW output passes ${maxBytes} bytes`)
-    if (o + n > out.length) {
-      let size = out.length * 2
-      while (size < o + n) size *= 2
-      const next = new Uint8Array(Math.min(size, maxBytes))
-      next.set(out.subarray(0, o))
-      out = next
-    }
-    out.set(scratch.subarray(from), o)
-    o += n
-  }
 
   for (;;) {
     while (nBits < width) {
@@ -170,8 +167,8 @@ export function lzwDecompress(input: Uint8Array, maxBytes = DEFAULT_MAX_DECOMPRE
     nBits -= width
 
     if (code < CLEAR) {
-      scratch[scratch.length - 1] = code
-      emit(scratch.length - 1)
+      if (o + 1 > out.length) out = grow(out, o, 1, maxBytes)
+      out[o++] = code
       if (last !== -1) {
         suffix[hi] = code
         prefix[hi] = last
@@ -186,7 +183,7 @@ export function lzwDecompress(input: Uint8Array, maxBytes = DEFAULT_MAX_DECOMPRE
       break
     } else if (code <= hi) {
       let c = code
-      let i = scratch.length - 1
+      let i = SCRATCH_LEN - 1
       if (code === hi && last !== -1) {
         // KwKwK: the previous expansion followed by its own first byte.
         c = last
@@ -201,7 +198,9 @@ export function lzwDecompress(input: Uint8Array, maxBytes = DEFAULT_MAX_DECOMPRE
       }
       if (i < 0) throw wireError('ERR_WIRE_LZW_CORRUPT', 'LZW prefix chain too long')
       scratch[i] = c
-      emit(i)
+      const n = SCRATCH_LEN - i
+      if (o + n > out.length) out = grow(out, o, n, maxBytes)
+      for (let k = i; k < SCRATCH_LEN; k++) out[o++] = scratch[k]!
       if (last !== -1) {
         suffix[hi] = c
         prefix[hi] = last
