@@ -118,6 +118,10 @@ export class ActorSystem {
     const self = this
     this.#router = {
       send: (from, to, msg) => this.#route(from, to, msg),
+      whenReady: (to) => {
+        const e = this.#actors.get(to)
+        return e === undefined ? Promise.resolve() : e.ref.ready()
+      },
       reply: (token, value) => this.#reply(token, value, undefined),
       fail: (token, error) => this.#reply(token, undefined, error),
       compute: this.#compute,

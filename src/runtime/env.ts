@@ -8,6 +8,7 @@ import type { WireError } from '../errors/cluster-error.ts'
 /** How a thread routes what its actors send. */
 export interface Router {
   send(from: string, to: string, msg: Message): SendStatus
+  whenReady(to: string): Promise<void>
   reply(token: ReplyTo<unknown>, value: unknown): void
   fail(token: ReplyTo<unknown>, error: WireError): void
   compute: ComputePort
@@ -30,6 +31,7 @@ export function createEnv(parts: {
     log: parts.log,
     compute: router.compute,
     send: <M extends Message>(to: ActorAddress<M>, msg: M): SendStatus => router.send(id, to, msg),
+    whenReady: (to: string): Promise<void> => router.whenReady(to),
     reply: <R>(to: ReplyTo<R> | undefined, value: R): void => {
       if (to !== undefined && to !== null) router.reply(to as ReplyTo<unknown>, value)
     },

@@ -169,6 +169,10 @@ function startWorkerHost<M extends AnyStateMachine>(
       noteUndeliverable(to, reason, String(msg?.type))
       return reason
     },
+    whenReady(to: string): Promise<void> {
+      const link = links.get(to) ?? (inline.has(to) ? mainLink : undefined)
+      return link === undefined ? Promise.resolve() : link.ready()
+    },
     reply(token, value) {
       replyVia(token)?.force({ k: F_REPLY, c: token.cid, v: value })
     },

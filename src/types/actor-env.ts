@@ -125,6 +125,12 @@ export interface ActorEnv {
   readonly compute: ComputePort
   /** Tells another actor (by id), wherever it is placed. Never throws; see SendStatus. */
   send<M extends Message>(to: ActorAddress<M>, msg: M): SendStatus
+  /**
+   * Resolves when the mailbox toward `to` has room again (after a `'backpressure'` send); at once
+   * if it has room or `to` is unknown. For I/O code and drivers; a machine reacts to events instead.
+   * Optional so hand-built envs in tests need not provide it; the runtime's envs always do.
+   */
+  whenReady?(to: ActorAddress<Message> | string): Promise<void>
   /** Answers a request. A missing token (a plain `send` of a request) is a no-op. */
   reply<R>(to: ReplyTo<R> | undefined, value: R): void
   /** Answers a request with a coded error; the asker's promise rejects with it. */
