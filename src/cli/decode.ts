@@ -6,7 +6,7 @@
  */
 import type { CliIo } from './io.ts'
 import { ClusterError } from '../errors/index.ts'
-import { decodePacket, decodeStream, errorJson, fromHex, Keyring, toJson } from '../wire/index.ts'
+import { decodePacket, errorJson, fromHex, Keyring, readStream, toJson } from '../wire/index.ts'
 
 export const summary = 'decode a memberlist/Serf packet or stream (hex) to JSON'
 
@@ -45,8 +45,12 @@ export function parseDecodeArgs(argv: readonly string[]): DecodeArgs {
 /** Decodes one hex string into its JSON object (throws a coded error on failure). */
 export function decodeHexToJson(hex: string, options: { keyring: Keyring | null; stream: boolean }): object {
   const bytes = fromHex(hex)
-  const node = options.stream ? decodeStream(bytes, { keyring: options.keyring }) : decodePacket(bytes, { keyring: options.keyring })
-  return toJson(node)
+  if (!options.stream) return toJson(decodePacket(bytes, { keyring: options.keyring }))
+  // A stream carries one message; anything after it is reported, not silently dropped.
+  const { node, bytesRead } = readStream(bytes, { keyring: options.keyring })
+  const json = toJson(node)
+  if (bytesRead < bytes.length) json['trailingBytes'] = bytes.length - bytesRead
+  return json
 }
 
 /** A packet that fails to decode without keys but looks sealed (version byte 0/1, room for nonce and tag). */

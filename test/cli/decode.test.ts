@@ -93,3 +93,15 @@ describe('cli - decode - hints', () => {
     expect(io.stderr.join('\n')).toMatch(/--key/)
   })
 })
+
+describe('cli - decode - streams', () => {
+  it('reports bytes after the stream message instead of dropping them silently', async () => {
+    const ack = toHex(encodeMessage({ type: 'ack', SeqNo: 3, Payload: null }))
+    const io = memoryIo()
+    expect(await run(['--stream', ack + 'abcd'], io)).toBe(0)
+    expect(JSON.parse(io.stdout[0]!)).toEqual({ type: 'ack', Payload: null, SeqNo: 3, trailingBytes: 2 })
+    const exact = memoryIo()
+    expect(await run(['--stream', ack], exact)).toBe(0)
+    expect(JSON.parse(exact.stdout[0]!)).toEqual({ type: 'ack', Payload: null, SeqNo: 3 })
+  })
+})
