@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url'
 import { decodeSerfMessage } from '../../src/wire/index.ts'
 import type { PacketNode, SerfMessage, StreamNode } from '../../src/wire/index.ts'
 
-export const FIXTURE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/serf')
+/** The committed vectors; `SERF_FIXTURE_DIR` points the tests at a fresh capture to check it before committing. */
+export const FIXTURE_DIR = process.env['SERF_FIXTURE_DIR'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/serf')
 
 export interface FixtureAgent {
   /** Identity in from/to; equals `name` except for a second agent reusing a name (conflict scenario). */
