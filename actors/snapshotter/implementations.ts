@@ -10,7 +10,7 @@ import { toWireError } from '../../src/errors/index.ts'
 import { createSnapshotterConfig } from './config.ts'
 import type { SnapshotDisk } from './disk.ts'
 import type { RecordMessage, SnapshotterEvent, SnapshotterMachine } from './machine.ts'
-import type { SnapshotRecord, SnapshotterInput } from './protocol.ts'
+import type { SnapshotProgress, SnapshotRecord, SnapshotterInput } from './protocol.ts'
 import { formatTcpAddr } from './record.ts'
 import type { ProvideOf } from '../../src/runtime/define-actor.ts'
 import { SnapshotWriter, type WriterNotice } from './writer.ts'
@@ -21,6 +21,8 @@ export interface SnapshotterPlatform {
   defer(fn: () => void): void
   /** High-resolution monotonic ms for latency metrics (performance.now); defaults to the actor clock. */
   now?: () => number
+  /** Optional observers (benchmarks, diagnostics): every progress report and writer notice. */
+  observe?: { progress?(p: SnapshotProgress): void; notice?(n: WriterNotice): void }
 }
 
 /** The live writer of one actor instance, for exit work (`onStop`) and tests. */
@@ -81,12 +83,14 @@ export function createSnapshotterImplementations(
         return () => env.clock.clearTimeout(id)
       },
       onProgress: (p) => {
+        platform.observe?.progress?.(p)
         if (notify !== undefined && p.durableThrough > lastDurable) {
           lastDurable = p.durableThrough
           env.send(notify, { type: 'snapshot.durable', ...p })
         }
       },
       onNotice: (n) => {
+        platform.observe?.notice?.(n)
         if (n.kind === 'disk-error') env.log.error({ err: toWireError(n.error), op: n.op }, 'snapshot disk operation failed')
         else if (n.kind === 'compaction-failed') env.log.error({ err: toWireError(n.error) }, 'snapshot compaction failed')
         else env.log.debug({ ...n }, `snapshot ${n.kind}`)

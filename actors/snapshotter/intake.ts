@@ -19,53 +19,55 @@ export class Intake {
   private queryClock: bigint | undefined
   /** Changes replaced by a newer one before they were written. */
   coalesced = 0
-  /** When the oldest pending change arrived (ms on the injected clock), or -1 if none is pending. */
+  /**
+   * When the oldest pending change arrived (ms on the injected clock), or -1 if none is pending.
+   * The caller stamps it when it offers into an empty intake (one clock read per batch, not per
+   * record).
+   */
   oldestAt = -1
+  /** Set when anything was offered since the last drain (a no-op clock included). */
+  private pending = false
 
   get depth(): number {
     return this.members.size + (this.clock === undefined ? 0 : 1) + (this.eventClock === undefined ? 0 : 1) + (this.queryClock === undefined ? 0 : 1)
   }
 
   hasPending(): boolean {
-    return this.oldestAt !== -1
+    return this.pending
   }
 
-  private touch(now: number): void {
-    if (this.oldestAt === -1) this.oldestAt = now
-  }
-
-  member(name: string, change: MemberChange, now: number): void {
+  member(name: string, change: MemberChange): void {
+    this.pending = true
     const had = this.members.size
     this.members.set(name, change)
     if (this.members.size === had) this.coalesced++
-    this.touch(now)
   }
 
-  memberClock(ltime: bigint, now: number): void {
+  memberClock(ltime: bigint): void {
+    this.pending = true
     if (this.clock !== undefined) {
       this.coalesced++
       if (ltime <= this.clock) return
     }
     this.clock = ltime
-    this.touch(now)
   }
 
-  eventClockTo(ltime: bigint, now: number): void {
+  eventClockTo(ltime: bigint): void {
+    this.pending = true
     if (this.eventClock !== undefined) {
       this.coalesced++
       if (ltime <= this.eventClock) return
     }
     this.eventClock = ltime
-    this.touch(now)
   }
 
-  queryClockTo(ltime: bigint, now: number): void {
+  queryClockTo(ltime: bigint): void {
+    this.pending = true
     if (this.queryClock !== undefined) {
       this.coalesced++
       if (ltime <= this.queryClock) return
     }
     this.queryClock = ltime
-    this.touch(now)
   }
 
   /**
@@ -103,6 +105,7 @@ export class Intake {
     }
     this.clock = this.eventClock = this.queryClock = undefined
     this.oldestAt = -1
+    this.pending = false
     return { text, lines }
   }
 }

@@ -10,7 +10,7 @@
  *   opening ──open done──▶ running(active ⇄ left) ──runtime.shutdown──▶ stopping ──▶ stopped
  *      └──open failed──▶ failed ──runtime.shutdown──▶ stopped
  */
-import { assign, fromCallback, fromPromise, setup } from 'xstate'
+import { assign, fromCallback, fromPromise, raise, setup } from 'xstate'
 import type { ActorEnv, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import { toWireError } from '../../src/errors/index.ts'
@@ -36,6 +36,7 @@ export type RecordMessage = Extract<
 export type SnapshotterInternal =
   | { type: 'snapshot.internal.compaction-started' }
   | { type: 'snapshot.internal.compaction-finished'; ok: boolean }
+  | { type: 'snapshot.internal.check-left' }
 
 export interface SnapshotterContext {
   input: SnapshotterInput
@@ -69,6 +70,10 @@ export function createSnapshotterMachine(env: ActorEnv) {
     const s = restoredState(r, input.nodeName ?? '', () => env.random.next())
     return { ...s, corruptLines: r.counts.corruptLines, tornBytes: r.counts.tornBytes, unknownLines: r.counts.unknownLines }
   }
+  const leaveAction = { type: 'leave' as const, params: ({ event }: { event: SnapshotterEvent }) => ({ replyTo: (event as LeaveMsg).replyTo }) }
+  const markLeft = assign<SnapshotterContext, SnapshotterEvent, undefined, SnapshotterEvent, never>({
+    left: ({ context }) => context.input.rejoinAfterLeave !== true,
+  })
   const recordOn = Object.fromEntries(RECORD_TYPES.map((t) => [t, { actions: { type: 'record' as const, params: ({ event }: { event: SnapshotterEvent }) => ({ msg: event as RecordMessage }) } }]))
 
   return setup({
@@ -106,12 +111,7 @@ export function createSnapshotterMachine(env: ActorEnv) {
       ...recordOn,
       'snapshot.sync': { actions: { type: 'sync', params: ({ event }) => ({ replyTo: (event as SyncMsg).replyTo }) } },
       'snapshot.stats': { actions: { type: 'stats', params: ({ event }) => ({ replyTo: (event as StatsMsg).replyTo }) } },
-      'snapshot.leave': {
-        actions: [
-          { type: 'leave', params: ({ event }) => ({ replyTo: (event as LeaveMsg).replyTo }) },
-          assign({ left: ({ context }) => context.input.rejoinAfterLeave !== true }),
-        ],
-      },
+      'snapshot.leave': { actions: [leaveAction, markLeft] },
       'snapshot.restore': {
         actions: ({ context, event }) => env.reply(event.replyTo, context.restored!),
       },
@@ -160,9 +160,20 @@ export function createSnapshotterMachine(env: ActorEnv) {
       },
       running: {
         initial: 'active',
+
         states: {
-          // The root's `snapshot.leave` sets `left`; the eventless transition shows it on the chart.
-          active: { always: { guard: ({ context }) => context.left, target: 'left' } },
+          // No eventless transitions here: they would be evaluated after every record message.
+          active: {
+            // A leave that arrived during replay was applied by the writer after it: show it.
+            entry: raise({ type: 'snapshot.internal.check-left' }),
+            on: {
+              'snapshot.internal.check-left': { guard: ({ context }) => context.left, target: 'left' },
+              'snapshot.leave': [
+                { guard: ({ context }) => context.input.rejoinAfterLeave !== true, target: 'left', actions: [leaveAction, markLeft] },
+                { actions: leaveAction },
+              ],
+            },
+          },
           /** Member and event records are ignored (and counted) from here on. */
           left: {},
         },

@@ -169,6 +169,11 @@ export class SnapshotWriter {
     return true
   }
 
+  /** Stamps the arrival of the first change of a batch (for the append latency histogram). */
+  private stamp(): void {
+    if (!this.intake.hasPending()) this.intake.oldestAt = this.env.now()
+  }
+
   private kick(): void {
     if (this.pumping || this.scheduled || this.closed) return
     this.scheduled = true
@@ -185,7 +190,8 @@ export class SnapshotWriter {
       return
     }
     if (!this.accept()) return
-    this.intake.member(name, addr, this.env.now())
+    this.stamp()
+    this.intake.member(name, addr)
     this.kick()
   }
 
@@ -196,7 +202,8 @@ export class SnapshotWriter {
       return
     }
     if (!this.accept()) return
-    this.intake.member(name, null, this.env.now())
+    this.stamp()
+    this.intake.member(name, null)
     this.kick()
   }
 
@@ -208,19 +215,22 @@ export class SnapshotWriter {
     }
     this.received++
     this.counters.events++
-    this.intake.memberClock(ltime, this.env.now())
+    this.stamp()
+    this.intake.memberClock(ltime)
     this.kick()
   }
 
   eventClock(ltime: bigint): void {
     if (!this.accept()) return
-    this.intake.eventClockTo(ltime, this.env.now())
+    this.stamp()
+    this.intake.eventClockTo(ltime)
     this.kick()
   }
 
   queryClock(ltime: bigint): void {
     if (!this.accept()) return
-    this.intake.queryClockTo(ltime, this.env.now())
+    this.stamp()
+    this.intake.queryClockTo(ltime)
     this.kick()
   }
 
@@ -293,7 +303,10 @@ export class SnapshotWriter {
     try {
       for (;;) {
         if (this.closed || this.file === undefined) break
+        // A due fsync (interval timer, or a waiter whose records are written) goes before the next
+        // batch, so a sender that never pauses cannot starve it.
         if (this.compaction?.ready !== undefined) await this.swap(this.compaction)
+        else if (this.syncDue()) await this.doSync()
         else if (this.intake.hasPending() || this.sealed !== '') await this.writeBatch()
         else if (this.written < this.received) this.catchUp()
         else if (this.needSync()) await this.doSync()
@@ -310,6 +323,13 @@ export class SnapshotWriter {
     this.written = this.received
     if (!this.dirty) this.durable = this.written
     this.settle()
+  }
+
+  private syncDue(): boolean {
+    if (!this.dirty) return false
+    if (this.syncWanted) return true
+    for (const w of this.waiters) if (w.through <= this.written) return true
+    return false
   }
 
   private needSync(): boolean {

@@ -118,3 +118,21 @@ describe('snapshotter - machine', () => {
     expect(durable.at(-1)).toMatchObject({ to: 'member-manager', msg: { durableThrough: 400 } })
   })
 })
+
+describe('snapshotter - machine (leave during replay)', () => {
+  it('applies a leave that arrives while the file is replayed, after the replay', async () => {
+    const disk = new MemoryDisk()
+    disk.put(PATH, 'alive: a 10.0.0.2:7946\n')
+    const { actor, replies } = start({}, disk)
+    actor.send({ type: 'snapshot.leave', replyTo: rt(9) })
+    await waitFor(actor, (s) => s.matches({ running: 'left' }))
+    await tick()
+    await tick()
+    expect(replies.find((r) => r.cid === 9)).toBeDefined()
+    actor.send({ type: 'runtime.shutdown' })
+    await waitFor(actor, (s) => s.status === 'done')
+    const r = replaySnapshot(disk.get(PATH)!)
+    expect(r.left).toBe(true)
+    expect(r.aliveNodes.size).toBe(0)
+  })
+})

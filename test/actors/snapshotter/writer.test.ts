@@ -208,6 +208,24 @@ describe('snapshotter - writer', () => {
     expect(timers.pending).toBe(0) // nothing left scheduled after shutdown
   })
 
+  it('keeps fsyncing on the interval while a sender never pauses', async () => {
+    const timers = new ManualTimers()
+    // Each append takes a turn, so new records are always pending when a batch completes.
+    const disk = new MemoryDisk(async (op) => {
+      if (op === 'append') await tick()
+    })
+    const { writer } = makeWriter({ durability: 'interval', fsyncIntervalMs: 100 }, { timers, disk })
+    await writer.open()
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 100; i++) writer.alive(`n${i}`, `1.1.1.1:${round}`)
+      if (round % 10 === 9) timers.advance(100)
+      await tick()
+    }
+    expect(disk.ops.sync).toBeGreaterThanOrEqual(4)
+    expect(writer.progress().durableThrough).toBeGreaterThan(0)
+    await writer.shutdown()
+  })
+
   it('cuts a torn tail and rewrites a corrupt file clean at open', async () => {
     const disk = new MemoryDisk()
     const first = makeWriter({}, { disk })

@@ -1,0 +1,266 @@
+/**
+ * Snapshotter benchmark, per durability policy (serf | interval | always), through the real actor
+ * (machine + writer, inline on this thread) on the real disk:
+ * - eventsPerSec: records sustained by a sender that never waits (member-alive over 10,000 members
+ *   plus clocks), until every one is written (fsynced for `always`);
+ * - appendP50Ms / appendP99Ms: per record, from being sent to being written to the OS (fsynced for
+ *   `always`), at a steady offered load of STEADY_RATE records/s (well below the maximum: latency
+ *   under saturation is queueing), and saturatedAppendP50Ms / saturatedAppendP99Ms during the
+ *   saturating run;
+ * - maxSenderStallMs: the longest single `send` while a compaction of 10,000 members runs (the
+ *   sender shares this thread, so eventLoopMaxBlockMs is reported too: the longest gap between the
+ *   sender's turns during the compaction);
+ * - compactionMs: one compaction of 10,000 members (capture to swap), and swapMs, its exclusive step;
+ * - replayEventsPerSec: replay of a 1,000,000-line file (pure replay, bytes in memory), with tinybench.
+ * Baseline in the same run: the same bytes written straight with fs (writev per batch, fsync per
+ * batch for `always`), no actor: `baselineEventsPerSec`.
+ * Usage: npm run bench:snapshot [-- --json] [--seconds N]
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Bench } from 'tinybench'
+import type { DurabilityPolicy } from '../../actors/snapshotter/config.ts'
+import { aliveLine } from '../../actors/snapshotter/record.ts'
+import { replaySnapshot } from '../../actors/snapshotter/replay.ts'
+import { checksumLine, crc32 } from '../../actors/snapshotter/checksum.ts'
+import { nextTurn, percentile, round, startSnapshotter } from './harness.ts'
+
+const args = process.argv.slice(2)
+const json = args.includes('--json')
+const secondsArg = args.indexOf('--seconds')
+const SECONDS = secondsArg === -1 ? 2 : Number(args[secondsArg + 1])
+const MEMBERS = 10_000
+const CHUNK = 1_000 // records sent per sender turn
+const STEADY_RATE = 50_000 // records/s offered in the latency phase
+const dir = mkdtempSync(join(tmpdir(), 'gossamer-bench-snapshot-'))
+
+const addrs = Array.from({ length: MEMBERS }, (_, i) => new Uint8Array([10, (i >> 16) & 255, (i >> 8) & 255, i & 255]))
+const names = Array.from({ length: MEMBERS }, (_, i) => `node-${i}`)
+
+interface Result {
+  eventsPerSec: number
+  appendP50Ms: number
+  appendP99Ms: number
+  saturatedAppendP50Ms: number
+  saturatedAppendP99Ms: number
+  maxSenderStallMs: number
+  eventLoopMaxBlockMs: number
+  compactionMs: number
+  swapMs: number
+  replayEventsPerSec: number
+  baselineEventsPerSec: number
+  batches: number
+  fsyncs: number
+  coalesced: number
+}
+
+async function throughput(policy: DurabilityPolicy) {
+  const chunks: Array<{ end: number; at: number; done: boolean }> = []
+  const latencies: Array<[number, number]> = []
+  let next = 0
+  const { actor, writer, stop } = await startSnapshotter(
+    { path: join(dir, `tp-${policy}.snap`), durability: policy, fsyncIntervalMs: 100, minCompactionBytes: 512 * 1024 * 1024 },
+    {
+      progress: (p) => {
+        const mark = policy === 'always' ? p.durableThrough : p.writtenThrough
+        const now = performance.now()
+        while (next < chunks.length && chunks[next]!.end <= mark) {
+          latencies.push([now - chunks[next]!.at, CHUNK])
+          next++
+        }
+      },
+    },
+  )
+  let sent = 0
+  let clock = 0n
+  const started = performance.now()
+  const until = started + SECONDS * 1000
+  while (performance.now() < until) {
+    const at = performance.now()
+    for (let i = 0; i < CHUNK; i++) {
+      if (i % 10 === 9) actor.send({ type: 'snapshot.clock', ltime: (clock += 1n) })
+      else {
+        const m = (sent + i) % MEMBERS
+        actor.send({ type: 'snapshot.member-alive', name: names[m]!, addr: addrs[m]!, port: (sent + i) & 0xffff })
+      }
+    }
+    sent += CHUNK
+    chunks.push({ end: sent, at, done: false })
+    await nextTurn()
+  }
+  if (policy === 'always') await writer.sync()
+  else while (writer.progress().writtenThrough < sent) await nextTurn()
+  const elapsed = (performance.now() - started) / 1000
+  const stats = writer.stats()
+  await stop()
+  return {
+    eventsPerSec: Math.round(sent / elapsed),
+    saturatedAppendP50Ms: round(percentile(latencies, 0.5)),
+    saturatedAppendP99Ms: round(percentile(latencies, 0.99)),
+    batches: stats.batches,
+    fsyncs: stats.fsyncs,
+    coalesced: stats.coalesced,
+  }
+}
+
+/** Latency at a steady offered load: each turn sends what is due since the start, stamped now. */
+async function steady(policy: DurabilityPolicy) {
+  const chunks: Array<{ end: number; at: number }> = []
+  const latencies: Array<[number, number]> = []
+  let next = 0
+  const { actor, writer, stop } = await startSnapshotter(
+    { path: join(dir, `steady-${policy}.snap`), durability: policy, fsyncIntervalMs: 100, minCompactionBytes: 512 * 1024 * 1024 },
+    {
+      progress: (p) => {
+        const mark = policy === 'always' ? p.durableThrough : p.writtenThrough
+        const now = performance.now()
+        while (next < chunks.length && chunks[next]!.end <= mark) {
+          const prev = next === 0 ? 0 : chunks[next - 1]!.end
+          latencies.push([now - chunks[next]!.at, chunks[next]!.end - prev])
+          next++
+        }
+      },
+    },
+  )
+  let sent = 0
+  const started = performance.now()
+  const until = started + Math.min(SECONDS, 1.5) * 1000
+  for (let now = started; now < until; now = performance.now()) {
+    const due = Math.floor(((now - started) / 1000) * STEADY_RATE) - sent
+    if (due > 0) {
+      for (let i = 0; i < due; i++) {
+        const m = (sent + i) % MEMBERS
+        actor.send({ type: 'snapshot.member-alive', name: names[m]!, addr: addrs[m]!, port: (sent + i) & 0xffff })
+      }
+      sent += due
+      chunks.push({ end: sent, at: now })
+    }
+    await nextTurn()
+  }
+  await writer.sync()
+  await stop()
+  return { appendP50Ms: round(percentile(latencies, 0.5)), appendP99Ms: round(percentile(latencies, 0.99)) }
+}
+
+async function compaction(policy: DurabilityPolicy) {
+  let started = false
+  let finished: { ms: number; swapMs: number } | undefined
+  const { actor, writer, stop } = await startSnapshotter(
+    { path: join(dir, `compact-${policy}.snap`), durability: policy, fsyncIntervalMs: 100 },
+    {
+      notice: (n) => {
+        if (n.kind === 'compaction-started' && n.aliveMembers >= MEMBERS) started = true
+        if (n.kind === 'compaction-finished' && started && finished === undefined) finished = { ms: n.ms, swapMs: n.swapMs }
+      },
+    },
+  )
+  let maxSendMs = 0
+  let maxGapMs = 0
+  let port = 0
+  let lastTurn = performance.now()
+  // Fill 10,000 members and keep rewriting them until the file passes Serf's threshold and the
+  // compaction runs; measure the sender only while it runs.
+  for (let turn = 0; finished === undefined && turn < 100_000; turn++) {
+    const now = performance.now()
+    if (started) maxGapMs = Math.max(maxGapMs, now - lastTurn)
+    lastTurn = now
+    for (let i = 0; i < 500; i++) {
+      const m = port % MEMBERS
+      const t0 = performance.now()
+      actor.send({ type: 'snapshot.member-alive', name: names[m]!, addr: addrs[m]!, port: port & 0xffff })
+      const dt = performance.now() - t0
+      if (started) maxSendMs = Math.max(maxSendMs, dt)
+      port++
+    }
+    await nextTurn()
+  }
+  await writer.sync()
+  await stop()
+  return { maxSenderStallMs: round(maxSendMs), eventLoopMaxBlockMs: round(maxGapMs), compactionMs: round(finished?.ms ?? NaN), swapMs: round(finished?.swapMs ?? NaN) }
+}
+
+/** The same bytes written straight to a file: writev per batch of CHUNK records (+ fsync for always). */
+async function baseline(policy: DurabilityPolicy): Promise<number> {
+  const fh = await open(join(dir, `baseline-${policy}.snap`), 'a')
+  const enc = new TextEncoder()
+  let sent = 0
+  const started = performance.now()
+  const until = started + SECONDS * 1000
+  while (performance.now() < until) {
+    let text = ''
+    for (let i = 0; i < CHUNK; i++) {
+      const m = (sent + i) % MEMBERS
+      text += aliveLine(names[m]!, `10.0.${m >> 8}.${m & 255}:${(sent + i) & 0xffff}`)
+    }
+    const body = enc.encode(text)
+    await fh.writev([body, enc.encode(checksumLine(crc32(body), body.length))])
+    if (policy === 'always') await fh.sync()
+    sent += CHUNK
+  }
+  if (policy !== 'always') await fh.sync()
+  const elapsed = (performance.now() - started) / 1000
+  await fh.close()
+  return Math.round(sent / elapsed)
+}
+
+async function replayRate(): Promise<{ perSec: number; bench: Bench }> {
+  const lines = 1_000_000
+  let text = ''
+  let batch = ''
+  const enc = new TextEncoder()
+  for (let i = 0; i < lines; i++) {
+    const m = i % MEMBERS
+    batch += i % 7 === 6 ? `not-alive: ${names[m]}\n` : aliveLine(names[m]!, `10.0.${m >> 8}.${m & 255}:${i & 0xffff}`)
+    if (i % 500 === 499) {
+      text += batch + checksumLine(crc32(enc.encode(batch)), enc.encode(batch).length)
+      batch = ''
+    }
+  }
+  const bytes = enc.encode(text + batch)
+  const bench = new Bench({ name: 'snapshot replay (1,000,000 lines)', time: 2000, iterations: 3 })
+  bench.add('replaySnapshot', () => {
+    replaySnapshot(bytes)
+  })
+  await bench.run()
+  const task = bench.tasks[0]!
+  const meanMs = task.result && 'latency' in task.result ? task.result.latency.mean : NaN
+  return { perSec: Math.round(lines / (meanMs / 1000)), bench }
+}
+
+async function main() {
+  const results: Record<string, Result> = {}
+  const replay = await replayRate()
+  for (const policy of ['serf', 'interval', 'always'] as const) {
+    const base = await baseline(policy)
+    const tp = await throughput(policy)
+    const st = await steady(policy)
+    const c = await compaction(policy)
+    results[policy] = { ...tp, ...st, ...c, replayEventsPerSec: replay.perSec, baselineEventsPerSec: base }
+  }
+  if (!json) console.table(replay.bench.table())
+  console.table(
+    Object.fromEntries(
+      Object.entries(results).map(([k, r]) => [
+        k,
+        {
+          'events/s': r.eventsPerSec,
+          'raw fs events/s': r.baselineEventsPerSec,
+          [`append p50 ms @${STEADY_RATE / 1000}k/s`]: r.appendP50Ms,
+          [`append p99 ms @${STEADY_RATE / 1000}k/s`]: r.appendP99Ms,
+          'append p99 ms (saturated)': r.saturatedAppendP99Ms,
+          'max send ms (compaction)': r.maxSenderStallMs,
+          'loop block ms (compaction)': r.eventLoopMaxBlockMs,
+          'compaction ms (10k)': r.compactionMs,
+          'swap ms': r.swapMs,
+          'replay lines/s': r.replayEventsPerSec,
+        },
+      ]),
+    ),
+  )
+  rmSync(dir, { recursive: true, force: true })
+  if (json) console.log(JSON.stringify(results))
+}
+
+await main()
