@@ -5,10 +5,10 @@
  * AES-GCM (same key and nonce) included.
  *
  * Where Go writes a map in random order (push/pull StatusLTimes, Member.Tags in conflict responses;
- * see golden-checks.ts), a byte mismatch is allowed
- * only for a map of two or more entries, and then the re-encoding must have the same length and
- * decode to the same value. Tags inside Meta are bytes to memberlist, so packets carrying them still
- * compare byte for byte; only their decoded form is compared as a set.
+ * see golden-checks.ts), a byte mismatch is allowed only for a map of two or more entries, and then
+ * the re-encoding must have the same length and decode to the same value. Tags inside Meta are bytes
+ * to memberlist, so packets carrying them still compare byte for byte; only their decoded form is
+ * compared as a set.
  */
 import { describe, expect, it } from 'vitest'
 import { decodeCoordinatePayload, decodePacket, decodeSerfMessage, decodeStream, decodeTags, encodePacket, encodeStream, flattenPacket, formatIp, readStream } from '../../src/wire/index.ts'
