@@ -5,27 +5,34 @@
  * announces a fake member with tags; `serf members` must then list it alive with those tags (nobody
  * answers the agent's probes, so it turns failed a few seconds later: only the first observation is
  * asserted). The agent's push/pull reply is decoded with our codec and must name the agent. A UDP
- * packet (CRC + compound of two Serf user events) must move the agent's event clock.
+ * packet (CRC + compound of two Serf user events) must move the agent's event clock. A query we
+ * encode must come back as an ack and a handler response, decoded with our codec.
  */
 import { createSocket } from 'node:dgram'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   Keyring,
+  QueryFlag,
   WireCodecError,
   buildPacket,
   buildStream,
+  decodePacket,
   decodeSerfMessage,
   decodeTags,
   encodeMessage,
   encodePushPull,
   encodeSerfMessage,
   encodeTags,
+  flattenPacket,
   formatIp,
   parseIp,
   readStream,
 } from '../../src/wire/index.ts'
-import type { PushNodeState, PushPullStream, StreamNode } from '../../src/wire/index.ts'
+import type { PushNodeState, PushPullStream, SerfQueryResponse, StreamNode } from '../../src/wire/index.ts'
 import { freeGossipPort } from '../support/ports.ts'
 import { SerfAgent, ensureSerf, stopAgents, waitUntil } from '../support/serf.ts'
 
@@ -109,17 +116,23 @@ describe('serf agent accepts what our encoder sends', () => {
   const plainTags = { role: 'agent', dc: 'lo' }
   let plain: SerfAgent | undefined
   let sealed: SerfAgent | undefined
+  let scratch: string | undefined
 
   beforeAll(async () => {
     ensureSerf()
+    scratch = mkdtempSync(join(tmpdir(), 'serf-live-'))
+    const handler = join(scratch, 'whoami.sh')
+    writeFileSync(handler, '#!/bin/sh\nprintf "i am %s" "$SERF_SELF_NAME"\n')
+    chmodSync(handler, 0o755)
     ;[plain, sealed] = await Promise.all([
-      SerfAgent.start({ name: 'live-a', tags: plainTags }),
+      SerfAgent.start({ name: 'live-a', tags: plainTags, eventHandlers: [`query:whoami=${handler}`] }),
       SerfAgent.start({ name: 'live-k', encryptKey: KEY, tags: { role: 'sealed' } }),
     ])
   })
 
   afterAll(async () => {
     await stopAgents([plain, sealed], { signal: 'SIGKILL' })
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true })
   })
 
   it('lists a member announced by a plaintext push/pull join, and its reply names the agent', async () => {
@@ -157,6 +170,45 @@ describe('serf agent accepts what our encoder sends', () => {
     expect(err.type).toBe('err')
     expect(err.type === 'err' && err.Error).toMatch(/encrypt/i)
     expect((await sealed!.members()).map((m) => m.name)).not.toContain('ts-clear')
+  })
+
+  it('answers a query we encode: its ack and its handler output come back to our UDP socket', async () => {
+    const socket = createSocket('udp4')
+    const responses: SerfQueryResponse[] = []
+    socket.on('message', (datagram) => {
+      for (const msg of flattenPacket(decodePacket(datagram)).messages) {
+        if (msg.type !== 'user') continue
+        const serf = decodeSerfMessage(msg.Payload)
+        if (serf.type === 'queryResponse') responses.push(serf)
+      }
+    })
+    try {
+      await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, () => resolve()))
+      const query = encodeSerfMessage({
+        type: 'query',
+        LTime: 50n,
+        ID: 4242,
+        Addr: parseIp('127.0.0.1'),
+        Port: socket.address().port,
+        SourceNode: 'ts-asker',
+        Filters: null,
+        Flags: QueryFlag.ack,
+        RelayFactor: 0,
+        Timeout: 3_000_000_000n, // ns
+        Name: 'whoami',
+        Payload: new TextEncoder().encode('from-ts'),
+      })
+      const packet = buildPacket([encodeMessage({ type: 'user', Payload: query })], { crc: true })
+      socket.send(packet, plain!.bindPort, '127.0.0.1')
+      await waitUntil('an ack and a response', () => (responses.length >= 2 ? true : undefined), 5_000)
+      const ack = responses.find((r) => r.Flags === QueryFlag.ack)
+      const answer = responses.find((r) => r.Flags === 0)
+      expect(ack).toMatchObject({ From: 'live-a', ID: 4242, LTime: 50n })
+      expect(answer).toMatchObject({ From: 'live-a', ID: 4242, LTime: 50n })
+      expect(new TextDecoder().decode(answer!.Payload ?? new Uint8Array(0))).toBe('i am live-a')
+    } finally {
+      socket.close()
+    }
   })
 
   it('takes user events from a UDP packet with CRC and compound', async () => {
