@@ -2,12 +2,13 @@
  * Link: one direction-pair of a MessagePort between two actor-hosting threads, with the sending
  * side's mailbox. Messages wait in a ring on the sending side and are posted at the end of the
  * current microtask turn: one waiting message travels as the plain object (the cheapest
- * structured clone), several as one array (one postMessage for the whole burst). At most one
- * batch is in flight; the receiver returns credit after handling it (piggybacked on its own data
- * when it has some), and the next batch, however many messages accumulated meanwhile, goes out
- * then. So a lone message is posted at once, and under load batches grow by themselves.
+ * structured clone), several as arrays of up to MAX_BATCH (one postMessage per batch). At most
+ * `capacity` messages are in flight; the receiver returns credit once per event-loop turn for what
+ * it handled (piggybacked on its own data when it has some), and whatever accumulated meanwhile
+ * goes out then. So a lone message is posted at once, and under load batches form by themselves.
  *
- * The ring is the mailbox: its bound and overflow policy apply to messages waiting there.
+ * The ring is the mailbox: its bound and overflow policy apply to messages waiting there; at most
+ * another `capacity` are on their way (posted, not yet handled).
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { SendStatus } from '../types/actor-env.ts'
@@ -15,6 +16,12 @@ import { F_ACK, F_DATA, type LinkPolicy, type LinkStats } from './frames.ts'
 import { RingQueue } from './ring.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
+
+/**
+ * Largest batch in one postMessage. Smaller batches let the receiver start while the sender is
+ * still serialising the next one (the window of `capacity` in flight keeps both threads busy).
+ */
+const MAX_BATCH = 256
 
 export class Link {
   readonly ring = new RingQueue<unknown>(64)
@@ -94,7 +101,7 @@ export class Link {
       }
     }
     ring.push(item)
-    if (this.inFlight === 0 && !this.#flushQueued) this.#queueFlush()
+    if (!this.#flushQueued && this.inFlight < cap) this.#queueFlush()
     return status
   }
 
@@ -102,7 +109,7 @@ export class Link {
   force(item: unknown): void {
     if (this.closed) return
     this.ring.push(item)
-    if (this.inFlight === 0 && !this.#flushQueued) this.#queueFlush()
+    if (!this.#flushQueued && this.inFlight < this.policy.capacity) this.#queueFlush()
   }
 
   #queueFlush(): void {
@@ -110,26 +117,41 @@ export class Link {
     queueMicrotask(this.#flush)
   }
 
-  /** Posts what is waiting (if nothing is in flight) and any credit owed. */
+  /**
+   * Posts what is waiting, in batches of at most MAX_BATCH, while fewer than `capacity` messages
+   * are in flight, and any credit owed (riding on the first batch when there is one).
+   */
   flush(): void {
     this.#flushQueued = false
     const port = this.port
     if (port === undefined || this.down || this.closed) return
-    const n = this.ring.length
-    if (n > 0 && this.inFlight === 0) {
-      const payload = n === 1 ? this.ring.shift() : this.ring.takeAll()
-      this.inFlight = n
+    const ring = this.ring
+    const window = this.policy.capacity
+    let posted = false
+    while (ring.length > 0 && this.inFlight < window) {
+      const n = Math.min(ring.length, MAX_BATCH, window - this.inFlight)
+      let payload: unknown
+      if (n === 1) payload = ring.shift()
+      else if (n === ring.length) payload = ring.takeAll()
+      else {
+        const batch = new Array<unknown>(n)
+        for (let i = 0; i < n; i++) batch[i] = ring.shift()
+        payload = batch
+      }
+      this.inFlight += n
       if (this.pendingAck > 0) {
         port.postMessage({ k: F_DATA, a: this.pendingAck, d: payload })
         this.pendingAck = 0
       } else {
         port.postMessage(payload)
       }
-      if (this.#readyWaiters.length > 0) this.#wakeReady()
-    } else if (this.pendingAck > 0) {
+      posted = true
+    }
+    if (this.pendingAck > 0) {
       port.postMessage({ k: F_ACK, n: this.pendingAck })
       this.pendingAck = 0
     }
+    if (posted && this.#readyWaiters.length > 0) this.#wakeReady()
   }
 
   /** Handles what the peer posted: actor messages, batches, credit, runtime items. */
@@ -179,10 +201,8 @@ export class Link {
     this.acked += n
     this.inFlight -= n
     if (this.inFlight < 0) this.inFlight = 0
-    if (this.inFlight === 0) {
-      if (this.ring.length > 0) this.flush()
-      else if (this.#idleWaiters.length > 0) this.#wakeIdle()
-    }
+    if (this.ring.length > 0) this.flush()
+    else if (this.inFlight === 0 && this.#idleWaiters.length > 0) this.#wakeIdle()
   }
 
   /** True when the mailbox has room (below its bound). */

@@ -1,0 +1,179 @@
+/**
+ * Runtime benchmark: the cost of the actor runtime against the physical limits and hand-written
+ * code, measured in the same run with the same payload and the same receiving machine.
+ *
+ *   npm run bench:runtime [-- --json] [-- --time 1500] [-- --runs 5]
+ *
+ * - rawOneWayPerSec: a bare MessagePort into a worker that only counts (the port's limit);
+ * - inlineMachinePerSec: the sink machine fed in this thread (the machine's limit);
+ * - baselineOneWayPerSec: a bare MessagePort delivering each message into the sink machine in a worker;
+ * - actorOneWayPerSec: a worker actor (driver) sending to a worker actor (sink) through the runtime;
+ * - actorBurstPerSec: a burst of ref.send from the system thread into the worker sink (the runtime
+ *   batches on the port; each message is still its own machine event);
+ * - rawRoundTripPerSec: echo over a bare port; actorRoundTripPerSec: ask to the sink, whose machine replies.
+ * Senders honour backpressure (await ready() when send says so); the bare-port baselines have none.
+ * The machine is shared with other work: compare ratios within one run.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import { createActor } from 'xstate'
+import { ActorSystem, type ActorRef } from '../../src/runtime/index.ts'
+import { resolveEntry } from '../../src/runtime/entry.ts'
+import { benchArgs, printReport, runScenarios, type Scenario } from '../support/run.ts'
+import { ALIVE } from '../fixtures/payload.ts'
+import { createSinkMachine } from '../fixtures/actors/sink/machine.ts'
+import { sink as sinkDef } from '../fixtures/actors/sink/definition.ts'
+import { driver as driverDef } from '../fixtures/actors/driver/definition.ts'
+
+const args = benchArgs()
+const ONE_WAY = 100_000
+const ROUND_TRIPS = 10_000
+
+/** A bare-port worker of bench/fixtures/raw-worker.ts. */
+function rawWorker(mode: 'count' | 'machine' | 'echo'): { port: MessagePort; next: () => Promise<unknown>; stop: () => Promise<void> } {
+  const { port1, port2 } = new MessageChannel()
+  const entry = resolveEntry(new URL('../fixtures/raw-worker.ts', import.meta.url))
+  const worker = new Worker(entry.file, { workerData: { __entry: entry.tsEntry, port: port2, mode }, transferList: [port2] })
+  let waiting: ((m: unknown) => void) | undefined
+  port1.on('message', (m) => {
+    const w = waiting
+    waiting = undefined
+    w?.(m)
+  })
+  return {
+    port: port1,
+    next: () => new Promise((resolve) => (waiting = resolve)),
+    stop: async () => {
+      port1.close()
+      await worker.terminate()
+    },
+  }
+}
+
+function portOneWay(name: string, mode: 'count' | 'machine'): Scenario {
+  let w: ReturnType<typeof rawWorker>
+  return {
+    name,
+    ops: ONE_WAY,
+    before: async () => {
+      w = rawWorker(mode)
+      w.port.postMessage({ cmd: 'target', n: 1 })
+      await w.next()
+      w.port.postMessage(ALIVE)
+      await w.next()
+    },
+    run: async () => {
+      w.port.postMessage({ cmd: 'target', n: ONE_WAY })
+      await w.next()
+      const done = w.next()
+      for (let i = 0; i < ONE_WAY; i++) w.port.postMessage(ALIVE)
+      await done
+    },
+    after: () => w.stop(),
+  }
+}
+
+const inlineMachine: Scenario = (() => {
+  const actor = createActor(createSinkMachine({ reply: () => {} }))
+  return {
+    name: 'inlineMachinePerSec',
+    ops: ONE_WAY,
+    before: () => void actor.start(),
+    run: () => {
+      for (let i = 0; i < ONE_WAY; i++) actor.send(ALIVE)
+    },
+    after: () => void actor.stop(),
+  }
+})()
+
+const rawRoundTrip: Scenario = (() => {
+  let w: ReturnType<typeof rawWorker>
+  return {
+    name: 'rawRoundTripPerSec',
+    ops: ROUND_TRIPS,
+    before: () => void (w = rawWorker('echo')),
+    run: async () => {
+      for (let i = 0; i < ROUND_TRIPS; i++) {
+        const reply = w.next()
+        w.port.postMessage(ALIVE)
+        await reply
+      }
+    },
+    after: () => w.stop(),
+  }
+})()
+
+/** Scenarios through the runtime share one system: a driver and a sink, each in its own worker. */
+function runtimeScenarios(): Scenario[] {
+  let system: ActorSystem
+  let sinkRef: ActorRef<ReturnType<typeof createSinkMachine>>
+  let driverRef: Awaited<ReturnType<typeof spawnDriver>>
+  let handled = 0
+  const spawnDriver = (sys: ActorSystem) => sys.spawn(driverDef, { id: 'driver' })
+  const setUp = async (): Promise<void> => {
+    system = await ActorSystem.start({ logLevel: 'warn' })
+    sinkRef = await system.spawn(sinkDef, { id: 'sink' })
+    driverRef = await spawnDriver(system)
+    handled = 0
+    await sinkRef.ask({ type: 'sink.ping' })
+  }
+  const tearDown = async (): Promise<void> => {
+    await system.shutdown()
+  }
+  return [
+    {
+      name: 'actorOneWayPerSec',
+      ops: ONE_WAY,
+      before: setUp,
+      run: async () => {
+        handled += ONE_WAY
+        const done = sinkRef.ask({ type: 'sink.await', count: handled }, { timeoutMs: 60_000 })
+        driverRef.send({ type: 'driver.blast', to: sinkRef.id, n: ONE_WAY })
+        await done
+      },
+    },
+    {
+      name: 'actorBurstPerSec',
+      ops: ONE_WAY,
+      run: async () => {
+        handled += ONE_WAY
+        const done = sinkRef.ask({ type: 'sink.await', count: handled }, { timeoutMs: 60_000 })
+        for (let i = 0; i < ONE_WAY; i++) if (sinkRef.send(ALIVE) === 'backpressure') await sinkRef.ready()
+        await done
+      },
+    },
+    {
+      name: 'actorRoundTripPerSec',
+      ops: ROUND_TRIPS,
+      run: async () => {
+        for (let i = 0; i < ROUND_TRIPS; i++) await sinkRef.ask({ type: 'sink.ping' })
+      },
+      after: tearDown,
+    },
+  ]
+}
+
+const results = await runScenarios(
+  'runtime',
+  [
+    portOneWay('rawOneWayPerSec', 'count'),
+    inlineMachine,
+    portOneWay('baselineOneWayPerSec', 'machine'),
+    ...runtimeScenarios(),
+    rawRoundTrip,
+  ],
+  { timeMs: args.timeMs, runs: args.runs },
+)
+const by = Object.fromEntries(results.map((r) => [r.name, r.opsPerSec]))
+const ratio = (a: string, b: string): number => Number((by[a]! / by[b]!).toFixed(3))
+const ratios = {
+  actorOneWayVsBaseline: ratio('actorOneWayPerSec', 'baselineOneWayPerSec'),
+  actorBurstVsInlineMachine: ratio('actorBurstPerSec', 'inlineMachinePerSec'),
+  actorRoundTripVsRaw: ratio('actorRoundTripPerSec', 'rawRoundTripPerSec'),
+}
+const targets = { actorOneWayVsBaseline: 0.8, actorBurstVsInlineMachine: 0.8, actorRoundTripVsRaw: 0.8 }
+const met = Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, v >= targets[k as keyof typeof targets]]))
+printReport(results, {
+  json: args.json,
+  extra: { ratios, targets, met },
+  notes: Object.entries(ratios).map(([k, v]) => `${k}: ${v} (target >= ${targets[k as keyof typeof targets]})${met[k] ? '' : '  MISSED'}`),
+})
