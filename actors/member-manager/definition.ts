@@ -18,6 +18,9 @@ export const memberManager = defineActor({
   name: 'member-manager',
   machine: createMemberManagerMachine,
   worker: new URL('./worker.ts', import.meta.url),
+  // The member table must survive a supervised restart (swim does not re-announce known nodes).
+  // Persisted at most once a second: the context holds the layer's data, copied across threads.
+  persist: { version: 1, throttleMs: 1000 },
   validate: (msg) => {
     switch (msg.type) {
       case 'member.node-joined':

@@ -25,6 +25,15 @@ export class RecentIntents {
 
   constructor(private readonly maxEntries: number) {}
 
+  /** Rebuilds the buffer from its data (e.g. a persisted, structured-cloned copy). */
+  static from(data: { maxEntries: number; entries: Map<string, NodeIntent>; evicted: number; expired: number }, maxEntries = data.maxEntries): RecentIntents {
+    const r = new RecentIntents(maxEntries)
+    for (const [node, e] of data.entries) r.entries.set(node, { ...e })
+    r.evicted = data.evicted
+    r.expired = data.expired
+    return r
+  }
+
   get size(): number {
     return this.entries.size
   }

@@ -7,10 +7,16 @@ import type { LamportTime } from './protocol.ts'
 export const MAX_LAMPORT_TIME: LamportTime = (1n << 64n) - 1n
 
 export class LamportClock {
+  /** Plain data (no private #field) so a structured clone of the clock keeps it. */
   private current: LamportTime
 
   constructor(start: LamportTime = 0n) {
     this.current = start
+  }
+
+  /** Rebuilds a clock from its data (a structured clone of a LamportClock loses the prototype). */
+  static from(data: { current: LamportTime }): LamportClock {
+    return new LamportClock(data.current)
   }
 
   /** The current value (Serf `Time()`). */

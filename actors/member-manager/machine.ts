@@ -22,9 +22,10 @@ import { toWireError } from '../../src/errors/index.ts'
 import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
 import type { SnapshotterIn } from '../snapshotter/protocol.ts'
 import type { AckReply, LamportTime, MemberManagerInbound, MemberManagerOutbound } from './protocol.ts'
-import type { SerfInit } from './config.ts'
+import type { SerfConfig, SerfInit } from './config.ts'
 import { createSerfConfig } from './config.ts'
 import { MemberLayer } from './member-layer.ts'
+import type { MemberLayerData, MemberLayerPorts } from './member-layer.ts'
 
 /** Actor ids of the peers; swim and gossip-queue default to their kind names. */
 export interface MemberManagerPeers {
@@ -49,6 +50,12 @@ export interface MemberManagerInput {
 type PruneDue = { type: 'member.prune-due'; name: string }
 
 export interface MemberManagerContext {
+  config: SerfConfig
+  /**
+   * The member layer's data (member table, clocks, intents, tags): plain data updated in place, so a
+   * persisted snapshot carries it across a supervised restart.
+   */
+  data: MemberLayerData
   peers: MemberManagerPeers
   restored: NonNullable<MemberManagerInput['restored']>
   /** Who asked `member.leave` and waits for `left`. */
@@ -63,8 +70,12 @@ export interface MemberManagerContext {
 
 export function createMemberManagerMachine(env: ActorEnv) {
   let memberLayer: MemberLayer | undefined
-  const layer = (): MemberLayer => {
-    if (memberLayer === undefined) throw new Error('member-manager: layer used before the context was created')
+  /** The layer; after a restore from a persisted snapshot it is rebuilt from the context's data. */
+  const layer = (context: MemberManagerContext): MemberLayer => {
+    if (memberLayer === undefined) {
+      io.peers = context.peers
+      memberLayer = MemberLayer.revive(context.config, ports, context.data)
+    }
     return memberLayer
   }
   // Mutable I/O bookkeeping shared with the layer's ports. It lives here, not in the context:
@@ -97,6 +108,22 @@ export function createMemberManagerMachine(env: ActorEnv) {
     }
   }
 
+  const ports: MemberLayerPorts = {
+    now: () => env.clock.now(),
+    random: env.random,
+    emit: route,
+    enqueue: (broadcast) => {
+      const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast }
+      deliver(io.peers.gossipQueue, msg)
+    },
+    clusterSize: (numNodes) => {
+      const msg: GossipQueueInbound = { type: 'gossip.cluster-size', source: 'serf', numNodes }
+      deliver(io.peers.gossipQueue, msg)
+    },
+    snapshot: (msg: SnapshotterIn) => deliver(io.peers.snapshotter, msg),
+    schedulePrune: (name, delayMs) => void io.pendingPrunes.push({ name, delayMs }),
+  }
+
   return setup({
     types: {} as {
       context: MemberManagerContext
@@ -115,12 +142,12 @@ export function createMemberManagerMachine(env: ActorEnv) {
       isOurLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && event.id === context.leaveNotifyId,
     },
     delays: {
-      reapInterval: () => layer().config.reapIntervalMs,
-      reconnectInterval: () => layer().config.reconnectIntervalMs,
-      broadcastTimeout: () => layer().config.broadcastTimeoutMs,
+      reapInterval: ({ context }) => context.config.reapIntervalMs,
+      reconnectInterval: ({ context }) => context.config.reconnectIntervalMs,
+      broadcastTimeout: ({ context }) => context.config.broadcastTimeoutMs,
       // swim waits up to BroadcastTimeout for its own dead broadcast; allow it that plus as much again.
-      swimLeaveTimeout: () => 2 * layer().config.broadcastTimeoutMs,
-      leavePropagateDelay: () => layer().config.leavePropagateDelayMs,
+      swimLeaveTimeout: ({ context }) => 2 * context.config.broadcastTimeoutMs,
+      leavePropagateDelay: ({ context }) => context.config.leavePropagateDelayMs,
     },
   }).createMachine({
     id: 'member-manager',
@@ -128,7 +155,10 @@ export function createMemberManagerMachine(env: ActorEnv) {
       const config = createSerfConfig(input.config)
       const peers: MemberManagerPeers = { swim: 'swim', gossipQueue: 'gossip-queue', ...input.peers }
       io.peers = peers
+      memberLayer = new MemberLayer(config, ports)
       const ctx: MemberManagerContext = {
+        config,
+        data: memberLayer.data,
         peers,
         restored: input.restored ?? {},
         leaveAskers: [],
@@ -137,55 +167,40 @@ export function createMemberManagerMachine(env: ActorEnv) {
         leaveBroadcastTimeouts: 0,
         swimLeaveTimeouts: 0,
       }
-      memberLayer = new MemberLayer(config, {
-        now: () => env.clock.now(),
-        random: env.random,
-        emit: route,
-        enqueue: (broadcast) => {
-          const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast }
-          deliver(io.peers.gossipQueue, msg)
-        },
-        clusterSize: (numNodes) => {
-          const msg: GossipQueueInbound = { type: 'gossip.cluster-size', source: 'serf', numNodes }
-          deliver(io.peers.gossipQueue, msg)
-        },
-        snapshot: (msg: SnapshotterIn) => deliver(io.peers.snapshotter, msg),
-        schedulePrune: (name, delayMs) => void io.pendingPrunes.push({ name, delayMs }),
-      })
       return ctx
     },
     initial: 'running',
     states: {
       running: {
         type: 'parallel',
-        entry: ({ context }) => layer().start(context.restored),
+        entry: ({ context }) => layer(context).start(context.restored),
         on: {
-          'member.node-joined': { actions: ({ event }) => layer().nodeJoined(event.node) },
-          'member.node-updated': { actions: ({ event }) => layer().nodeUpdated(event.node) },
-          'member.node-left': { actions: ({ event }) => layer().nodeLeft(event.node) },
-          'member.user-message': { actions: [({ event }) => layer().userMessage(event.bytes), 'flushPrunes'] },
-          'member.merge-remote-state': { actions: [({ event }) => layer().mergeRemoteState(event.bytes, event.join), 'flushPrunes'] },
+          'member.node-joined': { actions: ({ context, event }) => layer(context).nodeJoined(event.node) },
+          'member.node-updated': { actions: ({ context, event }) => layer(context).nodeUpdated(event.node) },
+          'member.node-left': { actions: ({ context, event }) => layer(context).nodeLeft(event.node) },
+          'member.user-message': { actions: [({ context, event }) => layer(context).userMessage(event.bytes), 'flushPrunes'] },
+          'member.merge-remote-state': { actions: [({ context, event }) => layer(context).mergeRemoteState(event.bytes, event.join), 'flushPrunes'] },
           'member.local-state': {
-            actions: ({ event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: layer().localUserState(event.join) }),
+            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: layer(context).localUserState(event.join) }),
           },
           'member.members': {
-            actions: ({ event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...layer().members(event.statuses) }),
+            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...layer(context).members(event.statuses) }),
           },
           'member.set-tags': {
-            actions: ({ event }) => {
+            actions: ({ context, event }) => {
               try {
-                layer().setTags(event.tags)
+                layer(context).setTags(event.tags)
                 env.reply(event.replyTo, { type: 'member.ack' })
               } catch (err) {
                 env.fail(event.replyTo, toWireError(err))
               }
             },
           },
-          'member.join-completed': { actions: ({ event }) => layer().joinCompleted(event.numJoined) },
+          'member.join-completed': { actions: ({ context, event }) => layer(context).joinCompleted(event.numJoined) },
           'member.stats': {
-            actions: ({ event }) => env.reply(event.replyTo, { type: 'member.stats-reply', ...layer().stats(), undelivered: io.undelivered }),
+            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.stats-reply', ...layer(context).stats(), undelivered: io.undelivered }),
           },
-          'member.prune-due': { actions: ({ event }) => layer().pruneDue(event.name) },
+          'member.prune-due': { actions: ({ context, event }) => layer(context).pruneDue(event.name) },
           'runtime.shutdown': { target: 'stopped' },
         },
         states: {
@@ -196,8 +211,8 @@ export function createMemberManagerMachine(env: ActorEnv) {
                 on: {
                   'member.leave': {
                     target: 'leaving',
-                    actions: assign(({ event }) => {
-                      const { waitForBroadcast, notifyId } = layer().beginLeave(env.id)
+                    actions: assign(({ context, event }) => {
+                      const { waitForBroadcast, notifyId } = layer(context).beginLeave(env.id)
                       return {
                         leaveAskers: event.replyTo === undefined ? [] : [event.replyTo],
                         leaveNotifyId: notifyId,
@@ -218,7 +233,10 @@ export function createMemberManagerMachine(env: ActorEnv) {
                   /** Wait for our leave intent to be fully transmitted (only if anyone else is alive). */
                   broadcasting: {
                     always: { guard: ({ context }) => !context.leaveWaitsForBroadcast, target: 'memberlist' },
-                    on: { 'gossip.broadcast-finished': { guard: 'isOurLeaveBroadcast', target: 'memberlist' } },
+                    on: {
+                      'gossip.broadcast-finished': { guard: 'isOurLeaveBroadcast', target: 'memberlist' },
+                      'runtime.restored': { target: 'broadcasting', reenter: true },
+                    },
                     after: {
                       broadcastTimeout: {
                         target: 'memberlist',
@@ -228,8 +246,11 @@ export function createMemberManagerMachine(env: ActorEnv) {
                   },
                   /** memberlist Leave (dead with From = self), run by swim. */
                   memberlist: {
-                    entry: () => route({ type: 'member.swim-leave' }),
-                    on: { 'member.swim-left': { target: 'propagating' } },
+                    entry: ({ context }) => {
+                      layer(context) // after a restore, rebuilds the layer (and the peer ids) first
+                      route({ type: 'member.swim-leave' })
+                    },
+                    on: { 'member.swim-left': { target: 'propagating' }, 'runtime.restored': { target: 'memberlist', reenter: true } },
                     after: {
                       swimLeaveTimeout: {
                         target: 'propagating',
@@ -240,13 +261,14 @@ export function createMemberManagerMachine(env: ActorEnv) {
                   /** Stay up LeavePropagateDelay so peers' probes are answered while the news spreads. */
                   propagating: {
                     after: { leavePropagateDelay: { target: '#member-manager.running.lifecycle.left' } },
+                    on: { 'runtime.restored': { target: 'propagating', reenter: true } },
                   },
                 },
               },
               left: {
                 entry: [
                   ({ context }) => {
-                    layer().finishLeave()
+                    layer(context).finishLeave()
                     for (const asker of context.leaveAskers) env.reply(asker, { type: 'member.ack' })
                   },
                   assign({ leaveAskers: [] }),
@@ -259,8 +281,12 @@ export function createMemberManagerMachine(env: ActorEnv) {
             initial: 'waiting',
             states: {
               waiting: {
-                after: { reapInterval: { target: 'waiting', reenter: true, actions: () => layer().reapTick() } },
-                on: { 'runtime.restored': { target: 'waiting', reenter: true } },
+                after: { reapInterval: { target: 'waiting', reenter: true, actions: ({ context }) => layer(context).reapTick() } },
+                on: {
+                  // After a restore from a persisted snapshot: the layer is rebuilt from the context's
+                  // data (a fresh object), which the context must point at from now on; timers re-armed.
+                  'runtime.restored': { target: 'waiting', reenter: true, actions: assign({ data: ({ context }) => layer(context).data }) },
+                },
               },
             },
           },
@@ -268,7 +294,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
             initial: 'waiting',
             states: {
               waiting: {
-                after: { reconnectInterval: { target: 'waiting', reenter: true, actions: () => layer().reconnectTick() } },
+                after: { reconnectInterval: { target: 'waiting', reenter: true, actions: ({ context }) => layer(context).reconnectTick() } },
                 on: { 'runtime.restored': { target: 'waiting', reenter: true } },
               },
             },
@@ -278,7 +304,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
       stopped: {
         type: 'final',
         entry: ({ context }) => {
-          layer().shutdown()
+          layer(context).shutdown()
           for (const asker of context.leaveAskers) env.fail(asker, { code: 'ERR_MEMBER_SHUTDOWN', message: 'member-manager stopped before the leave finished' })
         },
       },

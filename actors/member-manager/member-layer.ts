@@ -47,35 +47,74 @@ export interface MemberLayerCounters {
   leaveRefutations: number
 }
 
+/**
+ * Everything the layer knows, as data only (no functions): the XState context holds this object so a
+ * persisted snapshot carries the member table across a supervised restart, and `MemberLayer.revive`
+ * rebuilds the layer from it (also from a structured-cloned copy, which has lost its prototypes).
+ * The objects are updated in place; their identities never change.
+ */
+export interface MemberLayerData {
+  clock: LamportClock
+  eventClock: LamportClock
+  queryClock: LamportClock
+  intents: RecentIntents
+  table: MemberTable
+  counters: MemberLayerCounters
+  meta: { tags: Record<string, string>; lastSnapshotClock: LamportTime; lastClusterSize: number; leaveSeq: number; started: boolean }
+}
+
 export class MemberLayer {
-  readonly clock = new LamportClock()
-  readonly eventClock = new LamportClock()
-  readonly queryClock = new LamportClock()
+  readonly clock: LamportClock
+  readonly eventClock: LamportClock
+  readonly queryClock: LamportClock
   readonly intents: RecentIntents
   readonly table: MemberTable
-  readonly counters: MemberLayerCounters = { malformedMessages: 0, passedThrough: 0, reconnectAttempts: 0, intentsRebroadcast: 0, leaveRefutations: 0 }
-  private tags: Record<string, string>
-  private lastSnapshotClock: LamportTime = 0n
-  private lastClusterSize = -1
-  private leaveSeq = 0
+  readonly counters: MemberLayerCounters
+  /** The data object (see MemberLayerData); the XState context keeps a reference to it. */
+  readonly data: MemberLayerData
+  private readonly meta: MemberLayerData['meta']
 
   constructor(
     readonly config: SerfConfig,
     private readonly ports: MemberLayerPorts,
+    from?: MemberLayerData,
   ) {
-    this.intents = new RecentIntents(config.maxRecentIntents)
-    this.table = new MemberTable({
+    this.clock = from === undefined ? new LamportClock() : LamportClock.from(from.clock as unknown as { current: LamportTime })
+    this.eventClock = from === undefined ? new LamportClock() : LamportClock.from(from.eventClock as unknown as { current: LamportTime })
+    this.queryClock = from === undefined ? new LamportClock() : LamportClock.from(from.queryClock as unknown as { current: LamportTime })
+    this.intents =
+      from === undefined
+        ? new RecentIntents(config.maxRecentIntents)
+        : RecentIntents.from(from.intents as unknown as Parameters<typeof RecentIntents.from>[0], config.maxRecentIntents)
+    const opts = {
       localName: config.nodeName,
       clock: this.clock,
       intents: this.intents,
       pruneDelayMs: config.broadcastTimeoutMs + config.leavePropagateDelayMs,
       flapTimeoutMs: config.flapTimeoutMs,
-    })
-    this.tags = { ...config.tags }
+    }
+    this.table = from === undefined ? new MemberTable(opts) : MemberTable.from(from.table as unknown as Parameters<typeof MemberTable.from>[0], opts)
+    this.counters = from === undefined ? { malformedMessages: 0, passedThrough: 0, reconnectAttempts: 0, intentsRebroadcast: 0, leaveRefutations: 0 } : { ...from.counters }
+    this.meta =
+      from === undefined
+        ? { tags: { ...config.tags }, lastSnapshotClock: 0n, lastClusterSize: -1, leaveSeq: 0, started: false }
+        : { ...from.meta, tags: { ...from.meta.tags } }
+    this.data = { clock: this.clock, eventClock: this.eventClock, queryClock: this.queryClock, intents: this.intents, table: this.table, counters: this.counters, meta: this.meta }
+  }
+
+  /** Rebuilds a layer from its data after a restart (a started layer is not started again). */
+  static revive(config: SerfConfig, ports: MemberLayerPorts, data: MemberLayerData): MemberLayer {
+    return new MemberLayer(config, ports, data)
+  }
+
+  get started(): boolean {
+    return this.meta.started
   }
 
   /** Serf create: each clock starts at 1; a restored snapshot clock is then witnessed (spec §5.3). */
   start(restored: { clock?: LamportTime; eventClock?: LamportTime; queryClock?: LamportTime } = {}): void {
+    if (this.meta.started) return
+    this.meta.started = true
     this.clock.increment()
     this.eventClock.increment()
     this.queryClock.increment()
@@ -91,7 +130,7 @@ export class MemberLayer {
   }
 
   localMeta(): Uint8Array {
-    return encodeTags(this.tags, this.config.protocolVersion)
+    return encodeTags(this.meta.tags, this.config.protocolVersion)
   }
 
   // ------------------------------------------------------------------------------ from swim
@@ -202,12 +241,12 @@ export class MemberLayer {
   setTags(tags: Record<string, string>): void {
     const next = { ...tags }
     const meta = encodeTags(next, this.config.protocolVersion)
-    this.tags = next
+    this.meta.tags = next
     this.ports.emit({ type: 'member.local-meta-changed', meta })
   }
 
   get localTags(): Readonly<Record<string, string>> {
-    return this.tags
+    return this.meta.tags
   }
 
   /** Serf.Join's tail: after a successful memberlist join, broadcast a join intent at the current time. */
@@ -226,7 +265,7 @@ export class MemberLayer {
     this.clock.increment()
     const name = this.config.nodeName
     this.applyIntentResult(name, this.table.leaveIntent(name, ltime, false, this.ports.now()))
-    const notifyId = `leave-${++this.leaveSeq}`
+    const notifyId = `leave-${++this.meta.leaveSeq}`
     const waitForBroadcast = this.hasOtherAliveMembers()
     const broadcast: Broadcast = { queue: 'serf-intent', message: encodeSerfMessage({ type: 'leave', LTime: ltime, Node: name, Prune: false }), unique: true }
     if (waitForBroadcast) broadcast.notify = { to: notifyTo, id: notifyId }
@@ -315,13 +354,13 @@ export class MemberLayer {
   /** The snapshot clock line and the Serf cluster size follow every change. */
   private afterChange(): void {
     const lastUsed = this.clock.time() - 1n
-    if (lastUsed > this.lastSnapshotClock) {
-      this.lastSnapshotClock = lastUsed
+    if (lastUsed > this.meta.lastSnapshotClock) {
+      this.meta.lastSnapshotClock = lastUsed
       this.ports.snapshot({ type: 'snapshot.clock', ltime: lastUsed })
     }
     const size = this.table.size
-    if (size !== this.lastClusterSize) {
-      this.lastClusterSize = size
+    if (size !== this.meta.lastClusterSize) {
+      this.meta.lastClusterSize = size
       this.ports.clusterSize(size)
     }
   }

@@ -62,6 +62,23 @@ export class MemberTable {
 
   constructor(private readonly opts: MemberTableOptions) {}
 
+  /**
+   * Rebuilds a table from its data (e.g. a persisted, structured-cloned copy) with fresh options:
+   * the clock and intent buffer passed in `opts` are the revived ones.
+   */
+  static from(
+    data: { records: Map<string, MemberRecord>; byStatus: MemberCounts; downSeq: number; localState: LocalSerfState; metrics: MemberTable['metrics'] },
+    opts: MemberTableOptions,
+  ): MemberTable {
+    const t = new MemberTable(opts)
+    for (const [name, r] of data.records) t.records.set(name, { ...r, member: cloneMember(r.member) })
+    Object.assign(t.byStatus, data.byStatus)
+    t.downSeq = data.downSeq
+    t.localState = data.localState
+    Object.assign(t.metrics, data.metrics)
+    return t
+  }
+
   // ----------------------------------------------------------------------------------- reads
 
   get size(): number {

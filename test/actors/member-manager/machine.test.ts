@@ -269,4 +269,43 @@ describe('member-manager machine', () => {
     expect(f.replyFor(t)!.undelivered).toBe(2)
     actor.stop()
   })
+
+  it('restores the member table from a persisted snapshot (cloned across threads) and re-arms its timers', () => {
+    const m = start({ reconnectTimeoutMs: 1 * H, reapIntervalMs: 15 * S, tags: { role: 'web' } })
+    for (const n of ['self', 'a', 'b']) m.joined(n)
+    m.userMsg(join('a', 7n))
+    m.userMsg(leave('ghost', 3n)) // buffered intent
+    m.actor.send({ type: 'member.node-left', node: node('b') }) // failed at t=0
+    // What the runtime keeps: the persisted snapshot, copied as a worker would post it.
+    const persisted = structuredClone(m.actor.getPersistedSnapshot())
+    m.actor.stop()
+
+    const f = fakeEnv('member-manager', 1)
+    f.clock.advanceSync(30 * S) // the restart happens later on the same clock line
+    const input: MemberManagerInput = { config: { nodeName: 'self' }, peers: { swim: 'swim', gossipQueue: 'gossip-queue', events: 'events' } }
+    const revived = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input, snapshot: persisted as never }).start()
+    revived.send({ type: 'runtime.restored', at: f.clock.now(), restarts: 1 })
+    const members = () => {
+      const t = f.ask<MembersReply>()
+      revived.send({ type: 'member.members', replyTo: t })
+      return f.replyFor(t)!
+    }
+    expect(members().counts).toEqual({ alive: 2, leaving: 0, left: 0, failed: 1, total: 3 })
+    const st = f.ask<MemberStatsReply>()
+    revived.send({ type: 'member.stats', replyTo: st })
+    expect(f.replyFor(st)).toMatchObject({ intentsBuffered: 1, memberTime: 8n })
+    // Not started again: no second clock increment, no Meta re-announcement.
+    expect(f.sentOf('member.local-meta-changed')).toEqual([])
+    // The layer writes through the restored table: a stale intent is still stale.
+    revived.send({ type: 'member.user-message', bytes: join('a', 7n) })
+    expect(f.sent.filter((s) => s.msg.type === 'gossip.enqueue')).toEqual([])
+    // And the re-armed reaper erases b once reconnectTimeout has passed.
+    f.clock.advanceSync(1 * H)
+    expect(members().counts).toEqual({ alive: 2, leaving: 0, left: 0, failed: 0, total: 2 })
+    expect(f.sentOf('member.event').map((s) => (s.msg as unknown as MemberEventMsg).event)).toEqual(['member-reap'])
+    // The context points at the rebuilt layer's data, so the next persisted snapshot is current.
+    const again = structuredClone(revived.getPersistedSnapshot()) as unknown as { context: { data: { table: { records: Map<string, unknown> } } } }
+    expect([...again.context.data.table.records.keys()].sort()).toEqual(['a', 'self'])
+    revived.stop()
+  })
 })
