@@ -3,7 +3,7 @@
  * (actors/gossip-queue/transmit-queue.ts), against a baseline measured in the same run: the same
  * semantics with a plain array re-sorted on every fill (the obvious implementation).
  *
- *   npx tsx bench/gossip-queue.bench.ts [--json] [--time MS]
+ *   npx tsx bench/gossip-queue.bench.ts [--json] [--time MS] [--runs N] [--rounds N]
  *
  * Scenarios:
  * - steady-n1000: 1,000-node cluster (retransmit limit 12). Per op: enqueue 10 named alive-sized
@@ -11,10 +11,12 @@
  *   fills of a 1,398-byte UDP budget (one gossip tick to GossipNodes = 3).
  * - deep-4096: a queue held at Serf's MaxQueueDepth (4,096 unique broadcasts of 20-200 bytes, limit
  *   40). Per op: enqueue 1, fill 1 packet, prune back to 4,096.
- * Prints a table; with --json, the last line of stdout is one JSON object with every figure.
+ * Runs through bench/support/run.ts (interleaved rounds, ops/s from the median run). Prints a table;
+ * with --json, the last line of stdout is one JSON object: ops/s per scenario plus derived figures.
  */
-import { Bench } from 'tinybench'
 import { TransmitQueue, retransmitLimit } from '../actors/gossip-queue/transmit-queue.ts'
+import { benchArgs, printReport, runScenarios } from './support/run.ts'
+import type { Scenario } from './support/run.ts'
 
 interface QueueLike {
   enqueue(message: Uint8Array, opts: { name?: string; unique?: boolean; tag: number }): void
@@ -75,10 +77,7 @@ class ResortQueue implements QueueLike {
   }
 }
 
-const args = process.argv.slice(2)
-const json = args.includes('--json')
-const timeArg = args.indexOf('--time')
-const timeMs = timeArg >= 0 ? Number(args[timeArg + 1]) : 1000
+const { json, timeMs, runs, rounds } = benchArgs()
 
 function seededBytes(seed: number, len: number): Uint8Array {
   const b = new Uint8Array(len)
@@ -125,34 +124,42 @@ function deep(make: () => QueueLike): () => void {
 const ours = () => new TransmitQueue<number>(4)
 const baseline = () => new ResortQueue(4)
 
-const bench = new Bench({ name: 'gossip-queue', time: timeMs })
-bench.add('steady-n1000 transmit-queue', steady(ours))
-bench.add('steady-n1000 resort-baseline', steady(baseline))
-bench.add('deep-4096 transmit-queue', deep(ours))
-bench.add('deep-4096 resort-baseline', deep(baseline))
-await bench.run()
-
-console.table(bench.table())
-
-const figures: Record<string, { opsPerSec: number; meanUs: number; p99Us: number; samples: number }> = {}
-for (const task of bench.tasks) {
-  const r = task.result
-  if (r.state !== 'completed') throw new Error(`${task.name}: ${r.state}`)
-  figures[task.name] = { opsPerSec: Math.round(r.throughput.mean), meanUs: r.latency.mean * 1000, p99Us: r.latency.p99 * 1000, samples: r.latency.samplesCount }
+/** A scenario that runs `ops` operations of `make`'s workload on a queue built before the runs. */
+function scenario(name: string, ops: number, workload: (make: () => QueueLike) => () => void, make: () => QueueLike): Scenario {
+  let op: () => void = () => {}
+  return {
+    name,
+    ops,
+    before: () => {
+      op = workload(make)
+    },
+    run: () => {
+      for (let i = 0; i < ops; i++) op()
+    },
+  }
 }
-const speedup = (a: string, b: string) => figures[a]!.opsPerSec / figures[b]!.opsPerSec
-const summary = {
-  bench: 'gossip-queue',
-  node: process.version,
-  timeMs,
-  tasks: figures,
-  // Derived: one steady op = 10 enqueues + 3 fills.
-  steadyEnqueuesPerSec: figures['steady-n1000 transmit-queue']!.opsPerSec * 10,
-  steadyFillsPerSec: figures['steady-n1000 transmit-queue']!.opsPerSec * 3,
-  speedupVsBaseline: {
-    steady: Number(speedup('steady-n1000 transmit-queue', 'steady-n1000 resort-baseline').toFixed(2)),
-    deep: Number(speedup('deep-4096 transmit-queue', 'deep-4096 resort-baseline').toFixed(2)),
+
+const results = await runScenarios(
+  'gossip-queue',
+  [
+    scenario('steady-n1000 transmit-queue', 2000, steady, ours),
+    scenario('steady-n1000 resort-baseline', 100, steady, baseline),
+    scenario('deep-4096 transmit-queue', 20_000, deep, ours),
+    scenario('deep-4096 resort-baseline', 100, deep, baseline),
+  ],
+  { timeMs, runs, rounds },
+)
+const ops = (name: string) => results.find((r) => r.name === name)!.opsPerSec
+printReport(results, {
+  json,
+  notes: ['one steady op = 10 named enqueues + 3 fills of 1,398 bytes; one deep op = 1 enqueue + 1 fill + prune to 4,096'],
+  extra: {
+    steadyEnqueuesPerSec: ops('steady-n1000 transmit-queue') * 10,
+    steadyFillsPerSec: ops('steady-n1000 transmit-queue') * 3,
+    speedupVsBaseline: {
+      steady: Number((ops('steady-n1000 transmit-queue') / ops('steady-n1000 resort-baseline')).toFixed(1)),
+      deep: Number((ops('deep-4096 transmit-queue') / ops('deep-4096 resort-baseline')).toFixed(1)),
+    },
+    node: process.version,
   },
-}
-if (json) console.log(JSON.stringify(summary))
-else console.log(summary.speedupVsBaseline)
+})
