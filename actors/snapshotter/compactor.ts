@@ -39,6 +39,8 @@ export async function buildCompacted(options: {
   /** Lets the thread take other work between chunks. */
   yieldTurn: () => Promise<void>
   aborted: () => boolean
+  /** Called after each chunk is written (for the flush counter). */
+  onChunk?: () => void
 }): Promise<CompactedFile> {
   const { disk, tempPath } = options
   const handle = await disk.create(tempPath)
@@ -48,6 +50,7 @@ export async function buildCompacted(options: {
       if (options.aborted()) throw new CompactionAbortedError()
       const chunks = encodeBatch(text, options.checksums)
       await handle.append(chunks)
+      options.onChunk?.()
       for (const c of chunks) size += c.length
       await options.yieldTurn()
     }

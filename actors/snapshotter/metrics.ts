@@ -56,8 +56,10 @@ export interface SnapshotterCounters {
   ignoredAfterLeave: number
   /** Record messages refused: unwritable name, or sent after shutdown began. */
   rejected: number
-  /** Batches handed to the OS (one write each). */
+  /** Batches of records formed and handed to the OS (one writev each). */
   batches: number
+  /** Writes handed to the OS: batches, plus compaction chunks and the re-appended tail at swap. */
+  flushes: number
   /** Record lines written (checksum lines excluded). */
   linesWritten: number
   bytesWritten: number
@@ -76,7 +78,7 @@ export interface SnapshotterCounters {
 
 export function emptyCounters(): SnapshotterCounters {
   return {
-    events: 0, coalesced: 0, ignoredAfterLeave: 0, rejected: 0, batches: 0, linesWritten: 0,
+    events: 0, coalesced: 0, ignoredAfterLeave: 0, rejected: 0, batches: 0, flushes: 0, linesWritten: 0,
     bytesWritten: 0, fsyncs: 0, compactions: 0, compactionsAborted: 0, errors: 0, corruptLines: 0,
     tornBytes: 0, leaves: 0,
   }

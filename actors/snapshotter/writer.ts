@@ -375,6 +375,7 @@ export class SnapshotWriter {
     this.offset += size
     this.dirty = true
     this.counters.batches++
+    this.counters.flushes++
     this.counters.linesWritten += lines
     this.counters.bytesWritten += size
     this.written = through
@@ -442,6 +443,7 @@ export class SnapshotWriter {
       chunkLines: this.config.compactionChunkLines,
       checksums: this.config.checksums,
       yieldTurn: () => new Promise((resolve) => this.env.defer(() => resolve())),
+      onChunk: () => void this.counters.flushes++,
       aborted: () => c.aborted,
     }).then(
       (file) => {
@@ -477,7 +479,10 @@ export class SnapshotWriter {
     const path = this.config.path
     const tempPath = path + '.compact'
     try {
-      if (c.tail.length > 0) await file.handle.append(c.tail)
+      if (c.tail.length > 0) {
+        await file.handle.append(c.tail)
+        this.counters.flushes++
+      }
       await file.handle.sync()
       await this.env.disk.rename(tempPath, path)
     } catch (error) {
