@@ -2,7 +2,7 @@
  * Runtime benchmark: the cost of the actor runtime against the physical limits and hand-written
  * code, measured in the same run with the same payload and the same receiving machine.
  *
- *   npm run bench:runtime [-- --json] [-- --time 1500] [-- --runs 5]
+ *   npm run bench:runtime [-- --json] [-- --time 700] [-- --runs 5] [-- --rounds 3]
  *
  * - rawOneWayPerSec: a bare MessagePort into a worker that only counts (the port's limit);
  * - inlineMachinePerSec: the sink machine fed in this thread (the machine's limit);
@@ -24,7 +24,7 @@ import { createSinkMachine } from '../fixtures/actors/sink/machine.ts'
 import { sink as sinkDef } from '../fixtures/actors/sink/definition.ts'
 import { driver as driverDef } from '../fixtures/actors/driver/definition.ts'
 
-const args = benchArgs()
+const args = { ...benchArgs(), ...(process.argv.includes('--time') ? {} : { timeMs: 700 }) }
 const ONE_WAY = 100_000
 const ROUND_TRIPS = 10_000
 
@@ -161,7 +161,7 @@ const results = await runScenarios(
     ...runtimeScenarios(),
     rawRoundTrip,
   ],
-  { timeMs: args.timeMs, runs: args.runs },
+  { timeMs: args.timeMs, runs: args.runs, rounds: args.rounds },
 )
 const by = Object.fromEntries(results.map((r) => [r.name, r.opsPerSec]))
 const ratio = (a: string, b: string): number => Number((by[a]! / by[b]!).toFixed(3))

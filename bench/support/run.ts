@@ -5,7 +5,7 @@
  * prints exactly one JSON object as the last line of stdout.
  *
  *   const { json, timeMs } = benchArgs()
- *   const results = await runScenarios('runtime', [{ name: 'x', ops: 1000, run: async () => {...} }], { timeMs })
+ *   const results = await runScenarios('runtime', [{ name: 'x', ops: 1000, run: async () => {...} }], { timeMs, rounds })
  *   printReport(results, { extra: { ratio: 0.9 } })
  */
 import { Bench } from 'tinybench'
@@ -31,6 +31,8 @@ export interface ScenarioResult {
   runs: number
   /** Relative margin of error of the run time, %. */
   rmePct: number
+  /** ops/s of each round, when run in rounds. */
+  rounds?: number[]
 }
 
 export interface BenchArgs {
@@ -39,6 +41,8 @@ export interface BenchArgs {
   timeMs: number
   /** Minimum runs per scenario (`--runs N`, default 5). */
   runs: number
+  /** Interleaved rounds over all scenarios (`--rounds N`, default 3). */
+  rounds: number
 }
 
 export function benchArgs(argv: string[] = process.argv.slice(2)): BenchArgs {
@@ -47,10 +51,30 @@ export function benchArgs(argv: string[] = process.argv.slice(2)): BenchArgs {
     const v = i >= 0 ? Number(argv[i + 1]) : Number.NaN
     return Number.isFinite(v) && v > 0 ? v : dflt
   }
-  return { json: argv.includes('--json'), timeMs: num('--time', 1500), runs: num('--runs', 5) }
+  return { json: argv.includes('--json'), timeMs: num('--time', 1500), runs: num('--runs', 5), rounds: num('--rounds', 3) }
 }
 
-export async function runScenarios(title: string, scenarios: Scenario[], options: { timeMs?: number; runs?: number } = {}): Promise<ScenarioResult[]> {
+/**
+ * Runs every scenario `rounds` times, interleaved (a, b, c, a, b, c, ...), and reports for each
+ * the median over rounds: on a shared machine, load that comes and goes then hits every
+ * scenario alike instead of skewing one ratio.
+ */
+export async function runScenarios(
+  title: string,
+  scenarios: Scenario[],
+  options: { timeMs?: number; runs?: number; rounds?: number } = {},
+): Promise<ScenarioResult[]> {
+  const rounds = options.rounds ?? 1
+  const perRound: ScenarioResult[][] = []
+  for (let r = 0; r < rounds; r++) perRound.push(await runOnce(title, scenarios, options))
+  return scenarios.map((s, i) => {
+    const all = perRound.map((round) => round[i]!).sort((a, b) => a.opsPerSec - b.opsPerSec)
+    const mid = all[Math.floor(all.length / 2)]!
+    return { ...mid, runs: all.reduce((n, x) => n + x.runs, 0), rounds: all.map((x) => x.opsPerSec) }
+  })
+}
+
+async function runOnce(title: string, scenarios: Scenario[], options: { timeMs?: number; runs?: number }): Promise<ScenarioResult[]> {
   const out: ScenarioResult[] = []
   // One Bench per scenario so each one's workers live only while it runs.
   for (const s of scenarios) {
@@ -74,7 +98,14 @@ export async function runScenarios(title: string, scenarios: Scenario[], options
 /** Prints the table, then (with --json) one JSON object as the last line: `{ <name>: opsPerSec, ...extra }`. */
 export function printReport(results: ScenarioResult[], options: { json: boolean; extra?: Record<string, unknown>; notes?: string[] }): void {
   console.table(
-    results.map((r) => ({ scenario: r.name, 'ops/s': r.opsPerSec, 'median run (ms)': Number(r.medianMs.toFixed(2)), runs: r.runs, 'rme %': r.rmePct })),
+    results.map((r) => ({
+      scenario: r.name,
+      'ops/s': r.opsPerSec,
+      'median run (ms)': Number(r.medianMs.toFixed(2)),
+      runs: r.runs,
+      'rme %': r.rmePct,
+      ...(r.rounds !== undefined ? { 'per round': r.rounds.join(' / ') } : {}),
+    })),
   )
   for (const note of options.notes ?? []) console.log(note)
   if (options.json) {
