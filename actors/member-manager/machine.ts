@@ -70,14 +70,18 @@ export interface MemberManagerContext {
 
 export function createMemberManagerMachine(env: ActorEnv) {
   let memberLayer: MemberLayer | undefined
-  /** The layer; after a restore from a persisted snapshot it is rebuilt from the context's data. */
-  const layer = (context: MemberManagerContext): MemberLayer => {
-    if (memberLayer === undefined) {
-      io.peers = context.peers
-      memberLayer = MemberLayer.revive(context.config, ports, context.data)
-    }
+  /** Rebuilds the layer from the context's data (a restored snapshot), dropping any older instance. */
+  const revive = (context: MemberManagerContext): MemberLayer => {
+    io.peers = context.peers
+    memberLayer = MemberLayer.revive(context.config, ports, context.data)
     return memberLayer
   }
+  /**
+   * The layer. The runtime builds the machine once per actor and restarts it in place, so after a
+   * restore `runtime.restored` revives the layer from the restored context; a fresh thread has no
+   * layer at all yet and revives it on first use.
+   */
+  const layer = (context: MemberManagerContext): MemberLayer => memberLayer ?? revive(context)
   // Mutable I/O bookkeeping shared with the layer's ports. It lives here, not in the context:
   // the ports are created once, while XState replaces the context object on every assign.
   const io = {
@@ -285,7 +289,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                 on: {
                   // After a restore from a persisted snapshot: the layer is rebuilt from the context's
                   // data (a fresh object), which the context must point at from now on; timers re-armed.
-                  'runtime.restored': { target: 'waiting', reenter: true, actions: assign({ data: ({ context }) => layer(context).data }) },
+                  'runtime.restored': { target: 'waiting', reenter: true, actions: assign({ data: ({ context }) => revive(context).data }) },
                 },
               },
             },

@@ -308,4 +308,22 @@ describe('member-manager machine', () => {
     expect([...again.context.data.table.records.keys()].sort()).toEqual(['a', 'self'])
     revived.stop()
   })
+
+  it('restarts in place from the persisted snapshot, not from the state the crashed instance reached', () => {
+    const f = fakeEnv('member-manager', 1)
+    const machine = createMemberManagerMachine(f.env) // the runtime builds it once per actor
+    const input: MemberManagerInput = { config: { nodeName: 'self' }, peers: { swim: 'swim', gossipQueue: 'gossip-queue' } }
+    const first = createActor(machine, { clock: f.clock, input }).start()
+    for (const n of ['self', 'a']) first.send({ type: 'member.node-joined', node: node(n) })
+    const persisted = structuredClone(first.getPersistedSnapshot())
+    first.send({ type: 'member.node-joined', node: node('after-checkpoint') })
+    first.stop()
+
+    const second = createActor(machine, { clock: f.clock, input, snapshot: persisted as never }).start()
+    second.send({ type: 'runtime.restored', at: f.clock.now(), restarts: 1 })
+    const t = f.ask<MembersReply>()
+    second.send({ type: 'member.members', replyTo: t })
+    expect(f.replyFor(t)!.members.map((x) => x.name).sort()).toEqual(['a', 'self'])
+    second.stop()
+  })
 })
