@@ -102,8 +102,13 @@ export function createSnapshotterImplementations(
   return {
     actors: {
       open: fromPromise<Awaited<ReturnType<SnapshotWriter['open']>>, SnapshotterInput>(async ({ input }) => {
+        // After a supervised restart the previous incarnation's writer may still hold the file:
+        // close it (draining what it had) before replaying.
+        // The new writer takes records at once (into its intake); it opens the file after.
+        const previous = handle.writer
         const writer = makeWriter(input)
         handle.writer = writer
+        if (previous !== undefined) await previous.shutdown()
         const result = await writer.open()
         if (result.counts.corruptLines + result.counts.tornBytes + result.counts.unknownLines > 0) {
           env.log.warn({ path: input.path, counts: result.counts, problems: result.problems }, 'snapshot replay skipped damaged lines')
@@ -128,6 +133,7 @@ export function createSnapshotterImplementations(
     actions: {
       record: (_, { msg }) => {
         if (handle.writer !== undefined) applyMessage(handle.writer, msg)
+        else env.log.warn({ type: msg.type }, 'snapshot record refused: the snapshotter has no writer (invalid config)')
       },
       leave: (_, { replyTo }) => {
         const w = handle.writer

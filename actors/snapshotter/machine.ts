@@ -113,7 +113,10 @@ export function createSnapshotterMachine(env: ActorEnv) {
       'snapshot.stats': { actions: { type: 'stats', params: ({ event }) => ({ replyTo: (event as StatsMsg).replyTo }) } },
       'snapshot.leave': { actions: [leaveAction, markLeft] },
       'snapshot.restore': {
-        actions: ({ context, event }) => env.reply(event.replyTo, context.restored!),
+        actions: ({ context, event }) => {
+          if (context.restored !== undefined) env.reply(event.replyTo, context.restored)
+          else env.fail(event.replyTo, { code: 'ERR_SNAPSHOT_CLOSED', message: 'the snapshotter stopped before the file was replayed' })
+        },
       },
       'snapshot.internal.compaction-started': { actions: assign({ compacting: true }) },
       'snapshot.internal.compaction-finished': {

@@ -448,6 +448,8 @@ export class SnapshotWriter {
     }).then(
       (file) => {
         if (c.aborted) {
+          if (this.compaction === c) this.compaction = undefined
+          this.counters.compactionsAborted++
           void file.handle.close().catch(() => undefined)
           void this.env.disk.remove(this.config.path + '.compact').catch(() => undefined)
           return
