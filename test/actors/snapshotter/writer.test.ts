@@ -272,6 +272,31 @@ describe('snapshotter - writer', () => {
     await writer.shutdown()
   })
 
+  it('abandons a compaction still building at shutdown, removing its temp file', async () => {
+    let slow = false
+    const disk = new MemoryDisk(async (op, path) => {
+      if (slow && op === 'append' && path.endsWith('.compact')) await new Promise((r) => setTimeout(r, 30))
+    })
+    const { writer, notices } = makeWriter({ minCompactionBytes: 1024, compactionChunkLines: 4 }, { disk })
+    await writer.open()
+    slow = true
+    const model = new Model()
+    let n = 0
+    for (const e of events(9, 2000, 20)) {
+      model.apply(e)
+      offer(writer, e)
+      if (++n % 50 === 0) await tick()
+    }
+    for (let i = 0; i < 50 && !notices.some((n) => n.kind === 'compaction-started'); i++) await tick()
+    expect(writer.stats().compacting).toBe(true)
+    const report = await writer.shutdown()
+    expect(report.clean).toBe(true)
+    await new Promise((r) => setTimeout(r, 80)) // let the abandoned build notice and clean up
+    expect(disk.list()).toEqual([PATH])
+    expect(writer.stats()).toMatchObject({ compactions: 0, compactionsAborted: 1, compacting: false })
+    expect(replayKey(replayOf(disk))).toBe(model.key())
+  })
+
   it('runs nothing after shutdown and counts what arrives later', async () => {
     const timers = new ManualTimers()
     const { writer, disk } = makeWriter({ durability: 'interval' }, { timers })
