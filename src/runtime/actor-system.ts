@@ -255,7 +255,8 @@ export class ActorSystem {
     const self = this.#actors.get(id)
     for (const e of this.#actors.values()) {
       const w = e.worker
-      if (e.id === id || w === undefined || w.status !== 'running') continue
+      // Running or starting (a concurrent spawn): a starting worker reads its control queue once up.
+      if (e.id === id || w === undefined || w.worker === undefined || (w.status !== 'running' && w.status !== 'starting')) continue
       const { port1, port2 } = new MessageChannel()
       mine.push({ id: e.id, port: port1, mailbox: e.mailbox })
       w.post({ k: 'peer', id, port: port2, mailbox: self!.mailbox }, [port2])
@@ -465,6 +466,15 @@ export class ActorSystem {
       if (e.inline !== undefined) e.inline.host.setInspector(on ? this.#inlineInspector : undefined)
       else if (!e.worker!.link.closed) e.worker!.link.force({ k: F_INSPECT, on })
     }
+  }
+
+  /**
+   * Resolves once every running actor has handled what the system thread sent it before this
+   * call (including inspection and subscription toggles, which travel in order with messages).
+   */
+  async sync(): Promise<void> {
+    const live = [...this.#actors.values()].filter((e) => e.stoppedStats === undefined && (e.inline !== undefined ? !e.inline.closed : e.worker!.status === 'running'))
+    await Promise.all(live.map((e) => this.#getSnapshot(e).catch(() => undefined)))
   }
 
   /** Lifecycle and accounting events (crashes, restarts, escalations, drops). */
