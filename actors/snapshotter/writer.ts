@@ -19,6 +19,7 @@ import { emptyCounters, Histogram, type SnapshotterStats } from './metrics.ts'
 import { isWritableName, LEAVE_LINE } from './record.ts'
 import { replaySnapshot, type ReplayResult } from './replay.ts'
 import { SnapshotState } from './snapshot-state.ts'
+import { Watermarks } from './watermarks.ts'
 
 export interface WriterEnv {
   disk: SnapshotDisk
@@ -74,12 +75,6 @@ interface Compaction {
   done: Promise<void>
 }
 
-interface Waiter {
-  through: number
-  resolve: (p: SnapshotProgress) => void
-  reject: (err: unknown) => void
-}
-
 export class SnapshotWriter {
   readonly state = new SnapshotState()
   private readonly intake = new Intake()
@@ -93,14 +88,9 @@ export class SnapshotWriter {
   /** Record text made before a leave (it must reach the file before the `leave` line). */
   private sealed = ''
   private sealedLines = 0
-  private received = 0
-  private written = 0
-  private durable = 0
-  /** Set after a failed append: writes below this seq are only safe once a compaction rewrote them. */
-  private lostFrom = Infinity
+  private readonly marks = new Watermarks()
   private dirty = false
   private syncWanted = false
-  private waiters: Waiter[] = []
   private pumping = false
   private scheduled = false
   private closing = false
@@ -147,7 +137,7 @@ export class SnapshotWriter {
     if (existing === undefined) await disk.syncDir(path)
     this.offset = result.validLength
     if (this.config.durability === 'interval') this.armInterval()
-    if (this.intake.hasPending() || this.waiters.length > 0) this.kick()
+    if (this.intake.hasPending() || this.marks.waiting > 0) this.kick()
     // A damaged file is rewritten clean from what replay kept.
     if (result.counts.corruptSpans > 0 || result.counts.unknownLines > 0) this.startCompaction()
     return result
@@ -160,7 +150,7 @@ export class SnapshotWriter {
       this.counters.rejected++
       return false
     }
-    this.received++
+    this.marks.received++
     this.counters.events++
     if (this.state.leaving && !this.config.rejoinAfterLeave) {
       this.counters.ignoredAfterLeave++
@@ -186,7 +176,7 @@ export class SnapshotWriter {
   alive(name: string, addr: string): void {
     if (!isWritableName(name) || addr.includes('\n') || addr.includes(' ')) {
       this.counters.rejected++
-      this.received++
+      this.marks.received++
       return
     }
     if (!this.accept()) return
@@ -198,7 +188,7 @@ export class SnapshotWriter {
   notAlive(name: string): void {
     if (!isWritableName(name)) {
       this.counters.rejected++
-      this.received++
+      this.marks.received++
       return
     }
     if (!this.accept()) return
@@ -213,7 +203,7 @@ export class SnapshotWriter {
       this.counters.rejected++
       return
     }
-    this.received++
+    this.marks.received++
     this.counters.events++
     this.stamp()
     this.intake.memberClock(ltime)
@@ -255,26 +245,17 @@ export class SnapshotWriter {
   /** sync resolves when every record received so far is fsynced (whatever the policy). */
   sync(): Promise<SnapshotProgress> {
     if (this.closed) return Promise.reject(new SnapshotClosedError())
-    const through = this.received
-    if (this.durableThrough() >= through && this.sealed === '' && !this.intake.hasPending()) {
+    const through = this.marks.received
+    if (this.marks.durableThrough() >= through && this.sealed === '' && !this.intake.hasPending()) {
       return Promise.resolve(this.progress())
     }
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ through, resolve, reject })
-      this.kick()
-    })
+    const done = this.marks.wait(through)
+    this.kick()
+    return done
   }
 
   progress(): SnapshotProgress {
-    return { received: this.received, writtenThrough: this.writtenThrough(), durableThrough: this.durableThrough() }
-  }
-
-  private writtenThrough(): number {
-    return Math.min(this.written, this.lostFrom - 1)
-  }
-
-  private durableThrough(): number {
-    return Math.min(this.durable, this.lostFrom - 1)
+    return this.marks.progress()
   }
 
   stats(): SnapshotterStats {
@@ -284,9 +265,9 @@ export class SnapshotWriter {
       queueDepth: this.intake.depth,
       aliveMembers: this.state.alive.size,
       fileBytes: this.offset,
-      received: this.received,
-      writtenThrough: this.writtenThrough(),
-      durableThrough: this.durableThrough(),
+      received: this.marks.received,
+      writtenThrough: this.marks.writtenThrough(),
+      durableThrough: this.marks.durableThrough(),
       compacting: this.compaction !== undefined,
       flushLatency: this.flushLatency.snapshot(),
       appendLatency: this.appendLatency.snapshot(),
@@ -308,7 +289,7 @@ export class SnapshotWriter {
         if (this.compaction?.ready !== undefined) await this.swap(this.compaction)
         else if (this.syncDue()) await this.doSync()
         else if (this.intake.hasPending() || this.sealed !== '') await this.writeBatch()
-        else if (this.written < this.received) this.catchUp()
+        else if (this.marks.written < this.marks.received) this.catchUp()
         else if (this.needSync()) await this.doSync()
         else break
       }
@@ -320,27 +301,26 @@ export class SnapshotWriter {
 
   /** Records that needed no line (ignored after leave, clocks that did not advance) count as written. */
   private catchUp(): void {
-    this.written = this.received
-    if (!this.dirty) this.durable = this.written
+    this.marks.written = this.marks.received
+    if (!this.dirty) this.marks.durable = this.marks.written
     this.settle()
   }
 
   private syncDue(): boolean {
     if (!this.dirty) return false
     if (this.syncWanted) return true
-    for (const w of this.waiters) if (w.through <= this.written) return true
-    return false
+    return this.marks.syncWouldRelease()
   }
 
   private needSync(): boolean {
-    if (!this.dirty && this.durable >= this.written) return false
-    return this.syncWanted || this.waiters.length > 0
+    if (!this.dirty && this.marks.durable >= this.marks.written) return false
+    return this.syncWanted || this.marks.waiting > 0
   }
 
   private async writeBatch(): Promise<void> {
     const started = this.env.now()
     const oldestAt = this.intake.oldestAt === -1 ? started : this.intake.oldestAt
-    const through = this.received
+    const through = this.marks.received
     const drained = this.intake.drain(this.state)
     const text = this.sealed + drained.text
     const lines = this.sealedLines + drained.lines
@@ -348,8 +328,8 @@ export class SnapshotWriter {
     this.sealedLines = 0
     if (text === '') {
       // Every pending change was a no-op (a clock that did not advance).
-      this.written = Math.max(this.written, through)
-      if (!this.dirty) this.durable = Math.max(this.durable, through)
+      this.marks.written = Math.max(this.marks.written, through)
+      if (!this.dirty) this.marks.durable = Math.max(this.marks.durable, through)
       this.settle()
       return
     }
@@ -367,7 +347,7 @@ export class SnapshotWriter {
       await this.file!.append(chunks)
     } catch (error) {
       this.counters.errors++
-      this.lostFrom = Math.min(this.lostFrom, this.written + 1)
+      this.marks.lostFrom = Math.min(this.marks.lostFrom, this.marks.written + 1)
       this.env.onNotice?.({ kind: 'disk-error', op: 'append', error })
       this.recover()
       return
@@ -378,7 +358,7 @@ export class SnapshotWriter {
     this.counters.flushes++
     this.counters.linesWritten += lines
     this.counters.bytesWritten += size
-    this.written = through
+    this.marks.written = through
     if (this.config.durability === 'always') await this.doSync()
     const done = this.env.now()
     this.flushLatency.record(done - started)
@@ -388,7 +368,7 @@ export class SnapshotWriter {
   }
 
   private async doSync(): Promise<void> {
-    const through = this.written
+    const through = this.marks.written
     this.syncWanted = false
     try {
       await this.file!.sync()
@@ -399,22 +379,14 @@ export class SnapshotWriter {
       return
     }
     this.counters.fsyncs++
-    if (this.written === through) this.dirty = false
-    this.durable = Math.max(this.durable, through)
+    if (this.marks.written === through) this.dirty = false
+    this.marks.durable = Math.max(this.marks.durable, through)
     this.settle()
   }
 
   /** settle resolves the waiters whose records are durable and reports progress. */
   private settle(): void {
-    const durable = this.durableThrough()
-    if (this.waiters.length > 0) {
-      const keep: Waiter[] = []
-      for (const w of this.waiters) {
-        if (w.through <= durable) w.resolve(this.progress())
-        else keep.push(w)
-      }
-      this.waiters = keep
-    }
+    this.marks.settle()
     this.env.onProgress?.(this.progress())
   }
 
@@ -507,8 +479,8 @@ export class SnapshotWriter {
     this.compaction = undefined
     // Everything written so far is in the new file and fsynced; a lost batch is recovered too,
     // because the compacted content came from the in-memory state.
-    this.lostFrom = Infinity
-    this.durable = Math.max(this.durable, this.written)
+    this.marks.lostFrom = Infinity
+    this.marks.durable = Math.max(this.marks.durable, this.marks.written)
     this.dirty = false
     this.counters.compactions++
     this.counters.fsyncs++
@@ -573,9 +545,8 @@ export class SnapshotWriter {
     if (this.file === undefined) {
       // Never opened (or failed to): nothing can be written.
       this.closed = true
-      for (const w of this.waiters) w.reject(new SnapshotClosedError())
-      this.waiters = []
-      return { clean: this.received === 0, remaining: this.received, received: this.received, durableThrough: 0, elapsedMs: this.env.now() - started }
+      this.marks.rejectAll(new SnapshotClosedError())
+      return { clean: this.marks.received === 0, remaining: this.marks.received, received: this.marks.received, durableThrough: 0, elapsedMs: this.env.now() - started }
     }
     this.cancelInterval?.()
     this.cancelRecovery?.()
@@ -590,27 +561,25 @@ export class SnapshotWriter {
       }, timeoutMs)
     })
     const drained = (async () => {
-      const through = this.received
-      if (this.durableThrough() < through || this.sealed !== '' || this.intake.hasPending() || this.dirty) {
-        await new Promise<SnapshotProgress>((resolve, reject) => {
-          this.syncWanted = true
-          this.waiters.push({ through, resolve, reject })
-          this.kick()
-        })
+      const through = this.marks.received
+      if (this.marks.durableThrough() < through || this.sealed !== '' || this.intake.hasPending() || this.dirty) {
+        this.syncWanted = true
+        const done = this.marks.wait(through)
+        this.kick()
+        await done
       }
       if (c !== undefined) await c.done
     })()
     await Promise.race([drained.catch(() => undefined), timeout])
     cancelTimer?.()
     this.closed = true
-    for (const w of this.waiters) w.reject(new SnapshotClosedError())
-    this.waiters = []
+    this.marks.rejectAll(new SnapshotClosedError())
     if (!this.pumping) await this.closeFile()
-    const durable = this.durableThrough()
+    const durable = this.marks.durableThrough()
     return {
-      clean: !timedOut && durable >= this.received,
-      remaining: this.received - durable,
-      received: this.received,
+      clean: !timedOut && durable >= this.marks.received,
+      remaining: this.marks.received - durable,
+      received: this.marks.received,
       durableThrough: durable,
       elapsedMs: this.env.now() - started,
     }
