@@ -63,6 +63,12 @@ export interface ReplayResult {
 }
 
 const MAX_PROBLEMS = 20
+/**
+ * Lines held back waiting for a checksum that may cover them. Our batches are far smaller (one
+ * line per member at most); a file without checksums (Serf's) would otherwise be held whole, so
+ * past this many the oldest are applied as unchecked.
+ */
+const MAX_PENDING_LINES = 100_000
 
 interface Pending {
   line: SnapshotLine
@@ -195,6 +201,15 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
     const line = parseLine(text)
     if (line.kind === 'comment') c.comments++
     pending.push({ line, start, number })
+    if (pending.length > MAX_PENDING_LINES) {
+      const release = Math.floor(pending.length / 2)
+      for (let i = 0; i < release; i++) {
+        c.uncheckedLines++
+        apply(pending[i]!)
+      }
+      pending = pending.slice(release)
+      spanStart = pending[0]!.start
+    }
   }
 
   const text = new TextDecoder().decode(bytes)

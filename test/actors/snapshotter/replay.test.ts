@@ -120,3 +120,17 @@ describe('snapshotter - replay', () => {
     expect(s.queryMinTime).toBe(10n)
   })
 })
+
+describe('snapshotter - replay (large files without checksums)', () => {
+  it('replays a 300,000-line Serf file in order without holding it all back', () => {
+    let text = ''
+    for (let i = 0; i < 300_000; i++) text += i % 3 === 2 ? `not-alive: n${i % 1000}\n` : `alive: n${i % 1000} 10.0.0.1:${i}\n`
+    text += batch('alive: last 1.1.1.1:1\n')
+    const r = replaySnapshot(bytes(text))
+    expect(r.counts.uncheckedLines).toBe(300_000)
+    expect(r.counts.verifiedSpans).toBe(1)
+    expect(r.aliveNodes.get('n998')).toBe('10.0.0.1:299998')
+    expect(r.aliveNodes.has('n999')).toBe(false)
+    expect(r.aliveNodes.get('last')).toBe('1.1.1.1:1')
+  })
+})
