@@ -276,13 +276,13 @@ export class ActorSystem {
       this.#emit({ type: 'message.undeliverable', to, reason: 'unknown', messageType: String(msg?.type) })
       return 'unknown'
     }
-    if (entry.inline !== undefined) return entry.inline.send(msg)
-    const w = entry.worker!
-    if (w.status === 'stopped' || w.status === 'escalated') {
+    const w = entry.worker
+    if (entry.inline !== undefined ? entry.inline.closed : w!.status === 'stopped' || w!.status === 'escalated') {
+      this.#refused++
       this.#emit({ type: 'message.undeliverable', to, reason: 'stopped', messageType: String(msg?.type) })
       return 'stopped'
     }
-    return w.link.send(msg)
+    return entry.inline !== undefined ? entry.inline.send(msg) : w!.link.send(msg)
   }
 
   #reply(token: ReplyTo<unknown>, value: unknown, error: WireError | undefined): void {
@@ -440,7 +440,7 @@ export class ActorSystem {
       handled: cell?.handled ?? w.link.acked,
       invalid: cell?.invalid ?? 0,
       lost: w.link.lost,
-      restarts: 0,
+      restarts: w.restarts,
       queued: w.link.ring.length + w.link.inFlight,
     }
   }

@@ -33,12 +33,12 @@ export interface ActorSpec<M extends AnyStateMachine> {
    * Message types the actor accepts; anything else is rejected with ERR_ACTOR_UNKNOWN_MESSAGE.
    * Defaults to every event type the machine names (`machine.events`), minus `runtime.*`.
    */
-  accepts?: readonly InboundOf<M>['type'][]
+  accepts?: readonly NoInfer<InboundOf<M>['type']>[]
   /**
    * Payload check run before delivery; return a reason string to reject the message with
    * ERR_ACTOR_INVALID_MESSAGE (counted; an `ask` rejects), or undefined to accept it.
    */
-  validate?: (msg: InboundOf<M>) => string | undefined
+  validate?: (msg: NoInfer<InboundOf<M>>) => string | undefined
   /**
    * The thread entry for the worker placement: `new URL('./worker.ts', import.meta.url)`. A `.ts`
    * URL is loaded through tsx in source mode and swapped for the `.js` sibling in the built output.

@@ -65,7 +65,8 @@ export type WorkerToMain =
   | { k: 'undeliverable'; to: string; reason: 'unknown' | 'stopped'; messageType: string; count: number }
   | { k: 'stats'; cid: number; stats: CellStats; links: Record<string, LinkStats> }
   | { k: 'idle-to'; cid: number }
-  | { k: 'stopped'; stats: CellStats; links: Record<string, LinkStats> }
+  /** `finished`: the machine completed its exit work (reached a final state) within the timeout. */
+  | { k: 'stopped'; finished: boolean; stats: CellStats; links: Record<string, LinkStats> }
   | { k: 'compute'; cid: number; module: string; name: string; input: unknown }
 
 /** Control messages, system thread -> worker. */

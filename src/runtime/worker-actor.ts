@@ -49,6 +49,8 @@ export class WorkerActor {
   worker: Worker | undefined
   readonly watchers = new Set<(s: ActorSnapshot) => void>()
   finalStats: { cell: CellStats; links: Record<string, LinkStats> } | undefined
+  /** Restarts so far: in-thread (machine crashes) and of the thread itself. */
+  restarts = 0
   readonly #tracker: RestartTracker
   #restartTimer: NodeJS.Timeout | undefined
   #stopping = false
@@ -131,6 +133,7 @@ export class WorkerActor {
         if (m.k === 'started') {
           started = true
           this.status = 'running'
+          if (this.#tracker.total > 0) this.restarts++
           this.link.attach(port1)
           this.sys.emit({ type: 'actor.started', actor: this.id, placement: 'worker', restarts: this.#tracker.total, restored: m.restored })
           resolve()
@@ -152,7 +155,7 @@ export class WorkerActor {
           return
         }
         if (this.#stopping) {
-          this.#stopped?.({ k: 'stopped', stats: { handled: 0, invalid: 0 }, links: {} })
+          this.#stopped?.({ k: 'stopped', finished: false, stats: { handled: 0, invalid: 0 }, links: {} })
           return
         }
         this.#onThreadDeath(this.#lastError ?? { code: 'ERR_ACTOR_CRASHED', message: `thread exited with code ${code}` })
@@ -168,6 +171,7 @@ export class WorkerActor {
         break
       }
       case 'restarted':
+        this.restarts++
         this.sys.emit({ type: 'actor.started', actor: this.id, placement: 'worker', restarts: m.restarts, restored: m.restored })
         break
       case 'escalated':
@@ -274,9 +278,9 @@ export class WorkerActor {
     }
     const done = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs)
-      this.#stopped = () => {
+      this.#stopped = (m) => {
         clearTimeout(timer)
-        resolve(true)
+        resolve(m.k === 'stopped' && m.finished)
       }
     })
     worker.postMessage({ k: 'stop', timeoutMs } satisfies MainToWorker)

@@ -224,14 +224,14 @@ function startWorkerHost<M extends AnyStateMachine>(
 
   const stop = async (timeoutMs: number): Promise<void> => {
     const h = host!
-    await h.stop(timeoutMs)
+    const finished = await h.stop(timeoutMs)
     // Let what exit work sent reach its targets (bounded by the same timeout).
     const outgoing = [...links.values(), mainLink].map((l) => l.idle())
     await Promise.race([Promise.all(outgoing), new Promise((r) => setTimeout(r, timeoutMs).unref())])
     turnEnd()
     const linkStats: Record<string, ReturnType<Link['stats']>> = {}
     for (const [peer, l] of links) linkStats[peer] = l.stats()
-    post({ k: 'stopped', stats: { handled: h.handled, invalid: h.invalid }, links: linkStats })
+    post({ k: 'stopped', finished, stats: { handled: h.handled, invalid: h.invalid }, links: linkStats })
     mainLink.close()
     for (const l of links.values()) l.close()
     control.off('message', onControl)

@@ -68,6 +68,28 @@ describe('worker placement - threads', () => {
     expect(Atomics.load(view, 0)).toBe(500)
   })
 
+  it('connects actors spawned concurrently to each other', async () => {
+    const sys = await start()
+    const [a, b] = await Promise.all([sys.spawn(counter, { id: 'a' }), sys.spawn(counter, { id: 'b' })])
+    a.send({ type: 'counter.forward', to: b.id, by: 2 })
+    b.send({ type: 'counter.forward', to: a.id, by: 3 })
+    await sys.sync()
+    await sys.sync()
+    expect((await a.ask({ type: 'counter.get' })).n).toBe(3)
+    expect((await b.ask({ type: 'counter.get' })).n).toBe(2)
+    expect(events.some((e) => e.type === 'message.undeliverable')).toBe(false)
+  })
+
+  it('counts restarts of the thread and of the machine in its stats', async () => {
+    const sys = await start({ supervision: { backoffMs: 5 } })
+    const a = await sys.spawn(counter, { id: 'a' })
+    a.send({ type: 'counter.crash' })
+    await waitFor(() => events.filter((e) => e.type === 'actor.started').length === 2)
+    a.send({ type: 'counter.kill-thread' })
+    await waitFor(() => events.filter((e) => e.type === 'actor.started').length === 3)
+    expect((await a.stats()).restarts).toBe(2)
+  })
+
   it('names a busy actor at the drain timeout and accounts for all 10,000 messages', async () => {
     const sys = await start()
     const slow = await sys.spawn(counter, { id: 'slow', mailbox: { capacity: 16_384 } })

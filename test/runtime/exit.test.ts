@@ -1,0 +1,21 @@
+/** No worker, port, timer or pool thread survives shutdown: a process that uses them all exits by itself. */
+import { execFileSync } from 'node:child_process'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+
+describe('shutdown leaves nothing running', () => {
+  it('lets the process exit on its own after a shutdown that timed out on a hung actor', () => {
+    const started = Date.now()
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/exit-check.ts')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ clean: false, hung: 'b' })
+    // generous: the script itself takes about a second; a leaked 60 s ask timer or a live worker would hold it
+    expect(Date.now() - started).toBeLessThan(25_000)
+  })
+})
