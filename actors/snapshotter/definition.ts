@@ -39,8 +39,22 @@ export const snapshotter = defineActor({
       case 'snapshot.event-clock':
       case 'snapshot.query-clock':
         return isLtime(msg.ltime) ? undefined : 'ltime must be a u64 bigint'
-      case 'snapshot.records':
-        return Array.isArray(msg.records) ? undefined : 'records must be an array'
+      case 'snapshot.records': {
+        if (!Array.isArray(msg.records)) return 'records must be an array'
+        for (let i = 0; i < msg.records.length; i++) {
+          const r = msg.records[i]!
+          const bad =
+            r.kind === 'member-alive'
+              ? !isName(r.name) || !isAddr(r.addr, r.port)
+              : r.kind === 'member-not-alive'
+                ? !isName(r.name)
+                : r.kind === 'clock' || r.kind === 'event-clock' || r.kind === 'query-clock'
+                  ? !isLtime(r.ltime)
+                  : true
+          if (bad) return `records[${i}] is not a valid ${String((r as { kind?: unknown }).kind)} record`
+        }
+        return undefined
+      }
       default:
         return undefined
     }
