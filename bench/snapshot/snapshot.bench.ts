@@ -9,7 +9,7 @@
  *   saturating run;
  * - maxSenderStallMs: the longest single `send` while a compaction of 10,000 members runs (the
  *   sender shares this thread, so eventLoopMaxBlockMs is reported too: the longest gap between the
- *   sender's turns during the compaction);
+ *   sender's turns during the compaction; and compactionMaxGcPauseMs, the longest GC pause then);
  * - compactionMs: one compaction of 10,000 members (capture to swap), and swapMs, its exclusive step;
  * - replayEventsPerSec: replay of a 1,000,000-line file (pure replay, bytes in memory), with tinybench;
  * - workerEventsPerSec / workerMaxSendMs / workerCompactions: the production shape, the actor in its
@@ -25,6 +25,9 @@ import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Bench } from 'tinybench'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import type { DurabilityPolicy } from '../../actors/snapshotter/config.ts'
 import { aliveLine } from '../../actors/snapshotter/record.ts'
 import { replaySnapshot } from '../../actors/snapshotter/replay.ts'
@@ -42,6 +45,15 @@ const CHUNK = 1_000 // records sent per sender turn
 const STEADY_RATE = 50_000 // records/s offered in the latency phase
 const dir = mkdtempSync(join(tmpdir(), 'gossamer-bench-snapshot-'))
 
+// A full collection between phases, so one phase's garbage does not pause the next one.
+setFlagsFromString('--expose-gc')
+const collect = runInNewContext('gc') as () => void
+// GC pauses, to tell a collector pause from a stall of the snapshotter.
+let gcMaxMs = 0
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, e.duration)
+}).observe({ entryTypes: ['gc'] })
+
 const addrs = Array.from({ length: MEMBERS }, (_, i) => new Uint8Array([10, (i >> 16) & 255, (i >> 8) & 255, i & 255]))
 const names = Array.from({ length: MEMBERS }, (_, i) => `node-${i}`)
 
@@ -56,6 +68,7 @@ interface Result {
   steadyMaxFlushMs: number
   maxSenderStallMs: number
   eventLoopMaxBlockMs: number
+  compactionMaxGcPauseMs: number
   compactionMs: number
   swapMs: number
   replayEventsPerSec: number
@@ -214,12 +227,17 @@ async function compaction(policy: DurabilityPolicy) {
   )
   let maxSendMs = 0
   let maxGapMs = 0
+  let gcAtStart = -1
   let port = 0
   let lastTurn = performance.now()
   // Fill 10,000 members and keep rewriting them until the file passes Serf's threshold and the
   // compaction runs; measure the sender only while it runs.
   for (let turn = 0; finished === undefined && turn < 100_000; turn++) {
     const now = performance.now()
+    if (started && gcAtStart === -1) {
+      gcAtStart = gcMaxMs
+      gcMaxMs = 0
+    }
     if (started) maxGapMs = Math.max(maxGapMs, now - lastTurn)
     lastTurn = now
     for (let i = 0; i < 500; i++) {
@@ -234,7 +252,7 @@ async function compaction(policy: DurabilityPolicy) {
   }
   await writer.sync()
   await stop()
-  return { maxSenderStallMs: round(maxSendMs), eventLoopMaxBlockMs: round(maxGapMs), compactionMs: round(finished?.ms ?? NaN), swapMs: round(finished?.swapMs ?? NaN) }
+  return { maxSenderStallMs: round(maxSendMs), eventLoopMaxBlockMs: round(maxGapMs), compactionMaxGcPauseMs: round(gcMaxMs), compactionMs: round(finished?.ms ?? NaN), swapMs: round(finished?.swapMs ?? NaN) }
 }
 
 /** The same bytes written straight to a file: writev per batch of CHUNK records (+ fsync for always). */
@@ -289,10 +307,15 @@ async function main() {
   const results: Record<string, Result> = {}
   const replay = await replayRate()
   for (const policy of ['serf', 'interval', 'always'] as const) {
+    collect()
     const base = await baseline(policy)
+    collect()
     const tp = await throughput(policy)
+    collect()
     const st = await steady(policy)
+    collect()
     const c = await compaction(policy)
+    collect()
     const w = await workerPhase(policy)
     results[policy] = { ...tp, ...st, ...c, ...w, replayEventsPerSec: replay.perSec, baselineEventsPerSec: base }
   }
@@ -312,6 +335,7 @@ async function main() {
           'append p99 ms (saturated)': r.saturatedAppendP99Ms,
           'max send ms (compaction)': r.maxSenderStallMs,
           'loop block ms (compaction)': r.eventLoopMaxBlockMs,
+          'max GC pause ms (compaction)': r.compactionMaxGcPauseMs,
           'compaction ms (10k)': r.compactionMs,
           'swap ms': r.swapMs,
           'replay lines/s': r.replayEventsPerSec,
