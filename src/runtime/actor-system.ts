@@ -11,6 +11,7 @@ import type { Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import { createSeededRandom, hashLabel } from '../types/random.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
 import {
+  InvalidMessageError,
   ActorCrashedError,
   AskAbortedError,
   ActorStoppedError,
@@ -145,6 +146,7 @@ export class ActorSystem {
       inlineIds: () => [...self.#actors.values()].filter((e) => e.placement === 'inline' && e.inline?.closed === false).map((e) => e.id),
       routeToInline: (from, to, msg) => void self.#route(from, to, msg),
       overflowReported: (to, kind, count, fromWorker) => self.#overflow(to, kind, count, fromWorker),
+      unsendable: (to, item, err) => self.#unsendable(to, item, err),
     }
   }
 
@@ -270,6 +272,12 @@ export class ActorSystem {
 
   /** Routes a message from the system thread (an inline actor or a ref) to its target. */
   #route(_from: string, to: string, msg: Message): SendStatus {
+    if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
+      this.#refused++
+      const error = toWireError(new InvalidMessageError(to, String((msg as { type?: unknown } | null)?.type), 'a message must be an object with a string type'))
+      this.#emit({ type: 'message.invalid', actor: to, error, messageType: String((msg as { type?: unknown } | null)?.type) })
+      return 'rejected'
+    }
     const entry = this.#actors.get(to)
     if (entry === undefined) {
       this.#refused++
@@ -283,6 +291,16 @@ export class ActorSystem {
       return 'stopped'
     }
     return entry.inline !== undefined ? entry.inline.send(msg) : w!.link.send(msg)
+  }
+
+  /** A message to a worker that structured clone refused: reported, counted, its ask failed. */
+  #unsendable(to: string, item: unknown, err: unknown): void {
+    const msg = item as { type?: unknown; replyTo?: ReplyTo<unknown>; k?: number; c?: number }
+    const type = typeof msg?.type === 'string' ? msg.type : `frame ${String(msg?.k)}`
+    const error = toWireError(new InvalidMessageError(to, type, `cannot be sent to another thread: ${toWireError(err).message}`))
+    this.#refused++
+    if (msg?.replyTo !== undefined && msg.replyTo.to === MAIN) this.#asks.reject(msg.replyTo.cid, error)
+    this.#emit({ type: 'message.invalid', actor: to, error, messageType: type })
   }
 
   #reply(token: ReplyTo<unknown>, value: unknown, error: WireError | undefined): void {
@@ -379,6 +397,9 @@ export class ActorSystem {
   #ask(entry: Entry, msg: Message, options: AskOptions): Promise<unknown> {
     const type = String((msg as { type?: unknown })?.type)
     if (this.#stopping) return Promise.reject(new SystemShutDownError(`ask ${type}`))
+    if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
+      return Promise.reject(new InvalidMessageError(entry.id, type, 'a message must be an object with a string type'))
+    }
     if (options.signal?.aborted) return Promise.reject(new AskAbortedError(entry.id, type, { cause: options.signal.reason }))
     const { cid, promise } = this.#asks.open(entry.id, type, options.timeoutMs ?? this.#askTimeoutMs, options.signal)
     const status = this.#route(MAIN, entry.id, { ...msg, replyTo: { to: MAIN, cid } } as Message)

@@ -40,6 +40,8 @@ export class Link {
   lost = 0
   /** Items the peer confirmed handled (credited). */
   acked = 0
+  /** Items that could not be cloned for posting (reported through onUnsendable). */
+  unsendable = 0
   #flushQueued = false
   #ackQueued = false
   #readyWaiters: (() => void)[] = []
@@ -47,6 +49,7 @@ export class Link {
   readonly #onItem: (item: unknown) => void
   readonly #onBatchEnd: (() => void) | undefined
   readonly #onOverflow: (kind: OverflowKind) => void
+  readonly #onUnsendable: ((item: unknown, err: unknown) => void) | undefined
   readonly #flush = (): void => this.flush()
   readonly #ackTick = (): void => {
     this.#ackQueued = false
@@ -57,10 +60,16 @@ export class Link {
   constructor(
     port: MessagePort | undefined,
     policy: LinkPolicy,
-    handlers: { onItem: (item: unknown) => void; onOverflow: (kind: OverflowKind) => void; onBatchEnd?: () => void },
+    handlers: {
+      onItem: (item: unknown) => void
+      onOverflow: (kind: OverflowKind) => void
+      onBatchEnd?: () => void
+      onUnsendable?: (item: unknown, err: unknown) => void
+    },
   ) {
     this.policy = policy
     this.#onItem = handlers.onItem
+    this.#onUnsendable = handlers.onUnsendable
     this.#onOverflow = handlers.onOverflow
     this.#onBatchEnd = handlers.onBatchEnd
     if (port !== undefined) this.attach(port)
@@ -139,11 +148,14 @@ export class Link {
         payload = batch
       }
       this.inFlight += n
-      if (this.pendingAck > 0) {
-        port.postMessage({ k: F_DATA, a: this.pendingAck, d: payload })
-        this.pendingAck = 0
-      } else {
-        port.postMessage(payload)
+      const ack = this.pendingAck
+      this.pendingAck = 0
+      try {
+        port.postMessage(ack > 0 ? { k: F_DATA, a: ack, d: payload } : payload)
+      } catch (err) {
+        // Something in the batch cannot be cloned (a function, a socket...): post what can be,
+        // one by one, and report the rest; never let it escape into the sender's event loop.
+        this.#postSeparately(port, n === 1 ? [payload] : (payload as unknown[]), ack, err)
       }
       posted = true
     }
@@ -152,6 +164,19 @@ export class Link {
       this.pendingAck = 0
     }
     if (posted && this.#readyWaiters.length > 0) this.#wakeReady()
+  }
+
+  #postSeparately(port: MessagePort, items: unknown[], ack: number, firstError: unknown): void {
+    if (ack > 0) port.postMessage({ k: F_ACK, n: ack })
+    for (const item of items) {
+      try {
+        port.postMessage(item)
+      } catch (err) {
+        this.inFlight--
+        this.unsendable++
+        this.#onUnsendable?.(item, err ?? firstError)
+      }
+    }
   }
 
   /** Handles what the peer posted: actor messages, batches, credit, runtime items. */

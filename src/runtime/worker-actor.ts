@@ -39,6 +39,8 @@ export interface WorkerSystemPort {
   inlineIds(): string[]
   routeToInline(from: string, to: string, msg: { type: string }): void
   overflowReported(to: string, kind: OverflowKind, count: number, fromWorker: boolean): void
+  /** A message that could not be cloned for its trip to `to`. */
+  unsendable(to: string, item: unknown, err: unknown): void
 }
 
 export type WorkerStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'escalated'
@@ -71,6 +73,7 @@ export class WorkerActor {
     this.link = new Link(undefined, mailbox, {
       onItem: (item) => this.#onItem(item),
       onOverflow: (kind) => this.sys.overflowReported(this.id, kind, 1, false),
+      onUnsendable: (item, err) => this.sys.unsendable(this.id, item, err),
     })
     this.link.down = true
   }

@@ -9,7 +9,7 @@ import type { AnyStateMachine } from 'xstate'
 import type { ComputePort, Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import { createSeededRandom, hashLabel } from '../types/random.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
-import { runtimeErrorFromWire } from '../errors/runtime-errors.ts'
+import { InvalidMessageError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
 import { actorLogger, rootLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
@@ -111,7 +111,15 @@ function startWorkerHost<M extends AnyStateMachine>(
     }
   }
   const onBatchEnd = (): void => host?.checkpoint()
-  const handlers = (peer: string) => ({ onItem, onOverflow: onOverflowTo(peer), onBatchEnd })
+  const onUnsendable = (peer: string) => (item: unknown, err: unknown) => {
+    const it = item as { type?: unknown; k?: number; c?: number; m?: { type?: unknown } }
+    const type = String(it?.type ?? it?.m?.type ?? `reply to ask ${String(it?.c)}`)
+    const error = toWireError(new InvalidMessageError(peer, type, `cannot be sent to another thread: ${toWireError(err).message}`))
+    // A reply that cannot travel still answers its ask, with the error.
+    if (it?.k === F_REPLY) replyVia({ to: peer, cid: it.c! } as ReplyTo<unknown>)?.force({ k: F_REPLY, c: it.c, e: error })
+    post({ k: 'invalid', error, messageType: type })
+  }
+  const handlers = (peer: string) => ({ onItem, onOverflow: onOverflowTo(peer), onBatchEnd, onUnsendable: onUnsendable(peer) })
   const mainLink = new Link(boot.mainPort, boot.mainPolicy, handlers('$main'))
   for (const p of boot.peers) links.set(p.id, new Link(p.port, p.mailbox, handlers(p.id)))
 
@@ -157,6 +165,10 @@ function startWorkerHost<M extends AnyStateMachine>(
   const replyVia = (token: ReplyTo<unknown>): Link | undefined => (token.to === '$main' ? mainLink : links.get(token.to))
   const router: Router = {
     send(_from: string, to: string, msg: Message): SendStatus {
+      if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
+        post({ k: 'invalid', error: toWireError(new InvalidMessageError(to, String((msg as { type?: unknown } | null)?.type), 'a message must be an object with a string type')), messageType: String((msg as { type?: unknown } | null)?.type) })
+        return 'rejected'
+      }
       const link = links.get(to)
       if (link !== undefined) return link.send(msg)
       if (inline.has(to)) return mainLink.send({ k: F_ROUTED, to, m: msg })

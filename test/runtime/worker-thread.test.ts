@@ -90,6 +90,18 @@ describe('worker placement - threads', () => {
     expect((await a.stats()).restarts).toBe(2)
   })
 
+  it('reports a payload that cannot be cloned to a thread, and keeps both threads running', async () => {
+    const sys = await start()
+    const a = await sys.spawn(counter, { id: 'a' })
+    const withFunction = { type: 'counter.inc', by: 1, callback: () => 1 } as never
+    a.send({ type: 'counter.inc', by: 1 })
+    a.send(withFunction)
+    a.send({ type: 'counter.inc', by: 2 })
+    expect(await codeOf(a.ask({ type: 'counter.get', extra: Symbol('x') } as never))).toBe('ERR_ACTOR_INVALID_MESSAGE')
+    expect((await a.ask({ type: 'counter.get' })).n).toBe(3)
+    await waitFor(() => events.filter((e) => e.type === 'message.invalid').length === 2)
+  })
+
   it('names a busy actor at the drain timeout and accounts for all 10,000 messages', async () => {
     const sys = await start()
     const slow = await sys.spawn(counter, { id: 'slow', mailbox: { capacity: 16_384 } })

@@ -99,6 +99,18 @@ export function placementSuite(placement: Placement): void {
       expect(invalid?.type === 'message.invalid' && invalid.error.code).toBe('ERR_ACTOR_INVALID_MESSAGE')
     })
 
+    it('refuses a message that is not an object with a string type', async () => {
+      const sys = await start()
+      const a = await spawn(sys, 'a')
+      expect(a.send(null as never)).toBe('rejected')
+      expect(a.send({ kind: 'x' } as never)).toBe('rejected')
+      expect(a.send('counter.inc' as never)).toBe('rejected')
+      expect(events.filter((e) => e.type === 'message.invalid')).toHaveLength(3)
+      expect(await codeOf(a.ask(null as never))).toBe('ERR_ACTOR_INVALID_MESSAGE')
+      a.send({ type: 'counter.inc', by: 1 })
+      expect((await a.ask({ type: 'counter.get' })).n).toBe(1)
+    })
+
     it('fails an ask with the coded error the machine replies with', async () => {
       const sys = await start()
       const a = await spawn(sys, 'a')
