@@ -15,6 +15,7 @@ const ACCEPTS: readonly SnapshotterIn['type'][] = [
   'snapshot.sync',
   'snapshot.stats',
   'snapshot.restore',
+  'snapshot.members',
 ]
 
 const isName = (v: unknown) => typeof v === 'string' && !v.includes('\n') && !v.includes('\r')
@@ -52,6 +53,14 @@ export const snapshotter = defineActor({
                   ? !isLtime(r.ltime)
                   : true
           if (bad) return `records[${i}] is not a valid ${String((r as { kind?: unknown }).kind)} record`
+        }
+        return undefined
+      }
+      case 'snapshot.members': {
+        if (!Array.isArray(msg.members)) return 'members must be an array'
+        for (let i = 0; i < msg.members.length; i++) {
+          const m = msg.members[i]!
+          if (!isName(m.name) || !isAddr(m.addr, m.port)) return `members[${i}] needs a name without line breaks, 4 or 16 IP bytes and a port`
         }
         return undefined
       }

@@ -59,6 +59,9 @@ function applyMessage(w: SnapshotWriter, m: RecordMessage): void {
       return w.queryClock(m.ltime)
     case 'snapshot.records':
       for (const r of m.records) applyRecord(w, r)
+      return
+    case 'snapshot.members':
+      return w.resync(m.members.map((x) => [x.name, formatTcpAddr(x.addr, x.port)] as const))
   }
 }
 

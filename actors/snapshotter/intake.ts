@@ -70,6 +70,11 @@ export class Intake {
     this.queryClock = ltime
   }
 
+  /** Visits the pending member changes (address, or null for not alive). */
+  forEachMember(visit: (name: string, addr: string | null) => void): void {
+    for (const [name, addr] of this.members) visit(name, addr)
+  }
+
   /**
    * drain empties the intake into record text and applies it to `state`, with Serf's filters:
    * clocks are written only when they advance. Returns the text and its number of lines.

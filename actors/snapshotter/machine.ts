@@ -29,7 +29,7 @@ import type {
 /** Record messages: handed to the writer in every state but `failed`. */
 export type RecordMessage = Extract<
   SnapshotterIn,
-  { type: 'snapshot.member-alive' | 'snapshot.member-not-alive' | 'snapshot.clock' | 'snapshot.event-clock' | 'snapshot.query-clock' | 'snapshot.records' }
+  { type: 'snapshot.member-alive' | 'snapshot.member-not-alive' | 'snapshot.clock' | 'snapshot.event-clock' | 'snapshot.query-clock' | 'snapshot.records' | 'snapshot.members' }
 >
 
 /** Events the provided `notices` actor sends back (not accepted from other actors). */
@@ -60,6 +60,7 @@ const RECORD_TYPES = [
   'snapshot.event-clock',
   'snapshot.query-clock',
   'snapshot.records',
+  'snapshot.members',
 ] as const
 
 export function createSnapshotterMachine(env: ActorEnv) {

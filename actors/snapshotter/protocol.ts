@@ -127,6 +127,17 @@ export interface RestoreMsg {
   replyTo?: ReplyTo<SnapshotRestore>
 }
 
+/**
+ * The member layer's complete alive set, for resynchronising after the snapshotter restarted (a
+ * crashed thread loses the changes it had not written yet; the file is replayed at restart). The
+ * snapshotter records the difference: `alive` for members new or moved, `not-alive` for members
+ * it had as alive that are not in the set. Counts as one record message.
+ */
+export interface MembersMsg {
+  type: 'snapshot.members'
+  members: Array<{ name: string; addr: Uint8Array; port: number }>
+}
+
 /** Everything the snapshotter accepts. Append-only. */
 export type SnapshotterIn =
   | MemberAliveMsg
@@ -139,6 +150,7 @@ export type SnapshotterIn =
   | SyncMsg
   | StatsMsg
   | RestoreMsg
+  | MembersMsg
 
 /** Told to `input.notify` whenever the durable watermark advances (group commit news). */
 export interface DurableMsg {

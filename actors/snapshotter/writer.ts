@@ -197,6 +197,27 @@ export class SnapshotWriter {
     this.kick()
   }
 
+  /**
+   * resync takes the member layer's complete alive set and records the difference from what the
+   * snapshot holds (counting as one record message): `alive` for members that are new or moved,
+   * `not-alive` for members the snapshot has as alive that are not in the set.
+   */
+  resync(members: ReadonlyArray<readonly [string, string]>): void {
+    if (!this.accept()) return
+    this.stamp()
+    const wanted = new Map<string, string>()
+    for (const [name, addr] of members) {
+      if (isWritableName(name) && !addr.includes('\n') && !addr.includes(' ')) wanted.set(name, addr)
+      else this.counters.rejected++
+    }
+    // Against what will be on disk once the pending changes are written: the state plus the intake.
+    const effective = new Map(this.state.alive)
+    this.intake.forEachMember((name, addr) => (addr === null ? effective.delete(name) : effective.set(name, addr)))
+    for (const name of effective.keys()) if (!wanted.has(name)) this.intake.member(name, null)
+    for (const [name, addr] of wanted) if (effective.get(name) !== addr) this.intake.member(name, addr)
+    this.kick()
+  }
+
   /** The member clock; recorded even after a leave, as Serf's clock ticker does. */
   memberClock(ltime: bigint): void {
     if (this.closing) {

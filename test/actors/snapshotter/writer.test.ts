@@ -297,6 +297,31 @@ describe('snapshotter - writer', () => {
     expect(replayKey(replayOf(disk))).toBe(model.key())
   })
 
+  it('resyncs to a complete alive set by recording only the difference', async () => {
+    const { writer, disk } = makeWriter()
+    await writer.open()
+    writer.alive('a', '1.1.1.1:1')
+    writer.alive('b', '2.2.2.2:2')
+    writer.alive('c', '3.3.3.3:3')
+    await writer.sync()
+    writer.alive('d', '4.4.4.4:4') // still pending when the resync arrives
+    writer.resync([
+      ['a', '1.1.1.1:1'],
+      ['b', '2.2.2.2:9'],
+      ['e', '5.5.5.5:5'],
+    ])
+    await writer.sync()
+    const r = replayOf(disk)
+    expect([...r.aliveNodes].sort()).toEqual([
+      ['a', '1.1.1.1:1'],
+      ['b', '2.2.2.2:9'],
+      ['e', '5.5.5.5:5'],
+    ])
+    expect(disk.text(PATH).match(/alive: a /g)?.length).toBe(1) // unchanged members are not rewritten
+    expect(writer.progress()).toMatchObject({ received: 5, durableThrough: 5 })
+    await writer.shutdown()
+  })
+
   it('runs nothing after shutdown and counts what arrives later', async () => {
     const timers = new ManualTimers()
     const { writer, disk } = makeWriter({ durability: 'interval' }, { timers })
