@@ -164,7 +164,6 @@ export function createSnapshotterMachine(env: ActorEnv) {
       },
       running: {
         initial: 'active',
-
         states: {
           // No eventless transitions here: they would be evaluated after every record message.
           active: {
