@@ -55,6 +55,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   dirty = false
   #turnRequested = false
   readonly #requestTurn: () => void
+  /** Someone wants snapshot digests after each turn (a subscriber on the system thread). */
+  #watched = false
   #lastPersistAt = -Infinity
   #persistPending = false
   #restartTimer: unknown
@@ -119,7 +121,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
       next: () => {
         this.dirty = true
         this.#persistPending = true
-        if (!this.#turnRequested) {
+        // A turn end is only needed to persist or to send digests; otherwise stay off the loop.
+        if (!this.#turnRequested && (this.#watched || this.#def.persist !== undefined)) {
           this.#turnRequested = true
           this.#requestTurn()
         }
@@ -265,6 +268,11 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#lastPersistAt = now
     this.#persistPending = false
     this.#events.persisted?.(record)
+  }
+
+  /** Digests wanted after each turn (turn ends are scheduled only while watched or persisting). */
+  setWatched(on: boolean): void {
+    this.#watched = on
   }
 
   digest(): ActorSnapshot {

@@ -413,9 +413,11 @@ export class ActorSystem {
     const first = set.size === 0
     set.add(listener)
     if (first && entry.worker !== undefined) entry.worker.link.force({ k: F_WATCH, on: true })
+    if (first && entry.inline !== undefined) entry.inline.host.setWatched(true)
     return () => {
       set.delete(listener)
       if (set.size === 0 && entry.worker !== undefined) entry.worker.link.force({ k: F_WATCH, on: false })
+      if (set.size === 0 && entry.inline !== undefined) entry.inline.host.setWatched(false)
     }
   }
 

@@ -1,6 +1,10 @@
 /**
  * AskTable: the system thread's pending asks, by correlation id. Each ask has a timeout on the
  * system clock and an optional AbortSignal; a crash of the target fails its asks at once.
+ *
+ * Timeouts cost one timer per distinct timeout value, not one per ask: asks with the same
+ * timeout expire in the order they were made, so each value keeps a FIFO of (deadline, cid) and
+ * one timer armed for its head. A settled ask is skipped when the sweep reaches it.
  */
 import type { ActorClock } from '../types/time.ts'
 import type { ClusterError, WireError } from '../errors/cluster-error.ts'
@@ -9,16 +13,25 @@ import { AskAbortedError, AskTimeoutError, runtimeErrorFromWire } from '../error
 interface Pending {
   actor: string
   type: string
+  timeoutMs: number
   resolve: (v: unknown) => void
   reject: (e: unknown) => void
-  timer: unknown
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
+}
+
+/** Pending asks of one timeout value, oldest first, with the timer armed for the oldest. */
+interface Expiry {
+  deadlines: number[]
+  cids: number[]
+  head: number
+  timer: unknown
 }
 
 export class AskTable {
   #seq = 0
   readonly #pending = new Map<number, Pending>()
+  readonly #expiries = new Map<number, Expiry>()
 
   constructor(readonly clock: ActorClock) {}
 
@@ -29,8 +42,8 @@ export class AskTable {
   open(actor: string, type: string, timeoutMs: number, signal: AbortSignal | undefined): { cid: number; promise: Promise<unknown> } {
     const cid = ++this.#seq
     const promise = new Promise<unknown>((resolve, reject) => {
-      const p: Pending = { actor, type, resolve, reject, timer: undefined, signal, onAbort: undefined }
-      p.timer = this.clock.setTimeout(() => this.#settle(cid, undefined, new AskTimeoutError(actor, type, timeoutMs)), timeoutMs)
+      const p: Pending = { actor, type, timeoutMs, resolve, reject, signal, onAbort: undefined }
+      this.#arm(cid, timeoutMs)
       if (signal !== undefined) {
         p.onAbort = () => this.#settle(cid, undefined, new AskAbortedError(actor, type, { cause: signal.reason }))
         signal.addEventListener('abort', p.onAbort, { once: true })
@@ -38,6 +51,46 @@ export class AskTable {
       this.#pending.set(cid, p)
     })
     return { cid, promise }
+  }
+
+  #arm(cid: number, timeoutMs: number): void {
+    let e = this.#expiries.get(timeoutMs)
+    if (e === undefined) {
+      e = { deadlines: [], cids: [], head: 0, timer: undefined }
+      this.#expiries.set(timeoutMs, e)
+    }
+    e.deadlines.push(this.clock.now() + timeoutMs)
+    e.cids.push(cid)
+    if (e.timer === undefined) this.#schedule(timeoutMs, e)
+  }
+
+  #schedule(timeoutMs: number, e: Expiry): void {
+    const wait = Math.max(0, e.deadlines[e.head]! - this.clock.now())
+    e.timer = this.clock.setTimeout(() => this.#sweep(timeoutMs, e), wait)
+  }
+
+  /** Expires every ask of this timeout whose deadline has passed; re-arms for the next one. */
+  #sweep(timeoutMs: number, e: Expiry): void {
+    e.timer = undefined
+    const now = this.clock.now()
+    while (e.head < e.cids.length && e.deadlines[e.head]! <= now) {
+      const cid = e.cids[e.head]!
+      e.head++
+      const p = this.#pending.get(cid)
+      if (p !== undefined) this.#settle(cid, undefined, new AskTimeoutError(p.actor, p.type, timeoutMs))
+    }
+    // Skip asks already settled, so an idle table holds no timer and no garbage.
+    while (e.head < e.cids.length && !this.#pending.has(e.cids[e.head]!)) e.head++
+    if (e.head >= e.cids.length) {
+      this.#expiries.delete(timeoutMs)
+      return
+    }
+    if (e.head > 1024 && e.head * 2 > e.cids.length) {
+      e.deadlines = e.deadlines.slice(e.head)
+      e.cids = e.cids.slice(e.head)
+      e.head = 0
+    }
+    this.#schedule(timeoutMs, e)
   }
 
   resolve(cid: number, value: unknown): void {
@@ -60,6 +113,12 @@ export class AskTable {
     return n
   }
 
+  /** Nothing pending: drop the timers (so an idle system keeps no timer alive). */
+  #disarmAll(): void {
+    for (const e of this.#expiries.values()) if (e.timer !== undefined) this.clock.clearTimeout(e.timer)
+    this.#expiries.clear()
+  }
+
   failAll(makeError: (actor: string) => ClusterError): void {
     for (const [cid, p] of this.#pending) this.#settle(cid, undefined, makeError(p.actor))
   }
@@ -68,7 +127,7 @@ export class AskTable {
     const p = this.#pending.get(cid)
     if (p === undefined) return // late reply after timeout/abort/crash: ignored
     this.#pending.delete(cid)
-    this.clock.clearTimeout(p.timer)
+    if (this.#pending.size === 0) this.#disarmAll()
     if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort)
     if (error !== undefined) p.reject(error)
     else p.resolve(value)

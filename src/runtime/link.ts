@@ -215,8 +215,9 @@ export class Link {
     }
     this.#onBatchEnd?.()
     this.pendingAck += n
-    // Credit goes back at the end of this event-loop turn, riding on any data posted before then.
-    if (!this.#ackQueued) {
+    // Credit goes back with the data this link posts next (a reply is already queued when an ask
+    // was handled), else at the end of this event-loop turn.
+    if (!this.#ackQueued && !this.#flushQueued) {
       this.#ackQueued = true
       setImmediate(this.#ackTick)
     }

@@ -107,6 +107,7 @@ function startWorkerHost<M extends AnyStateMachine>(
       host.setInspector((msg as { on: boolean }).on ? inspector : undefined)
     } else if (msg.k === F_WATCH && host !== undefined) {
       watching = (msg as { on: boolean }).on
+      host.setWatched(watching)
       if (watching) post({ k: 'snapshot', digest: host.digest() })
     }
   }
@@ -233,6 +234,7 @@ function startWorkerHost<M extends AnyStateMachine>(
     return
   }
   if (boot.inspect) host.setInspector(inspector)
+  if (boot.watch) host.setWatched(true)
 
   const stop = async (timeoutMs: number): Promise<void> => {
     const h = host!

@@ -7,7 +7,7 @@ import { ActorSystem, defineActor, memorySnapshotStore, type SystemEvent } from 
 import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { counter } from '../fixtures/actors/counter/definition.ts'
 import { createCounterMachine } from '../fixtures/actors/counter/machine.ts'
-import { waitFor } from './support/placement-suite.ts'
+import { waitFor, waitUntil } from './support/placement-suite.ts'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -73,10 +73,9 @@ describe('worker placement - threads', () => {
     const [a, b] = await Promise.all([sys.spawn(counter, { id: 'a' }), sys.spawn(counter, { id: 'b' })])
     a.send({ type: 'counter.forward', to: b.id, by: 2 })
     b.send({ type: 'counter.forward', to: a.id, by: 3 })
-    await sys.sync()
-    await sys.sync()
-    expect((await a.ask({ type: 'counter.get' })).n).toBe(3)
-    expect((await b.ask({ type: 'counter.get' })).n).toBe(2)
+    // worker-to-worker paths are not ordered with the system thread's: wait for the values
+    await waitUntil(async () => (await a.ask({ type: 'counter.get' })).n === 3)
+    await waitUntil(async () => (await b.ask({ type: 'counter.get' })).n === 2)
     expect(events.some((e) => e.type === 'message.undeliverable')).toBe(false)
   })
 
