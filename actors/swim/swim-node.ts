@@ -71,14 +71,21 @@ export class SwimNode {
     return formatAddress(this.identity.addr, this.identity.port)
   }
 
-  /** Starts the tickers, each after a random stagger below its interval (spec §4.2). */
-  start(): void {
+  /**
+   * Starts the tickers, each after a random stagger below its interval (spec §4.2). memberlist
+   * staggers the first push/pull within the unscaled interval; `steadyState` staggers it within the
+   * scaled one instead, as in a cluster that has been running for a while (simulation warm starts).
+   */
+  start(options: { steadyState?: boolean } = {}): void {
     if (this.started) return
     this.started = true
     const { probeIntervalMs, gossipIntervalMs, gossipNodes, pushPullIntervalMs } = this.config
     this.ports.setTimer(TIMER.probeTick, Math.floor(this.ports.random() * probeIntervalMs))
     if (gossipNodes > 0 && gossipIntervalMs > 0) this.ports.setTimer(TIMER.gossipTick, Math.floor(this.ports.random() * gossipIntervalMs))
-    if (pushPullIntervalMs > 0) this.ports.setTimer(TIMER.pushPullTick, Math.floor(this.ports.random() * pushPullIntervalMs))
+    if (pushPullIntervalMs > 0) {
+      const span = options.steadyState === true ? pushPullScale(pushPullIntervalMs, this.table.size()) : pushPullIntervalMs
+      this.ports.setTimer(TIMER.pushPullTick, Math.floor(this.ports.random() * span))
+    }
     // memberlist's setAlive: our own alive goes out with the first gossip, and the delegate hears
     // NotifyJoin about ourselves (Serf adds its local member that way).
     this.broadcast({ type: 'alive', msg: this.table.selfAlive() })
@@ -279,13 +286,19 @@ export class SwimNode {
   /** memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7). */
   private gossip(): void {
     const now = this.ports.now()
-    const all = [...this.table.records()]
-    const targets = kRandom(all, this.config.gossipNodes, () => this.ports.random(), (n) => {
-      if (n.name === this.table.selfName) return false
+    const { table } = this
+    // Sample names from the probe list (no per-tick copy of the table: this runs 5×/s per node).
+    const targets = kRandom(table.probeList.list(), this.config.gossipNodes, () => this.ports.random(), (name) => {
+      if (name === table.selfName) return false
+      const n = table.get(name)
+      if (n === undefined) return false
       if (n.state === 'alive' || n.state === 'suspect') return true
       return n.state === 'dead' && now - n.stateChangeMs <= this.config.gossipToTheDeadTimeMs
     })
-    for (const n of targets) this.ports.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 })
+    for (const name of targets) {
+      const n = table.get(name)!
+      this.ports.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 })
+    }
   }
 
   private armSuspicion(node: string, deadlineMs: number, startMs: number, fresh: boolean): void {

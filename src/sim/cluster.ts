@@ -12,7 +12,7 @@ import { createSwimConfig } from '../../actors/swim/config.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from '../../actors/swim/config.ts'
 import type { NodeStateKind } from '../../actors/swim/messages.ts'
 import type { NodeRecord } from '../../actors/swim/node-table.ts'
-import { assemblePacket } from '../../actors/swim/packets.ts'
+import { COMPOUND_HEADER_OVERHEAD, COMPOUND_PART_OVERHEAD, sendPacketRequest } from '../../actors/swim/send-pipeline.ts'
 import type { PacketRequest, SwimOutput, SwimPorts } from '../../actors/swim/ports.ts'
 import { SwimNode } from '../../actors/swim/swim-node.ts'
 import { createGossipQueueConfig } from '../../actors/gossip-queue/config.ts'
@@ -27,10 +27,6 @@ import { MemoryNetwork } from '../transport/memory-network.ts'
 import type { LinkConditions, MemoryTransport, NetworkTraceEvent } from '../transport/memory-network.ts'
 import type { TransportAddress } from '../transport/transport.ts'
 import { SimClock } from './sim-clock.ts'
-
-/** Budget constants of memberlist's packet composition (spec §1.3, §4.10). */
-const COMPOUND_HEADER_OVERHEAD = 2
-const COMPOUND_PART_OVERHEAD = 2
 
 export interface SimClusterOptions {
   seed: number
@@ -119,8 +115,8 @@ export class SimNode {
   }
 
   /** Starts swim (and the member layer with its reap and reconnect ticks). */
-  start(): void {
-    this.swim.start()
+  start(options: { steadyState?: boolean } = {}): void {
+    this.swim.start(options)
     if (this.serf !== undefined) {
       this.serf.start()
       this.setTimer('serf-reap', this.serf.config.reapIntervalMs)
@@ -223,19 +219,20 @@ export class SimNode {
   }
 
   private send(req: PacketRequest, config: SwimConfig): void {
-    let parts = req.messages
-    if (req.piggyback) {
-      let used = COMPOUND_HEADER_OVERHEAD
-      for (const m of req.messages) used += m.length
-      const fill = this.queues.fill(COMPOUND_PART_OVERHEAD, config.udpBufferSize - used)
-      this.deliverNotifications()
-      if (fill.parts.length > 0) parts = [...req.messages, ...fill.parts]
-    }
-    if (parts.length === 0) return
-    const bytes = assemblePacket(parts, { compress: config.enableCompression, crc: req.crc })
-    this.packetsSent++
-    this.bytesSent += bytes.length
-    this.transport.sendPacket(req.to, bytes)
+    sendPacketRequest(req, {
+      udpBufferSize: config.udpBufferSize,
+      compress: config.enableCompression,
+      fill: (overhead, limit, cb) => {
+        const { parts } = this.queues.fill(overhead, limit)
+        this.deliverNotifications()
+        cb(parts)
+      },
+      emit: (to, bytes) => {
+        this.packetsSent++
+        this.bytesSent += bytes.length
+        this.transport.sendPacket(to, bytes)
+      },
+    })
   }
 
   private deliverNotifications(): void {
@@ -316,6 +313,7 @@ export class SimCluster {
    * A cluster whose members already know each other (each table seeded with every other node as
    * alive, queues emptied), as after a long quiet period. For measurements at scale: a real
    * bootstrap of 1,000 nodes would take minutes of simulated time before anything is measured.
+   * Push/pulls are spread over their scaled interval, as in a cluster that has been up a while.
    */
   warmStart(n: number): SimNode[] {
     const created = Array.from({ length: n }, () => this.createNode())
@@ -325,7 +323,7 @@ export class SimCluster {
       c.swim.reportSize()
     }
     for (const c of created) {
-      c.start()
+      c.start({ steadyState: true })
       c.queues.reset()
       c.queues.drainNotifications()
     }
