@@ -11,7 +11,8 @@
  * tests (slow, failing or crashing on demand).
  */
 import { ClusterError } from '../../src/errors/index.ts'
-import { buildCompacted, CompactionAbortedError, encodeBatch, type CompactedFile } from './compactor.ts'
+import { Compaction } from './compaction.ts'
+import { encodeBatch } from './compactor.ts'
 import type { SnapshotterConfig } from './config.ts'
 import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
 import { Intake } from './intake.ts'
@@ -63,16 +64,6 @@ export class SnapshotClosedError extends ClusterError {
   constructor() {
     super('ERR_SNAPSHOT_CLOSED', 'the snapshotter is shut down')
   }
-}
-
-interface Compaction {
-  aborted: boolean
-  /** Batches appended to the live file since the capture, re-appended to the new file at swap. */
-  tail: Uint8Array[]
-  tailBytes: number
-  startedAt: number
-  ready: CompactedFile | undefined
-  done: Promise<void>
 }
 
 export class SnapshotWriter {
@@ -357,13 +348,9 @@ export class SnapshotWriter {
     const chunks = encodeBatch(text, this.config.checksums)
     let size = 0
     for (const c of chunks) size += c.length
-    const compaction = this.compaction
-    if (compaction !== undefined) {
-      // The tail goes to the new file whether or not this append succeeds: a lost batch is
-      // recovered by the swap.
-      compaction.tail.push(...chunks)
-      compaction.tailBytes += size
-    }
+    // The tail goes to the new file whether or not this append succeeds: a lost batch is
+    // recovered by the swap.
+    this.compaction?.addTail(chunks, size)
     try {
       await this.file!.append(chunks)
     } catch (error) {
@@ -426,78 +413,39 @@ export class SnapshotWriter {
   private startCompaction(): void {
     if (this.compaction !== undefined || this.closing || this.sealed !== '') return
     const captured = this.state.capture()
-    const c: Compaction = { aborted: false, tail: [], tailBytes: 0, startedAt: this.env.now(), ready: undefined, done: Promise.resolve() }
-    this.compaction = c
     this.env.onNotice?.({ kind: 'compaction-started', fileBytes: this.offset, aliveMembers: captured.alive.length })
-    c.done = buildCompacted({
-      disk: this.env.disk,
-      tempPath: this.config.path + '.compact',
-      state: captured,
-      chunkLines: this.config.compactionChunkLines,
-      checksums: this.config.checksums,
-      yieldTurn: () => new Promise((resolve) => this.env.defer(() => resolve())),
-      onChunk: () => void this.counters.flushes++,
-      aborted: () => c.aborted,
-    }).then(
-      (file) => {
-        if (c.aborted) {
-          if (this.compaction === c) this.compaction = undefined
-          this.counters.compactionsAborted++
-          void file.handle.close().catch(() => undefined)
-          void this.env.disk.remove(this.config.path + '.compact').catch(() => undefined)
-          return
-        }
-        c.ready = file
-        this.kick()
+    const run: Compaction = new Compaction(
+      {
+        disk: this.env.disk,
+        path: this.config.path,
+        chunkLines: this.config.compactionChunkLines,
+        checksums: this.config.checksums,
+        now: () => this.env.now(),
+        defer: (fn) => this.env.defer(fn),
+        counters: this.counters,
+        notice: (n) => this.env.onNotice?.(n),
+        onReady: () => this.kick(),
+        onEnd: () => {
+          if (this.compaction === run) this.compaction = undefined
+        },
       },
-      (error) => {
-        if (this.compaction === c) this.compaction = undefined
-        if (error instanceof CompactionAbortedError) {
-          this.counters.compactionsAborted++
-          return
-        }
-        this.counters.errors++
-        this.env.onNotice?.({ kind: 'compaction-failed', error })
-      },
+      captured,
     )
+    this.compaction = run
   }
 
-  /**
-   * swap: the short exclusive step. Appends the batches written since the capture to the new file,
-   * fsyncs it, renames it over the live file, fsyncs the directory and switches handles. A crash
-   * before the rename leaves the old file (complete: every batch went there); after it, the new one
-   * (complete: content plus tail, fsynced before the rename).
-   */
-  private async swap(c: Compaction): Promise<void> {
+  /** swap: the short exclusive step (see compaction.ts), then the writer switches to the new file. */
+  private async swap(run: Compaction): Promise<void> {
     const started = this.env.now()
-    const file = c.ready!
-    const path = this.config.path
-    const tempPath = path + '.compact'
-    try {
-      if (c.tail.length > 0) {
-        await file.handle.append(c.tail)
-        this.counters.flushes++
-      }
-      await file.handle.sync()
-      await this.env.disk.rename(tempPath, path)
-    } catch (error) {
-      this.compaction = undefined
-      this.counters.errors++
-      this.env.onNotice?.({ kind: 'compaction-failed', error })
-      await file.handle.close().catch(() => undefined)
-      await this.env.disk.remove(tempPath).catch(() => undefined)
+    const installed = await run.install()
+    this.compaction = undefined
+    if (installed === undefined) {
+      this.settle()
       return
     }
-    try {
-      await this.env.disk.syncDir(path)
-    } catch (error) {
-      this.counters.errors++
-      this.env.onNotice?.({ kind: 'disk-error', op: 'fsync-dir', error })
-    }
     const old = this.file!
-    this.file = file.handle
-    this.offset = file.size + c.tailBytes
-    this.compaction = undefined
+    this.file = installed.handle
+    this.offset = installed.size
     // Everything written so far is in the new file and fsynced; a lost batch is recovered too,
     // because the compacted content came from the in-memory state.
     this.marks.lostFrom = Infinity
@@ -507,8 +455,8 @@ export class SnapshotWriter {
     this.counters.fsyncs++
     const done = this.env.now()
     this.swapLatency.record(done - started)
-    this.compactionLatency.record(done - c.startedAt)
-    this.env.onNotice?.({ kind: 'compaction-finished', ms: done - c.startedAt, swapMs: done - started, fileBytes: this.offset })
+    this.compactionLatency.record(done - run.startedAt)
+    this.env.onNotice?.({ kind: 'compaction-finished', ms: done - run.startedAt, swapMs: done - started, fileBytes: this.offset })
     this.settle()
     try {
       await old.close()
@@ -572,7 +520,7 @@ export class SnapshotWriter {
     this.cancelInterval?.()
     this.cancelRecovery?.()
     const c = this.compaction
-    if (c !== undefined && c.ready === undefined) c.aborted = true
+    c?.abort()
     let timedOut = false
     let cancelTimer: (() => void) | undefined
     const timeout = new Promise<void>((resolve) => {
@@ -583,7 +531,9 @@ export class SnapshotWriter {
     })
     const drained = (async () => {
       const through = this.marks.received
-      if (this.marks.durableThrough() < through || this.sealed !== '' || this.intake.hasPending() || this.dirty) {
+      // A compaction already built is installed first (its temp file must not be left behind).
+      const built = c?.ready !== undefined
+      if (built || this.marks.durableThrough() < through || this.sealed !== '' || this.intake.hasPending() || this.dirty) {
         this.syncWanted = true
         const done = this.marks.wait(through)
         this.kick()
