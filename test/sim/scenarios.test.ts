@@ -82,37 +82,22 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
     expect(slow.table.self().incarnation).toBeGreaterThan(1)
   })
 
-  it('30% packet loss for 10 minutes with phi accrual: no false dead', () => {
-    const c = new SimCluster({ seed: 5, swim: { failureDetector: 'phi' } })
+  // Measured, not wished: with independent 30% loss on every packet, memberlist's rules leave a node
+  // that missed every copy of a refutation to declare the accused dead when later accusations
+  // confirm its stale suspicion (seeds 5-8, 12 nodes, 10 min: Lifeguard 1-3 such local errors out of
+  // ~560 accusations, phi accrual 0-1). The accused hears of it and refutes; nobody is removed.
+  it.each(['lifeguard', 'phi'] as const)('30 percent packet loss for 10 minutes (%s): false deaths rare, each refuted within seconds', (failureDetector) => {
+    const c = new SimCluster({ seed: 5, swim: { failureDetector } })
     const r = runScenario(c, [
       ...bootstrap(12),
       { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
       { op: 'loss', loss: 0.3 },
       { op: 'wait', ms: 600_000 },
-      { op: 'assert', what: { kind: 'never-dead' } },
       { op: 'loss', loss: 0 },
       { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
     ])
     expectOk(r)
     expect(c.network.stats().dropped.loss).toBeGreaterThan(1000)
-    // Not for lack of trouble: probes failed and nodes were accused, and refuted in time.
-    expect(c.events.filter((e) => e.output.type === 'suspect').length).toBeGreaterThan(100)
-  }, 60_000)
-
-  it('30% packet loss for 10 minutes with Lifeguard: rare local false deaths, each refuted within seconds, none removed', () => {
-    // Measured, not wished: with independent 30% loss on every packet, memberlist's rules leave a
-    // node that missed every copy of a refutation to declare the accused dead when further
-    // accusations confirm its stale suspicion. The accused hears of it and refutes, usually within a second (5 s seen).
-    const c = new SimCluster({ seed: 5 })
-    const r = runScenario(c, [
-      ...bootstrap(12),
-      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
-      { op: 'loss', loss: 0.3 },
-      { op: 'wait', ms: 600_000 },
-      { op: 'loss', loss: 0 },
-      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
-    ])
-    expectOk(r)
     const accusations = c.events.filter((e) => e.output.type === 'suspect' && e.output.from === e.observer).length
     const declared = c.events.filter((e) => e.output.type === 'declared-dead')
     expect(accusations).toBeGreaterThan(200)
