@@ -57,6 +57,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   readonly #requestTurn: () => void
   /** Someone wants snapshot digests after each turn (a subscriber on the system thread). */
   #watched = false
+  #nextSub: { unsubscribe(): void } | undefined
   #lastPersistAt = -Infinity
   #persistPending = false
   #restartTimer: unknown
@@ -117,18 +118,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     if (record !== undefined) options['snapshot'] = record.snapshot
     const actor = createActor(this.#machine as AnyStateMachine, options as never) as Actor<AnyStateMachine>
     this.actor = actor
-    actor.subscribe({
-      next: () => {
-        this.dirty = true
-        this.#persistPending = true
-        // A turn end is only needed to persist or to send digests; otherwise stay off the loop.
-        if (!this.#turnRequested && (this.#watched || this.#def.persist !== undefined)) {
-          this.#turnRequested = true
-          this.#requestTurn()
-        }
-      },
-      error: (err: unknown) => this.#onActorError(actor, err),
-    })
+    actor.subscribe({ error: (err: unknown) => this.#onActorError(actor, err) })
+    this.#nextSub = undefined
+    if (this.#watched || this.#def.persist !== undefined) this.#trackChanges()
     if (this.#inspector !== undefined) this.#attachInspector()
     actor.start()
     if (record !== undefined && this.status === 'running' && actor.getSnapshot().status === 'active') {
@@ -273,6 +265,26 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   /** Digests wanted after each turn (turn ends are scheduled only while watched or persisting). */
   setWatched(on: boolean): void {
     this.#watched = on
+    if (on && this.#nextSub === undefined && this.status === 'running') this.#trackChanges()
+  }
+
+  /**
+   * Observes snapshot changes, only while someone needs them (persistence or digests): an
+   * observer costs a call per event, which the hot path otherwise does not pay.
+   */
+  #trackChanges(): void {
+    this.#nextSub = this.actor.subscribe({
+      next: () => {
+        this.dirty = true
+        this.#persistPending = true
+        if (!this.#turnRequested && (this.#watched || this.#def.persist !== undefined)) {
+          this.#turnRequested = true
+          this.#requestTurn()
+        }
+      },
+      // Every observer needs an error handler, or XState rethrows the error on a timer.
+      error: () => {},
+    })
   }
 
   digest(): ActorSnapshot {
