@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { pushPullScale } from '../../../actors/swim/swim-node.ts'
+import { encodeMessage } from '../../../src/wire/memberlist.ts'
+import { buildPacket } from '../../../src/wire/packet.ts'
+import { SimCluster } from '../../../src/sim/cluster.ts'
+
+describe('pushPullScale', () => {
+  it.each([
+    [1, 30_000],
+    [32, 30_000],
+    [33, 60_000],
+    [64, 60_000],
+    [65, 90_000],
+    [128, 90_000],
+    [129, 120_000],
+    [1000, 180_000],
+  ])('n=%d -> %d ms', (n, ms) => {
+    expect(pushPullScale(30_000, n)).toBe(ms)
+  })
+})
+
+function cluster(n: number, seed = 1) {
+  const c = new SimCluster({ seed })
+  const nodes = c.warmStart(n)
+  c.run(3_000)
+  return { c, nodes }
+}
+
+describe('SwimNode on the wire', () => {
+  it('asks k members to probe a silent node, counts their nacks, suspects it', () => {
+    const { c, nodes } = cluster(6)
+    const victim = nodes[5]!
+    // With LAN defaults a relay nacks after probeTimeout (500 ms) from when it got the request, i.e.
+    // ~1 s after the probe started: at health score 0 that is past the 1 s probe deadline, so the
+    // first failed probe counts every nack as missed. With a raised score the deadline stretches and
+    // the nacks arrive in time.
+    for (const n of nodes) n.swim.awareness.applyDelta(7)
+    c.crash(victim.name)
+    c.run(20_000)
+    const others = nodes.slice(0, 5).map((n) => n.swim.counters)
+    expect(others.reduce((a, k) => a + k.indirectProbesSent, 0)).toBeGreaterThan(0)
+    // Relays nack when the target stays silent for probeTimeout: expected nacks arrived.
+    expect(others.reduce((a, k) => a + k.nacksReceived, 0)).toBeGreaterThan(0)
+    expect(others.reduce((a, k) => a + k.tcpFallbacks, 0)).toBeGreaterThan(0)
+    for (const n of nodes.slice(0, 5)) expect(n.stateOf(victim.name)).toBe('dead')
+  })
+
+  it('the slow node itself raises its health score (Lifeguard awareness)', () => {
+    const { c, nodes } = cluster(5, 3)
+    c.slow(nodes[0]!.name, 600)
+    c.run(30_000)
+    expect(nodes[0]!.swim.awareness.getHealthScore()).toBeGreaterThan(0)
+    expect(nodes[1]!.swim.awareness.getHealthScore()).toBe(0)
+  })
+
+  it('ignores a ping addressed to another node name and counts it', () => {
+    const { c, nodes } = cluster(3)
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
+    const ping = encodeMessage({ type: 'ping', SeqNo: 77, Node: 'someone-else', SourceAddr: new Uint8Array(0), SourceNode: '', SourcePort: 0 })
+    a.transport.sendPacket(b.address, ping)
+    c.run(10)
+    expect(b.swim.counters.pingsWrongNode).toBe(1)
+  })
+
+  it('counts a malformed datagram instead of throwing', () => {
+    const { c, nodes } = cluster(3)
+    nodes[0]!.transport.sendPacket(nodes[1]!.address, Uint8Array.of(0x07, 0x05, 0xff))
+    nodes[0]!.transport.sendPacket(nodes[1]!.address, Uint8Array.of(0xee))
+    c.run(10)
+    expect(nodes[1]!.swim.counters.packetsMalformed).toBe(2)
+  })
+
+  it('passes a Serf user message through byte-exact, also inside a CRC-wrapped compound', () => {
+    const { c, nodes } = cluster(3)
+    const serf = Uint8Array.of(1, 0x82, 0xa5, 0x4c, 0x54, 0x69, 0x6d, 0x65, 0x05, 0xa4, 0x4e, 0x6f, 0x64, 0x65, 0xa1, 0x78)
+    const user = encodeMessage({ type: 'user', Payload: serf })
+    const ack = encodeMessage({ type: 'ack', SeqNo: 1, Payload: null })
+    const got: Uint8Array[] = []
+    c.onEvent((e) => {
+      if (e.observer === nodes[1]!.name && e.output.type === 'user-message') got.push(e.output.bytes)
+    })
+    nodes[0]!.transport.sendPacket(nodes[1]!.address, user)
+    nodes[0]!.transport.sendPacket(nodes[1]!.address, buildPacket([ack, user], { crc: true }))
+    c.run(10)
+    expect(got.map((b) => [...b])).toEqual([[...serf], [...serf]])
+  })
+
+  it('sends real memberlist packets: every datagram decodes, pings carry no CRC, gossip to PMax 5 peers does', () => {
+    const c = new SimCluster({ seed: 4, trace: false })
+    const nodes = c.warmStart(4)
+    const firstBytes = new Map<number, number>()
+    for (const n of nodes) {
+      const orig = n.transport.sendPacket.bind(n.transport)
+      n.transport.sendPacket = (to, bytes) => {
+        firstBytes.set(bytes[0]!, (firstBytes.get(bytes[0]!) ?? 0) + 1)
+        return orig(to, bytes)
+      }
+    }
+    nodes[0]!.swim.updateMeta(Uint8Array.of(1, 2, 3)) // something to gossip
+    c.run(5_000)
+    expect(firstBytes.get(0) ?? 0).toBeGreaterThan(0) // bare pings (nothing to piggyback)
+    expect(firstBytes.get(12) ?? 0).toBeGreaterThan(0) // CRC-wrapped gossip
+    for (const n of nodes) expect(n.swim.counters.packetsMalformed).toBe(0)
+  })
+})
