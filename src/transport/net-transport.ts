@@ -1,0 +1,166 @@
+/**
+ * NetTransport: the real Transport over a UDP socket (packets) and a TCP listener on the same port
+ * (streams), as memberlist binds both on BindPort. Only this file and the other I/O files touch
+ * sockets. Send errors are counted, never thrown: UDP is fire-and-forget.
+ */
+import { createSocket } from 'node:dgram'
+import type { Socket as UdpSocket } from 'node:dgram'
+import { createServer, connect } from 'node:net'
+import type { Server, Socket } from 'node:net'
+import type { InboundPacket, SendOutcome, Stream, Transport, TransportAddress } from './transport.ts'
+import { parseAddress, TransportError } from './transport.ts'
+
+/** memberlist's UDP receive buffer: any datagram up to 64 KiB. */
+const MAX_DATAGRAM = 65_536
+
+export interface NetTransportStats {
+  packetsSent: number
+  bytesSent: number
+  packetsReceived: number
+  bytesReceived: number
+  sendErrors: number
+  streamsOpened: number
+  streamsAccepted: number
+  dialErrors: number
+}
+
+export class NetTransport implements Transport {
+  readonly stats: NetTransportStats = { packetsSent: 0, bytesSent: 0, packetsReceived: 0, bytesReceived: 0, sendErrors: 0, streamsOpened: 0, streamsAccepted: 0, dialErrors: 0 }
+  private packetHandler: ((p: InboundPacket) => void) | undefined
+  private streamHandler: ((s: Stream) => void) | undefined
+  private closed = false
+  private readonly open = new Set<Socket>()
+
+  private constructor(
+    private readonly udp: UdpSocket,
+    private readonly tcp: Server,
+    readonly localAddress: TransportAddress,
+  ) {
+    udp.on('message', (msg, rinfo) => {
+      if (msg.length === 0 || msg.length > MAX_DATAGRAM) return
+      this.stats.packetsReceived++
+      this.stats.bytesReceived += msg.length
+      const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length)
+      this.packetHandler?.({ from: `${rinfo.address}:${rinfo.port}`, to: localAddress, bytes, receivedAtMs: Date.now() })
+    })
+    udp.on('error', () => this.stats.sendErrors++)
+    tcp.on('connection', (socket) => {
+      if (this.closed || this.streamHandler === undefined) return void socket.destroy()
+      this.stats.streamsAccepted++
+      this.streamHandler(this.wrap(socket))
+    })
+  }
+
+  /** Binds UDP and TCP on `host:port` (port 0: a free port, the same for both). */
+  static async listen(host: string, port: number): Promise<NetTransport> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const udp = createSocket('udp4')
+      const bound = await new Promise<number | Error>((resolve) => {
+        udp.once('error', (e) => resolve(e))
+        udp.bind(port, host, () => resolve(udp.address().port))
+      })
+      if (bound instanceof Error) {
+        udp.close()
+        throw new TransportError('ERR_TRANSPORT_ADDRESS', `cannot bind UDP ${host}:${port}: ${bound.message}`)
+      }
+      const tcp = createServer()
+      const ok = await new Promise<boolean>((resolve) => {
+        tcp.once('error', () => resolve(false))
+        tcp.listen(bound, host, () => resolve(true))
+      })
+      if (ok) return new NetTransport(udp, tcp, `${host}:${bound}`)
+      udp.close()
+      if (port !== 0) throw new TransportError('ERR_TRANSPORT_ADDRESS', `cannot listen on TCP ${host}:${bound}`)
+    }
+    throw new TransportError('ERR_TRANSPORT_ADDRESS', `no port free for both UDP and TCP on ${host}`)
+  }
+
+  sendPacket(to: TransportAddress, bytes: Uint8Array): SendOutcome {
+    if (this.closed) return 'closed'
+    if (bytes.length > MAX_DATAGRAM) return 'too-large'
+    const { host, port } = parseAddress(to)
+    this.stats.packetsSent++
+    this.stats.bytesSent += bytes.length
+    this.udp.send(bytes, port, host, (err) => {
+      if (err) this.stats.sendErrors++
+    })
+    return 'sent'
+  }
+
+  onPacket(handler: (packet: InboundPacket) => void): void {
+    this.packetHandler = handler
+  }
+
+  onStream(handler: (stream: Stream) => void): void {
+    this.streamHandler = handler
+  }
+
+  dial(to: TransportAddress, timeoutMs: number): Promise<Stream> {
+    return new Promise((resolve, reject) => this.dialCallback(to, timeoutMs, (err, s) => (err === undefined ? resolve(s!) : reject(err))))
+  }
+
+  dialCallback(to: TransportAddress, timeoutMs: number, cb: (err: TransportError | undefined, stream?: Stream) => void): void {
+    if (this.closed) return void setImmediate(() => cb(new TransportError('ERR_TRANSPORT_CLOSED', 'transport closed')))
+    const { host, port } = parseAddress(to)
+    const socket = connect({ host, port })
+    let done = false
+    const timer = setTimeout(() => fail(new TransportError('ERR_TRANSPORT_DIAL', `dial ${to}: timeout after ${timeoutMs} ms`, { to })), timeoutMs)
+    const fail = (err: TransportError) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      this.stats.dialErrors++
+      cb(err)
+    }
+    socket.once('error', (e) => fail(new TransportError('ERR_TRANSPORT_DIAL', `dial ${to}: ${e.message}`, { to })))
+    socket.once('connect', () => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      this.stats.streamsOpened++
+      cb(undefined, this.wrap(socket))
+    })
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.udp.close()
+    this.tcp.close()
+    for (const s of this.open) s.destroy()
+    this.open.clear()
+  }
+
+  private wrap(socket: Socket): Stream {
+    this.open.add(socket)
+    socket.on('close', () => this.open.delete(socket))
+    const local = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`
+    const remote = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`
+    let endHandler: ((err?: TransportError) => void) | undefined
+    let ended = false
+    const finish = (err?: TransportError) => {
+      if (ended) return
+      ended = true
+      endHandler?.(err)
+    }
+    socket.on('end', () => finish())
+    socket.on('error', (e) => finish(new TransportError('ERR_TRANSPORT_CLOSED', e.message)))
+    socket.on('close', () => finish())
+    return {
+      local,
+      remote,
+      write: (bytes) => {
+        if (socket.destroyed) return false
+        socket.write(bytes)
+        return true
+      },
+      end: () => socket.end(),
+      close: () => socket.destroy(),
+      onData: (handler) => socket.on('data', (chunk: Buffer) => handler(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))),
+      onEnd: (handler) => {
+        endHandler = handler
+      },
+    }
+  }
+}
