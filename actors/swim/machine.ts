@@ -20,7 +20,6 @@ import type { ActorEnv, Message, RuntimeEvent } from '../../src/types/actor-env.
 import { actorAddress } from '../../src/types/actor-env.ts'
 import type { Stream } from '../../src/transport/transport.ts'
 import type { TransportError } from '../../src/transport/transport.ts'
-import { formatAddress } from '../../src/transport/transport.ts'
 import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
 import type { MemberManagerInbound } from '../member-manager/protocol.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
@@ -182,7 +181,7 @@ export function createSwimMachine(env: ActorEnv, io: SwimIo) {
       },
       reconnect: ({ event }) => {
         assertEvent(event, 'member.reconnect')
-        swim().join([formatAddress(event.addr, event.port)])
+        swim().joinNode(event.addr, event.port)
       },
       metaChanged: ({ event }) => {
         assertEvent(event, 'member.local-meta-changed')

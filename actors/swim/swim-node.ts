@@ -160,6 +160,11 @@ export class SwimNode {
     this.pushPull.join(addresses)
   }
 
+  /** Serf's reconnect: join one known node by its raw IP and port. */
+  joinNode(addr: Uint8Array, port: number): void {
+    this.pushPull.join([formatAddress(addr, port === 0 ? this.identity.port : port)])
+  }
+
   /** memberlist Leave: broadcast dead{self, From: self}; `left` once it has spread or timed out. */
   leave(timeoutMs: number): void {
     if (this.leaveState !== 'none') return
