@@ -28,6 +28,22 @@
  *
  * Simulation: `ActorSystem.start({ clock: new SimulatedClock(), seed: 7 })`, spawn inline with
  * `provide` fakes, then `await clock.advance(minutes(10))` steps timer by timer.
+ *
+ * Semantics worth knowing:
+ * - Mailboxes are per sending thread: messages wait in a ring on the sender's side (bounded by
+ *   `capacity`, overflow policy applied there) and at most another `capacity` are in flight.
+ *   Inline actors have one ring on the system thread.
+ * - Order is kept per path (sender thread -> receiver). Messages from two threads (the system
+ *   thread and a worker peer) to the same actor have no order between them.
+ * - A machine crash is restarted in its own thread; a dying thread is restarted by the system.
+ *   Either way asks in flight to that actor fail with ERR_ACTOR_CRASHED, the last persisted
+ *   snapshot (actors with `persist`) is restored, and `runtime.restored` is sent.
+ * - Inspection and subscriptions switch on in order with later messages from the system thread;
+ *   `await system.sync()` waits until every actor has seen the switch. Worker inspection events
+ *   arrive one event-loop turn after the transition.
+ * - A SimulatedClock drives inline actors only; worker actors run on the real clock.
+ * - Only worker placement clones messages: a payload that cannot be cloned is reported
+ *   (ERR_ACTOR_INVALID_MESSAGE) for a worker target and passed by reference to an inline one.
  */
 export { defineActor } from './define-actor.ts'
 export type {
@@ -90,6 +106,8 @@ export type {
   ComputePort,
 } from '../types/actor-env.ts'
 export { actorAddress, computeTask, RESTORED, SHUTDOWN } from '../types/actor-env.ts'
+export { createEnv } from './env.ts'
+export type { Router } from './env.ts'
 export type { ActorClock } from '../types/time.ts'
 export type { RandomSource } from '../types/random.ts'
 export { createSeededRandom } from '../types/random.ts'
