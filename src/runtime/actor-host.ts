@@ -14,6 +14,7 @@ import {
   ActorEscalatedError,
   ActorStoppedError,
   InvalidMessageError,
+  MailboxFullError,
   UnknownMessageError,
 } from '../errors/runtime-errors.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
@@ -57,6 +58,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   readonly #requestTurn: () => void
   /** Someone wants snapshot digests after each turn (a subscriber on the system thread). */
   #watched = false
+  readonly #holdLimit: number
   #nextSub: { unsubscribe(): void } | undefined
   #lastPersistAt = -Infinity
   #persistPending = false
@@ -76,7 +78,10 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     restarts?: number
     /** Schedules `endTurn` soon (a microtask inline, an immediate in a worker). */
     requestTurn: () => void
+    /** Most messages held during a restart; beyond it they are refused and counted (default unbounded: the inline ring bounds itself). */
+    holdLimit?: number
   }) {
+    this.#holdLimit = parts.holdLimit ?? Number.POSITIVE_INFINITY
     this.#requestTurn = parts.requestTurn
     this.#def = parts.definition
     this.#env = parts.env
@@ -150,8 +155,11 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     if (this.status === 'running') {
       this.handled++
       this.actor.send(msg as never)
-    } else if (this.status === 'restarting') {
+    } else if (this.status === 'restarting' && this.held.length < this.#holdLimit) {
       this.held.push(msg)
+    } else if (this.status === 'restarting') {
+      this.refused++
+      this.#failAsk(msg, toWireError(new MailboxFullError(this.#env.id, this.#holdLimit)))
     } else {
       this.refused++
       this.#failAsk(msg, toWireError(new ActorStoppedError(this.#env.id)))

@@ -11,6 +11,7 @@ import type { Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import { createSeededRandom, hashLabel } from '../types/random.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
 import {
+  ActorStartError,
   InvalidMessageError,
   ActorCrashedError,
   AskAbortedError,
@@ -182,8 +183,13 @@ export class ActorSystem {
     entry.ref = this.#makeRef(entry)
     this.#actors.set(id, entry)
     try {
-      if (placement === 'inline') this.#startInline(entry, options as unknown as SpawnOptions<AnyStateMachine>)
-      else {
+      if (placement === 'inline') {
+        try {
+          this.#startInline(entry, options as unknown as SpawnOptions<AnyStateMachine>)
+        } catch (err) {
+          throw new ActorStartError(id, toWireError(err).message, { cause: err })
+        }
+      } else {
         const w = new WorkerActor(this.#port, id, def, options.input, mailbox, supervision)
         entry.worker = w
         await w.start(def.persist === undefined ? undefined : this.#store.load(id))
@@ -462,6 +468,7 @@ export class ActorSystem {
       status: w.status,
       handled: cell?.handled ?? w.link.acked,
       invalid: cell?.invalid ?? 0,
+      rejected: base.rejected + (cell?.refused ?? 0),
       lost: w.link.lost,
       restarts: w.restarts,
       queued: w.link.ring.length + w.link.inFlight,
@@ -573,6 +580,7 @@ export class ActorSystem {
     if (w?.finalStats !== undefined) {
       s.handled = w.finalStats.cell.handled
       s.invalid = w.finalStats.cell.invalid
+      s.rejected = this.#rejectedTotal(entry) + w.finalStats.cell.refused
     }
     s.status = w?.status === 'escalated' || entry.inline?.host.status === 'escalated' ? 'escalated' : 'stopped'
     return s

@@ -99,6 +99,8 @@ export interface LinkPolicy {
 export interface CellStats {
   handled: number
   invalid: number
+  /** Refused by the actor itself (stopped, escalated, or over the hold limit while restarting). */
+  refused: number
 }
 
 export interface LinkStats {

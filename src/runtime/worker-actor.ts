@@ -158,7 +158,7 @@ export class WorkerActor {
           return
         }
         if (this.#stopping) {
-          this.#stopped?.({ k: 'stopped', finished: false, stats: { handled: 0, invalid: 0 }, links: {} })
+          this.#stopped?.({ k: 'stopped', finished: false, stats: { handled: 0, invalid: 0, refused: 0 }, links: {} })
           return
         }
         this.#onThreadDeath(this.#lastError ?? { code: 'ERR_ACTOR_CRASHED', message: `thread exited with code ${code}` })

@@ -219,6 +219,8 @@ function startWorkerHost<M extends AnyStateMachine>(
       restoreFrom: boot.restore,
       restarts: boot.restarts,
       requestTurn,
+      // Peers keep sending while the machine restarts: hold a bounded number, refuse the rest.
+      holdLimit: boot.mailbox.capacity * boot.mailbox.backpressureCeiling,
       events: {
         crashed: (error) => post({ k: 'crashed', error }),
         restarted: (restarts, restored) => post({ k: 'restarted', restarts, restored }),
@@ -245,7 +247,7 @@ function startWorkerHost<M extends AnyStateMachine>(
     turnEnd()
     const linkStats: Record<string, ReturnType<Link['stats']>> = {}
     for (const [peer, l] of links) linkStats[peer] = l.stats()
-    post({ k: 'stopped', finished, stats: { handled: h.handled, invalid: h.invalid }, links: linkStats })
+    post({ k: 'stopped', finished, stats: { handled: h.handled, invalid: h.invalid, refused: h.refused }, links: linkStats })
     mainLink.close()
     for (const l of links.values()) l.close()
     control.off('message', onControl)
@@ -291,7 +293,7 @@ function startWorkerHost<M extends AnyStateMachine>(
       case 'stats': {
         const linkStats: Record<string, ReturnType<Link['stats']>> = {}
         for (const [peer, l] of links) linkStats[peer] = l.stats()
-        post({ k: 'stats', cid: m.cid, stats: { handled: host!.handled, invalid: host!.invalid }, links: linkStats })
+        post({ k: 'stats', cid: m.cid, stats: { handled: host!.handled, invalid: host!.invalid, refused: host!.refused }, links: linkStats })
         break
       }
       case 'idle-to': {

@@ -121,6 +121,13 @@ describe('worker placement - threads', () => {
     const noEntry = defineActor({ name: 'no-entry', machine: createCounterMachine })
     expect(await codeOf(sys.spawn(noEntry, { id: 'y' }))).toBe('ERR_ACTOR_START_FAILED')
     expect(sys.ref('x')).toBeUndefined()
+    const throwing = defineActor({
+      name: 'throwing',
+      machine: () => {
+        throw new Error('factory failed')
+      },
+    })
+    expect(await codeOf(sys.spawn(throwing, { id: 'w', placement: 'inline' }))).toBe('ERR_ACTOR_START_FAILED')
     // the system still works
     const ok = await sys.spawn(noEntry, { id: 'z', placement: 'inline' })
     ok.send({ type: 'counter.inc', by: 1 })
