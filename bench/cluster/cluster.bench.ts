@@ -11,7 +11,8 @@
  *
  * The baseline is HashiCorp's convergence model (spec §9), computed in the same run for the same N
  * and loss. Usage:
- *   npm run bench:cluster -- --nodes 10,100,1000 [--loss 0,0.1,0.5] [--seed 1] [--detector phi] [--json]
+ *   npm run bench:cluster -- --nodes 10,100,1000 [--loss 0,0.1,0.5] [--seed 1] [--detector phi]
+ *                            [--loss-from join|start] [--json]
  * Figures are simulated time; the real time per case is printed for the 5-minute budget.
  */
 import { SimCluster } from '../../src/sim/cluster.ts'
@@ -22,11 +23,17 @@ interface Args {
   loss: number[]
   seed: number
   detector: 'lifeguard' | 'phi'
+  /**
+   * When loss starts: `join` (default) when the first member knows the joiner, so the figures
+   * time gossip dissemination under loss as HashiCorp's model does; `start` before the join, so the
+   * TCP push/pull handshake itself runs under loss (SYN retries: seconds at 50%).
+   */
+  lossFrom: 'join' | 'start'
   json: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { nodes: [10, 100], loss: [0, 0.1, 0.5], seed: 1, detector: 'lifeguard', json: false }
+  const args: Args = { nodes: [10, 100], loss: [0, 0.1, 0.5], seed: 1, detector: 'lifeguard', lossFrom: 'join', json: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const next = () => {
@@ -38,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--loss') args.loss = next().split(',').map(Number)
     else if (a === '--seed') args.seed = Number(next())
     else if (a === '--detector') args.detector = next() === 'phi' ? 'phi' : 'lifeguard'
+    else if (a === '--loss-from') args.lossFrom = next() === 'start' ? 'start' : 'join'
     else if (a === '--json') args.json = true
   }
   for (const n of args.nodes) if (!Number.isInteger(n) || n < 3) throw new Error(`--nodes: ${n} is not an integer >= 3`)
@@ -76,7 +84,10 @@ interface CaseResult {
   joined: boolean
   /** Fraction of members that knew the joiner when the join phase ended. */
   joinedFraction: number
+  /** From the crash until every watcher (running member that knew it) has it dead. */
   failureDetectionS: number | null
+  /** The same for 50 / 90 / 99 % of the watchers. */
+  failureDetectionPercentilesS: Record<string, number | null>
   /** Fraction of the crashed node's watchers that had it dead when the phase ended. */
   detectedFraction: number
   /** Phases were capped in simulated time (N ≥ 1000 with ≥ 30% loss). */
@@ -98,20 +109,20 @@ const debug = (what: string, c: SimCluster, started: number) => {
   if (DEBUG) process.stderr.write(`  ${what}: sim ${c.clock.now()} ms, real ${Math.round(performance.now() - started)} ms, rss ${process.memoryUsage().rss >> 20} MiB\n`)
 }
 
-function runCase(n: number, loss: number, seed: number, detector: 'lifeguard' | 'phi'): CaseResult {
+function runCase(n: number, loss: number, seed: number, detector: 'lifeguard' | 'phi', lossFrom: 'join' | 'start'): CaseResult {
   const started = performance.now()
   const c = new SimCluster({ seed, preset: 'lan', swim: { failureDetector: detector } })
   c.keepEvents = false
   const members = c.warmStart(n)
   c.run(5_000) // probes and gossip tickers under way, no loss yet
-  // Loss starts here, just before the join. At N=1000 and 50% loss the cluster falls into a storm
+  // At N=1000 and 50% loss the cluster falls into a storm
   // of false suspicions whose gossip outgrows what the queues can carry (measured: ~600 queued
   // broadcasts per node after 10 s); simulating it costs ~8 s of real time per simulated second,
   // so such phases are capped to keep the run inside its 5-minute budget (see `capped`).
   const storm = n >= 1000 && loss >= 0.3
   const joinWaitMs = storm ? 8_000 : 90_000
-  const detectWaitMs = storm ? 12_000 : 180_000
-  c.setLoss(loss)
+  const detectWaitMs = storm ? 30_000 : 180_000
+  if (lossFrom === 'start') c.setLoss(loss)
   debug('warm', c, started)
 
   const t0 = c.clock.now()
@@ -125,7 +136,10 @@ function runCase(n: number, loss: number, seed: number, detector: 'lifeguard' | 
   let falseDeaths = 0
   c.onEvent((e: SimEvent) => {
     const o = e.output
-    if (o.type === 'node-joined' && o.node.name === 'joiner' && e.observer !== 'joiner' && !joinSeen.has(e.observer)) joinSeen.set(e.observer, e.atMs)
+    if (o.type === 'node-joined' && o.node.name === 'joiner' && e.observer !== 'joiner' && !joinSeen.has(e.observer)) {
+      if (joinSeen.size === 0 && lossFrom === 'join') c.setLoss(loss)
+      joinSeen.set(e.observer, e.atMs)
+    }
     else if (o.type === 'suspect' && o.from === e.observer) {
       if (o.node === crashed && e.atMs >= crashAt) firstSuspicion ??= e.atMs
       else falseSuspicions++
@@ -180,6 +194,12 @@ function runCase(n: number, loss: number, seed: number, detector: 'lifeguard' | 
   }, detectWaitMs)
   let detectedCount = 0
   for (const w of watchers) if (deadSeen.has(w)) detectedCount++
+  const detectTimes = [...watchers].map((w) => deadSeen.get(w)).filter((t): t is number => t !== undefined).map((t) => t - crashAt).sort((a, b) => a - b)
+  const failureDetectionPercentilesS: Record<string, number | null> = {}
+  for (const p of [0.5, 0.9, 0.99]) {
+    const t = detectTimes[Math.ceil(p * watchers.size) - 1]
+    failureDetectionPercentilesS[`p${p * 100}`] = t === undefined ? null : round(t / 1000)
+  }
 
   debug('detected', c, started)
   // Keep running so small clusters accumulate enough node-hours for the false-positive rates.
@@ -202,6 +222,7 @@ function runCase(n: number, loss: number, seed: number, detector: 'lifeguard' | 
     joined,
     joinedFraction: round(joinSeen.size / n),
     failureDetectionS: detectedAt === undefined ? null : round((detectedAt - crashAt) / 1000),
+    failureDetectionPercentilesS,
     detectedFraction: round(detectedCount / Math.max(1, watchers.size)),
     capped: storm,
     queuedBroadcastsPerNode: round(queued(c) / c.running().length),
@@ -231,7 +252,7 @@ function main(): void {
   const runs: CaseResult[] = []
   for (const n of args.nodes) {
     for (const loss of args.loss) {
-      const r = runCase(n, loss, args.seed, args.detector)
+      const r = runCase(n, loss, args.seed, args.detector, args.lossFrom)
       runs.push(r)
       if (!args.json) process.stderr.write(`N=${n} loss=${loss}: ${r.realS} s real\n`)
     }
@@ -243,7 +264,8 @@ function main(): void {
       'join p50/p90/p99/p99.99 (s)': Object.values(r.joinConvergenceS).map((v) => v ?? '-').join(' / '),
       'model p50/p90/p99/p99.99 (s)': Object.values(r.referenceJoinS).join(' / '),
       'join handshake (s)': r.joinHandshakeS,
-      'failure detect (s)': r.failureDetectionS ?? `>${r.simulatedS} (${r.detectedFraction * 100}%)`,
+      'detect p50/p90/p99 (s)': Object.values(r.failureDetectionPercentilesS).map((v) => v ?? '-').join(' / '),
+      'detect all (s)': r.failureDetectionS ?? `- (${Math.round(r.detectedFraction * 100)}%)`,
       'queued/node': r.queuedBroadcastsPerNode,
       'first suspicion (s)': r.firstSuspicionS,
       'false susp/node-h': r.falseSuspicionsPerNodeHour,
@@ -254,7 +276,7 @@ function main(): void {
       'real s': r.realS,
     })),
   )
-  if (args.json) console.log(JSON.stringify({ bench: 'cluster', seed: args.seed, detector: args.detector, preset: 'lan', linkLatencyMs: 1, runs }))
+  if (args.json) console.log(JSON.stringify({ bench: 'cluster', seed: args.seed, detector: args.detector, lossFrom: args.lossFrom, preset: 'lan', linkLatencyMs: 1, runs }))
 }
 
 main()
