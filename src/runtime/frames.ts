@@ -25,14 +25,6 @@ export const F_INSPECT = 6
 /** Link item: snapshot digests on/off (`on`), in order with the messages. */
 export const F_WATCH = 7
 
-/**
- * Link frame: credit `a` plus a batch encoded with msgpackr (records, sequential) in `b`. Used
- * for batches whose messages are plain data (strings, finite numbers, booleans, null, plain
- * objects and arrays): decoding it costs about a fifth of a structured-clone deserialise on the
- * receiving thread, which is the bottleneck of a burst (bench:runtime).
- */
-export const F_PACKED = 8
-
 export interface AckFrame {
   k: typeof F_ACK
   n: number

@@ -12,8 +12,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { SendStatus } from '../types/actor-env.ts'
-import { Packr } from 'msgpackr'
-import { F_ACK, F_DATA, F_PACKED, type LinkPolicy, type LinkStats } from './frames.ts'
+import { F_ACK, F_DATA, type LinkPolicy, type LinkStats } from './frames.ts'
 import { RingQueue } from './ring.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
@@ -23,45 +22,6 @@ export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
  * still serialising the next one (the window of `capacity` in flight keeps both threads busy).
  */
 const MAX_BATCH = 256
-
-/** Batches at least this long are msgpack-encoded when every message in them is plain data. */
-const MIN_PACKED = 16
-
-/**
- * A sequential msgpackr stream per link direction: record definitions are written once per
- * stream and remembered by both ends, so each link owns its encoder and its decoder, and both
- * start afresh whenever the link gets a new port (a restarted peer has a fresh decoder).
- */
-const newCodec = (): Packr => new Packr({ sequential: true, useRecords: true })
-
-/** True for data msgpackr round-trips exactly (no -0, undefined, bigint, binary, class instances). */
-function isPlain(v: unknown, depth: number): boolean {
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return true
-    case 'number':
-      return v === v ? !Object.is(v, -0) : true
-    case 'object': {
-      if (v === null) return true
-      if (depth > 4) return false
-      if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) if (!isPlain(v[i], depth + 1)) return false
-        return true
-      }
-      if (Object.getPrototypeOf(v) !== Object.prototype) return false
-      for (const key in v) if (!isPlain((v as Record<string, unknown>)[key], depth + 1)) return false
-      return true
-    }
-    default:
-      return false
-  }
-}
-
-function allPlain(items: unknown[]): boolean {
-  for (let i = 0; i < items.length; i++) if (!isPlain(items[i], 0)) return false
-  return true
-}
 
 export class Link {
   readonly ring = new RingQueue<unknown>(64)
@@ -84,8 +44,6 @@ export class Link {
   unsendable = 0
   #flushQueued = false
   #ackQueued = false
-  #encoder = newCodec()
-  #decoder = newCodec()
   #readyWaiters: (() => void)[] = []
   #idleWaiters: (() => void)[] = []
   readonly #onItem: (item: unknown) => void
@@ -119,8 +77,6 @@ export class Link {
 
   attach(port: MessagePort): void {
     this.port = port
-    this.#encoder = newCodec()
-    this.#decoder = newCodec()
     port.on('message', this.#receive)
     this.down = false
     if (this.ring.length > 0 && this.inFlight === 0) this.#queueFlush()
@@ -194,12 +150,6 @@ export class Link {
       this.inFlight += n
       const ack = this.pendingAck
       this.pendingAck = 0
-      if (n >= MIN_PACKED && allPlain(payload as unknown[])) {
-        const bytes = new Uint8Array(this.#encoder.pack(payload)) // fitted copy (pack returns a view of a shared buffer)
-        port.postMessage({ k: F_PACKED, a: ack, n, b: bytes }, [bytes.buffer])
-        posted = true
-        continue
-      }
       try {
         port.postMessage(ack > 0 ? { k: F_DATA, a: ack, d: payload } : payload)
       } catch (err) {
@@ -246,22 +196,10 @@ export class Link {
         this.#credit((data as { n: number }).n)
         return
       }
-      if (k === F_DATA || k === F_PACKED) {
-        const frame = data as { a: number; d?: unknown; b?: Uint8Array; n?: number }
-        if (frame.a > 0) this.#credit(frame.a)
-        let d = frame.d
-        if (k === F_PACKED) {
-          try {
-            d = this.#decoder.unpack(frame.b!) as unknown[]
-          } catch (err) {
-            // Never expected (both ends are ours); if it happens, the batch is counted lost and
-            // credited back so the sender does not stall, and the thread keeps running.
-            this.lost += frame.n ?? 0
-            this.#onUnsendable?.({ type: `packed batch of ${String(frame.n)}` }, err)
-            d = []
-            this.pendingAck += frame.n ?? 0
-          }
-        }
+      if (k === F_DATA) {
+        const frame = data as { a: number; d: unknown }
+        this.#credit(frame.a)
+        const d = frame.d
         if (Array.isArray(d)) {
           const onItem = this.#onItem
           for (let i = 0; i < d.length; i++) onItem(d[i])
