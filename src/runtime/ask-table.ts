@@ -67,6 +67,8 @@ export class AskTable {
   #schedule(timeoutMs: number, e: Expiry): void {
     const wait = Math.max(0, e.deadlines[e.head]! - this.clock.now())
     e.timer = this.clock.setTimeout(() => this.#sweep(timeoutMs, e), wait)
+    // A sweep timer alone never keeps the process alive (whatever would answer the ask does).
+    ;(e.timer as { unref?: () => void } | undefined)?.unref?.()
   }
 
   /** Expires every ask of this timeout whose deadline has passed; re-arms for the next one. */
@@ -113,21 +115,21 @@ export class AskTable {
     return n
   }
 
-  /** Nothing pending: drop the timers (so an idle system keeps no timer alive). */
-  #disarmAll(): void {
+  /** Drops every sweep timer (shutdown). */
+  disarm(): void {
     for (const e of this.#expiries.values()) if (e.timer !== undefined) this.clock.clearTimeout(e.timer)
     this.#expiries.clear()
   }
 
   failAll(makeError: (actor: string) => ClusterError): void {
     for (const [cid, p] of this.#pending) this.#settle(cid, undefined, makeError(p.actor))
+    this.disarm()
   }
 
   #settle(cid: number, value: unknown, error: Error | undefined): void {
     const p = this.#pending.get(cid)
     if (p === undefined) return // late reply after timeout/abort/crash: ignored
     this.#pending.delete(cid)
-    if (this.#pending.size === 0) this.#disarmAll()
     if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort)
     if (error !== undefined) p.reject(error)
     else p.resolve(value)

@@ -29,6 +29,7 @@ describe('AskTable', () => {
       later: 'ERR_ACTOR_ASK_TIMEOUT@1100',
     })
     expect(asks.size).toBe(0)
+    await clock.advance(2000) // the sweep finds nothing left and stops re-arming
     expect(clock.pending).toBe(0)
   })
 
