@@ -1,0 +1,218 @@
+/**
+ * SimNode: one node of a SimCluster: swim's logic (SwimNode) with its broadcast queues
+ * (gossip-queue's QueueSet) and, optionally, Serf's member layer (member-manager's MemberLayer),
+ * wired synchronously on the cluster's clock and transport.
+ */
+import type { SwimConfig } from '../../actors/swim/config.ts'
+import type { NodeStateKind } from '../../actors/swim/messages.ts'
+import type { PacketRequest, SwimPorts } from '../../actors/swim/ports.ts'
+import { COMPOUND_HEADER_OVERHEAD, COMPOUND_PART_OVERHEAD, sendPacketRequest } from '../../actors/swim/send-pipeline.ts'
+import { SwimNode } from '../../actors/swim/swim-node.ts'
+import { createGossipQueueConfig } from '../../actors/gossip-queue/config.ts'
+import { QueueSet } from '../../actors/gossip-queue/queue-set.ts'
+import { createSerfConfig } from '../../actors/member-manager/config.ts'
+import type { SerfInit } from '../../actors/member-manager/config.ts'
+import { MemberLayer } from '../../actors/member-manager/member-layer.ts'
+import type { RandomSource } from '../types/random.ts'
+import type { MemoryTransport } from '../transport/memory-network.ts'
+import type { TransportAddress } from '../transport/transport.ts'
+import type { SimCluster } from './cluster.ts'
+
+export class SimNode {
+  readonly swim: SwimNode
+  readonly queues: QueueSet
+  /** Serf's member layer, when the cluster runs it. */
+  readonly serf: MemberLayer | undefined
+  private readonly timers = new Map<string, unknown>()
+  crashed = false
+  left = false
+  /** Serf's push/pull user state hook (empty without a member layer). */
+  userState: (join: boolean) => Uint8Array = () => new Uint8Array(0)
+  readonly mergedUserStates: Uint8Array[] = []
+  packetsSent = 0
+  bytesSent = 0
+
+  constructor(
+    readonly cluster: SimCluster,
+    readonly name: string,
+    readonly address: TransportAddress,
+    readonly transport: MemoryTransport,
+    config: SwimConfig,
+    random: RandomSource,
+  ) {
+    this.queues = new QueueSet(createGossipQueueConfig({ retransmitMult: config.retransmitMult, maxMessageBytes: config.udpBufferSize - COMPOUND_HEADER_OVERHEAD - COMPOUND_PART_OVERHEAD }))
+    const clock = cluster.clock
+    this.serf = cluster.serfInit === undefined ? undefined : this.createMemberLayer(cluster.serfInit, random)
+    const serf = this.serf
+    const ports: SwimPorts = {
+      now: () => clock.now(),
+      random: () => random.next(),
+      setTimer: (key, delayMs) => this.setTimer(key, delayMs),
+      cancelTimer: (key) => this.cancelTimer(key),
+      sendPacket: (req) => this.send(req, config),
+      enqueueBroadcast: (name, message, notifyId) => {
+        this.queues.enqueue(notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: 'swim', id: notifyId } })
+        this.deliverNotifications()
+      },
+      dial: (to, timeoutMs, cb) => this.transport.dialCallback(to, timeoutMs, cb),
+      localUserState: (join, cb) => cb(serf === undefined ? this.userState(join) : serf.localUserState(join)),
+      mergeRemoteUserState: (bytes, join) => {
+        this.mergedUserStates.push(bytes)
+        serf?.mergeRemoteState(bytes, join)
+      },
+      emit: (output) => {
+        if (output.type === 'cluster-size') this.queues.setClusterSize('memberlist', output.numNodes)
+        if (output.type === 'left') this.onSwimLeft()
+        if (serf !== undefined) {
+          if (output.type === 'node-joined') serf.nodeJoined(output.node)
+          else if (output.type === 'node-updated') serf.nodeUpdated(output.node)
+          else if (output.type === 'node-left') serf.nodeLeft(output.node)
+          else if (output.type === 'user-message') serf.userMessage(output.bytes)
+          else if (output.type === 'join-completed') serf.joinCompleted(output.numJoined)
+        }
+        cluster.record(this.name, output)
+      },
+    }
+    const identity = { name, addr: ipOf(address), port: 7946, ...(serf === undefined ? {} : { meta: serf.localMeta() }) }
+    this.swim = new SwimNode(config, identity, ports)
+    transport.onPacket((p) => this.swim.onPacket(p.from, p.bytes))
+    transport.onStream((s) => this.swim.onStream(s))
+  }
+
+  /** Starts swim (and the member layer with its reap and reconnect ticks). */
+  start(options: { steadyState?: boolean } = {}): void {
+    this.swim.start(options)
+    if (this.serf !== undefined) {
+      this.serf.start()
+      this.setTimer('serf-reap', this.serf.config.reapIntervalMs)
+      this.setTimer('serf-reconnect', this.serf.config.reconnectIntervalMs)
+    }
+  }
+
+  /** Graceful leave: Serf's leave intent first (when the member layer runs), then memberlist's. */
+  leave(timeoutMs: number): void {
+    if (this.serf === undefined) return this.swim.leave(timeoutMs)
+    const { waitForBroadcast, notifyId } = this.serf.beginLeave('member-manager')
+    if (!waitForBroadcast) return this.swim.leave(timeoutMs)
+    this.serfLeaveId = notifyId
+    this.setTimer('serf-leave', this.serf.config.broadcastTimeoutMs)
+  }
+
+  private serfLeaveId: string | undefined
+
+  private onSwimLeft(): void {
+    this.left = true
+    this.serf?.finishLeave()
+  }
+
+  private setTimer(key: string, delayMs: number): void {
+    const clock = this.cluster.clock
+    const old = this.timers.get(key)
+    if (old !== undefined) clock.clearTimeout(old)
+    this.timers.set(
+      key,
+      clock.setTimeout(() => {
+        this.timers.delete(key)
+        if (key.startsWith('serf-')) this.onSerfTimer(key)
+        else this.swim.onTimer(key)
+      }, delayMs),
+    )
+  }
+
+  private cancelTimer(key: string): void {
+    const t = this.timers.get(key)
+    if (t !== undefined) {
+      this.cluster.clock.clearTimeout(t)
+      this.timers.delete(key)
+    }
+  }
+
+  private onSerfTimer(key: string): void {
+    const serf = this.serf
+    if (serf === undefined) return
+    if (key === 'serf-reap') {
+      this.setTimer(key, serf.config.reapIntervalMs)
+      serf.reapTick()
+    } else if (key === 'serf-reconnect') {
+      this.setTimer(key, serf.config.reconnectIntervalMs)
+      serf.reconnectTick()
+    } else if (key === 'serf-leave') {
+      this.serfLeaveId = undefined
+      this.swim.leave(serf.config.broadcastTimeoutMs)
+    } else if (key.startsWith('serf-prune:')) {
+      serf.pruneDue(key.slice('serf-prune:'.length))
+    }
+  }
+
+  private createMemberLayer(init: Omit<SerfInit, 'nodeName'>, random: RandomSource): MemberLayer {
+    const config = createSerfConfig({ ...init, nodeName: this.name })
+    return new MemberLayer(config, {
+      now: () => this.cluster.clock.now(),
+      random,
+      emit: (msg) => {
+        if (msg.type === 'member.local-meta-changed') this.swim?.updateMeta(msg.meta)
+        else if (msg.type === 'member.reconnect') this.swim.join([`${msg.addr.join('.')}:${msg.port}`])
+        else if (msg.type === 'member.swim-leave') this.swim.leave(config.broadcastTimeoutMs)
+        this.cluster.record(this.name, { type: 'serf', msg })
+      },
+      enqueue: (b) => {
+        this.queues.enqueue(b)
+        this.deliverNotifications()
+      },
+      clusterSize: (n) => this.queues.setClusterSize('serf', n),
+      snapshot: () => {},
+      schedulePrune: (name, delayMs) => this.setTimer(`serf-prune:${name}`, delayMs),
+    })
+  }
+
+  /** This node's view: state of every node it knows. */
+  view(): Map<string, NodeStateKind> {
+    const m = new Map<string, NodeStateKind>()
+    for (const r of this.swim.table.records()) m.set(r.name, r.state)
+    return m
+  }
+
+  stateOf(name: string): NodeStateKind | undefined {
+    return this.swim.table.get(name)?.state
+  }
+
+  /** Stops every timer of this node (crash or shutdown). */
+  stopTimers(): void {
+    this.swim.stop()
+    for (const t of this.timers.values()) this.cluster.clock.clearTimeout(t)
+    this.timers.clear()
+  }
+
+  private send(req: PacketRequest, config: SwimConfig): void {
+    sendPacketRequest(req, {
+      udpBufferSize: config.udpBufferSize,
+      compress: config.enableCompression,
+      fill: (overhead, limit, cb) => {
+        const { parts } = this.queues.fill(overhead, limit)
+        this.deliverNotifications()
+        cb(parts)
+      },
+      emit: (to, bytes) => {
+        this.packetsSent++
+        this.bytesSent += bytes.length
+        this.transport.sendPacket(to, bytes)
+      },
+    })
+  }
+
+  private deliverNotifications(): void {
+    for (const n of this.queues.drainNotifications()) {
+      if (n.to === 'swim') this.swim.onBroadcastFinished(n.msg.id)
+      else if (n.to === 'member-manager' && n.msg.id === this.serfLeaveId && this.serf !== undefined) {
+        this.serfLeaveId = undefined
+        this.cancelTimer('serf-leave')
+        this.swim.leave(this.serf.config.broadcastTimeoutMs)
+      }
+    }
+  }
+}
+
+function ipOf(address: TransportAddress): Uint8Array {
+  const host = address.slice(0, address.lastIndexOf(':'))
+  return Uint8Array.from(host.split('.').map(Number))
+}
