@@ -1,0 +1,23 @@
+/**
+ * Gossamer: cluster membership and coordination for Node.js. Every subsystem is an XState v5
+ * actor in its own worker thread (or inline, for simulation), and the wire protocol is HashiCorp
+ * memberlist/Serf's, so Gossamer nodes and real `serf agent`s form one cluster.
+ *
+ * This module is the public surface and the composition root: the actor runtime, the wire codec,
+ * the actor definitions of a node, and the coded errors. `createNode(...)` arrives with the node
+ * facade; until then the actors are composed with `ActorSystem.spawn`.
+ *
+ * @packageDocumentation
+ */
+export * from './runtime/index.ts'
+export * as wire from './wire/index.ts'
+export { ClusterError, InvalidConfigError, toWireError, fromWireError, isWireError } from './errors/index.ts'
+export type { WireError } from './errors/index.ts'
+
+// The actors of a node. Other code imports only their definitions and protocols.
+export { snapshotter } from '../actors/snapshotter/definition.ts'
+export type * as SnapshotterProtocol from '../actors/snapshotter/protocol.ts'
+export { gossipQueue } from '../actors/gossip-queue/definition.ts'
+export type * as GossipQueueProtocol from '../actors/gossip-queue/protocol.ts'
+export { memberManager } from '../actors/member-manager/definition.ts'
+export type * as MemberManagerProtocol from '../actors/member-manager/protocol.ts'

@@ -1,0 +1,48 @@
+/**
+ * The README's example is the file scripts/readme-example.ts (with the package name in place of the
+ * relative import), and the output it shows is what that file prints. Both are checked here, so
+ * the first screen of the README cannot drift from the code.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+const example = readFileSync(join(ROOT, 'scripts/readme-example.ts'), 'utf8')
+const dir = mkdtempSync(join(tmpdir(), 'gossamer-readme-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function block(after: string, lang: string): string {
+  const start = readme.indexOf(after)
+  expect(start, `README has "${after}"`).toBeGreaterThanOrEqual(0)
+  const open = readme.indexOf('```' + lang + '\n', start)
+  const close = readme.indexOf('\n```', open + 4 + lang.length)
+  return readme.slice(open + 4 + lang.length, close + 1)
+}
+
+describe('README', () => {
+  it('shows scripts/readme-example.ts as its example', () => {
+    expect(block('## Example', 'ts')).toBe(example.replace("from '../src/index.ts'", "from 'gossamer'"))
+  })
+
+  it('shows the output that the example really prints', async () => {
+    const run = promisify(execFile)
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/readme-example.ts'), join(dir, 'web-1.snapshot')], {
+      cwd: ROOT,
+      timeout: 30_000,
+    })
+    expect(stdout).toBe(block('This prints:', 'text'))
+    expect(readFileSync(join(dir, 'web-1.snapshot'), 'utf8')).toMatch(/^alive: web-2 10\.0\.0\.2:7946\nclock: 42\n/)
+  })
+
+  it('names the two commands for a fresh machine, and CI runs the test command', () => {
+    expect(readme).toContain('npm ci && npm run demo')
+    expect(readme).toContain('npm run test:all')
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/^npm run test:all$/m)
+  })
+})
