@@ -121,7 +121,7 @@ function runCase(n: number, loss: number, seed: number, detector: 'lifeguard' | 
   // so such phases are capped to keep the run inside its 5-minute budget (see `capped`).
   const storm = n >= 1000 && loss >= 0.3
   const joinWaitMs = storm ? 8_000 : 90_000
-  const detectWaitMs = storm ? 30_000 : 180_000
+  const detectWaitMs = storm ? 24_000 : 180_000
   if (lossFrom === 'start') c.setLoss(loss)
   debug('warm', c, started)
 
