@@ -27,7 +27,7 @@ export const snapshotter = defineActor({
   name: 'snapshotter',
   machine: createSnapshotterMachine,
   worker: new URL('./worker.ts', import.meta.url),
-  accepts: ACCEPTS as never,
+  accepts: ACCEPTS,
   validate: (msg) => {
     switch (msg.type) {
       case 'snapshot.member-alive':

@@ -26,7 +26,7 @@ import type { Logger } from 'pino'
 import { ActorHost } from './actor-host.ts'
 import { AskTable } from './ask-table.ts'
 import { ComputePool } from './compute-pool.ts'
-import type { ActorDefinition } from './define-actor.ts'
+import type { ActorDefinition, InboundOf } from './define-actor.ts'
 import { createEnv, realClock, type Router } from './env.ts'
 import { F_INSPECT, F_REPLY, F_SNAPSHOT, F_WATCH, type LinkPolicy } from './frames.ts'
 import { InlineActor } from './inline-actor.ts'
@@ -157,7 +157,7 @@ export class ActorSystem {
   }
 
   /** Spawns an actor; resolves when it runs (its worker answered the handshake). */
-  async spawn<M extends AnyStateMachine>(definition: ActorDefinition<M>, options: SpawnOptions<M>): Promise<ActorRef<M>> {
+  async spawn<M extends AnyStateMachine, TIn extends Message>(definition: ActorDefinition<M, TIn>, options: SpawnOptions<M>): Promise<ActorRef<M, TIn>> {
     if (this.#stopping) throw new SystemShutDownError('spawn')
     const id = options.id
     if (typeof id !== 'string' || id.length === 0 || id.startsWith('$')) throw new UnknownActorError(String(id), { details: { reason: 'invalid id' } })
@@ -203,7 +203,7 @@ export class ActorSystem {
       this.#broadcast(id, { k: 'dir', id, where: 'main' })
       this.#emit({ type: 'actor.started', actor: id, placement, restarts: 0, restored: entry.inline!.host.lastPersisted !== undefined })
     }
-    return entry.ref as unknown as ActorRef<M>
+    return entry.ref as unknown as ActorRef<M, TIn>
   }
 
   #startInline(entry: Entry, options: SpawnOptions<AnyStateMachine>): void {
@@ -476,8 +476,8 @@ export class ActorSystem {
   }
 
   /** The ref of a spawned actor, or undefined. Type it by passing its definition. */
-  ref<M extends AnyStateMachine>(id: string, _definition?: ActorDefinition<M>): ActorRef<M> | undefined {
-    return this.#actors.get(id)?.ref as unknown as ActorRef<M> | undefined
+  ref<M extends AnyStateMachine, TIn extends Message = InboundOf<M>>(id: string, _definition?: ActorDefinition<M, TIn>): ActorRef<M, TIn> | undefined {
+    return this.#actors.get(id)?.ref as unknown as ActorRef<M, TIn> | undefined
   }
 
   /** Every actor's transitions (from every thread) while at least one listener is attached. */

@@ -12,6 +12,8 @@ import type { MailboxOptions, PersistOptions, SupervisionOptions } from './optio
 export type InboundOf<M extends AnyStateMachine> = Exclude<EventFromLogic<M>, RuntimeEvent> & Message
 export type ContextOf<M extends AnyStateMachine> = ContextFrom<M>
 export type InputOf<M extends AnyStateMachine> = InputFrom<M>
+/** The messages of machine M whose type is one of T (what an `accepts` list lets in). */
+export type AcceptedOf<M extends AnyStateMachine, T extends string> = Extract<InboundOf<M>, { type: T }>
 
 /** The implementations argument of `machine.provide(...)` for machine M. */
 export type ProvideOf<M extends AnyStateMachine> = Parameters<M['provide']>[0]
@@ -24,7 +26,11 @@ export interface ActorImplementations<M extends AnyStateMachine> {
   onStop?: (env: ActorEnv) => void | Promise<void>
 }
 
-export interface ActorSpec<M extends AnyStateMachine> {
+/**
+ * What `defineActor` takes. `T` is the union of accepted message types: inferred from `accepts`
+ * (a tuple of literals or an array typed `readonly X['type'][]`), else every type of the machine.
+ */
+export interface ActorSpec<M extends AnyStateMachine, T extends string = InboundOf<M>['type']> {
   /** Actor kind, e.g. `'snapshotter'` (spawned instances get their own ids). */
   name: string
   /** Builds the pure machine from the env (clock, random, log, send, reply, compute). */
@@ -32,13 +38,15 @@ export interface ActorSpec<M extends AnyStateMachine> {
   /**
    * Message types the actor accepts; anything else is rejected with ERR_ACTOR_UNKNOWN_MESSAGE.
    * Defaults to every event type the machine names (`machine.events`), minus `runtime.*`.
+   * The list narrows the refs' `send`/`ask` types to these messages (internal events of the
+   * machine that are left out cannot be sent from outside, at compile time and at run time).
    */
-  accepts?: readonly NoInfer<InboundOf<M>['type']>[]
+  accepts?: readonly T[]
   /**
    * Payload check run before delivery; return a reason string to reject the message with
    * ERR_ACTOR_INVALID_MESSAGE (counted; an `ask` rejects), or undefined to accept it.
    */
-  validate?: (msg: NoInfer<InboundOf<M>>) => string | undefined
+  validate?: (msg: NoInfer<AcceptedOf<M, T>>) => string | undefined
   /**
    * The thread entry for the worker placement: `new URL('./worker.ts', import.meta.url)`. A `.ts`
    * URL is loaded through tsx in source mode and swapped for the `.js` sibling in the built output.
@@ -52,15 +60,26 @@ export interface ActorSpec<M extends AnyStateMachine> {
   supervision?: Partial<SupervisionOptions>
 }
 
-export interface ActorDefinition<M extends AnyStateMachine> extends Readonly<ActorSpec<M>> {
+declare const inboundBrand: unique symbol
+
+/** A declared actor: machine M, accepting the messages TIn (a subset of M's events). */
+export interface ActorDefinition<M extends AnyStateMachine, TIn extends Message = InboundOf<M>>
+  extends Readonly<Omit<ActorSpec<M>, 'accepts' | 'validate'>> {
   readonly kind: 'gossamer.actor-definition'
+  readonly accepts?: readonly TIn['type'][]
+  /** Method syntax: a definition of fewer messages still passes where a wider one is expected. */
+  validate?(msg: TIn): string | undefined
+  /** Type-only: carries the accepted messages to `spawn`, so the ref is typed by them. */
+  readonly [inboundBrand]?: TIn
 }
 
 /**
  * Declares an actor. Types flow from the machine: `ref.send` accepts exactly the machine's events
- * (minus `runtime.*`), `ref.ask` the ones with a `replyTo`, and `getSnapshot().context` is the
- * machine's context.
+ * (minus `runtime.*`), or only those named in `accepts`; `ref.ask` the ones with a `replyTo`; and
+ * `getSnapshot().context` is the machine's context.
  */
-export function defineActor<M extends AnyStateMachine>(spec: ActorSpec<M>): ActorDefinition<M> {
-  return Object.freeze({ ...spec, kind: 'gossamer.actor-definition' as const })
+export function defineActor<M extends AnyStateMachine, const T extends InboundOf<M>['type'] = InboundOf<M>['type']>(
+  spec: ActorSpec<M, T>,
+): ActorDefinition<M, AcceptedOf<M, T>> {
+  return Object.freeze({ ...spec, kind: 'gossamer.actor-definition' as const }) as ActorDefinition<M, AcceptedOf<M, T>>
 }

@@ -51,6 +51,7 @@ export type {
   ActorSpec,
   ActorImplementations,
   InboundOf,
+  AcceptedOf,
   ContextOf,
   InputOf,
   ProvideOf,

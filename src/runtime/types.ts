@@ -104,17 +104,17 @@ export interface ShutdownReport {
 
 export type Unsubscribe = () => void
 
-/** A typed handle on a spawned actor; the same in both placements. */
-export interface ActorRef<M extends AnyStateMachine> {
-  readonly id: ActorAddress<InboundOf<M>> & ActorId
+/**
+ * A typed handle on a spawned actor; the same in both placements. `TIn` is what the actor accepts:
+ * its machine's events, narrowed by the definition's `accepts` list (`spawn` fills it in).
+ */
+export interface ActorRef<M extends AnyStateMachine, TIn extends Message = InboundOf<M>> {
+  readonly id: ActorAddress<TIn> & ActorId
   readonly placement: Placement
   /** Tells the actor; never throws (see SendStatus; drops are counted). */
-  send(msg: InboundOf<M>): SendStatus
+  send(msg: TIn): SendStatus
   /** Request/reply with a correlation id; rejects with a coded error (timeout, abort, crash, invalid...). */
-  ask<T extends AskableType<InboundOf<M>>>(
-    msg: AskBody<InboundOf<M>, T> & { type: T },
-    options?: AskOptions,
-  ): Promise<ReplyOf<Extract<InboundOf<M>, { type: T }>>>
+  ask<T extends AskableType<TIn>>(msg: AskBody<TIn, T> & { type: T }, options?: AskOptions): Promise<ReplyOf<Extract<TIn, { type: T }>>>
   /** Snapshot digests after each processing turn while subscribed (the latest per turn). */
   subscribe(listener: (snapshot: ActorSnapshot<ContextOf<M>>) => void): Unsubscribe
   /** The actor's current snapshot, after what was sent before this call has been handled. */
