@@ -1,0 +1,187 @@
+/**
+ * SystemCore: the state an ActorSystem's parts share (the actor table, clock, ask table,
+ * listeners, counters) and the routing every part needs: a message from the system thread to its
+ * target, a reply to whoever waits, drops and refusals counted and announced. The public facade
+ * is ActorSystem (actor-system.ts); spawning, refs, inspection and shutdown live in their own
+ * files and work on this core.
+ */
+import type { AnyStateMachine } from 'xstate'
+import type { Logger } from 'pino'
+import type { ActorClock } from '../types/time.ts'
+import type { Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
+import { toWireError, type WireError } from '../errors/cluster-error.ts'
+import { InvalidMessageError } from '../errors/runtime-errors.ts'
+import { resolveLogLevel, rootLogger } from '../logging/root-logger.ts'
+import { AskTable } from './ask-table.ts'
+import { ComputePool } from './compute-pool.ts'
+import type { ActorDefinition } from './define-actor.ts'
+import { realClock } from './env.ts'
+import { F_REPLY } from './frames.ts'
+import type { InlineActor } from './inline-actor.ts'
+import type { OverflowKind } from './link.ts'
+import {
+  createMailboxOptions,
+  createSupervisionOptions,
+  memorySnapshotStore,
+  type MailboxOptions,
+  type SnapshotStore,
+  type SupervisionOptions,
+} from './options.ts'
+import type { SimulatedClock } from './simulated-clock.ts'
+import type { ActorRef, ActorStats, InspectionEvent, Placement, SystemEvent, SystemOptions } from './types.ts'
+import type { WorkerActor } from './worker-actor.ts'
+
+/** The system thread's endpoint name in reply tokens. */
+export const MAIN = '$main'
+
+/** One spawned actor, as the system thread keeps it. */
+export interface Entry {
+  id: string
+  definition: ActorDefinition<AnyStateMachine>
+  placement: Placement
+  mailbox: MailboxOptions
+  dependsOn: readonly string[]
+  order: number
+  inline: InlineActor | undefined
+  worker: WorkerActor | undefined
+  /** Drops/rejections reported by worker threads' links to this actor. */
+  reported: { dropped: number; rejected: number }
+  /** Overflow counts not yet announced as a system event, per kind. */
+  unannounced: Map<OverflowKind, number>
+  stoppedStats: ActorStats | undefined
+  ref: ActorRef<AnyStateMachine>
+}
+
+export class SystemCore {
+  readonly node: string
+  readonly seed: number
+  readonly clock: ActorClock
+  readonly logLevel: string
+  readonly log: Logger
+  readonly mailbox: MailboxOptions
+  readonly supervision: SupervisionOptions
+  readonly store: SnapshotStore
+  readonly asks: AskTable
+  readonly compute: ComputePool
+  readonly askTimeoutMs: number
+  readonly actors = new Map<string, Entry>()
+  readonly inspectors = new Set<(e: InspectionEvent) => void>()
+  readonly listeners = new Set<(e: SystemEvent) => void>()
+  spawned = 0
+  stopping = false
+  /** Sends refused because the system was stopping or the target unknown. */
+  refused = 0
+  #announceQueued = false
+  readonly #announce = (): void => this.announce()
+
+  constructor(options: SystemOptions) {
+    this.node = options.node ?? ''
+    this.seed = (options.seed ?? 1) >>> 0
+    this.clock = options.clock === undefined || options.clock === 'real' ? realClock : (options.clock as SimulatedClock)
+    this.logLevel = resolveLogLevel(options.logLevel)
+    this.log = rootLogger({ node: this.node, level: this.logLevel })
+    this.mailbox = createMailboxOptions(options.mailbox)
+    this.supervision = createSupervisionOptions(options.supervision)
+    this.store = options.snapshotStore ?? memorySnapshotStore()
+    this.asks = new AskTable(this.clock)
+    this.compute = new ComputePool(options.compute ?? {})
+    this.askTimeoutMs = options.askTimeoutMs ?? 5000
+  }
+
+  emit(event: SystemEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event)
+      } catch (err) {
+        this.log.error({ err: toWireError(err) }, 'system event listener threw')
+      }
+    }
+  }
+
+  /** Posts a control message to every worker but one. */
+  broadcast(exceptId: string, m: Parameters<WorkerActor['post']>[0]): void {
+    for (const e of this.actors.values()) if (e.id !== exceptId && e.worker !== undefined) e.worker.post(m)
+  }
+
+  /** Routes a message from the system thread (an inline actor or a ref) to its target. */
+  route(_from: string, to: string, msg: Message): SendStatus {
+    if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
+      this.refused++
+      const error = toWireError(new InvalidMessageError(to, String((msg as { type?: unknown } | null)?.type), 'a message must be an object with a string type'))
+      this.emit({ type: 'message.invalid', actor: to, error, messageType: String((msg as { type?: unknown } | null)?.type) })
+      return 'rejected'
+    }
+    const entry = this.actors.get(to)
+    if (entry === undefined) {
+      this.refused++
+      this.emit({ type: 'message.undeliverable', to, reason: 'unknown', messageType: String(msg?.type) })
+      return 'unknown'
+    }
+    const inline = entry.inline
+    if (inline !== undefined) {
+      if (!inline.closed) return inline.send(msg)
+    } else {
+      const w = entry.worker!
+      if (w.status !== 'stopped' && w.status !== 'escalated') return w.link.send(msg)
+    }
+    this.refused++
+    this.emit({ type: 'message.undeliverable', to, reason: 'stopped', messageType: String(msg?.type) })
+    return 'stopped'
+  }
+
+  /** A message to a worker that structured clone refused: reported, counted, its ask failed. */
+  unsendable(to: string, item: unknown, err: unknown): void {
+    const msg = item as { type?: unknown; replyTo?: ReplyTo<unknown>; k?: number; c?: number }
+    const type = typeof msg?.type === 'string' ? msg.type : `frame ${String(msg?.k)}`
+    const error = toWireError(new InvalidMessageError(to, type, `cannot be sent to another thread: ${toWireError(err).message}`))
+    this.refused++
+    if (msg?.replyTo !== undefined && msg.replyTo.to === MAIN) this.asks.reject(msg.replyTo.cid, error)
+    this.emit({ type: 'message.invalid', actor: to, error, messageType: type })
+  }
+
+  /** Answers an ask: one of the system thread's own, or one a worker actor waits on. */
+  reply(token: ReplyTo<unknown>, value: unknown, error: WireError | undefined): void {
+    if (token.to === MAIN) {
+      if (error !== undefined) this.asks.reject(token.cid, error)
+      else this.asks.resolve(token.cid, value)
+      return
+    }
+    const w = this.actors.get(token.to)?.worker
+    w?.link.force(error !== undefined ? { k: F_REPLY, c: token.cid, e: error } : { k: F_REPLY, c: token.cid, v: value })
+  }
+
+  /** Records drops/rejections: `fromWorker` counts come from other threads' links (summed here). */
+  overflow(to: string, kind: OverflowKind, count: number, fromWorker = false): void {
+    const e = this.actors.get(to)
+    if (e === undefined) return
+    if (fromWorker) {
+      if (kind === 'drop-oldest') e.reported.dropped += count
+      else e.reported.rejected += count
+    }
+    e.unannounced.set(kind, (e.unannounced.get(kind) ?? 0) + count)
+    if (!this.#announceQueued) {
+      this.#announceQueued = true
+      setImmediate(this.#announce)
+    }
+  }
+
+  /** Emits coalesced `mailbox.overflow` events (one per actor and kind per turn). */
+  announce(): void {
+    this.#announceQueued = false
+    for (const e of this.actors.values()) {
+      for (const [kind, count] of e.unannounced) {
+        const total = kind === 'drop-oldest' ? this.droppedTotal(e) : this.rejectedTotal(e)
+        this.emit({ type: 'mailbox.overflow', actor: e.id, policy: kind, count, total })
+      }
+      e.unannounced.clear()
+    }
+  }
+
+  droppedTotal(e: Entry): number {
+    return (e.inline?.dropped ?? 0) + (e.worker?.link.dropped ?? 0) + e.reported.dropped
+  }
+
+  rejectedTotal(e: Entry): number {
+    return (e.inline?.rejected ?? 0) + (e.worker?.link.rejected ?? 0) + e.reported.rejected
+  }
+}

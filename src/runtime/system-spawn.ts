@@ -1,0 +1,182 @@
+/**
+ * Spawning and placement: an inline actor runs in an ActorHost on the system thread behind an
+ * InlineActor mailbox; a worker actor gets its own thread (WorkerActor) with a MessagePort pair to
+ * every other running worker, so worker actors talk directly. Also the two ports the placements
+ * use to reach the system: the inline actors' Router and the workers' WorkerSystemPort.
+ */
+import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import type { AnyStateMachine } from 'xstate'
+import { createSeededRandom, hashLabel } from '../types/random.ts'
+import { toWireError } from '../errors/cluster-error.ts'
+import { ActorCrashedError, ActorStartError, DuplicateActorError, SystemShutDownError, UnknownActorError } from '../errors/runtime-errors.ts'
+import { actorLogger } from '../logging/root-logger.ts'
+import { ActorHost } from './actor-host.ts'
+import type { ActorDefinition } from './define-actor.ts'
+import { createEnv, type Router } from './env.ts'
+import type { LinkPolicy } from './frames.ts'
+import { InlineActor } from './inline-actor.ts'
+import { createMailboxOptions, createSupervisionOptions } from './options.ts'
+import type { Inspection } from './system-inspection.ts'
+import { makeRef } from './system-refs.ts'
+import { stopOne } from './system-shutdown.ts'
+import type { Entry, SystemCore } from './system-core.ts'
+import type { ActorRef, Placement, SpawnOptions } from './types.ts'
+import { WorkerActor, type WorkerSystemPort } from './worker-actor.ts'
+
+/** What spawning needs besides the core: the inspection fan-out and the two system ports. */
+export interface SpawnContext {
+  core: SystemCore
+  inspection: Inspection
+  router: Router
+  port: WorkerSystemPort
+}
+
+/** How inline actors' envs reach the system thread's routing. */
+export function inlineRouter(core: SystemCore): Router {
+  return {
+    send: (from, to, msg) => core.route(from, to, msg),
+    whenReady: (to) => {
+      const e = core.actors.get(to)
+      return e === undefined ? Promise.resolve() : e.ref.ready()
+    },
+    reply: (token, value) => core.reply(token, value, undefined),
+    fail: (token, error) => core.reply(token, undefined, error),
+    compute: core.compute,
+  }
+}
+
+/** What a WorkerActor needs from its system. */
+export function workerSystemPort(core: SystemCore, inspection: Inspection): WorkerSystemPort {
+  return {
+    node: core.node,
+    seed: core.seed,
+    logLevel: core.logLevel,
+    asks: core.asks,
+    compute: core.compute,
+    mainPolicy: { capacity: core.mailbox.capacity, overflow: 'backpressure', backpressureCeiling: 64 },
+    inspecting: () => inspection.active,
+    emit: (e) => core.emit(e),
+    inspected: (events) => inspection.forward(events),
+    persisted: (id, record) => core.store.save(id, record),
+    loadPersisted: (id) => core.store.load(id),
+    connectPeers: (id) => connectPeers(core, id),
+    peerDown: (id) => core.broadcast(id, { k: 'peer-down', id }),
+    inlineIds: () => [...core.actors.values()].filter((e) => e.placement === 'inline' && e.inline?.closed === false).map((e) => e.id),
+    routeToInline: (from, to, msg) => void core.route(from, to, msg),
+    overflowReported: (to, kind, count, fromWorker) => core.overflow(to, kind, count, fromWorker),
+    unsendable: (to, item, err) => core.unsendable(to, item, err),
+  }
+}
+
+/** Spawns an actor; resolves when it runs (its worker answered the handshake). */
+export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStateMachine>, options: SpawnOptions<AnyStateMachine>): Promise<ActorRef<AnyStateMachine>> {
+  const core = ctx.core
+  if (core.stopping) throw new SystemShutDownError('spawn')
+  const id = options.id
+  if (typeof id !== 'string' || id.length === 0 || id.startsWith('$')) throw new UnknownActorError(String(id), { details: { reason: 'invalid id' } })
+  if (core.actors.has(id)) throw new DuplicateActorError(id)
+  const placement: Placement = options.placement ?? 'worker'
+  const mailbox = createMailboxOptions({ ...core.mailbox, ...def.mailbox, ...options.mailbox })
+  const supervision = createSupervisionOptions({ ...core.supervision, ...def.supervision, ...options.supervision })
+  const entry: Entry = {
+    id,
+    definition: def,
+    placement,
+    mailbox,
+    dependsOn: options.dependsOn ?? [],
+    order: core.spawned++,
+    inline: undefined,
+    worker: undefined,
+    reported: { dropped: 0, rejected: 0 },
+    unannounced: new Map(),
+    stoppedStats: undefined,
+    ref: undefined as unknown as ActorRef<AnyStateMachine>,
+  }
+  entry.ref = makeRef(core, entry, (e) => stopOne(core, e, 5000).then(() => undefined))
+  core.actors.set(id, entry)
+  try {
+    if (placement === 'inline') {
+      try {
+        startInline(ctx, entry, options)
+      } catch (err) {
+        throw new ActorStartError(id, toWireError(err).message, { cause: err })
+      }
+    } else {
+      const w = new WorkerActor(ctx.port, id, def, options.input, mailbox, supervision)
+      entry.worker = w
+      await w.start(def.persist === undefined ? undefined : core.store.load(id))
+    }
+  } catch (err) {
+    core.actors.delete(id)
+    await entry.worker?.terminate()
+    throw err
+  }
+  if (placement === 'inline') {
+    core.broadcast(id, { k: 'dir', id, where: 'main' })
+    core.emit({ type: 'actor.started', actor: id, placement, restarts: 0, restored: entry.inline!.host.lastPersisted !== undefined })
+  }
+  return entry.ref
+}
+
+function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyStateMachine>): void {
+  const core = ctx.core
+  const id = entry.id
+  const env = createEnv({
+    id,
+    node: core.node,
+    clock: core.clock,
+    random: createSeededRandom((core.seed ^ hashLabel(id)) >>> 0),
+    log: actorLogger(core.log, id),
+    router: ctx.router,
+  })
+  let inline: InlineActor | undefined
+  let turnQueued = false
+  const implementations = { ...(options.provide ? { provide: options.provide } : {}), ...(options.onStop ? { onStop: options.onStop } : {}) }
+  const host = new ActorHost({
+    definition: entry.definition,
+    env,
+    implementations,
+    input: options.input,
+    supervision: createSupervisionOptions({ ...core.supervision, ...entry.definition.supervision, ...options.supervision }),
+    restoreFrom: entry.definition.persist === undefined ? undefined : core.store.load(id),
+    requestTurn: () => {
+      if (turnQueued) return
+      turnQueued = true
+      queueMicrotask(() => {
+        turnQueued = false
+        inline?.turn()
+      })
+    },
+    events: {
+      crashed: (error) => {
+        const asksFailed = core.asks.failActor(id, () => new ActorCrashedError(id, error.message))
+        core.emit({ type: 'actor.crashed', actor: id, error, asksFailed, lost: 0 })
+      },
+      restarted: (restarts, restored) => core.emit({ type: 'actor.started', actor: id, placement: 'inline', restarts, restored }),
+      escalated: (error, restarts) => {
+        core.emit({ type: 'actor.escalated', actor: id, error, restarts })
+        core.emit({ type: 'system.error', error })
+      },
+      invalid: (error, messageType) => core.emit({ type: 'message.invalid', actor: id, error, messageType }),
+      persisted: (record) => core.store.save(id, record),
+    },
+  })
+  inline = new InlineActor(host, entry.mailbox, (kind) => core.overflow(id, kind, 1))
+  entry.inline = inline
+  if (ctx.inspection.active) host.setInspector(ctx.inspection.inline)
+}
+
+/** Creates a channel between a (re)starting worker and every other running worker; returns its ends. */
+function connectPeers(core: SystemCore, id: string): { id: string; port: MessagePort; mailbox: LinkPolicy }[] {
+  const mine: { id: string; port: MessagePort; mailbox: LinkPolicy }[] = []
+  const self = core.actors.get(id)
+  for (const e of core.actors.values()) {
+    const w = e.worker
+    // Running or starting (a concurrent spawn): a starting worker reads its control queue once up.
+    if (e.id === id || w === undefined || w.worker === undefined || (w.status !== 'running' && w.status !== 'starting')) continue
+    const { port1, port2 } = new MessageChannel()
+    mine.push({ id: e.id, port: port1, mailbox: e.mailbox })
+    w.post({ k: 'peer', id, port: port2, mailbox: self!.mailbox }, [port2])
+  }
+  return mine
+}
