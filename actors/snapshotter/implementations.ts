@@ -6,8 +6,9 @@
  */
 import { fromCallback, fromPromise } from 'xstate'
 import type { ActorEnv } from '../../src/types/actor-env.ts'
-import { toWireError } from '../../src/errors/index.ts'
+import { ClusterError, toWireError } from '../../src/errors/index.ts'
 import { createSnapshotterConfig } from './config.ts'
+import { emptyStats } from './metrics.ts'
 import type { SnapshotDisk } from './disk.ts'
 import type { RecordMessage, SnapshotterEvent, SnapshotterMachine } from './machine.ts'
 import type { SnapshotProgress, SnapshotRecord, SnapshotterInput } from './protocol.ts'
@@ -73,6 +74,15 @@ export function createSnapshotterImplementations(
   const listeners = new Set<(n: WriterNotice) => void>()
   const now = platform.now ?? (() => env.clock.now())
   let lastDurable = 0
+  /** Record messages refused while there was no writer (the config was invalid). */
+  let refusedWithoutWriter = 0
+  let configError: unknown
+  const noWriter = () =>
+    toWireError(new ClusterError('ERR_SNAPSHOT_NOT_OPEN', 'the snapshotter has no open file (its config is invalid)', configError === undefined ? {} : { cause: configError }))
+  const refuse = (type: string) => {
+    refusedWithoutWriter++
+    env.log.warn({ type, refused: refusedWithoutWriter }, 'snapshot record refused: the snapshotter has no writer (invalid config)')
+  }
 
   const makeWriter = (input: SnapshotterInput): SnapshotWriter => {
     const { notify, ...init } = input
@@ -109,7 +119,13 @@ export function createSnapshotterImplementations(
         // close it (draining what it had) before replaying.
         // The new writer takes records at once (into its intake); it opens the file after.
         const previous = handle.writer
-        const writer = makeWriter(input)
+        let writer: SnapshotWriter
+        try {
+          writer = makeWriter(input)
+        } catch (error) {
+          configError = error
+          throw error
+        }
         handle.writer = writer
         if (previous !== undefined) await previous.shutdown()
         const result = await writer.open()
@@ -136,11 +152,15 @@ export function createSnapshotterImplementations(
     actions: {
       record: (_, { msg }) => {
         if (handle.writer !== undefined) applyMessage(handle.writer, msg)
-        else env.log.warn({ type: msg.type }, 'snapshot record refused: the snapshotter has no writer (invalid config)')
+        else refuse(msg.type)
+      },
+      refuse: () => {
+        if (handle.writer !== undefined) handle.writer.refuse()
+        else refusedWithoutWriter++
       },
       leave: (_, { replyTo }) => {
         const w = handle.writer
-        if (w === undefined) return
+        if (w === undefined) return void env.fail(replyTo, noWriter())
         w.leave().then(
           (p) => env.reply(replyTo, p),
           (err: unknown) => env.fail(replyTo, toWireError(err)),
@@ -148,14 +168,15 @@ export function createSnapshotterImplementations(
       },
       sync: (_, { replyTo }) => {
         const w = handle.writer
-        if (w === undefined) return
+        if (w === undefined) return void env.fail(replyTo, noWriter())
         w.sync().then(
           (p) => env.reply(replyTo, p),
           (err: unknown) => env.fail(replyTo, toWireError(err)),
         )
       },
       stats: (_, { replyTo }) => {
-        if (handle.writer !== undefined) env.reply(replyTo, handle.writer.stats())
+        // Always answered: with the writer's counters, or (invalid config) zeros and the refusals.
+        env.reply(replyTo, handle.writer !== undefined ? handle.writer.stats() : emptyStats(refusedWithoutWriter))
       },
     },
   }

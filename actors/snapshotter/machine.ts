@@ -90,6 +90,8 @@ export function createSnapshotterMachine(env: ActorEnv) {
     },
     actions: {
       record: (_, _params: { msg: RecordMessage }) => {},
+      /** A record message refused in `failed`: counted where `snapshot.stats` reports it. */
+      refuse: () => {},
       leave: (_, _params: { replyTo: ReplyTo<unknown> | undefined }) => {},
       sync: (_, _params: { replyTo: SyncMsg['replyTo'] }) => {},
       stats: (_, _params: { replyTo: StatsMsg['replyTo'] }) => {},
@@ -184,7 +186,7 @@ export function createSnapshotterMachine(env: ActorEnv) {
       },
       failed: {
         on: {
-          ...Object.fromEntries(RECORD_TYPES.map((t) => [t, { actions: assign({ refused: ({ context }) => context.refused + 1 }) }])),
+          ...Object.fromEntries(RECORD_TYPES.map((t) => [t, { actions: [assign({ refused: ({ context }) => context.refused + 1 }), 'refuse' as const] }])),
           'snapshot.sync': { actions: ({ context, event }) => env.fail(event.replyTo, context.openError!) },
           'snapshot.leave': { actions: ({ context, event }) => env.fail(event.replyTo, context.openError!) },
           'snapshot.restore': { actions: ({ context, event }) => env.fail(event.replyTo, context.openError!) },

@@ -72,6 +72,12 @@ export interface SnapshotterCounters {
   corruptLines: number
   /** Bytes of a torn last line found (and cut off) at open. */
   tornBytes: number
+  /** Lines of the file skipped at replay as an unknown record kind (a newer format). */
+  unknownLines: number
+  /** Lines of the file skipped at replay as unreadable (a known kind with a malformed body). */
+  badLines: number
+  /** Record messages refused because the snapshotter has no open file (open failed, invalid config). */
+  refused: number
   /** `leave` records written. */
   leaves: number
 }
@@ -80,7 +86,7 @@ export function emptyCounters(): SnapshotterCounters {
   return {
     events: 0, coalesced: 0, ignoredAfterLeave: 0, rejected: 0, batches: 0, flushes: 0, linesWritten: 0,
     bytesWritten: 0, fsyncs: 0, compactions: 0, compactionsAborted: 0, errors: 0, corruptLines: 0,
-    tornBytes: 0, leaves: 0,
+    tornBytes: 0, unknownLines: 0, badLines: 0, refused: 0, leaves: 0,
   }
 }
 
@@ -101,4 +107,15 @@ export interface SnapshotterStats extends SnapshotterCounters {
   /** Duration of a whole compaction, and of its exclusive swap step (the only time writes wait). */
   compactionLatency: HistogramSnapshot
   swapLatency: HistogramSnapshot
+}
+
+/** The stats of a snapshotter that has no writer (its config was invalid): all zero but `refused`. */
+export function emptyStats(refused: number): SnapshotterStats {
+  const h = new Histogram().snapshot()
+  return {
+    ...emptyCounters(),
+    refused,
+    queueDepth: 0, aliveMembers: 0, fileBytes: 0, received: 0, writtenThrough: 0, durableThrough: 0, compacting: false,
+    flushLatency: h, appendLatency: h, compactionLatency: h, swapLatency: h,
+  }
 }

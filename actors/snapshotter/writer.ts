@@ -97,12 +97,20 @@ export class SnapshotWriter {
   ) {}
 
   private opening: Promise<unknown> | undefined
+  /** Why open failed: leave and sync reject with it from then on (the file can never be written). */
+  private openError: ClusterError | undefined
 
   /** open replays the existing file, cuts off a torn tail, removes a stale compaction temp file. */
   open(): Promise<ReplayResult> {
     const p = this.doOpen().catch((cause: unknown) => {
       const why = cause instanceof Error ? cause.message : String(cause)
-      throw new ClusterError('ERR_SNAPSHOT_OPEN', `cannot open snapshot ${this.config.path}: ${why}`, { cause, details: { path: this.config.path } })
+      const err = new ClusterError('ERR_SNAPSHOT_OPEN', `cannot open snapshot ${this.config.path}: ${why}`, { cause, details: { path: this.config.path } })
+      this.openError = err
+      // What arrived while the file was opening can never be written: counted as refused.
+      this.counters.refused += this.marks.received
+      // Nobody waiting for durability can ever be answered by this writer: tell them why.
+      this.marks.rejectAll(err)
+      throw err
     })
     this.opening = p.catch(() => undefined)
     return p
@@ -123,6 +131,8 @@ export class SnapshotWriter {
     this.state.lastQueryClock = s.lastQueryClock
     this.counters.corruptLines = result.counts.corruptLines
     this.counters.tornBytes = result.counts.tornBytes
+    this.counters.unknownLines = result.counts.unknownLines
+    this.counters.badLines = result.counts.badLines
     this.file = await disk.openAppend(path)
     // A new file's directory entry must be durable before any fsync of its content means anything.
     if (existing === undefined) await disk.syncDir(path)
@@ -139,6 +149,10 @@ export class SnapshotWriter {
   private accept(): boolean {
     if (this.closing) {
       this.counters.rejected++
+      return false
+    }
+    if (this.openError !== undefined) {
+      this.counters.refused++
       return false
     }
     this.marks.received++
@@ -215,6 +229,10 @@ export class SnapshotWriter {
       this.counters.rejected++
       return
     }
+    if (this.openError !== undefined) {
+      this.counters.refused++
+      return
+    }
     this.marks.received++
     this.counters.events++
     this.stamp()
@@ -243,7 +261,9 @@ export class SnapshotWriter {
    */
   leave(): Promise<SnapshotProgress> {
     if (this.closing) return Promise.reject(new SnapshotClosedError())
-    // Before the file is replayed the state is not known yet: apply the leave after it.
+    if (this.openError !== undefined) return Promise.reject(this.openError)
+    // Before the file is replayed the state is not known yet: apply the leave after it (once: the
+    // open has settled by then, so the call below either proceeds or rejects with openError).
     if (this.file === undefined && this.opening !== undefined) return this.opening.then(() => this.leave())
     const drained = this.intake.drain(this.state)
     this.sealed += drained.text + LEAVE_LINE
@@ -257,6 +277,7 @@ export class SnapshotWriter {
   /** sync resolves when every record received so far is fsynced (whatever the policy). */
   sync(): Promise<SnapshotProgress> {
     if (this.closed) return Promise.reject(new SnapshotClosedError())
+    if (this.openError !== undefined) return Promise.reject(this.openError)
     const through = this.marks.received
     if (this.marks.durableThrough() >= through && this.sealed === '' && !this.intake.hasPending()) {
       return Promise.resolve(this.progress())
@@ -268,6 +289,11 @@ export class SnapshotWriter {
 
   progress(): SnapshotProgress {
     return this.marks.progress()
+  }
+
+  /** Counts a record message refused outside the writer (the machine's `failed` state). */
+  refuse(): void {
+    this.counters.refused++
   }
 
   stats(): SnapshotterStats {
