@@ -60,6 +60,17 @@ describe('writer: the open fails while asks wait', () => {
   })
 })
 
+describe('writer: replay accounting in stats', () => {
+  it('carries unknown and unreadable lines from replay, not only corrupt lines and torn bytes', async () => {
+    const disk = new MemoryDisk()
+    disk.put('/snap/node.snapshot', 'alive: a 127.0.0.1:1\nbogus line\nclock: x\nclock: 2\n')
+    const { writer } = makeWriter({ checksums: false }, { disk })
+    await writer.open()
+    expect(writer.stats()).toMatchObject({ unknownLines: 1, badLines: 1, corruptLines: 0, tornBytes: 0, refused: 0 })
+    await writer.shutdown()
+  })
+})
+
 for (const placement of ['worker', 'inline'] as Placement[]) {
   describe(`snapshotter actor - ${placement}: unusable file or config`, () => {
     let system: ActorSystem | undefined
