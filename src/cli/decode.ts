@@ -1,16 +1,43 @@
 /**
  * `gossamer decode [--key BASE64]... [--stream] HEX|-`: prints a memberlist/Serf packet (or, with
  * --stream, a TCP stream message) as one JSON object. With `-`, reads one hex string per line from
- * stdin and prints one JSON object per line, in order; a line that fails prints
- * `{"error":{"code","message"}}` and the exit code becomes 1. Blank lines are skipped.
+ * stdin and prints one JSON object per line, in order: line N of the output answers line N of the
+ * input (a line that fails, a blank one included, prints `{"error":{"code","message"}}`).
+ *
+ * Exit status: 0 when everything decoded; 1 when an input did not decode or decoded with a nested
+ * error (an invalid compound part, a Serf payload, tags or coordinate that did not decode: the
+ * JSON is still printed and shows where); 2 for a usage error (unknown option, missing HEX, bad --key).
  */
 import type { CliIo } from './io.ts'
 import { ClusterError } from '../errors/index.ts'
-import { decodePacket, errorJson, fromHex, Keyring, readStream, toJson } from '../wire/index.ts'
+import { decodePacket, errorJson, fromHex, jsonErrors, Keyring, readStream, toJson, WireCodecError } from '../wire/index.ts'
+import type { Json, JsonErrorAt } from '../wire/index.ts'
 
 export const summary = 'decode a memberlist/Serf packet or stream (hex) to JSON'
 
 const USAGE = 'usage: gossamer decode [--key BASE64]... [--stream] HEX|-'
+
+export const HELP = `${USAGE}
+
+Decodes a memberlist/Serf UDP packet (or, with --stream, one TCP stream message) given as hex
+and prints it as one JSON object.
+
+  --key BASE64   a keyring key (16, 24 or 32 bytes, base64 as Serf prints it); repeat the
+                 option for several keys
+  --stream       decode a TCP stream message instead of a UDP packet
+  -              read one hex string per line from stdin and print one JSON object per line,
+                 in order; a line that fails (a blank line too) prints {"error":{"code","message"}}
+
+exit status:
+  0  everything decoded
+  1  the input did not decode (its code is printed on stderr), or it decoded with a nested
+     error: an "error" object inside the JSON (an invalid compound part, a Serf payload, tags
+     or coordinate that did not decode); the JSON is still printed and shows where.
+     With -, any line that failed or held a nested error.
+  2  usage error: unknown option, missing HEX, a --key that is not a valid key`
+
+/** Usage errors exit 2; these codes mark them. */
+const USAGE_CODES: ReadonlySet<string> = new Set(['ERR_CLI_USAGE', 'ERR_WIRE_BAD_KEY'])
 
 interface DecodeArgs {
   keys: string[]
@@ -43,7 +70,8 @@ export function parseDecodeArgs(argv: readonly string[]): DecodeArgs {
 }
 
 /** Decodes one hex string into its JSON object (throws a coded error on failure). */
-export function decodeHexToJson(hex: string, options: { keyring: Keyring | null; stream: boolean }): object {
+export function decodeHexToJson(hex: string, options: { keyring: Keyring | null; stream: boolean }): { [key: string]: Json } {
+  if (hex.trim() === '') throw new WireCodecError('ERR_WIRE_EMPTY_INPUT', 'no hex: the input is blank')
   const bytes = fromHex(hex)
   if (!options.stream) return toJson(decodePacket(bytes, { keyring: options.keyring }))
   // A stream carries one message; anything after it is reported, not silently dropped.
@@ -61,33 +89,54 @@ function hintFor(hex: string, haveKeys: boolean, stream: boolean): string {
   return looksSealed ? '\n(if the packet is encrypted, pass its key with --key BASE64)' : ''
 }
 
+function describeNested(errors: readonly JsonErrorAt[]): string {
+  const n = errors.length
+  const list = errors.map((e) => `  at ${e.path}: ${e.code}: ${e.message}`).join('\n')
+  return `gossamer decode: decoded with ${n} nested error${n === 1 ? '' : 's'}:\n${list}`
+}
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    io.out(USAGE)
+    io.out(HELP)
     return 0
   }
-  const args = parseDecodeArgs(argv)
-  const keyring = args.keys.length === 0 ? null : Keyring.fromBase64(args.keys)
+  let args: DecodeArgs
+  let keyring: Keyring | null
+  try {
+    args = parseDecodeArgs(argv)
+    keyring = args.keys.length === 0 ? null : Keyring.fromBase64(args.keys)
+  } catch (err) {
+    if (!(err instanceof ClusterError) || !USAGE_CODES.has(err.code)) throw err
+    io.err(`gossamer decode: ${err.message} (${err.code})`)
+    return 2
+  }
   const options = { keyring, stream: args.stream }
   if (args.input !== '-') {
+    let json: { [key: string]: Json }
     try {
-      io.out(JSON.stringify(decodeHexToJson(args.input, options)))
-      return 0
+      json = decodeHexToJson(args.input, options)
     } catch (err) {
       const { error } = errorJson(err) as { error: { code: string; message: string } }
       io.err(`gossamer decode: ${error.message} (${error.code})${hintFor(args.input, keyring !== null, args.stream)}`)
       return 1
     }
+    io.out(JSON.stringify(json))
+    const nested = jsonErrors(json)
+    if (nested.length === 0) return 0
+    io.err(describeNested(nested))
+    return 1
   }
   let failed = false
   for await (const line of io.lines()) {
-    if (line.trim() === '') continue
+    let json: { [key: string]: Json }
     try {
-      io.out(JSON.stringify(decodeHexToJson(line, options)))
+      json = decodeHexToJson(line, options)
+      if (jsonErrors(json).length > 0) failed = true
     } catch (err) {
       failed = true
-      io.out(JSON.stringify(errorJson(err)))
+      json = errorJson(err)
     }
+    io.out(JSON.stringify(json))
   }
   return failed ? 1 : 0
 }

@@ -2,12 +2,18 @@
 /**
  * The `gossamer` command: dispatches to one module per verb (src/cli/<verb>.ts). Each verb module
  * exports `run(argv, io): Promise<number>` and returns the process exit code; errors it cannot
- * handle are printed with their code and exit 1. Verbs load lazily so `gossamer decode` does not
- * start the actor runtime.
+ * handle are printed with their code. Exit codes, for every verb: 0 success, 1 a runtime or
+ * decoding error, 2 a usage error (no command, unknown command, an ERR_CLI_USAGE thrown by a verb).
+ * Verbs load lazily so `gossamer decode` does not start the actor runtime.
  */
 import type { CliIo } from './io.ts'
 import { processIo } from './io.ts'
 import { toWireError } from '../errors/index.ts'
+
+/** Exit status of a runtime or decoding error. */
+export const EXIT_FAILURE = 1
+/** Exit status of a usage error. */
+export const EXIT_USAGE = 2
 
 type VerbModule = { run(argv: string[], io: CliIo): Promise<number>; summary: string }
 
@@ -24,14 +30,18 @@ export function registeredVerbs(): string[] {
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [verb, ...rest] = argv
-  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+  if (verb === undefined) {
+    io.err(`gossamer: missing command (ERR_CLI_USAGE)\n\n${await usage()}`)
+    return EXIT_USAGE
+  }
+  if (verb === '--help' || verb === '-h' || verb === 'help') {
     io.out(await usage())
-    return verb === undefined ? 1 : 0
+    return 0
   }
   const load = VERBS[verb]
   if (load === undefined) {
     io.err(`gossamer: unknown command "${verb}" (ERR_CLI_UNKNOWN_COMMAND)\n\n${await usage()}`)
-    return 2
+    return EXIT_USAGE
   }
   try {
     const mod = await load()
@@ -39,16 +49,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     const wire = toWireError(err)
     io.err(`gossamer ${verb}: ${wire.message} (${wire.code})`)
-    return 1
+    return wire.code === 'ERR_CLI_USAGE' ? EXIT_USAGE : EXIT_FAILURE
   }
 }
 
 async function usage(): Promise<string> {
-  const lines = ['usage: gossamer <command> [options]', '', 'commands:']
+  const lines = ['usage: gossamer <command> [options]   (gossamer <command> --help for its options)', '', 'commands:']
   for (const name of registeredVerbs()) {
     const mod = await VERBS[name]!()
     lines.push(`  ${name.padEnd(10)} ${mod.summary}`)
   }
+  lines.push('', 'exit status: 0 success, 1 runtime or decoding error, 2 usage error')
   return lines.join('\n')
 }
 

@@ -35,8 +35,10 @@ export const WIRE_ERROR_CODES = [
   'ERR_WIRE_TOO_DEEP',
   /** A value given to an encoder cannot be represented on the wire (out of range, wrong size). */
   'ERR_WIRE_ENCODE',
-  /** Text given as hex was not hex. */
+  /** Text given as hex was not hex (a non-hex character, named with its offset, or an odd digit count). */
   'ERR_WIRE_BAD_HEX',
+  /** Blank text where hex input was expected (e.g. a blank line given to `gossamer decode -`). */
+  'ERR_WIRE_EMPTY_INPUT',
   /** A bug: a non-coded exception escaped the codec (wrapped so that callers still get a code). */
   'ERR_WIRE_INTERNAL',
 ] as const

@@ -163,3 +163,38 @@ export function toJson(node: PacketNode | StreamNode): JsonObject {
       return fields(node as unknown as Record<string, unknown>)
   }
 }
+
+/** One nested error in a decoded tree's JSON: where it is (e.g. `parts[1].serf`) and its code. */
+export interface JsonErrorAt {
+  path: string
+  code: string
+  message: string
+}
+
+function isErrorObject(v: Json | undefined): v is { code: string; message: Json } {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && typeof v['code'] === 'string'
+}
+
+/**
+ * Every `{error: {code, message}}` inside a JSON view (invalid compound parts, Serf payloads, tags
+ * or coordinates that did not decode), in document order. Empty when everything decoded.
+ */
+export function jsonErrors(json: Json, path = ''): JsonErrorAt[] {
+  const found: JsonErrorAt[] = []
+  const walk = (v: Json, at: string): void => {
+    if (v === null || typeof v !== 'object') return
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => walk(item, `${at}[${i}]`))
+      return
+    }
+    for (const [k, item] of Object.entries(v)) {
+      if (k === 'error' && isErrorObject(item)) {
+        found.push({ path: at === '' ? '.' : at, code: item.code, message: String(item.message) })
+        continue
+      }
+      walk(item, at === '' ? k : `${at}.${k}`)
+    }
+  }
+  walk(json, path)
+  return found
+}

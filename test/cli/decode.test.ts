@@ -62,26 +62,94 @@ describe('cli - decode', () => {
   })
 
   it('reads one hex string per line from stdin with -, one JSON object per line, errors in place', async () => {
-    const io = memoryIo([APPENDIX_A.ping, 'zz', '', APPENDIX_A.alive, '07'])
+    const io = memoryIo([APPENDIX_A.ping, 'zz', '', APPENDIX_A.alive, '07', '   '])
     expect(await run(['-'], io)).toBe(1)
     const lines = io.stdout.map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(lines.length).toBe(4)
+    // Line N of the output answers line N of the input, blank lines included.
+    expect(lines.length).toBe(6)
     expect(lines[0]).toMatchObject({ type: 'ping' })
-    expect(lines[1]).toEqual({ error: { code: 'ERR_WIRE_BAD_HEX', message: expect.any(String) } })
-    expect(lines[2]).toMatchObject({ type: 'alive', tags: { role: 'py' } })
-    expect(lines[3]).toMatchObject({ error: { code: 'ERR_WIRE_TRUNCATED' } })
-    const ok = memoryIo([APPENDIX_A.ping])
+    expect(lines[1]).toEqual({ error: { code: 'ERR_WIRE_BAD_HEX', message: expect.stringMatching(/offset 0/) } })
+    expect(lines[2]).toEqual({ error: { code: 'ERR_WIRE_EMPTY_INPUT', message: expect.any(String) } })
+    expect(lines[3]).toMatchObject({ type: 'alive', tags: { role: 'py' } })
+    expect(lines[4]).toMatchObject({ error: { code: 'ERR_WIRE_TRUNCATED' } })
+    expect(lines[5]).toMatchObject({ error: { code: 'ERR_WIRE_EMPTY_INPUT' } })
+    const ok = memoryIo([APPENDIX_A.ping, APPENDIX_A.alive])
     expect(await run(['-'], ok)).toBe(0)
+    expect(ok.stdout.length).toBe(2)
   })
 
-  it('refuses bad usage and bad keys with codes', async () => {
-    await expect(run([], memoryIo())).rejects.toMatchObject({ code: 'ERR_CLI_USAGE' })
-    await expect(run(['--bogus', '00'], memoryIo())).rejects.toMatchObject({ code: 'ERR_CLI_USAGE' })
-    await expect(run(['--key'], memoryIo())).rejects.toMatchObject({ code: 'ERR_CLI_USAGE' })
-    await expect(run(['--key', 'short', '00'], memoryIo())).rejects.toMatchObject({ code: 'ERR_WIRE_BAD_KEY' })
+  it('with -, a line that decodes with a nested error makes the exit status 1', async () => {
+    const io = memoryIo([APPENDIX_A.ping, '08ffffffff', APPENDIX_A.alive])
+    expect(await run(['-'], io)).toBe(1)
+    const lines = io.stdout.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines.length).toBe(3)
+    expect(lines[1]).toMatchObject({ type: 'user', serf: { error: { code: 'ERR_WIRE_UNKNOWN_TYPE' } } })
+  })
+
+  it('refuses bad usage with exit status 2 and the code on stderr', async () => {
+    for (const argv of [[], ['--bogus', '00'], ['--key'], ['00', '11'], ['--key', 'short', '00']]) {
+      const io = memoryIo()
+      expect(await run(argv, io), argv.join(' ')).toBe(2)
+      expect(io.stdout).toEqual([])
+      expect(io.stderr.join('\n')).toMatch(argv[0] === '--key' && argv.length === 3 ? /ERR_WIRE_BAD_KEY/ : /ERR_CLI_USAGE/)
+    }
     const io = memoryIo()
-    expect(await main(['decode', '--key', 'short', '00'], io)).toBe(1)
+    expect(await main(['decode', '--key', 'short', '00'], io)).toBe(2)
     expect(io.stderr.join('\n')).toMatch(/ERR_WIRE_BAD_KEY/)
+    const missing = memoryIo()
+    expect(await main(['decode'], missing)).toBe(2)
+    expect(missing.stderr.join('\n')).toMatch(/missing HEX/)
+  })
+
+  it('--help documents the verb, its options and its exit status', async () => {
+    const io = memoryIo()
+    expect(await run(['--help'], io)).toBe(0)
+    const help = io.stdout.join('\n')
+    expect(help).toMatch(/--key BASE64/)
+    expect(help).toMatch(/--stream/)
+    expect(help).toMatch(/exit status/)
+    expect(help).toMatch(/1 +the input did not decode[\s\S]*nested/)
+    expect(help).toMatch(/2 +usage error/)
+  })
+})
+
+describe('cli - decode - nested errors', () => {
+  // Each decodes as a whole, but holds a part that does not: the JSON shows where, the exit is 1.
+  const cases = [
+    { hex: '07010000', what: 'a compound whose only part is empty', path: 'parts[0]', code: 'ERR_WIRE_EMPTY' },
+    { hex: '0702000100020000', what: 'a compound with a truncated part', path: 'parts[0]', code: 'ERR_WIRE_TRUNCATED' },
+    { hex: '08ffffffff', what: 'a user message whose Serf body does not decode', path: 'serf', code: 'ERR_WIRE_UNKNOWN_TYPE' },
+  ]
+  for (const c of cases) {
+    it(`prints the JSON and exits 1 for ${c.what} (${c.hex})`, async () => {
+      const io = memoryIo()
+      expect(await run([c.hex], io)).toBe(1)
+      expect(io.stdout.length).toBe(1)
+      const json = JSON.parse(io.stdout[0]!) as Record<string, unknown>
+      expect(JSON.stringify(json)).toContain(`"code":"${c.code}"`)
+      const stderr = io.stderr.join('\n')
+      expect(stderr).toContain(`at ${c.path}: ${c.code}`)
+    })
+  }
+
+  it('exits 0 when nothing nested failed (tags, Serf payload and compound parts all decode)', async () => {
+    const io = memoryIo()
+    expect(await run([APPENDIX_A.alive], io)).toBe(0)
+    expect(io.stderr).toEqual([])
+  })
+})
+
+describe('cli - decode - hex input', () => {
+  it('names the offset of a non-hex character and tells an odd digit count apart', async () => {
+    const bad = memoryIo()
+    expect(await run(['0c20 5azq'], bad)).toBe(1)
+    expect(bad.stderr.join('\n')).toMatch(/not a hex digit: "z" at offset 7 \(ERR_WIRE_BAD_HEX\)/)
+    const odd = memoryIo()
+    expect(await run(['0c2'], odd)).toBe(1)
+    expect(odd.stderr.join('\n')).toMatch(/odd number of hex digits \(3\) \(ERR_WIRE_BAD_HEX\)/)
+    const blank = memoryIo()
+    expect(await run(['  '], blank)).toBe(1)
+    expect(blank.stderr.join('\n')).toMatch(/ERR_WIRE_EMPTY_INPUT/)
   })
 })
 
