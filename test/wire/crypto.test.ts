@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createDecipheriv } from 'node:crypto'
-import { decodeKeyText, decryptPayload, encryptPayload, Keyring, WireCodecError } from '../../src/wire/index.ts'
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(WireCodecError)
-    return (err as WireCodecError).code
-  }
-  throw new Error('expected a WireCodecError')
-}
+import { decodeKeyText, decryptPayload, encryptPayload, Keyring } from '../../src/wire/index.ts'
+import { codeOf } from './helpers.ts'
 
 const k16 = new Uint8Array(16).fill(1)
 const k24 = new Uint8Array(24).fill(2)

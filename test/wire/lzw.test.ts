@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { fromHex, lzwCompress, lzwDecompress, toHex, WireCodecError } from '../../src/wire/index.ts'
+import { codeOf } from './helpers.ts'
 
 const TOBE = new TextEncoder().encode('TOBEORNOTTOBEORTOBEORNOT')
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(WireCodecError)
-    return (err as WireCodecError).code
-  }
-  throw new Error('expected a WireCodecError')
-}
 
 /**
  * An independent, deliberately naive model of Go's LSB/8 writer (dictionary as a Map of strings,

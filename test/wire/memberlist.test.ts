@@ -11,22 +11,12 @@ import {
   encodeSerfMessage,
   parseIp,
   toHex,
-  WireCodecError,
 } from '../../src/wire/index.ts'
 import type { Alive, MemberlistMessage } from '../../src/wire/index.ts'
 import { APPENDIX_A } from './vectors.ts'
+import { codeOf } from './helpers.ts'
 
 const VSN = Uint8Array.of(1, 5, 2, 2, 5, 5)
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(WireCodecError)
-    return (err as WireCodecError).code
-  }
-  throw new Error('expected a WireCodecError')
-}
 
 describe('wire - memberlist - Appendix A vectors', () => {
   it('decodes the captured ping and re-encodes it byte for byte', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { MsgpackWriter } from '../../src/wire/msgpack/writer.ts'
 import { MsgpackReader } from '../../src/wire/msgpack/reader.ts'
-import { WireCodecError } from '../../src/wire/errors.ts'
 import { fromHex, toHex } from '../../src/wire/hex.ts'
+import { codeOf } from './helpers.ts'
 
 function hexOf(fn: (w: MsgpackWriter) => void): string {
   const w = new MsgpackWriter(4)
@@ -12,16 +12,6 @@ function hexOf(fn: (w: MsgpackWriter) => void): string {
 
 function reader(hex: string): MsgpackReader {
   return new MsgpackReader(fromHex(hex))
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(WireCodecError)
-    return (err as WireCodecError).code
-  }
-  throw new Error('expected a WireCodecError')
 }
 
 describe('wire - msgpack - writer', () => {

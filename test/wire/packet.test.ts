@@ -13,20 +13,10 @@ import {
   splitCompound,
   toHex,
   wrapCrc,
-  WireCodecError,
 } from '../../src/wire/index.ts'
 import type { PacketNode } from '../../src/wire/index.ts'
 import { APPENDIX_A } from './vectors.ts'
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(WireCodecError)
-    return (err as WireCodecError).code
-  }
-  throw new Error('expected a WireCodecError')
-}
+import { codeOf } from './helpers.ts'
 
 const ping = fromHex(APPENDIX_A.ping)
 const alive = fromHex(APPENDIX_A.alive)

@@ -12,20 +12,10 @@ import {
   newCoordinate,
   parseIp,
   toHex,
-  WireCodecError,
 } from '../../src/wire/index.ts'
 import type { SerfMessage, SerfPushPull, SerfQuery } from '../../src/wire/index.ts'
 import { APPENDIX_A } from './vectors.ts'
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(WireCodecError)
-    return (err as WireCodecError).code
-  }
-  throw new Error('expected a WireCodecError')
-}
+import { codeOf } from './helpers.ts'
 
 const query: SerfQuery = {
   type: 'query',

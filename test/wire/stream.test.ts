@@ -13,23 +13,13 @@ import {
   parseIp,
   readStream,
   toHex,
-  WireCodecError,
 } from '../../src/wire/index.ts'
 import type { PushPullStream, PushNodeState, StreamNode } from '../../src/wire/index.ts'
 import { encodeStruct } from '../../src/wire/schema.ts'
 import { SCHEMAS } from '../../src/wire/memberlist.ts'
 import { MsgpackWriter } from '../../src/wire/msgpack/writer.ts'
 import { APPENDIX_A } from './vectors.ts'
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(WireCodecError)
-    return (err as WireCodecError).code
-  }
-  throw new Error('expected a WireCodecError')
-}
+import { codeOf } from './helpers.ts'
 
 const VSN = Uint8Array.of(1, 5, 2, 2, 5, 5)
 const states: PushNodeState[] = [
