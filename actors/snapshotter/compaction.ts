@@ -53,12 +53,13 @@ export class Compaction {
       onChunk: () => void deps.counters.flushes++,
       aborted: () => this.aborted,
     }).then(
-      (file) => {
+      async (file) => {
         if (this.aborted) {
           deps.counters.compactionsAborted++
+          // Part of `done`: a shutdown awaiting it ends only after the temp file is gone.
+          await file.handle.close().catch(() => undefined)
+          await deps.disk.remove(this.tempPath).catch(() => undefined)
           deps.onEnd()
-          void file.handle.close().catch(() => undefined)
-          void deps.disk.remove(this.tempPath).catch(() => undefined)
           return
         }
         this.ready = file

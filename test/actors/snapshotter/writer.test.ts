@@ -274,8 +274,10 @@ describe('snapshotter - writer', () => {
 
   it('abandons a compaction still building at shutdown, removing its temp file', async () => {
     let slow = false
+    let release: () => void = () => {}
+    const gate = new Promise<void>((r) => (release = r))
     const disk = new MemoryDisk(async (op, path) => {
-      if (slow && op === 'append' && path.endsWith('.compact')) await new Promise((r) => setTimeout(r, 30))
+      if (slow && op === 'append' && path.endsWith('.compact')) await gate
     })
     const { writer, notices } = makeWriter({ minCompactionBytes: 1024, compactionChunkLines: 4 }, { disk })
     await writer.open()
@@ -289,10 +291,51 @@ describe('snapshotter - writer', () => {
     }
     for (let i = 0; i < 50 && !notices.some((n) => n.kind === 'compaction-started'); i++) await tick()
     expect(writer.stats().compacting).toBe(true)
-    const report = await writer.shutdown()
+    const shutdown = writer.shutdown()
+    release() // the build's pending chunk write completes after the abort
+    const report = await shutdown
     expect(report.clean).toBe(true)
-    await new Promise((r) => setTimeout(r, 80)) // let the abandoned build notice and clean up
+    // No wait: shutdown resolved only after the abandoned build closed and removed its temp file.
+    const ops = { ...disk.ops }
     expect(disk.list()).toEqual([PATH])
+    await tick()
+    expect(disk.ops).toEqual(ops)
+    expect(writer.stats()).toMatchObject({ compactions: 0, compactionsAborted: 1, compacting: false })
+    expect(replayKey(replayOf(disk))).toBe(model.key())
+  })
+
+  it('waits at shutdown for a build that finished just after the abort to close and remove its file', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((r) => (release = r))
+    let syncReached = false
+    const disk = new MemoryDisk(async (op, path) => {
+      if (op === 'sync' && path.endsWith('.compact')) {
+        syncReached = true
+        await gate // the build's last step (its fsync) is in flight when shutdown aborts it
+      }
+      // Cleaning up takes a turn of the event loop, as on a real disk.
+      if ((op === 'close' || op === 'remove') && path.endsWith('.compact')) await tick()
+    })
+    const { writer } = makeWriter({ minCompactionBytes: 1024, compactionChunkLines: 64 }, { disk })
+    await writer.open()
+    const model = new Model()
+    let n = 0
+    for (const e of events(10, 2000, 20)) {
+      model.apply(e)
+      offer(writer, e)
+      if (++n % 20 === 0) await tick()
+      if (syncReached) break
+    }
+    for (let i = 0; i < 200 && !syncReached; i++) await tick()
+    expect(syncReached).toBe(true)
+    const shutdown = writer.shutdown()
+    release()
+    const report = await shutdown
+    expect(report.clean).toBe(true)
+    const ops = { ...disk.ops }
+    expect(disk.list()).toEqual([PATH])
+    for (let i = 0; i < 5; i++) await tick()
+    expect(disk.ops).toEqual(ops) // no disk work after shutdown resolved
     expect(writer.stats()).toMatchObject({ compactions: 0, compactionsAborted: 1, compacting: false })
     expect(replayKey(replayOf(disk))).toBe(model.key())
   })
