@@ -46,7 +46,7 @@ interface DecodeArgs {
 }
 
 function usageError(message: string): ClusterError {
-  return new ClusterError('ERR_CLI_USAGE', `${message}\n${USAGE}`)
+  return new ClusterError('ERR_CLI_USAGE', message)
 }
 
 export function parseDecodeArgs(argv: readonly string[]): DecodeArgs {
@@ -107,7 +107,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     keyring = args.keys.length === 0 ? null : Keyring.fromBase64(args.keys)
   } catch (err) {
     if (!(err instanceof ClusterError) || !USAGE_CODES.has(err.code)) throw err
-    io.err(`gossamer decode: ${err.message} (${err.code})`)
+    io.err(`gossamer decode: ${err.message} (${err.code})\n${USAGE}`)
     return 2
   }
   const options = { keyring, stream: args.stream }

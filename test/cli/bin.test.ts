@@ -1,0 +1,108 @@
+/**
+ * The built `gossamer` command in a child process: compiled once (tsc, no type check: type errors
+ * are the typecheck's job) into a private folder under .tmp/ (git-ignored, inside the repo so the
+ * output resolves node_modules and package.json's "type": "module"), then run with node.
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { APPENDIX_A } from '../wire/vectors.ts'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+let outDir = ''
+let workDir = ''
+
+interface Result {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function runNode(args: string[], stdin?: string): Promise<Result> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], timeout: 15_000 })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
+    child.on('error', fail)
+    child.on('close', (code) => done({ code, stdout, stderr }))
+    child.stdin.end(stdin ?? '')
+  })
+}
+
+const gossamer = (args: string[], stdin?: string): Promise<Result> => runNode([join(outDir, 'src/cli/main.js'), ...args], stdin)
+
+beforeAll(async () => {
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true })
+  workDir = mkdtempSync(join(ROOT, '.tmp', 'bin-test-'))
+  outDir = join(workDir, 'out')
+  // Only what src/cli/main.ts reaches (its verbs' lazy imports included).
+  writeFileSync(
+    join(workDir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.json'),
+      compilerOptions: { noEmit: false, noCheck: true, declaration: false, sourceMap: false, rootDir: ROOT, outDir },
+      files: [join(ROOT, 'src/cli/main.ts')],
+      include: [],
+    }),
+  )
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  const build = await runNode([tsc, '-p', join(workDir, 'tsconfig.json')])
+  if (build.code !== 0) throw new Error(`tsc failed (${build.code}):\n${build.stdout}${build.stderr}`)
+}, 60_000)
+
+afterAll(() => {
+  if (workDir !== '') rmSync(workDir, { recursive: true, force: true })
+})
+
+describe('cli - built gossamer bin', () => {
+  it('decode HEX prints the JSON on stdout and exits 0', async () => {
+    const r = await gossamer(['decode', APPENDIX_A.deadWithCrc])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({ type: 'hasCrc', crc: '205a8656', inner: { type: 'dead', From: 'c', Incarnation: 1, Node: 'c' } })
+  })
+
+  it('a bad hex exits 1 with its code on stderr and nothing on stdout', async () => {
+    const r = await gossamer(['decode', '0c2g'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/offset 3 \(ERR_WIRE_BAD_HEX\)/)
+  })
+
+  it('a nested error exits 1 and still prints the JSON', async () => {
+    const r = await gossamer(['decode', '07010000'])
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout)).toMatchObject({ type: 'compound', parts: [{ type: 'invalid', error: { code: 'ERR_WIRE_EMPTY' } }] })
+    expect(r.stderr).toMatch(/parts\[0\]: ERR_WIRE_EMPTY/)
+  })
+
+  it('decode - answers each stdin line with one line, blank lines included', async () => {
+    const r = await gossamer(['decode', '-'], `${APPENDIX_A.ping}\n\n${APPENDIX_A.alive}\n`)
+    expect(r.code).toBe(1)
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines.map((l) => l['type'] ?? (l['error'] as { code: string }).code)).toEqual(['ping', 'ERR_WIRE_EMPTY_INPUT', 'alive'])
+  })
+
+  it('--help lists the verbs and exits 0', async () => {
+    const r = await gossamer(['--help'])
+    expect(r.code).toBe(0)
+    for (const verb of ['decode', 'demo', 'snapshot']) expect(r.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'))
+  })
+
+  it('usage errors exit 2: unknown verb, no verb, unknown decode option', async () => {
+    const unknown = await gossamer(['frobnicate'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/ERR_CLI_UNKNOWN_COMMAND/)
+    const none = await gossamer([])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/usage: gossamer/)
+    const option = await gossamer(['decode', '--bogus', '00'])
+    expect(option.code).toBe(2)
+    expect(option.stderr).toMatch(/unknown option --bogus \(ERR_CLI_USAGE\)\nusage: gossamer decode/)
+  })
+})
