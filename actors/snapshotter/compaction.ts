@@ -6,10 +6,10 @@
  * directory. A crash before the rename leaves the old file (complete: every batch went there);
  * after it, the new one (complete: content plus tail, fsynced before the rename).
  */
-import { buildCompacted, CompactionAbortedError, type CompactedFile } from './compactor.ts'
+import { buildCompacted, CompactionAbortedError, encodeBatch, type CompactedFile } from './compactor.ts'
 import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
 import type { SnapshotterCounters } from './metrics.ts'
-import type { CapturedState } from './snapshot-state.ts'
+import { deltaText, type CapturedState, type SnapshotState } from './snapshot-state.ts'
 import type { WriterNotice } from './writer.ts'
 
 export interface CompactionDeps {
@@ -20,6 +20,10 @@ export interface CompactionDeps {
   now(): number
   defer(fn: () => void): void
   counters: SnapshotterCounters
+  /** The live state: past the tail cap, the tail is replaced by its difference from the capture. */
+  live: SnapshotState
+  /** Most tail bytes kept in memory; past it the run switches to a per-member delta at install. */
+  tailCapBytes: number
   notice(n: WriterNotice): void
   /** The new file is built and fsynced: the writer swaps it in at its next step. */
   onReady(): void
@@ -32,6 +36,9 @@ export class Compaction {
   /** Batches appended to the live file since the capture, re-appended to the new file at install. */
   private tail: Uint8Array[] = []
   private tailBytes = 0
+  /** The tail passed the cap and was dropped: install writes deltaText(captured, live) instead. */
+  private overflowed = false
+  private readonly captured: CapturedState
   ready: CompactedFile | undefined
   readonly startedAt: number
   readonly done: Promise<void>
@@ -42,6 +49,7 @@ export class Compaction {
     captured: CapturedState,
   ) {
     this.startedAt = deps.now()
+    this.captured = captured
     this.tempPath = deps.path + '.compact'
     this.done = buildCompacted({
       disk: deps.disk,
@@ -79,8 +87,30 @@ export class Compaction {
 
   /** A batch was appended to the live file (or failed to be: the new file gets it either way). */
   addTail(chunks: readonly Uint8Array[], size: number): void {
-    this.tail.push(...chunks)
+    if (this.overflowed) return
     this.tailBytes += size
+    if (this.tailBytes > this.deps.tailCapBytes) {
+      // Memory stays bounded by the members (the capture), not by the events since it.
+      this.overflowed = true
+      this.tail = []
+      this.tailBytes = 0
+      this.deps.counters.compactionTailOverflows++
+      return
+    }
+    for (const c of chunks) this.tail.push(c)
+  }
+
+  /** What install appends after the compacted content: the raw tail, or the per-member delta. */
+  private tailChunks(): { chunks: Uint8Array[]; size: number } | undefined {
+    if (!this.overflowed) return { chunks: this.tail, size: this.tailBytes }
+    // A leave since the capture changes what replay does with the lines before it: start over.
+    if (this.deps.live.leaving !== this.captured.leaving) return undefined
+    const text = deltaText(this.captured, this.deps.live)
+    if (text === '') return { chunks: [], size: 0 }
+    const chunks = encodeBatch(text, this.deps.checksums)
+    let size = 0
+    for (const c of chunks) size += c.length
+    return { chunks, size }
   }
 
   /** Abandons a run still building (shutdown); one already built is installed instead. */
@@ -95,9 +125,16 @@ export class Compaction {
   async install(): Promise<{ handle: SnapshotFileHandle; size: number } | undefined> {
     const { disk, counters } = this.deps
     const file = this.ready!
+    const tail = this.tailChunks()
+    if (tail === undefined) {
+      counters.compactionsAborted++
+      await file.handle.close().catch(() => undefined)
+      await disk.remove(this.tempPath).catch(() => undefined)
+      return undefined
+    }
     try {
-      if (this.tail.length > 0) {
-        await file.handle.append(this.tail)
+      if (tail.chunks.length > 0) {
+        await file.handle.append(tail.chunks)
         counters.flushes++
       }
       await file.handle.sync()
@@ -115,6 +152,6 @@ export class Compaction {
       counters.errors++
       this.deps.notice({ kind: 'disk-error', op: 'fsync-dir', error })
     }
-    return { handle: file.handle, size: file.size + this.tailBytes }
+    return { handle: file.handle, size: file.size + tail.size }
   }
 }

@@ -66,6 +66,8 @@ export interface SnapshotterCounters {
   fsyncs: number
   compactions: number
   compactionsAborted: number
+  /** Compactions whose tail passed its cap and were finished from a per-member delta instead. */
+  compactionTailOverflows: number
   /** Failed disk operations (append, fsync, compaction, close). */
   errors: number
   /** Lines of the file skipped at replay because their checksummed span did not verify. */
@@ -85,7 +87,7 @@ export interface SnapshotterCounters {
 export function emptyCounters(): SnapshotterCounters {
   return {
     events: 0, coalesced: 0, ignoredAfterLeave: 0, rejected: 0, batches: 0, flushes: 0, linesWritten: 0,
-    bytesWritten: 0, fsyncs: 0, compactions: 0, compactionsAborted: 0, errors: 0, corruptLines: 0,
+    bytesWritten: 0, fsyncs: 0, compactions: 0, compactionsAborted: 0, compactionTailOverflows: 0, errors: 0, corruptLines: 0,
     tornBytes: 0, unknownLines: 0, badLines: 0, refused: 0, leaves: 0,
   }
 }

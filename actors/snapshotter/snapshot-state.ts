@@ -3,7 +3,7 @@
  * lastEventClock, lastQueryClock, leaving). It changes only when a batch is formed for writing, so
  * between batches it equals the file's replayed content, which is what compaction captures.
  */
-import { aliveLine, clockText, LEAVE_LINE } from './record.ts'
+import { aliveLine, clockText, LEAVE_LINE, notAliveLine } from './record.ts'
 import type { ReplayResult } from './replay.ts'
 
 export class SnapshotState {
@@ -60,4 +60,20 @@ export function* compactedText(state: CapturedState, chunkLines: number): Genera
     clockText('clock', state.lastClock) + clockText('event-clock', state.lastEventClock) + clockText('query-clock', state.lastQueryClock)
   if (state.leaving) tail += LEAVE_LINE
   yield tail
+}
+
+/**
+ * deltaText: the lines that take a file replaying to `from` (a captured state) to `to` (the live
+ * state, same leave status): one line per member whose entry differs, then the clocks that moved.
+ * Its size is bounded by the number of members, whatever the number of events in between.
+ */
+export function deltaText(from: CapturedState, to: SnapshotState): string {
+  let text = ''
+  const before = new Map(from.alive)
+  for (const [name, addr] of to.alive) if (before.get(name) !== addr) text += aliveLine(name, addr)
+  for (const name of before.keys()) if (!to.alive.has(name)) text += notAliveLine(name)
+  if (to.lastClock !== from.lastClock) text += clockText('clock', to.lastClock)
+  if (to.lastEventClock !== from.lastEventClock) text += clockText('event-clock', to.lastEventClock)
+  if (to.lastQueryClock !== from.lastQueryClock) text += clockText('query-clock', to.lastQueryClock)
+  return text
 }

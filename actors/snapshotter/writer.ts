@@ -449,6 +449,9 @@ export class SnapshotWriter {
         now: () => this.env.now(),
         defer: (fn) => this.env.defer(fn),
         counters: this.counters,
+        live: this.state,
+        // Bounded like the file itself: past it, the tail becomes a per-member delta.
+        tailCapBytes: this.threshold(),
         notice: (n) => this.env.onNotice?.(n),
         onReady: () => this.kick(),
         onEnd: () => {
