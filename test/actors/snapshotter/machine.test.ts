@@ -7,6 +7,7 @@ import { replaySnapshot } from '../../../actors/snapshotter/replay.ts'
 import type { SnapshotterInput } from '../../../actors/snapshotter/protocol.ts'
 import type { ActorEnv, ReplyTo } from '../../../src/types/actor-env.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
+import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { ip, tick } from './helpers.ts'
 
 const PATH = '/data/s.snapshot'
@@ -15,10 +16,12 @@ function testEnv() {
   const replies: Array<{ cid: number; value?: unknown; error?: unknown }> = []
   const sent: Array<{ to: string; msg: unknown }> = []
   const noop = () => {}
+  // Virtual time: no timer of the machine's writer fires unless a test advances it.
+  const clock = new SimulatedClock(0)
   const env: ActorEnv = {
     id: 'snapshotter' as ActorEnv['id'],
     node: 'n1',
-    clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout) },
+    clock,
     random: createSeededRandom(7),
     log: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, isLevelEnabled: () => false },
     compute: { run: () => Promise.reject(new Error('no compute')) },
@@ -29,7 +32,7 @@ function testEnv() {
     reply: (to, value) => void (to && replies.push({ cid: to.cid, value })),
     fail: (to, error) => void (to && replies.push({ cid: to.cid, error })),
   }
-  return { env, replies, sent }
+  return { env, replies, sent, clock }
 }
 
 const rt = <R>(cid: number) => ({ to: '$main', cid }) as ReplyTo<R>
