@@ -2,7 +2,10 @@
  * kill -9: a child process writes through the snapshotter on the real disk and is SIGKILLed at a
  * random moment, over and over on the same file; after every kill the file must replay (no throw,
  * no corrupt span) and hold everything the child acknowledged (fsynced for `always`, written to
- * the OS for `serf`, which a killed process cannot lose). Bounded: 16 runs, a few seconds.
+ * the OS for `serf`, which a killed process cannot lose). Most runs drive the SnapshotWriter
+ * directly; some run the snapshotter actor in its worker thread through the runtime. Kill times and
+ * burst sizes come from one seeded source (SNAPSHOT_KILL9_SEED to replay a failure; the seed is in
+ * every failure message). Bounded: 20 runs, well under 30 s.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
@@ -11,6 +14,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { replaySnapshot, type ReplayResult } from '../../../actors/snapshotter/replay.ts'
+import { createSeededRandom } from '../../../src/types/random.ts'
 import { eventStream } from '../../fixtures/snapshot/event-stream.ts'
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/snapshot/kill-child.ts')
@@ -18,7 +22,10 @@ const dir = mkdtempSync(join(tmpdir(), 'gossamer-kill9-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const MEMBERS = 300
-const RUNS = 16
+const RUNS = 20
+/** Runs that spawn the actor (a worker thread via the runtime) instead of the bare writer. */
+const ACTOR_RUNS = new Set([4, 9, 14, 19])
+const SEED = Number(process.env.SNAPSHOT_KILL9_SEED ?? Date.now() % 1_000_000)
 
 interface RunResult {
   acked: number
@@ -27,9 +34,9 @@ interface RunResult {
   signal: NodeJS.Signals | null
 }
 
-function runChild(file: string, run: number, policy: string, killAfterMs: number): Promise<RunResult> {
+function runChild(file: string, run: number, policy: string, killAfterMs: number, childSeed: number, mode: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, String(run), policy, String(MEMBERS)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, String(run), policy, String(MEMBERS), String(childSeed), mode], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let acked = 0
@@ -105,22 +112,29 @@ function check(base: ReplayResult, run: number, acked: number, horizon: number, 
 
 describe('snapshotter - kill -9', () => {
   it('replays everything acknowledged after SIGKILL at random moments', { timeout: 60_000 }, async () => {
+    const random = createSeededRandom(SEED)
     const file = join(dir, 'node.snapshot')
     const policies = ['always', 'serf', 'interval']
     let totalAcked = 0
+    let actorAcked = 0
     for (let run = 1; run <= RUNS; run++) {
       const before = existsSync(file) ? readFileSync(file) : new Uint8Array(0)
       const base = replaySnapshot(before)
       const policy = policies[run % policies.length]!
-      const result = await runChild(file, run, policy, 20 + Math.floor(Math.random() * 250))
+      const mode = ACTOR_RUNS.has(run) ? 'actor' : 'writer'
+      const killAfterMs = 20 + random.int(250)
+      const where = `seed ${SEED} (SNAPSHOT_KILL9_SEED), run ${run} (${mode}, ${policy}, kill after ${killAfterMs} ms)`
+      const result = await runChild(file, run, policy, killAfterMs, random.int(2 ** 31), mode)
       const bytes = readFileSync(file)
       const after = replaySnapshot(bytes)
-      expect(after.counts.corruptSpans, `run ${run}`).toBe(0)
-      expect(after.counts.unknownLines + after.counts.badLines, `run ${run}`).toBe(0)
+      expect(after.counts.corruptSpans, where).toBe(0)
+      expect(after.counts.unknownLines + after.counts.badLines, where).toBe(0)
       const bad = check(base, run, result.acked, result.received + 450, after)
-      expect(bad.slice(0, 5), `run ${run} (${policy}, acked ${result.acked} of ${result.received})`).toEqual([])
+      expect(bad.slice(0, 5), `${where}: acked ${result.acked} of ${result.received}`).toEqual([])
+      if (mode === 'actor') actorAcked += result.acked
       totalAcked += result.acked
     }
-    expect(totalAcked).toBeGreaterThan(0)
+    expect(totalAcked, `seed ${SEED}`).toBeGreaterThan(0)
+    expect(actorAcked, `seed ${SEED}: the actor runs acknowledged something before the kill`).toBeGreaterThan(0)
   })
 })
