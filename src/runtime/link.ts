@@ -12,7 +12,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { SendStatus } from '../types/actor-env.ts'
-import { F_ACK, F_DATA, type LinkPolicy, type LinkStats } from './frames.ts'
+import { F_ACK, F_DATA, F_REPLY, type LinkPolicy, type LinkStats } from './frames.ts'
 import { RingQueue } from './ring.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
@@ -50,7 +50,13 @@ export class Link {
   readonly #onBatchEnd: (() => void) | undefined
   readonly #onOverflow: (kind: OverflowKind) => void
   readonly #onUnsendable: ((item: unknown, err: unknown) => void) | undefined
+  /** Credit owed that goes back at once instead of at the end of the turn (half the peer's window). */
+  readonly #ackAt: number
   readonly #flush = (): void => this.flush()
+  readonly #ackCheck = (): void => {
+    if (this.pendingAck === 0 || this.#flushQueued) this.#ackQueued = false
+    else setImmediate(this.#ackTick)
+  }
   readonly #ackTick = (): void => {
     this.#ackQueued = false
     if (this.pendingAck > 0) this.flush()
@@ -65,8 +71,14 @@ export class Link {
       onOverflow: (kind: OverflowKind) => void
       onBatchEnd?: () => void
       onUnsendable?: (item: unknown, err: unknown) => void
+      /**
+       * The peer's window toward this link (this side's mailbox capacity). Credit for half of it
+       * goes back at once, so the peer refills while this side handles the other half.
+       */
+      receiveWindow?: number
     },
   ) {
+    this.#ackAt = Math.max(1, Math.floor((handlers.receiveWindow ?? Number.POSITIVE_INFINITY) / 2))
     this.policy = policy
     this.#onItem = handlers.onItem
     this.#onUnsendable = handlers.onUnsendable
@@ -151,10 +163,16 @@ export class Link {
       const ack = this.pendingAck
       this.pendingAck = 0
       try {
-        port.postMessage(ack > 0 ? { k: F_DATA, a: ack, d: payload } : payload)
+        if (ack === 0) port.postMessage(payload)
+        else if (n === 1 && (payload as { k?: unknown }).k === F_REPLY) {
+          // A lone reply carries the credit itself (the runtime made the item; no wrapping frame).
+          ;(payload as { a?: number }).a = ack
+          port.postMessage(payload)
+        } else port.postMessage({ k: F_DATA, a: ack, d: payload })
       } catch (err) {
         // Something in the batch cannot be cloned (a function, a socket...): post what can be,
         // one by one, and report the rest; never let it escape into the sender's event loop.
+        if (n === 1) delete (payload as { a?: number }).a
         this.#postSeparately(port, n === 1 ? [payload] : (payload as unknown[]), ack, err)
       }
       posted = true
@@ -209,6 +227,10 @@ export class Link {
           n = 1
         }
       } else {
+        if (k === F_REPLY) {
+          const a = (data as { a?: number }).a
+          if (a !== undefined) this.#credit(a)
+        }
         this.#onItem(data)
         n = 1
       }
@@ -216,10 +238,14 @@ export class Link {
     this.#onBatchEnd?.()
     this.pendingAck += n
     // Credit goes back with the data this link posts next (a reply is already queued when an ask
-    // was handled), else at the end of this event-loop turn.
-    if (!this.#ackQueued && !this.#flushQueued) {
+    // was handled), else at the end of this event-loop turn, or at once when it reaches half
+    // the peer's window (a long turn would otherwise leave the peer waiting).
+    if (this.pendingAck >= this.#ackAt) this.flush()
+    else if (!this.#ackQueued && !this.#flushQueued) {
+      // First a microtask: what the handled items (or the code awaiting them) send next is
+      // usually queued by then and takes the credit along; else an immediate carries it.
       this.#ackQueued = true
-      setImmediate(this.#ackTick)
+      queueMicrotask(this.#ackCheck)
     }
   }
 

@@ -74,6 +74,7 @@ export class WorkerActor {
       onItem: (item) => this.#onItem(item),
       onOverflow: (kind) => this.sys.overflowReported(this.id, kind, 1, false),
       onUnsendable: (item, err) => this.sys.unsendable(this.id, item, err),
+      receiveWindow: sys.mainPolicy.capacity,
     })
     this.link.down = true
   }

@@ -120,7 +120,8 @@ function startWorkerHost<M extends AnyStateMachine>(
     if (it?.k === F_REPLY) replyVia({ to: peer, cid: it.c! } as ReplyTo<unknown>)?.force({ k: F_REPLY, c: it.c, e: error })
     post({ k: 'invalid', error, messageType: type })
   }
-  const handlers = (peer: string) => ({ onItem, onOverflow: onOverflowTo(peer), onBatchEnd, onUnsendable: onUnsendable(peer) })
+  const receiveWindow = boot.mailbox.capacity
+  const handlers = (peer: string) => ({ onItem, onOverflow: onOverflowTo(peer), onBatchEnd, onUnsendable: onUnsendable(peer), receiveWindow })
   const mainLink = new Link(boot.mainPort, boot.mainPolicy, handlers('$main'))
   for (const p of boot.peers) links.set(p.id, new Link(p.port, p.mailbox, handlers(p.id)))
 

@@ -1,6 +1,7 @@
 import { MessageChannel } from 'node:worker_threads'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { F_ACK, F_DATA, F_REPLY } from '../../src/runtime/frames.ts'
 import { Link } from '../../src/runtime/link.ts'
 
 const policy = { capacity: 4096, overflow: 'backpressure' as const, backpressureCeiling: 4 }
@@ -98,6 +99,57 @@ describe('Link', () => {
     await a.idle()
     expect(got.map((m) => (m as { i: number }).i)).toEqual(Array.from({ length: 250 }, (_, i) => i))
     expect(a.acked).toBe(250)
+    a.close()
+    b.close()
+  })
+  it('returns credit for half the window at once, and the rest at the end of the turn', async () => {
+    const { port1, port2 } = new MessageChannel()
+    const posted: unknown[] = []
+    const original = port2.postMessage.bind(port2)
+    port2.postMessage = (m: unknown) => (posted.push(m), original(m))
+    const got: unknown[] = []
+    const b = new Link(port2, policy, { onItem: (i) => got.push(i), onOverflow: () => {}, receiveWindow: 100 })
+    b.receive(Array.from({ length: 60 }, (_, i) => ({ type: 'x', i })))
+    // 60 >= 100 / 2: the credit went out before receive returned
+    expect(posted).toEqual([{ k: F_ACK, n: 60 }])
+    b.receive(Array.from({ length: 10 }, (_, i) => ({ type: 'x', i: 60 + i })))
+    expect(posted).toHaveLength(1)
+    // (the link arms its immediate from a microtask, after this one)
+    await new Promise((r) => setImmediate(r))
+    await new Promise((r) => setImmediate(r))
+    expect(posted).toEqual([{ k: F_ACK, n: 60 }, { k: F_ACK, n: 10 }])
+    expect(got).toHaveLength(70)
+    b.close()
+    port1.close()
+  })
+
+  it('sends a lone reply with its credit inside (no wrapping frame) and takes credit from one', async () => {
+    const { port1, port2 } = new MessageChannel()
+    const posted: unknown[] = []
+    const original = port2.postMessage.bind(port2)
+    port2.postMessage = (m: unknown) => (posted.push(m), original(m))
+    const onItem = (m: unknown): void => {
+      if ((m as { type: string }).type === 'x.ask') b.force({ k: F_REPLY, c: 7, v: 'answer' })
+    }
+    const b = new Link(port2, policy, { onItem, onOverflow: () => {} })
+    b.receive({ type: 'x.ask' })
+    await Promise.resolve()
+    expect(posted).toEqual([{ k: F_REPLY, c: 7, v: 'answer', a: 1 }])
+    // A message with credit owed still travels wrapped (its fields belong to the machine).
+    b.receive({ type: 'x.tell' })
+    b.send({ type: 'x.out', n: 1 })
+    await Promise.resolve()
+    expect(posted[1]).toEqual({ k: F_DATA, a: 1, d: { type: 'x.out', n: 1 } })
+    // The other side: a reply carrying credit frees the window and reaches onItem.
+    const got: unknown[] = []
+    const a = new Link(port1, policy, { onItem: (i) => got.push(i), onOverflow: () => {} })
+    a.send({ type: 'x.ask' })
+    await Promise.resolve()
+    expect(a.inFlight).toBe(1)
+    a.receive({ k: F_REPLY, c: 7, v: 'answer', a: 1 })
+    expect(a.inFlight).toBe(0)
+    expect(a.acked).toBe(1)
+    expect(got).toEqual([{ k: F_REPLY, c: 7, v: 'answer', a: 1 }])
     a.close()
     b.close()
   })
