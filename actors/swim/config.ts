@@ -56,6 +56,14 @@ export interface SwimConfig {
   phiMinStdDevMs: number
   /** Added to the mean inter-arrival: a pause this long is considered normal (Akka: 3 s). */
   phiAcceptablePauseMs: number
+  /**
+   * Not memberlist (off in every preset): (1) a suspect at a higher incarnation than a running
+   * suspicion's restarts it at that incarnation instead of confirming it (the higher incarnation
+   * proves the accused refuted the old one); (2) a suspect or dead about ourselves at an older
+   * incarnation than ours gets our current alive sent straight back to the sender (it missed our
+   * refutation). Removes the local false deaths memberlist's rules allow under heavy loss.
+   */
+  staleSuspicionRefresh: boolean
 }
 
 export type SwimInit = Partial<SwimConfig>
@@ -85,6 +93,7 @@ export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
   phiWindowSize: 1000,
   phiMinStdDevMs: 500, // Akka's floor is 100 ms on 1 s heartbeats; SWIM contacts are sparser
   phiAcceptablePauseMs: 3_000, // Akka's acceptable-heartbeat-pause
+  staleSuspicionRefresh: false, // memberlist's exact rules by default; see the field's comment
 })
 
 /** memberlist `DefaultWANConfig`: LAN with longer timeouts for high-latency links. */
@@ -182,7 +191,7 @@ export function validateSwimConfig(config: SwimConfig): void {
       throw new InvalidConfigError(`swim.${field}`, `must be an integer in [${min}, ${max}] (got ${String(value)})`)
     }
   }
-  for (const field of ['disableTcpPings', 'enableCompression'] as const) {
+  for (const field of ['disableTcpPings', 'enableCompression', 'staleSuspicionRefresh'] as const) {
     if (typeof config[field] !== 'boolean') throw new InvalidConfigError(`swim.${field}`, 'must be a boolean')
   }
   if (config.failureDetector !== 'lifeguard' && config.failureDetector !== 'phi') {

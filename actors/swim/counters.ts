@@ -20,6 +20,8 @@ export class SwimCounters {
   /** Suspects this node itself declared dead when their timer ran out. */
   deathsDeclared = 0
   refutations = 0
+  /** staleSuspicionRefresh: stale rumours about us answered with our current alive. */
+  staleRumoursAnswered = 0
   conflicts = 0
   userMessagesIn = 0
   pushPullsStarted = 0

@@ -53,6 +53,8 @@ export interface NodeTableOptions {
   suspicionMult: number
   suspicionMaxTimeoutMult: number
   probeIntervalMs: number
+  /** See SwimConfig.staleSuspicionRefresh. */
+  staleSuspicionRefresh?: boolean
 }
 
 const ignored = (reason: string): Outcome => ({ result: 'ignored', reason })
@@ -169,7 +171,14 @@ export class NodeTable {
     if (node === undefined) return ignored('unknown node')
     if (s.incarnation < node.incarnation) return ignored('old incarnation')
 
-    const running = this.suspicions.get(s.node)
+    let running = this.suspicions.get(s.node)
+    if (running !== undefined && this.options.staleSuspicionRefresh === true && s.incarnation > node.incarnation && node.state === 'suspect') {
+      // The accused refuted our suspicion (an alive above it exists): what we would hold had that
+      // alive reached us is a fresh suspicion at the new incarnation, not a confirmation of the old.
+      this.suspicions.delete(s.node)
+      node.state = 'alive'
+      running = undefined
+    }
     if (running !== undefined) {
       if (!running.confirm(s.from)) return ignored('duplicate confirmation')
       return {

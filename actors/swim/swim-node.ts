@@ -59,6 +59,7 @@ export class SwimNode {
         suspicionMult: config.suspicionMult,
         suspicionMaxTimeoutMult: config.suspicionMaxTimeoutMult,
         probeIntervalMs: config.probeIntervalMs,
+        staleSuspicionRefresh: config.staleSuspicionRefresh,
       },
       ports.now(),
     )
@@ -278,14 +279,48 @@ export class SwimNode {
         }
         return this.apply(o)
       }
-      case 'suspect':
-        return this.apply(this.table.suspect({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now))
-      case 'dead':
-        return this.apply(this.table.dead({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now))
+      case 'suspect': {
+        this.answerStaleRumour(from, m.Node, m.Incarnation)
+        const o = this.table.suspect({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now)
+        this.apply(o)
+        if (o.result === 'refuted') this.tellAccuser(from, m.From)
+        return
+      }
+      case 'dead': {
+        this.answerStaleRumour(from, m.Node, m.Incarnation)
+        const o = this.table.dead({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now)
+        this.apply(o)
+        if (o.result === 'refuted') this.tellAccuser(from, m.From)
+        return
+      }
       case 'user':
         this.counters.userMessagesIn++
         return this.ports.emit({ type: 'user-message', bytes: m.Payload, from })
     }
+  }
+
+  /**
+   * staleSuspicionRefresh: a rumour about us older than our incarnation means the sender missed our
+   * refutation; send it our current alive directly (no new incarnation, no awareness change).
+   */
+  private answerStaleRumour(from: TransportAddress, node: string, incarnation: number): void {
+    if (!this.config.staleSuspicionRefresh || node !== this.table.selfName || this.table.isLeaving()) return
+    if (incarnation >= this.table.self().incarnation) return
+    this.counters.staleRumoursAnswered++
+    this.ports.sendPacket({ to: from, messages: [encodeAlive(this.table.selfAlive())], piggyback: false, crc: false })
+  }
+
+  /**
+   * staleSuspicionRefresh: besides gossiping a refutation, send it straight to the accuser (it
+   * certainly holds the suspicion) and to whoever relayed the rumour to us.
+   */
+  private tellAccuser(from: TransportAddress, accuser: string): void {
+    if (!this.config.staleSuspicionRefresh) return
+    const msg = encodeAlive(this.table.selfAlive())
+    const targets = new Set<TransportAddress>([from])
+    const rec = this.table.get(accuser)
+    if (rec !== undefined && accuser !== this.table.selfName) targets.add(this.addressOf(rec))
+    for (const to of targets) this.ports.sendPacket({ to, messages: [msg], piggyback: false, crc: false })
   }
 
   /** memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7). */

@@ -11,6 +11,18 @@ function bootstrap(n: number): Operation[] {
   return [{ op: 'addNode', name: 'n1' }, ...names(n - 1, 2).map((name): Operation => ({ op: 'addNode', name, joinVia: ['n1'] }))]
 }
 
+/** 12 nodes, converged, then 30% loss on every packet for 10 simulated minutes, then healed. */
+function lossyTenMinutes(): Operation[] {
+  return [
+    ...bootstrap(12),
+    { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+    { op: 'loss', loss: 0.3 },
+    { op: 'wait', ms: 600_000 },
+    { op: 'loss', loss: 0 },
+    { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+  ]
+}
+
 function expectOk(result: ReturnType<typeof runScenario>) {
   const failed = result.steps.filter((s) => !s.ok)
   expect(failed, JSON.stringify(failed, null, 1)).toEqual([])
@@ -82,20 +94,19 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
     expect(slow.table.self().incarnation).toBeGreaterThan(1)
   })
 
-  // Measured, not wished: with independent 30% loss on every packet, memberlist's rules leave a node
-  // that missed every copy of a refutation to declare the accused dead when later accusations
-  // confirm its stale suspicion (seeds 5-8, 12 nodes, 10 min: Lifeguard 1-3 such local errors out of
-  // ~560 accusations, phi accrual 0-1). The accused hears of it and refutes; nobody is removed.
-  it.each(['lifeguard', 'phi'] as const)('30 percent packet loss for 10 minutes (%s): false deaths rare, each refuted within seconds', (failureDetector) => {
+  // Measured, not wished, and traced (seeds 5-8, 12 nodes, 10 min: 1-3 local false declarations out
+  // of ~560 accusations per run under memberlist's rules; phi accrual 0-1). Both kinds are
+  // memberlist's own rules at work, not a divergence (spec §4.6):
+  //  (a) seed 5, n12 about n4: n12 suspects n4@10; n4 refutes with alive@11, which n12 misses; n12's
+  //      own failed probe confirms (From = n12), then suspect@11 from n5 also counts as a
+  //      confirmation of the @10 suspicion (suspectNode only ignores s.inc < state.inc), the timer
+  //      shrinks below the elapsed time and n12 declares dead@10. Everyone else is at @11 and
+  //      ignores it; n4 refutes within a second.
+  //  (b) seed 7, n5 about n2: n5 misses alive@3 for 12 s and its own probe of n2 fails; the ping's
+  //      buddy suspect@2 reaches n2, which ignores it as older than its incarnation.
+  it.each(['lifeguard', 'phi'] as const)('30 percent packet loss for 10 minutes (%s, memberlist rules): false deaths rare, each refuted within seconds', (failureDetector) => {
     const c = new SimCluster({ seed: 5, swim: { failureDetector } })
-    const r = runScenario(c, [
-      ...bootstrap(12),
-      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
-      { op: 'loss', loss: 0.3 },
-      { op: 'wait', ms: 600_000 },
-      { op: 'loss', loss: 0 },
-      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
-    ])
+    const r = runScenario(c, lossyTenMinutes())
     expectOk(r)
     expect(c.network.stats().dropped.loss).toBeGreaterThan(1000)
     const accusations = c.events.filter((e) => e.output.type === 'suspect' && e.output.from === e.observer).length
@@ -108,6 +119,22 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
       expect(back, `${d.observer} never saw ${subject} again`).toBeDefined()
       expect(back!.atMs - d.atMs).toBeLessThan(15_000)
     }
+  }, 60_000)
+
+  // staleSuspicionRefresh (off by default) closes both paths above: a higher-incarnation suspect
+  // restarts a stale suspicion instead of confirming it, and a stale rumour about ourselves (or
+  // a fresh one we refute) gets our alive sent straight to the sender and the accuser.
+  // Measured over seeds 5-12: 0 false declarations in 7 of 8 runs, 1 in seed 9 (the observer
+  // missed the refutation and both its probe and the direct alive were lost), against 8 over
+  // seeds 5-8 without the flag.
+  it('30 percent packet loss for 10 minutes (lifeguard + staleSuspicionRefresh): no false dead', () => {
+    const c = new SimCluster({ seed: 5, swim: { staleSuspicionRefresh: true } })
+    const r = runScenario(c, [...lossyTenMinutes().slice(0, -2), { op: 'assert', what: { kind: 'never-dead' } }, ...lossyTenMinutes().slice(-2)])
+    expectOk(r)
+    const accusations = c.events.filter((e) => e.output.type === 'suspect' && e.output.from === e.observer).length
+    expect(accusations).toBeGreaterThan(200)
+    expect(c.events.filter((e) => e.output.type === 'declared-dead')).toEqual([])
+    expect([...c.nodes.values()].reduce((sum, n) => sum + n.swim.counters.staleRumoursAnswered, 0)).toBeGreaterThan(0)
   }, 60_000)
 
   it('partition and heal: both sides declare the other dead, then return to one view', () => {
