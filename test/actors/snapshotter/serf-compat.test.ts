@@ -30,7 +30,6 @@ async function start(options: Parameters<typeof SerfAgent.start>[0]): Promise<Se
   return agent
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('snapshotter - Serf compatibility', () => {
   it('replays a file written by serf agent -snapshot to the state the agent had', { timeout: 60_000 }, async () => {
@@ -45,7 +44,18 @@ describe('snapshotter - Serf compatibility', () => {
     await a.query('whoami', undefined, { timeoutMs: 500 })
     await c.leave()
     await waitUntil('c left', async () => ((await a.members()).find((m) => m.name === 'c')?.status === 'left' ? true : undefined), 15_000)
-    await sleep(700) // past Serf's 500 ms clock ticker, so the member clock reaches the file
+    // Serf records the member clock on a 500 ms ticker into a buffer it flushes only when a later
+    // line is appended 500 ms after the previous flush: keep appending (a user event each poll)
+    // until the member clock is in the file, with a deadline.
+    await waitUntil(
+      "the member clock in a's snapshot",
+      async () => {
+        await a.event('poll', '')
+        const want = BigInt((await a.info()).serf['member_time']!) - 1n
+        return replaySnapshot(readFileSync(aPath)).lastClock === want ? true : undefined
+      },
+      15_000,
+    )
     const alive = (await a.members()).filter((m) => m.status === 'alive')
     const info = (await a.info()).serf
     await a.stop({ signal: 'SIGTERM' }) // shutdown without leave: Serf flushes and fsyncs the snapshot
@@ -109,9 +119,9 @@ describe('snapshotter - Serf compatibility', () => {
     // Enough churn to compact at least once; what remains names `r` (live), ourselves and a ghost.
     for (let i = 0; i < 100; i++) {
       writer.alive(`old-${i}`, `127.0.0.1:${20000 + i}`)
-      await sleep(0)
+      await writer.sync()
       writer.notAlive(`old-${i}`)
-      await sleep(0)
+      await writer.sync()
     }
     writer.alive('s', '127.0.0.1:1') // our own name: Serf must not try to join itself
     writer.alive('ghost', `127.0.0.1:${deadPort}`)
