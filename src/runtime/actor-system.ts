@@ -84,7 +84,7 @@ export class ActorSystem {
     return Promise.all([...core.actors.values()].map((e) => stats(core, e)))
   }
 
-  /** Sends refused at the system level (system stopping, unknown target). */
+  /** Sends refused at the system level (system stopping, unknown or stopped target), from every thread. */
   get refused(): number {
     return this.#core.refused
   }

@@ -69,7 +69,7 @@ export class SystemCore {
   readonly listeners = new Set<(e: SystemEvent) => void>()
   spawned = 0
   stopping = false
-  /** Sends refused because the system was stopping or the target unknown. */
+  /** Sends refused because the system was stopping or the target unknown or stopped (from every thread). */
   refused = 0
   #announceQueued = false
   readonly #announce = (): void => this.announce()
@@ -114,7 +114,7 @@ export class SystemCore {
     const entry = this.actors.get(to)
     if (entry === undefined) {
       this.refused++
-      this.emit({ type: 'message.undeliverable', to, reason: 'unknown', messageType: String(msg?.type) })
+      this.emit({ type: 'message.undeliverable', to, reason: 'unknown', messageType: String(msg?.type), count: 1 })
       return 'unknown'
     }
     const inline = entry.inline
@@ -125,7 +125,7 @@ export class SystemCore {
       if (w.status !== 'stopped' && w.status !== 'escalated') return w.link.send(msg)
     }
     this.refused++
-    this.emit({ type: 'message.undeliverable', to, reason: 'stopped', messageType: String(msg?.type) })
+    this.emit({ type: 'message.undeliverable', to, reason: 'stopped', messageType: String(msg?.type), count: 1 })
     return 'stopped'
   }
 

@@ -64,6 +64,7 @@ export function workerSystemPort(core: SystemCore, inspection: Inspection): Work
     inlineIds: () => [...core.actors.values()].filter((e) => e.placement === 'inline' && e.inline?.closed === false).map((e) => e.id),
     routeToInline: (from, to, msg) => void core.route(from, to, msg),
     overflowReported: (to, kind, count, fromWorker) => core.overflow(to, kind, count, fromWorker),
+    refusedReported: (count) => void (core.refused += count),
     unsendable: (to, item, err) => core.unsendable(to, item, err),
   }
 }

@@ -74,7 +74,8 @@ export type SystemEvent =
   /** Drops and rejections, coalesced per turn: `count` since the last event of this kind. */
   | { type: 'mailbox.overflow'; actor: string; policy: 'drop-oldest' | 'reject' | 'ceiling'; count: number; total: number }
   | { type: 'message.invalid'; actor: string; error: WireError; messageType: string }
-  | { type: 'message.undeliverable'; to: string; reason: 'unknown' | 'stopped'; messageType: string }
+  /** `count`: sends of this type to `to` that this event stands for (a worker thread sums them per turn). */
+  | { type: 'message.undeliverable'; to: string; reason: 'unknown' | 'stopped'; messageType: string; count: number }
   | { type: 'system.error'; error: WireError }
 
 /** One transition of one actor, as delivered to `system.inspect` listeners. */

@@ -39,6 +39,8 @@ export interface WorkerSystemPort {
   inlineIds(): string[]
   routeToInline(from: string, to: string, msg: { type: string }): void
   overflowReported(to: string, kind: OverflowKind, count: number, fromWorker: boolean): void
+  /** Sends the worker could not deliver (unknown or stopped target), summed per turn. */
+  refusedReported(count: number): void
   /** A message that could not be cloned for its trip to `to`. */
   unsendable(to: string, item: unknown, err: unknown): void
 }
@@ -197,7 +199,8 @@ export class WorkerActor {
         this.sys.emit({ type: 'message.invalid', actor: this.id, error: m.error, messageType: m.messageType })
         break
       case 'undeliverable':
-        this.sys.emit({ type: 'message.undeliverable', to: m.to, reason: m.reason, messageType: m.messageType })
+        this.sys.refusedReported(m.count)
+        this.sys.emit({ type: 'message.undeliverable', to: m.to, reason: m.reason, messageType: m.messageType, count: m.count })
         break
       case 'stats':
       case 'idle-to': {

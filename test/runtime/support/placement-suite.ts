@@ -72,6 +72,13 @@ export function placementSuite(placement: Placement): void {
       a.send({ type: 'counter.inc', by: 1 })
       expect((await a.ask({ type: 'counter.get' })).n).toBe(1)
       await waitFor(() => events.some((e) => e.type === 'message.undeliverable' && e.to === 'nobody'))
+      // Each refused send is counted, in both placements (a worker sums them per turn).
+      a.send({ type: 'counter.forward-many', to: 'nobody' as typeof a.id, count: 5, by: 1 })
+      const counted = (): number => events.reduce((n, e) => n + (e.type === 'message.undeliverable' && e.to === 'nobody' ? e.count : 0), 0)
+      await waitFor(() => counted() >= 6)
+      await sys.sync()
+      expect(counted()).toBe(6)
+      expect(sys.refused).toBe(6)
     })
   })
 
