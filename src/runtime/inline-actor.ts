@@ -21,6 +21,8 @@ export class InlineActor {
   dropped = 0
   rejected = 0
   closed = false
+  /** Messages still queued when the mailbox closed (never handled). */
+  lost = 0
   readonly watchers = new Set<(s: ActorSnapshot) => void>()
   #drainQueued = false
   #draining = false
@@ -155,12 +157,13 @@ export class InlineActor {
       else left++
     }
     this.closed = true
+    this.lost += left
     for (const f of this.#readyWaiters.splice(0)) f()
     for (const f of this.#idleWaiters.splice(0)) f()
     return left
   }
 
   stats(): LinkStats {
-    return { dropped: this.dropped, rejected: this.rejected, lost: 0, queued: this.ring.length }
+    return { dropped: this.dropped, rejected: this.rejected, lost: this.lost, queued: this.ring.length }
   }
 }

@@ -12,7 +12,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { SendStatus } from '../types/actor-env.ts'
-import { F_ACK, F_DATA, F_REPLY, type LinkPolicy, type LinkStats } from './frames.ts'
+import { F_ACK, F_DATA, F_REPLY, F_ROUTED, type LinkPolicy, type LinkStats } from './frames.ts'
 import { RingQueue } from './ring.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
@@ -302,10 +302,16 @@ export class Link {
     return lost
   }
 
-  /** Closes for good; returns how many messages were still waiting or in flight. */
+  /**
+   * Closes for good; returns how many messages were still waiting or in flight. Actor messages
+   * that never left the ring are counted in `lost` (nothing is dropped uncounted).
+   */
   close(): number {
     const left = this.ring.length + this.inFlight
-    this.ring.clear()
+    for (const item of this.ring.takeAll()) {
+      const it = item as { type?: unknown; k?: unknown }
+      if (typeof it.type === 'string' || it.k === F_ROUTED) this.lost++
+    }
     this.inFlight = 0
     this.closed = true
     this.#detach()

@@ -101,7 +101,7 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
       status: entry.inline.closed ? (h.status === 'escalated' ? 'escalated' : 'stopped') : h.status,
       handled: h.handled,
       invalid: h.invalid,
-      lost: 0,
+      lost: entry.inline.lost,
       restarts: h.restarts,
       queued: entry.inline.ring.length,
       rejected: base.rejected + h.refused,

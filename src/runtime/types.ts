@@ -58,7 +58,7 @@ export interface ActorStats {
   rejected: number
   /** Unknown type or failed validation. */
   invalid: number
-  /** Lost in a crash (posted to a worker that died before handling them). */
+  /** Lost: posted to a worker thread that died before handling them, or still queued when the actor stopped or escalated. */
   lost: number
   restarts: number
   /** Messages queued on the system thread's side and not yet handled. */

@@ -154,3 +154,18 @@ describe('Link', () => {
     b.close()
   })
 })
+
+describe('Link close', () => {
+  it('counts the actor messages it never posted as lost (runtime items are not messages)', () => {
+    const link = new Link(undefined, policy, { onItem: () => {}, onOverflow: () => {} })
+    link.down = true
+    link.send({ type: 'x.a' })
+    link.send({ type: 'x.b' })
+    link.force({ k: F_REPLY, c: 1, v: 0 })
+    link.send({ type: 'x.c' })
+    expect(link.close()).toBe(4)
+    expect(link.lost).toBe(3)
+    expect(link.stats().lost).toBe(3)
+    expect(link.send({ type: 'x.d' })).toBe('stopped')
+  })
+})
