@@ -5,6 +5,7 @@
  * Durations are numbers in milliseconds (`Ms` suffix).
  */
 import { InvalidConfigError } from '../../src/errors/index.ts'
+import { Keyring } from '../../src/wire/keyring.ts'
 
 /** How a suspect node is finally declared dead. */
 export type FailureDetectorKind = 'lifeguard' | 'phi'
@@ -42,6 +43,15 @@ export interface SwimConfig {
   gossipToTheDeadTimeMs: number
   /** Compress packets when it makes them smaller, and always compress streams (spec §1.2, §2.1). */
   enableCompression: boolean
+  /**
+   * Encryption keys (spec §3): when set, every UDP packet and TCP stream is sealed with the primary
+   * and received ones are opened with any key in the ring. null = plaintext (the default).
+   */
+  keyring: Keyring | null
+  /** memberlist GossipVerifyIncoming: with a keyring, refuse what does not decrypt (false: staged rollout). */
+  gossipVerifyIncoming: boolean
+  /** memberlist GossipVerifyOutgoing: with a keyring, encrypt what we send (false: staged rollout). */
+  gossipVerifyOutgoing: boolean
   /** Depth of each handoff queue (alive: high priority; suspect/dead/user: low) (spec §4.11). */
   handoffQueueDepth: number
   /** Byte budget of one UDP packet, piggybacked broadcasts included. */
@@ -86,6 +96,9 @@ export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
   gossipIntervalMs: 200,
   gossipToTheDeadTimeMs: 30_000, // dead nodes hear about themselves for 30 s so they can refute
   enableCompression: true,
+  keyring: null, // Serf's agent encrypts only with -encrypt or a keyring file
+  gossipVerifyIncoming: true,
+  gossipVerifyOutgoing: true,
   handoffQueueDepth: 1024,
   udpBufferSize: 1400, // below a 1500-byte Ethernet MTU with IP/UDP headers
   failureDetector: 'lifeguard',
@@ -191,8 +204,11 @@ export function validateSwimConfig(config: SwimConfig): void {
       throw new InvalidConfigError(`swim.${field}`, `must be an integer in [${min}, ${max}] (got ${String(value)})`)
     }
   }
-  for (const field of ['disableTcpPings', 'enableCompression', 'staleSuspicionRefresh'] as const) {
+  for (const field of ['disableTcpPings', 'enableCompression', 'staleSuspicionRefresh', 'gossipVerifyIncoming', 'gossipVerifyOutgoing'] as const) {
     if (typeof config[field] !== 'boolean') throw new InvalidConfigError(`swim.${field}`, 'must be a boolean')
+  }
+  if (config.keyring !== null && !(config.keyring instanceof Keyring)) {
+    throw new InvalidConfigError('swim.keyring', 'must be null or a Keyring (src/wire/keyring.ts)')
   }
   if (config.failureDetector !== 'lifeguard' && config.failureDetector !== 'phi') {
     throw new InvalidConfigError('swim.failureDetector', `must be "lifeguard" or "phi" (got ${String(config.failureDetector)})`)

@@ -3,6 +3,8 @@ export class SwimCounters {
   packetsIn = 0
   /** Datagrams that did not decode at all. */
   packetsMalformed = 0
+  /** Datagrams no key of our keyring opened, or plaintext while encryption is required. */
+  packetsUndecryptable = 0
   /** Compound parts that failed to decode (their siblings were still handled). */
   partsInvalid = 0
   partsTruncated = 0

@@ -29,6 +29,7 @@ import type { SwimOutput, SwimPorts } from './ports.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
 import type { FillFn } from './send-pipeline.ts'
 import { sendPacketRequest } from './send-pipeline.ts'
+import { securityOf } from './packets.ts'
 import { SwimNode } from './swim-node.ts'
 
 /** The I/O a placement gives swim. A MemoryTransport fits `transport`; so will the UDP/TCP one. */
@@ -129,7 +130,7 @@ export function createSwimMachine(env: ActorEnv, io: SwimIo) {
         timers.delete(key)
       },
       sendPacket: (req) =>
-        sendPacketRequest(req, { udpBufferSize: config.udpBufferSize, compress: config.enableCompression, fill: io.fill, emit: (to, bytes) => io.transport.sendPacket(to, bytes) }),
+        sendPacketRequest(req, { udpBufferSize: config.udpBufferSize, compress: config.enableCompression, security: securityOf(config), fill: io.fill, emit: (to, bytes) => io.transport.sendPacket(to, bytes) }),
       enqueueBroadcast: (name, message, notifyId) =>
         toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
       dial: (to, timeoutMs, cb) => io.transport.dialCallback(to, timeoutMs, cb),

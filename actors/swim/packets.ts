@@ -7,10 +7,44 @@ import { encodeMessage } from '../../src/wire/memberlist.ts'
 import type { GossipMessage, PushNodeState as WirePushNodeState } from '../../src/wire/memberlist.ts'
 import { buildStream, encodePushPull, readStream } from '../../src/wire/stream.ts'
 import type { StreamMessage, StreamNode } from '../../src/wire/stream.ts'
+import { ENCRYPT_OVERHEAD } from '../../src/wire/crypto.ts'
+import type { NonceSource } from '../../src/wire/crypto.ts'
+import type { Keyring } from '../../src/wire/keyring.ts'
 import type { AliveMsg, DeadMsg, PushNodeState, SuspectMsg } from './messages.ts'
 import { NODE_STATE_FROM_WIRE, NODE_STATE_WIRE } from './messages.ts'
 
 export type { GossipMessage, StreamMessage }
+
+/** Encryption settings of one node (spec §3): what to seal with, what to accept. */
+export interface WireSecurity {
+  keyring: Keyring | null
+  /** Refuse what does not decrypt (GossipVerifyIncoming). */
+  verifyIncoming: boolean
+  /** Seal what we send (GossipVerifyOutgoing). */
+  verifyOutgoing: boolean
+  /** Nonces (the simulator's seeded source); default: crypto-random. */
+  nonce?: NonceSource
+}
+
+export const PLAINTEXT: WireSecurity = { keyring: null, verifyIncoming: true, verifyOutgoing: true }
+
+export function securityOf(c: { keyring: Keyring | null; gossipVerifyIncoming: boolean; gossipVerifyOutgoing: boolean }, nonce?: NonceSource): WireSecurity {
+  return { keyring: c.keyring, verifyIncoming: c.gossipVerifyIncoming, verifyOutgoing: c.gossipVerifyOutgoing, ...(nonce === undefined ? {} : { nonce }) }
+}
+
+/** The keyring outgoing data is sealed with (null: plaintext). */
+export function sendKeyring(sec: WireSecurity): Keyring | null {
+  return sec.verifyOutgoing ? sec.keyring : null
+}
+
+/** Bytes encryption adds to an outgoing packet (0 or 29, spec §3.2). */
+export function encryptionOverhead(sec: WireSecurity): number {
+  return sendKeyring(sec) === null ? 0 : ENCRYPT_OVERHEAD
+}
+
+function encodeOpts(sec: WireSecurity): { keyring: Keyring | null; nonce?: NonceSource } {
+  return { keyring: sendKeyring(sec), ...(sec.nonce === undefined ? {} : { nonce: sec.nonce }) }
+}
 
 export const encodeAlive = (a: AliveMsg): Uint8Array =>
   encodeMessage({ type: 'alive', Incarnation: a.incarnation, Node: a.node, Addr: a.addr, Port: a.port, Meta: a.meta, Vsn: a.vsn })
@@ -57,14 +91,14 @@ export interface DecodedPacket {
 }
 
 /** Decodes a datagram; throws WireCodecError (with a code) only when nothing in it is usable. */
-export function decodeDatagram(bytes: Uint8Array): DecodedPacket {
-  const flat = flattenPacket(decodePacket(bytes))
+export function decodeDatagram(bytes: Uint8Array, sec: WireSecurity = PLAINTEXT): DecodedPacket {
+  const flat = flattenPacket(decodePacket(bytes, { keyring: sec.keyring, verifyIncoming: sec.verifyIncoming }))
   return { messages: flat.messages, invalidParts: flat.invalid.length, truncatedParts: flat.truncated }
 }
 
-/** Go's rawSendMsgPacket minus encryption: bare or compound, compress if smaller, CRC if asked. */
-export function assemblePacket(parts: readonly Uint8Array[], options: { compress: boolean; crc: boolean }): Uint8Array {
-  return buildPacket(parts, { compress: options.compress, crc: options.crc })
+/** Go's rawSendMsgPacket: bare or compound, compress if smaller, CRC if asked, encrypt with a keyring. */
+export function assemblePacket(parts: readonly Uint8Array[], options: { compress: boolean; crc: boolean; security?: WireSecurity }): Uint8Array {
+  return buildPacket(parts, { compress: options.compress, crc: options.crc, ...encodeOpts(options.security ?? PLAINTEXT) })
 }
 
 export function toWireState(s: PushNodeState): WirePushNodeState {
@@ -79,14 +113,14 @@ export function fromWireState(s: WirePushNodeState): PushNodeState | undefined {
 }
 
 /** A complete push/pull stream message, compressed when asked (streams always compress then). */
-export function encodePushPullStream(join: boolean, states: readonly PushNodeState[], userState: Uint8Array, compress: boolean): Uint8Array {
+export function encodePushPullStream(join: boolean, states: readonly PushNodeState[], userState: Uint8Array, compress: boolean, sec: WireSecurity = PLAINTEXT): Uint8Array {
   const plain = encodePushPull({ Join: join, NodeStates: states.map(toWireState), UserState: userState })
-  return buildStream(plain, { compress })
+  return buildStream(plain, { compress, ...encodeOpts(sec) })
 }
 
 /** A stream message of a single memberlist message (TCP ping, its ack, err). */
-export function encodeStreamMessage(message: Uint8Array, compress: boolean): Uint8Array {
-  return buildStream(message, { compress })
+export function encodeStreamMessage(message: Uint8Array, compress: boolean, sec: WireSecurity = PLAINTEXT): Uint8Array {
+  return buildStream(message, { compress, ...encodeOpts(sec) })
 }
 
 export type StreamReadResult = { done: false } | { done: true; message: StreamMessage; bytesRead: number }
@@ -95,9 +129,9 @@ export type StreamReadResult = { done: false } | { done: true; message: StreamMe
  * Tries to read one stream message from what arrived so far. `done: false` means more bytes are
  * needed (ERR_WIRE_TRUNCATED); any other codec error is thrown with its code.
  */
-export function tryReadStream(bytes: Uint8Array): StreamReadResult {
+export function tryReadStream(bytes: Uint8Array, sec: WireSecurity = PLAINTEXT): StreamReadResult {
   try {
-    const r = readStream(bytes)
+    const r = readStream(bytes, { keyring: sec.keyring, verifyIncoming: sec.verifyIncoming })
     return { done: true, message: unwrapStream(r.node), bytesRead: r.bytesRead }
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_WIRE_TRUNCATED') return { done: false }

@@ -38,6 +38,8 @@ export interface SwimPorts {
   now(): number
   /** A float in [0, 1) from the node's seeded source. */
   random(): number
+  /** Nonces for encryption; omitted: crypto-random (never derive real nonces from a seeded source). */
+  nonce?: () => Uint8Array
   /** Arms (or re-arms) the timer `key`; when due, the runner calls `onTimer(key)`. */
   setTimer(key: string, delayMs: number): void
   cancelTimer(key: string): void

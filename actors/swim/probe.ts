@@ -127,7 +127,7 @@ export class Prober {
       stream.close()
       return
     }
-    stream.write(encodeStreamMessage(encodeAck(m.SeqNo), this.node.config.enableCompression))
+    stream.write(encodeStreamMessage(encodeAck(m.SeqNo), this.node.config.enableCompression, this.node.security))
     stream.end()
   }
 
@@ -171,7 +171,7 @@ export class Prober {
         buf = concat(buf, chunk)
         let r
         try {
-          r = tryReadStream(buf)
+          r = tryReadStream(buf, this.node.security)
         } catch {
           this.node.counters.streamsMalformed++
           stream.close()
@@ -187,7 +187,7 @@ export class Prober {
       })
       stream.onEnd(() => {})
       const ping = encodePing({ seqNo: p.seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
-      stream.write(encodeStreamMessage(ping, config.enableCompression))
+      stream.write(encodeStreamMessage(ping, config.enableCompression, this.node.security))
     })
   }
 

@@ -73,7 +73,7 @@ export class PushPull {
         finish(rejected)
       })
       ports.localUserState(join, (userState) => {
-        stream.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression))
+        stream.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.node.security))
       })
     })
     // The whole exchange shares one deadline (TCPTimeout) beyond the dial.
@@ -100,7 +100,7 @@ export class PushPull {
         case 'pushPull': {
           counters.pushPullsAccepted++
           ports.localUserState(msg.Join, (userState) => {
-            stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression))
+            stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.node.security))
             stream.end()
             this.merge(msg, msg.Join)
           })
@@ -150,7 +150,7 @@ export class PushPull {
       if (done) return
       buf = concat(buf, chunk)
       try {
-        const r = tryReadStream(buf)
+        const r = tryReadStream(buf, this.node.security)
         if (r.done) finish(r.message)
       } catch (e) {
         this.node.counters.streamsMalformed++

@@ -12,8 +12,8 @@ import type { AliveMsg } from './messages.ts'
 import { bytesEqual, DEFAULT_VSN } from './messages.ts'
 import { NodeTable } from './node-table.ts'
 import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
-import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect } from './packets.ts'
-import type { GossipMessage } from './packets.ts'
+import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, securityOf } from './packets.ts'
+import type { GossipMessage, WireSecurity } from './packets.ts'
 import { PhiAccrualDetector } from './phi-accrual.ts'
 import type { SwimPorts } from './ports.ts'
 import { kRandom } from './probe-list.ts'
@@ -38,6 +38,8 @@ export class SwimNode {
   readonly counters = new SwimCounters()
   readonly prober: Prober
   readonly pushPull: PushPull
+  /** Encryption settings for every packet and stream (spec §3). */
+  readonly security: WireSecurity
   private readonly addrIndex = new Map<TransportAddress, string>()
   private readonly phi = new Map<string, PhiAccrualDetector>()
   private readonly suspicionStart = new Map<string, number>()
@@ -63,6 +65,7 @@ export class SwimNode {
       },
       ports.now(),
     )
+    this.security = securityOf(config, ports.nonce)
     this.addrIndex.set(this.selfAddress, identity.name)
     this.prober = new Prober(this)
     this.pushPull = new PushPull(this)
@@ -135,9 +138,11 @@ export class SwimNode {
     if (this.stopped) return
     let decoded
     try {
-      decoded = decodeDatagram(bytes)
-    } catch {
-      this.counters.packetsMalformed++
+      decoded = decodeDatagram(bytes, this.security)
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (code === 'ERR_WIRE_DECRYPT' || code === 'ERR_WIRE_ENCRYPTION_REQUIRED') this.counters.packetsUndecryptable++
+      else this.counters.packetsMalformed++
       return
     }
     this.counters.packetsIn++

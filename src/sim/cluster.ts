@@ -91,20 +91,21 @@ export class SimCluster {
   }
 
   /** Creates a node (not started). Names default to n1, n2, ... */
-  createNode(name?: string): SimNode {
+  createNode(name?: string, overrides?: SwimInit): SimNode {
     const i = this.nextIndex++
     const nodeName = name ?? `n${i}`
     if (this.nodes.has(nodeName)) throw new Error(`node ${nodeName} exists`)
     const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:7946`
     const transport = this.network.createTransport(address)
-    const node = new SimNode(this, nodeName, address, transport, this.config, this.random.fork(nodeName))
+    const config = overrides === undefined ? this.config : createSwimConfig({ ...this.config, ...overrides })
+    const node = new SimNode(this, nodeName, address, transport, config, this.random.fork(nodeName))
     this.nodes.set(nodeName, node)
     return node
   }
 
   /** Creates and starts a node, joining it through the given members (by name). */
-  addNode(name?: string, joinVia: readonly string[] = []): SimNode {
-    const node = this.createNode(name)
+  addNode(name?: string, joinVia: readonly string[] = [], overrides?: SwimInit): SimNode {
+    const node = this.createNode(name, overrides)
     node.start()
     if (joinVia.length > 0) node.swim.join(joinVia.map((n) => this.get(n).address))
     return node

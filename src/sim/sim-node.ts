@@ -47,6 +47,12 @@ export class SimNode {
     const ports: SwimPorts = {
       now: () => clock.now(),
       random: () => random.next(),
+      // Seeded nonces keep a simulated run reproducible (its traffic never leaves the process).
+      nonce: () => {
+        const b = new Uint8Array(12)
+        for (let i = 0; i < 12; i++) b[i] = Math.floor(random.next() * 256)
+        return b
+      },
       setTimer: (key, delayMs) => this.setTimer(key, delayMs),
       cancelTimer: (key) => this.cancelTimer(key),
       sendPacket: (req) => this.send(req, config),
@@ -187,6 +193,7 @@ export class SimNode {
     sendPacketRequest(req, {
       udpBufferSize: config.udpBufferSize,
       compress: config.enableCompression,
+      security: this.swim.security,
       fill: (overhead, limit, cb) => {
         const { parts } = this.queues.fill(overhead, limit)
         this.deliverNotifications()
