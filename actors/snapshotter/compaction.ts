@@ -10,7 +10,7 @@ import { buildCompacted, CompactionAbortedError, encodeBatch, type CompactedFile
 import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
 import type { SnapshotterCounters } from './metrics.ts'
 import { deltaText, type CapturedState, type SnapshotState } from './snapshot-state.ts'
-import type { WriterNotice } from './writer.ts'
+import type { WriterNotice } from './writer-types.ts'
 
 export interface CompactionDeps {
   disk: SnapshotDisk
