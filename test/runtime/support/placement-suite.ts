@@ -198,6 +198,8 @@ export function placementSuite(placement: Placement): void {
     it('restarts a crashed actor from its persisted snapshot and fails the asks in flight', async () => {
       const sys = await start()
       const a = await spawn(sys, 'a', { supervision: { backoffMs: 5 } })
+      const sibling = await spawn(sys, 'sibling')
+      sibling.send({ type: 'counter.inc', by: 3 })
       a.send({ type: 'counter.inc', by: 5 })
       expect((await a.ask({ type: 'counter.get' })).n).toBe(5)
       const inFlight = a.ask({ type: 'counter.ignore' }, { timeoutMs: 5000 })
@@ -208,6 +210,10 @@ export function placementSuite(placement: Placement): void {
       const crashed = events.find((e) => e.type === 'actor.crashed')
       expect(crashed?.type === 'actor.crashed' && crashed.asksFailed).toBe(1)
       await waitFor(() => events.some((e) => e.type === 'actor.started' && e.restarts === 1 && e.restored))
+      // One-for-one: the sibling kept its state and was neither crashed nor restarted.
+      expect((await sibling.ask({ type: 'counter.get' })).n).toBe(3)
+      expect(events.some((e) => (e.type === 'actor.crashed' || e.type === 'actor.started') && e.actor === 'sibling' && (e.type === 'actor.crashed' || e.restarts > 0))).toBe(false)
+      expect((await sibling.stats()).restarts).toBe(0)
     })
 
     it('re-arms timers after a restore', async () => {
