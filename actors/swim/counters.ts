@@ -8,6 +8,8 @@ export class SwimCounters {
   /** Compound parts that failed to decode (their siblings were still handled). */
   partsInvalid = 0
   partsTruncated = 0
+  /** Gossip messages dropped because their handoff queue was full (spec §4.11). */
+  handoffDropped = 0
   /** Pings addressed to another node name (memberlist drops them). */
   pingsWrongNode = 0
   probes = 0

@@ -10,6 +10,7 @@ import { Awareness } from './awareness.ts'
 import type { SwimConfig } from './config.ts'
 import type { AliveMsg } from './messages.ts'
 import { bytesEqual, DEFAULT_VSN } from './messages.ts'
+import { HandoffQueue } from './handoff-queue.ts'
 import { NodeTable } from './node-table.ts'
 import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
 import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, securityOf } from './packets.ts'
@@ -41,6 +42,9 @@ export class SwimNode {
   /** Encryption settings for every packet and stream (spec §3). */
   readonly security: WireSecurity
   private readonly addrIndex = new Map<TransportAddress, string>()
+  /** alive (high) and suspect/dead/user (low) messages waiting for the handler (spec §4.11). */
+  readonly handoff: HandoffQueue<{ from: TransportAddress; m: GossipMessage }>
+  private draining = false
   private readonly phi = new Map<string, PhiAccrualDetector>()
   private readonly suspicionStart = new Map<string, number>()
   private started = false
@@ -66,6 +70,7 @@ export class SwimNode {
       ports.now(),
     )
     this.security = securityOf(config, ports.nonce)
+    this.handoff = new HandoffQueue(config.handoffQueueDepth)
     this.addrIndex.set(this.selfAddress, identity.name)
     this.prober = new Prober(this)
     this.pushPull = new PushPull(this)
@@ -104,6 +109,7 @@ export class SwimNode {
     this.prober.stop()
     for (const name of this.suspicionStart.keys()) this.ports.cancelTimer(`suspect:${name}`)
     this.suspicionStart.clear()
+    this.handoff.clear()
   }
 
   isStopped(): boolean {
@@ -150,7 +156,24 @@ export class SwimNode {
     this.counters.partsTruncated += decoded.truncatedParts
     const sender = this.addrIndex.get(from)
     if (sender !== undefined) this.heardFrom(sender)
-    for (const m of decoded.messages) this.onMessage(from, m)
+    // memberlist's packet path answers probe traffic at once and hands gossip to the handler
+    // queues; the handler drains them (high first, newest first) right after, as ours runs on
+    // the same thread. A full queue drops the message and counts it.
+    for (const m of decoded.messages) {
+      if (m.type === 'ping' || m.type === 'indirectPing' || m.type === 'ack' || m.type === 'nack') this.onMessage(from, m)
+      else if (!this.handoff.push({ from, m }, m.type === 'alive')) this.counters.handoffDropped++
+    }
+    this.drainHandoff()
+  }
+
+  private drainHandoff(): void {
+    if (this.draining) return
+    this.draining = true
+    try {
+      for (let next = this.handoff.pop(); next !== undefined && !this.stopped; next = this.handoff.pop()) this.onMessage(next.from, next.m)
+    } finally {
+      this.draining = false
+    }
   }
 
   onStream(stream: Stream): void {

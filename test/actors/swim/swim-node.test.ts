@@ -103,3 +103,21 @@ describe('SwimNode on the wire', () => {
     for (const n of nodes) expect(n.swim.counters.packetsMalformed).toBe(0)
   })
 })
+
+describe('SwimNode handoff queues (spec §4.11)', () => {
+  it('gossip parts beyond the queue depth are dropped and counted; alive is handled before suspect', () => {
+    const c = new SimCluster({ seed: 9, swim: { handoffQueueDepth: 2 } })
+    const [a, b] = c.warmStart(2)
+    c.run(1_000)
+    const addr = b!.swim.identity.addr
+    const alive = (node: string, inc: number) => encodeMessage({ type: 'alive', Incarnation: inc, Node: node, Addr: addr, Port: 7000 + inc, Meta: new Uint8Array(0), Vsn: Uint8Array.of(1, 5, 2, 2, 5, 4) })
+    const suspect = (node: string, inc: number) => encodeMessage({ type: 'suspect', Incarnation: inc, Node: node, From: 'n2' })
+    // Three suspects about unknown nodes: the low queue holds two, the third is dropped.
+    a!.swim.onPacket(b!.address, buildPacket([suspect('x1', 1), suspect('x2', 1), suspect('x3', 1)]))
+    expect(a!.swim.counters.handoffDropped).toBe(1)
+    // [suspect z@2, alive z@2] for a new node z: memberlist's handler takes the alive (high priority)
+    // first, so the suspect then applies to a known alive node.
+    a!.swim.onPacket(b!.address, buildPacket([suspect('z', 2), alive('z', 2)]))
+    expect(a!.stateOf('z')).toBe('suspect')
+  })
+})
