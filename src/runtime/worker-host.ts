@@ -156,11 +156,11 @@ function startWorkerHost<M extends AnyStateMachine>(
     },
   }
 
-  const noteUndeliverable = (to: string, reason: 'unknown' | 'stopped', type: string): void => {
+  const noteUndeliverable = (to: string, reason: 'unknown' | 'stopped', type: string, count = 1): void => {
     const key = `${reason}\u0000${to}\u0000${type}`
     const u = undeliverable.get(key)
-    if (u === undefined) undeliverable.set(key, { to, reason, messageType: type, count: 1 })
-    else u.count++
+    if (u === undefined) undeliverable.set(key, { to, reason, messageType: type, count })
+    else u.count += count
     requestTurn()
   }
 
@@ -269,7 +269,13 @@ function startWorkerHost<M extends AnyStateMachine>(
         links.get(m.id)?.markDown()
         break
       case 'peer-gone': {
-        links.get(m.id)?.close()
+        const l = links.get(m.id)
+        if (l !== undefined) {
+          // Messages still queued for the stopped peer never reach it: reported, counted.
+          const before = l.lost
+          l.close()
+          if (l.lost > before) noteUndeliverable(m.id, 'stopped', '(queued)', l.lost - before)
+        }
         links.delete(m.id)
         inline.delete(m.id)
         gone.add(m.id)
