@@ -3,24 +3,13 @@
  * starts with `#`, so a file that carries them still replays in `serf agent`. Each one covers the
  * `<byte count>` bytes just before it (the records of one written batch, never a line of another
  * writer that appended to the same file), so a reader can tell a clean span from a corrupt one.
- * CRC-32 is IEEE 802.3 (the zlib/Go `hash/crc32` IEEE polynomial), table driven, pure.
+ * CRC-32 is IEEE 802.3 (the zlib/Go `hash/crc32` IEEE polynomial), computed by src/wire/crc.ts.
  */
+import { crc32 as wireCrc32 } from '../../src/wire/crc.ts'
 
-const TABLE = (() => {
-  const table = new Int32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    table[n] = c
-  }
-  return table
-})()
-
-/** crc32 of bytes[start, end), continuing from `seed` (0 for a fresh checksum). */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, seed = 0): number {
-  let c = ~seed
-  for (let i = start; i < end; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
-  return ~c >>> 0
+/** crc32 of bytes[start, end): the project's one CRC-32/IEEE (src/wire/crc.ts, zlib's). */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  return wireCrc32(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end))
 }
 
 export const CHECKSUM_PREFIX = '# gossamer-crc32 '

@@ -5,6 +5,7 @@
  * meanwhile; then it fsyncs the new file. The short phase (append the batches written since the
  * capture, fsync, rename, fsync the directory, switch handles) is the writer's `swap`.
  */
+import { ClusterError } from '../../src/errors/index.ts'
 import { checksumLine, crc32 } from './checksum.ts'
 import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
 import { compactedText, type CapturedState } from './snapshot-state.ts'
@@ -15,9 +16,11 @@ export interface CompactedFile {
   size: number
 }
 
-export class CompactionAbortedError extends Error {
+/** A compaction abandoned at shutdown (counted in compactionsAborted, never surfaced as a failure). */
+export class CompactionAbortedError extends ClusterError {
+  static override name = 'CompactionAbortedError'
   constructor() {
-    super('compaction aborted')
+    super('ERR_SNAPSHOT_COMPACTION_ABORTED', 'compaction aborted')
   }
 }
 

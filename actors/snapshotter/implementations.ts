@@ -31,6 +31,22 @@ export interface SnapshotterHandle {
   writer: SnapshotWriter | undefined
 }
 
+/** A single-record message as the record it carries (`snapshot.records` holds the same shapes). */
+function toRecord(m: Exclude<RecordMessage, { type: 'snapshot.records' | 'snapshot.members' }>): SnapshotRecord {
+  switch (m.type) {
+    case 'snapshot.member-alive':
+      return { kind: 'member-alive', name: m.name, addr: m.addr, port: m.port }
+    case 'snapshot.member-not-alive':
+      return { kind: 'member-not-alive', name: m.name }
+    case 'snapshot.clock':
+      return { kind: 'clock', ltime: m.ltime }
+    case 'snapshot.event-clock':
+      return { kind: 'event-clock', ltime: m.ltime }
+    case 'snapshot.query-clock':
+      return { kind: 'query-clock', ltime: m.ltime }
+  }
+}
+
 function applyRecord(w: SnapshotWriter, r: SnapshotRecord): void {
   switch (r.kind) {
     case 'member-alive':
@@ -47,23 +63,9 @@ function applyRecord(w: SnapshotWriter, r: SnapshotRecord): void {
 }
 
 function applyMessage(w: SnapshotWriter, m: RecordMessage): void {
-  switch (m.type) {
-    case 'snapshot.member-alive':
-      return w.alive(m.name, formatTcpAddr(m.addr, m.port))
-    case 'snapshot.member-not-alive':
-      return w.notAlive(m.name)
-    case 'snapshot.clock':
-      return w.memberClock(m.ltime)
-    case 'snapshot.event-clock':
-      return w.eventClock(m.ltime)
-    case 'snapshot.query-clock':
-      return w.queryClock(m.ltime)
-    case 'snapshot.records':
-      for (const r of m.records) applyRecord(w, r)
-      return
-    case 'snapshot.members':
-      return w.resync(m.members.map((x) => [x.name, formatTcpAddr(x.addr, x.port)] as const))
-  }
+  if (m.type === 'snapshot.records') for (const r of m.records) applyRecord(w, r)
+  else if (m.type === 'snapshot.members') w.resync(m.members.map((x) => [x.name, formatTcpAddr(x.addr, x.port)] as const))
+  else applyRecord(w, toRecord(m))
 }
 
 export function createSnapshotterImplementations(

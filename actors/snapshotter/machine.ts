@@ -13,7 +13,7 @@
 import { assign, fromCallback, fromPromise, raise, setup } from 'xstate'
 import type { ActorEnv, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
 import type { WireError } from '../../src/errors/index.ts'
-import { toWireError } from '../../src/errors/index.ts'
+import { ClusterError, toWireError } from '../../src/errors/index.ts'
 import type { ReplayResult } from './replay.ts'
 import { restoredState } from './replay.ts'
 import type { ShutdownReport } from './writer.ts'
@@ -65,7 +65,7 @@ const RECORD_TYPES = [
 
 export function createSnapshotterMachine(env: ActorEnv) {
   const noStore = (): never => {
-    throw new Error('snapshotter: no store implementation provided')
+    throw new ClusterError('ERR_SNAPSHOT_NOT_PROVIDED', 'snapshotter: no store implementation provided (spawn it with its platform implementations)')
   }
   const toRestore = (r: ReplayResult, input: SnapshotterInput): SnapshotRestore => {
     const s = restoredState(r, input.nodeName ?? '', () => env.random.next())

@@ -12,6 +12,7 @@
  */
 import { parseChecksumLine, crc32, CHECKSUM_PREFIX } from './checksum.ts'
 import { parseLine, type SnapshotLine } from './record.ts'
+import type { PreviousNode, SnapshotRestore } from './protocol.ts'
 
 export interface ReplayOptions {
   /** Serf's RejoinAfterLeave: a `leave` line does not clear the state. */
@@ -238,26 +239,9 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
   return r
 }
 
-/** A member to offer for rejoin (Serf's PreviousNode). */
-export interface PreviousNode {
-  name: string
-  addr: string
-}
-
-/** What the member layer takes from a replayed snapshot at start (Serf's NewSerf, spec §5.3/§6). */
-export interface RestoredState {
-  /** The previously alive members in random order, our own name skipped (Serf never joins itself). */
-  previousNodes: PreviousNode[]
-  /** The member clock witnesses this value at start. */
-  lastClock: bigint
-  lastEventClock: bigint
-  lastQueryClock: bigint
-  /** User events with an LTime below this are not delivered again (lastEventClock + 1). */
-  eventMinTime: bigint
-  /** Queries with an LTime below this are not delivered again (lastQueryClock + 1). */
-  queryMinTime: bigint
-  left: boolean
-}
+/** What the member layer takes from a replayed snapshot at start (Serf's NewSerf, spec §5.3/§6): the
+ * protocol's SnapshotRestore without the replay accounting. */
+export type RestoredState = Omit<SnapshotRestore, 'corruptLines' | 'tornBytes' | 'unknownLines'>
 
 /**
  * restoredState turns a replay into what Serf hands its member layer: the rejoin candidates
