@@ -12,7 +12,8 @@
  * The baseline is HashiCorp's convergence model (spec §9), computed in the same run for the same N
  * and loss. Usage:
  *   npm run bench:cluster -- --nodes 10,100,1000 [--loss 0,0.1,0.5] [--seed 1] [--detector phi]
- *                            [--loss-from join|start] [--json]
+ *                            [--loss-from join|start] [--stale-refresh] [--json]
+ * --stale-refresh turns on swim's staleSuspicionRefresh (not memberlist; off by default).
  * Figures are simulated time; the real time per case is printed for the 5-minute budget.
  */
 import { SimCluster } from '../../src/sim/cluster.ts'
@@ -29,11 +30,12 @@ interface Args {
    * TCP push/pull handshake itself runs under loss (SYN retries: seconds at 50%).
    */
   lossFrom: 'join' | 'start'
+  staleRefresh: boolean
   json: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { nodes: [10, 100], loss: [0, 0.1, 0.5], seed: 1, detector: 'lifeguard', lossFrom: 'join', json: false }
+  const args: Args = { nodes: [10, 100], loss: [0, 0.1, 0.5], seed: 1, detector: 'lifeguard', lossFrom: 'join', staleRefresh: false, json: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const next = () => {
@@ -47,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--detector') args.detector = next() === 'phi' ? 'phi' : 'lifeguard'
     else if (a === '--loss-from') args.lossFrom = next() === 'start' ? 'start' : 'join'
     else if (a === '--json') args.json = true
+    else if (a === '--stale-refresh') args.staleRefresh = true
   }
   for (const n of args.nodes) if (!Number.isInteger(n) || n < 3) throw new Error(`--nodes: ${n} is not an integer >= 3`)
   for (const l of args.loss) if (!(l >= 0 && l < 1)) throw new Error(`--loss: ${l} is not in [0, 1)`)
@@ -109,9 +112,9 @@ const debug = (what: string, c: SimCluster, started: number) => {
   if (DEBUG) process.stderr.write(`  ${what}: sim ${c.clock.now()} ms, real ${Math.round(performance.now() - started)} ms, rss ${process.memoryUsage().rss >> 20} MiB\n`)
 }
 
-function runCase(n: number, loss: number, seed: number, detector: 'lifeguard' | 'phi', lossFrom: 'join' | 'start'): CaseResult {
+function runCase(n: number, loss: number, seed: number, detector: 'lifeguard' | 'phi', lossFrom: 'join' | 'start', staleRefresh: boolean): CaseResult {
   const started = performance.now()
-  const c = new SimCluster({ seed, preset: 'lan', swim: { failureDetector: detector } })
+  const c = new SimCluster({ seed, preset: 'lan', swim: { failureDetector: detector, staleSuspicionRefresh: staleRefresh } })
   c.keepEvents = false
   const members = c.warmStart(n)
   c.run(5_000) // probes and gossip tickers under way, no loss yet
@@ -252,7 +255,7 @@ function main(): void {
   const runs: CaseResult[] = []
   for (const n of args.nodes) {
     for (const loss of args.loss) {
-      const r = runCase(n, loss, args.seed, args.detector, args.lossFrom)
+      const r = runCase(n, loss, args.seed, args.detector, args.lossFrom, args.staleRefresh)
       runs.push(r)
       if (!args.json) process.stderr.write(`N=${n} loss=${loss}: ${r.realS} s real\n`)
     }
@@ -276,7 +279,7 @@ function main(): void {
       'real s': r.realS,
     })),
   )
-  if (args.json) console.log(JSON.stringify({ bench: 'cluster', seed: args.seed, detector: args.detector, lossFrom: args.lossFrom, preset: 'lan', linkLatencyMs: 1, runs }))
+  if (args.json) console.log(JSON.stringify({ bench: 'cluster', seed: args.seed, detector: args.detector, lossFrom: args.lossFrom, staleSuspicionRefresh: args.staleRefresh, preset: 'lan', linkLatencyMs: 1, runs }))
 }
 
 main()
