@@ -38,6 +38,8 @@ export interface SnapshotterConfig {
   /** Graceful shutdown: drain, write and fsync within this time, then report what is left (Serf
    * allows 250 ms; we allow more because our intake never drops and a slow disk must not lose it). */
   shutdownTimeoutMs: number
+  /** Largest snapshot file opened (bytes): replay holds the whole file in memory. */
+  maxFileBytes: number
 }
 
 export type SnapshotterInit = Partial<SnapshotterConfig> & Pick<SnapshotterConfig, 'path'>
@@ -54,6 +56,10 @@ export const DEFAULT_SNAPSHOTTER_CONFIG: Omit<SnapshotterConfig, 'path'> = {
   compactionChunkLines: 2000,
   errorRecoveryIntervalMs: 30_000, // Serf's snapshotErrorRecoveryInterval
   shutdownTimeoutMs: 5000,
+  // Replay reads the whole file. A compacted file is about 2 x 128 B per member, so 1 GiB is far
+  // beyond any real cluster; a bigger file is refused (ERR_SNAPSHOT_FILE_TOO_LARGE) instead of
+  // exhausting memory.
+  maxFileBytes: 1024 * 1024 * 1024,
 }
 
 export function createSnapshotterConfig(init: SnapshotterInit): SnapshotterConfig {
@@ -81,5 +87,6 @@ export function validateSnapshotterConfig(c: SnapshotterConfig): void {
   if (typeof c.checksums !== 'boolean') throw new InvalidConfigError('snapshotter.checksums', 'must be a boolean')
   if (!positiveInt(c.compactionChunkLines)) throw new InvalidConfigError('snapshotter.compactionChunkLines', 'must be a positive integer')
   if (!positiveInt(c.errorRecoveryIntervalMs)) throw new InvalidConfigError('snapshotter.errorRecoveryIntervalMs', 'must be a positive integer (ms)')
+  if (!positiveInt(c.maxFileBytes)) throw new InvalidConfigError('snapshotter.maxFileBytes', 'must be a positive integer (bytes)')
   if (!positiveInt(c.shutdownTimeoutMs)) throw new InvalidConfigError('snapshotter.shutdownTimeoutMs', 'must be a positive integer (ms)')
 }

@@ -3,6 +3,7 @@
  * compactor and replay test against an in-memory disk (memory-disk.ts: slow, failing or crashing
  * on demand) and the worker plugs in the real one (io/node-disk.ts).
  */
+import { ClusterError } from '../../src/errors/index.ts'
 
 /** An open file; appends go to its end. */
 export interface SnapshotFileHandle {
@@ -14,8 +15,11 @@ export interface SnapshotFileHandle {
 }
 
 export interface SnapshotDisk {
-  /** The whole file, or undefined if it does not exist. */
-  read(path: string): Promise<Uint8Array | undefined>
+  /**
+   * The whole file, or undefined if it does not exist. A file larger than `maxBytes` is not read:
+   * that rejects with SnapshotTooLargeError (ERR_SNAPSHOT_FILE_TOO_LARGE).
+   */
+  read(path: string, maxBytes: number): Promise<Uint8Array | undefined>
   /** Opens for append, creating the file if missing. */
   openAppend(path: string): Promise<SnapshotFileHandle>
   /** Creates (or empties) a file and opens it for append. */
@@ -27,4 +31,13 @@ export interface SnapshotDisk {
   remove(path: string): Promise<void>
   /** Makes the directory entry changes (create, rename) of the directory holding `path` durable. */
   syncDir(path: string): Promise<void>
+}
+
+
+/** A snapshot file larger than the configured cap: replay would hold it all in memory. */
+export class SnapshotTooLargeError extends ClusterError {
+  static override name = 'SnapshotTooLargeError'
+  constructor(path: string, size: number, maxBytes: number) {
+    super('ERR_SNAPSHOT_FILE_TOO_LARGE', `${path} is ${size} bytes, over the ${maxBytes}-byte cap (snapshotter.maxFileBytes)`, { details: { path, size, maxBytes } })
+  }
 }

@@ -5,7 +5,7 @@
  * process: everything written (`processCrashImage()`). A hook before every operation can delay it
  * (a slow disk), fail it, or capture crash images at that exact point.
  */
-import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
+import { SnapshotTooLargeError, type SnapshotDisk, type SnapshotFileHandle } from './disk.ts'
 
 export type DiskOp = 'read' | 'append' | 'sync' | 'close' | 'create' | 'openAppend' | 'truncate' | 'rename' | 'remove' | 'syncDir'
 
@@ -81,9 +81,11 @@ export class MemoryDisk implements SnapshotDisk {
     return disk
   }
 
-  async read(path: string): Promise<Uint8Array | undefined> {
+  async read(path: string, maxBytes = Infinity): Promise<Uint8Array | undefined> {
     await this.before('read', path)
-    return this.get(path)
+    const bytes = this.get(path)
+    if (bytes !== undefined && bytes.length > maxBytes) throw new SnapshotTooLargeError(path, bytes.length, maxBytes)
+    return bytes
   }
 
   async openAppend(path: string): Promise<SnapshotFileHandle> {

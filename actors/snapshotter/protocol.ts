@@ -174,6 +174,7 @@ export interface SnapshotterInput {
   checksums?: boolean
   compactionChunkLines?: number
   shutdownTimeoutMs?: number
+  maxFileBytes?: number
   /** Actor told `snapshot.durable` (e.g. the member-manager); none if absent. */
   notify?: ActorAddress<DurableMsg>
 }

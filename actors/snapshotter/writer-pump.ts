@@ -30,7 +30,7 @@ export abstract class PumpingWriter extends CompactingWriter {
     const { disk } = this.env
     const path = this.config.path
     await disk.remove(path + '.compact')
-    const existing = await disk.read(path)
+    const existing = await disk.read(path, this.config.maxFileBytes)
     const bytes = existing ?? new Uint8Array(0)
     const result = replaySnapshot(bytes, { rejoinAfterLeave: this.config.rejoinAfterLeave })
     if (result.validLength < bytes.length) await disk.truncate(path, result.validLength)

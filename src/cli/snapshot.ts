@@ -5,10 +5,20 @@
  * and what replay skipped (corrupt, torn, unknown and unreadable lines). `--rejoin` replays with
  * rejoin-after-leave (a `leave` line then does not clear the state). Read-only.
  */
-import { readFile } from 'node:fs/promises'
 import type { CliIo } from './io.ts'
 import { ClusterError } from '../errors/index.ts'
 import { replaySnapshot, type ReplayResult } from '../../actors/snapshotter/replay.ts'
+import { DEFAULT_SNAPSHOTTER_CONFIG } from '../../actors/snapshotter/config.ts'
+import { nodeDisk } from '../../actors/snapshotter/io/node-disk.ts'
+
+/** Names and addresses come from the file: control characters are shown escaped, never sent to the terminal. */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const code = c.charCodeAt(0)
+    return code === 0x09 ? '\\t' : code === 0x0d ? '\\r' : `\\x${code.toString(16).padStart(2, '0')}`
+  })
+}
 
 export const summary = 'inspect a snapshot file (replayed members, clocks, damage)'
 
@@ -84,13 +94,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.err(`gossamer snapshot: ${(err as Error).message} (ERR_CLI_USAGE)`)
     return 2
   }
-  let bytes: Uint8Array
+  let bytes: Uint8Array | undefined
   try {
-    bytes = await readFile(args.file)
+    bytes = await nodeDisk().read(args.file, DEFAULT_SNAPSHOTTER_CONFIG.maxFileBytes)
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'ERR_SNAPSHOT_FILE_NOT_FOUND' : 'ERR_SNAPSHOT_FILE_UNREADABLE'
-    throw new ClusterError(code, `cannot read ${args.file}: ${(cause as Error).message}`, { cause, details: { file: args.file } })
+    if (cause instanceof ClusterError) throw cause
+    throw new ClusterError('ERR_SNAPSHOT_FILE_UNREADABLE', `cannot read ${args.file}: ${(cause as Error).message}`, { cause, details: { file: args.file } })
   }
+  if (bytes === undefined) throw new ClusterError('ERR_SNAPSHOT_FILE_NOT_FOUND', `cannot read ${args.file}: no such file`, { details: { file: args.file } })
   const report = inspectReport(args.file, replaySnapshot(bytes, { rejoinAfterLeave: args.rejoin }), bytes.length)
   if (args.json) {
     io.out(JSON.stringify(report))
@@ -98,15 +109,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const l = report.lines
   const out = [
-    `snapshot ${report.file} (${report.bytes} bytes, ${l.total} lines)`,
+    `snapshot ${escapeControl(report.file)} (${report.bytes} bytes, ${l.total} lines)`,
     `alive members: ${report.aliveCount}`,
-    ...report.alive.map((m) => `  ${m.name}  ${m.addr}`),
+    ...report.alive.map((m) => `  ${escapeControl(m.name)}  ${escapeControl(m.addr)}`),
     `not-alive members: ${report.notAliveCount}`,
     `clock: ${report.clock}  event-clock: ${report.eventClock}  query-clock: ${report.queryClock}`,
     `left: ${report.left ? 'yes' : 'no'}`,
     `skipped lines: ${l.skipped} (corrupt ${l.corrupt} in ${l.corruptSpans} spans, unknown ${l.unknown}, unreadable ${l.unreadable}, torn tail ${l.tornBytes} bytes)`,
     `checksummed spans verified: ${l.verifiedSpans}; lines without checksum: ${l.unchecked}`,
-    ...report.problems.map((p) => `  ! ${p}`),
+    ...report.problems.map((p) => `  ! ${escapeControl(p)}`),
   ]
   io.out(out.join('\n'))
   return 0

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { memoryIo } from '../../src/cli/io.ts'
 import { main } from '../../src/cli/main.ts'
-import { run } from '../../src/cli/snapshot.ts'
+import { escapeControl, run } from '../../src/cli/snapshot.ts'
+import { nodeDisk } from '../../actors/snapshotter/io/node-disk.ts'
 import { checksumLine, crc32 } from '../../actors/snapshotter/checksum.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'gossamer-cli-snapshot-'))
@@ -66,5 +67,22 @@ describe('cli - snapshot inspect', () => {
     expect(io2.stderr.join('')).toContain('missing FILE')
     expect(await run(['frobnicate', 'x'], memoryIo())).toBe(2)
     expect(await run(['inspect', 'a', '--bogus'], memoryIo())).toBe(2)
+  })
+
+  it('escapes control characters from the file in text mode', async () => {
+    const path = file('ctl.snap', 'alive: ev\x1b[2Jil 127.0.0.1:1\n')
+    const io = memoryIo()
+    expect(await run(['inspect', path], io)).toBe(0)
+    const text = io.stdout.join('\n')
+    expect(text).not.toContain('\x1b')
+    expect(text).toContain('ev\\x1b[2Jil')
+    expect(escapeControl('a\tb\u0085c')).toBe('a\\tb\\x85c')
+  })
+
+  it('refuses a file over the size cap with a coded error instead of reading it', async () => {
+    const path = file('big.snap', 'alive: a 127.0.0.1:1\n'.repeat(100))
+    await expect(nodeDisk().read(path, 100)).rejects.toMatchObject({ code: 'ERR_SNAPSHOT_FILE_TOO_LARGE' })
+    expect((await nodeDisk().read(path, 10_000))?.length).toBe(2100)
+    expect(await nodeDisk().read(join(dir, 'absent.snap'), 100)).toBeUndefined()
   })
 })

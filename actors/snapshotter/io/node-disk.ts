@@ -3,9 +3,10 @@
  * (fdatasync is not enough for a file that grows: its size is metadata), atomic rename, and a
  * directory fsync so that creations and renames survive a power loss.
  */
-import { open, readFile, rename, rm, truncate } from 'node:fs/promises'
+import { open, rename, rm, truncate } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { SnapshotDisk, SnapshotFileHandle } from '../disk.ts'
+import { SnapshotTooLargeError } from '../disk.ts'
 
 async function openHandle(path: string, flags: string): Promise<SnapshotFileHandle> {
   const fh = await open(path, flags, 0o644)
@@ -35,12 +36,20 @@ async function openHandle(path: string, flags: string): Promise<SnapshotFileHand
 
 export function nodeDisk(): SnapshotDisk {
   return {
-    async read(path) {
+    async read(path, maxBytes) {
+      let fh
       try {
-        return await readFile(path)
+        fh = await open(path, 'r')
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
         throw err
+      }
+      try {
+        const { size } = await fh.stat()
+        if (size > maxBytes) throw new SnapshotTooLargeError(path, size, maxBytes)
+        return await fh.readFile()
+      } finally {
+        await fh.close()
       }
     },
     openAppend: (path) => openHandle(path, 'a'),

@@ -71,6 +71,18 @@ describe('writer: replay accounting in stats', () => {
   })
 })
 
+describe('writer: a file over the size cap', () => {
+  it('fails the open with a coded error instead of reading it all', async () => {
+    const disk = new MemoryDisk()
+    disk.put('/snap/node.snapshot', 'alive: a 127.0.0.1:1\n'.repeat(100))
+    const { writer } = makeWriter({ maxFileBytes: 1000 }, { disk })
+    const err = await writer.open().catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'ERR_SNAPSHOT_OPEN', cause: { code: 'ERR_SNAPSHOT_FILE_TOO_LARGE' } })
+    await expect(writer.sync()).rejects.toMatchObject({ code: 'ERR_SNAPSHOT_OPEN' })
+    await writer.shutdown()
+  })
+})
+
 for (const placement of ['worker', 'inline'] as Placement[]) {
   describe(`snapshotter actor - ${placement}: unusable file or config`, () => {
     let system: ActorSystem | undefined
