@@ -17,7 +17,8 @@
  *   rewriting 10,000 members so compactions run during the measurement; workerMaxSendMs is the
  *   longest single `send` the sender saw.
  * Baseline in the same run: the same bytes written straight with fs (writev per batch, fsync per
- * batch for `always`), no actor: `baselineEventsPerSec`.
+ * batch for `always`), no actor: `baselineEventsPerSec`, and at the steady load `baselineAppendP99Ms`.
+ * compactionTailOverflows: compactions whose tail passed its cap (finished from a per-member delta).
  * Usage: npm run bench:snapshot [-- --json] [--seconds N] [--steady-seconds N] [--dir DIR]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -78,6 +79,8 @@ interface Result {
   swapMs: number
   replayEventsPerSec: number
   baselineEventsPerSec: number
+  baselineAppendP99Ms: number
+  compactionTailOverflows: number
   batches: number
   fsyncs: number
   coalesced: number
@@ -260,8 +263,9 @@ async function compaction(policy: DurabilityPolicy) {
     await nextTurn()
   }
   await writer.sync()
+  const tailOverflows = writer.stats().compactionTailOverflows
   await stop()
-  return { maxSenderStallMs: round(maxSendMs), eventLoopMaxBlockMs: round(maxGapMs), compactionMaxGcPauseMs: round(gcMaxMs), compactionMs: round(finished?.ms ?? NaN), swapMs: round(finished?.swapMs ?? NaN) }
+  return { compactionTailOverflows: tailOverflows, maxSenderStallMs: round(maxSendMs), eventLoopMaxBlockMs: round(maxGapMs), compactionMaxGcPauseMs: round(gcMaxMs), compactionMs: round(finished?.ms ?? NaN), swapMs: round(finished?.swapMs ?? NaN) }
 }
 
 /** The same bytes written straight to a file: writev per batch of CHUNK records (+ fsync for always). */
@@ -286,6 +290,38 @@ async function baseline(policy: DurabilityPolicy): Promise<number> {
   const elapsed = (performance.now() - started) / 1000
   await fh.close()
   return Math.round(sent / elapsed)
+}
+
+/**
+ * The raw-fs floor for the steady latency figure, in the same run: the same offered load written
+ * straight with fs (what is due every ~1 ms as one writev, + fsync for `always`), no actor. On a
+ * shared machine its p99 shows how much of appendP99Ms is scheduling and disk, not the snapshotter.
+ */
+async function baselineSteady(policy: DurabilityPolicy): Promise<number> {
+  const fh = await open(join(dir, `baseline-steady-${policy}.snap`), 'a')
+  const enc = new TextEncoder()
+  const latencies: Array<[number, number]> = []
+  let sent = 0
+  const started = performance.now()
+  const until = started + STEADY_SECONDS * 1000
+  for (let now = started; now < until; now = performance.now()) {
+    const due = Math.floor(((now - started) / 1000) * STEADY_RATE) - sent
+    if (due > 0) {
+      let text = ''
+      for (let i = 0; i < due; i++) {
+        const m = (sent + i) % MEMBERS
+        text += aliveLine(names[m]!, `10.0.${m >> 8}.${m & 255}:${(sent + i) & 0xffff}`)
+      }
+      const body = enc.encode(text)
+      await fh.writev([body, enc.encode(checksumLine(crc32(body), body.length))])
+      if (policy === 'always') await fh.sync()
+      latencies.push([performance.now() - now, due])
+      sent += due
+    }
+    await new Promise((r) => setTimeout(r, 1))
+  }
+  await fh.close()
+  return round(percentile(latencies, 0.99))
 }
 
 async function replayRate(): Promise<{ perSec: number; bench: Bench }> {
@@ -323,10 +359,12 @@ async function main() {
     collect()
     const st = await steady(policy)
     collect()
+    const baseSteady = await baselineSteady(policy)
+    collect()
     const c = await compaction(policy)
     collect()
     const w = await workerPhase(policy)
-    results[policy] = { ...tp, ...st, ...c, ...w, replayEventsPerSec: replay.perSec, baselineEventsPerSec: base }
+    results[policy] = { ...tp, ...st, ...c, ...w, replayEventsPerSec: replay.perSec, baselineEventsPerSec: base, baselineAppendP99Ms: baseSteady }
   }
   if (!json) console.table(replay.bench.table())
   console.table(
@@ -339,6 +377,7 @@ async function main() {
           'raw fs events/s': r.baselineEventsPerSec,
           [`append p50 ms @${STEADY_RATE / 1000}k/s`]: r.appendP50Ms,
           [`append p99 ms @${STEADY_RATE / 1000}k/s`]: r.appendP99Ms,
+          'raw fs append p99 ms': r.baselineAppendP99Ms,
           'steady max loop gap ms': r.steadyMaxLoopGapMs,
           'steady max flush ms': r.steadyMaxFlushMs,
           'append p99 ms (saturated)': r.saturatedAppendP99Ms,
@@ -347,6 +386,7 @@ async function main() {
           'max GC pause ms (compaction)': r.compactionMaxGcPauseMs,
           'compaction ms (10k)': r.compactionMs,
           'swap ms': r.swapMs,
+          'tail overflows': r.compactionTailOverflows,
           'replay lines/s': r.replayEventsPerSec,
           'worker events/s': r.workerEventsPerSec,
           'worker max send ms': r.workerMaxSendMs,
