@@ -1,7 +1,7 @@
 /**
  * The file operations the snapshotter needs, behind a small interface so that the writer, the
- * compactor and replay test against an in-memory disk (memory-disk.ts: slow, failing or crashing
- * on demand) and the worker plugs in the real one (io/node-disk.ts).
+ * compactor and replay test against an in-memory disk (test/actors/snapshotter/memory-disk.ts:
+ * slow, failing or crashing on demand) and the worker plugs in the real one (io/node-disk.ts).
  */
 import { ClusterError } from '../../src/errors/index.ts'
 

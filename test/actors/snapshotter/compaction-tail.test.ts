@@ -4,7 +4,7 @@
  * between the capture and the live state instead. No record is lost; a leave meanwhile restarts it.
  */
 import { describe, expect, it } from 'vitest'
-import { MemoryDisk } from '../../../actors/snapshotter/memory-disk.ts'
+import { MemoryDisk } from './memory-disk.ts'
 import { replaySnapshot } from '../../../actors/snapshotter/replay.ts'
 import { deltaText, SnapshotState } from '../../../actors/snapshotter/snapshot-state.ts'
 import { makeWriter, PATH, tick } from './helpers.ts'

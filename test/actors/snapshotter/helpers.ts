@@ -1,6 +1,6 @@
 /** Shared builders for the snapshotter tests: a writer on a MemoryDisk with real or manual timers. */
 import { createSnapshotterConfig, type SnapshotterInit } from '../../../actors/snapshotter/config.ts'
-import { MemoryDisk } from '../../../actors/snapshotter/memory-disk.ts'
+import { MemoryDisk } from './memory-disk.ts'
 import { SnapshotWriter, type WriterEnv, type WriterNotice } from '../../../actors/snapshotter/writer.ts'
 
 export const PATH = '/snap/node.snapshot'

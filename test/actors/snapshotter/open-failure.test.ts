@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ActorSystem, type Placement } from '../../../src/runtime/index.ts'
 import { snapshotter } from '../../../actors/snapshotter/definition.ts'
 import { nodeSnapshotterIo } from '../../../actors/snapshotter/io/node-platform.ts'
-import { MemoryDisk } from '../../../actors/snapshotter/memory-disk.ts'
+import { MemoryDisk } from './memory-disk.ts'
 import { makeWriter, tick } from './helpers.ts'
 
 /** A disk whose `openAppend` waits until the test calls `fail()`, then throws. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryDisk } from '../../../actors/snapshotter/memory-disk.ts'
+import { MemoryDisk } from './memory-disk.ts'
 import { replaySnapshot } from '../../../actors/snapshotter/replay.ts'
 import { makeWriter, ManualTimers, PATH, tick } from './helpers.ts'
 import { events, Model, offer, replayKey } from './model.ts'

@@ -1,11 +1,10 @@
 /**
- * MemoryDisk: a SnapshotDisk in memory, first-class like the real one so tests and benchmarks share
- * it. It models what survives a power loss: each file's bytes as of its last fsync, and the
+ * MemoryDisk: a SnapshotDisk in memory for tests (benchmarks may import it from here too). It models what survives a power loss: each file's bytes as of its last fsync, and the
  * directory's names as of its last directory fsync (`crashImage()`), and what survives a killed
  * process: everything written (`processCrashImage()`). A hook before every operation can delay it
  * (a slow disk), fail it, or capture crash images at that exact point.
  */
-import { SnapshotTooLargeError, type SnapshotDisk, type SnapshotFileHandle } from './disk.ts'
+import { SnapshotTooLargeError, type SnapshotDisk, type SnapshotFileHandle } from '../../../actors/snapshotter/disk.ts'
 
 export type DiskOp = 'read' | 'append' | 'sync' | 'close' | 'create' | 'openAppend' | 'truncate' | 'rename' | 'remove' | 'syncDir'
 
