@@ -5,6 +5,7 @@
  */
 import { wireError } from './errors.ts'
 import { MessageType } from './memberlist.ts'
+import { packetBytes } from './byte-pool.ts'
 
 /** Bytes of a compound header (type + count), and per part (its length). */
 export const COMPOUND_HEADER_OVERHEAD = 2
@@ -20,7 +21,7 @@ export function makeCompound(parts: readonly Uint8Array[]): Uint8Array {
     if (p.length > MAX_PART) throw wireError('ERR_WIRE_ENCODE', `a compound part is at most 65535 bytes, got ${p.length}`)
     size += COMPOUND_PART_OVERHEAD + p.length
   }
-  const out = new Uint8Array(size)
+  const out = packetBytes(size)
   out[0] = MessageType.compound
   out[1] = parts.length
   let pos = 2

@@ -184,7 +184,7 @@ export const SCHEMAS = {
   userMsgHeader: defineStruct('userMsgHeader', [{ name: 'UserMsgLen', type: 'int' }]),
 } satisfies Record<string, StructSchema>
 
-type StructMessageType = Exclude<MemberlistMessage['type'], 'user'>
+export type StructMessageType = Exclude<MemberlistMessage['type'], 'user'>
 
 /** Checks the sizes Go relies on: IPs of 4 or 16 bytes, a 6-byte Vsn. Used on encode and decode. */
 export function checkAddr(what: string, addr: Uint8Array, optional: boolean): void {
@@ -236,16 +236,15 @@ export function decodeBody<T extends StructMessageType>(type: T, r: MsgpackReade
   return msg
 }
 
-const BODY_TYPES: ReadonlyMap<number, StructMessageType> = new Map([
-  [MessageType.ping, 'ping'],
-  [MessageType.indirectPing, 'indirectPing'],
-  [MessageType.ack, 'ack'],
-  [MessageType.nack, 'nack'],
-  [MessageType.suspect, 'suspect'],
-  [MessageType.alive, 'alive'],
-  [MessageType.dead, 'dead'],
-  [MessageType.err, 'err'],
-])
+/**
+ * The single (non-wrapper) message types with a msgpack body, indexed by type byte (an array, not
+ * a Map: the lookup is on every received message). `err` is a stream-only reply: packets refuse it.
+ */
+export const BODY_TYPES: readonly (StructMessageType | undefined)[] = (() => {
+  const table: (StructMessageType | undefined)[] = []
+  for (const name of ['ping', 'indirectPing', 'ack', 'nack', 'suspect', 'alive', 'dead', 'err'] as const) table[MessageType[name]] = name
+  return table
+})()
 
 /**
  * Decodes one non-wrapper message `[type][body]`. Trailing bytes after the body are ignored, as
@@ -256,7 +255,7 @@ export function decodeMessage(bytes: Uint8Array, maxDepth?: number): MemberlistM
   if (bytes.length === 0) throw wireError('ERR_WIRE_EMPTY', 'empty message')
   const t = bytes[0]!
   if (t === MessageType.user) return { type: 'user', Payload: bytes.slice(1) }
-  const type = BODY_TYPES.get(t)
+  const type = BODY_TYPES[t]
   if (type === undefined) throw wireError('ERR_WIRE_UNKNOWN_TYPE', `message type ${t} is not a single message`, { messageType: t })
   return decodeBody(type, new MsgpackReader(bytes, 1, bytes.length, maxDepth))
 }

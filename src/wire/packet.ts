@@ -7,6 +7,7 @@
  * part that fails to decode becomes an `invalid` node and its siblings still decode, as Go handles
  * each part on its own.
  */
+import { packetBytes } from './byte-pool.ts'
 import { crc32 } from './crc.ts'
 import { decryptPayload, encryptPayload } from './crypto.ts'
 import type { EncryptionVersion, NonceSource } from './crypto.ts'
@@ -14,7 +15,7 @@ import { guarded, wireError, WireCodecError } from './errors.ts'
 import type { WireErrorCode } from './errors.ts'
 import type { Keyring } from './keyring.ts'
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, lzwCompress, lzwDecompress } from './lzw.ts'
-import { decodeBody, encodeMessage, MessageType, SCHEMAS } from './memberlist.ts'
+import { BODY_TYPES, decodeBody, encodeMessage, MessageType, SCHEMAS } from './memberlist.ts'
 import type { GossipMessage } from './memberlist.ts'
 import { makeCompound, splitCompound } from './compound.ts'
 import { MsgpackReader } from './msgpack/reader.ts'
@@ -130,16 +131,6 @@ function hex32(n: number): string {
   return n.toString(16).padStart(8, '0')
 }
 
-const GOSSIP_TYPES: ReadonlyMap<number, Exclude<GossipMessage['type'], 'user'>> = new Map([
-  [MessageType.ping, 'ping'],
-  [MessageType.indirectPing, 'indirectPing'],
-  [MessageType.ack, 'ack'],
-  [MessageType.nack, 'nack'],
-  [MessageType.suspect, 'suspect'],
-  [MessageType.alive, 'alive'],
-  [MessageType.dead, 'dead'],
-])
-
 function decodeInner(buf: Uint8Array, ctx: Ctx, depth: number): PacketNode {
   if (buf.length === 0) throw wireError('ERR_WIRE_EMPTY', 'empty message')
   if (depth > ctx.maxNesting) throw wireError('ERR_WIRE_TOO_DEEP', `wrappers nested deeper than ${ctx.maxNesting}`)
@@ -153,8 +144,9 @@ function decodeInner(buf: Uint8Array, ctx: Ctx, depth: number): PacketNode {
     return { type: 'compress', Algo: 0, inner: decodeInner(inner, ctx, depth + 1) }
   }
   if (t === MessageType.user) return { type: 'user', Payload: buf.slice(1) }
-  const type = GOSSIP_TYPES.get(t)
-  if (type === undefined) throw wireError('ERR_WIRE_UNKNOWN_TYPE', `message type ${t} is not supported in a packet`, { messageType: t })
+  const type = BODY_TYPES[t]
+  // err is a stream-only reply: not in a packet.
+  if (type === undefined || type === 'err') throw wireError('ERR_WIRE_UNKNOWN_TYPE', `message type ${t} is not supported in a packet`, { messageType: t })
   return decodeBody(type, new MsgpackReader(buf, 1, buf.length, ctx.maxDepth))
 }
 
@@ -188,9 +180,13 @@ export function compressMessage(plain: Uint8Array): Uint8Array {
 
 /** `[12][crc32 BE][inner]`. */
 export function wrapCrc(inner: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + inner.length)
+  const out = packetBytes(5 + inner.length)
   out[0] = MessageType.hasCrc
-  new DataView(out.buffer).setUint32(1, crc32(inner))
+  const crc = crc32(inner)
+  out[1] = crc >>> 24
+  out[2] = (crc >>> 16) & 0xff
+  out[3] = (crc >>> 8) & 0xff
+  out[4] = crc & 0xff
   out.set(inner, 5)
   return out
 }

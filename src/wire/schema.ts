@@ -45,11 +45,82 @@ export interface StructSchema {
   readonly keyBytes: readonly Uint8Array[]
   /** Whether any field is omitempty (else every field is always written). */
   readonly hasOmitempty: boolean
+  /** Per field (wire order), precomputed for the hot paths: its name, kind code and omitempty flag. */
+  readonly names: readonly string[]
+  readonly kinds: Uint8Array
+  readonly omit: Uint8Array
+  /** Each field's zero value (null where it is mutable: see `fresh`). */
+  readonly zeros: readonly unknown[]
+  /** Fields whose zero value is mutable (slices, maps, structs): each copy gets its own. */
+  readonly fresh: readonly number[]
+  /** Field access by index, specialised per schema (see `accessors`). */
+  readonly access: Accessors
+}
+
+/**
+ * Per-schema functions generated from the (static, identifier-only) field names: reading and
+ * writing `obj.Field` by field index and creating the zero object as a literal. Generic code doing
+ * `obj[name]` across a dozen schemas hits V8's megamorphic property caches; these stay monomorphic,
+ * which is most of the codec's speed on small messages.
+ */
+interface Accessors {
+  get(o: Struct, i: number): unknown
+  set(o: Struct, i: number, v: unknown): void
+  /** A fresh object with every field at its zero (`zeros[i]`), `type` first when given. */
+  create(zeros: readonly unknown[]): Struct
+  createTyped(type: string, zeros: readonly unknown[]): Struct
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+function accessors(names: readonly string[]): Accessors {
+  for (const n of names) if (!IDENTIFIER.test(n) || n === 'type') throw new Error(`not a plain field name: ${JSON.stringify(n)}`)
+  const cases = (body: (n: string, i: number) => string): string => names.map((n, i) => `case ${i}: ${body(n, i)}`).join('\n')
+  const fields = names.map((n, i) => `${n}: z[${i}]`).join(', ')
+  const make = (args: string[], body: string): never => new Function(...args, body) as never
+  return {
+    get: make(['o', 'i'], `switch (i) {\n${cases((n) => `return o.${n}`)}\n}\nreturn undefined`),
+    set: make(['o', 'i', 'v'], `switch (i) {\n${cases((n) => `o.${n} = v; return`)}\n}`),
+    create: make(['z'], `return { ${fields} }`),
+    createTyped: make(['t', 'z'], `return { type: t${names.length > 0 ? ', ' : ''}${fields} }`),
+  }
 }
 
 export type Struct = Record<string, unknown>
 
 const EMPTY = new Uint8Array(0)
+
+/** Kind codes: a number per FieldType, so the hot loops switch on small integers. */
+const K_STR = 0
+const K_BYTES = 1
+const K_NBYTES = 2
+const K_U8 = 3
+const K_U16 = 4
+const K_U32 = 5
+const K_U64 = 6
+const K_I64 = 7
+const K_INT = 8
+const K_BOOL = 9
+const K_F64 = 10
+const K_OTHER = 11
+
+const SCALAR_KINDS: Record<ScalarType, number> = {
+  str: K_STR,
+  bytes: K_BYTES,
+  nbytes: K_NBYTES,
+  u8: K_U8,
+  u16: K_U16,
+  u32: K_U32,
+  u64: K_U64,
+  i64: K_I64,
+  int: K_INT,
+  bool: K_BOOL,
+  f64: K_F64,
+}
+
+function kindOf(type: FieldType): number {
+  return typeof type === 'string' ? SCALAR_KINDS[type] : K_OTHER
+}
 
 export function defineStruct(name: string, fields: FieldDef[]): StructSchema {
   const sorted = [...fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -59,7 +130,27 @@ export function defineStruct(name: string, fields: FieldDef[]): StructSchema {
     return Uint8Array.of(0xa0 | b.length, ...b)
   })
   const hasOmitempty = sorted.some((f) => f.omitempty === true)
-  return { name, fields: sorted, byName: new Map(sorted.map((f) => [f.name, f])), nameBytes, keyBytes, hasOmitempty }
+  const fresh: number[] = []
+  const zeros: unknown[] = []
+  sorted.forEach((f, i) => {
+    const mutable = typeof f.type !== 'string' && zeroOf(f.type) !== null
+    if (mutable) fresh.push(i)
+    zeros.push(mutable ? null : zeroOf(f.type))
+  })
+  return {
+    name,
+    fields: sorted,
+    byName: new Map(sorted.map((f) => [f.name, f])),
+    nameBytes,
+    keyBytes,
+    hasOmitempty,
+    names: sorted.map((f) => f.name),
+    kinds: Uint8Array.from(sorted, (f) => kindOf(f.type)),
+    omit: Uint8Array.from(sorted, (f) => (f.omitempty === true ? 1 : 0)),
+    zeros,
+    fresh,
+    access: accessors(sorted.map((f) => f.name)),
+  }
 }
 
 function zeroOf(type: FieldType): unknown {
@@ -87,103 +178,106 @@ function zeroOf(type: FieldType): unknown {
   return type.nullable === true ? null : zeroStruct(type.struct)
 }
 
-export function zeroStruct(schema: StructSchema): Struct {
-  const out: Struct = {}
-  for (const f of schema.fields) out[f.name] = zeroOf(f.type)
+/** A struct of zero values; `type`, when given, becomes its first property. */
+export function zeroStruct(schema: StructSchema, type?: string): Struct {
+  const out = type === undefined ? schema.access.create(schema.zeros) : schema.access.createTyped(type, schema.zeros)
+  for (const i of schema.fresh) schema.access.set(out, i, zeroOf(schema.fields[i]!.type))
   return out
 }
 
-function isZero(type: FieldType, v: unknown): boolean {
+function isZero(kind: number, type: FieldType, v: unknown): boolean {
   if (v === null || v === undefined) return true
-  switch (type) {
-    case 'str':
+  switch (kind) {
+    case K_STR:
       return v === ''
-    case 'bytes':
-    case 'nbytes':
+    case K_BYTES:
+    case K_NBYTES:
       return (v as Uint8Array).length === 0
-    case 'bool':
+    case K_BOOL:
       return v === false
-    case 'u64':
-    case 'i64':
-      return BigInt(v as bigint) === 0n
-    case 'u8':
-    case 'u16':
-    case 'u32':
-    case 'int':
-    case 'f64':
+    case K_U64:
+    case K_I64:
+      return typeof v === 'bigint' ? v === 0n : v === 0
+    case K_OTHER:
+      break
+    default:
       return v === 0
   }
+  if (typeof type === 'string') return false
   if ('array' in type) return (v as unknown[]).length === 0
   if ('map' in type) return (v as Map<string, unknown>).size === 0
   return false
 }
 
 export function encodeStruct(w: MsgpackWriter, schema: StructSchema, value: Struct): void {
-  let n = 0
+  const { names, kinds, omit, fields, keyBytes, access } = schema
+  const nf = names.length
+  let n = nf
   if (schema.hasOmitempty) {
-    for (const f of schema.fields) if (!(f.omitempty === true && isZero(f.type, value[f.name]))) n++
-  } else {
-    n = schema.fields.length
+    for (let i = 0; i < nf; i++) if (omit[i] === 1 && isZero(kinds[i]!, fields[i]!.type, access.get(value, i))) n--
   }
   w.mapHeader(n)
-  for (let i = 0; i < schema.fields.length; i++) {
-    const f = schema.fields[i]!
-    const v = value[f.name]
-    if (f.omitempty === true && isZero(f.type, v)) continue
-    w.raw(schema.keyBytes[i]!)
+  for (let i = 0; i < nf; i++) {
+    const v = access.get(value, i)
+    const kind = kinds[i]!
+    if (omit[i] === 1 && isZero(kind, fields[i]!.type, v)) continue
+    w.raw(keyBytes[i]!)
     try {
-      encodeValue(w, f.type, v)
+      encodeValue(w, kind, fields[i]!.type, v)
     } catch (err) {
-      throw annotate(err, `${schema.name}.${f.name}`)
+      throw annotate(err, `${schema.name}.${names[i]!}`)
     }
   }
 }
 
-const U_MAX = { u8: 0xff, u16: 0xffff, u32: 0xffffffff } as const
+const U_MAX = [0, 0, 0, 0xff, 0xffff, 0xffffffff]
 
-function encodeValue(w: MsgpackWriter, type: FieldType, v: unknown): void {
-  switch (type) {
-    case 'str':
+function encodeValue(w: MsgpackWriter, kind: number, type: FieldType, v: unknown): void {
+  switch (kind) {
+    case K_STR:
       if (typeof v !== 'string') throw wireError('ERR_WIRE_ENCODE', `expected a string, got ${typeof v}`)
       return w.string(v)
-    case 'bytes':
-    case 'nbytes':
+    case K_BYTES:
+    case K_NBYTES:
       if (v === null || v === undefined) return w.nil()
       if (!(v instanceof Uint8Array)) throw wireError('ERR_WIRE_ENCODE', 'expected a Uint8Array')
       return w.bytes(v)
-    case 'u8':
-    case 'u16':
-    case 'u32':
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > U_MAX[type]) {
-        throw wireError('ERR_WIRE_ENCODE', `${String(v)} does not fit ${type}`)
+    case K_U8:
+    case K_U16:
+    case K_U32:
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > U_MAX[kind]!) {
+        throw wireError('ERR_WIRE_ENCODE', `${String(v)} does not fit ${String(type)}`)
       }
       return w.uint(v)
-    case 'u64':
+    case K_U64:
       if (typeof v !== 'bigint' && typeof v !== 'number') throw wireError('ERR_WIRE_ENCODE', 'expected a bigint')
       return w.uint(v)
-    case 'i64':
-    case 'int':
+    case K_I64:
+    case K_INT:
       if (typeof v !== 'bigint' && typeof v !== 'number') throw wireError('ERR_WIRE_ENCODE', 'expected an integer')
       return w.int(v)
-    case 'bool':
+    case K_BOOL:
       return w.bool(v === true)
-    case 'f64':
+    case K_F64:
       if (typeof v !== 'number') throw wireError('ERR_WIRE_ENCODE', 'expected a number')
       return w.float64(v)
   }
+  if (typeof type === 'string') throw wireError('ERR_WIRE_ENCODE', `unknown field type ${type}`)
   if ('array' in type) {
     if (v === null || v === undefined) return type.nullable === true ? w.nil() : w.arrayHeader(0)
     const arr = v as readonly unknown[]
+    const itemKind = kindOf(type.array)
     w.arrayHeader(arr.length)
-    for (const item of arr) encodeValue(w, type.array, item)
+    for (const item of arr) encodeValue(w, itemKind, type.array, item)
     return
   }
   if ('map' in type) {
     const m = v instanceof Map ? (v as Map<string, unknown>) : new Map(Object.entries((v ?? {}) as object))
+    const itemKind = kindOf(type.map)
     w.mapHeader(m.size)
     for (const [k, item] of m) {
       w.string(k)
-      encodeValue(w, type.map, item)
+      encodeValue(w, itemKind, type.map, item)
     }
     return
   }
@@ -194,6 +288,21 @@ function encodeValue(w: MsgpackWriter, type: FieldType, v: unknown): void {
   encodeStruct(w, type.struct, v as Struct)
 }
 
+/** Index of the field whose name is the `len` key bytes at `start`, trying `hint` first; -1 if none. */
+function matchKey(schema: StructSchema, buf: Uint8Array, start: number, len: number, hint: number): number {
+  const all = schema.nameBytes
+  const nf = all.length
+  for (let j = 0; j < nf; j++) {
+    const k = hint + j < nf ? hint + j : hint + j - nf
+    const name = all[k]!
+    if (name.length !== len) continue
+    let b = 0
+    while (b < len && buf[start + b] === name[b]) b++
+    if (b === len) return k
+  }
+  return -1
+}
+
 /**
  * Decodes one struct (a msgpack map; nil gives the zero struct). `type`, when given, becomes the
  * first property (the discriminant of a message union). Keys are matched as bytes, trying the
@@ -201,89 +310,75 @@ function encodeValue(w: MsgpackWriter, type: FieldType, v: unknown): void {
  */
 export function decodeStruct(r: MsgpackReader, schema: StructSchema, depth = 0, type?: string): Struct {
   if (depth > r.maxDepth) throw wireError('ERR_WIRE_TOO_DEEP', `${schema.name}: nested deeper than ${r.maxDepth}`)
-  const out: Struct = type === undefined ? {} : { type }
-  const fields = schema.fields
-  const nf = fields.length
-  for (let i = 0; i < nf; i++) out[fields[i]!.name] = zeroOf(fields[i]!.type)
+  const out = zeroStruct(schema, type)
   const n = r.mapHeader(schema.name)
   if (n === null) return out
+  const { names, kinds, fields, access } = schema
+  const nf = names.length
   let hint = 0
   for (let i = 0; i < n; i++) {
     const len = r.keyLength()
     const start = r.pos
     r.pos += len
-    let idx = -1
-    for (let j = 0; j < nf; j++) {
-      const k = hint + j < nf ? hint + j : hint + j - nf
-      const name = schema.nameBytes[k]!
-      if (name.length !== len) continue
-      let same = true
-      for (let b = 0; b < len; b++) {
-        if (r.buf[start + b] !== name[b]) {
-          same = false
-          break
-        }
-      }
-      if (same) {
-        idx = k
-        break
-      }
-    }
+    const idx = matchKey(schema, r.buf, start, len, hint)
     if (idx < 0) {
       r.skip(depth + 1)
       continue
     }
     hint = idx + 1 < nf ? idx + 1 : 0
-    const f = fields[idx]!
+    const name = names[idx]!
     try {
-      out[f.name] = decodeValue(r, f.type, `${schema.name}.${f.name}`, depth + 1)
+      access.set(out, idx, decodeValue(r, kinds[idx]!, fields[idx]!.type, name, depth + 1))
     } catch (err) {
-      throw annotate(err, `${schema.name}.${f.name}`)
+      throw annotate(err, `${schema.name}.${name}`)
     }
   }
   return out
 }
 
-function decodeValue(r: MsgpackReader, type: FieldType, field: string, depth: number): unknown {
-  switch (type) {
-    case 'str':
+function decodeValue(r: MsgpackReader, kind: number, type: FieldType, field: string, depth: number): unknown {
+  switch (kind) {
+    case K_STR:
       return r.string(field)
-    case 'bytes':
+    case K_BYTES:
       return r.bytes(field) ?? EMPTY
-    case 'nbytes':
+    case K_NBYTES:
       return r.bytes(field)
-    case 'u8':
+    case K_U8:
       return r.uint(8, field)
-    case 'u16':
+    case K_U16:
       return r.uint(16, field)
-    case 'u32':
+    case K_U32:
       return r.uint(32, field)
-    case 'u64':
+    case K_U64:
       return r.u64(field)
-    case 'i64':
+    case K_I64:
       return r.i64(field)
-    case 'int':
+    case K_INT:
       return r.int(field)
-    case 'bool':
+    case K_BOOL:
       return r.bool(field)
-    case 'f64':
+    case K_F64:
       return r.float64(field)
   }
+  if (typeof type === 'string') throw wireError('ERR_WIRE_MALFORMED', `${field}: unknown field type ${type}`)
   if (depth > r.maxDepth) throw wireError('ERR_WIRE_TOO_DEEP', `${field}: nested deeper than ${r.maxDepth}`)
   if ('array' in type) {
     const n = r.arrayHeader(field)
     if (n === null) return type.nullable === true ? null : []
+    const itemKind = kindOf(type.array)
     const out: unknown[] = []
-    for (let i = 0; i < n; i++) out.push(decodeValue(r, type.array, field, depth + 1))
+    for (let i = 0; i < n; i++) out.push(decodeValue(r, itemKind, type.array, field, depth + 1))
     return out
   }
   if ('map' in type) {
     const n = r.mapHeader(field)
     const out = new Map<string, unknown>()
     if (n === null) return out
+    const itemKind = kindOf(type.map)
     for (let i = 0; i < n; i++) {
       const k = r.key()
-      out.set(k, decodeValue(r, type.map, field, depth + 1))
+      out.set(k, decodeValue(r, itemKind, type.map, field, depth + 1))
     }
     return out
   }

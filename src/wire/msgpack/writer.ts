@@ -8,6 +8,8 @@ import { wireError } from '../errors.ts'
 const UTF8 = new TextEncoder()
 const U64_MAX = (1n << 64n) - 1n
 const I64_MIN = -(1n << 63n)
+/** Up to this many bytes, a loop copies faster than TypedArray#set (measured on Node 20). */
+const SMALL_COPY = 32
 
 export class MsgpackWriter {
   private buf: Uint8Array
@@ -51,9 +53,18 @@ export class MsgpackWriter {
 
   /** Appends bytes as they are (no msgpack framing): type bytes, raw tails, wrapped messages. */
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length)
+    const n = bytes.length
+    this.ensure(n)
+    // TypedArray#set has a fixed cost that dominates for keys and small fields: copy those by hand.
+    if (n <= SMALL_COPY) {
+      const buf = this.buf
+      let p = this.pos
+      for (let i = 0; i < n; i++) buf[p++] = bytes[i]!
+      this.pos = p
+      return
+    }
     this.buf.set(bytes, this.pos)
-    this.pos += bytes.length
+    this.pos += n
   }
 
   nil(): void {
