@@ -8,6 +8,8 @@
  *                   from `env.random`, outbound messages through `env.send` / `env.reply`;
  *                   I/O only through named XState actors/actions that the placement provides;
  * - `definition.ts` `defineActor({ name, machine, worker: new URL('./worker.ts', import.meta.url) })`;
+ *                   an `accepts: [...]` list (literals, or an array typed `readonly In['type'][]`)
+ *                   keeps the machine's internal events out: refs then type `send`/`ask` by it;
  * - `worker.ts`     `hostActor(definition, { provide: (env) => realIo })`: the thread entry.
  *
  * @example
@@ -42,6 +44,9 @@
  *   `await system.sync()` waits until every actor has seen the switch. Worker inspection events
  *   arrive one event-loop turn after the transition.
  * - A SimulatedClock drives inline actors only; worker actors run on the real clock.
+ * - Nothing is dropped uncounted: overflow (`mailbox.overflow`, stats dropped/rejected), sends to
+ *   unknown or stopped actors from any thread (`message.undeliverable` with a count,
+ *   `system.refused`), messages lost with a dead thread or left queued at stop (stats `lost`).
  * - Only worker placement clones messages: a payload that cannot be cloned is reported
  *   (ERR_ACTOR_INVALID_MESSAGE) for a worker target and passed by reference to an inline one.
  */
