@@ -3,6 +3,7 @@
  * callers waiting for a count to become durable. A failed append holds both marks below the lost
  * batch until a compaction (rebuilt from memory) has rewritten it.
  */
+import { ClusterError } from '../../src/errors/index.ts'
 import type { SnapshotProgress } from './protocol.ts'
 
 interface Waiter {
@@ -11,13 +12,26 @@ interface Waiter {
   reject: (err: unknown) => void
 }
 
+/** Most callers waiting for durability at once; more are refused (a sync storm must not grow memory). */
+export const MAX_DURABILITY_WAITERS = 65_536
+
+export class TooManyWaitersError extends ClusterError {
+  static override name = 'TooManyWaitersError'
+  constructor() {
+    super('ERR_SNAPSHOT_TOO_MANY_WAITERS', `more than ${MAX_DURABILITY_WAITERS} callers are waiting for durability`, { details: { max: MAX_DURABILITY_WAITERS } })
+  }
+}
+
 export class Watermarks {
   received = 0
   written = 0
   durable = 0
   /** First record of a batch whose append failed (Infinity when none is lost). */
   lostFrom = Infinity
+  /** Sorted by `through` (callers wait for the count received so far, which only grows). */
   private waiters: Waiter[] = []
+
+  constructor(private readonly maxWaiters = MAX_DURABILITY_WAITERS) {}
 
   writtenThrough(): number {
     return Math.min(this.written, this.lostFrom - 1)
@@ -31,31 +45,38 @@ export class Watermarks {
     return { received: this.received, writtenThrough: this.writtenThrough(), durableThrough: this.durableThrough() }
   }
 
-  /** Resolves once every record up to `through` is durable. */
+  /** Resolves once every record up to `through` is durable; refused past the waiter bound. */
   wait(through: number): Promise<SnapshotProgress> {
-    return new Promise((resolve, reject) => this.waiters.push({ through, resolve, reject }))
+    if (this.waiters.length >= this.maxWaiters) return Promise.reject(new TooManyWaitersError())
+    return new Promise((resolve, reject) => {
+      const w = { through, resolve, reject }
+      // Almost always appended at the end; an out-of-order one is inserted in place.
+      let i = this.waiters.length
+      while (i > 0 && this.waiters[i - 1]!.through > through) i--
+      if (i === this.waiters.length) this.waiters.push(w)
+      else this.waiters.splice(i, 0, w)
+    })
   }
 
   get waiting(): number {
     return this.waiters.length
   }
 
-  /** Some waiter only needs an fsync (its records are written). */
+  /** Some waiter only needs an fsync (its records are written): the first one, as they are sorted. */
   syncWouldRelease(): boolean {
-    for (const w of this.waiters) if (w.through <= this.written) return true
-    return false
+    return this.waiters.length > 0 && this.waiters[0]!.through <= this.written
   }
 
-  /** Resolves the waiters whose records are durable now. */
+  /** Resolves the waiters whose records are durable now (a prefix of the sorted list). */
   settle(): void {
     if (this.waiters.length === 0) return
     const durable = this.durableThrough()
-    const keep: Waiter[] = []
-    for (const w of this.waiters) {
-      if (w.through <= durable) w.resolve(this.progress())
-      else keep.push(w)
-    }
-    this.waiters = keep
+    let n = 0
+    while (n < this.waiters.length && this.waiters[n]!.through <= durable) n++
+    if (n === 0) return
+    const done = this.waiters.splice(0, n)
+    const p = this.progress()
+    for (const w of done) w.resolve(p)
   }
 
   rejectAll(err: unknown): void {
