@@ -9,6 +9,11 @@ import { MsgpackWriter } from './msgpack/writer.ts'
 import { decodeStruct, defineStruct, encodeStruct } from './schema.ts'
 import type { Struct } from './schema.ts'
 import { checkAddr } from './memberlist.ts'
+import { decodeFilter, encodeFilter, TAG_FILTER } from './serf-filter.ts'
+import type { QueryFilter } from './serf-filter.ts'
+
+export { decodeFilter, encodeFilter } from './serf-filter.ts'
+export type { QueryFilter } from './serf-filter.ts'
 
 /** Serf message type bytes (append-only). */
 export const SerfMessageType = {
@@ -68,11 +73,6 @@ export interface SerfUserEvent {
   /** May be coalesced. */
   CC: boolean
 }
-/** A query filter: `[0][[]string]` node names or `[1][{Expr, Tag}]`; anything else kept raw. */
-export type QueryFilter =
-  | { type: 'node'; Nodes: string[] }
-  | { type: 'tag'; Tag: string; Expr: string }
-  | { type: 'unknown'; Raw: Uint8Array }
 export interface SerfQuery {
   type: 'query'
   LTime: bigint
@@ -234,47 +234,7 @@ export const SERF_SCHEMAS = {
     { name: 'DestName', type: 'str' },
   ]),
   member,
-  tagFilter: defineStruct('filterTag', [
-    { name: 'Tag', type: 'str' },
-    { name: 'Expr', type: 'str' },
-  ]),
-}
-
-const FILTER_NODE = 0
-const FILTER_TAG = 1
-
-export function encodeFilter(f: QueryFilter): Uint8Array {
-  if (f.type === 'unknown') return f.Raw
-  const w = new MsgpackWriter(64)
-  if (f.type === 'node') {
-    w.byte(FILTER_NODE)
-    w.arrayHeader(f.Nodes.length)
-    for (const n of f.Nodes) w.string(n)
-  } else {
-    w.byte(FILTER_TAG)
-    encodeStruct(w, SERF_SCHEMAS.tagFilter, f as unknown as Struct)
-  }
-  return w.finish()
-}
-
-/** Decodes one filter; a filter Go could not parse is kept raw (Go then skips the query). */
-export function decodeFilter(raw: Uint8Array): QueryFilter {
-  try {
-    if (raw.length > 0 && raw[0] === FILTER_NODE) {
-      const r = new MsgpackReader(raw, 1)
-      const n = r.arrayHeader('filter nodes') ?? 0
-      const Nodes: string[] = []
-      for (let i = 0; i < n; i++) Nodes.push(r.string('filter node'))
-      return { type: 'node', Nodes }
-    }
-    if (raw.length > 0 && raw[0] === FILTER_TAG) {
-      const s = decodeStruct(new MsgpackReader(raw, 1), SERF_SCHEMAS.tagFilter)
-      return { type: 'tag', Tag: s['Tag'] as string, Expr: s['Expr'] as string }
-    }
-  } catch {
-    // fall through: kept raw, like an unknown filter type
-  }
-  return { type: 'unknown', Raw: raw }
+  tagFilter: TAG_FILTER,
 }
 
 /** Encodes a Serf message as `[serf type][body]`. */

@@ -6,6 +6,7 @@
  * and skipping unknown values is bounded in depth.
  */
 import { wireError } from '../errors.ts'
+import { skipValue } from './skip.ts'
 
 const UTF8 = new TextDecoder('utf-8')
 /** Default bound on nested msgpack containers when skipping unknown values. */
@@ -51,7 +52,8 @@ export class MsgpackReader {
     return this.buf[this.pos++]!
   }
 
-  private u16(): number {
+  /** A big-endian u16 (lengths). */
+  u16(): number {
     this.need(2, 'msgpack length')
     const b = this.buf
     const v = (b[this.pos]! << 8) | b[this.pos + 1]!
@@ -59,7 +61,8 @@ export class MsgpackReader {
     return v
   }
 
-  private u32(): number {
+  /** A big-endian u32 (lengths). */
+  u32(): number {
     this.need(4, 'msgpack length')
     const b = this.buf
     const p = this.pos
@@ -276,81 +279,9 @@ export class MsgpackReader {
     return this.string('map key')
   }
 
-  /** Skips one value of any type (unknown map keys), bounded in nesting depth. */
+  /** Skips one value of any type (unknown map keys), bounded in nesting depth (see skip.ts). */
   skip(depth = 0): void {
-    if (depth > this.maxDepth) throw wireError('ERR_WIRE_TOO_DEEP', `msgpack nesting deeper than ${this.maxDepth}`)
-    const b = this.u8()
-    if (b < 0x80 || b >= 0xe0) return
-    if ((b & 0xe0) === 0xa0) return this.skipBytes(b & 0x1f)
-    if ((b & 0xf0) === 0x80) return this.skipItems((b & 0x0f) * 2, depth)
-    if ((b & 0xf0) === 0x90) return this.skipItems(b & 0x0f, depth)
-    switch (b) {
-      case 0xc0:
-      case 0xc2:
-      case 0xc3:
-        return
-      case 0xc4:
-      case 0xd9:
-        return this.skipBytes(this.u8())
-      case 0xc5:
-      case 0xda:
-        return this.skipBytes(this.u16())
-      case 0xc6:
-      case 0xdb:
-        return this.skipBytes(this.u32())
-      case 0xc7:
-        return this.skipBytes(this.u8() + 1)
-      case 0xc8:
-        return this.skipBytes(this.u16() + 1)
-      case 0xc9:
-        return this.skipBytes(this.u32() + 1)
-      case 0xca:
-        return this.skipBytes(4)
-      case 0xcb:
-        return this.skipBytes(8)
-      case 0xcc:
-      case 0xd0:
-        return this.skipBytes(1)
-      case 0xcd:
-      case 0xd1:
-        return this.skipBytes(2)
-      case 0xce:
-      case 0xd2:
-        return this.skipBytes(4)
-      case 0xcf:
-      case 0xd3:
-        return this.skipBytes(8)
-      case 0xd4:
-        return this.skipBytes(2)
-      case 0xd5:
-        return this.skipBytes(3)
-      case 0xd6:
-        return this.skipBytes(5)
-      case 0xd7:
-        return this.skipBytes(9)
-      case 0xd8:
-        return this.skipBytes(17)
-      case 0xdc:
-        return this.skipItems(this.u16(), depth)
-      case 0xdd:
-        return this.skipItems(this.u32(), depth)
-      case 0xde:
-        return this.skipItems(this.u16() * 2, depth)
-      case 0xdf:
-        return this.skipItems(this.u32() * 2, depth)
-      default:
-        throw wireError('ERR_WIRE_MALFORMED', `invalid msgpack byte 0x${b.toString(16)}`, { offset: this.pos - 1 })
-    }
-  }
-
-  private skipBytes(n: number): void {
-    this.need(n, 'skipped value')
-    this.pos += n
-  }
-
-  private skipItems(n: number, depth: number): void {
-    if (n > this.remaining) throw wireError('ERR_WIRE_TRUNCATED', `container of ${n} items in ${this.remaining} bytes`)
-    for (let i = 0; i < n; i++) this.skip(depth + 1)
+    skipValue(this, depth)
   }
 }
 
