@@ -72,6 +72,7 @@ interface Result {
   saturatedAppendP99Ms: number
   steadyMaxLoopGapMs: number
   steadyMaxFlushMs: number
+  steadyMaxGcPauseMs: number
   maxSenderStallMs: number
   eventLoopMaxBlockMs: number
   compactionMaxGcPauseMs: number
@@ -194,6 +195,7 @@ async function steady(policy: DurabilityPolicy) {
   )
   let sent = 0
   let maxGapMs = 0
+  gcMaxMs = 0
   const started = performance.now()
   let last = started
   const until = started + STEADY_SECONDS * 1000
@@ -212,6 +214,7 @@ async function steady(policy: DurabilityPolicy) {
     // Sleep between sends (about 1 ms): a busy sender would compete with the writer for the CPU.
     await new Promise((r) => setTimeout(r, 1))
   }
+  const steadyGcMs = gcMaxMs
   await writer.sync()
   const maxFlushMs = writer.stats().flushLatency.maxMs
   await stop()
@@ -222,6 +225,8 @@ async function steady(policy: DurabilityPolicy) {
     // (this thread not running) and the longest single write (+ fsync) of a batch.
     steadyMaxLoopGapMs: round(maxGapMs),
     steadyMaxFlushMs: round(maxFlushMs),
+    // The longest GC pause in the steady phase: a loop gap much longer than it is the machine.
+    steadyMaxGcPauseMs: round(steadyGcMs),
   }
 }
 
@@ -380,6 +385,7 @@ async function main() {
           'raw fs append p99 ms': r.baselineAppendP99Ms,
           'steady max loop gap ms': r.steadyMaxLoopGapMs,
           'steady max flush ms': r.steadyMaxFlushMs,
+          'steady max GC ms': r.steadyMaxGcPauseMs,
           'append p99 ms (saturated)': r.saturatedAppendP99Ms,
           'max send ms (compaction)': r.maxSenderStallMs,
           'loop block ms (compaction)': r.eventLoopMaxBlockMs,
