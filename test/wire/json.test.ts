@@ -17,6 +17,7 @@ import {
   toJson,
 } from '../../src/wire/index.ts'
 import { APPENDIX_A } from './vectors.ts'
+import { serfMember } from './helpers.ts'
 
 const VSN = Uint8Array.of(1, 5, 2, 2, 5, 5)
 const user = (bytes: Uint8Array): Uint8Array => {
@@ -106,19 +107,7 @@ describe('wire - json', () => {
     })
     const conflict = encodeSerfMessage({
       type: 'conflictResponse',
-      Member: {
-        Name: 'a',
-        Addr: parseIp('::1'),
-        Port: 1,
-        Tags: new Map([['__proto__', 'x']]),
-        Status: 1,
-        ProtocolMin: 1,
-        ProtocolMax: 5,
-        ProtocolCur: 2,
-        DelegateMin: 2,
-        DelegateMax: 5,
-        DelegateCur: 5,
-      },
+      Member: serfMember({ Addr: parseIp('::1'), Port: 1, Tags: new Map([['__proto__', 'x']]) }),
     })
     const resp = serfToJson({ type: 'queryResponse', LTime: 1n, ID: 2, From: 'b', Flags: 0, Payload: conflict })
     expect(JSON.parse(JSON.stringify(resp))).toMatchObject({ response: { type: 'conflictResponse', Member: { Addr: '::1', Tags: { ['__proto__']: 'x' } } } })

@@ -15,7 +15,7 @@ import {
 } from '../../src/wire/index.ts'
 import type { SerfMessage, SerfPushPull, SerfQuery } from '../../src/wire/index.ts'
 import { APPENDIX_A } from './vectors.ts'
-import { codeOf } from './helpers.ts'
+import { codeOf, serfMember } from './helpers.ts'
 
 const query: SerfQuery = {
   type: 'query',
@@ -58,19 +58,7 @@ const samples: SerfMessage[] = [
   { type: 'queryResponse', LTime: 7n, ID: 1, From: 'b', Flags: 1, Payload: null },
   {
     type: 'conflictResponse',
-    Member: {
-      Name: 'a',
-      Addr: parseIp('10.0.0.1'),
-      Port: 7946,
-      Tags: new Map([['role', 'web']]),
-      Status: 1,
-      ProtocolMin: 1,
-      ProtocolMax: 5,
-      ProtocolCur: 2,
-      DelegateMin: 2,
-      DelegateMax: 5,
-      DelegateCur: 5,
-    },
+    Member: serfMember(),
   },
   { type: 'conflictResponse', Member: null },
   { type: 'keyRequest', Key: new Uint8Array(32).fill(7) },
