@@ -10,7 +10,8 @@
  * - actorOneWayPerSec: a worker actor (driver) sending to a worker actor (sink) through the runtime;
  * - actorBurstPerSec: a burst of ref.send from the system thread into the worker sink (the runtime
  *   batches on the port; each message is still its own machine event);
- * - rawRoundTripPerSec: echo over a bare port; actorRoundTripPerSec: ask to the sink, whose machine replies.
+ * - rawRoundTripPerSec: the payload echoed over a bare port; actorRoundTripPerSec: the same payload
+ *   asked of the sink (`sink.echo`), whose machine replies with it.
  * - workerInlineMachinePerSec (context only): the sink machine fed by a loop inside a worker thread.
  * Senders honour backpressure (await ready() when send says so); the bare-port baselines have none.
  * The machine is shared with other work: compare ratios within one run.
@@ -28,6 +29,8 @@ import { driver as driverDef } from '../fixtures/actors/driver/definition.ts'
 const args = { ...benchArgs(), ...(process.argv.includes('--time') ? {} : { timeMs: 700 }) }
 const ONE_WAY = 100_000
 const ROUND_TRIPS = 10_000
+/** The round trips' request: the gossip payload as a `sink.echo` ask (the raw echo sends ALIVE). */
+const ECHO = { ...ALIVE, type: 'sink.echo' as const }
 
 /** A bare-port worker of bench/fixtures/raw-worker.ts. */
 function rawWorker(mode: 'count' | 'machine' | 'echo'): { port: MessagePort; next: () => Promise<unknown>; stop: () => Promise<void> } {
@@ -162,7 +165,7 @@ function runtimeScenarios(): Scenario[] {
       name: 'actorRoundTripPerSec',
       ops: ROUND_TRIPS,
       run: async () => {
-        for (let i = 0; i < ROUND_TRIPS; i++) await sinkRef.ask({ type: 'sink.ping' })
+        for (let i = 0; i < ROUND_TRIPS; i++) await sinkRef.ask(ECHO)
       },
       after: tearDown,
     },
