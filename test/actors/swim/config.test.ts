@@ -51,6 +51,9 @@ describe('validateSwimConfig', () => {
     ['non-boolean compression', { enableCompression: 'yes' as never }, 'swim.enableCompression'],
     ['tcp timeout below probe timeout', { tcpTimeoutMs: 100 }, 'swim.tcpTimeoutMs'],
     ['protocol version 9', { protocolVersion: 9 }, 'swim.protocolVersion'],
+    ['a keyring that is not a Keyring', { keyring: ['secret'] as never }, 'swim.keyring'],
+    ['non-boolean verify incoming', { gossipVerifyIncoming: 1 as never }, 'swim.gossipVerifyIncoming'],
+    ['non-boolean stale refresh', { staleSuspicionRefresh: 'on' as never }, 'swim.staleSuspicionRefresh'],
   ]
   it.each(cases)('rejects %s naming the field', (_name, init, field) => {
     let caught: unknown

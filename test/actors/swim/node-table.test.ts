@@ -17,9 +17,9 @@ function seeded(seed: number): () => number {
 const addr = (last: number) => Uint8Array.of(10, 0, 0, last)
 const meta = new Uint8Array(0)
 
-function table(now = 0): NodeTable {
+function table(now = 0, staleSuspicionRefresh = false): NodeTable {
   return new NodeTable(
-    { self: { name: 'self', addr: addr(1), port: 7946, meta, vsn: DEFAULT_VSN }, random: seeded(1), suspicionMult: 4, suspicionMaxTimeoutMult: 6, probeIntervalMs: 1000 },
+    { self: { name: 'self', addr: addr(1), port: 7946, meta, vsn: DEFAULT_VSN }, random: seeded(1), suspicionMult: 4, suspicionMaxTimeoutMult: 6, probeIntervalMs: 1000, staleSuspicionRefresh },
     now,
   )
 }
@@ -238,5 +238,37 @@ describe('verifyProtocol', () => {
     const r = verifyProtocol(local.map((v) => n(v)), remoteStates)
     if (expected === undefined) expect(r).toBeUndefined()
     else expect(r).toContain(expected)
+  })
+})
+
+describe('NodeTable suspect at a higher incarnation than a running suspicion', () => {
+  function suspected(refresh: boolean): NodeTable {
+    const t = table(0, refresh)
+    for (const [i, n] of ['a', 'b', 'c', 'd'].entries()) t.alive(alive(n, 1, i + 2), 0)
+    // We suspect a@3; a refutes with alive@4, which we miss.
+    t.alive(alive('a', 3), 0)
+    expect(t.suspect({ incarnation: 3, node: 'a', from: 'b' }, 1_000).result).toBe('accepted')
+    return t
+  }
+
+  it("memberlist's rule: counts it as a confirmation of the stale suspicion (spec §4.6)", () => {
+    const t = suspected(false)
+    const o = t.suspect({ incarnation: 4, node: 'a', from: 'c' }, 9_000)
+    expect(o.result).toBe('confirmed')
+    expect(t.get('a')).toMatchObject({ state: 'suspect', incarnation: 3, stateChangeMs: 1_000 })
+    expect(t.suspicionOf('a')!.getConfirmations()).toBe(1)
+  })
+
+  it('staleSuspicionRefresh: restarts the suspicion at the new incarnation, timer from now', () => {
+    const t = suspected(true)
+    const o = t.suspect({ incarnation: 4, node: 'a', from: 'c' }, 9_000)
+    expect(o.result).toBe('accepted')
+    expect(o.suspicion).toMatchObject({ node: 'a', startMs: 9_000 })
+    expect(t.get('a')).toMatchObject({ state: 'suspect', incarnation: 4, stateChangeMs: 9_000 })
+    expect(t.suspicionOf('a')!.getConfirmations()).toBe(0)
+    // The stale timer (started at 1 000) no longer applies.
+    expect(t.suspicionExpired('a', 1_000, 30_000).result).toBe('ignored')
+    // Same incarnation: still an ordinary confirmation.
+    expect(t.suspect({ incarnation: 4, node: 'a', from: 'd' }, 9_500).result).toBe('confirmed')
   })
 })
