@@ -36,6 +36,8 @@ const relayKey = (seq: number) => `relay:${seq}`
 export class Prober {
   private seq = 0
   private probe: ActiveProbe | undefined
+  /** A tick came while a probe ran (Go's ticker channel keeps one): probe again as soon as it ends. */
+  private pendingTick = false
   private readonly relays = new Map<number, Relay>()
   /** Deadline timers still pending when stopped are cancelled through these keys. */
   private readonly relayKeys = new Set<string>()
@@ -59,11 +61,18 @@ export class Prober {
     this.relayKeys.clear()
     this.relays.clear()
     this.probe = undefined
+    this.pendingTick = false
   }
 
-  /** Probe ticker: memberlist skips a tick while the previous probe is still running. */
+  /**
+   * Probe ticker. memberlist probes synchronously on a Go ticker whose channel buffers one tick:
+   * ticks during a long probe collapse into one, served the moment the probe ends.
+   */
   tick(): void {
-    if (this.probe !== undefined) return
+    if (this.probe !== undefined) {
+      this.pendingTick = true
+      return
+    }
     const { table, config, ports } = this.node
     const self = table.selfName
     const name = table.probeList.next(
@@ -203,12 +212,15 @@ export class Prober {
     if (contact) {
       counters.probesAcked++
       this.node.heardFrom(p.target)
-      return
+    } else {
+      counters.probesFailed++
+      const target = table.get(p.target)
+      if (target !== undefined) this.node.apply(table.suspect({ incarnation: target.incarnation, node: target.name, from: table.selfName }, ports.now()))
     }
-    counters.probesFailed++
-    const target = table.get(p.target)
-    if (target === undefined) return
-    this.node.apply(table.suspect({ incarnation: target.incarnation, node: target.name, from: table.selfName }, ports.now()))
+    if (this.pendingTick && !this.node.isStopped()) {
+      this.pendingTick = false
+      this.tick()
+    }
   }
 
   private onPing(from: TransportAddress, m: Ping): void {

@@ -75,15 +75,20 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
     expect(detected - crashAt).toBeLessThan(24_000)
   })
 
-  it('a slow node keeps refuting and is never declared dead', () => {
-    const c = new SimCluster({ seed: 4 })
+  // memberlist's rules let a slow node be declared dead locally now and then (seed 4, traced):
+  // n2 (600 ms each way) refutes suspect@26 with alive@27; the other members' named suspect@27
+  // about n2 replaces alive@27 in their queues, so n4, still suspecting n2@26, hears only
+  // suspect@27, which counts as a confirmation of its stale suspicion (spec §4.6), and declares
+  // n2 dead@26. Nobody else agrees and n2's next alive brings it back.
+  function slowNode(seed: number, staleSuspicionRefresh: boolean) {
+    const c = new SimCluster({ seed, swim: { staleSuspicionRefresh } })
     const r = runScenario(c, [
       ...bootstrap(6),
       { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
       // 600 ms each way: its acks miss the 1 s probe deadline, so peers suspect it.
       { op: 'slowNode', name: 'n2', delayMs: 600 },
       { op: 'wait', ms: 120_000 },
-      { op: 'assert', what: { kind: 'never-dead' } },
+      ...(staleSuspicionRefresh ? [{ op: 'assert', what: { kind: 'never-dead' } } as Operation] : []),
       { op: 'slowNode', name: 'n2', delayMs: 0 },
       { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
     ])
@@ -92,10 +97,27 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
     expect(c.events.filter((e) => e.output.type === 'suspect' && e.output.node === 'n2').length).toBeGreaterThan(0)
     expect(slow.counters.refutations).toBeGreaterThan(0)
     expect(slow.table.self().incarnation).toBeGreaterThan(1)
+    return c
+  }
+
+  it('a slow node keeps refuting (memberlist rules): rare local false deaths, each undone within seconds', () => {
+    const c = slowNode(4, false)
+    const accusations = c.events.filter((e) => e.output.type === 'suspect' && e.output.node === 'n2' && e.output.from === e.observer).length
+    const declared = c.events.filter((e) => e.output.type === 'declared-dead')
+    expect(declared.length).toBeLessThan(Math.max(2, accusations / 10))
+    for (const d of declared) {
+      const back = c.events.find((e) => e.atMs >= d.atMs && e.observer === d.observer && e.output.type === 'node-joined' && e.output.node.name === 'n2')
+      expect(back).toBeDefined()
+      expect(back!.atMs - d.atMs).toBeLessThan(15_000)
+    }
   })
 
-  // Measured, not wished, and traced (seeds 5-8, 12 nodes, 10 min: 1-3 local false declarations out
-  // of ~560 accusations per run under memberlist's rules; phi accrual 0-1). Both kinds are
+  it('a slow node keeps refuting and is never declared dead (staleSuspicionRefresh)', () => {
+    slowNode(4, true)
+  })
+
+  // Measured, not wished, and traced (12 nodes, 10 min, seeds 5-12: 1-4 local false declarations
+  // per run, 18 in all, out of ~650 accusations per run under memberlist's rules). Both kinds are
   // memberlist's own rules at work, not a divergence (spec §4.6):
   //  (a) seed 5, n12 about n4: n12 suspects n4@10; n4 refutes with alive@11, which n12 misses; n12's
   //      own failed probe confirms (From = n12), then suspect@11 from n5 also counts as a
@@ -124,9 +146,10 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
   // staleSuspicionRefresh (off by default) closes both paths above: a higher-incarnation suspect
   // restarts a stale suspicion instead of confirming it, and a stale rumour about ourselves (or
   // a fresh one we refute) gets our alive sent straight to the sender and the accuser.
-  // Measured over seeds 5-12: 0 false declarations in 7 of 8 runs, 1 in seed 9 (the observer
-  // missed the refutation and both its probe and the direct alive were lost), against 8 over
-  // seeds 5-8 without the flag.
+  // Measured over seeds 5-12: 0 false declarations in each of the 8 runs (18 without the flag).
+  // Still possible in principle: an observer that misses every copy of a refutation, whose own
+  // probe of the accused and the direct alive it triggers are both lost, and that hears nothing
+  // at a higher incarnation before its timer runs out.
   it('30 percent packet loss for 10 minutes (lifeguard + staleSuspicionRefresh): no false dead', () => {
     const c = new SimCluster({ seed: 5, swim: { staleSuspicionRefresh: true } })
     const r = runScenario(c, [...lossyTenMinutes().slice(0, -2), { op: 'assert', what: { kind: 'never-dead' } }, ...lossyTenMinutes().slice(-2)])
