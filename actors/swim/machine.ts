@@ -103,7 +103,9 @@ export function createSwimMachine(env: ActorEnv, io: SwimIo) {
       case 'cluster-size':
         return toGossip({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: out.numNodes })
       default:
-        return // suspect / refuted / conflict / declared-dead: visible in the counters
+        // suspect / refuted / declared-dead: visible in the counters. conflict: member-manager's
+        // protocol has no message for it yet (Serf's _serf_conflict resolution, spec §5.11).
+        return
     }
   }
 
