@@ -31,41 +31,41 @@ export interface SnapshotterHandle {
   writer: SnapshotWriter | undefined
 }
 
-/** A single-record message as the record it carries (`snapshot.records` holds the same shapes). */
-function toRecord(m: Exclude<RecordMessage, { type: 'snapshot.records' | 'snapshot.members' }>): SnapshotRecord {
-  switch (m.type) {
-    case 'snapshot.member-alive':
-      return { kind: 'member-alive', name: m.name, addr: m.addr, port: m.port }
-    case 'snapshot.member-not-alive':
-      return { kind: 'member-not-alive', name: m.name }
-    case 'snapshot.clock':
-      return { kind: 'clock', ltime: m.ltime }
-    case 'snapshot.event-clock':
-      return { kind: 'event-clock', ltime: m.ltime }
-    case 'snapshot.query-clock':
-      return { kind: 'query-clock', ltime: m.ltime }
-  }
+type SingleRecordMessage = Exclude<RecordMessage, { type: 'snapshot.records' | 'snapshot.members' }>
+
+/** The record kind a single-record message carries (`snapshot.records` holds the same shapes). */
+const KIND_OF: Record<SingleRecordMessage['type'], SnapshotRecord['kind']> = {
+  'snapshot.member-alive': 'member-alive',
+  'snapshot.member-not-alive': 'member-not-alive',
+  'snapshot.clock': 'clock',
+  'snapshot.event-clock': 'event-clock',
+  'snapshot.query-clock': 'query-clock',
 }
 
-function applyRecord(w: SnapshotWriter, r: SnapshotRecord): void {
-  switch (r.kind) {
+/**
+ * Applies one record, from a `snapshot.records` entry or a single-record message (same fields, the
+ * kind given apart): no object is made per record on this hot path.
+ */
+function applyRecord(w: SnapshotWriter, kind: SnapshotRecord['kind'], r: SnapshotRecord | SingleRecordMessage): void {
+  const f = r as unknown as { name: string; addr: Uint8Array; port: number; ltime: bigint }
+  switch (kind) {
     case 'member-alive':
-      return w.alive(r.name, formatTcpAddr(r.addr, r.port))
+      return w.alive(f.name, formatTcpAddr(f.addr, f.port))
     case 'member-not-alive':
-      return w.notAlive(r.name)
+      return w.notAlive(f.name)
     case 'clock':
-      return w.memberClock(r.ltime)
+      return w.memberClock(f.ltime)
     case 'event-clock':
-      return w.eventClock(r.ltime)
+      return w.eventClock(f.ltime)
     case 'query-clock':
-      return w.queryClock(r.ltime)
+      return w.queryClock(f.ltime)
   }
 }
 
 function applyMessage(w: SnapshotWriter, m: RecordMessage): void {
-  if (m.type === 'snapshot.records') for (const r of m.records) applyRecord(w, r)
+  if (m.type === 'snapshot.records') for (const r of m.records) applyRecord(w, r.kind, r)
   else if (m.type === 'snapshot.members') w.resync(m.members.map((x) => [x.name, formatTcpAddr(x.addr, x.port)] as const))
-  else applyRecord(w, toRecord(m))
+  else applyRecord(w, KIND_OF[m.type], m)
 }
 
 export function createSnapshotterImplementations(
