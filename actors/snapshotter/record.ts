@@ -3,6 +3,7 @@
  * formats the lines we write and classifies the lines we read, with Serf's exact prefixes and its
  * rule that an `alive:` line splits name and address at the LAST space (names may contain spaces).
  */
+import { formatIp } from '../../src/wire/address.ts'
 
 /** One parsed line of a snapshot file. Clocks are u64, so they are bigint. */
 export type SnapshotLine =
@@ -72,40 +73,12 @@ export function isWritableName(name: string): boolean {
  */
 export function formatTcpAddr(ip: Uint8Array, port: number): string {
   if (ip.length === 0) return `:${port}`
-  if (ip.length === 4) return `${ip[0]}.${ip[1]}.${ip[2]}.${ip[3]}:${port}`
-  if (ip.length === 16) {
-    let mapped = ip[10] === 0xff && ip[11] === 0xff
-    for (let i = 0; i < 10 && mapped; i++) if (ip[i] !== 0) mapped = false
-    if (mapped) return `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}:${port}`
-    return `[${formatIpv6(ip)}]:${port}`
+  if (ip.length === 4 || ip.length === 16) {
+    const text = formatIp(ip)
+    return text.includes(':') ? `[${text}]:${port}` : `${text}:${port}`
   }
   // Go prints "?" followed by hex for an IP of any other length.
   return `?${Array.from(ip, (b) => b.toString(16).padStart(2, '0')).join('')}:${port}`
-}
-
-function formatIpv6(ip: Uint8Array): string {
-  const groups: number[] = []
-  for (let i = 0; i < 16; i += 2) groups.push((ip[i]! << 8) | ip[i + 1]!)
-  let bestStart = -1
-  let bestLen = 0
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++
-      continue
-    }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i
-      bestLen = j - i
-    }
-    i = j
-  }
-  const hex = (g: number) => g.toString(16)
-  if (bestStart === -1) return groups.map(hex).join(':')
-  const head = groups.slice(0, bestStart).map(hex).join(':')
-  const tail = groups.slice(bestStart + bestLen).map(hex).join(':')
-  return `${head}::${tail}`
 }
 
 /** parseIpv4 turns dotted text into 4 bytes (for tests, the CLI and the bench), or undefined. */
