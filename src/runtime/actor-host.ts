@@ -18,6 +18,7 @@ import {
   UnknownMessageError,
 } from '../errors/runtime-errors.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
+import { failEnvAsks } from './env.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 import { RingQueue } from './ring.ts'
 import { RestartTracker } from './supervisor.ts'
@@ -188,6 +189,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     } catch {
       // already stopped by the error
     }
+    failEnvAsks(this.#env)
     this.#events.crashed(wire)
     const delay = this.#tracker.onCrash(this.#env.clock.now())
     if (delay === undefined) {
@@ -233,6 +235,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
 
   #onActorErrorFromStart(err: unknown): void {
     const wire = toWireError(err)
+    failEnvAsks(this.#env)
     this.#events.crashed(wire)
     const delay = this.#tracker.onCrash(this.#env.clock.now())
     if (delay === undefined) this.#escalate(wire)
@@ -345,6 +348,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     } catch {
       // an actor in error status is already stopped
     }
+    failEnvAsks(this.#env)
     try {
       await this.#impl.onStop?.(this.#env)
     } catch (err) {

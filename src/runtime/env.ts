@@ -1,9 +1,11 @@
 /** Builds the ActorEnv a machine factory receives, from the hosting thread's router. */
-import type { ActorEnv, ActorAddress, ComputePort, LogPort, Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
+import type { ActorEnv, ActorAddress, ComputePort, EnvAskOptions, LogPort, Message, ReplyOf, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import type { ActorId } from '../types/ids.ts'
 import type { ActorClock } from '../types/time.ts'
 import type { RandomSource } from '../types/random.ts'
 import type { WireError } from '../errors/cluster-error.ts'
+import { ActorStoppedError, AskAbortedError, InvalidMessageError, MailboxFullError, UnknownActorError } from '../errors/runtime-errors.ts'
+import { AskTable } from './ask-table.ts'
 
 /** How a thread routes what its actors send. */
 export interface Router {
@@ -12,6 +14,21 @@ export interface Router {
   reply(token: ReplyTo<unknown>, value: unknown): void
   fail(token: ReplyTo<unknown>, error: WireError): void
   compute: ComputePort
+  /** The mailbox bound toward `to` (for ERR_MAILBOX_FULL details); 0 when unknown. */
+  capacity?(to: string): number
+}
+
+/** Each runtime-built env's own pending asks (replies addressed to the actor land here). */
+const envAsks = new WeakMap<ActorEnv, AskTable>()
+
+/** The ask table of an env built by createEnv (undefined for hand-built envs). */
+export function asksOf(env: ActorEnv): AskTable | undefined {
+  return envAsks.get(env)
+}
+
+/** Fails every pending ask of an env (its actor crashed, restarts or stops): no timer is left. */
+export function failEnvAsks(env: ActorEnv): void {
+  envAsks.get(env)?.failAll(() => new ActorStoppedError(env.id, { details: { reason: 'the asking actor stopped or restarted' } }))
 }
 
 export function createEnv(parts: {
@@ -23,7 +40,8 @@ export function createEnv(parts: {
   router: Router
 }): ActorEnv {
   const { id, router } = parts
-  return {
+  const asks = new AskTable(parts.clock)
+  const env: ActorEnv = {
     id: id as ActorId,
     node: parts.node,
     clock: parts.clock,
@@ -38,7 +56,27 @@ export function createEnv(parts: {
     fail: (to: ReplyTo<unknown> | undefined, error: WireError): void => {
       if (to !== undefined && to !== null) router.fail(to, { code: String(error.code), message: String(error.message) })
     },
+    ask: <M extends Message>(to: ActorAddress<M>, msg: M, options: EnvAskOptions): Promise<ReplyOf<M>> => {
+      const type = String((msg as { type?: unknown } | null)?.type)
+      if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
+        return Promise.reject(new InvalidMessageError(to, type, 'a message must be an object with a string type'))
+      }
+      const timeoutMs = options?.timeoutMs
+      if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+        return Promise.reject(new InvalidMessageError(to, type, `ask timeoutMs must be a positive finite number of ms, got ${String(timeoutMs)}`))
+      }
+      const signal = options.signal
+      if (signal?.aborted) return Promise.reject(new AskAbortedError(to, type, { cause: signal.reason }))
+      const { cid, promise } = asks.open(to, type, timeoutMs, signal)
+      const status = router.send(id, to, { ...msg, replyTo: { to: id, cid } } as Message)
+      if (status === 'rejected') asks.reject(cid, new MailboxFullError(to, router.capacity?.(to) ?? 0))
+      else if (status === 'stopped') asks.reject(cid, new ActorStoppedError(to))
+      else if (status === 'unknown') asks.reject(cid, new UnknownActorError(to))
+      return promise as Promise<ReplyOf<M>>
+    },
   }
+  envAsks.set(env, asks)
+  return env
 }
 
 export const realClock: ActorClock = {

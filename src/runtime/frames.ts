@@ -39,6 +39,8 @@ export interface ReplyItem {
   c: number
   v?: unknown
   e?: WireError
+  /** The asking inline actor, when a worker's reply travels through the system thread. */
+  to?: string
 }
 export interface RoutedItem {
   k: typeof F_ROUTED
@@ -81,6 +83,8 @@ export type MainToWorker =
   | { k: 'idle-to'; cid: number; id: string }
   | { k: 'stop'; timeoutMs: number }
   | { k: 'compute-done'; cid: number; value?: unknown; error?: WireError }
+  /** Actor `id` crashed, escalated or stopped: fail this worker's env asks waiting on it with `error`. */
+  | { k: 'asks-fail'; id: string; error: WireError }
 
 export interface LinkPolicy {
   capacity: number

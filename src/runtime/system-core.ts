@@ -9,7 +9,7 @@ import type { AnyStateMachine } from 'xstate'
 import type { Logger } from 'pino'
 import type { ActorClock } from '../types/time.ts'
 import type { Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
-import { toWireError, type WireError } from '../errors/cluster-error.ts'
+import { toWireError, type ClusterError, type WireError } from '../errors/cluster-error.ts'
 import { InvalidMessageError } from '../errors/runtime-errors.ts'
 import { resolveLogLevel, rootLogger } from '../logging/root-logger.ts'
 import { AskTable } from './ask-table.ts'
@@ -50,6 +50,8 @@ export interface Entry {
   unannounced: Map<OverflowKind, number>
   stoppedStats: ActorStats | undefined
   ref: ActorRef<AnyStateMachine>
+  /** An inline actor's env asks (replies addressed to it land here); undefined for workers. */
+  asks: AskTable | undefined
 }
 
 export class SystemCore {
@@ -135,7 +137,7 @@ export class SystemCore {
     const type = typeof msg?.type === 'string' ? msg.type : `frame ${String(msg?.k)}`
     const error = toWireError(new InvalidMessageError(to, type, `cannot be sent to another thread: ${toWireError(err).message}`))
     this.refused++
-    if (msg?.replyTo !== undefined && msg.replyTo.to === MAIN) this.asks.reject(msg.replyTo.cid, error)
+    if (msg?.replyTo !== undefined && msg.replyTo !== null && typeof msg.replyTo === 'object') this.reply(msg.replyTo, undefined, error)
     this.emit({ type: 'message.invalid', actor: to, error, messageType: type })
   }
 
@@ -146,8 +148,22 @@ export class SystemCore {
       else this.asks.resolve(token.cid, value)
       return
     }
-    const w = this.actors.get(token.to)?.worker
-    w?.link.force(error !== undefined ? { k: F_REPLY, c: token.cid, e: error } : { k: F_REPLY, c: token.cid, v: value })
+    const target = this.actors.get(token.to)
+    if (target?.asks !== undefined) {
+      if (error !== undefined) target.asks.reject(token.cid, error)
+      else target.asks.resolve(token.cid, value)
+      return
+    }
+    target?.worker?.link.force(error !== undefined ? { k: F_REPLY, c: token.cid, e: error } : { k: F_REPLY, c: token.cid, v: value })
+  }
+
+  /**
+   * Actor `actor` crashed, escalated or stopped: fails the env asks waiting on it, in inline actors
+   * here and in every worker (the same codes ActorRef.ask gets).
+   */
+  failEnvAsksOn(actor: string, error: ClusterError): void {
+    for (const e of this.actors.values()) e.asks?.failActor(actor, () => error)
+    this.broadcast(actor, { k: 'asks-fail', id: actor, error: toWireError(error) })
   }
 
   /** Records drops/rejections: `fromWorker` counts come from other threads' links (summed here). */

@@ -4,7 +4,7 @@
  * queued, then its exit work), and the whole-system shutdown with its report: at the deadline it
  * names the actor that hung, counts what was left, and ends every thread.
  */
-import { SystemShutDownError } from '../errors/runtime-errors.ts'
+import { ActorStoppedError, SystemShutDownError } from '../errors/runtime-errors.ts'
 import { finalStats } from './system-refs.ts'
 import { MAIN, type Entry, type SystemCore } from './system-core.ts'
 import type { ShutdownReport } from './types.ts'
@@ -44,6 +44,7 @@ export async function stopOne(core: SystemCore, entry: Entry, timeoutMs: number)
     const ok = await entry.worker.stop(left())
     entry.stoppedStats = await finalStats(core, entry)
     core.broadcast(entry.id, { k: 'peer-gone', id: entry.id })
+    core.failEnvAsksOn(entry.id, new ActorStoppedError(entry.id))
     core.emit({ type: 'actor.stopped', actor: entry.id })
     return ok
   }
@@ -55,6 +56,7 @@ export async function stopOne(core: SystemCore, entry: Entry, timeoutMs: number)
   inline.close()
   entry.stoppedStats = await finalStats(core, entry)
   core.broadcast(entry.id, { k: 'dir', id: entry.id, where: 'gone' })
+  core.failEnvAsksOn(entry.id, new ActorStoppedError(entry.id))
   core.emit({ type: 'actor.stopped', actor: entry.id })
   return finished === true
 }

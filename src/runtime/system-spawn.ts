@@ -8,11 +8,12 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { AnyStateMachine } from 'xstate'
 import { createSeededRandom, hashLabel } from '../types/random.ts'
 import { toWireError } from '../errors/cluster-error.ts'
-import { ActorCrashedError, ActorStartError, DuplicateActorError, SystemShutDownError, UnknownActorError } from '../errors/runtime-errors.ts'
+import type { ReplyTo } from '../types/actor-env.ts'
+import { ActorCrashedError, ActorEscalatedError, ActorStartError, DuplicateActorError, SystemShutDownError, UnknownActorError } from '../errors/runtime-errors.ts'
 import { actorLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition } from './define-actor.ts'
-import { createEnv, type Router } from './env.ts'
+import { asksOf, createEnv, type Router } from './env.ts'
 import type { LinkPolicy } from './frames.ts'
 import { InlineActor } from './inline-actor.ts'
 import { createMailboxOptions, createSupervisionOptions } from './options.ts'
@@ -39,6 +40,7 @@ export function inlineRouter(core: SystemCore): Router {
       const e = core.actors.get(to)
       return e === undefined ? Promise.resolve() : e.ref.ready()
     },
+    capacity: (to) => core.actors.get(to)?.mailbox.capacity ?? 0,
     reply: (token, value) => core.reply(token, value, undefined),
     fail: (token, error) => core.reply(token, undefined, error),
     compute: core.compute,
@@ -63,6 +65,8 @@ export function workerSystemPort(core: SystemCore, inspection: Inspection): Work
     peerDown: (id) => core.broadcast(id, { k: 'peer-down', id }),
     inlineIds: () => [...core.actors.values()].filter((e) => e.placement === 'inline' && e.inline?.closed === false).map((e) => e.id),
     routeToInline: (from, to, msg) => void core.route(from, to, msg),
+    replyToInline: (to, cid, value, error) => core.reply({ to, cid } as ReplyTo<unknown>, value, error),
+    targetFailed: (id, error) => core.failEnvAsksOn(id, error),
     overflowReported: (to, kind, count, fromWorker) => core.overflow(to, kind, count, fromWorker),
     refusedReported: (count) => void (core.refused += count),
     unsendable: (to, item, err) => core.unsendable(to, item, err),
@@ -90,6 +94,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
     worker: undefined,
     reported: { dropped: 0, rejected: 0 },
     unannounced: new Map(),
+    asks: undefined,
     stoppedStats: undefined,
     ref: undefined as unknown as ActorRef<AnyStateMachine>,
   }
@@ -130,6 +135,7 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
     log: actorLogger(core.log, id),
     router: ctx.router,
   })
+  entry.asks = asksOf(env)
   let inline: InlineActor | undefined
   let turnQueued = false
   const implementations = { ...(options.provide ? { provide: options.provide } : {}), ...(options.onStop ? { onStop: options.onStop } : {}) }
@@ -151,10 +157,12 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
     events: {
       crashed: (error) => {
         const asksFailed = core.asks.failActor(id, () => new ActorCrashedError(id, error.message))
+        core.failEnvAsksOn(id, new ActorCrashedError(id, error.message))
         core.emit({ type: 'actor.crashed', actor: id, error, asksFailed, lost: 0 })
       },
       restarted: (restarts, restored) => core.emit({ type: 'actor.started', actor: id, placement: 'inline', restarts, restored }),
       escalated: (error, restarts) => {
+        core.failEnvAsksOn(id, new ActorEscalatedError(id, restarts))
         core.emit({ type: 'actor.escalated', actor: id, error, restarts })
         core.emit({ type: 'system.error', error })
       },

@@ -6,7 +6,7 @@
  * that dies is restarted here, from the last persisted record, under the same supervision rules.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
-import { toWireError, type WireError } from '../errors/cluster-error.ts'
+import { toWireError, type ClusterError, type WireError } from '../errors/cluster-error.ts'
 import { ActorCrashedError, ActorEscalatedError, ActorStartError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
 import type { AnyStateMachine } from 'xstate'
 import type { ActorDefinition } from './define-actor.ts'
@@ -38,6 +38,10 @@ export interface WorkerSystemPort {
   peerDown(id: string): void
   inlineIds(): string[]
   routeToInline(from: string, to: string, msg: { type: string }): void
+  /** A worker's reply to an ask an inline actor made (env.ask). */
+  replyToInline(to: string, cid: number, value: unknown, error: WireError | undefined): void
+  /** This actor crashed, escalated or stopped: env asks waiting on it fail with `error`. */
+  targetFailed(id: string, error: ClusterError): void
   overflowReported(to: string, kind: OverflowKind, count: number, fromWorker: boolean): void
   /** Sends the worker could not deliver (unknown or stopped target), summed per turn. */
   refusedReported(count: number): void
@@ -84,7 +88,8 @@ export class WorkerActor {
   #onItem(item: unknown): void {
     const it = item as { k?: number; c?: number; v?: unknown; e?: WireError; to?: string; m?: { type: string } }
     if (it.k === F_REPLY) {
-      if (it.e !== undefined) this.sys.asks.reject(it.c!, it.e)
+      if (it.to !== undefined) this.sys.replyToInline(it.to, it.c!, it.v, it.e)
+      else if (it.e !== undefined) this.sys.asks.reject(it.c!, it.e)
       else this.sys.asks.resolve(it.c!, it.v)
     } else if (it.k === F_ROUTED) {
       this.sys.routeToInline(this.id, it.to!, it.m!)
@@ -173,6 +178,7 @@ export class WorkerActor {
     switch (m.k) {
       case 'crashed': {
         const asksFailed = this.sys.asks.failActor(this.id, () => new ActorCrashedError(this.id, m.error.message))
+        this.sys.targetFailed(this.id, new ActorCrashedError(this.id, m.error.message))
         this.sys.emit({ type: 'actor.crashed', actor: this.id, error: m.error, asksFailed, lost: 0 })
         break
       }
@@ -227,6 +233,7 @@ export class WorkerActor {
   #escalated(error: WireError, restarts: number): void {
     this.status = 'escalated'
     this.sys.asks.failActor(this.id, () => new ActorEscalatedError(this.id, restarts))
+    this.sys.targetFailed(this.id, new ActorEscalatedError(this.id, restarts))
     this.sys.emit({ type: 'actor.escalated', actor: this.id, error, restarts })
     this.sys.emit({ type: 'system.error', error })
   }
@@ -236,6 +243,7 @@ export class WorkerActor {
     const lost = this.link.markDown()
     this.sys.peerDown(this.id)
     const asksFailed = this.sys.asks.failActor(this.id, () => new ActorCrashedError(this.id, error.message))
+    this.sys.targetFailed(this.id, new ActorCrashedError(this.id, error.message))
     this.sys.emit({ type: 'actor.crashed', actor: this.id, error, asksFailed, lost })
     const delay = this.#tracker.onCrash(Date.now())
     if (delay === undefined) {

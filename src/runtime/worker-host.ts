@@ -13,7 +13,7 @@ import { InvalidMessageError, runtimeErrorFromWire } from '../errors/runtime-err
 import { actorLogger, rootLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
-import { createEnv, realClock, type Router } from './env.ts'
+import { asksOf, createEnv, realClock, type Router } from './env.ts'
 import { F_INSPECT, F_REPLY, F_ROUTED, F_SNAPSHOT, F_WATCH, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
@@ -101,6 +101,11 @@ function startWorkerHost<M extends AnyStateMachine>(
     const msg = item as { type?: unknown; k?: unknown; c?: number }
     if (typeof msg.type === 'string') {
       if (host !== undefined) host.deliver(msg as Message)
+    } else if (msg.k === F_REPLY) {
+      // A reply to an ask this actor made (env.ask).
+      const r = msg as { c: number; v?: unknown; e?: WireError }
+      if (r.e !== undefined) asksOf(env)?.reject(r.c, r.e)
+      else asksOf(env)?.resolve(r.c, r.v)
     } else if (msg.k === F_SNAPSHOT && host !== undefined) {
       mainLink.force({ k: F_REPLY, c: msg.c, v: host.digest() })
     } else if (msg.k === F_INSPECT && host !== undefined) {
@@ -113,11 +118,14 @@ function startWorkerHost<M extends AnyStateMachine>(
   }
   const onBatchEnd = (): void => host?.checkpoint()
   const onUnsendable = (peer: string) => (item: unknown, err: unknown) => {
-    const it = item as { type?: unknown; k?: number; c?: number; m?: { type?: unknown } }
+    const it = item as { type?: unknown; k?: number; c?: number; to?: string; m?: { type?: unknown; replyTo?: ReplyTo<unknown> }; replyTo?: ReplyTo<unknown> }
     const type = String(it?.type ?? it?.m?.type ?? `reply to ask ${String(it?.c)}`)
     const error = toWireError(new InvalidMessageError(peer, type, `cannot be sent to another thread: ${toWireError(err).message}`))
     // A reply that cannot travel still answers its ask, with the error.
-    if (it?.k === F_REPLY) replyVia({ to: peer, cid: it.c! } as ReplyTo<unknown>)?.force({ k: F_REPLY, c: it.c, e: error })
+    if (it?.k === F_REPLY) sendReply({ to: it.to ?? peer, cid: it.c! } as ReplyTo<unknown>, undefined, error)
+    // An ask whose request cannot travel fails at once instead of timing out.
+    const replyTo = it?.replyTo ?? it?.m?.replyTo
+    if (replyTo !== undefined && replyTo !== null && typeof replyTo === 'object') sendReply(replyTo, undefined, error)
     post({ k: 'invalid', error, messageType: type })
   }
   const receiveWindow = boot.mailbox.capacity
@@ -164,7 +172,22 @@ function startWorkerHost<M extends AnyStateMachine>(
     requestTurn()
   }
 
-  const replyVia = (token: ReplyTo<unknown>): Link | undefined => (token.to === '$main' ? mainLink : links.get(token.to))
+  /** Sends a reply to whoever waits: the system thread, a peer worker, an inline actor (through the system thread) or this actor itself. */
+  const sendReply = (token: ReplyTo<unknown>, value: unknown, error: WireError | undefined): void => {
+    if (token.to === id) {
+      const t = asksOf(env)
+      if (error !== undefined) queueMicrotask(() => t?.reject(token.cid, error))
+      else queueMicrotask(() => t?.resolve(token.cid, value))
+      return
+    }
+    const frame: { k: typeof F_REPLY; c: number; v?: unknown; e?: WireError; to?: string } = error !== undefined ? { k: F_REPLY, c: token.cid, e: error } : { k: F_REPLY, c: token.cid, v: value }
+    if (token.to === '$main') mainLink.force(frame)
+    else if (links.has(token.to)) links.get(token.to)!.force(frame)
+    else if (inline.has(token.to)) {
+      frame.to = token.to
+      mainLink.force(frame)
+    }
+  }
   const router: Router = {
     send(_from: string, to: string, msg: Message): SendStatus {
       if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
@@ -187,11 +210,12 @@ function startWorkerHost<M extends AnyStateMachine>(
       const link = links.get(to) ?? (inline.has(to) ? mainLink : undefined)
       return link === undefined ? Promise.resolve() : link.ready()
     },
+    capacity: (to: string) => links.get(to)?.policy.capacity ?? (inline.has(to) ? boot.mainPolicy.capacity : 0),
     reply(token, value) {
-      replyVia(token)?.force({ k: F_REPLY, c: token.cid, v: value })
+      sendReply(token, value, undefined)
     },
     fail(token, error: WireError) {
-      replyVia(token)?.force({ k: F_REPLY, c: token.cid, e: error })
+      sendReply(token, undefined, error)
     },
     compute,
   }
@@ -311,6 +335,9 @@ function startWorkerHost<M extends AnyStateMachine>(
       }
       case 'stop':
         void stop(m.timeoutMs)
+        break
+      case 'asks-fail':
+        asksOf(env)?.failActor(m.id, () => runtimeErrorFromWire(m.error))
         break
       case 'compute-done': {
         const w = computeWaiters.get(m.cid)

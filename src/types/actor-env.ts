@@ -106,6 +106,14 @@ export interface ComputePort {
   run<I, O>(task: ComputeTask<I, O>, input: I, options?: { signal?: AbortSignal }): Promise<O>
 }
 
+/** Options of `env.ask`. */
+export interface EnvAskOptions {
+  /** How long to wait for the reply, in ms on the asking actor's clock. */
+  timeoutMs: number
+  /** Aborts the ask (rejects with ERR_ASK_ABORTED); a late reply is ignored. */
+  signal?: AbortSignal
+}
+
 /**
  * The per-actor context the runtime gives a definition's machine factory. Everything impure an
  * actor may need arrives here; the machine closes over it in its actions, guards and delays.
@@ -131,6 +139,15 @@ export interface ActorEnv {
    * Optional so hand-built envs in tests need not provide it; the runtime's envs always do.
    */
   whenReady?(to: ActorAddress<Message> | string): Promise<void>
+  /**
+   * Asks another actor (wherever either is placed) and resolves with its reply. The request gets
+   * a `replyTo` token addressed to this actor. The timeout runs on this actor's clock (virtual
+   * time under a SimulatedClock). Rejects with the codes ActorRef.ask uses: ERR_ASK_TIMEOUT,
+   * ERR_ASK_ABORTED, ERR_ACTOR_STOPPED / ERR_UNKNOWN_ACTOR, ERR_ACTOR_CRASHED, ERR_MAILBOX_FULL;
+   * pending asks fail with ERR_ACTOR_STOPPED when this actor crashes, restarts or stops.
+   * Optional so hand-built envs in tests need not provide it; the runtime's envs always do.
+   */
+  ask?<M extends Message>(to: ActorAddress<M>, msg: M, options: EnvAskOptions): Promise<ReplyOf<M>>
   /** Answers a request. A missing token (a plain `send` of a request) is a no-op. */
   reply<R>(to: ReplyTo<R> | undefined, value: R): void
   /** Answers a request with a coded error; the asker's promise rejects with it. */

@@ -8,6 +8,7 @@ import { ActorSystem, memorySnapshotStore, type Placement, type SystemEvent, typ
 import type { ClusterError } from '../../../src/errors/cluster-error.ts'
 import { counter } from '../../fixtures/actors/counter/definition.ts'
 import { counterIo } from '../../fixtures/actors/counter/io.ts'
+import { asker } from './asker/definition.ts'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -286,6 +287,65 @@ export function placementSuite(placement: Placement): void {
       const first = await roll(42, 'r')
       expect(await roll(42, 'r')).toBe(first)
       expect(await roll(43, 'r')).not.toBe(first)
+    })
+  })
+
+  describe(`placement ${placement} - actor-to-actor asks (env.ask)`, () => {
+    const other: Placement = placement === 'inline' ? 'worker' : 'inline'
+    const spawnAsker = (sys: ActorSystem, id: string, where: Placement = placement) => sys.spawn(asker, { id, placement: where })
+    type Ask = { to: string; request: { type: string }; timeoutMs: number; abortAfterMs?: number }
+    const viaAsker = (q: Awaited<ReturnType<typeof spawnAsker>>, a: Ask) => q.ask({ type: 'asker.ask', ...a } as never, { timeoutMs: 10_000 }) as Promise<unknown>
+
+    it('asks actors in the same placement, the other placement and itself, and is asked back', async () => {
+      const sys = await start()
+      const q = await spawnAsker(sys, 'q')
+      const q2 = await spawnAsker(sys, 'q2', other)
+      const same = await spawn(sys, 'c-same')
+      const far = await sys.spawn(counter, { id: 'c-far', placement: other, provide: counterIo })
+      same.send({ type: 'counter.inc', by: 3 })
+      far.send({ type: 'counter.inc', by: 4 })
+      expect(await viaAsker(q, { to: 'c-same', request: { type: 'counter.get' }, timeoutMs: 2000 })).toMatchObject({ n: 3 })
+      expect(await viaAsker(q, { to: 'c-far', request: { type: 'counter.get' }, timeoutMs: 2000 })).toMatchObject({ n: 4 })
+      expect(await viaAsker(q, { to: 'q', request: { type: 'asker.ping' }, timeoutMs: 2000 })).toBe('pong from q')
+      // the other placement asks this one
+      expect(await viaAsker(q2, { to: 'q', request: { type: 'asker.ping' }, timeoutMs: 2000 })).toBe('pong from q')
+      // many concurrent asks are told apart by their correlation ids
+      const many = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => viaAsker(i % 2 === 0 ? q : q2, { to: i % 3 === 0 ? 'c-same' : 'c-far', request: { type: 'counter.get' }, timeoutMs: 2000 })),
+      )
+      many.forEach((v, i) => expect(v).toMatchObject({ n: i % 3 === 0 ? 3 : 4 }))
+    })
+
+    it('fails with the codes ActorRef.ask uses: timeout, abort, refusal, unknown and stopped targets', async () => {
+      const sys = await start()
+      const q = await spawnAsker(sys, 'q')
+      const c = await spawn(sys, 'c')
+      const refTimeout = await codeOf(c.ask({ type: 'counter.ignore' }, { timeoutMs: 30 }))
+      expect(refTimeout).toBe('ERR_ACTOR_ASK_TIMEOUT')
+      expect(await codeOf(viaAsker(q, { to: 'c', request: { type: 'counter.ignore' }, timeoutMs: 50 }))).toBe(refTimeout)
+      expect(await codeOf(viaAsker(q, { to: 'c', request: { type: 'counter.ignore' }, timeoutMs: 5000, abortAfterMs: 20 }))).toBe('ERR_ACTOR_ASK_ABORTED')
+      expect(await codeOf(viaAsker(q, { to: 'c', request: { type: 'counter.fail' }, timeoutMs: 2000 }))).toBe('ERR_COUNTER_REFUSED')
+      expect(await codeOf(viaAsker(q, { to: 'nobody', request: { type: 'counter.get' }, timeoutMs: 2000 }))).toBe('ERR_ACTOR_UNKNOWN')
+      expect(await codeOf(viaAsker(q, { to: 'c', request: { type: 'counter.get' }, timeoutMs: 0 }))).toBe('ERR_ACTOR_INVALID_MESSAGE')
+      await c.stop()
+      // The asker learns of the stop through the directory (another channel): allow it to arrive.
+      await waitUntil(async () => (await codeOf(viaAsker(q, { to: 'c', request: { type: 'counter.get' }, timeoutMs: 200 }))) === 'ERR_ACTOR_STOPPED')
+    })
+
+    it('fails an ask in flight when its target crashes, with ERR_ACTOR_CRASHED, in both directions', async () => {
+      const sys = await start()
+      const q = await spawnAsker(sys, 'q')
+      const q2 = await spawnAsker(sys, 'q2', other)
+      const c = await spawn(sys, 'c')
+      const pending = [viaAsker(q, { to: 'c', request: { type: 'counter.ignore' }, timeoutMs: 20_000 }), viaAsker(q2, { to: 'c', request: { type: 'counter.ignore' }, timeoutMs: 20_000 })]
+      // Both askers have handled their asker.ask (in-order mailboxes) before the crash is sent.
+      await q.ask({ type: 'asker.ping' } as never)
+      await q2.ask({ type: 'asker.ping' } as never)
+      const refAsk = codeOf(c.ask({ type: 'counter.ignore' }, { timeoutMs: 20_000 }))
+      c.send({ type: 'counter.crash' })
+      const codes = await Promise.all(pending.map(codeOf))
+      expect(codes).toEqual(['ERR_ACTOR_CRASHED', 'ERR_ACTOR_CRASHED'])
+      expect(await refAsk).toBe('ERR_ACTOR_CRASHED')
     })
   })
 

@@ -1,0 +1,5 @@
+/** Thread entry of the asker fixture. */
+import { hostActor } from '../../../../src/runtime/worker-host.ts'
+import { asker } from './definition.ts'
+
+hostActor(asker)
