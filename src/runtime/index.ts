@@ -110,6 +110,7 @@ export type {
   LogPort,
   ComputeTask,
   ComputePort,
+  EnvAskOptions,
 } from '../types/actor-env.ts'
 export { actorAddress, computeTask, RESTORED, SHUTDOWN } from '../types/actor-env.ts'
 export { createEnv } from './env.ts'
