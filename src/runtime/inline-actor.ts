@@ -7,6 +7,7 @@
 import type { SendStatus } from '../types/actor-env.ts'
 import type { ActorHost } from './actor-host.ts'
 import type { LinkPolicy, LinkStats } from './frames.ts'
+import { admit } from './mailbox-policy.ts'
 import type { OverflowKind } from './link.ts'
 import { RingQueue } from './ring.ts'
 import type { ActorSnapshot } from './types.ts'
@@ -40,30 +41,19 @@ export class InlineActor {
 
   send(msg: unknown): SendStatus {
     if (this.closed) return 'stopped'
-    const ring = this.ring
     let status: SendStatus = 'ok'
-    const cap = this.policy.capacity
-    if (ring.length >= cap) {
-      const policy = this.policy.overflow
-      if (policy === 'reject') {
-        this.rejected++
-        this.onOverflow('reject')
-        return 'rejected'
-      }
-      if (policy === 'drop-oldest') {
-        // The oldest message (never a runtime item: those are forced in and skipped here).
-        this.#dropOldestMessage()
-        status = 'displaced'
-      } else {
-        if (ring.length >= cap * this.policy.backpressureCeiling) {
-          this.rejected++
-          this.onOverflow('ceiling')
-          return 'rejected'
-        }
-        status = 'backpressure'
-      }
+    const verdict = admit(this.ring.length, this.policy)
+    if (verdict === 'reject' || verdict === 'ceiling') {
+      this.rejected++
+      this.onOverflow(verdict)
+      return 'rejected'
     }
-    ring.push(msg)
+    if (verdict === 'drop-oldest') {
+      // The oldest message (never a runtime item: those are forced in and skipped here).
+      this.#dropOldestMessage()
+      status = 'displaced'
+    } else if (verdict === 'backpressure') status = 'backpressure'
+    this.ring.push(msg)
     this.#schedule()
     return status
   }

@@ -13,6 +13,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { SendStatus } from '../types/actor-env.ts'
 import { F_ACK, F_DATA, F_REPLY, F_ROUTED, type LinkPolicy, type LinkStats } from './frames.ts'
+import { admit } from './mailbox-policy.ts'
 import { RingQueue } from './ring.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
@@ -99,30 +100,20 @@ export class Link {
     if (this.closed) return 'stopped'
     const ring = this.ring
     let status: SendStatus = 'ok'
-    const cap = this.policy.capacity
-    if (ring.length >= cap) {
-      const policy = this.policy.overflow
-      if (policy === 'reject') {
-        this.rejected++
-        this.#onOverflow('reject')
-        return 'rejected'
-      }
-      if (policy === 'drop-oldest') {
-        ring.shift()
-        this.dropped++
-        this.#onOverflow('drop-oldest')
-        status = 'displaced'
-      } else {
-        if (ring.length >= cap * this.policy.backpressureCeiling) {
-          this.rejected++
-          this.#onOverflow('ceiling')
-          return 'rejected'
-        }
-        status = 'backpressure'
-      }
+    const verdict = admit(ring.length, this.policy)
+    if (verdict === 'reject' || verdict === 'ceiling') {
+      this.rejected++
+      this.#onOverflow(verdict)
+      return 'rejected'
     }
+    if (verdict === 'drop-oldest') {
+      ring.shift()
+      this.dropped++
+      this.#onOverflow('drop-oldest')
+      status = 'displaced'
+    } else if (verdict === 'backpressure') status = 'backpressure'
     ring.push(item)
-    if (!this.#flushQueued && this.inFlight < cap) this.#queueFlush()
+    if (!this.#flushQueued && this.inFlight < this.policy.capacity) this.#queueFlush()
     return status
   }
 
