@@ -11,6 +11,15 @@ function checkNode(n: NodeInfo | undefined): string | undefined {
   if (!Number.isInteger(n.port) || n.port < 0 || n.port > 65535) return 'node.port must be a u16'
   if (!(n.meta instanceof Uint8Array)) return 'node.meta must be a Uint8Array'
   if (n.vsn === undefined || n.vsn.length !== 6) return 'node.vsn must have 6 entries'
+  if (!Number.isInteger(n.incarnation) || n.incarnation < 0) return 'node.incarnation must be a non-negative integer'
+  return undefined
+}
+
+/** Why the other claimant of a name conflict is unusable, or undefined when it is fine. */
+function checkClaimant(o: { addr: Uint8Array; port: number } | undefined): string | undefined {
+  if (typeof o !== 'object' || o === null) return 'other must be an object'
+  if (!(o.addr instanceof Uint8Array) || (o.addr.length !== 4 && o.addr.length !== 16)) return 'other.addr must be 4 or 16 IP bytes'
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) return 'other.port must be a u16'
   return undefined
 }
 
@@ -27,6 +36,10 @@ export const memberManager = defineActor({
       case 'member.node-updated':
       case 'member.node-left':
         return checkNode(msg.node)
+      case 'member.name-conflict': {
+        const bad = checkNode(msg.existing)
+        return bad === undefined ? checkClaimant(msg.other) : bad.replace(/^node/, 'existing')
+      }
       case 'member.user-message':
       case 'member.merge-remote-state':
         return msg.bytes instanceof Uint8Array ? undefined : 'bytes must be a Uint8Array'

@@ -33,7 +33,7 @@ export interface MemberManagerPeers {
   gossipQueue: string
   /** Receives snapshot.* records; none → no snapshot. */
   snapshotter?: string
-  /** Receives `member.event` (the public event stream); none → events are only counted. */
+  /** Receives `member.event` and `member.conflict` (the public event stream); none → only counted. */
   events?: string
   /** Receives `member.serf-message` pass-through (user events, queries: a later issue). */
   serfMessages?: string
@@ -103,12 +103,29 @@ export function createMemberManagerMachine(env: ActorEnv) {
         return deliver(io.peers.events, msg)
       case 'member.serf-message':
         return deliver(io.peers.serfMessages, msg)
+      case 'member.conflict': {
+        // Serf logs a conflict about another node as a warning and one about us as an error.
+        const fields = { code: msg.warning.code, node: msg.name, local: msg.local }
+        if (msg.local) env.log.error(fields, msg.warning.message)
+        else env.log.warn(fields, msg.warning.message)
+        return deliver(io.peers.events, msg)
+      }
       case 'member.local-meta-changed':
       case 'member.reconnect':
       case 'member.swim-leave':
         return deliver(io.peers.swim, msg)
-      default:
+      case 'member.snapshot-alive':
+      case 'member.snapshot-not-alive':
+      case 'member.snapshot-clock':
+      case 'member.snapshot-leave':
+        // Superseded records (the layer sends snapshot.* through its `snapshot` port); never emitted.
         return deliver(io.peers.snapshotter, msg)
+      default: {
+        // Exhaustive: a new outbound type must be routed here, not fall to some peer by accident.
+        const unrouted: never = msg
+        io.undelivered++
+        return unrouted
+      }
     }
   }
 
@@ -182,6 +199,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
           'member.node-joined': { actions: ({ context, event }) => layer(context).nodeJoined(event.node) },
           'member.node-updated': { actions: ({ context, event }) => layer(context).nodeUpdated(event.node) },
           'member.node-left': { actions: ({ context, event }) => layer(context).nodeLeft(event.node) },
+          'member.name-conflict': { actions: ({ context, event }) => layer(context).nameConflict(event.existing, event.other) },
           'member.user-message': { actions: [({ context, event }) => layer(context).userMessage(event.bytes), 'flushPrunes'] },
           'member.merge-remote-state': { actions: [({ context, event }) => layer(context).mergeRemoteState(event.bytes, event.join), 'flushPrunes'] },
           'member.local-state': {

@@ -8,7 +8,8 @@
  *
  * Senders:
  * - swim: `member.node-*` (memberlist's NotifyJoin/Update/Leave), `member.user-message` (NotifyMsg),
- *   push/pull user state (`member.local-state` ask, `member.merge-remote-state`).
+ *   push/pull user state (`member.local-state` ask, `member.merge-remote-state`),
+ *   `member.name-conflict` (NotifyConflict).
  * - the node facade / API: `member.members`, `member.set-tags`, `member.leave`, `member.join-completed`.
  * - gossip-queue: `gossip.broadcast-finished` (imported from its protocol) for the leave wait.
  *
@@ -112,6 +113,18 @@ export interface MergeRemoteStateMsg {
   join: boolean
 }
 
+/**
+ * memberlist NotifyConflict (spec §4.6, §5.11): an alive message named a node we know (`existing`,
+ * as swim keeps it) but came from a different address (`other`). swim ignored that alive, so
+ * membership does not change; Serf reports it, and when the name is ours, resolves it by query.
+ */
+export interface NameConflictMsg {
+  type: 'member.name-conflict'
+  existing: NodeInfo
+  /** The other claimant of the name: raw IP bytes (4 or 16) and port. */
+  other: { addr: Uint8Array; port: number }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Inbound from the API (node facade)
 // ---------------------------------------------------------------------------------------------
@@ -191,6 +204,8 @@ export interface MemberStatsReply {
   reaped: number
   /** Outbound messages that found no receiver (unknown or stopped peer); counted, not retried. */
   undelivered?: number
+  /** Name conflicts reported by swim: about another node, and about ourselves (spec §5.11). */
+  nameConflicts: { remote: number; local: number }
 }
 
 /** Generic reply to an ask that carries no data; `error` is set (wire form) when it failed. */
@@ -214,6 +229,7 @@ export type MemberManagerInbound =
   | SwimLeftMsg
   | MemberStatsMsg
   | BroadcastFinishedMsg
+  | NameConflictMsg
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
@@ -274,6 +290,30 @@ export type SnapshotRecordMsg =
   | { type: 'member.snapshot-clock'; ltime: LamportTime }
   | { type: 'member.snapshot-leave' }
 
+/**
+ * Codes of name-conflict warnings (stable, for matching):
+ * - ERR_MEMBER_NAME_CONFLICT: two other nodes claim one name (Serf logs a warning, nothing else).
+ * - ERR_MEMBER_NAME_CONFLICT_UNRESOLVED: another node claims OUR name. Serf would run the
+ *   `_serf_conflict` query and shut down if it is in the minority; queries do not exist yet, so
+ *   nothing resolves it and this node keeps running.
+ * - ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED: another node claims our name and
+ *   `enableNameConflictResolution` is off (as in Serf: only logged).
+ */
+export type NameConflictCode = 'ERR_MEMBER_NAME_CONFLICT' | 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED' | 'ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED'
+
+/** The public event stream: two addresses claim one node name (from `member.name-conflict`). */
+export interface NameConflictEventMsg {
+  type: 'member.conflict'
+  name: string
+  /** Where the table knows the name (for a local conflict: our own address) and its incarnation. */
+  existing: { addr: Uint8Array; port: number; incarnation: number }
+  /** The other claimant. */
+  other: { addr: Uint8Array; port: number }
+  /** The name is this node's own. */
+  local: boolean
+  warning: { code: NameConflictCode; message: string }
+}
+
 /** Everything the member-manager emits besides replies and gossip enqueues. Append-only. */
 export type MemberManagerOutbound =
   | MemberEventMsg
@@ -282,6 +322,7 @@ export type MemberManagerOutbound =
   | SwimLeaveMsg
   | SerfMessagePassThroughMsg
   | SnapshotRecordMsg
+  | NameConflictEventMsg
 
 /** Replies to asks. Append-only. */
 export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply

@@ -232,6 +232,56 @@ describe('member-manager machine', () => {
     m.actor.stop()
   })
 
+  it('sends a name conflict about another node to the event stream as a warning, and counts it', () => {
+    const m = start()
+    m.joined('self')
+    m.joined('web')
+    const before = m.members()
+    m.actor.send({ type: 'member.name-conflict', existing: node('web'), other: { addr: Uint8Array.of(10, 0, 0, 2), port: 7946 } })
+    const sent = m.sentOf('member.conflict')
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.to).toBe('events')
+    expect(sent[0]!.msg).toMatchObject({ name: 'web', local: false, warning: { code: 'ERR_MEMBER_NAME_CONFLICT' } })
+    expect(m.logs.filter((l) => l.level === 'warn')).toEqual([
+      { level: 'warn', obj: { code: 'ERR_MEMBER_NAME_CONFLICT', node: 'web', local: false }, msg: expect.stringContaining('127.0.0.1:7946') },
+    ])
+    expect(m.stats().nameConflicts).toEqual({ remote: 1, local: 0 })
+    expect(m.members()).toEqual(before)
+    m.actor.stop()
+  })
+
+  it('reports a name conflict about ourselves as a local, unresolved conflict (logged as an error) and stays alive', () => {
+    const m = start()
+    m.joined('self')
+    m.joined('peer')
+    m.actor.send({ type: 'member.name-conflict', existing: node('self'), other: { addr: Uint8Array.of(10, 0, 0, 3), port: 9000 } })
+    expect(m.sentOf('member.conflict').map((s) => s.msg)).toMatchObject([{ name: 'self', local: true, warning: { code: 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED' } }])
+    expect(m.logs.filter((l) => l.level === 'error').map((l) => l.obj)).toEqual([{ code: 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED', node: 'self', local: true }])
+    expect(m.stats().nameConflicts).toEqual({ remote: 0, local: 1 })
+    // No resolution yet (queries are a later issue): nothing broadcast, no leave, the lifecycle is alive.
+    expect(m.sentOf('gossip.enqueue')).toEqual([])
+    expect(m.sentOf('member.swim-leave')).toEqual([])
+    expect(m.actor.getSnapshot().matches({ running: { lifecycle: 'alive' } })).toBe(true)
+    m.actor.stop()
+  })
+
+  it('revives counters from a snapshot persisted before the name-conflict counters existed', () => {
+    const m = start()
+    m.joined('self')
+    const persisted = structuredClone(m.actor.getPersistedSnapshot()) as unknown as { context: { data: { counters: Record<string, number> } } }
+    m.actor.stop()
+    delete persisted.context.data.counters['nameConflictsRemote']
+    delete persisted.context.data.counters['nameConflictsLocal']
+    const f = fakeEnv('member-manager', 1)
+    const revived = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input: { config: { nodeName: 'self' } }, snapshot: persisted as never }).start()
+    revived.send({ type: 'runtime.restored', at: f.clock.now(), restarts: 1 })
+    revived.send({ type: 'member.name-conflict', existing: node('x'), other: { addr: Uint8Array.of(10, 0, 0, 3), port: 1 } })
+    const t = f.ask<MemberStatsReply>()
+    revived.send({ type: 'member.stats', replyTo: t })
+    expect(f.replyFor(t)!.nameConflicts).toEqual({ remote: 1, local: 0 })
+    revived.stop()
+  })
+
   it('witnesses the restored snapshot clock at start and tells swim its Meta', () => {
     const f = fakeEnv('member-manager')
     const actor = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input: { config: { nodeName: 'self' }, restored: { clock: 41n } } }).start()

@@ -171,6 +171,51 @@ describe('MemberLayer', () => {
     expect(snaps).toContainEqual({ type: 'snapshot.leave' })
   })
 
+  it('reports a name conflict about another node as an event, counts it and leaves the table alone', () => {
+    const { l, emitted, enqueued, snaps, sizes } = layer()
+    l.nodeJoined(node('self'))
+    l.nodeJoined({ ...node('web'), incarnation: 3 })
+    const before = { emitted: emitted.length, enqueued: enqueued.length, snaps: snaps.length, sizes: sizes.length }
+    const tableBefore = l.members()
+    l.nameConflict({ ...node('web'), incarnation: 3 }, { addr: Uint8Array.of(10, 0, 0, 2), port: 7946 })
+    expect(emitted.slice(before.emitted)).toEqual([
+      {
+        type: 'member.conflict',
+        name: 'web',
+        existing: { addr: Uint8Array.of(127, 0, 0, 1), port: 7946, incarnation: 3 },
+        other: { addr: Uint8Array.of(10, 0, 0, 2), port: 7946 },
+        local: false,
+        warning: { code: 'ERR_MEMBER_NAME_CONFLICT', message: expect.stringContaining('10.0.0.2:7946') },
+      },
+    ])
+    expect(l.stats().nameConflicts).toEqual({ remote: 1, local: 0 })
+    // No membership write: no broadcast, snapshot record or size change, the same table.
+    expect([enqueued.length, snaps.length, sizes.length]).toEqual([before.enqueued, before.snaps, before.sizes])
+    expect(l.members()).toEqual(tableBefore)
+  })
+
+  it('reports a name conflict about ourselves flagged local and unresolved: no query, no shutdown', () => {
+    const { l, emitted, enqueued } = layer()
+    l.nodeJoined(node('self'))
+    l.nameConflict(node('self'), { addr: Uint8Array.of(10, 0, 0, 7), port: 7000 })
+    l.nameConflict(node('self'), { addr: Uint8Array.of(10, 0, 0, 7), port: 7000 })
+    const conflicts = emitted.filter((e) => e.type === 'member.conflict')
+    expect(conflicts).toHaveLength(2)
+    expect(conflicts[0]).toMatchObject({ name: 'self', local: true, warning: { code: 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED' } })
+    expect(l.stats().nameConflicts).toEqual({ remote: 0, local: 2 })
+    // Resolution (the _serf_conflict query) is the queries issue's: nothing is queued, we stay alive.
+    expect(enqueued).toEqual([])
+    expect(l.localState).toBe('alive')
+    expect(l.table.get('self')?.member.status).toBe('alive')
+  })
+
+  it('says a local name conflict is not resolved because resolution is disabled, when it is', () => {
+    const { l, emitted } = layer({ enableNameConflictResolution: false })
+    l.nameConflict(node('self'), { addr: Uint8Array.of(10, 0, 0, 7), port: 7000 })
+    expect(emitted.at(-1)).toMatchObject({ type: 'member.conflict', local: true, warning: { code: 'ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED' } })
+    expect(l.stats().nameConflicts.local).toBe(1)
+  })
+
   it('schedules a prune for a leave with Prune about a leaving member', () => {
     const { l, prunes, events } = layer({ broadcastTimeoutMs: 5000, leavePropagateDelayMs: 1000 })
     l.nodeJoined(node('p'))
