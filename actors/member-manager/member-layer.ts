@@ -338,6 +338,13 @@ export class MemberLayer {
       passedThrough: this.counters.passedThrough,
       reconnectAttempts: this.counters.reconnectAttempts,
       reaped: this.table.metrics.reaped,
+      intentsEvicted: this.intents.evicted,
+      intentsExpired: this.intents.expired,
+      intentsRebroadcast: this.counters.intentsRebroadcast,
+      leaveRefutations: this.counters.leaveRefutations,
+      flaps: this.table.metrics.flaps,
+      malformedMeta: this.table.metrics.malformedMeta,
+      ignoredNotices: this.table.metrics.ignoredNotices,
       nameConflicts: { remote: this.counters.nameConflictsRemote, local: this.counters.nameConflictsLocal },
     }
   }

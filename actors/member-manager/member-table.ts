@@ -57,8 +57,11 @@ export class MemberTable {
   private downSeq = 0
   /** Serf's own state; a leave intent about ourselves is refuted only while alive. */
   localState: LocalSerfState = 'alive'
-  /** Metrics kept where the facts are. */
-  readonly metrics = { flaps: 0, malformedMeta: 0, staleIntents: 0, reaped: 0 }
+  /**
+   * Metrics kept where the facts are. `ignoredNotices`: swim notices that changed nothing (an update
+   * or leave about an unknown member, a leave about one neither alive nor leaving), as Serf ignores them.
+   */
+  readonly metrics = { flaps: 0, malformedMeta: 0, staleIntents: 0, reaped: 0, ignoredNotices: 0 }
 
   constructor(private readonly opts: MemberTableOptions) {}
 
@@ -121,7 +124,7 @@ export class MemberTable {
     const tags = this.tagsOf(node)
     if (r === undefined) {
       r = {
-        member: { name: node.name, addr: node.addr, port: node.port, tags, status: 'none', ...versions(node) },
+        member: { name: node.name, addr: node.addr.slice(), port: node.port, tags, status: 'none', ...versions(node) },
         statusLTime: 0n,
         leaveTimeMs: undefined,
         downSeq: 0,
@@ -139,7 +142,7 @@ export class MemberTable {
       this.setStatus(r, status)
     } else {
       if (r.member.status === 'failed' && r.leaveTimeMs !== undefined && nowMs - r.leaveTimeMs < this.opts.flapTimeoutMs) this.metrics.flaps++
-      Object.assign(r.member, { addr: node.addr, port: node.port, tags, ...versions(node) })
+      Object.assign(r.member, { addr: node.addr.slice(), port: node.port, tags, ...versions(node) })
       r.leaveTimeMs = undefined
       this.setStatus(r, 'alive')
     }
@@ -149,7 +152,10 @@ export class MemberTable {
   /** memberlist NotifyLeave: leaving → left, alive → failed; any other status is ignored. */
   nodeLeft(node: NodeInfo, nowMs: number): MemberEvent[] {
     const r = this.records.get(node.name)
-    if (r === undefined) return []
+    if (r === undefined) {
+      this.metrics.ignoredNotices++
+      return []
+    }
     let event: MemberEventType
     if (r.member.status === 'leaving') {
       this.setStatus(r, 'left')
@@ -158,6 +164,7 @@ export class MemberTable {
       this.setStatus(r, 'failed')
       event = 'member-failed'
     } else {
+      this.metrics.ignoredNotices++
       return []
     }
     r.leaveTimeMs = nowMs
@@ -168,8 +175,11 @@ export class MemberTable {
   /** memberlist NotifyUpdate: refresh address, tags and versions; emits member-update. */
   nodeUpdated(node: NodeInfo): MemberEvent[] {
     const r = this.records.get(node.name)
-    if (r === undefined) return []
-    Object.assign(r.member, { addr: node.addr, port: node.port, tags: this.tagsOf(node), ...versions(node) })
+    if (r === undefined) {
+      this.metrics.ignoredNotices++
+      return []
+    }
+    Object.assign(r.member, { addr: node.addr.slice(), port: node.port, tags: this.tagsOf(node), ...versions(node) })
     return [{ event: 'member-update', member: cloneMember(r.member) }]
   }
 
@@ -313,6 +323,7 @@ function versions(node: NodeInfo) {
   return { protocolMin: v[0] ?? 0, protocolMax: v[1] ?? 0, protocolCur: v[2] ?? 0, delegateMin: v[3] ?? 0, delegateMax: v[4] ?? 0, delegateCur: v[5] ?? 0 }
 }
 
+/** A copy that shares nothing mutable with the table (addresses included), so a reader cannot write. */
 export function cloneMember(m: Member): Member {
-  return { ...m, tags: { ...m.tags } }
+  return { ...m, addr: m.addr.slice(), tags: { ...m.tags } }
 }

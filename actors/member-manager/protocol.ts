@@ -202,6 +202,19 @@ export interface MemberStatsReply {
   passedThrough: number
   reconnectAttempts: number
   reaped: number
+  /** Buffered intents dropped because the buffer was full (oldest first) or past RecentIntentTimeout. */
+  intentsEvicted: number
+  intentsExpired: number
+  /** Received intents re-queued on the intent queue. */
+  intentsRebroadcast: number
+  /** Leave intents about ourselves refuted with a join intent. */
+  leaveRefutations: number
+  /** Failed members that came back within FlapTimeout. */
+  flaps: number
+  /** Peers' Meta that did not decode as tags (kept as far as it decoded). */
+  malformedMeta: number
+  /** swim notices that changed nothing (update/leave about an unknown member, leave in another status). */
+  ignoredNotices: number
   /** Outbound messages that found no receiver (unknown or stopped peer); counted, not retried. */
   undelivered?: number
   /** Name conflicts reported by swim: about another node, and about ourselves (spec §5.11). */

@@ -51,7 +51,18 @@ describe('MemberLayer', () => {
     l.userMessage(join('a', 5n))
     l.userMessage(join('a', 4n))
     expect(enqueued).toHaveLength(1)
-    expect(l.stats().intentsStale).toBe(2)
+    expect(l.stats()).toMatchObject({ intentsStale: 2, intentsRebroadcast: 1 })
+  })
+
+  it('reports in its stats what it dropped or ignored: evicted and expired intents, ignored notices, bad Meta', () => {
+    const { l, setNow } = layer({ maxRecentIntents: 2, recentIntentTimeoutMs: 1000 })
+    for (const [n, t] of [['u1', 1n], ['u2', 2n], ['u3', 3n]] as const) l.userMessage(join(n, t)) // u1 evicted
+    l.nodeUpdated(node('nobody'))
+    l.nodeLeft(node('nobody'))
+    l.nodeJoined({ ...node('bad'), meta: Uint8Array.of(0xff, 0x81) })
+    setNow(1001)
+    l.reapTick() // u2 and u3 expire
+    expect(l.stats()).toMatchObject({ intentsEvicted: 1, intentsExpired: 2, intentsBuffered: 0, ignoredNotices: 2, malformedMeta: 1, flaps: 0, leaveRefutations: 0 })
   })
 
   it('buffers intents for unknown members and applies them when swim reports the node', () => {
@@ -73,6 +84,7 @@ describe('MemberLayer', () => {
     const m = decodeSerfMessage(enqueued[0]!.message)
     expect(m).toMatchObject({ type: 'join', Node: 'self' })
     expect((m as { LTime: bigint }).LTime).toBe(8n) // clock witnessed 7 → 8
+    expect(l.stats().leaveRefutations).toBe(1)
   })
 
   it('counts malformed Serf messages and passes other Serf types through unchanged', () => {

@@ -129,6 +129,7 @@ describe('MemberTable lifecycle', () => {
     expect(t.nodeLeft(node('a'), 11)).toEqual([])
     expect(t.nodeLeft(node('nobody'), 11)).toEqual([])
     expect(t.get('a')?.leaveTimeMs).toBe(10)
+    expect(t.metrics.ignoredNotices).toBe(2) // counted, not silently dropped
   })
 
   it('revives a failed member on rejoin, counting a flap within FlapTimeout', () => {
@@ -149,6 +150,7 @@ describe('MemberTable lifecycle', () => {
     expect(ev).toHaveLength(1)
     expect(ev[0]).toMatchObject({ event: 'member-update', member: { name: 'a', tags: { role: 'db' } } })
     expect(t.nodeUpdated(node('unknown'))).toEqual([])
+    expect(t.metrics.ignoredNotices).toBe(1)
   })
 
   it('hands out copies: mutating an event member does not touch the table', () => {
@@ -157,6 +159,20 @@ describe('MemberTable lifecycle', () => {
     ;(ev!.member.tags as Record<string, string>)['k'] = 'changed'
     ev!.member.status = 'failed'
     expect(t.get('a')?.member).toMatchObject({ status: 'alive', tags: { k: 'v' } })
+  })
+
+  it('shares no address bytes with the sender or with readers', () => {
+    const { t } = table()
+    const sent = node('a')
+    const [ev] = t.nodeJoined(sent, 0)
+    sent.addr[3] = 99 // the sender reuses its buffer (inline placement passes it by reference)
+    ev!.member.addr[3] = 98
+    t.members()[0]!.addr[3] = 97
+    expect(t.get('a')?.member.addr).toEqual(Uint8Array.of(127, 0, 0, 1))
+    const updated = node('a')
+    t.nodeUpdated(updated)
+    updated.addr[0] = 1
+    expect(t.get('a')?.member.addr).toEqual(Uint8Array.of(127, 0, 0, 1))
   })
 
   it('counts malformed Meta instead of throwing', () => {
