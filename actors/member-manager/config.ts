@@ -5,6 +5,7 @@
  * in one place even though their handlers come later.
  */
 import { InvalidConfigError } from '../../src/errors/index.ts'
+import { encodeTags, META_MAX_SIZE } from './tags.ts'
 import { hours, minutes, seconds } from '../../src/types/time.ts'
 
 export interface SerfConfig {
@@ -63,8 +64,8 @@ export type SerfInit = Partial<SerfConfig> & { nodeName: string }
 
 /** Hard cap on user events (Serf's UserEventSizeLimit maximum, 9 KiB). */
 export const USER_EVENT_SIZE_HARD_LIMIT = 9216
-/** Serf refuses node Meta (encoded tags) larger than memberlist's MetaMaxSize. */
-export const META_MAX_SIZE = 512
+/** Serf refuses node Meta (encoded tags) larger than memberlist's MetaMaxSize (defined with the tags). */
+export { META_MAX_SIZE }
 
 export const DEFAULT_SERF_CONFIG: Readonly<Omit<SerfConfig, 'nodeName' | 'tags'>> = Object.freeze({
   protocolVersion: 4,
@@ -163,5 +164,14 @@ export function validateSerfConfig(config: SerfConfig): void {
   if (typeof config.tags !== 'object' || config.tags === null) throw new InvalidConfigError('serf.tags', 'must be an object of strings')
   for (const [k, v] of Object.entries(config.tags)) {
     if (typeof v !== 'string') throw new InvalidConfigError(`serf.tags.${k}`, 'must be a string')
+  }
+  // Serf refuses oversized tags at create, as at SetTags (spec §5.7); found here, not at actor start.
+  try {
+    encodeTags(config.tags, config.protocolVersion) // throws TagsTooLargeError past META_MAX_SIZE
+  } catch (err) {
+    throw new InvalidConfigError('serf.tags', `must encode to at most ${META_MAX_SIZE} bytes of node meta`, { cause: err })
+  }
+  for (const f of ['enableNameConflictResolution', 'disableCoordinates'] as const) {
+    if (typeof config[f] !== 'boolean') throw new InvalidConfigError(`serf.${f}`, 'must be a boolean')
   }
 }

@@ -7,9 +7,10 @@
 import { ClusterError } from '../../src/errors/index.ts'
 import { MsgpackReader } from '../../src/wire/msgpack/reader.ts'
 import { MsgpackWriter } from '../../src/wire/msgpack/writer.ts'
-import { META_MAX_SIZE } from './config.ts'
 
 export const TAG_MAGIC_BYTE = 0xff
+/** Serf refuses node Meta (encoded tags) larger than memberlist's MetaMaxSize (bytes). */
+export const META_MAX_SIZE = 512
 
 /** Thrown when encoded tags exceed memberlist's 512-byte Meta limit. */
 export class TagsTooLargeError extends ClusterError {

@@ -55,6 +55,10 @@ describe('Serf config', () => {
     [{ nodeName: 'n', minQueueDepth: -2 }, 'serf.minQueueDepth'],
     [{ nodeName: 'n', userEventSizeLimit: 10_000 }, 'serf.userEventSizeLimit'],
     [{ nodeName: 'n', tags: { a: 1 as unknown as string } }, 'serf.tags.a'],
+    [{ nodeName: 'n', tags: { big: 'x'.repeat(600) } }, 'serf.tags'],
+    [{ nodeName: 'n', protocolVersion: 2, tags: { role: 'r'.repeat(513) } }, 'serf.tags'],
+    [{ nodeName: 'n', enableNameConflictResolution: 'yes' as unknown as boolean }, 'serf.enableNameConflictResolution'],
+    [{ nodeName: 'n', disableCoordinates: 0 as unknown as boolean }, 'serf.disableCoordinates'],
   ])('rejects %o naming %s', (init, field) => {
     expect(() => createSerfConfig(init)).toThrow(InvalidConfigError)
     expect(() => createSerfConfig(init)).toThrow(field)

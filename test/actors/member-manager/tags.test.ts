@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeTags, encodeTags, tagsEqual, TagsTooLargeError } from '../../../actors/member-manager/tags.ts'
+import { decodeTags as wireDecodeTags, encodeTags as wireEncodeTags } from '../../../src/wire/index.ts'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const fromHex = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s/g, ''), 'hex'))
@@ -47,5 +48,18 @@ describe('tags in node Meta', () => {
     expect(tagsEqual({ a: '1', b: '2' }, { b: '2', a: '1' })).toBe(true)
     expect(tagsEqual({ a: '1' }, { a: '2' })).toBe(false)
     expect(tagsEqual({ a: '1' }, { a: '1', b: '' })).toBe(false)
+  })
+
+  // src/wire has its own tag codec (for decode/JSON views); the two must never disagree on the bytes.
+  it.each([
+    [{}],
+    [{ role: 'web', dc: 'x' }],
+    [{ 'zone/é': 'ü'.repeat(40), b: '', a: 'x'.repeat(200) }],
+  ])('writes the same Meta as src/wire and reads its Meta back (%o)', (tags: Record<string, string>) => {
+    for (const version of [2, 5]) {
+      const ours = encodeTags(tags, version)
+      expect(hex(ours)).toBe(hex(wireEncodeTags(tags, { form: version < 3 ? 'role' : 'map' })))
+      expect(decodeTags(ours).tags).toEqual({ ...wireDecodeTags(ours) })
+    }
   })
 })
