@@ -1,31 +1,39 @@
 /**
- * The swim actor definition. swim owns the node's socket, so its definition is made per node with
- * that node's I/O: `defineSwimActor(io)` for the inline placement (the composition root passes a
- * transport and the gossip-queue fill). The worker placement needs a thread-side transport and an
- * actor-to-actor ask for the fill; it is not wired yet (see the issue note).
+ * The swim actor: one definition for both placements. swim owns the node's socket, and the socket
+ * comes from the placement: worker.ts hosts it with a real UDP socket and TCP listener
+ * (io/node-net.ts); an inline spawn passes `swimIo(open)` (io/swim-io.ts) with its own opener, e.g.
+ * a MemoryNetwork endpoint in a simulation. Spawned inline without one, the actor ends in `failed`
+ * with ERR_SWIM_NO_TRANSPORT (logged, in its context), never a crash.
  */
 import { defineActor } from '../../src/runtime/define-actor.ts'
 import { createSwimMachine } from './machine.ts'
-import type { SwimIo } from './machine.ts'
 
-export function defineSwimActor(io: SwimIo) {
-  return defineActor({
-    name: 'swim',
-    machine: (env) => createSwimMachine(env, io),
-    validate: (msg) => {
-      switch (msg.type) {
-        case 'swim.packet':
-          if (typeof msg.from !== 'string' || !(msg.bytes instanceof Uint8Array)) return 'swim.packet needs from (string) and bytes (Uint8Array)'
-          return undefined
-        case 'swim.join':
-          if (!Array.isArray(msg.addresses) || !msg.addresses.every((a) => typeof a === 'string')) return 'swim.join needs addresses: string[]'
-          return undefined
-        case 'swim.leave':
-          if (!Number.isFinite(msg.timeoutMs) || msg.timeoutMs < 0) return 'swim.leave needs timeoutMs >= 0'
-          return undefined
-        default:
-          return undefined
-      }
-    },
-  })
-}
+const isIp = (addr: unknown) => addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16)
+const isPort = (port: unknown) => Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535
+
+export const swim = defineActor({
+  name: 'swim',
+  machine: createSwimMachine,
+  worker: new URL('./worker.ts', import.meta.url),
+  validate: (msg) => {
+    switch (msg.type) {
+      case 'swim.packet':
+        if (typeof msg.from !== 'string' || !(msg.bytes instanceof Uint8Array)) return 'swim.packet needs from (string) and bytes (Uint8Array)'
+        return undefined
+      case 'swim.join':
+        if (!Array.isArray(msg.addresses) || !msg.addresses.every((a) => typeof a === 'string')) return 'swim.join needs addresses: string[]'
+        return undefined
+      case 'swim.leave':
+        if (!Number.isFinite(msg.timeoutMs) || msg.timeoutMs < 0) return 'swim.leave needs timeoutMs >= 0'
+        return undefined
+      case 'member.reconnect':
+        if (!isIp(msg.addr) || !isPort(msg.port)) return 'member.reconnect needs addr (4 or 16 IP bytes) and port 0..65535'
+        return undefined
+      case 'member.local-meta-changed':
+        if (!(msg.meta instanceof Uint8Array)) return 'member.local-meta-changed needs meta (Uint8Array)'
+        return undefined
+      default:
+        return undefined
+    }
+  },
+})

@@ -2,9 +2,14 @@
  * swim protocol: what the swim actor accepts. It sends gossip-queue's messages (`gossip.enqueue`,
  * `gossip.cluster-size`) and member-manager's (`member.node-joined/-updated/-left`,
  * `member.user-message`, `member.join-completed`, `member.swim-left`, `member.merge-remote-state`),
- * as those actors' protocols define them; it accepts member-manager's requests addressed to swim
- * (`member.local-meta-changed`, `member.reconnect`, `member.swim-leave`) and gossip-queue's
- * `gossip.broadcast-finished`.
+ * as those actors' protocols define them, and asks them (env.ask, short timeouts) for a packet's
+ * broadcasts (`gossip.fill`) and Serf's push/pull state (`member.local-state`). It accepts
+ * member-manager's requests addressed to swim (`member.local-meta-changed`, `member.reconnect`,
+ * `member.swim-leave`) and gossip-queue's `gossip.broadcast-finished`.
+ *
+ * Requests that arrive while swim is still binding its socket are kept (bounded) and handled once
+ * it is bound; if it cannot bind, a leave request is answered `member.swim-left` at once and the
+ * rest is refused and counted (see machine.ts).
  *
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
  */

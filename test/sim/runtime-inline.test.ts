@@ -1,18 +1,19 @@
 /**
  * Three nodes on the actor runtime's inline placement: per node an ActorSystem with the swim,
  * gossip-queue and member-manager actors, all on one SimulatedClock and one in-memory network.
- * swim's packet fill and push/pull user state go through the runtime's ask to the other actors.
+ * swim's packet fill and push/pull user state go through the runtime's actor-to-actor ask (env.ask);
+ * its transport is a MemoryNetwork endpoint, handed in through the spawn's implementations.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { ActorSystem } from '../../src/runtime/actor-system.ts'
 import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
-import { defineSwimActor } from '../../actors/swim/definition.ts'
+import { swim } from '../../actors/swim/definition.ts'
+import { swimIo } from '../../actors/swim/io/swim-io.ts'
 import { gossipQueue } from '../../actors/gossip-queue/definition.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
-import type { FillReply } from '../../actors/gossip-queue/protocol.ts'
-import type { LocalStateReply, MembersReply } from '../../actors/member-manager/protocol.ts'
+import type { MembersReply } from '../../actors/member-manager/protocol.ts'
 
 const systems: ActorSystem[] = []
 afterEach(async () => {
@@ -23,31 +24,16 @@ async function startNode(clock: SimulatedClock, net: MemoryNetwork, name: string
   const system = await ActorSystem.start({ node: name, clock, seed: i, logLevel: 'silent' })
   systems.push(system)
   const address = `10.0.1.${i}:7946`
-  const transport = net.createTransport(address)
   const gq = await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'inline' })
   const mm = await system.spawn(memberManager, { id: 'member-manager', placement: 'inline', input: { config: { nodeName: name } } })
-  const swimDef = defineSwimActor({
-    transport,
-    fill: (overheadBytes, limitBytes, cb) => {
-      gq.ask({ type: 'gossip.fill', overheadBytes, limitBytes }).then(
-        (r) => cb((r as FillReply).parts),
-        () => cb([]),
-      )
-    },
-    localUserState: (join, cb) => {
-      mm.ask({ type: 'member.local-state', join }).then(
-        (r) => cb((r as LocalStateReply).bytes),
-        () => cb(new Uint8Array(0)),
-      )
-    },
-  })
-  const swim = await system.spawn(swimDef, {
+  const ref = await system.spawn(swim, {
     id: 'swim',
     placement: 'inline',
     input: { name, addr: Uint8Array.of(10, 0, 1, i), port: 7946, preset: 'lan', join },
     dependsOn: ['gossip-queue', 'member-manager'],
+    ...swimIo((at) => net.createTransport(at)),
   })
-  return { system, swim, mm, address }
+  return { system, swim: ref, gq, mm, address }
 }
 
 describe('swim on the runtime (inline placement)', () => {
@@ -61,7 +47,14 @@ describe('swim on the runtime (inline placement)', () => {
     for (const n of [a, b, c]) {
       const r = (await n.mm.ask({ type: 'member.members' })) as MembersReply
       expect(r.members.map((m) => `${m.name}:${m.status}`).sort()).toEqual(['a:alive', 'b:alive', 'c:alive'])
-      expect((await n.swim.getSnapshot()).context.numNodes).toBe(3)
+      const ctx = (await n.swim.getSnapshot()).context
+      expect(ctx.numNodes).toBe(3)
+      expect(ctx.address).toBe(n.address)
+      // Every fill and push/pull state ask was answered in time: nothing went out without them.
+      expect(ctx.fillFailures).toBe(0)
+      expect(ctx.localStateFailures).toBe(0)
+      // The fills reached gossip-queue: the queue counted transmits of swim's alive broadcasts.
+      expect((await n.gq.ask({ type: 'gossip.stats' })).queues.memberlist.transmits).toBeGreaterThan(0)
     }
     // Crash c: the others' member-managers report it failed (Serf's view of memberlist's dead).
     net.setDown(c.address)

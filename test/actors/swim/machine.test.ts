@@ -1,82 +1,161 @@
 import { describe, expect, it } from 'vitest'
 import { createActor } from 'xstate'
 import type { Actor } from 'xstate'
-import { createSwimMachine } from '../../../actors/swim/machine.ts'
-import type { SwimMachine } from '../../../actors/swim/machine.ts'
+import { createSwimMachine, MAX_HELD, swimTransportOf } from '../../../actors/swim/machine.ts'
+import type { SwimInput, SwimMachine, SwimTransport } from '../../../actors/swim/machine.ts'
+import { swimIo } from '../../../actors/swim/io/swim-io.ts'
+import type { SwimTransportOpener } from '../../../actors/swim/io/swim-io.ts'
+import { swim as swimDefinition } from '../../../actors/swim/definition.ts'
 import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
 import { createGossipQueueConfig } from '../../../actors/gossip-queue/config.ts'
-import type { GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
-import type { MemberManagerInbound } from '../../../actors/member-manager/protocol.ts'
+import type { FillReply, GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
+import type { LocalStateReply, MemberManagerInbound } from '../../../actors/member-manager/protocol.ts'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
-import { SimClock } from '../../../src/sim/sim-clock.ts'
+import type { MemoryTransport } from '../../../src/transport/memory-network.ts'
+import { TransportError } from '../../../src/transport/transport.ts'
+import { ActorSystem } from '../../../src/runtime/actor-system.ts'
+import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
-import type { ActorEnv, Message, SendStatus } from '../../../src/types/actor-env.ts'
+import type { ActorEnv, EnvAskOptions, LogPort, Message, ReplyOf, SendStatus } from '../../../src/types/actor-env.ts'
 import type { ActorId } from '../../../src/types/ids.ts'
 
-/** One node: the swim machine on the shared clock, its broadcast queue inline, member-manager recorded. */
-function harness(seed = 1) {
-  const clock = new SimClock()
+interface Harness {
+  clock: SimulatedClock
+  net: MemoryNetwork
+  nodes: Map<string, TestNode>
+  addNode(name: string, i: number, options?: { join?: string[]; open?: SwimTransportOpener; input?: Partial<SwimInput>; fillFails?: boolean }): TestNode
+}
+
+interface TestNode {
+  actor: Actor<SwimMachine>
+  env: ActorEnv
+  queues: QueueSet
+  member: MemberManagerInbound[]
+  address: string
+  logged: { level: string; obj: object; msg?: string }[]
+  asks: { fill: number; localState: number }
+}
+
+/**
+ * One node: the swim machine on a shared SimulatedClock with a hand-built env. Its gossip-queue is
+ * a QueueSet answering `gossip.fill` asks; member-manager is recorded and answers
+ * `member.local-state` with empty state. The transport is a MemoryNetwork endpoint, opened by
+ * the same `bind` actor the runtime placements use (swimIo).
+ */
+function harness(seed = 1): Harness {
+  const clock = new SimulatedClock()
   const random = createSeededRandom(seed)
   const net = new MemoryNetwork({ clock, random: random.fork('net'), defaultLink: { latencyMs: 1 } })
-  const nodes = new Map<string, { actor: Actor<SwimMachine>; queues: QueueSet; member: MemberManagerInbound[]; address: string }>()
+  const nodes = new Map<string, TestNode>()
 
-  const addNode = (name: string, i: number, join: string[] = []) => {
+  const addNode: Harness['addNode'] = (name, i, options = {}) => {
     const address = `10.0.0.${i}:7946`
-    const transport = net.createTransport(address)
     const queues = new QueueSet(createGossipQueueConfig({ retransmitMult: 4 }))
     const member: MemberManagerInbound[] = []
+    const logged: TestNode['logged'] = []
+    const asks = { fill: 0, localState: 0 }
+    const log: LogPort = {
+      trace: () => {},
+      debug: () => {},
+      info: () => {},
+      warn: (obj, msg) => void logged.push({ level: 'warn', obj, ...(msg === undefined ? {} : { msg }) }),
+      error: (obj, msg) => void logged.push({ level: 'error', obj, ...(msg === undefined ? {} : { msg }) }),
+      isLevelEnabled: () => false,
+    }
     let actor: Actor<SwimMachine> | undefined
+    const notify = () => {
+      for (const n of queues.drainNotifications()) if (n.to === env.id) actor?.send(n.msg)
+    }
     const env: ActorEnv = {
       id: `swim-${name}` as ActorId,
       node: name,
       clock,
       random: random.fork(name),
-      log: { trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, isLevelEnabled: () => false },
+      log,
       compute: { run: () => Promise.reject(new Error('no compute pool')) },
       send<M extends Message>(to: string, msg: M): SendStatus {
         if (to === env.id) {
-          actor?.send(msg as never)
+          // As the runtime does: a send to oneself is delivered after the current step.
+          queueMicrotask(() => actor?.send(msg as never))
         } else if (to === 'gossip-queue') {
           const g = msg as unknown as GossipQueueInbound
           if (g.type === 'gossip.enqueue') queues.enqueue(g.broadcast)
           else if (g.type === 'gossip.cluster-size') queues.setClusterSize(g.source, g.numNodes)
-          for (const n of queues.drainNotifications()) if (n.to === env.id) actor?.send(n.msg)
+          notify()
         } else if (to === 'member-manager') {
           member.push(msg as unknown as MemberManagerInbound)
         } else return 'unknown'
         return 'ok'
       },
+      ask<M extends Message>(to: string, msg: M, _options: EnvAskOptions): Promise<ReplyOf<M>> {
+        if (to === 'gossip-queue' && msg.type === 'gossip.fill') {
+          asks.fill++
+          if (options.fillFails === true) return Promise.reject(Object.assign(new Error('ask timed out'), { code: 'ERR_ACTOR_ASK_TIMEOUT' }))
+          const m = msg as unknown as { overheadBytes: number; limitBytes: number }
+          const { parts, usedBytes } = queues.fill(m.overheadBytes, m.limitBytes)
+          notify()
+          const reply: FillReply = { type: 'gossip.filled', parts, usedBytes }
+          return Promise.resolve(reply as ReplyOf<M>)
+        }
+        if (to === 'member-manager' && msg.type === 'member.local-state') {
+          asks.localState++
+          const reply: LocalStateReply = { type: 'member.local-state-reply', bytes: new Uint8Array(0) }
+          return Promise.resolve(reply as ReplyOf<M>)
+        }
+        return Promise.reject(Object.assign(new Error(`no actor ${to}`), { code: 'ERR_UNKNOWN_ACTOR' }))
+      },
       reply: () => {},
       fail: () => {},
     }
-    const machine = createSwimMachine(env, {
-      transport,
-      fill: (overhead, limit, cb) => {
-        const { parts } = queues.fill(overhead, limit)
-        for (const n of queues.drainNotifications()) if (n.to === env.id) actor?.send(n.msg)
-        cb(parts)
-      },
-    })
-    actor = createActor(machine, { clock, input: { name, addr: Uint8Array.of(10, 0, 0, i), port: 7946, preset: 'lan', join } })
+    const open = options.open ?? ((at: string) => net.createTransport(at))
+    const machine = createSwimMachine(env).provide(swimIo(open).provide(env))
+    const input: SwimInput = { name, addr: Uint8Array.of(10, 0, 0, i), port: 7946, preset: 'lan', join: options.join ?? [], ...options.input }
+    actor = createActor(machine, { clock, input })
     actor.start()
-    nodes.set(name, { actor, queues, member, address })
-    return nodes.get(name)!
+    const node: TestNode = { actor, env, queues, member, address, logged, asks }
+    nodes.set(name, node)
+    return node
   }
   return { clock, net, nodes, addNode }
 }
 
+/** An opener the test releases (or fails) by hand, to hold swim in `binding`. */
+function gatedOpener(net: MemoryNetwork) {
+  let release!: () => void
+  let fail!: (err: unknown) => void
+  let opened: MemoryTransport | undefined
+  const gate = new Promise<void>((resolve, reject) => {
+    release = resolve
+    fail = reject
+  })
+  const open: SwimTransportOpener = async (at) => {
+    await gate
+    opened = net.createTransport(at)
+    return opened
+  }
+  return { open, release, fail, opened: () => opened }
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+}
+
 describe('swim machine', () => {
-  it('joins, detects a crash, reports a leave as left, and stops every timer', () => {
+  it('joins, detects a crash, reports a leave as left, and stops every timer', async () => {
     const h = harness()
     const n1 = h.addNode('n1', 1)
-    h.addNode('n2', 2, [n1.address])
-    h.addNode('n3', 3, [n1.address])
-    h.addNode('n4', 4, [n1.address])
-    h.clock.advance(10_000)
-    for (const { actor } of h.nodes.values()) {
+    h.addNode('n2', 2, { join: [n1.address] })
+    h.addNode('n3', 3, { join: [n1.address] })
+    h.addNode('n4', 4, { join: [n1.address] })
+    await h.clock.advance(10_000)
+    for (const { actor, asks } of h.nodes.values()) {
       expect(actor.getSnapshot().value).toBe('running')
       expect(actor.getSnapshot().context.numNodes).toBe(4)
+      expect(actor.getSnapshot().context.fillFailures).toBe(0)
+      // Packets were filled and push/pulls sent Serf's state through the asks.
+      expect(asks.fill).toBeGreaterThan(0)
     }
+    expect(h.nodes.get('n2')!.asks.localState).toBeGreaterThan(0)
     const joined = n1.member.filter((m) => m.type === 'member.node-joined').map((m) => (m as { node: { name: string } }).node.name)
     expect(joined.sort()).toEqual(['n1', 'n2', 'n3', 'n4'])
     expect(h.nodes.get('n2')!.member.some((m) => m.type === 'member.join-completed' && m.numJoined === 1)).toBe(true)
@@ -84,7 +163,7 @@ describe('swim machine', () => {
     // Crash n3: the host stops answering and its timers stop.
     h.net.setDown(h.nodes.get('n3')!.address)
     h.nodes.get('n3')!.actor.send({ type: 'runtime.shutdown' })
-    h.clock.advance(30_000)
+    await h.clock.advance(30_000)
     const left = n1.member.filter((m) => m.type === 'member.node-left').map((m) => (m as { node: { name: string; state: string } }).node)
     expect(left).toContainEqual(expect.objectContaining({ name: 'n3', state: 'dead' }))
 
@@ -92,33 +171,187 @@ describe('swim machine', () => {
     const n2 = h.nodes.get('n2')!
     n2.actor.send({ type: 'swim.leave', timeoutMs: 5_000 })
     expect(n2.actor.getSnapshot().value).toBe('leaving')
-    h.clock.advance(6_000)
+    await h.clock.advance(6_000)
     expect(n2.actor.getSnapshot().value).toBe('left')
     expect(n2.member.some((m) => m.type === 'member.swim-left')).toBe(true)
     const n2Left = n1.member.filter((m) => m.type === 'member.node-left').map((m) => (m as { node: { name: string; state: string } }).node)
     expect(n2Left).toContainEqual(expect.objectContaining({ name: 'n2', state: 'left' }))
 
+    const transports = [...h.nodes.values()].map((n) => swimTransportOf(n.env) as MemoryTransport | undefined)
     for (const { actor } of h.nodes.values()) {
-      actor.send({ type: 'runtime.shutdown' })
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'runtime.shutdown' })
       expect(actor.getSnapshot().status).toBe('done')
     }
+    // The stopped state closed every transport (n3's already at its crash).
+    for (const n of h.nodes.values()) expect(swimTransportOf(n.env)).toBeUndefined()
+    for (const t of transports) if (t !== undefined) expect(t.isClosed()).toBe(true)
     // Only in-flight network deliveries may remain; no swim timer is left armed.
-    h.clock.advance(1_000)
-    expect(h.clock.pending()).toBe(0)
+    await h.clock.advance(1_000)
+    expect(h.clock.pending).toBe(0)
   })
 
-  it('refutes a suspicion of itself and raises its incarnation', () => {
+  it('refutes a suspicion of itself and raises its incarnation', async () => {
     const h = harness(2)
     const n1 = h.addNode('n1', 1)
-    const n2 = h.addNode('n2', 2, [n1.address])
-    h.clock.advance(5_000)
+    const n2 = h.addNode('n2', 2, { join: [n1.address] })
+    await h.clock.advance(5_000)
     // n2 becomes slow for a while: n1's probes time out, n1 suspects n2, n2 refutes.
     h.net.setNodeDelay(n2.address, 700)
-    h.clock.advance(20_000)
+    await h.clock.advance(20_000)
     h.net.setNodeDelay(n2.address, 0)
-    h.clock.advance(5_000)
+    await h.clock.advance(5_000)
     expect(n2.actor.getSnapshot().context.incarnation).toBeGreaterThan(1)
     expect(n1.member.some((m) => m.type === 'member.node-left' && m.node.name === 'n2')).toBe(false)
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
+
+  it('sends packets bare and counts it when the fill ask fails', async () => {
+    const h = harness(3)
+    const n1 = h.addNode('n1', 1)
+    const n2 = h.addNode('n2', 2, { join: [n1.address], fillFails: true })
+    await h.clock.advance(5_000)
+    // Pings and acks still flow, only without broadcasts: n2's packets went out (gossip-only
+    // packets have nothing to send without a fill), and n1 never lost n2.
+    expect(n1.actor.getSnapshot().context.numNodes).toBe(2)
+    expect(n2.actor.getSnapshot().context.numNodes).toBe(2)
+    expect(h.net.endpointStats(n2.address).packetsSent).toBeGreaterThan(0)
+    expect(n1.member.some((m) => m.type === 'member.node-left')).toBe(false)
+    const ctx = n2.actor.getSnapshot().context
+    // The mirror is refreshed by packets and timers, so it may lag the last failure by a little.
+    expect(ctx.fillFailures).toBeGreaterThan(n2.asks.fill / 2)
+    expect(ctx.fillFailures).toBeLessThanOrEqual(n2.asks.fill)
+    expect(n1.actor.getSnapshot().context.fillFailures).toBe(0)
+    // Logged at 1, 2, 4, ... failures, not once per packet.
+    const warns = n2.logged.filter((l) => l.level === 'warn')
+    expect(warns.length).toBeGreaterThan(0)
+    expect(warns.length).toBeLessThanOrEqual(Math.floor(Math.log2(ctx.fillFailures)) + 1)
+    expect(warns[0]!.obj).toMatchObject({ err: { code: 'ERR_ACTOR_ASK_TIMEOUT' } })
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
 })
+
+describe('swim machine: binding', () => {
+  it('keeps requests that arrive while binding and replays them in order once bound', async () => {
+    const h = harness(4)
+    const n1 = h.addNode('n1', 1)
+    const gated = gatedOpener(h.net)
+    const n2 = h.addNode('n2', 2, { open: gated.open })
+    const meta = Uint8Array.of(1, 2, 3)
+    n2.actor.send({ type: 'swim.join', addresses: [n1.address] })
+    n2.actor.send({ type: 'member.local-meta-changed', meta })
+    await h.clock.advance(1_000)
+    expect(n2.actor.getSnapshot().value).toBe('binding')
+    expect(n2.actor.getSnapshot().context.held.map((m) => m.type)).toEqual(['swim.join', 'member.local-meta-changed'])
+    expect(n2.member).toEqual([])
+
+    gated.release()
+    await settle()
+    expect(n2.actor.getSnapshot().value).toBe('running')
+    expect(n2.actor.getSnapshot().context.held).toEqual([])
+    expect(n2.actor.getSnapshot().context.address).toBe(n2.address)
+    await h.clock.advance(5_000)
+    // The held join ran (n2 joined n1) and the held meta change reached n1 (a new incarnation).
+    expect(n2.member.some((m) => m.type === 'member.join-completed' && m.numJoined === 1)).toBe(true)
+    const seen = n1.member.filter((m) => (m.type === 'member.node-joined' || m.type === 'member.node-updated') && m.node.name === 'n2')
+    expect(seen.at(-1)).toMatchObject({ node: { meta, incarnation: 2 } })
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('bounds what it keeps while binding and counts the overflow; a held leave is replayed too', async () => {
+    const h = harness(5)
+    const n1 = h.addNode('n1', 1)
+    const gated = gatedOpener(h.net)
+    const n2 = h.addNode('n2', 2, { open: gated.open })
+    const reconnect = { type: 'member.reconnect', name: 'n1', addr: Uint8Array.of(10, 0, 0, 1), port: 7946 } as const
+    for (let i = 0; i < MAX_HELD + 3; i++) n2.actor.send(reconnect)
+    n2.actor.send({ type: 'member.swim-leave' })
+    const ctx = n2.actor.getSnapshot().context
+    expect(ctx.held).toHaveLength(MAX_HELD)
+    expect(ctx.heldOverflow).toBe(4)
+    expect(n2.logged.filter((l) => l.level === 'warn')).toHaveLength(4)
+
+    // Nothing dropped silently: the overflow is counted; what was held is replayed.
+    gated.release()
+    await settle()
+    await h.clock.advance(5_000)
+    expect(n2.member.some((m) => m.type === 'member.join-completed' && m.numJoined === 1)).toBe(true)
+    expect(n1.actor.getSnapshot().context.numNodes).toBe(2)
+    n2.actor.send({ type: 'member.swim-leave' })
+    expect(n2.actor.getSnapshot().value).toBe('leaving')
+    await h.clock.advance(10_000)
+    expect(n2.actor.getSnapshot().value).toBe('left')
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('ends in failed with a coded error when the transport cannot be opened, and keeps answering', async () => {
+    const h = harness(6)
+    const open: SwimTransportOpener = () => {
+      throw new TransportError('ERR_TRANSPORT_ADDRESS', 'cannot bind UDP 10.0.0.1:7946: EADDRINUSE')
+    }
+    const n1 = h.addNode('n1', 1, { open })
+    n1.actor.send({ type: 'swim.join', addresses: ['10.0.0.9:7946'] })
+    await settle()
+    const snap = n1.actor.getSnapshot()
+    expect(snap.status).toBe('active')
+    expect(snap.value).toBe('failed')
+    expect(snap.context.bindError).toMatchObject({ code: 'ERR_SWIM_BIND', details: { address: '10.0.0.1:7946', cause: { code: 'ERR_TRANSPORT_ADDRESS' } } })
+    expect(n1.logged.find((l) => l.level === 'error')?.obj).toMatchObject({ err: { code: 'ERR_SWIM_BIND' } })
+    // The join held during binding was never run; later requests are refused and counted.
+    n1.actor.send({ type: 'swim.join', addresses: ['10.0.0.9:7946'] })
+    n1.actor.send({ type: 'swim.packet', from: '10.0.0.9:7946', bytes: Uint8Array.of(0) })
+    expect(n1.actor.getSnapshot().context.refused).toBe(2)
+    // A leave completes at once: member-manager does not wait for a node that never joined.
+    n1.actor.send({ type: 'member.swim-leave' })
+    expect(n1.member).toEqual([{ type: 'member.swim-left' }])
+    n1.actor.send({ type: 'runtime.shutdown' })
+    expect(n1.actor.getSnapshot().status).toBe('done')
+    expect(h.clock.pending).toBe(0)
+  })
+
+  it('advertises the bound port when the input asks for port 0', async () => {
+    const h = harness(7)
+    const asked: string[] = []
+    const n1 = h.addNode('n1', 1, {
+      input: { port: 0 },
+      open: (at) => {
+        asked.push(at)
+        return h.net.createTransport('10.0.0.1:40123')
+      },
+    })
+    await settle()
+    expect(asked).toEqual(['10.0.0.1:0'])
+    expect(n1.actor.getSnapshot().context.address).toBe('10.0.0.1:40123')
+    expect(n1.member.find((m) => m.type === 'member.node-joined')).toMatchObject({ node: { name: 'n1', port: 40123 } })
+    n1.actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('closes a transport that finishes opening after the actor stopped', async () => {
+    const h = harness(8)
+    const gated = gatedOpener(h.net)
+    const n1 = h.addNode('n1', 1, { open: gated.open })
+    n1.actor.send({ type: 'runtime.shutdown' })
+    expect(n1.actor.getSnapshot().status).toBe('done')
+    gated.release()
+    await settle()
+    expect(gated.opened()?.isClosed()).toBe(true)
+    expect(swimTransportOf(n1.env)).toBeUndefined()
+  })
+
+  it('fails with ERR_SWIM_NO_TRANSPORT when spawned inline without an opener', async () => {
+    const system = await ActorSystem.start({ logLevel: 'silent', clock: new SimulatedClock() })
+    try {
+      const ref = await system.spawn(swimDefinition, { id: 'swim', placement: 'inline', input: { name: 'x', addr: Uint8Array.of(10, 0, 0, 1), port: 7946 } })
+      await settle()
+      const snap = await ref.getSnapshot()
+      expect(snap.value).toBe('failed')
+      expect(snap.context.bindError?.code).toBe('ERR_SWIM_NO_TRANSPORT')
+      expect((await system.stats()).find((s) => s.id === 'swim')?.status).toBe('running')
+    } finally {
+      await system.shutdown()
+    }
+  })
+})
+
+/** The transport contract the machine relies on: MemoryTransport fits it. */
+const _fits: (t: MemoryTransport) => SwimTransport = (t) => t
+void _fits

@@ -1,0 +1,20 @@
+/**
+ * swim's implementations for a placement, around a transport opener: `open("ip:port")` returns
+ * the bound transport (NetTransport.listen in the worker, MemoryNetwork.createTransport in a
+ * simulation). worker.ts hosts swim with `nodeSwimIo()` (node-net.ts); an inline spawn spreads
+ * `swimIo(open)` into its options: `system.spawn(swim, { id, placement: 'inline', ...swimIo(open) })`.
+ */
+import type { ActorImplementations } from '../../../src/runtime/define-actor.ts'
+import { closeSwimTransport, swimBindActor } from '../machine.ts'
+import type { SwimMachine, SwimTransport } from '../machine.ts'
+
+/** Opens swim's transport on "ip:port" (port 0: an ephemeral port; its localAddress tells which). */
+export type SwimTransportOpener = (address: string) => SwimTransport | Promise<SwimTransport>
+
+export function swimIo(open: SwimTransportOpener): Required<ActorImplementations<SwimMachine>> {
+  return {
+    provide: (env) => ({ actors: { bind: swimBindActor(env, open) } }),
+    // Exit work outside the machine too (a stop that skips `runtime.shutdown`); idempotent.
+    onStop: (env) => closeSwimTransport(env),
+  }
+}
