@@ -1,7 +1,9 @@
 /** The member-manager actor: one definition for both placements (worker thread or inline). */
 import { defineActor } from '../../src/runtime/define-actor.ts'
-import type { NodeInfo } from './protocol.ts'
+import type { MemberStatus, NodeInfo } from './protocol.ts'
 import { createMemberManagerMachine } from './machine.ts'
+
+const STATUSES: ReadonlySet<string> = new Set<MemberStatus>(['none', 'alive', 'leaving', 'left', 'failed'])
 
 /** Why a NodeInfo from swim is unusable, or undefined when it is fine. */
 function checkNode(n: NodeInfo | undefined): string | undefined {
@@ -41,8 +43,15 @@ export const memberManager = defineActor({
         return bad === undefined ? checkClaimant(msg.other) : bad.replace(/^node/, 'existing')
       }
       case 'member.user-message':
-      case 'member.merge-remote-state':
         return msg.bytes instanceof Uint8Array ? undefined : 'bytes must be a Uint8Array'
+      case 'member.merge-remote-state':
+        if (!(msg.bytes instanceof Uint8Array)) return 'bytes must be a Uint8Array'
+        return typeof msg.join === 'boolean' ? undefined : 'join must be a boolean'
+      case 'member.local-state':
+        return typeof msg.join === 'boolean' ? undefined : 'join must be a boolean'
+      case 'member.members':
+        if (msg.statuses === undefined) return undefined
+        return Array.isArray(msg.statuses) && msg.statuses.every((s) => STATUSES.has(s)) ? undefined : `statuses must be an array of ${[...STATUSES].join(', ')}`
       case 'member.set-tags':
         if (typeof msg.tags !== 'object' || msg.tags === null) return 'tags must be an object of strings'
         return Object.values(msg.tags).every((v) => typeof v === 'string') ? undefined : 'every tag value must be a string'

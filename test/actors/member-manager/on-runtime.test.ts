@@ -109,4 +109,17 @@ describe.each(['inline', 'worker'] as Placement[])('member-manager + gossip-queu
     // Membership untouched by conflicts.
     expect((await mm.ask({ type: 'member.members' })).counts).toEqual({ alive: 2, leaving: 0, left: 0, failed: 0, total: 2 })
   })
+
+  it('rejects asks with a malformed payload with ERR_ACTOR_INVALID_MESSAGE instead of crashing, and keeps serving', async () => {
+    system = await ActorSystem.start({ logLevel: 'silent', ...(placement === 'inline' ? { clock: new SimulatedClock() } : {}) })
+    const mm = await system.spawn(memberManager, { id: 'member-manager', placement, input: { config: { nodeName: 'self' } } })
+    mm.send({ type: 'member.node-joined', node: node('self') })
+    const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string }) => e.code)
+    expect(await code(mm.ask({ type: 'member.members', statuses: 7 as never }))).toBe('ERR_ACTOR_INVALID_MESSAGE')
+    expect(await code(mm.ask({ type: 'member.members', statuses: ['alive', 'gone' as never] }))).toBe('ERR_ACTOR_INVALID_MESSAGE')
+    expect(await code(mm.ask({ type: 'member.local-state', join: 'yes' as never }))).toBe('ERR_ACTOR_INVALID_MESSAGE')
+    expect((await mm.ask({ type: 'member.members', statuses: ['alive'] })).members.map((m) => m.name)).toEqual(['self'])
+    const stats = await mm.stats()
+    expect([stats.invalid, stats.restarts]).toEqual([3, 0])
+  })
 })
