@@ -46,8 +46,9 @@ export function describeNameConflict(localName: string, resolutionEnabled: boole
   return {
     type: 'member.conflict',
     name,
-    existing: { addr: existing.addr, port: existing.port, incarnation: existing.incarnation },
-    other: { addr: other.addr, port: other.port },
+    // Copies: in the inline placement the bytes are swim's own buffers.
+    existing: { addr: existing.addr.slice(), port: existing.port, incarnation: existing.incarnation },
+    other: { addr: other.addr.slice(), port: other.port },
     local,
     warning: { code, message },
   }

@@ -10,6 +10,7 @@ describe('describeNameConflict', () => {
     expect(e).toMatchObject({ type: 'member.conflict', name: 'web-1', local: false, existing: { port: 7946, incarnation: 4 }, other: { port: 8000 } })
     expect(e.existing.addr).toEqual(Uint8Array.of(127, 0, 0, 1))
     expect(e.other.addr).toEqual(other.addr)
+    expect(e.other.addr).not.toBe(other.addr) // a copy, not swim's buffer
     expect(e.warning.code).toBe('ERR_MEMBER_NAME_CONFLICT')
     expect(e.warning.message).toContain('127.0.0.1:7946')
     expect(e.warning.message).toContain('10.0.0.9:8000')
