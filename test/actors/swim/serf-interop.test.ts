@@ -1,7 +1,9 @@
 /**
  * Interop with a real `serf agent` (Debian serf 0.9.4) on loopback: our swim (with Serf's member
  * layer from member-manager, real UDP/TCP, real timers) joins the agent, both sides see each other
- * alive with tags, and a graceful leave shows as `left` on the agent.
+ * alive with tags, and a graceful leave shows as `left` on the agent. The first two cases drive the
+ * logic directly; the last runs swim, gossip-queue and member-manager as actors in their worker
+ * threads, as a node does.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { SwimNode } from '../../../actors/swim/swim-node.ts'
@@ -15,6 +17,10 @@ import { createSerfConfig } from '../../../actors/member-manager/config.ts'
 import { NetTransport } from '../../../src/transport/net-transport.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 import { SerfAgent, stopAgents, waitUntil } from '../../support/serf.ts'
+import { ActorSystem } from '../../../src/runtime/actor-system.ts'
+import { swim as swimActor } from '../../../actors/swim/definition.ts'
+import { gossipQueue } from '../../../actors/gossip-queue/definition.ts'
+import { memberManager } from '../../../actors/member-manager/definition.ts'
 
 const cleanups: Array<() => void | Promise<void>> = []
 afterEach(async () => {
@@ -140,5 +146,37 @@ describe('swim with a real serf agent (interop)', () => {
     // Local profile, 2 nodes: a failed probe after up to ~1 s, then the 3 s suspicion minimum.
     expect(Date.now() - t0).toBeGreaterThan(2_000)
     expect(ts.swim.table.get('agent-b')?.state).toBe('dead')
+  }, 60_000)
+
+  it('swim in its worker placement joins an agent, takes new tags, and leaves as left', async () => {
+    const agent = await SerfAgent.start({ name: 'agent-w', profile: 'local', tags: { role: 'go' } })
+    cleanups.push(() => stopAgents([agent]))
+    const system = await ActorSystem.start({ node: 'ts-w', logLevel: 'silent' })
+    cleanups.push(async () => void (await system.shutdown({ drainTimeoutMs: 2_000 })))
+    await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'worker' })
+    const mm = await system.spawn(memberManager, { id: 'member-manager', placement: 'worker', input: { config: { nodeName: 'ts-w' } }, dependsOn: ['gossip-queue'] })
+    const swim = await system.spawn(swimActor, {
+      id: 'swim',
+      placement: 'worker',
+      input: { name: 'ts-w', addr: Uint8Array.of(127, 0, 0, 1), port: 0, preset: 'local', join: [agent.gossipAddr] },
+      dependsOn: ['gossip-queue', 'member-manager'],
+    })
+    // Tags through the API: member-manager encodes them and tells swim (held if swim is still binding).
+    await mm.ask({ type: 'member.set-tags', tags: { role: 'ts-worker' } }, { timeoutMs: 5_000 })
+
+    const seen = await agent.waitForMember('ts-w', (m) => m.status === 'alive' && m.tags['role'] === 'ts-worker', 15_000)
+    const address = (await swim.getSnapshot()).context.address
+    expect(`${seen.addr}`).toBe(address)
+    await waitUntil(
+      'ts-w sees agent-w alive with its tags',
+      async () => (await mm.ask({ type: 'member.members' })).members.find((m) => m.name === 'agent-w' && m.status === 'alive' && m.tags['role'] === 'go'),
+      10_000,
+    )
+
+    await mm.ask({ type: 'member.leave' }, { timeoutMs: 15_000 })
+    const gone = await agent.waitForMember('ts-w', (m) => m.status === 'left', 15_000)
+    expect(gone.status).toBe('left')
+    const ctx = (await swim.getSnapshot()).context
+    expect(ctx.localStateFailures).toBe(0)
   }, 60_000)
 })
