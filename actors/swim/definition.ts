@@ -6,10 +6,20 @@
  * with ERR_SWIM_NO_TRANSPORT (logged, in its context), never a crash.
  */
 import { defineActor } from '../../src/runtime/define-actor.ts'
+import { parseAddress } from '../../src/transport/transport.ts'
 import { createSwimMachine } from './machine.ts'
 
 const isIp = (addr: unknown) => addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16)
 const isPort = (port: unknown) => Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535
+const isAddress = (a: unknown): boolean => {
+  if (typeof a !== 'string') return false
+  try {
+    parseAddress(a)
+    return true
+  } catch {
+    return false
+  }
+}
 
 export const swim = defineActor({
   name: 'swim',
@@ -21,7 +31,8 @@ export const swim = defineActor({
         if (typeof msg.from !== 'string' || !(msg.bytes instanceof Uint8Array)) return 'swim.packet needs from (string) and bytes (Uint8Array)'
         return undefined
       case 'swim.join':
-        if (!Array.isArray(msg.addresses) || !msg.addresses.every((a) => typeof a === 'string')) return 'swim.join needs addresses: string[]'
+        // A malformed address would make the transport's dial throw inside the machine.
+        if (!Array.isArray(msg.addresses) || !msg.addresses.every(isAddress)) return 'swim.join needs addresses: "ip:port" strings'
         return undefined
       case 'swim.leave':
         if (!Number.isFinite(msg.timeoutMs) || msg.timeoutMs < 0) return 'swim.leave needs timeoutMs >= 0'

@@ -346,6 +346,73 @@ describe('swim machine: binding', () => {
       expect(snap.value).toBe('failed')
       expect(snap.context.bindError?.code).toBe('ERR_SWIM_NO_TRANSPORT')
       expect((await system.stats()).find((s) => s.id === 'swim')?.status).toBe('running')
+      // A join to a malformed address is refused at the door (it would make a dial throw).
+      const invalid: string[] = []
+      system.on((e) => void (e.type === 'message.invalid' && invalid.push(e.error.code)))
+      ref.send({ type: 'swim.join', addresses: ['not-an-address'] })
+      await settle()
+      expect(invalid).toEqual(['ERR_ACTOR_INVALID_MESSAGE'])
+    } finally {
+      await system.shutdown()
+    }
+  })
+})
+
+describe('swim on the runtime: restart in place', () => {
+  it('keeps its socket (same address) across a supervised restart and runs again', async () => {
+    const clock = new SimulatedClock()
+    const net = new MemoryNetwork({ clock, random: createSeededRandom(11), defaultLink: { latencyMs: 1 } })
+    const BOOM = '10.0.0.66:7946'
+    const opened: string[] = []
+    // A transport whose dial throws for one address: the machine's action throws, the actor crashes.
+    const open: SwimTransportOpener = (at) => {
+      opened.push(at)
+      const t = net.createTransport(at)
+      return {
+        get localAddress() {
+          return t.localAddress
+        },
+        sendPacket: (to, bytes) => t.sendPacket(to, bytes),
+        onPacket: (h) => t.onPacket(h),
+        onStream: (h) => t.onStream(h),
+        dialCallback: (to, ms, cb) => {
+          if (to === BOOM) throw new Error('dial exploded')
+          t.dialCallback(to, ms, cb)
+        },
+        close: () => t.close(),
+      }
+    }
+    const system = await ActorSystem.start({ logLevel: 'silent', clock })
+    const events: string[] = []
+    system.on((e) => void events.push(e.type === 'actor.started' ? `started:${e.restarts}` : e.type))
+    try {
+      const ref = await system.spawn(swimDefinition, {
+        id: 'swim',
+        placement: 'inline',
+        input: { name: 'n1', addr: Uint8Array.of(10, 0, 0, 1), port: 7946 },
+        ...swimIo(open),
+      })
+      await clock.advance(100)
+      expect((await ref.getSnapshot()).value).toBe('running')
+      ref.send({ type: 'swim.join', addresses: [BOOM] })
+      await clock.advance(1_000)
+      expect(events).toContain('actor.crashed')
+      expect(events).toContain('started:1')
+      const snap = await ref.getSnapshot()
+      expect(snap.value).toBe('running')
+      expect(snap.context.address).toBe('10.0.0.1:7946')
+      // The restarted machine reused the open transport: opened once, still reachable.
+      expect(opened).toEqual(['10.0.0.1:7946'])
+      // It works on the reused socket: a second node joins it and both see two nodes.
+      const other = await system.spawn(swimDefinition, {
+        id: 'swim-2',
+        placement: 'inline',
+        input: { name: 'n2', addr: Uint8Array.of(10, 0, 0, 2), port: 7946, join: ['10.0.0.1:7946'] },
+        ...swimIo((at) => net.createTransport(at)),
+      })
+      await clock.advance(3_000)
+      expect((await ref.getSnapshot()).context.numNodes).toBe(2)
+      expect((await other.getSnapshot()).context.numNodes).toBe(2)
     } finally {
       await system.shutdown()
     }
