@@ -5,8 +5,9 @@
  * `swimIo(open)` into its options: `system.spawn(swim, { id, placement: 'inline', ...swimIo(open) })`.
  */
 import type { ActorImplementations } from '../../../src/runtime/define-actor.ts'
-import { closeSwimTransport, swimBindActor } from '../machine.ts'
-import type { SwimMachine, SwimTransport } from '../machine.ts'
+import { closeSwimTransport, swimBindActor } from './transport-slot.ts'
+import type { SwimMachine } from '../machine.ts'
+import type { SwimTransport } from './transport-slot.ts'
 
 /** Opens swim's transport on "ip:port" (port 0: an ephemeral port; its localAddress tells which). */
 export type SwimTransportOpener = (address: string) => SwimTransport | Promise<SwimTransport>
