@@ -123,6 +123,8 @@ export function createSwimMachine(env: ActorEnv) {
     const n = ++counts[kind]
     if ((n & (n - 1)) === 0) env.log.warn({ err: toWireError(err), count: n }, `swim: ${kind === 'fillFailures' ? 'gossip.fill' : 'member.local-state'} ask failed; sent without it`)
   }
+  // `?.`: env.ask was optional on ActorEnv until the runtime made it required; a missing ask is
+  // then one more counted failure, not a crash. Drop the fallback once every env has it.
   const ask = <M extends Message>(to: string, msg: M, timeoutMs: number, signal: AbortSignal) =>
     env.ask?.(actorAddress<M>(to), msg, { timeoutMs, signal }) ?? Promise.reject(new ClusterError('ERR_SWIM_NO_ASK', 'this env has no ask'))
 
