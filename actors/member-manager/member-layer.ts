@@ -51,10 +51,24 @@ export interface MemberLayerCounters {
   nameConflictsRemote: number
   /** Name conflicts about our own name (unresolved until queries exist). */
   nameConflictsLocal: number
+  /** Completed reconnect joins (no join intent, as in Serf). */
+  reconnectJoins: number
+  /** Joins that completed while this node was leaving, left or shut down (no join intent). */
+  joinsNotAlive: number
 }
 
 function freshCounters(): MemberLayerCounters {
-  return { malformedMessages: 0, passedThrough: 0, reconnectAttempts: 0, intentsRebroadcast: 0, leaveRefutations: 0, nameConflictsRemote: 0, nameConflictsLocal: 0 }
+  return {
+    malformedMessages: 0,
+    passedThrough: 0,
+    reconnectAttempts: 0,
+    intentsRebroadcast: 0,
+    leaveRefutations: 0,
+    nameConflictsRemote: 0,
+    nameConflictsLocal: 0,
+    reconnectJoins: 0,
+    joinsNotAlive: 0,
+  }
 }
 
 /**
@@ -274,9 +288,25 @@ export class MemberLayer {
     return this.meta.tags
   }
 
-  /** Serf.Join's tail: after a successful memberlist join, broadcast a join intent at the current time. */
-  joinCompleted(numJoined: number): void {
-    if (numJoined > 0) this.broadcastJoin(this.clock.time())
+  /**
+   * A memberlist join finished with `numJoined` successful contacts. For a user's join (Serf.Join's
+   * tail) a success broadcasts a join intent at the current time. A reconnect join (`reconnect`,
+   * Serf's reconnect, which calls only memberlist.Join) broadcasts nothing; neither does a join that
+   * completes once we are leaving or left (Serf.Join refuses after Leave): its intent would carry a
+   * newer LTime than our leave intent, set us back to alive at the peers, and make the memberlist
+   * leave that follows look like a failure.
+   */
+  joinCompleted(numJoined: number, reconnect = false): void {
+    if (numJoined <= 0) return
+    if (reconnect) {
+      this.counters.reconnectJoins++
+      return
+    }
+    if (this.table.localState !== 'alive') {
+      this.counters.joinsNotAlive++
+      return
+    }
+    this.broadcastJoin(this.clock.time())
   }
 
   /**
@@ -316,8 +346,14 @@ export class MemberLayer {
     this.publish(this.table.reap(this.ports.now(), c.reconnectTimeoutMs, c.tombstoneTimeoutMs, c.recentIntentTimeoutMs))
   }
 
-  /** Reconnect tick (spec §5.6): maybe ask swim to join one failed member. */
+  /**
+   * Reconnect tick (spec §5.6): maybe ask swim to join one failed member. Nothing once we are leaving,
+   * left or shut down: the node is going away, so a rejoin cannot help, and its push/pull would only
+   * race with the leave. (Serf's reconnect goroutine runs until Shutdown, but its joins never send an
+   * intent; here the runner also pauses its reconnect timer once the leave starts.)
+   */
   reconnectTick(): void {
+    if (this.table.localState !== 'alive') return
     const { target } = chooseReconnect(this.table, this.ports.random)
     if (target === undefined) return
     this.counters.reconnectAttempts++
@@ -346,6 +382,7 @@ export class MemberLayer {
       malformedMeta: this.table.metrics.malformedMeta,
       ignoredNotices: this.table.metrics.ignoredNotices,
       nameConflicts: { remote: this.counters.nameConflictsRemote, local: this.counters.nameConflictsLocal },
+      joinsWithoutIntent: { reconnect: this.counters.reconnectJoins, notAlive: this.counters.joinsNotAlive },
     }
   }
 

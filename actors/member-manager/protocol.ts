@@ -162,7 +162,25 @@ export interface SetTagsMsg {
   replyTo?: ReplyTo<AckReply>
 }
 
-/** Ask: graceful leave (spec §5.4, Serf.Leave). Reply `AckReply` once the node is left. */
+/**
+ * Ask: graceful leave (spec §5.4, Serf.Leave). Reply `AckReply` once the node is left.
+ *
+ * Steps: our leave intent is broadcast and we wait (only if another member is alive) until the
+ * gossip-queue reports it transmitted, at most BroadcastTimeout; then swim runs memberlist Leave
+ * (`member.swim-leave` with `timeoutMs` = BroadcastTimeout, as Serf passes it to memberlist.Leave);
+ * then LeavePropagateDelay; then left.
+ *
+ * When the intent is not confirmed within BroadcastTimeout, Serf's Leave returns the error "timeout
+ * while waiting for graceful leave" and stops there: the node stays Serf-"leaving" and memberlist
+ * never announces the leave. We go on to the memberlist leave instead (counted in
+ * `MemberStatsReply.leaveTimeouts.broadcast` and logged as a warning with code
+ * ERR_MEMBER_LEAVE_BROADCAST_TIMEOUT; the ask still gets its ack): the timeout only means the intent
+ * has not used up its retransmits yet, it stays queued and keeps spreading, and the dead-with-From=self
+ * that follows is what turns a peer's "leaving" into "left". Stopping would leave the node looking
+ * alive until it shuts down, after which every peer sees it fail; carrying on makes every peer that
+ * got the intent see it left. Likewise a memberlist leave that swim does not confirm in time
+ * (`leaveTimeouts.swim`, after 2 × BroadcastTimeout) does not block the leave.
+ */
 export interface LeaveMsg {
   type: 'member.leave'
   replyTo?: ReplyTo<AckReply>
@@ -171,11 +189,18 @@ export interface LeaveMsg {
 /**
  * Tell: a cluster join (memberlist push/pull with Join=true, run by swim) finished with `numJoined`
  * successful contacts. If > 0, a join intent is broadcast (spec §5.3 "join intent after a successful
- * join").
+ * join"), as Serf.Join does, but only for a user's join while this node is alive:
+ * - `reconnect: true` marks the join swim ran for a `member.reconnect`. Serf's reconnect calls only
+ *   memberlist.Join and broadcasts no join intent, so none is broadcast here.
+ * - While the node is leaving or left, no join intent is broadcast (Serf.Join refuses after Leave):
+ *   one would carry a newer LTime than our leave intent, turn us back to alive at the peers, and
+ *   make the memberlist leave that follows look like a failure.
  */
 export interface JoinCompletedMsg {
   type: 'member.join-completed'
   numJoined: number
+  /** True when the join was a reconnect member-manager asked for (`member.reconnect`). */
+  reconnect?: boolean
 }
 
 /** Tell: swim has finished memberlist Leave (its dead-with-From=self was spread or timed out). */
@@ -219,6 +244,16 @@ export interface MemberStatsReply {
   undelivered?: number
   /** Name conflicts reported by swim: about another node, and about ourselves (spec §5.11). */
   nameConflicts: { remote: number; local: number }
+  /**
+   * Join completions that broadcast no join intent: reconnect joins (as Serf), and joins that
+   * completed while this node was leaving or left.
+   */
+  joinsWithoutIntent?: { reconnect: number; notAlive: number }
+  /**
+   * Leave steps that went on at their timeout (see `LeaveMsg`): our leave intent not confirmed
+   * spread within BroadcastTimeout, swim's memberlist leave not confirmed in time.
+   */
+  leaveTimeouts?: { broadcast: number; swim: number }
 }
 
 /** Generic reply to an ask that carries no data; `error` is set (wire form) when it failed. */
@@ -275,6 +310,12 @@ export interface ReconnectMsg {
 /** To swim: run memberlist Leave (dead with From=self); swim answers `member.swim-left`. */
 export interface SwimLeaveMsg {
   type: 'member.swim-leave'
+  /**
+   * How long swim waits for its dead broadcast to spread before it answers anyway: Serf's
+   * BroadcastTimeout (Serf passes it to memberlist.Leave). member-manager always sets it; absent
+   * (an older sender), swim uses its own default.
+   */
+  timeoutMs?: number
 }
 
 /**

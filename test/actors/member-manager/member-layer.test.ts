@@ -166,6 +166,56 @@ describe('MemberLayer', () => {
     expect(l.table.get('self')?.statusLTime).toBe(before)
   })
 
+  it('broadcasts no join intent after a reconnect join (Serf reconnect calls only memberlist.Join); a user join still does', () => {
+    const { l, enqueued } = layer()
+    l.nodeJoined(node('self'))
+    const before = l.clock.time()
+    l.joinCompleted(1, true)
+    expect(enqueued).toEqual([])
+    expect(l.clock.time()).toBe(before)
+    l.joinCompleted(1)
+    expect(enqueued.map((b) => decodeSerfMessage(b.message))).toEqual([{ type: 'join', Node: 'self', LTime: before }])
+    expect(l.stats().joinsWithoutIntent).toEqual({ reconnect: 1, notAlive: 0 })
+  })
+
+  it('keeps a graceful leave a leave at the peers when a reconnect tick and joins happen during it', () => {
+    // Two layers: `a` leaves, `b` is a peer; intents travel from a to b by hand, as gossip carries them.
+    const a = layer({ nodeName: 'a' })
+    const b = layer({ nodeName: 'b' })
+    for (const x of [a, b]) for (const n of ['a', 'b', 'c', 'd']) x.l.nodeJoined(node(n))
+    // Two failed of four: numFailed / numAlive = 1, so every tick of an alive node tries a reconnect.
+    for (const x of [a, b]) for (const n of ['c', 'd']) x.l.nodeLeft(node(n))
+    const reconnects = () => a.emitted.filter((e) => e.type === 'member.reconnect').length
+    a.l.reconnectTick()
+    expect(reconnects()).toBe(1)
+
+    a.l.beginLeave('member-manager')
+    for (const x of a.enqueued) b.l.userMessage(x.message)
+    expect(b.l.table.get('a')?.member.status).toBe('leaving')
+    a.l.reconnectTick() // paused while leaving
+    expect(reconnects()).toBe(1)
+    // The reconnect asked before the leave completes now, and so does a user's join: no intent either way.
+    a.l.joinCompleted(1, true)
+    a.l.joinCompleted(1)
+    expect(a.enqueued.map((x) => decodeSerfMessage(x.message).type)).toEqual(['leave'])
+    expect(a.l.stats().joinsWithoutIntent).toEqual({ reconnect: 1, notAlive: 1 })
+    expect(a.l.table.get('a')?.member.status).toBe('leaving')
+
+    // memberlist's dead-with-From=self reaches b: leaving becomes left.
+    b.l.nodeLeft(node('a'))
+    expect(b.l.table.get('a')?.member.status).toBe('left')
+    expect(b.events().at(-1)).toMatchObject({ event: 'member-leave', members: [{ name: 'a', status: 'left' }] })
+
+    // What the skipped intent would have done: a join at a's current time undoes the leave at a peer,
+    // and the same memberlist leave then reads as a failure.
+    const c = layer({ nodeName: 'c2' })
+    for (const n of ['a', 'b']) c.l.nodeJoined(node(n))
+    c.l.userMessage(a.enqueued[0]!.message)
+    c.l.userMessage(join('a', a.l.clock.time()))
+    c.l.nodeLeft(node('a'))
+    expect(c.l.table.get('a')?.member.status).toBe('failed')
+  })
+
   it('begins a leave: own status leaving, leave intent queued with a notify only if others are alive', () => {
     const alone = layer()
     alone.l.nodeJoined(node('self'))
