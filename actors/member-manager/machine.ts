@@ -5,8 +5,15 @@
  * running (parallel)
  * - lifecycle: alive → leaving.{broadcasting → memberlist → propagating} → left (Serf.Leave, spec §5.4)
  * - reaper: every ReapInterval, erase failed/left members past their timeouts (spec §5.6)
- * - reconnector: every ReconnectInterval, maybe ask swim to rejoin a failed member
+ * - reconnector: every ReconnectInterval, maybe ask swim to rejoin a failed member; paused once
+ *   the lifecycle leaves `alive` (a leaving node does not rejoin anyone)
  * stopped (final, on runtime.shutdown)
+ *
+ * Timers and a restore: XState does not restart `after` timers or delayed events when an actor is
+ * restored from a persisted snapshot, so every one is re-armed on `runtime.restored`: the reaper and
+ * the reconnector tick (a full interval from the restore), the leave step in progress (re-entered:
+ * its timeout starts again, the memberlist step asks swim again), and each scheduled prune (kept in
+ * the context with its due time, raised again for the time left).
  *
  * All membership writes go through MemberLayer's one table; this file only routes messages and runs
  * timers. Outbound traffic goes by id to the peers named in the input.
@@ -15,7 +22,7 @@
  * structured-cloneable data (the runtime copies it across threads for snapshots and inspection).
  * The runtime calls the factory once per actor (re)start, so each actor has its own layer.
  */
-import { assign, enqueueActions, setup } from 'xstate'
+import { assertEvent, assign, enqueueActions, not, setup, stateIn } from 'xstate'
 import type { ActorEnv, Message, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
@@ -49,6 +56,13 @@ export interface MemberManagerInput {
 /** Internal: a scheduled prune (leave with Prune for a leaving member) came due. */
 type PruneDue = { type: 'member.prune-due'; name: string }
 
+/** A prune waiting for its delayed `member.prune-due`, kept so a restore can raise it again. */
+export interface PendingPrune {
+  name: string
+  /** Actor-clock time (ms) at which it is due. */
+  dueAt: number
+}
+
 export interface MemberManagerContext {
   config: SerfConfig
   /**
@@ -66,6 +80,8 @@ export interface MemberManagerContext {
   leaveBroadcastTimeouts: number
   /** swim did not confirm its memberlist leave in time; we went on. */
   swimLeaveTimeouts: number
+  /** Prunes scheduled and not yet due, oldest first (re-armed on `runtime.restored`). */
+  prunes: PendingPrune[]
 }
 
 export function createMemberManagerMachine(env: ActorEnv) {
@@ -73,6 +89,8 @@ export function createMemberManagerMachine(env: ActorEnv) {
   /** Rebuilds the layer from the context's data (a restored snapshot), dropping any older instance. */
   const revive = (context: MemberManagerContext): MemberLayer => {
     io.peers = context.peers
+    // Prunes a crashed instance asked for but never scheduled belong to a state that was not kept.
+    io.pendingPrunes.length = 0
     memberLayer = MemberLayer.revive(context.config, ports, context.data)
     return memberLayer
   }
@@ -152,14 +170,38 @@ export function createMemberManagerMachine(env: ActorEnv) {
       input: MemberManagerInput
     },
     actions: {
-      /** Turns prunes the layer asked for into delayed events on the actor clock. */
-      flushPrunes: enqueueActions(({ enqueue }) => {
-        for (const p of io.pendingPrunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
+      /**
+       * Turns prunes the layer asked for into delayed events on the actor clock, and notes them (with
+       * their due time) in the context, so a restore can raise them again.
+       */
+      flushPrunes: enqueueActions(({ context, enqueue }) => {
+        if (io.pendingPrunes.length === 0) return
+        const now = env.clock.now()
+        const added: PendingPrune[] = []
+        for (const p of io.pendingPrunes) {
+          enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
+          added.push({ name: p.name, dueAt: now + p.delayMs })
+        }
         io.pendingPrunes.length = 0
+        enqueue.assign({ prunes: [...context.prunes, ...added] })
+      }),
+      /** After a restore: the delayed prune events died with the crashed instance; raise them again. */
+      rearmPrunes: enqueueActions(({ context, enqueue }) => {
+        const now = env.clock.now()
+        for (const p of context.prunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: Math.max(0, p.dueAt - now) })
+      }),
+      /** A prune came due: forget its note (the oldest for that name), then erase the member. */
+      pruneDue: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'member.prune-due')
+        const i = context.prunes.findIndex((p) => p.name === event.name)
+        if (i >= 0) enqueue.assign({ prunes: context.prunes.filter((_, j) => j !== i) })
+        layer(context).pruneDue(event.name)
       }),
     },
     guards: {
       waitsForBroadcast: ({ context }) => context.leaveWaitsForBroadcast,
+      /** The reconnector runs only while the node is alive (not leaving, left). */
+      notAlive: not(stateIn('#member-manager.running.lifecycle.alive')),
       isOurLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && event.id === context.leaveNotifyId,
     },
     delays: {
@@ -176,6 +218,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
       const config = createSerfConfig(input.config)
       const peers: MemberManagerPeers = { swim: 'swim', gossipQueue: 'gossip-queue', ...input.peers }
       io.peers = peers
+      io.pendingPrunes.length = 0
       memberLayer = new MemberLayer(config, ports)
       const ctx: MemberManagerContext = {
         config,
@@ -187,6 +230,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
         leaveWaitsForBroadcast: false,
         leaveBroadcastTimeouts: 0,
         swimLeaveTimeouts: 0,
+        prunes: [],
       }
       return ctx
     },
@@ -218,11 +262,17 @@ export function createMemberManagerMachine(env: ActorEnv) {
               }
             },
           },
-          'member.join-completed': { actions: ({ context, event }) => layer(context).joinCompleted(event.numJoined) },
+          'member.join-completed': { actions: ({ context, event }) => layer(context).joinCompleted(event.numJoined, event.reconnect === true) },
           'member.stats': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.stats-reply', ...layer(context).stats(), undelivered: io.undelivered }),
+            actions: ({ context, event }) =>
+              env.reply(event.replyTo, {
+                type: 'member.stats-reply',
+                ...layer(context).stats(),
+                undelivered: io.undelivered,
+                leaveTimeouts: { broadcast: context.leaveBroadcastTimeouts, swim: context.swimLeaveTimeouts },
+              }),
           },
-          'member.prune-due': { actions: ({ context, event }) => layer(context).pruneDue(event.name) },
+          'member.prune-due': { actions: 'pruneDue' },
           'runtime.shutdown': { target: 'stopped' },
         },
         states: {
@@ -260,23 +310,34 @@ export function createMemberManagerMachine(env: ActorEnv) {
                       'runtime.restored': { target: 'broadcasting', reenter: true },
                     },
                     after: {
+                      // Serf's Leave returns an error here and stops; we go on (why: LeaveMsg in protocol.ts).
                       broadcastTimeout: {
                         target: 'memberlist',
-                        actions: assign({ leaveBroadcastTimeouts: ({ context }) => context.leaveBroadcastTimeouts + 1 }),
+                        actions: [
+                          assign({ leaveBroadcastTimeouts: ({ context }) => context.leaveBroadcastTimeouts + 1 }),
+                          ({ context }) =>
+                            env.log.warn(
+                              { code: 'ERR_MEMBER_LEAVE_BROADCAST_TIMEOUT', timeoutMs: context.config.broadcastTimeoutMs },
+                              'leave intent not confirmed spread within BroadcastTimeout; going on with the memberlist leave',
+                            ),
+                        ],
                       },
                     },
                   },
-                  /** memberlist Leave (dead with From = self), run by swim. */
+                  /** memberlist Leave (dead with From = self), run by swim; it waits up to BroadcastTimeout, as in Serf. */
                   memberlist: {
                     entry: ({ context }) => {
                       layer(context) // after a restore, rebuilds the layer (and the peer ids) first
-                      route({ type: 'member.swim-leave' })
+                      route({ type: 'member.swim-leave', timeoutMs: context.config.broadcastTimeoutMs })
                     },
                     on: { 'member.swim-left': { target: 'propagating' }, 'runtime.restored': { target: 'memberlist', reenter: true } },
                     after: {
                       swimLeaveTimeout: {
                         target: 'propagating',
-                        actions: assign({ swimLeaveTimeouts: ({ context }) => context.swimLeaveTimeouts + 1 }),
+                        actions: [
+                          assign({ swimLeaveTimeouts: ({ context }) => context.swimLeaveTimeouts + 1 }),
+                          () => env.log.warn({ code: 'ERR_MEMBER_SWIM_LEAVE_TIMEOUT' }, 'swim did not confirm the memberlist leave in time; going on'),
+                        ],
                       },
                     },
                   },
@@ -306,8 +367,17 @@ export function createMemberManagerMachine(env: ActorEnv) {
                 after: { reapInterval: { target: 'waiting', reenter: true, actions: ({ context }) => layer(context).reapTick() } },
                 on: {
                   // After a restore from a persisted snapshot: the layer is rebuilt from the context's
-                  // data (a fresh object), which the context must point at from now on; timers re-armed.
-                  'runtime.restored': { target: 'waiting', reenter: true, actions: assign({ data: ({ context }) => revive(context).data }) },
+                  // data (a fresh object), which the context must point at from now on; timers re-armed
+                  // (this region's tick by the re-entry, the scheduled prunes by raising them again).
+                  'runtime.restored': {
+                    target: 'waiting',
+                    reenter: true,
+                    actions: [
+                      // (A snapshot persisted before `prunes` existed has none pending.)
+                      assign({ data: ({ context }) => revive(context).data, prunes: ({ context }) => context.prunes ?? [] }),
+                      'rearmPrunes',
+                    ],
+                  },
                 },
               },
             },
@@ -316,9 +386,14 @@ export function createMemberManagerMachine(env: ActorEnv) {
             initial: 'waiting',
             states: {
               waiting: {
+                // Serf's reconnect runs until Shutdown, but a leaving node has no use for a rejoin, and
+                // any join that completes now must not broadcast a join intent (MemberLayer.joinCompleted).
+                always: { guard: 'notAlive', target: 'paused' },
                 after: { reconnectInterval: { target: 'waiting', reenter: true, actions: ({ context }) => layer(context).reconnectTick() } },
                 on: { 'runtime.restored': { target: 'waiting', reenter: true } },
               },
+              /** Leaving or left: no reconnect timer (the lifecycle never goes back to alive). */
+              paused: {},
             },
           },
         },

@@ -170,7 +170,8 @@ describe('member-manager machine', () => {
     m.actor.send({ type: 'gossip.broadcast-finished', queue: 'serf-intent', id: 'other', outcome: 'transmitted' })
     expect(m.sentOf('member.swim-leave')).toEqual([])
     m.actor.send({ type: 'gossip.broadcast-finished', queue: 'serf-intent', id: enq.broadcast.notify!.id, outcome: 'transmitted' })
-    expect(m.sentOf('member.swim-leave')).toHaveLength(1)
+    // swim waits for its dead broadcast up to Serf's BroadcastTimeout (Serf passes it to memberlist.Leave).
+    expect(m.sentOf('member.swim-leave')).toEqual([{ to: 'swim', msg: { type: 'member.swim-leave', timeoutMs: 5 * S } }])
 
     const again = m.ask<AckReply>()
     m.actor.send({ type: 'member.leave', replyTo: again })
@@ -197,6 +198,42 @@ describe('member-manager machine', () => {
     m.clock.advanceSync(10 * S + 1 * S) // swim never answers: its guard timeout, then the delay
     expect(m.replyFor(t)).toEqual({ type: 'member.ack' })
     expect(m.actor.getSnapshot().context).toMatchObject({ leaveBroadcastTimeouts: 1, swimLeaveTimeouts: 1 })
+    expect(m.stats().leaveTimeouts).toEqual({ broadcast: 1, swim: 1 })
+    // Serf's Leave would return "timeout while waiting for graceful leave" here; we say so in the log.
+    expect(m.logs.filter((l) => l.level === 'warn').map((l) => (l.obj as { code: string }).code)).toEqual([
+      'ERR_MEMBER_LEAVE_BROADCAST_TIMEOUT',
+      'ERR_MEMBER_SWIM_LEAVE_TIMEOUT',
+    ])
+    m.actor.stop()
+  })
+
+  it('pauses the reconnect timer once leaving, and broadcasts a join intent only for a user join while alive', () => {
+    const m = start({ reconnectIntervalMs: 30 * S, reapIntervalMs: 10 * H, broadcastTimeoutMs: 5 * S, leavePropagateDelayMs: 1 * S })
+    for (const n of ['self', 'peer', 'c', 'd']) m.joined(n)
+    for (const n of ['c', 'd']) m.actor.send({ type: 'member.node-left', node: node(n) }) // p = 2 / 2: every tick
+    const joinIntents = () =>
+      m.sentOf('gossip.enqueue')
+        .map((x) => decodeSerfMessage((x.msg as unknown as Extract<GossipQueueInbound, { type: 'gossip.enqueue' }>).broadcast.message))
+        .filter((x) => x.type === 'join')
+    m.clock.advanceSync(30 * S)
+    expect(m.sentOf('member.reconnect')).toHaveLength(1)
+    // swim reports the reconnect's join as such: no intent (Serf's reconnect calls only memberlist.Join).
+    m.actor.send({ type: 'member.join-completed', numJoined: 1, reconnect: true })
+    expect(joinIntents()).toEqual([])
+    // A user's join does broadcast one.
+    m.actor.send({ type: 'member.join-completed', numJoined: 1 })
+    expect(joinIntents()).toHaveLength(1)
+
+    m.actor.send({ type: 'member.leave' })
+    expect(m.actor.getSnapshot().matches({ running: { reconnector: 'paused' } })).toBe(true)
+    m.clock.advanceSync(3 * S)
+    m.actor.send({ type: 'member.join-completed', numJoined: 1, reconnect: true })
+    m.actor.send({ type: 'member.join-completed', numJoined: 1 }) // a user's join that finishes during the leave
+    m.clock.advanceSync(10 * 30 * S) // leave times out and completes; no reconnect tick runs
+    expect(m.actor.getSnapshot().matches({ running: { lifecycle: 'left' } })).toBe(true)
+    expect(m.sentOf('member.reconnect')).toHaveLength(1)
+    expect(joinIntents()).toHaveLength(1)
+    expect(m.stats()).toMatchObject({ reconnectAttempts: 1, joinsWithoutIntent: { reconnect: 2, notAlive: 1 } })
     m.actor.stop()
   })
 
@@ -356,6 +393,54 @@ describe('member-manager machine', () => {
     // The context points at the rebuilt layer's data, so the next persisted snapshot is current.
     const again = structuredClone(revived.getPersistedSnapshot()) as unknown as { context: { data: { table: { records: Map<string, unknown> } } } }
     expect([...again.context.data.table.records.keys()].sort()).toEqual(['a', 'self'])
+    revived.stop()
+  })
+
+  it('re-arms a scheduled prune on restore, for the time it had left', () => {
+    const m = start({ broadcastTimeoutMs: 5 * S, leavePropagateDelayMs: 1 * S })
+    for (const n of ['self', 'p']) m.joined(n)
+    m.clock.advanceSync(1 * S)
+    m.userMsg(encodeSerfMessage({ type: 'leave', Node: 'p', LTime: 3n, Prune: true })) // due at 7 s
+    expect(m.actor.getSnapshot().context.prunes).toEqual([{ name: 'p', dueAt: 7 * S }])
+    m.clock.advanceSync(2 * S)
+    const persisted = structuredClone(m.actor.getPersistedSnapshot())
+    m.actor.stop() // the crash: its delayed prune event dies with it
+
+    const f = fakeEnv('member-manager', 1)
+    f.clock.advanceSync(3 * S)
+    const revived = createActor(createMemberManagerMachine(f.env), {
+      clock: f.clock,
+      input: { config: { nodeName: 'self' }, peers: { events: 'events' } },
+      snapshot: persisted as never,
+    }).start()
+    revived.send({ type: 'runtime.restored', at: f.clock.now(), restarts: 1 })
+    const names = () => {
+      const t = f.ask<MembersReply>()
+      revived.send({ type: 'member.members', replyTo: t })
+      return f.replyFor(t)!.members.map((x) => x.name).sort()
+    }
+    f.clock.advanceSync(4 * S - 1)
+    expect(names()).toEqual(['p', 'self'])
+    f.clock.advanceSync(1) // 7 s: due as first scheduled
+    expect(names()).toEqual(['self'])
+    expect(f.sentOf('member.event').map((x) => (x.msg as unknown as MemberEventMsg).event)).toEqual(['member-reap'])
+    expect(revived.getSnapshot().context.prunes).toEqual([])
+    revived.stop()
+  })
+
+  it('restores a snapshot persisted before pending prunes were kept', () => {
+    const m = start()
+    m.joined('self')
+    const persisted = structuredClone(m.actor.getPersistedSnapshot()) as unknown as { context: Record<string, unknown> }
+    m.actor.stop()
+    delete persisted.context['prunes']
+    const f = fakeEnv('member-manager', 1)
+    const revived = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input: { config: { nodeName: 'self' } }, snapshot: persisted as never }).start()
+    revived.send({ type: 'runtime.restored', at: f.clock.now(), restarts: 1 })
+    revived.send({ type: 'member.node-joined', node: node('p') })
+    revived.send({ type: 'member.user-message', bytes: encodeSerfMessage({ type: 'leave', Node: 'p', LTime: 3n, Prune: true }) })
+    expect(revived.getSnapshot().status).toBe('active')
+    expect(revived.getSnapshot().context.prunes).toHaveLength(1)
     revived.stop()
   })
 
