@@ -9,6 +9,7 @@ import { nodeDisk } from '../../actors/snapshotter/io/node-disk.ts'
 import type { SnapshotterInput } from '../../actors/snapshotter/protocol.ts'
 import type { ActorEnv } from '../../src/types/actor-env.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
+import { UnknownActorError } from '../../src/errors/runtime-errors.ts'
 
 export function benchEnv(): ActorEnv {
   const noop = () => {}
@@ -20,6 +21,8 @@ export function benchEnv(): ActorEnv {
     log: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, isLevelEnabled: () => false },
     compute: { run: () => Promise.reject(new Error('no compute pool in the bench')) },
     send: () => 'ok',
+    // No other actor runs in the bench: an ask fails at once, as the runtime's does for an unknown id.
+    ask: (to) => Promise.reject(new UnknownActorError(to)),
     reply: noop,
     fail: noop,
   }

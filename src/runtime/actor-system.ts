@@ -89,6 +89,11 @@ export class ActorSystem {
     return this.#core.refused
   }
 
+  /** Replies to the system thread's own asks (ActorRef.ask) that came after the ask was settled. */
+  get lateReplies(): number {
+    return this.#core.asks.late
+  }
+
   /** Stops intake, drains in dependency order, runs exit work, ends every worker. Idempotent. */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
     this.#shutdown ??= shutdownSystem(this.#core, options.drainTimeoutMs ?? 5000)

@@ -5,6 +5,11 @@
  * Timeouts cost one timer per distinct timeout value, not one per ask: asks with the same
  * timeout expire in the order they were made, so each value keeps a FIFO of (deadline, cid) and
  * one timer armed for its head. A settled ask is skipped when the sweep reaches it.
+ *
+ * A reply whose cid is not pending (the ask timed out, was aborted, or failed because the asker
+ * crashed or restarted) is counted in `late` and ignored. Correlation ids carry the table's epoch
+ * (cid = n * EPOCHS + epoch), so a table rebuilt in a restarted thread never hands out an id an
+ * earlier incarnation used: that incarnation's late replies cannot settle the new one's asks.
  */
 import type { ActorClock } from '../types/time.ts'
 import type { ClusterError, WireError } from '../errors/cluster-error.ts'
@@ -28,19 +33,34 @@ interface Expiry {
   timer: unknown
 }
 
+/**
+ * Distinct epochs before ids repeat. A late reply could only be mistaken for a new ask's after
+ * this many restarts of the asking thread while it was in flight; the restart budget
+ * (supervision.maxRestarts per window) makes that impossible. 2^40 asks per epoch stay exact.
+ */
+export const EPOCHS = 4096
+
 export class AskTable {
   #seq = 0
+  readonly #epoch: number
   readonly #pending = new Map<number, Pending>()
   readonly #expiries = new Map<number, Expiry>()
+  /** Replies that found no pending ask (after a timeout, abort or the asker's crash): ignored. */
+  late = 0
 
-  constructor(readonly clock: ActorClock) {}
+  constructor(
+    readonly clock: ActorClock,
+    epoch = 0,
+  ) {
+    this.#epoch = ((epoch % EPOCHS) + EPOCHS) % EPOCHS
+  }
 
   get size(): number {
     return this.#pending.size
   }
 
   open(actor: string, type: string, timeoutMs: number, signal: AbortSignal | undefined): { cid: number; promise: Promise<unknown> } {
-    const cid = ++this.#seq
+    const cid = ++this.#seq * EPOCHS + this.#epoch
     const promise = new Promise<unknown>((resolve, reject) => {
       const p: Pending = { actor, type, timeoutMs, resolve, reject, signal, onAbort: undefined }
       this.#arm(cid, timeoutMs)
@@ -95,12 +115,16 @@ export class AskTable {
     this.#schedule(timeoutMs, e)
   }
 
+  /** A reply: settles the ask, or counts a late reply. */
   resolve(cid: number, value: unknown): void {
-    this.#settle(cid, value, undefined)
+    if (this.#pending.has(cid)) this.#settle(cid, value, undefined)
+    else this.late++
   }
 
+  /** An error reply (or a refusal): fails the ask, or counts a late reply. */
   reject(cid: number, error: WireError | ClusterError): void {
-    this.#settle(cid, undefined, error instanceof Error ? error : runtimeErrorFromWire(error))
+    if (this.#pending.has(cid)) this.#settle(cid, undefined, error instanceof Error ? error : runtimeErrorFromWire(error))
+    else this.late++
   }
 
   /** Fails every ask waiting on `actor`; returns how many. */
@@ -128,7 +152,7 @@ export class AskTable {
 
   #settle(cid: number, value: unknown, error: Error | undefined): void {
     const p = this.#pending.get(cid)
-    if (p === undefined) return // late reply after timeout/abort/crash: ignored
+    if (p === undefined) return
     this.#pending.delete(cid)
     if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort)
     if (error !== undefined) p.reject(error)

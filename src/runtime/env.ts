@@ -1,11 +1,12 @@
 /** Builds the ActorEnv a machine factory receives, from the hosting thread's router. */
-import type { ActorEnv, ActorAddress, ComputePort, EnvAskOptions, LogPort, Message, ReplyOf, ReplyTo, SendStatus } from '../types/actor-env.ts'
+import type { ActorEnv, ActorAddress, ComputePort, LogPort, Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import type { ActorId } from '../types/ids.ts'
 import type { ActorClock } from '../types/time.ts'
 import type { RandomSource } from '../types/random.ts'
 import type { WireError } from '../errors/cluster-error.ts'
-import { ActorStoppedError, AskAbortedError, InvalidMessageError, MailboxFullError, UnknownActorError } from '../errors/runtime-errors.ts'
-import { AskTable } from './ask-table.ts'
+import { ActorStoppedError } from '../errors/runtime-errors.ts'
+import type { AskTable } from './ask-table.ts'
+import { createAsk } from './env-ask.ts'
 
 /** How a thread routes what its actors send. */
 export interface Router {
@@ -38,9 +39,12 @@ export function createEnv(parts: {
   random: RandomSource
   log: LogPort
   router: Router
+  /** Incarnation of the hosting thread (see AskParts.epoch); 0 for a first start and inline. */
+  epoch?: number
 }): ActorEnv {
   const { id, router } = parts
-  const asks = new AskTable(parts.clock)
+  const send = (to: string, msg: Message): SendStatus => router.send(id, to, msg)
+  const { ask, table: asks } = createAsk({ id, clock: parts.clock, send, capacity: (to) => router.capacity?.(to) ?? 0, epoch: parts.epoch ?? 0 })
   const env: ActorEnv = {
     id: id as ActorId,
     node: parts.node,
@@ -48,7 +52,7 @@ export function createEnv(parts: {
     random: parts.random,
     log: parts.log,
     compute: router.compute,
-    send: <M extends Message>(to: ActorAddress<M>, msg: M): SendStatus => router.send(id, to, msg),
+    send: <M extends Message>(to: ActorAddress<M>, msg: M): SendStatus => send(to, msg),
     whenReady: (to: string): Promise<void> => router.whenReady(to),
     reply: <R>(to: ReplyTo<R> | undefined, value: R): void => {
       if (to !== undefined && to !== null) router.reply(to as ReplyTo<unknown>, value)
@@ -56,24 +60,7 @@ export function createEnv(parts: {
     fail: (to: ReplyTo<unknown> | undefined, error: WireError): void => {
       if (to !== undefined && to !== null) router.fail(to, { code: String(error.code), message: String(error.message) })
     },
-    ask: <M extends Message>(to: ActorAddress<M>, msg: M, options: EnvAskOptions): Promise<ReplyOf<M>> => {
-      const type = String((msg as { type?: unknown } | null)?.type)
-      if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
-        return Promise.reject(new InvalidMessageError(to, type, 'a message must be an object with a string type'))
-      }
-      const timeoutMs = options?.timeoutMs
-      if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-        return Promise.reject(new InvalidMessageError(to, type, `ask timeoutMs must be a positive finite number of ms, got ${String(timeoutMs)}`))
-      }
-      const signal = options.signal
-      if (signal?.aborted) return Promise.reject(new AskAbortedError(to, type, { cause: signal.reason }))
-      const { cid, promise } = asks.open(to, type, timeoutMs, signal)
-      const status = router.send(id, to, { ...msg, replyTo: { to: id, cid } } as Message)
-      if (status === 'rejected') asks.reject(cid, new MailboxFullError(to, router.capacity?.(to) ?? 0))
-      else if (status === 'stopped') asks.reject(cid, new ActorStoppedError(to))
-      else if (status === 'unknown') asks.reject(cid, new UnknownActorError(to))
-      return promise as Promise<ReplyOf<M>>
-    },
+    ask,
   }
   envAsks.set(env, asks)
   return env

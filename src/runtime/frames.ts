@@ -97,6 +97,8 @@ export interface CellStats {
   invalid: number
   /** Refused by the actor itself (stopped, escalated, or over the hold limit while restarting). */
   refused: number
+  /** Replies to this actor's env asks that came after the ask was settled (ignored). */
+  lateReplies: number
 }
 
 export interface LinkStats {

@@ -105,6 +105,7 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
       restarts: h.restarts,
       queued: entry.inline.ring.length,
       rejected: base.rejected + h.refused,
+      lateReplies: entry.asks?.late ?? 0,
     }
   }
   const w = entry.worker!
@@ -119,6 +120,7 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
     lost: w.link.lost,
     restarts: w.restarts,
     queued: w.link.ring.length + w.link.inFlight,
+    lateReplies: cell?.lateReplies ?? 0,
   }
 }
 
@@ -130,6 +132,7 @@ export async function finalStats(core: SystemCore, entry: Entry): Promise<ActorS
     s.handled = w.finalStats.cell.handled
     s.invalid = w.finalStats.cell.invalid
     s.rejected = core.rejectedTotal(entry) + w.finalStats.cell.refused
+    s.lateReplies = w.finalStats.cell.lateReplies
   }
   s.status = w?.status === 'escalated' || entry.inline?.host.status === 'escalated' ? 'escalated' : 'stopped'
   return s

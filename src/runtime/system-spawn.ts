@@ -67,6 +67,8 @@ export function workerSystemPort(core: SystemCore, inspection: Inspection): Work
     routeToInline: (from, to, msg) => void core.route(from, to, msg),
     replyToInline: (to, cid, value, error) => core.reply({ to, cid } as ReplyTo<unknown>, value, error),
     targetFailed: (id, error) => core.failEnvAsksOn(id, error),
+    gone: (id) => core.broadcast(id, { k: 'peer-gone', id }),
+    goneIds: () => [...core.actors.values()].filter((e) => e.stoppedStats !== undefined || e.inline?.closed === true || e.worker?.status === 'escalated' || e.worker?.status === 'stopped').map((e) => e.id),
     overflowReported: (to, kind, count, fromWorker) => core.overflow(to, kind, count, fromWorker),
     refusedReported: (count) => void (core.refused += count),
     unsendable: (to, item, err) => core.unsendable(to, item, err),

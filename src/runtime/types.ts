@@ -63,6 +63,11 @@ export interface ActorStats {
   restarts: number
   /** Messages queued on the system thread's side and not yet handled. */
   queued: number
+  /**
+   * Replies to this actor's own asks (env.ask) that arrived after the ask was settled: timed
+   * out, aborted, or failed because this actor crashed or restarted. Ignored, counted here.
+   */
+  lateReplies: number
 }
 
 /** Lifecycle and accounting events of the system (`system.on(listener)`). */

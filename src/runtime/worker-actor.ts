@@ -42,6 +42,10 @@ export interface WorkerSystemPort {
   replyToInline(to: string, cid: number, value: unknown, error: WireError | undefined): void
   /** This actor crashed, escalated or stopped: env asks waiting on it fail with `error`. */
   targetFailed(id: string, error: ClusterError): void
+  /** This actor's thread is gone for good (escalated after a thread death): peers close their links to it. */
+  gone(id: string): void
+  /** Ids of stopped or escalated actors (a starting thread answers sends to them with `stopped`). */
+  goneIds(): string[]
   overflowReported(to: string, kind: OverflowKind, count: number, fromWorker: boolean): void
   /** Sends the worker could not deliver (unknown or stopped target), summed per turn. */
   refusedReported(count: number): void
@@ -122,6 +126,7 @@ export class WorkerActor {
       mainPort: port2,
       peers,
       inline: this.sys.inlineIds(),
+      gone: this.sys.goneIds(),
       restore,
       restarts: this.#tracker.total,
       inspect: this.sys.inspecting(),
@@ -166,7 +171,7 @@ export class WorkerActor {
           return
         }
         if (this.#stopping) {
-          this.#stopped?.({ k: 'stopped', finished: false, stats: { handled: 0, invalid: 0, refused: 0 }, links: {} })
+          this.#stopped?.({ k: 'stopped', finished: false, stats: { handled: 0, invalid: 0, refused: 0, lateReplies: 0 }, links: {} })
           return
         }
         this.#onThreadDeath(this.#lastError ?? { code: 'ERR_ACTOR_CRASHED', message: `thread exited with code ${code}` })
@@ -249,6 +254,9 @@ export class WorkerActor {
     if (delay === undefined) {
       this.link.close()
       this.#escalated(toWireError(new ActorEscalatedError(this.id, this.#tracker.total, { cause: error })), this.#tracker.total)
+      // No thread will take what peers hold for it: they close their links (counting what was
+      // queued) and answer further sends with `stopped`, asks with ERR_ACTOR_STOPPED.
+      this.sys.gone(this.id)
       return
     }
     this.#restartTimer = setTimeout(() => {
@@ -286,9 +294,13 @@ export class WorkerActor {
     this.#restartTimer = undefined
     this.#stopping = true
     const worker = this.worker
-    if (worker === undefined || this.status !== 'running') {
-      this.status = this.status === 'escalated' ? 'escalated' : 'stopped'
+    const escalated = this.status === 'escalated'
+    // An actor that escalated inside its thread still has that thread: it stops the same way (its
+    // onStop runs, its counters come back), and the thread ends.
+    if (worker === undefined || (this.status !== 'running' && !escalated)) {
+      this.status = escalated ? 'escalated' : 'stopped'
       this.link.close()
+      if (worker !== undefined) await this.terminate()
       return true
     }
     const done = new Promise<boolean>((resolve) => {
@@ -301,7 +313,7 @@ export class WorkerActor {
     worker.postMessage({ k: 'stop', timeoutMs } satisfies MainToWorker)
     const ok = await done
     this.#stopped = undefined
-    this.status = 'stopped'
+    this.status = escalated ? 'escalated' : 'stopped'
     await this.terminate()
     return ok
   }

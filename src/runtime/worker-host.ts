@@ -9,12 +9,12 @@ import type { AnyStateMachine } from 'xstate'
 import type { ComputePort, Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import { createSeededRandom, hashLabel } from '../types/random.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
-import { InvalidMessageError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
+import { ActorStoppedError, InvalidMessageError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
 import { actorLogger, rootLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { asksOf, createEnv, realClock, type Router } from './env.ts'
-import { F_INSPECT, F_REPLY, F_ROUTED, F_SNAPSHOT, F_WATCH, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { F_INSPECT, F_REPLY, F_ROUTED, F_SNAPSHOT, F_WATCH, type CellStats, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 
@@ -34,6 +34,8 @@ export interface WorkerBoot {
   mainPort: MessagePort
   peers: { id: string; port: MessagePort; mailbox: LinkPolicy }[]
   inline: string[]
+  /** Stopped or escalated actors: sends to them report `stopped` (not `unknown`). */
+  gone: string[]
   restore: PersistedRecord | undefined
   restarts: number
   inspect: boolean
@@ -59,7 +61,7 @@ function startWorkerHost<M extends AnyStateMachine>(
   const log = actorLogger(rootLogger({ node: boot.node, level: boot.logLevel }), id)
   const links = new Map<string, Link>()
   const inline = new Set(boot.inline)
-  const gone = new Set<string>()
+  const gone = new Set<string>(boot.gone)
   let watching = boot.watch
   let inspectBuf: unknown[] | undefined
   let host: ActorHost<M> | undefined
@@ -227,6 +229,9 @@ function startWorkerHost<M extends AnyStateMachine>(
     random: createSeededRandom((boot.seed ^ hashLabel(id)) >>> 0),
     log,
     router,
+    // Each thread start has its own restart count: a new thread's correlation ids differ from
+    // the ones its predecessor's late replies carry.
+    epoch: boot.restarts,
   })
 
   const inspector = (actor: string, event: string, state: unknown): void => {
@@ -263,6 +268,8 @@ function startWorkerHost<M extends AnyStateMachine>(
   if (boot.inspect) host.setInspector(inspector)
   if (boot.watch) host.setWatched(true)
 
+  const cellStats = (): CellStats => ({ handled: host!.handled, invalid: host!.invalid, refused: host!.refused, lateReplies: asksOf(env)?.late ?? 0 })
+
   const stop = async (timeoutMs: number): Promise<void> => {
     const h = host!
     const finished = await h.stop(timeoutMs)
@@ -272,10 +279,20 @@ function startWorkerHost<M extends AnyStateMachine>(
     turnEnd()
     const linkStats: Record<string, ReturnType<Link['stats']>> = {}
     for (const [peer, l] of links) linkStats[peer] = l.stats()
-    post({ k: 'stopped', finished, stats: { handled: h.handled, invalid: h.invalid, refused: h.refused }, links: linkStats })
+    post({ k: 'stopped', finished, stats: cellStats(), links: linkStats })
     mainLink.close()
     for (const l of links.values()) l.close()
     control.off('message', onControl)
+  }
+
+  /**
+   * `target` is gone for good: later sends report `stopped`, and asks still waiting on it fail now
+   * (their requests were posted to a thread that will not answer), whatever else the system
+   * thread reports about it and in whatever order the two ports deliver.
+   */
+  const markGone = (target: string): void => {
+    gone.add(target)
+    asksOf(env)?.failActor(target, () => new ActorStoppedError(target))
   }
 
   const onControl = (m: MainToWorker): void => {
@@ -302,7 +319,7 @@ function startWorkerHost<M extends AnyStateMachine>(
         }
         links.delete(m.id)
         inline.delete(m.id)
-        gone.add(m.id)
+        markGone(m.id)
         break
       }
       case 'dir':
@@ -311,7 +328,7 @@ function startWorkerHost<M extends AnyStateMachine>(
           gone.delete(m.id)
         } else {
           inline.delete(m.id)
-          gone.add(m.id)
+          markGone(m.id)
         }
         break
       case 'inspect':
@@ -324,7 +341,7 @@ function startWorkerHost<M extends AnyStateMachine>(
       case 'stats': {
         const linkStats: Record<string, ReturnType<Link['stats']>> = {}
         for (const [peer, l] of links) linkStats[peer] = l.stats()
-        post({ k: 'stats', cid: m.cid, stats: { handled: host!.handled, invalid: host!.invalid, refused: host!.refused }, links: linkStats })
+        post({ k: 'stats', cid: m.cid, stats: cellStats(), links: linkStats })
         break
       }
       case 'idle-to': {

@@ -142,12 +142,23 @@ export interface ActorEnv {
   /**
    * Asks another actor (wherever either is placed) and resolves with its reply. The request gets
    * a `replyTo` token addressed to this actor. The timeout runs on this actor's clock (virtual
-   * time under a SimulatedClock). Rejects with the codes ActorRef.ask uses: ERR_ASK_TIMEOUT,
-   * ERR_ASK_ABORTED, ERR_ACTOR_STOPPED / ERR_UNKNOWN_ACTOR, ERR_ACTOR_CRASHED, ERR_MAILBOX_FULL;
-   * pending asks fail with ERR_ACTOR_STOPPED when this actor crashes, restarts or stops.
-   * Optional so hand-built envs in tests need not provide it; the runtime's envs always do.
+   * time under a SimulatedClock). Never hangs past the timeout, and never rejects without a code:
+   * - ERR_ACTOR_ASK_TIMEOUT, ERR_ACTOR_ASK_ABORTED: no reply in time / the signal fired;
+   * - ERR_ACTOR_UNKNOWN, ERR_ACTOR_STOPPED: no such actor, or it is stopped or escalated (what a
+   *   tell reports as `unknown` / `stopped`), also when it stops while the ask waits;
+   * - ERR_ACTOR_CRASHED: the target crashed while the ask waited (its restart does not answer);
+   * - ERR_ACTOR_MAILBOX_FULL: the target's mailbox refused the request (policy `reject`, or the
+   *   `backpressure` ceiling), or the request was queued and then displaced by a newer message
+   *   (policy `drop-oldest`): counted as a rejection / drop like any message, and failed at once
+   *   instead of left to time out. Under `backpressure` below the ceiling the request waits its
+   *   turn; the timeout bounds the wait;
+   * - the target's own coded error (`env.fail`), or ERR_ACTOR_INVALID_MESSAGE and friends.
+   * When this actor crashes, restarts or stops, its pending asks fail with ERR_ACTOR_STOPPED and
+   * their timers are dropped; a reply that arrives later (or for an ask that already timed out
+   * or was aborted) is counted in the asker's `lateReplies` and otherwise ignored: it never
+   * reaches the restarted machine.
    */
-  ask?<M extends Message>(to: ActorAddress<M>, msg: M, options: EnvAskOptions): Promise<ReplyOf<M>>
+  ask<M extends Message>(to: ActorAddress<M>, msg: M, options: EnvAskOptions): Promise<ReplyOf<M>>
   /** Answers a request. A missing token (a plain `send` of a request) is a no-op. */
   reply<R>(to: ReplyTo<R> | undefined, value: R): void
   /** Answers a request with a coded error; the asker's promise rejects with it. */

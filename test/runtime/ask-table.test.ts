@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AskTable } from '../../src/runtime/ask-table.ts'
+import { AskTable, EPOCHS } from '../../src/runtime/ask-table.ts'
 import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 
 describe('AskTable', () => {
@@ -41,5 +41,44 @@ describe('AskTable', () => {
     expect(await a).toBe('ERR_ACTOR_CRASHED')
     asks.resolve(b.cid, 7)
     expect(await b.promise).toBe(7)
+  })
+
+  it('counts a reply that finds no pending ask (after a timeout, an abort or a failure) and ignores it', async () => {
+    const clock = new SimulatedClock()
+    const asks = new AskTable(clock)
+    const timedOut = asks.open('a', 't', 10, undefined)
+    const timedOutCode = timedOut.promise.catch((e: { code: string }) => e.code)
+    const ctl = new AbortController()
+    const aborted = asks.open('a', 't', 1000, ctl.signal)
+    const abortedCode = aborted.promise.catch((e: { code: string }) => e.code)
+    await clock.advance(10)
+    ctl.abort()
+    expect([await timedOutCode, await abortedCode]).toEqual(['ERR_ACTOR_ASK_TIMEOUT', 'ERR_ACTOR_ASK_ABORTED'])
+    asks.resolve(timedOut.cid, 'late')
+    asks.reject(aborted.cid, { code: 'ERR_X', message: 'late too' })
+    asks.resolve(123_456, 'never asked')
+    expect(asks.late).toBe(3)
+    expect(asks.size).toBe(0)
+  })
+
+  it('never hands out an id an earlier epoch used, so a new incarnation cannot take an old reply', () => {
+    const clock = new SimulatedClock()
+    const ids = (epoch: number) => {
+      const t = new AskTable(clock, epoch)
+      return Array.from({ length: 100 }, () => t.open('a', 't', 1000, undefined).cid)
+    }
+    const seen = new Set<number>()
+    for (const epoch of [0, 1, 2, EPOCHS - 1]) for (const cid of ids(epoch)) {
+      expect(seen.has(cid)).toBe(false)
+      seen.add(cid)
+    }
+    // An old incarnation's reply arrives at a table of a later epoch: counted late, not matched.
+    const newer = new AskTable(clock, 1)
+    const pending = newer.open('a', 't', 1000, undefined)
+    newer.resolve(new AskTable(clock, 0).open('a', 't', 1000, undefined).cid, 'old')
+    expect(newer.late).toBe(1)
+    expect(newer.size).toBe(1)
+    newer.resolve(pending.cid, 'mine')
+    return expect(pending.promise).resolves.toBe('mine')
   })
 })

@@ -4,6 +4,8 @@ import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { counter } from '../fixtures/actors/counter/definition.ts'
 import { counterIo } from '../fixtures/actors/counter/io.ts'
 import { asker } from './support/asker/definition.ts'
+import { createAsk } from '../../src/runtime/env-ask.ts'
+import type { Message, SendStatus } from '../../src/types/actor-env.ts'
 
 /** Watches a promise: `outcome()` is undefined while pending, then 'resolved' or the error code. */
 function watch(p: Promise<unknown>): () => string | undefined {
@@ -51,5 +53,35 @@ describe('env.ask on a simulated clock', () => {
     await turns()
     expect(second()).toMatch(/^ERR_/)
     expect(clock.pending).toBeLessThanOrEqual(Math.max(before, pendingBefore))
+  })
+})
+
+describe('createAsk (the ask of a hand-built env)', () => {
+  it('sends the request with a reply token, answers from the table, and maps refused sends to codes at once', async () => {
+    const clock = new SimulatedClock()
+    const sent: { to: string; msg: Message }[] = []
+    const statuses: Record<string, SendStatus> = { full: 'rejected', gone: 'stopped', nobody: 'unknown' }
+    const { ask, table } = createAsk({
+      id: 'me',
+      clock,
+      send: (to, msg) => {
+        sent.push({ to, msg })
+        return statuses[to] ?? 'ok'
+      },
+      capacity: () => 8,
+    })
+    const answered = ask('t' as never, { type: 'x.get' }, { timeoutMs: 100 })
+    const token = (sent[0]!.msg as { replyTo?: { to: string; cid: number } }).replyTo!
+    expect(token.to).toBe('me')
+    table.resolve(token.cid, 42)
+    expect(await answered).toBe(42)
+    const codes = await Promise.all(['full', 'gone', 'nobody'].map((to) => ask(to as never, { type: 'x.get' }, { timeoutMs: 100 }).catch((e: ClusterError) => e.code)))
+    expect(codes).toEqual(['ERR_ACTOR_MAILBOX_FULL', 'ERR_ACTOR_STOPPED', 'ERR_ACTOR_UNKNOWN'])
+    const silent = watch(ask('t' as never, { type: 'x.get' }, { timeoutMs: 100 }))
+    await clock.advance(100)
+    await turns()
+    expect(silent()).toBe('ERR_ACTOR_ASK_TIMEOUT')
+    expect(table.late).toBe(0)
+    expect(clock.pending).toBe(0)
   })
 })

@@ -18,4 +18,14 @@ describe('shutdown leaves nothing running', () => {
     // generous: the script itself takes about a second; a leaked 60 s ask timer or a live worker would hold it
     expect(Date.now() - started).toBeLessThan(25_000)
   })
+
+  it('ends the thread of an actor that escalated in it, and one whose thread died for good', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/runtime/support/exit-escalated.ts')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    // The script's own watchdog (8 s, unref'd) prints `alive` and exits 3 if a thread survived.
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ clean: true, stopped: ['a', 'b', 'q'], asked: 'ERR_ACTOR_STOPPED' })
+  })
 })

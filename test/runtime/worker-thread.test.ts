@@ -7,6 +7,7 @@ import { ActorSystem, defineActor, memorySnapshotStore, type SystemEvent } from 
 import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { counter } from '../fixtures/actors/counter/definition.ts'
 import { createCounterMachine } from '../fixtures/actors/counter/machine.ts'
+import { asker } from './support/asker/definition.ts'
 import { waitFor, waitUntil } from './support/placement-suite.ts'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -51,6 +52,28 @@ describe('worker placement - threads', () => {
     const crashed = events.find((e) => e.type === 'actor.crashed')
     expect(crashed).toMatchObject({ type: 'actor.crashed', actor: 'a', asksFailed: 1 })
     expect(events.find((e) => e.type === 'actor.started' && e.restarts === 1)).toMatchObject({ restored: true })
+  })
+
+  it('makes an actor whose thread died past its restart budget gone for every peer: asks fail at once, tells report stopped', async () => {
+    const sys = await start({ supervision: { maxRestarts: 0 } })
+    const qWorker = await sys.spawn(asker, { id: 'q-worker' })
+    const qInline = await sys.spawn(asker, { id: 'q-inline', placement: 'inline' })
+    const peer = await sys.spawn(counter, { id: 'peer' })
+    const c = await sys.spawn(counter, { id: 'c' })
+    // An ask in flight when the thread dies fails with the crash; the peer has a link to c.
+    const inFlight = codeOf(qWorker.ask({ type: 'asker.ask', to: c.id, request: { type: 'counter.ignore' }, timeoutMs: 20_000 }))
+    await qWorker.ask({ type: 'asker.ping' })
+    c.send({ type: 'counter.kill-thread' })
+    await waitFor(() => events.some((e) => e.type === 'actor.escalated' && e.actor === 'c'))
+    expect(await inFlight).toBe('ERR_ACTOR_CRASHED')
+    // Long timeouts: a request held for a thread that never comes back would show as a timeout.
+    const after = { type: 'asker.ask', to: c.id, request: { type: 'counter.get' }, timeoutMs: 20_000 } as const
+    expect(await codeOf(qInline.ask(after))).toBe('ERR_ACTOR_STOPPED')
+    expect(await codeOf(qWorker.ask(after))).toBe('ERR_ACTOR_STOPPED')
+    peer.send({ type: 'counter.forward', to: c.id, by: 1 })
+    await waitFor(() => events.some((e) => e.type === 'message.undeliverable' && e.to === 'c' && e.reason === 'stopped'))
+    const report = await sys.shutdown({ drainTimeoutMs: 3000 })
+    expect(report).toMatchObject({ clean: true, undeliveredTotal: 0 })
   })
 
   it('carries actor-to-actor traffic on the workers own port pair, not through the system thread', async () => {

@@ -8,6 +8,7 @@ import type { SnapshotterInput } from '../../../actors/snapshotter/protocol.ts'
 import type { ActorEnv, ReplyTo } from '../../../src/types/actor-env.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
+import { createAsk } from '../../../src/runtime/env-ask.ts'
 import { ip, tick } from './helpers.ts'
 
 const PATH = '/data/s.snapshot'
@@ -18,6 +19,10 @@ function testEnv() {
   const noop = () => {}
   // Virtual time: no timer of the machine's writer fires unless a test advances it.
   const clock = new SimulatedClock(0)
+  const send = (to: string, msg: unknown) => {
+    sent.push({ to, msg })
+    return 'ok' as const
+  }
   const env: ActorEnv = {
     id: 'snapshotter' as ActorEnv['id'],
     node: 'n1',
@@ -25,10 +30,10 @@ function testEnv() {
     random: createSeededRandom(7),
     log: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, isLevelEnabled: () => false },
     compute: { run: () => Promise.reject(new Error('no compute')) },
-    send: (to, msg) => {
-      sent.push({ to, msg })
-      return 'ok'
-    },
+    send,
+    // The runtime's ask over the recording send: a request shows up in `sent`, and times out on
+    // the simulated clock unless a test answers it.
+    ask: createAsk({ id: 'snapshotter', clock, send }).ask,
     reply: (to, value) => void (to && replies.push({ cid: to.cid, value })),
     fail: (to, error) => void (to && replies.push({ cid: to.cid, error })),
   }

@@ -328,8 +328,12 @@ export function placementSuite(placement: Placement): void {
       expect(await codeOf(viaAsker(q, { to: 'nobody', request: { type: 'counter.get' }, timeoutMs: 2000 }))).toBe('ERR_ACTOR_UNKNOWN')
       expect(await codeOf(viaAsker(q, { to: 'c', request: { type: 'counter.get' }, timeoutMs: 0 }))).toBe('ERR_ACTOR_INVALID_MESSAGE')
       await c.stop()
-      // The asker learns of the stop through the directory (another channel): allow it to arrive.
-      await waitUntil(async () => (await codeOf(viaAsker(q, { to: 'c', request: { type: 'counter.get' }, timeoutMs: 200 }))) === 'ERR_ACTOR_STOPPED')
+      // At once, not after a timeout (20 s would fail the test), from askers that existed before
+      // the stop and from ones spawned after it, in both placements.
+      const late = { to: 'c', request: { type: 'counter.get' }, timeoutMs: 20_000 }
+      expect(await codeOf(viaAsker(q, late))).toBe('ERR_ACTOR_STOPPED')
+      expect(await codeOf(viaAsker(await spawnAsker(sys, 'q-new'), late))).toBe('ERR_ACTOR_STOPPED')
+      expect(await codeOf(viaAsker(await spawnAsker(sys, 'q-other', other), late))).toBe('ERR_ACTOR_STOPPED')
     })
 
     it('fails an ask in flight when its target crashes, with ERR_ACTOR_CRASHED, in both directions', async () => {
