@@ -163,7 +163,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
     schedulePrune: (name, delayMs) => void io.pendingPrunes.push({ name, delayMs }),
   }
 
-  return setup({
+  const machine = setup({
     types: {} as {
       context: MemberManagerContext
       events: MemberManagerInbound | PruneDue | RuntimeEvent
@@ -407,6 +407,17 @@ export function createMemberManagerMachine(env: ActorEnv) {
       },
     },
   })
+
+  // The layer updates the context's data in place, and XState's persisted snapshot shares those
+  // objects. Without a copy, the record the runtime keeps would follow the live table after it was
+  // taken, and a restore after a crash would bring back whatever the crashed instance had reached
+  // (even half of the update that crashed) instead of the checkpoint. So the persisted snapshot is a
+  // detached copy (the data is structured-cloneable; revive rebuilds the classes). Persisting is
+  // throttled by the definition, so the copy costs little. (`machine.provide(...)` would build a
+  // machine without this override; member-manager is never provided implementations.)
+  const persistedOf = machine.getPersistedSnapshot.bind(machine)
+  machine.getPersistedSnapshot = (snapshot, options) => structuredClone(persistedOf(snapshot, options))
+  return machine
 }
 
 export type MemberManagerMachine = ReturnType<typeof createMemberManagerMachine>

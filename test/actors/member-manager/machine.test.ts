@@ -444,6 +444,24 @@ describe('member-manager machine', () => {
     revived.stop()
   })
 
+  it('persists a detached copy: the record the runtime keeps does not follow the live table', () => {
+    const f = fakeEnv('member-manager', 1)
+    const machine = createMemberManagerMachine(f.env)
+    const input: MemberManagerInput = { config: { nodeName: 'self' } }
+    const first = createActor(machine, { clock: f.clock, input }).start()
+    first.send({ type: 'member.node-joined', node: node('a') })
+    const record = first.getPersistedSnapshot() // kept as is, as the runtime keeps it in one thread
+    first.send({ type: 'member.node-joined', node: node('later') })
+    first.send({ type: 'member.user-message', bytes: join('a', 9n) })
+    first.stop()
+    const second = createActor(machine, { clock: f.clock, input, snapshot: record as never }).start()
+    second.send({ type: 'runtime.restored', at: f.clock.now(), restarts: 1 })
+    const st = f.ask<MemberStatsReply>()
+    second.send({ type: 'member.stats', replyTo: st })
+    expect(f.replyFor(st)).toMatchObject({ counts: { total: 1 }, memberTime: 1n })
+    second.stop()
+  })
+
   it('restarts in place from the persisted snapshot, not from the state the crashed instance reached', () => {
     const f = fakeEnv('member-manager', 1)
     const machine = createMemberManagerMachine(f.env) // the runtime builds it once per actor

@@ -3,6 +3,7 @@
  * member-manager is rebroadcast into gossip-queue, a fill hands it out with the 0x08 prefix, and the
  * Serf cluster size gossip-queue uses is the member table's count. Name conflicts reach the event
  * stream (a collector actor) and bad conflict payloads are refused with the coded invalid-message error.
+ * A supervised restart from the persisted snapshot re-arms a prune that was scheduled before the crash.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { assign, setup } from 'xstate'
@@ -11,6 +12,7 @@ import type { Placement, SystemEvent } from '../../../src/runtime/index.ts'
 import type { MemberEventMsg, NameConflictEventMsg } from '../../../actors/member-manager/protocol.ts'
 import { gossipQueue } from '../../../actors/gossip-queue/definition.ts'
 import { memberManager } from '../../../actors/member-manager/definition.ts'
+import { createMemberManagerMachine } from '../../../actors/member-manager/machine.ts'
 import { encodeSerfMessage, decodeSerfMessage } from '../../../src/wire/index.ts'
 import { node } from './fixtures.ts'
 
@@ -121,5 +123,58 @@ describe.each(['inline', 'worker'] as Placement[])('member-manager + gossip-queu
     expect((await mm.ask({ type: 'member.members', statuses: ['alive'] })).members.map((m) => m.name)).toEqual(['self'])
     const stats = await mm.stats()
     expect([stats.invalid, stats.restarts]).toEqual([3, 0])
+  })
+})
+
+/**
+ * member-manager with a crash on demand: its env's send throws on a member event about `crash-now`,
+ * so the machine's action fails and the supervisor restarts it from its last persisted snapshot.
+ */
+const crashableMemberManager = defineActor({
+  name: 'member-manager',
+  machine: (env) =>
+    createMemberManagerMachine({
+      ...env,
+      send: (to, msg) => {
+        if (msg.type === 'member.event' && (msg as unknown as MemberEventMsg).members[0]?.name === 'crash-now') throw new Error('crash on purpose')
+        return env.send(to, msg)
+      },
+    }),
+  persist: memberManager.persist,
+  validate: (msg) => memberManager.validate?.(msg),
+})
+
+describe('member-manager under supervision (inline, simulated clock)', () => {
+  it('re-arms a prune scheduled before a crash when the supervisor restores it from its persisted snapshot', async () => {
+    const clock = new SimulatedClock()
+    system = await ActorSystem.start({ logLevel: 'silent', clock, supervision: { backoffMs: 100 } })
+    const systemEvents: SystemEvent[] = []
+    system.on((e) => systemEvents.push(e))
+    const events = await system.spawn(collector, { id: 'events', placement: 'inline' })
+    const mm = await system.spawn(crashableMemberManager, {
+      id: 'member-manager',
+      placement: 'inline',
+      input: { config: { nodeName: 'self', broadcastTimeoutMs: 5000, leavePropagateDelayMs: 1000 }, peers: { events: 'events' } },
+      dependsOn: ['events'],
+    })
+    for (const n of ['self', 'p']) mm.send({ type: 'member.node-joined', node: node(n) })
+    await clock.advance(1000) // past the persist throttle (1 s), so the next turn is persisted
+    // A force-leave with prune for p: p is leaving, erased after BroadcastTimeout + LeavePropagateDelay (at 7 s).
+    mm.send({ type: 'member.user-message', bytes: encodeSerfMessage({ type: 'leave', Node: 'p', LTime: 3n, Prune: true }) })
+    await clock.advance(500)
+    mm.send({ type: 'member.node-joined', node: node('crash-now') })
+    await clock.advance(0)
+    expect(systemEvents.filter((e) => e.type === 'actor.crashed').map((e) => e.actor)).toEqual(['member-manager'])
+    await clock.advance(100) // the restart backoff
+    expect(systemEvents).toContainEqual({ type: 'actor.started', actor: 'member-manager', placement: 'inline', restarts: 1, restored: true })
+
+    const names = async () => (await mm.ask({ type: 'member.members' })).members.map((m) => `${m.name}:${m.status}`).sort()
+    expect(await names()).toEqual(['p:leaving', 'self:alive']) // the persisted state, without crash-now
+    await clock.advance(7000 - 1 - clock.now())
+    expect(await names()).toEqual(['p:leaving', 'self:alive'])
+    await clock.advance(1) // 7 s: the prune came due in the restored instance
+    expect(await names()).toEqual(['self:alive'])
+    const got = (await events.getSnapshot()).context.got.filter((e): e is MemberEventMsg => e.type === 'member.event')
+    expect(got.map((e) => `${e.event}:${e.members[0]!.name}`)).toEqual(['member-join:self', 'member-join:p', 'member-reap:p'])
   })
 })
