@@ -56,7 +56,8 @@ export const memberManager = defineActor({
         if (typeof msg.tags !== 'object' || msg.tags === null) return 'tags must be an object of strings'
         return Object.values(msg.tags).every((v) => typeof v === 'string') ? undefined : 'every tag value must be a string'
       case 'member.join-completed':
-        return Number.isInteger(msg.numJoined) && msg.numJoined >= 0 ? undefined : 'numJoined must be a non-negative integer'
+        if (!Number.isInteger(msg.numJoined) || msg.numJoined < 0) return 'numJoined must be a non-negative integer'
+        return msg.reconnect === undefined || typeof msg.reconnect === 'boolean' ? undefined : 'reconnect must be a boolean when given'
       default:
         return undefined
     }

@@ -120,9 +120,13 @@ describe.each(['inline', 'worker'] as Placement[])('member-manager + gossip-queu
     expect(await code(mm.ask({ type: 'member.members', statuses: 7 as never }))).toBe('ERR_ACTOR_INVALID_MESSAGE')
     expect(await code(mm.ask({ type: 'member.members', statuses: ['alive', 'gone' as never] }))).toBe('ERR_ACTOR_INVALID_MESSAGE')
     expect(await code(mm.ask({ type: 'member.local-state', join: 'yes' as never }))).toBe('ERR_ACTOR_INVALID_MESSAGE')
+    mm.send({ type: 'member.join-completed', numJoined: 1, reconnect: 'yes' as never }) // a tell: refused and counted
     expect((await mm.ask({ type: 'member.members', statuses: ['alive'] })).members.map((m) => m.name)).toEqual(['self'])
     const stats = await mm.stats()
-    expect([stats.invalid, stats.restarts]).toEqual([3, 0])
+    expect([stats.invalid, stats.restarts]).toEqual([4, 0])
+    // A well-formed reconnect completion is accepted (and broadcasts no join intent).
+    mm.send({ type: 'member.join-completed', numJoined: 1, reconnect: true })
+    expect((await mm.ask({ type: 'member.stats' })).joinsWithoutIntent).toEqual({ reconnect: 1, notAlive: 0 })
   })
 })
 
