@@ -11,6 +11,15 @@ export const gossipQueue = defineActor({
   name: 'gossip-queue',
   machine: createGossipQueueMachine,
   worker: new URL('./worker.ts', import.meta.url),
+  /**
+   * Persisted snapshots, restored by the supervisor after a crash: the context keeps the last
+   * cluster size per source, which swim and member-manager send only when it changes (without it a
+   * restarted queue would use the floor limit until the cluster changed). The queued broadcasts are
+   * soft state, outside the context (see machine.ts). throttleMs 0: persisted after every turn in
+   * which the actor handled messages, so a size is never restored stale; the context is a handful
+   * of numbers, measured in bench/gossip-queue.bench.ts (actor scenarios).
+   */
+  persist: { version: 1, throttleMs: 0 },
   validate: (msg) => {
     switch (msg.type) {
       case 'gossip.enqueue': {

@@ -59,6 +59,9 @@ export interface EnqueueMsg {
  * `source: 'memberlist'` comes from swim's node table (memberlist queue); `source: 'serf'` comes from
  * member-manager's member table (Serf queues, counting failed and left members). The queue keeps the
  * last value received from the table's owner; it never derives the size itself (lesson 004).
+ * The owners send it when the size changes, so the queue persists the last value per source: a
+ * supervised restart of the gossip-queue keeps it (the queued broadcasts themselves do not survive).
+ * Until a source has told a size, its queues count the cluster as 1 node (limit = retransmitMult).
  */
 export interface ClusterSizeMsg {
   type: 'gossip.cluster-size'
@@ -103,10 +106,12 @@ export interface StatsMsg {
 export interface QueueStats {
   /** Broadcasts currently queued. */
   depth: number
-  /** Current retransmit limit: retransmitMult × ceil(log10(n + 1)). */
+  /** Current retransmit limit: retransmitMult × ceil(log10(max(n, 1) + 1)), never below retransmitMult. */
   retransmitLimit: number
-  /** The cluster size the limit is computed from. */
+  /** The cluster size last told by the table's owner (0 until told; the limit then counts it as 1). */
   numNodes: number
+  /** Whether the table's owner has told a size (directly, or restored after a supervised restart). */
+  sizeKnown: boolean
   enqueued: number
   /** Part-transmissions handed out by fill (one per broadcast per fill). */
   transmits: number
@@ -118,6 +123,11 @@ export interface QueueStats {
   pruned: number
   /** Rejected at enqueue: empty, or longer than the configured maxMessageBytes (no packet could carry it). */
   oversized: number
+  /**
+   * Of `pruned`: broadcasts that no fill since the previous queue check had room for (too long for
+   * the packets actually sent, e.g. under encryption), dropped at the check instead of sitting.
+   */
+  unsendable: number
 }
 
 export interface StatsReply {

@@ -27,10 +27,19 @@ export interface QueuedBroadcast<T = unknown> {
 
 export type LeaveListener<T> = (item: QueuedBroadcast<T>, outcome: BroadcastOutcome) => void
 
-/** retransmitMult × ceil(log10(n + 1)) (spec §4.9): LAN n 1-9 → 4, 10-99 → 8, 100-999 → 12. */
+/**
+ * retransmitMult × ceil(log10(n + 1)) (spec §4.9): LAN n 1-9 → 4, 10-99 → 8, 100-999 → 12.
+ *
+ * Floor (a deliberate difference from memberlist): a size below 1 counts as 1, so the limit is never
+ * below retransmitMult. memberlist computes 0 for n = 0, which it never meets (its node count
+ * includes itself from the start), but this queue learns the size by message and starts with none
+ * (a fresh actor, or one restarted before its sizes were persisted). A limit of 0 would hand every
+ * broadcast out once and drop it: a silent loss. The cluster always holds at least this node, so 1
+ * is the smallest true size, and over-sending a little to a small cluster is harmless.
+ */
 export function retransmitLimit(retransmitMult: number, numNodes: number): number {
-  const scale = Math.ceil(Math.log10(Math.max(0, numNodes) + 1))
-  return retransmitMult * scale
+  const n = Number.isFinite(numNodes) ? Math.max(1, numNodes) : 1
+  return retransmitMult * Math.ceil(Math.log10(n + 1))
 }
 
 /** Counters of one queue; every broadcast that leaves is counted under exactly one outcome. */
@@ -40,6 +49,8 @@ export interface TransmitQueueCounters {
   finished: number
   invalidated: number
   pruned: number
+  /** Of `pruned`: dropped because no fill offered room for them (see dropLongerThan). */
+  unsendable: number
 }
 
 export class TransmitQueue<T = unknown> {
@@ -49,7 +60,7 @@ export class TransmitQueue<T = unknown> {
   private size = 0
   private nextId = 0
   private numNodes = 0
-  readonly counters: TransmitQueueCounters = { enqueued: 0, transmits: 0, finished: 0, invalidated: 0, pruned: 0 }
+  readonly counters: TransmitQueueCounters = { enqueued: 0, transmits: 0, finished: 0, invalidated: 0, pruned: 0, unsendable: 0 }
 
   constructor(
     private readonly retransmitMult: number,
@@ -64,7 +75,7 @@ export class TransmitQueue<T = unknown> {
     return this.numNodes
   }
 
-  /** The cluster size, from the member table's owner (by message, never a private estimate). */
+  /** The cluster size, from the member table's owner (by message, never a private estimate); 0 = not known yet. */
   setNumNodes(n: number): void {
     this.numNodes = n
   }
@@ -144,6 +155,28 @@ export class TransmitQueue<T = unknown> {
       this.counters.pruned++
       dropped++
       this.onLeave(item, 'pruned')
+    }
+    return dropped
+  }
+
+  /**
+   * Drops every broadcast longer than `maxLength` bytes, as 'pruned' (also counted as `unsendable`);
+   * returns how many. Used when no fill offered room for them: fill skips a broadcast that does not
+   * fit and moves on, so without this such a broadcast would sit at the front of its tier, pruned
+   * last, until the queue overflows. The longest items are at the end of each tier: no search.
+   */
+  dropLongerThan(maxLength: number): number {
+    let dropped = 0
+    for (const tier of this.tiers) {
+      while (tier.length > 0 && tier[tier.length - 1]!.message.length > maxLength) {
+        const item = tier.pop()!
+        this.size--
+        if (item.name !== undefined && this.byName.get(item.name) === item) this.byName.delete(item.name)
+        this.counters.pruned++
+        this.counters.unsendable++
+        dropped++
+        this.onLeave(item, 'pruned')
+      }
     }
     return dropped
   }

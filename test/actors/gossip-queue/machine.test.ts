@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createActor } from 'xstate'
-import { createGossipQueueMachine } from '../../../actors/gossip-queue/machine.ts'
+import { createActor, type Actor } from 'xstate'
+import { createGossipQueueMachine, type GossipQueueMachine } from '../../../actors/gossip-queue/machine.ts'
 import type { FillReply, GossipQueueName, StatsReply } from '../../../actors/gossip-queue/protocol.ts'
 import { fakeEnv } from './fake-env.ts'
 
@@ -35,7 +35,9 @@ describe('gossip-queue machine', () => {
     actor.send({ type: 'gossip.stats', replyTo: token })
     const s = replyFor(token)!
     expect(s.queues['serf-event'].retransmitLimit).toBe(12)
-    expect(s.queues.memberlist.retransmitLimit).toBe(0)
+    // Not told yet: the floor (1 node), never a limit of 0.
+    expect(s.queues.memberlist).toMatchObject({ retransmitLimit: 4, numNodes: 0, sizeKnown: false })
+    expect(actor.getSnapshot().context.clusterSizes).toEqual({ memberlist: null, serf: 120 })
     actor.stop()
   })
 
@@ -94,5 +96,86 @@ describe('gossip-queue context', () => {
     actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 1), name: 'a' } })
     expect(() => structuredClone(actor.getSnapshot().context)).not.toThrow()
     actor.stop()
+  })
+})
+
+describe('gossip-queue restore (supervised restart, driven by hand here; test/actors/gossip-queue/restart.test.ts goes through the runtime)', () => {
+  const fillCount = (actor: Actor<GossipQueueMachine>, f: Pick<ReturnType<typeof fakeEnv>, 'ask' | 'replyFor'>) => {
+    const t = f.ask<FillReply>()
+    actor.send({ type: 'gossip.fill', overheadBytes: 2, limitBytes: 1398, replyTo: t })
+    return f.replyFor(t)!.parts.length
+  }
+
+  it('keeps the cluster sizes, starts with empty queues, counts the lost broadcasts and tells their waiters', () => {
+    const f = start({}, ['member-manager'])
+    const { actor, sentOf } = f
+    actor.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 500 })
+    actor.send({ type: 'gossip.cluster-size', source: 'serf', numNodes: 5 })
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 1), name: 'a' } })
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-intent', message: Uint8Array.of(1, 1), unique: true, notify: { to: 'member-manager', id: 'leave-1' } } })
+    actor.send({ type: 'runtime.restored', at: 0, restarts: 1 })
+    const t = f.ask<StatsReply>()
+    actor.send({ type: 'gossip.stats', replyTo: t })
+    const s = f.replyFor(t)!.queues
+    expect(s.memberlist).toMatchObject({ depth: 0, retransmitLimit: 12, numNodes: 500, sizeKnown: true, enqueued: 0 })
+    expect(s['serf-intent']).toMatchObject({ depth: 0, retransmitLimit: 4, numNodes: 5, sizeKnown: true })
+    expect(actor.getSnapshot().context).toMatchObject({ restarts: 1, lostOnRestart: 2, restartsUncounted: 0 })
+    expect(sentOf('gossip.broadcast-finished')).toEqual([
+      { to: 'member-manager', msg: { type: 'gossip.broadcast-finished', queue: 'serf-intent', id: 'leave-1', outcome: 'pruned' } },
+    ])
+    actor.stop()
+  })
+
+  it('restores the sizes in a new machine (a new thread) from the persisted snapshot, JSON and all', () => {
+    const first = start()
+    first.actor.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 50 })
+    first.actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 1), name: 'a' } })
+    const persisted = JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot())) as unknown
+    first.actor.stop()
+
+    const f = fakeEnv('gossip-queue', 1)
+    const actor = createActor(createGossipQueueMachine(f.env), { clock: f.clock, input: { config: {} }, snapshot: persisted as never }).start()
+    actor.send({ type: 'runtime.restored', at: 0, restarts: 1 })
+    expect(actor.getSnapshot().context).toMatchObject({ clusterSizes: { memberlist: 50, serf: null }, lostOnRestart: 0, restartsUncounted: 1 })
+    // Limit 8 (50 nodes): a broadcast enqueued after the restart goes out 8 times, not once.
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 2), name: 'b' } })
+    const counts = Array.from({ length: 9 }, () => fillCount(actor, f))
+    expect(counts).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0])
+    actor.stop()
+  })
+
+  it('serves a message that arrives before runtime.restored from queues built with the restored sizes', () => {
+    const first = start()
+    first.actor.send({ type: 'gossip.cluster-size', source: 'serf', numNodes: 20 })
+    const persisted = first.actor.getPersistedSnapshot()
+    first.actor.stop()
+    const f = fakeEnv('gossip-queue', 1)
+    const actor = createActor(createGossipQueueMachine(f.env), { clock: f.clock, input: {}, snapshot: persisted }).start()
+    const t = f.ask<StatsReply>()
+    actor.send({ type: 'gossip.stats', replyTo: t })
+    expect(f.replyFor(t)!.queues['serf-event']).toMatchObject({ retransmitLimit: 8, numNodes: 20 })
+    actor.stop()
+  })
+
+  it('transmits retransmitMult times when no size was ever told (the floor), not once', () => {
+    const f = start({ retransmitMult: 3 })
+    f.actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-event', message: Uint8Array.of(3, 1), unique: true } })
+    expect(Array.from({ length: 4 }, () => fillCount(f.actor, f))).toEqual([1, 1, 1, 0])
+    f.actor.stop()
+  })
+
+  it('drops at the queue check a broadcast no fill had room for, and tells its waiter', () => {
+    const f = start({ queueCheckIntervalMs: 1000 })
+    f.actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: new Uint8Array(1380), name: 'big', notify: { to: 'swim', id: 'big' } } })
+    const t = f.ask<FillReply>()
+    f.actor.send({ type: 'gossip.fill', overheadBytes: 2, limitBytes: 1400 - 2 - 29, replyTo: t })
+    expect(f.replyFor(t)!.parts).toEqual([])
+    f.clock.advanceSync(1000)
+    expect(f.sentOf('gossip.broadcast-finished').map((s) => s.msg)).toEqual([{ type: 'gossip.broadcast-finished', queue: 'memberlist', id: 'big', outcome: 'pruned' }])
+    expect(f.logs.some((l) => l.level === 'warn' && (l.obj as { unsendable?: unknown }).unsendable !== undefined)).toBe(true)
+    const s = f.ask<StatsReply>()
+    f.actor.send({ type: 'gossip.stats', replyTo: s })
+    expect(f.replyFor(s)!.queues.memberlist).toMatchObject({ depth: 0, unsendable: 1, pruned: 1 })
+    f.actor.stop()
   })
 })

@@ -74,6 +74,78 @@ describe('QueueSet', () => {
     expect(qs.stats().memberlist.pruned).toBe(3)
   })
 
+  it('counts the cluster as 1 node until a source tells its size (limit retransmitMult, never 0)', () => {
+    const qs = new QueueSet(createGossipQueueConfig({ retransmitMult: 3 }))
+    expect(qs.stats().memberlist).toMatchObject({ retransmitLimit: 3, numNodes: 0, sizeKnown: false })
+    expect(qs.setClusterSize('serf', 150.7)).toBe(150)
+    expect(qs.setClusterSize('memberlist', -1)).toBeUndefined()
+    const s = qs.stats()
+    expect(s['serf-query']).toMatchObject({ retransmitLimit: 9, numNodes: 150, sizeKnown: true })
+    expect(s.memberlist).toMatchObject({ retransmitLimit: 3, sizeKnown: false })
+  })
+
+  describe('a broadcast no fill has room for', () => {
+    // An encrypted node's gossip fill: 1,400 − 2 (compound header) − 29 (sealing), 2 bytes per part.
+    const encryptedFill = (qs: QueueSet) => qs.fill(2, 1400 - 2 - 29)
+    const setup = () => {
+      const qs = new QueueSet(createGossipQueueConfig()) // plaintext default: 1,396 accepted
+      qs.setClusterSize('memberlist', 10)
+      qs.enqueue({ queue: 'memberlist', message: new Uint8Array(1380), name: 'big', notify: { to: 'swim', id: 'big' } })
+      qs.enqueue({ queue: 'memberlist', message: new Uint8Array(60), name: 'small' })
+      return qs
+    }
+
+    it('is skipped by the fill (smaller ones still go), then dropped at the check, counted and notified', () => {
+      const qs = setup()
+      for (let i = 0; i < 3; i++) expect(encryptedFill(qs).parts.map((p) => p.length)).toEqual([60])
+      expect(qs.depth('memberlist')).toBe(2)
+      const r = qs.check()
+      expect(r.unsendable).toEqual({ memberlist: 1 })
+      expect(r.pruned).toEqual({})
+      expect(qs.stats().memberlist).toMatchObject({ depth: 1, pruned: 1, unsendable: 1 })
+      expect(qs.drainNotifications()).toEqual([{ to: 'swim', msg: { type: 'gossip.broadcast-finished', queue: 'memberlist', id: 'big', outcome: 'pruned' } }])
+    })
+
+    it('stays while a fill since the last check had room for it, or when no fill came at all', () => {
+      const qs = setup()
+      expect(qs.check().unsendable).toEqual({}) // no fill yet: no evidence
+      encryptedFill(qs)
+      qs.fill(2, 1398) // a plaintext-sized fill: 1,396 of room
+      expect(qs.check().unsendable).toEqual({})
+      expect(qs.depth('memberlist')).toBe(2)
+      // The window restarts at each check: only fills since the last one count.
+      encryptedFill(qs)
+      expect(qs.check().unsendable).toEqual({ memberlist: 1 })
+    })
+
+    it('judges a queue only by fills that drew on it, by the room of the whole fill', () => {
+      const qs = new QueueSet(createGossipQueueConfig())
+      qs.enqueue({ queue: 'serf-event', message: new Uint8Array(1000), unique: true })
+      qs.enqueue({ queue: 'memberlist', message: new Uint8Array(1000), name: 'm' })
+      qs.fill(2, 100, ['memberlist']) // the Serf queue was not asked: no verdict on it
+      expect(qs.check().unsendable).toEqual({ memberlist: 1 })
+      qs.enqueue({ queue: 'memberlist', message: new Uint8Array(900), name: 'n' })
+      qs.enqueue({ queue: 'memberlist', message: new Uint8Array(900), name: 'o' })
+      // Memberlist takes most of the room first, but the Serf message could have had the whole fill.
+      expect(qs.fill(2, 1100, ['memberlist', 'serf-event']).parts.map((p) => p.length)).toEqual([900])
+      expect(qs.check().unsendable).toEqual({})
+      expect(qs.depth('serf-event')).toBe(1)
+    })
+  })
+
+  it('abandon counts what a replaced set held and tells every waiter, without changing the set', () => {
+    const qs = new QueueSet(createGossipQueueConfig())
+    qs.enqueue({ queue: 'memberlist', message: bytes(4, 1), name: 'a', notify: { to: 'swim', id: 'alive-a' } })
+    qs.enqueue({ queue: 'serf-intent', message: bytes(1, 1), unique: true, notify: { to: 'member-manager', id: 'leave' } })
+    qs.enqueue({ queue: 'serf-event', message: bytes(3, 1), unique: true })
+    expect(qs.abandon()).toEqual({ lost: { memberlist: 1, 'serf-intent': 1, 'serf-event': 1 }, total: 3 })
+    expect(qs.drainNotifications().map((n) => [n.to, n.msg.id, n.msg.outcome])).toEqual([
+      ['swim', 'alive-a', 'pruned'],
+      ['member-manager', 'leave', 'pruned'],
+    ])
+    expect(qs.depth('memberlist')).toBe(1)
+  })
+
   it('reset drops everything as pruned', () => {
     const qs = new QueueSet(createGossipQueueConfig())
     qs.enqueue({ queue: 'memberlist', message: bytes(4, 1), name: 'a' })

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { TransmitQueue, retransmitLimit } from '../../../actors/gossip-queue/transmit-queue.ts'
+import { TransmitQueue } from '../../../actors/gossip-queue/transmit-queue.ts'
 import type { BroadcastOutcome } from '../../../actors/gossip-queue/protocol.ts'
 
 interface ModelItem {
@@ -37,8 +37,12 @@ class ModelQueue {
     if (this.items.length === 0) this.nextId = 0
     this.items.push({ tag, len, name: unique ? undefined : name, unique, id: this.nextId++, transmits: 0 })
   }
+  /** The limit, spelled out here (not the queue's function): mult × ceil(log10(max(n, 1) + 1)). */
+  limit(): number {
+    return this.mult * Math.ceil(Math.log10(Math.max(1, this.numNodes) + 1))
+  }
   fill(overhead: number, limit: number): number[] {
-    const rl = retransmitLimit(this.mult, this.numNodes)
+    const rl = this.limit()
     let used = 0
     const out: number[] = []
     const taken = new Set<ModelItem>()
@@ -63,6 +67,13 @@ class ModelQueue {
     }
     return out
   }
+  dropLongerThan(max: number): void {
+    for (const i of this.sorted()) {
+      if (i.len <= max) continue
+      this.items = this.items.filter((x) => x !== i)
+      this.left.push([i.tag, 'pruned'])
+    }
+  }
   prune(max: number): void {
     while (this.items.length > max) {
       const last = this.sorted().at(-1)!
@@ -77,12 +88,14 @@ type Op =
   | { kind: 'fill'; overhead: number; limit: number }
   | { kind: 'prune'; max: number }
   | { kind: 'size'; n: number }
+  | { kind: 'drop'; max: number }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('enqueue' as const), len: fc.integer({ min: 1, max: 40 }), name: fc.option(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { nil: undefined }), unique: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('fill' as const), overhead: fc.integer({ min: 0, max: 4 }), limit: fc.integer({ min: 0, max: 120 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('prune' as const), max: fc.integer({ min: 0, max: 10 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('size' as const), n: fc.integer({ min: 0, max: 200 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('drop' as const), max: fc.integer({ min: 0, max: 45 }) }) },
 )
 
 function run(ops: Op[], mult: number) {
@@ -115,7 +128,11 @@ function run(ops: Op[], mult: number) {
     } else if (op.kind === 'prune') {
       q.prune(op.max)
       model.prune(op.max)
+    } else if (op.kind === 'drop') {
+      q.dropLongerThan(op.max)
+      model.dropLongerThan(op.max)
     } else {
+      expect(q.retransmitLimit).toBe(model.limit())
       q.setNumNodes(op.n)
       model.numNodes = op.n
     }
@@ -158,7 +175,7 @@ describe('TransmitQueue properties', () => {
           for (const m of out) counts.set(m, counts.get(m)! + 1)
         }
         expect(q.depth).toBe(0)
-        for (const c of counts.values()) expect(c).toBe(retransmitLimit(mult, n))
+        for (const c of counts.values()) expect(c).toBe(mult * Math.ceil(Math.log10(n + 1)))
       }),
       { numRuns: 100 },
     )

@@ -23,7 +23,9 @@ function queue(mult: number, numNodes: number) {
 
 describe('retransmitLimit', () => {
   const rows: Array<[mult: number, n: number, limit: number]> = [
-    [4, 0, 0],
+    [4, 0, 4], // floor: an unknown (0) size counts as 1 node, never a limit of 0
+    [4, -3, 4],
+    [2, 0, 2],
     [4, 1, 4],
     [4, 9, 4],
     [4, 10, 8],
@@ -178,10 +180,10 @@ describe('TransmitQueue.fill', () => {
   })
 
   it('uses the cluster size set last, not one captured at enqueue', () => {
-    const { q } = queue(4, 1) // limit 4
+    const { q } = queue(1, 100) // limit 3
     q.enqueue(msg('x'), { tag: 'x' })
     q.fill(0, 100)
-    q.setNumNodes(0) // limit 0: the next transmit is the last
+    q.setNumNodes(1) // limit 1: already reached, the next transmit is the last
     q.fill(0, 100)
     expect(q.depth).toBe(0)
     expect(q.counters.transmits).toBe(2)
@@ -219,5 +221,44 @@ describe('TransmitQueue.prune', () => {
     q.enqueue(msg('a2'), { name: 'a', tag: 'a2' })
     expect(left).toEqual([{ tag: 'a1', outcome: 'pruned' }])
     expect(q.depth).toBe(1)
+  })
+})
+
+describe('TransmitQueue floor for an unknown cluster size', () => {
+  it('transmits every broadcast retransmitMult times before any size was set', () => {
+    const left: BroadcastOutcome[] = []
+    const q = new TransmitQueue<string>(3, (_item, outcome) => left.push(outcome))
+    expect(q.clusterSize).toBe(0)
+    expect(q.retransmitLimit).toBe(3)
+    q.enqueue(msg('x'), { tag: 'x' })
+    const fills = [0, 1, 2, 3].map(() => {
+      const out: Uint8Array[] = []
+      q.fill(2, 100, out)
+      return out.length
+    })
+    expect(fills).toEqual([1, 1, 1, 0])
+    expect(left).toEqual(['transmitted'])
+  })
+})
+
+describe('TransmitQueue.dropLongerThan', () => {
+  it('drops exactly the broadcasts longer than the bound, from every tier, as pruned and unsendable', () => {
+    const { q, left } = queue(4, 10)
+    q.enqueue(msg('long-one', 40), { name: 'a', tag: 'a' })
+    q.enqueue(msg('short'), { name: 'b', tag: 'b' })
+    q.fill(0, 10) // only the short one fits: it moves to tier 1
+    q.enqueue(msg('long-two', 50), { tag: 'c' })
+    q.enqueue(msg('mid', 20), { tag: 'd' })
+    expect(q.dropLongerThan(20)).toBe(2)
+    expect([...q.ordered()].map((i) => i.tag)).toEqual(['d', 'b'])
+    expect(left).toEqual([
+      { tag: 'c', outcome: 'pruned' },
+      { tag: 'a', outcome: 'pruned' },
+    ])
+    expect(q.counters).toMatchObject({ pruned: 2, unsendable: 2 })
+    // The name of a dropped broadcast is free again: a new one is not treated as its replacement.
+    q.enqueue(msg('again'), { name: 'a', tag: 'a2' })
+    expect(q.counters.invalidated).toBe(0)
+    expect(q.dropLongerThan(1000)).toBe(0)
   })
 })
