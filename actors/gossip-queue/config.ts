@@ -3,9 +3,14 @@
  * profile and Serf's DefaultConfig (spec §4.1, §4.10, §5.13).
  */
 import { InvalidConfigError } from '../../src/errors/index.ts'
+import { COMPOUND_HEADER_OVERHEAD, COMPOUND_PART_OVERHEAD } from '../../src/wire/compound.ts'
+import { ENCRYPT_OVERHEAD } from '../../src/wire/crypto.ts'
 
 export interface GossipQueueConfig {
-  /** Retransmit a broadcast retransmitMult × ceil(log10(n+1)) times (LAN 4, WAN 4, Local 2). */
+  /**
+   * Retransmit a broadcast retransmitMult × ceil(log10(n+1)) times (LAN 4, WAN 4, Local 2). Must
+   * equal swim's: derive it with gossipQueueConfigFor, as the default is LAN's 4.
+   */
   retransmitMult: number
   /** Serf MaxQueueDepth: a queue is pruned to this many broadcasts on each check (4096). */
   maxQueueDepth: number
@@ -23,6 +28,7 @@ export interface GossipQueueConfig {
   /**
    * Longest message accepted, in bytes (including the 0x08 prefix on Serf queues). UDPBufferSize
    * 1400 − compound header 2 − part overhead 2: anything longer could never be gossiped by UDP.
+   * The default is plaintext's; with encryption 29 more bytes go (1,367): use gossipQueueConfigFor.
    */
   maxMessageBytes: number
 }
@@ -65,4 +71,43 @@ export function validateGossipQueueConfig(config: GossipQueueConfig): void {
 export function queueDepthLimit(config: GossipQueueConfig, numMembers: number): number {
   if (config.minQueueDepth > 0) return Math.max(2 * numMembers, config.minQueueDepth)
   return config.maxQueueDepth
+}
+
+/** What the gossip-queue config must agree with in swim's config (actors/swim/config.ts). */
+export interface SwimPacketShape {
+  /** swim's retransmitMult (LAN 4, WAN 4, Local 2). */
+  retransmitMult: number
+  /** swim's udpBufferSize: the byte budget of one UDP packet. */
+  udpBufferSize: number
+  /** Whether outgoing packets are sealed (a keyring with gossipVerifyOutgoing): 29 bytes each. */
+  encrypted: boolean
+}
+
+/**
+ * The gossip-queue config that matches swim's, for the composition root and the simulator. Pure.
+ * - retransmitMult: swim's, so a Local-preset node retransmits 2×, not the default 4×.
+ * - maxMessageBytes: the largest broadcast any packet can carry: udpBufferSize − compound header (2)
+ *   − one part's length (2) − 29 if encrypted (version 1 sealing, what swim sends, spec §3.2). With
+ *   the plaintext default of 1,396 a 1,368-1,396-byte broadcast would be accepted under encryption
+ *   and never fit a fill; derived here it is refused at enqueue, counted as `oversized`, and its
+ *   waiter is told at once.
+ * `init` sets the other fields (depths, check interval); the two above always come from swim.
+ * Throws InvalidConfigError naming the field if the budget leaves no room for a message.
+ */
+export function gossipQueueConfigFor(swim: SwimPacketShape, init: GossipQueueInit = {}): GossipQueueConfig {
+  if (!Number.isInteger(swim.udpBufferSize) || swim.udpBufferSize <= 0) throw new InvalidConfigError('swim.udpBufferSize', 'must be a positive integer')
+  if (typeof swim.encrypted !== 'boolean') throw new InvalidConfigError('swim.encrypted', 'must be a boolean')
+  const maxMessageBytes = swim.udpBufferSize - COMPOUND_HEADER_OVERHEAD - COMPOUND_PART_OVERHEAD - (swim.encrypted ? ENCRYPT_OVERHEAD : 0)
+  if (maxMessageBytes <= 0) {
+    throw new InvalidConfigError('swim.udpBufferSize', `leaves no room for a broadcast (${swim.udpBufferSize} − 4 bytes of compound overhead${swim.encrypted ? ' − 29 of encryption' : ''})`)
+  }
+  try {
+    return createGossipQueueConfig({ ...init, retransmitMult: swim.retransmitMult, maxMessageBytes })
+  } catch (err) {
+    // The multiplier came from swim: name swim's field, not ours.
+    if (err instanceof InvalidConfigError && err.details?.['field'] === 'gossipQueue.retransmitMult') {
+      throw new InvalidConfigError('swim.retransmitMult', 'must be a positive integer', { cause: err })
+    }
+    throw err
+  }
 }

@@ -1,0 +1,61 @@
+/**
+ * gossipQueueConfigFor: the gossip-queue config derived from swim's, so the two cannot disagree
+ * on the retransmit multiplier or on the largest broadcast a packet can carry.
+ */
+import { describe, expect, it } from 'vitest'
+import { createGossipQueueConfig, gossipQueueConfigFor } from '../../../actors/gossip-queue/config.ts'
+import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
+import { SWIM_PRESETS, createSwimConfig } from '../../../actors/swim/config.ts'
+import { COMPOUND_HEADER_OVERHEAD, COMPOUND_PART_OVERHEAD } from '../../../src/wire/compound.ts'
+import { ENCRYPT_OVERHEAD } from '../../../src/wire/crypto.ts'
+import { InvalidConfigError } from '../../../src/errors/index.ts'
+
+describe('gossipQueueConfigFor', () => {
+  it.each(Object.keys(SWIM_PRESETS) as Array<keyof typeof SWIM_PRESETS>)('takes retransmitMult from the swim %s preset', (preset) => {
+    const swim = createSwimConfig({}, preset)
+    const c = gossipQueueConfigFor({ retransmitMult: swim.retransmitMult, udpBufferSize: swim.udpBufferSize, encrypted: false })
+    expect(c.retransmitMult).toBe(swim.retransmitMult)
+  })
+
+  it('gives a Local-preset node a multiplier of 2, where the plain default is 4', () => {
+    const local = createSwimConfig({}, 'local')
+    expect(local.retransmitMult).toBe(2)
+    expect(createGossipQueueConfig().retransmitMult).toBe(4)
+    expect(gossipQueueConfigFor({ retransmitMult: local.retransmitMult, udpBufferSize: local.udpBufferSize, encrypted: false }).retransmitMult).toBe(2)
+  })
+
+  it('leaves room for the compound header, one part length and, when encrypted, the sealing', () => {
+    const plain = gossipQueueConfigFor({ retransmitMult: 4, udpBufferSize: 1400, encrypted: false })
+    const sealed = gossipQueueConfigFor({ retransmitMult: 4, udpBufferSize: 1400, encrypted: true })
+    expect(plain.maxMessageBytes).toBe(1400 - COMPOUND_HEADER_OVERHEAD - COMPOUND_PART_OVERHEAD)
+    expect(plain.maxMessageBytes).toBe(createGossipQueueConfig().maxMessageBytes) // the plaintext default
+    expect(sealed.maxMessageBytes).toBe(plain.maxMessageBytes - ENCRYPT_OVERHEAD)
+    expect(sealed.maxMessageBytes).toBe(1367)
+  })
+
+  it('refuses at enqueue, counted, a broadcast that fits plaintext but not an encrypted packet', () => {
+    const qs = new QueueSet(gossipQueueConfigFor({ retransmitMult: 4, udpBufferSize: 1400, encrypted: true }))
+    expect(qs.enqueue({ queue: 'memberlist', message: new Uint8Array(1367), name: 'fits' })).toBe(true)
+    expect(qs.enqueue({ queue: 'memberlist', message: new Uint8Array(1368), name: 'too-long', notify: { to: 'swim', id: 'b1' } })).toBe(false)
+    expect(qs.stats().memberlist).toMatchObject({ depth: 1, oversized: 1 })
+    expect(qs.drainNotifications()).toEqual([{ to: 'swim', msg: { type: 'gossip.broadcast-finished', queue: 'memberlist', id: 'b1', outcome: 'pruned' } }])
+    // The largest accepted one fits the fill swim makes for an encrypted gossip packet.
+    const budget = 1400 - COMPOUND_HEADER_OVERHEAD - ENCRYPT_OVERHEAD
+    expect(qs.fill(COMPOUND_PART_OVERHEAD, budget).parts).toHaveLength(1)
+  })
+
+  it('keeps the other fields from init, but never lets init override what comes from swim', () => {
+    const c = gossipQueueConfigFor({ retransmitMult: 2, udpBufferSize: 1400, encrypted: false }, { maxQueueDepth: 100, retransmitMult: 9, maxMessageBytes: 5000 })
+    expect(c).toMatchObject({ maxQueueDepth: 100, hardMaxDepth: 200, retransmitMult: 2, maxMessageBytes: 1396 })
+  })
+
+  it.each([
+    [{ retransmitMult: 0, udpBufferSize: 1400, encrypted: false }, 'swim.retransmitMult'],
+    [{ retransmitMult: 4, udpBufferSize: 0, encrypted: false }, 'swim.udpBufferSize'],
+    [{ retransmitMult: 4, udpBufferSize: 33, encrypted: true }, 'swim.udpBufferSize'],
+    [{ retransmitMult: 4, udpBufferSize: 1400, encrypted: 'yes' as unknown as boolean }, 'swim.encrypted'],
+  ])('rejects %o naming the field', (swim, field) => {
+    expect(() => gossipQueueConfigFor(swim)).toThrow(InvalidConfigError)
+    expect(() => gossipQueueConfigFor(swim)).toThrow(field)
+  })
+})
