@@ -7,7 +7,7 @@
 import type { SendStatus } from '../types/actor-env.ts'
 import type { ActorHost } from './actor-host.ts'
 import type { LinkPolicy, LinkStats } from './frames.ts'
-import { admit } from './mailbox-policy.ts'
+import { admit, isActorMessage } from './mailbox-policy.ts'
 import type { OverflowKind } from './link.ts'
 import { RingQueue } from './ring.ts'
 import type { ActorSnapshot } from './types.ts'
@@ -34,7 +34,8 @@ export class InlineActor {
   constructor(
     readonly host: ActorHost,
     readonly policy: LinkPolicy,
-    readonly onOverflow: (kind: OverflowKind) => void,
+    /** A message refused, or (drop-oldest) the one `dropped` to make room: counted by the handler. */
+    readonly onOverflow: (kind: OverflowKind, dropped?: unknown) => void,
   ) {
     host.onResume = () => this.#schedule()
   }
@@ -50,26 +51,16 @@ export class InlineActor {
     }
     if (verdict === 'drop-oldest') {
       // The oldest message (never a runtime item: those are forced in and skipped here).
-      this.#dropOldestMessage()
-      status = 'displaced'
+      const dropped = this.ring.removeFirst(isActorMessage)
+      if (dropped !== undefined) {
+        this.dropped++
+        this.onOverflow('drop-oldest', dropped)
+        status = 'displaced'
+      }
     } else if (verdict === 'backpressure') status = 'backpressure'
     this.ring.push(msg)
     this.#schedule()
     return status
-  }
-
-  #dropOldestMessage(): void {
-    const ring = this.ring
-    const skipped: unknown[] = []
-    for (let item = ring.shift(); item !== undefined; item = ring.shift()) {
-      if ((item as Partial<CallItem>).call === undefined) {
-        this.dropped++
-        this.onOverflow('drop-oldest')
-        break
-      }
-      skipped.push(item)
-    }
-    for (let i = skipped.length - 1; i >= 0; i--) ring.unshift(skipped[i])
   }
 
   /** Queues a runtime call behind the messages already queued (never dropped). */

@@ -13,7 +13,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { SendStatus } from '../types/actor-env.ts'
 import { F_ACK, F_DATA, F_REPLY, F_ROUTED, type LinkPolicy, type LinkStats } from './frames.ts'
-import { admit } from './mailbox-policy.ts'
+import { admit, isActorMessage } from './mailbox-policy.ts'
 import { RingQueue } from './ring.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
@@ -49,7 +49,7 @@ export class Link {
   #idleWaiters: (() => void)[] = []
   readonly #onItem: (item: unknown) => void
   readonly #onBatchEnd: (() => void) | undefined
-  readonly #onOverflow: (kind: OverflowKind) => void
+  readonly #onOverflow: (kind: OverflowKind, dropped?: unknown) => void
   readonly #onUnsendable: ((item: unknown, err: unknown) => void) | undefined
   /** Credit owed that goes back at once instead of at the end of the turn (half the peer's window). */
   readonly #ackAt: number
@@ -69,7 +69,8 @@ export class Link {
     policy: LinkPolicy,
     handlers: {
       onItem: (item: unknown) => void
-      onOverflow: (kind: OverflowKind) => void
+      /** A message refused, or (drop-oldest) the one `dropped` to make room: counted by the handler. */
+      onOverflow: (kind: OverflowKind, dropped?: unknown) => void
       onBatchEnd?: () => void
       onUnsendable?: (item: unknown, err: unknown) => void
       /**
@@ -107,10 +108,13 @@ export class Link {
       return 'rejected'
     }
     if (verdict === 'drop-oldest') {
-      ring.shift()
-      this.dropped++
-      this.#onOverflow('drop-oldest')
-      status = 'displaced'
+      // The oldest actor message; the replies and runtime items forced in front of it stay.
+      const dropped = ring.removeFirst(isActorMessage)
+      if (dropped !== undefined) {
+        this.dropped++
+        this.#onOverflow('drop-oldest', dropped)
+        status = 'displaced'
+      }
     } else if (verdict === 'backpressure') status = 'backpressure'
     ring.push(item)
     if (!this.#flushQueued && this.inFlight < this.policy.capacity) this.#queueFlush()

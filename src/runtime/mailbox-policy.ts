@@ -2,7 +2,8 @@
  * The mailbox's overflow decision, shared by the inline mailbox and the cross-thread link so the
  * two placements cannot disagree on what a full mailbox does.
  */
-import type { LinkPolicy } from './frames.ts'
+import type { ReplyTo } from '../types/actor-env.ts'
+import { F_ROUTED, type LinkPolicy } from './frames.ts'
 
 /**
  * What to do with one more message when `queued` are waiting:
@@ -20,4 +21,26 @@ export function admit(queued: number, policy: LinkPolicy): Admission {
   if (policy.overflow === 'reject') return 'reject'
   if (policy.overflow === 'drop-oldest') return 'drop-oldest'
   return queued >= cap * policy.backpressureCeiling ? 'ceiling' : 'backpressure'
+}
+
+/**
+ * True for what a mailbox policy may drop: an actor message, or one routed through the system
+ * thread to an inline actor. Runtime items (replies, snapshot reads, inspection toggles, queued
+ * calls) are never dropped: drop-oldest passes over them to the oldest message.
+ */
+export function isActorMessage(item: unknown): boolean {
+  const it = item as { type?: unknown; k?: unknown } | null
+  return it !== null && typeof it === 'object' && (typeof it.type === 'string' || it.k === F_ROUTED)
+}
+
+/**
+ * The reply token of a queued request (an actor message, or a routed one), if it is one. A
+ * request the mailbox refuses or drops fails its ask at once with this token, so no ask is left
+ * to time out on a message that is gone.
+ */
+export function requestOf(item: unknown): ReplyTo<unknown> | undefined {
+  const it = item as { replyTo?: unknown; k?: unknown; m?: { replyTo?: unknown } } | null
+  if (it === null || typeof it !== 'object') return undefined
+  const token = it.k === F_ROUTED ? it.m?.replyTo : it.replyTo
+  return token !== null && typeof token === 'object' ? (token as ReplyTo<unknown>) : undefined
 }

@@ -8,9 +8,13 @@ import { InvalidConfigError } from '../errors/cluster-error.ts'
  * What happens when a message arrives at a full mailbox.
  * - `backpressure`: accept it anyway and tell the sender to slow down (`send` returns
  *   `'backpressure'`, `ref.ready()` waits for room); nothing is lost up to a hard ceiling of
- *   `capacity * backpressureCeiling`, beyond which messages are rejected and counted.
- * - `drop-oldest`: accept it and drop the oldest queued message (counted exactly).
+ *   `capacity * backpressureCeiling`, beyond which messages are rejected and counted. An ask
+ *   below the ceiling waits its turn (its timeout bounds the wait); at the ceiling it fails.
+ * - `drop-oldest`: accept it and drop the oldest queued message (counted exactly; replies and
+ *   runtime items queued in front are passed over). A request that is dropped fails its ask at
+ *   once with ERR_ACTOR_MAILBOX_FULL rather than leaving it to time out.
  * - `reject`: refuse it (`send` returns `'rejected'`, an `ask` rejects with ERR_ACTOR_MAILBOX_FULL).
+ * The same holds for ActorRef.ask and env.ask, from any placement to any placement.
  */
 export type OverflowPolicy = 'backpressure' | 'drop-oldest' | 'reject'
 

@@ -47,6 +47,26 @@ export class RingQueue<T> {
     return this.#size === 0 ? undefined : this.#buf[this.#head]
   }
 
+  /**
+   * Removes and returns the oldest item that `match` accepts (undefined if none), keeping the
+   * others in order. O(position of that item): mailboxes use it to drop the oldest actor message
+   * past the few runtime items (replies, snapshot reads) that may sit in front of it.
+   */
+  removeFirst(match: (item: T) => boolean): T | undefined {
+    for (let i = 0; i < this.#size; i++) {
+      const at = (this.#head + i) & this.#mask
+      const item = this.#buf[at] as T
+      if (!match(item)) continue
+      // Close the gap by moving the i items in front of it one slot back.
+      for (let j = i; j > 0; j--) this.#buf[(this.#head + j) & this.#mask] = this.#buf[(this.#head + j - 1) & this.#mask]
+      this.#buf[this.#head] = undefined
+      this.#head = (this.#head + 1) & this.#mask
+      this.#size--
+      return item
+    }
+    return undefined
+  }
+
   /** Removes and returns every item, oldest first. */
   takeAll(): T[] {
     const out = new Array<T>(this.#size)

@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import type { ActorClock } from '../types/time.ts'
 import type { Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import { toWireError, type ClusterError, type WireError } from '../errors/cluster-error.ts'
-import { InvalidMessageError } from '../errors/runtime-errors.ts'
+import { ActorStoppedError, InvalidMessageError, MailboxFullError, UnknownActorError } from '../errors/runtime-errors.ts'
 import { resolveLogLevel, rootLogger } from '../logging/root-logger.ts'
 import { AskTable } from './ask-table.ts'
 import { ComputePool } from './compute-pool.ts'
@@ -19,6 +19,7 @@ import { realClock } from './env.ts'
 import { F_REPLY } from './frames.ts'
 import type { InlineActor } from './inline-actor.ts'
 import type { OverflowKind } from './link.ts'
+import { requestOf } from './mailbox-policy.ts'
 import {
   createMailboxOptions,
   createSupervisionOptions,
@@ -129,6 +130,32 @@ export class SystemCore {
     this.refused++
     this.emit({ type: 'message.undeliverable', to, reason: 'stopped', messageType: String(msg?.type), count: 1 })
     return 'stopped'
+  }
+
+  /**
+   * Routes a message a worker thread sent to an inline actor through this thread. The worker saw
+   * its send accepted (by its link to this thread), so a refusal here (the inline mailbox full
+   * under `reject`, the target stopped or unknown) fails the request's ask at once, as it would
+   * have failed at the sender: it is counted by route() like any refused message.
+   */
+  routeFromWorker(from: string, to: string, msg: Message): void {
+    const status = this.route(from, to, msg)
+    if (status === 'ok' || status === 'backpressure' || status === 'displaced') return
+    const token = requestOf(msg)
+    if (token === undefined) return
+    const error =
+      status === 'rejected'
+        ? new MailboxFullError(to, this.actors.get(to)?.mailbox.capacity ?? 0)
+        : status === 'stopped'
+          ? new ActorStoppedError(to)
+          : new UnknownActorError(to)
+    this.reply(token, undefined, toWireError(error))
+  }
+
+  /** A request that drop-oldest displaced from `to`'s mailbox on this thread: its ask fails now. */
+  displaced(to: string, item: unknown): void {
+    const token = requestOf(item)
+    if (token !== undefined) this.reply(token, undefined, toWireError(new MailboxFullError(to, this.actors.get(to)?.mailbox.capacity ?? 0)))
   }
 
   /** A message to a worker that structured clone refused: reported, counted, its ask failed. */

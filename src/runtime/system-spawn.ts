@@ -64,7 +64,8 @@ export function workerSystemPort(core: SystemCore, inspection: Inspection): Work
     connectPeers: (id) => connectPeers(core, id),
     peerDown: (id) => core.broadcast(id, { k: 'peer-down', id }),
     inlineIds: () => [...core.actors.values()].filter((e) => e.placement === 'inline' && e.inline?.closed === false).map((e) => e.id),
-    routeToInline: (from, to, msg) => void core.route(from, to, msg),
+    routeToInline: (from, to, msg) => core.routeFromWorker(from, to, msg),
+    displaced: (to, item) => core.displaced(to, item),
     replyToInline: (to, cid, value, error) => core.reply({ to, cid } as ReplyTo<unknown>, value, error),
     targetFailed: (id, error) => core.failEnvAsksOn(id, error),
     gone: (id) => core.broadcast(id, { k: 'peer-gone', id }),
@@ -172,7 +173,10 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
       persisted: (record) => core.store.save(id, record),
     },
   })
-  inline = new InlineActor(host, entry.mailbox, (kind) => core.overflow(id, kind, 1))
+  inline = new InlineActor(host, entry.mailbox, (kind, dropped) => {
+    core.overflow(id, kind, 1)
+    if (dropped !== undefined) core.displaced(id, dropped)
+  })
   entry.inline = inline
   if (ctx.inspection.active) host.setInspector(ctx.inspection.inline)
 }

@@ -37,7 +37,10 @@ export interface WorkerSystemPort {
   connectPeers(id: string): { id: string; port: MessagePort; mailbox: LinkPolicy }[]
   peerDown(id: string): void
   inlineIds(): string[]
+  /** A message a worker sent to an inline actor; a refused request fails its ask. */
   routeToInline(from: string, to: string, msg: { type: string }): void
+  /** A request that drop-oldest displaced from the system thread's mailbox toward `to`: its ask fails. */
+  displaced(to: string, item: unknown): void
   /** A worker's reply to an ask an inline actor made (env.ask). */
   replyToInline(to: string, cid: number, value: unknown, error: WireError | undefined): void
   /** This actor crashed, escalated or stopped: env asks waiting on it fail with `error`. */
@@ -82,7 +85,10 @@ export class WorkerActor {
     this.#tracker = new RestartTracker(supervision)
     this.link = new Link(undefined, mailbox, {
       onItem: (item) => this.#onItem(item),
-      onOverflow: (kind) => this.sys.overflowReported(this.id, kind, 1, false),
+      onOverflow: (kind, dropped) => {
+        this.sys.overflowReported(this.id, kind, 1, false)
+        if (dropped !== undefined) this.sys.displaced(this.id, dropped)
+      },
       onUnsendable: (item, err) => this.sys.unsendable(this.id, item, err),
       receiveWindow: sys.mainPolicy.capacity,
     })

@@ -9,13 +9,14 @@ import type { AnyStateMachine } from 'xstate'
 import type { ComputePort, Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import { createSeededRandom, hashLabel } from '../types/random.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
-import { ActorStoppedError, InvalidMessageError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
+import { ActorStoppedError, InvalidMessageError, MailboxFullError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
 import { actorLogger, rootLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { asksOf, createEnv, realClock, type Router } from './env.ts'
 import { F_INSPECT, F_REPLY, F_ROUTED, F_SNAPSHOT, F_WATCH, type CellStats, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
+import { requestOf } from './mailbox-policy.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 
 /** What the system thread passes in workerData. */
@@ -91,12 +92,18 @@ function startWorkerHost<M extends AnyStateMachine>(
       setImmediate(turnEnd)
     }
   }
-  const onOverflowTo = (to: string) => (kind: OverflowKind) => {
+  const onOverflowTo = (to: string) => (kind: OverflowKind, dropped?: unknown) => {
     const key = `${kind}\u0000${to}`
     const o = overflow.get(key)
     if (o === undefined) overflow.set(key, { policy: kind, count: 1 })
     else o.count++
     requestTurn()
+    // A request displaced from the mailbox (drop-oldest) fails its ask now, not at its timeout.
+    const token = dropped === undefined ? undefined : requestOf(dropped)
+    if (token !== undefined) {
+      const target = to === '$main' ? String((dropped as { to?: unknown }).to) : to
+      sendReply(token, undefined, toWireError(new MailboxFullError(target, links.get(to)?.policy.capacity ?? boot.mainPolicy.capacity)))
+    }
   }
 
   const onItem = (item: unknown): void => {

@@ -168,4 +168,20 @@ describe('Link close', () => {
     expect(link.stats().lost).toBe(3)
     expect(link.send({ type: 'x.d' })).toBe('stopped')
   })
+
+  it('drop-oldest passes over forced replies to the oldest message, and hands the dropped one to the handler', () => {
+    const dropped: unknown[] = []
+    // No port: nothing is posted, so the ring is the whole mailbox.
+    const link = new Link(undefined, { capacity: 3, overflow: 'drop-oldest', backpressureCeiling: 4 }, { onItem: () => {}, onOverflow: (_kind, item) => dropped.push(item) })
+    link.force({ k: F_REPLY, c: 1, v: 'answer' })
+    for (const n of [1, 2]) expect(link.send({ type: 'x', n })).toBe('ok')
+    const request = { type: 'x.get', replyTo: { to: 'q', cid: 7 } }
+    expect(link.send(request)).toBe('displaced')
+    expect(link.send({ type: 'x', n: 3 })).toBe('displaced')
+    expect(dropped).toEqual([{ type: 'x', n: 1 }, { type: 'x', n: 2 }])
+    expect(link.send({ type: 'x', n: 4 })).toBe('displaced')
+    expect(dropped[2]).toBe(request)
+    expect(link.ring.takeAll()).toEqual([{ k: F_REPLY, c: 1, v: 'answer' }, { type: 'x', n: 3 }, { type: 'x', n: 4 }])
+    expect(link.dropped).toBe(3)
+  })
 })

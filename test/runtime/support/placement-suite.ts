@@ -336,6 +336,65 @@ export function placementSuite(placement: Placement): void {
       expect(await codeOf(viaAsker(await spawnAsker(sys, 'q-other', other), late))).toBe('ERR_ACTOR_STOPPED')
     })
 
+    // An ask into a full mailbox never hangs and is never dropped uncounted. The asker tells
+    // `count` fillers and asks in one action, so the mailbox it meets is full whichever placement
+    // either side has (each sending thread has its own bound toward a worker actor).
+    type Flood = { count: number; fillAfter?: boolean }
+    const flood = (q: Awaited<ReturnType<typeof spawnAsker>>, to: string, f: Flood) =>
+      q.ask({ type: 'asker.flood', to, filler: { type: 'counter.inc', by: 1 }, request: { type: 'counter.get' }, timeoutMs: 20_000, ...f } as never, { timeoutMs: 30_000 }) as Promise<{
+        value: { n: number }
+        statuses: string[]
+      }>
+    const stat = async (t: { stats(): Promise<{ rejected: number; dropped: number }> }, key: 'rejected' | 'dropped', want: number) => {
+      // Counts from another thread arrive at the end of its turn.
+      await waitUntil(async () => (await t.stats())[key] === want)
+      return (await t.stats())[key]
+    }
+
+    it('asks a full mailbox under reject: the request is refused and the ask fails at once, counted', async () => {
+      const sys = await start()
+      for (const [i, where] of ([placement, other] as const).entries()) {
+        const q = await spawnAsker(sys, `q${i}`, where)
+        const t = await spawn(sys, `t${i}`, { mailbox: { capacity: 8, overflow: 'reject' } })
+        // A 20 s timeout: a request left to time out would fail the test, not pass slowly.
+        expect(await codeOf(flood(q, t.id, { count: 8 }))).toBe('ERR_ACTOR_MAILBOX_FULL')
+        expect(await stat(t, 'rejected', 1)).toBe(1)
+        await waitUntil(async () => (await t.ask({ type: 'counter.get' })).n === 8)
+      }
+    })
+
+    it('asks a full mailbox under drop-oldest: an admitted request is answered; a displaced one fails at once; each drop counted', async () => {
+      const sys = await start()
+      for (const [i, where] of ([placement, other] as const).entries()) {
+        const q = await spawnAsker(sys, `q${i}`, where)
+        const t = await spawn(sys, `t${i}`, { mailbox: { capacity: 8, overflow: 'drop-oldest' } })
+        // The request displaces the oldest filler and is answered after the other seven.
+        const admitted = await flood(q, t.id, { count: 8 })
+        expect(admitted.value.n).toBe(7)
+        expect(admitted.statuses).toEqual(Array(8).fill('ok'))
+        expect(await stat(t, 'dropped', 1)).toBe(1)
+        // Asked first, then eight fillers: the request is the oldest and is displaced.
+        expect(await codeOf(flood(q, t.id, { count: 8, fillAfter: true }))).toBe('ERR_ACTOR_MAILBOX_FULL')
+        expect(await stat(t, 'dropped', 2)).toBe(2)
+        await waitUntil(async () => (await t.ask({ type: 'counter.get' })).n === 15)
+      }
+    })
+
+    it('asks a full mailbox under backpressure: the request waits its turn and is answered; past the ceiling it fails at once', async () => {
+      const sys = await start()
+      for (const [i, where] of ([placement, other] as const).entries()) {
+        const q = await spawnAsker(sys, `q${i}`, where)
+        const t = await spawn(sys, `t${i}`, { mailbox: { capacity: 8, overflow: 'backpressure', backpressureCeiling: 2 } })
+        const answered = await flood(q, t.id, { count: 8 })
+        expect(answered.value.n).toBe(8)
+        // 16 queued is the ceiling (8 x 2): the request is refused like any message there.
+        expect(await codeOf(flood(q, t.id, { count: 16 }))).toBe('ERR_ACTOR_MAILBOX_FULL')
+        expect(await stat(t, 'rejected', 1)).toBe(1)
+        await waitUntil(async () => (await t.ask({ type: 'counter.get' })).n === 24)
+        expect((await t.stats()).dropped).toBe(0)
+      }
+    })
+
     it('fails an ask in flight when its target crashes, with ERR_ACTOR_CRASHED, in both directions', async () => {
       const sys = await start()
       const q = await spawnAsker(sys, 'q')
