@@ -11,10 +11,17 @@
  *   fills of a 1,398-byte UDP budget (one gossip tick to GossipNodes = 3).
  * - deep-4096: a queue held at Serf's MaxQueueDepth (4,096 unique broadcasts of 20-200 bytes, limit
  *   40). Per op: enqueue 1, fill 1 packet, prune back to 4,096.
+ * - actor-inline persisted / unpersisted: the gossip-queue actor on an inline ActorSystem. Per op:
+ *   one enqueue and one fill ask, awaited (one turn each: the worst case for persistence, which runs
+ *   once per turn). "persisted" is the real definition (persist, throttleMs 0); the baseline is the
+ *   same machine without persist. The ratio is what persisting the sizes costs per turn.
  * Runs through bench/support/run.ts (interleaved rounds, ops/s from the median run). Prints a table;
  * with --json, the last line of stdout is one JSON object: ops/s per scenario plus derived figures.
  */
 import { TransmitQueue, retransmitLimit } from '../actors/gossip-queue/transmit-queue.ts'
+import { gossipQueue } from '../actors/gossip-queue/definition.ts'
+import { createGossipQueueMachine } from '../actors/gossip-queue/machine.ts'
+import { ActorSystem, defineActor } from '../src/runtime/index.ts'
 import { benchArgs, printReport, runScenarios } from './support/run.ts'
 import type { Scenario } from './support/run.ts'
 
@@ -139,6 +146,38 @@ function scenario(name: string, ops: number, workload: (make: () => QueueLike) =
   }
 }
 
+/** The same actor without persisted snapshots (inline only: no worker entry). */
+const unpersisted = defineActor({ name: 'gossip-queue', machine: createGossipQueueMachine, ...(gossipQueue.validate === undefined ? {} : { validate: gossipQueue.validate }) })
+
+const spawnInline = (sys: ActorSystem, def: typeof gossipQueue) => sys.spawn(def, { id: 'gossip-queue', placement: 'inline' })
+
+function actorScenario(name: string, ops: number, def: typeof gossipQueue): Scenario {
+  let system: ActorSystem | undefined
+  let ref: Awaited<ReturnType<typeof spawnInline>> | undefined
+  let k = 0
+  return {
+    name,
+    ops,
+    before: async () => {
+      system = await ActorSystem.start({ logLevel: 'silent' })
+      ref = await spawnInline(system, def)
+      ref.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 1000 })
+    },
+    run: async () => {
+      const r = ref!
+      for (let i = 0; i < ops; i++, k++) {
+        r.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: ALIVE[k % 1000]!, name: NAMES[k % 1000]! } })
+        await r.ask({ type: 'gossip.fill', overheadBytes: 2, limitBytes: 1398 })
+      }
+    },
+    after: async () => {
+      await system?.shutdown()
+      system = undefined
+      ref = undefined
+    },
+  }
+}
+
 const results = await runScenarios(
   'gossip-queue',
   [
@@ -146,13 +185,18 @@ const results = await runScenarios(
     scenario('steady-n1000 resort-baseline', 100, steady, baseline),
     scenario('deep-4096 transmit-queue', 20_000, deep, ours),
     scenario('deep-4096 resort-baseline', 100, deep, baseline),
+    actorScenario('actor-inline persisted', 500, gossipQueue),
+    actorScenario('actor-inline unpersisted', 500, unpersisted),
   ],
   { timeMs, runs, rounds },
 )
 const ops = (name: string) => results.find((r) => r.name === name)!.opsPerSec
 printReport(results, {
   json,
-  notes: ['one steady op = 10 named enqueues + 3 fills of 1,398 bytes; one deep op = 1 enqueue + 1 fill + prune to 4,096'],
+  notes: [
+    'one steady op = 10 named enqueues + 3 fills of 1,398 bytes; one deep op = 1 enqueue + 1 fill + prune to 4,096',
+    'one actor op = 1 enqueue + 1 fill ask awaited, on an inline ActorSystem (one turn, so one persist when persisted)',
+  ],
   extra: {
     steadyEnqueuesPerSec: ops('steady-n1000 transmit-queue') * 10,
     steadyFillsPerSec: ops('steady-n1000 transmit-queue') * 3,
@@ -160,6 +204,10 @@ printReport(results, {
       steady: Number((ops('steady-n1000 transmit-queue') / ops('steady-n1000 resort-baseline')).toFixed(1)),
       deep: Number((ops('deep-4096 transmit-queue') / ops('deep-4096 resort-baseline')).toFixed(1)),
     },
+    /** ops/s with persisted snapshots over without: below 1 is the cost of persisting each turn. */
+    actorPersistedVsUnpersisted: Number((ops('actor-inline persisted') / ops('actor-inline unpersisted')).toFixed(2)),
+    /** Extra time per turn that persisting costs, in µs (from the two medians). */
+    actorPersistCostUsPerTurn: Number((1e6 / ops('actor-inline persisted') - 1e6 / ops('actor-inline unpersisted')).toFixed(2)),
     node: process.version,
   },
 })
