@@ -56,6 +56,39 @@ describe('env.ask on a simulated clock', () => {
   })
 })
 
+describe('env.ask when the asker crashes, on a simulated clock', () => {
+  let system: ActorSystem | undefined
+  afterEach(async () => {
+    await system?.shutdown({ drainTimeoutMs: 1000 })
+    system = undefined
+  })
+
+  it('fails the pending ask at the crash and drops its timer; the restarted asker starts clean', async () => {
+    const clock = new SimulatedClock()
+    system = await ActorSystem.start({ logLevel: 'silent', clock, supervision: { backoffMs: 10 } })
+    const q = await system.spawn(asker, { id: 'q', placement: 'inline' })
+    const rec = await system.spawn(asker, { id: 'rec', placement: 'inline' })
+    await system.spawn(counter, { id: 'c', placement: 'inline', provide: counterIo })
+    await turns()
+    const idle = clock.pending
+    q.send({ type: 'asker.ask', to: 'c', request: { type: 'counter.ignore' }, timeoutMs: 50_000, reportTo: rec.id, label: 'pending' } as never)
+    await turns()
+    expect(clock.pending).toBe(idle + 1)
+    q.send({ type: 'asker.crash' })
+    await turns()
+    // The ask's timer is gone; only the restart backoff is armed now, and after it nothing.
+    expect(clock.pending).toBe(idle + 1)
+    await clock.advance(10)
+    await turns()
+    expect(clock.pending).toBe(idle)
+    expect(clock.now()).toBe(10)
+    const outcomes = (await rec.ask({ type: 'asker.outcomes' } as never, { timeoutMs: 1000 })) as { label: string; outcome: string }[]
+    expect(outcomes).toEqual([{ label: 'pending', outcome: 'ERR_ACTOR_STOPPED' }])
+    expect((await q.stats()).restarts).toBe(1)
+    expect(await q.ask({ type: 'asker.ping' } as never, { timeoutMs: 1000 })).toBe('pong from q')
+  })
+})
+
 describe('createAsk (the ask of a hand-built env)', () => {
   it('sends the request with a reply token, answers from the table, and maps refused sends to codes at once', async () => {
     const clock = new SimulatedClock()

@@ -8,6 +8,7 @@ import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { counter } from '../fixtures/actors/counter/definition.ts'
 import { createCounterMachine } from '../fixtures/actors/counter/machine.ts'
 import { asker } from './support/asker/definition.ts'
+import type { AskOutcome } from './support/asker/machine.ts'
 import { waitFor, waitUntil } from './support/placement-suite.ts'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -74,6 +75,28 @@ describe('worker placement - threads', () => {
     await waitFor(() => events.some((e) => e.type === 'message.undeliverable' && e.to === 'c' && e.reason === 'stopped'))
     const report = await sys.shutdown({ drainTimeoutMs: 3000 })
     expect(report).toMatchObject({ clean: true, undeliveredTotal: 0 })
+  })
+
+  it('keeps a late reply from the asker thread that replaced the one that asked (correlation ids differ per thread)', async () => {
+    const sys = await start({ supervision: { backoffMs: 5 } })
+    const q = await sys.spawn(asker, { id: 'q' })
+    const holder = await sys.spawn(asker, { id: 'holder' })
+    const rec = await sys.spawn(asker, { id: 'rec', placement: 'inline' })
+    const outcome = async (label: string) => ((await rec.ask({ type: 'asker.outcomes' })) as AskOutcome[]).find((o) => o.label === label)
+    const hold = (label: string) => q.send({ type: 'asker.ask', to: holder.id, request: { type: 'asker.hold' }, timeoutMs: 20_000, reportTo: rec.id, label })
+    hold('old')
+    await waitUntil(async () => (await holder.ask({ type: 'asker.held' })) === 1)
+    q.send({ type: 'asker.kill-thread' })
+    await waitFor(() => events.some((e) => e.type === 'actor.started' && e.actor === 'q' && e.restarts === 1))
+    // The new thread's first ask: the same position in its table as the old thread's first.
+    hold('new')
+    await waitUntil(async () => (await holder.ask({ type: 'asker.held' })) === 2)
+    holder.send({ type: 'asker.release' })
+    await waitUntil(async () => (await outcome('new')) !== undefined)
+    expect(await outcome('new')).toMatchObject({ outcome: 'resolved', value: { index: 1 } })
+    await waitUntil(async () => (await q.stats()).lateReplies === 1)
+    // The old thread died with its ask: nothing of it reported anything.
+    expect(await outcome('old')).toBeUndefined()
   })
 
   it('carries actor-to-actor traffic on the workers own port pair, not through the system thread', async () => {

@@ -9,6 +9,7 @@ import type { ClusterError } from '../../../src/errors/cluster-error.ts'
 import { counter } from '../../fixtures/actors/counter/definition.ts'
 import { counterIo } from '../../fixtures/actors/counter/io.ts'
 import { asker } from './asker/definition.ts'
+import type { AskOutcome } from './asker/machine.ts'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -392,6 +393,32 @@ export function placementSuite(placement: Placement): void {
         expect(await stat(t, 'rejected', 1)).toBe(1)
         await waitUntil(async () => (await t.ask({ type: 'counter.get' })).n === 24)
         expect((await t.stats()).dropped).toBe(0)
+      }
+    })
+
+    it('fails the pending ask of an asker that crashes, counts the late reply, and keeps it from the restarted asker', async () => {
+      const sys = await start({ supervision: { backoffMs: 5 } })
+      for (const [i, where] of ([placement, other] as const).entries()) {
+        const q = await spawnAsker(sys, `q${i}`)
+        const holder = await spawnAsker(sys, `holder${i}`, where)
+        const rec = await spawnAsker(sys, `rec${i}`)
+        const outcome = async (label: string) => ((await rec.ask({ type: 'asker.outcomes' })) as AskOutcome[]).find((o) => o.label === label)
+        const hold = (label: string) => q.send({ type: 'asker.ask', to: holder.id, request: { type: 'asker.hold' }, timeoutMs: 20_000, reportTo: rec.id, label } as never)
+        hold('old')
+        await waitUntil(async () => (await holder.ask({ type: 'asker.held' })) === 1)
+        q.send({ type: 'asker.crash' })
+        // Failed at the crash (not at its 20 s timeout), with the code a stopped asker's asks get.
+        await waitUntil(async () => (await outcome('old')) !== undefined)
+        expect(await outcome('old')).toMatchObject({ outcome: 'ERR_ACTOR_STOPPED' })
+        await waitFor(() => events.some((e) => e.type === 'actor.started' && e.actor === q.id && e.restarts === 1))
+        hold('new')
+        await waitUntil(async () => (await holder.ask({ type: 'asker.held' })) === 2)
+        // The holder answers the old request (index 0) first, then the new one (index 1).
+        holder.send({ type: 'asker.release' })
+        await waitUntil(async () => (await outcome('new')) !== undefined)
+        expect(await outcome('new')).toMatchObject({ outcome: 'resolved', value: { index: 1 } })
+        await waitUntil(async () => (await q.stats()).lateReplies === 1)
+        expect(events.filter((e) => e.type === 'actor.crashed' && e.actor === q.id)).toHaveLength(1)
       }
     })
 
