@@ -26,6 +26,12 @@ export class SwimCounters {
   refutations = 0
   /** staleSuspicionRefresh: stale rumours about us answered with our current alive. */
   staleRumoursAnswered = 0
+  /** staleSuspicionRefresh: suspects that sent us a packet and were told directly that we suspect them. */
+  suspectsTold = 0
+  /** staleSuspicionRefresh: suspicion wake-ups past the Lifeguard deadline held back by a recent packet from the suspect. */
+  deathsDeferred = 0
+  /** staleSuspicionRefresh: direct checks (our suspicion sent to the suspect) in the last probe timeouts before a declaration. */
+  suspicionChecks = 0
   conflicts = 0
   userMessagesIn = 0
   pushPullsStarted = 0

@@ -19,6 +19,9 @@ export interface PacketRequest {
   crc: boolean
 }
 
+/** Where a suspicion came from (see SwimOutput 'suspect'). */
+export type SuspicionCause = 'probe' | 'gossip' | 'push-pull'
+
 /** What swim reports to member-manager and to whoever runs it. */
 export type SwimOutput =
   | { type: 'node-joined'; node: NodeRecord }
@@ -29,7 +32,12 @@ export type SwimOutput =
   | { type: 'left' }
   | { type: 'conflict'; existing: NodeRecord; other: { node: string; addr: Uint8Array; port: number } }
   | { type: 'cluster-size'; numNodes: number }
-  | { type: 'suspect'; node: string; from: string }
+  /**
+   * We began suspecting `node` (it was alive to us). `cause`: our own failed probe, a suspect
+   * message from a peer, or a push/pull that listed it suspect or dead (memberlist then suspects it
+   * with From = us).
+   */
+  | { type: 'suspect'; node: string; from: string; cause?: SuspicionCause }
   | { type: 'refuted'; incarnation: number }
   /** This node's suspicion timer about `node` ran out and it declared the node dead. */
   | { type: 'declared-dead'; node: string }

@@ -215,7 +215,7 @@ export class Prober {
     } else {
       counters.probesFailed++
       const target = table.get(p.target)
-      if (target !== undefined) this.node.apply(table.suspect({ incarnation: target.incarnation, node: target.name, from: table.selfName }, ports.now()))
+      if (target !== undefined) this.node.apply(table.suspect({ incarnation: target.incarnation, node: target.name, from: table.selfName }, ports.now()), 'probe')
     }
     if (this.pendingTick && !this.node.isStopped()) {
       this.pendingTick = false

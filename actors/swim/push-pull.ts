@@ -132,7 +132,7 @@ export class PushPull {
       counters.pushPullsRejected++
       return bad
     }
-    for (const o of table.merge(states, ports.now())) this.node.apply(o)
+    for (const o of table.merge(states, ports.now())) this.node.apply(o, 'push-pull')
     if (msg.UserState.length > 0) ports.mergeRemoteUserState(msg.UserState, join)
     return undefined
   }

@@ -16,11 +16,12 @@ import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
 import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, securityOf } from './packets.ts'
 import type { GossipMessage, WireSecurity } from './packets.ts'
 import { PhiAccrualDetector } from './phi-accrual.ts'
-import type { SwimPorts } from './ports.ts'
+import type { SuspicionCause, SwimPorts } from './ports.ts'
 import { kRandom } from './probe-list.ts'
 import { Prober } from './probe.ts'
 import { PushPull } from './push-pull.ts'
 import { SwimCounters } from './counters.ts'
+import { SuspicionRefresh } from './suspicion-refresh.ts'
 
 export interface SwimIdentity {
   name: string
@@ -39,6 +40,8 @@ export class SwimNode {
   readonly counters = new SwimCounters()
   readonly prober: Prober
   readonly pushPull: PushPull
+  /** staleSuspicionRefresh's local rules (suspicion-refresh.ts). */
+  readonly refresh: SuspicionRefresh
   /** Encryption settings for every packet and stream (spec §3). */
   readonly security: WireSecurity
   private readonly addrIndex = new Map<TransportAddress, string>()
@@ -74,6 +77,7 @@ export class SwimNode {
     this.addrIndex.set(this.selfAddress, identity.name)
     this.prober = new Prober(this)
     this.pushPull = new PushPull(this)
+    this.refresh = new SuspicionRefresh(this)
   }
 
   get selfAddress(): TransportAddress {
@@ -109,6 +113,7 @@ export class SwimNode {
     this.prober.stop()
     for (const name of this.suspicionStart.keys()) this.ports.cancelTimer(`suspect:${name}`)
     this.suspicionStart.clear()
+    this.refresh.clear()
     this.handoff.clear()
   }
 
@@ -164,6 +169,8 @@ export class SwimNode {
       else if (!this.handoff.push({ from, m }, m.type === 'alive')) this.counters.handoffDropped++
     }
     this.drainHandoff()
+    // After the packet's own messages: it may have carried the sender's refutation.
+    if (sender !== undefined) this.refresh.heardFrom(from, sender)
   }
 
   private drainHandoff(): void {
@@ -245,7 +252,8 @@ export class SwimNode {
   }
 
   /** Applies what the node table decided: broadcasts, events, suspicion timers. */
-  apply(o: Outcome): void {
+  /** `cause` tells where a suspicion came from (reported with 'suspect'). */
+  apply(o: Outcome, cause: SuspicionCause = 'gossip'): void {
     if (o.cancelSuspicion !== undefined) this.cancelSuspicion(o.cancelSuspicion)
     if (o.result === 'refuted') {
       this.counters.refutations++
@@ -257,7 +265,7 @@ export class SwimNode {
     if (o.suspicion !== undefined) this.armSuspicion(o.suspicion.node, o.suspicion.deadlineMs, o.suspicion.startMs, o.result === 'accepted')
     if (o.result === 'accepted' && o.broadcast?.type === 'suspect') {
       this.counters.suspicions++
-      this.ports.emit({ type: 'suspect', node: o.broadcast.msg.node, from: o.broadcast.msg.from })
+      this.ports.emit({ type: 'suspect', node: o.broadcast.msg.node, from: o.broadcast.msg.from, cause })
     }
     if (o.event !== undefined) {
       const n = o.event.node
@@ -308,47 +316,23 @@ export class SwimNode {
         return this.apply(o)
       }
       case 'suspect': {
-        this.answerStaleRumour(from, m.Node, m.Incarnation)
+        this.refresh.answerStaleRumour(from, m.Node, m.Incarnation)
         const o = this.table.suspect({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now)
         this.apply(o)
-        if (o.result === 'refuted') this.tellAccuser(from, m.From)
+        if (o.result === 'refuted') this.refresh.tellAccuser(from, m.From)
         return
       }
       case 'dead': {
-        this.answerStaleRumour(from, m.Node, m.Incarnation)
+        this.refresh.answerStaleRumour(from, m.Node, m.Incarnation)
         const o = this.table.dead({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now)
         this.apply(o)
-        if (o.result === 'refuted') this.tellAccuser(from, m.From)
+        if (o.result === 'refuted') this.refresh.tellAccuser(from, m.From)
         return
       }
       case 'user':
         this.counters.userMessagesIn++
         return this.ports.emit({ type: 'user-message', bytes: m.Payload, from })
     }
-  }
-
-  /**
-   * staleSuspicionRefresh: a rumour about us older than our incarnation means the sender missed our
-   * refutation; send it our current alive directly (no new incarnation, no awareness change).
-   */
-  private answerStaleRumour(from: TransportAddress, node: string, incarnation: number): void {
-    if (!this.config.staleSuspicionRefresh || node !== this.table.selfName || this.table.isLeaving()) return
-    if (incarnation >= this.table.self().incarnation) return
-    this.counters.staleRumoursAnswered++
-    this.ports.sendPacket({ to: from, messages: [encodeAlive(this.table.selfAlive())], piggyback: false, crc: false })
-  }
-
-  /**
-   * staleSuspicionRefresh: besides gossiping a refutation, send it straight to the accuser (it
-   * certainly holds the suspicion) and to whoever relayed the rumour to us.
-   */
-  private tellAccuser(from: TransportAddress, accuser: string): void {
-    if (!this.config.staleSuspicionRefresh) return
-    const msg = encodeAlive(this.table.selfAlive())
-    const targets = new Set<TransportAddress>([from])
-    const rec = this.table.get(accuser)
-    if (rec !== undefined && accuser !== this.table.selfName) targets.add(this.addressOf(rec))
-    for (const to of targets) this.ports.sendPacket({ to, messages: [msg], piggyback: false, crc: false })
   }
 
   /** memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7). */
@@ -379,10 +363,11 @@ export class SwimNode {
       return
     }
     this.suspicionStart.set(node, startMs)
-    this.ports.setTimer(key, Math.max(0, deadlineMs - this.ports.now()))
+    this.ports.setTimer(key, this.refresh.firstWake(deadlineMs))
   }
 
   private cancelSuspicion(node: string): void {
+    this.refresh.forget(node)
     if (this.suspicionStart.delete(node)) this.ports.cancelTimer(`suspect:${node}`)
   }
 
@@ -395,7 +380,10 @@ export class SwimNode {
       else this.suspicionStart.delete(node)
       return
     }
+    const again = this.refresh.wake(node, startMs)
+    if (again !== undefined) return this.ports.setTimer(`suspect:${node}`, again)
     this.suspicionStart.delete(node)
+    this.refresh.forget(node)
     const o = this.table.suspicionExpired(node, startMs, this.ports.now())
     if (o.result === 'accepted') {
       this.counters.deathsDeclared++
