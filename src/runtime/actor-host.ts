@@ -5,6 +5,8 @@
  * clock, from the last persisted snapshot, with `runtime.restored` sent so it re-arms its timers.
  * Messages that arrive meanwhile are held and handled, in order, by the restarted machine.
  * Beyond the restart budget it escalates: the actor stops and its messages are refused, counted.
+ * Once a stop is coming (`expedite`), restarts no longer wait for their backoff, so the stop can
+ * drain and run the exit work without waiting one out; the restart budget still applies.
  */
 import { createActor, type Actor, type AnyStateMachine } from 'xstate'
 import type { ActorEnv, Message, ReplyTo } from '../types/actor-env.ts'
@@ -64,6 +66,10 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   #lastPersistAt = -Infinity
   #persistPending = false
   #restartTimer: unknown
+  /** A stop is coming: restart at once instead of after the backoff. */
+  #expedited = false
+  /** stop() finished. */
+  #stopped = false
   /** Called when the host can take messages again after a restart (the inline drain resumes). */
   onResume: (() => void) | undefined
 
@@ -196,7 +202,26 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
       this.#escalate(wire)
       return
     }
-    this.#restartTimer = this.#env.clock.setTimeout(() => this.#restart(), delay)
+    this.#scheduleRestart(delay)
+  }
+
+  #scheduleRestart(delay: number): void {
+    // Expedited (a stop is coming): after the current turn, not on the clock (a simulated clock
+    // might never get there). Called from inside the crashed machine's send: never synchronously.
+    if (this.#expedited) queueMicrotask(() => this.#restart())
+    else this.#restartTimer = this.#env.clock.setTimeout(() => this.#restart(), delay)
+  }
+
+  /**
+   * A stop is coming: a restart waiting for its backoff happens now (the held messages are
+   * handled), and later crashes restart without a backoff. Call it from outside the machine.
+   */
+  expedite(): void {
+    this.#expedited = true
+    if (this.#restartTimer === undefined) return
+    this.#env.clock.clearTimeout(this.#restartTimer)
+    this.#restartTimer = undefined
+    this.#restart()
   }
 
   #escalate(cause: WireError): void {
@@ -239,7 +264,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#events.crashed(wire)
     const delay = this.#tracker.onCrash(this.#env.clock.now())
     if (delay === undefined) this.#escalate(wire)
-    else this.#restartTimer = this.#env.clock.setTimeout(() => this.#restart(), delay)
+    else this.#scheduleRestart(delay)
   }
 
   /**
@@ -329,8 +354,12 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
    * machine finished in time.
    */
   async stop(timeoutMs: number): Promise<boolean> {
-    if (this.status === 'stopped') return true
-    if (this.#restartTimer !== undefined) this.#env.clock.clearTimeout(this.#restartTimer)
+    if (this.#stopped) return true
+    this.#stopped = true
+    // A machine waiting to restart restarts now: it handles what it held (persisted, as after any
+    // batch) and does its exit work.
+    this.expedite()
+    this.checkpoint()
     let finished = true
     if (this.status === 'running') {
       const actor = this.actor

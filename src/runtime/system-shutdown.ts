@@ -36,6 +36,10 @@ export async function stopOne(core: SystemCore, entry: Entry, timeoutMs: number)
     let timer: NodeJS.Timeout
     return Promise.race([p, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left())))]).finally(() => clearTimeout(timer))
   }
+  // An actor waiting out a restart backoff restarts now (and any crash from here on restarts at
+  // once), so the drain below is not held up by a backoff.
+  if (entry.worker !== undefined && (await timeout(entry.worker.expedite())) === 'timeout') return false
+  entry.inline?.host.expedite()
   // Peers first: each worker flushes what it queued for this actor.
   const peers = [...core.actors.values()].filter((e) => e.worker !== undefined && e.worker.status === 'running' && e.id !== entry.id)
   if (entry.worker !== undefined) {

@@ -69,6 +69,8 @@ export class WorkerActor {
   readonly #tracker: RestartTracker
   #restartTimer: NodeJS.Timeout | undefined
   #stopping = false
+  /** A stop is coming: a dead thread is restarted at once, not after its backoff. */
+  #expedited = false
   #ctlSeq = 0
   readonly #ctlWaiters = new Map<number, (m: WorkerToMain) => void>()
   #stopped: ((m: WorkerToMain) => void) | undefined
@@ -265,13 +267,33 @@ export class WorkerActor {
       this.sys.gone(this.id)
       return
     }
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined
-      if (this.#stopping) return
-      this.start(this.sys.loadPersisted(this.id)).catch((err: unknown) => {
-        if (!this.#stopping) this.#onThreadDeath(toWireError(err))
-      })
-    }, delay)
+    if (this.#expedited) void this.#restartThread()
+    else
+      this.#restartTimer = setTimeout(() => {
+        this.#restartTimer = undefined
+        void this.#restartThread()
+      }, delay)
+  }
+
+  /** Starts a new thread from the last persisted record; a failed start counts as another death. */
+  #restartThread(): Promise<void> {
+    if (this.#stopping) return Promise.resolve()
+    return this.start(this.sys.loadPersisted(this.id)).catch((err: unknown) => {
+      if (!this.#stopping) this.#onThreadDeath(toWireError(err))
+    })
+  }
+
+  /**
+   * A stop is coming: a thread waiting out its restart backoff starts now, so the stop can drain
+   * what waited for it and run its exit work; later deaths restart at once (the restart budget
+   * still applies). Resolves when that restart is done (or failed).
+   */
+  expedite(): Promise<void> {
+    this.#expedited = true
+    if (this.#restartTimer === undefined) return Promise.resolve()
+    clearTimeout(this.#restartTimer)
+    this.#restartTimer = undefined
+    return this.#restartThread()
   }
 
   /** Sends a control request and waits for its answer (or undefined when the thread is gone). */

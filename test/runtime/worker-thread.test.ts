@@ -99,6 +99,24 @@ describe('worker placement - threads', () => {
     expect(await outcome('old')).toBeUndefined()
   })
 
+  it('stops an actor whose dead thread waits out a long restart backoff at once: a new thread drains and does the exit work', async () => {
+    const sys = await start({ supervision: { backoffMs: 60_000, maxBackoffMs: 60_000 } })
+    const b = await sys.spawn(counter, { id: 'b' })
+    const a = await sys.spawn(counter, { id: 'a' })
+    a.send({ type: 'counter.notify-on-exit', to: b.id })
+    a.send({ type: 'counter.inc', by: 1 })
+    await waitFor(() => (store.load('a')?.snapshot as { context?: { n: number } } | undefined)?.context?.n === 1)
+    a.send({ type: 'counter.kill-thread' })
+    await waitFor(() => events.some((e) => e.type === 'actor.crashed' && e.actor === 'a'))
+    for (let i = 0; i < 3; i++) a.send({ type: 'counter.inc', by: 1 }) // held for the new thread
+    b.send({ type: 'counter.forward', to: a.id, by: 10 }) // held by a peer's link
+    await b.ask({ type: 'counter.get' })
+    await a.stop()
+    expect((store.load('a')?.snapshot as { context: { n: number } }).context.n).toBe(14)
+    expect(await a.stats()).toMatchObject({ status: 'stopped', restarts: 1, rejected: 0 })
+    await waitUntil(async () => (await b.ask({ type: 'counter.get' })).n === 1000)
+  })
+
   it('carries actor-to-actor traffic on the workers own port pair, not through the system thread', async () => {
     const sys = await start()
     const board = new SharedArrayBuffer(4)

@@ -230,6 +230,25 @@ export function placementSuite(placement: Placement): void {
       expect((await a.getSnapshot()).value).toBe('ticking')
     })
 
+    it('stops an actor that waits out a long restart backoff at once: it restarts, handles what waited and does its exit work', async () => {
+      const sys = await start()
+      const b = await spawn(sys, 'b')
+      const a = await spawn(sys, 'a', { supervision: { backoffMs: 60_000, maxBackoffMs: 60_000 } })
+      a.send({ type: 'counter.notify-on-exit', to: b.id })
+      a.send({ type: 'counter.inc', by: 1 })
+      await waitFor(() => (store.load('a')?.snapshot as { context?: { n: number } } | undefined)?.context?.n === 1)
+      a.send({ type: 'counter.crash' })
+      await waitFor(() => events.some((e) => e.type === 'actor.crashed' && e.actor === 'a'))
+      for (let i = 0; i < 3; i++) a.send({ type: 'counter.inc', by: 1 }) // wait for the restart
+      // Without cutting the backoff short this would take a minute (and fail the test's timeout).
+      await a.stop()
+      expect((store.load('a')?.snapshot as { context: { n: number } }).context.n).toBe(4)
+      const stats = await a.stats()
+      expect(stats).toMatchObject({ status: 'stopped', restarts: 1, rejected: 0, lost: 0 })
+      await waitUntil(async () => (await b.ask({ type: 'counter.get' })).n === 1000)
+      expect(events.filter((e) => e.type === 'actor.started' && e.actor === 'a' && e.restarts === 1)).toHaveLength(1)
+    })
+
     it('escalates after maxRestarts within the window and then refuses messages', async () => {
       const sys = await start()
       const a = await spawn(sys, 'a', { supervision: { maxRestarts: 2, backoffMs: 1, windowMs: 60_000 } })
