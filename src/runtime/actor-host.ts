@@ -9,18 +9,15 @@
  * drain and run the exit work without waiting one out; the restart budget still applies.
  */
 import { createActor, type Actor, type AnyStateMachine } from 'xstate'
-import type { ActorEnv, Message, ReplyTo } from '../types/actor-env.ts'
+import type { ActorEnv, Message } from '../types/actor-env.ts'
 import { RESTORED, SHUTDOWN } from '../types/actor-env.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
-import {
-  ActorEscalatedError,
-  ActorStoppedError,
-  InvalidMessageError,
-  MailboxFullError,
-  UnknownMessageError,
-} from '../errors/runtime-errors.ts'
+import { ActorEscalatedError, ActorStoppedError, MailboxFullError, type InvalidMessageError, type UnknownMessageError } from '../errors/runtime-errors.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { failEnvAsks } from './env.ts'
+import { requestOf } from './mailbox-policy.ts'
+import { MessageGate } from './message-gate.ts'
+import { HostInspector, type InspectListener } from './host-inspector.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 import { RingQueue } from './ring.ts'
 import { RestartTracker } from './supervisor.ts'
@@ -50,11 +47,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   readonly #input: unknown
   readonly #events: HostEvents
   readonly #tracker: RestartTracker
-  readonly #accepts: Set<string> | undefined
-  readonly #validate: ((msg: never) => string | undefined) | undefined
+  readonly #gate: MessageGate
   #machine: M
-  #inspector: ((actor: string, event: string, state: unknown) => void) | undefined
-  #inspectSub: { unsubscribe(): void } | undefined
+  readonly #inspection: HostInspector
   /** The snapshot changed since the last turn end. */
   dirty = false
   #turnRequested = false
@@ -100,9 +95,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     let machine = this.#def.machine(this.#env)
     if (this.#impl.provide !== undefined) machine = machine.provide(this.#impl.provide(this.#env) as never) as M
     this.#machine = machine
-    const accepts = this.#def.accepts ?? (machine.events as string[]).filter((t) => !t.startsWith('runtime.') && !t.startsWith('xstate.'))
-    this.#accepts = accepts.includes('*') ? undefined : new Set(accepts)
-    this.#validate = this.#def.validate as ((msg: never) => string | undefined) | undefined
+    this.#inspection = new HostInspector(this.#env.id)
+    this.#gate = new MessageGate(this.#env.id, this.#def as unknown as ActorDefinition<AnyStateMachine>, machine)
     this.lastPersisted = this.#usable(parts.restoreFrom)
     this.#startActor(this.lastPersisted)
   }
@@ -133,7 +127,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     actor.subscribe({ error: (err: unknown) => this.#onActorError(actor, err) })
     this.#nextSub = undefined
     if (this.#watched || this.#def.persist !== undefined) this.#trackChanges()
-    if (this.#inspector !== undefined) this.#attachInspector()
+    this.#inspection.attach(actor)
     actor.start()
     if (record !== undefined && this.status === 'running' && actor.getSnapshot().status === 'active') {
       actor.send({ type: RESTORED, at: this.#env.clock.now(), restarts: this.#tracker.total } as never)
@@ -142,22 +136,10 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
 
   /** Hands one actor message to the machine (or holds / refuses it). Never throws. */
   deliver(msg: Message): void {
-    const type = msg.type
-    if (this.#accepts !== undefined && !this.#accepts.has(type)) {
-      this.#reject(msg, new UnknownMessageError(this.#env.id, type))
+    const refusal = this.#gate.check(msg)
+    if (refusal !== undefined) {
+      this.#reject(msg, refusal)
       return
-    }
-    if (this.#validate !== undefined) {
-      let reason: string | undefined
-      try {
-        reason = this.#validate(msg as never)
-      } catch (err) {
-        reason = `validation threw: ${err instanceof Error ? err.message : String(err)}`
-      }
-      if (reason !== undefined) {
-        this.#reject(msg, new InvalidMessageError(this.#env.id, type, reason))
-        return
-      }
     }
     if (this.status === 'running') {
       this.handled++
@@ -181,8 +163,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   }
 
   #failAsk(msg: Message, error: WireError): void {
-    const replyTo = (msg as { replyTo?: ReplyTo<unknown> }).replyTo
-    if (replyTo !== undefined && replyTo !== null && typeof replyTo === 'object') this.#env.fail(replyTo, error)
+    const replyTo = requestOf(msg)
+    if (replyTo !== undefined) this.#env.fail(replyTo, error)
   }
 
   #onActorError(actor: Actor<AnyStateMachine>, err: unknown): void {
@@ -329,23 +311,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   }
 
   /** Turns inspection on (listener) or off (undefined). Costs nothing while off. */
-  setInspector(listener: ((actor: string, event: string, state: unknown) => void) | undefined): void {
-    this.#inspector = listener
-    this.#inspectSub?.unsubscribe()
-    this.#inspectSub = undefined
-    if (listener !== undefined && this.status !== 'stopped') this.#attachInspector()
-  }
-
-  #attachInspector(): void {
-    const listener = this.#inspector!
-    const rootId = this.#env.id
-    const root = this.actor
-    this.#inspectSub = root.system.inspect((ev) => {
-      if (ev.type !== '@xstate.snapshot') return
-      const e = ev as unknown as { actorRef: { id: string }; event: { type: string }; snapshot: { value?: unknown } }
-      const who = (e.actorRef as unknown) === root ? rootId : `${rootId}/${e.actorRef.id}`
-      listener(who, e.event.type, e.snapshot.value)
-    })
+  setInspector(listener: InspectListener | undefined): void {
+    this.#inspection.set(listener, this.status === 'stopped' ? undefined : this.actor)
   }
 
   /**
@@ -371,7 +338,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     }
     this.status = 'stopped'
     this.#refuseHeld()
-    this.#inspectSub?.unsubscribe()
+    this.#inspection.detach()
     try {
       this.actor.stop()
     } catch {
