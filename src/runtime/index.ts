@@ -114,6 +114,8 @@ export type {
 } from '../types/actor-env.ts'
 export { actorAddress, computeTask, RESTORED, SHUTDOWN } from '../types/actor-env.ts'
 export { createEnv } from './env.ts'
+export { createAsk } from './env-ask.ts'
+export type { AskParts, AskPort } from './env-ask.ts'
 export type { Router } from './env.ts'
 export type { ActorClock } from '../types/time.ts'
 export type { RandomSource } from '../types/random.ts'

@@ -113,8 +113,8 @@ function startWorkerHost<M extends AnyStateMachine>(
     } else if (msg.k === F_REPLY) {
       // A reply to an ask this actor made (env.ask).
       const r = msg as { c: number; v?: unknown; e?: WireError }
-      if (r.e !== undefined) asksOf(env)?.reject(r.c, r.e)
-      else asksOf(env)?.resolve(r.c, r.v)
+      if (r.e !== undefined) asks.reject(r.c, r.e)
+      else asks.resolve(r.c, r.v)
     } else if (msg.k === F_SNAPSHOT && host !== undefined) {
       mainLink.force({ k: F_REPLY, c: msg.c, v: host.digest() })
     } else if (msg.k === F_INSPECT && host !== undefined) {
@@ -184,9 +184,8 @@ function startWorkerHost<M extends AnyStateMachine>(
   /** Sends a reply to whoever waits: the system thread, a peer worker, an inline actor (through the system thread) or this actor itself. */
   const sendReply = (token: ReplyTo<unknown>, value: unknown, error: WireError | undefined): void => {
     if (token.to === id) {
-      const t = asksOf(env)
-      if (error !== undefined) queueMicrotask(() => t?.reject(token.cid, error))
-      else queueMicrotask(() => t?.resolve(token.cid, value))
+      if (error !== undefined) queueMicrotask(() => asks.reject(token.cid, error))
+      else queueMicrotask(() => asks.resolve(token.cid, value))
       return
     }
     const frame: { k: typeof F_REPLY; c: number; v?: unknown; e?: WireError; to?: string } = error !== undefined ? { k: F_REPLY, c: token.cid, e: error } : { k: F_REPLY, c: token.cid, v: value }
@@ -240,6 +239,8 @@ function startWorkerHost<M extends AnyStateMachine>(
     // the ones its predecessor's late replies carry.
     epoch: boot.restarts,
   })
+  // This actor's own pending asks (env.ask): replies addressed to it settle them.
+  const asks = asksOf(env)!
 
   const inspector = (actor: string, event: string, state: unknown): void => {
     ;(inspectBuf ??= []).push({ actor, event, state, at: realClock.now(), placement: 'worker' })
@@ -275,7 +276,7 @@ function startWorkerHost<M extends AnyStateMachine>(
   if (boot.inspect) host.setInspector(inspector)
   if (boot.watch) host.setWatched(true)
 
-  const cellStats = (): CellStats => ({ handled: host!.handled, invalid: host!.invalid, refused: host!.refused, lateReplies: asksOf(env)?.late ?? 0 })
+  const cellStats = (): CellStats => ({ handled: host!.handled, invalid: host!.invalid, refused: host!.refused, lateReplies: asks.late })
 
   const stop = async (timeoutMs: number): Promise<void> => {
     const h = host!
@@ -299,7 +300,7 @@ function startWorkerHost<M extends AnyStateMachine>(
    */
   const markGone = (target: string): void => {
     gone.add(target)
-    asksOf(env)?.failActor(target, () => new ActorStoppedError(target))
+    asks.failActor(target, () => new ActorStoppedError(target))
   }
 
   const onControl = (m: MainToWorker): void => {
@@ -361,7 +362,7 @@ function startWorkerHost<M extends AnyStateMachine>(
         void stop(m.timeoutMs)
         break
       case 'asks-fail':
-        asksOf(env)?.failActor(m.id, () => runtimeErrorFromWire(m.error))
+        asks.failActor(m.id, () => runtimeErrorFromWire(m.error))
         break
       case 'compute-done': {
         const w = computeWaiters.get(m.cid)
