@@ -9,7 +9,8 @@ import { TransportError } from './transport.ts'
 export interface StreamNetwork {
   readonly clock: { now(): number; setTimeout(fn: () => void, ms: number): unknown }
   countStreamBytes(from: TransportAddress, to: TransportAddress, n: number): void
-  retransmitDelay(from: TransportAddress, to: TransportAddress): number
+  /** Extra delay of a write of `bytes` (segments lost and retransmitted). */
+  retransmitDelay(from: TransportAddress, to: TransportAddress, bytes: number): number
 }
 
 /** One side of an in-memory stream. Chunks arrive after the one-way latency, in order. */
@@ -43,7 +44,7 @@ export class MemoryStream implements Stream {
     if (!this.writable) return false
     const copy = bytes.slice()
     this.network.countStreamBytes(this.local, this.remote, copy.length)
-    this.schedule(() => this.peer.arrive(copy), this.network.retransmitDelay(this.local, this.remote))
+    this.schedule(() => this.peer.arrive(copy), this.network.retransmitDelay(this.local, this.remote, copy.length))
     return true
   }
 
