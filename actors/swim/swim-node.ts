@@ -247,8 +247,9 @@ export class SwimNode {
     d.heartbeat(this.ports.now())
   }
 
-  phiOf(name: string): number {
-    return this.phi.get(name)?.phi(this.ports.now()) ?? 0
+  /** φ of `name` now, or `aheadMs` from now if nothing is heard in between. */
+  phiOf(name: string, aheadMs = 0): number {
+    return this.phi.get(name)?.phi(this.ports.now() + aheadMs) ?? 0
   }
 
   /** Applies what the node table decided: broadcasts, events, suspicion timers. */
@@ -376,8 +377,10 @@ export class SwimNode {
     if (startMs === undefined) return
     if (this.config.failureDetector === 'phi' && this.phiOf(node) < this.config.phiThreshold) {
       const rec = this.table.get(node)
-      if (rec !== undefined && rec.state === 'suspect') this.ports.setTimer(`suspect:${node}`, this.config.probeIntervalMs)
-      else this.suspicionStart.delete(node)
+      if (rec !== undefined && rec.state === 'suspect') {
+        this.refresh.phiWake(rec)
+        this.ports.setTimer(`suspect:${node}`, this.config.probeIntervalMs)
+      } else this.suspicionStart.delete(node)
       return
     }
     const again = this.refresh.wake(node, startMs)
