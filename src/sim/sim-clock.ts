@@ -3,7 +3,14 @@
  * thread. Timers due at the same time fire in the order they were set (a sequence number breaks
  * ties), so the same inputs give the same trace. Time never goes backwards. It has the shape of the
  * runtime's ActorClock (now / setTimeout / clearTimeout), so it can also drive XState actors.
+ *
+ * Cancelled timers are dropped lazily when they reach the top, and the heap is rebuilt from the
+ * live ones when the cancelled outnumber them: a simulated cluster re-arms timers far in the future
+ * all the time (suspicion timers, up to 72 s at N = 1000), and without this the heap held ten dead
+ * entries per live one (2 million at N = 1000 under 50% loss), with their closures.
  */
+const noop = (): void => {}
+
 interface Timer {
   at: number
   seq: number
@@ -16,6 +23,8 @@ export class SimClock {
   private seq = 0
   private heap: Timer[] = []
   private live = 0
+  /** Cancelled timers still in the heap. */
+  private dead = 0
   /** Timers fired so far (a cheap progress and determinism figure). */
   fired = 0
 
@@ -38,13 +47,21 @@ export class SimClock {
     const t = id as Timer | undefined
     if (t !== undefined && t !== null && !t.cancelled) {
       t.cancelled = true
+      t.fn = noop // let the closure go now
       this.live--
+      this.dead++
+      if (this.dead > 1024 && this.dead > this.live) this.compact()
     }
   }
 
   /** Live (not cancelled, not fired) timers. */
   pending(): number {
     return this.live
+  }
+
+  /** Entries in the timer heap, cancelled ones not yet dropped included. */
+  heapSize(): number {
+    return this.heap.length
   }
 
   /** Time of the next live timer, if any. */
@@ -99,7 +116,16 @@ export class SimClock {
   }
 
   private dropCancelled(): void {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop()
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) {
+      this.pop()
+      this.dead--
+    }
+  }
+
+  /** Rebuilds the heap from the live timers (a sorted array is a valid heap). */
+  private compact(): void {
+    this.heap = this.heap.filter((t) => !t.cancelled).sort((a, b) => a.at - b.at || a.seq - b.seq)
+    this.dead = 0
   }
 
   private less(a: Timer, b: Timer): boolean {

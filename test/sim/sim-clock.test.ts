@@ -35,4 +35,22 @@ describe('SimClock', () => {
     expect(c.runUntilTrue(() => n >= 99, 500)).toBeUndefined()
     expect(c.now()).toBe(500)
   })
+
+  it('keeps the heap bounded when timers are re-armed far ahead (cancelled ones are purged), order intact', () => {
+    const c = new SimClock()
+    const fired: number[] = []
+    const handles = new Map<number, unknown>()
+    for (let round = 0; round < 20_000; round++) {
+      for (let k = 0; k < 5; k++) {
+        const old = handles.get(k)
+        if (old !== undefined) c.clearTimeout(old)
+        handles.set(k, c.setTimeout(() => fired.push(k), 60_000 + k))
+      }
+    }
+    expect(c.pending()).toBe(5)
+    expect(c.heapSize()).toBeLessThan(3_000)
+    c.runUntil(100_000)
+    expect(fired).toEqual([0, 1, 2, 3, 4])
+    expect(c.heapSize()).toBe(0)
+  })
 })
