@@ -40,6 +40,9 @@ export const swim = defineActor({
       case 'member.reconnect':
         if (!isIp(msg.addr) || !isPort(msg.port)) return 'member.reconnect needs addr (4 or 16 IP bytes) and port 0..65535'
         return undefined
+      case 'member.swim-leave':
+        if (msg.timeoutMs !== undefined && (!Number.isFinite(msg.timeoutMs) || msg.timeoutMs < 0)) return 'member.swim-leave timeoutMs must be a number >= 0 when given'
+        return undefined
       case 'member.local-meta-changed':
         if (!(msg.meta instanceof Uint8Array)) return 'member.local-meta-changed needs meta (Uint8Array)'
         return undefined

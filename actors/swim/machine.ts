@@ -123,10 +123,7 @@ export function createSwimMachine(env: ActorEnv) {
     const n = ++counts[kind]
     if ((n & (n - 1)) === 0) env.log.warn({ err: toWireError(err), count: n }, `swim: ${kind === 'fillFailures' ? 'gossip.fill' : 'member.local-state'} ask failed; sent without it`)
   }
-  // `?.`: env.ask was optional on ActorEnv until the runtime made it required; a missing ask is
-  // then one more counted failure, not a crash. Drop the fallback once every env has it.
-  const ask = <M extends Message>(to: string, msg: M, timeoutMs: number, signal: AbortSignal) =>
-    env.ask?.(actorAddress<M>(to), msg, { timeoutMs, signal }) ?? Promise.reject(new ClusterError('ERR_SWIM_NO_ASK', 'this env has no ask'))
+  const ask = <M extends Message>(to: string, msg: M, timeoutMs: number, signal: AbortSignal) => env.ask(actorAddress<M>(to), msg, { timeoutMs, signal })
 
   const route = (out: SwimOutput): void => {
     switch (out.type) {
@@ -139,15 +136,17 @@ export function createSwimMachine(env: ActorEnv) {
       case 'user-message':
         return toMember({ type: 'member.user-message', bytes: out.bytes })
       case 'join-completed':
-        return toMember({ type: 'member.join-completed', numJoined: out.numJoined })
+        return toMember(out.reconnect === true ? { type: 'member.join-completed', numJoined: out.numJoined, reconnect: true } : { type: 'member.join-completed', numJoined: out.numJoined })
+      case 'conflict':
+        // memberlist's NotifyConflict: member-manager reports it (and later resolves it by query).
+        return toMember({ type: 'member.name-conflict', existing: info(out.existing), other: { addr: out.other.addr, port: out.other.port } })
       case 'left':
         deliver(env.id, { type: 'swim.left' })
         return toMember({ type: 'member.swim-left' })
       case 'cluster-size':
         return toGossip({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: out.numNodes })
       default:
-        // suspect / refuted / declared-dead: visible in the counters. conflict: member-manager's
-        // protocol has no message for it yet (Serf's _serf_conflict resolution, spec §5.11).
+        // suspect / refuted / declared-dead: visible in swim's counters.
         return
     }
   }
@@ -384,7 +383,7 @@ export function createSwimMachine(env: ActorEnv) {
         on: {
           ...common,
           'swim.leave': { target: 'leaving', actions: ({ event }) => swim().leave(event.timeoutMs) },
-          'member.swim-leave': { target: 'leaving', actions: ({ context }) => swim().leave(context.config.probeIntervalMs * 5) },
+          'member.swim-leave': { target: 'leaving', actions: ({ context, event }) => swim().leave(event.timeoutMs ?? context.config.probeIntervalMs * 5) },
           'runtime.shutdown': 'stopped',
         },
       },

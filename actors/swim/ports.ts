@@ -28,7 +28,8 @@ export type SwimOutput =
   | { type: 'node-updated'; node: NodeRecord }
   | { type: 'node-left'; node: NodeRecord }
   | { type: 'user-message'; bytes: Uint8Array; from: TransportAddress }
-  | { type: 'join-completed'; numJoined: number; errors: string[] }
+  /** `reconnect`: the join was Serf's reconnect of a known member (no join intent follows it). */
+  | { type: 'join-completed'; numJoined: number; errors: string[]; reconnect?: boolean }
   | { type: 'left' }
   | { type: 'conflict'; existing: NodeRecord; other: { node: string; addr: Uint8Array; port: number } }
   | { type: 'cluster-size'; numNodes: number }

@@ -26,20 +26,24 @@ export class PushPull {
     this.initiate(this.node.addressOf(peer), false, () => {})
   }
 
-  /** memberlist Join: push/pull (Join=true) with every address; one success is enough. */
-  join(addresses: readonly TransportAddress[]): void {
+  /**
+   * memberlist Join: push/pull (Join=true) with every address; one success is enough.
+   * `reconnect` marks Serf's reconnect of a known member, carried on join-completed.
+   */
+  join(addresses: readonly TransportAddress[], reconnect = false): void {
     let pending = addresses.length
     let numJoined = 0
     const errors: string[] = []
+    const done = () => this.node.ports.emit(reconnect ? { type: 'join-completed', numJoined, errors, reconnect } : { type: 'join-completed', numJoined, errors })
     if (pending === 0) {
-      this.node.ports.emit({ type: 'join-completed', numJoined: 0, errors: ['no addresses'] })
-      return
+      errors.push('no addresses')
+      return done()
     }
     for (const addr of addresses) {
       this.initiate(addr, true, (err) => {
         if (err === undefined) numJoined++
         else errors.push(`${addr}: ${err}`)
-        if (--pending === 0) this.node.ports.emit({ type: 'join-completed', numJoined, errors })
+        if (--pending === 0) done()
       })
     }
   }

@@ -196,9 +196,9 @@ export class SwimNode {
     this.pushPull.join(addresses)
   }
 
-  /** Serf's reconnect: join one known node by its raw IP and port. */
+  /** Serf's reconnect: join one known node by its raw IP and port (join-completed says reconnect). */
   joinNode(addr: Uint8Array, port: number): void {
-    this.pushPull.join([formatAddress(addr, port === 0 ? this.identity.port : port)])
+    this.pushPull.join([formatAddress(addr, port === 0 ? this.identity.port : port)], true)
   }
 
   /** memberlist Leave: broadcast dead{self, From: self}; `left` once it has spread or timed out. */

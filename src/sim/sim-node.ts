@@ -6,9 +6,9 @@
 import type { SwimConfig } from '../../actors/swim/config.ts'
 import type { NodeStateKind } from '../../actors/swim/messages.ts'
 import type { PacketRequest, SwimPorts } from '../../actors/swim/ports.ts'
-import { COMPOUND_HEADER_OVERHEAD, COMPOUND_PART_OVERHEAD, sendPacketRequest } from '../../actors/swim/send-pipeline.ts'
+import { sendPacketRequest } from '../../actors/swim/send-pipeline.ts'
 import { SwimNode } from '../../actors/swim/swim-node.ts'
-import { createGossipQueueConfig } from '../../actors/gossip-queue/config.ts'
+import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
 import { QueueSet } from '../../actors/gossip-queue/queue-set.ts'
 import { createSerfConfig } from '../../actors/member-manager/config.ts'
 import type { SerfInit } from '../../actors/member-manager/config.ts'
@@ -40,7 +40,7 @@ export class SimNode {
     config: SwimConfig,
     random: RandomSource,
   ) {
-    this.queues = new QueueSet(createGossipQueueConfig({ retransmitMult: config.retransmitMult, maxMessageBytes: config.udpBufferSize - COMPOUND_HEADER_OVERHEAD - COMPOUND_PART_OVERHEAD }))
+    this.queues = new QueueSet(gossipQueueConfigFor({ retransmitMult: config.retransmitMult, udpBufferSize: config.udpBufferSize, encrypted: config.keyring !== null && config.gossipVerifyOutgoing }))
     const clock = cluster.clock
     this.serf = cluster.serfInit === undefined ? undefined : this.createMemberLayer(cluster.serfInit, random)
     const serf = this.serf
@@ -74,7 +74,8 @@ export class SimNode {
           else if (output.type === 'node-updated') serf.nodeUpdated(output.node)
           else if (output.type === 'node-left') serf.nodeLeft(output.node)
           else if (output.type === 'user-message') serf.userMessage(output.bytes)
-          else if (output.type === 'join-completed') serf.joinCompleted(output.numJoined)
+          else if (output.type === 'join-completed') serf.joinCompleted(output.numJoined, output.reconnect === true)
+          else if (output.type === 'conflict') serf.nameConflict(output.existing, { addr: output.other.addr, port: output.other.port })
         }
         cluster.record(this.name, output)
       },
@@ -157,8 +158,8 @@ export class SimNode {
       random,
       emit: (msg) => {
         if (msg.type === 'member.local-meta-changed') this.swim?.updateMeta(msg.meta)
-        else if (msg.type === 'member.reconnect') this.swim.join([`${msg.addr.join('.')}:${msg.port}`])
-        else if (msg.type === 'member.swim-leave') this.swim.leave(config.broadcastTimeoutMs)
+        else if (msg.type === 'member.reconnect') this.swim.joinNode(msg.addr, msg.port)
+        else if (msg.type === 'member.swim-leave') this.swim.leave(msg.timeoutMs ?? config.broadcastTimeoutMs)
         this.cluster.record(this.name, { type: 'serf', msg })
       },
       enqueue: (b) => {

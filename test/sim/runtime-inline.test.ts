@@ -14,6 +14,8 @@ import { swimIo } from '../../actors/swim/io/swim-io.ts'
 import { gossipQueue } from '../../actors/gossip-queue/definition.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
 import type { MembersReply } from '../../actors/member-manager/protocol.ts'
+import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
+import { LAN_SWIM_CONFIG } from '../../actors/swim/config.ts'
 
 const systems: ActorSystem[] = []
 afterEach(async () => {
@@ -24,7 +26,7 @@ async function startNode(clock: SimulatedClock, net: MemoryNetwork, name: string
   const system = await ActorSystem.start({ node: name, clock, seed: i, logLevel: 'silent' })
   systems.push(system)
   const address = `10.0.1.${i}:7946`
-  const gq = await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'inline' })
+  const gq = await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'inline', input: { config: gossipQueueConfigFor({ ...LAN_SWIM_CONFIG, encrypted: false }) } })
   const mm = await system.spawn(memberManager, { id: 'member-manager', placement: 'inline', input: { config: { nodeName: name } } })
   const ref = await system.spawn(swim, {
     id: 'swim',

@@ -7,11 +7,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { SwimNode } from '../../../actors/swim/swim-node.ts'
-import { createSwimConfig } from '../../../actors/swim/config.ts'
+import { createSwimConfig, LOCAL_SWIM_CONFIG } from '../../../actors/swim/config.ts'
 import type { SwimPorts } from '../../../actors/swim/ports.ts'
 import { sendPacketRequest } from '../../../actors/swim/send-pipeline.ts'
 import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
-import { createGossipQueueConfig } from '../../../actors/gossip-queue/config.ts'
+import { gossipQueueConfigFor } from '../../../actors/gossip-queue/config.ts'
 import { MemberLayer } from '../../../actors/member-manager/member-layer.ts'
 import { createSerfConfig } from '../../../actors/member-manager/config.ts'
 import { NetTransport } from '../../../src/transport/net-transport.ts'
@@ -31,7 +31,7 @@ async function gossamerNode(name: string, tags: Record<string, string>) {
   const transport = await NetTransport.listen('127.0.0.1', 0)
   const port = Number(transport.localAddress.split(':')[1])
   const config = createSwimConfig({}, 'local')
-  const queues = new QueueSet(createGossipQueueConfig({ retransmitMult: config.retransmitMult }))
+  const queues = new QueueSet(gossipQueueConfigFor({ ...config, encrypted: false }))
   const random = createSeededRandom(7)
   const timers = new Map<string, ReturnType<typeof setTimeout>>()
   const later = (key: string, ms: number, fn: () => void) => {
@@ -153,7 +153,7 @@ describe('swim with a real serf agent (interop)', () => {
     cleanups.push(() => stopAgents([agent]))
     const system = await ActorSystem.start({ node: 'ts-w', logLevel: 'silent' })
     cleanups.push(async () => void (await system.shutdown({ drainTimeoutMs: 2_000 })))
-    await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'worker' })
+    await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'worker', input: { config: gossipQueueConfigFor({ ...LOCAL_SWIM_CONFIG, encrypted: false }) } })
     const mm = await system.spawn(memberManager, { id: 'member-manager', placement: 'worker', input: { config: { nodeName: 'ts-w' } }, dependsOn: ['gossip-queue'] })
     const swim = await system.spawn(swimActor, {
       id: 'swim',

@@ -11,10 +11,12 @@ import type { ActorRef } from '../../../src/runtime/types.ts'
 import type { ActorDefinition } from '../../../src/runtime/define-actor.ts'
 import { NetTransport } from '../../../src/transport/net-transport.ts'
 import { swim } from '../../../actors/swim/definition.ts'
+import { createSwimConfig } from '../../../actors/swim/config.ts'
 import type { SwimInit } from '../../../actors/swim/config.ts'
 import { gossipQueue } from '../../../actors/gossip-queue/definition.ts'
 import { memberManager } from '../../../actors/member-manager/definition.ts'
 import type { Member } from '../../../actors/member-manager/protocol.ts'
+import { gossipQueueConfigFor } from '../../../actors/gossip-queue/config.ts'
 
 /**
  * LAN preset with test-speed timers. The test preset's probe timeout (20 ms) is too tight here: nine
@@ -63,7 +65,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 async function startNode(name: string, seed: number, join: string[]): Promise<WorkerNode> {
   const system = await ActorSystem.start({ node: name, seed, logLevel: 'silent' })
   running.push(system)
-  const gq = await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'worker' })
+  const gq = await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'worker', input: { config: gossipQueueConfigFor({ ...createSwimConfig(SWIM_TIMERS, 'lan'), encrypted: false }) } })
   const mm = await system.spawn(memberManager, {
     id: 'member-manager',
     placement: 'worker',
