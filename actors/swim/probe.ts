@@ -16,6 +16,11 @@ import type { SwimNode } from './swim-node.ts'
 interface ActiveProbe {
   seq: number
   target: string
+  /**
+   * The target's incarnation when the probe started: a failed probe suspects this one, as
+   * memberlist's probeNode does (a refutation that arrived meanwhile must not be suspected).
+   */
+  incarnation: number
   startMs: number
   expectedNacks: number
   nacks: number
@@ -103,7 +108,7 @@ export class Prober {
       const suspect = encodeSuspect({ incarnation: target.incarnation, node: target.name, from: table.selfName })
       ports.sendPacket({ to, messages: [ping, suspect], piggyback: false, crc: (target.vsn[1] ?? 0) >= 5 })
     }
-    this.probe = { seq, target: target.name, startMs: ports.now(), expectedNacks: 0, nacks: 0, fallbackContact: false, indirect: false }
+    this.probe = { seq, target: target.name, incarnation: target.incarnation, startMs: ports.now(), expectedNacks: 0, nacks: 0, fallbackContact: false, indirect: false }
     ports.setTimer(K_TIMEOUT, config.probeTimeoutMs)
     ports.setTimer(K_DEADLINE, this.node.awareness.scaleTimeout(config.probeIntervalMs))
   }
@@ -214,8 +219,9 @@ export class Prober {
       this.node.heardFrom(p.target)
     } else {
       counters.probesFailed++
-      const target = table.get(p.target)
-      if (target !== undefined) this.node.apply(table.suspect({ incarnation: target.incarnation, node: target.name, from: table.selfName }, ports.now()), 'probe')
+      // The incarnation we probed, not the current one: if the target refuted during the probe, the
+      // table ignores this suspicion as old (memberlist suspects the node state copied at start).
+      if (table.get(p.target) !== undefined) this.node.apply(table.suspect({ incarnation: p.incarnation, node: p.target, from: table.selfName }, ports.now()), 'probe')
     }
     if (this.pendingTick && !this.node.isStopped()) {
       this.pendingTick = false
