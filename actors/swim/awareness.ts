@@ -33,10 +33,11 @@ export function clampScore(score: number, max: number): number {
 
 /**
  * Score change after a probe round (spec §4.4): any ack → −1; otherwise the nacks we missed out
- * of those we asked for, or +1 when no nack-capable peer was asked.
+ * of those we asked for (never below 0: extra nacks do not make a failed probe a success, as in
+ * memberlist, which only adds when fewer came), or +1 when no nack-capable peer was asked.
  */
 export function probeAwarenessDelta(acked: boolean, expectedNacks: number, nacksReceived: number): number {
   if (acked) return -1
-  if (expectedNacks > 0) return expectedNacks - nacksReceived
+  if (expectedNacks > 0) return Math.max(0, expectedNacks - nacksReceived)
   return 1
 }

@@ -16,7 +16,12 @@ export class SwimCounters {
   probesAcked = 0
   probesFailed = 0
   indirectProbesSent = 0
+  /** Nacks counted for the probe in flight (one per helper). */
   nacksReceived = 0
+  /** A second nack from the same helper for the same probe (ignored). */
+  nacksDuplicate = 0
+  /** Nacks for no probe in flight (late, after the probe ended, or an unknown sequence number). */
+  nacksUnmatched = 0
   tcpFallbacks = 0
   tcpFallbackContacts = 0
   /** Suspicions this node started (a node it knew as alive became suspect). */

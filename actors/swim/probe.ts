@@ -23,7 +23,9 @@ interface ActiveProbe {
   incarnation: number
   startMs: number
   expectedNacks: number
+  /** Distinct helpers that nacked: each counts once per probe (spec §4.4). */
   nacks: number
+  nackFrom: Set<TransportAddress>
   fallbackContact: boolean
   indirect: boolean
 }
@@ -108,7 +110,7 @@ export class Prober {
       const suspect = encodeSuspect({ incarnation: target.incarnation, node: target.name, from: table.selfName })
       ports.sendPacket({ to, messages: [ping, suspect], piggyback: false, crc: (target.vsn[1] ?? 0) >= 5 })
     }
-    this.probe = { seq, target: target.name, incarnation: target.incarnation, startMs: ports.now(), expectedNacks: 0, nacks: 0, fallbackContact: false, indirect: false }
+    this.probe = { seq, target: target.name, incarnation: target.incarnation, startMs: ports.now(), expectedNacks: 0, nacks: 0, nackFrom: new Set(), fallbackContact: false, indirect: false }
     ports.setTimer(K_TIMEOUT, config.probeTimeoutMs)
     ports.setTimer(K_DEADLINE, this.node.awareness.scaleTimeout(config.probeIntervalMs))
   }
@@ -128,7 +130,7 @@ export class Prober {
       case 'ack':
         return this.onAck(m)
       case 'nack':
-        return this.onNack(m)
+        return this.onNack(from, m)
       default:
         return
     }
@@ -271,12 +273,24 @@ export class Prober {
     this.node.ports.sendPacket({ to: r.requester, messages: [encodeAck(r.origSeq)], piggyback: true, crc: false })
   }
 
-  private onNack(m: Nack): void {
+  /**
+   * A helper's nack: counts once per helper and probe. A duplicate (a retransmitted or replayed
+   * datagram) would otherwise make the probe look better than expected in the health score.
+   */
+  private onNack(from: TransportAddress, m: Nack): void {
     const p = this.probe
-    if (p !== undefined && p.seq === m.SeqNo) {
-      p.nacks++
-      this.node.counters.nacksReceived++
+    const { counters } = this.node
+    if (p === undefined || p.seq !== m.SeqNo) {
+      counters.nacksUnmatched++
+      return
     }
+    if (p.nackFrom.has(from)) {
+      counters.nacksDuplicate++
+      return
+    }
+    p.nackFrom.add(from)
+    p.nacks++
+    counters.nacksReceived++
   }
 }
 

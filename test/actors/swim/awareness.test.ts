@@ -34,6 +34,9 @@ describe('Awareness', () => {
     [false, 3, 2, 1],
     [false, 3, 3, 0],
     [false, 0, 0, 1],
+    // More nacks than asked for (duplicates): a failed probe never lowers the score.
+    [false, 3, 4, 0],
+    [false, 1, 9, 0],
   ])('probe delta acked=%s expected=%d nacks=%d -> %d', (acked, expected, nacks, delta) => {
     expect(probeAwarenessDelta(acked, expected, nacks)).toBe(delta)
   })

@@ -25,3 +25,42 @@ describe('Prober: a failed probe', () => {
     expect(h.outputs.filter((o) => o.out.type === 'suspect')).toEqual([])
   })
 })
+
+describe('Prober: nacks from indirect helpers', () => {
+  /** Starts a probe, lets it reach the indirect phase and returns the helpers asked (peer indexes). */
+  function indirect(h: ReturnType<typeof harness>): { seq: number; helpers: number[] } {
+    h.node.prober.tick()
+    const seq = h.seqOfLastPing()
+    h.clock.advance(500) // probe timeout: indirect pings go out
+    const helpers = h.sent.filter((s) => s.messages.some((m) => m.type === 'indirectPing')).map((s) => Number(s.to.split('.')[2]))
+    return { seq, helpers }
+  }
+
+  it('counts each helper once: duplicate nacks are ignored and counted, the missed ones still raise the score', () => {
+    const h = harness({ peers: 5 })
+    const { seq, helpers } = indirect(h)
+    expect(helpers).toHaveLength(3) // indirectChecks, every peer nack-capable (PMax 5)
+    for (let i = 0; i < 3; i++) h.receive(helpers[0]!, { type: 'nack', SeqNo: seq })
+    h.clock.advance(500)
+    expect(h.node.counters).toMatchObject({ probesFailed: 1, nacksReceived: 1, nacksDuplicate: 2 })
+    // Two of three expected nacks missed: +2 (three counted nacks would have given 0).
+    expect(h.node.awareness.getHealthScore()).toBe(2)
+  })
+
+  it('more nacks than expected never lower the health score', () => {
+    const h = harness({ peers: 5 })
+    h.node.awareness.applyDelta(4)
+    const { seq, helpers } = indirect(h)
+    for (const helper of helpers) for (let i = 0; i < 2; i++) h.receive(helper, { type: 'nack', SeqNo: seq })
+    h.clock.advance(5 * 1_000) // the deadline stretched to 5 s at score 4
+    expect(h.node.counters).toMatchObject({ probesFailed: 1, nacksReceived: 3, nacksDuplicate: 3 })
+    expect(h.node.awareness.getHealthScore()).toBe(4)
+  })
+
+  it('counts a nack for no probe in flight', () => {
+    const h = harness()
+    h.receive(2, { type: 'nack', SeqNo: 12345 })
+    expect(h.node.counters.nacksUnmatched).toBe(1)
+    expect(h.node.counters.nacksReceived).toBe(0)
+  })
+})
