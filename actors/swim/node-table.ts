@@ -98,6 +98,11 @@ export class NodeTable {
     return this.leaving
   }
 
+  /** Running suspicions (one per suspect node). */
+  suspicionCount(): number {
+    return this.suspicions.size
+  }
+
   suspicionOf(name: string): Suspicion | undefined {
     return this.suspicions.get(name)
   }

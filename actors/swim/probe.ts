@@ -80,17 +80,14 @@ export class Prober {
       this.pendingTick = true
       return
     }
-    const { table, config, ports } = this.node
+    const { table } = this.node
     const self = table.selfName
     const name = table.probeList.next(
       (n) => {
         const r = table.get(n)
         return r !== undefined && n !== self && r.state !== 'dead' && r.state !== 'left'
       },
-      () => {
-        table.removeExpiredDead(ports.now(), config.gossipToTheDeadTimeMs)
-        this.node.reportSize()
-      },
+      () => this.node.reapDead(),
     )
     if (name === undefined) return
     this.start(table.get(name)!)

@@ -126,6 +126,13 @@ export class SuspicionRefresh {
     this.contact.delete(subject)
   }
 
+  /** Nodes with refresh state (told or contact times). */
+  size(): number {
+    let n = this.told.size
+    for (const name of this.contact.keys()) if (!this.told.has(name)) n++
+    return n
+  }
+
   clear(): void {
     this.told.clear()
     this.contact.clear()

@@ -44,7 +44,10 @@ export class SwimNode {
   readonly refresh: SuspicionRefresh
   /** Encryption settings for every packet and stream (spec §3). */
   readonly security: WireSecurity
+  /** Who sends from an address (packets carry no sender name); pruned with the node table. */
   private readonly addrIndex = new Map<TransportAddress, string>()
+  /** The address each name is indexed under (to unindex it on an address change or removal). */
+  private readonly addressByName = new Map<string, TransportAddress>()
   /** alive (high) and suspect/dead/user (low) messages waiting for the handler (spec §4.11). */
   readonly handoff: HandoffQueue<{ from: TransportAddress; m: GossipMessage }>
   private draining = false
@@ -75,6 +78,7 @@ export class SwimNode {
     this.security = securityOf(config, ports.nonce)
     this.handoff = new HandoffQueue(config.handoffQueueDepth)
     this.addrIndex.set(this.selfAddress, identity.name)
+    this.addressByName.set(identity.name, this.selfAddress)
     this.prober = new Prober(this)
     this.pushPull = new PushPull(this)
     this.refresh = new SuspicionRefresh(this)
@@ -270,7 +274,7 @@ export class SwimNode {
     }
     if (o.event !== undefined) {
       const n = o.event.node
-      if (o.event.kind !== 'leave') this.addrIndex.set(this.addressOf(n), n.name)
+      if (o.event.kind !== 'leave') this.indexAddress(n)
       if (o.event.kind === 'join') this.ports.emit({ type: 'node-joined', node: n })
       else if (o.event.kind === 'update') this.ports.emit({ type: 'node-updated', node: n })
       else this.ports.emit({ type: 'node-left', node: n })
@@ -288,6 +292,38 @@ export class SwimNode {
     if (n !== this.lastSize) {
       this.lastSize = n
       this.ports.emit({ type: 'cluster-size', numNodes: n })
+    }
+  }
+
+  /**
+   * memberlist resetNodes at a probe-list wrap: removes dead/left nodes past gossipToTheDead from
+   * the table and every per-node record we keep about them (address index, φ history, suspicion
+   * timers, refresh state), so long-running nodes hold state for the current table only.
+   */
+  reapDead(): string[] {
+    const removed = this.table.removeExpiredDead(this.ports.now(), this.config.gossipToTheDeadTimeMs)
+    for (const name of removed) {
+      const addr = this.addressByName.get(name)
+      this.addressByName.delete(name)
+      if (addr !== undefined && this.addrIndex.get(addr) === name) this.addrIndex.delete(addr)
+      this.phi.delete(name)
+      if (this.suspicionStart.delete(name)) this.ports.cancelTimer(`suspect:${name}`)
+      this.refresh.forget(name)
+    }
+    this.reportSize()
+    return removed
+  }
+
+  /** Sizes of every per-node structure (tests and diagnostics: each stays within the table's size). */
+  footprint(): { nodes: number; probeList: number; suspicions: number; addrIndex: number; phi: number; suspicionTimers: number; refresh: number } {
+    return {
+      nodes: this.table.size(),
+      probeList: this.table.probeList.size(),
+      suspicions: this.table.suspicionCount(),
+      addrIndex: this.addrIndex.size,
+      phi: this.phi.size,
+      suspicionTimers: this.suspicionStart.size,
+      refresh: this.refresh.size(),
     }
   }
 
@@ -352,6 +388,16 @@ export class SwimNode {
       const n = table.get(name)!
       this.ports.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 })
     }
+  }
+
+  private indexAddress(n: NodeRecord): void {
+    const addr = this.addressOf(n)
+    const old = this.addressByName.get(n.name)
+    if (old === addr) return
+    // A left node that came back at another address: its old address no longer names it.
+    if (old !== undefined && this.addrIndex.get(old) === n.name) this.addrIndex.delete(old)
+    this.addressByName.set(n.name, addr)
+    this.addrIndex.set(addr, n.name)
   }
 
   private armSuspicion(node: string, deadlineMs: number, startMs: number, fresh: boolean): void {

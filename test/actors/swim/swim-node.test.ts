@@ -3,6 +3,7 @@ import { pushPullScale } from '../../../actors/swim/swim-node.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { buildPacket } from '../../../src/wire/packet.ts'
 import { SimCluster } from '../../../src/sim/cluster.ts'
+import { harness } from './harness.ts'
 
 describe('pushPullScale', () => {
   it.each([
@@ -126,5 +127,39 @@ describe('SwimNode handoff queues (spec §4.11)', () => {
     // first, so the suspect then applies to a known alive node.
     a!.swim.onPacket(b!.address, buildPacket([suspect('z', 2), alive('z', 2)]))
     expect(a!.stateOf('z')).toBe('suspect')
+  })
+})
+
+describe('SwimNode per-node state (long-running nodes)', () => {
+  it.each(['lifeguard', 'phi'] as const)('%s: after many nodes join, are suspected, die and are reaped, every per-node map is back to the live size', (failureDetector) => {
+    const h = harness({ init: { failureDetector }, peers: 3 })
+    const live = 4 // self + n2..n4
+    const churn = Array.from({ length: 300 }, (_, i) => 10 + i)
+    for (const i of churn) h.receive(i, h.alive(i, 1))
+    for (const i of churn) {
+      h.receive(i, { type: 'ack', SeqNo: 1, Payload: null }) // a packet from it: φ history
+      h.receive(2, { type: 'suspect', Incarnation: 1, Node: `n${i}`, From: 'n2' })
+      h.receive(i, { type: 'ack', SeqNo: 2, Payload: null }) // a packet from a suspect: refresh state
+    }
+    const busy = h.node.footprint()
+    expect(busy.addrIndex).toBe(live + churn.length)
+    expect(busy.suspicionTimers).toBe(churn.length)
+    if (failureDetector === 'phi') expect(busy.phi).toBeGreaterThanOrEqual(churn.length)
+    // Half die by someone's declaration, half leave; one comes back at a new address and leaves again.
+    for (const [k, i] of churn.entries()) h.receive(2, { type: 'dead', Incarnation: 1, Node: `n${i}`, From: k % 2 === 0 ? 'n2' : `n${i}` })
+    h.receive(3, { ...h.alive(11, 2), Port: 8000 })
+    h.receive(3, { type: 'dead', Incarnation: 2, Node: 'n11', From: 'n11' })
+    h.clock.advance(31_000) // past gossipToTheDead
+    // Probe until the probe list wraps (live peers answer, so nobody new is suspected).
+    for (let round = 0; round < live + 1 && h.node.table.size() > live; round++) {
+      h.node.prober.tick()
+      h.receive(h.lastPingTarget(), { type: 'ack', SeqNo: h.seqOfLastPing(), Payload: null })
+    }
+    const after = h.node.footprint()
+    expect(after).toEqual({ nodes: live, probeList: live, suspicions: 0, addrIndex: live, phi: after.phi, suspicionTimers: 0, refresh: 0 })
+    expect(after.phi).toBeLessThanOrEqual(live - 1)
+    // The reaped nodes' addresses name nobody now: a packet from one is not heard as theirs.
+    h.receive(10, { type: 'ack', SeqNo: 3, Payload: null })
+    expect(h.node.footprint().phi).toBe(after.phi)
   })
 })
