@@ -5,7 +5,7 @@
  * Durations are numbers in milliseconds (`Ms` suffix).
  */
 import { InvalidConfigError } from '../../src/errors/index.ts'
-import { Keyring } from '../../src/wire/keyring.ts'
+import { decodeKeyText, Keyring } from '../../src/wire/keyring.ts'
 
 /** How a suspect node is finally declared dead. */
 export type FailureDetectorKind = 'lifeguard' | 'phi'
@@ -46,6 +46,8 @@ export interface SwimConfig {
   /**
    * Encryption keys (spec §3): when set, every UDP packet and TCP stream is sealed with the primary
    * and received ones are opened with any key in the ring. null = plaintext (the default).
+   * Built from `SwimInit.keys` where the config is created (inside swim's thread): a Keyring
+   * instance does not survive the structured clone that carries swim's input into its worker.
    */
   keyring: Keyring | null
   /** memberlist GossipVerifyIncoming: with a keyring, refuse what does not decrypt (false: staged rollout). */
@@ -79,7 +81,20 @@ export interface SwimConfig {
   staleSuspicionRefresh: boolean
 }
 
-export type SwimInit = Partial<SwimConfig>
+/** An AES key as data: 16, 24 or 32 raw bytes, or Serf's base64 text of them (`serf keygen`). */
+export type SwimKey = Uint8Array | string
+
+/**
+ * The caller's choices; every field optional. Encryption is given as `keys` (plain data, primary
+ * first), which crosses into a worker thread intact; `keyring` (a Keyring instance) is still taken
+ * for in-process use (inline placement, the simulator), but not both at once.
+ */
+export type SwimInit = Partial<Omit<SwimConfig, 'keyring'>> & {
+  /** AES keys, primary first: the keyring is built from them. Omitted or null: plaintext. */
+  keys?: readonly SwimKey[] | null
+  /** A ready Keyring (in-process only: it does not survive a structured clone). */
+  keyring?: Keyring | null
+}
 
 /** memberlist `DefaultLANConfig` (0.2.2). Serf's agent default profile. */
 export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
@@ -161,11 +176,39 @@ export function createSwimConfig(init: SwimInit = {}, preset: SwimPreset = 'lan'
   if (base === undefined) throw new InvalidConfigError('swim.preset', `must be one of ${Object.keys(SWIM_PRESETS).join(', ')}`)
   const config: SwimConfig = { ...base }
   for (const [key, value] of Object.entries(init)) {
-    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value
+    if (value !== undefined && key !== 'keys') (config as unknown as Record<string, unknown>)[key] = value
+  }
+  if (init.keys !== undefined && init.keys !== null) {
+    if (init.keyring !== undefined && init.keyring !== null) throw new InvalidConfigError('swim.keys', 'give swim.keys or swim.keyring, not both')
+    config.keyring = keyringFromKeys(init.keys)
   }
   validateSwimConfig(config)
   return config
 }
+
+/**
+ * The keyring of `swim.keys`: each entry 16, 24 or 32 raw bytes (AES-128/192/256) or Serf's base64
+ * text of them, the first the primary (used to send). Errors name the entry, e.g. `swim.keys[1]`.
+ */
+export function keyringFromKeys(keys: readonly SwimKey[]): Keyring {
+  if (!Array.isArray(keys) || keys.length === 0) throw new InvalidConfigError('swim.keys', 'must be a non-empty array of keys (primary first), or null for plaintext')
+  const raw = keys.map((key: unknown, i) => {
+    if (typeof key === 'string') {
+      try {
+        return decodeKeyText(key)
+      } catch (err) {
+        throw new InvalidConfigError(`swim.keys[${i}]`, `must be base64 of 16, 24 or 32 bytes (${(err as Error).message})`)
+      }
+    }
+    if (key instanceof Uint8Array && KEY_BYTES.includes(key.length)) return key
+    const got = key instanceof Uint8Array ? `${key.length} bytes` : typeof key
+    throw new InvalidConfigError(`swim.keys[${i}]`, `must be a Uint8Array of 16, 24 or 32 bytes or its base64 text (got ${got})`)
+  })
+  return new Keyring(raw)
+}
+
+/** AES-128, -192 and -256 key sizes in bytes (spec §3.1). */
+const KEY_BYTES = [16, 24, 32]
 
 /** A test-speed config (see TEST_SWIM_CONFIG). */
 export function testConfig(init: SwimInit = {}): SwimConfig {
@@ -211,7 +254,12 @@ export function validateSwimConfig(config: SwimConfig): void {
     if (typeof config[field] !== 'boolean') throw new InvalidConfigError(`swim.${field}`, 'must be a boolean')
   }
   if (config.keyring !== null && !(config.keyring instanceof Keyring)) {
-    throw new InvalidConfigError('swim.keyring', 'must be null or a Keyring (src/wire/keyring.ts)')
+    // Most likely a Keyring that crossed into a worker thread: structured clone keeps its fields and
+    // drops its class. Say so, rather than run without the keys.
+    throw new InvalidConfigError(
+      'swim.keyring',
+      'must be null or a Keyring (src/wire/keyring.ts); a Keyring does not survive the structured clone into a worker thread: give swim.keys (raw keys or base64 text, primary first) instead',
+    )
   }
   if (config.failureDetector !== 'lifeguard' && config.failureDetector !== 'phi') {
     throw new InvalidConfigError('swim.failureDetector', `must be "lifeguard" or "phi" (got ${String(config.failureDetector)})`)
