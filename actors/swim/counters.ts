@@ -1,6 +1,20 @@
 /** Counters of one swim node: nothing is dropped or decided without being counted. */
 export class SwimCounters {
   packetsIn = 0
+  /** Datagrams the transport took ('sent'; loss in flight is not visible at the sender). */
+  packetsSent = 0
+  /** Datagrams the transport refused as larger than it carries. */
+  sendTooLarge = 0
+  /** Datagrams the transport refused because it was closed. */
+  sendClosed = 0
+  /** Datagrams whose encoding or send threw (bad address, encoder, socket); see lastSendErrorCode. */
+  sendFailed = 0
+  /** The code of the last send that threw ('' until one does). */
+  lastSendErrorCode = ''
+  /** Datagrams handed to a transport that returned no SendOutcome (delivery unknown). */
+  sendUnconfirmed = 0
+  /** Gossip ticks that stopped at an empty fill (memberlist gossip() returns then: nothing to say). */
+  gossipEmpty = 0
   /** Datagrams that did not decode at all. */
   packetsMalformed = 0
   /** Datagrams no key of our keyring opened, or plaintext while encryption is required. */

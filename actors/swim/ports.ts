@@ -17,7 +17,22 @@ export interface PacketRequest {
   piggyback: boolean
   /** Wrap in a CRC (the destination is a known node with PMax ≥ 5). */
   crc: boolean
+  /**
+   * Told once what became of the request at the sending side (send-pipeline.ts calls it), with
+   * the number of piggybacked broadcasts and, for 'failed', the error's code. Swim counts the
+   * outcomes and chains its gossip on them.
+   */
+  done?: (result: PacketResult, piggybacked: number, errorCode?: string) => void
 }
+
+/**
+ * What became of one packet request at the sending side (loss in flight is not visible here):
+ * handed to the transport ('sent'), nothing to send (a gossip-only request whose fill came back
+ * empty), refused by the transport ('too-large', 'closed', the transport's SendOutcome), thrown
+ * by the transport or the encoder ('failed', with the error's code), or handed to a transport
+ * that said nothing about it ('unconfirmed').
+ */
+export type PacketResult = 'sent' | 'empty' | 'too-large' | 'closed' | 'failed' | 'unconfirmed'
 
 /** Where a suspicion came from (see SwimOutput 'suspect'). */
 export type SuspicionCause = 'probe' | 'gossip' | 'push-pull'

@@ -101,11 +101,11 @@ export class Prober {
     const to = this.node.addressOf(target)
     if (target.state === 'alive') {
       // sendMsg: piggyback; no CRC (0.2.2 looks the node up by IP string, spec §1.2).
-      ports.sendPacket({ to, messages: [ping], piggyback: true, crc: false })
+      this.node.sendPacket({ to, messages: [ping], piggyback: true, crc: false })
     } else {
       // Buddy system: tell the suspect it is suspected so it can refute (spec §4.2).
       const suspect = encodeSuspect({ incarnation: target.incarnation, node: target.name, from: table.selfName })
-      ports.sendPacket({ to, messages: [ping, suspect], piggyback: false, crc: (target.vsn[1] ?? 0) >= 5 })
+      this.node.sendPacket({ to, messages: [ping, suspect], piggyback: false, crc: (target.vsn[1] ?? 0) >= 5 })
     }
     this.probe = { seq, target: target.name, incarnation: target.incarnation, startMs: ports.now(), expectedNacks: 0, nacks: 0, nackFrom: new Set(), fallbackContact: false, indirect: false }
     ports.setTimer(K_TIMEOUT, config.probeTimeoutMs)
@@ -166,7 +166,7 @@ export class Prober {
         sourcePort: identity.port,
         sourceNode: identity.name,
       })
-      ports.sendPacket({ to: this.node.addressOf(peer), messages: [msg], piggyback: true, crc: false })
+      this.node.sendPacket({ to: this.node.addressOf(peer), messages: [msg], piggyback: true, crc: false })
     }
     if (!config.disableTcpPings && (target.vsn[1] ?? 0) >= 3) this.tcpFallback(p, target)
   }
@@ -229,13 +229,13 @@ export class Prober {
   }
 
   private onPing(from: TransportAddress, m: Ping): void {
-    const { identity, ports, counters } = this.node
+    const { identity, counters } = this.node
     if (m.Node !== '' && m.Node !== identity.name) {
       counters.pingsWrongNode++
       return
     }
     const to = m.SourceAddr.length > 0 && m.SourcePort > 0 ? formatAddress(m.SourceAddr, m.SourcePort) : from
-    ports.sendPacket({ to, messages: [encodeAck(m.SeqNo)], piggyback: true, crc: false })
+    this.node.sendPacket({ to, messages: [encodeAck(m.SeqNo)], piggyback: true, crc: false })
   }
 
   private onIndirectPing(from: TransportAddress, m: IndirectPing): void {
@@ -247,7 +247,7 @@ export class Prober {
     this.relayKeys.add(key)
     ports.setTimer(key, config.probeTimeoutMs)
     const ping = encodePing({ seqNo: localSeq, node: m.Node, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
-    ports.sendPacket({ to: formatAddress(m.Target, m.Port === 0 ? identity.port : m.Port), messages: [ping], piggyback: true, crc: false })
+    this.node.sendPacket({ to: formatAddress(m.Target, m.Port === 0 ? identity.port : m.Port), messages: [ping], piggyback: true, crc: false })
   }
 
   private relayTimeout(seq: number): void {
@@ -255,7 +255,7 @@ export class Prober {
     this.relayKeys.delete(relayKey(seq))
     if (r === undefined) return
     this.relays.delete(seq)
-    if (r.nack) this.node.ports.sendPacket({ to: r.requester, messages: [encodeNack(r.origSeq)], piggyback: true, crc: false })
+    if (r.nack) this.node.sendPacket({ to: r.requester, messages: [encodeNack(r.origSeq)], piggyback: true, crc: false })
   }
 
   private onAck(m: Ack): void {
@@ -267,7 +267,7 @@ export class Prober {
     const key = relayKey(m.SeqNo)
     this.relayKeys.delete(key)
     this.node.ports.cancelTimer(key)
-    this.node.ports.sendPacket({ to: r.requester, messages: [encodeAck(r.origSeq)], piggyback: true, crc: false })
+    this.node.sendPacket({ to: r.requester, messages: [encodeAck(r.origSeq)], piggyback: true, crc: false })
   }
 
   /**

@@ -4,10 +4,11 @@
  * compound, compress when smaller, CRC when the peer supports it, encrypt when a keyring is set
  * (the budget then shrinks by the 29 bytes of the sealing, spec §4.7).
  * The fill is a callback so the queue may live in this thread (simulator) or in the gossip-queue actor.
+ * The request's `done` hears what became of it: nothing is refused or thrown away uncounted.
  */
 import { assemblePacket, encryptionOverhead } from './packets.ts'
 import type { WireSecurity } from './packets.ts'
-import type { PacketRequest } from './ports.ts'
+import type { PacketRequest, PacketResult } from './ports.ts'
 
 export const COMPOUND_HEADER_OVERHEAD = 2
 export const COMPOUND_PART_OVERHEAD = 2
@@ -20,17 +21,40 @@ export interface SendPipelineOptions {
   fill: FillFn
   /** Encryption (default plaintext). */
   security?: WireSecurity
-  /** Hands the finished datagram to the transport. */
-  emit: (to: string, bytes: Uint8Array) => void
+  /**
+   * Hands the finished datagram to the transport and returns what the transport said (its
+   * SendOutcome: 'sent' | 'too-large' | 'closed'); anything else is reported as 'unconfirmed'.
+   */
+  emit: (to: string, bytes: Uint8Array) => unknown
+}
+
+/** The transport's answer as a PacketResult (an answer we do not know is 'unconfirmed'). */
+export function resultOfSend(outcome: unknown): PacketResult {
+  return outcome === 'sent' || outcome === 'too-large' || outcome === 'closed' ? outcome : 'unconfirmed'
 }
 
 export function sendPacketRequest(req: PacketRequest, o: SendPipelineOptions): void {
-  const finish = (parts: Uint8Array[]) => {
-    if (parts.length === 0) return
-    o.emit(req.to, assemblePacket(parts, { compress: o.compress, crc: req.crc, ...(o.security === undefined ? {} : { security: o.security }) }))
+  const finish = (parts: Uint8Array[], piggybacked: number) => {
+    if (parts.length === 0) return req.done?.('empty', 0)
+    let result: PacketResult
+    let code: string | undefined
+    try {
+      result = resultOfSend(o.emit(req.to, assemblePacket(parts, { compress: o.compress, crc: req.crc, ...(o.security === undefined ? {} : { security: o.security }) })))
+    } catch (err) {
+      // A bad address (ERR_TRANSPORT_ADDRESS), an encoder or a socket error: the packet is lost,
+      // and swim must keep running; the caller counts it by its code.
+      result = 'failed'
+      code = errorCode(err)
+    }
+    req.done?.(result, piggybacked, code)
   }
-  if (!req.piggyback) return finish(req.messages)
+  if (!req.piggyback) return finish(req.messages, 0)
   let used = COMPOUND_HEADER_OVERHEAD + (o.security === undefined ? 0 : encryptionOverhead(o.security))
   for (const m of req.messages) used += m.length
-  o.fill(COMPOUND_PART_OVERHEAD, o.udpBufferSize - used, (extra) => finish(extra.length === 0 ? req.messages : [...req.messages, ...extra]))
+  o.fill(COMPOUND_PART_OVERHEAD, o.udpBufferSize - used, (extra) => finish(extra.length === 0 ? req.messages : [...req.messages, ...extra], extra.length))
+}
+
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : 'ERR_UNKNOWN'
 }

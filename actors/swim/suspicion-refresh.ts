@@ -53,22 +53,22 @@ export class SuspicionRefresh {
 
   /** Rule 2: a rumour about us at an older incarnation than ours. */
   answerStaleRumour(from: TransportAddress, subject: string, incarnation: number): void {
-    const { table, counters, ports, config } = this.node
+    const { table, counters, config } = this.node
     if (!config.staleSuspicionRefresh || subject !== table.selfName || table.isLeaving()) return
     if (incarnation >= table.self().incarnation) return
     counters.staleRumoursAnswered++
-    ports.sendPacket({ to: from, messages: [encodeAlive(table.selfAlive())], piggyback: false, crc: false })
+    this.node.sendPacket({ to: from, messages: [encodeAlive(table.selfAlive())], piggyback: false, crc: false })
   }
 
   /** Rule 3: we just refuted a rumour `from` relayed and `accuser` started. */
   tellAccuser(from: TransportAddress, accuser: string): void {
-    const { table, ports, config } = this.node
+    const { table, config } = this.node
     if (!config.staleSuspicionRefresh) return
     const msg = encodeAlive(table.selfAlive())
     const targets = new Set<TransportAddress>([from])
     const rec = table.get(accuser)
     if (rec !== undefined && accuser !== table.selfName) targets.add(this.node.addressOf(rec))
-    for (const to of targets) ports.sendPacket({ to, messages: [msg], piggyback: false, crc: false })
+    for (const to of targets) this.node.sendPacket({ to, messages: [msg], piggyback: false, crc: false })
   }
 
   /** Rules 4 and 6: a packet from `sender` (after its messages were applied). */
@@ -150,6 +150,6 @@ export class SuspicionRefresh {
     this.told.set(rec.name, now)
     counters.suspectsTold++
     const msg = encodeSuspect({ incarnation: rec.incarnation, node: rec.name, from: table.selfName })
-    ports.sendPacket({ to, messages: [msg], piggyback: false, crc: (rec.vsn[1] ?? 0) >= 5 })
+    this.node.sendPacket({ to, messages: [msg], piggyback: false, crc: (rec.vsn[1] ?? 0) >= 5 })
   }
 }

@@ -16,7 +16,7 @@ import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
 import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, securityOf } from './packets.ts'
 import type { GossipMessage, WireSecurity } from './packets.ts'
 import { PhiAccrualDetector } from './phi-accrual.ts'
-import type { SuspicionCause, SwimPorts } from './ports.ts'
+import type { PacketRequest, PacketResult, SuspicionCause, SwimPorts } from './ports.ts'
 import { kRandom } from './probe-list.ts'
 import { Prober } from './probe.ts'
 import { PushPull } from './push-pull.ts'
@@ -282,6 +282,44 @@ export class SwimNode {
     this.reportSize()
   }
 
+  /**
+   * Every packet swim sends goes through here: the sender reports what became of it (`done`), which
+   * is counted per cause; `then` (optional) hears it after counting.
+   */
+  sendPacket(req: PacketRequest, then?: (result: PacketResult, piggybacked: number) => void): void {
+    this.ports.sendPacket({
+      ...req,
+      done: (result, piggybacked, code) => {
+        this.countSend(result, code)
+        then?.(result, piggybacked)
+      },
+    })
+  }
+
+  private countSend(result: PacketResult, code: string | undefined): void {
+    const c = this.counters
+    switch (result) {
+      case 'sent':
+        c.packetsSent++
+        return
+      case 'empty':
+        return
+      case 'too-large':
+        c.sendTooLarge++
+        return
+      case 'closed':
+        c.sendClosed++
+        return
+      case 'failed':
+        c.sendFailed++
+        c.lastSendErrorCode = code ?? 'ERR_UNKNOWN'
+        return
+      case 'unconfirmed':
+        c.sendUnconfirmed++
+        return
+    }
+  }
+
   broadcast(b: Broadcast, notifyId?: string): void {
     const bytes = b.type === 'alive' ? encodeAlive(b.msg) : b.type === 'suspect' ? encodeSuspect(b.msg) : encodeDead(b.msg)
     this.ports.enqueueBroadcast(b.msg.node, bytes, notifyId)
@@ -386,7 +424,7 @@ export class SwimNode {
     })
     for (const name of targets) {
       const n = table.get(name)!
-      this.ports.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 })
+      this.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 })
     }
   }
 
