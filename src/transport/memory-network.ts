@@ -10,9 +10,10 @@
  * callback scheduled on the clock, not a Promise, so a simulator that steps the clock synchronously
  * sees it at the right simulated time (a Promise would resolve only after the whole step).
  */
-import type { InboundPacket, SendOutcome, Stream, Transport, TransportAddress } from './transport.ts'
-import { TransportError } from './transport.ts'
+import type { InboundPacket, SendOutcome, Stream, StreamCounters, StreamLimits, Transport, TransportAddress } from './transport.ts'
+import { createStreamLimits, TransportError } from './transport.ts'
 import { MemoryStream } from './memory-stream.ts'
+import type { StreamSideHooks } from './memory-stream.ts'
 
 /** The clock the network schedules deliveries on (the runtime's ActorClock and SimClock fit). */
 export interface NetworkClock {
@@ -114,10 +115,10 @@ export class MemoryNetwork {
   }
 
   /** A transport bound to `address`. One per address while it is open. */
-  createTransport(address: TransportAddress): MemoryTransport {
+  createTransport(address: TransportAddress, limits: Partial<StreamLimits> = {}): MemoryTransport {
     const existing = this.endpoints.get(address)
     if (existing !== undefined && !existing.isClosed()) throw new TransportError('ERR_TRANSPORT_ADDRESS', `address in use: ${address}`)
-    const t = new MemoryTransport(this, address)
+    const t = new MemoryTransport(this, address, createStreamLimits(limits))
     this.endpoints.set(address, t)
     this.down.delete(address)
     if (!this.perEndpoint.has(address)) this.perEndpoint.set(address, newEndpointStats())
@@ -246,7 +247,8 @@ export class MemoryNetwork {
     const stats = this.perEndpoint.get(from.localAddress)
     if (stats !== undefined) stats.streamsOpened++
     this.emit({ atMs: this.clock.now(), kind: 'stream-open', from: from.localAddress, to, bytes: 0 })
-    const [client, server] = MemoryStream.pair(this, from.localAddress, to, link.latencyMs + this.delayOf(from.localAddress) + this.delayOf(to))
+    const latency = link.latencyMs + this.delayOf(from.localAddress) + this.delayOf(to)
+    const [client, server] = MemoryStream.pair(this, from.localAddress, to, latency, from.streamHooks(false), target.streamHooks(true))
     this.clock.setTimeout(() => target.acceptStream(server), setup - rtt / 2)
     this.clock.setTimeout(() => cb(undefined, client), setup)
   }
@@ -337,11 +339,29 @@ export class MemoryTransport implements Transport {
   private closed = false
   /** Packets that arrived before a handler was set (counted, then dropped). */
   unhandledPackets = 0
+  private readonly counters: StreamCounters = { deadlinesExpired: 0, idleTimeouts: 0, inboundRefused: 0, inboundOpen: 0 }
+  /** Accepted streams not yet over (only these count against maxInboundStreams). */
+  private readonly inbound = new Set<MemoryStream>()
 
   constructor(
     private readonly network: MemoryNetwork,
     readonly localAddress: TransportAddress,
+    readonly limits: StreamLimits = createStreamLimits(),
   ) {}
+
+  streamCounters(): StreamCounters {
+    return { ...this.counters, inboundOpen: this.inbound.size }
+  }
+
+  /** @internal The hooks one side of a stream of ours reports to. */
+  streamHooks(inbound: boolean): StreamSideHooks {
+    return {
+      idleTimeoutMs: this.limits.idleTimeoutMs,
+      onDeadline: () => void this.counters.deadlinesExpired++,
+      onIdle: () => void this.counters.idleTimeouts++,
+      onDone: (side) => void (inbound && this.inbound.delete(side)),
+    }
+  }
 
   sendPacket(to: TransportAddress, bytes: Uint8Array): SendOutcome {
     if (this.closed) return 'closed'
@@ -391,10 +411,12 @@ export class MemoryTransport implements Transport {
 
   /** @internal */
   acceptStream(s: MemoryStream): void {
-    if (this.closed || this.streamHandler === undefined) {
+    if (this.closed || this.streamHandler === undefined || this.inbound.size >= this.limits.maxInboundStreams) {
+      this.counters.inboundRefused++
       s.close()
       return
     }
+    if (!s.isOver()) this.inbound.add(s)
     this.streamHandler(s)
   }
 }

@@ -7,8 +7,8 @@ import { createSocket } from 'node:dgram'
 import type { Socket as UdpSocket } from 'node:dgram'
 import { createServer, connect } from 'node:net'
 import type { Server, Socket } from 'node:net'
-import type { InboundPacket, SendOutcome, Stream, Transport, TransportAddress } from './transport.ts'
-import { parseAddress, TransportError } from './transport.ts'
+import type { InboundPacket, SendOutcome, Stream, StreamCounters, StreamLimits, Transport, TransportAddress } from './transport.ts'
+import { createStreamLimits, parseAddress, TransportError } from './transport.ts'
 
 /** memberlist's UDP receive buffer: any datagram up to 64 KiB. */
 const MAX_DATAGRAM = 65_536
@@ -22,19 +22,40 @@ export interface NetTransportStats {
   streamsOpened: number
   streamsAccepted: number
   dialErrors: number
+  /** Streams aborted by their deadline (Stream.setDeadline). */
+  deadlinesExpired: number
+  /** Streams aborted after StreamLimits.idleTimeoutMs without bytes. */
+  idleTimeouts: number
+  /** Inbound connections closed at accept: over maxInboundStreams, no handler yet, or closing. */
+  inboundRefused: number
 }
 
 export class NetTransport implements Transport {
-  readonly stats: NetTransportStats = { packetsSent: 0, bytesSent: 0, packetsReceived: 0, bytesReceived: 0, sendErrors: 0, streamsOpened: 0, streamsAccepted: 0, dialErrors: 0 }
+  readonly stats: NetTransportStats = {
+    packetsSent: 0,
+    bytesSent: 0,
+    packetsReceived: 0,
+    bytesReceived: 0,
+    sendErrors: 0,
+    streamsOpened: 0,
+    streamsAccepted: 0,
+    dialErrors: 0,
+    deadlinesExpired: 0,
+    idleTimeouts: 0,
+    inboundRefused: 0,
+  }
   private packetHandler: ((p: InboundPacket) => void) | undefined
   private streamHandler: ((s: Stream) => void) | undefined
   private closed = false
   private readonly open = new Set<Socket>()
+  /** Accepted sockets not yet closed (only these count against maxInboundStreams). */
+  private readonly inbound = new Set<Socket>()
 
   private constructor(
     private readonly udp: UdpSocket,
     private readonly tcp: Server,
     readonly localAddress: TransportAddress,
+    readonly limits: StreamLimits,
   ) {
     udp.on('message', (msg, rinfo) => {
       if (msg.length === 0 || msg.length > MAX_DATAGRAM) return
@@ -45,14 +66,23 @@ export class NetTransport implements Transport {
     })
     udp.on('error', () => this.stats.sendErrors++)
     tcp.on('connection', (socket) => {
-      if (this.closed || this.streamHandler === undefined) return void socket.destroy()
+      if (this.closed || this.streamHandler === undefined || this.inbound.size >= limits.maxInboundStreams) {
+        this.stats.inboundRefused++
+        return void socket.destroy()
+      }
       this.stats.streamsAccepted++
+      this.inbound.add(socket)
+      socket.once('close', () => this.inbound.delete(socket))
       this.streamHandler(this.wrap(socket))
     })
   }
 
-  /** Binds UDP and TCP on `host:port` (port 0: a free port, the same for both). */
-  static async listen(host: string, port: number): Promise<NetTransport> {
+  /**
+   * Binds UDP and TCP on `host:port` (port 0: a free port, the same for both). `limits` bound every
+   * stream (defaults: DEFAULT_STREAM_LIMITS).
+   */
+  static async listen(host: string, port: number, limits: Partial<StreamLimits> = {}): Promise<NetTransport> {
+    const checked = createStreamLimits(limits)
     for (let attempt = 0; attempt < 10; attempt++) {
       const udp = createSocket('udp4')
       const bound = await new Promise<number | Error>((resolve) => {
@@ -68,7 +98,7 @@ export class NetTransport implements Transport {
         tcp.once('error', () => resolve(false))
         tcp.listen(bound, host, () => resolve(true))
       })
-      if (ok) return new NetTransport(udp, tcp, `${host}:${bound}`)
+      if (ok) return new NetTransport(udp, tcp, `${host}:${bound}`, checked)
       udp.close()
       if (port !== 0) throw new TransportError('ERR_TRANSPORT_ADDRESS', `cannot listen on TCP ${host}:${bound}`)
     }
@@ -85,6 +115,11 @@ export class NetTransport implements Transport {
       if (err) this.stats.sendErrors++
     })
     return 'sent'
+  }
+
+  streamCounters(): StreamCounters {
+    const { deadlinesExpired, idleTimeouts, inboundRefused } = this.stats
+    return { deadlinesExpired, idleTimeouts, inboundRefused, inboundOpen: this.inbound.size }
   }
 
   onPacket(handler: (packet: InboundPacket) => void): void {
@@ -139,14 +174,28 @@ export class NetTransport implements Transport {
     const remote = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`
     let endHandler: ((err?: TransportError) => void) | undefined
     let ended = false
+    let deadline: NodeJS.Timeout | undefined
     const finish = (err?: TransportError) => {
       if (ended) return
       ended = true
       endHandler?.(err)
     }
+    // A limit reports its own error first, then the destroy's 'close' finds the stream finished.
+    const abort = (err: TransportError) => {
+      finish(err)
+      socket.destroy()
+    }
     socket.on('end', () => finish())
     socket.on('error', (e) => finish(new TransportError('ERR_TRANSPORT_CLOSED', e.message)))
-    socket.on('close', () => finish())
+    socket.on('close', () => {
+      clearTimeout(deadline)
+      finish()
+    })
+    // Node's socket timeout is an idle timer: any byte in or out restarts it.
+    socket.setTimeout(this.limits.idleTimeoutMs, () => {
+      this.stats.idleTimeouts++
+      abort(new TransportError('ERR_TRANSPORT_IDLE', `stream ${local} -> ${remote}: idle for ${this.limits.idleTimeoutMs} ms`))
+    })
     return {
       local,
       remote,
@@ -157,6 +206,15 @@ export class NetTransport implements Transport {
       },
       end: () => socket.end(),
       close: () => socket.destroy(),
+      setDeadline: (ms) => {
+        if (socket.destroyed) return
+        clearTimeout(deadline)
+        deadline = setTimeout(() => {
+          this.stats.deadlinesExpired++
+          abort(new TransportError('ERR_TRANSPORT_TIMEOUT', `stream ${local} -> ${remote}: deadline of ${ms} ms passed`))
+        }, Math.max(0, ms))
+        deadline.unref()
+      },
       onData: (handler) => socket.on('data', (chunk: Buffer) => handler(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))),
       onEnd: (handler) => {
         endHandler = handler

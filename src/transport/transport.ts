@@ -5,7 +5,7 @@
  * on the wire: packets are whole memberlist packets (CRC, compound, compression, encryption already
  * applied by the sender), streams carry the real stream encoding (spec §2.1).
  */
-import { ClusterError } from '../errors/index.ts'
+import { ClusterError, InvalidConfigError } from '../errors/index.ts'
 
 /** "ip:port", e.g. "10.0.0.7:7946" (IPv6 as "[::1]:7946"). */
 export type TransportAddress = string
@@ -35,6 +35,11 @@ export interface Stream {
   end(): void
   /** Abort both directions. */
   close(): void
+  /**
+   * Go's conn.SetDeadline: unless the stream is over by `ms` from now, it is aborted and onEnd gets
+   * ERR_TRANSPORT_TIMEOUT (counted as deadlinesExpired). A later call replaces the deadline.
+   */
+  setDeadline(ms: number): void
   onData(handler: (chunk: Uint8Array) => void): void
   /** Called once: the peer ended its side, or the stream was closed or failed (then with an error). */
   onEnd(handler: (err?: TransportError) => void): void
@@ -50,12 +55,72 @@ export interface Transport {
   onStream(handler: (stream: Stream) => void): void
   /** Stops intake; later sends return 'closed' and dials reject. */
   close(): void
+  /** What the stream limits did so far, and how many inbound streams are open now. */
+  streamCounters(): StreamCounters
 }
+
+/**
+ * Bounds every transport puts on its streams, whoever uses them. memberlist bounds a connection
+ * only by the deadline its handler sets; a stream nobody reads or a flood of accepted connections
+ * must still end somewhere, so these are backstops under swim's own deadlines.
+ */
+export interface StreamLimits {
+  /** A stream with no bytes in either direction for this long is aborted (ERR_TRANSPORT_IDLE), ms. */
+  idleTimeoutMs: number
+  /** Inbound streams open at once; one more is refused at accept (closed, counted). */
+  maxInboundStreams: number
+}
+
+export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = {
+  // Longer than any exchange swim allows: the initiator's whole push/pull deadline is 2 × TCPTimeout
+  // (60 s with the WAN preset), so only a stream nobody deals with any more reaches this.
+  idleTimeoutMs: 90_000,
+  // memberlist's 128 concurrent inbound push/pulls, plus as many TCP pings and user messages.
+  maxInboundStreams: 256,
+}
+
+export function createStreamLimits(init: Partial<StreamLimits> = {}): StreamLimits {
+  const limits = { ...DEFAULT_STREAM_LIMITS, ...init }
+  validateStreamLimits(limits)
+  return limits
+}
+
+export function validateStreamLimits(limits: StreamLimits): void {
+  if (!(Number.isFinite(limits.idleTimeoutMs) && limits.idleTimeoutMs >= 1)) {
+    throw new InvalidConfigError('transport.idleTimeoutMs', `must be a finite number of ms >= 1 (got ${limits.idleTimeoutMs})`)
+  }
+  if (!(Number.isInteger(limits.maxInboundStreams) && limits.maxInboundStreams >= 1)) {
+    throw new InvalidConfigError('transport.maxInboundStreams', `must be an integer >= 1 (got ${limits.maxInboundStreams})`)
+  }
+}
+
+/** Counters of the stream limits of one transport. */
+export interface StreamCounters {
+  /** Streams aborted by their deadline (setDeadline). */
+  deadlinesExpired: number
+  /** Streams aborted after idleTimeoutMs without bytes. */
+  idleTimeouts: number
+  /** Inbound streams closed at accept: over maxInboundStreams, no handler yet, or closing. */
+  inboundRefused: number
+  /** Inbound streams open now. */
+  inboundOpen: number
+}
+
+export type TransportErrorCode =
+  | 'ERR_TRANSPORT_DIAL'
+  | 'ERR_TRANSPORT_CLOSED'
+  /** A stream's deadline passed (setDeadline). */
+  | 'ERR_TRANSPORT_TIMEOUT'
+  | 'ERR_TRANSPORT_ADDRESS'
+  /** A stream idle past StreamLimits.idleTimeoutMs. */
+  | 'ERR_TRANSPORT_IDLE'
+  /** A stream message larger than its reader's cap (stream-reader.ts). */
+  | 'ERR_TRANSPORT_TOO_LARGE'
 
 /** Thrown (or passed to onEnd) when a dial, read or write fails. */
 export class TransportError extends ClusterError {
   static override name = 'TransportError'
-  constructor(code: 'ERR_TRANSPORT_DIAL' | 'ERR_TRANSPORT_CLOSED' | 'ERR_TRANSPORT_TIMEOUT' | 'ERR_TRANSPORT_ADDRESS', message: string, details?: Record<string, unknown>) {
+  constructor(code: TransportErrorCode, message: string, details?: Record<string, unknown>) {
     super(code, message, details === undefined ? {} : { details })
   }
 }

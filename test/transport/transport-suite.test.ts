@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import { NetTransport } from '../../src/transport/net-transport.ts'
-import type { InboundPacket, Stream } from '../../src/transport/transport.ts'
+import type { InboundPacket, Stream, StreamCounters, StreamLimits } from '../../src/transport/transport.ts'
+import { createStreamLimits, DEFAULT_STREAM_LIMITS } from '../../src/transport/transport.ts'
 import { SimClock } from '../../src/sim/sim-clock.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
 
@@ -17,6 +18,7 @@ interface Endpoint {
   onStream(h: (s: Stream) => void): void
   dialCallback: DialCallback
   close(): void
+  streamCounters(): StreamCounters
 }
 interface Setup {
   a: Endpoint
@@ -26,12 +28,12 @@ interface Setup {
   teardown(): void
 }
 
-const setups: Record<string, () => Promise<Setup>> = {
-  memory: async () => {
+const setups: Record<string, (limits?: Partial<StreamLimits>) => Promise<Setup>> = {
+  memory: async (limits) => {
     const clock = new SimClock()
     const net = new MemoryNetwork({ clock, random: createSeededRandom(1) })
-    const a = net.createTransport('10.9.0.1:7946')
-    const b = net.createTransport('10.9.0.2:7946')
+    const a = net.createTransport('10.9.0.1:7946', limits)
+    const b = net.createTransport('10.9.0.2:7946', limits)
     return {
       a,
       b,
@@ -42,9 +44,9 @@ const setups: Record<string, () => Promise<Setup>> = {
       },
     }
   },
-  'udp/tcp': async () => {
-    const a = await NetTransport.listen('127.0.0.1', 0)
-    const b = await NetTransport.listen('127.0.0.1', 0)
+  'udp/tcp': async (limits) => {
+    const a = await NetTransport.listen('127.0.0.1', 0, limits)
+    const b = await NetTransport.listen('127.0.0.1', 0, limits)
     return {
       a,
       b,
@@ -117,5 +119,101 @@ describe.each(Object.keys(setups))('Transport compliance: %s', (kind) => {
     a.dialCallback(to, 500, (err) => (error = err as { code?: string }))
     expect(await current.until(() => error !== undefined)).toBe(true)
     expect(error?.code).toBe('ERR_TRANSPORT_DIAL')
+  })
+
+  it('aborts a stream at its deadline: ERR_TRANSPORT_TIMEOUT here, a close at the peer, counted', async () => {
+    current = await setups[kind]!()
+    const { a, b } = current
+    let serverEnd: { code?: string } | 'clean' | undefined
+    b.onStream((s) => {
+      s.onData(() => {})
+      s.onEnd((err) => (serverEnd = err ?? 'clean'))
+    })
+    let clientEnd: { code?: string } | 'clean' | undefined
+    a.dialCallback(b.localAddress, 1000, (err, s) => {
+      expect(err).toBeUndefined()
+      s!.onData(() => {})
+      s!.onEnd((e) => (clientEnd = e ?? 'clean'))
+      s!.write(Uint8Array.of(1))
+      s!.setDeadline(150)
+    })
+    expect(await current.until(() => clientEnd !== undefined && serverEnd !== undefined)).toBe(true)
+    expect((clientEnd as { code?: string }).code).toBe('ERR_TRANSPORT_TIMEOUT')
+    expect(a.streamCounters().deadlinesExpired).toBe(1)
+    expect(b.streamCounters().deadlinesExpired).toBe(0)
+    expect(await current.until(() => b.streamCounters().inboundOpen === 0)).toBe(true)
+  })
+
+  it('closes a stream idle past idleTimeoutMs and counts it; traffic keeps a stream open', async () => {
+    current = await setups[kind]!({ idleTimeoutMs: 300 })
+    const { a, b } = current
+    const ends: Record<string, { code?: string } | 'clean'> = {}
+    b.onStream((s) => {
+      s.onData(() => {})
+      s.onEnd((err) => (ends[`server:${s.remote}`] = err ?? 'clean'))
+    })
+    const streams: Stream[] = []
+    for (let i = 0; i < 2; i++) {
+      a.dialCallback(b.localAddress, 1000, (err, s) => {
+        expect(err).toBeUndefined()
+        s!.onData(() => {})
+        s!.onEnd((e) => (ends[`client:${i}`] = e ?? 'clean'))
+        streams[i] = s!
+      })
+    }
+    expect(await current.until(() => streams.length === 2 && b.streamCounters().inboundOpen === 2)).toBe(true)
+    // Stream 1 says something every 50 ms for 450 ms (1.5 idle periods); stream 0 stays silent.
+    for (let t = 0; t < 9; t++) {
+      streams[1]!.write(Uint8Array.of(t))
+      await current.until(() => false, 50)
+    }
+    // Whichever side's idle timer fires first aborts (ERR_TRANSPORT_IDLE there); the other sees a close.
+    expect(ends['client:0']).toBeDefined()
+    expect(ends['client:1']).toBeUndefined()
+    expect(b.streamCounters().inboundOpen).toBe(1)
+    const idle = a.streamCounters().idleTimeouts + b.streamCounters().idleTimeouts
+    expect(idle).toBeGreaterThanOrEqual(1)
+    expect(idle).toBeLessThanOrEqual(2)
+    if (a.streamCounters().idleTimeouts === 1 && b.streamCounters().idleTimeouts === 0) expect(ends['client:0']).toMatchObject({ code: 'ERR_TRANSPORT_IDLE' })
+    expect(await current.until(() => ends['client:1'] !== undefined && b.streamCounters().inboundOpen === 0, 1000)).toBe(true)
+  })
+
+  it('refuses inbound streams past maxInboundStreams, counted, and accepts again once one closes', async () => {
+    current = await setups[kind]!({ maxInboundStreams: 2 })
+    const { a, b } = current
+    const accepted: Stream[] = []
+    b.onStream((s) => {
+      s.onData(() => {})
+      s.onEnd(() => {})
+      accepted.push(s)
+    })
+    const clientEnded: boolean[] = []
+    const dial = (i: number) =>
+      a.dialCallback(b.localAddress, 1000, (err, s) => {
+        if (err !== undefined) return void (clientEnded[i] = true)
+        s!.onData(() => {})
+        s!.onEnd(() => (clientEnded[i] = true))
+      })
+    dial(0)
+    expect(await current.until(() => accepted.length === 1)).toBe(true)
+    dial(1)
+    expect(await current.until(() => accepted.length === 2)).toBe(true)
+    dial(2)
+    expect(await current.until(() => clientEnded[2] === true)).toBe(true)
+    expect(accepted.length).toBe(2)
+    expect(b.streamCounters()).toMatchObject({ inboundRefused: 1, inboundOpen: 2 })
+    accepted[0]!.close()
+    expect(await current.until(() => b.streamCounters().inboundOpen === 1)).toBe(true)
+    dial(3)
+    expect(await current.until(() => accepted.length === 3)).toBe(true)
+    expect(b.streamCounters()).toMatchObject({ inboundRefused: 1, inboundOpen: 2 })
+  })
+})
+
+describe('createStreamLimits', () => {
+  it('fills defaults and names the field it refuses', () => {
+    expect(createStreamLimits({ idleTimeoutMs: 5 })).toEqual({ ...DEFAULT_STREAM_LIMITS, idleTimeoutMs: 5 })
+    expect(() => createStreamLimits({ idleTimeoutMs: 0 })).toThrow(/transport\.idleTimeoutMs/)
+    expect(() => createStreamLimits({ maxInboundStreams: 1.5 })).toThrow(/transport\.maxInboundStreams/)
   })
 })
