@@ -410,7 +410,11 @@ export class SwimNode {
     }
   }
 
-  /** memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7). */
+  /**
+   * memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7).
+   * The batches are asked one after the other and the tick ends at the first empty one, as
+   * memberlist returns when getBroadcasts has nothing: later fills would come back empty too.
+   */
   private gossip(): void {
     const now = this.ports.now()
     const { table } = this
@@ -422,10 +426,20 @@ export class SwimNode {
       if (n.state === 'alive' || n.state === 'suspect') return true
       return n.state === 'dead' && now - n.stateChangeMs <= this.config.gossipToTheDeadTimeMs
     })
-    for (const name of targets) {
-      const n = table.get(name)!
-      this.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 })
+    const next = (i: number): void => {
+      // A fill answered asynchronously (the gossip-queue actor) may come back after a stop.
+      if (i >= targets.length || this.stopped) return
+      const n = table.get(targets[i]!)
+      if (n === undefined) return next(i + 1)
+      this.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 }, (result) => {
+        if (result === 'empty') {
+          this.counters.gossipEmpty++
+          return
+        }
+        next(i + 1)
+      })
     }
+    next(0)
   }
 
   private indexAddress(n: NodeRecord): void {

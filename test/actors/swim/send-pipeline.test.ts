@@ -79,3 +79,47 @@ describe('SwimNode send counters', () => {
     expect(h.node.counters).toMatchObject({ packetsSent: 1, sendTooLarge: 1, sendClosed: 1, sendUnconfirmed: 1, sendFailed: 1, lastSendErrorCode: 'ERR_TRANSPORT_CLOSED' })
   })
 })
+
+describe('SwimNode gossip tick', () => {
+  /** A node whose fill hands out `batches` one per ask, then nothing; counts the asks. */
+  function gossiping(batches: number) {
+    let asks = 0
+    let left = batches
+    const emitted: string[] = []
+    const h = harness({
+      sendPacket: (req) =>
+        sendPacketRequest(req, {
+          udpBufferSize: 1400,
+          compress: false,
+          fill: (_o, _l, cb) => {
+            asks++
+            cb(left-- > 0 ? [user] : [])
+          },
+          emit: (to) => {
+            emitted.push(to)
+            return 'sent'
+          },
+        }),
+    })
+    h.node.onTimer('gossip-tick')
+    return { h, asks, emitted }
+  }
+
+  it('asks for one fill and sends nothing when there is nothing to gossip (memberlist gossip returns)', () => {
+    const { h, asks, emitted } = gossiping(0)
+    expect(asks).toBe(1)
+    expect(emitted).toEqual([])
+    expect(h.node.counters.gossipEmpty).toBe(1)
+  })
+
+  it('stops at the first empty fill; with enough to say it reaches gossipNodes (3) distinct members', () => {
+    const two = gossiping(2)
+    expect(two.asks).toBe(3)
+    expect(two.emitted).toHaveLength(2)
+    expect(two.h.node.counters).toMatchObject({ gossipEmpty: 1, packetsSent: 2 })
+    const many = gossiping(10)
+    expect(many.asks).toBe(3)
+    expect(new Set(many.emitted).size).toBe(3)
+    expect(many.h.node.counters.gossipEmpty).toBe(0)
+  })
+})
