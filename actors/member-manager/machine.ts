@@ -249,6 +249,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
           'member.local-state': {
             actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: layer(context).localUserState(event.join) }),
           },
+          'member.local-meta': { actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-meta-reply', meta: layer(context).localMeta() }) },
           'member.members': {
             actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...layer(context).members(event.statuses) }),
           },

@@ -262,6 +262,21 @@ export interface AckReply {
   error?: { code: string; message: string }
 }
 
+/**
+ * Ask (swim, each time it starts): the local node's Meta (its tags, encoded) as held now. swim waits
+ * for it before its first alive, so peers see the tags from the start whichever actor started or
+ * restarted first; `member.local-meta-changed` carries the later changes. Reply: `LocalMetaReply`.
+ */
+export interface LocalMetaMsg {
+  type: 'member.local-meta'
+  replyTo?: ReplyTo<LocalMetaReply>
+}
+
+export interface LocalMetaReply {
+  type: 'member.local-meta-reply'
+  meta: Uint8Array
+}
+
 /** Everything the member-manager accepts. Append-only. */
 export type MemberManagerInbound =
   | NodeJoinedMsg
@@ -278,6 +293,7 @@ export type MemberManagerInbound =
   | MemberStatsMsg
   | BroadcastFinishedMsg
   | NameConflictMsg
+  | LocalMetaMsg
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
@@ -379,4 +395,4 @@ export type MemberManagerOutbound =
   | NameConflictEventMsg
 
 /** Replies to asks. Append-only. */
-export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply
+export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply | LocalMetaReply
