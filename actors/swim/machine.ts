@@ -2,14 +2,20 @@
  * The swim machine: memberlist's failure detector and node table (SwimNode) behind messages, with
  * the node's lifecycle as states:
  *
- *   binding ──bound──▶ running → leaving (memberlist Leave: dead{self, From: self} spreading) → left
+ *   binding ──bound──▶ starting ──meta──▶ running → leaving (memberlist Leave: dead{self, From: self} spreading) → left
  *      └──bind failed──▶ failed                                          every state ──shutdown──▶ stopped
  *
  * `binding` invokes the placement's `bind` actor, which opens the transport (a UDP socket and TCP
  * listener in the worker placement, a MemoryNetwork endpoint in a simulation) for the input's
- * address. Requests that arrive meanwhile (join, reconnect, meta change, leave) are kept, bounded
- * and counted, and replayed once bound. A bind failure (or a spawn without a transport) is a coded
- * error in `failed`, never a crash. With port 0 in the input, the bound port is advertised.
+ * address. `starting` then asks member-manager for the local Meta (`member.local-meta`), so the
+ * node's first alive carries the tags: member-manager's own `member.local-meta-changed` at its start
+ * may have been sent before swim existed, or before a restart of swim, and been lost. If the ask
+ * fails (no member-manager yet, timeout) it is counted and the node starts with the Meta it knew
+ * (the last one before a restart in place, else the input's); member-manager's next change, or its
+ * start, brings the tags. Requests that arrive meanwhile (join, reconnect, meta change, leave) are
+ * kept, bounded and counted, and replayed once running. A bind failure (or a spawn without a
+ * transport) is a coded error in `failed`, never a crash. With port 0 in the input, the bound port
+ * is advertised.
  *
  * Every timer of the logic (probe tick, probe timeout and deadline, relays, suspicions, gossip,
  * push/pull) is scheduled on the actor clock and comes back as a `swim.timer` message, and every
@@ -19,33 +25,29 @@
  * `member.local-state`) are actor-to-actor asks with a short timeout; when one fails, the packet
  * goes with its own messages only / the push/pull with empty user state, and it is counted.
  *
- * The SwimNode lives in the factory's closure and the transport in a per-env slot
- * (io/transport-slot.ts), not in the XState context or events: those stay plain,
- * structured-cloneable data (the runtime copies them for snapshots and inspection). Membership is soft state: after a supervised restart swim starts
- * afresh on the same socket and rejoins (member-manager keeps the members and reconnects), so
- * nothing here is persisted.
+ * Encryption: the keyring is built from `config.keys` (plain data) where the config is created, in
+ * swim's own thread; datagrams that do not decrypt are counted (`packetsUndecryptable`).
+ *
+ * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in a
+ * per-env slot (io/transport-slot.ts), not in the XState context or events: those stay plain,
+ * structured-cloneable data (the runtime copies them for snapshots and inspection). Membership is
+ * soft state: after a supervised restart swim starts afresh on the same socket and rejoins
+ * (member-manager keeps the members and reconnects), so nothing here is persisted.
  */
 import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate'
-import type { ActorEnv, Message, RuntimeEvent } from '../../src/types/actor-env.ts'
-import { actorAddress } from '../../src/types/actor-env.ts'
-import { ClusterError, toWireError } from '../../src/errors/index.ts'
+import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
+import { toWireError } from '../../src/errors/index.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
-import type { FillMsg, GossipQueueInbound } from '../gossip-queue/protocol.ts'
-import type { LocalStateMsg, MemberManagerInbound } from '../member-manager/protocol.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
 import { createSwimConfig } from './config.ts'
-import type { NodeRecord } from './node-table.ts'
-import type { SwimOutput, SwimPorts } from './ports.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
-import type { FillFn } from './send-pipeline.ts'
-import { sendPacketRequest } from './send-pipeline.ts'
-import { securityOf } from './packets.ts'
-import { SwimNode } from './swim-node.ts'
+import { createSwimRunner } from './swim-runner.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
-import type { SwimBindInput, SwimBindOutput, SwimTransport } from './io/transport-slot.ts'
+import type { SwimBindInput, SwimBindOutput } from './io/transport-slot.ts'
 
 export type { SwimBindInput, SwimBindOutput, SwimTransport } from './io/transport-slot.ts'
+export { askTimeouts } from './swim-runner.ts'
 
 export interface SwimInput {
   name: string
@@ -54,11 +56,16 @@ export interface SwimInput {
   port: number
   /** "ip:port" to bind when it differs from addr:port. */
   bind?: string
+  /**
+   * Meta to start with when member-manager cannot say (its `member.local-meta` ask fails). Normally
+   * unneeded: member-manager owns the tags and swim asks it at every start.
+   */
   meta?: Uint8Array
   preset?: SwimPreset
+  /** Config choices; encryption as `keys` (data), since a Keyring does not cross into a worker. */
   config?: SwimInit
   peers?: Partial<SwimPeers>
-  /** Addresses to join once bound. */
+  /** Addresses to join once running. */
   join?: string[]
 }
 
@@ -70,9 +77,9 @@ export interface SwimContext {
   address: string
   /** Why the transport could not be opened (state `failed`). */
   bindError: WireError | undefined
-  /** Requests received while binding, replayed once bound (at most MAX_HELD). */
+  /** Requests received while binding or starting, replayed once running (at most MAX_HELD). */
   held: SwimInbound[]
-  /** Requests that found the hold full while binding: refused, counted. */
+  /** Requests that found the hold full before start: refused, counted. */
   heldOverflow: number
   /** Messages no node could handle (packets or timers while binding, anything while failed): counted. */
   refused: number
@@ -86,160 +93,27 @@ export interface SwimContext {
   fillFailures: number
   /** `member.local-state` asks that failed or timed out: the push/pull went with empty user state. */
   localStateFailures: number
+  /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
+  localMetaFailures: number
+  /**
+   * Datagrams that no key of our keyring opened, or plaintext while encryption is required
+   * (a peer with another key, or none): refused by the logic, counted here.
+   */
+  packetsUndecryptable: number
 }
 
 /** Requests kept while binding. Control traffic (join, meta, reconnect, leave) is rare: 64 is ample. */
 export const MAX_HELD = 64
 
-/** Timeouts (ms) of swim's two asks, derived from its config so every preset gets fitting ones. */
-export function askTimeouts(config: SwimConfig): { fillMs: number; localStateMs: number } {
-  return {
-    // A probe's ping waits for its fill; the ack must come back within probeTimeoutMs, so the fill
-    // may take at most half of it. Past that the ping goes bare (broadcasts ride the next packet).
-    fillMs: Math.max(1, Math.floor(config.probeTimeoutMs / 2)),
-    // A push/pull's whole exchange has tcpTimeoutMs (>= probeTimeoutMs by validation); a healthy
-    // member-manager answers in microseconds, so one probe timeout is ample and leaves the rest.
-    localStateMs: config.probeTimeoutMs,
-  }
-}
-
 export function createSwimMachine(env: ActorEnv) {
-  let node: SwimNode | undefined
+  const runner = createSwimRunner(env)
+  const swim = runner.node
   let input: SwimInput | undefined
-  /** Aborted when the node it belongs to stops: late replies of its asks are then ignored. */
-  let asks = new AbortController()
-  const timers = new Map<string, unknown>()
-  const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
-  const counts = { undelivered: 0, fillFailures: 0, localStateFailures: 0, refused: 0 }
-  const deliver = (to: string, msg: Message): void => {
-    const status = env.send(actorAddress<Message>(to), msg)
-    if (status === 'unknown' || status === 'stopped' || status === 'rejected') counts.undelivered++
-  }
-  const toMember = (msg: MemberManagerInbound) => deliver(peers.memberManager, msg)
-  const toGossip = (msg: GossipQueueInbound) => deliver(peers.gossipQueue, msg)
-  const info = (n: NodeRecord) => ({ name: n.name, addr: n.addr, port: n.port, meta: n.meta, vsn: n.vsn, incarnation: n.incarnation, state: n.state })
-  /** Logs an ask failure at 1, 2, 4, 8, ... occurrences: visible without flooding the log. */
-  const askFailed = (kind: 'fillFailures' | 'localStateFailures', err: unknown): void => {
-    const n = ++counts[kind]
-    if ((n & (n - 1)) === 0) env.log.warn({ err: toWireError(err), count: n }, `swim: ${kind === 'fillFailures' ? 'gossip.fill' : 'member.local-state'} ask failed; sent without it`)
-  }
-  const ask = <M extends Message>(to: string, msg: M, timeoutMs: number, signal: AbortSignal) => env.ask(actorAddress<M>(to), msg, { timeoutMs, signal })
-
-  const route = (out: SwimOutput): void => {
-    switch (out.type) {
-      case 'node-joined':
-        return toMember({ type: 'member.node-joined', node: info(out.node) })
-      case 'node-updated':
-        return toMember({ type: 'member.node-updated', node: info(out.node) })
-      case 'node-left':
-        return toMember({ type: 'member.node-left', node: info(out.node) })
-      case 'user-message':
-        return toMember({ type: 'member.user-message', bytes: out.bytes })
-      case 'join-completed':
-        return toMember(out.reconnect === true ? { type: 'member.join-completed', numJoined: out.numJoined, reconnect: true } : { type: 'member.join-completed', numJoined: out.numJoined })
-      case 'conflict':
-        // memberlist's NotifyConflict: member-manager reports it (and later resolves it by query).
-        return toMember({ type: 'member.name-conflict', existing: info(out.existing), other: { addr: out.other.addr, port: out.other.port } })
-      case 'left':
-        deliver(env.id, { type: 'swim.left' })
-        return toMember({ type: 'member.swim-left' })
-      case 'cluster-size':
-        return toGossip({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: out.numNodes })
-      default:
-        // suspect / refuted / declared-dead: visible in swim's counters.
-        return
-    }
-  }
-
-  const build = (config: SwimConfig, transport: SwimTransport, identity: { name: string; addr: Uint8Array; port: number; meta?: Uint8Array }): SwimNode => {
-    const signal = asks.signal
-    const timeouts = askTimeouts(config)
-    const fill: FillFn = (overheadBytes, limitBytes, cb) => {
-      ask<FillMsg>(peers.gossipQueue, { type: 'gossip.fill', overheadBytes, limitBytes }, timeouts.fillMs, signal).then(
-        (reply) => {
-          if (signal.aborted) return
-          if (Array.isArray(reply?.parts)) return cb(reply.parts)
-          askFailed('fillFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'gossip.fill reply without parts'))
-          cb([])
-        },
-        (err: unknown) => {
-          if (signal.aborted) return
-          askFailed('fillFailures', err)
-          cb([])
-        },
-      )
-    }
-    const ports: SwimPorts = {
-      now: () => env.clock.now(),
-      random: () => env.random.next(),
-      setTimer: (key, delayMs) => {
-        const old = timers.get(key)
-        if (old !== undefined) env.clock.clearTimeout(old)
-        timers.set(
-          key,
-          env.clock.setTimeout(() => {
-            timers.delete(key)
-            const msg: SwimInbound = { type: 'swim.timer', key }
-            deliver(env.id, msg)
-          }, delayMs),
-        )
-      },
-      cancelTimer: (key) => {
-        const t = timers.get(key)
-        if (t === undefined) return
-        env.clock.clearTimeout(t)
-        timers.delete(key)
-      },
-      sendPacket: (req) =>
-        sendPacketRequest(req, { udpBufferSize: config.udpBufferSize, compress: config.enableCompression, security: securityOf(config), fill, emit: (to, bytes) => transport.sendPacket(to, bytes) }),
-      enqueueBroadcast: (name, message, notifyId) =>
-        toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
-      dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
-      localUserState: (join, cb) => {
-        ask<LocalStateMsg>(peers.memberManager, { type: 'member.local-state', join }, timeouts.localStateMs, signal).then(
-          (reply) => {
-            if (signal.aborted) return
-            if (reply?.bytes instanceof Uint8Array) return cb(reply.bytes)
-            askFailed('localStateFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'member.local-state reply without bytes'))
-            cb(new Uint8Array(0))
-          },
-          (err: unknown) => {
-            if (signal.aborted) return
-            askFailed('localStateFailures', err)
-            cb(new Uint8Array(0))
-          },
-        )
-      },
-      mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
-      emit: route,
-    }
-    const n = new SwimNode(config, identity, ports)
-    transport.onPacket((p) => {
-      const msg: SwimInbound = { type: 'swim.packet', from: p.from, bytes: p.bytes }
-      deliver(env.id, msg)
-    })
-    transport.onStream((s) => {
-      if (node !== undefined) return node.onStream(s)
-      counts.refused++
-      s.close()
-    })
-    return n
-  }
-  const swim = (): SwimNode => {
-    if (node === undefined) throw new Error('swim: logic used before the transport was bound')
-    return node
-  }
-  const stopAll = (): void => {
-    asks.abort()
-    asks = new AbortController()
-    node?.stop()
-    node = undefined
-    for (const t of timers.values()) env.clock.clearTimeout(t)
-    timers.clear()
-  }
+  /** The port we advertise: the input's, or the bound one when the input asked for port 0. */
+  let advertisedPort = 0
   const leaveNow = () => {
     // Nothing was ever announced: the leave is complete at once (member-manager waits for it).
-    toMember({ type: 'member.swim-left' })
+    runner.toMember({ type: 'member.swim-left' })
   }
   /** Messages every live state handles the same way (named actions are defined in setup). */
   const common = {
@@ -252,6 +126,19 @@ export function createSwimMachine(env: ActorEnv) {
   } as const
   const hold = { actions: 'hold' } as const
   const refuse = { actions: 'refuse' } as const
+  /** While there is no node yet (binding, starting): requests wait, traffic is refused. */
+  const waiting = {
+    'swim.join': hold,
+    'member.reconnect': hold,
+    'member.local-meta-changed': hold,
+    'swim.leave': hold,
+    'member.swim-leave': hold,
+    // Only after a restart in place (the socket stays open): no node runs yet.
+    'swim.packet': refuse,
+    'swim.timer': refuse,
+    'gossip.broadcast-finished': refuse,
+    'runtime.shutdown': 'stopped',
+  } as const
 
   return setup({
     types: {} as { context: SwimContext; events: SwimInbound | { type: 'swim.left' } | RuntimeEvent; input: SwimInput },
@@ -263,6 +150,8 @@ export function createSwimMachine(env: ActorEnv) {
           'swim has no transport: spawn it in its worker placement, or inline with the implementations of actors/swim/io/swim-io.ts (swimIo(open))',
         )
       }),
+      // member-manager's current Meta (undefined when it cannot say: counted in the runner).
+      localMeta: fromPromise<Uint8Array | undefined, { config: SwimConfig }>(({ input: { config }, signal }) => runner.fetchLocalMeta(config, signal)),
     },
     actions: {
       packet: ({ event }) => {
@@ -283,7 +172,7 @@ export function createSwimMachine(env: ActorEnv) {
       },
       metaChanged: ({ event }) => {
         assertEvent(event, 'member.local-meta-changed')
-        swim().updateMeta(event.meta)
+        runner.updateMeta(event.meta)
       },
       broadcastFinished: ({ event }) => {
         assertEvent(event, 'gossip.broadcast-finished')
@@ -291,25 +180,28 @@ export function createSwimMachine(env: ActorEnv) {
       },
       hold: assign(({ context, event }) => {
         if (context.held.length < MAX_HELD) return { held: [...context.held, event as SwimInbound] }
-        env.log.warn({ type: event.type, held: context.held.length }, 'swim: request refused while binding (hold full)')
+        env.log.warn({ type: event.type, held: context.held.length }, 'swim: request refused before start (hold full)')
         return { heldOverflow: context.heldOverflow + 1 }
       }),
       refuse: assign(() => {
-        counts.refused++
-        return { refused: counts.refused }
+        runner.counts.refused++
+        return { refused: runner.counts.refused }
       }),
-      bound: assign(({ context, event }) => {
+      bound: assign(({ event }) => {
         const out = (event as unknown as { output: SwimBindOutput }).output
+        // Port 0 in the input: advertise the port the socket got.
+        advertisedPort = input!.port === 0 ? out.port : input!.port
+        env.log.info({ address: out.address, advertised: advertisedPort }, 'swim bound')
+        return { address: formatAddress(input!.addr, advertisedPort) }
+      }),
+      start: assign(({ context, event }) => {
         const transport = swimTransportOf(env)
         const start = input
-        if (transport === undefined || start === undefined) throw new Error('swim: bound without a transport')
-        // Port 0 in the input: advertise the port the socket got.
-        const port = start.port === 0 ? out.port : start.port
-        node = build(context.config, transport, { name: start.name, addr: start.addr, port, ...(start.meta === undefined ? {} : { meta: start.meta }) })
-        node.start()
+        if (transport === undefined || start === undefined) throw new Error('swim: started without a transport')
+        const meta = (event as { output?: Uint8Array | undefined }).output ?? runner.fallbackMeta(start.meta)
+        const node = runner.start(context.config, transport, { name: start.name, addr: start.addr, port: advertisedPort, ...(meta === undefined ? {} : { meta }) })
         if (start.join !== undefined && start.join.length > 0) node.join(start.join)
-        env.log.info({ address: out.address, advertised: port }, 'swim bound')
-        return { address: formatAddress(start.addr, port), numNodes: node.table.size() }
+        return runner.mirror()
       }),
       replayHeld: enqueueActions(({ context, enqueue }) => {
         for (const m of context.held) enqueue.raise(m)
@@ -321,39 +213,29 @@ export function createSwimMachine(env: ActorEnv) {
         return { bindError: error }
       }),
       failedLeave: () => leaveNow(),
-      mirror: assign(() => ({
-        incarnation: swim().table.self().incarnation,
-        healthScore: swim().awareness.getHealthScore(),
-        numNodes: swim().table.size(),
-        undelivered: counts.undelivered,
-        fillFailures: counts.fillFailures,
-        localStateFailures: counts.localStateFailures,
-        refused: counts.refused,
-      })),
+      mirror: assign(() => runner.mirror()),
     },
   }).createMachine({
     id: 'swim',
     context: ({ input: given }) => {
       const config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
-      Object.assign(peers, given.peers)
+      runner.setPeers(given.peers)
       // A (re)start: the previous node, its timers and its pending asks end here.
-      stopAll()
+      runner.stop()
       input = given
       return {
         config,
         name: given.name,
-        peers: { ...peers },
+        peers: { ...runner.peers },
         address: '',
         bindError: undefined,
         held: [],
         heldOverflow: 0,
-        refused: counts.refused,
         incarnation: 1,
         healthScore: 0,
         numNodes: 0,
-        undelivered: counts.undelivered,
-        fillFailures: counts.fillFailures,
-        localStateFailures: counts.localStateFailures,
+        packetsUndecryptable: 0,
+        ...runner.counts,
       }
     },
     initial: 'binding',
@@ -363,21 +245,21 @@ export function createSwimMachine(env: ActorEnv) {
           id: 'bind',
           src: 'bind',
           input: () => ({ addr: input!.addr, port: input!.port, ...(input!.bind === undefined ? {} : { bind: input!.bind }) }),
-          onDone: { target: 'running', actions: ['bound', 'replayHeld'] },
+          onDone: { target: 'starting', actions: 'bound' },
           onError: { target: 'failed', actions: 'bindFailed' },
         },
-        on: {
-          'swim.join': hold,
-          'member.reconnect': hold,
-          'member.local-meta-changed': hold,
-          'swim.leave': hold,
-          'member.swim-leave': hold,
-          // Only after a restart in place (the socket stays open): no node runs yet.
-          'swim.packet': refuse,
-          'swim.timer': refuse,
-          'gossip.broadcast-finished': refuse,
-          'runtime.shutdown': 'stopped',
+        on: waiting,
+      },
+      starting: {
+        invoke: {
+          id: 'localMeta',
+          src: 'localMeta',
+          input: ({ context }) => ({ config: context.config }),
+          onDone: { target: 'running', actions: ['start', 'replayHeld'] },
+          // fetchLocalMeta never rejects; should a provided one, start with the Meta we know.
+          onError: { target: 'running', actions: ['start', 'replayHeld'] },
         },
+        on: waiting,
       },
       running: {
         on: {
@@ -415,7 +297,7 @@ export function createSwimMachine(env: ActorEnv) {
       stopped: {
         type: 'final',
         entry: () => {
-          stopAll()
+          runner.stop()
           closeSwimTransport(env)
         },
       },

@@ -10,7 +10,7 @@ import { swim as swimDefinition } from '../../../actors/swim/definition.ts'
 import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
 import { createGossipQueueConfig } from '../../../actors/gossip-queue/config.ts'
 import type { FillReply, GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
-import type { LocalStateReply, MemberManagerInbound } from '../../../actors/member-manager/protocol.ts'
+import type { LocalMetaReply, LocalStateReply, MemberManagerInbound } from '../../../actors/member-manager/protocol.ts'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
 import type { MemoryTransport } from '../../../src/transport/memory-network.ts'
 import { TransportError } from '../../../src/transport/transport.ts'
@@ -24,7 +24,16 @@ interface Harness {
   clock: SimulatedClock
   net: MemoryNetwork
   nodes: Map<string, TestNode>
-  addNode(name: string, i: number, options?: { join?: string[]; open?: SwimTransportOpener; input?: Partial<SwimInput>; fillFails?: boolean }): TestNode
+  addNode(name: string, i: number, options?: NodeOptions): TestNode
+}
+
+interface NodeOptions {
+  join?: string[]
+  open?: SwimTransportOpener
+  input?: Partial<SwimInput>
+  fillFails?: boolean
+  /** member-manager's answer to `member.local-meta`: its Meta (default empty), or no member-manager. */
+  localMeta?: Uint8Array | 'unknown'
 }
 
 interface TestNode {
@@ -34,7 +43,7 @@ interface TestNode {
   member: MemberManagerInbound[]
   address: string
   logged: { level: string; obj: object; msg?: string }[]
-  asks: { fill: number; localState: number }
+  asks: { fill: number; localState: number; localMeta: number }
 }
 
 /**
@@ -54,7 +63,7 @@ function harness(seed = 1): Harness {
     const queues = new QueueSet(createGossipQueueConfig({ retransmitMult: 4 }))
     const member: MemberManagerInbound[] = []
     const logged: TestNode['logged'] = []
-    const asks = { fill: 0, localState: 0 }
+    const asks = { fill: 0, localState: 0, localMeta: 0 }
     const log: LogPort = {
       trace: () => {},
       debug: () => {},
@@ -101,6 +110,13 @@ function harness(seed = 1): Harness {
         if (to === 'member-manager' && msg.type === 'member.local-state') {
           asks.localState++
           const reply: LocalStateReply = { type: 'member.local-state-reply', bytes: new Uint8Array(0) }
+          return Promise.resolve(reply as ReplyOf<M>)
+        }
+        if (to === 'member-manager' && msg.type === 'member.local-meta') {
+          asks.localMeta++
+          const meta = options.localMeta ?? new Uint8Array(0)
+          if (meta === 'unknown') return Promise.reject(Object.assign(new Error('no actor member-manager'), { code: 'ERR_ACTOR_UNKNOWN' }))
+          const reply: LocalMetaReply = { type: 'member.local-meta-reply', meta }
           return Promise.resolve(reply as ReplyOf<M>)
         }
         return Promise.reject(Object.assign(new Error(`no actor ${to}`), { code: 'ERR_UNKNOWN_ACTOR' }))
@@ -227,6 +243,46 @@ describe('swim machine', () => {
     expect(warns.length).toBeGreaterThan(0)
     expect(warns.length).toBeLessThanOrEqual(Math.floor(Math.log2(ctx.fillFailures)) + 1)
     expect(warns[0]!.obj).toMatchObject({ err: { code: 'ERR_ACTOR_ASK_TIMEOUT' } })
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+})
+
+describe('swim machine: starting (the local Meta)', () => {
+  /** What `observer` heard about `name` from swim: node-joined / node-updated, in order. */
+  const heardOf = (observer: TestNode, name: string) =>
+    observer.member.flatMap((m) => ((m.type === 'member.node-joined' || m.type === 'member.node-updated') && m.node.name === name ? [m] : []))
+
+  it("starts with member-manager's Meta, so the first alive peers hear carries the tags", async () => {
+    const h = harness(12)
+    const tags = Uint8Array.of(0xff, 0x81, 0xa4, 0x72, 0x6f, 0x6c, 0x65, 0xa2, 0x64, 0x62)
+    const n1 = h.addNode('n1', 1, { localMeta: tags })
+    const n2 = h.addNode('n2', 2, { join: [n1.address] })
+    await h.clock.advance(3_000)
+    expect(n1.asks.localMeta).toBe(1)
+    expect(n1.actor.getSnapshot().context.localMetaFailures).toBe(0)
+    // n2 never saw n1 without its tags: its first notice already carries them, at incarnation 1.
+    const seen = heardOf(n2, 'n1')
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen[0]).toMatchObject({ type: 'member.node-joined', node: { meta: tags, incarnation: 1 } })
+    expect(seen.every((m) => m.node.incarnation === 1)).toBe(true)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it("falls back to the input's Meta and counts it when member-manager cannot answer", async () => {
+    const h = harness(13)
+    const meta = Uint8Array.of(7, 7, 7)
+    const n1 = h.addNode('n1', 1, { localMeta: 'unknown', input: { meta } })
+    const n2 = h.addNode('n2', 2, { join: [n1.address] })
+    await h.clock.advance(3_000)
+    expect(n1.actor.getSnapshot().value).toBe('running')
+    expect(n1.actor.getSnapshot().context.localMetaFailures).toBe(1)
+    expect(n1.logged.find((l) => l.level === 'warn')?.obj).toMatchObject({ err: { code: 'ERR_ACTOR_UNKNOWN' }, count: 1 })
+    expect(heardOf(n2, 'n1')[0]).toMatchObject({ node: { meta, incarnation: 1 } })
+    // member-manager's change (e.g. at its own start, once it exists) still reaches the peers.
+    const later = Uint8Array.of(9)
+    n1.actor.send({ type: 'member.local-meta-changed', meta: later })
+    await h.clock.advance(3_000)
+    expect(heardOf(n2, 'n1').at(-1)).toMatchObject({ node: { meta: later, incarnation: 2 } })
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
 })

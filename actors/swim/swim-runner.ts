@@ -1,0 +1,270 @@
+/**
+ * The wiring between the swim statechart (machine.ts) and the SwimNode logic: the node's ports
+ * (timers on the actor clock, delivered back as `swim.timer`; packets out through the send pipeline
+ * and the transport), the routing of its outputs to member-manager and gossip-queue, and swim's three
+ * asks: a packet's fill (`gossip.fill`), Serf's push/pull state (`member.local-state`) and, at each
+ * start, the local Meta (`member.local-meta`). Every ask has a timeout; a failure is counted and the
+ * node goes on without the answer. Pure like the machine: time, randomness and messages come
+ * through the actor's env.
+ *
+ * The runner lives in the machine factory's closure, so it outlasts a supervised restart in place:
+ * `stop()` ends the old node, its timers and its pending asks, and the counters keep counting.
+ */
+import type { ActorEnv, Message } from '../../src/types/actor-env.ts'
+import { actorAddress } from '../../src/types/actor-env.ts'
+import { ClusterError, toWireError } from '../../src/errors/index.ts'
+import type { FillMsg, GossipQueueInbound } from '../gossip-queue/protocol.ts'
+import type { LocalMetaMsg, LocalStateMsg, MemberManagerInbound } from '../member-manager/protocol.ts'
+import type { SwimConfig } from './config.ts'
+import type { NodeRecord } from './node-table.ts'
+import type { SwimOutput, SwimPorts } from './ports.ts'
+import type { SwimInbound, SwimPeers } from './protocol.ts'
+import type { FillFn } from './send-pipeline.ts'
+import { sendPacketRequest } from './send-pipeline.ts'
+import { securityOf } from './packets.ts'
+import { SwimNode } from './swim-node.ts'
+import type { SwimTransport } from './io/transport-slot.ts'
+
+/** Timeouts (ms) of swim's asks, derived from its config so every preset gets fitting ones. */
+export function askTimeouts(config: SwimConfig): { fillMs: number; localStateMs: number; localMetaMs: number } {
+  return {
+    // A probe's ping waits for its fill; the ack must come back within probeTimeoutMs, so the fill
+    // may take at most half of it. Past that the ping goes bare (broadcasts ride the next packet).
+    fillMs: Math.max(1, Math.floor(config.probeTimeoutMs / 2)),
+    // A push/pull's whole exchange has tcpTimeoutMs (>= probeTimeoutMs by validation); a healthy
+    // member-manager answers in microseconds, so one probe timeout is ample and leaves the rest.
+    localStateMs: config.probeTimeoutMs,
+    // The start waits for it (an alive without the tags would be what peers see). A member-manager
+    // that is there answers in microseconds; one that is not fails the ask at once. So this only
+    // bounds a stuck one: one stream deadline, then start with the Meta we know.
+    localMetaMs: config.tcpTimeoutMs,
+  }
+}
+
+/** Who this node is (the SwimNode's identity). */
+export interface SwimIdentity {
+  name: string
+  addr: Uint8Array
+  port: number
+  meta?: Uint8Array
+}
+
+/** swim's counters kept outside the node, so they survive a restart in place. */
+export interface RunnerCounts {
+  /** Messages to peers that found no receiver (unknown, stopped or rejected): not retried. */
+  undelivered: number
+  /** `gossip.fill` asks that failed or timed out: the packet went without piggybacked broadcasts. */
+  fillFailures: number
+  /** `member.local-state` asks that failed or timed out: the push/pull went with empty user state. */
+  localStateFailures: number
+  /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
+  localMetaFailures: number
+  /** Messages or streams no node could handle (while binding, starting or failed). */
+  refused: number
+}
+
+type AskKind = 'fillFailures' | 'localStateFailures' | 'localMetaFailures'
+const ASK_NAMES: Record<AskKind, string> = { fillFailures: 'gossip.fill', localStateFailures: 'member.local-state', localMetaFailures: 'member.local-meta' }
+
+export function createSwimRunner(env: ActorEnv) {
+  let node: SwimNode | undefined
+  /** The Meta last given to a node (start or change): a start whose meta ask fails falls back to it. */
+  let knownMeta: Uint8Array | undefined
+  /** Aborted when the node it belongs to stops: late replies of its asks are then ignored. */
+  let asks = new AbortController()
+  const timers = new Map<string, unknown>()
+  const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
+  const counts: RunnerCounts = { undelivered: 0, fillFailures: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0 }
+
+  const deliver = (to: string, msg: Message): void => {
+    const status = env.send(actorAddress<Message>(to), msg)
+    if (status === 'unknown' || status === 'stopped' || status === 'rejected') counts.undelivered++
+  }
+  const toMember = (msg: MemberManagerInbound) => deliver(peers.memberManager, msg)
+  const toGossip = (msg: GossipQueueInbound) => deliver(peers.gossipQueue, msg)
+  const info = (n: NodeRecord) => ({ name: n.name, addr: n.addr, port: n.port, meta: n.meta, vsn: n.vsn, incarnation: n.incarnation, state: n.state })
+  /** Logs an ask failure at 1, 2, 4, 8, ... occurrences: visible without flooding the log. */
+  const askFailed = (kind: AskKind, err: unknown, fallback: string): void => {
+    const n = ++counts[kind]
+    if ((n & (n - 1)) === 0) env.log.warn({ err: toWireError(err), count: n }, `swim: ${ASK_NAMES[kind]} ask failed; ${fallback}`)
+  }
+  const current = (): SwimNode => {
+    if (node === undefined) throw new Error('swim: logic used before the transport was bound')
+    return node
+  }
+  const ask = <M extends Message>(to: string, msg: M, timeoutMs: number, signal: AbortSignal) => env.ask(actorAddress<M>(to), msg, { timeoutMs, signal })
+
+  const route = (out: SwimOutput): void => {
+    switch (out.type) {
+      case 'node-joined':
+        return toMember({ type: 'member.node-joined', node: info(out.node) })
+      case 'node-updated':
+        return toMember({ type: 'member.node-updated', node: info(out.node) })
+      case 'node-left':
+        return toMember({ type: 'member.node-left', node: info(out.node) })
+      case 'user-message':
+        return toMember({ type: 'member.user-message', bytes: out.bytes })
+      case 'join-completed':
+        return toMember(out.reconnect === true ? { type: 'member.join-completed', numJoined: out.numJoined, reconnect: true } : { type: 'member.join-completed', numJoined: out.numJoined })
+      case 'conflict':
+        // memberlist's NotifyConflict: member-manager reports it (and later resolves it by query).
+        return toMember({ type: 'member.name-conflict', existing: info(out.existing), other: { addr: out.other.addr, port: out.other.port } })
+      case 'left':
+        deliver(env.id, { type: 'swim.left' })
+        return toMember({ type: 'member.swim-left' })
+      case 'cluster-size':
+        return toGossip({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: out.numNodes })
+      default:
+        // suspect / refuted / declared-dead: visible in swim's counters.
+        return
+    }
+  }
+
+  const portsFor = (config: SwimConfig, transport: SwimTransport): SwimPorts => {
+    const signal = asks.signal
+    const timeouts = askTimeouts(config)
+    const fill: FillFn = (overheadBytes, limitBytes, cb) => {
+      ask<FillMsg>(peers.gossipQueue, { type: 'gossip.fill', overheadBytes, limitBytes }, timeouts.fillMs, signal).then(
+        (reply) => {
+          if (signal.aborted) return
+          if (Array.isArray(reply?.parts)) return cb(reply.parts)
+          askFailed('fillFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'gossip.fill reply without parts'), 'sent without it')
+          cb([])
+        },
+        (err: unknown) => {
+          if (signal.aborted) return
+          askFailed('fillFailures', err, 'sent without it')
+          cb([])
+        },
+      )
+    }
+    return {
+      now: () => env.clock.now(),
+      random: () => env.random.next(),
+      setTimer: (key, delayMs) => {
+        const old = timers.get(key)
+        if (old !== undefined) env.clock.clearTimeout(old)
+        timers.set(
+          key,
+          env.clock.setTimeout(() => {
+            timers.delete(key)
+            const msg: SwimInbound = { type: 'swim.timer', key }
+            deliver(env.id, msg)
+          }, delayMs),
+        )
+      },
+      cancelTimer: (key) => {
+        const t = timers.get(key)
+        if (t === undefined) return
+        env.clock.clearTimeout(t)
+        timers.delete(key)
+      },
+      sendPacket: (req) =>
+        sendPacketRequest(req, { udpBufferSize: config.udpBufferSize, compress: config.enableCompression, security: securityOf(config), fill, emit: (to, bytes) => transport.sendPacket(to, bytes) }),
+      enqueueBroadcast: (name, message, notifyId) =>
+        toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
+      dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
+      localUserState: (join, cb) => {
+        ask<LocalStateMsg>(peers.memberManager, { type: 'member.local-state', join }, timeouts.localStateMs, signal).then(
+          (reply) => {
+            if (signal.aborted) return
+            if (reply?.bytes instanceof Uint8Array) return cb(reply.bytes)
+            askFailed('localStateFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'member.local-state reply without bytes'), 'sent without it')
+            cb(new Uint8Array(0))
+          },
+          (err: unknown) => {
+            if (signal.aborted) return
+            askFailed('localStateFailures', err, 'sent without it')
+            cb(new Uint8Array(0))
+          },
+        )
+      },
+      mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
+      emit: route,
+    }
+  }
+
+  return {
+    peers,
+    counts,
+    deliver,
+    toMember,
+
+    /** Sets the peers' actor ids (input.peers), over the defaults. */
+    setPeers(given: Partial<SwimPeers> | undefined): void {
+      Object.assign(peers, given)
+    },
+
+    /**
+     * member-manager's current local Meta, for the node's first alive. Never rejects: a failed or
+     * malformed answer is counted and gives undefined (the caller falls back to the Meta it knows).
+     */
+    async fetchLocalMeta(config: SwimConfig, signal: AbortSignal): Promise<Uint8Array | undefined> {
+      const fallback = 'starting with the Meta known before (member-manager sends changes as they come)'
+      try {
+        const reply = await ask<LocalMetaMsg>(peers.memberManager, { type: 'member.local-meta' }, askTimeouts(config).localMetaMs, signal)
+        if (reply?.meta instanceof Uint8Array) return reply.meta
+        askFailed('localMetaFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'member.local-meta reply without meta'), fallback)
+      } catch (err) {
+        if (!signal.aborted) askFailed('localMetaFailures', err, fallback)
+      }
+      return undefined
+    },
+
+    /** The Meta to start with when member-manager gave none: the last one a node had, else the input's. */
+    fallbackMeta(inputMeta: Uint8Array | undefined): Uint8Array | undefined {
+      return knownMeta ?? inputMeta
+    },
+
+    /** Builds and starts the node on the bound transport; packets and streams flow to it from here. */
+    start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity): SwimNode {
+      const n = new SwimNode(config, identity, portsFor(config, transport))
+      if (identity.meta !== undefined) knownMeta = identity.meta
+      node = n
+      transport.onPacket((p) => {
+        const msg: SwimInbound = { type: 'swim.packet', from: p.from, bytes: p.bytes }
+        deliver(env.id, msg)
+      })
+      transport.onStream((s) => {
+        if (node !== undefined) return node.onStream(s)
+        counts.refused++
+        s.close()
+      })
+      n.start()
+      return n
+    },
+
+    /** The running node; only called from states that have one. */
+    node: current,
+
+    /** memberlist UpdateNode; remembered for a later restart whose meta ask fails. */
+    updateMeta(meta: Uint8Array): void {
+      current().updateMeta(meta)
+      knownMeta = meta
+    },
+
+    /** Ends the node, its timers and its pending asks (a restart, or the actor's stop). */
+    stop(): void {
+      asks.abort()
+      asks = new AbortController()
+      node?.stop()
+      node = undefined
+      for (const t of timers.values()) env.clock.clearTimeout(t)
+      timers.clear()
+    },
+
+    /** The node's state for the context (refreshed after every packet and timer, for inspection). */
+    mirror() {
+      const n = current()
+      return {
+        incarnation: n.table.self().incarnation,
+        healthScore: n.awareness.getHealthScore(),
+        numNodes: n.table.size(),
+        packetsUndecryptable: n.counters.packetsUndecryptable,
+        ...counts,
+      }
+    },
+  }
+}
+
+export type SwimRunner = ReturnType<typeof createSwimRunner>
