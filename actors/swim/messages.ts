@@ -45,10 +45,25 @@ export interface PushNodeState {
 /** The version vector a Serf 0.9.4 agent advertises (observed, spec §0). */
 export const DEFAULT_VSN: Uint8Array = Uint8Array.of(1, 5, 2, 2, 5, 5)
 
-/** Alive's Vsn check (spec §1.9): 6 bytes (or none), PMin and PMax non-zero and ordered. */
+/**
+ * The version vector we advertise: memberlist's supported range [1, 5], `protocolVersion` as PCur
+ * (SwimConfig.protocolVersion, validated within that range), and the delegate part of DEFAULT_VSN.
+ */
+export function vsnFor(protocolVersion: number): Uint8Array {
+  const v = Uint8Array.from(DEFAULT_VSN)
+  v[2] = protocolVersion
+  return v
+}
+
+/**
+ * Alive's Vsn check (spec §1.9, memberlist 0.2.2 aliveNode): none, or at least 6 bytes with PMin and
+ * PMax non-zero and ordered. Go reads Vsn[0..5], so a longer vector is accepted (its first six bytes
+ * count) and a 1-5 byte one would make it panic: we ignore those. PCur is not checked against the
+ * range here (memberlist does not either); push/pull's verifyProtocol does.
+ */
 export function isValidVsn(vsn: Uint8Array): boolean {
   if (vsn.length === 0) return true
-  if (vsn.length !== 6) return false
+  if (vsn.length < 6) return false
   const pmin = vsn[0]!
   const pmax = vsn[1]!
   return pmin !== 0 && pmax !== 0 && pmin <= pmax

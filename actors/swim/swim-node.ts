@@ -9,7 +9,7 @@ import { formatAddress } from '../../src/transport/transport.ts'
 import { Awareness } from './awareness.ts'
 import type { SwimConfig } from './config.ts'
 import type { AliveMsg } from './messages.ts'
-import { bytesEqual, DEFAULT_VSN } from './messages.ts'
+import { bytesEqual, vsnFor } from './messages.ts'
 import { HandoffQueue } from './handoff-queue.ts'
 import { NodeTable } from './node-table.ts'
 import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
@@ -66,7 +66,7 @@ export class SwimNode {
     this.awareness = new Awareness(config.awarenessMaxMultiplier)
     this.table = new NodeTable(
       {
-        self: { name: identity.name, addr: identity.addr, port: identity.port, meta: identity.meta ?? new Uint8Array(0), vsn: identity.vsn ?? DEFAULT_VSN },
+        self: { name: identity.name, addr: identity.addr, port: identity.port, meta: identity.meta ?? new Uint8Array(0), vsn: identity.vsn ?? vsnFor(config.protocolVersion) },
         random: () => ports.random(),
         suspicionMult: config.suspicionMult,
         suspicionMaxTimeoutMult: config.suspicionMaxTimeoutMult,

@@ -76,6 +76,17 @@ describe('NodeTable alive', () => {
     const t = table()
     expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(0, 5, 2, 2, 5, 5) }, 0).reason).toBe('invalid vsn')
     expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(1, 5, 2) }, 0).reason).toBe('invalid vsn')
+    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(1, 5, 2, 2, 5) }, 0).reason).toBe('invalid vsn')
+    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(3, 2, 2, 2, 5, 5) }, 0).reason).toBe('invalid vsn')
+  })
+
+  it('accepts a Vsn longer than 6 bytes, as memberlist does (its first six bytes count), and an empty one', () => {
+    const t = table()
+    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(1, 5, 2, 2, 5, 5, 9) }, 0).result).toBe('accepted')
+    expect(t.get('a')!.vsn[1]).toBe(5)
+    expect(t.alive({ ...alive('b', 1, 3), vsn: new Uint8Array(0) }, 0).result).toBe('accepted')
+    // PCur outside [PMin, PMax] is not alive's business (push/pull verifyProtocol checks it).
+    expect(t.alive({ ...alive('c', 1, 4), vsn: Uint8Array.of(2, 4, 1, 2, 5, 5) }, 0).result).toBe('accepted')
   })
 
   it('refutes an alive about us with different meta, above the accused incarnation', () => {

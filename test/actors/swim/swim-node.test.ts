@@ -163,3 +163,14 @@ describe('SwimNode per-node state (long-running nodes)', () => {
     expect(h.node.footprint().phi).toBe(after.phi)
   })
 })
+
+describe('SwimNode version vector', () => {
+  it.each([1, 2, 5])('advertises swim.protocolVersion %d as PCur within memberlist range [1, 5]', (protocolVersion) => {
+    const h = harness({ init: { protocolVersion } })
+    expect([...h.node.table.self().vsn]).toEqual([1, 5, protocolVersion, 2, 5, 5])
+    // What goes on the wire: our refutation of a rumour about us carries it.
+    h.receive(2, { type: 'suspect', Incarnation: 1, Node: 'self', From: 'n2' })
+    const alive = h.sent.flatMap((s) => s.messages).find((m) => m.type === 'alive')
+    expect(alive?.type === 'alive' ? [...alive.Vsn] : []).toEqual([1, 5, protocolVersion, 2, 5, 5])
+  })
+})
