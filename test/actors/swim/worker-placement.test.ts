@@ -3,102 +3,28 @@
  * member-manager all run in their own worker threads, swim on a real UDP socket and TCP listener on
  * 127.0.0.1 with an ephemeral port. They join into one cluster (every member-manager sees three
  * alive members), one leaves gracefully (the others see `left`), and one is shut down without a
- * leave (the last sees `failed`). Real time, so every wait polls an ask with a deadline.
+ * leave (the last sees `failed`). Each starts with tags, which the peers see without any later
+ * set-tags. Real time, so every wait polls an ask with a deadline.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ActorSystem } from '../../../src/runtime/actor-system.ts'
-import type { ActorRef } from '../../../src/runtime/types.ts'
-import type { ActorDefinition } from '../../../src/runtime/define-actor.ts'
+import type { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { NetTransport } from '../../../src/transport/net-transport.ts'
-import { swim } from '../../../actors/swim/definition.ts'
-import { createSwimConfig } from '../../../actors/swim/config.ts'
-import type { SwimInit } from '../../../actors/swim/config.ts'
-import { gossipQueue } from '../../../actors/gossip-queue/definition.ts'
-import { memberManager } from '../../../actors/member-manager/definition.ts'
-import type { Member } from '../../../actors/member-manager/protocol.ts'
-import { gossipQueueConfigFor } from '../../../actors/gossip-queue/config.ts'
-
-/**
- * LAN preset with test-speed timers. The test preset's probe timeout (20 ms) is too tight here: nine
- * worker threads share two cores with the test runner, and a probe's ping and ack each wait for a
- * fill ask to gossip-queue's thread. So: probe every 200 ms with a 100 ms timeout (the fill ask
- * may take 50 ms), gossip every 50 ms; three nodes → suspicion minimum 4 × 200 ms = 800 ms.
- */
-const SWIM_TIMERS: SwimInit = {
-  probeIntervalMs: 200,
-  probeTimeoutMs: 100,
-  gossipIntervalMs: 50,
-  pushPullIntervalMs: 2_000,
-  gossipToTheDeadTimeMs: 2_000,
-  tcpTimeoutMs: 1_000,
-}
-
-interface WorkerNode {
-  name: string
-  system: ActorSystem
-  swim: RefOf<typeof swim>
-  mm: RefOf<typeof memberManager>
-  gq: RefOf<typeof gossipQueue>
-  /** "127.0.0.1:<bound port>" */
-  address: string
-}
-
-/** The ref `spawn` returns for a definition. */
-type RefOf<D> = D extends ActorDefinition<infer M, infer TIn> ? ActorRef<M, TIn> : never
+import { membersOf, startNode, statusOf, until } from './support/worker-cluster.ts'
 
 const running: ActorSystem[] = []
 afterEach(async () => {
   for (const s of running.splice(0)) await s.shutdown({ drainTimeoutMs: 2_000 })
 })
 
-/** Polls `check` until it returns a value other than undefined; fails with `what` at the deadline. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await check()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
-async function startNode(name: string, seed: number, join: string[]): Promise<WorkerNode> {
-  const system = await ActorSystem.start({ node: name, seed, logLevel: 'silent' })
-  running.push(system)
-  const gq = await system.spawn(gossipQueue, { id: 'gossip-queue', placement: 'worker', input: { config: gossipQueueConfigFor({ ...createSwimConfig(SWIM_TIMERS, 'lan'), encrypted: false }) } })
-  const mm = await system.spawn(memberManager, {
-    id: 'member-manager',
-    placement: 'worker',
-    input: { config: { nodeName: name, leavePropagateDelayMs: 200 } },
-    dependsOn: ['gossip-queue'],
-  })
-  const ref = await system.spawn(swim, {
-    id: 'swim',
-    placement: 'worker',
-    input: { name, addr: Uint8Array.of(127, 0, 0, 1), port: 0, preset: 'lan', config: SWIM_TIMERS, join },
-    dependsOn: ['gossip-queue', 'member-manager'],
-  })
-  const address = await until(
-    `${name} bound`,
-    async () => {
-      const s = await ref.getSnapshot()
-      if (s.value === 'failed') throw new Error(`${name} failed to bind: ${JSON.stringify(s.context.bindError)}`)
-      return s.value === 'running' ? s.context.address : undefined
-    },
-    10_000,
-  )
-  return { name, system, swim: ref, mm, gq, address }
-}
-
-const statusOf = async (n: WorkerNode, member: string): Promise<Member['status'] | undefined> =>
-  (await n.mm.ask({ type: 'member.members' }, { timeoutMs: 2_000 })).members.find((m) => m.name === member)?.status
-
 describe('swim in its worker placement (real UDP/TCP on loopback)', () => {
   it('three worker nodes join, see a graceful leave as left and a shutdown as failed', async () => {
     const started = Date.now()
-    const a = await startNode('a', 1, [])
-    const b = await startNode('b', 2, [a.address])
-    const c = await startNode('c', 3, [a.address])
+    // Each member-manager starts with its tags and never sets them again: swim takes them at its
+    // start (member.local-meta), so peers see them from the first alive.
+    const tagsOf = (name: string) => ({ role: `role-${name}`, dc: 'dc1' })
+    const a = await startNode(running, 'a', 1, { tags: tagsOf('a') })
+    const b = await startNode(running, 'b', 2, { join: [a.address], tags: tagsOf('b') })
+    const c = await startNode(running, 'c', 3, { join: [a.address], tags: tagsOf('c') })
     const nodes = [a, b, c]
     // Ephemeral ports: each swim bound its own and advertises it.
     for (const n of nodes) expect(n.address).toMatch(/^127\.0\.0\.1:[1-9]\d*$/)
@@ -108,24 +34,27 @@ describe('swim in its worker placement (real UDP/TCP on loopback)', () => {
       const members = await until(
         `${n.name} sees a, b and c alive`,
         async () => {
-          const r = await n.mm.ask({ type: 'member.members' }, { timeoutMs: 2_000 })
-          return r.counts.alive === 3 ? r.members : undefined
+          const r = await membersOf(n)
+          return r.alive === 3 ? r.members : undefined
         },
         10_000,
       )
       expect(members.map((m) => `${m.name}@127.0.0.1:${m.port}`).sort()).toEqual(nodes.map((x) => `${x.name}@${x.address}`).sort())
+      for (const m of members) expect(m.tags).toEqual(tagsOf(m.name))
     }
     const askFailures: string[] = []
     for (const n of nodes) {
       const ctx = (await n.swim.getSnapshot()).context
       expect(ctx.numNodes).toBe(3)
-      askFailures.push(`${n.name}: fill ${ctx.fillFailures}, local-state ${ctx.localStateFailures}`)
+      askFailures.push(`${n.name}: fill ${ctx.fillFailures}, local-state ${ctx.localStateFailures}, local-meta ${ctx.localMetaFailures}`)
+      // member-manager answered at start; the tags came from it, not from a later change.
+      expect(ctx.localMetaFailures).toBe(0)
       // The fills crossed threads to gossip-queue: it handed out swim's broadcasts.
-      expect((await n.gq.ask({ type: 'gossip.stats' })).queues.memberlist.transmits).toBeGreaterThan(0)
+      expect((await n.gq!.ask({ type: 'gossip.stats' })).queues.memberlist.transmits).toBeGreaterThan(0)
     }
 
     // b leaves gracefully: Serf's leave intent, memberlist's dead{From: self}, then b's ack.
-    await b.mm.ask({ type: 'member.leave' }, { timeoutMs: 10_000 })
+    await b.mm!.ask({ type: 'member.leave' }, { timeoutMs: 10_000 })
     expect((await b.swim.getSnapshot()).value).toBe('left')
     for (const n of [a, c]) await until(`${n.name} sees b left`, async () => ((await statusOf(n, 'b')) === 'left' ? true : undefined), 10_000)
 
