@@ -21,6 +21,7 @@ import { HostInspector, type InspectListener } from './host-inspector.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 import { RingQueue } from './ring.ts'
 import { RestartTracker } from './supervisor.ts'
+import { assertCloneable, detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
 import type { ActorSnapshot } from './types.ts'
 
 export interface HostEvents {
@@ -99,6 +100,15 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#gate = new MessageGate(this.#env.id, this.#def as unknown as ActorDefinition<AnyStateMachine>, machine)
     this.lastPersisted = this.#usable(parts.restoreFrom)
     this.#startActor(this.lastPersisted)
+    // A context that cannot be copied fails the spawn, not some later persist.
+    if (this.#def.persist !== undefined) {
+      try {
+        assertCloneable(this.#env.id, this.actor.getPersistedSnapshot())
+      } catch (err) {
+        this.actor.stop()
+        throw err
+      }
+    }
   }
 
   get id(): string {
@@ -121,7 +131,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
 
   #startActor(record: PersistedRecord | undefined): void {
     const options: Record<string, unknown> = { id: this.#env.id, input: this.#input, clock: this.#env.clock }
-    if (record !== undefined) options['snapshot'] = record.snapshot
+    // A copy: XState restores the context by reference, and the record must stay as it is for the
+    // next crash (a restored machine that updates in place would otherwise write into it).
+    if (record !== undefined) options['snapshot'] = structuredClone(record.snapshot)
     const actor = createActor(this.#machine as AnyStateMachine, options as never) as Actor<AnyStateMachine>
     this.actor = actor
     actor.subscribe({ error: (err: unknown) => this.#onActorError(actor, err) })
@@ -273,7 +285,19 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     if (persist.throttleMs !== undefined && now - this.#lastPersistAt < persist.throttleMs) return
     const snap = this.actor.getSnapshot()
     if (snap.status !== 'active' && snap.status !== 'done') return
-    const record: PersistedRecord = { version: persist.version, snapshot: this.actor.getPersistedSnapshot(), at: now }
+    let snapshot: unknown
+    try {
+      // Detached: the live context may be updated in place after this (see snapshot-copy.ts).
+      snapshot = detachSnapshot(this.#env.id, this.actor.getPersistedSnapshot())
+    } catch (err) {
+      // Handled as the actor's crash (supervised restart from the last good record), never thrown
+      // into the placement's turn loop.
+      this.#persistPending = false
+      const coded = err instanceof UncloneableSnapshotError ? err : new UncloneableSnapshotError(this.#env.id, 'snapshot', `not persistable (${String((err as Error)?.message ?? err)})`, { cause: err })
+      this.#onActorError(this.actor, coded)
+      return
+    }
+    const record: PersistedRecord = { version: persist.version, snapshot, at: now }
     this.lastPersisted = record
     this.#lastPersistAt = now
     this.#persistPending = false

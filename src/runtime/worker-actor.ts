@@ -164,7 +164,10 @@ export class WorkerActor {
         } else if (m.k === 'start-failed') {
           started = true
           this.#stopping = true
-          reject(runtimeErrorFromWire({ code: 'ERR_ACTOR_START_FAILED', message: `actor "${this.id}" failed to start: ${m.error.message}` }))
+          const failed = runtimeErrorFromWire({ code: 'ERR_ACTOR_START_FAILED', message: `actor "${this.id}" failed to start: ${m.error.message}` })
+          // The thread's own error as the cause, as an inline start failure has it (its code survives).
+          Object.defineProperty(failed, 'cause', { value: runtimeErrorFromWire(m.error), configurable: true, writable: true })
+          reject(failed)
           void worker.terminate()
         } else this.#onControl(m)
       })
