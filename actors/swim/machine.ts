@@ -100,6 +100,8 @@ export interface SwimContext {
    * (a peer with another key, or none): refused by the logic, counted here.
    */
   packetsUndecryptable: number
+  /** Inbound streams that did not decode, a wrong key or plaintext while encryption is required included. */
+  streamsMalformed: number
 }
 
 /** Requests kept while binding. Control traffic (join, meta, reconnect, leave) is rare: 64 is ample. */
@@ -235,6 +237,7 @@ export function createSwimMachine(env: ActorEnv) {
         healthScore: 0,
         numNodes: 0,
         packetsUndecryptable: 0,
+        streamsMalformed: 0,
         ...runner.counts,
       }
     },

@@ -261,6 +261,7 @@ export function createSwimRunner(env: ActorEnv) {
         healthScore: n.awareness.getHealthScore(),
         numNodes: n.table.size(),
         packetsUndecryptable: n.counters.packetsUndecryptable,
+        streamsMalformed: n.counters.streamsMalformed,
         ...counts,
       }
     },
