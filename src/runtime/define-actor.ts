@@ -20,7 +20,7 @@ export type ProvideOf<M extends AnyStateMachine> = Parameters<M['provide']>[0]
 
 /** Implementations for one placement: real I/O in worker.ts, fakes in a simulator. */
 export interface ActorImplementations<M extends AnyStateMachine> {
-  /** Returns what to pass to `machine.provide(...)`; called once per (re)start with the actor's env. */
+  /** Returns what to pass to `machine.provide(...)`; called with the actor's env once per host (at spawn, or in a replacement thread), not per restart in place. */
   provide?: (env: ActorEnv) => ProvideOf<M>
   /** Exit work outside the machine (close sockets, flush files); awaited at stop and shutdown. */
   onStop?: (env: ActorEnv) => void | Promise<void>
