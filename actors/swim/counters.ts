@@ -58,5 +58,13 @@ export class SwimCounters {
   pushPullsFailed = 0
   /** push/pulls whose versions did not verify (spec §1.9). */
   pushPullsRejected = 0
+  /** push/pulls we started that passed their deadline (2 × tcpTimeoutMs); their stream was closed. */
+  pushPullsTimedOut = 0
+  /** Inbound push/pulls dropped because 128 were already being handled (memberlist's maxPushPulls). */
+  pushPullsRefused = 0
   streamsMalformed = 0
+  /** Stream messages refused for passing the byte cap (push-pull.ts MAX_STREAM_MESSAGE_BYTES). */
+  streamsTooLarge = 0
+  /** Inbound streams closed at their tcpTimeoutMs deadline (memberlist's TCPTimeout on accepted conns). */
+  inboundStreamsTimedOut = 0
 }

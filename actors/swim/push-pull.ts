@@ -4,18 +4,36 @@
  * stream bytes are memberlist's real stream encoding; Serf's user state is passed through unchanged.
  */
 import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
+import { readOneMessage } from '../../src/transport/stream-reader.ts'
+import type { ReadOneOptions } from '../../src/transport/stream-reader.ts'
+import type { ClusterError } from '../../src/errors/index.ts'
+import { MAX_PUSH_STATE_BYTES } from '../../src/wire/stream.ts'
 import type { PushPullStream, StreamMessage } from '../../src/wire/stream.ts'
 import type { PushNodeState } from './messages.ts'
 import { verifyProtocol } from './node-table.ts'
 import { encodePushPullStream, fromWireState, tryReadStream } from './packets.ts'
-import { concat } from './probe.ts'
 import { kRandom } from './probe-list.ts'
 import type { SwimNode } from './swim-node.ts'
+
+/**
+ * Largest stream message we read (bytes): Go's maxPushStateBytes bounds an encrypted frame (20 MiB
+ * plus its 5-byte header, spec §2.1). memberlist reads plaintext push/pulls without a bound; we
+ * give them the same one, so nothing Go would accept encrypted is refused here plain.
+ */
+export const MAX_STREAM_MESSAGE_BYTES = MAX_PUSH_STATE_BYTES + 5
+
+/** memberlist's maxPushPulls: inbound push/pulls handled at once; one more is dropped (spec §2.1). */
+export const MAX_INBOUND_PUSH_PULLS = 128
 
 export class PushPull {
   private sessions = 0
   /** Deadline handlers of running exchanges, by timer key. */
   private readonly timeouts = new Map<string, () => void>()
+  /** Every stream we hold (dialled or accepted) until it is over: stop() closes them. */
+  private readonly open = new Set<Stream>()
+  /** Inbound push/pulls being handled (read, waiting for our user state, replying). */
+  private inboundPushPulls = 0
+  private stopped = false
 
   constructor(private readonly node: SwimNode) {}
 
@@ -48,41 +66,54 @@ export class PushPull {
     }
   }
 
-  /** Initiator (sendAndReceiveState): dial, send our state, read theirs, merge. */
+  /**
+   * Initiator (sendAndReceiveState): dial, send our state, read theirs, merge. The dial and the
+   * exchange share one deadline of 2 × tcpTimeoutMs (memberlist: TCPTimeout for the dial, then
+   * TCPTimeout on the connection); at the deadline the stream is closed and the timeout counted.
+   * Every way out goes through `finish`, which closes the stream.
+   */
   initiate(to: TransportAddress, join: boolean, done: (err?: string) => void): void {
     const { ports, config, counters, table } = this.node
     counters.pushPullsStarted++
     const key = `pp:${++this.sessions}`
     let finished = false
-    const finish = (err?: string) => {
+    let stream: Stream | undefined
+    const finish = (reason?: string) => {
       if (finished) return
       finished = true
+      const err = this.stopped ? 'stopped' : reason
       ports.cancelTimer(key)
       this.timeouts.delete(key)
+      stream?.close()
       if (err !== undefined) counters.pushPullsFailed++
       done(err)
     }
-    ports.dial(to, config.tcpTimeoutMs, (err, stream) => {
-      if (err !== undefined || stream === undefined) return finish(err?.message ?? 'dial failed')
-      if (this.node.isStopped()) {
-        stream.close()
+    ports.dial(to, config.tcpTimeoutMs, (err, s) => {
+      if (err !== undefined || s === undefined) return finish(err?.message ?? 'dial failed')
+      // A dial that completes after the deadline (or the stop) is closed at once.
+      if (finished || this.stopped || this.node.isStopped()) {
+        s.close()
         return finish('stopped')
       }
-      this.readOne(stream, (msg, readErr) => {
-        stream.close()
+      stream = s
+      this.track(s)
+      this.read(s, {}, (msg, readErr) => {
         if (readErr !== undefined || msg === undefined) return finish(readErr ?? 'no reply')
+        if (this.node.isStopped()) return finish('stopped')
         if (msg.type === 'err') return finish(`remote error: ${msg.Error}`)
         if (msg.type !== 'pushPull') return finish(`unexpected reply type ${msg.type}`)
-        const rejected = this.merge(msg, join)
-        finish(rejected)
+        finish(this.merge(msg, join))
       })
       ports.localUserState(join, (userState) => {
-        stream.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.node.security))
+        if (finished) return
+        s.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.node.security))
       })
     })
-    // The whole exchange shares one deadline (TCPTimeout) beyond the dial.
     this.node.ports.setTimer(key, config.tcpTimeoutMs * 2)
-    this.timeouts.set(key, () => finish('timeout'))
+    this.timeouts.set(key, () => {
+      counters.pushPullsTimedOut++
+      finish('timeout')
+    })
   }
 
   /** Called by the runner for `pp:*` timer keys. */
@@ -92,25 +123,46 @@ export class PushPull {
     if (fn !== undefined) fn()
   }
 
-  /** Responder: one inbound stream carries exactly one request. */
+  /**
+   * Responder: one inbound stream carries exactly one request (push/pull, TCP fallback ping or
+   * user message). As memberlist's handleConn, the whole connection has a deadline of tcpTimeoutMs:
+   * a peer that connects and sends nothing (or too slowly, or never reads our reply) is cut then.
+   */
   accept(stream: Stream): void {
-    this.readOne(stream, (msg, err) => {
-      if (err !== undefined || msg === undefined) {
-        stream.close()
-        return
-      }
-      const { ports, config, table, counters } = this.node
+    const { config } = this.node
+    this.track(stream)
+    let holdsSlot = false
+    const release = () => {
+      if (!holdsSlot) return
+      holdsSlot = false
+      this.inboundPushPulls--
+    }
+    this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release }, (msg) => {
+      // Failures are counted and the stream closed by `read`.
+      if (msg === undefined) return
+      const { ports, table, counters } = this.node
+      if (this.node.isStopped()) return stream.close()
       switch (msg.type) {
         case 'pushPull': {
+          if (this.inboundPushPulls >= MAX_INBOUND_PUSH_PULLS) {
+            counters.pushPullsRefused++
+            return stream.close()
+          }
+          holdsSlot = true
+          this.inboundPushPulls++
           counters.pushPullsAccepted++
           ports.localUserState(msg.Join, (userState) => {
-            stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.node.security))
+            release()
+            if (this.node.isStopped()) return stream.close()
+            // memberlist merges only once its own state went out; a stream cut meanwhile ends here.
+            if (!stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.node.security))) return
             stream.end()
             this.merge(msg, msg.Join)
           })
           return
         }
         case 'ping':
+          // Writes the ack and ends our side; the deadline above still bounds the stream.
           return this.node.prober.answerStreamPing(stream, msg)
         case 'user':
           counters.userMessagesIn++
@@ -118,9 +170,26 @@ export class PushPull {
           stream.close()
           return
         default:
+          // ack or err as a request: memberlist logs "invalid msgType" and drops the connection.
+          counters.streamsMalformed++
           stream.close()
       }
     })
+  }
+
+  /** Closes every stream still open and forgets running exchanges (shutdown or crash of the host). */
+  stop(): void {
+    this.stopped = true
+    for (const key of this.timeouts.keys()) this.node.ports.cancelTimer(key)
+    this.timeouts.clear()
+    for (const s of [...this.open]) s.close()
+    this.open.clear()
+    this.inboundPushPulls = 0
+  }
+
+  /** Streams open now (dialled and accepted), for tests and stats. */
+  openStreams(): number {
+    return this.open.size
   }
 
   /** Merges a remote push/pull; returns the reason when its versions were rejected. */
@@ -141,26 +210,46 @@ export class PushPull {
     return undefined
   }
 
-  /** Reads exactly one stream message (accumulating chunks until it is complete). */
-  private readOne(stream: Stream, cb: (msg: StreamMessage | undefined, err?: string) => void): void {
-    let buf: Uint8Array = new Uint8Array(0)
-    let done = false
-    const finish = (msg: StreamMessage | undefined, err?: string) => {
-      if (done) return
-      done = true
-      cb(msg, err)
-    }
-    stream.onData((chunk) => {
-      if (done) return
-      buf = concat(buf, chunk)
-      try {
+  /** Keeps `stream` in `open` until it is over. */
+  private track(stream: Stream): void {
+    this.open.add(stream)
+  }
+
+  /**
+   * Reads one stream message, capped at MAX_STREAM_MESSAGE_BYTES (transport's readOneMessage: the
+   * stream is closed on every failure). Failures are counted here by kind; `cb` gets a reason.
+   */
+  private read(
+    stream: Stream,
+    options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'>,
+    cb: (msg: StreamMessage | undefined, err?: string) => void,
+  ): void {
+    const onClose = options.onClose
+    const full: ReadOneOptions<StreamMessage> = {
+      ...options,
+      maxBytes: MAX_STREAM_MESSAGE_BYTES,
+      parse: (buf) => {
         const r = tryReadStream(buf, this.node.security)
-        if (r.done) finish(r.message)
-      } catch (e) {
-        this.node.counters.streamsMalformed++
-        finish(undefined, (e as Error).message)
+        return r.done ? { done: true, value: r.message } : { done: false }
+      },
+      onClose: () => {
+        this.open.delete(stream)
+        onClose?.()
+      },
+    }
+    readOneMessage(stream, full, (err, msg) => {
+      if (err !== undefined) {
+        this.count(err, options.deadlineMs !== undefined)
+        return cb(undefined, err.message)
       }
+      cb(msg)
     })
-    stream.onEnd((err) => finish(undefined, err?.message ?? 'stream ended before a complete message'))
+  }
+
+  private count(err: ClusterError, inbound: boolean): void {
+    const c = this.node.counters
+    if (err.code === 'ERR_TRANSPORT_TOO_LARGE') c.streamsTooLarge++
+    else if (err.code === 'ERR_TRANSPORT_TIMEOUT' && inbound) c.inboundStreamsTimedOut++
+    else if (err.code.startsWith('ERR_WIRE_')) c.streamsMalformed++
   }
 }

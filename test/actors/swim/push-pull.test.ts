@@ -1,0 +1,255 @@
+/**
+ * push-pull.ts's streams on the memory network with a simulated clock: every stream it holds ends
+ * (reply, error, deadline, stop), inbound streams have memberlist's TCPTimeout deadline, messages
+ * are capped, and at most 128 inbound push/pulls are handled at once.
+ */
+import { describe, expect, it } from 'vitest'
+import { testConfig } from '../../../actors/swim/config.ts'
+import { encodePushPullStream, encodeStreamMessage, tryReadStream } from '../../../actors/swim/packets.ts'
+import type { SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
+import { MAX_INBOUND_PUSH_PULLS, MAX_STREAM_MESSAGE_BYTES } from '../../../actors/swim/push-pull.ts'
+import { SwimNode } from '../../../actors/swim/swim-node.ts'
+import { encodeMessage } from '../../../src/wire/memberlist.ts'
+import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
+import type { MemoryTransport } from '../../../src/transport/memory-network.ts'
+import type { Stream } from '../../../src/transport/transport.ts'
+import { SimClock } from '../../../src/sim/sim-clock.ts'
+import { createSeededRandom } from '../../../src/types/random.ts'
+
+const config = testConfig()
+
+/** One swim node on a memory network; its Serf user state is answered at once or held back. */
+function world() {
+  const clock = new SimClock()
+  const random = createSeededRandom(9)
+  const net = new MemoryNetwork({ clock, random })
+  const heldUserStates: Array<() => void> = []
+  let holdUserState = false
+
+  function node(ip: number, name: string) {
+    const transport = net.createTransport(`10.0.0.${ip}:7946`)
+    const timers = new Map<string, unknown>()
+    const outputs: SwimOutput[] = []
+    const ports: SwimPorts = {
+      now: () => clock.now(),
+      random: () => random.next(),
+      setTimer: (key, ms) => {
+        clock.clearTimeout(timers.get(key))
+        timers.set(
+          key,
+          clock.setTimeout(() => {
+            timers.delete(key)
+            swim.onTimer(key)
+          }, ms),
+        )
+      },
+      cancelTimer: (key) => {
+        clock.clearTimeout(timers.get(key))
+        timers.delete(key)
+      },
+      sendPacket: () => {},
+      enqueueBroadcast: () => {},
+      dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
+      localUserState: (_join, cb) => (holdUserState ? heldUserStates.push(() => cb(new Uint8Array(0))) : cb(new Uint8Array(0))),
+      mergeRemoteUserState: () => {},
+      emit: (o) => outputs.push(o),
+    }
+    const swim: SwimNode = new SwimNode(config, { name, addr: Uint8Array.of(10, 0, 0, ip), port: 7946 }, ports)
+    transport.onStream((s) => swim.onStream(s))
+    return { swim, transport, outputs }
+  }
+
+  /** A bare transport that plays a peer by hand. */
+  function peer(ip: number): MemoryTransport {
+    return net.createTransport(`10.0.0.${ip}:7946`)
+  }
+
+  function dial(from: MemoryTransport, to: string): Stream {
+    let stream: Stream | undefined
+    from.dialCallback(to, 1000, (_e, s) => (stream = s))
+    clock.runUntilTrue(() => stream !== undefined, clock.now() + 100)
+    return stream!
+  }
+
+  return {
+    clock,
+    node,
+    peer,
+    dial,
+    holdUserState: (on: boolean) => (holdUserState = on),
+    releaseUserStates: () => heldUserStates.splice(0).forEach((f) => f()),
+  }
+}
+
+function watch(s: Stream) {
+  const seen = { bytes: [] as Uint8Array[], end: undefined as string | undefined }
+  s.onData((c) => seen.bytes.push(c))
+  s.onEnd((e) => (seen.end = e?.code ?? 'clean'))
+  return seen
+}
+
+describe('PushPull initiator', () => {
+  it('exchanges state with a peer and leaves no stream open on either side', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const b = w.node(2, 'b')
+    let result: string | undefined | null = null
+    a.swim.pushPull.initiate(b.transport.localAddress, true, (err) => (result = err))
+    w.clock.advance(100)
+    expect(result).toBeUndefined()
+    expect(a.swim.table.get('b')?.state).toBe('alive')
+    expect(b.swim.table.get('a')?.state).toBe('alive')
+    expect(a.swim.pushPull.openStreams() + b.swim.pushPull.openStreams()).toBe(0)
+    expect(b.transport.streamCounters().inboundOpen).toBe(0)
+  })
+
+  it('closes the stream and counts the timeout when the peer never replies (B4.1)', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const silent = w.peer(2)
+    let peerSide: ReturnType<typeof watch> | undefined
+    silent.onStream((s) => (peerSide = watch(s)))
+    let result: string | undefined | null = null
+    a.swim.pushPull.initiate(silent.localAddress, false, (err) => (result = err))
+    w.clock.advance(2 * config.tcpTimeoutMs - 1)
+    expect(result).toBeNull()
+    expect(a.swim.pushPull.openStreams()).toBe(1)
+    expect(peerSide?.bytes.length).toBeGreaterThan(0) // our state went out
+    w.clock.advance(1)
+    expect(result).toBe('timeout')
+    expect(a.swim.counters).toMatchObject({ pushPullsTimedOut: 1, pushPullsFailed: 1 })
+    expect(a.swim.pushPull.openStreams()).toBe(0)
+    w.clock.advance(10)
+    expect(peerSide?.end).toBe('ERR_TRANSPORT_CLOSED')
+    expect(silent.streamCounters().inboundOpen).toBe(0)
+  })
+
+  it('refuses a reply past MAX_STREAM_MESSAGE_BYTES, counted, stream closed', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const liar = w.peer(2)
+    liar.onStream((s) => {
+      s.onData(() => {})
+      s.onEnd(() => {})
+      s.write(encodePushPullStream(false, [], new Uint8Array(MAX_STREAM_MESSAGE_BYTES), false))
+    })
+    let result: string | undefined | null = null
+    a.swim.pushPull.initiate(liar.localAddress, false, (err) => (result = err))
+    w.clock.advance(100)
+    expect(result).toMatch(/passes/)
+    expect(a.swim.counters).toMatchObject({ streamsTooLarge: 1, pushPullsFailed: 1, pushPullsTimedOut: 0 })
+    expect(a.swim.pushPull.openStreams()).toBe(0)
+  })
+
+  it('stop() closes a push/pull in flight and its deadline never fires', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const silent = w.peer(2)
+    let peerSide: ReturnType<typeof watch> | undefined
+    silent.onStream((s) => (peerSide = watch(s)))
+    let result: string | undefined | null = null
+    a.swim.pushPull.initiate(silent.localAddress, false, (err) => (result = err))
+    w.clock.advance(50)
+    a.swim.pushPull.stop()
+    w.clock.advance(3 * config.tcpTimeoutMs)
+    expect(peerSide?.end).toBe('ERR_TRANSPORT_CLOSED')
+    expect(a.swim.counters.pushPullsTimedOut).toBe(0)
+    expect(result).toBe('stopped')
+    expect(a.swim.pushPull.openStreams()).toBe(0)
+  })
+})
+
+describe('PushPull responder', () => {
+  it('cuts a peer that connects and sends nothing at tcpTimeoutMs, counted (B4.2)', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const idle = w.peer(2)
+    const s = w.dial(idle, a.transport.localAddress)
+    const seen = watch(s)
+    w.clock.advance(config.tcpTimeoutMs - 5)
+    expect(a.transport.streamCounters().inboundOpen).toBe(1)
+    expect(seen.end).toBeUndefined()
+    w.clock.advance(10)
+    expect(seen.end).toBe('ERR_TRANSPORT_CLOSED')
+    expect(a.swim.counters.inboundStreamsTimedOut).toBe(1)
+    expect(a.transport.streamCounters()).toMatchObject({ deadlinesExpired: 1, inboundOpen: 0 })
+    expect(a.swim.pushPull.openStreams()).toBe(0)
+  })
+
+  it('answers a TCP ping, and a peer that then never closes is cut at the deadline', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const prober = w.peer(2)
+    const s = w.dial(prober, a.transport.localAddress)
+    const seen = watch(s)
+    const ping = encodeMessage({ type: 'ping', SeqNo: 5, Node: 'a', SourceAddr: new Uint8Array(0), SourceNode: '', SourcePort: 0 })
+    s.write(encodeStreamMessage(ping, false))
+    w.clock.advance(20)
+    const reply = tryReadStream(Uint8Array.from(seen.bytes.flatMap((b) => [...b])))
+    expect(reply.done && reply.message).toMatchObject({ type: 'ack', SeqNo: 5 })
+    expect(seen.end).toBe('clean') // the responder ended its side
+    expect(a.transport.streamCounters().inboundOpen).toBe(1) // ours is still open for reading
+    w.clock.advance(config.tcpTimeoutMs)
+    expect(a.transport.streamCounters()).toMatchObject({ deadlinesExpired: 1, inboundOpen: 0 })
+  })
+
+  it('refuses an inbound message past the cap and closes (B4.3)', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const flood = w.peer(2)
+    const s = w.dial(flood, a.transport.localAddress)
+    const seen = watch(s)
+    // A push/pull header declaring a user state bigger than the cap, then the bytes in 1 MiB chunks.
+    const big = encodePushPullStream(false, [], new Uint8Array(MAX_STREAM_MESSAGE_BYTES), false)
+    for (let off = 0; off < big.length; off += 1 << 20) s.write(big.subarray(off, off + (1 << 20)))
+    w.clock.advance(20)
+    expect(a.swim.counters.streamsTooLarge).toBe(1)
+    expect(a.swim.counters.pushPullsAccepted).toBe(0)
+    expect(seen.end).toBe('ERR_TRANSPORT_CLOSED')
+    expect(a.transport.streamCounters().inboundOpen).toBe(0)
+  })
+
+  it(`handles at most ${MAX_INBOUND_PUSH_PULLS} inbound push/pulls at once; one more is dropped and counted`, () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    w.holdUserState(true)
+    const peers: Array<ReturnType<typeof watch>> = []
+    const request = encodePushPullStream(false, [], new Uint8Array(0), false)
+    // All dialled at once (one after the other would run past the test preset's short tcpTimeoutMs).
+    for (let i = 0; i <= MAX_INBOUND_PUSH_PULLS; i++) {
+      w.peer(10 + i).dialCallback(a.transport.localAddress, 1000, (_e, s) => {
+        peers.push(watch(s!))
+        s!.write(request)
+      })
+    }
+    w.clock.advance(20)
+    expect(peers.length).toBe(MAX_INBOUND_PUSH_PULLS + 1)
+    expect(a.swim.counters).toMatchObject({ pushPullsAccepted: MAX_INBOUND_PUSH_PULLS, pushPullsRefused: 1 })
+    expect(peers.filter((p) => p.end === 'ERR_TRANSPORT_CLOSED').length).toBe(1)
+    // Once our user state is there, all 128 are answered and the slots are free again.
+    w.releaseUserStates()
+    w.clock.advance(20)
+    expect(peers.filter((p) => p.end === 'clean').length).toBe(MAX_INBOUND_PUSH_PULLS)
+    const late = w.dial(w.peer(250), a.transport.localAddress)
+    late.onData(() => {})
+    late.onEnd(() => {})
+    late.write(request)
+    w.clock.advance(20)
+    expect(a.swim.counters).toMatchObject({ pushPullsAccepted: MAX_INBOUND_PUSH_PULLS + 1, pushPullsRefused: 1 })
+  })
+
+  it('frees the slot of a push/pull whose stream is cut while our user state is pending', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    w.holdUserState(true)
+    const s = w.dial(w.peer(2), a.transport.localAddress)
+    watch(s)
+    s.write(encodePushPullStream(false, [], new Uint8Array(0), false))
+    w.clock.advance(config.tcpTimeoutMs + 10)
+    expect(a.swim.counters.inboundStreamsTimedOut).toBe(0) // the request was read in time
+    expect(a.transport.streamCounters().deadlinesExpired).toBe(1)
+    w.releaseUserStates() // the late answer finds the stream closed: no write, no merge
+    expect(a.swim.pushPull.openStreams()).toBe(0)
+    expect(a.transport.streamCounters().inboundOpen).toBe(0)
+  })
+})
