@@ -18,8 +18,10 @@ import { createSeededRandom } from '../types/random.ts'
 import type { RandomSource } from '../types/random.ts'
 import { MemoryNetwork } from '../transport/memory-network.ts'
 import type { LinkConditions, NetworkTraceEvent } from '../transport/memory-network.ts'
+import type { NodeStateKind } from '../../actors/swim/messages.ts'
 import { SimClock } from './sim-clock.ts'
 import { SimNode } from './sim-node.ts'
+import type { DeathReport, SyncScenarioCluster } from './scenario-cluster.ts'
 
 export { SimNode }
 
@@ -29,7 +31,7 @@ export interface SimClusterOptions {
   swim?: SwimInit
   link?: Partial<LinkConditions>
   mtu?: number
-  /** Record every network event in `trace` (costly for big clusters). */
+  /** Record every network event, and each received datagram's digest, in `trace` (costly for big clusters). */
   trace?: boolean
   /**
    * Run Serf's member layer (member-manager's MemberLayer) on every node too: join/leave intents,
@@ -48,7 +50,7 @@ export interface SimEvent {
   output: SimOutput
 }
 
-export class SimCluster {
+export class SimCluster implements SyncScenarioCluster {
   readonly clock = new SimClock()
   readonly random: RandomSource
   readonly network: MemoryNetwork
@@ -56,7 +58,12 @@ export class SimCluster {
   readonly nodes = new Map<string, SimNode>()
   readonly events: SimEvent[] = []
   readonly trace: string[] = []
-  private readonly listeners: Array<(e: SimEvent) => void> = []
+  /** Whether `trace` is being recorded. */
+  readonly tracing: boolean
+  /** Reports of a node as dead, in order (kept with `events`). */
+  private readonly deaths: DeathReport[] = []
+  /** Replaced, never mutated, on unsubscribe: `record` may be iterating the old array. */
+  private listeners: Array<(e: SimEvent) => void> = []
   private nextIndex = 1
   /** Keep every SwimOutput in `events` (off for big benchmarks; listeners still see them). */
   keepEvents = true
@@ -73,12 +80,17 @@ export class SimCluster {
       defaultLink: { latencyMs: 1, ...options.link },
     }
     if (options.mtu !== undefined) netOpts.mtu = options.mtu
-    if (options.trace === true) netOpts.trace = (e: NetworkTraceEvent) => this.trace.push(`${e.atMs.toFixed(3)} ${e.kind} ${e.from}>${e.to} ${e.bytes}${e.reason === undefined ? '' : ` ${e.reason}`}`)
+    this.tracing = options.trace === true
+    if (this.tracing) netOpts.trace = (e: NetworkTraceEvent) => this.trace.push(`${e.atMs.toFixed(3)} ${e.kind} ${e.from}>${e.to} ${e.bytes}${e.reason === undefined ? '' : ` ${e.reason}`}`)
     this.network = new MemoryNetwork(netOpts)
   }
 
-  onEvent(listener: (e: SimEvent) => void): void {
+  /** Calls `listener` with every event from now on; returns its unsubscribe. */
+  onEvent(listener: (e: SimEvent) => void): () => void {
     this.listeners.push(listener)
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener)
+    }
   }
 
   /** @internal */
@@ -86,7 +98,10 @@ export class SimCluster {
     // Node records are live objects: keep a copy as it was when reported.
     if (output.type === 'node-joined' || output.type === 'node-updated' || output.type === 'node-left') output = { type: output.type, node: { ...output.node } }
     const e: SimEvent = { atMs: this.clock.now(), observer, output }
-    if (this.keepEvents) this.events.push(e)
+    if (this.keepEvents) {
+      this.events.push(e)
+      if (output.type === 'node-left' && output.node.state === 'dead') this.deaths.push({ atMs: e.atMs, observer, subject: output.node.name })
+    }
     for (const l of this.listeners) l(e)
   }
 
@@ -153,15 +168,9 @@ export class SimCluster {
 
   /** Graceful leave; the node shuts down once its leave has spread (or after `timeoutMs`). */
   leave(name: string, timeoutMs = 5_000): void {
+    // The node shuts itself down when swim reports 'left' (no cluster listener to leak per leave).
     const n = this.get(name)
-    const off = (e: SimEvent) => {
-      if (e.observer === name && e.output.type === 'left' && !n.crashed) {
-        n.crashed = true
-        n.stopTimers()
-        n.transport.close()
-      }
-    }
-    this.onEvent(off)
+    n.shutdownWhenLeft = true
     n.leave(timeoutMs)
   }
 
@@ -189,6 +198,37 @@ export class SimCluster {
   /** Runs until `pred` holds (checked after every event) or `timeoutMs` passes; returns the time or undefined. */
   runUntil(pred: () => boolean, timeoutMs: number): number | undefined {
     return this.clock.runUntilTrue(pred, this.clock.now() + timeoutMs)
+  }
+
+  // ScenarioCluster (scenario-cluster.ts): what the scenario runner reads.
+
+  now(): number {
+    return this.clock.now()
+  }
+
+  runningNames(): string[] {
+    return this.running().map((n) => n.name)
+  }
+
+  stateOf(observer: string, subject: string): NodeStateKind | undefined {
+    return this.get(observer).stateOf(subject)
+  }
+
+  /** Views are live here: nothing to refresh. */
+  observe(): void {}
+
+  /** Nodes reported dead (memberlist NotifyLeave of a dead node), while `keepEvents` is on. */
+  deathReports(): readonly DeathReport[] {
+    return this.deaths
+  }
+
+  wasCrashed(name: string): boolean {
+    const n = this.nodes.get(name)
+    return n !== undefined && n.crashed && !n.left
+  }
+
+  describeViews(): string[] {
+    return this.running().map((n) => `${n.name}: ${[...n.view()].map(([k, v]) => `${k}=${v}`).join(',')}`)
   }
 
   /** Every running node sees exactly the running nodes as alive and nobody else as alive/suspect. */

@@ -17,6 +17,7 @@ import type { RandomSource } from '../types/random.ts'
 import type { MemoryTransport } from '../transport/memory-network.ts'
 import type { TransportAddress } from '../transport/transport.ts'
 import type { SimCluster } from './cluster.ts'
+import { packetTraceLine } from './packet-trace.ts'
 
 export class SimNode {
   readonly swim: SwimNode
@@ -26,6 +27,8 @@ export class SimNode {
   private readonly timers = new Map<string, unknown>()
   crashed = false
   left = false
+  /** Set by SimCluster.leave: once left, the host goes away (timers stopped, transport closed). */
+  shutdownWhenLeft = false
   /** Serf's push/pull user state hook (empty without a member layer). */
   userState: (join: boolean) => Uint8Array = () => new Uint8Array(0)
   readonly mergedUserStates: Uint8Array[] = []
@@ -82,7 +85,15 @@ export class SimNode {
     }
     const identity = { name, addr: ipOf(address), port: 7946, ...(serf === undefined ? {} : { meta: serf.localMeta() }) }
     this.swim = new SwimNode(config, identity, ports)
-    transport.onPacket((p) => this.swim.onPacket(p.from, p.bytes))
+    // Traced runs also note each datagram's digest; untraced ones pay no check per packet.
+    if (cluster.tracing) {
+      transport.onPacket((p) => {
+        cluster.trace.push(packetTraceLine(clock.now(), address, p))
+        this.swim.onPacket(p.from, p.bytes)
+      })
+    } else {
+      transport.onPacket((p) => this.swim.onPacket(p.from, p.bytes))
+    }
     transport.onStream((s) => this.swim.onStream(s))
   }
 
@@ -110,6 +121,11 @@ export class SimNode {
   private onSwimLeft(): void {
     this.left = true
     this.serf?.finishLeave()
+    if (this.shutdownWhenLeft && !this.crashed) {
+      this.crashed = true
+      this.stopTimers()
+      this.transport.close()
+    }
   }
 
   private setTimer(key: string, delayMs: number): void {

@@ -268,13 +268,74 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
   })
 
   it('same seed, same trace; another seed, another trace', () => {
+    // The trace holds every network event and each received datagram's content digest; the events
+    // add what every node concluded (type, subject, state, incarnation) and when.
     const run = (seed: number) => {
       const c = new SimCluster({ seed, trace: true, link: { latencyMs: 2, jitterMs: 3 } })
       runScenario(c, [...bootstrap(6), { op: 'loss', loss: 0.2 }, { op: 'wait', ms: 20_000 }, { op: 'crashNode', name: 'n3' }, { op: 'wait', ms: 20_000 }])
-      return createHash('sha256').update(c.trace.join('\n')).digest('hex')
+      expect(c.trace.some((l) => / in .* [0-9a-f]{8}$/.test(l))).toBe(true)
+      const events = c.events.map((e) => `${e.atMs} ${e.observer} ${JSON.stringify(e.output, (_, v: unknown) => (v instanceof Uint8Array ? [...v] : v))}`)
+      return createHash('sha256').update(c.trace.join('\n')).update(events.join('\n')).digest('hex')
     }
     const a = run(42)
     expect(run(42)).toBe(a)
     expect(run(43)).not.toBe(a)
+  })
+
+  it('never-dead with withinMs watches the whole window: a false death late in it fails the step', () => {
+    // n5 is cut off (not crashed). Alone, it suspects its peers without confirmations, so it takes
+    // the Lifeguard maximum to declare n1 dead: well into a 60 s window that starts clean. Checked
+    // only at its start, as before, the step passed at once.
+    const c = new SimCluster({ seed: 9 })
+    const r = runScenario(c, [
+      ...bootstrap(5),
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+      { op: 'partition', groups: [names(4), ['n5']] },
+      { op: 'assert', what: { kind: 'never-dead', subjects: ['n1'] }, withinMs: 1_000 },
+      { op: 'assert', what: { kind: 'never-dead', subjects: ['n1'] }, withinMs: 60_000 },
+      { op: 'wait', ms: 1 },
+    ])
+    const [clean, window, after] = r.steps.slice(-3)
+    expect(clean!.ok).toBe(true)
+    expect(clean!.detail).toBe(`held from ${clean!.atMs} to ${clean!.atMs + 1_000} ms`)
+    expect(window!.ok).toBe(false)
+    const at = Number(/^false death at (\d+) ms/.exec(window!.detail!)![1])
+    expect(at - window!.atMs).toBeGreaterThan(5_000)
+    expect(falseDeaths(c, ['n1']).every((d) => d.observer === 'n5')).toBe(true)
+    // The window runs to its end either way, so the next step starts 60 s later.
+    expect(after!.atMs).toBe(window!.atMs + 60_000)
+    expect(r.ok).toBe(false)
+  })
+
+  it('leave registers no cluster listener: the node shuts itself down once left', () => {
+    const c = new SimCluster({ seed: 10 })
+    const listeners = () => (c as unknown as { listeners: unknown[] }).listeners.length
+    runScenario(c, [...bootstrap(5), { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 }])
+    const before = listeners()
+    const r = runScenario(c, [
+      { op: 'leaveNode', name: 'n2' },
+      { op: 'leaveNode', name: 'n3' },
+      { op: 'assert', what: { kind: 'state', subject: 'n3', state: 'left' }, withinMs: 10_000 },
+      // Each leaver's own memberlist leave completes once its dead-from-self has spread.
+      { op: 'wait', ms: 10_000 },
+    ])
+    expectOk(r)
+    expect(listeners()).toBe(before)
+    for (const n of ['n2', 'n3']) {
+      expect(c.get(n).left).toBe(true)
+      expect(c.get(n).crashed).toBe(true)
+      expect(c.get(n).transport.isClosed()).toBe(true)
+    }
+    // onEvent gives an unsubscribe.
+    const off = c.onEvent(() => {})
+    expect(listeners()).toBe(before + 1)
+    off()
+    expect(listeners()).toBe(before)
+  })
+
+  it('runScenario refuses a cluster whose operations are async (use runScenarioAsync)', () => {
+    const c = new SimCluster({ seed: 1 })
+    const asyncRun = Object.assign(Object.create(c) as SimCluster, { run: () => Promise.resolve() })
+    expect(() => runScenario(asyncRun, [{ op: 'wait', ms: 1 }])).toThrow(/runScenarioAsync/)
   })
 })
