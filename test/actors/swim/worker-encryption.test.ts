@@ -40,8 +40,12 @@ describe('swim in its worker placement: encryption', () => {
     const other = new Uint8Array(randomBytes(32))
     const tagsOf = (name: string) => ({ role: `role-${name}` })
     const a = await startNode(running, 'a', 1, { swim: { keys: [Buffer.from(shared).toString('base64')] }, tags: tagsOf('a') })
-    const b = await startNode(running, 'b', 2, { swim: { keys: [shared] }, join: [a.address], tags: tagsOf('b') })
-    const c = await startNode(running, 'c', 3, { swim: { keys: [shared] }, join: [a.address], tags: tagsOf('c') })
+    // b, c and x (another key) start side by side, each joining a.
+    const [b, c, x] = await Promise.all([
+      startNode(running, 'b', 2, { swim: { keys: [shared] }, join: [a.address], tags: tagsOf('b') }),
+      startNode(running, 'c', 3, { swim: { keys: [shared] }, join: [a.address], tags: tagsOf('c') }),
+      startNode(running, 'x', 4, { swim: { keys: [other] }, join: [a.address], swimOnly: true }),
+    ])
     const nodes = [a, b, c]
 
     for (const n of nodes) {
@@ -63,7 +67,6 @@ describe('swim in its worker placement: encryption', () => {
     }
 
     // x has another key: its join (a push/pull over TCP, sealed with its key) does not open at a.
-    const x = await startNode(running, 'x', 4, { swim: { keys: [other] }, join: [a.address], swimOnly: true })
     await until('a refuses x’s join stream', async () => ((await swimContext(a)).streamsMalformed > 0 ? true : undefined), 5_000)
     // A datagram sealed with x's key, and a plaintext one, are refused by a and counted.
     const ping = encodeMessage({ type: 'ping', SeqNo: 1, Node: 'a', SourceAddr: Uint8Array.of(127, 0, 0, 1), SourcePort: 9, SourceNode: 'x' })
