@@ -4,6 +4,11 @@
  * (io/node-net.ts); an inline spawn passes `swimIo(open)` (io/swim-io.ts) with its own opener, e.g.
  * a MemoryNetwork endpoint in a simulation. Spawned inline without one, the actor ends in `failed`
  * with ERR_SWIM_NO_TRANSPORT (logged, in its context), never a crash.
+ *
+ * The input reaches the worker by structured clone, so it must be plain data: encryption keys go as
+ * `config.keys` (raw 16/24/32-byte keys or Serf's base64 text, primary first) and the Keyring is
+ * built in the thread; a Keyring instance in `config.keyring` is for inline spawns only (in a worker
+ * its class is stripped and the config is refused, naming swim.keyring).
  */
 import { defineActor } from '../../src/runtime/define-actor.ts'
 import { parseAddress } from '../../src/transport/transport.ts'
