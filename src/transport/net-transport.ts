@@ -5,10 +5,10 @@
  */
 import { createSocket } from 'node:dgram'
 import type { Socket as UdpSocket } from 'node:dgram'
-import { createServer, connect } from 'node:net'
+import { createServer, connect, isIPv4, isIPv6 } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import type { InboundPacket, SendOutcome, Stream, StreamCounters, StreamLimits, Transport, TransportAddress } from './transport.ts'
-import { createStreamLimits, parseAddress, TransportError } from './transport.ts'
+import { createStreamLimits, formatHostPort, parseAddress, TransportError } from './transport.ts'
 
 /** memberlist's UDP receive buffer: any datagram up to 64 KiB. */
 const MAX_DATAGRAM = 65_536
@@ -56,13 +56,15 @@ export class NetTransport implements Transport {
     private readonly tcp: Server,
     readonly localAddress: TransportAddress,
     readonly limits: StreamLimits,
+    /** Bound to an IPv6 address (udp6): IPv4 destinations are sent as IPv4-mapped. */
+    private readonly v6 = false,
   ) {
     udp.on('message', (msg, rinfo) => {
       if (msg.length === 0 || msg.length > MAX_DATAGRAM) return
       this.stats.packetsReceived++
       this.stats.bytesReceived += msg.length
       const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length)
-      this.packetHandler?.({ from: `${rinfo.address}:${rinfo.port}`, to: localAddress, bytes, receivedAtMs: Date.now() })
+      this.packetHandler?.({ from: formatHostPort(rinfo.address, rinfo.port), to: localAddress, bytes, receivedAtMs: Date.now() })
     })
     udp.on('error', () => this.stats.sendErrors++)
     tcp.on('connection', (socket) => {
@@ -78,13 +80,15 @@ export class NetTransport implements Transport {
   }
 
   /**
-   * Binds UDP and TCP on `host:port` (port 0: a free port, the same for both). `limits` bound every
+   * Binds UDP and TCP on `host:port` (port 0: a free port, the same for both). An IPv6 host binds
+   * udp6/tcp6 ("::1"; "::" is dual-stack, its IPv4 peers reported as IPv4). `limits` bound every
    * stream (defaults: DEFAULT_STREAM_LIMITS).
    */
   static async listen(host: string, port: number, limits: Partial<StreamLimits> = {}): Promise<NetTransport> {
     const checked = createStreamLimits(limits)
+    const v6 = isIPv6(host)
     for (let attempt = 0; attempt < 10; attempt++) {
-      const udp = createSocket('udp4')
+      const udp = createSocket(v6 ? 'udp6' : 'udp4')
       const bound = await new Promise<number | Error>((resolve) => {
         udp.once('error', (e) => resolve(e))
         udp.bind(port, host, () => resolve(udp.address().port))
@@ -98,7 +102,7 @@ export class NetTransport implements Transport {
         tcp.once('error', () => resolve(false))
         tcp.listen(bound, host, () => resolve(true))
       })
-      if (ok) return new NetTransport(udp, tcp, `${host}:${bound}`, checked)
+      if (ok) return new NetTransport(udp, tcp, formatHostPort(host, bound), checked, v6)
       udp.close()
       if (port !== 0) throw new TransportError('ERR_TRANSPORT_ADDRESS', `cannot listen on TCP ${host}:${bound}`)
     }
@@ -109,9 +113,11 @@ export class NetTransport implements Transport {
     if (this.closed) return 'closed'
     if (bytes.length > MAX_DATAGRAM) return 'too-large'
     const { host, port } = parseAddress(to)
+    // A udp6 socket reaches IPv4 peers (if dual-stack) only through their IPv4-mapped form.
+    const dest = this.v6 && isIPv4(host) ? `::ffff:${host}` : host
     this.stats.packetsSent++
     this.stats.bytesSent += bytes.length
-    this.udp.send(bytes, port, host, (err) => {
+    this.udp.send(bytes, port, dest, (err) => {
       if (err) this.stats.sendErrors++
     })
     return 'sent'
@@ -170,8 +176,8 @@ export class NetTransport implements Transport {
   private wrap(socket: Socket): Stream {
     this.open.add(socket)
     socket.on('close', () => this.open.delete(socket))
-    const local = `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`
-    const remote = `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`
+    const local = formatHostPort(socket.localAddress ?? '', socket.localPort ?? 0)
+    const remote = formatHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0)
     let endHandler: ((err?: TransportError) => void) | undefined
     let ended = false
     let deadline: NodeJS.Timeout | undefined

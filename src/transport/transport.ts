@@ -6,6 +6,7 @@
  * applied by the sender), streams carry the real stream encoding (spec §2.1).
  */
 import { ClusterError, InvalidConfigError } from '../errors/index.ts'
+import { canonicalIp, formatIp, parseIp } from './ip-address.ts'
 
 /** "ip:port", e.g. "10.0.0.7:7946" (IPv6 as "[::1]:7946"). */
 export type TransportAddress = string
@@ -133,17 +134,31 @@ export function parseAddress(address: TransportAddress): { host: string; port: n
   return { host: (m[1] ?? m[2])!, port }
 }
 
-/** Formats raw IP bytes (4, or 16 incl. IPv4-mapped, spec §1.8) and a port as a TransportAddress. */
+/**
+ * Formats raw IP bytes (4, or 16 incl. IPv4-mapped, spec §1.8) and a port as a TransportAddress.
+ * IPv6 is written canonically (RFC 5952, "[::1]:7946"), as formatHostPort writes socket addresses.
+ */
 export function formatAddress(ip: Uint8Array, port: number): TransportAddress {
-  if (ip.length === 4) return `${ip.join('.')}:${port}`
-  if (ip.length === 16) {
-    const mapped = ip.subarray(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff
-    if (mapped) return `${Array.from(ip.subarray(12)).join('.')}:${port}`
-    const groups: string[] = []
-    for (let i = 0; i < 16; i += 2) groups.push(((ip[i]! << 8) | ip[i + 1]!).toString(16))
-    return `[${groups.join(':')}]:${port}`
-  }
-  throw new TransportError('ERR_TRANSPORT_ADDRESS', `IP must be 4 or 16 bytes, got ${ip.length}`)
+  const text = formatIp(ip)
+  if (text === undefined) throw new TransportError('ERR_TRANSPORT_ADDRESS', `IP must be 4 or 16 bytes, got ${ip.length}`)
+  return text.includes(':') ? `[${text}]:${port}` : `${text}:${port}`
+}
+
+/**
+ * A host as a socket reports it (or as configured) and a port, as a TransportAddress: IP literals
+ * in canonical form (IPv4-mapped IPv6 as IPv4, so a dual-stack socket's peers match the addresses
+ * gossip carries), anything else as given.
+ */
+export function formatHostPort(host: string, port: number): TransportAddress {
+  const text = canonicalIp(host) ?? host
+  return text.includes(':') ? `[${text}]:${port}` : `${text}:${port}`
+}
+
+/** IPv4 or IPv6 text to the raw bytes memberlist sends (4 or 16). Throws ERR_TRANSPORT_ADDRESS. */
+export function ipBytes(host: string): Uint8Array {
+  const ip = parseIp(host)
+  if (ip === undefined) throw new TransportError('ERR_TRANSPORT_ADDRESS', `not an IP address: ${JSON.stringify(host)}`)
+  return ip
 }
 
 /** IPv4 text to 4 raw bytes (what memberlist sends for IPv4, spec §1.8). */

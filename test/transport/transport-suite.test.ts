@@ -28,6 +28,16 @@ interface Setup {
   teardown(): void
 }
 
+/** Polls `pred` every 5 ms for up to `ms` of real time. */
+async function realUntil(pred: () => boolean, ms = 2000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > end) return false
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  return true
+}
+
 const setups: Record<string, (limits?: Partial<StreamLimits>) => Promise<Setup>> = {
   memory: async (limits) => {
     const clock = new SimClock()
@@ -50,20 +60,31 @@ const setups: Record<string, (limits?: Partial<StreamLimits>) => Promise<Setup>>
     return {
       a,
       b,
-      until: async (pred, ms = 2000) => {
-        const end = Date.now() + ms
-        while (!pred()) {
-          if (Date.now() > end) return false
-          await new Promise((r) => setTimeout(r, 5))
-        }
-        return true
-      },
+      until: realUntil,
       teardown: () => {
         a.close()
         b.close()
       },
     }
   },
+}
+
+/** Whether this machine has an IPv6 loopback (containers sometimes don't): probed once, by binding it. */
+async function hasIpv6Loopback(): Promise<boolean> {
+  try {
+    ;(await NetTransport.listen('::1', 0)).close()
+    return true
+  } catch {
+    return false
+  }
+}
+const IPV6 = await hasIpv6Loopback()
+if (IPV6) {
+  setups['udp6/tcp6'] = async (limits) => {
+    const a = await NetTransport.listen('::1', 0, limits)
+    const b = await NetTransport.listen('::1', 0, limits)
+    return { a, b, until: realUntil, teardown: () => (a.close(), b.close()) }
+  }
 }
 
 let current: Setup | undefined
@@ -215,5 +236,37 @@ describe('createStreamLimits', () => {
     expect(createStreamLimits({ idleTimeoutMs: 5 })).toEqual({ ...DEFAULT_STREAM_LIMITS, idleTimeoutMs: 5 })
     expect(() => createStreamLimits({ idleTimeoutMs: 0 })).toThrow(/transport\.idleTimeoutMs/)
     expect(() => createStreamLimits({ maxInboundStreams: 1.5 })).toThrow(/transport\.maxInboundStreams/)
+  })
+})
+
+describe('NetTransport address families', () => {
+  it(IPV6 ? 'binds [::1] and reports [ip]:port for itself, packet senders and stream ends' : 'refuses an IPv6 bind with a coded error where ::1 is absent', async () => {
+    if (!IPV6) {
+      await expect(NetTransport.listen('::1', 0)).rejects.toMatchObject({ code: 'ERR_TRANSPORT_ADDRESS' })
+      return
+    }
+    const a = await NetTransport.listen('::1', 0)
+    const b = await NetTransport.listen('::1', 0)
+    try {
+      expect(a.localAddress).toMatch(/^\[::1\]:\d+$/)
+      let remote: string | undefined
+      b.onStream((s) => {
+        remote = s.remote
+        s.close()
+      })
+      const s = await a.dial(b.localAddress, 1000)
+      s.onEnd(() => {})
+      const deadline = Date.now() + 2000
+      while (remote === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      expect(remote).toMatch(/^\[::1\]:\d+$/)
+      expect(s.local).toBe(remote)
+      // An IPv4 destination from a socket bound to ::1 cannot go out: counted, not thrown.
+      expect(a.sendPacket('127.0.0.1:9', Uint8Array.of(1))).toBe('sent')
+      while (a.stats.sendErrors === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      expect(a.stats.sendErrors).toBe(1)
+    } finally {
+      a.close()
+      b.close()
+    }
   })
 })
