@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { ActorSystem, memorySnapshotStore, type Placement, type SystemEvent } from '../../src/runtime/index.ts'
-import { findUncloneable } from '../../src/runtime/snapshot-copy.ts'
+import { detachSnapshot, findUncloneable } from '../../src/runtime/snapshot-copy.ts'
 import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { mutator, throttledMutator } from './support/mutator/definition.ts'
 import { Holder, type ExtraKind } from './support/mutator/machine.ts'
@@ -21,6 +22,39 @@ describe('findUncloneable', () => {
       error: new TypeError('kept as data'),
     }
     expect(findUncloneable(value)).toBeUndefined()
+  })
+
+  it('copies what structuredClone copies, to an equal value that shares no object with the original', () => {
+    const anything = fc.anything({
+      withMap: true,
+      withSet: true,
+      withDate: true,
+      withTypedArray: true,
+      withNullPrototype: true,
+      withBigInt: true,
+      withSparseArray: true,
+      withBoxedValues: true,
+    })
+    fc.assert(
+      fc.property(anything, (value) => {
+        const copy = detachSnapshot('a', value)
+        expect(copy).toStrictEqual(structuredClone(value))
+        if (value !== null && typeof value === 'object') expect(copy).not.toBe(value)
+      }),
+      { numRuns: 300, seed: 4242 },
+    )
+  })
+
+  it('keeps shared references and cycles, and copies a typed array as its own bytes', () => {
+    const shared = { n: 1 }
+    const value: Record<string, unknown> = { a: shared, b: [shared], bytes: Buffer.from('abc') }
+    value['self'] = value
+    const copy = detachSnapshot('a', value) as typeof value & { b: unknown[]; bytes: Uint8Array }
+    expect(copy['self']).toBe(copy)
+    expect(copy.b[0]).toBe(copy['a'])
+    expect(copy['a']).not.toBe(shared)
+    expect(Object.getPrototypeOf(copy.bytes)).toBe(Uint8Array.prototype) // as structuredClone gives
+    expect([...copy.bytes]).toEqual([97, 98, 99])
   })
 
   it('names the path and kind of a function, a symbol or a class instance', () => {
