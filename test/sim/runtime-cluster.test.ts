@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { RuntimeCluster } from '../../src/sim/runtime-cluster.ts'
-import { falseDeaths, runScenarioAsync } from '../../src/sim/scenario.ts'
+import { SimCluster } from '../../src/sim/cluster.ts'
+import { falseDeaths, runScenario, runScenarioAsync } from '../../src/sim/scenario.ts'
 import type { Operation, ScenarioResult } from '../../src/sim/scenario.ts'
 import type { NameConflictEventMsg } from '../../actors/member-manager/protocol.ts'
 
@@ -157,6 +158,56 @@ describe('RuntimeCluster: scenarios through the actors (5 nodes, LAN defaults, 1
     const n1Members = (await c.get('n1').memberManager.ask({ type: 'member.members' })).members
     expect([...n1Members.find((m) => m.name === 'n2')!.addr].join('.')).toBe(c.get('n2').address.split(':')[0])
     expect(c.problems).toEqual([])
+  })
+
+  it('flapping: a node cut off and reconnected five times ends alive everywhere (member-manager reconnects it)', async () => {
+    // Cut off for longer than suspicion + gossipToTheDead, memberlist forgets it: what brings it
+    // back is member-manager's reconnect (member.reconnect → swim's join), through the actors.
+    const c = createCluster(7)
+    const flap: Operation[] = []
+    for (let i = 0; i < 5; i++) flap.push({ op: 'partition', groups: [names(4), ['f']] }, { op: 'wait', ms: 12_000 }, { op: 'heal' }, { op: 'wait', ms: 8_000 })
+    const r = await runScenarioAsync(c, [...bootstrap(4), { op: 'addNode', name: 'f', joinVia: ['n1'] }, { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 }, ...flap, { op: 'assert', what: { kind: 'converged' }, withinMs: 120_000 }])
+    expectOk(r)
+    expect(falseDeaths(c, ['f']).length).toBeGreaterThan(0)
+    let reconnects = 0
+    for (const n of c.running()) reconnects += (await n.memberManager.ask({ type: 'member.stats' })).reconnectAttempts
+    expect(reconnects).toBeGreaterThan(0)
+    expect(c.problems).toEqual([])
+  })
+
+  it('30 percent packet loss for 5 minutes: no false failure, and no ask of swim failed', async () => {
+    const c = createCluster(1)
+    const r = await runScenarioAsync(c, [
+      ...bootstrap(5),
+      { op: 'loss', loss: 0.3 },
+      { op: 'assert', what: { kind: 'never-dead' }, withinMs: 300_000 },
+      { op: 'loss', loss: 0 },
+      { op: 'assert', what: { kind: 'converged' }, withinMs: 30_000 },
+    ])
+    expectOk(r)
+    expect(c.network.stats().dropped.loss).toBeGreaterThan(1000)
+    for (const n of c.running()) {
+      const ctx = (await n.swim.getSnapshot()).context
+      expect(ctx.fillFailures).toBe(0)
+      expect(ctx.localStateFailures).toBe(0)
+    }
+    expect(c.problems).toEqual([])
+  })
+
+  it('one runner, both clusters: the same leave-and-crash scenario passes on SimCluster (Serf layer) and RuntimeCluster', async () => {
+    const ops: Operation[] = [
+      ...bootstrap(5),
+      { op: 'leaveNode', name: 'n2' },
+      { op: 'crashNode', name: 'n3' },
+      { op: 'assert', what: { kind: 'state', subject: 'n3', state: 'dead' }, withinMs: 30_000 },
+      { op: 'assert', what: { kind: 'state', subject: 'n2', state: 'left' }, withinMs: 10_000 },
+      { op: 'assert', what: { kind: 'never-dead' }, withinMs: 10_000 },
+    ]
+    expectOk(runScenario(new SimCluster({ seed: 8, serf: true }), ops))
+    const c = createCluster(8)
+    expectOk(await runScenarioAsync(c, ops))
+    expect(await statusesOf(c, 'n2')).toEqual({ n1: 'left', n4: 'left', n5: 'left' })
+    expect(await statusesOf(c, 'n3')).toEqual({ n1: 'failed', n4: 'failed', n5: 'failed' })
   })
 
   it('same seed, same trace (packet digests, network events, member events); another seed, another trace', async () => {
