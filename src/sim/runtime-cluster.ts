@@ -125,7 +125,7 @@ export class RuntimeCluster implements ScenarioCluster {
         clock: this.clock,
         network: this.network,
         onEvent: (n, msg) => this.record(n, msg),
-        onProblem: (n, problem) => this.problems.push(`${this.clock.now()} ${n.name}: ${problem}`),
+        onProblem: (name, problem) => this.problems.push(`${this.clock.now()} ${name}: ${problem}`),
         ...(tracing ? { trace: (line: string) => this.trace.push(line) } : {}),
       },
     )
@@ -154,9 +154,9 @@ export class RuntimeCluster implements ScenarioCluster {
     if (n.status !== 'running') return
     n.status = 'leaving'
     const done = (problem?: string) => {
-      // A leave cut short by close() is the test ending, not a failed leave.
-      if (problem !== undefined && !this.closed) this.problems.push(`${this.clock.now()} ${name}: leave: ${problem}`)
-      if (n.status !== 'leaving') return
+      // Cut short by a crash or by close(): the scenario's doing, not a failed leave.
+      if (n.status !== 'leaving' || this.closed) return
+      if (problem !== undefined) this.problems.push(`${this.clock.now()} ${name}: leave: ${problem}`)
       n.status = 'left'
       n.view = []
       void n.stop()

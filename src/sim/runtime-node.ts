@@ -46,7 +46,7 @@ export interface RuntimeNodeHooks {
   /** Each public member event the node's member-manager emits. */
   onEvent: (node: RuntimeNode, msg: PublicMemberEvent) => void
   /** Something went wrong that a test should see (actor crash, failed leave, ...). */
-  onProblem: (node: RuntimeNode, problem: string) => void
+  onProblem: (name: string, problem: string) => void
   /** When set, each datagram the node receives is noted here. */
   trace?: (line: string) => void
 }
@@ -90,8 +90,7 @@ export class RuntimeNode {
     let self: RuntimeNode | undefined
     const early: PublicMemberEvent[] = []
     system.on((e) => {
-      if (self === undefined) return
-      if (e.type === 'actor.crashed' || e.type === 'actor.escalated' || e.type === 'system.error') hooks.onProblem(self, `${e.type}: ${JSON.stringify(e)}`)
+      if (e.type === 'actor.crashed' || e.type === 'actor.escalated' || e.type === 'system.error') hooks.onProblem(spec.name, `${e.type}: ${JSON.stringify(e)}`)
     })
     const sink = memberEventSink((msg) => (self === undefined ? early.push(msg) : hooks.onEvent(self, msg)))
     await system.spawn(sink, { id: 'events', placement: 'inline' })

@@ -214,7 +214,15 @@ describe('RuntimeCluster: scenarios through the actors (5 nodes, LAN defaults, 1
     const run = async (seed: number) => {
       const c = new RuntimeCluster({ seed, trace: true, link: { latencyMs: 2, jitterMs: 3 } })
       try {
-        await runScenarioAsync(c, [...bootstrap(4), { op: 'loss', loss: 0.2 }, { op: 'wait', ms: 10_000 }, { op: 'crashNode', name: 'n3' }, { op: 'wait', ms: 15_000 }])
+        await runScenarioAsync(c, [
+          ...bootstrap(5),
+          { op: 'loss', loss: 0.2 },
+          { op: 'wait', ms: 10_000 },
+          { op: 'crashNode', name: 'n3' },
+          // A leave stops its node as the clock runs: that must not disturb the order either.
+          { op: 'leaveNode', name: 'n4' },
+          { op: 'wait', ms: 15_000 },
+        ])
         return c.trace
       } finally {
         await c.close()
@@ -223,6 +231,7 @@ describe('RuntimeCluster: scenarios through the actors (5 nodes, LAN defaults, 1
     const a = await run(42)
     expect(a.some((l) => / in .* [0-9a-f]{8}$/.test(l))).toBe(true)
     expect(a.some((l) => l.includes('member-failed n3'))).toBe(true)
+    expect(a.some((l) => l.includes('member-leave n4'))).toBe(true)
     const b = await run(42)
     expect(b).toEqual(a)
     expect(await run(43)).not.toEqual(a)
