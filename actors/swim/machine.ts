@@ -3,7 +3,7 @@
  * the node's lifecycle as states:
  *
  *   binding ──bound──▶ starting ──meta──▶ running → leaving (memberlist Leave: dead{self, From: self} spreading) → left
- *      └──bind failed──▶ failed                                          every state ──shutdown──▶ stopped
+ *      └──bind failed──▶ failed ◀──config refused── (configured)         every state ──shutdown──▶ stopped
  *
  * `binding` invokes the placement's `bind` actor, which opens the transport (a UDP socket and TCP
  * listener in the worker placement, a MemoryNetwork endpoint in a simulation) for the input's
@@ -14,8 +14,8 @@
  * (the last one before a restart in place, else the input's); member-manager's next change, or its
  * start, brings the tags. Requests that arrive meanwhile (join, reconnect, meta change, leave) are
  * kept, bounded and counted, and replayed once running. A bind failure (or a spawn without a
- * transport) is a coded error in `failed`, never a crash. With port 0 in the input, the bound port
- * is advertised.
+ * transport), like a config that does not validate (`configError`), is a coded error in `failed`,
+ * never a crash. With port 0 in the input, the bound port is advertised.
  *
  * Every timer of the logic (probe tick, probe timeout and deadline, relays, suspicions, gossip,
  * push/pull) is scheduled on the actor clock and comes back as a `swim.timer` message, and every
@@ -39,73 +39,19 @@ import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
-import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
-import { createSwimConfig } from './config.ts'
-import type { SwimInbound, SwimPeers } from './protocol.ts'
+import type { SwimConfig } from './config.ts'
+import type { SwimContext, SwimInput } from './swim-context.ts'
+import { MAX_HELD } from './swim-context.ts'
+import { createSwimConfig, LAN_SWIM_CONFIG } from './config.ts'
+import type { SwimInbound } from './protocol.ts'
 import { createSwimRunner } from './swim-runner.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
 import type { SwimBindInput, SwimBindOutput } from './io/transport-slot.ts'
 
 export type { SwimBindInput, SwimBindOutput, SwimTransport } from './io/transport-slot.ts'
 export { askTimeouts } from './swim-runner.ts'
-
-export interface SwimInput {
-  name: string
-  /** Raw IP (4 or 16 bytes) and port we advertise. Port 0: bind an ephemeral port and advertise it. */
-  addr: Uint8Array
-  port: number
-  /** "ip:port" to bind when it differs from addr:port. */
-  bind?: string
-  /**
-   * Meta to start with when member-manager cannot say (its `member.local-meta` ask fails). Normally
-   * unneeded: member-manager owns the tags and swim asks it at every start.
-   */
-  meta?: Uint8Array
-  preset?: SwimPreset
-  /** Config choices; encryption as `keys` (data), since a Keyring does not cross into a worker. */
-  config?: SwimInit
-  peers?: Partial<SwimPeers>
-  /** Addresses to join once running. */
-  join?: string[]
-}
-
-export interface SwimContext {
-  config: SwimConfig
-  name: string
-  peers: SwimPeers
-  /** "ip:port" we advertise, once bound ('' while binding or failed). */
-  address: string
-  /** Why the transport could not be opened (state `failed`). */
-  bindError: WireError | undefined
-  /** Requests received while binding or starting, replayed once running (at most MAX_HELD). */
-  held: SwimInbound[]
-  /** Requests that found the hold full before start: refused, counted. */
-  heldOverflow: number
-  /** Messages no node could handle (packets or timers while binding, anything while failed): counted. */
-  refused: number
-  /** Mirrors of the logic's state, refreshed after every packet and timer (for inspection). */
-  incarnation: number
-  healthScore: number
-  numNodes: number
-  /** Messages to peers that found no receiver (unknown, stopped or rejected): counted, not retried. */
-  undelivered: number
-  /** `gossip.fill` asks that failed or timed out: the packet went without piggybacked broadcasts. */
-  fillFailures: number
-  /** `member.local-state` asks that failed or timed out: the push/pull went with empty user state. */
-  localStateFailures: number
-  /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
-  localMetaFailures: number
-  /**
-   * Datagrams that no key of our keyring opened, or plaintext while encryption is required
-   * (a peer with another key, or none): refused by the logic, counted here.
-   */
-  packetsUndecryptable: number
-  /** Inbound streams that did not decode, a wrong key or plaintext while encryption is required included. */
-  streamsMalformed: number
-}
-
-/** Requests kept while binding. Control traffic (join, meta, reconnect, leave) is rare: 64 is ample. */
-export const MAX_HELD = 64
+export type { SwimContext, SwimInput } from './swim-context.ts'
+export { MAX_HELD } from './swim-context.ts'
 
 export function createSwimMachine(env: ActorEnv) {
   const runner = createSwimRunner(env)
@@ -214,13 +160,22 @@ export function createSwimMachine(env: ActorEnv) {
         env.log.error({ err: error }, 'swim cannot bind its transport; the actor stays failed')
         return { bindError: error }
       }),
+      configFailed: ({ context }) => env.log.error({ err: context.configError }, 'swim refuses its config; the actor stays failed'),
       failedLeave: () => leaveNow(),
       mirror: assign(() => runner.mirror()),
     },
   }).createMachine({
     id: 'swim',
     context: ({ input: given }) => {
-      const config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
+      let config: SwimConfig
+      let configError: WireError | undefined
+      try {
+        config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
+      } catch (err) {
+        // A bad config is input, not a crash: restarting cannot fix it. The actor goes to `failed`.
+        config = { ...LAN_SWIM_CONFIG }
+        configError = toWireError(err)
+      }
       runner.setPeers(given.peers)
       // A (re)start: the previous node, its timers and its pending asks end here.
       runner.stop()
@@ -231,6 +186,7 @@ export function createSwimMachine(env: ActorEnv) {
         peers: { ...runner.peers },
         address: '',
         bindError: undefined,
+        configError,
         held: [],
         heldOverflow: 0,
         incarnation: 1,
@@ -241,8 +197,11 @@ export function createSwimMachine(env: ActorEnv) {
         ...runner.counts,
       }
     },
-    initial: 'binding',
+    initial: 'configured',
     states: {
+      configured: {
+        always: [{ guard: ({ context }) => context.configError !== undefined, target: 'failed', actions: 'configFailed' }, { target: 'binding' }],
+      },
       binding: {
         invoke: {
           id: 'bind',

@@ -365,6 +365,29 @@ describe('swim machine: binding', () => {
     expect(h.clock.pending).toBe(0)
   })
 
+  it('ends in failed with the config error, without opening a transport, when its config does not validate', async () => {
+    const h = harness(9)
+    const opened: string[] = []
+    const n1 = h.addNode('n1', 1, {
+      input: { config: { keys: [Uint8Array.of(1, 2, 3)] } },
+      open: (at) => {
+        opened.push(at)
+        return h.net.createTransport(at)
+      },
+    })
+    await settle()
+    const snap = n1.actor.getSnapshot()
+    expect(snap.status).toBe('active')
+    expect(snap.value).toBe('failed')
+    expect(snap.context.configError).toMatchObject({ code: 'ERR_INVALID_CONFIG', details: { field: 'swim.keys[0]' } })
+    expect(n1.logged.find((l) => l.level === 'error')?.obj).toMatchObject({ err: { code: 'ERR_INVALID_CONFIG' } })
+    expect(opened).toEqual([])
+    n1.actor.send({ type: 'member.swim-leave' })
+    expect(n1.member).toEqual([{ type: 'member.swim-left' }])
+    n1.actor.send({ type: 'runtime.shutdown' })
+    expect(n1.actor.getSnapshot().status).toBe('done')
+  })
+
   it('advertises the bound port when the input asks for port 0', async () => {
     const h = harness(7)
     const asked: string[] = []
