@@ -409,13 +409,12 @@ export function createMemberManagerMachine(env: ActorEnv) {
     },
   })
 
-  // The layer updates the context's data in place, and XState's persisted snapshot shares those
-  // objects. Without a copy, the record the runtime keeps would follow the live table after it was
-  // taken, and a restore after a crash would bring back whatever the crashed instance had reached
-  // (even half of the update that crashed) instead of the checkpoint. So the persisted snapshot is a
-  // detached copy (the data is structured-cloneable; revive rebuilds the classes). Persisting is
-  // throttled by the definition, so the copy costs little. (`machine.provide(...)` would build a
-  // machine without this override; member-manager is never provided implementations.)
+  // The persisted snapshot is plain data: the layer keeps class instances (LamportClock, ...) in its
+  // context, which the runtime refuses to persist (ERR_ACTOR_SNAPSHOT_UNCLONEABLE), so structuredClone
+  // flattens them here and revive rebuilds them on restore. (The runtime also keeps its own detached
+  // copy, so in-place updates after a checkpoint never reach it.) Persisting is throttled by the
+  // definition (1 s), so the copies cost little. `machine.provide(...)` would build a machine without
+  // this override; member-manager is never provided implementations.
   const persistedOf = machine.getPersistedSnapshot.bind(machine)
   machine.getPersistedSnapshot = (snapshot, options) => structuredClone(persistedOf(snapshot, options))
   return machine
