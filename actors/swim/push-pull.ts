@@ -13,6 +13,7 @@ import type { PushNodeState } from './messages.ts'
 import { verifyProtocol } from './node-table.ts'
 import { encodePushPullStream, fromWireState, tryReadStream } from './packets.ts'
 import { kRandom } from './probe-list.ts'
+import { StreamScan } from './stream-scan.ts'
 import type { SwimNode } from './swim-node.ts'
 
 /**
@@ -225,11 +226,22 @@ export class PushPull {
     cb: (msg: StreamMessage | undefined, err?: string) => void,
   ): void {
     const onClose = options.onClose
+    const scan = new StreamScan()
+    let decodeEveryChunk = false
     const full: ReadOneOptions<StreamMessage> = {
       ...options,
       maxBytes: MAX_STREAM_MESSAGE_BYTES,
+      // Decode only once the scan says the message can be complete (O(n) over all chunks instead
+      // of a decode from the start per chunk); if the scan and the decoder ever disagree, or the
+      // scan cannot follow the bytes, decode at every chunk from then on.
       parse: (buf) => {
+        if (!decodeEveryChunk) {
+          const state = scan.feed(buf)
+          if (state === 'incomplete') return { done: false }
+          if (state === 'unknown') decodeEveryChunk = true
+        }
         const r = tryReadStream(buf, this.node.security)
+        if (!r.done) decodeEveryChunk = true
         return r.done ? { done: true, value: r.message } : { done: false }
       },
       onClose: () => {
