@@ -10,9 +10,12 @@ import type { SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
 import { MAX_INBOUND_PUSH_PULLS, MAX_STREAM_MESSAGE_BYTES } from '../../../actors/swim/push-pull.ts'
 import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
+import { connect } from 'node:net'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
+import { NetTransport } from '../../../src/transport/net-transport.ts'
 import type { MemoryTransport } from '../../../src/transport/memory-network.ts'
 import type { Stream } from '../../../src/transport/transport.ts'
+import { parseAddress } from '../../../src/transport/transport.ts'
 import { SimClock } from '../../../src/sim/sim-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 
@@ -251,5 +254,45 @@ describe('PushPull responder', () => {
     w.releaseUserStates() // the late answer finds the stream closed: no write, no merge
     expect(a.swim.pushPull.openStreams()).toBe(0)
     expect(a.transport.streamCounters().inboundOpen).toBe(0)
+  })
+})
+
+describe('PushPull responder on real sockets', () => {
+  it('closes an accepted TCP connection that sends nothing after tcpTimeoutMs (200 ms in the test preset)', async () => {
+    const transport = await NetTransport.listen('127.0.0.1', 0)
+    const clock = new SimClock()
+    const ports: SwimPorts = {
+      now: () => clock.now(),
+      random: () => 0.5,
+      setTimer: () => {},
+      cancelTimer: () => {},
+      sendPacket: () => {},
+      enqueueBroadcast: () => {},
+      dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
+      localUserState: (_join, cb) => cb(new Uint8Array(0)),
+      mergeRemoteUserState: () => {},
+      emit: () => {},
+    }
+    const swim = new SwimNode(config, { name: 'a', addr: Uint8Array.of(127, 0, 0, 1), port: 7946 }, ports)
+    transport.onStream((s) => swim.onStream(s))
+    const { port } = parseAddress(transport.localAddress)
+    const socket = connect({ host: '127.0.0.1', port })
+    try {
+      const started = Date.now()
+      const closedAfter = await new Promise<number>((resolve, reject) => {
+        socket.on('close', () => resolve(Date.now() - started))
+        socket.on('error', () => {})
+        setTimeout(() => reject(new Error('not closed within 3 s')), 3_000).unref()
+      })
+      // Generous margins: the deadline is 200 ms; only "not at once" and "not never" are asserted.
+      expect(closedAfter).toBeGreaterThanOrEqual(150)
+      expect(swim.counters.inboundStreamsTimedOut).toBe(1)
+      // Our side's 'close' event may come a turn after the peer saw the connection go.
+      for (let i = 0; i < 100 && transport.streamCounters().inboundOpen > 0; i++) await new Promise((r) => setTimeout(r, 5))
+      expect(transport.streamCounters()).toMatchObject({ deadlinesExpired: 1, inboundOpen: 0 })
+    } finally {
+      socket.destroy()
+      transport.close()
+    }
   })
 })
