@@ -6,7 +6,8 @@
  * wired synchronously: a timer or a packet is handled to completion, effects included, at its
  * simulated time. This drives the pure logic directly rather than through the actor runtime's
  * mailboxes, so 1,000 nodes fit in one process; the XState machine (actors/swim/machine.ts) wraps
- * the same SwimNode.
+ * the same SwimNode. RuntimeCluster (runtime-cluster.ts) runs the same scenarios through the real
+ * actors at small N.
  */
 import { createSwimConfig } from '../../actors/swim/config.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from '../../actors/swim/config.ts'
