@@ -219,7 +219,8 @@ export class SimNode {
       emit: (to, bytes) => {
         this.packetsSent++
         this.bytesSent += bytes.length
-        this.transport.sendPacket(to, bytes)
+        // The outcome goes back to swim, which counts it per cause (sent, too-large, closed).
+        return this.transport.sendPacket(to, bytes)
       },
     })
   }

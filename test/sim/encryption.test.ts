@@ -20,6 +20,9 @@ describe('encryption on the send and receive paths (spec §3)', () => {
     for (const n of c.nodes.values()) {
       expect(n.swim.counters.packetsUndecryptable).toBe(0)
       expect(n.swim.counters.packetsIn).toBeGreaterThan(0)
+      // The memory transport's outcome reaches swim's counters: every datagram confirmed sent.
+      expect(n.swim.counters.packetsSent).toBe(n.packetsSent)
+      expect(n.swim.counters.sendUnconfirmed).toBe(0)
     }
     expect(c.get('n2').swim.counters.pushPullsStarted).toBeGreaterThan(0)
   })
