@@ -41,7 +41,7 @@ import type { WireError } from '../../src/errors/index.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimContext, SwimInput } from './swim-context.ts'
-import { MAX_HELD } from './swim-context.ts'
+import { MAX_HELD, redactKeys } from './swim-context.ts'
 import { createSwimConfig, LAN_SWIM_CONFIG } from './config.ts'
 import type { SwimInbound } from './protocol.ts'
 import { createSwimRunner } from './swim-runner.ts'
@@ -59,6 +59,8 @@ export function createSwimMachine(env: ActorEnv) {
   let input: SwimInput | undefined
   /** The port we advertise: the input's, or the bound one when the input asked for port 0. */
   let advertisedPort = 0
+  /** The config the node runs with. The context shows it with the keyring redacted (key bytes never reach snapshots or inspection). */
+  let config: SwimConfig = { ...LAN_SWIM_CONFIG }
   const leaveNow = () => {
     // Nothing was ever announced: the leave is complete at once (member-manager waits for it).
     runner.toMember({ type: 'member.swim-left' })
@@ -147,7 +149,7 @@ export function createSwimMachine(env: ActorEnv) {
         const start = input
         if (transport === undefined || start === undefined) throw new Error('swim: started without a transport')
         const meta = (event as { output?: Uint8Array | undefined }).output ?? runner.fallbackMeta(start.meta)
-        const node = runner.start(context.config, transport, { name: start.name, addr: start.addr, port: advertisedPort, ...(meta === undefined ? {} : { meta }) })
+        const node = runner.start(config, transport, { name: start.name, addr: start.addr, port: advertisedPort, ...(meta === undefined ? {} : { meta }) })
         if (start.join !== undefined && start.join.length > 0) node.join(start.join)
         return runner.mirror()
       }),
@@ -167,7 +169,6 @@ export function createSwimMachine(env: ActorEnv) {
   }).createMachine({
     id: 'swim',
     context: ({ input: given }) => {
-      let config: SwimConfig
       let configError: WireError | undefined
       try {
         config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
@@ -181,7 +182,7 @@ export function createSwimMachine(env: ActorEnv) {
       runner.stop()
       input = given
       return {
-        config,
+        config: redactKeys(config),
         name: given.name,
         peers: { ...runner.peers },
         address: '',
@@ -216,7 +217,7 @@ export function createSwimMachine(env: ActorEnv) {
         invoke: {
           id: 'localMeta',
           src: 'localMeta',
-          input: ({ context }) => ({ config: context.config }),
+          input: () => ({ config }),
           onDone: { target: 'running', actions: ['start', 'replayHeld'] },
           // fetchLocalMeta never rejects; should a provided one, start with the Meta we know.
           onError: { target: 'running', actions: ['start', 'replayHeld'] },
@@ -227,7 +228,7 @@ export function createSwimMachine(env: ActorEnv) {
         on: {
           ...common,
           'swim.leave': { target: 'leaving', actions: ({ event }) => swim().leave(event.timeoutMs) },
-          'member.swim-leave': { target: 'leaving', actions: ({ context, event }) => swim().leave(event.timeoutMs ?? context.config.probeIntervalMs * 5) },
+          'member.swim-leave': { target: 'leaving', actions: ({ event }) => swim().leave(event.timeoutMs ?? config.probeIntervalMs * 5) },
           'runtime.shutdown': 'stopped',
         },
       },

@@ -26,8 +26,16 @@ export interface SwimInput {
   join?: string[]
 }
 
+/** swim's config as the context shows it: the keyring as its key count only. */
+export type SwimConfigView = Omit<SwimConfig, 'keyring'> & { keyring: { keys: number } | null }
+
+export function redactKeys(config: SwimConfig): SwimConfigView {
+  return { ...config, keyring: config.keyring === null ? null : { keys: config.keyring.keys.length } }
+}
+
 export interface SwimContext {
-  config: SwimConfig
+  /** The config in use, key bytes redacted (snapshots and inspection may leave the thread). */
+  config: SwimConfigView
   name: string
   peers: SwimPeers
   /** "ip:port" we advertise, once bound ('' while binding or failed). */
