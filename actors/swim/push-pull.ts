@@ -98,7 +98,7 @@ export class PushPull {
       }
       stream = s
       this.track(s)
-      this.read(s, {}, (msg, readErr) => {
+      this.read(s, { inbound: false }, (msg, readErr) => {
         if (readErr !== undefined || msg === undefined) return finish(readErr ?? 'no reply')
         if (this.node.isStopped()) return finish('stopped')
         if (msg.type === 'err') return finish(`remote error: ${msg.Error}`)
@@ -138,7 +138,7 @@ export class PushPull {
       holdsSlot = false
       this.inboundPushPulls--
     }
-    this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release }, (msg) => {
+    this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release, inbound: true }, (msg) => {
       // Failures are counted and the stream closed by `read`.
       if (msg === undefined) return
       const { ports, table, counters } = this.node
@@ -176,6 +176,20 @@ export class PushPull {
           stream.close()
       }
     })
+  }
+
+  /**
+   * A one-shot request on a stream we dialled (the TCP fallback ping, spec §2.3): writes `request`,
+   * reads one reply under the same byte cap, and closes the stream in every case (reply, failure,
+   * `deadlineMs` passing) before `cb` runs. `cb` gets the reply, or undefined (failures counted).
+   */
+  request(stream: Stream, request: Uint8Array, deadlineMs: number, cb: (msg: StreamMessage | undefined) => void): void {
+    this.track(stream)
+    this.read(stream, { deadlineMs, inbound: false }, (msg) => {
+      stream.close()
+      cb(msg)
+    })
+    stream.write(request)
   }
 
   /** Closes every stream still open and forgets running exchanges (shutdown or crash of the host). */
@@ -222,14 +236,14 @@ export class PushPull {
    */
   private read(
     stream: Stream,
-    options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'>,
+    options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'> & { inbound: boolean },
     cb: (msg: StreamMessage | undefined, err?: string) => void,
   ): void {
     const onClose = options.onClose
     const scan = new StreamScan()
     let decodeEveryChunk = false
     const full: ReadOneOptions<StreamMessage> = {
-      ...options,
+      ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
       maxBytes: MAX_STREAM_MESSAGE_BYTES,
       // Decode only once the scan says the message can be complete (O(n) over all chunks instead
       // of a decode from the start per chunk); if the scan and the decoder ever disagree, or the
@@ -251,7 +265,7 @@ export class PushPull {
     }
     readOneMessage(stream, full, (err, msg) => {
       if (err !== undefined) {
-        this.count(err, options.deadlineMs !== undefined)
+        this.count(err, options.inbound)
         return cb(undefined, err.message)
       }
       cb(msg)

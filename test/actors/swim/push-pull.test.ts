@@ -257,6 +257,47 @@ describe('PushPull responder', () => {
   })
 })
 
+describe('PushPull.request (for the TCP fallback ping, B4.4)', () => {
+  const ping = (seq: number, node: string) => encodeStreamMessage(encodeMessage({ type: 'ping', SeqNo: seq, Node: node, SourceAddr: new Uint8Array(0), SourceNode: '', SourcePort: 0 }), false)
+
+  it('gets the ack and closes the stream on both sides', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const b = w.node(2, 'b')
+    let reply: unknown = 'none'
+    a.transport.dialCallback(b.transport.localAddress, 1000, (_e, s) => a.swim.pushPull.request(s!, ping(11, 'b'), 900, (m) => (reply = m)))
+    w.clock.advance(50)
+    expect(reply).toMatchObject({ type: 'ack', SeqNo: 11 })
+    expect(a.swim.pushPull.openStreams() + b.swim.pushPull.openStreams()).toBe(0)
+    expect(b.transport.streamCounters().inboundOpen).toBe(0)
+  })
+
+  it('closes the stream at the deadline when no ack comes, and on a refused ping', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const silent = w.peer(2)
+    let peerSide: ReturnType<typeof watch> | undefined
+    silent.onStream((s) => (peerSide = watch(s)))
+    let reply: unknown = 'none'
+    a.transport.dialCallback(silent.localAddress, 1000, (_e, s) => a.swim.pushPull.request(s!, ping(12, 'x'), 900, (m) => (reply = m)))
+    w.clock.advance(899)
+    expect(reply).toBe('none')
+    w.clock.advance(20)
+    expect(reply).toBeUndefined()
+    expect(peerSide?.end).toBe('ERR_TRANSPORT_CLOSED')
+    expect(a.transport.streamCounters().deadlinesExpired).toBe(1)
+    expect(a.swim.pushPull.openStreams()).toBe(0)
+    // A ping for another node name: the responder closes without an answer; so do we, at once.
+    const b = w.node(3, 'b')
+    let refused: unknown = 'none'
+    a.transport.dialCallback(b.transport.localAddress, 1000, (_e, s) => a.swim.pushPull.request(s!, ping(13, 'not-b'), 900, (m) => (refused = m)))
+    w.clock.advance(50)
+    expect(refused).toBeUndefined()
+    expect(b.swim.counters.pingsWrongNode).toBe(1)
+    expect(a.swim.pushPull.openStreams()).toBe(0)
+  })
+})
+
 describe('PushPull responder on real sockets', () => {
   it('closes an accepted TCP connection that sends nothing after tcpTimeoutMs (200 ms in the test preset)', async () => {
     const transport = await NetTransport.listen('127.0.0.1', 0)
