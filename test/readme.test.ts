@@ -40,6 +40,15 @@ describe('README', () => {
     expect(readFileSync(join(dir, 'web-1.snapshot'), 'utf8')).toMatch(/^alive: web-2 10\.0\.0\.2:7946\nclock: 42\n/)
   })
 
+  it('shows scripts/readme-cluster.ts as its cluster example, and the output it really prints', async () => {
+    const cluster = readFileSync(join(ROOT, 'scripts/readme-cluster.ts'), 'utf8')
+    expect(block('## A cluster', 'ts')).toBe(cluster.replace("from '../src/index.ts'", "from 'gossamer'"))
+    const run = promisify(execFile)
+    // Real sockets and worker threads: a generous deadline (it takes about two seconds).
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/readme-cluster.ts')], { cwd: ROOT, timeout: 60_000 })
+    expect(stdout).toBe(block('This prints (in about two seconds):', 'text'))
+  }, 70_000)
+
   it('names the two commands for a fresh machine, and CI runs the test command', () => {
     expect(readme).toContain('npm ci && npm run demo')
     expect(readme).toContain('npm run test:all')
