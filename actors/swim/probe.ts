@@ -9,7 +9,7 @@ import { formatAddress } from '../../src/transport/transport.ts'
 import type { Ack, GossipMessage, IndirectPing, Nack, Ping } from '../../src/wire/memberlist.ts'
 import { probeAwarenessDelta } from './awareness.ts'
 import type { NodeRecord } from './node-table.ts'
-import { encodeAck, encodeIndirectPing, encodeNack, encodePing, encodeStreamMessage, encodeSuspect, tryReadStream } from './packets.ts'
+import { encodeAck, encodeIndirectPing, encodeNack, encodePing, encodeStreamMessage, encodeSuspect } from './packets.ts'
 import { kRandom } from './probe-list.ts'
 import type { SwimNode } from './swim-node.ts'
 
@@ -179,28 +179,16 @@ export class Prober {
     counters.tcpFallbacks++
     ports.dial(this.node.addressOf(target), timeout, (err, stream) => {
       if (err !== undefined || stream === undefined) return
-      let buf: Uint8Array = new Uint8Array(0)
-      stream.onData((chunk) => {
-        buf = concat(buf, chunk)
-        let r
-        try {
-          r = tryReadStream(buf, this.node.security)
-        } catch {
-          this.node.counters.streamsMalformed++
-          stream.close()
-          return
-        }
-        if (!r.done) return
-        stream.close()
+      const ping = encodePing({ seqNo: p.seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
+      // One request, one reply under push/pull's byte cap; the stream is closed on the reply, a
+      // failure (counted there) or the probe's deadline, whichever comes first.
+      this.node.pushPull.request(stream, encodeStreamMessage(ping, config.enableCompression, this.node.security), deadline - ports.now(), (msg) => {
         // Counts only while this probe is still waiting for its deadline.
-        if (r.message.type === 'ack' && r.message.SeqNo === p.seq && this.probe === p && ports.now() <= deadline) {
+        if (msg?.type === 'ack' && msg.SeqNo === p.seq && this.probe === p && ports.now() <= deadline) {
           p.fallbackContact = true
           counters.tcpFallbackContacts++
         }
       })
-      stream.onEnd(() => {})
-      const ping = encodePing({ seqNo: p.seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
-      stream.write(encodeStreamMessage(ping, config.enableCompression, this.node.security))
     })
   }
 
@@ -289,12 +277,4 @@ export class Prober {
     p.nacks++
     counters.nacksReceived++
   }
-}
-
-export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
 }

@@ -115,6 +115,7 @@ export class SwimNode {
     this.stopped = true
     for (const key of [TIMER.probeTick, TIMER.gossipTick, TIMER.pushPullTick, TIMER.leave]) this.ports.cancelTimer(key)
     this.prober.stop()
+    this.pushPull.stop() // streams still open (push/pulls, fallback pings) close with the node
     for (const name of this.suspicionStart.keys()) this.ports.cancelTimer(`suspect:${name}`)
     this.suspicionStart.clear()
     this.refresh.clear()

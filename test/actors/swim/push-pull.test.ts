@@ -337,3 +337,28 @@ describe('PushPull responder on real sockets', () => {
     }
   })
 })
+
+describe('TCP fallback ping (probe.ts over PushPull.request)', () => {
+  it('closes the fallback stream at the probe deadline when the target never answers', () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    const silent = w.peer(2) // accepts streams, reads the ping, never replies; UDP is lost too
+    const accepted: Array<ReturnType<typeof watch>> = []
+    silent.onStream((s) => accepted.push(watch(s)))
+    const b = { incarnation: 1, node: 'b', addr: Uint8Array.of(10, 0, 0, 2), port: 7946, meta: new Uint8Array(0), vsn: Uint8Array.of(1, 5, 2, 2, 5, 5) }
+    a.swim.apply(a.swim.table.alive(b, w.clock.now()))
+    a.swim.start()
+    w.clock.runUntilTrue(() => a.swim.counters.tcpFallbacks > 0, w.clock.now() + 10 * config.probeIntervalMs)
+    expect(a.swim.counters.tcpFallbacks).toBeGreaterThan(0)
+    w.clock.runUntilTrue(() => (accepted[0]?.bytes.length ?? 0) > 0, w.clock.now() + config.probeTimeoutMs)
+    expect(accepted[0]!.bytes.length).toBeGreaterThan(0) // the ping went out on the stream
+    expect(accepted[0]!.end).toBeUndefined()
+    // Past the probe's deadline (one scaled probe interval) every fallback stream is closed on our
+    // side; before, it stayed open until the peer hung up.
+    const first = accepted[0]!
+    w.clock.advance(config.probeIntervalMs * config.awarenessMaxMultiplier)
+    expect(first.end).toBeDefined()
+    expect(a.swim.counters.tcpFallbackContacts).toBe(0)
+    a.swim.stop()
+  })
+})
