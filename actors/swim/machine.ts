@@ -26,7 +26,7 @@
  * goes with its own messages only / the push/pull with empty user state, and it is counted.
  *
  * Encryption: the keyring is built from `config.keys` (plain data) where the config is created, in
- * swim's own thread; datagrams that do not decrypt are counted (`packetsUndecryptable`).
+ * swim's own thread; datagrams that do not decrypt are counted (`counters.packetsUndecryptable`).
  *
  * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in a
  * per-env slot (io/transport-slot.ts), not in the XState context or events: those stay plain,
@@ -42,6 +42,7 @@ import { formatAddress } from '../../src/transport/transport.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimContext, SwimInput } from './swim-context.ts'
 import { MAX_HELD, redactKeys } from './swim-context.ts'
+import { SwimCounters } from './counters.ts'
 import { createSwimConfig, LAN_SWIM_CONFIG } from './config.ts'
 import type { SwimInbound } from './protocol.ts'
 import { createSwimRunner } from './swim-runner.ts'
@@ -193,8 +194,7 @@ export function createSwimMachine(env: ActorEnv) {
         incarnation: 1,
         healthScore: 0,
         numNodes: 0,
-        packetsUndecryptable: 0,
-        streamsMalformed: 0,
+        counters: { ...new SwimCounters() },
         ...runner.counts,
       }
     },

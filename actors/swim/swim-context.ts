@@ -5,6 +5,7 @@
 import type { WireError } from '../../src/errors/index.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
+import type { SwimCounters } from './counters.ts'
 
 export interface SwimInput {
   name: string
@@ -63,13 +64,15 @@ export interface SwimContext {
   /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
   localMetaFailures: number
   /**
-   * Datagrams that no key of our keyring opened, or plaintext while encryption is required
-   * (a peer with another key, or none): refused by the logic, counted here.
+   * A copy of the node's counters (actors/swim/counters.ts): every refused packet (e.g.
+   * packetsUndecryptable: no key opened it), send outcome, stream past its deadline or byte cap,
+   * probe and suspicion. All zero until the node runs.
    */
-  packetsUndecryptable: number
-  /** Inbound streams that did not decode, a wrong key or plaintext while encryption is required included. */
-  streamsMalformed: number
+  counters: SwimCountersView
 }
+
+/** The counters as plain data (what crosses threads in a snapshot). */
+export type SwimCountersView = { [K in keyof SwimCounters]: SwimCounters[K] }
 
 /** Requests kept while binding. Control traffic (join, meta, reconnect, leave) is rare: 64 is ample. */
 export const MAX_HELD = 64

@@ -260,8 +260,7 @@ export function createSwimRunner(env: ActorEnv) {
         incarnation: n.table.self().incarnation,
         healthScore: n.awareness.getHealthScore(),
         numNodes: n.table.size(),
-        packetsUndecryptable: n.counters.packetsUndecryptable,
-        streamsMalformed: n.counters.streamsMalformed,
+        counters: { ...n.counters },
         ...counts,
       }
     },

@@ -74,16 +74,16 @@ describe('swim in its worker placement: encryption', () => {
       const ctx = await swimContext(n)
       expect(ctx.config.keyring).toEqual({ keys: 1 })
       expect(containsBytes(ctx, shared)).toBe(false)
-      expect(ctx.packetsUndecryptable).toBe(0)
+      expect(ctx.counters.packetsUndecryptable).toBe(0)
     }
 
     // x has another key: its join (a push/pull over TCP, sealed with its key) does not open at a.
-    await until('a refuses x’s join stream', async () => ((await swimContext(a)).streamsMalformed > 0 ? true : undefined), 5_000)
+    await until('a refuses x’s join stream', async () => ((await swimContext(a)).counters.streamsMalformed > 0 ? true : undefined), 5_000)
     // A datagram sealed with x's key, and a plaintext one, are refused by a and counted.
     const ping = encodeMessage({ type: 'ping', SeqNo: 1, Node: 'a', SourceAddr: Uint8Array.of(127, 0, 0, 1), SourcePort: 9, SourceNode: 'x' })
     await sendDatagram(a.address, buildPacket([ping], { keyring: new Keyring([other]) }))
     await sendDatagram(a.address, buildPacket([ping]))
-    await until('a counts two undecryptable datagrams', async () => ((await swimContext(a)).packetsUndecryptable >= 2 ? true : undefined), 5_000)
+    await until('a counts two undecryptable datagrams', async () => ((await swimContext(a)).counters.packetsUndecryptable >= 2 ? true : undefined), 5_000)
 
     // x was never admitted: it knows only itself, and no member-manager lists it.
     expect((await swimContext(x)).numNodes).toBe(1)
