@@ -362,3 +362,22 @@ describe('TCP fallback ping (probe.ts over PushPull.request)', () => {
     a.swim.stop()
   })
 })
+
+describe('a node reachable only over TCP', () => {
+  it('answers the fallback ping, so its prober counts contact and never suspects it', () => {
+    const w = world() // these nodes have no UDP at all: sendPacket goes nowhere
+    const a = w.node(1, 'a')
+    const b = w.node(2, 'b')
+    a.swim.apply(a.swim.table.alive(b.swim.table.selfAlive(), w.clock.now()))
+    a.swim.start()
+    b.swim.start()
+    w.clock.advance(20 * config.probeIntervalMs)
+    expect(a.swim.counters.probes).toBeGreaterThan(5)
+    expect(a.swim.counters.tcpFallbackContacts).toBeGreaterThan(5)
+    expect(a.swim.table.get('b')?.state).toBe('alive')
+    expect(a.outputs.some((o) => o.type === 'suspect')).toBe(false)
+    expect(a.swim.pushPull.openStreams()).toBe(0)
+    a.swim.stop()
+    b.swim.stop()
+  })
+})
