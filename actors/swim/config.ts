@@ -41,6 +41,12 @@ export interface SwimConfig {
   gossipIntervalMs: number
   /** Dead nodes keep receiving gossip (and stay in the table) this long, so they can refute. */
   gossipToTheDeadTimeMs: number
+  /**
+   * memberlist DeadNodeReclaimTime: a node dead for longer than this may come back under its name at
+   * a new address (its alive is accepted instead of reported as a name conflict). 0 = never (the
+   * default in memberlist and Serf; a left node may always come back at a new address).
+   */
+  deadNodeReclaimTimeMs: number
   /** Compress packets when it makes them smaller, and always compress streams (spec §1.2, §2.1). */
   enableCompression: boolean
   /**
@@ -113,6 +119,7 @@ export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
   gossipNodes: 3, // fanout 3 per 200 ms gives log-N dissemination
   gossipIntervalMs: 200,
   gossipToTheDeadTimeMs: 30_000, // dead nodes hear about themselves for 30 s so they can refute
+  deadNodeReclaimTimeMs: 0, // memberlist's and Serf's default: a dead node's name stays bound to its address
   enableCompression: true,
   keyring: null, // Serf's agent encrypts only with -encrypt or a keyring file
   gossipVerifyIncoming: true,
@@ -232,6 +239,7 @@ const INT_RULES: IntRule[] = [
   ['gossipNodes', 0, 64],
   ['gossipIntervalMs', 0, 3_600_000],
   ['gossipToTheDeadTimeMs', 0, 86_400_000],
+  ['deadNodeReclaimTimeMs', 0, 365 * 86_400_000],
   ['handoffQueueDepth', 1, 1 << 20],
   // Smaller than a compound header plus one alive message cannot carry anything useful; larger
   // than a UDP datagram cannot be sent.

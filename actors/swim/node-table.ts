@@ -55,6 +55,8 @@ export interface NodeTableOptions {
   probeIntervalMs: number
   /** See SwimConfig.staleSuspicionRefresh. */
   staleSuspicionRefresh?: boolean
+  /** See SwimConfig.deadNodeReclaimTimeMs (0 or absent: never). */
+  deadNodeReclaimTimeMs?: number
 }
 
 const ignored = (reason: string): Outcome => ({ result: 'ignored', reason })
@@ -135,7 +137,9 @@ export class NodeTable {
       this.nodes.set(a.node, node)
       this.probeList.insert(a.node)
     } else if (!bytesEqual(node.addr, a.addr) || node.port !== a.port) {
-      if (node.state === 'left') {
+      const reclaimMs = this.options.deadNodeReclaimTimeMs ?? 0
+      const reclaimable = node.state === 'dead' && reclaimMs > 0 && nowMs - node.stateChangeMs > reclaimMs
+      if (node.state === 'left' || reclaimable) {
         addressChange = true
       } else {
         return { result: 'conflict', reason: 'conflicting address', existing: node }

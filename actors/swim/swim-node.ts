@@ -72,6 +72,7 @@ export class SwimNode {
         suspicionMaxTimeoutMult: config.suspicionMaxTimeoutMult,
         probeIntervalMs: config.probeIntervalMs,
         staleSuspicionRefresh: config.staleSuspicionRefresh,
+        deadNodeReclaimTimeMs: config.deadNodeReclaimTimeMs,
       },
       ports.now(),
     )

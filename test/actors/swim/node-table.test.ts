@@ -72,6 +72,28 @@ describe('NodeTable alive', () => {
     expect(t.get('a')?.addr).toEqual(addr(9))
   })
 
+  it('lets a dead node come back at a new address only past deadNodeReclaimTimeMs (memberlist DeadNodeReclaimTime)', () => {
+    const withReclaim = (reclaimMs: number) => {
+      const t = new NodeTable(
+        { self: { name: 'self', addr: addr(1), port: 7946, meta, vsn: DEFAULT_VSN }, random: seeded(1), suspicionMult: 4, suspicionMaxTimeoutMult: 6, probeIntervalMs: 1000, deadNodeReclaimTimeMs: reclaimMs },
+        0,
+      )
+      t.alive(alive('a', 1), 0)
+      t.dead({ node: 'a', incarnation: 1, from: 'b' }, 1_000) // failed, not left
+      expect(t.get('a')?.state).toBe('dead')
+      return t
+    }
+    // Off (memberlist's default): a dead node's name stays bound to its address.
+    expect(withReclaim(0).alive(alive('a', 2, 9), 1_000_000).result).toBe('conflict')
+    // On: a conflict until the reclaim time has passed since the death, then accepted as a join.
+    const t = withReclaim(5_000)
+    expect(t.alive(alive('a', 2, 9), 6_000).result).toBe('conflict')
+    const o = t.alive(alive('a', 2, 9), 6_001)
+    expect(o.result).toBe('accepted')
+    expect(o.event?.kind).toBe('join')
+    expect(t.get('a')).toMatchObject({ addr: addr(9), state: 'alive', incarnation: 2 })
+  })
+
   it('ignores an invalid Vsn', () => {
     const t = table()
     expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(0, 5, 2, 2, 5, 5) }, 0).reason).toBe('invalid vsn')
