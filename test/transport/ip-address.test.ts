@@ -21,7 +21,8 @@ describe('ip-address', () => {
     expect(canonicalIp(text)).toBe(canonical)
   })
 
-  it.each(['fe80::1%eth0', ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', '12345::', '1.2.3', '1.2.3.256', 'localhost', ''])(
+  // An embedded IPv4 part only ends an address (RFC 4291 §2.2): '1.2.3.4::1' is refused, as by net.isIP.
+  it.each(['fe80::1%eth0', ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', '12345::', '1.2.3', '1.2.3.256', 'localhost', '', '1.2.3.4::1', 'fe80:1.2.3.4::'])(
     'refuses %j',
     (text) => {
       expect(parseIp(text)).toBeUndefined()
