@@ -17,8 +17,9 @@ import type { SerfInit } from '../../actors/member-manager/config.ts'
 import type { MemberManagerOutbound } from '../../actors/member-manager/protocol.ts'
 import { createSeededRandom } from '../types/random.ts'
 import type { RandomSource } from '../types/random.ts'
-import { MemoryNetwork } from '../transport/memory-network.ts'
-import type { LinkConditions, NetworkTraceEvent } from '../transport/memory-network.ts'
+import type { MemoryNetwork } from '../transport/memory-network.ts'
+import { createSimNetwork, NetworkFaults } from './sim-network.ts'
+import type { LinkConditions } from '../transport/memory-network.ts'
 import type { NodeStateKind } from '../../actors/swim/messages.ts'
 import { SimClock } from './sim-clock.ts'
 import { SimNode } from './sim-node.ts'
@@ -51,7 +52,7 @@ export interface SimEvent {
   output: SimOutput
 }
 
-export class SimCluster implements SyncScenarioCluster {
+export class SimCluster extends NetworkFaults implements SyncScenarioCluster {
   readonly clock = new SimClock()
   readonly random: RandomSource
   readonly network: MemoryNetwork
@@ -72,18 +73,16 @@ export class SimCluster implements SyncScenarioCluster {
   readonly serfInit: Omit<SerfInit, 'nodeName'> | undefined
 
   constructor(options: SimClusterOptions) {
+    super()
     this.random = createSeededRandom(options.seed)
     this.config = createSwimConfig(options.swim ?? {}, options.preset ?? 'lan')
     this.serfInit = options.serf === undefined || options.serf === false ? undefined : options.serf === true ? {} : options.serf
-    const netOpts: ConstructorParameters<typeof MemoryNetwork>[0] = {
-      clock: this.clock,
-      random: this.random.fork('network'),
-      defaultLink: { latencyMs: 1, ...options.link },
-    }
-    if (options.mtu !== undefined) netOpts.mtu = options.mtu
     this.tracing = options.trace === true
-    if (this.tracing) netOpts.trace = (e: NetworkTraceEvent) => this.trace.push(`${e.atMs.toFixed(3)} ${e.kind} ${e.from}>${e.to} ${e.bytes}${e.reason === undefined ? '' : ` ${e.reason}`}`)
-    this.network = new MemoryNetwork(netOpts)
+    this.network = createSimNetwork(this.clock, this.random.fork('network'), {
+      link: options.link,
+      mtu: options.mtu,
+      trace: this.tracing ? (line) => void this.trace.push(line) : undefined,
+    })
   }
 
   /** Calls `listener` with every event from now on; returns its unsubscribe. */
@@ -173,23 +172,6 @@ export class SimCluster implements SyncScenarioCluster {
     const n = this.get(name)
     n.shutdownWhenLeft = true
     n.leave(timeoutMs)
-  }
-
-  /** A slow node: its packets and streams are delayed by `delayMs` each way. */
-  slow(name: string, delayMs: number): void {
-    this.network.setNodeDelay(this.get(name).address, delayMs)
-  }
-
-  partition(...groups: string[][]): void {
-    this.network.partition(...groups.map((g) => g.map((n) => this.get(n).address)))
-  }
-
-  heal(): void {
-    this.network.heal()
-  }
-
-  setLoss(loss: number): void {
-    this.network.setLoss(loss)
   }
 
   run(ms: number): void {

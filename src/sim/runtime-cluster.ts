@@ -19,8 +19,9 @@ import type { SwimConfig, SwimInit, SwimPreset } from '../../actors/swim/config.
 import type { SerfInit } from '../../actors/member-manager/config.ts'
 import type { MemberStatus } from '../../actors/member-manager/protocol.ts'
 import { SimulatedClock } from '../runtime/simulated-clock.ts'
-import { MemoryNetwork } from '../transport/memory-network.ts'
-import type { LinkConditions, NetworkTraceEvent } from '../transport/memory-network.ts'
+import type { MemoryNetwork } from '../transport/memory-network.ts'
+import { createSimNetwork, NetworkFaults } from './sim-network.ts'
+import type { LinkConditions } from '../transport/memory-network.ts'
 import { createSeededRandom } from '../types/random.ts'
 import type { RandomSource } from '../types/random.ts'
 import type { PublicMemberEvent } from './member-event-sink.ts'
@@ -58,7 +59,7 @@ export interface AddNodeOptions {
   nodeName?: string
 }
 
-export class RuntimeCluster implements ScenarioCluster {
+export class RuntimeCluster extends NetworkFaults implements ScenarioCluster {
   readonly clock = new SimulatedClock()
   readonly random: RandomSource
   readonly network: MemoryNetwork
@@ -76,19 +77,17 @@ export class RuntimeCluster implements ScenarioCluster {
   private closed = false
 
   constructor(options: RuntimeClusterOptions) {
+    super()
     this.options = options
     this.random = createSeededRandom(options.seed)
     this.config = createSwimConfig(options.swim ?? {}, options.preset ?? 'lan')
     this.pollMs = options.pollMs ?? 100
     if (!(this.pollMs > 0)) throw new RangeError('RuntimeCluster: pollMs must be > 0')
-    const netOpts: ConstructorParameters<typeof MemoryNetwork>[0] = {
-      clock: this.clock,
-      random: this.random.fork('network'),
-      defaultLink: { latencyMs: 1, ...options.link },
-    }
-    if (options.mtu !== undefined) netOpts.mtu = options.mtu
-    if (options.trace === true) netOpts.trace = (e: NetworkTraceEvent) => this.trace.push(`${e.atMs.toFixed(3)} ${e.kind} ${e.from}>${e.to} ${e.bytes}${e.reason === undefined ? '' : ` ${e.reason}`}`)
-    this.network = new MemoryNetwork(netOpts)
+    this.network = createSimNetwork(this.clock, this.random.fork('network'), {
+      link: options.link,
+      mtu: options.mtu,
+      trace: options.trace === true ? (line) => void this.trace.push(line) : undefined,
+    })
   }
 
   get(name: string): RuntimeNode {
@@ -165,22 +164,6 @@ export class RuntimeCluster implements ScenarioCluster {
       (reply) => done(reply.error === undefined ? undefined : `${reply.error.code} ${reply.error.message}`),
       (err: unknown) => done(String(err)),
     )
-  }
-
-  slow(name: string, delayMs: number): void {
-    this.network.setNodeDelay(this.get(name).address, delayMs)
-  }
-
-  partition(...groups: string[][]): void {
-    this.network.partition(...groups.map((g) => g.map((n) => this.get(n).address)))
-  }
-
-  heal(): void {
-    this.network.heal()
-  }
-
-  setLoss(loss: number): void {
-    this.network.setLoss(loss)
   }
 
   /** Advances the shared clock by `ms`, deadline by deadline, letting every mailbox drain. */
