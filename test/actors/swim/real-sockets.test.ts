@@ -3,82 +3,18 @@
  * join through push/pull, converge, detect a stopped node, and everything is closed at the end.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { testConfig } from '../../../actors/swim/config.ts'
-import type { SwimPorts } from '../../../actors/swim/ports.ts'
-import { sendPacketRequest } from '../../../actors/swim/send-pipeline.ts'
-import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
-import { createGossipQueueConfig } from '../../../actors/gossip-queue/config.ts'
-import { NetTransport } from '../../../src/transport/net-transport.ts'
-import { createSeededRandom } from '../../../src/types/random.ts'
+import { startNetNode } from './support/net-node.ts'
+import type { NetNode } from './support/net-node.ts'
 
-interface RealNode {
-  swim: SwimNode
-  transport: NetTransport
-  stop(): void
-}
-
-const started: RealNode[] = []
+const started: NetNode[] = []
 afterEach(() => {
   for (const n of started.splice(0)) n.stop()
 })
 
-async function realNode(name: string, seed: number): Promise<RealNode> {
-  const transport = await NetTransport.listen('127.0.0.1', 0)
-  const port = Number(transport.localAddress.split(':')[1])
-  const config = testConfig()
-  const queues = new QueueSet(createGossipQueueConfig({ retransmitMult: config.retransmitMult }))
-  const random = createSeededRandom(seed)
-  const timers = new Map<string, ReturnType<typeof setTimeout>>()
-  let swim: SwimNode | undefined
-  const ports: SwimPorts = {
-    now: () => Date.now(),
-    random: () => random.next(),
-    setTimer: (key, ms) => {
-      clearTimeout(timers.get(key))
-      timers.set(
-        key,
-        setTimeout(() => {
-          timers.delete(key)
-          swim!.onTimer(key)
-        }, ms),
-      )
-    },
-    cancelTimer: (key) => {
-      clearTimeout(timers.get(key))
-      timers.delete(key)
-    },
-    sendPacket: (req) =>
-      sendPacketRequest(req, {
-        udpBufferSize: config.udpBufferSize,
-        compress: config.enableCompression,
-        fill: (o, l, cb) => cb(queues.fill(o, l).parts),
-        emit: (to, bytes) => transport.sendPacket(to, bytes),
-      }),
-    enqueueBroadcast: (name, message, notifyId) => {
-      queues.enqueue(notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: 'swim', id: notifyId } })
-    },
-    dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
-    localUserState: (_join, cb) => cb(new Uint8Array(0)),
-    mergeRemoteUserState: () => {},
-    emit: (o) => {
-      if (o.type === 'cluster-size') queues.setClusterSize('memberlist', o.numNodes)
-    },
-  }
-  swim = new SwimNode(config, { name, addr: Uint8Array.of(127, 0, 0, 1), port }, ports)
-  transport.onPacket((p) => swim!.onPacket(p.from, p.bytes))
-  transport.onStream((s) => swim!.onStream(s))
-  swim.start()
-  const node: RealNode = {
-    swim,
-    transport,
-    stop: () => {
-      swim!.stop()
-      for (const t of timers.values()) clearTimeout(t)
-      timers.clear()
-      transport.close()
-    },
-  }
+/** swim alone (no Serf layer) on real UDP/TCP with real timers, test-speed config. */
+async function realNode(name: string, seed: number): Promise<NetNode> {
+  const node = await startNetNode({ name, config: testConfig(), seed })
   started.push(node)
   return node
 }

@@ -6,17 +6,10 @@
  * threads, as a node does.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { createSwimConfig, LOCAL_SWIM_CONFIG } from '../../../actors/swim/config.ts'
-import type { SwimPorts } from '../../../actors/swim/ports.ts'
-import { sendPacketRequest } from '../../../actors/swim/send-pipeline.ts'
-import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
 import { gossipQueueConfigFor } from '../../../actors/gossip-queue/config.ts'
-import { MemberLayer } from '../../../actors/member-manager/member-layer.ts'
-import { createSerfConfig } from '../../../actors/member-manager/config.ts'
-import { NetTransport } from '../../../src/transport/net-transport.ts'
-import { createSeededRandom } from '../../../src/types/random.ts'
 import { SerfAgent, stopAgents, waitUntil } from '../../support/serf.ts'
+import { startNetNode } from './support/net-node.ts'
 import { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { swim as swimActor } from '../../../actors/swim/definition.ts'
 import { gossipQueue } from '../../../actors/gossip-queue/definition.ts'
@@ -27,86 +20,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
+/** Our swim with Serf's member layer (tags), real UDP/TCP and real timers, local config. */
 async function gossamerNode(name: string, tags: Record<string, string>) {
-  const transport = await NetTransport.listen('127.0.0.1', 0)
-  const port = Number(transport.localAddress.split(':')[1])
-  const config = createSwimConfig({}, 'local')
-  const queues = new QueueSet(gossipQueueConfigFor({ ...config, encrypted: false }))
-  const random = createSeededRandom(7)
-  const timers = new Map<string, ReturnType<typeof setTimeout>>()
-  const later = (key: string, ms: number, fn: () => void) => {
-    clearTimeout(timers.get(key))
-    timers.set(key, setTimeout(() => (timers.delete(key), fn()), ms))
-  }
-  let swim: SwimNode | undefined
-  let left = false
-  const notify = () => {
-    for (const n of queues.drainNotifications()) if (n.to === 'swim') swim!.onBroadcastFinished(n.msg.id)
-  }
-  const serf = new MemberLayer(createSerfConfig({ nodeName: name, tags }), {
-    now: () => Date.now(),
-    random,
-    emit: (msg) => {
-      if (msg.type === 'member.local-meta-changed') swim?.updateMeta(msg.meta)
-      else if (msg.type === 'member.swim-leave') swim?.leave(5_000)
-    },
-    enqueue: (b) => {
-      queues.enqueue(b)
-      notify()
-    },
-    clusterSize: (n) => queues.setClusterSize('serf', n),
-    snapshot: () => {},
-    schedulePrune: (n, ms) => later(`prune:${n}`, ms, () => serf.pruneDue(n)),
-  })
-  const ports: SwimPorts = {
-    now: () => Date.now(),
-    random: () => random.next(),
-    setTimer: (key, ms) => later(key, ms, () => swim!.onTimer(key)),
-    cancelTimer: (key) => {
-      clearTimeout(timers.get(key))
-      timers.delete(key)
-    },
-    sendPacket: (req) =>
-      sendPacketRequest(req, {
-        udpBufferSize: config.udpBufferSize,
-        compress: config.enableCompression,
-        fill: (o, l, cb) => {
-          const parts = queues.fill(o, l).parts
-          notify()
-          cb(parts)
-        },
-        emit: (to, bytes) => transport.sendPacket(to, bytes),
-      }),
-    enqueueBroadcast: (n, message, notifyId) => {
-      queues.enqueue(notifyId === undefined ? { queue: 'memberlist', message, name: n } : { queue: 'memberlist', message, name: n, notify: { to: 'swim', id: notifyId } })
-      notify()
-    },
-    dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
-    localUserState: (join, cb) => cb(serf.localUserState(join)),
-    mergeRemoteUserState: (bytes, join) => serf.mergeRemoteState(bytes, join),
-    emit: (o) => {
-      if (o.type === 'cluster-size') queues.setClusterSize('memberlist', o.numNodes)
-      else if (o.type === 'node-joined') serf.nodeJoined(o.node)
-      else if (o.type === 'node-updated') serf.nodeUpdated(o.node)
-      else if (o.type === 'node-left') serf.nodeLeft(o.node)
-      else if (o.type === 'user-message') serf.userMessage(o.bytes)
-      else if (o.type === 'join-completed') serf.joinCompleted(o.numJoined)
-      else if (o.type === 'left') left = true
-    },
-  }
-  swim = new SwimNode(config, { name, addr: Uint8Array.of(127, 0, 0, 1), port, meta: serf.localMeta() }, ports)
-  transport.onPacket((p) => swim!.onPacket(p.from, p.bytes))
-  transport.onStream((s) => swim!.onStream(s))
-  serf.start()
-  swim.start()
-  const stop = () => {
-    swim!.stop()
-    for (const t of timers.values()) clearTimeout(t)
-    timers.clear()
-    transport.close()
-  }
-  cleanups.push(stop)
-  return { swim, serf, transport, hasLeft: () => left }
+  const node = await startNetNode({ name, config: createSwimConfig({}, 'local'), seed: 7, serf: { tags } })
+  cleanups.push(node.stop)
+  return { ...node, serf: node.serf! }
 }
 
 describe('swim with a real serf agent (interop)', () => {

@@ -7,18 +7,10 @@
  */
 import { createSocket } from 'node:dgram'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { createSwimConfig } from '../../../actors/swim/config.ts'
-import type { SwimPorts } from '../../../actors/swim/ports.ts'
-import { sendPacketRequest } from '../../../actors/swim/send-pipeline.ts'
-import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
-import { createGossipQueueConfig } from '../../../actors/gossip-queue/config.ts'
-import { MemberLayer } from '../../../actors/member-manager/member-layer.ts'
-import { createSerfConfig } from '../../../actors/member-manager/config.ts'
-import { NetTransport } from '../../../src/transport/net-transport.ts'
-import { createSeededRandom } from '../../../src/types/random.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { SerfAgent, stopAgents, waitUntil } from '../../support/serf.ts'
+import { startNetNode } from './support/net-node.ts'
 
 const cleanups: Array<() => void | Promise<void>> = []
 afterEach(async () => {
@@ -27,67 +19,11 @@ afterEach(async () => {
 
 /** Our swim with Serf's member layer, real UDP/TCP and real timers, default (local) config. */
 async function gossamerNode(name: string) {
-  const transport = await NetTransport.listen('127.0.0.1', 0)
-  const port = Number(transport.localAddress.split(':')[1])
   const config = createSwimConfig({}, 'local')
   expect(config.staleSuspicionRefresh).toBe(true)
-  const queues = new QueueSet(createGossipQueueConfig({ retransmitMult: config.retransmitMult }))
-  const random = createSeededRandom(11)
-  const timers = new Map<string, ReturnType<typeof setTimeout>>()
-  const later = (key: string, ms: number, fn: () => void) => {
-    clearTimeout(timers.get(key))
-    timers.set(key, setTimeout(() => (timers.delete(key), fn()), ms))
-  }
-  let swim: SwimNode | undefined
-  const serf = new MemberLayer(createSerfConfig({ nodeName: name }), {
-    now: () => Date.now(),
-    random,
-    emit: () => {},
-    enqueue: (b) => void queues.enqueue(b),
-    clusterSize: (n) => queues.setClusterSize('serf', n),
-    snapshot: () => {},
-    schedulePrune: (n, ms) => later(`prune:${n}`, ms, () => serf.pruneDue(n)),
-  })
-  const ports: SwimPorts = {
-    now: () => Date.now(),
-    random: () => random.next(),
-    setTimer: (key, ms) => later(key, ms, () => swim!.onTimer(key)),
-    cancelTimer: (key) => {
-      clearTimeout(timers.get(key))
-      timers.delete(key)
-    },
-    sendPacket: (req) =>
-      sendPacketRequest(req, {
-        udpBufferSize: config.udpBufferSize,
-        compress: config.enableCompression,
-        fill: (o, l, cb) => cb(queues.fill(o, l).parts),
-        emit: (to, bytes) => transport.sendPacket(to, bytes),
-      }),
-    enqueueBroadcast: (n, message) => void queues.enqueue({ queue: 'memberlist', message, name: n }),
-    dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
-    localUserState: (join, cb) => cb(serf.localUserState(join)),
-    mergeRemoteUserState: (bytes, join) => serf.mergeRemoteState(bytes, join),
-    emit: (o) => {
-      if (o.type === 'cluster-size') queues.setClusterSize('memberlist', o.numNodes)
-      else if (o.type === 'node-joined') serf.nodeJoined(o.node)
-      else if (o.type === 'node-updated') serf.nodeUpdated(o.node)
-      else if (o.type === 'node-left') serf.nodeLeft(o.node)
-      else if (o.type === 'user-message') serf.userMessage(o.bytes)
-      else if (o.type === 'join-completed') serf.joinCompleted(o.numJoined)
-    },
-  }
-  swim = new SwimNode(config, { name, addr: Uint8Array.of(127, 0, 0, 1), port, meta: serf.localMeta() }, ports)
-  transport.onPacket((p) => swim!.onPacket(p.from, p.bytes))
-  transport.onStream((s) => swim!.onStream(s))
-  serf.start()
-  swim.start()
-  cleanups.push(() => {
-    swim!.stop()
-    for (const t of timers.values()) clearTimeout(t)
-    timers.clear()
-    transport.close()
-  })
-  return { swim, transport }
+  const node = await startNetNode({ name, config, seed: 11, serf: {} })
+  cleanups.push(node.stop)
+  return node
 }
 
 describe('staleSuspicionRefresh with a real serf agent (interop)', () => {
