@@ -13,6 +13,7 @@ import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { SimClock } from '../../../src/sim/sim-clock.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import type { GossipMessage } from '../../../src/wire/memberlist.ts'
+import { keyedTimers } from './support/keyed-timers.ts'
 
 export const ip = (i: number): Uint8Array => Uint8Array.of(10, i >> 8, i & 0xff, 1)
 export const addrOf = (i: number): string => `10.${i >> 8}.${i & 0xff}.1:7946`
@@ -37,29 +38,15 @@ export type WireMsg = Parameters<typeof encodeMessage>[0]
 
 export function harness(options: HarnessOptions = {}) {
   const clock = new SimClock()
-  const timers = new Map<string, unknown>()
+  const timers = keyedTimers(clock, (key) => node.onTimer(key))
   const sent: Sent[] = []
   const outputs: Array<{ atMs: number; out: SwimOutput }> = []
   let seed = 1
   const ports: SwimPorts = {
     now: () => clock.now(),
     random: () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646,
-    setTimer: (key, delayMs) => {
-      const old = timers.get(key)
-      if (old !== undefined) clock.clearTimeout(old)
-      timers.set(
-        key,
-        clock.setTimeout(() => {
-          timers.delete(key)
-          node.onTimer(key)
-        }, delayMs),
-      )
-    },
-    cancelTimer: (key) => {
-      const t = timers.get(key)
-      if (t !== undefined) clock.clearTimeout(t)
-      timers.delete(key)
-    },
+    setTimer: timers.setTimer,
+    cancelTimer: timers.cancelTimer,
     sendPacket: (req) => {
       if (req.messages.length > 0) sent.push({ atMs: clock.now(), to: req.to, messages: decodeDatagram(assemblePacket(req.messages, { compress: false, crc: false })).messages, req })
       options.sendPacket?.(req)

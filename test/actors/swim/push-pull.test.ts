@@ -18,6 +18,7 @@ import type { Stream } from '../../../src/transport/transport.ts'
 import { parseAddress } from '../../../src/transport/transport.ts'
 import { SimClock } from '../../../src/sim/sim-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
+import { keyedTimers } from './support/keyed-timers.ts'
 
 const config = testConfig()
 
@@ -31,25 +32,13 @@ function world() {
 
   function node(ip: number, name: string) {
     const transport = net.createTransport(`10.0.0.${ip}:7946`)
-    const timers = new Map<string, unknown>()
+    const timers = keyedTimers(clock, (key) => swim.onTimer(key))
     const outputs: SwimOutput[] = []
     const ports: SwimPorts = {
       now: () => clock.now(),
       random: () => random.next(),
-      setTimer: (key, ms) => {
-        clock.clearTimeout(timers.get(key))
-        timers.set(
-          key,
-          clock.setTimeout(() => {
-            timers.delete(key)
-            swim.onTimer(key)
-          }, ms),
-        )
-      },
-      cancelTimer: (key) => {
-        clock.clearTimeout(timers.get(key))
-        timers.delete(key)
-      },
+      setTimer: timers.setTimer,
+      cancelTimer: timers.cancelTimer,
       sendPacket: () => {},
       enqueueBroadcast: () => {},
       dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),

@@ -1,74 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { createSwimConfig } from '../../../actors/swim/config.ts'
 import type { SwimInit } from '../../../actors/swim/config.ts'
-import { DEFAULT_VSN } from '../../../actors/swim/messages.ts'
-import { assemblePacket, decodeDatagram } from '../../../actors/swim/packets.ts'
-import type { SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
 import { CHECKS } from '../../../actors/swim/suspicion-refresh.ts'
 import { suspicionBounds } from '../../../actors/swim/suspicion.ts'
-import { SwimNode } from '../../../actors/swim/swim-node.ts'
-import { SimClock } from '../../../src/sim/sim-clock.ts'
-import { encodeMessage } from '../../../src/wire/memberlist.ts'
-import type { GossipMessage } from '../../../src/wire/memberlist.ts'
-
-const ip = (i: number) => Uint8Array.of(10, 0, 0, i)
-const addrOf = (i: number) => `10.0.0.${i}:7946`
-const empty = new Uint8Array(0)
-
-interface Sent {
-  atMs: number
-  to: string
-  messages: GossipMessage[]
-}
+import { addrOf, harness as swimHarness } from './harness.ts'
 
 /**
- * One SwimNode ("self", 10.0.0.1) on fake ports: a simulated clock for its timers, a recorder for
- * what it sends (decoded), and no network. Peers n2..n5 are introduced by alive messages. Gossip
- * and probe ticks are never started, so only the messages a test provokes are sent.
+ * The swim unit harness (self and peers n2..n5, no ticker) with two readers: the suspect messages
+ * sent straight to a peer about itself, and the declared-dead outputs.
  */
 function harness(init: SwimInit = {}) {
-  const clock = new SimClock()
-  const timers = new Map<string, unknown>()
-  const sent: Sent[] = []
-  const outputs: Array<{ atMs: number; out: SwimOutput }> = []
-  let seed = 1
-  const ports: SwimPorts = {
-    now: () => clock.now(),
-    random: () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646,
-    setTimer: (key, delayMs) => {
-      const old = timers.get(key)
-      if (old !== undefined) clock.clearTimeout(old)
-      timers.set(
-        key,
-        clock.setTimeout(() => {
-          timers.delete(key)
-          node.onTimer(key)
-        }, delayMs),
-      )
-    },
-    cancelTimer: (key) => {
-      const t = timers.get(key)
-      if (t !== undefined) clock.clearTimeout(t)
-      timers.delete(key)
-    },
-    sendPacket: (req) => {
-      if (req.messages.length > 0) sent.push({ atMs: clock.now(), to: req.to, messages: decodeDatagram(assemblePacket(req.messages, { compress: false, crc: false })).messages })
-    },
-    enqueueBroadcast: () => {},
-    dial: () => {},
-    localUserState: (_join, cb) => cb(empty),
-    mergeRemoteUserState: () => {},
-    emit: (out) => outputs.push({ atMs: clock.now(), out }),
-  }
-  const node = new SwimNode(createSwimConfig(init), { name: 'self', addr: ip(1), port: 7946 }, ports)
-  const receive = (fromPeer: number, ...messages: Parameters<typeof encodeMessage>[0][]) => {
-    node.onPacket(addrOf(fromPeer), assemblePacket(messages.map((m) => encodeMessage(m)), { compress: false, crc: false }))
-  }
-  const alive = (i: number, inc: number) => ({ type: 'alive', Incarnation: inc, Node: `n${i}`, Addr: ip(i), Port: 7946, Meta: empty, Vsn: DEFAULT_VSN }) as const
-  for (let i = 2; i <= 5; i++) receive(i, alive(i, 1))
-  const suspectsTo = (peer: number) => sent.filter((s) => s.to === addrOf(peer) && s.messages.some((m) => m.type === 'suspect' && m.Node === `n${peer}`))
-  const declared = () => outputs.filter((o) => o.out.type === 'declared-dead')
-  return { clock, node, sent, outputs, receive, alive, suspectsTo, declared }
+  const h = swimHarness({ init, peers: 4 })
+  const suspectsTo = (peer: number) => h.sent.filter((s) => s.to === addrOf(peer) && s.messages.some((m) => m.type === 'suspect' && m.Node === `n${peer}`))
+  const declared = () => h.outputs.filter((o) => o.out.type === 'declared-dead')
+  return { ...h, suspectsTo, declared }
 }
 
 // n = 5 nodes in the table: min 4 s, max 24 s, k = 2 (spec §4.5).
