@@ -12,7 +12,7 @@ import type { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { buildPacket } from '../../../src/wire/packet.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { Keyring } from '../../../src/wire/keyring.ts'
-import { membersOf, startNode, until } from './support/worker-cluster.ts'
+import { aliveMembers, membersOf, startNode, until } from './support/worker-cluster.ts'
 import type { WorkerNode } from './support/worker-cluster.ts'
 
 const running: ActorSystem[] = []
@@ -58,14 +58,7 @@ describe('swim in its worker placement: encryption', () => {
     const nodes = [a, b, c]
 
     for (const n of nodes) {
-      const members = await until(
-        `${n.name} sees a, b and c alive`,
-        async () => {
-          const r = await membersOf(n)
-          return r.alive === 3 ? r.members : undefined
-        },
-        10_000,
-      )
+      const members = await aliveMembers(n, nodes.length)
       for (const m of members) expect(m.tags).toEqual(tagsOf(m.name))
     }
     // The keyring was built in each swim's thread from the keys; its packets all opened. The

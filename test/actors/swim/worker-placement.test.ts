@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { NetTransport } from '../../../src/transport/net-transport.ts'
-import { membersOf, startNode, statusOf, until } from './support/worker-cluster.ts'
+import { aliveMembers, startNode, statusOf, until } from './support/worker-cluster.ts'
 
 const running: ActorSystem[] = []
 afterEach(async () => {
@@ -31,14 +31,7 @@ describe('swim in its worker placement (real UDP/TCP on loopback)', () => {
     expect(new Set(nodes.map((n) => n.address)).size).toBe(3)
 
     for (const n of nodes) {
-      const members = await until(
-        `${n.name} sees a, b and c alive`,
-        async () => {
-          const r = await membersOf(n)
-          return r.alive === 3 ? r.members : undefined
-        },
-        10_000,
-      )
+      const members = await aliveMembers(n, nodes.length)
       expect(members.map((m) => `${m.name}@127.0.0.1:${m.port}`).sort()).toEqual(nodes.map((x) => `${x.name}@${x.address}`).sort())
       for (const m of members) expect(m.tags).toEqual(tagsOf(m.name))
     }

@@ -105,5 +105,17 @@ export async function membersOf(n: WorkerNode): Promise<{ members: Member[]; ali
   return { members: r.members, alive: r.counts.alive }
 }
 
+/** Waits (real time) until the node's member-manager counts `alive` members alive; its members then. */
+export function aliveMembers(n: WorkerNode, alive: number, timeoutMs = 10_000): Promise<Member[]> {
+  return until(
+    `${n.name} sees ${alive} members alive`,
+    async () => {
+      const r = await membersOf(n)
+      return r.alive === alive ? r.members : undefined
+    },
+    timeoutMs,
+  )
+}
+
 export const statusOf = async (n: WorkerNode, member: string): Promise<Member['status'] | undefined> =>
   (await membersOf(n)).members.find((m) => m.name === member)?.status
