@@ -17,6 +17,7 @@ import { TransportError } from '../../../src/transport/transport.ts'
 import { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
+import { crashingOpener } from './support/crashing-opener.ts'
 import type { ActorEnv, EnvAskOptions, LogPort, Message, ReplyOf, SendStatus } from '../../../src/types/actor-env.ts'
 import type { ActorId } from '../../../src/types/ids.ts'
 
@@ -445,23 +446,7 @@ describe('swim on the runtime: restart in place', () => {
     const BOOM = '10.0.0.66:7946'
     const opened: string[] = []
     // A transport whose dial throws for one address: the machine's action throws, the actor crashes.
-    const open: SwimTransportOpener = (at) => {
-      opened.push(at)
-      const t = net.createTransport(at)
-      return {
-        get localAddress() {
-          return t.localAddress
-        },
-        sendPacket: (to, bytes) => t.sendPacket(to, bytes),
-        onPacket: (h) => t.onPacket(h),
-        onStream: (h) => t.onStream(h),
-        dialCallback: (to, ms, cb) => {
-          if (to === BOOM) throw new Error('dial exploded')
-          t.dialCallback(to, ms, cb)
-        },
-        close: () => t.close(),
-      }
-    }
+    const open = crashingOpener(net, BOOM, opened)
     const system = await ActorSystem.start({ logLevel: 'silent', clock })
     const events: string[] = []
     system.on((e) => void events.push(e.type === 'actor.started' ? `started:${e.restarts}` : e.type))

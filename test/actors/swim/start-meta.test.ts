@@ -16,6 +16,7 @@ import { memberManager } from '../../../actors/member-manager/definition.ts'
 import type { MembersReply } from '../../../actors/member-manager/protocol.ts'
 import { gossipQueueConfigFor } from '../../../actors/gossip-queue/config.ts'
 import { LAN_SWIM_CONFIG } from '../../../actors/swim/config.ts'
+import { crashingOpener } from './support/crashing-opener.ts'
 
 const systems: ActorSystem[] = []
 afterEach(async () => {
@@ -24,25 +25,6 @@ afterEach(async () => {
 
 /** A join to this address makes the transport's dial throw: the swim machine crashes, the supervisor restarts it. */
 const BOOM = '10.0.2.66:7946'
-
-function crashingOpener(net: MemoryNetwork): SwimTransportOpener {
-  return (at) => {
-    const t = net.createTransport(at)
-    return {
-      get localAddress() {
-        return t.localAddress
-      },
-      sendPacket: (to, bytes) => t.sendPacket(to, bytes),
-      onPacket: (h) => t.onPacket(h),
-      onStream: (h) => t.onStream(h),
-      dialCallback: (to, ms, cb) => {
-        if (to === BOOM) throw new Error('dial exploded')
-        t.dialCallback(to, ms, cb)
-      },
-      close: () => t.close(),
-    }
-  }
-}
 
 async function startSystem(clock: SimulatedClock, name: string, i: number) {
   const system = await ActorSystem.start({ node: name, clock, seed: i, logLevel: 'silent' })
@@ -66,7 +48,7 @@ describe('swim: the local Meta at start', () => {
 
     // n1: swim first (its meta ask finds no member-manager: counted), member-manager after it.
     const n1 = await startSystem(clock, 'n1', 1)
-    const swim1 = await spawnSwim(n1.system, 'n1', 1, crashingOpener(net))
+    const swim1 = await spawnSwim(n1.system, 'n1', 1, crashingOpener(net, BOOM))
     await clock.advance(100)
     expect((await swim1.getSnapshot()).value).toBe('running')
     expect((await swim1.getSnapshot()).context.localMetaFailures).toBe(1)
