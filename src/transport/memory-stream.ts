@@ -31,6 +31,8 @@ export class MemoryStream implements Stream {
   private writable = true
   private ended = false
   private bufferedEnd: { err?: TransportError } | undefined
+  /** An end delivered while no onEnd handler was set: given to the handler when it is set. */
+  private unheardEnd: { err?: TransportError } | undefined
   /** Delivery never reorders: each chunk is due no earlier than the previous one. */
   private lastDueMs = 0
   private done = false
@@ -142,6 +144,11 @@ export class MemoryStream implements Stream {
 
   onEnd(handler: (err?: TransportError) => void): void {
     this.endHandler = handler
+    // The end was delivered before anyone listened for it (data handler set first): hand it over now.
+    if (this.unheardEnd === undefined) return
+    const { err } = this.unheardEnd
+    this.unheardEnd = undefined
+    handler(err)
   }
 
   private schedule(fn: () => void, extraMs = 0): void {
@@ -173,6 +180,7 @@ export class MemoryStream implements Stream {
     // A half-close by the peer leaves our direction open (TCP); an error closes both.
     if (err !== undefined) this.writable = false
     if (this.endHandler !== undefined) this.endHandler(err)
+    else this.unheardEnd = err === undefined ? {} : { err }
     this.settle()
   }
 }

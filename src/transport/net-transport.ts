@@ -180,11 +180,14 @@ export class NetTransport implements Transport {
     const remote = formatHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0)
     let endHandler: ((err?: TransportError) => void) | undefined
     let ended = false
+    // An end that came before anyone listened: handed to the onEnd handler when it is set.
+    let unheard: { err?: TransportError } | undefined
     let deadline: NodeJS.Timeout | undefined
     const finish = (err?: TransportError) => {
       if (ended) return
       ended = true
-      endHandler?.(err)
+      if (endHandler !== undefined) endHandler(err)
+      else unheard = err === undefined ? {} : { err }
     }
     // A limit reports its own error first, then the destroy's 'close' finds the stream finished.
     const abort = (err: TransportError) => {
@@ -224,6 +227,10 @@ export class NetTransport implements Transport {
       onData: (handler) => socket.on('data', (chunk: Buffer) => handler(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))),
       onEnd: (handler) => {
         endHandler = handler
+        if (unheard === undefined) return
+        const { err } = unheard
+        unheard = undefined
+        handler(err)
       },
     }
   }

@@ -132,6 +132,28 @@ describe.each(Object.keys(setups))('Transport compliance: %s', (kind) => {
     expect(reply).toEqual([4, 3, 2, 1])
   })
 
+  it('hands an end that came before onEnd was set to the handler when it is set', async () => {
+    current = await setups[kind]!()
+    const { a, b } = current
+    let accepted: Stream | undefined
+    const got: number[] = []
+    b.onStream((s) => {
+      accepted = s
+      s.onData((c) => got.push(...c)) // data first, the end handler later (as readers may do)
+    })
+    a.dialCallback(b.localAddress, 1000, (_err, s) => {
+      s!.write(Uint8Array.of(7, 8))
+      s!.end()
+    })
+    // Let the bytes and the peer's end arrive before anyone listens for the end.
+    expect(await current.until(() => got.length === 2)).toBe(true)
+    await current.until(() => false, 50)
+    let ended: string | undefined
+    accepted!.onEnd((err) => (ended = err?.code ?? 'clean'))
+    expect(await current.until(() => ended !== undefined)).toBe(true)
+    expect(ended).toBe('clean')
+  })
+
   it('fails a dial to an address nobody listens on', async () => {
     current = await setups[kind]!()
     const { a } = current
