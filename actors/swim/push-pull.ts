@@ -6,7 +6,7 @@
 import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
 import { readOneMessage } from '../../src/transport/stream-reader.ts'
 import type { ReadOneOptions } from '../../src/transport/stream-reader.ts'
-import type { ClusterError } from '../../src/errors/index.ts'
+import { ClusterError } from '../../src/errors/index.ts'
 import { MAX_PUSH_STATE_BYTES } from '../../src/wire/stream.ts'
 import type { PushPullStream, StreamMessage } from '../../src/wire/stream.ts'
 import type { PushNodeState } from './messages.ts'
@@ -25,6 +25,14 @@ export const MAX_STREAM_MESSAGE_BYTES = MAX_PUSH_STATE_BYTES + 5
 
 /** memberlist's maxPushPulls: inbound push/pulls handled at once; one more is dropped (spec §2.1). */
 export const MAX_INBOUND_PUSH_PULLS = 128
+/**
+ * An inbound stream that has sent more than this (bytes) before its message is complete must hold
+ * one of the MAX_INBOUND_PUSH_PULLS slots to keep reading. Pings, acks and user messages fit well
+ * below it; a push/pull (up to 20 MiB) does not. So at most 128 large messages are buffered at once,
+ * as memberlist counts a push/pull before reading its state, whatever its framing (an encrypted or
+ * compressed stream shows its type only once complete).
+ */
+export const SMALL_STREAM_MESSAGE_BYTES = 64 * 1024
 
 export class PushPull {
   private sessions = 0
@@ -138,19 +146,31 @@ export class PushPull {
       holdsSlot = false
       this.inboundPushPulls--
     }
-    this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release, inbound: true }, (msg) => {
+    /** Takes a push/pull slot; false (counted) when all are in use. */
+    const takeSlot = (): boolean => {
+      if (holdsSlot) return true
+      if (this.inboundPushPulls >= MAX_INBOUND_PUSH_PULLS) {
+        this.node.counters.pushPullsRefused++
+        return false
+      }
+      holdsSlot = true
+      this.inboundPushPulls++
+      return true
+    }
+    const onBytes = (length: number) => {
+      if (length > SMALL_STREAM_MESSAGE_BYTES && !takeSlot()) {
+        throw new ClusterError('ERR_SWIM_PUSH_PULL_LIMIT', `${MAX_INBOUND_PUSH_PULLS} large inbound stream messages are being read; refused ${stream.remote}`)
+      }
+    }
+    this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release, inbound: true, onBytes }, (msg) => {
       // Failures are counted and the stream closed by `read`.
       if (msg === undefined) return
       const { ports, table, counters } = this.node
       if (this.node.isStopped()) return stream.close()
+      if (msg.type !== 'pushPull') release() // a large ping or user message held a slot while read
       switch (msg.type) {
         case 'pushPull': {
-          if (this.inboundPushPulls >= MAX_INBOUND_PUSH_PULLS) {
-            counters.pushPullsRefused++
-            return stream.close()
-          }
-          holdsSlot = true
-          this.inboundPushPulls++
+          if (!takeSlot()) return stream.close()
           counters.pushPullsAccepted++
           ports.localUserState(msg.Join, (userState) => {
             release()
@@ -236,7 +256,7 @@ export class PushPull {
    */
   private read(
     stream: Stream,
-    options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'> & { inbound: boolean },
+    options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'> & { inbound: boolean; onBytes?: (length: number) => void },
     cb: (msg: StreamMessage | undefined, err?: string) => void,
   ): void {
     const onClose = options.onClose
@@ -249,6 +269,7 @@ export class PushPull {
       // of a decode from the start per chunk); if the scan and the decoder ever disagree, or the
       // scan cannot follow the bytes, decode at every chunk from then on.
       parse: (buf) => {
+        options.onBytes?.(buf.length) // may refuse (throws a coded error: the stream is closed)
         if (!decodeEveryChunk) {
           const state = scan.feed(buf)
           if (state === 'incomplete') return { done: false }

@@ -31,7 +31,7 @@ export type ReadCallback<T> = (err: ClusterError | undefined, value?: T) => void
  * bytes after the message are ignored.
  */
 export function readOneMessage<T>(stream: Stream, options: ReadOneOptions<T>, cb: ReadCallback<T>): void {
-  const buf = new GrowableBuffer()
+  const buf = new GrowableBuffer(options.maxBytes)
   let done = false
   let closed = false
   const finish = (err: ClusterError | undefined, value?: T) => {
@@ -84,10 +84,13 @@ class GrowableBuffer {
   private bytes = new Uint8Array(0)
   length = 0
 
+  /** `capacityLimit`: never allocate more than this (bytes): doubling past the cap would waste up to half. */
+  constructor(private readonly capacityLimit: number) {}
+
   append(chunk: Uint8Array): void {
     const need = this.length + chunk.length
     if (need > this.bytes.length) {
-      const next = new Uint8Array(Math.max(need, this.bytes.length * 2, 1024))
+      const next = new Uint8Array(Math.max(need, Math.min(Math.max(this.bytes.length * 2, 1024), this.capacityLimit)))
       next.set(this.bytes.subarray(0, this.length))
       this.bytes = next
     }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { testConfig } from '../../../actors/swim/config.ts'
 import { encodePushPullStream, encodeStreamMessage, tryReadStream } from '../../../actors/swim/packets.ts'
 import type { SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
-import { MAX_INBOUND_PUSH_PULLS, MAX_STREAM_MESSAGE_BYTES } from '../../../actors/swim/push-pull.ts'
+import { MAX_INBOUND_PUSH_PULLS, MAX_STREAM_MESSAGE_BYTES, SMALL_STREAM_MESSAGE_BYTES } from '../../../actors/swim/push-pull.ts'
 import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { connect } from 'node:net'
@@ -228,6 +228,38 @@ describe('PushPull responder', () => {
     late.write(request)
     w.clock.advance(20)
     expect(a.swim.counters).toMatchObject({ pushPullsAccepted: MAX_INBOUND_PUSH_PULLS + 1, pushPullsRefused: 1 })
+  })
+
+  it(`buffers at most ${MAX_INBOUND_PUSH_PULLS} large messages at once: one more is refused while still arriving, counted`, () => {
+    const w = world()
+    const a = w.node(1, 'a')
+    // A push/pull of ~1 MiB (its user state); each peer sends only its first 100 KiB, so every read
+    // is still incomplete and past SMALL_STREAM_MESSAGE_BYTES.
+    const big = encodePushPullStream(false, [], new Uint8Array(1 << 20).fill(7), false)
+    const part = big.subarray(0, 100 * 1024)
+    expect(part.length).toBeGreaterThan(SMALL_STREAM_MESSAGE_BYTES)
+    const peers: Array<ReturnType<typeof watch>> = []
+    for (let i = 0; i <= MAX_INBOUND_PUSH_PULLS; i++) {
+      w.peer(10 + i).dialCallback(a.transport.localAddress, 1000, (_e, s) => {
+        peers.push(watch(s!))
+        s!.write(part)
+      })
+    }
+    w.clock.advance(20)
+    expect(peers.length).toBe(MAX_INBOUND_PUSH_PULLS + 1)
+    // Before, all 129 were buffered (up to 20 MiB each) and the limit applied only once complete.
+    expect(a.swim.counters).toMatchObject({ pushPullsAccepted: 0, pushPullsRefused: 1 })
+    expect(peers.filter((p) => p.end !== undefined).length).toBe(1)
+    expect(a.transport.streamCounters().inboundOpen).toBe(MAX_INBOUND_PUSH_PULLS)
+    // At their deadline the 128 partial reads end and free their slots: a small push/pull gets one.
+    w.clock.advance(config.tcpTimeoutMs)
+    expect(a.transport.streamCounters().inboundOpen).toBe(0)
+    const late = w.dial(w.peer(250), a.transport.localAddress)
+    late.onData(() => {})
+    late.onEnd(() => {})
+    late.write(encodePushPullStream(false, [], new Uint8Array(0), false))
+    w.clock.advance(20)
+    expect(a.swim.counters).toMatchObject({ pushPullsAccepted: 1, pushPullsRefused: 1 })
   })
 
   it('frees the slot of a push/pull whose stream is cut while our user state is pending', () => {
