@@ -66,6 +66,12 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   #expedited = false
   /** stop() finished. */
   #stopped = false
+  /**
+   * Set while a fresh spawn starts its first actor: an error then (a machine refusing its input,
+   * e.g. ERR_INVALID_CONFIG from its context) fails the spawn instead of entering the restart loop,
+   * which cannot fix it. A restart, or a start from a persisted record, crashes as usual.
+   */
+  #firstStart: { error?: unknown } | undefined
   /** Called when the host can take messages again after a restart (the inline drain resumes). */
   onResume: (() => void) | undefined
 
@@ -99,7 +105,15 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#inspection = new HostInspector(this.#env.id)
     this.#gate = new MessageGate(this.#env.id, this.#def as unknown as ActorDefinition<AnyStateMachine>, machine)
     this.lastPersisted = this.#usable(parts.restoreFrom)
+    const fresh = this.lastPersisted === undefined && (parts.restarts ?? 0) === 0
+    this.#firstStart = fresh ? {} : undefined
     this.#startActor(this.lastPersisted)
+    const first = this.#firstStart
+    this.#firstStart = undefined
+    if (first !== undefined && 'error' in first) {
+      this.status = 'stopped'
+      throw first.error
+    }
     // A context that cannot be copied fails the spawn, not some later persist.
     if (this.#def.persist !== undefined) {
       try {
@@ -181,6 +195,10 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
 
   #onActorError(actor: Actor<AnyStateMachine>, err: unknown): void {
     if (actor !== this.actor || this.status !== 'running') return
+    if (this.#firstStart !== undefined) {
+      this.#firstStart.error = err
+      return
+    }
     const wire = toWireError(err)
     this.#env.log.error({ err: wire }, 'actor crashed')
     this.status = 'restarting'

@@ -44,6 +44,18 @@ const collector = defineActor({
 })
 
 describe.each(['inline', 'worker'] as Placement[])('member-manager + gossip-queue on the runtime (%s)', (placement) => {
+  it('fails the spawn with the config error instead of restarting an actor that refuses its input', async () => {
+    system = await ActorSystem.start({ logLevel: 'silent' })
+    const events: string[] = []
+    system.on((e) => events.push(e.type))
+    const spawn = system.spawn(memberManager, { id: 'member-manager', placement, input: { config: { nodeName: 'x', tags: { big: 'x'.repeat(600) } } } })
+    await expect(spawn).rejects.toMatchObject({ code: 'ERR_ACTOR_START_FAILED', message: expect.stringContaining('serf.tags') })
+    // No restart loop and no escalation: the error went to the caller, and the id is free again.
+    expect(events.filter((t) => t === 'actor.crashed' || t === 'actor.escalated' || t === 'system.error')).toEqual([])
+    const mm = await system.spawn(memberManager, { id: 'member-manager', placement, input: { config: { nodeName: 'x' } } })
+    expect((await mm.ask({ type: 'member.members' }, { timeoutMs: 5_000 })).type).toBe('member.members-reply')
+  })
+
   it('rebroadcasts a join intent through gossip-queue and agrees on the member count', async () => {
     system = await ActorSystem.start({ logLevel: 'silent', ...(placement === 'inline' ? { clock: new SimulatedClock() } : {}) })
     const gq = await system.spawn(gossipQueue, { id: 'gossip-queue', placement })
