@@ -87,6 +87,16 @@ export class RuntimeNode {
 
   static async start(spec: RuntimeNodeSpec, hooks: RuntimeNodeHooks): Promise<RuntimeNode> {
     const system = await ActorSystem.start({ node: spec.name, clock: hooks.clock, seed: spec.seed, logLevel: 'silent', compute: false })
+    try {
+      return await RuntimeNode.spawnActors(system, spec, hooks)
+    } catch (err) {
+      // A half-built node must not keep actors or timers on the shared clock.
+      await system.shutdown({ drainTimeoutMs: 1_000 })
+      throw err
+    }
+  }
+
+  private static async spawnActors(system: ActorSystem, spec: RuntimeNodeSpec, hooks: RuntimeNodeHooks): Promise<RuntimeNode> {
     let self: RuntimeNode | undefined
     const early: PublicMemberEvent[] = []
     system.on((e) => {

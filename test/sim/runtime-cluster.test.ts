@@ -6,6 +6,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { RuntimeCluster } from '../../src/sim/runtime-cluster.ts'
+import { RuntimeNode } from '../../src/sim/runtime-node.ts'
+import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
+import { MemoryNetwork } from '../../src/transport/memory-network.ts'
+import { createSeededRandom } from '../../src/types/random.ts'
+import { createSwimConfig } from '../../actors/swim/config.ts'
 import { SimCluster } from '../../src/sim/cluster.ts'
 import { falseDeaths, runScenario, runScenarioAsync } from '../../src/sim/scenario.ts'
 import type { Operation, ScenarioResult } from '../../src/sim/scenario.ts'
@@ -235,5 +240,20 @@ describe('RuntimeCluster: scenarios through the actors (5 nodes, LAN defaults, 1
     const b = await run(42)
     expect(b).toEqual(a)
     expect(await run(43)).not.toEqual(a)
+  })
+})
+
+describe('RuntimeNode.start', () => {
+  it('shuts a half-built node down when a spawn fails: no actor or timer is left on the shared clock', async () => {
+    const clock = new SimulatedClock()
+    const network = new MemoryNetwork({ clock, random: createSeededRandom(3) })
+    // Tags past Serf's 512-byte Meta: member-manager refuses its config at start, after gossip-queue
+    // (whose queue-check timer runs on the shared clock) is already up.
+    const swimConfig = createSwimConfig({}, 'lan')
+    const serf = { tags: { big: 'x'.repeat(600) } }
+    const spec = { name: 'n1', nodeName: 'n1', address: '10.0.0.1:7946', seed: 1, preset: 'lan' as const, swim: {}, swimConfig, serf, joinVia: [] }
+    const problems: string[] = []
+    await expect(RuntimeNode.start(spec, { clock, network, onEvent: () => {}, onProblem: (_n, p) => problems.push(p) })).rejects.toMatchObject({ code: 'ERR_ACTOR_START_FAILED' })
+    expect(clock.pending).toBe(0)
   })
 })
