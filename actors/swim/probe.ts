@@ -179,6 +179,7 @@ export class Prober {
     counters.tcpFallbacks++
     ports.dial(this.node.addressOf(target), timeout, (err, stream) => {
       if (err !== undefined || stream === undefined) return
+      if (this.node.isStopped()) return stream.close() // the dial outlived the node
       const ping = encodePing({ seqNo: p.seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
       // One request, one reply under push/pull's byte cap; the stream is closed on the reply, a
       // failure (counted there) or the probe's deadline, whichever comes first.
