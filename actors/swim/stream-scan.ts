@@ -10,6 +10,7 @@
  * scan that cannot make sense of the bytes says so (`'unknown'`) and the caller decodes at every
  * chunk as before.
  */
+import { measureHeader, readUint } from '../../src/wire/msgpack/measure.ts'
 
 /** Where a scan stands: more bytes needed, complete within the buffer, or not understood. */
 export type ScanState = 'incomplete' | 'complete' | 'unknown'
@@ -83,7 +84,7 @@ export class StreamScan {
         }
         case 'values': {
           while (this.values > 0) {
-            const next = skipHeader(buf, this.pos)
+            const next = measureHeader(buf, this.pos)
             if (next === undefined) return 'incomplete'
             this.pos = next.end
             this.values += next.children - 1
@@ -102,112 +103,22 @@ export class StreamScan {
   }
 }
 
-/**
- * One msgpack header at `pos`: where it ends (including a str/bin/ext payload) and how many values
- * it contains (array items, map keys and values). undefined: not all there yet. Throws on 0xc1.
- */
-export function skipHeader(buf: Uint8Array, pos: number): { end: number; children: number } | undefined {
-  if (pos >= buf.length) return undefined
-  const b = buf[pos]!
-  if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return { end: pos + 1, children: 0 }
-  if (b <= 0x8f) return { end: pos + 1, children: 2 * (b & 0x0f) }
-  if (b <= 0x9f) return { end: pos + 1, children: b & 0x0f }
-  if (b <= 0xbf) return fixedLen(buf, pos, 1 + (b & 0x1f))
-  switch (b) {
-    case 0xc4:
-      return bulk(buf, pos, 2, 1, 0)
-    case 0xc5:
-      return bulk(buf, pos, 3, 2, 0)
-    case 0xc6:
-      return bulk(buf, pos, 5, 4, 0)
-    case 0xc7:
-      return bulk(buf, pos, 2, 1, 1)
-    case 0xc8:
-      return bulk(buf, pos, 3, 2, 1)
-    case 0xc9:
-      return bulk(buf, pos, 5, 4, 1)
-    case 0xca:
-      return fixedLen(buf, pos, 5)
-    case 0xcb:
-      return fixedLen(buf, pos, 9)
-    case 0xcc:
-    case 0xd0:
-      return fixedLen(buf, pos, 2)
-    case 0xcd:
-    case 0xd1:
-      return fixedLen(buf, pos, 3)
-    case 0xce:
-    case 0xd2:
-      return fixedLen(buf, pos, 5)
-    case 0xcf:
-    case 0xd3:
-      return fixedLen(buf, pos, 9)
-    case 0xd4:
-      return fixedLen(buf, pos, 3)
-    case 0xd5:
-      return fixedLen(buf, pos, 4)
-    case 0xd6:
-      return fixedLen(buf, pos, 6)
-    case 0xd7:
-      return fixedLen(buf, pos, 10)
-    case 0xd8:
-      return fixedLen(buf, pos, 18)
-    case 0xd9:
-      return bulk(buf, pos, 2, 1, 0)
-    case 0xda:
-      return bulk(buf, pos, 3, 2, 0)
-    case 0xdb:
-      return bulk(buf, pos, 5, 4, 0)
-    case 0xdc:
-      return container(buf, pos, 3, 2, 1)
-    case 0xdd:
-      return container(buf, pos, 5, 4, 1)
-    case 0xde:
-      return container(buf, pos, 3, 2, 2)
-    case 0xdf:
-      return container(buf, pos, 5, 4, 2)
-    default:
-      throw new Error(`msgpack byte 0x${b.toString(16)} is never used`)
-  }
-}
-
-// Module-level helpers (no closure per header: the scan runs over every byte of a push/pull).
-type Skip = { end: number; children: number } | undefined
-
-/** A fixed-size value of `len` bytes including its type byte. */
-function fixedLen(buf: Uint8Array, pos: number, len: number): Skip {
-  return pos + len > buf.length ? undefined : { end: pos + len, children: 0 }
-}
-
-/** str/bin/ext: `hdr` header bytes holding a `lenBytes` length, `extra` bytes (ext type), the payload. */
-function bulk(buf: Uint8Array, pos: number, hdr: number, lenBytes: number, extra: number): Skip {
-  if (pos + hdr > buf.length) return undefined
-  const end = pos + hdr + extra + readUint(buf, pos + 1, lenBytes)
-  return end > buf.length ? undefined : { end, children: 0 }
-}
-
-/** array/map 16/32: `perItem` values per counted item (1 for arrays, 2 for maps). */
-function container(buf: Uint8Array, pos: number, hdr: number, lenBytes: number, perItem: number): Skip {
-  if (pos + hdr > buf.length) return undefined
-  return { end: pos + hdr, children: perItem * readUint(buf, pos + 1, lenBytes) }
-}
-
 /** A flat map of string keys to unsigned integers or booleans (the push/pull and user headers). */
 function readHeaderMap(buf: Uint8Array, pos: number): { end: number; fields: Map<string, number> } | undefined {
-  const map = skipHeader(buf, pos)
+  const map = measureHeader(buf, pos)
   if (map === undefined) return undefined
   const b = buf[pos]!
   if (!((b >= 0x80 && b <= 0x8f) || b === 0xde || b === 0xdf)) throw new Error('header is not a map')
   const fields = new Map<string, number>()
   let p = map.end
   for (let i = 0; i < map.children / 2; i++) {
-    const key = skipHeader(buf, p)
+    const key = measureHeader(buf, p)
     if (key === undefined) return undefined
     const k = buf[p]!
     const strHdr = k >= 0xa0 && k <= 0xbf ? 1 : k === 0xd9 ? 2 : k === 0xda ? 3 : k === 0xdb ? 5 : -1
     if (strHdr < 0) throw new Error('header key is not a string')
     const name = new TextDecoder().decode(buf.subarray(p + strHdr, key.end))
-    const value = skipHeader(buf, key.end)
+    const value = measureHeader(buf, key.end)
     if (value === undefined) return undefined
     if (value.children !== 0) throw new Error('header value is not a scalar')
     fields.set(name, scalarOf(buf, key.end))
@@ -228,10 +139,4 @@ function scalarOf(buf: Uint8Array, pos: number): number {
   if (b === 0xce || b === 0xd2) return readUint(buf, pos + 1, 4)
   if (b === 0xcf || b === 0xd3) return readUint(buf, pos + 1, 8)
   throw new Error('header value is not a non-negative integer or boolean')
-}
-
-function readUint(buf: Uint8Array, pos: number, bytes: number): number {
-  let n = 0
-  for (let i = 0; i < bytes; i++) n = n * 256 + buf[pos + i]!
-  return n
 }

@@ -3,6 +3,7 @@ import { MsgpackWriter } from '../../src/wire/msgpack/writer.ts'
 import { MsgpackReader } from '../../src/wire/msgpack/reader.ts'
 import { fromHex, toHex } from '../../src/wire/hex.ts'
 import { codeOf } from './helpers.ts'
+import { measureHeader } from '../../src/wire/msgpack/measure.ts'
 
 function hexOf(fn: (w: MsgpackWriter) => void): string {
   const w = new MsgpackWriter(4)
@@ -161,5 +162,25 @@ describe('wire - msgpack - reader', () => {
     const deep = '91'.repeat(100) + '00'
     expect(codeOf(() => reader(deep).skip())).toBe('ERR_WIRE_TOO_DEEP')
     expect(codeOf(() => reader('c1').skip())).toBe('ERR_WIRE_MALFORMED')
+  })
+})
+
+describe('measureHeader', () => {
+  it('measures every msgpack header form (measureHeader, shared by skip and the stream scan)', () => {
+    const b = (...x: number[]) => Uint8Array.from(x)
+    expect(measureHeader(b(0x93, 1, 2, 3), 0)).toEqual({ end: 1, children: 3 })
+    expect(measureHeader(b(0x82), 0)).toEqual({ end: 1, children: 4 })
+    expect(measureHeader(b(0xdc, 0, 2), 0)).toEqual({ end: 3, children: 2 })
+    expect(measureHeader(b(0xdf, 0, 0, 0, 1), 0)).toEqual({ end: 5, children: 2 })
+    expect(measureHeader(b(0xc4, 2, 9, 9), 0)).toEqual({ end: 4, children: 0 })
+    expect(measureHeader(b(0xc4, 2, 9), 0)).toBeUndefined()
+    expect(measureHeader(b(0xc7, 1, 5, 9), 0)).toEqual({ end: 4, children: 0 })
+    expect(measureHeader(b(0xd9, 1, 0x41), 0)).toEqual({ end: 3, children: 0 })
+    expect(measureHeader(b(0xcb, 0, 0, 0, 0, 0, 0, 0, 0), 0)).toEqual({ end: 9, children: 0 })
+    expect(measureHeader(b(0xd8, ...new Array<number>(17).fill(0)), 0)).toEqual({ end: 18, children: 0 })
+    expect(measureHeader(b(0xff), 0)).toEqual({ end: 1, children: 0 })
+    // Bounded by `end`, not the buffer: a str whose payload lies past it is not all there.
+    expect(measureHeader(b(0xa3, 0x41, 0x42, 0x43), 0, 3)).toBeUndefined()
+    expect(() => measureHeader(b(0xc1), 0)).toThrow(expect.objectContaining({ code: 'ERR_WIRE_MALFORMED' }))
   })
 })
