@@ -145,7 +145,7 @@ export function createSwimMachine(env: ActorEnv) {
         env.log.info({ address: out.address, advertised: advertisedPort }, 'swim bound')
         return { address: formatAddress(input!.addr, advertisedPort) }
       }),
-      start: assign(({ context, event }) => {
+      start: assign(({ event }) => {
         const transport = swimTransportOf(env)
         const start = input
         if (transport === undefined || start === undefined) throw new Error('swim: started without a transport')

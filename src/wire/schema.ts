@@ -22,7 +22,6 @@ import {
   K_U64,
   K_U8,
   kindOf,
-  zeroOf,
   zeroStruct,
 } from './schema-define.ts'
 import type { FieldType, Struct, StructSchema } from './schema-define.ts'
