@@ -122,7 +122,7 @@ describe('ask timeouts', () => {
 
   it('env.ask refuses a timeout past what a Node timer holds', async () => {
     const sent: unknown[] = []
-    const { ask } = createAsk({ id: 'me', clock: new SimulatedClock(), send: (_to, m) => (sent.push(m), 'sent') })
+    const { ask } = createAsk({ id: 'me', clock: new SimulatedClock(), send: (_to, m) => (sent.push(m), 'ok') })
     await expect(ask('c' as never, { type: 'x' }, { timeoutMs: 3e9 })).rejects.toMatchObject({ code: 'ERR_ACTOR_INVALID_MESSAGE', message: expect.stringContaining('(got 3000000000)') })
     expect(sent).toEqual([])
   })
