@@ -3,7 +3,7 @@
  * profile and Serf's DefaultConfig (spec §4.1, §4.10, §5.13).
  */
 import { InvalidConfigError } from '../../src/errors/index.ts'
-import { knownFieldsOnly, rejectUnknownFields, configObject } from '../../src/config/fields.ts'
+import { configObject, knownFieldsOnly, rejectUnknownFields } from '../../src/config/fields.ts'
 import { checkBoolean, checkInt, TIMER_MAX_MS } from '../../src/config/values.ts'
 import { COMPOUND_HEADER_OVERHEAD, COMPOUND_PART_OVERHEAD } from '../../src/wire/compound.ts'
 import { ENCRYPT_OVERHEAD } from '../../src/wire/crypto.ts'

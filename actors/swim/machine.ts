@@ -14,8 +14,8 @@
  * (the last one before a restart in place, else the input's); member-manager's next change, or its
  * start, brings the tags. Requests that arrive meanwhile (join, reconnect, meta change, leave) are
  * kept, bounded and counted, and replayed once running. A bind failure (or a spawn without a
- * transport), like a config that does not validate (`configError`), is a coded error in `failed`,
- * never a crash. With port 0 in the input, the bound port is advertised.
+ * transport), like a config or a join address that does not validate (`configError`), is a coded
+ * error in `failed`, never a crash. With port 0 in the input, the bound port is advertised.
  *
  * Every timer of the logic (probe tick, probe timeout and deadline, relays, suspicions, gossip,
  * push/pull) is scheduled on the actor clock and comes back as a `swim.timer` message, and every
