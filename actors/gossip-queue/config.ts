@@ -3,6 +3,8 @@
  * profile and Serf's DefaultConfig (spec §4.1, §4.10, §5.13).
  */
 import { InvalidConfigError } from '../../src/errors/index.ts'
+import { configObject, knownFieldsOnly, rejectUnknownFields } from '../../src/config/fields.ts'
+import { checkBoolean, checkInt, TIMER_MAX_MS } from '../../src/config/values.ts'
 import { COMPOUND_HEADER_OVERHEAD, COMPOUND_PART_OVERHEAD } from '../../src/wire/compound.ts'
 import { ENCRYPT_OVERHEAD } from '../../src/wire/crypto.ts'
 
@@ -45,23 +47,32 @@ export const DEFAULT_GOSSIP_QUEUE_CONFIG: Readonly<GossipQueueConfig> = Object.f
   maxMessageBytes: 1396,
 })
 
+const GOSSIP_QUEUE_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_GOSSIP_QUEUE_CONFIG))
+
+/** Largest UDP payload (65,535 − 8 UDP − 20 IPv4 header bytes): no broadcast can be longer. */
+const MAX_UDP_PAYLOAD = 65_507
+
+/**
+ * The defaults with `init` spread over them, validated. `init` must be a plain object of known
+ * fields (a misspelled one is an InvalidConfigError naming it).
+ */
 export function createGossipQueueConfig(init: GossipQueueInit = {}): GossipQueueConfig {
+  const given = knownFieldsOnly('gossipQueue', init, GOSSIP_QUEUE_FIELDS) as GossipQueueInit
   const config: GossipQueueConfig = { ...DEFAULT_GOSSIP_QUEUE_CONFIG }
-  for (const [k, v] of Object.entries(init)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v
-  if (init.hardMaxDepth === undefined && init.maxQueueDepth !== undefined) config.hardMaxDepth = 2 * init.maxQueueDepth
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v
+  if (given.hardMaxDepth === undefined && given.maxQueueDepth !== undefined && Number.isSafeInteger(2 * given.maxQueueDepth)) {
+    config.hardMaxDepth = 2 * given.maxQueueDepth
+  }
   validateGossipQueueConfig(config)
   return config
 }
 
 export function validateGossipQueueConfig(config: GossipQueueConfig): void {
-  const positiveInt = ['retransmitMult', 'maxQueueDepth', 'queueCheckIntervalMs', 'queueDepthWarning', 'hardMaxDepth', 'maxMessageBytes'] as const
-  for (const field of positiveInt) {
-    const v = config[field]
-    if (!Number.isInteger(v) || v <= 0) throw new InvalidConfigError(`gossipQueue.${field}`, 'must be a positive integer')
-  }
-  if (!Number.isInteger(config.minQueueDepth) || config.minQueueDepth < 0) {
-    throw new InvalidConfigError('gossipQueue.minQueueDepth', 'must be a non-negative integer')
-  }
+  rejectUnknownFields('gossipQueue', configObject('gossipQueue', config), GOSSIP_QUEUE_FIELDS)
+  for (const field of ['retransmitMult', 'maxQueueDepth', 'queueDepthWarning', 'hardMaxDepth'] as const) checkInt(`gossipQueue.${field}`, config[field], 1)
+  checkInt('gossipQueue.queueCheckIntervalMs', config.queueCheckIntervalMs, 1, TIMER_MAX_MS, 'ms')
+  checkInt('gossipQueue.maxMessageBytes', config.maxMessageBytes, 1, MAX_UDP_PAYLOAD, 'bytes')
+  checkInt('gossipQueue.minQueueDepth', config.minQueueDepth, 0)
   if (config.hardMaxDepth < config.maxQueueDepth) {
     throw new InvalidConfigError('gossipQueue.hardMaxDepth', 'must be >= gossipQueue.maxQueueDepth')
   }
@@ -95,8 +106,9 @@ export interface SwimPacketShape {
  * Throws InvalidConfigError naming the field if the budget leaves no room for a message.
  */
 export function gossipQueueConfigFor(swim: SwimPacketShape, init: GossipQueueInit = {}): GossipQueueConfig {
-  if (!Number.isInteger(swim.udpBufferSize) || swim.udpBufferSize <= 0) throw new InvalidConfigError('swim.udpBufferSize', 'must be a positive integer')
-  if (typeof swim.encrypted !== 'boolean') throw new InvalidConfigError('swim.encrypted', 'must be a boolean')
+  configObject('swim', swim)
+  checkInt('swim.udpBufferSize', swim.udpBufferSize, 1)
+  checkBoolean('swim.encrypted', swim.encrypted)
   const maxMessageBytes = swim.udpBufferSize - COMPOUND_HEADER_OVERHEAD - COMPOUND_PART_OVERHEAD - (swim.encrypted ? ENCRYPT_OVERHEAD : 0)
   if (maxMessageBytes <= 0) {
     throw new InvalidConfigError('swim.udpBufferSize', `leaves no room for a broadcast (${swim.udpBufferSize} − 4 bytes of compound overhead${swim.encrypted ? ' − 29 of encryption' : ''})`)
@@ -106,7 +118,7 @@ export function gossipQueueConfigFor(swim: SwimPacketShape, init: GossipQueueIni
   } catch (err) {
     // The multiplier came from swim: name swim's field, not ours.
     if (err instanceof InvalidConfigError && err.details?.['field'] === 'gossipQueue.retransmitMult') {
-      throw new InvalidConfigError('swim.retransmitMult', 'must be a positive integer', { cause: err })
+      throw new InvalidConfigError('swim.retransmitMult', 'must be a positive integer', { cause: err, got: swim.retransmitMult })
     }
     throw err
   }

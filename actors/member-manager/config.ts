@@ -5,6 +5,8 @@
  * in one place even though their handlers come later.
  */
 import { InvalidConfigError } from '../../src/errors/index.ts'
+import { configObject, isPlainObject, knownFieldsOnly, rejectUnknownFields } from '../../src/config/fields.ts'
+import { checkBoolean, checkInt, checkNumber, checkString, TIMER_MAX_MS } from '../../src/config/values.ts'
 import { encodeTags, META_MAX_SIZE } from './tags.ts'
 import { hours, minutes, seconds } from '../../src/types/time.ts'
 
@@ -105,73 +107,62 @@ export const AGENT_SERF_OVERRIDES: Readonly<Partial<SerfConfig>> = Object.freeze
   userQuiescentPeriodMs: seconds(1),
 })
 
+const SERF_FIELDS: ReadonlySet<string> = new Set([...Object.keys(DEFAULT_SERF_CONFIG), 'nodeName', 'tags'])
+
+/**
+ * The library defaults with `init` spread over them, validated. `init` must be a plain object of
+ * known fields (a misspelled one is an InvalidConfigError naming it); `nodeName` is required.
+ */
 export function createSerfConfig(init: SerfInit): SerfConfig {
+  const given = knownFieldsOnly('serf', init, SERF_FIELDS)
   const config: SerfConfig = { ...DEFAULT_SERF_CONFIG, tags: {}, nodeName: '' }
-  for (const [k, v] of Object.entries(init)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v
-  config.tags = { ...config.tags }
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v
+  if (isPlainObject(config.tags)) config.tags = { ...config.tags }
   validateSerfConfig(config)
   return config
 }
 
-const NON_NEGATIVE_MS = [
-  'broadcastTimeoutMs',
-  'leavePropagateDelayMs',
-  'recentIntentTimeoutMs',
-  'reconnectTimeoutMs',
-  'tombstoneTimeoutMs',
-  'flapTimeoutMs',
-  'coalescePeriodMs',
-  'quiescentPeriodMs',
-  'userCoalescePeriodMs',
-  'userQuiescentPeriodMs',
-] as const
+/**
+ * Durations used as timer delays (the leave's propagate delay, coalescing windows; the ticks below):
+ * at most TIMER_MAX_MS. broadcastTimeoutMs is checked apart: at most half of it (swim's leave gets 2 ×).
+ */
+const TIMER_MS = ['leavePropagateDelayMs', 'coalescePeriodMs', 'quiescentPeriodMs', 'userCoalescePeriodMs', 'userQuiescentPeriodMs'] as const
+const TIMER_INTERVAL_MS = ['reapIntervalMs', 'reconnectIntervalMs', 'queueCheckIntervalMs'] as const
+/** Durations compared with elapsed time only (no timer): any finite number of ms >= 0. */
+const ELAPSED_MS = ['recentIntentTimeoutMs', 'reconnectTimeoutMs', 'tombstoneTimeoutMs', 'flapTimeoutMs'] as const
 const POSITIVE_INT = [
   'eventBuffer',
   'queryBuffer',
-  'reapIntervalMs',
-  'reconnectIntervalMs',
-  'queueCheckIntervalMs',
   'queueDepthWarning',
   'maxQueueDepth',
   'maxRecentIntents',
   'queryTimeoutMult',
   'querySizeLimit',
   'queryResponseSizeLimit',
-  'userEventSizeLimit',
 ] as const
 
+/**
+ * Throws InvalidConfigError naming the first field that is unknown, of the wrong type, out of range
+ * or inconsistent; the message shows the value received.
+ */
 export function validateSerfConfig(config: SerfConfig): void {
-  if (typeof config.nodeName !== 'string' || config.nodeName.length === 0) {
-    throw new InvalidConfigError('serf.nodeName', 'must be a non-empty string')
-  }
-  if (!Number.isInteger(config.protocolVersion) || config.protocolVersion < 2 || config.protocolVersion > 5) {
-    throw new InvalidConfigError('serf.protocolVersion', 'must be an integer in [2, 5]')
-  }
-  for (const f of NON_NEGATIVE_MS) {
-    const v = config[f]
-    if (!Number.isFinite(v) || v < 0) throw new InvalidConfigError(`serf.${f}`, 'must be a finite number >= 0 (ms)')
-  }
-  for (const f of POSITIVE_INT) {
-    const v = config[f]
-    if (!Number.isInteger(v) || v <= 0) throw new InvalidConfigError(`serf.${f}`, 'must be a positive integer')
-  }
-  if (!Number.isInteger(config.minQueueDepth) || config.minQueueDepth < 0) {
-    throw new InvalidConfigError('serf.minQueueDepth', 'must be a non-negative integer')
-  }
-  if (config.userEventSizeLimit > USER_EVENT_SIZE_HARD_LIMIT) {
-    throw new InvalidConfigError('serf.userEventSizeLimit', `must be <= ${USER_EVENT_SIZE_HARD_LIMIT}`)
-  }
-  if (typeof config.tags !== 'object' || config.tags === null) throw new InvalidConfigError('serf.tags', 'must be an object of strings')
-  for (const [k, v] of Object.entries(config.tags)) {
-    if (typeof v !== 'string') throw new InvalidConfigError(`serf.tags.${k}`, 'must be a string')
-  }
+  rejectUnknownFields('serf', configObject('serf', config), SERF_FIELDS)
+  checkString('serf.nodeName', config.nodeName, { nonEmpty: true })
+  checkInt('serf.protocolVersion', config.protocolVersion, 2, 5)
+  checkNumber('serf.broadcastTimeoutMs', config.broadcastTimeoutMs, { min: 0, max: Math.floor(TIMER_MAX_MS / 2), unit: 'ms' })
+  for (const f of TIMER_MS) checkNumber(`serf.${f}`, config[f], { min: 0, max: TIMER_MAX_MS, unit: 'ms' })
+  for (const f of TIMER_INTERVAL_MS) checkInt(`serf.${f}`, config[f], 1, TIMER_MAX_MS, 'ms')
+  for (const f of ELAPSED_MS) checkNumber(`serf.${f}`, config[f], { min: 0, unit: 'ms' })
+  for (const f of POSITIVE_INT) checkInt(`serf.${f}`, config[f], 1)
+  checkInt('serf.userEventSizeLimit', config.userEventSizeLimit, 1, USER_EVENT_SIZE_HARD_LIMIT, 'bytes')
+  checkInt('serf.minQueueDepth', config.minQueueDepth, 0)
+  if (!isPlainObject(config.tags)) throw new InvalidConfigError('serf.tags', 'must be an object of strings', { got: config.tags })
+  for (const [k, v] of Object.entries(config.tags)) checkString(`serf.tags.${k}`, v)
   // Serf refuses oversized tags at create, as at SetTags (spec §5.7); found here, not at actor start.
   try {
     encodeTags(config.tags, config.protocolVersion) // throws TagsTooLargeError past META_MAX_SIZE
   } catch (err) {
     throw new InvalidConfigError('serf.tags', `must encode to at most ${META_MAX_SIZE} bytes of node meta`, { cause: err })
   }
-  for (const f of ['enableNameConflictResolution', 'disableCoordinates'] as const) {
-    if (typeof config[f] !== 'boolean') throw new InvalidConfigError(`serf.${f}`, 'must be a boolean')
-  }
+  for (const f of ['enableNameConflictResolution', 'disableCoordinates'] as const) checkBoolean(`serf.${f}`, config[f])
 }

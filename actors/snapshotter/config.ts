@@ -2,7 +2,8 @@
  * Snapshotter configuration: Serf's constants (spec §6) as defaults, plus our durability policy.
  * Durations are in milliseconds (`Ms` suffix), sizes in bytes.
  */
-import { InvalidConfigError } from '../../src/errors/index.ts'
+import { configObject, knownFieldsOnly, rejectUnknownFields } from '../../src/config/fields.ts'
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkString, TIMER_MAX_MS } from '../../src/config/values.ts'
 
 /**
  * When the snapshot file is fsynced:
@@ -62,31 +63,43 @@ export const DEFAULT_SNAPSHOTTER_CONFIG: Omit<SnapshotterConfig, 'path'> = {
   maxFileBytes: 1024 * 1024 * 1024,
 }
 
+const SNAPSHOTTER_FIELDS: ReadonlySet<string> = new Set([...Object.keys(DEFAULT_SNAPSHOTTER_CONFIG), 'path'])
+
+/**
+ * The defaults with `init` spread over them, validated. `init` must be a plain object of known
+ * fields (a misspelled one is an InvalidConfigError naming it); `path` is required.
+ */
 export function createSnapshotterConfig(init: SnapshotterInit): SnapshotterConfig {
-  const config = { ...DEFAULT_SNAPSHOTTER_CONFIG, ...init }
+  const given = knownFieldsOnly('snapshotter', init, SNAPSHOTTER_FIELDS)
+  const config = { ...DEFAULT_SNAPSHOTTER_CONFIG, ...stripUndefined(given) } as SnapshotterConfig
   validateSnapshotterConfig(config)
   return config
 }
 
-const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0
-const nonNegative = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0
-
+/**
+ * Throws InvalidConfigError naming the first field that is unknown, of the wrong type or out of
+ * range; the message shows the value received.
+ */
 export function validateSnapshotterConfig(c: SnapshotterConfig): void {
-  if (typeof c.path !== 'string' || c.path === '') throw new InvalidConfigError('snapshotter.path', 'must be a non-empty file path')
-  if (typeof c.nodeName !== 'string') throw new InvalidConfigError('snapshotter.nodeName', 'must be a string')
-  if (!['serf', 'interval', 'always'].includes(c.durability)) {
-    throw new InvalidConfigError('snapshotter.durability', 'must be one of serf, interval, always')
-  }
-  if (!positiveInt(c.fsyncIntervalMs)) throw new InvalidConfigError('snapshotter.fsyncIntervalMs', 'must be a positive integer (ms)')
-  if (typeof c.rejoinAfterLeave !== 'boolean') throw new InvalidConfigError('snapshotter.rejoinAfterLeave', 'must be a boolean')
-  if (!nonNegative(c.minCompactionBytes)) throw new InvalidConfigError('snapshotter.minCompactionBytes', 'must be >= 0 (bytes)')
-  if (!positiveInt(c.bytesPerNode)) throw new InvalidConfigError('snapshotter.bytesPerNode', 'must be a positive integer (bytes)')
-  if (!(typeof c.compactionThreshold === 'number' && c.compactionThreshold >= 1)) {
-    throw new InvalidConfigError('snapshotter.compactionThreshold', 'must be >= 1 (the compacted file must fit under it)')
-  }
-  if (typeof c.checksums !== 'boolean') throw new InvalidConfigError('snapshotter.checksums', 'must be a boolean')
-  if (!positiveInt(c.compactionChunkLines)) throw new InvalidConfigError('snapshotter.compactionChunkLines', 'must be a positive integer')
-  if (!positiveInt(c.errorRecoveryIntervalMs)) throw new InvalidConfigError('snapshotter.errorRecoveryIntervalMs', 'must be a positive integer (ms)')
-  if (!positiveInt(c.maxFileBytes)) throw new InvalidConfigError('snapshotter.maxFileBytes', 'must be a positive integer (bytes)')
-  if (!positiveInt(c.shutdownTimeoutMs)) throw new InvalidConfigError('snapshotter.shutdownTimeoutMs', 'must be a positive integer (ms)')
+  rejectUnknownFields('snapshotter', configObject('snapshotter', c), SNAPSHOTTER_FIELDS)
+  checkString('snapshotter.path', c.path, { nonEmpty: true })
+  checkString('snapshotter.nodeName', c.nodeName)
+  checkOneOf('snapshotter.durability', c.durability, ['serf', 'interval', 'always'])
+  // Timer delays: at most TIMER_MAX_MS.
+  checkInt('snapshotter.fsyncIntervalMs', c.fsyncIntervalMs, 1, TIMER_MAX_MS, 'ms')
+  checkInt('snapshotter.errorRecoveryIntervalMs', c.errorRecoveryIntervalMs, 1, TIMER_MAX_MS, 'ms')
+  checkInt('snapshotter.shutdownTimeoutMs', c.shutdownTimeoutMs, 1, TIMER_MAX_MS, 'ms')
+  checkBoolean('snapshotter.rejoinAfterLeave', c.rejoinAfterLeave)
+  checkNumber('snapshotter.minCompactionBytes', c.minCompactionBytes, { min: 0, unit: 'bytes' })
+  checkInt('snapshotter.bytesPerNode', c.bytesPerNode, 1, Number.MAX_SAFE_INTEGER, 'bytes')
+  // The compacted file must fit under the threshold.
+  checkNumber('snapshotter.compactionThreshold', c.compactionThreshold, { min: 1 })
+  checkBoolean('snapshotter.checksums', c.checksums)
+  checkInt('snapshotter.compactionChunkLines', c.compactionChunkLines, 1)
+  checkInt('snapshotter.maxFileBytes', c.maxFileBytes, 1, Number.MAX_SAFE_INTEGER, 'bytes')
+}
+
+/** A spread must not let an explicit `undefined` replace a default. */
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 }

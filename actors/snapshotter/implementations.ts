@@ -8,6 +8,7 @@ import { fromCallback, fromPromise } from 'xstate'
 import type { ActorEnv } from '../../src/types/actor-env.ts'
 import { ClusterError, toWireError } from '../../src/errors/index.ts'
 import { createSnapshotterConfig } from './config.ts'
+import { configObject } from '../../src/config/fields.ts'
 import { emptyStats } from './metrics.ts'
 import type { SnapshotDisk } from './disk.ts'
 import type { RecordMessage, SnapshotterEvent, SnapshotterMachine } from './machine.ts'
@@ -87,7 +88,8 @@ export function createSnapshotterImplementations(
   }
 
   const makeWriter = (input: SnapshotterInput): SnapshotWriter => {
-    const { notify, ...init } = input
+    // Checked before the spread: a string or null input would spread into nonsense or throw a TypeError.
+    const { notify, ...init } = configObject('snapshotter', input) as unknown as SnapshotterInput
     const config = createSnapshotterConfig(init)
     return new SnapshotWriter(config, {
       disk: platform.disk,

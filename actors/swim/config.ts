@@ -5,6 +5,8 @@
  * Durations are numbers in milliseconds (`Ms` suffix).
  */
 import { InvalidConfigError } from '../../src/errors/index.ts'
+import { configObject, knownFieldsOnly, rejectUnknownFields } from '../../src/config/fields.ts'
+import { checkBoolean, checkInt, checkNumber, checkOneOf } from '../../src/config/values.ts'
 import { decodeKeyText, Keyring } from '../../src/wire/keyring.ts'
 
 /** How a suspect node is finally declared dead. */
@@ -177,17 +179,26 @@ export const TEST_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
 export const SWIM_PRESETS = { lan: LAN_SWIM_CONFIG, wan: WAN_SWIM_CONFIG, local: LOCAL_SWIM_CONFIG, test: TEST_SWIM_CONFIG }
 export type SwimPreset = keyof typeof SWIM_PRESETS
 
-/** Spreads `init` over a preset (LAN by default) and validates the result. */
+/** Fields a SwimInit may name: every config field (the LAN preset has them all) and `keys`. */
+const SWIM_INIT_FIELDS: ReadonlySet<string> = new Set([...Object.keys(LAN_SWIM_CONFIG), 'keys'])
+/** Fields of a whole SwimConfig (what validateSwimConfig accepts). */
+const SWIM_CONFIG_FIELDS: ReadonlySet<string> = new Set(Object.keys(LAN_SWIM_CONFIG))
+
+/**
+ * Spreads `init` over a preset (LAN by default) and validates the result. `init` must be a plain
+ * object of known fields: a misspelled one is an InvalidConfigError naming it (with the nearest
+ * known name), not a silently ignored choice.
+ */
 export function createSwimConfig(init: SwimInit = {}, preset: SwimPreset = 'lan'): SwimConfig {
-  const base = SWIM_PRESETS[preset]
-  if (base === undefined) throw new InvalidConfigError('swim.preset', `must be one of ${Object.keys(SWIM_PRESETS).join(', ')}`)
-  const config: SwimConfig = { ...base }
-  for (const [key, value] of Object.entries(init)) {
+  checkOneOf('swim.preset', preset, Object.keys(SWIM_PRESETS) as SwimPreset[])
+  const given = knownFieldsOnly('swim', init, SWIM_INIT_FIELDS) as SwimInit
+  const config: SwimConfig = { ...SWIM_PRESETS[preset] }
+  for (const [key, value] of Object.entries(given)) {
     if (value !== undefined && key !== 'keys') (config as unknown as Record<string, unknown>)[key] = value
   }
-  if (init.keys !== undefined && init.keys !== null) {
-    if (init.keyring !== undefined && init.keyring !== null) throw new InvalidConfigError('swim.keys', 'give swim.keys or swim.keyring, not both')
-    config.keyring = keyringFromKeys(init.keys)
+  if (given.keys !== undefined && given.keys !== null) {
+    if (given.keyring !== undefined && given.keyring !== null) throw new InvalidConfigError('swim.keys', 'give swim.keys or swim.keyring, not both')
+    config.keyring = keyringFromKeys(given.keys)
   }
   validateSwimConfig(config)
   return config
@@ -198,7 +209,7 @@ export function createSwimConfig(init: SwimInit = {}, preset: SwimPreset = 'lan'
  * text of them, the first the primary (used to send). Errors name the entry, e.g. `swim.keys[1]`.
  */
 export function keyringFromKeys(keys: readonly SwimKey[]): Keyring {
-  if (!Array.isArray(keys) || keys.length === 0) throw new InvalidConfigError('swim.keys', 'must be a non-empty array of keys (primary first), or null for plaintext')
+  if (!Array.isArray(keys) || keys.length === 0) throw new InvalidConfigError('swim.keys', 'must be a non-empty array of keys (primary first), or null for plaintext', { got: keys })
   const raw = keys.map((key: unknown, i) => {
     if (typeof key === 'string') {
       try {
@@ -249,17 +260,15 @@ const INT_RULES: IntRule[] = [
   ['phiAcceptablePauseMs', 0, 3_600_000],
 ]
 
-/** Throws InvalidConfigError naming the first field that is out of range or inconsistent. */
+/**
+ * Throws InvalidConfigError naming the first field that is unknown, of the wrong type, out of range
+ * or inconsistent with another; the message shows the value received.
+ */
 export function validateSwimConfig(config: SwimConfig): void {
-  if (typeof config !== 'object' || config === null) throw new InvalidConfigError('swim', 'must be an object')
-  for (const [field, min, max] of INT_RULES) {
-    const value = config[field]
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidConfigError(`swim.${field}`, `must be an integer in [${min}, ${max}] (got ${String(value)})`)
-    }
-  }
+  rejectUnknownFields('swim', configObject('swim', config), SWIM_CONFIG_FIELDS)
+  for (const [field, min, max] of INT_RULES) checkInt(`swim.${field}`, config[field], min, max)
   for (const field of ['disableTcpPings', 'enableCompression', 'staleSuspicionRefresh', 'gossipVerifyIncoming', 'gossipVerifyOutgoing'] as const) {
-    if (typeof config[field] !== 'boolean') throw new InvalidConfigError(`swim.${field}`, 'must be a boolean')
+    checkBoolean(`swim.${field}`, config[field])
   }
   if (config.keyring !== null && !(config.keyring instanceof Keyring)) {
     // Most likely a Keyring that crossed into a worker thread: structured clone keeps its fields and
@@ -269,12 +278,8 @@ export function validateSwimConfig(config: SwimConfig): void {
       'must be null or a Keyring (src/wire/keyring.ts); a Keyring does not survive the structured clone into a worker thread: give swim.keys (raw keys or base64 text, primary first) instead',
     )
   }
-  if (config.failureDetector !== 'lifeguard' && config.failureDetector !== 'phi') {
-    throw new InvalidConfigError('swim.failureDetector', `must be "lifeguard" or "phi" (got ${String(config.failureDetector)})`)
-  }
-  if (typeof config.phiThreshold !== 'number' || !Number.isFinite(config.phiThreshold) || config.phiThreshold <= 0) {
-    throw new InvalidConfigError('swim.phiThreshold', 'must be a finite number > 0')
-  }
+  checkOneOf('swim.failureDetector', config.failureDetector, ['lifeguard', 'phi'])
+  checkNumber('swim.phiThreshold', config.phiThreshold, { min: 0, exclusiveMin: true })
   // Rules between fields.
   if (config.probeTimeoutMs >= config.probeIntervalMs) {
     throw new InvalidConfigError('swim.probeTimeoutMs', `must be < swim.probeIntervalMs (${config.probeTimeoutMs} >= ${config.probeIntervalMs})`)

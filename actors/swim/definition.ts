@@ -11,15 +11,15 @@
  * its class is stripped and the config is refused, naming swim.keyring).
  */
 import { defineActor } from '../../src/runtime/define-actor.ts'
-import { parseAddress } from '../../src/transport/transport.ts'
+import { MAX_JOIN_ADDRESSES, parseJoinAddress } from './join-address.ts'
 import { createSwimMachine } from './machine.ts'
 
 const isIp = (addr: unknown) => addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16)
 const isPort = (port: unknown) => Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535
-const isAddress = (a: unknown): boolean => {
-  if (typeof a !== 'string') return false
+/** The syntax of a join address (join-address.ts); its default port is the node's swim.bindPort. */
+const isJoinAddress = (a: unknown): boolean => {
   try {
-    parseAddress(a)
+    parseJoinAddress(a, 7946, 'address')
     return true
   } catch {
     return false
@@ -37,7 +37,9 @@ export const swim = defineActor({
         return undefined
       case 'swim.join':
         // A malformed address would make the transport's dial throw inside the machine.
-        if (!Array.isArray(msg.addresses) || !msg.addresses.every(isAddress)) return 'swim.join needs addresses: "ip:port" strings'
+        if (!Array.isArray(msg.addresses) || msg.addresses.length > MAX_JOIN_ADDRESSES || !msg.addresses.every(isJoinAddress)) {
+          return `swim.join needs addresses (at most ${MAX_JOIN_ADDRESSES}): "host", "host:port", "[v6]:port" or a bare IPv6`
+        }
         return undefined
       case 'swim.leave':
         if (!Number.isFinite(msg.timeoutMs) || msg.timeoutMs < 0) return 'swim.leave needs timeoutMs >= 0'

@@ -14,8 +14,8 @@
  * (the last one before a restart in place, else the input's); member-manager's next change, or its
  * start, brings the tags. Requests that arrive meanwhile (join, reconnect, meta change, leave) are
  * kept, bounded and counted, and replayed once running. A bind failure (or a spawn without a
- * transport), like a config that does not validate (`configError`), is a coded error in `failed`,
- * never a crash. With port 0 in the input, the bound port is advertised.
+ * transport), like a config or a join address that does not validate (`configError`), is a coded
+ * error in `failed`, never a crash. With port 0 in the input, the bound port is advertised.
  *
  * Every timer of the logic (probe tick, probe timeout and deadline, relays, suspicions, gossip,
  * push/pull) is scheduled on the actor clock and comes back as a `swim.timer` message, and every
@@ -44,6 +44,7 @@ import type { SwimContext, SwimInput } from './swim-context.ts'
 import { MAX_HELD, redactKeys } from './swim-context.ts'
 import { SwimCounters } from './counters.ts'
 import { createSwimConfig, LAN_SWIM_CONFIG } from './config.ts'
+import { parseJoinAddresses } from './join-address.ts'
 import type { SwimInbound } from './protocol.ts'
 import { createSwimRunner } from './swim-runner.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
@@ -62,6 +63,8 @@ export function createSwimMachine(env: ActorEnv) {
   let advertisedPort = 0
   /** The config the node runs with. The context shows it with the keyring redacted (key bytes never reach snapshots or inspection). */
   let config: SwimConfig = { ...LAN_SWIM_CONFIG }
+  /** The input's join addresses, parsed with the config (a bad one is a configError, never a dial that throws). */
+  let joinAt: string[] = []
   const leaveNow = () => {
     // Nothing was ever announced: the leave is complete at once (member-manager waits for it).
     runner.toMember({ type: 'member.swim-left' })
@@ -113,10 +116,20 @@ export function createSwimMachine(env: ActorEnv) {
         assertEvent(event, 'swim.timer')
         swim().onTimer(event.key)
       },
-      join: ({ event }) => {
+      join: enqueueActions(({ event, enqueue }) => {
         assertEvent(event, 'swim.join')
-        swim().join(event.addresses)
-      },
+        let addresses: string[]
+        try {
+          addresses = parseJoinAddresses(event.addresses, config.bindPort, 'swim.join.addresses')
+        } catch (err) {
+          // The definition's validate checked the syntax; only a missing port with swim.bindPort 0
+          // gets here. Refused and counted, as the transport could not dial it.
+          env.log.warn({ err: toWireError(err) }, 'swim: join refused')
+          enqueue('refuse')
+          return
+        }
+        swim().join(addresses)
+      }),
       reconnect: ({ event }) => {
         assertEvent(event, 'member.reconnect')
         swim().joinNode(event.addr, event.port)
@@ -151,7 +164,7 @@ export function createSwimMachine(env: ActorEnv) {
         if (transport === undefined || start === undefined) throw new Error('swim: started without a transport')
         const meta = (event as { output?: Uint8Array | undefined }).output ?? runner.fallbackMeta(start.meta)
         const node = runner.start(config, transport, { name: start.name, addr: start.addr, port: advertisedPort, ...(meta === undefined ? {} : { meta }) })
-        if (start.join !== undefined && start.join.length > 0) node.join(start.join)
+        if (joinAt.length > 0) node.join(joinAt)
         return runner.mirror()
       }),
       replayHeld: enqueueActions(({ context, enqueue }) => {
@@ -173,9 +186,11 @@ export function createSwimMachine(env: ActorEnv) {
       let configError: WireError | undefined
       try {
         config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
+        joinAt = parseJoinAddresses(given.join, config.bindPort)
       } catch (err) {
         // A bad config is input, not a crash: restarting cannot fix it. The actor goes to `failed`.
         config = { ...LAN_SWIM_CONFIG }
+        joinAt = []
         configError = toWireError(err)
       }
       runner.setPeers(given.peers)

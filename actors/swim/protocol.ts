@@ -30,7 +30,10 @@ export interface TimerMsg {
   key: string
 }
 
-/** memberlist Join: push/pull (Join=true) with each "ip:port"; member-manager hears join-completed. */
+/**
+ * memberlist Join: push/pull (Join=true) with each address ("host:port", "[v6]:port", or without a
+ * port for swim.bindPort: see join-address.ts); member-manager hears join-completed.
+ */
 export interface JoinMsg {
   type: 'swim.join'
   addresses: string[]

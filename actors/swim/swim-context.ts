@@ -23,7 +23,11 @@ export interface SwimInput {
   /** Config choices; encryption as `keys` (data), since a Keyring does not cross into a worker. */
   config?: SwimInit
   peers?: Partial<SwimPeers>
-  /** Addresses to join once running. */
+  /**
+   * Addresses to join once running: "host:port", "[v6]:port", or "host" / a bare IPv6 for port
+   * swim.bindPort (7946), as memberlist and Serf read them (join-address.ts). A bad one fails the
+   * actor's config (`configError` naming swim.join[i]).
+   */
   join?: string[]
 }
 

@@ -1,3 +1,5 @@
+import { formatValue } from './format-value.ts'
+
 /**
  * ClusterError is the base of every error Gossamer throws. A class does not survive a trip across a
  * thread or the network, but its `code` does: callers match on `code`, and `toWireError` /
@@ -25,11 +27,17 @@ export interface WireError {
   details?: Record<string, unknown>
 }
 
-/** Thrown when a config value is missing, out of range or inconsistent with another. */
+/**
+ * Thrown when a config value is missing, out of range, of the wrong type, unknown, or inconsistent
+ * with another. The message is `<field> <rule>`, plus ` (got <value>)` when `got` is given, the value
+ * shown with its type (formatValue: "10" for a string, 10 for a number). `details.field` names the
+ * field, e.g. `swim.join[2]`.
+ */
 export class InvalidConfigError extends ClusterError {
   static override name = 'InvalidConfigError'
-  constructor(field: string, rule: string, options: { cause?: unknown } = {}) {
-    super('ERR_INVALID_CONFIG', `${field} ${rule}`, { ...options, details: { field } })
+  constructor(field: string, rule: string, options: { cause?: unknown; got?: unknown } = {}) {
+    const got = 'got' in options ? ` (got ${formatValue(options.got)})` : ''
+    super('ERR_INVALID_CONFIG', `${field} ${rule}${got}`, { ...(options.cause === undefined ? {} : { cause: options.cause }), details: { field } })
   }
 }
 

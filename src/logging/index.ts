@@ -1,3 +1,5 @@
-export { rootLogger, actorLogger, resolveLogLevel } from './root-logger.ts'
+export { rootLogger, actorLogger } from './root-logger.ts'
 export type { RootLoggerOptions } from './root-logger.ts'
+export { resolveLogLevel, LOG_LEVELS } from './levels.ts'
+export type { LogLevel } from './levels.ts'
 export { LOG_FIELDS } from './fields.ts'

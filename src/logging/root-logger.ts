@@ -4,6 +4,7 @@
  * Level: the `level` option, else GOSSAMER_LOG_LEVEL, else 'info'.
  */
 import { pino, type DestinationStream, type Logger } from 'pino'
+import { resolveLogLevel } from './levels.ts'
 
 let root: Logger | undefined
 let rootKey = ''
@@ -13,10 +14,6 @@ export interface RootLoggerOptions {
   level?: string
   /** Where lines go (default fd 1, synchronous). Giving one always builds a new root. */
   destination?: DestinationStream
-}
-
-export function resolveLogLevel(level?: string): string {
-  return level ?? process.env['GOSSAMER_LOG_LEVEL'] ?? 'info'
 }
 
 /** The thread's root logger (created on first call; a different level or node replaces it). */

@@ -14,6 +14,19 @@
 import type { ActorClock } from '../types/time.ts'
 import type { ClusterError, WireError } from '../errors/cluster-error.ts'
 import { AskAbortedError, AskTimeoutError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
+import { formatValue } from '../errors/format-value.ts'
+import { TIMER_MAX_MS } from '../config/values.ts'
+
+/**
+ * Why `timeoutMs` cannot time an ask, or undefined if it can: it must be a number of ms in
+ * (0, TIMER_MAX_MS]. NaN would never expire (and re-arm a 1 ms timer for as long as the ask
+ * waits); a negative one expires at once; past TIMER_MAX_MS a Node timer fires after 1 ms.
+ * Checked where asks start (env.ask, ActorRef.ask), before the request is sent.
+ */
+export function askTimeoutProblem(timeoutMs: unknown): string | undefined {
+  if (typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= TIMER_MAX_MS) return undefined
+  return `ask timeoutMs must be a number of ms in (0, ${TIMER_MAX_MS}] (got ${formatValue(timeoutMs)})`
+}
 
 interface Pending {
   actor: string
@@ -22,7 +35,12 @@ interface Pending {
   resolve: (v: unknown) => void
   reject: (e: unknown) => void
   signal: AbortSignal | undefined
-  onAbort: (() => void) | undefined
+}
+
+/** The asks pending on one AbortSignal and the one abort listener the table added to it. */
+interface SignalWatch {
+  cids: Set<number>
+  onAbort: () => void
 }
 
 /** Pending asks of one timeout value, oldest first, with the timer armed for the oldest. */
@@ -45,6 +63,13 @@ export class AskTable {
   readonly #epoch: number
   readonly #pending = new Map<number, Pending>()
   readonly #expiries = new Map<number, Expiry>()
+  /**
+   * One abort listener per signal, not per ask: callers share a signal across many asks (swim's
+   * runner passes one to every fill and state ask), and a listener each would pass Node's limit of
+   * 10 per EventTarget (MaxListenersExceededWarning) and make every abort walk them all. The entry
+   * goes, with its listener, when the signal's last ask settles.
+   */
+  readonly #signals = new Map<AbortSignal, SignalWatch>()
   /** Replies that found no pending ask (after a timeout, abort or the asker's crash): ignored. */
   late = 0
 
@@ -62,13 +87,13 @@ export class AskTable {
   open(actor: string, type: string, timeoutMs: number, signal: AbortSignal | undefined): { cid: number; promise: Promise<unknown> } {
     const cid = ++this.#seq * EPOCHS + this.#epoch
     const promise = new Promise<unknown>((resolve, reject) => {
-      const p: Pending = { actor, type, timeoutMs, resolve, reject, signal, onAbort: undefined }
+      const p: Pending = { actor, type, timeoutMs, resolve, reject, signal }
       this.#arm(cid, timeoutMs)
-      if (signal !== undefined) {
-        p.onAbort = () => this.#settle(cid, undefined, new AskAbortedError(actor, type, { cause: signal.reason }))
-        signal.addEventListener('abort', p.onAbort, { once: true })
-      }
       this.#pending.set(cid, p)
+      if (signal === undefined) return
+      // An 'abort' listener added after the fact never runs: fail at once instead of at the timeout.
+      if (signal.aborted) this.#settle(cid, undefined, new AskAbortedError(actor, type, { cause: signal.reason }))
+      else this.#watch(signal, cid)
     })
     return { cid, promise }
   }
@@ -85,7 +110,8 @@ export class AskTable {
   }
 
   #schedule(timeoutMs: number, e: Expiry): void {
-    const wait = Math.max(0, e.deadlines[e.head]! - this.clock.now())
+    // Clamped to what a Node timer honours: a sweep before the deadline just re-arms.
+    const wait = Math.min(TIMER_MAX_MS, Math.max(0, e.deadlines[e.head]! - this.clock.now()))
     e.timer = this.clock.setTimeout(() => this.#sweep(timeoutMs, e), wait)
     // A sweep timer alone never keeps the process alive (whatever would answer the ask does).
     ;(e.timer as { unref?: () => void } | undefined)?.unref?.()
@@ -150,11 +176,45 @@ export class AskTable {
     this.disarm()
   }
 
+  /** Signals with a listener from this table (0 when no ask with a signal is pending). */
+  get watchedSignals(): number {
+    return this.#signals.size
+  }
+
+  #watch(signal: AbortSignal, cid: number): void {
+    let w = this.#signals.get(signal)
+    if (w === undefined) {
+      const watch: SignalWatch = { cids: new Set(), onAbort: () => this.#aborted(signal, watch) }
+      w = watch
+      this.#signals.set(signal, w)
+      signal.addEventListener('abort', w.onAbort, { once: true })
+    }
+    w.cids.add(cid)
+  }
+
+  /** The signal fired: every ask still waiting on it fails with ERR_ACTOR_ASK_ABORTED. */
+  #aborted(signal: AbortSignal, w: SignalWatch): void {
+    this.#signals.delete(signal)
+    for (const cid of [...w.cids]) {
+      const p = this.#pending.get(cid)
+      if (p !== undefined) this.#settle(cid, undefined, new AskAbortedError(p.actor, p.type, { cause: signal.reason }))
+    }
+  }
+
+  #unwatch(signal: AbortSignal, cid: number): void {
+    const w = this.#signals.get(signal)
+    if (w === undefined) return
+    w.cids.delete(cid)
+    if (w.cids.size > 0) return
+    this.#signals.delete(signal)
+    signal.removeEventListener('abort', w.onAbort)
+  }
+
   #settle(cid: number, value: unknown, error: Error | undefined): void {
     const p = this.#pending.get(cid)
     if (p === undefined) return
     this.#pending.delete(cid)
-    if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort)
+    if (p.signal !== undefined) this.#unwatch(p.signal, cid)
     if (error !== undefined) p.reject(error)
     else p.resolve(value)
   }

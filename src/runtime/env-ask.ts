@@ -8,7 +8,7 @@
 import type { ActorAddress, ActorEnv, EnvAskOptions, Message, ReplyOf, SendStatus } from '../types/actor-env.ts'
 import type { ActorClock } from '../types/time.ts'
 import { ActorStoppedError, AskAbortedError, InvalidMessageError, MailboxFullError, UnknownActorError } from '../errors/runtime-errors.ts'
-import { AskTable } from './ask-table.ts'
+import { AskTable, askTimeoutProblem } from './ask-table.ts'
 
 export interface AskParts {
   /** The asking actor's id: replies are addressed to it. */
@@ -42,9 +42,8 @@ export function createAsk(parts: AskParts): AskPort {
       return Promise.reject(new InvalidMessageError(to, type, 'a message must be an object with a string type'))
     }
     const timeoutMs = options?.timeoutMs
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      return Promise.reject(new InvalidMessageError(to, type, `ask timeoutMs must be a positive finite number of ms, got ${String(timeoutMs)}`))
-    }
+    const problem = askTimeoutProblem(timeoutMs)
+    if (problem !== undefined) return Promise.reject(new InvalidMessageError(to, type, problem))
     const signal = options.signal
     if (signal?.aborted) return Promise.reject(new AskAbortedError(to, type, { cause: signal.reason }))
     const { cid, promise } = table.open(to, type, timeoutMs, signal)

@@ -3,6 +3,10 @@
  * Each group has `createX(init)` (defaults spread under the init) and `validateX(config)`.
  */
 import { InvalidConfigError } from '../errors/cluster-error.ts'
+import { knownFieldsOnly } from '../config/fields.ts'
+import { checkInt, checkNumber, checkOneOf, checkString, TIMER_MAX_MS } from '../config/values.ts'
+import { resolveLogLevel } from '../logging/levels.ts'
+import type { SystemOptions } from './types.ts'
 
 /**
  * What happens when a message arrives at a full mailbox.
@@ -33,17 +37,20 @@ export const DEFAULT_MAILBOX: Readonly<MailboxOptions> = Object.freeze({
   backpressureCeiling: 4,
 })
 
+const MAILBOX_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_MAILBOX))
+
+/** The defaults with `init` spread over them; `init` must be a plain object of known fields. */
 export function createMailboxOptions(init: Partial<MailboxOptions> = {}): MailboxOptions {
-  const config = { ...DEFAULT_MAILBOX, ...stripUndefined(init) }
+  const config = { ...DEFAULT_MAILBOX, ...stripUndefined(knownFieldsOnly('mailbox', init, MAILBOX_FIELDS) as Partial<MailboxOptions>) }
   validateMailboxOptions(config)
   return config
 }
 
 export function validateMailboxOptions(c: MailboxOptions): void {
-  if (!Number.isInteger(c.capacity) || c.capacity < 1) throw new InvalidConfigError('mailbox.capacity', 'must be a positive integer')
-  if (!['backpressure', 'drop-oldest', 'reject'].includes(c.overflow))
-    throw new InvalidConfigError('mailbox.overflow', "must be 'backpressure', 'drop-oldest' or 'reject'")
-  if (!(c.backpressureCeiling >= 1)) throw new InvalidConfigError('mailbox.backpressureCeiling', 'must be >= 1')
+  // 2^24 messages per sender is far past any memory budget; a larger bound is a typo.
+  checkInt('mailbox.capacity', c.capacity, 1, 1 << 24)
+  checkOneOf('mailbox.overflow', c.overflow, ['backpressure', 'drop-oldest', 'reject'])
+  checkNumber('mailbox.backpressureCeiling', c.backpressureCeiling, { min: 1, max: 1024 })
 }
 
 /** One-for-one restart policy: at most `maxRestarts` within `windowMs`, then escalate. */
@@ -68,18 +75,25 @@ export const DEFAULT_SUPERVISION: Readonly<SupervisionOptions> = Object.freeze({
   maxBackoffMs: 2_000,
 })
 
+const SUPERVISION_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_SUPERVISION))
+
+/** The defaults with `init` spread over them; `init` must be a plain object of known fields. */
 export function createSupervisionOptions(init: Partial<SupervisionOptions> = {}): SupervisionOptions {
-  const config = { ...DEFAULT_SUPERVISION, ...stripUndefined(init) }
+  const config = { ...DEFAULT_SUPERVISION, ...stripUndefined(knownFieldsOnly('supervision', init, SUPERVISION_FIELDS) as Partial<SupervisionOptions>) }
   validateSupervisionOptions(config)
   return config
 }
 
 export function validateSupervisionOptions(c: SupervisionOptions): void {
-  if (!Number.isInteger(c.maxRestarts) || c.maxRestarts < 0) throw new InvalidConfigError('supervision.maxRestarts', 'must be a non-negative integer')
-  if (!(c.windowMs > 0)) throw new InvalidConfigError('supervision.windowMs', 'must be > 0')
-  if (!(c.backoffMs >= 0)) throw new InvalidConfigError('supervision.backoffMs', 'must be >= 0')
-  if (!(c.backoffFactor >= 1)) throw new InvalidConfigError('supervision.backoffFactor', 'must be >= 1')
-  if (!(c.maxBackoffMs >= c.backoffMs)) throw new InvalidConfigError('supervision.maxBackoffMs', 'must be >= supervision.backoffMs')
+  checkInt('supervision.maxRestarts', c.maxRestarts, 0)
+  checkNumber('supervision.windowMs', c.windowMs, { min: 0, exclusiveMin: true, unit: 'ms' })
+  // Restart delays are timers: at most TIMER_MAX_MS.
+  checkNumber('supervision.backoffMs', c.backoffMs, { min: 0, max: TIMER_MAX_MS, unit: 'ms' })
+  checkNumber('supervision.backoffFactor', c.backoffFactor, { min: 1 })
+  checkNumber('supervision.maxBackoffMs', c.maxBackoffMs, { min: 0, max: TIMER_MAX_MS, unit: 'ms' })
+  if (c.maxBackoffMs < c.backoffMs) {
+    throw new InvalidConfigError('supervision.maxBackoffMs', `must be >= supervision.backoffMs (${c.backoffMs})`, { got: c.maxBackoffMs })
+  }
 }
 
 /** Opt-in persistence of the XState snapshot (`getPersistedSnapshot()`), for restore after a crash. */
@@ -114,6 +128,52 @@ export function memorySnapshotStore(): SnapshotStore & { records: Map<string, Pe
     save: (id, r) => void records.set(id, r),
     delete: (id) => void records.delete(id),
   }
+}
+
+/** Every key ActorSystem.start takes (a Record, so the compiler keeps it in step with SystemOptions). */
+const SYSTEM_FIELDS: Record<keyof SystemOptions, true> = {
+  node: true,
+  clock: true,
+  seed: true,
+  logLevel: true,
+  mailbox: true,
+  supervision: true,
+  compute: true,
+  snapshotStore: true,
+  askTimeoutMs: true,
+}
+const COMPUTE_FIELDS = ['maxThreads', 'idleTimeoutMs'] as const
+
+/**
+ * Checks ActorSystem.start's options before anything is built: a plain object of known fields, each
+ * of the right type and range (`mailbox` and `supervision` are checked by their own create), the
+ * log level one of pino's. Throws InvalidConfigError naming `system.<field>`; returns the options.
+ */
+export function validateSystemOptions(options: unknown): SystemOptions {
+  const o = knownFieldsOnly('system', options, Object.keys(SYSTEM_FIELDS)) as SystemOptions
+  if (o.node !== undefined) checkString('system.node', o.node)
+  if (o.clock !== undefined && o.clock !== 'real' && !hasMethods(o.clock, ['now', 'setTimeout', 'clearTimeout'])) {
+    throw new InvalidConfigError('system.clock', "must be 'real' or a SimulatedClock", { got: o.clock })
+  }
+  // Any safe integer: the random sources take it modulo 2^32.
+  if (o.seed !== undefined) checkInt('system.seed', o.seed, Number.MIN_SAFE_INTEGER)
+  if (o.logLevel !== undefined) resolveLogLevel(o.logLevel, 'system.logLevel')
+  if (o.compute !== undefined && o.compute !== false) {
+    const c = knownFieldsOnly('system.compute', o.compute, COMPUTE_FIELDS) as { maxThreads?: unknown; idleTimeoutMs?: unknown }
+    // Compute threads share the machine's cores with the actors: more than 256 is a typo.
+    if (c.maxThreads !== undefined) checkInt('system.compute.maxThreads', c.maxThreads, 1, 256)
+    if (c.idleTimeoutMs !== undefined) checkInt('system.compute.idleTimeoutMs', c.idleTimeoutMs, 0, TIMER_MAX_MS, 'ms')
+  }
+  if (o.snapshotStore !== undefined && !hasMethods(o.snapshotStore, ['load', 'save', 'delete'])) {
+    throw new InvalidConfigError('system.snapshotStore', 'must be a SnapshotStore (load, save and delete)', { got: o.snapshotStore })
+  }
+  // Every ask without its own timeout gets this one, as a timer on the system clock.
+  if (o.askTimeoutMs !== undefined) checkNumber('system.askTimeoutMs', o.askTimeoutMs, { min: 0, exclusiveMin: true, max: TIMER_MAX_MS, unit: 'ms' })
+  return o
+}
+
+function hasMethods(value: unknown, names: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null && names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function')
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

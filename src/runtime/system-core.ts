@@ -11,7 +11,8 @@ import type { ActorClock } from '../types/time.ts'
 import type { Message, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import { toWireError, type ClusterError, type WireError } from '../errors/cluster-error.ts'
 import { ActorStoppedError, InvalidMessageError, MailboxFullError, UnknownActorError } from '../errors/runtime-errors.ts'
-import { resolveLogLevel, rootLogger } from '../logging/root-logger.ts'
+import { rootLogger } from '../logging/root-logger.ts'
+import { resolveLogLevel } from '../logging/levels.ts'
 import { AskTable } from './ask-table.ts'
 import { ComputePool } from './compute-pool.ts'
 import type { ActorDefinition } from './define-actor.ts'
@@ -27,6 +28,7 @@ import {
   type MailboxOptions,
   type SnapshotStore,
   type SupervisionOptions,
+  validateSystemOptions,
 } from './options.ts'
 import type { SimulatedClock } from './simulated-clock.ts'
 import type { ActorRef, ActorStats, InspectionEvent, Placement, SystemEvent, SystemOptions } from './types.ts'
@@ -77,7 +79,9 @@ export class SystemCore {
   #announceQueued = false
   readonly #announce = (): void => this.announce()
 
-  constructor(options: SystemOptions) {
+  constructor(given: SystemOptions) {
+    // Every option checked before anything (a logger, a pool) is built.
+    const options = validateSystemOptions(given)
     this.node = options.node ?? ''
     this.seed = (options.seed ?? 1) >>> 0
     this.clock = options.clock === undefined || options.clock === 'real' ? realClock : (options.clock as SimulatedClock)

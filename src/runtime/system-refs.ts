@@ -9,6 +9,7 @@ import type { Message, SendStatus } from '../types/actor-env.ts'
 import { ActorStoppedError, AskAbortedError, InvalidMessageError, MailboxFullError, SystemShutDownError } from '../errors/runtime-errors.ts'
 import { F_SNAPSHOT, F_WATCH } from './frames.ts'
 import { MAIN, type Entry, type SystemCore } from './system-core.ts'
+import { askTimeoutProblem } from './ask-table.ts'
 import type { ActorRef, ActorSnapshot, ActorStats, AskOptions, Unsubscribe } from './types.ts'
 
 /** Builds the ref of an entry; `stop` drains and stops the actor (system-shutdown.ts). */
@@ -52,8 +53,11 @@ function ask(core: SystemCore, entry: Entry, msg: Message, options: AskOptions):
   if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
     return Promise.reject(new InvalidMessageError(entry.id, type, 'a message must be an object with a string type'))
   }
+  const timeoutMs = options.timeoutMs ?? core.askTimeoutMs
+  const problem = askTimeoutProblem(timeoutMs)
+  if (problem !== undefined) return Promise.reject(new InvalidMessageError(entry.id, type, problem))
   if (options.signal?.aborted) return Promise.reject(new AskAbortedError(entry.id, type, { cause: options.signal.reason }))
-  const { cid, promise } = core.asks.open(entry.id, type, options.timeoutMs ?? core.askTimeoutMs, options.signal)
+  const { cid, promise } = core.asks.open(entry.id, type, timeoutMs, options.signal)
   const status = core.route(MAIN, entry.id, { ...msg, replyTo: { to: MAIN, cid } } as Message)
   if (status === 'rejected') core.asks.reject(cid, new MailboxFullError(entry.id, entry.mailbox.capacity))
   else if (status === 'stopped') core.asks.reject(cid, new ActorStoppedError(entry.id))
