@@ -42,8 +42,21 @@ describe('swim in its worker placement (real UDP/TCP on loopback)', () => {
       askFailures.push(`${n.name}: fill ${ctx.fillFailures}, local-state ${ctx.localStateFailures}, local-meta ${ctx.localMetaFailures}`)
       // member-manager answered at start; the tags came from it, not from a later change.
       expect(ctx.localMetaFailures).toBe(0)
-      // The fills crossed threads to gossip-queue: it handed out swim's broadcasts.
-      expect((await n.gq!.ask({ type: 'gossip.stats' })).queues.memberlist.transmits).toBeGreaterThan(0)
+    }
+    // swim's broadcasts crossed threads to gossip-queue (enqueued: every node queues its own alive
+    // and the alives it learns), and swim's fills crossed back (transmits: gossip-queue handed them
+    // out). A node fills on its next gossip tick or piggyback once it has peers, which on a loaded
+    // machine can come after its member-manager already counts three alive: so wait for it.
+    for (const n of nodes) {
+      const memberlist = await until(
+        `${n.name}'s gossip-queue hands out swim's broadcasts`,
+        async () => {
+          const q = (await n.gq!.ask({ type: 'gossip.stats' }, { timeoutMs: 2_000 })).queues.memberlist
+          return q.transmits > 0 ? q : undefined
+        },
+        10_000,
+      )
+      expect(memberlist.enqueued).toBeGreaterThan(0)
     }
 
     // b leaves gracefully: Serf's leave intent, memberlist's dead{From: self}, then b's ack.
