@@ -49,7 +49,7 @@ describe('SimulatedClock', () => {
     const spies = (['setTimeout', 'setInterval'] as const).map((name) =>
       vi.spyOn(globalThis, name).mockImplementation(((fn: () => void, ms?: number, ...args: unknown[]) => {
         realTimers.push(`${name}(${ms ?? 0})`)
-        return (name === 'setTimeout' ? realSetTimeout : realSetInterval)(fn, ms, ...args)
+        return (name === 'setTimeout' ? realSetTimeout : realSetInterval)(fn, ms, ...(args as []))
       }) as never),
     )
     try {
