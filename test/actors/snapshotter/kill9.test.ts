@@ -127,7 +127,7 @@ function check(base: ReplayResult, run: number, acked: number, horizon: number, 
 }
 
 describe('snapshotter - kill -9', () => {
-  it('replays everything acknowledged after SIGKILL at random moments', { timeout: 60_000 }, async () => {
+  it('replays everything acknowledged after SIGKILL at random moments', { timeout: 120_000 }, async () => {
     const random = createSeededRandom(SEED)
     const file = join(dir, 'node.snapshot')
     const policies = ['always', 'serf', 'interval']
