@@ -2,7 +2,7 @@
  * What only the worker placement has: threads that die, direct worker-to-worker ports, a busy
  * thread at shutdown, entry files, the compute pool hop.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ActorSystem, defineActor, memorySnapshotStore, type SystemEvent } from '../../src/runtime/index.ts'
 import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { counter } from '../fixtures/actors/counter/definition.ts'
@@ -10,6 +10,10 @@ import { createCounterMachine } from '../fixtures/actors/counter/machine.ts'
 import { asker } from './support/asker/definition.ts'
 import type { AskOutcome } from './support/asker/machine.ts'
 import { waitFor, waitUntil } from './support/placement-suite.ts'
+
+// Threads die and restart here: over 10 s for a test on a loaded machine, against the default 20 s.
+// The timeout only guards against a hang.
+vi.setConfig({ testTimeout: 60_000 })
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
