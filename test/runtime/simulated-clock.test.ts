@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createActor, setup } from 'xstate'
 import { ActorSystem, SimulatedClock, type InspectionEvent } from '../../src/runtime/index.ts'
 import { minutes } from '../../src/types/time.ts'
 import { counter } from '../fixtures/actors/counter/definition.ts'
+
+const realSetTimeout = globalThis.setTimeout
+const realSetInterval = globalThis.setInterval
 
 const chain = setup({}).createMachine({
   initial: 'a',
@@ -34,20 +37,34 @@ describe('SimulatedClock', () => {
     expect(clock.now()).toBe(1100)
   })
 
-  it('runs ten simulated minutes of an inline actor timer, deadline by deadline', async () => {
+  it('runs ten simulated minutes of an inline actor timer, deadline by deadline, on no real timer', async () => {
     const clock = new SimulatedClock()
     const system = await ActorSystem.start({ clock, logLevel: 'silent' })
     const a = await system.spawn(counter, { id: 'a', placement: 'inline' })
     a.send({ type: 'counter.start-ticking', everyMs: 100 })
-    const started = performance.now()
-    await clock.advance(minutes(10))
-    const realMs = performance.now() - started
+    const firedBefore = clock.fired
+    // Virtual time must not wait on real time: while ten minutes pass, nothing (clock, runtime,
+    // actor) may arm a real timer, not even of 0 ms (Node waits 1 ms); setImmediate (a turn) may.
+    const realTimers: string[] = []
+    const spies = (['setTimeout', 'setInterval'] as const).map((name) =>
+      vi.spyOn(globalThis, name).mockImplementation(((fn: () => void, ms?: number, ...args: unknown[]) => {
+        realTimers.push(`${name}(${ms ?? 0})`)
+        return (name === 'setTimeout' ? realSetTimeout : realSetInterval)(fn, ms, ...(args as []))
+      }) as never),
+    )
+    try {
+      await clock.advance(minutes(10))
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
+    expect(realTimers).toEqual([])
     const view = a.ask({ type: 'counter.get' })
     await clock.advance(0)
     expect((await view).ticks).toBe(6000)
     expect(clock.now()).toBe(600_000)
-    // informative only (never asserted): ten virtual minutes took this many real ms
-    expect(realMs).toBeGreaterThan(0)
+    // Each tick at its own deadline: 6000 timers fired, the last tick entered at exactly 10 min.
+    expect(clock.fired - firedBefore).toBe(6000)
+    expect((await a.getSnapshot()).context.lastTickAt).toBe(600_000)
     await system.shutdown()
   })
 

@@ -197,7 +197,7 @@ describe('RuntimeCluster: scenarios through the actors (5 nodes, LAN defaults, 1
       expect(ctx.localStateFailures).toBe(0)
     }
     expect(c.problems).toEqual([])
-  })
+  }, 120_000) // simulated time, all CPU; only a hang guard (measured 5 s, and over 20 s on a loaded machine)
 
   it('one runner, both clusters: the same leave-and-crash scenario passes on SimCluster (Serf layer) and RuntimeCluster', async () => {
     const ops: Operation[] = [

@@ -141,7 +141,7 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
       expect(back, `${d.observer} never saw ${subject} again`).toBeDefined()
       expect(back!.atMs - d.atMs).toBeLessThan(15_000)
     }
-  }, 60_000)
+  }, 120_000)
 
   // Issue 4's scenario with the default config (staleSuspicionRefresh, actors/swim/suspicion-refresh.ts):
   // a stale suspicion restarts at a higher incarnation instead of being confirmed, stale rumours
@@ -167,7 +167,7 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
     const sum = (k: 'staleRumoursAnswered' | 'suspectsTold') => [...c.nodes.values()].reduce((a, n) => a + n.swim.counters[k], 0)
     expect(sum('staleRumoursAnswered')).toBeGreaterThan(0)
     expect(sum('suspectsTold')).toBeGreaterThan(0)
-  }, 60_000)
+  }, 120_000) // all CPU; only a hang guard (measured 4-9 s each, 18-25 s on a loaded machine)
 
   it.each([
     [3, 0],

@@ -25,6 +25,8 @@ interface Setup {
   b: Endpoint
   /** Lets time pass until `pred` holds (simulated or real). */
   until(pred: () => boolean, ms?: number): Promise<boolean>
+  /** The setup's clock (simulated, or real monotonic), ms. */
+  now(): number
   teardown(): void
 }
 
@@ -48,6 +50,7 @@ const setups: Record<string, (limits?: Partial<StreamLimits>) => Promise<Setup>>
       a,
       b,
       until: async (pred, ms = 1000) => clock.runUntilTrue(pred, clock.now() + ms) !== undefined,
+      now: () => clock.now(),
       teardown: () => {
         a.close()
         b.close()
@@ -61,6 +64,7 @@ const setups: Record<string, (limits?: Partial<StreamLimits>) => Promise<Setup>>
       a,
       b,
       until: realUntil,
+      now: () => performance.now(),
       teardown: () => {
         a.close()
         b.close()
@@ -83,7 +87,7 @@ if (IPV6) {
   setups['udp6/tcp6'] = async (limits) => {
     const a = await NetTransport.listen('::1', 0, limits)
     const b = await NetTransport.listen('::1', 0, limits)
-    return { a, b, until: realUntil, teardown: () => (a.close(), b.close()) }
+    return { a, b, until: realUntil, now: () => performance.now(), teardown: () => (a.close(), b.close()) }
   }
 }
 
@@ -188,37 +192,69 @@ describe.each(Object.keys(setups))('Transport compliance: %s', (kind) => {
   })
 
   it('closes a stream idle past idleTimeoutMs and counts it; traffic keeps a stream open', async () => {
-    current = await setups[kind]!({ idleTimeoutMs: 300 })
-    const { a, b } = current
+    // Simulated clock: 300 ms, exactly. Real sockets: 1 s, far above the event-loop stalls of a
+    // loaded machine, with writes 20 times as often; no upper bound on when a timer fires is asserted.
+    const idleMs = kind === 'memory' ? 300 : 1_000
+    const writeEveryMs = idleMs / 20
+    current = await setups[kind]!({ idleTimeoutMs: idleMs })
+    const { a, b, now } = current
     const ends: Record<string, { code?: string } | 'clean'> = {}
+    const endedAt: Record<string, number> = {}
+    let serverEnds = 0
     b.onStream((s) => {
       s.onData(() => {})
-      s.onEnd((err) => (ends[`server:${s.remote}`] = err ?? 'clean'))
+      s.onEnd(() => serverEnds++)
     })
+    const opened = now() // before the dials: no stream's idle timer starts earlier
     const streams: Stream[] = []
     for (let i = 0; i < 2; i++) {
       a.dialCallback(b.localAddress, 1000, (err, s) => {
         expect(err).toBeUndefined()
         s!.onData(() => {})
-        s!.onEnd((e) => (ends[`client:${i}`] = e ?? 'clean'))
+        s!.onEnd((e) => {
+          ends[`client:${i}`] = e ?? 'clean'
+          endedAt[`client:${i}`] = now()
+        })
         streams[i] = s!
       })
     }
     expect(await current.until(() => streams.length === 2 && b.streamCounters().inboundOpen === 2)).toBe(true)
-    // Stream 1 says something every 50 ms for 450 ms (1.5 idle periods); stream 0 stays silent.
-    for (let t = 0; t < 9; t++) {
-      streams[1]!.write(Uint8Array.of(t))
-      await current.until(() => false, 50)
+
+    // Stream 1 writes every writeEveryMs until stream 0 (silent) has closed at both ends and two idle
+    // periods have passed since the dials; the longest real gap between its writes is kept.
+    let lastWrite = now()
+    let longestGap = 0
+    const silentClosed = () => ends['client:0'] !== undefined && b.streamCounters().inboundOpen === 1
+    for (let t = 0; !(silentClosed() && now() - opened >= 2 * idleMs); t++) {
+      // The silent stream never closed, or the busy one did: asserted below.
+      if (now() - opened > idleMs + 5_000 || ends['client:1'] !== undefined) break
+      streams[1]!.write(Uint8Array.of(t & 0xff))
+      longestGap = Math.max(longestGap, now() - lastWrite)
+      lastWrite = now()
+      await current.until(() => false, writeEveryMs)
     }
+    const stalls = `longest gap between stream 1's writes ${Math.round(longestGap)} ms`
+    // The stream with traffic outlived two idle periods, open at both ends.
+    expect(ends['client:1'], stalls).toBeUndefined()
+    expect(now() - opened).toBeGreaterThanOrEqual(2 * idleMs)
+    expect(ends['client:0'], 'the silent stream closed').toBeDefined()
+    // Not before its timeout (2 ms of slack: Node's timers count whole ms of the loop's clock).
+    expect(endedAt['client:0']! - opened).toBeGreaterThanOrEqual(idleMs - 2)
     // Whichever side's idle timer fires first aborts (ERR_TRANSPORT_IDLE there); the other sees a close.
-    expect(ends['client:0']).toBeDefined()
-    expect(ends['client:1']).toBeUndefined()
-    expect(b.streamCounters().inboundOpen).toBe(1)
-    const idle = a.streamCounters().idleTimeouts + b.streamCounters().idleTimeouts
-    expect(idle).toBeGreaterThanOrEqual(1)
-    expect(idle).toBeLessThanOrEqual(2)
+    const idleOfSilent = a.streamCounters().idleTimeouts + b.streamCounters().idleTimeouts
+    expect(idleOfSilent).toBeGreaterThanOrEqual(1)
+    expect(idleOfSilent).toBeLessThanOrEqual(2)
     if (a.streamCounters().idleTimeouts === 1 && b.streamCounters().idleTimeouts === 0) expect(ends['client:0']).toMatchObject({ code: 'ERR_TRANSPORT_IDLE' })
-    expect(await current.until(() => ends['client:1'] !== undefined && b.streamCounters().inboundOpen === 0, 1000)).toBe(true)
+    expect(b.streamCounters().inboundOpen, stalls).toBe(1)
+    expect(serverEnds).toBe(1)
+
+    // Silent from here, it closes too: an idle period after its last write, not before.
+    const quietFrom = lastWrite
+    expect(await current.until(() => ends['client:1'] !== undefined && b.streamCounters().inboundOpen === 0, idleMs + 5_000)).toBe(true)
+    expect(endedAt['client:1']! - quietFrom).toBeGreaterThanOrEqual(idleMs - 2)
+    const idleOfBoth = a.streamCounters().idleTimeouts + b.streamCounters().idleTimeouts
+    expect(idleOfBoth - idleOfSilent).toBeGreaterThanOrEqual(1)
+    expect(idleOfBoth - idleOfSilent).toBeLessThanOrEqual(2)
   })
 
   it('refuses inbound streams past maxInboundStreams, counted, and accepts again once one closes', async () => {

@@ -58,10 +58,12 @@ describe('swim with a real serf agent (interop)', () => {
     await waitUntil('ts-2 sees agent-b alive', () => ts.serf.members().members.find((m) => m.name === 'agent-b' && m.status === 'alive'), 10_000)
     await agent.waitForMember('ts-2', (m) => m.status === 'alive', 10_000)
 
-    await stopAgents([agent]) // SIGTERM: no leave, so peers must detect the failure
+    // Measured from before the stop: however long a loaded machine takes to stop the agent, the
+    // suspicion starts after it is gone, so the bound only grows with load.
     const t0 = Date.now()
+    await stopAgents([agent]) // SIGTERM: no leave, so peers must detect the failure
     await waitUntil('ts-2 sees agent-b failed', () => ts.serf.members().members.find((m) => m.name === 'agent-b' && m.status === 'failed'), 20_000)
-    // Local profile, 2 nodes: a failed probe after up to ~1 s, then the 3 s suspicion minimum.
+    // Local profile, 2 nodes: a failed probe, then the 3 s suspicion minimum.
     expect(Date.now() - t0).toBeGreaterThan(2_000)
     expect(ts.swim.table.get('agent-b')?.state).toBe('dead')
   }, 60_000)

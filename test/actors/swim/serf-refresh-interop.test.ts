@@ -8,8 +8,9 @@
 import { createSocket } from 'node:dgram'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSwimConfig } from '../../../actors/swim/config.ts'
-import { encodeMessage } from '../../../src/wire/memberlist.ts'
+import { encodeMessage, NodeState } from '../../../src/wire/memberlist.ts'
 import { SerfAgent, stopAgents, waitUntil } from '../../support/serf.ts'
+import { agentNodeStates } from '../../support/serf-state.ts'
 import { startNetNode } from './support/net-node.ts'
 
 const cleanups: Array<() => void | Promise<void>> = []
@@ -54,10 +55,23 @@ describe('staleSuspicionRefresh with a real serf agent (interop)', () => {
     await new Promise<void>((resolve, reject) => sock.send(suspect, Number(agentPort), host, (err) => (err ? reject(err) : resolve())))
     await waitUntil('ts-r refuted', () => (ts.swim.table.self().incarnation > ourInc ? true : undefined), 10_000)
     expect(ts.swim.counters.refutations).toBeGreaterThan(0)
-    // Local profile, 2 members: the agent's suspicion would run out after 3 s; give it 6 s.
-    await new Promise((r) => setTimeout(r, 6_000))
+    // The agent took our alive: its own view (read with a push/pull) holds ts-r alive at the
+    // refuted incarnation. memberlist drops a node's suspicion timer when it takes a newer alive,
+    // so from here the agent cannot fail us for that suspicion (it would after 3 s otherwise:
+    // local profile, 2 members). Polled, not slept: a loaded machine only makes it come later.
+    const taken = await waitUntil(
+      'agent-r holds ts-r alive past the suspected incarnation',
+      async () => {
+        const self = (await agentNodeStates(agent.bindPort)).find((s) => s.Name === 'ts-r')
+        return self !== undefined && self.State === NodeState.alive && self.Incarnation > ourInc ? self : undefined
+      },
+      10_000,
+    )
+    expect(taken.Incarnation).toBeLessThanOrEqual(ts.swim.table.self().incarnation)
     const seen = (await agent.members()).find((m) => m.name === 'ts-r')
     expect(seen?.status).toBe('alive')
+    // Nor did it fail us first and take us back later (a dead node's newer alive revives it).
+    expect(agent.log()).not.toMatch(/Marking ts-r as failed|EventMemberFailed: ts-r/)
     expect(agent.log()).not.toMatch(/\[ERR\]/)
     expect(ts.swim.counters.packetsMalformed).toBe(0)
     expect(ts.swim.table.get('agent-r')!.state).toBe('alive')

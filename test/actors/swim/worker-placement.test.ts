@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { NetTransport } from '../../../src/transport/net-transport.ts'
-import { aliveMembers, startNode, statusOf, until } from './support/worker-cluster.ts'
+import { WAIT_MS, aliveMembers, startNode, statusOf, until } from './support/worker-cluster.ts'
 
 const running: ActorSystem[] = []
 afterEach(async () => {
@@ -42,20 +42,33 @@ describe('swim in its worker placement (real UDP/TCP on loopback)', () => {
       askFailures.push(`${n.name}: fill ${ctx.fillFailures}, local-state ${ctx.localStateFailures}, local-meta ${ctx.localMetaFailures}`)
       // member-manager answered at start; the tags came from it, not from a later change.
       expect(ctx.localMetaFailures).toBe(0)
-      // The fills crossed threads to gossip-queue: it handed out swim's broadcasts.
-      expect((await n.gq!.ask({ type: 'gossip.stats' })).queues.memberlist.transmits).toBeGreaterThan(0)
+    }
+    // swim's broadcasts crossed threads to gossip-queue (enqueued: every node queues its own alive
+    // and the alives it learns), and swim's fills crossed back (transmits: gossip-queue handed them
+    // out). A node fills on its next gossip tick or piggyback once it has peers, which on a loaded
+    // machine can come after its member-manager already counts three alive: so wait for it.
+    for (const n of nodes) {
+      const memberlist = await until(
+        `${n.name}'s gossip-queue hands out swim's broadcasts`,
+        async () => {
+          const q = (await n.gq!.ask({ type: 'gossip.stats' }, { timeoutMs: 2_000 })).queues.memberlist
+          return q.transmits > 0 ? q : undefined
+        },
+        WAIT_MS,
+      )
+      expect(memberlist.enqueued).toBeGreaterThan(0)
     }
 
     // b leaves gracefully: Serf's leave intent, memberlist's dead{From: self}, then b's ack.
-    await b.mm!.ask({ type: 'member.leave' }, { timeoutMs: 10_000 })
+    await b.mm!.ask({ type: 'member.leave' }, { timeoutMs: WAIT_MS })
     expect((await b.swim.getSnapshot()).value).toBe('left')
-    for (const n of [a, c]) await until(`${n.name} sees b left`, async () => ((await statusOf(n, 'b')) === 'left' ? true : undefined), 10_000)
+    for (const n of [a, c]) await until(`${n.name} sees b left`, async () => ((await statusOf(n, 'b')) === 'left' ? true : undefined), WAIT_MS)
 
     // c's system shuts down without a leave: a's failure detector declares it dead → failed.
     const cPort = Number(c.address.split(':')[1])
     await c.system.shutdown({ drainTimeoutMs: 2_000 })
     running.splice(running.indexOf(c.system), 1)
-    await until('a sees c failed', async () => ((await statusOf(a, 'c')) === 'failed' ? true : undefined), 10_000)
+    await until('a sees c failed', async () => ((await statusOf(a, 'c')) === 'failed' ? true : undefined), WAIT_MS)
     expect(await statusOf(a, 'b')).toBe('left')
     // c's socket was released at shutdown: its port can be bound again.
     const again = await NetTransport.listen('127.0.0.1', cPort)
@@ -63,5 +76,5 @@ describe('swim in its worker placement (real UDP/TCP on loopback)', () => {
 
     // eslint-disable-next-line no-console
     console.log(`worker-placement scenario: ${Date.now() - started} ms real time; ask failures (counted, not fatal) ${askFailures.join('; ')}`)
-  }, 40_000)
+  }, 120_000) // a hang guard: measured 4.5 s, and 33 s on a loaded machine
 })

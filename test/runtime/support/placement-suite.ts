@@ -539,8 +539,8 @@ function overflowTotal(events: SystemEvent[], actor: string, policy: string): nu
   return total
 }
 
-/** Waits (event-loop turns, not a fixed sleep) until cond holds; fails after 5 s. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+/** Waits (event-loop turns, not a fixed sleep) until cond holds; fails after 15 s (a hang guard). */
+export async function waitFor(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs
   while (!cond()) {
     if (Date.now() > until) throw new Error('condition not met in time')
@@ -548,7 +548,8 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<vo
   }
 }
 
-export async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+/** waitFor with an async condition. */
+export async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs
   while (!(await cond())) {
     if (Date.now() > until) throw new Error('condition not met in time')

@@ -1,7 +1,8 @@
 /**
  * Nodes for swim's worker-placement tests: each node an ActorSystem whose swim, gossip-queue and
  * member-manager run in their own worker threads, swim on a real UDP socket and TCP listener on
- * 127.0.0.1 with an ephemeral port. Real time, so every wait polls with a deadline (`until`).
+ * 127.0.0.1 with an ephemeral port. Real time, so every wait polls with a deadline (`until`); the
+ * deadlines (WAIT_MS) only guard against a hang, so they are far above what a loaded machine needs.
  */
 import { ActorSystem } from '../../../../src/runtime/actor-system.ts'
 import type { ActorRef } from '../../../../src/runtime/types.ts'
@@ -28,6 +29,9 @@ export const SWIM_TIMERS: SwimInit = {
   gossipToTheDeadTimeMs: 2_000,
   tcpTimeoutMs: 1_000,
 }
+
+/** Deadline of a wait for a node's state (bound, members seen), ms: seconds on a loaded machine. */
+export const WAIT_MS = 30_000
 
 /** The ref `spawn` returns for a definition. */
 export type RefOf<D> = D extends ActorDefinition<infer M, infer TIn> ? ActorRef<M, TIn> : never
@@ -94,7 +98,7 @@ export async function startNode(running: ActorSystem[], name: string, seed: numb
       if (s.value === 'failed') throw new Error(`${name} failed to bind: ${JSON.stringify(s.context.bindError)}`)
       return s.value === 'running' ? s.context.address : undefined
     },
-    10_000,
+    WAIT_MS,
   )
   return { name, system, swim: ref, mm, gq, address }
 }
@@ -106,7 +110,7 @@ export async function membersOf(n: WorkerNode): Promise<{ members: Member[]; ali
 }
 
 /** Waits (real time) until the node's member-manager counts `alive` members alive; its members then. */
-export function aliveMembers(n: WorkerNode, alive: number, timeoutMs = 10_000): Promise<Member[]> {
+export function aliveMembers(n: WorkerNode, alive: number, timeoutMs = WAIT_MS): Promise<Member[]> {
   return until(
     `${n.name} sees ${alive} members alive`,
     async () => {
