@@ -115,6 +115,12 @@ export interface CalculatorState {
   readonly due: RebalanceReason | undefined
   /** Whether the last rebalance left voluntary moves for another round. */
   readonly movesPending: boolean
+  /**
+   * The strategy's answer that capped rounds are still working toward, and the live-set generation
+   * it was computed for: the next round applies its next slice instead of recomputing, so the
+   * rounds end where one uncapped rebalance would have. Dropped when the live set changes.
+   */
+  readonly target: { assignment: Assignment; generation: number } | undefined
   /** Clock time of the last publication of a new mapping (the min rebalance interval counts from it). */
   readonly lastRebalanceAt: number | undefined
   /** Armed timers and when they come due. */

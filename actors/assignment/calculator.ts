@@ -85,6 +85,7 @@ export function startCalculator(start: CalculatorStart): CalculatorStep {
     nextRequestId: 1,
     due: undefined,
     movesPending: false,
+    target: undefined,
     lastRebalanceAt: undefined,
     timers: [],
     stats: emptyStats(),
@@ -189,8 +190,8 @@ function onFailed(d: Draft, id: string): void {
   }
   if (d.s.suspects.some((x) => x.id === id)) return
   const owns = d.s.current !== undefined && d.s.current.workers.some((w) => w.id === id)
-  if (d.s.phase === 'cold-start' || d.s.phase === 'restart' || !owns) {
-    // Nothing of ours is served by it yet (or the pending window's rebalance will see it gone).
+  if (windowPending(d) || !owns) {
+    // The pending cold-start or restart rebalance will see it gone (or it serves nothing of ours).
     d.setLive(removeWorker(d.s.live, id))
     return
   }
@@ -202,7 +203,7 @@ function onFailed(d: Draft, id: string): void {
 function confirmFailure(d: Draft, id: string): void {
   clearSuspect(d, id)
   d.setLive(removeWorker(d.s.live, id))
-  if (d.s.phase === 'restart' || d.s.phase === 'cold-start') return
+  if (windowPending(d)) return
   const assigned = (d.s.current?.workers ?? []).filter((w) => w.weight > 0)
   const missing = assigned.filter((w) => findWorker(d.s.live, w.id) === undefined || d.s.suspects.some((x) => x.id === w.id)).length
   if (assigned.length > 0 && missing > d.s.config.restartRatio * assigned.length) {
@@ -219,6 +220,11 @@ function confirmFailure(d: Draft, id: string): void {
   d.cancel('window')
   d.cancel('round')
   rebalance(d, 'emergency')
+}
+
+/** A cold-start or restart window is still open: its rebalance will use the live set as it is then. */
+function windowPending(d: Draft): boolean {
+  return (d.s.phase === 'cold-start' || d.s.phase === 'restart') && d.isArmed('window')
 }
 
 function clearSuspect(d: Draft, id: string): void {
@@ -299,7 +305,7 @@ function onComputed(d: Draft, requestId: number, result: Assignment): void {
     rebalance(d, pending.reason, { inline: true })
     return
   }
-  apply(d, target)
+  apply(d, target, d.s.generation)
 }
 
 /** Computes the next assignment (here, or on the compute pool when large) unless busy. */
@@ -315,6 +321,11 @@ function rebalance(d: Draft, reason: RebalanceReason, options: { inline?: boolea
     settle(d)
     return
   }
+  const pending = d.s.target
+  if (reason === 'round' && pending !== undefined && pending.generation === d.s.generation) {
+    apply(d, pending.assignment, pending.generation)
+    return
+  }
   const request = rebalanceRequest(d.s.config, d.s.live, d.s.current, d.s.term)
   if (options.inline !== true && estimateWork(request) > d.s.config.inlineWorkLimit) {
     const requestId = d.s.nextRequestId
@@ -324,14 +335,17 @@ function rebalance(d: Draft, reason: RebalanceReason, options: { inline?: boolea
     d.effects.push({ type: 'compute', requestId, request })
     return
   }
-  apply(d, createStrategy(request.strategy, request.options).assign(request.input))
+  apply(d, createStrategy(request.strategy, request.options).assign(request.input), d.s.generation)
 }
 
 /** Caps the target's moves, publishes the result if it changes anything (or fences an older term). */
-function apply(d: Draft, target: Assignment): void {
+function apply(d: Draft, target: Assignment, generation: number): void {
   const current = d.s.current
-  const { assignment, moved, deferred } = capMoves(current, target, d.s.live, moveCap(d.s.config))
+  const capped = capMoves(current, target, d.s.live, moveCap(d.s.config))
+  const { moved, deferred } = capped
+  const assignment = stamp(capped.assignment, (current?.version ?? 0) + 1, d.s.term)
   d.s.movesPending = deferred > 0
+  d.s.target = deferred > 0 ? { assignment: target, generation } : undefined
   d.stats.movesDeferred += deferred
   const changed = current === undefined || !sameOwners(current, assignment)
   // A new leader republishes even an unchanged mapping: its term fences off the previous leader.
@@ -348,6 +362,11 @@ function apply(d: Draft, target: Assignment): void {
   d.stats.lastMoved = changed ? moved : 0
   d.effects.push({ type: 'publish', assignment })
   d.arm('publish', d.s.config.publishTimeoutMs)
+}
+
+/** `a` with this version and term (the owners array is shared: assignments are never mutated). */
+function stamp(a: Assignment, version: number, term: number): Assignment {
+  return a.version === version && a.term === term ? a : { ...a, version, term }
 }
 
 /** After an ack: run what came due meanwhile, else the next capped round, else settle. */
