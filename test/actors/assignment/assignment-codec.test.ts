@@ -82,7 +82,7 @@ describe('assignment codec', () => {
     const good = encodeAssignment(sample())
     fc.assert(
       fc.property(fc.array(fc.record({ at: fc.nat({ max: good.length - 1 }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 }), fc.boolean(), fc.nat({ max: good.length }), (writes, sealed, cut) => {
-        let b = good.slice()
+        let b: Uint8Array = good.slice()
         for (const w of writes) b[w.at] = w.value
         if (cut < 40) b = b.subarray(0, cut)
         if (sealed && b.length > 4) b = reseal(b)

@@ -12,7 +12,7 @@ import { createStrategy, STRATEGY_NAMES } from '../../../actors/assignment/strat
 import type { StrategyName } from '../../../actors/assignment/strategies/strategy.ts'
 import type { WorkerSpec } from '../../../actors/assignment/worker-spec.ts'
 
-const RUNS = 60
+const RUNS = 40
 
 const fleet = fc
   .array(fc.record({ n: fc.integer({ min: 0, max: 60 }), weight: fc.constantFrom(0, 0.5, 1, 1, 2, 3) }), { minLength: 1, maxLength: 30 })
