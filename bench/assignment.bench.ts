@@ -17,9 +17,11 @@
  * - maxActorStallMs: the longest event-loop stall of this thread while the P = 100,000 over
  *   W = 1,000 join rebalance runs on the project's piscina compute pool (src/runtime/compute-pool.ts),
  *   measured by a 1 ms interval (lateness over 1 ms) and monitorEventLoopDelay (the larger of the
- *   two), over 5 runs after one warm-up. The table adds the same measure with nothing running (the
- *   machine's own noise floor), the cold first run (the pool thread starts), and the computation
- *   done inline (what the pool saves). Target <= 5 ms.
+ *   two), over 7 runs after the cold first one. The table adds the same measure with nothing running
+ *   (the machine's own noise floor: on a shared box the thread is descheduled at random), the cold
+ *   run (the pool thread starts), the computation done inline (what the pool saves), min and median
+ *   over the runs, and the main-thread cost of one pool run (copying the request out and the answer
+ *   back). Target <= 5 ms.
  * Prints tables; with --json, the last line of stdout is exactly the JSON object above.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -129,12 +131,11 @@ console.table(bench.tasks.map((t) => ({ task: t.name, 'median ms': round(medianM
 const computeMs: Record<string, number> = {}
 for (const s of sizes) computeMs[s.key] = round(Math.max(medianMs(`consistent-hash ${s.key} cold start`), medianMs(`consistent-hash ${s.key} join`)), 2)
 
-// 3. Event-loop stall of this thread while P = 100,000 over W = 1,000 is computed.
-interface Stall {
-  intervalMs: number
-  eldMs: number
-}
-async function measureStall(work: () => Promise<unknown> | unknown, times: number): Promise<Stall> {
+// 3. Event-loop stall of this thread while P = 100,000 over W = 1,000 is computed. Each window
+// runs `work` once with a 1 ms interval and monitorEventLoopDelay watching; its stall is the larger
+// of the two maxima. On a shared machine the thread is also descheduled at random: the idle rows
+// measure that floor the same way, and the minimum over windows shows what the work itself costs.
+async function stallOf(work: () => Promise<unknown> | unknown): Promise<number> {
   const eld = monitorEventLoopDelay({ resolution: 1 })
   eld.enable()
   let last = performance.now()
@@ -144,32 +145,46 @@ async function measureStall(work: () => Promise<unknown> | unknown, times: numbe
     worst = Math.max(worst, now - last - 1)
     last = now
   }, 1)
-  for (let i = 0; i < times; i++) {
-    await work()
-    // Let the interval run between computations, so an inline one is seen as one stall each.
-    await new Promise((r) => setTimeout(r, 5))
-  }
+  await new Promise((r) => setTimeout(r, 5))
+  await work()
+  // Let the interval run once more after the work, so a synchronous computation shows as a stall.
+  await new Promise((r) => setTimeout(r, 5))
   clearInterval(tick)
   eld.disable()
-  return { intervalMs: worst, eldMs: eld.max / 1e6 }
+  return Math.max(worst, eld.max / 1e6)
+}
+async function windows(count: number, work: () => Promise<unknown> | unknown): Promise<number[]> {
+  const out: number[] = []
+  for (let i = 0; i < count; i++) out.push(await stallOf(work))
+  return out
 }
 const config = createAssignmentConfig({ partitions: 100_000 })
 const big = joinInputs.get('p100000w1000')!
 const request = rebalanceRequest(config, big.workers, big.previous, 1)
 const pool = new ComputePool({ maxThreads: 1, idleTimeoutMs: 30_000 })
-const stalls: Array<[string, Stall]> = []
+const stalls: Array<[string, number[]]> = []
+let cloneMs = Infinity
 try {
-  stalls.push(['nothing running (noise floor), 5 × 300 ms', await measureStall(() => new Promise((r) => setTimeout(r, 300)), 5)])
-  stalls.push(['compute pool, first run (starts the pool thread)', await measureStall(() => pool.run(ASSIGNMENT_TASK, request), 1)])
-  stalls.push(['compute pool, 5 runs', await measureStall(() => pool.run(ASSIGNMENT_TASK, request), 5)])
-  stalls.push(['inline on this thread, 3 runs', await measureStall(() => ch.assign(request.input), 3)])
+  stalls.push(['compute pool, first run (starts the pool thread)', await windows(1, () => pool.run(ASSIGNMENT_TASK, request))])
+  stalls.push(['compute pool', await windows(7, () => pool.run(ASSIGNMENT_TASK, request))])
+  stalls.push(['nothing running, 300 ms (noise floor)', await windows(7, () => new Promise((r) => setTimeout(r, 300)))])
+  stalls.push(['inline on this thread', await windows(3, () => ch.assign(request.input))])
+  // What the pool path itself does on this thread: copy the request out and the answer back in.
+  const answer = await pool.run(ASSIGNMENT_TASK, request)
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now()
+    structuredClone(request)
+    structuredClone(answer)
+    cloneMs = Math.min(cloneMs, performance.now() - t)
+  }
 } finally {
   await pool.destroy()
 }
-console.log('Event-loop stall of this thread while P = 100,000 over W = 1,000 is computed (ms)')
-console.table(stalls.map(([what, s]) => ({ what, '1 ms interval, max lateness': round(s.intervalMs, 2), 'monitorEventLoopDelay max': round(s.eldMs, 2) })))
-const pooled = stalls.find(([what]) => what === 'compute pool, 5 runs')![1]
-const maxActorStallMs = round(Math.max(pooled.intervalMs, pooled.eldMs), 2)
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+console.log('Event-loop stall of this thread while P = 100,000 over W = 1,000 is computed (ms; one window per run)')
+console.table(stalls.map(([what, xs]) => ({ what, windows: xs.length, min: round(Math.min(...xs), 2), median: round(median(xs), 2), max: round(Math.max(...xs), 2) })))
+console.log(`main-thread work per pool run (structured clone of the request and of the answer, best of 20): ${round(cloneMs, 2)} ms`)
+const maxActorStallMs = round(Math.max(...stalls.find(([what]) => what === 'compute pool')![1]), 2)
 
 const maxLoadOverAvg = round(Math.max(...defaultLoads))
 console.log(`targets: join ratio <= 1.1, max/avg load <= 1.25, p10000w100 <= 20 ms, stall <= 5 ms; the machine is shared: compare the stall with the noise floor row`)
