@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { loadsOf, movedCount, movedMask, ownerOf, partitionsOf, sameOwners } from '../../../actors/assignment/assignment.ts'
 import { startCalculator } from '../../../actors/assignment/calculator.ts'
 import { createAssignmentConfig, type AssignmentInit } from '../../../actors/assignment/config.ts'
+import { estimateWork, rebalanceRequest } from '../../../actors/assignment/rebalance.ts'
 import { consistentHash } from '../../../actors/assignment/strategies/consistent-hash.ts'
 import { CalculatorHost } from './calculator-host.ts'
 import { codeOf, workers } from './support.ts'
@@ -241,6 +242,13 @@ describe('assignment calculator: publication', () => {
 })
 
 describe('assignment calculator: compute pool', () => {
+  it('keeps P = 10,000 over W = 100 inline by default and sends P = 100,000 over W = 1,000 to the pool', () => {
+    const small = createAssignmentConfig({ partitions: 10_000 })
+    const large = createAssignmentConfig({ partitions: 100_000 })
+    expect(estimateWork(rebalanceRequest(small, workers(100), undefined, 1))).toBeLessThanOrEqual(small.inlineWorkLimit)
+    expect(estimateWork(rebalanceRequest(large, workers(1000), undefined, 1))).toBeGreaterThan(large.inlineWorkLimit)
+  })
+
   it('hands a large computation to the pool and publishes its answer', () => {
     const h = new CalculatorHost({ config: config({ inlineWorkLimit: 0 }), term: 2, workers: workers(3, 1, 'w') })
     h.advance(30_000)
