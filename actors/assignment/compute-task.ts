@@ -1,0 +1,16 @@
+/**
+ * The calculator's compute-pool task: a `compute` effect's request, run on a piscina thread
+ * (src/runtime/compute-pool.ts loads this module by URL and calls `computeAssignment`). The pool
+ * needs no registration; the host passes ASSIGNMENT_TASK to `env.compute.run`. Pure: the same
+ * request gives the same Assignment on any thread.
+ */
+import { computeTask } from '../../src/types/actor-env.ts'
+import type { Assignment } from './assignment.ts'
+import type { ComputeRequest } from './calculator-types.ts'
+import { createStrategy } from './strategies/registry.ts'
+
+export function computeAssignment(request: ComputeRequest): Assignment {
+  return createStrategy(request.strategy, request.options).assign(request.input)
+}
+
+export const ASSIGNMENT_TASK = computeTask<ComputeRequest, Assignment>(new URL('./compute-task.ts', import.meta.url), 'computeAssignment')
