@@ -4,7 +4,8 @@
  *   push/pull header) is refused at once, not held until its tcpTimeoutMs deadline;
  * - all inbound reads together hold at most config.streamBufferBudgetBytes, however many streams
  *   send without end; the reads past it are refused and counted;
- * - every refusal is counted with its code in the node's counters.
+ * - every refusal is counted with its code in the node's counters, and the refusals at accept (the
+ *   transport's inbound stream cap, config.maxInboundStreams) in swim's context.
  */
 import { describe, expect, it } from 'vitest'
 import { testConfig } from '../../../actors/swim/config.ts'
@@ -18,6 +19,15 @@ import type { Stream } from '../../../src/transport/transport.ts'
 import { SimClock } from '../../../src/sim/sim-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 import { keyedTimers } from './support/keyed-timers.ts'
+import { simNodes } from './support/sim-nodes.ts'
+import { until } from './support/worker-cluster.ts'
+import { ActorSystem } from '../../../src/runtime/actor-system.ts'
+import { swim as swimDefinition } from '../../../actors/swim/definition.ts'
+import { nodeSwimIo } from '../../../actors/swim/io/node-net.ts'
+import type { StreamLimits } from '../../../src/transport/transport.ts'
+import { parseAddress } from '../../../src/transport/transport.ts'
+import { connect } from 'node:net'
+import type { Socket } from 'node:net'
 
 const KEY = new Uint8Array(16).fill(3)
 
@@ -130,5 +140,59 @@ describe('the inbound stream byte budget', () => {
       expect(w.swim.pushPull.inboundBudget.usedBytes).toBe(0)
     }
     expect(w.swim.counters).toMatchObject({ pushPullsAccepted: 5, streamsOverBudget: 0 })
+  })
+})
+
+describe("the transport's stream limits, from swim's config and in swim's context", () => {
+  it('opens the transport with config.maxInboundStreams and streamIdleTimeoutMs, and shows refusals at accept in the context', async () => {
+    const nodes = simNodes(12)
+    try {
+      const asked: StreamLimits[] = []
+      const n1 = await nodes.spawn('n1', 1, { config: { maxInboundStreams: 2, streamIdleTimeoutMs: 5_000 } }, {
+        open: (at, limits) => {
+          asked.push(limits)
+          return nodes.net.createTransport(at, limits)
+        },
+      })
+      await nodes.clock.advance(50)
+      expect(asked).toEqual([{ idleTimeoutMs: 5_000, maxInboundStreams: 2 }])
+      // Five idle connections: two are taken (and cut at swim's 200 ms deadline), three refused at accept.
+      for (let i = 0; i < 5; i++) nodes.net.createTransport(`10.0.9.${i + 1}:7946`).dialCallback('10.0.0.1:7946', 1_000, (_e, s) => s?.onData(() => {}))
+      expect((await nodes.context(n1, 110)).streams).toMatchObject({ refusedAtAccept: 3, inboundOpen: 2, deadlinesExpired: 0 })
+      expect((await nodes.context(n1, 300)).streams).toMatchObject({ refusedAtAccept: 3, inboundOpen: 0, deadlinesExpired: 2, bufferedBytes: 0 })
+    } finally {
+      await nodes.close()
+    }
+  })
+
+  it('on real sockets: NetTransport refuses past config.maxInboundStreams and swim counts it', async () => {
+    const system = await ActorSystem.start({ logLevel: 'silent' })
+    const sockets: Socket[] = []
+    try {
+      const ref = await system.spawn(swimDefinition, {
+        id: 'swim',
+        placement: 'inline',
+        input: { name: 'real', addr: Uint8Array.of(127, 0, 0, 1), port: 0, preset: 'test', config: { maxInboundStreams: 2, tcpTimeoutMs: 5_000 } },
+        ...nodeSwimIo(),
+      })
+      const address = await until('swim running', async () => {
+        const s = await ref.getSnapshot()
+        return s.value === 'running' ? s.context.address : undefined
+      }, 10_000)
+      const { port } = parseAddress(address)
+      for (let i = 0; i < 6; i++) {
+        const c = connect({ host: '127.0.0.1', port })
+        c.on('error', () => {})
+        sockets.push(c)
+      }
+      const streams = await until('four refusals counted', async () => {
+        const s = (await ref.getSnapshot()).context.streams
+        return s.refusedAtAccept === 4 ? s : undefined
+      }, 10_000)
+      expect(streams.inboundOpen).toBe(2)
+    } finally {
+      for (const c of sockets) c.destroy()
+      await system.shutdown({ drainTimeoutMs: 2_000 })
+    }
   })
 })
