@@ -8,7 +8,8 @@
  * Two kinds of join are retried until one succeeds:
  * - Serf's retry-join (`config.retryJoin`): the listed addresses together, after start;
  * - the rejoin after a restart from a persisted snapshot: the members known before it (plus the
- *   configured join and retry-join addresses), so the restarted node's table fills again.
+ *   configured join and retry-join addresses), so the restarted node's table fills again; it is
+ *   also done when the table has members again by other means (a peer's push/pull).
  * Serf waits retry_interval between attempts; we back off instead, from 1 s doubling up to
  * `retryJoinIntervalMs` (each wait up to 20% shorter, from the node's seeded randomness, so nodes
  * restarted together do not retry in step): a join refused by a momentarily full peer is retried

@@ -212,6 +212,10 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       retryAttempt: assign(({ context }) => {
         if (context.joinRetry.status !== 'waiting') return {}
+        // A rejoin is done once the table has members again, however they came (e.g. a peer's push/pull).
+        if (context.joinRetry.purpose === 'rejoin' && swim().aliveOthers().length > 0) {
+          return { joinRetry: { ...context.joinRetry, status: 'joined' as const, nextAttemptAtMs: null, lastError: undefined } }
+        }
         const joinRetry = nextAttempt(context.joinRetry)
         runner.join(joinRetry.addresses, joinRetry.purpose)
         return { joinRetry }

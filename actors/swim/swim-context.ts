@@ -24,7 +24,11 @@ export interface SwimInput {
   /** Config choices; encryption as `keys` (data), since a Keyring does not cross into a worker. */
   config?: SwimInit
   peers?: Partial<SwimPeers>
-  /** Addresses to join once running. */
+  /**
+   * Addresses to join once running: one attempt, as Serf's start_join. One that reaches no one is
+   * counted (joinFailures) and kept with its reasons (lastJoinError); config.retryJoin retries.
+   * After a restart from the snapshot they are joined again with the members known before.
+   */
   join?: string[]
 }
 

@@ -86,6 +86,26 @@ describe('swim restart, inline placement (memory network, simulated clock)', () 
     expect((await nodes.context(n1, 3_000)).counters.deathsDeclared).toBe(0)
   })
 
+  it('retries a rejoin whose members are gone, and ends it once another member finds the node', async () => {
+    nodes = simNodes(26)
+    const store = memorySnapshotStore()
+    const n1 = await nodes.spawn('n1', 1, { config: NO_PUSH_PULL })
+    const n2 = await nodes.spawn('n2', 2, { join: ['10.0.0.1:7946'], config: NO_PUSH_PULL }, { snapshotStore: store })
+    expect((await nodes.context(n2, 500)).knownPeers).toEqual(['10.0.0.1:7946'])
+    await nodes.stop(n2)
+    await nodes.stop(n1) // the only member n2 knew is gone too
+    const again = await nodes.spawn('n2', 2, { config: NO_PUSH_PULL }, { snapshotStore: store })
+    const alone = await nodes.context(again, 500)
+    expect(alone.joinRetry).toMatchObject({ purpose: 'rejoin', status: 'waiting', attempts: 1, addresses: ['10.0.0.1:7946'] })
+    expect(alone.lastJoinError).toMatchObject({ code: 'ERR_SWIM_JOIN', details: { purpose: 'rejoin' } })
+    // A new member joins n2: its table is not empty any more, so the rejoin ends without another attempt.
+    await nodes.spawn('n3', 3, { join: ['10.0.0.2:7946'], config: NO_PUSH_PULL })
+    const found = await nodes.context(again, 2_000)
+    expect(found.numNodes).toBe(2)
+    expect(found.joinRetry).toMatchObject({ status: 'joined', attempts: 1, nextAttemptAtMs: null })
+    expect((await nodes.context(again, 60_000)).joinFailures).toBe(1)
+  })
+
   it('fails with ERR_SWIM_REBIND when the persisted address is taken meanwhile, and never tries another port', async () => {
     nodes = simNodes(23)
     const store = memorySnapshotStore()
