@@ -99,13 +99,13 @@ describe('swim joins', () => {
 
   it("joins on a later attempt when the seed's inbound streams were all held by idle connections at first", async () => {
     nodes = simNodes(6)
-    // The seed takes at most 4 inbound streams; 4 idle connections hold them (swim cuts each at
-    // its tcpTimeoutMs deadline, 200 ms at the test preset).
-    const n1 = await nodes.spawn('n1', 1, { config: { maxInboundStreams: 4 } })
-    await nodes.clock.advance(50)
-    for (let i = 0; i < 4; i++) nodes.net.createTransport(`10.0.9.${i + 1}:7946`).dialCallback(SEED, 1_000, (_e, s) => s?.onData(() => {}))
+    // The seed takes at most 256 inbound streams (the default); 256 idle connections hold them
+    // (swim cuts each at its tcpTimeoutMs deadline, 200 ms at the test preset).
+    const n1 = await nodes.spawn('n1', 1)
+    expect((await nodes.context(n1, 50)).config.maxInboundStreams).toBe(256)
+    for (let i = 0; i < 256; i++) nodes.net.createTransport(`10.0.${9 + (i >> 7)}.${(i & 127) + 1}:7946`).dialCallback(SEED, 1_000, (_e, s) => s?.onData(() => {}))
     await nodes.clock.advance(5)
-    expect((await nodes.context(n1, 100)).streams).toMatchObject({ inboundOpen: 4, refusedAtAccept: 0 })
+    expect((await nodes.context(n1, 100)).streams).toMatchObject({ inboundOpen: 256, refusedAtAccept: 0 })
     const n2 = await nodes.spawn('n2', 2, { config: { retryJoin: [SEED] } })
     const first = await nodes.context(n2, 50)
     expect(first.joinRetry).toMatchObject({ status: 'waiting', attempts: 1 })
@@ -115,6 +115,6 @@ describe('swim joins', () => {
     const joined = await nodes.context(n2, 1_100)
     expect(joined.joinRetry).toMatchObject({ status: 'joined', attempts: 2 })
     expect(joined.numNodes).toBe(2)
-    expect((await nodes.context(n1)).streams).toMatchObject({ refusedAtAccept: 1, deadlinesExpired: 4 })
+    expect((await nodes.context(n1)).streams).toMatchObject({ refusedAtAccept: 1, deadlinesExpired: 256 })
   })
 })
