@@ -85,14 +85,14 @@ export function nextAttempt(retry: JoinRetryView): JoinRetryView {
 
 /**
  * An attempt's outcome: joined, or wait `delayMs` for the next (status 'waiting'), or exhausted
- * after `maxRetries` retries (0 = never).
+ * after `maxRetries` retries (0 = never). `random` gives the jitter, in [0, 1).
  */
 export function afterAttempt(
   retry: JoinRetryView,
   outcome: { numJoined: number; error: WireError | undefined },
   limits: { intervalMs: number; maxRetries: number },
   nowMs: number,
-  random: number,
+  random: () => number,
 ): { retry: JoinRetryView; delayMs?: number } {
   if (outcome.numJoined > 0) return { retry: { ...retry, status: 'joined', nextAttemptAtMs: null, lastError: undefined } }
   if (limits.maxRetries > 0 && retry.attempts > limits.maxRetries) {
@@ -103,6 +103,67 @@ export function afterAttempt(
     }
     return { retry: { ...retry, status: 'exhausted', nextAttemptAtMs: null, lastError } }
   }
-  const delayMs = retryDelayMs(retry.attempts, limits.intervalMs, random)
+  // Drawn only for a wait: a join that succeeds or gives up takes nothing from the random stream.
+  const delayMs = retryDelayMs(retry.attempts, limits.intervalMs, random())
   return { retry: { ...retry, status: 'waiting', nextAttemptAtMs: nowMs + delayMs, lastError: outcome.error }, delayMs }
+}
+
+/** A join to make now. */
+export interface PlannedJoin {
+  addresses: string[]
+  purpose: JoinPurpose
+}
+
+/** At a fresh start: the input's join (one attempt), and Serf's retry-join when configured. */
+export function firstJoins(inputJoin: readonly string[] | undefined, retryJoin: readonly string[]): { joins: PlannedJoin[]; retry: JoinRetryView } {
+  const joins: PlannedJoin[] = inputJoin !== undefined && inputJoin.length > 0 ? [{ addresses: [...inputJoin], purpose: 'join' }] : []
+  if (retryJoin.length === 0) return { joins, retry: JOIN_RETRY_OFF }
+  const retry = startRetry('retry-join', retryJoin)
+  return { joins: [...joins, { addresses: retry.addresses, purpose: retry.purpose }], retry }
+}
+
+/**
+ * After a restore: rejoin the members known before, the input's join and the retry-join addresses
+ * (not our own address), retried until one answers; a retry still pending goes on with them added.
+ * A node that was leaving rejoins no one (it leaves again) and its pending retry ends.
+ */
+export function resumedJoins(
+  before: { joinRetry: JoinRetryView; knownPeers: readonly string[]; address: string; leaving: boolean },
+  inputJoin: readonly string[] | undefined,
+  retryJoin: readonly string[],
+): { joins: PlannedJoin[]; retry: JoinRetryView } {
+  const old = before.joinRetry
+  const pending = old.status === 'joining' || old.status === 'waiting'
+  if (before.leaving) return { joins: [], retry: pending ? { ...old, status: 'off', nextAttemptAtMs: null } : old }
+  const addresses = [...new Set([...before.knownPeers, ...(inputJoin ?? []), ...retryJoin, ...(pending ? old.addresses : [])])].filter((a) => a !== before.address)
+  if (addresses.length === 0) return { joins: [], retry: old }
+  const retry = pending ? { ...nextAttempt(old), addresses } : startRetry('rejoin', addresses)
+  return { joins: [{ addresses: retry.addresses, purpose: retry.purpose }], retry }
+}
+
+/**
+ * A retry's timer came due: the next attempt, or none (not waiting any more; or a rejoin whose
+ * table has members again by other means, e.g. a peer's push/pull: then it is done).
+ */
+export function dueAttempt(retry: JoinRetryView, othersKnown: boolean): { retry: JoinRetryView; join?: PlannedJoin } {
+  if (retry.status !== 'waiting') return { retry }
+  if (retry.purpose === 'rejoin' && othersKnown) return { retry: { ...retry, status: 'joined', nextAttemptAtMs: null, lastError: undefined } }
+  const next = nextAttempt(retry)
+  return { retry: next, join: { addresses: next.addresses, purpose: next.purpose } }
+}
+
+/**
+ * A join's outcome: its error (a join that reached no one), and what becomes of the retry it
+ * belongs to, if it is the retry's attempt in flight (a plain join never touches the retry).
+ */
+export function settleJoin(
+  retry: JoinRetryView,
+  result: JoinResultMsg,
+  limits: { intervalMs: number; maxRetries: number },
+  nowMs: number,
+  random: () => number,
+): { error: WireError | undefined; retry: JoinRetryView; delayMs?: number } {
+  const error = result.numJoined > 0 ? undefined : joinError(result.purpose, result.addresses, result.errors)
+  if (result.purpose === 'join' || result.purpose !== retry.purpose || retry.status !== 'joining') return { error, retry }
+  return { error, ...afterAttempt(retry, { numJoined: result.numJoined, error }, limits, nowMs, random) }
 }

@@ -60,8 +60,8 @@ import { SwimCounters } from './counters.ts'
 import { createSwimConfig, LAN_SWIM_CONFIG } from './config.ts'
 import type { SwimInbound } from './protocol.ts'
 import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.ts'
-import { afterAttempt, JOIN_RETRY_OFF, joinError, nextAttempt, startRetry } from './join-retry.ts'
-import type { JoinResultMsg, JoinRetryView } from './join-retry.ts'
+import { dueAttempt, firstJoins, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
+import type { JoinResultMsg, PlannedJoin } from './join-retry.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
 import type { SwimBindInput, SwimBindOutput } from './io/transport-slot.ts'
 
@@ -106,28 +106,8 @@ export function createSwimMachine(env: ActorEnv) {
     // Nothing was ever announced: the leave is complete at once (member-manager waits for it).
     runner.toMember({ type: 'member.swim-left' })
   }
-  /** At a fresh start: the input's join (once), and Serf's retry-join if configured. */
-  const startJoins = (start: SwimInput): JoinRetryView => {
-    if (start.join !== undefined && start.join.length > 0) runner.join(start.join, 'join')
-    if (config.retryJoin.length === 0) return JOIN_RETRY_OFF
-    const retry = startRetry('retry-join', config.retryJoin)
-    runner.join(retry.addresses, retry.purpose)
-    return retry
-  }
-  /**
-   * After a restore: rejoin the members known before, the input's join and the retry-join
-   * addresses, retried until one answers (a retry-join still pending goes on, with them added).
-   * A node that was leaving rejoins no one: it leaves again.
-   */
-  const resumeJoins = (context: SwimContext, start: SwimInput): JoinRetryView => {
-    const before = context.joinRetry
-    const pending = before.status === 'joining' || before.status === 'waiting'
-    if (context.held.some(isLeave)) return pending ? { ...before, status: 'off', nextAttemptAtMs: null } : before
-    const addresses = [...new Set([...context.knownPeers, ...(start.join ?? []), ...config.retryJoin, ...(pending ? before.addresses : [])])].filter((a) => a !== context.address)
-    if (addresses.length === 0) return before
-    const retry = pending ? { ...nextAttempt(before), addresses } : startRetry('rejoin', addresses)
-    runner.join(retry.addresses, retry.purpose)
-    return retry
+  const joinAll = (joins: readonly PlannedJoin[]): void => {
+    for (const j of joins) runner.join(j.addresses, j.purpose)
   }
   const restoreTarget = { target: 'binding', reenter: true, actions: 'restore' } as const
   /** Messages every live state handles the same way (named actions are defined in setup). */
@@ -190,35 +170,25 @@ export function createSwimMachine(env: ActorEnv) {
       },
       joinResult: assign(({ context, event }) => {
         assertEvent(event, 'swim.join-result')
-        const error = event.numJoined > 0 ? undefined : joinError(event.purpose, event.addresses, event.errors)
+        const limits = { intervalMs: config.retryJoinIntervalMs, maxRetries: config.retryJoinMax }
+        const { error, retry, delayMs } = settleJoin(context.joinRetry, event, limits, env.clock.now(), jitter)
         if (error !== undefined) {
           runner.counts.joinFailures++
           env.log.warn({ err: error }, `swim: ${event.purpose} reached no member`)
         }
-        let joinRetry = context.joinRetry
-        if (event.purpose !== 'join' && event.purpose === joinRetry.purpose && joinRetry.status === 'joining') {
-          const limits = { intervalMs: config.retryJoinIntervalMs, maxRetries: config.retryJoinMax }
-          const next = afterAttempt(joinRetry, { numJoined: event.numJoined, error }, limits, env.clock.now(), jitter())
-          joinRetry = next.retry
-          if (next.delayMs !== undefined) runner.retryJoinIn(next.delayMs)
-          if (joinRetry.status === 'exhausted') {
-            runner.counts.joinRetriesExhausted++
-            env.log.error({ err: joinRetry.lastError }, `swim: ${joinRetry.purpose} gave up`)
-          } else if (joinRetry.status === 'joined') {
-            env.log.info({ purpose: joinRetry.purpose, attempts: joinRetry.attempts, numJoined: event.numJoined }, 'swim: join completed')
-          }
+        if (delayMs !== undefined) runner.retryJoinIn(delayMs)
+        if (retry.status === 'exhausted' && context.joinRetry.status !== 'exhausted') {
+          runner.counts.joinRetriesExhausted++
+          env.log.error({ err: retry.lastError }, `swim: ${retry.purpose} gave up`)
+        } else if (retry.status === 'joined' && context.joinRetry.status !== 'joined') {
+          env.log.info({ purpose: retry.purpose, attempts: retry.attempts, numJoined: event.numJoined }, 'swim: join completed')
         }
-        return { lastJoinError: error ?? context.lastJoinError, joinRetry, ...runner.counts }
+        return { lastJoinError: error ?? context.lastJoinError, joinRetry: retry, ...runner.counts }
       }),
       retryAttempt: assign(({ context }) => {
-        if (context.joinRetry.status !== 'waiting') return {}
-        // A rejoin is done once the table has members again, however they came (e.g. a peer's push/pull).
-        if (context.joinRetry.purpose === 'rejoin' && swim().aliveOthers().length > 0) {
-          return { joinRetry: { ...context.joinRetry, status: 'joined' as const, nextAttemptAtMs: null, lastError: undefined } }
-        }
-        const joinRetry = nextAttempt(context.joinRetry)
-        runner.join(joinRetry.addresses, joinRetry.purpose)
-        return { joinRetry }
+        const { retry, join } = dueAttempt(context.joinRetry, context.joinRetry.status === 'waiting' && swim().aliveOthers().length > 0)
+        if (join !== undefined) runner.join(join.addresses, join.purpose)
+        return { joinRetry: retry }
       }),
       endRetry: assign(({ context }) => {
         runner.cancelRetryJoin()
@@ -262,8 +232,10 @@ export function createSwimMachine(env: ActorEnv) {
         // After a restore: above the incarnation peers may know, so our alive (and Meta) is news to them.
         const identity = { name: start.name, addr: start.addr, port: context.advertisedPort, ...(meta === undefined ? {} : { meta }), ...(restored ? { incarnation: context.incarnation + 1 } : {}) }
         runner.start(config, transport, identity, restored ? context : undefined)
-        const joinRetry = restored ? resumeJoins(context, start) : startJoins(start)
-        return { ...runner.mirror(), joinRetry }
+        const leaving = context.held.some(isLeave)
+        const { joins, retry } = restored ? resumedJoins({ ...context, leaving }, start.join, config.retryJoin) : firstJoins(start.join, config.retryJoin)
+        joinAll(joins)
+        return { ...runner.mirror(), joinRetry: retry }
       }),
       restore: assign(({ context, event, self }) => {
         assertEvent(event, 'runtime.restored')

@@ -27,8 +27,8 @@ import { securityOf } from './packets.ts'
 import { SwimNode } from './swim-node.ts'
 import type { SwimTransport } from './io/transport-slot.ts'
 import type { JoinPurpose, JoinResultMsg } from './join-retry.ts'
-import type { SwimContext, SwimStreamsView } from './swim-context.ts'
-import { MAX_KNOWN_PEERS, NO_STREAMS } from './swim-context.ts'
+import type { SwimContext } from './swim-context.ts'
+import { CarriedState } from './carried-state.ts'
 
 /** Timeouts (ms) of swim's asks, derived from its config so every preset gets fitting ones. */
 export function askTimeouts(config: SwimConfig): { fillMs: number; localStateMs: number; localMetaMs: number } {
@@ -89,12 +89,8 @@ export function createSwimRunner(env: ActorEnv) {
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
   const counts: RunnerCounts = { undelivered: 0, fillFailures: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0 }
-  /** Members to rejoin after a restart (context.knownPeers); recomputed when the table changed. */
-  let knownPeers: string[] = []
-  let peersDirty = false
-  /** The transport whose stream counters the context shows, and what earlier transports counted. */
-  let streamTransport: SwimTransport | undefined
-  let streamBase: SwimStreamsView = { ...NO_STREAMS }
+  /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
+  const carried = new CarriedState()
 
   const deliver = (to: string, msg: Message): void => {
     const status = env.send(actorAddress<Message>(to), msg)
@@ -136,13 +132,13 @@ export function createSwimRunner(env: ActorEnv) {
   const route = (out: SwimOutput): void => {
     switch (out.type) {
       case 'node-joined':
-        peersDirty = true
+        carried.membershipChanged()
         return toMember({ type: 'member.node-joined', node: info(out.node) })
       case 'node-updated':
-        peersDirty = true
+        carried.membershipChanged()
         return toMember({ type: 'member.node-updated', node: info(out.node) })
       case 'node-left':
-        peersDirty = true
+        carried.membershipChanged()
         return toMember({ type: 'member.node-left', node: info(out.node) })
       case 'user-message':
         return toMember({ type: 'member.user-message', bytes: out.bytes })
@@ -250,11 +246,8 @@ export function createSwimRunner(env: ActorEnv) {
     start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity, restored?: SwimContext): SwimNode {
       const n = new SwimNode(config, identity, portsFor(config, transport))
       if (identity.meta !== undefined) knownMeta = identity.meta
-      if (restored !== undefined) carryOver(n, transport, restored)
-      else if (streamTransport !== undefined && streamTransport !== transport) addStreamCounts(streamTransport)
-      streamTransport = transport
+      carried.start(n, transport, counts as unknown as Record<string, number>, restored)
       node = n
-      peersDirty = true
       transport.onPacket((p) => {
         const msg: SwimInbound = { type: 'swim.packet', from: p.from, bytes: p.bytes }
         deliver(env.id, msg)
@@ -315,75 +308,14 @@ export function createSwimRunner(env: ActorEnv) {
     /** The node's state for the context (refreshed after every packet and timer, for inspection). */
     mirror() {
       const n = current()
-      if (peersDirty) {
-        peersDirty = false
-        const now = knownPeersOf(n)
-        // A table that lost everyone keeps the last known members: they are still worth a rejoin.
-        if (now.length > 0) knownPeers = now
-      }
       return {
         incarnation: n.table.self().incarnation,
         healthScore: n.awareness.getHealthScore(),
         numNodes: n.table.size(),
         counters: { ...n.counters },
-        streams: streamsOf(n),
-        knownPeers,
+        ...carried.view(n),
         ...counts,
       }
     },
   }
-
-  /** Up to MAX_KNOWN_PEERS addresses of alive members other than us, in table order. */
-  function knownPeersOf(n: SwimNode): string[] {
-    const out: string[] = []
-    for (const r of n.table.records()) {
-      if (out.length >= MAX_KNOWN_PEERS) break
-      if (r.name !== n.table.selfName && r.state === 'alive') out.push(n.addressOf(r))
-    }
-    return out
-  }
-
-  function streamsOf(n: SwimNode): SwimStreamsView {
-    const t = streamTransport?.streamCounters()
-    const budget = n.pushPull.inboundBudget
-    return {
-      refusedAtAccept: streamBase.refusedAtAccept + (t?.inboundRefused ?? 0),
-      idleTimeouts: streamBase.idleTimeouts + (t?.idleTimeouts ?? 0),
-      deadlinesExpired: streamBase.deadlinesExpired + (t?.deadlinesExpired ?? 0),
-      inboundOpen: t?.inboundOpen ?? 0,
-      bufferedBytes: budget.usedBytes,
-      peakBufferedBytes: Math.max(streamBase.peakBufferedBytes, budget.peakBytes),
-    }
-  }
-
-  /** A transport replaced in this thread: what it counted stays counted. */
-  function addStreamCounts(t: SwimTransport): void {
-    const c = t.streamCounters()
-    streamBase = {
-      ...streamBase,
-      refusedAtAccept: streamBase.refusedAtAccept + c.inboundRefused,
-      idleTimeouts: streamBase.idleTimeouts + c.idleTimeouts,
-      deadlinesExpired: streamBase.deadlinesExpired + c.deadlinesExpired,
-    }
-  }
-
-  /** A restart: the persisted counts carry on into the new node (and this runner, if it is fresh). */
-  function carryOver(n: SwimNode, transport: SwimTransport, restored: SwimContext): void {
-    for (const k of Object.keys(counts) as (keyof RunnerCounts)[]) counts[k] = Math.max(counts[k], restored[k] ?? 0)
-    const fresh = n.counters as unknown as Record<string, number | string>
-    for (const [k, v] of Object.entries(restored.counters ?? {})) {
-      const mine = fresh[k]
-      if (typeof v === 'number' && typeof mine === 'number') fresh[k] = Math.max(mine, v)
-      else if (typeof v === 'string' && mine === '') fresh[k] = v
-    }
-    if (restored.knownPeers !== undefined && restored.knownPeers.length > 0) knownPeers = [...restored.knownPeers]
-    const persisted = restored.streams ?? NO_STREAMS
-    if (streamTransport === undefined) {
-      // A new thread: the snapshot holds everything counted before (earlier transports included).
-      streamBase = { ...NO_STREAMS, refusedAtAccept: persisted.refusedAtAccept, idleTimeouts: persisted.idleTimeouts, deadlinesExpired: persisted.deadlinesExpired }
-    } else if (streamTransport !== transport) addStreamCounts(streamTransport)
-    streamBase = { ...streamBase, peakBufferedBytes: Math.max(streamBase.peakBufferedBytes, persisted.peakBufferedBytes) }
-  }
 }
-
-export type SwimRunner = ReturnType<typeof createSwimRunner>

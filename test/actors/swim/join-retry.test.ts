@@ -7,7 +7,7 @@
  * connections) joins on a later attempt.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { FIRST_RETRY_DELAY_MS, retryDelayMs } from '../../../actors/swim/join-retry.ts'
+import { dueAttempt, FIRST_RETRY_DELAY_MS, firstJoins, JOIN_RETRY_OFF, resumedJoins, retryDelayMs, settleJoin, startRetry } from '../../../actors/swim/join-retry.ts'
 import { simNodes } from './support/sim-nodes.ts'
 import type { SimNodes } from './support/sim-nodes.ts'
 
@@ -25,6 +25,54 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(1, 30_000, 0.999)).toBe(800)
     expect(retryDelayMs(9, 5_000, 0.5)).toBe(4_500)
     expect(FIRST_RETRY_DELAY_MS).toBe(1_000)
+  })
+})
+
+describe('join planning (pure)', () => {
+  const waiting = { ...startRetry('retry-join', [SEED]), status: 'waiting' as const, nextAttemptAtMs: 5_000 }
+  const limits = { intervalMs: 30_000, maxRetries: 0 }
+
+  it('a fresh start joins the input once and starts retry-join when configured', () => {
+    expect(firstJoins(undefined, [])).toEqual({ joins: [], retry: JOIN_RETRY_OFF })
+    const { joins, retry } = firstJoins(['10.0.0.5:7946'], [SEED])
+    expect(joins).toEqual([
+      { addresses: ['10.0.0.5:7946'], purpose: 'join' },
+      { addresses: [SEED], purpose: 'retry-join' },
+    ])
+    expect(retry).toMatchObject({ status: 'joining', attempts: 1 })
+  })
+
+  it('a restore rejoins known members, the input and retry-join addresses (deduplicated, never itself), or nothing when leaving', () => {
+    const before = { joinRetry: JOIN_RETRY_OFF, knownPeers: ['10.0.0.3:7946', SEED], address: '10.0.0.2:7946', leaving: false }
+    const { joins, retry } = resumedJoins(before, [SEED, '10.0.0.2:7946'], ['10.0.0.4:7946'])
+    expect(joins).toEqual([{ addresses: ['10.0.0.3:7946', SEED, '10.0.0.4:7946'], purpose: 'rejoin' }])
+    expect(retry).toMatchObject({ purpose: 'rejoin', status: 'joining', attempts: 1 })
+    // A pending retry-join goes on (its count too), with the known members added.
+    const pending = resumedJoins({ ...before, joinRetry: waiting }, undefined, [SEED])
+    expect(pending.retry).toMatchObject({ purpose: 'retry-join', status: 'joining', attempts: 2, addresses: ['10.0.0.3:7946', SEED] })
+    expect(resumedJoins({ ...before, joinRetry: waiting, leaving: true }, undefined, [SEED])).toEqual({ joins: [], retry: { ...waiting, status: 'off', nextAttemptAtMs: null } })
+    expect(resumedJoins({ ...before, knownPeers: [] }, undefined, []).joins).toEqual([])
+  })
+
+  it('a due retry attempts again, unless a rejoin found members meanwhile', () => {
+    expect(dueAttempt(waiting, true)).toEqual({ retry: { ...waiting, status: 'joining', attempts: 2, nextAttemptAtMs: null }, join: { addresses: [SEED], purpose: 'retry-join' } })
+    const rejoin = { ...waiting, purpose: 'rejoin' as const }
+    expect(dueAttempt(rejoin, true)).toEqual({ retry: { ...rejoin, status: 'joined', nextAttemptAtMs: null, lastError: undefined } })
+    expect(dueAttempt({ ...waiting, status: 'joined' }, false).join).toBeUndefined()
+  })
+
+  it('a plain join never moves the retry; the retry attempt in flight does, drawing jitter only for a wait', () => {
+    const joining = startRetry('retry-join', [SEED])
+    let draws = 0
+    const random = () => (draws++, 0)
+    const plain = settleJoin(joining, { type: 'swim.join-result', purpose: 'join', addresses: ['x:1'], numJoined: 0, errors: ['x:1: refused'] }, limits, 0, random)
+    expect(plain.retry).toBe(joining)
+    expect(plain.error).toMatchObject({ code: 'ERR_SWIM_JOIN', details: { purpose: 'join', errors: ['x:1: refused'] } })
+    expect(settleJoin(joining, { type: 'swim.join-result', purpose: 'retry-join', addresses: [SEED], numJoined: 1, errors: [] }, limits, 0, random)).toMatchObject({ error: undefined, retry: { status: 'joined' } })
+    expect(draws).toBe(0)
+    const failed = settleJoin(joining, { type: 'swim.join-result', purpose: 'retry-join', addresses: [SEED], numJoined: 0, errors: [] }, limits, 100, random)
+    expect(failed).toMatchObject({ delayMs: 1_000, retry: { status: 'waiting', nextAttemptAtMs: 1_100 } })
+    expect(draws).toBe(1)
   })
 })
 
