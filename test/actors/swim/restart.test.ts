@@ -63,6 +63,22 @@ describe('swim restart, inline placement (memory network, simulated clock)', () 
     expect(peer.counters.deathsDeclared).toBe(0)
   })
 
+  it('a node restored after its leave leaves again instead of rejoining', async () => {
+    nodes = simNodes(27)
+    const n2 = await nodes.spawn('n2', 2, { config: NO_PUSH_PULL }, { open: crashingOpener(nodes.net, BOOM) })
+    await nodes.spawn('n1', 1, { join: ['10.0.0.2:7946'], config: NO_PUSH_PULL })
+    await nodes.clock.advance(500)
+    n2.send({ type: 'swim.leave', timeoutMs: 200 })
+    await nodes.clock.advance(500)
+    expect((await n2.getSnapshot()).value).toBe('left')
+    n2.send({ type: 'swim.join', addresses: [BOOM] }) // crashes in `left`
+    await nodes.clock.advance(1_000)
+    const snap = await n2.getSnapshot()
+    expect(snap.context.restores).toBe(1)
+    expect(snap.value).toBe('left')
+    expect(snap.context.joinRetry.status).toBe('off') // no rejoin
+  })
+
   it('a spawn that restores the stored snapshot in a fresh system binds the persisted address, not a new port, and rejoins', async () => {
     nodes = simNodes(22)
     const store = memorySnapshotStore()
