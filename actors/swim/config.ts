@@ -8,6 +8,8 @@ import { InvalidConfigError } from '../../src/errors/index.ts'
 import { configObject, knownFieldsOnly, rejectUnknownFields } from '../../src/config/fields.ts'
 import { checkBoolean, checkInt, checkNumber, checkOneOf } from '../../src/config/values.ts'
 import { decodeKeyText, Keyring } from '../../src/wire/keyring.ts'
+import { DEFAULT_STREAM_LIMITS } from '../../src/transport/transport.ts'
+import { parseJoinAddresses } from './join-address.ts'
 
 /** How a suspect node is finally declared dead. */
 export type FailureDetectorKind = 'lifeguard' | 'phi'
@@ -87,6 +89,20 @@ export interface SwimConfig {
    * 10 min): false deaths go from ~2 per run (memberlist's rules) to none.
    */
   staleSuspicionRefresh: boolean
+
+  // Streams and joins: the transport's stream bounds, the inbound byte budget, Serf's retry-join.
+  /** Inbound streams (TCP connections) open at once; one more is closed at accept, counted in context.streams.refusedAtAccept. */
+  maxInboundStreams: number
+  /** A stream with no byte either way for this long is aborted (ms): a backstop under each stream's tcpTimeoutMs deadline. */
+  streamIdleTimeoutMs: number
+  /** Bytes all inbound stream reads may buffer together; a read that would pass it is refused (counters.streamsOverBudget). */
+  streamBufferBudgetBytes: number
+  /** Serf's retry_join: "ip:port" addresses joined together after start, then again with backoff until a join succeeds. [] = off. */
+  retryJoin: readonly string[]
+  /** Serf's retry_interval (ms): the longest wait between attempts (the first retries come sooner: 1 s, doubling). */
+  retryJoinIntervalMs: number
+  /** Serf's retry_max_attempts: retries after the first attempt, so at most 1 + this attempts; 0 = until one succeeds. */
+  retryJoinMax: number
 }
 
 /** An AES key as data: 16, 24 or 32 raw bytes, or Serf's base64 text of them (`serf keygen`). */
@@ -134,6 +150,13 @@ export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
   phiMinStdDevMs: 500, // Akka's floor is 100 ms on 1 s heartbeats; SWIM contacts are sparser
   phiAcceptablePauseMs: 3_000, // Akka's acceptable-heartbeat-pause
   staleSuspicionRefresh: true, // no local false deaths under heavy loss; false = memberlist's exact rules
+  // Streams and joins.
+  maxInboundStreams: DEFAULT_STREAM_LIMITS.maxInboundStreams, // memberlist's 128 push/pulls plus as many pings and user messages
+  streamIdleTimeoutMs: DEFAULT_STREAM_LIMITS.idleTimeoutMs, // past any exchange (2 × tcpTimeoutMs is 60 s at the WAN preset)
+  streamBufferBudgetBytes: 64 * 1024 * 1024, // three maximal (20 MiB) push/pulls at once, or thousands of ordinary ones
+  retryJoin: Object.freeze([]) as readonly string[],
+  retryJoinIntervalMs: 30_000, // Serf's retry_interval
+  retryJoinMax: 0, // Serf's retry_max_attempts: retry until joined
 })
 
 /** memberlist `DefaultWANConfig`: LAN with longer timeouts for high-latency links. */
@@ -293,4 +316,25 @@ export function validateSwimConfig(config: SwimConfig): void {
   if (config.tcpTimeoutMs < config.probeTimeoutMs) {
     throw new InvalidConfigError('swim.tcpTimeoutMs', 'must be >= swim.probeTimeoutMs')
   }
+  validateStreamsAndJoins(config)
+}
+
+/** The streams-and-joins block: the transport's bounds, the inbound byte budget, retry-join. */
+function validateStreamsAndJoins(config: SwimConfig): void {
+  const ints: IntRule[] = [
+    ['maxInboundStreams', 1, 65_536],
+    ['streamIdleTimeoutMs', 1, 86_400_000],
+    // At least 1 MiB: below that ordinary push/pulls of a few thousand members would be refused.
+    ['streamBufferBudgetBytes', 1 << 20, 2 ** 32],
+    // Serf's floor for retry_interval is 1 s.
+    ['retryJoinIntervalMs', 1_000, 86_400_000],
+    ['retryJoinMax', 0, 1_000_000],
+  ]
+  for (const [field, min, max] of ints) checkInt(`swim.${field}`, config[field], min, max)
+  // An idle timer shorter than a stream's deadline would cut exchanges swim still allows.
+  if (config.streamIdleTimeoutMs < config.tcpTimeoutMs) {
+    throw new InvalidConfigError('swim.streamIdleTimeoutMs', `must be >= swim.tcpTimeoutMs (${config.streamIdleTimeoutMs} < ${config.tcpTimeoutMs})`)
+  }
+  // The same forms as swim.join (a missing port is swim.bindPort); the machine dials the parsed ones.
+  parseJoinAddresses(config.retryJoin, config.bindPort, 'swim.retryJoin')
 }

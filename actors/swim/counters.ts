@@ -65,6 +65,15 @@ export class SwimCounters {
   streamsMalformed = 0
   /** Stream messages refused for passing the byte cap (push-pull.ts MAX_STREAM_MESSAGE_BYTES). */
   streamsTooLarge = 0
+  /**
+   * Inbound streams refused as soon as their framing declared more than the byte cap (an encrypted
+   * length prefix, a push/pull's node count or user-state length), before the bytes came.
+   */
+  streamsDeclaredTooLarge = 0
+  /** Inbound streams refused because all inbound reads together held config.streamBufferBudgetBytes. */
+  streamsOverBudget = 0
+  /** The code of the last inbound stream refused or failed by a limit ('' until one is). */
+  lastStreamErrorCode = ''
   /** Inbound streams closed at their tcpTimeoutMs deadline (memberlist's TCPTimeout on accepted conns). */
   inboundStreamsTimedOut = 0
 }

@@ -30,6 +30,14 @@ export const swim = defineActor({
   name: 'swim',
   machine: createSwimMachine,
   worker: new URL('./worker.ts', import.meta.url),
+  /**
+   * Persisted snapshots, restored by the supervisor after a crash or a thread death: the bound
+   * address (a restart binds it again, never a new port), the incarnation, the members to rejoin,
+   * the join state and the counters (see machine.ts). No key bytes: the context shows the keyring
+   * as its key count. throttleMs 0: after every turn with messages, so the address bound in the
+   * first turns is never lost to a throttle window (the context is a few KiB of plain data).
+   */
+  persist: { version: 1, throttleMs: 0 },
   validate: (msg) => {
     switch (msg.type) {
       case 'swim.packet':
@@ -52,6 +60,12 @@ export const swim = defineActor({
         return undefined
       case 'member.local-meta-changed':
         if (!(msg.meta instanceof Uint8Array)) return 'member.local-meta-changed needs meta (Uint8Array)'
+        return undefined
+      case 'swim.join-result':
+        // Internal (the runner reports its own joins), checked like any message.
+        if (!['join', 'retry-join', 'rejoin'].includes(msg.purpose) || !Array.isArray(msg.addresses) || !Array.isArray(msg.errors) || !Number.isInteger(msg.numJoined) || msg.numJoined < 0) {
+          return 'swim.join-result needs purpose, addresses, errors and numJoined >= 0'
+        }
         return undefined
       default:
         return undefined

@@ -30,23 +30,39 @@
  *
  * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in a
  * per-env slot (io/transport-slot.ts), not in the XState context or events: those stay plain,
- * structured-cloneable data (the runtime copies them for snapshots and inspection). Membership is
- * soft state: after a supervised restart swim starts afresh on the same socket and rejoins
- * (member-manager keeps the members and reconnects), so nothing here is persisted.
+ * structured-cloneable data (the runtime copies them for snapshots and inspection).
+ *
+ * Joins: a join that reaches no one is counted (`joinFailures`) and kept with its reasons
+ * (`lastJoinError`, ERR_SWIM_JOIN). Serf's retry-join (`config.retryJoin`) is retried with backoff
+ * on the actor clock until it succeeds or gives up (join-retry.ts), each outcome arriving as the
+ * internal `swim.join-result`.
+ *
+ * Restarts: the definition persists the context, and a restart (in place after a crash, or in a new
+ * thread after the old one died) restores it and gets `runtime.restored`. Every live state answers
+ * it by binding again: in place the open transport is reused; in a new thread the transport opens
+ * on the persisted `bound` address, never on a new port (ERR_SWIM_REBIND, state `failed`, if it is
+ * taken), so peers still reach the node where they know it. The node then starts above its
+ * persisted incarnation, keeps its counters, and rejoins the members it knew (`knownPeers`, with
+ * the configured join addresses), retried like retry-join until one answers; a node restored while
+ * leaving or left leaves again. XState does not run the context factory on a restore, so the spawn
+ * input (the keys included, which are never persisted) is read back from the actor's options.
  */
 import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
+import type { RandomSource } from '../../src/types/random.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimContext, SwimInput } from './swim-context.ts'
-import { MAX_HELD, redactKeys } from './swim-context.ts'
+import { MAX_HELD, NO_STREAMS, redactKeys } from './swim-context.ts'
 import { SwimCounters } from './counters.ts'
 import { createSwimConfig, LAN_SWIM_CONFIG } from './config.ts'
 import { parseJoinAddresses } from './join-address.ts'
 import type { SwimInbound } from './protocol.ts'
-import { createSwimRunner } from './swim-runner.ts'
+import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.ts'
+import { dueAttempt, firstJoins, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
+import type { JoinResultMsg, PlannedJoin } from './join-retry.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
 import type { SwimBindInput, SwimBindOutput } from './io/transport-slot.ts'
 
@@ -55,25 +71,62 @@ export { askTimeouts } from './swim-runner.ts'
 export type { SwimContext, SwimInput } from './swim-context.ts'
 export { MAX_HELD } from './swim-context.ts'
 
+/** The input an actor was started with: a restore does not run the context factory, which gets it. */
+function spawnInputOf(self: unknown): SwimInput | undefined {
+  return (self as { options?: { input?: SwimInput } }).options?.input
+}
+
+const isLeave = (m: SwimInbound): boolean => m.type === 'swim.leave' || m.type === 'member.swim-leave'
+
 export function createSwimMachine(env: ActorEnv) {
   const runner = createSwimRunner(env)
   const swim = runner.node
+  /**
+   * Jitter of retried joins: its own stream, forked at the first retry (a fork draws once from the
+   * node's stream: at the factory it would shift every draw of a node that never retries).
+   */
+  let retryRandom: RandomSource | undefined
+  const jitter = (): number => (retryRandom ??= env.random.fork('swim.join-retry')).next()
   let input: SwimInput | undefined
-  /** The port we advertise: the input's, or the bound one when the input asked for port 0. */
-  let advertisedPort = 0
   /** The config the node runs with. The context shows it with the keyring redacted (key bytes never reach snapshots or inspection). */
   let config: SwimConfig = { ...LAN_SWIM_CONFIG }
-  /** The input's join addresses, parsed with the config (a bad one is a configError, never a dial that throws). */
+  /** The input's join addresses and config.retryJoin, parsed with the config (a bad one is a configError, never a dial that throws). */
   let joinAt: string[] = []
+  let retryJoinAt: string[] = []
+  /** Takes the spawn input (at start, and again at a restore): the config (a bad one returned as an error), the peers. */
+  const configure = (given: SwimInput): WireError | undefined => {
+    runner.setPeers(given.peers)
+    input = given
+    try {
+      config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
+      joinAt = parseJoinAddresses(given.join, config.bindPort)
+      retryJoinAt = parseJoinAddresses(config.retryJoin, config.bindPort, 'swim.retryJoin')
+      return undefined
+    } catch (err) {
+      // A bad config is input, not a crash: restarting cannot fix it. The actor goes to `failed`.
+      config = { ...LAN_SWIM_CONFIG }
+      joinAt = []
+      retryJoinAt = []
+      return toWireError(err)
+    }
+  }
   const leaveNow = () => {
     // Nothing was ever announced: the leave is complete at once (member-manager waits for it).
     runner.toMember({ type: 'member.swim-left' })
   }
+  const joinAll = (joins: readonly PlannedJoin[]): void => {
+    for (const j of joins) runner.join(j.addresses, j.purpose)
+  }
+  const restoreTarget = { target: 'binding', reenter: true, actions: 'restore' } as const
   /** Messages every live state handles the same way (named actions are defined in setup). */
   const common = {
     'swim.packet': { actions: ['packet', 'mirror'] },
-    'swim.timer': { actions: ['timer', 'mirror'] },
+    'swim.timer': [
+      { guard: ({ event }: { event: { key: string } }) => event.key === RETRY_JOIN_TIMER, actions: ['retryAttempt', 'mirror'] },
+      { actions: ['timer', 'mirror'] },
+    ],
     'swim.join': { actions: 'join' },
+    'swim.join-result': { actions: 'joinResult' },
     'member.reconnect': { actions: 'reconnect' },
     'member.local-meta-changed': { actions: ['metaChanged', 'mirror'] },
     'gossip.broadcast-finished': { actions: 'broadcastFinished' },
@@ -90,12 +143,14 @@ export function createSwimMachine(env: ActorEnv) {
     // Only after a restart in place (the socket stays open): no node runs yet.
     'swim.packet': refuse,
     'swim.timer': refuse,
+    'swim.join-result': refuse,
     'gossip.broadcast-finished': refuse,
+    'runtime.restored': restoreTarget,
     'runtime.shutdown': 'stopped',
   } as const
 
   return setup({
-    types: {} as { context: SwimContext; events: SwimInbound | { type: 'swim.left' } | RuntimeEvent; input: SwimInput },
+    types: {} as { context: SwimContext; events: SwimInbound | { type: 'swim.left' } | JoinResultMsg | RuntimeEvent; input: SwimInput },
     actors: {
       // The placement provides the real one (swimBindActor); without it the actor fails, coded.
       bind: fromPromise<SwimBindOutput, SwimBindInput>(async () => {
@@ -105,7 +160,8 @@ export function createSwimMachine(env: ActorEnv) {
         )
       }),
       // member-manager's current Meta (undefined when it cannot say: counted in the runner).
-      localMeta: fromPromise<Uint8Array | undefined, { config: SwimConfig }>(({ input: { config }, signal }) => runner.fetchLocalMeta(config, signal)),
+      // Its input is plain data (it is persisted with the snapshot): the timeout, never the config and its keyring.
+      localMeta: fromPromise<Uint8Array | undefined, { timeoutMs: number }>(({ input: { timeoutMs }, signal }) => runner.fetchLocalMeta(timeoutMs, signal)),
     },
     actions: {
       packet: ({ event }) => {
@@ -128,7 +184,34 @@ export function createSwimMachine(env: ActorEnv) {
           enqueue('refuse')
           return
         }
-        swim().join(addresses)
+        runner.join(addresses, 'join')
+      }),
+      joinResult: assign(({ context, event }) => {
+        assertEvent(event, 'swim.join-result')
+        const limits = { intervalMs: config.retryJoinIntervalMs, maxRetries: config.retryJoinMax }
+        const { error, retry, delayMs } = settleJoin(context.joinRetry, event, limits, env.clock.now(), jitter)
+        if (error !== undefined) {
+          runner.counts.joinFailures++
+          env.log.warn({ err: error }, `swim: ${event.purpose} reached no member`)
+        }
+        if (delayMs !== undefined) runner.retryJoinIn(delayMs)
+        if (retry.status === 'exhausted' && context.joinRetry.status !== 'exhausted') {
+          runner.counts.joinRetriesExhausted++
+          env.log.error({ err: retry.lastError }, `swim: ${retry.purpose} gave up`)
+        } else if (retry.status === 'joined' && context.joinRetry.status !== 'joined') {
+          env.log.info({ purpose: retry.purpose, attempts: retry.attempts, numJoined: event.numJoined }, 'swim: join completed')
+        }
+        return { lastJoinError: error ?? context.lastJoinError, joinRetry: retry, ...runner.counts }
+      }),
+      retryAttempt: assign(({ context }) => {
+        const { retry, join } = dueAttempt(context.joinRetry, context.joinRetry.status === 'waiting' && swim().aliveOthers().length > 0)
+        if (join !== undefined) runner.join(join.addresses, join.purpose)
+        return { joinRetry: retry }
+      }),
+      endRetry: assign(({ context }) => {
+        runner.cancelRetryJoin()
+        const r = context.joinRetry
+        return r.status === 'joining' || r.status === 'waiting' ? { joinRetry: { ...r, status: 'off' as const, nextAttemptAtMs: null } } : {}
       }),
       reconnect: ({ event }) => {
         assertEvent(event, 'member.reconnect')
@@ -153,19 +236,44 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       bound: assign(({ event }) => {
         const out = (event as unknown as { output: SwimBindOutput }).output
-        // Port 0 in the input: advertise the port the socket got.
-        advertisedPort = input!.port === 0 ? out.port : input!.port
+        // Port 0 in the input: advertise the port the socket got (after a restore: the same one).
+        const advertisedPort = input!.port === 0 ? out.port : input!.port
         env.log.info({ address: out.address, advertised: advertisedPort }, 'swim bound')
-        return { address: formatAddress(input!.addr, advertisedPort) }
+        return { bound: out.address, advertisedPort, address: formatAddress(input!.addr, advertisedPort) }
       }),
-      start: assign(({ event }) => {
+      start: assign(({ context, event }) => {
         const transport = swimTransportOf(env)
         const start = input
         if (transport === undefined || start === undefined) throw new Error('swim: started without a transport')
         const meta = (event as { output?: Uint8Array | undefined }).output ?? runner.fallbackMeta(start.meta)
-        const node = runner.start(config, transport, { name: start.name, addr: start.addr, port: advertisedPort, ...(meta === undefined ? {} : { meta }) })
-        if (joinAt.length > 0) node.join(joinAt)
-        return runner.mirror()
+        const restored = context.restores > 0
+        // After a restore: above the incarnation peers may know, so our alive (and Meta) is news to them.
+        const identity = { name: start.name, addr: start.addr, port: context.advertisedPort, ...(meta === undefined ? {} : { meta }), ...(restored ? { incarnation: context.incarnation + 1 } : {}) }
+        runner.start(config, transport, identity, restored ? context : undefined)
+        const leaving = context.held.some(isLeave)
+        const { joins, retry } = restored ? resumedJoins({ ...context, leaving }, joinAt, retryJoinAt) : firstJoins(joinAt, retryJoinAt)
+        joinAll(joins)
+        return { ...runner.mirror(), joinRetry: retry }
+      }),
+      restore: assign(({ context, event, self }) => {
+        assertEvent(event, 'runtime.restored')
+        const given = spawnInputOf(self)
+        if (given === undefined) throw new Error('swim: restored without its spawn input')
+        configure(given)
+        // The node of a restart in place (its timers, asks and streams) ends here.
+        runner.stop()
+        env.log.warn({ restarts: event.restarts, bound: context.bound, incarnation: context.incarnation, knownPeers: context.knownPeers.length }, 'swim restored from its snapshot')
+        return { restores: context.restores + 1 }
+      }),
+      reconfigure: assign(({ context, self }) => {
+        const given = spawnInputOf(self)
+        if (given !== undefined) configure(given)
+        return { restores: context.restores + 1 }
+      }),
+      leaveAgain: assign(({ context }) => {
+        if (context.held.some(isLeave)) return {}
+        const leave: SwimInbound = { type: 'swim.leave', timeoutMs: config.probeIntervalMs * 5 }
+        return { held: [leave, ...context.held].slice(0, MAX_HELD) }
       }),
       replayHeld: enqueueActions(({ context, enqueue }) => {
         for (const m of context.held) enqueue.raise(m)
@@ -183,25 +291,21 @@ export function createSwimMachine(env: ActorEnv) {
   }).createMachine({
     id: 'swim',
     context: ({ input: given }) => {
-      let configError: WireError | undefined
-      try {
-        config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
-        joinAt = parseJoinAddresses(given.join, config.bindPort)
-      } catch (err) {
-        // A bad config is input, not a crash: restarting cannot fix it. The actor goes to `failed`.
-        config = { ...LAN_SWIM_CONFIG }
-        joinAt = []
-        configError = toWireError(err)
-      }
-      runner.setPeers(given.peers)
-      // A (re)start: the previous node, its timers and its pending asks end here.
+      const configError = configure(given)
+      // A (re)start without a snapshot: the previous node, its timers and its pending asks end here.
       runner.stop()
-      input = given
       return {
         config: redactKeys(config),
         name: given.name,
         peers: { ...runner.peers },
         address: '',
+        bound: '',
+        advertisedPort: 0,
+        knownPeers: [],
+        restores: 0,
+        lastJoinError: undefined,
+        joinRetry: JOIN_RETRY_OFF,
+        streams: { ...NO_STREAMS },
         bindError: undefined,
         configError,
         held: [],
@@ -222,7 +326,14 @@ export function createSwimMachine(env: ActorEnv) {
         invoke: {
           id: 'bind',
           src: 'bind',
-          input: () => ({ addr: input!.addr, port: input!.port, ...(input!.bind === undefined ? {} : { bind: input!.bind }) }),
+          input: ({ context }) => ({
+            addr: input!.addr,
+            port: input!.port,
+            ...(input!.bind === undefined ? {} : { bind: input!.bind }),
+            limits: { idleTimeoutMs: config.streamIdleTimeoutMs, maxInboundStreams: config.maxInboundStreams },
+            // Bound before a restore: that address again, or a coded failure (never a new port).
+            ...(context.bound === '' ? {} : { rebind: context.bound }),
+          }),
           onDone: { target: 'starting', actions: 'bound' },
           onError: { target: 'failed', actions: 'bindFailed' },
         },
@@ -232,7 +343,7 @@ export function createSwimMachine(env: ActorEnv) {
         invoke: {
           id: 'localMeta',
           src: 'localMeta',
-          input: () => ({ config }),
+          input: () => ({ timeoutMs: askTimeouts(config).localMetaMs }),
           onDone: { target: 'running', actions: ['start', 'replayHeld'] },
           // fetchLocalMeta never rejects; should a provided one, start with the Meta we know.
           onError: { target: 'running', actions: ['start', 'replayHeld'] },
@@ -242,8 +353,9 @@ export function createSwimMachine(env: ActorEnv) {
       running: {
         on: {
           ...common,
-          'swim.leave': { target: 'leaving', actions: ({ event }) => swim().leave(event.timeoutMs) },
-          'member.swim-leave': { target: 'leaving', actions: ({ event }) => swim().leave(event.timeoutMs ?? config.probeIntervalMs * 5) },
+          'swim.leave': { target: 'leaving', actions: ['endRetry', ({ event }) => swim().leave(event.timeoutMs)] },
+          'member.swim-leave': { target: 'leaving', actions: ['endRetry', ({ event }) => swim().leave(event.timeoutMs ?? config.probeIntervalMs * 5)] },
+          'runtime.restored': restoreTarget,
           'runtime.shutdown': 'stopped',
         },
       },
@@ -251,12 +363,13 @@ export function createSwimMachine(env: ActorEnv) {
         on: {
           ...common,
           'swim.left': 'left',
+          'runtime.restored': { ...restoreTarget, actions: ['restore', 'leaveAgain'] },
           'runtime.shutdown': 'stopped',
         },
       },
       left: {
         // Still answering probes and gossiping until shutdown, as memberlist does after Leave.
-        on: { ...common, 'runtime.shutdown': 'stopped' },
+        on: { ...common, 'runtime.restored': { ...restoreTarget, actions: ['restore', 'leaveAgain'] }, 'runtime.shutdown': 'stopped' },
       },
       failed: {
         // Not final: the actor keeps answering (a leave completes at once) and counts what it refuses.
@@ -269,6 +382,9 @@ export function createSwimMachine(env: ActorEnv) {
           'member.reconnect': refuse,
           'member.local-meta-changed': refuse,
           'gossip.broadcast-finished': refuse,
+          'swim.join-result': refuse,
+          // Restored in `failed` (the config or the address was refused): it stays failed, answering.
+          'runtime.restored': { actions: 'reconfigure' },
           'runtime.shutdown': 'stopped',
         },
       },

@@ -4,8 +4,11 @@
  * stream bytes are memberlist's real stream encoding; Serf's user state is passed through unchanged.
  */
 import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
+import { TransportError } from '../../src/transport/transport.ts'
 import { readOneMessage } from '../../src/transport/stream-reader.ts'
 import type { ReadOneOptions } from '../../src/transport/stream-reader.ts'
+import { StreamByteBudget } from '../../src/transport/stream-budget.ts'
+import type { ByteLease } from '../../src/transport/stream-budget.ts'
 import { ClusterError } from '../../src/errors/index.ts'
 import { MAX_PUSH_STATE_BYTES } from '../../src/wire/stream.ts'
 import type { PushPullStream, StreamMessage } from '../../src/wire/stream.ts'
@@ -34,6 +37,9 @@ export const MAX_INBOUND_PUSH_PULLS = 128
  */
 export const SMALL_STREAM_MESSAGE_BYTES = 64 * 1024
 
+/** What became of a join: how many push/pulls succeeded, and each failure as "address: reason". */
+export type JoinDone = (numJoined: number, errors: string[]) => void
+
 export class PushPull {
   private sessions = 0
   /** Deadline handlers of running exchanges, by timer key. */
@@ -43,8 +49,15 @@ export class PushPull {
   /** Inbound push/pulls being handled (read, waiting for our user state, replying). */
   private inboundPushPulls = 0
   private stopped = false
+  /**
+   * Bytes all inbound reads may buffer together (config.streamBufferBudgetBytes): the memory held
+   * for streams no longer grows with their number. A read whose buffer would pass it is refused.
+   */
+  readonly inboundBudget: StreamByteBudget
 
-  constructor(private readonly node: SwimNode) {}
+  constructor(private readonly node: SwimNode) {
+    this.inboundBudget = new StreamByteBudget(node.config.streamBufferBudgetBytes)
+  }
 
   /** Periodic anti-entropy with one random alive member (Join=false). */
   periodic(): void {
@@ -55,13 +68,17 @@ export class PushPull {
 
   /**
    * memberlist Join: push/pull (Join=true) with every address; one success is enough.
-   * `reconnect` marks Serf's reconnect of a known member, carried on join-completed.
+   * `reconnect` marks Serf's reconnect of a known member, carried on join-completed; `onDone`
+   * hears the outcome too (the runner's join tracking: failures counted, retry-join).
    */
-  join(addresses: readonly TransportAddress[], reconnect = false): void {
+  join(addresses: readonly TransportAddress[], reconnect = false, onDone?: JoinDone): void {
     let pending = addresses.length
     let numJoined = 0
     const errors: string[] = []
-    const done = () => this.node.ports.emit(reconnect ? { type: 'join-completed', numJoined, errors, reconnect } : { type: 'join-completed', numJoined, errors })
+    const done = () => {
+      this.node.ports.emit(reconnect ? { type: 'join-completed', numJoined, errors, reconnect } : { type: 'join-completed', numJoined, errors })
+      onDone?.(numJoined, errors)
+    }
     if (pending === 0) {
       errors.push('no addresses')
       return done()
@@ -140,6 +157,8 @@ export class PushPull {
   accept(stream: Stream): void {
     const { config } = this.node
     this.track(stream)
+    // The read's buffer is held against the inbound budget until the message is dealt with.
+    const lease = this.inboundBudget.lease()
     let holdsSlot = false
     const release = () => {
       if (!holdsSlot) return
@@ -162,23 +181,36 @@ export class PushPull {
         throw new ClusterError('ERR_SWIM_PUSH_PULL_LIMIT', `${MAX_INBOUND_PUSH_PULLS} large inbound stream messages are being read; refused ${stream.remote}`)
       }
     }
-    this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release, inbound: true, onBytes }, (msg) => {
+    this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release, inbound: true, onBytes, lease }, (msg) => {
       // Failures are counted and the stream closed by `read`.
-      if (msg === undefined) return
+      if (msg === undefined) return lease.release()
       const { ports, table, counters } = this.node
-      if (this.node.isStopped()) return stream.close()
-      if (msg.type !== 'pushPull') release() // a large ping or user message held a slot while read
+      if (this.node.isStopped()) {
+        lease.release()
+        return stream.close()
+      }
+      if (msg.type !== 'pushPull') {
+        release() // a large ping or user message held a slot while read
+        lease.release() // small, and handled at once below
+      }
       switch (msg.type) {
         case 'pushPull': {
-          if (!takeSlot()) return stream.close()
+          if (!takeSlot()) {
+            lease.release()
+            return stream.close()
+          }
           counters.pushPullsAccepted++
           ports.localUserState(msg.Join, (userState) => {
             release()
-            if (this.node.isStopped()) return stream.close()
-            // memberlist merges only once its own state went out; a stream cut meanwhile ends here.
-            if (!stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.node.security))) return
-            stream.end()
-            this.merge(msg, msg.Join)
+            try {
+              if (this.node.isStopped()) return stream.close()
+              // memberlist merges only once its own state went out; a stream cut meanwhile ends here.
+              if (!stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.node.security))) return
+              stream.end()
+              this.merge(msg, msg.Join)
+            } finally {
+              lease.release()
+            }
           })
           return
         }
@@ -256,14 +288,15 @@ export class PushPull {
    */
   private read(
     stream: Stream,
-    options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'> & { inbound: boolean; onBytes?: (length: number) => void },
+    options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'> & { inbound: boolean; onBytes?: (length: number) => void; lease?: ByteLease },
     cb: (msg: StreamMessage | undefined, err?: string) => void,
   ): void {
     const onClose = options.onClose
-    const scan = new StreamScan()
+    const scan = new StreamScan(MAX_STREAM_MESSAGE_BYTES)
     let decodeEveryChunk = false
     const full: ReadOneOptions<StreamMessage> = {
       ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+      ...(options.lease === undefined ? {} : { lease: options.lease }),
       maxBytes: MAX_STREAM_MESSAGE_BYTES,
       // Decode only once the scan says the message can be complete (O(n) over all chunks instead
       // of a decode from the start per chunk); if the scan and the decoder ever disagree, or the
@@ -273,6 +306,12 @@ export class PushPull {
         if (!decodeEveryChunk) {
           const state = scan.feed(buf)
           if (state === 'incomplete') return { done: false }
+          if (state === 'too-large') {
+            throw new TransportError('ERR_TRANSPORT_TOO_LARGE', `stream message from ${stream.remote} declares at least ${scan.declaredBytes} bytes, over the cap of ${MAX_STREAM_MESSAGE_BYTES}`, {
+              declaredBytes: scan.declaredBytes,
+              maxBytes: MAX_STREAM_MESSAGE_BYTES,
+            })
+          }
           if (state === 'unknown') decodeEveryChunk = true
         }
         const r = tryReadStream(buf, this.node.security)
@@ -295,8 +334,14 @@ export class PushPull {
 
   private count(err: ClusterError, inbound: boolean): void {
     const c = this.node.counters
-    if (err.code === 'ERR_TRANSPORT_TOO_LARGE') c.streamsTooLarge++
+    if (err.code === 'ERR_TRANSPORT_TOO_LARGE') {
+      if (err.details?.['declaredBytes'] !== undefined) c.streamsDeclaredTooLarge++
+      else c.streamsTooLarge++
+    } else if (err.code === 'ERR_TRANSPORT_BUDGET') c.streamsOverBudget++
     else if (err.code === 'ERR_TRANSPORT_TIMEOUT' && inbound) c.inboundStreamsTimedOut++
     else if (err.code.startsWith('ERR_WIRE_')) c.streamsMalformed++
+    // ERR_SWIM_PUSH_PULL_LIMIT was counted (pushPullsRefused) where it was refused.
+    else if (err.code !== 'ERR_SWIM_PUSH_PULL_LIMIT') return
+    if (inbound) c.lastStreamErrorCode = err.code
   }
 }

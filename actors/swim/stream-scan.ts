@@ -9,11 +9,18 @@
  * It only decides *when* to decode, never *what*: `tryReadStream` still decodes and validates. A
  * scan that cannot make sense of the bytes says so (`'unknown'`) and the caller decodes at every
  * chunk as before.
+ *
+ * It also knows early when a message cannot fit the reader's cap: an encrypted frame's length
+ * prefix, a push/pull's node count and user-state length, a str/bin header's length or an
+ * array's item count give a least total size (every msgpack value takes at least one byte). When
+ * that passes `maxBytes` the scan says `'too-large'` at once, so the reader refuses the stream
+ * (memberlist refuses an encrypted length over maxPushStateBytes the same way) instead of holding
+ * it, and its buffer, until the deadline.
  */
 import { measureHeader, readUint } from '../../src/wire/msgpack/measure.ts'
 
-/** Where a scan stands: more bytes needed, complete within the buffer, or not understood. */
-export type ScanState = 'incomplete' | 'complete' | 'unknown'
+/** Where a scan stands: more bytes needed, complete within the buffer, not understood, or declared larger than the cap. */
+export type ScanState = 'incomplete' | 'complete' | 'unknown' | 'too-large'
 
 const T_PING = 0
 const T_ACK = 2
@@ -29,8 +36,13 @@ export class StreamScan {
   private values = 0
   /** Raw bytes to take after those values (push/pull user state, user message payload). */
   private tail = 0
-  private phase: 'type' | 'header' | 'values' | 'tail' | 'done' | 'unknown' = 'type'
+  private phase: 'type' | 'header' | 'values' | 'tail' | 'done' | 'unknown' | 'too-large' = 'type'
   private kind = -1
+  /** The least total size (bytes) the message declared, once it passed the cap ('too-large'); else 0. */
+  declaredBytes = 0
+
+  /** `maxBytes`: the reader's cap; a message that declares more is 'too-large' (default: no cap). */
+  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {}
 
   /** Scans what is new in `buf` (the whole message so far, growing between calls). */
   feed(buf: Uint8Array): ScanState {
@@ -49,6 +61,8 @@ export class StreamScan {
           return 'complete'
         case 'unknown':
           return 'unknown'
+        case 'too-large':
+          return 'too-large'
         case 'type': {
           if (buf.length < 1) return 'incomplete'
           this.kind = buf[0]!
@@ -58,6 +72,7 @@ export class StreamScan {
             this.tail = new DataView(buf.buffer, buf.byteOffset, 5).getUint32(1)
             this.pos = 5
             this.phase = 'tail'
+            this.passesCap(this.pos + this.tail)
           } else if (this.kind === T_COMPRESS || this.kind === T_PING || this.kind === T_ACK || this.kind === T_ERR) {
             this.values = 1
             this.phase = 'values'
@@ -80,14 +95,21 @@ export class StreamScan {
             this.tail = h.fields.get('UserMsgLen') ?? 0
           }
           this.phase = 'values'
+          this.passesCap(this.pos + this.values + this.tail)
           continue
         }
         case 'values': {
           while (this.values > 0) {
             const next = measureHeader(buf, this.pos)
-            if (next === undefined) return 'incomplete'
+            if (next === undefined) {
+              // A str/bin/ext whose length is known but whose payload is not all here yet.
+              const end = declaredPayloadEnd(buf, this.pos)
+              if (end !== undefined && this.passesCap(end + this.values - 1 + this.tail)) return 'too-large'
+              return 'incomplete'
+            }
             this.pos = next.end
             this.values += next.children - 1
+            if (this.passesCap(this.pos + this.values + this.tail)) return 'too-large'
           }
           this.phase = this.kind === T_PUSH_PULL || this.kind === T_USER ? 'tail' : 'done'
           continue
@@ -101,6 +123,42 @@ export class StreamScan {
       }
     }
   }
+
+  /** Marks the scan 'too-large' when a message of at least `leastBytes` cannot fit the cap. */
+  private passesCap(leastBytes: number): boolean {
+    if (leastBytes <= this.maxBytes) return false
+    this.declaredBytes = leastBytes
+    this.phase = 'too-large'
+    return true
+  }
+}
+
+/** str, bin and ext headers: [bytes of the length field, header bytes after it (ext's type byte)]. */
+const PAYLOAD_HEADERS = new Map<number, readonly [number, number]>([
+  [0xc4, [1, 0]],
+  [0xc5, [2, 0]],
+  [0xc6, [4, 0]],
+  [0xd9, [1, 0]],
+  [0xda, [2, 0]],
+  [0xdb, [4, 0]],
+  [0xc7, [1, 1]],
+  [0xc8, [2, 1]],
+  [0xc9, [4, 1]],
+])
+
+/**
+ * Where the str, bin or ext value at `pos` ends, from its length header alone (its payload need not
+ * be here yet); undefined for other values or while the length bytes are still missing.
+ */
+function declaredPayloadEnd(buf: Uint8Array, pos: number): number | undefined {
+  const b = buf[pos]
+  if (b === undefined) return undefined
+  if (b >= 0xa0 && b <= 0xbf) return pos + 1 + (b & 0x1f)
+  const s = PAYLOAD_HEADERS.get(b)
+  if (s === undefined) return undefined
+  const [lenBytes, extra] = s
+  if (buf.length < pos + 1 + lenBytes) return undefined
+  return pos + 1 + lenBytes + extra + readUint(buf, pos + 1, lenBytes)
 }
 
 /** A flat map of string keys to unsigned integers or booleans (the push/pull and user headers). */

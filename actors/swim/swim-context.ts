@@ -6,6 +6,7 @@ import type { WireError } from '../../src/errors/index.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
 import type { SwimCounters } from './counters.ts'
+import type { JoinRetryView } from './join-retry.ts'
 
 export interface SwimInput {
   name: string
@@ -25,8 +26,11 @@ export interface SwimInput {
   peers?: Partial<SwimPeers>
   /**
    * Addresses to join once running: "host:port", "[v6]:port", or "host" / a bare IPv6 for port
-   * swim.bindPort (7946), as memberlist and Serf read them (join-address.ts). A bad one fails the
-   * actor's config (`configError` naming swim.join[i]).
+   * swim.bindPort (7946), as memberlist and Serf read them (join-address.ts); a bad one fails the
+   * actor's config (`configError` naming swim.join[i]). One attempt, as Serf's start_join: one that
+   * reaches no one is counted (joinFailures) and kept with its reasons (lastJoinError);
+   * config.retryJoin retries. After a restart from the snapshot they are joined again with the
+   * members known before.
    */
   join?: string[]
 }
@@ -55,7 +59,30 @@ export interface SwimContext {
   heldOverflow: number
   /** Messages no node could handle (packets or timers while binding, anything while failed): counted. */
   refused: number
-  /** Mirrors of the logic's state, refreshed after every packet and timer (for inspection). */
+  /**
+   * The "ip:port" the transport is bound to ('' until bound). Persisted, with `advertisedPort`: a
+   * restart in a new thread binds there again (never a new port, whatever the input's port).
+   */
+  bound: string
+  /** The port we advertise (the input's, or the bound one for port 0); 0 until bound. */
+  advertisedPort: number
+  /**
+   * Addresses of up to MAX_KNOWN_PEERS members alive when the table last changed (kept when the
+   * table has none). Persisted: a restart from the snapshot rejoins them (`joinRetry` 'rejoin').
+   */
+  knownPeers: string[]
+  /**
+   * Starts from the persisted snapshot (`runtime.restored`): supervised restarts after a crash or a
+   * thread death, and spawns that found a stored snapshot. 0 for a fresh start.
+   */
+  restores: number
+  /** The last join that reached no one (ERR_SWIM_JOIN, each address's reason); see joinFailures. */
+  lastJoinError: WireError | undefined
+  /** Serf's retry-join (config.retryJoin), or the rejoin after a restart: where it stands (join-retry.ts). */
+  joinRetry: JoinRetryView
+  /** The transport's stream limits and the inbound byte budget at work (refusals counted here). */
+  streams: SwimStreamsView
+  /** Mirrors of the logic's state, refreshed after every packet and timer (for inspection). Persisted: a restart starts above this incarnation. */
   incarnation: number
   healthScore: number
   numNodes: number
@@ -67,6 +94,10 @@ export interface SwimContext {
   localStateFailures: number
   /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
   localMetaFailures: number
+  /** Joins (the input's, `swim.join`, retry-join attempts, rejoins) that reached no one; the last in lastJoinError. */
+  joinFailures: number
+  /** Retried joins that gave up after 1 + config.retryJoinMax attempts (joinRetry.lastError says why). */
+  joinRetriesExhausted: number
   /**
    * A copy of the node's counters (actors/swim/counters.ts): every refused packet (e.g.
    * packetsUndecryptable: no key opened it), send outcome, stream past its deadline or byte cap,
@@ -75,8 +106,27 @@ export interface SwimContext {
   counters: SwimCountersView
 }
 
+/** Streams as the transport and the inbound byte budget see them (cumulative across restarts). */
+export interface SwimStreamsView {
+  /** Inbound connections closed at accept: over config.maxInboundStreams, before the node ran, or while closing. */
+  refusedAtAccept: number
+  /** Streams aborted after config.streamIdleTimeoutMs without a byte. */
+  idleTimeouts: number
+  /** Streams aborted at their deadline (tcpTimeoutMs; 2 × tcpTimeoutMs for push/pulls we start). */
+  deadlinesExpired: number
+  /** Inbound streams open now. */
+  inboundOpen: number
+  /** Bytes inbound reads hold now against config.streamBufferBudgetBytes, and the most at once. */
+  bufferedBytes: number
+  peakBufferedBytes: number
+}
+
+export const NO_STREAMS: SwimStreamsView = Object.freeze({ refusedAtAccept: 0, idleTimeouts: 0, deadlinesExpired: 0, inboundOpen: 0, bufferedBytes: 0, peakBufferedBytes: 0 })
+
 /** The counters as plain data (what crosses threads in a snapshot). */
 export type SwimCountersView = { [K in keyof SwimCounters]: SwimCounters[K] }
 
 /** Requests kept while binding. Control traffic (join, meta, reconnect, leave) is rare: 64 is ample. */
 export const MAX_HELD = 64
+/** Member addresses kept for a rejoin after a restart: one reachable is enough, a few cover some dead ones. */
+export const MAX_KNOWN_PEERS = 16

@@ -29,6 +29,8 @@ export interface SwimIdentity {
   port: number
   meta?: Uint8Array
   vsn?: Uint8Array
+  /** Incarnation to start at (a restart: above what peers may know, so our alive is news). Default 1. */
+  incarnation?: number
 }
 
 /** Timer keys (the ports key timers by string). */
@@ -76,6 +78,7 @@ export class SwimNode {
       },
       ports.now(),
     )
+    if (identity.incarnation !== undefined && identity.incarnation > this.table.self().incarnation) this.table.self().incarnation = identity.incarnation
     this.security = securityOf(config, ports.nonce)
     this.handoff = new HandoffQueue(config.handoffQueueDepth)
     this.addrIndex.set(this.selfAddress, identity.name)

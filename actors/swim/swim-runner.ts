@@ -8,7 +8,9 @@
  * through the actor's env.
  *
  * The runner lives in the machine factory's closure, so it outlasts a supervised restart in place:
- * `stop()` ends the old node, its timers and its pending asks, and the counters keep counting.
+ * `stop()` ends the old node, its timers and its pending asks, and the counters keep counting. A
+ * restart in a new thread has a fresh runner: `start` then takes the counters, the known members
+ * and the transport's stream counts from the persisted context, so they keep counting too.
  */
 import type { ActorEnv, Message } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
@@ -24,6 +26,9 @@ import { sendPacketRequest } from './send-pipeline.ts'
 import { securityOf } from './packets.ts'
 import { SwimNode } from './swim-node.ts'
 import type { SwimTransport } from './io/transport-slot.ts'
+import type { JoinPurpose, JoinResultMsg } from './join-retry.ts'
+import type { SwimContext } from './swim-context.ts'
+import { CarriedState } from './carried-state.ts'
 
 /** Timeouts (ms) of swim's asks, derived from its config so every preset gets fitting ones. */
 export function askTimeouts(config: SwimConfig): { fillMs: number; localStateMs: number; localMetaMs: number } {
@@ -47,7 +52,12 @@ export interface SwimIdentity {
   addr: Uint8Array
   port: number
   meta?: Uint8Array
+  /** Our incarnation to start at (after a restart: above the one peers may know). Default 1. */
+  incarnation?: number
 }
+
+/** Timer key of the next retried join (join-retry.ts); the node's own keys never take this one. */
+export const RETRY_JOIN_TIMER = 'retry-join'
 
 /** swim's counters kept outside the node, so they survive a restart in place. */
 export interface RunnerCounts {
@@ -61,6 +71,10 @@ export interface RunnerCounts {
   localMetaFailures: number
   /** Messages or streams no node could handle (while binding, starting or failed). */
   refused: number
+  /** Joins that reached no one (see join-retry.ts). */
+  joinFailures: number
+  /** Retried joins that gave up after 1 + config.retryJoinMax attempts. */
+  joinRetriesExhausted: number
 }
 
 type AskKind = 'fillFailures' | 'localStateFailures' | 'localMetaFailures'
@@ -74,7 +88,9 @@ export function createSwimRunner(env: ActorEnv) {
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
-  const counts: RunnerCounts = { undelivered: 0, fillFailures: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0 }
+  const counts: RunnerCounts = { undelivered: 0, fillFailures: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0 }
+  /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
+  const carried = new CarriedState()
 
   const deliver = (to: string, msg: Message): void => {
     const status = env.send(actorAddress<Message>(to), msg)
@@ -94,13 +110,35 @@ export function createSwimRunner(env: ActorEnv) {
   }
   const ask = <M extends Message>(to: string, msg: M, timeoutMs: number, signal: AbortSignal) => env.ask(actorAddress<M>(to), msg, { timeoutMs, signal })
 
+  const armTimer = (key: string, delayMs: number): void => {
+    const old = timers.get(key)
+    if (old !== undefined) env.clock.clearTimeout(old)
+    timers.set(
+      key,
+      env.clock.setTimeout(() => {
+        timers.delete(key)
+        const msg: SwimInbound = { type: 'swim.timer', key }
+        deliver(env.id, msg)
+      }, delayMs),
+    )
+  }
+  const disarmTimer = (key: string): void => {
+    const t = timers.get(key)
+    if (t === undefined) return
+    env.clock.clearTimeout(t)
+    timers.delete(key)
+  }
+
   const route = (out: SwimOutput): void => {
     switch (out.type) {
       case 'node-joined':
+        carried.membershipChanged()
         return toMember({ type: 'member.node-joined', node: info(out.node) })
       case 'node-updated':
+        carried.membershipChanged()
         return toMember({ type: 'member.node-updated', node: info(out.node) })
       case 'node-left':
+        carried.membershipChanged()
         return toMember({ type: 'member.node-left', node: info(out.node) })
       case 'user-message':
         return toMember({ type: 'member.user-message', bytes: out.bytes })
@@ -141,24 +179,8 @@ export function createSwimRunner(env: ActorEnv) {
     return {
       now: () => env.clock.now(),
       random: () => env.random.next(),
-      setTimer: (key, delayMs) => {
-        const old = timers.get(key)
-        if (old !== undefined) env.clock.clearTimeout(old)
-        timers.set(
-          key,
-          env.clock.setTimeout(() => {
-            timers.delete(key)
-            const msg: SwimInbound = { type: 'swim.timer', key }
-            deliver(env.id, msg)
-          }, delayMs),
-        )
-      },
-      cancelTimer: (key) => {
-        const t = timers.get(key)
-        if (t === undefined) return
-        env.clock.clearTimeout(t)
-        timers.delete(key)
-      },
+      setTimer: armTimer,
+      cancelTimer: disarmTimer,
       sendPacket: (req) =>
         sendPacketRequest(req, { udpBufferSize: config.udpBufferSize, compress: config.enableCompression, security: securityOf(config), fill, emit: (to, bytes) => transport.sendPacket(to, bytes) }),
       enqueueBroadcast: (name, message, notifyId) =>
@@ -199,10 +221,10 @@ export function createSwimRunner(env: ActorEnv) {
      * member-manager's current local Meta, for the node's first alive. Never rejects: a failed or
      * malformed answer is counted and gives undefined (the caller falls back to the Meta it knows).
      */
-    async fetchLocalMeta(config: SwimConfig, signal: AbortSignal): Promise<Uint8Array | undefined> {
+    async fetchLocalMeta(timeoutMs: number, signal: AbortSignal): Promise<Uint8Array | undefined> {
       const fallback = 'starting with the Meta known before (member-manager sends changes as they come)'
       try {
-        const reply = await ask<LocalMetaMsg>(peers.memberManager, { type: 'member.local-meta' }, askTimeouts(config).localMetaMs, signal)
+        const reply = await ask<LocalMetaMsg>(peers.memberManager, { type: 'member.local-meta' }, timeoutMs, signal)
         if (reply?.meta instanceof Uint8Array) return reply.meta
         askFailed('localMetaFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'member.local-meta reply without meta'), fallback)
       } catch (err) {
@@ -216,10 +238,15 @@ export function createSwimRunner(env: ActorEnv) {
       return knownMeta ?? inputMeta
     },
 
-    /** Builds and starts the node on the bound transport; packets and streams flow to it from here. */
-    start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity): SwimNode {
+    /**
+     * Builds and starts the node on the bound transport; packets and streams flow to it from here.
+     * `restored`: the persisted context of a restart, whose counters, stream counts and known
+     * members carry on (the larger of it and what this runner counted, for a restart in place).
+     */
+    start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity, restored?: SwimContext): SwimNode {
       const n = new SwimNode(config, identity, portsFor(config, transport))
       if (identity.meta !== undefined) knownMeta = identity.meta
+      carried.start(n, transport, counts as unknown as Record<string, number>, restored)
       node = n
       transport.onPacket((p) => {
         const msg: SwimInbound = { type: 'swim.packet', from: p.from, bytes: p.bytes }
@@ -237,6 +264,29 @@ export function createSwimRunner(env: ActorEnv) {
     /** The running node; only called from states that have one. */
     node: current,
 
+    /**
+     * memberlist Join with `addresses`; the outcome comes back as `swim.join-result` (for the
+     * machine's join tracking), unless the node stopped meanwhile.
+     */
+    join(addresses: readonly string[], purpose: JoinPurpose): void {
+      const n = current()
+      const list = [...addresses]
+      n.pushPull.join(list, false, (numJoined, errors) => {
+        if (node !== n) return
+        const msg: JoinResultMsg = { type: 'swim.join-result', purpose, addresses: list, numJoined, errors }
+        deliver(env.id, msg)
+      })
+    },
+
+    /** Schedules the next retried join (RETRY_JOIN_TIMER, as a `swim.timer` message); `stop()` cancels it. */
+    retryJoinIn(delayMs: number): void {
+      armTimer(RETRY_JOIN_TIMER, delayMs)
+    },
+
+    cancelRetryJoin(): void {
+      disarmTimer(RETRY_JOIN_TIMER)
+    },
+
     /** memberlist UpdateNode; remembered for a later restart whose meta ask fails. */
     updateMeta(meta: Uint8Array): void {
       current().updateMeta(meta)
@@ -247,8 +297,10 @@ export function createSwimRunner(env: ActorEnv) {
     stop(): void {
       asks.abort()
       asks = new AbortController()
-      node?.stop()
+      // Forgotten first: what the old node reports while it stops (its joins failing) is not ours.
+      const old = node
       node = undefined
+      old?.stop()
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
     },
@@ -261,10 +313,9 @@ export function createSwimRunner(env: ActorEnv) {
         healthScore: n.awareness.getHealthScore(),
         numNodes: n.table.size(),
         counters: { ...n.counters },
+        ...carried.view(n),
         ...counts,
       }
     },
   }
 }
-
-export type SwimRunner = ReturnType<typeof createSwimRunner>

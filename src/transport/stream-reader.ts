@@ -4,8 +4,10 @@
  * by forgetting one path. `exchangeOnce` is the initiator's form (send a request, read the reply,
  * close whatever happens); `readOneMessage` the responder's (read the request, leave the stream
  * open for the reply). The parser is the caller's: this file knows nothing of memberlist's framing.
+ * A read may also hold its buffer against a budget shared with other reads (stream-budget.ts).
  */
 import { ClusterError, fromWireError, toWireError } from '../errors/index.ts'
+import type { ByteLease } from './stream-budget.ts'
 import type { Stream } from './transport.ts'
 import { TransportError } from './transport.ts'
 
@@ -21,6 +23,12 @@ export interface ReadOneOptions<T> {
   deadlineMs?: number
   /** Called once when the stream is over, whatever ended it (bookkeeping of open streams). */
   onClose?: () => void
+  /**
+   * The buffer's capacity is held against this lease (a shared StreamByteBudget): a growth it
+   * refuses fails the read with ERR_TRANSPORT_BUDGET. The caller owns the lease and releases it
+   * when done with the message (the message may still reference the buffer).
+   */
+  lease?: ByteLease
 }
 
 export type ReadCallback<T> = (err: ClusterError | undefined, value?: T) => void
@@ -31,7 +39,7 @@ export type ReadCallback<T> = (err: ClusterError | undefined, value?: T) => void
  * bytes after the message are ignored.
  */
 export function readOneMessage<T>(stream: Stream, options: ReadOneOptions<T>, cb: ReadCallback<T>): void {
-  const buf = new GrowableBuffer(options.maxBytes)
+  const buf = new GrowableBuffer(options.maxBytes, options.lease)
   let done = false
   let closed = false
   const finish = (err: ClusterError | undefined, value?: T) => {
@@ -50,7 +58,12 @@ export function readOneMessage<T>(stream: Stream, options: ReadOneOptions<T>, cb
       })
       return finish(err)
     }
-    buf.append(chunk)
+    if (!buf.append(chunk)) {
+      const err = new TransportError('ERR_TRANSPORT_BUDGET', `stream message from ${stream.remote} refused at ${buf.length + chunk.length} bytes: the shared stream buffer budget is spent`, {
+        received: buf.length + chunk.length,
+      })
+      return finish(err)
+    }
     let r: ParseResult<T>
     try {
       r = options.parse(buf.view())
@@ -79,23 +92,37 @@ export function exchangeOnce<T>(stream: Stream, request: Uint8Array, options: Re
   stream.write(request)
 }
 
-/** Appends chunks with amortised doubling (a plain concat per chunk copies O(n²) bytes). */
+/**
+ * Appends chunks with amortised doubling (a plain concat per chunk copies O(n²) bytes). With a
+ * lease, every allocation is held against it first: the doubled capacity if the budget covers it,
+ * else just what is needed, else the append is refused.
+ */
 class GrowableBuffer {
   private bytes = new Uint8Array(0)
   length = 0
 
   /** `capacityLimit`: never allocate more than this (bytes): doubling past the cap would waste up to half. */
-  constructor(private readonly capacityLimit: number) {}
+  constructor(
+    private readonly capacityLimit: number,
+    private readonly lease?: ByteLease,
+  ) {}
 
-  append(chunk: Uint8Array): void {
+  /** False (nothing appended) when the lease cannot cover the capacity needed. */
+  append(chunk: Uint8Array): boolean {
     const need = this.length + chunk.length
     if (need > this.bytes.length) {
-      const next = new Uint8Array(Math.max(need, Math.min(Math.max(this.bytes.length * 2, 1024), this.capacityLimit)))
+      let capacity = Math.max(need, Math.min(Math.max(this.bytes.length * 2, 1024), this.capacityLimit))
+      if (this.lease !== undefined && !this.lease.resize(capacity)) {
+        capacity = need
+        if (!this.lease.resize(capacity)) return false
+      }
+      const next = new Uint8Array(capacity)
       next.set(this.bytes.subarray(0, this.length))
       this.bytes = next
     }
     this.bytes.set(chunk, this.length)
     this.length = need
+    return true
   }
 
   view(): Uint8Array {

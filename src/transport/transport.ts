@@ -115,8 +115,10 @@ export type TransportErrorCode =
   | 'ERR_TRANSPORT_ADDRESS'
   /** A stream idle past StreamLimits.idleTimeoutMs. */
   | 'ERR_TRANSPORT_IDLE'
-  /** A stream message larger than its reader's cap (stream-reader.ts). */
+  /** A stream message larger than its reader's cap (stream-reader.ts), received or declared. */
   | 'ERR_TRANSPORT_TOO_LARGE'
+  /** A stream read refused because the bytes buffered by all reads reached their budget (stream-budget.ts). */
+  | 'ERR_TRANSPORT_BUDGET'
 
 /** Thrown (or passed to onEnd) when a dial, read or write fails. */
 export class TransportError extends ClusterError {

@@ -5,12 +5,17 @@
  * `swimIo(open)` into its options: `system.spawn(swim, { id, placement: 'inline', ...swimIo(open) })`.
  */
 import type { ActorImplementations } from '../../../src/runtime/define-actor.ts'
+import type { StreamLimits } from '../../../src/transport/transport.ts'
 import { closeSwimTransport, swimBindActor } from './transport-slot.ts'
 import type { SwimMachine } from '../machine.ts'
 import type { SwimTransport } from './transport-slot.ts'
 
-/** Opens swim's transport on "ip:port" (port 0: an ephemeral port; its localAddress tells which). */
-export type SwimTransportOpener = (address: string) => SwimTransport | Promise<SwimTransport>
+/**
+ * Opens swim's transport on "ip:port" (port 0: an ephemeral port; its localAddress tells which).
+ * `limits` are swim's stream bounds (config.streamIdleTimeoutMs, config.maxInboundStreams), for
+ * the transport to apply (NetTransport.listen and MemoryNetwork.createTransport take them).
+ */
+export type SwimTransportOpener = (address: string, limits: StreamLimits) => SwimTransport | Promise<SwimTransport>
 
 export function swimIo(open: SwimTransportOpener): Required<ActorImplementations<SwimMachine>> {
   return {

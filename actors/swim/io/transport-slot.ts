@@ -9,7 +9,7 @@
 import { fromPromise } from 'xstate'
 import type { ActorEnv } from '../../../src/types/actor-env.ts'
 import { ClusterError, toWireError } from '../../../src/errors/index.ts'
-import type { Stream, TransportError } from '../../../src/transport/transport.ts'
+import type { Stream, StreamCounters, StreamLimits, TransportError } from '../../../src/transport/transport.ts'
 import { formatAddress } from '../../../src/transport/transport.ts'
 
 /** The transport a placement opens for swim. A MemoryTransport fits; so does NetTransport (UDP/TCP). */
@@ -22,6 +22,8 @@ export interface SwimTransport {
   dialCallback(to: string, timeoutMs: number, cb: (err: TransportError | undefined, stream?: Stream) => void): void
   /** Stops intake and releases the socket; later sends are dropped by the transport. */
   close(): void
+  /** What its stream limits did (refusals at accept, idle and deadline aborts), and inbound streams open now. */
+  streamCounters(): StreamCounters
 }
 
 /** Where the `bind` actor should listen (plain data: it is the invoked actor's input). */
@@ -31,6 +33,14 @@ export interface SwimBindInput {
   port: number
   /** "ip:port" to listen on when it differs from the advertised one (e.g. "0.0.0.0:7946"). */
   bind?: string
+  /** The transport's stream bounds (swim's config.streamIdleTimeoutMs and config.maxInboundStreams). */
+  limits: StreamLimits
+  /**
+   * After a restart from a persisted snapshot: the "ip:port" bound before. Peers know the node at
+   * that port, so the transport opens there again or not at all (ERR_SWIM_REBIND), never on a new
+   * port, whatever the input's port (0 included).
+   */
+  rebind?: string
 }
 
 /** What the `bind` actor reports (plain data). The transport object goes to the env's slot. */
@@ -44,7 +54,7 @@ export interface SwimBindOutput {
 /** Coded failures of the swim actor's own lifecycle. */
 export class SwimBindError extends ClusterError {
   static override name = 'SwimBindError'
-  constructor(code: 'ERR_SWIM_NO_TRANSPORT' | 'ERR_SWIM_BIND', message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: 'ERR_SWIM_NO_TRANSPORT' | 'ERR_SWIM_BIND' | 'ERR_SWIM_REBIND', message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(code, message, options)
   }
 }
@@ -53,6 +63,8 @@ interface TransportSlot {
   transport: SwimTransport | undefined
   /** Closed for good (the actor stopped): a transport that is bound after this is closed at once. */
   closed: boolean
+  /** An open in progress (settles either way): a second bind waits for it instead of racing for the port. */
+  opening: Promise<void> | undefined
 }
 
 const slots = new WeakMap<ActorEnv, TransportSlot>()
@@ -60,7 +72,7 @@ const slots = new WeakMap<ActorEnv, TransportSlot>()
 function slotOf(env: ActorEnv): TransportSlot {
   let slot = slots.get(env)
   if (slot === undefined) {
-    slot = { transport: undefined, closed: false }
+    slot = { transport: undefined, closed: false, opening: undefined }
     slots.set(env, slot)
   }
   return slot
@@ -81,33 +93,58 @@ export function closeSwimTransport(env: ActorEnv): void {
 }
 
 /**
- * The `bind` actor a placement provides, around its transport opener (`open("ip:port")`). After a
- * supervised restart in place it keeps the open transport: same socket, same port, so peers still
- * reach us at the address they know.
+ * The `bind` actor a placement provides, around its transport opener (`open("ip:port", limits)`).
+ * After a supervised restart in place it keeps the open transport: same socket, same port, so peers
+ * still reach us at the address they know. After a restart in a new thread (nothing in the slot)
+ * the input's `rebind` names the address bound before, and only that address is tried.
+ *
+ * One open at a time per actor: a restore from a snapshot taken while binding restarts the old
+ * bind, and the machine's restore starts another; the second waits for the first and takes the
+ * transport it opened (an aborted bind still leaves its transport in the slot, unless the actor
+ * stopped for good), instead of racing it for the same port.
  */
-export function swimBindActor(env: ActorEnv, open: (address: string) => SwimTransport | Promise<SwimTransport>) {
-  return fromPromise<SwimBindOutput, SwimBindInput>(async ({ input, signal }) => {
+export function swimBindActor(env: ActorEnv, open: (address: string, limits: StreamLimits) => SwimTransport | Promise<SwimTransport>) {
+  return fromPromise<SwimBindOutput, SwimBindInput>(async ({ input }) => {
     const slot = slotOf(env)
-    if (slot.transport !== undefined) return { address: slot.transport.localAddress, port: portOf(slot.transport.localAddress) }
-    let address = input.bind
+    while (slot.opening !== undefined) await slot.opening
+    if (slot.transport !== undefined) return outputOf(slot.transport)
+    if (slot.closed) throw new SwimBindError('ERR_SWIM_BIND', 'swim stopped before binding')
+    let address = input.rebind ?? input.bind
     let transport: SwimTransport
-    try {
+    const opening = (async () => {
       address ??= formatAddress(input.addr, input.port)
-      transport = await open(address)
+      return open(address, input.limits)
+    })()
+    slot.opening = opening.then(
+      () => undefined,
+      () => undefined,
+    )
+    try {
+      transport = await opening
     } catch (err) {
-      throw new SwimBindError('ERR_SWIM_BIND', `swim cannot open its transport on ${String(address)}: ${toWireError(err).message}`, {
-        cause: err,
-        details: { address, cause: toWireError(err) },
-      })
+      const cause = toWireError(err)
+      if (input.rebind !== undefined) {
+        throw new SwimBindError('ERR_SWIM_REBIND', `swim cannot bind ${input.rebind} again after its restart (peers know it there; no other port is tried): ${cause.message}`, {
+          cause: err,
+          details: { address: input.rebind, cause },
+        })
+      }
+      throw new SwimBindError('ERR_SWIM_BIND', `swim cannot open its transport on ${String(address)}: ${cause.message}`, { cause: err, details: { address, cause } })
+    } finally {
+      slot.opening = undefined
     }
-    if (slot.closed || signal.aborted) {
+    if (slot.closed) {
       // The actor stopped while the socket was opening: release it at once.
       transport.close()
       throw new SwimBindError('ERR_SWIM_BIND', `swim stopped while binding ${address}`, { details: { address } })
     }
     slot.transport = transport
-    return { address: transport.localAddress, port: portOf(transport.localAddress) }
+    return outputOf(transport)
   })
+}
+
+function outputOf(transport: SwimTransport): SwimBindOutput {
+  return { address: transport.localAddress, port: portOf(transport.localAddress) }
 }
 
 function portOf(address: string): number {

@@ -104,6 +104,7 @@ describe('swim with join addresses, on the runtime', () => {
           parseAddress(to)
           t.dialCallback(to, ms, cb)
         },
+        streamCounters: () => t.streamCounters(),
         close: () => t.close(),
       }
     }

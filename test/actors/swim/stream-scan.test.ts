@@ -5,7 +5,8 @@ import { encodePushPullStream, encodeStreamMessage, PLAINTEXT, tryReadStream } f
 import type { WireSecurity } from '../../../actors/swim/packets.ts'
 import { StreamScan } from '../../../actors/swim/stream-scan.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
-import { encodeStream } from '../../../src/wire/stream.ts'
+import { encodeStream, MAX_PUSH_STATE_BYTES } from '../../../src/wire/stream.ts'
+import { MAX_STREAM_MESSAGE_BYTES } from '../../../actors/swim/push-pull.ts'
 
 const ENCRYPTED: WireSecurity = { keyring: keyringFromKeys([new Uint8Array(16).fill(7)]), verifyIncoming: true, verifyOutgoing: true }
 
@@ -74,5 +75,63 @@ describe('StreamScan', () => {
     // A negative Nodes count is the decoder's error to report, not a wait for 2^64 bytes.
     const negative = Uint8Array.of(6, 0x83, 0xa5, ...new TextEncoder().encode('Nodes'), 0xd0, 0xff, 0xac, ...new TextEncoder().encode('UserStateLen'), 0, 0xa4, ...new TextEncoder().encode('Join'), 0xc2)
     expect(new StreamScan().feed(negative)).toBe('unknown')
+  })
+})
+
+describe('StreamScan with a cap: what a message declares', () => {
+  const text = (s: string) => [...new TextEncoder().encode(s)]
+  const CAP = MAX_STREAM_MESSAGE_BYTES
+
+  it('refuses an encrypted frame whose length prefix passes the cap from its 5 header bytes', () => {
+    const scan = new StreamScan(CAP)
+    expect(scan.feed(Uint8Array.of(10, 0xff, 0xff))).toBe('incomplete')
+    expect(scan.feed(Uint8Array.of(10, 0xff, 0xff, 0xff, 0xff))).toBe('too-large')
+    expect(scan.declaredBytes).toBe(5 + 0xffffffff)
+    // memberlist's own limit is inclusive: 20 MiB of ciphertext is still read.
+    const atLimit = new Uint8Array(5)
+    atLimit[0] = 10
+    new DataView(atLimit.buffer).setUint32(1, MAX_PUSH_STATE_BYTES)
+    expect(new StreamScan(CAP).feed(atLimit)).toBe('incomplete')
+    new DataView(atLimit.buffer).setUint32(1, MAX_PUSH_STATE_BYTES + 1)
+    expect(new StreamScan(CAP).feed(atLimit)).toBe('too-large')
+  })
+
+  it('refuses a plaintext push/pull from its header when the user state or the node count cannot fit', () => {
+    const big = encodePushPullStream(false, [], new Uint8Array(CAP), false)
+    const scan = new StreamScan(CAP)
+    // The header alone (type byte and the map) says it: no user-state bytes needed.
+    expect(scan.feed(big.subarray(0, 40))).toBe('too-large')
+    expect(scan.declaredBytes).toBeGreaterThan(CAP)
+    const nodes = Uint8Array.of(6, 0x83, 0xa5, ...text('Nodes'), 0xce, 0xff, 0xff, 0xff, 0xff, 0xac, ...text('UserStateLen'), 0, 0xa4, ...text('Join'), 0xc2)
+    expect(new StreamScan(CAP).feed(nodes)).toBe('too-large')
+    // Without a cap (the default) the same bytes are merely incomplete.
+    expect(new StreamScan().feed(nodes)).toBe('incomplete')
+  })
+
+  it('refuses a compressed message whose buffer header declares more than the cap', () => {
+    const bin32 = (n: number) => [0xc6, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
+    const compressed = (n: number) => Uint8Array.of(9, 0x82, 0xa4, ...text('Algo'), 0, 0xa3, ...text('Buf'), ...bin32(n))
+    expect(new StreamScan(CAP).feed(compressed(0x7fffffff))).toBe('too-large')
+    expect(new StreamScan(CAP).feed(compressed(1024))).toBe('incomplete')
+  })
+
+  it('never refuses a message that fits, and always refuses one a byte over the cap (property)', () => {
+    fc.assert(
+      fc.property(message, fc.boolean(), fc.boolean(), fc.array(fc.integer({ min: 1, max: 700 }), { maxLength: 40 }), (build, compress, encrypted, chunks) => {
+        const msg = build(compress, encrypted ? ENCRYPTED : PLAINTEXT)
+        const fits = new StreamScan(msg.length)
+        const over = new StreamScan(msg.length - 1)
+        let len = 0
+        const ends = [...chunks.map((c) => (len = Math.min(msg.length, len + c))), msg.length]
+        let overState = 'incomplete'
+        for (const end of ends) {
+          expect(fits.feed(msg.subarray(0, end))).toBe(end === msg.length ? 'complete' : 'incomplete')
+          overState = over.feed(msg.subarray(0, end))
+          if (end < msg.length) expect(overState).not.toBe('complete')
+        }
+        expect(overState).toBe('too-large')
+      }),
+      { numRuns: 300 },
+    )
   })
 })

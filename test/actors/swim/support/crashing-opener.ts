@@ -1,16 +1,20 @@
 /**
  * A swim transport opener on a MemoryNetwork whose dial throws for one address: a join to it makes
  * the swim machine's action throw, so the actor crashes and its supervisor restarts it in place.
+ * Port 0 gets an ephemeral port (`ephemeralFrom`, counting up), as a socket would.
  */
 import type { SwimTransportOpener } from '../../../../actors/swim/io/swim-io.ts'
 import type { MemoryNetwork } from '../../../../src/transport/memory-network.ts'
 import type { TransportAddress } from '../../../../src/transport/transport.ts'
+import { parseAddress } from '../../../../src/transport/transport.ts'
 
-/** Opens endpoints on `net`; dialling `boom` throws. Each opened address is appended to `opened`. */
-export function crashingOpener(net: MemoryNetwork, boom: TransportAddress, opened: TransportAddress[] = []): SwimTransportOpener {
-  return (at) => {
+/** Opens endpoints on `net`; dialling `boom` throws. Each address asked for is appended to `opened`. */
+export function crashingOpener(net: MemoryNetwork, boom: TransportAddress, opened: TransportAddress[] = [], ephemeralFrom = 40_000): SwimTransportOpener {
+  let nextPort = ephemeralFrom
+  return (at, limits) => {
     opened.push(at)
-    const t = net.createTransport(at)
+    const { host, port } = parseAddress(at)
+    const t = net.createTransport(port === 0 ? `${host}:${nextPort++}` : at, limits)
     return {
       get localAddress() {
         return t.localAddress
@@ -23,6 +27,7 @@ export function crashingOpener(net: MemoryNetwork, boom: TransportAddress, opene
         t.dialCallback(to, ms, cb)
       },
       close: () => t.close(),
+      streamCounters: () => t.streamCounters(),
     }
   }
 }

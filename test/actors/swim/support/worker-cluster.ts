@@ -7,6 +7,7 @@
 import { ActorSystem } from '../../../../src/runtime/actor-system.ts'
 import type { ActorRef } from '../../../../src/runtime/types.ts'
 import type { ActorDefinition } from '../../../../src/runtime/define-actor.ts'
+import type { SupervisionOptions } from '../../../../src/runtime/options.ts'
 import { swim } from '../../../../actors/swim/definition.ts'
 import { createSwimConfig } from '../../../../actors/swim/config.ts'
 import type { SwimInit } from '../../../../actors/swim/config.ts'
@@ -55,6 +56,10 @@ export interface NodeOptions {
   tags?: Record<string, string>
   /** Only swim (its asks to the absent actors fail at once, counted): one thread instead of three. */
   swimOnly?: boolean
+  /** swim's definition (default the real one; e.g. support/crashable-swim.ts). */
+  definition?: typeof swim
+  /** The system's supervision (e.g. a short restart backoff). */
+  supervision?: Partial<SupervisionOptions>
 }
 
 /** Polls `check` until it returns a value other than undefined; fails with `what` at the deadline. */
@@ -70,7 +75,7 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
 
 /** Starts a node; its system is pushed onto `running` so the test's afterEach shuts it down. */
 export async function startNode(running: ActorSystem[], name: string, seed: number, options: NodeOptions = {}): Promise<WorkerNode> {
-  const system = await ActorSystem.start({ node: name, seed, logLevel: 'silent' })
+  const system = await ActorSystem.start({ node: name, seed, logLevel: 'silent', ...(options.supervision === undefined ? {} : { supervision: options.supervision }) })
   running.push(system)
   const swimInit: SwimInit = { ...SWIM_TIMERS, ...options.swim }
   let gq: WorkerNode['gq']
@@ -85,7 +90,7 @@ export async function startNode(running: ActorSystem[], name: string, seed: numb
       dependsOn: ['gossip-queue'],
     })
   }
-  const ref = await system.spawn(swim, {
+  const ref = await system.spawn(options.definition ?? swim, {
     id: 'swim',
     placement: 'worker',
     input: { name, addr: Uint8Array.of(127, 0, 0, 1), port: 0, preset: 'lan', config: swimInit, join: options.join ?? [] },
