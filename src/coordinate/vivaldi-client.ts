@@ -11,7 +11,8 @@
  *    positions coincide);
  * 4. adjustment: rtt − raw distance goes into a window of 20, Adjustment = window sum / (2 · 20);
  * 5. gravity: a pull towards the origin of (distance to origin / 150 s)², against drift;
- * 6. a coordinate that became NaN or infinite is reset to a fresh one (counted).
+ * 6. a coordinate that became NaN or infinite is reset to a fresh one (counted), and the
+ *    adjustment window emptied (unlike Serf, see update()).
  *
  * Randomness (the direction in step 3) comes from the injected source, so a seeded run repeats.
  */
@@ -110,6 +111,11 @@ export class VivaldiClient {
     if (!isValidCoordinate(this.coord)) {
       this.counts.resets++
       this.coord = newCoordinate(this.config)
+      // The update that broke the coordinate also put a non-finite sample in the adjustment window.
+      // Serf keeps it, so its next updates (until the ring overwrites it, up to 20) reset again;
+      // starting the window over lets the next sample count.
+      this.adjustmentSamples.fill(0)
+      this.adjustmentIndex = 0
       reset = true
     }
     return { type: 'updated', coordinate: cloneCoordinate(this.coord), reset }
