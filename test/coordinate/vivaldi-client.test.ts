@@ -184,6 +184,18 @@ describe('VivaldiClient refusals and resets', () => {
     expect(d.samplesOf('b')).toEqual([0])
   })
 
+  it('takes a zero RTT as 1 µs in the Vivaldi step (a finite relative error), as Serf does', () => {
+    // heightMin 2^-20 s: two coinciding nodes are 1907 ns apart. Our Error 0.1 vs the peer's 1.5:
+    // ce·w = 0.25 · 0.1 / 1.6 = 0.015625; wrongness |1.907e-6 − 1e-6| / 1e-6 = 0.907;
+    // Error 0.015625 · 0.907 + 0.1 · (1 − 0.015625) = 0.112609375 (with no floor: Infinity, capped at 1.5).
+    const h = 2 ** -20
+    const c = client({ dimensionality: 2, heightMin: h }, seeded())
+    c.setCoordinate({ Vec: [0, 0], Error: 0.1, Adjustment: 0, Height: h })
+    const after = updated(c.update('b', { Vec: [0, 0], Error: 1.5, Adjustment: 0, Height: h }, 0))
+    expect(after.Error).toBeCloseTo(0.112609375, 15)
+    expect(c.stats().zeroRtt).toBe(1)
+  })
+
   it('resets to a fresh coordinate (counted) when an update leaves it NaN or infinite', () => {
     // A finite but enormous peer: the distance overflows to Infinity, the unit vector to 0, and 0·−Inf is NaN.
     const c = client({ dimensionality: 2 }, seeded())
