@@ -28,11 +28,12 @@ export interface CoordinateConfig {
   /** Gravity's scale (seconds): the pull back to the origin is (distance / rho)². Serf: 150. */
   gravityRho: number
   /**
-   * Peers whose latency samples are kept at once (ours; Serf's map is unbounded and emptied only
-   * when a member is reaped). Past it the least recently sampled peer's samples are dropped and
-   * counted: its next sample is then used unfiltered. 16,384 is above the largest Serf clusters run.
+   * Peers tracked at once, both their latency samples and their last coordinate (ours; Serf's maps
+   * are unbounded and emptied only when a member is reaped). Past it the peer heard from least
+   * recently is dropped and counted: its next sample is then used unfiltered, and RTTs to it are
+   * unknown until its next ack. 16,384 is above the largest Serf clusters run.
    */
-  maxFilterNodes: number
+  maxPeers: number
 }
 
 export type CoordinateInit = Partial<CoordinateConfig>
@@ -46,7 +47,7 @@ export const DEFAULT_COORDINATE_CONFIG: Readonly<CoordinateConfig> = Object.free
   heightMin: 10e-6,
   latencyFilterSize: 3,
   gravityRho: 150,
-  maxFilterNodes: 16_384,
+  maxPeers: 16_384,
 })
 
 /** Upper bound on dimensionality: it also bounds what a decoded payload may hold (coordinate-codec.ts). */
@@ -74,5 +75,5 @@ export function validateCoordinateConfig(config: CoordinateConfig): void {
   checkNumber('coordinate.heightMin', config.heightMin, { min: 0, exclusiveMin: true, unit: 's' })
   checkInt('coordinate.latencyFilterSize', config.latencyFilterSize, 1, MAX_WINDOW)
   checkNumber('coordinate.gravityRho', config.gravityRho, { min: 0, exclusiveMin: true, unit: 's' })
-  checkInt('coordinate.maxFilterNodes', config.maxFilterNodes, 1, 1_000_000)
+  checkInt('coordinate.maxPeers', config.maxPeers, 1, 1_000_000)
 }

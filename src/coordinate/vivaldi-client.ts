@@ -44,7 +44,7 @@ export interface VivaldiStats {
   zeroRtt: number
   /** Updates that left our coordinate invalid, so it was reset to a fresh one (Serf's Resets). */
   resets: number
-  /** Peers whose latency samples were dropped to stay within maxFilterNodes. */
+  /** Peers whose latency samples were dropped to stay within maxPeers. */
   filterEvictions: number
   /** Peers with latency samples now. */
   filterNodes: number
@@ -67,7 +67,7 @@ export class VivaldiClient {
     this.coord = newCoordinate(config)
     this.origin = newCoordinate(config)
     this.adjustmentSamples = new Array<number>(config.adjustmentWindowSize).fill(0)
-    this.filter = new LatencyFilter(config.latencyFilterSize, config.maxFilterNodes)
+    this.filter = new LatencyFilter(config.latencyFilterSize, config.maxPeers)
   }
 
   /** Our coordinate (a copy): what our acks carry. */

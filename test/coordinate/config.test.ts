@@ -12,7 +12,7 @@ describe('coordinate config', () => {
       heightMin: 10e-6,
       latencyFilterSize: 3,
       gravityRho: 150,
-      maxFilterNodes: 16_384,
+      maxPeers: 16_384,
     })
     expect(Object.isFrozen(DEFAULT_COORDINATE_CONFIG)).toBe(true)
   })
@@ -34,7 +34,7 @@ describe('coordinate config', () => {
     [{ heightMin: 0 }, /^coordinate\.heightMin must be a finite number > 0 \(s\) \(got 0\)/],
     [{ latencyFilterSize: 0 }, /^coordinate\.latencyFilterSize must be an integer in \[1, 1024\]/],
     [{ gravityRho: Infinity }, /^coordinate\.gravityRho must be a finite number > 0 \(s\)/],
-    [{ maxFilterNodes: '10' }, /^coordinate\.maxFilterNodes must be an integer in \[1, 1000000\] \(got "10"\)/],
+    [{ maxPeers: '10' }, /^coordinate\.maxPeers must be an integer in \[1, 1000000\] \(got "10"\)/],
   ]
   for (const [init, message] of bad) {
     it(`refuses ${JSON.stringify(init) ?? String(init)} naming the field`, () => {

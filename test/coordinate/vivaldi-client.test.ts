@@ -138,7 +138,7 @@ describe('VivaldiClient latency filter', () => {
     expect(c.stats().filterNodes).toBe(1)
   })
 
-  it('keeps at most maxFilterNodes peers, dropping the least recently sampled (counted)', () => {
+  it('keeps at most maxPeers peers, dropping the least recently sampled (counted)', () => {
     const f = new LatencyFilter(3, 2)
     f.add('a', 1)
     f.add('b', 2)
@@ -146,7 +146,7 @@ describe('VivaldiClient latency filter', () => {
     f.add('c', 4) // drops b
     expect([f.samplesOf('a'), f.samplesOf('b'), f.samplesOf('c')]).toEqual([[1, 3], [], [4]])
     expect([f.nodes, f.evictions]).toEqual([2, 1])
-    const c = client({ maxFilterNodes: 1 }, seeded())
+    const c = client({ maxPeers: 1 }, seeded())
     const fresh = newCoordinate(createCoordinateConfig())
     for (const n of ['a', 'b', 'c']) c.update(n, fresh, 1)
     expect(c.stats()).toMatchObject({ filterNodes: 1, filterEvictions: 2, updates: 3 })
@@ -218,7 +218,7 @@ describe('VivaldiClient refusals and resets', () => {
 
   it('hands out copies: changing one does not change the client', () => {
     const c = client({ dimensionality: 2 })
-    const mine = c.coordinate as { Vec: number[] }
+    const mine = c.coordinate as unknown as { Vec: number[] }
     mine.Vec[0] = 5
     expect(c.coordinate.Vec[0]).toBe(0)
     expect(c.distanceTo(fresh2)).toBe(2e-5)
