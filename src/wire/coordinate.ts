@@ -42,3 +42,6 @@ export function decodeCoordinatePayload(payload: Uint8Array | null): Coordinate 
   if (payload[0] !== PING_VERSION) throw wireError('ERR_WIRE_UNKNOWN_TYPE', `unknown ping payload version ${payload[0]}`)
   return decodeStruct(new MsgpackReader(payload, 1), COORDINATE) as unknown as Coordinate
 }
+
+/** The Coordinate struct's schema, for codecs that add their own bounds (src/coordinate/coordinate-codec.ts). */
+export { COORDINATE as COORDINATE_SCHEMA }
