@@ -74,6 +74,7 @@ export function createSwimMachine(env: ActorEnv) {
     'member.reconnect': { actions: 'reconnect' },
     'member.local-meta-changed': { actions: ['metaChanged', 'mirror'] },
     'gossip.broadcast-finished': { actions: 'broadcastFinished' },
+    'member.nodes-resync': { actions: () => runner.resyncMembers() },
   } as const
   const hold = { actions: 'hold' } as const
   const refuse = { actions: 'refuse' } as const
@@ -84,6 +85,7 @@ export function createSwimMachine(env: ActorEnv) {
     'member.local-meta-changed': hold,
     'swim.leave': hold,
     'member.swim-leave': hold,
+    'member.nodes-resync': hold,
     // Only after a restart in place (the socket stays open): no node runs yet.
     'swim.packet': refuse,
     'swim.timer': refuse,
@@ -254,6 +256,7 @@ export function createSwimMachine(env: ActorEnv) {
           'member.reconnect': refuse,
           'member.local-meta-changed': refuse,
           'gossip.broadcast-finished': refuse,
+          'member.nodes-resync': refuse,
           'runtime.shutdown': 'stopped',
         },
       },

@@ -6,6 +6,7 @@ import type { WireError } from '../../src/errors/index.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
 import type { SwimCounters } from './counters.ts'
+import type { MemberFeedStats } from './member-feed.ts'
 
 export interface SwimInput {
   name: string
@@ -69,6 +70,8 @@ export interface SwimContext {
    * probe and suspicion. All zero until the node runs.
    */
   counters: SwimCountersView
+  /** How the node changes went to member-manager (member-feed.ts); set once the node runs. */
+  memberFeed?: MemberFeedStats
 }
 
 /** The counters as plain data (what crosses threads in a snapshot). */
