@@ -70,8 +70,9 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
   let open: NodeChange[] = []
   const items: Item[] = []
   let head = 0
-  /** Changes held in `open` and in queued batches. */
+  /** Changes held in `open` and in queued batches; other messages and resync markers queued. */
   let heldChanges = 0
+  let heldOther = 0
   let seq = 0
   /** A pump run is scheduled or waiting for room. */
   let running = false
@@ -80,10 +81,19 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
 
   const bound = (): number => Math.max(MIN_FEED_BOUND, 2 * source.tableSize())
 
+  const push = (it: Item): void => {
+    if (it.k !== 'changes') heldOther++
+    items.push(it)
+  }
+
   const close = (): void => {
     if (open.length === 0) return
-    items.push({ k: 'changes', changes: open, resync: false })
+    push({ k: 'changes', changes: open, resync: false })
     open = []
+  }
+
+  const updateQueued = (): void => {
+    stats.queued = heldChanges + heldOther
   }
 
   const schedule = (): void => {
@@ -103,13 +113,15 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
     }
     items.length = kept
     heldChanges = 0
-    items.push({ k: 'resync' })
+    heldOther = kept - head
+    push({ k: 'resync' })
     resyncQueued = true
   }
 
   /** The marker at the head becomes the table's batches of `state` changes (the first one flagged). */
   const expand = (): void => {
     resyncQueued = false
+    heldOther--
     stats.resyncs++
     const nodes = source.nodes()
     const batches: Item[] = []
@@ -137,6 +149,7 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
   const shift = (): void => {
     const it = items[head]!
     if (it.k === 'changes') heldChanges -= it.changes.length
+    else heldOther--
     items[head++] = undefined as unknown as Item
     if (head > 64 && head * 2 > items.length) {
       items.splice(0, head)
@@ -145,8 +158,9 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
   }
 
   /**
-   * Offers the head item. Returns false when the pump must stop: it waits for room (or, for a
-   * refused send without `whenReady`, gives up on that message).
+   * Offers the head item (a resync marker is expanded first). 'wait': the mailbox is at or past its
+   * bound (a refused message stays at the head); 'next': it took the message, or nobody could
+   * (unknown, stopped, or refused with no `whenReady` to wait on: dropped and counted).
    */
   const sendHead = (): 'next' | 'wait' => {
     let it = items[head]!
@@ -188,15 +202,14 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
     if (ready === undefined) {
       while (head < items.length) sendHead()
       running = false
-      stats.queued = heldChanges + items.length - head
+      updateQueued()
       return
     }
+    updateQueued()
     if (head >= items.length) {
       running = false
-      stats.queued = 0
       return
     }
-    stats.queued = heldChanges + items.length - head
     // Wait for room before each message: the feed never takes the mailbox past its bound itself.
     void ready(source.to()).then(step, step)
   }
@@ -205,7 +218,7 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
     close()
     if (head >= items.length) {
       running = false
-      stats.queued = 0
+      updateQueued()
       return
     }
     if (sendHead() === 'wait') stats.waits++
@@ -234,7 +247,7 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
      */
     message(msg: MemberManagerInbound): void {
       close()
-      items.push({ k: 'message', msg })
+      push({ k: 'message', msg })
       if (env.whenReady === undefined && !running) pump()
       else schedule()
     },
@@ -243,7 +256,7 @@ export function createMemberFeed(env: Pick<ActorEnv, 'send' | 'whenReady'>, sour
     resync(): void {
       if (resyncQueued) return
       close()
-      items.push({ k: 'resync' })
+      push({ k: 'resync' })
       resyncQueued = true
       schedule()
     },
