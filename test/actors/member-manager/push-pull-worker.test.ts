@@ -55,5 +55,12 @@ describe('member-manager after a huge push/pull (worker placement)', () => {
     expect(t.mmFeed).toMatchObject({ changes: N + 2, gaps: 0, resyncRequests: 0 })
     const mmStats = await n.mm!.stats()
     expect([mmStats.rejected, mmStats.dropped, mmStats.lost]).toEqual([0, 0, 0])
+    // gossip-queue's retransmit limits follow both sizes: each goes once per turn, the latest, behind
+    // swim's 10,000 alive broadcasts (refused past the link's bound and counted in swim's undelivered).
+    const sizes = await until('gossip-queue has both sizes', async () => {
+      const q = (await n.gq!.ask({ type: 'gossip.stats' }, { timeoutMs: 5_000 })).queues
+      return q.memberlist.numNodes === N + 2 && q['serf-intent'].numNodes === N + 2 ? q : undefined
+    }, 10_000)
+    expect(sizes.memberlist.sizeKnown).toBe(true)
   }, 60_000)
 })
