@@ -18,6 +18,11 @@
  * All membership writes go through MemberLayer's one table; this file only routes messages and runs
  * timers. Outbound traffic goes by id to the peers named in the input.
  *
+ * swim's node changes come numbered (NodesChangedMsg `seq`); the context follows the numbering
+ * (node-feed.ts, persisted with the table), and a gap, or a restore from a snapshot that may be a
+ * second old, asks swim for its whole table (`member.nodes-resync`), which brings the table back in
+ * line instead of leaving it short for good (issue 10).
+ *
  * The MemberLayer lives in the factory's closure, not in the XState context: the context stays plain,
  * structured-cloneable data (the runtime copies it across threads for snapshots and inspection).
  * The runtime calls the factory once per actor (re)start, so each actor has its own layer.

@@ -7,9 +7,10 @@
  * the messages below; nobody else keeps a copy that could drift (lesson 000).
  *
  * Senders:
- * - swim: `member.node-*` (memberlist's NotifyJoin/Update/Leave), `member.user-message` (NotifyMsg),
- *   push/pull user state (`member.local-state` ask, `member.merge-remote-state`),
- *   `member.name-conflict` (NotifyConflict).
+ * - swim: `member.node-*` (memberlist's NotifyJoin/Update/Leave; a turn's many as one
+ *   `member.nodes-changed`, numbered, so a gap is seen and repaired by `member.nodes-resync`),
+ *   `member.user-message` (NotifyMsg), push/pull user state (`member.local-state` ask,
+ *   `member.merge-remote-state`), `member.name-conflict` (NotifyConflict).
  * - the node facade / API: `member.members`, `member.set-tags`, `member.leave`, `member.join-completed`.
  * - gossip-queue: `gossip.broadcast-finished` (imported from its protocol) for the leave wait.
  *

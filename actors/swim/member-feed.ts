@@ -34,7 +34,11 @@ export interface MemberFeedStats {
   changes: number
   /** Sends the mailbox refused: kept and sent again once it had room (not lost). */
   deferred: number
-  /** Times the feed waited for member-manager's mailbox to drop below its bound. */
+  /**
+   * Sends that found the mailbox at or past its bound (backpressure, drop-oldest, refused): the feed
+   * then waited for room. It waits for room before every message anyway, so these are rare: they
+   * mean other senders filled the mailbox meanwhile.
+   */
   waits: number
   /** Resyncs sent: swim's whole table as `state` changes (asked for, or after a collapse). */
   resyncs: number
