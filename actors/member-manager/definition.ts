@@ -1,6 +1,7 @@
 /** The member-manager actor: one definition for both placements (worker thread or inline). */
 import { defineActor } from '../../src/runtime/define-actor.ts'
-import type { MemberStatus, NodeInfo } from './protocol.ts'
+import type { MemberStatus, NodeChange, NodeInfo } from './protocol.ts'
+import { MAX_NODE_CHANGES } from './protocol.ts'
 import { createMemberManagerMachine } from './machine.ts'
 
 const STATUSES: ReadonlySet<string> = new Set<MemberStatus>(['none', 'alive', 'leaving', 'left', 'failed'])
@@ -14,6 +15,26 @@ function checkNode(n: NodeInfo | undefined): string | undefined {
   if (!(n.meta instanceof Uint8Array)) return 'node.meta must be a Uint8Array'
   if (n.vsn === undefined || n.vsn.length !== 6) return 'node.vsn must have 6 entries'
   if (!Number.isInteger(n.incarnation) || n.incarnation < 0) return 'node.incarnation must be a non-negative integer'
+  return undefined
+}
+
+const CHANGE_KINDS: ReadonlySet<string> = new Set<NodeChange['kind']>(['joined', 'updated', 'left', 'state'])
+const NODE_STATES: ReadonlySet<string> = new Set<NodeInfo['state']>(['alive', 'suspect', 'dead', 'left'])
+const isSeq = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 1
+
+/**
+ * Why a batch of node changes is unusable (the first bad entry is named), or undefined. A refused
+ * batch is a gap in swim's feed: member-manager asks for a resync at the next message.
+ */
+function checkChanges(changes: readonly NodeChange[] | undefined): string | undefined {
+  if (!Array.isArray(changes)) return 'changes must be an array'
+  if (changes.length > MAX_NODE_CHANGES) return `changes must hold at most ${MAX_NODE_CHANGES} entries (got ${changes.length})`
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]
+    if (typeof c !== 'object' || c === null || !CHANGE_KINDS.has(c.kind)) return `changes[${i}].kind must be one of ${[...CHANGE_KINDS].join(', ')}`
+    const bad = checkNode(c.node) ?? (NODE_STATES.has(c.node.state) ? undefined : `node.state must be one of ${[...NODE_STATES].join(', ')}`)
+    if (bad !== undefined) return `changes[${i}].${bad}`
+  }
   return undefined
 }
 
@@ -37,7 +58,12 @@ export const memberManager = defineActor({
       case 'member.node-joined':
       case 'member.node-updated':
       case 'member.node-left':
+        if (msg.seq !== undefined && !isSeq(msg.seq)) return 'seq must be an integer >= 1 when given'
         return checkNode(msg.node)
+      case 'member.nodes-changed':
+        if (!isSeq(msg.seq)) return 'seq must be an integer >= 1'
+        if (msg.resync !== undefined && typeof msg.resync !== 'boolean') return 'resync must be a boolean when given'
+        return checkChanges(msg.changes)
       case 'member.name-conflict': {
         const bad = checkNode(msg.existing)
         return bad === undefined ? checkClaimant(msg.other) : bad.replace(/^node/, 'existing')

@@ -18,6 +18,11 @@
  * All membership writes go through MemberLayer's one table; this file only routes messages and runs
  * timers. Outbound traffic goes by id to the peers named in the input.
  *
+ * swim's node changes come numbered (NodesChangedMsg `seq`); the context follows the numbering
+ * (node-feed.ts, persisted with the table), and a gap, or a restore from a snapshot that may be a
+ * second old, asks swim for its whole table (`member.nodes-resync`), which brings the table back in
+ * line instead of leaving it short for good (issue 10).
+ *
  * The MemberLayer lives in the factory's closure, not in the XState context: the context stays plain,
  * structured-cloneable data (the runtime copies it across threads for snapshots and inspection).
  * The runtime calls the factory once per actor (re)start, so each actor has its own layer.
@@ -28,11 +33,13 @@ import { actorAddress } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
 import type { SnapshotterIn } from '../snapshotter/protocol.ts'
-import type { AckReply, LamportTime, MemberManagerInbound, MemberManagerOutbound } from './protocol.ts'
+import type { AckReply, LamportTime, MemberManagerInbound, MemberManagerOutbound, NodeFeedStats, NodesResyncMsg } from './protocol.ts'
 import type { SerfConfig, SerfInit } from './config.ts'
 import { createSerfConfig } from './config.ts'
 import { MemberLayer } from './member-layer.ts'
 import type { MemberLayerData, MemberLayerPorts } from './member-layer.ts'
+import { freshNodeFeed, receiveFeed, resyncAsked } from './node-feed.ts'
+import { createLatestTell } from '../../src/types/latest-tell.ts'
 
 /** Actor ids of the peers; swim and gossip-queue default to their kind names. */
 export interface MemberManagerPeers {
@@ -82,6 +89,8 @@ export interface MemberManagerContext {
   swimLeaveTimeouts: number
   /** Prunes scheduled and not yet due, oldest first (re-armed on `runtime.restored`). */
   prunes: PendingPrune[]
+  /** swim's node-change feed as followed so far (node-feed.ts); persisted, so a restore knows its place. */
+  feed: NodeFeedStats
 }
 
 export function createMemberManagerMachine(env: ActorEnv) {
@@ -109,35 +118,48 @@ export function createMemberManagerMachine(env: ActorEnv) {
     /** Prunes requested by the layer, turned into delayed events by `flushPrunes`. */
     pendingPrunes: [] as Array<{ name: string; delayMs: number }>,
   }
-  const deliver = (to: string | undefined, msg: Message): void => {
-    if (to === undefined) return
+  /** Tells `to`; false (and counted) when nobody took the message. */
+  const deliver = (to: string | undefined, msg: Message): boolean => {
+    if (to === undefined) return false
     const status = env.send(actorAddress<Message>(to), msg)
-    if (status === 'unknown' || status === 'stopped' || status === 'rejected') io.undelivered++
+    if (status === 'unknown' || status === 'stopped' || status === 'rejected') {
+      io.undelivered++
+      return false
+    }
+    return true
   }
+  /** Asks swim for its whole node table (member.nodes-resync); true when swim's mailbox took it. */
+  const askResync = (reason: NodesResyncMsg['reason']): boolean => {
+    const msg: NodesResyncMsg = { type: 'member.nodes-resync', reason }
+    return deliver(io.peers.swim, msg)
+  }
+  // Serf's member count goes to gossip-queue once per turn, the latest, sent again if refused.
+  const clusterSize = createLatestTell<GossipQueueInbound>(env, () => io.peers.gossipQueue, () => void io.undelivered++)
 
   const route = (msg: MemberManagerOutbound): void => {
     switch (msg.type) {
       case 'member.event':
-        return deliver(io.peers.events, msg)
+        return void deliver(io.peers.events, msg)
       case 'member.serf-message':
-        return deliver(io.peers.serfMessages, msg)
+        return void deliver(io.peers.serfMessages, msg)
       case 'member.conflict': {
         // Serf logs a conflict about another node as a warning and one about us as an error.
         const fields = { code: msg.warning.code, node: msg.name, local: msg.local }
         if (msg.local) env.log.error(fields, msg.warning.message)
         else env.log.warn(fields, msg.warning.message)
-        return deliver(io.peers.events, msg)
+        return void deliver(io.peers.events, msg)
       }
       case 'member.local-meta-changed':
       case 'member.reconnect':
       case 'member.swim-leave':
-        return deliver(io.peers.swim, msg)
+      case 'member.nodes-resync':
+        return void deliver(io.peers.swim, msg)
       case 'member.snapshot-alive':
       case 'member.snapshot-not-alive':
       case 'member.snapshot-clock':
       case 'member.snapshot-leave':
         // Superseded records (the layer sends snapshot.* through its `snapshot` port); never emitted.
-        return deliver(io.peers.snapshotter, msg)
+        return void deliver(io.peers.snapshotter, msg)
       default: {
         // Exhaustive: a new outbound type must be routed here, not fall to some peer by accident.
         const unrouted: never = msg
@@ -155,11 +177,8 @@ export function createMemberManagerMachine(env: ActorEnv) {
       const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast }
       deliver(io.peers.gossipQueue, msg)
     },
-    clusterSize: (numNodes) => {
-      const msg: GossipQueueInbound = { type: 'gossip.cluster-size', source: 'serf', numNodes }
-      deliver(io.peers.gossipQueue, msg)
-    },
-    snapshot: (msg: SnapshotterIn) => deliver(io.peers.snapshotter, msg),
+    clusterSize: (numNodes) => clusterSize.set({ type: 'gossip.cluster-size', source: 'serf', numNodes }),
+    snapshot: (msg: SnapshotterIn) => void deliver(io.peers.snapshotter, msg),
     schedulePrune: (name, delayMs) => void io.pendingPrunes.push({ name, delayMs }),
   }
 
@@ -190,6 +209,18 @@ export function createMemberManagerMachine(env: ActorEnv) {
         const now = env.clock.now()
         for (const p of context.prunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: Math.max(0, p.dueAt - now) })
       }),
+      /**
+       * After a message of swim's feed (numbered: a batch, or a single change with `seq`): follow the
+       * numbering, and ask swim for a resync at a gap (node-feed.ts).
+       */
+      followFeed: enqueueActions(({ context, event, enqueue }) => {
+        const e = event as { seq?: number; resync?: boolean; changes?: readonly unknown[] }
+        if (e.seq === undefined) return
+        const { next, askResync: gap } = receiveFeed(context.feed ?? freshNodeFeed(), e.seq, e.changes?.length ?? 1, e.resync === true)
+        enqueue.assign({ feed: gap ? resyncAsked(next, askResync('gap')) : next })
+      }),
+      /** Restored from a snapshot up to a second old: what swim told since may be lost; ask for its table. */
+      resyncAfterRestore: assign({ feed: ({ context }) => resyncAsked(context.feed ?? freshNodeFeed(), askResync('restored')) }),
       /** A prune came due: forget its note (the oldest for that name), then erase the member. */
       pruneDue: enqueueActions(({ context, event, enqueue }) => {
         assertEvent(event, 'member.prune-due')
@@ -231,6 +262,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
         leaveBroadcastTimeouts: 0,
         swimLeaveTimeouts: 0,
         prunes: [],
+        feed: freshNodeFeed(),
       }
       return ctx
     },
@@ -240,9 +272,10 @@ export function createMemberManagerMachine(env: ActorEnv) {
         type: 'parallel',
         entry: ({ context }) => layer(context).start(context.restored),
         on: {
-          'member.node-joined': { actions: ({ context, event }) => layer(context).nodeJoined(event.node) },
-          'member.node-updated': { actions: ({ context, event }) => layer(context).nodeUpdated(event.node) },
-          'member.node-left': { actions: ({ context, event }) => layer(context).nodeLeft(event.node) },
+          'member.node-joined': { actions: [({ context, event }) => layer(context).nodeJoined(event.node), 'followFeed'] },
+          'member.node-updated': { actions: [({ context, event }) => layer(context).nodeUpdated(event.node), 'followFeed'] },
+          'member.node-left': { actions: [({ context, event }) => layer(context).nodeLeft(event.node), 'followFeed'] },
+          'member.nodes-changed': { actions: [({ context, event }) => layer(context).nodeChanges(event.changes), 'followFeed'] },
           'member.name-conflict': { actions: ({ context, event }) => layer(context).nameConflict(event.existing, event.other) },
           'member.user-message': { actions: [({ context, event }) => layer(context).userMessage(event.bytes), 'flushPrunes'] },
           'member.merge-remote-state': { actions: [({ context, event }) => layer(context).mergeRemoteState(event.bytes, event.join), 'flushPrunes'] },
@@ -271,6 +304,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                 ...layer(context).stats(),
                 undelivered: io.undelivered,
                 leaveTimeouts: { broadcast: context.leaveBroadcastTimeouts, swim: context.swimLeaveTimeouts },
+                feed: { ...(context.feed ?? freshNodeFeed()) },
               }),
           },
           'member.prune-due': { actions: 'pruneDue' },
@@ -377,6 +411,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                       // (A snapshot persisted before `prunes` existed has none pending.)
                       assign({ data: ({ context }) => revive(context).data, prunes: ({ context }) => context.prunes ?? [] }),
                       'rearmPrunes',
+                      'resyncAfterRestore',
                     ],
                   },
                 },

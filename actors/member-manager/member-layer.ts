@@ -9,8 +9,8 @@ import { decodeSerfMessage, encodeSerfMessage } from '../../src/wire/index.ts'
 import type { SerfPushPull } from '../../src/wire/index.ts'
 import type { RandomSource } from '../../src/types/random.ts'
 import type { Broadcast } from '../gossip-queue/protocol.ts'
-import type { SnapshotterIn } from '../snapshotter/protocol.ts'
-import type { LamportTime, Member, MemberCounts, MemberManagerOutbound, MemberStatsReply, MemberStatus, NodeInfo } from './protocol.ts'
+import type { SnapshotRecord, SnapshotterIn } from '../snapshotter/protocol.ts'
+import type { LamportTime, Member, MemberCounts, MemberManagerOutbound, MemberStatsReply, MemberStatus, NodeChange, NodeInfo } from './protocol.ts'
 import type { SerfConfig } from './config.ts'
 import { LamportClock } from './lamport.ts'
 import { RecentIntents } from './intents.ts'
@@ -170,6 +170,26 @@ export class MemberLayer {
 
   nodeLeft(node: NodeInfo): void {
     this.publish(this.table.nodeLeft(node, this.ports.now()))
+  }
+
+  /**
+   * A batch of swim's node changes (`member.nodes-changed`), applied in order like the single
+   * notices, then published together: one `member.event` per run of events of one type (Serf, too,
+   * coalesces member events), one `snapshot.records`, one size. A batch holds at most
+   * MAX_NODE_CHANGES, so what it sends onward is bounded by the same.
+   */
+  nodeChanges(changes: readonly NodeChange[]): void {
+    const now = this.ports.now()
+    const events: MemberEvent[] = []
+    for (const c of changes) {
+      let out: MemberEvent[]
+      if (c.kind === 'joined') out = this.table.nodeJoined(c.node, now)
+      else if (c.kind === 'updated') out = this.table.nodeUpdated(c.node)
+      else if (c.kind === 'left') out = this.table.nodeLeft(c.node, now)
+      else out = this.table.reconcile(c.node, now)
+      for (const e of out) events.push(e)
+    }
+    this.publishBatch(events)
   }
 
   /**
@@ -419,6 +439,25 @@ export class MemberLayer {
       else if (e.event === 'member-leave' || e.event === 'member-failed') this.ports.snapshot({ type: 'snapshot.member-not-alive', name: e.member.name })
     }
     if (events.length > 0) this.afterChange()
+  }
+
+  /** `publish` for many events: runs of one event type share a message; the records go as one. */
+  private publishBatch(events: readonly MemberEvent[]): void {
+    if (events.length === 0) return
+    const records: SnapshotRecord[] = []
+    let run: Member[] = []
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!
+      run.push(e.member)
+      if (events[i + 1]?.event !== e.event) {
+        this.ports.emit({ type: 'member.event', event: e.event, members: run })
+        run = []
+      }
+      if (e.event === 'member-join') records.push({ kind: 'member-alive', name: e.member.name, addr: e.member.addr, port: e.member.port })
+      else if (e.event === 'member-leave' || e.event === 'member-failed') records.push({ kind: 'member-not-alive', name: e.member.name })
+    }
+    if (records.length > 0) this.ports.snapshot({ type: 'snapshot.records', records })
+    this.afterChange()
   }
 
   /** The snapshot clock line and the Serf cluster size follow every change. */

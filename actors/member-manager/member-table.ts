@@ -9,7 +9,7 @@
 import type { LamportTime, Member, MemberCounts, MemberEventType, MemberStatus, NodeInfo } from './protocol.ts'
 import type { LamportClock } from './lamport.ts'
 import type { RecentIntents } from './intents.ts'
-import { decodeTags } from './tags.ts'
+import { decodeTags, tagsEqual } from './tags.ts'
 
 /** Serf's own state (spec §5.5): alive, leaving (Leave in progress), left, shutdown. */
 export type LocalSerfState = 'alive' | 'leaving' | 'left' | 'shutdown'
@@ -183,6 +183,26 @@ export class MemberTable {
     return [{ event: 'member-update', member: cloneMember(r.member) }]
   }
 
+  /**
+   * A resync (NodeChange `state`): swim holds `node` in `node.state` now, and some of its notices may
+   * never have arrived. Brings the member where those notices would have: a node alive or suspect
+   * in swim is an alive member (joined if unknown, failed or left; updated if its address, tags or
+   * versions differ); a dead or left one is not alive (a leave notice for an alive or leaving
+   * member). Only what differed produces events, so a resync of a table that agrees is silent.
+   * A dead or left node the table does not know is not added: it may have been pruned or reaped
+   * here on purpose (a leave with Prune), and Serf never lists a node it did not see alive.
+   */
+  reconcile(node: NodeInfo, nowMs: number): MemberEvent[] {
+    const r = this.records.get(node.name)
+    const aliveInSwim = node.state === 'alive' || node.state === 'suspect'
+    if (!aliveInSwim) {
+      if (r === undefined || (r.member.status !== 'alive' && r.member.status !== 'leaving')) return []
+      return this.nodeLeft(node, nowMs)
+    }
+    if (r === undefined || (r.member.status !== 'alive' && r.member.status !== 'leaving')) return this.nodeJoined(node, nowMs)
+    return this.sameNode(r.member, node) ? [] : this.nodeUpdated(node)
+  }
+
   // ------------------------------------------------------------------------------- intents
 
   /** A join intent (spec §5.4). Witnesses the clock first, as Serf does for every intent. */
@@ -309,6 +329,15 @@ export class MemberTable {
 
   private countStatus(status: MemberStatus, delta: number): void {
     if ((STATUS_KEYS as readonly string[]).includes(status)) this.byStatus[status as (typeof STATUS_KEYS)[number]] += delta
+  }
+
+  /** The member already shows what swim reports about `node` (address, tags, versions). */
+  private sameNode(m: Member, node: NodeInfo): boolean {
+    if (m.port !== node.port || m.addr.length !== node.addr.length || !m.addr.every((b, i) => b === node.addr[i])) return false
+    const v = versions(node)
+    if (v.protocolMin !== m.protocolMin || v.protocolMax !== m.protocolMax || v.protocolCur !== m.protocolCur) return false
+    if (v.delegateMin !== m.delegateMin || v.delegateMax !== m.delegateMax || v.delegateCur !== m.delegateCur) return false
+    return tagsEqual(decodeTags(node.meta).tags, m.tags)
   }
 
   private tagsOf(node: NodeInfo): Record<string, string> {

@@ -7,9 +7,10 @@
  * the messages below; nobody else keeps a copy that could drift (lesson 000).
  *
  * Senders:
- * - swim: `member.node-*` (memberlist's NotifyJoin/Update/Leave), `member.user-message` (NotifyMsg),
- *   push/pull user state (`member.local-state` ask, `member.merge-remote-state`),
- *   `member.name-conflict` (NotifyConflict).
+ * - swim: `member.node-*` (memberlist's NotifyJoin/Update/Leave; a turn's many as one
+ *   `member.nodes-changed`, numbered, so a gap is seen and repaired by `member.nodes-resync`),
+ *   `member.user-message` (NotifyMsg), push/pull user state (`member.local-state` ask,
+ *   `member.merge-remote-state`), `member.name-conflict` (NotifyConflict).
  * - the node facade / API: `member.members`, `member.set-tags`, `member.leave`, `member.join-completed`.
  * - gossip-queue: `gossip.broadcast-finished` (imported from its protocol) for the leave wait.
  *
@@ -65,12 +66,16 @@ export interface Member {
 export interface NodeJoinedMsg {
   type: 'member.node-joined'
   node: NodeInfo
+  /** swim's feed sequence number (see NodesChangedMsg); absent from senders without a feed. */
+  seq?: number
 }
 
 /** memberlist NotifyUpdate: an alive node's Meta (tags), address or versions changed. */
 export interface NodeUpdatedMsg {
   type: 'member.node-updated'
   node: NodeInfo
+  /** swim's feed sequence number (see NodesChangedMsg). */
+  seq?: number
 }
 
 /**
@@ -80,6 +85,47 @@ export interface NodeUpdatedMsg {
 export interface NodeLeftMsg {
   type: 'member.node-left'
   node: NodeInfo
+  /** swim's feed sequence number (see NodesChangedMsg). */
+  seq?: number
+}
+
+/**
+ * Most changes in one `member.nodes-changed` (and what member-manager accepts in one): a push/pull
+ * of 100,000 nodes is ~200 messages, far below a mailbox's bound, and each stays ~50 KB to clone.
+ */
+export const MAX_NODE_CHANGES = 512
+
+/**
+ * One node change in a batch. `joined`, `updated`, `left` are memberlist's NotifyJoin / NotifyUpdate /
+ * NotifyLeave, applied as the single messages are. `state` is a resync: the node as swim holds it
+ * now, which member-manager reconciles with its member (alive or suspect in swim → the member is
+ * alive, joined or updated as needed; dead or left → it fails or leaves), emitting only the events
+ * of what actually differed.
+ */
+export interface NodeChange {
+  kind: 'joined' | 'updated' | 'left' | 'state'
+  node: NodeInfo
+}
+
+/**
+ * Tell (swim): the node changes of one turn, in order, at most MAX_NODE_CHANGES a message (a big
+ * push/pull is split into consecutive messages). A lone change goes as its single message
+ * (`member.node-joined` ...), with the same numbering.
+ *
+ * Delivery is checked end to end: swim numbers the messages of its feed 1, 2, 3, ... (`seq`; a swim
+ * that starts afresh starts at 1 again), waits for room in this mailbox before each one and retries
+ * a refused one, so none is lost to a full mailbox it could see. What it cannot see (a drop-oldest
+ * mailbox, a restart of member-manager from a snapshot older than its last messages) shows here as
+ * a gap in `seq`; member-manager then asks swim for its whole table (`member.nodes-resync`), which
+ * comes back as `state` changes, the first message flagged `resync`.
+ */
+export interface NodesChangedMsg {
+  type: 'member.nodes-changed'
+  /** The feed's sequence number: 1 for a fresh feed, then one more per message (single ones included). */
+  seq: number
+  changes: NodeChange[]
+  /** The first message of a resync: it and the ones after it cover every change before it. */
+  resync?: boolean
 }
 
 /**
@@ -203,6 +249,17 @@ export interface JoinCompletedMsg {
   reconnect?: boolean
 }
 
+/**
+ * To swim: member-manager may have missed node changes (`gap`: a `seq` skipped; `restored`: it was
+ * restarted from a persisted snapshot, which is up to a second old). swim answers with its whole
+ * table as `state` changes on its feed (NodesChangedMsg). Only a node swim knows is reconciled: a
+ * fresh swim (restarted, rejoining) knows few, and the members it does not know stay as they are.
+ */
+export interface NodesResyncMsg {
+  type: 'member.nodes-resync'
+  reason: 'gap' | 'restored'
+}
+
 /** Tell: swim has finished memberlist Leave (its dead-with-From=self was spread or timed out). */
 export interface SwimLeftMsg {
   type: 'member.swim-left'
@@ -254,6 +311,23 @@ export interface MemberStatsReply {
    * spread within BroadcastTimeout, swim's memberlist leave not confirmed in time.
    */
   leaveTimeouts?: { broadcast: number; swim: number }
+  /** swim's node-change feed as received (see NodesChangedMsg). */
+  feed?: NodeFeedStats
+}
+
+/** How member-manager received swim's node-change feed. */
+export interface NodeFeedStats {
+  /** The last feed `seq` received (0: none yet). */
+  lastSeq: number
+  /** Feed messages (batches and numbered single changes) and the changes they carried. */
+  messages: number
+  changes: number
+  /** Skips in `seq`: feed messages that never arrived (each gap asks for a resync unless one is due). */
+  gaps: number
+  /** `member.nodes-resync` requests made (one swim's mailbox did not take is also in `undelivered`). */
+  resyncRequests: number
+  /** A resync was asked for and its first message has not arrived yet. */
+  awaitingResync: boolean
 }
 
 /** Generic reply to an ask that carries no data; `error` is set (wire form) when it failed. */
@@ -294,6 +368,7 @@ export type MemberManagerInbound =
   | BroadcastFinishedMsg
   | NameConflictMsg
   | LocalMetaMsg
+  | NodesChangedMsg
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
@@ -393,6 +468,7 @@ export type MemberManagerOutbound =
   | SerfMessagePassThroughMsg
   | SnapshotRecordMsg
   | NameConflictEventMsg
+  | NodesResyncMsg
 
 /** Replies to asks. Append-only. */
 export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply | LocalMetaReply

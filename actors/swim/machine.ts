@@ -130,6 +130,7 @@ export function createSwimMachine(env: ActorEnv) {
     'member.reconnect': { actions: 'reconnect' },
     'member.local-meta-changed': { actions: ['metaChanged', 'mirror'] },
     'gossip.broadcast-finished': { actions: 'broadcastFinished' },
+    'member.nodes-resync': { actions: () => runner.resyncMembers() },
   } as const
   const hold = { actions: 'hold' } as const
   const refuse = { actions: 'refuse' } as const
@@ -140,6 +141,7 @@ export function createSwimMachine(env: ActorEnv) {
     'member.local-meta-changed': hold,
     'swim.leave': hold,
     'member.swim-leave': hold,
+    'member.nodes-resync': hold,
     // Only after a restart in place (the socket stays open): no node runs yet.
     'swim.packet': refuse,
     'swim.timer': refuse,
@@ -385,6 +387,7 @@ export function createSwimMachine(env: ActorEnv) {
           'swim.join-result': refuse,
           // Restored in `failed` (the config or the address was refused): it stays failed, answering.
           'runtime.restored': { actions: 'reconfigure' },
+          'member.nodes-resync': refuse,
           'runtime.shutdown': 'stopped',
         },
       },

@@ -7,6 +7,7 @@ import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
 import type { SwimCounters } from './counters.ts'
 import type { JoinRetryView } from './join-retry.ts'
+import type { MemberFeedStats } from './member-feed.ts'
 
 export interface SwimInput {
   name: string
@@ -104,6 +105,8 @@ export interface SwimContext {
    * probe and suspicion. All zero until the node runs.
    */
   counters: SwimCountersView
+  /** How the node changes went to member-manager (member-feed.ts); set once the node runs. */
+  memberFeed?: MemberFeedStats
 }
 
 /** Streams as the transport and the inbound byte budget see them (cumulative across restarts). */

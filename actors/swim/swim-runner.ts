@@ -29,6 +29,8 @@ import type { SwimTransport } from './io/transport-slot.ts'
 import type { JoinPurpose, JoinResultMsg } from './join-retry.ts'
 import type { SwimContext } from './swim-context.ts'
 import { CarriedState } from './carried-state.ts'
+import { createMemberFeed } from './member-feed.ts'
+import { createLatestTell } from '../../src/types/latest-tell.ts'
 
 /** Timeouts (ms) of swim's asks, derived from its config so every preset gets fitting ones. */
 export function askTimeouts(config: SwimConfig): { fillMs: number; localStateMs: number; localMetaMs: number } {
@@ -61,7 +63,11 @@ export const RETRY_JOIN_TIMER = 'retry-join'
 
 /** swim's counters kept outside the node, so they survive a restart in place. */
 export interface RunnerCounts {
-  /** Messages to peers that found no receiver (unknown, stopped or rejected): not retried. */
+  /**
+   * Messages to peers that found no receiver (unknown, stopped or rejected): not retried. The member
+   * feed and the cluster size are sent again when refused by a full mailbox, so only their messages
+   * to an unknown or stopped peer count here.
+   */
   undelivered: number
   /** `gossip.fill` asks that failed or timed out: the packet went without piggybacked broadcasts. */
   fillFailures: number
@@ -96,9 +102,18 @@ export function createSwimRunner(env: ActorEnv) {
     const status = env.send(actorAddress<Message>(to), msg)
     if (status === 'unknown' || status === 'stopped' || status === 'rejected') counts.undelivered++
   }
-  const toMember = (msg: MemberManagerInbound) => deliver(peers.memberManager, msg)
   const toGossip = (msg: GossipQueueInbound) => deliver(peers.gossipQueue, msg)
   const info = (n: NodeRecord) => ({ name: n.name, addr: n.addr, port: n.port, meta: n.meta, vsn: n.vsn, incarnation: n.incarnation, state: n.state })
+  // Everything for member-manager goes through one ordered, batched feed that waits for room in its
+  // mailbox (member-feed.ts); the cluster size goes once per turn, the latest value (latest-tell.ts).
+  const feed = createMemberFeed(env, {
+    to: () => peers.memberManager,
+    nodes: () => (node === undefined ? [] : Array.from(node.table.records(), info)),
+    tableSize: () => node?.table.size() ?? 0,
+    undelivered: () => void counts.undelivered++,
+  })
+  const toMember = (msg: MemberManagerInbound) => feed.message(msg)
+  const clusterSize = createLatestTell<GossipQueueInbound>(env, () => peers.gossipQueue, () => void counts.undelivered++)
   /** Logs an ask failure at 1, 2, 4, 8, ... occurrences: visible without flooding the log. */
   const askFailed = (kind: AskKind, err: unknown, fallback: string): void => {
     const n = ++counts[kind]
@@ -133,13 +148,13 @@ export function createSwimRunner(env: ActorEnv) {
     switch (out.type) {
       case 'node-joined':
         carried.membershipChanged()
-        return toMember({ type: 'member.node-joined', node: info(out.node) })
+        return feed.change('joined', info(out.node))
       case 'node-updated':
         carried.membershipChanged()
-        return toMember({ type: 'member.node-updated', node: info(out.node) })
+        return feed.change('updated', info(out.node))
       case 'node-left':
         carried.membershipChanged()
-        return toMember({ type: 'member.node-left', node: info(out.node) })
+        return feed.change('left', info(out.node))
       case 'user-message':
         return toMember({ type: 'member.user-message', bytes: out.bytes })
       case 'join-completed':
@@ -151,7 +166,7 @@ export function createSwimRunner(env: ActorEnv) {
         deliver(env.id, { type: 'swim.left' })
         return toMember({ type: 'member.swim-left' })
       case 'cluster-size':
-        return toGossip({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: out.numNodes })
+        return clusterSize.set({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: out.numNodes })
       default:
         // suspect / refuted / declared-dead: visible in swim's counters.
         return
@@ -211,6 +226,11 @@ export function createSwimRunner(env: ActorEnv) {
     counts,
     deliver,
     toMember,
+
+    /** member-manager missed node changes (`member.nodes-resync`): the feed sends the whole table. */
+    resyncMembers(): void {
+      feed.resync()
+    },
 
     /** Sets the peers' actor ids (input.peers), over the defaults. */
     setPeers(given: Partial<SwimPeers> | undefined): void {
@@ -315,6 +335,7 @@ export function createSwimRunner(env: ActorEnv) {
         counters: { ...n.counters },
         ...carried.view(n),
         ...counts,
+        memberFeed: { ...feed.stats },
       }
     },
   }

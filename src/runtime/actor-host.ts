@@ -317,7 +317,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     }
     const record: PersistedRecord = { version: persist.version, snapshot, at: now }
     this.lastPersisted = record
-    this.#lastPersistAt = now
+    // The throttle runs from the end of this persist: one that takes longer than throttleMs (a
+    // large context) must not be due again at the next turn, or the actor does little else.
+    this.#lastPersistAt = this.#env.clock.now()
     this.#persistPending = false
     this.#events.persisted?.(record)
   }

@@ -100,7 +100,10 @@ export function validateSupervisionOptions(c: SupervisionOptions): void {
 export interface PersistOptions {
   /** Version stamp of the machine's context shape; a stored snapshot of another version is not restored. */
   version: number
-  /** Persist at most once per this many ms (default 0: after every turn in which the actor handled messages). */
+  /**
+   * Persist at most once per this many ms, counted from the end of the previous persist (default 0:
+   * after every turn in which the actor handled messages).
+   */
   throttleMs?: number
 }
 

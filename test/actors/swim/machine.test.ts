@@ -94,7 +94,10 @@ function harness(seed = 1): Harness {
           else if (g.type === 'gossip.cluster-size') queues.setClusterSize(g.source, g.numNodes)
           notify()
         } else if (to === 'member-manager') {
-          member.push(msg as unknown as MemberManagerInbound)
+          const m = msg as unknown as MemberManagerInbound
+          // A batch of node changes (one turn's) is recorded as the single notices it stands for.
+          if (m.type === 'member.nodes-changed') for (const c of m.changes) member.push({ type: `member.node-${c.kind as 'joined' | 'updated' | 'left'}`, node: c.node })
+          else member.push(m)
         } else return 'unknown'
         return 'ok'
       },
