@@ -43,7 +43,7 @@ import type { SwimConfig } from './config.ts'
 import type { SwimContext, SwimInput } from './swim-context.ts'
 import { MAX_HELD, redactKeys } from './swim-context.ts'
 import { SwimCounters } from './counters.ts'
-import { createSwimConfig, LAN_SWIM_CONFIG } from './config.ts'
+import { createSwimConfig, LAN_SWIM_CONFIG, validateSwimName } from './config.ts'
 import type { SwimInbound } from './protocol.ts'
 import { createSwimRunner } from './swim-runner.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
@@ -173,6 +173,7 @@ export function createSwimMachine(env: ActorEnv) {
       let configError: WireError | undefined
       try {
         config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
+        validateSwimName(given.name)
       } catch (err) {
         // A bad config is input, not a crash: restarting cannot fix it. The actor goes to `failed`.
         config = { ...LAN_SWIM_CONFIG }
