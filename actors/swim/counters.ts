@@ -24,7 +24,8 @@ export class SwimCounters {
   partsTruncated = 0
   /**
    * alive / suspect / dead messages and push/pull entries refused by what swim accepts
-   * (acceptance.ts: names, Vsn, Meta, sizes) or for a State no version knows; see lastRefusal.
+   * (acceptance.ts: names, Vsn, Meta, sizes) or for a State no version knows, and indirect pings
+   * naming a target we could not re-send as it came; see lastRefusal.
    */
   messagesRefused = 0
   /** Why the last one was refused ('' until one is). */

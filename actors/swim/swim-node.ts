@@ -12,7 +12,7 @@ import type { AliveMsg } from './messages.ts'
 import { bytesEqual, vsnFor } from './messages.ts'
 import { HandoffQueue } from './handoff-queue.ts'
 import { INCARNATION_EXHAUSTED, NodeTable } from './node-table.ts'
-import { maxBroadcastBytes } from './acceptance.ts'
+import { maxBroadcastBytes, nameRule } from './acceptance.ts'
 import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
 import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, securityOf } from './packets.ts'
 import type { GossipMessage, WireSecurity } from './packets.ts'
@@ -404,8 +404,13 @@ export class SwimNode {
   private onMessage(from: TransportAddress, m: GossipMessage): void {
     const now = this.ports.now()
     switch (m.type) {
+      case 'indirectPing': {
+        // We relay Node in a ping of our own: a name we cannot re-send as it came is refused.
+        const rule = m.Node === '' ? undefined : nameRule(m.Node)
+        if (rule !== undefined) return this.countRefusal(`indirectPing.Node ${rule}`)
+        return this.prober.onMessage(from, m)
+      }
       case 'ping':
-      case 'indirectPing':
       case 'ack':
       case 'nack':
         return this.prober.onMessage(from, m)

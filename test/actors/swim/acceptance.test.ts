@@ -257,6 +257,23 @@ describe('swim acceptance: our own name', () => {
   })
 })
 
+describe('swim acceptance: indirect pings', () => {
+  it('relays an indirect ping for a valid or empty name, refuses one whose name it could not re-send as it came', () => {
+    const h = harness()
+    const relayed = () => h.sent.filter((s) => s.to === '10.0.0.3:7946' && s.messages.some((m) => m.type === 'ping')).length
+    const ask = (node: RawValue) =>
+      bare(h, 9, rawMessage('indirectPing', [['SeqNo', 1], ['Target', Uint8Array.of(10, 0, 0, 3)], ['Port', 7946], ['Node', node], ['Nack', false]]))
+    ask('n3')
+    ask('')
+    expect(relayed()).toBe(2)
+    ask(Uint8Array.of(0x6e, 0x33, 0xff)) // "n3" + a byte that is not UTF-8
+    ask('a\nb')
+    expect(relayed()).toBe(2)
+    expect(h.node.counters.messagesRefused).toBe(2)
+    expect(h.node.counters.lastRefusal).toBe('indirectPing.Node must not hold control characters (U+000A at 1)')
+  })
+})
+
 describe('swim acceptance: the last-resort guard of broadcast', () => {
   it('counts a broadcast the encoder refuses instead of throwing', () => {
     const h = harness()
