@@ -14,6 +14,7 @@
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { MsgpackWriter } from '../src/wire/msgpack/writer.ts'
+import type { RandomSource } from '../src/types/random.ts'
 
 export interface StreamKindReport {
   kind: string
@@ -49,7 +50,7 @@ function pushPullHeader(nodes: number, userStateLen: number): Uint8Array {
   return w.finish()
 }
 
-export async function streamPhase(port: number, pushPull: () => Uint8Array, garbage: (n: number) => Uint8Array): Promise<StreamReport> {
+export async function streamPhase(port: number, pushPull: () => Uint8Array, garbage: (n: number) => Uint8Array, random: RandomSource): Promise<StreamReport> {
   const started = Date.now()
   const report: StreamReport = { opened: 0, closedByNode: 0, cutByUs: 0, ms: 0, kinds: [] }
 
@@ -101,9 +102,9 @@ export async function streamPhase(port: number, pushPull: () => Uint8Array, garb
 
   await Promise.all([
     kind('push-pull', 300, 16, (s) => s.end(pushPull())),
-    kind('garbage', 100, 16, (s) => s.end(garbage(1 + Math.floor(Math.random() * 2000)))),
+    kind('garbage', 100, 16, (s) => s.end(garbage(1 + random.int(2000)))),
     kind('endless', 4, 4, (s, closed) => {
-      if (Math.random() < 0.5) writeEndless(s, closed, pushPullHeader(0, 0x7fff_ffff), () => zeros)
+      if (random.next() < 0.5) writeEndless(s, closed, pushPullHeader(0, 0x7fff_ffff), () => zeros)
       else writeEndless(s, closed, garbage(16), () => garbage(64 * 1024))
     }),
     kind('oversized', 20, 20, (s) => s.write(pushPullHeader(0x7fff_ffff, 0x7fff_ffff))),

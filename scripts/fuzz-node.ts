@@ -10,13 +10,9 @@
  * slow, many connections at once). Meanwhile the peer pings the target every 20 ms and watches its
  * member table for the target going failed.
  *
- * The attack is about content, not volume: the attacker sends while the target's UDP receive queue
- * (the kernel's, read from /proc/net/udp) holds less than K KiB (64), so the socket's buffer does
- * not overflow and drop the peer's pings along with the attack: no application can help a UDP
- * flood past its socket, that is another test. Without /proc/net/udp it keeps at most 128
- * datagrams ahead of what the target's swim has taken (its packet counters; looser, as the target's
- * own traffic counts too). --rate caps the send rate as well; the datagram phase stops at
- * --max-seconds (240) and reports the count and rate it reached.
+ * The datagrams are paced on the target's kernel receive queue (under --queue-kb, 64 KiB; see
+ * fuzz-node-pacing.ts): the attack is about content, not volume. --rate caps the send rate too; the
+ * datagram phase stops at --max-seconds (240) and reports the count and rate it reached.
  *
  * Prints a table, and with --json one JSON object as the last line:
  * {"datagrams","streams","crashes","escalations","peerSawFailed","pingsAnswered","pingsSent","rssStartMB","rssPeakMB","rssEndMB"}
@@ -27,7 +23,6 @@
 import { fork } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import type { Socket as UdpSocket } from 'node:dgram'
-import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { Server } from 'node:net'
 import { ActorSystem, createSwimConfig, gossipQueue, gossipQueueConfigFor, memberManager, swim } from '../src/index.ts'
@@ -35,6 +30,7 @@ import { createSeededRandom } from '../src/types/random.ts'
 import { HostileInputs } from './fuzz-node-inputs.ts'
 import type { PeerReport } from './fuzz-node-peer.ts'
 import { streamPhase } from './fuzz-node-streams.ts'
+import { counterHeadroom, datagramPhase, kernelHeadroom, udpSocketRow } from './fuzz-node-pacing.ts'
 
 interface Args {
   datagrams: number
@@ -137,58 +133,6 @@ async function attackerSockets(): Promise<{ udp: UdpSocket; tcp: Server; port: n
   }
 }
 
-interface PhaseOptions {
-  total: number
-  queueBytes: number
-  rate: number
-  maxMs: number
-}
-
-/** Datagrams the attacker may send now (having sent `sent`) without overfilling the target's receive queue. */
-type Headroom = (sent: number) => number
-
-/**
- * From the kernel: the target socket's receive queue (bytes, /proc/net/udp rx_queue) under
- * `queueBytes`, counting 2 KiB a datagram (a loopback skb of a full-size datagram). Undefined when
- * the table cannot be read.
- */
-function kernelHeadroom(port: number, queueBytes: number): Headroom | undefined {
-  const queued = (): number | undefined => udpSocketRow(port)?.rxQueue
-  if (queued() === undefined) return undefined
-  return () => Math.max(0, Math.floor((queueBytes - (queued() ?? queueBytes)) / 2048))
-}
-
-/** Fallback: at most 128 datagrams ahead of what the target's swim has taken (`taken()`, polled). */
-function counterHeadroom(taken: () => number): Headroom {
-  const taken0 = taken()
-  return (sent) => Math.max(0, taken() - taken0 + 128 - sent)
-}
-
-/**
- * Sends up to `total` datagrams as `headroom` allows and at most `rate` a second, for at most
- * `maxMs`; gives the target's worker the rest of each millisecond.
- */
-async function datagramPhase(udp: UdpSocket, targetPort: number, inputs: HostileInputs, o: PhaseOptions, headroom: Headroom, progress: (sent: number, ms: number) => void) {
-  const started = Date.now()
-  let sent = 0
-  let sendErrors = 0
-  let lastProgress = started
-  while (sent < o.total && Date.now() - started < o.maxMs) {
-    const byRate = Math.floor(((Date.now() - started) * o.rate) / 1000) + 1
-    const due = Math.min(o.total, byRate, sent + headroom(sent))
-    while (sent < due) {
-      sent++
-      udp.send(inputs.datagram(), targetPort, '127.0.0.1', (err) => void (err && sendErrors++))
-    }
-    if (Date.now() - lastProgress >= 10_000) {
-      lastProgress = Date.now()
-      progress(sent, lastProgress - started)
-    }
-    await sleep(1)
-  }
-  return { sent, sendErrors, ms: Date.now() - started }
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   const log = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`)
@@ -226,14 +170,14 @@ async function main(): Promise<void> {
   }
   log(`fuzz:node seed ${args.seed}: target ${target.address}, attacker 127.0.0.1:${attacker.port}; ${args.datagrams} datagrams, ${pacing}, max ${args.maxSeconds} s`)
   const phases: Array<[string, number]> = [['datagrams', Date.now()]]
-  const dg = await datagramPhase(attacker.udp, target.port, inputs, { total: args.datagrams, queueBytes: args.queueKb * 1024, rate: args.rate, maxMs: args.maxSeconds * 1000 }, headroom, (n, ms) =>
+  const dg = await datagramPhase(attacker.udp, target.port, inputs, { total: args.datagrams, rate: args.rate, maxMs: args.maxSeconds * 1000 }, headroom, (n, ms) =>
     log(`  ${n} datagrams in ${(ms / 1000).toFixed(0)} s (${Math.round((n * 1000) / ms)}/s), rss ${memoryLine()}`),
   )
   const rate = Math.round((dg.sent * 1000) / Math.max(1, dg.ms))
   log(`datagram phase: ${dg.sent} in ${(dg.ms / 1000).toFixed(1)} s (${rate}/s), ${dg.sendErrors} send errors, rss peak so far ${mb(rss.peak)} MB`)
   const drops = { target: udpSocketRow(target.port)?.drops ?? -1, attacker: udpSocketRow(attacker.port)?.drops ?? -1, peer: udpSocketRow(peer.port)?.drops ?? -1 }
   phases.push(['streams', Date.now()])
-  const streams = await streamPhase(target.port, () => inputs.pushPull(), (n) => inputs.garbage(n))
+  const streams = await streamPhase(target.port, () => inputs.pushPull(), (n) => inputs.garbage(n), createSeededRandom(args.seed).fork('streams'))
   log(`stream phase: ${streams.opened} connections in ${(streams.ms / 1000).toFixed(1)} s, rss peak so far ${mb(rss.peak)} MB`)
   phases.push(['settle', Date.now()])
   await sleep(3_000) // time for a suspicion of the target to reach the peer, were there one
@@ -243,12 +187,12 @@ async function main(): Promise<void> {
 
   const snap = await target.node.getSnapshot()
   const actorStats = await target.system.stats()
+  clearInterval(sampler)
+  rss.end = process.memoryUsage().rss // the target still runs: what it holds after the attack
+  rss.peak = Math.max(rss.peak, rss.end)
   await target.system.shutdown({ drainTimeoutMs: 2_000 })
   attacker.udp.close()
   attacker.tcp.close()
-  clearInterval(sampler)
-  rss.end = process.memoryUsage().rss
-  rss.peak = Math.max(rss.peak, rss.end)
 
   const c = snap.context.counters
   const rows: Array<[string, string | number | boolean]> = [
@@ -288,21 +232,6 @@ async function main(): Promise<void> {
 
 function sum(stats: ReadonlyArray<{ dropped: number; rejected: number; lost: number }>, key: 'dropped' | 'rejected' | 'lost'): number {
   return stats.reduce((n, s) => n + s[key], 0)
-}
-
-/** The kernel's row for the UDP socket bound to 127.0.0.1:`port` (Linux /proc/net/udp), or undefined. */
-function udpSocketRow(port: number): { rxQueue: number; drops: number } | undefined {
-  try {
-    const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
-    for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n')) {
-      const cols = line.trim().split(/\s+/)
-      if (cols[1] !== local) continue
-      return { rxQueue: Number.parseInt(cols[4]!.split(':')[1]!, 16), drops: Number(cols[cols.length - 1]) }
-    }
-  } catch {
-    // not Linux
-  }
-  return undefined
 }
 
 /** What the target's swim has taken: datagrams decoded or counted as malformed or undecryptable. */
