@@ -220,6 +220,15 @@ describe('swim acceptance: incarnations at the limits', () => {
     expect(h.node.counters.messagesRefused).toBe(0)
   })
 
+  it('leaves no placeholder for an incarnation-0 alive it refuses, so our push/pull still encodes (found by the property test)', () => {
+    // Before, the placeholder kept the empty Vsn and our next push/pull reply threw while encoding it.
+    const h = harness()
+    bare(h, 9, rawAlive({ Node: 'zero', Incarnation: 0, Vsn: undefined }))
+    expect(h.node.table.get('zero')).toBeUndefined()
+    expect(h.node.counters.messagesRefused).toBe(1)
+    expect(() => encodePushPullStream(false, h.node.table.localState(), new Uint8Array(0), false)).not.toThrow()
+  })
+
   it('refutes a suspicion about us at 2^32 - 2 with 2^32 - 1, and counts one at 2^32 - 1 it cannot refute', () => {
     const h = harness()
     expect(() => bare(h, 2, rawMessage('suspect', [['Incarnation', MAX_INCARNATION - 1], ['Node', 'self'], ['From', 'n2']]))).not.toThrow()
