@@ -10,6 +10,7 @@ import { checkBoolean, checkInt, checkNumber, checkOneOf } from '../../src/confi
 import { decodeKeyText, Keyring } from '../../src/wire/keyring.ts'
 import { DEFAULT_STREAM_LIMITS } from '../../src/transport/transport.ts'
 import { parseJoinAddresses } from './join-address.ts'
+import { nameRule } from './acceptance.ts'
 
 /** How a suspect node is finally declared dead. */
 export type FailureDetectorKind = 'lifeguard' | 'phi'
@@ -250,6 +251,17 @@ export function keyringFromKeys(keys: readonly SwimKey[]): Keyring {
 
 /** AES-128, -192 and -256 key sizes in bytes (spec §3.1). */
 const KEY_BYTES = [16, 24, 32]
+
+/**
+ * The node's own name (the input's `name`) follows the rule every name a peer sends must follow
+ * (acceptance.ts nameRule: 1-512 bytes of UTF-8, no U+FFFD, no control characters): a name our
+ * peers would refuse, or member-manager would, is refused here. Throws InvalidConfigError naming
+ * `swim.name`.
+ */
+export function validateSwimName(name: unknown): void {
+  const rule = nameRule(name)
+  if (rule !== undefined) throw new InvalidConfigError('swim.name', rule)
+}
 
 /** A test-speed config (see TEST_SWIM_CONFIG). */
 export function testConfig(init: SwimInit = {}): SwimConfig {

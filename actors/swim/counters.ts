@@ -22,6 +22,20 @@ export class SwimCounters {
   /** Compound parts that failed to decode (their siblings were still handled). */
   partsInvalid = 0
   partsTruncated = 0
+  /**
+   * alive / suspect / dead messages and push/pull entries refused by what swim accepts
+   * (acceptance.ts: names, Vsn, Meta, sizes) or for a State no version knows, and indirect pings
+   * naming a target we could not re-send as it came; see lastRefusal.
+   */
+  messagesRefused = 0
+  /** Why the last one was refused ('' until one is). */
+  lastRefusal = ''
+  /** Rumours about us at an incarnation we cannot go above (2^32 − 1): not refuted, counted. */
+  refutationsImpossible = 0
+  /** Broadcasts the encoder refused (a bug guard: acceptance.ts should make this impossible). */
+  broadcastsUnencodable = 0
+  /** What the last one was and why ('' until one is). */
+  lastBroadcastError = ''
   /** Gossip messages dropped because their handoff queue was full (spec §4.11). */
   handoffDropped = 0
   /** Pings addressed to another node name (memberlist drops them). */

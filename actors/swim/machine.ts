@@ -57,7 +57,7 @@ import type { SwimConfig } from './config.ts'
 import type { SwimContext, SwimInput } from './swim-context.ts'
 import { MAX_HELD, NO_STREAMS, redactKeys } from './swim-context.ts'
 import { SwimCounters } from './counters.ts'
-import { createSwimConfig, LAN_SWIM_CONFIG } from './config.ts'
+import { createSwimConfig, LAN_SWIM_CONFIG, validateSwimName } from './config.ts'
 import { parseJoinAddresses } from './join-address.ts'
 import type { SwimInbound } from './protocol.ts'
 import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.ts'
@@ -99,6 +99,7 @@ export function createSwimMachine(env: ActorEnv) {
     input = given
     try {
       config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
+      validateSwimName(given.name)
       joinAt = parseJoinAddresses(given.join, config.bindPort)
       retryJoinAt = parseJoinAddresses(config.retryJoin, config.bindPort, 'swim.retryJoin')
       return undefined

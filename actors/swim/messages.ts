@@ -14,7 +14,7 @@ export interface AliveMsg {
   addr: Uint8Array
   port: number
   meta: Uint8Array
-  /** [PMin, PMax, PCur, DMin, DMax, DCur]; always 6 bytes when we send it (spec §1.9). */
+  /** [PMin, PMax, PCur, DMin, DMax, DCur]: 6 bytes, sent and accepted (spec §1.9, acceptance.ts vsnRule). */
   vsn: Uint8Array
 }
 
@@ -53,20 +53,6 @@ export function vsnFor(protocolVersion: number): Uint8Array {
   const v = Uint8Array.from(DEFAULT_VSN)
   v[2] = protocolVersion
   return v
-}
-
-/**
- * Alive's Vsn check (spec §1.9, memberlist 0.2.2 aliveNode): none, or at least 6 bytes with PMin and
- * PMax non-zero and ordered. Go reads Vsn[0..5], so a longer vector is accepted (its first six bytes
- * count) and a 1-5 byte one would make it panic: we ignore those. PCur is not checked against the
- * range here (memberlist does not either); push/pull's verifyProtocol does.
- */
-export function isValidVsn(vsn: Uint8Array): boolean {
-  if (vsn.length === 0) return true
-  if (vsn.length < 6) return false
-  const pmin = vsn[0]!
-  const pmax = vsn[1]!
-  return pmin !== 0 && pmax !== 0 && pmin <= pmax
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -5,7 +5,8 @@
  * which event to report and which suspicion deadline to (re-)arm.
  */
 import type { AliveMsg, DeadMsg, NodeStateKind, PushNodeState, SuspectMsg } from './messages.ts'
-import { bytesEqual, isValidVsn } from './messages.ts'
+import { bytesEqual } from './messages.ts'
+import { aliveRefusal, deadRefusal, MAX_INCARNATION, suspectRefusal } from './acceptance.ts'
 import { ProbeList } from './probe-list.ts'
 import type { Random } from './probe-list.ts'
 import { Suspicion, suspicionBounds } from './suspicion.ts'
@@ -34,8 +35,12 @@ export type Broadcast =
   | { type: 'dead'; msg: DeadMsg }
 
 export interface Outcome {
-  /** 'ignored' carries the reason; 'refuted' means the rumour was about us and we answered. */
-  result: 'accepted' | 'ignored' | 'refuted' | 'conflict' | 'confirmed'
+  /**
+   * 'ignored' carries the reason (memberlist's rules said no); 'refused' too (the message breaks
+   * what swim accepts, acceptance.ts, or we cannot refute it: the caller counts it); 'refuted'
+   * means the rumour was about us and we answered.
+   */
+  result: 'accepted' | 'ignored' | 'refused' | 'refuted' | 'conflict' | 'confirmed'
   reason?: string
   broadcast?: Broadcast
   event?: NodeEvent
@@ -57,9 +62,21 @@ export interface NodeTableOptions {
   staleSuspicionRefresh?: boolean
   /** See SwimConfig.deadNodeReclaimTimeMs (0 or absent: never). */
   deadNodeReclaimTimeMs?: number
+  /**
+   * The largest message we can gossip, in bytes (acceptance.ts maxBroadcastBytes): a message whose
+   * re-broadcast would not fit a packet is refused. Default: memberlist's 1,400-byte UDP buffer,
+   * plaintext (1,396).
+   */
+  maxMessageBytes?: number
 }
 
+/** The refusal reason when a rumour about us is at an incarnation we cannot go above. */
+export const INCARNATION_EXHAUSTED = `cannot refute: our incarnation would pass ${MAX_INCARNATION} (a Go uint32)`
+
+const DEFAULT_MAX_MESSAGE_BYTES = 1396
+
 const ignored = (reason: string): Outcome => ({ result: 'ignored', reason })
+const refused = (reason: string): Outcome => ({ result: 'refused', reason })
 
 export class NodeTable {
   private readonly nodes = new Map<string, NodeRecord>()
@@ -115,19 +132,30 @@ export class NodeTable {
     return { incarnation: s.incarnation, node: s.name, addr: s.addr, port: s.port, meta: s.meta, vsn: s.vsn }
   }
 
-  /** Updates our Meta (Serf tags) with a fresh incarnation; returns the alive to broadcast. */
+  /**
+   * Updates our Meta (Serf tags) with a fresh incarnation; returns the alive to broadcast. At the
+   * u32 limit the incarnation stays (peers then ignore the update; nothing can be sent above it).
+   */
   updateSelfMeta(meta: Uint8Array): AliveMsg {
     const s = this.self()
     s.meta = meta
-    s.incarnation++
+    if (s.incarnation < MAX_INCARNATION) s.incarnation++
     return this.selfAlive()
   }
 
-  /** Applies an alive message (spec §4.6). `bootstrap` marks our own initial alive. */
+  private get maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+  }
+
+  /**
+   * Applies an alive message (spec §4.6), once it passes what swim accepts (acceptance.ts): a
+   * refused one changes nothing, not even memberlist's placeholder for an unknown name.
+   */
   alive(a: AliveMsg, nowMs: number): Outcome {
+    const refusal = aliveRefusal(a, this.maxMessageBytes)
+    if (refusal !== undefined) return refused(refusal)
     const isSelf = a.node === this.selfName
     if (this.leaving && isSelf) return ignored('we are leaving')
-    if (!isValidVsn(a.vsn)) return ignored('invalid vsn')
 
     let node = this.nodes.get(a.node)
     let addressChange = false
@@ -178,6 +206,8 @@ export class NodeTable {
 
   /** Applies a suspect message (spec §4.6); confirmations shrink a running suspicion (§4.5). */
   suspect(s: SuspectMsg, nowMs: number): Outcome {
+    const refusal = suspectRefusal(s, this.maxMessageBytes)
+    if (refusal !== undefined) return refused(refusal)
     const node = this.nodes.get(s.node)
     if (node === undefined) return ignored('unknown node')
     if (s.incarnation < node.incarnation) return ignored('old incarnation')
@@ -216,6 +246,8 @@ export class NodeTable {
 
   /** Applies a dead message (spec §4.6). `from === node` is a graceful leave → state left. */
   dead(d: DeadMsg, nowMs: number): Outcome {
+    const refusal = deadRefusal(d, this.maxMessageBytes)
+    if (refusal !== undefined) return refused(refusal)
     const node = this.nodes.get(d.node)
     if (node === undefined) return ignored('unknown node')
     if (d.incarnation < node.incarnation) return ignored('old incarnation')
@@ -257,7 +289,8 @@ export class NodeTable {
 
   /**
    * Push/pull merge (spec §2.2): alive → alive rules; left → dead with From = Name; dead or suspect
-   * → suspect with From = self (a push/pull never kills a node directly).
+   * → suspect with From = self (a push/pull never kills a node directly). Each entry is screened as
+   * the message it becomes (acceptance.ts), so a push/pull cannot bring in what a packet could not.
    */
   merge(remote: readonly PushNodeState[], nowMs: number): Outcome[] {
     const out: Outcome[] = []
@@ -320,6 +353,8 @@ export class NodeTable {
     const s = this.self()
     let inc = s.incarnation + 1
     if (accusedIncarnation >= inc) inc = accusedIncarnation + 1
+    // Go's uint32 would wrap to 0 here and send an alive nobody accepts; ours would not encode.
+    if (inc > MAX_INCARNATION) return refused(INCARNATION_EXHAUSTED)
     s.incarnation = inc
     return { result: 'refuted', broadcast: { type: 'alive', msg: this.selfAlive() } }
   }

@@ -4,7 +4,7 @@
  */
 import { buildPacket, decodePacket, flattenPacket } from '../../src/wire/packet.ts'
 import { encodeMessage } from '../../src/wire/memberlist.ts'
-import type { GossipMessage, PushNodeState as WirePushNodeState } from '../../src/wire/memberlist.ts'
+import type { Alive, Dead, GossipMessage, PushNodeState as WirePushNodeState, Suspect } from '../../src/wire/memberlist.ts'
 import { buildStream, encodePushPull, readStream } from '../../src/wire/stream.ts'
 import type { StreamMessage, StreamNode } from '../../src/wire/stream.ts'
 import { ENCRYPT_OVERHEAD } from '../../src/wire/crypto.ts'
@@ -46,12 +46,18 @@ function encodeOpts(sec: WireSecurity): { keyring: Keyring | null; nonce?: Nonce
   return { keyring: sendKeyring(sec), ...(sec.nonce === undefined ? {} : { nonce: sec.nonce }) }
 }
 
-export const encodeAlive = (a: AliveMsg): Uint8Array =>
-  encodeMessage({ type: 'alive', Incarnation: a.incarnation, Node: a.node, Addr: a.addr, Port: a.port, Meta: a.meta, Vsn: a.vsn })
+/** The wire form of swim's alive (Go's field names). */
+export const aliveToWire = (a: AliveMsg): Alive => ({ type: 'alive', Incarnation: a.incarnation, Node: a.node, Addr: a.addr, Port: a.port, Meta: a.meta, Vsn: a.vsn })
 
-export const encodeSuspect = (s: SuspectMsg): Uint8Array => encodeMessage({ type: 'suspect', Incarnation: s.incarnation, Node: s.node, From: s.from })
+export const suspectToWire = (s: SuspectMsg): Suspect => ({ type: 'suspect', Incarnation: s.incarnation, Node: s.node, From: s.from })
 
-export const encodeDead = (d: DeadMsg): Uint8Array => encodeMessage({ type: 'dead', Incarnation: d.incarnation, Node: d.node, From: d.from })
+export const deadToWire = (d: DeadMsg): Dead => ({ type: 'dead', Incarnation: d.incarnation, Node: d.node, From: d.from })
+
+export const encodeAlive = (a: AliveMsg): Uint8Array => encodeMessage(aliveToWire(a))
+
+export const encodeSuspect = (s: SuspectMsg): Uint8Array => encodeMessage(suspectToWire(s))
+
+export const encodeDead = (d: DeadMsg): Uint8Array => encodeMessage(deadToWire(d))
 
 export interface PingFields {
   seqNo: number

@@ -266,6 +266,7 @@ export class PushPull {
     for (const s of msg.NodeStates) {
       const st = fromWireState(s)
       if (st !== undefined) states.push(st)
+      else this.node.apply({ result: 'refused', reason: `pushNodeState.State ${s.State} is no node state (memberlist skips it)` })
     }
     const bad = verifyProtocol(table.records(), states)
     if (bad !== undefined) {

@@ -11,7 +11,8 @@ import type { SwimConfig } from './config.ts'
 import type { AliveMsg } from './messages.ts'
 import { bytesEqual, vsnFor } from './messages.ts'
 import { HandoffQueue } from './handoff-queue.ts'
-import { NodeTable } from './node-table.ts'
+import { INCARNATION_EXHAUSTED, NodeTable } from './node-table.ts'
+import { maxBroadcastBytes, nameRule } from './acceptance.ts'
 import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
 import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, securityOf } from './packets.ts'
 import type { GossipMessage, WireSecurity } from './packets.ts'
@@ -66,6 +67,7 @@ export class SwimNode {
     readonly ports: SwimPorts,
   ) {
     this.awareness = new Awareness(config.awarenessMaxMultiplier)
+    this.security = securityOf(config, ports.nonce)
     this.table = new NodeTable(
       {
         self: { name: identity.name, addr: identity.addr, port: identity.port, meta: identity.meta ?? new Uint8Array(0), vsn: identity.vsn ?? vsnFor(config.protocolVersion) },
@@ -75,11 +77,11 @@ export class SwimNode {
         probeIntervalMs: config.probeIntervalMs,
         staleSuspicionRefresh: config.staleSuspicionRefresh,
         deadNodeReclaimTimeMs: config.deadNodeReclaimTimeMs,
+        maxMessageBytes: maxBroadcastBytes(config.udpBufferSize, this.security),
       },
       ports.now(),
     )
     if (identity.incarnation !== undefined && identity.incarnation > this.table.self().incarnation) this.table.self().incarnation = identity.incarnation
-    this.security = securityOf(config, ports.nonce)
     this.handoff = new HandoffQueue(config.handoffQueueDepth)
     this.addrIndex.set(this.selfAddress, identity.name)
     this.addressByName.set(identity.name, this.selfAddress)
@@ -264,6 +266,7 @@ export class SwimNode {
   /** Applies what the node table decided: broadcasts, events, suspicion timers. */
   /** `cause` tells where a suspicion came from (reported with 'suspect'). */
   apply(o: Outcome, cause: SuspicionCause = 'gossip'): void {
+    if (o.result === 'refused') this.countRefusal(o.reason ?? '')
     if (o.cancelSuspicion !== undefined) this.cancelSuspicion(o.cancelSuspicion)
     if (o.result === 'refuted') {
       this.counters.refutations++
@@ -325,9 +328,31 @@ export class SwimNode {
     }
   }
 
+  /**
+   * Encodes and queues a broadcast. The node table only broadcasts what passed acceptance.ts, so
+   * the encoder cannot refuse it; should a bug ever make it, the broadcast is counted and dropped
+   * (broadcastsUnencodable, lastBroadcastError) instead of taking the node down.
+   */
   broadcast(b: Broadcast, notifyId?: string): void {
-    const bytes = b.type === 'alive' ? encodeAlive(b.msg) : b.type === 'suspect' ? encodeSuspect(b.msg) : encodeDead(b.msg)
+    let bytes: Uint8Array
+    try {
+      bytes = b.type === 'alive' ? encodeAlive(b.msg) : b.type === 'suspect' ? encodeSuspect(b.msg) : encodeDead(b.msg)
+    } catch (err) {
+      this.counters.broadcastsUnencodable++
+      this.counters.lastBroadcastError = `${b.type} ${JSON.stringify(b.msg.node)}: ${err instanceof Error ? err.message : String(err)}`
+      return
+    }
     this.ports.enqueueBroadcast(b.msg.node, bytes, notifyId)
+  }
+
+  /** A message refused by what swim accepts (acceptance.ts), or a rumour about us we cannot refute. */
+  private countRefusal(reason: string): void {
+    if (reason === INCARNATION_EXHAUSTED) {
+      this.counters.refutationsImpossible++
+      return
+    }
+    this.counters.messagesRefused++
+    this.counters.lastRefusal = reason
   }
 
   reportSize(): void {
@@ -382,8 +407,13 @@ export class SwimNode {
   private onMessage(from: TransportAddress, m: GossipMessage): void {
     const now = this.ports.now()
     switch (m.type) {
+      case 'indirectPing': {
+        // We relay Node in a ping of our own: a name we cannot re-send as it came is refused.
+        const rule = m.Node === '' ? undefined : nameRule(m.Node)
+        if (rule !== undefined) return this.countRefusal(`indirectPing.Node ${rule}`)
+        return this.prober.onMessage(from, m)
+      }
       case 'ping':
-      case 'indirectPing':
       case 'ack':
       case 'nack':
         return this.prober.onMessage(from, m)
@@ -395,19 +425,19 @@ export class SwimNode {
         }
         return this.apply(o)
       }
-      case 'suspect': {
-        this.refresh.answerStaleRumour(from, m.Node, m.Incarnation)
-        const o = this.table.suspect({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now)
-        this.apply(o)
-        if (o.result === 'refuted') this.refresh.tellAccuser(from, m.From)
-        return
-      }
+      case 'suspect':
       case 'dead': {
-        this.refresh.answerStaleRumour(from, m.Node, m.Incarnation)
-        const o = this.table.dead({ incarnation: m.Incarnation, node: m.Node, from: m.From }, now)
-        this.apply(o)
-        if (o.result === 'refuted') this.refresh.tellAccuser(from, m.From)
-        return
+        const msg = { incarnation: m.Incarnation, node: m.Node, from: m.From }
+        const o = m.type === 'suspect' ? this.table.suspect(msg, now) : this.table.dead(msg, now)
+        // A stale rumour about us (below our incarnation) leaves the table as it was, so answering
+        // it after the table had its say is what answering it first was; a refused one gets no answer.
+        if (o.result === 'refuted') {
+          this.apply(o)
+          this.refresh.tellAccuser(from, m.From)
+          return
+        }
+        if (o.result !== 'refused') this.refresh.answerStaleRumour(from, m.Node, m.Incarnation)
+        return this.apply(o)
       }
       case 'user':
         this.counters.userMessagesIn++

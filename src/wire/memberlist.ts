@@ -186,44 +186,69 @@ export const SCHEMAS = {
 
 export type StructMessageType = Exclude<MemberlistMessage['type'], 'user'>
 
-/** Checks the sizes Go relies on: IPs of 4 or 16 bytes, a 6-byte Vsn. Used on encode and decode. */
-export function checkAddr(what: string, addr: Uint8Array, optional: boolean): void {
-  if (addr.length === 4 || addr.length === 16 || (optional && addr.length === 0)) return
-  throw wireError('ERR_WIRE_BAD_LENGTH', `${what}: an IP is 4 or 16 bytes, got ${addr.length}`)
+/** Why an encoder or decoder refuses a message for its shape: the code it throws and its message. */
+export interface WireRefusal {
+  code: 'ERR_WIRE_BAD_LENGTH' | 'ERR_WIRE_ENCODE'
+  message: string
 }
 
-function checkMessage(msg: MemberlistMessage, encoding: boolean): void {
+/** Why `addr` is not an IP Go can hold (4 or 16 bytes; none either when `optional`), or undefined. */
+export function addrRefusal(what: string, addr: Uint8Array, optional: boolean): WireRefusal | undefined {
+  if (addr.length === 4 || addr.length === 16 || (optional && addr.length === 0)) return undefined
+  return { code: 'ERR_WIRE_BAD_LENGTH', message: `${what}: an IP is 4 or 16 bytes, got ${addr.length}` }
+}
+
+/** Checks the sizes Go relies on: IPs of 4 or 16 bytes. Used on encode and decode. */
+export function checkAddr(what: string, addr: Uint8Array, optional: boolean): void {
+  const r = addrRefusal(what, addr, optional)
+  if (r !== undefined) throw wireError(r.code, r.message)
+}
+
+function messageRefusal(msg: MemberlistMessage, encoding: boolean): WireRefusal | undefined {
   switch (msg.type) {
     case 'ping':
-      return checkAddr('ping.SourceAddr', msg.SourceAddr, true)
+      return addrRefusal('ping.SourceAddr', msg.SourceAddr, true)
     case 'indirectPing':
-      checkAddr('indirectPing.Target', msg.Target, false)
-      return checkAddr('indirectPing.SourceAddr', msg.SourceAddr, true)
-    case 'alive':
-      checkAddr('alive.Addr', msg.Addr, false)
+      return addrRefusal('indirectPing.Target', msg.Target, false) ?? addrRefusal('indirectPing.SourceAddr', msg.SourceAddr, true)
+    case 'alive': {
+      const addr = addrRefusal('alive.Addr', msg.Addr, false)
+      if (addr !== undefined || !encoding) return addr
       // Go panics on a 1-5 byte Vsn for a known node: never send anything but 6 bytes.
-      if (encoding && msg.Vsn.length !== 6) throw wireError('ERR_WIRE_ENCODE', `alive.Vsn must be 6 bytes, got ${msg.Vsn.length}`)
-      return
+      return msg.Vsn.length === 6 ? undefined : { code: 'ERR_WIRE_ENCODE', message: `alive.Vsn must be 6 bytes, got ${msg.Vsn.length}` }
+    }
+    case 'user':
+      return encoding && msg.Payload.length === 0 ? { code: 'ERR_WIRE_ENCODE', message: 'user message with an empty payload' } : undefined
     default:
-      return
+      return undefined
   }
 }
 
-/** Encodes one message as `[type][msgpack body]` (user: `[8][payload]`). */
+/**
+ * Why encodeMessage would refuse `msg` for its shape (IPs of 4 or 16 bytes, a 6-byte Vsn, a
+ * non-empty user payload), or undefined. encodeMessage runs exactly this before it writes, so a
+ * receiver that screens what it accepts with it cannot disagree with the encoder (issue 10: an
+ * alive without Vsn was accepted, and its re-broadcast threw). Field ranges (u16, u32) are the
+ * schema's: values a decoder produced always fit them.
+ */
+export function encodeRefusal(msg: MemberlistMessage): WireRefusal | undefined {
+  return messageRefusal(msg, true)
+}
+
 /** Scratch writer reused by encodeMessage (encoding never re-enters, and finish() copies out). */
 const SCRATCH = new MsgpackWriter(1024)
 
+/** Encodes one message as `[type][msgpack body]` (user: `[8][payload]`). */
 export function encodeMessage(msg: MemberlistMessage, w: MsgpackWriter = SCRATCH.reset()): Uint8Array {
   const code = MessageType[msg.type]
   if (code === undefined) throw wireError('ERR_WIRE_ENCODE', `not a memberlist message type: ${String((msg as { type: unknown }).type)}`)
+  const refusal = messageRefusal(msg, true)
+  if (refusal !== undefined) throw wireError(refusal.code, refusal.message)
   if (msg.type === 'user') {
-    if (msg.Payload.length === 0) throw wireError('ERR_WIRE_ENCODE', 'user message with an empty payload')
     const out = new Uint8Array(1 + msg.Payload.length)
     out[0] = code
     out.set(msg.Payload, 1)
     return out
   }
-  checkMessage(msg, true)
   w.byte(code)
   encodeStruct(w, SCHEMAS[msg.type], msg as unknown as Struct)
   return w.finish()
@@ -232,7 +257,8 @@ export function encodeMessage(msg: MemberlistMessage, w: MsgpackWriter = SCRATCH
 /** Decodes the msgpack body of a struct message whose type byte has been read. */
 export function decodeBody<T extends StructMessageType>(type: T, r: MsgpackReader): Extract<MemberlistMessage, { type: T }> {
   const msg = decodeStruct(r, SCHEMAS[type], 0, type) as unknown as Extract<MemberlistMessage, { type: T }>
-  checkMessage(msg, false)
+  const refusal = messageRefusal(msg, false)
+  if (refusal !== undefined) throw wireError(refusal.code, refusal.message)
   return msg
 }
 

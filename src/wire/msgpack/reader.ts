@@ -8,7 +8,10 @@
 import { wireError } from '../errors.ts'
 import { skipValue } from './skip.ts'
 
-const UTF8 = new TextDecoder('utf-8')
+// ignoreBOM: keep a leading U+FEFF. Go strings are bytes; stripping it would turn the name
+// "\xEF\xBB\xBFweb-1" into "web-1", another node's name. Bytes that are not UTF-8 still decode to
+// U+FFFD (receivers that must re-encode a string exactly refuse it: actors/swim/acceptance.ts).
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true })
 /** Default bound on nested msgpack containers when skipping unknown values. */
 export const DEFAULT_MAX_DEPTH = 32
 

@@ -94,19 +94,21 @@ describe('NodeTable alive', () => {
     expect(t.get('a')).toMatchObject({ addr: addr(9), state: 'alive', incarnation: 2 })
   })
 
-  it('ignores an invalid Vsn', () => {
+  it('refuses an invalid Vsn (memberlist: PMin, PMax non-zero and ordered) and adds nothing', () => {
     const t = table()
-    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(0, 5, 2, 2, 5, 5) }, 0).reason).toBe('invalid vsn')
-    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(1, 5, 2) }, 0).reason).toBe('invalid vsn')
-    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(1, 5, 2, 2, 5) }, 0).reason).toBe('invalid vsn')
-    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(3, 2, 2, 2, 5, 5) }, 0).reason).toBe('invalid vsn')
+    for (const vsn of [Uint8Array.of(0, 5, 2, 2, 5, 5), Uint8Array.of(1, 0, 2, 2, 5, 5), Uint8Array.of(1, 5, 2), Uint8Array.of(1, 5, 2, 2, 5), Uint8Array.of(3, 2, 2, 2, 5, 5)]) {
+      const o = t.alive({ ...alive('a', 1), vsn }, 0)
+      expect(o.result).toBe('refused')
+      expect(o.reason).toMatch(/^alive\.Vsn must/)
+    }
+    expect(t.get('a')).toBeUndefined()
   })
 
-  it('accepts a Vsn longer than 6 bytes, as memberlist does (its first six bytes count), and an empty one', () => {
+  it('refuses a Vsn that is not 6 bytes, empty or longer: we could not re-send it as it came (issue 10)', () => {
     const t = table()
-    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(1, 5, 2, 2, 5, 5, 9) }, 0).result).toBe('accepted')
-    expect(t.get('a')!.vsn[1]).toBe(5)
-    expect(t.alive({ ...alive('b', 1, 3), vsn: new Uint8Array(0) }, 0).result).toBe('accepted')
+    expect(t.alive({ ...alive('a', 1), vsn: Uint8Array.of(1, 5, 2, 2, 5, 5, 9) }, 0)).toMatchObject({ result: 'refused', reason: 'alive.Vsn must be 6 bytes (got 7)' })
+    expect(t.alive({ ...alive('b', 1, 3), vsn: new Uint8Array(0) }, 0)).toMatchObject({ result: 'refused', reason: 'alive.Vsn must be 6 bytes (got 0)' })
+    expect(t.size()).toBe(1)
     // PCur outside [PMin, PMax] is not alive's business (push/pull verifyProtocol checks it).
     expect(t.alive({ ...alive('c', 1, 4), vsn: Uint8Array.of(2, 4, 1, 2, 5, 5) }, 0).result).toBe('accepted')
   })
