@@ -134,8 +134,12 @@ describe('query-responder', () => {
       expect(r.ok ? undefined : r.error.code).toBe(code)
     })
 
-    it('fits the figure observed against a real agent: 981 payload bytes with a 2-character name (serf-rpc §7.5), so 978 with 5', () => {
-      expect(LARGEST).toBe(978)
+    it('refuses exactly where a real agent did: 981 payload bytes fit for node "py" (serf-rpc §7.5), 982 do not', () => {
+      const q = query({ LTime: 1n, ID: 1_234_567_890 })
+      const s = handleQuery(fresh(), q, raw(q), ctx({ self: { name: 'py', tags: {} } })).state
+      const at = (n: number) => respondToQuery(s, { ltime: 1n, id: 1_234_567_890, payload: new Uint8Array(n) }, { ...rctx(2000), localName: 'py' })
+      expect(at(981).ok).toBe(true)
+      expect(at(982).ok).toBe(false)
     })
 
     it('checks the size before "already sent", as Serf does', () => {
