@@ -19,7 +19,8 @@ export interface SendEffect {
   port: number
   /** The node we mean to reach (the query's SourceNode, or the relay member). */
   name: string
-  kind: 'ack' | 'response' | 'relay-ack' | 'relay-response'
+  /** relay-forward: we are the relay; the inner message goes on to its destination. */
+  kind: 'ack' | 'response' | 'relay-ack' | 'relay-response' | 'relay-forward'
   message: Uint8Array
 }
 

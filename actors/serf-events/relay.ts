@@ -6,6 +6,7 @@
  */
 import type { RandomSource } from '../../src/types/random.ts'
 import { encodeSerfMessage } from '../../src/wire/serf.ts'
+import type { SerfRelay } from '../../src/wire/serf.ts'
 import type { SendEffect } from './effects.ts'
 
 export interface RelayCandidate {
@@ -52,4 +53,12 @@ export function planRelays(
   if (message.length > ctx.sizeLimit) return { sends: [], tooLarge: true }
   const via = kRandomMembers(relayFactor, ctx.members, (m) => m.status !== 'alive' || m.protocolMax < 5 || m.name === ctx.localName, ctx.random)
   return { sends: via.map((m) => ({ type: 'send', addr: m.addr, port: m.port, name: m.name, kind, message })), tooLarge: false }
+}
+
+/**
+ * We are the relay (delegate NotifyMsg, relay type): forward the inner message, exactly as
+ * received, as a UDP user message to DestAddr (named DestName). Serf does not look inside it.
+ */
+export function forwardRelay(msg: SerfRelay): SendEffect {
+  return { type: 'send', addr: msg.DestAddr.IP, port: msg.DestAddr.Port, name: msg.DestName, kind: 'relay-forward', message: msg.Message.slice() }
 }

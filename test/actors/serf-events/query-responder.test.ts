@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createResponder, expirePendingQuery, handleQuery, pendingTimerId, respondToQuery } from '../../../actors/serf-events/query-responder.ts'
 import type { ResponderContext, ResponderState } from '../../../actors/serf-events/query-responder.ts'
-import { kRandomMembers } from '../../../actors/serf-events/relay.ts'
+import { forwardRelay, kRandomMembers } from '../../../actors/serf-events/relay.ts'
 import { decodeSerfMessage, encodeSerfMessage, QueryFlag } from '../../../src/wire/serf.ts'
 import type { SerfQuery } from '../../../src/wire/serf.ts'
 import { config, emitted, member, ofType, query, raw, rng } from './support.ts'
@@ -92,6 +92,16 @@ describe('query-responder', () => {
     const q = query({ Flags: QueryFlag.ack, RelayFactor: factor })
     const r = handleQuery(fresh(), q, raw(q), ctx({ members: known }))
     expect(ofType(r.effects, 'send').filter((s) => s.kind === 'relay-ack')).toHaveLength(want)
+  })
+
+  it('as the relay, forwards the exact inner bytes to DestAddr', () => {
+    const q = query({ Flags: QueryFlag.ack, RelayFactor: 1 })
+    const [rel] = ofType(handleQuery(fresh(), q, raw(q), ctx()).effects, 'send').filter((s) => s.kind === 'relay-ack')
+    const wrapped = decodeSerfMessage(rel!.message)
+    if (wrapped.type !== 'relay') throw new Error('not a relay')
+    const fwd = forwardRelay(wrapped)
+    expect(fwd).toMatchObject({ type: 'send', kind: 'relay-forward', addr: q.Addr, port: q.Port, name: 'origin' })
+    expect(decodeSerfMessage(fwd.message)).toEqual({ type: 'queryResponse', LTime: 10n, ID: 77, From: 'web-1', Flags: 1, Payload: null })
   })
 
   it('kRandomMembers draws at most 3n times and never picks one twice', () => {
