@@ -5,7 +5,8 @@
  * - RE2 syntax JS lacks is rewritten: `\A` `\z` (text start/end), `\Q…\E` literals, `(?P<name>…)`,
  *   POSIX classes `[[:alpha:]]`, `\s` (RE2: ASCII `[\t\n\f\r ]` only), `\x{263a}`, octal `\012`,
  *   `\a`, leading flags `(?ims)`, a `]` first in a class (literal in RE2, empty class in JS), a `{`
- *   that is not a repeat (literal in RE2). Every other literal that is not a letter or digit is
+ *   that is not a repeat (literal in RE2), and `.` and (?m)'s `^` `$` (Go's only line terminator is
+ *   `\n`; JS's are also `\r`, U+2028, U+2029). Every other literal that is not a letter or digit is
  *   written as `\u{…}`, so no character changes meaning between the two dialects.
  * - What RE2 refuses is refused ('invalid'), as Go's regexp.Compile would: backreferences,
  *   lookaround, `\Z`, `\C`, repeat counts above 1000, `**`, unbalanced parentheses or brackets.
@@ -90,10 +91,15 @@ function translate(expr: string): { source: string; flags: string } {
   let flags = ''
   const lead = /^\(\?([a-zA-Z-]*)\)/.exec(expr)
   if (lead !== null) {
+    // Go: (?flags) sets them from here on; at the very start that is the whole expression.
     if (!/^[ims]+$/.test(lead[1]!)) throw new Refuse('unsupported', `flag group ${lead[0]} is not supported (only i, m, s at the start)`)
     flags = [...new Set(lead[1]!)].join('')
     i = Array.from(lead[0]).length
   }
+  const dotAll = flags.includes('s')
+  const multiline = flags.includes('m')
+  // Only i reaches JS: s and m are spelled out in the source below.
+  flags = flags.includes('i') ? 'i' : ''
   let out = ''
   const stack: Frame[] = [{ risky: false }]
   /** What the next quantifier would apply to. */
@@ -191,10 +197,16 @@ function translate(expr: string): { source: string; flags: string } {
         quantify(`{${m[0]}`, max - min)
         break
       }
+      // JS line terminators also include \r, U+2028 and U+2029; Go's are \n only. So `.`, and
+      // `^`/`$` under (?m), are spelled out instead of using JS's meaning (and its m flag).
       case '.':
+        atom(dotAll ? '[\\s\\S]' : '[^\\u{a}]')
+        break
       case '^':
+        atom(multiline ? '(?:(?<![\\s\\S])|(?<=\\u{a}))' : '^')
+        break
       case '$':
-        atom(c)
+        atom(multiline ? '(?:(?![\\s\\S])|(?=\\u{a}))' : '$')
         break
       default:
         atom(lit(c.codePointAt(0)!))

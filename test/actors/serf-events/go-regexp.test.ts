@@ -16,6 +16,12 @@ describe('go-regexp', () => {
     ['(?i)WEB', 'web', true],
     ['(?s)a.b', 'a\nb', true],
     ['a.b', 'a\nb', false],
+    ['a.b', 'a\rb', true], // Go's . excludes only \n (JS's excludes \r too)
+    ['a.b', 'a\u2028b', true],
+    ['(?m)^b', 'a\rb', false], // Go's lines end at \n only
+    ['(?m)a$', 'a\nb', true],
+    ['(?m)a$', 'a\rb', false],
+    ['(?ms)^a.b$', 'x\na\nb', true],
     ['(?m)^b$', 'a\nb', true],
     ['^b$', 'a\nb', false],
     ['\\Aab\\z', 'ab', true],
