@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createResponder, expirePendingQuery, handleQuery, pendingTimerId, respondToQuery } from '../../../actors/serf-events/query-responder.ts'
 import type { ResponderContext, ResponderState } from '../../../actors/serf-events/query-responder.ts'
@@ -193,5 +194,27 @@ describe('query-responder', () => {
     expect(emitted(handleQuery(fresh(), neg, raw(neg), ctx()).effects)[0]).toMatchObject({ deadlineMs: 1000 })
     const huge = query({ Timeout: 2n ** 62n })
     expect(emitted(handleQuery(fresh(), huge, raw(huge), ctx()).effects)[0]).toMatchObject({ deadlineMs: 1000 + 86_400_000 })
+  })
+
+  it('never processes one (LTime, ID) twice, and accounts for every query received (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ lt: fc.bigInt({ min: 0n, max: 200n }), id: fc.integer({ min: 0, max: 3 }) }), { maxLength: 300 }), (inputs) => {
+        let s = createResponder({ size: 8, clock: 1n, minTime: 0n })
+        const seen = new Set<string>()
+        for (const { lt, id } of inputs) {
+          const q = query({ LTime: lt, ID: id })
+          const r = handleQuery(s, q, raw(q), ctx())
+          if (r.outcome === 'processed') {
+            expect(seen.has(`${lt}:${id}`)).toBe(false)
+            seen.add(`${lt}:${id}`)
+          }
+          s = r.state
+        }
+        const st = s.stats
+        expect(st.received).toBe(inputs.length)
+        expect(st.duplicates + st.tooOld + st.beforeMinTime + st.slotFull + st.delivered + st.pendingFull).toBe(inputs.length)
+      }),
+      { numRuns: 100 },
+    )
   })
 })
