@@ -128,6 +128,8 @@ export function originateQuery(orig: OriginatorState, responder: ResponderState,
   const message = encodeSerfMessage(msg)
   if (message.length > cfg.querySizeLimit) return refuse('ERR_QUERY_TOO_LARGE', `query exceeds limit of ${cfg.querySizeLimit} bytes`, { size: message.length, limit: cfg.querySizeLimit })
 
+  // Only a saturated query clock (2^64 − 1) repeats an LTime; the open query there keeps its slot.
+  if (orig.open.has(String(msg.LTime))) return refuse('ERR_QUERY_TOO_MANY_OPEN', `a query at LTime ${msg.LTime} is still open (the query clock cannot advance)`)
   const deadlineMs = ctx.nowMs + timeoutMs
   const open = new Map(orig.open)
   open.set(String(msg.LTime), { ltime: msg.LTime, id: msg.ID, deadlineMs, ackRequested: req.requestAck === true, capacity: Math.max(1, ctx.numMembers), acks: [], responses: [] })

@@ -90,10 +90,28 @@ export interface ResponderContext {
 export type QueryOutcome = 'processed' | 'filtered' | 'duplicate' | 'too-old' | 'before-min-time' | 'slot-full'
 
 const ZERO_STATS: ResponderStats = {
-  received: 0, duplicates: 0, tooOld: 0, beforeMinTime: 0, slotFull: 0, rebroadcast: 0,
-  filteredNode: 0, filteredTag: 0, filteredUnknownType: 0, filteredBadRegex: 0,
-  acksSent: 0, relaysSent: 0, relaysTooLarge: 0, delivered: 0, deliveredInternal: 0, pendingFull: 0,
-  responsesSent: 0, responsesTooLarge: 0, responsesDuplicate: 0, responsesPastDeadline: 0, responsesUnknown: 0, expiredUnanswered: 0,
+  received: 0,
+  duplicates: 0,
+  tooOld: 0,
+  beforeMinTime: 0,
+  slotFull: 0,
+  rebroadcast: 0,
+  filteredNode: 0,
+  filteredTag: 0,
+  filteredUnknownType: 0,
+  filteredBadRegex: 0,
+  acksSent: 0,
+  relaysSent: 0,
+  relaysTooLarge: 0,
+  delivered: 0,
+  deliveredInternal: 0,
+  pendingFull: 0,
+  responsesSent: 0,
+  responsesTooLarge: 0,
+  responsesDuplicate: 0,
+  responsesPastDeadline: 0,
+  responsesUnknown: 0,
+  expiredUnanswered: 0,
 }
 
 export function createResponder(opts: { size: number; clock: LamportTime; minTime: LamportTime }): ResponderState {

@@ -91,6 +91,15 @@ describe('query-originator', () => {
     expect(r.ok ? 'started' : r.error.code).toBe(code)
   })
 
+  it('refuses a second query at the same LTime (a saturated clock) instead of overwriting the open one', () => {
+    const top = createResponder({ size: 512, clock: (1n << 64n) - 1n, minTime: 0n })
+    const first = originateQuery(createOriginator(), top, { name: 'a' }, ctx())
+    if (!first.ok) throw first.error
+    expect(first.responder.clock).toBe((1n << 64n) - 1n)
+    const second = originateQuery(first.originator, first.responder, { name: 'b' }, ctx())
+    expect(second.ok === false && second.error.code).toBe('ERR_QUERY_TOO_MANY_OPEN')
+  })
+
   it('allows _serf_ names for internal queries', () => {
     expect(originateQuery(createOriginator(), responder(), { name: '_serf_ping', internal: true }, ctx()).ok).toBe(true)
   })
