@@ -76,8 +76,10 @@ export interface DetectorStats {
   overCapacity: number
   statusChanges: number
   escalations: number
-  /** Timer firings for a key not armed or not due yet. */
+  /** Timer firings for a key not armed (raced a cancel). */
   staleTimers: number
+  /** Timer firings before their due time (re-armed for the rest). */
+  earlyTimers: number
 }
 
 export interface DetectorState {
@@ -132,7 +134,7 @@ export function startDetector(start: DetectorStart): DetectorStep {
     unstableSince: undefined,
     changes: 0,
     timers: [],
-    stats: { events: 0, noops: 0, unknownMember: 0, aboutSelf: 0, overCapacity: 0, statusChanges: 0, escalations: 0, staleTimers: 0 },
+    stats: { events: 0, noops: 0, unknownMember: 0, aboutSelf: 0, overCapacity: 0, statusChanges: 0, escalations: 0, staleTimers: 0, earlyTimers: 0 },
   }
   const counts = countsOf(state)
   const status = rawStatus(counts)
@@ -148,8 +150,15 @@ export function stepDetector(state: DetectorState, input: DetectorInput): Detect
   const now = input.now
   if (input.type === 'timer-fired') {
     const armed = s.timers.find((t) => t.key === input.key)
-    if (armed === undefined || armed.dueAt > now) {
+    if (armed === undefined) {
       stats.staleTimers++
+      return { state: s, effects }
+    }
+    if (armed.dueAt > now) {
+      // Fired early (a host clock's rounding or granularity): wait out the rest; dropping it would
+      // leave the status unpublished until the next membership change.
+      stats.earlyTimers++
+      arm(s, effects, input.key, armed.dueAt - now, now)
       return { state: s, effects }
     }
     s.timers = s.timers.filter((t) => t.key !== input.key)
