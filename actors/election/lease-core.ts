@@ -174,6 +174,7 @@ function onTimer(d: Draft, key: LeaseTimerKey): void {
   }
   d.s.timers = d.s.timers.filter((t) => t.key !== key)
   if (key === 'campaign') campaign(d)
+  else if (key === 'campaign-retry') retryVotes(d)
   else if (key === 'campaign-timeout') {
     if (d.s.role === 'candidate') giveUp(d)
   } else if (key === 'renew') renew(d)
@@ -213,6 +214,22 @@ function campaign(d: Draft): void {
   }
   for (const to of d.s.peers) d.effects.push({ type: 'send', to, msg: { type: 'vote', term, from: d.s.self, round: round.round } })
   d.arm('campaign-timeout', d.s.config.campaignTimeoutMs)
+  d.arm('campaign-retry', Math.floor(d.s.config.campaignTimeoutMs / 2))
+}
+
+/**
+ * Asks again the peers that have not answered: a bare majority needs every one of its members, and
+ * one lost request or reply would otherwise waste the round. A voter grants the same candidate and
+ * term again, so a repeat is harmless; the round (and its send time, which bounds the lease) is kept.
+ */
+function retryVotes(d: Draft): void {
+  const c = d.s.campaign
+  if (d.s.role !== 'candidate' || c === undefined) return
+  for (const to of d.s.peers) {
+    if (c.round.grants.includes(to) || c.round.refusals.includes(to)) continue
+    d.stats.voteRetries++
+    d.effects.push({ type: 'send', to, msg: { type: 'vote', term: c.term, from: d.s.self, round: c.round.round } })
+  }
 }
 
 function win(d: Draft): void {
@@ -220,6 +237,7 @@ function win(d: Draft): void {
   const leaseEnd = c.round.sentAt + leaderLeaseMs(d.s.config)
   d.s.campaign = undefined
   d.cancel('campaign-timeout')
+  d.cancel('campaign-retry')
   if (leaseEnd <= d.now) {
     // The grants came so late that the lease they give has already ended: not a leader.
     giveUpTerm(d, c.term)
@@ -275,6 +293,7 @@ function giveUp(d: Draft): void {
   const c = d.s.campaign
   d.s.campaign = undefined
   d.cancel('campaign-timeout')
+  d.cancel('campaign-retry')
   if (c !== undefined) giveUpTerm(d, c.term)
 }
 
@@ -325,6 +344,7 @@ function emptyStats(): LeaseStats {
     won: 0,
     lost: { 'lease-expired': 0, minority: 0, stopped: 0 },
     campaignsFailed: 0,
+    voteRetries: 0,
     renewals: 0,
     granted: 0,
     refused: { 'stale-term': 0, voted: 0, held: 0, restarting: 0 },

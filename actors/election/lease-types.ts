@@ -11,8 +11,11 @@ import type { PersistedPromise, VoterState } from './voter.ts'
 
 export type Role = 'follower' | 'candidate' | 'leader'
 
-/** campaign: try for a term; campaign-timeout: give up a round; renew: next renewal; lease-end: step down. */
-export type LeaseTimerKey = 'campaign' | 'campaign-timeout' | 'renew' | 'lease-end'
+/**
+ * campaign: try for a term; campaign-timeout: give up a round; renew: next renewal; lease-end: step
+ * down; campaign-retry: ask again, halfway through a round, the peers that have not answered.
+ */
+export type LeaseTimerKey = 'campaign' | 'campaign-timeout' | 'renew' | 'lease-end' | 'campaign-retry'
 
 /** The partition detector's published status (actors/partition-detector). */
 export type PartitionView = 'healthy' | 'degraded' | 'minority'
@@ -55,6 +58,8 @@ export interface LeaseStats {
   lost: Record<StepDownReason, number>
   /** Campaign rounds that ended without a majority. */
   campaignsFailed: number
+  /** Vote requests sent again to peers that had not answered halfway through a round. */
+  voteRetries: number
   /** Renewal rounds that reached a majority (each extends the lease). */
   renewals: number
   granted: number

@@ -40,13 +40,12 @@ describe('election lease safety (model checking)', () => {
     }
   })
 
-  it('catches a planted missing drift margin (leader believes the full voter lease while clocks drift 5%)', () => {
-    // Rare by nature: a new leader must win inside the ~200 ms the margin would have covered. A
-    // sweep of seeds 1-300 × N = 5, 7, 15 found one such run (N=5, seed 231); the same seed with the
-    // margin (and clocks within it) is clean.
-    const broken = runLeaseSim({ nodes: 5, seed: 231, durationMs: DURATION_MS, plant: 'no-drift-margin' })
-    expect(broken.violations.some((v) => v.includes('both held the lease'))).toBe(true)
-    expect(runLeaseSim({ nodes: 5, seed: 231, durationMs: DURATION_MS }).violations).toEqual([])
+  it('catches a planted broken hold (a voter forgets its unexpired promise when a newer term asks): overlapping leases', () => {
+    // Each voter still grants one candidate per term, so terms stay unique: only the lease check can see this.
+    for (const n of [5, 7, 15]) {
+      const caught = [1, 2, 3, 4, 5, 6, 7, 8].filter((seed) => runLeaseSim({ nodes: n, seed, durationMs: DURATION_MS, plant: 'no-hold' }).violations.some((v) => v.includes('both held the lease')))
+      expect(caught.length, `N=${n}`).toBeGreaterThanOrEqual(4)
+    }
   })
 
   it('is deterministic: the same seed gives the same run', () => {

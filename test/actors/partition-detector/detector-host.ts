@@ -49,6 +49,13 @@ export class DetectorHost {
     return this
   }
 
+  /** Delivers a timer firing now, whatever is armed (the host's timer raced or ran early). */
+  fire(key: DetectorTimerKey): this {
+    this.timers.delete(key)
+    this.apply(stepDetector(this.state, { type: 'timer-fired', key, now: this.now }))
+    return this
+  }
+
   statusEvents() {
     return this.events.filter((e) => e.type === 'partition.status')
   }

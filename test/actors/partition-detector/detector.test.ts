@@ -153,3 +153,24 @@ describe('partition detector: inputs that change nothing are counted', () => {
     expect(() => createPartitionDetectorConfig({ minorityFraction: 0.3 })).toThrow(/partitionDetector.minorityFraction must be/)
   })
 })
+
+describe('partition detector: timers', () => {
+  it('re-arms a stable timer that fires a little early instead of losing the status change', () => {
+    const h = five()
+    h.send('member-failed', 'a', 'b', 'c')
+    const due = h.timers.get('stable')!
+    h.timers.delete('stable')
+    // The host's clock reads a hair before the due time (rounding of a drifting clock).
+    h.now = due - 0.5
+    h.fire('stable')
+    expect([h.status, h.state.stats.earlyTimers, h.timers.get('stable')]).toEqual(['healthy', 1, due])
+    h.advance(0.5)
+    expect(h.status).toBe('minority')
+  })
+
+  it('counts a firing for a timer that is not armed', () => {
+    const h = five()
+    h.fire('unstable')
+    expect(h.state.stats.staleTimers).toBe(1)
+  })
+})
