@@ -23,6 +23,7 @@ export function emptyStats(): CalculatorStats {
     computeDiscarded: 0,
     computeFailures: 0,
     staleTimers: 0,
+    earlyTimers: 0,
     staleAcks: 0,
     ignoredAfterStop: 0,
     refused: {},

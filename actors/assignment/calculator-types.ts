@@ -82,8 +82,10 @@ export interface CalculatorStats {
   computeOffloaded: number
   computeDiscarded: number
   computeFailures: number
-  /** Timer firings for a key not armed or not yet due (raced a re-arm or a cancel). */
+  /** Timer firings for a key not armed (raced a cancel). */
   staleTimers: number
+  /** Timer firings before their due time (a host clock's rounding); re-armed for the rest. */
+  earlyTimers: number
   /** Acknowledgements for a version not awaiting one. */
   staleAcks: number
   /** Inputs after stop. */

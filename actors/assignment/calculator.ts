@@ -141,8 +141,16 @@ export function stepCalculator(state: CalculatorState, input: CalculatorInput): 
 
 function onTimer(d: Draft, key: TimerKey): void {
   const armed = d.s.timers.find((t) => t.key === key)
-  if (armed === undefined || armed.dueAt > d.now) {
+  if (armed === undefined) {
     d.stats.staleTimers++
+    return
+  }
+  if (armed.dueAt > d.now) {
+    // A host clock that rounds or drifts can fire a hair early; dropping the firing would lose the
+    // timer for good (a window that never closes). Arm it again for what is left (same key: it
+    // replaces the host's timer, so a firing that raced a re-arm is harmless too).
+    d.stats.earlyTimers++
+    d.arm(key, armed.dueAt - d.now)
     return
   }
   d.s.timers = d.s.timers.filter((t) => t.key !== key)

@@ -344,6 +344,22 @@ describe('assignment calculator: refused input', () => {
     expect(h.state.live.map((w) => w.id)).toEqual(['w0', 'w1', 'w2'])
   })
 
+  it('re-arms a timer that fires a little early instead of dropping it (a drifting host clock)', () => {
+    const h = new CalculatorHost({ config: config(), term: 3, workers: workers(2, 1, 'w') })
+    const due = h.timers.get('window')!
+    expect(due).toBeGreaterThan(0)
+    // The host fires the cold-start window 0.001 ms before its due time.
+    h.timers.delete('window')
+    h.now = due - 0.001
+    h.send({ type: 'timer-fired', key: 'window' })
+    expect(h.published).toHaveLength(0)
+    expect(h.state.stats.earlyTimers).toBe(1)
+    expect(h.timers.get('window')).toBeCloseTo(due, 9)
+    h.advance(1)
+    expect(h.published).toHaveLength(1)
+    expect(h.state.stats.staleTimers).toBe(0)
+  })
+
   it('refuses a bad start with a coded error', () => {
     expect(codeOf(() => startCalculator({ config: config(), term: -1, now: 0 }))).toBe('ERR_ASSIGNMENT_INVALID_TERM')
     expect(codeOf(() => startCalculator({ config: config(), term: 1, now: 0, workers: [{ id: 'a', weight: Infinity }] }))).toBe('ERR_ASSIGNMENT_INVALID_WORKER')
