@@ -2,16 +2,16 @@
  * Query filters (spec §5.9): a node filter (our name must be in the list) and tag filters (Go's
  * `regexp.MatchString(Expr, tags[Tag])`, unanchored; a missing tag is ""), all of which must pass.
  *
- * - From the caller: every expression must compile (go-regexp.ts) or the query is refused with
- *   ERR_QUERY_BAD_FILTER naming the tag; nothing is sent.
- * - From a peer: a filter we cannot evaluate (unknown type, an expression Go refuses, or one our
- *   screen refuses) means "don't process", as Go does for the first two; the verdict says why so
+ * - From the caller: every expression must compile as Go compiles it (tag-regexp.ts, on re2js)
+ *   or the query is refused with ERR_QUERY_BAD_FILTER naming the tag; nothing is sent.
+ * - From a peer: a filter we cannot evaluate (unknown type, an expression Go refuses, or one over
+ *   our length cap) means "don't process", as Go does for the first two; the verdict says why so
  *   the caller counts it. The query is still rebroadcast.
  */
 import type { QueryFilter } from '../../src/wire/serf.ts'
 import { SerfEventsError } from './errors.ts'
-import { compileGoRegexp } from './go-regexp.ts'
-import type { GoRegexpRefusal } from './go-regexp.ts'
+import { checkTagRegexp, matchTagRegexp } from './tag-regexp.ts'
+import type { TagRegexpRefusal } from './tag-regexp.ts'
 
 export interface FilterParams {
   /** Only these nodes process the query (empty or missing: no node filter). */
@@ -36,7 +36,7 @@ export function buildQueryFilters(params: FilterParams, maxExprLength: number): 
     if (typeof params.tags !== 'object' || params.tags === null) return bad('filter tags must be an object of tag → expression', {})
     for (const [tag, expr] of Object.entries(params.tags)) {
       if (typeof expr !== 'string') return bad(`filter for tag "${tag}" must be a string expression`, { tag })
-      const c = compileGoRegexp(expr, maxExprLength)
+      const c = checkTagRegexp(expr, maxExprLength)
       if (!c.ok) return bad(`filter for tag "${tag}" refused (${c.reason}): ${c.message}`, { tag, expr, reason: c.reason })
       filters.push({ type: 'tag', Tag: tag, Expr: expr })
     }
@@ -51,7 +51,7 @@ function bad(message: string, details: Record<string, unknown>): BuildFiltersRes
 export type FilterVerdict =
   | { process: true }
   | { process: false; reason: 'node-mismatch' | 'tag-mismatch' | 'unknown-filter' }
-  | { process: false; reason: 'bad-regex'; refusal: GoRegexpRefusal }
+  | { process: false; reason: 'bad-regex'; refusal: TagRegexpRefusal }
 
 /** Serf shouldProcessQuery for this node. The first failing filter decides. */
 export function evaluateFilters(filters: readonly QueryFilter[] | null, self: { name: string; tags: Readonly<Record<string, string>> }, maxExprLength: number): FilterVerdict {
@@ -61,10 +61,10 @@ export function evaluateFilters(filters: readonly QueryFilter[] | null, self: { 
       if (!f.Nodes.includes(self.name)) return { process: false, reason: 'node-mismatch' }
       continue
     }
-    const c = compileGoRegexp(f.Expr, maxExprLength)
-    if (!c.ok) return { process: false, reason: 'bad-regex', refusal: c.reason }
     const value = Object.prototype.hasOwnProperty.call(self.tags, f.Tag) ? self.tags[f.Tag]! : ''
-    if (!c.regex.test(value)) return { process: false, reason: 'tag-mismatch' }
+    const m = matchTagRegexp(f.Expr, value, maxExprLength)
+    if (!m.ok) return { process: false, reason: 'bad-regex', refusal: m.reason }
+    if (!m.match) return { process: false, reason: 'tag-mismatch' }
   }
   return { process: true }
 }

@@ -48,7 +48,7 @@ export interface ResponderStats {
   filteredNode: number
   filteredTag: number
   filteredUnknownType: number
-  /** A peer's tag filter that Go refuses, or that our backtracking screen refuses (go-regexp.ts). */
+  /** A peer's tag filter that Go refuses, or that is over our length cap (tag-regexp.ts). */
   filteredBadRegex: number
   acksSent: number
   relaysSent: number

@@ -71,7 +71,7 @@ describe('query-originator', () => {
   it.each([
     { name: 'protocol < 4', req: { name: 'x' }, over: { config: config({ protocolVersion: 3 }) }, code: 'ERR_QUERY_UNSUPPORTED_PROTOCOL' },
     { name: 'the _serf_ prefix', req: { name: '_serf_ping' }, over: {}, code: 'ERR_QUERY_RESERVED_NAME' },
-    { name: 'a bad filter', req: { name: 'x', filters: { tags: { role: '(a*)*' } } }, over: {}, code: 'ERR_QUERY_BAD_FILTER' },
+    { name: 'a bad filter', req: { name: 'x', filters: { tags: { role: '(a)\\1' } } }, over: {}, code: 'ERR_QUERY_BAD_FILTER' },
     { name: 'a relay factor over 255', req: { name: 'x', relayFactor: 256 }, over: {}, code: 'ERR_QUERY_INVALID' },
     { name: 'a negative timeout', req: { name: 'x', timeoutMs: -1 }, over: {}, code: 'ERR_QUERY_INVALID' },
     { name: 'a string payload', req: { name: 'x', payload: 'p' }, over: {}, code: 'ERR_QUERY_INVALID' },

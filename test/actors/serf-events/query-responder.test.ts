@@ -62,6 +62,20 @@ describe('query-responder', () => {
     expect(ofType(handleQuery(fresh(), q, raw(q), ctx()).effects, 'send')).toEqual([])
   })
 
+  it("answers a peer's tag filter as Go does: valid Go with nested quantifiers is processed, a backreference is counted as bad-regex", () => {
+    // A Serf agent answers both '.*we.*' and '(w|x)+' on a node tagged role=web; the old backtracking screen skipped them.
+    for (const Expr of ['.*we.*', '(w|x)+', '^\\pL+$']) {
+      const q = query({ Flags: QueryFlag.ack, Filters: [{ type: 'tag', Tag: 'role', Expr }] })
+      const r = handleQuery(fresh(), q, raw(q), ctx())
+      expect(r.outcome, Expr).toBe('processed')
+      expect(r.state.stats, Expr).toMatchObject({ delivered: 1, acksSent: 1, filteredBadRegex: 0 })
+    }
+    const bad = query({ Flags: QueryFlag.ack, Filters: [{ type: 'tag', Tag: 'role', Expr: '(w)\\1' }] })
+    const r = handleQuery(fresh(), bad, raw(bad), ctx())
+    expect(r.outcome).toBe('filtered')
+    expect(r.state.stats).toMatchObject({ delivered: 0, acksSent: 0, filteredBadRegex: 1, rebroadcast: 1 })
+  })
+
   it('hands _serf_ queries to the internal handler (still acked)', () => {
     const q = query({ Name: '_serf_ping', Flags: QueryFlag.ack, Payload: null })
     const r = handleQuery(fresh(), q, raw(q), ctx())
