@@ -11,7 +11,7 @@
  * tests (slow, failing or crashing on demand). Its parts, in layers: writer-base.ts (state),
  * writer-compaction.ts, writer-pump.ts (open, pump, sync), writer-shutdown.ts, and here the intake.
  */
-import { isWritableName, LEAVE_LINE } from './record.ts'
+import { isWritableAddr, isWritableName, LEAVE_LINE } from './record.ts'
 import { ShutdownWriter } from './writer-shutdown.ts'
 import { SnapshotClosedError, type SnapshotProgress } from './writer-types.ts'
 
@@ -43,7 +43,7 @@ export class SnapshotWriter extends ShutdownWriter {
   }
 
   alive(name: string, addr: string): void {
-    if (!isWritableName(name) || addr.includes('\n') || addr.includes(' ')) {
+    if (!isWritableName(name) || !isWritableAddr(addr)) {
       this.counters.rejected++
       this.marks.received++
       return
@@ -76,7 +76,7 @@ export class SnapshotWriter extends ShutdownWriter {
     this.stamp()
     const wanted = new Map<string, string>()
     for (const [name, addr] of members) {
-      if (isWritableName(name) && !addr.includes('\n') && !addr.includes(' ')) wanted.set(name, addr)
+      if (isWritableName(name) && isWritableAddr(addr)) wanted.set(name, addr)
       else this.counters.rejected++
     }
     // Against what will be on disk once the pending changes are written: the state plus the intake.
