@@ -33,7 +33,12 @@ export interface SnapshotterConfig {
   /** Compaction writes the rewrite in chunks of this many lines, yielding between chunks so the
    * actor's thread never stalls for long (2,000 lines ≈ 0.3 ms of formatting). */
   compactionChunkLines: number
-  /** After a failed write, a recovering compaction is tried at most this often (Serf: 30 s). */
+  /**
+   * After a failed write or fsync, the repair is retried this often until it works: the append
+   * re-done after cutting what it left, or (fsync) the file rewritten from memory. Serf tries a
+   * recovering compaction every 30 s; our append repair is one truncate and one append, so writing
+   * resumes within about this long after space returns.
+   */
   errorRecoveryIntervalMs: number
   /** Graceful shutdown: drain, write and fsync within this time, then report what is left (Serf
    * allows 250 ms; we allow more because our intake never drops and a slow disk must not lose it). */
@@ -54,7 +59,7 @@ export const DEFAULT_SNAPSHOTTER_CONFIG: Omit<SnapshotterConfig, 'path'> = {
   compactionThreshold: 2, // Serf's snapshotCompactionThreshold
   checksums: true,
   compactionChunkLines: 2000,
-  errorRecoveryIntervalMs: 30_000, // Serf's snapshotErrorRecoveryInterval
+  errorRecoveryIntervalMs: 1000, // Serf's snapshotErrorRecoveryInterval is 30 s (see the field)
   shutdownTimeoutMs: 5000,
   // Replay reads the whole file. A compacted file is about 2 x 128 B per member, so 1 GiB is far
   // beyond any real cluster; a bigger file is refused (ERR_SNAPSHOT_FILE_TOO_LARGE) instead of
