@@ -48,14 +48,19 @@ export class Drain {
     for (const [name, addr] of this.members) visit(name, addr)
   }
 
+  /** Changes taken (members and clocks), written or not. */
+  get size(): number {
+    return this.members.size + (this.clock === undefined ? 0 : 1) + (this.eventClock === undefined ? 0 : 1) + (this.queryClock === undefined ? 0 : 1)
+  }
+
   /**
-   * next formats the following lines, stopping once the text reaches `maxChars` (one line more at
-   * most), and applies them to `state` with Serf's filter: a clock only when it advances.
+   * next formats the following lines, at most `maxLines` member lines (the clocks come with the
+   * last piece), and applies them to `state` with Serf's filter: a clock only when it advances.
    */
-  next(state: SnapshotState, maxChars: number): DrainPiece {
+  next(state: SnapshotState, maxLines: number): DrainPiece {
     let text = ''
     let lines = 0
-    while (text.length < maxChars) {
+    while (lines < maxLines) {
       const step = this.entries.next()
       if (step.done === true) break
       const [name, addr] = step.value
@@ -69,7 +74,7 @@ export class Drain {
       lines++
     }
     this.formatted += lines
-    if (text.length >= maxChars) return { text, lines, done: false }
+    if (lines >= maxLines && this.formatted < this.members.size) return { text, lines, done: false }
     if (!this.clocksDone) {
       this.clocksDone = true
       if (this.clock !== undefined && this.clock > state.lastClock) {

@@ -1,9 +1,9 @@
 /**
  * Open, the serial pump, sync and the repair of a failed write. Every operation on the live file
  * happens in the pump, one at a time: a due swap or fsync first, then the next piece of record
- * text. A big intake is written as pieces of at most MAX_STEP_CHARS (each cut into checksummed
- * spans by encodeBatch), so no step holds the thread for long and a due fsync never waits behind
- * a whole burst.
+ * text. A big intake is written as a few pieces (STEP_LINES, MAX_STEPS_PER_DRAIN; each cut into
+ * checksummed spans by encodeBatch), so no step holds the thread for a whole burst, the intake
+ * keeps taking records between steps, and a due fsync goes between them.
  *
  * A failed append may leave part of its bytes in the file: nothing more is appended until a retry
  * has cut the file back to its last good length and re-done that append (the bytes are kept).
@@ -21,10 +21,13 @@ import { CompactingWriter } from './writer-compaction.ts'
 import { SnapshotClosedError, type SnapshotProgress } from './writer-types.ts'
 
 /**
- * Most record text (chars ≈ bytes) formed and appended in one pump step: about 25,000 lines, a
- * few ms of formatting; a burst over a million members is some 30 steps instead of one stall.
+ * Member lines formed and appended in one pump step: at least STEP_LINES (about 1 MB, a few ms of
+ * formatting), and at most a quarter of the drain, so a drain takes at most MAX_STEPS_PER_DRAIN
+ * steps however big: each step waits for a turn of the event loop, and when the thread is busy
+ * taking messages, more steps would mean a later fsync.
  */
-export const MAX_STEP_CHARS = 1024 * 1024
+export const STEP_LINES = 25_000
+export const MAX_STEPS_PER_DRAIN = 4
 
 export abstract class PumpingWriter extends CompactingWriter {
   /** open replays the existing file, cuts off a torn tail, removes a stale compaction temp file. */
@@ -145,7 +148,7 @@ export abstract class PumpingWriter extends CompactingWriter {
     } else {
       this.cycle ??= { drain: this.intake.take(), through: this.marks.received }
       const cycle = this.cycle
-      const piece = cycle.drain.next(this.state, MAX_STEP_CHARS)
+      const piece = cycle.drain.next(this.state, Math.max(STEP_LINES, Math.ceil(cycle.drain.size / MAX_STEPS_PER_DRAIN)))
       text = piece.text
       lines = piece.lines
       if (piece.done) {

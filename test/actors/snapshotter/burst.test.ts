@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { MAX_SPAN_BYTES } from '../../../actors/snapshotter/batch.ts'
 import { CHECKSUM_PREFIX, parseChecksumLine } from '../../../actors/snapshotter/checksum.ts'
 import { replaySnapshot } from '../../../actors/snapshotter/replay.ts'
-import { MAX_STEP_CHARS } from '../../../actors/snapshotter/writer-pump.ts'
+import { MAX_STEPS_PER_DRAIN, STEP_LINES } from '../../../actors/snapshotter/writer-pump.ts'
 import { MemoryDisk } from './memory-disk.ts'
 import { makeWriter, PATH, tick } from './helpers.ts'
 import { Model, replayKey } from './model.ts'
@@ -44,7 +44,9 @@ describe('snapshotter - bursts', () => {
     }
     expect(spans).toBe(r.counts.verifiedSpans)
     expect(spans).toBeGreaterThanOrEqual(Math.ceil(bytes.length / MAX_SPAN_BYTES))
-    expect(appends.length).toBeGreaterThanOrEqual(Math.floor(bytes.length / (MAX_STEP_CHARS + 200)))
+    // 150,000 lines: MAX_STEPS_PER_DRAIN pieces (each over STEP_LINES)
+    expect(150_000 / MAX_STEPS_PER_DRAIN).toBeGreaterThan(STEP_LINES)
+    expect(appends.length).toBe(MAX_STEPS_PER_DRAIN)
     await writer.shutdown()
   })
 
