@@ -16,9 +16,19 @@ export abstract class CompactingWriter extends WriterBase {
     if (this.compaction === undefined && this.offset > this.threshold()) this.startCompaction()
   }
 
-  /** startCompaction captures the state at this batch boundary and builds the new file meanwhile. */
-  protected startCompaction(): void {
-    if (this.compaction !== undefined || this.closing || this.sealed !== '') return
+  /**
+   * startCompaction captures the state at this batch boundary and builds the new file meanwhile.
+   * `repair`: the rewrite after a failed fsync, also during shutdown (which waits for it); text
+   * sealed by a leave is already in the state, so the new file carries it and it is not written.
+   */
+  protected startCompaction(repair = false): void {
+    if (this.compaction !== undefined || (this.closing && !repair)) return
+    if (this.sealed !== '') {
+      if (!repair) return
+      this.marks.written = Math.max(this.marks.written, this.sealedThrough)
+      this.sealed = ''
+      this.sealedLines = 0
+    }
     const captured = this.state.capture()
     this.env.onNotice?.({ kind: 'compaction-started', fileBytes: this.offset, aliveMembers: captured.alive.length })
     const run: Compaction = new Compaction(

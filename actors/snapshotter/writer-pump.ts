@@ -227,7 +227,7 @@ export abstract class PumpingWriter extends CompactingWriter {
     const piece = this.failedAppend
     if (piece === undefined) {
       // A failed fsync: the rewrite from memory is a compaction; its swap ends the error.
-      if (this.compaction === undefined) this.startCompaction()
+      if (this.compaction === undefined) this.startCompaction(true)
       this.scheduleRetry()
       return
     }

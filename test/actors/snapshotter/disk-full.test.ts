@@ -120,4 +120,33 @@ describe('snapshotter - a full disk', () => {
     expect([...replaySnapshot(disk.crashImage().get(PATH)!).aliveNodes.keys()].sort()).toEqual(['a', 'b'])
     expect((await writer.shutdown()).clean).toBe(true)
   })
+
+  it('carries a leave recorded during a failed fsync into the rewritten file', async () => {
+    let failSync = false
+    const disk = new MemoryDisk((op, path) => {
+      if (op === 'sync' && failSync && path === PATH) {
+        failSync = false
+        throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })
+      }
+    })
+    const timers = new ManualTimers()
+    const { writer } = makeWriter({ minCompactionBytes: 1 << 30 }, { disk, timers })
+    await writer.open()
+    writer.alive('a', '1.1.1.1:1')
+    failSync = true
+    await expect(writer.sync()).rejects.toMatchObject({ code: 'ERR_SNAPSHOT_DISK' })
+    // The leave is recorded, and its caller learns the disk is failing.
+    await expect(writer.leave()).rejects.toMatchObject({ code: 'ERR_SNAPSHOT_DISK' })
+    writer.memberClock(5n)
+    timers.advance(1000)
+    await settle(30)
+    expect(writer.stats()).toMatchObject({ diskError: null, compactions: 1 })
+    await expect(writer.sync()).resolves.toMatchObject({ received: 2, durableThrough: 2 })
+    const r = replaySnapshot(disk.crashImage().get(PATH)!)
+    expect(r.left).toBe(true)
+    expect(r.aliveNodes.size).toBe(0)
+    expect(r.lastClock).toBe(5n)
+    expect(r.counts.leaves).toBe(1)
+    expect((await writer.shutdown()).clean).toBe(true)
+  })
 })
