@@ -1,7 +1,8 @@
 /**
  * Child process of the snapshot soak (scripts/fuzz-snapshot.ts): the real snapshotter actor in its
  * own worker thread through the runtime (as a node places it), fed the soak's record stream in
- * bursts, until the parent kills it with SIGKILL. Every line it prints is handed to the OS before
+ * bursts, until the parent kills it with SIGKILL. It boots, then waits for `go` on stdin (the
+ * parent boots it while the previous run is still going) before it spawns the actor. Every line it prints is handed to the OS before
  * it goes on (a SIGKILL loses what a pipe has not taken):
  *   ready                      the file is replayed, records start
  *   plan <end>                 records up to index <end> (exclusive) may be sent from now on
@@ -26,6 +27,12 @@ const SYNC_EVERY = 50_000
 const say = (line: string) => new Promise<void>((resolve) => process.stdout.write(line + '\n', () => resolve()))
 
 const system = await ActorSystem.start({ node: 'soak', logLevel: 'silent' })
+// Booted while the previous run was still going: the file is opened only after the parent's `go`.
+await new Promise<void>((resolve) => {
+  process.stdin.setEncoding('utf8').on('data', (d: string) => {
+    if (d.includes('go')) resolve()
+  })
+})
 const ref = await system.spawn(snapshotter, { id: 'snapshotter', placement: 'worker', input: { path: file!, nodeName: 'soak', durability: 'serf' }, ...nodeSnapshotterIo() })
 await ref.ask({ type: 'snapshot.restore' }, { timeoutMs: 60_000 })
 await say('ready')

@@ -6,7 +6,7 @@
  * what the child was told is durable.
  *
  *   npm run fuzz:snapshot -- [--json] [--seed N] [--runs 50] [--max-burst 1000000]
- *                            [--members 120000] [--kill-max-ms 3000] [--tmpfs-mb 96]
+ *                            [--members 120000] [--kill-max-ms 4000] [--tmpfs-mb 96]
  *
  * - acknowledged: records covered by a `snapshot.sync` answer (its durableThrough) before the kill,
  *   summed over runs;
@@ -31,7 +31,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { replaySnapshot, type ReplayResult } from '../actors/snapshotter/replay.ts'
 import { createSeededRandom } from '../src/types/random.ts'
-import { addrText, clockOf, indexOfAddr, kindOf, memberOf, type StreamShape } from './fuzz-snapshot-stream.ts'
+import { lostRecords } from './fuzz-snapshot-check.ts'
+import type { StreamShape } from './fuzz-snapshot-stream.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const CHILD = join(ROOT, 'scripts/fuzz-snapshot-child.ts')
@@ -52,7 +53,7 @@ const seed = flag('--seed', Date.now() % 1_000_000)
 const runs = flag('--runs', 50)
 const maxBurst = flag('--max-burst', 1_000_000)
 const members = flag('--members', 120_000)
-const killMaxMs = flag('--kill-max-ms', 3000)
+const killMaxMs = flag('--kill-max-ms', 4000)
 const tmpfsMb = flag('--tmpfs-mb', 96)
 /** A sync asked while the disk is full must be answered within this. */
 const ANSWER_WITHIN_MS = 10_000
@@ -131,28 +132,47 @@ interface RunResult {
   details: string[]
 }
 
-function runChild(run: number, killAfterMs: number, fillPlan: { at: number; for: number; leave: number } | undefined) {
-  return new Promise<{ horizon: number; acked: number; asks: Map<number, SyncAsk>; childFailure: string | undefined; filled: boolean; closedAt: number }>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, FILE, String(run), String(seed), String(members), String(maxBurst)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let horizon = 0
-    let acked = 0
-    let stderr = ''
-    let buf = ''
-    let full = false
-    let filled = false
-    const asks = new Map<number, SyncAsk>()
-    const timers: NodeJS.Timeout[] = []
-    // A child that never says ready (or hangs) is killed after a generous bound.
-    const guard = setTimeout(() => child.kill('SIGKILL'), killAfterMs + 120_000)
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      buf += d
-      for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
-        const [word, a, b] = buf.slice(0, nl).split(' ')
-        buf = buf.slice(nl + 1)
+type FillPlan = { at: number; for: number; leave: number }
+type ChildRun = { horizon: number; acked: number; asks: Map<number, SyncAsk>; childFailure: string | undefined; filled: boolean; closedAt: number }
+
+/**
+ * Boots the child of one run: node, tsx and the runtime load while the previous run is still going
+ * (the child waits for `go` on stdin before it spawns the actor and opens the file); `start` sends
+ * it, kills the child `killAfterMs` after it is ready, and fills the disk on the way if planned.
+ */
+function bootChild(run: number): { start(killAfterMs: number, fillPlan: FillPlan | undefined, onReady: () => void): Promise<ChildRun> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, FILE, String(run), String(seed), String(members), String(maxBurst)], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  child.stdin.on('error', () => undefined) // a child that died early
+  let onLine: (word: string, a: string | undefined, b: string | undefined) => void = () => {}
+  let buf = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buf += d
+    for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
+      const [word, a, b] = buf.slice(0, nl).split(' ')
+      buf = buf.slice(nl + 1)
+      onLine(word!, a, b)
+    }
+  })
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, at: performance.now() }))
+  })
+  return {
+    async start(killAfterMs, fillPlan, onReady) {
+      let horizon = 0
+      let acked = 0
+      let full = false
+      let filled = false
+      const asks = new Map<number, SyncAsk>()
+      const timers: NodeJS.Timeout[] = []
+      // A child that never says ready (or hangs) is killed after a generous bound.
+      const guard = setTimeout(() => child.kill('SIGKILL'), killAfterMs + 120_000)
+      onLine = (word, a, b) => {
         const now = performance.now()
         if (word === 'ready') {
           timers.push(setTimeout(() => child.kill('SIGKILL'), killAfterMs))
@@ -170,6 +190,7 @@ function runChild(run: number, killAfterMs: number, fillPlan: { at: number; for:
               }, fillPlan.at),
             )
           }
+          onReady()
         } else if (word === 'plan') horizon = Math.max(horizon, Number(a))
         else if (word === 'ask') asks.set(Number(a), { at: now, duringFull: full })
         else if (word === 'ack' || word === 'syncerr') {
@@ -182,59 +203,15 @@ function runChild(run: number, killAfterMs: number, fillPlan: { at: number; for:
           if (word === 'ack') acked = Math.max(acked, Number(b))
         }
       }
-    })
-    child.on('error', fail)
-    child.on('close', (code, signal) => {
+      child.stdin.write('go\n')
+      const end = await closed
       clearTimeout(guard)
       for (const t of timers) clearTimeout(t)
       free()
-      const childFailure = signal === 'SIGKILL' ? undefined : `exited ${code} ${signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`
-      done({ horizon, acked, asks, childFailure, filled, closedAt: performance.now() })
-    })
-  })
-}
-
-/**
- * Lost acknowledged records (see the header): per member and for the clock, the replayed value
- * must be the value at the acknowledged point `acked` or one given by a record in [acked, horizon).
- */
-function lostRecords(shape: StreamShape, base: ReplayResult, acked: number, horizon: number, after: ReplayResult): { lost: number; details: string[] } {
-  const lastAck = new Int32Array(shape.members).fill(-1)
-  let clockAck = -1
-  for (let i = 0; i < acked; i++) {
-    if (kindOf(shape, i) === 'clock') clockAck = i
-    else lastAck[memberOf(shape, i)] = i
+      const childFailure = end.signal === 'SIGKILL' ? undefined : `exited ${end.code} ${end.signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`
+      return { horizon, acked, asks, childFailure, filled, closedAt: end.at }
+    },
   }
-  const deadLater = new Uint8Array(shape.members)
-  for (let i = acked; i < horizon; i++) if (kindOf(shape, i) === 'dead') deadLater[memberOf(shape, i)] = 1
-  let lost = 0
-  const details: string[] = []
-  const miss = (text: string) => {
-    lost++
-    if (details.length < 5) details.push(text)
-  }
-  for (let m = 0; m < shape.members; m++) {
-    const name = `n${m}`
-    const j = lastAck[m]!
-    const atAck = j >= 0 ? (kindOf(shape, j) === 'alive' ? addrText(shape, j) : undefined) : base.aliveNodes.get(name)
-    const got = after.aliveNodes.get(name)
-    if (got === atAck) continue
-    if (got === undefined) {
-      if (deadLater[m] === 1) continue
-      miss(`${name}: missing, acknowledged as ${atAck} (record ${j})`)
-      continue
-    }
-    const k = indexOfAddr(shape, got)
-    if (k >= acked && k < horizon && kindOf(shape, k) === 'alive' && memberOf(shape, k) === m) continue
-    miss(`${name}: ${got}, acknowledged as ${atAck ?? 'not alive'} (record ${j})`)
-  }
-  const clockAtAck = clockAck >= 0 ? clockOf(shape, clockAck) : base.lastClock
-  if (after.lastClock < clockAtAck) miss(`clock ${after.lastClock} < acknowledged ${clockAtAck}`)
-  for (const name of after.aliveNodes.keys()) {
-    const m = /^n(\d+)$/.exec(name)
-    if (m === null || Number(m[1]) >= shape.members) miss(`unexpected member ${JSON.stringify(name)}`)
-  }
-  return { lost, details }
 }
 
 function replayFile(): { result: ReplayResult | undefined; failure: string | undefined; bytes: number } {
@@ -255,12 +232,18 @@ function replayFile(): { result: ReplayResult | undefined; failure: string | und
 const random = createSeededRandom(seed)
 const results: RunResult[] = []
 let base = replaySnapshot(new Uint8Array(0))
+let nextChild: ReturnType<typeof bootChild> | undefined
 const started = performance.now()
 for (let run = 1; run <= runs; run++) {
-  const killAfterMs = 200 + random.int(Math.max(1, killMaxMs - 200))
+  const killAfterMs = 500 + random.int(Math.max(1, killMaxMs - 500))
   // About two runs in five fill the disk at a random moment before the kill, for 0.3-3 s.
   const fillPlan = random.next() < 0.4 ? { at: random.int(Math.max(1, killAfterMs - 100)), for: 300 + random.int(2700), leave: random.int(64 * 1024) } : undefined
-  const child = await runChild(run, killAfterMs, fillPlan)
+  const booted = nextChild ?? bootChild(run)
+  nextChild = undefined
+  // The next run's child boots while this one runs (it waits for its `go`).
+  const child = await booted.start(killAfterMs, fillPlan, () => {
+    if (run < runs) nextChild = bootChild(run + 1)
+  })
   const replayed = replayFile()
   const shape: StreamShape = { seed, run, members }
   const check = replayed.result === undefined ? { lost: 0, details: [] } : lostRecords(shape, base, child.acked, child.horizon, replayed.result)
