@@ -34,6 +34,13 @@ export interface SnapshotterConfig {
    * actor's thread never stalls for long (2,000 lines ≈ 0.3 ms of formatting). */
   compactionChunkLines: number
   /**
+   * A big intake is written in pieces of at least this many member lines, and at most four pieces
+   * (each its own append, the thread free in between). Each piece costs a turn of the event loop,
+   * which a thread busy taking messages makes long; so pieces are few and large (250,000 lines ≈
+   * 8 MB, some 200 ms of formatting), and an intake of a few hundred thousand members goes out whole.
+   */
+  writeStepLines: number
+  /**
    * After a failed write or fsync, the repair is retried this often until it works: the append
    * re-done after cutting what it left, or (fsync) the file rewritten from memory. Serf tries a
    * recovering compaction every 30 s; our append repair is one truncate and one append, so writing
@@ -59,6 +66,7 @@ export const DEFAULT_SNAPSHOTTER_CONFIG: Omit<SnapshotterConfig, 'path'> = {
   compactionThreshold: 2, // Serf's snapshotCompactionThreshold
   checksums: true,
   compactionChunkLines: 2000,
+  writeStepLines: 250_000,
   errorRecoveryIntervalMs: 1000, // Serf's snapshotErrorRecoveryInterval is 30 s (see the field)
   shutdownTimeoutMs: 5000,
   // Replay reads the whole file. A compacted file is about 2 x 128 B per member, so 1 GiB is far
@@ -91,6 +99,7 @@ export function validateSnapshotterConfig(c: SnapshotterConfig): void {
   }
   if (typeof c.checksums !== 'boolean') throw new InvalidConfigError('snapshotter.checksums', 'must be a boolean')
   if (!positiveInt(c.compactionChunkLines)) throw new InvalidConfigError('snapshotter.compactionChunkLines', 'must be a positive integer')
+  if (!positiveInt(c.writeStepLines)) throw new InvalidConfigError('snapshotter.writeStepLines', 'must be a positive integer (lines)')
   if (!positiveInt(c.errorRecoveryIntervalMs)) throw new InvalidConfigError('snapshotter.errorRecoveryIntervalMs', 'must be a positive integer (ms)')
   if (!positiveInt(c.maxFileBytes)) throw new InvalidConfigError('snapshotter.maxFileBytes', 'must be a positive integer (bytes)')
   if (!positiveInt(c.shutdownTimeoutMs)) throw new InvalidConfigError('snapshotter.shutdownTimeoutMs', 'must be a positive integer (ms)')

@@ -1,9 +1,10 @@
 /**
  * Open, the serial pump, sync and the repair of a failed write. Every operation on the live file
  * happens in the pump, one at a time: a due swap or fsync first, then the next piece of record
- * text. A big intake is written as a few pieces (STEP_LINES, MAX_STEPS_PER_DRAIN; each cut into
- * checksummed spans by encodeBatch), so no step holds the thread for a whole burst, the intake
- * keeps taking records between steps, and a due fsync goes between them.
+ * text. An intake is written whole (cut into checksummed spans by encodeBatch) unless it is very
+ * big: then in a few pieces (config.writeStepLines, MAX_STEPS_PER_DRAIN), so no step holds the
+ * thread for a whole burst, the intake keeps taking records between steps, and a due fsync goes
+ * between them.
  *
  * A failed append may leave part of its bytes in the file: nothing more is appended until a retry
  * has cut the file back to its last good length and re-done that append (the bytes are kept).
@@ -21,12 +22,10 @@ import { CompactingWriter } from './writer-compaction.ts'
 import { SnapshotClosedError, type SnapshotProgress } from './writer-types.ts'
 
 /**
- * Member lines formed and appended in one pump step: at least STEP_LINES (about 1 MB, a few ms of
- * formatting), and at most a quarter of the drain, so a drain takes at most MAX_STEPS_PER_DRAIN
- * steps however big: each step waits for a turn of the event loop, and when the thread is busy
- * taking messages, more steps would mean a later fsync.
+ * A drain goes out in at most this many pump steps however big (each step at least
+ * `config.writeStepLines` member lines): every step waits for a turn of the event loop, and when
+ * the thread is busy taking messages, more steps would mean a later fsync.
  */
-export const STEP_LINES = 25_000
 export const MAX_STEPS_PER_DRAIN = 4
 
 export abstract class PumpingWriter extends CompactingWriter {
@@ -148,7 +147,7 @@ export abstract class PumpingWriter extends CompactingWriter {
     } else {
       this.cycle ??= { drain: this.intake.take(), through: this.marks.received }
       const cycle = this.cycle
-      const piece = cycle.drain.next(this.state, Math.max(STEP_LINES, Math.ceil(cycle.drain.size / MAX_STEPS_PER_DRAIN)))
+      const piece = cycle.drain.next(this.state, Math.max(this.config.writeStepLines, Math.ceil(cycle.drain.size / MAX_STEPS_PER_DRAIN)))
       text = piece.text
       lines = piece.lines
       if (piece.done) {

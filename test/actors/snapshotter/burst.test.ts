@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { MAX_SPAN_BYTES } from '../../../actors/snapshotter/batch.ts'
 import { CHECKSUM_PREFIX, parseChecksumLine } from '../../../actors/snapshotter/checksum.ts'
 import { replaySnapshot } from '../../../actors/snapshotter/replay.ts'
-import { MAX_STEPS_PER_DRAIN, STEP_LINES } from '../../../actors/snapshotter/writer-pump.ts'
+import { MAX_STEPS_PER_DRAIN } from '../../../actors/snapshotter/writer-pump.ts'
 import { MemoryDisk } from './memory-disk.ts'
 import { makeWriter, PATH, tick } from './helpers.ts'
 import { Model, replayKey } from './model.ts'
@@ -16,7 +16,7 @@ import { Model, replayKey } from './model.ts'
 const addr = (i: number) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:7946`
 
 describe('snapshotter - bursts', () => {
-  it('replays all of a 150,000-member burst it acknowledged, in bounded spans and steps', async () => {
+  it('replays all of a 150,000-member burst it acknowledged, in bounded spans', async () => {
     const appends: number[] = []
     const disk = new MemoryDisk()
     const { writer } = makeWriter({ minCompactionBytes: 1 << 30 }, { disk })
@@ -44,9 +44,25 @@ describe('snapshotter - bursts', () => {
     }
     expect(spans).toBe(r.counts.verifiedSpans)
     expect(spans).toBeGreaterThanOrEqual(Math.ceil(bytes.length / MAX_SPAN_BYTES))
-    // 150,000 lines: MAX_STEPS_PER_DRAIN pieces (each over STEP_LINES)
-    expect(150_000 / MAX_STEPS_PER_DRAIN).toBeGreaterThan(STEP_LINES)
-    expect(appends.length).toBe(MAX_STEPS_PER_DRAIN)
+    // 150,000 lines are under writeStepLines: one append (one turn of the event loop), many spans.
+    expect(appends.length).toBe(1)
+    await writer.shutdown()
+  })
+
+  it('writes a drain far over writeStepLines in MAX_STEPS_PER_DRAIN pieces', async () => {
+    const appends: number[] = []
+    const disk = new MemoryDisk()
+    const { writer } = makeWriter({ minCompactionBytes: 1 << 30, writeStepLines: 5000 }, { disk })
+    await writer.open()
+    disk.hook = (op) => void (op === 'append' && appends.push(0))
+    for (let i = 0; i < 100_000; i++) writer.alive(`n${i}`, addr(i))
+    await writer.sync()
+    expect(appends.length).toBe(MAX_STEPS_PER_DRAIN) // 25,000 lines each, not 20 pieces of 5,000
+    appends.length = 0
+    for (let i = 0; i < 12_000; i++) writer.alive(`m${i}`, addr(i))
+    await writer.sync()
+    expect(appends.length).toBe(3) // 5,000 + 5,000 + 2,000
+    expect(replaySnapshot(disk.get(PATH)!).aliveNodes.size).toBe(112_000)
     await writer.shutdown()
   })
 
@@ -55,7 +71,7 @@ describe('snapshotter - bursts', () => {
     const disk = new MemoryDisk(async (op) => {
       if (op === 'append') await tick()
     })
-    const { writer } = makeWriter({ minCompactionBytes: 1 << 30 }, { disk })
+    const { writer } = makeWriter({ minCompactionBytes: 1 << 30, writeStepLines: 10_000 }, { disk })
     await writer.open()
     const model = new Model()
     const members = 120_000
@@ -85,7 +101,7 @@ describe('snapshotter - bursts', () => {
     const disk = new MemoryDisk(async (op) => {
       if (op === 'append') await tick()
     })
-    const { writer } = makeWriter({ minCompactionBytes: 1 << 30, rejoinAfterLeave: true }, { disk })
+    const { writer } = makeWriter({ minCompactionBytes: 1 << 30, rejoinAfterLeave: true, writeStepLines: 10_000 }, { disk })
     await writer.open()
     for (let i = 0; i < 100_000; i++) writer.alive(`n${i}`, addr(i))
     await tick()
