@@ -89,7 +89,7 @@ export interface LeaveMsg {
  * Ask: answered once every record received before it is fsynced (any durability policy). While a
  * write or fsync of the file is failing it fails at once with `ERR_SNAPSHOT_DISK_FULL` (ENOSPC,
  * EDQUOT) or `ERR_SNAPSHOT_DISK` (`details.op`, `details.errno`); the records wait in memory, the
- * write is retried every `errorRecoveryIntervalMs`, and a later sync succeeds once it works.
+ * write is retried every second (`errorRecoveryIntervalMs`), and a later sync succeeds once it works.
  */
 export interface SyncMsg {
   type: 'snapshot.sync'
