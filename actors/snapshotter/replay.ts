@@ -163,6 +163,8 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
   const text = new TextDecoder().decode(bytes)
   const ascii = text.length === bytes.length && !text.includes('\uFFFD')
   const decoder = new TextDecoder()
+  /** The next `\n` at or after `pos`, or -1 (a string search is faster when the text is ASCII). */
+  const nextLf = ascii ? (pos: number) => text.indexOf('\n', pos) : (pos: number) => bytes.indexOf(LF, pos)
   /** The text of the line [start, lf) without its end (`\n` or `\r\n`). */
   const lineText = (start: number, lf: number): string => {
     const end = lf > start && bytes[lf - 1] === CR ? lf - 1 : lf
@@ -173,7 +175,7 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
   const applyRange = (from: number, to: number, number: number, checked: boolean): number => {
     let n = 0
     for (let pos = from; pos < to; ) {
-      const lf = bytes.indexOf(LF, pos)
+      const lf = nextLf(pos)
       apply(parseLine(lineText(pos, lf)), number + n)
       if (!checked) c.uncheckedLines++
       n++
@@ -230,7 +232,7 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
   /** Lines of the pending region that end in `\r\n`. */
   let spanCrlf = 0
   let pos = 0
-  for (let lf = bytes.indexOf(LF); lf !== -1; lf = bytes.indexOf(LF, pos)) {
+  for (let lf = nextLf(0); lf !== -1; lf = nextLf(pos)) {
     const start = pos
     pos = lf + 1
     c.lines++
