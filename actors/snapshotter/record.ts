@@ -90,9 +90,12 @@ export function isWritableName(name: string): boolean {
   return !name.includes('\n') && !name.includes('\r')
 }
 
-/** isWritableAddr tells whether an address can be written in an `alive:` line that replay accepts. */
+/**
+ * isWritableAddr tells whether an address can be written in an `alive:` line that replay accepts:
+ * `:port` with a port in 0..65535 (addressProblem), and no space or line break.
+ */
 export function isWritableAddr(addr: string): boolean {
-  return !addr.includes('\n') && !addr.includes('\r') && !addr.includes(' ') && addressProblem(addr) === undefined
+  return addressProblem(addr) === undefined && !addr.includes(' ') && !addr.includes('\n') && !addr.includes('\r')
 }
 
 /**
