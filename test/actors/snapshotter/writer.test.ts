@@ -387,6 +387,20 @@ describe('snapshotter - writer', () => {
     await writer.shutdown()
   })
 
+  it('refuses (and counts) an address replay would refuse, instead of writing it', async () => {
+    const { writer, disk } = makeWriter()
+    await writer.open()
+    writer.alive('p', '127.0.0.1:99999')
+    writer.alive('q', '127.0.0.1')
+    writer.alive('r', '127.0.0.1:7946')
+    writer.resync([['r', '127.0.0.1:7946'], ['s', '1.2.3.4:65536']])
+    await writer.sync()
+    expect(writer.stats()).toMatchObject({ rejected: 3, received: 4 })
+    expect(disk.text(PATH)).not.toMatch(/alive: [pqs] /)
+    expect([...replayOf(disk).aliveNodes.keys()]).toEqual(['r'])
+    await writer.shutdown()
+  })
+
   it('runs nothing after shutdown and counts what arrives later', async () => {
     const timers = new ManualTimers()
     const { writer, disk } = makeWriter({ durability: 'interval' }, { timers })
