@@ -6,7 +6,8 @@
  * directory. A crash before the rename leaves the old file (complete: every batch went there);
  * after it, the new one (complete: content plus tail, fsynced before the rename).
  */
-import { buildCompacted, CompactionAbortedError, encodeBatch, type CompactedFile } from './compactor.ts'
+import { encodeBatch } from './batch.ts'
+import { buildCompacted, CompactionAbortedError, type CompactedFile } from './compactor.ts'
 import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
 import type { SnapshotterCounters } from './metrics.ts'
 import { deltaText, type CapturedState, type SnapshotState } from './snapshot-state.ts'

@@ -6,7 +6,7 @@
  * capture, fsync, rename, fsync the directory, switch handles) is the writer's `swap`.
  */
 import { ClusterError } from '../../src/errors/index.ts'
-import { checksumLine, crc32 } from './checksum.ts'
+import { encodeBatch } from './batch.ts'
 import type { SnapshotDisk, SnapshotFileHandle } from './disk.ts'
 import { compactedText, type CapturedState } from './snapshot-state.ts'
 
@@ -22,15 +22,6 @@ export class CompactionAbortedError extends ClusterError {
   constructor() {
     super('ERR_SNAPSHOT_COMPACTION_ABORTED', 'compaction aborted')
   }
-}
-
-const encoder = new TextEncoder()
-
-/** encodeBatch turns record text into the chunks to append: the records, then their checksum line. */
-export function encodeBatch(text: string, checksums: boolean): Uint8Array[] {
-  const body = encoder.encode(text)
-  if (!checksums) return [body]
-  return [body, encoder.encode(checksumLine(crc32(body), body.length))]
 }
 
 export async function buildCompacted(options: {

@@ -34,7 +34,19 @@ export interface SnapshotterConfig {
   /** Compaction writes the rewrite in chunks of this many lines, yielding between chunks so the
    * actor's thread never stalls for long (2,000 lines ≈ 0.3 ms of formatting). */
   compactionChunkLines: number
-  /** After a failed write, a recovering compaction is tried at most this often (Serf: 30 s). */
+  /**
+   * A big intake is written in pieces of at least this many member lines, and at most four pieces
+   * (each its own append, the thread free in between). Each piece costs a turn of the event loop,
+   * which a thread busy taking messages makes long; so pieces are few and large (250,000 lines ≈
+   * 8 MB, some 200 ms of formatting), and an intake of a few hundred thousand members goes out whole.
+   */
+  writeStepLines: number
+  /**
+   * After a failed write or fsync, the repair is retried this often until it works: the append
+   * re-done after cutting what it left, or (fsync) the file rewritten from memory. Serf tries a
+   * recovering compaction every 30 s; our append repair is one truncate and one append, so writing
+   * resumes within about this long after space returns.
+   */
   errorRecoveryIntervalMs: number
   /** Graceful shutdown: drain, write and fsync within this time, then report what is left (Serf
    * allows 250 ms; we allow more because our intake never drops and a slow disk must not lose it). */
@@ -55,7 +67,8 @@ export const DEFAULT_SNAPSHOTTER_CONFIG: Omit<SnapshotterConfig, 'path'> = {
   compactionThreshold: 2, // Serf's snapshotCompactionThreshold
   checksums: true,
   compactionChunkLines: 2000,
-  errorRecoveryIntervalMs: 30_000, // Serf's snapshotErrorRecoveryInterval
+  writeStepLines: 250_000,
+  errorRecoveryIntervalMs: 1000, // Serf's snapshotErrorRecoveryInterval is 30 s (see the field)
   shutdownTimeoutMs: 5000,
   // Replay reads the whole file. A compacted file is about 2 x 128 B per member, so 1 GiB is far
   // beyond any real cluster; a bigger file is refused (ERR_SNAPSHOT_FILE_TOO_LARGE) instead of
@@ -96,6 +109,7 @@ export function validateSnapshotterConfig(c: SnapshotterConfig): void {
   checkNumber('snapshotter.compactionThreshold', c.compactionThreshold, { min: 1 })
   checkBoolean('snapshotter.checksums', c.checksums)
   checkInt('snapshotter.compactionChunkLines', c.compactionChunkLines, 1)
+  checkInt('snapshotter.writeStepLines', c.writeStepLines, 1, Number.MAX_SAFE_INTEGER, 'lines')
   checkInt('snapshotter.maxFileBytes', c.maxFileBytes, 1, Number.MAX_SAFE_INTEGER, 'bytes')
 }
 

@@ -9,6 +9,7 @@ import type { ActorEnv } from '../../src/types/actor-env.ts'
 import { ClusterError, toWireError } from '../../src/errors/index.ts'
 import { createSnapshotterConfig } from './config.ts'
 import { configObject } from '../../src/config/fields.ts'
+import { SnapshotDiskError } from './disk-error.ts'
 import { emptyStats } from './metrics.ts'
 import type { SnapshotDisk } from './disk.ts'
 import type { RecordMessage, SnapshotterEvent, SnapshotterMachine } from './machine.ts'
@@ -110,6 +111,7 @@ export function createSnapshotterImplementations(
         platform.observe?.notice?.(n)
         if (n.kind === 'disk-error') env.log.error({ err: toWireError(n.error), op: n.op }, 'snapshot disk operation failed')
         else if (n.kind === 'compaction-failed') env.log.error({ err: toWireError(n.error) }, 'snapshot compaction failed')
+        else if (n.kind === 'disk-recovered') env.log.warn({ op: n.op, failedForMs: n.failedForMs }, 'snapshot writes resumed after a disk error')
         else env.log.debug({ ...n }, `snapshot ${n.kind}`)
         for (const l of listeners) l(n)
       },
@@ -148,6 +150,9 @@ export function createSnapshotterImplementations(
           if (n.kind === 'compaction-started') sendBack({ type: 'snapshot.internal.compaction-started' })
           else if (n.kind === 'compaction-finished') sendBack({ type: 'snapshot.internal.compaction-finished', ok: true })
           else if (n.kind === 'compaction-failed') sendBack({ type: 'snapshot.internal.compaction-finished', ok: false })
+          // A failure of the live file's writes (not a compaction's): shown in the actor's context.
+          else if (n.kind === 'disk-error' && n.error instanceof SnapshotDiskError) sendBack({ type: 'snapshot.internal.disk-error', error: toWireError(n.error) })
+          else if (n.kind === 'disk-recovered') sendBack({ type: 'snapshot.internal.disk-recovered' })
         }
         listeners.add(listener)
         return () => void listeners.delete(listener)

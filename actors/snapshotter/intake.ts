@@ -6,11 +6,8 @@
  * order of their first pending change; per member only the latest state matters (last line wins on
  * replay), so the order within one member is preserved.
  */
-import { aliveLine, clockText, notAliveLine } from './record.ts'
+import { Drain, type MemberChange } from './drain.ts'
 import type { SnapshotState } from './snapshot-state.ts'
-
-/** Pending change of one member: its address if alive, null if not alive. */
-type MemberChange = string | null
 
 export class Intake {
   private members = new Map<string, MemberChange>()
@@ -76,41 +73,24 @@ export class Intake {
   }
 
   /**
-   * drain empties the intake into record text and applies it to `state`, with Serf's filters:
-   * clocks are written only when they advance. Returns the text and its number of lines.
+   * take empties the intake into a Drain (written a piece at a time, see drain.ts); the intake
+   * takes new changes into fresh entries meanwhile.
    */
-  drain(state: SnapshotState): { text: string; lines: number } {
-    let text = ''
-    let lines = 0
-    for (const [name, addr] of this.members) {
-      if (addr === null) {
-        state.alive.delete(name)
-        text += notAliveLine(name)
-      } else {
-        state.alive.set(name, addr)
-        text += aliveLine(name, addr)
-      }
-      lines++
-    }
-    this.members.clear()
-    if (this.clock !== undefined && this.clock > state.lastClock) {
-      state.lastClock = this.clock
-      text += clockText('clock', this.clock)
-      lines++
-    }
-    if (this.eventClock !== undefined && this.eventClock > state.lastEventClock) {
-      state.lastEventClock = this.eventClock
-      text += clockText('event-clock', this.eventClock)
-      lines++
-    }
-    if (this.queryClock !== undefined && this.queryClock > state.lastQueryClock) {
-      state.lastQueryClock = this.queryClock
-      text += clockText('query-clock', this.queryClock)
-      lines++
-    }
+  take(): Drain {
+    const drain = new Drain(this.members, this.clock, this.eventClock, this.queryClock, this.oldestAt)
+    this.members = new Map()
     this.clock = this.eventClock = this.queryClock = undefined
     this.oldestAt = -1
     this.pending = false
+    return drain
+  }
+
+  /**
+   * drain empties the intake into record text at once and applies it to `state`, with Serf's
+   * filters: clocks are written only when they advance. Returns the text and its number of lines.
+   */
+  drain(state: SnapshotState): { text: string; lines: number } {
+    const { text, lines } = this.take().next(state, Infinity)
     return { text, lines }
   }
 }

@@ -37,6 +37,8 @@ export type SnapshotterInternal =
   | { type: 'snapshot.internal.compaction-started' }
   | { type: 'snapshot.internal.compaction-finished'; ok: boolean }
   | { type: 'snapshot.internal.check-left' }
+  | { type: 'snapshot.internal.disk-error'; error: WireError }
+  | { type: 'snapshot.internal.disk-recovered' }
 
 export interface SnapshotterContext {
   input: SnapshotterInput
@@ -47,6 +49,11 @@ export interface SnapshotterContext {
   left: boolean
   compacting: boolean
   compactions: number
+  /**
+   * The disk error the live file's writes are stuck on (disk full, EIO), until a retry repairs
+   * it; sync and leave asks fail with it meanwhile. Undefined while writing works.
+   */
+  diskError: WireError | undefined
   openError: WireError | undefined
   /** Messages refused because the file could not be opened. */
   refused: number
@@ -105,6 +112,7 @@ export function createSnapshotterMachine(env: ActorEnv) {
       left: false,
       compacting: false,
       compactions: 0,
+      diskError: undefined,
       openError: undefined,
       refused: 0,
       shutdown: undefined,
@@ -122,6 +130,8 @@ export function createSnapshotterMachine(env: ActorEnv) {
         },
       },
       'snapshot.internal.compaction-started': { actions: assign({ compacting: true }) },
+      'snapshot.internal.disk-error': { actions: assign({ diskError: ({ event }) => event.error }) },
+      'snapshot.internal.disk-recovered': { actions: assign({ diskError: undefined }) },
       'snapshot.internal.compaction-finished': {
         actions: assign({
           compacting: false,
@@ -202,7 +212,7 @@ export function createSnapshotterMachine(env: ActorEnv) {
               assign({ shutdown: ({ event }) => event.output }),
               ({ event }) => {
                 const r = event.output
-                if (!r.clean) env.log.warn({ remaining: r.remaining, elapsedMs: r.elapsedMs }, 'snapshot shutdown left records unwritten')
+                if (!r.clean) env.log.warn({ remaining: r.remaining, elapsedMs: r.elapsedMs, ...(r.error ? { err: r.error } : {}) }, 'snapshot shutdown left records unwritten')
               },
             ],
           },

@@ -2,6 +2,7 @@
  * Snapshotter metrics: plain counters plus fixed-bucket latency histograms (no allocation per
  * sample). Everything the snapshotter drops, coalesces, ignores or fails at is counted here.
  */
+import type { WireError } from '../../src/errors/index.ts'
 
 /** Upper bounds of the latency buckets in ms; one more bucket holds everything above the last. */
 export const LATENCY_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000] as const
@@ -68,8 +69,10 @@ export interface SnapshotterCounters {
   compactionsAborted: number
   /** Compactions whose tail passed its cap and were finished from a per-member delta instead. */
   compactionTailOverflows: number
-  /** Failed disk operations (append, fsync, compaction, close). */
+  /** Failed disk operations (append, fsync, truncate, compaction, close). */
   errors: number
+  /** Repairs of a failed write tried (each a truncate and re-append, or a rewrite from memory). */
+  diskRetries: number
   /** Lines of the file skipped at replay because their checksummed span did not verify. */
   corruptLines: number
   /** Bytes of a torn last line found (and cut off) at open. */
@@ -87,7 +90,7 @@ export interface SnapshotterCounters {
 export function emptyCounters(): SnapshotterCounters {
   return {
     events: 0, coalesced: 0, ignoredAfterLeave: 0, rejected: 0, batches: 0, flushes: 0, linesWritten: 0,
-    bytesWritten: 0, fsyncs: 0, compactions: 0, compactionsAborted: 0, compactionTailOverflows: 0, errors: 0, corruptLines: 0,
+    bytesWritten: 0, fsyncs: 0, compactions: 0, compactionsAborted: 0, compactionTailOverflows: 0, errors: 0, diskRetries: 0, corruptLines: 0,
     tornBytes: 0, unknownLines: 0, badLines: 0, refused: 0, leaves: 0,
   }
 }
@@ -102,6 +105,13 @@ export interface SnapshotterStats extends SnapshotterCounters {
   writtenThrough: number
   durableThrough: number
   compacting: boolean
+  /**
+   * The disk error writes are stuck on right now (null when writing works): sync and leave fail
+   * with it until a retry repairs the file. `lastDiskError` keeps the most recent failure of any
+   * disk operation (compactions included) after it is over.
+   */
+  diskError: WireError | null
+  lastDiskError: WireError | null
   /** Time to write (and for `always`, fsync) one batch. */
   flushLatency: HistogramSnapshot
   /** From the oldest change of a batch arriving to the batch being written (fsynced for `always`). */
@@ -118,6 +128,7 @@ export function emptyStats(refused: number): SnapshotterStats {
     ...emptyCounters(),
     refused,
     queueDepth: 0, aliveMembers: 0, fileBytes: 0, received: 0, writtenThrough: 0, durableThrough: 0, compacting: false,
+    diskError: null, lastDiskError: null,
     flushLatency: h, appendLatency: h, compactionLatency: h, swapLatency: h,
   }
 }

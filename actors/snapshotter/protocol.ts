@@ -77,14 +77,20 @@ export interface SnapshotProgress {
 /**
  * Ask: record a graceful leave. Answered once the `leave` line (and every record before it) is
  * fsynced. Unless rejoin-after-leave is configured, later member and event records are ignored
- * (counted), as Serf does.
+ * (counted), as Serf does. While the file cannot be written it fails with the disk error (see
+ * SyncMsg); the leave is still recorded and written once the disk recovers.
  */
 export interface LeaveMsg {
   type: 'snapshot.leave'
   replyTo?: ReplyTo<SnapshotProgress>
 }
 
-/** Ask: answered once every record received before it is fsynced (any durability policy). */
+/**
+ * Ask: answered once every record received before it is fsynced (any durability policy). While a
+ * write or fsync of the file is failing it fails at once with `ERR_SNAPSHOT_DISK_FULL` (ENOSPC,
+ * EDQUOT) or `ERR_SNAPSHOT_DISK` (`details.op`, `details.errno`); the records wait in memory, the
+ * write is retried every second (`errorRecoveryIntervalMs`), and a later sync succeeds once it works.
+ */
 export interface SyncMsg {
   type: 'snapshot.sync'
   replyTo?: ReplyTo<SnapshotProgress>

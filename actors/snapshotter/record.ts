@@ -36,7 +36,10 @@ export function parseLine(line: string): SnapshotLine {
     const info = line.slice(7)
     const at = info.lastIndexOf(' ')
     if (at === -1) return { kind: 'bad', reason: 'alive line without an address' }
-    return { kind: 'alive', name: info.slice(0, at), addr: info.slice(at + 1) }
+    const addr = info.slice(at + 1)
+    const why = addressProblem(addr)
+    if (why !== undefined) return { kind: 'bad', reason: `alive address ${JSON.stringify(addr)}: ${why}` }
+    return { kind: 'alive', name: info.slice(0, at), addr }
   }
   if (line.startsWith('not-alive: ')) return { kind: 'not-alive', name: line.slice(11) }
   if (line.startsWith('clock: ')) return clockLine('clock', line.slice(7))
@@ -46,6 +49,27 @@ export function parseLine(line: string): SnapshotLine {
   if (line === 'leave') return { kind: 'leave' }
   if (line.startsWith('#')) return { kind: 'comment', text: line }
   return { kind: 'unknown' }
+}
+
+/**
+ * addressProblem checks an `alive:` address as far as a rejoin needs it: `host:port` with a decimal
+ * port in 0..65535 (what memberlist's Join accepts). Serf stores any text and only fails later, at
+ * the rejoin; we refuse the line at once (counted as unreadable) and never write such an address.
+ * Returns why the address is unusable, or undefined.
+ */
+export function addressProblem(addr: string): string | undefined {
+  const colon = addr.lastIndexOf(':')
+  if (colon === -1) return 'no :port'
+  // By hand, not a regex: the writer checks every alive record it takes.
+  const digits = addr.length - colon - 1
+  if (digits < 1 || digits > 5) return 'port must be 0..65535'
+  let port = 0
+  for (let i = colon + 1; i < addr.length; i++) {
+    const d = addr.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return 'port must be 0..65535'
+    port = port * 10 + d
+  }
+  return port > 65535 ? 'port must be 0..65535' : undefined
 }
 
 function clockLine(kind: 'clock' | 'event-clock' | 'query-clock', text: string): SnapshotLine {
@@ -64,6 +88,14 @@ export const LEAVE_LINE = 'leave\n'
  */
 export function isWritableName(name: string): boolean {
   return !name.includes('\n') && !name.includes('\r')
+}
+
+/**
+ * isWritableAddr tells whether an address can be written in an `alive:` line that replay accepts:
+ * `:port` with a port in 0..65535 (addressProblem), and no space or line break.
+ */
+export function isWritableAddr(addr: string): boolean {
+  return addressProblem(addr) === undefined && !addr.includes(' ') && !addr.includes('\n') && !addr.includes('\r')
 }
 
 /**

@@ -64,18 +64,9 @@ export interface ReplayResult {
 }
 
 const MAX_PROBLEMS = 20
-/**
- * Lines held back waiting for a checksum that may cover them. Our batches are far smaller (one
- * line per member at most); a file without checksums (Serf's) would otherwise be held whole, so
- * past this many the oldest are applied as unchecked.
- */
-const MAX_PENDING_LINES = 100_000
-
-interface Pending {
-  line: SnapshotLine
-  start: number
-  number: number
-}
+const LF = 0x0a
+const CR = 0x0d
+const HASH = 0x23
 
 export function emptyCounts(): ReplayCounts {
   return {
@@ -84,7 +75,20 @@ export function emptyCounts(): ReplayCounts {
   }
 }
 
-/** replaySnapshot reads a whole snapshot file. An empty array is an empty (new) snapshot. */
+/**
+ * replaySnapshot reads a whole snapshot file. An empty array is an empty (new) snapshot.
+ *
+ * Lines that may belong to a checksummed span wait until the next checksum line (or the end of
+ * the file) decides their fate. They wait as a byte range of `bytes`, which replay holds anyway,
+ * not as parsed lines: a span of any length (a writer may put a million lines under one checksum)
+ * is verified and applied whole, with O(1) memory besides the file itself.
+ *
+ * Line ends: `\n`, or `\r\n` (a file that went through a CRLF conversion). Serf's reader splits
+ * at `\n` only and keeps the `\r`, so in a converted file it still takes the members (with a
+ * `\r` in the address, which its rejoin then fails on) but refuses every clock and the `leave`.
+ * We read such a line as its `\n` form (no record we write ends in `\r`: names cannot hold one),
+ * and a checksum covers a span as it was written, with `\n` ends, so a converted file verifies.
+ */
 export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): ReplayResult {
   const rejoin = options.rejoinAfterLeave === true
   const r: ReplayResult = {
@@ -103,8 +107,7 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
     if (r.problems.length < MAX_PROBLEMS) r.problems.push(text)
   }
 
-  const apply = (p: Pending) => {
-    const line = p.line
+  const apply = (line: SnapshotLine, number: number) => {
     switch (line.kind) {
       case 'alive':
         r.aliveNodes.set(line.name, line.addr)
@@ -145,97 +148,126 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
         return
       case 'bad':
         c.badLines++
-        problem(`line ${p.number}: ${line.reason}`)
+        problem(`line ${number}: ${line.reason}`)
         return
       case 'unknown':
         c.unknownLines++
-        problem(`line ${p.number}: unrecognized line`)
+        problem(`line ${number}: unrecognized line`)
         return
       default:
         return // comment, coordinate
     }
   }
 
-  let pending: Pending[] = []
-  let spanStart = 0
-  const dropPending = (why: string, from: number) => {
-    const dropped = pending.length - from
-    if (dropped > 0 || why !== '') {
-      c.corruptSpans++
-      c.corruptLines += dropped
-      problem(`lines ${pending[from]?.number ?? '?'}-${pending[pending.length - 1]?.number ?? '?'}: ${why}`)
-    }
-  }
-
-  const onLine = (text: string, start: number, end: number) => {
-    c.lines++
-    const number = c.lines
-    if (text.startsWith(CHECKSUM_PREFIX)) {
-      c.comments++
-      const sum = parseChecksumLine(text)
-      if (sum === undefined) {
-        dropPending('unreadable checksum line; span skipped', 0)
-      } else {
-        const regionStart = start - sum.length
-        let first = pending.findIndex((p) => p.start >= regionStart)
-        if (first === -1) first = pending.length
-        const aligned = regionStart >= spanStart && (first < pending.length ? pending[first]!.start === regionStart : regionStart === start)
-        if (!aligned) {
-          dropPending('checksum length does not match the records before it; span skipped', 0)
-        } else {
-          for (let i = 0; i < first; i++) {
-            c.uncheckedLines++
-            apply(pending[i]!)
-          }
-          if (crc32(bytes, regionStart, start) === sum.crc) {
-            c.verifiedSpans++
-            for (let i = first; i < pending.length; i++) apply(pending[i]!)
-          } else {
-            dropPending('checksum mismatch; span skipped', first)
-          }
-        }
-      }
-      pending = []
-      spanStart = end
-      return
-    }
-    const line = parseLine(text)
-    if (line.kind === 'comment') c.comments++
-    pending.push({ line, start, number })
-    if (pending.length > MAX_PENDING_LINES) {
-      const release = Math.floor(pending.length / 2)
-      for (let i = 0; i < release; i++) {
-        c.uncheckedLines++
-        apply(pending[i]!)
-      }
-      pending = pending.slice(release)
-      spanStart = pending[0]!.start
-    }
-  }
-
+  // ASCII (nearly every file): byte offsets equal string offsets, so lines are slices of one decode.
   const text = new TextDecoder().decode(bytes)
   const ascii = text.length === bytes.length && !text.includes('\uFFFD')
-  let pos = 0
-  if (ascii) {
-    // Byte offsets equal string offsets: split the decoded text directly.
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', pos)) {
-      onLine(text.slice(pos, nl), pos, nl + 1)
-      pos = nl + 1
-    }
-  } else {
-    const decoder = new TextDecoder()
-    for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, pos)) {
-      onLine(decoder.decode(bytes.subarray(pos, nl)), pos, nl + 1)
-      pos = nl + 1
-    }
+  const decoder = new TextDecoder()
+  /** The next `\n` at or after `pos`, or -1 (a string search is faster when the text is ASCII). */
+  const nextLf = ascii ? (pos: number) => text.indexOf('\n', pos) : (pos: number) => bytes.indexOf(LF, pos)
+  /** The text of the line [start, lf) without its end (`\n` or `\r\n`). */
+  const lineText = (start: number, lf: number): string => {
+    const end = lf > start && bytes[lf - 1] === CR ? lf - 1 : lf
+    return ascii ? text.slice(start, end) : decoder.decode(bytes.subarray(start, end))
   }
+
+  /** Applies the lines in [from, to) (whole lines), numbered from `number`; returns how many. */
+  const applyRange = (from: number, to: number, number: number, checked: boolean): number => {
+    let n = 0
+    for (let pos = from; pos < to; ) {
+      const lf = nextLf(pos)
+      apply(parseLine(lineText(pos, lf)), number + n)
+      if (!checked) c.uncheckedLines++
+      n++
+      pos = lf + 1
+    }
+    return n
+  }
+
+  /**
+   * Where the span a checksum line at `to` covers begins: `length` bytes back in `\n` form, at a
+   * line start no earlier than `from` (the end of the previous checksum line); -1 if there is none.
+   */
+  const regionStart = (from: number, to: number, length: number, crlf: boolean): number => {
+    if (!crlf) {
+      const at = to - length
+      return at >= from && (at === from || bytes[at - 1] === LF) ? at : -1
+    }
+    let pos = to
+    let acc = 0
+    while (acc < length && pos > from) {
+      // (a negative fromIndex would search from the end of the array)
+      const start = pos - 2 >= from ? Math.max(from, bytes.lastIndexOf(LF, pos - 2) + 1) : from
+      acc += pos - start - (pos - 2 >= start && bytes[pos - 2] === CR ? 1 : 0)
+      pos = start
+    }
+    return acc === length ? pos : -1
+  }
+
+  /** CRC-32 of the lines in [from, to) in their `\n` form (the form the writer checksummed). */
+  const spanCrc = (from: number, to: number, length: number, crlf: boolean): number => {
+    if (!crlf) return crc32(bytes, from, to)
+    const normal = new Uint8Array(length)
+    let at = 0
+    for (let pos = from; pos < to; ) {
+      const lf = bytes.indexOf(LF, pos)
+      const end = lf > pos && bytes[lf - 1] === CR ? lf - 1 : lf
+      normal.set(bytes.subarray(pos, end), at)
+      at += end - pos
+      normal[at++] = LF
+      pos = lf + 1
+    }
+    return crc32(normal)
+  }
+
+  const skip = (first: number, last: number, why: string) => {
+    c.corruptSpans++
+    c.corruptLines += Math.max(0, last - first + 1)
+    problem(last >= first ? `lines ${first}-${last}: ${why}` : `line ${last + 1}: ${why}`)
+  }
+
+  // The pending region: the lines after the last checksum line, not applied yet.
+  let spanStart = 0
+  let spanFirst = 1
+  /** Lines of the pending region that end in `\r\n`. */
+  let spanCrlf = 0
+  let pos = 0
+  for (let lf = nextLf(0); lf !== -1; lf = nextLf(pos)) {
+    const start = pos
+    pos = lf + 1
+    c.lines++
+    const number = c.lines
+    const crlfEnd = lf > start && bytes[lf - 1] === CR
+    const line = bytes[start] === HASH ? lineText(start, lf) : ''
+    if (line !== '') c.comments++
+    if (!line.startsWith(CHECKSUM_PREFIX)) {
+      if (crlfEnd) spanCrlf++
+      continue
+    }
+    // A checksum line: it decides the fate of the pending region.
+    const sum = parseChecksumLine(line)
+    const crlf = spanCrlf > 0
+    const at = sum === undefined ? -1 : regionStart(spanStart, start, sum.length, crlf)
+    if (sum === undefined) skip(spanFirst, number - 1, 'unreadable checksum line; span skipped')
+    else if (at === -1) skip(spanFirst, number - 1, 'checksum length does not match the records before it; span skipped')
+    else {
+      const first = spanFirst + applyRange(spanStart, at, spanFirst, false)
+      if (spanCrc(at, start, sum.length, crlf) === sum.crc) {
+        c.verifiedSpans++
+        applyRange(at, start, first, true)
+      } else {
+        skip(first, number - 1, 'checksum mismatch; span skipped')
+      }
+    }
+    spanStart = pos
+    spanFirst = number + 1
+    spanCrlf = 0
+  }
+  // Lines no checksum followed: a Serf-written file, or a batch a crash cut off before its checksum.
+  applyRange(spanStart, pos, spanFirst, false)
   r.validLength = pos
   c.tornBytes = bytes.length - pos
   if (c.tornBytes > 0) problem(`last ${c.tornBytes} bytes have no line end (torn write); skipped`)
-  for (const p of pending) {
-    c.uncheckedLines++
-    apply(p)
-  }
   return r
 }
 

@@ -1,7 +1,7 @@
 /**
  * The compaction driver of the SnapshotWriter: when to compact, starting a run from a state
- * captured at a batch boundary, the short exclusive swap step, recovery after a failed write, and
- * the `interval` policy's fsync timer.
+ * captured at a batch boundary, the short exclusive swap step (which also repairs a failed write:
+ * the new file is built from memory), and the `interval` policy's fsync timer.
  */
 import { Compaction } from './compaction.ts'
 import { WriterBase } from './writer-base.ts'
@@ -16,9 +16,19 @@ export abstract class CompactingWriter extends WriterBase {
     if (this.compaction === undefined && this.offset > this.threshold()) this.startCompaction()
   }
 
-  /** startCompaction captures the state at this batch boundary and builds the new file meanwhile. */
-  protected startCompaction(): void {
-    if (this.compaction !== undefined || this.closing || this.sealed !== '') return
+  /**
+   * startCompaction captures the state at this batch boundary and builds the new file meanwhile.
+   * `repair`: the rewrite after a failed fsync, also during shutdown (which waits for it); text
+   * sealed by a leave is already in the state, so the new file carries it and it is not written.
+   */
+  protected startCompaction(repair = false): void {
+    if (this.compaction !== undefined || (this.closing && !repair)) return
+    if (this.sealed !== '') {
+      if (!repair) return
+      this.marks.written = Math.max(this.marks.written, this.sealedThrough)
+      this.sealed = ''
+      this.sealedLines = 0
+    }
     const captured = this.state.capture()
     this.env.onNotice?.({ kind: 'compaction-started', fileBytes: this.offset, aliveMembers: captured.alive.length })
     const run: Compaction = new Compaction(
@@ -33,7 +43,10 @@ export abstract class CompactingWriter extends WriterBase {
         live: this.state,
         // Bounded like the file itself: past it, the tail becomes a per-member delta.
         tailCapBytes: this.threshold(),
-        notice: (n) => this.env.onNotice?.(n),
+        notice: (n) => {
+          if (n.kind === 'compaction-failed' || n.kind === 'disk-error') this.noteDiskError(n.error)
+          this.env.onNotice?.(n)
+        },
         onReady: () => this.kick(),
         onEnd: () => {
           if (this.compaction === run) this.compaction = undefined
@@ -57,7 +70,11 @@ export abstract class CompactingWriter extends WriterBase {
     this.file = installed.handle
     this.offset = installed.size
     // Everything written so far is in the new file and fsynced; a lost batch is recovered too,
-    // because the compacted content came from the in-memory state.
+    // because the compacted content came from the in-memory state (and a failed append was in
+    // the run's tail).
+    const failed = this.failedAppend
+    this.failedAppend = undefined
+    if (failed?.through !== undefined) this.marks.written = Math.max(this.marks.written, failed.through)
     this.marks.lostFrom = Infinity
     this.marks.durable = Math.max(this.marks.durable, this.marks.written)
     this.dirty = false
@@ -67,6 +84,7 @@ export abstract class CompactingWriter extends WriterBase {
     this.swapLatency.record(done - started)
     this.compactionLatency.record(done - run.startedAt)
     this.env.onNotice?.({ kind: 'compaction-finished', ms: done - run.startedAt, swapMs: done - started, fileBytes: this.offset })
+    this.recovered()
     this.settle()
     try {
       await old.close()
@@ -74,22 +92,6 @@ export abstract class CompactingWriter extends WriterBase {
       this.counters.errors++
       this.env.onNotice?.({ kind: 'disk-error', op: 'close', error })
     }
-  }
-
-  /** recover: after a failed write, rewrite the file from memory, at most once per interval. */
-  protected recover(): void {
-    if (this.closing || this.compaction !== undefined) return
-    const wait = this.lastRecoveryAt + this.config.errorRecoveryIntervalMs - this.env.now()
-    if (wait <= 0) {
-      this.lastRecoveryAt = this.env.now()
-      this.startCompaction()
-      return
-    }
-    if (this.cancelRecovery !== undefined) return
-    this.cancelRecovery = this.env.setTimer(() => {
-      this.cancelRecovery = undefined
-      this.recover()
-    }, wait)
   }
 
   protected armInterval(): void {

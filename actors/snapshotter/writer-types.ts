@@ -1,5 +1,5 @@
 /** The SnapshotWriter's environment, progress, notices and shutdown report (see writer.ts). */
-import { ClusterError } from '../../src/errors/index.ts'
+import { ClusterError, type WireError } from '../../src/errors/index.ts'
 import type { SnapshotDisk } from './disk.ts'
 
 export interface WriterEnv {
@@ -28,6 +28,8 @@ export type WriterNotice =
   | { kind: 'compaction-finished'; ms: number; swapMs: number; fileBytes: number }
   | { kind: 'compaction-failed'; error: unknown }
   | { kind: 'disk-error'; op: string; error: unknown }
+  /** The failing write was repaired (re-done, or the file rewritten from memory): writing resumed. */
+  | { kind: 'disk-recovered'; op: string; failedForMs: number }
 
 export interface ShutdownReport {
   /** Everything received was written and fsynced, and the file closed, within the timeout. */
@@ -37,6 +39,8 @@ export interface ShutdownReport {
   received: number
   durableThrough: number
   elapsedMs: number
+  /** The disk error that kept records from being written, when one was outstanding at the end. */
+  error?: WireError
 }
 
 export class SnapshotClosedError extends ClusterError {

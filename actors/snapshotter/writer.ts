@@ -11,7 +11,7 @@
  * tests (slow, failing or crashing on demand). Its parts, in layers: writer-base.ts (state),
  * writer-compaction.ts, writer-pump.ts (open, pump, sync), writer-shutdown.ts, and here the intake.
  */
-import { isWritableName, LEAVE_LINE } from './record.ts'
+import { isWritableAddr, isWritableName, LEAVE_LINE } from './record.ts'
 import { ShutdownWriter } from './writer-shutdown.ts'
 import { SnapshotClosedError, type SnapshotProgress } from './writer-types.ts'
 
@@ -43,7 +43,7 @@ export class SnapshotWriter extends ShutdownWriter {
   }
 
   alive(name: string, addr: string): void {
-    if (!isWritableName(name) || addr.includes('\n') || addr.includes(' ')) {
+    if (!isWritableName(name) || !isWritableAddr(addr)) {
       this.counters.rejected++
       this.marks.received++
       return
@@ -76,12 +76,15 @@ export class SnapshotWriter extends ShutdownWriter {
     this.stamp()
     const wanted = new Map<string, string>()
     for (const [name, addr] of members) {
-      if (isWritableName(name) && !addr.includes('\n') && !addr.includes(' ')) wanted.set(name, addr)
+      if (isWritableName(name) && isWritableAddr(addr)) wanted.set(name, addr)
       else this.counters.rejected++
     }
-    // Against what will be on disk once the pending changes are written: the state plus the intake.
+    // Against what will be on disk once the pending changes are written: the state, the drain
+    // being written, then the intake.
     const effective = new Map(this.state.alive)
-    this.intake.forEachMember((name, addr) => (addr === null ? effective.delete(name) : effective.set(name, addr)))
+    const apply = (name: string, addr: string | null) => (addr === null ? effective.delete(name) : effective.set(name, addr))
+    this.cycle?.drain.forEachMember(apply)
+    this.intake.forEachMember(apply)
     for (const name of effective.keys()) if (!wanted.has(name)) this.intake.member(name, null)
     for (const [name, addr] of wanted) if (effective.get(name) !== addr) this.intake.member(name, addr)
     this.kick()
@@ -121,7 +124,8 @@ export class SnapshotWriter extends ShutdownWriter {
   /**
    * leave records a graceful leave and resolves once the `leave` line is fsynced. Pending records
    * are written before it; unless rejoin-after-leave, the alive set is forgotten and later member
-   * and event records are ignored (Serf's `leaving`).
+   * and event records are ignored (Serf's `leaving`). While a disk error is being repaired it
+   * rejects with that error; the leave is still recorded and written once the disk recovers.
    */
   leave(): Promise<SnapshotProgress> {
     if (this.closing) return Promise.reject(new SnapshotClosedError())
@@ -129,9 +133,14 @@ export class SnapshotWriter extends ShutdownWriter {
     // Before the file is replayed the state is not known yet: apply the leave after it (once: the
     // open has settled by then, so the call below either proceeds or rejects with openError).
     if (this.file === undefined && this.opening !== undefined) return this.opening.then(() => this.leave())
+    // Everything received before the leave goes before its line: the rest of the drain being
+    // written, then the intake.
+    const rest = this.cycle?.drain.next(this.state, Infinity)
+    this.cycle = undefined
     const drained = this.intake.drain(this.state)
-    this.sealed += drained.text + LEAVE_LINE
-    this.sealedLines += drained.lines + 1
+    this.sealed += (rest?.text ?? '') + drained.text + LEAVE_LINE
+    this.sealedLines += (rest?.lines ?? 0) + drained.lines + 1
+    this.sealedThrough = this.marks.received
     this.state.leaving = true
     if (!this.config.rejoinAfterLeave) this.state.alive.clear()
     this.counters.leaves++

@@ -6,14 +6,46 @@ export interface CliIo {
   lines(): AsyncIterable<string>
 }
 
+/** Errors of a stdout whose reader went away (`gossamer ... | head`). */
+const READER_GONE: ReadonlySet<string> = new Set(['EPIPE', 'ERR_STREAM_DESTROYED'])
+
+/**
+ * The real process streams. When whoever reads stdout goes away (`gossamer snapshot inspect FILE
+ * | head`, `gossamer decode - < in | head -1`), writing fails with EPIPE: that is not an error of
+ * the verb, so the rest of the output is dropped quietly, stdin stops being read (`lines()` ends,
+ * so a verb reading lines stops working for nobody), and the verb's exit status stands. One
+ * mechanism for every verb: verbs write only through `out`.
+ */
 export function processIo(): CliIo {
+  let readerGone = false
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (READER_GONE.has(err.code ?? '')) {
+      readerGone = true
+      return
+    }
+    // Any other stdout failure: say so where it can still be seen, and fail the command.
+    readerGone = true
+    process.stderr.write(`gossamer: cannot write to stdout: ${err.message} (${err.code ?? 'ERR_STDOUT'})\n`)
+    process.exitCode = 1
+  })
   return {
-    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+    out: (text) => {
+      if (!readerGone) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+    },
     err: (text) => void process.stderr.write(text.endsWith('\n') ? text : text + '\n'),
     async *lines() {
       const { createInterface } = await import('node:readline')
       const rl = createInterface({ input: process.stdin, crlfDelay: Infinity })
-      for await (const line of rl) yield line
+      try {
+        for await (const line of rl) {
+          if (readerGone) break
+          yield line
+        }
+      } finally {
+        rl.close()
+        // Not reading any more: let the process end even if stdin has more to give.
+        process.stdin.destroy()
+      }
     },
   }
 }

@@ -4,6 +4,10 @@
  * with addresses, how many are known not alive, the three Lamport clocks, whether the node left,
  * and what replay skipped (corrupt, torn, unknown and unreadable lines). `--rejoin` replays with
  * rejoin-after-leave (a `leave` line then does not clear the state). Read-only.
+ *
+ * Exit status: 0 every line replayed; 1 the file could not be read (its code on stderr), or
+ * replay skipped lines: the report is still printed, and stderr says how many
+ * (ERR_SNAPSHOT_DAMAGED); 2 usage error.
  */
 import type { CliIo } from './io.ts'
 import { ClusterError } from '../errors/index.ts'
@@ -23,6 +27,23 @@ export function escapeControl(text: string): string {
 export const summary = 'inspect a snapshot file (replayed members, clocks, damage)'
 
 const USAGE = 'usage: gossamer snapshot inspect FILE [--json] [--rejoin]'
+
+const HELP = `${USAGE}
+
+Replays a snapshot file as a restarting node would and prints what it recovers.
+
+  --json     one JSON object instead of the summary
+  --rejoin   replay with rejoin-after-leave (a leave line does not clear the state)
+
+exit status:
+  0  every line replayed
+  1  the file could not be read (its code is printed on stderr), or replay skipped lines
+     (a corrupt checksummed span, an unreadable or unknown line, a torn last line): the report
+     is still printed, and stderr says how many lines were skipped (ERR_SNAPSHOT_DAMAGED)
+  2  usage error`
+
+/** Exit status when the file was read but replay skipped lines. */
+export const EXIT_DAMAGED = 1
 
 function usageError(message: string): ClusterError {
   return new ClusterError('ERR_CLI_USAGE', `${message}\n${USAGE}`)
@@ -84,7 +105,7 @@ export function inspectReport(file: string, r: ReplayResult, bytes: number) {
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    io.out(USAGE)
+    io.out(HELP)
     return 0
   }
   let args: InspectArgs
@@ -103,9 +124,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (bytes === undefined) throw new ClusterError('ERR_SNAPSHOT_FILE_NOT_FOUND', `cannot read ${args.file}: no such file`, { details: { file: args.file } })
   const report = inspectReport(args.file, replaySnapshot(bytes, { rejoinAfterLeave: args.rejoin }), bytes.length)
+  const status = (): number => {
+    const skipped = report.lines.skipped
+    if (skipped === 0) return 0
+    io.err(`gossamer snapshot: ${escapeControl(report.file)}: ${skipped} line${skipped === 1 ? '' : 's'} skipped (ERR_SNAPSHOT_DAMAGED)`)
+    return EXIT_DAMAGED
+  }
   if (args.json) {
     io.out(JSON.stringify(report))
-    return 0
+    return status()
   }
   const l = report.lines
   const out = [
@@ -120,5 +147,5 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...report.problems.map((p) => `  ! ${escapeControl(p)}`),
   ]
   io.out(out.join('\n'))
-  return 0
+  return status()
 }

@@ -4,6 +4,7 @@ import { main } from '../../src/cli/main.ts'
 import { memoryIo } from '../../src/cli/io.ts'
 import { buildPacket, buildStream, encodeMessage, encodePushPull, Keyring, parseIp, toHex } from '../../src/wire/index.ts'
 import { APPENDIX_A } from '../wire/vectors.ts'
+import { runWithClosedReader } from './closed-reader.ts'
 
 const KEY = Buffer.from(new Uint8Array(32).fill(7)).toString('base64')
 const OTHER = Buffer.from(new Uint8Array(16).fill(1)).toString('base64')
@@ -171,5 +172,15 @@ describe('cli - decode - streams', () => {
     const exact = memoryIo()
     expect(await run(['--stream', ack], exact)).toBe(0)
     expect(JSON.parse(exact.stdout[0]!)).toEqual({ type: 'ack', Payload: null, SeqNo: 3 })
+  })
+})
+
+describe('cli - decode - a reader that goes away', () => {
+  it('decode - < in | head -1 ends quietly: no EPIPE crash, stdin no longer read', { timeout: 30_000 }, async () => {
+    const r = await runWithClosedReader(['decode', '-'], `${APPENDIX_A.ping}\n`.repeat(50_000))
+    expect(JSON.parse(r.first.split('\n')[0]!)).toMatchObject({ type: 'ping' })
+    expect(r.stderr).toBe('')
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(0)
   })
 })

@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main.ts'
 import { escapeControl, run } from '../../src/cli/snapshot.ts'
 import { nodeDisk } from '../../actors/snapshotter/io/node-disk.ts'
 import { checksumLine, crc32 } from '../../actors/snapshotter/checksum.ts'
+import { runWithClosedReader } from './closed-reader.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'gossamer-cli-snapshot-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -31,7 +32,9 @@ describe('cli - snapshot inspect', () => {
         'alive: torn 1.2',
     )
     const io = memoryIo()
-    expect(await run(['inspect', path, '--json'], io)).toBe(0)
+    // Lines were skipped: the report is printed, and the exit status says so.
+    expect(await run(['inspect', path, '--json'], io)).toBe(1)
+    expect(io.stderr.join('')).toContain('3 lines skipped (ERR_SNAPSHOT_DAMAGED)')
     const report = JSON.parse(io.stdout.at(-1)!)
     expect(report).toMatchObject({
       alive: [{ name: 'a', addr: '127.0.0.1:1' }, { name: 'b', addr: '127.0.0.1:2' }],
@@ -67,6 +70,42 @@ describe('cli - snapshot inspect', () => {
     expect(io2.stderr.join('')).toContain('missing FILE')
     expect(await run(['frobnicate', 'x'], memoryIo())).toBe(2)
     expect(await run(['inspect', 'a', '--bogus'], memoryIo())).toBe(2)
+  })
+
+  it('exits 0 for a clean file and 1 when any line was skipped, whatever the kind', async () => {
+    const clean = file('clean.snap', batch('alive: a 127.0.0.1:1\nclock: 2\n') + 'alive: serf 127.0.0.1:2\n')
+    const io = memoryIo()
+    expect(await run(['inspect', clean], io)).toBe(0)
+    expect(io.stderr).toEqual([])
+    const damaged: Array<[string, string]> = [
+      ['corrupt', batch('alive: a 127.0.0.1:1\n').replace('127.0.0.1', '127.0.9.1')],
+      ['unknown', 'what is this\n'],
+      ['unreadable', 'alive: p 127.0.0.1:99999\n'],
+      ['torn', 'alive: a 127.0.0.1:1\nalive: b 12'],
+    ]
+    for (const [name, content] of damaged) {
+      const out = memoryIo()
+      expect(await main(['snapshot', 'inspect', file(`${name}.snap`, content)], out), name).toBe(1)
+      expect(out.stderr.join(''), name).toContain('(ERR_SNAPSHOT_DAMAGED)')
+      expect(out.stdout.join(''), name).toContain('skipped lines: 1')
+    }
+  })
+
+  it('replays a CRLF file (Serf would keep its members but lose clocks and leave)', async () => {
+    const path = file('crlf.snap', (batch('alive: a 127.0.0.1:1\nclock: 9\n') + 'leave\nalive: b 127.0.0.1:2\n').replace(/\n/g, '\r\n'))
+    const io = memoryIo()
+    expect(await run(['inspect', path, '--json'], io)).toBe(0)
+    expect(JSON.parse(io.stdout[0]!)).toMatchObject({ alive: [{ name: 'b', addr: '127.0.0.1:2' }], clock: '0', left: false, lines: { verifiedSpans: 1, skipped: 0 } })
+  })
+
+  it('ends quietly when its reader goes away (| head): no EPIPE crash', { timeout: 30_000 }, async () => {
+    let text = ''
+    for (let i = 0; i < 100_000; i++) text += `alive: n${i} 10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:7946\n`
+    const r = await runWithClosedReader(['snapshot', 'inspect', file('many.snap', text)])
+    expect(r.first).toMatch(/^snapshot /)
+    expect(r.stderr).toBe('')
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(0)
   })
 
   it('escapes control characters from the file in text mode', async () => {

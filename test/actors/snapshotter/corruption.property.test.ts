@@ -44,6 +44,18 @@ describe('snapshotter - corruption detection (properties)', () => {
     expect(noticed).toBeGreaterThan(1400) // nearly every byte is inside a checksummed record
   })
 
+  it('replays a written file converted to CRLF to the same state, every span verified', async () => {
+    for (const seed of [1, 2, 3]) {
+      const file = await writtenFile(seed)
+      const lf = replaySnapshot(file)
+      const converted = new TextEncoder().encode(new TextDecoder().decode(file).replace(/\n/g, '\r\n'))
+      const r = replaySnapshot(converted)
+      expect(replayKey(r)).toBe(replayKey(lf))
+      expect(r.counts.verifiedSpans).toBe(lf.counts.verifiedSpans)
+      expect(r.counts.corruptSpans + r.counts.badLines + r.counts.unknownLines).toBe(0)
+    }
+  })
+
   it('never throws on arbitrary bytes and never reports more than it read', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {

@@ -1,5 +1,6 @@
 /** Shared builders for the snapshotter tests: a writer on a MemoryDisk with real or manual timers. */
 import { createSnapshotterConfig, type SnapshotterInit } from '../../../actors/snapshotter/config.ts'
+import type { SnapshotDisk } from '../../../actors/snapshotter/disk.ts'
 import { MemoryDisk } from './memory-disk.ts'
 import { SnapshotWriter, type WriterEnv, type WriterNotice } from '../../../actors/snapshotter/writer.ts'
 
@@ -31,13 +32,14 @@ export class ManualTimers {
 
 export function makeWriter(
   init: Partial<SnapshotterInit> = {},
-  options: { disk?: MemoryDisk; timers?: ManualTimers } = {},
+  /** `fs`: another disk for the writer (a LimitedDisk over `disk`, say); `disk` stays the one returned. */
+  options: { disk?: MemoryDisk; fs?: SnapshotDisk; timers?: ManualTimers } = {},
 ): { writer: SnapshotWriter; disk: MemoryDisk; notices: WriterNotice[]; env: WriterEnv } {
   const disk = options.disk ?? new MemoryDisk()
   const notices: WriterNotice[] = []
   const timers = options.timers
   const env: WriterEnv = {
-    disk,
+    disk: options.fs ?? disk,
     now: () => (timers ? timers.now : performance.now()),
     defer: (fn) => void setImmediate(fn),
     setTimer: (fn, ms) => {

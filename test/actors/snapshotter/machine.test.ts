@@ -3,6 +3,8 @@ import { createActor, waitFor } from 'xstate'
 import { createSnapshotterMachine } from '../../../actors/snapshotter/machine.ts'
 import { createSnapshotterImplementations, type SnapshotterHandle } from '../../../actors/snapshotter/implementations.ts'
 import { MemoryDisk } from './memory-disk.ts'
+import { LimitedDisk } from './limited-disk.ts'
+import type { SnapshotDisk } from '../../../actors/snapshotter/disk.ts'
 import { replaySnapshot } from '../../../actors/snapshotter/replay.ts'
 import type { SnapshotterInput } from '../../../actors/snapshotter/protocol.ts'
 import type { ActorEnv, ReplyTo } from '../../../src/types/actor-env.ts'
@@ -42,7 +44,7 @@ function testEnv() {
 
 const rt = <R>(cid: number) => ({ to: '$main', cid }) as ReplyTo<R>
 
-function start(input: Partial<SnapshotterInput> = {}, disk = new MemoryDisk()) {
+function start(input: Partial<SnapshotterInput> = {}, disk: SnapshotDisk = new MemoryDisk()) {
   const t = testEnv()
   const handle: SnapshotterHandle = { writer: undefined }
   const machine = createSnapshotterMachine(t.env).provide(
@@ -142,5 +144,45 @@ describe('snapshotter - machine (leave during replay)', () => {
     const r = replaySnapshot(disk.get(PATH)!)
     expect(r.left).toBe(true)
     expect(r.aliveNodes.size).toBe(0)
+  })
+})
+
+describe('snapshotter - machine (disk full)', () => {
+  it('fails sync asks with the coded disk error, shows it in context and stats, and clears it when space returns', async () => {
+    const memory = new MemoryDisk()
+    const fs = new LimitedDisk(1024, memory)
+    const { actor, replies, clock } = start({}, fs)
+    await waitFor(actor, (s) => s.matches('running'))
+    for (let i = 0; i < 100; i++) actor.send({ type: 'snapshot.member-alive', name: `m${i}`, addr: ip(10, 0, 0, i), port: 7946 })
+    actor.send({ type: 'snapshot.sync', replyTo: rt(1) })
+    await waitFor(actor, (s) => s.context.diskError !== undefined)
+    await tick()
+    expect(replies.find((r) => r.cid === 1)).toMatchObject({ error: { code: 'ERR_SNAPSHOT_DISK_FULL', details: { op: 'append' } } })
+    expect(actor.getSnapshot().context.diskError).toMatchObject({ code: 'ERR_SNAPSHOT_DISK_FULL' })
+    actor.send({ type: 'snapshot.stats', replyTo: rt(2) })
+    expect(replies.find((r) => r.cid === 2)).toMatchObject({ value: { diskError: { code: 'ERR_SNAPSHOT_DISK_FULL' }, durableThrough: 0, received: 100 } })
+    fs.capacity = 1 << 20
+    await clock.advance(1000) // the retry
+    await waitFor(actor, (s) => s.context.diskError === undefined)
+    actor.send({ type: 'snapshot.sync', replyTo: rt(3) })
+    for (let i = 0; i < 10 && replies.find((r) => r.cid === 3) === undefined; i++) await tick()
+    expect(replies.find((r) => r.cid === 3)).toMatchObject({ value: { received: 100, durableThrough: 100 } })
+    actor.send({ type: 'runtime.shutdown' })
+    await waitFor(actor, (s) => s.status === 'done')
+    expect(actor.getSnapshot().context.shutdown).toMatchObject({ clean: true })
+    expect(replaySnapshot(memory.get(PATH)!).aliveNodes.size).toBe(100)
+  })
+
+  it('keeps an honest shutdown report when the disk stays full', async () => {
+    const fs = new LimitedDisk(1024)
+    const { actor, clock } = start({ shutdownTimeoutMs: 2000 }, fs)
+    await waitFor(actor, (s) => s.matches('running'))
+    for (let i = 0; i < 100; i++) actor.send({ type: 'snapshot.member-alive', name: `m${i}`, addr: ip(10, 0, 0, i), port: 7946 })
+    await waitFor(actor, (s) => s.context.diskError !== undefined)
+    actor.send({ type: 'runtime.shutdown' })
+    await tick()
+    await clock.advance(2000)
+    await waitFor(actor, (s) => s.status === 'done')
+    expect(actor.getSnapshot().context.shutdown).toMatchObject({ clean: false, remaining: 100, error: { code: 'ERR_SNAPSHOT_DISK_FULL' } })
   })
 })

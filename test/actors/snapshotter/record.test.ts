@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatTcpAddr, parseIpv4, parseLine, parseU64 } from '../../../actors/snapshotter/record.ts'
+import { addressProblem, formatTcpAddr, parseIpv4, parseLine, parseU64 } from '../../../actors/snapshotter/record.ts'
 import { checksumLine, crc32, parseChecksumLine } from '../../../actors/snapshotter/checksum.ts'
 
 describe('snapshotter - record', () => {
@@ -23,6 +23,17 @@ describe('snapshotter - record', () => {
     expect(parseLine('clock: -1').kind).toBe('bad')
     expect(parseLine('clock: 18446744073709551616').kind).toBe('bad')
     expect(parseLine('query-clock: 1x').kind).toBe('bad')
+  })
+
+  it('refuses an alive address without a port in 0..65535 (a rejoin could never use it)', () => {
+    expect(parseLine('alive: p 127.0.0.1:99999')).toEqual({ kind: 'bad', reason: 'alive address "127.0.0.1:99999": port must be 0..65535' })
+    expect(parseLine('alive: p 127.0.0.1:65536').kind).toBe('bad')
+    expect(parseLine('alive: p 127.0.0.1:-1').kind).toBe('bad')
+    expect(parseLine('alive: p 127.0.0.1:').kind).toBe('bad')
+    expect(parseLine('alive: p 127.0.0.1').kind).toBe('bad')
+    expect(parseLine('alive: p 127.0.0.1:65535')).toEqual({ kind: 'alive', name: 'p', addr: '127.0.0.1:65535' })
+    expect(parseLine('alive: p [::1]:0')).toEqual({ kind: 'alive', name: 'p', addr: '[::1]:0' })
+    expect(addressProblem('10.0.0.1:7946')).toBeUndefined()
   })
 
   it('parses u64 like strconv.ParseUint base 10', () => {

@@ -124,13 +124,93 @@ describe('snapshotter - replay', () => {
 describe('snapshotter - replay (large files without checksums)', () => {
   it('replays a 300,000-line Serf file in order without holding it all back', () => {
     let text = ''
-    for (let i = 0; i < 300_000; i++) text += i % 3 === 2 ? `not-alive: n${i % 1000}\n` : `alive: n${i % 1000} 10.0.0.1:${i}\n`
+    const addr = (i: number) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:7946`
+    for (let i = 0; i < 300_000; i++) text += i % 3 === 2 ? `not-alive: n${i % 1000}\n` : `alive: n${i % 1000} ${addr(i)}\n`
     text += batch('alive: last 1.1.1.1:1\n')
     const r = replaySnapshot(bytes(text))
     expect(r.counts.uncheckedLines).toBe(300_000)
     expect(r.counts.verifiedSpans).toBe(1)
-    expect(r.aliveNodes.get('n998')).toBe('10.0.0.1:299998')
+    expect(r.aliveNodes.get('n998')).toBe(addr(299_998))
     expect(r.aliveNodes.has('n999')).toBe(false)
     expect(r.aliveNodes.get('last')).toBe('1.1.1.1:1')
+  })
+})
+
+describe('snapshotter - replay (long checksummed spans)', () => {
+  const addr = (i: number) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:7946`
+
+  it('verifies and applies a 150,000-line span under one checksum (issue 10: 100,000 were skipped)', () => {
+    let records = ''
+    for (let i = 0; i < 150_000; i++) records += `alive: n${i} ${addr(i)}\n`
+    const r = replaySnapshot(bytes(batch(records) + batch('clock: 9\n')))
+    expect(r.problems).toEqual([])
+    expect(r.aliveNodes.size).toBe(150_000)
+    expect(r.aliveNodes.get('n149999')).toBe(addr(149_999))
+    expect(r.counts).toMatchObject({ verifiedSpans: 2, corruptSpans: 0, corruptLines: 0, uncheckedLines: 0, records: 150_001 })
+    expect(r.lastClock).toBe(9n)
+  })
+
+  it('applies a long unchecked run, then verifies the long span that follows it', () => {
+    let serfs = ''
+    for (let i = 0; i < 120_000; i++) serfs += `alive: s${i} ${addr(i)}\n`
+    let ours = ''
+    for (let i = 0; i < 120_000; i++) ours += i % 2 === 0 ? `not-alive: s${i}\n` : `alive: o${i} ${addr(i)}\n`
+    const r = replaySnapshot(bytes(serfs + batch(ours)))
+    expect(r.counts).toMatchObject({ uncheckedLines: 120_000, verifiedSpans: 1, corruptSpans: 0 })
+    expect(r.aliveNodes.size).toBe(60_000 + 60_000)
+    expect(r.aliveNodes.has('s0')).toBe(false)
+    expect(r.aliveNodes.get('s1')).toBe(addr(1))
+  })
+
+  it('still skips a long span whole when one byte in it is wrong, and numbers its lines', () => {
+    let records = ''
+    for (let i = 0; i < 150_000; i++) records += `alive: n${i} ${addr(i)}\n`
+    const file = batch('alive: first 1.1.1.1:1\n') + batch(records).replace('alive: n77777 ', 'alive: n77077 ')
+    const r = replaySnapshot(bytes(file))
+    expect([...r.aliveNodes.keys()]).toEqual(['first'])
+    expect(r.counts).toMatchObject({ verifiedSpans: 1, corruptSpans: 1, corruptLines: 150_000 })
+    expect(r.problems).toEqual(['lines 3-150002: checksum mismatch; span skipped'])
+  })
+})
+
+describe('snapshotter - replay (CRLF line ends)', () => {
+  const crlf = (s: string) => s.replace(/\n/g, '\r\n')
+
+  it('replays a file converted to CRLF like the original, checksums included', () => {
+    const file = batch('alive: a 1.1.1.1:1\nalive: b 2.2.2.2:2\nclock: 4\n') + batch('not-alive: a\nevent-clock: 3\nquery-clock: 2\n') + 'alive: serf 3.3.3.3:3\n'
+    const lf = replaySnapshot(bytes(file))
+    const r = replaySnapshot(bytes(crlf(file)))
+    expect(r.problems).toEqual([])
+    expect([...r.aliveNodes]).toEqual([...lf.aliveNodes])
+    expect([...r.aliveNodes]).toEqual([['b', '2.2.2.2:2'], ['serf', '3.3.3.3:3']])
+    expect([r.lastClock, r.lastEventClock, r.lastQueryClock]).toEqual([4n, 3n, 2n])
+    expect(r.counts).toMatchObject({ verifiedSpans: 2, corruptSpans: 0, uncheckedLines: 1, badLines: 0, unknownLines: 0 })
+    expect(r.validLength).toBe(crlf(file).length)
+  })
+
+  it('reads a Serf file with CRLF ends: members, clocks and leave', () => {
+    const r = replaySnapshot(bytes('alive: a 1.1.1.1:1\r\nclock: 7\r\nleave\r\nalive: b 2.2.2.2:2\r\n'))
+    expect([...r.aliveNodes]).toEqual([['b', '2.2.2.2:2']])
+    expect(r.counts).toMatchObject({ leaves: 1, records: 3, badLines: 0, unknownLines: 0 })
+  })
+
+  it('still detects a changed byte in a CRLF span, and a mixed file verifies span by span', () => {
+    const b1 = batch('alive: a 1.1.1.1:1\n')
+    const b2 = batch('alive: b 2.2.2.2:2\nclock: 5\n')
+    const r = replaySnapshot(bytes(crlf(b1) + crlf(b2).replace('2.2.2.2', '2.2.9.2')))
+    expect([...r.aliveNodes.keys()]).toEqual(['a'])
+    expect(r.counts).toMatchObject({ verifiedSpans: 1, corruptSpans: 1, corruptLines: 2 })
+    const mixed = replaySnapshot(bytes(b1 + crlf(b2)))
+    expect([...mixed.aliveNodes.keys()]).toEqual(['a', 'b'])
+    expect(mixed.counts).toMatchObject({ verifiedSpans: 2, corruptSpans: 0 })
+  })
+})
+
+describe('snapshotter - replay (addresses)', () => {
+  it('refuses an alive line whose port is not 0..65535 and keeps the previous address', () => {
+    const r = replaySnapshot(bytes('alive: p 127.0.0.1:7946\nalive: p 127.0.0.1:99999\nalive: q 127.0.0.1\nalive: z 127.0.0.1:0\n'))
+    expect([...r.aliveNodes]).toEqual([['p', '127.0.0.1:7946'], ['z', '127.0.0.1:0']])
+    expect(r.counts.badLines).toBe(2)
+    expect(r.problems).toEqual(['line 2: alive address "127.0.0.1:99999": port must be 0..65535', 'line 3: alive address "127.0.0.1": no :port'])
   })
 })

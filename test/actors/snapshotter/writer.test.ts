@@ -267,25 +267,31 @@ describe('snapshotter - writer', () => {
     await second.writer.shutdown()
   })
 
-  it('recovers a batch whose write failed by rewriting the file from memory', async () => {
+  it('fails the waiting sync with a coded error when an append fails, then re-does the append', async () => {
     let failNext = false
     const disk = new MemoryDisk((op) => {
       if (op === 'append' && failNext) {
         failNext = false
-        throw new Error('EIO')
+        throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })
       }
     })
-    const { writer, notices } = makeWriter({}, { disk })
+    const timers = new ManualTimers()
+    const { writer, notices } = makeWriter({}, { disk, timers })
     await writer.open()
     writer.alive('a', '1.1.1.1:1')
     await writer.sync()
     failNext = true
     writer.alive('b', '2.2.2.2:2')
-    await writer.sync() // resolves only once b is durable again, through the recovering compaction
-    expect(writer.stats().errors).toBe(1)
+    await expect(writer.sync()).rejects.toMatchObject({ code: 'ERR_SNAPSHOT_DISK', details: { op: 'append', errno: 'EIO' } })
+    expect(writer.stats()).toMatchObject({ errors: 1, diskError: { code: 'ERR_SNAPSHOT_DISK' }, durableThrough: 1 })
     expect(notices.some((n) => n.kind === 'disk-error')).toBe(true)
+    timers.advance(1000) // the retry timer (errorRecoveryIntervalMs)
+    for (let i = 0; i < 5 && writer.stats().diskError !== null; i++) await tick()
+    await expect(writer.sync()).resolves.toMatchObject({ received: 2, durableThrough: 2 })
+    expect(writer.stats()).toMatchObject({ diskError: null, lastDiskError: { code: 'ERR_SNAPSHOT_DISK' }, diskRetries: 1 })
+    expect(notices.some((n) => n.kind === 'disk-recovered')).toBe(true)
     expect([...replayOf(disk).aliveNodes.keys()].sort()).toEqual(['a', 'b'])
-    await writer.shutdown()
+    expect((await writer.shutdown()).clean).toBe(true)
   })
 
   it('abandons a compaction still building at shutdown, removing its temp file', async () => {
@@ -378,6 +384,20 @@ describe('snapshotter - writer', () => {
     ])
     expect(disk.text(PATH).match(/alive: a /g)?.length).toBe(1) // unchanged members are not rewritten
     expect(writer.progress()).toMatchObject({ received: 5, durableThrough: 5 })
+    await writer.shutdown()
+  })
+
+  it('refuses (and counts) an address replay would refuse, instead of writing it', async () => {
+    const { writer, disk } = makeWriter()
+    await writer.open()
+    writer.alive('p', '127.0.0.1:99999')
+    writer.alive('q', '127.0.0.1')
+    writer.alive('r', '127.0.0.1:7946')
+    writer.resync([['r', '127.0.0.1:7946'], ['s', '1.2.3.4:65536']])
+    await writer.sync()
+    expect(writer.stats()).toMatchObject({ rejected: 3, received: 4 })
+    expect(disk.text(PATH)).not.toMatch(/alive: [pqs] /)
+    expect([...replayOf(disk).aliveNodes.keys()]).toEqual(['r'])
     await writer.shutdown()
   })
 
