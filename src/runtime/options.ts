@@ -96,6 +96,48 @@ export function validateSupervisionOptions(c: SupervisionOptions): void {
   }
 }
 
+/**
+ * V8 heap caps of each actor's worker thread (Node's `resourceLimits`), in MiB. Actors hold small
+ * state (a member table, bounded queues) and churn short-lived messages, so V8's defaults (a young
+ * generation that grows to ~48 MiB per isolate under load, an old generation sized from the
+ * machine's RAM) cost memory and bound nothing. A thread that passes its old-generation cap dies
+ * with ERR_WORKER_OUT_OF_MEMORY and is restarted under supervision like any other thread death.
+ */
+export interface WorkerLimits {
+  /**
+   * Default 6: V8 splits it into two 2 MiB semi-spaces plus room for large new objects; a scavenge
+   * of an actor's few live young objects stays sub-millisecond, and four busy isolates no longer
+   * grow 16 MiB semi-spaces each (issue 10: a flooded node peaked at 360-387 MB with the default).
+   */
+  maxYoungGenerationSizeMb: number
+  /**
+   * Default 256: ten times a 10,000-member table with its queues, so only a runaway actor reaches
+   * it, and that actor's thread restarts instead of the whole process growing until the OS kills it.
+   */
+  maxOldGenerationSizeMb: number
+}
+
+export const DEFAULT_WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({
+  maxYoungGenerationSizeMb: 6,
+  maxOldGenerationSizeMb: 256,
+})
+
+const WORKER_LIMIT_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_WORKER_LIMITS))
+
+/** The defaults with `init` spread over them; `init` must be a plain object of known fields. */
+export function createWorkerLimits(init: Partial<WorkerLimits> = {}, field = 'workerLimits'): WorkerLimits {
+  const config = { ...DEFAULT_WORKER_LIMITS, ...stripUndefined(knownFieldsOnly(field, init, WORKER_LIMIT_FIELDS) as Partial<WorkerLimits>) }
+  validateWorkerLimits(config, field)
+  return config
+}
+
+export function validateWorkerLimits(c: WorkerLimits, field = 'workerLimits'): void {
+  // Below 1 MiB V8 cannot hold a young generation's two semi-spaces; above 1 GiB is a typo for an actor.
+  checkInt(`${field}.maxYoungGenerationSizeMb`, c.maxYoungGenerationSizeMb, 1, 1024, 'MiB')
+  // A worker needs ~10 MiB of old generation to load the runtime, xstate and pino; 64 GiB is past any machine we run on.
+  checkInt(`${field}.maxOldGenerationSizeMb`, c.maxOldGenerationSizeMb, 16, 65_536, 'MiB')
+}
+
 /** Opt-in persistence of the XState snapshot (`getPersistedSnapshot()`), for restore after a crash. */
 export interface PersistOptions {
   /** Version stamp of the machine's context shape; a stored snapshot of another version is not restored. */
@@ -144,6 +186,7 @@ const SYSTEM_FIELDS: Record<keyof SystemOptions, true> = {
   compute: true,
   snapshotStore: true,
   askTimeoutMs: true,
+  workerLimits: true,
 }
 const COMPUTE_FIELDS = ['maxThreads', 'idleTimeoutMs'] as const
 
@@ -172,6 +215,8 @@ export function validateSystemOptions(options: unknown): SystemOptions {
   }
   // Every ask without its own timeout gets this one, as a timer on the system clock.
   if (o.askTimeoutMs !== undefined) checkNumber('system.askTimeoutMs', o.askTimeoutMs, { min: 0, exclusiveMin: true, max: TIMER_MAX_MS, unit: 'ms' })
+  // Checked here so the error names system.workerLimits; SystemCore then builds them with the defaults.
+  if (o.workerLimits !== undefined) createWorkerLimits(o.workerLimits, 'system.workerLimits')
   return o
 }
 
