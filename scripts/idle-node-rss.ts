@@ -7,8 +7,8 @@
  * one (rssIdleMB), after the boot's garbage had S seconds to be collected.
  *
  * --dist loads the built package (npm run build first): the actors' threads then run the compiled
- * JS directly, with no TypeScript loader in them, as an installed node does. Without it the threads
- * boot from the sources through tsx (src/runtime/boot.mjs), which costs each thread a loader thread.
+ * JS directly, with no TypeScript compiler in them, as an installed node does. Without it the
+ * threads compile the sources as they load them (tsx, through src/runtime/boot.mjs).
  *
  * Prints a table, and with --json one JSON object as the last line:
  * {"mode","seconds","rssStartMB","rssPeakMB","rssIdleMB","heapUsedMB","threads"}
