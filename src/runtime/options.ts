@@ -105,20 +105,23 @@ export function validateSupervisionOptions(c: SupervisionOptions): void {
  */
 export interface WorkerLimits {
   /**
-   * Default 6: V8 splits it into two 2 MiB semi-spaces plus room for large new objects; a scavenge
-   * of an actor's few live young objects stays sub-millisecond, and four busy isolates no longer
-   * grow 16 MiB semi-spaces each (issue 10: a flooded node peaked at 360-387 MB with the default).
+   * Default 16: V8 splits it into two ~5 MiB semi-spaces plus room for large new objects, where
+   * its default lets each busy isolate grow to 16 MiB semi-spaces (48 MiB of young generation; a
+   * flooded node peaked at 344-381 MB RSS). Smaller is leaner still but scavenges more often: at 6
+   * the flooded node peaked at ~200 MB but took datagrams ~25% slower (npm run fuzz:node).
    */
   maxYoungGenerationSizeMb: number
   /**
    * Default 256: ten times a 10,000-member table with its queues, so only a runaway actor reaches
    * it, and that actor's thread restarts instead of the whole process growing until the OS kills it.
+   * V8 also grows a smaller heap more sparingly between full collections (its growing factor
+   * scales with this cap), which keeps an actor's old generation close to its live data.
    */
   maxOldGenerationSizeMb: number
 }
 
 export const DEFAULT_WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({
-  maxYoungGenerationSizeMb: 6,
+  maxYoungGenerationSizeMb: 16,
   maxOldGenerationSizeMb: 256,
 })
 

@@ -152,7 +152,7 @@ export interface SystemOptions {
   snapshotStore?: SnapshotStore
   /** Default ask timeout in ms (5000). */
   askTimeoutMs?: number
-  /** V8 heap caps of every actor worker thread, MiB (default young 6, old 256; see WorkerLimits). */
+  /** V8 heap caps of every actor worker thread, MiB (default young 16, old 256; see WorkerLimits). */
   workerLimits?: Partial<WorkerLimits>
 }
 
