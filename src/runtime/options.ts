@@ -107,8 +107,10 @@ export interface WorkerLimits {
   /**
    * Default 16: V8 splits it into two ~5 MiB semi-spaces plus room for large new objects, where
    * its default lets each busy isolate grow to 16 MiB semi-spaces (48 MiB of young generation; a
-   * flooded node peaked at 344-381 MB RSS). Smaller is leaner still but scavenges more often: at 6
-   * the flooded node peaked at ~200 MB but took datagrams ~25% slower (npm run fuzz:node).
+   * flooded node peaked at 344-381 MB RSS; with 16 and the old-generation cap, 250-261 MB). The
+   * caps trade CPU for memory: under npm run fuzz:node the node took datagrams 10-25% slower than
+   * with V8's defaults (6: ~200 MB peak, slowest; 32: 293 MB, no faster than 16). Raise both to
+   * trade the memory back.
    */
   maxYoungGenerationSizeMb: number
   /**
