@@ -71,12 +71,16 @@ export {
   validateMailboxOptions,
   createSupervisionOptions,
   validateSupervisionOptions,
+  DEFAULT_WORKER_LIMITS,
+  createWorkerLimits,
+  validateWorkerLimits,
   memorySnapshotStore,
 } from './options.ts'
 export type {
   OverflowPolicy,
   MailboxOptions,
   SupervisionOptions,
+  WorkerLimits,
   PersistOptions,
   PersistedRecord,
   SnapshotStore,

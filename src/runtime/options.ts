@@ -96,6 +96,53 @@ export function validateSupervisionOptions(c: SupervisionOptions): void {
   }
 }
 
+/**
+ * V8 heap caps of each actor's worker thread (Node's `resourceLimits`), in MiB. Actors hold small
+ * state (a member table, bounded queues) and churn short-lived messages, so V8's defaults (a young
+ * generation that grows to ~48 MiB per isolate under load, an old generation sized from the
+ * machine's RAM) cost memory and bound nothing. A thread that passes its old-generation cap dies
+ * with ERR_WORKER_OUT_OF_MEMORY and is restarted under supervision like any other thread death.
+ */
+export interface WorkerLimits {
+  /**
+   * Default 16: V8 splits it into two ~5 MiB semi-spaces plus room for large new objects, where
+   * its default lets each busy isolate grow to 16 MiB semi-spaces (48 MiB of young generation; a
+   * flooded node peaked at 344-381 MB RSS; with 16 and the old-generation cap, 250-261 MB). The
+   * caps trade CPU for memory: under npm run fuzz:node the node took datagrams 10-25% slower than
+   * with V8's defaults (6: ~200 MB peak, slowest; 32: 293 MB, no faster than 16). Raise both to
+   * trade the memory back.
+   */
+  maxYoungGenerationSizeMb: number
+  /**
+   * Default 256: ten times a 10,000-member table with its queues, so only a runaway actor reaches
+   * it, and that actor's thread restarts instead of the whole process growing until the OS kills it.
+   * V8 also grows a smaller heap more sparingly between full collections (its growing factor
+   * scales with this cap), which keeps an actor's old generation close to its live data.
+   */
+  maxOldGenerationSizeMb: number
+}
+
+export const DEFAULT_WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({
+  maxYoungGenerationSizeMb: 16,
+  maxOldGenerationSizeMb: 256,
+})
+
+const WORKER_LIMIT_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_WORKER_LIMITS))
+
+/** The defaults with `init` spread over them; `init` must be a plain object of known fields. */
+export function createWorkerLimits(init: Partial<WorkerLimits> = {}, field = 'workerLimits'): WorkerLimits {
+  const config = { ...DEFAULT_WORKER_LIMITS, ...stripUndefined(knownFieldsOnly(field, init, WORKER_LIMIT_FIELDS) as Partial<WorkerLimits>) }
+  validateWorkerLimits(config, field)
+  return config
+}
+
+export function validateWorkerLimits(c: WorkerLimits, field = 'workerLimits'): void {
+  // Below 1 MiB V8 cannot hold a young generation's two semi-spaces; above 1 GiB is a typo for an actor.
+  checkInt(`${field}.maxYoungGenerationSizeMb`, c.maxYoungGenerationSizeMb, 1, 1024, 'MiB')
+  // A worker needs ~10 MiB of old generation to load the runtime, xstate and pino; 64 GiB is past any machine we run on.
+  checkInt(`${field}.maxOldGenerationSizeMb`, c.maxOldGenerationSizeMb, 16, 65_536, 'MiB')
+}
+
 /** Opt-in persistence of the XState snapshot (`getPersistedSnapshot()`), for restore after a crash. */
 export interface PersistOptions {
   /** Version stamp of the machine's context shape; a stored snapshot of another version is not restored. */
@@ -144,6 +191,7 @@ const SYSTEM_FIELDS: Record<keyof SystemOptions, true> = {
   compute: true,
   snapshotStore: true,
   askTimeoutMs: true,
+  workerLimits: true,
 }
 const COMPUTE_FIELDS = ['maxThreads', 'idleTimeoutMs'] as const
 
@@ -172,6 +220,8 @@ export function validateSystemOptions(options: unknown): SystemOptions {
   }
   // Every ask without its own timeout gets this one, as a timer on the system clock.
   if (o.askTimeoutMs !== undefined) checkNumber('system.askTimeoutMs', o.askTimeoutMs, { min: 0, exclusiveMin: true, max: TIMER_MAX_MS, unit: 'ms' })
+  // Checked here so the error names system.workerLimits; SystemCore then builds them with the defaults.
+  if (o.workerLimits !== undefined) createWorkerLimits(o.workerLimits, 'system.workerLimits')
   return o
 }
 

@@ -24,10 +24,12 @@ import { requestOf } from './mailbox-policy.ts'
 import {
   createMailboxOptions,
   createSupervisionOptions,
+  createWorkerLimits,
   memorySnapshotStore,
   type MailboxOptions,
   type SnapshotStore,
   type SupervisionOptions,
+  type WorkerLimits,
   validateSystemOptions,
 } from './options.ts'
 import type { SimulatedClock } from './simulated-clock.ts'
@@ -69,6 +71,8 @@ export class SystemCore {
   readonly asks: AskTable
   readonly compute: ComputePool
   readonly askTimeoutMs: number
+  /** V8 heap caps of every actor worker thread (a spawn may override them). */
+  readonly workerLimits: WorkerLimits
   readonly actors = new Map<string, Entry>()
   readonly inspectors = new Set<(e: InspectionEvent) => void>()
   readonly listeners = new Set<(e: SystemEvent) => void>()
@@ -93,6 +97,7 @@ export class SystemCore {
     this.asks = new AskTable(this.clock)
     this.compute = new ComputePool(options.compute ?? {})
     this.askTimeoutMs = options.askTimeoutMs ?? 5000
+    this.workerLimits = createWorkerLimits(options.workerLimits, 'system.workerLimits')
   }
 
   emit(event: SystemEvent): void {

@@ -16,7 +16,7 @@ import type { ActorDefinition } from './define-actor.ts'
 import { asksOf, createEnv, type Router } from './env.ts'
 import type { LinkPolicy } from './frames.ts'
 import { InlineActor } from './inline-actor.ts'
-import { createMailboxOptions, createSupervisionOptions } from './options.ts'
+import { createMailboxOptions, createSupervisionOptions, createWorkerLimits } from './options.ts'
 import type { Inspection } from './system-inspection.ts'
 import { makeRef } from './system-refs.ts'
 import { stopOne } from './system-shutdown.ts'
@@ -86,6 +86,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
   const placement: Placement = options.placement ?? 'worker'
   const mailbox = createMailboxOptions({ ...core.mailbox, ...def.mailbox, ...options.mailbox })
   const supervision = createSupervisionOptions({ ...core.supervision, ...def.supervision, ...options.supervision })
+  const workerLimits = createWorkerLimits({ ...core.workerLimits, ...options.workerLimits })
   const entry: Entry = {
     id,
     definition: def,
@@ -111,7 +112,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
         throw new ActorStartError(id, toWireError(err).message, { cause: err })
       }
     } else {
-      const w = new WorkerActor(ctx.port, id, def, options.input, mailbox, supervision)
+      const w = new WorkerActor(ctx.port, id, def, options.input, mailbox, supervision, workerLimits)
       entry.worker = w
       await w.start(def.persist === undefined ? undefined : core.store.load(id))
     }

@@ -7,7 +7,7 @@ import type { ActorId } from '../types/ids.ts'
 import type { ActorAddress, Message, ReplyOf, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import type { WireError } from '../errors/cluster-error.ts'
 import type { ActorImplementations, ContextOf, InboundOf, InputOf } from './define-actor.ts'
-import type { MailboxOptions, SnapshotStore, SupervisionOptions } from './options.ts'
+import type { MailboxOptions, SnapshotStore, SupervisionOptions, WorkerLimits } from './options.ts'
 import type { SimulatedClock } from './simulated-clock.ts'
 
 /** Where an actor runs: its own worker thread (production default) or the system's thread. */
@@ -24,6 +24,8 @@ export interface SpawnOptions<M extends AnyStateMachine> extends ActorImplementa
   dependsOn?: readonly string[]
   mailbox?: Partial<MailboxOptions>
   supervision?: Partial<SupervisionOptions>
+  /** This actor's thread's heap caps over the system's `workerLimits` (worker placement only). */
+  workerLimits?: Partial<WorkerLimits>
 }
 
 /** Request message types of a protocol (those with a `replyTo`). */
@@ -150,6 +152,8 @@ export interface SystemOptions {
   snapshotStore?: SnapshotStore
   /** Default ask timeout in ms (5000). */
   askTimeoutMs?: number
+  /** V8 heap caps of every actor worker thread, MiB (default young 16, old 256; see WorkerLimits). */
+  workerLimits?: Partial<WorkerLimits>
 }
 
 export interface ShutdownOptions {

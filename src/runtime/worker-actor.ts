@@ -13,7 +13,7 @@ import type { ActorDefinition } from './define-actor.ts'
 import { resolveEntry } from './entry.ts'
 import { F_REPLY, F_ROUTED, type CellStats, type LinkPolicy, type LinkStats, type MainToWorker, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
-import type { MailboxOptions, PersistedRecord, SupervisionOptions } from './options.ts'
+import type { MailboxOptions, PersistedRecord, SupervisionOptions, WorkerLimits } from './options.ts'
 import { RestartTracker } from './supervisor.ts'
 import type { AskTable } from './ask-table.ts'
 import type { ComputePool } from './compute-pool.ts'
@@ -83,6 +83,7 @@ export class WorkerActor {
     readonly input: unknown,
     readonly mailbox: MailboxOptions,
     readonly supervision: SupervisionOptions,
+    readonly limits: WorkerLimits,
   ) {
     this.#tracker = new RestartTracker(supervision)
     this.link = new Link(undefined, mailbox, {
@@ -145,7 +146,11 @@ export class WorkerActor {
     this.#lastError = undefined
     let worker: Worker
     try {
-      worker = new Worker(entry.file, { workerData: boot, transferList: [port2, ...peers.map((p) => p.port)] })
+      worker = new Worker(entry.file, {
+        workerData: boot,
+        transferList: [port2, ...peers.map((p) => p.port)],
+        resourceLimits: { maxYoungGenerationSizeMb: this.limits.maxYoungGenerationSizeMb, maxOldGenerationSizeMb: this.limits.maxOldGenerationSizeMb },
+      })
     } catch (err) {
       port1.close()
       return Promise.reject(new ActorStartError(this.id, toWireError(err).message, { cause: err }))
