@@ -93,6 +93,7 @@ export type {
   SystemEvent,
   InspectionEvent,
   ShutdownReport,
+  ActorExitReport,
   ShutdownOptions,
   SystemOptions,
   Unsubscribe,
