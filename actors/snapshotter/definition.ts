@@ -68,4 +68,10 @@ export const snapshotter = defineActor({
         return undefined
     }
   },
+  // The writer's own shutdown report becomes the runtime's exit report: records received and not
+  // made durable turn `system.shutdown()` unclean, with the count and the disk error.
+  exitReport: ({ shutdown: r }) =>
+    r === undefined || r.clean
+      ? undefined
+      : { clean: false, reason: 'snapshot records left unwritten', unwritten: r.remaining, ...(r.error !== undefined ? { error: r.error } : {}) },
 })

@@ -22,7 +22,7 @@ import type { PersistedRecord, SupervisionOptions } from './options.ts'
 import { RingQueue } from './ring.ts'
 import { RestartTracker } from './supervisor.ts'
 import { assertCloneable, detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
-import type { ActorSnapshot } from './types.ts'
+import type { ActorExitReport, ActorSnapshot } from './types.ts'
 
 export interface HostEvents {
   crashed(error: WireError): void
@@ -66,6 +66,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   #expedited = false
   /** stop() finished. */
   #stopped = false
+  /** How the exit work ended, set by stop(): undefined when the actor reports nothing. */
+  exit: ActorExitReport | undefined
   /**
    * Set while a fresh spawn starts its first actor: an error then (a machine refusing its input,
    * e.g. ERR_INVALID_CONFIG from its context) fails the spawn instead of entering the restart loop,
@@ -383,6 +385,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.status = 'stopped'
     this.#refuseHeld()
     this.#inspection.detach()
+    this.exit = this.#readExit()
     try {
       this.actor.stop()
     } catch {
@@ -392,9 +395,30 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     try {
       await this.#impl.onStop?.(this.#env)
     } catch (err) {
-      this.#env.log.error({ err: toWireError(err) }, 'onStop failed')
+      const error = toWireError(err)
+      this.#env.log.error({ err: error }, 'onStop failed')
+      this.exit = { ...this.exit, clean: false, reason: this.exit?.reason ?? 'onStop failed', error: this.exit?.error ?? error }
     }
     return finished
+  }
+
+  /** The definition's reading of the final context; a throwing reader counts as unclean. */
+  #readExit(): ActorExitReport | undefined {
+    const read = this.#def.exitReport
+    if (read === undefined) return undefined
+    try {
+      const r = read(this.actor.getSnapshot().context as never)
+      if (r === undefined) return undefined
+      // A plain copy: it crosses threads, and only the documented fields are reported.
+      const out: ActorExitReport = { clean: r.clean === true }
+      if (typeof r.reason === 'string') out.reason = r.reason
+      if (typeof r.undelivered === 'number') out.undelivered = r.undelivered
+      if (typeof r.unwritten === 'number') out.unwritten = r.unwritten
+      if (r.error !== undefined) out.error = toWireError(r.error)
+      return out
+    } catch (err) {
+      return { clean: false, reason: 'exitReport failed', error: toWireError(err) }
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 import type { AnyStateMachine, ContextFrom, EventFromLogic, InputFrom } from 'xstate'
 import type { ActorEnv, Message, RuntimeEvent } from '../types/actor-env.ts'
 import type { MailboxOptions, PersistOptions, SupervisionOptions } from './options.ts'
+import type { ActorExitReport } from './types.ts'
 
 /** The messages an actor accepts: its machine's events minus the runtime's own. */
 export type InboundOf<M extends AnyStateMachine> = Exclude<EventFromLogic<M>, RuntimeEvent> & Message
@@ -58,6 +59,11 @@ export interface ActorSpec<M extends AnyStateMachine, T extends string = Inbound
   mailbox?: Partial<MailboxOptions>
   /** Supervision defaults for this actor (spawn options override). */
   supervision?: Partial<SupervisionOptions>
+  /**
+   * Reads how the exit work ended from the machine's context once it stopped (pure). An unclean
+   * answer makes `system.shutdown()` report `clean: false` with it under `exits[id]`.
+   */
+  exitReport?: (context: ContextOf<M>) => ActorExitReport | undefined
 }
 
 declare const inboundBrand: unique symbol

@@ -8,6 +8,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors/cluster-error.ts'
+import type { ActorExitReport } from './types.ts'
 
 /** Link frame: credit for `n` items handled (the sender may post its next batch). */
 export const F_ACK = 1
@@ -68,7 +69,7 @@ export type WorkerToMain =
   | { k: 'stats'; cid: number; stats: CellStats; links: Record<string, LinkStats> }
   | { k: 'idle-to'; cid: number }
   /** `finished`: the machine completed its exit work (reached a final state) within the timeout. */
-  | { k: 'stopped'; finished: boolean; stats: CellStats; links: Record<string, LinkStats> }
+  | { k: 'stopped'; finished: boolean; stats: CellStats; links: Record<string, LinkStats>; exit?: ActorExitReport }
   | { k: 'compute'; cid: number; module: string; name: string; input: unknown }
 
 /** Control messages, system thread -> worker. */

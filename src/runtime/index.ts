@@ -97,6 +97,7 @@ export type {
   SystemEvent,
   InspectionEvent,
   ShutdownReport,
+  ActorExitReport,
   ShutdownOptions,
   SystemOptions,
   Unsubscribe,

@@ -6,6 +6,8 @@
  * `capacity` messages are in flight; the receiver returns credit once per event-loop turn for what
  * it handled (piggybacked on its own data when it has some), and whatever accumulated meanwhile
  * goes out then. So a lone message is posted at once, and under load batches form by themselves.
+ * The credit a thread gives back per event-loop turn is bounded (turn-budget.ts), so a full-rate
+ * producer cannot keep the receiving thread's port busy while its I/O and timers wait.
  *
  * The ring is the mailbox: its bound and overflow policy apply to messages waiting there; at most
  * another `capacity` are on their way (posted, not yet handled).
@@ -15,6 +17,7 @@ import type { SendStatus } from '../types/actor-env.ts'
 import { F_ACK, F_DATA, F_REPLY, F_ROUTED, type LinkPolicy, type LinkStats } from './frames.ts'
 import { admit, isActorMessage } from './mailbox-policy.ts'
 import { RingQueue } from './ring.ts'
+import { threadTurnBudget, type TurnBudget } from './turn-budget.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
 
@@ -53,6 +56,8 @@ export class Link {
   readonly #onUnsendable: ((item: unknown, err: unknown) => void) | undefined
   /** Credit owed that goes back at once instead of at the end of the turn (half the peer's window). */
   readonly #ackAt: number
+  /** The credit this thread may give back per event-loop turn (shared by its links). */
+  readonly #budget: TurnBudget
   readonly #flush = (): void => this.flush()
   readonly #ackCheck = (): void => {
     if (this.pendingAck === 0 || this.#flushQueued) this.#ackQueued = false
@@ -78,8 +83,11 @@ export class Link {
        * goes back at once, so the peer refills while this side handles the other half.
        */
       receiveWindow?: number
+      /** Credit per event-loop turn; defaults to the one budget of this thread. */
+      turnBudget?: TurnBudget
     },
   ) {
+    this.#budget = handlers.turnBudget ?? threadTurnBudget
     this.#ackAt = Math.max(1, Math.floor((handlers.receiveWindow ?? Number.POSITIVE_INFINITY) / 2))
     this.policy = policy
     this.#onItem = handlers.onItem
@@ -155,8 +163,7 @@ export class Link {
         payload = batch
       }
       this.inFlight += n
-      const ack = this.pendingAck
-      this.pendingAck = 0
+      const ack = this.#takeCredit()
       try {
         if (ack === 0) port.postMessage(payload)
         else if (n === 1 && (payload as { k?: unknown }).k === F_REPLY) {
@@ -173,10 +180,21 @@ export class Link {
       posted = true
     }
     if (this.pendingAck > 0) {
-      port.postMessage({ k: F_ACK, n: this.pendingAck })
-      this.pendingAck = 0
+      const ack = this.#takeCredit()
+      if (ack > 0) port.postMessage({ k: F_ACK, n: ack })
     }
     if (posted && this.#readyWaiters.length > 0) this.#wakeReady()
+  }
+
+  /**
+   * The credit owed, if this turn's budget allows it (then it is no longer owed); else 0, and the
+   * budget calls `flush` again at the next check phase.
+   */
+  #takeCredit(): number {
+    const n = this.pendingAck
+    if (n === 0 || !this.#budget.take(n, this)) return 0
+    this.pendingAck = 0
+    return n
   }
 
   #postSeparately(port: MessagePort, items: unknown[], ack: number, firstError: unknown): void {
@@ -234,7 +252,8 @@ export class Link {
     this.pendingAck += n
     // Credit goes back with the data this link posts next (a reply is already queued when an ask
     // was handled), else at the end of this event-loop turn, or at once when it reaches half
-    // the peer's window (a long turn would otherwise leave the peer waiting).
+    // the peer's window (a long turn would otherwise leave the peer waiting), within the thread's
+    // per-turn budget (beyond it, at the next check phase).
     if (this.pendingAck >= this.#ackAt) this.flush()
     else if (!this.#ackQueued && !this.#flushQueued) {
       // First a microtask: what the handled items (or the code awaiting them) send next is

@@ -2,12 +2,13 @@
  * Shutdown and drain: the dependency order (an actor before what it depends on, else newest
  * first), draining one actor (first what other workers queued for it, then what the system thread
  * queued, then its exit work), and the whole-system shutdown with its report: at the deadline it
- * names the actor that hung, counts what was left, and ends every thread.
+ * names the actor that hung, counts what was left, and ends every thread; an actor that reports
+ * an unclean exit (its definition's `exitReport`) makes the report unclean too.
  */
 import { ActorStoppedError, SystemShutDownError } from '../errors/runtime-errors.ts'
 import { finalStats } from './system-refs.ts'
 import { MAIN, type Entry, type SystemCore } from './system-core.ts'
-import type { ShutdownReport } from './types.ts'
+import type { ActorExitReport, ShutdownReport } from './types.ts'
 
 /** Shutdown order: an actor before everything it depends on; otherwise the newest first. */
 export function shutdownOrder(core: SystemCore): Entry[] {
@@ -83,6 +84,14 @@ export async function shutdownSystem(core: SystemCore, drainTimeoutMs: number): 
     }
     stopped.push(entry.id)
   }
+  // What each stopped actor said of its own exit work: an unclean one makes the shutdown unclean.
+  const exits: Record<string, ActorExitReport> = {}
+  for (const e of core.actors.values()) {
+    const exit = e.worker !== undefined ? e.worker.finalStats?.exit : e.inline?.host.exit
+    if (exit !== undefined && !exit.clean) exits[e.id] = exit
+  }
+  const unclean = Object.keys(exits)
+  if (unclean.length > 0) core.log.warn({ actors: unclean, exits }, 'shutdown: actors reported an unclean exit')
   if (hung !== undefined) {
     for (const e of core.actors.values()) {
       if (stopped.includes(e.id) || (e.stoppedStats !== undefined && e.id !== hung)) continue
@@ -100,11 +109,12 @@ export async function shutdownSystem(core: SystemCore, drainTimeoutMs: number): 
   await core.compute.destroy()
   const undeliveredTotal = Object.values(undelivered).reduce((a, b) => a + b, 0)
   return {
-    clean: hung === undefined,
+    clean: hung === undefined && unclean.length === 0,
     stopped,
     ...(hung !== undefined ? { hung } : {}),
     undelivered,
     undeliveredTotal,
+    exits,
     elapsedMs: Date.now() - started,
   }
 }

@@ -97,8 +97,29 @@ export interface InspectionEvent {
   placement: Placement
 }
 
+/**
+ * How an actor's exit work ended, as the actor itself reports it (its definition's `exitReport`
+ * reads it from the final context; a failing `onStop` gives one too). Counts are of the actor's own
+ * units: messages it could not pass on (`undelivered`), records it could not write (`unwritten`).
+ */
+export interface ActorExitReport {
+  /** False when the exit work left something undone. */
+  clean: boolean
+  /** Why, in a few words (e.g. 'records left unwritten'). */
+  reason?: string
+  /** Messages the actor held and could not deliver. */
+  undelivered?: number
+  /** Records the actor accepted and did not make durable. */
+  unwritten?: number
+  /** The error that made the exit unclean, as a coded plain object. */
+  error?: WireError
+}
+
 export interface ShutdownReport {
-  /** True when every mailbox drained and every actor stopped within the timeout. */
+  /**
+   * True when every mailbox drained, every actor stopped within the timeout, and no actor
+   * reported an unclean exit (see `exits`).
+   */
   clean: boolean
   /** Actors stopped, in the order they were stopped. */
   stopped: string[]
@@ -107,6 +128,8 @@ export interface ShutdownReport {
   /** Messages not handled (queued or in flight) when the timeout hit, per actor, and their sum. */
   undelivered: Record<string, number>
   undeliveredTotal: number
+  /** The actors that reported an unclean exit, with their reasons and counts. */
+  exits: Record<string, ActorExitReport>
   elapsedMs: number
 }
 

@@ -17,7 +17,7 @@ import type { MailboxOptions, PersistedRecord, SupervisionOptions, WorkerLimits 
 import { RestartTracker } from './supervisor.ts'
 import type { AskTable } from './ask-table.ts'
 import type { ComputePool } from './compute-pool.ts'
-import type { ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
+import type { ActorExitReport, ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
 import type { WorkerBoot } from './worker-host.ts'
 
 /** What a WorkerActor needs from its system. */
@@ -63,7 +63,7 @@ export class WorkerActor {
   status: WorkerStatus = 'starting'
   worker: Worker | undefined
   readonly watchers = new Set<(s: ActorSnapshot) => void>()
-  finalStats: { cell: CellStats; links: Record<string, LinkStats> } | undefined
+  finalStats: { cell: CellStats; links: Record<string, LinkStats>; exit?: ActorExitReport } | undefined
   /** Restarts so far: in-thread (machine crashes) and of the thread itself. */
   restarts = 0
   readonly #tracker: RestartTracker
@@ -237,7 +237,7 @@ export class WorkerActor {
         break
       }
       case 'stopped':
-        this.finalStats = { cell: m.stats, links: m.links }
+        this.finalStats = { cell: m.stats, links: m.links, ...(m.exit !== undefined ? { exit: m.exit } : {}) }
         this.#stopped?.(m)
         break
       case 'compute':

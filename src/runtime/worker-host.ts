@@ -287,7 +287,7 @@ function startWorkerHost<M extends AnyStateMachine>(
     turnEnd()
     const linkStats: Record<string, ReturnType<Link['stats']>> = {}
     for (const [peer, l] of links) linkStats[peer] = l.stats()
-    post({ k: 'stopped', finished, stats: cellStats(), links: linkStats })
+    post({ k: 'stopped', finished, stats: cellStats(), links: linkStats, ...(h.exit !== undefined ? { exit: h.exit } : {}) })
     mainLink.close()
     for (const l of links.values()) l.close()
     control.off('message', onControl)

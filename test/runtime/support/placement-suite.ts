@@ -9,6 +9,7 @@ import type { ClusterError } from '../../../src/errors/cluster-error.ts'
 import { counter } from '../../fixtures/actors/counter/definition.ts'
 import { counterIo } from '../../fixtures/actors/counter/io.ts'
 import { asker } from './asker/definition.ts'
+import { holder } from './holder/definition.ts'
 import type { AskOutcome } from './asker/machine.ts'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -459,6 +460,30 @@ export function placementSuite(placement: Placement): void {
   })
 
   describe(`placement ${placement} - shutdown`, () => {
+    it("reports an actor's unclean exit: clean false, with the actor's reason and count", async () => {
+      const sys = await start()
+      const h = await sys.spawn(holder, { id: 'h', placement })
+      const ok = await sys.spawn(holder, { id: 'ok', placement })
+      for (let i = 0; i < 5; i++) h.send({ type: 'holder.hold' })
+      h.send({ type: 'holder.stick', n: 3 })
+      ok.send({ type: 'holder.hold' })
+      const report = await sys.shutdown({ drainTimeoutMs: 5000 })
+      // Nothing hung and every mailbox drained: only the actor's own report makes it unclean.
+      expect(report.hung).toBeUndefined()
+      expect(report.undeliveredTotal).toBe(0)
+      expect(report.stopped.sort()).toEqual(['h', 'ok'])
+      expect(report.clean).toBe(false)
+      expect(report.exits).toEqual({ h: { clean: false, reason: 'held items not delivered', undelivered: 3 } })
+    })
+
+    it('stays clean when every exit report is clean', async () => {
+      const sys = await start()
+      const h = await sys.spawn(holder, { id: 'h', placement })
+      h.send({ type: 'holder.hold' })
+      const report = await sys.shutdown({ drainTimeoutMs: 5000 })
+      expect(report).toMatchObject({ clean: true, exits: {}, stopped: ['h'] })
+    })
+
     it('handles 10,000 queued messages before stopping and reports a clean drain', async () => {
       const sys = await start()
       const a = await spawn(sys, 'a', { mailbox: { capacity: 16_384 } })
