@@ -140,8 +140,38 @@ export interface ResetMsg {
   type: 'gossip.reset'
 }
 
+/**
+ * Tell (swim -> gossip-queue): send me piggyback leases (`gossip.lease`) from now on. swim sends it
+ * at every start (a restart included); gossip-queue keeps the last subscriber (persisted) and
+ * answers with a fresh lease at once. Replaces the per-packet `gossip.fill` ask on the packet path.
+ */
+export interface LeaseSubscribeMsg {
+  type: 'gossip.lease-subscribe'
+  /** The actor id that receives `gossip.lease`. */
+  to: string
+}
+
+/**
+ * Tell (swim -> gossip-queue): what swim piggybacked from the lease, reported after the fact.
+ * Applied as transmits, exactly as a `gossip.fill` of the same parts would have counted them.
+ */
+export interface LeaseSentMsg {
+  type: 'gossip.sent'
+  /** The lease epoch the ids belong to (a report of another epoch is ignored and counted). */
+  epoch: number
+  /** Increments per report from 1 within an epoch; leases echo the last one applied (`appliedReport`). */
+  report: number
+  /** [lease entry id, times sent] pairs; one id at most once per report. */
+  sent: Array<[number, number]>
+  /**
+   * Per queue, the largest room for one broadcast (limitBytes - overheadBytes) that a packet offered
+   * since the previous report; the queue's unsendable check uses it as it used fills' budgets.
+   */
+  room: Partial<Record<GossipQueueName, number>>
+}
+
 /** Everything the gossip-queue actor accepts. Append-only. */
-export type GossipQueueInbound = EnqueueMsg | ClusterSizeMsg | FillMsg | StatsMsg | ResetMsg
+export type GossipQueueInbound = EnqueueMsg | ClusterSizeMsg | FillMsg | StatsMsg | ResetMsg | LeaseSubscribeMsg | LeaseSentMsg
 
 /** Why a broadcast left its queue. */
 export type BroadcastOutcome = 'transmitted' | 'invalidated' | 'pruned'
@@ -154,5 +184,40 @@ export interface BroadcastFinishedMsg {
   outcome: BroadcastOutcome
 }
 
+/** One broadcast swim may piggyback, as queued: `message` is what a fill would hand out. */
+export interface LeaseEntry {
+  /** Unique within the lease epoch (never reused in it). */
+  id: number
+  queue: GossipQueueName
+  message: Uint8Array
+  /** Transmits the queue has counted so far (reports up to `appliedReport` included). */
+  transmits: number
+  /** Insertion order within its queue (higher = newer): the queue's tie-break. */
+  seq: number
+}
+
+/**
+ * Tell (gossip-queue -> subscriber): the broadcasts swim may piggyback, ahead of time. A lease is
+ * bounded (config: count and bytes), the front of each queue in queue order, and replaces the
+ * previous one whole. Sent again (coalesced per turn) whenever what it holds changes: an enqueue,
+ * an invalidation, a limit change, a report applied. src/broadcast/piggyback-lease.ts is the
+ * consumer: it picks exactly as TransmitQueue.fill would, never sends an entry past its limit (it
+ * replays its own unapplied reports over a newer lease) and batches the reports.
+ */
+export interface LeaseMsg {
+  type: 'gossip.lease'
+  /** Changes when gossip-queue restarts (entry ids start over): reports of an old epoch are void. */
+  epoch: number
+  /** Increments per lease within an epoch; an older version than the one held is ignored. */
+  version: number
+  /** The last `gossip.sent` report of this epoch already counted in the entries' `transmits`. */
+  appliedReport: number
+  /** Per queue, the current retransmit limit: an entry is sent at most `limit - transmits` more times. */
+  limits: Record<GossipQueueName, number>
+  entries: LeaseEntry[]
+  /** Queued broadcasts left out of this lease by its bounds (they come in a later lease). */
+  leftOut: number
+}
+
 /** Everything the gossip-queue actor emits (replies and notifications). Append-only. */
-export type GossipQueueOutbound = FillReply | StatsReply | BroadcastFinishedMsg
+export type GossipQueueOutbound = FillReply | StatsReply | BroadcastFinishedMsg | LeaseMsg

@@ -7,6 +7,7 @@ import type { WireError } from '../errors/cluster-error.ts'
 import { ActorStoppedError } from '../errors/runtime-errors.ts'
 import type { AskTable } from './ask-table.ts'
 import { createAsk } from './env-ask.ts'
+import { createResourceSlots } from './resource-slots.ts'
 
 /** How a thread routes what its actors send. */
 export interface Router {
@@ -61,6 +62,7 @@ export function createEnv(parts: {
       if (to !== undefined && to !== null) router.fail(to, { code: String(error.code), message: String(error.message) })
     },
     ask,
+    resources: createResourceSlots((key, err) => parts.log.warn({ err, key }, 'resource release failed')),
   }
   envAsks.set(env, asks)
   return env

@@ -8,6 +8,7 @@ import type { ActorId } from './ids.ts'
 import type { ActorClock } from './time.ts'
 import type { RandomSource } from './random.ts'
 import type { WireError } from '../errors/cluster-error.ts'
+import type { ResourceSlots } from './resource-slots.ts'
 
 /** Every message between actors is a plain object with a string `type` (a discriminated union). */
 export interface Message {
@@ -163,4 +164,10 @@ export interface ActorEnv {
   reply<R>(to: ReplyTo<R> | undefined, value: R): void
   /** Answers a request with a coded error; the asker's promise rejects with it. */
   fail(to: ReplyTo<unknown> | undefined, error: WireError): void
+  /**
+   * The actor's resource slots (sockets, file handles), owned by its placement: for `provide(env)`
+   * implementations, never for the machine's context. Optional so hand-built envs in tests need not
+   * provide it; the runtime's envs always do.
+   */
+  readonly resources?: ResourceSlots
 }
