@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimClock } from '../../sim/sim-clock.ts'
 
 describe('SimClock', () => {
   it('fires timers in time order, ties in the order set, and skips cancelled ones', () => {

@@ -3,7 +3,7 @@ import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import type { NetworkTraceEvent } from '../../src/transport/memory-network.ts'
 import type { InboundPacket, Stream } from '../../src/transport/transport.ts'
 import { formatAddress, ipv4Bytes, parseAddress } from '../../src/transport/transport.ts'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimClock } from '../../sim/sim-clock.ts'
 
 function rng(seed: number) {
   let s = seed >>> 0

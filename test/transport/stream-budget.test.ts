@@ -9,7 +9,7 @@ import { StreamByteBudget } from '../../src/transport/stream-budget.ts'
 import { readOneMessage } from '../../src/transport/stream-reader.ts'
 import type { ParseResult } from '../../src/transport/stream-reader.ts'
 import type { Stream } from '../../src/transport/transport.ts'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimClock } from '../../sim/sim-clock.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
 
 describe('StreamByteBudget', () => {

@@ -4,7 +4,7 @@ import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import { exchangeOnce, readOneMessage } from '../../src/transport/stream-reader.ts'
 import type { ParseResult } from '../../src/transport/stream-reader.ts'
 import type { Stream } from '../../src/transport/transport.ts'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimClock } from '../../sim/sim-clock.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
 
 /** A toy framing: [len:u8][len bytes]; a first byte of 0xff is malformed. */

@@ -7,7 +7,7 @@ import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import { NetTransport } from '../../src/transport/net-transport.ts'
 import type { InboundPacket, Stream, StreamCounters, StreamLimits } from '../../src/transport/transport.ts'
 import { createStreamLimits, DEFAULT_STREAM_LIMITS } from '../../src/transport/transport.ts'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimClock } from '../../sim/sim-clock.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
 
 type DialCallback = (to: string, timeoutMs: number, cb: (err: unknown, s?: Stream) => void) => void

@@ -16,7 +16,7 @@ import { NetTransport } from '../../../src/transport/net-transport.ts'
 import type { MemoryTransport } from '../../../src/transport/memory-network.ts'
 import type { Stream } from '../../../src/transport/transport.ts'
 import { parseAddress } from '../../../src/transport/transport.ts'
-import { SimClock } from '../../../src/sim/sim-clock.ts'
+import { SimClock } from '../../../sim/sim-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 import { keyedTimers } from './support/keyed-timers.ts'
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { pushPullScale } from '../../../actors/swim/swim-node.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { buildPacket } from '../../../src/wire/packet.ts'
-import { SimCluster } from '../../../src/sim/cluster.ts'
+import { SimCluster } from '../../../sim/cluster.ts'
 import { harness } from './harness.ts'
 
 describe('pushPullScale', () => {
