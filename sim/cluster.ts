@@ -21,7 +21,7 @@ import type { MemoryNetwork } from '../src/transport/memory-network.ts'
 import { createSimNetwork, NetworkFaults } from './sim-network.ts'
 import type { LinkConditions } from '../src/transport/memory-network.ts'
 import type { NodeStateKind } from '../actors/swim/messages.ts'
-import { SimClock } from './sim-clock.ts'
+import { SimulatedClock } from '../src/runtime/simulated-clock.ts'
 import { SimNode } from './sim-node.ts'
 import type { DeathReport, SyncScenarioCluster } from './scenario-cluster.ts'
 
@@ -53,7 +53,7 @@ export interface SimEvent {
 }
 
 export class SimCluster extends NetworkFaults implements SyncScenarioCluster {
-  readonly clock = new SimClock()
+  readonly clock = new SimulatedClock()
   readonly random: RandomSource
   readonly network: MemoryNetwork
   readonly config: SwimConfig
@@ -175,7 +175,7 @@ export class SimCluster extends NetworkFaults implements SyncScenarioCluster {
   }
 
   run(ms: number): void {
-    this.clock.advance(ms)
+    this.clock.advanceSync(ms)
   }
 
   /** Runs until `pred` holds (checked after every event) or `timeoutMs` passes; returns the time or undefined. */
