@@ -12,9 +12,7 @@
 import { createSwimConfig } from '../actors/swim/config.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from '../actors/swim/config.ts'
 import type { NodeRecord } from '../actors/swim/node-table.ts'
-import type { SwimOutput } from '../actors/swim/ports.ts'
 import type { SerfInit } from '../actors/member-manager/config.ts'
-import type { MemberManagerOutbound } from '../actors/member-manager/protocol.ts'
 import { createSeededRandom } from '../src/types/random.ts'
 import type { RandomSource } from '../src/types/random.ts'
 import type { MemoryNetwork } from '../src/transport/memory-network.ts'
@@ -22,7 +20,7 @@ import { createSimNetwork, NetworkFaults } from './sim-network.ts'
 import type { LinkConditions } from '../src/transport/memory-network.ts'
 import type { NodeStateKind } from '../actors/swim/messages.ts'
 import { SimulatedClock } from '../src/runtime/simulated-clock.ts'
-import { SimNode } from './sim-node.ts'
+import { SimNode, type SimOutput } from './sim-node.ts'
 import type { DeathReport, SyncScenarioCluster } from './scenario-cluster.ts'
 
 export { SimNode }
@@ -42,8 +40,7 @@ export interface SimClusterOptions {
   serf?: boolean | Omit<SerfInit, 'nodeName'>
 }
 
-/** What a node reported: swim's outputs, and the member layer's (`serf`) when it runs. */
-export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound }
+export type { SimOutput }
 
 /** Something a node reported, with when and who. */
 export interface SimEvent {
