@@ -8,7 +8,7 @@
  */
 import { createSocket } from 'node:dgram'
 import { ActorSystem, createSwimConfig, gossipQueue, gossipQueueConfigFor, memberManager, swim } from '../src/index.ts'
-import { memberEventSink } from '../src/sim/member-event-sink.ts'
+import { memberEventSink } from '../sim/member-event-sink.ts'
 import { decodeDatagram } from '../actors/swim/packets.ts'
 import { encodeMessage } from '../src/wire/memberlist.ts'
 

@@ -154,12 +154,6 @@ export function createMemberManagerMachine(env: ActorEnv) {
       case 'member.swim-leave':
       case 'member.nodes-resync':
         return void deliver(io.peers.swim, msg)
-      case 'member.snapshot-alive':
-      case 'member.snapshot-not-alive':
-      case 'member.snapshot-clock':
-      case 'member.snapshot-leave':
-        // Superseded records (the layer sends snapshot.* through its `snapshot` port); never emitted.
-        return void deliver(io.peers.snapshotter, msg)
       default: {
         // Exhaustive: a new outbound type must be routed here, not fall to some peer by accident.
         const unrouted: never = msg

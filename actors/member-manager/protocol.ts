@@ -422,20 +422,6 @@ export interface SerfMessagePassThroughMsg {
 }
 
 /**
- * Superseded: the member-manager sends the snapshotter's own messages (actors/snapshotter/protocol.ts:
- * `snapshot.member-alive`, `snapshot.member-not-alive`, `snapshot.clock`, `snapshot.leave`). Kept
- * because unions are append-only; never emitted.
- * To the snapshotter (spec §6):
- * alive → `alive: <name> <ip:port>`, not-alive → `not-alive: <name>`, clock → `clock: <ltime>`
- * (the value is clock.Time() − 1, the last one used), leave → `leave`.
- */
-export type SnapshotRecordMsg =
-  | { type: 'member.snapshot-alive'; name: string; addr: Uint8Array; port: number }
-  | { type: 'member.snapshot-not-alive'; name: string }
-  | { type: 'member.snapshot-clock'; ltime: LamportTime }
-  | { type: 'member.snapshot-leave' }
-
-/**
  * Codes of name-conflict warnings (stable, for matching):
  * - ERR_MEMBER_NAME_CONFLICT: two other nodes claim one name (Serf logs a warning, nothing else).
  * - ERR_MEMBER_NAME_CONFLICT_UNRESOLVED: another node claims OUR name. Serf would run the
@@ -466,7 +452,6 @@ export type MemberManagerOutbound =
   | ReconnectMsg
   | SwimLeaveMsg
   | SerfMessagePassThroughMsg
-  | SnapshotRecordMsg
   | NameConflictEventMsg
   | NodesResyncMsg
 

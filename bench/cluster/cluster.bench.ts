@@ -1,5 +1,5 @@
 /**
- * Cluster convergence and failure detection, measured in the deterministic simulator (src/sim) with
+ * Cluster convergence and failure detection, measured in the deterministic simulator (sim/) with
  * the real encoded packets, LAN defaults and 1 ms links, for each node count and packet loss. N
  * members start warm (every table full, queues empty); loss starts when the first member knows the
  * joiner (`--loss-from join`, default) or before the join (`start`).

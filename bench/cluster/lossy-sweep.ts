@@ -9,9 +9,9 @@
  *                                        [--memberlist] [--detector phi] [--json]
  * --memberlist runs memberlist's exact rules (staleSuspicionRefresh: false) instead of the default.
  */
-import { SimCluster } from '../../src/sim/cluster.ts'
-import { falseDeaths, runScenario } from '../../src/sim/scenario.ts'
-import type { Operation } from '../../src/sim/scenario.ts'
+import { SimCluster } from '../../sim/cluster.ts'
+import { falseDeaths, runScenario } from '../../sim/scenario.ts'
+import type { Operation } from '../../sim/scenario.ts'
 
 interface Args {
   seeds: number[]

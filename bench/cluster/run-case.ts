@@ -2,8 +2,8 @@
  * One case of the cluster bench: N warm members, a join, a crash, then quiet time, under one packet
  * loss, in the deterministic simulator. See cluster.bench.ts for the definitions of every figure.
  */
-import { SimCluster } from '../../src/sim/cluster.ts'
-import type { SimEvent } from '../../src/sim/cluster.ts'
+import { SimCluster } from '../../sim/cluster.ts'
+import type { SimEvent } from '../../sim/cluster.ts'
 import { modelSeconds } from './model.ts'
 
 export interface CaseOptions {

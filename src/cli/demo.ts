@@ -5,7 +5,7 @@
  */
 import type { CliIo } from './io.ts'
 import { ActorSystem, type InspectionEvent } from '../runtime/index.ts'
-import { ping, pong, tally } from '../runtime/demo/definitions.ts'
+import { ping, pong, tally } from './demo/definitions.ts'
 
 export const summary = 'run the actor runtime demo (actors in worker threads exchanging messages)'
 

@@ -15,7 +15,7 @@ import { createStreamLimits, TransportError } from './transport.ts'
 import { MemoryStream } from './memory-stream.ts'
 import type { StreamSideHooks } from './memory-stream.ts'
 
-/** The clock the network schedules deliveries on (the runtime's ActorClock and SimClock fit). */
+/** The clock the network schedules deliveries on (any ActorClock: the real one, or the SimulatedClock). */
 export interface NetworkClock {
   now(): number
   setTimeout(fn: () => void, ms: number): unknown

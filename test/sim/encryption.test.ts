@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SimCluster } from '../../src/sim/cluster.ts'
+import { SimCluster } from '../../sim/cluster.ts'
 import { Keyring } from '../../src/wire/keyring.ts'
 import { decodePacket } from '../../src/wire/packet.ts'
 

@@ -13,8 +13,8 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { RuntimeCluster } from '../../src/sim/runtime-cluster.ts'
-import type { RuntimeNode } from '../../src/sim/runtime-node.ts'
+import { RuntimeCluster } from '../../sim/runtime-cluster.ts'
+import type { RuntimeNode } from '../../sim/runtime-node.ts'
 import { decodeDatagram, encodePushPullStream, tryReadStream } from '../../actors/swim/packets.ts'
 import { encodeMessage } from '../../src/wire/memberlist.ts'
 import type { MemoryTransport } from '../../src/transport/memory-network.ts'

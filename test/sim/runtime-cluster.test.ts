@@ -1,19 +1,19 @@
 /**
  * The simulator's scenarios through the real actors (audit finding G6): five nodes, each an inline
  * ActorSystem with swim, gossip-queue and member-manager, on one SimulatedClock, one MemoryNetwork
- * and one seed (src/sim/runtime-cluster.ts), driven by the same scenario runner as SimCluster.
+ * and one seed (sim/runtime-cluster.ts), driven by the same scenario runner as SimCluster.
  * Views are the member-managers' tables (`member.members`).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { RuntimeCluster } from '../../src/sim/runtime-cluster.ts'
-import { RuntimeNode } from '../../src/sim/runtime-node.ts'
+import { RuntimeCluster } from '../../sim/runtime-cluster.ts'
+import { RuntimeNode } from '../../sim/runtime-node.ts'
 import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
 import { createSwimConfig } from '../../actors/swim/config.ts'
-import { SimCluster } from '../../src/sim/cluster.ts'
-import { falseDeaths, runScenario, runScenarioAsync } from '../../src/sim/scenario.ts'
-import type { Operation, ScenarioResult } from '../../src/sim/scenario.ts'
+import { SimCluster } from '../../sim/cluster.ts'
+import { falseDeaths, runScenario, runScenarioAsync } from '../../sim/scenario.ts'
+import type { Operation, ScenarioResult } from '../../sim/scenario.ts'
 import type { NameConflictEventMsg } from '../../actors/member-manager/protocol.ts'
 
 const names = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `n${i + from}`)

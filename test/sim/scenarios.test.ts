@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { SimCluster } from '../../src/sim/cluster.ts'
-import { falseDeaths, runScenario } from '../../src/sim/scenario.ts'
-import type { Operation } from '../../src/sim/scenario.ts'
+import { SimCluster } from '../../sim/cluster.ts'
+import { falseDeaths, runScenario } from '../../sim/scenario.ts'
+import type { Operation } from '../../sim/scenario.ts'
 
 const names = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `n${i + from}`)
 

@@ -3,7 +3,7 @@ import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import type { NetworkTraceEvent } from '../../src/transport/memory-network.ts'
 import type { InboundPacket, Stream } from '../../src/transport/transport.ts'
 import { formatAddress, ipv4Bytes, parseAddress } from '../../src/transport/transport.ts'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 
 function rng(seed: number) {
   let s = seed >>> 0
@@ -11,7 +11,7 @@ function rng(seed: number) {
 }
 
 function setup(seed = 1, opts: { loss?: number; mtu?: number; latencyMs?: number; trace?: (e: NetworkTraceEvent) => void } = {}) {
-  const clock = new SimClock()
+  const clock = new SimulatedClock()
   const netOpts: ConstructorParameters<typeof MemoryNetwork>[0] = { clock, random: rng(seed), defaultLink: { latencyMs: opts.latencyMs ?? 5, loss: opts.loss ?? 0 } }
   if (opts.mtu !== undefined) netOpts.mtu = opts.mtu
   if (opts.trace !== undefined) netOpts.trace = opts.trace
@@ -29,9 +29,9 @@ describe('MemoryNetwork packets', () => {
     const bytes = Uint8Array.of(1, 2, 3)
     expect(a.sendPacket('10.0.0.2:7946', bytes)).toBe('sent')
     bytes[0] = 9
-    clock.advance(4)
+    clock.advanceSync(4)
     expect(got).toHaveLength(0)
-    clock.advance(1)
+    clock.advanceSync(1)
     expect(got).toHaveLength(1)
     expect(got[0]).toMatchObject({ from: '10.0.0.1:7946', to: '10.0.0.2:7946', receivedAtMs: 5 })
     expect([...got[0]!.bytes]).toEqual([1, 2, 3])
@@ -42,7 +42,7 @@ describe('MemoryNetwork packets', () => {
   it('refuses packets over the MTU and counts them', () => {
     const { clock, net, a, got } = setup(1, { mtu: 100 })
     expect(a.sendPacket('10.0.0.2:7946', new Uint8Array(101))).toBe('too-large')
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(got).toHaveLength(0)
     expect(net.stats().dropped.mtu).toBe(1)
   })
@@ -50,7 +50,7 @@ describe('MemoryNetwork packets', () => {
   it('loses about the configured fraction', () => {
     const { clock, net, a, got } = setup(3, { loss: 0.3 })
     for (let i = 0; i < 2000; i++) a.sendPacket('10.0.0.2:7946', Uint8Array.of(i & 255))
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(got.length).toBeGreaterThan(2000 * 0.65)
     expect(got.length).toBeLessThan(2000 * 0.75)
     expect(net.stats().dropped.loss + got.length).toBe(2000)
@@ -60,12 +60,12 @@ describe('MemoryNetwork packets', () => {
     const { clock, net, a, got } = setup()
     net.partition(['10.0.0.1:7946'], ['10.0.0.2:7946'])
     a.sendPacket('10.0.0.2:7946', Uint8Array.of(1))
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(got).toHaveLength(0)
     expect(net.stats().dropped.partition).toBe(1)
     net.heal()
     a.sendPacket('10.0.0.2:7946', Uint8Array.of(1))
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(got).toHaveLength(1)
   })
 
@@ -73,14 +73,14 @@ describe('MemoryNetwork packets', () => {
     const { clock, net, a, got } = setup()
     net.setDown('10.0.0.2:7946')
     a.sendPacket('10.0.0.2:7946', Uint8Array.of(1))
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(net.stats().dropped.down).toBe(1)
     net.setDown('10.0.0.2:7946', false)
     net.setNodeDelay('10.0.0.2:7946', 100)
     a.sendPacket('10.0.0.2:7946', Uint8Array.of(1))
-    clock.advance(104)
+    clock.advanceSync(104)
     expect(got).toHaveLength(0)
-    clock.advance(1)
+    clock.advanceSync(1)
     expect(got).toHaveLength(1)
   })
 
@@ -90,7 +90,7 @@ describe('MemoryNetwork packets', () => {
       const { clock, a, b } = setup(seed, { loss: 0.5, trace: (e) => trace.push(`${e.atMs}:${e.kind}:${e.from}>${e.to}:${e.reason ?? ''}`) })
       b.onPacket(() => {})
       for (let i = 0; i < 200; i++) (i % 2 ? a : b).sendPacket(i % 2 ? '10.0.0.2:7946' : '10.0.0.1:7946', Uint8Array.of(i & 255))
-      clock.advance(20)
+      clock.advanceSync(20)
       return trace.join('\n')
     }
     expect(run(11)).toBe(run(11))
@@ -119,7 +119,7 @@ describe('MemoryNetwork streams', () => {
       s!.write(Uint8Array.of(3))
       s!.end()
     })
-    clock.advance(100)
+    clock.advanceSync(100)
     expect(serverGot).toEqual([1, 2, 3])
     expect(clientGot).toEqual([9, 9])
     expect(ended).toBe(true)
@@ -139,7 +139,7 @@ describe('MemoryNetwork streams', () => {
       expect(err?.code).toBe('ERR_TRANSPORT_DIAL')
       refusedAt = clock.now()
     })
-    clock.advance(1000)
+    clock.advanceSync(1000)
     expect(failedAt).toBe(300)
     expect(refusedAt).toBe(10)
     expect(net.stats().streamsFailed).toBe(2)
@@ -175,7 +175,7 @@ describe('MemoryNetwork streams on lossy links', () => {
         s!.write(Uint8Array.of(i))
       })
     }
-    clock.advance(200_000)
+    clock.advanceSync(200_000)
     expect(opened + failed).toBe(50)
     expect(got.length).toBe(opened)
     expect(net.stats().streamsOpened).toBe(opened)
@@ -188,7 +188,7 @@ describe('MemoryNetwork streams on lossy links', () => {
     b.onStream(() => {})
     let failed = 0
     for (let i = 0; i < 20; i++) a.dialCallback('10.0.0.2:7946', 500, (err) => err !== undefined && failed++)
-    clock.advance(1_000)
+    clock.advanceSync(1_000)
     expect(failed).toBeGreaterThan(10)
   })
 })

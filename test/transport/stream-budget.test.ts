@@ -9,7 +9,7 @@ import { StreamByteBudget } from '../../src/transport/stream-budget.ts'
 import { readOneMessage } from '../../src/transport/stream-reader.ts'
 import type { ParseResult } from '../../src/transport/stream-reader.ts'
 import type { Stream } from '../../src/transport/transport.ts'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
 
 describe('StreamByteBudget', () => {
@@ -42,14 +42,14 @@ describe('StreamByteBudget', () => {
 const endless = (): ParseResult<never> => ({ done: false })
 
 function world(streams: number) {
-  const clock = new SimClock()
+  const clock = new SimulatedClock()
   const net = new MemoryNetwork({ clock, random: createSeededRandom(5) })
   const server = net.createTransport('10.2.0.1:7946')
   const accepted: Stream[] = []
   server.onStream((s) => accepted.push(s))
   const clients: Stream[] = []
   for (let i = 0; i < streams; i++) net.createTransport(`10.2.1.${i + 1}:7946`).dialCallback(server.localAddress, 1000, (_e, s) => clients.push(s!))
-  clock.advance(10)
+  clock.advanceSync(10)
   return { clock, accepted, clients }
 }
 
@@ -71,7 +71,7 @@ describe('readOneMessage with a shared budget', () => {
     const chunk = new Uint8Array(16 * 1024)
     for (let round = 0; round < 16; round++) {
       for (const c of clients) c.write(chunk)
-      clock.advance(5)
+      clock.advanceSync(5)
       expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes)
     }
     // 8 × 256 KiB were sent; the budget held 256 KiB at most, and every stream it could not cover
@@ -90,17 +90,17 @@ describe('readOneMessage with a shared budget', () => {
     const lease = budget.lease()
     readOneMessage(accepted[0]!, { maxBytes: 1 << 20, parse: endless, lease }, (e) => (err = e?.code))
     clients[0]!.write(new Uint8Array(1500)) // capacity 1500 (above the 1 KiB floor)
-    clock.advance(5)
+    clock.advanceSync(5)
     expect(lease.bytes).toBe(1500)
     clients[0]!.write(new Uint8Array(1000)) // doubling wants 3000 > 2800: just the 2500 needed
-    clock.advance(5)
+    clock.advanceSync(5)
     expect(lease.bytes).toBe(2500)
     clients[0]!.write(new Uint8Array(300)) // 2800: exactly the budget
-    clock.advance(5)
+    clock.advanceSync(5)
     expect(err).toBeUndefined()
     expect(lease.bytes).toBe(2800)
     clients[0]!.write(new Uint8Array(1)) // one byte past it: refused
-    clock.advance(5)
+    clock.advanceSync(5)
     expect(err).toBe('ERR_TRANSPORT_BUDGET')
   })
 })

@@ -4,7 +4,7 @@ import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import { exchangeOnce, readOneMessage } from '../../src/transport/stream-reader.ts'
 import type { ParseResult } from '../../src/transport/stream-reader.ts'
 import type { Stream } from '../../src/transport/transport.ts'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
 
 /** A toy framing: [len:u8][len bytes]; a first byte of 0xff is malformed. */
@@ -15,7 +15,7 @@ function parseFrame(bytes: Uint8Array): ParseResult<number[]> {
 }
 
 function pair() {
-  const clock = new SimClock()
+  const clock = new SimulatedClock()
   const net = new MemoryNetwork({ clock, random: createSeededRandom(3) })
   const a = net.createTransport('10.1.0.1:7946')
   const b = net.createTransport('10.1.0.2:7946')
@@ -49,13 +49,13 @@ describe('readOneMessage', () => {
     const out = read(server)
     client.write(Uint8Array.of(3, 1))
     client.write(Uint8Array.of(2, 3, 99))
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(out).toEqual({ value: [1, 2, 3], closed: 0 })
     let reply: number[] = []
     client.onData((c) => (reply = [...c]))
     client.onEnd(() => {})
     expect(server.write(Uint8Array.of(42))).toBe(true)
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(reply).toEqual([42])
   })
 
@@ -68,7 +68,7 @@ describe('readOneMessage', () => {
     // Declares 200 bytes; 10 + 10 fit under 16 only until the second chunk.
     client.write(Uint8Array.of(200, ...new Array<number>(9).fill(0)))
     client.write(new Uint8Array(10))
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(out).toEqual({ err: 'ERR_TRANSPORT_TOO_LARGE', closed: 1 })
     expect(peerEnd).toBe('ERR_TRANSPORT_CLOSED')
     expect(b.streamCounters().inboundOpen).toBe(0)
@@ -78,7 +78,7 @@ describe('readOneMessage', () => {
     const { clock, server, client } = pair()
     const out = read(server)
     client.write(Uint8Array.of(0xff))
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(out).toEqual({ err: 'ERR_TEST_MALFORMED', closed: 1 })
     expect(server.write(Uint8Array.of(1))).toBe(false)
   })
@@ -88,17 +88,17 @@ describe('readOneMessage', () => {
     const out = read(server)
     client.write(Uint8Array.of(5, 1))
     client.end()
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(out).toEqual({ err: 'ERR_TRANSPORT_CLOSED', closed: 1 })
   })
 
   it('a peer that connects and sends nothing is cut at the deadline (simulated clock), counted', () => {
     const { clock, b, server } = pair()
     const out = read(server, 64, 10_000)
-    clock.advance(9_999)
+    clock.advanceSync(9_999)
     expect(out).toEqual({ closed: 0 })
     expect(b.streamCounters().inboundOpen).toBe(1)
-    clock.advance(1)
+    clock.advanceSync(1)
     expect(out).toEqual({ err: 'ERR_TRANSPORT_TIMEOUT', closed: 1 })
     expect(b.streamCounters()).toMatchObject({ deadlinesExpired: 1, inboundOpen: 0 })
   })
@@ -123,7 +123,7 @@ describe('exchangeOnce', () => {
     })
     server.onEnd(() => {})
     const out = exchange(client)
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(out).toEqual({ value: [8, 9], closed: 1 })
     expect(client.write(Uint8Array.of(0))).toBe(false)
     expect(b.streamCounters().inboundOpen).toBe(0)
@@ -134,9 +134,9 @@ describe('exchangeOnce', () => {
     server.onData(() => {})
     server.onEnd(() => {})
     const out = exchange(client, 500)
-    clock.advance(499)
+    clock.advanceSync(499)
     expect(out.closed).toBe(0)
-    clock.advance(10)
+    clock.advanceSync(10)
     expect(out).toEqual({ err: 'ERR_TRANSPORT_TIMEOUT', closed: 1 })
     expect(a.streamCounters().deadlinesExpired).toBe(1)
     expect(b.streamCounters().inboundOpen).toBe(0)

@@ -7,7 +7,7 @@ import { MemoryNetwork } from '../../src/transport/memory-network.ts'
 import { NetTransport } from '../../src/transport/net-transport.ts'
 import type { InboundPacket, Stream, StreamCounters, StreamLimits } from '../../src/transport/transport.ts'
 import { createStreamLimits, DEFAULT_STREAM_LIMITS } from '../../src/transport/transport.ts'
-import { SimClock } from '../../src/sim/sim-clock.ts'
+import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../src/types/random.ts'
 
 type DialCallback = (to: string, timeoutMs: number, cb: (err: unknown, s?: Stream) => void) => void
@@ -42,7 +42,7 @@ async function realUntil(pred: () => boolean, ms = 2000): Promise<boolean> {
 
 const setups: Record<string, (limits?: Partial<StreamLimits>) => Promise<Setup>> = {
   memory: async (limits) => {
-    const clock = new SimClock()
+    const clock = new SimulatedClock()
     const net = new MemoryNetwork({ clock, random: createSeededRandom(1) })
     const a = net.createTransport('10.9.0.1:7946', limits)
     const b = net.createTransport('10.9.0.2:7946', limits)

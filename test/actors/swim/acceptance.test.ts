@@ -17,7 +17,6 @@ import { swim as swimDefinition } from '../../../actors/swim/definition.ts'
 import { swimIo } from '../../../actors/swim/io/swim-io.ts'
 import { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
-import { SimClock } from '../../../src/sim/sim-clock.ts'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 import { InvalidConfigError } from '../../../src/errors/index.ts'
@@ -199,7 +198,7 @@ describe('swim acceptance: alive fields', () => {
     const key = new Uint8Array(16).fill(7)
     const plain = testConfig({ udpBufferSize: 700 })
     const sealed = testConfig({ udpBufferSize: 700, keys: [key] })
-    const nodeOf = (config: typeof plain) => new SwimNode(config, { name: 's', addr: Uint8Array.of(10, 0, 0, 1), port: 7946 }, quietPorts(new SimClock()))
+    const nodeOf = (config: typeof plain) => new SwimNode(config, { name: 's', addr: Uint8Array.of(10, 0, 0, 1), port: 7946 }, quietPorts(new SimulatedClock()))
     // 110 bytes of name with 512 of Meta: an alive of 682 bytes, between the two budgets.
     const a: AliveMsg = { incarnation: 1, node: 'n'.repeat(110), addr: Uint8Array.of(10, 9, 9, 9), port: 7946, meta: new Uint8Array(512), vsn: DEFAULT_VSN }
     const size = encodeAlive(a).length
@@ -294,7 +293,7 @@ describe('swim acceptance: the last-resort guard of broadcast', () => {
 })
 
 /** SwimPorts that do nothing but keep time (for nodes whose table alone is under test). */
-function quietPorts(clock: SimClock): SwimPorts {
+function quietPorts(clock: SimulatedClock): SwimPorts {
   const timers = keyedTimers(clock, () => {})
   return {
     now: () => clock.now(),
@@ -313,7 +312,7 @@ function quietPorts(clock: SimClock): SwimPorts {
 describe('swim acceptance: push/pull entries', () => {
   /** A node on a memory network and a peer that sends it one push/pull and reads the reply. */
   function pushPullTo(states: ReturnType<typeof rawState>[]) {
-    const clock = new SimClock()
+    const clock = new SimulatedClock()
     const net = new MemoryNetwork({ clock, random: createSeededRandom(3) })
     const transport = net.createTransport('10.0.0.1:7946')
     const timers = keyedTimers(clock, (key) => node.onTimer(key))
@@ -333,7 +332,7 @@ describe('swim acceptance: push/pull entries', () => {
       s!.onData((c) => reply.push(c))
       s!.write(rawPushPull(false, states))
     })
-    clock.advance(200)
+    clock.advanceSync(200)
     const joinedReply = Buffer.concat(reply)
     return { node, joined, reply: joinedReply.length > 0 ? tryReadStream(joinedReply) : undefined }
   }

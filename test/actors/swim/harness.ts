@@ -10,7 +10,7 @@ import { DEFAULT_VSN } from '../../../actors/swim/messages.ts'
 import { assemblePacket, decodeDatagram } from '../../../actors/swim/packets.ts'
 import type { PacketRequest, SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
 import { SwimNode } from '../../../actors/swim/swim-node.ts'
-import { SimClock } from '../../../src/sim/sim-clock.ts'
+import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import type { GossipMessage } from '../../../src/wire/memberlist.ts'
 import { keyedTimers } from './support/keyed-timers.ts'
@@ -37,7 +37,7 @@ export interface HarnessOptions {
 export type WireMsg = Parameters<typeof encodeMessage>[0]
 
 export function harness(options: HarnessOptions = {}) {
-  const clock = new SimClock()
+  const clock = new SimulatedClock()
   const timers = keyedTimers(clock, (key) => node.onTimer(key))
   const sent: Sent[] = []
   const outputs: Array<{ atMs: number; out: SwimOutput }> = []

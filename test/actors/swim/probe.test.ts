@@ -6,7 +6,7 @@ describe('Prober: a failed probe', () => {
     const h = harness()
     h.node.prober.tick()
     const target = h.lastPingTarget()
-    h.clock.advance(1_000) // probe deadline at health score 0: no ack, no nack
+    h.clock.advanceSync(1_000) // probe deadline at health score 0: no ack, no nack
     expect(h.node.counters.probesFailed).toBe(1)
     expect(h.node.table.get(`n${target}`)).toMatchObject({ state: 'suspect', incarnation: 1 })
     expect(h.outputs.filter((o) => o.out.type === 'suspect').map((o) => o.out)).toEqual([{ type: 'suspect', node: `n${target}`, from: 'self', cause: 'probe' }])
@@ -16,10 +16,10 @@ describe('Prober: a failed probe', () => {
     const h = harness()
     h.node.prober.tick()
     const target = h.lastPingTarget()
-    h.clock.advance(300)
+    h.clock.advanceSync(300)
     // The target's refutation (or any newer alive) reaches us while its ack is lost.
     h.receive(3 === target ? 4 : 3, h.alive(target, 2))
-    h.clock.advance(700)
+    h.clock.advanceSync(700)
     expect(h.node.counters.probesFailed).toBe(1)
     expect(h.node.table.get(`n${target}`)).toMatchObject({ state: 'alive', incarnation: 2 })
     expect(h.outputs.filter((o) => o.out.type === 'suspect')).toEqual([])
@@ -31,7 +31,7 @@ describe('Prober: nacks from indirect helpers', () => {
   function indirect(h: ReturnType<typeof harness>): { seq: number; helpers: number[] } {
     h.node.prober.tick()
     const seq = h.seqOfLastPing()
-    h.clock.advance(500) // probe timeout: indirect pings go out
+    h.clock.advanceSync(500) // probe timeout: indirect pings go out
     const helpers = h.sent.filter((s) => s.messages.some((m) => m.type === 'indirectPing')).map((s) => Number(s.to.split('.')[2]))
     return { seq, helpers }
   }
@@ -41,7 +41,7 @@ describe('Prober: nacks from indirect helpers', () => {
     const { seq, helpers } = indirect(h)
     expect(helpers).toHaveLength(3) // indirectChecks, every peer nack-capable (PMax 5)
     for (let i = 0; i < 3; i++) h.receive(helpers[0]!, { type: 'nack', SeqNo: seq })
-    h.clock.advance(500)
+    h.clock.advanceSync(500)
     expect(h.node.counters).toMatchObject({ probesFailed: 1, nacksReceived: 1, nacksDuplicate: 2 })
     // Two of three expected nacks missed: +2 (three counted nacks would have given 0).
     expect(h.node.awareness.getHealthScore()).toBe(2)
@@ -52,7 +52,7 @@ describe('Prober: nacks from indirect helpers', () => {
     h.node.awareness.applyDelta(4)
     const { seq, helpers } = indirect(h)
     for (const helper of helpers) for (let i = 0; i < 2; i++) h.receive(helper, { type: 'nack', SeqNo: seq })
-    h.clock.advance(5 * 1_000) // the deadline stretched to 5 s at score 4
+    h.clock.advanceSync(5 * 1_000) // the deadline stretched to 5 s at score 4
     expect(h.node.counters).toMatchObject({ probesFailed: 1, nacksReceived: 3, nacksDuplicate: 3 })
     expect(h.node.awareness.getHealthScore()).toBe(4)
   })

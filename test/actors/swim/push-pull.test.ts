@@ -16,7 +16,7 @@ import { NetTransport } from '../../../src/transport/net-transport.ts'
 import type { MemoryTransport } from '../../../src/transport/memory-network.ts'
 import type { Stream } from '../../../src/transport/transport.ts'
 import { parseAddress } from '../../../src/transport/transport.ts'
-import { SimClock } from '../../../src/sim/sim-clock.ts'
+import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 import { keyedTimers } from './support/keyed-timers.ts'
 
@@ -24,7 +24,7 @@ const config = testConfig()
 
 /** One swim node on a memory network; its Serf user state is answered at once or held back. */
 function world() {
-  const clock = new SimClock()
+  const clock = new SimulatedClock()
   const random = createSeededRandom(9)
   const net = new MemoryNetwork({ clock, random })
   const heldUserStates: Array<() => void> = []
@@ -87,7 +87,7 @@ describe('PushPull initiator', () => {
     const b = w.node(2, 'b')
     let result: string | undefined | null = null
     a.swim.pushPull.initiate(b.transport.localAddress, true, (err) => (result = err))
-    w.clock.advance(100)
+    w.clock.advanceSync(100)
     expect(result).toBeUndefined()
     expect(a.swim.table.get('b')?.state).toBe('alive')
     expect(b.swim.table.get('a')?.state).toBe('alive')
@@ -103,15 +103,15 @@ describe('PushPull initiator', () => {
     silent.onStream((s) => (peerSide = watch(s)))
     let result: string | undefined | null = null
     a.swim.pushPull.initiate(silent.localAddress, false, (err) => (result = err))
-    w.clock.advance(2 * config.tcpTimeoutMs - 1)
+    w.clock.advanceSync(2 * config.tcpTimeoutMs - 1)
     expect(result).toBeNull()
     expect(a.swim.pushPull.openStreams()).toBe(1)
     expect(peerSide?.bytes.length).toBeGreaterThan(0) // our state went out
-    w.clock.advance(1)
+    w.clock.advanceSync(1)
     expect(result).toBe('timeout')
     expect(a.swim.counters).toMatchObject({ pushPullsTimedOut: 1, pushPullsFailed: 1 })
     expect(a.swim.pushPull.openStreams()).toBe(0)
-    w.clock.advance(10)
+    w.clock.advanceSync(10)
     expect(peerSide?.end).toBe('ERR_TRANSPORT_CLOSED')
     expect(silent.streamCounters().inboundOpen).toBe(0)
   })
@@ -127,7 +127,7 @@ describe('PushPull initiator', () => {
     })
     let result: string | undefined | null = null
     a.swim.pushPull.initiate(liar.localAddress, false, (err) => (result = err))
-    w.clock.advance(100)
+    w.clock.advanceSync(100)
     expect(result).toMatch(/passes/)
     expect(a.swim.counters).toMatchObject({ streamsTooLarge: 1, pushPullsFailed: 1, pushPullsTimedOut: 0 })
     expect(a.swim.pushPull.openStreams()).toBe(0)
@@ -141,9 +141,9 @@ describe('PushPull initiator', () => {
     silent.onStream((s) => (peerSide = watch(s)))
     let result: string | undefined | null = null
     a.swim.pushPull.initiate(silent.localAddress, false, (err) => (result = err))
-    w.clock.advance(50)
+    w.clock.advanceSync(50)
     a.swim.pushPull.stop()
-    w.clock.advance(3 * config.tcpTimeoutMs)
+    w.clock.advanceSync(3 * config.tcpTimeoutMs)
     expect(peerSide?.end).toBe('ERR_TRANSPORT_CLOSED')
     expect(a.swim.counters.pushPullsTimedOut).toBe(0)
     expect(result).toBe('stopped')
@@ -158,10 +158,10 @@ describe('PushPull responder', () => {
     const idle = w.peer(2)
     const s = w.dial(idle, a.transport.localAddress)
     const seen = watch(s)
-    w.clock.advance(config.tcpTimeoutMs - 5)
+    w.clock.advanceSync(config.tcpTimeoutMs - 5)
     expect(a.transport.streamCounters().inboundOpen).toBe(1)
     expect(seen.end).toBeUndefined()
-    w.clock.advance(10)
+    w.clock.advanceSync(10)
     expect(seen.end).toBe('ERR_TRANSPORT_CLOSED')
     expect(a.swim.counters.inboundStreamsTimedOut).toBe(1)
     expect(a.transport.streamCounters()).toMatchObject({ deadlinesExpired: 1, inboundOpen: 0 })
@@ -176,12 +176,12 @@ describe('PushPull responder', () => {
     const seen = watch(s)
     const ping = encodeMessage({ type: 'ping', SeqNo: 5, Node: 'a', SourceAddr: new Uint8Array(0), SourceNode: '', SourcePort: 0 })
     s.write(encodeStreamMessage(ping, false))
-    w.clock.advance(20)
+    w.clock.advanceSync(20)
     const reply = tryReadStream(Uint8Array.from(seen.bytes.flatMap((b) => [...b])))
     expect(reply.done && reply.message).toMatchObject({ type: 'ack', SeqNo: 5 })
     expect(seen.end).toBe('clean') // the responder ended its side
     expect(a.transport.streamCounters().inboundOpen).toBe(1) // ours is still open for reading
-    w.clock.advance(config.tcpTimeoutMs)
+    w.clock.advanceSync(config.tcpTimeoutMs)
     expect(a.transport.streamCounters()).toMatchObject({ deadlinesExpired: 1, inboundOpen: 0 })
   })
 
@@ -195,7 +195,7 @@ describe('PushPull responder', () => {
     // refused at the header (stream-limits.test.ts has the header alone).
     const big = encodePushPullStream(false, [], new Uint8Array(MAX_STREAM_MESSAGE_BYTES), false)
     for (let off = 0; off < big.length; off += 1 << 20) s.write(big.subarray(off, off + (1 << 20)))
-    w.clock.advance(20)
+    w.clock.advanceSync(20)
     expect(a.swim.counters.streamsDeclaredTooLarge).toBe(1)
     expect(a.swim.counters.pushPullsAccepted).toBe(0)
     expect(seen.end).toBe('ERR_TRANSPORT_CLOSED')
@@ -215,19 +215,19 @@ describe('PushPull responder', () => {
         s!.write(request)
       })
     }
-    w.clock.advance(20)
+    w.clock.advanceSync(20)
     expect(peers.length).toBe(MAX_INBOUND_PUSH_PULLS + 1)
     expect(a.swim.counters).toMatchObject({ pushPullsAccepted: MAX_INBOUND_PUSH_PULLS, pushPullsRefused: 1 })
     expect(peers.filter((p) => p.end === 'ERR_TRANSPORT_CLOSED').length).toBe(1)
     // Once our user state is there, all 128 are answered and the slots are free again.
     w.releaseUserStates()
-    w.clock.advance(20)
+    w.clock.advanceSync(20)
     expect(peers.filter((p) => p.end === 'clean').length).toBe(MAX_INBOUND_PUSH_PULLS)
     const late = w.dial(w.peer(250), a.transport.localAddress)
     late.onData(() => {})
     late.onEnd(() => {})
     late.write(request)
-    w.clock.advance(20)
+    w.clock.advanceSync(20)
     expect(a.swim.counters).toMatchObject({ pushPullsAccepted: MAX_INBOUND_PUSH_PULLS + 1, pushPullsRefused: 1 })
   })
 
@@ -246,20 +246,20 @@ describe('PushPull responder', () => {
         s!.write(part)
       })
     }
-    w.clock.advance(20)
+    w.clock.advanceSync(20)
     expect(peers.length).toBe(MAX_INBOUND_PUSH_PULLS + 1)
     // Before, all 129 were buffered (up to 20 MiB each) and the limit applied only once complete.
     expect(a.swim.counters).toMatchObject({ pushPullsAccepted: 0, pushPullsRefused: 1 })
     expect(peers.filter((p) => p.end !== undefined).length).toBe(1)
     expect(a.transport.streamCounters().inboundOpen).toBe(MAX_INBOUND_PUSH_PULLS)
     // At their deadline the 128 partial reads end and free their slots: a small push/pull gets one.
-    w.clock.advance(config.tcpTimeoutMs)
+    w.clock.advanceSync(config.tcpTimeoutMs)
     expect(a.transport.streamCounters().inboundOpen).toBe(0)
     const late = w.dial(w.peer(250), a.transport.localAddress)
     late.onData(() => {})
     late.onEnd(() => {})
     late.write(encodePushPullStream(false, [], new Uint8Array(0), false))
-    w.clock.advance(20)
+    w.clock.advanceSync(20)
     expect(a.swim.counters).toMatchObject({ pushPullsAccepted: 1, pushPullsRefused: 1 })
   })
 
@@ -270,7 +270,7 @@ describe('PushPull responder', () => {
     const s = w.dial(w.peer(2), a.transport.localAddress)
     watch(s)
     s.write(encodePushPullStream(false, [], new Uint8Array(0), false))
-    w.clock.advance(config.tcpTimeoutMs + 10)
+    w.clock.advanceSync(config.tcpTimeoutMs + 10)
     expect(a.swim.counters.inboundStreamsTimedOut).toBe(0) // the request was read in time
     expect(a.transport.streamCounters().deadlinesExpired).toBe(1)
     w.releaseUserStates() // the late answer finds the stream closed: no write, no merge
@@ -288,7 +288,7 @@ describe('PushPull.request (for the TCP fallback ping, B4.4)', () => {
     const b = w.node(2, 'b')
     let reply: unknown = 'none'
     a.transport.dialCallback(b.transport.localAddress, 1000, (_e, s) => a.swim.pushPull.request(s!, ping(11, 'b'), 900, (m) => (reply = m)))
-    w.clock.advance(50)
+    w.clock.advanceSync(50)
     expect(reply).toMatchObject({ type: 'ack', SeqNo: 11 })
     expect(a.swim.pushPull.openStreams() + b.swim.pushPull.openStreams()).toBe(0)
     expect(b.transport.streamCounters().inboundOpen).toBe(0)
@@ -302,9 +302,9 @@ describe('PushPull.request (for the TCP fallback ping, B4.4)', () => {
     silent.onStream((s) => (peerSide = watch(s)))
     let reply: unknown = 'none'
     a.transport.dialCallback(silent.localAddress, 1000, (_e, s) => a.swim.pushPull.request(s!, ping(12, 'x'), 900, (m) => (reply = m)))
-    w.clock.advance(899)
+    w.clock.advanceSync(899)
     expect(reply).toBe('none')
-    w.clock.advance(20)
+    w.clock.advanceSync(20)
     expect(reply).toBeUndefined()
     expect(peerSide?.end).toBe('ERR_TRANSPORT_CLOSED')
     expect(a.transport.streamCounters().deadlinesExpired).toBe(1)
@@ -313,7 +313,7 @@ describe('PushPull.request (for the TCP fallback ping, B4.4)', () => {
     const b = w.node(3, 'b')
     let refused: unknown = 'none'
     a.transport.dialCallback(b.transport.localAddress, 1000, (_e, s) => a.swim.pushPull.request(s!, ping(13, 'not-b'), 900, (m) => (refused = m)))
-    w.clock.advance(50)
+    w.clock.advanceSync(50)
     expect(refused).toBeUndefined()
     expect(b.swim.counters.pingsWrongNode).toBe(1)
     expect(a.swim.pushPull.openStreams()).toBe(0)
@@ -323,7 +323,7 @@ describe('PushPull.request (for the TCP fallback ping, B4.4)', () => {
 describe('PushPull responder on real sockets', () => {
   it('closes an accepted TCP connection that sends nothing after tcpTimeoutMs (200 ms in the test preset)', async () => {
     const transport = await NetTransport.listen('127.0.0.1', 0)
-    const clock = new SimClock()
+    const clock = new SimulatedClock()
     const ports: SwimPorts = {
       now: () => clock.now(),
       random: () => 0.5,
@@ -378,7 +378,7 @@ describe('TCP fallback ping (probe.ts over PushPull.request)', () => {
     // Past the probe's deadline (one scaled probe interval) every fallback stream is closed on our
     // side; before, it stayed open until the peer hung up.
     const first = accepted[0]!
-    w.clock.advance(config.probeIntervalMs * config.awarenessMaxMultiplier)
+    w.clock.advanceSync(config.probeIntervalMs * config.awarenessMaxMultiplier)
     expect(first.end).toBeDefined()
     expect(a.swim.counters.tcpFallbackContacts).toBe(0)
     a.swim.stop()
@@ -393,7 +393,7 @@ describe('a node reachable only over TCP', () => {
     a.swim.apply(a.swim.table.alive(b.swim.table.selfAlive(), w.clock.now()))
     a.swim.start()
     b.swim.start()
-    w.clock.advance(20 * config.probeIntervalMs)
+    w.clock.advanceSync(20 * config.probeIntervalMs)
     expect(a.swim.counters.probes).toBeGreaterThan(5)
     expect(a.swim.counters.tcpFallbackContacts).toBeGreaterThan(5)
     expect(a.swim.table.get('b')?.state).toBe('alive')

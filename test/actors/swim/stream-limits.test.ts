@@ -16,7 +16,7 @@ import { MAX_INBOUND_PUSH_PULLS } from '../../../actors/swim/push-pull.ts'
 import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
 import type { Stream } from '../../../src/transport/transport.ts'
-import { SimClock } from '../../../src/sim/sim-clock.ts'
+import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 import { keyedTimers } from './support/keyed-timers.ts'
 import { simNodes } from './support/sim-nodes.ts'
@@ -33,7 +33,7 @@ const KEY = new Uint8Array(16).fill(3)
 
 /** One swim node at 10.0.0.1 and a way to open raw streams to it from other addresses. */
 function world(init: SwimInit = {}) {
-  const clock = new SimClock()
+  const clock = new SimulatedClock()
   const random = createSeededRandom(21)
   const net = new MemoryNetwork({ clock, random })
   const config = testConfig(init)
@@ -66,7 +66,7 @@ function world(init: SwimInit = {}) {
         out.push(rec)
       })
     }
-    clock.advance(5)
+    clock.advanceSync(5)
     expect(out.length).toBe(n)
     return out
   }
@@ -78,7 +78,7 @@ describe('inbound streams that declare more than the cap', () => {
     const w = world({ keys: [KEY] })
     const [peer] = w.open(1)
     peer!.stream.write(Uint8Array.of(10, 0xff, 0xff, 0xff, 0xff))
-    w.clock.advance(5) // far below the deadline (tcpTimeoutMs = 200 ms at the test preset)
+    w.clock.advanceSync(5) // far below the deadline (tcpTimeoutMs = 200 ms at the test preset)
     expect(w.config.tcpTimeoutMs).toBe(200)
     expect(peer!.end).toBe('ERR_TRANSPORT_CLOSED')
     expect(w.swim.counters).toMatchObject({ streamsDeclaredTooLarge: 1, streamsTooLarge: 0, inboundStreamsTimedOut: 0, lastStreamErrorCode: 'ERR_TRANSPORT_TOO_LARGE' })
@@ -92,7 +92,7 @@ describe('inbound streams that declare more than the cap', () => {
     const userLen = 21 * 1024 * 1024
     const full = encodePushPullStream(false, [], new Uint8Array(userLen), false)
     peer!.stream.write(full.subarray(0, full.length - userLen)) // the header, none of the user state
-    w.clock.advance(5)
+    w.clock.advanceSync(5)
     expect(peer!.end).toBe('ERR_TRANSPORT_CLOSED')
     expect(w.swim.counters).toMatchObject({ streamsDeclaredTooLarge: 1, pushPullsAccepted: 0 })
   })
@@ -113,7 +113,7 @@ describe('the inbound stream byte budget', () => {
     let sent = 0
     for (let round = 0; round < 24; round++) {
       for (const p of peers) if (p.stream.write(chunk)) sent += chunk.length
-      w.clock.advance(1)
+      w.clock.advanceSync(1)
       peak = Math.max(peak, w.swim.pushPull.inboundBudget.usedBytes)
     }
     // Without the budget each open stream kept what it received (up to 20 MiB each): tens of MiB here.
@@ -124,7 +124,7 @@ describe('the inbound stream byte budget', () => {
     expect(refused).toBeGreaterThan(0)
     expect(w.swim.counters).toMatchObject({ streamsOverBudget: refused, lastStreamErrorCode: 'ERR_TRANSPORT_BUDGET', pushPullsAccepted: 0 })
     // At the deadline the rest end too, and every byte held goes back to the budget.
-    w.clock.advance(w.config.tcpTimeoutMs)
+    w.clock.advanceSync(w.config.tcpTimeoutMs)
     expect(w.transport.streamCounters().inboundOpen).toBe(0)
     expect(w.swim.pushPull.inboundBudget.usedBytes).toBe(0)
   })
@@ -135,7 +135,7 @@ describe('the inbound stream byte budget', () => {
     for (let i = 0; i < 5; i++) {
       const [peer] = w.open(1)
       peer!.stream.write(request)
-      w.clock.advance(5)
+      w.clock.advanceSync(5)
       expect(peer!.end).toBe('clean') // answered: 700 KiB fit, 5 × 700 KiB would not at once
       expect(w.swim.pushPull.inboundBudget.usedBytes).toBe(0)
     }
@@ -154,7 +154,7 @@ describe("the transport's stream limits, from swim's config and in swim's contex
           return nodes.net.createTransport(at, limits)
         },
       })
-      await nodes.clock.advance(50)
+      await nodes.clock.advanceSync(50)
       expect(asked).toEqual([{ idleTimeoutMs: 5_000, maxInboundStreams: 2 }])
       // Five idle connections: two are taken (and cut at swim's 200 ms deadline), three refused at accept.
       for (let i = 0; i < 5; i++) nodes.net.createTransport(`10.0.9.${i + 1}:7946`).dialCallback('10.0.0.1:7946', 1_000, (_e, s) => s?.onData(() => {}))

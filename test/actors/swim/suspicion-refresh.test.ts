@@ -47,7 +47,7 @@ describe('staleSuspicionRefresh (the default): local rules against stale suspici
   it('a suspect at a higher incarnation restarts a stale suspicion instead of confirming it', () => {
     const h = harness()
     h.receive(3, { type: 'suspect', Incarnation: 1, Node: 'n2', From: 'n3' })
-    h.clock.advance(3_000)
+    h.clock.advanceSync(3_000)
     h.receive(4, { type: 'suspect', Incarnation: 2, Node: 'n2', From: 'n4' }) // n2 refuted @2, we missed it
     expect(h.node.table.get('n2')).toMatchObject({ state: 'suspect', incarnation: 2, stateChangeMs: 3_000 })
     expect(h.node.table.suspicionOf('n2')!.getConfirmations()).toBe(0)
@@ -60,7 +60,7 @@ describe('staleSuspicionRefresh (the default): local rules against stale suspici
     h.receive(2, { type: 'ack', SeqNo: 2, Payload: null })
     expect(h.suspectsTo(2)).toHaveLength(1)
     expect(h.suspectsTo(2)[0]!.messages[0]).toMatchObject({ type: 'suspect', Node: 'n2', Incarnation: 1, From: 'self' })
-    h.clock.advance(500)
+    h.clock.advanceSync(500)
     h.receive(2, { type: 'ack', SeqNo: 3, Payload: null })
     expect(h.suspectsTo(2)).toHaveLength(2)
     // The answer (our alive relayed by the suspect) ends the suspicion.
@@ -71,7 +71,7 @@ describe('staleSuspicionRefresh (the default): local rules against stale suspici
   it('checks a silent suspect directly in its last probe timeouts and still declares it at the Lifeguard deadline', () => {
     const h = harness()
     h.receive(3, { type: 'suspect', Incarnation: 1, Node: 'n2', From: 'n3' })
-    h.clock.advance(bounds.maxMs + 1_000)
+    h.clock.advanceSync(bounds.maxMs + 1_000)
     const checks = h.suspectsTo(2).map((s) => s.atMs)
     expect(checks).toEqual(Array.from({ length: CHECKS }, (_, i) => bounds.maxMs - (CHECKS - i) * 500))
     expect(h.declared().map((d) => d.atMs)).toEqual([bounds.maxMs])
@@ -84,11 +84,11 @@ describe('staleSuspicionRefresh (the default): local rules against stale suspici
     h.receive(4, { type: 'suspect', Incarnation: 1, Node: 'n2', From: 'n4' })
     h.receive(5, { type: 'suspect', Incarnation: 1, Node: 'n2', From: 'n5' })
     expect(h.node.table.suspicionOf('n2')!.deadlineMs()).toBe(bounds.minMs)
-    h.clock.advance(3_000)
+    h.clock.advanceSync(3_000)
     h.receive(2, { type: 'ack', SeqNo: 9, Payload: null }) // n2 talks to us at 3 s
-    h.clock.advance(bounds.minMs - 100)
+    h.clock.advanceSync(bounds.minMs - 100)
     expect(h.declared()).toEqual([])
-    h.clock.advance(1_000)
+    h.clock.advanceSync(1_000)
     expect(h.declared().map((d) => d.atMs)).toEqual([3_000 + bounds.minMs])
     expect(h.node.counters.deathsDeferred).toBeGreaterThan(0)
 
@@ -97,7 +97,7 @@ describe('staleSuspicionRefresh (the default): local rules against stale suspici
     k.receive(3, { type: 'suspect', Incarnation: 1, Node: 'n2', From: 'n3' })
     for (let t = 0; t < bounds.maxMs + 5_000; t += 1_000) {
       k.receive(2, { type: 'ack', SeqNo: t, Payload: null })
-      k.clock.advance(1_000)
+      k.clock.advanceSync(1_000)
     }
     expect(k.declared().map((d) => d.atMs)).toEqual([bounds.maxMs])
   })
@@ -108,9 +108,9 @@ describe('staleSuspicionRefresh (the default): local rules against stale suspici
     h.receive(3, { type: 'suspect', Incarnation: 1, Node: 'n2', From: 'n3' })
     h.receive(4, { type: 'suspect', Incarnation: 1, Node: 'n2', From: 'n4' })
     h.receive(5, { type: 'suspect', Incarnation: 1, Node: 'n2', From: 'n5' })
-    h.clock.advance(3_000)
+    h.clock.advanceSync(3_000)
     h.receive(2, { type: 'ack', SeqNo: 9, Payload: null })
-    h.clock.advance(10_000)
+    h.clock.advanceSync(10_000)
     expect(h.sent).toEqual([])
     expect(h.declared().map((d) => d.atMs)).toEqual([bounds.minMs])
   })

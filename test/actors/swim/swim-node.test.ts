@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { pushPullScale } from '../../../actors/swim/swim-node.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { buildPacket } from '../../../src/wire/packet.ts'
-import { SimCluster } from '../../../src/sim/cluster.ts'
+import { SimCluster } from '../../../sim/cluster.ts'
 import { harness } from './harness.ts'
 
 describe('pushPullScale', () => {
@@ -149,7 +149,7 @@ describe('SwimNode per-node state (long-running nodes)', () => {
     for (const [k, i] of churn.entries()) h.receive(2, { type: 'dead', Incarnation: 1, Node: `n${i}`, From: k % 2 === 0 ? 'n2' : `n${i}` })
     h.receive(3, { ...h.alive(11, 2), Port: 8000 })
     h.receive(3, { type: 'dead', Incarnation: 2, Node: 'n11', From: 'n11' })
-    h.clock.advance(31_000) // past gossipToTheDead
+    h.clock.advanceSync(31_000) // past gossipToTheDead
     // Probe until the probe list wraps (live peers answer, so nobody new is suspected).
     for (let round = 0; round < live + 1 && h.node.table.size() > live; round++) {
       h.node.prober.tick()

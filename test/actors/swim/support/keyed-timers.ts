@@ -1,10 +1,10 @@
 /**
- * SwimPorts' setTimer/cancelTimer for tests that wire a SwimNode by hand, on a SimClock or on the
+ * SwimPorts' setTimer/cancelTimer for tests that wire a SwimNode by hand, on a SimulatedClock or on the
  * real timers: one timer per key, and arming a key again replaces its timer (as the actor does).
  */
 import type { SwimPorts } from '../../../../actors/swim/ports.ts'
 
-/** What the timers run on: a SimClock, or REAL_TIMERS. */
+/** What the timers run on: a SimulatedClock, or REAL_TIMERS. */
 export interface TimerClock {
   setTimeout(fn: () => void, ms: number): unknown
   clearTimeout(id: unknown): void

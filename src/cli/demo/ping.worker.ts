@@ -1,4 +1,4 @@
-import { hostActor } from '../worker-host.ts'
+import { hostActor } from '../../runtime/worker-host.ts'
 import { ping } from './definitions.ts'
 
 hostActor(ping)

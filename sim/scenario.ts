@@ -9,7 +9,7 @@
  * that yields whatever an operation returned; each driver feeds the value (or the awaited value)
  * back in.
  */
-import type { NodeStateKind } from '../../actors/swim/messages.ts'
+import type { NodeStateKind } from '../actors/swim/messages.ts'
 import type { DeathReport, MaybePromise, ScenarioCluster, SyncScenarioCluster } from './scenario-cluster.ts'
 
 export type { DeathReport, ScenarioCluster, SyncScenarioCluster } from './scenario-cluster.ts'

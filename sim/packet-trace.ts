@@ -3,7 +3,7 @@
  * same-seed comparison checks what was sent, not only how long it was. Pure; no node:crypto (the
  * digest only has to tell two runs apart, not resist anyone).
  */
-import type { InboundPacket } from '../transport/transport.ts'
+import type { InboundPacket } from '../src/transport/transport.ts'
 
 export function digestBytes(bytes: Uint8Array): string {
   let h = 0x811c9dc5

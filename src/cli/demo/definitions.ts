@@ -1,4 +1,4 @@
-import { defineActor } from '../define-actor.ts'
+import { defineActor } from '../../runtime/define-actor.ts'
 import { createPingMachine, createPongMachine, createTallyMachine } from './machines.ts'
 
 export const ping = defineActor({ name: 'ping', machine: createPingMachine, worker: new URL('./ping.worker.ts', import.meta.url) })

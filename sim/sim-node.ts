@@ -3,21 +3,37 @@
  * (gossip-queue's QueueSet) and, optionally, Serf's member layer (member-manager's MemberLayer),
  * wired synchronously on the cluster's clock and transport.
  */
-import type { SwimConfig } from '../../actors/swim/config.ts'
-import type { NodeStateKind } from '../../actors/swim/messages.ts'
-import type { PacketRequest, SwimPorts } from '../../actors/swim/ports.ts'
-import { sendPacketRequest } from '../../actors/swim/send-pipeline.ts'
-import { SwimNode } from '../../actors/swim/swim-node.ts'
-import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
-import { QueueSet } from '../../actors/gossip-queue/queue-set.ts'
-import { createSerfConfig } from '../../actors/member-manager/config.ts'
-import type { SerfInit } from '../../actors/member-manager/config.ts'
-import { MemberLayer } from '../../actors/member-manager/member-layer.ts'
-import type { RandomSource } from '../types/random.ts'
-import type { MemoryTransport } from '../transport/memory-network.ts'
-import type { TransportAddress } from '../transport/transport.ts'
-import type { SimCluster } from './cluster.ts'
+import type { SwimConfig } from '../actors/swim/config.ts'
+import type { NodeStateKind } from '../actors/swim/messages.ts'
+import type { PacketRequest, SwimOutput, SwimPorts } from '../actors/swim/ports.ts'
+import { sendPacketRequest } from '../actors/swim/send-pipeline.ts'
+import { SwimNode } from '../actors/swim/swim-node.ts'
+import { gossipQueueConfigFor } from '../actors/gossip-queue/config.ts'
+import { QueueSet } from '../actors/gossip-queue/queue-set.ts'
+import { createSerfConfig } from '../actors/member-manager/config.ts'
+import type { SerfInit } from '../actors/member-manager/config.ts'
+import type { MemberManagerOutbound } from '../actors/member-manager/protocol.ts'
+import { MemberLayer } from '../actors/member-manager/member-layer.ts'
+import type { RandomSource } from '../src/types/random.ts'
+import type { MemoryTransport } from '../src/transport/memory-network.ts'
+import type { TransportAddress } from '../src/transport/transport.ts'
+import type { SimulatedClock } from '../src/runtime/simulated-clock.ts'
 import { packetTraceLine } from './packet-trace.ts'
+
+/** What a node reported: swim's outputs, and the member layer's (`serf`) when it runs. */
+export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound }
+
+/**
+ * What a node needs from its cluster (SimCluster): the shared clock, Serf's init, the packet trace
+ * and the event record. A narrow view, so that sim-node.ts and cluster.ts do not import each other.
+ */
+export interface SimNodeHost {
+  readonly clock: SimulatedClock
+  readonly serfInit: Omit<SerfInit, 'nodeName'> | undefined
+  readonly tracing: boolean
+  readonly trace: string[]
+  record(observer: string, output: SimOutput): void
+}
 
 export class SimNode {
   readonly swim: SwimNode
@@ -36,7 +52,7 @@ export class SimNode {
   bytesSent = 0
 
   constructor(
-    readonly cluster: SimCluster,
+    readonly cluster: SimNodeHost,
     readonly name: string,
     readonly address: TransportAddress,
     readonly transport: MemoryTransport,

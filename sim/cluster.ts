@@ -9,20 +9,18 @@
  * the same SwimNode. RuntimeCluster (runtime-cluster.ts) runs the same scenarios through the real
  * actors at small N.
  */
-import { createSwimConfig } from '../../actors/swim/config.ts'
-import type { SwimConfig, SwimInit, SwimPreset } from '../../actors/swim/config.ts'
-import type { NodeRecord } from '../../actors/swim/node-table.ts'
-import type { SwimOutput } from '../../actors/swim/ports.ts'
-import type { SerfInit } from '../../actors/member-manager/config.ts'
-import type { MemberManagerOutbound } from '../../actors/member-manager/protocol.ts'
-import { createSeededRandom } from '../types/random.ts'
-import type { RandomSource } from '../types/random.ts'
-import type { MemoryNetwork } from '../transport/memory-network.ts'
+import { createSwimConfig } from '../actors/swim/config.ts'
+import type { SwimConfig, SwimInit, SwimPreset } from '../actors/swim/config.ts'
+import type { NodeRecord } from '../actors/swim/node-table.ts'
+import type { SerfInit } from '../actors/member-manager/config.ts'
+import { createSeededRandom } from '../src/types/random.ts'
+import type { RandomSource } from '../src/types/random.ts'
+import type { MemoryNetwork } from '../src/transport/memory-network.ts'
 import { createSimNetwork, NetworkFaults } from './sim-network.ts'
-import type { LinkConditions } from '../transport/memory-network.ts'
-import type { NodeStateKind } from '../../actors/swim/messages.ts'
-import { SimClock } from './sim-clock.ts'
-import { SimNode } from './sim-node.ts'
+import type { LinkConditions } from '../src/transport/memory-network.ts'
+import type { NodeStateKind } from '../actors/swim/messages.ts'
+import { SimulatedClock } from '../src/runtime/simulated-clock.ts'
+import { SimNode, type SimOutput } from './sim-node.ts'
 import type { DeathReport, SyncScenarioCluster } from './scenario-cluster.ts'
 
 export { SimNode }
@@ -42,8 +40,7 @@ export interface SimClusterOptions {
   serf?: boolean | Omit<SerfInit, 'nodeName'>
 }
 
-/** What a node reported: swim's outputs, and the member layer's (`serf`) when it runs. */
-export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound }
+export type { SimOutput }
 
 /** Something a node reported, with when and who. */
 export interface SimEvent {
@@ -53,7 +50,7 @@ export interface SimEvent {
 }
 
 export class SimCluster extends NetworkFaults implements SyncScenarioCluster {
-  readonly clock = new SimClock()
+  readonly clock = new SimulatedClock()
   readonly random: RandomSource
   readonly network: MemoryNetwork
   readonly config: SwimConfig
@@ -175,7 +172,7 @@ export class SimCluster extends NetworkFaults implements SyncScenarioCluster {
   }
 
   run(ms: number): void {
-    this.clock.advance(ms)
+    this.clock.advanceSync(ms)
   }
 
   /** Runs until `pred` holds (checked after every event) or `timeoutMs` passes; returns the time or undefined. */

@@ -4,8 +4,8 @@
  * the RuntimeCluster that spawned it (a closure: the sink never leaves the system's thread).
  */
 import { setup } from 'xstate'
-import { defineActor } from '../runtime/define-actor.ts'
-import type { MemberEventMsg, NameConflictEventMsg } from '../../actors/member-manager/protocol.ts'
+import { defineActor } from '../src/runtime/define-actor.ts'
+import type { MemberEventMsg, NameConflictEventMsg } from '../actors/member-manager/protocol.ts'
 
 /** What member-manager publishes on its event stream. */
 export type PublicMemberEvent = MemberEventMsg | NameConflictEventMsg

@@ -11,7 +11,7 @@
  * States speak memberlist's vocabulary (alive / suspect / dead / left); a cluster that reports
  * Serf's member statuses maps them (failed → dead, leaving → alive: see RuntimeCluster).
  */
-import type { NodeStateKind } from '../../actors/swim/messages.ts'
+import type { NodeStateKind } from '../actors/swim/messages.ts'
 
 /** A value now, or later. */
 export type MaybePromise<T> = T | Promise<T>

@@ -4,9 +4,9 @@
  * `createSimNetwork` makes it, `NetworkFaults` is the network half of ScenarioCluster (slow,
  * partition, heal, loss) with nodes named as the scenario names them.
  */
-import { MemoryNetwork } from '../transport/memory-network.ts'
-import type { LinkConditions, MemoryNetworkOptions, NetworkClock, NetworkTraceEvent } from '../transport/memory-network.ts'
-import type { TransportAddress } from '../transport/transport.ts'
+import { MemoryNetwork } from '../src/transport/memory-network.ts'
+import type { LinkConditions, MemoryNetworkOptions, NetworkClock, NetworkTraceEvent } from '../src/transport/memory-network.ts'
+import type { TransportAddress } from '../src/transport/transport.ts'
 import type { ScenarioCluster } from './scenario-cluster.ts'
 
 export interface SimNetworkOptions {
