@@ -32,9 +32,11 @@
  * Encryption: the keyring is built from `config.keys` (plain data) where the config is created, in
  * swim's own thread; datagrams that do not decrypt are counted (`counters.packetsUndecryptable`).
  *
- * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in a
- * per-env slot (io/transport-slot.ts), not in the XState context or events: those stay plain,
- * structured-cloneable data (the runtime copies them for snapshots and inspection).
+ * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in
+ * the actor's resource slots (env.resources, held by the placement's bind: io/transport-slot.ts),
+ * not in the XState context or events: those stay plain, structured-cloneable data (the runtime
+ * copies them for snapshots and inspection). A restart in place finds the transport still held;
+ * the `stopped` state releases it.
  *
  * Joins: a join that reaches no one is counted (`joinFailures`) and kept with its reasons
  * (`lastJoinError`, ERR_SWIM_JOIN). Serf's retry-join (`config.retryJoin`) is retried with backoff

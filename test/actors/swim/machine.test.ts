@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createActor } from 'xstate'
 import type { Actor } from 'xstate'
 import { createSwimMachine, MAX_HELD } from '../../../actors/swim/machine.ts'
-import { swimTransportOf } from '../../../actors/swim/io/transport-slot.ts'
+import { SWIM_TRANSPORT_SLOT, swimTransportOf } from '../../../actors/swim/io/transport-slot.ts'
 import type { SwimInput, SwimMachine, SwimTransport } from '../../../actors/swim/machine.ts'
 import { swimIo } from '../../../actors/swim/io/swim-io.ts'
 import type { SwimTransportOpener } from '../../../actors/swim/io/swim-io.ts'
@@ -18,6 +18,7 @@ import { TransportError } from '../../../src/transport/transport.ts'
 import { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
+import { createResourceSlots } from '../../../src/runtime/resource-slots.ts'
 import { crashingOpener } from './support/crashing-opener.ts'
 import type { ActorEnv, EnvAskOptions, LogPort, Message, ReplyOf, SendStatus } from '../../../src/types/actor-env.ts'
 import type { ActorId } from '../../../src/types/ids.ts'
@@ -33,6 +34,8 @@ interface NodeOptions {
   join?: string[]
   open?: SwimTransportOpener
   input?: Partial<SwimInput>
+  /** A hand-built env without `resources` (no slot to hold the transport). */
+  noResources?: boolean
   /** gossip-queue takes every message and answers none (no lease ever comes). */
   gossipSilent?: boolean
   /** member-manager's answer to `member.local-meta`: its Meta (default empty), or no member-manager. */
@@ -87,6 +90,8 @@ function harness(seed = 1): Harness {
       random: random.fork(name),
       log,
       compute: { run: () => Promise.reject(new Error('no compute pool')) },
+      // The placement holds the transport here (a restart in place keeps it; stopped releases it).
+      ...(options.noResources === true ? {} : { resources: createResourceSlots() }),
       send<M extends Message>(to: string, msg: M): SendStatus {
         if (to === env.id) {
           // As the runtime does: a send to oneself is delivered after the current step.
@@ -480,6 +485,31 @@ describe('swim machine: binding', () => {
     await settle()
     expect(gated.opened()?.isClosed()).toBe(true)
     expect(swimTransportOf(n1.env)).toBeUndefined()
+  })
+
+  it("holds the transport in the actor's resource slot, which its placement releases", async () => {
+    const h = harness(9)
+    const n1 = h.addNode('n1', 1)
+    await h.clock.advance(100)
+    expect(n1.actor.getSnapshot().value).toBe('running')
+    const transport = n1.env.resources!.get<{ transport: MemoryTransport }>(SWIM_TRANSPORT_SLOT)?.transport
+    expect(transport).toBeDefined()
+    expect(transport).toBe(swimTransportOf(n1.env))
+    expect(transport!.isClosed()).toBe(false)
+    // The placement ends the actor (its thread closes the slots): the socket is closed with it.
+    await n1.env.resources!.closeAll()
+    expect(transport!.isClosed()).toBe(true)
+    expect(swimTransportOf(n1.env)).toBeUndefined()
+    n1.actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('fails with ERR_SWIM_NO_TRANSPORT, coded, on an env without resource slots', async () => {
+    const h = harness(10)
+    const n1 = h.addNode('n1', 1, { noResources: true })
+    await settle()
+    expect(n1.actor.getSnapshot().value).toBe('failed')
+    expect(n1.actor.getSnapshot().context.bindError).toMatchObject({ code: 'ERR_SWIM_NO_TRANSPORT' })
+    n1.actor.send({ type: 'runtime.shutdown' })
   })
 
   it('fails with ERR_SWIM_NO_TRANSPORT when spawned inline without an opener', async () => {
