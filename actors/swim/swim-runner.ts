@@ -183,6 +183,9 @@ export function createSwimRunner(env: ActorEnv) {
 
   /** Sends the report of the sends since the last one, if any (the batch window ended, or the node stops). */
   const report = (): void => {
+    // Before the first lease there is nothing to report (no sends; the room alone would be
+    // refused by gossip-queue as a report of no epoch).
+    if (lease.epoch === 0) return
     const taken = takeReport(lease)
     lease = taken.held
     if (taken.report !== undefined) toGossip(taken.report)
@@ -194,6 +197,7 @@ export function createSwimRunner(env: ActorEnv) {
   const fillFromLease = (overheadBytes: number, limitBytes: number): Uint8Array[] => {
     const pick = pickForPacket(lease, overheadBytes, limitBytes)
     lease = pick.held
+    if (lease.epoch === 0) return pick.parts
     const delay = pick.parts.length > 0 ? reportDelay : roomReportDelay
     const due = env.clock.now() + delay
     if (reportDue === undefined || due < reportDue) {

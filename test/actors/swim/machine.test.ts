@@ -251,6 +251,9 @@ describe('swim machine', () => {
     expect(n2.actor.getSnapshot().context.numNodes).toBe(2)
     expect(n2.actor.getSnapshot().context.lease.counters.leases).toBe(0)
     expect(n2.asks.fill).toBe(0)
+    // Without a lease there is nothing to report: only the subscribe (and enqueues, sizes) went.
+    expect(n2.queues.received.filter((m) => m.type === 'gossip.sent')).toEqual([])
+    expect(n2.queues.received[0]).toMatchObject({ type: 'gossip.lease-subscribe' })
     expect(n1.member.some((m) => m.type === 'member.node-left')).toBe(false)
 
     // One ping in: its ack has left the transport when the send of the packet returns, with no
