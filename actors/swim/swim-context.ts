@@ -101,6 +101,11 @@ export interface SwimContext {
   localStateFailures: number
   /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
   localMetaFailures: number
+  /**
+   * `gossip.lease-subscribe` tells sent: at every start, and once per room-report window (1 s on
+   * LAN) while no lease has come.
+   */
+  leaseSubscribes: number
   /** Joins (the input's, `swim.join`, retry-join attempts, rejoins) that reached no one; the last in lastJoinError. */
   joinFailures: number
   /** Retried joins that gave up after 1 + config.retryJoinMax attempts (joinRetry.lastError says why). */

@@ -76,6 +76,11 @@ export interface RunnerCounts {
   localMetaFailures: number
   /** Messages or streams no node could handle (while binding, starting or failed). */
   refused: number
+  /**
+   * `gossip.lease-subscribe` tells sent: one at every start, and one per room-report window while
+   * no lease has come (gossip-queue was not there yet, or lost the subscriber).
+   */
+  leaseSubscribes: number
   /** Joins that reached no one (see join-retry.ts). */
   joinFailures: number
   /** Retried joins that gave up after 1 + config.retryJoinMax attempts. */
@@ -93,7 +98,7 @@ export function createSwimRunner(env: ActorEnv) {
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
-  const counts: RunnerCounts = { undelivered: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0 }
+  const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0 }
   /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
   const carried = new CarriedState()
   /**
@@ -105,6 +110,13 @@ export function createSwimRunner(env: ActorEnv) {
   let reportDue: number | undefined
   let reportDelay = 1
   let roomReportDelay = 10
+  /** When the last `gossip.lease-subscribe` went (actor clock, ms). */
+  let subscribedAt = Number.NEGATIVE_INFINITY
+  const subscribe = (): void => {
+    subscribedAt = env.clock.now()
+    counts.leaseSubscribes++
+    toGossip({ type: 'gossip.lease-subscribe', to: env.id })
+  }
 
   const deliver = (to: string, msg: Message): void => {
     const status = env.send(actorAddress<Message>(to), msg)
@@ -197,7 +209,11 @@ export function createSwimRunner(env: ActorEnv) {
   const fillFromLease = (overheadBytes: number, limitBytes: number): Uint8Array[] => {
     const pick = pickForPacket(lease, overheadBytes, limitBytes)
     lease = pick.held
-    if (lease.epoch === 0) return pick.parts
+    if (lease.epoch === 0) {
+      // No lease yet: the subscribe may have found no gossip-queue. Asked again, at most once a window.
+      if (env.clock.now() - subscribedAt >= roomReportDelay) subscribe()
+      return pick.parts
+    }
     const delay = pick.parts.length > 0 ? reportDelay : roomReportDelay
     const due = env.clock.now() + delay
     if (reportDue === undefined || due < reportDue) {
@@ -297,7 +313,7 @@ export function createSwimRunner(env: ActorEnv) {
       roomReportDelay = roomReportDelayMs(config)
       node = n
       // Leases from now on (gossip-queue answers with a fresh one at once), before any packet goes.
-      toGossip({ type: 'gossip.lease-subscribe', to: env.id })
+      subscribe()
       transport.onPacket((p) => {
         const msg: SwimInbound = { type: 'swim.packet', from: p.from, bytes: p.bytes }
         deliver(env.id, msg)

@@ -267,6 +267,31 @@ describe('swim machine', () => {
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
 
+  it('subscribes again while no lease comes, and fills from leases once gossip-queue answers', async () => {
+    const h = harness(5)
+    const n1 = h.addNode('n1', 1)
+    const n2 = h.addNode('n2', 2, { join: [n1.address], gossipSilent: true })
+    await h.clock.advance(3_500)
+    const subscribes = n2.queues.received.filter((m) => m.type === 'gossip.lease-subscribe').length
+    // One at start, then one per room-report window (1 s on LAN) while nothing answers.
+    expect(subscribes).toBeGreaterThanOrEqual(3)
+    expect(subscribes).toBeLessThanOrEqual(5)
+    expect(n2.actor.getSnapshot().context.leaseSubscribes).toBe(subscribes)
+    // gossip-queue comes up: the next subscribe reaches it and leases flow.
+    n2.queues.answers = true
+    await h.clock.advance(1_500)
+    // What it enqueued while gossip-queue was away is gone; a new alive (new tags) rides the leases.
+    n2.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(1, 2) })
+    await h.clock.advance(1_000)
+    const ctx = n2.actor.getSnapshot().context
+    expect(ctx.lease.counters.leases).toBeGreaterThan(0)
+    expect(ctx.lease.counters.piggybacked).toBeGreaterThan(0)
+    const after = ctx.leaseSubscribes
+    await h.clock.advance(3_000)
+    expect(n2.actor.getSnapshot().context.leaseSubscribes).toBe(after)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
   it('never sends a broadcast past its transmit limit across stale and lagging leases', async () => {
     const h = harness(4)
     const n2 = h.addNode('n2', 2)
