@@ -76,7 +76,10 @@ export const NO_LEASE: LeaseView = leaseView(emptyLease())
 /**
  * The lease to go on with after a restore. A runner that holds the same epoch and numbering (a
  * restart in place) keeps its own; a fresh one (a new thread) takes the persisted view, without
- * entries until the next lease, which the subscribe at start brings.
+ * entries until the next lease, which the subscribe at start brings. It numbers on one past the
+ * persisted number: a thread that died in the turn that sent a report persisted the number before
+ * it, and gossip-queue would drop a second report with that number as stale (losing its sends);
+ * a skipped number is only counted there as missed.
  */
 export function resumeLease(held: PiggybackLease, persisted: LeaseView | undefined): PiggybackLease {
   if (persisted === undefined || persisted.epoch === 0) return held
@@ -85,7 +88,7 @@ export function resumeLease(held: PiggybackLease, persisted: LeaseView | undefin
     ...emptyLease(),
     epoch: persisted.epoch,
     version: persisted.version,
-    lastReport: persisted.lastReport,
+    lastReport: persisted.lastReport + 1,
     pending: new Map(persisted.pending),
     unapplied: [...persisted.unapplied],
     counters: { ...persisted.counters },

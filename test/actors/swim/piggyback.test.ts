@@ -53,7 +53,8 @@ describe('swim piggyback: what a restore carries', () => {
     }
     expect(sends).toBe(2)
     const report = takeReport(h).report!
-    expect(report.report).toBe(firstReport.report + 1)
+    // One number skipped: a report sent in the turn the thread died in (never persisted) had it.
+    expect(report.report).toBe(firstReport.report + 2)
     expect(report.sent).toEqual([[1, 3]])
   })
 
