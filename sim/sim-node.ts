@@ -227,10 +227,10 @@ export class SimNode {
       udpBufferSize: config.udpBufferSize,
       compress: config.enableCompression,
       security: this.swim.security,
-      fill: (overhead, limit, cb) => {
+      fill: (overhead, limit) => {
         const { parts } = this.queues.fill(overhead, limit)
         this.deliverNotifications()
-        cb(parts)
+        return parts
       },
       emit: (to, bytes) => {
         this.packetsSent++

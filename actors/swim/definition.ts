@@ -13,6 +13,7 @@
 import { defineActor } from '../../src/runtime/define-actor.ts'
 import { MAX_JOIN_ADDRESSES, parseJoinAddress } from './join-address.ts'
 import { createSwimMachine } from './machine.ts'
+import { leaseProblem } from './piggyback.ts'
 
 const isIp = (addr: unknown) => addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16)
 const isPort = (port: unknown) => Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535
@@ -61,6 +62,9 @@ export const swim = defineActor({
       case 'member.local-meta-changed':
         if (!(msg.meta instanceof Uint8Array)) return 'member.local-meta-changed needs meta (Uint8Array)'
         return undefined
+      case 'gossip.lease':
+        // Every packet is filled from it: a malformed one is refused whole, before it is held.
+        return leaseProblem(msg)
       case 'swim.join-result':
         // Internal (the runner reports its own joins), checked like any message.
         if (!['join', 'retry-join', 'rejoin'].includes(msg.purpose) || !Array.isArray(msg.addresses) || !Array.isArray(msg.errors) || !Number.isInteger(msg.numJoined) || msg.numJoined < 0) {

@@ -21,16 +21,22 @@
  * push/pull) is scheduled on the actor clock and comes back as a `swim.timer` message, and every
  * datagram arrives as `swim.packet`, so the machine sees (and an inspector can show) everything
  * that drives it. Streams are handled by the logic directly (a stream object cannot be a message).
- * The packet fill (gossip-queue `gossip.fill`) and Serf's push/pull state (member-manager
- * `member.local-state`) are actor-to-actor asks with a short timeout; when one fails, the packet
- * goes with its own messages only / the push/pull with empty user state, and it is counted.
+ *
+ * No ask on the packet path: at every start swim tells gossip-queue `gossip.lease-subscribe`, and
+ * takes the `gossip.lease`s it pushes in every state; each packet (an ack as much as a gossip) is
+ * filled from the lease and sent in the turn that made it, and what was piggybacked goes back as a
+ * batched `gossip.sent` (piggyback.ts). Serf's push/pull state (member-manager `member.local-state`)
+ * is an actor-to-actor ask with a short timeout; when it fails, the push/pull goes with empty user
+ * state, and it is counted.
  *
  * Encryption: the keyring is built from `config.keys` (plain data) where the config is created, in
  * swim's own thread; datagrams that do not decrypt are counted (`counters.packetsUndecryptable`).
  *
- * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in a
- * per-env slot (io/transport-slot.ts), not in the XState context or events: those stay plain,
- * structured-cloneable data (the runtime copies them for snapshots and inspection).
+ * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in
+ * the actor's resource slots (env.resources, held by the placement's bind: io/transport-slot.ts),
+ * not in the XState context or events: those stay plain, structured-cloneable data (the runtime
+ * copies them for snapshots and inspection). A restart in place finds the transport still held;
+ * the `stopped` state releases it.
  *
  * Joins: a join that reaches no one is counted (`joinFailures`) and kept with its reasons
  * (`lastJoinError`, ERR_SWIM_JOIN). Serf's retry-join (`config.retryJoin`) is retried with backoff
@@ -61,6 +67,7 @@ import { createSwimConfig, LAN_SWIM_CONFIG, validateSwimName } from './config.ts
 import { parseJoinAddresses } from './join-address.ts'
 import type { SwimInbound } from './protocol.ts'
 import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.ts'
+import { LEASE_REPORT_TIMER, NO_LEASE } from './piggyback.ts'
 import { dueAttempt, firstJoins, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
 import type { JoinResultMsg, PlannedJoin } from './join-retry.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
@@ -124,6 +131,7 @@ export function createSwimMachine(env: ActorEnv) {
     'swim.packet': { actions: ['packet', 'mirror'] },
     'swim.timer': [
       { guard: ({ event }: { event: { key: string } }) => event.key === RETRY_JOIN_TIMER, actions: ['retryAttempt', 'mirror'] },
+      { guard: ({ event }: { event: { key: string } }) => event.key === LEASE_REPORT_TIMER, actions: 'reportLease' },
       { actions: ['timer', 'mirror'] },
     ],
     'swim.join': { actions: 'join' },
@@ -224,6 +232,11 @@ export function createSwimMachine(env: ActorEnv) {
         assertEvent(event, 'member.local-meta-changed')
         runner.updateMeta(event.meta)
       },
+      lease: assign(({ event }) => {
+        assertEvent(event, 'gossip.lease')
+        return { lease: runner.takeLease(event) }
+      }),
+      reportLease: assign(() => ({ lease: runner.reportLease() })),
       broadcastFinished: ({ event }) => {
         assertEvent(event, 'gossip.broadcast-finished')
         swim().onBroadcastFinished(event.id)
@@ -316,11 +329,15 @@ export function createSwimMachine(env: ActorEnv) {
         incarnation: 1,
         healthScore: 0,
         numNodes: 0,
+        lease: NO_LEASE,
         counters: { ...new SwimCounters() },
         ...runner.counts,
       }
     },
     initial: 'configured',
+    // The lease is gossip-queue's news, taken whatever the node is doing (without a node it waits
+    // for the first packet). `stopped` is final: nothing reaches it there.
+    on: { 'gossip.lease': { actions: 'lease' } },
     states: {
       configured: {
         always: [{ guard: ({ context }) => context.configError !== undefined, target: 'failed', actions: 'configFailed' }, { target: 'binding' }],

@@ -11,7 +11,36 @@ import { probeAwarenessDelta } from './awareness.ts'
 import type { NodeRecord } from './node-table.ts'
 import { encodeAck, encodeIndirectPing, encodeNack, encodePing, encodeStreamMessage, encodeSuspect } from './packets.ts'
 import { kRandom } from './probe-list.ts'
-import type { SwimNode } from './swim-node.ts'
+import type { Awareness } from './awareness.ts'
+import type { SwimConfig } from './config.ts'
+import type { SwimCounters } from './counters.ts'
+import type { NodeTable, Outcome } from './node-table.ts'
+import type { WireSecurity } from './packets.ts'
+import type { PacketRequest, SuspicionCause, SwimPorts } from './ports.ts'
+import type { StreamMessage } from '../../src/wire/stream.ts'
+
+/**
+ * What the probe cycle needs from its node (SwimNode provides it). Declared here, so this file
+ * imports no node and no other concept: the node wires the TCP fallback to push-pull.ts.
+ */
+export interface ProbeHost {
+  readonly config: SwimConfig
+  readonly ports: SwimPorts
+  readonly table: NodeTable
+  readonly identity: { readonly name: string; readonly addr: Uint8Array; readonly port: number }
+  readonly counters: SwimCounters
+  readonly awareness: Awareness
+  readonly security: WireSecurity
+  addressOf(n: NodeRecord): TransportAddress
+  sendPacket(req: PacketRequest): void
+  isStopped(): boolean
+  aliveOthers(except?: string): NodeRecord[]
+  reapDead(): unknown
+  heardFrom(name: string): void
+  apply(o: Outcome, cause?: SuspicionCause): void
+  /** One request and its answer on a stream, within `deadlineMs` (push-pull.ts `request`): the TCP fallback ping. */
+  streamRequest(stream: Stream, request: Uint8Array, deadlineMs: number, cb: (msg: StreamMessage | undefined) => void): void
+}
 
 interface ActiveProbe {
   seq: number
@@ -49,7 +78,7 @@ export class Prober {
   /** Deadline timers still pending when stopped are cancelled through these keys. */
   private readonly relayKeys = new Set<string>()
 
-  constructor(private readonly node: SwimNode) {}
+  constructor(private readonly host: ProbeHost) {}
 
   nextSeq(): number {
     this.seq = (this.seq + 1) >>> 0
@@ -61,7 +90,7 @@ export class Prober {
   }
 
   stop(): void {
-    const p = this.node.ports
+    const p = this.host.ports
     p.cancelTimer(K_TIMEOUT)
     p.cancelTimer(K_DEADLINE)
     for (const k of this.relayKeys) p.cancelTimer(k)
@@ -80,36 +109,36 @@ export class Prober {
       this.pendingTick = true
       return
     }
-    const { table } = this.node
+    const { table } = this.host
     const self = table.selfName
     const name = table.probeList.next(
       (n) => {
         const r = table.get(n)
         return r !== undefined && n !== self && r.state !== 'dead' && r.state !== 'left'
       },
-      () => this.node.reapDead(),
+      () => this.host.reapDead(),
     )
     if (name === undefined) return
     this.start(table.get(name)!)
   }
 
   private start(target: NodeRecord): void {
-    const { ports, config, table, identity, counters } = this.node
+    const { ports, config, table, identity, counters } = this.host
     const seq = this.nextSeq()
     counters.probes++
     const ping = encodePing({ seqNo: seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
-    const to = this.node.addressOf(target)
+    const to = this.host.addressOf(target)
     if (target.state === 'alive') {
       // sendMsg: piggyback; no CRC (0.2.2 looks the node up by IP string, spec §1.2).
-      this.node.sendPacket({ to, messages: [ping], piggyback: true, crc: false })
+      this.host.sendPacket({ to, messages: [ping], piggyback: true, crc: false })
     } else {
       // Buddy system: tell the suspect it is suspected so it can refute (spec §4.2).
       const suspect = encodeSuspect({ incarnation: target.incarnation, node: target.name, from: table.selfName })
-      this.node.sendPacket({ to, messages: [ping, suspect], piggyback: false, crc: (target.vsn[1] ?? 0) >= 5 })
+      this.host.sendPacket({ to, messages: [ping, suspect], piggyback: false, crc: (target.vsn[1] ?? 0) >= 5 })
     }
     this.probe = { seq, target: target.name, incarnation: target.incarnation, startMs: ports.now(), expectedNacks: 0, nacks: 0, nackFrom: new Set(), fallbackContact: false, indirect: false }
     ports.setTimer(K_TIMEOUT, config.probeTimeoutMs)
-    ports.setTimer(K_DEADLINE, this.node.awareness.scaleTimeout(config.probeIntervalMs))
+    ports.setTimer(K_DEADLINE, this.host.awareness.scaleTimeout(config.probeIntervalMs))
   }
 
   onTimer(key: string): void {
@@ -135,23 +164,23 @@ export class Prober {
 
   /** Answers a TCP fallback ping arriving on a stream (spec §2.3). */
   answerStreamPing(stream: Stream, m: Ping): void {
-    if (m.Node !== '' && m.Node !== this.node.identity.name) {
-      this.node.counters.pingsWrongNode++
+    if (m.Node !== '' && m.Node !== this.host.identity.name) {
+      this.host.counters.pingsWrongNode++
       stream.close()
       return
     }
-    stream.write(encodeStreamMessage(encodeAck(m.SeqNo), this.node.config.enableCompression, this.node.security))
+    stream.write(encodeStreamMessage(encodeAck(m.SeqNo), this.host.config.enableCompression, this.host.security))
     stream.end()
   }
 
   private indirectPhase(): void {
     const p = this.probe
     if (p === undefined) return
-    const { ports, config, table, identity, counters } = this.node
+    const { ports, config, table, identity, counters } = this.host
     const target = table.get(p.target)
     if (target === undefined) return
     p.indirect = true
-    const peers = kRandom(this.node.aliveOthers(p.target), config.indirectChecks, () => ports.random(), () => true)
+    const peers = kRandom(this.host.aliveOthers(p.target), config.indirectChecks, () => ports.random(), () => true)
     for (const peer of peers) {
       const nack = (peer.vsn[1] ?? 0) >= 4
       if (nack) p.expectedNacks++
@@ -166,24 +195,24 @@ export class Prober {
         sourcePort: identity.port,
         sourceNode: identity.name,
       })
-      this.node.sendPacket({ to: this.node.addressOf(peer), messages: [msg], piggyback: true, crc: false })
+      this.host.sendPacket({ to: this.host.addressOf(peer), messages: [msg], piggyback: true, crc: false })
     }
     if (!config.disableTcpPings && (target.vsn[1] ?? 0) >= 3) this.tcpFallback(p, target)
   }
 
   private tcpFallback(p: ActiveProbe, target: NodeRecord): void {
-    const { ports, config, identity, counters } = this.node
-    const deadline = p.startMs + this.node.awareness.scaleTimeout(config.probeIntervalMs)
+    const { ports, config, identity, counters } = this.host
+    const deadline = p.startMs + this.host.awareness.scaleTimeout(config.probeIntervalMs)
     const timeout = deadline - ports.now()
     if (timeout <= 0) return
     counters.tcpFallbacks++
-    ports.dial(this.node.addressOf(target), timeout, (err, stream) => {
+    ports.dial(this.host.addressOf(target), timeout, (err, stream) => {
       if (err !== undefined || stream === undefined) return
-      if (this.node.isStopped()) return stream.close() // the dial outlived the node
+      if (this.host.isStopped()) return stream.close() // the dial outlived the node
       const ping = encodePing({ seqNo: p.seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
       // One request, one reply under push/pull's byte cap; the stream is closed on the reply, a
       // failure (counted there) or the probe's deadline, whichever comes first.
-      this.node.pushPull.request(stream, encodeStreamMessage(ping, config.enableCompression, this.node.security), deadline - ports.now(), (msg) => {
+      this.host.streamRequest(stream, encodeStreamMessage(ping, config.enableCompression, this.host.security), deadline - ports.now(), (msg) => {
         // Counts only while this probe is still waiting for its deadline.
         if (msg?.type === 'ack' && msg.SeqNo === p.seq && this.probe === p && ports.now() <= deadline) {
           p.fallbackContact = true
@@ -197,38 +226,38 @@ export class Prober {
     const p = this.probe
     if (p === undefined) return
     this.probe = undefined
-    const { ports, table, counters, awareness } = this.node
+    const { ports, table, counters, awareness } = this.host
     ports.cancelTimer(K_TIMEOUT)
     ports.cancelTimer(K_DEADLINE)
     const contact = acked || p.fallbackContact
     awareness.applyDelta(contact ? -1 : probeAwarenessDelta(false, p.expectedNacks, p.nacks))
     if (contact) {
       counters.probesAcked++
-      this.node.heardFrom(p.target)
+      this.host.heardFrom(p.target)
     } else {
       counters.probesFailed++
       // The incarnation we probed, not the current one: if the target refuted during the probe, the
       // table ignores this suspicion as old (memberlist suspects the node state copied at start).
-      if (table.get(p.target) !== undefined) this.node.apply(table.suspect({ incarnation: p.incarnation, node: p.target, from: table.selfName }, ports.now()), 'probe')
+      if (table.get(p.target) !== undefined) this.host.apply(table.suspect({ incarnation: p.incarnation, node: p.target, from: table.selfName }, ports.now()), 'probe')
     }
-    if (this.pendingTick && !this.node.isStopped()) {
+    if (this.pendingTick && !this.host.isStopped()) {
       this.pendingTick = false
       this.tick()
     }
   }
 
   private onPing(from: TransportAddress, m: Ping): void {
-    const { identity, counters } = this.node
+    const { identity, counters } = this.host
     if (m.Node !== '' && m.Node !== identity.name) {
       counters.pingsWrongNode++
       return
     }
     const to = m.SourceAddr.length > 0 && m.SourcePort > 0 ? formatAddress(m.SourceAddr, m.SourcePort) : from
-    this.node.sendPacket({ to, messages: [encodeAck(m.SeqNo)], piggyback: true, crc: false })
+    this.host.sendPacket({ to, messages: [encodeAck(m.SeqNo)], piggyback: true, crc: false })
   }
 
   private onIndirectPing(from: TransportAddress, m: IndirectPing): void {
-    const { identity, ports, config } = this.node
+    const { identity, ports, config } = this.host
     const localSeq = this.nextSeq()
     const requester = m.SourceAddr.length > 0 && m.SourcePort > 0 ? formatAddress(m.SourceAddr, m.SourcePort) : from
     this.relays.set(localSeq, { requester, origSeq: m.SeqNo, nack: m.Nack })
@@ -236,7 +265,7 @@ export class Prober {
     this.relayKeys.add(key)
     ports.setTimer(key, config.probeTimeoutMs)
     const ping = encodePing({ seqNo: localSeq, node: m.Node, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
-    this.node.sendPacket({ to: formatAddress(m.Target, m.Port === 0 ? identity.port : m.Port), messages: [ping], piggyback: true, crc: false })
+    this.host.sendPacket({ to: formatAddress(m.Target, m.Port === 0 ? identity.port : m.Port), messages: [ping], piggyback: true, crc: false })
   }
 
   private relayTimeout(seq: number): void {
@@ -244,7 +273,7 @@ export class Prober {
     this.relayKeys.delete(relayKey(seq))
     if (r === undefined) return
     this.relays.delete(seq)
-    if (r.nack) this.node.sendPacket({ to: r.requester, messages: [encodeNack(r.origSeq)], piggyback: true, crc: false })
+    if (r.nack) this.host.sendPacket({ to: r.requester, messages: [encodeNack(r.origSeq)], piggyback: true, crc: false })
   }
 
   private onAck(m: Ack): void {
@@ -255,8 +284,8 @@ export class Prober {
     this.relays.delete(m.SeqNo)
     const key = relayKey(m.SeqNo)
     this.relayKeys.delete(key)
-    this.node.ports.cancelTimer(key)
-    this.node.sendPacket({ to: r.requester, messages: [encodeAck(r.origSeq)], piggyback: true, crc: false })
+    this.host.ports.cancelTimer(key)
+    this.host.sendPacket({ to: r.requester, messages: [encodeAck(r.origSeq)], piggyback: true, crc: false })
   }
 
   /**
@@ -265,7 +294,7 @@ export class Prober {
    */
   private onNack(from: TransportAddress, m: Nack): void {
     const p = this.probe
-    const { counters } = this.node
+    const { counters } = this.host
     if (p === undefined || p.seq !== m.SeqNo) {
       counters.nacksUnmatched++
       return

@@ -2,11 +2,12 @@
  * swim protocol: what the swim actor accepts. It sends gossip-queue's messages (`gossip.enqueue`,
  * `gossip.cluster-size`) and member-manager's (`member.node-joined/-updated/-left`,
  * `member.user-message`, `member.join-completed`, `member.swim-left`, `member.merge-remote-state`),
- * as those actors' protocols define them (node changes in batches, `member.nodes-changed`), and asks
- * them (env.ask, short timeouts) for a packet's broadcasts (`gossip.fill`) and Serf's push/pull state
- * (`member.local-state`). It accepts member-manager's requests addressed to swim
- * (`member.local-meta-changed`, `member.reconnect`, `member.swim-leave`, `member.nodes-resync`) and
- * gossip-queue's `gossip.broadcast-finished`.
+ * as those actors' protocols define them (node changes in batches, `member.nodes-changed`), tells
+ * gossip-queue `gossip.lease-subscribe` at every start and `gossip.sent` (what it piggybacked,
+ * batched), and asks member-manager (env.ask, short timeouts) for Serf's push/pull state
+ * (`member.local-state`) and its Meta at start (`member.local-meta`). It accepts member-manager's
+ * requests addressed to swim (`member.local-meta-changed`, `member.reconnect`, `member.swim-leave`,
+ * `member.nodes-resync`) and gossip-queue's `gossip.broadcast-finished` and `gossip.lease`.
  *
  * Requests that arrive while swim is still binding its socket are kept (bounded) and handled once
  * it is bound; if it cannot bind, a leave request is answered `member.swim-left` at once and the
@@ -14,7 +15,7 @@
  *
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
  */
-import type { BroadcastFinishedMsg } from '../gossip-queue/protocol.ts'
+import type { BroadcastFinishedMsg, LeaseMsg } from '../gossip-queue/protocol.ts'
 import type { LocalMetaChangedMsg, NodesResyncMsg, ReconnectMsg, SwimLeaveMsg } from '../member-manager/protocol.ts'
 
 /** One datagram from the transport: the bytes exactly as received (CRC, compound, compression). */
@@ -47,7 +48,7 @@ export interface LeaveMsg {
 }
 
 /** Everything the swim actor accepts. Append-only. */
-export type SwimInbound = PacketMsg | TimerMsg | JoinMsg | LeaveMsg | LocalMetaChangedMsg | ReconnectMsg | SwimLeaveMsg | BroadcastFinishedMsg | NodesResyncMsg
+export type SwimInbound = PacketMsg | TimerMsg | JoinMsg | LeaveMsg | LocalMetaChangedMsg | ReconnectMsg | SwimLeaveMsg | BroadcastFinishedMsg | NodesResyncMsg | LeaseMsg
 
 /** Actor ids swim talks to; default to the kind names. */
 export interface SwimPeers {

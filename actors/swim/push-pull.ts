@@ -17,7 +17,30 @@ import { verifyProtocol } from './node-table.ts'
 import { encodePushPullStream, fromWireState, tryReadStream } from './packets.ts'
 import { kRandom } from './probe-list.ts'
 import { StreamScan } from './stream-scan.ts'
-import type { SwimNode } from './swim-node.ts'
+import type { SwimConfig } from './config.ts'
+import type { SwimCounters } from './counters.ts'
+import type { NodeRecord, NodeTable, Outcome } from './node-table.ts'
+import type { WireSecurity } from './packets.ts'
+import type { SuspicionCause, SwimPorts } from './ports.ts'
+import type { Ping } from '../../src/wire/memberlist.ts'
+
+/**
+ * What push/pull needs from its node (SwimNode provides it). Declared here, so this file imports
+ * no node and no other concept: the node wires a ping that arrives by stream to probe.ts.
+ */
+export interface PushPullHost {
+  readonly config: SwimConfig
+  readonly ports: SwimPorts
+  readonly table: NodeTable
+  readonly counters: SwimCounters
+  readonly security: WireSecurity
+  addressOf(n: NodeRecord): TransportAddress
+  isStopped(): boolean
+  aliveOthers(except?: string): NodeRecord[]
+  apply(o: Outcome, cause?: SuspicionCause): void
+  /** A ping that came by stream (a peer's TCP fallback): probe.ts answers it. */
+  answerStreamPing(stream: Stream, m: Ping): void
+}
 
 /**
  * Largest stream message we read (bytes): Go's maxPushStateBytes bounds an encrypted frame (20 MiB
@@ -55,15 +78,15 @@ export class PushPull {
    */
   readonly inboundBudget: StreamByteBudget
 
-  constructor(private readonly node: SwimNode) {
-    this.inboundBudget = new StreamByteBudget(node.config.streamBufferBudgetBytes)
+  constructor(private readonly host: PushPullHost) {
+    this.inboundBudget = new StreamByteBudget(host.config.streamBufferBudgetBytes)
   }
 
   /** Periodic anti-entropy with one random alive member (Join=false). */
   periodic(): void {
-    const [peer] = kRandom(this.node.aliveOthers(), 1, () => this.node.ports.random(), () => true)
+    const [peer] = kRandom(this.host.aliveOthers(), 1, () => this.host.ports.random(), () => true)
     if (peer === undefined) return
-    this.initiate(this.node.addressOf(peer), false, () => {})
+    this.initiate(this.host.addressOf(peer), false, () => {})
   }
 
   /**
@@ -76,7 +99,7 @@ export class PushPull {
     let numJoined = 0
     const errors: string[] = []
     const done = () => {
-      this.node.ports.emit(reconnect ? { type: 'join-completed', numJoined, errors, reconnect } : { type: 'join-completed', numJoined, errors })
+      this.host.ports.emit(reconnect ? { type: 'join-completed', numJoined, errors, reconnect } : { type: 'join-completed', numJoined, errors })
       onDone?.(numJoined, errors)
     }
     if (pending === 0) {
@@ -99,7 +122,7 @@ export class PushPull {
    * Every way out goes through `finish`, which closes the stream.
    */
   initiate(to: TransportAddress, join: boolean, done: (err?: string) => void): void {
-    const { ports, config, counters, table } = this.node
+    const { ports, config, counters, table } = this.host
     counters.pushPullsStarted++
     const key = `pp:${++this.sessions}`
     let finished = false
@@ -117,7 +140,7 @@ export class PushPull {
     ports.dial(to, config.tcpTimeoutMs, (err, s) => {
       if (err !== undefined || s === undefined) return finish(err?.message ?? 'dial failed')
       // A dial that completes after the deadline (or the stop) is closed at once.
-      if (finished || this.stopped || this.node.isStopped()) {
+      if (finished || this.stopped || this.host.isStopped()) {
         s.close()
         return finish('stopped')
       }
@@ -125,17 +148,17 @@ export class PushPull {
       this.track(s)
       this.read(s, { inbound: false }, (msg, readErr) => {
         if (readErr !== undefined || msg === undefined) return finish(readErr ?? 'no reply')
-        if (this.node.isStopped()) return finish('stopped')
+        if (this.host.isStopped()) return finish('stopped')
         if (msg.type === 'err') return finish(`remote error: ${msg.Error}`)
         if (msg.type !== 'pushPull') return finish(`unexpected reply type ${msg.type}`)
         finish(this.merge(msg, join))
       })
       ports.localUserState(join, (userState) => {
         if (finished) return
-        s.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.node.security))
+        s.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.host.security))
       })
     })
-    this.node.ports.setTimer(key, config.tcpTimeoutMs * 2)
+    this.host.ports.setTimer(key, config.tcpTimeoutMs * 2)
     this.timeouts.set(key, () => {
       counters.pushPullsTimedOut++
       finish('timeout')
@@ -155,7 +178,7 @@ export class PushPull {
    * a peer that connects and sends nothing (or too slowly, or never reads our reply) is cut then.
    */
   accept(stream: Stream): void {
-    const { config } = this.node
+    const { config } = this.host
     this.track(stream)
     // The read's buffer is held against the inbound budget until the message is dealt with.
     const lease = this.inboundBudget.lease()
@@ -169,7 +192,7 @@ export class PushPull {
     const takeSlot = (): boolean => {
       if (holdsSlot) return true
       if (this.inboundPushPulls >= MAX_INBOUND_PUSH_PULLS) {
-        this.node.counters.pushPullsRefused++
+        this.host.counters.pushPullsRefused++
         return false
       }
       holdsSlot = true
@@ -184,8 +207,8 @@ export class PushPull {
     this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release, inbound: true, onBytes, lease }, (msg) => {
       // Failures are counted and the stream closed by `read`.
       if (msg === undefined) return lease.release()
-      const { ports, table, counters } = this.node
-      if (this.node.isStopped()) {
+      const { ports, table, counters } = this.host
+      if (this.host.isStopped()) {
         lease.release()
         return stream.close()
       }
@@ -203,9 +226,9 @@ export class PushPull {
           ports.localUserState(msg.Join, (userState) => {
             release()
             try {
-              if (this.node.isStopped()) return stream.close()
+              if (this.host.isStopped()) return stream.close()
               // memberlist merges only once its own state went out; a stream cut meanwhile ends here.
-              if (!stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.node.security))) return
+              if (!stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.host.security))) return
               stream.end()
               this.merge(msg, msg.Join)
             } finally {
@@ -216,7 +239,7 @@ export class PushPull {
         }
         case 'ping':
           // Writes the ack and ends our side; the deadline above still bounds the stream.
-          return this.node.prober.answerStreamPing(stream, msg)
+          return this.host.answerStreamPing(stream, msg)
         case 'user':
           counters.userMessagesIn++
           ports.emit({ type: 'user-message', bytes: msg.Payload, from: stream.remote })
@@ -247,7 +270,7 @@ export class PushPull {
   /** Closes every stream still open and forgets running exchanges (shutdown or crash of the host). */
   stop(): void {
     this.stopped = true
-    for (const key of this.timeouts.keys()) this.node.ports.cancelTimer(key)
+    for (const key of this.timeouts.keys()) this.host.ports.cancelTimer(key)
     this.timeouts.clear()
     for (const s of [...this.open]) s.close()
     this.open.clear()
@@ -261,19 +284,19 @@ export class PushPull {
 
   /** Merges a remote push/pull; returns the reason when its versions were rejected. */
   private merge(msg: PushPullStream, join: boolean): string | undefined {
-    const { table, ports, counters } = this.node
+    const { table, ports, counters } = this.host
     const states: PushNodeState[] = []
     for (const s of msg.NodeStates) {
       const st = fromWireState(s)
       if (st !== undefined) states.push(st)
-      else this.node.apply({ result: 'refused', reason: `pushNodeState.State ${s.State} is no node state (memberlist skips it)` })
+      else this.host.apply({ result: 'refused', reason: `pushNodeState.State ${s.State} is no node state (memberlist skips it)` })
     }
     const bad = verifyProtocol(table.records(), states)
     if (bad !== undefined) {
       counters.pushPullsRejected++
       return bad
     }
-    for (const o of table.merge(states, ports.now())) this.node.apply(o, 'push-pull')
+    for (const o of table.merge(states, ports.now())) this.host.apply(o, 'push-pull')
     if (msg.UserState.length > 0) ports.mergeRemoteUserState(msg.UserState, join)
     return undefined
   }
@@ -315,7 +338,7 @@ export class PushPull {
           }
           if (state === 'unknown') decodeEveryChunk = true
         }
-        const r = tryReadStream(buf, this.node.security)
+        const r = tryReadStream(buf, this.host.security)
         if (!r.done) decodeEveryChunk = true
         return r.done ? { done: true, value: r.message } : { done: false }
       },
@@ -334,7 +357,7 @@ export class PushPull {
   }
 
   private count(err: ClusterError, inbound: boolean): void {
-    const c = this.node.counters
+    const c = this.host.counters
     if (err.code === 'ERR_TRANSPORT_TOO_LARGE') {
       if (err.details?.['declaredBytes'] !== undefined) c.streamsDeclaredTooLarge++
       else c.streamsTooLarge++

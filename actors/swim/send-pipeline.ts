@@ -3,7 +3,9 @@
  * with queued broadcasts (compound overhead 2 bytes per part, 2 for the header), then bare message or
  * compound, compress when smaller, CRC when the peer supports it, encrypt when a keyring is set
  * (the budget then shrinks by the 29 bytes of the sealing, spec §4.7).
- * The fill is a callback so the queue may live in this thread (simulator) or in the gossip-queue actor.
+ * The fill is synchronous: the broadcasts come from swim's piggyback lease (piggyback.ts) or, in the
+ * simulator, from a queue in the same thread, so a packet is encoded and sent in the turn that asked
+ * for it and never waits on another thread.
  * The request's `done` hears what became of it: nothing is refused or thrown away uncounted.
  */
 import { assemblePacket, encryptionOverhead } from './packets.ts'
@@ -13,7 +15,8 @@ import type { PacketRequest, PacketResult } from './ports.ts'
 export const COMPOUND_HEADER_OVERHEAD = 2
 export const COMPOUND_PART_OVERHEAD = 2
 
-export type FillFn = (overheadBytes: number, limitBytes: number, cb: (parts: Uint8Array[]) => void) => void
+/** Broadcasts for one packet: at most `limitBytes`, each part charged `overheadBytes + length`. Synchronous. */
+export type FillFn = (overheadBytes: number, limitBytes: number) => Uint8Array[]
 
 export interface SendPipelineOptions {
   udpBufferSize: number
@@ -51,7 +54,8 @@ export function sendPacketRequest(req: PacketRequest, o: SendPipelineOptions): v
   if (!req.piggyback) return finish(req.messages, 0)
   let used = COMPOUND_HEADER_OVERHEAD + (o.security === undefined ? 0 : encryptionOverhead(o.security))
   for (const m of req.messages) used += m.length
-  o.fill(COMPOUND_PART_OVERHEAD, o.udpBufferSize - used, (extra) => finish(extra.length === 0 ? req.messages : [...req.messages, ...extra], extra.length))
+  const extra = o.fill(COMPOUND_PART_OVERHEAD, o.udpBufferSize - used)
+  finish(extra.length === 0 ? req.messages : [...req.messages, ...extra], extra.length)
 }
 
 function errorCode(err: unknown): string {

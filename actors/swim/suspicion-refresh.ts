@@ -30,7 +30,21 @@
 import type { TransportAddress } from '../../src/transport/transport.ts'
 import type { NodeRecord } from './node-table.ts'
 import { encodeAlive, encodeSuspect } from './packets.ts'
-import type { SwimNode } from './swim-node.ts'
+import type { SwimConfig } from './config.ts'
+import type { SwimCounters } from './counters.ts'
+import type { NodeTable } from './node-table.ts'
+import type { PacketRequest, SwimPorts } from './ports.ts'
+
+/** What the refresh rules need from their node (SwimNode provides it): no import of the node. */
+export interface RefreshHost {
+  readonly config: SwimConfig
+  readonly ports: SwimPorts
+  readonly table: NodeTable
+  readonly counters: SwimCounters
+  addressOf(n: NodeRecord): TransportAddress
+  phiOf(name: string, aheadMs?: number): number
+  sendPacket(req: PacketRequest): void
+}
 
 /**
  * Direct checks before a dead declaration (rule 5): each reaches a live suspect and back with
@@ -45,47 +59,47 @@ export class SuspicionRefresh {
   /** When a packet last came from each node we suspect (ms). */
   private readonly contact = new Map<string, number>()
 
-  constructor(private readonly node: SwimNode) {}
+  constructor(private readonly host: RefreshHost) {}
 
   get enabled(): boolean {
-    return this.node.config.staleSuspicionRefresh && this.node.config.failureDetector === 'lifeguard'
+    return this.host.config.staleSuspicionRefresh && this.host.config.failureDetector === 'lifeguard'
   }
 
   /** Rule 2: a rumour about us at an older incarnation than ours. */
   answerStaleRumour(from: TransportAddress, subject: string, incarnation: number): void {
-    const { table, counters, config } = this.node
+    const { table, counters, config } = this.host
     if (!config.staleSuspicionRefresh || subject !== table.selfName || table.isLeaving()) return
     if (incarnation >= table.self().incarnation) return
     counters.staleRumoursAnswered++
-    this.node.sendPacket({ to: from, messages: [encodeAlive(table.selfAlive())], piggyback: false, crc: false })
+    this.host.sendPacket({ to: from, messages: [encodeAlive(table.selfAlive())], piggyback: false, crc: false })
   }
 
   /** Rule 3: we just refuted a rumour `from` relayed and `accuser` started. */
   tellAccuser(from: TransportAddress, accuser: string): void {
-    const { table, config } = this.node
+    const { table, config } = this.host
     if (!config.staleSuspicionRefresh) return
     const msg = encodeAlive(table.selfAlive())
     const targets = new Set<TransportAddress>([from])
     const rec = table.get(accuser)
-    if (rec !== undefined && accuser !== table.selfName) targets.add(this.node.addressOf(rec))
-    for (const to of targets) this.node.sendPacket({ to, messages: [msg], piggyback: false, crc: false })
+    if (rec !== undefined && accuser !== table.selfName) targets.add(this.host.addressOf(rec))
+    for (const to of targets) this.host.sendPacket({ to, messages: [msg], piggyback: false, crc: false })
   }
 
   /** Rules 4 and 6: a packet from `sender` (after its messages were applied). */
   heardFrom(from: TransportAddress, sender: string): void {
-    const { table, config } = this.node
+    const { table, config } = this.host
     if (!config.staleSuspicionRefresh || table.isLeaving() || sender === table.selfName) return
     const rec = table.get(sender)
     if (rec === undefined || rec.state !== 'suspect') return
-    this.contact.set(sender, this.node.ports.now())
+    this.contact.set(sender, this.host.ports.now())
     this.tellSuspect(from, rec)
   }
 
   /** Delay until the first wake-up of a suspicion due at `deadlineMs` (rule 5's first check). */
   firstWake(deadlineMs: number): number {
-    const now = this.node.ports.now()
+    const now = this.host.ports.now()
     if (!this.enabled) return Math.max(0, deadlineMs - now)
-    return Math.max(0, deadlineMs - CHECKS * this.node.config.probeTimeoutMs - now)
+    return Math.max(0, deadlineMs - CHECKS * this.host.config.probeTimeoutMs - now)
   }
 
   /**
@@ -94,7 +108,7 @@ export class SuspicionRefresh {
    */
   wake(subject: string, startMs: number): number | undefined {
     if (!this.enabled) return undefined
-    const { table, ports, config, counters } = this.node
+    const { table, ports, config, counters } = this.host
     const suspicion = table.suspicionOf(subject)
     const rec = table.get(subject)
     if (suspicion === undefined || rec === undefined || rec.state !== 'suspect') return undefined
@@ -108,17 +122,17 @@ export class SuspicionRefresh {
     const checksFrom = due - CHECKS * config.probeTimeoutMs
     if (now < checksFrom) return checksFrom - now
     counters.suspicionChecks++
-    this.tellSuspect(this.node.addressOf(rec), rec, true)
+    this.tellSuspect(this.host.addressOf(rec), rec, true)
     return Math.min(config.probeTimeoutMs, due - now)
   }
 
   /** Rule 5 for the phi detector: a check when φ will reach the threshold within the check window. */
   phiWake(rec: NodeRecord): void {
-    const { config, counters } = this.node
+    const { config, counters } = this.host
     if (!config.staleSuspicionRefresh || config.failureDetector !== 'phi') return
-    if (this.node.phiOf(rec.name, CHECKS * config.probeTimeoutMs) < config.phiThreshold) return
+    if (this.host.phiOf(rec.name, CHECKS * config.probeTimeoutMs) < config.phiThreshold) return
     counters.suspicionChecks++
-    this.tellSuspect(this.node.addressOf(rec), rec, true)
+    this.tellSuspect(this.host.addressOf(rec), rec, true)
   }
 
   forget(subject: string): void {
@@ -143,13 +157,13 @@ export class SuspicionRefresh {
    * trip) per suspect unless `force`.
    */
   private tellSuspect(to: TransportAddress, rec: NodeRecord, force = false): void {
-    const { ports, config, table, counters } = this.node
+    const { ports, config, table, counters } = this.host
     const now = ports.now()
     const last = this.told.get(rec.name)
     if (!force && last !== undefined && now - last < config.probeTimeoutMs) return
     this.told.set(rec.name, now)
     counters.suspectsTold++
     const msg = encodeSuspect({ incarnation: rec.incarnation, node: rec.name, from: table.selfName })
-    this.node.sendPacket({ to, messages: [msg], piggyback: false, crc: (rec.vsn[1] ?? 0) >= 5 })
+    this.host.sendPacket({ to, messages: [msg], piggyback: false, crc: (rec.vsn[1] ?? 0) >= 5 })
   }
 }

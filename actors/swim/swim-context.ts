@@ -8,6 +8,7 @@ import type { SwimInbound, SwimPeers } from './protocol.ts'
 import type { SwimCounters } from './counters.ts'
 import type { JoinRetryView } from './join-retry.ts'
 import type { MemberFeedStats } from './member-feed.ts'
+import type { LeaseView } from './piggyback.ts'
 
 export interface SwimInput {
   name: string
@@ -89,12 +90,22 @@ export interface SwimContext {
   numNodes: number
   /** Messages to peers that found no receiver (unknown, stopped or rejected): counted, not retried. */
   undelivered: number
-  /** `gossip.fill` asks that failed or timed out: the packet went without piggybacked broadcasts. */
-  fillFailures: number
+  /**
+   * The piggyback lease (piggyback.ts): its epoch and version, the entries held, the report
+   * numbering, the sends not yet reported and the reports not yet applied, and its counters
+   * (leases taken, stale ones ignored, packets starved, parts piggybacked, reports sent). Persisted
+   * without the entries' bytes: a restore numbers its reports on and replays what it sent.
+   */
+  lease: LeaseView
   /** `member.local-state` asks that failed or timed out: the push/pull went with empty user state. */
   localStateFailures: number
   /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
   localMetaFailures: number
+  /**
+   * `gossip.lease-subscribe` tells sent: at every start, and once per room-report window (1 s on
+   * LAN) while no lease has come.
+   */
+  leaseSubscribes: number
   /** Joins (the input's, `swim.join`, retry-join attempts, rejoins) that reached no one; the last in lastJoinError. */
   joinFailures: number
   /** Retried joins that gave up after 1 + config.retryJoinMax attempts (joinRetry.lastError says why). */

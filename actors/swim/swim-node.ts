@@ -5,6 +5,8 @@
  * world only through them. The XState machine and the simulator both run it.
  */
 import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
+import type { Ping } from '../../src/wire/memberlist.ts'
+import type { StreamMessage } from '../../src/wire/stream.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
 import { Awareness } from './awareness.ts'
 import type { SwimConfig } from './config.ts'
@@ -130,6 +132,16 @@ export class SwimNode {
 
   isStopped(): boolean {
     return this.stopped
+  }
+
+  /** One request and its answer on a stream (probe.ts's TCP fallback ping goes through push-pull.ts). */
+  streamRequest(stream: Stream, request: Uint8Array, deadlineMs: number, cb: (msg: StreamMessage | undefined) => void): void {
+    this.pushPull.request(stream, request, deadlineMs, cb)
+  }
+
+  /** A ping that came by stream (push-pull.ts reads it; probe.ts answers it). */
+  answerStreamPing(stream: Stream, m: Ping): void {
+    this.prober.answerStreamPing(stream, m)
   }
 
   /** Dispatches a due timer. */

@@ -1,11 +1,12 @@
 /**
  * The wiring between the swim statechart (machine.ts) and the SwimNode logic: the node's ports
  * (timers on the actor clock, delivered back as `swim.timer`; packets out through the send pipeline
- * and the transport), the routing of its outputs to member-manager and gossip-queue, and swim's three
- * asks: a packet's fill (`gossip.fill`), Serf's push/pull state (`member.local-state`) and, at each
- * start, the local Meta (`member.local-meta`). Every ask has a timeout; a failure is counted and the
- * node goes on without the answer. Pure like the machine: time, randomness and messages come
- * through the actor's env.
+ * and the transport), the routing of its outputs to member-manager and gossip-queue, the piggyback
+ * lease (piggyback.ts: every packet is filled from it in the same turn, and the sends are reported
+ * to gossip-queue in batches), and swim's two asks, neither on the packet path: Serf's push/pull
+ * state (`member.local-state`) and, at each start, the local Meta (`member.local-meta`). Every ask
+ * has a timeout; a failure is counted and the node goes on without the answer. Pure like the
+ * machine: time, randomness and messages come through the actor's env.
  *
  * The runner lives in the machine factory's closure, so it outlasts a supervised restart in place:
  * `stop()` ends the old node, its timers and its pending asks, and the counters keep counting. A
@@ -15,13 +16,16 @@
 import type { ActorEnv, Message } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
 import { ClusterError, toWireError } from '../../src/errors/index.ts'
-import type { FillMsg, GossipQueueInbound } from '../gossip-queue/protocol.ts'
+import type { GossipQueueInbound, LeaseMsg } from '../gossip-queue/protocol.ts'
+import { acceptLease, emptyLease, pickForPacket, takeReport } from '../../src/broadcast/piggyback-lease.ts'
+import type { PiggybackLease } from '../../src/broadcast/piggyback-lease.ts'
+import { LEASE_REPORT_TIMER, leaseView, reportDelayMs, resumeLease, roomReportDelayMs } from './piggyback.ts'
+import type { LeaseView } from './piggyback.ts'
 import type { LocalMetaMsg, LocalStateMsg, MemberManagerInbound } from '../member-manager/protocol.ts'
 import type { SwimConfig } from './config.ts'
 import type { NodeRecord } from './node-table.ts'
 import type { SwimOutput, SwimPorts } from './ports.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
-import type { FillFn } from './send-pipeline.ts'
 import { sendPacketRequest } from './send-pipeline.ts'
 import { securityOf } from './packets.ts'
 import { SwimNode } from './swim-node.ts'
@@ -33,11 +37,8 @@ import { createMemberFeed } from './member-feed.ts'
 import { createLatestTell } from '../../src/types/latest-tell.ts'
 
 /** Timeouts (ms) of swim's asks, derived from its config so every preset gets fitting ones. */
-export function askTimeouts(config: SwimConfig): { fillMs: number; localStateMs: number; localMetaMs: number } {
+export function askTimeouts(config: SwimConfig): { localStateMs: number; localMetaMs: number } {
   return {
-    // A probe's ping waits for its fill; the ack must come back within probeTimeoutMs, so the fill
-    // may take at most half of it. Past that the ping goes bare (broadcasts ride the next packet).
-    fillMs: Math.max(1, Math.floor(config.probeTimeoutMs / 2)),
     // A push/pull's whole exchange has tcpTimeoutMs (>= probeTimeoutMs by validation); a healthy
     // member-manager answers in microseconds, so one probe timeout is ample and leaves the rest.
     localStateMs: config.probeTimeoutMs,
@@ -69,22 +70,25 @@ export interface RunnerCounts {
    * to an unknown or stopped peer count here.
    */
   undelivered: number
-  /** `gossip.fill` asks that failed or timed out: the packet went without piggybacked broadcasts. */
-  fillFailures: number
   /** `member.local-state` asks that failed or timed out: the push/pull went with empty user state. */
   localStateFailures: number
   /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
   localMetaFailures: number
   /** Messages or streams no node could handle (while binding, starting or failed). */
   refused: number
+  /**
+   * `gossip.lease-subscribe` tells sent: one at every start, and one per room-report window while
+   * no lease has come (gossip-queue was not there yet, or lost the subscriber).
+   */
+  leaseSubscribes: number
   /** Joins that reached no one (see join-retry.ts). */
   joinFailures: number
   /** Retried joins that gave up after 1 + config.retryJoinMax attempts. */
   joinRetriesExhausted: number
 }
 
-type AskKind = 'fillFailures' | 'localStateFailures' | 'localMetaFailures'
-const ASK_NAMES: Record<AskKind, string> = { fillFailures: 'gossip.fill', localStateFailures: 'member.local-state', localMetaFailures: 'member.local-meta' }
+type AskKind = 'localStateFailures' | 'localMetaFailures'
+const ASK_NAMES: Record<AskKind, string> = { localStateFailures: 'member.local-state', localMetaFailures: 'member.local-meta' }
 
 export function createSwimRunner(env: ActorEnv) {
   let node: SwimNode | undefined
@@ -94,9 +98,25 @@ export function createSwimRunner(env: ActorEnv) {
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
-  const counts: RunnerCounts = { undelivered: 0, fillFailures: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0 }
+  const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0 }
   /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
   const carried = new CarriedState()
+  /**
+   * The broadcasts gossip-queue lets us piggyback (immutable: every change makes a new object). It
+   * outlives a node: a restart in place goes on with it; only its report timer is the node's.
+   */
+  let lease: PiggybackLease = emptyLease()
+  /** When the batched report's timer (LEASE_REPORT_TIMER) is due, on the actor clock; undefined when not armed. */
+  let reportDue: number | undefined
+  let reportDelay = 1
+  let roomReportDelay = 10
+  /** When the last `gossip.lease-subscribe` went (actor clock, ms). */
+  let subscribedAt = Number.NEGATIVE_INFINITY
+  const subscribe = (): void => {
+    subscribedAt = env.clock.now()
+    counts.leaseSubscribes++
+    toGossip({ type: 'gossip.lease-subscribe', to: env.id })
+  }
 
   const deliver = (to: string, msg: Message): void => {
     const status = env.send(actorAddress<Message>(to), msg)
@@ -173,31 +193,52 @@ export function createSwimRunner(env: ActorEnv) {
     }
   }
 
+  /** Sends the report of the sends since the last one, if any (the batch window ended, or the node stops). */
+  const report = (): void => {
+    // Before the first lease there is nothing to report (no sends; the room alone would be
+    // refused by gossip-queue as a report of no epoch).
+    if (lease.epoch === 0) return
+    const taken = takeReport(lease)
+    lease = taken.held
+    if (taken.report !== undefined) toGossip(taken.report)
+  }
+  /**
+   * One packet's broadcasts, from the lease, in this turn. Every pick (and every room offered,
+   * which gossip-queue's unsendable check reads) is reported at the end of the batch window.
+   */
+  const fillFromLease = (overheadBytes: number, limitBytes: number): Uint8Array[] => {
+    const pick = pickForPacket(lease, overheadBytes, limitBytes)
+    lease = pick.held
+    if (lease.epoch === 0) {
+      // No lease yet: the subscribe may have found no gossip-queue. Asked again, at most once a window.
+      if (env.clock.now() - subscribedAt >= roomReportDelay) subscribe()
+      return pick.parts
+    }
+    const delay = pick.parts.length > 0 ? reportDelay : roomReportDelay
+    const due = env.clock.now() + delay
+    if (reportDue === undefined || due < reportDue) {
+      reportDue = due
+      armTimer(LEASE_REPORT_TIMER, delay)
+    }
+    return pick.parts
+  }
+
   const portsFor = (config: SwimConfig, transport: SwimTransport): SwimPorts => {
     const signal = asks.signal
     const timeouts = askTimeouts(config)
-    const fill: FillFn = (overheadBytes, limitBytes, cb) => {
-      ask<FillMsg>(peers.gossipQueue, { type: 'gossip.fill', overheadBytes, limitBytes }, timeouts.fillMs, signal).then(
-        (reply) => {
-          if (signal.aborted) return
-          if (Array.isArray(reply?.parts)) return cb(reply.parts)
-          askFailed('fillFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'gossip.fill reply without parts'), 'sent without it')
-          cb([])
-        },
-        (err: unknown) => {
-          if (signal.aborted) return
-          askFailed('fillFailures', err, 'sent without it')
-          cb([])
-        },
-      )
-    }
     return {
       now: () => env.clock.now(),
       random: () => env.random.next(),
       setTimer: armTimer,
       cancelTimer: disarmTimer,
       sendPacket: (req) =>
-        sendPacketRequest(req, { udpBufferSize: config.udpBufferSize, compress: config.enableCompression, security: securityOf(config), fill, emit: (to, bytes) => transport.sendPacket(to, bytes) }),
+        sendPacketRequest(req, {
+          udpBufferSize: config.udpBufferSize,
+          compress: config.enableCompression,
+          security: securityOf(config),
+          fill: fillFromLease,
+          emit: (to, bytes) => transport.sendPacket(to, bytes),
+        }),
       enqueueBroadcast: (name, message, notifyId) =>
         toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
       dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
@@ -267,7 +308,12 @@ export function createSwimRunner(env: ActorEnv) {
       const n = new SwimNode(config, identity, portsFor(config, transport))
       if (identity.meta !== undefined) knownMeta = identity.meta
       carried.start(n, transport, counts as unknown as Record<string, number>, restored)
+      if (restored !== undefined) lease = resumeLease(lease, restored.lease)
+      reportDelay = reportDelayMs(config)
+      roomReportDelay = roomReportDelayMs(config)
       node = n
+      // Leases from now on (gossip-queue answers with a fresh one at once), before any packet goes.
+      subscribe()
       transport.onPacket((p) => {
         const msg: SwimInbound = { type: 'swim.packet', from: p.from, bytes: p.bytes }
         deliver(env.id, msg)
@@ -307,6 +353,19 @@ export function createSwimRunner(env: ActorEnv) {
       disarmTimer(RETRY_JOIN_TIMER)
     },
 
+    /** A `gossip.lease` from gossip-queue (taken in every state, with or without a node). */
+    takeLease(msg: LeaseMsg): LeaseView {
+      lease = acceptLease(lease, msg)
+      return leaseView(lease)
+    },
+
+    /** The batch window of the lease report ended: the sends since the last report go now. */
+    reportLease(): LeaseView {
+      reportDue = undefined
+      report()
+      return leaseView(lease)
+    },
+
     /** memberlist UpdateNode; remembered for a later restart whose meta ask fails. */
     updateMeta(meta: Uint8Array): void {
       current().updateMeta(meta)
@@ -323,6 +382,9 @@ export function createSwimRunner(env: ActorEnv) {
       old?.stop()
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
+      // The window's sends are reported now rather than lost with the timer.
+      reportDue = undefined
+      report()
     },
 
     /** The node's state for the context (refreshed after every packet and timer, for inspection). */
@@ -335,6 +397,7 @@ export function createSwimRunner(env: ActorEnv) {
         counters: { ...n.counters },
         ...carried.view(n),
         ...counts,
+        lease: leaseView(lease),
         memberFeed: { ...feed.stats },
       }
     },

@@ -66,11 +66,12 @@ describe('RuntimeCluster: scenarios through the actors (5 nodes, LAN defaults, 1
     ])
     expectOk(r)
     expect(await statusesOf(c, 'new')).toEqual({ n1: 'alive', n2: 'alive', n3: 'alive', n4: 'alive', n5: 'alive', new: 'alive' })
-    // The runtime did the work: every swim's fill asks went to its gossip-queue and were answered.
+    // The runtime did the work: every swim filled from its gossip-queue's leases and reported back.
     for (const n of c.running()) {
       const ctx = (await n.swim.getSnapshot()).context
       expect(ctx.numNodes).toBe(6)
-      expect(ctx.fillFailures).toBe(0)
+      expect(ctx.lease.counters.leases).toBeGreaterThan(0)
+      expect(ctx.lease.counters.starved).toBe(0)
       expect((await n.gossipQueue.ask({ type: 'gossip.stats' })).queues.memberlist.transmits).toBeGreaterThan(0)
     }
     expect(c.problems).toEqual([])
@@ -193,7 +194,7 @@ describe('RuntimeCluster: scenarios through the actors (5 nodes, LAN defaults, 1
     expect(c.network.stats().dropped.loss).toBeGreaterThan(1000)
     for (const n of c.running()) {
       const ctx = (await n.swim.getSnapshot()).context
-      expect(ctx.fillFailures).toBe(0)
+      expect(ctx.lease.counters.starved).toBe(0)
       expect(ctx.localStateFailures).toBe(0)
     }
     expect(c.problems).toEqual([])

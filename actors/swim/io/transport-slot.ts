@@ -1,8 +1,10 @@
 /**
  * The handshake between a placement and the swim machine (pure: no I/O of its own). The placement
  * provides the machine's `bind` actor (swimBindActor around its opener); the opened transport is
- * kept in a slot keyed by the actor's env, the one object the runtime hands both to the machine
- * factory and to `provide(env)`. So the transport never enters the XState context or an event,
+ * held in the actor's resource slots (`env.resources`, src/types/resource-slots.ts) under
+ * SWIM_TRANSPORT_SLOT, which the placement owns: it outlasts a restart in place (same socket,
+ * same port) and is released by the machine's `stopped` state, the placement's onStop, or the
+ * runtime when the actor ends. So the transport never enters the XState context or an event,
  * which stay structured-cloneable (the runtime snapshots them and forwards inspection across
  * threads), and the invoked actor's output is plain data.
  */
@@ -59,37 +61,46 @@ export class SwimBindError extends ClusterError {
   }
 }
 
+/** The key of swim's transport in its actor's resource slots. */
+export const SWIM_TRANSPORT_SLOT = 'swim.transport'
+
+/** What the resource slot holds: the transport, and the open in progress. */
 interface TransportSlot {
   transport: SwimTransport | undefined
-  /** Closed for good (the actor stopped): a transport that is bound after this is closed at once. */
-  closed: boolean
+  /** Released (the actor stopped): a bind still opening closes what it opened at once. */
+  released: boolean
   /** An open in progress (settles either way): a second bind waits for it instead of racing for the port. */
   opening: Promise<void> | undefined
 }
 
-const slots = new WeakMap<ActorEnv, TransportSlot>()
-
-function slotOf(env: ActorEnv): TransportSlot {
-  let slot = slots.get(env)
-  if (slot === undefined) {
-    slot = { transport: undefined, closed: false, opening: undefined }
-    slots.set(env, slot)
+/** The actor's slot, held on first use (undefined when the env has no resource slots, or they are closed). */
+function slotOf(env: ActorEnv): TransportSlot | undefined {
+  const resources = env.resources
+  if (resources === undefined) return undefined
+  let slot = resources.get<TransportSlot>(SWIM_TRANSPORT_SLOT)
+  if (slot === undefined && !resources.closed) {
+    slot = { transport: undefined, released: false, opening: undefined }
+    resources.hold<TransportSlot>(SWIM_TRANSPORT_SLOT, slot, (held) => {
+      held.released = true
+      const t = held.transport
+      held.transport = undefined
+      t?.close()
+    })
   }
   return slot
 }
 
 /** The transport the actor of `env` is bound to, if any. */
 export function swimTransportOf(env: ActorEnv): SwimTransport | undefined {
-  return slots.get(env)?.transport
+  return env.resources?.get<TransportSlot>(SWIM_TRANSPORT_SLOT)?.transport
 }
 
-/** Closes the actor's transport; idempotent, and any transport bound later is closed at once. */
+/**
+ * Releases the actor's transport (closes it); idempotent. A bind still opening at that moment
+ * closes what it opens. The release itself is synchronous (the socket closes in this call).
+ */
 export function closeSwimTransport(env: ActorEnv): void {
-  const slot = slotOf(env)
-  slot.closed = true
-  const t = slot.transport
-  slot.transport = undefined
-  t?.close()
+  void env.resources?.release(SWIM_TRANSPORT_SLOT)
 }
 
 /**
@@ -106,9 +117,13 @@ export function closeSwimTransport(env: ActorEnv): void {
 export function swimBindActor(env: ActorEnv, open: (address: string, limits: StreamLimits) => SwimTransport | Promise<SwimTransport>) {
   return fromPromise<SwimBindOutput, SwimBindInput>(async ({ input }) => {
     const slot = slotOf(env)
+    if (slot === undefined) {
+      if (env.resources === undefined) throw new SwimBindError('ERR_SWIM_NO_TRANSPORT', 'swim has no resource slots to hold its transport (env.resources): spawn it through the runtime, or give a hand-built env createResourceSlots()')
+      throw new SwimBindError('ERR_SWIM_BIND', 'swim stopped before binding')
+    }
     while (slot.opening !== undefined) await slot.opening
     if (slot.transport !== undefined) return outputOf(slot.transport)
-    if (slot.closed) throw new SwimBindError('ERR_SWIM_BIND', 'swim stopped before binding')
+    if (slot.released) throw new SwimBindError('ERR_SWIM_BIND', 'swim stopped before binding')
     let address = input.rebind ?? input.bind
     let transport: SwimTransport
     const opening = (async () => {
@@ -133,7 +148,7 @@ export function swimBindActor(env: ActorEnv, open: (address: string, limits: Str
     } finally {
       slot.opening = undefined
     }
-    if (slot.closed) {
+    if (slot.released) {
       // The actor stopped while the socket was opening: release it at once.
       transport.close()
       throw new SwimBindError('ERR_SWIM_BIND', `swim stopped while binding ${address}`, { details: { address } })

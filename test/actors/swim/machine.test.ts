@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest'
 import { createActor } from 'xstate'
 import type { Actor } from 'xstate'
 import { createSwimMachine, MAX_HELD } from '../../../actors/swim/machine.ts'
-import { swimTransportOf } from '../../../actors/swim/io/transport-slot.ts'
+import { SWIM_TRANSPORT_SLOT, swimTransportOf } from '../../../actors/swim/io/transport-slot.ts'
 import type { SwimInput, SwimMachine, SwimTransport } from '../../../actors/swim/machine.ts'
 import { swimIo } from '../../../actors/swim/io/swim-io.ts'
 import type { SwimTransportOpener } from '../../../actors/swim/io/swim-io.ts'
 import { swim as swimDefinition } from '../../../actors/swim/definition.ts'
-import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
-import { createGossipQueueConfig } from '../../../actors/gossip-queue/config.ts'
-import type { FillReply, GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
+import type { GossipQueueInbound, LeaseMsg, LeaseSentMsg } from '../../../actors/gossip-queue/protocol.ts'
+import { decodeDatagram } from '../../../actors/swim/packets.ts'
+import { encodeMessage } from '../../../src/wire/memberlist.ts'
+import { LeaseProducer } from './support/lease-producer.ts'
 import type { LocalMetaReply, LocalStateReply, MemberManagerInbound } from '../../../actors/member-manager/protocol.ts'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
 import type { MemoryTransport } from '../../../src/transport/memory-network.ts'
@@ -17,6 +18,7 @@ import { TransportError } from '../../../src/transport/transport.ts'
 import { ActorSystem } from '../../../src/runtime/actor-system.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
+import { createResourceSlots } from '../../../src/runtime/resource-slots.ts'
 import { crashingOpener } from './support/crashing-opener.ts'
 import type { ActorEnv, EnvAskOptions, LogPort, Message, ReplyOf, SendStatus } from '../../../src/types/actor-env.ts'
 import type { ActorId } from '../../../src/types/ids.ts'
@@ -32,7 +34,10 @@ interface NodeOptions {
   join?: string[]
   open?: SwimTransportOpener
   input?: Partial<SwimInput>
-  fillFails?: boolean
+  /** A hand-built env without `resources` (no slot to hold the transport). */
+  noResources?: boolean
+  /** gossip-queue takes every message and answers none (no lease ever comes). */
+  gossipSilent?: boolean
   /** member-manager's answer to `member.local-meta`: its Meta (default empty), or no member-manager. */
   localMeta?: Uint8Array | 'unknown'
 }
@@ -40,16 +45,19 @@ interface NodeOptions {
 interface TestNode {
   actor: Actor<SwimMachine>
   env: ActorEnv
-  queues: QueueSet
+  queues: LeaseProducer
   member: MemberManagerInbound[]
   address: string
   logged: { level: string; obj: object; msg?: string }[]
   asks: { fill: number; localState: number; localMeta: number }
+  /** Every datagram this node's transport sent (bytes as on the wire). */
+  sent: Uint8Array[]
 }
 
 /**
  * One node: the swim machine on a shared SimulatedClock with a hand-built env. Its gossip-queue is
- * a QueueSet answering `gossip.fill` asks; member-manager is recorded and answers
+ * a LeaseProducer pushing leases (delivered after the current step, as the runtime does), and any
+ * `gossip.fill` ask is counted and never answered; member-manager is recorded and answers
  * `member.local-state` with empty state. The transport is a MemoryNetwork endpoint, opened by
  * the same `bind` actor the runtime placements use (swimIo).
  */
@@ -61,7 +69,8 @@ function harness(seed = 1): Harness {
 
   const addNode: Harness['addNode'] = (name, i, options = {}) => {
     const address = `10.0.0.${i}:7946`
-    const queues = new QueueSet(createGossipQueueConfig({ retransmitMult: 4 }))
+    const queues = new LeaseProducer({ retransmitMult: 4, deliver: (to, msg) => void (to === env.id && queueMicrotask(() => actor?.send(msg))), answers: options.gossipSilent !== true })
+    const sent: Uint8Array[] = []
     const member: MemberManagerInbound[] = []
     const logged: TestNode['logged'] = []
     const asks = { fill: 0, localState: 0, localMeta: 0 }
@@ -74,9 +83,6 @@ function harness(seed = 1): Harness {
       isLevelEnabled: () => false,
     }
     let actor: Actor<SwimMachine> | undefined
-    const notify = () => {
-      for (const n of queues.drainNotifications()) if (n.to === env.id) actor?.send(n.msg)
-    }
     const env: ActorEnv = {
       id: `swim-${name}` as ActorId,
       node: name,
@@ -84,15 +90,14 @@ function harness(seed = 1): Harness {
       random: random.fork(name),
       log,
       compute: { run: () => Promise.reject(new Error('no compute pool')) },
+      // The placement holds the transport here (a restart in place keeps it; stopped releases it).
+      ...(options.noResources === true ? {} : { resources: createResourceSlots() }),
       send<M extends Message>(to: string, msg: M): SendStatus {
         if (to === env.id) {
           // As the runtime does: a send to oneself is delivered after the current step.
           queueMicrotask(() => actor?.send(msg as never))
         } else if (to === 'gossip-queue') {
-          const g = msg as unknown as GossipQueueInbound
-          if (g.type === 'gossip.enqueue') queues.enqueue(g.broadcast)
-          else if (g.type === 'gossip.cluster-size') queues.setClusterSize(g.source, g.numNodes)
-          notify()
+          queues.receive(msg as unknown as GossipQueueInbound)
         } else if (to === 'member-manager') {
           const m = msg as unknown as MemberManagerInbound
           // A batch of node changes (one turn's) is recorded as the single notices it stands for.
@@ -102,14 +107,10 @@ function harness(seed = 1): Harness {
         return 'ok'
       },
       ask<M extends Message>(to: string, msg: M, _options: EnvAskOptions): Promise<ReplyOf<M>> {
-        if (to === 'gossip-queue' && msg.type === 'gossip.fill') {
+        if (to === 'gossip-queue') {
+          // swim asks gossip-queue nothing on its packet path; an ask would wait forever here.
           asks.fill++
-          if (options.fillFails === true) return Promise.reject(Object.assign(new Error('ask timed out'), { code: 'ERR_ACTOR_ASK_TIMEOUT' }))
-          const m = msg as unknown as { overheadBytes: number; limitBytes: number }
-          const { parts, usedBytes } = queues.fill(m.overheadBytes, m.limitBytes)
-          notify()
-          const reply: FillReply = { type: 'gossip.filled', parts, usedBytes }
-          return Promise.resolve(reply as ReplyOf<M>)
+          return new Promise<ReplyOf<M>>(() => {})
         }
         if (to === 'member-manager' && msg.type === 'member.local-state') {
           asks.localState++
@@ -128,12 +129,20 @@ function harness(seed = 1): Harness {
       reply: () => {},
       fail: () => {},
     }
-    const open = options.open ?? ((at: string) => net.createTransport(at))
+    const recording = (t: MemoryTransport): MemoryTransport => {
+      const send = t.sendPacket.bind(t)
+      t.sendPacket = (to, bytes) => {
+        sent.push(bytes)
+        return send(to, bytes)
+      }
+      return t
+    }
+    const open = options.open ?? ((at: string) => recording(net.createTransport(at)))
     const machine = createSwimMachine(env).provide(swimIo(open).provide(env))
     const input: SwimInput = { name, addr: Uint8Array.of(10, 0, 0, i), port: 7946, preset: 'lan', join: options.join ?? [], ...options.input }
     actor = createActor(machine, { clock, input })
     actor.start()
-    const node: TestNode = { actor, env, queues, member, address, logged, asks }
+    const node: TestNode = { actor, env, queues, member, address, logged, asks, sent }
     nodes.set(name, node)
     return node
   }
@@ -169,12 +178,18 @@ describe('swim machine', () => {
     h.addNode('n3', 3, { join: [n1.address] })
     h.addNode('n4', 4, { join: [n1.address] })
     await h.clock.advance(10_000)
-    for (const { actor, asks } of h.nodes.values()) {
+    for (const { actor, asks, queues, env } of h.nodes.values()) {
       expect(actor.getSnapshot().value).toBe('running')
       expect(actor.getSnapshot().context.numNodes).toBe(4)
-      expect(actor.getSnapshot().context.fillFailures).toBe(0)
-      // Packets were filled and push/pulls sent Serf's state through the asks.
-      expect(asks.fill).toBeGreaterThan(0)
+      // No ask on the packet path: every packet was filled from the leases gossip-queue pushed
+      // after swim subscribed, and what went out was reported back (batched).
+      expect(asks.fill).toBe(0)
+      expect(queues.received[0]).toEqual({ type: 'gossip.lease-subscribe', to: env.id })
+      const { counters } = actor.getSnapshot().context.lease
+      expect(counters.leases).toBeGreaterThan(0)
+      expect(counters.piggybacked).toBeGreaterThan(0)
+      expect(counters.reports).toBeGreaterThan(0)
+      expect(counters.reports).toBeLessThan(counters.piggybacked)
     }
     expect(h.nodes.get('n2')!.asks.localState).toBeGreaterThan(0)
     const joined = n1.member.filter((m) => m.type === 'member.node-joined').map((m) => (m as { node: { name: string } }).node.name)
@@ -226,28 +241,107 @@ describe('swim machine', () => {
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
 
-  it('sends packets bare and counts it when the fill ask fails', async () => {
+  it('answers a ping with an ack in the same turn while gossip-queue answers nothing at all', async () => {
     const h = harness(3)
     const n1 = h.addNode('n1', 1)
-    const n2 = h.addNode('n2', 2, { join: [n1.address], fillFails: true })
+    const n2 = h.addNode('n2', 2, { join: [n1.address], gossipSilent: true })
     await h.clock.advance(5_000)
-    // Pings and acks still flow, only without broadcasts: n2's packets went out (gossip-only
-    // packets have nothing to send without a fill), and n1 never lost n2.
+    // Pings and acks flow without any lease: n2 never got one, and n1 never lost n2.
     expect(n1.actor.getSnapshot().context.numNodes).toBe(2)
     expect(n2.actor.getSnapshot().context.numNodes).toBe(2)
-    expect(h.net.endpointStats(n2.address).packetsSent).toBeGreaterThan(0)
+    expect(n2.actor.getSnapshot().context.lease.counters.leases).toBe(0)
+    expect(n2.asks.fill).toBe(0)
+    // Without a lease there is nothing to report: only the subscribe (and enqueues, sizes) went.
+    expect(n2.queues.received.filter((m) => m.type === 'gossip.sent')).toEqual([])
+    expect(n2.queues.received[0]).toMatchObject({ type: 'gossip.lease-subscribe' })
     expect(n1.member.some((m) => m.type === 'member.node-left')).toBe(false)
-    const ctx = n2.actor.getSnapshot().context
-    // The mirror is refreshed by packets and timers, so it may lag the last failure by a little.
-    expect(ctx.fillFailures).toBeGreaterThan(n2.asks.fill / 2)
-    expect(ctx.fillFailures).toBeLessThanOrEqual(n2.asks.fill)
-    expect(n1.actor.getSnapshot().context.fillFailures).toBe(0)
-    // Logged at 1, 2, 4, ... failures, not once per packet.
-    const warns = n2.logged.filter((l) => l.level === 'warn')
-    expect(warns.length).toBeGreaterThan(0)
-    expect(warns.length).toBeLessThanOrEqual(Math.floor(Math.log2(ctx.fillFailures)) + 1)
-    expect(warns[0]!.obj).toMatchObject({ err: { code: 'ERR_ACTOR_ASK_TIMEOUT' } })
+
+    // One ping in: its ack has left the transport when the send of the packet returns, with no
+    // step of the clock and no microtask in between.
+    const before = n2.sent.length
+    const ping = encodeMessage({ type: 'ping', SeqNo: 4242, Node: 'n2', SourceAddr: Uint8Array.of(10, 0, 0, 1), SourcePort: 7946, SourceNode: 'n1' })
+    n2.actor.send({ type: 'swim.packet', from: n1.address, bytes: ping })
+    expect(n2.sent.length).toBe(before + 1)
+    const acks = decodeDatagram(n2.sent[before]!).messages.filter((m) => m.type === 'ack')
+    expect(acks).toEqual([expect.objectContaining({ type: 'ack', SeqNo: 4242 })])
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('subscribes again while no lease comes, and fills from leases once gossip-queue answers', async () => {
+    const h = harness(5)
+    const n1 = h.addNode('n1', 1)
+    const n2 = h.addNode('n2', 2, { join: [n1.address], gossipSilent: true })
+    await h.clock.advance(3_500)
+    const subscribes = n2.queues.received.filter((m) => m.type === 'gossip.lease-subscribe').length
+    // One at start, then one per room-report window (1 s on LAN) while nothing answers.
+    expect(subscribes).toBeGreaterThanOrEqual(3)
+    expect(subscribes).toBeLessThanOrEqual(5)
+    expect(n2.actor.getSnapshot().context.leaseSubscribes).toBe(subscribes)
+    // gossip-queue comes up: the next subscribe reaches it and leases flow.
+    n2.queues.answers = true
+    await h.clock.advance(1_500)
+    // What it enqueued while gossip-queue was away is gone; a new alive (new tags) rides the leases.
+    n2.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(1, 2) })
+    await h.clock.advance(1_000)
+    const ctx = n2.actor.getSnapshot().context
+    expect(ctx.lease.counters.leases).toBeGreaterThan(0)
+    expect(ctx.lease.counters.piggybacked).toBeGreaterThan(0)
+    const after = ctx.leaseSubscribes
+    await h.clock.advance(3_000)
+    expect(n2.actor.getSnapshot().context.leaseSubscribes).toBe(after)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('never sends a broadcast past its transmit limit across stale and lagging leases', async () => {
+    const h = harness(4)
+    const n2 = h.addNode('n2', 2)
+    // n1's gossip-queue is silent: the test hands it leases by hand.
+    const n1 = h.addNode('n1', 1, { join: [n2.address], gossipSilent: true })
+    await h.clock.advance(3_000)
+    expect(n1.actor.getSnapshot().context.numNodes).toBe(2)
+    const payload = Uint8Array.of(7, 7, 7, 7, 7, 7)
+    const message = encodeMessage({ type: 'user', Payload: payload })
+    const limits = { memberlist: 3, 'serf-intent': 3, 'serf-query': 3, 'serf-event': 3 }
+    const lease = (version: number, appliedReport: number, transmits: number): LeaseMsg => ({
+      type: 'gossip.lease',
+      epoch: 9,
+      version,
+      appliedReport,
+      limits,
+      entries: [{ id: 1, queue: 'memberlist', message, transmits, seq: 0 }],
+      leftOut: 0,
+    })
+    const carried = (): number =>
+      n1.sent.reduce((sum, bytes) => sum + decodeDatagram(bytes).messages.filter((m) => m.type === 'user' && Buffer.from(m.Payload).equals(payload)).length, 0)
+
+    n1.actor.send(lease(5, 0, 0))
+    await h.clock.advance(2_000)
+    // Sent up to its limit, on gossip and piggybacked on probes, and reported.
+    expect(carried()).toBe(3)
+    const reports = n1.queues.received.filter((m): m is LeaseSentMsg => m.type === 'gossip.sent')
+    expect(reports.flatMap((r) => r.sent).reduce((sum, [id, times]) => sum + (id === 1 ? times : 0), 0)).toBe(3)
+    // An older lease (reordered in flight) is ignored; a newer one that has not applied the
+    // reports yet gets them replayed; one that applied them carries the count itself.
+    n1.actor.send(lease(4, 0, 0))
+    await h.clock.advance(2_000)
+    n1.actor.send(lease(6, 0, 0))
+    await h.clock.advance(2_000)
+    n1.actor.send(lease(7, reports.at(-1)!.report, 3))
+    await h.clock.advance(2_000)
+    expect(carried()).toBe(3)
+    const ctx = n1.actor.getSnapshot().context.lease
+    expect(ctx.counters).toMatchObject({ leases: 3, staleLeases: 1, piggybacked: 3 })
+    expect(ctx).toMatchObject({ epoch: 9, version: 7, entries: 1, pending: [] })
+    // n2 heard it three times (its member-manager got each copy).
+    expect(n2.member.filter((m) => m.type === 'member.user-message').length).toBe(3)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('refuses a malformed lease whole, by the definition, naming what is wrong', () => {
+    const bad = { type: 'gossip.lease', epoch: 1, version: 1, appliedReport: 0, limits: { memberlist: 3, 'serf-intent': 3, 'serf-query': 3, 'serf-event': 3 }, entries: [{ id: 1, queue: 'nope', message: Uint8Array.of(1), transmits: 0, seq: 0 }], leftOut: 0 }
+    expect(swimDefinition.validate!(bad as never)).toMatch(/entries\[0\]\.queue/)
+    expect(swimDefinition.validate!({ ...bad, entries: [], limits: {} } as never)).toMatch(/limits/)
+    expect(swimDefinition.validate!({ ...bad, entries: [] } as never)).toBeUndefined()
   })
 })
 
@@ -419,6 +513,31 @@ describe('swim machine: binding', () => {
     await settle()
     expect(gated.opened()?.isClosed()).toBe(true)
     expect(swimTransportOf(n1.env)).toBeUndefined()
+  })
+
+  it("holds the transport in the actor's resource slot, which its placement releases", async () => {
+    const h = harness(9)
+    const n1 = h.addNode('n1', 1)
+    await h.clock.advance(100)
+    expect(n1.actor.getSnapshot().value).toBe('running')
+    const transport = n1.env.resources!.get<{ transport: MemoryTransport }>(SWIM_TRANSPORT_SLOT)?.transport
+    expect(transport).toBeDefined()
+    expect(transport).toBe(swimTransportOf(n1.env))
+    expect(transport!.isClosed()).toBe(false)
+    // The placement ends the actor (its thread closes the slots): the socket is closed with it.
+    await n1.env.resources!.closeAll()
+    expect(transport!.isClosed()).toBe(true)
+    expect(swimTransportOf(n1.env)).toBeUndefined()
+    n1.actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('fails with ERR_SWIM_NO_TRANSPORT, coded, on an env without resource slots', async () => {
+    const h = harness(10)
+    const n1 = h.addNode('n1', 1, { noResources: true })
+    await settle()
+    expect(n1.actor.getSnapshot().value).toBe('failed')
+    expect(n1.actor.getSnapshot().context.bindError).toMatchObject({ code: 'ERR_SWIM_NO_TRANSPORT' })
+    n1.actor.send({ type: 'runtime.shutdown' })
   })
 
   it('fails with ERR_SWIM_NO_TRANSPORT when spawned inline without an opener', async () => {

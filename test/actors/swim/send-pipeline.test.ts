@@ -10,7 +10,7 @@ import { harness } from './harness.ts'
 const ack = encodeMessage({ type: 'ack', SeqNo: 7, Payload: null })
 const user = encodeMessage({ type: 'user', Payload: Uint8Array.of(1, 2, 3) })
 
-function send(req: Omit<PacketRequest, 'done'>, emit: (to: string, bytes: Uint8Array) => unknown, fill: FillFn = (_o, _l, cb) => cb([])) {
+function send(req: Omit<PacketRequest, 'done'>, emit: (to: string, bytes: Uint8Array) => unknown, fill: FillFn = () => []) {
   const reports: Array<[PacketResult, number, string | undefined]> = []
   const emitted: Uint8Array[] = []
   sendPacketRequest(
@@ -52,7 +52,7 @@ describe('sendPacketRequest: what became of a packet', () => {
     const empty = send({ to: '10.0.0.2:7946', messages: [], piggyback: true, crc: false }, () => 'sent')
     expect(empty.emitted).toEqual([])
     expect(empty.reports).toEqual([['empty', 0, undefined]])
-    const full = send({ to: '10.0.0.2:7946', messages: [ack], piggyback: true, crc: false }, () => 'sent', (_o, _l, cb) => cb([user, user]))
+    const full = send({ to: '10.0.0.2:7946', messages: [ack], piggyback: true, crc: false }, () => 'sent', () => [user, user])
     expect(full.reports).toEqual([['sent', 2, undefined]])
     expect(decodeDatagram(full.emitted[0]!).messages.map((m) => m.type)).toEqual(['ack', 'user', 'user'])
   })
@@ -66,7 +66,7 @@ describe('SwimNode send counters', () => {
         sendPacketRequest(req, {
           udpBufferSize: 1400,
           compress: false,
-          fill: (_o, _l, cb) => cb([]),
+          fill: () => [],
           emit: () => {
             const a = answers.shift()
             if (a === 'throw') throw new TransportError('ERR_TRANSPORT_CLOSED', 'socket gone')
@@ -91,9 +91,9 @@ describe('SwimNode gossip tick', () => {
         sendPacketRequest(req, {
           udpBufferSize: 1400,
           compress: false,
-          fill: (_o, _l, cb) => {
+          fill: () => {
             asks++
-            cb(left-- > 0 ? [user] : [])
+            return left-- > 0 ? [user] : []
           },
           emit: (to) => {
             emitted.push(to)

@@ -39,7 +39,7 @@ describe('swim in its worker placement (real UDP/TCP on loopback)', () => {
     for (const n of nodes) {
       const ctx = (await n.swim.getSnapshot()).context
       expect(ctx.numNodes).toBe(3)
-      askFailures.push(`${n.name}: fill ${ctx.fillFailures}, local-state ${ctx.localStateFailures}, local-meta ${ctx.localMetaFailures}`)
+      askFailures.push(`${n.name}: leases ${ctx.lease.counters.leases} (starved ${ctx.lease.counters.starved}), local-state ${ctx.localStateFailures}, local-meta ${ctx.localMetaFailures}`)
       // member-manager answered at start; the tags came from it, not from a later change.
       expect(ctx.localMetaFailures).toBe(0)
     }

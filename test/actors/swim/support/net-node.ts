@@ -75,10 +75,10 @@ export async function startNetNode(options: NetNodeOptions): Promise<NetNode> {
       sendPacketRequest(req, {
         udpBufferSize: config.udpBufferSize,
         compress: config.enableCompression,
-        fill: (o, l, cb) => {
+        fill: (o, l) => {
           const parts = queues.fill(o, l).parts
           notify()
-          cb(parts)
+          return parts
         },
         emit: (to, bytes) => transport.sendPacket(to, bytes),
       }),

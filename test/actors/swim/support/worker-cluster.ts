@@ -18,9 +18,10 @@ import { gossipQueueConfigFor } from '../../../../actors/gossip-queue/config.ts'
 
 /**
  * LAN preset with test-speed timers. The test preset's probe timeout (20 ms) is too tight here: nine
- * worker threads share two cores with the test runner, and a probe's ping and ack each wait for a
- * fill ask to gossip-queue's thread. So: probe every 200 ms with a 100 ms timeout (the fill ask
- * may take 50 ms), gossip every 50 ms; three nodes → suspicion minimum 4 × 200 ms = 800 ms.
+ * worker threads share two cores with the test runner, so a thread may wait tens of ms for a core
+ * (a ping and its ack no longer wait for gossip-queue: they are filled from swim's lease). So:
+ * probe every 200 ms with a 100 ms timeout, gossip every 50 ms; three nodes → suspicion minimum
+ * 4 × 200 ms = 800 ms.
  */
 export const SWIM_TIMERS: SwimInit = {
   probeIntervalMs: 200,
