@@ -1,6 +1,6 @@
 /**
  * Convergence through the real actors (swim, gossip-queue, member-manager per node, inline on one
- * simulated clock: src/sim/runtime-cluster.ts), where the way swim gets its piggybacked broadcasts
+ * simulated clock: sim/runtime-cluster.ts), where the way swim gets its piggybacked broadcasts
  * matters (bench:cluster drives SwimNode with an in-thread queue and does not see it). Per seed:
  * N nodes join through n1; then one more joins through n3; then n2 crashes. Simulated seconds:
  *
@@ -12,9 +12,9 @@
  *
  * Prints a table; with --json one JSON object as the last line of stdout.
  */
-import { RuntimeCluster } from '../../src/sim/runtime-cluster.ts'
-import { runScenarioAsync } from '../../src/sim/scenario.ts'
-import type { Operation, ScenarioResult } from '../../src/sim/scenario.ts'
+import { RuntimeCluster } from '../../sim/runtime-cluster.ts'
+import { runScenarioAsync } from '../../sim/scenario.ts'
+import type { Operation, ScenarioResult } from '../../sim/scenario.ts'
 
 const argv = process.argv.slice(2)
 const arg = (flag: string, dflt: number): number => {
