@@ -136,11 +136,30 @@ describe('gossip-queue restore (supervised restart, driven by hand here; test/ac
     const f = fakeEnv('gossip-queue', 1)
     const actor = createActor(createGossipQueueMachine(f.env), { clock: f.clock, input: { config: {} }, snapshot: persisted as never }).start()
     actor.send({ type: 'runtime.restored', at: 0, restarts: 1 })
-    expect(actor.getSnapshot().context).toMatchObject({ clusterSizes: { memberlist: 50, serf: null }, lostOnRestart: 0, restartsUncounted: 1 })
+    // The record carries the queues (the context is the core's state): the broadcast queued before
+    // the restart is counted from it, even through JSON, not lost uncounted.
+    expect(actor.getSnapshot().context).toMatchObject({ clusterSizes: { memberlist: 50, serf: null }, lostOnRestart: 1, restartsUncounted: 0 })
     // Limit 8 (50 nodes): a broadcast enqueued after the restart goes out 8 times, not once.
     actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 2), name: 'b' } })
     const counts = Array.from({ length: 9 }, () => fillCount(actor, f))
     expect(counts).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0])
+    actor.stop()
+  })
+
+  it('counts a restart as uncounted when the restored queues cannot be read', () => {
+    const first = start()
+    first.actor.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 50 })
+    const persisted = JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot())) as { context: { queues: unknown } }
+    first.actor.stop()
+    persisted.context.queues = { memberlist: 'garbage' }
+    const f = fakeEnv('gossip-queue', 1)
+    const actor = createActor(createGossipQueueMachine(f.env), { clock: f.clock, input: { config: {} }, snapshot: persisted as never }).start()
+    actor.send({ type: 'runtime.restored', at: 0, restarts: 1 })
+    expect(actor.getSnapshot().context).toMatchObject({ clusterSizes: { memberlist: 50, serf: null }, lostOnRestart: 0, restartsUncounted: 1 })
+    expect(f.logs.some((l) => l.level === 'warn' && /could not be read/.test(l.msg ?? ''))).toBe(true)
+    // The queues work again: a broadcast goes out 8 times (limit for 50 nodes).
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 2), name: 'b' } })
+    expect(Array.from({ length: 9 }, () => fillCount(actor, f))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0])
     actor.stop()
   })
 
