@@ -4,12 +4,14 @@
  * piggyback lease that lets swim fill packets without asking. Pure: `step(state, input)` returns the
  * next state and the effects for the machine to run (tell a waiter, reply, push a lease, log).
  *
- * The state is the machine's context, persisted as it is. How it is carried from turn to turn: the
- * top level (sizes, counters, lease bookkeeping) is a new object per step; the queues are owned and
- * updated in place (transmit-queue.ts), shared by the old and the new top level. Copying the tiers
- * (up to hardMaxDepth items each, with their Uint8Arrays) on every fill would cost more than the
- * fill; nothing holds an old state (the runtime persists a detached copy: snapshot-copy.ts). The
- * cost of that per-turn copy is measured in bench/gossip-queue.bench.ts ("actor" scenarios).
+ * The state is the machine's context. How it is carried from turn to turn: the top level (sizes,
+ * counters, lease bookkeeping) is a new object per step; the queues are owned and updated in place
+ * (transmit-queue.ts), shared by the old and the new top level. Copying the tiers (up to
+ * hardMaxDepth items each, with their Uint8Arrays) on every fill would cost more than the fill, and
+ * nothing holds an old state. What is persisted is a projection, by construction: the broadcasts
+ * and their indexes are non-enumerable fields of each queue, so the runtime's persisted copy (and
+ * XState's) keep only sizes, counters and waiters. Measured in bench/gossip-queue.bench.ts
+ * ("actor ... deep-1000": the per-turn persisting cost with 1,000 broadcasts queued).
  */
 import type { Broadcast, BroadcastFinishedMsg, FillReply, GossipQueueInbound, GossipQueueName, LeaseSentMsg, QueueStats, StatsReply } from './protocol.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
@@ -17,7 +19,7 @@ import { GOSSIP_QUEUE_NAMES, USER_MESSAGE_TYPE_BYTE } from './protocol.ts'
 import type { GossipQueueConfig } from './config.ts'
 import { queueDepthLimit } from './config.ts'
 import type { LeaveListener, TransmitQueueState } from './transmit-queue.ts'
-import { countTransmits, dropLongerThan, emptyQueue, enqueueItem, fillQueue, finishAtLimit, orderedItems, pruneQueue, retransmitLimit } from './transmit-queue.ts'
+import { countTransmits, dropLongerThan, emptyQueue, enqueueItem, fillQueue, finishAtLimit, isLive, orderedItems, pruneQueue, retransmitLimit } from './transmit-queue.ts'
 
 /** Who to tell when a broadcast leaves its queue (null: nobody asked). */
 export type Notify = { to: string; id: string } | null
@@ -31,6 +33,11 @@ export type ClusterSizes = Record<ClusterSizeSource, number | null>
 /** One queue with what the set keeps about it besides the items. */
 export interface QueueState {
   items: TransmitQueueState<Notify>
+  /**
+   * The waiters of queued broadcasts, by lease entry id: persisted (the broadcasts are not, see
+   * transmit-queue.ts), so a restore can tell every waiter its broadcast is gone.
+   */
+  waiting: Record<string, { to: string; id: string }>
   /** Rejected at enqueue: empty, or longer than maxMessageBytes. */
   oversized: number
   /** The largest room for one broadcast offered since the last check by a fill or a report that drew on this queue; −1 = none. */
@@ -108,7 +115,7 @@ export interface StepResult {
 const NO_LEASE_STATS: LeaseProducerStats = { reportsApplied: 0, reportsOtherEpoch: 0, reportsStale: 0, reportsMissed: 0, unknownIds: 0, overLimit: 0 }
 
 function emptyQueues(): Record<GossipQueueName, QueueState> {
-  const one = (): QueueState => ({ items: emptyQueue<Notify>(), oversized: 0, roomSinceCheck: -1 })
+  const one = (): QueueState => ({ items: emptyQueue<Notify>(), waiting: {}, oversized: 0, roomSinceCheck: -1 })
   return { memberlist: one(), 'serf-intent': one(), 'serf-query': one(), 'serf-event': one() }
 }
 
@@ -136,9 +143,12 @@ export function limitOf(state: GossipQueueState, name: GossipQueueName): number 
 }
 
 /** A leave listener that turns a waited-for broadcast's departure into a `tell` effect. */
-function notifier(queue: GossipQueueName, effects: GossipEffect[]): LeaveListener<Notify> {
+function notifier(state: GossipQueueState, queue: GossipQueueName, effects: GossipEffect[]): LeaveListener<Notify> {
+  const waiting = state.queues[queue].waiting
   return (item, outcome) => {
-    if (item.tag !== null && item.tag !== undefined) effects.push({ type: 'tell', to: item.tag.to, msg: { type: 'gossip.broadcast-finished', queue, id: item.tag.id, outcome } })
+    if (item.tag === null || item.tag === undefined) return
+    delete waiting[item.entry]
+    effects.push({ type: 'tell', to: item.tag.to, msg: { type: 'gossip.broadcast-finished', queue, id: item.tag.id, outcome } })
   }
 }
 
@@ -160,8 +170,10 @@ export function enqueueBroadcast(state: GossipQueueState, b: Broadcast, effects:
     if (b.notify !== undefined) effects.push({ type: 'tell', to: b.notify.to, msg: { type: 'gossip.broadcast-finished', queue: b.queue, id: b.notify.id, outcome: 'pruned' } })
     return false
   }
-  const leave = notifier(b.queue, effects)
-  enqueueItem(q.items, message, { name: b.name, unique: b.unique, tag: b.notify ?? null, entry: state.lease.nextEntry++ }, leave)
+  const leave = notifier(state, b.queue, effects)
+  const entry = state.lease.nextEntry++
+  if (b.notify !== undefined) q.waiting[entry] = { to: b.notify.to, id: b.notify.id }
+  enqueueItem(q.items, message, { name: b.name, unique: b.unique, tag: b.notify ?? null, entry }, leave)
   if (q.items.size > state.config.hardMaxDepth) pruneQueue(q.items, state.config.hardMaxDepth, leave)
   leaseChanged(state, effects)
   return true
@@ -184,7 +196,7 @@ export function setClusterSize(state: GossipQueueState, source: ClusterSizeSourc
     const limit = limitOf(state, q)
     if (limit === before[i]) return
     changed = true
-    if (limit < before[i]!) finishAtLimit(state.queues[q].items, limit, notifier(q, effects))
+    if (limit < before[i]!) finishAtLimit(state.queues[q].items, limit, notifier(state, q, effects))
   })
   if (changed) leaseChanged(state, effects)
   return n
@@ -203,7 +215,7 @@ export function fillPacket(state: GossipQueueState, overheadBytes: number, limit
   for (const name of queues) {
     const remaining = limitBytes - used
     if (remaining - overheadBytes <= 0) break
-    used += fillQueue(state.queues[name].items, limitOf(state, name), overheadBytes, remaining, parts, notifier(name, effects))
+    used += fillQueue(state.queues[name].items, limitOf(state, name), overheadBytes, remaining, parts, notifier(state, name, effects))
   }
   if (parts.length > 0) leaseChanged(state, effects)
   return { parts, usedBytes: used }
@@ -235,7 +247,7 @@ export function applyReport(state: GossipQueueState, msg: LeaseSentMsg, effects:
       const q = state.queues[name].items
       const item = q.byEntry.get(id)
       if (item === undefined) continue
-      lease.stats.overLimit += countTransmits(q, item, times, limitOf(state, name), notifier(name, effects))
+      lease.stats.overLimit += countTransmits(q, item, times, limitOf(state, name), notifier(state, name, effects))
       found = true
       break
     }
@@ -278,7 +290,7 @@ export function checkQueues(state: GossipQueueState, effects: GossipEffect[]): Q
     const q = state.queues[name]
     const room = q.roomSinceCheck
     q.roomSinceCheck = -1
-    const leave = notifier(name, effects)
+    const leave = notifier(state, name, effects)
     if (room > 0) {
       const unsendable = dropLongerThan(q.items, room, leave)
       if (unsendable > 0) result.unsendable[name] = unsendable
@@ -296,30 +308,26 @@ export function checkQueues(state: GossipQueueState, effects: GossipEffect[]): Q
 /** Drops everything (shutdown, reset); counted as pruned, waiters told. */
 export function resetQueues(state: GossipQueueState, effects: GossipEffect[]): void {
   let dropped = 0
-  for (const name of GOSSIP_QUEUE_NAMES) dropped += pruneQueue(state.queues[name].items, 0, notifier(name, effects))
+  for (const name of GOSSIP_QUEUE_NAMES) dropped += pruneQueue(state.queues[name].items, 0, notifier(state, name, effects))
   if (dropped > 0) leaseChanged(state, effects)
 }
 
 /**
  * Counts the broadcasts of queues that are being replaced (a restore) and tells every waiter
- * 'pruned'. Reads only, and tolerates queues that did not survive the persisted copy whole: it
- * walks the tiers as plain arrays. Returns undefined when they cannot be read at all.
+ * 'pruned'. Reads only what a persisted copy keeps (each queue's size and waiters), and tolerates a
+ * copy that did not survive whole. Returns undefined when it cannot be read at all.
  */
 export function abandonQueues(queues: unknown, effects: GossipEffect[]): number | undefined {
   let total = 0
   try {
     for (const name of GOSSIP_QUEUE_NAMES) {
-      const tiers = (queues as Record<string, { items: { tiers: unknown } }>)[name]!.items.tiers
-      if (!Array.isArray(tiers)) return undefined
-      for (const tier of tiers as unknown[]) {
-        if (!Array.isArray(tier)) return undefined
-        for (const item of tier as Array<{ tag?: Notify }>) {
-          total++
-          const tag = item?.tag
-          if (tag !== null && tag !== undefined && typeof tag.to === 'string' && typeof tag.id === 'string') {
-            effects.push({ type: 'tell', to: tag.to, msg: { type: 'gossip.broadcast-finished', queue: name, id: tag.id, outcome: 'pruned' } })
-          }
-        }
+      const q = (queues as Record<string, { items: { size: unknown }; waiting: unknown }>)[name]!
+      const size = q.items.size
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return undefined
+      total += size
+      if (typeof q.waiting !== 'object' || q.waiting === null) continue
+      for (const w of Object.values(q.waiting as Record<string, { to?: unknown; id?: unknown }>)) {
+        if (typeof w?.to === 'string' && typeof w.id === 'string') effects.push({ type: 'tell', to: w.to, msg: { type: 'gossip.broadcast-finished', queue: name, id: w.id, outcome: 'pruned' } })
       }
     }
   } catch {
@@ -350,6 +358,11 @@ function checkWarnings(result: QueueCheckResult, effects: GossipEffect[]): void 
 export function step(state: GossipQueueState, input: GossipCoreInput): StepResult {
   const next: GossipQueueState = { ...state, lease: { ...state.lease, stats: { ...state.lease.stats } } }
   const effects: GossipEffect[] = []
+  if (input.type !== 'restored' && !GOSSIP_QUEUE_NAMES.every((q) => isLive(next.queues[q]?.items))) {
+    // A restored copy (its broadcasts are not persisted) that gets a message before
+    // `runtime.restored`: its queues are replaced now, counted as a restore counts them.
+    dropRestoredQueues(state, next, effects, state.restarts)
+  }
   switch (input.type) {
     case 'gossip.enqueue':
       enqueueBroadcast(next, input.broadcast, effects)
@@ -380,23 +393,28 @@ export function step(state: GossipQueueState, input: GossipCoreInput): StepResul
       checkWarnings(checkQueues(next, effects), effects)
       next.lastCheckAt = input.now
       break
-    case 'restored': {
-      // The restored queues are the last persisted turn's: soft state, dropped (their owners
-      // re-gossip), counted, and their waiters told. The sizes and the subscriber stay; the lease
-      // starts a new epoch, so reports about the old entries are void.
-      const lost = abandonQueues(state.queues, effects)
-      if (lost !== undefined && lost > 0) effects.push({ type: 'warn', obj: { lost, restarts: input.restarts }, msg: 'gossip queues lost their broadcasts in a restart' })
-      if (lost === undefined) effects.push({ type: 'warn', obj: { restarts: input.restarts }, msg: 'gossip queues restarted: the restored queues could not be read, lost broadcasts not counted' })
-      next.queues = emptyQueues()
+    case 'restored':
+      dropRestoredQueues(state, next, effects, input.restarts)
       next.restarts = input.restarts
-      next.lostOnRestart += lost ?? 0
-      next.restartsUncounted += lost === undefined ? 1 : 0
       next.lease = { ...next.lease, epoch: input.epoch, nextEntry: 0, version: 0, appliedReport: 0 }
       leaseChanged(next, effects)
       break
-    }
   }
   return { state: next, effects }
+}
+
+/**
+ * The queues a restore comes back with are the last persisted turn's, without their broadcasts
+ * (soft state: their owners re-gossip). They are counted and their waiters told; the queues start
+ * empty. The sizes and the subscriber stay.
+ */
+function dropRestoredQueues(state: GossipQueueState, next: GossipQueueState, effects: GossipEffect[], restarts: number): void {
+  const lost = abandonQueues(state.queues, effects)
+  if (lost !== undefined && lost > 0) effects.push({ type: 'warn', obj: { lost, restarts }, msg: 'gossip queues lost their broadcasts in a restart' })
+  if (lost === undefined) effects.push({ type: 'warn', obj: { restarts }, msg: 'gossip queues restarted: the restored queues could not be read, lost broadcasts not counted' })
+  next.queues = emptyQueues()
+  next.lostOnRestart += lost ?? 0
+  next.restartsUncounted += lost === undefined ? 1 : 0
 }
 
 function prefixUserType(serfMessage: Uint8Array): Uint8Array {

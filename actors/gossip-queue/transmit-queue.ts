@@ -61,13 +61,21 @@ export interface TransmitQueueCounters {
   unsendable: number
 }
 
-/** The queue as plain data (structured-cloneable). */
+/**
+ * The queue as data. Two parts:
+ * - `size`, `nextId`, `counters`: small, enumerable, and what a persisted copy keeps.
+ * - `tiers`, `byName`, `byEntry`: the broadcasts themselves (with their bytes) and their indexes,
+ *   non-enumerable, so a structured clone, the runtime's persisted copy and XState's persisted
+ *   snapshot skip them: the queued broadcasts are soft state, and walking their bytes on every
+ *   persisted turn cost milliseconds at a depth of 1,000 (bench/gossip-queue.bench.ts). A copy of
+ *   the state therefore has no broadcasts (`isLive` is false) and is only read for its counts.
+ */
 export interface TransmitQueueState<T = unknown> {
-  /** tiers[t] holds the items transmitted t times, sorted by (message length asc, id asc). */
+  /** tiers[t] holds the items transmitted t times, sorted by (message length asc, id asc). Not persisted. */
   tiers: QueuedBroadcast<T>[][]
-  /** The queued non-unique broadcast of each name. */
+  /** The queued non-unique broadcast of each name. Not persisted. */
   byName: Map<string, QueuedBroadcast<T>>
-  /** Every queued broadcast by lease entry id. */
+  /** Every queued broadcast by lease entry id. Not persisted. */
   byEntry: Map<number, QueuedBroadcast<T>>
   size: number
   nextId: number
@@ -75,7 +83,17 @@ export interface TransmitQueueState<T = unknown> {
 }
 
 export function emptyQueue<T>(): TransmitQueueState<T> {
-  return { tiers: [], byName: new Map(), byEntry: new Map(), size: 0, nextId: 0, counters: { enqueued: 0, transmits: 0, finished: 0, invalidated: 0, pruned: 0, unsendable: 0 } }
+  const q = { size: 0, nextId: 0, counters: { enqueued: 0, transmits: 0, finished: 0, invalidated: 0, pruned: 0, unsendable: 0 } } as TransmitQueueState<T>
+  const soft = { writable: true, enumerable: false, configurable: false } as const
+  Object.defineProperty(q, 'tiers', { ...soft, value: [] })
+  Object.defineProperty(q, 'byName', { ...soft, value: new Map() })
+  Object.defineProperty(q, 'byEntry', { ...soft, value: new Map() })
+  return q
+}
+
+/** Whether a queue state holds its broadcasts (false for a copy: a persisted or cloned one). */
+export function isLive(q: TransmitQueueState<unknown> | undefined): boolean {
+  return q !== undefined && Array.isArray(q.tiers) && q.byEntry instanceof Map && q.byName instanceof Map
 }
 
 /**

@@ -91,6 +91,24 @@ describe('gossip-queue machine', () => {
 })
 
 describe('gossip-queue context', () => {
+  it('is the core state; its persisted projection keeps sizes, counters and waiters but not the broadcasts', () => {
+    const { actor } = start()
+    actor.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 7 })
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: new Uint8Array(500), name: 'a', notify: { to: 'swim', id: 'alive-a' } } })
+    const live = actor.getSnapshot().context
+    expect([...live.queues.memberlist.items.byEntry.values()].map((i) => i.message.length)).toEqual([500])
+    const persisted = JSON.stringify(actor.getPersistedSnapshot())
+    expect(persisted.length).toBeLessThan(2000) // the 500 bytes are not in it
+    const copy = (JSON.parse(persisted) as { context: typeof live }).context
+    expect(copy.clusterSizes).toEqual({ memberlist: 7, serf: null })
+    expect(copy.queues.memberlist.items).toMatchObject({ size: 1, counters: { enqueued: 1 } })
+    expect(copy.queues.memberlist.items.tiers).toBeUndefined()
+    expect(Object.values(copy.queues.memberlist.waiting)).toEqual([{ to: 'swim', id: 'alive-a' }])
+    expect(structuredClone(live).queues.memberlist.items.tiers).toBeUndefined()
+    actor.stop()
+  })
+
+
   it('is plain data that survives structured clone (the runtime copies it across threads)', () => {
     const { actor } = start()
     actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 1), name: 'a' } })
