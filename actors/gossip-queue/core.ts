@@ -173,7 +173,7 @@ export function enqueueBroadcast(state: GossipQueueState, b: Broadcast, effects:
   const leave = notifier(state, b.queue, effects)
   const entry = state.lease.nextEntry++
   if (b.notify !== undefined) q.waiting[entry] = { to: b.notify.to, id: b.notify.id }
-  enqueueItem(q.items, message, { name: b.name, unique: b.unique, tag: b.notify ?? null, entry }, leave)
+  enqueueItem(q.items, message, b.name, b.unique, b.notify ?? null, entry, leave)
   if (q.items.size > state.config.hardMaxDepth) pruneQueue(q.items, state.config.hardMaxDepth, leave)
   leaseChanged(state, effects)
   return true

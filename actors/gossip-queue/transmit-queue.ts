@@ -100,9 +100,9 @@ export function isLive(q: TransmitQueueState<unknown> | undefined): boolean {
  * Adds a broadcast with zero transmits. A named one replaces (invalidates) a queued broadcast of
  * the same name; a unique one never invalidates anything and is never invalidated.
  */
-export function enqueueItem<T>(q: TransmitQueueState<T>, message: Uint8Array, options: { name?: string | undefined; unique?: boolean | undefined; tag: T; entry: number }, leave: LeaveListener<T>): void {
-  const unique = options.unique === true
-  const name = unique ? undefined : options.name
+export function enqueueItem<T>(q: TransmitQueueState<T>, message: Uint8Array, givenName: string | undefined, givenUnique: boolean | undefined, tag: T, entry: number, leave: LeaveListener<T>): void {
+  const unique = givenUnique === true
+  const name = unique ? undefined : givenName
   if (name !== undefined) {
     const old = q.byName.get(name)
     if (old !== undefined) {
@@ -112,7 +112,7 @@ export function enqueueItem<T>(q: TransmitQueueState<T>, message: Uint8Array, op
     }
   }
   if (q.size === 0) q.nextId = 0
-  const item: QueuedBroadcast<T> = { message, name, unique, tag: options.tag, id: q.nextId++, entry: options.entry, transmits: 0 }
+  const item: QueuedBroadcast<T> = { message, name, unique, tag, id: q.nextId++, entry, transmits: 0 }
   insert(q, item)
   if (name !== undefined) q.byName.set(name, item)
   q.byEntry.set(item.entry, item)
@@ -275,7 +275,7 @@ export class TransmitQueue<T = unknown> {
   }
 
   enqueue(message: Uint8Array, options: { name?: string; unique?: boolean; tag: T }): void {
-    enqueueItem(this.state, message, { ...options, entry: this.nextEntry++ }, this.onLeave)
+    enqueueItem(this.state, message, options.name, options.unique, options.tag, this.nextEntry++, this.onLeave)
   }
 
   fill(overheadBytes: number, limitBytes: number, out: Uint8Array[] = []): number {
