@@ -25,11 +25,12 @@ import { createLatestTell } from '../../src/types/latest-tell.ts'
 import type { BroadcastFinishedMsg, GossipQueueInbound, LeaseMsg } from './protocol.ts'
 import type { GossipQueueInit } from './config.ts'
 import { createGossipQueueConfig } from './config.ts'
-import type { GossipCoreInput, GossipEffect, GossipQueueState } from './core.ts'
-import { initialState, step } from './core.ts'
+import type { GossipCoreInput, GossipEffect, GossipQueueState } from './state.ts'
+import { initialState } from './state.ts'
+import { step } from './core.ts'
 import { buildLease } from './lease.ts'
 
-export type { ClusterSizes } from './core.ts'
+export type { ClusterSizes } from './state.ts'
 
 export interface GossipQueueInput {
   config?: GossipQueueInit

@@ -1,5 +1,5 @@
 /**
- * QueueSet: the gossip-queue core (core.ts) held as an object, for code that composes a node
+ * QueueSet: the gossip-queue core (core.ts, queues.ts, lease.ts) held as an object, for code that composes a node
  * without actors (the simulator, swim's net-node tests) and for tests of the queues on their own.
  * Every method is the core's own function on the state it holds; the gossip-queue machine runs the
  * same core with the state as its context.
@@ -7,13 +7,15 @@
 import type { Broadcast, BroadcastFinishedMsg, GossipQueueName, LeaseMsg, LeaseSentMsg, QueueStats } from './protocol.ts'
 import { GOSSIP_QUEUE_NAMES } from './protocol.ts'
 import type { GossipQueueConfig } from './config.ts'
-import type { ClusterSizeSource, GossipEffect, GossipQueueState, QueueCheckResult } from './core.ts'
-import { abandonQueues, applyReport, checkQueues, enqueueBroadcast, fillPacket, initialState, resetQueues, setClusterSize, statsOf } from './core.ts'
-import { buildLease } from './lease.ts'
+import type { ClusterSizeSource, GossipEffect, GossipQueueState, Notify } from './state.ts'
+import { initialState } from './state.ts'
+import type { QueueCheckResult } from './queues.ts'
+import { abandonQueues, checkQueues, enqueueBroadcast, fillPacket, resetQueues, setClusterSize, statsOf } from './queues.ts'
+import { applyReport, buildLease } from './lease.ts'
 import { orderedItems, type QueuedBroadcast } from './transmit-queue.ts'
-import type { Notify } from './core.ts'
 
-export type { ClusterSizeSource, QueueCheckResult } from './core.ts'
+export type { ClusterSizeSource } from './state.ts'
+export type { QueueCheckResult } from './queues.ts'
 
 /** A notification to deliver: `to` is the actor named in the broadcast's `notify`. */
 export interface PendingNotification {

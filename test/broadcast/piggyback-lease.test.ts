@@ -83,7 +83,7 @@ describe('pickForPacket', () => {
     expect(starved.parts).toEqual([])
     expect(starved.held.counters.starved).toBe(1)
     // A lease that applied them lets it go on.
-    held = acceptLease(starved.held, lease(1, 2, MAX_UNAPPLIED_REPORTS, held.entries))
+    held = acceptLease(starved.held, lease(1, 2, MAX_UNAPPLIED_REPORTS, [...held.entries]))
     expect(pickForPacket(held, 0, 1).parts).toHaveLength(1)
   })
 })
