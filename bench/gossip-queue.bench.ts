@@ -20,8 +20,10 @@
  *   one enqueue and one fill ask, awaited (one turn each: the worst case for persistence, which runs
  *   once per turn). "persisted" is the real definition (persist, throttleMs 0); the baseline is the
  *   same machine without persist. The ratio is what persisting the context costs per turn. The
- *   context is the core's state, queues included, so "deep-1000" does the same with 1,000 broadcasts
- *   (62 bytes) queued: the per-turn cost of carrying the queues in the persisted context.
+ *   context is the core's state, queues included; what is persisted is its projection (sizes,
+ *   counters, waiters: the broadcasts are non-enumerable, see actors/gossip-queue/core.ts), so
+ *   "deep-1000" does the same with 1,000 broadcasts (62 bytes) queued: a persisted copy of the
+ *   whole queues cost milliseconds per turn there, the projection costs what an empty queue does.
  * Runs through bench/support/run.ts (interleaved rounds, ops/s from the median run). Prints a table;
  * with --json, the last line of stdout is one JSON object: ops/s per scenario plus derived figures.
  */
