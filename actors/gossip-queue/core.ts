@@ -25,6 +25,10 @@ import { isLive } from './transmit-queue.ts'
 
 /** One input: the next state (a new top level; the queues updated in place) and the effects to run. */
 export function step(state: GossipQueueState, input: GossipCoreInput): StepResult {
+  // A read: the same state back (the machine then assigns nothing, and nothing is persisted).
+  if (input.type === 'gossip.stats' && GOSSIP_QUEUE_NAMES.every((q) => isLive(state.queues[q]?.items))) {
+    return { state, effects: [{ type: 'reply', to: input.replyTo, msg: { type: 'gossip.stats-reply', queues: statsOf(state) } }] }
+  }
   const next: GossipQueueState = { ...state, lease: { ...state.lease, stats: { ...state.lease.stats } } }
   const effects: GossipEffect[] = []
   if (input.type !== 'restored' && !GOSSIP_QUEUE_NAMES.every((q) => isLive(next.queues[q]?.items))) {

@@ -107,13 +107,13 @@ export function createGossipQueueMachine(env: ActorEnv) {
       /** One step of the core for this event; its effects run right after the new context is assigned. */
       step: enqueueActions(({ context, event, enqueue }) => {
         const { state, effects } = step(context, inputOf(event, context))
-        enqueue.assign(state)
+        if (state !== context) enqueue.assign(state)
         if (effects.length > 0) enqueue(({ self }) => runEffects(effects, self))
       }),
       /** Serf's queue check, on the actor clock. */
       check: enqueueActions(({ context, enqueue }) => {
         const { state, effects } = step(context, { type: 'queue-check', now: env.clock.now() })
-        enqueue.assign(state)
+        if (state !== context) enqueue.assign(state)
         if (effects.length > 0) enqueue(({ self }) => runEffects(effects, self))
       }),
       /** Folds the failed deliveries into the context; no new context when there are none. */

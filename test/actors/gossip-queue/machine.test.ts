@@ -216,3 +216,16 @@ describe('gossip-queue restore (supervised restart, driven by hand here; test/ac
     f.actor.stop()
   })
 })
+
+describe('gossip-queue reads', () => {
+  it('answers a stats ask without a new context (nothing to persist)', () => {
+    const { actor, ask, replyFor } = start()
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 1), name: 'a' } })
+    const before = actor.getSnapshot().context
+    const t = ask<StatsReply>()
+    actor.send({ type: 'gossip.stats', replyTo: t })
+    expect(replyFor(t)!.queues.memberlist.depth).toBe(1)
+    expect(actor.getSnapshot().context).toBe(before)
+    actor.stop()
+  })
+})
