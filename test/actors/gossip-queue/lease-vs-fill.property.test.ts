@@ -13,10 +13,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { QueueSet } from '../../actors/gossip-queue/queue-set.ts'
-import { createGossipQueueConfig } from '../../actors/gossip-queue/config.ts'
-import { GOSSIP_QUEUE_NAMES, type GossipQueueName, type LeaseMsg, type LeaseSentMsg } from '../../actors/gossip-queue/protocol.ts'
-import { acceptLease, emptyLease, pickForPacket, takeReport, type PiggybackLease } from '../../src/broadcast/piggyback-lease.ts'
+import { QueueSet } from '../../../actors/gossip-queue/queue-set.ts'
+import { createGossipQueueConfig } from '../../../actors/gossip-queue/config.ts'
+import { GOSSIP_QUEUE_NAMES, type GossipQueueName, type LeaseMsg, type LeaseSentMsg } from '../../../actors/gossip-queue/protocol.ts'
+import { acceptLease, emptyLease, pickForPacket, takeReport, type PiggybackLease } from '../../../src/broadcast/piggyback-lease.ts'
 
 type Op =
   | { kind: 'enqueue'; queue: GossipQueueName; len: number; name: string | undefined; notify: boolean }
