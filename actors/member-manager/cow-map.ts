@@ -4,7 +4,8 @@
  * message; here a write copies only the path to its entry: a hash trie of fixed depth (three levels
  * of 32 slots, keyed by 15 bits of the key's FNV-1a hash) whose leaves are short arrays of entries.
  * One write copies three 32-slot arrays and one leaf (about 3 entries at 100,000 keys), whatever the
- * size; every other node is shared with the previous version.
+ * size; every other node is shared with the previous version. A leaf is one flat array of
+ * `key, seq, value` triples (no object per entry: fewer objects to copy when a version is persisted).
  *
  * Writes go through a MapDraft (a transient editor, as in Clojure's transients): within one draft
  * a node is copied at most once, so a batch of many writes copies each touched path once, and
@@ -22,6 +23,7 @@ const BITS = 5
 const WIDTH = 1 << BITS
 const DEPTH = 3
 
+/** An entry as `entries()` returns it. */
 export interface CowEntry<V> {
   readonly k: string
   /** Insertion sequence number (iteration order). */
@@ -29,15 +31,19 @@ export interface CowEntry<V> {
   readonly v: V
 }
 
-/** A trie node: WIDTH slots of child nodes, or (at the last level) of leaves. */
-type Slot<V> = CowNode<V> | ReadonlyArray<CowEntry<V>> | undefined
-export type CowNode<V> = ReadonlyArray<Slot<V>>
+/** A leaf: `key, seq, value` triples. */
+type Leaf = ReadonlyArray<unknown>
+/** A trie node: WIDTH slots of child nodes, or (at the last level) of leaves (each slot may be undefined). */
+export type CowNode = ReadonlyArray<unknown>
+type Slot = CowNode | undefined
 
 export interface CowMap<V> {
   readonly size: number
   /** The next insertion sequence number. */
   readonly seq: number
-  readonly root: CowNode<V> | undefined
+  readonly root: CowNode | undefined
+  /** Phantom: the value type. */
+  readonly _v?: V
 }
 
 export function emptyCowMap<V>(): CowMap<V> {
@@ -56,35 +62,50 @@ function hash(key: string): number {
 
 const slotAt = (h: number, level: number): number => (h >>> (level * BITS)) & (WIDTH - 1)
 
-function leafOf<V>(root: CowNode<V> | undefined, h: number): ReadonlyArray<CowEntry<V>> | undefined {
-  let node: Slot<V> = root
+function leafOf(root: CowNode | undefined, h: number): Leaf | undefined {
+  let node: Slot = root
   for (let level = 0; level < DEPTH; level++) {
     if (node === undefined) return undefined
-    node = (node as CowNode<V>)[slotAt(h, level)]
+    node = node[slotAt(h, level)] as Slot
   }
-  return node as ReadonlyArray<CowEntry<V>> | undefined
+  return node
+}
+
+/** Index of `key` in `leaf` (a multiple of 3), or -1. */
+function indexIn(leaf: Leaf | undefined, key: string): number {
+  if (leaf === undefined) return -1
+  for (let i = 0; i < leaf.length; i += 3) if (leaf[i] === key) return i
+  return -1
+}
+
+function lookup<V>(root: CowNode | undefined, key: string): V | undefined {
+  const leaf = leafOf(root, hash(key))
+  const i = indexIn(leaf, key)
+  return i < 0 ? undefined : (leaf![i + 2] as V)
 }
 
 export function cowGet<V>(map: CowMap<V>, key: string): V | undefined {
-  const leaf = leafOf(map.root, hash(key))
-  if (leaf === undefined) return undefined
-  for (const e of leaf) if (e.k === key) return e.v
-  return undefined
+  return lookup<V>(map.root, key)
+}
+
+function walk(node: Slot, level: number, f: (k: string, s: number, v: unknown) => void): void {
+  if (node === undefined) return
+  if (level === DEPTH) {
+    for (let i = 0; i < node.length; i += 3) f(node[i] as string, node[i + 1] as number, node[i + 2])
+    return
+  }
+  for (let i = 0; i < node.length; i++) walk(node[i] as Slot, level + 1, f)
+}
+
+function entriesOf<V>(root: CowNode | undefined): CowEntry<V>[] {
+  const out: CowEntry<V>[] = []
+  walk(root, 0, (k, s, v) => void out.push({ k, s, v: v as V }))
+  return out.sort((a, b) => a.s - b.s)
 }
 
 /** Every entry, in insertion order. O(n log n): for whole-table reads (a reply, a push/pull). */
 export function cowEntries<V>(map: CowMap<V>): CowEntry<V>[] {
-  const out: CowEntry<V>[] = []
-  const walk = (node: Slot<V>, level: number): void => {
-    if (node === undefined) return
-    if (level === DEPTH) {
-      for (const e of node as ReadonlyArray<CowEntry<V>>) out.push(e)
-      return
-    }
-    for (const child of node as CowNode<V>) walk(child, level + 1)
-  }
-  walk(map.root, 0)
-  return out.sort((a, b) => a.s - b.s)
+  return entriesOf<V>(map.root)
 }
 
 export function cowValues<V>(map: CowMap<V>): V[] {
@@ -93,15 +114,7 @@ export function cowValues<V>(map: CowMap<V>): V[] {
 
 /** Calls `f` on every value, in no particular order (cheaper than `cowValues` for counts and scans). */
 export function cowForEach<V>(map: CowMap<V>, f: (v: V, k: string) => void): void {
-  const walk = (node: Slot<V>, level: number): void => {
-    if (node === undefined) return
-    if (level === DEPTH) {
-      for (const e of node as ReadonlyArray<CowEntry<V>>) f(e.v, e.k)
-      return
-    }
-    for (const child of node as CowNode<V>) walk(child, level + 1)
-  }
-  walk(map.root, 0)
+  walk(map.root, 0, (k, _s, v) => f(v as V, k))
 }
 
 /**
@@ -109,15 +122,16 @@ export function cowForEach<V>(map: CowMap<V>, f: (v: V, k: string) => void): voi
  * written in place until `finish()`; nodes of the base are copied before their first write.
  */
 export class MapDraft<V> {
-  private root: Array<Slot<V>> | undefined
-  private owned = new WeakSet<object>()
+  private root: unknown[] | undefined
+  /** Nodes this draft made (copies, or new): written in place until `finish()`. A plain Set: a draft lives one turn. */
+  private owned = new Set<object>()
   private _size: number
   private seq: number
   /** Any write happened (finish() then returns a new version). */
   changed = false
 
   constructor(private readonly base: CowMap<V> = emptyCowMap<V>()) {
-    this.root = base.root as Array<Slot<V>> | undefined
+    this.root = base.root as unknown[] | undefined
     this._size = base.size
     this.seq = base.seq
   }
@@ -127,24 +141,20 @@ export class MapDraft<V> {
   }
 
   get(key: string): V | undefined {
-    const leaf = leafOf(this.root, hash(key))
-    if (leaf === undefined) return undefined
-    for (const e of leaf) if (e.k === key) return e.v
-    return undefined
+    return lookup<V>(this.root, key)
   }
 
   has(key: string): boolean {
-    const leaf = leafOf(this.root, hash(key))
-    return leaf !== undefined && leaf.some((e) => e.k === key)
+    return indexIn(leafOf(this.root, hash(key)), key) >= 0
   }
 
   /** Sets `key`; an existing key keeps its place in the order. */
   set(key: string, value: V): void {
     const leaf = this.writableLeaf(hash(key))
-    const i = leaf.findIndex((e) => e.k === key)
-    if (i >= 0) leaf[i] = { k: key, s: leaf[i]!.s, v: value }
+    const i = indexIn(leaf, key)
+    if (i >= 0) leaf[i + 2] = value
     else {
-      leaf.push({ k: key, s: this.seq++, v: value })
+      leaf.push(key, this.seq++, value)
       this._size++
     }
     this.changed = true
@@ -152,13 +162,9 @@ export class MapDraft<V> {
 
   delete(key: string): boolean {
     const h = hash(key)
-    const existing = leafOf(this.root, h)
-    if (existing === undefined || !existing.some((e) => e.k === key)) return false
+    if (indexIn(leafOf(this.root, h), key) < 0) return false
     const leaf = this.writableLeaf(h)
-    leaf.splice(
-      leaf.findIndex((e) => e.k === key),
-      1,
-    )
+    leaf.splice(indexIn(leaf, key), 3)
     this._size--
     this.changed = true
     return true
@@ -166,7 +172,7 @@ export class MapDraft<V> {
 
   /** The current entries, in insertion order. */
   entries(): CowEntry<V>[] {
-    return cowEntries(this.snapshotView())
+    return entriesOf<V>(this.root)
   }
 
   values(): V[] {
@@ -174,42 +180,38 @@ export class MapDraft<V> {
   }
 
   forEach(f: (v: V, k: string) => void): void {
-    cowForEach(this.snapshotView(), f)
+    walk(this.root, 0, (k, _s, v) => f(v as V, k))
   }
 
   /** The new version (the base itself when nothing was written). Ends this draft's ownership. */
   finish(): CowMap<V> {
     if (!this.changed) return this.base
     // What this draft wrote now belongs to the version returned: a later write copies again.
-    this.owned = new WeakSet<object>()
-    return { size: this._size, seq: this.seq, root: this.root }
-  }
-
-  /** A read-only view of the current contents (valid until the next write). */
-  private snapshotView(): CowMap<V> {
+    this.owned = new Set<object>()
     return { size: this._size, seq: this.seq, root: this.root }
   }
 
   /** The leaf for hash `h`, copied along its path if the base owns any of it. */
-  private writableLeaf(h: number): Array<CowEntry<V>> {
-    this.root = this.own(this.root, () => new Array<Slot<V>>(WIDTH).fill(undefined)) as Array<Slot<V>>
-    let node = this.root
+  private writableLeaf(h: number): unknown[] {
+    const root = this.own(this.root, WIDTH)
+    this.root = root
+    let node = root
     for (let level = 0; level < DEPTH - 1; level++) {
       const i = slotAt(h, level)
-      const child = this.own(node[i] as Array<Slot<V>> | undefined, () => new Array<Slot<V>>(WIDTH).fill(undefined)) as Array<Slot<V>>
+      const child = this.own(node[i] as unknown[] | undefined, WIDTH)
       node[i] = child
       node = child
     }
     const i = slotAt(h, DEPTH - 1)
-    const leaf = this.own(node[i] as Array<CowEntry<V>> | undefined, () => []) as Array<CowEntry<V>>
+    const leaf = this.own(node[i] as unknown[] | undefined, 0)
     node[i] = leaf
     return leaf
   }
 
-  /** `node` if this draft made it, else a copy (or a fresh one) that it now owns. */
-  private own<T extends unknown[]>(node: T | undefined, fresh: () => T): T {
+  /** `node` if this draft made it, else a copy (or a fresh one of `width` empty slots) that it now owns. */
+  private own(node: unknown[] | undefined, width: number): unknown[] {
     if (node !== undefined && this.owned.has(node)) return node
-    const mine = node === undefined ? fresh() : (node.slice() as T)
+    const mine = node === undefined ? new Array<unknown>(width).fill(undefined) : node.slice()
     this.owned.add(mine)
     return mine
   }

@@ -96,7 +96,7 @@ export function emptyTable(): TableState {
 export class MemberTable {
   private readonly records: MapDraft<MemberRecord>
   /** Records this editor made (new, or copied before a write): written in place until `finish()`. */
-  private owned = new WeakSet<MemberRecord>()
+  private owned = new Set<MemberRecord>()
   private readonly byStatus: MemberCounts
   private downSeq: number
   /** Serf's own state; a leave intent about ourselves is refuted only while alive. */
@@ -124,7 +124,7 @@ export class MemberTable {
       (Object.keys(b.metrics) as Array<keyof TableMetrics>).every((k) => this.metrics[k] === b.metrics[k]) &&
       (Object.keys(b.byStatus) as Array<keyof MemberCounts>).every((k) => this.byStatus[k] === b.byStatus[k])
     if (same) return b
-    this.owned = new WeakSet()
+    this.owned = new Set()
     return { records: this.records.finish(), byStatus: { ...this.byStatus }, downSeq: this.downSeq, localState: this.localState, metrics: { ...this.metrics } }
   }
 
@@ -132,7 +132,7 @@ export class MemberTable {
   private edit(name: string): MemberRecord | undefined {
     const r = this.records.get(name)
     if (r === undefined || this.owned.has(r)) return r
-    const mine: MemberRecord = { ...r, member: { ...r.member } }
+    const mine = copyRecord(r)
     this.owned.add(mine)
     this.records.set(name, mine)
     return mine
@@ -412,6 +412,29 @@ export class MemberTable {
 function versions(node: NodeInfo) {
   const v = node.vsn
   return { protocolMin: v[0] ?? 0, protocolMax: v[1] ?? 0, protocolCur: v[2] ?? 0, delegateMin: v[3] ?? 0, delegateMax: v[4] ?? 0, delegateCur: v[5] ?? 0 }
+}
+
+/** A record to write: a copy of the record and its member (the address and tags, replaced on write, are shared). */
+function copyRecord(r: MemberRecord): MemberRecord {
+  const m = r.member
+  return {
+    member: {
+      name: m.name,
+      addr: m.addr,
+      port: m.port,
+      tags: m.tags,
+      status: m.status,
+      protocolMin: m.protocolMin,
+      protocolMax: m.protocolMax,
+      protocolCur: m.protocolCur,
+      delegateMin: m.delegateMin,
+      delegateMax: m.delegateMax,
+      delegateCur: m.delegateCur,
+    },
+    statusLTime: r.statusLTime,
+    leaveTimeMs: r.leaveTimeMs,
+    downSeq: r.downSeq,
+  }
 }
 
 /** A copy that shares nothing mutable with the table (addresses included), so a reader cannot write. */
