@@ -124,7 +124,7 @@ export function cowForEach<V>(map: CowMap<V>, f: (v: V, k: string) => void): voi
 export class MapDraft<V> {
   private root: unknown[] | undefined
   /** Nodes this draft made (copies, or new): written in place until `finish()`. A plain Set: a draft lives one turn. */
-  private owned = new Set<object>()
+  private owned: Set<object> | undefined
   private _size: number
   private seq: number
   /** Any write happened (finish() then returns a new version). */
@@ -187,7 +187,7 @@ export class MapDraft<V> {
   finish(): CowMap<V> {
     if (!this.changed) return this.base
     // What this draft wrote now belongs to the version returned: a later write copies again.
-    this.owned = new Set<object>()
+    this.owned = undefined
     return { size: this._size, seq: this.seq, root: this.root }
   }
 
@@ -210,9 +210,9 @@ export class MapDraft<V> {
 
   /** `node` if this draft made it, else a copy (or a fresh one of `width` empty slots) that it now owns. */
   private own(node: unknown[] | undefined, width: number): unknown[] {
-    if (node !== undefined && this.owned.has(node)) return node
+    if (node !== undefined && this.owned?.has(node) === true) return node
     const mine = node === undefined ? new Array<unknown>(width).fill(undefined) : node.slice()
-    this.owned.add(mine)
+    ;(this.owned ??= new Set()).add(mine)
     return mine
   }
 }

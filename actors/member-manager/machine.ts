@@ -103,6 +103,15 @@ export interface MemberManagerContext {
 export interface TurnParams {
   input: MemberCoreInput
   replyTo?: ReplyTo<AckReply> | undefined
+  /** The input came on swim's numbered feed: follow it in the same turn (node-feed.ts). */
+  feed?: FeedPosition
+}
+
+/** Where a feed message sits in swim's numbering. */
+interface FeedPosition {
+  seq: number | undefined
+  changes: number
+  resync: boolean
 }
 
 export function createMemberManagerMachine(env: ActorEnv) {
@@ -184,6 +193,8 @@ export function createMemberManagerMachine(env: ActorEnv) {
   }
 
   const now = (): number => env.clock.now()
+  /** The feed position of a single change (`seq` absent: a sender without a feed). */
+  const single = (seq: number | undefined): FeedPosition => ({ seq, changes: 1, resync: false })
 
   const machine = setup({
     types: {} as {
@@ -198,11 +209,21 @@ export function createMemberManagerMachine(env: ActorEnv) {
        * emitted, prunes as delayed events noted with their due time so a restore can raise them
        * again), and answer `replyTo` (an ack, or the coded refusal).
        */
-      turn: enqueueActions(({ context, enqueue }, { input, replyTo }: TurnParams) => {
+      turn: enqueueActions(({ context, enqueue }, { input, replyTo, feed }: TurnParams) => {
         const r = applyStep(context, input)
         for (const e of r.emitted) enqueue.emit(e)
         const patch: Partial<MemberManagerContext> = {}
         if (r.state !== context.core) patch.core = r.state
+        if (feed?.seq !== undefined) {
+          // swim's feed, followed in the same turn (one assign): a gap asks swim for a resync.
+          const { next, askResync: gap } = receiveFeed(context.feed ?? freshNodeFeed(), feed.seq, feed.changes, feed.resync)
+          if (!gap) patch.feed = next
+          else {
+            const delivered = askResync(context, 'gap')
+            if (!delivered) r.undelivered++
+            patch.feed = resyncAsked(next, delivered)
+          }
+        }
         if (r.undelivered > 0) patch.undelivered = context.undelivered + r.undelivered
         if (r.prunes.length > 0) {
           const at = now()
@@ -228,18 +249,6 @@ export function createMemberManagerMachine(env: ActorEnv) {
         // (A snapshot persisted before `prunes` existed has none pending.)
         if (context.prunes === undefined) enqueue.assign({ prunes: [] })
         for (const p of context.prunes ?? []) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: Math.max(0, p.dueAt - at) })
-      }),
-      /**
-       * After a message of swim's feed (numbered: a batch, or a single change with `seq`): follow the
-       * numbering, and ask swim for a resync at a gap (node-feed.ts).
-       */
-      followFeed: enqueueActions(({ context, event, enqueue }) => {
-        const e = event as { seq?: number; resync?: boolean; changes?: readonly unknown[] }
-        if (e.seq === undefined) return
-        const { next, askResync: gap } = receiveFeed(context.feed ?? freshNodeFeed(), e.seq, e.changes?.length ?? 1, e.resync === true)
-        if (!gap) return void enqueue.assign({ feed: next })
-        const delivered = askResync(context, 'gap')
-        enqueue.assign({ feed: resyncAsked(next, delivered), undelivered: context.undelivered + (delivered ? 0 : 1) })
       }),
       /** Restored from a snapshot up to a second old: what swim told since may be lost; ask for its table. */
       resyncAfterRestore: enqueueActions(({ context, enqueue }) => {
@@ -287,11 +296,18 @@ export function createMemberManagerMachine(env: ActorEnv) {
         // Serf create (once: a restored state has started already, and XState runs no entry on a restore).
         entry: { type: 'turn', params: ({ context }) => ({ input: { type: 'start', restored: context.restored } }) },
         on: {
-          'member.node-joined': { actions: [{ type: 'turn', params: ({ event }) => ({ input: { type: 'node-joined', node: event.node, now: now() } }) }, 'followFeed'] },
-          'member.node-updated': { actions: [{ type: 'turn', params: ({ event }) => ({ input: { type: 'node-updated', node: event.node, now: now() } }) }, 'followFeed'] },
-          'member.node-left': { actions: [{ type: 'turn', params: ({ event }) => ({ input: { type: 'node-left', node: event.node, now: now() } }) }, 'followFeed'] },
+          // swim's feed: one turn each, following the numbering (`feed`) in the same assign.
+          'member.node-joined': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'node-joined', node: event.node, now: now() }, feed: single(event.seq) }) } },
+          'member.node-updated': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'node-updated', node: event.node, now: now() }, feed: single(event.seq) }) } },
+          'member.node-left': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'node-left', node: event.node, now: now() }, feed: single(event.seq) }) } },
           'member.nodes-changed': {
-            actions: [{ type: 'turn', params: ({ event }) => ({ input: { type: 'nodes-changed', changes: event.changes, now: now() } }) }, 'followFeed'],
+            actions: {
+              type: 'turn',
+              params: ({ event }) => ({
+                input: { type: 'nodes-changed', changes: event.changes, now: now() },
+                feed: { seq: event.seq, changes: event.changes.length, resync: event.resync === true },
+              }),
+            },
           },
           'member.name-conflict': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'name-conflict', existing: event.existing, other: event.other } }) } },
           'member.user-message': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'user-message', bytes: event.bytes, now: now() } }) } },

@@ -96,7 +96,7 @@ export function emptyTable(): TableState {
 export class MemberTable {
   private readonly records: MapDraft<MemberRecord>
   /** Records this editor made (new, or copied before a write): written in place until `finish()`. */
-  private owned = new Set<MemberRecord>()
+  private owned: Set<MemberRecord> | undefined
   private readonly byStatus: MemberCounts
   private downSeq: number
   /** Serf's own state; a leave intent about ourselves is refuted only while alive. */
@@ -121,19 +121,19 @@ export class MemberTable {
       !this.records.changed &&
       this.downSeq === b.downSeq &&
       this.localState === b.localState &&
-      (Object.keys(b.metrics) as Array<keyof TableMetrics>).every((k) => this.metrics[k] === b.metrics[k]) &&
-      (Object.keys(b.byStatus) as Array<keyof MemberCounts>).every((k) => this.byStatus[k] === b.byStatus[k])
+      sameMetrics(this.metrics, b.metrics) &&
+      sameCounts(this.byStatus, b.byStatus)
     if (same) return b
-    this.owned = new Set()
+    this.owned = undefined
     return { records: this.records.finish(), byStatus: { ...this.byStatus }, downSeq: this.downSeq, localState: this.localState, metrics: { ...this.metrics } }
   }
 
   /** The record of `name`, writable: copied (with its member) unless this editor made it. */
   private edit(name: string): MemberRecord | undefined {
     const r = this.records.get(name)
-    if (r === undefined || this.owned.has(r)) return r
+    if (r === undefined || this.owned?.has(r) === true) return r
     const mine = copyRecord(r)
-    this.owned.add(mine)
+    ;(this.owned ??= new Set()).add(mine)
     this.records.set(name, mine)
     return mine
   }
@@ -187,7 +187,7 @@ export class MemberTable {
         leaveTimeMs: undefined,
         downSeq: 0,
       }
-      this.owned.add(r)
+      ;(this.owned ??= new Set()).add(r)
       this.records.set(node.name, r)
       this.byStatus.total++
       let status: MemberStatus = 'alive'
@@ -412,6 +412,14 @@ export class MemberTable {
 function versions(node: NodeInfo) {
   const v = node.vsn
   return { protocolMin: v[0] ?? 0, protocolMax: v[1] ?? 0, protocolCur: v[2] ?? 0, delegateMin: v[3] ?? 0, delegateMax: v[4] ?? 0, delegateCur: v[5] ?? 0 }
+}
+
+function sameMetrics(a: TableMetrics, b: TableMetrics): boolean {
+  return a.flaps === b.flaps && a.malformedMeta === b.malformedMeta && a.staleIntents === b.staleIntents && a.reaped === b.reaped && a.ignoredNotices === b.ignoredNotices
+}
+
+function sameCounts(a: MemberCounts, b: MemberCounts): boolean {
+  return a.alive === b.alive && a.leaving === b.leaving && a.left === b.left && a.failed === b.failed && a.total === b.total
 }
 
 /** A record to write: a copy of the record and its member (the address and tags, replaced on write, are shared). */
