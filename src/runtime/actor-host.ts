@@ -14,7 +14,8 @@ import { RESTORED, SHUTDOWN } from '../types/actor-env.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
 import { ActorEscalatedError, ActorStoppedError, MailboxFullError, type InvalidMessageError, type UnknownMessageError } from '../errors/runtime-errors.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
-import { failEnvAsks } from './env.ts'
+import { EmitTap, type EmitSink } from './emit-tap.ts'
+import { failEnvAsks, resourcesOf } from './env.ts'
 import { requestOf } from './mailbox-policy.ts'
 import { MessageGate } from './message-gate.ts'
 import { HostInspector, type InspectListener } from './host-inspector.ts'
@@ -51,6 +52,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   readonly #gate: MessageGate
   #machine: M
   readonly #inspection: HostInspector
+  readonly #emits = new EmitTap()
+  /** The env's resource slots closing (the actor stopped for good): started once. */
+  #resourcesClosed: Promise<void> | undefined
   /** The snapshot changed since the last turn end. */
   dirty = false
   #turnRequested = false
@@ -114,6 +118,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#firstStart = undefined
     if (first !== undefined && 'error' in first) {
       this.status = 'stopped'
+      // What provide(env) opened for this actor is released: the spawn fails for good.
+      void this.#closeResources()
       throw first.error
     }
     // A context that cannot be copied fails the spawn, not some later persist.
@@ -122,6 +128,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
         assertCloneable(this.#env.id, this.actor.getPersistedSnapshot())
       } catch (err) {
         this.actor.stop()
+        this.status = 'stopped'
+        void this.#closeResources()
         throw err
       }
     }
@@ -156,6 +164,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#nextSub = undefined
     if (this.#watched || this.#def.persist !== undefined) this.#trackChanges()
     this.#inspection.attach(actor)
+    this.#emits.attach(actor)
     actor.start()
     if (record !== undefined && this.status === 'running' && actor.getSnapshot().status === 'active') {
       actor.send({ type: RESTORED, at: this.#env.clock.now(), restarts: this.#tracker.total } as never)
@@ -242,8 +251,18 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.status = 'escalated'
     const error = toWireError(new ActorEscalatedError(this.#env.id, this.#tracker.total, { cause }))
     this.#env.log.error({ err: error, restarts: this.#tracker.total }, 'actor escalated')
+    this.#emits.detach()
     this.#events.escalated(error, this.#tracker.total)
     this.#refuseHeld()
+    // No machine will run again: its resources go now, not at the stop (release failures are
+    // reported by the stop, which waits for these releases).
+    void this.#closeResources()
+  }
+
+  /** Releases the env's resource slots once (the actor stopped for good); never rejects. */
+  #closeResources(): Promise<void> {
+    this.#resourcesClosed ??= resourcesOf(this.#env)?.closeAll().catch(() => {}) ?? Promise.resolve()
+    return this.#resourcesClosed
   }
 
   #refuseHeld(): void {
@@ -356,6 +375,19 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     return { status: s.status, value: s.value, context: s.context }
   }
 
+  /**
+   * Forwards the machine's emitted events of these types (`'*'`: all; empty: none) to `sink`,
+   * this incarnation and every restarted one. Costs nothing while no type is set.
+   */
+  setEmitted(types: readonly string[], sink: EmitSink | undefined): void {
+    this.#emits.set(types, types.length === 0 ? undefined : sink, this.status === 'running' ? this.actor : undefined)
+  }
+
+  /** The emitted event types forwarded now. */
+  get emittedTypes(): readonly string[] {
+    return this.#emits.types
+  }
+
   /** Turns inspection on (listener) or off (undefined). Costs nothing while off. */
   setInspector(listener: InspectListener | undefined): void {
     this.#inspection.set(listener, this.status === 'stopped' ? undefined : this.actor)
@@ -385,6 +417,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.status = 'stopped'
     this.#refuseHeld()
     this.#inspection.detach()
+    this.#emits.detach()
     this.exit = this.#readExit()
     try {
       this.actor.stop()
@@ -398,6 +431,13 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
       const error = toWireError(err)
       this.#env.log.error({ err: error }, 'onStop failed')
       this.exit = { ...this.exit, clean: false, reason: this.exit?.reason ?? 'onStop failed', error: this.exit?.error ?? error }
+    }
+    // After onStop (it may still flush through them): the resources of provide(env) are released.
+    await this.#closeResources()
+    const failures = resourcesOf(this.#env)?.closeFailures ?? []
+    if (failures.length > 0) {
+      const releaseFailures = failures.map((f) => ({ key: f.key, error: f.error }))
+      this.exit = { ...this.exit, clean: false, reason: this.exit?.reason ?? 'resource release failed', releaseFailures }
     }
     return finished
   }

@@ -25,6 +25,11 @@ export const F_SNAPSHOT = 5
 export const F_INSPECT = 6
 /** Link item: snapshot digests on/off (`on`), in order with the messages. */
 export const F_WATCH = 7
+/**
+ * Link item: the emitted event types the system thread wants forwarded (`types`, `'*'` for all;
+ * empty: none), in order with the messages sent before and after.
+ */
+export const F_EMITS = 8
 
 export interface AckFrame {
   k: typeof F_ACK
@@ -52,6 +57,10 @@ export interface SnapshotItem {
   k: typeof F_SNAPSHOT
   c: number
 }
+export interface EmitsItem {
+  k: typeof F_EMITS
+  types: string[]
+}
 
 /** Control messages, worker -> system thread. */
 export type WorkerToMain =
@@ -71,6 +80,10 @@ export type WorkerToMain =
   /** `finished`: the machine completed its exit work (reached a final state) within the timeout. */
   | { k: 'stopped'; finished: boolean; stats: CellStats; links: Record<string, LinkStats>; exit?: ActorExitReport }
   | { k: 'compute'; cid: number; module: string; name: string; input: unknown }
+  /** An event the machine emitted (XState `emit`), of a type the system thread subscribed to. */
+  | { k: 'emitted'; event: { type: string } }
+  /** An emitted event that could not be cloned for its trip to the system thread (not forwarded). */
+  | { k: 'emit-uncloneable'; eventType: string; error: WireError }
 
 /** Control messages, system thread -> worker. */
 export type MainToWorker =

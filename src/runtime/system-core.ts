@@ -18,6 +18,7 @@ import { ComputePool } from './compute-pool.ts'
 import type { ActorDefinition } from './define-actor.ts'
 import { realClock } from './env.ts'
 import { F_REPLY } from './frames.ts'
+import type { EventHub } from './event-hub.ts'
 import type { InlineActor } from './inline-actor.ts'
 import type { OverflowKind } from './link.ts'
 import { requestOf } from './mailbox-policy.ts'
@@ -57,6 +58,8 @@ export interface Entry {
   ref: ActorRef<AnyStateMachine>
   /** An inline actor's env asks (replies addressed to it land here); undefined for workers. */
   asks: AskTable | undefined
+  /** Subscriptions to the actor's emitted events (`ref.on`, `ref.events`). */
+  events: EventHub
 }
 
 export class SystemCore {

@@ -10,6 +10,7 @@ import { ActorStoppedError, AskAbortedError, InvalidMessageError, MailboxFullErr
 import { F_SNAPSHOT, F_WATCH } from './frames.ts'
 import { MAIN, type Entry, type SystemCore } from './system-core.ts'
 import { askTimeoutProblem } from './ask-table.ts'
+import { createEventStreamConfig } from './options.ts'
 import type { ActorRef, ActorSnapshot, ActorStats, AskOptions, Unsubscribe } from './types.ts'
 
 /** Builds the ref of an entry; `stop` drains and stops the actor (system-shutdown.ts). */
@@ -42,6 +43,12 @@ export function makeRef(core: SystemCore, entry: Entry, stop: (entry: Entry) => 
     },
     stop(): Promise<void> {
       return stop(entry)
+    },
+    on(type: string, handler: (e: { type: string }) => void): Unsubscribe {
+      return entry.events.on(type, handler)
+    },
+    events(types?: string | readonly string[], options?: { signal?: AbortSignal; bufferSize?: number }) {
+      return entry.events.stream(createEventStreamConfig(types, options))
     },
   }
   return ref as unknown as ActorRef<AnyStateMachine>
@@ -110,6 +117,7 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
       queued: entry.inline.ring.length,
       rejected: base.rejected + h.refused,
       lateReplies: entry.asks?.late ?? 0,
+      events: { ...entry.events.stats },
     }
   }
   const w = entry.worker!
@@ -125,6 +133,7 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
     restarts: w.restarts,
     queued: w.link.ring.length + w.link.inFlight,
     lateReplies: cell?.lateReplies ?? 0,
+    events: { ...entry.events.stats },
   }
 }
 

@@ -47,6 +47,7 @@ export async function stopOne(core: SystemCore, entry: Entry, timeoutMs: number)
     if ((await timeout(Promise.all(peers.map((p) => p.worker!.request((cid) => ({ k: 'idle-to', cid, id: entry.id }), left()))))) === 'timeout') return false
     if ((await timeout(entry.worker.link.idle())) === 'timeout') return false
     const ok = await entry.worker.stop(left())
+    entry.events.close()
     entry.stoppedStats = await finalStats(core, entry)
     core.broadcast(entry.id, { k: 'peer-gone', id: entry.id })
     core.failEnvAsksOn(entry.id, new ActorStoppedError(entry.id))
@@ -59,6 +60,7 @@ export async function stopOne(core: SystemCore, entry: Entry, timeoutMs: number)
   if ((await timeout(inline.idle())) === 'timeout') return false
   const finished = await timeout(inline.host.stop(left()))
   inline.close()
+  entry.events.close()
   entry.stoppedStats = await finalStats(core, entry)
   core.broadcast(entry.id, { k: 'dir', id: entry.id, where: 'gone' })
   core.failEnvAsksOn(entry.id, new ActorStoppedError(entry.id))
@@ -101,6 +103,7 @@ export async function shutdownSystem(core: SystemCore, drainTimeoutMs: number): 
         e.inline.close()
         void e.inline.host.stop(0)
       } else await e.worker!.terminate()
+      e.events.close()
       e.stoppedStats ??= await finalStats(core, e)
     }
     core.log.warn({ actor: hung, count: Object.values(undelivered).reduce((a, b) => a + b, 0) }, 'shutdown timed out')

@@ -14,7 +14,8 @@ import { actorLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition } from './define-actor.ts'
 import { asksOf, createEnv, type Router } from './env.ts'
-import type { LinkPolicy } from './frames.ts'
+import { EventHub } from './event-hub.ts'
+import { F_EMITS, type LinkPolicy } from './frames.ts'
 import { InlineActor } from './inline-actor.ts'
 import { createMailboxOptions, createSupervisionOptions, createWorkerLimits } from './options.ts'
 import type { Inspection } from './system-inspection.ts'
@@ -101,7 +102,9 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
     asks: undefined,
     stoppedStats: undefined,
     ref: undefined as unknown as ActorRef<AnyStateMachine>,
+    events: undefined as unknown as EventHub,
   }
+  entry.events = new EventHub(id, core.log, (types) => forwardEmitted(entry, types))
   entry.ref = makeRef(core, entry, (e) => stopOne(core, e, 5000).then(() => undefined))
   core.actors.set(id, entry)
   try {
@@ -112,7 +115,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
         throw new ActorStartError(id, toWireError(err).message, { cause: err })
       }
     } else {
-      const w = new WorkerActor(ctx.port, id, def, options.input, mailbox, supervision, workerLimits)
+      const w = new WorkerActor(ctx.port, id, def, options.input, mailbox, supervision, workerLimits, entry.events)
       entry.worker = w
       await w.start(def.persist === undefined ? undefined : core.store.load(id))
     }
@@ -169,6 +172,7 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
         core.failEnvAsksOn(id, new ActorEscalatedError(id, restarts))
         core.emit({ type: 'actor.escalated', actor: id, error, restarts })
         core.emit({ type: 'system.error', error })
+        entry.events.close()
       },
       invalid: (error, messageType) => core.emit({ type: 'message.invalid', actor: id, error, messageType }),
       persisted: (record) => core.store.save(id, record),
@@ -180,6 +184,18 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
   })
   entry.inline = inline
   if (ctx.inspection.active) host.setInspector(ctx.inspection.inline)
+}
+
+/**
+ * Tells the actor which emitted event types to forward, in order with what the system thread sent
+ * before: an inline actor's host switches when its mailbox reaches this point, a worker's when the
+ * link item arrives (a restarted thread gets the current set in its boot data).
+ */
+function forwardEmitted(entry: Entry, types: string[]): void {
+  const inline = entry.inline
+  if (inline !== undefined) {
+    if (!inline.closed) inline.enqueueCall(() => inline.host.setEmitted(types, (e) => entry.events.deliver(e)))
+  } else if (entry.worker !== undefined && !entry.worker.link.closed) entry.worker.link.force({ k: F_EMITS, types })
 }
 
 /** Creates a channel between a (re)starting worker and every other running worker; returns its ends. */

@@ -17,6 +17,7 @@ import type { MailboxOptions, PersistedRecord, SupervisionOptions, WorkerLimits 
 import { RestartTracker } from './supervisor.ts'
 import type { AskTable } from './ask-table.ts'
 import type { ComputePool } from './compute-pool.ts'
+import type { EventHub } from './event-hub.ts'
 import type { ActorExitReport, ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
 import type { WorkerBoot } from './worker-host.ts'
 
@@ -84,6 +85,8 @@ export class WorkerActor {
     readonly mailbox: MailboxOptions,
     readonly supervision: SupervisionOptions,
     readonly limits: WorkerLimits,
+    /** The actor's subscriptions to its emitted events (on this thread; outlive the thread). */
+    readonly events: EventHub,
   ) {
     this.#tracker = new RestartTracker(supervision)
     this.link = new Link(undefined, mailbox, {
@@ -140,6 +143,7 @@ export class WorkerActor {
       restarts: this.#tracker.total,
       inspect: this.sys.inspecting(),
       watch: this.watchers.size > 0,
+      emits: this.events.types,
     }
     if (entry.tsEntry !== undefined) boot.__entry = entry.tsEntry
     this.status = 'starting'
@@ -240,6 +244,13 @@ export class WorkerActor {
         this.finalStats = { cell: m.stats, links: m.links, ...(m.exit !== undefined ? { exit: m.exit } : {}) }
         this.#stopped?.(m)
         break
+      case 'emitted':
+        this.events.deliver(m.event)
+        break
+      case 'emit-uncloneable':
+        this.events.uncloneable()
+        this.sys.emit({ type: 'event.uncloneable', actor: this.id, eventType: m.eventType, error: m.error })
+        break
       case 'compute':
         this.sys.compute.run({ module: m.module, name: m.name }, m.input).then(
           (value) => this.post({ k: 'compute-done', cid: m.cid, value }),
@@ -257,6 +268,8 @@ export class WorkerActor {
     this.sys.targetFailed(this.id, new ActorEscalatedError(this.id, restarts))
     this.sys.emit({ type: 'actor.escalated', actor: this.id, error, restarts })
     this.sys.emit({ type: 'system.error', error })
+    // It will emit nothing more: event streams end.
+    this.events.close()
   }
 
   #onThreadDeath(error: WireError): void {

@@ -14,7 +14,7 @@ import { actorLogger, rootLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { asksOf, createEnv, realClock, type Router } from './env.ts'
-import { F_INSPECT, F_REPLY, F_ROUTED, F_SNAPSHOT, F_WATCH, type CellStats, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { F_EMITS, F_INSPECT, F_REPLY, F_ROUTED, F_SNAPSHOT, F_WATCH, type CellStats, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
 import { requestOf } from './mailbox-policy.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
@@ -41,6 +41,8 @@ export interface WorkerBoot {
   restarts: number
   inspect: boolean
   watch: boolean
+  /** Emitted event types the system thread subscribed to (`'*'`: all). */
+  emits: string[]
 }
 
 export function hostActor<M extends AnyStateMachine>(definition: ActorDefinition<M>, implementations: ActorImplementations<M> = {}): void {
@@ -119,6 +121,9 @@ function startWorkerHost<M extends AnyStateMachine>(
       mainLink.force({ k: F_REPLY, c: msg.c, v: host.digest() })
     } else if (msg.k === F_INSPECT && host !== undefined) {
       host.setInspector((msg as { on: boolean }).on ? inspector : undefined)
+    } else if (msg.k === F_EMITS && host !== undefined) {
+      const types = (msg as { types: string[] }).types
+      host.setEmitted(types, emitSink)
     } else if (msg.k === F_WATCH && host !== undefined) {
       watching = (msg as { on: boolean }).on
       host.setWatched(watching)
@@ -247,6 +252,21 @@ function startWorkerHost<M extends AnyStateMachine>(
     requestTurn()
   }
 
+  /**
+   * Forwards one emitted event to the system thread, cloned now (the machine may change what it
+   * references later in the turn). One that cannot be cloned is counted there and logged here.
+   */
+  const emitSink = (event: { type: string }): void => {
+    try {
+      control.postMessage({ k: 'emitted', event } satisfies WorkerToMain)
+    } catch (err) {
+      const eventType = String(event?.type)
+      const error = toWireError(new InvalidMessageError(id, eventType, `emitted event cannot be sent to another thread: ${toWireError(err).message}`))
+      log.warn({ err: error, eventType }, 'emitted event not forwarded')
+      post({ k: 'emit-uncloneable', eventType, error })
+    }
+  }
+
   try {
     host = new ActorHost({
       definition,
@@ -275,6 +295,7 @@ function startWorkerHost<M extends AnyStateMachine>(
   }
   if (boot.inspect) host.setInspector(inspector)
   if (boot.watch) host.setWatched(true)
+  if (boot.emits.length > 0) host.setEmitted(boot.emits, emitSink)
 
   const cellStats = (): CellStats => ({ handled: host!.handled, invalid: host!.invalid, refused: host!.refused, lateReplies: asks.late })
 
