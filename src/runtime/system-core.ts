@@ -17,7 +17,7 @@ import { AskTable } from './ask-table.ts'
 import { ComputePool } from './compute-pool.ts'
 import type { ActorDefinition } from './define-actor.ts'
 import { realClock } from './env.ts'
-import { F_REPLY } from './frames.ts'
+import { K } from './frames.ts'
 import type { EventHub } from './event-hub.ts'
 import type { InlineActor } from './inline-actor.ts'
 import type { OverflowKind } from './link.ts'
@@ -193,7 +193,7 @@ export class SystemCore {
       else target.asks.resolve(token.cid, value)
       return
     }
-    target?.worker?.link.force(error !== undefined ? { k: F_REPLY, c: token.cid, e: error } : { k: F_REPLY, c: token.cid, v: value })
+    target?.worker?.link.force(error !== undefined ? { k: K.reply, c: token.cid, e: error } : { k: K.reply, c: token.cid, v: value })
   }
 
   /**
@@ -202,7 +202,7 @@ export class SystemCore {
    */
   failEnvAsksOn(actor: string, error: ClusterError): void {
     for (const e of this.actors.values()) e.asks?.failActor(actor, () => error)
-    this.broadcast(actor, { k: 'asks-fail', id: actor, error: toWireError(error) })
+    this.broadcast(actor, { k: K.asksFail, id: actor, error: toWireError(error) })
   }
 
   /** Records drops/rejections: `fromWorker` counts come from other threads' links (summed here). */

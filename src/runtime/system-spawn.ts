@@ -15,7 +15,7 @@ import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition } from './define-actor.ts'
 import { asksOf, createEnv, type Router } from './env.ts'
 import { EventHub } from './event-hub.ts'
-import { F_EMITS, type LinkPolicy } from './frames.ts'
+import { K, type LinkPolicy } from './frames.ts'
 import { InlineActor } from './inline-actor.ts'
 import { createMailboxOptions, createSupervisionOptions, createWorkerLimits } from './options.ts'
 import type { Inspection } from './system-inspection.ts'
@@ -63,13 +63,13 @@ export function workerSystemPort(core: SystemCore, inspection: Inspection): Work
     persisted: (id, record) => core.store.save(id, record),
     loadPersisted: (id) => core.store.load(id),
     connectPeers: (id) => connectPeers(core, id),
-    peerDown: (id) => core.broadcast(id, { k: 'peer-down', id }),
+    peerDown: (id) => core.broadcast(id, { k: K.peerDown, id }),
     inlineIds: () => [...core.actors.values()].filter((e) => e.placement === 'inline' && e.inline?.closed === false).map((e) => e.id),
     routeToInline: (from, to, msg) => core.routeFromWorker(from, to, msg),
     displaced: (to, item) => core.displaced(to, item),
     replyToInline: (to, cid, value, error) => core.reply({ to, cid } as ReplyTo<unknown>, value, error),
     targetFailed: (id, error) => core.failEnvAsksOn(id, error),
-    gone: (id) => core.broadcast(id, { k: 'peer-gone', id }),
+    gone: (id) => core.broadcast(id, { k: K.peerGone, id }),
     goneIds: () => [...core.actors.values()].filter((e) => e.stoppedStats !== undefined || e.inline?.closed === true || e.worker?.status === 'escalated' || e.worker?.status === 'stopped').map((e) => e.id),
     overflowReported: (to, kind, count, fromWorker) => core.overflow(to, kind, count, fromWorker),
     refusedReported: (count) => void (core.refused += count),
@@ -125,7 +125,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
     throw err
   }
   if (placement === 'inline') {
-    core.broadcast(id, { k: 'dir', id, where: 'main' })
+    core.broadcast(id, { k: K.dir, id, where: 'main' })
     core.emit({ type: 'actor.started', actor: id, placement, restarts: 0, restored: entry.inline!.host.lastPersisted !== undefined })
   }
   return entry.ref
@@ -195,7 +195,7 @@ function forwardEmitted(entry: Entry, types: string[]): void {
   const inline = entry.inline
   if (inline !== undefined) {
     if (!inline.closed) inline.enqueueCall(() => inline.host.setEmitted(types, (e) => entry.events.deliver(e)))
-  } else if (entry.worker !== undefined && !entry.worker.link.closed) entry.worker.link.force({ k: F_EMITS, types })
+  } else if (entry.worker !== undefined && !entry.worker.link.closed) entry.worker.link.force({ k: K.emits, types })
 }
 
 /** Creates a channel between a (re)starting worker and every other running worker; returns its ends. */
@@ -208,7 +208,7 @@ function connectPeers(core: SystemCore, id: string): { id: string; port: Message
     if (e.id === id || w === undefined || w.worker === undefined || (w.status !== 'running' && w.status !== 'starting')) continue
     const { port1, port2 } = new MessageChannel()
     mine.push({ id: e.id, port: port1, mailbox: e.mailbox })
-    w.post({ k: 'peer', id, port: port2, mailbox: self!.mailbox }, [port2])
+    w.post({ k: K.peer, id, port: port2, mailbox: self!.mailbox }, [port2])
   }
   return mine
 }

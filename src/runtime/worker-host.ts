@@ -21,7 +21,7 @@ import type { AskTable } from './ask-table.ts'
 import { ComputeRelay } from './compute-relay.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { asksOf, createEnv, realClock } from './env.ts'
-import { F_EMITS, F_INSPECT, F_REPLY, F_SNAPSHOT, F_WATCH, type CellStats, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { K, type CellStats, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 import { WorkerReports } from './worker-reports.ts'
 import { WorkerRouter } from './worker-router.ts'
@@ -86,7 +86,7 @@ class WorkerHost<M extends AnyStateMachine> {
     this.#watching = boot.watch
     this.log = actorLogger(rootLogger({ node: boot.node, level: boot.logLevel }), boot.id)
     this.reports = new WorkerReports((m) => this.post(m), () => this.#hostTurnEnd())
-    this.compute = new ComputeRelay((cid, task, input) => this.post({ k: 'compute', cid, module: task.module, name: task.name, input }))
+    this.compute = new ComputeRelay((cid, task, input) => this.post({ k: K.compute, cid, module: task.module, name: task.name, input }))
     this.router = new WorkerRouter({
       id: boot.id,
       receiveWindow: boot.mailbox.capacity,
@@ -140,15 +140,15 @@ class WorkerHost<M extends AnyStateMachine> {
         // Peers keep sending while the machine restarts: hold a bounded number, refuse the rest.
         holdLimit: boot.mailbox.capacity * boot.mailbox.backpressureCeiling,
         events: {
-          crashed: (error) => this.post({ k: 'crashed', error }),
-          restarted: (restarts, restored) => this.post({ k: 'restarted', restarts, restored }),
-          escalated: (error, restarts) => this.post({ k: 'escalated', error, restarts }),
-          invalid: (error, messageType) => this.post({ k: 'invalid', error, messageType }),
-          persisted: (record) => this.post({ k: 'persist', snapshot: record.snapshot, at: record.at }),
+          crashed: (error) => this.post({ k: K.crashed, error }),
+          restarted: (restarts, restored) => this.post({ k: K.restarted, restarts, restored }),
+          escalated: (error, restarts) => this.post({ k: K.escalated, error, restarts }),
+          invalid: (error, messageType) => this.post({ k: K.invalid, error, messageType }),
+          persisted: (record) => this.post({ k: K.persist, snapshot: record.snapshot, at: record.at }),
         },
       })
     } catch (err) {
-      this.post({ k: 'start-failed', error: toWireError(err) })
+      this.post({ k: K.startFailed, error: toWireError(err) })
       this.router.close()
       return
     }
@@ -157,45 +157,38 @@ class WorkerHost<M extends AnyStateMachine> {
     if (boot.watch) host.setWatched(true)
     if (boot.emits.length > 0) host.setEmitted(boot.emits, this.#emitSink)
     this.control.on('message', this.#onControl)
-    this.post({ k: 'started', restored: host.lastPersisted !== undefined && boot.restore !== undefined })
+    this.post({ k: K.started, restored: host.lastPersisted !== undefined && boot.restore !== undefined })
   }
 
   /** A control message from the system thread (directory, stats, drain, stop, compute results). */
   onControl(m: MainToWorker): void {
     const router = this.router
     switch (m.k) {
-      case 'peer':
+      case K.peer:
         router.peerUp(m.id, m.port, m.mailbox)
         break
-      case 'peer-down':
+      case K.peerDown:
         router.peerDown(m.id)
         break
-      case 'peer-gone':
+      case K.peerGone:
         router.peerGone(m.id)
         break
-      case 'dir':
+      case K.dir:
         router.inlineActor(m.id, m.where)
         break
-      case 'inspect':
-        this.host!.setInspector(m.on ? this.#inspector : undefined)
+      case K.statsOf:
+        this.post({ k: K.stats, cid: m.cid, stats: this.#cellStats(), links: router.linkStats() })
         break
-      case 'watch':
-        this.#watching = m.on
-        if (m.on) this.post({ k: 'snapshot', digest: this.host!.digest() })
+      case K.idleTo:
+        void router.idleTo(m.id).then(() => this.post({ k: K.idle, cid: m.cid }))
         break
-      case 'stats':
-        this.post({ k: 'stats', cid: m.cid, stats: this.#cellStats(), links: router.linkStats() })
-        break
-      case 'idle-to':
-        void router.idleTo(m.id).then(() => this.post({ k: 'idle-to', cid: m.cid }))
-        break
-      case 'stop':
+      case K.stop:
         void this.stop(m.timeoutMs)
         break
-      case 'asks-fail':
+      case K.asksFail:
         this.asks.failActor(m.id, () => runtimeErrorFromWire(m.error))
         break
-      case 'compute-done':
+      case K.computeDone:
         this.compute.settle(m.cid, m.value, m.error)
         break
     }
@@ -208,7 +201,7 @@ class WorkerHost<M extends AnyStateMachine> {
     // Let what exit work sent reach its targets (bounded by the same timeout).
     await this.router.flush(timeoutMs)
     this.reports.turnEnd()
-    this.post({ k: 'stopped', finished, stats: this.#cellStats(), links: this.router.linkStats(), ...(h.exit !== undefined ? { exit: h.exit } : {}) })
+    this.post({ k: K.stopped, finished, stats: this.#cellStats(), links: this.router.linkStats(), ...(h.exit !== undefined ? { exit: h.exit } : {}) })
     this.router.close()
     this.control.off('message', this.#onControl)
   }
@@ -218,19 +211,19 @@ class WorkerHost<M extends AnyStateMachine> {
     const host = this.host
     if (host === undefined) return
     switch (item.k) {
-      case F_SNAPSHOT:
-        this.router.main.force({ k: F_REPLY, c: item.c, v: host.digest() })
+      case K.snapshot:
+        this.router.main.force({ k: K.reply, c: item.c, v: host.digest() })
         break
-      case F_INSPECT:
+      case K.inspect:
         host.setInspector(item.on === true ? this.#inspector : undefined)
         break
-      case F_EMITS:
+      case K.emits:
         host.setEmitted(item.types ?? [], this.#emitSink)
         break
-      case F_WATCH:
+      case K.watch:
         this.#watching = item.on === true
         host.setWatched(this.#watching)
-        if (this.#watching) this.post({ k: 'snapshot', digest: host.digest() })
+        if (this.#watching) this.post({ k: K.digest, digest: host.digest() })
         break
     }
   }
@@ -245,7 +238,7 @@ class WorkerHost<M extends AnyStateMachine> {
     const host = this.host
     if (host === undefined) return
     const changed = host.endTurn()
-    if (changed && this.#watching && host.status === 'running') this.post({ k: 'snapshot', digest: host.digest() })
+    if (changed && this.#watching && host.status === 'running') this.post({ k: K.digest, digest: host.digest() })
   }
 
   #cellStats(): CellStats {
@@ -263,12 +256,12 @@ class WorkerHost<M extends AnyStateMachine> {
    */
   readonly #emitSink = (event: Message): void => {
     try {
-      this.control.postMessage({ k: 'emitted', event } satisfies WorkerToMain)
+      this.control.postMessage({ k: K.emitted, event } satisfies WorkerToMain)
     } catch (err) {
       const eventType = String(event?.type)
       const error = toWireError(new InvalidMessageError(this.id, eventType, `emitted event cannot be sent to another thread: ${toWireError(err).message}`))
       this.log.warn({ err: error, eventType }, 'emitted event not forwarded')
-      this.post({ k: 'emit-uncloneable', eventType, error })
+      this.post({ k: K.emitUncloneable, eventType, error })
     }
   }
 }

@@ -5,7 +5,7 @@
  * persisted record, a snapshot digest). A turn end is scheduled only when something happened.
  */
 import type { OverflowKind } from './link.ts'
-import type { WorkerToMain } from './frames.ts'
+import { K, type WorkerToMain } from './frames.ts'
 
 type Undeliverable = { to: string; reason: 'unknown' | 'stopped'; messageType: string; count: number }
 
@@ -34,12 +34,12 @@ export class WorkerReports {
     this.#queued = false
     this.onTurnEnd()
     if (this.#inspected.length > 0) {
-      this.post({ k: 'inspect', events: this.#inspected })
+      this.post({ k: K.inspected, events: this.#inspected })
       this.#inspected = []
     }
-    for (const o of this.#overflow.values()) this.post({ k: 'overflow', to: o.to, policy: o.policy, count: o.count })
+    for (const o of this.#overflow.values()) this.post({ k: K.overflow, to: o.to, policy: o.policy, count: o.count })
     this.#overflow.clear()
-    for (const u of this.#undeliverable.values()) this.post({ k: 'undeliverable', ...u })
+    for (const u of this.#undeliverable.values()) this.post({ k: K.undeliverable, ...u })
     this.#undeliverable.clear()
   }
 

@@ -12,7 +12,7 @@ import type { ComputePort, Message, ReplyTo, SendStatus } from '../types/actor-e
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
 import { InvalidMessageError, MailboxFullError } from '../errors/runtime-errors.ts'
 import type { Router } from './env.ts'
-import { F_REPLY, F_ROUTED, type LinkPolicy, type LinkStats, type WorkerToMain } from './frames.ts'
+import { K, type LinkPolicy, type LinkStats, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
 import { requestOf } from './mailbox-policy.ts'
 import type { WorkerReports } from './worker-reports.ts'
@@ -69,12 +69,12 @@ export class WorkerRouter implements Router {
   send(_from: string, to: string, msg: Message): SendStatus {
     if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
       const type = String((msg as { type?: unknown } | null)?.type)
-      this.#parts.post({ k: 'invalid', error: toWireError(new InvalidMessageError(to, type, 'a message must be an object with a string type')), messageType: type })
+      this.#parts.post({ k: K.invalid, error: toWireError(new InvalidMessageError(to, type, 'a message must be an object with a string type')), messageType: type })
       return 'rejected'
     }
     const link = this.links.get(to)
     if (link !== undefined) return link.send(msg)
-    if (this.#inline.has(to)) return this.main.send({ k: F_ROUTED, to, m: msg })
+    if (this.#inline.has(to)) return this.main.send({ k: K.routed, to, m: msg })
     if (to === this.#parts.id && this.#parts.hosting()) {
       // Sending to oneself: through a microtask, like any other send.
       queueMicrotask(() => this.#parts.deliver(msg))
@@ -108,7 +108,7 @@ export class WorkerRouter implements Router {
       queueMicrotask(() => this.#parts.settle(token.cid, value, error))
       return
     }
-    const frame: { k: typeof F_REPLY; c: number; v?: unknown; e?: WireError; to?: string } = error !== undefined ? { k: F_REPLY, c: token.cid, e: error } : { k: F_REPLY, c: token.cid, v: value }
+    const frame: { k: typeof K.reply; c: number; v?: unknown; e?: WireError; to?: string } = error !== undefined ? { k: K.reply, c: token.cid, e: error } : { k: K.reply, c: token.cid, v: value }
     if (token.to === MAIN) this.main.force(frame)
     else if (this.links.has(token.to)) this.links.get(token.to)!.force(frame)
     else if (this.#inline.has(token.to)) {
@@ -206,7 +206,7 @@ export class WorkerRouter implements Router {
   readonly #onItem = (item: unknown): void => {
     const msg = item as { type?: unknown; k?: unknown; c?: number; v?: unknown; e?: WireError }
     if (typeof msg.type === 'string') this.#parts.deliver(msg as Message)
-    else if (msg.k === F_REPLY) this.#parts.settle(msg.c!, msg.v, msg.e)
+    else if (msg.k === K.reply) this.#parts.settle(msg.c!, msg.v, msg.e)
     else if (typeof msg.k === 'number') this.#parts.runtimeItem(msg as { k: number })
   }
 
@@ -225,10 +225,10 @@ export class WorkerRouter implements Router {
     const type = String(it?.type ?? it?.m?.type ?? `reply to ask ${String(it?.c)}`)
     const error = toWireError(new InvalidMessageError(peer, type, `cannot be sent to another thread: ${toWireError(err).message}`))
     // A reply that cannot travel still answers its ask, with the error.
-    if (it?.k === F_REPLY) this.sendReply({ to: it.to ?? peer, cid: it.c! } as ReplyTo<unknown>, undefined, error)
+    if (it?.k === K.reply) this.sendReply({ to: it.to ?? peer, cid: it.c! } as ReplyTo<unknown>, undefined, error)
     // An ask whose request cannot travel fails at once instead of timing out.
     const replyTo = it?.replyTo ?? it?.m?.replyTo
     if (replyTo !== undefined && replyTo !== null && typeof replyTo === 'object') this.sendReply(replyTo, undefined, error)
-    this.#parts.post({ k: 'invalid', error, messageType: type })
+    this.#parts.post({ k: K.invalid, error, messageType: type })
   }
 }
