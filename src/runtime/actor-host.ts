@@ -16,6 +16,7 @@ import { ActorEscalatedError, ActorStoppedError, MailboxFullError, type InvalidM
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { EmitTap, type EmitSink } from './emit-tap.ts'
 import { failEnvAsks, resourcesOf } from './env.ts'
+import { readExitReport, waitDone, withReleaseFailures } from './exit-work.ts'
 import { requestOf } from './mailbox-policy.ts'
 import { MessageGate } from './message-gate.ts'
 import { HostInspector, type InspectListener } from './host-inspector.ts'
@@ -418,7 +419,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#refuseHeld()
     this.#inspection.detach()
     this.#emits.detach()
-    this.exit = this.#readExit()
+    this.exit = readExitReport(this.#def.exitReport, () => this.actor.getSnapshot().context)
     try {
       this.actor.stop()
     } catch {
@@ -434,56 +435,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     }
     // After onStop (it may still flush through them): the resources of provide(env) are released.
     await this.#closeResources()
-    const failures = resourcesOf(this.#env)?.closeFailures ?? []
-    if (failures.length > 0) {
-      const releaseFailures = failures.map((f) => ({ key: f.key, error: f.error }))
-      this.exit = { ...this.exit, clean: false, reason: this.exit?.reason ?? 'resource release failed', releaseFailures }
-    }
+    this.exit = withReleaseFailures(this.exit, resourcesOf(this.#env)?.closeFailures ?? [])
     return finished
   }
-
-  /** The definition's reading of the final context; a throwing reader counts as unclean. */
-  #readExit(): ActorExitReport | undefined {
-    const read = this.#def.exitReport
-    if (read === undefined) return undefined
-    try {
-      const r = read(this.actor.getSnapshot().context as never)
-      if (r === undefined) return undefined
-      // A plain copy: it crosses threads, and only the documented fields are reported.
-      const out: ActorExitReport = { clean: r.clean === true }
-      if (typeof r.reason === 'string') out.reason = r.reason
-      if (typeof r.undelivered === 'number') out.undelivered = r.undelivered
-      if (typeof r.unwritten === 'number') out.unwritten = r.unwritten
-      if (r.error !== undefined) out.error = toWireError(r.error)
-      return out
-    } catch (err) {
-      return { clean: false, reason: 'exitReport failed', error: toWireError(err) }
-    }
-  }
-}
-
-function waitDone(actor: Actor<AnyStateMachine>, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      sub.unsubscribe()
-      resolve(false)
-    }, timeoutMs)
-    const sub = actor.subscribe({
-      next: (s) => {
-        if (s.status !== 'active') {
-          clearTimeout(timer)
-          sub.unsubscribe()
-          resolve(true)
-        }
-      },
-      error: () => {
-        clearTimeout(timer)
-        resolve(true)
-      },
-      complete: () => {
-        clearTimeout(timer)
-        resolve(true)
-      },
-    })
-  })
 }

@@ -19,7 +19,7 @@ import type { ActorDefinition } from './define-actor.ts'
 import { realClock } from './env.ts'
 import { K } from './frames.ts'
 import type { EventHub } from './event-hub.ts'
-import type { InlineActor } from './inline-actor.ts'
+import type { InlineMailbox } from './inline-mailbox.ts'
 import type { OverflowKind } from './link.ts'
 import { requestOf } from './mailbox-policy.ts'
 import {
@@ -35,7 +35,7 @@ import {
 } from './options.ts'
 import type { SimulatedClock } from './simulated-clock.ts'
 import type { ActorRef, ActorStats, InspectionEvent, Placement, SystemEvent, SystemOptions } from './types.ts'
-import type { WorkerActor } from './worker-actor.ts'
+import type { WorkerProxy } from './worker-proxy.ts'
 
 /** The system thread's endpoint name in reply tokens. */
 export const MAIN = '$main'
@@ -48,8 +48,8 @@ export interface Entry {
   mailbox: MailboxOptions
   dependsOn: readonly string[]
   order: number
-  inline: InlineActor | undefined
-  worker: WorkerActor | undefined
+  inline: InlineMailbox | undefined
+  worker: WorkerProxy | undefined
   /** Drops/rejections reported by worker threads' links to this actor. */
   reported: { dropped: number; rejected: number }
   /** Overflow counts not yet announced as a system event, per kind. */
@@ -114,7 +114,7 @@ export class SystemCore {
   }
 
   /** Posts a control message to every worker but one. */
-  broadcast(exceptId: string, m: Parameters<WorkerActor['post']>[0]): void {
+  broadcast(exceptId: string, m: Parameters<WorkerProxy['post']>[0]): void {
     for (const e of this.actors.values()) if (e.id !== exceptId && e.worker !== undefined) e.worker.post(m)
   }
 

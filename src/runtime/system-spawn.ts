@@ -1,8 +1,8 @@
 /**
  * Spawning and placement: an inline actor runs in an ActorHost on the system thread behind an
- * InlineActor mailbox; a worker actor gets its own thread (WorkerActor) with a MessagePort pair to
- * every other running worker, so worker actors talk directly. Also the two ports the placements
- * use to reach the system: the inline actors' Router and the workers' WorkerSystemPort.
+ * InlineMailbox; a worker actor gets its own thread, driven from here by a WorkerProxy, with a
+ * MessagePort pair to every other running worker, so worker actors talk directly. Also the two
+ * ports the placements use to reach the system: the inline actors' Router and the WorkerProxyPort.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { AnyStateMachine } from 'xstate'
@@ -16,21 +16,21 @@ import type { ActorDefinition } from './define-actor.ts'
 import { asksOf, createEnv, type Router } from './env.ts'
 import { EventHub } from './event-hub.ts'
 import { K, type LinkPolicy } from './frames.ts'
-import { InlineActor } from './inline-actor.ts'
+import { InlineMailbox } from './inline-mailbox.ts'
 import { createMailboxOptions, createSupervisionOptions, createWorkerLimits } from './options.ts'
 import type { Inspection } from './system-inspection.ts'
 import { makeRef } from './system-refs.ts'
 import { stopOne } from './system-shutdown.ts'
 import type { Entry, SystemCore } from './system-core.ts'
 import type { ActorRef, Placement, SpawnOptions } from './types.ts'
-import { WorkerActor, type WorkerSystemPort } from './worker-actor.ts'
+import { WorkerProxy, type WorkerProxyPort } from './worker-proxy.ts'
 
 /** What spawning needs besides the core: the inspection fan-out and the two system ports. */
 export interface SpawnContext {
   core: SystemCore
   inspection: Inspection
   router: Router
-  port: WorkerSystemPort
+  port: WorkerProxyPort
 }
 
 /** How inline actors' envs reach the system thread's routing. */
@@ -48,8 +48,8 @@ export function inlineRouter(core: SystemCore): Router {
   }
 }
 
-/** What a WorkerActor needs from its system. */
-export function workerSystemPort(core: SystemCore, inspection: Inspection): WorkerSystemPort {
+/** What a WorkerProxy needs from its system. */
+export function workerProxyPort(core: SystemCore, inspection: Inspection): WorkerProxyPort {
   return {
     node: core.node,
     seed: core.seed,
@@ -115,7 +115,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
         throw new ActorStartError(id, toWireError(err).message, { cause: err })
       }
     } else {
-      const w = new WorkerActor(ctx.port, id, def, options.input, mailbox, supervision, workerLimits, entry.events)
+      const w = new WorkerProxy(ctx.port, id, def, options.input, mailbox, supervision, workerLimits, entry.events)
       entry.worker = w
       await w.start(def.persist === undefined ? undefined : core.store.load(id))
     }
@@ -143,7 +143,7 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
     router: ctx.router,
   })
   entry.asks = asksOf(env)
-  let inline: InlineActor | undefined
+  let inline: InlineMailbox | undefined
   let turnQueued = false
   const implementations = { ...(options.provide ? { provide: options.provide } : {}), ...(options.onStop ? { onStop: options.onStop } : {}) }
   const host = new ActorHost({
@@ -178,7 +178,7 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
       persisted: (record) => core.store.save(id, record),
     },
   })
-  inline = new InlineActor(host, entry.mailbox, (kind, dropped) => {
+  inline = new InlineMailbox(host, entry.mailbox, (kind, dropped) => {
     core.overflow(id, kind, 1)
     if (dropped !== undefined) core.displaced(id, dropped)
   })

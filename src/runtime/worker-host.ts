@@ -6,7 +6,7 @@
  * - WorkerReports (worker-reports.ts): what is told to the system thread once per turn;
  * - ComputeRelay (compute-relay.ts): the compute pool, reached through the control channel;
  * - ActorHost (actor-host.ts): the machine itself, with its supervision, persistence and taps.
- * WorkerHost (this file) builds them from the boot data, sorts the runtime items that arrive in
+ * WorkerThread (this file) builds them from the boot data, sorts the runtime items that arrive in
  * order with the messages, answers the control messages and runs the stop.
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads'
@@ -57,12 +57,12 @@ export function hostActor<M extends AnyStateMachine>(definition: ActorDefinition
   if (isMainThread || parentPort === null || boot?.__gossamer !== 1) {
     throw new Error(`hostActor(${definition.name}) must run in a worker started by ActorSystem.spawn`)
   }
-  new WorkerHost(definition, implementations, boot, parentPort).start()
+  new WorkerThread(definition, implementations, boot, parentPort).start()
 }
 
 type ControlPort = NonNullable<typeof parentPort>
 
-class WorkerHost<M extends AnyStateMachine> {
+class WorkerThread<M extends AnyStateMachine> {
   readonly id: string
   readonly log: ReturnType<typeof actorLogger>
   readonly reports: WorkerReports

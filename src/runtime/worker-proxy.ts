@@ -1,5 +1,6 @@
 /**
- * WorkerActor: the system thread's side of an actor in its own worker thread. It owns the
+ * WorkerProxy: the system thread's side of an actor in its own worker thread (the thread's side is
+ * WorkerThread, worker-host.ts). It owns the
  * thread (start, restart after a thread death, stop) and the system thread's link to it, and
  * turns the worker's control messages into system events, persisted records, inspection events
  * and snapshot digests. Machine crashes are restarted inside the worker (ActorHost); a thread
@@ -21,8 +22,8 @@ import type { EventHub } from './event-hub.ts'
 import type { ActorExitReport, ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
 import type { WorkerBoot } from './worker-host.ts'
 
-/** What a WorkerActor needs from its system. */
-export interface WorkerSystemPort {
+/** What a WorkerProxy needs from its system. */
+export interface WorkerProxyPort {
   node: string
   seed: number
   logLevel: string
@@ -59,7 +60,7 @@ export interface WorkerSystemPort {
 
 export type WorkerStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'escalated'
 
-export class WorkerActor {
+export class WorkerProxy {
   readonly link: Link
   status: WorkerStatus = 'starting'
   worker: Worker | undefined
@@ -78,7 +79,7 @@ export class WorkerActor {
   #lastError: WireError | undefined
 
   constructor(
-    readonly sys: WorkerSystemPort,
+    readonly sys: WorkerProxyPort,
     readonly id: string,
     readonly definition: ActorDefinition<AnyStateMachine>,
     readonly input: unknown,
