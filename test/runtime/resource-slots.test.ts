@@ -95,6 +95,19 @@ describe.each(['inline', 'worker'] as const)('placement %s - resource slots', (p
     expect(b.held()).toBe(1)
   })
 
+  it('releases what provide(env) held when the spawn fails', async () => {
+    const b = board()
+    system = await ActorSystem.start({ logLevel: 'silent' })
+    const input = { ...b.input, refuse: true }
+    const failed = await system.spawn(emitter, { id: 'e', placement, input, provide: emitterIo(input) }).then(
+      () => 'spawned',
+      (err: { code?: string }) => err.code,
+    )
+    expect(failed).toBe('ERR_ACTOR_START_FAILED')
+    expect(b.held()).toBe(1)
+    await waitFor(() => b.released() === 1)
+  })
+
   it('reports a release that fails in the shutdown report, which is then unclean', async () => {
     const b = board()
     const { sys } = await start(placement, { ...b.input, failRelease: true })

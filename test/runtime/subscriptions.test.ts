@@ -20,11 +20,11 @@ afterEach(async () => {
   system = undefined
 })
 
-async function start(placement: Placement, input: EmitterInput = {}) {
+async function start(placement: Placement, input: EmitterInput = {}, supervision = {}) {
   system = await ActorSystem.start({ logLevel: 'silent' })
   const events: SystemEvent[] = []
   system.on((e) => events.push(e))
-  const ref = await system.spawn(emitter, { id: 'e', placement, input, provide: emitterIo(input) })
+  const ref = await system.spawn(emitter, { id: 'e', placement, input, provide: emitterIo(input), supervision })
   return { sys: system, ref, events }
 }
 
@@ -87,6 +87,17 @@ describe.each(['inline', 'worker'] as const)('placement %s - emitted events', (p
     // A stream asked for after the stop ends at once; a handler is never called.
     const late = ref.events()
     expect(await late.next()).toEqual({ value: undefined, done: true })
+  })
+
+  it('ends the iteration when the actor escalates (it will emit nothing more)', async () => {
+    const { ref, events } = await start(placement, {}, { maxRestarts: 0 })
+    const stream = ref.events('emitter.tick')
+    ref.send({ type: 'emitter.emit', eventType: 'emitter.tick', count: 1 })
+    expect((await stream.next()).value).toEqual({ type: 'emitter.tick', n: 1 })
+    const pending = stream.next()
+    ref.send({ type: 'emitter.crash' })
+    await waitFor(() => events.some((e) => e.type === 'actor.escalated'))
+    expect(await pending).toEqual({ value: undefined, done: true })
   })
 
   it('bounds a slow iterator: drops the oldest, counts it in the iterator and in the stats', async () => {
