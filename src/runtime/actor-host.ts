@@ -23,7 +23,8 @@ import { HostInspector, type InspectListener } from './host-inspector.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 import { RingQueue } from './ring.ts'
 import { RestartTracker } from './supervisor.ts'
-import { assertCloneable, detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
+import { assertCloneable } from './snapshot-copy.ts'
+import { HostPersistence } from './host-persistence.ts'
 import type { ActorExitReport, ActorSnapshot } from './types.ts'
 
 export interface HostEvents {
@@ -43,7 +44,6 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   invalid = 0
   refused = 0
   readonly held = new RingQueue<Message>()
-  lastPersisted: PersistedRecord | undefined
   readonly #def: ActorDefinition<M>
   readonly #env: ActorEnv
   readonly #impl: ActorImplementations<M>
@@ -54,18 +54,10 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   #machine: M
   readonly #inspection: HostInspector
   readonly #emits = new EmitTap()
+  readonly #persistence: HostPersistence
   /** The env's resource slots closing (the actor stopped for good): started once. */
   #resourcesClosed: Promise<void> | undefined
-  /** The snapshot changed since the last turn end. */
-  dirty = false
-  #turnRequested = false
-  readonly #requestTurn: () => void
-  /** Someone wants snapshot digests after each turn (a subscriber on the system thread). */
-  #watched = false
   readonly #holdLimit: number
-  #nextSub: { unsubscribe(): void } | undefined
-  #lastPersistAt = -Infinity
-  #persistPending = false
   #restartTimer: unknown
   /** A stop is coming: restart at once instead of after the backoff. */
   #expedited = false
@@ -98,7 +90,6 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     holdLimit?: number
   }) {
     this.#holdLimit = parts.holdLimit ?? Number.POSITIVE_INFINITY
-    this.#requestTurn = parts.requestTurn
     this.#def = parts.definition
     this.#env = parts.env
     this.#impl = parts.implementations
@@ -111,7 +102,18 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#machine = machine
     this.#inspection = new HostInspector(this.#env.id)
     this.#gate = new MessageGate(this.#env.id, this.#def as unknown as ActorDefinition<AnyStateMachine>, machine)
-    this.lastPersisted = this.#usable(parts.restoreFrom)
+    this.#persistence = new HostPersistence(
+      {
+        id: this.#env.id,
+        persist: this.#def.persist,
+        clock: this.#env.clock,
+        requestTurn: parts.requestTurn,
+        persisted: parts.events.persisted?.bind(parts.events),
+        running: () => (this.status === 'running' ? this.actor : undefined),
+        failed: (actor, err) => this.#onActorError(actor, err),
+      },
+      this.#usable(parts.restoreFrom),
+    )
     const fresh = this.lastPersisted === undefined && (parts.restarts ?? 0) === 0
     this.#firstStart = fresh ? {} : undefined
     this.#startActor(this.lastPersisted)
@@ -162,8 +164,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     const actor = createActor(this.#machine as AnyStateMachine, options as never) as Actor<AnyStateMachine>
     this.actor = actor
     actor.subscribe({ error: (err: unknown) => this.#onActorError(actor, err) })
-    this.#nextSub = undefined
-    if (this.#watched || this.#def.persist !== undefined) this.#trackChanges()
+    this.#persistence.attach(actor)
     this.#inspection.attach(actor)
     this.#emits.attach(actor)
     actor.start()
@@ -301,74 +302,27 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     else this.#scheduleRestart(delay)
   }
 
+  /** The last persisted record (or the one restored from): what a restart starts from. */
+  get lastPersisted(): PersistedRecord | undefined {
+    return this.#persistence.lastPersisted
+  }
+
   /**
    * End of a turn (after the messages and timers that changed the snapshot): persists if the actor
    * opted in. Returns whether the snapshot changed during the turn (for digest subscribers).
    */
   endTurn(): boolean {
-    this.#turnRequested = false
-    const changed = this.dirty
-    this.dirty = false
-    if (this.#persistPending) this.#persist()
-    return changed
+    return this.#persistence.endTurn()
   }
 
   /** End of a batch of messages: persist now, so a crash in the next batch restores this state. */
   checkpoint(): void {
-    if (this.#persistPending) this.#persist()
-  }
-
-  #persist(): void {
-    const persist = this.#def.persist
-    if (persist === undefined || this.status !== 'running') return
-    const now = this.#env.clock.now()
-    if (persist.throttleMs !== undefined && now - this.#lastPersistAt < persist.throttleMs) return
-    const snap = this.actor.getSnapshot()
-    if (snap.status !== 'active' && snap.status !== 'done') return
-    let snapshot: unknown
-    try {
-      // Detached: the live context may be updated in place after this (see snapshot-copy.ts).
-      snapshot = detachSnapshot(this.#env.id, this.actor.getPersistedSnapshot())
-    } catch (err) {
-      // Handled as the actor's crash (supervised restart from the last good record), never thrown
-      // into the placement's turn loop.
-      this.#persistPending = false
-      const coded = err instanceof UncloneableSnapshotError ? err : new UncloneableSnapshotError(this.#env.id, 'snapshot', `not persistable (${String((err as Error)?.message ?? err)})`, { cause: err })
-      this.#onActorError(this.actor, coded)
-      return
-    }
-    const record: PersistedRecord = { version: persist.version, snapshot, at: now }
-    this.lastPersisted = record
-    // The throttle runs from the end of this persist: one that takes longer than throttleMs (a
-    // large context) must not be due again at the next turn, or the actor does little else.
-    this.#lastPersistAt = this.#env.clock.now()
-    this.#persistPending = false
-    this.#events.persisted?.(record)
+    this.#persistence.checkpoint()
   }
 
   /** Digests wanted after each turn (turn ends are scheduled only while watched or persisting). */
   setWatched(on: boolean): void {
-    this.#watched = on
-    if (on && this.#nextSub === undefined && this.status === 'running') this.#trackChanges()
-  }
-
-  /**
-   * Observes snapshot changes, only while someone needs them (persistence or digests): an
-   * observer costs a call per event, which the hot path otherwise does not pay.
-   */
-  #trackChanges(): void {
-    this.#nextSub = this.actor.subscribe({
-      next: () => {
-        this.dirty = true
-        this.#persistPending = true
-        if (!this.#turnRequested && (this.#watched || this.#def.persist !== undefined)) {
-          this.#turnRequested = true
-          this.#requestTurn()
-        }
-      },
-      // Every observer needs an error handler, or XState rethrows the error on a timer.
-      error: () => {},
-    })
+    this.#persistence.setWatched(on)
   }
 
   digest(): ActorSnapshot {

@@ -8,10 +8,12 @@
  * - 20-39, control from a worker to the system thread (the Worker's own port): lifecycle,
  *   persistence, inspection, digests, accounting, emitted events, answers;
  * - 40-59, control from the system thread to a worker: the directory of peers, requests, the stop.
+ * A new worker thread starts from a WorkerBoot (its workerData), the first thing that crosses.
  * Kinds are append-only, like every protocol here.
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors/cluster-error.ts'
+import type { PersistedRecord, SupervisionOptions } from './options.ts'
 import type { ActorExitReport } from './types.ts'
 
 /** Every frame kind. */
@@ -160,6 +162,32 @@ export type MainToWorker =
   | { k: typeof K.stop; timeoutMs: number }
   | { k: typeof K.computeDone; cid: number; value?: unknown; error?: WireError }
   | { k: typeof K.asksFail; id: string; error: WireError }
+
+/** What the system thread passes to a new worker thread (its `workerData`): the first thing to cross. */
+export interface WorkerBoot {
+  __gossamer: 1
+  __entry?: string
+  id: string
+  node: string
+  seed: number
+  logLevel: string
+  input: unknown
+  supervision: SupervisionOptions
+  mailbox: LinkPolicy
+  /** Policy of this worker's link to the system thread (inline actors apply theirs on arrival). */
+  mainPolicy: LinkPolicy
+  mainPort: MessagePort
+  peers: { id: string; port: MessagePort; mailbox: LinkPolicy }[]
+  inline: string[]
+  /** Stopped or escalated actors: sends to them report `stopped` (not `unknown`). */
+  gone: string[]
+  restore: PersistedRecord | undefined
+  restarts: number
+  inspect: boolean
+  watch: boolean
+  /** Emitted event types the system thread subscribed to (`'*'`: all). */
+  emits: string[]
+}
 
 export interface LinkPolicy {
   capacity: number

@@ -9,7 +9,7 @@
  * WorkerThread (this file) builds them from the boot data, sorts the runtime items that arrive in
  * order with the messages, answers the control messages and runs the stop.
  */
-import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads'
+import { isMainThread, parentPort, workerData } from 'node:worker_threads'
 import type { AnyStateMachine } from 'xstate'
 import type { ActorEnv, Message } from '../types/actor-env.ts'
 import { createSeededRandom, hashLabel } from '../types/random.ts'
@@ -21,36 +21,9 @@ import type { AskTable } from './ask-table.ts'
 import { ComputeRelay } from './compute-relay.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { asksOf, createEnv, realClock } from './env.ts'
-import { K, type CellStats, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
-import type { PersistedRecord, SupervisionOptions } from './options.ts'
+import { K, type CellStats, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
 import { WorkerReports } from './worker-reports.ts'
 import { WorkerRouter } from './worker-router.ts'
-
-/** What the system thread passes in workerData. */
-export interface WorkerBoot {
-  __gossamer: 1
-  __entry?: string
-  id: string
-  node: string
-  seed: number
-  logLevel: string
-  input: unknown
-  supervision: SupervisionOptions
-  mailbox: LinkPolicy
-  /** Policy of this worker's link to the system thread (inline actors apply theirs on arrival). */
-  mainPolicy: LinkPolicy
-  mainPort: MessagePort
-  peers: { id: string; port: MessagePort; mailbox: LinkPolicy }[]
-  inline: string[]
-  /** Stopped or escalated actors: sends to them report `stopped` (not `unknown`). */
-  gone: string[]
-  restore: PersistedRecord | undefined
-  restarts: number
-  inspect: boolean
-  watch: boolean
-  /** Emitted event types the system thread subscribed to (`'*'`: all). */
-  emits: string[]
-}
 
 export function hostActor<M extends AnyStateMachine>(definition: ActorDefinition<M>, implementations: ActorImplementations<M> = {}): void {
   const boot = workerData as WorkerBoot | undefined
@@ -265,3 +238,4 @@ class WorkerThread<M extends AnyStateMachine> {
     }
   }
 }
+export type { WorkerBoot } from './frames.ts'

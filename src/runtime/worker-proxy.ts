@@ -12,7 +12,7 @@ import { ActorCrashedError, ActorEscalatedError, ActorStartError, runtimeErrorFr
 import type { AnyStateMachine } from 'xstate'
 import type { ActorDefinition } from './define-actor.ts'
 import { resolveEntry } from './entry.ts'
-import { K, type CellStats, type LinkPolicy, type LinkStats, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { K, type CellStats, type LinkPolicy, type LinkStats, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
 import type { MailboxOptions, PersistedRecord, SupervisionOptions, WorkerLimits } from './options.ts'
 import { RestartTracker } from './supervisor.ts'
@@ -20,7 +20,6 @@ import type { AskTable } from './ask-table.ts'
 import type { ComputePool } from './compute-pool.ts'
 import type { EventHub } from './event-hub.ts'
 import type { ActorExitReport, ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
-import type { WorkerBoot } from './worker-host.ts'
 
 /** What a WorkerProxy needs from its system. */
 export interface WorkerProxyPort {
