@@ -207,7 +207,9 @@ export interface ActorRef<M extends AnyStateMachine, TIn extends Message = Inbou
    * every type), from either placement, until the returned function is called. Forwarding starts
    * in order with the messages sent after this call (`await system.sync()` waits for it) and
    * outlives restarts. A handler that throws is counted (`stats().events.handlerErrors`) and logged.
-   * Events from a worker are copies (structured clone); inline ones are passed by reference.
+   * Events from a worker are copies (structured clone, taken when emitted) and arrive in emit
+   * order, but on their own channel: a reply to a later ask may arrive first. Inline events are
+   * passed by reference, synchronously.
    */
   on<T extends EmittedOf<M>['type'] | '*'>(type: T, handler: (event: T extends '*' ? EmittedOf<M> : Extract<EmittedOf<M>, { type: T }>) => void): Unsubscribe
   /**
