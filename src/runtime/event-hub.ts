@@ -47,19 +47,21 @@ export class EventHub {
   }
 
   stream(config: EventStreamConfig): EventStream<Event> {
+    // One entry per type, and the wildcard alone when given: no event reaches a stream twice.
+    const types = config.types.includes('*') ? ['*'] : [...new Set(config.types)]
     let sub: Subscriber | undefined
     const stream = new BoundedEventStream<Event>({
       bufferSize: config.bufferSize,
       signal: config.signal,
       onDrop: () => void this.stats.dropped++,
       onEnd: () => {
-        if (sub !== undefined) this.#remove(config.types, sub)
+        if (sub !== undefined) this.#remove(types, sub)
       },
     })
     if (this.#closed) stream.finish()
     if (stream.ended) return stream
     sub = { stream }
-    this.#add(config.types, sub)
+    this.#add(types, sub)
     return stream
   }
 

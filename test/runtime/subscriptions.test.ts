@@ -10,7 +10,7 @@ import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { emitter } from '../fixtures/actors/emitter/definition.ts'
 import { emitterIo } from '../fixtures/actors/emitter/io.ts'
 import type { EmitterInput } from '../fixtures/actors/emitter/protocol.ts'
-import { waitFor } from './support/placement-suite.ts'
+import { waitFor, waitUntil } from './support/placement-suite.ts'
 
 vi.setConfig({ testTimeout: 60_000 })
 
@@ -87,6 +87,20 @@ describe.each(['inline', 'worker'] as const)('placement %s - emitted events', (p
     // A stream asked for after the stop ends at once; a handler is never called.
     const late = ref.events()
     expect(await late.next()).toEqual({ value: undefined, done: true })
+  })
+
+  it('gives a stream each event once, whatever its list of types repeats', async () => {
+    const { ref } = await start(placement)
+    const both = ref.events(['*', 'emitter.tick'] as never)
+    const twice = ref.events(['emitter.tick', 'emitter.tick'])
+    ref.send({ type: 'emitter.emit', eventType: 'emitter.tick', count: 1 })
+    ref.send({ type: 'emitter.emit', eventType: 'emitter.tock', count: 1 })
+    expect((await both.next()).value).toEqual({ type: 'emitter.tick', n: 1 })
+    expect((await both.next()).value).toEqual({ type: 'emitter.tock', n: 2 })
+    expect((await twice.next()).value).toEqual({ type: 'emitter.tick', n: 1 })
+    // Both events have reached this thread: nothing else is waiting in either stream.
+    await waitUntil(async () => (await ref.stats()).events.delivered === 2)
+    expect(both.buffered + twice.buffered).toBe(0)
   })
 
   it('ends the iteration when the actor escalates (it will emit nothing more)', async () => {
