@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createActor, waitFor } from 'xstate'
 import { createSnapshotterMachine } from '../../../actors/snapshotter/machine.ts'
-import { createSnapshotterImplementations, type SnapshotterHandle } from '../../../actors/snapshotter/implementations.ts'
+import { createSnapshotterImplementations } from '../../../actors/snapshotter/implementations.ts'
+import { createResourceSlots } from '../../../src/runtime/resource-slots.ts'
 import { MemoryDisk } from './memory-disk.ts'
 import { LimitedDisk } from './limited-disk.ts'
 import type { SnapshotDisk } from '../../../actors/snapshotter/disk.ts'
@@ -38,6 +39,7 @@ function testEnv() {
     ask: createAsk({ id: 'snapshotter', clock, send }).ask,
     reply: (to, value) => void (to && replies.push({ cid: to.cid, value })),
     fail: (to, error) => void (to && replies.push({ cid: to.cid, error })),
+    resources: createResourceSlots(),
   }
   return { env, replies, sent, clock }
 }
@@ -46,12 +48,11 @@ const rt = <R>(cid: number) => ({ to: '$main', cid }) as ReplyTo<R>
 
 function start(input: Partial<SnapshotterInput> = {}, disk: SnapshotDisk = new MemoryDisk()) {
   const t = testEnv()
-  const handle: SnapshotterHandle = { writer: undefined }
   const machine = createSnapshotterMachine(t.env).provide(
-    createSnapshotterImplementations(t.env, { disk, defer: (fn) => void setImmediate(fn), now: () => performance.now() }, handle),
+    createSnapshotterImplementations(t.env, { disk, defer: (fn) => void setImmediate(fn), now: () => performance.now() }),
   )
   const actor = createActor(machine, { input: { path: PATH, nodeName: 'me', ...input } }).start()
-  return { ...t, actor, disk, handle }
+  return { ...t, actor, disk }
 }
 
 describe('snapshotter - machine', () => {
