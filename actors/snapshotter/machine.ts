@@ -49,6 +49,8 @@ export function createSnapshotterMachine(env: ActorEnv) {
   // failed to open (every state but `failed`), `step` returns the state unchanged and one `write`
   // effect of the message itself (core.test.ts checks it), so the machine hands the message to the
   // writer without making the step's objects: this path runs once per record, the rest rarely.
+  // The handlers sit on the atomic states (not the root): XState looks for a transition from the
+  // active leaf upwards, one lookup per level, on every event.
   const recordOn = Object.fromEntries(RECORD_TYPES.map((t) => [t, { actions: 'record' as const }]))
   // In `failed` the core refuses (and counts) them: the full step.
   const refuseOn = Object.fromEntries(RECORD_TYPES.map((t) => [t, { actions: 'step' as const }]))
@@ -86,7 +88,6 @@ export function createSnapshotterMachine(env: ActorEnv) {
     context: ({ input }) => initialCoreState(input),
     invoke: { id: 'notices', src: 'notices' },
     on: {
-      ...recordOn,
       'snapshot.sync': { actions: 'step' },
       'snapshot.stats': { actions: 'step' },
       'snapshot.leave': { actions: 'step' },
@@ -112,18 +113,19 @@ export function createSnapshotterMachine(env: ActorEnv) {
             actions: { type: 'step', params: ({ event }) => ({ input: { type: 'snapshot.internal.open-failed', error: toWireError(event.error) } }) },
           },
         },
-        on: { 'runtime.shutdown': 'stopping' },
+        on: { ...recordOn, 'runtime.shutdown': 'stopping' },
       },
       running: {
         initial: 'active',
         states: {
           active: {
             on: {
+              ...recordOn,
               'snapshot.leave': [{ guard: ({ context }) => context.input.rejoinAfterLeave !== true, target: 'left', actions: 'step' }, { actions: 'step' }],
             },
           },
           /** Member and event records are ignored (and counted) from here on. */
-          left: {},
+          left: { on: recordOn },
         },
         on: { 'runtime.shutdown': 'stopping' },
       },
@@ -131,6 +133,7 @@ export function createSnapshotterMachine(env: ActorEnv) {
         on: { ...refuseOn, 'runtime.shutdown': 'stopped' },
       },
       stopping: {
+        on: recordOn,
         entry: { type: 'step', params: { input: { type: 'snapshot.internal.stopping' } } },
         invoke: {
           src: 'shutdown',

@@ -187,3 +187,34 @@ describe('snapshotter - machine (disk full)', () => {
     expect(actor.getSnapshot().context.shutdown).toMatchObject({ clean: false, remaining: 100, error: { code: 'ERR_SNAPSHOT_DISK_FULL' } })
   })
 })
+
+describe('snapshotter - machine (shutdown during replay)', () => {
+  it('fails the restore asks waiting for a replay that shutdown interrupts, instead of leaving them to time out', async () => {
+    // The read never ends: the replay is still running when the shutdown comes.
+    const disk = new MemoryDisk((op) => (op === 'read' ? new Promise<void>(() => {}) : undefined))
+    const { actor, replies } = start({}, disk)
+    actor.send({ type: 'snapshot.restore', replyTo: rt(1) })
+    await tick()
+    expect(replies).toEqual([])
+    actor.send({ type: 'runtime.shutdown' })
+    expect(replies).toEqual([{ cid: 1, error: expect.objectContaining({ code: 'ERR_SNAPSHOT_CLOSED' }) }])
+    actor.send({ type: 'snapshot.restore', replyTo: rt(2) })
+    expect(replies[1]).toMatchObject({ cid: 2, error: { code: 'ERR_SNAPSHOT_CLOSED' } })
+    actor.stop()
+  })
+})
+
+describe('snapshotter - machine (resource slot)', () => {
+  it('keeps its writer in the actor resource slot: releasing the slots drains and fsyncs it', async () => {
+    const { actor, env, disk } = start()
+    await waitFor(actor, (s) => s.matches('running'))
+    for (let i = 0; i < 5; i++) actor.send({ type: 'snapshot.member-alive', name: `m${i}`, addr: ip(10, 0, 0, i), port: 1 })
+    await tick()
+    await tick()
+    // The serf policy wrote them without an fsync: a power loss now would lose them.
+    expect(replaySnapshot(disk.crashImage().get(PATH) ?? new Uint8Array()).aliveNodes.size).toBe(0)
+    await env.resources!.closeAll()
+    expect(replaySnapshot(disk.crashImage().get(PATH)!).aliveNodes.size).toBe(5)
+    actor.stop()
+  })
+})
