@@ -206,7 +206,8 @@ describe('snapshotter - machine (shutdown during replay)', () => {
 
 describe('snapshotter - machine (resource slot)', () => {
   it('keeps its writer in the actor resource slot: releasing the slots drains and fsyncs it', async () => {
-    const { actor, env, disk } = start()
+    const disk = new MemoryDisk()
+    const { actor, env } = start({}, disk)
     await waitFor(actor, (s) => s.matches('running'))
     for (let i = 0; i < 5; i++) actor.send({ type: 'snapshot.member-alive', name: `m${i}`, addr: ip(10, 0, 0, i), port: 1 })
     await tick()
