@@ -20,6 +20,7 @@ import type { DiskFault, FailedAppend } from './disk-fault.ts'
 import type { LiveFile } from './live-file.ts'
 import type { Histogram, SnapshotterCounters } from './metrics.ts'
 import type { PendingText } from './pending.ts'
+import { nextPumpStep, type PumpFacts } from './pump-step.ts'
 import type { SnapshotState } from './snapshot-state.ts'
 import type { Watermarks } from './watermarks.ts'
 import type { CompactionDriver } from './writer-compaction.ts'
@@ -77,25 +78,37 @@ export class Pump {
     this.running = true
     try {
       for (;;) {
-        if (d.closed() || !d.file.open) break
-        // A due fsync (interval timer, or a waiter whose records are written) goes before the next
-        // piece, so a sender that never pauses cannot starve it.
-        const run = d.compaction.run
-        if (run?.ready !== undefined) await d.compaction.swap(run)
-        else if (d.fault.error !== undefined) {
-          // Nothing is written until the failed step is repaired (on the retry timer).
-          if (!d.fault.retryDue) break
-          await this.repair()
-        } else if (this.syncDue()) await this.sync()
-        else if (d.pending.hasWork()) await this.writePiece()
-        else if (d.marks.written < d.marks.received) this.catchUp()
-        else if (this.needSync()) await this.sync()
-        else break
+        const step = nextPumpStep(this.facts())
+        if (step === 'stop') break
+        if (step === 'swap') await d.compaction.swap(d.compaction.run!)
+        else if (step === 'repair') await this.repair()
+        else if (step === 'sync') await this.sync()
+        else if (step === 'write') await this.writePiece()
+        else this.catchUp()
       }
     } finally {
       this.running = false
     }
     if (d.closed() && d.file.open) await d.file.close()
+  }
+
+  /** What the decision needs (pump-step.ts), read fresh before every step. */
+  private facts(): PumpFacts {
+    const { file, fault, marks, pending, compaction } = this.d
+    return {
+      stopped: this.d.closed() || !file.open,
+      swapReady: compaction.run?.ready !== undefined,
+      diskError: fault.error !== undefined,
+      retryDue: fault.retryDue,
+      dirty: file.dirty,
+      syncWanted: this.syncWanted,
+      syncWouldRelease: marks.syncWouldRelease(),
+      hasWork: pending.hasWork(),
+      received: marks.received,
+      written: marks.written,
+      durable: marks.durable,
+      waiting: marks.waiting,
+    }
   }
 
   /** Records that needed no line (ignored after leave, clocks that did not advance) count as written. */
@@ -104,18 +117,6 @@ export class Pump {
     marks.written = marks.received
     if (!file.dirty) marks.durable = marks.written
     this.d.settle()
-  }
-
-  private syncDue(): boolean {
-    if (!this.d.file.dirty) return false
-    if (this.syncWanted) return true
-    return this.d.marks.syncWouldRelease()
-  }
-
-  private needSync(): boolean {
-    const { file, marks } = this.d
-    if (!file.dirty && marks.durable >= marks.written) return false
-    return this.syncWanted || marks.waiting > 0
   }
 
   /** writePiece forms the next piece (the sealed text, or the drain's next piece) and appends it. */
