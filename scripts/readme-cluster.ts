@@ -20,18 +20,20 @@ async function startNode(name: string, tags: Record<string, string>, join: strin
 }
 
 const web1 = await startNode('web-1', { role: 'web' }, [])
-const db1 = await startNode('db-1', { role: 'db' }, [web1.address])
-
-// Poll web-1's member table (a snapshot of member-manager's, the one table users see).
-const view = async (until: (line: string) => boolean) => {
+// web-1's member events as they happen: a subscription across threads, no sink actor, no polling.
+const events = web1.members.events('member.event')[Symbol.asyncIterator]()
+await web1.system.sync() // the subscription is on in member-manager's thread from here
+const seen = async (kind: string, name: string) => {
   for (;;) {
-    const { members } = await web1.members.ask({ type: 'member.members' }, { timeoutMs: 2000 })
-    const line = members.map((m) => `${m.name} ${m.status} role=${m.tags['role']}`).sort().join(', ')
-    if (until(line)) return line
-    await new Promise((r) => setTimeout(r, 20))
+    const next = await events.next()
+    if (next.done === true) throw new Error('web-1 stopped')
+    const m = next.value.members.find((m) => m.name === name)
+    if (next.value.event === kind && m !== undefined) return `${kind} ${m.name} ${m.status} role=${m.tags['role']}`
   }
 }
-console.log('joined:', await view((l) => l.includes('db-1 alive role=db')))
+const db1 = await startNode('db-1', { role: 'db' }, [web1.address])
+console.log(await seen('member-join', 'db-1'))
 await db1.members.ask({ type: 'member.leave' }, { timeoutMs: 10_000 })
-console.log('after leave:', await view((l) => l.includes('db-1 left')))
+console.log(await seen('member-leave', 'db-1'))
+await events.return?.()
 for (const n of [db1, web1]) await n.system.shutdown({ drainTimeoutMs: 2000 })
