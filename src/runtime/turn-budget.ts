@@ -9,12 +9,14 @@
  * count past the limit pauses its port (removes its 'message' listener: Node stops the delivery
  * and keeps the rest queued, in order). The event loop moves on; at the check phase (a
  * setImmediate, after this turn's I/O callbacks) the count starts over and the paused links
- * listen again. Per turn a thread handles at most the limit plus the last port message (one batch).
+ * listen again. Per turn a thread handles at most the limit plus, per link, the port message that
+ * crossed it (one batch of at most 256 items).
  *
  * Pausing the port, not withholding credit: the producer keeps its window full while the
  * receiver's I/O runs, so the receiver finds work queued when it resumes instead of waiting for
- * the producer to hear of its credit and post again (a gap per turn, which cost a burst ~15% of
- * its rate with the credit withheld).
+ * the producer to hear of its credit and post again. Withheld credit emptied the pipeline once
+ * per turn (every ~6,000 items of a burst): the suspect in actorBurstVsInlineMachine's fall from
+ * a median 0.89 to 0.76 when the budget came in.
  *
  * Counted in items (messages), not time, so the bound is the same on a loaded machine.
  *
@@ -33,8 +35,9 @@ export interface Pausable {
 }
 
 /**
- * Items one thread handles per turn: two default windows (mailbox capacity 2048); measured in
- * `npm run bench:runtime` (actorBurstVsInlineMachine) and test/runtime/link-fairness.test.ts.
+ * Items one thread handles per turn: two default windows (mailbox capacity 2048). Its effect on
+ * throughput shows in `npm run bench:runtime` (actorBurstVsInlineMachine), its bound in
+ * test/runtime/link-fairness.test.ts.
  */
 export const TURN_CREDIT_ITEMS = 4096
 
