@@ -2,7 +2,8 @@
  * Runtime benchmark: the cost of the actor runtime against the physical limits and hand-written
  * code, measured in the same run with the same payload and the same receiving machine.
  *
- *   npm run bench:runtime [-- --json] [-- --time 700] [-- --runs 5] [-- --rounds 3]
+ *   npm run bench:runtime [-- --json] [-- --time 700] [-- --runs 5] [-- --rounds 3] [-- --neighbour]
+ *                         [-- --ping-samples 2000] [-- --ping-only]
  *
  * - rawOneWayPerSec: a bare MessagePort into a worker that only counts (the port's limit);
  * - inlineMachinePerSec: the sink machine fed in this thread (the machine's limit);
@@ -13,6 +14,11 @@
  * - rawRoundTripPerSec: the payload echoed over a bare port; actorRoundTripPerSec: the same payload
  *   asked of the sink (`sink.echo`), whose machine replies with it.
  * - workerInlineMachinePerSec (context only): the sink machine fed by a loop inside a worker thread.
+ * - pingToAckP50Us / pingToAckP99Us: a memberlist ping on loopback to a node of real swim,
+ *   gossip-queue and member-manager actors in worker threads, with broadcasts pending, timed until
+ *   the ack (a compound that piggybacks them) arrives (ping-to-ack.ts). `--ping-only` runs just it.
+ * `--neighbour` runs a CPU-bound co-process (neighbour.ts) for the whole run: the figures with the
+ * other core busy, as when the machine is shared.
  * Senders honour backpressure (await ready() when send says so); the bare-port baselines have none.
  * The machine is shared with other work: compare ratios within one run.
  */
@@ -23,10 +29,17 @@ import { resolveEntry } from '../../src/runtime/entry.ts'
 import { benchArgs, printReport, runScenarios, type Scenario } from '../support/run.ts'
 import { ALIVE } from '../fixtures/payload.ts'
 import { createSinkMachine } from '../fixtures/actors/sink/machine.ts'
+import { DEFAULT_PING_TO_ACK, measurePingToAck } from './ping-to-ack.ts'
+import { startNeighbour } from './neighbour.ts'
 import { sink as sinkDef } from '../fixtures/actors/sink/definition.ts'
 import { driver as driverDef } from '../fixtures/actors/driver/definition.ts'
 
 const args = { ...benchArgs(), ...(process.argv.includes('--time') ? {} : { timeMs: 700 }) }
+const argv = process.argv.slice(2)
+const withNeighbour = argv.includes('--neighbour')
+const pingOnly = argv.includes('--ping-only')
+const pingSamplesAt = argv.indexOf('--ping-samples')
+const pingSamples = pingSamplesAt >= 0 && Number(argv[pingSamplesAt + 1]) > 0 ? Math.floor(Number(argv[pingSamplesAt + 1])) : DEFAULT_PING_TO_ACK.samples
 const ONE_WAY = 100_000
 const ROUND_TRIPS = 10_000
 /** The round trips' request: the gossip payload as a `sink.echo` ask (the raw echo sends ALIVE). */
@@ -172,34 +185,44 @@ function runtimeScenarios(): Scenario[] {
   ]
 }
 
-const results = await runScenarios(
-  'runtime',
-  [
-    portOneWay('rawOneWayPerSec', 'count'),
-    inlineMachine,
-    workerInlineMachine,
-    portOneWay('baselineOneWayPerSec', 'machine'),
-    ...runtimeScenarios(),
-    rawRoundTrip,
-  ],
-  { timeMs: args.timeMs, runs: args.runs, rounds: args.rounds },
-)
-const by = Object.fromEntries(results.map((r) => [r.name, r.opsPerSec]))
-const ratio = (a: string, b: string): number => Number((by[a]! / by[b]!).toFixed(3))
-const ratios = {
-  actorOneWayVsBaseline: ratio('actorOneWayPerSec', 'baselineOneWayPerSec'),
-  actorBurstVsInlineMachine: ratio('actorBurstPerSec', 'inlineMachinePerSec'),
-  actorRoundTripVsRaw: ratio('actorRoundTripPerSec', 'rawRoundTripPerSec'),
-  /** context: the burst against the machine's limit on a worker thread */
-  actorBurstVsWorkerInlineMachine: ratio('actorBurstPerSec', 'workerInlineMachinePerSec'),
+const neighbour = withNeighbour ? await startNeighbour() : undefined
+try {
+  await main()
+} finally {
+  neighbour?.stop()
 }
-const targets = { actorOneWayVsBaseline: 0.8, actorBurstVsInlineMachine: 0.8, actorRoundTripVsRaw: 0.8 }
-const met = Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, ratios[k as keyof typeof targets] >= t]))
-printReport(results, {
-  json: args.json,
-  extra: { ratios, targets, met },
-  notes: Object.entries(ratios).map(([k, v]) => {
-    const t = targets[k as keyof typeof targets]
-    return t === undefined ? `${k}: ${v} (context)` : `${k}: ${v} (target >= ${t})${met[k] ? '' : '  MISSED'}`
-  }),
-})
+
+async function main(): Promise<void> {
+  const results = pingOnly
+    ? []
+    : await runScenarios(
+        'runtime',
+        [portOneWay('rawOneWayPerSec', 'count'), inlineMachine, workerInlineMachine, portOneWay('baselineOneWayPerSec', 'machine'), ...runtimeScenarios(), rawRoundTrip],
+        { timeMs: args.timeMs, runs: args.runs, rounds: args.rounds },
+      )
+  const ping = await measurePingToAck({ ...DEFAULT_PING_TO_ACK, samples: pingSamples })
+  console.table([{ scenario: 'pingToAck (µs)', p50: ping.pingToAckP50Us, p90: ping.pingToAckP90Us, p99: ping.pingToAckP99Us, max: ping.pingToAckMaxUs, samples: ping.samples, lost: ping.lost, 'broadcasts/ack': ping.piggybackedPerAck }])
+  if (pingOnly) {
+    if (args.json) console.log(JSON.stringify({ ...ping, neighbour: withNeighbour }))
+    return
+  }
+  const by = Object.fromEntries(results.map((r) => [r.name, r.opsPerSec]))
+  const ratio = (a: string, b: string): number => Number((by[a]! / by[b]!).toFixed(3))
+  const ratios = {
+    actorOneWayVsBaseline: ratio('actorOneWayPerSec', 'baselineOneWayPerSec'),
+    actorBurstVsInlineMachine: ratio('actorBurstPerSec', 'inlineMachinePerSec'),
+    actorRoundTripVsRaw: ratio('actorRoundTripPerSec', 'rawRoundTripPerSec'),
+    /** context: the burst against the machine's limit on a worker thread */
+    actorBurstVsWorkerInlineMachine: ratio('actorBurstPerSec', 'workerInlineMachinePerSec'),
+  }
+  const targets = { actorOneWayVsBaseline: 0.8, actorBurstVsInlineMachine: 0.8, actorRoundTripVsRaw: 0.8 }
+  const met = Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, ratios[k as keyof typeof targets] >= t]))
+  printReport(results, {
+    json: args.json,
+    extra: { ...ping, ratios, targets, met, neighbour: withNeighbour },
+    notes: Object.entries(ratios).map(([k, v]) => {
+      const t = targets[k as keyof typeof targets]
+      return t === undefined ? `${k}: ${v} (context)` : `${k}: ${v} (target >= ${t})${met[k] ? '' : '  MISSED'}`
+    }),
+  })
+}

@@ -6,8 +6,10 @@
  * `capacity` messages are in flight; the receiver returns credit once per event-loop turn for what
  * it handled (piggybacked on its own data when it has some), and whatever accumulated meanwhile
  * goes out then. So a lone message is posted at once, and under load batches form by themselves.
- * The credit a thread gives back per event-loop turn is bounded (turn-budget.ts), so a full-rate
- * producer cannot keep the receiving thread's port busy while its I/O and timers wait.
+ * The items a thread handles per event-loop turn are bounded (turn-budget.ts): past the bound a
+ * link pauses its port until the check phase, so a full-rate producer cannot keep the receiving
+ * thread's port busy while its I/O and timers wait; its credit still goes back at once, so the
+ * producer's window is full again when the port resumes.
  *
  * The ring is the mailbox: its bound and overflow policy apply to messages waiting there; at most
  * another `capacity` are on their way (posted, not yet handled).
@@ -17,7 +19,7 @@ import type { SendStatus } from '../types/actor-env.ts'
 import { F_ACK, F_DATA, F_REPLY, F_ROUTED, type LinkPolicy, type LinkStats } from './frames.ts'
 import { admit, isActorMessage } from './mailbox-policy.ts'
 import { RingQueue } from './ring.ts'
-import { threadTurnBudget, type TurnBudget } from './turn-budget.ts'
+import { threadTurnBudget, type Pausable, type TurnBudget } from './turn-budget.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
 
@@ -25,9 +27,9 @@ export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
  * Largest batch in one postMessage. Smaller batches let the receiver start while the sender is
  * still serialising the next one (the window of `capacity` in flight keeps both threads busy).
  */
-const MAX_BATCH = 256
+export const MAX_BATCH = 256
 
-export class Link {
+export class Link implements Pausable {
   readonly ring = new RingQueue<unknown>(64)
   policy: LinkPolicy
   port: MessagePort | undefined
@@ -39,6 +41,8 @@ export class Link {
   down = false
   /** Peer gone for good: refuse. */
   closed = false
+  /** Not listening to the port until the next check phase (this thread's turn budget is spent). */
+  paused = false
   dropped = 0
   rejected = 0
   lost = 0
@@ -56,7 +60,7 @@ export class Link {
   readonly #onUnsendable: ((item: unknown, err: unknown) => void) | undefined
   /** Credit owed that goes back at once instead of at the end of the turn (half the peer's window). */
   readonly #ackAt: number
-  /** The credit this thread may give back per event-loop turn (shared by its links). */
+  /** The items this thread may handle per event-loop turn (shared by its links). */
   readonly #budget: TurnBudget
   readonly #flush = (): void => this.flush()
   readonly #ackCheck = (): void => {
@@ -83,7 +87,7 @@ export class Link {
        * goes back at once, so the peer refills while this side handles the other half.
        */
       receiveWindow?: number
-      /** Credit per event-loop turn; defaults to the one budget of this thread. */
+      /** Items handled per event-loop turn; defaults to the one budget of this thread. */
       turnBudget?: TurnBudget
     },
   ) {
@@ -99,6 +103,7 @@ export class Link {
 
   attach(port: MessagePort): void {
     this.port = port
+    this.paused = false
     port.on('message', this.#receive)
     this.down = false
     if (this.ring.length > 0 && this.inFlight === 0) this.#queueFlush()
@@ -163,7 +168,8 @@ export class Link {
         payload = batch
       }
       this.inFlight += n
-      const ack = this.#takeCredit()
+      const ack = this.pendingAck
+      this.pendingAck = 0
       try {
         if (ack === 0) port.postMessage(payload)
         else if (n === 1 && (payload as { k?: unknown }).k === F_REPLY) {
@@ -180,21 +186,10 @@ export class Link {
       posted = true
     }
     if (this.pendingAck > 0) {
-      const ack = this.#takeCredit()
-      if (ack > 0) port.postMessage({ k: F_ACK, n: ack })
+      port.postMessage({ k: F_ACK, n: this.pendingAck })
+      this.pendingAck = 0
     }
     if (posted && this.#readyWaiters.length > 0) this.#wakeReady()
-  }
-
-  /**
-   * The credit owed, if this turn's budget allows it (then it is no longer owed); else 0, and the
-   * budget calls `flush` again at the next check phase.
-   */
-  #takeCredit(): number {
-    const n = this.pendingAck
-    if (n === 0 || !this.#budget.take(n, this)) return 0
-    this.pendingAck = 0
-    return n
   }
 
   #postSeparately(port: MessagePort, items: unknown[], ack: number, firstError: unknown): void {
@@ -252,8 +247,7 @@ export class Link {
     this.pendingAck += n
     // Credit goes back with the data this link posts next (a reply is already queued when an ask
     // was handled), else at the end of this event-loop turn, or at once when it reaches half
-    // the peer's window (a long turn would otherwise leave the peer waiting), within the thread's
-    // per-turn budget (beyond it, at the next check phase).
+    // the peer's window (a long turn would otherwise leave the peer waiting).
     if (this.pendingAck >= this.#ackAt) this.flush()
     else if (!this.#ackQueued && !this.#flushQueued) {
       // First a microtask: what the handled items (or the code awaiting them) send next is
@@ -261,6 +255,24 @@ export class Link {
       this.#ackQueued = true
       queueMicrotask(this.#ackCheck)
     }
+    // Past this turn's budget: the port's next messages wait (queued, in order) for the check phase.
+    if (!this.#budget.take(n, this)) this.#pause()
+  }
+
+  #pause(): void {
+    const port = this.port
+    if (this.paused || port === undefined) return
+    this.paused = true
+    // With its last 'message' listener gone, Node stops delivering and keeps the queue.
+    port.off('message', this.#receive)
+  }
+
+  /** The check phase after a pause: take the port's messages again. */
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    const port = this.port
+    if (port !== undefined && !this.closed) port.on('message', this.#receive)
   }
 
   #credit(n: number): void {

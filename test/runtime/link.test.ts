@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { F_ACK, F_DATA, F_REPLY } from '../../src/runtime/frames.ts'
 import { Link } from '../../src/runtime/link.ts'
+import { TurnBudget } from '../../src/runtime/turn-budget.ts'
 
 const policy = { capacity: 4096, overflow: 'backpressure' as const, backpressureCeiling: 4 }
 
@@ -183,5 +184,93 @@ describe('Link close', () => {
     expect(dropped[2]).toBe(request)
     expect(link.ring.takeAll()).toEqual([{ k: F_REPLY, c: 1, v: 'answer' }, { type: 'x', n: 3 }, { type: 'x', n: 4 }])
     expect(link.dropped).toBe(3)
+  })
+})
+
+/** A MessagePort stand-in that records what a link posts and whether it listens. */
+class RecordingPort {
+  readonly posted: unknown[] = []
+  readonly listeners = new Set<(data: unknown) => void>()
+  on(_event: 'message', fn: (data: unknown) => void): this {
+    this.listeners.add(fn)
+    return this
+  }
+  off(_event: 'message', fn: (data: unknown) => void): this {
+    this.listeners.delete(fn)
+    return this
+  }
+  postMessage(data: unknown): void {
+    this.posted.push(data)
+  }
+  close(): void {}
+  /** The port delivering one message to whoever listens. */
+  deliver(data: unknown): void {
+    for (const fn of [...this.listeners]) fn(data)
+  }
+  creditPosted(): number {
+    let n = 0
+    for (const m of this.posted) if ((m as { k?: unknown }).k === F_ACK) n += (m as { n: number }).n
+    return n
+  }
+}
+
+const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ type: 'x', i: from + i }))
+
+describe('Link under its thread\'s turn budget', () => {
+  it('past the budget it pauses its port but still gives the credit back at once (the producer refills meanwhile)', async () => {
+    const port = new RecordingPort()
+    const got: unknown[] = []
+    const budget = new TurnBudget(300)
+    const b = new Link(port as never, policy, { onItem: (i) => got.push(i), onOverflow: () => {}, receiveWindow: 512, turnBudget: budget })
+    port.deliver(batch(0, 256))
+    expect(port.listeners.size).toBe(1)
+    port.deliver(batch(256, 256)) // 512 handled this turn: past 300
+    expect(got).toHaveLength(512)
+    // The credit for all 512 went back already, so the producer posts its next window now...
+    expect(port.creditPosted()).toBe(512)
+    // ...while this link takes no more of its port's messages this turn (Node keeps them queued).
+    expect(b.paused).toBe(true)
+    expect(port.listeners.size).toBe(0)
+    await new Promise((r) => setImmediate(r))
+    expect(b.paused).toBe(false)
+    expect(port.listeners.size).toBe(1)
+    port.deliver(batch(512, 10))
+    expect(got).toHaveLength(522)
+    b.close()
+  })
+
+  it('a paused port loses nothing: a burst arrives whole and in order, at most the budget plus one batch per turn', async () => {
+    const { port1, port2 } = new MessageChannel()
+    const budget = new TurnBudget(100)
+    const got: number[] = []
+    let turnItems = 0
+    let maxTurnItems = 0
+    const a = new Link(port1, { ...policy, capacity: 512 }, { onItem: () => {}, onOverflow: () => {} })
+    const b = new Link(port2, policy, {
+      onItem: (m) => {
+        got.push((m as { i: number }).i)
+        turnItems++
+      },
+      onOverflow: () => {},
+      receiveWindow: 512,
+      turnBudget: budget,
+    })
+    let done = false
+    const turns = (): void => {
+      maxTurnItems = Math.max(maxTurnItems, turnItems)
+      turnItems = 0
+      if (!done) setImmediate(turns)
+    }
+    setImmediate(turns)
+    const N = 5_000
+    for (let i = 0; i < N; i++) if (a.send({ type: 'x', i }) === 'backpressure') await a.ready()
+    await a.idle()
+    done = true
+    expect(got).toEqual(Array.from({ length: N }, (_, i) => i))
+    expect(budget.deferredTurns).toBeGreaterThan(0)
+    // A port message carries at most one batch (256 items): the pause comes after it.
+    expect(maxTurnItems).toBeLessThanOrEqual(100 + 256)
+    a.close()
+    b.close()
   })
 })
