@@ -65,7 +65,7 @@ function ask(core: SystemCore, entry: Entry, msg: Message, options: AskOptions):
   if (problem !== undefined) return Promise.reject(new InvalidMessageError(entry.id, type, problem))
   if (options.signal?.aborted) return Promise.reject(new AskAbortedError(entry.id, type, { cause: options.signal.reason }))
   const { cid, promise } = core.asks.open(entry.id, type, timeoutMs, options.signal)
-  const status = core.route(MAIN, entry.id, { ...msg, replyTo: { to: MAIN, cid } } as Message)
+  const status = core.route(MAIN, entry.id, Object.assign({}, msg, { replyTo: { to: MAIN, cid } }) as Message)
   if (status === 'rejected') core.asks.reject(cid, new MailboxFullError(entry.id, entry.mailbox.capacity))
   else if (status === 'stopped') core.asks.reject(cid, new ActorStoppedError(entry.id))
   return promise
