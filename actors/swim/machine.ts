@@ -177,11 +177,11 @@ export function createSwimMachine(env: ActorEnv) {
     actions: {
       packet: ({ event }) => {
         assertEvent(event, 'swim.packet')
-        swim().onPacket(event.from, event.bytes)
+        runner.step({ type: 'packet', from: event.from, bytes: event.bytes })
       },
       timer: ({ event }) => {
         assertEvent(event, 'swim.timer')
-        swim().onTimer(event.key)
+        runner.step({ type: 'timer', key: event.key })
       },
       join: enqueueActions(({ event, enqueue }) => {
         assertEvent(event, 'swim.join')
@@ -226,7 +226,7 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       reconnect: ({ event }) => {
         assertEvent(event, 'member.reconnect')
-        swim().joinNode(event.addr, event.port)
+        runner.step({ type: 'join', addresses: [swim().reconnectAddress(event.addr, event.port)], reconnect: true })
       },
       metaChanged: ({ event }) => {
         assertEvent(event, 'member.local-meta-changed')
@@ -239,7 +239,7 @@ export function createSwimMachine(env: ActorEnv) {
       reportLease: assign(() => ({ lease: runner.reportLease() })),
       broadcastFinished: ({ event }) => {
         assertEvent(event, 'gossip.broadcast-finished')
-        swim().onBroadcastFinished(event.id)
+        runner.step({ type: 'broadcast-finished', notifyId: event.id })
       },
       hold: assign(({ context, event }) => {
         if (context.held.length < MAX_HELD) return { held: [...context.held, event as SwimInbound] }
@@ -373,8 +373,8 @@ export function createSwimMachine(env: ActorEnv) {
       running: {
         on: {
           ...common,
-          'swim.leave': { target: 'leaving', actions: ['endRetry', ({ event }) => swim().leave(event.timeoutMs)] },
-          'member.swim-leave': { target: 'leaving', actions: ['endRetry', ({ event }) => swim().leave(event.timeoutMs ?? config.probeIntervalMs * 5)] },
+          'swim.leave': { target: 'leaving', actions: ['endRetry', ({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs })] },
+          'member.swim-leave': { target: 'leaving', actions: ['endRetry', ({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs ?? config.probeIntervalMs * 5 })] },
           'runtime.restored': restoreTarget,
           'runtime.shutdown': 'stopped',
         },

@@ -1,7 +1,9 @@
 /**
- * The wiring between the swim statechart (machine.ts) and the SwimNode logic: the node's ports
- * (timers on the actor clock, delivered back as `swim.timer`; packets out through the send pipeline
- * and the transport), the routing of its outputs to member-manager and gossip-queue, the piggyback
+ * The wiring between the swim statechart (machine.ts) and swim's core (swim-core.ts): `runEffects`,
+ * the one place the core's effects are carried out (timers on the actor clock, delivered back as
+ * `swim.timer`; packets out through the send pipeline and the transport, their results fed back to
+ * the core; broadcasts to gossip-queue; its outputs routed to member-manager and gossip-queue), the
+ * core's env (clock, randomness, dials and the user-state ask, which stay callbacks), the piggyback
  * lease (piggyback.ts: every packet is filled from it in the same turn, and the sends are reported
  * to gossip-queue in batches), and swim's two asks, neither on the packet path: Serf's push/pull
  * state (`member.local-state`) and, at each start, the local Meta (`member.local-meta`). Every ask
@@ -24,11 +26,12 @@ import type { LeaseView } from './piggyback.ts'
 import type { LocalMetaMsg, LocalStateMsg, MemberManagerInbound } from '../member-manager/protocol.ts'
 import type { SwimConfig } from './config.ts'
 import type { NodeRecord } from './node-table.ts'
-import type { SwimOutput, SwimPorts } from './ports.ts'
+import type { SwimOutput } from './ports.ts'
+import type { SwimCoreInput, SwimEffect, SwimEnv } from './effects.ts'
+import { runSwimEffects } from './effects.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
 import { sendPacketRequest } from './send-pipeline.ts'
-import { securityOf } from './packets.ts'
-import { SwimNode } from './swim-node.ts'
+import { SwimCore } from './swim-core.ts'
 import type { SwimTransport } from './io/transport-slot.ts'
 import type { JoinPurpose, JoinResultMsg } from './join-retry.ts'
 import type { SwimContext } from './swim-context.ts'
@@ -49,7 +52,7 @@ export function askTimeouts(config: SwimConfig): { localStateMs: number; localMe
   }
 }
 
-/** Who this node is (the SwimNode's identity). */
+/** Who this node is (the core's identity). */
 export interface SwimIdentity {
   name: string
   addr: Uint8Array
@@ -91,7 +94,9 @@ type AskKind = 'localStateFailures' | 'localMetaFailures'
 const ASK_NAMES: Record<AskKind, string> = { localStateFailures: 'member.local-state', localMetaFailures: 'member.local-meta' }
 
 export function createSwimRunner(env: ActorEnv) {
-  let node: SwimNode | undefined
+  let node: SwimCore | undefined
+  /** The config and transport the running core was started with (its effects run on them). */
+  let running: { config: SwimConfig; transport: SwimTransport } | undefined
   /** The Meta last given to a node (start or change): a start whose meta ask fails falls back to it. */
   let knownMeta: Uint8Array | undefined
   /** Aborted when the node it belongs to stops: late replies of its asks are then ignored. */
@@ -139,7 +144,7 @@ export function createSwimRunner(env: ActorEnv) {
     const n = ++counts[kind]
     if ((n & (n - 1)) === 0) env.log.warn({ err: toWireError(err), count: n }, `swim: ${ASK_NAMES[kind]} ask failed; ${fallback}`)
   }
-  const current = (): SwimNode => {
+  const current = (): SwimCore => {
     if (node === undefined) throw new Error('swim: logic used before the transport was bound')
     return node
   }
@@ -164,7 +169,8 @@ export function createSwimRunner(env: ActorEnv) {
     timers.delete(key)
   }
 
-  const route = (out: SwimOutput): void => {
+  /** `from`: the core that decided it (a core stopped at a restart no longer reports its joins to the machine). */
+  const route = (out: SwimOutput, from: SwimCore): void => {
     switch (out.type) {
       case 'node-joined':
         carried.membershipChanged()
@@ -178,7 +184,13 @@ export function createSwimRunner(env: ActorEnv) {
       case 'user-message':
         return toMember({ type: 'member.user-message', bytes: out.bytes })
       case 'join-completed':
-        return toMember(out.reconnect === true ? { type: 'member.join-completed', numJoined: out.numJoined, reconnect: true } : { type: 'member.join-completed', numJoined: out.numJoined })
+        toMember(out.reconnect === true ? { type: 'member.join-completed', numJoined: out.numJoined, reconnect: true } : { type: 'member.join-completed', numJoined: out.numJoined })
+        // A join the machine tracks (runner.join): its result goes back to it, unless the core stopped meanwhile.
+        if (out.purpose !== undefined && from === node) {
+          const msg: JoinResultMsg = { type: 'swim.join-result', purpose: out.purpose as JoinPurpose, addresses: out.addresses ?? [], numJoined: out.numJoined, errors: out.errors }
+          deliver(env.id, msg)
+        }
+        return
       case 'conflict':
         // memberlist's NotifyConflict: member-manager reports it (and later resolves it by query).
         return toMember({ type: 'member.name-conflict', existing: info(out.existing), other: { addr: out.other.addr, port: out.other.port } })
@@ -223,25 +235,36 @@ export function createSwimRunner(env: ActorEnv) {
     return pick.parts
   }
 
-  const portsFor = (config: SwimConfig, transport: SwimTransport): SwimPorts => {
-    const signal = asks.signal
-    const timeouts = askTimeouts(config)
-    return {
-      now: () => env.clock.now(),
-      random: () => env.random.next(),
+  /**
+   * Carries out what core `n` decided, in order: the one place swim's effects meet the world. A
+   * packet is filled from the lease and sent in this turn, and its result goes back to the core
+   * (counted there; a gossip tick goes on with it).
+   */
+  const runEffects = (n: SwimCore, effects: readonly SwimEffect[], config: SwimConfig, transport: SwimTransport): void => {
+    runSwimEffects(n, effects, {
       setTimer: armTimer,
       cancelTimer: disarmTimer,
       sendPacket: (req) =>
         sendPacketRequest(req, {
           udpBufferSize: config.udpBufferSize,
           compress: config.enableCompression,
-          security: securityOf(config),
+          security: n.security,
           fill: fillFromLease,
           emit: (to, bytes) => transport.sendPacket(to, bytes),
         }),
       enqueueBroadcast: (name, message, notifyId) =>
         toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
+      mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
+      emit: (out) => route(out, n),
       dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
+    })
+  }
+  const envFor = (config: SwimConfig, transport: SwimTransport, box: { core?: SwimCore }): SwimEnv => {
+    const signal = asks.signal
+    const timeouts = askTimeouts(config)
+    return {
+      now: () => env.clock.now(),
+      random: () => env.random.next(),
       localUserState: (join, cb) => {
         ask<LocalStateMsg>(peers.memberManager, { type: 'member.local-state', join }, timeouts.localStateMs, signal).then(
           (reply) => {
@@ -257,8 +280,8 @@ export function createSwimRunner(env: ActorEnv) {
           },
         )
       },
-      mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
-      emit: route,
+      // Effects decided in a stream, dial or ask callback (outside a step) run at once.
+      run: (effects) => runEffects(box.core!, effects, config, transport),
     }
   }
 
@@ -304,14 +327,17 @@ export function createSwimRunner(env: ActorEnv) {
      * `restored`: the persisted context of a restart, whose counters, stream counts and known
      * members carry on (the larger of it and what this runner counted, for a restart in place).
      */
-    start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity, restored?: SwimContext): SwimNode {
-      const n = new SwimNode(config, identity, portsFor(config, transport))
+    start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity, restored?: SwimContext): SwimCore {
+      const box: { core?: SwimCore } = {}
+      const n = new SwimCore(config, identity, envFor(config, transport, box))
+      box.core = n
       if (identity.meta !== undefined) knownMeta = identity.meta
       carried.start(n, transport, counts as unknown as Record<string, number>, restored)
       if (restored !== undefined) lease = resumeLease(lease, restored.lease)
       reportDelay = reportDelayMs(config)
       roomReportDelay = roomReportDelayMs(config)
       node = n
+      running = { config, transport }
       // Leases from now on (gossip-queue answers with a fresh one at once), before any packet goes.
       subscribe()
       transport.onPacket((p) => {
@@ -319,29 +345,29 @@ export function createSwimRunner(env: ActorEnv) {
         deliver(env.id, msg)
       })
       transport.onStream((s) => {
-        if (node !== undefined) return node.onStream(s)
+        if (node !== undefined) return node.accept(s)
         counts.refused++
         s.close()
       })
-      n.start()
+      runEffects(n, n.step({ type: 'start' }), config, transport)
       return n
     },
 
-    /** The running node; only called from states that have one. */
+    /** The running core; only called from states that have one. */
     node: current,
+
+    /** One step of the running core, its effects carried out at once (the machine's actions call this). */
+    step(input: SwimCoreInput): void {
+      const n = current()
+      runEffects(n, n.step(input), running!.config, running!.transport)
+    },
 
     /**
      * memberlist Join with `addresses`; the outcome comes back as `swim.join-result` (for the
      * machine's join tracking), unless the node stopped meanwhile.
      */
     join(addresses: readonly string[], purpose: JoinPurpose): void {
-      const n = current()
-      const list = [...addresses]
-      n.pushPull.join(list, false, (numJoined, errors) => {
-        if (node !== n) return
-        const msg: JoinResultMsg = { type: 'swim.join-result', purpose, addresses: list, numJoined, errors }
-        deliver(env.id, msg)
-      })
+      this.step({ type: 'join', addresses: [...addresses], purpose })
     },
 
     /** Schedules the next retried join (RETRY_JOIN_TIMER, as a `swim.timer` message); `stop()` cancels it. */
@@ -368,7 +394,7 @@ export function createSwimRunner(env: ActorEnv) {
 
     /** memberlist UpdateNode; remembered for a later restart whose meta ask fails. */
     updateMeta(meta: Uint8Array): void {
-      current().updateMeta(meta)
+      this.step({ type: 'meta', meta })
       knownMeta = meta
     },
 
@@ -379,7 +405,7 @@ export function createSwimRunner(env: ActorEnv) {
       // Forgotten first: what the old node reports while it stops (its joins failing) is not ours.
       const old = node
       node = undefined
-      old?.stop()
+      if (old !== undefined) runEffects(old, old.step({ type: 'stop' }), running!.config, running!.transport)
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
       // The window's sends are reported now rather than lost with the timer.
