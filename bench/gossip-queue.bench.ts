@@ -11,10 +11,19 @@
  *   fills of a 1,398-byte UDP budget (one gossip tick to GossipNodes = 3).
  * - deep-4096: a queue held at Serf's MaxQueueDepth (4,096 unique broadcasts of 20-200 bytes, limit
  *   40). Per op: enqueue 1, fill 1 packet, prune back to 4,096.
+ * - steady-n1000 queue-set fill / lease: the same workload on the gossip-queue core (four queues,
+ *   QueueSet), once through `fill` (the old packet path) and once through the piggyback lease: per
+ *   op the producer builds a lease, the consumer takes it (acceptLease), picks the three packets
+ *   (pickForPacket), reports (takeReport), and the producer applies the report and builds the lease
+ *   that acknowledges it. Both sides of the lease run here; in the cluster they are two threads.
  * - actor-inline persisted / unpersisted: the gossip-queue actor on an inline ActorSystem. Per op:
  *   one enqueue and one fill ask, awaited (one turn each: the worst case for persistence, which runs
  *   once per turn). "persisted" is the real definition (persist, throttleMs 0); the baseline is the
- *   same machine without persist. The ratio is what persisting the sizes costs per turn.
+ *   same machine without persist. The ratio is what persisting the context costs per turn. The
+ *   context is the core's state, queues included; what is persisted is its projection (sizes,
+ *   counters, waiters: the broadcasts are non-enumerable, see actors/gossip-queue/core.ts), so
+ *   "deep-1000" does the same with 1,000 broadcasts (62 bytes) queued: a persisted copy of the
+ *   whole queues cost milliseconds per turn there, the projection costs what an empty queue does.
  * Runs through bench/support/run.ts (interleaved rounds, ops/s from the median run). Prints a table;
  * with --json, the last line of stdout is one JSON object: ops/s per scenario plus derived figures.
  */
@@ -22,6 +31,9 @@ import { TransmitQueue, retransmitLimit } from '../actors/gossip-queue/transmit-
 import { gossipQueue } from '../actors/gossip-queue/definition.ts'
 import { createGossipQueueMachine } from '../actors/gossip-queue/machine.ts'
 import { ActorSystem, defineActor } from '../src/runtime/index.ts'
+import { QueueSet } from '../actors/gossip-queue/queue-set.ts'
+import { createGossipQueueConfig } from '../actors/gossip-queue/config.ts'
+import { acceptLease, emptyLease, pickForPacket, takeReport } from '../src/broadcast/piggyback-lease.ts'
 import { benchArgs, printReport, runScenarios } from './support/run.ts'
 import type { Scenario } from './support/run.ts'
 
@@ -128,6 +140,42 @@ function deep(make: () => QueueLike): () => void {
   }
 }
 
+/** The steady workload on the core: 10 named enqueues, then 3 packets by fill or through the lease. */
+function coreSteady(path: 'fill' | 'lease'): () => void {
+  const qs = new QueueSet(createGossipQueueConfig())
+  qs.setClusterSize('memberlist', 1000)
+  let held = emptyLease()
+  let k = 0
+  return () => {
+    for (let i = 0; i < 10; i++, k++) qs.enqueue({ queue: 'memberlist', message: ALIVE[k % 1000]!, name: NAMES[k % 1000]! })
+    if (path === 'fill') {
+      for (let g = 0; g < 3; g++) qs.fill(2, 1398)
+    } else {
+      held = acceptLease(held, qs.lease())
+      for (let g = 0; g < 3; g++) held = pickForPacket(held, 2, 1398).held
+      const r = takeReport(held)
+      held = r.held
+      if (r.report !== undefined) qs.applySent(r.report)
+      held = acceptLease(held, qs.lease())
+    }
+    qs.drainNotifications()
+  }
+}
+
+function coreScenario(name: string, ops: number, path: 'fill' | 'lease'): Scenario {
+  let op: () => void = () => {}
+  return {
+    name,
+    ops,
+    before: () => {
+      op = coreSteady(path)
+    },
+    run: () => {
+      for (let i = 0; i < ops; i++) op()
+    },
+  }
+}
+
 const ours = () => new TransmitQueue<number>(4)
 const baseline = () => new ResortQueue(4)
 
@@ -151,7 +199,7 @@ const unpersisted = defineActor({ name: 'gossip-queue', machine: createGossipQue
 
 const spawnInline = (sys: ActorSystem, def: typeof gossipQueue) => sys.spawn(def, { id: 'gossip-queue', placement: 'inline' })
 
-function actorScenario(name: string, ops: number, def: typeof gossipQueue): Scenario {
+function actorScenario(name: string, ops: number, def: typeof gossipQueue, queued = 0): Scenario {
   let system: ActorSystem | undefined
   let ref: Awaited<ReturnType<typeof spawnInline>> | undefined
   let k = 0
@@ -162,12 +210,15 @@ function actorScenario(name: string, ops: number, def: typeof gossipQueue): Scen
       system = await ActorSystem.start({ logLevel: 'silent' })
       ref = await spawnInline(system, def)
       ref.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 1000 })
+      // Broadcasts that stay queued through the run (the Serf queue is not filled below; limit 16).
+      for (let i = 0; i < queued; i++) ref.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-event', message: ALIVE[i % 1000]!, unique: true } })
+      await ref.ask({ type: 'gossip.stats' })
     },
     run: async () => {
       const r = ref!
       for (let i = 0; i < ops; i++, k++) {
         r.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: ALIVE[k % 1000]!, name: NAMES[k % 1000]! } })
-        await r.ask({ type: 'gossip.fill', overheadBytes: 2, limitBytes: 1398 })
+        await r.ask({ type: 'gossip.fill', overheadBytes: 2, limitBytes: 1398, queues: ['memberlist'] })
       }
     },
     after: async () => {
@@ -185,8 +236,12 @@ const results = await runScenarios(
     scenario('steady-n1000 resort-baseline', 100, steady, baseline),
     scenario('deep-4096 transmit-queue', 20_000, deep, ours),
     scenario('deep-4096 resort-baseline', 100, deep, baseline),
+    coreScenario('steady-n1000 queue-set fill', 2000, 'fill'),
+    coreScenario('steady-n1000 queue-set lease', 2000, 'lease'),
     actorScenario('actor-inline persisted', 500, gossipQueue),
     actorScenario('actor-inline unpersisted', 500, unpersisted),
+    actorScenario('actor-inline persisted deep-1000', 200, gossipQueue, 1000),
+    actorScenario('actor-inline unpersisted deep-1000', 200, unpersisted, 1000),
   ],
   { timeMs, runs, rounds },
 )
@@ -196,6 +251,7 @@ printReport(results, {
   notes: [
     'one steady op = 10 named enqueues + 3 fills of 1,398 bytes; one deep op = 1 enqueue + 1 fill + prune to 4,096',
     'one actor op = 1 enqueue + 1 fill ask awaited, on an inline ActorSystem (one turn, so one persist when persisted)',
+    'one queue-set lease op = 10 enqueues, lease built + taken, 3 packets picked, report taken + applied, lease built + taken',
   ],
   extra: {
     steadyEnqueuesPerSec: ops('steady-n1000 transmit-queue') * 10,
@@ -208,6 +264,10 @@ printReport(results, {
     actorPersistedVsUnpersisted: Number((ops('actor-inline persisted') / ops('actor-inline unpersisted')).toFixed(2)),
     /** Extra time per turn that persisting costs, in µs (from the two medians). */
     actorPersistCostUsPerTurn: Number((1e6 / ops('actor-inline persisted') - 1e6 / ops('actor-inline unpersisted')).toFixed(2)),
+    /** The same with 1,000 broadcasts queued: what carrying the queues in the persisted context costs per turn, in µs. */
+    actorPersistCostUsPerTurnDeep1000: Number((1e6 / ops('actor-inline persisted deep-1000') - 1e6 / ops('actor-inline unpersisted deep-1000')).toFixed(2)),
+    /** One steady op (10 enqueues + 3 packets) through the lease over through fill, on the core: above 1 = the lease costs more CPU in total. */
+    leaseVsFillCost: Number((ops('steady-n1000 queue-set fill') / ops('steady-n1000 queue-set lease')).toFixed(2)),
     node: process.version,
   },
 })

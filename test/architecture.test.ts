@@ -241,7 +241,8 @@ const KNOWN_VIOLATIONS: Record<'actorInternalsFromOutside' | 'ioFromOutsideWorke
     'test/actors/member-manager/push-pull-convergence.test.ts -> actors/swim/io/swim-io.ts',
     'test/actors/member-manager/support/push-pull-peer.ts -> actors/swim/messages.ts',
     'test/actors/member-manager/support/push-pull-peer.ts -> actors/swim/packets.ts',
-    'test/actors/swim/machine.test.ts -> actors/gossip-queue/queue-set.ts',
+    // swim's tests build leases with gossip-queue's own queue, so their lease is the real one.
+    'test/actors/swim/support/lease-producer.ts -> actors/gossip-queue/transmit-queue.ts',
     'test/actors/swim/support/net-node.ts -> actors/gossip-queue/queue-set.ts',
     'test/actors/swim/support/net-node.ts -> actors/member-manager/member-layer.ts',
     'test/cli/snapshot.test.ts -> actors/snapshotter/checksum.ts',
@@ -279,13 +280,6 @@ const KNOWN_VIOLATIONS: Record<'actorInternalsFromOutside' | 'ioFromOutsideWorke
     'scripts/fuzz-snapshot-child.ts -> actors/snapshotter/io/node-platform.ts',
   ],
   importCycles: [
-    // swim's concept files call back into SwimNode (`this.node`), and SwimNode imports them.
-    'actors/swim/probe.ts -> actors/swim/swim-node.ts',
-    'actors/swim/push-pull.ts -> actors/swim/swim-node.ts',
-    'actors/swim/suspicion-refresh.ts -> actors/swim/swim-node.ts',
-    'actors/swim/swim-node.ts -> actors/swim/probe.ts',
-    'actors/swim/swim-node.ts -> actors/swim/push-pull.ts',
-    'actors/swim/swim-node.ts -> actors/swim/suspicion-refresh.ts',
     // The runtime's option and definition types refer to each other.
     'src/runtime/define-actor.ts -> src/runtime/options.ts',
     'src/runtime/define-actor.ts -> src/runtime/types.ts',
@@ -428,7 +422,7 @@ describe('architecture', () => {
       'src/runtime/link.ts -> src/runtime/host.ts',
     ])
     // The known-violation filter lets through only what it names.
-    expect(beyondKnown('importCycles', ['actors/swim/probe.ts -> actors/swim/swim-node.ts', 'sim/a.ts -> sim/b.ts'])).toEqual(['sim/a.ts -> sim/b.ts'])
+    expect(beyondKnown('importCycles', ['src/wire/msgpack/reader.ts -> src/wire/msgpack/skip.ts', 'sim/a.ts -> sim/b.ts'])).toEqual(['sim/a.ts -> sim/b.ts'])
   })
 
   it('fires every rule on a planted graph, and only where the rule is broken', () => {

@@ -33,9 +33,31 @@ export interface GossipQueueConfig {
    * The default is plaintext's; with encryption 29 more bytes go (1,367): use gossipQueueConfigFor.
    */
   maxMessageBytes: number
+  /**
+   * Most broadcasts one piggyback lease (`gossip.lease`) holds. 512: one gossip tick of LAN's 3
+   * packets × 1,398 bytes holds at most 512 parts of 6 bytes or more (2 bytes of part overhead
+   * each); real broadcasts are longer (an alive is ~40 bytes, a Serf leave intent ~20), so the
+   * lease holds every part the tick's packets and the acks between two leases can carry.
+   */
+  leaseMaxEntries: number
+  /**
+   * Most message bytes one lease holds. 16,800 = 4 gossip ticks of LAN's gossipNodes (3) ×
+   * udpBufferSize (1,400): a tick's packets, plus the pings and acks that piggyback while the next
+   * lease is one cross-thread hop away, find every broadcast a fill would have chosen.
+   * gossipQueueConfigFor derives it from swim's gossipNodes and udpBufferSize (4 ticks) and refuses
+   * less than one tick. At least maxMessageBytes (the longest broadcast must fit a lease).
+   */
+  leaseMaxBytes: number
 }
 
 export type GossipQueueInit = Partial<GossipQueueConfig>
+
+/** Gossip ticks' worth of packets a lease holds by default (see leaseMaxBytes). */
+export const LEASE_TICKS = 4
+
+/** Bounds of the lease fields: past these a lease is no longer a cheap message per turn. */
+const MAX_LEASE_ENTRIES = 65_536
+const MAX_LEASE_BYTES = 16 * 1024 * 1024
 
 export const DEFAULT_GOSSIP_QUEUE_CONFIG: Readonly<GossipQueueConfig> = Object.freeze({
   retransmitMult: 4,
@@ -45,6 +67,8 @@ export const DEFAULT_GOSSIP_QUEUE_CONFIG: Readonly<GossipQueueConfig> = Object.f
   queueDepthWarning: 128,
   hardMaxDepth: 8192,
   maxMessageBytes: 1396,
+  leaseMaxEntries: 512,
+  leaseMaxBytes: LEASE_TICKS * 3 * 1400,
 })
 
 const GOSSIP_QUEUE_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_GOSSIP_QUEUE_CONFIG))
@@ -73,6 +97,11 @@ export function validateGossipQueueConfig(config: GossipQueueConfig): void {
   checkInt('gossipQueue.queueCheckIntervalMs', config.queueCheckIntervalMs, 1, TIMER_MAX_MS, 'ms')
   checkInt('gossipQueue.maxMessageBytes', config.maxMessageBytes, 1, MAX_UDP_PAYLOAD, 'bytes')
   checkInt('gossipQueue.minQueueDepth', config.minQueueDepth, 0)
+  checkInt('gossipQueue.leaseMaxEntries', config.leaseMaxEntries, 1, MAX_LEASE_ENTRIES)
+  checkInt('gossipQueue.leaseMaxBytes', config.leaseMaxBytes, 1, MAX_LEASE_BYTES, 'bytes')
+  if (config.leaseMaxBytes < config.maxMessageBytes) {
+    throw new InvalidConfigError('gossipQueue.leaseMaxBytes', `must be >= gossipQueue.maxMessageBytes (${config.maxMessageBytes}): the longest broadcast must fit a lease`, { got: config.leaseMaxBytes })
+  }
   if (config.hardMaxDepth < config.maxQueueDepth) {
     throw new InvalidConfigError('gossipQueue.hardMaxDepth', 'must be >= gossipQueue.maxQueueDepth')
   }
@@ -92,6 +121,8 @@ export interface SwimPacketShape {
   udpBufferSize: number
   /** Whether outgoing packets are sealed (a keyring with gossipVerifyOutgoing): 29 bytes each. */
   encrypted: boolean
+  /** swim's gossipNodes (packets per gossip tick); when given, the lease is sized from it. */
+  gossipNodes?: number
 }
 
 /**
@@ -109,12 +140,18 @@ export function gossipQueueConfigFor(swim: SwimPacketShape, init: GossipQueueIni
   configObject('swim', swim)
   checkInt('swim.udpBufferSize', swim.udpBufferSize, 1)
   checkBoolean('swim.encrypted', swim.encrypted)
+  if (swim.gossipNodes !== undefined) checkInt('swim.gossipNodes', swim.gossipNodes, 0)
   const maxMessageBytes = swim.udpBufferSize - COMPOUND_HEADER_OVERHEAD - COMPOUND_PART_OVERHEAD - (swim.encrypted ? ENCRYPT_OVERHEAD : 0)
   if (maxMessageBytes <= 0) {
     throw new InvalidConfigError('swim.udpBufferSize', `leaves no room for a broadcast (${swim.udpBufferSize} − 4 bytes of compound overhead${swim.encrypted ? ' − 29 of encryption' : ''})`)
   }
+  // One gossip tick's packets; a node that does not gossip (gossipNodes 0) still piggybacks on acks.
+  const tickBytes = Math.max(1, swim.gossipNodes ?? 0) * swim.udpBufferSize
+  const lease: GossipQueueInit = {}
+  if (swim.gossipNodes !== undefined && init.leaseMaxBytes === undefined) lease.leaseMaxBytes = Math.max(LEASE_TICKS * tickBytes, maxMessageBytes)
+  let config: GossipQueueConfig
   try {
-    return createGossipQueueConfig({ ...init, retransmitMult: swim.retransmitMult, maxMessageBytes })
+    config = createGossipQueueConfig({ ...init, ...lease, retransmitMult: swim.retransmitMult, maxMessageBytes })
   } catch (err) {
     // The multiplier came from swim: name swim's field, not ours.
     if (err instanceof InvalidConfigError && err.details?.['field'] === 'gossipQueue.retransmitMult') {
@@ -122,4 +159,8 @@ export function gossipQueueConfigFor(swim: SwimPacketShape, init: GossipQueueIni
     }
     throw err
   }
+  if (swim.gossipNodes !== undefined && config.leaseMaxBytes < tickBytes) {
+    throw new InvalidConfigError('gossipQueue.leaseMaxBytes', `must hold one gossip tick's packets: >= swim.gossipNodes × swim.udpBufferSize (${tickBytes})`, { got: config.leaseMaxBytes })
+  }
+  return config
 }

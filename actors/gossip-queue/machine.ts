@@ -1,112 +1,122 @@
 /**
- * The gossip-queue machine: the four broadcast queues of one node behind messages. One state
- * (`running`) with Serf's periodic queue check on the actor clock. Enqueue and fill are plain
- * message handlers on the actor's single thread: neither ever waits for the other, and no lock
- * exists to be held (lesson 004). Notifications for finished broadcasts go to the actor named in
- * the broadcast's `notify`.
+ * The gossip-queue machine: the core (core.ts) behind messages. Its context IS the core's state;
+ * every event becomes one `step(context, input)`, whose state is assigned and whose effects the
+ * `runEffects` action runs: tell a waiter `gossip.broadcast-finished`, reply to an ask, push the
+ * piggyback lease, log a warning. One state (`running`) with Serf's periodic queue check on the
+ * actor clock. Enqueue, fill and lease reports are plain message handlers on the actor's single
+ * thread: none waits for another, and no lock exists to be held (lesson 004).
  *
- * What survives a supervised restart (the definition opts in to persisted snapshots):
- * - the context: config, the last cluster size per source, counters. The sizes matter most: swim
- *   and member-manager send `gossip.cluster-size` only when the size changes, so a restart that
- *   forgot them would use the wrong retransmit limit until the cluster happened to change.
- * - NOT the queued broadcasts: they are soft state (gossip is retransmitted by its owners: swim
- *   re-gossips on its next change or push/pull, Serf re-broadcasts intents). On `runtime.restored`
- *   the queues start empty. When the old queues are still reachable (a crash restarted in the same
- *   thread) their broadcasts are counted in `lostOnRestart` and every waiter gets a 'pruned'
- *   notification; when the thread died with them, the restart is counted in `restartsUncounted`
- *   (the runtime does not tell what was queued) and waiters rely on their own timeouts.
+ * The lease goes to the subscriber at most once per turn: the effect only says a lease is due; the
+ * lease is built from the context as it stands when the turn's messages are done (a microtask) and
+ * sent through a LatestTell (src/types/latest-tell.ts), which waits for room in a full mailbox and
+ * lets a newer lease replace one that waits.
  *
- * The QueueSet lives in the factory's closure, not in the XState context: the context must stay
- * plain, structured-cloneable data because the runtime copies it across threads for snapshots and
- * inspection. The runtime builds the machine once per host and restarts it in place, so a fresh
- * QueueSet is made explicitly at each (re)start: in the context factory (a fresh start) and on
- * `runtime.restored` (a restore, where XState does not run the context factory).
+ * What survives a supervised restart (the definition opts in to persisted snapshots): the context,
+ * i.e. config, the last cluster size per source, the lease subscriber, counters. The sizes matter
+ * most: swim and member-manager send `gossip.cluster-size` only when the size changes. The queued
+ * broadcasts are soft state (gossip is retransmitted by its owners): on `runtime.restored` the
+ * restored queues are counted in `lostOnRestart`, their waiters are told 'pruned', and the queues
+ * start empty in a new lease epoch.
  */
-import { assign, enqueueActions, setup } from 'xstate'
+import { enqueueActions, setup, type AnyActorRef } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
-import type { BroadcastFinishedMsg, GossipQueueInbound } from './protocol.ts'
-import type { GossipQueueConfig, GossipQueueInit } from './config.ts'
+import { createLatestTell } from '../../src/types/latest-tell.ts'
+import type { BroadcastFinishedMsg, GossipQueueInbound, LeaseMsg } from './protocol.ts'
+import type { GossipQueueInit } from './config.ts'
 import { createGossipQueueConfig } from './config.ts'
-import { QueueSet } from './queue-set.ts'
-import type { ClusterSizeSource } from './queue-set.ts'
+import type { GossipCoreInput, GossipEffect, GossipQueueState } from './state.ts'
+import { initialState } from './state.ts'
+import { step } from './core.ts'
+import { buildLease } from './lease.ts'
+
+export type { ClusterSizes } from './state.ts'
 
 export interface GossipQueueInput {
   config?: GossipQueueInit
 }
 
-/** Last size told per source; null = not told yet (the queues then count the cluster as 1 node). */
-export type ClusterSizes = Record<ClusterSizeSource, number | null>
+/** The machine's context: the core's state. */
+export type GossipQueueContext = GossipQueueState
 
-export interface GossipQueueContext {
-  config: GossipQueueConfig
-  /** Persisted: the owners of the tables send a size only when it changes. */
-  clusterSizes: ClusterSizes
-  /** Notifications that could not be delivered (unknown or stopped receiver): counted, not retried. */
-  undeliveredNotifications: number
-  /** Clock time of the last queue check. */
-  lastCheckAt: number
-  /** Supervised restarts, as the runtime counts them (from `runtime.restored`). */
-  restarts: number
-  /** Broadcasts that were queued when the actor was restarted, and were dropped with the old queues. */
-  lostOnRestart: number
-  /** Restarts whose losses could not be counted (the thread died with the queues). */
-  restartsUncounted: number
-}
-
-const SOURCES: readonly ClusterSizeSource[] = ['memberlist', 'serf']
+type GossipQueueEvent = GossipQueueInbound | RuntimeEvent
 
 export function createGossipQueueMachine(env: ActorEnv) {
-  let queueSet: QueueSet | undefined
-  /** Notifications that found no receiver since the last `countUndelivered`. */
+  // The runner's own I/O bookkeeping (no protocol state): deliveries that failed since the last
+  // `countUndelivered`, and the per-turn lease push.
   let undelivered = 0
+  let leaseTo = ''
+  let leaseDue = false
+  const leaseTell = createLatestTell<LeaseMsg>(env, () => leaseTo, () => void undelivered++)
 
-  const build = (config: GossipQueueConfig, sizes: ClusterSizes): QueueSet => {
-    const set = new QueueSet(config)
-    for (const source of SOURCES) {
-      const n = sizes[source]
-      if (n !== null) set.setClusterSize(source, n)
-    }
-    return set
-  }
-  /** The current QueueSet (built from the context if an event ever came before the restore). */
-  const queues = (context: GossipQueueContext): QueueSet => (queueSet ??= build(context.config, context.clusterSizes))
-  const flush = (set: QueueSet | undefined): void => {
-    if (set === undefined) return
-    for (const n of set.drainNotifications()) {
-      const status = env.send(actorAddress<BroadcastFinishedMsg>(n.to), n.msg)
-      if (status === 'unknown' || status === 'stopped' || status === 'rejected') undelivered++
+  /** A lease epoch for a new start: a positive 31-bit number from the runtime's random source, never the previous one. */
+  const newEpoch = (previous: number): number => {
+    for (;;) {
+      const epoch = env.random.int(0x7fff_ffff) + 1
+      if (epoch !== previous) return epoch
     }
   }
-  /**
-   * Replaces the QueueSet at a (re)start. Returns how many broadcasts the old one held, or
-   * undefined if there was none to look at. Their waiters are told 'pruned'.
-   */
-  const replace = (next: QueueSet): number | undefined => {
-    const old = queueSet
-    queueSet = next
-    if (old === undefined) return undefined
-    let lost = 0
-    try {
-      lost = old.abandon().total
-    } catch {
-      // The old set broke in the crash: what it still held cannot be read. Count what was read.
+
+  const pushLease = (to: string, self: AnyActorRef): void => {
+    leaseTo = to
+    if (leaseDue) return
+    leaseDue = true
+    queueMicrotask(() => {
+      leaseDue = false
+      const snap = self.getSnapshot() as { status: string; context: GossipQueueState }
+      if (snap.status !== 'active' || snap.context.lease.subscriber === null) return
+      leaseTo = snap.context.lease.subscriber
+      leaseTell.set(buildLease(snap.context))
+    })
+  }
+
+  const runEffects = (effects: readonly GossipEffect[], self: AnyActorRef): void => {
+    for (const e of effects) {
+      switch (e.type) {
+        case 'tell': {
+          const status = env.send(actorAddress<BroadcastFinishedMsg>(e.to), e.msg)
+          if (status === 'unknown' || status === 'stopped' || status === 'rejected') undelivered++
+          break
+        }
+        case 'reply':
+          env.reply(e.to as never, e.msg)
+          break
+        case 'push-lease':
+          pushLease(e.to, self)
+          break
+        case 'warn':
+          env.log.warn(e.obj, e.msg)
+          break
+      }
     }
-    try {
-      flush(old)
-    } catch {
-      // A receiver that cannot be told is not a reason to fail the restart.
-    }
-    return lost
+  }
+
+  /** The core's input for an event of the machine. */
+  const inputOf = (event: GossipQueueEvent, context: GossipQueueState): GossipCoreInput => {
+    if (event.type === 'runtime.restored') return { type: 'restored', restarts: event.restarts, epoch: newEpoch(context.lease.epoch) }
+    if (event.type === 'runtime.shutdown') return { type: 'shutdown' }
+    return event
   }
 
   return setup({
-    types: {} as { context: GossipQueueContext; events: GossipQueueInbound | RuntimeEvent; input: GossipQueueInput | undefined },
+    types: {} as { context: GossipQueueContext; events: GossipQueueEvent; input: GossipQueueInput | undefined },
     delays: {
       queueCheck: ({ context }) => context.config.queueCheckIntervalMs,
     },
     actions: {
-      /** Folds the undelivered notifications into the context; no new context when there are none. */
+      /** One step of the core for this event; its effects run right after the new context is assigned. */
+      step: enqueueActions(({ context, event, enqueue }) => {
+        const { state, effects } = step(context, inputOf(event, context))
+        if (state !== context) enqueue.assign(state)
+        if (effects.length > 0) enqueue(({ self }) => runEffects(effects, self))
+      }),
+      /** Serf's queue check, on the actor clock. */
+      check: enqueueActions(({ context, enqueue }) => {
+        const { state, effects } = step(context, { type: 'queue-check', now: env.clock.now() })
+        if (state !== context) enqueue.assign(state)
+        if (effects.length > 0) enqueue(({ self }) => runEffects(effects, self))
+      }),
+      /** Folds the failed deliveries into the context; no new context when there are none. */
       countUndelivered: enqueueActions(({ context, enqueue }) => {
         if (undelivered === 0) return
         const n = undelivered
@@ -116,78 +126,25 @@ export function createGossipQueueMachine(env: ActorEnv) {
     },
   }).createMachine({
     id: 'gossip-queue',
-    context: ({ input }) => {
-      const config = createGossipQueueConfig(input?.config ?? {})
-      const clusterSizes: ClusterSizes = { memberlist: null, serf: null }
-      // A fresh start replaces the queues of a previous start of this host, if any (a crash before
-      // the first persisted snapshot): counted like a restore's.
-      const lost = replace(build(config, clusterSizes)) ?? 0
-      return { config, clusterSizes, undeliveredNotifications: 0, lastCheckAt: env.clock.now(), restarts: 0, lostOnRestart: lost, restartsUncounted: 0 }
-    },
+    context: ({ input }) => initialState(createGossipQueueConfig(input?.config ?? {}), newEpoch(0), env.clock.now()),
     initial: 'running',
     states: {
       running: {
         on: {
-          'gossip.enqueue': {
-            actions: [
-              ({ context, event }) => {
-                const set = queues(context)
-                set.enqueue(event.broadcast)
-                flush(set)
-              },
-              'countUndelivered',
-            ],
-          },
-          'gossip.cluster-size': {
-            actions: enqueueActions(({ context, event, enqueue }) => {
-              const n = queues(context).setClusterSize(event.source, event.numNodes)
-              if (n !== undefined && context.clusterSizes[event.source] !== n) {
-                enqueue.assign({ clusterSizes: { ...context.clusterSizes, [event.source]: n } })
-              }
-            }),
-          },
-          'gossip.fill': {
-            actions: [
-              ({ context, event }) => {
-                const set = queues(context)
-                const { parts, usedBytes } = set.fill(event.overheadBytes, event.limitBytes, event.queues)
-                env.reply(event.replyTo, { type: 'gossip.filled', parts, usedBytes })
-                flush(set)
-              },
-              'countUndelivered',
-            ],
-          },
-          'gossip.stats': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'gossip.stats-reply', queues: queues(context).stats() }),
-          },
-          'gossip.reset': {
-            actions: [
-              ({ context }) => {
-                const set = queues(context)
-                set.reset()
-                flush(set)
-              },
-              'countUndelivered',
-            ],
-          },
-          // A restore from the persisted snapshot: fresh (empty) queues with the persisted sizes, and
-          // XState does not re-arm `after` on restore: re-enter to start the check timer again.
+          'gossip.enqueue': { actions: ['step', 'countUndelivered'] },
+          'gossip.cluster-size': { actions: ['step', 'countUndelivered'] },
+          'gossip.fill': { actions: ['step', 'countUndelivered'] },
+          'gossip.stats': { actions: 'step' },
+          'gossip.reset': { actions: ['step', 'countUndelivered'] },
+          'gossip.lease-subscribe': { actions: ['step', 'countUndelivered'] },
+          'gossip.sent': { actions: ['step', 'countUndelivered'] },
+          // A restore from the persisted snapshot: the restored queues are dropped (counted), a new
+          // lease epoch begins, and XState does not re-arm `after` on restore: re-enter to start the
+          // check timer again.
           'runtime.restored': {
             target: 'running',
             reenter: true,
-            actions: [
-              enqueueActions(({ context, event, enqueue }) => {
-                const lost = replace(build(context.config, context.clusterSizes))
-                if (lost !== undefined && lost > 0) env.log.warn({ lost, restarts: event.restarts }, 'gossip queues lost their broadcasts in a restart')
-                if (lost === undefined) env.log.warn({ restarts: event.restarts }, 'gossip queues restarted in a new thread: lost broadcasts not counted')
-                enqueue.assign({
-                  restarts: event.restarts,
-                  lostOnRestart: context.lostOnRestart + (lost ?? 0),
-                  restartsUncounted: context.restartsUncounted + (lost === undefined ? 1 : 0),
-                })
-              }),
-              'countUndelivered',
-            ],
+            actions: ['step', 'countUndelivered'],
           },
           'runtime.shutdown': { target: 'stopped' },
         },
@@ -195,33 +152,13 @@ export function createGossipQueueMachine(env: ActorEnv) {
           queueCheck: {
             target: 'running',
             reenter: true,
-            actions: [
-              ({ context }) => {
-                const set = queues(context)
-                const result = set.check()
-                for (const [queue, depth] of Object.entries(result.warnings)) env.log.warn({ queue, depth }, 'gossip queue depth warning')
-                if (Object.keys(result.pruned).length > 0) env.log.warn({ pruned: result.pruned }, 'gossip queues pruned')
-                if (Object.keys(result.unsendable).length > 0) {
-                  env.log.warn({ unsendable: result.unsendable }, 'gossip broadcasts dropped: no fill had room for them (maxMessageBytes above the packet budget?)')
-                }
-                flush(set)
-              },
-              assign({ lastCheckAt: () => env.clock.now() }),
-              'countUndelivered',
-            ],
+            actions: ['check', 'countUndelivered'],
           },
         },
       },
       stopped: {
         type: 'final',
-        entry: [
-          ({ context }) => {
-            const set = queues(context)
-            set.reset()
-            flush(set)
-          },
-          'countUndelivered',
-        ],
+        entry: ['step', 'countUndelivered'],
       },
     },
   })

@@ -51,8 +51,9 @@ export const memberManager = defineActor({
   machine: createMemberManagerMachine,
   worker: new URL('./worker.ts', import.meta.url),
   // The member table must survive a supervised restart (swim does not re-announce known nodes).
-  // Persisted at most once a second: the context holds the layer's data, copied across threads.
-  persist: { version: 1, throttleMs: 1000 },
+  // Persisted at most once a second: the context holds the core's state (version 2: since the
+  // core returns effects; a version-1 record, of the old layout, is not restored).
+  persist: { version: 2, throttleMs: 1000 },
   validate: (msg) => {
     switch (msg.type) {
       case 'member.node-joined':

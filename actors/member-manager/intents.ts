@@ -4,8 +4,14 @@
  * intent sets the new member's statusLTime (join) or starts it as leaving (leave). Entries older
  * than RecentIntentTimeout are dropped on each reap tick. The buffer is bounded: past `maxEntries`
  * the entry stamped earliest is dropped, and counted.
+ *
+ * The buffer's state (IntentsState) is plain, persistent data: a CowMap (4,096 entries by default,
+ * so not copied whole on each write). RecentIntents is an editor over one version of it for one
+ * turn; `finish()` gives the next version and leaves the one it started from as it was.
  */
 import type { LamportTime } from './protocol.ts'
+import { MapDraft, emptyCowMap } from './cow-map.ts'
+import type { CowMap } from './cow-map.ts'
 
 export type IntentType = 'join' | 'leave'
 
@@ -16,22 +22,39 @@ export interface NodeIntent {
   storedAtMs: number
 }
 
-export class RecentIntents {
-  private readonly entries = new Map<string, NodeIntent>()
+export interface IntentsState {
+  /** By node name; insertion order is "stored earliest first" (an upsert deletes, then sets). */
+  entries: CowMap<NodeIntent>
   /** Entries dropped because the buffer was full. */
-  evicted = 0
+  evicted: number
   /** Entries dropped because they were older than the timeout. */
-  expired = 0
+  expired: number
+}
 
-  constructor(private readonly maxEntries: number) {}
+export function emptyIntents(): IntentsState {
+  return { entries: emptyCowMap(), evicted: 0, expired: 0 }
+}
 
-  /** Rebuilds the buffer from its data (e.g. a persisted, structured-cloned copy). */
-  static from(data: { maxEntries: number; entries: Map<string, NodeIntent>; evicted: number; expired: number }, maxEntries = data.maxEntries): RecentIntents {
-    const r = new RecentIntents(maxEntries)
-    for (const [node, e] of data.entries) r.entries.set(node, { ...e })
-    r.evicted = data.evicted
-    r.expired = data.expired
-    return r
+export class RecentIntents {
+  private readonly entries: MapDraft<NodeIntent>
+  /** Entries dropped because the buffer was full. */
+  evicted: number
+  /** Entries dropped because they were older than the timeout. */
+  expired: number
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly base: IntentsState = emptyIntents(),
+  ) {
+    this.entries = new MapDraft(base.entries)
+    this.evicted = base.evicted
+    this.expired = base.expired
+  }
+
+  /** The next version of the state (the base itself when nothing changed). */
+  finish(): IntentsState {
+    if (!this.entries.changed && this.evicted === this.base.evicted && this.expired === this.base.expired) return this.base
+    return { entries: this.entries.finish(), evicted: this.evicted, expired: this.expired }
   }
 
   get size(): number {
@@ -45,13 +68,16 @@ export class RecentIntents {
   upsert(node: string, type: IntentType, ltime: LamportTime, nowMs: number): boolean {
     const old = this.entries.get(node)
     if (old !== undefined && ltime <= old.ltime) return false
-    // Delete first so Map order stays "oldest stored first" for eviction.
+    // Delete first so the order stays "oldest stored first" for eviction.
     this.entries.delete(node)
     this.entries.set(node, { type, ltime, storedAtMs: nowMs })
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string
-      this.entries.delete(oldest)
-      this.evicted++
+    if (this.entries.size > this.maxEntries) {
+      // Only when full: one scan for the earliest stored (the first in insertion order).
+      const ordered = this.entries.entries()
+      for (let i = 0; this.entries.size > this.maxEntries; i++) {
+        this.entries.delete(ordered[i]!.k)
+        this.evicted++
+      }
     }
     return true
   }
@@ -68,14 +94,12 @@ export class RecentIntents {
 
   /** Drops entries stored more than `timeoutMs` ago; returns how many. */
   expire(nowMs: number, timeoutMs: number): number {
-    let n = 0
-    for (const [node, e] of this.entries) {
-      if (nowMs - e.storedAtMs > timeoutMs) {
-        this.entries.delete(node)
-        n++
-      }
-    }
-    this.expired += n
-    return n
+    const old: string[] = []
+    this.entries.forEach((e, node) => {
+      if (nowMs - e.storedAtMs > timeoutMs) old.push(node)
+    })
+    for (const node of old) this.entries.delete(node)
+    this.expired += old.length
+    return old.length
   }
 }

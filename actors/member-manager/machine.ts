@@ -1,6 +1,7 @@
 /**
- * The member-manager machine: Serf's member layer (MemberLayer) behind messages, with the node's
- * lifecycle as states and Serf's timers on the actor clock.
+ * The member-manager machine: the member-manager core (core.ts, Serf's member layer as
+ * `step(state, input) -> { state, effects }`) behind messages, with the node's lifecycle as states
+ * and Serf's timers on the actor clock.
  *
  * running (parallel)
  * - lifecycle: alive → leaving.{broadcasting → memberlist → propagating} → left (Serf.Leave, spec §5.4)
@@ -9,35 +10,38 @@
  *   the lifecycle leaves `alive` (a leaving node does not rejoin anyone)
  * stopped (final, on runtime.shutdown)
  *
+ * The seam: the context holds the core's state (`core`) as it is, plus the machine's own
+ * bookkeeping (leave askers, timeouts, pending prunes, swim's feed, undelivered sends). Every
+ * message or timer that concerns the core is one `turn` action: it feeds the core one input (with
+ * the actor clock's time), assigns the state the core returns (the same object when nothing
+ * changed) and runs the effects in order: tells by id to the peers named in the input, gossip
+ * enqueues, a prune timer, and member events both emitted (XState `emit`, MemberManagerEmitted in
+ * protocol.ts) and told to the `events` peer. The core never changes a state in place, so the
+ * context is never written in place either, and XState's own persisted snapshot is the state,
+ * sharing its unchanged parts with the live context (no override, no copy: the runtime makes the
+ * one copy it posts).
+ *
  * Timers and a restore: XState does not restart `after` timers or delayed events when an actor is
  * restored from a persisted snapshot, so every one is re-armed on `runtime.restored`: the reaper and
  * the reconnector tick (a full interval from the restore), the leave step in progress (re-entered:
  * its timeout starts again, the memberlist step asks swim again), and each scheduled prune (kept in
  * the context with its due time, raised again for the time left).
  *
- * All membership writes go through MemberLayer's one table; this file only routes messages and runs
- * timers. Outbound traffic goes by id to the peers named in the input.
- *
  * swim's node changes come numbered (NodesChangedMsg `seq`); the context follows the numbering
- * (node-feed.ts, persisted with the table), and a gap, or a restore from a snapshot that may be a
- * second old, asks swim for its whole table (`member.nodes-resync`), which brings the table back in
- * line instead of leaving it short for good (issue 10).
- *
- * The MemberLayer lives in the factory's closure, not in the XState context: the context stays plain,
- * structured-cloneable data (the runtime copies it across threads for snapshots and inspection).
- * The runtime calls the factory once per actor (re)start, so each actor has its own layer.
+ * (node-feed.ts), and a gap, or a restore from a snapshot that may be a second old, asks swim for
+ * its whole table (`member.nodes-resync`), which brings the table back in line (issue 10).
  */
 import { assertEvent, assign, enqueueActions, not, setup, stateIn } from 'xstate'
 import type { ActorEnv, Message, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
-import type { SnapshotterIn } from '../snapshotter/protocol.ts'
-import type { AckReply, LamportTime, MemberManagerInbound, MemberManagerOutbound, NodeFeedStats, NodesResyncMsg } from './protocol.ts'
-import type { SerfConfig, SerfInit } from './config.ts'
+import type { AckReply, LamportTime, MemberManagerEmitted, MemberManagerInbound, NodeFeedStats, NodesResyncMsg, SwimLeaveMsg } from './protocol.ts'
+import type { SerfInit } from './config.ts'
 import { createSerfConfig } from './config.ts'
-import { MemberLayer } from './member-layer.ts'
-import type { MemberLayerData, MemberLayerPorts } from './member-layer.ts'
+import { initialCoreState, step } from './core.ts'
+import type { MemberCoreInput, MemberCoreState } from './member-effects.ts'
+import { localMetaOf, localUserStateOf, membersOf, statsOf } from './member-reads.ts'
 import { freshNodeFeed, receiveFeed, resyncAsked } from './node-feed.ts'
 import { createLatestTell } from '../../src/types/latest-tell.ts'
 
@@ -47,7 +51,10 @@ export interface MemberManagerPeers {
   gossipQueue: string
   /** Receives snapshot.* records; none → no snapshot. */
   snapshotter?: string
-  /** Receives `member.event` and `member.conflict` (the public event stream); none → only counted. */
+  /**
+   * Receives `member.event` and `member.conflict` (the public event stream) as tells; none → only
+   * emitted (XState `emit`: subscribe on the actor instead).
+   */
   events?: string
   /** Receives `member.serf-message` pass-through (user events, queries: a later issue). */
   serfMessages?: string
@@ -71,18 +78,15 @@ export interface PendingPrune {
 }
 
 export interface MemberManagerContext {
-  config: SerfConfig
   /**
-   * The member layer's data (member table, clocks, intents, tags): plain data updated in place, so a
-   * persisted snapshot carries it across a supervised restart.
+   * The core's state (core.ts): config, member table, clocks, intents, tags, counters, the leave
+   * in progress. Plain, persistent data, replaced (never written) by each turn that changes it.
    */
-  data: MemberLayerData
+  core: MemberCoreState
   peers: MemberManagerPeers
   restored: NonNullable<MemberManagerInput['restored']>
   /** Who asked `member.leave` and waits for `left`. */
   leaveAskers: Array<ReplyTo<AckReply>>
-  leaveNotifyId: string | undefined
-  leaveWaitsForBroadcast: boolean
   /** Leaves that went on without the intent confirmed spread within BroadcastTimeout. */
   leaveBroadcastTimeouts: number
   /** swim did not confirm its memberlist leave in time; we went on. */
@@ -91,217 +95,250 @@ export interface MemberManagerContext {
   prunes: PendingPrune[]
   /** swim's node-change feed as followed so far (node-feed.ts); persisted, so a restore knows its place. */
   feed: NodeFeedStats
+  /** Tells that found no receiver (unknown, stopped or refusing peer); counted, never retried. */
+  undelivered: number
+}
+
+/** Params of the `turn` action: one core input, and who waits for an ack of it (set-tags). */
+export interface TurnParams {
+  input: MemberCoreInput
+  replyTo?: ReplyTo<AckReply> | undefined
+  /** The input came on swim's numbered feed: follow it in the same turn (node-feed.ts). */
+  feed?: FeedPosition
+}
+
+/** Where a feed message sits in swim's numbering. */
+interface FeedPosition {
+  seq: number | undefined
+  changes: number
+  resync: boolean
 }
 
 export function createMemberManagerMachine(env: ActorEnv) {
-  let memberLayer: MemberLayer | undefined
-  /** Rebuilds the layer from the context's data (a restored snapshot), dropping any older instance. */
-  const revive = (context: MemberManagerContext): MemberLayer => {
-    io.peers = context.peers
-    // Prunes a crashed instance asked for but never scheduled belong to a state that was not kept.
-    io.pendingPrunes.length = 0
-    memberLayer = MemberLayer.revive(context.config, ports, context.data)
-    return memberLayer
-  }
-  /**
-   * The layer. The runtime builds the machine once per actor and restarts it in place, so after a
-   * restore `runtime.restored` revives the layer from the restored context; a fresh thread has no
-   * layer at all yet and revives it on first use.
-   */
-  const layer = (context: MemberManagerContext): MemberLayer => memberLayer ?? revive(context)
-  // Mutable I/O bookkeeping shared with the layer's ports. It lives here, not in the context:
-  // the ports are created once, while XState replaces the context object on every assign.
-  const io = {
-    peers: { swim: 'swim', gossipQueue: 'gossip-queue' } as MemberManagerPeers,
-    /** Sends that found no receiver (unknown/stopped/rejected); counted, never retried. */
-    undelivered: 0,
-    /** Prunes requested by the layer, turned into delayed events by `flushPrunes`. */
-    pendingPrunes: [] as Array<{ name: string; delayMs: number }>,
-  }
-  /** Tells `to`; false (and counted) when nobody took the message. */
+  /** Tells `to`; false when nobody took the message (the caller counts it). */
   const deliver = (to: string | undefined, msg: Message): boolean => {
-    if (to === undefined) return false
+    if (to === undefined) return true
     const status = env.send(actorAddress<Message>(to), msg)
-    if (status === 'unknown' || status === 'stopped' || status === 'rejected') {
-      io.undelivered++
-      return false
-    }
-    return true
+    return !(status === 'unknown' || status === 'stopped' || status === 'rejected')
   }
+  // Serf's member count goes to gossip-queue once per turn, the latest, sent again if refused (an
+  // I/O helper: it holds at most the one value waiting for its microtask, no protocol state). Its
+  // own undelivered count is added to the context's in `member.stats`.
+  let gossipQueueId = 'gossip-queue'
+  const clusterSize = createLatestTell<GossipQueueInbound>(env, () => gossipQueueId)
+
+  /**
+   * Runs a core step's effects and says what to assign: sends happen now (their delivery counted),
+   * member events are emitted, prune timers raised. Returns the request's refusal, if any.
+   */
+  const applyStep = (context: MemberManagerContext, input: MemberCoreInput) => {
+    const { state, effects } = step(context.core, input)
+    const peers = context.peers
+    gossipQueueId = peers.gossipQueue
+    const emitted: MemberManagerEmitted[] = []
+    const prunes: Array<{ name: string; delayMs: number }> = []
+    let undelivered = 0
+    let refused: Error | undefined
+    const tell = (to: string | undefined, msg: Message): void => {
+      if (!deliver(to, msg)) undelivered++
+    }
+    for (const e of effects) {
+      switch (e.type) {
+        case 'tell-swim':
+          tell(peers.swim, e.msg)
+          break
+        case 'event':
+          if (e.msg.type === 'member.conflict') {
+            // Serf logs a conflict about another node as a warning and one about us as an error.
+            const fields = { code: e.msg.warning.code, node: e.msg.name, local: e.msg.local }
+            if (e.msg.local) env.log.error(fields, e.msg.warning.message)
+            else env.log.warn(fields, e.msg.warning.message)
+          }
+          emitted.push(e.msg)
+          tell(peers.events, e.msg)
+          break
+        case 'pass-through':
+          tell(peers.serfMessages, e.msg)
+          break
+        case 'broadcast': {
+          const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast: e.broadcast }
+          tell(peers.gossipQueue, msg)
+          break
+        }
+        case 'cluster-size':
+          clusterSize.set({ type: 'gossip.cluster-size', source: 'serf', numNodes: e.numMembers })
+          break
+        case 'snapshot':
+          tell(peers.snapshotter, e.msg)
+          break
+        case 'schedule-prune':
+          prunes.push({ name: e.name, delayMs: e.delayMs })
+          break
+        case 'rejected':
+          refused = e.error
+          break
+        default: {
+          const unknown: never = e
+          return unknown
+        }
+      }
+    }
+    return { state, emitted, prunes, undelivered, refused }
+  }
+
   /** Asks swim for its whole node table (member.nodes-resync); true when swim's mailbox took it. */
-  const askResync = (reason: NodesResyncMsg['reason']): boolean => {
+  const askResync = (context: MemberManagerContext, reason: NodesResyncMsg['reason']): boolean => {
     const msg: NodesResyncMsg = { type: 'member.nodes-resync', reason }
-    return deliver(io.peers.swim, msg)
-  }
-  // Serf's member count goes to gossip-queue once per turn, the latest, sent again if refused.
-  const clusterSize = createLatestTell<GossipQueueInbound>(env, () => io.peers.gossipQueue, () => void io.undelivered++)
-
-  const route = (msg: MemberManagerOutbound): void => {
-    switch (msg.type) {
-      case 'member.event':
-        return void deliver(io.peers.events, msg)
-      case 'member.serf-message':
-        return void deliver(io.peers.serfMessages, msg)
-      case 'member.conflict': {
-        // Serf logs a conflict about another node as a warning and one about us as an error.
-        const fields = { code: msg.warning.code, node: msg.name, local: msg.local }
-        if (msg.local) env.log.error(fields, msg.warning.message)
-        else env.log.warn(fields, msg.warning.message)
-        return void deliver(io.peers.events, msg)
-      }
-      case 'member.local-meta-changed':
-      case 'member.reconnect':
-      case 'member.swim-leave':
-      case 'member.nodes-resync':
-        return void deliver(io.peers.swim, msg)
-      default: {
-        // Exhaustive: a new outbound type must be routed here, not fall to some peer by accident.
-        const unrouted: never = msg
-        io.undelivered++
-        return unrouted
-      }
-    }
+    return deliver(context.peers.swim, msg)
   }
 
-  const ports: MemberLayerPorts = {
-    now: () => env.clock.now(),
-    random: env.random,
-    emit: route,
-    enqueue: (broadcast) => {
-      const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast }
-      deliver(io.peers.gossipQueue, msg)
-    },
-    clusterSize: (numNodes) => clusterSize.set({ type: 'gossip.cluster-size', source: 'serf', numNodes }),
-    snapshot: (msg: SnapshotterIn) => void deliver(io.peers.snapshotter, msg),
-    schedulePrune: (name, delayMs) => void io.pendingPrunes.push({ name, delayMs }),
-  }
+  const now = (): number => env.clock.now()
+  /** The feed position of a single change (`seq` absent: a sender without a feed). */
+  const single = (seq: number | undefined): FeedPosition => ({ seq, changes: 1, resync: false })
 
   const machine = setup({
     types: {} as {
       context: MemberManagerContext
       events: MemberManagerInbound | PruneDue | RuntimeEvent
       input: MemberManagerInput
+      emitted: MemberManagerEmitted
     },
     actions: {
       /**
-       * Turns prunes the layer asked for into delayed events on the actor clock, and notes them (with
-       * their due time) in the context, so a restore can raise them again.
+       * One turn of the core: step, assign the next state, run the effects (sends now, events
+       * emitted, prunes as delayed events noted with their due time so a restore can raise them
+       * again), and answer `replyTo` (an ack, or the coded refusal).
        */
-      flushPrunes: enqueueActions(({ context, enqueue }) => {
-        if (io.pendingPrunes.length === 0) return
-        const now = env.clock.now()
-        const added: PendingPrune[] = []
-        for (const p of io.pendingPrunes) {
-          enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
-          added.push({ name: p.name, dueAt: now + p.delayMs })
+      turn: enqueueActions(({ context, enqueue }, { input, replyTo, feed }: TurnParams) => {
+        const r = applyStep(context, input)
+        for (const e of r.emitted) enqueue.emit(e)
+        const patch: Partial<MemberManagerContext> = {}
+        if (r.state !== context.core) patch.core = r.state
+        if (feed?.seq !== undefined) {
+          // swim's feed, followed in the same turn (one assign): a gap asks swim for a resync.
+          const { next, askResync: gap } = receiveFeed(context.feed ?? freshNodeFeed(), feed.seq, feed.changes, feed.resync)
+          if (!gap) patch.feed = next
+          else {
+            const delivered = askResync(context, 'gap')
+            if (!delivered) r.undelivered++
+            patch.feed = resyncAsked(next, delivered)
+          }
         }
-        io.pendingPrunes.length = 0
-        enqueue.assign({ prunes: [...context.prunes, ...added] })
+        if (r.undelivered > 0) patch.undelivered = context.undelivered + r.undelivered
+        if (r.prunes.length > 0) {
+          const at = now()
+          for (const p of r.prunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
+          patch.prunes = [...(context.prunes ?? []), ...r.prunes.map((p) => ({ name: p.name, dueAt: at + p.delayMs }))]
+        }
+        if (Object.keys(patch).length > 0) enqueue.assign(patch)
+        if (replyTo !== undefined) {
+          if (r.refused !== undefined) env.fail(replyTo, toWireError(r.refused))
+          else env.reply(replyTo, { type: 'member.ack' })
+        }
+      }),
+      /** A tell to swim outside the core (the memberlist leave step), its delivery counted. */
+      tellSwimLeave: enqueueActions(({ context, enqueue }) => {
+        const msg: SwimLeaveMsg = { type: 'member.swim-leave', timeoutMs: context.core.config.broadcastTimeoutMs }
+        if (!deliver(context.peers.swim, msg)) {
+          enqueue.assign({ undelivered: context.undelivered + 1 })
+        }
       }),
       /** After a restore: the delayed prune events died with the crashed instance; raise them again. */
       rearmPrunes: enqueueActions(({ context, enqueue }) => {
-        const now = env.clock.now()
-        for (const p of context.prunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: Math.max(0, p.dueAt - now) })
-      }),
-      /**
-       * After a message of swim's feed (numbered: a batch, or a single change with `seq`): follow the
-       * numbering, and ask swim for a resync at a gap (node-feed.ts).
-       */
-      followFeed: enqueueActions(({ context, event, enqueue }) => {
-        const e = event as { seq?: number; resync?: boolean; changes?: readonly unknown[] }
-        if (e.seq === undefined) return
-        const { next, askResync: gap } = receiveFeed(context.feed ?? freshNodeFeed(), e.seq, e.changes?.length ?? 1, e.resync === true)
-        enqueue.assign({ feed: gap ? resyncAsked(next, askResync('gap')) : next })
+        const at = now()
+        // (A snapshot persisted before `prunes` existed has none pending.)
+        if (context.prunes === undefined) enqueue.assign({ prunes: [] })
+        for (const p of context.prunes ?? []) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: Math.max(0, p.dueAt - at) })
       }),
       /** Restored from a snapshot up to a second old: what swim told since may be lost; ask for its table. */
-      resyncAfterRestore: assign({ feed: ({ context }) => resyncAsked(context.feed ?? freshNodeFeed(), askResync('restored')) }),
-      /** A prune came due: forget its note (the oldest for that name), then erase the member. */
-      pruneDue: enqueueActions(({ context, event, enqueue }) => {
+      resyncAfterRestore: enqueueActions(({ context, enqueue }) => {
+        const delivered = askResync(context, 'restored')
+        enqueue.assign({ feed: resyncAsked(context.feed ?? freshNodeFeed(), delivered), undelivered: (context.undelivered ?? 0) + (delivered ? 0 : 1) })
+      }),
+      /** A prune came due: forget its note (the oldest for that name); the `turn` then erases the member. */
+      forgetPrune: enqueueActions(({ context, event, enqueue }) => {
         assertEvent(event, 'member.prune-due')
         const i = context.prunes.findIndex((p) => p.name === event.name)
         if (i >= 0) enqueue.assign({ prunes: context.prunes.filter((_, j) => j !== i) })
-        layer(context).pruneDue(event.name)
       }),
     },
     guards: {
-      waitsForBroadcast: ({ context }) => context.leaveWaitsForBroadcast,
+      waitsForBroadcast: ({ context }) => context.core.leave?.waitForBroadcast === true,
       /** The reconnector runs only while the node is alive (not leaving, left). */
       notAlive: not(stateIn('#member-manager.running.lifecycle.alive')),
-      isOurLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && event.id === context.leaveNotifyId,
+      isOurLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && event.id === context.core.leave?.notifyId,
     },
     delays: {
-      reapInterval: ({ context }) => context.config.reapIntervalMs,
-      reconnectInterval: ({ context }) => context.config.reconnectIntervalMs,
-      broadcastTimeout: ({ context }) => context.config.broadcastTimeoutMs,
+      reapInterval: ({ context }) => context.core.config.reapIntervalMs,
+      reconnectInterval: ({ context }) => context.core.config.reconnectIntervalMs,
+      broadcastTimeout: ({ context }) => context.core.config.broadcastTimeoutMs,
       // swim waits up to BroadcastTimeout for its own dead broadcast; allow it that plus as much again.
-      swimLeaveTimeout: ({ context }) => 2 * context.config.broadcastTimeoutMs,
-      leavePropagateDelay: ({ context }) => context.config.leavePropagateDelayMs,
+      swimLeaveTimeout: ({ context }) => 2 * context.core.config.broadcastTimeoutMs,
+      leavePropagateDelay: ({ context }) => context.core.config.leavePropagateDelayMs,
     },
   }).createMachine({
     id: 'member-manager',
-    context: ({ input }) => {
-      const config = createSerfConfig(input.config)
-      const peers: MemberManagerPeers = { swim: 'swim', gossipQueue: 'gossip-queue', ...input.peers }
-      io.peers = peers
-      io.pendingPrunes.length = 0
-      memberLayer = new MemberLayer(config, ports)
-      const ctx: MemberManagerContext = {
-        config,
-        data: memberLayer.data,
-        peers,
-        restored: input.restored ?? {},
-        leaveAskers: [],
-        leaveNotifyId: undefined,
-        leaveWaitsForBroadcast: false,
-        leaveBroadcastTimeouts: 0,
-        swimLeaveTimeouts: 0,
-        prunes: [],
-        feed: freshNodeFeed(),
-      }
-      return ctx
-    },
+    context: ({ input }) => ({
+      core: initialCoreState(createSerfConfig(input.config)),
+      peers: { swim: 'swim', gossipQueue: 'gossip-queue', ...input.peers },
+      restored: input.restored ?? {},
+      leaveAskers: [],
+      leaveBroadcastTimeouts: 0,
+      swimLeaveTimeouts: 0,
+      prunes: [],
+      feed: freshNodeFeed(),
+      undelivered: 0,
+    }),
     initial: 'running',
     states: {
       running: {
         type: 'parallel',
-        entry: ({ context }) => layer(context).start(context.restored),
+        // Serf create (once: a restored state has started already, and XState runs no entry on a restore).
+        entry: { type: 'turn', params: ({ context }) => ({ input: { type: 'start', restored: context.restored } }) },
         on: {
-          'member.node-joined': { actions: [({ context, event }) => layer(context).nodeJoined(event.node), 'followFeed'] },
-          'member.node-updated': { actions: [({ context, event }) => layer(context).nodeUpdated(event.node), 'followFeed'] },
-          'member.node-left': { actions: [({ context, event }) => layer(context).nodeLeft(event.node), 'followFeed'] },
-          'member.nodes-changed': { actions: [({ context, event }) => layer(context).nodeChanges(event.changes), 'followFeed'] },
-          'member.name-conflict': { actions: ({ context, event }) => layer(context).nameConflict(event.existing, event.other) },
-          'member.user-message': { actions: [({ context, event }) => layer(context).userMessage(event.bytes), 'flushPrunes'] },
-          'member.merge-remote-state': { actions: [({ context, event }) => layer(context).mergeRemoteState(event.bytes, event.join), 'flushPrunes'] },
-          'member.local-state': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: layer(context).localUserState(event.join) }),
-          },
-          'member.local-meta': { actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-meta-reply', meta: layer(context).localMeta() }) },
-          'member.members': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...layer(context).members(event.statuses) }),
-          },
-          'member.set-tags': {
-            actions: ({ context, event }) => {
-              try {
-                layer(context).setTags(event.tags)
-                env.reply(event.replyTo, { type: 'member.ack' })
-              } catch (err) {
-                env.fail(event.replyTo, toWireError(err))
-              }
+          // swim's feed: one turn each, following the numbering (`feed`) in the same assign.
+          'member.node-joined': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'node-joined', node: event.node, now: now() }, feed: single(event.seq) }) } },
+          'member.node-updated': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'node-updated', node: event.node, now: now() }, feed: single(event.seq) }) } },
+          'member.node-left': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'node-left', node: event.node, now: now() }, feed: single(event.seq) }) } },
+          'member.nodes-changed': {
+            actions: {
+              type: 'turn',
+              params: ({ event }) => ({
+                input: { type: 'nodes-changed', changes: event.changes, now: now() },
+                feed: { seq: event.seq, changes: event.changes.length, resync: event.resync === true },
+              }),
             },
           },
-          'member.join-completed': { actions: ({ context, event }) => layer(context).joinCompleted(event.numJoined, event.reconnect === true) },
+          'member.name-conflict': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'name-conflict', existing: event.existing, other: event.other } }) } },
+          'member.user-message': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'user-message', bytes: event.bytes, now: now() } }) } },
+          'member.merge-remote-state': {
+            actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'merge-remote-state', bytes: event.bytes, join: event.join, now: now() } }) },
+          },
+          'member.local-state': {
+            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: localUserStateOf(context.core) }),
+          },
+          'member.local-meta': { actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-meta-reply', meta: localMetaOf(context.core) }) },
+          'member.members': {
+            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...membersOf(context.core, event.statuses) }),
+          },
+          'member.set-tags': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'set-tags', tags: event.tags }, replyTo: event.replyTo }) } },
+          'member.join-completed': {
+            actions: {
+              type: 'turn',
+              params: ({ event }) => ({ input: { type: 'join-completed', numJoined: event.numJoined, reconnect: event.reconnect === true, now: now() } }),
+            },
+          },
           'member.stats': {
             actions: ({ context, event }) =>
               env.reply(event.replyTo, {
                 type: 'member.stats-reply',
-                ...layer(context).stats(),
-                undelivered: io.undelivered,
+                ...statsOf(context.core),
+                undelivered: (context.undelivered ?? 0) + clusterSize.stats.undelivered,
                 leaveTimeouts: { broadcast: context.leaveBroadcastTimeouts, swim: context.swimLeaveTimeouts },
                 feed: { ...(context.feed ?? freshNodeFeed()) },
               }),
           },
-          'member.prune-due': { actions: 'pruneDue' },
+          'member.prune-due': { actions: ['forgetPrune', { type: 'turn', params: ({ event }) => ({ input: { type: 'prune-due', name: event.name, now: now() } }) }] },
           'runtime.shutdown': { target: 'stopped' },
         },
         states: {
@@ -312,14 +349,10 @@ export function createMemberManagerMachine(env: ActorEnv) {
                 on: {
                   'member.leave': {
                     target: 'leaving',
-                    actions: assign(({ context, event }) => {
-                      const { waitForBroadcast, notifyId } = layer(context).beginLeave(env.id)
-                      return {
-                        leaveAskers: event.replyTo === undefined ? [] : [event.replyTo],
-                        leaveNotifyId: notifyId,
-                        leaveWaitsForBroadcast: waitForBroadcast,
-                      }
-                    }),
+                    actions: [
+                      { type: 'turn', params: () => ({ input: { type: 'begin-leave', notifyTo: env.id, now: now() } }) },
+                      assign({ leaveAskers: ({ event }) => (event.replyTo === undefined ? [] : [event.replyTo]) }),
+                    ],
                   },
                 },
               },
@@ -333,7 +366,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                 states: {
                   /** Wait for our leave intent to be fully transmitted (only if anyone else is alive). */
                   broadcasting: {
-                    always: { guard: ({ context }) => !context.leaveWaitsForBroadcast, target: 'memberlist' },
+                    always: { guard: not('waitsForBroadcast'), target: 'memberlist' },
                     on: {
                       'gossip.broadcast-finished': { guard: 'isOurLeaveBroadcast', target: 'memberlist' },
                       'runtime.restored': { target: 'broadcasting', reenter: true },
@@ -346,7 +379,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                           assign({ leaveBroadcastTimeouts: ({ context }) => context.leaveBroadcastTimeouts + 1 }),
                           ({ context }) =>
                             env.log.warn(
-                              { code: 'ERR_MEMBER_LEAVE_BROADCAST_TIMEOUT', timeoutMs: context.config.broadcastTimeoutMs },
+                              { code: 'ERR_MEMBER_LEAVE_BROADCAST_TIMEOUT', timeoutMs: context.core.config.broadcastTimeoutMs },
                               'leave intent not confirmed spread within BroadcastTimeout; going on with the memberlist leave',
                             ),
                         ],
@@ -355,10 +388,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                   },
                   /** memberlist Leave (dead with From = self), run by swim; it waits up to BroadcastTimeout, as in Serf. */
                   memberlist: {
-                    entry: ({ context }) => {
-                      layer(context) // after a restore, rebuilds the layer (and the peer ids) first
-                      route({ type: 'member.swim-leave', timeoutMs: context.config.broadcastTimeoutMs })
-                    },
+                    entry: 'tellSwimLeave',
                     on: { 'member.swim-left': { target: 'propagating' }, 'runtime.restored': { target: 'memberlist', reenter: true } },
                     after: {
                       swimLeaveTimeout: {
@@ -379,8 +409,8 @@ export function createMemberManagerMachine(env: ActorEnv) {
               },
               left: {
                 entry: [
+                  { type: 'turn', params: { input: { type: 'finish-leave' } } },
                   ({ context }) => {
-                    layer(context).finishLeave()
                     for (const asker of context.leaveAskers) env.reply(asker, { type: 'member.ack' })
                   },
                   assign({ leaveAskers: [] }),
@@ -393,21 +423,12 @@ export function createMemberManagerMachine(env: ActorEnv) {
             initial: 'waiting',
             states: {
               waiting: {
-                after: { reapInterval: { target: 'waiting', reenter: true, actions: ({ context }) => layer(context).reapTick() } },
+                after: { reapInterval: { target: 'waiting', reenter: true, actions: { type: 'turn', params: () => ({ input: { type: 'reap-tick', now: now() } }) } } },
                 on: {
-                  // After a restore from a persisted snapshot: the layer is rebuilt from the context's
-                  // data (a fresh object), which the context must point at from now on; timers re-armed
-                  // (this region's tick by the re-entry, the scheduled prunes by raising them again).
-                  'runtime.restored': {
-                    target: 'waiting',
-                    reenter: true,
-                    actions: [
-                      // (A snapshot persisted before `prunes` existed has none pending.)
-                      assign({ data: ({ context }) => revive(context).data, prunes: ({ context }) => context.prunes ?? [] }),
-                      'rearmPrunes',
-                      'resyncAfterRestore',
-                    ],
-                  },
+                  // After a restore from a persisted snapshot: the context is the restored state as
+                  // it is; only the timers are re-armed (this region's tick by the re-entry, the
+                  // scheduled prunes by raising them again) and swim asked for its table.
+                  'runtime.restored': { target: 'waiting', reenter: true, actions: ['rearmPrunes', 'resyncAfterRestore'] },
                 },
               },
             },
@@ -417,9 +438,11 @@ export function createMemberManagerMachine(env: ActorEnv) {
             states: {
               waiting: {
                 // Serf's reconnect runs until Shutdown, but a leaving node has no use for a rejoin, and
-                // any join that completes now must not broadcast a join intent (MemberLayer.joinCompleted).
+                // any join that completes now must not broadcast a join intent (core.ts joinCompleted).
                 always: { guard: 'notAlive', target: 'paused' },
-                after: { reconnectInterval: { target: 'waiting', reenter: true, actions: ({ context }) => layer(context).reconnectTick() } },
+                after: {
+                  reconnectInterval: { target: 'waiting', reenter: true, actions: { type: 'turn', params: () => ({ input: { type: 'reconnect-tick', random: env.random } }) } },
+                },
                 on: { 'runtime.restored': { target: 'waiting', reenter: true } },
               },
               /** Leaving or left: no reconnect timer (the lifecycle never goes back to alive). */
@@ -430,22 +453,15 @@ export function createMemberManagerMachine(env: ActorEnv) {
       },
       stopped: {
         type: 'final',
-        entry: ({ context }) => {
-          layer(context).shutdown()
-          for (const asker of context.leaveAskers) env.fail(asker, { code: 'ERR_MEMBER_SHUTDOWN', message: 'member-manager stopped before the leave finished' })
-        },
+        entry: [
+          { type: 'turn', params: { input: { type: 'shutdown' } } },
+          ({ context }) => {
+            for (const asker of context.leaveAskers) env.fail(asker, { code: 'ERR_MEMBER_SHUTDOWN', message: 'member-manager stopped before the leave finished' })
+          },
+        ],
       },
     },
   })
-
-  // The persisted snapshot is plain data: the layer keeps class instances (LamportClock, ...) in its
-  // context, which the runtime refuses to persist (ERR_ACTOR_SNAPSHOT_UNCLONEABLE), so structuredClone
-  // flattens them here and revive rebuilds them on restore. (The runtime also keeps its own detached
-  // copy, so in-place updates after a checkpoint never reach it.) Persisting is throttled by the
-  // definition (1 s), so the copies cost little. `machine.provide(...)` would build a machine without
-  // this override; member-manager is never provided implementations.
-  const persistedOf = machine.getPersistedSnapshot.bind(machine)
-  machine.getPersistedSnapshot = (snapshot, options) => structuredClone(persistedOf(snapshot, options))
   return machine
 }
 

@@ -5,11 +5,19 @@
  * never disagree (lesson 000). Every write returns the member events it caused; the actor forwards
  * them (event stream, snapshotter). Pure: time comes in as `nowMs`, the Lamport clock and the intent
  * buffer are handed in by the owning actor.
+ *
+ * The table's state (TableState) is plain, persistent data: the records live in a CowMap and a
+ * record is never changed in place (a write replaces the record with a changed copy: copy-on-write
+ * of only the changed members). A MemberTable is an editor over one version for one turn (or, in
+ * tests, for as long as they like); `finish()` gives the next version, and the version it started
+ * from, which an XState context or a persisted snapshot may still hold, stays as it was.
  */
 import type { LamportTime, Member, MemberCounts, MemberEventType, MemberStatus, NodeInfo } from './protocol.ts'
 import type { LamportClock } from './lamport.ts'
 import type { RecentIntents } from './intents.ts'
 import { decodeTags, tagsEqual } from './tags.ts'
+import { MapDraft, emptyCowMap } from './cow-map.ts'
+import type { CowMap } from './cow-map.ts'
 
 /** Serf's own state (spec §5.5): alive, leaving (Leave in progress), left, shutdown. */
 export type LocalSerfState = 'alive' | 'leaving' | 'left' | 'shutdown'
@@ -51,35 +59,83 @@ export interface MemberTableOptions {
 
 const STATUS_KEYS = ['alive', 'leaving', 'left', 'failed'] as const
 
-export class MemberTable {
-  private readonly records = new Map<string, MemberRecord>()
-  private readonly byStatus: MemberCounts = { alive: 0, leaving: 0, left: 0, failed: 0, total: 0 }
-  private downSeq = 0
+/**
+ * Metrics kept where the facts are. `ignoredNotices`: swim notices that changed nothing (an update
+ * or leave about an unknown member, a leave about one neither alive nor leaving), as Serf ignores them.
+ */
+export interface TableMetrics {
+  flaps: number
+  malformedMeta: number
+  staleIntents: number
+  reaped: number
+  ignoredNotices: number
+}
+
+/** One version of the table: plain data, never changed in place. */
+export interface TableState {
+  /** By member name; a record object is replaced, never written, once it is in a version. */
+  records: CowMap<MemberRecord>
+  /** Counts by status, kept by the one method that changes a status. */
+  byStatus: MemberCounts
+  downSeq: number
   /** Serf's own state; a leave intent about ourselves is refuted only while alive. */
-  localState: LocalSerfState = 'alive'
-  /**
-   * Metrics kept where the facts are. `ignoredNotices`: swim notices that changed nothing (an update
-   * or leave about an unknown member, a leave about one neither alive nor leaving), as Serf ignores them.
-   */
-  readonly metrics = { flaps: 0, malformedMeta: 0, staleIntents: 0, reaped: 0, ignoredNotices: 0 }
+  localState: LocalSerfState
+  metrics: TableMetrics
+}
 
-  constructor(private readonly opts: MemberTableOptions) {}
+export function emptyTable(): TableState {
+  return {
+    records: emptyCowMap(),
+    byStatus: { alive: 0, leaving: 0, left: 0, failed: 0, total: 0 },
+    downSeq: 0,
+    localState: 'alive',
+    metrics: { flaps: 0, malformedMeta: 0, staleIntents: 0, reaped: 0, ignoredNotices: 0 },
+  }
+}
 
-  /**
-   * Rebuilds a table from its data (e.g. a persisted, structured-cloned copy) with fresh options:
-   * the clock and intent buffer passed in `opts` are the revived ones.
-   */
-  static from(
-    data: { records: Map<string, MemberRecord>; byStatus: MemberCounts; downSeq: number; localState: LocalSerfState; metrics: MemberTable['metrics'] },
-    opts: MemberTableOptions,
-  ): MemberTable {
-    const t = new MemberTable(opts)
-    for (const [name, r] of data.records) t.records.set(name, { ...r, member: cloneMember(r.member) })
-    Object.assign(t.byStatus, data.byStatus)
-    t.downSeq = data.downSeq
-    t.localState = data.localState
-    Object.assign(t.metrics, data.metrics)
-    return t
+export class MemberTable {
+  private readonly records: MapDraft<MemberRecord>
+  /** Records this editor made (new, or copied before a write): written in place until `finish()`. */
+  private owned: Set<MemberRecord> | undefined
+  private readonly byStatus: MemberCounts
+  private downSeq: number
+  /** Serf's own state; a leave intent about ourselves is refuted only while alive. */
+  localState: LocalSerfState
+  readonly metrics: TableMetrics
+
+  constructor(
+    private readonly opts: MemberTableOptions,
+    private readonly base: TableState = emptyTable(),
+  ) {
+    this.records = new MapDraft(base.records)
+    this.byStatus = { ...base.byStatus }
+    this.downSeq = base.downSeq
+    this.localState = base.localState
+    this.metrics = { ...base.metrics }
+  }
+
+  /** The next version (the base itself when nothing changed). Later writes copy again. */
+  finish(): TableState {
+    const b = this.base
+    const same =
+      !this.records.changed &&
+      this.downSeq === b.downSeq &&
+      this.localState === b.localState &&
+      sameMetrics(this.metrics, b.metrics) &&
+      sameCounts(this.byStatus, b.byStatus)
+    if (same) return b
+    this.owned = undefined
+    return { records: this.records.finish(), byStatus: { ...this.byStatus }, downSeq: this.downSeq, localState: this.localState, metrics: { ...this.metrics } }
+  }
+
+  /** The record of `name`, writable: copied (with its member) unless this editor made it. */
+  private edit(name: string): MemberRecord | undefined {
+    const r = this.records.get(name)
+    if (r === undefined || this.owned?.has(r) === true) return r
+    const mine = copyRecord(r)
+    ;(this.owned ??= new Set()).add(mine)
+    this.records.set(name, mine)
+    return mine
   }
 
   // ----------------------------------------------------------------------------------- reads
@@ -105,14 +161,16 @@ export class MemberTable {
   /** Members in `status`, in the order they entered it (Serf's failedMembers / leftMembers). */
   inStatus(status: 'failed' | 'left'): Readonly<MemberRecord>[] {
     const out: MemberRecord[] = []
-    for (const r of this.records.values()) if (r.member.status === status) out.push(r)
+    this.records.forEach((r) => {
+      if (r.member.status === status) out.push(r)
+    })
     return out.sort((a, b) => a.downSeq - b.downSeq)
   }
 
   /** statusLTime of every member, for push/pull `StatusLTimes`. */
   statusLTimes(): Map<string, LamportTime> {
     const m = new Map<string, LamportTime>()
-    for (const [name, r] of this.records) m.set(name, r.statusLTime)
+    for (const e of this.records.entries()) m.set(e.k, e.v.statusLTime)
     return m
   }
 
@@ -120,7 +178,7 @@ export class MemberTable {
 
   /** memberlist NotifyJoin (spec §5.5): create (alive, or leaving if a leave is buffered) or revive. */
   nodeJoined(node: NodeInfo, nowMs: number): MemberEvent[] {
-    let r = this.records.get(node.name)
+    let r = this.edit(node.name)
     const tags = this.tagsOf(node)
     if (r === undefined) {
       r = {
@@ -129,6 +187,7 @@ export class MemberTable {
         leaveTimeMs: undefined,
         downSeq: 0,
       }
+      ;(this.owned ??= new Set()).add(r)
       this.records.set(node.name, r)
       this.byStatus.total++
       let status: MemberStatus = 'alive'
@@ -151,11 +210,12 @@ export class MemberTable {
 
   /** memberlist NotifyLeave: leaving → left, alive → failed; any other status is ignored. */
   nodeLeft(node: NodeInfo, nowMs: number): MemberEvent[] {
-    const r = this.records.get(node.name)
-    if (r === undefined) {
+    const seen = this.records.get(node.name)
+    if (seen === undefined || (seen.member.status !== 'leaving' && seen.member.status !== 'alive')) {
       this.metrics.ignoredNotices++
       return []
     }
+    const r = this.edit(node.name)!
     let event: MemberEventType
     if (r.member.status === 'leaving') {
       this.setStatus(r, 'left')
@@ -174,7 +234,7 @@ export class MemberTable {
 
   /** memberlist NotifyUpdate: refresh address, tags and versions; emits member-update. */
   nodeUpdated(node: NodeInfo): MemberEvent[] {
-    const r = this.records.get(node.name)
+    const r = this.edit(node.name)
     if (r === undefined) {
       this.metrics.ignoredNotices++
       return []
@@ -218,21 +278,22 @@ export class MemberTable {
       this.metrics.staleIntents++
       return { rebroadcast: false, outcome: 'stale', events: [] }
     }
-    r.statusLTime = ltime
-    if (r.member.status === 'leaving') this.setStatus(r, 'alive')
+    const w = this.edit(node)!
+    w.statusLTime = ltime
+    if (w.member.status === 'leaving') this.setStatus(w, 'alive')
     return { rebroadcast: true, outcome: 'applied', events: [] }
   }
 
   /** A leave intent (spec §5.4). */
   leaveIntent(node: string, ltime: LamportTime, prune: boolean, nowMs: number): IntentResult {
     this.opts.clock.witness(ltime)
-    const r = this.records.get(node)
-    if (r === undefined) {
+    const seen = this.records.get(node)
+    if (seen === undefined) {
       const stored = this.opts.intents.upsert(node, 'leave', ltime, nowMs)
       if (!stored) this.metrics.staleIntents++
       return { rebroadcast: stored, outcome: stored ? 'buffered' : 'stale', events: [] }
     }
-    if (ltime <= r.statusLTime) {
+    if (ltime <= seen.statusLTime) {
       this.metrics.staleIntents++
       return { rebroadcast: false, outcome: 'stale', events: [] }
     }
@@ -240,6 +301,7 @@ export class MemberTable {
       // Someone says we are leaving while we are not: the caller broadcasts a join at clock.time().
       return { rebroadcast: false, outcome: 'refuted', events: [] }
     }
+    const r = this.edit(node)!
     // Always record the time, even when the status does not change, so a repeat is stale (no
     // endless rebroadcast of a leave about a member already leaving or left).
     r.statusLTime = ltime
@@ -350,6 +412,37 @@ export class MemberTable {
 function versions(node: NodeInfo) {
   const v = node.vsn
   return { protocolMin: v[0] ?? 0, protocolMax: v[1] ?? 0, protocolCur: v[2] ?? 0, delegateMin: v[3] ?? 0, delegateMax: v[4] ?? 0, delegateCur: v[5] ?? 0 }
+}
+
+function sameMetrics(a: TableMetrics, b: TableMetrics): boolean {
+  return a.flaps === b.flaps && a.malformedMeta === b.malformedMeta && a.staleIntents === b.staleIntents && a.reaped === b.reaped && a.ignoredNotices === b.ignoredNotices
+}
+
+function sameCounts(a: MemberCounts, b: MemberCounts): boolean {
+  return a.alive === b.alive && a.leaving === b.leaving && a.left === b.left && a.failed === b.failed && a.total === b.total
+}
+
+/** A record to write: a copy of the record and its member (the address and tags, replaced on write, are shared). */
+function copyRecord(r: MemberRecord): MemberRecord {
+  const m = r.member
+  return {
+    member: {
+      name: m.name,
+      addr: m.addr,
+      port: m.port,
+      tags: m.tags,
+      status: m.status,
+      protocolMin: m.protocolMin,
+      protocolMax: m.protocolMax,
+      protocolCur: m.protocolCur,
+      delegateMin: m.delegateMin,
+      delegateMax: m.delegateMax,
+      delegateCur: m.delegateCur,
+    },
+    statusLTime: r.statusLTime,
+    leaveTimeMs: r.leaveTimeMs,
+    downSeq: r.downSeq,
+  }
 }
 
 /** A copy that shares nothing mutable with the table (addresses included), so a reader cannot write. */

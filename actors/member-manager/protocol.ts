@@ -457,3 +457,16 @@ export type MemberManagerOutbound =
 
 /** Replies to asks. Append-only. */
 export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply | LocalMetaReply
+
+/**
+ * What the member-manager actor emits (XState `emit`), for subscribers: `actor.on('member.event', f)`
+ * on the machine, or the runtime's subscription on the actor's ref, without spawning a sink actor.
+ * The same messages also still go to the `events` peer when one is named (MemberManagerPeers).
+ * - `member.event`: a member joined, left, failed, was updated or reaped (`event`), with the members
+ *   it concerns. One per change from a single notice or intent; for a batch of swim's changes, one
+ *   per run of changes of the same kind, in order.
+ * - `member.conflict`: two addresses claim one node name (spec §5.11).
+ * Member records in an emitted event are copies: they share nothing with the actor's state.
+ * Append-only.
+ */
+export type MemberManagerEmitted = MemberEventMsg | NameConflictEventMsg

@@ -1,11 +1,16 @@
 /**
  * The snapshotter's implementations for `machine.provide(...)`: a SnapshotWriter on the given disk,
- * wired to the machine's named actors and actions. The disk and the scheduling primitives are
- * parameters, so worker.ts passes the real file system and setImmediate, and tests spawn the same
- * actor inline on a MemoryDisk.
+ * wired to the machine's named actors and the actions that run the core's effects. The disk and the
+ * scheduling primitives are parameters, so worker.ts passes the real file system and setImmediate,
+ * and tests spawn the same actor inline on a MemoryDisk.
+ *
+ * The writer holds the open file, so it lives in the actor's resource slot (`env.resources`, key
+ * WRITER_SLOT), owned by the placement: not in the machine's context, nor in a module-level map.
+ * A restart in place finds the previous incarnation's writer there and shuts it down before the
+ * new one replays the file; the slot's release shuts it down when the actor stops for good.
  */
 import { fromCallback, fromPromise } from 'xstate'
-import type { ActorEnv } from '../../src/types/actor-env.ts'
+import type { ActorEnv, ReplyTo } from '../../src/types/actor-env.ts'
 import { ClusterError, toWireError } from '../../src/errors/index.ts'
 import { createSnapshotterConfig } from './config.ts'
 import { configObject } from '../../src/config/fields.ts'
@@ -28,9 +33,12 @@ export interface SnapshotterPlatform {
   observe?: { progress?(p: SnapshotProgress): void; notice?(n: WriterNotice): void }
 }
 
-/** The live writer of one actor instance, for exit work (`onStop`) and tests. */
-export interface SnapshotterHandle {
-  writer: SnapshotWriter | undefined
+/** The resource slot that holds the actor's SnapshotWriter. */
+export const WRITER_SLOT = 'snapshotter.writer'
+
+/** The writer of an actor (from its resource slot), for exit work (`onStop`), benches and tests. */
+export function writerOf(env: Pick<ActorEnv, 'resources'>): SnapshotWriter | undefined {
+  return env.resources?.get<SnapshotWriter>(WRITER_SLOT)
 }
 
 type SingleRecordMessage = Exclude<RecordMessage, { type: 'snapshot.records' | 'snapshot.members' }>
@@ -52,7 +60,8 @@ function applyRecord(w: SnapshotWriter, kind: SnapshotRecord['kind'], r: Snapsho
   const f = r as unknown as { name: string; addr: Uint8Array; port: number; ltime: bigint }
   switch (kind) {
     case 'member-alive':
-      return w.alive(f.name, formatTcpAddr(f.addr, f.port))
+      // Bytes and port were checked at the actor's boundary (definition.ts): the text is writable.
+      return w.aliveAt(f.name, formatTcpAddr(f.addr, f.port))
     case 'member-not-alive':
       return w.notAlive(f.name)
     case 'clock':
@@ -70,11 +79,11 @@ function applyMessage(w: SnapshotWriter, m: RecordMessage): void {
   else applyRecord(w, KIND_OF[m.type], m)
 }
 
-export function createSnapshotterImplementations(
-  env: ActorEnv,
-  platform: SnapshotterPlatform,
-  handle: SnapshotterHandle = { writer: undefined },
-): ProvideOf<SnapshotterMachine> {
+export function createSnapshotterImplementations(env: ActorEnv, platform: SnapshotterPlatform): ProvideOf<SnapshotterMachine> {
+  const slots = env.resources
+  if (slots === undefined) {
+    throw new ClusterError('ERR_SNAPSHOT_NO_RESOURCES', 'snapshotter: its env has no resource slots (env.resources) to hold the open file')
+  }
   const listeners = new Set<(n: WriterNotice) => void>()
   const now = platform.now ?? (() => env.clock.now())
   let lastDurable = 0
@@ -124,7 +133,7 @@ export function createSnapshotterImplementations(
         // After a supervised restart the previous incarnation's writer may still hold the file:
         // close it (draining what it had) before replaying.
         // The new writer takes records at once (into its intake); it opens the file after.
-        const previous = handle.writer
+        const previous = slots.get<SnapshotWriter>(WRITER_SLOT)
         let writer: SnapshotWriter
         try {
           writer = makeWriter(input)
@@ -132,7 +141,8 @@ export function createSnapshotterImplementations(
           configError = error
           throw error
         }
-        handle.writer = writer
+        // Holding the new writer releases the previous one (its shutdown is idempotent: awaited here).
+        slots.hold(WRITER_SLOT, writer, (w) => w.shutdown().then(() => undefined))
         if (previous !== undefined) await previous.shutdown()
         const result = await writer.open()
         if (result.counts.corruptLines + result.counts.tornBytes + result.counts.unknownLines > 0) {
@@ -141,7 +151,7 @@ export function createSnapshotterImplementations(
         return result
       }),
       shutdown: fromPromise(async () => {
-        const writer = handle.writer
+        const writer = slots.get<SnapshotWriter>(WRITER_SLOT)
         if (writer === undefined) return { clean: true, remaining: 0, received: 0, durableThrough: 0, elapsedMs: 0 }
         return writer.shutdown()
       }),
@@ -159,33 +169,38 @@ export function createSnapshotterImplementations(
       }),
     },
     actions: {
-      record: (_, { msg }) => {
-        if (handle.writer !== undefined) applyMessage(handle.writer, msg)
+      // The `write` effect; on the record path (no params) the message is the event itself.
+      record: ({ event }, params: { msg: RecordMessage } | undefined) => {
+        const msg = params?.msg ?? (event as RecordMessage)
+        const w = slots.get<SnapshotWriter>(WRITER_SLOT)
+        if (w !== undefined) applyMessage(w, msg)
         else refuse(msg.type)
       },
       refuse: () => {
-        if (handle.writer !== undefined) handle.writer.refuse()
+        const w = slots.get<SnapshotWriter>(WRITER_SLOT)
+        if (w !== undefined) w.refuse()
         else refusedWithoutWriter++
       },
-      leave: (_, { replyTo }) => {
-        const w = handle.writer
+      leave: (_, { replyTo }: { replyTo: ReplyTo<unknown> | undefined }) => {
+        const w = slots.get<SnapshotWriter>(WRITER_SLOT)
         if (w === undefined) return void env.fail(replyTo, noWriter())
         w.leave().then(
           (p) => env.reply(replyTo, p),
           (err: unknown) => env.fail(replyTo, toWireError(err)),
         )
       },
-      sync: (_, { replyTo }) => {
-        const w = handle.writer
+      sync: (_, { replyTo }: { replyTo: ReplyTo<unknown> | undefined }) => {
+        const w = slots.get<SnapshotWriter>(WRITER_SLOT)
         if (w === undefined) return void env.fail(replyTo, noWriter())
         w.sync().then(
           (p) => env.reply(replyTo, p),
           (err: unknown) => env.fail(replyTo, toWireError(err)),
         )
       },
-      stats: (_, { replyTo }) => {
+      stats: (_, { replyTo }: { replyTo: ReplyTo<unknown> | undefined }) => {
         // Always answered: with the writer's counters, or (invalid config) zeros and the refusals.
-        env.reply(replyTo, handle.writer !== undefined ? handle.writer.stats() : emptyStats(refusedWithoutWriter))
+        const w = slots.get<SnapshotWriter>(WRITER_SLOT)
+        env.reply(replyTo, w !== undefined ? w.stats() : emptyStats(refusedWithoutWriter))
       },
     },
   }

@@ -105,6 +105,9 @@ export function isWritableAddr(addr: string): boolean {
  */
 export function formatTcpAddr(ip: Uint8Array, port: number): string {
   if (ip.length === 0) return `:${port}`
+  // The common case by hand: one string per record instead of an array and a join (this runs once
+  // per member-alive record on the snapshotter's hot path).
+  if (ip.length === 4) return `${ip[0]!}.${ip[1]!}.${ip[2]!}.${ip[3]!}:${port}`
   if (ip.length === 4 || ip.length === 16) {
     const text = formatIp(ip)
     return text.includes(':') ? `[${text}]:${port}` : `${text}:${port}`

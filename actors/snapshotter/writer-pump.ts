@@ -1,5 +1,5 @@
 /**
- * Open, the serial pump, sync and the repair of a failed write. Every operation on the live file
+ * The serial pump, sync and the repair of a failed write. Every operation on the live file
  * happens in the pump, one at a time: a due swap or fsync first, then the next piece of record
  * text. An intake is written whole (cut into checksummed spans by encodeBatch) unless it is very
  * big: then in a few pieces (config.writeStepLines, MAX_STEPS_PER_DRAIN), so no step holds the
@@ -13,232 +13,222 @@
  * before anything written since counts as durable again. Meanwhile records wait in the intake
  * (bounded by the members), and sync and leave fail at once with the coded disk error.
  */
-import { ClusterError } from '../../src/errors/index.ts'
 import { encodeBatch } from './batch.ts'
-import { replaySnapshot, type ReplayResult } from './replay.ts'
-import { SnapshotState } from './snapshot-state.ts'
-import type { FailedAppend } from './writer-base.ts'
-import { CompactingWriter } from './writer-compaction.ts'
-import { SnapshotClosedError, type SnapshotProgress } from './writer-types.ts'
+import type { SnapshotterConfig } from './config.ts'
+import type { SnapshotDisk } from './disk.ts'
+import type { DiskFault, FailedAppend } from './disk-fault.ts'
+import type { LiveFile } from './live-file.ts'
+import type { Histogram, SnapshotterCounters } from './metrics.ts'
+import type { PendingText } from './pending.ts'
+import { nextPumpStep, type PumpFacts } from './pump-step.ts'
+import type { SnapshotState } from './snapshot-state.ts'
+import type { Watermarks } from './watermarks.ts'
+import type { CompactionDriver } from './writer-compaction.ts'
 
-/**
- * A drain goes out in at most this many pump steps however big (each step at least
- * `config.writeStepLines` member lines): every step waits for a turn of the event loop, and when
- * the thread is busy taking messages, more steps would mean a later fsync.
- */
-export const MAX_STEPS_PER_DRAIN = 4
+export { MAX_STEPS_PER_DRAIN } from './pending.ts'
 
-export abstract class PumpingWriter extends CompactingWriter {
-  /** open replays the existing file, cuts off a torn tail, removes a stale compaction temp file. */
-  open(): Promise<ReplayResult> {
-    const p = this.doOpen().catch((cause: unknown) => {
-      const why = cause instanceof Error ? cause.message : String(cause)
-      const err = new ClusterError('ERR_SNAPSHOT_OPEN', `cannot open snapshot ${this.config.path}: ${why}`, { cause, details: { path: this.config.path } })
-      this.openError = err
-      // What arrived while the file was opening can never be written: counted as refused.
-      this.counters.refused += this.marks.received
-      // Nobody waiting for durability can ever be answered by this writer: tell them why.
-      this.marks.rejectAll(err)
-      throw err
+export interface PumpDeps {
+  config: Pick<SnapshotterConfig, 'path' | 'durability' | 'fsyncIntervalMs' | 'checksums' | 'writeStepLines'>
+  disk: SnapshotDisk
+  now(): number
+  defer(fn: () => void): void
+  setTimer(fn: () => void, ms: number): () => void
+  counters: SnapshotterCounters
+  state: SnapshotState
+  file: LiveFile
+  fault: DiskFault
+  marks: Watermarks
+  pending: PendingText
+  compaction: CompactionDriver
+  latency: { flush: Histogram; append: Histogram }
+  settle(): void
+  /** The writer is closed: nothing more runs. */
+  closed(): boolean
+  /** Shutdown began: the interval timer stops. */
+  closing(): boolean
+}
+
+export class Pump {
+  /** An fsync is wanted at the next step (interval timer, shutdown). */
+  syncWanted = false
+  private running = false
+  private scheduled = false
+  private cancelInterval: (() => void) | undefined
+
+  constructor(private readonly d: PumpDeps) {}
+
+  /** True while a step is in flight (the file must not be closed under it). */
+  get busy(): boolean {
+    return this.running
+  }
+
+  /** Runs the pump after the work already queued on this thread (once, however often called). */
+  kick(): void {
+    if (this.running || this.scheduled || this.d.closed()) return
+    this.scheduled = true
+    this.d.defer(() => {
+      this.scheduled = false
+      void this.run()
     })
-    this.opening = p.catch(() => undefined)
-    return p
   }
 
-  protected async doOpen(): Promise<ReplayResult> {
-    const { disk } = this.env
-    const path = this.config.path
-    await disk.remove(path + '.compact')
-    const existing = await disk.read(path, this.config.maxFileBytes)
-    const bytes = existing ?? new Uint8Array(0)
-    const result = replaySnapshot(bytes, { rejoinAfterLeave: this.config.rejoinAfterLeave })
-    if (result.validLength < bytes.length) await disk.truncate(path, result.validLength)
-    const s = SnapshotState.fromReplay(result)
-    this.state.alive = s.alive
-    this.state.lastClock = s.lastClock
-    this.state.lastEventClock = s.lastEventClock
-    this.state.lastQueryClock = s.lastQueryClock
-    this.counters.corruptLines = result.counts.corruptLines
-    this.counters.tornBytes = result.counts.tornBytes
-    this.counters.unknownLines = result.counts.unknownLines
-    this.counters.badLines = result.counts.badLines
-    this.file = await disk.openAppend(path)
-    // A new file's directory entry must be durable before any fsync of its content means anything.
-    if (existing === undefined) await disk.syncDir(path)
-    this.offset = result.validLength
-    if (this.config.durability === 'interval') this.armInterval()
-    if (this.hasWork() || this.marks.waiting > 0) this.kick()
-    // A damaged file is rewritten clean from what replay kept.
-    if (result.counts.corruptSpans > 0 || result.counts.unknownLines > 0 || result.counts.badLines > 0) this.startCompaction()
-    return result
-  }
-
-  /**
-   * sync resolves when every record received so far is fsynced (whatever the policy). While a
-   * disk error is being repaired it rejects at once with that error (SnapshotDiskError).
-   */
-  sync(): Promise<SnapshotProgress> {
-    if (this.closed) return Promise.reject(new SnapshotClosedError())
-    if (this.openError !== undefined) return Promise.reject(this.openError)
-    const through = this.marks.received
-    if (this.marks.durableThrough() >= through && !this.hasWork()) return Promise.resolve(this.progress())
-    if (this.diskError !== undefined) return Promise.reject(this.diskError)
-    const done = this.marks.wait(through)
-    this.kick()
-    return done
-  }
-
-  protected async pump(): Promise<void> {
-    if (this.pumping || this.closed) return
-    this.pumping = true
+  private async run(): Promise<void> {
+    const d = this.d
+    if (this.running || d.closed()) return
+    this.running = true
     try {
       for (;;) {
-        if (this.closed || this.file === undefined) break
-        // A due fsync (interval timer, or a waiter whose records are written) goes before the next
-        // piece, so a sender that never pauses cannot starve it.
-        if (this.compaction?.ready !== undefined) await this.swap(this.compaction)
-        else if (this.diskError !== undefined) {
-          // Nothing is written until the failed step is repaired (on the retry timer).
-          if (!this.retryDue) break
-          await this.repair()
-        } else if (this.syncDue()) await this.doSync()
-        else if (this.hasWork()) await this.writeBatch()
-        else if (this.marks.written < this.marks.received) this.catchUp()
-        else if (this.needSync()) await this.doSync()
-        else break
+        const step = nextPumpStep(this.facts())
+        if (step === 'stop') break
+        if (step === 'swap') await d.compaction.swap(d.compaction.run!)
+        else if (step === 'repair') await this.repair()
+        else if (step === 'sync') await this.sync()
+        else if (step === 'write') await this.writePiece()
+        else this.catchUp()
       }
     } finally {
-      this.pumping = false
+      this.running = false
     }
-    if (this.closed && this.file !== undefined) await this.closeFile()
+    if (d.closed() && d.file.open) await d.file.close()
+  }
+
+  /** What the decision needs (pump-step.ts), read fresh before every step. */
+  private facts(): PumpFacts {
+    const { file, fault, marks, pending, compaction } = this.d
+    return {
+      stopped: this.d.closed() || !file.open,
+      swapReady: compaction.run?.ready !== undefined,
+      diskError: fault.error !== undefined,
+      retryDue: fault.retryDue,
+      dirty: file.dirty,
+      syncWanted: this.syncWanted,
+      syncWouldRelease: marks.syncWouldRelease(),
+      hasWork: pending.hasWork(),
+      received: marks.received,
+      written: marks.written,
+      durable: marks.durable,
+      waiting: marks.waiting,
+    }
   }
 
   /** Records that needed no line (ignored after leave, clocks that did not advance) count as written. */
-  protected catchUp(): void {
-    this.marks.written = this.marks.received
-    if (!this.dirty) this.marks.durable = this.marks.written
-    this.settle()
+  private catchUp(): void {
+    const { marks, file } = this.d
+    marks.written = marks.received
+    if (!file.dirty) marks.durable = marks.written
+    this.d.settle()
   }
 
-  protected syncDue(): boolean {
-    if (!this.dirty) return false
-    if (this.syncWanted) return true
-    return this.marks.syncWouldRelease()
-  }
-
-  protected needSync(): boolean {
-    if (!this.dirty && this.marks.durable >= this.marks.written) return false
-    return this.syncWanted || this.marks.waiting > 0
-  }
-
-  /** writeBatch forms the next piece (the sealed text, or the drain's next piece) and appends it. */
-  protected async writeBatch(): Promise<void> {
-    const started = this.env.now()
-    let text: string
-    let lines: number
-    let through: number | undefined
-    let oldestAt = started
-    if (this.sealed !== '') {
-      text = this.sealed
-      lines = this.sealedLines
-      through = this.sealedThrough
-      this.sealed = ''
-      this.sealedLines = 0
-    } else {
-      this.cycle ??= { drain: this.intake.take(), through: this.marks.received }
-      const cycle = this.cycle
-      const piece = cycle.drain.next(this.state, Math.max(this.config.writeStepLines, Math.ceil(cycle.drain.size / MAX_STEPS_PER_DRAIN)))
-      text = piece.text
-      lines = piece.lines
-      if (piece.done) {
-        through = cycle.through
-        this.cycle = undefined
-        if (cycle.drain.oldestAt !== -1) oldestAt = cycle.drain.oldestAt
-      }
-    }
-    if (text === '') {
+  /** writePiece forms the next piece (the sealed text, or the drain's next piece) and appends it. */
+  private async writePiece(): Promise<void> {
+    const d = this.d
+    const started = d.now()
+    const piece = d.pending.next(d.state, d.marks.received, d.config.writeStepLines)
+    const oldestAt = piece.oldestAt === -1 ? started : piece.oldestAt
+    if (piece.text === '') {
       // Every pending change was a no-op (a clock that did not advance).
-      if (through !== undefined) {
-        this.marks.written = Math.max(this.marks.written, through)
-        if (!this.dirty) this.marks.durable = Math.max(this.marks.durable, through)
+      if (piece.through !== undefined) {
+        d.marks.written = Math.max(d.marks.written, piece.through)
+        if (!d.file.dirty) d.marks.durable = Math.max(d.marks.durable, piece.through)
       }
-      this.settle()
+      d.settle()
       return
     }
-    const chunks = encodeBatch(text, this.config.checksums)
+    const chunks = encodeBatch(piece.text, d.config.checksums)
     let size = 0
     for (const c of chunks) size += c.length
     // The tail goes to the new file whether or not this append succeeds: a failed one is
     // recovered by the swap too.
-    this.compaction?.addTail(chunks, size)
-    await this.append({ chunks, size, lines, through, oldestAt }, started)
+    d.compaction.run?.addTail(chunks, size)
+    await this.append({ chunks, size, lines: piece.lines, through: piece.through, oldestAt }, started)
   }
 
   /** Appends one piece at the file's end; on failure keeps it for the repair (see the header). */
   private async append(piece: FailedAppend, started: number): Promise<void> {
+    const d = this.d
     try {
-      await this.file!.append(piece.chunks)
+      await d.file.handle!.append(piece.chunks)
     } catch (error) {
-      this.failedAppend = piece
-      this.failed('append', error)
+      d.fault.failedAppend = piece
+      d.fault.fail('append', error)
       return
     }
-    this.offset += piece.size
-    this.dirty = true
+    d.file.offset += piece.size
+    d.file.dirty = true
     // This was the repair of a failed append: the file is whole again.
-    if (this.diskError !== undefined) this.recovered()
-    this.counters.batches++
-    this.counters.flushes++
-    this.counters.linesWritten += piece.lines
-    this.counters.bytesWritten += piece.size
-    if (piece.through !== undefined) this.marks.written = Math.max(this.marks.written, piece.through)
-    if (this.config.durability === 'always' && piece.through !== undefined) await this.doSync()
-    const done = this.env.now()
-    this.flushLatency.record(done - started)
-    if (piece.through !== undefined) this.appendLatency.record(done - piece.oldestAt)
-    this.settle()
-    this.maybeCompact()
+    if (d.fault.error !== undefined) d.fault.recovered()
+    const c = d.counters
+    c.batches++
+    c.flushes++
+    c.linesWritten += piece.lines
+    c.bytesWritten += piece.size
+    if (piece.through !== undefined) d.marks.written = Math.max(d.marks.written, piece.through)
+    if (d.config.durability === 'always' && piece.through !== undefined) await this.sync()
+    const done = d.now()
+    d.latency.flush.record(done - started)
+    if (piece.through !== undefined) d.latency.append.record(done - piece.oldestAt)
+    d.settle()
+    d.compaction.maybeCompact()
   }
 
-  protected async doSync(): Promise<void> {
-    const through = this.marks.written
+  private async sync(): Promise<void> {
+    const { file, marks, fault } = this.d
+    const through = marks.written
     this.syncWanted = false
     try {
-      await this.file!.sync()
+      await file.handle!.sync()
     } catch (error) {
       // What was written since the last good fsync may be gone while a later fsync succeeds:
       // nothing past it is durable (or even written) until the file is rewritten from memory.
-      this.marks.lostFrom = Math.min(this.marks.lostFrom, this.marks.durable + 1)
-      this.fsyncFailed = true
-      this.failed('fsync', error)
+      marks.lostFrom = Math.min(marks.lostFrom, marks.durable + 1)
+      fault.fsyncFailed = true
+      fault.fail('fsync', error)
       return
     }
-    this.counters.fsyncs++
-    if (this.marks.written === through) this.dirty = false
-    this.marks.durable = Math.max(this.marks.durable, through)
-    this.settle()
+    this.d.counters.fsyncs++
+    if (marks.written === through) file.dirty = false
+    marks.durable = Math.max(marks.durable, through)
+    this.d.settle()
   }
 
   /** repair: one retry of the failed step (on the retry timer; see the header). */
-  protected async repair(): Promise<void> {
-    this.retryDue = false
-    this.counters.diskRetries++
-    const piece = this.failedAppend
+  private async repair(): Promise<void> {
+    const { fault, counters } = this.d
+    fault.retryDue = false
+    counters.diskRetries++
+    const piece = fault.failedAppend
     if (piece === undefined) {
       // A failed fsync: the rewrite from memory is a compaction; its swap ends the error.
-      if (this.compaction === undefined) this.startCompaction(true)
-      this.scheduleRetry()
+      if (this.d.compaction.run === undefined) this.d.compaction.start(true)
+      fault.scheduleRetry()
       return
     }
-    const started = this.env.now()
+    const started = this.d.now()
     try {
       // The failed append may have left part of its bytes: cut them before writing them again.
-      await this.env.disk.truncate(this.config.path, this.offset)
+      await this.d.disk.truncate(this.d.config.path, this.d.file.offset)
     } catch (error) {
-      this.failed('truncate', error)
+      fault.fail('truncate', error)
       return
     }
-    this.failedAppend = undefined
+    fault.failedAppend = undefined
     await this.append(piece, started)
+  }
+
+  /** The `interval` policy: every fsyncIntervalMs, an fsync when something was written. */
+  armInterval(): void {
+    this.cancelInterval = this.d.setTimer(() => {
+      if (this.d.closing()) return
+      if (this.d.file.dirty) {
+        this.syncWanted = true
+        this.kick()
+      }
+      this.armInterval()
+    }, this.d.config.fsyncIntervalMs)
+  }
+
+  stopInterval(): void {
+    this.cancelInterval?.()
+    this.cancelInterval = undefined
   }
 }

@@ -1,24 +1,108 @@
 /**
- * SnapshotWriter: the snapshotter's engine. Records come in through O(1) calls that never wait
- * (they land in the coalescing Intake); one serial pump turns what is pending into a batch, appends
- * it with its checksum line, fsyncs according to the durability policy, and reports progress as
- * watermarks (records received / written to the OS / durable). Compaction builds the new file off
- * the write path (compactor.ts) and swaps it in with one short exclusive step. Shutdown drains,
- * fsyncs and closes within a timeout and reports what was left by count; after it nothing runs.
+ * SnapshotWriter: the snapshotter's engine, composed of small parts. Records come in through O(1)
+ * calls that never wait (they land in the coalescing intake of PendingText); one serial Pump turns
+ * what is pending into pieces, appends them with their checksum lines to the LiveFile, fsyncs
+ * according to the durability policy, and reports progress as Watermarks (records received /
+ * written to the OS / durable). The CompactionDriver builds the new file off the write path and
+ * swaps it in with one short exclusive step; DiskFault keeps a failing write and its repair;
+ * shutdownWriter drains, fsyncs and closes within a timeout and reports what was left by count.
  *
  * The writer is plain async TypeScript over the SnapshotDisk interface: no node:* imports, time and
  * scheduling injected, so the same code runs on the real disk in the worker and on MemoryDisk in
- * tests (slow, failing or crashing on demand). Its parts, in layers: writer-base.ts (state),
- * writer-compaction.ts, writer-pump.ts (open, pump, sync), writer-shutdown.ts, and here the intake.
+ * tests (slow, failing or crashing on demand).
+ *
+ *   SnapshotWriter (intake, leave, sync, open, stats)
+ *     ├─ PendingText (pending.ts)       sealed leave text, the drain being written, the intake
+ *     ├─ Pump (writer-pump.ts)          one file operation at a time: swap, repair, fsync, append
+ *     ├─ CompactionDriver               when to compact, the swap (writer-compaction.ts)
+ *     ├─ DiskFault (disk-fault.ts)      the failure writes are stuck on, the retry timer
+ *     ├─ LiveFile (live-file.ts)        handle, good length, dirty
+ *     └─ shutdownWriter (writer-shutdown.ts)
  */
-import { isWritableAddr, isWritableName, LEAVE_LINE } from './record.ts'
-import { ShutdownWriter } from './writer-shutdown.ts'
-import { SnapshotClosedError, type SnapshotProgress } from './writer-types.ts'
+import { ClusterError, toWireError } from '../../src/errors/index.ts'
+import type { SnapshotterConfig } from './config.ts'
+import { DiskFault } from './disk-fault.ts'
+import { LiveFile } from './live-file.ts'
+import { emptyCounters, Histogram, type SnapshotterStats } from './metrics.ts'
+import { PendingText } from './pending.ts'
+import { isWritableAddr, isWritableName } from './record.ts'
+import { replaySnapshot, type ReplayResult } from './replay.ts'
+import { SnapshotState } from './snapshot-state.ts'
+import { Watermarks } from './watermarks.ts'
+import { CompactionDriver } from './writer-compaction.ts'
+import { Pump } from './writer-pump.ts'
+import { shutdownWriter } from './writer-shutdown.ts'
+import { SnapshotClosedError, type ShutdownReport, type SnapshotProgress, type WriterEnv, type WriterNotice } from './writer-types.ts'
 
 export { SnapshotClosedError } from './writer-types.ts'
 export type { ShutdownReport, SnapshotProgress, WriterEnv, WriterNotice } from './writer-types.ts'
 
-export class SnapshotWriter extends ShutdownWriter {
+export class SnapshotWriter {
+  readonly state = new SnapshotState()
+  private readonly pending = new PendingText()
+  private readonly marks = new Watermarks()
+  private readonly counters = emptyCounters()
+  private readonly latency = { flush: new Histogram(), append: new Histogram(), compaction: new Histogram(), swap: new Histogram() }
+  private readonly file: LiveFile
+  private readonly fault: DiskFault
+  private readonly compaction: CompactionDriver
+  private readonly pump: Pump
+  private closing = false
+  private closed = false
+  private opening: Promise<unknown> | undefined
+  /** Why open failed: leave and sync reject with it from then on (the file can never be written). */
+  private openError: ClusterError | undefined
+  private shuttingDown: Promise<ShutdownReport> | undefined
+
+  constructor(
+    readonly config: SnapshotterConfig,
+    private readonly env: WriterEnv,
+  ) {
+    const notice = (n: WriterNotice) => env.onNotice?.(n)
+    const now = () => env.now()
+    const defer = (fn: () => void) => env.defer(fn)
+    const setTimer = (fn: () => void, ms: number) => env.setTimer(fn, ms)
+    const settle = () => this.settle()
+    const kick = () => this.pump.kick()
+    this.file = new LiveFile((op, error) => {
+      this.counters.errors++
+      this.fault.note(error)
+      notice({ kind: 'disk-error', op, error })
+    })
+    this.fault = new DiskFault({
+      path: config.path,
+      retryMs: config.errorRecoveryIntervalMs,
+      now,
+      setTimer,
+      notice,
+      countError: () => void this.counters.errors++,
+      rejectWaiters: (err) => this.marks.rejectAll(err),
+      onRetryDue: kick,
+    })
+    const shared = { disk: env.disk, now, defer, counters: this.counters, state: this.state, file: this.file, fault: this.fault, marks: this.marks, pending: this.pending }
+    this.compaction = new CompactionDriver({
+      ...shared,
+      config,
+      latency: { compaction: this.latency.compaction, swap: this.latency.swap },
+      notice,
+      kick,
+      settle,
+      closing: () => this.closing,
+    })
+    this.pump = new Pump({
+      ...shared,
+      config,
+      setTimer,
+      compaction: this.compaction,
+      latency: { flush: this.latency.flush, append: this.latency.append },
+      settle,
+      closed: () => this.closed,
+      closing: () => this.closing,
+    })
+  }
+
+  // ---- intake: O(1), never waits ----
+
   private accept(): boolean {
     if (this.closing) {
       this.counters.rejected++
@@ -39,19 +123,32 @@ export class SnapshotWriter extends ShutdownWriter {
 
   /** Stamps the arrival of the first change of a batch (for the append latency histogram). */
   private stamp(): void {
-    if (!this.intake.hasPending()) this.intake.oldestAt = this.env.now()
+    if (!this.pending.intake.hasPending()) this.pending.intake.oldestAt = this.env.now()
   }
 
   alive(name: string, addr: string): void {
-    if (!isWritableName(name) || !isWritableAddr(addr)) {
+    if (!isWritableAddr(addr)) {
+      this.counters.rejected++
+      this.marks.received++
+      return
+    }
+    this.aliveAt(name, addr)
+  }
+
+  /**
+   * aliveAt: `alive` for an address the caller formatted itself from validated IP bytes and port
+   * (formatTcpAddr): always writable, so it is not parsed again on this hot path.
+   */
+  aliveAt(name: string, addr: string): void {
+    if (!isWritableName(name)) {
       this.counters.rejected++
       this.marks.received++
       return
     }
     if (!this.accept()) return
     this.stamp()
-    this.intake.member(name, addr)
-    this.kick()
+    this.pending.intake.member(name, addr)
+    this.pump.kick()
   }
 
   notAlive(name: string): void {
@@ -62,8 +159,8 @@ export class SnapshotWriter extends ShutdownWriter {
     }
     if (!this.accept()) return
     this.stamp()
-    this.intake.member(name, null)
-    this.kick()
+    this.pending.intake.member(name, null)
+    this.pump.kick()
   }
 
   /**
@@ -82,12 +179,11 @@ export class SnapshotWriter extends ShutdownWriter {
     // Against what will be on disk once the pending changes are written: the state, the drain
     // being written, then the intake.
     const effective = new Map(this.state.alive)
-    const apply = (name: string, addr: string | null) => (addr === null ? effective.delete(name) : effective.set(name, addr))
-    this.cycle?.drain.forEachMember(apply)
-    this.intake.forEachMember(apply)
-    for (const name of effective.keys()) if (!wanted.has(name)) this.intake.member(name, null)
-    for (const [name, addr] of wanted) if (effective.get(name) !== addr) this.intake.member(name, addr)
-    this.kick()
+    this.pending.forEachMember((name, addr) => (addr === null ? effective.delete(name) : effective.set(name, addr)))
+    const intake = this.pending.intake
+    for (const name of effective.keys()) if (!wanted.has(name)) intake.member(name, null)
+    for (const [name, addr] of wanted) if (effective.get(name) !== addr) intake.member(name, addr)
+    this.pump.kick()
   }
 
   /** The member clock; recorded even after a leave, as Serf's clock ticker does. */
@@ -103,23 +199,30 @@ export class SnapshotWriter extends ShutdownWriter {
     this.marks.received++
     this.counters.events++
     this.stamp()
-    this.intake.memberClock(ltime)
-    this.kick()
+    this.pending.intake.memberClock(ltime)
+    this.pump.kick()
   }
 
   eventClock(ltime: bigint): void {
     if (!this.accept()) return
     this.stamp()
-    this.intake.eventClockTo(ltime)
-    this.kick()
+    this.pending.intake.eventClockTo(ltime)
+    this.pump.kick()
   }
 
   queryClock(ltime: bigint): void {
     if (!this.accept()) return
     this.stamp()
-    this.intake.queryClockTo(ltime)
-    this.kick()
+    this.pending.intake.queryClockTo(ltime)
+    this.pump.kick()
   }
+
+  /** Counts a record message refused outside the writer (the machine's `failed` state). */
+  refuse(): void {
+    this.counters.refused++
+  }
+
+  // ---- asks ----
 
   /**
    * leave records a graceful leave and resolves once the `leave` line is fsynced. Pending records
@@ -132,18 +235,126 @@ export class SnapshotWriter extends ShutdownWriter {
     if (this.openError !== undefined) return Promise.reject(this.openError)
     // Before the file is replayed the state is not known yet: apply the leave after it (once: the
     // open has settled by then, so the call below either proceeds or rejects with openError).
-    if (this.file === undefined && this.opening !== undefined) return this.opening.then(() => this.leave())
-    // Everything received before the leave goes before its line: the rest of the drain being
-    // written, then the intake.
-    const rest = this.cycle?.drain.next(this.state, Infinity)
-    this.cycle = undefined
-    const drained = this.intake.drain(this.state)
-    this.sealed += (rest?.text ?? '') + drained.text + LEAVE_LINE
-    this.sealedLines += (rest?.lines ?? 0) + drained.lines + 1
-    this.sealedThrough = this.marks.received
+    if (!this.file.open && this.opening !== undefined) return this.opening.then(() => this.leave())
+    this.pending.seal(this.state, this.marks.received)
     this.state.leaving = true
     if (!this.config.rejoinAfterLeave) this.state.alive.clear()
     this.counters.leaves++
     return this.sync()
+  }
+
+  /**
+   * sync resolves when every record received so far is fsynced (whatever the policy). While a
+   * disk error is being repaired it rejects at once with that error (SnapshotDiskError).
+   */
+  sync(): Promise<SnapshotProgress> {
+    if (this.closed) return Promise.reject(new SnapshotClosedError())
+    if (this.openError !== undefined) return Promise.reject(this.openError)
+    const through = this.marks.received
+    if (this.marks.durableThrough() >= through && !this.pending.hasWork()) return Promise.resolve(this.progress())
+    if (this.fault.error !== undefined) return Promise.reject(this.fault.error)
+    const done = this.marks.wait(through)
+    this.pump.kick()
+    return done
+  }
+
+  progress(): SnapshotProgress {
+    return this.marks.progress()
+  }
+
+  stats(): SnapshotterStats {
+    return {
+      ...this.counters,
+      coalesced: this.pending.intake.coalesced,
+      queueDepth: this.pending.depth,
+      aliveMembers: this.state.alive.size,
+      fileBytes: this.file.offset,
+      received: this.marks.received,
+      writtenThrough: this.marks.writtenThrough(),
+      durableThrough: this.marks.durableThrough(),
+      compacting: this.compaction.run !== undefined,
+      diskError: this.fault.error === undefined ? null : toWireError(this.fault.error),
+      lastDiskError: this.fault.last ?? null,
+      flushLatency: this.latency.flush.snapshot(),
+      appendLatency: this.latency.append.snapshot(),
+      compactionLatency: this.latency.compaction.snapshot(),
+      swapLatency: this.latency.swap.snapshot(),
+    }
+  }
+
+  // ---- lifecycle ----
+
+  /** open replays the existing file, cuts off a torn tail, removes a stale compaction temp file. */
+  open(): Promise<ReplayResult> {
+    const p = this.doOpen().catch((cause: unknown) => {
+      const why = cause instanceof Error ? cause.message : String(cause)
+      const err = new ClusterError('ERR_SNAPSHOT_OPEN', `cannot open snapshot ${this.config.path}: ${why}`, { cause, details: { path: this.config.path } })
+      this.openError = err
+      // What arrived while the file was opening can never be written: counted as refused.
+      this.counters.refused += this.marks.received
+      // Nobody waiting for durability can ever be answered by this writer: tell them why.
+      this.marks.rejectAll(err)
+      throw err
+    })
+    this.opening = p.catch(() => undefined)
+    return p
+  }
+
+  private async doOpen(): Promise<ReplayResult> {
+    const { disk } = this.env
+    const path = this.config.path
+    await disk.remove(path + '.compact')
+    const existing = await disk.read(path, this.config.maxFileBytes)
+    const bytes = existing ?? new Uint8Array(0)
+    const result = replaySnapshot(bytes, { rejoinAfterLeave: this.config.rejoinAfterLeave })
+    if (result.validLength < bytes.length) await disk.truncate(path, result.validLength)
+    const s = SnapshotState.fromReplay(result)
+    this.state.alive = s.alive
+    this.state.lastClock = s.lastClock
+    this.state.lastEventClock = s.lastEventClock
+    this.state.lastQueryClock = s.lastQueryClock
+    this.counters.corruptLines = result.counts.corruptLines
+    this.counters.tornBytes = result.counts.tornBytes
+    this.counters.unknownLines = result.counts.unknownLines
+    this.counters.badLines = result.counts.badLines
+    this.file.handle = await disk.openAppend(path)
+    // A new file's directory entry must be durable before any fsync of its content means anything.
+    if (existing === undefined) await disk.syncDir(path)
+    this.file.offset = result.validLength
+    if (this.config.durability === 'interval') this.pump.armInterval()
+    if (this.pending.hasWork() || this.marks.waiting > 0) this.pump.kick()
+    // A damaged file is rewritten clean from what replay kept.
+    if (result.counts.corruptSpans > 0 || result.counts.unknownLines > 0 || result.counts.badLines > 0) this.compaction.start()
+    return result
+  }
+
+  /**
+   * shutdown stops intake, drains every pending change, writes, fsyncs and closes the file within
+   * `timeoutMs` (see writer-shutdown.ts). Idempotent: a second call gets the same report.
+   */
+  shutdown(timeoutMs = this.config.shutdownTimeoutMs): Promise<ShutdownReport> {
+    this.shuttingDown ??= shutdownWriter(
+      {
+        now: () => this.env.now(),
+        setTimer: (fn, ms) => this.env.setTimer(fn, ms),
+        opening: this.opening,
+        markClosing: () => void (this.closing = true),
+        markClosed: () => void (this.closed = true),
+        file: this.file,
+        fault: this.fault,
+        marks: this.marks,
+        pending: this.pending,
+        compaction: this.compaction,
+        pump: this.pump,
+      },
+      timeoutMs,
+    )
+    return this.shuttingDown
+  }
+
+  /** settle resolves the waiters whose records are durable and reports progress. */
+  private settle(): void {
+    this.marks.settle()
+    this.env.onProgress?.(this.progress())
   }
 }

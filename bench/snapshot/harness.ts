@@ -4,7 +4,8 @@
  */
 import { createActor } from 'xstate'
 import { createSnapshotterMachine } from '../../actors/snapshotter/machine.ts'
-import { createSnapshotterImplementations, type SnapshotterHandle, type SnapshotterPlatform } from '../../actors/snapshotter/implementations.ts'
+import { createSnapshotterImplementations, writerOf, type SnapshotterPlatform } from '../../actors/snapshotter/implementations.ts'
+import { createResourceSlots } from '../../src/runtime/resource-slots.ts'
 import { nodeDisk } from '../../actors/snapshotter/io/node-disk.ts'
 import type { SnapshotterInput } from '../../actors/snapshotter/protocol.ts'
 import type { ActorEnv } from '../../src/types/actor-env.ts'
@@ -25,14 +26,14 @@ export function benchEnv(): ActorEnv {
     ask: (to) => Promise.reject(new UnknownActorError(to)),
     reply: noop,
     fail: noop,
+    resources: createResourceSlots(),
   }
 }
 
 export async function startSnapshotter(input: SnapshotterInput, observe: SnapshotterPlatform['observe'] = {}) {
   const env = benchEnv()
-  const handle: SnapshotterHandle = { writer: undefined }
   const platform: SnapshotterPlatform = { disk: nodeDisk(), defer: (fn) => void setImmediate(fn), now: () => performance.now(), observe }
-  const machine = createSnapshotterMachine(env).provide(createSnapshotterImplementations(env, platform, handle))
+  const machine = createSnapshotterMachine(env).provide(createSnapshotterImplementations(env, platform))
   const actor = createActor(machine, { input }).start()
   await new Promise<void>((resolve, reject) => {
     const sub = actor.subscribe((s) => {
@@ -54,7 +55,7 @@ export async function startSnapshotter(input: SnapshotterInput, observe: Snapsho
       })
     })
   }
-  return { actor, writer: handle.writer!, stop }
+  return { actor, writer: writerOf(env)!, stop }
 }
 
 /** Weighted percentile over (value, weight) samples. */

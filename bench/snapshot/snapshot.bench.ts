@@ -19,9 +19,13 @@
  * Baseline in the same run: the same bytes written straight with fs (writev per batch, fsync per
  * batch for `always`), no actor: `baselineEventsPerSec`, and at the steady load `baselineAppendP99Ms`.
  * compactionTailOverflows: compactions whose tail passed its cap (finished from a per-member delta).
- * Usage: npm run bench:snapshot [-- --json] [--seconds N] [--steady-seconds N] [--dir DIR]
+ * --contended: a CPU-bound co-process (a child node process spinning) runs on the other core for
+ * the whole measurement, as a neighbour would; `loadAvg1m` (start and end) says how loaded the
+ * machine was besides. --policy P: only that durability policy (serf | interval | always).
+ * Usage: npm run bench:snapshot [-- --json] [--seconds N] [--steady-seconds N] [--dir DIR] [--contended] [--policy P]
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,6 +51,10 @@ const STEADY_RATE = 50_000 // records/s offered in the latency phase
 const steadyArg = args.indexOf('--steady-seconds')
 // Long enough that one scheduling stall of a shared machine is not the whole p99 by itself.
 const STEADY_SECONDS = steadyArg === -1 ? 5 : Number(args[steadyArg + 1])
+const contended = args.includes('--contended')
+const policyArg = args.indexOf('--policy')
+const POLICIES: readonly DurabilityPolicy[] = policyArg === -1 ? ['serf', 'interval', 'always'] : [args[policyArg + 1] as DurabilityPolicy]
+for (const p of POLICIES) if (!['serf', 'interval', 'always'].includes(p)) throw new Error(`--policy must be serf, interval or always, not ${p}`)
 const dirArg = args.indexOf('--dir')
 // Where the files go (default: the OS temp dir). `--dir /dev/shm` takes the disk out of the figures.
 const dir = mkdtempSync(join(dirArg === -1 ? tmpdir() : args[dirArg + 1]!, 'gossamer-bench-snapshot-'))
@@ -353,10 +361,34 @@ async function replayRate(): Promise<{ perSec: number; bench: Bench }> {
   return { perSec: Math.round(lines / (meanMs / 1000)), bench }
 }
 
+/** The 1-minute load average (Linux), to say how busy the shared machine was; NaN elsewhere. */
+function loadAvg1m(): number {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])
+  } catch {
+    return NaN
+  }
+}
+
+/**
+ * The neighbour of `--contended`: a separate node process spinning on the CPU (a tight loop with no
+ * I/O) for the whole measurement, so the OS runs it on the other core. Ended by its pid at the end.
+ */
+function startSpinner(): { stop: () => void } {
+  const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
+  process.once('exit', stop)
+  return { stop }
+}
+
 async function main() {
-  const results: Record<string, Result> = {}
+  const results: Record<string, Result & { contended: boolean; loadAvg1mStart: number; loadAvg1mEnd: number }> = {}
+  const spinner = contended ? startSpinner() : undefined
+  const loadStart = loadAvg1m()
   const replay = await replayRate()
-  for (const policy of ['serf', 'interval', 'always'] as const) {
+  for (const policy of POLICIES) {
     collect()
     const base = await baseline(policy)
     collect()
@@ -369,8 +401,11 @@ async function main() {
     const c = await compaction(policy)
     collect()
     const w = await workerPhase(policy)
-    results[policy] = { ...tp, ...st, ...c, ...w, replayEventsPerSec: replay.perSec, baselineEventsPerSec: base, baselineAppendP99Ms: baseSteady }
+    results[policy] = { ...tp, ...st, ...c, ...w, replayEventsPerSec: replay.perSec, baselineEventsPerSec: base, baselineAppendP99Ms: baseSteady, contended, loadAvg1mStart: loadStart, loadAvg1mEnd: NaN }
   }
+  spinner?.stop()
+  const loadEnd = loadAvg1m()
+  for (const r of Object.values(results)) r.loadAvg1mEnd = loadEnd
   if (!json) console.table(replay.bench.table())
   console.table(
     Object.fromEntries(
@@ -397,6 +432,8 @@ async function main() {
           'worker events/s': r.workerEventsPerSec,
           'worker max send ms': r.workerMaxSendMs,
           'worker compactions': r.workerCompactions,
+          contended: r.contended,
+          'load avg 1m (start/end)': `${r.loadAvg1mStart}/${r.loadAvg1mEnd}`,
         },
       ]),
     ),

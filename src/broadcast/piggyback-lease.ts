@@ -105,6 +105,11 @@ export function acceptLease(held: PiggybackLease, msg: LeaseMsg): PiggybackLease
   return { ...held, version: msg.version, limits: msg.limits, entries: replay(msg.entries, sends), unapplied, counters }
 }
 
+/** Queue order: fewer transmits first, then longer messages, then newer (higher seq). */
+function queueOrder(a: LeaseEntry, b: LeaseEntry): number {
+  return a.transmits - b.transmits || b.message.length - a.message.length || b.seq - a.seq
+}
+
 /** The result of filling one packet from the lease. */
 export interface LeasePick {
   held: PiggybackLease
@@ -128,22 +133,19 @@ export function pickForPacket(held: PiggybackLease, overheadBytes: number, limit
   for (const q of queues) {
     if (limitBytes - used - overheadBytes <= 0) break
     const limit = held.limits[q]
-    const open = held.entries.filter((e) => e.queue === q && e.transmits < limit)
-    const tiers = [...new Set(open.map((e) => e.transmits))].sort((a, b) => a - b)
-    for (const t of tiers) {
-      for (;;) {
-        const free = limitBytes - used - overheadBytes
-        if (free <= 0) break
-        let best: LeaseEntry | undefined
-        for (const e of open) {
-          if (e.transmits !== t || picked.has(e.id) || e.message.length > free) continue
-          if (best === undefined || e.message.length > best.message.length || (e.message.length === best.message.length && e.seq > best.seq)) best = e
-        }
-        if (best === undefined) break
-        picked.add(best.id)
-        parts.push(best.message)
-        used += overheadBytes + best.message.length
-      }
+    // The queue's order: fewest transmits, then longest, then newest. The lease comes in this
+    // order (replayed sends disturb it little), so the sort is close to linear.
+    const open = held.entries.filter((e) => e.queue === q && e.transmits < limit).sort(queueOrder)
+    // Within a tier, longest first: the first entry that fits is the largest that fits, and an
+    // entry skipped as too long stays too long as the room shrinks, so one pass per tier picks
+    // exactly what "repeatedly the largest that fits" would.
+    for (const e of open) {
+      const free = limitBytes - used - overheadBytes
+      if (free <= 0) break
+      if (e.message.length > free) continue
+      picked.add(e.id)
+      parts.push(e.message)
+      used += overheadBytes + e.message.length
     }
   }
   if (parts.length === 0) return { held: { ...held, room: roomSeen }, parts, usedBytes: 0 }

@@ -14,14 +14,17 @@ import { RESTORED, SHUTDOWN } from '../types/actor-env.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
 import { ActorEscalatedError, ActorStoppedError, MailboxFullError, type InvalidMessageError, type UnknownMessageError } from '../errors/runtime-errors.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
-import { failEnvAsks } from './env.ts'
+import { EmitTap, type EmitSink } from './emit-tap.ts'
+import { failEnvAsks, resourcesOf } from './env.ts'
+import { readExitReport, waitDone, withReleaseFailures } from './exit-work.ts'
 import { requestOf } from './mailbox-policy.ts'
 import { MessageGate } from './message-gate.ts'
 import { HostInspector, type InspectListener } from './host-inspector.ts'
 import type { PersistedRecord, SupervisionOptions } from './options.ts'
 import { RingQueue } from './ring.ts'
 import { RestartTracker } from './supervisor.ts'
-import { assertCloneable, detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
+import { assertCloneable } from './snapshot-copy.ts'
+import { HostPersistence } from './host-persistence.ts'
 import type { ActorExitReport, ActorSnapshot } from './types.ts'
 
 export interface HostEvents {
@@ -41,7 +44,6 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   invalid = 0
   refused = 0
   readonly held = new RingQueue<Message>()
-  lastPersisted: PersistedRecord | undefined
   readonly #def: ActorDefinition<M>
   readonly #env: ActorEnv
   readonly #impl: ActorImplementations<M>
@@ -51,16 +53,11 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   readonly #gate: MessageGate
   #machine: M
   readonly #inspection: HostInspector
-  /** The snapshot changed since the last turn end. */
-  dirty = false
-  #turnRequested = false
-  readonly #requestTurn: () => void
-  /** Someone wants snapshot digests after each turn (a subscriber on the system thread). */
-  #watched = false
+  readonly #emits = new EmitTap()
+  readonly #persistence: HostPersistence
+  /** The env's resource slots closing (the actor stopped for good): started once. */
+  #resourcesClosed: Promise<void> | undefined
   readonly #holdLimit: number
-  #nextSub: { unsubscribe(): void } | undefined
-  #lastPersistAt = -Infinity
-  #persistPending = false
   #restartTimer: unknown
   /** A stop is coming: restart at once instead of after the backoff. */
   #expedited = false
@@ -93,7 +90,6 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     holdLimit?: number
   }) {
     this.#holdLimit = parts.holdLimit ?? Number.POSITIVE_INFINITY
-    this.#requestTurn = parts.requestTurn
     this.#def = parts.definition
     this.#env = parts.env
     this.#impl = parts.implementations
@@ -106,7 +102,18 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#machine = machine
     this.#inspection = new HostInspector(this.#env.id)
     this.#gate = new MessageGate(this.#env.id, this.#def as unknown as ActorDefinition<AnyStateMachine>, machine)
-    this.lastPersisted = this.#usable(parts.restoreFrom)
+    this.#persistence = new HostPersistence(
+      {
+        id: this.#env.id,
+        persist: this.#def.persist,
+        clock: this.#env.clock,
+        requestTurn: parts.requestTurn,
+        persisted: parts.events.persisted?.bind(parts.events),
+        running: () => (this.status === 'running' ? this.actor : undefined),
+        failed: (actor, err) => this.#onActorError(actor, err),
+      },
+      this.#usable(parts.restoreFrom),
+    )
     const fresh = this.lastPersisted === undefined && (parts.restarts ?? 0) === 0
     this.#firstStart = fresh ? {} : undefined
     this.#startActor(this.lastPersisted)
@@ -114,6 +121,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#firstStart = undefined
     if (first !== undefined && 'error' in first) {
       this.status = 'stopped'
+      // What provide(env) opened for this actor is released: the spawn fails for good.
+      void this.#closeResources()
       throw first.error
     }
     // A context that cannot be copied fails the spawn, not some later persist.
@@ -122,6 +131,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
         assertCloneable(this.#env.id, this.actor.getPersistedSnapshot())
       } catch (err) {
         this.actor.stop()
+        this.status = 'stopped'
+        void this.#closeResources()
         throw err
       }
     }
@@ -153,9 +164,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     const actor = createActor(this.#machine as AnyStateMachine, options as never) as Actor<AnyStateMachine>
     this.actor = actor
     actor.subscribe({ error: (err: unknown) => this.#onActorError(actor, err) })
-    this.#nextSub = undefined
-    if (this.#watched || this.#def.persist !== undefined) this.#trackChanges()
+    this.#persistence.attach(actor)
     this.#inspection.attach(actor)
+    this.#emits.attach(actor)
     actor.start()
     if (record !== undefined && this.status === 'running' && actor.getSnapshot().status === 'active') {
       actor.send({ type: RESTORED, at: this.#env.clock.now(), restarts: this.#tracker.total } as never)
@@ -242,8 +253,18 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.status = 'escalated'
     const error = toWireError(new ActorEscalatedError(this.#env.id, this.#tracker.total, { cause }))
     this.#env.log.error({ err: error, restarts: this.#tracker.total }, 'actor escalated')
+    this.#emits.detach()
     this.#events.escalated(error, this.#tracker.total)
     this.#refuseHeld()
+    // No machine will run again: its resources go now, not at the stop (release failures are
+    // reported by the stop, which waits for these releases).
+    void this.#closeResources()
+  }
+
+  /** Releases the env's resource slots once (the actor stopped for good); never rejects. */
+  #closeResources(): Promise<void> {
+    this.#resourcesClosed ??= resourcesOf(this.#env)?.closeAll().catch(() => {}) ?? Promise.resolve()
+    return this.#resourcesClosed
   }
 
   #refuseHeld(): void {
@@ -281,79 +302,45 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     else this.#scheduleRestart(delay)
   }
 
+  /** The last persisted record (or the one restored from): what a restart starts from. */
+  get lastPersisted(): PersistedRecord | undefined {
+    return this.#persistence.lastPersisted
+  }
+
   /**
    * End of a turn (after the messages and timers that changed the snapshot): persists if the actor
    * opted in. Returns whether the snapshot changed during the turn (for digest subscribers).
    */
   endTurn(): boolean {
-    this.#turnRequested = false
-    const changed = this.dirty
-    this.dirty = false
-    if (this.#persistPending) this.#persist()
-    return changed
+    return this.#persistence.endTurn()
   }
 
   /** End of a batch of messages: persist now, so a crash in the next batch restores this state. */
   checkpoint(): void {
-    if (this.#persistPending) this.#persist()
-  }
-
-  #persist(): void {
-    const persist = this.#def.persist
-    if (persist === undefined || this.status !== 'running') return
-    const now = this.#env.clock.now()
-    if (persist.throttleMs !== undefined && now - this.#lastPersistAt < persist.throttleMs) return
-    const snap = this.actor.getSnapshot()
-    if (snap.status !== 'active' && snap.status !== 'done') return
-    let snapshot: unknown
-    try {
-      // Detached: the live context may be updated in place after this (see snapshot-copy.ts).
-      snapshot = detachSnapshot(this.#env.id, this.actor.getPersistedSnapshot())
-    } catch (err) {
-      // Handled as the actor's crash (supervised restart from the last good record), never thrown
-      // into the placement's turn loop.
-      this.#persistPending = false
-      const coded = err instanceof UncloneableSnapshotError ? err : new UncloneableSnapshotError(this.#env.id, 'snapshot', `not persistable (${String((err as Error)?.message ?? err)})`, { cause: err })
-      this.#onActorError(this.actor, coded)
-      return
-    }
-    const record: PersistedRecord = { version: persist.version, snapshot, at: now }
-    this.lastPersisted = record
-    // The throttle runs from the end of this persist: one that takes longer than throttleMs (a
-    // large context) must not be due again at the next turn, or the actor does little else.
-    this.#lastPersistAt = this.#env.clock.now()
-    this.#persistPending = false
-    this.#events.persisted?.(record)
+    this.#persistence.checkpoint()
   }
 
   /** Digests wanted after each turn (turn ends are scheduled only while watched or persisting). */
   setWatched(on: boolean): void {
-    this.#watched = on
-    if (on && this.#nextSub === undefined && this.status === 'running') this.#trackChanges()
-  }
-
-  /**
-   * Observes snapshot changes, only while someone needs them (persistence or digests): an
-   * observer costs a call per event, which the hot path otherwise does not pay.
-   */
-  #trackChanges(): void {
-    this.#nextSub = this.actor.subscribe({
-      next: () => {
-        this.dirty = true
-        this.#persistPending = true
-        if (!this.#turnRequested && (this.#watched || this.#def.persist !== undefined)) {
-          this.#turnRequested = true
-          this.#requestTurn()
-        }
-      },
-      // Every observer needs an error handler, or XState rethrows the error on a timer.
-      error: () => {},
-    })
+    this.#persistence.setWatched(on)
   }
 
   digest(): ActorSnapshot {
     const s = this.actor.getSnapshot() as { status: ActorSnapshot['status']; value: ActorSnapshot['value']; context: unknown }
     return { status: s.status, value: s.value, context: s.context }
+  }
+
+  /**
+   * Forwards the machine's emitted events of these types (`'*'`: all; empty: none) to `sink`,
+   * this incarnation and every restarted one. Costs nothing while no type is set.
+   */
+  setEmitted(types: readonly string[], sink: EmitSink | undefined): void {
+    this.#emits.set(types, types.length === 0 ? undefined : sink, this.status === 'running' ? this.actor : undefined)
+  }
+
+  /** The emitted event types forwarded now. */
+  get emittedTypes(): readonly string[] {
+    return this.#emits.types
   }
 
   /** Turns inspection on (listener) or off (undefined). Costs nothing while off. */
@@ -385,7 +372,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.status = 'stopped'
     this.#refuseHeld()
     this.#inspection.detach()
-    this.exit = this.#readExit()
+    this.#emits.detach()
+    this.exit = readExitReport(this.#def.exitReport, () => this.actor.getSnapshot().context)
     try {
       this.actor.stop()
     } catch {
@@ -399,51 +387,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
       this.#env.log.error({ err: error }, 'onStop failed')
       this.exit = { ...this.exit, clean: false, reason: this.exit?.reason ?? 'onStop failed', error: this.exit?.error ?? error }
     }
+    // After onStop (it may still flush through them): the resources of provide(env) are released.
+    await this.#closeResources()
+    this.exit = withReleaseFailures(this.exit, resourcesOf(this.#env)?.closeFailures ?? [])
     return finished
   }
-
-  /** The definition's reading of the final context; a throwing reader counts as unclean. */
-  #readExit(): ActorExitReport | undefined {
-    const read = this.#def.exitReport
-    if (read === undefined) return undefined
-    try {
-      const r = read(this.actor.getSnapshot().context as never)
-      if (r === undefined) return undefined
-      // A plain copy: it crosses threads, and only the documented fields are reported.
-      const out: ActorExitReport = { clean: r.clean === true }
-      if (typeof r.reason === 'string') out.reason = r.reason
-      if (typeof r.undelivered === 'number') out.undelivered = r.undelivered
-      if (typeof r.unwritten === 'number') out.unwritten = r.unwritten
-      if (r.error !== undefined) out.error = toWireError(r.error)
-      return out
-    } catch (err) {
-      return { clean: false, reason: 'exitReport failed', error: toWireError(err) }
-    }
-  }
-}
-
-function waitDone(actor: Actor<AnyStateMachine>, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      sub.unsubscribe()
-      resolve(false)
-    }, timeoutMs)
-    const sub = actor.subscribe({
-      next: (s) => {
-        if (s.status !== 'active') {
-          clearTimeout(timer)
-          sub.unsubscribe()
-          resolve(true)
-        }
-      },
-      error: () => {
-        clearTimeout(timer)
-        resolve(true)
-      },
-      complete: () => {
-        clearTimeout(timer)
-        resolve(true)
-      },
-    })
-  })
 }

@@ -3,9 +3,12 @@
  * the directory every worker needs to reach its peers directly, supervises, forwards inspection,
  * and shuts everything down in dependency order.
  *
- * This file is the public facade; the parts live next to it: system-core.ts (shared state,
- * routing, overflow accounting), system-spawn.ts (placement), system-refs.ts (refs, asks,
- * snapshots, stats), system-inspection.ts (inspection fan-out), system-shutdown.ts (drain and stop).
+ * This file is the public facade; the parts live next to it: system-core.ts (the actor table,
+ * routing from this thread, overflow accounting), system-spawn.ts (placement), system-refs.ts
+ * (refs, asks, snapshots, stats), system-inspection.ts (inspection fan-out), event-hub.ts
+ * (subscriptions to emitted events), system-shutdown.ts (drain and stop). An actor is hosted by an
+ * ActorHost (actor-host.ts) in either placement: inline behind an InlineMailbox, or in a worker
+ * thread (WorkerThread, worker-host.ts) driven from here by a WorkerProxy (worker-proxy.ts).
  */
 import type { AnyStateMachine } from 'xstate'
 import type { ActorClock } from '../types/time.ts'
@@ -16,7 +19,7 @@ import { SystemCore } from './system-core.ts'
 import { Inspection } from './system-inspection.ts'
 import { getSnapshot, stats } from './system-refs.ts'
 import { shutdownSystem } from './system-shutdown.ts'
-import { inlineRouter, spawnActor, workerSystemPort, type SpawnContext } from './system-spawn.ts'
+import { inlineRouter, spawnActor, workerProxyPort, type SpawnContext } from './system-spawn.ts'
 import type { ActorRef, ActorStats, InspectionEvent, ShutdownOptions, ShutdownReport, SpawnOptions, SystemEvent, SystemOptions, Unsubscribe } from './types.ts'
 
 export class ActorSystem {
@@ -38,7 +41,7 @@ export class ActorSystem {
     this.node = core.node
     this.seed = core.seed
     this.#inspection = new Inspection(core)
-    this.#spawn = { core, inspection: this.#inspection, router: inlineRouter(core), port: workerSystemPort(core, this.#inspection) }
+    this.#spawn = { core, inspection: this.#inspection, router: inlineRouter(core), port: workerProxyPort(core, this.#inspection) }
   }
 
   /** The system clock (the SimulatedClock when simulated). */

@@ -7,7 +7,7 @@ import type { WireError } from '../errors/cluster-error.ts'
 import { ActorStoppedError } from '../errors/runtime-errors.ts'
 import type { AskTable } from './ask-table.ts'
 import { createAsk } from './env-ask.ts'
-import { createResourceSlots } from './resource-slots.ts'
+import { createResourceSlots, type RuntimeResourceSlots } from './resource-slots.ts'
 
 /** How a thread routes what its actors send. */
 export interface Router {
@@ -28,6 +28,14 @@ export function asksOf(env: ActorEnv): AskTable | undefined {
   return envAsks.get(env)
 }
 
+/** Each runtime-built env's resource slots, with what the host reads back at stop. */
+const envResources = new WeakMap<ActorEnv, RuntimeResourceSlots>()
+
+/** The resource slots of an env built by createEnv (undefined for hand-built envs). */
+export function resourcesOf(env: ActorEnv): RuntimeResourceSlots | undefined {
+  return envResources.get(env)
+}
+
 /** Fails every pending ask of an env (its actor crashed, restarts or stops): no timer is left. */
 export function failEnvAsks(env: ActorEnv): void {
   envAsks.get(env)?.failAll(() => new ActorStoppedError(env.id, { details: { reason: 'the asking actor stopped or restarted' } }))
@@ -45,6 +53,7 @@ export function createEnv(parts: {
 }): ActorEnv {
   const { id, router } = parts
   const send = (to: string, msg: Message): SendStatus => router.send(id, to, msg)
+  const resources = createResourceSlots((key, err) => parts.log.warn({ err, key }, 'resource release failed'))
   const { ask, table: asks } = createAsk({ id, clock: parts.clock, send, capacity: (to) => router.capacity?.(to) ?? 0, epoch: parts.epoch ?? 0 })
   const env: ActorEnv = {
     id: id as ActorId,
@@ -62,9 +71,10 @@ export function createEnv(parts: {
       if (to !== undefined && to !== null) router.fail(to, { code: String(error.code), message: String(error.message) })
     },
     ask,
-    resources: createResourceSlots((key, err) => parts.log.warn({ err, key }, 'resource release failed')),
+    resources,
   }
   envAsks.set(env, asks)
+  envResources.set(env, resources)
   return env
 }
 

@@ -47,6 +47,17 @@
  * - Nothing is dropped uncounted: overflow (`mailbox.overflow`, stats dropped/rejected), sends to
  *   unknown or stopped actors from any thread (`message.undeliverable` with a count,
  *   `system.refused`), messages lost with a dead thread or left queued at stop (stats `lost`).
+ * - Emitted events (XState `emit`): `ref.on(type | '*', handler)` and `ref.events(types?, { signal,
+ *   bufferSize })` subscribe from the system thread, whatever the placement. An actor forwards only
+ *   the types somebody subscribed to (nothing, and no cloning, while nobody does), switched in
+ *   order with the messages like inspection; subscriptions outlive restarts. A stream holds at most
+ *   `bufferSize` events (default 1024): the oldest is dropped and counted (`stream.dropped`,
+ *   `stats().events.dropped`); it ends when the actor stops or escalates, or its signal aborts.
+ *   An event that cannot be cloned is counted (`events.uncloneable`) and reported
+ *   (`event.uncloneable`); a handler that throws is counted (`events.handlerErrors`) and logged.
+ * - `env.resources` (sockets, file handles a placement's `provide(env)` opens) are released when
+ *   the actor stops for good (stop, shutdown, escalation, a failed start), not on a restart in
+ *   place; releases that fail are in the exit report (`exits[id].releaseFailures`).
  * - Only worker placement clones messages: a payload that cannot be cloned is reported
  *   (ERR_ACTOR_INVALID_MESSAGE) for a worker target and passed by reference to an inline one.
  */
@@ -75,6 +86,7 @@ export {
   createWorkerLimits,
   validateWorkerLimits,
   memorySnapshotStore,
+  DEFAULT_EVENT_BUFFER,
 } from './options.ts'
 export type {
   OverflowPolicy,
@@ -101,6 +113,10 @@ export type {
   ShutdownOptions,
   SystemOptions,
   Unsubscribe,
+  EmittedOf,
+  EventStats,
+  EventStream,
+  EventStreamOptions,
 } from './types.ts'
 // The pure types a machine uses, re-exported for convenience (machines import them from src/types).
 export type {

@@ -3,7 +3,7 @@
  * two placements cannot disagree on what a full mailbox does.
  */
 import type { ReplyTo } from '../types/actor-env.ts'
-import { F_ROUTED, type LinkPolicy } from './frames.ts'
+import { K, type LinkPolicy } from './frames.ts'
 
 /**
  * What to do with one more message when `queued` are waiting:
@@ -30,7 +30,7 @@ export function admit(queued: number, policy: LinkPolicy): Admission {
  */
 export function isActorMessage(item: unknown): boolean {
   const it = item as { type?: unknown; k?: unknown } | null
-  return it !== null && typeof it === 'object' && (typeof it.type === 'string' || it.k === F_ROUTED)
+  return it !== null && typeof it === 'object' && (typeof it.type === 'string' || it.k === K.routed)
 }
 
 /**
@@ -41,6 +41,6 @@ export function isActorMessage(item: unknown): boolean {
 export function requestOf(item: unknown): ReplyTo<unknown> | undefined {
   const it = item as { replyTo?: unknown; k?: unknown; m?: { replyTo?: unknown } } | null
   if (it === null || typeof it !== 'object') return undefined
-  const token = it.k === F_ROUTED ? it.m?.replyTo : it.replyTo
+  const token = it.k === K.routed ? it.m?.replyTo : it.replyTo
   return token !== null && typeof token === 'object' ? (token as ReplyTo<unknown>) : undefined
 }

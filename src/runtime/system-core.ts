@@ -17,8 +17,9 @@ import { AskTable } from './ask-table.ts'
 import { ComputePool } from './compute-pool.ts'
 import type { ActorDefinition } from './define-actor.ts'
 import { realClock } from './env.ts'
-import { F_REPLY } from './frames.ts'
-import type { InlineActor } from './inline-actor.ts'
+import { K } from './frames.ts'
+import type { EventHub } from './event-hub.ts'
+import type { InlineMailbox } from './inline-mailbox.ts'
 import type { OverflowKind } from './link.ts'
 import { requestOf } from './mailbox-policy.ts'
 import {
@@ -34,7 +35,7 @@ import {
 } from './options.ts'
 import type { SimulatedClock } from './simulated-clock.ts'
 import type { ActorRef, ActorStats, InspectionEvent, Placement, SystemEvent, SystemOptions } from './types.ts'
-import type { WorkerActor } from './worker-actor.ts'
+import type { WorkerProxy } from './worker-proxy.ts'
 
 /** The system thread's endpoint name in reply tokens. */
 export const MAIN = '$main'
@@ -47,8 +48,8 @@ export interface Entry {
   mailbox: MailboxOptions
   dependsOn: readonly string[]
   order: number
-  inline: InlineActor | undefined
-  worker: WorkerActor | undefined
+  inline: InlineMailbox | undefined
+  worker: WorkerProxy | undefined
   /** Drops/rejections reported by worker threads' links to this actor. */
   reported: { dropped: number; rejected: number }
   /** Overflow counts not yet announced as a system event, per kind. */
@@ -57,6 +58,8 @@ export interface Entry {
   ref: ActorRef<AnyStateMachine>
   /** An inline actor's env asks (replies addressed to it land here); undefined for workers. */
   asks: AskTable | undefined
+  /** Subscriptions to the actor's emitted events (`ref.on`, `ref.events`). */
+  events: EventHub
 }
 
 export class SystemCore {
@@ -111,7 +114,7 @@ export class SystemCore {
   }
 
   /** Posts a control message to every worker but one. */
-  broadcast(exceptId: string, m: Parameters<WorkerActor['post']>[0]): void {
+  broadcast(exceptId: string, m: Parameters<WorkerProxy['post']>[0]): void {
     for (const e of this.actors.values()) if (e.id !== exceptId && e.worker !== undefined) e.worker.post(m)
   }
 
@@ -190,7 +193,7 @@ export class SystemCore {
       else target.asks.resolve(token.cid, value)
       return
     }
-    target?.worker?.link.force(error !== undefined ? { k: F_REPLY, c: token.cid, e: error } : { k: F_REPLY, c: token.cid, v: value })
+    target?.worker?.link.force(error !== undefined ? { k: K.reply, c: token.cid, e: error } : { k: K.reply, c: token.cid, v: value })
   }
 
   /**
@@ -199,7 +202,7 @@ export class SystemCore {
    */
   failEnvAsksOn(actor: string, error: ClusterError): void {
     for (const e of this.actors.values()) e.asks?.failActor(actor, () => error)
-    this.broadcast(actor, { k: 'asks-fail', id: actor, error: toWireError(error) })
+    this.broadcast(actor, { k: K.asksFail, id: actor, error: toWireError(error) })
   }
 
   /** Records drops/rejections: `fromWorker` counts come from other threads' links (summed here). */

@@ -3,7 +3,7 @@
  * (inline hosts directly, workers by an in-order link item) while at least one listener is
  * attached, and off again after the last one leaves, so it costs nothing unobserved.
  */
-import { F_INSPECT } from './frames.ts'
+import { K } from './frames.ts'
 import type { SystemCore } from './system-core.ts'
 import type { InspectionEvent, Unsubscribe } from './types.ts'
 
@@ -40,7 +40,7 @@ export class Inspection {
   #set(on: boolean): void {
     for (const e of this.core.actors.values()) {
       if (e.inline !== undefined) e.inline.host.setInspector(on ? this.inline : undefined)
-      else if (!e.worker!.link.closed) e.worker!.link.force({ k: F_INSPECT, on })
+      else if (!e.worker!.link.closed) e.worker!.link.force({ k: K.inspect, on })
     }
   }
 }

@@ -7,9 +7,10 @@ import type { AnyStateMachine } from 'xstate'
 import type { ActorId } from '../types/ids.ts'
 import type { Message, SendStatus } from '../types/actor-env.ts'
 import { ActorStoppedError, AskAbortedError, InvalidMessageError, MailboxFullError, SystemShutDownError } from '../errors/runtime-errors.ts'
-import { F_SNAPSHOT, F_WATCH } from './frames.ts'
+import { K } from './frames.ts'
 import { MAIN, type Entry, type SystemCore } from './system-core.ts'
 import { askTimeoutProblem } from './ask-table.ts'
+import { createEventStreamConfig } from './options.ts'
 import type { ActorRef, ActorSnapshot, ActorStats, AskOptions, Unsubscribe } from './types.ts'
 
 /** Builds the ref of an entry; `stop` drains and stops the actor (system-shutdown.ts). */
@@ -43,6 +44,12 @@ export function makeRef(core: SystemCore, entry: Entry, stop: (entry: Entry) => 
     stop(): Promise<void> {
       return stop(entry)
     },
+    on(type: string, handler: (e: { type: string }) => void): Unsubscribe {
+      return entry.events.on(type, handler)
+    },
+    events(types?: string | readonly string[], options?: { signal?: AbortSignal; bufferSize?: number }) {
+      return entry.events.stream(createEventStreamConfig(types, options))
+    },
   }
   return ref as unknown as ActorRef<AnyStateMachine>
 }
@@ -68,11 +75,11 @@ function watch(entry: Entry, listener: (s: ActorSnapshot) => void): Unsubscribe 
   const set = entry.inline?.watchers ?? entry.worker!.watchers
   const first = set.size === 0
   set.add(listener)
-  if (first && entry.worker !== undefined) entry.worker.link.force({ k: F_WATCH, on: true })
+  if (first && entry.worker !== undefined) entry.worker.link.force({ k: K.watch, on: true })
   if (first && entry.inline !== undefined) entry.inline.host.setWatched(true)
   return () => {
     set.delete(listener)
-    if (set.size === 0 && entry.worker !== undefined) entry.worker.link.force({ k: F_WATCH, on: false })
+    if (set.size === 0 && entry.worker !== undefined) entry.worker.link.force({ k: K.watch, on: false })
     if (set.size === 0 && entry.inline !== undefined) entry.inline.host.setWatched(false)
   }
 }
@@ -87,7 +94,7 @@ export function getSnapshot(core: SystemCore, entry: Entry): Promise<ActorSnapsh
   const w = entry.worker!
   if (w.status !== 'running' && w.status !== 'restarting') return Promise.reject(new ActorStoppedError(entry.id))
   const { cid, promise } = core.asks.open(entry.id, 'getSnapshot', core.askTimeoutMs, undefined)
-  w.link.force({ k: F_SNAPSHOT, c: cid })
+  w.link.force({ k: K.snapshot, c: cid })
   return promise as Promise<ActorSnapshot>
 }
 
@@ -110,11 +117,12 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
       queued: entry.inline.ring.length,
       rejected: base.rejected + h.refused,
       lateReplies: entry.asks?.late ?? 0,
+      events: { ...entry.events.stats },
     }
   }
   const w = entry.worker!
-  const answer = await w.request((cid) => ({ k: 'stats', cid }), 2000)
-  const cell = answer?.k === 'stats' ? answer.stats : w.finalStats?.cell
+  const answer = await w.request((cid) => ({ k: K.statsOf, cid }), 2000)
+  const cell = answer?.k === K.stats ? answer.stats : w.finalStats?.cell
   return {
     ...base,
     status: w.status,
@@ -125,6 +133,7 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
     restarts: w.restarts,
     queued: w.link.ring.length + w.link.inFlight,
     lateReplies: cell?.lateReplies ?? 0,
+    events: { ...entry.events.stats },
   }
 }
 

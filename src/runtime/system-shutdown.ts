@@ -6,6 +6,7 @@
  * an unclean exit (its definition's `exitReport`) makes the report unclean too.
  */
 import { ActorStoppedError, SystemShutDownError } from '../errors/runtime-errors.ts'
+import { K } from './frames.ts'
 import { finalStats } from './system-refs.ts'
 import { MAIN, type Entry, type SystemCore } from './system-core.ts'
 import type { ActorExitReport, ShutdownReport } from './types.ts'
@@ -44,23 +45,25 @@ export async function stopOne(core: SystemCore, entry: Entry, timeoutMs: number)
   // Peers first: each worker flushes what it queued for this actor.
   const peers = [...core.actors.values()].filter((e) => e.worker !== undefined && e.worker.status === 'running' && e.id !== entry.id)
   if (entry.worker !== undefined) {
-    if ((await timeout(Promise.all(peers.map((p) => p.worker!.request((cid) => ({ k: 'idle-to', cid, id: entry.id }), left()))))) === 'timeout') return false
+    if ((await timeout(Promise.all(peers.map((p) => p.worker!.request((cid) => ({ k: K.idleTo, cid, id: entry.id }), left()))))) === 'timeout') return false
     if ((await timeout(entry.worker.link.idle())) === 'timeout') return false
     const ok = await entry.worker.stop(left())
+    entry.events.close()
     entry.stoppedStats = await finalStats(core, entry)
-    core.broadcast(entry.id, { k: 'peer-gone', id: entry.id })
+    core.broadcast(entry.id, { k: K.peerGone, id: entry.id })
     core.failEnvAsksOn(entry.id, new ActorStoppedError(entry.id))
     core.emit({ type: 'actor.stopped', actor: entry.id })
     return ok
   }
   const inline = entry.inline!
   if (inline.closed) return true
-  if ((await timeout(Promise.all(peers.map((p) => p.worker!.request((cid) => ({ k: 'idle-to', cid, id: MAIN }), left()))))) === 'timeout') return false
+  if ((await timeout(Promise.all(peers.map((p) => p.worker!.request((cid) => ({ k: K.idleTo, cid, id: MAIN }), left()))))) === 'timeout') return false
   if ((await timeout(inline.idle())) === 'timeout') return false
   const finished = await timeout(inline.host.stop(left()))
   inline.close()
+  entry.events.close()
   entry.stoppedStats = await finalStats(core, entry)
-  core.broadcast(entry.id, { k: 'dir', id: entry.id, where: 'gone' })
+  core.broadcast(entry.id, { k: K.dir, id: entry.id, where: 'gone' })
   core.failEnvAsksOn(entry.id, new ActorStoppedError(entry.id))
   core.emit({ type: 'actor.stopped', actor: entry.id })
   return finished === true
@@ -101,6 +104,7 @@ export async function shutdownSystem(core: SystemCore, drainTimeoutMs: number): 
         e.inline.close()
         void e.inline.host.stop(0)
       } else await e.worker!.terminate()
+      e.events.close()
       e.stoppedStats ??= await finalStats(core, e)
     }
     core.log.warn({ actor: hung, count: Object.values(undelivered).reduce((a, b) => a + b, 0) }, 'shutdown timed out')

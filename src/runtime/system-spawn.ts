@@ -1,8 +1,8 @@
 /**
  * Spawning and placement: an inline actor runs in an ActorHost on the system thread behind an
- * InlineActor mailbox; a worker actor gets its own thread (WorkerActor) with a MessagePort pair to
- * every other running worker, so worker actors talk directly. Also the two ports the placements
- * use to reach the system: the inline actors' Router and the workers' WorkerSystemPort.
+ * InlineMailbox; a worker actor gets its own thread, driven from here by a WorkerProxy, with a
+ * MessagePort pair to every other running worker, so worker actors talk directly. Also the two
+ * ports the placements use to reach the system: the inline actors' Router and the WorkerProxyPort.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import type { AnyStateMachine } from 'xstate'
@@ -14,22 +14,23 @@ import { actorLogger } from '../logging/root-logger.ts'
 import { ActorHost } from './actor-host.ts'
 import type { ActorDefinition } from './define-actor.ts'
 import { asksOf, createEnv, type Router } from './env.ts'
-import type { LinkPolicy } from './frames.ts'
-import { InlineActor } from './inline-actor.ts'
+import { EventHub } from './event-hub.ts'
+import { K, type LinkPolicy } from './frames.ts'
+import { InlineMailbox } from './inline-mailbox.ts'
 import { createMailboxOptions, createSupervisionOptions, createWorkerLimits } from './options.ts'
 import type { Inspection } from './system-inspection.ts'
 import { makeRef } from './system-refs.ts'
 import { stopOne } from './system-shutdown.ts'
 import type { Entry, SystemCore } from './system-core.ts'
 import type { ActorRef, Placement, SpawnOptions } from './types.ts'
-import { WorkerActor, type WorkerSystemPort } from './worker-actor.ts'
+import { WorkerProxy, type WorkerProxyPort } from './worker-proxy.ts'
 
 /** What spawning needs besides the core: the inspection fan-out and the two system ports. */
 export interface SpawnContext {
   core: SystemCore
   inspection: Inspection
   router: Router
-  port: WorkerSystemPort
+  port: WorkerProxyPort
 }
 
 /** How inline actors' envs reach the system thread's routing. */
@@ -47,8 +48,8 @@ export function inlineRouter(core: SystemCore): Router {
   }
 }
 
-/** What a WorkerActor needs from its system. */
-export function workerSystemPort(core: SystemCore, inspection: Inspection): WorkerSystemPort {
+/** What a WorkerProxy needs from its system. */
+export function workerProxyPort(core: SystemCore, inspection: Inspection): WorkerProxyPort {
   return {
     node: core.node,
     seed: core.seed,
@@ -62,13 +63,13 @@ export function workerSystemPort(core: SystemCore, inspection: Inspection): Work
     persisted: (id, record) => core.store.save(id, record),
     loadPersisted: (id) => core.store.load(id),
     connectPeers: (id) => connectPeers(core, id),
-    peerDown: (id) => core.broadcast(id, { k: 'peer-down', id }),
+    peerDown: (id) => core.broadcast(id, { k: K.peerDown, id }),
     inlineIds: () => [...core.actors.values()].filter((e) => e.placement === 'inline' && e.inline?.closed === false).map((e) => e.id),
     routeToInline: (from, to, msg) => core.routeFromWorker(from, to, msg),
     displaced: (to, item) => core.displaced(to, item),
     replyToInline: (to, cid, value, error) => core.reply({ to, cid } as ReplyTo<unknown>, value, error),
     targetFailed: (id, error) => core.failEnvAsksOn(id, error),
-    gone: (id) => core.broadcast(id, { k: 'peer-gone', id }),
+    gone: (id) => core.broadcast(id, { k: K.peerGone, id }),
     goneIds: () => [...core.actors.values()].filter((e) => e.stoppedStats !== undefined || e.inline?.closed === true || e.worker?.status === 'escalated' || e.worker?.status === 'stopped').map((e) => e.id),
     overflowReported: (to, kind, count, fromWorker) => core.overflow(to, kind, count, fromWorker),
     refusedReported: (count) => void (core.refused += count),
@@ -101,7 +102,9 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
     asks: undefined,
     stoppedStats: undefined,
     ref: undefined as unknown as ActorRef<AnyStateMachine>,
+    events: undefined as unknown as EventHub,
   }
+  entry.events = new EventHub(id, core.log, (types) => forwardEmitted(entry, types))
   entry.ref = makeRef(core, entry, (e) => stopOne(core, e, 5000).then(() => undefined))
   core.actors.set(id, entry)
   try {
@@ -112,7 +115,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
         throw new ActorStartError(id, toWireError(err).message, { cause: err })
       }
     } else {
-      const w = new WorkerActor(ctx.port, id, def, options.input, mailbox, supervision, workerLimits)
+      const w = new WorkerProxy(ctx.port, id, def, options.input, mailbox, supervision, workerLimits, entry.events)
       entry.worker = w
       await w.start(def.persist === undefined ? undefined : core.store.load(id))
     }
@@ -122,7 +125,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
     throw err
   }
   if (placement === 'inline') {
-    core.broadcast(id, { k: 'dir', id, where: 'main' })
+    core.broadcast(id, { k: K.dir, id, where: 'main' })
     core.emit({ type: 'actor.started', actor: id, placement, restarts: 0, restored: entry.inline!.host.lastPersisted !== undefined })
   }
   return entry.ref
@@ -140,7 +143,7 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
     router: ctx.router,
   })
   entry.asks = asksOf(env)
-  let inline: InlineActor | undefined
+  let inline: InlineMailbox | undefined
   let turnQueued = false
   const implementations = { ...(options.provide ? { provide: options.provide } : {}), ...(options.onStop ? { onStop: options.onStop } : {}) }
   const host = new ActorHost({
@@ -169,17 +172,30 @@ function startInline(ctx: SpawnContext, entry: Entry, options: SpawnOptions<AnyS
         core.failEnvAsksOn(id, new ActorEscalatedError(id, restarts))
         core.emit({ type: 'actor.escalated', actor: id, error, restarts })
         core.emit({ type: 'system.error', error })
+        entry.events.close()
       },
       invalid: (error, messageType) => core.emit({ type: 'message.invalid', actor: id, error, messageType }),
       persisted: (record) => core.store.save(id, record),
     },
   })
-  inline = new InlineActor(host, entry.mailbox, (kind, dropped) => {
+  inline = new InlineMailbox(host, entry.mailbox, (kind, dropped) => {
     core.overflow(id, kind, 1)
     if (dropped !== undefined) core.displaced(id, dropped)
   })
   entry.inline = inline
   if (ctx.inspection.active) host.setInspector(ctx.inspection.inline)
+}
+
+/**
+ * Tells the actor which emitted event types to forward, in order with what the system thread sent
+ * before: an inline actor's host switches when its mailbox reaches this point, a worker's when the
+ * link item arrives (a restarted thread gets the current set in its boot data).
+ */
+function forwardEmitted(entry: Entry, types: string[]): void {
+  const inline = entry.inline
+  if (inline !== undefined) {
+    if (!inline.closed) inline.enqueueCall(() => inline.host.setEmitted(types, (e) => entry.events.deliver(e)))
+  } else if (entry.worker !== undefined && !entry.worker.link.closed) entry.worker.link.force({ k: K.emits, types })
 }
 
 /** Creates a channel between a (re)starting worker and every other running worker; returns its ends. */
@@ -192,7 +208,7 @@ function connectPeers(core: SystemCore, id: string): { id: string; port: Message
     if (e.id === id || w === undefined || w.worker === undefined || (w.status !== 'running' && w.status !== 'starting')) continue
     const { port1, port2 } = new MessageChannel()
     mine.push({ id: e.id, port: port1, mailbox: e.mailbox })
-    w.post({ k: 'peer', id, port: port2, mailbox: self!.mailbox }, [port2])
+    w.post({ k: K.peer, id, port: port2, mailbox: self!.mailbox }, [port2])
   }
   return mine
 }

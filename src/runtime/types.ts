@@ -2,7 +2,7 @@
  * The public shapes of the actor system: refs, spawn options, snapshots, stats, system and
  * inspection events, the shutdown report.
  */
-import type { AnyStateMachine, StateValue } from 'xstate'
+import type { AnyStateMachine, EmittedFrom, StateValue } from 'xstate'
 import type { ActorId } from '../types/ids.ts'
 import type { ActorAddress, Message, ReplyOf, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import type { WireError } from '../errors/cluster-error.ts'
@@ -70,6 +70,23 @@ export interface ActorStats {
    * out, aborted, or failed because this actor crashed or restarted. Ignored, counted here.
    */
   lateReplies: number
+  /** Emitted events forwarded to subscribers (`ref.on`, `ref.events`), counted on the system thread. */
+  events: EventStats
+}
+
+/** The accounting of an actor's emitted events, kept on the system thread (survives restarts). */
+export interface EventStats {
+  /**
+   * Events that reached the system thread. Only subscribed types travel (and, after an
+   * unsubscribe, those already on their way), so it stays 0 for an actor nobody listens to.
+   */
+  delivered: number
+  /** Events dropped from full `ref.events` buffers (the oldest first), summed over the iterators. */
+  dropped: number
+  /** Events that could not be cloned for the trip from the actor's thread (worker placement): not forwarded. */
+  uncloneable: number
+  /** Calls of `ref.on` handlers that threw (logged; the other handlers still ran). */
+  handlerErrors: number
 }
 
 /** Lifecycle and accounting events of the system (`system.on(listener)`). */
@@ -84,6 +101,8 @@ export type SystemEvent =
   /** `count`: sends of this type to `to` that this event stands for (a worker thread sums them per turn). */
   | { type: 'message.undeliverable'; to: string; reason: 'unknown' | 'stopped'; messageType: string; count: number }
   | { type: 'system.error'; error: WireError }
+  /** An event the actor emitted for a subscriber could not be cloned to the system thread (see EventStats). */
+  | { type: 'event.uncloneable'; actor: string; eventType: string; error: WireError }
 
 /** One transition of one actor, as delivered to `system.inspect` listeners. */
 export interface InspectionEvent {
@@ -113,6 +132,8 @@ export interface ActorExitReport {
   unwritten?: number
   /** The error that made the exit unclean, as a coded plain object. */
   error?: WireError
+  /** Resources (`env.resources`) whose release failed when the actor stopped for good. */
+  releaseFailures?: { key: string; error: WireError }[]
 }
 
 export interface ShutdownReport {
@@ -135,6 +156,31 @@ export interface ShutdownReport {
 
 export type Unsubscribe = () => void
 
+/** The events machine M emits (XState `emit`). */
+export type EmittedOf<M extends AnyStateMachine> = EmittedFrom<M> & { type: string }
+
+/** Options of `ref.events(...)`. */
+export interface EventStreamOptions {
+  /** Ends the iteration when aborted (the iterator returns; no error). */
+  signal?: AbortSignal
+  /**
+   * Events buffered for a consumer slower than the actor (default 1024). When full, the oldest
+   * is dropped and counted (the iterator's `dropped`, the actor's `stats().events.dropped`).
+   */
+  bufferSize?: number
+}
+
+/**
+ * An async iterator over an actor's emitted events. It ends (returns) when the actor stops or
+ * escalates, when the signal aborts, or when the consumer breaks out of its loop.
+ */
+export interface EventStream<E> extends AsyncIterableIterator<E> {
+  /** Events this iterator dropped because its buffer was full (the oldest first). */
+  readonly dropped: number
+  /** Events waiting in the buffer. */
+  readonly buffered: number
+}
+
 /**
  * A typed handle on a spawned actor; the same in both placements. `TIn` is what the actor accepts:
  * its machine's events, narrowed by the definition's `accepts` list (`spawn` fills it in).
@@ -156,6 +202,21 @@ export interface ActorRef<M extends AnyStateMachine, TIn extends Message = Inbou
   stats(): Promise<ActorStats>
   /** Drains and stops this actor (runs its exit work). */
   stop(): Promise<void>
+  /**
+   * Calls `handler` with each event the actor's machine emits (XState `emit`) of this type (`'*'`:
+   * every type), from either placement, until the returned function is called. Forwarding starts
+   * in order with the messages sent after this call (`await system.sync()` waits for it) and
+   * outlives restarts. A handler that throws is counted (`stats().events.handlerErrors`) and logged.
+   * Events from a worker are copies (structured clone, taken when emitted) and arrive in emit
+   * order, but on their own channel: a reply to a later ask may arrive first. Inline events are
+   * passed by reference, synchronously.
+   */
+  on<T extends EmittedOf<M>['type'] | '*'>(type: T, handler: (event: T extends '*' ? EmittedOf<M> : Extract<EmittedOf<M>, { type: T }>) => void): Unsubscribe
+  /**
+   * An async iterator over the emitted events of these types (default: every type), bounded by
+   * `bufferSize` (the oldest dropped and counted when full). It ends when the actor stops.
+   */
+  events<T extends EmittedOf<M>['type']>(types?: T | readonly T[], options?: EventStreamOptions): EventStream<Extract<EmittedOf<M>, { type: T }>>
 }
 
 export interface SystemOptions {

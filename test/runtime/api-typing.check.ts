@@ -61,3 +61,25 @@ export async function narrowing(): Promise<void> {
   // @ts-expect-error not in accepts
   r?.send({ type: 'counter.roll' })
 }
+
+// Emitted events: `on` and `events` are typed by the machine's `emitted` types.
+import type { EmitterMachine } from '../fixtures/actors/emitter/machine.ts'
+declare const em: ActorRef<EmitterMachine>
+em.on('emitter.tick', (e) => {
+  const n: number = e.n
+  void n
+})
+em.on('*', (e) => {
+  const t: 'emitter.tick' | 'emitter.tock' | 'emitter.bad' = e.type
+  void t
+})
+// @ts-expect-error not an event the machine emits
+em.on('emitter.nope', () => {})
+export async function streams(): Promise<void> {
+  for await (const e of em.events(['emitter.tick', 'emitter.tock'], { bufferSize: 8 })) {
+    const n: number = e.n
+    void n
+  }
+  // @ts-expect-error not an event the machine emits
+  em.events('emitter.nope')
+}

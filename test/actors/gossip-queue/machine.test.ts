@@ -91,6 +91,24 @@ describe('gossip-queue machine', () => {
 })
 
 describe('gossip-queue context', () => {
+  it('is the core state; its persisted projection keeps sizes, counters and waiters but not the broadcasts', () => {
+    const { actor } = start()
+    actor.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 7 })
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: new Uint8Array(500), name: 'a', notify: { to: 'swim', id: 'alive-a' } } })
+    const live = actor.getSnapshot().context
+    expect([...live.queues.memberlist.items.byEntry.values()].map((i) => i.message.length)).toEqual([500])
+    const persisted = JSON.stringify(actor.getPersistedSnapshot())
+    expect(persisted.length).toBeLessThan(2000) // the 500 bytes are not in it
+    const copy = (JSON.parse(persisted) as { context: typeof live }).context
+    expect(copy.clusterSizes).toEqual({ memberlist: 7, serf: null })
+    expect(copy.queues.memberlist.items).toMatchObject({ size: 1, counters: { enqueued: 1 } })
+    expect(copy.queues.memberlist.items.tiers).toBeUndefined()
+    expect(Object.values(copy.queues.memberlist.waiting)).toEqual([{ to: 'swim', id: 'alive-a' }])
+    expect(structuredClone(live).queues.memberlist.items.tiers).toBeUndefined()
+    actor.stop()
+  })
+
+
   it('is plain data that survives structured clone (the runtime copies it across threads)', () => {
     const { actor } = start()
     actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 1), name: 'a' } })
@@ -136,11 +154,30 @@ describe('gossip-queue restore (supervised restart, driven by hand here; test/ac
     const f = fakeEnv('gossip-queue', 1)
     const actor = createActor(createGossipQueueMachine(f.env), { clock: f.clock, input: { config: {} }, snapshot: persisted as never }).start()
     actor.send({ type: 'runtime.restored', at: 0, restarts: 1 })
-    expect(actor.getSnapshot().context).toMatchObject({ clusterSizes: { memberlist: 50, serf: null }, lostOnRestart: 0, restartsUncounted: 1 })
+    // The record carries the queues (the context is the core's state): the broadcast queued before
+    // the restart is counted from it, even through JSON, not lost uncounted.
+    expect(actor.getSnapshot().context).toMatchObject({ clusterSizes: { memberlist: 50, serf: null }, lostOnRestart: 1, restartsUncounted: 0 })
     // Limit 8 (50 nodes): a broadcast enqueued after the restart goes out 8 times, not once.
     actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 2), name: 'b' } })
     const counts = Array.from({ length: 9 }, () => fillCount(actor, f))
     expect(counts).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0])
+    actor.stop()
+  })
+
+  it('counts a restart as uncounted when the restored queues cannot be read', () => {
+    const first = start()
+    first.actor.send({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: 50 })
+    const persisted = JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot())) as { context: { queues: unknown } }
+    first.actor.stop()
+    persisted.context.queues = { memberlist: 'garbage' }
+    const f = fakeEnv('gossip-queue', 1)
+    const actor = createActor(createGossipQueueMachine(f.env), { clock: f.clock, input: { config: {} }, snapshot: persisted as never }).start()
+    actor.send({ type: 'runtime.restored', at: 0, restarts: 1 })
+    expect(actor.getSnapshot().context).toMatchObject({ clusterSizes: { memberlist: 50, serf: null }, lostOnRestart: 0, restartsUncounted: 1 })
+    expect(f.logs.some((l) => l.level === 'warn' && /could not be read/.test(l.msg ?? ''))).toBe(true)
+    // The queues work again: a broadcast goes out 8 times (limit for 50 nodes).
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 2), name: 'b' } })
+    expect(Array.from({ length: 9 }, () => fillCount(actor, f))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0])
     actor.stop()
   })
 
@@ -177,5 +214,18 @@ describe('gossip-queue restore (supervised restart, driven by hand here; test/ac
     f.actor.send({ type: 'gossip.stats', replyTo: s })
     expect(f.replyFor(s)!.queues.memberlist).toMatchObject({ depth: 0, unsendable: 1, pruned: 1 })
     f.actor.stop()
+  })
+})
+
+describe('gossip-queue reads', () => {
+  it('answers a stats ask without a new context (nothing to persist)', () => {
+    const { actor, ask, replyFor } = start()
+    actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: Uint8Array.of(4, 1), name: 'a' } })
+    const before = actor.getSnapshot().context
+    const t = ask<StatsReply>()
+    actor.send({ type: 'gossip.stats', replyTo: t })
+    expect(replyFor(t)!.queues.memberlist.depth).toBe(1)
+    expect(actor.getSnapshot().context).toBe(before)
+    actor.stop()
   })
 })

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { createActor } from 'xstate'
 import { createMemberManagerMachine } from '../../../actors/member-manager/machine.ts'
-import type { MemberManagerInput } from '../../../actors/member-manager/machine.ts'
+import type { MemberManagerContext, MemberManagerInput } from '../../../actors/member-manager/machine.ts'
+import { membersOf } from '../../../actors/member-manager/member-reads.ts'
 import type { AckReply, LocalStateReply, MemberEventMsg, MembersReply, MemberStatsReply } from '../../../actors/member-manager/protocol.ts'
 import type { GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
 import { encodeSerfMessage, decodeSerfMessage } from '../../../src/wire/index.ts'
@@ -306,10 +307,10 @@ describe('member-manager machine', () => {
   it('revives counters from a snapshot persisted before the name-conflict counters existed', () => {
     const m = start()
     m.joined('self')
-    const persisted = structuredClone(m.actor.getPersistedSnapshot()) as unknown as { context: { data: { counters: Record<string, number> } } }
+    const persisted = structuredClone(m.actor.getPersistedSnapshot()) as unknown as { context: { core: { counters: Record<string, number> } } }
     m.actor.stop()
-    delete persisted.context.data.counters['nameConflictsRemote']
-    delete persisted.context.data.counters['nameConflictsLocal']
+    delete persisted.context.core.counters['nameConflictsRemote']
+    delete persisted.context.core.counters['nameConflictsLocal']
     const f = fakeEnv('member-manager', 1)
     const revived = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input: { config: { nodeName: 'self' } }, snapshot: persisted as never }).start()
     revived.send({ type: 'runtime.restored', at: f.clock.now(), restarts: 1 })
@@ -391,9 +392,9 @@ describe('member-manager machine', () => {
     f.clock.advanceSync(1 * H)
     expect(members().counts).toEqual({ alive: 2, leaving: 0, left: 0, failed: 0, total: 2 })
     expect(f.sentOf('member.event').map((s) => (s.msg as unknown as MemberEventMsg).event)).toEqual(['member-reap'])
-    // The context points at the rebuilt layer's data, so the next persisted snapshot is current.
-    const again = structuredClone(revived.getPersistedSnapshot()) as unknown as { context: { data: { table: { records: Map<string, unknown> } } } }
-    expect([...again.context.data.table.records.keys()].sort()).toEqual(['a', 'self'])
+    // The context is the restored state, moved on by the core: the next persisted snapshot is current.
+    const again = structuredClone(revived.getPersistedSnapshot()) as unknown as { context: MemberManagerContext }
+    expect(membersOf(again.context.core).members.map((x) => x.name).sort()).toEqual(['a', 'self'])
     revived.stop()
   })
 

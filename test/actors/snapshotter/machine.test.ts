@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createActor, waitFor } from 'xstate'
 import { createSnapshotterMachine } from '../../../actors/snapshotter/machine.ts'
-import { createSnapshotterImplementations, type SnapshotterHandle } from '../../../actors/snapshotter/implementations.ts'
+import { createSnapshotterImplementations } from '../../../actors/snapshotter/implementations.ts'
+import { createResourceSlots } from '../../../src/runtime/resource-slots.ts'
 import { MemoryDisk } from './memory-disk.ts'
 import { LimitedDisk } from './limited-disk.ts'
 import type { SnapshotDisk } from '../../../actors/snapshotter/disk.ts'
@@ -38,6 +39,7 @@ function testEnv() {
     ask: createAsk({ id: 'snapshotter', clock, send }).ask,
     reply: (to, value) => void (to && replies.push({ cid: to.cid, value })),
     fail: (to, error) => void (to && replies.push({ cid: to.cid, error })),
+    resources: createResourceSlots(),
   }
   return { env, replies, sent, clock }
 }
@@ -46,12 +48,11 @@ const rt = <R>(cid: number) => ({ to: '$main', cid }) as ReplyTo<R>
 
 function start(input: Partial<SnapshotterInput> = {}, disk: SnapshotDisk = new MemoryDisk()) {
   const t = testEnv()
-  const handle: SnapshotterHandle = { writer: undefined }
   const machine = createSnapshotterMachine(t.env).provide(
-    createSnapshotterImplementations(t.env, { disk, defer: (fn) => void setImmediate(fn), now: () => performance.now() }, handle),
+    createSnapshotterImplementations(t.env, { disk, defer: (fn) => void setImmediate(fn), now: () => performance.now() }),
   )
   const actor = createActor(machine, { input: { path: PATH, nodeName: 'me', ...input } }).start()
-  return { ...t, actor, disk, handle }
+  return { ...t, actor, disk }
 }
 
 describe('snapshotter - machine', () => {
@@ -184,5 +185,37 @@ describe('snapshotter - machine (disk full)', () => {
     await clock.advance(2000)
     await waitFor(actor, (s) => s.status === 'done')
     expect(actor.getSnapshot().context.shutdown).toMatchObject({ clean: false, remaining: 100, error: { code: 'ERR_SNAPSHOT_DISK_FULL' } })
+  })
+})
+
+describe('snapshotter - machine (shutdown during replay)', () => {
+  it('fails the restore asks waiting for a replay that shutdown interrupts, instead of leaving them to time out', async () => {
+    // The read never ends: the replay is still running when the shutdown comes.
+    const disk = new MemoryDisk((op) => (op === 'read' ? new Promise<void>(() => {}) : undefined))
+    const { actor, replies } = start({}, disk)
+    actor.send({ type: 'snapshot.restore', replyTo: rt(1) })
+    await tick()
+    expect(replies).toEqual([])
+    actor.send({ type: 'runtime.shutdown' })
+    expect(replies).toEqual([{ cid: 1, error: expect.objectContaining({ code: 'ERR_SNAPSHOT_CLOSED' }) }])
+    actor.send({ type: 'snapshot.restore', replyTo: rt(2) })
+    expect(replies[1]).toMatchObject({ cid: 2, error: { code: 'ERR_SNAPSHOT_CLOSED' } })
+    actor.stop()
+  })
+})
+
+describe('snapshotter - machine (resource slot)', () => {
+  it('keeps its writer in the actor resource slot: releasing the slots drains and fsyncs it', async () => {
+    const disk = new MemoryDisk()
+    const { actor, env } = start({}, disk)
+    await waitFor(actor, (s) => s.matches('running'))
+    for (let i = 0; i < 5; i++) actor.send({ type: 'snapshot.member-alive', name: `m${i}`, addr: ip(10, 0, 0, i), port: 1 })
+    await tick()
+    await tick()
+    // The serf policy wrote them without an fsync: a power loss now would lose them.
+    expect(replaySnapshot(disk.crashImage().get(PATH) ?? new Uint8Array()).aliveNodes.size).toBe(0)
+    await env.resources!.closeAll()
+    expect(replaySnapshot(disk.crashImage().get(PATH)!).aliveNodes.size).toBe(5)
+    actor.stop()
   })
 })

@@ -1,5 +1,6 @@
 /**
- * WorkerActor: the system thread's side of an actor in its own worker thread. It owns the
+ * WorkerProxy: the system thread's side of an actor in its own worker thread (the thread's side is
+ * WorkerThread, worker-host.ts). It owns the
  * thread (start, restart after a thread death, stop) and the system thread's link to it, and
  * turns the worker's control messages into system events, persisted records, inspection events
  * and snapshot digests. Machine crashes are restarted inside the worker (ActorHost); a thread
@@ -11,17 +12,17 @@ import { ActorCrashedError, ActorEscalatedError, ActorStartError, runtimeErrorFr
 import type { AnyStateMachine } from 'xstate'
 import type { ActorDefinition } from './define-actor.ts'
 import { resolveEntry } from './entry.ts'
-import { F_REPLY, F_ROUTED, type CellStats, type LinkPolicy, type LinkStats, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { K, type CellStats, type LinkPolicy, type LinkStats, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
 import { Link, type OverflowKind } from './link.ts'
 import type { MailboxOptions, PersistedRecord, SupervisionOptions, WorkerLimits } from './options.ts'
 import { RestartTracker } from './supervisor.ts'
 import type { AskTable } from './ask-table.ts'
 import type { ComputePool } from './compute-pool.ts'
+import type { EventHub } from './event-hub.ts'
 import type { ActorExitReport, ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
-import type { WorkerBoot } from './worker-host.ts'
 
-/** What a WorkerActor needs from its system. */
-export interface WorkerSystemPort {
+/** What a WorkerProxy needs from its system. */
+export interface WorkerProxyPort {
   node: string
   seed: number
   logLevel: string
@@ -58,7 +59,7 @@ export interface WorkerSystemPort {
 
 export type WorkerStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'escalated'
 
-export class WorkerActor {
+export class WorkerProxy {
   readonly link: Link
   status: WorkerStatus = 'starting'
   worker: Worker | undefined
@@ -77,13 +78,15 @@ export class WorkerActor {
   #lastError: WireError | undefined
 
   constructor(
-    readonly sys: WorkerSystemPort,
+    readonly sys: WorkerProxyPort,
     readonly id: string,
     readonly definition: ActorDefinition<AnyStateMachine>,
     readonly input: unknown,
     readonly mailbox: MailboxOptions,
     readonly supervision: SupervisionOptions,
     readonly limits: WorkerLimits,
+    /** The actor's subscriptions to its emitted events (on this thread; outlive the thread). */
+    readonly events: EventHub,
   ) {
     this.#tracker = new RestartTracker(supervision)
     this.link = new Link(undefined, mailbox, {
@@ -100,11 +103,11 @@ export class WorkerActor {
 
   #onItem(item: unknown): void {
     const it = item as { k?: number; c?: number; v?: unknown; e?: WireError; to?: string; m?: { type: string } }
-    if (it.k === F_REPLY) {
+    if (it.k === K.reply) {
       if (it.to !== undefined) this.sys.replyToInline(it.to, it.c!, it.v, it.e)
       else if (it.e !== undefined) this.sys.asks.reject(it.c!, it.e)
       else this.sys.asks.resolve(it.c!, it.v)
-    } else if (it.k === F_ROUTED) {
+    } else if (it.k === K.routed) {
       this.sys.routeToInline(this.id, it.to!, it.m!)
     }
   }
@@ -140,6 +143,7 @@ export class WorkerActor {
       restarts: this.#tracker.total,
       inspect: this.sys.inspecting(),
       watch: this.watchers.size > 0,
+      emits: this.events.types,
     }
     if (entry.tsEntry !== undefined) boot.__entry = entry.tsEntry
     this.status = 'starting'
@@ -159,14 +163,14 @@ export class WorkerActor {
     return new Promise<void>((resolve, reject) => {
       let started = false
       worker.on('message', (m: WorkerToMain) => {
-        if (m.k === 'started') {
+        if (m.k === K.started) {
           started = true
           this.status = 'running'
           if (this.#tracker.total > 0) this.restarts++
           this.link.attach(port1)
           this.sys.emit({ type: 'actor.started', actor: this.id, placement: 'worker', restarts: this.#tracker.total, restored: m.restored })
           resolve()
-        } else if (m.k === 'start-failed') {
+        } else if (m.k === K.startFailed) {
           started = true
           this.#stopping = true
           const failed = runtimeErrorFromWire({ code: 'ERR_ACTOR_START_FAILED', message: `actor "${this.id}" failed to start: ${m.error.message}` })
@@ -187,7 +191,7 @@ export class WorkerActor {
           return
         }
         if (this.#stopping) {
-          this.#stopped?.({ k: 'stopped', finished: false, stats: { handled: 0, invalid: 0, refused: 0, lateReplies: 0 }, links: {} })
+          this.#stopped?.({ k: K.stopped, finished: false, stats: { handled: 0, invalid: 0, refused: 0, lateReplies: 0 }, links: {} })
           return
         }
         this.#onThreadDeath(this.#lastError ?? { code: 'ERR_ACTOR_CRASHED', message: `thread exited with code ${code}` })
@@ -197,53 +201,60 @@ export class WorkerActor {
 
   #onControl(m: WorkerToMain): void {
     switch (m.k) {
-      case 'crashed': {
+      case K.crashed: {
         const asksFailed = this.sys.asks.failActor(this.id, () => new ActorCrashedError(this.id, m.error.message))
         this.sys.targetFailed(this.id, new ActorCrashedError(this.id, m.error.message))
         this.sys.emit({ type: 'actor.crashed', actor: this.id, error: m.error, asksFailed, lost: 0 })
         break
       }
-      case 'restarted':
+      case K.restarted:
         this.restarts++
         this.sys.emit({ type: 'actor.started', actor: this.id, placement: 'worker', restarts: m.restarts, restored: m.restored })
         break
-      case 'escalated':
+      case K.escalated:
         this.#escalated(m.error, m.restarts)
         break
-      case 'persist':
+      case K.persist:
         this.sys.persisted(this.id, { version: this.definition.persist?.version ?? 0, snapshot: m.snapshot, at: m.at })
         break
-      case 'inspect':
+      case K.inspected:
         this.sys.inspected(m.events as InspectionEvent[])
         break
-      case 'snapshot':
+      case K.digest:
         for (const w of this.watchers) w(m.digest as ActorSnapshot)
         break
-      case 'overflow':
+      case K.overflow:
         this.sys.overflowReported(m.to, m.policy, m.count, true)
         break
-      case 'invalid':
+      case K.invalid:
         this.sys.emit({ type: 'message.invalid', actor: this.id, error: m.error, messageType: m.messageType })
         break
-      case 'undeliverable':
+      case K.undeliverable:
         this.sys.refusedReported(m.count)
         this.sys.emit({ type: 'message.undeliverable', to: m.to, reason: m.reason, messageType: m.messageType, count: m.count })
         break
-      case 'stats':
-      case 'idle-to': {
+      case K.stats:
+      case K.idle: {
         const w = this.#ctlWaiters.get(m.cid)
         this.#ctlWaiters.delete(m.cid)
         w?.(m)
         break
       }
-      case 'stopped':
+      case K.stopped:
         this.finalStats = { cell: m.stats, links: m.links, ...(m.exit !== undefined ? { exit: m.exit } : {}) }
         this.#stopped?.(m)
         break
-      case 'compute':
+      case K.emitted:
+        this.events.deliver(m.event)
+        break
+      case K.emitUncloneable:
+        this.events.uncloneable()
+        this.sys.emit({ type: 'event.uncloneable', actor: this.id, eventType: m.eventType, error: m.error })
+        break
+      case K.compute:
         this.sys.compute.run({ module: m.module, name: m.name }, m.input).then(
-          (value) => this.post({ k: 'compute-done', cid: m.cid, value }),
-          (err: unknown) => this.post({ k: 'compute-done', cid: m.cid, error: toWireError(err) }),
+          (value) => this.post({ k: K.computeDone, cid: m.cid, value }),
+          (err: unknown) => this.post({ k: K.computeDone, cid: m.cid, error: toWireError(err) }),
         )
         break
       default:
@@ -257,6 +268,8 @@ export class WorkerActor {
     this.sys.targetFailed(this.id, new ActorEscalatedError(this.id, restarts))
     this.sys.emit({ type: 'actor.escalated', actor: this.id, error, restarts })
     this.sys.emit({ type: 'system.error', error })
+    // It will emit nothing more: event streams end.
+    this.events.close()
   }
 
   #onThreadDeath(error: WireError): void {
@@ -343,10 +356,10 @@ export class WorkerActor {
       const timer = setTimeout(() => resolve(false), timeoutMs)
       this.#stopped = (m) => {
         clearTimeout(timer)
-        resolve(m.k === 'stopped' && m.finished)
+        resolve(m.k === K.stopped && m.finished)
       }
     })
-    worker.postMessage({ k: 'stop', timeoutMs } satisfies MainToWorker)
+    worker.postMessage({ k: K.stop, timeoutMs } satisfies MainToWorker)
     const ok = await done
     this.#stopped = undefined
     this.status = escalated ? 'escalated' : 'stopped'
@@ -359,7 +372,7 @@ export class WorkerActor {
     this.#stopping = true
     if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer)
     this.#restartTimer = undefined
-    for (const w of this.#ctlWaiters.values()) w({ k: 'idle-to', cid: -1 })
+    for (const w of this.#ctlWaiters.values()) w({ k: K.idle, cid: -1 })
     this.#ctlWaiters.clear()
     const worker = this.worker
     this.worker = undefined

@@ -1,8 +1,9 @@
 /**
- * InlineActor: the inline placement. The mailbox is a ring on the system thread; it is drained in
- * a microtask after the code that sent, so a burst of sends queues up exactly as it does in front
- * of a worker, the same policies apply, and under a SimulatedClock everything stays
- * deterministic. Each drain is one turn (persistence and snapshot digests follow it).
+ * InlineMailbox: the inline placement's mailbox, a ring on the system thread in front of the
+ * actor's ActorHost. It is drained in a microtask after the code that sent, so a burst of sends
+ * queues up exactly as it does in front of a worker, the same policies apply, and under a
+ * SimulatedClock everything stays deterministic. Each drain is one turn (persistence and snapshot
+ * digests follow it).
  */
 import type { SendStatus } from '../types/actor-env.ts'
 import type { ActorHost } from './actor-host.ts'
@@ -17,7 +18,7 @@ interface CallItem {
   call: () => void
 }
 
-export class InlineActor {
+export class InlineMailbox {
   readonly ring = new RingQueue<unknown>(64)
   dropped = 0
   rejected = 0

@@ -1,0 +1,117 @@
+/**
+ * The member-manager core's vocabulary (core.ts): its state, the inputs of `step`, and the effects
+ * it returns. All plain data. The machine (machine.ts) turns messages and timers into inputs and
+ * runs the effects in order; MemberLayer (member-layer.ts) does the same over ports for the
+ * simulator and tests.
+ */
+import type { RandomSource } from '../../src/types/random.ts'
+import type { Broadcast } from '../gossip-queue/protocol.ts'
+import type { SnapshotterIn } from '../snapshotter/protocol.ts'
+import type {
+  LamportTime,
+  LocalMetaChangedMsg,
+  MemberEventMsg,
+  NameConflictEventMsg,
+  NodeChange,
+  NodeInfo,
+  NodesResyncMsg,
+  ReconnectMsg,
+  SerfMessagePassThroughMsg,
+  SwimLeaveMsg,
+} from './protocol.ts'
+import type { SerfConfig } from './config.ts'
+import type { IntentsState } from './intents.ts'
+import type { TableState } from './member-table.ts'
+import type { NameConflictClaimant } from './name-conflict.ts'
+
+export interface MemberLayerCounters {
+  malformedMessages: number
+  passedThrough: number
+  reconnectAttempts: number
+  intentsRebroadcast: number
+  leaveRefutations: number
+  /** Name conflicts about another node's name. */
+  nameConflictsRemote: number
+  /** Name conflicts about our own name (unresolved until queries exist). */
+  nameConflictsLocal: number
+  /** Completed reconnect joins (no join intent, as in Serf). */
+  reconnectJoins: number
+  /** Joins that completed while this node was leaving, left or shut down (no join intent). */
+  joinsNotAlive: number
+}
+
+/**
+ * Everything the member layer knows. Never changed in place: `step` returns a new object for a
+ * turn that changed anything, sharing every part it did not change (the member table's records
+ * and the intent buffer are persistent maps, see cow-map.ts).
+ */
+export interface MemberCoreState {
+  config: SerfConfig
+  /** Serf's three Lamport clocks (member, event, query), as their current values. */
+  clock: LamportTime
+  eventClock: LamportTime
+  queryClock: LamportTime
+  intents: IntentsState
+  table: TableState
+  counters: MemberLayerCounters
+  meta: {
+    tags: Readonly<Record<string, string>>
+    /** The last `snapshot.clock` told (the clock's last used value). */
+    lastSnapshotClock: LamportTime
+    /** The last member count told to gossip-queue (-1: none yet). */
+    lastClusterSize: number
+    leaveSeq: number
+    started: boolean
+  }
+  /** Set by `begin-leave`: the id gossip-queue reports our leave intent under, and whether to wait for it. */
+  leave: { notifyId: string; waitForBroadcast: boolean } | undefined
+}
+
+type Restored = { clock?: LamportTime; eventClock?: LamportTime; queryClock?: LamportTime }
+
+/** What a step takes. `now` is the actor clock (ms) where time matters. Append-only. */
+export type MemberCoreInput =
+  /** Serf create: clocks to 1, restored clocks witnessed, our Meta told to swim (once). */
+  | { type: 'start'; restored: Restored }
+  | { type: 'node-joined'; node: NodeInfo; now: number }
+  | { type: 'node-updated'; node: NodeInfo; now: number }
+  | { type: 'node-left'; node: NodeInfo; now: number }
+  | { type: 'nodes-changed'; changes: readonly NodeChange[]; now: number }
+  | { type: 'name-conflict'; existing: NodeInfo; other: NameConflictClaimant }
+  | { type: 'user-message'; bytes: Uint8Array; now: number }
+  | { type: 'merge-remote-state'; bytes: Uint8Array; join: boolean; now: number }
+  /** Rejected (effect `rejected`) when the encoded Meta is too large. */
+  | { type: 'set-tags'; tags: Record<string, string> }
+  | { type: 'join-completed'; numJoined: number; reconnect: boolean; now: number }
+  /** `notifyTo`: the actor gossip-queue tells when our leave intent is spread. */
+  | { type: 'begin-leave'; notifyTo: string; now: number }
+  | { type: 'finish-leave' }
+  | { type: 'shutdown' }
+  | { type: 'reap-tick'; now: number }
+  /** The actor's seeded source: which failed member to try is drawn from it (reconnect.ts). */
+  | { type: 'reconnect-tick'; random: Pick<RandomSource, 'next' | 'int'> }
+  | { type: 'prune-due'; name: string; now: number }
+
+/** What a step asks for, in order. Append-only. */
+export type MemberEffect =
+  /** Tell swim. */
+  | { type: 'tell-swim'; msg: LocalMetaChangedMsg | ReconnectMsg | SwimLeaveMsg | NodesResyncMsg }
+  /** The public event stream: emitted (XState `emit`) and told to the events sink. */
+  | { type: 'event'; msg: MemberEventMsg | NameConflictEventMsg }
+  /** A Serf message for the user-event/query layer, byte-exact. */
+  | { type: 'pass-through'; msg: SerfMessagePassThroughMsg }
+  /** Enqueue on gossip-queue. */
+  | { type: 'broadcast'; broadcast: Broadcast }
+  /** Serf's member count (all statuses) changed: the latest goes to gossip-queue. */
+  | { type: 'cluster-size'; numMembers: number }
+  /** To the snapshotter (spec §6). */
+  | { type: 'snapshot'; msg: SnapshotterIn }
+  /** A timer: input `prune-due` for `name` after `delayMs` (a leave with Prune for a leaving member). */
+  | { type: 'schedule-prune'; name: string; delayMs: number }
+  /** The request was refused (set-tags: TagsTooLargeError); nothing else changed. */
+  | { type: 'rejected'; error: Error }
+
+export interface MemberStep {
+  state: MemberCoreState
+  effects: MemberEffect[]
+}

@@ -1,0 +1,77 @@
+/**
+ * Reads of the member-manager core's state (core.ts): the member list, Serf's push/pull
+ * LocalState, the local Meta and the counters. Pure functions; none changes the state.
+ */
+import { encodeSerfMessage } from '../../src/wire/index.ts'
+import type { SerfPushPull } from '../../src/wire/index.ts'
+import type { Member, MemberCounts, MemberStatsReply, MemberStatus } from './protocol.ts'
+import { cowEntries, cowForEach, cowGet } from './cow-map.ts'
+import type { MemberRecord } from './member-table.ts'
+import { cloneMember } from './member-table.ts'
+import { encodeTags } from './tags.ts'
+import type { MemberCoreState } from './member-effects.ts'
+import { freshCounters } from './core.ts'
+
+/** Members (copies) in the table's order, optionally only some statuses, and the counts. */
+export function membersOf(state: MemberCoreState, statuses?: readonly MemberStatus[]): { members: Member[]; counts: MemberCounts } {
+  const members: Member[] = []
+  for (const e of cowEntries(state.table.records)) if (statuses === undefined || statuses.includes(e.v.member.status)) members.push(cloneMember(e.v.member))
+  return { members, counts: { ...state.table.byStatus } }
+}
+
+export function memberRecord(state: MemberCoreState, name: string): Readonly<MemberRecord> | undefined {
+  return cowGet(state.table.records, name)
+}
+
+/** The local node's Meta: its tags, encoded. */
+export function localMetaOf(state: MemberCoreState): Uint8Array {
+  return encodeTags(state.meta.tags, state.config.protocolVersion)
+}
+
+/** Serf LocalState for push/pull (spec §2.5): `[2][messagePushPull]`. */
+export function localUserStateOf(state: MemberCoreState): Uint8Array {
+  const left: MemberRecord[] = []
+  cowForEach(state.table.records, (r) => {
+    if (r.member.status === 'left') left.push(r)
+  })
+  left.sort((a, b) => a.downSeq - b.downSeq)
+  const statusLTimes = new Map<string, bigint>()
+  for (const e of cowEntries(state.table.records)) statusLTimes.set(e.k, e.v.statusLTime)
+  const pp: SerfPushPull = {
+    type: 'pushPull',
+    LTime: state.clock,
+    StatusLTimes: statusLTimes,
+    LeftMembers: left.map((r) => r.member.name),
+    EventLTime: state.eventClock,
+    // The event ring is not kept yet (user events are a later issue): every slot is nil, as in a
+    // Serf node that has seen no events.
+    Events: new Array(state.config.eventBuffer).fill(null),
+    QueryLTime: state.queryClock,
+  }
+  return encodeSerfMessage(pp)
+}
+
+export function statsOf(state: MemberCoreState): Omit<MemberStatsReply, 'type'> {
+  const { table, intents } = state
+  // Fresh counters under the kept ones: a state persisted before a counter existed lacks it.
+  const counters = { ...freshCounters(), ...state.counters }
+  return {
+    counts: { ...table.byStatus },
+    memberTime: state.clock,
+    intentsBuffered: intents.entries.size,
+    intentsStale: table.metrics.staleIntents,
+    malformedMessages: counters.malformedMessages,
+    passedThrough: counters.passedThrough,
+    reconnectAttempts: counters.reconnectAttempts,
+    reaped: table.metrics.reaped,
+    intentsEvicted: intents.evicted,
+    intentsExpired: intents.expired,
+    intentsRebroadcast: counters.intentsRebroadcast,
+    leaveRefutations: counters.leaveRefutations,
+    flaps: table.metrics.flaps,
+    malformedMeta: table.metrics.malformedMeta,
+    ignoredNotices: table.metrics.ignoredNotices,
+    nameConflicts: { remote: counters.nameConflictsRemote, local: counters.nameConflictsLocal },
+    joinsWithoutIntent: { reconnect: counters.reconnectJoins, notAlive: counters.joinsNotAlive },
+  }
+}

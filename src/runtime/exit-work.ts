@@ -1,0 +1,61 @@
+/**
+ * The pieces of an actor's exit the host assembles at stop: waiting for the machine to finish its
+ * exit work (a final state) within a timeout, the definition's reading of the final context as an
+ * ActorExitReport, and the resources whose release failed added to that report.
+ */
+import type { Actor, AnyStateMachine } from 'xstate'
+import { toWireError } from '../errors/cluster-error.ts'
+import type { ReleaseFailure } from './resource-slots.ts'
+import type { ActorExitReport } from './types.ts'
+
+/** Resolves true once the actor is no longer active (done, error, stopped), false after `timeoutMs`. */
+export function waitDone(actor: Actor<AnyStateMachine>, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub.unsubscribe()
+      resolve(false)
+    }, timeoutMs)
+    const sub = actor.subscribe({
+      next: (s) => {
+        if (s.status !== 'active') {
+          clearTimeout(timer)
+          sub.unsubscribe()
+          resolve(true)
+        }
+      },
+      error: () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+      complete: () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+    })
+  })
+}
+
+/** The definition's reading of the final context (`exitReport`); a throwing reader counts as unclean. */
+export function readExitReport(read: ((context: never) => ActorExitReport | undefined) | undefined, context: () => unknown): ActorExitReport | undefined {
+  if (read === undefined) return undefined
+  try {
+    const r = read(context() as never)
+    if (r === undefined) return undefined
+    // A plain copy: it crosses threads, and only the documented fields are reported.
+    const out: ActorExitReport = { clean: r.clean === true }
+    if (typeof r.reason === 'string') out.reason = r.reason
+    if (typeof r.undelivered === 'number') out.undelivered = r.undelivered
+    if (typeof r.unwritten === 'number') out.unwritten = r.unwritten
+    if (r.error !== undefined) out.error = toWireError(r.error)
+    return out
+  } catch (err) {
+    return { clean: false, reason: 'exitReport failed', error: toWireError(err) }
+  }
+}
+
+/** The exit report with the releases that failed at stop (which make it unclean); unchanged without any. */
+export function withReleaseFailures(exit: ActorExitReport | undefined, failures: readonly ReleaseFailure[]): ActorExitReport | undefined {
+  if (failures.length === 0) return exit
+  const releaseFailures = failures.map((f) => ({ key: f.key, error: f.error }))
+  return { ...exit, clean: false, reason: exit?.reason ?? 'resource release failed', releaseFailures }
+}
