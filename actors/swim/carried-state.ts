@@ -53,7 +53,7 @@ export class CarriedState {
     this.peersDirty = true
   }
 
-  /** The context's view: the members to rejoin, and the streams (refreshed with every mirror). */
+  /** The context's view: the members to rejoin, and the streams (set with every step of the core). */
   view(node: SwimCore): { knownPeers: string[]; streams: SwimStreamsView } {
     if (this.peersDirty) {
       this.peersDirty = false

@@ -143,7 +143,7 @@ export type DialCallback = (err: TransportError | undefined, stream?: Stream) =>
 
 /** What runSwimEffects feeds back into: the core's step (send results) and its dials' outcomes. */
 export interface SwimEffectTarget {
-  step(input: SwimCoreInput): SwimEffect[]
+  step(input: SwimCoreInput): { effects: SwimEffect[] }
   dialed(id: number, err: TransportError | undefined, stream?: Stream): void
 }
 
@@ -157,7 +157,7 @@ export function runSwimEffects(core: SwimEffectTarget, effects: readonly SwimEff
     switch (e.type) {
       case 'send-packet': {
         const sent = h.sendPacket(e)
-        runSwimEffects(core, core.step({ type: 'packet-sent', effect: e, sent }), h)
+        runSwimEffects(core, core.step({ type: 'packet-sent', effect: e, sent }).effects, h)
         break
       }
       case 'enqueue-broadcast':

@@ -32,11 +32,22 @@
  * Encryption: the keyring is built from `config.keys` (plain data) where the config is created, in
  * swim's own thread; datagrams that do not decrypt are counted (`counters.packetsUndecryptable`).
  *
- * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in
- * the actor's resource slots (env.resources, held by the placement's bind: io/transport-slot.ts),
- * not in the XState context or events: those stay plain, structured-cloneable data (the runtime
- * copies them for snapshots and inspection). A restart in place finds the transport still held;
- * the `stopped` state releases it.
+ * The seam: swim's core (swim-core.ts) takes each input as a step and returns its effects as plain
+ * data (effects.ts); every action that runs a step (packet, timer, join, leave, Meta, a finished
+ * broadcast) carries them out through the runner's runEffects (swim-runner.ts) and assigns, in the
+ * same action, the state the step returned: the core's own (incarnation, health score, member
+ * count, counters: plain data, never changed once handed out) and the runner's beside it (its
+ * counts, the lease, the member feed). There is no separate mirror action.
+ *
+ * What stays out of the context, and why: the node table (with the probe list, suspicions and
+ * timers' bookkeeping) is a persisted projection. The context keeps what a restart needs of it
+ * (numNodes, knownPeers: up to 16 members to rejoin, the incarnation to start above), not the
+ * table itself: persisting a 1,000-member table costs ~700 us per turn against ~6 us for the turn
+ * (bench/swim/packet-cost.ts), and a restored node rebuilds the table from its peers by push/pull
+ * anyway. The core object holding it lives in the runner, in the factory's closure; the transport
+ * lives in the actor's resource slots (env.resources, held by the placement's bind:
+ * io/transport-slot.ts); streams (not data) go from the transport to the core's `accept`. A
+ * restart in place finds the transport still held; the `stopped` state releases it.
  *
  * Joins: a join that reaches no one is counted (`joinFailures`) and kept with its reasons
  * (`lastJoinError`, ERR_SWIM_JOIN). Serf's retry-join (`config.retryJoin`) is retried with backoff
@@ -128,16 +139,16 @@ export function createSwimMachine(env: ActorEnv) {
   const restoreTarget = { target: 'binding', reenter: true, actions: 'restore' } as const
   /** Messages every live state handles the same way (named actions are defined in setup). */
   const common = {
-    'swim.packet': { actions: ['packet', 'mirror'] },
+    'swim.packet': { actions: 'packet' },
     'swim.timer': [
-      { guard: ({ event }: { event: { key: string } }) => event.key === RETRY_JOIN_TIMER, actions: ['retryAttempt', 'mirror'] },
+      { guard: ({ event }: { event: { key: string } }) => event.key === RETRY_JOIN_TIMER, actions: 'retryAttempt' },
       { guard: ({ event }: { event: { key: string } }) => event.key === LEASE_REPORT_TIMER, actions: 'reportLease' },
-      { actions: ['timer', 'mirror'] },
+      { actions: 'timer' },
     ],
     'swim.join': { actions: 'join' },
     'swim.join-result': { actions: 'joinResult' },
     'member.reconnect': { actions: 'reconnect' },
-    'member.local-meta-changed': { actions: ['metaChanged', 'mirror'] },
+    'member.local-meta-changed': { actions: 'metaChanged' },
     'gossip.broadcast-finished': { actions: 'broadcastFinished' },
     'member.nodes-resync': { actions: () => runner.resyncMembers() },
   } as const
@@ -175,14 +186,15 @@ export function createSwimMachine(env: ActorEnv) {
       localMeta: fromPromise<Uint8Array | undefined, { timeoutMs: number }>(({ input: { timeoutMs }, signal }) => runner.fetchLocalMeta(timeoutMs, signal)),
     },
     actions: {
-      packet: ({ event }) => {
+      // Each action that runs a step of the core assigns the state it returns, in the same action.
+      packet: assign(({ event }) => {
         assertEvent(event, 'swim.packet')
-        runner.step({ type: 'packet', from: event.from, bytes: event.bytes })
-      },
-      timer: ({ event }) => {
+        return runner.step({ type: 'packet', from: event.from, bytes: event.bytes })
+      }),
+      timer: assign(({ event }) => {
         assertEvent(event, 'swim.timer')
-        runner.step({ type: 'timer', key: event.key })
-      },
+        return runner.step({ type: 'timer', key: event.key })
+      }),
       join: enqueueActions(({ event, enqueue }) => {
         assertEvent(event, 'swim.join')
         let addresses: string[]
@@ -195,7 +207,7 @@ export function createSwimMachine(env: ActorEnv) {
           enqueue('refuse')
           return
         }
-        runner.join(addresses, 'join')
+        enqueue.assign(runner.join(addresses, 'join'))
       }),
       joinResult: assign(({ context, event }) => {
         assertEvent(event, 'swim.join-result')
@@ -216,31 +228,30 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       retryAttempt: assign(({ context }) => {
         const { retry, join } = dueAttempt(context.joinRetry, context.joinRetry.status === 'waiting' && swim().aliveOthers().length > 0)
-        if (join !== undefined) runner.join(join.addresses, join.purpose)
-        return { joinRetry: retry }
+        return { ...(join === undefined ? runner.state() : runner.join(join.addresses, join.purpose)), joinRetry: retry }
       }),
       endRetry: assign(({ context }) => {
         runner.cancelRetryJoin()
         const r = context.joinRetry
         return r.status === 'joining' || r.status === 'waiting' ? { joinRetry: { ...r, status: 'off' as const, nextAttemptAtMs: null } } : {}
       }),
-      reconnect: ({ event }) => {
+      reconnect: assign(({ event }) => {
         assertEvent(event, 'member.reconnect')
-        runner.step({ type: 'join', addresses: [swim().reconnectAddress(event.addr, event.port)], reconnect: true })
-      },
-      metaChanged: ({ event }) => {
+        return runner.step({ type: 'join', addresses: [swim().reconnectAddress(event.addr, event.port)], reconnect: true })
+      }),
+      metaChanged: assign(({ event }) => {
         assertEvent(event, 'member.local-meta-changed')
-        runner.updateMeta(event.meta)
-      },
+        return runner.updateMeta(event.meta)
+      }),
       lease: assign(({ event }) => {
         assertEvent(event, 'gossip.lease')
         return { lease: runner.takeLease(event) }
       }),
       reportLease: assign(() => ({ lease: runner.reportLease() })),
-      broadcastFinished: ({ event }) => {
+      broadcastFinished: assign(({ event }) => {
         assertEvent(event, 'gossip.broadcast-finished')
-        runner.step({ type: 'broadcast-finished', notifyId: event.id })
-      },
+        return runner.step({ type: 'broadcast-finished', notifyId: event.id })
+      }),
       hold: assign(({ context, event }) => {
         if (context.held.length < MAX_HELD) return { held: [...context.held, event as SwimInbound] }
         env.log.warn({ type: event.type, held: context.held.length }, 'swim: request refused before start (hold full)')
@@ -269,7 +280,7 @@ export function createSwimMachine(env: ActorEnv) {
         const leaving = context.held.some(isLeave)
         const { joins, retry } = restored ? resumedJoins({ ...context, leaving }, joinAt, retryJoinAt) : firstJoins(joinAt, retryJoinAt)
         joinAll(joins)
-        return { ...runner.mirror(), joinRetry: retry }
+        return { ...runner.state(), joinRetry: retry }
       }),
       restore: assign(({ context, event, self }) => {
         assertEvent(event, 'runtime.restored')
@@ -302,7 +313,6 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       configFailed: ({ context }) => env.log.error({ err: context.configError }, 'swim refuses its config; the actor stays failed'),
       failedLeave: () => leaveNow(),
-      mirror: assign(() => runner.mirror()),
     },
   }).createMachine({
     id: 'swim',
@@ -373,8 +383,8 @@ export function createSwimMachine(env: ActorEnv) {
       running: {
         on: {
           ...common,
-          'swim.leave': { target: 'leaving', actions: ['endRetry', ({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs })] },
-          'member.swim-leave': { target: 'leaving', actions: ['endRetry', ({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs ?? config.probeIntervalMs * 5 })] },
+          'swim.leave': { target: 'leaving', actions: ['endRetry', assign(({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs }))] },
+          'member.swim-leave': { target: 'leaving', actions: ['endRetry', assign(({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs ?? config.probeIntervalMs * 5 }))] },
           'runtime.restored': restoreTarget,
           'runtime.shutdown': 'stopped',
         },

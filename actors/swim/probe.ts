@@ -32,6 +32,7 @@ export interface ProbeHost {
   cancelTimer(key: string): void
   readonly table: NodeTable
   readonly identity: { readonly name: string; readonly addr: Uint8Array; readonly port: number }
+  /** The counters of the step running now: read it when counting, never keep it across a callback (each step may copy them). */
   readonly counters: SwimCounters
   readonly awareness: Awareness
   readonly security: WireSecurity
@@ -220,7 +221,7 @@ export class Prober {
         // Counts only while this probe is still waiting for its deadline.
         if (msg?.type === 'ack' && msg.SeqNo === p.seq && this.probe === p && env.now() <= deadline) {
           p.fallbackContact = true
-          counters.tcpFallbackContacts++
+          this.host.counters.tcpFallbackContacts++ // read now: the counters of the step this runs in
         }
       })
     })

@@ -37,7 +37,12 @@ export interface PushPullHost {
   cancelTimer(key: string): void
   emit(output: SwimOutput): void
   mergeRemoteUserState(bytes: Uint8Array, join: boolean): void
+  /** Serf's LocalState for a push/pull, answered through `cb` (as a step of the node). */
+  localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void
+  /** Runs work that a stream starts (its bytes, its end) as a step of the node. */
+  enter(fn: () => void): void
   readonly table: NodeTable
+  /** The counters of the step running now: read it when counting, never keep it across a callback (each step may copy them). */
   readonly counters: SwimCounters
   readonly security: WireSecurity
   addressOf(n: NodeRecord): TransportAddress
@@ -138,7 +143,8 @@ export class PushPull {
       this.host.cancelTimer(key)
       this.timeouts.delete(key)
       stream?.close()
-      if (err !== undefined) counters.pushPullsFailed++
+      // The counters of the step this runs in (a later one than the start's): read through the host.
+      if (err !== undefined) this.host.counters.pushPullsFailed++
       done(err)
     }
     this.host.dial(to, config.tcpTimeoutMs, (err, s) => {
@@ -157,14 +163,14 @@ export class PushPull {
         if (msg.type !== 'pushPull') return finish(`unexpected reply type ${msg.type}`)
         finish(this.merge(msg, join))
       })
-      env.localUserState(join, (userState) => {
+      this.host.localUserState(join, (userState) => {
         if (finished) return
         s.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.host.security))
       })
     })
     this.host.setTimer(key, config.tcpTimeoutMs * 2)
     this.timeouts.set(key, () => {
-      counters.pushPullsTimedOut++
+      this.host.counters.pushPullsTimedOut++
       finish('timeout')
     })
   }
@@ -227,7 +233,7 @@ export class PushPull {
             return stream.close()
           }
           counters.pushPullsAccepted++
-          env.localUserState(msg.Join, (userState) => {
+          this.host.localUserState(msg.Join, (userState) => {
             release()
             try {
               if (this.host.isStopped()) return stream.close()
@@ -330,7 +336,7 @@ export class PushPull {
       // of a decode from the start per chunk); if the scan and the decoder ever disagree, or the
       // scan cannot follow the bytes, decode at every chunk from then on.
       parse: (buf) => {
-        options.onBytes?.(buf.length) // may refuse (throws a coded error: the stream is closed)
+        if (options.onBytes !== undefined) this.host.enter(() => options.onBytes!(buf.length)) // may refuse (throws a coded error: the stream is closed)
         if (!decodeEveryChunk) {
           const state = scan.feed(buf)
           if (state === 'incomplete') return { done: false }
@@ -351,13 +357,15 @@ export class PushPull {
         onClose?.()
       },
     }
-    readOneMessage(stream, full, (err, msg) => {
-      if (err !== undefined) {
-        this.count(err, options.inbound)
-        return cb(undefined, err.message)
-      }
-      cb(msg)
-    })
+    readOneMessage(stream, full, (err, msg) =>
+      this.host.enter(() => {
+        if (err !== undefined) {
+          this.count(err, options.inbound)
+          return cb(undefined, err.message)
+        }
+        cb(msg)
+      }),
+    )
   }
 
   private count(err: ClusterError, inbound: boolean): void {

@@ -40,6 +40,7 @@ export interface RefreshHost {
   readonly config: SwimConfig
   readonly env: SwimEnv
   readonly table: NodeTable
+  /** The counters of the step running now: read it when counting, never keep it across a callback (each step may copy them). */
   readonly counters: SwimCounters
   addressOf(n: NodeRecord): TransportAddress
   phiOf(name: string, aheadMs?: number): number

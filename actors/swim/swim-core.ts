@@ -32,6 +32,7 @@ import { kRandom } from './probe-list.ts'
 import { Prober } from './probe.ts'
 import { PushPull } from './push-pull.ts'
 import { SwimCounters } from './counters.ts'
+import type { SwimCountersView } from './counters.ts'
 import { SuspicionRefresh } from './suspicion-refresh.ts'
 
 export interface SwimIdentity {
@@ -44,13 +45,35 @@ export interface SwimIdentity {
   incarnation?: number
 }
 
+/** What the core keeps as plain data (the swim context holds it unchanged): see SwimCore.state. */
+export interface SwimCoreState {
+  incarnation: number
+  /** Lifeguard's awareness (0 = healthy). */
+  healthScore: number
+  /** Members in the table, us included. */
+  numNodes: number
+  counters: SwimCountersView
+}
+
+/** One step's outcome. */
+export interface SwimStep {
+  state: SwimCoreState
+  effects: SwimEffect[]
+}
+
 /** Timer keys (set-timer effects key timers by string). */
 export const TIMER = { probeTick: 'probe-tick', gossipTick: 'gossip-tick', pushPullTick: 'push-pull-tick', leave: 'leave-timeout' } as const
 
 export class SwimCore {
   readonly table: NodeTable
   readonly awareness: Awareness
-  readonly counters = new SwimCounters()
+  /**
+   * The counters of the step running now. Plain data, copied at the first step after the state
+   * was read (`state`), so a state handed out is never changed afterwards.
+   */
+  private counts: SwimCountersView = { ...new SwimCounters() }
+  /** The state as last read; undefined once a step began after it (see `state`). */
+  private handedOut: SwimCoreState | undefined
   readonly prober: Prober
   readonly pushPull: PushPull
   /** staleSuspicionRefresh's local rules (suspicion-refresh.ts). */
@@ -108,20 +131,61 @@ export class SwimCore {
   }
 
   /**
-   * The core's entry point: one input in, the effects it decided out, in order (effects.ts). A step
-   * may run inside another's effects (a send's result, a notice the runner delivers at once): each
-   * step collects its own.
+   * The core's entry point: one input in, the new state and the effects it decided out, in order
+   * (effects.ts). A step may run inside another's effects (a send's result, a notice the runner
+   * delivers at once): each step collects its own.
    */
-  step(input: SwimCoreInput): SwimEffect[] {
+  step(input: SwimCoreInput): SwimStep {
+    const effects = this.within(() => this.dispatch(input))
+    return { state: this.state, effects }
+  }
+
+  /**
+   * The scalar state and counters as plain data (the swim context keeps it as it is). Not changed
+   * after it is read: the next step works on a copy of the counters. The node table stays in the
+   * core (a persisted projection: numNodes here, knownPeers in the runner; see machine.ts).
+   */
+  get state(): SwimCoreState {
+    this.handedOut ??= { incarnation: this.table.self().incarnation, healthScore: this.awareness.getHealthScore(), numNodes: this.table.size(), counters: this.counts }
+    return this.handedOut
+  }
+
+  /** The counters of the running step (concept files count through it). */
+  get counters(): SwimCountersView {
+    return this.counts
+  }
+
+  /** Runs `fn` as (part of) a step: its effects are collected and returned; the state read before stays as it was. */
+  private within(fn: () => void): SwimEffect[] {
+    if (this.handedOut !== undefined) {
+      this.handedOut = undefined
+      this.counts = { ...this.counts }
+    }
     const outer = this.out
     const out: SwimEffect[] = []
     this.out = out
     try {
-      this.dispatch(input)
+      fn()
     } finally {
       this.out = outer
     }
     return out
+  }
+
+  /**
+   * Work that I/O starts outside any step (an accepted stream, a dial's outcome, a stream's bytes,
+   * the user-state answer): run as a step, its effects carried out at once through env.run. Inside
+   * a step (a simulated transport that answers synchronously) it is part of that step.
+   */
+  enter(fn: () => void): void {
+    if (this.out !== undefined) return fn()
+    const effects = this.within(fn)
+    if (effects.length > 0) this.env.run(effects)
+  }
+
+  /** Serf's LocalState for a push/pull; `cb` runs as a step (see `enter`). */
+  localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void {
+    this.env.localUserState(join, (bytes) => this.enter(() => cb(bytes)))
   }
 
   private dispatch(input: SwimCoreInput): void {
@@ -168,7 +232,7 @@ export class SwimCore {
       return
     }
     this.dials.delete(id)
-    cb(err, stream)
+    this.enter(() => cb(err, stream))
   }
 
   /** One effect: into the running step's list, or (outside a step: a stream or dial callback) run at once. */
@@ -310,7 +374,7 @@ export class SwimCore {
       stream.close()
       return
     }
-    this.pushPull.accept(stream)
+    this.enter(() => this.pushPull.accept(stream))
   }
 
   /** Serf's reconnect: the address of a known node by its raw IP and port (port 0: ours). */

@@ -90,6 +90,9 @@ export interface RunnerCounts {
   joinRetriesExhausted: number
 }
 
+/** The part of the context a step of the core (and the runner around it) sets. */
+export type SwimStatePatch = Pick<SwimContext, 'incarnation' | 'healthScore' | 'numNodes' | 'counters' | 'knownPeers' | 'streams' | keyof RunnerCounts | 'lease' | 'memberFeed'>
+
 type AskKind = 'localStateFailures' | 'localMetaFailures'
 const ASK_NAMES: Record<AskKind, string> = { localStateFailures: 'member.local-state', localMetaFailures: 'member.local-meta' }
 
@@ -285,6 +288,18 @@ export function createSwimRunner(env: ActorEnv) {
     }
   }
 
+  /** The lease as the context shows it, rebuilt only when the lease changed (it is immutable). */
+  let shownLease: { of: PiggybackLease; view: LeaseView } | undefined
+  const leaseShown = (): LeaseView => {
+    if (shownLease?.of !== lease) shownLease = { of: lease, view: leaseView(lease) }
+    return shownLease.view
+  }
+  /**
+   * The swim state of the context: the core's own (plain data, taken as it is: no copy), and
+   * beside it the runner's (its counts, the lease, the member feed, the table's projection).
+   */
+  const stateOf = (n: SwimCore): SwimStatePatch => ({ ...n.state, ...carried.view(n), ...counts, lease: leaseShown(), memberFeed: { ...feed.stats } })
+
   return {
     peers,
     counts,
@@ -349,25 +364,29 @@ export function createSwimRunner(env: ActorEnv) {
         counts.refused++
         s.close()
       })
-      runEffects(n, n.step({ type: 'start' }), config, transport)
+      runEffects(n, n.step({ type: 'start' }).effects, config, transport)
       return n
     },
 
     /** The running core; only called from states that have one. */
     node: current,
 
-    /** One step of the running core, its effects carried out at once (the machine's actions call this). */
-    step(input: SwimCoreInput): void {
+    /**
+     * One step of the running core, its effects carried out at once; returns the context's new
+     * swim state (the machine's actions assign it in the same action that runs the step).
+     */
+    step(input: SwimCoreInput): SwimStatePatch {
       const n = current()
-      runEffects(n, n.step(input), running!.config, running!.transport)
+      runEffects(n, n.step(input).effects, running!.config, running!.transport)
+      return stateOf(n)
     },
 
     /**
      * memberlist Join with `addresses`; the outcome comes back as `swim.join-result` (for the
      * machine's join tracking), unless the node stopped meanwhile.
      */
-    join(addresses: readonly string[], purpose: JoinPurpose): void {
-      this.step({ type: 'join', addresses: [...addresses], purpose })
+    join(addresses: readonly string[], purpose: JoinPurpose): SwimStatePatch {
+      return this.step({ type: 'join', addresses: [...addresses], purpose })
     },
 
     /** Schedules the next retried join (RETRY_JOIN_TIMER, as a `swim.timer` message); `stop()` cancels it. */
@@ -382,20 +401,20 @@ export function createSwimRunner(env: ActorEnv) {
     /** A `gossip.lease` from gossip-queue (taken in every state, with or without a node). */
     takeLease(msg: LeaseMsg): LeaseView {
       lease = acceptLease(lease, msg)
-      return leaseView(lease)
+      return leaseShown()
     },
 
     /** The batch window of the lease report ended: the sends since the last report go now. */
     reportLease(): LeaseView {
       reportDue = undefined
       report()
-      return leaseView(lease)
+      return leaseShown()
     },
 
     /** memberlist UpdateNode; remembered for a later restart whose meta ask fails. */
-    updateMeta(meta: Uint8Array): void {
-      this.step({ type: 'meta', meta })
+    updateMeta(meta: Uint8Array): SwimStatePatch {
       knownMeta = meta
+      return this.step({ type: 'meta', meta })
     },
 
     /** Ends the node, its timers and its pending asks (a restart, or the actor's stop). */
@@ -405,7 +424,7 @@ export function createSwimRunner(env: ActorEnv) {
       // Forgotten first: what the old node reports while it stops (its joins failing) is not ours.
       const old = node
       node = undefined
-      if (old !== undefined) runEffects(old, old.step({ type: 'stop' }), running!.config, running!.transport)
+      if (old !== undefined) runEffects(old, old.step({ type: 'stop' }).effects, running!.config, running!.transport)
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
       // The window's sends are reported now rather than lost with the timer.
@@ -413,19 +432,9 @@ export function createSwimRunner(env: ActorEnv) {
       report()
     },
 
-    /** The node's state for the context (refreshed after every packet and timer, for inspection). */
-    mirror() {
-      const n = current()
-      return {
-        incarnation: n.table.self().incarnation,
-        healthScore: n.awareness.getHealthScore(),
-        numNodes: n.table.size(),
-        counters: { ...n.counters },
-        ...carried.view(n),
-        ...counts,
-        lease: leaseView(lease),
-        memberFeed: { ...feed.stats },
-      }
+    /** The context's swim state now (after a start, or for an action that ran no step). */
+    state(): SwimStatePatch {
+      return stateOf(current())
     },
   }
 }
