@@ -66,7 +66,6 @@
  */
 import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
-import type { RandomSource } from '../../src/types/random.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
@@ -79,7 +78,7 @@ import { parseJoinAddresses } from './join-address.ts'
 import type { SwimInbound } from './protocol.ts'
 import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.ts'
 import { LEASE_REPORT_TIMER, NO_LEASE } from './piggyback.ts'
-import { dueAttempt, firstJoins, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
+import { drawJitter, dueAttempt, firstJoins, jitterSeed, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
 import type { JoinResultMsg, PlannedJoin } from './join-retry.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
 import type { SwimBindInput, SwimBindOutput } from './io/transport-slot.ts'
@@ -99,12 +98,6 @@ const isLeave = (m: SwimInbound): boolean => m.type === 'swim.leave' || m.type =
 export function createSwimMachine(env: ActorEnv) {
   const runner = createSwimRunner(env)
   const swim = runner.node
-  /**
-   * Jitter of retried joins: its own stream, forked at the first retry (a fork draws once from the
-   * node's stream: at the factory it would shift every draw of a node that never retries).
-   */
-  let retryRandom: RandomSource | undefined
-  const jitter = (): number => (retryRandom ??= env.random.fork('swim.join-retry')).next()
   let input: SwimInput | undefined
   /** The config the node runs with. The context shows it with the keyring redacted (key bytes never reach snapshots or inspection). */
   let config: SwimConfig = { ...LAN_SWIM_CONFIG }
@@ -212,6 +205,13 @@ export function createSwimMachine(env: ActorEnv) {
       joinResult: assign(({ context, event }) => {
         assertEvent(event, 'swim.join-result')
         const limits = { intervalMs: config.retryJoinIntervalMs, maxRetries: config.retryJoinMax }
+        // Jitter of retried joins: its own stream, kept in the context (join-retry.ts JitterStream).
+        let retryJitter = context.retryJitter
+        const jitter = (): number => {
+          const drawn = drawJitter(retryJitter ?? { seed: jitterSeed(env.random), draws: 0 })
+          retryJitter = drawn.next
+          return drawn.value
+        }
         const { error, retry, delayMs } = settleJoin(context.joinRetry, event, limits, env.clock.now(), jitter)
         if (error !== undefined) {
           runner.counts.joinFailures++
@@ -224,7 +224,7 @@ export function createSwimMachine(env: ActorEnv) {
         } else if (retry.status === 'joined' && context.joinRetry.status !== 'joined') {
           env.log.info({ purpose: retry.purpose, attempts: retry.attempts, numJoined: event.numJoined }, 'swim: join completed')
         }
-        return { lastJoinError: error ?? context.lastJoinError, joinRetry: retry, ...runner.counts }
+        return { lastJoinError: error ?? context.lastJoinError, joinRetry: retry, retryJitter, ...runner.counts }
       }),
       retryAttempt: assign(({ context }) => {
         const { retry, join } = dueAttempt(context.joinRetry, context.joinRetry.status === 'waiting' && swim().aliveOthers().length > 0)
@@ -241,7 +241,7 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       metaChanged: assign(({ event }) => {
         assertEvent(event, 'member.local-meta-changed')
-        return runner.updateMeta(event.meta)
+        return { ...runner.step({ type: 'meta', meta: event.meta }), knownMeta: event.meta }
       }),
       lease: assign(({ event }) => {
         assertEvent(event, 'gossip.lease')
@@ -272,7 +272,8 @@ export function createSwimMachine(env: ActorEnv) {
         const transport = swimTransportOf(env)
         const start = input
         if (transport === undefined || start === undefined) throw new Error('swim: started without a transport')
-        const meta = (event as { output?: Uint8Array | undefined }).output ?? runner.fallbackMeta(start.meta)
+        // member-manager's answer; when it gave none, the Meta the node had last, else the input's.
+        const meta = (event as { output?: Uint8Array | undefined }).output ?? context.knownMeta ?? start.meta
         const restored = context.restores > 0
         // After a restore: above the incarnation peers may know, so our alive (and Meta) is news to them.
         const identity = { name: start.name, addr: start.addr, port: context.advertisedPort, ...(meta === undefined ? {} : { meta }), ...(restored ? { incarnation: context.incarnation + 1 } : {}) }
@@ -280,7 +281,7 @@ export function createSwimMachine(env: ActorEnv) {
         const leaving = context.held.some(isLeave)
         const { joins, retry } = restored ? resumedJoins({ ...context, leaving }, joinAt, retryJoinAt) : firstJoins(joinAt, retryJoinAt)
         joinAll(joins)
-        return { ...runner.state(), joinRetry: retry }
+        return { ...runner.state(), joinRetry: retry, knownMeta: meta }
       }),
       restore: assign(({ context, event, self }) => {
         assertEvent(event, 'runtime.restored')
@@ -331,6 +332,8 @@ export function createSwimMachine(env: ActorEnv) {
         restores: 0,
         lastJoinError: undefined,
         joinRetry: JOIN_RETRY_OFF,
+        retryJitter: null,
+        knownMeta: undefined,
         streams: { ...NO_STREAMS },
         bindError: undefined,
         configError,

@@ -6,7 +6,7 @@ import type { WireError } from '../../src/errors/index.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
 import type { SwimCountersView } from './counters.ts'
-import type { JoinRetryView } from './join-retry.ts'
+import type { JitterStream, JoinRetryView } from './join-retry.ts'
 import type { MemberFeedStats } from './member-feed.ts'
 import type { LeaseView } from './piggyback.ts'
 
@@ -82,6 +82,13 @@ export interface SwimContext {
   lastJoinError: WireError | undefined
   /** Serf's retry-join (config.retryJoin), or the rejoin after a restart: where it stands (join-retry.ts). */
   joinRetry: JoinRetryView
+  /** The seeded stream of the retries' jitter (join-retry.ts); null until the first retry is scheduled. */
+  retryJitter: JitterStream | null
+  /**
+   * The Meta last given to the node (at start, or member-manager's change): a start whose
+   * `member.local-meta` ask fails goes on with it (else with the input's). Persisted.
+   */
+  knownMeta: Uint8Array | undefined
   /** The transport's stream limits and the inbound byte budget at work (refusals counted here). */
   streams: SwimStreamsView
   /** The core's state (swim-core.ts SwimCoreState), as the last step returned it. Persisted: a restart starts above this incarnation. */

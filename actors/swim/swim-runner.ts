@@ -100,8 +100,6 @@ export function createSwimRunner(env: ActorEnv) {
   let node: SwimCore | undefined
   /** The config and transport the running core was started with (its effects run on them). */
   let running: { config: SwimConfig; transport: SwimTransport } | undefined
-  /** The Meta last given to a node (start or change): a start whose meta ask fails falls back to it. */
-  let knownMeta: Uint8Array | undefined
   /** Aborted when the node it belongs to stops: late replies of its asks are then ignored. */
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
@@ -332,11 +330,6 @@ export function createSwimRunner(env: ActorEnv) {
       return undefined
     },
 
-    /** The Meta to start with when member-manager gave none: the last one a node had, else the input's. */
-    fallbackMeta(inputMeta: Uint8Array | undefined): Uint8Array | undefined {
-      return knownMeta ?? inputMeta
-    },
-
     /**
      * Builds and starts the node on the bound transport; packets and streams flow to it from here.
      * `restored`: the persisted context of a restart, whose counters, stream counts and known
@@ -346,7 +339,6 @@ export function createSwimRunner(env: ActorEnv) {
       const box: { core?: SwimCore } = {}
       const n = new SwimCore(config, identity, envFor(config, transport, box))
       box.core = n
-      if (identity.meta !== undefined) knownMeta = identity.meta
       carried.start(n, transport, counts as unknown as Record<string, number>, restored)
       if (restored !== undefined) lease = resumeLease(lease, restored.lease)
       reportDelay = reportDelayMs(config)
@@ -409,12 +401,6 @@ export function createSwimRunner(env: ActorEnv) {
       reportDue = undefined
       report()
       return leaseShown()
-    },
-
-    /** memberlist UpdateNode; remembered for a later restart whose meta ask fails. */
-    updateMeta(meta: Uint8Array): SwimStatePatch {
-      knownMeta = meta
-      return this.step({ type: 'meta', meta })
     },
 
     /** Ends the node, its timers and its pending asks (a restart, or the actor's stop). */
