@@ -49,6 +49,14 @@
  * io/transport-slot.ts); streams (not data) go from the transport to the core's `accept`. A
  * restart in place finds the transport still held; the `stopped` state releases it.
  *
+ * The rest of the closure is derived or handles, not protocol state: the spawn input and the
+ * config built from it (with the keyring, whose bytes must never be persisted; both are read again
+ * from the actor's options at a restore), the join addresses parsed with it, and in the runner the
+ * timers' handles, the pending asks' abort signal, the member feed's unsent batch and the
+ * piggyback lease's entries (their bytes: the context keeps the lease's view, and gossip-queue
+ * sends a fresh lease to every subscribe). Protocol state that a restart needs is in the context:
+ * the Meta the node last had (knownMeta), the retry-join schedule and its jitter stream.
+ *
  * Joins: a join that reaches no one is counted (`joinFailures`) and kept with its reasons
  * (`lastJoinError`, ERR_SWIM_JOIN). Serf's retry-join (`config.retryJoin`) is retried with backoff
  * on the actor clock until it succeeds or gives up (join-retry.ts), each outcome arriving as the
