@@ -143,7 +143,8 @@ export type DialCallback = (err: TransportError | undefined, stream?: Stream) =>
 
 /** What runSwimEffects feeds back into: the core's step (send results) and its dials' outcomes. */
 export interface SwimEffectTarget {
-  step(input: SwimCoreInput): { effects: SwimEffect[] }
+  /** A step whose state is not read (SwimCore.advance). */
+  advance(input: SwimCoreInput): SwimEffect[]
   dialed(id: number, err: TransportError | undefined, stream?: Stream): void
 }
 
@@ -157,7 +158,7 @@ export function runSwimEffects(core: SwimEffectTarget, effects: readonly SwimEff
     switch (e.type) {
       case 'send-packet': {
         const sent = h.sendPacket(e)
-        runSwimEffects(core, core.step({ type: 'packet-sent', effect: e, sent }).effects, h)
+        runSwimEffects(core, core.advance({ type: 'packet-sent', effect: e, sent }), h)
         break
       }
       case 'enqueue-broadcast':

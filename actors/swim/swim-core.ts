@@ -136,8 +136,17 @@ export class SwimCore {
    * delivers at once): each step collects its own.
    */
   step(input: SwimCoreInput): SwimStep {
-    const effects = this.within(() => this.dispatch(input))
+    const effects = this.advance(input)
     return { state: this.state, effects }
+  }
+
+  /**
+   * `step` without reading the state: for a runner that reads it once after several steps (the
+   * actor: once per action, however many send results fed back) or never (the simulator). A
+   * state is only copied on write after it was read, so this saves the copy of the counters.
+   */
+  advance(input: SwimCoreInput): SwimEffect[] {
+    return this.within(() => this.dispatch(input))
   }
 
   /**

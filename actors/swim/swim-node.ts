@@ -39,7 +39,7 @@ export class SwimNode extends SwimCore {
   }
 
   private request(input: SwimCoreInput): void {
-    this.run(this.step(input).effects)
+    this.run(this.advance(input))
   }
 
   start(options: { steadyState?: boolean } = {}): void {

@@ -356,7 +356,7 @@ export function createSwimRunner(env: ActorEnv) {
         counts.refused++
         s.close()
       })
-      runEffects(n, n.step({ type: 'start' }).effects, config, transport)
+      runEffects(n, n.advance({ type: 'start' }), config, transport)
       return n
     },
 
@@ -369,8 +369,8 @@ export function createSwimRunner(env: ActorEnv) {
      */
     step(input: SwimCoreInput): SwimStatePatch {
       const n = current()
-      runEffects(n, n.step(input).effects, running!.config, running!.transport)
-      return stateOf(n)
+      runEffects(n, n.advance(input), running!.config, running!.transport)
+      return stateOf(n) // the state read once, after every step this action ran
     },
 
     /**
@@ -410,7 +410,7 @@ export function createSwimRunner(env: ActorEnv) {
       // Forgotten first: what the old node reports while it stops (its joins failing) is not ours.
       const old = node
       node = undefined
-      if (old !== undefined) runEffects(old, old.step({ type: 'stop' }).effects, running!.config, running!.transport)
+      if (old !== undefined) runEffects(old, old.advance({ type: 'stop' }), running!.config, running!.transport)
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
       // The window's sends are reported now rather than lost with the timer.
