@@ -27,7 +27,7 @@ import type { LocalMetaMsg, LocalStateMsg, MemberManagerInbound } from '../membe
 import type { SwimConfig } from './config.ts'
 import type { NodeRecord } from './node-table.ts'
 import type { SwimOutput } from './ports.ts'
-import type { SwimCoreInput, SwimEffect, SwimEnv } from './effects.ts'
+import type { SwimCoreInput, SwimEffect, SwimEffectHandlers, SwimEnv } from './effects.ts'
 import { runSwimEffects } from './effects.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
 import { sendPacketRequest } from './send-pipeline.ts'
@@ -98,8 +98,6 @@ const ASK_NAMES: Record<AskKind, string> = { localStateFailures: 'member.local-s
 
 export function createSwimRunner(env: ActorEnv) {
   let node: SwimCore | undefined
-  /** The config and transport the running core was started with (its effects run on them). */
-  let running: { config: SwimConfig; transport: SwimTransport } | undefined
   /** Aborted when the node it belongs to stops: late replies of its asks are then ignored. */
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
@@ -237,29 +235,30 @@ export function createSwimRunner(env: ActorEnv) {
   }
 
   /**
-   * Carries out what core `n` decided, in order: the one place swim's effects meet the world. A
-   * packet is filled from the lease and sent in this turn, and its result goes back to the core
-   * (counted there; a gossip tick goes on with it).
+   * How core `n`'s effects meet the world (made once per core): timers on the actor clock, packets
+   * filled from the lease and sent in this turn (their results go back to the core), broadcasts to
+   * gossip-queue, outputs routed, dials on the transport.
    */
-  const runEffects = (n: SwimCore, effects: readonly SwimEffect[], config: SwimConfig, transport: SwimTransport): void => {
-    runSwimEffects(n, effects, {
+  const handlersFor = (n: SwimCore, config: SwimConfig, transport: SwimTransport): SwimEffectHandlers => {
+    const send = { udpBufferSize: config.udpBufferSize, compress: config.enableCompression, security: n.security, fill: fillFromLease, emit: (to: string, bytes: Uint8Array) => transport.sendPacket(to, bytes) }
+    return {
       setTimer: armTimer,
       cancelTimer: disarmTimer,
-      sendPacket: (req) =>
-        sendPacketRequest(req, {
-          udpBufferSize: config.udpBufferSize,
-          compress: config.enableCompression,
-          security: n.security,
-          fill: fillFromLease,
-          emit: (to, bytes) => transport.sendPacket(to, bytes),
-        }),
+      sendPacket: (req) => sendPacketRequest(req, send),
       enqueueBroadcast: (name, message, notifyId) =>
         toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
       mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
       emit: (out) => route(out, n),
       dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
-    })
+    }
   }
+  /** The one place swim's effects are carried out: in order, by the handlers of the core that decided them. */
+  const runEffects = (n: SwimCore, effects: readonly SwimEffect[]): void => {
+    if (effects.length > 0) runSwimEffects(n, effects, handlers.get(n)!)
+  }
+  /** The handlers of each core still able to decide effects (a stopped one's late callbacks included). */
+  const handlers = new WeakMap<SwimCore, SwimEffectHandlers>()
+
   const envFor = (config: SwimConfig, transport: SwimTransport, box: { core?: SwimCore }): SwimEnv => {
     const signal = asks.signal
     const timeouts = askTimeouts(config)
@@ -282,7 +281,7 @@ export function createSwimRunner(env: ActorEnv) {
         )
       },
       // Effects decided in a stream, dial or ask callback (outside a step) run at once.
-      run: (effects) => runEffects(box.core!, effects, config, transport),
+      run: (effects) => runEffects(box.core!, effects),
     }
   }
 
@@ -344,7 +343,7 @@ export function createSwimRunner(env: ActorEnv) {
       reportDelay = reportDelayMs(config)
       roomReportDelay = roomReportDelayMs(config)
       node = n
-      running = { config, transport }
+      handlers.set(n, handlersFor(n, config, transport))
       // Leases from now on (gossip-queue answers with a fresh one at once), before any packet goes.
       subscribe()
       transport.onPacket((p) => {
@@ -356,7 +355,7 @@ export function createSwimRunner(env: ActorEnv) {
         counts.refused++
         s.close()
       })
-      runEffects(n, n.advance({ type: 'start' }), config, transport)
+      runEffects(n, n.advance({ type: 'start' }))
       return n
     },
 
@@ -369,7 +368,7 @@ export function createSwimRunner(env: ActorEnv) {
      */
     step(input: SwimCoreInput): SwimStatePatch {
       const n = current()
-      runEffects(n, n.advance(input), running!.config, running!.transport)
+      runEffects(n, n.advance(input))
       return stateOf(n) // the state read once, after every step this action ran
     },
 
@@ -410,7 +409,7 @@ export function createSwimRunner(env: ActorEnv) {
       // Forgotten first: what the old node reports while it stops (its joins failing) is not ours.
       const old = node
       node = undefined
-      if (old !== undefined) runEffects(old, old.advance({ type: 'stop' }), running!.config, running!.transport)
+      if (old !== undefined) runEffects(old, old.advance({ type: 'stop' }))
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
       // The window's sends are reported now rather than lost with the timer.
