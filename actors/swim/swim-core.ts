@@ -34,6 +34,7 @@ import { PushPull } from './push-pull.ts'
 import { SwimCounters } from './counters.ts'
 import type { SwimCountersView } from './counters.ts'
 import { SuspicionRefresh } from './suspicion-refresh.ts'
+import { StepOutbox } from './step-outbox.ts'
 
 export interface SwimIdentity {
   name: string
@@ -67,12 +68,9 @@ export const TIMER = { probeTick: 'probe-tick', gossipTick: 'gossip-tick', pushP
 export class SwimCore {
   readonly table: NodeTable
   readonly awareness: Awareness
-  /**
-   * The counters of the step running now. Plain data, copied at the first step after the state
-   * was read (`state`), so a state handed out is never changed afterwards.
-   */
-  private counts: SwimCountersView = { ...new SwimCounters() }
-  /** The state as last read; undefined once a step began after it (see `state`). */
+  /** Where each step's effects are collected, and the counters (step-outbox.ts). */
+  private readonly outbox: StepOutbox
+  /** The state as last read; stale once a step copied the counters after it (see `state`). */
   private handedOut: SwimCoreState | undefined
   readonly prober: Prober
   readonly pushPull: PushPull
@@ -94,14 +92,12 @@ export class SwimCore {
   private leaveState: 'none' | 'waiting' | 'done' = 'none'
   private lastSize = 0
 
-  /** The effects of the step running now; undefined outside a step (they then go to env.run at once). */
-  private out: SwimEffect[] | undefined
-
   constructor(
     readonly config: SwimConfig,
     readonly identity: SwimIdentity,
     readonly env: SwimEnv,
   ) {
+    this.outbox = new StepOutbox(env, { ...new SwimCounters() })
     this.awareness = new Awareness(config.awarenessMaxMultiplier)
     this.security = securityOf(config, env.nonce)
     this.table = new NodeTable(
@@ -146,7 +142,7 @@ export class SwimCore {
    * state is only copied on write after it was read, so this saves the copy of the counters.
    */
   advance(input: SwimCoreInput): SwimEffect[] {
-    return this.within(() => this.dispatch(input))
+    return this.outbox.within(() => this.dispatch(input))
   }
 
   /**
@@ -155,46 +151,25 @@ export class SwimCore {
    * core (a persisted projection: numNodes here, knownPeers in the runner; see machine.ts).
    */
   get state(): SwimCoreState {
-    this.handedOut ??= { incarnation: this.table.self().incarnation, healthScore: this.awareness.getHealthScore(), numNodes: this.table.size(), counters: this.counts }
+    // Still valid while no step copied the counters since it was read (every change happens in a step).
+    if (this.handedOut !== undefined && this.handedOut.counters === this.outbox.counters) return this.handedOut
+    this.handedOut = { incarnation: this.table.self().incarnation, healthScore: this.awareness.getHealthScore(), numNodes: this.table.size(), counters: this.outbox.share() }
     return this.handedOut
   }
 
   /** The counters of the running step (concept files count through it). */
   get counters(): SwimCountersView {
-    return this.counts
+    return this.outbox.counters
   }
 
-  /** Runs `fn` as (part of) a step: its effects are collected and returned; the state read before stays as it was. */
-  private within(fn: () => void): SwimEffect[] {
-    if (this.handedOut !== undefined) {
-      this.handedOut = undefined
-      this.counts = { ...this.counts }
-    }
-    const outer = this.out
-    const out: SwimEffect[] = []
-    this.out = out
-    try {
-      fn()
-    } finally {
-      this.out = outer
-    }
-    return out
-  }
-
-  /**
-   * Work that I/O starts outside any step (an accepted stream, a dial's outcome, a stream's bytes,
-   * the user-state answer): run as a step, its effects carried out at once through env.run. Inside
-   * a step (a simulated transport that answers synchronously) it is part of that step.
-   */
+  /** Work that I/O starts outside any step, run as one (StepOutbox.enter). */
   enter(fn: () => void): void {
-    if (this.out !== undefined) return fn()
-    const effects = this.within(fn)
-    if (effects.length > 0) this.env.run(effects)
+    this.outbox.enter(fn)
   }
 
-  /** Serf's LocalState for a push/pull; `cb` runs as a step (see `enter`). */
+  /** Serf's LocalState for a push/pull; `cb` runs as a step. */
   localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void {
-    this.env.localUserState(join, (bytes) => this.enter(() => cb(bytes)))
+    this.outbox.localUserState(join, cb)
   }
 
   private dispatch(input: SwimCoreInput): void {
@@ -222,49 +197,31 @@ export class SwimCore {
     }
   }
 
-  /** Dials in flight: their callbacks, by the id of their dial effect. */
-  private readonly dials = new Map<number, DialCallback>()
-  private dialSeq = 0
-
   /** Opens a stream (a dial effect); `cb` hears the outcome through `dialed`. */
   dial(to: TransportAddress, timeoutMs: number, cb: DialCallback): void {
-    const id = ++this.dialSeq
-    this.dials.set(id, cb)
-    this.effect({ type: 'dial', id, to, timeoutMs })
+    this.outbox.dial(to, timeoutMs, cb)
   }
 
   /** A dial's outcome (called by whoever ran the dial effect; outside a step: a stream is not data). */
   dialed(id: number, err: TransportError | undefined, stream?: Stream): void {
-    const cb = this.dials.get(id)
-    if (cb === undefined) {
-      stream?.close() // no one waits for it
-      return
-    }
-    this.dials.delete(id)
-    this.enter(() => cb(err, stream))
-  }
-
-  /** One effect: into the running step's list, or (outside a step: a stream or dial callback) run at once. */
-  private effect(e: SwimEffect): void {
-    if (this.out !== undefined) this.out.push(e)
-    else this.env.run([e])
+    this.outbox.dialed(id, err, stream)
   }
 
   setTimer(key: string, delayMs: number): void {
-    this.effect({ type: 'set-timer', key, delayMs })
+    this.outbox.setTimer(key, delayMs)
   }
 
   cancelTimer(key: string): void {
-    this.effect({ type: 'cancel-timer', key })
+    this.outbox.cancelTimer(key)
   }
 
   emit(output: SwimOutput): void {
-    this.effect({ type: 'output', output })
+    this.outbox.emit(output)
   }
 
   /** Serf's MergeRemoteState for a push/pull's user state. */
   mergeRemoteUserState(bytes: Uint8Array, join: boolean): void {
-    this.effect({ type: 'merge-user-state', bytes, join })
+    this.outbox.mergeRemoteUserState(bytes, join)
   }
 
   /**
@@ -383,7 +340,7 @@ export class SwimCore {
       stream.close()
       return
     }
-    this.enter(() => this.pushPull.accept(stream))
+    this.outbox.enter(() => this.pushPull.accept(stream))
   }
 
   /** Serf's reconnect: the address of a known node by its raw IP and port (port 0: ours). */
@@ -462,7 +419,7 @@ export class SwimCore {
   sendPacket(req: PacketRequest, gossip?: SendPacketEffect['gossip']): void {
     const e: SendPacketEffect = { type: 'send-packet', to: req.to, messages: req.messages, piggyback: req.piggyback, crc: req.crc }
     if (gossip !== undefined) e.gossip = gossip
-    this.effect(e)
+    this.outbox.effect(e)
   }
 
   /** A send's result: counted; a gossip tick goes on to its next target unless the fill was empty. */
@@ -514,7 +471,7 @@ export class SwimCore {
       this.counters.lastBroadcastError = `${b.type} ${JSON.stringify(b.msg.node)}: ${err instanceof Error ? err.message : String(err)}`
       return
     }
-    this.effect(notifyId === undefined ? { type: 'enqueue-broadcast', name: b.msg.node, message: bytes } : { type: 'enqueue-broadcast', name: b.msg.node, message: bytes, notifyId })
+    this.outbox.effect(notifyId === undefined ? { type: 'enqueue-broadcast', name: b.msg.node, message: bytes } : { type: 'enqueue-broadcast', name: b.msg.node, message: bytes, notifyId })
   }
 
   /** A message refused by what swim accepts (acceptance.ts), or a rumour about us we cannot refute. */
