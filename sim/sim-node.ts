@@ -5,7 +5,7 @@
  */
 import type { SwimConfig } from '../actors/swim/config.ts'
 import type { NodeStateKind } from '../actors/swim/messages.ts'
-import type { PacketRequest, SwimOutput, SwimPorts } from '../actors/swim/ports.ts'
+import type { PacketRequest, PacketSent, SwimOutput, SwimPorts } from '../actors/swim/ports.ts'
 import { sendPacketRequest } from '../actors/swim/send-pipeline.ts'
 import { SwimNode } from '../actors/swim/swim-node.ts'
 import { gossipQueueConfigFor } from '../actors/gossip-queue/config.ts'
@@ -222,8 +222,8 @@ export class SimNode {
     this.timers.clear()
   }
 
-  private send(req: PacketRequest, config: SwimConfig): void {
-    sendPacketRequest(req, {
+  private send(req: PacketRequest, config: SwimConfig): PacketSent {
+    return sendPacketRequest(req, {
       udpBufferSize: config.udpBufferSize,
       compress: config.enableCompression,
       security: this.swim.security,

@@ -9,7 +9,7 @@
 import type { SwimTransport } from './io/transport-slot.ts'
 import type { SwimContext, SwimStreamsView } from './swim-context.ts'
 import { MAX_KNOWN_PEERS, NO_STREAMS } from './swim-context.ts'
-import type { SwimNode } from './swim-node.ts'
+import type { SwimCore } from './swim-core.ts'
 
 /** Counters that live outside the node (swim-runner.ts RunnerCounts). */
 export type CountsRecord = Record<string, number>
@@ -32,7 +32,7 @@ export class CarriedState {
    * counters, `counts` and the stream counts carry on from it: the larger of it and what this
    * object counted, so a restart in place (which has both) counts nothing twice.
    */
-  start(node: SwimNode, transport: SwimTransport, counts: CountsRecord, restored?: SwimContext): void {
+  start(node: SwimCore, transport: SwimTransport, counts: CountsRecord, restored?: SwimContext): void {
     if (restored !== undefined) {
       for (const k of Object.keys(counts)) counts[k] = Math.max(counts[k]!, (restored as unknown as CountsRecord)[k] ?? 0)
       const fresh = node.counters as unknown as Record<string, number | string>
@@ -53,8 +53,8 @@ export class CarriedState {
     this.peersDirty = true
   }
 
-  /** The context's view: the members to rejoin, and the streams (refreshed with every mirror). */
-  view(node: SwimNode): { knownPeers: string[]; streams: SwimStreamsView } {
+  /** The context's view: the members to rejoin, and the streams (set with every step of the core). */
+  view(node: SwimCore): { knownPeers: string[]; streams: SwimStreamsView } {
     if (this.peersDirty) {
       this.peersDirty = false
       const now = knownPeersOf(node)
@@ -86,7 +86,7 @@ export class CarriedState {
 }
 
 /** Up to MAX_KNOWN_PEERS addresses of alive members other than us, in table order. */
-function knownPeersOf(n: SwimNode): string[] {
+function knownPeersOf(n: SwimCore): string[] {
   const out: string[] = []
   for (const r of n.table.records()) {
     if (out.length >= MAX_KNOWN_PEERS) break

@@ -91,3 +91,6 @@ export class SwimCounters {
   /** Inbound streams closed at their tcpTimeoutMs deadline (memberlist's TCPTimeout on accepted conns). */
   inboundStreamsTimedOut = 0
 }
+
+/** The counters as plain data (the core's state and the context hold them so; they cross threads in a snapshot). */
+export type SwimCountersView = { [K in keyof SwimCounters]: SwimCounters[K] }

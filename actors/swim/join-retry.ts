@@ -18,6 +18,8 @@
  * `exhausted` with ERR_SWIM_RETRY_JOIN_EXHAUSTED, counted and logged. Serf's agent exits there;
  * swim keeps running (a peer may still join it) and the failure stays in its context.
  */
+import type { RandomSource } from '../../src/types/random.ts'
+import { createSeededRandom, hashLabel } from '../../src/types/random.ts'
 import type { WireError } from '../../src/errors/index.ts'
 
 /** Why a join was made: a plain join (the input's, or `swim.join`), or one of the retried kinds. */
@@ -51,6 +53,31 @@ export interface JoinRetryView {
 }
 
 export const JOIN_RETRY_OFF: JoinRetryView = Object.freeze({ status: 'off', purpose: 'retry-join', addresses: [], attempts: 0, nextAttemptAtMs: null, lastError: undefined }) as JoinRetryView
+
+/**
+ * The retry jitter's seeded stream as plain data (it lives in the context, so a restart goes on
+ * with it): its seed, drawn from the actor's stream at the first jitter, and the values it gave.
+ */
+export interface JitterStream {
+  seed: number
+  draws: number
+}
+
+/**
+ * The seed of a jitter stream: one draw from `parent` mixed with the label, as RandomSource.fork
+ * derives a stream (drawn only at the first retry: at the start it would shift every later draw
+ * of a node that never retries).
+ */
+export function jitterSeed(parent: RandomSource, label = 'swim.join-retry'): number {
+  return (Math.floor(parent.next() * 0x1_0000_0000) ^ hashLabel(label)) >>> 0
+}
+
+/** The next value in [0, 1) of `stream`, and the stream after it (regenerated from its seed: retries are few). */
+export function drawJitter(stream: JitterStream): { value: number; next: JitterStream } {
+  const r = createSeededRandom(stream.seed)
+  for (let i = 0; i < stream.draws; i++) r.next()
+  return { value: r.next(), next: { seed: stream.seed, draws: stream.draws + 1 } }
+}
 
 /** The first retry waits this long (ms), each next one twice as long, up to retryJoinIntervalMs. */
 export const FIRST_RETRY_DELAY_MS = 1_000

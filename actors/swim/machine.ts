@@ -32,11 +32,30 @@
  * Encryption: the keyring is built from `config.keys` (plain data) where the config is created, in
  * swim's own thread; datagrams that do not decrypt are counted (`counters.packetsUndecryptable`).
  *
- * The SwimNode and its wiring (swim-runner.ts) live in the factory's closure and the transport in
- * the actor's resource slots (env.resources, held by the placement's bind: io/transport-slot.ts),
- * not in the XState context or events: those stay plain, structured-cloneable data (the runtime
- * copies them for snapshots and inspection). A restart in place finds the transport still held;
- * the `stopped` state releases it.
+ * The seam: swim's core (swim-core.ts) takes each input as a step and returns its effects as plain
+ * data (effects.ts); every action that runs a step (packet, timer, join, leave, Meta, a finished
+ * broadcast) carries them out through the runner's runEffects (swim-runner.ts) and assigns, in the
+ * same action, the state the step returned: the core's own (incarnation, health score, member
+ * count, counters: plain data, never changed once handed out) and the runner's beside it (its
+ * counts, the lease, the member feed). There is no separate mirror action.
+ *
+ * What stays out of the context, and why: the node table (with the probe list, suspicions and
+ * timers' bookkeeping) is a persisted projection. The context keeps what a restart needs of it
+ * (numNodes, knownPeers: up to 16 members to rejoin, the incarnation to start above), not the
+ * table itself: persisting a 1,000-member table costs ~700 us per turn against ~6 us for the turn
+ * (bench/swim/packet-cost.ts), and a restored node rebuilds the table from its peers by push/pull
+ * anyway. The core object holding it lives in the runner, in the factory's closure; the transport
+ * lives in the actor's resource slots (env.resources, held by the placement's bind:
+ * io/transport-slot.ts); streams (not data) go from the transport to the core's `accept`. A
+ * restart in place finds the transport still held; the `stopped` state releases it.
+ *
+ * The rest of the closure is derived or handles, not protocol state: the spawn input and the
+ * config built from it (with the keyring, whose bytes must never be persisted; both are read again
+ * from the actor's options at a restore), the join addresses parsed with it, and in the runner the
+ * timers' handles, the pending asks' abort signal, the member feed's unsent batch and the
+ * piggyback lease's entries (their bytes: the context keeps the lease's view, and gossip-queue
+ * sends a fresh lease to every subscribe). Protocol state that a restart needs is in the context:
+ * the Meta the node last had (knownMeta), the retry-join schedule and its jitter stream.
  *
  * Joins: a join that reaches no one is counted (`joinFailures`) and kept with its reasons
  * (`lastJoinError`, ERR_SWIM_JOIN). Serf's retry-join (`config.retryJoin`) is retried with backoff
@@ -55,7 +74,6 @@
  */
 import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
-import type { RandomSource } from '../../src/types/random.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
@@ -68,7 +86,7 @@ import { parseJoinAddresses } from './join-address.ts'
 import type { SwimInbound } from './protocol.ts'
 import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.ts'
 import { LEASE_REPORT_TIMER, NO_LEASE } from './piggyback.ts'
-import { dueAttempt, firstJoins, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
+import { drawJitter, dueAttempt, firstJoins, jitterSeed, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
 import type { JoinResultMsg, PlannedJoin } from './join-retry.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
 import type { SwimBindInput, SwimBindOutput } from './io/transport-slot.ts'
@@ -88,12 +106,6 @@ const isLeave = (m: SwimInbound): boolean => m.type === 'swim.leave' || m.type =
 export function createSwimMachine(env: ActorEnv) {
   const runner = createSwimRunner(env)
   const swim = runner.node
-  /**
-   * Jitter of retried joins: its own stream, forked at the first retry (a fork draws once from the
-   * node's stream: at the factory it would shift every draw of a node that never retries).
-   */
-  let retryRandom: RandomSource | undefined
-  const jitter = (): number => (retryRandom ??= env.random.fork('swim.join-retry')).next()
   let input: SwimInput | undefined
   /** The config the node runs with. The context shows it with the keyring redacted (key bytes never reach snapshots or inspection). */
   let config: SwimConfig = { ...LAN_SWIM_CONFIG }
@@ -128,16 +140,16 @@ export function createSwimMachine(env: ActorEnv) {
   const restoreTarget = { target: 'binding', reenter: true, actions: 'restore' } as const
   /** Messages every live state handles the same way (named actions are defined in setup). */
   const common = {
-    'swim.packet': { actions: ['packet', 'mirror'] },
+    'swim.packet': { actions: 'packet' },
     'swim.timer': [
-      { guard: ({ event }: { event: { key: string } }) => event.key === RETRY_JOIN_TIMER, actions: ['retryAttempt', 'mirror'] },
+      { guard: ({ event }: { event: { key: string } }) => event.key === RETRY_JOIN_TIMER, actions: 'retryAttempt' },
       { guard: ({ event }: { event: { key: string } }) => event.key === LEASE_REPORT_TIMER, actions: 'reportLease' },
-      { actions: ['timer', 'mirror'] },
+      { actions: 'timer' },
     ],
     'swim.join': { actions: 'join' },
     'swim.join-result': { actions: 'joinResult' },
     'member.reconnect': { actions: 'reconnect' },
-    'member.local-meta-changed': { actions: ['metaChanged', 'mirror'] },
+    'member.local-meta-changed': { actions: 'metaChanged' },
     'gossip.broadcast-finished': { actions: 'broadcastFinished' },
     'member.nodes-resync': { actions: () => runner.resyncMembers() },
   } as const
@@ -175,14 +187,15 @@ export function createSwimMachine(env: ActorEnv) {
       localMeta: fromPromise<Uint8Array | undefined, { timeoutMs: number }>(({ input: { timeoutMs }, signal }) => runner.fetchLocalMeta(timeoutMs, signal)),
     },
     actions: {
-      packet: ({ event }) => {
+      // Each action that runs a step of the core assigns the state it returns, in the same action.
+      packet: assign(({ event }) => {
         assertEvent(event, 'swim.packet')
-        swim().onPacket(event.from, event.bytes)
-      },
-      timer: ({ event }) => {
+        return runner.step({ type: 'packet', from: event.from, bytes: event.bytes })
+      }),
+      timer: assign(({ event }) => {
         assertEvent(event, 'swim.timer')
-        swim().onTimer(event.key)
-      },
+        return runner.step({ type: 'timer', key: event.key })
+      }),
       join: enqueueActions(({ event, enqueue }) => {
         assertEvent(event, 'swim.join')
         let addresses: string[]
@@ -195,11 +208,18 @@ export function createSwimMachine(env: ActorEnv) {
           enqueue('refuse')
           return
         }
-        runner.join(addresses, 'join')
+        enqueue.assign(runner.join(addresses, 'join'))
       }),
       joinResult: assign(({ context, event }) => {
         assertEvent(event, 'swim.join-result')
         const limits = { intervalMs: config.retryJoinIntervalMs, maxRetries: config.retryJoinMax }
+        // Jitter of retried joins: its own stream, kept in the context (join-retry.ts JitterStream).
+        let retryJitter = context.retryJitter
+        const jitter = (): number => {
+          const drawn = drawJitter(retryJitter ?? { seed: jitterSeed(env.random), draws: 0 })
+          retryJitter = drawn.next
+          return drawn.value
+        }
         const { error, retry, delayMs } = settleJoin(context.joinRetry, event, limits, env.clock.now(), jitter)
         if (error !== undefined) {
           runner.counts.joinFailures++
@@ -212,35 +232,34 @@ export function createSwimMachine(env: ActorEnv) {
         } else if (retry.status === 'joined' && context.joinRetry.status !== 'joined') {
           env.log.info({ purpose: retry.purpose, attempts: retry.attempts, numJoined: event.numJoined }, 'swim: join completed')
         }
-        return { lastJoinError: error ?? context.lastJoinError, joinRetry: retry, ...runner.counts }
+        return { lastJoinError: error ?? context.lastJoinError, joinRetry: retry, retryJitter, ...runner.counts }
       }),
       retryAttempt: assign(({ context }) => {
         const { retry, join } = dueAttempt(context.joinRetry, context.joinRetry.status === 'waiting' && swim().aliveOthers().length > 0)
-        if (join !== undefined) runner.join(join.addresses, join.purpose)
-        return { joinRetry: retry }
+        return { ...(join === undefined ? runner.state() : runner.join(join.addresses, join.purpose)), joinRetry: retry }
       }),
       endRetry: assign(({ context }) => {
         runner.cancelRetryJoin()
         const r = context.joinRetry
         return r.status === 'joining' || r.status === 'waiting' ? { joinRetry: { ...r, status: 'off' as const, nextAttemptAtMs: null } } : {}
       }),
-      reconnect: ({ event }) => {
+      reconnect: assign(({ event }) => {
         assertEvent(event, 'member.reconnect')
-        swim().joinNode(event.addr, event.port)
-      },
-      metaChanged: ({ event }) => {
+        return runner.step({ type: 'join', addresses: [swim().reconnectAddress(event.addr, event.port)], reconnect: true })
+      }),
+      metaChanged: assign(({ event }) => {
         assertEvent(event, 'member.local-meta-changed')
-        runner.updateMeta(event.meta)
-      },
+        return { ...runner.step({ type: 'meta', meta: event.meta }), knownMeta: event.meta }
+      }),
       lease: assign(({ event }) => {
         assertEvent(event, 'gossip.lease')
         return { lease: runner.takeLease(event) }
       }),
       reportLease: assign(() => ({ lease: runner.reportLease() })),
-      broadcastFinished: ({ event }) => {
+      broadcastFinished: assign(({ event }) => {
         assertEvent(event, 'gossip.broadcast-finished')
-        swim().onBroadcastFinished(event.id)
-      },
+        return runner.step({ type: 'broadcast-finished', notifyId: event.id })
+      }),
       hold: assign(({ context, event }) => {
         if (context.held.length < MAX_HELD) return { held: [...context.held, event as SwimInbound] }
         env.log.warn({ type: event.type, held: context.held.length }, 'swim: request refused before start (hold full)')
@@ -261,7 +280,8 @@ export function createSwimMachine(env: ActorEnv) {
         const transport = swimTransportOf(env)
         const start = input
         if (transport === undefined || start === undefined) throw new Error('swim: started without a transport')
-        const meta = (event as { output?: Uint8Array | undefined }).output ?? runner.fallbackMeta(start.meta)
+        // member-manager's answer; when it gave none, the Meta the node had last, else the input's.
+        const meta = (event as { output?: Uint8Array | undefined }).output ?? context.knownMeta ?? start.meta
         const restored = context.restores > 0
         // After a restore: above the incarnation peers may know, so our alive (and Meta) is news to them.
         const identity = { name: start.name, addr: start.addr, port: context.advertisedPort, ...(meta === undefined ? {} : { meta }), ...(restored ? { incarnation: context.incarnation + 1 } : {}) }
@@ -269,7 +289,7 @@ export function createSwimMachine(env: ActorEnv) {
         const leaving = context.held.some(isLeave)
         const { joins, retry } = restored ? resumedJoins({ ...context, leaving }, joinAt, retryJoinAt) : firstJoins(joinAt, retryJoinAt)
         joinAll(joins)
-        return { ...runner.mirror(), joinRetry: retry }
+        return { ...runner.state(), joinRetry: retry, knownMeta: meta }
       }),
       restore: assign(({ context, event, self }) => {
         assertEvent(event, 'runtime.restored')
@@ -302,7 +322,6 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       configFailed: ({ context }) => env.log.error({ err: context.configError }, 'swim refuses its config; the actor stays failed'),
       failedLeave: () => leaveNow(),
-      mirror: assign(() => runner.mirror()),
     },
   }).createMachine({
     id: 'swim',
@@ -321,6 +340,8 @@ export function createSwimMachine(env: ActorEnv) {
         restores: 0,
         lastJoinError: undefined,
         joinRetry: JOIN_RETRY_OFF,
+        retryJitter: null,
+        knownMeta: undefined,
         streams: { ...NO_STREAMS },
         bindError: undefined,
         configError,
@@ -373,8 +394,8 @@ export function createSwimMachine(env: ActorEnv) {
       running: {
         on: {
           ...common,
-          'swim.leave': { target: 'leaving', actions: ['endRetry', ({ event }) => swim().leave(event.timeoutMs)] },
-          'member.swim-leave': { target: 'leaving', actions: ['endRetry', ({ event }) => swim().leave(event.timeoutMs ?? config.probeIntervalMs * 5)] },
+          'swim.leave': { target: 'leaving', actions: ['endRetry', assign(({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs }))] },
+          'member.swim-leave': { target: 'leaving', actions: ['endRetry', assign(({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs ?? config.probeIntervalMs * 5 }))] },
           'runtime.restored': restoreTarget,
           'runtime.shutdown': 'stopped',
         },

@@ -16,7 +16,7 @@ import type { SwimConfig } from './config.ts'
 import type { SwimCounters } from './counters.ts'
 import type { NodeTable, Outcome } from './node-table.ts'
 import type { WireSecurity } from './packets.ts'
-import type { PacketRequest, SuspicionCause, SwimPorts } from './ports.ts'
+import type { DialCallback, PacketRequest, SuspicionCause, SwimEnv } from './effects.ts'
 import type { StreamMessage } from '../../src/wire/stream.ts'
 
 /**
@@ -25,9 +25,14 @@ import type { StreamMessage } from '../../src/wire/stream.ts'
  */
 export interface ProbeHost {
   readonly config: SwimConfig
-  readonly ports: SwimPorts
+  readonly env: SwimEnv
+  /** Opens a stream (a dial effect of the node's step). */
+  dial(to: TransportAddress, timeoutMs: number, cb: DialCallback): void
+  setTimer(key: string, delayMs: number): void
+  cancelTimer(key: string): void
   readonly table: NodeTable
   readonly identity: { readonly name: string; readonly addr: Uint8Array; readonly port: number }
+  /** The counters of the step running now: read it when counting, never keep it across a callback (each step may copy them). */
   readonly counters: SwimCounters
   readonly awareness: Awareness
   readonly security: WireSecurity
@@ -90,10 +95,10 @@ export class Prober {
   }
 
   stop(): void {
-    const p = this.host.ports
-    p.cancelTimer(K_TIMEOUT)
-    p.cancelTimer(K_DEADLINE)
-    for (const k of this.relayKeys) p.cancelTimer(k)
+    const h = this.host
+    h.cancelTimer(K_TIMEOUT)
+    h.cancelTimer(K_DEADLINE)
+    for (const k of this.relayKeys) h.cancelTimer(k)
     this.relayKeys.clear()
     this.relays.clear()
     this.probe = undefined
@@ -123,7 +128,7 @@ export class Prober {
   }
 
   private start(target: NodeRecord): void {
-    const { ports, config, table, identity, counters } = this.host
+    const { env, config, table, identity, counters } = this.host
     const seq = this.nextSeq()
     counters.probes++
     const ping = encodePing({ seqNo: seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
@@ -136,9 +141,9 @@ export class Prober {
       const suspect = encodeSuspect({ incarnation: target.incarnation, node: target.name, from: table.selfName })
       this.host.sendPacket({ to, messages: [ping, suspect], piggyback: false, crc: (target.vsn[1] ?? 0) >= 5 })
     }
-    this.probe = { seq, target: target.name, incarnation: target.incarnation, startMs: ports.now(), expectedNacks: 0, nacks: 0, nackFrom: new Set(), fallbackContact: false, indirect: false }
-    ports.setTimer(K_TIMEOUT, config.probeTimeoutMs)
-    ports.setTimer(K_DEADLINE, this.host.awareness.scaleTimeout(config.probeIntervalMs))
+    this.probe = { seq, target: target.name, incarnation: target.incarnation, startMs: env.now(), expectedNacks: 0, nacks: 0, nackFrom: new Set(), fallbackContact: false, indirect: false }
+    this.host.setTimer(K_TIMEOUT, config.probeTimeoutMs)
+    this.host.setTimer(K_DEADLINE, this.host.awareness.scaleTimeout(config.probeIntervalMs))
   }
 
   onTimer(key: string): void {
@@ -176,11 +181,11 @@ export class Prober {
   private indirectPhase(): void {
     const p = this.probe
     if (p === undefined) return
-    const { ports, config, table, identity, counters } = this.host
+    const { env, config, table, identity, counters } = this.host
     const target = table.get(p.target)
     if (target === undefined) return
     p.indirect = true
-    const peers = kRandom(this.host.aliveOthers(p.target), config.indirectChecks, () => ports.random(), () => true)
+    const peers = kRandom(this.host.aliveOthers(p.target), config.indirectChecks, () => env.random(), () => true)
     for (const peer of peers) {
       const nack = (peer.vsn[1] ?? 0) >= 4
       if (nack) p.expectedNacks++
@@ -201,22 +206,22 @@ export class Prober {
   }
 
   private tcpFallback(p: ActiveProbe, target: NodeRecord): void {
-    const { ports, config, identity, counters } = this.host
+    const { env, config, identity, counters } = this.host
     const deadline = p.startMs + this.host.awareness.scaleTimeout(config.probeIntervalMs)
-    const timeout = deadline - ports.now()
+    const timeout = deadline - env.now()
     if (timeout <= 0) return
     counters.tcpFallbacks++
-    ports.dial(this.host.addressOf(target), timeout, (err, stream) => {
+    this.host.dial(this.host.addressOf(target), timeout, (err, stream) => {
       if (err !== undefined || stream === undefined) return
       if (this.host.isStopped()) return stream.close() // the dial outlived the node
       const ping = encodePing({ seqNo: p.seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
       // One request, one reply under push/pull's byte cap; the stream is closed on the reply, a
       // failure (counted there) or the probe's deadline, whichever comes first.
-      this.host.streamRequest(stream, encodeStreamMessage(ping, config.enableCompression, this.host.security), deadline - ports.now(), (msg) => {
+      this.host.streamRequest(stream, encodeStreamMessage(ping, config.enableCompression, this.host.security), deadline - env.now(), (msg) => {
         // Counts only while this probe is still waiting for its deadline.
-        if (msg?.type === 'ack' && msg.SeqNo === p.seq && this.probe === p && ports.now() <= deadline) {
+        if (msg?.type === 'ack' && msg.SeqNo === p.seq && this.probe === p && env.now() <= deadline) {
           p.fallbackContact = true
-          counters.tcpFallbackContacts++
+          this.host.counters.tcpFallbackContacts++ // read now: the counters of the step this runs in
         }
       })
     })
@@ -226,9 +231,9 @@ export class Prober {
     const p = this.probe
     if (p === undefined) return
     this.probe = undefined
-    const { ports, table, counters, awareness } = this.host
-    ports.cancelTimer(K_TIMEOUT)
-    ports.cancelTimer(K_DEADLINE)
+    const { env, table, counters, awareness } = this.host
+    this.host.cancelTimer(K_TIMEOUT)
+    this.host.cancelTimer(K_DEADLINE)
     const contact = acked || p.fallbackContact
     awareness.applyDelta(contact ? -1 : probeAwarenessDelta(false, p.expectedNacks, p.nacks))
     if (contact) {
@@ -238,7 +243,7 @@ export class Prober {
       counters.probesFailed++
       // The incarnation we probed, not the current one: if the target refuted during the probe, the
       // table ignores this suspicion as old (memberlist suspects the node state copied at start).
-      if (table.get(p.target) !== undefined) this.host.apply(table.suspect({ incarnation: p.incarnation, node: p.target, from: table.selfName }, ports.now()), 'probe')
+      if (table.get(p.target) !== undefined) this.host.apply(table.suspect({ incarnation: p.incarnation, node: p.target, from: table.selfName }, env.now()), 'probe')
     }
     if (this.pendingTick && !this.host.isStopped()) {
       this.pendingTick = false
@@ -257,13 +262,13 @@ export class Prober {
   }
 
   private onIndirectPing(from: TransportAddress, m: IndirectPing): void {
-    const { identity, ports, config } = this.host
+    const { identity, env, config } = this.host
     const localSeq = this.nextSeq()
     const requester = m.SourceAddr.length > 0 && m.SourcePort > 0 ? formatAddress(m.SourceAddr, m.SourcePort) : from
     this.relays.set(localSeq, { requester, origSeq: m.SeqNo, nack: m.Nack })
     const key = relayKey(localSeq)
     this.relayKeys.add(key)
-    ports.setTimer(key, config.probeTimeoutMs)
+    this.host.setTimer(key, config.probeTimeoutMs)
     const ping = encodePing({ seqNo: localSeq, node: m.Node, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
     this.host.sendPacket({ to: formatAddress(m.Target, m.Port === 0 ? identity.port : m.Port), messages: [ping], piggyback: true, crc: false })
   }
@@ -284,7 +289,7 @@ export class Prober {
     this.relays.delete(m.SeqNo)
     const key = relayKey(m.SeqNo)
     this.relayKeys.delete(key)
-    this.host.ports.cancelTimer(key)
+    this.host.cancelTimer(key)
     this.host.sendPacket({ to: r.requester, messages: [encodeAck(r.origSeq)], piggyback: true, crc: false })
   }
 

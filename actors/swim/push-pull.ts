@@ -21,7 +21,7 @@ import type { SwimConfig } from './config.ts'
 import type { SwimCounters } from './counters.ts'
 import type { NodeRecord, NodeTable, Outcome } from './node-table.ts'
 import type { WireSecurity } from './packets.ts'
-import type { SuspicionCause, SwimPorts } from './ports.ts'
+import type { DialCallback, SuspicionCause, SwimEnv, SwimOutput } from './effects.ts'
 import type { Ping } from '../../src/wire/memberlist.ts'
 
 /**
@@ -30,8 +30,19 @@ import type { Ping } from '../../src/wire/memberlist.ts'
  */
 export interface PushPullHost {
   readonly config: SwimConfig
-  readonly ports: SwimPorts
+  readonly env: SwimEnv
+  /** Opens a stream (a dial effect of the node's step). */
+  dial(to: TransportAddress, timeoutMs: number, cb: DialCallback): void
+  setTimer(key: string, delayMs: number): void
+  cancelTimer(key: string): void
+  emit(output: SwimOutput): void
+  mergeRemoteUserState(bytes: Uint8Array, join: boolean): void
+  /** Serf's LocalState for a push/pull, answered through `cb` (as a step of the node). */
+  localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void
+  /** Runs work that a stream starts (its bytes, its end) as a step of the node. */
+  enter(fn: () => void): void
   readonly table: NodeTable
+  /** The counters of the step running now: read it when counting, never keep it across a callback (each step may copy them). */
   readonly counters: SwimCounters
   readonly security: WireSecurity
   addressOf(n: NodeRecord): TransportAddress
@@ -60,9 +71,6 @@ export const MAX_INBOUND_PUSH_PULLS = 128
  */
 export const SMALL_STREAM_MESSAGE_BYTES = 64 * 1024
 
-/** What became of a join: how many push/pulls succeeded, and each failure as "address: reason". */
-export type JoinDone = (numJoined: number, errors: string[]) => void
-
 export class PushPull {
   private sessions = 0
   /** Deadline handlers of running exchanges, by timer key. */
@@ -84,23 +92,24 @@ export class PushPull {
 
   /** Periodic anti-entropy with one random alive member (Join=false). */
   periodic(): void {
-    const [peer] = kRandom(this.host.aliveOthers(), 1, () => this.host.ports.random(), () => true)
+    const [peer] = kRandom(this.host.aliveOthers(), 1, () => this.host.env.random(), () => true)
     if (peer === undefined) return
     this.initiate(this.host.addressOf(peer), false, () => {})
   }
 
   /**
    * memberlist Join: push/pull (Join=true) with every address; one success is enough.
-   * `reconnect` marks Serf's reconnect of a known member, carried on join-completed; `onDone`
-   * hears the outcome too (the runner's join tracking: failures counted, retry-join).
+   * `reconnect` marks Serf's reconnect of a known member, `purpose` the runner's join tracking
+   * (failures counted, retry-join); both are carried back on join-completed.
    */
-  join(addresses: readonly TransportAddress[], reconnect = false, onDone?: JoinDone): void {
+  join(addresses: readonly TransportAddress[], reconnect = false, purpose?: string): void {
     let pending = addresses.length
     let numJoined = 0
     const errors: string[] = []
     const done = () => {
-      this.host.ports.emit(reconnect ? { type: 'join-completed', numJoined, errors, reconnect } : { type: 'join-completed', numJoined, errors })
-      onDone?.(numJoined, errors)
+      const out: SwimOutput = reconnect ? { type: 'join-completed', numJoined, errors, reconnect } : { type: 'join-completed', numJoined, errors }
+      if (purpose !== undefined) Object.assign(out, { purpose, addresses: [...addresses] })
+      this.host.emit(out)
     }
     if (pending === 0) {
       errors.push('no addresses')
@@ -122,7 +131,7 @@ export class PushPull {
    * Every way out goes through `finish`, which closes the stream.
    */
   initiate(to: TransportAddress, join: boolean, done: (err?: string) => void): void {
-    const { ports, config, counters, table } = this.host
+    const { env, config, counters, table } = this.host
     counters.pushPullsStarted++
     const key = `pp:${++this.sessions}`
     let finished = false
@@ -131,13 +140,14 @@ export class PushPull {
       if (finished) return
       finished = true
       const err = this.stopped ? 'stopped' : reason
-      ports.cancelTimer(key)
+      this.host.cancelTimer(key)
       this.timeouts.delete(key)
       stream?.close()
-      if (err !== undefined) counters.pushPullsFailed++
+      // The counters of the step this runs in (a later one than the start's): read through the host.
+      if (err !== undefined) this.host.counters.pushPullsFailed++
       done(err)
     }
-    ports.dial(to, config.tcpTimeoutMs, (err, s) => {
+    this.host.dial(to, config.tcpTimeoutMs, (err, s) => {
       if (err !== undefined || s === undefined) return finish(err?.message ?? 'dial failed')
       // A dial that completes after the deadline (or the stop) is closed at once.
       if (finished || this.stopped || this.host.isStopped()) {
@@ -153,14 +163,14 @@ export class PushPull {
         if (msg.type !== 'pushPull') return finish(`unexpected reply type ${msg.type}`)
         finish(this.merge(msg, join))
       })
-      ports.localUserState(join, (userState) => {
+      this.host.localUserState(join, (userState) => {
         if (finished) return
         s.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.host.security))
       })
     })
-    this.host.ports.setTimer(key, config.tcpTimeoutMs * 2)
+    this.host.setTimer(key, config.tcpTimeoutMs * 2)
     this.timeouts.set(key, () => {
-      counters.pushPullsTimedOut++
+      this.host.counters.pushPullsTimedOut++
       finish('timeout')
     })
   }
@@ -207,7 +217,7 @@ export class PushPull {
     this.read(stream, { deadlineMs: config.tcpTimeoutMs, onClose: release, inbound: true, onBytes, lease }, (msg) => {
       // Failures are counted and the stream closed by `read`.
       if (msg === undefined) return lease.release()
-      const { ports, table, counters } = this.host
+      const { env, table, counters } = this.host
       if (this.host.isStopped()) {
         lease.release()
         return stream.close()
@@ -223,7 +233,7 @@ export class PushPull {
             return stream.close()
           }
           counters.pushPullsAccepted++
-          ports.localUserState(msg.Join, (userState) => {
+          this.host.localUserState(msg.Join, (userState) => {
             release()
             try {
               if (this.host.isStopped()) return stream.close()
@@ -242,7 +252,7 @@ export class PushPull {
           return this.host.answerStreamPing(stream, msg)
         case 'user':
           counters.userMessagesIn++
-          ports.emit({ type: 'user-message', bytes: msg.Payload, from: stream.remote })
+          this.host.emit({ type: 'user-message', bytes: msg.Payload, from: stream.remote })
           stream.close()
           return
         default:
@@ -270,7 +280,7 @@ export class PushPull {
   /** Closes every stream still open and forgets running exchanges (shutdown or crash of the host). */
   stop(): void {
     this.stopped = true
-    for (const key of this.timeouts.keys()) this.host.ports.cancelTimer(key)
+    for (const key of this.timeouts.keys()) this.host.cancelTimer(key)
     this.timeouts.clear()
     for (const s of [...this.open]) s.close()
     this.open.clear()
@@ -284,7 +294,7 @@ export class PushPull {
 
   /** Merges a remote push/pull; returns the reason when its versions were rejected. */
   private merge(msg: PushPullStream, join: boolean): string | undefined {
-    const { table, ports, counters } = this.host
+    const { table, env, counters } = this.host
     const states: PushNodeState[] = []
     for (const s of msg.NodeStates) {
       const st = fromWireState(s)
@@ -296,8 +306,8 @@ export class PushPull {
       counters.pushPullsRejected++
       return bad
     }
-    for (const o of table.merge(states, ports.now())) this.host.apply(o, 'push-pull')
-    if (msg.UserState.length > 0) ports.mergeRemoteUserState(msg.UserState, join)
+    for (const o of table.merge(states, env.now())) this.host.apply(o, 'push-pull')
+    if (msg.UserState.length > 0) this.host.mergeRemoteUserState(msg.UserState, join)
     return undefined
   }
 
@@ -326,7 +336,7 @@ export class PushPull {
       // of a decode from the start per chunk); if the scan and the decoder ever disagree, or the
       // scan cannot follow the bytes, decode at every chunk from then on.
       parse: (buf) => {
-        options.onBytes?.(buf.length) // may refuse (throws a coded error: the stream is closed)
+        if (options.onBytes !== undefined) this.host.enter(() => options.onBytes!(buf.length)) // may refuse (throws a coded error: the stream is closed)
         if (!decodeEveryChunk) {
           const state = scan.feed(buf)
           if (state === 'incomplete') return { done: false }
@@ -347,13 +357,15 @@ export class PushPull {
         onClose?.()
       },
     }
-    readOneMessage(stream, full, (err, msg) => {
-      if (err !== undefined) {
-        this.count(err, options.inbound)
-        return cb(undefined, err.message)
-      }
-      cb(msg)
-    })
+    readOneMessage(stream, full, (err, msg) =>
+      this.host.enter(() => {
+        if (err !== undefined) {
+          this.count(err, options.inbound)
+          return cb(undefined, err.message)
+        }
+        cb(msg)
+      }),
+    )
   }
 
   private count(err: ClusterError, inbound: boolean): void {

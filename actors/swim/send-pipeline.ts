@@ -6,11 +6,12 @@
  * The fill is synchronous: the broadcasts come from swim's piggyback lease (piggyback.ts) or, in the
  * simulator, from a queue in the same thread, so a packet is encoded and sent in the turn that asked
  * for it and never waits on another thread.
- * The request's `done` hears what became of it: nothing is refused or thrown away uncounted.
+ * It returns what became of the request (the core counts it): nothing is refused or thrown away uncounted.
  */
 import { assemblePacket, encryptionOverhead } from './packets.ts'
 import type { WireSecurity } from './packets.ts'
 import type { PacketRequest, PacketResult } from './ports.ts'
+import type { PacketSent } from './effects.ts'
 
 export const COMPOUND_HEADER_OVERHEAD = 2
 export const COMPOUND_PART_OVERHEAD = 2
@@ -36,26 +37,22 @@ export function resultOfSend(outcome: unknown): PacketResult {
   return outcome === 'sent' || outcome === 'too-large' || outcome === 'closed' ? outcome : 'unconfirmed'
 }
 
-export function sendPacketRequest(req: PacketRequest, o: SendPipelineOptions): void {
-  const finish = (parts: Uint8Array[], piggybacked: number) => {
-    if (parts.length === 0) return req.done?.('empty', 0)
-    let result: PacketResult
-    let code: string | undefined
+export function sendPacketRequest(req: PacketRequest, o: SendPipelineOptions): PacketSent {
+  const finish = (parts: Uint8Array[], piggybacked: number): PacketSent => {
+    if (parts.length === 0) return { result: 'empty', piggybacked: 0 }
     try {
-      result = resultOfSend(o.emit(req.to, assemblePacket(parts, { compress: o.compress, crc: req.crc, ...(o.security === undefined ? {} : { security: o.security }) })))
+      return { result: resultOfSend(o.emit(req.to, assemblePacket(parts, { compress: o.compress, crc: req.crc, ...(o.security === undefined ? {} : { security: o.security }) }))), piggybacked }
     } catch (err) {
       // A bad address (ERR_TRANSPORT_ADDRESS), an encoder or a socket error: the packet is lost,
       // and swim must keep running; the caller counts it by its code.
-      result = 'failed'
-      code = errorCode(err)
+      return { result: 'failed', piggybacked, errorCode: errorCode(err) }
     }
-    req.done?.(result, piggybacked, code)
   }
   if (!req.piggyback) return finish(req.messages, 0)
   let used = COMPOUND_HEADER_OVERHEAD + (o.security === undefined ? 0 : encryptionOverhead(o.security))
   for (const m of req.messages) used += m.length
   const extra = o.fill(COMPOUND_PART_OVERHEAD, o.udpBufferSize - used)
-  finish(extra.length === 0 ? req.messages : [...req.messages, ...extra], extra.length)
+  return finish(extra.length === 0 ? req.messages : [...req.messages, ...extra], extra.length)
 }
 
 function errorCode(err: unknown): string {

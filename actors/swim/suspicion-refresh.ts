@@ -33,13 +33,14 @@ import { encodeAlive, encodeSuspect } from './packets.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimCounters } from './counters.ts'
 import type { NodeTable } from './node-table.ts'
-import type { PacketRequest, SwimPorts } from './ports.ts'
+import type { PacketRequest, SwimEnv } from './effects.ts'
 
 /** What the refresh rules need from their node (SwimNode provides it): no import of the node. */
 export interface RefreshHost {
   readonly config: SwimConfig
-  readonly ports: SwimPorts
+  readonly env: SwimEnv
   readonly table: NodeTable
+  /** The counters of the step running now: read it when counting, never keep it across a callback (each step may copy them). */
   readonly counters: SwimCounters
   addressOf(n: NodeRecord): TransportAddress
   phiOf(name: string, aheadMs?: number): number
@@ -91,13 +92,13 @@ export class SuspicionRefresh {
     if (!config.staleSuspicionRefresh || table.isLeaving() || sender === table.selfName) return
     const rec = table.get(sender)
     if (rec === undefined || rec.state !== 'suspect') return
-    this.contact.set(sender, this.host.ports.now())
+    this.contact.set(sender, this.host.env.now())
     this.tellSuspect(from, rec)
   }
 
   /** Delay until the first wake-up of a suspicion due at `deadlineMs` (rule 5's first check). */
   firstWake(deadlineMs: number): number {
-    const now = this.host.ports.now()
+    const now = this.host.env.now()
     if (!this.enabled) return Math.max(0, deadlineMs - now)
     return Math.max(0, deadlineMs - CHECKS * this.host.config.probeTimeoutMs - now)
   }
@@ -108,11 +109,11 @@ export class SuspicionRefresh {
    */
   wake(subject: string, startMs: number): number | undefined {
     if (!this.enabled) return undefined
-    const { table, ports, config, counters } = this.host
+    const { table, env, config, counters } = this.host
     const suspicion = table.suspicionOf(subject)
     const rec = table.get(subject)
     if (suspicion === undefined || rec === undefined || rec.state !== 'suspect') return undefined
-    const now = ports.now()
+    const now = env.now()
     const deadline = suspicion.deadlineMs()
     let due = deadline
     const heard = this.contact.get(subject)
@@ -157,8 +158,8 @@ export class SuspicionRefresh {
    * trip) per suspect unless `force`.
    */
   private tellSuspect(to: TransportAddress, rec: NodeRecord, force = false): void {
-    const { ports, config, table, counters } = this.host
-    const now = ports.now()
+    const { env, config, table, counters } = this.host
+    const now = env.now()
     const last = this.told.get(rec.name)
     if (!force && last !== undefined && now - last < config.probeTimeoutMs) return
     this.told.set(rec.name, now)

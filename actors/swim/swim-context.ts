@@ -5,8 +5,8 @@
 import type { WireError } from '../../src/errors/index.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from './config.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
-import type { SwimCounters } from './counters.ts'
-import type { JoinRetryView } from './join-retry.ts'
+import type { SwimCountersView } from './counters.ts'
+import type { JitterStream, JoinRetryView } from './join-retry.ts'
 import type { MemberFeedStats } from './member-feed.ts'
 import type { LeaseView } from './piggyback.ts'
 
@@ -82,9 +82,16 @@ export interface SwimContext {
   lastJoinError: WireError | undefined
   /** Serf's retry-join (config.retryJoin), or the rejoin after a restart: where it stands (join-retry.ts). */
   joinRetry: JoinRetryView
+  /** The seeded stream of the retries' jitter (join-retry.ts); null until the first retry is scheduled. */
+  retryJitter: JitterStream | null
+  /**
+   * The Meta last given to the node (at start, or member-manager's change): a start whose
+   * `member.local-meta` ask fails goes on with it (else with the input's). Persisted.
+   */
+  knownMeta: Uint8Array | undefined
   /** The transport's stream limits and the inbound byte budget at work (refusals counted here). */
   streams: SwimStreamsView
-  /** Mirrors of the logic's state, refreshed after every packet and timer (for inspection). Persisted: a restart starts above this incarnation. */
+  /** The core's state (swim-core.ts SwimCoreState), as the last step returned it. Persisted: a restart starts above this incarnation. */
   incarnation: number
   healthScore: number
   numNodes: number
@@ -111,7 +118,7 @@ export interface SwimContext {
   /** Retried joins that gave up after 1 + config.retryJoinMax attempts (joinRetry.lastError says why). */
   joinRetriesExhausted: number
   /**
-   * A copy of the node's counters (actors/swim/counters.ts): every refused packet (e.g.
+   * The core's counters (actors/swim/counters.ts), as the last step returned them: every refused packet (e.g.
    * packetsUndecryptable: no key opened it), send outcome, stream past its deadline or byte cap,
    * probe and suspicion. All zero until the node runs.
    */
@@ -137,8 +144,7 @@ export interface SwimStreamsView {
 
 export const NO_STREAMS: SwimStreamsView = Object.freeze({ refusedAtAccept: 0, idleTimeouts: 0, deadlinesExpired: 0, inboundOpen: 0, bufferedBytes: 0, peakBufferedBytes: 0 })
 
-/** The counters as plain data (what crosses threads in a snapshot). */
-export type SwimCountersView = { [K in keyof SwimCounters]: SwimCounters[K] }
+export type { SwimCountersView } from './counters.ts'
 
 /** Requests kept while binding. Control traffic (join, meta, reconnect, leave) is rare: 64 is ample. */
 export const MAX_HELD = 64

@@ -1,557 +1,85 @@
 /**
- * SwimNode: memberlist's behaviour for one node (spec §4), as pure logic over ports. It owns the
- * node table, the probe cycle (probe.ts), suspicion timers, the gossip tick, push/pull
- * (push-pull.ts) and leave; it reads time and randomness only from its ports and talks to the
- * world only through them. The XState machine and the simulator both run it.
+ * SwimNode: swim's core (swim-core.ts) with its effects carried out at once on ports (ports.ts),
+ * for the simulator (sim/sim-node.ts) and the tests that wire a node by hand. Each request runs one
+ * core step and then its effects, in order (runSwimEffects). The swim actor does not use it: its
+ * runner runs the effects itself (swim-runner.ts).
  */
 import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
-import type { Ping } from '../../src/wire/memberlist.ts'
-import type { StreamMessage } from '../../src/wire/stream.ts'
-import { formatAddress } from '../../src/transport/transport.ts'
-import { Awareness } from './awareness.ts'
 import type { SwimConfig } from './config.ts'
-import type { AliveMsg } from './messages.ts'
-import { bytesEqual, vsnFor } from './messages.ts'
-import { HandoffQueue } from './handoff-queue.ts'
-import { INCARNATION_EXHAUSTED, NodeTable } from './node-table.ts'
-import { maxBroadcastBytes, nameRule } from './acceptance.ts'
-import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
-import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, securityOf } from './packets.ts'
-import type { GossipMessage, WireSecurity } from './packets.ts'
-import { PhiAccrualDetector } from './phi-accrual.ts'
-import type { PacketRequest, PacketResult, SuspicionCause, SwimPorts } from './ports.ts'
-import { kRandom } from './probe-list.ts'
-import { Prober } from './probe.ts'
-import { PushPull } from './push-pull.ts'
-import { SwimCounters } from './counters.ts'
-import { SuspicionRefresh } from './suspicion-refresh.ts'
+import type { SwimCoreInput, SwimEffect, SwimEffectHandlers } from './effects.ts'
+import { runSwimEffects } from './effects.ts'
+import type { SwimPorts } from './ports.ts'
+import { SwimCore } from './swim-core.ts'
+import type { SwimIdentity } from './swim-core.ts'
 
-export interface SwimIdentity {
-  name: string
-  addr: Uint8Array
-  port: number
-  meta?: Uint8Array
-  vsn?: Uint8Array
-  /** Incarnation to start at (a restart: above what peers may know, so our alive is news). Default 1. */
-  incarnation?: number
-}
+export { pushPullScale, TIMER } from './swim-core.ts'
+export type { SwimIdentity } from './swim-core.ts'
 
-/** Timer keys (the ports key timers by string). */
-export const TIMER = { probeTick: 'probe-tick', gossipTick: 'gossip-tick', pushPullTick: 'push-pull-tick', leave: 'leave-timeout' } as const
+export class SwimNode extends SwimCore {
+  private readonly handlers: SwimEffectHandlers
+  readonly ports: SwimPorts
 
-export class SwimNode {
-  readonly table: NodeTable
-  readonly awareness: Awareness
-  readonly counters = new SwimCounters()
-  readonly prober: Prober
-  readonly pushPull: PushPull
-  /** staleSuspicionRefresh's local rules (suspicion-refresh.ts). */
-  readonly refresh: SuspicionRefresh
-  /** Encryption settings for every packet and stream (spec §3). */
-  readonly security: WireSecurity
-  /** Who sends from an address (packets carry no sender name); pruned with the node table. */
-  private readonly addrIndex = new Map<TransportAddress, string>()
-  /** The address each name is indexed under (to unindex it on an address change or removal). */
-  private readonly addressByName = new Map<string, TransportAddress>()
-  /** alive (high) and suspect/dead/user (low) messages waiting for the handler (spec §4.11). */
-  readonly handoff: HandoffQueue<{ from: TransportAddress; m: GossipMessage }>
-  private draining = false
-  private readonly phi = new Map<string, PhiAccrualDetector>()
-  private readonly suspicionStart = new Map<string, number>()
-  private started = false
-  private stopped = false
-  private leaveState: 'none' | 'waiting' | 'done' = 'none'
-  private lastSize = 0
-
-  constructor(
-    readonly config: SwimConfig,
-    readonly identity: SwimIdentity,
-    readonly ports: SwimPorts,
-  ) {
-    this.awareness = new Awareness(config.awarenessMaxMultiplier)
-    this.security = securityOf(config, ports.nonce)
-    this.table = new NodeTable(
-      {
-        self: { name: identity.name, addr: identity.addr, port: identity.port, meta: identity.meta ?? new Uint8Array(0), vsn: identity.vsn ?? vsnFor(config.protocolVersion) },
-        random: () => ports.random(),
-        suspicionMult: config.suspicionMult,
-        suspicionMaxTimeoutMult: config.suspicionMaxTimeoutMult,
-        probeIntervalMs: config.probeIntervalMs,
-        staleSuspicionRefresh: config.staleSuspicionRefresh,
-        deadNodeReclaimTimeMs: config.deadNodeReclaimTimeMs,
-        maxMessageBytes: maxBroadcastBytes(config.udpBufferSize, this.security),
-      },
-      ports.now(),
-    )
-    if (identity.incarnation !== undefined && identity.incarnation > this.table.self().incarnation) this.table.self().incarnation = identity.incarnation
-    this.handoff = new HandoffQueue(config.handoffQueueDepth)
-    this.addrIndex.set(this.selfAddress, identity.name)
-    this.addressByName.set(identity.name, this.selfAddress)
-    this.prober = new Prober(this)
-    this.pushPull = new PushPull(this)
-    this.refresh = new SuspicionRefresh(this)
+  constructor(config: SwimConfig, identity: SwimIdentity, ports: SwimPorts) {
+    const box: { node?: SwimNode } = {}
+    super(config, identity, {
+      now: () => ports.now(),
+      random: () => ports.random(),
+      ...(ports.nonce === undefined ? {} : { nonce: ports.nonce }),
+      localUserState: (join, cb) => ports.localUserState(join, cb),
+      run: (effects) => box.node!.run(effects),
+    })
+    box.node = this
+    this.ports = ports
+    this.handlers = ports
   }
 
-  get selfAddress(): TransportAddress {
-    return formatAddress(this.identity.addr, this.identity.port)
+  /** Carries out effects the core decided (in a step, or outside one: stream and dial callbacks). */
+  run(effects: readonly SwimEffect[]): void {
+    runSwimEffects(this, effects, this.handlers)
   }
 
-  /**
-   * Starts the tickers, each after a random stagger below its interval (spec §4.2). memberlist
-   * staggers the first push/pull within the unscaled interval; `steadyState` staggers it within the
-   * scaled one instead, as in a cluster that has been running for a while (simulation warm starts).
-   */
+  private request(input: SwimCoreInput): void {
+    this.run(this.advance(input))
+  }
+
   start(options: { steadyState?: boolean } = {}): void {
-    if (this.started) return
-    this.started = true
-    const { probeIntervalMs, gossipIntervalMs, gossipNodes, pushPullIntervalMs } = this.config
-    this.ports.setTimer(TIMER.probeTick, Math.floor(this.ports.random() * probeIntervalMs))
-    if (gossipNodes > 0 && gossipIntervalMs > 0) this.ports.setTimer(TIMER.gossipTick, Math.floor(this.ports.random() * gossipIntervalMs))
-    if (pushPullIntervalMs > 0) {
-      const span = options.steadyState === true ? pushPullScale(pushPullIntervalMs, this.table.size()) : pushPullIntervalMs
-      this.ports.setTimer(TIMER.pushPullTick, Math.floor(this.ports.random() * span))
-    }
-    // memberlist's setAlive: our own alive goes out with the first gossip, and the delegate hears
-    // NotifyJoin about ourselves (Serf adds its local member that way).
-    this.broadcast({ type: 'alive', msg: this.table.selfAlive() })
-    this.ports.emit({ type: 'node-joined', node: this.table.self() })
-    this.reportSize()
+    this.request(options.steadyState === true ? { type: 'start', steadyState: true } : { type: 'start' })
   }
 
-  /** Stops every ticker and timer we know of (shutdown or crash of the host). */
   stop(): void {
-    this.stopped = true
-    for (const key of [TIMER.probeTick, TIMER.gossipTick, TIMER.pushPullTick, TIMER.leave]) this.ports.cancelTimer(key)
-    this.prober.stop()
-    this.pushPull.stop() // streams still open (push/pulls, fallback pings) close with the node
-    for (const name of this.suspicionStart.keys()) this.ports.cancelTimer(`suspect:${name}`)
-    this.suspicionStart.clear()
-    this.refresh.clear()
-    this.handoff.clear()
+    this.request({ type: 'stop' })
   }
 
-  isStopped(): boolean {
-    return this.stopped
-  }
-
-  /** One request and its answer on a stream (probe.ts's TCP fallback ping goes through push-pull.ts). */
-  streamRequest(stream: Stream, request: Uint8Array, deadlineMs: number, cb: (msg: StreamMessage | undefined) => void): void {
-    this.pushPull.request(stream, request, deadlineMs, cb)
-  }
-
-  /** A ping that came by stream (push-pull.ts reads it; probe.ts answers it). */
-  answerStreamPing(stream: Stream, m: Ping): void {
-    this.prober.answerStreamPing(stream, m)
-  }
-
-  /** Dispatches a due timer. */
   onTimer(key: string): void {
-    if (this.stopped) return
-    if (key === TIMER.probeTick) {
-      this.ports.setTimer(TIMER.probeTick, this.config.probeIntervalMs)
-      this.prober.tick()
-    } else if (key === TIMER.gossipTick) {
-      this.ports.setTimer(TIMER.gossipTick, this.config.gossipIntervalMs)
-      this.gossip()
-    } else if (key === TIMER.pushPullTick) {
-      this.ports.setTimer(TIMER.pushPullTick, pushPullScale(this.config.pushPullIntervalMs, this.table.size()))
-      this.pushPull.periodic()
-    } else if (key === TIMER.leave) {
-      this.finishLeave()
-    } else if (key.startsWith('suspect:')) {
-      this.suspicionTimer(key.slice(8))
-    } else if (key.startsWith('pp:')) {
-      this.pushPull.onTimer(key)
-    } else {
-      this.prober.onTimer(key)
-    }
+    this.request({ type: 'timer', key })
   }
 
-  /** One datagram from the transport. */
   onPacket(from: TransportAddress, bytes: Uint8Array): void {
-    if (this.stopped) return
-    let decoded
-    try {
-      decoded = decodeDatagram(bytes, this.security)
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      if (code === 'ERR_WIRE_DECRYPT' || code === 'ERR_WIRE_ENCRYPTION_REQUIRED') this.counters.packetsUndecryptable++
-      else this.counters.packetsMalformed++
-      return
-    }
-    this.counters.packetsIn++
-    this.counters.partsInvalid += decoded.invalidParts
-    this.counters.partsTruncated += decoded.truncatedParts
-    const sender = this.addrIndex.get(from)
-    if (sender !== undefined) this.heardFrom(sender)
-    // memberlist's packet path answers probe traffic at once and hands gossip to the handler
-    // queues; the handler drains them (high first, newest first) right after, as ours runs on
-    // the same thread. A full queue drops the message and counts it.
-    for (const m of decoded.messages) {
-      if (m.type === 'ping' || m.type === 'indirectPing' || m.type === 'ack' || m.type === 'nack') this.onMessage(from, m)
-      else if (!this.handoff.push({ from, m }, m.type === 'alive')) this.counters.handoffDropped++
-    }
-    this.drainHandoff()
-    // After the packet's own messages: it may have carried the sender's refutation.
-    if (sender !== undefined) this.refresh.heardFrom(from, sender)
-  }
-
-  private drainHandoff(): void {
-    if (this.draining) return
-    this.draining = true
-    try {
-      for (let next = this.handoff.pop(); next !== undefined && !this.stopped; next = this.handoff.pop()) this.onMessage(next.from, next.m)
-    } finally {
-      this.draining = false
-    }
+    this.request({ type: 'packet', from, bytes })
   }
 
   onStream(stream: Stream): void {
-    if (this.stopped) {
-      stream.close()
-      return
-    }
-    this.pushPull.accept(stream)
+    this.accept(stream)
   }
 
-  /** memberlist Join: push/pull with Join=true against each address; reports join-completed. */
   join(addresses: readonly TransportAddress[]): void {
-    this.pushPull.join(addresses)
+    this.request({ type: 'join', addresses })
   }
 
   /** Serf's reconnect: join one known node by its raw IP and port (join-completed says reconnect). */
   joinNode(addr: Uint8Array, port: number): void {
-    this.pushPull.join([formatAddress(addr, port === 0 ? this.identity.port : port)], true)
+    this.request({ type: 'join', addresses: [this.reconnectAddress(addr, port)], reconnect: true })
   }
 
-  /** memberlist Leave: broadcast dead{self, From: self}; `left` once it has spread or timed out. */
   leave(timeoutMs: number): void {
-    if (this.leaveState !== 'none') return
-    this.leaveState = 'waiting'
-    const out = this.table.leave(this.ports.now())
-    const anyoneAlive = [...this.table.records()].some((n) => n.name !== this.table.selfName && n.state === 'alive')
-    if (out.broadcast !== undefined) this.broadcast(out.broadcast, anyoneAlive ? 'leave' : undefined)
-    if (!anyoneAlive) return this.finishLeave()
-    this.ports.setTimer(TIMER.leave, timeoutMs)
+    this.request({ type: 'leave', timeoutMs })
   }
 
-  /** The gossip-queue says a broadcast that asked for it has left the queue. */
   onBroadcastFinished(notifyId: string): void {
-    if (notifyId === 'leave' && this.leaveState === 'waiting') this.finishLeave()
+    this.request({ type: 'broadcast-finished', notifyId })
   }
 
-  /** memberlist UpdateNode: new Meta, a fresh incarnation, broadcast. */
   updateMeta(meta: Uint8Array): void {
-    if (bytesEqual(meta, this.table.self().meta)) return
-    this.broadcast({ type: 'alive', msg: this.table.updateSelfMeta(meta) })
+    this.request({ type: 'meta', meta })
   }
-
-  // ------------------------------------------------------------------------------------------
-  // Used by probe.ts and push-pull.ts
-  // ------------------------------------------------------------------------------------------
-
-  addressOf(n: NodeRecord): TransportAddress {
-    return formatAddress(n.addr, n.port === 0 ? this.identity.port : n.port)
-  }
-
-  /** A sign of life from `name` (packets and acks), for the phi detector. */
-  heardFrom(name: string): void {
-    if (this.config.failureDetector !== 'phi') return
-    let d = this.phi.get(name)
-    if (d === undefined) {
-      d = new PhiAccrualDetector({
-        windowSize: this.config.phiWindowSize,
-        minStdDevMs: this.config.phiMinStdDevMs,
-        acceptablePauseMs: this.config.phiAcceptablePauseMs,
-        firstHeartbeatEstimateMs: this.config.probeIntervalMs,
-      })
-      this.phi.set(name, d)
-    }
-    d.heartbeat(this.ports.now())
-  }
-
-  /** φ of `name` now, or `aheadMs` from now if nothing is heard in between. */
-  phiOf(name: string, aheadMs = 0): number {
-    return this.phi.get(name)?.phi(this.ports.now() + aheadMs) ?? 0
-  }
-
-  /** Applies what the node table decided: broadcasts, events, suspicion timers. */
-  /** `cause` tells where a suspicion came from (reported with 'suspect'). */
-  apply(o: Outcome, cause: SuspicionCause = 'gossip'): void {
-    if (o.result === 'refused') this.countRefusal(o.reason ?? '')
-    if (o.cancelSuspicion !== undefined) this.cancelSuspicion(o.cancelSuspicion)
-    if (o.result === 'refuted') {
-      this.counters.refutations++
-      this.awareness.applyDelta(1)
-      this.ports.emit({ type: 'refuted', incarnation: this.table.self().incarnation })
-    }
-    if (o.result === 'conflict' && o.existing !== undefined) this.counters.conflicts++
-    if (o.broadcast !== undefined) this.broadcast(o.broadcast)
-    if (o.suspicion !== undefined) this.armSuspicion(o.suspicion.node, o.suspicion.deadlineMs, o.suspicion.startMs, o.result === 'accepted')
-    if (o.result === 'accepted' && o.broadcast?.type === 'suspect') {
-      this.counters.suspicions++
-      this.ports.emit({ type: 'suspect', node: o.broadcast.msg.node, from: o.broadcast.msg.from, cause })
-    }
-    if (o.event !== undefined) {
-      const n = o.event.node
-      if (o.event.kind !== 'leave') this.indexAddress(n)
-      if (o.event.kind === 'join') this.ports.emit({ type: 'node-joined', node: n })
-      else if (o.event.kind === 'update') this.ports.emit({ type: 'node-updated', node: n })
-      else this.ports.emit({ type: 'node-left', node: n })
-    }
-    this.reportSize()
-  }
-
-  /**
-   * Every packet swim sends goes through here: the sender reports what became of it (`done`), which
-   * is counted per cause; `then` (optional) hears it after counting.
-   */
-  sendPacket(req: PacketRequest, then?: (result: PacketResult, piggybacked: number) => void): void {
-    this.ports.sendPacket({
-      ...req,
-      done: (result, piggybacked, code) => {
-        this.countSend(result, code)
-        then?.(result, piggybacked)
-      },
-    })
-  }
-
-  private countSend(result: PacketResult, code: string | undefined): void {
-    const c = this.counters
-    switch (result) {
-      case 'sent':
-        c.packetsSent++
-        return
-      case 'empty':
-        return
-      case 'too-large':
-        c.sendTooLarge++
-        return
-      case 'closed':
-        c.sendClosed++
-        return
-      case 'failed':
-        c.sendFailed++
-        c.lastSendErrorCode = code ?? 'ERR_UNKNOWN'
-        return
-      case 'unconfirmed':
-        c.sendUnconfirmed++
-        return
-    }
-  }
-
-  /**
-   * Encodes and queues a broadcast. The node table only broadcasts what passed acceptance.ts, so
-   * the encoder cannot refuse it; should a bug ever make it, the broadcast is counted and dropped
-   * (broadcastsUnencodable, lastBroadcastError) instead of taking the node down.
-   */
-  broadcast(b: Broadcast, notifyId?: string): void {
-    let bytes: Uint8Array
-    try {
-      bytes = b.type === 'alive' ? encodeAlive(b.msg) : b.type === 'suspect' ? encodeSuspect(b.msg) : encodeDead(b.msg)
-    } catch (err) {
-      this.counters.broadcastsUnencodable++
-      this.counters.lastBroadcastError = `${b.type} ${JSON.stringify(b.msg.node)}: ${err instanceof Error ? err.message : String(err)}`
-      return
-    }
-    this.ports.enqueueBroadcast(b.msg.node, bytes, notifyId)
-  }
-
-  /** A message refused by what swim accepts (acceptance.ts), or a rumour about us we cannot refute. */
-  private countRefusal(reason: string): void {
-    if (reason === INCARNATION_EXHAUSTED) {
-      this.counters.refutationsImpossible++
-      return
-    }
-    this.counters.messagesRefused++
-    this.counters.lastRefusal = reason
-  }
-
-  reportSize(): void {
-    const n = this.table.size()
-    if (n !== this.lastSize) {
-      this.lastSize = n
-      this.ports.emit({ type: 'cluster-size', numNodes: n })
-    }
-  }
-
-  /**
-   * memberlist resetNodes at a probe-list wrap: removes dead/left nodes past gossipToTheDead from
-   * the table and every per-node record we keep about them (address index, φ history, suspicion
-   * timers, refresh state), so long-running nodes hold state for the current table only.
-   */
-  reapDead(): string[] {
-    const removed = this.table.removeExpiredDead(this.ports.now(), this.config.gossipToTheDeadTimeMs)
-    for (const name of removed) {
-      const addr = this.addressByName.get(name)
-      this.addressByName.delete(name)
-      if (addr !== undefined && this.addrIndex.get(addr) === name) this.addrIndex.delete(addr)
-      this.phi.delete(name)
-      if (this.suspicionStart.delete(name)) this.ports.cancelTimer(`suspect:${name}`)
-      this.refresh.forget(name)
-    }
-    this.reportSize()
-    return removed
-  }
-
-  /** Sizes of every per-node structure (tests and diagnostics: each stays within the table's size). */
-  footprint(): { nodes: number; probeList: number; suspicions: number; addrIndex: number; phi: number; suspicionTimers: number; refresh: number } {
-    return {
-      nodes: this.table.size(),
-      probeList: this.table.probeList.size(),
-      suspicions: this.table.suspicionCount(),
-      addrIndex: this.addrIndex.size,
-      phi: this.phi.size,
-      suspicionTimers: this.suspicionStart.size,
-      refresh: this.refresh.size(),
-    }
-  }
-
-  /** Nodes that are alive, other than us (and other than `except`). */
-  aliveOthers(except?: string): NodeRecord[] {
-    const out: NodeRecord[] = []
-    for (const n of this.table.records()) if (n.state === 'alive' && n.name !== this.table.selfName && n.name !== except) out.push(n)
-    return out
-  }
-
-  // ------------------------------------------------------------------------------------------
-
-  private onMessage(from: TransportAddress, m: GossipMessage): void {
-    const now = this.ports.now()
-    switch (m.type) {
-      case 'indirectPing': {
-        // We relay Node in a ping of our own: a name we cannot re-send as it came is refused.
-        const rule = m.Node === '' ? undefined : nameRule(m.Node)
-        if (rule !== undefined) return this.countRefusal(`indirectPing.Node ${rule}`)
-        return this.prober.onMessage(from, m)
-      }
-      case 'ping':
-      case 'ack':
-      case 'nack':
-        return this.prober.onMessage(from, m)
-      case 'alive': {
-        const a: AliveMsg = { incarnation: m.Incarnation, node: m.Node, addr: m.Addr, port: m.Port, meta: m.Meta, vsn: m.Vsn }
-        const o = this.table.alive(a, now)
-        if (o.result === 'conflict' && o.existing !== undefined) {
-          this.ports.emit({ type: 'conflict', existing: o.existing, other: { node: a.node, addr: a.addr, port: a.port } })
-        }
-        return this.apply(o)
-      }
-      case 'suspect':
-      case 'dead': {
-        const msg = { incarnation: m.Incarnation, node: m.Node, from: m.From }
-        const o = m.type === 'suspect' ? this.table.suspect(msg, now) : this.table.dead(msg, now)
-        // A stale rumour about us (below our incarnation) leaves the table as it was, so answering
-        // it after the table had its say is what answering it first was; a refused one gets no answer.
-        if (o.result === 'refuted') {
-          this.apply(o)
-          this.refresh.tellAccuser(from, m.From)
-          return
-        }
-        if (o.result !== 'refused') this.refresh.answerStaleRumour(from, m.Node, m.Incarnation)
-        return this.apply(o)
-      }
-      case 'user':
-        this.counters.userMessagesIn++
-        return this.ports.emit({ type: 'user-message', bytes: m.Payload, from })
-    }
-  }
-
-  /**
-   * memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7).
-   * The batches are asked one after the other and the tick ends at the first empty one, as
-   * memberlist returns when getBroadcasts has nothing: later fills would come back empty too.
-   */
-  private gossip(): void {
-    const now = this.ports.now()
-    const { table } = this
-    // Sample names from the probe list (no per-tick copy of the table: this runs 5×/s per node).
-    const targets = kRandom(table.probeList.list(), this.config.gossipNodes, () => this.ports.random(), (name) => {
-      if (name === table.selfName) return false
-      const n = table.get(name)
-      if (n === undefined) return false
-      if (n.state === 'alive' || n.state === 'suspect') return true
-      return n.state === 'dead' && now - n.stateChangeMs <= this.config.gossipToTheDeadTimeMs
-    })
-    const next = (i: number): void => {
-      // A fill answered asynchronously (the gossip-queue actor) may come back after a stop.
-      if (i >= targets.length || this.stopped) return
-      const n = table.get(targets[i]!)
-      if (n === undefined) return next(i + 1)
-      this.sendPacket({ to: this.addressOf(n), messages: [], piggyback: true, crc: (n.vsn[1] ?? 0) >= 5 }, (result) => {
-        if (result === 'empty') {
-          this.counters.gossipEmpty++
-          return
-        }
-        next(i + 1)
-      })
-    }
-    next(0)
-  }
-
-  private indexAddress(n: NodeRecord): void {
-    const addr = this.addressOf(n)
-    const old = this.addressByName.get(n.name)
-    if (old === addr) return
-    // A left node that came back at another address: its old address no longer names it.
-    if (old !== undefined && this.addrIndex.get(old) === n.name) this.addrIndex.delete(old)
-    this.addressByName.set(n.name, addr)
-    this.addrIndex.set(addr, n.name)
-  }
-
-  private armSuspicion(node: string, deadlineMs: number, startMs: number, fresh: boolean): void {
-    const key = `suspect:${node}`
-    if (this.config.failureDetector === 'phi') {
-      // Confirmations do not change a phi check; a fresh suspicion starts the periodic check.
-      if (!fresh) return
-      this.suspicionStart.set(node, startMs)
-      this.ports.setTimer(key, this.config.probeIntervalMs)
-      return
-    }
-    this.suspicionStart.set(node, startMs)
-    this.ports.setTimer(key, this.refresh.firstWake(deadlineMs))
-  }
-
-  private cancelSuspicion(node: string): void {
-    this.refresh.forget(node)
-    if (this.suspicionStart.delete(node)) this.ports.cancelTimer(`suspect:${node}`)
-  }
-
-  private suspicionTimer(node: string): void {
-    const startMs = this.suspicionStart.get(node)
-    if (startMs === undefined) return
-    if (this.config.failureDetector === 'phi' && this.phiOf(node) < this.config.phiThreshold) {
-      const rec = this.table.get(node)
-      if (rec !== undefined && rec.state === 'suspect') {
-        this.refresh.phiWake(rec)
-        this.ports.setTimer(`suspect:${node}`, this.config.probeIntervalMs)
-      } else this.suspicionStart.delete(node)
-      return
-    }
-    const again = this.refresh.wake(node, startMs)
-    if (again !== undefined) return this.ports.setTimer(`suspect:${node}`, again)
-    this.suspicionStart.delete(node)
-    this.refresh.forget(node)
-    const o = this.table.suspicionExpired(node, startMs, this.ports.now())
-    if (o.result === 'accepted') {
-      this.counters.deathsDeclared++
-      this.ports.emit({ type: 'declared-dead', node })
-    }
-    this.apply(o)
-  }
-
-  private finishLeave(): void {
-    if (this.leaveState === 'done') return
-    this.leaveState = 'done'
-    this.ports.cancelTimer(TIMER.leave)
-    this.ports.emit({ type: 'left' })
-  }
-}
-
-/** memberlist pushPullScale (spec §4.8): the interval grows with log2(n) above 32 nodes. */
-export function pushPullScale(intervalMs: number, n: number): number {
-  const threshold = 32
-  if (n <= threshold) return intervalMs
-  const multiplier = Math.ceil(Math.log2(n) - Math.log2(threshold)) + 1
-  return multiplier * intervalMs
 }

@@ -1,7 +1,9 @@
 /**
- * The wiring between the swim statechart (machine.ts) and the SwimNode logic: the node's ports
- * (timers on the actor clock, delivered back as `swim.timer`; packets out through the send pipeline
- * and the transport), the routing of its outputs to member-manager and gossip-queue, the piggyback
+ * The wiring between the swim statechart (machine.ts) and swim's core (swim-core.ts): `runEffects`,
+ * the one place the core's effects are carried out (timers on the actor clock, delivered back as
+ * `swim.timer`; packets out through the send pipeline and the transport, their results fed back to
+ * the core; broadcasts to gossip-queue; its outputs routed to member-manager and gossip-queue), the
+ * core's env (clock, randomness, dials and the user-state ask, which stay callbacks), the piggyback
  * lease (piggyback.ts: every packet is filled from it in the same turn, and the sends are reported
  * to gossip-queue in batches), and swim's two asks, neither on the packet path: Serf's push/pull
  * state (`member.local-state`) and, at each start, the local Meta (`member.local-meta`). Every ask
@@ -24,11 +26,12 @@ import type { LeaseView } from './piggyback.ts'
 import type { LocalMetaMsg, LocalStateMsg, MemberManagerInbound } from '../member-manager/protocol.ts'
 import type { SwimConfig } from './config.ts'
 import type { NodeRecord } from './node-table.ts'
-import type { SwimOutput, SwimPorts } from './ports.ts'
+import type { SwimOutput } from './ports.ts'
+import type { SwimCoreInput, SwimEffect, SwimEffectHandlers, SwimEnv } from './effects.ts'
+import { runSwimEffects } from './effects.ts'
 import type { SwimInbound, SwimPeers } from './protocol.ts'
 import { sendPacketRequest } from './send-pipeline.ts'
-import { securityOf } from './packets.ts'
-import { SwimNode } from './swim-node.ts'
+import { SwimCore } from './swim-core.ts'
 import type { SwimTransport } from './io/transport-slot.ts'
 import type { JoinPurpose, JoinResultMsg } from './join-retry.ts'
 import type { SwimContext } from './swim-context.ts'
@@ -49,7 +52,7 @@ export function askTimeouts(config: SwimConfig): { localStateMs: number; localMe
   }
 }
 
-/** Who this node is (the SwimNode's identity). */
+/** Who this node is (the core's identity). */
 export interface SwimIdentity {
   name: string
   addr: Uint8Array
@@ -87,13 +90,14 @@ export interface RunnerCounts {
   joinRetriesExhausted: number
 }
 
+/** The part of the context a step of the core (and the runner around it) sets. */
+export type SwimStatePatch = Pick<SwimContext, 'incarnation' | 'healthScore' | 'numNodes' | 'counters' | 'knownPeers' | 'streams' | keyof RunnerCounts | 'lease' | 'memberFeed'>
+
 type AskKind = 'localStateFailures' | 'localMetaFailures'
 const ASK_NAMES: Record<AskKind, string> = { localStateFailures: 'member.local-state', localMetaFailures: 'member.local-meta' }
 
 export function createSwimRunner(env: ActorEnv) {
-  let node: SwimNode | undefined
-  /** The Meta last given to a node (start or change): a start whose meta ask fails falls back to it. */
-  let knownMeta: Uint8Array | undefined
+  let node: SwimCore | undefined
   /** Aborted when the node it belongs to stops: late replies of its asks are then ignored. */
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
@@ -139,7 +143,7 @@ export function createSwimRunner(env: ActorEnv) {
     const n = ++counts[kind]
     if ((n & (n - 1)) === 0) env.log.warn({ err: toWireError(err), count: n }, `swim: ${ASK_NAMES[kind]} ask failed; ${fallback}`)
   }
-  const current = (): SwimNode => {
+  const current = (): SwimCore => {
     if (node === undefined) throw new Error('swim: logic used before the transport was bound')
     return node
   }
@@ -164,7 +168,8 @@ export function createSwimRunner(env: ActorEnv) {
     timers.delete(key)
   }
 
-  const route = (out: SwimOutput): void => {
+  /** `from`: the core that decided it (a core stopped at a restart no longer reports its joins to the machine). */
+  const route = (out: SwimOutput, from: SwimCore): void => {
     switch (out.type) {
       case 'node-joined':
         carried.membershipChanged()
@@ -178,7 +183,13 @@ export function createSwimRunner(env: ActorEnv) {
       case 'user-message':
         return toMember({ type: 'member.user-message', bytes: out.bytes })
       case 'join-completed':
-        return toMember(out.reconnect === true ? { type: 'member.join-completed', numJoined: out.numJoined, reconnect: true } : { type: 'member.join-completed', numJoined: out.numJoined })
+        toMember(out.reconnect === true ? { type: 'member.join-completed', numJoined: out.numJoined, reconnect: true } : { type: 'member.join-completed', numJoined: out.numJoined })
+        // A join the machine tracks (runner.join): its result goes back to it, unless the core stopped meanwhile.
+        if (out.purpose !== undefined && from === node) {
+          const msg: JoinResultMsg = { type: 'swim.join-result', purpose: out.purpose as JoinPurpose, addresses: out.addresses ?? [], numJoined: out.numJoined, errors: out.errors }
+          deliver(env.id, msg)
+        }
+        return
       case 'conflict':
         // memberlist's NotifyConflict: member-manager reports it (and later resolves it by query).
         return toMember({ type: 'member.name-conflict', existing: info(out.existing), other: { addr: out.other.addr, port: out.other.port } })
@@ -223,25 +234,37 @@ export function createSwimRunner(env: ActorEnv) {
     return pick.parts
   }
 
-  const portsFor = (config: SwimConfig, transport: SwimTransport): SwimPorts => {
+  /**
+   * How core `n`'s effects meet the world (made once per core): timers on the actor clock, packets
+   * filled from the lease and sent in this turn (their results go back to the core), broadcasts to
+   * gossip-queue, outputs routed, dials on the transport.
+   */
+  const handlersFor = (n: SwimCore, config: SwimConfig, transport: SwimTransport): SwimEffectHandlers => {
+    const send = { udpBufferSize: config.udpBufferSize, compress: config.enableCompression, security: n.security, fill: fillFromLease, emit: (to: string, bytes: Uint8Array) => transport.sendPacket(to, bytes) }
+    return {
+      setTimer: armTimer,
+      cancelTimer: disarmTimer,
+      sendPacket: (req) => sendPacketRequest(req, send),
+      enqueueBroadcast: (name, message, notifyId) =>
+        toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
+      mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
+      emit: (out) => route(out, n),
+      dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
+    }
+  }
+  /** The one place swim's effects are carried out: in order, by the handlers of the core that decided them. */
+  const runEffects = (n: SwimCore, effects: readonly SwimEffect[]): void => {
+    if (effects.length > 0) runSwimEffects(n, effects, handlers.get(n)!)
+  }
+  /** The handlers of each core still able to decide effects (a stopped one's late callbacks included). */
+  const handlers = new WeakMap<SwimCore, SwimEffectHandlers>()
+
+  const envFor = (config: SwimConfig, transport: SwimTransport, box: { core?: SwimCore }): SwimEnv => {
     const signal = asks.signal
     const timeouts = askTimeouts(config)
     return {
       now: () => env.clock.now(),
       random: () => env.random.next(),
-      setTimer: armTimer,
-      cancelTimer: disarmTimer,
-      sendPacket: (req) =>
-        sendPacketRequest(req, {
-          udpBufferSize: config.udpBufferSize,
-          compress: config.enableCompression,
-          security: securityOf(config),
-          fill: fillFromLease,
-          emit: (to, bytes) => transport.sendPacket(to, bytes),
-        }),
-      enqueueBroadcast: (name, message, notifyId) =>
-        toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
-      dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
       localUserState: (join, cb) => {
         ask<LocalStateMsg>(peers.memberManager, { type: 'member.local-state', join }, timeouts.localStateMs, signal).then(
           (reply) => {
@@ -257,10 +280,22 @@ export function createSwimRunner(env: ActorEnv) {
           },
         )
       },
-      mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
-      emit: route,
+      // Effects decided in a stream, dial or ask callback (outside a step) run at once.
+      run: (effects) => runEffects(box.core!, effects),
     }
   }
+
+  /** The lease as the context shows it, rebuilt only when the lease changed (it is immutable). */
+  let shownLease: { of: PiggybackLease; view: LeaseView } | undefined
+  const leaseShown = (): LeaseView => {
+    if (shownLease?.of !== lease) shownLease = { of: lease, view: leaseView(lease) }
+    return shownLease.view
+  }
+  /**
+   * The swim state of the context: the core's own (plain data, taken as it is: no copy), and
+   * beside it the runner's (its counts, the lease, the member feed, the table's projection).
+   */
+  const stateOf = (n: SwimCore): SwimStatePatch => ({ ...n.state, ...carried.view(n), ...counts, lease: leaseShown(), memberFeed: { ...feed.stats } })
 
   return {
     peers,
@@ -294,24 +329,21 @@ export function createSwimRunner(env: ActorEnv) {
       return undefined
     },
 
-    /** The Meta to start with when member-manager gave none: the last one a node had, else the input's. */
-    fallbackMeta(inputMeta: Uint8Array | undefined): Uint8Array | undefined {
-      return knownMeta ?? inputMeta
-    },
-
     /**
      * Builds and starts the node on the bound transport; packets and streams flow to it from here.
      * `restored`: the persisted context of a restart, whose counters, stream counts and known
      * members carry on (the larger of it and what this runner counted, for a restart in place).
      */
-    start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity, restored?: SwimContext): SwimNode {
-      const n = new SwimNode(config, identity, portsFor(config, transport))
-      if (identity.meta !== undefined) knownMeta = identity.meta
+    start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity, restored?: SwimContext): SwimCore {
+      const box: { core?: SwimCore } = {}
+      const n = new SwimCore(config, identity, envFor(config, transport, box))
+      box.core = n
       carried.start(n, transport, counts as unknown as Record<string, number>, restored)
       if (restored !== undefined) lease = resumeLease(lease, restored.lease)
       reportDelay = reportDelayMs(config)
       roomReportDelay = roomReportDelayMs(config)
       node = n
+      handlers.set(n, handlersFor(n, config, transport))
       // Leases from now on (gossip-queue answers with a fresh one at once), before any packet goes.
       subscribe()
       transport.onPacket((p) => {
@@ -319,29 +351,33 @@ export function createSwimRunner(env: ActorEnv) {
         deliver(env.id, msg)
       })
       transport.onStream((s) => {
-        if (node !== undefined) return node.onStream(s)
+        if (node !== undefined) return node.accept(s)
         counts.refused++
         s.close()
       })
-      n.start()
+      runEffects(n, n.advance({ type: 'start' }))
       return n
     },
 
-    /** The running node; only called from states that have one. */
+    /** The running core; only called from states that have one. */
     node: current,
+
+    /**
+     * One step of the running core, its effects carried out at once; returns the context's new
+     * swim state (the machine's actions assign it in the same action that runs the step).
+     */
+    step(input: SwimCoreInput): SwimStatePatch {
+      const n = current()
+      runEffects(n, n.advance(input))
+      return stateOf(n) // the state read once, after every step this action ran
+    },
 
     /**
      * memberlist Join with `addresses`; the outcome comes back as `swim.join-result` (for the
      * machine's join tracking), unless the node stopped meanwhile.
      */
-    join(addresses: readonly string[], purpose: JoinPurpose): void {
-      const n = current()
-      const list = [...addresses]
-      n.pushPull.join(list, false, (numJoined, errors) => {
-        if (node !== n) return
-        const msg: JoinResultMsg = { type: 'swim.join-result', purpose, addresses: list, numJoined, errors }
-        deliver(env.id, msg)
-      })
+    join(addresses: readonly string[], purpose: JoinPurpose): SwimStatePatch {
+      return this.step({ type: 'join', addresses: [...addresses], purpose })
     },
 
     /** Schedules the next retried join (RETRY_JOIN_TIMER, as a `swim.timer` message); `stop()` cancels it. */
@@ -356,20 +392,14 @@ export function createSwimRunner(env: ActorEnv) {
     /** A `gossip.lease` from gossip-queue (taken in every state, with or without a node). */
     takeLease(msg: LeaseMsg): LeaseView {
       lease = acceptLease(lease, msg)
-      return leaseView(lease)
+      return leaseShown()
     },
 
     /** The batch window of the lease report ended: the sends since the last report go now. */
     reportLease(): LeaseView {
       reportDue = undefined
       report()
-      return leaseView(lease)
-    },
-
-    /** memberlist UpdateNode; remembered for a later restart whose meta ask fails. */
-    updateMeta(meta: Uint8Array): void {
-      current().updateMeta(meta)
-      knownMeta = meta
+      return leaseShown()
     },
 
     /** Ends the node, its timers and its pending asks (a restart, or the actor's stop). */
@@ -379,7 +409,7 @@ export function createSwimRunner(env: ActorEnv) {
       // Forgotten first: what the old node reports while it stops (its joins failing) is not ours.
       const old = node
       node = undefined
-      old?.stop()
+      if (old !== undefined) runEffects(old, old.advance({ type: 'stop' }))
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
       // The window's sends are reported now rather than lost with the timer.
@@ -387,19 +417,9 @@ export function createSwimRunner(env: ActorEnv) {
       report()
     },
 
-    /** The node's state for the context (refreshed after every packet and timer, for inspection). */
-    mirror() {
-      const n = current()
-      return {
-        incarnation: n.table.self().incarnation,
-        healthScore: n.awareness.getHealthScore(),
-        numNodes: n.table.size(),
-        counters: { ...n.counters },
-        ...carried.view(n),
-        ...counts,
-        lease: leaseView(lease),
-        memberFeed: { ...feed.stats },
-      }
+    /** The context's swim state now (after a start, or for an action that ran no step). */
+    state(): SwimStatePatch {
+      return stateOf(current())
     },
   }
 }

@@ -300,7 +300,7 @@ function quietPorts(clock: SimulatedClock): SwimPorts {
     random: () => 0.5,
     setTimer: timers.setTimer,
     cancelTimer: timers.cancelTimer,
-    sendPacket: () => {},
+    sendPacket: () => ({ result: 'unconfirmed', piggybacked: 0 }),
     enqueueBroadcast: () => {},
     dial: () => {},
     localUserState: (_join, cb) => cb(new Uint8Array(0)),

@@ -8,7 +8,7 @@ import { createSwimConfig } from '../../../actors/swim/config.ts'
 import type { SwimInit } from '../../../actors/swim/config.ts'
 import { DEFAULT_VSN } from '../../../actors/swim/messages.ts'
 import { assemblePacket, decodeDatagram } from '../../../actors/swim/packets.ts'
-import type { PacketRequest, SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
+import type { PacketRequest, PacketSent, SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
 import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
@@ -30,8 +30,8 @@ export interface HarnessOptions {
   init?: SwimInit
   /** Peers introduced at the start (n2..n{peers+1}). */
   peers?: number
-  /** Replaces the recorder as the ports' sendPacket (the recorder still records). */
-  sendPacket?: (req: PacketRequest) => void
+  /** Replaces the recorder as the ports' sendPacket, and says what became of the packet (the recorder still records). */
+  sendPacket?: (req: PacketRequest) => PacketSent
 }
 
 export type WireMsg = Parameters<typeof encodeMessage>[0]
@@ -47,9 +47,11 @@ export function harness(options: HarnessOptions = {}) {
     random: () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646,
     setTimer: timers.setTimer,
     cancelTimer: timers.cancelTimer,
+    // No network: a packet with messages is 'sent' (recorded), a gossip-only one is 'empty' (no broadcasts queued here).
     sendPacket: (req) => {
       if (req.messages.length > 0) sent.push({ atMs: clock.now(), to: req.to, messages: decodeDatagram(assemblePacket(req.messages, { compress: false, crc: false })).messages, req })
-      options.sendPacket?.(req)
+      if (options.sendPacket !== undefined) return options.sendPacket(req)
+      return { result: req.messages.length > 0 ? 'sent' : 'empty', piggybacked: 0 }
     },
     enqueueBroadcast: () => {},
     dial: () => {},

@@ -7,7 +7,8 @@
  * connections) joins on a later attempt.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { dueAttempt, FIRST_RETRY_DELAY_MS, firstJoins, JOIN_RETRY_OFF, resumedJoins, retryDelayMs, settleJoin, startRetry } from '../../../actors/swim/join-retry.ts'
+import { drawJitter, dueAttempt, FIRST_RETRY_DELAY_MS, firstJoins, jitterSeed, JOIN_RETRY_OFF, resumedJoins, retryDelayMs, settleJoin, startRetry } from '../../../actors/swim/join-retry.ts'
+import { createSeededRandom } from '../../../src/types/random.ts'
 import { simNodes } from './support/sim-nodes.ts'
 import type { SimNodes } from './support/sim-nodes.ts'
 
@@ -25,6 +26,19 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(1, 30_000, 0.999)).toBe(800)
     expect(retryDelayMs(9, 5_000, 0.5)).toBe(4_500)
     expect(FIRST_RETRY_DELAY_MS).toBe(1_000)
+  })
+})
+
+describe('the jitter stream (plain data in the context)', () => {
+  it('gives what a fork of the actor stream gives, value after value, from its seed and count alone', () => {
+    const forked = createSeededRandom(42).fork('swim.join-retry')
+    let stream = { seed: jitterSeed(createSeededRandom(42)), draws: 0 }
+    for (let i = 0; i < 5; i++) {
+      const { value, next } = drawJitter(stream)
+      expect(value).toBe(forked.next())
+      expect(next).toEqual({ seed: stream.seed, draws: i + 1 })
+      stream = structuredClone(next) // as a persisted context would give it back
+    }
   })
 })
 
@@ -111,6 +125,8 @@ describe('swim joins', () => {
     }
     const before = await nodes.context(n2)
     expect(before.joinRetry).toMatchObject({ status: 'waiting', purpose: 'retry-join', addresses: [SEED], attempts: due.length })
+    // The jitter's stream is in the context (one draw per scheduled wait), not in the machine's closure.
+    expect(before.retryJitter).toMatchObject({ draws: due.length })
     expect(before.lastJoinError).toMatchObject({ code: 'ERR_SWIM_JOIN', details: { purpose: 'retry-join', addresses: [SEED] } })
     expect(before.numNodes).toBe(1)
 

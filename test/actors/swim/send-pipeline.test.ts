@@ -10,11 +10,11 @@ import { harness } from './harness.ts'
 const ack = encodeMessage({ type: 'ack', SeqNo: 7, Payload: null })
 const user = encodeMessage({ type: 'user', Payload: Uint8Array.of(1, 2, 3) })
 
-function send(req: Omit<PacketRequest, 'done'>, emit: (to: string, bytes: Uint8Array) => unknown, fill: FillFn = () => []) {
+function send(req: PacketRequest, emit: (to: string, bytes: Uint8Array) => unknown, fill: FillFn = () => []) {
   const reports: Array<[PacketResult, number, string | undefined]> = []
   const emitted: Uint8Array[] = []
-  sendPacketRequest(
-    { ...req, done: (r, n, code) => reports.push([r, n, code]) },
+  const sent = sendPacketRequest(
+    req,
     {
       udpBufferSize: 1400,
       compress: false,
@@ -25,6 +25,7 @@ function send(req: Omit<PacketRequest, 'done'>, emit: (to: string, bytes: Uint8A
       },
     },
   )
+  reports.push([sent.result, sent.piggybacked, sent.errorCode])
   return { reports, emitted }
 }
 

@@ -65,6 +65,10 @@ describe('swim: the local Meta at start', () => {
     await mm1.ask({ type: 'member.set-tags', tags: { role: 'two' } })
     await clock.advance(3_000)
     expect(await tagsAt(mm2, 'n1')).toEqual({ role: 'two' })
+    // The Meta swim last had is in its context (the fallback of a start whose ask fails), not in a closure.
+    const metaTwo = (await swim1.getSnapshot()).context.knownMeta
+    expect(metaTwo).toBeInstanceOf(Uint8Array)
+    expect(new TextDecoder().decode(metaTwo)).toContain('two')
     const events: string[] = []
     n1.system.on((e) => void (e.type === 'actor.started' && e.actor === 'swim' && events.push(`restarts:${e.restarts}`)))
     swim1.send({ type: 'swim.join', addresses: [BOOM] })
@@ -74,6 +78,7 @@ describe('swim: the local Meta at start', () => {
     expect((await swim1.getSnapshot()).value).toBe('running')
     // The restart's ask was answered (still only the first start's failure).
     expect(ctx.localMetaFailures).toBe(1)
+    expect(ctx.knownMeta).toEqual(metaTwo)
 
     // n3 joins only now: what n1 announces after its restart carries the current tags.
     const n3 = await startSystem(clock, 'n3', 3)

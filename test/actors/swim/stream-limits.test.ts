@@ -44,7 +44,7 @@ function world(init: SwimInit = {}) {
     random: () => random.next(),
     setTimer: timers.setTimer,
     cancelTimer: timers.cancelTimer,
-    sendPacket: () => {},
+    sendPacket: () => ({ result: 'unconfirmed', piggybacked: 0 }),
     enqueueBroadcast: () => {},
     dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
     localUserState: (_join, cb) => cb(new Uint8Array(0)),
