@@ -2,7 +2,7 @@
 # Runs every benchmark in turn (each prints its table; pass --json to get each one's JSON line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for name in runtime wire snapshot gossip-queue assignment; do
+for name in runtime wire snapshot gossip-queue member-manager assignment; do
   echo "== bench:$name"
   npm run --silent "bench:$name" -- "$@"
 done
