@@ -20,11 +20,12 @@ import { readExitReport, waitDone, withReleaseFailures } from './exit-work.ts'
 import { requestOf } from './mailbox-policy.ts'
 import { MessageGate } from './message-gate.ts'
 import { HostInspector, type InspectListener } from './host-inspector.ts'
-import type { PersistedRecord, SupervisionOptions } from './options.ts'
+import { verifyImmutableFromEnv, type PersistedRecord, type SupervisionOptions } from './options.ts'
 import { RingQueue } from './ring.ts'
 import { RestartTracker } from './supervisor.ts'
 import { assertCloneable } from './snapshot-copy.ts'
-import { HostPersistence } from './host-persistence.ts'
+import { HostPersistence, persistedSnapshotOf } from './host-persistence.ts'
+import { isFrozenWrite, MutatedSnapshotError } from './snapshot-freeze.ts'
 import type { ActorExitReport, ActorSnapshot } from './types.ts'
 
 export interface HostEvents {
@@ -55,6 +56,10 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   readonly #inspection: HostInspector
   readonly #emits = new EmitTap()
   readonly #persistence: HostPersistence
+  /** persist.immutable: records are kept and restored by reference. */
+  readonly #immutable: boolean
+  /** ... and deep-frozen, so a write into one is reported as MutatedSnapshotError. */
+  readonly #verifyImmutable: boolean
   /** The env's resource slots closing (the actor stopped for good): started once. */
   #resourcesClosed: Promise<void> | undefined
   readonly #holdLimit: number
@@ -100,6 +105,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     let machine = this.#def.machine(this.#env)
     if (this.#impl.provide !== undefined) machine = machine.provide(this.#impl.provide(this.#env) as never) as M
     this.#machine = machine
+    this.#immutable = this.#def.persist?.immutable === true
+    this.#verifyImmutable = this.#immutable && verifyImmutableFromEnv()
     this.#inspection = new HostInspector(this.#env.id)
     this.#gate = new MessageGate(this.#env.id, this.#def as unknown as ActorDefinition<AnyStateMachine>, machine)
     this.#persistence = new HostPersistence(
@@ -111,6 +118,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
         persisted: parts.events.persisted?.bind(parts.events),
         running: () => (this.status === 'running' ? this.actor : undefined),
         failed: (actor, err) => this.#onActorError(actor, err),
+        verifyImmutable: this.#verifyImmutable,
       },
       this.#usable(parts.restoreFrom),
     )
@@ -126,9 +134,11 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
       throw first.error
     }
     // A context that cannot be copied fails the spawn, not some later persist.
-    if (this.#def.persist !== undefined) {
+    // An immutable one started from a record (a big table, possibly) was checked when that was taken.
+    if (this.#def.persist !== undefined && !(this.#immutable && this.lastPersisted !== undefined && !this.#verifyImmutable)) {
       try {
-        assertCloneable(this.#env.id, this.actor.getPersistedSnapshot())
+        if (this.#immutable) persistedSnapshotOf(this.#env.id, this.actor, true, this.#verifyImmutable)
+        else assertCloneable(this.#env.id, this.actor.getPersistedSnapshot())
       } catch (err) {
         this.actor.stop()
         this.status = 'stopped'
@@ -159,8 +169,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   #startActor(record: PersistedRecord | undefined): void {
     const options: Record<string, unknown> = { id: this.#env.id, input: this.#input, clock: this.#env.clock }
     // A copy: XState restores the context by reference, and the record must stay as it is for the
-    // next crash (a restored machine that updates in place would otherwise write into it).
-    if (record !== undefined) options['snapshot'] = structuredClone(record.snapshot)
+    // next crash (a restored machine that updates in place would otherwise write into it). An
+    // immutable machine never writes into it: it starts from the record itself.
+    if (record !== undefined) options['snapshot'] = this.#immutable ? record.snapshot : structuredClone(record.snapshot)
     const actor = createActor(this.#machine as AnyStateMachine, options as never) as Actor<AnyStateMachine>
     this.actor = actor
     actor.subscribe({ error: (err: unknown) => this.#onActorError(actor, err) })
@@ -212,7 +223,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
       this.#firstStart.error = err
       return
     }
-    const wire = toWireError(err)
+    // A write into a frozen record is the machine breaking its persist.immutable promise: say so.
+    const wire = toWireError(this.#verifyImmutable && isFrozenWrite(err) ? new MutatedSnapshotError(this.#env.id, { cause: err }) : err)
     this.#env.log.error({ err: wire }, 'actor crashed')
     this.status = 'restarting'
     try {

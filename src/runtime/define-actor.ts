@@ -6,7 +6,7 @@
  */
 import type { AnyStateMachine, ContextFrom, EventFromLogic, InputFrom } from 'xstate'
 import type { ActorEnv, Message, RuntimeEvent } from '../types/actor-env.ts'
-import type { MailboxOptions, PersistOptions, SupervisionOptions } from './options.ts'
+import { validatePersistOptions, type MailboxOptions, type PersistOptions, type SupervisionOptions } from './options.ts'
 import type { ActorExitReport } from './types.ts'
 
 /** The messages an actor accepts: its machine's events minus the runtime's own. */
@@ -53,7 +53,10 @@ export interface ActorSpec<M extends AnyStateMachine, T extends string = Inbound
    * URL is loaded through tsx in source mode and swapped for the `.js` sibling in the built output.
    */
   worker?: URL
-  /** Opt in to persisted snapshots, restored by the supervisor after a crash. */
+  /**
+   * Opt in to persisted snapshots, restored by the supervisor after a crash. `immutable: true`
+   * when the machine never changes its context in place: the record is then kept without a copy.
+   */
   persist?: PersistOptions
   /** Mailbox defaults for this actor (spawn options override). */
   mailbox?: Partial<MailboxOptions>
@@ -87,5 +90,8 @@ export interface ActorDefinition<M extends AnyStateMachine, TIn extends Message 
 export function defineActor<M extends AnyStateMachine, const T extends InboundOf<M>['type'] = InboundOf<M>['type']>(
   spec: ActorSpec<M, T>,
 ): ActorDefinition<M, AcceptedOf<M, T>> {
-  return Object.freeze({ ...spec, kind: 'gossamer.actor-definition' as const }) as ActorDefinition<M, AcceptedOf<M, T>>
+  // Checked here, once: a typo in persist (e.g. `imutable`) would otherwise silently copy every turn.
+  const def = { ...spec, kind: 'gossamer.actor-definition' as const }
+  if (spec.persist !== undefined) def.persist = Object.freeze({ ...validatePersistOptions(spec.persist) })
+  return Object.freeze(def) as ActorDefinition<M, AcceptedOf<M, T>>
 }

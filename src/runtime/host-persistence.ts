@@ -5,11 +5,36 @@
  * changed, and at a turn end or a batch's checkpoint takes a detached persisted record (throttled
  * by the definition's `throttleMs`). A snapshot that cannot be copied is handed back as the
  * actor's crash, never thrown into the placement's turn loop.
+ *
+ * With `persist.immutable` the record is kept by reference: no detached copy, and not XState's own
+ * `getPersistedSnapshot()` walk over the whole context either (it looks for actor refs in every
+ * object, typed arrays byte by byte; an immutable context promises none). What the worker placement
+ * still pays per persist: posting the record to the system thread, one structured clone (serialized
+ * in the actor's thread, parsed in the system thread), because a thread restart starts from it.
  */
 import type { Actor, AnyStateMachine } from 'xstate'
 import type { ActorClock } from '../types/time.ts'
 import type { PersistOptions, PersistedRecord } from './options.ts'
 import { detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
+import { freezeSnapshot } from './snapshot-freeze.ts'
+
+/** The context handed to XState's persist when the real one is kept by reference. */
+const NO_CONTEXT = Object.freeze({})
+
+/**
+ * The persisted snapshot of `actor` as the host keeps it: a detached copy of
+ * `getPersistedSnapshot()`, or, for an immutable context, XState's persisted header (state value,
+ * children, history) around the live context itself. `freeze`: deep-freeze and check what is kept
+ * by reference (see snapshot-freeze.ts). Throws UncloneableSnapshotError.
+ */
+export function persistedSnapshotOf(id: string, actor: Actor<AnyStateMachine>, immutable: boolean, freeze: boolean): unknown {
+  if (!immutable) return detachSnapshot(id, actor.getPersistedSnapshot())
+  const live = actor.getSnapshot() as unknown as { context: unknown }
+  const persisted = actor.logic.getPersistedSnapshot({ ...live, context: NO_CONTEXT } as never) as unknown as { context: unknown }
+  persisted.context = live.context
+  if (freeze) freezeSnapshot(id, persisted)
+  return persisted
+}
 
 export class HostPersistence {
   /** The last record taken (or restored from): what a restart starts from. */
@@ -35,6 +60,8 @@ export class HostPersistence {
       running: () => Actor<AnyStateMachine> | undefined
       /** The snapshot could not be copied: the host handles it as this incarnation's crash. */
       failed: (actor: Actor<AnyStateMachine>, err: UncloneableSnapshotError) => void
+      /** Deep-freeze and check immutable records (see snapshot-freeze.ts). */
+      verifyImmutable: boolean
     },
     restored: PersistedRecord | undefined,
   ) {
@@ -81,8 +108,8 @@ export class HostPersistence {
     if (snap.status !== 'active' && snap.status !== 'done') return
     let snapshot: unknown
     try {
-      // Detached: the live context may be updated in place after this (see snapshot-copy.ts).
-      snapshot = detachSnapshot(this.parts.id, actor.getPersistedSnapshot())
+      // Detached unless immutable: the live context may be updated in place after this (see snapshot-copy.ts).
+      snapshot = persistedSnapshotOf(this.parts.id, actor, persist.immutable === true, this.parts.verifyImmutable)
     } catch (err) {
       this.#pending = false
       const coded = err instanceof UncloneableSnapshotError ? err : new UncloneableSnapshotError(this.parts.id, 'snapshot', `not persistable (${String((err as Error)?.message ?? err)})`, { cause: err })
@@ -90,12 +117,20 @@ export class HostPersistence {
       return
     }
     const record: PersistedRecord = { version: persist.version, snapshot, at: now }
+    this.#pending = false
+    try {
+      this.parts.persisted?.(record)
+    } catch (err) {
+      // Posting it to the system thread clones it: a record kept by reference (immutable, unchecked)
+      // that holds a function or a class instance is refused there, is this incarnation's crash,
+      // and is not kept (the restart starts from the last record that was).
+      this.parts.failed(actor, new UncloneableSnapshotError(this.parts.id, 'snapshot', `not cloneable (${String((err as Error)?.message ?? err)})`, { cause: err }))
+      return
+    }
     this.lastPersisted = record
     // The throttle runs from the end of this persist: one that takes longer than throttleMs (a
     // large context) must not be due again at the next turn, or the actor does little else.
     this.#lastPersistAt = this.parts.clock.now()
-    this.#pending = false
-    this.parts.persisted?.(record)
   }
 
   #observe(actor: Actor<AnyStateMachine>): void {

@@ -4,7 +4,7 @@
  */
 import { InvalidConfigError } from '../errors/cluster-error.ts'
 import { knownFieldsOnly } from '../config/fields.ts'
-import { checkInt, checkNumber, checkOneOf, checkString, TIMER_MAX_MS } from '../config/values.ts'
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkString, TIMER_MAX_MS } from '../config/values.ts'
 import { resolveLogLevel } from '../logging/levels.ts'
 import type { SystemOptions } from './types.ts'
 
@@ -188,6 +188,47 @@ export interface PersistOptions {
    * after every turn in which the actor handled messages).
    */
   throttleMs?: number
+  /**
+   * The machine promises never to change in place anything its context reaches (every update
+   * builds new objects and shares the rest, as member-manager's CowMap does), and to hold only plain
+   * data there (no actor refs, functions or class instances). The host then keeps the persisted
+   * record by reference instead of a detached copy, and a restart starts from it as it is: a persist
+   * costs what XState's snapshot header costs, whatever the context's size. The worker placement
+   * still pays one structured clone to post the record to the system thread (see host-persistence.ts).
+   * Checked where a check is cheap enough: with `GOSSAMER_VERIFY_IMMUTABLE=1`, or `NODE_ENV=test`,
+   * every persisted record is deep-frozen and checked for plain data, so a write into it fails with
+   * ERR_ACTOR_SNAPSHOT_MUTATED (see snapshot-freeze.ts). Default false (detached copies).
+   */
+  immutable?: boolean
+}
+
+const PERSIST_FIELDS = ['version', 'throttleMs', 'immutable'] as const
+
+/**
+ * Checks a definition's `persist` (at defineActor): a plain object of known fields, `version` a
+ * non-negative integer, `throttleMs` a duration, `immutable` a boolean. Throws InvalidConfigError
+ * naming `persist.<field>`; returns the options.
+ */
+export function validatePersistOptions(persist: unknown): PersistOptions {
+  const o = knownFieldsOnly('persist', persist, PERSIST_FIELDS) as Record<string, unknown>
+  checkInt('persist.version', o['version'], 0)
+  if (o['throttleMs'] !== undefined) checkNumber('persist.throttleMs', o['throttleMs'], { min: 0, max: TIMER_MAX_MS, unit: 'ms' })
+  if (o['immutable'] !== undefined) checkBoolean('persist.immutable', o['immutable'])
+  return o as unknown as PersistOptions
+}
+
+/**
+ * Whether immutable persisted records are deep-frozen and checked (slow: a walk over what is new
+ * since the last record): `GOSSAMER_VERIFY_IMMUTABLE` `1`/`true` or `0`/`false`, else on under
+ * `NODE_ENV=test` (vitest sets it) and off otherwise. Read once per host; worker threads share the
+ * process environment, so both placements agree.
+ */
+export function verifyImmutableFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env['GOSSAMER_VERIFY_IMMUTABLE']
+  if (v === undefined || v === '') return env['NODE_ENV'] === 'test'
+  if (v === '1' || v === 'true') return true
+  if (v === '0' || v === 'false') return false
+  throw new InvalidConfigError('GOSSAMER_VERIFY_IMMUTABLE', "must be '1', 'true', '0' or 'false'", { got: v })
 }
 
 /** A persisted snapshot as the supervisor keeps it. */

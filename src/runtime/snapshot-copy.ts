@@ -24,9 +24,10 @@ export class UncloneableSnapshotError extends ClusterError {
 }
 
 /** Prototypes whose instances are copied field by field (plain data). */
-const PLAIN = new Set<unknown>([null, Object.prototype, Array.prototype])
+export const PLAIN_PROTOTYPES: ReadonlySet<unknown> = new Set<unknown>([null, Object.prototype, Array.prototype])
+const PLAIN = PLAIN_PROTOTYPES
 /** Other prototypes structuredClone copies faithfully; copied here by structuredClone itself (rare in contexts). */
-const CLONEABLE = new Set<unknown>([
+export const CLONEABLE_PROTOTYPES: ReadonlySet<unknown> = new Set<unknown>([
   Date.prototype,
   RegExp.prototype,
   Boolean.prototype,
@@ -117,7 +118,7 @@ function copyPlain(v: unknown, seen: Map<object, unknown>): unknown {
   else if (v instanceof ArrayBuffer) out = v.slice(0)
   else if (v instanceof DataView) out = new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))
   else if (ArrayBuffer.isView(v)) out = new (typedArrayBase(v))(v as never)
-  else if (CLONEABLE.has(proto)) out = structuredClone(v)
+  else if (CLONEABLE_PROTOTYPES.has(proto)) out = structuredClone(v)
   else throw new Refused(`a ${(proto as { constructor?: { name?: string } } | null)?.constructor?.name || 'class'} instance`)
   seen.set(v, out)
   return out
