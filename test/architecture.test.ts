@@ -264,11 +264,7 @@ const KNOWN_VIOLATIONS: Record<'actorInternalsFromOutside' | 'ioFromOutsideWorke
     'scripts/fuzz-snapshot.ts -> actors/snapshotter/replay.ts',
   ],
   ioFromOutsideWorker: [
-    // swim keeps its transport in a module-level map keyed by env (the resource slots replace it).
-    'actors/swim/carried-state.ts -> actors/swim/io/transport-slot.ts',
-    'actors/swim/machine.ts -> actors/swim/io/transport-slot.ts',
-    'actors/swim/swim-runner.ts -> actors/swim/io/transport-slot.ts',
-    // The same imports as above, seen by this rule.
+    // The same imports as in actorInternalsFromOutside, seen by this rule.
     'sim/runtime-node.ts -> actors/swim/io/swim-io.ts',
     'src/index.ts -> actors/swim/io/swim-io.ts',
     'src/cli/snapshot.ts -> actors/snapshotter/io/node-disk.ts',

@@ -6,7 +6,7 @@
  * afresh and `start` takes everything from the persisted context instead, so nothing counted
  * before the restart is lost.
  */
-import type { SwimTransport } from './io/transport-slot.ts'
+import type { SwimTransport } from './transport-slot.ts'
 import type { SwimContext, SwimStreamsView } from './swim-context.ts'
 import { MAX_KNOWN_PEERS, NO_STREAMS } from './swim-context.ts'
 import type { SwimCore } from './swim-core.ts'

@@ -46,7 +46,7 @@
  * (bench/swim/packet-cost.ts), and a restored node rebuilds the table from its peers by push/pull
  * anyway. The core object holding it lives in the runner, in the factory's closure; the transport
  * lives in the actor's resource slots (env.resources, held by the placement's bind:
- * io/transport-slot.ts); streams (not data) go from the transport to the core's `accept`. A
+ * transport-slot.ts); streams (not data) go from the transport to the core's `accept`. A
  * restart in place finds the transport still held; the `stopped` state releases it.
  *
  * The rest of the closure is derived or handles, not protocol state: the spawn input and the
@@ -88,10 +88,10 @@ import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.t
 import { LEASE_REPORT_TIMER, NO_LEASE } from './piggyback.ts'
 import { drawJitter, dueAttempt, firstJoins, jitterSeed, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
 import type { JoinResultMsg, PlannedJoin } from './join-retry.ts'
-import { closeSwimTransport, SwimBindError, swimTransportOf } from './io/transport-slot.ts'
-import type { SwimBindInput, SwimBindOutput } from './io/transport-slot.ts'
+import { closeSwimTransport, SwimBindError, swimTransportOf } from './transport-slot.ts'
+import type { SwimBindInput, SwimBindOutput } from './transport-slot.ts'
 
-export type { SwimBindInput, SwimBindOutput, SwimTransport } from './io/transport-slot.ts'
+export type { SwimBindInput, SwimBindOutput, SwimTransport } from './transport-slot.ts'
 export { askTimeouts } from './swim-runner.ts'
 export type { SwimContext, SwimInput } from './swim-context.ts'
 export { MAX_HELD } from './swim-context.ts'

@@ -6,9 +6,9 @@
  */
 import type { ActorImplementations } from '../../../src/runtime/define-actor.ts'
 import type { StreamLimits } from '../../../src/transport/transport.ts'
-import { closeSwimTransport, swimBindActor } from './transport-slot.ts'
+import { closeSwimTransport, swimBindActor } from '../transport-slot.ts'
 import type { SwimMachine } from '../machine.ts'
-import type { SwimTransport } from './transport-slot.ts'
+import type { SwimTransport } from '../transport-slot.ts'
 
 /**
  * Opens swim's transport on "ip:port" (port 0: an ephemeral port; its localAddress tells which).

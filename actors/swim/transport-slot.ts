@@ -9,10 +9,10 @@
  * threads), and the invoked actor's output is plain data.
  */
 import { fromPromise } from 'xstate'
-import type { ActorEnv } from '../../../src/types/actor-env.ts'
-import { ClusterError, toWireError } from '../../../src/errors/index.ts'
-import type { Stream, StreamCounters, StreamLimits, TransportError } from '../../../src/transport/transport.ts'
-import { formatAddress } from '../../../src/transport/transport.ts'
+import type { ActorEnv } from '../../src/types/actor-env.ts'
+import { ClusterError, toWireError } from '../../src/errors/index.ts'
+import type { Stream, StreamCounters, StreamLimits, TransportError } from '../../src/transport/transport.ts'
+import { formatAddress } from '../../src/transport/transport.ts'
 
 /** The transport a placement opens for swim. A MemoryTransport fits; so does NetTransport (UDP/TCP). */
 export interface SwimTransport {
