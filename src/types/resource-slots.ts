@@ -21,7 +21,7 @@ export interface ResourceSlots {
   hold<T>(key: string, value: T, release: ReleaseFn<T>): void
   /** Releases and forgets the resource under `key` (no-op when empty). */
   release(key: string): Promise<void>
-  /** Releases every resource and refuses new ones. Idempotent; a second call resolves at once. */
+  /** Releases every resource and refuses new ones. Idempotent: a second call resolves when the first call's releases have finished. */
   closeAll(): Promise<void>
   /** True once closeAll ran. */
   readonly closed: boolean
