@@ -12,6 +12,9 @@ import { recordsOf, snapshotter } from '../../../actors/snapshotter/definition.t
 import { nodeSnapshotterIo } from '../../../actors/snapshotter/io/node-platform.ts'
 import { ip } from './helpers.ts'
 import { plainSnapshotter } from './plain-actor.ts'
+import type { ActorDefinition } from '../../../src/runtime/define-actor.ts'
+
+type SnapshotterRef = typeof snapshotter extends ActorDefinition<infer M, infer TIn> ? ActorRef<M, TIn> : never
 
 const dir = mkdtempSync(join(tmpdir(), 'gossamer-snapshotter-coalesce-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -59,7 +62,7 @@ describe('recordsOf', () => {
  * name is distinct and the clocks come last, so the file's lines do not depend on where drains fall
  * and both actors must write the same bytes.
  */
-async function workload(ref: ActorRef<typeof snapshotter>): Promise<number> {
+async function workload(ref: SnapshotterRef): Promise<number> {
   await ref.ask({ type: 'snapshot.restore' }, { timeoutMs: 5000 })
   for (let burst = 0; burst < 60; burst++) {
     const asks: Promise<unknown>[] = []
