@@ -17,7 +17,6 @@ import { InvalidConfigError } from '../errors/cluster-error.ts'
 import type { Message } from '../types/actor-env.ts'
 import { checkInt, checkString } from '../config/values.ts'
 import { knownFieldsOnly } from '../config/fields.ts'
-import { requestOf } from './mailbox-policy.ts'
 
 export interface CoalesceOptions {
   /** Message types merged into one event (each must be accepted by the actor). */
@@ -81,7 +80,10 @@ export class CoalesceRun {
 
   /** Whether `msg` may join a run (its type is listed and it is not an ask). */
   accepts(msg: Message): boolean {
-    return this.#types.has(msg.type) && requestOf(msg) === undefined
+    // An ask carries a reply token object (the same test as mailbox-policy's requestOf, not imported
+    // from there: it would close an import cycle through frames.ts and define-actor.ts).
+    const token = (msg as { replyTo?: unknown }).replyTo
+    return this.#types.has(msg.type) && (token === null || typeof token !== 'object')
   }
 
   get length(): number {
