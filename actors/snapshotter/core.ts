@@ -68,7 +68,7 @@ export type CoreEffect =
   /** Hand the record message to the writer (O(1), never waits). */
   | { type: 'write'; msg: RecordMessage }
   /** A record message refused (the file could not be opened): counted where stats report it. */
-  | { type: 'refuse' }
+  | { type: 'refuse'; count: number }
   | { type: 'leave'; replyTo: ReplyTo<unknown> | undefined }
   | { type: 'sync'; replyTo: ReplyTo<unknown> | undefined }
   | { type: 'stats'; replyTo: ReplyTo<unknown> | undefined }
@@ -100,6 +100,9 @@ export function initialCoreState(input: SnapshotterInput): SnapshotterCoreState 
   }
 }
 
+/** Messages a record message stands for: a coalesced batch counts as the messages it merged. */
+export const messageCount = (m: RecordMessage): number => (m.type === 'snapshot.records' ? (m.coalesced ?? 1) : 1)
+
 const same = (state: SnapshotterCoreState, effects: CoreEffect[] = NONE): CoreStep => ({ state, effects })
 const next = (state: SnapshotterCoreState, change: Partial<SnapshotterCoreState>, effects: CoreEffect[] = NONE): CoreStep => ({
   state: { ...state, ...change },
@@ -115,7 +118,10 @@ export function step(state: SnapshotterCoreState, input: CoreInput): CoreStep {
     case 'snapshot.query-clock':
     case 'snapshot.records':
     case 'snapshot.members':
-      if (state.openError !== undefined) return next(state, { refused: state.refused + 1 }, [{ type: 'refuse' }])
+      if (state.openError !== undefined) {
+        const n = messageCount(input)
+        return next(state, { refused: state.refused + n }, [{ type: 'refuse', count: n }])
+      }
       return same(state, [{ type: 'write', msg: input }])
     case 'snapshot.sync':
       if (state.openError !== undefined) return same(state, [{ type: 'fail', to: input.replyTo, error: state.openError }])

@@ -1,7 +1,7 @@
 /** The snapshotter actor: one definition for both placements (worker thread by default, or inline). */
 import { defineActor } from '../../src/runtime/define-actor.ts'
 import { createSnapshotterMachine } from './machine.ts'
-import type { SnapshotterIn } from './protocol.ts'
+import type { RecordsMsg, SnapshotRecord, SnapshotterIn } from './protocol.ts'
 
 /** What other actors may send (the machine's internal events are not accepted from outside). */
 const ACCEPTS: readonly SnapshotterIn['type'][] = [
@@ -23,11 +23,64 @@ const isLtime = (v: unknown) => typeof v === 'bigint' && v >= 0n && v < 1n << 64
 const isAddr = (addr: unknown, port: unknown) =>
   addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16) && Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535
 
+/** The per-record intake messages the runtime may merge into one `snapshot.records` batch. */
+const COALESCED = [
+  'snapshot.member-alive',
+  'snapshot.member-not-alive',
+  'snapshot.clock',
+  'snapshot.event-clock',
+  'snapshot.query-clock',
+  'snapshot.records',
+] as const satisfies readonly SnapshotterIn['type'][]
+type CoalescedMsg = Extract<SnapshotterIn, { type: (typeof COALESCED)[number] }>
+
+/**
+ * One `snapshot.records` batch holding exactly the records of `msgs`, in order (a batch's records
+ * are taken as they are): the writer applies a batch record by record, so the file, the watermarks
+ * and the per-record counts are those of the messages one by one. `coalesced` keeps the count of
+ * messages (refusals are counted per message). Pure; exported for tests.
+ */
+export function recordsOf(msgs: readonly CoalescedMsg[]): RecordsMsg {
+  const records: SnapshotRecord[] = []
+  let coalesced = 0
+  for (const m of msgs) {
+    switch (m.type) {
+      case 'snapshot.member-alive':
+        records.push({ kind: 'member-alive', name: m.name, addr: m.addr, port: m.port })
+        coalesced++
+        break
+      case 'snapshot.member-not-alive':
+        records.push({ kind: 'member-not-alive', name: m.name })
+        coalesced++
+        break
+      case 'snapshot.clock':
+        records.push({ kind: 'clock', ltime: m.ltime })
+        coalesced++
+        break
+      case 'snapshot.event-clock':
+        records.push({ kind: 'event-clock', ltime: m.ltime })
+        coalesced++
+        break
+      case 'snapshot.query-clock':
+        records.push({ kind: 'query-clock', ltime: m.ltime })
+        coalesced++
+        break
+      case 'snapshot.records':
+        for (const r of m.records) records.push(r)
+        coalesced += m.coalesced ?? 1
+        break
+    }
+  }
+  return { type: 'snapshot.records', records, coalesced }
+}
+
 export const snapshotter = defineActor({
   name: 'snapshotter',
   machine: createSnapshotterMachine,
   worker: new URL('./worker.ts', import.meta.url),
   accepts: ACCEPTS,
+  // A burst of one-record messages costs one machine event per delivery batch, not per record.
+  coalesce: { types: COALESCED, into: recordsOf, max: 1024 },
   validate: (msg) => {
     switch (msg.type) {
       case 'snapshot.member-alive':
@@ -42,6 +95,9 @@ export const snapshotter = defineActor({
         return isLtime(msg.ltime) ? undefined : 'ltime must be a u64 bigint'
       case 'snapshot.records': {
         if (!Array.isArray(msg.records)) return 'records must be an array'
+        if (msg.coalesced !== undefined && !(Number.isInteger(msg.coalesced) && msg.coalesced >= 1 && msg.coalesced <= 1 << 20)) {
+          return 'coalesced must be an integer 1..1048576 (the messages the batch stands for)'
+        }
         for (let i = 0; i < msg.records.length; i++) {
           const r = msg.records[i]!
           const bad =

@@ -20,6 +20,7 @@ import type { SnapshotDisk } from './disk.ts'
 import type { RecordMessage, SnapshotterEvent, SnapshotterMachine } from './machine.ts'
 import type { SnapshotProgress, SnapshotRecord, SnapshotterInput } from './protocol.ts'
 import { formatTcpAddr } from './record.ts'
+import { messageCount } from './core.ts'
 import type { ProvideOf } from '../../src/runtime/define-actor.ts'
 import { SnapshotWriter, type WriterNotice } from './writer.ts'
 
@@ -92,8 +93,8 @@ export function createSnapshotterImplementations(env: ActorEnv, platform: Snapsh
   let configError: unknown
   const noWriter = () =>
     toWireError(new ClusterError('ERR_SNAPSHOT_NOT_OPEN', 'the snapshotter has no open file (its config is invalid)', configError === undefined ? {} : { cause: configError }))
-  const refuse = (type: string) => {
-    refusedWithoutWriter++
+  const refuse = (type: string, count: number) => {
+    refusedWithoutWriter += count
     env.log.warn({ type, refused: refusedWithoutWriter }, 'snapshot record refused: the snapshotter has no writer (invalid config)')
   }
 
@@ -174,12 +175,13 @@ export function createSnapshotterImplementations(env: ActorEnv, platform: Snapsh
         const msg = params?.msg ?? (event as RecordMessage)
         const w = slots.get<SnapshotWriter>(WRITER_SLOT)
         if (w !== undefined) applyMessage(w, msg)
-        else refuse(msg.type)
+        else refuse(msg.type, messageCount(msg))
       },
-      refuse: () => {
+      refuse: (_, { count }: { count: number }) => {
         const w = slots.get<SnapshotWriter>(WRITER_SLOT)
-        if (w !== undefined) w.refuse()
-        else refusedWithoutWriter++
+        // A coalesced batch counts as the messages it merged.
+        if (w !== undefined) for (let i = 0; i < count; i++) w.refuse()
+        else refusedWithoutWriter += count
       },
       leave: (_, { replyTo }: { replyTo: ReplyTo<unknown> | undefined }) => {
         const w = slots.get<SnapshotWriter>(WRITER_SLOT)

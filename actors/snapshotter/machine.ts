@@ -71,7 +71,7 @@ export function createSnapshotterMachine(env: ActorEnv) {
       /** The `write` effect: the message from the params, or (the record path) the event itself. */
       record: (_, _params: { msg: RecordMessage } | undefined) => {},
       /** A record message refused in `failed`: counted where `snapshot.stats` reports it. */
-      refuse: () => {},
+      refuse: (_, _params: { count: number }) => {},
       leave: (_, _params: { replyTo: ReplyTo<unknown> | undefined }) => {},
       sync: (_, _params: { replyTo: SyncMsg['replyTo'] }) => {},
       stats: (_, _params: { replyTo: StatsMsg['replyTo'] }) => {},
@@ -158,7 +158,7 @@ export function createSnapshotterMachine(env: ActorEnv) {
       case 'write':
         return { type: 'record', params: { msg: e.msg } }
       case 'refuse':
-        return { type: 'refuse' }
+        return { type: 'refuse', params: { count: e.count } }
       case 'leave':
       case 'sync':
       case 'stats':

@@ -65,6 +65,11 @@ export type SnapshotRecord =
 export interface RecordsMsg {
   type: 'snapshot.records'
   records: SnapshotRecord[]
+  /**
+   * How many messages this one stands for (set by the runtime when it coalesces consecutive record
+   * messages into one batch, see definition.ts); counts of refused messages use it. Default 1.
+   */
+  coalesced?: number
 }
 
 /** Watermarks of record messages: received, written to the OS, fsynced. */

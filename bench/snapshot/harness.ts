@@ -1,61 +1,45 @@
 /**
  * Bench harness for the snapshotter: the real actor (pure machine + implementations + writer) run
- * inline on this thread over the real disk in a temp directory, with a minimal ActorEnv.
+ * on the actor runtime, inline on this thread, over the real disk in a temp directory.
  */
-import { createActor } from 'xstate'
-import { createSnapshotterMachine } from '../../actors/snapshotter/machine.ts'
+import { ActorSystem } from '../../src/runtime/index.ts'
+import { defineActor } from '../../src/runtime/define-actor.ts'
+import { snapshotter } from '../../actors/snapshotter/definition.ts'
 import { createSnapshotterImplementations, writerOf, type SnapshotterPlatform } from '../../actors/snapshotter/implementations.ts'
-import { createResourceSlots } from '../../src/runtime/resource-slots.ts'
 import { nodeDisk } from '../../actors/snapshotter/io/node-disk.ts'
 import type { SnapshotterInput } from '../../actors/snapshotter/protocol.ts'
 import type { ActorEnv } from '../../src/types/actor-env.ts'
-import { createSeededRandom } from '../../src/types/random.ts'
-import { UnknownActorError } from '../../src/errors/runtime-errors.ts'
 
-export function benchEnv(): ActorEnv {
-  const noop = () => {}
-  return {
-    id: 'snapshotter' as ActorEnv['id'],
-    node: 'bench',
-    clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout) },
-    random: createSeededRandom(1),
-    log: { trace: noop, debug: noop, info: noop, warn: noop, error: noop, isLevelEnabled: () => false },
-    compute: { run: () => Promise.reject(new Error('no compute pool in the bench')) },
-    send: () => 'ok',
-    // No other actor runs in the bench: an ask fails at once, as the runtime's does for an unknown id.
-    ask: (to) => Promise.reject(new UnknownActorError(to)),
-    reply: noop,
-    fail: noop,
-    resources: createResourceSlots(),
-  }
-}
+/** The snapshotter without its `coalesce` opt-in: one machine event per record message (`--no-coalesce`). */
+const { coalesce: _coalesce, ...uncoalescedSpec } = snapshotter
+export const uncoalescedSnapshotter = defineActor(uncoalescedSpec)
 
-export async function startSnapshotter(input: SnapshotterInput, observe: SnapshotterPlatform['observe'] = {}) {
-  const env = benchEnv()
+/**
+ * The real actor on the actor runtime, inline on this thread (the runtime's mailbox and delivery,
+ * so the definition's `coalesce` applies as it does in production), over the real disk. The mailbox
+ * is large (65,536): the steady phase sends 50 records per ms and a stall of a second must queue,
+ * not be refused. `coalesce: false` spawns the definition without the opt-in.
+ */
+export async function startSnapshotter(input: SnapshotterInput, observe: SnapshotterPlatform['observe'] = {}, options: { coalesce?: boolean } = {}) {
   const platform: SnapshotterPlatform = { disk: nodeDisk(), defer: (fn) => void setImmediate(fn), now: () => performance.now(), observe }
-  const machine = createSnapshotterMachine(env).provide(createSnapshotterImplementations(env, platform))
-  const actor = createActor(machine, { input }).start()
-  await new Promise<void>((resolve, reject) => {
-    const sub = actor.subscribe((s) => {
-      if (s.matches('running')) {
-        sub.unsubscribe()
-        resolve()
-      } else if (s.matches('failed')) reject(new Error('snapshotter failed to open'))
-    })
+  const system = await ActorSystem.start({ node: 'bench', logLevel: 'silent', compute: false })
+  let env: ActorEnv | undefined
+  const def = options.coalesce === false ? uncoalescedSnapshotter : snapshotter
+  const ref = await system.spawn(def as typeof snapshotter, {
+    id: 'snapshotter',
+    placement: 'inline',
+    input,
+    mailbox: { capacity: 1 << 16 },
+    provide: (e) => {
+      env = e
+      return createSnapshotterImplementations(e, platform)
+    },
   })
+  await ref.ask({ type: 'snapshot.restore' }, { timeoutMs: 10_000 })
   const stop = async () => {
-    actor.send({ type: 'runtime.shutdown' })
-    await new Promise<void>((resolve) => {
-      if (actor.getSnapshot().status === 'done') return resolve()
-      const sub = actor.subscribe((s) => {
-        if (s.status === 'done') {
-          sub.unsubscribe()
-          resolve()
-        }
-      })
-    })
+    await system.shutdown({ drainTimeoutMs: 30_000 })
   }
-  return { actor, writer: writerOf(env)!, stop }
+  return { actor: ref, writer: writerOf(env!)!, stop }
 }
 
 /** Weighted percentile over (value, weight) samples. */

@@ -27,7 +27,10 @@
  * --contended: a CPU-bound co-process (a child node process spinning) runs on the other core for
  * the whole measurement, as a neighbour would; `loadAvg1m` (start and end) says how loaded the
  * machine was besides. --policy P: only that durability policy (serf | interval | always).
- * Usage: npm run bench:snapshot [-- --json] [--seconds N] [--steady-seconds N] [--dir DIR] [--contended] [--policy P]
+ * The inline phases run the actor on the actor runtime (inline placement: its mailbox, and the
+ * definition's `coalesce`, under which a turn's run of record tells reaches the machine as one
+ * `snapshot.records`); --no-coalesce runs them without the opt-in (`coalesce` in the JSON says which).
+ * Usage: npm run bench:snapshot [-- --json] [--seconds N] [--steady-seconds N] [--dir DIR] [--contended] [--policy P] [--no-coalesce]
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -58,6 +61,8 @@ const steadyArg = args.indexOf('--steady-seconds')
 // Long enough that one scheduling stall of a shared machine is not the whole p99 by itself.
 const STEADY_SECONDS = steadyArg === -1 ? 5 : Number(args[steadyArg + 1])
 const contended = args.includes('--contended')
+// --no-coalesce: the actor without its `coalesce` opt-in (one machine event per record message).
+const coalesce = !args.includes('--no-coalesce')
 const policyArg = args.indexOf('--policy')
 const POLICIES: readonly DurabilityPolicy[] = policyArg === -1 ? ['serf', 'interval', 'always'] : [args[policyArg + 1] as DurabilityPolicy]
 for (const p of POLICIES) if (!['serf', 'interval', 'always'].includes(p)) throw new Error(`--policy must be serf, interval or always, not ${p}`)
@@ -149,6 +154,7 @@ async function throughput(policy: DurabilityPolicy) {
         }
       },
     },
+    { coalesce },
   )
   let sent = 0
   let clock = 0n
@@ -209,6 +215,7 @@ async function steady(policy: DurabilityPolicy, batched = false) {
         }
       },
     },
+    { coalesce },
   )
   let sent = 0
   let maxGapMs = 0
@@ -267,6 +274,7 @@ async function compaction(policy: DurabilityPolicy) {
         if (n.kind === 'compaction-finished' && started && finished === undefined) finished = { ms: n.ms, swapMs: n.swapMs }
       },
     },
+    { coalesce },
   )
   let maxSendMs = 0
   let maxGapMs = 0
@@ -402,7 +410,7 @@ function startSpinner(): { stop: () => void } {
 }
 
 async function main() {
-  const results: Record<string, Result & { contended: boolean; loadAvg1mStart: number; loadAvg1mEnd: number }> = {}
+  const results: Record<string, Result & { contended: boolean; coalesce: boolean; loadAvg1mStart: number; loadAvg1mEnd: number }> = {}
   const spinner = contended ? startSpinner() : undefined
   const loadStart = loadAvg1m()
   const replay = await replayRate()
@@ -421,7 +429,7 @@ async function main() {
     const c = await compaction(policy)
     collect()
     const w = await workerPhase(policy)
-    results[policy] = { ...tp, ...st, recordsAppendP50Ms: stRecords.appendP50Ms, recordsAppendP99Ms: stRecords.appendP99Ms, ...c, ...w, replayEventsPerSec: replay.perSec, baselineEventsPerSec: base, baselineAppendP99Ms: baseSteady, contended, loadAvg1mStart: loadStart, loadAvg1mEnd: NaN }
+    results[policy] = { ...tp, ...st, recordsAppendP50Ms: stRecords.appendP50Ms, recordsAppendP99Ms: stRecords.appendP99Ms, ...c, ...w, replayEventsPerSec: replay.perSec, baselineEventsPerSec: base, baselineAppendP99Ms: baseSteady, contended, coalesce, loadAvg1mStart: loadStart, loadAvg1mEnd: NaN }
   }
   spinner?.stop()
   const loadEnd = loadAvg1m()
@@ -454,6 +462,7 @@ async function main() {
           'worker max send ms': r.workerMaxSendMs,
           'worker compactions': r.workerCompactions,
           contended: r.contended,
+          coalesce: r.coalesce,
           'load avg 1m (start/end)': `${r.loadAvg1mStart}/${r.loadAvg1mEnd}`,
         },
       ]),

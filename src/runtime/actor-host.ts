@@ -22,6 +22,7 @@ import { MessageGate } from './message-gate.ts'
 import { HostInspector, type InspectListener } from './host-inspector.ts'
 import { verifyImmutableFromEnv, type PersistedRecord, type SupervisionOptions } from './options.ts'
 import { RingQueue } from './ring.ts'
+import { CoalesceRun } from './coalesce.ts'
 import { RestartTracker } from './supervisor.ts'
 import { assertCloneable } from './snapshot-copy.ts'
 import { HostPersistence, persistedSnapshotOf } from './host-persistence.ts'
@@ -55,6 +56,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   #machine: M
   readonly #inspection: HostInspector
   readonly #emits = new EmitTap()
+  /** The run of coalescible messages of the delivery under way (definition's `coalesce`). */
+  readonly #run: CoalesceRun | undefined
   readonly #persistence: HostPersistence
   /** persist.immutable: records are kept and restored by reference. */
   readonly #immutable: boolean
@@ -108,6 +111,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#immutable = this.#def.persist?.immutable === true
     this.#verifyImmutable = this.#immutable && verifyImmutableFromEnv()
     this.#inspection = new HostInspector(this.#env.id)
+    this.#run = this.#def.coalesce === undefined ? undefined : new CoalesceRun(this.#env.id, this.#def.coalesce as never)
     this.#gate = new MessageGate(this.#env.id, this.#def as unknown as ActorDefinition<AnyStateMachine>, machine)
     this.#persistence = new HostPersistence(
       {
@@ -184,8 +188,55 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     }
   }
 
-  /** Hands one actor message to the machine (or holds / refuses it). Never throws. */
+  /**
+   * Hands one actor message to the machine (or holds / refuses it), at once: a run being coalesced
+   * goes first. Never throws. For a message on its own (not part of a delivery batch).
+   */
   deliver(msg: Message): void {
+    if (this.#run !== undefined && this.#run.length > 0) this.flush()
+    this.#accept(msg)
+  }
+
+  /**
+   * One message of a delivery batch (a link batch, an inline drain): with `coalesce`, a message of
+   * the listed types that is not an ask joins the current run (counted as handled now) and reaches
+   * the machine as part of one event at `flush()`; anything else flushes the run, then goes as
+   * `deliver` does. The batch's owner calls `flush()` (or `checkpoint()`) when the batch ends.
+   */
+  offer(msg: Message): void {
+    const run = this.#run
+    if (run === undefined) return this.#accept(msg)
+    if (this.status === 'running' && run.accepts(msg)) {
+      const refusal = this.#gate.check(msg)
+      if (refusal !== undefined) return this.#reject(msg, refusal)
+      this.handled++
+      run.push(msg)
+      if (run.full) this.flush()
+      return
+    }
+    if (run.length > 0) this.flush()
+    this.#accept(msg)
+  }
+
+  /** Hands the run being coalesced to the machine as one event (a failing `into` crashes the actor). */
+  flush(): void {
+    const run = this.#run
+    if (run === undefined || run.length === 0) return
+    if (this.status !== 'running') {
+      // Not reached (a run only grows while running and is flushed before anything that can
+      // crash or stop the machine), but if it were: each message is held or refused on its own.
+      const msgs = run.takeMessages()
+      this.handled -= msgs.length
+      for (const m of msgs) this.#accept(m)
+      return
+    }
+    const taken = run.take()
+    if (taken === undefined) return
+    if ('error' in taken) this.#onActorError(this.actor, taken.error)
+    else this.actor.send(taken.event as never)
+  }
+
+  #accept(msg: Message): void {
     const refusal = this.#gate.check(msg)
     if (refusal !== undefined) {
       this.#reject(msg, refusal)
@@ -301,7 +352,8 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     if (this.status !== 'running') return
     this.#env.log.info({ restarts: this.#tracker.total }, 'actor restarted')
     this.#events.restarted(this.#tracker.total, this.lastPersisted !== undefined)
-    while (this.status === 'running' && this.held.length > 0) this.deliver(this.held.shift()!)
+    while (this.status === 'running' && this.held.length > 0) this.offer(this.held.shift()!)
+    this.flush()
     this.onResume?.()
   }
 
@@ -324,11 +376,13 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
    * opted in. Returns whether the snapshot changed during the turn (for digest subscribers).
    */
   endTurn(): boolean {
+    this.flush()
     return this.#persistence.endTurn()
   }
 
   /** End of a batch of messages: persist now, so a crash in the next batch restores this state. */
   checkpoint(): void {
+    this.flush()
     this.#persistence.checkpoint()
   }
 
@@ -338,6 +392,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   }
 
   digest(): ActorSnapshot {
+    this.flush()
     const s = this.actor.getSnapshot() as { status: ActorSnapshot['status']; value: ActorSnapshot['value']; context: unknown }
     return { status: s.status, value: s.value, context: s.context }
   }
@@ -347,6 +402,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
    * this incarnation and every restarted one. Costs nothing while no type is set.
    */
   setEmitted(types: readonly string[], sink: EmitSink | undefined): void {
+    this.flush()
     this.#emits.set(types, types.length === 0 ? undefined : sink, this.status === 'running' ? this.actor : undefined)
   }
 
@@ -357,6 +413,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
 
   /** Turns inspection on (listener) or off (undefined). Costs nothing while off. */
   setInspector(listener: InspectListener | undefined): void {
+    this.flush()
     this.#inspection.set(listener, this.status === 'stopped' ? undefined : this.actor)
   }
 

@@ -8,6 +8,7 @@ import type { AnyStateMachine, ContextFrom, EventFromLogic, InputFrom } from 'xs
 import type { ActorEnv, Message, RuntimeEvent } from '../types/actor-env.ts'
 import { validatePersistOptions, type MailboxOptions, type PersistOptions, type SupervisionOptions } from './options.ts'
 import type { ActorExitReport } from './types.ts'
+import { validateCoalesceOptions, type CoalesceOptions } from './coalesce.ts'
 
 /** The messages an actor accepts: its machine's events minus the runtime's own. */
 export type InboundOf<M extends AnyStateMachine> = Exclude<EventFromLogic<M>, RuntimeEvent> & Message
@@ -58,6 +59,14 @@ export interface ActorSpec<M extends AnyStateMachine, T extends string = Inbound
    * when the machine never changes its context in place: the record is then kept without a copy.
    */
   persist?: PersistOptions
+  /**
+   * Opt in to coalesced delivery: consecutive messages of `types` (never asks) that arrive in one
+   * delivery (a link batch, an inline drain) reach the machine as ONE event, `into(messages)`, in
+   * the order received; runs are at most `max` messages (default 1024). `into` must be pure (it
+   * runs in the actor's thread, in either placement) and return an event the machine takes; a
+   * throwing `into` crashes the actor (ERR_ACTOR_COALESCE_FAILED). Counts stay per message.
+   */
+  coalesce?: CoalesceOptions
   /** Mailbox defaults for this actor (spawn options override). */
   mailbox?: Partial<MailboxOptions>
   /** Supervision defaults for this actor (spawn options override). */
@@ -73,11 +82,13 @@ declare const inboundBrand: unique symbol
 
 /** A declared actor: machine M, accepting the messages TIn (a subset of M's events). */
 export interface ActorDefinition<M extends AnyStateMachine, TIn extends Message = InboundOf<M>>
-  extends Readonly<Omit<ActorSpec<M>, 'accepts' | 'validate'>> {
+  extends Readonly<Omit<ActorSpec<M>, 'accepts' | 'validate' | 'coalesce'>> {
   readonly kind: 'gossamer.actor-definition'
   readonly accepts?: readonly TIn['type'][]
   /** Method syntax: a definition of fewer messages still passes where a wider one is expected. */
   validate?(msg: TIn): string | undefined
+  /** Validated `coalesce` options (`max` filled in). */
+  readonly coalesce?: Readonly<Required<CoalesceOptions>>
   /** Type-only: carries the accepted messages to `spawn`, so the ref is typed by them. */
   readonly [inboundBrand]?: TIn
 }
@@ -93,5 +104,6 @@ export function defineActor<M extends AnyStateMachine, const T extends InboundOf
   // Checked here, once: a typo in persist (e.g. `imutable`) would otherwise silently copy every turn.
   const def = { ...spec, kind: 'gossamer.actor-definition' as const }
   if (spec.persist !== undefined) def.persist = Object.freeze({ ...validatePersistOptions(spec.persist) })
-  return Object.freeze(def) as ActorDefinition<M, AcceptedOf<M, T>>
+  if (spec.coalesce !== undefined) (def as { coalesce?: unknown }).coalesce = Object.freeze(validateCoalesceOptions(spec.coalesce, spec.accepts))
+  return Object.freeze(def) as unknown as ActorDefinition<M, AcceptedOf<M, T>>
 }

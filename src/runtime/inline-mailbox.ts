@@ -87,12 +87,17 @@ export class InlineMailbox {
     try {
       while (ring.length > 0 && host.status !== 'restarting') {
         const item = ring.shift() as { type?: unknown; call?: () => void }
-        if (typeof item.type === 'string') host.deliver(item as { type: string })
-        else if (item.call !== undefined) item.call()
+        // offer: consecutive messages of a `coalesce` definition reach the machine as one event.
+        if (typeof item.type === 'string') host.offer(item as { type: string })
+        else if (item.call !== undefined) {
+          host.flush()
+          item.call()
+        }
       }
     } finally {
       this.#draining = false
     }
+    // checkpoint flushes the run being coalesced first: a run never outlives its drain.
     if (host.status === 'running') host.checkpoint()
     if (this.#readyWaiters.length > 0 && ring.length < this.policy.capacity) {
       const w = this.#readyWaiters

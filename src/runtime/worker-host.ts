@@ -72,6 +72,7 @@ class WorkerThread<M extends AnyStateMachine> {
       post: (m) => this.post(m),
       compute: this.compute,
       deliver: (msg) => this.host?.deliver(msg),
+      offer: (msg) => this.host?.offer(msg),
       hosting: () => this.host !== undefined,
       settle: (cid, value, error) => this.#settle(cid, value, error),
       runtimeItem: (item) => this.#onRuntimeItem(item),
@@ -183,6 +184,8 @@ class WorkerThread<M extends AnyStateMachine> {
   #onRuntimeItem(item: { k: number; c?: number; on?: boolean; types?: string[] }): void {
     const host = this.host
     if (host === undefined) return
+    // A runtime item sees the machine after the messages queued before it (a run is flushed).
+    host.flush()
     switch (item.k) {
       case K.snapshot:
         this.router.main.force({ k: K.reply, c: item.c, v: host.digest() })

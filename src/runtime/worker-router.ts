@@ -33,8 +33,10 @@ export interface WorkerRouterParts {
   reports: WorkerReports
   post: (m: WorkerToMain) => void
   compute: ComputePort
-  /** An actor message for this actor. */
+  /** An actor message for this actor, on its own. */
   deliver(msg: Message): void
+  /** An actor message for this actor, one of a batch (`batchEnd` follows: the host may coalesce). */
+  offer(msg: Message): void
   /** The machine is up (a send to oneself before it is counts as undeliverable). */
   hosting(): boolean
   /** A reply to one of this actor's own asks (correlation id `cid`). */
@@ -205,7 +207,7 @@ export class WorkerRouter implements Router {
 
   readonly #onItem = (item: unknown): void => {
     const msg = item as { type?: unknown; k?: unknown; c?: number; v?: unknown; e?: WireError }
-    if (typeof msg.type === 'string') this.#parts.deliver(msg as Message)
+    if (typeof msg.type === 'string') this.#parts.offer(msg as Message)
     else if (msg.k === K.reply) this.#parts.settle(msg.c!, msg.v, msg.e)
     else if (typeof msg.k === 'number') this.#parts.runtimeItem(msg as { k: number })
   }
