@@ -32,6 +32,13 @@ export interface PingToAckOptions {
   warmup: number
   /** A ping without its ack after this long is counted lost and the next one goes (ms). */
   timeoutMs: number
+  /**
+   * How the broadcasts stay pending. `per-ping`: one fresh alive enqueued right before each ping,
+   * so the queue changes under every ping (the worst case for a pushed lease: a new lease races
+   * each ping). `steady`: Serf events with a high transmit limit (Serf's cluster size told as
+   * 10^9), topped up every 50 pings, as in a cluster that is gossiping steadily.
+   */
+  churn: 'per-ping' | 'steady'
 }
 
 export interface PingToAckResult {
@@ -49,7 +56,7 @@ export interface PingToAckResult {
   bareAcks: number
 }
 
-export const DEFAULT_PING_TO_ACK: PingToAckOptions = { samples: 2_000, warmup: 300, timeoutMs: 1_000 }
+export const DEFAULT_PING_TO_ACK: PingToAckOptions = { samples: 2_000, warmup: 300, timeoutMs: 1_000, churn: 'per-ping' }
 
 const LOOPBACK = Uint8Array.of(127, 0, 0, 1)
 const NODE = 'ping-target'
@@ -59,6 +66,10 @@ const BROADCAST_NAMES = 64
  * Test-speed timers would only add noise: the target has no peers, so its probe and gossip ticks
  * find nobody, and nothing but the bench's pings reaches its socket.
  */
+/** Serf's user-event message type byte. */
+const SERF_USER_EVENT = 2
+/** Broadcasts kept pending in the steady mode (half of it added every 50 pings). */
+const STEADY_PENDING = 32
 const SWIM_INIT: SwimInit = { probeIntervalMs: 1_000, probeTimeoutMs: 500, gossipIntervalMs: 200, pushPullIntervalMs: 0 }
 
 /** A port free for both UDP and TCP on 127.0.0.1 (swim binds both on the same port). */
@@ -177,11 +188,25 @@ export async function measurePingToAck(options: PingToAckOptions = DEFAULT_PING_
       if (Date.now() > deadline) throw new Error('pingToAck: swim never answered a ping within 30 s')
     }
     let enqueued = 0
+    const topUp = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const body = new Uint8Array(48).fill(enqueued++ & 0xff)
+        body[0] = SERF_USER_EVENT // the queue carries any bytes; a user event's type byte for realism
+        gq.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-event', message: body, unique: true } })
+      }
+    }
+    if (options.churn === 'steady') {
+      gq.send({ type: 'gossip.cluster-size', source: 'serf', numNodes: 1_000_000_000 })
+      topUp(STEADY_PENDING)
+    }
+    let sent = 0
     const round = async (n: number, record: (r: { us: number; parts: number } | undefined) => void): Promise<void> => {
       for (let i = 0; i < n; i++) {
-        // A fresh broadcast before each ping: the queue is never empty when the ping arrives.
-        gq.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: aliveBroadcast(enqueued), name: `member-${enqueued % BROADCAST_NAMES}` } })
-        enqueued++
+        if (options.churn === 'per-ping') {
+          // A fresh broadcast before each ping: the queue is never empty when the ping arrives.
+          gq.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: aliveBroadcast(enqueued), name: `member-${enqueued % BROADCAST_NAMES}` } })
+          enqueued++
+        } else if (++sent % 50 === 0) topUp(STEADY_PENDING / 2)
         record(await pinger.ping(port, options.timeoutMs))
       }
     }

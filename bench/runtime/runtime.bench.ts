@@ -17,6 +17,8 @@
  * - pingToAckP50Us / pingToAckP99Us: a memberlist ping on loopback to a node of real swim,
  *   gossip-queue and member-manager actors in worker threads, with broadcasts pending, timed until
  *   the ack (a compound that piggybacks them) arrives (ping-to-ack.ts). `--ping-only` runs just it.
+ *   Two churns: a broadcast enqueued right before each ping (pingToAck*), and broadcasts pending
+ *   but topped up only every 50 pings (pingToAckSteady*).
  * `--neighbour` runs a CPU-bound co-process (neighbour.ts) for the whole run: the figures with the
  * other core busy, as when the machine is shared.
  * Senders honour backpressure (await ready() when send says so); the bare-port baselines have none.
@@ -200,8 +202,20 @@ async function main(): Promise<void> {
         [portOneWay('rawOneWayPerSec', 'count'), inlineMachine, workerInlineMachine, portOneWay('baselineOneWayPerSec', 'machine'), ...runtimeScenarios(), rawRoundTrip],
         { timeMs: args.timeMs, runs: args.runs, rounds: args.rounds },
       )
-  const ping = await measurePingToAck({ ...DEFAULT_PING_TO_ACK, samples: pingSamples })
-  console.table([{ scenario: 'pingToAck (µs)', p50: ping.pingToAckP50Us, p90: ping.pingToAckP90Us, p99: ping.pingToAckP99Us, max: ping.pingToAckMaxUs, samples: ping.samples, lost: ping.lost, 'broadcasts/ack': ping.piggybackedPerAck }])
+  const perPing = await measurePingToAck({ ...DEFAULT_PING_TO_ACK, samples: pingSamples })
+  const steady = await measurePingToAck({ ...DEFAULT_PING_TO_ACK, samples: pingSamples, churn: 'steady' })
+  const row = (scenario: string, p: typeof perPing) => ({ scenario, p50: p.pingToAckP50Us, p90: p.pingToAckP90Us, p99: p.pingToAckP99Us, max: p.pingToAckMaxUs, samples: p.samples, lost: p.lost, 'broadcasts/ack': p.piggybackedPerAck })
+  console.table([row('pingToAck (µs), a broadcast enqueued before each ping', perPing), row('pingToAckSteady (µs), broadcasts pending, topped up every 50 pings', steady)])
+  const ping = {
+    ...perPing,
+    pingToAckSteadyP50Us: steady.pingToAckP50Us,
+    pingToAckSteadyP90Us: steady.pingToAckP90Us,
+    pingToAckSteadyP99Us: steady.pingToAckP99Us,
+    pingToAckSteadyMaxUs: steady.pingToAckMaxUs,
+    steadyLost: steady.lost,
+    steadyPiggybackedPerAck: steady.piggybackedPerAck,
+    steadyBareAcks: steady.bareAcks,
+  }
   if (pingOnly) {
     if (args.json) console.log(JSON.stringify({ ...ping, neighbour: withNeighbour }))
     return
