@@ -44,34 +44,31 @@ export function recordsOf(msgs: readonly CoalescedMsg[]): RecordsMsg {
   const records: SnapshotRecord[] = []
   let coalesced = 0
   for (const m of msgs) {
-    switch (m.type) {
-      case 'snapshot.member-alive':
-        records.push({ kind: 'member-alive', name: m.name, addr: m.addr, port: m.port })
-        coalesced++
-        break
-      case 'snapshot.member-not-alive':
-        records.push({ kind: 'member-not-alive', name: m.name })
-        coalesced++
-        break
-      case 'snapshot.clock':
-        records.push({ kind: 'clock', ltime: m.ltime })
-        coalesced++
-        break
-      case 'snapshot.event-clock':
-        records.push({ kind: 'event-clock', ltime: m.ltime })
-        coalesced++
-        break
-      case 'snapshot.query-clock':
-        records.push({ kind: 'query-clock', ltime: m.ltime })
-        coalesced++
-        break
-      case 'snapshot.records':
-        for (const r of m.records) records.push(r)
-        coalesced += m.coalesced ?? 1
-        break
+    if (m.type === 'snapshot.records') {
+      for (const r of m.records) records.push(r)
+      coalesced += m.coalesced ?? 1
+    } else {
+      records.push(recordOf(m))
+      coalesced++
     }
   }
   return { type: 'snapshot.records', records, coalesced }
+}
+
+/** The record one per-record message stands for. */
+function recordOf(m: Exclude<CoalescedMsg, RecordsMsg>): SnapshotRecord {
+  switch (m.type) {
+    case 'snapshot.member-alive':
+      return { kind: 'member-alive', name: m.name, addr: m.addr, port: m.port }
+    case 'snapshot.member-not-alive':
+      return { kind: 'member-not-alive', name: m.name }
+    case 'snapshot.clock':
+      return { kind: 'clock', ltime: m.ltime }
+    case 'snapshot.event-clock':
+      return { kind: 'event-clock', ltime: m.ltime }
+    case 'snapshot.query-clock':
+      return { kind: 'query-clock', ltime: m.ltime }
+  }
 }
 
 export const snapshotter = defineActor({
