@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createActor } from 'xstate'
-import { ActorSystem, memorySnapshotStore, type Placement, type SystemEvent } from '../../src/runtime/index.ts'
+import { type Placement } from '../../src/runtime/index.ts'
 import { defineActor } from '../../src/runtime/define-actor.ts'
 import { verifyImmutableFromEnv } from '../../src/runtime/options.ts'
 import { persistedSnapshotOf } from '../../src/runtime/host-persistence.ts'
@@ -12,6 +12,7 @@ import { createLedgerMachine } from './support/ledger/machine.ts'
 import { Holder } from './support/mutator/machine.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
 import { waitFor } from './support/placement-suite.ts'
+import { restartHarness } from './support/restart-harness.ts'
 
 function thrown(f: () => unknown): ClusterError | undefined {
   try {
@@ -125,21 +126,7 @@ describe('persistedSnapshotOf', () => {
 
 function suite(placement: Placement): void {
   describe(`immutable persisted records (${placement})`, () => {
-    let system: ActorSystem | undefined
-    let events: SystemEvent[] = []
-    const store = memorySnapshotStore()
-    afterEach(async () => {
-      await system?.shutdown({ drainTimeoutMs: 2000 })
-      system = undefined
-      store.records.clear()
-    })
-    async function start(): Promise<ActorSystem> {
-      system = await ActorSystem.start({ logLevel: 'silent', snapshotStore: store, supervision: { backoffMs: 1, maxRestarts: 5 } })
-      events = []
-      system.on((e) => events.push(e))
-      return system
-    }
-    const startedAfter = (restarts: number) => events.find((e) => e.type === 'actor.started' && e.restarts === restarts)
+    const { start, events, startedAfter, store } = restartHarness()
 
     it('reports an in-place write into the persisted context as ERR_ACTOR_SNAPSHOT_MUTATED and restores the last good state', async () => {
       const sys = await start()

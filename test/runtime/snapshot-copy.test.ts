@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { ActorSystem, memorySnapshotStore, type Placement, type SystemEvent } from '../../src/runtime/index.ts'
+import { type Placement } from '../../src/runtime/index.ts'
 import { detachSnapshot, findUncloneable } from '../../src/runtime/snapshot-copy.ts'
 import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { mutator, throttledMutator } from './support/mutator/definition.ts'
 import { Holder, type ExtraKind } from './support/mutator/machine.ts'
 import { waitFor } from './support/placement-suite.ts'
+import { restartHarness } from './support/restart-harness.ts'
 
 describe('findUncloneable', () => {
   it('accepts what structuredClone copies faithfully, with cycles and shared references', () => {
@@ -76,21 +77,7 @@ async function codeOf(p: Promise<unknown>): Promise<ClusterError | undefined> {
 
 function suite(placement: Placement): void {
   describe(`persisted snapshots are detached copies (${placement})`, () => {
-    let system: ActorSystem | undefined
-    let events: SystemEvent[] = []
-    const store = memorySnapshotStore()
-    afterEach(async () => {
-      await system?.shutdown({ drainTimeoutMs: 2000 })
-      system = undefined
-      store.records.clear()
-    })
-    async function start(): Promise<ActorSystem> {
-      system = await ActorSystem.start({ logLevel: 'silent', snapshotStore: store, supervision: { backoffMs: 1, maxRestarts: 5 } })
-      events = []
-      system.on((e) => events.push(e))
-      return system
-    }
-    const startedAfter = (restarts: number) => events.find((e) => e.type === 'actor.started' && e.restarts === restarts)
+    const { start, events, startedAfter, store } = restartHarness()
 
     it('restores the state persisted before a crash, not what the crashing turn did in place, crash after crash', async () => {
       const sys = await start()
