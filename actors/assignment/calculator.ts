@@ -29,6 +29,7 @@
  * (cancelling every timer); anything that arrives after stop is counted and ignored. There is no
  * second thread that could start or stop it concurrently (lessons/003).
  */
+import { timerFiring } from '../../src/types/armed-timers.ts'
 import type { Assignment } from './assignment.ts'
 import { Draft, emptyStats } from './calculator-draft.ts'
 import { onFailed, onJoined, onLeft, confirmFailure } from './calculator-membership.ts'
@@ -140,20 +141,18 @@ export function stepCalculator(state: CalculatorState, input: CalculatorInput): 
 }
 
 function onTimer(d: Draft, key: TimerKey): void {
-  const armed = d.s.timers.find((t) => t.key === key)
-  if (armed === undefined) {
+  const firing = timerFiring(d.s.timers, key, d.now)
+  if (firing.kind === 'stale') {
     d.stats.staleTimers++
     return
   }
-  if (armed.dueAt > d.now) {
-    // A host clock that rounds or drifts can fire a hair early; dropping the firing would lose the
-    // timer for good (a window that never closes). Arm it again for what is left (same key: it
-    // replaces the host's timer, so a firing that raced a re-arm is harmless too).
+  if (firing.kind === 'early') {
+    // A window whose timer is lost never closes: wait out the rest.
     d.stats.earlyTimers++
-    d.arm(key, armed.dueAt - d.now)
+    d.arm(key, firing.remainingMs)
     return
   }
-  d.s.timers = d.s.timers.filter((t) => t.key !== key)
+  d.s.timers = firing.timers
   if (key === 'window') {
     const reason: RebalanceReason = d.s.phase === 'cold-start' || d.s.phase === 'restart' ? d.s.phase : 'planned-scale'
     if (reason === 'planned-scale') d.s.phase = 'planned-scale'

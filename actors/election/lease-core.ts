@@ -20,6 +20,7 @@
  * Leadership is a value, not a thread (lessons/003): followers campaign by themselves when a lease
  * lapses, and nothing outside the step function starts or stops it.
  */
+import { timerFiring } from '../../src/types/armed-timers.ts'
 import { leaderLeaseMs, renewIntervalMs, type ElectionConfig } from './config.ts'
 import type { ElectionMsg } from './messages.ts'
 import { NO_TERM, maxTerm, nextTerm, type Term } from './term.ts'
@@ -160,19 +161,18 @@ function onMessage(d: Draft, msg: ElectionMsg): void {
 }
 
 function onTimer(d: Draft, key: LeaseTimerKey): void {
-  const armed = d.s.timers.find((t) => t.key === key)
-  if (armed === undefined) {
+  const firing = timerFiring(d.s.timers, key, d.now)
+  if (firing.kind === 'stale') {
     d.stats.staleTimers++
     return
   }
-  if (armed.dueAt > d.now) {
-    // Fired early (a host clock's rounding or granularity): wait out the rest. Dropping it would
-    // lose the timer for good, and a leader whose lease-end is lost never steps down.
+  if (firing.kind === 'early') {
+    // A leader whose lease-end is lost never steps down: wait out the rest.
     d.stats.earlyTimers++
-    d.arm(key, armed.dueAt - d.now)
+    d.arm(key, firing.remainingMs)
     return
   }
-  d.s.timers = d.s.timers.filter((t) => t.key !== key)
+  d.s.timers = firing.timers
   if (key === 'campaign') campaign(d)
   else if (key === 'campaign-retry') retryVotes(d)
   else if (key === 'campaign-timeout') {

@@ -14,6 +14,7 @@
  * view has been still for a grace again. Every published change is an event with the counts that
  * caused it; every input that changed nothing is counted.
  */
+import { timerFiring } from '../../src/types/armed-timers.ts'
 import { graceFor, unstableAfterFor, type PartitionDetectorConfig } from './config.ts'
 import {
   createView,
@@ -149,19 +150,18 @@ export function stepDetector(state: DetectorState, input: DetectorInput): Detect
   const effects: DetectorEffect[] = []
   const now = input.now
   if (input.type === 'timer-fired') {
-    const armed = s.timers.find((t) => t.key === input.key)
-    if (armed === undefined) {
+    const firing = timerFiring(s.timers, input.key, now)
+    if (firing.kind === 'stale') {
       stats.staleTimers++
       return { state: s, effects }
     }
-    if (armed.dueAt > now) {
-      // Fired early (a host clock's rounding or granularity): wait out the rest; dropping it would
-      // leave the status unpublished until the next membership change.
+    if (firing.kind === 'early') {
+      // Lost, it would leave the status unpublished until the next membership change: wait out the rest.
       stats.earlyTimers++
-      arm(s, effects, input.key, armed.dueAt - now, now)
+      arm(s, effects, input.key, firing.remainingMs, now)
       return { state: s, effects }
     }
-    s.timers = s.timers.filter((t) => t.key !== input.key)
+    s.timers = firing.timers
     if (input.key === 'stable') settle(s, effects, now)
     else escalate(s, effects, now)
     return { state: s, effects }

@@ -6,20 +6,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ActorSystem, type Placement, type SystemEvent } from '../../src/runtime/index.ts'
 import { defineActor } from '../../src/runtime/define-actor.ts'
-import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { CoalesceRun } from '../../src/runtime/coalesce.ts'
 import { itemsOf, plainTally, tally } from './support/tally/definition.ts'
 import { createTallyMachine } from './support/tally/machine.ts'
 import { waitFor } from './support/placement-suite.ts'
-
-function thrown(f: () => unknown): ClusterError | undefined {
-  try {
-    f()
-    return undefined
-  } catch (err) {
-    return err as ClusterError
-  }
-}
+import { thrown } from './support/thrown.ts'
 
 describe('coalesce options are checked at defineActor', () => {
   const spec = { name: 't', machine: createTallyMachine }

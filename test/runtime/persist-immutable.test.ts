@@ -5,23 +5,14 @@ import { defineActor } from '../../src/runtime/define-actor.ts'
 import { verifyImmutableFromEnv } from '../../src/runtime/options.ts'
 import { persistedSnapshotOf } from '../../src/runtime/host-persistence.ts'
 import { freezeSnapshot, isFrozenWrite } from '../../src/runtime/snapshot-freeze.ts'
-import type { ClusterError } from '../../src/errors/cluster-error.ts'
 import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 import { ledger } from './support/ledger/definition.ts'
 import { createLedgerMachine } from './support/ledger/machine.ts'
 import { Holder } from './support/mutator/machine.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
 import { waitFor } from './support/placement-suite.ts'
+import { thrown } from './support/thrown.ts'
 import { restartHarness } from './support/restart-harness.ts'
-
-function thrown(f: () => unknown): ClusterError | undefined {
-  try {
-    f()
-    return undefined
-  } catch (err) {
-    return err as ClusterError
-  }
-}
 
 describe('persist options are checked at defineActor', () => {
   const spec = { name: 'x', machine: createLedgerMachine }
