@@ -193,3 +193,45 @@ export interface GossamerNode extends AsyncDisposable {
   /** The node's log lines at `level` and above, the last 512 first (as Serf's monitor). */
   logs(options?: { level?: LogLine['level']; signal?: AbortSignal }): BoundedStream<LogLine>
 }
+
+/**
+ * `createNode(options)`: everything a node needs, validated in one place (src/node/config.ts) with
+ * errors that name the field (`ERR_INVALID_CONFIG`, `details.field`). Names follow Serf's agent
+ * flags where one exists (serf-rpc.md 6.1).
+ */
+export interface NodeOptions {
+  /** Node name; unique in the cluster. Default: the host name. */
+  name?: string
+  /** Gossip bind "ip:port" (TCP and UDP); port 0 picks a free one. Default "0.0.0.0:7946". */
+  bind?: string
+  /** Address other nodes use to reach this one, when it differs from the bind address. */
+  advertise?: string
+  /** memberlist timing profile. Default 'lan'. */
+  profile?: 'lan' | 'wan' | 'local'
+  /** memberlist protocol version to speak (2-5). Default 2 (Serf's default; 5 is the max). */
+  protocol?: number
+  /** Tags gossiped with this node (encoded at most 512 bytes). */
+  tags?: Readonly<Record<string, string>>
+  /** Addresses to join at start: resolves when at least one is reached, rejects ERR_JOIN_FAILED if none. */
+  join?: readonly string[]
+  /** Keep trying these in the background until one join succeeds (Serf's retry-join). */
+  retryJoin?: { addresses: readonly string[]; intervalMs?: number; maxAttempts?: number }
+  /** Replay user events older than the join (Serf's -replay). Default false. */
+  replay?: boolean
+  /** Encryption keys, base64 (16, 24 or 32 bytes each); the first is the primary. */
+  keys?: readonly string[]
+  /** A Serf keyring file (JSON array of base64 keys): read at start, rewritten on every key change. */
+  keyringFile?: string
+  /** Snapshot file path (Serf's -snapshot): members, clocks, and rejoin after restart. */
+  snapshotPath?: string
+  /** Rejoin the cluster after a graceful leave, from the snapshot (Serf's -rejoin). Default false. */
+  rejoinAfterLeave?: boolean
+  /** 'workers' (default): every actor in its own worker thread; 'inline': all in this thread. */
+  placement?: 'workers' | 'inline'
+  /** Coalesce member events (3 s / 1 s quiescent) and coalescing user events. Default true, as the agent. */
+  coalesce?: { members?: boolean; userEvents?: boolean }
+  /** pino level for the node's own logs. Default 'info'. */
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /** Graceful leave: how long to wait for the leave to spread (ms). Default 5000. */
+  leaveTimeoutMs?: number
+}
