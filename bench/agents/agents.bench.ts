@@ -19,7 +19,7 @@
  * Usage: npm run bench:agents -- [--k 5] [--idle-seconds 60] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
  * Needs the built CLI (the npm script builds first) and the `serf` binary (scripts/install-deps.sh).
  */
-import { AgentProcess, type AgentKind } from './agent-process.ts'
+import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
 
 const POLL_MS = 100
 const PHASE_CAP_MS = 120_000

@@ -1,5 +1,5 @@
 /**
- * One agent process for bench:agents: a real `serf agent` or a `gossamer agent` (built CLI,
+ * One agent process for bench:agents and the mixed-cluster test: a real `serf agent` or a `gossamer agent` (built CLI,
  * dist/src/cli/main.js), started with the same Serf flags, bound to loopback on free ports, and
  * observed through Serf's RPC with the real `serf members -format=json` client, so both kinds are
  * measured by the same ruler.
@@ -10,8 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { ensureSerf, runSerf } from '../../test/support/serf.ts'
-import { freeGossipPort, freeTcpPort } from '../../test/support/ports.ts'
+import { ensureSerf, runSerf } from './serf.ts'
+import { freeGossipPort, freeTcpPort } from './ports.ts'
 
 export type AgentKind = 'serf' | 'gossamer-workers' | 'gossamer-inline'
 
