@@ -38,7 +38,7 @@ export type PreparedKeyOperation = { ok: true; plan: KeyQueryPlan } | { ok: fals
  * returns beside the error text (NumNodes 0, no messages).
  */
 export function prepareKeyOperation(kind: KeyOperationKind, base64Key: string | null, opts: { checkSize?: boolean; relayFactor?: number } = {}): PreparedKeyOperation {
-  let key = new Uint8Array(0)
+  let key: Uint8Array = new Uint8Array(0)
   if (kind !== 'list') {
     const parsed = parseKeyText(base64Key ?? '', { checkSize: opts.checkSize !== false })
     if (!parsed.ok) return { ok: false, error: parsed.error, response: emptyKeyResponse(kind) }

@@ -54,7 +54,7 @@ describe('Go base64.StdEncoding.DecodeString', () => {
     ['AB==', { ok: true, size: 1 }],
     ['AB/+', { ok: true, size: 3 }],
     ['AB-_', { ok: false, offset: 2 }], // URL alphabet is not StdEncoding
-  ])('%j (derived) → %j', (text, want) => {
+  ] as [string, { ok: boolean; size?: number; offset?: number }][])('%j (derived) → %j', (text, want) => {
     const r = decodeGoBase64(text)
     if (want.ok) expect(r.ok && r.bytes.length).toBe(want.size)
     else expect(!r.ok && r.error.message).toBe(`illegal base64 data at input byte ${want.offset}`)
