@@ -42,7 +42,7 @@ const rctx = (nodes: SimNode[], n: SimNode, nowMs: number): ResponderContext => 
  */
 export function runInternalQuery(nodes: SimNode[], req: QueryRequest, answer: Answerer, opts: { lost?: string[]; numMembers?: number } = {}): { results: QueryResultOut[]; originator: OriginatorState; query: SerfQuery } {
   const origin = nodes[0]!
-  const octx: OriginatorContext = { ...rctx(nodes, origin, 1000), self: { name: origin.name, tags: {}, addr: origin.addr, port: 7946 }, numMembers: opts.numMembers ?? nodes.length }
+  const octx: OriginatorContext = { ...rctx(nodes, origin, 1000), config: config({ protocolVersion: 5 }), self: { name: origin.name, tags: {}, addr: origin.addr, port: 7946 }, numMembers: opts.numMembers ?? nodes.length }
   const started = originateQuery(createOriginator(), origin.responder, req, octx)
   if (!started.ok) throw started.error
   let orig = started.originator
