@@ -17,7 +17,8 @@ function vote(believe: Record<string, 'us' | 'impostor' | 'unknown'>, lost: stri
     nodes,
     { name: CONFLICT_QUERY, payload: new TextEncoder().encode('me'), internal: true },
     (n, q) => {
-      const where = believe[n.name]
+      // `me` knows itself at its own address; the others as `believe` says.
+      const where = n.name === 'me' ? 'us' : believe[n.name]
       const table = where === undefined || where === 'unknown' ? [] : [entry('me', where === 'us' ? us : IMPOSTOR)]
       const a = answerConflictQuery(q.payload, { localName: n.name, lookup: (name) => table.find((m) => m.name === name) })
       return a.kind === 'respond' ? a.payload : null
@@ -41,8 +42,8 @@ describe('name conflict resolution through the query cores', () => {
     expect(vote(believe, [...lost])).toMatchObject(want)
   })
 
-  it('we never answer our own conflict query (the originator handles it locally)', () => {
-    const d = vote({ a: 'us', b: 'us', c: 'us' })
-    expect(d).toMatchObject({ responses: 3, fromClaimant: 0, outcome: 'majority' })
+  it('our own answer (the originator handles its query locally, From = our name) is not a vote', () => {
+    expect(vote({ a: 'us', b: 'us', c: 'us' })).toMatchObject({ responses: 3, matching: 3, fromClaimant: 1, outcome: 'majority' })
+    expect(vote({ a: 'impostor', b: 'impostor', c: 'impostor' })).toMatchObject({ responses: 3, matching: 0, fromClaimant: 1, outcome: 'minority' })
   })
 })

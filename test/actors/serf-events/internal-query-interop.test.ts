@@ -1,0 +1,151 @@
+/**
+ * Live check against real `serf agent`s: our internal-query answers are byte-identical to Serf's.
+ *
+ * We send an internal query (`_serf_conflict`, `_serf_*-key(s)`) to an agent's UDP port, as a member
+ * would, and take its response payload off our socket. The same situation is then answered by our
+ * modules (conflict-response.ts, key-ring-ops.ts + key-query-responder.ts) and the bytes must match:
+ * the `[6]Member` of a joined agent, `[6][c0]` for an unknown name, the agent's own record when asked
+ * about its own name (the spec says silence; the agent answers), the key-operation refusals, and a
+ * 48-key list trimmed to the 1,024-byte response limit.
+ */
+import { createSocket } from 'node:dgram'
+import type { Socket } from 'node:dgram'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { answerConflictQuery, encodeConflictResponse } from '../../../actors/serf-events/conflict-response.ts'
+import { encodeKeyResponse, toNodeKeyResponse } from '../../../actors/serf-events/key-query-responder.ts'
+import { applyKeyringOp } from '../../../actors/serf-events/key-ring-ops.ts'
+import type { KeyringOp } from '../../../actors/serf-events/key-ring-ops.ts'
+import type { Member } from '../../../actors/member-manager/protocol.ts'
+import { Keyring, buildPacket, decodePacket, decodeSerfMessage, encodeMessage, encodeSerfMessage, flattenPacket, parseIp, toHex } from '../../../src/wire/index.ts'
+import { SerfAgent, ensureSerf, stopAgents, waitUntil } from '../../support/serf.ts'
+
+const b64 = (k: Uint8Array) => Buffer.from(k).toString('base64')
+/** 48 keys: a primary, then 47 others (32 and 16 bytes), so list-keys must be trimmed. */
+const KEYS = Array.from({ length: 48 }, (_, i) => new Uint8Array(i % 5 === 4 ? 16 : 32).fill(i + 1))
+
+/** One UDP socket that sends internal queries and collects the response payloads by query ID. */
+class Asker {
+  readonly answers = new Map<number, Uint8Array | null>()
+  private nextId = 0x5eed
+  private ltime = 5000n
+  private constructor(readonly socket: Socket, private readonly keyring: Keyring | null) {
+    socket.on('message', (datagram) => {
+      try {
+        for (const msg of flattenPacket(decodePacket(datagram, { keyring: this.keyring })).messages) {
+          if (msg.type !== 'user') continue
+          const serf = decodeSerfMessage(msg.Payload)
+          if (serf.type === 'queryResponse' && serf.Flags === 0) this.answers.set(serf.ID, serf.Payload)
+        }
+      } catch {
+        // not for us: a test asserts on what did arrive
+      }
+    })
+  }
+
+  static async open(keyring: Keyring | null): Promise<Asker> {
+    const socket = createSocket('udp4')
+    await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, () => resolve()))
+    return new Asker(socket, keyring)
+  }
+
+  /** Sends `name` with `payload` to the agent; returns the query's LTime and ID. */
+  send(agent: SerfAgent, name: string, payload: Uint8Array | null): { ltime: bigint; id: number } {
+    const q = { ltime: this.ltime++, id: this.nextId++ }
+    const query = encodeSerfMessage({
+      type: 'query', LTime: q.ltime, ID: q.id, Addr: parseIp('127.0.0.1'), Port: this.socket.address().port, SourceNode: 'ts-asker',
+      Filters: null, Flags: 0, RelayFactor: 0, Timeout: 5_000_000_000n, Name: name, Payload: payload,
+    })
+    this.socket.send(buildPacket([encodeMessage({ type: 'user', Payload: query })], { keyring: this.keyring }), agent.bindPort, '127.0.0.1')
+    return q
+  }
+
+  async ask(agent: SerfAgent, name: string, payload: Uint8Array | null): Promise<{ ltime: bigint; id: number; payload: Uint8Array }> {
+    const q = this.send(agent, name, payload)
+    const got = await waitUntil(`${agent.name}'s answer to ${name}`, () => this.answers.get(q.id) ?? undefined, 5_000)
+    return { ...q, payload: got }
+  }
+
+  close(): void {
+    this.socket.close()
+  }
+}
+
+const keyRequest = (key: Uint8Array) => encodeSerfMessage({ type: 'keyRequest', Key: key })
+
+describe('internal queries: our answers are byte-identical to a real agent\'s', () => {
+  let a: SerfAgent | undefined
+  let b: SerfAgent | undefined
+  let k: SerfAgent | undefined
+  let plain: Asker | undefined
+  let sealed: Asker | undefined
+  let scratch: string | undefined
+  const ring = new Keyring(KEYS)
+
+  beforeAll(async () => {
+    ensureSerf()
+    scratch = mkdtempSync(join(tmpdir(), 'serf-internal-'))
+    const keyringFile = join(scratch, 'keyring.json')
+    writeFileSync(keyringFile, JSON.stringify(KEYS.map(b64)))
+    ;[a, k] = await Promise.all([
+      SerfAgent.start({ name: 'iq-a', tags: { role: 'a' }, profile: 'local' }),
+      SerfAgent.start({ name: 'iq-k', profile: 'local', extraArgs: ['-keyring-file', keyringFile] }),
+    ])
+    b = await SerfAgent.start({ name: 'iq-b', tags: { role: 'b' }, profile: 'local', join: [a.bindAddr] })
+    await a.waitForMember('iq-b', (m) => m.status === 'alive', 5_000)
+    plain = await Asker.open(null)
+    sealed = await Asker.open(ring)
+  }, 30_000)
+
+  afterAll(async () => {
+    plain?.close()
+    sealed?.close()
+    await stopAgents([a, b, k], { signal: 'SIGKILL' })
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true })
+  })
+
+  it('_serf_conflict: [6]Member of a joined agent, [6][c0] for a stranger, silence about itself', async () => {
+    const asked = await plain!.ask(a!, '_serf_conflict', new TextEncoder().encode('iq-b'))
+    const bAsAKnowsIt: Member = {
+      name: 'iq-b', addr: Uint8Array.of(127, 0, 0, 1), port: b!.bindPort, tags: { role: 'b' }, status: 'alive',
+      protocolMin: 1, protocolMax: 5, protocolCur: 2, delegateMin: 2, delegateMax: 5, delegateCur: 5,
+    }
+    expect(toHex(asked.payload)).toBe(toHex(encodeConflictResponse(bAsAKnowsIt)))
+
+    const stranger = await plain!.ask(a!, '_serf_conflict', new TextEncoder().encode('nobody'))
+    expect(toHex(stranger.payload)).toBe(toHex(encodeConflictResponse(null)))
+
+    // About its own name the agent answers with its own record (spec §5.10 says it stays silent);
+    // answerConflictQuery's default does the same.
+    const self = await plain!.ask(a!, '_serf_conflict', new TextEncoder().encode('iq-a'))
+    const aItself: Member = { ...bAsAKnowsIt, name: 'iq-a', port: a!.bindPort, tags: { role: 'a' } }
+    const ours = answerConflictQuery(new TextEncoder().encode('iq-a'), { localName: 'iq-a', lookup: (n) => (n === 'iq-a' ? aItself : undefined) })
+    expect(ours.kind === 'respond' && toHex(ours.payload)).toBe(toHex(self.payload))
+  })
+
+  it.each<{ name: string; op: KeyringOp; query: string }>([
+    { name: 'install a 10-byte key', op: { kind: 'install', key: new Uint8Array(10).fill(9) }, query: '_serf_install-key' },
+    { name: 'use a key not installed', op: { kind: 'use', key: new Uint8Array(32).fill(0xee) }, query: '_serf_use-key' },
+    { name: 'remove the primary', op: { kind: 'remove', key: KEYS[0]! }, query: '_serf_remove-key' },
+    { name: 'list 48 keys (trimmed)', op: { kind: 'list' }, query: '_serf_list-keys' },
+  ])('encrypted agent, $name', async ({ op, query }) => {
+    const asked = await sealed!.ask(k!, query, keyRequest(op.kind === 'list' ? new Uint8Array(0) : op.key))
+    const reply = applyKeyringOp(ring, op).reply
+    const ours = encodeKeyResponse(op.kind, toNodeKeyResponse(op.kind, reply), { ltime: asked.ltime, id: asked.id, from: 'iq-k' })
+    expect(ours.ok).toBe(true)
+    if (!ours.ok) return
+    if (op.kind === 'list') expect(ours.truncated).not.toBeNull()
+    expect(toHex(asked.payload)).toBe(toHex(ours.payload))
+  })
+
+  it.each<{ op: KeyringOp; query: string }>([
+    { op: { kind: 'install', key: new Uint8Array(16).fill(1) }, query: '_serf_install-key' },
+    { op: { kind: 'list' }, query: '_serf_list-keys' },
+  ])('unencrypted agent refuses $query with the same bytes', async ({ op, query }) => {
+    const asked = await plain!.ask(a!, query, keyRequest(op.kind === 'list' ? new Uint8Array(0) : op.key))
+    const ours = encodeKeyResponse(op.kind, toNodeKeyResponse(op.kind, applyKeyringOp(null, op).reply), { ltime: asked.ltime, id: asked.id, from: 'iq-a' })
+    expect(ours.ok && toHex(ours.payload)).toBe(toHex(asked.payload))
+  })
+})
