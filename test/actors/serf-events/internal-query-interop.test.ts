@@ -51,20 +51,28 @@ class Asker {
     return new Asker(socket, keyring)
   }
 
-  /** Sends `name` with `payload` to the agent; returns the query's LTime and ID. */
-  send(agent: SerfAgent, name: string, payload: Uint8Array | null): { ltime: bigint; id: number } {
+  /**
+   * Sends `name` with `payload` to the agent and waits for its answer. The same datagram is sent
+   * again every second until then (a lost query is retried; the agent dedupes a repeat by LTime and
+   * ID, so it never answers twice).
+   */
+  async ask(agent: SerfAgent, name: string, payload: Uint8Array | null): Promise<{ ltime: bigint; id: number; payload: Uint8Array }> {
     const q = { ltime: this.ltime++, id: this.nextId++ }
     const query = encodeSerfMessage({
       type: 'query', LTime: q.ltime, ID: q.id, Addr: parseIp('127.0.0.1'), Port: this.socket.address().port, SourceNode: 'ts-asker',
       Filters: null, Flags: 0, RelayFactor: 0, Timeout: 5_000_000_000n, Name: name, Payload: payload,
     })
-    this.socket.send(buildPacket([encodeMessage({ type: 'user', Payload: query })], { keyring: this.keyring }), agent.bindPort, '127.0.0.1')
-    return q
-  }
-
-  async ask(agent: SerfAgent, name: string, payload: Uint8Array | null): Promise<{ ltime: bigint; id: number; payload: Uint8Array }> {
-    const q = this.send(agent, name, payload)
-    const got = await waitUntil(`${agent.name}'s answer to ${name}`, () => this.answers.get(q.id) ?? undefined, 5_000)
+    const datagram = buildPacket([encodeMessage({ type: 'user', Payload: query })], { keyring: this.keyring })
+    let sentAt = 0
+    const got = await waitUntil(`${agent.name}'s answer to ${name}`, () => {
+      const answer = this.answers.get(q.id)
+      if (answer !== undefined && answer !== null) return answer
+      if (Date.now() - sentAt >= 1_000) {
+        sentAt = Date.now()
+        this.socket.send(datagram, agent.bindPort, '127.0.0.1')
+      }
+      return undefined
+    }, 8_000)
     return { ...q, payload: got }
   }
 
