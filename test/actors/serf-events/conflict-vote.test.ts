@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { addConflictVote, conflictRetryDelayMs, decideConflictVote, DEFAULT_CONFLICT_RETRY, startConflictVote, tallyConflictVote } from '../../../actors/serf-events/conflict-vote.ts'
 import type { ConflictVoteStart } from '../../../actors/serf-events/conflict-vote.ts'
@@ -75,5 +76,19 @@ describe('name-conflict vote: Serf majority rule plus a quorum of eligible voter
     expect(addConflictVote(a.state, 'me', sawUs).outcome).toBe('claimant')
     expect(s0.responses).toBe(0)
     expect(s0.voters.size).toBe(0)
+  })
+})
+
+describe('hostile answers', () => {
+  it('any bytes from any sender: each answer has one fate, nothing throws, never a minority below the quorum', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.array(fc.tuple(fc.constantFrom('me', 'a', 'b', 'c'), fc.option(fc.oneof(fc.uint8Array({ maxLength: 30 }), fc.constantFrom(sawUs, sawThem, unknown)))), { maxLength: 10 }), (eligible, answers) => {
+        let s = startConflictVote(start(eligible))
+        for (const [from, payload] of answers) s = addConflictVote(s, from, payload).state
+        const d = decideConflictVote(s)
+        const fates = d.responses + d.malformed + d.duplicates + d.fromClaimant + d.overCapacity
+        return fates === answers.length && (d.responses >= d.quorum || d.outcome === 'inconclusive')
+      }),
+    )
   })
 })

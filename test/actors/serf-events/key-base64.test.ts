@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { checkKeySize, decodeGoBase64, encodeKeyBase64, parseKeyText } from '../../../actors/serf-events/key-base64.ts'
 
@@ -100,5 +101,27 @@ describe('key size and parseKeyText', () => {
       if ('ok' in want) expect(r.ok).toBe(true)
       else expect(!r.ok && r.error.code).toBe(want.code)
     }
+  })
+})
+
+describe('properties', () => {
+  it('every padded standard encoding decodes back to its bytes (as Node decodes it)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const r = decodeGoBase64(Buffer.from(bytes).toString('base64'))
+        return r.ok && Buffer.from(r.bytes).equals(Buffer.from(bytes))
+      }),
+    )
+  })
+
+  it('any text: a result or a coded error with an offset inside the input, never a throw', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'AB+/=\r\n$é'.split('')), maxLength: 24 }), (text) => {
+        const r = decodeGoBase64(text)
+        if (r.ok) return Buffer.from(r.bytes).equals(Buffer.from(text.replace(/[\r\n]/g, ''), 'base64'))
+        const offset = r.error.details?.['offset'] as number
+        return r.error.code === 'ERR_KEY_BASE64' && offset >= 0 && offset <= Buffer.byteLength(text)
+      }),
+    )
   })
 })

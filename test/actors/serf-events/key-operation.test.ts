@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { emptyKeyResponse, prepareKeyOperation } from '../../../actors/serf-events/key-operation-request.ts'
 import { addKeyAnswer, finishKeyTally, goBytes, keyTallyComplete, startKeyTally } from '../../../actors/serf-events/key-operation-tally.ts'
@@ -145,5 +146,22 @@ describe('key operation tally (Serf streamKeyResp + handleKeyRequest)', () => {
 
   it('gives the KeyResponse of src/node/api.ts', () => {
     expectTypeOf(finishKeyTally(startKeyTally('list', 0)).response).toEqualTypeOf<KeyResponse>()
+  })
+})
+
+describe('hostile answers', () => {
+  // half of the payloads start with the key-response type byte, so the decoder is exercised too
+  const payload = fc.option(fc.uint8Array({ maxLength: 40 }).map((b) => (b.length > 0 && b[0]! % 2 === 0 ? Uint8Array.of(8, ...b) : b)))
+  const answer = fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), payload)
+
+  it('any bytes from any sender: counted, never thrown, NumResp never past NumNodes', () => {
+    fc.assert(
+      fc.property(fc.array(answer, { maxLength: 12 }), (answers) => {
+        let t = startKeyTally('list', 3)
+        for (const [from, p] of answers) t = addKeyAnswer(t, from, p).tally
+        const { response } = finishKeyTally(t)
+        return response.numResp <= 3 && response.numErr <= response.numResp && response.numResp + t.duplicates + t.late === answers.length
+      }),
+    )
   })
 })
