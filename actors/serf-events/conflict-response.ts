@@ -5,13 +5,10 @@
  * A node that sees an alive for its own name from another address asks every member, with a
  * `_serf_conflict` query whose payload is the name, where it believes that node lives. Each member
  * answers `[6][msgpack Member]` from its own member table, or `[6][c0]` when it does not know the
- * name.
- *
- * About its OWN name: spec §5.10 says a node does not answer, but the installed agent (the interop
- * target, `serf version` 0.8.2-dev from the Debian package) does: it answers with its own Member
- * (internal-query-interop.test.ts shows it). We do the same by default (`ownName: 'answer'`) so our
- * bytes and behaviour match the agents we run with; `ownName: 'silent'` gives the spec's rule.
- * Either way the vote (conflict-vote.ts) does not count an answer sent under the contested name.
+ * name, and does not answer at all when the name is its own (that node is one of the claimants; the
+ * originator handles its own query locally and so never votes for itself, and the other claimant
+ * stays silent too). Checked against a live agent, and the agent's vote over a spoofed alive for
+ * its own name in a three-node cluster logs `[2 / 2]`: only the two third parties answered.
  *
  * The Member body is byte-exact with Serf 0.9.4: go-msgpack writes the struct's fields in sorted
  * order (Addr, DelegateCur, DelegateMax, DelegateMin, Name, Port, ProtocolCur, ProtocolMax,
@@ -29,18 +26,16 @@ import { sameIp } from './internal-query.ts'
 
 export { CONFLICT_QUERY } from './internal-query.ts'
 
-/** What the answering node knows: its own name, and its member table (any status, ourselves too). */
+/** What the answering node knows: its own name, and its member table (any status). */
 export interface ConflictView {
   localName: string
   lookup(name: string): Member | undefined
-  /** A query about our own name: answer with our record, as the agent does (default), or stay silent (spec §5.10). */
-  ownName?: 'answer' | 'silent'
 }
 
 export type ConflictAnswer =
   /** Send `payload` as the query response. */
   | { kind: 'respond'; payload: Uint8Array; known: boolean }
-  /** The name is ours and `ownName` is 'silent'. */
+  /** The name is ours: Serf does not answer (we are a claimant, not a witness). */
   | { kind: 'none'; reason: 'own-name' }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
@@ -53,7 +48,7 @@ export function answerConflictQuery(payload: Uint8Array | null, view: ConflictVi
   } catch {
     name = null
   }
-  if (name === view.localName && view.ownName === 'silent') return { kind: 'none', reason: 'own-name' }
+  if (name === view.localName) return { kind: 'none', reason: 'own-name' }
   const member = name === null ? undefined : view.lookup(name)
   return { kind: 'respond', payload: encodeConflictResponse(member ?? null), known: member !== undefined }
 }

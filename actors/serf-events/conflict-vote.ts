@@ -26,15 +26,9 @@
  * than add load; a persistent conflict with nobody able to vote (eligible 0) must not query forever.
  *
  * Answers are deduped by sender; a malformed one (not `[6]…`, or undecodable) is counted and skipped
- * (Serf skips it too). An answer sent under our own name is not a vote (`fromClaimant`): it is our
- * own local answer (always "you are here") or the other claimant's (always "I am there"), or forged.
- *
- * Difference from the agent, on purpose: the installed agent answers a conflict query about its own
- * name (conflict-response.ts), so its vote counts its own "yes"; the other claimant's answer carries
- * the same sender name and is dropped by the query layer's dedupe. Only third parties decide here,
- * so the outcomes agree except in an exact tie among third parties (2 of 4 say us): the agent's self
- * vote keeps it running (and two agents in a tie both keep running), while we take the tie as a
- * minority and leave, as Serf's rule does for a tie among responders. Pure: plain data in and out.
+ * (Serf skips it too). An answer sent under our own name is not a vote (`fromClaimant`): no honest
+ * node sends one (neither claimant answers about its own name, conflict-response.ts), so it is forged.
+ * Pure: plain data in, plain data out.
  */
 import { decodeConflictResponse, memberAt } from './conflict-response.ts'
 

@@ -9,7 +9,7 @@ const web1: Member = {
   name: 'web-1', addr: Uint8Array.of(127, 0, 0, 1), port: 7946, tags: { role: 'web' }, status: 'alive',
   protocolMin: 1, protocolMax: 5, protocolCur: 2, delegateMin: 2, delegateMax: 5, delegateCur: 5,
 }
-const view = (members: Member[], localName = 'me', ownName?: 'answer' | 'silent'): ConflictView => ({ localName, lookup: (n) => members.find((m) => m.name === n), ...(ownName === undefined ? {} : { ownName }) })
+const view = (members: Member[], localName = 'me'): ConflictView => ({ localName, lookup: (n) => members.find((m) => m.name === n) })
 const text = (s: string) => new TextEncoder().encode(s)
 
 // Serf 0.9.4's [6]Member, written by hand from go-msgpack's rules (sorted field names, raw strings,
@@ -32,13 +32,11 @@ describe('_serf_conflict responder (Serf handleConflict)', () => {
   it.each([
     { name: 'a known member: [6]Member, byte-exact', payload: text('web-1'), members: [web1], want: { kind: 'respond', hex: WEB1_HEX, known: true } },
     { name: 'an unknown name: [6][c0]', payload: text('nobody'), members: [web1], want: { kind: 'respond', hex: '06c0', known: false } },
-    { name: 'our own name: our own record, as the installed agent does', payload: text('web-1'), members: [web1], local: 'web-1', want: { kind: 'respond', hex: WEB1_HEX, known: true } },
-    { name: 'our own name with ownName silent (spec §5.10): no answer', payload: text('me'), members: [web1], ownName: 'silent' as const, want: { kind: 'none' } },
-    { name: 'silent only about our own name', payload: text('web-1'), members: [web1], ownName: 'silent' as const, want: { kind: 'respond', hex: WEB1_HEX, known: true } },
+    { name: 'our own name: no answer, even though our table has us', payload: text('web-1'), members: [web1], local: 'web-1', want: { kind: 'none' } },
     { name: 'no payload asks about "" (unknown)', payload: null, members: [web1], want: { kind: 'respond', hex: '06c0', known: false } },
     { name: 'invalid UTF-8 cannot name a member (no U+FFFD aliasing)', payload: Uint8Array.of(0x77, 0xff), members: [{ ...web1, name: 'w\ufffd' }], want: { kind: 'respond', hex: '06c0', known: false } },
-  ] as { name: string; payload: Uint8Array | null; members: Member[]; local?: string; ownName?: 'silent'; want: { kind: string; hex?: string; known?: boolean } }[])('$name', ({ payload, members, local, ownName, want }) => {
-    const a = answerConflictQuery(payload, view(members, local ?? 'me', ownName))
+  ] as { name: string; payload: Uint8Array | null; members: Member[]; local?: string; want: { kind: string; hex?: string; known?: boolean } }[])('$name', ({ payload, members, local, want }) => {
+    const a = answerConflictQuery(payload, view(members, local ?? 'me'))
     expect(a.kind).toBe(want.kind)
     if (a.kind === 'respond') {
       expect(toHex(a.payload)).toBe(want.hex)

@@ -42,8 +42,8 @@ describe('name conflict resolution through the query cores', () => {
     expect(vote(believe, [...lost])).toMatchObject(want)
   })
 
-  it('our own answer (the originator handles its query locally, From = our name) is not a vote', () => {
-    expect(vote({ a: 'us', b: 'us', c: 'us' })).toMatchObject({ responses: 3, matching: 3, fromClaimant: 1, outcome: 'majority' })
-    expect(vote({ a: 'impostor', b: 'impostor', c: 'impostor' })).toMatchObject({ responses: 3, matching: 0, fromClaimant: 1, outcome: 'minority' })
+  it('we do not answer our own query (handled locally, as Serf): only the third parties vote', () => {
+    expect(vote({ a: 'us', b: 'us', c: 'us' })).toMatchObject({ responses: 3, matching: 3, fromClaimant: 0, outcome: 'majority' })
+    expect(vote({ a: 'impostor', b: 'impostor', c: 'impostor' })).toMatchObject({ responses: 3, matching: 0, fromClaimant: 0, outcome: 'minority' })
   })
 })

@@ -4,9 +4,8 @@
  * We send an internal query (`_serf_conflict`, `_serf_*-key(s)`) to an agent's UDP port, as a member
  * would, and take its response payload off our socket. The same situation is then answered by our
  * modules (conflict-response.ts, key-ring-ops.ts + key-query-responder.ts) and the bytes must match:
- * the `[6]Member` of a joined agent, `[6][c0]` for an unknown name, the agent's own record when asked
- * about its own name (the spec says silence; the agent answers), the key-operation refusals, and a
- * 48-key list trimmed to the 1,024-byte response limit.
+ * the `[6]Member` of a joined agent, `[6][c0]` for an unknown name, silence about the agent's own
+ * name, the key-operation refusals, and a 48-key list trimmed to the 1,024-byte response limit.
  */
 import { createSocket } from 'node:dgram'
 import type { Socket } from 'node:dgram'
@@ -19,16 +18,20 @@ import { encodeKeyResponse, toNodeKeyResponse } from '../../../actors/serf-event
 import { applyKeyringOp } from '../../../actors/serf-events/key-ring-ops.ts'
 import type { KeyringOp } from '../../../actors/serf-events/key-ring-ops.ts'
 import type { Member } from '../../../actors/member-manager/protocol.ts'
-import { Keyring, buildPacket, decodePacket, decodeSerfMessage, encodeMessage, encodeSerfMessage, flattenPacket, parseIp, toHex } from '../../../src/wire/index.ts'
+import { Keyring, QueryFlag, buildPacket, decodePacket, decodeSerfMessage, encodeMessage, encodeSerfMessage, flattenPacket, parseIp, toHex } from '../../../src/wire/index.ts'
 import { SerfAgent, ensureSerf, stopAgents, waitUntil } from '../../support/serf.ts'
 
 const b64 = (k: Uint8Array) => Buffer.from(k).toString('base64')
 /** 48 keys: a primary, then 47 others (32 and 16 bytes), so list-keys must be trimmed. */
 const KEYS = Array.from({ length: 48 }, (_, i) => new Uint8Array(i % 5 === 4 ? 16 : 32).fill(i + 1))
 
-/** One UDP socket that sends internal queries and collects the response payloads by query ID. */
+/**
+ * One UDP socket that sends internal queries and collects the response payloads by query ID and
+ * sender. Queries carry the no-broadcast flag, so only the agent asked answers them (a rebroadcast
+ * copy would be answered by its peers too, under their own names).
+ */
 class Asker {
-  readonly answers = new Map<number, Uint8Array | null>()
+  readonly answers = new Map<string, Uint8Array | null>()
   private nextId = 0x5eed
   private ltime = 5000n
   private constructor(readonly socket: Socket, private readonly keyring: Keyring | null) {
@@ -37,7 +40,7 @@ class Asker {
         for (const msg of flattenPacket(decodePacket(datagram, { keyring: this.keyring })).messages) {
           if (msg.type !== 'user') continue
           const serf = decodeSerfMessage(msg.Payload)
-          if (serf.type === 'queryResponse' && serf.Flags === 0) this.answers.set(serf.ID, serf.Payload)
+          if (serf.type === 'queryResponse' && serf.Flags === 0) this.answers.set(`${serf.ID}/${serf.From}`, serf.Payload)
         }
       } catch {
         // not for us: a test asserts on what did arrive
@@ -51,29 +54,45 @@ class Asker {
     return new Asker(socket, keyring)
   }
 
+  private build(name: string, payload: Uint8Array | null): { ltime: bigint; id: number; datagram: Uint8Array } {
+    const q = { ltime: this.ltime++, id: this.nextId++ }
+    const query = encodeSerfMessage({
+      type: 'query', LTime: q.ltime, ID: q.id, Addr: parseIp('127.0.0.1'), Port: this.socket.address().port, SourceNode: 'ts-asker',
+      Filters: null, Flags: QueryFlag.noBroadcast, RelayFactor: 0, Timeout: 5_000_000_000n, Name: name, Payload: payload,
+    })
+    return { ...q, datagram: buildPacket([encodeMessage({ type: 'user', Payload: query })], { keyring: this.keyring }) }
+  }
+
+  /** Sends `name` once (twice, in case one is lost: the agent dedupes the copy by LTime and ID). */
+  send(agent: SerfAgent, name: string, payload: Uint8Array | null): { ltime: bigint; id: number } {
+    const q = this.build(name, payload)
+    for (let i = 0; i < 2; i++) this.socket.send(q.datagram, agent.bindPort, '127.0.0.1')
+    return { ltime: q.ltime, id: q.id }
+  }
+
+  /** Every answer (from any node) to query `id`. */
+  answersTo(id: number): string[] {
+    return [...this.answers.keys()].filter((k) => k.startsWith(`${id}/`))
+  }
+
   /**
    * Sends `name` with `payload` to the agent and waits for its answer. The same datagram is sent
    * again every second until then (a lost query is retried; the agent dedupes a repeat by LTime and
    * ID, so it never answers twice).
    */
   async ask(agent: SerfAgent, name: string, payload: Uint8Array | null): Promise<{ ltime: bigint; id: number; payload: Uint8Array }> {
-    const q = { ltime: this.ltime++, id: this.nextId++ }
-    const query = encodeSerfMessage({
-      type: 'query', LTime: q.ltime, ID: q.id, Addr: parseIp('127.0.0.1'), Port: this.socket.address().port, SourceNode: 'ts-asker',
-      Filters: null, Flags: 0, RelayFactor: 0, Timeout: 5_000_000_000n, Name: name, Payload: payload,
-    })
-    const datagram = buildPacket([encodeMessage({ type: 'user', Payload: query })], { keyring: this.keyring })
+    const q = this.build(name, payload)
     let sentAt = 0
     const got = await waitUntil(`${agent.name}'s answer to ${name}`, () => {
-      const answer = this.answers.get(q.id)
+      const answer = this.answers.get(`${q.id}/${agent.name}`)
       if (answer !== undefined && answer !== null) return answer
       if (Date.now() - sentAt >= 1_000) {
         sentAt = Date.now()
-        this.socket.send(datagram, agent.bindPort, '127.0.0.1')
+        this.socket.send(q.datagram, agent.bindPort, '127.0.0.1')
       }
       return undefined
     }, 8_000)
-    return { ...q, payload: got }
+    return { ltime: q.ltime, id: q.id, payload: got }
   }
 
   close(): void {
@@ -122,15 +141,14 @@ describe('internal queries: our answers are byte-identical to a real agent\'s', 
     }
     expect(toHex(asked.payload)).toBe(toHex(encodeConflictResponse(bAsAKnowsIt)))
 
+    // About its own name the agent says nothing (spec §5.10), as answerConflictQuery: the self
+    // query goes first, and the agent handles internal queries in order, so the stranger's answer
+    // arrives after any answer to it would have.
+    const self = plain!.send(a!, '_serf_conflict', new TextEncoder().encode('iq-a'))
     const stranger = await plain!.ask(a!, '_serf_conflict', new TextEncoder().encode('nobody'))
     expect(toHex(stranger.payload)).toBe(toHex(encodeConflictResponse(null)))
-
-    // About its own name the agent answers with its own record (spec §5.10 says it stays silent);
-    // answerConflictQuery's default does the same.
-    const self = await plain!.ask(a!, '_serf_conflict', new TextEncoder().encode('iq-a'))
-    const aItself: Member = { ...bAsAKnowsIt, name: 'iq-a', port: a!.bindPort, tags: { role: 'a' } }
-    const ours = answerConflictQuery(new TextEncoder().encode('iq-a'), { localName: 'iq-a', lookup: (n) => (n === 'iq-a' ? aItself : undefined) })
-    expect(ours.kind === 'respond' && toHex(ours.payload)).toBe(toHex(self.payload))
+    expect(plain!.answersTo(self.id)).toEqual([])
+    expect(answerConflictQuery(new TextEncoder().encode('iq-a'), { localName: 'iq-a', lookup: () => undefined })).toEqual({ kind: 'none', reason: 'own-name' })
   })
 
   it.each<{ name: string; op: KeyringOp; query: string }>([
