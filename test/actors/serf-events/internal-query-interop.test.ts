@@ -19,7 +19,8 @@ import { applyKeyringOp } from '../../../actors/serf-events/key-ring-ops.ts'
 import type { KeyringOp } from '../../../actors/serf-events/key-ring-ops.ts'
 import type { Member } from '../../../actors/member-manager/protocol.ts'
 import { Keyring, QueryFlag, buildPacket, decodePacket, decodeSerfMessage, encodeMessage, encodeSerfMessage, flattenPacket, parseIp, toHex } from '../../../src/wire/index.ts'
-import { SerfAgent, ensureSerf, stopAgents, waitUntil } from '../../support/serf.ts'
+import { SerfAgent, ensureSerf, runSerf, stopAgents, waitUntil } from '../../support/serf.ts'
+import { decodeGoBase64 } from '../../../actors/serf-events/key-base64.ts'
 
 const b64 = (k: Uint8Array) => Buffer.from(k).toString('base64')
 /** 48 keys: a primary, then 47 others (32 and 16 bytes), so list-keys must be trimmed. */
@@ -173,5 +174,18 @@ describe('internal queries: our answers are byte-identical to a real agent\'s', 
     const asked = await plain!.ask(a!, query, keyRequest(op.kind === 'list' ? new Uint8Array(0) : op.key))
     const ours = encodeKeyResponse(op.kind, toNodeKeyResponse(op.kind, applyKeyringOp(null, op).reply), { ltime: asked.ltime, id: asked.id, from: 'iq-a' })
     expect(ours.ok && toHex(ours.payload)).toBe(toHex(asked.payload))
+  })
+
+  it('serf keys -install=<bad text> prints the error decodeGoBase64 gives', async () => {
+    for (const text of ['abc$', 'A', 'ABCD=', 'AB=C', 'A===', 'AB==CD', 'AAAAAA=', 'é']) {
+      const ours = decodeGoBase64(text)
+      expect(ours.ok).toBe(false)
+      if (ours.ok) return
+      const printed = await runSerf(['keys', `-rpc-addr=127.0.0.1:${k!.rpcPort}`, `-install=${text}`]).then(
+        () => 'succeeded',
+        (err: Error) => err.message,
+      )
+      expect(printed).toContain(`Error installing key: ${ours.error.message}`)
+    }
   })
 })
