@@ -45,13 +45,14 @@ export function keyQueryKind(name: string): KeyOperationKind | null {
   return null
 }
 
-export type ParsedKeyQuery = { ok: true; op: KeyringOp } | { ok: false; kind: KeyOperationKind; error: KeyError }
+/** On failure `kind` is null when the name is not a key query, else the operation whose request did not decode. */
+export type ParsedKeyQuery = { ok: true; op: KeyringOp } | { ok: false; kind: KeyOperationKind | null; error: KeyError }
 
 /** Step 1: the key operation a `_serf_*-key(s)` query asks for. */
 export function parseKeyQuery(name: string, payload: Uint8Array | null): ParsedKeyQuery {
   const kind = keyQueryKind(name)
   if (kind === null) {
-    return { ok: false, kind: 'list', error: new KeyError('ERR_KEY_QUERY_UNKNOWN', `not a key query: ${JSON.stringify(name)}`, { name }) }
+    return { ok: false, kind: null, error: new KeyError('ERR_KEY_QUERY_UNKNOWN', `not a key query: ${JSON.stringify(name)}`, { name }) }
   }
   if (kind === 'list') return { ok: true, op: { kind } }
   const bad = (why: string) => ({ ok: false as const, kind, error: new KeyError('ERR_KEY_REQUEST_INVALID', `Failed to decode key request: ${why}`, { name, size: payload?.length ?? 0 }) })
@@ -142,7 +143,7 @@ export function answerKeyQuery(
 ): EncodedKeyResponse & { requestError: KeyError | null } {
   const parsed = parseKeyQuery(name, payload)
   if (!parsed.ok) {
-    if (parsed.error.code === 'ERR_KEY_QUERY_UNKNOWN') return { ok: false, error: parsed.error, requestError: parsed.error }
+    if (parsed.kind === null) return { ok: false, error: parsed.error, requestError: parsed.error }
     return { ...encodeKeyResponse(parsed.kind, undecodableKeyRequestResponse(parsed.error), envelope, limit), requestError: parsed.error }
   }
   const reply = runOp(parsed.op)

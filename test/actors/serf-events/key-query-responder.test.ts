@@ -55,9 +55,11 @@ describe('parseKeyQuery: [7][msgpack {Key}]', () => {
     }
   })
 
-  it('an unknown name is ERR_KEY_QUERY_UNKNOWN', () => {
+  it('an unknown name is ERR_KEY_QUERY_UNKNOWN (kind null), and answerKeyQuery sends nothing for it', () => {
     const r = parseKeyQuery('_serf_ping', null)
-    expect(!r.ok && r.error.code).toBe('ERR_KEY_QUERY_UNKNOWN')
+    expect(!r.ok && [r.kind, r.error.code]).toEqual([null, 'ERR_KEY_QUERY_UNKNOWN'])
+    const a = answerKeyQuery('_serf_ping', null, () => ({ ok: true }), env)
+    expect(!a.ok && a.error.code).toBe('ERR_KEY_QUERY_UNKNOWN')
   })
 })
 
