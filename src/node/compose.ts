@@ -1,0 +1,125 @@
+/**
+ * The actors of one node and how they are wired: the snapshotter (when a snapshot path is given),
+ * gossip-queue, member-manager and swim, spawned in dependency order in one ActorSystem, each in
+ * its own worker thread ('workers') or all in the caller's thread ('inline', with the real socket
+ * and file implementations swim's and the snapshotter's worker.ts use).
+ */
+import type { ActorSystem } from '../runtime/actor-system.ts'
+import type { ActorRef } from '../runtime/types.ts'
+import type { ActorDefinition } from '../runtime/define-actor.ts'
+import { ClusterError, fromWireError } from '../errors/index.ts'
+import { formatIp } from '../transport/ip-address.ts'
+import { swim } from '../../actors/swim/definition.ts'
+import { nodeSwimIo } from '../../actors/swim/io/node-net.ts'
+import { createSwimConfig } from '../../actors/swim/config.ts'
+import type { SwimInput } from '../../actors/swim/swim-context.ts'
+import { gossipQueue } from '../../actors/gossip-queue/definition.ts'
+import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
+import { memberManager } from '../../actors/member-manager/definition.ts'
+import { snapshotter } from '../../actors/snapshotter/definition.ts'
+import { nodeSnapshotterIo } from '../../actors/snapshotter/io/node-platform.ts'
+import { isUnspecified, type NodeConfig } from './config.ts'
+
+/** The ref `system.spawn` gives for a definition. */
+export type RefOf<D> = D extends ActorDefinition<infer M, infer TIn> ? ActorRef<M, TIn> : never
+
+export interface NodeActors {
+  swim: RefOf<typeof swim>
+  gossipQueue: RefOf<typeof gossipQueue>
+  memberManager: RefOf<typeof memberManager>
+  snapshotter: RefOf<typeof snapshotter> | undefined
+}
+
+/** Actor ids in the node's system (the kind names, as every actor's peers default to them). */
+export const ACTOR_IDS = { swim: 'swim', gossipQueue: 'gossip-queue', memberManager: 'member-manager', snapshotter: 'snapshotter' } as const
+
+/** swim's input for this node: what it advertises, where it binds, its profile and keys, its joins. */
+export function swimInputOf(config: NodeConfig, keys: readonly string[], advertiseIp: Uint8Array): SwimInput {
+  const advertisePort = config.advertise?.port ?? config.bind.port
+  const bind = `${config.bind.ip.length === 16 ? `[${config.bind.host}]` : config.bind.host}:${config.bind.port}`
+  const sameAsBind = config.advertise === undefined && !isUnspecified(config.bind.ip)
+  return {
+    name: config.name,
+    addr: advertiseIp,
+    port: advertisePort,
+    ...(sameAsBind ? {} : { bind }),
+    preset: config.profile,
+    config: {
+      // Serf runs memberlist at protocol 2 whatever its own protocol (serf-rpc.md §0).
+      protocolVersion: 2,
+      keys: keys.length > 0 ? [...keys] : null,
+      ...(config.retryJoin === undefined
+        ? {}
+        : { retryJoin: [...config.retryJoin.addresses], retryJoinIntervalMs: config.retryJoin.intervalMs, retryJoinMax: config.retryJoin.maxAttempts }),
+    },
+    // createNode runs the start join itself (to report its outcome), not swim's input.
+    join: [],
+  }
+}
+
+/** Spawns the node's actors; on a failure the caller shuts the system down (nothing is left half-started). */
+export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, swimInput: SwimInput): Promise<NodeActors> {
+  const inline = config.placement === 'inline'
+  const placement = inline ? ('inline' as const) : ('worker' as const)
+  let snap: RefOf<typeof snapshotter> | undefined
+  if (config.snapshotPath !== undefined) {
+    snap = await system.spawn(snapshotter, { id: ACTOR_IDS.snapshotter, placement, input: { path: config.snapshotPath }, ...(inline ? nodeSnapshotterIo() : {}) })
+  }
+  const shape = createSwimConfig(swimInput.config ?? {}, config.profile)
+  const gq = await system.spawn(gossipQueue, {
+    id: ACTOR_IDS.gossipQueue,
+    placement,
+    input: { config: gossipQueueConfigFor({ retransmitMult: shape.retransmitMult, udpBufferSize: shape.udpBufferSize, gossipNodes: shape.gossipNodes, encrypted: shape.keyring !== null && shape.gossipVerifyOutgoing }) },
+  })
+  const mm = await system.spawn(memberManager, {
+    id: ACTOR_IDS.memberManager,
+    placement,
+    input: {
+      config: { nodeName: config.name, tags: { ...config.tags }, protocolVersion: config.protocol, broadcastTimeoutMs: config.leaveTimeoutMs },
+      ...(snap === undefined ? {} : { peers: { snapshotter: ACTOR_IDS.snapshotter } }),
+    },
+    dependsOn: snap === undefined ? [ACTOR_IDS.gossipQueue] : [ACTOR_IDS.gossipQueue, ACTOR_IDS.snapshotter],
+  })
+  const sw = await system.spawn(swim, {
+    id: ACTOR_IDS.swim,
+    placement,
+    input: swimInput,
+    dependsOn: [ACTOR_IDS.gossipQueue, ACTOR_IDS.memberManager],
+    ...(inline ? nodeSwimIo() : {}),
+  })
+  return { swim: sw, gossipQueue: gq, memberManager: mm, snapshotter: snap }
+}
+
+/**
+ * Resolves with swim's advertised "ip:port" once it is bound and running; rejects with its coded
+ * bind or config error if it failed, or ERR_NODE_START_TIMEOUT after `timeoutMs`.
+ */
+export function whenSwimRunning(ref: NodeActors['swim'], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const settle = (f: () => void) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      unsubscribe()
+      f()
+    }
+    const check = (s: { value: unknown; context: { address: string; bindError?: { code: string; message: string } | undefined; configError?: { code: string; message: string } | undefined } }) => {
+      if (s.value === 'running') settle(() => resolve(s.context.address))
+      else if (s.value === 'failed') {
+        const err = s.context.bindError ?? s.context.configError
+        settle(() => reject(err === undefined ? new ClusterError('ERR_NODE_START_FAILED', 'swim failed to start') : fromWireError(err)))
+      }
+    }
+    const timer = setTimeout(() => settle(() => reject(new ClusterError('ERR_NODE_START_TIMEOUT', `swim was not running after ${timeoutMs} ms`))), timeoutMs)
+    const unsubscribe = ref.subscribe(check)
+    // The subscription reports turns from now on; the state may already be reached.
+    ref.getSnapshot().then(check, (err: unknown) => settle(() => reject(err instanceof ClusterError ? err : new ClusterError('ERR_NODE_START_FAILED', String(err)))))
+  })
+}
+
+/** "ip:port" of a member ("[v6]:port" for IPv6), as join addresses are written. */
+export function memberAddress(addr: Uint8Array, port: number): string {
+  const ip = formatIp(addr) ?? ''
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
+}
