@@ -1,0 +1,43 @@
+/**
+ * createNode with its default placement: every actor in its own worker thread. Two nodes on
+ * loopback join, see each other, one leaves, and both stop without leaving a thread behind (the
+ * test process exits on its own).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createNode } from '../../src/node/create-node.ts'
+import type { MemberEvent, NodeEvent } from '../../src/node/api.ts'
+
+const unhandled: unknown[] = []
+const trap = (reason: unknown) => unhandled.push(reason)
+beforeAll(() => process.on('unhandledRejection', trap))
+afterAll(() => {
+  process.off('unhandledRejection', trap)
+  expect(unhandled).toEqual([])
+})
+
+describe('createNode in workers', () => {
+  it('runs two nodes, each actor in its own thread: join, members, leave, shutdown', async () => {
+    const options = { bind: '127.0.0.1:0', profile: 'local', logLevel: 'silent' } as const
+    const a = await createNode({ name: 'wa', ...options })
+    try {
+      const events = a.events({ filter: 'member-leave' })[Symbol.asyncIterator]()
+      const b = await createNode({ name: 'wb', ...options, join: [a.address], tags: { role: 'db' } })
+      expect((await a.members()).map((m) => `${m.name} ${m.status}`).sort()).toEqual(['wa alive', 'wb alive'])
+      const stats = await b.stats()
+      expect(Object.values(stats.actors).every((x) => x.restarts === 0)).toBe(true)
+      expect(stats.serf.members).toBe(2)
+      await b.leave()
+      let left: NodeEvent | undefined
+      while (left === undefined) {
+        const r = await events.next()
+        if (r.done === true) throw new Error('stream ended')
+        if ((r.value as MemberEvent).members.some((m) => m.name === 'wb')) left = r.value
+      }
+      expect((left as MemberEvent).members[0]!.status).toBe('left')
+    } finally {
+      await a.shutdown()
+    }
+    // No worker thread of either node is left running.
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker')).toEqual([])
+  }, 60_000)
+})
