@@ -6,13 +6,12 @@
  */
 import type { ActorSystem } from '../runtime/actor-system.ts'
 import type { ActorRef } from '../runtime/types.ts'
-import type { ActorDefinition } from '../runtime/define-actor.ts'
+import type { ActorDefinition, ContextOf, InputOf } from '../runtime/define-actor.ts'
 import { ClusterError, fromWireError } from '../errors/index.ts'
 import { formatIp } from '../transport/ip-address.ts'
 import { swim } from '../../actors/swim/definition.ts'
 import { nodeSwimIo } from '../../actors/swim/io/node-net.ts'
 import { createSwimConfig } from '../../actors/swim/config.ts'
-import type { SwimInput } from '../../actors/swim/swim-context.ts'
 import { gossipQueue } from '../../actors/gossip-queue/definition.ts'
 import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
@@ -22,6 +21,11 @@ import { isUnspecified, type NodeConfig } from './config.ts'
 
 /** The ref `system.spawn` gives for a definition. */
 export type RefOf<D> = D extends ActorDefinition<infer M, infer TIn> ? ActorRef<M, TIn> : never
+/** A definition's machine. */
+type MachineOf<D> = D extends ActorDefinition<infer M, infer _TIn> ? M : never
+/** swim's input and context, as its definition types them. */
+export type SwimInput = InputOf<MachineOf<typeof swim>>
+export type SwimContext = ContextOf<MachineOf<typeof swim>>
 
 export interface NodeActors {
   swim: RefOf<typeof swim>

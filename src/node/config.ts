@@ -10,9 +10,8 @@ import { isPlainObject, knownFieldsOnly } from '../config/fields.ts'
 import { checkBoolean, checkInt, checkOneOf, checkString, TIMER_MAX_MS } from '../config/values.ts'
 import { parseIp } from '../transport/ip-address.ts'
 import { decodeKeyText } from '../wire/keyring.ts'
-import { nameRule } from '../../actors/swim/acceptance.ts'
-import { parseJoinAddresses } from '../../actors/swim/join-address.ts'
-import { encodeTags, TagsTooLargeError } from '../../actors/member-manager/tags.ts'
+import { createSwimConfig, validateSwimName } from '../../actors/swim/config.ts'
+import { createSerfConfig } from '../../actors/member-manager/config.ts'
 import type { NodeOptions } from './api.ts'
 
 /** Serf's and memberlist's well-known gossip port. */
@@ -91,6 +90,20 @@ export function isUnspecified(ip: Uint8Array): boolean {
   return ip.every((b) => b === 0)
 }
 
+/**
+ * Why `tags` cannot be a node's tags (Serf's 512-byte Meta limit at `protocol`), or undefined:
+ * member-manager's own config check, so the limit is the one it enforces.
+ */
+export function tagsProblem(tags: Readonly<Record<string, string>>, protocol: number): string | undefined {
+  try {
+    createSerfConfig({ nodeName: 'n', tags: { ...tags }, protocolVersion: protocol })
+    return undefined
+  } catch (err) {
+    if (err instanceof InvalidConfigError) return err.message
+    throw err
+  }
+}
+
 function checkTags(field: string, tags: unknown, protocol: number): Record<string, string> {
   if (!isPlainObject(tags)) throw new InvalidConfigError(field, 'must be an object of strings', { got: tags })
   const out: Record<string, string> = {}
@@ -98,13 +111,35 @@ function checkTags(field: string, tags: unknown, protocol: number): Record<strin
     checkString(`${field}.${k}`, v)
     out[k] = v
   }
-  try {
-    encodeTags(out, protocol)
-  } catch (err) {
-    if (err instanceof TagsTooLargeError) throw new InvalidConfigError(field, 'must encode in at most 512 bytes (Serf: "Encoded length of tags exceeds limit of 512 bytes")', { cause: err })
-    throw err
-  }
+  if (tagsProblem(out, protocol) !== undefined) throw new InvalidConfigError(field, 'must encode in at most 512 bytes (Serf: "Encoded length of tags exceeds limit of 512 bytes")')
   return out
+}
+
+/**
+ * Join addresses as swim reads them ("host", "host:port", "[v6]:port", a bare IPv6; port 7946 when
+ * none), checked by swim's own config rule; a bad one is InvalidConfigError naming `<field>[i]`.
+ */
+export function checkJoinAddresses(field: string, addresses: unknown): string[] {
+  if (!Array.isArray(addresses)) throw new InvalidConfigError(field, 'must be an array of addresses ("host", "host:port", "[v6]:port")', { got: addresses })
+  try {
+    createSwimConfig({ retryJoin: addresses as string[] })
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err
+    const swimField = String(err.details?.['field'] ?? '')
+    // swim names swim.retryJoin[i]: the same rule, named as the caller wrote it.
+    throw new InvalidConfigError(swimField.replace(/^swim\.retryJoin/, field), err.message.replace(/^swim\.retryJoin(\[\d+\])? /, ''), { cause: err })
+  }
+  return [...(addresses as string[])]
+}
+
+/** A join address as "ip:port" when it is an IP literal (the form members' addresses are written in); else as given. */
+export function canonicalJoinAddress(address: string): string {
+  try {
+    const hp = parseHostPort('join', address.slice(address.indexOf('/') + 1), DEFAULT_PORT)
+    return hp.ip.length === 16 ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`
+  } catch {
+    return address
+  }
 }
 
 function checkKeys(field: string, keys: unknown): string[] {
@@ -123,22 +158,27 @@ function checkKeys(field: string, keys: unknown): string[] {
 function checkRetryJoin(value: unknown): NodeConfig['retryJoin'] {
   if (value === undefined) return undefined
   const r = knownFieldsOnly('retryJoin', value, ['addresses', 'intervalMs', 'maxAttempts'])
-  const addresses = parseJoinAddresses(r['addresses'], DEFAULT_PORT, 'retryJoin.addresses')
+  const addresses = checkJoinAddresses('retryJoin.addresses', r['addresses'])
   if (addresses.length === 0) throw new InvalidConfigError('retryJoin.addresses', 'must hold at least one address')
   const intervalMs = r['intervalMs'] ?? DEFAULT_RETRY_INTERVAL_MS
   checkInt('retryJoin.intervalMs', intervalMs, 1, TIMER_MAX_MS, 'ms')
   const maxAttempts = r['maxAttempts'] ?? 0
   checkInt('retryJoin.maxAttempts', maxAttempts, 0)
-  return { addresses: r['addresses'] as string[], intervalMs, maxAttempts }
+  return { addresses, intervalMs, maxAttempts }
 }
 
 /** The node's config from createNode's options; throws InvalidConfigError naming the first bad field. */
 export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig {
   const o = knownFieldsOnly('options', options, FIELDS)
   const name = o['name'] ?? hostname()
-  const bad = nameRule(name)
-  if (bad !== undefined) throw new InvalidConfigError('name', bad, { got: name })
-  checkString('name', name)
+  checkString('name', name, { nonEmpty: true })
+  try {
+    validateSwimName(name)
+  } catch (err) {
+    // swim's rule for names, named as the caller wrote it.
+    if (err instanceof InvalidConfigError) throw new InvalidConfigError('name', err.message.replace(/^swim\.name /, ''), { got: name })
+    throw err
+  }
   const bind = parseHostPort('bind', o['bind'] ?? `0.0.0.0:${DEFAULT_PORT}`, DEFAULT_PORT)
   const advertise = o['advertise'] === undefined ? undefined : parseHostPort('advertise', o['advertise'], bind.port)
   if (advertise !== undefined && isUnspecified(advertise.ip)) throw new InvalidConfigError('advertise', 'must be an address peers can dial, not 0.0.0.0 or ::', { got: o['advertise'] })
@@ -147,7 +187,7 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
   const protocol = o['protocol'] ?? 5
   checkInt('protocol', protocol, 2, 5)
   const tags = checkTags('tags', o['tags'] ?? {}, protocol)
-  parseJoinAddresses(o['join'] ?? [], DEFAULT_PORT, 'join')
+  const join = checkJoinAddresses('join', o['join'] ?? [])
   const retryJoin = checkRetryJoin(o['retryJoin'])
   const keys = checkKeys('keys', o['keys'] ?? [])
   const keyringFile = o['keyringFile']
@@ -184,7 +224,7 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
     profile,
     protocol,
     tags,
-    join: o['join'] === undefined ? [] : [...(o['join'] as string[])],
+    join,
     retryJoin,
     replay: flags['replay']!,
     keys,

@@ -14,14 +14,12 @@ import { ActorSystem } from '../runtime/actor-system.ts'
 import { ClusterError, fromWireError, isWireError } from '../errors/index.ts'
 import { parseIp } from '../transport/ip-address.ts'
 import { isPlainObject } from '../config/fields.ts'
-import { parseJoinAddresses } from '../../actors/swim/join-address.ts'
-import { encodeTags, TagsTooLargeError } from '../../actors/member-manager/tags.ts'
 import type { Coordinate } from '../coordinate/index.ts'
 import type {
   BoundedStream, EventsOptions, ForceLeaveOptions, GossamerNode, JoinOptions, KeyOperations, LogLine, Member, MemberFilter,
   NodeEvent, NodeOptions, NodeStats, QueryOptions, QueryStream, UserEventOptions,
 } from './api.ts'
-import { DEFAULT_PORT, isUnspecified, resolveNodeConfig, type NodeConfig } from './config.ts'
+import { canonicalJoinAddress, checkJoinAddresses, isUnspecified, resolveNodeConfig, tagsProblem, type NodeConfig } from './config.ts'
 import { ACTOR_IDS, memberAddress, spawnNodeActors, swimInputOf, whenSwimRunning, type NodeActors } from './compose.ts'
 import { EventHub, memberEventSource } from './event-hub.ts'
 import { compileMemberFilter } from './member-filter.ts'
@@ -155,12 +153,8 @@ class Node implements GossamerNode {
         const next = { ...this.#tags }
         for (const k of remove) delete next[k]
         Object.assign(next, set)
-        try {
-          encodeTags(next, this.config.protocol)
-        } catch (err) {
-          if (err instanceof TagsTooLargeError) throw new ClusterError('ERR_TAGS_TOO_LARGE', 'Encoded length of tags exceeds limit of 512 bytes', { cause: err, details: { ...err.details } })
-          throw err
-        }
+        const problem = tagsProblem(next, this.config.protocol)
+        if (problem !== undefined) throw new ClusterError('ERR_TAGS_TOO_LARGE', 'Encoded length of tags exceeds limit of 512 bytes', { details: { problem } })
         const reply = await this.actors.memberManager.ask({ type: 'member.set-tags', tags: next })
         if (reply.error !== undefined) throw fromWireError(reply.error)
         this.#tags = next
@@ -174,8 +168,8 @@ class Node implements GossamerNode {
   join(addresses: readonly string[], _options: JoinOptions = {}): Promise<number> {
     return this.#guard('join', async () => {
       if (this.#state !== 'running') throw new ClusterError('ERR_JOIN_AFTER_LEAVE', "Serf can't Join after Leave or Shutdown")
-      // Checked and written as swim dials them ("host:port", IPv6 in brackets): a bad one names join[i].
-      const parsed = parseJoinAddresses([...addresses], DEFAULT_PORT, 'join')
+      // Checked by swim's rule (a bad one names join[i]); IP literals written as members' addresses are.
+      const parsed = checkJoinAddresses('join', addresses).map(canonicalJoinAddress)
       if (parsed.length === 0) throw new ClusterError('ERR_JOIN_FAILED', 'join: no addresses given')
       this.#joins++
       const out = await this.joinPort.join(parsed)

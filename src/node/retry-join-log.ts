@@ -7,7 +7,9 @@
  * at shutdown.
  */
 import type { Logger } from 'pino'
-import type { JoinRetryView } from '../../actors/swim/join-retry.ts'
+import type { SwimContext } from './compose.ts'
+
+type JoinRetryView = SwimContext['joinRetry']
 
 export interface RetryJoinWatch {
   stop(): void

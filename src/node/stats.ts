@@ -6,7 +6,7 @@ import type { ActorStats } from '../runtime/types.ts'
 import type { NodeFacadeStats, NodeStats } from './api.ts'
 import type { MemberStatsReply } from '../../actors/member-manager/protocol.ts'
 import type { StatsReply as GossipStatsReply } from '../../actors/gossip-queue/protocol.ts'
-import type { SwimContext } from '../../actors/swim/swim-context.ts'
+import type { SwimContext } from './compose.ts'
 
 export interface StatsSources {
   name: string

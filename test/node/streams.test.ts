@@ -94,7 +94,7 @@ describe('EventHub', () => {
     expect(hub.published).toBe(1)
     hub.close()
     expect(unsubscribed).toBe(1)
-    expect(s.ended).toBe(true)
+    expect((s as QueueStream<NodeEvent>).ended).toBe(true)
   })
 })
 
