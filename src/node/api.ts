@@ -172,6 +172,8 @@ export interface NodeFacadeStats {
   joinsFailed: number
   /** Serf's retry-join as swim runs it: 'off' | 'joining' | 'waiting' | 'joined' | 'exhausted', and attempts made. */
   retryJoin: { status: string; attempts: number }
+  /** With a snapshot: the members it offered for rejoin, the joins tried, and whether one answered. */
+  snapshotRejoin?: { previousNodes: number; attempts: number; joined: boolean }
 }
 
 export interface JoinOptions {

@@ -17,6 +17,7 @@ import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
 import { snapshotter } from '../../actors/snapshotter/definition.ts'
 import { nodeSnapshotterIo } from '../../actors/snapshotter/io/node-platform.ts'
+import type { SnapshotRestore } from '../../actors/snapshotter/protocol.ts'
 import { isUnspecified, type NodeConfig } from './config.ts'
 
 /** The ref `system.spawn` gives for a definition. */
@@ -32,7 +33,12 @@ export interface NodeActors {
   gossipQueue: RefOf<typeof gossipQueue>
   memberManager: RefOf<typeof memberManager>
   snapshotter: RefOf<typeof snapshotter> | undefined
+  /** What the snapshot file held at start (with a snapshot path): members to rejoin, clocks. */
+  restored: SnapshotRestore | undefined
 }
+
+/** How long the snapshotter may take to replay its file at start (ms): a large file on a slow disk. */
+const RESTORE_TIMEOUT_MS = 30_000
 
 /** Actor ids in the node's system (the kind names, as every actor's peers default to them). */
 export const ACTOR_IDS = { swim: 'swim', gossipQueue: 'gossip-queue', memberManager: 'member-manager', snapshotter: 'snapshotter' } as const
@@ -66,8 +72,16 @@ export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, s
   const inline = config.placement === 'inline'
   const placement = inline ? ('inline' as const) : ('worker' as const)
   let snap: RefOf<typeof snapshotter> | undefined
+  let restored: SnapshotRestore | undefined
   if (config.snapshotPath !== undefined) {
-    snap = await system.spawn(snapshotter, { id: ACTOR_IDS.snapshotter, placement, input: { path: config.snapshotPath }, ...(inline ? nodeSnapshotterIo() : {}) })
+    snap = await system.spawn(snapshotter, {
+      id: ACTOR_IDS.snapshotter,
+      placement,
+      input: { path: config.snapshotPath, nodeName: config.name, rejoinAfterLeave: config.rejoinAfterLeave },
+      ...(inline ? nodeSnapshotterIo() : {}),
+    })
+    // Serf replays the snapshot before the member layer starts: its clocks are witnessed at start.
+    restored = await snap.ask({ type: 'snapshot.restore' }, { timeoutMs: RESTORE_TIMEOUT_MS })
   }
   const shape = createSwimConfig(swimInput.config ?? {}, config.profile)
   const gq = await system.spawn(gossipQueue, {
@@ -81,6 +95,7 @@ export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, s
     input: {
       config: { nodeName: config.name, tags: { ...config.tags }, protocolVersion: config.protocol, broadcastTimeoutMs: config.leaveTimeoutMs },
       ...(snap === undefined ? {} : { peers: { snapshotter: ACTOR_IDS.snapshotter } }),
+      ...(restored === undefined ? {} : { restored: { clock: restored.lastClock, eventClock: restored.lastEventClock, queryClock: restored.lastQueryClock } }),
     },
     dependsOn: snap === undefined ? [ACTOR_IDS.gossipQueue] : [ACTOR_IDS.gossipQueue, ACTOR_IDS.snapshotter],
   })
@@ -91,7 +106,7 @@ export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, s
     dependsOn: [ACTOR_IDS.gossipQueue, ACTOR_IDS.memberManager],
     ...(inline ? nodeSwimIo() : {}),
   })
-  return { swim: sw, gossipQueue: gq, memberManager: mm, snapshotter: snap }
+  return { swim: sw, gossipQueue: gq, memberManager: mm, snapshotter: snap, restored }
 }
 
 /**

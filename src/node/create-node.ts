@@ -63,6 +63,7 @@ class Node implements GossamerNode {
   #joins = 0
   #joinsFailed = 0
   #retryWatch: RetryJoinWatch | undefined
+  #rejoin = { attempts: 0, joined: false }
   readonly keys: KeyOperations
 
   constructor(
@@ -95,6 +96,32 @@ class Node implements GossamerNode {
     } catch (err) {
       throw coded(err)
     }
+  }
+
+  /**
+   * Serf's rejoin from the snapshot: the members alive when this node last ran, tried one at a time
+   * in the snapshot's (random) order until one answers; not after a graceful leave unless
+   * rejoinAfterLeave. In the background: a start never waits for it, and failures are only logged.
+   */
+  rejoinFromSnapshot(): void {
+    const restored = this.actors.restored
+    if (restored === undefined || restored.left || restored.previousNodes.length === 0) return
+    const log = this.log.child({ subsystem: 'serf' })
+    void (async () => {
+      for (const prev of restored.previousNodes) {
+        if (this.#state !== 'running') return
+        this.#rejoin.attempts++
+        try {
+          await this.join([prev.addr])
+          this.#rejoin.joined = true
+          log.info({ node: prev.name, addr: prev.addr }, `Re-joined to previously known node: ${prev.name}: ${prev.addr}`)
+          return
+        } catch (err) {
+          log.warn({ node: prev.name, err: coded(err) }, `Failed to re-join previously known node ${prev.name}`)
+        }
+      }
+      log.warn('Failed to re-join any previously known node')
+    })()
   }
 
   startRetryJoin(): void {
@@ -260,6 +287,7 @@ class Node implements GossamerNode {
           joins: this.#joins,
           joinsFailed: this.#joinsFailed,
           retryJoin: { status: retry.status, attempts: retry.attempts },
+          ...(this.actors.restored === undefined ? {} : { snapshotRejoin: { ...this.#rejoin, previousNodes: this.actors.restored.previousNodes.length } }),
         },
       })
     })
@@ -322,6 +350,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
     log.info({ subsystem: 'serf', address, placement: config.placement, actors: Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined) }, 'node running')
     if (config.join.length > 0) await node.join(config.join, { replay: config.replay })
     node.startRetryJoin()
+    node.rejoinFromSnapshot()
     return node
   } catch (err) {
     // Nothing started stays behind: no thread, socket or timer.

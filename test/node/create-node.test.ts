@@ -5,7 +5,7 @@
  * unhandled rejection.
  */
 import { createServer } from 'node:net'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -160,6 +160,30 @@ describe('createNode', () => {
       if (status !== 'joined') await new Promise((r) => setTimeout(r, 25))
     }
     expect(status).toBe('joined')
+  })
+
+  it('keeps a snapshot and rejoins the members it knew after a restart (Serf\'s -snapshot)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gossamer-node-'))
+    try {
+      const a = await start('a')
+      const snapshotPath = join(dir, 'b.snapshot')
+      const b1 = await start('b', { snapshotPath, join: [a.address] })
+      expect(Object.keys((await b1.stats()).actors).sort()).toEqual(['gossip-queue', 'member-manager', 'snapshotter', 'swim'])
+      const bind = b1.address
+      // Stopped without a leave, as a crash would: the snapshot still says "alive: a".
+      await b1.shutdown()
+      expect(readFileSync(snapshotPath, 'utf8')).toContain(`alive: a ${a.address}`)
+      const b2 = await start('b', { snapshotPath, bind })
+      let names: string[] = []
+      for (let i = 0; i < 200 && names.length < 2; i++) {
+        names = (await b2.members()).filter((m) => m.status === 'alive').map((m) => m.name)
+        if (names.length < 2) await new Promise((r) => setTimeout(r, 25))
+      }
+      expect(names.sort()).toEqual(['a', 'b'])
+      expect((await b2.stats()).node!.snapshotRejoin).toEqual({ previousNodes: 1, attempts: 1, joined: true })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("rejects what needs the event layer with ERR_NODE_NOT_WIRED (until it is wired)", async () => {
