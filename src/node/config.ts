@@ -43,6 +43,7 @@ export interface NodeConfig {
   tags: Record<string, string>
   join: string[]
   retryJoin: { addresses: string[]; intervalMs: number; maxAttempts: number } | undefined
+  /** Serf's -replay, for the event layer (old user events are delivered on join); no effect until it is wired. */
   replay: boolean
   /** base64 keys, primary first (from `keys`; a keyring file's are read at start). */
   keys: string[]
@@ -50,6 +51,10 @@ export interface NodeConfig {
   snapshotPath: string | undefined
   rejoinAfterLeave: boolean
   placement: Placement
+  /**
+   * Serf's agent coalescing, for the event layer (serf-events coalesces; CreateNodeDeps.serf gets
+   * this config): until it is wired, member events reach `events()` one per change, uncoalesced.
+   */
   coalesce: { members: boolean; userEvents: boolean }
   logLevel: NodeLogLevel
   leaveTimeoutMs: number

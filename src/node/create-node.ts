@@ -51,7 +51,7 @@ function shutDownError(operation: string): ClusterError {
 /** Extension points for tests and the lead's wiring: the Serf event layer's surface. */
 export interface CreateNodeDeps {
   /** The surface for events, queries, keys, coordinates and force-leave; default: not wired. */
-  serf?: (node: { actors: NodeActors; system: ActorSystem; log: Logger }) => SerfSurface
+  serf?: (node: { actors: NodeActors; system: ActorSystem; log: Logger; config: NodeConfig }) => SerfSurface
 }
 
 class Node implements GossamerNode {
@@ -319,7 +319,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
     const actors = await spawnNodeActors(system, config, swimInput)
     const address = await whenSwimRunning(actors.swim, START_TIMEOUT_MS)
     hub.attach(memberEventSource(actors.memberManager))
-    const serf = deps.serf?.({ actors, system, log }) ?? notWiredSurface()
+    const serf = deps.serf?.({ actors, system, log, config }) ?? notWiredSurface()
     if (serf.events !== undefined) hub.attach(serf.events)
     // The subscriptions are on in member-manager's thread from here: no event after this is missed.
     await system.sync()

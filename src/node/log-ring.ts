@@ -21,6 +21,7 @@ export class LogRing {
   /** Next slot to overwrite once the ring is full. */
   #next = 0
   #readers = new Set<{ min: number; stream: QueueStream<LogLine> }>()
+  #closed = false
   /** Lines pushed out of the ring by newer ones (for stats). */
   overwritten = 0
 
@@ -47,6 +48,8 @@ export class LogRing {
     const min = RANK[level]
     const stream = new QueueStream<LogLine>(this.capacity, signal)
     for (const line of this.lines()) if (RANK[line.level] >= min) stream.push(line)
+    // After the node stopped: the kept lines, then the end.
+    if (this.#closed) stream.end()
     if (stream.ended) return stream
     const reader = { min, stream }
     this.#readers.add(reader)
@@ -58,8 +61,9 @@ export class LogRing {
     return this.#readers.size
   }
 
-  /** Ends every reader (the node stopped). */
+  /** Ends every reader (the node stopped); later readers get the kept lines and the end. */
   close(): void {
+    this.#closed = true
     for (const r of [...this.#readers]) r.stream.end()
   }
 }

@@ -125,5 +125,7 @@ describe('LogRing', () => {
     expect(s.dropped).toBe(6)
     ring.close()
     expect((await drain(s)).map((l) => l.time)).toEqual([0, 1, 2, 3])
+    // A reader that comes after the close gets the kept lines, then the end (never waits forever).
+    expect((await drain(ring.stream('trace'))).map((l) => l.time)).toEqual([6, 7, 8, 9])
   })
 })
