@@ -78,8 +78,13 @@ export function observedSwimJoin(deps: ObservedJoinDeps): JoinPort {
       if (started < n && waited < deadline) continue
       const members = await deps.memberAddresses()
       const reached = addresses.filter((a) => members.has(a)).length
-      // Every push/pull of the join has ended: the ones that merged put their node in the table.
-      if (reached + unmerged >= n || waited >= deadline) return { numJoined: Math.max(reached, Math.min(n, started) - unmerged, 1), errors: [] }
+      // Every push/pull of the join has ended, and the ones that merged put their node in the table.
+      // (With none reached, only swim's failure report ends it: a periodic push/pull that failed
+      // meanwhile must not pass for the join's.)
+      if (reached > 0 && reached + unmerged >= n) return { numJoined: reached, errors: [] }
+      // Past every push/pull's deadline and swim reported no failure: the join reached someone
+      // (a hostname, which the table writes as an IP, is only counted so).
+      if (waited >= deadline) return { numJoined: Math.max(reached, 1), errors: [] }
     }
   }
   return {

@@ -48,6 +48,12 @@ describe('observedSwimJoin', () => {
     expect(await port.join(['127.0.0.1:1000', '127.0.0.1:2000'])).toEqual({ numJoined: 1, errors: [] })
   })
 
+  it('does not take a periodic push/pull that failed meanwhile for the join: only a member reached or swim\'s failure report ends it', async () => {
+    const err = { code: 'ERR_SWIM_JOIN', message: 'x', details: { errors: ['10.0.0.1:7946: refused'] } }
+    const { port } = fakeSwim([{ pushPullsStarted: 2, pushPullsUnmerged: 1 }, { pushPullsStarted: 2, pushPullsUnmerged: 1 }, { pushPullsStarted: 2, pushPullsUnmerged: 2, joinFailures: 1, lastJoinError: err }])
+    expect(await port.join(['10.0.0.1:7946'])).toEqual({ numJoined: 0, errors: ['10.0.0.1:7946: refused'] })
+  })
+
   it('runs joins one at a time, so one join does not read the counters of another', async () => {
     const { port, sent } = fakeSwim([{ pushPullsStarted: 1 }, { pushPullsStarted: 2 }], [['127.0.0.1:1000']])
     const order: string[] = []
