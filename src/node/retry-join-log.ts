@@ -1,10 +1,11 @@
 /**
  * Serf's retry-join as the node reports it: swim runs the attempts (join-retry.ts, counted in its
- * context); this watcher reads swim's `joinRetry` once a second while a retry is pending and logs
- * each outcome with Serf agent's wording (`Join completed. Synced with N initial agents`,
- * `Join failed: <err>, retrying in <interval>`, `maximum retry join attempts made`), so the
- * node's log ring (and `monitor`) shows them. It stops once the retry is joined or exhausted, and
- * at shutdown.
+ * context); this watcher reads swim's `joinRetry` every 250 ms while a retry is pending and logs
+ * each outcome close to Serf agent's wording (`Join completed (retry-join)`, `Join failed,
+ * retrying in <n>s: <err>`, `maximum retry join attempts made: <err>`), so the node's log ring (and
+ * `monitor`) shows them; a failed attempt that a later one replaced within one poll is not logged
+ * (swim counts every one: joinFailures). It stops once the retry is joined or exhausted, and at
+ * shutdown.
  */
 import type { Logger } from 'pino'
 import type { SwimContext } from './compose.ts'
@@ -15,8 +16,8 @@ export interface RetryJoinWatch {
   stop(): void
 }
 
-/** How often the retry's state is read (ms): a retry waits at least 1 s between attempts. */
-const POLL_MS = 1_000
+/** How often the retry's state is read (ms): a retry waits at least ~0.8 s between attempts, so most failed attempts are seen. */
+const POLL_MS = 250
 
 /** `now`: the actor clock (ms), the clock swim's nextAttemptAtMs is on. */
 export function watchRetryJoin(read: () => Promise<JoinRetryView | undefined>, log: Logger, now: () => number): RetryJoinWatch {

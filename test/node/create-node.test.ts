@@ -160,6 +160,40 @@ describe('createNode', () => {
       if (status !== 'joined') await new Promise((r) => setTimeout(r, 25))
     }
     expect(status).toBe('joined')
+    // The node's log ring says so (the watcher reads swim's retry state once a second).
+    let lines: string[] = []
+    for (let i = 0; i < 60 && !lines.includes('Join completed (retry-join)'); i++) {
+      const ctl = new AbortController()
+      const logs = b.logs({ signal: ctl.signal })
+      ctl.abort()
+      lines = []
+      for await (const l of logs) lines.push(l.message)
+      if (!lines.includes('Join completed (retry-join)')) await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(lines).toContain('Join completed (retry-join)')
+  })
+
+  it('logs the give-up when retryJoin.maxAttempts runs out, and keeps running', async () => {
+    const port = await closedPort()
+    const b = await start('b', { retryJoin: { addresses: [`127.0.0.1:${port}`], intervalMs: 1000, maxAttempts: 1 } })
+    let retry = { status: '', attempts: 0 }
+    for (let i = 0; i < 200 && retry.status !== 'exhausted'; i++) {
+      retry = (await b.stats()).node!.retryJoin
+      if (retry.status !== 'exhausted') await new Promise((r) => setTimeout(r, 25))
+    }
+    expect(retry).toEqual({ status: 'exhausted', attempts: 2 })
+    let lines: string[] = []
+    for (let i = 0; i < 60 && !lines.some((l) => l.startsWith('error maximum retry join attempts made')); i++) {
+      const ctl = new AbortController()
+      const logs = b.logs({ level: 'warn', signal: ctl.signal })
+      ctl.abort()
+      lines = []
+      for await (const l of logs) lines.push(`${l.level} ${l.message}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(lines.some((l) => l.startsWith('error maximum retry join attempts made: retry-join gave up after 2 attempts'))).toBe(true)
+    // The node keeps running alone (Serf's agent would exit; a library node leaves that to its owner).
+    expect((await b.members()).map((m) => m.name)).toEqual(['b'])
   })
 
   it('keeps a snapshot and rejoins the members it knew after a restart (Serf\'s -snapshot)', async () => {
