@@ -1,8 +1,9 @@
 /**
  * createNode with its default placement: every actor in its own worker thread. Two nodes on
  * loopback join, see each other, one leaves, and both stop without leaving a thread behind (the
- * test process exits on its own).
+ * test process exits on its own); a start that fails stops the threads it had started.
  */
+import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode } from '../../src/node/create-node.ts'
 import type { MemberEvent, NodeEvent } from '../../src/node/api.ts'
@@ -39,5 +40,14 @@ describe('createNode in workers', () => {
     }
     // No worker thread of either node is left running.
     expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker')).toEqual([])
+  }, 60_000)
+
+  it('stops every thread it started when the start fails (a start join that reaches no one)', async () => {
+    const server = createServer()
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as { port: number }).port
+    await new Promise((r) => server.close(r))
+    await expect(createNode({ name: 'wc', bind: '127.0.0.1:0', profile: 'local', logLevel: 'silent', join: [`127.0.0.1:${port}`] })).rejects.toMatchObject({ code: 'ERR_JOIN_FAILED' })
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker' || r === 'UDPWrap' || r === 'TCPServerWrap')).toEqual([])
   }, 60_000)
 })
