@@ -11,6 +11,7 @@
  */
 import { ClusterError } from '../errors/index.ts'
 import type { WireError } from '../errors/index.ts'
+import { parseIp } from '../transport/ip-address.ts'
 
 /** One join's outcome: push/pulls that completed, and "address: reason" for each that failed. */
 export interface JoinOutcome {
@@ -52,6 +53,12 @@ export interface ObservedJoinDeps {
   pollMs?: number
 }
 
+/** "ip:port" / "[v6]:port" (as the table writes members) rather than a host name. */
+function isIpAddress(address: string): boolean {
+  const host = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'))
+  return parseIp(host) !== undefined
+}
+
 /** The errors of a failed join as swim reports them ("address: reason" each). */
 function reasonsOf(err: WireError | undefined): string[] {
   const errors = err?.details?.['errors']
@@ -64,6 +71,9 @@ export function observedSwimJoin(deps: ObservedJoinDeps): JoinPort {
   const poll = deps.pollMs ?? 20
   const run = async (addresses: readonly string[]): Promise<JoinOutcome> => {
     const before = await deps.view()
+    const named = addresses.filter((a) => !isIpAddress(a)).length
+    // A host name is never in the table as written: a member new since the join started stands for it.
+    const known = named > 0 ? await deps.memberAddresses() : new Set<string>()
     if (!deps.send([...addresses])) throw new ClusterError('ERR_JOIN_NOT_SENT', 'swim did not take the join (its mailbox is full or it stopped)')
     const n = addresses.length
     // memberlist runs the push/pulls at once, each within 2 × TCPTimeout; a margin for a loaded machine.
@@ -77,13 +87,14 @@ export function observedSwimJoin(deps: ObservedJoinDeps): JoinPort {
       const unmerged = now.pushPullsUnmerged - before.pushPullsUnmerged
       if (started < n && waited < deadline) continue
       const members = await deps.memberAddresses()
-      const reached = addresses.filter((a) => members.has(a)).length
+      const newMembers = named > 0 ? [...members].filter((m) => !known.has(m)).length : 0
+      const reached = addresses.filter((a) => members.has(a)).length + Math.min(named, newMembers > 0 ? 1 : 0)
       // Every push/pull of the join has ended, and the ones that merged put their node in the table.
       // (With none reached, only swim's failure report ends it: a periodic push/pull that failed
       // meanwhile must not pass for the join's.)
       if (reached > 0 && reached + unmerged >= n) return { numJoined: reached, errors: [] }
       // Past every push/pull's deadline and swim reported no failure: the join reached someone
-      // (a hostname, which the table writes as an IP, is only counted so).
+      // (a host name of a node already in the table is only counted so).
       if (waited >= deadline) return { numJoined: Math.max(reached, 1), errors: [] }
     }
   }

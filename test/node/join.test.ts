@@ -32,7 +32,7 @@ function fakeSwim(steps: Partial<SwimJoinView>[], members: string[][] = []) {
     sleep: () => Promise.resolve(),
     pollMs: 1,
   })
-  return { port, sent }
+  return { port, sent, polls: () => polls }
 }
 
 describe('observedSwimJoin', () => {
@@ -52,6 +52,13 @@ describe('observedSwimJoin', () => {
     const err = { code: 'ERR_SWIM_JOIN', message: 'x', details: { errors: ['10.0.0.1:7946: refused'] } }
     const { port } = fakeSwim([{ pushPullsStarted: 2, pushPullsUnmerged: 1 }, { pushPullsStarted: 2, pushPullsUnmerged: 1 }, { pushPullsStarted: 2, pushPullsUnmerged: 2, joinFailures: 1, lastJoinError: err }])
     expect(await port.join(['10.0.0.1:7946'])).toEqual({ numJoined: 0, errors: ['10.0.0.1:7946: refused'] })
+  })
+
+  it('counts a host name as reached once a member new since the join is in the table', async () => {
+    const { port, polls } = fakeSwim([{ pushPullsStarted: 1 }], [[], [], ['10.0.0.5:7946']])
+    expect(await port.join(['seed.example:7946'])).toEqual({ numJoined: 1, errors: [] })
+    // At once, not at the join's deadline (2 × tcpTimeoutMs + 5 s of 1 ms polls).
+    expect(polls()).toBeLessThan(10)
   })
 
   it('runs joins one at a time, so one join does not read the counters of another', async () => {
