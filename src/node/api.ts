@@ -186,6 +186,16 @@ export interface ForceLeaveOptions {
   prune?: boolean
 }
 
+/**
+ * Why a node stopped: `shutdown()` was called, it left gracefully, it lost a name-conflict vote
+ * (Serf's minority side shuts down), or an actor failed beyond its restarts.
+ */
+export interface NodeStopped {
+  reason: 'shutdown' | 'left' | 'name-conflict' | 'failed'
+  /** What went wrong, for 'name-conflict' and 'failed'. */
+  error?: { code: string; message: string }
+}
+
 export interface GossamerNode extends AsyncDisposable {
   /** This node's name in the cluster. */
   readonly name: string
@@ -212,6 +222,8 @@ export interface GossamerNode extends AsyncDisposable {
   readonly keys: KeyOperations
   /** The node's log lines at `level` and above, the last 512 first (as Serf's monitor). */
   logs(options?: { level?: LogLine['level']; signal?: AbortSignal }): BoundedStream<LogLine>
+  /** Resolves (never rejects) once the node has stopped, for whatever reason, after every actor ended. */
+  readonly stopped: Promise<NodeStopped>
 }
 
 /**

@@ -12,7 +12,7 @@ import { isPlainObject } from '../config/fields.ts'
 import type { Coordinate } from '../coordinate/index.ts'
 import type {
   BoundedStream, EventsOptions, ForceLeaveOptions, GossamerNode, JoinOptions, KeyOperations, LogLine, Member, MemberFilter,
-  NodeEvent, NodeStats, QueryOptions, QueryStream, UserEventOptions,
+  NodeEvent, NodeStats, NodeStopped, QueryOptions, QueryStream, UserEventOptions,
 } from './api.ts'
 import { canonicalJoinAddress, checkJoinAddresses, tagsProblem, type NodeConfig } from './config.ts'
 import type { NodeActors } from './compose.ts'
@@ -49,6 +49,10 @@ export class Node implements GossamerNode {
   #retryWatch: RetryJoinWatch | undefined
   #rejoin = { attempts: 0, joined: false }
   readonly keys: KeyOperations
+  readonly stopped: Promise<NodeStopped>
+  #resolveStopped!: (why: NodeStopped) => void
+  /** Why the node is stopping; the first reason given wins. */
+  #stopReason: NodeStopped | undefined
 
   constructor(
     readonly name: string,
@@ -63,6 +67,7 @@ export class Node implements GossamerNode {
     private readonly serf: SerfSurface,
   ) {
     this.#tags = { ...config.tags }
+    this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve))
     const k = serf.keys
     this.keys = {
       install: (key) => this.#guard('keys.install', () => k.install(key)),
@@ -213,7 +218,7 @@ export class Node implements GossamerNode {
         throw coded(err)
       } finally {
         // As Serf's agent: the node shuts down after its leave, whether or not the leave went well.
-        await this.shutdown()
+        await this.stop({ reason: 'left' })
       }
     })()
     this.#leave = leave
@@ -221,6 +226,12 @@ export class Node implements GossamerNode {
   }
 
   shutdown(): Promise<void> {
+    return this.stop({ reason: 'shutdown' })
+  }
+
+  /** Shuts the node down for `why` (the first caller's reason is the one `stopped` reports). */
+  stop(why: NodeStopped): Promise<void> {
+    this.#stopReason ??= why
     this.#shutdown ??= (async () => {
       this.#state = 'stopped'
       this.#retryWatch?.stop()
@@ -233,6 +244,7 @@ export class Node implements GossamerNode {
         this.log.error({ subsystem: 'serf', err: coded(err) }, 'shutdown failed')
       }
       this.ring.close()
+      this.#resolveStopped(this.#stopReason ?? why)
     })()
     return this.#shutdown
   }
