@@ -65,6 +65,17 @@ export const swim = defineActor({
       case 'gossip.lease':
         // Every packet is filled from it: a malformed one is refused whole, before it is held.
         return leaseProblem(msg)
+      case 'swim.send-user':
+        if (!isIp(msg.addr) || !Number.isInteger(msg.port) || msg.port < 1 || msg.port > 65_535) return 'swim.send-user needs addr (4 or 16 IP bytes) and port 1..65535'
+        if (!(msg.bytes instanceof Uint8Array) || msg.bytes.length === 0) return 'swim.send-user needs bytes (a non-empty Uint8Array: [serfType][msgpack])'
+        return undefined
+      case 'swim.keyring':
+        // The operation and the key's size are answered by the actor, with memberlist's messages.
+        if (msg.key !== undefined && !(msg.key instanceof Uint8Array)) return 'swim.keyring key must be a Uint8Array when given'
+        return undefined
+      case 'swim.coordinate':
+        if (msg.node !== undefined && typeof msg.node !== 'string') return 'swim.coordinate node must be a string when given'
+        return undefined
       case 'swim.join-result':
         // Internal (the runner reports its own joins), checked like any message.
         if (!['join', 'retry-join', 'rejoin'].includes(msg.purpose) || !Array.isArray(msg.addresses) || !Array.isArray(msg.errors) || !Number.isInteger(msg.numJoined) || msg.numJoined < 0) {
