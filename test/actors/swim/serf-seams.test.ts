@@ -10,7 +10,7 @@ import { assemblePacket, decodeDatagram, encodePushPullStream, encodeUser } from
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { DEFAULT_VSN } from '../../../actors/swim/messages.ts'
 import { Keyring } from '../../../src/wire/keyring.ts'
-import type { KeyringReply, CoordinateReply } from '../../../actors/swim/protocol.ts'
+import type { KeyringOp, KeyringReply, CoordinateReply } from '../../../actors/swim/protocol.ts'
 import type { JoinCompletedMsg, NameConflictMsg } from '../../../actors/member-manager/protocol.ts'
 import type { SerfMessageMsg } from '../../../actors/serf-events/protocol.ts'
 import type { Stream } from '../../../src/transport/transport.ts'
@@ -43,7 +43,7 @@ describe('Serf messages by gossip or UDP', () => {
     expect(routed.map((m) => m.bytes[0])).toEqual([3, 4, 5, 9])
     expect(routed[0]).toEqual({ type: 'serf.message', bytes: Uint8Array.of(3, 0x80), from: '10.0.0.9:7946' })
     // The join intent (type 1) went to member-manager as before.
-    expect(n1.to('member-manager', 'member.user-message').map((m) => (m as { bytes: Uint8Array }).bytes[0])).toEqual([1])
+    expect(n1.to('member-manager', 'member.user-message').map((m) => (m as unknown as { bytes: Uint8Array }).bytes[0])).toEqual([1])
     expect(ctx(n1).serfMessagesRouted).toBe(4)
   })
 
@@ -181,7 +181,7 @@ describe('the live keyring', () => {
     const n1 = h.add('n1', 1, { config: { keys: [KEY_A] } })
     const plain = h.add('n2', 2)
     await h.clock.advance(100)
-    const op = (n: MachineNode, o: string, key?: Uint8Array) => n.ask<KeyringReply>({ type: 'swim.keyring', op: o, ...(key === undefined ? {} : { key }) })
+    const op = (n: MachineNode, o: string, key?: Uint8Array) => n.ask<KeyringReply>({ type: 'swim.keyring', op: o as KeyringOp, ...(key === undefined ? {} : { key }) })
     expect(op(plain, 'install', KEY_B)).toEqual({ type: 'swim.keyring-reply', ok: false, code: 'ERR_SWIM_KEYRING_DISABLED', message: 'No keyring to modify (encryption not enabled)' })
     expect(op(plain, 'list')).toEqual({ type: 'swim.keyring-reply', ok: false, code: 'ERR_SWIM_KEYRING_DISABLED', message: 'Keyring is empty (encryption not enabled)' })
     expect(op(n1, 'install', new Uint8Array(7))).toMatchObject({ ok: false, code: 'ERR_SWIM_KEY_SIZE', message: 'key size must be 16, 24 or 32 bytes' })
@@ -206,7 +206,7 @@ describe('the live keyring', () => {
     n1.actor.on('swim.keyring-changed', (e) => void changed.push(e.keys))
     await h.clock.advance(5_000)
     expect(ctx(n1).numNodes).toBe(2)
-    const op = (n: MachineNode, o: string, key: Uint8Array) => expect(n.ask<KeyringReply>({ type: 'swim.keyring', op: o, key }).ok).toBe(true)
+    const op = (n: MachineNode, o: string, key: Uint8Array) => expect(n.ask<KeyringReply>({ type: 'swim.keyring', op: o as KeyringOp, key }).ok).toBe(true)
     const before = { n1: ctx(n1).counters.probesAcked, n2: ctx(n2).counters.probesAcked }
     // serf keys -install, then -use, then -remove, with probes running between the steps.
     op(n1, 'install', KEY_B)

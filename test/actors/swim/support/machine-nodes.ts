@@ -10,6 +10,7 @@ import type { Actor } from 'xstate'
 import { createSwimMachine } from '../../../../actors/swim/machine.ts'
 import type { SwimInput, SwimMachine } from '../../../../actors/swim/machine.ts'
 import { swimIo } from '../../../../actors/swim/io/swim-io.ts'
+import type { SwimInbound } from '../../../../actors/swim/protocol.ts'
 import type { GossipQueueInbound } from '../../../../actors/gossip-queue/protocol.ts'
 import type { LocalMetaReply, LocalStateReply } from '../../../../actors/member-manager/protocol.ts'
 import { MemoryNetwork } from '../../../../src/transport/memory-network.ts'
@@ -30,7 +31,7 @@ export interface MachineNode {
   replies: unknown[]
   logged: Array<{ level: string; obj: object; msg?: string }>
   /** Asks the actor (its reply comes back through env.reply). */
-  ask<R>(msg: Message): R
+  ask<R>(msg: SwimInbound): R
 }
 
 export function machineNodes(seed = 1) {
@@ -94,7 +95,7 @@ export function machineNodes(seed = 1) {
       to: (dest, type) => sent.filter((s) => s.to === dest && (type === undefined || s.msg.type === type)).map((s) => s.msg),
       replies,
       logged,
-      ask: <R>(msg: Message): R => {
+      ask: <R>(msg: SwimInbound): R => {
         const before = replies.length
         actor!.send({ ...msg, replyTo: { to: '$test', cid: before } } as never)
         if (replies.length !== before + 1) throw new Error(`${msg.type}: no reply in the same turn`)
