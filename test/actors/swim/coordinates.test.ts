@@ -14,8 +14,7 @@ const config = createCoordinateConfig({})
 /** A coordinate 5 ms from the origin on the first axis (what a peer would send). */
 const peerCoordinate = () => {
   const c = newCoordinate(config)
-  c.Vec[0] = 0.005
-  return c
+  return { ...c, Vec: [0.005, ...c.Vec.slice(1)] }
 }
 
 describe('swim coordinates (ping delegate)', () => {
