@@ -46,7 +46,10 @@ export function readFailure(err: { code: string; message: string }): PushPullFai
     case 'ERR_WIRE_DECRYPT':
       return { code: 'ERR_JOIN_DECRYPT', detail: 'Reading remote state failed: No installed keys could decrypt the message' }
     case 'ERR_WIRE_ENCRYPTION_REQUIRED':
-      return { code: 'ERR_JOIN_DECRYPT', detail: 'Reading remote state failed: Encryption is configured but remote state is not encrypted' }
+      // The wire says which side is encrypted: an encrypted reply and no keyring here, or the reverse.
+      return /no keyring/.test(err.message)
+        ? { code: 'ERR_JOIN_DECRYPT', detail: 'Reading remote state failed: Remote state is encrypted and encryption is not configured' }
+        : { code: 'ERR_JOIN_DECRYPT', detail: 'Reading remote state failed: Encryption is configured but remote state is not encrypted' }
     case 'ERR_TRANSPORT_TIMEOUT':
       return { code: 'ERR_JOIN_TIMEOUT', detail: 'Reading remote state failed: i/o timeout' }
     case 'ERR_TRANSPORT_CLOSED':

@@ -168,6 +168,13 @@ describe('join failure mapping (join-errors.ts)', () => {
     expect(readFailure({ code: wire, message: 'bad' })).toEqual({ code, detail })
   })
 
+  it('an encrypted reply while we have no keyring says so, as memberlist does', () => {
+    expect(readFailure({ code: 'ERR_WIRE_ENCRYPTION_REQUIRED', message: 'encrypted stream and no keyring' })).toEqual({
+      code: 'ERR_JOIN_DECRYPT',
+      detail: 'Reading remote state failed: Remote state is encrypted and encryption is not configured',
+    })
+  })
+
   it('a remote errResp about keys is ERR_JOIN_DECRYPT; the address is named by its IP as memberlist does', () => {
     expect(remoteFailure('No installed keys could decrypt the message')).toEqual({ code: 'ERR_JOIN_DECRYPT', detail: 'Remote error: No installed keys could decrypt the message' })
     expect(remoteFailure('something else')).toMatchObject({ code: 'ERR_JOIN_REMOTE' })
