@@ -34,8 +34,9 @@ export const swim = defineActor({
   /**
    * Persisted snapshots, restored by the supervisor after a crash or a thread death: the bound
    * address (a restart binds it again, never a new port), the incarnation, the members to rejoin,
-   * the join state and the counters (see machine.ts). No key bytes: the context shows the keyring
-   * as its key count. throttleMs 0: after every turn with messages, so the address bound in the
+   * the join state and the counters (see machine.ts). The config's key bytes are not in it (the
+   * context shows the keyring as its key count); once `swim.keyring` changed the ring, the live
+   * ring is (liveKeys), so a restart keeps it, as Serf's keyring file does. throttleMs 0: after every turn with messages, so the address bound in the
    * first turns is never lost to a throttle window (the context is a few KiB of plain data).
    */
   persist: { version: 1, throttleMs: 0 },

@@ -9,6 +9,13 @@
  * requests addressed to swim (`member.local-meta-changed`, `member.reconnect`, `member.swim-leave`,
  * `member.nodes-resync`) and gossip-queue's `gossip.broadcast-finished` and `gossip.lease`.
  *
+ * For Serf's event layer and the node: Serf messages of SERF_EVENTS_MESSAGE_TYPES (user event,
+ * query, response, relay) received by gossip or UDP go to the optional `serfEvents` peer as
+ * `serf.message` (to member-manager as `member.user-message` without one); `swim.send-user` sends a
+ * user message by UDP (query acks, responses, relays); `swim.keyring` changes or lists the live
+ * keyring (emitting `swim.keyring-changed`); `swim.coordinate` answers a Vivaldi coordinate.
+ * A join's `member.join-completed` carries each unreached address's coded error.
+ *
  * Requests that arrive while swim is still binding its socket are kept (bounded) and handled once
  * it is bound; if it cannot bind, a leave request is answered `member.swim-left` at once and the
  * rest is refused and counted (see machine.ts).
