@@ -104,6 +104,8 @@ export class SwimCounters {
   streamsOverBudget = 0
   /** The code of the last inbound stream refused or failed by a limit ('' until one is). */
   lastStreamErrorCode = ''
+  /** errResp replies written to inbound streams we could not read (a wrong key, plaintext vs encrypted, malformed). */
+  errRepliesSent = 0
   /** Inbound streams closed at their tcpTimeoutMs deadline (memberlist's TCPTimeout on accepted conns). */
   inboundStreamsTimedOut = 0
 }

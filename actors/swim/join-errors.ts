@@ -40,16 +40,29 @@ export function dialFailure(to: string, err: { code?: string; message: string } 
   return { code: 'ERR_JOIN_UNREACHABLE', detail: `dial tcp ${to}: ${stripDialPrefix(text, to)}` }
 }
 
+/**
+ * memberlist's wording of a stream it could not read (what handleConn puts in its errResp, and what
+ * a joiner reports after "Reading remote state failed: "); undefined for failures that are not
+ * about the bytes (closed, timeout, limits).
+ */
+export function streamErrorText(err: { code: string; message: string }): string | undefined {
+  switch (err.code) {
+    case 'ERR_WIRE_DECRYPT':
+      return 'No installed keys could decrypt the message'
+    case 'ERR_WIRE_ENCRYPTION_REQUIRED':
+      return /no keyring/.test(err.message) ? 'Remote state is encrypted and encryption is not configured' : 'Encryption is configured but remote state is not encrypted'
+    default:
+      return err.code.startsWith('ERR_WIRE_') ? err.message : undefined
+  }
+}
+
 /** Reading the peer's reply failed (a ClusterError's code and message from the stream reader). */
 export function readFailure(err: { code: string; message: string }): PushPullFailure {
   switch (err.code) {
     case 'ERR_WIRE_DECRYPT':
-      return { code: 'ERR_JOIN_DECRYPT', detail: 'Reading remote state failed: No installed keys could decrypt the message' }
     case 'ERR_WIRE_ENCRYPTION_REQUIRED':
       // The wire says which side is encrypted: an encrypted reply and no keyring here, or the reverse.
-      return /no keyring/.test(err.message)
-        ? { code: 'ERR_JOIN_DECRYPT', detail: 'Reading remote state failed: Remote state is encrypted and encryption is not configured' }
-        : { code: 'ERR_JOIN_DECRYPT', detail: 'Reading remote state failed: Encryption is configured but remote state is not encrypted' }
+      return { code: 'ERR_JOIN_DECRYPT', detail: `Reading remote state failed: ${streamErrorText(err)!}` }
     case 'ERR_TRANSPORT_TIMEOUT':
       return { code: 'ERR_JOIN_TIMEOUT', detail: 'Reading remote state failed: i/o timeout' }
     case 'ERR_TRANSPORT_CLOSED':

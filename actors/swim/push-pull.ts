@@ -14,7 +14,8 @@ import { MAX_PUSH_STATE_BYTES } from '../../src/wire/stream.ts'
 import type { PushPullStream, StreamMessage } from '../../src/wire/stream.ts'
 import type { PushNodeState } from './messages.ts'
 import { verifyProtocol } from './node-table.ts'
-import { encodePushPullStream, fromWireState, tryReadStream } from './packets.ts'
+import { encodePushPullStream, encodeStreamMessage, fromWireState, tryReadStream } from './packets.ts'
+import { encodeMessage } from '../../src/wire/memberlist.ts'
 import { kRandom } from './probe-list.ts'
 import { StreamScan } from './stream-scan.ts'
 import type { SwimConfig } from './config.ts'
@@ -23,7 +24,7 @@ import type { NodeRecord, NodeTable, Outcome } from './node-table.ts'
 import type { WireSecurity } from './packets.ts'
 import type { DialCallback, SuspicionCause, SwimEnv, SwimOutput } from './effects.ts'
 import type { Ping } from '../../src/wire/memberlist.ts'
-import { dialFailure, joinAddressError, readFailure, remoteFailure } from './join-errors.ts'
+import { dialFailure, joinAddressError, readFailure, remoteFailure, streamErrorText } from './join-errors.ts'
 import type { JoinAddressError, PushPullFailure } from './join-errors.ts'
 
 /** A push/pull ended by the node's stop. */
@@ -355,7 +356,15 @@ export class PushPull {
           }
           if (state === 'unknown') decodeEveryChunk = true
         }
-        const r = tryReadStream(buf, this.host.security)
+        let r
+        try {
+          r = tryReadStream(buf, this.host.security)
+        } catch (err) {
+          // memberlist's handleConn answers a request it cannot read with an errResp (sealed as
+          // anything we send), so the peer learns why: a wrong key reads as a key problem there.
+          if (options.inbound) this.answerError(stream, err)
+          throw err
+        }
         if (!r.done) decodeEveryChunk = true
         return r.done ? { done: true, value: r.message } : { done: false }
       },
@@ -373,6 +382,17 @@ export class PushPull {
         cb(msg)
       }),
     )
+  }
+
+  /** Writes memberlist's errResp for a request we could not read (best effort: the stream closes next). */
+  private answerError(stream: Stream, err: unknown): void {
+    const text = streamErrorText({ code: String((err as { code?: unknown }).code ?? ''), message: err instanceof Error ? err.message : String(err) })
+    if (text === undefined) return
+    try {
+      if (stream.write(encodeStreamMessage(encodeMessage({ type: 'err', Error: text }), this.host.config.enableCompression, this.host.security))) this.host.enter(() => this.host.counters.errRepliesSent++)
+    } catch {
+      // An errResp that cannot be encoded is not worth more than the close that follows.
+    }
   }
 
   private count(err: ClusterError, inbound: boolean): void {

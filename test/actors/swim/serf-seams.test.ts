@@ -130,7 +130,7 @@ describe('a join that reaches no one', () => {
     expect(n1.logged).toContainEqual({ level: 'warn', obj: { code: 'ERR_JOIN_UNREACHABLE', address: '10.0.0.9:7946' }, msg: 'swim: Failed to join 10.0.0.9: dial tcp 10.0.0.9:7946: connect: connection refused' })
   })
 
-  it('a wrong key and a plaintext node joining an encrypted one fail with a code, a good join has no errors', async () => {
+  it('a wrong key and a plaintext node joining an encrypted one: ERR_JOIN_DECRYPT (our errResp says why); a good join has no errors', async () => {
     h = machineNodes()
     const n1 = h.add('n1', 1, { config: { keys: [KEY_A] } })
     const wrong = h.add('n2', 2, { config: { keys: [KEY_B] } })
@@ -141,10 +141,12 @@ describe('a join that reaches no one', () => {
     await h.clock.advance(2_000)
     const result = (n: MachineNode) => (n.to('member-manager', 'member.join-completed') as unknown as JoinCompletedMsg[])[0]!
     expect(result(wrong).numJoined).toBe(0)
-    // Our responder closes a stream it cannot open (no errResp, unlike memberlist): the joiner sees EOF.
-    expect(result(wrong).errors).toEqual([{ address: n1.address, code: 'ERR_JOIN_CLOSED', message: 'Failed to join 10.0.0.1: Reading remote state failed: EOF' }])
-    expect(result(plain).numJoined).toBe(0)
-    expect(result(plain).errors?.[0]?.code).toMatch(/^ERR_JOIN_/)
+    // n1 cannot open their push/pulls and answers memberlist's errResp, sealed with its key.
+    expect(result(wrong).errors).toEqual([{ address: n1.address, code: 'ERR_JOIN_DECRYPT', message: 'Failed to join 10.0.0.1: Reading remote state failed: No installed keys could decrypt the message' }])
+    expect(result(plain).errors).toEqual([
+      { address: n1.address, code: 'ERR_JOIN_DECRYPT', message: 'Failed to join 10.0.0.1: Reading remote state failed: Remote state is encrypted and encryption is not configured' },
+    ])
+    expect(ctx(n1).counters.errRepliesSent).toBe(2)
     expect(result(good)).toEqual({ type: 'member.join-completed', numJoined: 1 })
   })
 })
