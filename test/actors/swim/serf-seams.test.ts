@@ -80,6 +80,28 @@ describe('swim.send-user', () => {
   })
 })
 
+describe('swim.send-user to a member', () => {
+  it('reaches a member and an outsider, the outsider getting a bare user message (no CRC: it is no member)', async () => {
+    h = machineNodes(6)
+    const n1 = h.add('n1', 1)
+    const n2 = h.add('n2', 2, { join: ['10.0.0.1:7946'] })
+    await h.clock.advance(2_000)
+    const before = n1.actor.getSnapshot().context.counters.userMessagesSent
+    const raw = h.net.createTransport('10.0.0.9:7946')
+    const datagrams: Uint8Array[] = []
+    // Watch what n1 sends to n2 by sending to an outsider too: the outsider's copy has no CRC.
+    raw.onPacket((p) => void datagrams.push(p.bytes))
+    n1.actor.send({ type: 'swim.send-user', addr: Uint8Array.of(10, 0, 0, 2), port: 7946, bytes: Uint8Array.of(5, 0x80) })
+    n1.actor.send({ type: 'swim.send-user', addr: Uint8Array.of(10, 0, 0, 9), port: 7946, bytes: Uint8Array.of(5, 0x80) })
+    await h.clock.advance(10)
+    expect(datagrams).toHaveLength(1)
+    expect(datagrams[0]![0]).toBe(8) // bare user message: the outsider is no member
+    expect(ctx(n1).counters.userMessagesSent).toBe(before + 2)
+    // n2 got its copy (with the CRC: decodes, and reaches its member-manager).
+    expect(n2.to('member-manager', 'member.user-message').some((m) => (m as unknown as { bytes: Uint8Array }).bytes[0] === 5)).toBe(true)
+  })
+})
+
 describe('name conflicts', () => {
   const claim = (name: string) => ({ name, addr: Uint8Array.of(10, 0, 0, 77), port: 7946, meta: new Uint8Array(0), incarnation: 9, state: 'alive' as const, vsn: DEFAULT_VSN })
 
