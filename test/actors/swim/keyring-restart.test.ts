@@ -33,9 +33,15 @@ describe('the live keyring across a restart', () => {
     const n1 = await nodes.spawn('n1', 1, { config: keys })
     const n2 = await nodes.spawn('n2', 2, { config: keys, join: ['10.0.0.1:7946'] }, { snapshotStore: store })
     expect((await nodes.context(n2, 500)).numNodes).toBe(2)
+    // What a node subscribes to, to rewrite its keyring file.
+    const changes: Uint8Array[][] = []
+    const off = n2.on('swim.keyring-changed', (e) => void changes.push(e.keys))
+    await nodes.clock.advance(10)
     await rotateToB(n1)
     await rotateToB(n2)
     const before = await nodes.context(n2, 1_000)
+    expect(changes).toEqual([[KEY_A, KEY_B], [KEY_B, KEY_A], [KEY_B]])
+    off()
     expect(before.liveKeys).toEqual([KEY_B])
     expect(before.counters.packetsUndecryptable).toBe(0)
     await nodes.stop(n2)

@@ -15,6 +15,7 @@ import type { JoinCompletedMsg, NameConflictMsg } from '../../../actors/member-m
 import type { SerfMessageMsg } from '../../../actors/serf-events/protocol.ts'
 import type { Stream } from '../../../src/transport/transport.ts'
 import { dialFailure, joinAddressError, readFailure, remoteFailure } from '../../../actors/swim/join-errors.ts'
+import { swim as swimDefinition } from '../../../actors/swim/definition.ts'
 
 let h: ReturnType<typeof machineNodes> | undefined
 afterEach(() => {
@@ -284,5 +285,29 @@ describe('swim.coordinate', () => {
     // Two nodes 2 ms apart (1 ms each way): the estimate comes near that.
     const mine = n1.ask<CoordinateReply>({ type: 'swim.coordinate' }).coordinate!
     expect(mine.Vec.some((x) => x !== 0)).toBe(true)
+  })
+})
+
+describe('the definition refuses malformed requests, naming what is wrong', () => {
+  const ip = Uint8Array.of(127, 0, 0, 1)
+  it.each([
+    [{ type: 'swim.send-user', addr: Uint8Array.of(1, 2, 3), port: 7946, bytes: Uint8Array.of(3) }, /addr/],
+    [{ type: 'swim.send-user', addr: ip, port: 0, bytes: Uint8Array.of(3) }, /port 1\.\.65535/],
+    [{ type: 'swim.send-user', addr: ip, port: 7946, bytes: new Uint8Array(0) }, /non-empty/],
+    [{ type: 'swim.send-user', addr: ip, port: 7946, bytes: 'x' }, /bytes/],
+    [{ type: 'swim.keyring', op: 'install', key: 'base64?' }, /key must be a Uint8Array/],
+    [{ type: 'swim.coordinate', node: 7 }, /node must be a string/],
+  ])('%j', (msg, why) => {
+    expect(swimDefinition.validate!(msg as never)).toMatch(why)
+  })
+
+  it.each([
+    { type: 'swim.send-user', addr: ip, port: 7946, bytes: Uint8Array.of(3) },
+    { type: 'swim.keyring', op: 'list' },
+    { type: 'swim.keyring', op: 'whatever', key: Uint8Array.of(1) }, // answered by the actor, coded
+    { type: 'swim.coordinate' },
+    { type: 'swim.coordinate', node: 'n2' },
+  ])('accepts %j', (msg) => {
+    expect(swimDefinition.validate!(msg as never)).toBeUndefined()
   })
 })
