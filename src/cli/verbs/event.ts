@@ -1,0 +1,45 @@
+/** `gossamer event`: Serf's `event` verb: dispatches a user event. */
+import type { CliIo } from '../io.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent } from './common.ts'
+import type { Env, VerbSpec } from './common.ts'
+
+export const spec: VerbSpec = {
+  summary: 'Send a custom event through the Serf cluster',
+  rpc: true,
+  flags: { coalesce: { kind: 'bool', default: true } },
+  help: `Usage: gossamer event [options] name payload
+
+  Dispatches a custom event across the Serf cluster.
+
+Options:
+
+  -coalesce=true/false      Whether this event can be coalesced. This means
+                            that repeated events of the same name within a
+                            short period of time are ignored, except the last
+                            one received. Default is true.
+  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
+  -rpc-auth=""              RPC auth token of the Serf agent.`,
+}
+export const summary = spec.summary
+
+export async function run(argv: string[], io: CliIo, env: Env = process.env): Promise<number> {
+  const parsed = parseVerbArgs(spec, argv, io, env)
+  if (typeof parsed === 'number') return parsed
+  if (parsed.args.length < 1 || parsed.args.length > 2) {
+    io.out(parsed.args.length < 1 ? 'An event name must be specified.\n' : 'Too many command line arguments. Only a name and payload must be specified.\n')
+    io.out(spec.help)
+    return EXIT_FAIL
+  }
+  const [name, payload] = parsed.args as [string, string | undefined]
+  const coalesce = parsed.values['coalesce'] === true
+  return withAgent(parsed, io, async (client) => {
+    try {
+      await client.userEvent(name, payload === undefined ? null : new TextEncoder().encode(payload), coalesce)
+    } catch (err) {
+      io.out(`Error sending event: ${(err as Error).message}`)
+      return EXIT_FAIL
+    }
+    io.out(`Event '${name}' dispatched! Coalescing enabled: ${coalesce}`)
+    return EXIT_OK
+  })
+}

@@ -1,0 +1,89 @@
+/** `gossamer keys`: Serf's `keys` verb: install, use, remove or list the cluster's encryption keys. */
+import type { CliIo } from '../io.ts'
+import type { RpcKeyResult } from '../../rpc/client.ts'
+import { EXIT_FAIL, EXIT_OK, columnize, parseVerbArgs, withAgent } from './common.ts'
+import type { Env, VerbSpec } from './common.ts'
+
+export const spec: VerbSpec = {
+  summary: 'Manipulate the internal encryption keyring used by Serf',
+  rpc: true,
+  flags: { install: { kind: 'string' }, use: { kind: 'string' }, remove: { kind: 'string' }, list: { kind: 'bool' } },
+  help: `Usage: gossamer keys [options]...
+
+  Manipulates the internal encryption keyring used by Serf.
+
+  All operations performed by this command can only be run against server
+  nodes, and affect both the LAN and WAN keyrings in lock-step.
+
+Options:
+
+  -install=<key>            Install a new key onto Serf's internal keyring.
+  -use=<key>                Change the primary key used for encrypting messages.
+  -remove=<key>             Remove a key from Serf's internal keyring.
+  -list                     List all keys currently in use within the cluster.
+  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
+  -rpc-auth=""              RPC auth token of the Serf agent.`,
+}
+export const summary = spec.summary
+
+const ACTIONS = {
+  install: { progress: 'Installing key on all members...', done: 'Successfully installed key!', error: 'Error installing key' },
+  use: { progress: 'Changing primary key on all members...', done: 'Successfully changed primary key!', error: 'Error changing primary key' },
+  remove: { progress: 'Removing key on all members...', done: 'Successfully removed key!', error: 'Error removing key' },
+} as const
+
+export async function run(argv: string[], io: CliIo, env: Env = process.env): Promise<number> {
+  const parsed = parseVerbArgs(spec, argv, io, env)
+  if (typeof parsed === 'number') return parsed
+  const chosen = (['install', 'use', 'remove'] as const).filter((a) => parsed.values[a] !== '')
+  const list = parsed.values['list'] === true
+  if (chosen.length + (list ? 1 : 0) > 1) {
+    io.out('Only one of -install, -use, -remove, or -list allowed')
+    return EXIT_FAIL
+  }
+  if (chosen.length === 0 && !list) {
+    io.out(spec.help)
+    return EXIT_FAIL
+  }
+  return withAgent(parsed, io, async (client) => {
+    if (list) {
+      io.out('==> Asking all members for installed keys...')
+      let r: RpcKeyResult
+      try {
+        r = await client.listKeys()
+      } catch (err) {
+        io.out(`Failed to gather member keys: ${(err as Error).message}`)
+        return EXIT_FAIL
+      }
+      if (r.error !== '') return failed(io, r, 'Failed to gather member keys')
+      io.out('==> Keys gathered, listing cluster keys...')
+      io.out('')
+      io.out(columnize(Object.entries(r.keys ?? {}).map(([k, n]) => `${k} | [${n}/${r.numNodes}]`)))
+      return EXIT_OK
+    }
+    const action = chosen[0]!
+    const key = parsed.values[action] as string
+    const text = ACTIONS[action]
+    io.out(`==> ${text.progress}`)
+    let r: RpcKeyResult
+    try {
+      r = action === 'install' ? await client.installKey(key) : action === 'use' ? await client.useKey(key) : await client.removeKey(key)
+    } catch (err) {
+      io.out(`${text.error}: ${(err as Error).message}`)
+      return EXIT_FAIL
+    }
+    if (r.error !== '') return failed(io, r, text.error)
+    io.out(`==> ${text.done}`)
+    return EXIT_OK
+  })
+}
+
+function failed(io: CliIo, r: RpcKeyResult, prefix: string): number {
+  const rows = Object.entries(r.messages).map(([node, msg]) => `failed: | ${node} | ${msg}`)
+  if (rows.length > 0) {
+    io.out(columnize(rows))
+    io.out('')
+  }
+  io.out(`${prefix}: ${r.error}`)
+  return EXIT_FAIL
+}
