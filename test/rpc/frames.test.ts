@@ -3,9 +3,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FrameSplitter } from '../../src/rpc/frames.ts'
 import { decodeValue, encodeObjects } from '../../src/rpc/values.ts'
+import type { OutValue } from '../../src/rpc/values.ts'
 import { RpcError } from '../../src/rpc/errors.ts'
 
-const objects = [{ Command: 'handshake', Seq: 1 }, { Version: 1 }, { Command: 'event', Seq: 2 }, { Name: 'x'.repeat(300), Payload: new Uint8Array(2000), Coalesce: true }, { Command: 'members', Seq: 3 }]
+const objects: OutValue[] = [{ Command: 'handshake', Seq: 1 }, { Version: 1 }, { Command: 'event', Seq: 2 }, { Name: 'x'.repeat(300), Payload: new Uint8Array(2000), Coalesce: true }, { Command: 'members', Seq: 3 }]
 
 describe('FrameSplitter', () => {
   it('hands out the same objects whatever the chunking', () => {

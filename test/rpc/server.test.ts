@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startRpcServer } from '../../src/rpc/server.ts'
 import type { RpcServer, RpcServerOptions } from '../../src/rpc/server.ts'
 import { F64 } from '../../src/rpc/values.ts'
+import type { OutValue } from '../../src/rpc/values.ts'
 import { FakeNode, fakeMember } from './support/fake-node.ts'
 import { RawConn } from './support/raw-conn.ts'
 
@@ -207,7 +208,7 @@ describe('response shapes', () => {
     const { open } = await setup({}, node)
     const c = await open()
     await c.handshake()
-    const names = async (seq: number, body: object): Promise<string[]> => {
+    const names = async (seq: number, body: Record<string, OutValue>): Promise<string[]> => {
       c.request('members-filtered', seq, body)
       expect(await c.next()).toEqual(ok(seq))
       return ((await c.next()) as { Members: Array<{ Name: string }> }).Members.map((m) => m.Name)
