@@ -152,3 +152,11 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined):
     )
   })
 }
+
+/**
+ * Prints one line as Go's Ui does: the text plus a newline, even when the text already ends in one
+ * (a go-multierror join error ends in "\n\n", and Serf prints it with a third).
+ */
+export function say(io: CliIo, text: string): void {
+  io.out(text.endsWith('\n') ? text + '\n' : text)
+}

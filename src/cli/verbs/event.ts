@@ -1,6 +1,6 @@
 /** `gossamer event`: Serf's `event` verb: dispatches a user event. */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -26,7 +26,8 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
   const parsed = parseVerbArgs(spec, argv, io, env)
   if (typeof parsed === 'number') return parsed
   if (parsed.args.length < 1 || parsed.args.length > 2) {
-    io.out(parsed.args.length < 1 ? 'An event name must be specified.\n' : 'Too many command line arguments. Only a name and payload must be specified.\n')
+    io.out(parsed.args.length < 1 ? 'An event name must be specified.' : 'Too many command line arguments. Only a name and payload must be specified.')
+    io.out('')
     io.out(spec.help)
     return EXIT_FAIL
   }
@@ -36,7 +37,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
     try {
       await client.userEvent(name, payload === undefined ? null : new TextEncoder().encode(payload), coalesce)
     } catch (err) {
-      io.out(`Error sending event: ${(err as Error).message}`)
+      say(io, `Error sending event: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     io.out(`Event '${name}' dispatched! Coalescing enabled: ${coalesce}`)

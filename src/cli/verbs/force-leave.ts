@@ -1,6 +1,6 @@
 /** `gossamer force-leave`: Serf's `force-leave` verb: a failed member becomes left (or is pruned). */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -28,7 +28,8 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
   const parsed = parseVerbArgs(spec, argv, io, env)
   if (typeof parsed === 'number') return parsed
   if (parsed.args.length !== 1) {
-    io.out('A node name must be specified to force leave.\n')
+    io.out('A node name must be specified to force leave.')
+    io.out('')
     io.out(spec.help)
     return EXIT_FAIL
   }
@@ -37,7 +38,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
       await client.forceLeave(parsed.args[0]!, parsed.values['prune'] === true)
       return EXIT_OK
     } catch (err) {
-      io.out(`Error force leaving: ${(err as Error).message}`)
+      say(io, `Error force leaving: ${(err as Error).message}`)
       return EXIT_FAIL
     }
   })

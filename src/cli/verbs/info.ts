@@ -1,6 +1,6 @@
 /** `gossamer info`: Serf's `info` verb: the agent's stats map, text or JSON. */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, goJson, parseVerbArgs, sortedKeys, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, goJson, parseVerbArgs, sortedKeys, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -28,7 +28,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
     try {
       stats = await client.stats()
     } catch (err) {
-      io.out(`Error querying agent: ${(err as Error).message}`)
+      say(io, `Error querying agent: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     const format = parsed.values['format'] as string

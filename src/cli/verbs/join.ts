@@ -1,6 +1,6 @@
 /** `gossamer join`: Serf's `join` verb: the agent joins the given addresses. */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -24,7 +24,8 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
   const parsed = parseVerbArgs(spec, argv, io, env)
   if (typeof parsed === 'number') return parsed
   if (parsed.args.length === 0) {
-    io.out('At least one address to join must be specified.\n')
+    io.out('At least one address to join must be specified.')
+    io.out('')
     io.out(spec.help)
     return EXIT_FAIL
   }
@@ -34,7 +35,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
       io.out(`Successfully joined cluster by contacting ${n} nodes.`)
       return EXIT_OK
     } catch (err) {
-      io.out(`Error joining the cluster: ${(err as Error).message}`)
+      say(io, `Error joining the cluster: ${(err as Error).message}`)
       return EXIT_FAIL
     }
   })

@@ -1,7 +1,7 @@
 /** `gossamer keys`: Serf's `keys` verb: install, use, remove or list the cluster's encryption keys. */
 import type { CliIo } from '../io.ts'
 import type { RpcKeyResult } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, columnize, parseVerbArgs, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, columnize, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -52,7 +52,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
       try {
         r = await client.listKeys()
       } catch (err) {
-        io.out(`Failed to gather member keys: ${(err as Error).message}`)
+        say(io, `Failed to gather member keys: ${(err as Error).message}`)
         return EXIT_FAIL
       }
       if (r.error !== '') return failed(io, r, 'Failed to gather member keys')
@@ -69,7 +69,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
     try {
       r = action === 'install' ? await client.installKey(key) : action === 'use' ? await client.useKey(key) : await client.removeKey(key)
     } catch (err) {
-      io.out(`${text.error}: ${(err as Error).message}`)
+      say(io, `${text.error}: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     if (r.error !== '') return failed(io, r, text.error)

@@ -1,6 +1,6 @@
 /** `gossamer leave`: Serf's `leave` verb: the agent leaves gracefully and shuts down. */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -25,7 +25,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
     try {
       await client.leave()
     } catch (err) {
-      io.out(`Error leaving: ${(err as Error).message}`)
+      say(io, `Error leaving: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     io.out('Graceful leave complete')

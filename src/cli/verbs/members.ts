@@ -1,7 +1,7 @@
 /** `gossamer members`: Serf's `members` verb (serf-rpc.md §8.2): members-filtered, text or JSON. */
 import type { CliIo } from '../io.ts'
 import type { RpcMember } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, columnize, goJson, hostPort, parseVerbArgs, sortedKeys, splitTag, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, columnize, goJson, hostPort, parseVerbArgs, sortedKeys, splitTag, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -64,7 +64,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
     try {
       members = await client.membersFiltered({ tags, status: parsed.values['status'] as string, name: parsed.values['name'] as string })
     } catch (err) {
-      io.out(`Error retrieving members: ${(err as Error).message}`)
+      say(io, `Error retrieving members: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     const format = parsed.values['format'] as string

@@ -5,7 +5,7 @@
 import type { CliIo } from '../io.ts'
 import type { RpcStream, StreamRecord } from '../../rpc/client.ts'
 import type { RpcValue } from '../../rpc/values.ts'
-import { EXIT_FAIL, EXIT_OK, onInterrupt, parseVerbArgs, untilAborted, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, onInterrupt, parseVerbArgs, untilAborted, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -41,13 +41,13 @@ export async function runMonitor(argv: string[], io: CliIo, env: Env, signal?: A
     try {
       events = await client.stream('*')
     } catch (err) {
-      io.out(`Error starting stream: ${(err as Error).message}`)
+      say(io, `Error starting stream: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     try {
       logs = await client.monitor(parsed.values['log-level'] as string)
     } catch (err) {
-      io.out(`Error starting monitor: ${(err as Error).message}`)
+      say(io, `Error starting monitor: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     const pump = async <T>(stream: AsyncIterable<T>, print: (item: T) => void): Promise<void> => {

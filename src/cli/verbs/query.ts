@@ -1,7 +1,7 @@
 /** `gossamer query`: Serf's `query` verb: sends a query and prints acks and responses until `done`. */
 import type { CliIo } from '../io.ts'
 import type { QueryRecord, RpcStream } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, goJson, onInterrupt, parseVerbArgs, sortedKeys, splitTag, untilAborted, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, goJson, onInterrupt, parseVerbArgs, sortedKeys, splitTag, untilAborted, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -55,7 +55,8 @@ export async function runQuery(argv: string[], io: CliIo, env: Env, signal?: Abo
     filterTags[kv[0]] = kv[1]
   }
   if (parsed.args.length < 1 || parsed.args.length > 2) {
-    io.out(parsed.args.length < 1 ? 'A query name must be specified.\n' : 'Too many command line arguments. Only a name and payload must be specified.\n')
+    io.out(parsed.args.length < 1 ? 'A query name must be specified.' : 'Too many command line arguments. Only a name and payload must be specified.')
+    io.out('')
     io.out(spec.help)
     return EXIT_FAIL
   }
@@ -84,7 +85,7 @@ export async function runQuery(argv: string[], io: CliIo, env: Env, signal?: Abo
         timeoutNs: parsed.values['timeout'] as bigint,
       })
     } catch (err) {
-      io.out(`Error sending query: ${(err as Error).message}`)
+      say(io, `Error sending query: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     const text = format === 'text'

@@ -4,7 +4,7 @@
  */
 import type { CliIo } from '../io.ts'
 import type { QueryRecord, RpcMember, RpcStream } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, onInterrupt, parseVerbArgs, untilAborted, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, onInterrupt, parseVerbArgs, untilAborted, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -41,7 +41,7 @@ export async function runReachability(argv: string[], io: CliIo, env: Env, signa
     try {
       members = await client.members()
     } catch (err) {
-      io.out(`Error getting members: ${(err as Error).message}`)
+      say(io, `Error getting members: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     const live = new Set(members.filter((m) => m.status === 'alive').map((m) => m.name))
@@ -51,7 +51,7 @@ export async function runReachability(argv: string[], io: CliIo, env: Env, signa
     try {
       stream = await client.query({ name: '_serf_ping', payload: null, requestAck: true })
     } catch (err) {
-      io.out(`Error sending query: ${(err as Error).message}`)
+      say(io, `Error sending query: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     io.out('Starting reachability test...')

@@ -1,7 +1,7 @@
 /** `gossamer rtt`: Serf's `rtt` verb: the round trip estimated from two nodes' network coordinates. */
 import type { CliIo } from '../io.ts'
 import type { RpcCoordinate } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -31,7 +31,8 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
   return withAgent(parsed, io, async (client) => {
     const names = [...parsed.args]
     if (names.length < 1 || names.length > 2) {
-      io.out('One or two node names must be specified\n')
+      io.out('One or two node names must be specified')
+      io.out('')
       io.out(spec.help)
       return EXIT_FAIL
     }
@@ -39,7 +40,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
       try {
         names.push((await client.stats())['agent']?.['name'] ?? '')
       } catch (err) {
-        io.out(`Error querying agent: ${(err as Error).message}`)
+        say(io, `Error querying agent: ${(err as Error).message}`)
         return EXIT_FAIL
       }
     }
@@ -49,7 +50,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
       try {
         c = await client.getCoordinate(name)
       } catch (err) {
-        io.out(`Error getting coordinates: ${(err as Error).message}`)
+        say(io, `Error getting coordinates: ${(err as Error).message}`)
         return EXIT_FAIL
       }
       if (c === undefined) {

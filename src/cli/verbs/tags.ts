@@ -1,6 +1,6 @@
 /** `gossamer tags`: Serf's `tags` verb: sets and deletes the agent's tags. */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, splitTag, withAgent } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, splitTag, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -42,7 +42,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
     try {
       await client.updateTags(tags, remove)
     } catch (err) {
-      io.out(`Error setting tags: ${(err as Error).message}`)
+      say(io, `Error setting tags: ${(err as Error).message}`)
       return EXIT_FAIL
     }
     io.out('Successfully updated agent tags')
