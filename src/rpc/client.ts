@@ -164,6 +164,11 @@ export class RpcClient {
 
   // ---- commands -------------------------------------------------------------------------------
 
+  /** Authenticates this connection (connect does it when given `authKey`). */
+  async auth(key: string): Promise<void> {
+    await this.call('auth', { AuthKey: key })
+  }
+
   async members(): Promise<RpcMember[]> {
     return asArray(asRecord(await this.call('members')).Members).map(toMember)
   }
