@@ -80,10 +80,9 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
 
 function failed(io: CliIo, r: RpcKeyResult, prefix: string): number {
   const rows = Object.entries(r.messages).map(([node, msg]) => `failed: | ${node} | ${msg}`)
-  if (rows.length > 0) {
-    io.out(columnize(rows))
-    io.out('')
-  }
+  // Serf prints the per-node rows (none: nothing), then always an empty line.
+  if (rows.length > 0) io.out(columnize(rows))
+  io.out('')
   io.out(`${prefix}: ${r.error}`)
   return EXIT_FAIL
 }

@@ -56,7 +56,7 @@ export async function run(argv: string[], io: CliIo, env: Env = process.env): Pr
   }
   const role = parsed.values['role'] as string
   if (role !== '') {
-    io.out('Warning: the -role flag is deprecated; use -tag role=<regexp>')
+    io.out("Deprecation warning: 'Role' has been replaced with 'Tags'")
     tags['role'] = role
   }
   return withAgent(parsed, io, async (client) => {
