@@ -212,12 +212,17 @@ export class RpcSession {
   private async runNoBody(command: 'members' | 'leave' | 'list-keys' | 'stats', seq: Seq): Promise<boolean> {
     const node = this.ctx.node
     switch (command) {
-      case 'members':
-        await this.reply(seq, '', membersBody(await node.members()))
+      case 'members': {
+        // Serf's members never fails; a node that is shutting down may: the body stays (empty).
+        const r = await settle(node.members())
+        await this.reply(seq, r.ok ? '' : r.error, membersBody(r.ok ? r.value : []))
         return true
-      case 'stats':
-        await this.reply(seq, '', statsBody(await node.stats(), this.ctx.runtime(), this.ctx.eventHandlers))
+      }
+      case 'stats': {
+        const r = await settle(node.stats())
+        await this.reply(seq, r.ok ? '' : r.error, r.ok ? statsBody(r.value, this.ctx.runtime(), this.ctx.eventHandlers) : {})
         return true
+      }
       case 'list-keys': {
         const kr = await settle(node.keys.list())
         if (!kr.ok) await this.reply(seq, kr.error, keyResponseBody(undefined, true))
@@ -267,7 +272,8 @@ export class RpcSession {
           this.ctx.log('error', `agent.ipc: Failed to evaluate request: Failed to compile regex: ${(err as Error).message}`)
           return false
         }
-        await this.reply(seq, '', membersBody((await node.members()).filter(match)))
+        const r = await settle(node.members())
+        await this.reply(seq, r.ok ? '' : r.error, membersBody(r.ok ? r.value.filter(match) : []))
         return true
       }
       case 'join': {
@@ -364,12 +370,18 @@ export class RpcSession {
     const key = String(seq)
     if (this.streams.has(key)) return this.reply(seq, SERF_ERRORS.streamExists)
     const abort = new AbortController()
+    // Opened before the acknowledgement but read only after it is written: no record precedes it.
+    let events
+    try {
+      events = this.ctx.node.events({ filter: filter === '' ? '*' : filter, signal: abort.signal })
+    } catch (err) {
+      return this.reply(seq, (err as { code?: unknown }).code === 'ERR_INVALID_EVENT_FILTER' ? SERF_ERRORS.invalidFilter : (err as Error).message)
+    }
+    if (this.ended) return void abort.abort()
     this.streams.set(key, abort)
     this.ctx.counters.streamsOpened++
-    // The stream is registered after its acknowledgement is written: no record precedes it.
     await this.reply(seq, '')
     if (abort.signal.aborted) return
-    const events = this.ctx.node.events({ filter: filter === '' ? '*' : filter, signal: abort.signal })
     this.track(
       (async () => {
         try {
@@ -420,11 +432,17 @@ export class RpcSession {
     if (parsed === undefined) return this.reply(seq, `Unknown log level: ${level.toUpperCase()}`)
     if (this.monitor !== null) return this.reply(seq, SERF_ERRORS.monitorExists)
     const abort = new AbortController()
+    let lines
+    try {
+      lines = this.ctx.node.logs({ level: parsed, signal: abort.signal })
+    } catch (err) {
+      return this.reply(seq, (err as Error).message)
+    }
+    if (this.ended) return void abort.abort()
     this.monitor = { seq: String(seq), abort }
     this.ctx.counters.monitorsOpened++
     await this.reply(seq, '')
     if (abort.signal.aborted) return
-    const lines = this.ctx.node.logs({ level: parsed, signal: abort.signal })
     this.track(
       (async () => {
         try {
@@ -458,6 +476,11 @@ export class RpcSession {
     )
     if (!started.ok) return this.reply(seq, started.error)
     const stream = started.value
+    if (this.ended) {
+      // The connection went away while the query was being sent: nobody reads its results.
+      stream.abort()
+      return
+    }
     this.queries.add(abort)
     this.ctx.counters.queriesStarted++
     await this.reply(seq, '')

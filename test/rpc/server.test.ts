@@ -3,6 +3,7 @@
  * exact response shapes of §1.4/§3, streams (§4) and every kind of bad input, on a FakeNode.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { ClusterError } from '../../src/errors/index.ts'
 import { startRpcServer } from '../../src/rpc/server.ts'
 import type { RpcServer, RpcServerOptions } from '../../src/rpc/server.ts'
 import { F64 } from '../../src/rpc/values.ts'
@@ -295,6 +296,23 @@ describe('response shapes', () => {
     c.request('event', 3, { Name: '', Payload: null, Coalesce: false })
     expect(await c.next()).toEqual(ok(3))
     expect(node.calls.filter((x) => x.method === 'userEvent').map((x) => x.args)).toEqual([['', null, { coalesce: false }]])
+  })
+
+  it('a node call that fails is an error reply with its body, and the connection stays open', async () => {
+    const { open, node } = await setup()
+    node.members = async () => {
+      throw new ClusterError('ERR_NODE_STOPPED', 'node is shut down')
+    }
+    const c = await open()
+    await c.handshake()
+    c.request('members', 2)
+    expect(await c.next()).toEqual({ Error: 'node is shut down', Seq: 2 })
+    expect(await c.next()).toEqual({ Members: [] })
+    c.request('members-filtered', 3, { Name: 'x' })
+    expect(await c.next()).toEqual({ Error: 'node is shut down', Seq: 3 })
+    expect(await c.next()).toEqual({ Members: [] })
+    c.request('stats', 4)
+    expect(await c.next()).toEqual(ok(4))
   })
 
   it('tags: delete then set is passed to the node; force-leave of an unknown node succeeds', async () => {
