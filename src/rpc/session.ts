@@ -13,32 +13,23 @@
 import type { GossamerNode, LogLine, NodeEvent } from '../node/api.ts'
 import type { RpcCounters } from './counters.ts'
 import { SERF_ERRORS } from './errors.ts'
-import { compileMemberFilter, eventMatches, parseEventFilter } from './filters.ts'
+import { eventMatches, parseEventFilter } from './filters.ts'
 import { gateRequest } from './gate.ts'
 import { COMMANDS, IPC_VERSION, decodeBody, decodeRequestHeader } from './protocol.ts'
 import type { BodyCommand, CommandName, RequestBody, Seq } from './protocol.ts'
-import {
-  coordinateBody,
-  eventRecord,
-  formatLogLine,
-  keyResponseBody,
-  keyResponseError,
-  membersBody,
-  parseLogLevel,
-  queryRecord,
-  statsBody,
-} from './records.ts'
+import { eventRecord, formatLogLine, parseLogLevel, queryRecord } from './records.ts'
 import type { RuntimeFacts } from './records.ts'
 import { encodeObjects } from './values.ts'
 import type { OutValue } from './values.ts'
-import { checkBase64Key } from './base64.ts'
+import { isStateless, runStateless } from './commands.ts'
+import type { StatelessCommand } from './commands.ts'
+import { respondErrorText, settle } from './outcome.ts'
+import { QueryIdTable } from './query-ids.ts'
 
 /** Query IDs kept for `respond` per connection; past this the oldest is forgotten (counted). */
 export const MAX_PENDING_QUERY_IDS = 4096
 /** Serf's default user_event_size_limit: name + payload bytes. */
 export const DEFAULT_USER_EVENT_SIZE_LIMIT = 512
-/** Serf's hard cap on user_event_size_limit. */
-const USER_EVENT_SANE_LIMIT = 9216
 
 export interface SessionIo {
   /** Writes bytes; resolves once written (or at once when the connection is gone). */
@@ -65,12 +56,6 @@ export interface SessionContext {
   onLeave(): void
 }
 
-interface PendingQuery {
-  key: string
-  deadline: number
-  responded: boolean
-}
-
 const USER_EVENT_PREFIX = '_serf_'
 
 export class RpcSession {
@@ -83,8 +68,7 @@ export class RpcSession {
   private monitor: { seq: string; abort: AbortController } | null = null
   private readonly queries = new Set<AbortController>()
   private readonly pumps = new Set<Promise<void>>()
-  private nextQueryId = 1
-  private readonly pending = new Map<number, PendingQuery>()
+  private readonly queryIds = new QueryIdTable(MAX_PENDING_QUERY_IDS)
 
   constructor(
     private readonly ctx: SessionContext,
@@ -113,7 +97,7 @@ export class RpcSession {
     this.monitor = null
     for (const c of this.queries) c.abort()
     this.queries.clear()
-    this.pending.clear()
+    this.queryIds.clear()
     this.wakeUp()
   }
 
@@ -210,36 +194,26 @@ export class RpcSession {
   }
 
   private async runNoBody(command: 'members' | 'leave' | 'list-keys' | 'stats', seq: Seq): Promise<boolean> {
-    const node = this.ctx.node
-    switch (command) {
-      case 'members': {
-        // Serf's members never fails; a node that is shutting down may: the body stays (empty).
-        const r = await settle(node.members())
-        await this.reply(seq, r.ok ? '' : r.error, membersBody(r.ok ? r.value : []))
-        return true
-      }
-      case 'stats': {
-        const r = await settle(node.stats())
-        await this.reply(seq, r.ok ? '' : r.error, r.ok ? statsBody(r.value, this.ctx.runtime(), this.ctx.eventHandlers) : {})
-        return true
-      }
-      case 'list-keys': {
-        const kr = await settle(node.keys.list())
-        if (!kr.ok) await this.reply(seq, kr.error, keyResponseBody(undefined, true))
-        else await this.reply(seq, keyResponseError(kr.value), keyResponseBody(kr.value, true))
-        return true
-      }
-      case 'leave': {
-        const r = await settle(node.leave())
-        await this.reply(seq, r.ok ? '' : r.error)
-        this.ctx.onLeave()
-        return true
-      }
+    if (command !== 'leave') return this.runStatelessCommand(command, seq, undefined)
+    const r = await settle(this.ctx.node.leave())
+    await this.reply(seq, r.ok ? '' : r.error)
+    this.ctx.onLeave()
+    return true
+  }
+
+  private async runStatelessCommand(command: StatelessCommand, seq: Seq, body: unknown): Promise<boolean> {
+    const out = await runStateless(command, body as never, this.ctx)
+    if (out.type === 'close') {
+      this.ctx.counters.badPatterns++
+      this.ctx.log('error', `agent.ipc: Failed to evaluate request: ${out.reason}`)
+      return false
     }
+    await this.reply(seq, out.error, out.body)
+    return true
   }
 
   private async runWithBody<C extends BodyCommand>(command: C, seq: Seq, raw: RequestBody<C>): Promise<boolean> {
-    const node = this.ctx.node
+    if (isStateless(command)) return this.runStatelessCommand(command, seq, raw)
     switch (command) {
       case 'handshake': {
         const b = raw as RequestBody<'handshake'>
@@ -259,51 +233,6 @@ export class RpcSession {
         } else {
           this.authenticated = true
           await this.reply(seq, '')
-        }
-        return true
-      }
-      case 'members-filtered': {
-        const b = raw as RequestBody<'members-filtered'>
-        let match
-        try {
-          match = compileMemberFilter({ tags: b.Tags, status: b.Status, name: b.Name })
-        } catch (err) {
-          this.ctx.counters.badPatterns++
-          this.ctx.log('error', `agent.ipc: Failed to evaluate request: Failed to compile regex: ${(err as Error).message}`)
-          return false
-        }
-        const r = await settle(node.members())
-        await this.reply(seq, r.ok ? '' : r.error, membersBody(r.ok ? r.value.filter(match) : []))
-        return true
-      }
-      case 'join': {
-        const b = raw as RequestBody<'join'>
-        const r = await settle(node.join(b.Existing, { replay: b.Replay }))
-        await this.reply(seq, r.ok ? '' : r.error, { Num: r.ok ? r.value : 0 })
-        return true
-      }
-      case 'force-leave': {
-        const b = raw as RequestBody<'force-leave'>
-        const r = await settle(node.forceLeave(b.Node, { prune: b.Prune }))
-        await this.reply(seq, r.ok ? '' : r.error)
-        return true
-      }
-      case 'tags': {
-        const b = raw as RequestBody<'tags'>
-        const r = await settle(node.setTags(b.Tags, b.DeleteTags))
-        await this.reply(seq, r.ok ? '' : r.error)
-        return true
-      }
-      case 'event': {
-        const b = raw as RequestBody<'event'>
-        const size = new TextEncoder().encode(b.Name).length + (b.Payload?.length ?? 0)
-        if (size > this.ctx.userEventSizeLimit) {
-          await this.reply(seq, `user event exceeds configured limit of ${this.ctx.userEventSizeLimit} bytes before encoding`)
-        } else if (size > USER_EVENT_SANE_LIMIT) {
-          await this.reply(seq, `user event exceeds sane limit of ${USER_EVENT_SANE_LIMIT} bytes before encoding`)
-        } else {
-          const r = await settle(node.userEvent(b.Name, b.Payload, { coalesce: b.Coalesce }))
-          await this.reply(seq, r.ok ? '' : r.error)
         }
         return true
       }
@@ -334,26 +263,6 @@ export class RpcSession {
       case 'respond':
         await this.respond(seq, raw as RequestBody<'respond'>)
         return true
-      case 'install-key':
-      case 'use-key':
-      case 'remove-key': {
-        const key = (raw as RequestBody<'install-key'>).Key
-        const bad = checkBase64Key(key)
-        if (bad !== undefined) {
-          await this.reply(seq, bad, keyResponseBody(undefined, false))
-          return true
-        }
-        const op = command === 'install-key' ? node.keys.install(key) : command === 'use-key' ? node.keys.use(key) : node.keys.remove(key)
-        const kr = await settle(op)
-        if (!kr.ok) await this.reply(seq, kr.error, keyResponseBody(undefined, false))
-        else await this.reply(seq, keyResponseError(kr.value), keyResponseBody(kr.value, false))
-        return true
-      }
-      case 'get-coordinate': {
-        const r = await settle(node.coordinate((raw as RequestBody<'get-coordinate'>).Node))
-        await this.reply(seq, '', coordinateBody(r.ok ? r.value : undefined))
-        return true
-      }
     }
     return true
   }
@@ -399,25 +308,15 @@ export class RpcSession {
 
   /** Gives a received query this connection's next ID and keeps it for `respond` until its deadline. */
   private registerQuery(event: Extract<NodeEvent, { type: 'query' }>): number {
-    const id = this.nextQueryId++
-    const now = this.ctx.now()
-    for (const [k, p] of this.pending) if (p.deadline <= now) this.pending.delete(k)
-    if (this.pending.size >= MAX_PENDING_QUERY_IDS) {
-      const oldest = this.pending.keys().next().value as number
-      this.pending.delete(oldest)
-      this.ctx.counters.queryIdsEvicted++
-    }
-    if (event.deadline > now) this.pending.set(id, { key: event.key, deadline: event.deadline, responded: false })
+    const { id, evicted } = this.queryIds.register(event.key, event.deadline, this.ctx.now())
+    if (evicted) this.ctx.counters.queryIdsEvicted++
     return id
   }
 
   private async respond(seq: Seq, b: RequestBody<'respond'>): Promise<void> {
     const id = b.ID <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b.ID) : -1
-    const p = this.pending.get(id)
-    if (p === undefined || p.deadline <= this.ctx.now()) {
-      this.pending.delete(id)
-      return this.reply(seq, SERF_ERRORS.noPendingQuery)
-    }
+    const p = this.queryIds.lookup(id, this.ctx.now())
+    if (p === undefined) return this.reply(seq, SERF_ERRORS.noPendingQuery)
     if (p.responded) return this.reply(seq, 'failed to respond to key query: response already sent')
     const r = await settle(this.ctx.node.respond(p.key, b.Payload))
     if (r.ok) {
@@ -502,24 +401,3 @@ export class RpcSession {
     )
   }
 }
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: string; code: string }
-
-/** A node call's outcome as a value: the agent replies with the error's text, it never throws. */
-async function settle<T>(p: Promise<T>): Promise<Settled<T>> {
-  try {
-    return { ok: true, value: await p }
-  } catch (err) {
-    const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'ERR_INTERNAL'
-    return { ok: false, error: err instanceof Error ? err.message : String(err), code }
-  }
-}
-
-/** Serf's texts for a refused respond, from the node's coded error. */
-function respondErrorText(r: { error: string; code: string }): string {
-  if (r.error.startsWith('failed to respond')) return r.error
-  if (/DEADLINE/.test(r.code)) return 'failed to respond to key query: response is past the deadline'
-  if (/ALREADY|RESPONDED/.test(r.code)) return 'failed to respond to key query: response already sent'
-  return `failed to respond to key query: ${r.error}`
-}
-
