@@ -29,6 +29,19 @@ describe('FrameSplitter', () => {
     )
   })
 
+  it('keeps objects whole across buffer growth and compaction (many objects, odd chunk sizes)', () => {
+    const many: OutValue[] = Array.from({ length: 60 }, (_, i) => ({ Seq: i, Payload: new Uint8Array(700 + i * 97).fill(i), Tags: { k: 'v'.repeat(i) } }))
+    const bytes = encodeObjects(...many)
+    const s = new FrameSplitter(1 << 20)
+    const out: unknown[] = []
+    for (let at = 0; at < bytes.length; at += 1013) {
+      s.push(bytes.subarray(at, Math.min(bytes.length, at + 1013)))
+      for (let f = s.next(); f !== undefined; f = s.next()) out.push(decodeValue(f))
+    }
+    expect(out).toEqual(many)
+    expect(s.buffered).toBe(0)
+  })
+
   it('refuses an object that declares more than the limit from its first bytes', () => {
     const s = new FrameSplitter(1000)
     s.push(Uint8Array.from([0xc6, 0x00, 0x01, 0x00, 0x00]))
