@@ -4,21 +4,19 @@ import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Send a custom event through the Serf cluster',
+  summary: 'send a user event to the cluster through an agent',
   rpc: true,
   flags: { coalesce: { kind: 'bool', default: true } },
-  help: `Usage: gossamer event [options] name payload
+  help: `Usage: gossamer event [options] name [payload]
 
-  Dispatches a custom event across the Serf cluster.
+  Asks the agent to send a user event with this name (and payload) to every member.
 
 Options:
 
-  -coalesce=true/false      Whether this event can be coalesced. This means
-                            that repeated events of the same name within a
-                            short period of time are ignored, except the last
-                            one received. Default is true.
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -coalesce=true|false      let receivers that coalesce keep only the newest event of this
+                            name (default true)
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

@@ -4,23 +4,19 @@ import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Forces a member of the cluster to enter the "left" state',
+  summary: 'mark a failed member as left (or remove it with -prune)',
   rpc: true,
   flags: { prune: { kind: 'bool' } },
   help: `Usage: gossamer force-leave [options] name
 
-  Forces a member of a Serf cluster to enter the "left" state. Note
-  that if the member is still actually alive, it will eventually rejoin
-  the cluster. This command is most useful for cleaning out "failed" nodes
-  that are never coming back. If you do not force leave a failed node,
-  Serf will attempt to reconnect to those failed nodes for some period of
-  time before eventually reaping them.
+  Moves a failed member to "left" so the agent stops trying to reconnect to it. A member
+  that is in fact alive comes back by itself.
 
 Options:
 
-  -prune                    Remove agent forcibly from list of members
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -prune                    erase the member from the list instead
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

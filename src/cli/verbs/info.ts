@@ -4,19 +4,18 @@ import { EXIT_FAIL, EXIT_OK, goJson, parseVerbArgs, sortedKeys, withAgent, say }
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Provides debugging information for operators',
+  summary: "print the agent's figures (Serf's stats map)",
   rpc: true,
   flags: { format: { kind: 'string', default: 'text' } },
   help: `Usage: gossamer info [options]
 
-	Provides debugging information for operators
+  Prints the agent's figures: name, runtime, members and clocks, tags, event handlers.
 
 Options:
 
-  -format                   If provided, output is returned in the specified
-                            format. Valid formats are 'json', and 'text' (default)
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -format=text|json         output format (default text)
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

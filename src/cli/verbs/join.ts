@@ -4,19 +4,18 @@ import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Tell Serf agent to join cluster',
+  summary: 'ask an agent to join other members',
   rpc: true,
   flags: { replay: { kind: 'bool' } },
   help: `Usage: gossamer join [options] address ...
 
-  Tells a running Serf agent (with "serf agent") to join the cluster
-  by specifying at least one existing member.
+  Asks the agent to join the cluster through each address (host, host:port, [v6]:port).
 
 Options:
 
-  -replay                   Replay past user events.
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -replay                   deliver user events older than the join too
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

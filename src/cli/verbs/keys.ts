@@ -5,24 +5,22 @@ import { EXIT_FAIL, EXIT_OK, columnize, parseVerbArgs, withAgent, say } from './
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Manipulate the internal encryption keyring used by Serf',
+  summary: "install, use, remove or list the cluster's encryption keys",
   rpc: true,
   flags: { install: { kind: 'string' }, use: { kind: 'string' }, remove: { kind: 'string' }, list: { kind: 'bool' } },
-  help: `Usage: gossamer keys [options]...
+  help: `Usage: gossamer keys [options]
 
-  Manipulates the internal encryption keyring used by Serf.
-
-  All operations performed by this command can only be run against server
-  nodes, and affect both the LAN and WAN keyrings in lock-step.
+  Changes the encryption keyring of every member, or lists the keys in use. Exactly one
+  of the options below.
 
 Options:
 
-  -install=<key>            Install a new key onto Serf's internal keyring.
-  -use=<key>                Change the primary key used for encrypting messages.
-  -remove=<key>             Remove a key from Serf's internal keyring.
-  -list                     List all keys currently in use within the cluster.
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -install=KEY              add a base64 key to every member's keyring
+  -use=KEY                  make an installed key the primary one everywhere
+  -remove=KEY               remove a key (not the primary) from every keyring
+  -list                     show each key and how many members hold it
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

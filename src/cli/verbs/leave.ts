@@ -4,17 +4,17 @@ import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Gracefully leaves the Serf cluster and shuts down',
+  summary: 'ask an agent to leave the cluster gracefully and stop',
   rpc: true,
   flags: {},
-  help: `Usage: gossamer leave
+  help: `Usage: gossamer leave [options]
 
-  Causes the agent to gracefully leave the Serf cluster and shutdown.
+  Asks the agent to leave the cluster gracefully; the agent then shuts down.
 
 Options:
 
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

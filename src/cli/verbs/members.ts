@@ -5,7 +5,7 @@ import { EXIT_FAIL, EXIT_OK, columnize, goJson, hostPort, parseVerbArgs, sortedK
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Lists the members of a Serf cluster',
+  summary: 'list the members an agent knows',
   rpc: true,
   flags: {
     detailed: { kind: 'bool' },
@@ -17,27 +17,18 @@ export const spec: VerbSpec = {
   },
   help: `Usage: gossamer members [options]
 
-  Outputs the members of a running agent.
+  Lists the members the agent knows, with their address, status and tags.
 
 Options:
 
-  -detailed                 Additional information such as protocol verions
-                            will be shown.
-  -format                   If provided, output is returned in the specified
-                            format. Valid formats are 'json', and 'text' (default)
-  -name=<regexp>            If provided, only members matching the regexp are
-                            returned. The regexp is anchored at the start and end,
-                            and must be a full match.
-  -role=<regexp>            Deprecated: use -tag role=<regexp>.
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.
-  -status=<regexp>          If provided, output is filtered to only nodes matching
-                            the regular expression for status
-  -tag <key>=<regexp>       If provided, output is filtered to only nodes with the
-                            tag <key> with value matching the regular expression.
-                            tag can be specified multiple times to filter on
-                            multiple keys. The regexp is anchored at the start and end,
-                            and must be a full match.`,
+  -detailed                 add the protocol version columns
+  -format=text|json         output format (default text)
+  -name=REGEXP              only members whose name matches (anchored, RE2)
+  -status=REGEXP            only members whose status matches (anchored, RE2)
+  -tag KEY=REGEXP           only members whose tag KEY matches; repeatable
+  -role=REGEXP              deprecated: the same as -tag role=REGEXP
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 
 export const summary = spec.summary

@@ -9,22 +9,19 @@ import { EXIT_FAIL, EXIT_OK, onInterrupt, parseVerbArgs, untilAborted, withAgent
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Stream logs from a Serf agent',
+  summary: "stream an agent's log lines and events",
   rpc: true,
   flags: { 'log-level': { kind: 'string', default: 'INFO' } },
   help: `Usage: gossamer monitor [options]
 
-  Shows recent log messages of a Serf agent, and attaches to the agent,
-  outputting log messages as they occur in real time. The monitor lets you
-  listen for log levels that may be filtered out of the Serf agent. For
-  example your agent may only be logging at INFO level, but with the monitor
-  you can see the DEBUG level logs.
+  Prints the agent's recent log lines, then new lines and events as they happen, until
+  interrupted. The level can be lower than the agent's own console level.
 
 Options:
 
-  -log-level=info           Log level of the agent.
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -log-level=LEVEL          trace, debug, info, warn or err (default info)
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

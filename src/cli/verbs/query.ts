@@ -5,7 +5,7 @@ import { EXIT_FAIL, EXIT_OK, goJson, onInterrupt, parseVerbArgs, sortedKeys, spl
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Send a query to the Serf cluster',
+  summary: 'send a query and print the acks and responses',
   rpc: true,
   flags: {
     node: { kind: 'list' },
@@ -15,25 +15,21 @@ export const spec: VerbSpec = {
     'relay-factor': { kind: 'int', default: 0 },
     format: { kind: 'string', default: 'text' },
   },
-  help: `Usage: gossamer query [options] name payload
+  help: `Usage: gossamer query [options] name [payload]
 
-  Dispatches a query to the Serf cluster.
+  Sends a query through the agent and prints the acknowledgements and responses until
+  the query's deadline.
 
 Options:
 
-  -format                   If provided, output is returned in the specified
-                            format. Valid formats are 'json', and 'text' (default)
-  -node=NAME                This flag can be provided multiple times to filter
-                            responses to only named nodes.
-  -tag key=regexp           This flag can be provided multiple times to filter
-                            responses to only nodes matching the tags.
-  -timeout="15s"            Providing a timeout overrides the default timeout.
-  -no-ack                   Setting this prevents nodes from sending an acknowledgement
-                            of the query.
-  -relay-factor             If provided, query responses will be relayed through this
-                            number of extra nodes for redundancy.
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -format=text|json         output format (default text)
+  -node=NAME                only this member answers; repeatable
+  -tag KEY=REGEXP           only members whose tag KEY matches answer; repeatable
+  -timeout=DURATION         Go duration, e.g. 5s (default: the agent's, from the cluster size)
+  -no-ack                   do not ask for acknowledgements
+  -relay-factor=N           relay each response through N other members (0-255)
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

@@ -8,18 +8,18 @@ import { EXIT_FAIL, EXIT_OK, onInterrupt, parseVerbArgs, untilAborted, withAgent
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Test network reachability',
+  summary: 'check that every live member answers a ping query',
   rpc: true,
   flags: { verbose: { kind: 'bool' } },
   help: `Usage: gossamer reachability [options]
 
-  Tests the network reachability of this node
+  Sends a ping query to every member and reports the live members that did not answer.
 
 Options:
 
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.
-  -verbose                  Verbose mode`,
+  -verbose                  print every ack and the timings
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

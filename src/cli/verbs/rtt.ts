@@ -5,22 +5,18 @@ import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Estimates network round trip time between nodes',
+  summary: 'estimate the round trip time between two members',
   rpc: true,
   flags: {},
   help: `Usage: gossamer rtt [options] node1 [node2]
 
-  Estimates the round trip time between two nodes using Serf's network
-  coordinate model of the cluster.
-
-  At least one node name is required. If the second node name isn't given, it
-  is set to the agent's node name. Note that these are node names as known to
-  Serf as "serf members" would show, not IP addresses.
+  Estimates the round trip time between two members from their network coordinates.
+  Without node2, the agent's own node is used. Names are member names, not addresses.
 
 Options:
 
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.`,
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 

@@ -4,19 +4,19 @@ import { EXIT_FAIL, EXIT_OK, parseVerbArgs, splitTag, withAgent, say } from './c
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
-  summary: 'Modify tags of a running Serf agent',
+  summary: "set or delete an agent's tags",
   rpc: true,
   flags: { set: { kind: 'list' }, delete: { kind: 'list' } },
-  help: `Usage: gossamer tags [options] ...
+  help: `Usage: gossamer tags [options]
 
-  Modifies tags on a running Serf agent.
+  Changes the agent's tags: deletes first, then sets (a key in both is set).
 
 Options:
 
-  -rpc-addr=127.0.0.1:7373  RPC address of the Serf agent.
-  -rpc-auth=""              RPC auth token of the Serf agent.
-  -set key=value            Creates or modifies the value of a tag
-  -delete key               Removes a tag, if present`,
+  -set KEY=VALUE            set a tag; repeatable
+  -delete KEY               delete a tag; repeatable
+  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
 }
 export const summary = spec.summary
 
