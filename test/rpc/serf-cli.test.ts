@@ -95,7 +95,11 @@ describe('serf CLI against a Gossamer RPC server', () => {
       const r = await serf(['query', rpc, '-timeout=700ms', 'whoami', 'web'])
       await answering
       expect(r.code).toBe(0)
-      expect(r.stdout).toBe("Query 'whoami' dispatched\nAck from 'web-1'\nResponse from 'web-1': I am web\nTotal Acks: 1\nTotal Responses: 1\n")
+      // serf's CLI reads acks and responses from two Go channels with select: their order is random.
+      const lines = r.stdout.split('\n')
+      expect(lines[0]).toBe("Query 'whoami' dispatched")
+      expect(lines.slice(1, 3).sort()).toEqual(["Ack from 'web-1'", "Response from 'web-1': I am web"])
+      expect(lines.slice(3)).toEqual(['Total Acks: 1', 'Total Responses: 1', ''])
       const j = await serf(['query', rpc, '-format=json', '-no-ack', '-timeout=300ms', 'nobody-answers'])
       expect(JSON.parse(j.stdout)).toEqual({ Acks: null, Responses: {} })
     } finally {
@@ -163,7 +167,13 @@ describe('serf CLI against a Gossamer RPC server', () => {
       await seen('Serf agent starting')
       node.log('warn', 'memberlist', 'live line')
       await seen('live line')
-      const lines = out.split('\n').filter((l) => l !== '')
+      // serf monitor also opens an event stream: our records must decode in Go.
+      node.emit({ type: 'user', ltime: 77n, name: 'deploy', payload: Uint8Array.of(0x70, 0x6c), coalesce: false })
+      await seen('Event Info:')
+      await seen('LTime: 77')
+      expect(out).toMatch(/\tName: "deploy"\n/)
+      expect(out).toMatch(/\tPayload: \[\]byte\{0x70, 0x6c\}\n/)
+      const lines = out.split('\n').filter((l) => l !== '' && !l.startsWith('\t') && l !== 'Event Info:')
       expect(lines[0]).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[INFO\] agent: Serf agent starting$/)
       expect(lines.some((l) => l.includes('quiet detail'))).toBe(false)
       expect(lines.at(-1)).toMatch(/\[WARN\] memberlist: live line$/)
@@ -171,6 +181,15 @@ describe('serf CLI against a Gossamer RPC server', () => {
       child.kill('SIGINT')
       await new Promise((r) => child.once('exit', r))
     }
+  })
+
+  it('reachability: the _serf_ping query reaches the node, which acks it', async () => {
+    const r = await serf(['reachability', rpc, '-verbose'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^Total members: 3, live members: 1\nStarting reachability test\.\.\.\n\tAck from 'web-1'\n/)
+    expect(r.stdout).toMatch(/\nSuccessfully contacted all live nodes\n$/)
+    const ping = node.calls.filter((c) => c.method === 'query').at(-1)!
+    expect([ping.args[0], ping.args[1], (ping.args[2] as { requestAck: boolean }).requestAck]).toEqual(['_serf_ping', null, true])
   })
 
   it('auth: without a token the first call fails; with a wrong one the connection fails', async () => {
