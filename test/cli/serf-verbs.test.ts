@@ -114,13 +114,13 @@ describe('gossamer verbs against real serf agents', () => {
   })
 
   it('query: acks and handler responses from both agents, text and JSON', async () => {
-    const text = await gossamer(['query', '-timeout=1500ms', `-rpc-addr=${a.rpcAddr}`, 'whoami'])
+    const text = await gossamer(['query', '-timeout=3s', `-rpc-addr=${a.rpcAddr}`, 'whoami'])
     expect(text.code).toBe(0)
     const lines = text.stdout.trimEnd().split('\n')
     expect(lines[0]).toBe("Query 'whoami' dispatched")
     expect(lines.slice(1, -2).sort()).toEqual(["Ack from 'sa'", "Ack from 'sb'", "Response from 'sa': I am sa", "Response from 'sb': I am sb"])
     expect(lines.slice(-2)).toEqual(['Total Acks: 2', 'Total Responses: 2'])
-    const json = JSON.parse((await gossamer(['query', '-format=json', '-no-ack', '-node=sb', '-timeout=1s', `-rpc-addr=${a.rpcAddr}`, 'whoami'])).stdout)
+    const json = JSON.parse((await gossamer(['query', '-format=json', '-no-ack', '-node=sb', '-timeout=3s', `-rpc-addr=${a.rpcAddr}`, 'whoami'])).stdout)
     expect(json).toEqual({ Acks: null, Responses: { sb: 'I am sb\n' } })
     const prefix = await gossamer(['query', `-rpc-addr=${a.rpcAddr}`, '_serf_x'])
     expect(prefix).toMatchObject({ code: 1, stdout: "Error sending query: Queries cannot contain the '_serf_' prefix\n" })

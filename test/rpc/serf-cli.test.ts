@@ -92,7 +92,7 @@ describe('serf CLI against a Gossamer RPC server', () => {
           break
         }
       })()
-      const r = await serf(['query', rpc, '-timeout=700ms', 'whoami', 'web'])
+      const r = await serf(['query', rpc, '-timeout=2s', 'whoami', 'web'])
       await answering
       expect(r.code).toBe(0)
       // serf's CLI reads acks and responses from two Go channels with select: their order is random.
