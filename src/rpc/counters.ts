@@ -8,6 +8,8 @@ export interface RpcCounters {
   /** Responses with a non-empty Error. */
   errorReplies: number
   handshakeRequired: number
+  /** Connections closed because they did not complete the handshake in time. */
+  handshakeTimeouts: number
   authRequired: number
   authFailures: number
   unknownCommands: number
@@ -35,6 +37,7 @@ export function newCounters(): RpcCounters {
     requests: 0,
     errorReplies: 0,
     handshakeRequired: 0,
+    handshakeTimeouts: 0,
     authRequired: 0,
     authFailures: 0,
     unknownCommands: 0,

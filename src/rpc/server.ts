@@ -19,6 +19,8 @@ import { parseHostPort } from './address.ts'
 
 /** Default bound on simultaneous RPC connections (Serf has none; we refuse past this, counted). */
 export const DEFAULT_MAX_CONNECTIONS = 128
+/** Default time a new connection has to complete the handshake (ms). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
 /** Request objects queued on one connection before its socket is paused. */
 const MAX_QUEUED_FRAMES = 64
 /** After close(), how long a connection may take to flush before it is destroyed (ms). */
@@ -33,6 +35,12 @@ export interface RpcServerOptions {
   maxConnections?: number
   /** Largest request object (header or body) accepted, in bytes; bigger closes the connection. */
   maxFrameBytes?: number
+  /**
+   * A connection that has not completed the handshake after this many ms is closed (counted in
+   * `handshakeTimeouts`). Serf has no such limit; without it, idle sockets could hold every slot
+   * of `maxConnections`. Default 10 000 (Serf's own client handshakes at once).
+   */
+  handshakeTimeoutMs?: number
   /** The agent's own log lines (subsystem `agent.ipc`). */
   log?: (line: LogLine) => void
   /** Serf's user_event_size_limit (name + payload bytes). Default 512. */
@@ -56,6 +64,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const { host, port } = parseHostPort(options.addr, 'addr')
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_SERVER_MAX_FRAME_BYTES
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+  if (!Number.isInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 1) throw new RpcError('ERR_RPC_BAD_ARGUMENT', `handshakeTimeoutMs must be a positive integer (got ${handshakeTimeoutMs})`)
   if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new RpcError('ERR_RPC_BAD_ARGUMENT', `maxConnections must be a positive integer (got ${maxConnections})`)
   if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 64) throw new RpcError('ERR_RPC_BAD_ARGUMENT', `maxFrameBytes must be an integer of at least 64 (got ${maxFrameBytes})`)
   const counters = newCounters()
@@ -132,6 +142,12 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       killTimer = setTimeout(() => socket.destroy(), FLUSH_ON_CLOSE_MS)
     } })
     let killTimer: NodeJS.Timeout | undefined
+    const handshakeTimer = setTimeout(() => {
+      if (session.isHandshaken) return
+      counters.handshakeTimeouts++
+      log('warn', `agent.ipc: closing client ${remote}: no handshake within ${handshakeTimeoutMs} ms`)
+      socket.destroy()
+    }, handshakeTimeoutMs)
     const loop = session.run().finally(() => socket.end())
     void loop
     socket.on('data', (chunk: Buffer) => {
@@ -154,6 +170,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     socket.on('close', () => {
       gone = true
       clearTimeout(killTimer)
+      clearTimeout(handshakeTimer)
       session.end()
       if (sockets.delete(socket)) counters.connectionsOpen--
     })

@@ -75,6 +75,11 @@ export class RpcSession {
     private readonly io: SessionIo,
   ) {}
 
+  /** Whether the client completed the handshake (the server drops connections that never do). */
+  get isHandshaken(): boolean {
+    return this.handshaken
+  }
+
   /** Request objects not yet read by the command loop (the server pauses the socket past a bound). */
   get backlog(): number {
     return this.queue.length

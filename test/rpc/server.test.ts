@@ -168,6 +168,17 @@ describe('framing and session rules', () => {
     await d.handshake()
   })
 
+  it('closes a connection that does not complete the handshake in time, and counts it', async () => {
+    const { open, server } = await setup({ handshakeTimeoutMs: 150 })
+    const idle = await open()
+    const ok1 = await open()
+    await ok1.handshake()
+    expect(await idle.next(5000)).toBe('closed')
+    expect(await ok1.quiet(300)).toBe(true)
+    expect(ok1.closed).toBe(false)
+    expect(server.stats().handshakeTimeouts).toBe(1)
+  })
+
   it('refuses connections past maxConnections, and counts them', async () => {
     const { open, server } = await setup({ maxConnections: 2 })
     const a = await open()
