@@ -9,6 +9,7 @@ import type { Coordinate } from '../../../src/coordinate/index.ts'
 import { ClusterError } from '../../../src/errors/index.ts'
 import type {
   BoundedStream,
+  NodeStopped,
   EventsOptions,
   ForceLeaveOptions,
   GossamerNode,
@@ -113,7 +114,9 @@ export class FakeNode implements GossamerNode {
   private readonly timers = new Set<NodeJS.Timeout>()
   private ltime = 0n
   private queryCounter = 0
-  private stopped = false
+  private isStopped = false
+  readonly stopped: Promise<NodeStopped>
+  private resolveStopped!: (why: NodeStopped) => void
   /** When true, the node acks its own queries (as a Serf node that passes the filters). */
   selfAck = true
 
@@ -121,6 +124,7 @@ export class FakeNode implements GossamerNode {
     this.name = name
     this.address = `127.0.0.1:${port}`
     this.memberList = [fakeMember(name, port, tags)]
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve))
   }
 
   get openEventReaders(): number {
@@ -158,7 +162,7 @@ export class FakeNode implements GossamerNode {
   events(options: EventsOptions = {}): BoundedStream<NodeEvent> {
     this.calls.push({ method: 'events', args: [options.filter] })
     const ch: Channel<NodeEvent> = new Channel(options.buffer ?? 512, options.signal, () => this.eventReaders.delete(ch))
-    if (!this.stopped && !ch.ended) this.eventReaders.add(ch)
+    if (!this.isStopped && !ch.ended) this.eventReaders.add(ch)
     else ch.end()
     return ch
   }
@@ -252,13 +256,14 @@ export class FakeNode implements GossamerNode {
   }
 
   async shutdown(): Promise<void> {
-    if (this.stopped) return
-    this.stopped = true
+    if (this.isStopped) return
+    this.isStopped = true
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     for (const r of [...this.eventReaders]) r.end()
     for (const r of [...this.logReaders]) r.ch.end()
     for (const q of [...this.openQueries.values()]) q.stream.end()
+    this.resolveStopped({ reason: 'shutdown' })
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -324,7 +329,7 @@ export class FakeNode implements GossamerNode {
     const entry = { ch: undefined as unknown as Channel<LogLine>, level }
     entry.ch = new Channel<LogLine>(512, options.signal, () => this.logReaders.delete(entry))
     for (const line of this.logRing) if (atLeast(line.level, level)) entry.ch.push(line)
-    if (!this.stopped && !entry.ch.ended) this.logReaders.add(entry)
+    if (!this.isStopped && !entry.ch.ended) this.logReaders.add(entry)
     else entry.ch.end()
     return entry.ch
   }
