@@ -6,6 +6,7 @@
  * One bucket watch feeds every group; each group's key is the group name.
  */
 import type { ActorClock } from '../../src/types/time.ts'
+import type { WireError } from '../../src/errors/index.ts'
 import type { ElectionBackend, LeaderChange, LeaderView } from './backend.ts'
 import { createChangeStream, type ChangeStream } from './change-stream.ts'
 import { ElectionBackendError, ElectionInputError } from './errors.ts'
@@ -25,6 +26,8 @@ interface Group {
   timers: Map<NatsTimerKey, unknown>
   streams: Set<ChangeStream>
   winners: Set<{ resolve: (t: Term) => void; reject: (e: unknown) => void }>
+  /** The last request that failed other than by a revision conflict (NATS unreachable, timeout). */
+  lastError: WireError | undefined
 }
 
 export class NatsElectionBackend implements ElectionBackend {
@@ -49,8 +52,13 @@ export class NatsElectionBackend implements ElectionBackend {
   }
 
   campaign(group: string, options: { signal?: AbortSignal } = {}): Promise<Term> {
-    const g = this.#group(group)
     if (this.#closed) return Promise.reject(closedError())
+    let g: Group
+    try {
+      g = this.#group(group)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     if (g.state.role === 'leader') return Promise.resolve(g.state.term as Term)
     return new Promise<Term>((resolve, reject) => {
       const signal = options.signal
@@ -113,8 +121,10 @@ export class NatsElectionBackend implements ElectionBackend {
     throw futureError(group, term, current)
   }
 
-  stats(group: string): NatsLeaseStats | undefined {
-    return this.#groups.get(group)?.state.stats
+  /** The group's counters, and the last failed request as a coded error (ERR_ELECTION_NATS_REQUEST), if any. */
+  stats(group: string): (NatsLeaseStats & { lastError: WireError | undefined }) | undefined {
+    const g = this.#groups.get(group)
+    return g === undefined ? undefined : { ...g.state.stats, lastError: g.lastError }
   }
 
   async close(): Promise<void> {
@@ -142,7 +152,7 @@ export class NatsElectionBackend implements ElectionBackend {
     let g = this.#groups.get(name)
     if (g === undefined) {
       if (this.#groups.size >= MAX_GROUPS) throw new ElectionInputError('ERR_ELECTION_INVALID_INPUT', `at most ${MAX_GROUPS} groups per backend`, { group: name })
-      g = { state: initialNatsLease(this.config, name, this.self), timers: new Map(), streams: new Set(), winners: new Set() }
+      g = { state: initialNatsLease(this.config, name, this.self), timers: new Map(), streams: new Set(), winners: new Set(), lastError: undefined }
       this.#groups.set(name, g)
     }
     return g
@@ -157,22 +167,26 @@ export class NatsElectionBackend implements ElectionBackend {
 
   #run(name: string, g: Group, e: NatsLeaseEffect): void {
     const now = () => this.clock.now()
+    const failed = <R extends { ok: boolean; reason?: string; error?: unknown }>(r: R): R => {
+      if (!r.ok && r.reason !== 'conflict') g.lastError = requestError(e.type, name, r.error)
+      return r
+    }
     switch (e.type) {
       case 'create':
-        void this.kv.create(name, encodeLeaseValue(e.value.holder, e.value.term)).then((r) =>
+        void this.kv.create(name, encodeLeaseValue(e.value.holder, e.value.term)).then(failed).then((r) =>
           this.#step(name, g, r.ok ? { type: 'created', revision: r.revision, now: now() } : { type: 'create-failed', reason: r.reason === 'conflict' ? 'exists' : 'error', now: now() }),
         )
         return
       case 'update':
-        void this.kv.update(name, encodeLeaseValue(e.value.holder, e.value.term), e.revision).then((r) =>
+        void this.kv.update(name, encodeLeaseValue(e.value.holder, e.value.term), e.revision).then(failed).then((r) =>
           this.#step(name, g, r.ok ? { type: 'updated', revision: r.revision, now: now() } : { type: 'update-failed', reason: r.reason, now: now() }),
         )
         return
       case 'delete':
-        void this.kv.delete(name, e.revision).then((r) => this.#step(name, g, r.ok ? { type: 'deleted', now: now() } : { type: 'delete-failed', reason: r.reason, now: now() }))
+        void this.kv.delete(name, e.revision).then(failed).then((r) => this.#step(name, g, r.ok ? { type: 'deleted', now: now() } : { type: 'delete-failed', reason: r.reason, now: now() }))
         return
       case 'get':
-        void this.kv.get(name).then((r) => this.#step(name, g, r.ok ? { type: 'observed', entry: r.entry === null ? null : decodeEntry(r.entry), now: now() } : { type: 'get-failed', now: now() }))
+        void this.kv.get(name).then(failed).then((r) => this.#step(name, g, r.ok ? { type: 'observed', entry: r.entry === null ? null : decodeEntry(r.entry), now: now() } : { type: 'get-failed', now: now() }))
         return
       case 'set-timer': {
         const old = g.timers.get(e.key)
@@ -208,6 +222,12 @@ function checkGroup(group: string): string {
     throw new ElectionInputError('ERR_ELECTION_INVALID_INPUT', `a group name must be 1-${MAX_GROUP_BYTES} bytes of letters, digits, - / _ = and inner dots (got ${JSON.stringify(group)})`, { group })
   }
   return group
+}
+
+/** A failed request as the coded error users see in stats (the client's own error as the cause's message). */
+function requestError(op: string, group: string, cause: unknown): WireError {
+  const reason = cause instanceof Error ? cause.message : String(cause)
+  return { code: 'ERR_ELECTION_NATS_REQUEST', message: `${op} of ${group} failed: ${reason}`, details: { op, group } }
 }
 
 const closedError = () => new ElectionBackendError('ERR_ELECTION_CLOSED', 'the election backend is closed')

@@ -104,6 +104,19 @@ describe('nats backend faults', () => {
     expect(a.view(g).isSelf && b.view(g).isSelf).toBe(false)
   }, 30_000)
 
+  it('NATS lost mid-lease: requests fail with a coded error kept in stats, backoff, leadership given up at lease end', async () => {
+    const g = group()
+    const a = await backend('a')
+    const seen = collect(a, g)
+    await a.campaign(g)
+    await server.kill()
+    await until(() => seen.some((c) => c.reason === 'lease-expired'), 3 * TTL, 'the leader stepping down')
+    // Requests time out (requestTimeoutMs 2 s) while the server is away; they are counted with their code.
+    await until(() => (a.stats(g)?.requestErrors ?? 0) > 0, 6_000, 'a failed request counted')
+    expect(a.stats(g)!.lastError).toMatchObject({ code: 'ERR_ELECTION_NATS_REQUEST' })
+    expect(a.view(g).isSelf).toBe(false)
+  }, 20_000)
+
   it('a foreign write to the leader key is a revision conflict: the leader steps down at once ("taken"), counted', async () => {
     const g = group()
     const a = await backend('a')
@@ -137,7 +150,7 @@ describe('nats backend faults', () => {
     await expect(createNatsElection('a', { servers: [server.url], bucket: 'bad name', ttlMs: TTL })).rejects.toMatchObject({ code: 'ERR_INVALID_CONFIG', details: { field: 'election.nats.bucket' } })
     await expect(createNatsElection('a', { servers: [server.url], bucket: 'elections', ttlMs: 100, stepDownMarginMs: 90 })).rejects.toMatchObject({ details: { field: 'election.nats.stepDownMarginMs' } })
     const a = await backend('a')
-    expect(() => a.campaign('a b')).toThrow(expect.objectContaining({ code: 'ERR_ELECTION_INVALID_INPUT' }))
+    await expect(a.campaign('a b')).rejects.toMatchObject({ code: 'ERR_ELECTION_INVALID_INPUT' })
     expect(() => a.view('x.*')).toThrow(expect.objectContaining({ code: 'ERR_ELECTION_INVALID_INPUT' }))
   })
 })
