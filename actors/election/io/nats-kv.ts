@@ -56,7 +56,7 @@ export async function openNatsElectionKv(config: NatsElectionConfig): Promise<El
   }
 }
 
-/** Creates the election bucket with the lease as its max age (operators, tests, the bench); an existing one is left as it is. */
+/** Creates the election bucket with the lease as its max age (operators, tests, the bench); an existing bucket with the same settings is opened, one with other settings is an error from the server. */
 export async function ensureElectionBucket(servers: string[], bucket: string, ttlMs: number): Promise<void> {
   const nc = await connect({ servers, timeout: 2_000 })
   try {
