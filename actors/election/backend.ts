@@ -56,7 +56,11 @@ export interface ElectionBackend {
    * signal fires first (the standing campaign ends too), ERR_ELECTION_CLOSED after close().
    */
   campaign(group: string, options?: { signal?: AbortSignal }): Promise<Term>
-  /** Stops standing for `group`; a leader releases the lease at once (others may take it without waiting for its expiry). */
+  /**
+   * Stops standing for `group`; a leader releases the lease at once (others may take it without
+   * waiting for its expiry). Resolves once the release is done (or failed: the lease then expires),
+   * so a fence() after it no longer sees this node's term.
+   */
   resign(group: string): Promise<void>
   /** What this node knows of the group now (no I/O). */
   view(group: string): LeaderView

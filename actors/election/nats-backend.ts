@@ -84,11 +84,13 @@ export class NatsElectionBackend implements ElectionBackend {
     })
   }
 
+  /** Resolves once the release (the delete at the held revision) is done or has failed: a fence() after it sees no holder. */
   async resign(group: string): Promise<void> {
     const g = this.#group(group)
-    this.#step(group, g, { type: 'resign', now: this.clock.now() })
+    const releases = this.#step(group, g, { type: 'resign', now: this.clock.now() })
     for (const w of g.winners) w.reject(new ElectionBackendError('ERR_ELECTION_ABORTED', `resigned from ${group} before winning`))
     g.winners.clear()
+    await Promise.all(releases)
   }
 
   view(group: string): LeaderView {
@@ -159,13 +161,20 @@ export class NatsElectionBackend implements ElectionBackend {
   }
 
   /** One core step and its effects. `perform`: false at close (the release is done by close itself). */
-  #step(name: string, g: Group, input: NatsLeaseInput, perform = true): void {
+  /** Returns the deletes it started (resign waits for its release). */
+  #step(name: string, g: Group, input: NatsLeaseInput, perform = true): Promise<unknown>[] {
     const { state, effects } = stepNatsLease(g.state, input)
     g.state = state
-    for (const e of effects) if (perform || e.type === 'changed' || e.type === 'cancel-timer') this.#run(name, g, e)
+    const deletes: Promise<unknown>[] = []
+    for (const e of effects) {
+      if (!perform && e.type !== 'changed' && e.type !== 'cancel-timer') continue
+      const p = this.#run(name, g, e)
+      if (p !== undefined) deletes.push(p)
+    }
+    return deletes
   }
 
-  #run(name: string, g: Group, e: NatsLeaseEffect): void {
+  #run(name: string, g: Group, e: NatsLeaseEffect): Promise<unknown> | undefined {
     const now = () => this.clock.now()
     const failed = <R extends { ok: boolean; reason?: string; error?: unknown }>(r: R): R => {
       if (!r.ok && r.reason !== 'conflict') g.lastError = requestError(e.type, name, r.error)
@@ -183,8 +192,7 @@ export class NatsElectionBackend implements ElectionBackend {
         )
         return
       case 'delete':
-        void this.kv.delete(name, e.revision).then(failed).then((r) => this.#step(name, g, r.ok ? { type: 'deleted', now: now() } : { type: 'delete-failed', reason: r.reason, now: now() }))
-        return
+        return this.kv.delete(name, e.revision).then(failed).then((r) => void this.#step(name, g, r.ok ? { type: 'deleted', now: now() } : { type: 'delete-failed', reason: r.reason, now: now() }))
       case 'get':
         void this.kv.get(name).then(failed).then((r) => this.#step(name, g, r.ok ? { type: 'observed', entry: r.entry === null ? null : decodeEntry(r.entry), now: now() } : { type: 'get-failed', now: now() }))
         return

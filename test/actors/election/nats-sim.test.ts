@@ -110,8 +110,10 @@ describe('nats backend on simulated time', () => {
     const b = nodes[1]!.backend.campaign(G)
     await run(500)
     const t0 = clock.now()
-    await nodes[0]!.backend.resign(G)
+    // resign() resolves once the release is done, which happens on the simulated clock.
+    const released = nodes[0]!.backend.resign(G)
     await run(50)
+    await released
     const term = await b
     const elected = nodes[1]!.changes.find((c) => c.reason === 'elected')!
     expect(elected.at - t0).toBeLessThanOrEqual(10) // a few 1 ms legs, no wait for an expiry
@@ -150,7 +152,7 @@ describe('nats backend on simulated time', () => {
         const n = nodes[rnd.int(nodes.length)]!
         const action = rnd.int(10)
         if (action === 0) n.port.cut = !n.port.cut
-        else if (action === 1) await n.backend.resign(G)
+        else if (action === 1) void n.backend.resign(G) // resolves with its release, on the simulated clock
         else if (action <= 3) n.backend.campaign(G).catch(() => undefined)
         await run(50 + rnd.int(500))
       }
