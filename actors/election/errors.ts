@@ -31,3 +31,33 @@ export class ElectionDecodeError extends ClusterError {
     super(code, message, options)
   }
 }
+
+export type ElectionBackendCode =
+  /** A campaign's AbortSignal fired before it won. */
+  | 'ERR_ELECTION_ABORTED'
+  /** The backend was closed. */
+  | 'ERR_ELECTION_CLOSED'
+  /** fence(): an older term than the group's current one (a deposed leader's). */
+  | 'ERR_ELECTION_STALE_TERM'
+  /** fence(): a newer term than any the backend granted. */
+  | 'ERR_ELECTION_FUTURE_TERM'
+  /** fence(): no leader holds the lease now. */
+  | 'ERR_ELECTION_NO_LEADER'
+  /** A changes() consumer fell more than its buffer behind. */
+  | 'ERR_ELECTION_CHANGES_OVERFLOW'
+  /** nats: no server answered at start. */
+  | 'ERR_ELECTION_NATS_UNREACHABLE'
+  /** nats: the bucket does not exist. */
+  | 'ERR_ELECTION_BUCKET_MISSING'
+  /** nats: the bucket's max age is not the configured lease (ttlMs). */
+  | 'ERR_ELECTION_BUCKET_TTL'
+  /** nats: a request failed (timeout, connection lost, server error); counted and retried with backoff. */
+  | 'ERR_ELECTION_NATS_REQUEST'
+
+/** An election backend's coded failure (see ElectionBackendCode). */
+export class ElectionBackendError extends ClusterError {
+  static override name = 'ElectionBackendError'
+  constructor(code: ElectionBackendCode, message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(code, message, options)
+  }
+}

@@ -43,6 +43,13 @@ export type DetectorInput =
   /** A failed member that is alive again. */
   | { type: 'member-alive-again'; name: string; now: number }
   | { type: 'timer-fired'; key: DetectorTimerKey; now: number }
+  /**
+   * The mark an earlier run saved, read back after the start (the host reads it asynchronously,
+   * so events may come first): it only ever raises the mark. A status it makes worse is published
+   * at once, without the grace: a node that restarts alone must not call itself healthy for a
+   * grace period because its file came late.
+   */
+  | { type: 'mark-loaded'; highWater: number; now: number }
 
 /** The counts behind a status: what the detector saw when it decided. */
 export interface StatusCounts {
@@ -54,8 +61,8 @@ export interface StatusCounts {
 }
 
 export type DetectorEvent =
-  | { type: 'partition.status'; status: PartitionStatus; previous: PartitionStatus; cause: 'stable' | 'unstable'; counts: StatusCounts; at: number }
-  | { type: 'partition.expected-size'; expected: number; previous: number; cause: 'grew' | 'left' | 'reaped'; at: number }
+  | { type: 'partition.status'; status: PartitionStatus; previous: PartitionStatus; cause: 'stable' | 'unstable' | 'restored'; counts: StatusCounts; at: number }
+  | { type: 'partition.expected-size'; expected: number; previous: number; cause: 'grew' | 'left' | 'reaped' | 'restored'; at: number }
   | { type: 'partition.escalated'; unstableForMs: number; changes: number; counts: StatusCounts; at: number }
 
 export type DetectorEffect =
@@ -166,6 +173,10 @@ export function stepDetector(state: DetectorState, input: DetectorInput): Detect
     else escalate(s, effects, now)
     return { state: s, effects }
   }
+  if (input.type === 'mark-loaded') {
+    restoreMark(s, effects, input.highWater, now)
+    return { state: s, effects }
+  }
   stats.events++
   if (input.name === s.self) {
     stats.aboutSelf++
@@ -204,7 +215,25 @@ export function stepDetector(state: DetectorState, input: DetectorInput): Detect
   return { state: s, effects }
 }
 
-function applyEvent(view: MembershipView, input: Exclude<DetectorInput, { type: 'timer-fired' }>): ViewChange {
+/** Raises the mark to a saved one (never lowers it); publishes a status the higher mark makes worse at once. */
+function restoreMark(s: Mutable<DetectorState> & { stats: DetectorStats }, effects: DetectorEffect[], mark: number, now: number): void {
+  if (!Number.isSafeInteger(mark) || mark <= s.view.highWater) {
+    s.stats.noops++
+    return
+  }
+  const beforeExpected = expectedOf(s.view, s.config.expectedSize)
+  s.view = { ...s.view, highWater: Math.min(mark, s.config.maxMembers) }
+  const expected = expectedOf(s.view, s.config.expectedSize)
+  if (expected !== beforeExpected) effects.push({ type: 'emit', event: { type: 'partition.expected-size', expected, previous: beforeExpected, cause: 'restored', at: now } })
+  const counts = countsOf(s)
+  const status = rawStatus(counts)
+  if (RANK[status] > RANK[s.status]) publish(s, effects, status, 'restored', counts, now)
+}
+
+/** Worse is higher: a restored mark may only make the published status worse at once. */
+const RANK: Record<PartitionStatus, number> = { healthy: 0, degraded: 1, minority: 2 }
+
+function applyEvent(view: MembershipView, input: Exclude<DetectorInput, { type: 'timer-fired' | 'mark-loaded' }>): ViewChange {
   switch (input.type) {
     case 'member-joined':
       return memberJoined(view, input.name)
@@ -244,7 +273,7 @@ function escalate(s: Mutable<DetectorState> & { stats: DetectorStats }, effects:
   if (s.status !== 'minority') publish(s, effects, 'minority', 'unstable', counts, now)
 }
 
-function publish(s: Mutable<DetectorState> & { stats: DetectorStats }, effects: DetectorEffect[], status: PartitionStatus, cause: 'stable' | 'unstable', counts: StatusCounts, now: number): void {
+function publish(s: Mutable<DetectorState> & { stats: DetectorStats }, effects: DetectorEffect[], status: PartitionStatus, cause: 'stable' | 'unstable' | 'restored', counts: StatusCounts, now: number): void {
   const previous = s.status
   s.status = status
   s.stats.statusChanges++

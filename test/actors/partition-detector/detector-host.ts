@@ -5,7 +5,7 @@
 import { startDetector, stepDetector, type DetectorEvent, type DetectorInput, type DetectorState, type DetectorStep, type DetectorTimerKey } from '../../../actors/partition-detector/detector.ts'
 import { createPartitionDetectorConfig, type PartitionDetectorInit } from '../../../actors/partition-detector/config.ts'
 
-type MemberInput = Exclude<DetectorInput, { type: 'timer-fired' }>
+type MemberInput = Exclude<DetectorInput, { type: 'timer-fired' | 'mark-loaded' }>
 
 export class DetectorHost {
   now = 0
