@@ -15,7 +15,7 @@ import { observedSwimJoin } from './join.ts'
 import { notWiredSurface, type SerfSurface } from './serf-surface.ts'
 import { coded, Node, SHUTDOWN_DRAIN_MS } from './node.ts'
 import { createNodeLogger } from './io/node-logger.ts'
-import { readKeyringFile } from './io/keyring-file.ts'
+import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
 
 /** How long a start may take until swim is bound and running (ms): thread starts on a loaded machine. */
@@ -32,6 +32,20 @@ function advertiseIpOf(config: NodeConfig): Uint8Array {
   if (config.advertise !== undefined) return config.advertise.ip
   if (!isUnspecified(config.bind.ip)) return config.bind.ip
   return parseIp(defaultAdvertiseIp()) ?? Uint8Array.of(127, 0, 0, 1)
+}
+
+/**
+ * Serf rewrites its keyring file after every key operation: swim emits each change of its live
+ * ring, and the writes run one after another (the last change wins). A failed write is logged as
+ * Serf logs it; the ring in memory stays as it is.
+ */
+function watchKeyring(actors: NodeActors, path: string, log: Logger): void {
+  let writes: Promise<void> = Promise.resolve()
+  actors.swim.on('swim.keyring-changed', (e) => {
+    writes = writes.then(
+      () => writeKeyringFile(path, e.keys),
+    ).catch((err: unknown) => log.error({ subsystem: 'serf', err: coded(err) }, `Failed to write keyring file: ${(err as Error).message}`))
+  })
 }
 
 /**
@@ -52,6 +66,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
     const actors = await spawnNodeActors(system, config, swimInput)
     const address = await whenSwimRunning(actors.swim, START_TIMEOUT_MS)
     hub.attach(memberEventSource(actors.memberManager))
+    if (config.keyringFile !== undefined) watchKeyring(actors, config.keyringFile, log)
     const serf = deps.serf?.({ actors, system, log, config }) ?? notWiredSurface()
     if (serf.events !== undefined) hub.attach(serf.events)
     // The subscriptions are on in member-manager's thread from here: no event after this is missed.

@@ -3,7 +3,7 @@
  * start; every failure is an InvalidConfigError naming keyringFile, with Serf's wording where it
  * has one (`Keyring file contains no keys`, `Failed to decode keyring file: ...`).
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { InvalidConfigError } from '../../errors/index.ts'
 import { decodeKeyText } from '../../wire/keyring.ts'
 
@@ -30,4 +30,16 @@ export async function readKeyringFile(path: string): Promise<string[]> {
     }
     return k.trim()
   })
+}
+
+/**
+ * Rewrites the keyring file after a key change, as Serf does (serf-rpc.md §6.9): the keys as a JSON
+ * array of base64 strings, the primary first, 2-space indent, mode 0600. Written to a temporary
+ * file and renamed over the old one, so a crash mid-write leaves the old ring, never half a file.
+ */
+export async function writeKeyringFile(path: string, keys: readonly Uint8Array[]): Promise<void> {
+  const text = `${JSON.stringify(keys.map((k) => Buffer.from(k).toString('base64')), null, 2)}\n`
+  const tmp = `${path}.tmp-${process.pid}`
+  await writeFile(tmp, text, { mode: 0o600 })
+  await rename(tmp, path)
 }
