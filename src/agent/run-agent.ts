@@ -1,0 +1,239 @@
+/**
+ * `gossamer agent`: Serf's agent command (serf-rpc.md 6) around a GossamerNode. The order is
+ * Serf's: read and check the config (errors `==> <text>`, exit 1), `Starting Serf agent...`, set
+ * up and create the node, `Starting Serf agent RPC...`, the RPC listener (and ours, the metrics
+ * listener), the banner, the start join, `Log data will now stream in as it occurs:`, retry-join,
+ * then wait for a signal, an RPC `leave`, a failed retry-join, or the node shutting itself down.
+ * The node and RPC server factories are injected (the agent is tested against a fake node).
+ */
+import type { GossamerNode, NodeOptions } from '../node/api.ts'
+import { agentNode } from './agent-node.ts'
+import { AGENT_HELP, runningBanner } from './banner.ts'
+import { createAgentConfig, serfCreateError } from './config/agent-config.ts'
+import type { AgentConfig } from './config/agent-config.ts'
+import { readConfigPaths } from './config/config-file.ts'
+import { parseAgentCommandLine } from './config/flags.ts'
+import { checkKeyringFile, loadStartTags } from './config/persisted-files.ts'
+import { toNodeOptions } from './config/to-node-options.ts'
+import { AgentFlagError } from './errors.ts'
+import { handlersStats } from './handlers/event-script.ts'
+import { EventHandlers } from './handlers/event-handlers.ts'
+import { AgentLog } from './logs/agent-log.ts'
+import { NodeMetrics } from './metrics/node-metrics.ts'
+import { startMetricsServer } from './metrics/metrics-server.ts'
+import type { MetricsServer } from './metrics/metrics-server.ts'
+import { startRetryJoin } from './retry-join.ts'
+import type { Schedule } from './retry-join.ts'
+import { reloadConfig } from './reload.ts'
+import { waitForShutdown } from './signals.ts'
+import type { SignalSource } from './signals.ts'
+
+export interface AgentIo {
+  out(text: string): void
+  err(text: string): void
+}
+
+/** What the agent gives the RPC server. */
+export interface AgentRpcOptions {
+  node: GossamerNode
+  /** host:port to listen on. */
+  addr: string
+  /** rpc_auth; '' when none. */
+  authKey: string
+  /** `stats`' event_handlers map, current after a SIGHUP. */
+  eventHandlers(): Record<string, string>
+}
+
+export interface AgentRpcServer {
+  close(): Promise<void>
+}
+
+export interface AgentDeps {
+  createNode(options: NodeOptions): Promise<GossamerNode>
+  startRpcServer(options: AgentRpcOptions): Promise<AgentRpcServer>
+  /** Default: os.hostname(). */
+  hostname?(): string
+  /** Epoch ms. Default Date.now. */
+  now?(): number
+  /** Default: the process's signals. */
+  signals?: SignalSource
+  /** Default: setTimeout. */
+  schedule?: Schedule
+  /** Told once the agent runs (tests read the addresses here). */
+  onRunning?(info: { node: GossamerNode; metricsAddr: string | undefined; handlers: EventHandlers; log: AgentLog; config: AgentConfig }): void
+}
+
+const realSchedule: Schedule = (fn, ms) => {
+  const t = setTimeout(fn, ms)
+  return () => clearTimeout(t)
+}
+
+/** Runs the agent until it stops; resolves with the exit code (0 after a graceful leave). */
+export async function runAgent(argv: readonly string[], io: AgentIo, deps: AgentDeps): Promise<number> {
+  const say = (line: string): void => io.out(`==> ${line}`)
+  const now = deps.now ?? Date.now
+  let config: AgentConfig
+  try {
+    const cmd = parseAgentCommandLine(argv)
+    if (cmd.help) {
+      io.err(AGENT_HELP)
+      return 0
+    }
+    const files = await readConfigPaths(cmd.configPaths)
+    const { hostname } = await import('node:os')
+    const result = createAgentConfig(files, cmd.config, (deps.hostname ?? hostname)())
+    config = result.config
+    for (const w of result.warnings) say(w)
+  } catch (err) {
+    if (err instanceof AgentFlagError) {
+      io.err(err.message)
+      io.out(`==> ${AGENT_HELP}`)
+    } else say((err as Error).message)
+    return 1
+  }
+
+  const log = new AgentLog({ level: config.logLevel, write: (t) => io.out(t), now })
+  say('Starting Serf agent...')
+  let tags: Record<string, string>
+  try {
+    tags = await loadStartTags(config)
+    await checkKeyringFile(config)
+  } catch (err) {
+    say((err as Error).message)
+    return 1
+  }
+  const createError = serfCreateError(config)
+  if (createError !== undefined) {
+    say(`Failed to start the Serf agent: Error creating Serf: ${createError}`)
+    return 1
+  }
+  let inner: GossamerNode
+  try {
+    inner = await deps.createNode(toNodeOptions(config, tags))
+  } catch (err) {
+    say(`Failed to start the Serf agent: Error creating Serf: ${(err as Error).message}`)
+    return 1
+  }
+  log.info('agent', 'Serf agent starting')
+
+  // From here on every exit path goes through `stop`, which ends everything that was started.
+  const stopping = new AbortController()
+  let rpc: AgentRpcServer | undefined
+  let metrics: MetricsServer | undefined
+  let retry: { stop(): void } | undefined
+  let left = false
+  let finish: (code: number) => void = () => {}
+  const finished = new Promise<number>((resolve) => (finish = resolve))
+  const node = agentNode(inner, tags, {
+    tagsFile: config.tagsFile,
+    log,
+    onLeave: () => {
+      left = true
+      // After the RPC reply to `leave` went out: the agent then stops with exit 0.
+      setImmediate(() => finish(0))
+    },
+  })
+  const handlers = new EventHandlers({
+    node,
+    log,
+    self: () => ({ name: node.name, tags: node.tags }),
+    scripts: config.eventScripts,
+    timeoutMs: config.handlerTimeoutMs,
+    queueLimit: config.handlerQueue,
+    now,
+  })
+  // The node's own lines into the agent's log (console and monitor ring).
+  const nodeLogs = (async () => {
+    for await (const line of inner.logs({ level: 'trace', signal: stopping.signal })) log.accept(line)
+  })().catch((err: unknown) => log.err('agent', `Node log stream failed: ${(err as Error).message}`))
+  // Events to the scripts; the stream ending while we are not stopping means the node stopped itself.
+  const events = handlers
+    .consume(inner.events({ signal: stopping.signal, buffer: config.handlerQueue }))
+    .catch((err: unknown) => log.err('agent', `Event stream failed: ${(err as Error).message}`))
+    .then(() => {
+      if (!stopping.signal.aborted) finish(0)
+    })
+
+  const stop = async (code: number): Promise<number> => {
+    stopping.abort()
+    retry?.stop()
+    if (!left && code !== 0) log.warn('serf', 'Shutdown without a Leave')
+    await handlers.stop()
+    await rpc?.close().catch((err: unknown) => log.err('agent', `RPC close failed: ${(err as Error).message}`))
+    await metrics?.close()
+    await inner.shutdown().catch((err: unknown) => log.err('agent', `Shutdown failed: ${(err as Error).message}`))
+    await Promise.all([nodeLogs, events])
+    log.close()
+    return code
+  }
+
+  say('Starting Serf agent RPC...')
+  try {
+    rpc = await deps.startRpcServer({ node, addr: config.rpcAddr, authKey: config.rpcAuth, eventHandlers: () => handlersStats(handlers.scripts) })
+  } catch (err) {
+    say(`Error starting RPC listener: ${(err as Error).message}`)
+    return stop(1)
+  }
+  if (config.metricsAddr !== undefined) {
+    const m = new NodeMetrics()
+    try {
+      metrics = await startMetricsServer(config.metricsAddr, () => m.scrape(inner, handlers), m.registry.contentType)
+    } catch (err) {
+      say(`Error starting metrics listener: ${(err as Error).message}`)
+      return stop(1)
+    }
+  }
+  for (const line of runningBanner(config, { bindAddr: inner.address, rpcAddr: config.rpcAddr, metricsAddr: metrics?.address })) {
+    io.out(line)
+  }
+  if (config.startJoin.length > 0) {
+    say(`Joining cluster...(replay: ${config.replayOnJoin})`)
+    try {
+      const n = await inner.join(config.startJoin, { replay: config.replayOnJoin })
+      io.out(`    Join completed. Synced with ${n} initial agents`)
+    } catch (err) {
+      say((err as Error).message)
+      return stop(1)
+    }
+  }
+  io.out('')
+  say('Log data will now stream in as it occurs:')
+  io.out('')
+  log.openGate()
+  if (config.retryJoin.length > 0) {
+    retry = startRetryJoin({
+      node: inner,
+      addresses: config.retryJoin,
+      replay: config.replayOnJoin,
+      maxAttempts: config.retryMaxAttempts,
+      intervalMs: config.retryIntervalMs,
+      log,
+      schedule: deps.schedule ?? realSchedule,
+      onExhausted: () => finish(1),
+    })
+  }
+  deps.onRunning?.({ node, metricsAddr: metrics?.address, handlers, log, config })
+
+  const code = await waitForShutdown({
+    signals: deps.signals ?? processSignals(),
+    finished,
+    config: () => config,
+    say,
+    leave: async () => {
+      await inner.leave()
+      left = true
+    },
+    reload: async () => {
+      config = await reloadConfig(argv, config, { node, handlers, log, say, hostname: deps.hostname })
+    },
+    schedule: deps.schedule ?? realSchedule,
+  })
+  return stop(code)
+}
+
+function processSignals(): SignalSource {
+  return {
+    on: (signal, fn) => void process.on(signal, fn),
+    off: (signal, fn) => void process.off(signal, fn),
+  }
+}
