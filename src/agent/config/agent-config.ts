@@ -248,19 +248,36 @@ export function serfCreateError(config: AgentConfig): string | undefined {
   return undefined
 }
 
-/** Go's base64.StdEncoding strictness: the first offending byte's offset, as Go reports it. */
-export function base64Error(text: string): string | undefined {
-  const alphabet = /[A-Za-z0-9+/]/
-  let i = 0
-  for (; i < text.length; i++) {
-    const c = text[i]!
-    if (c === '=') break
-    if (!alphabet.test(c)) return `illegal base64 data at input byte ${i}`
+/**
+ * Go's base64.StdEncoding decoding, for its error only: the offset Go reports in
+ * `illegal base64 data at input byte N` (padding required, newlines skipped, nothing after it).
+ */
+export function base64Error(src: string): string | undefined {
+  const err = (at: number): string => `illegal base64 data at input byte ${at}`
+  const isNewline = (c: string | undefined): boolean => c === '\n' || c === '\r'
+  const isAlphabet = (c: string): boolean => /^[A-Za-z0-9+/]$/.test(c)
+  let si = 0
+  while (si < src.length) {
+    for (let j = 0; j < 4; j++) {
+      if (si === src.length) return j === 0 ? undefined : err(si - j)
+      const c = src[si++]!
+      if (isAlphabet(c)) continue
+      if (isNewline(c)) {
+        j--
+        continue
+      }
+      if (c !== '=' || j < 2) return err(si - 1)
+      if (j === 2) {
+        // "==" expected: the first "=" is consumed.
+        while (isNewline(src[si])) si++
+        if (si === src.length) return err(src.length)
+        if (src[si] !== '=') return err(si - 1)
+        si++
+      }
+      while (isNewline(src[si])) si++
+      return si < src.length ? err(si) : undefined
+    }
   }
-  const dataLen = i
-  const pad = text.length - dataLen
-  if (text.slice(dataLen) !== '='.repeat(pad) || pad > 2) return `illegal base64 data at input byte ${dataLen + Math.min(pad, 2)}`
-  if (text.length % 4 !== 0) return `illegal base64 data at input byte ${pad > 0 ? dataLen : text.length - (text.length % 4)}`
   return undefined
 }
 
