@@ -9,12 +9,5 @@ import { runAgent } from './run-agent.ts'
 export const summary = "run a node with Serf's agent flags, config files, RPC, event handlers and metrics"
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let deps
-  try {
-    deps = await productionDeps()
-  } catch (err) {
-    io.out(`==> Failed to start the Serf agent: ${(err as Error).message}`)
-    return 1
-  }
-  return runAgent(argv, io, deps)
+  return runAgent(argv, io, productionDeps())
 }

@@ -107,8 +107,12 @@ export class FakeNode implements GossamerNode {
     if (typeof this.joinResult !== 'number') throw this.joinResult
     return this.joinResult
   }
+  /** leave(): 'ok' resolves, 'hang' never settles, an error rejects. */
+  leaveResult: 'ok' | 'hang' | ClusterError = 'ok'
   async leave(): Promise<void> {
     this.calls.push('leave')
+    if (this.leaveResult === 'hang') return new Promise(() => {})
+    if (this.leaveResult !== 'ok') throw this.leaveResult
   }
   async forceLeave(node: string): Promise<void> {
     this.calls.push(`forceLeave ${node}`)

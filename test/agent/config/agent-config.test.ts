@@ -6,6 +6,7 @@ import { base64Error, createAgentConfig, serfCreateError } from '../../../src/ag
 import { decodeConfigObject, readConfigPaths } from '../../../src/agent/config/config-file.ts'
 import { parseAgentCommandLine } from '../../../src/agent/config/flags.ts'
 import { mergeConfig } from '../../../src/agent/config/merge.ts'
+import type { RawConfig } from '../../../src/agent/config/config-keys.ts'
 import { toNodeOptions } from '../../../src/agent/config/to-node-options.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-config-'))
@@ -35,7 +36,7 @@ describe('agent - config - merge', () => {
     ['enable_compression is copied as is', { enable_compression: true }, { enable_compression: false }, { enable_compression: false }],
     ['tags merge per key', { tags: { a: '1', b: '2' } }, { tags: { b: '3', c: '4' } }, { tags: { a: '1', b: '3', c: '4' } }],
     ['lists concatenate', { start_join: ['x'], event_handlers: ['h1'] }, { start_join: ['y'], event_handlers: ['h2'] }, { start_join: ['x', 'y'], event_handlers: ['h1', 'h2'] }],
-  ] as const)('%s', (_name, a, b, want) => {
+  ] satisfies [string, RawConfig, RawConfig, RawConfig][])('%s', (_name, a, b, want) => {
     expect(mergeConfig(a, b)).toEqual(want)
   })
 
