@@ -3,7 +3,8 @@
  * added where Serf's agent has them (serf-rpc.md 6.8, 6.9):
  * - `setTags` writes the tags file first (Serf's order: a failed write leaves the tags unchanged)
  *   and keeps the agent's view of its own tags (the handlers' SERF_TAG_* variables) current;
- * - `leave` (the RPC `leave` command) ends the agent with exit 0 once the leave is done;
+ * - `leave` (the RPC `leave` command) is remembered, so the agent's shutdown is not a
+ *   "Shutdown without a Leave";
  * - `logs` is the agent's log ring (the agent's own lines and the node's), for `monitor`.
  */
 import type { GossamerNode, LogLine, BoundedStream } from '../node/api.ts'
@@ -13,7 +14,7 @@ import type { AgentLog } from './logs/agent-log.ts'
 export interface AgentNodeHooks {
   tagsFile: string | undefined
   log: AgentLog
-  /** Called after a successful leave (the agent then shuts down). */
+  /** Called after a successful leave. */
   onLeave(): void
 }
 

@@ -6,7 +6,7 @@
  * then wait for a signal, an RPC `leave`, a failed retry-join, or the node shutting itself down.
  * The node and RPC server factories are injected (the agent is tested against a fake node).
  */
-import type { GossamerNode, NodeOptions } from '../node/api.ts'
+import type { GossamerNode, LogLine, NodeOptions } from '../node/api.ts'
 import { agentNode } from './agent-node.ts'
 import { AGENT_HELP, runningBanner } from './banner.ts'
 import { createAgentConfig, serfCreateError } from './config/agent-config.ts'
@@ -33,15 +33,21 @@ export interface AgentIo {
   err(text: string): void
 }
 
-/** What the agent gives the RPC server. */
+/** What the agent gives the RPC server (the options of src/rpc/server.ts's startRpcServer it uses). */
 export interface AgentRpcOptions {
   node: GossamerNode
   /** host:port to listen on. */
   addr: string
   /** rpc_auth; '' when none. */
   authKey: string
-  /** `stats`' event_handlers map, current after a SIGHUP. */
-  eventHandlers(): Record<string, string>
+  /** `stats`' event_handlers map; the agent updates this same object in place on SIGHUP. */
+  eventHandlers: Readonly<Record<string, string>>
+  /** Serf's user_event_size_limit (bytes). */
+  userEventSizeLimit: number
+  /** The server's own log lines (`agent.ipc`), into the agent's log and monitor ring. */
+  log(line: LogLine): void
+  /** After an RPC `leave` was answered: the agent stops with exit 0. */
+  onLeave(): void
 }
 
 export interface AgentRpcServer {
@@ -127,12 +133,12 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
   const node = agentNode(inner, tags, {
     tagsFile: config.tagsFile,
     log,
-    onLeave: () => {
-      left = true
-      // After the RPC reply to `leave` went out: the agent then stops with exit 0.
-      setImmediate(() => finish(0))
-    },
+    // The node stops after a leave; the RPC server's onLeave (or the end of the node's event
+    // stream) then ends the agent with exit 0.
+    onLeave: () => (left = true),
   })
+  /** `stats`' event_handlers, one object updated in place so the RPC server always reads the current one. */
+  const handlerMap: Record<string, string> = handlersStats(config.eventScripts)
   const handlers = new EventHandlers({
     node,
     log,
@@ -169,7 +175,15 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
 
   say('Starting Serf agent RPC...')
   try {
-    rpc = await deps.startRpcServer({ node, addr: config.rpcAddr, authKey: config.rpcAuth, eventHandlers: () => handlersStats(handlers.scripts) })
+    rpc = await deps.startRpcServer({
+      node,
+      addr: config.rpcAddr,
+      authKey: config.rpcAuth,
+      eventHandlers: handlerMap,
+      userEventSizeLimit: config.userEventSizeLimit,
+      log: (line) => log.accept(line),
+      onLeave: () => finish(0),
+    })
   } catch (err) {
     say(`Error starting RPC listener: ${(err as Error).message}`)
     return stop(1)
@@ -225,6 +239,8 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
     },
     reload: async () => {
       config = await reloadConfig(argv, config, { node, handlers, log, say, hostname: deps.hostname })
+      for (const k of Object.keys(handlerMap)) delete handlerMap[k]
+      Object.assign(handlerMap, handlersStats(config.eventScripts))
     },
     schedule: deps.schedule ?? realSchedule,
   })

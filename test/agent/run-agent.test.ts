@@ -91,12 +91,24 @@ describe('agent - runAgent', () => {
     expect(await h.exit).toBe(1)
   })
 
-  it('exits 0 after an RPC leave, once the leave is done', async () => {
+  it('exits 0 after an RPC leave, once the server answered it', async () => {
     const h = startAgent(BASE)
     await h.running
     await h.rpc().node.leave()
+    // The server calls onLeave after the reply went out and its connections closed.
+    h.rpc().onLeave()
     expect(await h.exit).toBe(0)
     expect(h.node().calls).toEqual(['leave', 'shutdown'])
+    expect(h.out.some((l) => l.includes('Shutdown without a Leave'))).toBe(false)
+  })
+
+  it('puts the RPC server\'s log lines into the agent\'s log', async () => {
+    const h = startAgent(BASE)
+    await h.running
+    h.rpc().log({ level: 'error', time: Date.UTC(2026, 11, 6, 2, 6, 7), subsystem: 'agent.ipc', message: 'Failed to evaluate request: Handshake required' })
+    expect(h.out.at(-1)).toMatch(/^ {4}\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[ERR\] agent\.ipc: Failed to evaluate request: Handshake required$/)
+    h.signals.send('SIGTERM')
+    await h.exit
   })
 
   it('exits 0 when the node stops by itself', async () => {
@@ -218,6 +230,9 @@ describe('agent - runAgent', () => {
     expect(h.out).toEqual(expect.arrayContaining(['==> Caught signal: hangup', '==> Reloading configuration...']))
     expect(h.node().calls).toContain('setTags {"b":"2"} -a')
     expect(h.handlers().scripts.map((s) => s.name)).toEqual(['two'])
+    expect(h.rpc().eventHandlers).toEqual({ 'user:two': 'true' })
+    h.node().log({ level: 'debug', subsystem: 'serf', message: 'shown at the reloaded level' })
+    await until(() => h.out.some((l) => /\[DEBUG\] serf: shown at the reloaded level$/.test(l)), 'a debug line')
     // A bad config on the next reload keeps the old one.
     writeFileSync(conf, JSON.stringify({ bogus: 1 }))
     h.signals.send('SIGHUP')
@@ -235,7 +250,7 @@ describe('agent - runAgent', () => {
     await until(() => h.handlers().counters.runs === 1, 'the handler run')
     await h.handlers().idle()
     expect(readFileSync(out, 'utf8')).toBe('v1\n')
-    expect(h.rpc().eventHandlers()).toEqual({ 'user:deploy': `cat > '${out}'` })
+    expect(h.rpc().eventHandlers).toEqual({ 'user:deploy': `cat > '${out}'` })
     h.signals.send('SIGTERM')
     await h.exit
   })

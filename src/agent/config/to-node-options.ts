@@ -5,15 +5,7 @@
  * log lines and exit.
  */
 import type { NodeOptions } from '../../node/api.ts'
-import type { AgentConfig, SerfLogLevel } from './agent-config.ts'
-
-const NODE_LOG_LEVEL: Readonly<Record<SerfLogLevel, NonNullable<NodeOptions['logLevel']>>> = {
-  TRACE: 'trace',
-  DEBUG: 'debug',
-  INFO: 'info',
-  WARN: 'warn',
-  ERR: 'error',
-}
+import type { AgentConfig } from './agent-config.ts'
 
 export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string, string>>): NodeOptions {
   const options: NodeOptions = {
@@ -27,7 +19,9 @@ export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string,
     placement: config.placement,
     // The agent coalesces as Serf's agent does (both on).
     coalesce: { members: true, userEvents: true },
-    logLevel: NODE_LOG_LEVEL[config.logLevel],
+    // 'silent': the node prints nothing itself (its pino JSON would break Serf's stdout format);
+    // the agent prints the node's lines from node.logs() in Serf's format, at -log-level.
+    logLevel: 'silent',
     leaveTimeoutMs: config.broadcastTimeoutMs,
   }
   if (config.advertise !== undefined) options.advertise = config.advertise

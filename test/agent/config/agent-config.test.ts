@@ -174,7 +174,7 @@ describe('agent - config - validation', () => {
       rejoinAfterLeave: false,
       placement: 'inline',
       coalesce: { members: true, userEvents: true },
-      logLevel: 'error',
+      logLevel: 'silent',
       leaveTimeoutMs: 5000,
       keys: [key],
       snapshotPath: 's',
