@@ -14,7 +14,7 @@ import type { AgentLog } from './logs/agent-log.ts'
 export interface AgentNodeHooks {
   tagsFile: string | undefined
   log: AgentLog
-  /** Called after a successful leave. */
+  /** Called when a leave starts (the node stops after it: that stop is not a crash). */
   onLeave(): void
 }
 
@@ -60,8 +60,8 @@ export function agentNode(inner: GossamerNode, startTags: Readonly<Record<string
     },
     join: (addresses, options) => inner.join(addresses, options),
     async leave() {
-      await inner.leave()
       hooks.onLeave()
+      await inner.leave()
     },
     forceLeave: (node, options) => inner.forceLeave(node, options),
     shutdown: () => inner.shutdown(),

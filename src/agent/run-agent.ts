@@ -69,6 +69,9 @@ export interface AgentDeps {
   onRunning?(info: { node: GossamerNode; metricsAddr: string | undefined; handlers: EventHandlers; log: AgentLog; config: AgentConfig }): void
 }
 
+/** After an RPC leave stopped the node, how long the RPC server gets to answer and call onLeave (ms). */
+const RPC_LEAVE_GRACE_MS = 2000
+
 const realSchedule: Schedule = (fn, ms) => {
   const t = setTimeout(fn, ms)
   return () => clearTimeout(t)
@@ -128,6 +131,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
   let metrics: MetricsServer | undefined
   let retry: { stop(): void } | undefined
   let left = false
+  let cancelLeaveGrace: () => void = () => {}
   let finish: (code: number) => void = () => {}
   const finished = new Promise<number>((resolve) => (finish = resolve))
   const node = agentNode(inner, tags, {
@@ -152,17 +156,23 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
   const nodeLogs = (async () => {
     for await (const line of inner.logs({ level: 'trace', signal: stopping.signal })) log.accept(line)
   })().catch((err: unknown) => log.err('agent', `Node log stream failed: ${(err as Error).message}`))
-  // Events to the scripts; the stream ending while we are not stopping means the node stopped itself.
+  // Events to the scripts. The stream ending while we are not stopping means the node stopped:
+  // by itself (exit 0 at once), or after an RPC leave, when the RPC server's onLeave ends the agent
+  // once its reply went out (closing the server sooner would cut that reply off); a server that
+  // never calls onLeave gets RPC_LEAVE_GRACE_MS.
   const events = handlers
     .consume(inner.events({ signal: stopping.signal, buffer: config.handlerQueue }))
     .catch((err: unknown) => log.err('agent', `Event stream failed: ${(err as Error).message}`))
     .then(() => {
-      if (!stopping.signal.aborted) finish(0)
+      if (stopping.signal.aborted) return
+      if (!left) finish(0)
+      else cancelLeaveGrace = (deps.schedule ?? realSchedule)(() => finish(0), RPC_LEAVE_GRACE_MS)
     })
 
   const stop = async (code: number): Promise<number> => {
     stopping.abort()
     retry?.stop()
+    cancelLeaveGrace()
     if (!left && code !== 0) log.warn('serf', 'Shutdown without a Leave')
     await handlers.stop()
     await rpc?.close().catch((err: unknown) => log.err('agent', `RPC close failed: ${(err as Error).message}`))

@@ -109,10 +109,13 @@ export class FakeNode implements GossamerNode {
   }
   /** leave(): 'ok' resolves, 'hang' never settles, an error rejects. */
   leaveResult: 'ok' | 'hang' | ClusterError = 'ok'
+  /** As the real node: a leave stops the node (its streams end) before leave() resolves. */
+  stopsAfterLeave = false
   async leave(): Promise<void> {
     this.calls.push('leave')
     if (this.leaveResult === 'hang') return new Promise(() => {})
     if (this.leaveResult !== 'ok') throw this.leaveResult
+    if (this.stopsAfterLeave) await this.shutdown()
   }
   async forceLeave(node: string): Promise<void> {
     this.calls.push(`forceLeave ${node}`)

@@ -102,6 +102,28 @@ describe('agent - runAgent', () => {
     expect(h.out.some((l) => l.includes('Shutdown without a Leave'))).toBe(false)
   })
 
+  it('keeps the RPC server open after a leave stopped the node, until the server answered (onLeave)', async () => {
+    const h = startAgent(BASE, { configure: (n) => (n.stopsAfterLeave = true) })
+    await h.running
+    await h.rpc().node.leave()
+    await until(() => h.timers.pending.some((t) => t.ms === 2000), 'the grace timer')
+    // Closing now would cut off the reply to `leave` (serf leave: "Error leaving: client closed").
+    expect(h.rpcClosed()).toBe(false)
+    h.rpc().onLeave()
+    expect(await h.exit).toBe(0)
+    expect(h.rpcClosed()).toBe(true)
+    expect(h.timers.pending).toEqual([])
+  })
+
+  it('ends after the grace time when the RPC server never calls onLeave', async () => {
+    const h = startAgent(BASE, { configure: (n) => (n.stopsAfterLeave = true) })
+    await h.running
+    await h.rpc().node.leave()
+    await until(() => h.timers.pending.some((t) => t.ms === 2000), 'the grace timer')
+    h.timers.fire()
+    expect(await h.exit).toBe(0)
+  })
+
   it('puts the RPC server\'s log lines into the agent\'s log', async () => {
     const h = startAgent(BASE)
     await h.running
