@@ -26,6 +26,9 @@ const REFUSED_COUNTERS: Readonly<Record<string, string>> = {
   pushPullsRefused: 'push_pull_refused',
 }
 
+/** The NodeStats sections read above by name; any other section is exported generically. */
+const KNOWN_SECTIONS: ReadonlySet<string> = new Set(['name', 'serf', 'tags', 'actors'])
+
 /** Numeric leaves of a counters object, by dotted path (`queues.user.depth`). */
 export function numericLeaves(value: unknown, prefix = '', out: [string, number][] = []): [string, number][] {
   if (typeof value === 'number' && Number.isFinite(value)) out.push([prefix, value])
@@ -53,6 +56,7 @@ export class NodeMetrics {
   readonly #restarts = this.#counter('gossamer_actor_restarts_total', 'Supervised restarts of each actor', ['actor'])
   readonly #overflows = this.#counter('gossamer_actor_overflows_total', "Messages refused by each actor's full mailbox", ['actor'])
   readonly #actorCounters = this.#gauge('gossamer_actor_counter', "Every numeric counter each actor reports, by its name in stats()", ['actor', 'counter'])
+  readonly #nodeStats = this.#gauge('gossamer_node_stat', 'Numeric figures of any further stats() section (e.g. the facade\'s event and join counts)', ['section', 'counter'])
   readonly #handlers = this.#counter('gossamer_agent_handler_total', 'Event handler figures (queued, dropped, runs, failed, killed, slow, responses)', ['what'])
   readonly #handlerQueue = this.#gauge('gossamer_agent_handler_queue_depth', 'Events waiting for the handler scripts')
 
@@ -106,6 +110,11 @@ export class NodeMetrics {
         const m = /(?:^|\.)([^.]+)\.depth$/.exec(path)
         if (m !== null && actor.startsWith('gossip')) this.#gossipDepth.set({ queue: m[1]! }, value)
       }
+    }
+    // Sections stats() may grow beyond the ones above (the facade's own counters): shown as they come.
+    for (const [section, value] of Object.entries(stats as unknown as Record<string, unknown>)) {
+      if (KNOWN_SECTIONS.has(section)) continue
+      for (const [counter, n] of numericLeaves(value)) this.#nodeStats.set({ section, counter }, n)
     }
     if (handlers !== undefined) {
       for (const [what, n] of Object.entries(handlers.counters)) this.#handlers.inc({ what }, n)

@@ -57,7 +57,8 @@ describe('agent - metrics', () => {
   it('serves the node\'s figures in Prometheus text over HTTP, fresh at each scrape', async () => {
     const node = new FakeNode({ name: 'n1' })
     node.memberList = [member('n1', [127, 0, 0, 1]), member('n2', [127, 0, 0, 2]), member('n3', [127, 0, 0, 3], {}, 'failed'), member('n4', [127, 0, 0, 4], {}, 'left')]
-    node.stats_ = stats(5)
+    // A section the API may grow (the node facade's counters) is exported as it comes.
+    node.stats_ = { ...stats(5), node: { eventsPublished: 9, eventsDropped: 2, retryJoin: { status: 'off', attempts: 0 } } } as NodeStats
     const metrics = new NodeMetrics()
     const handlers = { counters: { eventsQueued: 3, eventsDropped: 1, runs: 3, runsFailed: 0, runsKilled: 1, runsSlow: 0, responsesSent: 2, responsesFailed: 0 }, queued: 0 }
     server = await startMetricsServer('127.0.0.1:0', () => metrics.scrape(node, handlers), metrics.registry.contentType)
@@ -91,6 +92,8 @@ describe('agent - metrics', () => {
         'gossamer_actor_counter{actor="gossip-queue",counter="queues.user.pruned"} 1',
         'gossamer_agent_handler_total{what="runsKilled"} 1',
         'gossamer_agent_handler_total{what="eventsDropped"} 1',
+        'gossamer_node_stat{section="node",counter="eventsDropped"} 2',
+        'gossamer_node_stat{section="node",counter="retryJoin.attempts"} 0',
       ]),
     )
     expect(text).toContain('# TYPE gossamer_probes_total counter')
