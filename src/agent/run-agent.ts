@@ -51,6 +51,8 @@ export interface AgentRpcOptions {
 }
 
 export interface AgentRpcServer {
+  /** The address it listens on (`-rpc-addr=127.0.0.1:0` picks a port); the banner shows it. */
+  readonly address?: string
   close(): Promise<void>
 }
 
@@ -207,7 +209,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       return stop(1)
     }
   }
-  for (const line of runningBanner(config, { bindAddr: inner.address, rpcAddr: config.rpcAddr, metricsAddr: metrics?.address })) {
+  for (const line of runningBanner(config, { bindAddr: inner.address, rpcAddr: rpc.address ?? config.rpcAddr, metricsAddr: metrics?.address })) {
     io.out(line)
   }
   if (config.startJoin.length > 0) {

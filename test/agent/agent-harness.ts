@@ -90,6 +90,8 @@ export function startAgent(argv: string[], options: { configure?: (n: FakeNode) 
       if (options.rpcError !== undefined) throw options.rpcError
       rpc = o
       return {
+        // The port a real server picked for port 0.
+        address: o.addr.endsWith(':0') ? o.addr.replace(/:0$/, ':17373') : o.addr,
         close: async () => {
           rpcClosed = true
         },

@@ -72,6 +72,14 @@ describe('agent - runAgent', () => {
     if (code === 1) expect(h.out.some((l) => /\[WARN\] serf: Shutdown without a Leave$/.test(l))).toBe(true)
   })
 
+  it('shows the RPC address the server bound for port 0', async () => {
+    const h = startAgent([...BASE, '-rpc-addr=127.0.0.1:0'])
+    await h.running
+    expect(h.out).toContain("                       RPC addr: '127.0.0.1:17373'")
+    h.signals.send('SIGTERM')
+    await h.exit
+  })
+
   it('exits 1 when a second signal comes during the graceful leave', async () => {
     const h = startAgent(BASE, { configure: (n) => (n.leaveResult = 'hang') })
     await h.running
