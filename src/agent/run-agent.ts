@@ -19,8 +19,6 @@ import { AgentFlagError } from './errors.ts'
 import { handlersStats } from './handlers/event-script.ts'
 import { EventHandlers } from './handlers/event-handlers.ts'
 import { AgentLog } from './logs/agent-log.ts'
-import { NodeMetrics } from './metrics/node-metrics.ts'
-import { startMetricsServer } from './metrics/metrics-server.ts'
 import type { MetricsServer } from './metrics/metrics-server.ts'
 import { startRetryJoin } from './retry-join.ts'
 import type { Schedule } from './retry-join.ts'
@@ -201,6 +199,9 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
     return stop(1)
   }
   if (config.metricsAddr !== undefined) {
+    // Loaded only when asked for: prom-client and http cost memory an agent without metrics should not pay.
+    const { NodeMetrics } = await import('./metrics/node-metrics.ts')
+    const { startMetricsServer } = await import('./metrics/metrics-server.ts')
     const m = new NodeMetrics()
     try {
       metrics = await startMetricsServer(config.metricsAddr, () => m.scrape(inner, handlers), m.registry.contentType)
@@ -255,6 +256,10 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       Object.assign(handlerMap, handlersStats(config.eventScripts))
     },
     schedule: deps.schedule ?? realSchedule,
+  }).catch((err: unknown) => {
+    // Never leave the node running behind an unexpected failure of the wait (e.g. a reload bug).
+    say(`Error: ${(err as Error).message}`)
+    return 1
   })
   return stop(code)
 }
