@@ -65,7 +65,7 @@ export interface AgentDeps {
   signals?: SignalSource
   /** Default: setTimeout. */
   schedule?: Schedule
-  /** Told once the agent runs (tests read the addresses here). */
+  /** Told once the agent runs and its signal listeners are on (tests read the addresses here). */
   onRunning?(info: { node: GossamerNode; metricsAddr: string | undefined; handlers: EventHandlers; log: AgentLog; config: AgentConfig }): void
 }
 
@@ -239,7 +239,6 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       onExhausted: () => finish(1),
     })
   }
-  deps.onRunning?.({ node, metricsAddr: metrics?.address, handlers, log, config })
 
   const code = await waitForShutdown({
     signals: deps.signals ?? processSignals(),
@@ -256,6 +255,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       Object.assign(handlerMap, handlersStats(config.eventScripts))
     },
     schedule: deps.schedule ?? realSchedule,
+    listening: () => deps.onRunning?.({ node, metricsAddr: metrics?.address, handlers, log, config }),
   }).catch((err: unknown) => {
     // Never leave the node running behind an unexpected failure of the wait (e.g. a reload bug).
     say(`Error: ${(err as Error).message}`)

@@ -29,6 +29,8 @@ export interface WaitOptions {
   leave(): Promise<void>
   reload(): Promise<void>
   schedule: Schedule
+  /** Called once the signal listeners are on (from here a signal is the agent's, not the default action). */
+  listening?: () => void
 }
 
 export async function waitForShutdown(o: WaitOptions): Promise<number> {
@@ -42,6 +44,7 @@ export async function waitForShutdown(o: WaitOptions): Promise<number> {
     o.signals.on(sig, fn)
     return [sig, fn] as const
   })
+  o.listening?.()
   const nextSignal = (): Promise<AgentSignal> =>
     pending.length > 0
       ? Promise.resolve(pending.shift()!)
