@@ -1,10 +1,15 @@
-import { ActorSystem, snapshotter, wire } from '../src/index.ts'
+import { createNode } from '../src/index.ts'
 
-const system = await ActorSystem.start({ node: 'web-1', logLevel: 'silent' })
-const snap = await system.spawn(snapshotter, { id: 'snapshotter', input: { path: process.argv[2] ?? 'web-1.snapshot' } })
-snap.send({ type: 'snapshot.member-alive', name: 'web-2', addr: new Uint8Array([10, 0, 0, 2]), port: 7946 })
-snap.send({ type: 'snapshot.clock', ltime: 42n })
-console.log('durable:', await snap.ask({ type: 'snapshot.sync' }, { timeoutMs: 5000 }))
-const ping = '0085a44e6f6465a27079a55365714e6f17aa536f7572636541646472a47f000001aa536f757263654e6f6465a161aa536f75726365506f7274cd461a'
-console.log(JSON.stringify(wire.toJson(wire.decodePacket(wire.fromHex(ping)))))
-console.log('shutdown:', (await system.shutdown({ drainTimeoutMs: 2000 })).clean)
+// Two nodes on loopback, each actor of each node in its own worker thread.
+const local = { bind: '127.0.0.1:0', profile: 'local', logLevel: 'silent' } as const
+const web = await createNode({ name: 'web-1', tags: { role: 'web' }, ...local })
+const events = web.events({ filter: 'member-join,member-leave' })[Symbol.asyncIterator]()
+const db = await createNode({ name: 'db-1', tags: { role: 'db' }, join: [web.address], ...local })
+const seen = async () => {
+  for (let e = await events.next(); !e.done; e = await events.next()) if ('members' in e.value && e.value.members[0]?.name === 'db-1') return `${e.value.type} ${e.value.members[0].name} ${e.value.members[0].status}`
+}
+console.log(await seen())
+for (const m of await web.members()) console.log(`${m.name} ${m.status} role=${m.tags['role']}`)
+await db.leave() // graceful: resolves once the others were told, then db-1 stops
+console.log(await seen())
+await web.shutdown()

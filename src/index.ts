@@ -4,12 +4,18 @@
  * memberlist/Serf's, so Gossamer nodes and real `serf agent`s form one cluster.
  *
  * This module is the public surface and the composition root: the actor runtime, the wire codec,
- * the actor definitions of a node, and the coded errors. `createNode(...)` arrives with the node
- * facade; until then the actors are composed with `ActorSystem.spawn`.
+ * the actor definitions of a node, and the coded errors. `createNode(...)` starts a whole node;
+ * the actors can still be composed by hand with `ActorSystem.spawn`.
  *
  * @packageDocumentation
  */
 export * from './runtime/index.ts'
+export { createNode } from './node/create-node.ts'
+export type {
+  BoundedStream, EventsOptions, ForceLeaveOptions, GossamerNode, JoinOptions, KeyOperations, KeyResponse, LogLine, Member, MemberEvent,
+  MemberEventType, MemberFilter, MemberStatus, NodeEvent, NodeFacadeStats, NodeOptions, NodeStats, QueryEvent, QueryOptions, QueryResult,
+  QueryStream, UserEvent, UserEventOptions,
+} from './node/api.ts'
 export * as wire from './wire/index.ts'
 export { ClusterError, InvalidConfigError, toWireError, fromWireError, isWireError } from './errors/index.ts'
 export type { WireError } from './errors/index.ts'

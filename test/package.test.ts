@@ -135,6 +135,16 @@ describe('the published package', () => {
     expect(danglingReferences(published)).toEqual([])
   })
 
+  it('ships source maps that carry their own sources (the .ts files are not published)', () => {
+    const maps = packed.filter((p) => p.endsWith('.js.map'))
+    expect(maps.length).toBeGreaterThan(0)
+    const bare = maps.filter((p) => {
+      const map = JSON.parse(readFileSync(join(installed, p), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> }
+      return map.sourcesContent?.length !== map.sources.length || map.sourcesContent.some((c) => typeof c !== 'string' || c === '')
+    })
+    expect(bare).toEqual([])
+  })
+
   it('runs `gossamer demo` from the install: worker threads start from the published files', async () => {
     const r = await run(process.execPath, [join(installed, 'dist/src/cli/main.js'), 'demo', '--pings', '100'], join(work, 'app'), 60_000)
     expect(r.stderr).toBe('')

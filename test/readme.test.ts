@@ -1,7 +1,9 @@
 /**
- * The README's example is the file scripts/readme-example.ts (with the package name in place of the
- * relative import), and the output it shows is what that file prints. Both are checked here, so
- * the first screen of the README cannot drift from the code.
+ * The README's examples are files under scripts/ (with the package name in place of the relative
+ * import), and the output each shows is what that file prints. Both are checked here, so the
+ * README cannot drift from the code: the first example (createNode, scripts/readme-example.ts),
+ * the snapshot and wire codec (scripts/readme-snapshot.ts), the cluster by hand
+ * (scripts/readme-cluster.ts).
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -14,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
 const example = readFileSync(join(ROOT, 'scripts/readme-example.ts'), 'utf8')
+const snapshot = readFileSync(join(ROOT, 'scripts/readme-snapshot.ts'), 'utf8')
 const dir = mkdtempSync(join(tmpdir(), 'gossamer-readme-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -26,17 +29,22 @@ function block(after: string, lang: string): string {
 }
 
 describe('README', () => {
-  it('shows scripts/readme-example.ts as its example', () => {
+  it('shows scripts/readme-example.ts (a two-node cluster with createNode) as its first example, and the output it really prints', async () => {
     expect(block('## Example', 'ts')).toBe(example.replace("from '../src/index.ts'", "from 'gossamer'"))
-  })
-
-  it('shows the output that the example really prints', async () => {
     const run = promisify(execFile)
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/readme-example.ts'), join(dir, 'web-1.snapshot')], {
+    // Real sockets and worker threads: a generous deadline (it takes about three seconds).
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/readme-example.ts')], { cwd: ROOT, timeout: 60_000 })
+    expect(stdout).toBe(block('This prints (in about three seconds):', 'text'))
+  }, 70_000)
+
+  it('shows scripts/readme-snapshot.ts and the output it really prints', async () => {
+    expect(block('## A snapshot and the wire codec', 'ts')).toBe(snapshot.replace("from '../src/index.ts'", "from 'gossamer'"))
+    const run = promisify(execFile)
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/readme-snapshot.ts'), join(dir, 'web-1.snapshot')], {
       cwd: ROOT,
       timeout: 30_000,
     })
-    expect(stdout).toBe(block('This prints:', 'text'))
+    expect(stdout).toBe(block('## A snapshot and the wire codec', 'text'))
     expect(readFileSync(join(dir, 'web-1.snapshot'), 'utf8')).toMatch(/^alive: web-2 10\.0\.0\.2:7946\nclock: 42\n/)
   })
 

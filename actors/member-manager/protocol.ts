@@ -247,6 +247,22 @@ export interface JoinCompletedMsg {
   numJoined: number
   /** True when the join was a reconnect member-manager asked for (`member.reconnect`). */
   reconnect?: boolean
+  /** Why each address that failed failed (swim's join-errors.ts); absent or empty when all were reached. */
+  errors?: JoinAddressError[]
+}
+
+/** Codes of a join's failure at one address. */
+export type JoinErrorCode = 'ERR_JOIN_UNREACHABLE' | 'ERR_JOIN_TIMEOUT' | 'ERR_JOIN_DECRYPT' | 'ERR_JOIN_REMOTE' | 'ERR_JOIN_CLOSED' | 'ERR_JOIN_PROTOCOL' | 'ERR_JOIN_STOPPED' | 'ERR_JOIN_NO_ADDRESSES'
+
+/**
+ * One address a join could not reach, with memberlist's text, e.g.
+ * `Failed to join 127.0.0.1: dial tcp 127.0.0.1:1: connect: connection refused`.
+ */
+export interface JoinAddressError {
+  /** "ip:port" dialled. */
+  address: string
+  code: JoinErrorCode
+  message: string
 }
 
 /**

@@ -67,6 +67,22 @@ export class SwimCounters {
   suspicionChecks = 0
   conflicts = 0
   userMessagesIn = 0
+  /** Vivaldi samples applied (a probe acked directly, with a coordinate the client took). */
+  coordinateUpdates = 0
+  /** Direct acks of our probes without a coordinate (a peer without Serf's ping delegate): ignored. */
+  coordinateAcksWithout = 0
+  /** Acks whose coordinate (or RTT) the client refused; see lastCoordinateError. */
+  coordinateRejected = 0
+  /** The CoordinateError code of the last refusal ('' until one). */
+  lastCoordinateError = ''
+  /** Updates that left our coordinate invalid, so it was reset to a fresh one (Serf's resets). */
+  coordinateResets = 0
+  /** `swim.send-user` datagrams the transport took. */
+  userMessagesSent = 0
+  /** `swim.send-user` messages refused as larger than one packet carries (udpBufferSize with the sealing's overhead). */
+  userMessagesTooLarge = 0
+  /** `swim.send-user` datagrams the transport refused (closed) or that failed to go (bad address, socket). */
+  userMessagesFailed = 0
   pushPullsStarted = 0
   pushPullsAccepted = 0
   pushPullsFailed = 0
@@ -88,6 +104,8 @@ export class SwimCounters {
   streamsOverBudget = 0
   /** The code of the last inbound stream refused or failed by a limit ('' until one is). */
   lastStreamErrorCode = ''
+  /** errResp replies written to inbound streams we could not read (a wrong key, plaintext vs encrypted, malformed). */
+  errRepliesSent = 0
   /** Inbound streams closed at their tcpTimeoutMs deadline (memberlist's TCPTimeout on accepted conns). */
   inboundStreamsTimedOut = 0
 }

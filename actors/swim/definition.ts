@@ -34,8 +34,9 @@ export const swim = defineActor({
   /**
    * Persisted snapshots, restored by the supervisor after a crash or a thread death: the bound
    * address (a restart binds it again, never a new port), the incarnation, the members to rejoin,
-   * the join state and the counters (see machine.ts). No key bytes: the context shows the keyring
-   * as its key count. throttleMs 0: after every turn with messages, so the address bound in the
+   * the join state and the counters (see machine.ts). The config's key bytes are not in it (the
+   * context shows the keyring as its key count); once `swim.keyring` changed the ring, the live
+   * ring is (liveKeys), so a restart keeps it, as Serf's keyring file does. throttleMs 0: after every turn with messages, so the address bound in the
    * first turns is never lost to a throttle window (the context is a few KiB of plain data).
    */
   persist: { version: 1, throttleMs: 0 },
@@ -65,6 +66,17 @@ export const swim = defineActor({
       case 'gossip.lease':
         // Every packet is filled from it: a malformed one is refused whole, before it is held.
         return leaseProblem(msg)
+      case 'swim.send-user':
+        if (!isIp(msg.addr) || !Number.isInteger(msg.port) || msg.port < 1 || msg.port > 65_535) return 'swim.send-user needs addr (4 or 16 IP bytes) and port 1..65535'
+        if (!(msg.bytes instanceof Uint8Array) || msg.bytes.length === 0) return 'swim.send-user needs bytes (a non-empty Uint8Array: [serfType][msgpack])'
+        return undefined
+      case 'swim.keyring':
+        // The operation and the key's size are answered by the actor, with memberlist's messages.
+        if (msg.key !== undefined && !(msg.key instanceof Uint8Array)) return 'swim.keyring key must be a Uint8Array when given'
+        return undefined
+      case 'swim.coordinate':
+        if (msg.node !== undefined && typeof msg.node !== 'string') return 'swim.coordinate node must be a string when given'
+        return undefined
       case 'swim.join-result':
         // Internal (the runner reports its own joins), checked like any message.
         if (!['join', 'retry-join', 'rejoin'].includes(msg.purpose) || !Array.isArray(msg.addresses) || !Array.isArray(msg.errors) || !Number.isInteger(msg.numJoined) || msg.numJoined < 0) {

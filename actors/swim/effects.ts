@@ -14,6 +14,7 @@
  */
 import type { Stream, TransportAddress, TransportError } from '../../src/transport/transport.ts'
 import type { NodeRecord } from './node-table.ts'
+import type { JoinAddressError } from '../member-manager/protocol.ts'
 
 /** One outbound datagram request; the sender completes it with piggybacked broadcasts. */
 export interface PacketRequest {
@@ -46,7 +47,8 @@ export type SwimOutput =
   | { type: 'user-message'; bytes: Uint8Array; from: TransportAddress }
   /** `reconnect`: the join was Serf's reconnect of a known member (no join intent follows it). */
   /** `purpose` and `addresses`: a join the runner tracks (join-retry.ts), carried back unchanged. */
-  | { type: 'join-completed'; numJoined: number; errors: string[]; reconnect?: boolean; purpose?: string; addresses?: string[] }
+  /** `errors`: each failure's message; `failures`: the same, coded, with the address (join-errors.ts). */
+  | { type: 'join-completed'; numJoined: number; errors: string[]; failures?: JoinAddressError[]; reconnect?: boolean; purpose?: string; addresses?: string[] }
   | { type: 'left' }
   | { type: 'conflict'; existing: NodeRecord; other: { node: string; addr: Uint8Array; port: number } }
   | { type: 'cluster-size'; numNodes: number }
@@ -71,6 +73,8 @@ export interface SendPacketEffect extends PacketRequest {
   type: 'send-packet'
   /** Set on a gossip packet: an 'empty' result ends the tick, any other sends to the next target. */
   gossip?: GossipRound
+  /** 'user': a `swim.send-user` datagram (its result is counted apart too: userMessagesSent / Failed / TooLarge). */
+  cause?: 'user'
 }
 
 export type SwimEffect =
@@ -113,6 +117,8 @@ export type SwimCoreInput =
   | { type: 'broadcast-finished'; notifyId: string }
   /** memberlist UpdateNode: new Meta, a fresh incarnation, broadcast. */
   | { type: 'meta'; meta: Uint8Array }
+  /** memberlist SendBestEffort: `bytes` (`[serfType][msgpack]`) as one user message (0x08) to `to`, no piggyback. */
+  | { type: 'send-user'; to: TransportAddress; bytes: Uint8Array }
 
 /** What the core reads from its surroundings and the I/O that stays callbacks (see the header). */
 export interface SwimEnv {

@@ -31,6 +31,12 @@
  *
  * Encryption: the keyring is built from `config.keys` (plain data) where the config is created, in
  * swim's own thread; datagrams that do not decrypt are counted (`counters.packetsUndecryptable`).
+ * `swim.keyring` changes the ring live (keyring-ops.ts: install, use, remove, list, in every
+ * state): the running node seals and opens with the new ring from its next packet, and the ring
+ * goes into the context as `liveKeys` (persisted: a restart keeps it, as Serf keeps its keyring
+ * file), which is then the ring a (re)start uses instead of the config's. These are key bytes in
+ * the snapshot, as they are in Serf's keyring file; they are there only once an operation changed
+ * the ring. Each change is emitted as `swim.keyring-changed`.
  *
  * The seam: swim's core (swim-core.ts) takes each input as a step and returns its effects as plain
  * data (effects.ts); every action that runs a step (packet, timer, join, leave, Meta, a finished
@@ -83,7 +89,9 @@ import { MAX_HELD, NO_STREAMS, redactKeys } from './swim-context.ts'
 import { SwimCounters } from './counters.ts'
 import { createSwimConfig, LAN_SWIM_CONFIG, validateSwimName } from './config.ts'
 import { parseJoinAddresses } from './join-address.ts'
-import type { SwimInbound } from './protocol.ts'
+import type { CoordinateReply, SwimEmitted, SwimInbound } from './protocol.ts'
+import { Keyring } from '../../src/wire/keyring.ts'
+import { applyKeyringOp } from './keyring-ops.ts'
 import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.ts'
 import { LEASE_REPORT_TIMER, NO_LEASE } from './piggyback.ts'
 import { drawJitter, dueAttempt, firstJoins, jitterSeed, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
@@ -130,6 +138,14 @@ export function createSwimMachine(env: ActorEnv) {
       return toWireError(err)
     }
   }
+  /** The live ring built from the context's `liveKeys` (cached per array: it changes only by a keyring op). */
+  let liveRing: { of: Uint8Array[]; ring: Keyring } | undefined
+  /** The ring packets use: the live one once an operation changed it (persisted), else the config's. */
+  const ringOf = (context: SwimContext): Keyring | null => {
+    if (context.liveKeys === undefined) return config.keyring
+    if (liveRing?.of !== context.liveKeys) liveRing = { of: context.liveKeys, ring: new Keyring(context.liveKeys) }
+    return liveRing.ring
+  }
   const leaveNow = () => {
     // Nothing was ever announced: the leave is complete at once (member-manager waits for it).
     runner.toMember({ type: 'member.swim-left' })
@@ -152,6 +168,7 @@ export function createSwimMachine(env: ActorEnv) {
     'member.local-meta-changed': { actions: 'metaChanged' },
     'gossip.broadcast-finished': { actions: 'broadcastFinished' },
     'member.nodes-resync': { actions: () => runner.resyncMembers() },
+    'swim.send-user': { actions: 'sendUser' },
   } as const
   const hold = { actions: 'hold' } as const
   const refuse = { actions: 'refuse' } as const
@@ -168,12 +185,14 @@ export function createSwimMachine(env: ActorEnv) {
     'swim.timer': refuse,
     'swim.join-result': refuse,
     'gossip.broadcast-finished': refuse,
+    // Best effort, never queued: no node, no datagram (counted).
+    'swim.send-user': refuse,
     'runtime.restored': restoreTarget,
     'runtime.shutdown': 'stopped',
   } as const
 
   return setup({
-    types: {} as { context: SwimContext; events: SwimInbound | { type: 'swim.left' } | JoinResultMsg | RuntimeEvent; input: SwimInput },
+    types: {} as { context: SwimContext; events: SwimInbound | { type: 'swim.left' } | JoinResultMsg | RuntimeEvent; input: SwimInput; emitted: SwimEmitted },
     actors: {
       // The placement provides the real one (swimBindActor); without it the actor fails, coded.
       bind: fromPromise<SwimBindOutput, SwimBindInput>(async () => {
@@ -251,6 +270,38 @@ export function createSwimMachine(env: ActorEnv) {
         assertEvent(event, 'member.local-meta-changed')
         return { ...runner.step({ type: 'meta', meta: event.meta }), knownMeta: event.meta }
       }),
+      sendUser: assign(({ event }) => {
+        assertEvent(event, 'swim.send-user')
+        return runner.step({ type: 'send-user', to: formatAddress(event.addr, event.port), bytes: event.bytes })
+      }),
+      /**
+       * The live keyring (keyring-ops.ts), in every state: the ring is the machine's (persisted as
+       * liveKeys once changed), the running node sends and reads with it from the next packet on.
+       */
+      keyring: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'swim.keyring')
+        const r = applyKeyringOp(ringOf(context), event.op, event.key)
+        env.reply(event.replyTo, r.reply)
+        if (!r.reply.ok) {
+          runner.counts.keyringRefused++
+          enqueue.assign({ keyringRefused: runner.counts.keyringRefused })
+          return
+        }
+        if (!r.changed || r.ring === null) return
+        runner.counts.keyringChanges++
+        runner.setKeyring(r.ring)
+        const keys = r.ring.keys.map((k) => Uint8Array.from(k))
+        env.log.info({ op: event.op, keys: keys.length }, 'swim: keyring changed')
+        enqueue.assign({ liveKeys: keys, keyringChanges: runner.counts.keyringChanges, config: { ...context.config, keyring: { keys: keys.length } } })
+        enqueue.emit({ type: 'swim.keyring-changed', keys: keys.map((k) => Uint8Array.from(k)) })
+      }),
+      coordinate: ({ event }) => {
+        assertEvent(event, 'swim.coordinate')
+        const reply: CoordinateReply = { type: 'swim.coordinate-reply' }
+        const c = runner.coordinateOf(typeof event.node === 'string' ? event.node : undefined)
+        if (c !== undefined) reply.coordinate = c
+        env.reply(event.replyTo, reply)
+      },
       lease: assign(({ event }) => {
         assertEvent(event, 'gossip.lease')
         return { lease: runner.takeLease(event) }
@@ -285,7 +336,9 @@ export function createSwimMachine(env: ActorEnv) {
         const restored = context.restores > 0
         // After a restore: above the incarnation peers may know, so our alive (and Meta) is news to them.
         const identity = { name: start.name, addr: start.addr, port: context.advertisedPort, ...(meta === undefined ? {} : { meta }), ...(restored ? { incarnation: context.incarnation + 1 } : {}) }
-        runner.start(config, transport, identity, restored ? context : undefined)
+        // The live keyring (a keyring op before a restart) over the config's.
+        const ring = ringOf(context)
+        runner.start(ring === config.keyring ? config : { ...config, keyring: ring }, transport, identity, restored ? context : undefined)
         const leaving = context.held.some(isLeave)
         const { joins, retry } = restored ? resumedJoins({ ...context, leaving }, joinAt, retryJoinAt) : firstJoins(joinAt, retryJoinAt)
         joinAll(joins)
@@ -352,13 +405,14 @@ export function createSwimMachine(env: ActorEnv) {
         numNodes: 0,
         lease: NO_LEASE,
         counters: { ...new SwimCounters() },
+        liveKeys: undefined,
         ...runner.counts,
       }
     },
     initial: 'configured',
     // The lease is gossip-queue's news, taken whatever the node is doing (without a node it waits
     // for the first packet). `stopped` is final: nothing reaches it there.
-    on: { 'gossip.lease': { actions: 'lease' } },
+    on: { 'gossip.lease': { actions: 'lease' }, 'swim.keyring': { actions: 'keyring' }, 'swim.coordinate': { actions: 'coordinate' } },
     states: {
       configured: {
         always: [{ guard: ({ context }) => context.configError !== undefined, target: 'failed', actions: 'configFailed' }, { target: 'binding' }],
@@ -424,6 +478,7 @@ export function createSwimMachine(env: ActorEnv) {
           'member.local-meta-changed': refuse,
           'gossip.broadcast-finished': refuse,
           'swim.join-result': refuse,
+          'swim.send-user': refuse,
           // Restored in `failed` (the config or the address was refused): it stays failed, answering.
           'runtime.restored': { actions: 'reconfigure' },
           'member.nodes-resync': refuse,

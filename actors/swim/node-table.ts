@@ -50,6 +50,8 @@ export interface Outcome {
   cancelSuspicion?: string
   /** For 'conflict': the record we kept. */
   existing?: NodeRecord
+  /** For 'conflict': the claim we refused (the name at another address), whichever path brought it. */
+  other?: { node: string; addr: Uint8Array; port: number }
 }
 
 export interface NodeTableOptions {
@@ -170,7 +172,7 @@ export class NodeTable {
       if (node.state === 'left' || reclaimable) {
         addressChange = true
       } else {
-        return { result: 'conflict', reason: 'conflicting address', existing: node }
+        return { result: 'conflict', reason: 'conflicting address', existing: node, other: { node: a.node, addr: a.addr, port: a.port } }
       }
     }
 

@@ -43,6 +43,10 @@ export interface ProbeHost {
   reapDead(): unknown
   heardFrom(name: string): void
   apply(o: Outcome, cause?: SuspicionCause): void
+  /** Our acks' Payload (Serf's ping delegate AckPayload: our coordinate), null for none. */
+  ackPayload(): Uint8Array | null
+  /** Serf's ping delegate NotifyPingComplete: a probe of `node` acked directly after `rttMs`, with the ack's Payload. */
+  pingComplete(node: string, payload: Uint8Array | null, rttMs: number): void
   /** One request and its answer on a stream, within `deadlineMs` (push-pull.ts `request`): the TCP fallback ping. */
   streamRequest(stream: Stream, request: Uint8Array, deadlineMs: number, cb: (msg: StreamMessage | undefined) => void): void
 }
@@ -174,7 +178,7 @@ export class Prober {
       stream.close()
       return
     }
-    stream.write(encodeStreamMessage(encodeAck(m.SeqNo), this.host.config.enableCompression, this.host.security))
+    stream.write(encodeStreamMessage(encodeAck(m.SeqNo, this.host.ackPayload()), this.host.config.enableCompression, this.host.security))
     stream.end()
   }
 
@@ -258,7 +262,7 @@ export class Prober {
       return
     }
     const to = m.SourceAddr.length > 0 && m.SourcePort > 0 ? formatAddress(m.SourceAddr, m.SourcePort) : from
-    this.host.sendPacket({ to, messages: [encodeAck(m.SeqNo)], piggyback: true, crc: false })
+    this.host.sendPacket({ to, messages: [encodeAck(m.SeqNo, this.host.ackPayload())], piggyback: true, crc: false })
   }
 
   private onIndirectPing(from: TransportAddress, m: IndirectPing): void {
@@ -283,7 +287,12 @@ export class Prober {
 
   private onAck(m: Ack): void {
     const p = this.probe
-    if (p !== undefined && p.seq === m.SeqNo) return this.finish(true)
+    if (p !== undefined && p.seq === m.SeqNo) {
+      // memberlist calls NotifyPingComplete only for the direct ack within probeTimeout (a relayed
+      // ack carries no payload, and its RTT is not the target's).
+      if (!p.indirect) this.host.pingComplete(p.target, m.Payload, this.host.env.now() - p.startMs)
+      return this.finish(true)
+    }
     const r = this.relays.get(m.SeqNo)
     if (r === undefined) return
     this.relays.delete(m.SeqNo)

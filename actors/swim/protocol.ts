@@ -9,6 +9,13 @@
  * requests addressed to swim (`member.local-meta-changed`, `member.reconnect`, `member.swim-leave`,
  * `member.nodes-resync`) and gossip-queue's `gossip.broadcast-finished` and `gossip.lease`.
  *
+ * For Serf's event layer and the node: Serf messages of SERF_EVENTS_MESSAGE_TYPES (user event,
+ * query, response, relay) received by gossip or UDP go to the optional `serfEvents` peer as
+ * `serf.message` (to member-manager as `member.user-message` without one); `swim.send-user` sends a
+ * user message by UDP (query acks, responses, relays); `swim.keyring` changes or lists the live
+ * keyring (emitting `swim.keyring-changed`); `swim.coordinate` answers a Vivaldi coordinate.
+ * A join's `member.join-completed` carries each unreached address's coded error.
+ *
  * Requests that arrive while swim is still binding its socket are kept (bounded) and handled once
  * it is bound; if it cannot bind, a leave request is answered `member.swim-left` at once and the
  * rest is refused and counted (see machine.ts).
@@ -17,6 +24,8 @@
  */
 import type { BroadcastFinishedMsg, LeaseMsg } from '../gossip-queue/protocol.ts'
 import type { LocalMetaChangedMsg, NodesResyncMsg, ReconnectMsg, SwimLeaveMsg } from '../member-manager/protocol.ts'
+import type { ReplyTo } from '../../src/types/actor-env.ts'
+import type { Coordinate } from '../../src/coordinate/coordinate.ts'
 
 /** One datagram from the transport: the bytes exactly as received (CRC, compound, compression). */
 export interface PacketMsg {
@@ -47,11 +56,91 @@ export interface LeaveMsg {
   timeoutMs: number
 }
 
+/**
+ * Tell: memberlist's SendBestEffort / SendToAddress as Serf uses it for query acks, responses and
+ * relays: `bytes` (`[serfType][msgpack body]`) go as one user message (0x08) in one datagram to
+ * addr:port, with the node's encryption, CRC (when the address is a member speaking protocol 5)
+ * and compression settings. Best effort: nothing is queued or retried; what became of it is counted
+ * (counters.userMessagesSent, userMessagesTooLarge, userMessagesFailed). Refused (counted in
+ * `refused`) before the node runs.
+ */
+export interface SendUserMsg {
+  type: 'swim.send-user'
+  /** Raw IP, 4 or 16 bytes. */
+  addr: Uint8Array
+  /** 1..65535. */
+  port: number
+  bytes: Uint8Array
+}
+
+/** The live keyring's operations (memberlist's Keyring AddKey / UseKey / RemoveKey, and a listing). */
+export type KeyringOp = 'install' | 'use' | 'remove' | 'list'
+
+/**
+ * Ask: change or list the live keyring (keyring-ops.ts has memberlist's rules and messages). A
+ * change applies to the next packet and stream in or out, is kept in swim's persisted state (a
+ * restart keeps it) and is emitted as `swim.keyring-changed`. Answered in every state.
+ */
+export interface KeyringMsg {
+  type: 'swim.keyring'
+  op: KeyringOp
+  /** The key (16, 24 or 32 bytes) for install, use and remove. */
+  key?: Uint8Array
+  replyTo?: ReplyTo<KeyringReply>
+}
+
+export type KeyringReply =
+  /** The ring after the operation (primary first), and its primary. */
+  | { type: 'swim.keyring-reply'; ok: true; keys: Uint8Array[]; primary: Uint8Array }
+  /** memberlist's or Serf's message (e.g. `Removing the primary key is not allowed`) and our code. */
+  | { type: 'swim.keyring-reply'; ok: false; message: string; code: string }
+
+/** Ask: a node's Vivaldi coordinate as swim holds it (ours without `node`). */
+export interface CoordinateMsg {
+  type: 'swim.coordinate'
+  node?: string
+  replyTo?: ReplyTo<CoordinateReply>
+}
+
+export interface CoordinateReply {
+  type: 'swim.coordinate-reply'
+  /** Absent when swim holds none for that node (or the node does not run yet). */
+  coordinate?: Coordinate
+}
+
 /** Everything the swim actor accepts. Append-only. */
-export type SwimInbound = PacketMsg | TimerMsg | JoinMsg | LeaveMsg | LocalMetaChangedMsg | ReconnectMsg | SwimLeaveMsg | BroadcastFinishedMsg | NodesResyncMsg | LeaseMsg
+export type SwimInbound =
+  | PacketMsg
+  | TimerMsg
+  | JoinMsg
+  | LeaveMsg
+  | LocalMetaChangedMsg
+  | ReconnectMsg
+  | SwimLeaveMsg
+  | BroadcastFinishedMsg
+  | NodesResyncMsg
+  | LeaseMsg
+  | SendUserMsg
+  | KeyringMsg
+  | CoordinateMsg
+
+/** Emitted (XState emit) after the live keyring changed: the keys, primary first (to rewrite a keyring file). */
+export interface KeyringChangedEvent {
+  type: 'swim.keyring-changed'
+  keys: Uint8Array[]
+}
+
+/** What the swim actor emits to subscribers. Append-only. */
+export type SwimEmitted = KeyringChangedEvent
 
 /** Actor ids swim talks to; default to the kind names. */
 export interface SwimPeers {
   gossipQueue: string
   memberManager: string
+  /**
+   * serf-events (actors/serf-events): when set, every Serf message of SERF_EVENTS_MESSAGE_TYPES
+   * received by gossip or UDP goes there as `serf.message`; when not, to member-manager as
+   * `member.user-message`, as before.
+   */
+  serfEvents?: string
 }

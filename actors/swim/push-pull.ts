@@ -14,7 +14,8 @@ import { MAX_PUSH_STATE_BYTES } from '../../src/wire/stream.ts'
 import type { PushPullStream, StreamMessage } from '../../src/wire/stream.ts'
 import type { PushNodeState } from './messages.ts'
 import { verifyProtocol } from './node-table.ts'
-import { encodePushPullStream, fromWireState, tryReadStream } from './packets.ts'
+import { encodePushPullStream, encodeStreamMessage, fromWireState, tryReadStream } from './packets.ts'
+import { encodeMessage } from '../../src/wire/memberlist.ts'
 import { kRandom } from './probe-list.ts'
 import { StreamScan } from './stream-scan.ts'
 import type { SwimConfig } from './config.ts'
@@ -23,6 +24,11 @@ import type { NodeRecord, NodeTable, Outcome } from './node-table.ts'
 import type { WireSecurity } from './packets.ts'
 import type { DialCallback, SuspicionCause, SwimEnv, SwimOutput } from './effects.ts'
 import type { Ping } from '../../src/wire/memberlist.ts'
+import { dialFailure, joinAddressError, readFailure, remoteFailure, streamErrorText } from './join-errors.ts'
+import type { JoinAddressError, PushPullFailure } from './join-errors.ts'
+
+/** A push/pull ended by the node's stop. */
+const STOPPED: PushPullFailure = { code: 'ERR_JOIN_STOPPED', detail: 'the node stopped' }
 
 /**
  * What push/pull needs from its node (SwimNode provides it). Declared here, so this file imports
@@ -105,20 +111,21 @@ export class PushPull {
   join(addresses: readonly TransportAddress[], reconnect = false, purpose?: string): void {
     let pending = addresses.length
     let numJoined = 0
-    const errors: string[] = []
+    const failures: JoinAddressError[] = []
     const done = () => {
-      const out: SwimOutput = reconnect ? { type: 'join-completed', numJoined, errors, reconnect } : { type: 'join-completed', numJoined, errors }
+      const errors = failures.map((f) => f.message)
+      const out: SwimOutput = reconnect ? { type: 'join-completed', numJoined, errors, failures, reconnect } : { type: 'join-completed', numJoined, errors, failures }
       if (purpose !== undefined) Object.assign(out, { purpose, addresses: [...addresses] })
       this.host.emit(out)
     }
     if (pending === 0) {
-      errors.push('no addresses')
+      failures.push({ address: '', code: 'ERR_JOIN_NO_ADDRESSES', message: 'no addresses' })
       return done()
     }
     for (const addr of addresses) {
       this.initiate(addr, true, (err) => {
         if (err === undefined) numJoined++
-        else errors.push(`${addr}: ${err}`)
+        else failures.push(joinAddressError(addr, err))
         if (--pending === 0) done()
       })
     }
@@ -130,16 +137,16 @@ export class PushPull {
    * TCPTimeout on the connection); at the deadline the stream is closed and the timeout counted.
    * Every way out goes through `finish`, which closes the stream.
    */
-  initiate(to: TransportAddress, join: boolean, done: (err?: string) => void): void {
+  initiate(to: TransportAddress, join: boolean, done: (err?: PushPullFailure) => void): void {
     const { env, config, counters, table } = this.host
     counters.pushPullsStarted++
     const key = `pp:${++this.sessions}`
     let finished = false
     let stream: Stream | undefined
-    const finish = (reason?: string) => {
+    const finish = (reason?: PushPullFailure) => {
       if (finished) return
       finished = true
-      const err = this.stopped ? 'stopped' : reason
+      const err = this.stopped ? STOPPED : reason
       this.host.cancelTimer(key)
       this.timeouts.delete(key)
       stream?.close()
@@ -148,20 +155,21 @@ export class PushPull {
       done(err)
     }
     this.host.dial(to, config.tcpTimeoutMs, (err, s) => {
-      if (err !== undefined || s === undefined) return finish(err?.message ?? 'dial failed')
+      if (err !== undefined || s === undefined) return finish(dialFailure(to, err))
       // A dial that completes after the deadline (or the stop) is closed at once.
       if (finished || this.stopped || this.host.isStopped()) {
         s.close()
-        return finish('stopped')
+        return finish(STOPPED)
       }
       stream = s
       this.track(s)
       this.read(s, { inbound: false }, (msg, readErr) => {
-        if (readErr !== undefined || msg === undefined) return finish(readErr ?? 'no reply')
-        if (this.host.isStopped()) return finish('stopped')
-        if (msg.type === 'err') return finish(`remote error: ${msg.Error}`)
-        if (msg.type !== 'pushPull') return finish(`unexpected reply type ${msg.type}`)
-        finish(this.merge(msg, join))
+        if (readErr !== undefined || msg === undefined) return finish(readFailure(readErr ?? { code: 'ERR_TRANSPORT_CLOSED', message: 'no reply' }))
+        if (this.host.isStopped()) return finish(STOPPED)
+        if (msg.type === 'err') return finish(remoteFailure(msg.Error))
+        if (msg.type !== 'pushPull') return finish({ code: 'ERR_JOIN_PROTOCOL', detail: `unexpected reply type ${msg.type}` })
+        const bad = this.merge(msg, join)
+        finish(bad === undefined ? undefined : { code: 'ERR_JOIN_PROTOCOL', detail: bad })
       })
       this.host.localUserState(join, (userState) => {
         if (finished) return
@@ -171,7 +179,7 @@ export class PushPull {
     this.host.setTimer(key, config.tcpTimeoutMs * 2)
     this.timeouts.set(key, () => {
       this.host.counters.pushPullsTimedOut++
-      finish('timeout')
+      finish({ code: 'ERR_JOIN_TIMEOUT', detail: stream === undefined ? `dial tcp ${to}: i/o timeout` : 'Reading remote state failed: i/o timeout' })
     })
   }
 
@@ -323,7 +331,7 @@ export class PushPull {
   private read(
     stream: Stream,
     options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'> & { inbound: boolean; onBytes?: (length: number) => void; lease?: ByteLease },
-    cb: (msg: StreamMessage | undefined, err?: string) => void,
+    cb: (msg: StreamMessage | undefined, err?: { code: string; message: string }) => void,
   ): void {
     const onClose = options.onClose
     const scan = new StreamScan(MAX_STREAM_MESSAGE_BYTES)
@@ -348,7 +356,15 @@ export class PushPull {
           }
           if (state === 'unknown') decodeEveryChunk = true
         }
-        const r = tryReadStream(buf, this.host.security)
+        let r
+        try {
+          r = tryReadStream(buf, this.host.security)
+        } catch (err) {
+          // memberlist's handleConn answers a request it cannot read with an errResp (sealed as
+          // anything we send), so the peer learns why: a wrong key reads as a key problem there.
+          if (options.inbound) this.answerError(stream, err)
+          throw err
+        }
         if (!r.done) decodeEveryChunk = true
         return r.done ? { done: true, value: r.message } : { done: false }
       },
@@ -361,11 +377,22 @@ export class PushPull {
       this.host.enter(() => {
         if (err !== undefined) {
           this.count(err, options.inbound)
-          return cb(undefined, err.message)
+          return cb(undefined, { code: err.code, message: err.message })
         }
         cb(msg)
       }),
     )
+  }
+
+  /** Writes memberlist's errResp for a request we could not read (best effort: the stream closes next). */
+  private answerError(stream: Stream, err: unknown): void {
+    const text = streamErrorText({ code: String((err as { code?: unknown }).code ?? ''), message: err instanceof Error ? err.message : String(err) })
+    if (text === undefined) return
+    try {
+      if (stream.write(encodeStreamMessage(encodeMessage({ type: 'err', Error: text }), this.host.config.enableCompression, this.host.security))) this.host.enter(() => this.host.counters.errRepliesSent++)
+    } catch {
+      // An errResp that cannot be encoded is not worth more than the close that follows.
+    }
   }
 
   private count(err: ClusterError, inbound: boolean): void {

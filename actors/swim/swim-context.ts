@@ -117,6 +117,17 @@ export interface SwimContext {
   joinFailures: number
   /** Retried joins that gave up after 1 + config.retryJoinMax attempts (joinRetry.lastError says why). */
   joinRetriesExhausted: number
+  /** Serf messages (types in SERF_EVENTS_MESSAGE_TYPES) handed to peers.serfEvents; 0 while it is not set. */
+  serfMessagesRouted: number
+  /** `swim.keyring` operations that changed the ring. */
+  keyringChanges: number
+  /** `swim.keyring` operations refused (coded reply: no keyring, key size, unknown key, the primary). */
+  keyringRefused: number
+  /**
+   * The live keyring, primary first, once a `swim.keyring` operation changed it (undefined before:
+   * the config's keys are used). Persisted, so a restart keeps the rotated ring.
+   */
+  liveKeys: Uint8Array[] | undefined
   /**
    * The core's counters (actors/swim/counters.ts), as the last step returned them: every refused packet (e.g.
    * packetsUndecryptable: no key opened it), send outcome, stream past its deadline or byte cap,

@@ -23,7 +23,7 @@ import { HandoffQueue } from './handoff-queue.ts'
 import { INCARNATION_EXHAUSTED, NodeTable } from './node-table.ts'
 import { maxBroadcastBytes, nameRule } from './acceptance.ts'
 import type { Broadcast, NodeRecord, Outcome } from './node-table.ts'
-import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, securityOf } from './packets.ts'
+import { decodeDatagram, encodeAlive, encodeDead, encodeSuspect, encodeUser, encryptionOverhead, securityOf } from './packets.ts'
 import type { GossipMessage, WireSecurity } from './packets.ts'
 import { PhiAccrualDetector } from './phi-accrual.ts'
 import type { PacketRequest, SuspicionCause, SwimOutput } from './ports.ts'
@@ -35,6 +35,9 @@ import { SwimCounters } from './counters.ts'
 import type { SwimCountersView } from './counters.ts'
 import { SuspicionRefresh } from './suspicion-refresh.ts'
 import { StepOutbox } from './step-outbox.ts'
+import { createCoordinateConfig } from '../../src/coordinate/config.ts'
+import { NetworkCoordinates } from '../../src/coordinate/network-coordinates.ts'
+import { createSeededRandom } from '../../src/types/random.ts'
 
 export interface SwimIdentity {
   name: string
@@ -63,6 +66,9 @@ export interface SwimStep {
 }
 
 /** Timer keys (set-timer effects key timers by string). */
+/** Bytes of memberlist's CRC wrapper (type byte + CRC32). */
+const CRC_WRAPPER_BYTES = 5
+
 export const TIMER = { probeTick: 'probe-tick', gossipTick: 'gossip-tick', pushPullTick: 'push-pull-tick', leave: 'leave-timeout' } as const
 
 export class SwimCore {
@@ -91,6 +97,13 @@ export class SwimCore {
   private stopped = false
   private leaveState: 'none' | 'waiting' | 'done' = 'none'
   private lastSize = 0
+  /**
+   * Serf's ping delegate (spec §7): our coordinate goes in every ack we send; a probe acked
+   * directly within probeTimeoutMs feeds the client with its RTT and the peer's coordinate.
+   */
+  readonly coordinates: NetworkCoordinates
+  /** Our ack payload, encoded once per coordinate change (null: our coordinate could not be encoded). */
+  private ackPayloadCache: Uint8Array | null | undefined
 
   constructor(
     readonly config: SwimConfig,
@@ -117,6 +130,9 @@ export class SwimCore {
     this.handoff = new HandoffQueue(config.handoffQueueDepth)
     this.addrIndex.set(this.selfAddress, identity.name)
     this.addressByName.set(identity.name, this.selfAddress)
+    // Its own seeded stream (from the name, no draw from env.random): the Vivaldi client draws only
+    // when two positions coincide, and swim's own random sequence stays as it was.
+    this.coordinates = new NetworkCoordinates(identity.name, createCoordinateConfig({}), createSeededRandom(seedOf(identity.name)))
     this.prober = new Prober(this)
     this.pushPull = new PushPull(this)
     this.refresh = new SuspicionRefresh(this)
@@ -194,6 +210,56 @@ export class SwimCore {
       case 'meta':
         if (bytesEqual(input.meta, this.table.self().meta)) return
         return this.broadcast({ type: 'alive', msg: this.table.updateSelfMeta(input.meta) })
+      case 'send-user':
+        return this.sendUser(input.to, input.bytes)
+    }
+  }
+
+  /**
+   * memberlist SendBestEffort / SendToAddress: one user message in one datagram, no piggyback (a
+   * query's ack must not wait for room), CRC when the address is a member that speaks protocol 5
+   * (rawSendMsgPacket looks the node up). Nothing is queued: too large is refused and counted.
+   */
+  private sendUser(to: TransportAddress, bytes: Uint8Array): void {
+    if (this.stopped) return
+    const msg = encodeUser(bytes)
+    const name = this.addrIndex.get(to)
+    const rec = name === undefined ? undefined : this.table.get(name)
+    const crc = rec !== undefined && (rec.vsn[1] ?? 0) >= 5
+    // The datagram: the message, a CRC wrapper (5 bytes) and the sealing's overhead (29 bytes).
+    if (msg.length + (crc ? CRC_WRAPPER_BYTES : 0) + encryptionOverhead(this.security) > this.config.udpBufferSize) {
+      this.counters.userMessagesTooLarge++
+      return
+    }
+    const e: SendPacketEffect = { type: 'send-packet', to, messages: [msg], piggyback: false, crc, cause: 'user' }
+    this.outbox.effect(e)
+  }
+
+  /** The Payload of our acks: `[PING_VERSION][msgpack coordinate]` (null if ours cannot be encoded). */
+  ackPayload(): Uint8Array | null {
+    if (this.ackPayloadCache === undefined) {
+      try {
+        this.ackPayloadCache = this.coordinates.ackPayload()
+      } catch {
+        // The client resets a NaN or infinite coordinate, so this guards a bug only: acks go without it.
+        this.ackPayloadCache = null
+      }
+    }
+    return this.ackPayloadCache
+  }
+
+  /** memberlist NotifyPingComplete: our probe of `node` was acked directly after `rttMs` with `payload`. */
+  pingComplete(node: string, payload: Uint8Array | null, rttMs: number): void {
+    const o = this.coordinates.onPingComplete(node, payload, rttMs)
+    const c = this.counters
+    if (o.type === 'no-coordinate') c.coordinateAcksWithout++
+    else if (o.type === 'rejected') {
+      c.coordinateRejected++
+      c.lastCoordinateError = o.error.code
+    } else {
+      c.coordinateUpdates++
+      if (o.reset) c.coordinateResets++
+      this.ackPayloadCache = undefined
     }
   }
 
@@ -398,7 +464,11 @@ export class SwimCore {
       this.awareness.applyDelta(1)
       this.emit({ type: 'refuted', incarnation: this.table.self().incarnation })
     }
-    if (o.result === 'conflict' && o.existing !== undefined) this.counters.conflicts++
+    // memberlist's NotifyConflict, from the gossip path and the push/pull path alike (aliveNode runs for both).
+    if (o.result === 'conflict' && o.existing !== undefined) {
+      this.counters.conflicts++
+      if (o.other !== undefined) this.emit({ type: 'conflict', existing: o.existing, other: o.other })
+    }
     if (o.broadcast !== undefined) this.broadcast(o.broadcast)
     if (o.suspicion !== undefined) this.armSuspicion(o.suspicion.node, o.suspicion.deadlineMs, o.suspicion.startMs, o.result === 'accepted')
     if (o.result === 'accepted' && o.broadcast?.type === 'suspect') {
@@ -425,6 +495,11 @@ export class SwimCore {
   /** A send's result: counted; a gossip tick goes on to its next target unless the fill was empty. */
   private packetSent(e: SendPacketEffect, sent: PacketSent): void {
     this.countSend(sent.result, sent.errorCode)
+    if (e.cause === 'user') {
+      if (sent.result === 'sent' || sent.result === 'unconfirmed') this.counters.userMessagesSent++
+      else if (sent.result === 'too-large') this.counters.userMessagesTooLarge++
+      else this.counters.userMessagesFailed++
+    }
     if (e.gossip === undefined) return
     if (sent.result === 'empty') {
       this.counters.gossipEmpty++
@@ -504,6 +579,8 @@ export class SwimCore {
       this.addressByName.delete(name)
       if (addr !== undefined && this.addrIndex.get(addr) === name) this.addrIndex.delete(addr)
       this.phi.delete(name)
+      // Serf forgets a reaped member's coordinate and its latency samples.
+      this.coordinates.forget(name)
       if (this.suspicionStart.delete(name)) this.cancelTimer(`suspect:${name}`)
       this.refresh.forget(name)
     }
@@ -548,11 +625,7 @@ export class SwimCore {
         return this.prober.onMessage(from, m)
       case 'alive': {
         const a: AliveMsg = { incarnation: m.Incarnation, node: m.Node, addr: m.Addr, port: m.Port, meta: m.Meta, vsn: m.Vsn }
-        const o = this.table.alive(a, now)
-        if (o.result === 'conflict' && o.existing !== undefined) {
-          this.emit({ type: 'conflict', existing: o.existing, other: { node: a.node, addr: a.addr, port: a.port } })
-        }
-        return this.apply(o)
+        return this.apply(this.table.alive(a, now))
       }
       case 'suspect':
       case 'dead': {
@@ -661,6 +734,13 @@ export class SwimCore {
     this.cancelTimer(TIMER.leave)
     this.emit({ type: 'left' })
   }
+}
+
+/** A 32-bit seed from a node name (FNV-1a): the coordinate client's stream, the same for a name in every run. */
+function seedOf(name: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0
+  return h
 }
 
 /** memberlist pushPullScale (spec §4.8): the interval grows with log2(n) above 32 nodes. */

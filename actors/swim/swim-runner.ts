@@ -23,7 +23,9 @@ import { acceptLease, emptyLease, pickForPacket, takeReport } from '../../src/br
 import type { PiggybackLease } from '../../src/broadcast/piggyback-lease.ts'
 import { LEASE_REPORT_TIMER, leaseView, reportDelayMs, resumeLease, roomReportDelayMs } from './piggyback.ts'
 import type { LeaseView } from './piggyback.ts'
-import type { LocalMetaMsg, LocalStateMsg, MemberManagerInbound } from '../member-manager/protocol.ts'
+import type { JoinCompletedMsg, LocalMetaMsg, LocalStateMsg, MemberManagerInbound } from '../member-manager/protocol.ts'
+import { SERF_EVENTS_MESSAGE_TYPES } from '../serf-events/protocol.ts'
+import type { SerfMessageMsg } from '../serf-events/protocol.ts'
 import type { SwimConfig } from './config.ts'
 import type { NodeRecord } from './node-table.ts'
 import type { SwimOutput } from './ports.ts'
@@ -38,6 +40,9 @@ import type { SwimContext } from './swim-context.ts'
 import { CarriedState } from './carried-state.ts'
 import { createMemberFeed } from './member-feed.ts'
 import { createLatestTell } from '../../src/types/latest-tell.ts'
+import type { Keyring } from '../../src/wire/keyring.ts'
+import { cloneCoordinate } from '../../src/coordinate/coordinate.ts'
+import type { Coordinate } from '../../src/coordinate/coordinate.ts'
 
 /** Timeouts (ms) of swim's asks, derived from its config so every preset gets fitting ones. */
 export function askTimeouts(config: SwimConfig): { localStateMs: number; localMetaMs: number } {
@@ -88,6 +93,11 @@ export interface RunnerCounts {
   joinFailures: number
   /** Retried joins that gave up after 1 + config.retryJoinMax attempts. */
   joinRetriesExhausted: number
+  /** Serf messages (user event, query, response, relay) handed to the serfEvents peer as `serf.message`. */
+  serfMessagesRouted: number
+  /** `swim.keyring` operations that changed the ring, and those refused. */
+  keyringChanges: number
+  keyringRefused: number
 }
 
 /** The part of the context a step of the core (and the runner around it) sets. */
@@ -102,7 +112,7 @@ export function createSwimRunner(env: ActorEnv) {
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
-  const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0 }
+  const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0 }
   /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
   const carried = new CarriedState()
   /**
@@ -181,15 +191,27 @@ export function createSwimRunner(env: ActorEnv) {
         carried.membershipChanged()
         return feed.change('left', info(out.node))
       case 'user-message':
+        // Serf's user events, queries, responses and relays go to serf-events when it is there,
+        // each copy as it came (its dedupe is serf-events' business); the rest (intents) as before.
+        if (peers.serfEvents !== undefined && out.bytes.length > 0 && SERF_EVENTS_MESSAGE_TYPES.has(out.bytes[0]!)) {
+          counts.serfMessagesRouted++
+          const msg: SerfMessageMsg = { type: 'serf.message', bytes: out.bytes, from: out.from }
+          return deliver(peers.serfEvents, msg)
+        }
         return toMember({ type: 'member.user-message', bytes: out.bytes })
-      case 'join-completed':
-        toMember(out.reconnect === true ? { type: 'member.join-completed', numJoined: out.numJoined, reconnect: true } : { type: 'member.join-completed', numJoined: out.numJoined })
+      case 'join-completed': {
+        const failures = out.failures ?? []
+        // memberlist logs each address it could not join at WARN ("Failed to join ...").
+        for (const f of failures) env.log.warn({ code: f.code, address: f.address }, `swim: ${f.message}`)
+        const done: JoinCompletedMsg = { type: 'member.join-completed', numJoined: out.numJoined, ...(out.reconnect === true ? { reconnect: true } : {}), ...(failures.length > 0 ? { errors: failures } : {}) }
+        toMember(done)
         // A join the machine tracks (runner.join): its result goes back to it, unless the core stopped meanwhile.
         if (out.purpose !== undefined && from === node) {
           const msg: JoinResultMsg = { type: 'swim.join-result', purpose: out.purpose as JoinPurpose, addresses: out.addresses ?? [], numJoined: out.numJoined, errors: out.errors }
           deliver(env.id, msg)
         }
         return
+      }
       case 'conflict':
         // memberlist's NotifyConflict: member-manager reports it (and later resolves it by query).
         return toMember({ type: 'member.name-conflict', existing: info(out.existing), other: { addr: out.other.addr, port: out.other.port } })
@@ -361,6 +383,18 @@ export function createSwimRunner(env: ActorEnv) {
 
     /** The running core; only called from states that have one. */
     node: current,
+
+    /** The live keyring changed: the running node seals and opens with it from now on. */
+    setKeyring(ring: Keyring): void {
+      if (node !== undefined) node.security.keyring = ring
+    },
+
+    /** A node's coordinate as the running core holds it (ours without a name); undefined without a node. */
+    coordinateOf(name: string | undefined): Coordinate | undefined {
+      if (node === undefined) return undefined
+      // A copy: the reply may stay in this thread (inline placement) while the client moves on.
+      return name === undefined ? cloneCoordinate(node.coordinates.coordinate) : node.coordinates.coordinateOf(name)
+    },
 
     /**
      * One step of the running core, its effects carried out at once; returns the context's new

@@ -4,6 +4,8 @@
  *
  * - ping in, ack out: SwimNode.onPacket of a ping, the ack filled from a 32-entry piggyback lease
  *   (pickForPacket) and encoded: swim's whole turn for a probe it answers, without the runtime.
+ * - probe acked (coordinate update): Serf's ping delegate at an ack of our probe (decode the peer's
+ *   coordinate, one Vivaldi update, cache both).
  * - alive refresh in: onPacket of an alive the node already knows (no membership change).
  * - table copy, shallow / deep: copying the N node records once, as a core whose state is copied
  *   every turn would (a Map of the records; the records themselves).
@@ -28,6 +30,9 @@ import { acceptLease, emptyLease, pickForPacket } from '../../src/broadcast/pigg
 import type { LeaseMsg } from '../../actors/gossip-queue/protocol.ts'
 import { detachSnapshot } from '../../src/runtime/snapshot-copy.ts'
 import { encodeMessage } from '../../src/wire/memberlist.ts'
+import { encodeCoordinatePayload } from '../../src/coordinate/coordinate-codec.ts'
+import { newCoordinate } from '../../src/coordinate/coordinate.ts'
+import { createCoordinateConfig } from '../../src/coordinate/config.ts'
 
 const argv = process.argv.slice(2)
 const num = (flag: string, dflt: number): number => {
@@ -100,6 +105,8 @@ const context = {
 }
 const withTable = { ...context, table: records.map((r) => ({ ...r })) }
 let sink = 0
+/** A peer's ack payload: a coordinate 3 ms from the origin. */
+const peerPayload = encodeCoordinatePayload({ ...newCoordinate(createCoordinateConfig({})), Vec: [0.003, 0, 0, 0, 0, 0, 0, 0] })
 
 const bench = new Bench({ name: `swim core at ${MEMBERS} members`, time: TIME_MS })
 bench
@@ -107,6 +114,12 @@ bench
     seq = (seq + 1) >>> 0
     node.onPacket(pingFrom, encodeMessage({ type: 'ping', SeqNo: seq, Node: 'self', SourceAddr: ip(2), SourcePort: 7946, SourceNode: 'n2' }))
     now++
+  })
+  // Serf's ping delegate at a probe's ack: decode the peer's coordinate, one Vivaldi update, cache it
+  // (once per probe interval per node; our own ack payload is re-encoded at the next ack).
+  .add('probe acked (coordinate update)', () => {
+    seq = (seq + 1) >>> 0
+    node.pingComplete('n2', peerPayload, 2 + (seq % 5))
   })
   .add('alive refresh in (no change)', () => node.onPacket(addrOf(3), refresh))
   .add('table copy, shallow (Map of records)', () => {

@@ -22,7 +22,19 @@ const VERBS: Record<string, () => Promise<VerbModule>> = {
   agent: () => import('../agent/cli.ts'),
   decode: () => import('./decode.ts'),
   demo: () => import('./demo.ts'),
+  event: () => import('./verbs/event.ts'),
+  'force-leave': () => import('./verbs/force-leave.ts'),
+  info: () => import('./verbs/info.ts'),
+  join: () => import('./verbs/join.ts'),
+  keys: () => import('./verbs/keys.ts'),
+  leave: () => import('./verbs/leave.ts'),
+  members: () => import('./verbs/members.ts'),
+  monitor: () => import('./verbs/monitor.ts'),
+  query: () => import('./verbs/query.ts'),
+  reachability: () => import('./verbs/reachability.ts'),
+  rtt: () => import('./verbs/rtt.ts'),
   snapshot: () => import('./snapshot.ts'),
+  tags: () => import('./verbs/tags.ts'),
 }
 
 export function registeredVerbs(): string[] {
@@ -58,7 +70,7 @@ async function usage(): Promise<string> {
   const lines = ['usage: gossamer <command> [options]   (gossamer <command> --help for its options)', '', 'commands:']
   for (const name of registeredVerbs()) {
     const mod = await VERBS[name]!()
-    lines.push(`  ${name.padEnd(10)} ${mod.summary}`)
+    lines.push(`  ${name.padEnd(12)} ${mod.summary}`)
   }
   lines.push('', 'exit status: 0 success, 1 runtime or decoding error, 2 usage error')
   return lines.join('\n')

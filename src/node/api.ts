@@ -62,7 +62,7 @@ export type NodeEvent = MemberEvent | UserEvent | QueryEvent
 /** Filter names of Serf's `stream` command: `member-join`, `user`, `user:NAME`, `query:NAME`, `*`. */
 export interface EventsOptions {
   signal?: AbortSignal
-  /** Serf filter syntax, comma-separated; default `*`. A bad filter rejects with ERR_INVALID_EVENT_FILTER. */
+  /** Serf filter syntax, comma-separated; default `*`. A bad filter throws ERR_INVALID_EVENT_FILTER from `events()` itself. */
   filter?: string
   /** Events buffered for this reader before new ones are dropped (counted). Default 512, as Serf. */
   buffer?: number
@@ -154,6 +154,26 @@ export interface NodeStats {
   tags: Record<string, string>
   /** Per actor id: mailbox depth, restarts, overflows, and the actor's own counters. */
   actors: Record<string, { mailboxDepth: number; restarts: number; overflows: number; counters: Record<string, unknown> }>
+  /** The node facade's own figures (createNode fills it; optional so other implementations may omit it). */
+  node?: NodeFacadeStats
+}
+
+/** What the facade itself counts: its streams (and what they dropped) and its joins. */
+export interface NodeFacadeStats {
+  /** Events published to `events()` readers, events lost to full readers, readers open now. */
+  eventsPublished: number
+  eventsDropped: number
+  eventReaders: number
+  /** `logs()` readers open now, and lines pushed out of the 512-line ring by newer ones. */
+  logReaders: number
+  logLinesOverwritten: number
+  /** `join` calls (options.join included) and those that reached no one (ERR_JOIN_FAILED). */
+  joins: number
+  joinsFailed: number
+  /** Serf's retry-join as swim runs it: 'off' | 'joining' | 'waiting' | 'joined' | 'exhausted', and attempts made. */
+  retryJoin: { status: string; attempts: number }
+  /** With a snapshot: the members it offered for rejoin, the joins tried, and whether one answered. */
+  snapshotRejoin?: { previousNodes: number; attempts: number; joined: boolean }
 }
 
 export interface JoinOptions {
@@ -164,6 +184,16 @@ export interface JoinOptions {
 export interface ForceLeaveOptions {
   /** Erase the member from the list instead of marking it left. */
   prune?: boolean
+}
+
+/**
+ * Why a node stopped: `shutdown()` was called, it left gracefully, it lost a name-conflict vote
+ * (Serf's minority side shuts down), or an actor failed beyond its restarts.
+ */
+export interface NodeStopped {
+  reason: 'shutdown' | 'left' | 'name-conflict' | 'failed'
+  /** What went wrong, for 'name-conflict' and 'failed'. */
+  error?: { code: string; message: string }
 }
 
 export interface GossamerNode extends AsyncDisposable {
@@ -192,6 +222,8 @@ export interface GossamerNode extends AsyncDisposable {
   readonly keys: KeyOperations
   /** The node's log lines at `level` and above, the last 512 first (as Serf's monitor). */
   logs(options?: { level?: LogLine['level']; signal?: AbortSignal }): BoundedStream<LogLine>
+  /** Resolves (never rejects) once the node has stopped, for whatever reason, after every actor ended. */
+  readonly stopped: Promise<NodeStopped>
 }
 
 /**
@@ -208,7 +240,10 @@ export interface NodeOptions {
   advertise?: string
   /** memberlist timing profile. Default 'lan'. */
   profile?: 'lan' | 'wan' | 'local'
-  /** memberlist protocol version to speak (2-5). Default 2 (Serf's default; 5 is the max). */
+  /**
+   * Serf's protocol version (2-5), as `serf agent -protocol`: it sets the tag encoding and the
+   * delegate version; memberlist itself runs at 2, as Serf maps every version. Default 5 (the agent's).
+   */
   protocol?: number
   /** Tags gossiped with this node (encoded at most 512 bytes). */
   tags?: Readonly<Record<string, string>>

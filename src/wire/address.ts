@@ -6,9 +6,10 @@ import { wireError } from './errors.ts'
 
 /** Go's text form: dotted quad for 4 bytes and for IPv4-mapped 16 bytes, RFC 5952 IPv6 otherwise. */
 export function formatIp(ip: Uint8Array): string {
-  if (ip.length === 4) return Array.from(ip).join('.')
+  // IPv4 first and without an intermediate array: this runs for every packet's sender.
+  if (ip.length === 4) return `${ip[0]}.${ip[1]}.${ip[2]}.${ip[3]}`
   if (ip.length !== 16) throw wireError('ERR_WIRE_BAD_LENGTH', `an IP is 4 or 16 bytes, got ${ip.length}`)
-  if (isV4Mapped(ip)) return Array.from(ip.subarray(12)).join('.')
+  if (isV4Mapped(ip)) return `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}`
   const groups: number[] = []
   for (let i = 0; i < 16; i += 2) groups.push((ip[i]! << 8) | ip[i + 1]!)
   // Longest run (≥ 2) of zero groups becomes "::" (first one on ties).

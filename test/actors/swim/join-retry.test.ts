@@ -97,7 +97,7 @@ describe('swim joins', () => {
     const ctx = await nodes.context(n2, 100)
     expect(ctx.joinFailures).toBe(1)
     expect(ctx.lastJoinError).toMatchObject({ code: 'ERR_SWIM_JOIN', details: { purpose: 'join', addresses: ['10.0.0.9:7946'] } })
-    expect(ctx.lastJoinError?.message).toContain('10.0.0.9:7946: dial 10.0.0.9:7946: connection refused')
+    expect(ctx.lastJoinError?.message).toContain('Failed to join 10.0.0.9: dial tcp 10.0.0.9:7946: connect: connection refused')
     expect(ctx.joinRetry.status).toBe('off')
     // Serf's start_join is one attempt: nothing more happens.
     expect((await nodes.context(n2, 60_000)).joinFailures).toBe(1)

@@ -86,7 +86,7 @@ describe('PushPull initiator', () => {
     const a = w.node(1, 'a')
     const b = w.node(2, 'b')
     let result: string | undefined | null = null
-    a.swim.pushPull.initiate(b.transport.localAddress, true, (err) => (result = err))
+    a.swim.pushPull.initiate(b.transport.localAddress, true, (err) => (result = err?.detail))
     w.clock.advanceSync(100)
     expect(result).toBeUndefined()
     expect(a.swim.table.get('b')?.state).toBe('alive')
@@ -102,13 +102,13 @@ describe('PushPull initiator', () => {
     let peerSide: ReturnType<typeof watch> | undefined
     silent.onStream((s) => (peerSide = watch(s)))
     let result: string | undefined | null = null
-    a.swim.pushPull.initiate(silent.localAddress, false, (err) => (result = err))
+    a.swim.pushPull.initiate(silent.localAddress, false, (err) => (result = err?.code))
     w.clock.advanceSync(2 * config.tcpTimeoutMs - 1)
     expect(result).toBeNull()
     expect(a.swim.pushPull.openStreams()).toBe(1)
     expect(peerSide?.bytes.length).toBeGreaterThan(0) // our state went out
     w.clock.advanceSync(1)
-    expect(result).toBe('timeout')
+    expect(result).toBe('ERR_JOIN_TIMEOUT')
     expect(a.swim.counters).toMatchObject({ pushPullsTimedOut: 1, pushPullsFailed: 1 })
     expect(a.swim.pushPull.openStreams()).toBe(0)
     w.clock.advanceSync(10)
@@ -126,7 +126,7 @@ describe('PushPull initiator', () => {
       s.write(encodePushPullStream(false, [], new Uint8Array(MAX_STREAM_MESSAGE_BYTES), false))
     })
     let result: string | undefined | null = null
-    a.swim.pushPull.initiate(liar.localAddress, false, (err) => (result = err))
+    a.swim.pushPull.initiate(liar.localAddress, false, (err) => (result = err?.detail))
     w.clock.advanceSync(100)
     expect(result).toMatch(/passes/)
     expect(a.swim.counters).toMatchObject({ streamsTooLarge: 1, pushPullsFailed: 1, pushPullsTimedOut: 0 })
@@ -140,13 +140,13 @@ describe('PushPull initiator', () => {
     let peerSide: ReturnType<typeof watch> | undefined
     silent.onStream((s) => (peerSide = watch(s)))
     let result: string | undefined | null = null
-    a.swim.pushPull.initiate(silent.localAddress, false, (err) => (result = err))
+    a.swim.pushPull.initiate(silent.localAddress, false, (err) => (result = err?.code))
     w.clock.advanceSync(50)
     a.swim.pushPull.stop()
     w.clock.advanceSync(3 * config.tcpTimeoutMs)
     expect(peerSide?.end).toBe('ERR_TRANSPORT_CLOSED')
     expect(a.swim.counters.pushPullsTimedOut).toBe(0)
-    expect(result).toBe('stopped')
+    expect(result).toBe('ERR_JOIN_STOPPED')
     expect(a.swim.pushPull.openStreams()).toBe(0)
   })
 })

@@ -4,6 +4,7 @@
  * back as an input (counted, and a gossip tick goes on or stops with it).
  */
 import { describe, expect, it } from 'vitest'
+import { decodeCoordinatePayload } from '../../../src/coordinate/coordinate-codec.ts'
 import { createSwimConfig } from '../../../actors/swim/config.ts'
 import { DEFAULT_VSN } from '../../../actors/swim/messages.ts'
 import { assemblePacket, decodeDatagram } from '../../../actors/swim/packets.ts'
@@ -44,7 +45,10 @@ describe('SwimCore.step: effects as plain data', () => {
     const [ack, ...rest] = sends(effects)
     expect(rest).toEqual([])
     expect(ack).toMatchObject({ type: 'send-packet', to: peer(2).address, piggyback: true, crc: false })
-    expect(decodeDatagram(assemblePacket(ack!.messages, { compress: false, crc: false })).messages).toEqual([{ type: 'ack', SeqNo: 41, Payload: null }])
+    const [msg] = decodeDatagram(assemblePacket(ack!.messages, { compress: false, crc: false })).messages
+    // Serf's ping delegate: the ack carries our (fresh) coordinate.
+    expect(msg).toMatchObject({ type: 'ack', SeqNo: 41 })
+    expect(decodeCoordinatePayload((msg as { Payload: Uint8Array | null }).Payload, { dimensionality: 8 })).toEqual(t.c.coordinates.coordinate)
     // Plain data: the effects survive a structured clone unchanged (no functions, no class instances).
     expect(structuredClone(effects)).toEqual(effects)
   })

@@ -7,7 +7,7 @@
  */
 import { SwimNode } from '../../../../actors/swim/swim-node.ts'
 import type { SwimConfig } from '../../../../actors/swim/config.ts'
-import type { SwimPorts } from '../../../../actors/swim/ports.ts'
+import type { SwimOutput, SwimPorts } from '../../../../actors/swim/ports.ts'
 import { sendPacketRequest } from '../../../../actors/swim/send-pipeline.ts'
 import { QueueSet } from '../../../../actors/gossip-queue/queue-set.ts'
 import { gossipQueueConfigFor } from '../../../../actors/gossip-queue/config.ts'
@@ -32,6 +32,8 @@ export interface NetNode {
   serf: MemberLayer | undefined
   /** swim reported 'left' (its graceful leave finished). */
   hasLeft(): boolean
+  /** Every output swim reported, in order. */
+  outputs: SwimOutput[]
   /** Stops swim, cancels every timer and closes the sockets. */
   stop(): void
 }
@@ -45,6 +47,7 @@ export async function startNetNode(options: NetNodeOptions): Promise<NetNode> {
   let swim: SwimNode | undefined
   const timers = keyedTimers(REAL_TIMERS, (key) => swim!.onTimer(key))
   let left = false
+  const outputs: SwimOutput[] = []
   const notify = () => {
     for (const n of queues.drainNotifications()) if (n.to === 'swim') swim!.onBroadcastFinished(n.msg.id)
   }
@@ -90,6 +93,7 @@ export async function startNetNode(options: NetNodeOptions): Promise<NetNode> {
     localUserState: (join, cb) => cb(serf === undefined ? new Uint8Array(0) : serf.localUserState(join)),
     mergeRemoteUserState: (bytes, join) => serf?.mergeRemoteState(bytes, join),
     emit: (o) => {
+      outputs.push(o)
       if (o.type === 'cluster-size') queues.setClusterSize('memberlist', o.numNodes)
       else if (o.type === 'left') left = true
       else if (serf === undefined) return
@@ -111,6 +115,7 @@ export async function startNetNode(options: NetNodeOptions): Promise<NetNode> {
     transport,
     serf,
     hasLeft: () => left,
+    outputs,
     stop: () => {
       swim!.stop()
       timers.clear()

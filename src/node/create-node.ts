@@ -1,0 +1,98 @@
+/**
+ * `createNode(options)`: one call starts a whole node. config.ts checks the options, compose.ts
+ * spawns the actors, node.ts is the API over them. A failed start (bad config, a bind error, a
+ * start join that reaches no one) stops everything it started before it rejects.
+ */
+import type { Logger } from 'pino'
+import { ActorSystem } from '../runtime/actor-system.ts'
+import { parseIp } from '../transport/ip-address.ts'
+import type { GossamerNode, NodeOptions } from './api.ts'
+import { isUnspecified, resolveNodeConfig, type NodeConfig } from './config.ts'
+import { ACTOR_IDS, memberAddress, spawnNodeActors, swimInputOf, whenSwimRunning, type NodeActors } from './compose.ts'
+import { EventHub, memberEventSource } from './event-hub.ts'
+import { LogRing } from './log-ring.ts'
+import { observedSwimJoin } from './join.ts'
+import { notWiredSurface, type SerfSurface } from './serf-surface.ts'
+import { coded, Node, SHUTDOWN_DRAIN_MS } from './node.ts'
+import { createNodeLogger } from './io/node-logger.ts'
+import { readKeyringFile } from './io/keyring-file.ts'
+import { defaultAdvertiseIp } from './io/local-address.ts'
+
+/** How long a start may take until swim is bound and running (ms): thread starts on a loaded machine. */
+const START_TIMEOUT_MS = 30_000
+
+/** Extension points for tests and the lead's wiring: the Serf event layer's surface. */
+export interface CreateNodeDeps {
+  /** The surface for events, queries, keys, coordinates and force-leave; default: not wired. */
+  serf?: (node: { actors: NodeActors; system: ActorSystem; log: Logger; config: NodeConfig }) => SerfSurface
+}
+
+/** The IP swim advertises: `advertise`, else the bind address, else (bound to every interface) this host's. */
+function advertiseIpOf(config: NodeConfig): Uint8Array {
+  if (config.advertise !== undefined) return config.advertise.ip
+  if (!isUnspecified(config.bind.ip)) return config.bind.ip
+  return parseIp(defaultAdvertiseIp()) ?? Uint8Array.of(127, 0, 0, 1)
+}
+
+/**
+ * Starts a node: resolves once swim is bound and running (and, with `options.join`, once the join
+ * reached someone); rejects with the coded config, bind or join error after stopping whatever it
+ * had started.
+ */
+export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {}): Promise<GossamerNode> {
+  const config = resolveNodeConfig(options)
+  const keys = config.keyringFile === undefined ? config.keys : await readKeyringFile(config.keyringFile)
+  const ring = new LogRing()
+  const log = createNodeLogger({ name: config.name, level: config.logLevel, ring })
+  const swimInput = swimInputOf(config, keys, advertiseIpOf(config))
+  const system = await ActorSystem.start({ node: config.name, logLevel: config.logLevel })
+  const hub = new EventHub()
+  let node: Node | undefined
+  try {
+    const actors = await spawnNodeActors(system, config, swimInput)
+    const address = await whenSwimRunning(actors.swim, START_TIMEOUT_MS)
+    hub.attach(memberEventSource(actors.memberManager))
+    const serf = deps.serf?.({ actors, system, log, config }) ?? notWiredSurface()
+    if (serf.events !== undefined) hub.attach(serf.events)
+    // The subscriptions are on in member-manager's thread from here: no event after this is missed.
+    await system.sync()
+    const joinPort = observedSwimJoin({
+      send: (addresses) => {
+        const r = actors.swim.send({ type: 'swim.join', addresses })
+        return r !== 'rejected'
+      },
+      view: async () => {
+        const s = await actors.swim.getSnapshot()
+        const c = s.context.counters
+        return {
+          value: s.value,
+          joinFailures: s.context.joinFailures,
+          lastJoinError: s.context.lastJoinError,
+          pushPullsStarted: c.pushPullsStarted,
+          pushPullsUnmerged: c.pushPullsFailed + c.pushPullsRejected + c.pushPullsTimedOut,
+          tcpTimeoutMs: s.context.config.tcpTimeoutMs,
+        }
+      },
+      memberAddresses: async () => {
+        const reply = await actors.memberManager.ask({ type: 'member.members' })
+        return new Set(reply.members.filter((m) => m.status === 'alive').map((m) => memberAddress(m.addr, m.port)))
+      },
+      sleep: (ms) => new Promise<void>((r) => void system.clock.setTimeout(() => r(), ms)),
+    })
+    node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf)
+    log.info({ subsystem: 'serf', address, placement: config.placement, actors: Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined) }, 'node running')
+    if (config.join.length > 0) await node.join(config.join, { replay: config.replay })
+    node.startRetryJoin()
+    node.rejoinFromSnapshot()
+    return node
+  } catch (err) {
+    // Nothing started stays behind: no thread, socket or timer.
+    if (node !== undefined) await node.shutdown()
+    else {
+      hub.close()
+      await system.shutdown({ drainTimeoutMs: SHUTDOWN_DRAIN_MS }).catch(() => undefined)
+      ring.close()
+    }
+    throw coded(err)
+  }
+}

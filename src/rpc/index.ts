@@ -1,0 +1,10 @@
+/** Serf's agent RPC protocol (serf-rpc.md), both sides: the server an agent runs, and the client the verbs use. */
+export { startRpcServer, DEFAULT_MAX_CONNECTIONS } from './server.ts'
+export type { RpcServer, RpcServerOptions } from './server.ts'
+export { RpcClient, DEFAULT_DIAL_TIMEOUT_MS } from './client.ts'
+export type { RpcClientOptions, RpcMember, StreamRecord, QueryRecord, RpcQueryParams, RpcKeyResult, RpcCoordinate, RpcStream } from './client.ts'
+export type { RpcCounters } from './counters.ts'
+export { RpcError, RPC_ERROR_CODES, SERF_ERRORS } from './errors.ts'
+export type { RpcErrorCode } from './errors.ts'
+export { DEFAULT_SERVER_MAX_FRAME_BYTES, DEFAULT_CLIENT_MAX_FRAME_BYTES } from './frames.ts'
+export { IPC_VERSION } from './protocol.ts'

@@ -1,0 +1,53 @@
+/**
+ * createNode with its default placement: every actor in its own worker thread. Two nodes on
+ * loopback join, see each other, one leaves, and both stop without leaving a thread behind (the
+ * test process exits on its own); a start that fails stops the threads it had started.
+ */
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createNode } from '../../src/node/create-node.ts'
+import type { MemberEvent, NodeEvent } from '../../src/node/api.ts'
+
+const unhandled: unknown[] = []
+const trap = (reason: unknown) => unhandled.push(reason)
+beforeAll(() => process.on('unhandledRejection', trap))
+afterAll(() => {
+  process.off('unhandledRejection', trap)
+  expect(unhandled).toEqual([])
+})
+
+describe('createNode in workers', () => {
+  it('runs two nodes, each actor in its own thread: join, members, leave, shutdown', async () => {
+    const options = { bind: '127.0.0.1:0', profile: 'local', logLevel: 'silent' } as const
+    const a = await createNode({ name: 'wa', ...options })
+    try {
+      const events = a.events({ filter: 'member-leave' })[Symbol.asyncIterator]()
+      const b = await createNode({ name: 'wb', ...options, join: [a.address], tags: { role: 'db' } })
+      expect((await a.members()).map((m) => `${m.name} ${m.status}`).sort()).toEqual(['wa alive', 'wb alive'])
+      const stats = await b.stats()
+      expect(Object.values(stats.actors).every((x) => x.restarts === 0)).toBe(true)
+      expect(stats.serf.members).toBe(2)
+      await b.leave()
+      let left: NodeEvent | undefined
+      while (left === undefined) {
+        const r = await events.next()
+        if (r.done === true) throw new Error('stream ended')
+        if ((r.value as MemberEvent).members.some((m) => m.name === 'wb')) left = r.value
+      }
+      expect((left as MemberEvent).members[0]!.status).toBe('left')
+    } finally {
+      await a.shutdown()
+    }
+    // No worker thread of either node is left running.
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker')).toEqual([])
+  }, 60_000)
+
+  it('stops every thread it started when the start fails (a start join that reaches no one)', async () => {
+    const server = createServer()
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as { port: number }).port
+    await new Promise((r) => server.close(r))
+    await expect(createNode({ name: 'wc', bind: '127.0.0.1:0', profile: 'local', logLevel: 'silent', join: [`127.0.0.1:${port}`] })).rejects.toMatchObject({ code: 'ERR_JOIN_FAILED' })
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker' || r === 'UDPWrap' || r === 'TCPServerWrap')).toEqual([])
+  }, 60_000)
+})
