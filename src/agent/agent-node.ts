@@ -37,6 +37,9 @@ export function agentNode(inner: GossamerNode, startTags: Readonly<Record<string
     get keys() {
       return inner.keys
     },
+    get stopped() {
+      return inner.stopped
+    },
     get tags() {
       return tags
     },

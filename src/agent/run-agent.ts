@@ -156,18 +156,24 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
   const nodeLogs = (async () => {
     for await (const line of inner.logs({ level: 'trace', signal: stopping.signal })) log.accept(line)
   })().catch((err: unknown) => log.err('agent', `Node log stream failed: ${(err as Error).message}`))
-  // Events to the scripts. The stream ending while we are not stopping means the node stopped:
-  // by itself (exit 0 at once), or after an RPC leave, when the RPC server's onLeave ends the agent
-  // once its reply went out (closing the server sooner would cut that reply off); a server that
-  // never calls onLeave gets RPC_LEAVE_GRACE_MS.
+  // Events to the scripts, until the node's stream ends (the node stopped, or we stop).
   const events = handlers
     .consume(inner.events({ signal: stopping.signal, buffer: config.handlerQueue }))
     .catch((err: unknown) => log.err('agent', `Event stream failed: ${(err as Error).message}`))
-    .then(() => {
-      if (stopping.signal.aborted) return
-      if (!left) finish(0)
-      else cancelLeaveGrace = (deps.schedule ?? realSchedule)(() => finish(0), RPC_LEAVE_GRACE_MS)
-    })
+  // The node stopping while we are not stopping it: by itself (a lost name conflict: exit 0, as
+  // Serf; an actor failed beyond its restarts: exit 1), or after an RPC leave, when the RPC
+  // server's onLeave ends the agent once its reply went out (closing the server sooner would cut
+  // that reply off); a server that never calls onLeave gets RPC_LEAVE_GRACE_MS.
+  void inner.stopped.then((s) => {
+    if (stopping.signal.aborted) return
+    if (left || s.reason === 'left') {
+      left = true
+      cancelLeaveGrace = (deps.schedule ?? realSchedule)(() => finish(0), RPC_LEAVE_GRACE_MS)
+      return
+    }
+    if (s.error !== undefined) log.err('agent', `Node stopped (${s.reason}): ${s.error.message} (${s.error.code})`)
+    finish(s.reason === 'failed' ? 1 : 0)
+  })
 
   const stop = async (code: number): Promise<number> => {
     stopping.abort()

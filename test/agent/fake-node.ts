@@ -12,6 +12,7 @@ import type {
   NodeEvent,
   NodeOptions,
   NodeStats,
+  NodeStopped,
   QueryStream,
 } from '../../src/node/api.ts'
 import { ClusterError } from '../../src/errors/index.ts'
@@ -51,6 +52,8 @@ export class FakeNode implements GossamerNode {
   readonly #events = new Set<PushStream<NodeEvent>>()
   readonly #logs = new Set<PushStream<LogLine>>()
   #down = false
+  #markStopped: (s: NodeStopped) => void = () => {}
+  readonly stopped = new Promise<NodeStopped>((resolve) => (this.#markStopped = resolve))
 
   constructor(options: NodeOptions) {
     this.options = options
@@ -115,17 +118,22 @@ export class FakeNode implements GossamerNode {
     this.calls.push('leave')
     if (this.leaveResult === 'hang') return new Promise(() => {})
     if (this.leaveResult !== 'ok') throw this.leaveResult
-    if (this.stopsAfterLeave) await this.shutdown()
+    if (this.stopsAfterLeave) await this.stop('left')
   }
   async forceLeave(node: string): Promise<void> {
     this.calls.push(`forceLeave ${node}`)
   }
   async shutdown(): Promise<void> {
+    await this.stop('shutdown')
+  }
+  /** Stops as the real node does for `reason`: streams end, then `stopped` resolves. */
+  async stop(reason: NodeStopped['reason'], error?: NodeStopped['error']): Promise<void> {
     if (this.#down) return
     this.#down = true
-    this.calls.push('shutdown')
+    this.calls.push(reason === 'shutdown' ? 'shutdown' : `stopped ${reason}`)
     for (const s of [...this.#events]) s.end()
     for (const s of [...this.#logs]) s.end()
+    this.#markStopped(error === undefined ? { reason } : { reason, error })
   }
   async stats(): Promise<NodeStats> {
     if (this.stats_ !== undefined) return this.stats_

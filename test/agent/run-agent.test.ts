@@ -141,11 +141,19 @@ describe('agent - runAgent', () => {
     await h.exit
   })
 
-  it('exits 0 when the node stops by itself', async () => {
+  it('exits 0 when the node stops by itself (a lost name conflict), as Serf', async () => {
     const h = startAgent(BASE)
     await h.running
-    await h.node().shutdown()
+    await h.node().stop('name-conflict', { code: 'ERR_NAME_CONFLICT', message: 'lost the name conflict vote' })
     expect(await h.exit).toBe(0)
+    expect(h.out.some((l) => /\[ERR\] agent: Node stopped \(name-conflict\): lost the name conflict vote \(ERR_NAME_CONFLICT\)$/.test(l))).toBe(true)
+  })
+
+  it('exits 1 when an actor of the node failed beyond its restarts', async () => {
+    const h = startAgent(BASE)
+    await h.running
+    await h.node().stop('failed', { code: 'ERR_ACTOR_FAILED', message: 'swim failed' })
+    expect(await h.exit).toBe(1)
   })
 
   it('joins after the RPC listener, printing Serf\'s lines', async () => {
