@@ -1,5 +1,5 @@
 /**
- * The agent's startup and runtime errors. Each carries the line Serf prints for the same failure
+ * The agent's startup errors. Each carries the line Serf prints for the same failure
  * (serf-rpc.md 6.4) as its message, so `gossamer agent` prints `==> <message>` and exits 1 just
  * as `serf agent` does, while callers match on the stable `code`.
  */
@@ -21,13 +21,5 @@ export class AgentConfigError extends ClusterError {
   static override name = 'AgentConfigError'
   constructor(message: string, field?: string) {
     super('ERR_AGENT_CONFIG', message, field === undefined ? {} : { details: { field } })
-  }
-}
-
-/** Thrown when the node, the RPC listener or the metrics listener cannot start. */
-export class AgentStartError extends ClusterError {
-  static override name = 'AgentStartError'
-  constructor(message: string, cause?: unknown) {
-    super('ERR_AGENT_START', message, cause === undefined ? {} : { cause })
   }
 }

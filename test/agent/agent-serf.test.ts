@@ -3,7 +3,7 @@
  * a real `serf agent` ('local' profile, loopback): members with tags and status, a member-join
  * handler script, `serf tags` rewriting the tags file, and `serf leave` ending the agent with
  * exit 0. It needs createNode (src/node/create-node.ts) and the RPC server (src/rpc/server.ts):
- * skipped on a tree that has not got them yet.
+ * skipped on a tree without them.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
