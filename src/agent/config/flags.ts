@@ -1,0 +1,126 @@
+/**
+ * `gossamer agent`'s flags (serf-rpc.md 6.1) and their config keys: the command line becomes a
+ * RawConfig that merges over the files last. Ours beyond Serf's: `-placement`, `-metrics-addr`,
+ * `-handler-timeout`, and `-rpc-auth` (Serf has the key `rpc_auth` only in files).
+ */
+import { AgentConfigError } from '../errors.ts'
+import type { RawConfig } from './config-keys.ts'
+import { parseGoDuration } from './go-duration.ts'
+import { parseGoFlags } from './go-flags.ts'
+import type { FlagSpec } from './go-flags.ts'
+
+/** Flag name -> how it parses; `config-file` and `config-dir` share one ordered list (as in Serf). */
+export const AGENT_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  advertise: { kind: 'string' },
+  bind: { kind: 'string' },
+  'broadcast-timeout': { kind: 'string' },
+  'config-dir': { kind: 'list' },
+  'config-file': { kind: 'list' },
+  'disable-compression': { kind: 'bool' },
+  encrypt: { kind: 'string' },
+  'event-handler': { kind: 'list' },
+  'handler-timeout': { kind: 'string' },
+  join: { kind: 'list' },
+  'keyring-file': { kind: 'string' },
+  'log-level': { kind: 'string' },
+  'metrics-addr': { kind: 'string' },
+  node: { kind: 'string' },
+  placement: { kind: 'string' },
+  profile: { kind: 'string' },
+  protocol: { kind: 'int' },
+  rejoin: { kind: 'bool' },
+  replay: { kind: 'bool' },
+  'retry-interval': { kind: 'string' },
+  'retry-join': { kind: 'list' },
+  'retry-max': { kind: 'int' },
+  role: { kind: 'string' },
+  'rpc-addr': { kind: 'string' },
+  'rpc-auth': { kind: 'string' },
+  snapshot: { kind: 'string' },
+  tag: { kind: 'list' },
+  'tags-file': { kind: 'string' },
+}
+
+const STRING_KEYS: Readonly<Record<string, keyof RawConfig>> = {
+  advertise: 'advertise',
+  bind: 'bind',
+  encrypt: 'encrypt_key',
+  'keyring-file': 'keyring_file',
+  'log-level': 'log_level',
+  'metrics-addr': 'metrics_addr',
+  node: 'node_name',
+  placement: 'placement',
+  profile: 'profile',
+  role: 'role',
+  'rpc-addr': 'rpc_addr',
+  'rpc-auth': 'rpc_auth',
+  snapshot: 'snapshot_path',
+  'tags-file': 'tags_file',
+}
+
+export interface CommandLine {
+  /** The flags as a config (merged over the files last). */
+  config: RawConfig
+  /** `-config-file` / `-config-dir` paths in command-line order. */
+  configPaths: string[]
+  help: boolean
+}
+
+/** Go's flag order is lost in a Map per name, so config paths are collected in a second pass. */
+function configPathsInOrder(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--' || a.length < 2 || a[0] !== '-') break
+    const body = a.replace(/^--?/, '')
+    const eq = body.indexOf('=')
+    const name = eq < 0 ? body : body.slice(0, eq)
+    const spec = AGENT_FLAGS[name]
+    if (spec === undefined || spec.kind === 'bool') continue
+    const value = eq < 0 ? argv[++i] : body.slice(eq + 1)
+    if ((name === 'config-file' || name === 'config-dir') && value !== undefined) out.push(value)
+  }
+  return out
+}
+
+/** Parses argv; throws AgentFlagError (Go's texts) or AgentConfigError (`Error: Invalid tag: 'x'`). */
+export function parseAgentCommandLine(argv: readonly string[]): CommandLine {
+  const parsed = parseGoFlags(argv, AGENT_FLAGS)
+  const v = parsed.values
+  const config: RawConfig = {}
+  for (const [flag, key] of Object.entries(STRING_KEYS)) {
+    const value = v.get(flag)
+    if (typeof value === 'string') (config as Record<string, unknown>)[key] = value
+  }
+  const list = (name: string): string[] => (v.get(name) as string[] | undefined) ?? []
+  if (v.has('join')) config.start_join = list('join')
+  if (v.has('retry-join')) config.retry_join = list('retry-join')
+  if (v.has('event-handler')) config.event_handlers = list('event-handler')
+  if (v.has('protocol')) config.protocol = v.get('protocol') as number
+  if (v.has('retry-max')) config.retry_max_attempts = v.get('retry-max') as number
+  if (v.get('replay') === true) config.replay_on_join = true
+  if (v.get('rejoin') === true) config.rejoin_after_leave = true
+  // Serf copies !disable-compression unconditionally: only the flag decides compression.
+  config.enable_compression = v.get('disable-compression') !== true
+  for (const [flag, key] of [
+    ['retry-interval', 'retry_interval'],
+    ['broadcast-timeout', 'broadcast_timeout'],
+    ['handler-timeout', 'handler_timeout'],
+  ] as const) {
+    const text = v.get(flag)
+    if (typeof text !== 'string' || text === '') continue
+    const d = parseGoDuration(text)
+    if (!d.ok) throw new AgentConfigError(`Error: ${d.error}`, key)
+    config[key] = d.ms
+  }
+  if (v.has('tag')) {
+    const tags: Record<string, string> = {}
+    for (const tag of list('tag')) {
+      const eq = tag.indexOf('=')
+      if (eq <= 0) throw new AgentConfigError(`Error: Invalid tag: '${tag}'`, 'tags')
+      tags[tag.slice(0, eq)] = tag.slice(eq + 1)
+    }
+    config.tags = tags
+  }
+  return { config, configPaths: configPathsInOrder(argv), help: parsed.help }
+}

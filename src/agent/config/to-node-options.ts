@@ -1,0 +1,32 @@
+/**
+ * AgentConfig -> createNode's NodeOptions and the RPC server's options. Joins are not passed to
+ * the node: the agent joins itself after the RPC listener is up, as Serf's agent does, so it can
+ * print `Joining cluster...` and exit 1 when the start join fails, and run retry-join with Serf's
+ * log lines and exit.
+ */
+import type { NodeOptions } from '../../node/api.ts'
+import type { AgentConfig } from './agent-config.ts'
+
+export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string, string>>): NodeOptions {
+  const options: NodeOptions = {
+    name: config.nodeName,
+    bind: config.bind,
+    profile: config.profile,
+    protocol: config.protocol,
+    tags,
+    replay: config.replayOnJoin,
+    rejoinAfterLeave: config.rejoinAfterLeave,
+    placement: config.placement,
+    // The agent coalesces as Serf's agent does (both on).
+    coalesce: { members: true, userEvents: true },
+    // 'silent': the node prints nothing itself (its pino JSON would break Serf's stdout format);
+    // the agent prints the node's lines from node.logs() in Serf's format, at -log-level.
+    logLevel: 'silent',
+    leaveTimeoutMs: config.broadcastTimeoutMs,
+  }
+  if (config.advertise !== undefined) options.advertise = config.advertise
+  if (config.encryptKey !== undefined) options.keys = [config.encryptKey]
+  if (config.keyringFile !== undefined) options.keyringFile = config.keyringFile
+  if (config.snapshotPath !== undefined) options.snapshotPath = config.snapshotPath
+  return options
+}
