@@ -4,6 +4,9 @@ import type { MemberStatus, NodeChange, NodeInfo } from './protocol.ts'
 import { MAX_NODE_CHANGES } from './protocol.ts'
 import { createMemberManagerMachine } from './machine.ts'
 
+/** The largest user-event ring serf-events may carry (its eventBuffer is bounded far below this). */
+const MAX_EVENT_SLOTS = 65_536
+
 const STATUSES: ReadonlySet<string> = new Set<MemberStatus>(['none', 'alive', 'leaving', 'left', 'failed'])
 
 /** Why a NodeInfo from swim is unusable, or undefined when it is fine. */
@@ -84,6 +87,10 @@ export const memberManager = defineActor({
       case 'member.set-tags':
         if (typeof msg.tags !== 'object' || msg.tags === null) return 'tags must be an object of strings'
         return Object.values(msg.tags).every((v) => typeof v === 'string') ? undefined : 'every tag value must be a string'
+      case 'member.event-state':
+        if (typeof msg.eventLTime !== 'bigint' || typeof msg.queryLTime !== 'bigint' || msg.eventLTime < 0n || msg.queryLTime < 0n) return 'eventLTime and queryLTime must be non-negative bigints'
+        if (!Array.isArray(msg.events) || msg.events.length > MAX_EVENT_SLOTS) return `events must be an array of at most ${MAX_EVENT_SLOTS} slots`
+        return msg.events.every((s) => s === null || (typeof s === 'object' && typeof s.LTime === 'bigint' && (s.Events === null || Array.isArray(s.Events)))) ? undefined : 'events must hold null or { LTime, Events } slots'
       case 'member.join-completed':
         if (!Number.isInteger(msg.numJoined) || msg.numJoined < 0) return 'numJoined must be a non-negative integer'
         return msg.reconnect === undefined || typeof msg.reconnect === 'boolean' ? undefined : 'reconnect must be a boolean when given'
