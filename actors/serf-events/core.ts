@@ -274,7 +274,9 @@ class Turn {
     if (id.startsWith(`${USER_COALESCE_TIMER}:`)) {
       const r = userCoalescerTimer(this.ev.userCoalescer, id)
       this.ev = { ...this.ev, userCoalescer: r.state }
-      return this.route(r.effects, undefined)
+      // Already delivered (and coalesced): straight out, not through route() again.
+      this.effects.push(...r.effects)
+      return
     }
     this.count('unknownTimers')
   }
