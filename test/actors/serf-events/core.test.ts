@@ -9,7 +9,7 @@ import { eventStateOf, initialCoreState, statsOf, step } from '../../../actors/s
 import type { CoreEffect, CoreInput, SerfEventsCoreState } from '../../../actors/serf-events/core.ts'
 import type { SerfEventsMember } from '../../../actors/serf-events/protocol.ts'
 import { decodeSerfMessage, encodeSerfMessage, QueryFlag } from '../../../src/wire/serf.ts'
-import type { SerfQueryResponse } from '../../../src/wire/serf.ts'
+import type { SerfQuery, SerfQueryResponse } from '../../../src/wire/serf.ts'
 import { query, raw, rng } from './support.ts'
 
 const random = rng(7)
@@ -18,13 +18,16 @@ export function feedMember(name: string, i: number, over: Partial<SerfEventsMemb
   return { name, addr: Uint8Array.of(10, 0, 0, i), port: 7946, tags: {}, status: 'alive', protocolMin: 1, protocolMax: 5, protocolCur: 2, delegateMin: 2, delegateMax: 5, delegateCur: 4, ...over }
 }
 
+/** A core input without the time and randomness the harness adds. */
+type LooseInput = { [K in CoreInput['type']]: Omit<Extract<CoreInput, { type: K }>, 'now' | 'random'> }[CoreInput['type']]
+
 /** A core for `self` (10.0.0.1) that knows `others` alive members (10.0.0.2 ...). */
 function core(init: SerfEventsInit = {}, others = 2, selfTags: Record<string, string> = {}) {
   let state: SerfEventsCoreState = initialCoreState(createSerfEventsConfig(init), 'self')
   const members = [feedMember('self', 1, { tags: selfTags }), ...Array.from({ length: others }, (_, i) => feedMember(`n${i + 2}`, i + 2))]
   state = step(state, { type: 'members', members }).state
   let now = 0
-  const run = (input: Omit<CoreInput, 'now'> & { now?: number }) => {
+  const run = (input: LooseInput) => {
     const r = step(state, { now, random, ...input } as CoreInput)
     state = r.state
     return r
@@ -142,7 +145,7 @@ describe('serf-events core: answering queries', () => {
 
   it('honours node and tag filters (Go unanchored regexps); a bad peer regexp means "do not process", counted', () => {
     const c = core({}, 2, { role: 'web-frontend' })
-    const asked = (filters: Parameters<typeof query>[0]['Filters'], ltime: bigint) => emits(c.run({ type: 'message', bytes: raw(query({ LTime: ltime, Filters: filters })) }).effects).length
+    const asked = (filters: SerfQuery['Filters'], ltime: bigint) => emits(c.run({ type: 'message', bytes: raw(query({ LTime: ltime, Filters: filters })) }).effects).length
     expect(asked([{ type: 'node', Nodes: ['other'] }], 20n)).toBe(0)
     expect(asked([{ type: 'node', Nodes: ['other', 'self'] }], 21n)).toBe(1)
     expect(asked([{ type: 'tag', Tag: 'role', Expr: 'web' }], 22n)).toBe(1)
