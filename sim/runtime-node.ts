@@ -72,8 +72,6 @@ export class RuntimeNode {
   status: RuntimeNodeStatus = 'running'
   /** The latest member table read by `refreshView` (empty once the node is gone). */
   view: Member[] = []
-  /** The harness sender's counts (`userMessages: 'sim'`). */
-  readonly userMessageStats: UserMessageSenderStats = { sent: 0, refused: 0 }
   private stopped: Promise<void> | undefined
 
   private constructor(
@@ -83,6 +81,8 @@ export class RuntimeNode {
     readonly gossipQueue: RefOf<typeof gossipQueueActor>,
     readonly memberManager: RefOf<typeof memberManagerActor>,
     readonly serfEvents: RefOf<typeof serfEventsActor>,
+    /** The harness sender's counts (`userMessages: 'sim'`; zero through swim). */
+    readonly userMessageStats: UserMessageSenderStats,
   ) {}
 
   get name(): string {
@@ -164,8 +164,7 @@ export class RuntimeNode {
       dependsOn: ['gossip-queue', 'member-manager', 'serf-events'],
       ...swimIo(open),
     })
-    self = new RuntimeNode(spec, system, sw, gq, mm, se)
-    Object.assign(self.userMessageStats, senderStats)
+    self = new RuntimeNode(spec, system, sw, gq, mm, se, senderStats)
     for (const msg of early) hooks.onEvent(self, msg)
     for (const msg of earlySerf) hooks.onSerfEvent?.(self, msg)
     return self
