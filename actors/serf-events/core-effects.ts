@@ -66,6 +66,8 @@ export type CoreInput =
   | { type: 'merge-remote'; eventLTime: LamportTime; events: Array<EventSlot | null> | null; queryLTime: LamportTime; join: boolean; now: number }
   /** A timer armed by a `set-timer` effect fired. */
   | { type: 'timer'; id: string; now: number }
+  /** The actor stops: every open query is closed ('aborted'), so each gets its one close. */
+  | { type: 'shutdown'; now: number }
 
 /** To the snapshotter: `event-clock:` / `query-clock:` lines (spec §6). */
 export interface SnapshotEffect {

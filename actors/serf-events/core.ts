@@ -139,6 +139,13 @@ class Turn {
       case 'timer':
         this.timer(input.id)
         return undefined
+      case 'shutdown':
+        for (const q of [...this.ev.originator.open.values()]) {
+          const r = closeQuery(this.ev.originator, q.ltime, 'aborted')
+          this.ev = { ...this.ev, originator: r.state }
+          this.route(r.effects, undefined)
+        }
+        return undefined
       default: {
         const unknown: never = input
         return unknown

@@ -18,7 +18,8 @@
  * At start serf-events asks member-manager once for its table (not on the packet path) so a
  * serf-events started after members joined knows them; member events keep the view from then on.
  * Not persisted: a restarted serf-events starts from the clocks in its input (the snapshot's) and
- * the remote push/pulls that follow; its open queries end with the crashed instance.
+ * the remote push/pulls that follow; its open queries end with the crashed instance. At shutdown
+ * every open query is closed ('aborted'), so each query's stream gets its one close.
  */
 import { enqueueActions, setup, type AnyActorRef } from 'xstate'
 import type { ActorEnv, Message, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
@@ -257,7 +258,8 @@ export function createSerfEventsMachine(env: ActorEnv) {
           'runtime.shutdown': { target: 'stopped' },
         },
       },
-      stopped: { type: 'final' },
+      /** Open queries end with their one `serf.query-closed` (aborted); XState drops the pending timers. */
+      stopped: { type: 'final', entry: { type: 'turn', params: () => ({ input: { type: 'shutdown', now: now() } }) } },
     },
   })
   return machine

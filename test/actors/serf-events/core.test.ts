@@ -106,6 +106,17 @@ describe('serf-events core: user events', () => {
     expect(emits(ignore.run({ type: 'merge-remote', eventLTime: 22n, events: [slot, { LTime: 21n, Events: [{ Name: 'new', Payload: null }] }], queryLTime: 0n, join: false }).effects)).toMatchObject([{ name: 'new' }])
   })
 
+  it('after a snapshot replay, events at or below the restored clock are not delivered again (eventMinTime)', () => {
+    let state = initialCoreState(createSerfEventsConfig(), 'self', { eventClock: 50n, queryClock: 20n })
+    expect([state.ev.events.clock, state.ev.events.minTime, state.ev.queries.minTime]).toEqual([51n, 51n, 21n])
+    const old = step(state, { type: 'message', bytes: userEvent(50n, 'seen-before'), now: 0, random })
+    expect(emits(old.effects)).toEqual([])
+    state = old.state
+    expect(emits(step(state, { type: 'message', bytes: userEvent(51n, 'new'), now: 0, random }).effects)).toHaveLength(1)
+    // The snapshot is not told a clock it already holds.
+    expect(of(step(state, { type: 'message', bytes: userEvent(51n, 'new'), now: 0, random }).effects, 'snapshot')).toEqual([{ type: 'snapshot', msg: { type: 'snapshot.event-clock', ltime: 51n } }])
+  })
+
   it("the push/pull slice is the ring and both clocks", () => {
     const c = core({ eventBuffer: 4 })
     c.run({ type: 'message', bytes: userEvent(6n, 'a') })
@@ -220,6 +231,15 @@ describe('serf-events core: originating queries', () => {
     expect(c.run({ type: 'timer', id: 'query-close:1' }).effects).toEqual([])
     expect(emits(c.run({ type: 'message', bytes: resp('n3', 0) }).effects)).toEqual([])
     expect(statsOf(c.state).originated).toMatchObject({ duplicateAcks: 1, unknownQuery: 1, closedAtDeadline: 1, open: 0 })
+  })
+
+  it('shutdown closes every open query once (aborted)', () => {
+    const c = core()
+    c.run({ type: 'query', request: { name: 'a' } })
+    c.run({ type: 'query', request: { name: 'b' } })
+    const r = c.run({ type: 'shutdown' })
+    expect(emits(r.effects).map((e) => e.type === 'query-closed' && `${e.ltime}:${e.reason}`)).toEqual(['1:aborted', '2:aborted'])
+    expect(c.run({ type: 'shutdown' }).effects).toEqual([])
   })
 
   it('an abort closes the query once and cancels its timer; an unknown abort is counted', () => {
