@@ -9,6 +9,15 @@ const MAX_EVENT_SLOTS = 65_536
 
 const STATUSES: ReadonlySet<string> = new Set<MemberStatus>(['none', 'alive', 'leaving', 'left', 'failed'])
 
+/** One user-event ring slot as push/pull encodes it. */
+function isEventSlot(s: unknown): boolean {
+  if (typeof s !== 'object' || s === null) return false
+  const slot = s as { LTime?: unknown; Events?: unknown }
+  if (typeof slot.LTime !== 'bigint' || slot.LTime < 0n || slot.LTime >= 1n << 64n) return false
+  if (slot.Events === null) return true
+  return Array.isArray(slot.Events) && slot.Events.every((e: unknown) => typeof e === 'object' && e !== null && typeof (e as { Name?: unknown }).Name === 'string' && ((e as { Payload?: unknown }).Payload === null || (e as { Payload?: unknown }).Payload instanceof Uint8Array))
+}
+
 /** Why a NodeInfo from swim is unusable, or undefined when it is fine. */
 function checkNode(n: NodeInfo | undefined): string | undefined {
   if (typeof n !== 'object' || n === null) return 'node must be an object'
@@ -90,7 +99,8 @@ export const memberManager = defineActor({
       case 'member.event-state':
         if (typeof msg.eventLTime !== 'bigint' || typeof msg.queryLTime !== 'bigint' || msg.eventLTime < 0n || msg.queryLTime < 0n) return 'eventLTime and queryLTime must be non-negative bigints'
         if (!Array.isArray(msg.events) || msg.events.length > MAX_EVENT_SLOTS) return `events must be an array of at most ${MAX_EVENT_SLOTS} slots`
-        return msg.events.every((s) => s === null || (typeof s === 'object' && typeof s.LTime === 'bigint' && (s.Events === null || Array.isArray(s.Events)))) ? undefined : 'events must hold null or { LTime, Events } slots'
+        // Encoded into every push/pull reply: a bad slot would fail there, so it is refused here.
+        return msg.events.every((s) => s === null || isEventSlot(s)) ? undefined : 'events must hold null or { LTime: bigint, Events: null | { Name: string, Payload: Uint8Array | null }[] } slots'
       case 'member.join-completed':
         if (!Number.isInteger(msg.numJoined) || msg.numJoined < 0) return 'numJoined must be a non-negative integer'
         return msg.reconnect === undefined || typeof msg.reconnect === 'boolean' ? undefined : 'reconnect must be a boolean when given'
