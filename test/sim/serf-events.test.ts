@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { RuntimeCluster } from '../../sim/runtime-cluster.ts'
 import { runScenarioAsync } from '../../sim/scenario.ts'
+import { SimCluster } from '../../sim/cluster.ts'
 import type { Operation } from '../../sim/scenario.ts'
 import type { QueryStartedReply, SerfEventsEmitted } from '../../actors/serf-events/protocol.ts'
 
@@ -113,5 +114,34 @@ describe('serf-events on the simulator (20 nodes, real actors)', () => {
     }
     expect(acks).toBeGreaterThanOrEqual(0.99 * 10 * N)
     expect(responses).toBeGreaterThanOrEqual(0.99 * 10 * N)
+  }, 120_000)
+})
+
+describe('serf-events core on the synchronous simulator (SimCluster, 50 nodes)', () => {
+  it('a user event reaches every node once; a query to all gets every ack and response; both cross the member layer as in the actors', () => {
+    const c = new SimCluster({ seed: 3, serf: true })
+    c.addNode('n1')
+    for (const name of names(49, 2)) c.addNode(name, ['n1'])
+    expect(c.runUntil(() => c.converged(), 60_000)).toBeDefined()
+    c.run(2_000)
+    /** What the nodes' event layers emitted, with the observer. */
+    const emitted = () => c.events.flatMap((e) => (e.output.type === 'serf-events' ? [{ observer: e.observer, event: e.output.event }] : []))
+    c.onEvent((e) => {
+      if (e.output.type === 'serf-events' && e.output.event.type === 'query') c.get(e.observer).events!.respond(`${e.output.event.ltime}:${e.output.event.id}`, null)
+    })
+    expect(c.get('n9').events!.userEvent('deploy', null, false)).toMatchObject({ ok: true })
+    const got = () => emitted().filter((e) => e.event.type === 'user-event')
+    expect(c.runUntil(() => new Set(got().map((e) => e.observer)).size === 50, 20_000)).toBeDefined()
+    c.run(10_000)
+    expect(got()).toHaveLength(50)
+
+    const started = c.get('n1').events!.query({ name: 'who', requestAck: true })
+    const q = started?.ok === true && started.value.kind === 'query' ? started.value : undefined
+    expect(q?.deadlineMs).toBe(c.now() + 6400)
+    const mine = () => emitted().filter((e) => e.observer === 'n1' && (e.event.type === 'query-result' || e.event.type === 'query-closed') && e.event.id === q!.id)
+    expect(c.runUntil(() => mine().some((e) => e.event.type === 'query-closed'), 10_000)).toBeDefined()
+    const kinds = mine().flatMap((e) => (e.event.type === 'query-result' ? [e.event.kind] : []))
+    expect(kinds.filter((k) => k === 'ack')).toHaveLength(50)
+    expect(kinds.filter((k) => k === 'response')).toHaveLength(50)
   }, 120_000)
 })
