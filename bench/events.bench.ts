@@ -3,7 +3,12 @@
  * (sim/runtime-cluster.ts: swim, gossip-queue, member-manager and serf-events per node, inline on
  * one SimulatedClock and one seeded MemoryNetwork, LAN preset, 1 ms links).
  *
- *   npx tsx bench/events.bench.ts [--json] [--n 100,1000] [--loss 0,0.1] [--seed 1]
+ *   npx tsx bench/events.bench.ts [--json] [--n 100,1000] [--loss 0,0.1] [--seed 1] [--engine auto|runtime|sim]
+ *
+ * Engines: `runtime` runs the real actors per node (RuntimeCluster; about a minute of wall time at
+ * N = 100); `sim` runs the same cores synchronously (SimCluster: swim's SwimNode, gossip-queue's
+ * QueueSet, member-manager's MemberLayer, serf-events' core in sim/event-layer.ts), which reaches
+ * N = 1,000. `auto` (default): runtime up to N = 100, sim above.
  *
  * For each N and loss, on a cluster of N nodes joined through n1 and converged:
  * - userEvent: a user event from n2: simulated seconds until 50%, 99% and 100% of the members
@@ -20,7 +25,9 @@
  * Wall time is reported but never asserted (a shared machine).
  */
 import { RuntimeCluster } from '../sim/runtime-cluster.ts'
+import { SimCluster } from '../sim/cluster.ts'
 import type { QueryStartedReply, SerfEventsEmitted } from '../actors/serf-events/protocol.ts'
+import type { EmitEffect } from '../actors/serf-events/effects.ts'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -30,6 +37,7 @@ const json = process.argv.includes('--json')
 const sizes = arg('n', '100').split(',').map(Number)
 const losses = arg('loss', '0,0.1').split(',').map(Number)
 const seed = Number(arg('seed', '1'))
+const engine = arg('engine', 'auto')
 
 type Quantiles = { p50: number | null; p99: number | null; p100: number | null }
 
@@ -105,15 +113,77 @@ async function runCase(n: number, loss: number) {
   }
 }
 
-const out: Record<string, Awaited<ReturnType<typeof runCase>>> = {}
+type Case = Awaited<ReturnType<typeof runCase>>
+
+/** The same case on the synchronous simulator (same seedable network, same cores, no actors). */
+function runSimCase(n: number, loss: number): Case {
+  const wallStart = performance.now()
+  const c = new SimCluster({ seed, serf: true })
+  c.keepEvents = false
+  const log: Array<{ atMs: number; observer: string; event: EmitEffect['event'] }> = []
+  const updates: Array<{ atMs: number; observer: string }> = []
+  c.onEvent((e) => {
+    if (e.output.type === 'serf-events') {
+      const ev = e.output.event
+      if (ev.type === 'query') c.get(e.observer).events!.respond(`${ev.ltime}:${ev.id}`, null)
+      else log.push({ atMs: e.atMs, observer: e.observer, event: ev })
+    } else if (e.output.type === 'serf' && e.output.msg.type === 'member.event' && e.output.msg.event === 'member-update' && e.output.msg.members.some((m) => m.name === 'n3')) {
+      updates.push({ atMs: e.atMs, observer: e.observer })
+    }
+  })
+  c.addNode('n1')
+  for (let i = 2; i <= n; i++) c.addNode(`n${i}`, ['n1'])
+  const convergedAt = c.runUntil(() => c.converged(), 300_000)
+  if (convergedAt === undefined) throw new Error(`N=${n}: not converged within 300 simulated s`)
+  c.run(2_000)
+  c.setLoss(loss)
+
+  let t0 = c.now()
+  c.get('n2').events!.userEvent('bench', null, false)
+  const delivered = () => log.filter((e) => e.atMs >= t0 && e.event.type === 'user-event' && e.event.name === 'bench')
+  c.runUntil(() => new Set(delivered().map((e) => e.observer)).size >= n, 60_000)
+  const userEvent = quantiles(firstPer(delivered(), (e) => e.observer, (e) => e.atMs), n, t0)
+
+  t0 = c.now()
+  c.get('n3').serf!.setTags({ bench: '1' })
+  const upd = () => updates.filter((e) => e.atMs >= t0)
+  c.runUntil(() => new Set(upd().map((e) => e.observer)).size >= n - 1, 60_000)
+  const membership = quantiles(firstPer(upd(), (e) => e.observer, (e) => e.atMs), n - 1, t0)
+
+  const runQuery = (origin: string, relayFactor: number) => {
+    const q0 = c.now()
+    const r = c.get(origin).events!.query({ name: 'bench', requestAck: true, relayFactor })
+    if (r === undefined || !r.ok || r.value.kind !== 'query') throw new Error(`query refused: ${JSON.stringify(r)}`)
+    const { id, deadlineMs } = r.value
+    const mine = () => log.filter((e) => e.observer === origin && (e.event.type === 'query-result' || e.event.type === 'query-closed') && e.event.id === id)
+    c.runUntil(() => mine().some((e) => e.event.type === 'query-closed'), 120_000)
+    const results = mine().flatMap((e) => (e.event.type === 'query-result' ? [{ atMs: e.atMs, kind: e.event.kind, from: e.event.from }] : []))
+    const acks = results.filter((x) => x.kind === 'ack')
+    const responses = results.filter((x) => x.kind === 'response')
+    return {
+      relayFactor,
+      timeoutS: (deadlineMs - q0) / 1000,
+      acks: quantiles(firstPer(acks, (x) => x.from, (x) => x.atMs), n, q0),
+      responses: quantiles(firstPer(responses, (x) => x.from, (x) => x.atMs), n, q0),
+      ackFraction: new Set(acks.map((x) => x.from)).size / n,
+      responseFraction: new Set(responses.map((x) => x.from)).size / n,
+    }
+  }
+  const query = runQuery('n4', 0)
+  const queryRelayed = runQuery('n5', 2)
+  return { n, loss, seed, convergedS: convergedAt / 1000, userEvent, membership, query, queryRelayed, problems: 0, wallS: Number(((performance.now() - wallStart) / 1000).toFixed(1)) }
+}
+
+const out: Record<string, Case & { engine: string }> = {}
 const rows: Record<string, unknown>[] = []
 for (const n of sizes) {
   for (const loss of losses) {
-    const r = await runCase(n, loss)
+    const eng = engine === 'auto' ? (n <= 100 ? 'runtime' : 'sim') : engine
+    const r = { ...(eng === 'sim' ? runSimCase(n, loss) : await runCase(n, loss)), engine: eng }
     out[`n${n}-loss${loss}`] = r
     const q = (x: Quantiles) => `${x.p50 ?? '-'} / ${x.p99 ?? '-'} / ${x.p100 ?? '-'}`
     rows.push({
-      case: `N=${n} loss=${loss * 100}%`,
+      case: `N=${n} loss=${loss * 100}% (${r.engine})`,
       'user event s (50/99/100%)': q(r.userEvent),
       'membership s (50/99/100%)': q(r.membership),
       'query acks s (50/99/100%)': q(r.query.acks),
