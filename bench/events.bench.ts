@@ -7,7 +7,7 @@
  *
  * Engines: `runtime` runs the real actors per node (RuntimeCluster; about a minute of wall time at
  * N = 100); `sim` runs the same cores synchronously (SimCluster: swim's SwimNode, gossip-queue's
- * QueueSet, member-manager's MemberLayer, serf-events' core in sim/event-layer.ts), which reaches
+ * QueueSet, member-manager's MemberLayer, serf-events' EventLayer), which reaches
  * N = 1,000. `auto` (default): runtime up to N = 100, sim above.
  *
  * For each N and loss, on a cluster of N nodes joined through n1 and converged (the sim engine:
@@ -28,7 +28,7 @@
 import { RuntimeCluster } from '../sim/runtime-cluster.ts'
 import { SimCluster } from '../sim/cluster.ts'
 import type { QueryStartedReply, SerfEventsEmitted } from '../actors/serf-events/protocol.ts'
-import type { EmitEffect } from '../actors/serf-events/effects.ts'
+import type { SimOutput } from '../sim/sim-node.ts'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -121,7 +121,7 @@ function runSimCase(n: number, loss: number): Case {
   const wallStart = performance.now()
   const c = new SimCluster({ seed, serf: true })
   c.keepEvents = false
-  const log: Array<{ atMs: number; observer: string; event: EmitEffect['event'] }> = []
+  const log: Array<{ atMs: number; observer: string; event: Extract<SimOutput, { type: 'serf-events' }>['event'] }> = []
   const updates: Array<{ atMs: number; observer: string }> = []
   c.onEvent((e) => {
     if (e.output.type === 'serf-events') {

@@ -1,7 +1,7 @@
 /**
  * SimNode: one node of a SimCluster: swim's logic (SwimNode) with its broadcast queues
  * (gossip-queue's QueueSet) and, optionally, Serf's member layer (member-manager's MemberLayer)
- * with the event layer (serf-events' core, sim/event-layer.ts), wired synchronously on the
+ * with the event layer (serf-events' EventLayer), wired synchronously on the
  * cluster's clock and transport.
  */
 import type { SwimConfig } from '../actors/swim/config.ts'
@@ -17,8 +17,8 @@ import type { MemberManagerOutbound } from '../actors/member-manager/protocol.ts
 import { MemberLayer } from '../actors/member-manager/member-layer.ts'
 import { createSerfEventsConfig } from '../actors/serf-events/config.ts'
 import type { SerfEventsInit } from '../actors/serf-events/config.ts'
-import type { EmitEffect } from '../actors/serf-events/effects.ts'
-import { EventLayer } from './event-layer.ts'
+import { EventLayer } from '../actors/serf-events/event-layer.ts'
+import type { EventLayerEvent } from '../actors/serf-events/event-layer.ts'
 import type { RandomSource } from '../src/types/random.ts'
 import type { MemoryTransport } from '../src/transport/memory-network.ts'
 import type { TransportAddress } from '../src/transport/transport.ts'
@@ -26,7 +26,7 @@ import type { SimulatedClock } from '../src/runtime/simulated-clock.ts'
 import { packetTraceLine } from './packet-trace.ts'
 
 /** What a node reported: swim's outputs, and the member layer's (`serf`) when it runs. */
-export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound } | { type: 'serf-events'; event: EmitEffect['event'] }
+export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound } | { type: 'serf-events'; event: EventLayerEvent }
 
 /**
  * What a node needs from its cluster (SimCluster): the shared clock, Serf's init, the packet trace

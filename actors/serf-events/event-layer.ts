@@ -1,18 +1,22 @@
 /**
- * EventLayer: the serf-events core (actors/serf-events/core.ts) behind ports, for the synchronous
- * simulator (SimCluster, 1,000+ nodes), as MemberLayer is for member-manager's core. It keeps one
+ * EventLayer: the serf-events core (core.ts) behind ports, for code that drives Serf's event layer
+ * directly rather than through the actor: the synchronous simulator (SimCluster, 1,000+ nodes),
+ * as MemberLayer (member-manager/member-layer.ts) is for member-manager's core. It keeps one
  * state, feeds each call to `step` with the port's time and seeded randomness, and runs the
  * effects on the ports in order: gossip broadcasts, UDP user messages, emitted events, timers.
  * After a step that changed the push/pull slice it hands the slice on (`slice`), as the actor
  * tells member-manager.
  */
-import type { RandomSource } from '../src/types/random.ts'
-import type { SerfEventsConfig } from '../actors/serf-events/config.ts'
-import { eventStateChanged, eventStateOf, initialCoreState, step } from '../actors/serf-events/core.ts'
-import type { CoreInput, CoreResult, SerfEventsCoreState } from '../actors/serf-events/core.ts'
-import type { EmitEffect } from '../actors/serf-events/effects.ts'
-import type { EventSlot, SerfEventsMember } from '../actors/serf-events/protocol.ts'
-import type { QueryRequest } from '../actors/serf-events/query-originator.ts'
+import type { RandomSource } from '../../src/types/random.ts'
+import type { SerfEventsConfig } from './config.ts'
+import { eventStateChanged, eventStateOf, initialCoreState, step } from './core.ts'
+import type { CoreInput, CoreResult, SerfEventsCoreState } from './core.ts'
+import type { EmitEffect } from './effects.ts'
+import type { EventSlot, SerfEventsMember } from './protocol.ts'
+import type { QueryRequest } from './query-originator.ts'
+
+/** What the event layer emits (user events, queries, query results and closes, member events). */
+export type EventLayerEvent = EmitEffect['event']
 
 export interface EventLayerPorts {
   now(): number
