@@ -124,3 +124,29 @@ describe.each(['inline', 'worker'] as Placement[])('serf-events on the runtime (
     expect(stats.counters).toMatchObject({ actor: { malformedMessages: 1 } })
   })
 })
+
+describe('the boundaries: serf-events and member-manager definitions refuse what would not reach the core intact', () => {
+  const member = { name: 'a', addr: Uint8Array.of(10, 0, 0, 1), port: 7946, tags: {}, status: 'alive', protocolMin: 1, protocolMax: 5, protocolCur: 2, delegateMin: 2, delegateMax: 5, delegateCur: 4 }
+  const slot = { LTime: 3n, Events: [{ Name: 'x', Payload: null }] }
+  it.each([
+    ['a member event', { type: 'member.event', event: 'member-join', members: [member] }, undefined],
+    ['an unknown member event kind', { type: 'member.event', event: 'member-vanished', members: [member] }, 'event must be one of member-join, member-leave, member-failed, member-update, member-reap'],
+    ['a member with a bad address', { type: 'member.event', event: 'member-join', members: [{ ...member, addr: Uint8Array.of(1) }] }, 'members[0].addr must be 4 or 16 IP bytes'],
+    ['a member with a bad version', { type: 'serf.members', members: [{ ...member, protocolMax: 300 }] }, 'members[0].protocolMax must be an integer in [0, 255]'],
+    ['a push/pull slice', { type: 'serf.merge-remote-events', eventLTime: 4n, events: [slot, null], queryLTime: 1n, join: false }, undefined],
+    ['a nil ring', { type: 'serf.merge-remote-events', eventLTime: 4n, events: null, queryLTime: 1n, join: true }, undefined],
+    ['a slice with a number clock', { type: 'serf.merge-remote-events', eventLTime: 4, events: null, queryLTime: 1n, join: true }, 'eventLTime and queryLTime must be u64 bigints'],
+    ['a slice with a bad event', { type: 'serf.merge-remote-events', eventLTime: 4n, events: [{ LTime: 3n, Events: [{ Name: 1, Payload: null }] }], queryLTime: 1n, join: true }, 'events[0].Events must hold { Name: string, Payload: Uint8Array | null }'],
+    ['a message without bytes', { type: 'serf.message', bytes: 'x', from: '' }, 'bytes must be a Uint8Array'],
+    ['an abort without a bigint ltime', { type: 'serf.query-abort', ltime: 1, id: 2 }, 'ltime must be a u64 bigint and id an integer'],
+  ])('serf-events: %s', (_what, msg, reason) => {
+    expect(serfEvents.validate?.(msg as never)).toBe(reason)
+  })
+  it.each([
+    ['a slice', { type: 'member.event-state', eventLTime: 2n, events: [slot, null], queryLTime: 1n }, undefined],
+    ['a slot whose event has no name', { type: 'member.event-state', eventLTime: 2n, events: [{ LTime: 1n, Events: [{ Payload: null }] }], queryLTime: 1n }, 'events must hold null or { LTime: bigint, Events: null | { Name: string, Payload: Uint8Array | null }[] } slots'],
+    ['a negative clock', { type: 'member.event-state', eventLTime: -1n, events: [], queryLTime: 1n }, 'eventLTime and queryLTime must be non-negative bigints'],
+  ])('member-manager: %s', (_what, msg, reason) => {
+    expect(memberManager.validate?.(msg as never)).toBe(reason)
+  })
+})
