@@ -150,3 +150,27 @@ describe('the boundaries: serf-events and member-manager definitions refuse what
     expect(memberManager.validate?.(msg as never)).toBe(reason)
   })
 })
+
+describe('serf-events timers on the actor clock (inline, simulated)', () => {
+  it("coalesces member events with the agent's settings: a re-armed quiescent timer replaces the old one, one flush", async () => {
+    const clock = new SimulatedClock()
+    system = await ActorSystem.start({ logLevel: 'silent', seed: 5, clock })
+    const se = await system.spawn(serfEvents, {
+      id: 'serf-events',
+      placement: 'inline',
+      input: { nodeName: 'self', config: { coalescePeriodMs: 3000, quiescentPeriodMs: 1000 }, peers: { memberManager: 'nobody' } },
+    })
+    const got: SerfEventsEmitted[] = []
+    se.on('serf.member-event', (e) => void got.push(e))
+    const m = (name: string, i: number) => ({ name, addr: Uint8Array.of(10, 0, 0, i), port: 7946, tags: {}, status: 'alive' as const, protocolMin: 1, protocolMax: 5, protocolCur: 2, delegateMin: 2, delegateMax: 5, delegateCur: 4 })
+    se.send({ type: 'member.event', event: 'member-join', members: [m('a', 1)] })
+    await clock.advance(800)
+    se.send({ type: 'member.event', event: 'member-join', members: [m('b', 2)] })
+    await clock.advance(900) // 1.7 s: the first quiescent deadline (1.0 s) was replaced by 1.8 s
+    expect(got).toEqual([])
+    await clock.advance(200)
+    expect(got.map((e) => e.type === 'serf.member-event' && `${e.event}:${e.members.map((x) => x.name).join(',')}`)).toEqual(['member-join:a,b'])
+    await clock.advance(5000)
+    expect(got).toHaveLength(1)
+  })
+})
