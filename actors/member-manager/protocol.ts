@@ -425,8 +425,8 @@ export interface SwimLeaveMsg {
 }
 
 /**
- * A Serf message this actor does not handle yet (user event 3, query 4, query response 5, relay 9),
- * passed through byte-exact for the future user-event/query handler.
+ * No longer sent (kept: the unions are append-only): Serf messages of serf-events' types now go to
+ * the `serfEvents` peer as `serf.message`, and push/pull event slices as `serf.merge-remote-events`.
  */
 export interface SerfMessagePassThroughMsg {
   type: 'member.serf-message'
