@@ -13,6 +13,9 @@
  *   `member.merge-remote-state`), `member.name-conflict` (NotifyConflict).
  * - the node facade / API: `member.members`, `member.set-tags`, `member.leave`, `member.join-completed`.
  * - gossip-queue: `gossip.broadcast-finished` (imported from its protocol) for the leave wait.
+ * - serf-events: `member.event-state` (its push/pull slice, the latest); it also asks
+ *   `member.members` once at its start. To serf-events (the `serfEvents` peer) go the Serf
+ *   messages of its types, remote push/pull event slices and every member event.
  *
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
  * Lamport times are u64 on the wire, so they are `bigint` here.
