@@ -9,10 +9,11 @@ import { parseIp } from '../transport/ip-address.ts'
 import type { GossamerNode, NodeOptions } from './api.ts'
 import { isUnspecified, resolveNodeConfig, type NodeConfig } from './config.ts'
 import { ACTOR_IDS, memberAddress, spawnNodeActors, swimInputOf, whenSwimRunning, type NodeActors } from './compose.ts'
-import { EventHub, memberEventSource } from './event-hub.ts'
+import { EventHub } from './event-hub.ts'
 import { LogRing } from './log-ring.ts'
 import { observedSwimJoin } from './join.ts'
-import { notWiredSurface, type SerfSurface } from './serf-surface.ts'
+import type { SerfSurface } from './serf-surface.ts'
+import { serfEventsSurface } from './serf-events-surface.ts'
 import { coded, Node, SHUTDOWN_DRAIN_MS } from './node.ts'
 import { createNodeLogger } from './io/node-logger.ts'
 import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
@@ -23,7 +24,7 @@ const START_TIMEOUT_MS = 30_000
 
 /** Extension points for tests and the lead's wiring: the Serf event layer's surface. */
 export interface CreateNodeDeps {
-  /** The surface for events, queries, keys, coordinates and force-leave; default: not wired. */
+  /** The surface for events, queries, keys, coordinates and force-leave; default: serf-events' and swim's. */
   serf?: (node: { actors: NodeActors; system: ActorSystem; log: Logger; config: NodeConfig }) => SerfSurface
 }
 
@@ -65,9 +66,9 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
   try {
     const actors = await spawnNodeActors(system, config, swimInput)
     const address = await whenSwimRunning(actors.swim, START_TIMEOUT_MS)
-    hub.attach(memberEventSource(actors.memberManager))
     if (config.keyringFile !== undefined) watchKeyring(actors, config.keyringFile, log)
-    const serf = deps.serf?.({ actors, system, log, config }) ?? notWiredSurface()
+    const serf = deps.serf?.({ actors, system, log, config }) ?? serfEventsSurface(actors, system.clock)
+    // Member events (coalesced as the agent does, when on), user events and queries: all from serf-events.
     if (serf.events !== undefined) hub.attach(serf.events)
     // The subscriptions are on in member-manager's thread from here: no event after this is missed.
     await system.sync()
