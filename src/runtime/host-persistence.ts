@@ -17,7 +17,7 @@ import type { ActorClock } from '../types/time.ts'
 import type { PersistOptions, PersistedRecord } from './options.ts'
 import { detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
 import { freezeSnapshot } from './snapshot-freeze.ts'
-import { samePersisted } from './snapshot-equal.ts'
+import { samePersisted, unchangedLiveSnapshot } from './snapshot-equal.ts'
 
 /** The context handed to XState's persist when the real one is kept by reference. */
 const NO_CONTEXT = Object.freeze({})
@@ -30,6 +30,8 @@ const NO_CONTEXT = Object.freeze({})
  */
 export function persistedSnapshotOf(id: string, actor: Actor<AnyStateMachine>, immutable: boolean, freeze: boolean, unchangedFrom?: unknown): unknown {
   if (!immutable) {
+    // Most turns of an idle actor change nothing: decided on the live snapshot, without XState's walk.
+    if (unchangedFrom !== undefined && unchangedLiveSnapshot(actor.getSnapshot(), unchangedFrom)) return UNCHANGED
     const persisted = actor.getPersistedSnapshot()
     if (unchangedFrom !== undefined && samePersisted(persisted, unchangedFrom)) return UNCHANGED
     return detachSnapshot(id, persisted)

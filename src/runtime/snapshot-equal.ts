@@ -75,3 +75,31 @@ function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false
   return true
 }
+
+/** Fields of a live XState machine snapshot that its persisted form leaves out or rebuilds. */
+const NOT_PERSISTED: ReadonlySet<string> = new Set(['_nodes', 'tags', 'machine', 'children', 'context', 'can', 'hasTag', 'matches', 'getMeta', 'toJSON', 'historyValue'])
+
+function isEmptyRecord(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && Object.keys(v).length === 0
+}
+
+/**
+ * Whether XState's `getPersistedSnapshot(live)` would equal the kept record `kept`, decided without
+ * building it (that walks the whole context, typed arrays byte by byte, for actor refs to replace).
+ * Only for the common case, else false (and the caller builds the record and compares it): an
+ * active machine without children or history, whose context is plain data (an actor ref in it is
+ * not plain, so it counts as changed), with the same other fields (value, ...) as the record.
+ */
+export function unchangedLiveSnapshot(live: unknown, kept: unknown): boolean {
+  if (typeof live !== 'object' || live === null || typeof kept !== 'object' || kept === null) return false
+  const l = live as Record<string, unknown>
+  const k = kept as Record<string, unknown>
+  if (l['status'] !== 'active' || k['status'] !== 'active') return false
+  if (!isEmptyRecord(l['children'] ?? {}) || !isEmptyRecord(k['children'])) return false
+  if (!isEmptyRecord(l['historyValue'] ?? {}) || !isEmptyRecord(k['historyValue'])) return false
+  const liveKeys = Object.keys(l).filter((key) => !NOT_PERSISTED.has(key))
+  const keptKeys = Object.keys(k).filter((key) => key !== 'context' && key !== 'children' && key !== 'historyValue')
+  if (liveKeys.length !== keptKeys.length) return false
+  for (const key of liveKeys) if (!Object.hasOwn(k, key) || !samePersisted(l[key], k[key])) return false
+  return samePersisted(l['context'], k['context'])
+}

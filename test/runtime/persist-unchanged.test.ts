@@ -5,12 +5,12 @@
  * one way only: anything it is not sure of counts as changed.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { assign, setup } from 'xstate'
+import { assign, createActor, fromPromise, setup } from 'xstate'
 import { ActorSystem } from '../../src/runtime/actor-system.ts'
 import { defineActor } from '../../src/runtime/define-actor.ts'
 import type { PersistedRecord, SnapshotStore } from '../../src/runtime/options.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
-import { samePersisted } from '../../src/runtime/snapshot-equal.ts'
+import { samePersisted, unchangedLiveSnapshot } from '../../src/runtime/snapshot-equal.ts'
 
 describe('samePersisted', () => {
   it('is true for the same plain data, typed arrays, bigints, Maps and Sets', () => {
@@ -53,6 +53,45 @@ describe('samePersisted', () => {
       x = 1
     }
     expect(samePersisted(new Point(), { x: 1 })).toBe(false)
+  })
+})
+
+describe('unchangedLiveSnapshot', () => {
+  const machine = setup({ types: {} as { context: { n: number; bytes: Uint8Array }; events: { type: 'set'; n: number } | { type: 'go' } } }).createMachine({
+    context: { n: 0, bytes: Uint8Array.of(1, 2, 3) },
+    initial: 'a',
+    states: { a: { on: { go: 'b' } }, b: {} },
+    on: { set: { actions: assign({ n: ({ event }) => event.n, bytes: ({ context }) => Uint8Array.from(context.bytes) }) } },
+  })
+
+  it("agrees with a compare of XState's persisted snapshot: same data is unchanged, a new value or state is not", () => {
+    const actor = createActor(machine).start()
+    const kept = structuredClone(actor.getPersistedSnapshot())
+    // New context objects with the same data (the assign copies the bytes).
+    actor.send({ type: 'set', n: 0 })
+    expect(unchangedLiveSnapshot(actor.getSnapshot(), kept)).toBe(true)
+    expect(samePersisted(actor.getPersistedSnapshot(), kept)).toBe(true)
+    actor.send({ type: 'set', n: 1 })
+    expect(unchangedLiveSnapshot(actor.getSnapshot(), kept)).toBe(false)
+    expect(samePersisted(actor.getPersistedSnapshot(), kept)).toBe(false)
+    const kept1 = structuredClone(actor.getPersistedSnapshot())
+    actor.send({ type: 'go' })
+    expect(unchangedLiveSnapshot(actor.getSnapshot(), kept1)).toBe(false)
+    actor.stop()
+  })
+
+  it('leaves the decision to the full compare when the machine has children or an actor ref in its context', () => {
+    const withChild = setup({ actors: { wait: fromPromise(() => new Promise<void>(() => {})) } }).createMachine({ invoke: { src: 'wait' } })
+    const a = createActor(withChild).start()
+    expect(unchangedLiveSnapshot(a.getSnapshot(), structuredClone(a.getPersistedSnapshot()))).toBe(false)
+    a.stop()
+    const withRef = setup({ actors: { wait: fromPromise(() => new Promise<void>(() => {})) } }).createMachine({
+      context: ({ spawn }) => ({ child: spawn('wait') }),
+    })
+    const b = createActor(withRef).start()
+    const kept = JSON.parse(JSON.stringify(b.getPersistedSnapshot())) as unknown
+    expect(unchangedLiveSnapshot(b.getSnapshot(), kept)).toBe(false)
+    b.stop()
   })
 })
 
@@ -107,8 +146,10 @@ describe('persisting an unchanged snapshot', () => {
     ref.send({ type: 'set', n: 2 })
     await ref.ask({ type: 'get' })
     expect(saves.at(-1)).toBe(2)
+    const restarted = new Promise<void>((resolve) => system!.on((e) => void (e.type === 'actor.started' && e.restarts === 1 && resolve())))
     ref.send({ type: 'same' })
     ref.send({ type: 'boom' })
+    await restarted
     expect(await ref.ask({ type: 'get' }, { timeoutMs: 5000 })).toBe(2)
   })
 })
