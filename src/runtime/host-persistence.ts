@@ -11,6 +11,10 @@
  * object, typed arrays byte by byte; an immutable context promises none). What the worker placement
  * still pays per persist: posting the record to the system thread, one structured clone (serialized
  * in the actor's thread, parsed in the system thread), because a thread restart starts from it.
+ *
+ * A turn whose snapshot equals the last record (a timer that fired and changed nothing, the common
+ * turn of an idle actor) takes no record at all: no copy, no post, no store write (snapshot-equal.ts;
+ * swim alone on loopback persisted 6 records a second, 35 of 40 identical to the one before).
  */
 import type { Actor, AnyStateMachine } from 'xstate'
 import type { ActorClock } from '../types/time.ts'
