@@ -15,7 +15,8 @@ import { observedSwimJoin } from './join.ts'
 import type { SerfSurface } from './serf-surface.ts'
 import { serfEventsSurface } from './serf-events-surface.ts'
 import { coded, Node, SHUTDOWN_DRAIN_MS } from './node.ts'
-import { createNodeLogger } from './io/node-logger.ts'
+import { createNodeLog } from './io/node-logger.ts'
+import type { LogRecord } from '../logging/log-record.ts'
 import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
 
@@ -26,6 +27,11 @@ const START_TIMEOUT_MS = 30_000
 export interface CreateNodeDeps {
   /** The surface for events, queries, keys, coordinates and force-leave; default: serf-events' and swim's. */
   serf?: (node: { actors: NodeActors; system: ActorSystem; log: Logger; config: NodeConfig }) => SerfSurface
+  /**
+   * Where the node's and its actors' log records go besides `logs()` when `logLevel` is not
+   * 'silent' (`gossamer agent`: Serf's text format). Default: each record's pino JSON line on stdout.
+   */
+  logOutput?: (record: LogRecord) => void
 }
 
 /** The IP swim advertises: `advertise`, else the bind address, else (bound to every interface) this host's. */
@@ -58,9 +64,11 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
   const config = resolveNodeConfig(options)
   const keys = config.keyringFile === undefined ? config.keys : await readKeyringFile(config.keyringFile)
   const ring = new LogRing()
-  const log = createNodeLogger({ name: config.name, level: config.logLevel, ring })
+  // Every actor's lines come to this thread (the system's log sink) and go where the node's own go.
+  const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
+  const log = nodeLog.logger
   const swimInput = swimInputOf(config, keys, advertiseIpOf(config))
-  const system = await ActorSystem.start({ node: config.name, logLevel: config.logLevel })
+  const system = await ActorSystem.start({ node: config.name, logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
   const hub = new EventHub()
   let node: Node | undefined
   try {
