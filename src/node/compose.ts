@@ -15,6 +15,7 @@ import { createSwimConfig } from '../../actors/swim/config.ts'
 import { gossipQueue } from '../../actors/gossip-queue/definition.ts'
 import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
+import type { SerfInit } from '../../actors/member-manager/config.ts'
 import { snapshotter } from '../../actors/snapshotter/definition.ts'
 import { nodeSnapshotterIo } from '../../actors/snapshotter/io/node-platform.ts'
 import type { SnapshotRestore } from '../../actors/snapshotter/protocol.ts'
@@ -57,6 +58,7 @@ export function swimInputOf(config: NodeConfig, keys: readonly string[], adverti
     config: {
       // Serf runs memberlist at protocol 2 whatever its own protocol (serf-rpc.md §0).
       protocolVersion: 2,
+      enableCompression: config.compression,
       keys: keys.length > 0 ? [...keys] : null,
       ...(config.retryJoin === undefined
         ? {}
@@ -64,6 +66,20 @@ export function swimInputOf(config: NodeConfig, keys: readonly string[], adverti
     },
     // createNode runs the start join itself (to report its outcome), not swim's input.
     join: [],
+  }
+}
+
+/** member-manager's config for this node: identity, tags, the leave's timeout, reconnect and reap, name conflicts. */
+export function memberManagerConfigOf(config: NodeConfig): SerfInit {
+  return {
+    nodeName: config.name,
+    tags: { ...config.tags },
+    protocolVersion: config.protocol,
+    broadcastTimeoutMs: config.leaveTimeoutMs,
+    reconnectIntervalMs: config.reconnectIntervalMs,
+    reconnectTimeoutMs: config.reconnectTimeoutMs,
+    tombstoneTimeoutMs: config.tombstoneTimeoutMs,
+    enableNameConflictResolution: config.nameConflictResolution,
   }
 }
 
@@ -93,7 +109,7 @@ export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, s
     id: ACTOR_IDS.memberManager,
     placement,
     input: {
-      config: { nodeName: config.name, tags: { ...config.tags }, protocolVersion: config.protocol, broadcastTimeoutMs: config.leaveTimeoutMs },
+      config: memberManagerConfigOf(config),
       ...(snap === undefined ? {} : { peers: { snapshotter: ACTOR_IDS.snapshotter } }),
       ...(restored === undefined ? {} : { restored: { clock: restored.lastClock, eventClock: restored.lastEventClock, queryClock: restored.lastQueryClock } }),
     },
