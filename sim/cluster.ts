@@ -13,6 +13,7 @@ import { createSwimConfig } from '../actors/swim/config.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from '../actors/swim/config.ts'
 import type { NodeRecord } from '../actors/swim/node-table.ts'
 import type { SerfInit } from '../actors/member-manager/config.ts'
+import type { SerfEventsInit } from '../actors/serf-events/config.ts'
 import { createSeededRandom } from '../src/types/random.ts'
 import type { RandomSource } from '../src/types/random.ts'
 import type { MemoryNetwork } from '../src/transport/memory-network.ts'
@@ -38,6 +39,8 @@ export interface SimClusterOptions {
    * push/pull user state, reaper and reconnect. Without it the nodes run memberlist only.
    */
   serf?: boolean | Omit<SerfInit, 'nodeName'>
+  /** serf-events' config for every node (with `serf`: the event layer runs with the member layer). */
+  serfEvents?: SerfEventsInit
 }
 
 export type { SimOutput }
@@ -68,11 +71,14 @@ export class SimCluster extends NetworkFaults implements SyncScenarioCluster {
   keepEvents = true
   /** @internal the member layer's config for each node, when it runs */
   readonly serfInit: Omit<SerfInit, 'nodeName'> | undefined
+  /** @internal serf-events' config for each node */
+  readonly serfEventsInit: SerfEventsInit | undefined
 
   constructor(options: SimClusterOptions) {
     super()
     this.random = createSeededRandom(options.seed)
     this.config = createSwimConfig(options.swim ?? {}, options.preset ?? 'lan')
+    this.serfEventsInit = options.serfEvents
     this.serfInit = options.serf === undefined || options.serf === false ? undefined : options.serf === true ? {} : options.serf
     this.tracing = options.trace === true
     this.network = createSimNetwork(this.clock, this.random.fork('network'), {

@@ -17,6 +17,8 @@ import type { NodeStateKind } from '../actors/swim/messages.ts'
 import { createSwimConfig } from '../actors/swim/config.ts'
 import type { SwimConfig, SwimInit, SwimPreset } from '../actors/swim/config.ts'
 import type { SerfInit } from '../actors/member-manager/config.ts'
+import type { SerfEventsInit } from '../actors/serf-events/config.ts'
+import type { SerfEventsEmitted } from '../actors/serf-events/protocol.ts'
 import type { MemberStatus } from '../actors/member-manager/protocol.ts'
 import { SimulatedClock } from '../src/runtime/simulated-clock.ts'
 import type { MemoryNetwork } from '../src/transport/memory-network.ts'
@@ -44,6 +46,17 @@ export interface RuntimeClusterOptions {
   pollMs?: number
   /** How long a graceful leave may take before the node is stopped anyway, in simulated ms (30 s). */
   leaveTimeoutMs?: number
+  /** serf-events' config for every node (library defaults: no coalescing). */
+  serfEvents?: SerfEventsInit
+  /** Who sends serf-events' UDP user messages (runtime-node.ts): the harness sender by default. */
+  userMessages?: 'swim' | 'sim'
+}
+
+/** An event a node's serf-events emitted, with when and where. */
+export interface RuntimeSerfEvent {
+  atMs: number
+  observer: string
+  msg: SerfEventsEmitted
 }
 
 /** A public member event, with when and at which node. */
@@ -67,6 +80,8 @@ export class RuntimeCluster extends NetworkFaults implements ScenarioCluster {
   /** Nodes by scenario handle, in the order they were added. */
   readonly nodes = new Map<string, RuntimeNode>()
   readonly events: RuntimeClusterEvent[] = []
+  /** Everything the nodes' serf-events emitted (user events, queries, query results, member events), in order. */
+  readonly serfEvents: RuntimeSerfEvent[] = []
   readonly trace: string[] = []
   /** Actor crashes, failed leaves and the like: a healthy run leaves this empty. */
   readonly problems: string[] = []
@@ -118,12 +133,15 @@ export class RuntimeCluster extends NetworkFaults implements ScenarioCluster {
         swim: this.options.swim ?? {},
         swimConfig: this.config,
         serf: this.options.serf ?? {},
+        serfEvents: this.options.serfEvents ?? {},
+        userMessages: this.options.userMessages ?? 'sim',
         joinVia: joinVia.map((n) => this.get(n).address),
       },
       {
         clock: this.clock,
         network: this.network,
         onEvent: (n, msg) => this.record(n, msg),
+        onSerfEvent: (n, msg) => void this.serfEvents.push({ atMs: this.clock.now(), observer: n.name, msg }),
         onProblem: (name, problem) => this.problems.push(`${this.clock.now()} ${name}: ${problem}`),
         ...(tracing ? { trace: (line: string) => this.trace.push(line) } : {}),
       },

@@ -2,7 +2,10 @@
  * RuntimeNode: one node of a RuntimeCluster: its own ActorSystem (on the cluster's SimulatedClock,
  * with a seed drawn from the cluster's random source) running the real actor definitions inline:
  * gossip-queue (sized for swim with gossipQueueConfigFor), member-manager (its event stream going to
- * a sink that reports to the cluster) and swim on a MemoryNetwork endpoint (swimIo).
+ * a sink that reports to the cluster), serf-events (Serf's user events and queries; what it emits
+ * goes to the cluster's `onSerfEvent`) and swim on a MemoryNetwork endpoint (swimIo). serf-events'
+ * UDP user messages go through swim (`userMessages: 'swim'`) or through a harness sender on the
+ * node's IP (`'sim'`, user-message-sender.ts).
  */
 import { ActorSystem } from '../src/runtime/actor-system.ts'
 import type { SimulatedClock } from '../src/runtime/simulated-clock.ts'
@@ -17,6 +20,11 @@ import { gossipQueueConfigFor } from '../actors/gossip-queue/config.ts'
 import { memberManager as memberManagerActor } from '../actors/member-manager/definition.ts'
 import type { SerfInit } from '../actors/member-manager/config.ts'
 import type { Member } from '../actors/member-manager/protocol.ts'
+import { serfEvents as serfEventsActor } from '../actors/serf-events/definition.ts'
+import type { SerfEventsInit } from '../actors/serf-events/config.ts'
+import type { SerfEventsEmitted } from '../actors/serf-events/protocol.ts'
+import { userMessageSender } from './user-message-sender.ts'
+import type { UserMessageSenderStats } from './user-message-sender.ts'
 import { memberEventSink } from './member-event-sink.ts'
 import type { PublicMemberEvent } from './member-event-sink.ts'
 import { packetTraceLine } from './packet-trace.ts'
@@ -37,6 +45,10 @@ export interface RuntimeNodeSpec {
   /** The resolved swim config (for the gossip-queue's packet shape). */
   swimConfig: SwimConfig
   serf: Omit<SerfInit, 'nodeName'>
+  /** serf-events' config (library defaults when missing). */
+  serfEvents?: SerfEventsInit
+  /** Who sends serf-events' UDP user messages: swim (`swim.send-user`) or the harness sender ('sim', the default). */
+  userMessages?: 'swim' | 'sim'
   joinVia: string[]
 }
 
@@ -45,6 +57,8 @@ export interface RuntimeNodeHooks {
   network: MemoryNetwork
   /** Each public member event the node's member-manager emits. */
   onEvent: (node: RuntimeNode, msg: PublicMemberEvent) => void
+  /** Each event the node's serf-events emits (user events, queries, query results, member events). */
+  onSerfEvent?: (node: RuntimeNode, msg: SerfEventsEmitted) => void
   /** Something went wrong that a test should see (actor crash, failed leave, ...). */
   onProblem: (name: string, problem: string) => void
   /** When set, each datagram the node receives is noted here. */
@@ -66,6 +80,9 @@ export class RuntimeNode {
     readonly swim: RefOf<typeof swimActor>,
     readonly gossipQueue: RefOf<typeof gossipQueueActor>,
     readonly memberManager: RefOf<typeof memberManagerActor>,
+    readonly serfEvents: RefOf<typeof serfEventsActor>,
+    /** The harness sender's counts (`userMessages: 'sim'`; zero through swim). */
+    readonly userMessageStats: UserMessageSenderStats,
   ) {}
 
   get name(): string {
@@ -109,9 +126,24 @@ export class RuntimeNode {
     const mm = await system.spawn(memberManagerActor, {
       id: 'member-manager',
       placement: 'inline',
-      input: { config: { ...spec.serf, nodeName: spec.nodeName }, peers: { swim: 'swim', gossipQueue: 'gossip-queue', events: 'events' } },
+      input: { config: { ...spec.serf, nodeName: spec.nodeName }, peers: { swim: 'swim', gossipQueue: 'gossip-queue', events: 'events', serfEvents: 'serf-events' } },
       dependsOn: ['gossip-queue', 'events'],
     })
+    const ip = Uint8Array.from(spec.address.slice(0, spec.address.lastIndexOf(':')).split('.').map(Number))
+    const port = Number(spec.address.slice(spec.address.lastIndexOf(':') + 1))
+    const senderStats: UserMessageSenderStats = { sent: 0, refused: 0 }
+    const viaSwim = spec.userMessages === 'swim'
+    if (!viaSwim) {
+      await system.spawn(userMessageSender(hooks.network, `${ip.join('.')}:${port + 1}`, senderStats), { id: 'user-messages', placement: 'inline' })
+    }
+    const se = await system.spawn(serfEventsActor, {
+      id: 'serf-events',
+      placement: 'inline',
+      input: { nodeName: spec.nodeName, config: spec.serfEvents ?? {}, peers: { swim: viaSwim ? 'swim' : 'user-messages', gossipQueue: 'gossip-queue', memberManager: 'member-manager' } },
+      dependsOn: ['gossip-queue', 'member-manager'],
+    })
+    const earlySerf: SerfEventsEmitted[] = []
+    se.on('*', (e) => (self === undefined ? earlySerf.push(e) : hooks.onSerfEvent?.(self, e)))
     const open = (at: string) => {
       const t = hooks.network.createTransport(at)
       const trace = hooks.trace
@@ -125,17 +157,16 @@ export class RuntimeNode {
       }
       return t
     }
-    const ip = Uint8Array.from(spec.address.slice(0, spec.address.lastIndexOf(':')).split('.').map(Number))
-    const port = Number(spec.address.slice(spec.address.lastIndexOf(':') + 1))
     const sw = await system.spawn(swimActor, {
       id: 'swim',
       placement: 'inline',
       input: { name: spec.nodeName, addr: ip, port, preset: spec.preset, config: spec.swim, join: spec.joinVia },
-      dependsOn: ['gossip-queue', 'member-manager'],
+      dependsOn: ['gossip-queue', 'member-manager', 'serf-events'],
       ...swimIo(open),
     })
-    self = new RuntimeNode(spec, system, sw, gq, mm)
+    self = new RuntimeNode(spec, system, sw, gq, mm, se, senderStats)
     for (const msg of early) hooks.onEvent(self, msg)
+    for (const msg of earlySerf) hooks.onSerfEvent?.(self, msg)
     return self
   }
 

@@ -1,7 +1,8 @@
 /**
  * SimNode: one node of a SimCluster: swim's logic (SwimNode) with its broadcast queues
- * (gossip-queue's QueueSet) and, optionally, Serf's member layer (member-manager's MemberLayer),
- * wired synchronously on the cluster's clock and transport.
+ * (gossip-queue's QueueSet) and, optionally, Serf's member layer (member-manager's MemberLayer)
+ * with the event layer (serf-events' EventLayer), wired synchronously on the
+ * cluster's clock and transport.
  */
 import type { SwimConfig } from '../actors/swim/config.ts'
 import type { NodeStateKind } from '../actors/swim/messages.ts'
@@ -14,6 +15,10 @@ import { createSerfConfig } from '../actors/member-manager/config.ts'
 import type { SerfInit } from '../actors/member-manager/config.ts'
 import type { MemberManagerOutbound } from '../actors/member-manager/protocol.ts'
 import { MemberLayer } from '../actors/member-manager/member-layer.ts'
+import { createSerfEventsConfig } from '../actors/serf-events/config.ts'
+import type { SerfEventsInit } from '../actors/serf-events/config.ts'
+import { EventLayer } from '../actors/serf-events/event-layer.ts'
+import type { EventLayerEvent } from '../actors/serf-events/event-layer.ts'
 import type { RandomSource } from '../src/types/random.ts'
 import type { MemoryTransport } from '../src/transport/memory-network.ts'
 import type { TransportAddress } from '../src/transport/transport.ts'
@@ -21,7 +26,7 @@ import type { SimulatedClock } from '../src/runtime/simulated-clock.ts'
 import { packetTraceLine } from './packet-trace.ts'
 
 /** What a node reported: swim's outputs, and the member layer's (`serf`) when it runs. */
-export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound }
+export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound } | { type: 'serf-events'; event: EventLayerEvent }
 
 /**
  * What a node needs from its cluster (SimCluster): the shared clock, Serf's init, the packet trace
@@ -30,6 +35,8 @@ export type SimOutput = SwimOutput | { type: 'serf'; msg: MemberManagerOutbound 
 export interface SimNodeHost {
   readonly clock: SimulatedClock
   readonly serfInit: Omit<SerfInit, 'nodeName'> | undefined
+  /** serf-events' config, when the member layer runs (library defaults when missing). */
+  readonly serfEventsInit?: SerfEventsInit | undefined
   readonly tracing: boolean
   readonly trace: string[]
   record(observer: string, output: SimOutput): void
@@ -40,6 +47,8 @@ export class SimNode {
   readonly queues: QueueSet
   /** Serf's member layer, when the cluster runs it. */
   readonly serf: MemberLayer | undefined
+  /** Serf's event layer (user events, queries), with the member layer. */
+  readonly events: EventLayer | undefined
   private readonly timers = new Map<string, unknown>()
   crashed = false
   left = false
@@ -62,6 +71,7 @@ export class SimNode {
     this.queues = new QueueSet(gossipQueueConfigFor({ retransmitMult: config.retransmitMult, udpBufferSize: config.udpBufferSize, encrypted: config.keyring !== null && config.gossipVerifyOutgoing }))
     const clock = cluster.clock
     this.serf = cluster.serfInit === undefined ? undefined : this.createMemberLayer(cluster.serfInit, random)
+    this.events = this.serf === undefined ? undefined : this.createEventLayer(cluster.serfEventsInit ?? {}, random)
     const serf = this.serf
     const ports: SwimPorts = {
       now: () => clock.now(),
@@ -178,6 +188,8 @@ export class SimNode {
     } else if (key === 'serf-leave') {
       this.serfLeaveId = undefined
       this.swim.leave(serf.config.broadcastTimeoutMs)
+    } else if (key.startsWith('serf-events:')) {
+      this.events?.timer(key.slice('serf-events:'.length))
     } else if (key.startsWith('serf-prune:')) {
       serf.pruneDue(key.slice('serf-prune:'.length))
     }
@@ -192,6 +204,9 @@ export class SimNode {
         if (msg.type === 'member.local-meta-changed') this.swim?.updateMeta(msg.meta)
         else if (msg.type === 'member.reconnect') this.swim.joinNode(msg.addr, msg.port)
         else if (msg.type === 'member.swim-leave') this.swim.leave(msg.timeoutMs ?? config.broadcastTimeoutMs)
+        else if (msg.type === 'serf.message') return this.events?.message(msg.bytes)
+        else if (msg.type === 'serf.merge-remote-events') return this.events?.mergeRemote(msg)
+        else if (msg.type === 'member.event') this.events?.memberEvent(msg.event, msg.members)
         this.cluster.record(this.name, { type: 'serf', msg })
       },
       enqueue: (b) => {
@@ -201,6 +216,33 @@ export class SimNode {
       clusterSize: (n) => this.queues.setClusterSize('serf', n),
       snapshot: () => {},
       schedulePrune: (name, delayMs) => this.setTimer(`serf-prune:${name}`, delayMs),
+    })
+  }
+
+  private createEventLayer(init: SerfEventsInit, random: RandomSource): EventLayer {
+    const ip = ipOf(this.address)
+    return new EventLayer(createSerfEventsConfig(init), this.name, {
+      now: () => this.cluster.clock.now(),
+      random: random.fork('serf-events'),
+      broadcast: (queue, message) => {
+        this.queues.enqueue({ queue, message, unique: true })
+        this.deliverNotifications()
+      },
+      // memberlist SendToAddress: one datagram, the user-message type byte first, from our socket.
+      sendUser: (addr, port, bytes) => {
+        const datagram = new Uint8Array(bytes.length + 1)
+        datagram[0] = 8
+        datagram.set(bytes, 1)
+        this.packetsSent++
+        this.bytesSent += datagram.length
+        this.transport.sendPacket(`${addr.join('.')}:${port}`, datagram)
+      },
+      emit: (event) => {
+        if (event.type !== 'member-event') this.cluster.record(this.name, { type: 'serf-events', event })
+      },
+      setTimer: (id, delayMs) => this.setTimer(`serf-events:${id}`, delayMs),
+      cancelTimer: (id) => this.cancelTimer(`serf-events:${id}`),
+      slice: (slice) => this.serf?.eventState(slice),
     })
   }
 

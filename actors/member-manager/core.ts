@@ -51,8 +51,7 @@ export function initialCoreState(config: SerfConfig): MemberCoreState {
   return {
     config,
     clock: 0n,
-    eventClock: 0n,
-    queryClock: 0n,
+    eventState: undefined,
     intents: emptyIntents(),
     table: emptyTable(),
     counters: freshCounters(),
@@ -75,8 +74,7 @@ class Turn {
   readonly effects: MemberEffect[] = []
   private readonly config: SerfConfig
   private readonly clock: LamportClock
-  private readonly eventClock: LamportClock
-  private readonly queryClock: LamportClock
+  private eventState: MemberCoreState['eventState']
   private readonly intents: RecentIntents
   private readonly table: MemberTable
   private readonly counters: MemberLayerCounters
@@ -88,8 +86,7 @@ class Turn {
     const config = base.config
     this.config = config
     this.clock = new LamportClock(base.clock)
-    this.eventClock = new LamportClock(base.eventClock)
-    this.queryClock = new LamportClock(base.queryClock)
+    this.eventState = base.eventState
     this.intents = new RecentIntents(config.maxRecentIntents, base.intents)
     this.table = new MemberTable(
       {
@@ -119,14 +116,12 @@ class Turn {
       this.meta === b.meta &&
       this.leave === b.leave &&
       this.clock.time() === b.clock &&
-      this.eventClock.time() === b.eventClock &&
-      this.queryClock.time() === b.queryClock
+      this.eventState === b.eventState
     if (same) return b
     return {
       config: b.config,
       clock: this.clock.time(),
-      eventClock: this.eventClock.time(),
-      queryClock: this.queryClock.time(),
+      eventState: this.eventState,
       intents,
       table,
       counters: countersSame ? b.counters : this.counters,
@@ -174,6 +169,9 @@ class Turn {
         return this.reconnectTick(input.random)
       case 'prune-due':
         return this.publish(this.table.pruneDue(input.name))
+      case 'event-state':
+        this.eventState = { eventLTime: input.eventLTime, events: input.events, queryLTime: input.queryLTime }
+        return
       default: {
         const unknown: never = input
         return unknown
@@ -189,16 +187,15 @@ class Turn {
     return encodeTags(this.meta.tags, this.config.protocolVersion)
   }
 
-  /** Serf create: each clock starts at 1; a restored snapshot clock is then witnessed (spec §5.3). */
-  private start(restored: { clock?: LamportTime; eventClock?: LamportTime; queryClock?: LamportTime }): void {
+  /**
+   * Serf create: the member clock starts at 1; a restored snapshot clock is then witnessed (spec
+   * §5.3). The event and query clocks start in serf-events (event-clock.ts startClock).
+   */
+  private start(restored: { clock?: LamportTime }): void {
     if (this.meta.started) return
     this.setMeta({ started: true })
     this.clock.increment()
-    this.eventClock.increment()
-    this.queryClock.increment()
     if (restored.clock !== undefined) this.clock.witness(restored.clock)
-    if (restored.eventClock !== undefined) this.eventClock.witness(restored.eventClock)
-    if (restored.queryClock !== undefined) this.queryClock.witness(restored.queryClock)
     // swim advertises this Meta in its alive messages.
     this.effects.push({ type: 'tell-swim', msg: { type: 'member.local-meta-changed', meta: this.localMeta() } })
   }
@@ -242,8 +239,9 @@ class Turn {
     }
     const t = bytes[0]!
     if (t !== SERF_LEAVE && t !== SERF_JOIN) {
+      // User events, queries, responses, relays: serf-events' (it counts what it cannot use).
       this.counters.passedThrough++
-      this.effects.push({ type: 'pass-through', msg: { type: 'member.serf-message', serfType: t, bytes } })
+      this.effects.push({ type: 'serf-events', msg: { type: 'serf.message', bytes, from: '' } })
       return
     }
     let msg
@@ -266,7 +264,7 @@ class Turn {
     this.afterChange()
   }
 
-  /** Serf MergeRemoteState (spec §2.5). The events part is passed through for the event layer. */
+  /** Serf MergeRemoteState (spec §2.5). The event part (clocks, ring) goes to serf-events. */
   private mergeRemoteState(bytes: Uint8Array, join: boolean): void {
     if (bytes.length === 0 || bytes[0] !== SERF_PUSH_PULL) {
       this.counters.malformedMessages++
@@ -282,8 +280,6 @@ class Turn {
     if (pp.type !== 'pushPull') return
     // No message with the remote LTime has been sent yet, hence − 1.
     if (pp.LTime > 0n) this.clock.witness(pp.LTime - 1n)
-    if (pp.EventLTime > 0n) this.eventClock.witness(pp.EventLTime - 1n)
-    if (pp.QueryLTime > 0n) this.queryClock.witness(pp.QueryLTime - 1n)
     // Left members first, one past their join time (the leave must have come after it).
     const leftSet = new Set(pp.LeftMembers ?? [])
     for (const name of leftSet) {
@@ -295,7 +291,7 @@ class Turn {
       this.applyIntentResult(name, this.table.joinIntent(name, ltime, this.now))
     }
     this.counters.passedThrough++
-    this.effects.push({ type: 'pass-through', msg: { type: 'member.serf-message', serfType: SERF_PUSH_PULL, bytes, join } })
+    this.effects.push({ type: 'serf-events', msg: { type: 'serf.merge-remote-events', eventLTime: pp.EventLTime, events: pp.Events, queryLTime: pp.QueryLTime, join } })
     this.afterChange()
   }
 

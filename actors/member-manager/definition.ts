@@ -4,7 +4,19 @@ import type { MemberStatus, NodeChange, NodeInfo } from './protocol.ts'
 import { MAX_NODE_CHANGES } from './protocol.ts'
 import { createMemberManagerMachine } from './machine.ts'
 
+/** The largest user-event ring serf-events may carry (its eventBuffer is bounded far below this). */
+const MAX_EVENT_SLOTS = 65_536
+
 const STATUSES: ReadonlySet<string> = new Set<MemberStatus>(['none', 'alive', 'leaving', 'left', 'failed'])
+
+/** One user-event ring slot as push/pull encodes it. */
+function isEventSlot(s: unknown): boolean {
+  if (typeof s !== 'object' || s === null) return false
+  const slot = s as { LTime?: unknown; Events?: unknown }
+  if (typeof slot.LTime !== 'bigint' || slot.LTime < 0n || slot.LTime >= 1n << 64n) return false
+  if (slot.Events === null) return true
+  return Array.isArray(slot.Events) && slot.Events.every((e: unknown) => typeof e === 'object' && e !== null && typeof (e as { Name?: unknown }).Name === 'string' && ((e as { Payload?: unknown }).Payload === null || (e as { Payload?: unknown }).Payload instanceof Uint8Array))
+}
 
 /** Why a NodeInfo from swim is unusable, or undefined when it is fine. */
 function checkNode(n: NodeInfo | undefined): string | undefined {
@@ -84,6 +96,11 @@ export const memberManager = defineActor({
       case 'member.set-tags':
         if (typeof msg.tags !== 'object' || msg.tags === null) return 'tags must be an object of strings'
         return Object.values(msg.tags).every((v) => typeof v === 'string') ? undefined : 'every tag value must be a string'
+      case 'member.event-state':
+        if (typeof msg.eventLTime !== 'bigint' || typeof msg.queryLTime !== 'bigint' || msg.eventLTime < 0n || msg.queryLTime < 0n) return 'eventLTime and queryLTime must be non-negative bigints'
+        if (!Array.isArray(msg.events) || msg.events.length > MAX_EVENT_SLOTS) return `events must be an array of at most ${MAX_EVENT_SLOTS} slots`
+        // Encoded into every push/pull reply: a bad slot would fail there, so it is refused here.
+        return msg.events.every((s) => s === null || isEventSlot(s)) ? undefined : 'events must hold null or { LTime: bigint, Events: null | { Name: string, Payload: Uint8Array | null }[] } slots'
       case 'member.join-completed':
         if (!Number.isInteger(msg.numJoined) || msg.numJoined < 0) return 'numJoined must be a non-negative integer'
         return msg.reconnect === undefined || typeof msg.reconnect === 'boolean' ? undefined : 'reconnect must be a boolean when given'

@@ -56,15 +56,20 @@ export interface MemberManagerPeers {
    * emitted (XState `emit`: subscribe on the actor instead).
    */
   events?: string
-  /** Receives `member.serf-message` pass-through (user events, queries: a later issue). */
-  serfMessages?: string
+  /**
+   * serf-events: gets the Serf messages of its types (`serf.message`), remote push/pull event
+   * slices (`serf.merge-remote-events`) and every member event (`member.event`, its member feed);
+   * tells back `member.event-state`. None → those are dropped (counted in `undelivered` only when
+   * a named peer does not take them).
+   */
+  serfEvents?: string
 }
 
 export interface MemberManagerInput {
   config: SerfInit
   peers?: Partial<MemberManagerPeers>
-  /** Clocks replayed from the snapshot; witnessed at start (spec §5.3). */
-  restored?: { clock?: LamportTime; eventClock?: LamportTime; queryClock?: LamportTime }
+  /** The member clock replayed from the snapshot; witnessed at start (spec §5.3). The event and query clocks go to serf-events. */
+  restored?: { clock?: LamportTime }
 }
 
 /** Internal: a scheduled prune (leave with Prune for a leaving member) came due. */
@@ -156,9 +161,10 @@ export function createMemberManagerMachine(env: ActorEnv) {
           }
           emitted.push(e.msg)
           tell(peers.events, e.msg)
+          if (e.msg.type === 'member.event' && peers.serfEvents !== peers.events) tell(peers.serfEvents, e.msg)
           break
-        case 'pass-through':
-          tell(peers.serfMessages, e.msg)
+        case 'serf-events':
+          tell(peers.serfEvents, e.msg)
           break
         case 'broadcast': {
           const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast: e.broadcast }
@@ -316,6 +322,9 @@ export function createMemberManagerMachine(env: ActorEnv) {
           },
           'member.local-state': {
             actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: localUserStateOf(context.core) }),
+          },
+          'member.event-state': {
+            actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'event-state', eventLTime: event.eventLTime, events: event.events, queryLTime: event.queryLTime } }) },
           },
           'member.local-meta': { actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-meta-reply', meta: localMetaOf(context.core) }) },
           'member.members': {

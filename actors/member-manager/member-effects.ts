@@ -16,9 +16,10 @@ import type {
   NodeInfo,
   NodesResyncMsg,
   ReconnectMsg,
-  SerfMessagePassThroughMsg,
   SwimLeaveMsg,
 } from './protocol.ts'
+import type { MergeRemoteEventsMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
+import type { UserEventsSlot } from '../../src/wire/serf.ts'
 import type { SerfConfig } from './config.ts'
 import type { IntentsState } from './intents.ts'
 import type { TableState } from './member-table.ts'
@@ -47,10 +48,13 @@ export interface MemberLayerCounters {
  */
 export interface MemberCoreState {
   config: SerfConfig
-  /** Serf's three Lamport clocks (member, event, query), as their current values. */
+  /** The member Lamport clock's current value (the event and query clocks are serf-events'). */
   clock: LamportTime
-  eventClock: LamportTime
-  queryClock: LamportTime
+  /**
+   * The event layer's push/pull slice as serf-events last told it (`member.event-state`); until
+   * then, a node that has seen no event or query: both clocks 1, every slot empty.
+   */
+  eventState: EventSlice | undefined
   intents: IntentsState
   table: TableState
   counters: MemberLayerCounters
@@ -67,7 +71,14 @@ export interface MemberCoreState {
   leave: { notifyId: string; waitForBroadcast: boolean } | undefined
 }
 
-type Restored = { clock?: LamportTime; eventClock?: LamportTime; queryClock?: LamportTime }
+/** The push/pull slice of the event layer (Serf EventLTime, Events, QueryLTime). */
+export interface EventSlice {
+  eventLTime: LamportTime
+  events: Array<UserEventsSlot | null>
+  queryLTime: LamportTime
+}
+
+type Restored = { clock?: LamportTime }
 
 /** What a step takes. `now` is the actor clock (ms) where time matters. Append-only. */
 export type MemberCoreInput =
@@ -91,6 +102,8 @@ export type MemberCoreInput =
   /** The actor's seeded source: which failed member to try is drawn from it (reconnect.ts). */
   | { type: 'reconnect-tick'; random: Pick<RandomSource, 'next' | 'int'> }
   | { type: 'prune-due'; name: string; now: number }
+  /** serf-events' latest push/pull slice. */
+  | ({ type: 'event-state' } & EventSlice)
 
 /** What a step asks for, in order. Append-only. */
 export type MemberEffect =
@@ -98,8 +111,8 @@ export type MemberEffect =
   | { type: 'tell-swim'; msg: LocalMetaChangedMsg | ReconnectMsg | SwimLeaveMsg | NodesResyncMsg }
   /** The public event stream: emitted (XState `emit`) and told to the events sink. */
   | { type: 'event'; msg: MemberEventMsg | NameConflictEventMsg }
-  /** A Serf message for the user-event/query layer, byte-exact. */
-  | { type: 'pass-through'; msg: SerfMessagePassThroughMsg }
+  /** To serf-events: a Serf message of its types (byte-exact), or a remote push/pull's event slice. */
+  | { type: 'serf-events'; msg: SerfMessageMsg | MergeRemoteEventsMsg }
   /** Enqueue on gossip-queue. */
   | { type: 'broadcast'; broadcast: Broadcast }
   /** Serf's member count (all statuses) changed: the latest goes to gossip-queue. */

@@ -12,7 +12,7 @@ import type { LamportTime, Member, MemberCounts, MemberManagerOutbound, MemberSt
 import type { SerfConfig } from './config.ts'
 import type { LocalSerfState, MemberRecord } from './member-table.ts'
 import type { NameConflictClaimant } from './name-conflict.ts'
-import type { MemberCoreInput, MemberCoreState, MemberEffect } from './member-effects.ts'
+import type { EventSlice, MemberCoreInput, MemberCoreState, MemberEffect } from './member-effects.ts'
 import { initialCoreState, step } from './core.ts'
 import { localMetaOf, localUserStateOf, memberRecord, membersOf, statsOf } from './member-reads.ts'
 import { cowGet } from './cow-map.ts'
@@ -42,7 +42,7 @@ export function runOnPorts(effects: readonly MemberEffect[], ports: MemberLayerP
     switch (e.type) {
       case 'tell-swim':
       case 'event':
-      case 'pass-through':
+      case 'serf-events':
         ports.emit(e.msg)
         break
       case 'broadcast':
@@ -98,14 +98,9 @@ export class MemberLayer {
     return { time: () => t }
   }
 
-  get eventClock(): { time(): LamportTime } {
-    const t = this.state.eventClock
-    return { time: () => t }
-  }
-
-  get queryClock(): { time(): LamportTime } {
-    const t = this.state.queryClock
-    return { time: () => t }
+  /** serf-events' latest push/pull slice (`member.event-state`), carried in our LocalState. */
+  eventState(slice: EventSlice): void {
+    this.run({ type: 'event-state', ...slice })
   }
 
   /** Read-only views of the table and the intent buffer. */
@@ -119,7 +114,7 @@ export class MemberLayer {
     return { entry: (name) => cowGet(s.intents.entries, name), size: s.intents.entries.size }
   }
 
-  start(restored: { clock?: LamportTime; eventClock?: LamportTime; queryClock?: LamportTime } = {}): void {
+  start(restored: { clock?: LamportTime } = {}): void {
     this.run({ type: 'start', restored })
   }
 

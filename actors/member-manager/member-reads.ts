@@ -42,11 +42,11 @@ export function localUserStateOf(state: MemberCoreState): Uint8Array {
     LTime: state.clock,
     StatusLTimes: statusLTimes,
     LeftMembers: left.map((r) => r.member.name),
-    EventLTime: state.eventClock,
-    // The event ring is not kept yet (user events are a later issue): every slot is nil, as in a
-    // Serf node that has seen no events.
-    Events: new Array(state.config.eventBuffer).fill(null),
-    QueryLTime: state.queryClock,
+    // serf-events' slice as it last told it; before that, a node that has seen no event: clocks at
+    // 1 (Serf create) and every slot nil.
+    EventLTime: state.eventState?.eventLTime ?? 1n,
+    Events: state.eventState?.events ?? new Array(state.config.eventBuffer).fill(null),
+    QueryLTime: state.eventState?.queryLTime ?? 1n,
   }
   return encodeSerfMessage(pp)
 }

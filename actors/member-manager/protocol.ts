@@ -13,12 +13,17 @@
  *   `member.merge-remote-state`), `member.name-conflict` (NotifyConflict).
  * - the node facade / API: `member.members`, `member.set-tags`, `member.leave`, `member.join-completed`.
  * - gossip-queue: `gossip.broadcast-finished` (imported from its protocol) for the leave wait.
+ * - serf-events: `member.event-state` (its push/pull slice, the latest); it also asks
+ *   `member.members` once at its start. To serf-events (the `serfEvents` peer) go the Serf
+ *   messages of its types, remote push/pull event slices and every member event.
  *
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
  * Lamport times are u64 on the wire, so they are `bigint` here.
  */
 import type { BroadcastFinishedMsg } from '../gossip-queue/protocol.ts'
+import type { MergeRemoteEventsMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
+import type { UserEventsSlot } from '../../src/wire/serf.ts'
 
 /** A member's Lamport time (u64). */
 export type LamportTime = bigint
@@ -130,9 +135,8 @@ export interface NodesChangedMsg {
 
 /**
  * memberlist NotifyMsg: a delegate (Serf) message, the bytes after the memberlist `0x08` type byte
- * (`[serfType][msgpack body]`). Join/leave intents are handled here; other Serf types (user event,
- * query, query response, relay) are passed through unchanged as `member.serf-message` until their
- * handlers exist.
+ * (`[serfType][msgpack body]`). Join/leave intents are handled here; every other Serf type (user
+ * event, query, query response, relay) goes unchanged to the `serfEvents` peer as `serf.message`.
  */
 export interface UserMessageMsg {
   type: 'member.user-message'
@@ -296,7 +300,7 @@ export interface MemberStatsReply {
   intentsStale: number
   /** Serf messages that failed to decode (counted, never thrown). */
   malformedMessages: number
-  /** Serf messages passed through unhandled (user events, queries: a later issue). */
+  /** Serf messages (user events, queries, responses, relays) and push/pull event slices sent on to serf-events. */
   passedThrough: number
   reconnectAttempts: number
   reaped: number
@@ -367,6 +371,19 @@ export interface LocalMetaReply {
   meta: Uint8Array
 }
 
+/**
+ * Tell (serf-events, whenever it changes): the event layer's part of our push/pull LocalState,
+ * Serf's EventLTime, Events (the user-event ring, one entry per slot, null where empty) and
+ * QueryLTime. Kept as the latest, so a push/pull is answered without asking serf-events. The
+ * event and query clocks live in serf-events; member-manager keeps the member clock only.
+ */
+export interface EventStateMsg {
+  type: 'member.event-state'
+  eventLTime: LamportTime
+  events: Array<UserEventsSlot | null>
+  queryLTime: LamportTime
+}
+
 /** Everything the member-manager accepts. Append-only. */
 export type MemberManagerInbound =
   | NodeJoinedMsg
@@ -385,6 +402,7 @@ export type MemberManagerInbound =
   | NameConflictMsg
   | LocalMetaMsg
   | NodesChangedMsg
+  | EventStateMsg
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
@@ -426,8 +444,8 @@ export interface SwimLeaveMsg {
 }
 
 /**
- * A Serf message this actor does not handle yet (user event 3, query 4, query response 5, relay 9),
- * passed through byte-exact for the future user-event/query handler.
+ * No longer sent (kept: the unions are append-only): Serf messages of serf-events' types now go to
+ * the `serfEvents` peer as `serf.message`, and push/pull event slices as `serf.merge-remote-events`.
  */
 export interface SerfMessagePassThroughMsg {
   type: 'member.serf-message'
@@ -470,6 +488,9 @@ export type MemberManagerOutbound =
   | SerfMessagePassThroughMsg
   | NameConflictEventMsg
   | NodesResyncMsg
+  /** To serf-events: Serf messages of its types, and a remote push/pull's event slice. */
+  | SerfMessageMsg
+  | MergeRemoteEventsMsg
 
 /** Replies to asks. Append-only. */
 export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply | LocalMetaReply

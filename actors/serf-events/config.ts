@@ -42,6 +42,11 @@ export interface SerfEventsConfig {
   maxEventsPerSlot: number
   /** Ours: query IDs kept per query-ring slot (64). */
   maxQueriesPerSlot: number
+  /**
+   * Serf eventJoinIgnore: a join's push/pull raises the event min time to the remote EventLTime,
+   * so events older than the join are not delivered (the agent's `-replay=false`; library false).
+   */
+  eventJoinIgnore: boolean
   /** Ours: received queries awaiting a response (Serf: the internal-query channel holds 1024). */
   maxPendingQueries: number
   /** Ours: queries this node originated that are still collecting (256). */
@@ -71,6 +76,7 @@ export const DEFAULT_SERF_EVENTS_CONFIG: Readonly<SerfEventsConfig> = Object.fre
   userQuiescentPeriodMs: 0,
   maxEventsPerSlot: 64,
   maxQueriesPerSlot: 64,
+  eventJoinIgnore: false,
   maxPendingQueries: 1024,
   maxOpenQueries: 256,
   maxFilterExprLength: 256,
@@ -85,6 +91,7 @@ export const AGENT_SERF_EVENTS_OVERRIDES: Readonly<SerfEventsInit> = Object.free
   quiescentPeriodMs: seconds(1),
   userCoalescePeriodMs: seconds(3),
   userQuiescentPeriodMs: seconds(1),
+  eventJoinIgnore: true,
 })
 
 const FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_SERF_EVENTS_CONFIG))
@@ -120,6 +127,7 @@ export function validateSerfEventsConfig(config: SerfEventsConfig): void {
   // Serf.Create refuses a limit above the sane cap (§5.8).
   checkInt('serfEvents.userEventSizeLimit', config.userEventSizeLimit, 1, USER_EVENT_SIZE_HARD_LIMIT, 'bytes')
   checkInt('serfEvents.gossipIntervalMs', config.gossipIntervalMs, 1, TIMER_MAX_MS, 'ms')
+  if (typeof config.eventJoinIgnore !== 'boolean') throw new InvalidConfigError('serfEvents.eventJoinIgnore', 'must be true or false', { got: config.eventJoinIgnore })
   checkInt('serfEvents.protocolVersion', config.protocolVersion, 2, 5)
   for (const f of TIMER_FIELDS) checkNumber(`serfEvents.${f}`, config[f], { min: 0, max: TIMER_MAX_MS, unit: 'ms' })
   // The agent coalesces only when both periods are set; one without the other is a mistake, not "off".

@@ -1,10 +1,6 @@
 /**
  * Coded errors of the serf-events actor (user events and queries). Each has a stable `code`; across
  * a thread they travel as `{ code, message, details }` (src/errors toWireError).
- *
- * Actor status: issue 12 groundwork. The concept files of actors/serf-events are pure cores in the
- * shape issue 11 introduces ("input + state → new state + effects as data"); protocol.ts,
- * machine.ts and worker.ts come after that refactor.
  */
 import { ClusterError } from '../../src/errors/index.ts'
 
@@ -21,6 +17,8 @@ export type SerfEventsErrorCode =
   | 'ERR_QUERY_ALREADY_RESPONDED'
   | 'ERR_QUERY_PAST_DEADLINE'
   | 'ERR_QUERY_RESPONSE_TOO_LARGE'
+  /** The node's own member record (address, port, tags) is not known yet: swim has not started. */
+  | 'ERR_EVENTS_NOT_READY'
 
 /** Thrown (or returned) when a user event, a query or a query response is refused. */
 export class SerfEventsError extends ClusterError {

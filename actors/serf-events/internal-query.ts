@@ -34,6 +34,22 @@ export function answerInternalQuery(name: string, payload: Uint8Array | null, se
   return { kind: 'respond', payload: encodeSerfMessage({ type: 'conflictResponse', Member: self.lookup(node) ?? null }) }
 }
 
+/**
+ * What the serf-events core does with a received internal query: the ONE place every `_serf_`
+ * query is routed (core.ts). `respond`: answer with this payload; `none`: nothing to answer (the
+ * responder has acked already when asked); `unhandled`: not answered, counted in the actor's
+ * `internalUnhandled`. `_serf_ping` and the answering side of `_serf_conflict` are Serf's; the key
+ * queries need swim's keyring and are plugged in here (issue 12, key-*.ts), until then unhandled.
+ */
+export type InternalQueryVerdict = { kind: 'respond'; payload: Uint8Array } | { kind: 'none' } | { kind: 'unhandled'; reason: 'keyring' | 'unknown' }
+
+export function handleInternalQuery(name: string, payload: Uint8Array | null, self: { name: string; lookup: (node: string) => SerfMember | undefined }): InternalQueryVerdict {
+  const a = answerInternalQuery(name, payload, self)
+  if (a.kind === 'keyring') return { kind: 'unhandled', reason: 'keyring' }
+  if (a.kind === 'unhandled') return { kind: 'unhandled', reason: 'unknown' }
+  return a
+}
+
 export interface ConflictTally {
   responses: number
   matching: number

@@ -2,12 +2,9 @@
  * The serf-events actor's whole state, built from its config and the clocks a snapshot restored,
  * and every counter of its cores in one stats object (what `serf-events.stats` will answer).
  *
- * Status (issue 12 groundwork): this actor owns the event and query Lamport clocks, the user-event
- * ring, the query tables and the coalescers; member-manager keeps the member table and the member
- * clock. Its cores are pure ("input + state → new state + effects as data", issue 11's shape).
- * protocol.ts, machine.ts and worker.ts are not written yet: they come after the issue 11 refactor,
- * which will also move the event/query clocks and push/pull's EventLTime/Events/QueryLTime out of
- * member-manager and route Serf userEvent/query/queryResponse/relay messages here.
+ * This actor owns the event and query Lamport clocks, the user-event ring, the query tables and
+ * the coalescers; member-manager keeps the member table and the member clock (and carries the
+ * push/pull slice serf-events tells it). core.ts composes these cores; machine.ts runs them.
  */
 import type { LamportTime } from '../member-manager/protocol.ts'
 import type { MemberCoalescerState, MemberCoalescerStats, UserCoalescerState, UserCoalescerStats } from './coalescer.ts'

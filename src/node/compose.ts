@@ -17,6 +17,8 @@ import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
 import type { SerfInit } from '../../actors/member-manager/config.ts'
 import { snapshotter } from '../../actors/snapshotter/definition.ts'
+import { serfEvents } from '../../actors/serf-events/definition.ts'
+import type { SerfEventsInit } from '../../actors/serf-events/config.ts'
 import { nodeSnapshotterIo } from '../../actors/snapshotter/io/node-platform.ts'
 import type { SnapshotRestore } from '../../actors/snapshotter/protocol.ts'
 import { isUnspecified, type NodeConfig } from './config.ts'
@@ -33,6 +35,7 @@ export interface NodeActors {
   swim: RefOf<typeof swim>
   gossipQueue: RefOf<typeof gossipQueue>
   memberManager: RefOf<typeof memberManager>
+  serfEvents: RefOf<typeof serfEvents>
   snapshotter: RefOf<typeof snapshotter> | undefined
   /** What the snapshot file held at start (with a snapshot path): members to rejoin, clocks. */
   restored: SnapshotRestore | undefined
@@ -42,7 +45,29 @@ export interface NodeActors {
 const RESTORE_TIMEOUT_MS = 30_000
 
 /** Actor ids in the node's system (the kind names, as every actor's peers default to them). */
-export const ACTOR_IDS = { swim: 'swim', gossipQueue: 'gossip-queue', memberManager: 'member-manager', snapshotter: 'snapshotter' } as const
+export const ACTOR_IDS = { swim: 'swim', gossipQueue: 'gossip-queue', memberManager: 'member-manager', serfEvents: 'serf-events', snapshotter: 'snapshotter' } as const
+
+/** Serf's agent coalescing windows (serf-rpc.md §4.1): flush 3 s after the first event or 1 s after the last. */
+const AGENT_COALESCE_MS = 3_000
+const AGENT_QUIESCENT_MS = 1_000
+
+/** serf-events' config for this node: the agent's coalescing (each optional), replay, protocol, timing and size limits. */
+export function serfEventsInitOf(config: NodeConfig, gossipIntervalMs: number): SerfEventsInit {
+  const members = config.coalesce.members
+  const users = config.coalesce.userEvents
+  return {
+    protocolVersion: config.protocol,
+    gossipIntervalMs,
+    eventJoinIgnore: !config.replay,
+    userEventSizeLimit: config.userEventSizeLimit,
+    querySizeLimit: config.querySizeLimit,
+    queryResponseSizeLimit: config.queryResponseSizeLimit,
+    coalescePeriodMs: members ? AGENT_COALESCE_MS : 0,
+    quiescentPeriodMs: members ? AGENT_QUIESCENT_MS : 0,
+    userCoalescePeriodMs: users ? AGENT_COALESCE_MS : 0,
+    userQuiescentPeriodMs: users ? AGENT_QUIESCENT_MS : 0,
+  }
+}
 
 /** swim's input for this node: what it advertises, where it binds, its profile and keys, its joins. */
 export function swimInputOf(config: NodeConfig, keys: readonly string[], advertiseIp: Uint8Array): SwimInput {
@@ -110,19 +135,31 @@ export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, s
     placement,
     input: {
       config: memberManagerConfigOf(config),
-      ...(snap === undefined ? {} : { peers: { snapshotter: ACTOR_IDS.snapshotter } }),
-      ...(restored === undefined ? {} : { restored: { clock: restored.lastClock, eventClock: restored.lastEventClock, queryClock: restored.lastQueryClock } }),
+      peers: { serfEvents: ACTOR_IDS.serfEvents, ...(snap === undefined ? {} : { snapshotter: ACTOR_IDS.snapshotter }) },
+      ...(restored === undefined ? {} : { restored: { clock: restored.lastClock } }),
     },
     dependsOn: snap === undefined ? [ACTOR_IDS.gossipQueue] : [ACTOR_IDS.gossipQueue, ACTOR_IDS.snapshotter],
+  })
+  // Serf's event layer: user events, queries, coalescing; its clocks come from the snapshot.
+  const se = await system.spawn(serfEvents, {
+    id: ACTOR_IDS.serfEvents,
+    placement,
+    input: {
+      nodeName: config.name,
+      config: serfEventsInitOf(config, shape.gossipIntervalMs),
+      peers: { swim: ACTOR_IDS.swim, gossipQueue: ACTOR_IDS.gossipQueue, memberManager: ACTOR_IDS.memberManager, ...(snap === undefined ? {} : { snapshotter: ACTOR_IDS.snapshotter }) },
+      ...(restored === undefined ? {} : { restored: { eventClock: restored.lastEventClock, queryClock: restored.lastQueryClock } }),
+    },
+    dependsOn: [ACTOR_IDS.gossipQueue, ACTOR_IDS.memberManager],
   })
   const sw = await system.spawn(swim, {
     id: ACTOR_IDS.swim,
     placement,
-    input: swimInput,
-    dependsOn: [ACTOR_IDS.gossipQueue, ACTOR_IDS.memberManager],
+    input: { ...swimInput, peers: { ...swimInput.peers, serfEvents: ACTOR_IDS.serfEvents } },
+    dependsOn: [ACTOR_IDS.gossipQueue, ACTOR_IDS.memberManager, ACTOR_IDS.serfEvents],
     ...(inline ? nodeSwimIo() : {}),
   })
-  return { swim: sw, gossipQueue: gq, memberManager: mm, snapshotter: snap, restored }
+  return { swim: sw, gossipQueue: gq, memberManager: mm, serfEvents: se, snapshotter: snap, restored }
 }
 
 /**

@@ -9,12 +9,14 @@ import { parseIp } from '../transport/ip-address.ts'
 import type { GossamerNode, NodeOptions } from './api.ts'
 import { isUnspecified, resolveNodeConfig, type NodeConfig } from './config.ts'
 import { ACTOR_IDS, spawnNodeActors, swimInputOf, whenSwimRunning, type NodeActors } from './compose.ts'
-import { EventHub, memberEventSource } from './event-hub.ts'
+import { EventHub } from './event-hub.ts'
 import { LogRing } from './log-ring.ts'
 import { swimAskJoin } from './join.ts'
-import { notWiredSurface, type SerfSurface } from './serf-surface.ts'
+import type { SerfSurface } from './serf-surface.ts'
+import { serfEventsSurface } from './serf-events-surface.ts'
 import { coded, Node, SHUTDOWN_DRAIN_MS } from './node.ts'
-import { createNodeLogger } from './io/node-logger.ts'
+import { createNodeLog } from './io/node-logger.ts'
+import type { LogRecord } from '../logging/log-record.ts'
 import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
 
@@ -23,8 +25,13 @@ const START_TIMEOUT_MS = 30_000
 
 /** Extension points for tests and the lead's wiring: the Serf event layer's surface. */
 export interface CreateNodeDeps {
-  /** The surface for events, queries, keys, coordinates and force-leave; default: not wired. */
+  /** The surface for events, queries, keys, coordinates and force-leave; default: serf-events' and swim's. */
   serf?: (node: { actors: NodeActors; system: ActorSystem; log: Logger; config: NodeConfig }) => SerfSurface
+  /**
+   * Where the node's and its actors' log records go besides `logs()` when `logLevel` is not
+   * 'silent' (`gossamer agent`: Serf's text format). Default: each record's pino JSON line on stdout.
+   */
+  logOutput?: (record: LogRecord) => void
 }
 
 /** The IP swim advertises: `advertise`, else the bind address, else (bound to every interface) this host's. */
@@ -57,17 +64,19 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
   const config = resolveNodeConfig(options)
   const keys = config.keyringFile === undefined ? config.keys : await readKeyringFile(config.keyringFile)
   const ring = new LogRing()
-  const log = createNodeLogger({ name: config.name, level: config.logLevel, ring })
+  // Every actor's lines come to this thread (the system's log sink) and go where the node's own go.
+  const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
+  const log = nodeLog.logger
   const swimInput = swimInputOf(config, keys, advertiseIpOf(config))
-  const system = await ActorSystem.start({ node: config.name, logLevel: config.logLevel })
+  const system = await ActorSystem.start({ node: config.name, logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
   const hub = new EventHub()
   let node: Node | undefined
   try {
     const actors = await spawnNodeActors(system, config, swimInput)
     const address = await whenSwimRunning(actors.swim, START_TIMEOUT_MS)
-    hub.attach(memberEventSource(actors.memberManager))
     if (config.keyringFile !== undefined) watchKeyring(actors, config.keyringFile, log)
-    const serf = deps.serf?.({ actors, system, log, config }) ?? notWiredSurface()
+    const serf = deps.serf?.({ actors, system, log, config }) ?? serfEventsSurface(actors, system.clock)
+    // Member events (coalesced as the agent does, when on), user events and queries: all from serf-events.
     if (serf.events !== undefined) hub.attach(serf.events)
     // The subscriptions are on in member-manager's thread from here: no event after this is missed.
     await system.sync()

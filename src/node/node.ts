@@ -236,6 +236,7 @@ export class Node implements GossamerNode {
       this.#state = 'stopped'
       this.#retryWatch?.stop()
       this.hub.close()
+      this.serf.close?.()
       this.log.info({ subsystem: 'serf' }, 'shutting down')
       try {
         const report = await this.system.shutdown({ drainTimeoutMs: SHUTDOWN_DRAIN_MS })

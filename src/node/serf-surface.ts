@@ -23,6 +23,8 @@ export interface SerfSurface {
   readonly events: EventSource | undefined
   /** Serf's event and query clocks for stats(); undefined while there is no event layer. */
   clocks(): Promise<{ eventTime: bigint; queryTime: bigint } | undefined>
+  /** Ends what the surface holds open (query streams, subscriptions); the node is shutting down. */
+  close?(): void
 }
 
 /** ERR_NODE_NOT_WIRED: the operation needs an actor this node does not run yet. */

@@ -97,6 +97,11 @@ export class ActorSystem {
     return this.#core.asks.late
   }
 
+  /** Log records the system's `logSink` threw on (each such record is lost; the sink keeps getting the next). */
+  get logSinkErrors(): number {
+    return this.#core.logSinkErrors
+  }
+
   /** Stops intake, drains in dependency order, runs exit work, ends every worker. Idempotent. */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
     this.#shutdown ??= shutdownSystem(this.#core, options.drainTimeoutMs ?? 5000)

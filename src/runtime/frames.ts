@@ -62,6 +62,8 @@ export const K = {
   emitted: 35,
   /** An emitted event that could not be cloned (not forwarded). */
   emitUncloneable: 36,
+  /** One turn's log lines (pino JSON, level-filtered in the worker) for the system's log sink. */
+  logs: 37,
 
   // --- control, system thread -> worker ---
   /** A channel to a (re)started peer worker. */
@@ -150,6 +152,8 @@ export type WorkerToMain =
   | { k: typeof K.compute; cid: number; module: string; name: string; input: unknown }
   | { k: typeof K.emitted; event: { type: string } }
   | { k: typeof K.emitUncloneable; eventType: string; error: WireError }
+  /** `dropped`: lines over the per-second bound since the last `logs` (not sent). */
+  | { k: typeof K.logs; lines: string[]; dropped: number }
 
 /** Control messages, system thread -> worker. */
 export type MainToWorker =
@@ -171,6 +175,11 @@ export interface WorkerBoot {
   node: string
   seed: number
   logLevel: string
+  /**
+   * Lines per second this actor may send to the system's log sink (see logging/log-batch.ts);
+   * undefined: the system has no sink and the thread writes its lines to fd 1 itself.
+   */
+  logLinesPerSecond?: number
   input: unknown
   supervision: SupervisionOptions
   mailbox: LinkPolicy

@@ -11,12 +11,17 @@
  * object, typed arrays byte by byte; an immutable context promises none). What the worker placement
  * still pays per persist: posting the record to the system thread, one structured clone (serialized
  * in the actor's thread, parsed in the system thread), because a thread restart starts from it.
+ *
+ * A turn whose snapshot equals the last record (a timer that fired and changed nothing, the common
+ * turn of an idle actor) takes no record at all: no copy, no post, no store write (snapshot-equal.ts;
+ * swim alone on loopback persisted 6 records a second, 35 of 40 identical to the one before).
  */
 import type { Actor, AnyStateMachine } from 'xstate'
 import type { ActorClock } from '../types/time.ts'
 import type { PersistOptions, PersistedRecord } from './options.ts'
 import { detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
 import { freezeSnapshot } from './snapshot-freeze.ts'
+import { samePersisted, unchangedLiveSnapshot } from './snapshot-equal.ts'
 
 /** The context handed to XState's persist when the real one is kept by reference. */
 const NO_CONTEXT = Object.freeze({})
@@ -27,14 +32,27 @@ const NO_CONTEXT = Object.freeze({})
  * children, history) around the live context itself. `freeze`: deep-freeze and check what is kept
  * by reference (see snapshot-freeze.ts). Throws UncloneableSnapshotError.
  */
-export function persistedSnapshotOf(id: string, actor: Actor<AnyStateMachine>, immutable: boolean, freeze: boolean): unknown {
-  if (!immutable) return detachSnapshot(id, actor.getPersistedSnapshot())
+export function persistedSnapshotOf(id: string, actor: Actor<AnyStateMachine>, immutable: boolean, freeze: boolean, unchangedFrom?: unknown): unknown {
+  if (!immutable) {
+    // Most turns of an idle actor change nothing: decided on the live snapshot, without XState's walk.
+    if (unchangedFrom !== undefined && unchangedLiveSnapshot(actor.getSnapshot(), unchangedFrom)) return UNCHANGED
+    const persisted = actor.getPersistedSnapshot()
+    if (unchangedFrom !== undefined && samePersisted(persisted, unchangedFrom)) return UNCHANGED
+    return detachSnapshot(id, persisted)
+  }
   const live = actor.getSnapshot() as unknown as { context: unknown }
   const persisted = actor.logic.getPersistedSnapshot({ ...live, context: NO_CONTEXT } as never) as unknown as { context: unknown }
   persisted.context = live.context
+  // Kept by reference: the same context object under the same header is the same record. A new
+  // context object is not walked (an immutable context is persisted without walking it).
+  const kept = unchangedFrom as { context?: unknown } | undefined
+  if (kept !== undefined && kept.context === live.context && samePersisted({ ...persisted, context: NO_CONTEXT }, { ...kept, context: NO_CONTEXT })) return UNCHANGED
   if (freeze) freezeSnapshot(id, persisted)
   return persisted
 }
+
+/** persistedSnapshotOf's answer when the snapshot is the same as `unchangedFrom` (nothing to persist). */
+export const UNCHANGED: unique symbol = Symbol('unchanged')
 
 export class HostPersistence {
   /** The last record taken (or restored from): what a restart starts from. */
@@ -47,6 +65,8 @@ export class HostPersistence {
   #sub: { unsubscribe(): void } | undefined
   #lastPersistAt = -Infinity
   #pending = false
+  /** Persists skipped because the snapshot was the same as the last record (see snapshot-equal.ts). */
+  unchanged = 0
 
   constructor(
     readonly parts: {
@@ -107,17 +127,24 @@ export class HostPersistence {
     const snap = actor.getSnapshot()
     if (snap.status !== 'active' && snap.status !== 'done') return
     let snapshot: unknown
+    // The same version's last record: a snapshot equal to it is not taken or posted again.
+    const last = this.lastPersisted?.version === persist.version ? this.lastPersisted.snapshot : undefined
     try {
       // Detached unless immutable: the live context may be updated in place after this (see snapshot-copy.ts).
-      snapshot = persistedSnapshotOf(this.parts.id, actor, persist.immutable === true, this.parts.verifyImmutable)
+      snapshot = persistedSnapshotOf(this.parts.id, actor, persist.immutable === true, this.parts.verifyImmutable, last)
     } catch (err) {
       this.#pending = false
       const coded = err instanceof UncloneableSnapshotError ? err : new UncloneableSnapshotError(this.parts.id, 'snapshot', `not persistable (${String((err as Error)?.message ?? err)})`, { cause: err })
       this.parts.failed(actor, coded)
       return
     }
-    const record: PersistedRecord = { version: persist.version, snapshot, at: now }
     this.#pending = false
+    if (snapshot === UNCHANGED) {
+      // The kept record already is this state: a restart from it is the same restart.
+      this.unchanged++
+      return
+    }
+    const record: PersistedRecord = { version: persist.version, snapshot, at: now }
     try {
       this.parts.persisted?.(record)
     } catch (err) {

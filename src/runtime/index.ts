@@ -134,6 +134,8 @@ export type {
   EnvAskOptions,
 } from '../types/actor-env.ts'
 export { actorAddress, computeTask, RESTORED, SHUTDOWN } from '../types/actor-env.ts'
+export type { LogRecord, LogRecordLevel, LogSink } from '../logging/log-record.ts'
+export { DEFAULT_LOG_LINES_PER_SECOND } from '../logging/log-batch.ts'
 export { createEnv } from './env.ts'
 export { createAsk } from './env-ask.ts'
 export type { AskParts, AskPort } from './env-ask.ts'

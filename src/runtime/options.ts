@@ -269,6 +269,8 @@ const SYSTEM_FIELDS: Record<keyof SystemOptions, true> = {
   snapshotStore: true,
   askTimeoutMs: true,
   workerLimits: true,
+  logSink: true,
+  logLinesPerSecond: true,
 }
 const COMPUTE_FIELDS = ['maxThreads', 'idleTimeoutMs'] as const
 
@@ -286,6 +288,9 @@ export function validateSystemOptions(options: unknown): SystemOptions {
   // Any safe integer: the random sources take it modulo 2^32.
   if (o.seed !== undefined) checkInt('system.seed', o.seed, Number.MIN_SAFE_INTEGER)
   if (o.logLevel !== undefined) resolveLogLevel(o.logLevel, 'system.logLevel')
+  if (o.logSink !== undefined && typeof o.logSink !== 'function') throw new InvalidConfigError('system.logSink', 'must be a function (record) => void', { got: o.logSink })
+  // A million lines per second per actor is past what a sink can take; more is a typo.
+  if (o.logLinesPerSecond !== undefined) checkInt('system.logLinesPerSecond', o.logLinesPerSecond, 1, 1_000_000)
   if (o.compute !== undefined && o.compute !== false) {
     const c = knownFieldsOnly('system.compute', o.compute, COMPUTE_FIELDS) as { maxThreads?: unknown; idleTimeoutMs?: unknown }
     // Compute threads share the machine's cores with the actors: more than 256 is a typo.

@@ -13,6 +13,8 @@ import { toWireError, type ClusterError, type WireError } from '../errors/cluste
 import { ActorStoppedError, InvalidMessageError, MailboxFullError, UnknownActorError } from '../errors/runtime-errors.ts'
 import { rootLogger } from '../logging/root-logger.ts'
 import { resolveLogLevel } from '../logging/levels.ts'
+import { DEFAULT_LOG_LINES_PER_SECOND } from '../logging/log-batch.ts'
+import { recordOfLine, type LogRecord, type LogSink } from '../logging/log-record.ts'
 import { AskTable } from './ask-table.ts'
 import { ComputePool } from './compute-pool.ts'
 import type { ActorDefinition } from './define-actor.ts'
@@ -60,6 +62,8 @@ export interface Entry {
   asks: AskTable | undefined
   /** Subscriptions to the actor's emitted events (`ref.on`, `ref.events`). */
   events: EventHub
+  /** Log lines its worker thread dropped over the log sink's per-second bound. */
+  logLinesDropped: number
 }
 
 export class SystemCore {
@@ -68,6 +72,11 @@ export class SystemCore {
   readonly clock: ActorClock
   readonly logLevel: string
   readonly log: Logger
+  /** Where every thread's log lines go (undefined: each thread writes to fd 1). */
+  readonly logSink: LogSink | undefined
+  readonly logLinesPerSecond: number
+  /** Records the log sink threw on (each is lost; nothing else is). */
+  logSinkErrors = 0
   readonly mailbox: MailboxOptions
   readonly supervision: SupervisionOptions
   readonly store: SnapshotStore
@@ -93,7 +102,13 @@ export class SystemCore {
     this.seed = (options.seed ?? 1) >>> 0
     this.clock = options.clock === undefined || options.clock === 'real' ? realClock : (options.clock as SimulatedClock)
     this.logLevel = resolveLogLevel(options.logLevel)
-    this.log = rootLogger({ node: this.node, level: this.logLevel })
+    this.logSink = options.logSink
+    this.logLinesPerSecond = options.logLinesPerSecond ?? DEFAULT_LOG_LINES_PER_SECOND
+    // With a sink, this thread's lines (the runtime's and every inline actor's) reach it at once, in order.
+    this.log =
+      this.logSink === undefined
+        ? rootLogger({ node: this.node, level: this.logLevel })
+        : rootLogger({ node: this.node, level: this.logLevel, destination: { write: (line: string) => this.logLines('', [line], 0) } })
     this.mailbox = createMailboxOptions(options.mailbox)
     this.supervision = createSupervisionOptions(options.supervision)
     this.store = options.snapshotStore ?? memorySnapshotStore()
@@ -101,6 +116,31 @@ export class SystemCore {
     this.compute = new ComputePool(options.compute ?? {})
     this.askTimeoutMs = options.askTimeoutMs ?? 5000
     this.workerLimits = createWorkerLimits(options.workerLimits, 'system.workerLimits')
+  }
+
+  /**
+   * Log lines of one actor's thread (or this thread's: actor '') for the sink, in order; `dropped`
+   * lines over the worker's per-second bound are counted on the actor and told to the sink once.
+   */
+  logLines(actor: string, lines: readonly string[], dropped: number): void {
+    const sink = this.logSink
+    if (sink === undefined) return
+    for (const line of lines) this.#toSink(sink, recordOfLine(line, actor))
+    if (dropped > 0) {
+      const entry = this.actors.get(actor)
+      if (entry !== undefined) entry.logLinesDropped += dropped
+      const fields = { level: 40, time: this.clock.now(), node: this.node, actor, count: dropped, total: entry?.logLinesDropped ?? dropped, msg: 'log lines dropped' }
+      this.#toSink(sink, { actor, level: 'warn', time: fields.time, msg: `${dropped} log lines dropped over the bound of ${this.logLinesPerSecond} per second`, fields })
+    }
+  }
+
+  #toSink(sink: LogSink, record: LogRecord): void {
+    try {
+      sink(record)
+    } catch {
+      // Not logged: the log would come back here.
+      this.logSinkErrors++
+    }
   }
 
   emit(event: SystemEvent): void {

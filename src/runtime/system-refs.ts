@@ -118,6 +118,7 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
       rejected: base.rejected + h.refused,
       lateReplies: entry.asks?.late ?? 0,
       events: { ...entry.events.stats },
+      logLinesDropped: entry.logLinesDropped,
     }
   }
   const w = entry.worker!
@@ -134,6 +135,7 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
     queued: w.link.ring.length + w.link.inFlight,
     lateReplies: cell?.lateReplies ?? 0,
     events: { ...entry.events.stats },
+    logLinesDropped: entry.logLinesDropped,
   }
 }
 

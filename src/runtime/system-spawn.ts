@@ -54,6 +54,8 @@ export function workerProxyPort(core: SystemCore, inspection: Inspection): Worke
     node: core.node,
     seed: core.seed,
     logLevel: core.logLevel,
+    logLinesPerSecond: core.logSink === undefined ? undefined : core.logLinesPerSecond,
+    logLines: (id, lines, dropped) => core.logLines(id, lines, dropped),
     asks: core.asks,
     compute: core.compute,
     mainPolicy: { capacity: core.mailbox.capacity, overflow: 'backpressure', backpressureCeiling: 64 },
@@ -103,6 +105,7 @@ export async function spawnActor(ctx: SpawnContext, def: ActorDefinition<AnyStat
     stoppedStats: undefined,
     ref: undefined as unknown as ActorRef<AnyStateMachine>,
     events: undefined as unknown as EventHub,
+    logLinesDropped: 0,
   }
   entry.events = new EventHub(id, core.log, (types) => forwardEmitted(entry, types))
   entry.ref = makeRef(core, entry, (e) => stopOne(core, e, 5000).then(() => undefined))

@@ -2,6 +2,7 @@
  * The public shapes of the actor system: refs, spawn options, snapshots, stats, system and
  * inspection events, the shutdown report.
  */
+import type { LogSink } from '../logging/log-record.ts'
 import type { AnyStateMachine, EmittedFrom, StateValue } from 'xstate'
 import type { ActorId } from '../types/ids.ts'
 import type { ActorAddress, Message, ReplyOf, ReplyTo, SendStatus } from '../types/actor-env.ts'
@@ -72,6 +73,8 @@ export interface ActorStats {
   lateReplies: number
   /** Emitted events forwarded to subscribers (`ref.on`, `ref.events`), counted on the system thread. */
   events: EventStats
+  /** Log lines of this actor's thread dropped over the system log sink's per-second bound (`logLinesPerSecond`). */
+  logLinesDropped: number
 }
 
 /** The accounting of an actor's emitted events, kept on the system thread (survives restarts). */
@@ -228,6 +231,18 @@ export interface SystemOptions {
   seed?: number
   /** pino level for every thread's root logger (default from GOSSAMER_LOG_LEVEL, else 'info'). */
   logLevel?: string
+  /**
+   * Where every log line of the system goes instead of fd 1: the lines of every actor (inline and
+   * in worker threads) and of the runtime itself, parsed, on the system thread, in order per actor.
+   * The level filter applies in each thread before a line is formatted or crosses a thread. A
+   * worker sends at most `logLinesPerSecond` lines per second; past that its lines are dropped,
+   * counted in the actor's `stats().logLinesDropped`, and the sink gets one warn record saying how
+   * many. A sink that throws loses that record only (counted in `system.logSinkErrors`).
+   * Default: none (each thread writes pino's JSON lines to fd 1 itself).
+   */
+  logSink?: LogSink
+  /** The per-worker bound of `logSink` (lines per second per actor, default 1000). */
+  logLinesPerSecond?: number
   mailbox?: Partial<MailboxOptions>
   supervision?: Partial<SupervisionOptions>
   /** Compute pool; `false` disables it. Default: piscina with 1 thread, created on first use. */

@@ -16,6 +16,7 @@ import { createSeededRandom, hashLabel } from '../types/random.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
 import { ActorStoppedError, InvalidMessageError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
 import { actorLogger, rootLogger } from '../logging/root-logger.ts'
+import { LogBatch } from '../logging/log-batch.ts'
 import { ActorHost } from './actor-host.ts'
 import type { AskTable } from './ask-table.ts'
 import { ComputeRelay } from './compute-relay.ts'
@@ -38,6 +39,8 @@ type ControlPort = NonNullable<typeof parentPort>
 class WorkerThread<M extends AnyStateMachine> {
   readonly id: string
   readonly log: ReturnType<typeof actorLogger>
+  /** With a system log sink: this thread's lines, gathered per turn for the system thread. */
+  readonly logBatch: LogBatch | undefined
   readonly reports: WorkerReports
   readonly compute: ComputeRelay
   readonly router: WorkerRouter
@@ -57,7 +60,10 @@ class WorkerThread<M extends AnyStateMachine> {
   ) {
     this.id = boot.id
     this.#watching = boot.watch
-    this.log = actorLogger(rootLogger({ node: boot.node, level: boot.logLevel }), boot.id)
+    // With a sink, pino still filters here: only lines at the level or above are formatted and posted.
+    this.logBatch = boot.logLinesPerSecond === undefined ? undefined : new LogBatch((b) => this.post({ k: K.logs, lines: b.lines, dropped: b.dropped }), boot.logLinesPerSecond, realClock.now)
+    const root = this.logBatch === undefined ? rootLogger({ node: boot.node, level: boot.logLevel }) : rootLogger({ node: boot.node, level: boot.logLevel, destination: this.logBatch })
+    this.log = actorLogger(root, boot.id)
     this.reports = new WorkerReports((m) => this.post(m), () => this.#hostTurnEnd())
     this.compute = new ComputeRelay((cid, task, input) => this.post({ k: K.compute, cid, module: task.module, name: task.name, input }))
     this.router = new WorkerRouter({
@@ -122,6 +128,8 @@ class WorkerThread<M extends AnyStateMachine> {
         },
       })
     } catch (err) {
+      // The lines logged so far (why it failed) reach the sink before the failure does.
+      this.logBatch?.flush()
       this.post({ k: K.startFailed, error: toWireError(err) })
       this.router.close()
       return
@@ -175,6 +183,7 @@ class WorkerThread<M extends AnyStateMachine> {
     // Let what exit work sent reach its targets (bounded by the same timeout).
     await this.router.flush(timeoutMs)
     this.reports.turnEnd()
+    this.logBatch?.flush()
     this.post({ k: K.stopped, finished, stats: this.#cellStats(), links: this.router.linkStats(), ...(h.exit !== undefined ? { exit: h.exit } : {}) })
     this.router.close()
     this.control.off('message', this.#onControl)

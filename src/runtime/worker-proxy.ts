@@ -26,6 +26,10 @@ export interface WorkerProxyPort {
   node: string
   seed: number
   logLevel: string
+  /** Lines per second a worker may send to the log sink; undefined: no sink (fd 1). */
+  logLinesPerSecond: number | undefined
+  /** A worker's log lines for the sink, in order, and how many it dropped over its bound. */
+  logLines(id: string, lines: readonly string[], dropped: number): void
   asks: AskTable
   compute: ComputePool
   mainPolicy: LinkPolicy
@@ -146,6 +150,7 @@ export class WorkerProxy {
       emits: this.events.types,
     }
     if (entry.tsEntry !== undefined) boot.__entry = entry.tsEntry
+    if (this.sys.logLinesPerSecond !== undefined) boot.logLinesPerSecond = this.sys.logLinesPerSecond
     this.status = 'starting'
     this.#lastError = undefined
     let worker: Worker
@@ -246,6 +251,9 @@ export class WorkerProxy {
         break
       case K.emitted:
         this.events.deliver(m.event)
+        break
+      case K.logs:
+        this.sys.logLines(this.id, m.lines, m.dropped)
         break
       case K.emitUncloneable:
         this.events.uncloneable()

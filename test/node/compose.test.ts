@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { resolveNodeConfig } from '../../src/node/config.ts'
-import { memberAddress, memberManagerConfigOf, swimInputOf } from '../../src/node/compose.ts'
+import { memberAddress, memberManagerConfigOf, serfEventsInitOf, swimInputOf } from '../../src/node/compose.ts'
+import { createSerfEventsConfig } from '../../actors/serf-events/config.ts'
 import { createSerfConfig } from '../../actors/member-manager/config.ts'
 import { createSwimConfig } from '../../actors/swim/config.ts'
 
@@ -62,5 +63,13 @@ describe('memberManagerConfigOf', () => {
       tombstoneTimeoutMs: 86_400_000,
       enableNameConflictResolution: true,
     })
+  })
+})
+
+describe('serfEventsInitOf', () => {
+  it("gives serf-events the node's query, response and user event size limits (Serf's defaults when none is given)", () => {
+    const c = resolveNodeConfig({ name: 'n', querySizeLimit: 2048, queryResponseSizeLimit: 4096, userEventSizeLimit: 9216 })
+    expect(createSerfEventsConfig(serfEventsInitOf(c, 200))).toMatchObject({ querySizeLimit: 2048, queryResponseSizeLimit: 4096, userEventSizeLimit: 9216 })
+    expect(createSerfEventsConfig(serfEventsInitOf(resolveNodeConfig({ name: 'n' }), 200))).toMatchObject({ querySizeLimit: 1024, queryResponseSizeLimit: 1024, userEventSizeLimit: 512 })
   })
 })

@@ -1,47 +1,81 @@
 /**
- * The node facade's pino logger: every line goes to the node's LogRing (for `logs()`, Serf's
- * monitor) and, unless the level is 'silent', to stdout as pino's JSON. A 'silent' node still keeps
- * its info lines in the ring, so a library user can read them without printing them.
+ * The node's logs, one path for every line: the node facade's own pino logger and every actor's
+ * lines (the ActorSystem's log sink: swim's, member-manager's, ... from their threads) become
+ * LogRecords that go to the node's LogRing (for `logs()`, Serf's monitor) and, unless the level is
+ * 'silent', to the output: by default pino's JSON line on stdout; `gossamer agent` passes its own
+ * (Serf's text format). A 'silent' node still keeps its info lines in the ring, so a library user
+ * can read them without printing them.
  */
 import { pino, type Logger } from 'pino'
 import type { LogLine } from '../api.ts'
 import type { LogRing } from '../log-ring.ts'
+import { recordOfLine, type LogRecord, type LogSink } from '../../logging/log-record.ts'
 
-/** pino's numeric levels as LogLine levels (fatal, 60, shows as error: Serf has no fatal). */
-function levelOf(n: number): LogLine['level'] {
-  if (n >= 50) return 'error'
-  if (n >= 40) return 'warn'
-  if (n >= 30) return 'info'
-  if (n >= 20) return 'debug'
-  return 'trace'
+export type NodeLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
+
+/** A record's level as a LogLine level (fatal shows as error: Serf has no fatal). */
+function levelOf(level: LogRecord['level']): LogLine['level'] {
+  return level === 'fatal' ? 'error' : level
 }
 
-/** The message of a pino line, with the error's code and message when one is attached (as Serf prints `: <err>`). */
-function messageOf(rec: Record<string, unknown>): string {
-  const msg = typeof rec['msg'] === 'string' ? rec['msg'] : ''
-  const err = rec['err']
-  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') return `${msg}: ${(err as { message: string }).message}`
-  return msg
+/** The message of a record, with the error's message when one is attached (as Serf prints `: <err>`). */
+function messageOf(rec: LogRecord): string {
+  const err = rec.fields['err']
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') return `${rec.msg}: ${(err as { message: string }).message}`
+  return rec.msg
 }
 
-export function createNodeLogger(options: { name: string; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'; ring: LogRing; stdout?: (line: string) => void }): Logger {
-  const print = options.level === 'silent' ? undefined : (options.stdout ?? ((line: string) => process.stdout.write(line)))
-  const destination = {
-    write(line: string): void {
-      print?.(line)
-      let rec: Record<string, unknown>
-      try {
-        rec = JSON.parse(line) as Record<string, unknown>
-      } catch {
-        return // pino writes JSON; anything else is not ours to keep
-      }
-      options.ring.append({
-        level: levelOf(typeof rec['level'] === 'number' ? rec['level'] : 30),
-        time: typeof rec['time'] === 'number' ? rec['time'] : 0,
-        subsystem: typeof rec['subsystem'] === 'string' ? rec['subsystem'] : 'node',
-        message: messageOf(rec),
-      })
-    },
+/**
+ * The subsystem a line shows under: its own `subsystem` field (the node's lines say `serf`,
+ * `agent`), else the actor that logged it (`swim`, `member-manager`, ...), else `node` for the
+ * facade and `runtime` for the actor system's own lines.
+ */
+function subsystemOf(rec: LogRecord, fallback: string): string {
+  const s = rec.fields['subsystem']
+  if (typeof s === 'string') return s
+  return rec.actor !== '' ? rec.actor : fallback
+}
+
+/** A record as a `logs()` line. */
+export function logLineOf(rec: LogRecord, fallbackSubsystem = 'runtime'): LogLine {
+  return { level: levelOf(rec.level), time: rec.time, subsystem: subsystemOf(rec, fallbackSubsystem), message: messageOf(rec) }
+}
+
+export interface NodeLogOptions {
+  name: string
+  level: NodeLogLevel
+  ring: LogRing
+  /** Where a record goes besides the ring when the level is not 'silent' (default: its JSON line on stdout). */
+  output?: (record: LogRecord) => void
+}
+
+export interface NodeLog {
+  /** The facade's own logger (its lines have no actor; they show as subsystem `node` unless they say one). */
+  logger: Logger
+  /** The ActorSystem's `logSink`: every actor's records. */
+  sink: LogSink
+  /** The level the node's actor system runs at: the node's, or 'info' for a silent node (its ring still fills). */
+  systemLevel: Exclude<NodeLogLevel, 'silent'>
+}
+
+/** Builds the node's log path (see the file comment). */
+export function createNodeLog(options: NodeLogOptions): NodeLog {
+  const output = options.level === 'silent' ? undefined : (options.output ?? ((rec: LogRecord) => void process.stdout.write(`${JSON.stringify(rec.fields)}\n`)))
+  const take = (rec: LogRecord, fallbackSubsystem: string): void => {
+    options.ring.append(logLineOf(rec, fallbackSubsystem))
+    output?.(rec)
   }
-  return pino({ level: options.level === 'silent' ? 'info' : options.level, base: { node: options.name } }, destination)
+  const systemLevel = options.level === 'silent' ? 'info' : options.level
+  const destination = { write: (line: string) => take(recordOfLine(line, ''), 'node') }
+  return {
+    logger: pino({ level: systemLevel, base: { node: options.name } }, destination),
+    sink: (rec) => take(rec, 'runtime'),
+    systemLevel,
+  }
+}
+
+/** The facade's logger alone, printing raw lines to `stdout` (kept for callers that have no actor system). */
+export function createNodeLogger(options: { name: string; level: NodeLogLevel; ring: LogRing; stdout?: (line: string) => void }): Logger {
+  const stdout = options.stdout
+  return createNodeLog({ ...options, ...(stdout === undefined ? {} : { output: (rec: LogRecord) => stdout(`${JSON.stringify(rec.fields)}\n`) }) }).logger
 }

@@ -19,7 +19,7 @@ function start(config: Partial<MemberManagerInput['config']> = {}, seed = 1) {
   const f = fakeEnv('member-manager', seed)
   const input: MemberManagerInput = {
     config: { nodeName: 'self', ...config },
-    peers: { swim: 'swim', gossipQueue: 'gossip-queue', snapshotter: 'snapshotter', events: 'events', serfMessages: 'serf-events' },
+    peers: { swim: 'swim', gossipQueue: 'gossip-queue', snapshotter: 'snapshotter', events: 'events', serfEvents: 'serf-events' },
   }
   const actor = createActor(createMemberManagerMachine(f.env), { clock: f.clock, input }).start()
   const members = (statuses?: MembersReply['members'][number]['status'][]) => {
@@ -32,7 +32,7 @@ function start(config: Partial<MemberManagerInput['config']> = {}, seed = 1) {
     actor.send({ type: 'member.stats', replyTo: t })
     return f.replyFor(t)!
   }
-  const events = () => f.sentOf('member.event').map((s) => s.msg as unknown as MemberEventMsg).map((m) => `${m.event}:${m.members[0]!.name}`)
+  const events = () => f.sentOf('member.event').filter((s) => s.to === 'events').map((s) => s.msg as unknown as MemberEventMsg).map((m) => `${m.event}:${m.members[0]!.name}`)
   const serfSizes = () =>
     f.sent
       .filter((s) => s.to === 'gossip-queue' && s.msg.type === 'gossip.cluster-size')
@@ -141,7 +141,7 @@ describe('member-manager machine', () => {
     m.joined('self', { role: 'web' })
     m.joined('a', { v: '1' })
     m.actor.send({ type: 'member.node-updated', node: node('a', { v: '2' }) })
-    const update = m.sentOf('member.event').map((s) => s.msg as unknown as MemberEventMsg).find((e) => e.event === 'member-update')
+    const update = m.sentOf('member.event').filter((s) => s.to === 'events').map((s) => s.msg as unknown as MemberEventMsg).find((e) => e.event === 'member-update')
     expect(update?.members[0]).toMatchObject({ name: 'a', tags: { v: '2' } })
 
     const ok = m.ask<AckReply>()
@@ -255,7 +255,20 @@ describe('member-manager machine', () => {
     expect(decodeSerfMessage(m.replyFor(t)!.bytes)).toMatchObject({ type: 'pushPull' })
     const ev = encodeSerfMessage({ type: 'userEvent', LTime: 1n, Name: 'x', Payload: null, CC: false })
     m.userMsg(ev)
-    expect(m.sentOf('member.serf-message')).toEqual([{ to: 'serf-events', msg: { type: 'member.serf-message', serfType: 3, bytes: ev } }])
+    expect(m.sentOf('serf.message')).toEqual([{ to: 'serf-events', msg: { type: 'serf.message', bytes: ev, from: '' } }])
+    m.actor.stop()
+  })
+
+  it("gives serf-events every member event (its member feed) and carries serf-events' slice in push/pull", () => {
+    const m = start()
+    m.joined('self')
+    m.joined('p')
+    expect(m.sentOf('member.event').filter((s) => s.to === 'serf-events').map((s) => (s.msg as unknown as MemberEventMsg).members[0]!.name)).toEqual(['self', 'p'])
+    const slot = { LTime: 41n, Events: [{ Name: 'deploy', Payload: null }] }
+    m.actor.send({ type: 'member.event-state', eventLTime: 42n, events: [slot], queryLTime: 9n })
+    const t = m.ask<LocalStateReply>()
+    m.actor.send({ type: 'member.local-state', join: false, replyTo: t })
+    expect(decodeSerfMessage(m.replyFor(t)!.bytes)).toMatchObject({ type: 'pushPull', EventLTime: 42n, QueryLTime: 9n, Events: [slot] })
     m.actor.stop()
   })
 
@@ -391,7 +404,7 @@ describe('member-manager machine', () => {
     // And the re-armed reaper erases b once reconnectTimeout has passed.
     f.clock.advanceSync(1 * H)
     expect(members().counts).toEqual({ alive: 2, leaving: 0, left: 0, failed: 0, total: 2 })
-    expect(f.sentOf('member.event').map((s) => (s.msg as unknown as MemberEventMsg).event)).toEqual(['member-reap'])
+    expect(f.sentOf('member.event').filter((s) => s.to === 'events').map((s) => (s.msg as unknown as MemberEventMsg).event)).toEqual(['member-reap'])
     // The context is the restored state, moved on by the core: the next persisted snapshot is current.
     const again = structuredClone(revived.getPersistedSnapshot()) as unknown as { context: MemberManagerContext }
     expect(membersOf(again.context.core).members.map((x) => x.name).sort()).toEqual(['a', 'self'])
@@ -425,7 +438,7 @@ describe('member-manager machine', () => {
     expect(names()).toEqual(['p', 'self'])
     f.clock.advanceSync(1) // 7 s: due as first scheduled
     expect(names()).toEqual(['self'])
-    expect(f.sentOf('member.event').map((x) => (x.msg as unknown as MemberEventMsg).event)).toEqual(['member-reap'])
+    expect(f.sentOf('member.event').filter((s) => s.to === 'events').map((x) => (x.msg as unknown as MemberEventMsg).event)).toEqual(['member-reap'])
     expect(revived.getSnapshot().context.prunes).toEqual([])
     revived.stop()
   })

@@ -1,6 +1,8 @@
 /**
- * Serf's MergeRemoteState witnesses the remote member, event and query clocks (spec §2.5: LTime − 1,
- * EventLTime − 1, QueryLTime − 1), before it applies the status times. These tests send push/pull
+ * Serf's MergeRemoteState witnesses the remote member clock (spec §2.5: LTime − 1) before it applies
+ * the status times; the event and query clocks (EventLTime − 1, QueryLTime − 1) are serf-events'
+ * (test/actors/serf-events/core.test.ts): member-manager hands it the slice and carries the slice
+ * serf-events tells it in its own LocalState. These tests send push/pull
  * state whose clocks are far ahead of every status time and leave nobody, so no intent that the
  * merge generates can move a clock: only the witnesses can (issue 10, item 9: removing either
  * witness used to pass every test).
@@ -45,31 +47,32 @@ describe('MemberLayer.mergeRemoteState clock witnesses', () => {
     // witness(100 − 1) → 100; the join intent for x at 2 alone would leave the clock at 3.
     expect(l.clock.time()).toBe(100n)
     expect(l.table.get('x')?.statusLTime).toBe(2n)
-    // Untouched: a zero remote event/query time witnesses nothing.
-    expect([l.eventClock.time(), l.queryClock.time()]).toEqual([1n, 1n])
   })
 
-  it('moves the event clock to the remote EventLTime, and the query clock to QueryLTime', () => {
-    const { l } = layer()
+  it('hands the remote EventLTime, Events and QueryLTime to serf-events, with the join flag', () => {
+    const { l, emitted } = layer()
     l.mergeRemoteState(remoteState({ LTime: 0n, EventLTime: 40n, QueryLTime: 70n }), true)
-    expect(l.eventClock.time()).toBe(40n)
-    expect(l.queryClock.time()).toBe(70n)
+    expect(emitted.at(-1)).toEqual({ type: 'serf.merge-remote-events', eventLTime: 40n, events: [], queryLTime: 70n, join: true })
     // LTime 0 witnesses nothing; the buffered join intent for x (unknown) at 2 moves the clock to 3.
     expect(l.clock.time()).toBe(3n)
   })
 
-  it('advertises the witnessed clocks in its own next push/pull state', () => {
+  it("advertises serf-events' latest slice in its own push/pull state (clocks at 1 before any)", () => {
     const { l } = layer()
+    const before = decodeSerfMessage(l.localUserState(false)) as SerfPushPull
+    expect([before.EventLTime, before.QueryLTime, before.Events?.length]).toEqual([1n, 1n, 512])
     l.mergeRemoteState(remoteState({ LTime: 500n, EventLTime: 300n, QueryLTime: 200n }), false)
-    const mine = l.localUserState(false)
-    const pp = decodeSerfMessage(mine) as SerfPushPull
+    const slot = { LTime: 299n, Events: [{ Name: 'deploy', Payload: Uint8Array.of(7) }] }
+    l.eventState({ eventLTime: 300n, events: [slot, null], queryLTime: 200n })
+    const pp = decodeSerfMessage(l.localUserState(false)) as SerfPushPull
     expect([pp.LTime, pp.EventLTime, pp.QueryLTime]).toEqual([500n, 300n, 200n])
+    expect(pp.Events).toEqual([slot, null])
   })
 
-  it('never moves a clock backwards: a remote state behind ours witnesses nothing', () => {
+  it('never moves the member clock backwards: a remote state behind ours witnesses nothing', () => {
     const { l } = layer()
     l.mergeRemoteState(remoteState({ LTime: 100n, EventLTime: 100n, QueryLTime: 100n }), false)
     l.mergeRemoteState(remoteState({ LTime: 10n, EventLTime: 10n, QueryLTime: 10n }, 3n), false)
-    expect([l.clock.time(), l.eventClock.time(), l.queryClock.time()]).toEqual([100n, 100n, 100n])
+    expect(l.clock.time()).toBe(100n)
   })
 })

@@ -127,8 +127,8 @@ describe('MemberLayer on captured serf 0.9.4 traffic', () => {
       const rec = o.layer.table.get(name)
       if (rec !== undefined) expect(rec.statusLTime).toBe(ltime > 0n ? ltime : rec.statusLTime)
     }
-    // The event part (a non-empty ring: `serf event deploy`) is passed through for the event layer.
-    expect(o.out.at(-1)).toMatchObject({ type: 'member.serf-message', serfType: 2, join: stream.Join })
+    // The event part (a non-empty ring: `serf event deploy`) goes to serf-events, as decoded.
+    expect(o.out.at(-1)).toMatchObject({ type: 'serf.merge-remote-events', join: stream.Join, eventLTime: pp.EventLTime, queryLTime: pp.QueryLTime, events: pp.Events })
     expect(o.layer.stats().malformedMessages).toBe(0)
   })
 })

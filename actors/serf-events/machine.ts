@@ -1,0 +1,268 @@
+/**
+ * The serf-events machine: the core (core.ts, Serf's event layer as `step(state, input)`) behind
+ * messages. One state, `running`; every message or timer is one `turn`: the core gets one input
+ * (with the actor clock's time and the actor's seeded random source), its state is assigned and
+ * its effects run in order:
+ * - `broadcast`: `gossip.enqueue` on the serf-event / serf-query queue (the exact received bytes
+ *   for a rebroadcast);
+ * - `send`: `swim.send-user` (a UDP user message to an address: acks, responses, relays);
+ * - `emit`: XState emit (SerfEventsEmitted: `serf.user-event`, `serf.query`, `serf.query-result`,
+ *   `serf.query-closed`, `serf.member-event`); subscribe with `ref.on` / `ref.events`;
+ * - `set-timer` / `cancel-timer`: a delayed `serf.timer` on the actor clock, by id (re-arming an
+ *   id replaces its timer);
+ * - `snapshot`: the event/query clock records to the snapshotter.
+ * After a turn that changed the push/pull slice (the event ring or either clock), the latest slice
+ * goes to member-manager (`member.event-state`), once per turn, so member-manager answers push/pull
+ * without asking anyone (no ask on the packet path).
+ *
+ * At start serf-events asks member-manager once for its table (not on the packet path) so a
+ * serf-events started after members joined knows them; member events keep the view from then on.
+ * Not persisted: a restarted serf-events starts from the clocks in its input (the snapshot's) and
+ * the remote push/pulls that follow; its open queries end with the crashed instance. At shutdown
+ * every open query is closed ('aborted'), so each query's stream gets its one close.
+ */
+import { enqueueActions, setup, type AnyActorRef } from 'xstate'
+import type { ActorEnv, Message, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
+import { actorAddress } from '../../src/types/actor-env.ts'
+import { createLatestTell } from '../../src/types/latest-tell.ts'
+import { toWireError } from '../../src/errors/index.ts'
+import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
+import type { EventStateMsg, MembersReply } from '../member-manager/protocol.ts'
+import type { SerfEventsInit } from './config.ts'
+import { createSerfEventsConfig } from './config.ts'
+import type { CoreEffect, CoreInput, CoreResult, SerfEventsCoreState } from './core.ts'
+import { eventStateChanged, eventStateOf, initialCoreState, statsOf, step } from './core.ts'
+import type { MemberFeedSnapshotMsg, SerfEventsEmitted, SerfEventsInbound, SwimSendUserMsg } from './protocol.ts'
+import { pendingKey } from './query-responder.ts'
+import type { RestoredClocks } from './serf-events-state.ts'
+
+export interface SerfEventsPeers {
+  swim: string
+  gossipQueue: string
+  /** Gets `member.event-state`; asked for its table at start. */
+  memberManager: string
+  /** Gets the `snapshot.event-clock` / `snapshot.query-clock` records; none → no snapshot. */
+  snapshotter?: string
+}
+
+export interface SerfEventsInput {
+  /** This node's name (Serf NodeName): its own member record, a query's SourceNode, a response's From. */
+  nodeName: string
+  config?: SerfEventsInit
+  peers?: Partial<SerfEventsPeers>
+  /** Clocks replayed from the snapshot (`event-clock:`, `query-clock:`): the clocks and min times start past them. */
+  restored?: RestoredClocks
+}
+
+export interface SerfEventsContext {
+  core: SerfEventsCoreState
+  peers: SerfEventsPeers
+  /** Tells that found no receiver (unknown, stopped or refusing peer); counted, never retried. */
+  undelivered: number
+}
+
+/** Internal: a timer armed by the core fired. */
+type TimerEvent = { type: 'serf.timer'; id: string }
+
+type SerfEventsEvent = SerfEventsInbound | TimerEvent | RuntimeEvent
+
+/** Params of `turn`: one core input and who waits for its result. */
+export interface TurnParams {
+  input: CoreInput
+  replyTo?: ReplyTo<unknown> | undefined
+  /** The reply for a successful result. */
+  answer?: (r: Extract<CoreResult, { ok: true }>['value']) => unknown
+}
+
+export function createSerfEventsMachine(env: ActorEnv) {
+  let memberManagerId = 'member-manager'
+  const slice = createLatestTell<EventStateMsg>(env, () => memberManagerId)
+  let sliceDue = false
+
+  /** The latest slice goes to member-manager at the end of the turn (built then, once). */
+  const pushSlice = (self: AnyActorRef): void => {
+    if (sliceDue) return
+    sliceDue = true
+    queueMicrotask(() => {
+      sliceDue = false
+      const snap = self.getSnapshot() as { status: string; context: SerfEventsContext }
+      if (snap.status !== 'active') return
+      memberManagerId = snap.context.peers.memberManager
+      slice.set({ type: 'member.event-state', ...eventStateOf(snap.context.core) })
+    })
+  }
+
+  const now = (): number => env.clock.now()
+
+  const toEmitted = (e: Extract<CoreEffect, { type: 'emit' }>['event']): SerfEventsEmitted | undefined => {
+    switch (e.type) {
+      case 'user-event':
+        return { type: 'serf.user-event', ltime: e.ltime, name: e.name, payload: e.payload, coalesce: e.coalesce }
+      case 'query':
+        return { type: 'serf.query', ltime: e.ltime, id: e.id, name: e.name, payload: e.payload, sourceNode: e.sourceNode, deadline: e.deadlineMs, key: pendingKey(e.ltime, e.id) }
+      case 'query-result':
+        return { type: 'serf.query-result', id: e.id, ltime: e.ltime, kind: e.kind, from: e.from, payload: e.payload }
+      case 'query-closed':
+        return { type: 'serf.query-closed', id: e.id, ltime: e.ltime, reason: e.reason, acks: e.acks, responses: e.responses }
+      case 'member-event':
+        return { type: 'serf.member-event', event: e.event, members: e.members as Extract<SerfEventsEmitted, { type: 'serf.member-event' }>['members'] }
+      case 'internal-query':
+        return undefined // the core answers these itself; never reaches here
+    }
+  }
+
+  const machine = setup({
+    types: {} as { context: SerfEventsContext; events: SerfEventsEvent; input: SerfEventsInput; emitted: SerfEventsEmitted },
+    actions: {
+      turn: enqueueActions(({ context, enqueue }, { input, replyTo, answer }: TurnParams) => {
+        const r = step(context.core, input)
+        const peers = context.peers
+        let undelivered = 0
+        const tell = (to: string | undefined, msg: Message): void => {
+          if (to === undefined) return
+          const status = env.send(actorAddress<Message>(to), msg)
+          if (status === 'unknown' || status === 'stopped' || status === 'rejected') undelivered++
+        }
+        for (const e of r.effects) {
+          switch (e.type) {
+            case 'broadcast': {
+              const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast: { queue: e.queue, message: e.message, unique: true } }
+              tell(peers.gossipQueue, msg)
+              break
+            }
+            case 'send': {
+              const msg: SwimSendUserMsg = { type: 'swim.send-user', addr: e.addr, port: e.port, bytes: e.message }
+              tell(peers.swim, msg)
+              break
+            }
+            case 'emit': {
+              const out = toEmitted(e.event)
+              if (out !== undefined) enqueue.emit(out)
+              break
+            }
+            case 'set-timer':
+              enqueue.cancel(e.id)
+              enqueue.raise({ type: 'serf.timer', id: e.id }, { id: e.id, delay: Math.max(0, e.atMs - now()) })
+              break
+            case 'cancel-timer':
+              enqueue.cancel(e.id)
+              break
+            case 'snapshot':
+              tell(peers.snapshotter, e.msg)
+              break
+            default: {
+              const unknown: never = e
+              return unknown
+            }
+          }
+        }
+        if (r.state !== context.core || undelivered > 0) enqueue.assign({ core: r.state, undelivered: context.undelivered + undelivered })
+        if (eventStateChanged(context.core, r.state)) enqueue(({ self }) => pushSlice(self))
+        if (replyTo !== undefined && r.result !== undefined) {
+          if (r.result.ok) env.reply(replyTo, answer?.(r.result.value))
+          else env.fail(replyTo, toWireError(r.result.error))
+        }
+      }),
+      /** Start: the slice to member-manager, and member-manager's table for the member feed. */
+      start: ({ context, self }) => {
+        pushSlice(self)
+        const mm = context.peers.memberManager
+        env
+          .ask(actorAddress(mm), { type: 'member.members' }, { timeoutMs: 10_000 })
+          .then((reply) => {
+            const msg: MemberFeedSnapshotMsg = { type: 'serf.members', members: (reply as MembersReply).members }
+            env.send(actorAddress<MemberFeedSnapshotMsg>(env.id), msg)
+          })
+          .catch((err: unknown) => env.log.debug({ err, memberManager: mm }, 'no member table from member-manager at start; the member feed starts empty'))
+      },
+    },
+  }).createMachine({
+    id: 'serf-events',
+    context: ({ input }) => ({
+      core: initialCoreState(createSerfEventsConfig(input.config ?? {}), input.nodeName, input.restored ?? {}),
+      peers: { swim: 'swim', gossipQueue: 'gossip-queue', memberManager: 'member-manager', ...input.peers },
+      undelivered: 0,
+    }),
+    initial: 'running',
+    states: {
+      running: {
+        entry: 'start',
+        on: {
+          'serf.message': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'message', bytes: event.bytes, now: now(), random: env.random } }) } },
+          'serf.user-event': {
+            actions: {
+              type: 'turn',
+              params: ({ event }) => ({
+                input: { type: 'user-event', request: { name: event.name, payload: event.payload ?? null, coalesce: event.coalesce }, now: now() },
+                replyTo: event.replyTo,
+                answer: (v) => ({ type: 'serf.user-event-reply', ltime: v.kind === 'user-event' ? v.ltime : 0n }),
+              }),
+            },
+          },
+          'serf.query': {
+            actions: {
+              type: 'turn',
+              params: ({ event }) => ({
+                input: {
+                  type: 'query',
+                  request: {
+                    name: event.name,
+                    payload: event.payload ?? null,
+                    filters: { ...(event.filterNodes !== undefined ? { nodes: event.filterNodes } : {}), ...(event.filterTags !== undefined ? { tags: event.filterTags } : {}) },
+                    ...(event.requestAck !== undefined ? { requestAck: event.requestAck } : {}),
+                    ...(event.relayFactor !== undefined ? { relayFactor: event.relayFactor } : {}),
+                    ...(event.timeoutMs !== undefined ? { timeoutMs: event.timeoutMs } : {}),
+                  },
+                  now: now(),
+                  random: env.random,
+                },
+                replyTo: event.replyTo,
+                answer: (v) => (v.kind === 'query' ? { type: 'serf.query-started', id: v.id, ltime: v.ltime, deadline: v.deadlineMs } : undefined),
+              }),
+            },
+          },
+          'serf.query-abort': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'abort', ltime: event.ltime, id: event.id, now: now() } }) } },
+          'serf.respond': {
+            actions: {
+              type: 'turn',
+              params: ({ event }) => ({
+                input: { type: 'respond', key: event.key, payload: event.payload ?? null, now: now(), random: env.random },
+                replyTo: event.replyTo,
+                answer: () => ({ type: 'serf.respond-reply' }),
+              }),
+            },
+          },
+          'member.event': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'member-event', event: event.event, members: event.members, now: now() } }) } },
+          'serf.members': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'members', members: event.members } }) } },
+          'serf.merge-remote-events': {
+            actions: {
+              type: 'turn',
+              params: ({ event }) => ({ input: { type: 'merge-remote', eventLTime: event.eventLTime, events: event.events, queryLTime: event.queryLTime, join: event.join, now: now() } }),
+            },
+          },
+          'serf.timer': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'timer', id: event.id, now: now() } }) } },
+          'serf.stats': {
+            actions: ({ context, event }) => {
+              const s = statsOf(context.core)
+              const { eventTime, queryTime, members, numMembers, counters, ...cores } = s
+              env.reply(event.replyTo, {
+                type: 'serf.stats-reply',
+                eventTime,
+                queryTime,
+                members,
+                numMembers,
+                counters: { ...(cores as unknown as Record<string, Record<string, number> | number>), actor: { ...counters, undelivered: context.undelivered + slice.stats.undelivered } },
+              })
+            },
+          },
+          'runtime.shutdown': { target: 'stopped' },
+        },
+      },
+      /** Open queries end with their one `serf.query-closed` (aborted); XState drops the pending timers. */
+      stopped: { type: 'final', entry: { type: 'turn', params: () => ({ input: { type: 'shutdown', now: now() } }) } },
+    },
+  })
+  return machine
+}
+
+export type SerfEventsMachine = ReturnType<typeof createSerfEventsMachine>
