@@ -15,6 +15,8 @@
 import type { Stream, TransportAddress, TransportError } from '../../src/transport/transport.ts'
 import type { NodeRecord } from './node-table.ts'
 import type { JoinAddressError } from '../member-manager/protocol.ts'
+import type { ReplyTo } from '../../src/types/actor-env.ts'
+import type { JoinReply } from './protocol.ts'
 
 /** One outbound datagram request; the sender completes it with piggybacked broadcasts. */
 export interface PacketRequest {
@@ -46,9 +48,9 @@ export type SwimOutput =
   | { type: 'node-left'; node: NodeRecord }
   | { type: 'user-message'; bytes: Uint8Array; from: TransportAddress }
   /** `reconnect`: the join was Serf's reconnect of a known member (no join intent follows it). */
-  /** `purpose` and `addresses`: a join the runner tracks (join-retry.ts), carried back unchanged. */
+  /** `purpose` and `addresses`: a join the runner tracks (join-retry.ts); `replyTo`: who asked for it. Carried back unchanged. */
   /** `errors`: each failure's message; `failures`: the same, coded, with the address (join-errors.ts). */
-  | { type: 'join-completed'; numJoined: number; errors: string[]; failures?: JoinAddressError[]; reconnect?: boolean; purpose?: string; addresses?: string[] }
+  | { type: 'join-completed'; numJoined: number; errors: string[]; failures?: JoinAddressError[]; reconnect?: boolean; purpose?: string; addresses?: string[]; replyTo?: ReplyTo<JoinReply> }
   | { type: 'left' }
   | { type: 'conflict'; existing: NodeRecord; other: { node: string; addr: Uint8Array; port: number } }
   | { type: 'cluster-size'; numNodes: number }
@@ -110,7 +112,7 @@ export type SwimCoreInput =
   | { type: 'packet'; from: TransportAddress; bytes: Uint8Array }
   | { type: 'packet-sent'; effect: SendPacketEffect; sent: PacketSent }
   /** memberlist Join (push/pull Join=true with each address); `reconnect`: Serf's reconnect of a known member. */
-  | { type: 'join'; addresses: readonly TransportAddress[]; reconnect?: boolean; purpose?: string }
+  | { type: 'join'; addresses: readonly TransportAddress[]; reconnect?: boolean; purpose?: string; replyTo?: ReplyTo<JoinReply> }
   /** memberlist Leave: dead{self, From: self}; output `left` once it spread or timed out. */
   | { type: 'leave'; timeoutMs: number }
   /** gossip-queue says a broadcast that asked for it left the queue. */

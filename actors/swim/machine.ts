@@ -79,7 +79,7 @@
  * input (the keys included, which are never persisted) is read back from the actor's options.
  */
 import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate'
-import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
+import type { ActorEnv, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
@@ -149,6 +149,11 @@ export function createSwimMachine(env: ActorEnv) {
   const leaveNow = () => {
     // Nothing was ever announced: the leave is complete at once (member-manager waits for it).
     runner.toMember({ type: 'member.swim-left' })
+  }
+  /** A refused request that was asked (a `swim.join` with replyTo) fails its ask at once rather than at its timeout. */
+  const failAsker = (event: { type: string }, message: string): void => {
+    const replyTo = (event as { replyTo?: ReplyTo<unknown> }).replyTo
+    if (replyTo !== undefined) env.fail(replyTo, { code: 'ERR_SWIM_JOIN_REFUSED', message })
   }
   const joinAll = (joins: readonly PlannedJoin[]): void => {
     for (const j of joins) runner.join(j.addresses, j.purpose)
@@ -227,7 +232,7 @@ export function createSwimMachine(env: ActorEnv) {
           enqueue('refuse')
           return
         }
-        enqueue.assign(runner.join(addresses, 'join'))
+        enqueue.assign(runner.join(addresses, 'join', event.replyTo))
       }),
       joinResult: assign(({ context, event }) => {
         assertEvent(event, 'swim.join-result')
@@ -314,9 +319,11 @@ export function createSwimMachine(env: ActorEnv) {
       hold: assign(({ context, event }) => {
         if (context.held.length < MAX_HELD) return { held: [...context.held, event as SwimInbound] }
         env.log.warn({ type: event.type, held: context.held.length }, 'swim: request refused before start (hold full)')
+        failAsker(event, 'swim: request refused before start (hold full)')
         return { heldOverflow: context.heldOverflow + 1 }
       }),
-      refuse: assign(() => {
+      refuse: assign(({ event }) => {
+        failAsker(event, `swim: ${event.type} refused`)
         runner.counts.refused++
         return { refused: runner.counts.refused }
       }),

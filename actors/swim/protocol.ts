@@ -23,7 +23,7 @@
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
  */
 import type { BroadcastFinishedMsg, LeaseMsg } from '../gossip-queue/protocol.ts'
-import type { LocalMetaChangedMsg, NodesResyncMsg, ReconnectMsg, SwimLeaveMsg } from '../member-manager/protocol.ts'
+import type { JoinAddressError, LocalMetaChangedMsg, NodesResyncMsg, ReconnectMsg, SwimLeaveMsg } from '../member-manager/protocol.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { Coordinate } from '../../src/coordinate/coordinate.ts'
 
@@ -43,11 +43,21 @@ export interface TimerMsg {
 
 /**
  * memberlist Join: push/pull (Join=true) with each address ("host:port", "[v6]:port", or without a
- * port for swim.bindPort: see join-address.ts); member-manager hears join-completed.
+ * port for swim.bindPort: see join-address.ts); member-manager hears join-completed. Asked (with
+ * `replyTo`), the join's own outcome is the reply once every push/pull ended (each within 2 ×
+ * tcpTimeoutMs); a join swim refuses (failed, stopping, hold full) fails the ask with ERR_SWIM_JOIN_REFUSED.
  */
 export interface JoinMsg {
   type: 'swim.join'
   addresses: string[]
+  replyTo?: ReplyTo<JoinReply>
+}
+
+/** A join's outcome: push/pulls that completed, and each address that failed with its coded error. */
+export interface JoinReply {
+  type: 'swim.join-reply'
+  numJoined: number
+  errors: JoinAddressError[]
 }
 
 /** memberlist Leave: dead{self, From: self}, then `member.swim-left` once spread or after timeoutMs. */

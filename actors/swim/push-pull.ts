@@ -10,6 +10,8 @@ import type { ReadOneOptions } from '../../src/transport/stream-reader.ts'
 import { StreamByteBudget } from '../../src/transport/stream-budget.ts'
 import type { ByteLease } from '../../src/transport/stream-budget.ts'
 import { ClusterError } from '../../src/errors/index.ts'
+import type { ReplyTo } from '../../src/types/actor-env.ts'
+import type { JoinReply } from './protocol.ts'
 import { MAX_PUSH_STATE_BYTES } from '../../src/wire/stream.ts'
 import type { PushPullStream, StreamMessage } from '../../src/wire/stream.ts'
 import type { PushNodeState } from './messages.ts'
@@ -106,9 +108,9 @@ export class PushPull {
   /**
    * memberlist Join: push/pull (Join=true) with every address; one success is enough.
    * `reconnect` marks Serf's reconnect of a known member, `purpose` the runner's join tracking
-   * (failures counted, retry-join); both are carried back on join-completed.
+   * (failures counted, retry-join), `replyTo` the asker of a `swim.join`; all are carried back on join-completed.
    */
-  join(addresses: readonly TransportAddress[], reconnect = false, purpose?: string): void {
+  join(addresses: readonly TransportAddress[], reconnect = false, purpose?: string, replyTo?: ReplyTo<JoinReply>): void {
     let pending = addresses.length
     let numJoined = 0
     const failures: JoinAddressError[] = []
@@ -116,6 +118,7 @@ export class PushPull {
       const errors = failures.map((f) => f.message)
       const out: SwimOutput = reconnect ? { type: 'join-completed', numJoined, errors, failures, reconnect } : { type: 'join-completed', numJoined, errors, failures }
       if (purpose !== undefined) Object.assign(out, { purpose, addresses: [...addresses] })
+      if (replyTo !== undefined) Object.assign(out, { replyTo })
       this.host.emit(out)
     }
     if (pending === 0) {

@@ -201,7 +201,7 @@ export class SwimCore {
       case 'packet-sent':
         return this.packetSent(input.effect, input.sent)
       case 'join':
-        return this.pushPull.join(input.addresses, input.reconnect === true, input.purpose)
+        return this.pushPull.join(input.addresses, input.reconnect === true, input.purpose, input.replyTo)
       case 'leave':
         return this.leaveCluster(input.timeoutMs)
       case 'broadcast-finished':

@@ -15,7 +15,7 @@
  * restart in a new thread has a fresh runner: `start` then takes the counters, the known members
  * and the transport's stream counts from the persisted context, so they keep counting too.
  */
-import type { ActorEnv, Message } from '../../src/types/actor-env.ts'
+import type { ActorEnv, Message, ReplyTo } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
 import { ClusterError, toWireError } from '../../src/errors/index.ts'
 import type { GossipQueueInbound, LeaseMsg } from '../gossip-queue/protocol.ts'
@@ -31,7 +31,7 @@ import type { NodeRecord } from './node-table.ts'
 import type { SwimOutput } from './ports.ts'
 import type { SwimCoreInput, SwimEffect, SwimEffectHandlers, SwimEnv } from './effects.ts'
 import { runSwimEffects } from './effects.ts'
-import type { SwimInbound, SwimPeers } from './protocol.ts'
+import type { JoinReply, SwimInbound, SwimPeers } from './protocol.ts'
 import { sendPacketRequest } from './send-pipeline.ts'
 import { SwimCore } from './swim-core.ts'
 import type { SwimTransport } from './transport-slot.ts'
@@ -205,6 +205,8 @@ export function createSwimRunner(env: ActorEnv) {
         for (const f of failures) env.log.warn({ code: f.code, address: f.address }, `swim: ${f.message}`)
         const done: JoinCompletedMsg = { type: 'member.join-completed', numJoined: out.numJoined, ...(out.reconnect === true ? { reconnect: true } : {}), ...(failures.length > 0 ? { errors: failures } : {}) }
         toMember(done)
+        // An asked join gets its own outcome, even from a core that stopped meanwhile (it is still what happened).
+        if (out.replyTo !== undefined) env.reply(out.replyTo, { type: 'swim.join-reply', numJoined: out.numJoined, errors: failures } satisfies JoinReply)
         // A join the machine tracks (runner.join): its result goes back to it, unless the core stopped meanwhile.
         if (out.purpose !== undefined && from === node) {
           const msg: JoinResultMsg = { type: 'swim.join-result', purpose: out.purpose as JoinPurpose, addresses: out.addresses ?? [], numJoined: out.numJoined, errors: out.errors }
@@ -410,8 +412,8 @@ export function createSwimRunner(env: ActorEnv) {
      * memberlist Join with `addresses`; the outcome comes back as `swim.join-result` (for the
      * machine's join tracking), unless the node stopped meanwhile.
      */
-    join(addresses: readonly string[], purpose: JoinPurpose): SwimStatePatch {
-      return this.step({ type: 'join', addresses: [...addresses], purpose })
+    join(addresses: readonly string[], purpose: JoinPurpose, replyTo?: ReplyTo<JoinReply>): SwimStatePatch {
+      return this.step({ type: 'join', addresses: [...addresses], purpose, ...(replyTo === undefined ? {} : { replyTo }) })
     },
 
     /** Schedules the next retried join (RETRY_JOIN_TIMER, as a `swim.timer` message); `stop()` cancels it. */

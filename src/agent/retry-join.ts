@@ -5,7 +5,7 @@
  * logs `maximum retry join attempts made, exiting` and the agent exits 1.
  */
 import type { GossamerNode } from '../node/api.ts'
-import { formatGoDuration } from './config/go-duration.ts'
+import { formatGoDuration } from '../cli/go-duration.ts'
 import type { AgentLog } from './logs/agent-log.ts'
 
 /** Runs `fn` after `ms`; the returned function cancels it. */

@@ -269,4 +269,23 @@ export interface NodeOptions {
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
   /** Graceful leave: how long to wait for the leave to spread (ms). Default 5000. */
   leaveTimeoutMs?: number
+  /** How often a reconnect to a failed member is attempted (ms). Serf's ReconnectInterval, default 30000. */
+  reconnectIntervalMs?: number
+  /** A failed member is reaped (member-reap) after this long (ms). Serf's ReconnectTimeout, default 86400000 (24 h). */
+  reconnectTimeoutMs?: number
+  /** A left member is reaped after this long (ms). Serf's TombstoneTimeout, default 86400000 (24 h). */
+  tombstoneTimeoutMs?: number
+  /**
+   * On a name conflict about this node, ask the cluster (`_serf_conflict`) and leave if we lose.
+   * Serf's EnableNameConflictResolution (the agent's `!disable_name_resolution`), default true.
+   */
+  nameConflictResolution?: boolean
+  /** Compress packets when smaller, and streams (memberlist's EnableCompression). Default true. */
+  compression?: boolean
+  /** Largest encoded query this node sends (bytes). Serf's QuerySizeLimit, default 1024. */
+  querySizeLimit?: number
+  /** Largest encoded query response this node sends (bytes). Serf's QueryResponseSizeLimit, default 1024. */
+  queryResponseSizeLimit?: number
+  /** Largest user event, len(name) + len(payload) (bytes). Serf's UserEventSizeLimit, default 512, at most 9216. */
+  userEventSizeLimit?: number
 }

@@ -15,6 +15,7 @@ import { createSwimConfig } from '../../actors/swim/config.ts'
 import { gossipQueue } from '../../actors/gossip-queue/definition.ts'
 import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
+import type { SerfInit } from '../../actors/member-manager/config.ts'
 import { snapshotter } from '../../actors/snapshotter/definition.ts'
 import { serfEvents } from '../../actors/serf-events/definition.ts'
 import type { SerfEventsInit } from '../../actors/serf-events/config.ts'
@@ -50,7 +51,7 @@ export const ACTOR_IDS = { swim: 'swim', gossipQueue: 'gossip-queue', memberMana
 const AGENT_COALESCE_MS = 3_000
 const AGENT_QUIESCENT_MS = 1_000
 
-/** serf-events' config for this node: the agent's coalescing (each optional), replay, protocol and timing. */
+/** serf-events' config for this node: the agent's coalescing (each optional), replay, protocol, timing and size limits. */
 export function serfEventsInitOf(config: NodeConfig, gossipIntervalMs: number): SerfEventsInit {
   const members = config.coalesce.members
   const users = config.coalesce.userEvents
@@ -58,6 +59,9 @@ export function serfEventsInitOf(config: NodeConfig, gossipIntervalMs: number): 
     protocolVersion: config.protocol,
     gossipIntervalMs,
     eventJoinIgnore: !config.replay,
+    userEventSizeLimit: config.userEventSizeLimit,
+    querySizeLimit: config.querySizeLimit,
+    queryResponseSizeLimit: config.queryResponseSizeLimit,
     coalescePeriodMs: members ? AGENT_COALESCE_MS : 0,
     quiescentPeriodMs: members ? AGENT_QUIESCENT_MS : 0,
     userCoalescePeriodMs: users ? AGENT_COALESCE_MS : 0,
@@ -79,6 +83,7 @@ export function swimInputOf(config: NodeConfig, keys: readonly string[], adverti
     config: {
       // Serf runs memberlist at protocol 2 whatever its own protocol (serf-rpc.md §0).
       protocolVersion: 2,
+      enableCompression: config.compression,
       keys: keys.length > 0 ? [...keys] : null,
       ...(config.retryJoin === undefined
         ? {}
@@ -86,6 +91,20 @@ export function swimInputOf(config: NodeConfig, keys: readonly string[], adverti
     },
     // createNode runs the start join itself (to report its outcome), not swim's input.
     join: [],
+  }
+}
+
+/** member-manager's config for this node: identity, tags, the leave's timeout, reconnect and reap, name conflicts. */
+export function memberManagerConfigOf(config: NodeConfig): SerfInit {
+  return {
+    nodeName: config.name,
+    tags: { ...config.tags },
+    protocolVersion: config.protocol,
+    broadcastTimeoutMs: config.leaveTimeoutMs,
+    reconnectIntervalMs: config.reconnectIntervalMs,
+    reconnectTimeoutMs: config.reconnectTimeoutMs,
+    tombstoneTimeoutMs: config.tombstoneTimeoutMs,
+    enableNameConflictResolution: config.nameConflictResolution,
   }
 }
 
@@ -115,7 +134,7 @@ export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, s
     id: ACTOR_IDS.memberManager,
     placement,
     input: {
-      config: { nodeName: config.name, tags: { ...config.tags }, protocolVersion: config.protocol, broadcastTimeoutMs: config.leaveTimeoutMs },
+      config: memberManagerConfigOf(config),
       peers: { serfEvents: ACTOR_IDS.serfEvents, ...(snap === undefined ? {} : { snapshotter: ACTOR_IDS.snapshotter }) },
       ...(restored === undefined ? {} : { restored: { clock: restored.lastClock } }),
     },

@@ -7,11 +7,11 @@
 import { hostname } from 'node:os'
 import { InvalidConfigError } from '../errors/index.ts'
 import { isPlainObject, knownFieldsOnly } from '../config/fields.ts'
-import { checkBoolean, checkInt, checkOneOf, checkString, TIMER_MAX_MS } from '../config/values.ts'
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkString, TIMER_MAX_MS } from '../config/values.ts'
 import { parseIp } from '../transport/ip-address.ts'
 import { decodeKeyText } from '../wire/keyring.ts'
 import { createSwimConfig, validateSwimName } from '../../actors/swim/config.ts'
-import { createSerfConfig } from '../../actors/member-manager/config.ts'
+import { createSerfConfig, DEFAULT_SERF_CONFIG, USER_EVENT_SIZE_HARD_LIMIT } from '../../actors/member-manager/config.ts'
 import type { NodeOptions } from './api.ts'
 
 /** Serf's and memberlist's well-known gossip port. */
@@ -58,11 +58,24 @@ export interface NodeConfig {
   coalesce: { members: boolean; userEvents: boolean }
   logLevel: NodeLogLevel
   leaveTimeoutMs: number
+  /** member-manager's reconnect and reap settings (ms) and `_serf_conflict` switch. */
+  reconnectIntervalMs: number
+  reconnectTimeoutMs: number
+  tombstoneTimeoutMs: number
+  nameConflictResolution: boolean
+  /** swim's enableCompression. */
+  compression: boolean
+  /** The event layer's limits (bytes), passed to serf-events where it is wired. */
+  querySizeLimit: number
+  queryResponseSizeLimit: number
+  userEventSizeLimit: number
 }
 
 const FIELDS = [
   'name', 'bind', 'advertise', 'profile', 'protocol', 'tags', 'join', 'retryJoin', 'replay', 'keys', 'keyringFile',
-  'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'leaveTimeoutMs',
+  'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
+  'reconnectTimeoutMs', 'tombstoneTimeoutMs', 'nameConflictResolution', 'compression', 'querySizeLimit',
+  'queryResponseSizeLimit', 'userEventSizeLimit',
 ] as const
 
 /** "ip:port", "[v6]:port", "ip" or "[v6]" / a bare IPv6 (then `defaultPort`); an IP literal, not a name. */
@@ -222,6 +235,24 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
   const leaveTimeoutMs = o['leaveTimeoutMs'] ?? DEFAULT_LEAVE_TIMEOUT_MS
   // member-manager arms twice this for swim's part of the leave: it must stay a valid timer.
   checkInt('leaveTimeoutMs', leaveTimeoutMs, 0, Math.floor(TIMER_MAX_MS / 2), 'ms')
+  // member-manager's rules: the interval arms a timer, the timeouts are only compared with elapsed time.
+  const reconnectIntervalMs = o['reconnectIntervalMs'] ?? DEFAULT_SERF_CONFIG.reconnectIntervalMs
+  checkInt('reconnectIntervalMs', reconnectIntervalMs, 1, TIMER_MAX_MS, 'ms')
+  const reconnectTimeoutMs = o['reconnectTimeoutMs'] ?? DEFAULT_SERF_CONFIG.reconnectTimeoutMs
+  checkNumber('reconnectTimeoutMs', reconnectTimeoutMs, { min: 0, unit: 'ms' })
+  const tombstoneTimeoutMs = o['tombstoneTimeoutMs'] ?? DEFAULT_SERF_CONFIG.tombstoneTimeoutMs
+  checkNumber('tombstoneTimeoutMs', tombstoneTimeoutMs, { min: 0, unit: 'ms' })
+  const nameConflictResolution = o['nameConflictResolution'] ?? true
+  checkBoolean('nameConflictResolution', nameConflictResolution)
+  const compression = o['compression'] ?? true
+  checkBoolean('compression', compression)
+  const querySizeLimit = o['querySizeLimit'] ?? DEFAULT_SERF_CONFIG.querySizeLimit
+  checkInt('querySizeLimit', querySizeLimit, 1, Number.MAX_SAFE_INTEGER, 'bytes')
+  const queryResponseSizeLimit = o['queryResponseSizeLimit'] ?? DEFAULT_SERF_CONFIG.queryResponseSizeLimit
+  checkInt('queryResponseSizeLimit', queryResponseSizeLimit, 1, Number.MAX_SAFE_INTEGER, 'bytes')
+  const userEventSizeLimit = o['userEventSizeLimit'] ?? DEFAULT_SERF_CONFIG.userEventSizeLimit
+  // Serf: "user event size limit exceeds limit of 9216 bytes".
+  checkInt('userEventSizeLimit', userEventSizeLimit, 1, USER_EVENT_SIZE_HARD_LIMIT, 'bytes')
   return {
     name,
     bind,
@@ -240,5 +271,13 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
     coalesce,
     logLevel,
     leaveTimeoutMs,
+    reconnectIntervalMs,
+    reconnectTimeoutMs,
+    tombstoneTimeoutMs,
+    nameConflictResolution,
+    compression,
+    querySizeLimit,
+    queryResponseSizeLimit,
+    userEventSizeLimit,
   }
 }

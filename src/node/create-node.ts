@@ -8,10 +8,10 @@ import { ActorSystem } from '../runtime/actor-system.ts'
 import { parseIp } from '../transport/ip-address.ts'
 import type { GossamerNode, NodeOptions } from './api.ts'
 import { isUnspecified, resolveNodeConfig, type NodeConfig } from './config.ts'
-import { ACTOR_IDS, memberAddress, spawnNodeActors, swimInputOf, whenSwimRunning, type NodeActors } from './compose.ts'
+import { ACTOR_IDS, spawnNodeActors, swimInputOf, whenSwimRunning, type NodeActors } from './compose.ts'
 import { EventHub } from './event-hub.ts'
 import { LogRing } from './log-ring.ts'
-import { observedSwimJoin } from './join.ts'
+import { swimAskJoin } from './join.ts'
 import type { SerfSurface } from './serf-surface.ts'
 import { serfEventsSurface } from './serf-events-surface.ts'
 import { coded, Node, SHUTDOWN_DRAIN_MS } from './node.ts'
@@ -80,28 +80,11 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
     if (serf.events !== undefined) hub.attach(serf.events)
     // The subscriptions are on in member-manager's thread from here: no event after this is missed.
     await system.sync()
-    const joinPort = observedSwimJoin({
-      send: (addresses) => {
-        const r = actors.swim.send({ type: 'swim.join', addresses })
-        return r !== 'rejected'
-      },
-      view: async () => {
-        const s = await actors.swim.getSnapshot()
-        const c = s.context.counters
-        return {
-          value: s.value,
-          joinFailures: s.context.joinFailures,
-          lastJoinError: s.context.lastJoinError,
-          pushPullsStarted: c.pushPullsStarted,
-          pushPullsUnmerged: c.pushPullsFailed + c.pushPullsRejected + c.pushPullsTimedOut,
-          tcpTimeoutMs: s.context.config.tcpTimeoutMs,
-        }
-      },
-      memberAddresses: async () => {
-        const reply = await actors.memberManager.ask({ type: 'member.members' })
-        return new Set(reply.members.filter((m) => m.status === 'alive').map((m) => memberAddress(m.addr, m.port)))
-      },
-      sleep: (ms) => new Promise<void>((r) => void system.clock.setTimeout(() => r(), ms)),
+    // swim answers each asked join with its own outcome (numJoined, a coded error per address).
+    const { tcpTimeoutMs } = (await actors.swim.getSnapshot()).context.config
+    const joinPort = swimAskJoin({
+      ask: (addresses, timeoutMs) => actors.swim.ask({ type: 'swim.join', addresses }, { timeoutMs }),
+      tcpTimeoutMs,
     })
     node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf)
     log.info({ subsystem: 'serf', address, placement: config.placement, actors: Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined) }, 'node running')

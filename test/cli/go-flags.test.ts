@@ -1,6 +1,6 @@
-/** Go's flag rules as Serf's verbs see them, Go durations, and the monitor verb's event lines. */
+/** Go's flag rules as Serf's verbs and `serf agent` see them, Go durations, and the monitor verb's event lines. */
 import { describe, expect, it } from 'vitest'
-import { FlagError, HelpRequested, parseGoDuration, parseGoFlags } from '../../src/cli/go-flags.ts'
+import { FlagError, parseGoDurationNs as parseGoDuration, parseGoFlags, parseGoInt } from '../../src/cli/go-flags.ts'
 import { formatEvent } from '../../src/cli/verbs/monitor.ts'
 
 const defs = {
@@ -31,7 +31,8 @@ describe('parseGoFlags', () => {
     expect(() => parseGoFlags(['-format'], defs)).toThrow('flag needs an argument: -format')
     expect(() => parseGoFlags(['-relay-factor=x'], defs)).toThrow('invalid value "x" for flag -relay-factor: parse error')
     expect(parseGoFlags(['--', '-detailed'], defs).args).toEqual(['-detailed'])
-    expect(() => parseGoFlags(['name', '-h'], defs)).toThrow(HelpRequested)
+    expect(parseGoFlags(['name', '-h'], defs, { helpAnywhere: true }).help).toBe(true)
+    expect(parseGoFlags(['-bogus', '--help'], defs, { helpAnywhere: true }).help).toBe(true)
   })
 
   it('parses Go durations to nanoseconds', () => {
@@ -42,6 +43,72 @@ describe('parseGoFlags', () => {
     expect(parseGoDuration('10')).toBeUndefined()
     expect(parseGoDuration('1x')).toBeUndefined()
     expect(parseGoFlags(['-timeout=2s'], defs).values['timeout']).toBe(2_000_000_000n)
+  })
+})
+
+const SPECS = { node: { kind: 'string' }, rejoin: { kind: 'bool' }, 'retry-max': { kind: 'int' }, join: { kind: 'list' } } as const
+
+describe('parseGoFlags: the agent\'s cases', () => {
+  it.each([
+    [['-node=a'], { node: 'a' }, []],
+    [['-node', 'a'], { node: 'a' }, []],
+    [['--node=a'], { node: 'a' }, []],
+    [['--node', 'a'], { node: 'a' }, []],
+    [['-node', '-x'], { node: '-x' }, []], // a value may start with a dash, as in Go
+    [['-node='], { node: '' }, []],
+    [['-rejoin'], { rejoin: true }, []],
+    [['-rejoin=false'], { rejoin: false }, []],
+    [['-rejoin=T'], { rejoin: true }, []],
+    // A boolean never takes the next argument: `false` is the first non-flag and stops parsing.
+    [['-rejoin', 'false', '-node=a'], { rejoin: true }, ['false', '-node=a']],
+    [['-retry-max=0x10'], { 'retry-max': 16 }, []],
+    [['-retry-max', '-3'], { 'retry-max': -3 }, []],
+    [['-join=a', '-join', 'b', '-join=c'], { join: ['a', 'b', 'c'] }, []],
+    [['-node=a', '--', '-rejoin'], { node: 'a' }, ['-rejoin']],
+    [['x', '-node=a'], {}, ['x', '-node=a']],
+    [['-', '-node=a'], {}, ['-', '-node=a']],
+  ])('%j parses as Go does', (argv, want, rest) => {
+    const p = parseGoFlags(argv, SPECS)
+    expect(Object.fromEntries(p.given)).toEqual(want)
+    expect(p.args).toEqual(rest)
+  })
+
+  it.each([
+    [['-bogus'], 'flag provided but not defined: -bogus'],
+    [['-node'], 'flag needs an argument: -node'],
+    [['-retry-max=x'], 'invalid value "x" for flag -retry-max: parse error'],
+    [['-retry-max=99999999999999999999'], 'invalid value "99999999999999999999" for flag -retry-max: value out of range'],
+    [['-rejoin=yes'], 'invalid boolean value "yes" for -rejoin: parse error'],
+    [['---node=a'], 'bad flag syntax: ---node=a'],
+    [['-=a'], 'bad flag syntax: -=a'],
+  ])('%j fails with Go\'s text', (argv, message) => {
+    expect(() => parseGoFlags(argv, SPECS)).toThrow(expect.objectContaining({ code: 'ERR_CLI_USAGE', message }))
+  })
+
+  it('-h and -help ask for help instead of failing; without helpAnywhere only where a flag may stand', () => {
+    expect(parseGoFlags(['-h'], SPECS).help).toBe(true)
+    expect(parseGoFlags(['-help'], SPECS).help).toBe(true)
+    expect(parseGoFlags(['x', '-h'], SPECS)).toMatchObject({ help: false, args: ['x', '-h'] })
+  })
+
+  it('keeps every occurrence in command-line order', () => {
+    expect(parseGoFlags(['-join=a', '-rejoin', '-node', 'n', '-join', 'b'], SPECS).order).toEqual([
+      { name: 'join', value: 'a' },
+      { name: 'rejoin', value: true },
+      { name: 'node', value: 'n' },
+      { name: 'join', value: 'b' },
+    ])
+  })
+
+  it('reads ints as strconv.ParseInt(s, 0, 64)', () => {
+    expect([parseGoInt('010'), parseGoInt('0b11'), parseGoInt('1_000'), parseGoInt('+7'), parseGoInt('1__0'), parseGoInt('')]).toEqual([
+      8,
+      3,
+      1000,
+      7,
+      'parse error',
+      'parse error',
+    ])
   })
 })
 

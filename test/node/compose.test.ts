@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import { resolveNodeConfig } from '../../src/node/config.ts'
-import { memberAddress, swimInputOf } from '../../src/node/compose.ts'
+import { memberAddress, memberManagerConfigOf, serfEventsInitOf, swimInputOf } from '../../src/node/compose.ts'
+import { createSerfEventsConfig } from '../../actors/serf-events/config.ts'
+import { createSerfConfig } from '../../actors/member-manager/config.ts'
+import { createSwimConfig } from '../../actors/swim/config.ts'
 
 const LOCAL_IP = Uint8Array.of(10, 0, 0, 9)
 
@@ -31,8 +34,42 @@ describe('swimInputOf', () => {
     expect(input.config).toMatchObject({ keys: [key], retryJoin: ['10.0.0.1', '10.0.0.2:7000'], retryJoinIntervalMs: 5000, retryJoinMax: 2 })
   })
 
+  it('passes compression to swim (memberlist\'s EnableCompression), on by default', () => {
+    expect(createSwimConfig(swimInputOf(resolveNodeConfig({ name: 'n' }), [], LOCAL_IP).config ?? {}).enableCompression).toBe(true)
+    expect(createSwimConfig(swimInputOf(resolveNodeConfig({ name: 'n', compression: false }), [], LOCAL_IP).config ?? {}).enableCompression).toBe(false)
+  })
+
   it('writes member addresses as join addresses are written', () => {
     expect(memberAddress(Uint8Array.of(127, 0, 0, 1), 7946)).toBe('127.0.0.1:7946')
     expect(memberAddress(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 7946)).toBe('[::1]:7946')
+  })
+})
+
+describe('memberManagerConfigOf', () => {
+  it("gives member-manager the node's reconnect, reap and name-conflict settings, as member-manager reads them", () => {
+    const c = resolveNodeConfig({ name: 'n', reconnectIntervalMs: 10_000, reconnectTimeoutMs: 60_000, tombstoneTimeoutMs: 120_000, nameConflictResolution: false, leaveTimeoutMs: 2000 })
+    expect(createSerfConfig(memberManagerConfigOf(c))).toMatchObject({
+      nodeName: 'n',
+      broadcastTimeoutMs: 2000,
+      reconnectIntervalMs: 10_000,
+      reconnectTimeoutMs: 60_000,
+      tombstoneTimeoutMs: 120_000,
+      enableNameConflictResolution: false,
+    })
+    // Serf's defaults when none is given: 30 s, 24 h, 24 h, resolution on.
+    expect(createSerfConfig(memberManagerConfigOf(resolveNodeConfig({ name: 'n' })))).toMatchObject({
+      reconnectIntervalMs: 30_000,
+      reconnectTimeoutMs: 86_400_000,
+      tombstoneTimeoutMs: 86_400_000,
+      enableNameConflictResolution: true,
+    })
+  })
+})
+
+describe('serfEventsInitOf', () => {
+  it("gives serf-events the node's query, response and user event size limits (Serf's defaults when none is given)", () => {
+    const c = resolveNodeConfig({ name: 'n', querySizeLimit: 2048, queryResponseSizeLimit: 4096, userEventSizeLimit: 9216 })
+    expect(createSerfEventsConfig(serfEventsInitOf(c, 200))).toMatchObject({ querySizeLimit: 2048, queryResponseSizeLimit: 4096, userEventSizeLimit: 9216 })
+    expect(createSerfEventsConfig(serfEventsInitOf(resolveNodeConfig({ name: 'n' }), 200))).toMatchObject({ querySizeLimit: 1024, queryResponseSizeLimit: 1024, userEventSizeLimit: 512 })
   })
 })

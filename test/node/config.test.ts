@@ -27,6 +27,16 @@ describe('resolveNodeConfig', () => {
     expect(c.advertise).toBeUndefined()
     expect(c).toMatchObject({ profile: 'lan', protocol: 5, placement: 'workers', logLevel: 'info', leaveTimeoutMs: 5000, join: [], keys: [], replay: false })
     expect(c.coalesce).toEqual({ members: true, userEvents: true })
+    expect(c).toMatchObject({
+      reconnectIntervalMs: 30_000,
+      reconnectTimeoutMs: 86_400_000,
+      tombstoneTimeoutMs: 86_400_000,
+      nameConflictResolution: true,
+      compression: true,
+      querySizeLimit: 1024,
+      queryResponseSizeLimit: 1024,
+      userEventSizeLimit: 512,
+    })
     expect(resolveNodeConfig(undefined).name.length).toBeGreaterThan(0) // the host name
   })
 
@@ -69,8 +79,24 @@ describe('resolveNodeConfig', () => {
     [{ name: 'n', logLevel: 'verbose' }, 'logLevel'],
     [{ name: 'n', leaveTimeoutMs: -1 }, 'leaveTimeoutMs'],
     [{ name: 'n', bnid: '127.0.0.1' }, 'options.bnid'],
+    [{ name: 'n', reconnectIntervalMs: 0 }, 'reconnectIntervalMs'],
+    [{ name: 'n', reconnectTimeoutMs: -1 }, 'reconnectTimeoutMs'],
+    [{ name: 'n', tombstoneTimeoutMs: '24h' }, 'tombstoneTimeoutMs'],
+    [{ name: 'n', nameConflictResolution: 0 }, 'nameConflictResolution'],
+    [{ name: 'n', compression: 'off' }, 'compression'],
+    [{ name: 'n', querySizeLimit: 0 }, 'querySizeLimit'],
+    [{ name: 'n', queryResponseSizeLimit: 1.5 }, 'queryResponseSizeLimit'],
+    [{ name: 'n', userEventSizeLimit: 9217 }, 'userEventSizeLimit'],
   ])('refuses %j, naming %s', (options, field) => {
     expect(fieldOf(options)).toBe(field)
+  })
+
+  it("takes Serf's event-layer limits up to their caps", () => {
+    expect(resolveNodeConfig({ name: 'n', querySizeLimit: 4096, queryResponseSizeLimit: 2048, userEventSizeLimit: 9216 })).toMatchObject({
+      querySizeLimit: 4096,
+      queryResponseSizeLimit: 2048,
+      userEventSizeLimit: 9216,
+    })
   })
 
   it('takes tags up to the 512-byte Meta limit and keys of 16, 24 and 32 bytes', () => {

@@ -78,6 +78,12 @@ export interface AgentConfig {
   broadcastTimeoutMs: number
   placement: 'workers' | 'inline'
   metricsAddr: string | undefined
+  /** Serf's reconnect_interval, reconnect_timeout, tombstone_timeout (ms); undefined (0 or absent): the node's default. */
+  reconnectIntervalMs: number | undefined
+  reconnectTimeoutMs: number | undefined
+  tombstoneTimeoutMs: number | undefined
+  /** Serf's disable_name_resolution: a name conflict about us is only logged, no `_serf_conflict` query. */
+  disableNameResolution: boolean
   handlerTimeoutMs: number
   handlerQueue: number
   /** Whether `role` was set (with a tags file that is an error at setup). */
@@ -190,6 +196,12 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
   for (const key of ['discover', 'interface', 'statsite_addr', 'statsd_addr'] as const) {
     if ((raw[key] ?? '') !== '') throw new AgentConfigError(`Config key '${key}' is not supported by gossamer agent`, key)
   }
+  // Swim's Vivaldi coordinates have no off switch; Serf 0.9.x accepts the key and never applies it.
+  // Refused rather than ignored, so a config that relies on it does not silently run with coordinates.
+  if (raw.disable_coordinates === true) throw new AgentConfigError(`Config key 'disable_coordinates' is not supported by gossamer agent`, 'disable_coordinates')
+  for (const key of ['reconnect_interval', 'reconnect_timeout', 'tombstone_timeout'] as const) {
+    if ((raw[key] ?? 0) < 0) throw new AgentConfigError(`Invalid ${key}: must not be negative`, key)
+  }
   if (raw.enable_syslog === true) throw new AgentConfigError(`Config key 'enable_syslog' is not supported by gossamer agent`, 'enable_syslog')
   if (raw.handler_queue! < 1) throw new AgentConfigError(`Invalid handler_queue: ${raw.handler_queue}. Must be at least 1`, 'handler_queue')
   if (raw.handler_timeout! <= 0) throw new AgentConfigError(`Invalid handler_timeout: must be positive`, 'handler_timeout')
@@ -225,6 +237,11 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
     broadcastTimeoutMs,
     placement,
     metricsAddr,
+    // Serf applies each only when non-zero; the interval arms a timer, so whole ms (at least 1).
+    reconnectIntervalMs: (raw.reconnect_interval ?? 0) === 0 ? undefined : Math.max(1, Math.ceil(raw.reconnect_interval!)),
+    reconnectTimeoutMs: (raw.reconnect_timeout ?? 0) === 0 ? undefined : raw.reconnect_timeout!,
+    tombstoneTimeoutMs: (raw.tombstone_timeout ?? 0) === 0 ? undefined : raw.tombstone_timeout!,
+    disableNameResolution: raw.disable_name_resolution === true,
     handlerTimeoutMs: raw.handler_timeout!,
     handlerQueue: raw.handler_queue!,
     roleGiven,

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { AgentConfigError } from '../errors.ts'
 import { CONFIG_KEYS } from './config-keys.ts'
 import type { ConfigKey, RawConfig } from './config-keys.ts'
-import { parseGoDuration } from './go-duration.ts'
+import { parseGoDuration } from '../../cli/go-duration.ts'
 import { mergeConfig } from './merge.ts'
 
 /** Go's name of a decoded JSON value's type (json.Unmarshal into interface{}). */

@@ -3,14 +3,14 @@
  * RawConfig that merges over the files last. Ours beyond Serf's: `-placement`, `-metrics-addr`,
  * `-handler-timeout`, and `-rpc-auth` (Serf has the key `rpc_auth` only in files).
  */
-import { AgentConfigError } from '../errors.ts'
+import { AgentConfigError, AgentFlagError } from '../errors.ts'
 import type { RawConfig } from './config-keys.ts'
-import { parseGoDuration } from './go-duration.ts'
-import { parseGoFlags } from './go-flags.ts'
-import type { FlagSpec } from './go-flags.ts'
+import { parseGoDuration } from '../../cli/go-duration.ts'
+import { FlagError, parseGoFlags } from '../../cli/go-flags.ts'
+import type { FlagDef } from '../../cli/go-flags.ts'
 
 /** Flag name -> how it parses; `config-file` and `config-dir` share one ordered list (as in Serf). */
-export const AGENT_FLAGS: Readonly<Record<string, FlagSpec>> = {
+export const AGENT_FLAGS: Readonly<Record<string, FlagDef>> = {
   advertise: { kind: 'string' },
   bind: { kind: 'string' },
   'broadcast-timeout': { kind: 'string' },
@@ -66,27 +66,17 @@ export interface CommandLine {
   help: boolean
 }
 
-/** Go's flag order is lost in a Map per name, so config paths are collected in a second pass. */
-function configPathsInOrder(argv: readonly string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a === '--' || a.length < 2 || a[0] !== '-') break
-    const body = a.replace(/^--?/, '')
-    const eq = body.indexOf('=')
-    const name = eq < 0 ? body : body.slice(0, eq)
-    const spec = AGENT_FLAGS[name]
-    if (spec === undefined || spec.kind === 'bool') continue
-    const value = eq < 0 ? argv[++i] : body.slice(eq + 1)
-    if ((name === 'config-file' || name === 'config-dir') && value !== undefined) out.push(value)
-  }
-  return out
-}
-
 /** Parses argv; throws AgentFlagError (Go's texts) or AgentConfigError (`Error: Invalid tag: 'x'`). */
 export function parseAgentCommandLine(argv: readonly string[]): CommandLine {
-  const parsed = parseGoFlags(argv, AGENT_FLAGS)
-  const v = parsed.values
+  let parsed
+  try {
+    parsed = parseGoFlags(argv, AGENT_FLAGS)
+  } catch (err) {
+    // The agent's own code, so a startup script can tell a bad flag from a bad config file.
+    if (err instanceof FlagError) throw new AgentFlagError(err.message)
+    throw err
+  }
+  const v = parsed.given
   const config: RawConfig = {}
   for (const [flag, key] of Object.entries(STRING_KEYS)) {
     const value = v.get(flag)
@@ -122,5 +112,5 @@ export function parseAgentCommandLine(argv: readonly string[]): CommandLine {
     }
     config.tags = tags
   }
-  return { config, configPaths: configPathsInOrder(argv), help: parsed.help }
+  return { config, configPaths: parsed.order.filter((o) => o.name === 'config-file' || o.name === 'config-dir').map((o) => String(o.value)), help: parsed.help }
 }

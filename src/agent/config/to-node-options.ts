@@ -23,7 +23,15 @@ export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string,
     // the agent prints the node's lines from node.logs() in Serf's format, at -log-level.
     logLevel: 'silent',
     leaveTimeoutMs: config.broadcastTimeoutMs,
+    nameConflictResolution: !config.disableNameResolution,
+    compression: config.enableCompression,
+    querySizeLimit: config.querySizeLimit,
+    queryResponseSizeLimit: config.queryResponseSizeLimit,
+    userEventSizeLimit: config.userEventSizeLimit,
   }
+  if (config.reconnectIntervalMs !== undefined) options.reconnectIntervalMs = config.reconnectIntervalMs
+  if (config.reconnectTimeoutMs !== undefined) options.reconnectTimeoutMs = config.reconnectTimeoutMs
+  if (config.tombstoneTimeoutMs !== undefined) options.tombstoneTimeoutMs = config.tombstoneTimeoutMs
   if (config.advertise !== undefined) options.advertise = config.advertise
   if (config.encryptKey !== undefined) options.keys = [config.encryptKey]
   if (config.keyringFile !== undefined) options.keyringFile = config.keyringFile

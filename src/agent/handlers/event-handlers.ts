@@ -8,7 +8,7 @@
  * it exits 0 with some output (node.respond).
  */
 import type { GossamerNode, NodeEvent } from '../../node/api.ts'
-import { formatGoDuration } from '../config/go-duration.ts'
+import { formatGoDuration } from '../../cli/go-duration.ts'
 import type { AgentLog } from '../logs/agent-log.ts'
 import { scriptMatches } from './event-script.ts'
 import type { EventScript } from './event-script.ts'

@@ -37,7 +37,8 @@ export function parseVerbArgs(spec: VerbSpec, argv: readonly string[], io: CliIo
     flags['rpc-auth'] = { kind: 'string', default: env['SERF_RPC_AUTH'] ?? '' }
   }
   try {
-    const parsed = parseGoFlags(argv, flags)
+    const parsed = parseGoFlags(argv, flags, { helpAnywhere: true })
+    if (parsed.help) throw new HelpRequested()
     return { ...parsed, rpcAddr: String(parsed.values['rpc-addr'] ?? ''), rpcAuth: String(parsed.values['rpc-auth'] ?? '') }
   } catch (err) {
     if (err instanceof HelpRequested) {

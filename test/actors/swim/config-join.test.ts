@@ -154,6 +154,34 @@ describe('swim with join addresses, on the runtime', () => {
     expect(n2.events.filter((e) => e.type === 'actor.crashed')).toEqual([])
   })
 
+  it("answers an asked swim.join with that join's own outcome: numJoined and each failed address's coded error", async () => {
+    const clock = new SimulatedClock()
+    const net = network(clock)
+    await node(clock, net, 1, [])
+    const n2 = await node(clock, net, 2, [])
+    await clock.advance(100)
+    const asked = n2.ref.ask({ type: 'swim.join', addresses: ['10.0.3.1', '10.0.3.9:7946'] }, { timeoutMs: 60_000 })
+    await clock.advance(30_000)
+    const reply = await asked
+    expect(reply).toMatchObject({ type: 'swim.join-reply', numJoined: 1, errors: [{ address: '10.0.3.9:7946' }] })
+    expect(reply.errors[0]!.code).toMatch(/^ERR_JOIN_/)
+    expect(reply.errors[0]!.message).toMatch(/^Failed to join 10\.0\.3\.9: /)
+  })
+
+  it('fails an asked swim.join at once when it refuses it (failed swim)', async () => {
+    const clock = new SimulatedClock()
+    const net = network(clock)
+    const n2 = await node(clock, net, 2, ['10.0.3.1:99999'])
+    await clock.advance(1_000)
+    expect((await n2.ref.getSnapshot()).value).toBe('failed')
+    const outcome = n2.ref.ask({ type: 'swim.join', addresses: ['10.0.3.1'] }, { timeoutMs: 60_000 }).then(
+      () => 'answered',
+      (e: unknown) => e,
+    )
+    await clock.advance(10)
+    expect(await outcome).toMatchObject({ code: 'ERR_SWIM_JOIN_REFUSED' })
+  })
+
   it('stays failed with a configError naming the entry, without a crash or a socket, for a bad address', async () => {
     const clock = new SimulatedClock()
     const net = network(clock)

@@ -8,6 +8,7 @@ import { parseAgentCommandLine } from '../../../src/agent/config/flags.ts'
 import { mergeConfig } from '../../../src/agent/config/merge.ts'
 import type { RawConfig } from '../../../src/agent/config/config-keys.ts'
 import { toNodeOptions } from '../../../src/agent/config/to-node-options.ts'
+import { resolveNodeConfig } from '../../../src/node/config.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-config-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -176,8 +177,49 @@ describe('agent - config - validation', () => {
       coalesce: { members: true, userEvents: true },
       logLevel: 'silent',
       leaveTimeoutMs: 5000,
+      nameConflictResolution: true,
+      compression: true,
+      querySizeLimit: 1024,
+      queryResponseSizeLimit: 1024,
+      userEventSizeLimit: 512,
       keys: [key],
       snapshotPath: 's',
     })
+  })
+
+  it('passes every reconnect, reap, name-resolution, compression and size key on to the node', async () => {
+    const f = file('passed.json', {
+      reconnect_interval: '10s',
+      reconnect_timeout: '1h',
+      tombstone_timeout: '2h',
+      disable_name_resolution: true,
+      query_size_limit: 2048,
+      query_response_size_limit: 4096,
+      user_event_size_limit: 1024,
+    })
+    const { config } = await load(['-node=n1', `-config-file=${f}`, '-disable-compression'])
+    const options = toNodeOptions(config, {})
+    expect(options).toMatchObject({
+      reconnectIntervalMs: 10_000,
+      reconnectTimeoutMs: 3_600_000,
+      tombstoneTimeoutMs: 7_200_000,
+      nameConflictResolution: false,
+      compression: false,
+      querySizeLimit: 2048,
+      queryResponseSizeLimit: 4096,
+      userEventSizeLimit: 1024,
+    })
+    // And the node takes them as given (its one validation).
+    expect(resolveNodeConfig(options)).toMatchObject({ reconnectIntervalMs: 10_000, tombstoneTimeoutMs: 7_200_000, compression: false, nameConflictResolution: false })
+    // Zero or absent durations leave the node's defaults, as Serf applies them only when non-zero.
+    const plain = toNodeOptions((await load(['-node=n1'])).config, {})
+    expect([plain.reconnectIntervalMs, plain.reconnectTimeoutMs, plain.tombstoneTimeoutMs]).toEqual([undefined, undefined, undefined])
+  })
+
+  it('refuses disable_coordinates (no actor can turn coordinates off) instead of ignoring it', async () => {
+    const f = file('coords.json', { disable_coordinates: true })
+    await expect(load([`-config-file=${f}`])).rejects.toThrow("Config key 'disable_coordinates' is not supported by gossamer agent")
+    const off = file('coords-off.json', { disable_coordinates: false })
+    await expect(load([`-config-file=${off}`])).resolves.toBeDefined()
   })
 })

@@ -1,63 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { parseGoFlags, parseGoInt } from '../../../src/agent/config/go-flags.ts'
-import { parseGoDuration, formatGoDuration } from '../../../src/agent/config/go-duration.ts'
+import { parseGoDuration, formatGoDuration } from '../../../src/cli/go-duration.ts'
 import { parseAgentCommandLine } from '../../../src/agent/config/flags.ts'
 
 const SPECS = { node: { kind: 'string' }, rejoin: { kind: 'bool' }, 'retry-max': { kind: 'int' }, join: { kind: 'list' } } as const
-
-describe('agent - config - go-flags', () => {
-  it.each([
-    [['-node=a'], { node: 'a' }, []],
-    [['-node', 'a'], { node: 'a' }, []],
-    [['--node=a'], { node: 'a' }, []],
-    [['--node', 'a'], { node: 'a' }, []],
-    [['-node', '-x'], { node: '-x' }, []], // a value may start with a dash, as in Go
-    [['-node='], { node: '' }, []],
-    [['-rejoin'], { rejoin: true }, []],
-    [['-rejoin=false'], { rejoin: false }, []],
-    [['-rejoin=T'], { rejoin: true }, []],
-    // A boolean never takes the next argument: `false` is the first non-flag and stops parsing.
-    [['-rejoin', 'false', '-node=a'], { rejoin: true }, ['false', '-node=a']],
-    [['-retry-max=0x10'], { 'retry-max': 16 }, []],
-    [['-retry-max', '-3'], { 'retry-max': -3 }, []],
-    [['-join=a', '-join', 'b', '-join=c'], { join: ['a', 'b', 'c'] }, []],
-    [['-node=a', '--', '-rejoin'], { node: 'a' }, ['-rejoin']],
-    [['x', '-node=a'], {}, ['x', '-node=a']],
-    [['-', '-node=a'], {}, ['-', '-node=a']],
-  ])('%j parses as Go does', (argv, want, rest) => {
-    const p = parseGoFlags(argv, SPECS)
-    expect(Object.fromEntries(p.values)).toEqual(want)
-    expect(p.rest).toEqual(rest)
-  })
-
-  it.each([
-    [['-bogus'], 'flag provided but not defined: -bogus'],
-    [['-node'], 'flag needs an argument: -node'],
-    [['-retry-max=x'], 'invalid value "x" for flag -retry-max: parse error'],
-    [['-retry-max=99999999999999999999'], 'invalid value "99999999999999999999" for flag -retry-max: value out of range'],
-    [['-rejoin=yes'], 'invalid boolean value "yes" for -rejoin: parse error'],
-    [['---node=a'], 'bad flag syntax: ---node=a'],
-    [['-=a'], 'bad flag syntax: -=a'],
-  ])('%j fails with Go\'s text', (argv, message) => {
-    expect(() => parseGoFlags(argv, SPECS)).toThrow(expect.objectContaining({ code: 'ERR_AGENT_FLAG', message }))
-  })
-
-  it('-h and -help ask for help instead of failing', () => {
-    expect(parseGoFlags(['-h'], SPECS).help).toBe(true)
-    expect(parseGoFlags(['-help'], SPECS).help).toBe(true)
-  })
-
-  it('reads ints as strconv.ParseInt(s, 0, 64)', () => {
-    expect([parseGoInt('010'), parseGoInt('0b11'), parseGoInt('1_000'), parseGoInt('+7'), parseGoInt('1__0'), parseGoInt('')]).toEqual([
-      8,
-      3,
-      1000,
-      7,
-      'parse error',
-      'parse error',
-    ])
-  })
-})
 
 describe('agent - config - go-duration', () => {
   it.each([
@@ -127,6 +72,19 @@ describe('agent - config - flags', () => {
 
   it.each([['foo'], ['=bar']])('refuses the tag %j with Serf\'s text', (tag) => {
     expect(() => parseAgentCommandLine([`-tag=${tag}`])).toThrow(`Error: Invalid tag: '${tag}'`)
+  })
+
+  it.each([
+    [['-bogus'], 'flag provided but not defined: -bogus'],
+    [['-retry-max=x'], 'invalid value "x" for flag -retry-max: parse error'],
+  ])('%j fails with Go\'s text and the agent\'s flag code', (argv, message) => {
+    expect(() => parseAgentCommandLine(argv)).toThrow(expect.objectContaining({ code: 'ERR_AGENT_FLAG', message }))
+  })
+
+  it('-h and -help ask for help where a flag may stand, as Go\'s flag package', () => {
+    expect(parseAgentCommandLine(['-node=a', '-h']).help).toBe(true)
+    expect(parseAgentCommandLine(['-help']).help).toBe(true)
+    expect(parseAgentCommandLine(['x', '-h']).help).toBe(false)
   })
 
   it('refuses a bad retry interval with Go\'s text', () => {
