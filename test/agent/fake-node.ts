@@ -16,7 +16,7 @@ import type {
   QueryStream,
 } from '../../src/node/api.ts'
 import { ClusterError } from '../../src/errors/index.ts'
-import { PushStream } from '../../src/agent/bounded-stream.ts'
+import { QueueStream } from '../../src/node/bounded-stream.ts'
 
 export function member(name: string, ip: [number, number, number, number], tags: Record<string, string> = {}, status: Member['status'] = 'alive'): Member {
   return {
@@ -49,8 +49,8 @@ export class FakeNode implements GossamerNode {
   /** join(): resolves with this count, or rejects with the error. */
   joinResult: number | ClusterError = 1
   stats_: NodeStats | undefined
-  readonly #events = new Set<PushStream<NodeEvent>>()
-  readonly #logs = new Set<PushStream<LogLine>>()
+  readonly #events = new Set<QueueStream<NodeEvent>>()
+  readonly #logs = new Set<QueueStream<LogLine>>()
   #down = false
   #markStopped: (s: NodeStopped) => void = () => {}
   readonly stopped = new Promise<NodeStopped>((resolve) => (this.#markStopped = resolve))
@@ -82,10 +82,8 @@ export class FakeNode implements GossamerNode {
     return this.memberList
   }
   events(options: { signal?: AbortSignal; buffer?: number } = {}): BoundedStream<NodeEvent> {
-    const s: PushStream<NodeEvent> = new PushStream<NodeEvent>(options.buffer ?? 512, {
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onEnd: () => this.#events.delete(s),
-    })
+    const s = new QueueStream<NodeEvent>(options.buffer ?? 512, options.signal)
+    s.onClose(() => this.#events.delete(s))
     if (this.#down) s.end()
     else this.#events.add(s)
     return s
@@ -144,10 +142,8 @@ export class FakeNode implements GossamerNode {
   }
   readonly keys = { install: async () => keyResponse(), use: async () => keyResponse(), remove: async () => keyResponse(), list: async () => keyResponse() }
   logs(options: { signal?: AbortSignal } = {}): BoundedStream<LogLine> {
-    const s: PushStream<LogLine> = new PushStream<LogLine>(512, {
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onEnd: () => this.#logs.delete(s),
-    })
+    const s = new QueueStream<LogLine>(512, options.signal)
+    s.onClose(() => this.#logs.delete(s))
     if (this.#down) s.end()
     else this.#logs.add(s)
     return s

@@ -10,7 +10,7 @@
 import { pino } from 'pino'
 import type { Logger } from 'pino'
 import type { BoundedStream, LogLine } from '../../node/api.ts'
-import { PushStream } from '../bounded-stream.ts'
+import { QueueStream } from '../../node/bounded-stream.ts'
 import type { SerfLogLevel } from '../config/agent-config.ts'
 import { formatSerfLine, levelAtLeast, SERF_LEVEL_OF, toLineLevel } from './serf-log-line.ts'
 
@@ -35,7 +35,7 @@ export class AgentLog {
   #min: SerfLogLevel
   readonly #write: (text: string) => void
   readonly #ring: LogLine[] = []
-  readonly #monitors = new Set<{ stream: PushStream<LogLine>; min: SerfLogLevel }>()
+  readonly #monitors = new Set<{ stream: QueueStream<LogLine>; min: SerfLogLevel }>()
   #held: string[] | undefined = []
   #heldDropped = 0
   readonly #pino: Logger<PinoLevel, true>
@@ -119,11 +119,9 @@ export class AgentLog {
   /** Serf's monitor: the ring at `level` and above first, then live lines; bounded, drops counted. */
   monitor(options: { level?: LogLine['level']; signal?: AbortSignal } = {}): BoundedStream<LogLine> {
     const min = SERF_LEVEL_OF[options.level ?? 'trace']
-    const entry = { stream: undefined as unknown as PushStream<LogLine>, min }
-    const stream = new PushStream<LogLine>(LOG_RING_LINES, {
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onEnd: () => this.#monitors.delete(entry),
-    })
+    const entry = { stream: undefined as unknown as QueueStream<LogLine>, min }
+    const stream = new QueueStream<LogLine>(LOG_RING_LINES, options.signal)
+    stream.onClose(() => this.#monitors.delete(entry))
     entry.stream = stream
     for (const line of this.#ring) if (levelAtLeast(line.level, min)) stream.push(line)
     if (!stream.ended) this.#monitors.add(entry)
