@@ -14,6 +14,9 @@ import { formatIp } from '../../wire/address.ts'
 export const EXIT_OK = 0
 export const EXIT_FAIL = 1
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373'
+/** The two connection flags every client verb takes, as its help lists them (last). */
+export const RPC_FLAGS_HELP = `  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else ${DEFAULT_RPC_ADDR})
+  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`
 
 export type Env = Readonly<Record<string, string | undefined>>
 

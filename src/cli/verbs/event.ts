@@ -1,6 +1,6 @@
 /** `gossamer event`: Serf's `event` verb: dispatches a user event. */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -15,8 +15,7 @@ Options:
 
   -coalesce=true|false      let receivers that coalesce keep only the newest event of this
                             name (default true)
-  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
-  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
+${RPC_FLAGS_HELP}`,
 }
 export const summary = spec.summary
 

@@ -1,7 +1,7 @@
 /** `gossamer keys`: Serf's `keys` verb: install, use, remove or list the cluster's encryption keys. */
 import type { CliIo } from '../io.ts'
 import type { RpcKeyResult } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, columnize, parseVerbArgs, withAgent, say } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, columnize, parseVerbArgs, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -19,8 +19,7 @@ Options:
   -use=KEY                  make an installed key the primary one everywhere
   -remove=KEY               remove a key (not the primary) from every keyring
   -list                     show each key and how many members hold it
-  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
-  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
+${RPC_FLAGS_HELP}`,
 }
 export const summary = spec.summary
 

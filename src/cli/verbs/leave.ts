@@ -1,6 +1,6 @@
 /** `gossamer leave`: Serf's `leave` verb: the agent leaves gracefully and shuts down. */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -13,8 +13,7 @@ export const spec: VerbSpec = {
 
 Options:
 
-  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
-  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
+${RPC_FLAGS_HELP}`,
 }
 export const summary = spec.summary
 

@@ -1,7 +1,7 @@
 /** `gossamer members`: Serf's `members` verb (serf-rpc.md §8.2): members-filtered, text or JSON. */
 import type { CliIo } from '../io.ts'
 import type { RpcMember } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, columnize, goJson, hostPort, parseVerbArgs, sortedKeys, splitTag, withAgent, say } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, columnize, goJson, hostPort, parseVerbArgs, sortedKeys, splitTag, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -27,8 +27,7 @@ Options:
   -status=REGEXP            only members whose status matches (anchored, RE2)
   -tag KEY=REGEXP           only members whose tag KEY matches; repeatable
   -role=REGEXP              deprecated: the same as -tag role=REGEXP
-  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
-  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
+${RPC_FLAGS_HELP}`,
 }
 
 export const summary = spec.summary

@@ -1,7 +1,7 @@
 /** `gossamer query`: Serf's `query` verb: sends a query and prints acks and responses until `done`. */
 import type { CliIo } from '../io.ts'
 import type { QueryRecord, RpcStream } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, goJson, onInterrupt, parseVerbArgs, sortedKeys, splitTag, untilAborted, withAgent, say } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, goJson, onInterrupt, parseVerbArgs, sortedKeys, splitTag, untilAborted, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -28,8 +28,7 @@ Options:
   -timeout=DURATION         Go duration, e.g. 5s (default: the agent's, from the cluster size)
   -no-ack                   do not ask for acknowledgements
   -relay-factor=N           relay each response through N other members (0-255)
-  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
-  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
+${RPC_FLAGS_HELP}`,
 }
 export const summary = spec.summary
 

@@ -4,7 +4,7 @@
  */
 import type { CliIo } from '../io.ts'
 import type { QueryRecord, RpcMember, RpcStream } from '../../rpc/client.ts'
-import { EXIT_FAIL, EXIT_OK, onInterrupt, parseVerbArgs, untilAborted, withAgent, say } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, onInterrupt, parseVerbArgs, untilAborted, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -18,8 +18,7 @@ export const spec: VerbSpec = {
 Options:
 
   -verbose                  print every ack and the timings
-  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
-  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
+${RPC_FLAGS_HELP}`,
 }
 export const summary = spec.summary
 

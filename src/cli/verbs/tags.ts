@@ -1,6 +1,6 @@
 /** `gossamer tags`: Serf's `tags` verb: sets and deletes the agent's tags. */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, parseVerbArgs, splitTag, withAgent, say } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, parseVerbArgs, splitTag, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -15,8 +15,7 @@ Options:
 
   -set KEY=VALUE            set a tag; repeatable
   -delete KEY               delete a tag; repeatable
-  -rpc-addr=ADDR            the agent's RPC address (default $SERF_RPC_ADDR, else 127.0.0.1:7373)
-  -rpc-auth=TOKEN           the agent's rpc_auth token (default $SERF_RPC_AUTH)`,
+${RPC_FLAGS_HELP}`,
 }
 export const summary = spec.summary
 
