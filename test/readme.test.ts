@@ -32,9 +32,9 @@ describe('README', () => {
   it('shows scripts/readme-example.ts (a two-node cluster with createNode) as its first example, and the output it really prints', async () => {
     expect(block('## Example', 'ts')).toBe(example.replace("from '../src/index.ts'", "from 'gossamer'"))
     const run = promisify(execFile)
-    // Real sockets and worker threads: a generous deadline (it takes about three seconds).
+    // Real sockets and worker threads: a generous deadline (it takes about five seconds).
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/readme-example.ts')], { cwd: ROOT, timeout: 60_000 })
-    expect(stdout).toBe(block('This prints (in about three seconds):', 'text'))
+    expect(stdout).toBe(block('This prints (in about five seconds):', 'text'))
   }, 70_000)
 
   it('shows scripts/readme-snapshot.ts and the output it really prints', async () => {
