@@ -45,10 +45,10 @@ export class AgentProcess {
   }
 
   /** Starts the agent and resolves once its RPC answers `members`. */
-  static async start(kind: AgentKind, name: string, profile: 'lan' | 'wan' | 'local'): Promise<AgentProcess> {
+  static async start(kind: AgentKind, name: string, profile: 'lan' | 'wan' | 'local', extraArgs: readonly string[] = []): Promise<AgentProcess> {
     const gossipPort = await freeGossipPort()
     const rpcPort = await freeTcpPort()
-    const flags = [`-node=${name}`, `-bind=${HOST}:${gossipPort}`, `-rpc-addr=${HOST}:${rpcPort}`, `-profile=${profile}`, '-log-level=warn']
+    const flags = [`-node=${name}`, `-bind=${HOST}:${gossipPort}`, `-rpc-addr=${HOST}:${rpcPort}`, `-profile=${profile}`, '-log-level=warn', ...extraArgs]
     const child =
       kind === 'serf'
         ? spawn(ensureSerf(), ['agent', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] })
