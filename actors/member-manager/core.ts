@@ -222,13 +222,16 @@ class Turn {
   /**
    * memberlist NotifyConflict (spec §5.11): reported as a `member.conflict` event and counted; the
    * table is not touched (swim ignored the alive). About our own name Serf runs the `_serf_conflict`
-   * query; that belongs to the queries issue, so it is reported as unresolved (name-conflict.ts).
+   * vote: serf-events holds it (it owns queries), so the conflict is handed over (name-conflict.ts).
    */
   private nameConflict(input: Extract<MemberCoreInput, { type: 'name-conflict' }>): void {
     const event = describeNameConflict(this.config.nodeName, this.config.enableNameConflictResolution, input.existing, input.other)
     if (event.local) this.counters.nameConflictsLocal++
     else this.counters.nameConflictsRemote++
     this.effects.push({ type: 'event', msg: event })
+    if (event.local && this.config.enableNameConflictResolution) {
+      this.effects.push({ type: 'serf-events', msg: { type: 'serf.name-conflict', other: { addr: input.other.addr.slice(), port: input.other.port } } })
+    }
   }
 
   /** memberlist NotifyMsg: a Serf message (`[serfType][body]`). */

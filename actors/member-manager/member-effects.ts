@@ -18,7 +18,7 @@ import type {
   ReconnectMsg,
   SwimLeaveMsg,
 } from './protocol.ts'
-import type { MergeRemoteEventsMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
+import type { MergeRemoteEventsMsg, NameConflictReportMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
 import type { UserEventsSlot } from '../../src/wire/serf.ts'
 import type { SerfConfig } from './config.ts'
 import type { IntentsState } from './intents.ts'
@@ -112,7 +112,7 @@ export type MemberEffect =
   /** The public event stream: emitted (XState `emit`) and told to the events sink. */
   | { type: 'event'; msg: MemberEventMsg | NameConflictEventMsg }
   /** To serf-events: a Serf message of its types (byte-exact), or a remote push/pull's event slice. */
-  | { type: 'serf-events'; msg: SerfMessageMsg | MergeRemoteEventsMsg }
+  | { type: 'serf-events'; msg: SerfMessageMsg | MergeRemoteEventsMsg | NameConflictReportMsg }
   /** Enqueue on gossip-queue. */
   | { type: 'broadcast'; broadcast: Broadcast }
   /** Serf's member count (all statuses) changed: the latest goes to gossip-queue. */

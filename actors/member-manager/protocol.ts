@@ -21,7 +21,7 @@
  * Lamport times are u64 on the wire, so they are `bigint` here.
  */
 import type { BroadcastFinishedMsg } from '../gossip-queue/protocol.ts'
-import type { MergeRemoteEventsMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
+import type { MergeRemoteEventsMsg, NameConflictReportMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { UserEventsSlot } from '../../src/wire/serf.ts'
 
@@ -458,13 +458,12 @@ export interface SerfMessagePassThroughMsg {
 /**
  * Codes of name-conflict warnings (stable, for matching):
  * - ERR_MEMBER_NAME_CONFLICT: two other nodes claim one name (Serf logs a warning, nothing else).
- * - ERR_MEMBER_NAME_CONFLICT_UNRESOLVED: another node claims OUR name. Serf would run the
- *   `_serf_conflict` query and shut down if it is in the minority; queries do not exist yet, so
- *   nothing resolves it and this node keeps running.
+ * - ERR_MEMBER_NAME_CONFLICT_VOTE: another node claims OUR name; serf-events runs the
+ *   `_serf_conflict` vote (`serf.name-conflict`) and the node shuts down if it is in the minority.
  * - ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED: another node claims our name and
  *   `enableNameConflictResolution` is off (as in Serf: only logged).
  */
-export type NameConflictCode = 'ERR_MEMBER_NAME_CONFLICT' | 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED' | 'ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED'
+export type NameConflictCode = 'ERR_MEMBER_NAME_CONFLICT' | 'ERR_MEMBER_NAME_CONFLICT_VOTE' | 'ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED'
 
 /** The public event stream: two addresses claim one node name (from `member.name-conflict`). */
 export interface NameConflictEventMsg {
@@ -491,6 +490,8 @@ export type MemberManagerOutbound =
   /** To serf-events: Serf messages of its types, and a remote push/pull's event slice. */
   | SerfMessageMsg
   | MergeRemoteEventsMsg
+  /** To serf-events: another node claims our name; it holds the `_serf_conflict` vote. */
+  | NameConflictReportMsg
 
 /** Replies to asks. Append-only. */
 export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply | LocalMetaReply

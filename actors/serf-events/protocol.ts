@@ -15,6 +15,7 @@
  */
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { UserEventsSlot } from '../../src/wire/serf.ts'
+import type { KeyResponse } from '../../src/node/api.ts'
 
 /**
  * Tell (swim): one Serf message received by gossip or as a direct UDP user message: the bytes after
@@ -196,6 +197,49 @@ export interface MemberFeedSnapshotMsg {
   members: SerfEventsMember[]
 }
 
+/**
+ * Ask (the node facade): the cluster-wide key operation that `serf keys` runs (Serf
+ * KeyManager): an internal `_serf_<kind>-key(s)` query to every member, ourselves included, whose
+ * answers are counted up to the member count at send, until every member answered or the query's
+ * deadline. Refused (nothing sent) with ERR_QUERY_INVALID (kind, or no key), ERR_EVENTS_NOT_READY
+ * or the originator's ERR_QUERY_* codes. A bad key text (base64, or not 16/24/32 bytes) is not a
+ * refusal: the reply carries NumNodes 0 and the error text with its code. Reply: `KeyOperationReply`.
+ */
+export interface KeyOperationMsg {
+  type: 'serf.key-operation'
+  kind: 'install' | 'use' | 'remove' | 'list'
+  /** Base64 (standard, padded) key; ignored for list. */
+  key?: string
+  replyTo?: ReplyTo<KeyOperationReply>
+}
+
+export interface KeyOperationReply {
+  type: 'serf.key-operation-reply'
+  response: KeyResponse
+  /** The RPC's error text (`2/3 nodes reported failure`, `3/4 nodes reported success`, Go's base64 text); null: every node succeeded. */
+  error: string | null
+  /** Set when the key text was refused before any query (ERR_KEY_BASE64, ERR_KEY_SIZE). */
+  code?: string
+}
+
+/**
+ * Tell (member-manager): memberlist told us of an alive naming OUR node at another address
+ * (`other`). serf-events holds the `_serf_conflict` vote (one at a time; a report while one runs
+ * joins it) and, when we are the minority, emits `serf.name-conflict-lost`.
+ */
+export interface NameConflictReportMsg {
+  type: 'serf.name-conflict'
+  other: { addr: Uint8Array; port: number }
+}
+
+/** Tell (serf-events to itself): swim's keyring answered the operation of the key query `key`. */
+export interface KeyringResultMsg {
+  type: 'serf.keyring-result'
+  key: string
+  kind: 'install' | 'use' | 'remove' | 'list'
+  reply: { ok: true; keys?: Uint8Array[]; primary?: Uint8Array } | { ok: false; message: string }
+}
+
 /** Everything serf-events accepts. Append-only. */
 export type SerfEventsInbound =
   | SerfMessageMsg
@@ -207,6 +251,9 @@ export type SerfEventsInbound =
   | MemberFeedEventMsg
   | MergeRemoteEventsMsg
   | MemberFeedSnapshotMsg
+  | KeyOperationMsg
+  | NameConflictReportMsg
+  | KeyringResultMsg
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
@@ -278,5 +325,24 @@ export interface MemberEventEmitted {
   members: SerfEventsMember[]
 }
 
+/**
+ * We lost the `_serf_conflict` vote about our own name (fewer than a majority of a quorum of
+ * answers place the name at our address): Serf's agent shuts down and exits 0; the node facade
+ * shuts the node down. `log` is Serf's line (`minority in name conflict resolution, quitting [m / n]`).
+ */
+export interface NameConflictLostEmitted {
+  type: 'serf.name-conflict-lost'
+  name: string
+  /** The claimant the members believe in. */
+  other: { addr: Uint8Array; port: number }
+  responses: number
+  matching: number
+  quorum: number
+  majority: number
+  eligibleVoters: number
+  attempt: number
+  log: string
+}
+
 /** Append-only. */
-export type SerfEventsEmitted = UserEventEmitted | QueryEmitted | QueryResultEmitted | QueryClosedEmitted | MemberEventEmitted
+export type SerfEventsEmitted = UserEventEmitted | QueryEmitted | QueryResultEmitted | QueryClosedEmitted | MemberEventEmitted | NameConflictLostEmitted
