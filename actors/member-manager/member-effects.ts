@@ -102,6 +102,11 @@ export type MemberCoreInput =
   /** The actor's seeded source: which failed member to try is drawn from it (reconnect.ts). */
   | { type: 'reconnect-tick'; random: Pick<RandomSource, 'next' | 'int'> }
   | { type: 'prune-due'; name: string; now: number }
+  /**
+   * Serf RemoveFailedNode(Prune): a leave intent for `node` (Prune set as asked), applied here and
+   * broadcast when another member is alive; gossip-queue reports it to `notifyTo` under `notifyId`.
+   */
+  | { type: 'force-leave'; node: string; prune: boolean; notifyTo: string; notifyId: string; now: number }
   /** serf-events' latest push/pull slice. */
   | ({ type: 'event-state' } & EventSlice)
 
@@ -123,6 +128,8 @@ export type MemberEffect =
   | { type: 'schedule-prune'; name: string; delayMs: number }
   /** The request was refused (set-tags: TagsTooLargeError); nothing else changed. */
   | { type: 'rejected'; error: Error }
+  /** The request's answer waits for this broadcast to leave gossip-queue (force-leave, as Serf waits on notifyCh). */
+  | { type: 'await-broadcast'; id: string }
 
 export interface MemberStep {
   state: MemberCoreState

@@ -331,6 +331,8 @@ export interface MemberStatsReply {
    * spread within BroadcastTimeout, swim's memberlist leave not confirmed in time.
    */
   leaveTimeouts?: { broadcast: number; swim: number }
+  /** Force-leaves asked, those whose broadcast was not confirmed within BroadcastTimeout, and those still waiting. */
+  forceLeaves?: { requested: number; timedOut: number; waiting: number }
   /** swim's node-change feed as received (see NodesChangedMsg). */
   feed?: NodeFeedStats
 }
@@ -385,6 +387,22 @@ export interface EventStateMsg {
 }
 
 /** Everything the member-manager accepts. Append-only. */
+/**
+ * Ask: Serf's force-leave (RemoveFailedNode; `-prune`: RemoveFailedNodePrune). A leave intent for
+ * `node` at our member clock is applied here (a failed member becomes left, or is erased with
+ * `prune`; an alive one leaving, as Serf's handleNodeLeaveIntent does) and broadcast with Prune.
+ * An unknown or non-failed node is not an error (Serf). Reply `AckReply` once gossip-queue reports
+ * the broadcast gone from its queue, at once when no other member is alive (nothing to tell); fails
+ * with ERR_MEMBER_FORCE_LEAVE_TIMEOUT and Serf's text `timed out broadcasting node removal` when
+ * that takes longer than BroadcastTimeout (the intent stays queued and keeps spreading).
+ */
+export interface ForceLeaveMsg {
+  type: 'member.force-leave'
+  node: string
+  prune?: boolean
+  replyTo?: ReplyTo<AckReply>
+}
+
 export type MemberManagerInbound =
   | NodeJoinedMsg
   | NodeUpdatedMsg
@@ -403,6 +421,7 @@ export type MemberManagerInbound =
   | LocalMetaMsg
   | NodesChangedMsg
   | EventStateMsg
+  | ForceLeaveMsg
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
