@@ -15,7 +15,6 @@
  */
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { UserEventsSlot } from '../../src/wire/serf.ts'
-import type { KeyResponse } from '../../src/node/api.ts'
 
 /**
  * Tell (swim): one Serf message received by gossip or as a direct UDP user message: the bytes after
@@ -213,9 +212,20 @@ export interface KeyOperationMsg {
   replyTo?: ReplyTo<KeyOperationReply>
 }
 
+/** Serf's KeyResponse (serf-rpc.md 2.4); the same shape as src/node/api.ts KeyResponse (not imported: api.ts imports actor protocols). */
+export interface KeyOperationResponse {
+  /** Node -> message: errors, or information when it succeeded with a message. */
+  messages: Record<string, string>
+  /** list only: base64 key -> how many nodes hold it. */
+  keys?: Record<string, number>
+  numNodes: number
+  numErr: number
+  numResp: number
+}
+
 export interface KeyOperationReply {
   type: 'serf.key-operation-reply'
-  response: KeyResponse
+  response: KeyOperationResponse
   /** The RPC's error text (`2/3 nodes reported failure`, `3/4 nodes reported success`, Go's base64 text); null: every node succeeded. */
   error: string | null
   /** Set when the key text was refused before any query (ERR_KEY_BASE64, ERR_KEY_SIZE). */

@@ -13,7 +13,8 @@ import { memberManager } from '../../../actors/member-manager/definition.ts'
 import { serfEvents } from '../../../actors/serf-events/definition.ts'
 import { encodeConflictResponse } from '../../../actors/serf-events/conflict-response.ts'
 import { applyKeyringOp } from '../../../actors/serf-events/key-ring-ops.ts'
-import type { KeyOperationReply, SerfEventsEmitted, SwimSendUserMsg } from '../../../actors/serf-events/protocol.ts'
+import type { KeyOperationReply, KeyOperationResponse, SerfEventsEmitted, SwimSendUserMsg } from '../../../actors/serf-events/protocol.ts'
+import type { KeyResponse } from '../../../src/node/api.ts'
 import type { KeyringMsg } from '../../../actors/swim/protocol.ts'
 import type { GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
 import { Keyring } from '../../../src/wire/keyring.ts'
@@ -24,6 +25,10 @@ import { node } from '../member-manager/fixtures.ts'
 const K1 = new Uint8Array(32).fill(1)
 const K2 = new Uint8Array(16).fill(2)
 const b64 = (k: Uint8Array) => Buffer.from(k).toString('base64')
+
+// The reply's response is the node API's KeyResponse, both ways (a compile-time check: tsc fails if they drift).
+export const toApi = (r: KeyOperationResponse): KeyResponse => r
+export const fromApi = (r: KeyResponse): KeyOperationResponse => r
 
 let system: ActorSystem | undefined
 afterEach(async () => {
