@@ -33,7 +33,7 @@ export interface MemberLayerCounters {
   leaveRefutations: number
   /** Name conflicts about another node's name. */
   nameConflictsRemote: number
-  /** Name conflicts about our own name (unresolved until queries exist). */
+  /** Name conflicts about our own name (each handed to serf-events, which holds the vote). */
   nameConflictsLocal: number
   /** Completed reconnect joins (no join intent, as in Serf). */
   reconnectJoins: number
