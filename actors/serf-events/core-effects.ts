@@ -100,7 +100,7 @@ export type CoreInput =
   /** swim's keyring answered the `ask-keyring` of the key query `key` (a pendingKey). */
   | { type: 'keyring-reply'; key: string; kind: KeyOperationKind; reply: KeyringReply; now: number; random: RandomSource }
   /** Start a cluster-wide key operation; its outcome comes as a `key-operation-done` effect with `token`. */
-  | { type: 'key-operation'; token: string; kind: KeyOperationKind; key: string | null; now: number; random: RandomSource }
+  | { type: 'key-operation'; token: string; kind: KeyOperationKind; key: string | null; relayFactor?: number; now: number; random: RandomSource }
   /** member-manager: another node (`other`) claims our name; resolve it by a `_serf_conflict` vote. */
   | { type: 'name-conflict'; other: { addr: Uint8Array; port: number }; now: number; random: RandomSource }
   /** The actor stops: every open query is closed ('aborted'), so each gets its one close. */

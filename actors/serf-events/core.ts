@@ -160,7 +160,7 @@ class Turn {
         this.keyringReply(input.key, input.kind, input.reply, input.random)
         return undefined
       case 'key-operation':
-        return this.keyOperation(input.token, input.kind, input.key, input.random)
+        return this.keyOperation(input.token, input.kind, input.key, input.relayFactor ?? 0, input.random)
       case 'name-conflict':
         this.nameConflict(input.other, input.random)
         return undefined
@@ -434,10 +434,10 @@ class Turn {
   // ------------------------------------------------------------------ what we originate: key operations, the conflict vote
 
   /** `serf keys`: a key query to every member (ourselves included), tallied in internal-ops.ts. */
-  private keyOperation(token: string, kind: KeyOperationKind, key: string | null, random: RandomSource): CoreResult {
+  private keyOperation(token: string, kind: KeyOperationKind, key: string | null, relayFactor: number, random: RandomSource): CoreResult {
     if (!KEY_OPERATION_KINDS.has(kind)) return fail(new CodedError('ERR_QUERY_INVALID', `key operation kind must be install, use, remove or list (got ${JSON.stringify(kind)})`, { kind: String(kind) }))
     if (kind !== 'list' && typeof key !== 'string') return fail(new CodedError('ERR_QUERY_INVALID', `key operation '${kind}' needs a base64 key`, { kind }))
-    const p = prepareKeyOperation(kind, key)
+    const p = prepareKeyOperation(kind, key, { relayFactor })
     if (!p.ok) return ok({ kind: 'key-operation', response: p.response, error: p.error.message, code: p.error.code })
     const members = numMembers(this.feed)
     const started = this.originate({ name: p.plan.name, payload: p.plan.payload, relayFactor: p.plan.relayFactor, internal: true }, random, (ltime, id) => {

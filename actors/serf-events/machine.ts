@@ -103,6 +103,8 @@ export function createSerfEventsMachine(env: ActorEnv) {
 
   /** Callers of `serf.key-operation` waiting for their query's tally, by the core's token. */
   const keyOpCallers = new Map<string, ReplyTo<KeyOperationReply>>()
+  /** Key operations finished before their caller was registered (at most one, within one turn). */
+  const finishedEarly = new Map<string, KeyOperationReply>()
   let nextToken = 0
 
   /**
@@ -145,11 +147,14 @@ export function createSerfEventsMachine(env: ActorEnv) {
   const keyOperationTurn = (event: Extract<SerfEventsInbound, { type: 'serf.key-operation' }>): TurnParams => {
     const token = String(nextToken++)
     return {
-      input: { type: 'key-operation', token, kind: event.kind, key: event.key ?? null, now: now(), random: env.random },
+      input: { type: 'key-operation', token, kind: event.kind, key: event.key ?? null, ...(event.relayFactor !== undefined ? { relayFactor: event.relayFactor } : {}), now: now(), random: env.random },
       replyTo: event.replyTo,
       answer: (v) => {
         if (v.kind === 'key-operation') return { type: 'serf.key-operation-reply', response: v.response, error: v.error, code: v.code } satisfies KeyOperationReply
         // Sent: the reply follows with the query's tally (key-operation-done).
+        const early = finishedEarly.get(token)
+        finishedEarly.delete(token)
+        if (early !== undefined) return early
         if (event.replyTo !== undefined) keyOpCallers.set(token, event.replyTo)
         return NO_REPLY
       },
@@ -199,9 +204,12 @@ export function createSerfEventsMachine(env: ActorEnv) {
               askKeyring(peers.swim, e)
               break
             case 'key-operation-done': {
+              const reply: KeyOperationReply = { type: 'serf.key-operation-reply', response: e.response, error: e.error }
               const waiting = keyOpCallers.get(e.token)
               keyOpCallers.delete(e.token)
-              if (waiting !== undefined) env.reply(waiting, { type: 'serf.key-operation-reply', response: e.response, error: e.error } satisfies KeyOperationReply)
+              // Finished within the turn that started it: its caller is registered just after (answer).
+              if (waiting !== undefined) env.reply(waiting, reply)
+              else finishedEarly.set(e.token, reply)
               break
             }
             case 'name-conflict-lost': {

@@ -209,6 +209,8 @@ export interface KeyOperationMsg {
   kind: 'install' | 'use' | 'remove' | 'list'
   /** Base64 (standard, padded) key; ignored for list. */
   key?: string
+  /** Serf KeyRequestOptions.RelayFactor: each answer also relayed through this many members (0-255; default 0). */
+  relayFactor?: number
   replyTo?: ReplyTo<KeyOperationReply>
 }
 

@@ -173,6 +173,16 @@ describe('the cluster-wide key operation (originator)', () => {
     expect(bad.result).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_INVALID' } })
   })
 
+  it("carries Serf's KeyRequestOptions.RelayFactor; an out-of-range one is the originator's coded refusal", () => {
+    const c = core()
+    const r = c.run({ type: 'key-operation', token: 'r', kind: 'list', key: null, relayFactor: 2 })
+    expect(sentQuery(r.effects).RelayFactor).toBe(2)
+    const bad = c.run({ type: 'key-operation', token: 'r2', kind: 'list', key: null, relayFactor: 300 })
+    expect(bad.result).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_INVALID' } })
+    expect(bad.effects).toEqual([])
+    expect(c.state.ops.keyOps.size).toBe(1)
+  })
+
   it('the actor stops mid-operation: the caller still gets the partial tally', () => {
     const c = core()
     start(c)
