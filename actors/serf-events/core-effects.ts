@@ -63,6 +63,8 @@ export interface SerfEventsCounters {
   conflictInconclusive: number
   /** Reports of a conflict about our name while one was being resolved (merged into it). */
   conflictReportsMerged: number
+  /** Reports after we lost a vote (the node is shutting down; no new vote). */
+  conflictReportsAfterLoss: number
   /** A vote that could not start (our own record unknown, or the query refused); logged. */
   conflictVotesNotStarted: number
   /** Votes cut short by the actor's shutdown (no decision). */

@@ -60,7 +60,7 @@ export function freshCounters(): SerfEventsCounters {
   return {
     malformedMessages: 0, foreignMessages: 0, relaysForwarded: 0, internalPing: 0, internalAnswered: 0, internalUnhandled: 0, localResults: 0, abortsUnknown: 0, unknownTimers: 0,
     keyringAsks: 0, keyQueriesAnswered: 0, keyRequestsUndecodable: 0, keyResponsesTooLarge: 0, keyringRepliesLate: 0, keyOperations: 0,
-    conflictQueriesAboutUs: 0, conflictVotes: 0, conflictMajority: 0, conflictMinority: 0, conflictInconclusive: 0, conflictReportsMerged: 0, conflictVotesNotStarted: 0, conflictVotesAborted: 0,
+    conflictQueriesAboutUs: 0, conflictVotes: 0, conflictMajority: 0, conflictMinority: 0, conflictInconclusive: 0, conflictReportsMerged: 0, conflictReportsAfterLoss: 0, conflictVotesNotStarted: 0, conflictVotesAborted: 0,
   }
 }
 
@@ -452,6 +452,7 @@ class Turn {
 
   /** member-manager: another node claims our name. One vote at a time; a second report joins it. */
   private nameConflict(other: { addr: Uint8Array; port: number }, random: RandomSource): void {
+    if (this.ops.lost) return this.count('conflictReportsAfterLoss')
     if (this.ops.conflict !== null) return this.count('conflictReportsMerged')
     this.ops = { ...this.ops, conflict: { other: { addr: other.addr.slice(), port: other.port }, attempt: 1 } }
     this.startVote(random)
@@ -543,7 +544,7 @@ class Turn {
     const fields = { node: this.base.nodeName, other: hostPort(conflict.other.addr, conflict.other.port), ...decisionFields(d) }
     if (d.outcome === 'minority') {
       this.count('conflictMinority')
-      this.ops = { ...this.ops, conflict: null }
+      this.ops = { ...this.ops, conflict: null, lost: true }
       this.log('error', d.log, fields)
       this.effects.push({ type: 'name-conflict-lost', name: this.base.nodeName, other: conflict.other, decision: d })
       return

@@ -8,6 +8,8 @@
  *   the caller (by `token`) as soon as every member answered, or at the query's close;
  * - conflict: at most ONE vote in flight (conflict-vote.ts); a report while one runs, or while its
  *   retry timer is armed, is merged into it (counted). An inconclusive vote arms CONFLICT_RETRY_TIMER.
+ *   After a lost vote (`serf.name-conflict-lost`, emitted once) the node is going down: later
+ *   reports are counted, never voted on again.
  *
  * Pure data and pure functions; the core (core.ts) does the originating and the effects.
  */
@@ -50,10 +52,12 @@ export interface InternalOpsState {
   keyOps: ReadonlyMap<string, KeyOpInFlight>
   vote: VoteInFlight | null
   conflict: ConflictInFlight | null
+  /** We lost a vote: the node is shutting down (Serf), so no further vote is held. */
+  lost: boolean
 }
 
 export function createInternalOps(): InternalOpsState {
-  return { keyOps: new Map(), vote: null, conflict: null }
+  return { keyOps: new Map(), vote: null, conflict: null, lost: false }
 }
 
 /** The answer a key-operation caller gets: Serf's KeyResponse and the RPC error text (null: success). */

@@ -221,6 +221,9 @@ describe('the _serf_conflict vote about our own name', () => {
     expect(emitTypes(r.effects)).toEqual([])
     expect(counters(c)).toMatchObject({ conflictVotes: 1, conflictMinority: 1 })
     expect(c.state.ops.conflict).toBeNull()
+    // Lost once: the node is going down; a later report is counted, never voted on again.
+    expect(c.run({ type: 'name-conflict', other: OTHER }).effects).toEqual([])
+    expect(counters(c)).toMatchObject({ conflictVotes: 1, conflictReportsAfterLoss: 1 })
   })
 
   it('majority: the members place our name at our address: logged, no shutdown', () => {
