@@ -10,7 +10,11 @@
  *   `serf.query-closed`, `serf.member-event`); subscribe with `ref.on` / `ref.events`;
  * - `set-timer` / `cancel-timer`: a delayed `serf.timer` on the actor clock, by id (re-arming an
  *   id replaces its timer);
- * - `snapshot`: the event/query clock records to the snapshotter.
+ * - `snapshot`: the event/query clock records to the snapshotter;
+ * - `ask-keyring`: a key query's operation, asked of swim (`swim.keyring`, off the packet path),
+ *   its reply back to this actor as `serf.keyring-result` (a new core input);
+ * - `key-operation-done`: the reply to the `serf.key-operation` caller waiting under its token;
+ * - `name-conflict-lost`: emitted as `serf.name-conflict-lost`; `log`: one log line.
  * After a turn that changed the push/pull slice (the event ring or either clock), the latest slice
  * goes to member-manager (`member.event-state`), once per turn, so member-manager answers push/pull
  * without asking anyone (no ask on the packet path).

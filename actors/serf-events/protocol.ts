@@ -6,10 +6,15 @@
  * - swim: `serf.message`, each Serf message of the types this actor owns (user event, query, query
  *   response, relay, and the internal queries' messages) as it arrived, so no copy takes a detour
  *   through member-manager.
- * - the node facade: `serf.user-event`, `serf.query`, `serf.query-abort`, `serf.respond`, `serf.stats`.
+ * - the node facade: `serf.user-event`, `serf.query`, `serf.query-abort`, `serf.respond`, `serf.stats`,
+ *   `serf.key-operation` (what `serf keys` runs).
  * - member-manager: `member.event` (its member events: the member feed), `serf.members` (its table
- *   at start), `serf.merge-remote-events` (a remote push/pull's event slice), and the Serf messages
- *   (types 3, 4, 5, 9) it received as `member.user-message`, forwarded as `serf.message`.
+ *   at start), `serf.merge-remote-events` (a remote push/pull's event slice), the Serf messages
+ *   (types 3, 4, 5, 9) it received as `member.user-message`, forwarded as `serf.message`, and
+ *   `serf.name-conflict` (another node claims our name: serf-events holds the vote).
+ * - itself: `serf.keyring-result` (swim's answer to a key query's `swim.keyring` ask).
+ * Emits `serf.name-conflict-lost` when we are the minority claimant of our name: the node facade
+ * shuts the node down on it (Serf's agent exits).
  *
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
  */
