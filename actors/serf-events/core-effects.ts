@@ -17,8 +17,8 @@ import type { MemberFeed } from './member-feed.ts'
 import type { SerfEventsState } from './serf-events-state.ts'
 import type { UserEventRequest } from './user-event-send.ts'
 import type { KeyResponse } from '../../src/node/api.ts'
-import type { ConflictDecision } from './conflict-vote.ts'
-import type { InternalOpsState } from './internal-ops.ts'
+export type { KeyOperationDoneEffect, LogEffect, NameConflictLostEffect } from './internal-ops.ts'
+import type { InternalOpsState, KeyOperationDoneEffect, LogEffect, NameConflictLostEffect } from './internal-ops.ts'
 import type { KeyOperationKind, KeyringOp, KeyringReply } from './key-ring-ops.ts'
 
 
@@ -121,30 +121,6 @@ export interface AskKeyringEffect {
   key: string
   kind: KeyOperationKind
   op: KeyringOp
-}
-
-/** A cluster-wide key operation finished: answer the caller waiting under `token`. */
-export interface KeyOperationDoneEffect {
-  type: 'key-operation-done'
-  token: string
-  response: KeyResponse
-  error: string | null
-}
-
-/** We lost the vote about our own name: the node must shut down (Serf's agent exits). */
-export interface NameConflictLostEffect {
-  type: 'name-conflict-lost'
-  name: string
-  other: { addr: Uint8Array; port: number }
-  decision: ConflictDecision
-}
-
-/** One log line (the conflict votes: Serf logs their outcome). */
-export interface LogEffect {
-  type: 'log'
-  level: 'info' | 'warn' | 'error'
-  msg: string
-  fields: Record<string, unknown>
 }
 
 export type CoreEffect = SerfEventsEffect | SnapshotEffect | AskKeyringEffect | KeyOperationDoneEffect | NameConflictLostEffect | LogEffect

@@ -30,11 +30,11 @@ import type { SerfEventsError } from './errors.ts'
 import { SerfEventsError as CodedError } from './errors.ts'
 import { witnessRemoteClock } from './event-clock.ts'
 import { answerConflictQuery } from './conflict-response.ts'
-import { addConflictVote, decideConflictVote, startConflictVote } from './conflict-vote.ts'
+import { startConflictVote } from './conflict-vote.ts'
 import type { QueryClosedOut, QueryResultOut } from './effects.ts'
 import { CONFLICT_QUERY, PING_QUERY } from './internal-query.ts'
-import { CONFLICT_RETRY_TIMER, createInternalOps, decisionFields, hostPort, KEY_OPERATION_KINDS, keyOpAnswer, keyOpClosed } from './internal-ops.ts'
-import type { InternalOpsState, VoteInFlight } from './internal-ops.ts'
+import { CONFLICT_RETRY_TIMER, createInternalOps, KEY_OPERATION_KINDS, ownQueryEvent } from './internal-ops.ts'
+import type { InternalOpsState } from './internal-ops.ts'
 import { prepareKeyOperation } from './key-operation-request.ts'
 import { startKeyTally } from './key-operation-tally.ts'
 import { encodeKeyResponse, parseKeyQuery, toNodeKeyResponse, undecodableKeyRequestResponse } from './key-query-responder.ts'
@@ -496,73 +496,20 @@ class Turn {
     return { ok: true, ltime: r.ltime }
   }
 
-  /** A result or the close of one of OUR internal queries: taken here, never emitted. */
-  private ownInternal(e: { type: 'query-result' | 'query-closed'; ltime: LamportTime; id: number }): boolean {
-    const lt = String(e.ltime)
-    const op = this.ops.keyOps.get(lt)
-    if (op !== undefined && op.id === e.id) {
-      const keyOps = new Map(this.ops.keyOps)
-      if (e.type === 'query-result') {
-        const r = (e as QueryResultOut).kind === 'response' ? keyOpAnswer(op, (e as QueryResultOut).from, (e as QueryResultOut).payload) : { op, finished: null }
-        keyOps.set(lt, r.op)
-        this.ops = { ...this.ops, keyOps }
-        if (r.finished !== null) {
-          this.effects.push({ type: 'key-operation-done', ...r.finished })
-          // Every member answered: Serf returns at once; the query need not wait for its deadline.
-          const c = closeQuery(this.ev.originator, e.ltime, 'aborted')
-          this.ev = { ...this.ev, originator: c.state }
-          this.route(c.effects, undefined)
-        }
-      } else {
-        keyOps.delete(lt)
-        this.ops = { ...this.ops, keyOps }
-        const done = keyOpClosed(op)
-        if (done !== null) this.effects.push({ type: 'key-operation-done', ...done })
-      }
-      return true
+  /** A result or the close of one of OUR internal queries: taken here (internal-ops.ts), never emitted. */
+  private ownInternal(e: QueryResultOut | QueryClosedOut): boolean {
+    const r = ownQueryEvent(this.ops, e, this.base.nodeName, this.now)
+    if (r === null) return false
+    this.ops = r.ops
+    for (const c of r.counters) this.count(c)
+    this.effects.push(...r.effects)
+    if (r.closeNow !== undefined) {
+      // Every member answered: Serf returns at once; the query need not wait for its deadline.
+      const c = closeQuery(this.ev.originator, r.closeNow, 'aborted')
+      this.ev = { ...this.ev, originator: c.state }
+      this.route(c.effects, undefined)
     }
-    const v = this.ops.vote
-    if (v === null || String(v.ltime) !== lt || v.id !== e.id) return false
-    if (e.type === 'query-result') {
-      const r = e as QueryResultOut
-      if (r.kind === 'response') this.ops = { ...this.ops, vote: { ...v, vote: addConflictVote(v.vote, r.from, r.payload).state } }
-      return true
-    }
-    this.ops = { ...this.ops, vote: null }
-    if ((e as QueryClosedOut).reason === 'aborted') {
-      this.count('conflictVotesAborted')
-      this.ops = { ...this.ops, conflict: null }
-      return true
-    }
-    this.decideVote(v)
     return true
-  }
-
-  private decideVote(v: VoteInFlight): void {
-    const conflict = this.ops.conflict!
-    const d = decideConflictVote(v.vote)
-    const fields = { node: this.base.nodeName, other: hostPort(conflict.other.addr, conflict.other.port), ...decisionFields(d) }
-    if (d.outcome === 'minority') {
-      this.count('conflictMinority')
-      this.ops = { ...this.ops, conflict: null, lost: true }
-      this.log('error', d.log, fields)
-      this.effects.push({ type: 'name-conflict-lost', name: this.base.nodeName, other: conflict.other, decision: d })
-      return
-    }
-    if (d.outcome === 'majority') {
-      this.count('conflictMajority')
-      this.ops = { ...this.ops, conflict: null }
-      this.log('info', d.log, fields)
-      return
-    }
-    this.count('conflictInconclusive')
-    this.log('warn', d.log, fields)
-    if (d.retryAfterMs === undefined) {
-      this.ops = { ...this.ops, conflict: null }
-      return
-    }
-    this.ops = { ...this.ops, conflict: { ...conflict, attempt: conflict.attempt + 1 } }
-    this.effects.push({ type: 'set-timer', id: CONFLICT_RETRY_TIMER, atMs: this.now + d.retryAfterMs })
   }
 
   private log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {

@@ -17,6 +17,8 @@ import type { LamportTime } from '../member-manager/protocol.ts'
 import { formatIp } from '../../src/wire/index.ts'
 import type { KeyResponse } from '../../src/node/api.ts'
 import type { ConflictDecision, ConflictVoteState } from './conflict-vote.ts'
+import { addConflictVote, decideConflictVote } from './conflict-vote.ts'
+import type { QueryClosedOut, QueryResultOut, SetTimerEffect } from './effects.ts'
 import type { KeyOperationKind } from './key-ring-ops.ts'
 import type { KeyTally } from './key-operation-tally.ts'
 import { addKeyAnswer, finishKeyTally, keyTallyComplete } from './key-operation-tally.ts'
@@ -78,6 +80,93 @@ export function keyOpAnswer(op: KeyOpInFlight, from: string, payload: Uint8Array
 /** The key query closed: the caller's answer unless it already has one. */
 export function keyOpClosed(op: KeyOpInFlight): KeyOperationOutcome | null {
   return op.done ? null : { token: op.token, ...finishKeyTally(op.tally) }
+}
+
+/** A cluster-wide key operation finished: answer the caller waiting under `token`. */
+export interface KeyOperationDoneEffect extends KeyOperationOutcome {
+  type: 'key-operation-done'
+}
+
+/** We lost the vote about our own name: the node must shut down (Serf's agent exits). */
+export interface NameConflictLostEffect {
+  type: 'name-conflict-lost'
+  name: string
+  other: { addr: Uint8Array; port: number }
+  decision: ConflictDecision
+}
+
+/** One log line (the conflict votes: Serf logs their outcome). */
+export interface LogEffect {
+  type: 'log'
+  level: 'info' | 'warn' | 'error'
+  msg: string
+  fields: Record<string, unknown>
+}
+
+export type InternalOpsEffect = KeyOperationDoneEffect | NameConflictLostEffect | LogEffect | SetTimerEffect
+
+/** The core's counters these steps move. */
+export type InternalOpsCounter = 'conflictMinority' | 'conflictMajority' | 'conflictInconclusive' | 'conflictVotesAborted'
+
+export interface OwnQueryStep {
+  ops: InternalOpsState
+  effects: InternalOpsEffect[]
+  counters: InternalOpsCounter[]
+  /** Every member answered this key query: the caller closes it now (Serf returns at once). */
+  closeNow?: LamportTime
+}
+
+/**
+ * A result or the close of one of our own internal queries (a key operation or the conflict
+ * vote); null when `e` is about another query (the application's). `nodeName`, `nowMs`: ours, now.
+ */
+export function ownQueryEvent(ops: InternalOpsState, e: QueryResultOut | QueryClosedOut, nodeName: string, nowMs: number): OwnQueryStep | null {
+  const lt = String(e.ltime)
+  const op = ops.keyOps.get(lt)
+  if (op !== undefined && op.id === e.id) {
+    const keyOps = new Map(ops.keyOps)
+    if (e.type === 'query-closed') {
+      keyOps.delete(lt)
+      const done = keyOpClosed(op)
+      return { ops: { ...ops, keyOps }, effects: done === null ? [] : [{ type: 'key-operation-done', ...done }], counters: [] }
+    }
+    const r = e.kind === 'response' ? keyOpAnswer(op, e.from, e.payload) : { op, finished: null }
+    keyOps.set(lt, r.op)
+    const next = { ops: { ...ops, keyOps }, effects: [] as InternalOpsEffect[], counters: [] }
+    if (r.finished === null) return next
+    return { ...next, effects: [{ type: 'key-operation-done', ...r.finished }], closeNow: e.ltime }
+  }
+  const v = ops.vote
+  if (v === null || String(v.ltime) !== lt || v.id !== e.id) return null
+  if (e.type === 'query-result') {
+    const vote = e.kind === 'response' ? addConflictVote(v.vote, e.from, e.payload).state : v.vote
+    return { ops: { ...ops, vote: { ...v, vote } }, effects: [], counters: [] }
+  }
+  // Cut short by the actor's shutdown: no decision.
+  if (e.reason === 'aborted') return { ops: { ...ops, vote: null, conflict: null }, effects: [], counters: ['conflictVotesAborted'] }
+  return decideVote({ ...ops, vote: null }, v, nodeName, nowMs)
+}
+
+/** The vote's query closed at its deadline: Serf's decision with our quorum rule (conflict-vote.ts). */
+function decideVote(ops: InternalOpsState, v: VoteInFlight, nodeName: string, nowMs: number): OwnQueryStep {
+  const conflict = ops.conflict!
+  const d = decideConflictVote(v.vote)
+  const fields = { node: nodeName, other: hostPort(conflict.other.addr, conflict.other.port), ...decisionFields(d) }
+  if (d.outcome === 'minority') {
+    return {
+      ops: { ...ops, conflict: null, lost: true },
+      effects: [{ type: 'log', level: 'error', msg: d.log, fields }, { type: 'name-conflict-lost', name: nodeName, other: conflict.other, decision: d }],
+      counters: ['conflictMinority'],
+    }
+  }
+  if (d.outcome === 'majority') return { ops: { ...ops, conflict: null }, effects: [{ type: 'log', level: 'info', msg: d.log, fields }], counters: ['conflictMajority'] }
+  const logged: InternalOpsEffect = { type: 'log', level: 'warn', msg: d.log, fields }
+  if (d.retryAfterMs === undefined) return { ops: { ...ops, conflict: null }, effects: [logged], counters: ['conflictInconclusive'] }
+  return {
+    ops: { ...ops, conflict: { ...conflict, attempt: conflict.attempt + 1 } },
+    effects: [logged, { type: 'set-timer', id: CONFLICT_RETRY_TIMER, atMs: nowMs + d.retryAfterMs }],
+    counters: ['conflictInconclusive'],
+  }
 }
 
 /** Which kinds `serf.key-operation` accepts. */
