@@ -105,10 +105,11 @@ export function createSerfEventsMachine(env: ActorEnv) {
 
   const now = (): number => env.clock.now()
 
-  /** Callers of `serf.key-operation` waiting for their query's tally, by the core's token. */
+  /**
+   * Callers of `serf.key-operation` waiting for their query's tally, by the core's token: one per
+   * key query in flight (bounded by maxOpenQueries; each query closes by its deadline or shutdown).
+   */
   const keyOpCallers = new Map<string, ReplyTo<KeyOperationReply>>()
-  /** Key operations finished before their caller was registered (at most one, within one turn). */
-  const finishedEarly = new Map<string, KeyOperationReply>()
   let nextToken = 0
 
   /**
@@ -147,19 +148,19 @@ export function createSerfEventsMachine(env: ActorEnv) {
     }
   }
 
-  /** A key operation: its caller waits under a fresh token unless the core answers at once. */
+  /**
+   * A key operation: its caller is registered under a fresh token before the turn (so an outcome
+   * within the same turn finds it), and forgotten after it unless the query was sent.
+   */
   const keyOperationTurn = (event: Extract<SerfEventsInbound, { type: 'serf.key-operation' }>): TurnParams => {
     const token = String(nextToken++)
+    if (event.replyTo !== undefined) keyOpCallers.set(token, event.replyTo)
     return {
       input: { type: 'key-operation', token, kind: event.kind, key: event.key ?? null, ...(event.relayFactor !== undefined ? { relayFactor: event.relayFactor } : {}), now: now(), random: env.random },
       replyTo: event.replyTo,
       answer: (v) => {
         if (v.kind === 'key-operation') return { type: 'serf.key-operation-reply', response: v.response, error: v.error, code: v.code } satisfies KeyOperationReply
-        // Sent: the reply follows with the query's tally (key-operation-done).
-        const early = finishedEarly.get(token)
-        finishedEarly.delete(token)
-        if (early !== undefined) return early
-        if (event.replyTo !== undefined) keyOpCallers.set(token, event.replyTo)
+        // Sent: the reply comes with the query's tally (key-operation-done).
         return NO_REPLY
       },
     }
@@ -208,12 +209,9 @@ export function createSerfEventsMachine(env: ActorEnv) {
               askKeyring(peers.swim, e)
               break
             case 'key-operation-done': {
-              const reply: KeyOperationReply = { type: 'serf.key-operation-reply', response: e.response, error: e.error }
               const waiting = keyOpCallers.get(e.token)
               keyOpCallers.delete(e.token)
-              // Finished within the turn that started it: its caller is registered just after (answer).
-              if (waiting !== undefined) env.reply(waiting, reply)
-              else finishedEarly.set(e.token, reply)
+              if (waiting !== undefined) env.reply(waiting, { type: 'serf.key-operation-reply', response: e.response, error: e.error } satisfies KeyOperationReply)
               break
             }
             case 'name-conflict-lost': {
@@ -233,6 +231,8 @@ export function createSerfEventsMachine(env: ActorEnv) {
         }
         if (r.state !== context.core || undelivered > 0) enqueue.assign({ core: r.state, undelivered: context.undelivered + undelivered })
         if (eventStateChanged(context.core, r.state)) enqueue(({ self }) => pushSlice(self))
+        // A key operation that sent no query (refused, or answered at once) has no caller to keep.
+        if (input.type === 'key-operation' && !(r.result?.ok === true && r.result.value.kind === 'key-operation-pending')) keyOpCallers.delete(input.token)
         if (replyTo !== undefined && r.result !== undefined) {
           if (r.result.ok) {
             const out = answer?.(r.result.value)

@@ -131,6 +131,9 @@ describe('serf-events internal queries on the runtime', () => {
     const bad = (await se.ask({ type: 'serf.key-operation', kind: 'use', key: '!!' })) as KeyOperationReply
     expect(bad).toMatchObject({ code: 'ERR_KEY_BASE64', response: { numNodes: 0 } })
     expect(await queries()).toHaveLength(1)
+    // A refused one is a coded error for the caller; nothing sent either.
+    await expect(se.ask({ type: 'serf.key-operation', kind: 'list', relayFactor: 300 })).rejects.toMatchObject({ code: 'ERR_QUERY_INVALID' })
+    expect(await queries()).toHaveLength(1)
   })
 
   it('a key operation one member does not answer: closed at the deadline, `1/2 nodes reported success`', async () => {
