@@ -48,8 +48,6 @@ export interface RuntimeClusterOptions {
   leaveTimeoutMs?: number
   /** serf-events' config for every node (library defaults: no coalescing). */
   serfEvents?: SerfEventsInit
-  /** Who sends serf-events' UDP user messages (runtime-node.ts): the harness sender by default. */
-  userMessages?: 'swim' | 'sim'
 }
 
 /** An event a node's serf-events emitted, with when and where. */
@@ -134,7 +132,6 @@ export class RuntimeCluster extends NetworkFaults implements ScenarioCluster {
         swimConfig: this.config,
         serf: this.options.serf ?? {},
         serfEvents: this.options.serfEvents ?? {},
-        userMessages: this.options.userMessages ?? 'sim',
         joinVia: joinVia.map((n) => this.get(n).address),
       },
       {

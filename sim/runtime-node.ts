@@ -4,8 +4,8 @@
  * gossip-queue (sized for swim with gossipQueueConfigFor), member-manager (its event stream going to
  * a sink that reports to the cluster), serf-events (Serf's user events and queries; what it emits
  * goes to the cluster's `onSerfEvent`) and swim on a MemoryNetwork endpoint (swimIo). serf-events'
- * UDP user messages go through swim (`userMessages: 'swim'`) or through a harness sender on the
- * node's IP (`'sim'`, user-message-sender.ts).
+ * UDP user messages (query acks, responses, relays) go through swim (`swim.send-user`), as on a
+ * real node.
  */
 import { ActorSystem } from '../src/runtime/actor-system.ts'
 import type { SimulatedClock } from '../src/runtime/simulated-clock.ts'
@@ -23,8 +23,6 @@ import type { Member } from '../actors/member-manager/protocol.ts'
 import { serfEvents as serfEventsActor } from '../actors/serf-events/definition.ts'
 import type { SerfEventsInit } from '../actors/serf-events/config.ts'
 import type { SerfEventsEmitted } from '../actors/serf-events/protocol.ts'
-import { userMessageSender } from './user-message-sender.ts'
-import type { UserMessageSenderStats } from './user-message-sender.ts'
 import { memberEventSink } from './member-event-sink.ts'
 import type { PublicMemberEvent } from './member-event-sink.ts'
 import { packetTraceLine } from './packet-trace.ts'
@@ -47,8 +45,6 @@ export interface RuntimeNodeSpec {
   serf: Omit<SerfInit, 'nodeName'>
   /** serf-events' config (library defaults when missing). */
   serfEvents?: SerfEventsInit
-  /** Who sends serf-events' UDP user messages: swim (`swim.send-user`) or the harness sender ('sim', the default). */
-  userMessages?: 'swim' | 'sim'
   joinVia: string[]
 }
 
@@ -81,8 +77,6 @@ export class RuntimeNode {
     readonly gossipQueue: RefOf<typeof gossipQueueActor>,
     readonly memberManager: RefOf<typeof memberManagerActor>,
     readonly serfEvents: RefOf<typeof serfEventsActor>,
-    /** The harness sender's counts (`userMessages: 'sim'`; zero through swim). */
-    readonly userMessageStats: UserMessageSenderStats,
   ) {}
 
   get name(): string {
@@ -131,15 +125,10 @@ export class RuntimeNode {
     })
     const ip = Uint8Array.from(spec.address.slice(0, spec.address.lastIndexOf(':')).split('.').map(Number))
     const port = Number(spec.address.slice(spec.address.lastIndexOf(':') + 1))
-    const senderStats: UserMessageSenderStats = { sent: 0, refused: 0 }
-    const viaSwim = spec.userMessages === 'swim'
-    if (!viaSwim) {
-      await system.spawn(userMessageSender(hooks.network, `${ip.join('.')}:${port + 1}`, senderStats), { id: 'user-messages', placement: 'inline' })
-    }
     const se = await system.spawn(serfEventsActor, {
       id: 'serf-events',
       placement: 'inline',
-      input: { nodeName: spec.nodeName, config: spec.serfEvents ?? {}, peers: { swim: viaSwim ? 'swim' : 'user-messages', gossipQueue: 'gossip-queue', memberManager: 'member-manager' } },
+      input: { nodeName: spec.nodeName, config: spec.serfEvents ?? {}, peers: { swim: 'swim', gossipQueue: 'gossip-queue', memberManager: 'member-manager' } },
       dependsOn: ['gossip-queue', 'member-manager'],
     })
     const earlySerf: SerfEventsEmitted[] = []
@@ -164,7 +153,7 @@ export class RuntimeNode {
       dependsOn: ['gossip-queue', 'member-manager', 'serf-events'],
       ...swimIo(open),
     })
-    self = new RuntimeNode(spec, system, sw, gq, mm, se, senderStats)
+    self = new RuntimeNode(spec, system, sw, gq, mm, se)
     for (const msg of early) hooks.onEvent(self, msg)
     for (const msg of earlySerf) hooks.onSerfEvent?.(self, msg)
     return self

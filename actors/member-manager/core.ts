@@ -169,6 +169,8 @@ class Turn {
         return this.reconnectTick(input.random)
       case 'prune-due':
         return this.publish(this.table.pruneDue(input.name))
+      case 'force-leave':
+        return this.forceLeave(input.node, input.prune, input.notifyTo, input.notifyId)
       case 'event-state':
         this.eventState = { eventLTime: input.eventLTime, events: input.events, queryLTime: input.queryLTime }
         return
@@ -222,13 +224,16 @@ class Turn {
   /**
    * memberlist NotifyConflict (spec §5.11): reported as a `member.conflict` event and counted; the
    * table is not touched (swim ignored the alive). About our own name Serf runs the `_serf_conflict`
-   * query; that belongs to the queries issue, so it is reported as unresolved (name-conflict.ts).
+   * vote: serf-events holds it (it owns queries), so the conflict is handed over (name-conflict.ts).
    */
   private nameConflict(input: Extract<MemberCoreInput, { type: 'name-conflict' }>): void {
     const event = describeNameConflict(this.config.nodeName, this.config.enableNameConflictResolution, input.existing, input.other)
     if (event.local) this.counters.nameConflictsLocal++
     else this.counters.nameConflictsRemote++
     this.effects.push({ type: 'event', msg: event })
+    if (event.local && this.config.enableNameConflictResolution) {
+      this.effects.push({ type: 'serf-events', msg: { type: 'serf.name-conflict', other: { addr: input.other.addr.slice(), port: input.other.port } } })
+    }
   }
 
   /** memberlist NotifyMsg: a Serf message (`[serfType][body]`). */
@@ -350,6 +355,24 @@ class Turn {
     if (waitForBroadcast) broadcast.notify = { to: notifyTo, id: notifyId }
     this.enqueue(broadcast)
     this.leave = { notifyId, waitForBroadcast }
+    this.afterChange()
+  }
+
+  /**
+   * Serf forceLeave (RemoveFailedNode / -prune): a leave intent for `node` at our member clock,
+   * processed as if received (a failed member becomes left, or is erased with Prune; an alive one
+   * leaving; an unknown name only recorded as an intent: none of it an error, as in Serf), then
+   * broadcast, unless no other member is alive (Serf returns at once then, broadcasting nothing).
+   * The caller's answer waits for the broadcast (`await-broadcast`).
+   */
+  private forceLeave(node: string, prune: boolean, notifyTo: string, notifyId: string): void {
+    const ltime = this.clock.time()
+    this.clock.increment()
+    this.applyIntentResult(node, this.table.leaveIntent(node, ltime, prune, this.now))
+    if (this.hasOtherAliveMembers()) {
+      this.enqueue({ queue: 'serf-intent', message: encodeSerfMessage({ type: 'leave', LTime: ltime, Node: node, Prune: prune }), unique: true, notify: { to: notifyTo, id: notifyId } })
+      this.effects.push({ type: 'await-broadcast', id: notifyId })
+    }
     this.afterChange()
   }
 

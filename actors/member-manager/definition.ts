@@ -101,6 +101,9 @@ export const memberManager = defineActor({
         if (!Array.isArray(msg.events) || msg.events.length > MAX_EVENT_SLOTS) return `events must be an array of at most ${MAX_EVENT_SLOTS} slots`
         // Encoded into every push/pull reply: a bad slot would fail there, so it is refused here.
         return msg.events.every((s) => s === null || isEventSlot(s)) ? undefined : 'events must hold null or { LTime: bigint, Events: null | { Name: string, Payload: Uint8Array | null }[] } slots'
+      case 'member.force-leave':
+        if (typeof msg.node !== 'string' || msg.node.length === 0) return 'node must be a non-empty node name'
+        return msg.prune === undefined || typeof msg.prune === 'boolean' ? undefined : 'prune must be a boolean when given'
       case 'member.join-completed':
         if (!Number.isInteger(msg.numJoined) || msg.numJoined < 0) return 'numJoined must be a non-negative integer'
         return msg.reconnect === undefined || typeof msg.reconnect === 'boolean' ? undefined : 'reconnect must be a boolean when given'

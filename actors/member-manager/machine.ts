@@ -75,6 +75,16 @@ export interface MemberManagerInput {
 /** Internal: a scheduled prune (leave with Prune for a leaving member) came due. */
 type PruneDue = { type: 'member.prune-due'; name: string }
 
+/** Internal: a force-leave's broadcast was not reported gone within BroadcastTimeout. */
+type ForceLeaveTimeout = { type: 'member.force-leave-timeout'; id: string }
+
+/** Force-leaves: how many, how many timed out, and the asks waiting for their broadcast (each ends by report or timeout). */
+export interface ForceLeaveState {
+  requested: number
+  timedOut: number
+  pending: Array<{ id: string; replyTo?: ReplyTo<AckReply> }>
+}
+
 /** A prune waiting for its delayed `member.prune-due`, kept so a restore can raise it again. */
 export interface PendingPrune {
   name: string
@@ -102,6 +112,7 @@ export interface MemberManagerContext {
   feed: NodeFeedStats
   /** Tells that found no receiver (unknown, stopped or refusing peer); counted, never retried. */
   undelivered: number
+  forceLeaves: ForceLeaveState
 }
 
 /** Params of the `turn` action: one core input, and who waits for an ack of it (set-tags). */
@@ -118,6 +129,9 @@ interface FeedPosition {
   changes: number
   resync: boolean
 }
+
+/** A snapshot persisted before force-leave existed has no `forceLeaves`. */
+const forceLeavesOf = (context: MemberManagerContext): ForceLeaveState => context.forceLeaves ?? { requested: 0, timedOut: 0, pending: [] }
 
 export function createMemberManagerMachine(env: ActorEnv) {
   /** Tells `to`; false when nobody took the message (the caller counts it). */
@@ -144,6 +158,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
     const prunes: Array<{ name: string; delayMs: number }> = []
     let undelivered = 0
     let refused: Error | undefined
+    let awaiting: string | undefined
     const tell = (to: string | undefined, msg: Message): void => {
       if (!deliver(to, msg)) undelivered++
     }
@@ -183,13 +198,16 @@ export function createMemberManagerMachine(env: ActorEnv) {
         case 'rejected':
           refused = e.error
           break
+        case 'await-broadcast':
+          awaiting = e.id
+          break
         default: {
           const unknown: never = e
           return unknown
         }
       }
     }
-    return { state, emitted, prunes, undelivered, refused }
+    return { state, emitted, prunes, undelivered, refused, awaiting }
   }
 
   /** Asks swim for its whole node table (member.nodes-resync); true when swim's mailbox took it. */
@@ -205,7 +223,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
   const machine = setup({
     types: {} as {
       context: MemberManagerContext
-      events: MemberManagerInbound | PruneDue | RuntimeEvent
+      events: MemberManagerInbound | PruneDue | ForceLeaveTimeout | RuntimeEvent
       input: MemberManagerInput
       emitted: MemberManagerEmitted
     },
@@ -236,8 +254,16 @@ export function createMemberManagerMachine(env: ActorEnv) {
           for (const p of r.prunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
           patch.prunes = [...(context.prunes ?? []), ...r.prunes.map((p) => ({ name: p.name, dueAt: at + p.delayMs }))]
         }
+        const countForceLeave = input.type === 'force-leave'
+        if (r.awaiting !== undefined) {
+          // Answered when gossip-queue reports the broadcast gone, or failed at BroadcastTimeout (Serf).
+          const fl = forceLeavesOf(context)
+          patch.forceLeaves = { ...fl, pending: [...fl.pending, { id: r.awaiting, ...(replyTo !== undefined ? { replyTo } : {}) }] }
+          enqueue.raise({ type: 'member.force-leave-timeout', id: r.awaiting }, { id: r.awaiting, delay: context.core.config.broadcastTimeoutMs })
+        }
+        if (countForceLeave) patch.forceLeaves = { ...(patch.forceLeaves ?? forceLeavesOf(context)), requested: forceLeavesOf(context).requested + 1 }
         if (Object.keys(patch).length > 0) enqueue.assign(patch)
-        if (replyTo !== undefined) {
+        if (replyTo !== undefined && r.awaiting === undefined) {
           if (r.refused !== undefined) env.fail(replyTo, toWireError(r.refused))
           else env.reply(replyTo, { type: 'member.ack' })
         }
@@ -261,6 +287,33 @@ export function createMemberManagerMachine(env: ActorEnv) {
         const delivered = askResync(context, 'restored')
         enqueue.assign({ feed: resyncAsked(context.feed ?? freshNodeFeed(), delivered), undelivered: (context.undelivered ?? 0) + (delivered ? 0 : 1) })
       }),
+      /** A force-leave's broadcast left gossip-queue: its asker gets the ack (Serf: notifyCh closed). */
+      forceLeaveSpread: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'gossip.broadcast-finished')
+        const fl = forceLeavesOf(context)
+        const done = fl.pending.find((p) => p.id === event.id)
+        if (done === undefined) return
+        enqueue.cancel(done.id)
+        if (done.replyTo !== undefined) env.reply(done.replyTo, { type: 'member.ack' })
+        enqueue.assign({ forceLeaves: { ...fl, pending: fl.pending.filter((p) => p !== done) } })
+      }),
+      /** BroadcastTimeout passed first: Serf's error for the asker; the intent stays queued. */
+      forceLeaveTimedOut: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'member.force-leave-timeout')
+        const fl = forceLeavesOf(context)
+        const late = fl.pending.find((p) => p.id === event.id)
+        if (late === undefined) return
+        if (late.replyTo !== undefined) env.fail(late.replyTo, { code: 'ERR_MEMBER_FORCE_LEAVE_TIMEOUT', message: 'timed out broadcasting node removal' })
+        env.log.warn({ code: 'ERR_MEMBER_FORCE_LEAVE_TIMEOUT', timeoutMs: context.core.config.broadcastTimeoutMs }, 'force-leave: node removal not confirmed spread within BroadcastTimeout')
+        enqueue.assign({ forceLeaves: { ...fl, timedOut: fl.timedOut + 1, pending: fl.pending.filter((p) => p !== late) } })
+      }),
+      /** After a restore the waiting askers' timers died with the old instance: fail them now (their answer is unknowable). */
+      dropStaleForceLeaves: enqueueActions(({ context, enqueue }) => {
+        const fl = forceLeavesOf(context)
+        if (fl.pending.length === 0 && context.forceLeaves !== undefined) return
+        for (const p of fl.pending) if (p.replyTo !== undefined) env.fail(p.replyTo, { code: 'ERR_MEMBER_FORCE_LEAVE_TIMEOUT', message: 'timed out broadcasting node removal' })
+        enqueue.assign({ forceLeaves: { ...fl, timedOut: fl.timedOut + fl.pending.length, pending: [] } })
+      }),
       /** A prune came due: forget its note (the oldest for that name); the `turn` then erases the member. */
       forgetPrune: enqueueActions(({ context, event, enqueue }) => {
         assertEvent(event, 'member.prune-due')
@@ -272,6 +325,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
       waitsForBroadcast: ({ context }) => context.core.leave?.waitForBroadcast === true,
       /** The reconnector runs only while the node is alive (not leaving, left). */
       notAlive: not(stateIn('#member-manager.running.lifecycle.alive')),
+      isForceLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && forceLeavesOf(context).pending.some((p) => p.id === event.id),
       isOurLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && event.id === context.core.leave?.notifyId,
     },
     delays: {
@@ -294,6 +348,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
       prunes: [],
       feed: freshNodeFeed(),
       undelivered: 0,
+      forceLeaves: { requested: 0, timedOut: 0, pending: [] },
     }),
     initial: 'running',
     states: {
@@ -344,9 +399,21 @@ export function createMemberManagerMachine(env: ActorEnv) {
                 ...statsOf(context.core),
                 undelivered: (context.undelivered ?? 0) + clusterSize.stats.undelivered,
                 leaveTimeouts: { broadcast: context.leaveBroadcastTimeouts, swim: context.swimLeaveTimeouts },
+                forceLeaves: { requested: forceLeavesOf(context).requested, timedOut: forceLeavesOf(context).timedOut, waiting: forceLeavesOf(context).pending.length },
                 feed: { ...(context.feed ?? freshNodeFeed()) },
               }),
           },
+          'member.force-leave': {
+            actions: {
+              type: 'turn',
+              params: ({ context, event }) => ({
+                input: { type: 'force-leave', node: event.node, prune: event.prune === true, notifyTo: env.id, notifyId: `force-leave-${forceLeavesOf(context).requested + 1}`, now: now() },
+                replyTo: event.replyTo,
+              }),
+            },
+          },
+          'gossip.broadcast-finished': { guard: 'isForceLeaveBroadcast', actions: 'forceLeaveSpread' },
+          'member.force-leave-timeout': { actions: 'forceLeaveTimedOut' },
           'member.prune-due': { actions: ['forgetPrune', { type: 'turn', params: ({ event }) => ({ input: { type: 'prune-due', name: event.name, now: now() } }) }] },
           'runtime.shutdown': { target: 'stopped' },
         },
@@ -437,7 +504,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                   // After a restore from a persisted snapshot: the context is the restored state as
                   // it is; only the timers are re-armed (this region's tick by the re-entry, the
                   // scheduled prunes by raising them again) and swim asked for its table.
-                  'runtime.restored': { target: 'waiting', reenter: true, actions: ['rearmPrunes', 'resyncAfterRestore'] },
+                  'runtime.restored': { target: 'waiting', reenter: true, actions: ['rearmPrunes', 'resyncAfterRestore', 'dropStaleForceLeaves'] },
                 },
               },
             },
@@ -466,6 +533,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
           { type: 'turn', params: { input: { type: 'shutdown' } } },
           ({ context }) => {
             for (const asker of context.leaveAskers) env.fail(asker, { code: 'ERR_MEMBER_SHUTDOWN', message: 'member-manager stopped before the leave finished' })
+            for (const p of forceLeavesOf(context).pending) if (p.replyTo !== undefined) env.fail(p.replyTo, { code: 'ERR_MEMBER_SHUTDOWN', message: 'member-manager stopped before the node removal was broadcast' })
           },
         ],
       },

@@ -18,7 +18,7 @@ import type {
   ReconnectMsg,
   SwimLeaveMsg,
 } from './protocol.ts'
-import type { MergeRemoteEventsMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
+import type { MergeRemoteEventsMsg, NameConflictReportMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
 import type { UserEventsSlot } from '../../src/wire/serf.ts'
 import type { SerfConfig } from './config.ts'
 import type { IntentsState } from './intents.ts'
@@ -33,7 +33,7 @@ export interface MemberLayerCounters {
   leaveRefutations: number
   /** Name conflicts about another node's name. */
   nameConflictsRemote: number
-  /** Name conflicts about our own name (unresolved until queries exist). */
+  /** Name conflicts about our own name (each handed to serf-events, which holds the vote). */
   nameConflictsLocal: number
   /** Completed reconnect joins (no join intent, as in Serf). */
   reconnectJoins: number
@@ -102,6 +102,11 @@ export type MemberCoreInput =
   /** The actor's seeded source: which failed member to try is drawn from it (reconnect.ts). */
   | { type: 'reconnect-tick'; random: Pick<RandomSource, 'next' | 'int'> }
   | { type: 'prune-due'; name: string; now: number }
+  /**
+   * Serf RemoveFailedNode(Prune): a leave intent for `node` (Prune set as asked), applied here and
+   * broadcast when another member is alive; gossip-queue reports it to `notifyTo` under `notifyId`.
+   */
+  | { type: 'force-leave'; node: string; prune: boolean; notifyTo: string; notifyId: string; now: number }
   /** serf-events' latest push/pull slice. */
   | ({ type: 'event-state' } & EventSlice)
 
@@ -112,7 +117,7 @@ export type MemberEffect =
   /** The public event stream: emitted (XState `emit`) and told to the events sink. */
   | { type: 'event'; msg: MemberEventMsg | NameConflictEventMsg }
   /** To serf-events: a Serf message of its types (byte-exact), or a remote push/pull's event slice. */
-  | { type: 'serf-events'; msg: SerfMessageMsg | MergeRemoteEventsMsg }
+  | { type: 'serf-events'; msg: SerfMessageMsg | MergeRemoteEventsMsg | NameConflictReportMsg }
   /** Enqueue on gossip-queue. */
   | { type: 'broadcast'; broadcast: Broadcast }
   /** Serf's member count (all statuses) changed: the latest goes to gossip-queue. */
@@ -123,6 +128,8 @@ export type MemberEffect =
   | { type: 'schedule-prune'; name: string; delayMs: number }
   /** The request was refused (set-tags: TagsTooLargeError); nothing else changed. */
   | { type: 'rejected'; error: Error }
+  /** The request's answer waits for this broadcast to leave gossip-queue (force-leave, as Serf waits on notifyCh). */
+  | { type: 'await-broadcast'; id: string }
 
 export interface MemberStep {
   state: MemberCoreState

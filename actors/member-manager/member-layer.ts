@@ -60,6 +60,9 @@ export function runOnPorts(effects: readonly MemberEffect[], ports: MemberLayerP
       case 'rejected':
         refused = e.error
         break
+      case 'await-broadcast':
+        // The in-process layer answers at once; only the actor waits for gossip-queue's report.
+        break
       default: {
         const unknown: never = e
         return unknown

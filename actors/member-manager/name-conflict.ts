@@ -6,10 +6,10 @@
  *   query asking every member whom it knows under our name; fewer than `responses/2 + 1` answers
  *   matching our address → this node shuts down (the minority claimant quits).
  *
- * Queries are not built yet (a later issue), so a conflict about ourselves is reported with the code
- * ERR_MEMBER_NAME_CONFLICT_UNRESOLVED and is NOT resolved: no vote is faked and the node keeps running.
- * The queries issue starts the `_serf_conflict` resolution where `describeNameConflict` is called
- * (MemberLayer.nameConflict), once per conflict in flight.
+ * A conflict about ourselves (resolution on) is reported with the code ERR_MEMBER_NAME_CONFLICT_VOTE
+ * and handed to serf-events (`serf.name-conflict`), which owns queries: it holds the `_serf_conflict`
+ * vote (one at a time, with a quorum, conflict-vote.ts) and emits `serf.name-conflict-lost` when we
+ * are the minority. member-manager keeps out of the vote (it would otherwise become a hub).
  *
  * Pure: builds the public event; the caller counts it and sends it.
  */
@@ -33,10 +33,10 @@ export function describeNameConflict(localName: string, resolutionEnabled: boole
     code = 'ERR_MEMBER_NAME_CONFLICT'
     message = `name conflict for '${name}': both ${here} and ${there} claim it`
   } else if (resolutionEnabled) {
-    code = 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED'
+    code = 'ERR_MEMBER_NAME_CONFLICT_VOTE'
     message =
       `another node at ${there} claims this node's name '${name}' (we are ${here}); names must be unique. ` +
-      `Resolution by _serf_conflict query is not implemented yet, so this node keeps running: rename one of them`
+      `Asking the members by _serf_conflict query which one they know: the minority side shuts down`
   } else {
     code = 'ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED'
     message =

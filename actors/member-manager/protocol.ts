@@ -21,7 +21,7 @@
  * Lamport times are u64 on the wire, so they are `bigint` here.
  */
 import type { BroadcastFinishedMsg } from '../gossip-queue/protocol.ts'
-import type { MergeRemoteEventsMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
+import type { MergeRemoteEventsMsg, NameConflictReportMsg, SerfMessageMsg } from '../serf-events/protocol.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { UserEventsSlot } from '../../src/wire/serf.ts'
 
@@ -331,6 +331,8 @@ export interface MemberStatsReply {
    * spread within BroadcastTimeout, swim's memberlist leave not confirmed in time.
    */
   leaveTimeouts?: { broadcast: number; swim: number }
+  /** Force-leaves asked, those whose broadcast was not confirmed within BroadcastTimeout, and those still waiting. */
+  forceLeaves?: { requested: number; timedOut: number; waiting: number }
   /** swim's node-change feed as received (see NodesChangedMsg). */
   feed?: NodeFeedStats
 }
@@ -385,6 +387,22 @@ export interface EventStateMsg {
 }
 
 /** Everything the member-manager accepts. Append-only. */
+/**
+ * Ask: Serf's force-leave (RemoveFailedNode; `-prune`: RemoveFailedNodePrune). A leave intent for
+ * `node` at our member clock is applied here (a failed member becomes left, or is erased with
+ * `prune`; an alive one leaving, as Serf's handleNodeLeaveIntent does) and broadcast with Prune.
+ * An unknown or non-failed node is not an error (Serf). Reply `AckReply` once gossip-queue reports
+ * the broadcast gone from its queue, at once when no other member is alive (nothing to tell); fails
+ * with ERR_MEMBER_FORCE_LEAVE_TIMEOUT and Serf's text `timed out broadcasting node removal` when
+ * that takes longer than BroadcastTimeout (the intent stays queued and keeps spreading).
+ */
+export interface ForceLeaveMsg {
+  type: 'member.force-leave'
+  node: string
+  prune?: boolean
+  replyTo?: ReplyTo<AckReply>
+}
+
 export type MemberManagerInbound =
   | NodeJoinedMsg
   | NodeUpdatedMsg
@@ -403,6 +421,7 @@ export type MemberManagerInbound =
   | LocalMetaMsg
   | NodesChangedMsg
   | EventStateMsg
+  | ForceLeaveMsg
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
@@ -458,13 +477,12 @@ export interface SerfMessagePassThroughMsg {
 /**
  * Codes of name-conflict warnings (stable, for matching):
  * - ERR_MEMBER_NAME_CONFLICT: two other nodes claim one name (Serf logs a warning, nothing else).
- * - ERR_MEMBER_NAME_CONFLICT_UNRESOLVED: another node claims OUR name. Serf would run the
- *   `_serf_conflict` query and shut down if it is in the minority; queries do not exist yet, so
- *   nothing resolves it and this node keeps running.
+ * - ERR_MEMBER_NAME_CONFLICT_VOTE: another node claims OUR name; serf-events runs the
+ *   `_serf_conflict` vote (`serf.name-conflict`) and the node shuts down if it is in the minority.
  * - ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED: another node claims our name and
  *   `enableNameConflictResolution` is off (as in Serf: only logged).
  */
-export type NameConflictCode = 'ERR_MEMBER_NAME_CONFLICT' | 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED' | 'ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED'
+export type NameConflictCode = 'ERR_MEMBER_NAME_CONFLICT' | 'ERR_MEMBER_NAME_CONFLICT_VOTE' | 'ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED'
 
 /** The public event stream: two addresses claim one node name (from `member.name-conflict`). */
 export interface NameConflictEventMsg {
@@ -491,6 +509,8 @@ export type MemberManagerOutbound =
   /** To serf-events: Serf messages of its types, and a remote push/pull's event slice. */
   | SerfMessageMsg
   | MergeRemoteEventsMsg
+  /** To serf-events: another node claims our name; it holds the `_serf_conflict` vote. */
+  | NameConflictReportMsg
 
 /** Replies to asks. Append-only. */
 export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | MemberStatsReply | LocalMetaReply

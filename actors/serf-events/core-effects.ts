@@ -16,6 +16,10 @@ import type { SerfEventsConfig } from './config.ts'
 import type { MemberFeed } from './member-feed.ts'
 import type { SerfEventsState } from './serf-events-state.ts'
 import type { UserEventRequest } from './user-event-send.ts'
+import type { KeyResponse } from '../../src/node/api.ts'
+export type { KeyOperationDoneEffect, LogEffect, NameConflictLostEffect } from './internal-ops.ts'
+import type { InternalOpsState, KeyOperationDoneEffect, LogEffect, NameConflictLostEffect } from './internal-ops.ts'
+import type { KeyOperationKind, KeyringOp, KeyringReply } from './key-ring-ops.ts'
 
 
 /** The actor's own counters (the concept files count their own). */
@@ -38,6 +42,33 @@ export interface SerfEventsCounters {
   abortsUnknown: number
   /** Timers that fired with an id no core knows (stale after a restore). */
   unknownTimers: number
+  /** Key queries received whose operation went to swim's keyring (`ask-keyring`). */
+  keyringAsks: number
+  /** Key queries answered (a keyring reply, or `Result: false` for an undecodable request). */
+  keyQueriesAnswered: number
+  /** Key queries whose request did not decode (answered `Result: false`). */
+  keyRequestsUndecodable: number
+  /** Key responses that did not fit the response limit even trimmed: nothing sent (Serf logs it). */
+  keyResponsesTooLarge: number
+  /** Keyring replies that came after the query was answered or forgotten (its deadline passed). */
+  keyringRepliesLate: number
+  /** Cluster-wide key operations started (a key query sent). */
+  keyOperations: number
+  /** `_serf_conflict` queries about our own name: not answered (we are a claimant). */
+  conflictQueriesAboutUs: number
+  /** Votes about our name held, and how each ended. */
+  conflictVotes: number
+  conflictMajority: number
+  conflictMinority: number
+  conflictInconclusive: number
+  /** Reports of a conflict about our name while one was being resolved (merged into it). */
+  conflictReportsMerged: number
+  /** Reports after we lost a vote (the node is shutting down; no new vote). */
+  conflictReportsAfterLoss: number
+  /** A vote that could not start (our own record unknown, or the query refused); logged. */
+  conflictVotesNotStarted: number
+  /** Votes cut short by the actor's shutdown (no decision). */
+  conflictVotesAborted: number
 }
 
 export interface SerfEventsCoreState {
@@ -45,6 +76,8 @@ export interface SerfEventsCoreState {
   nodeName: string
   ev: SerfEventsState<SerfEventsMember>
   feed: MemberFeed
+  /** Key operations and the conflict vote this node originated (internal-ops.ts). */
+  ops: InternalOpsState
   counters: SerfEventsCounters
   /** The highest event / query LTime told to the snapshotter (0: none). */
   told: { eventClock: LamportTime; queryClock: LamportTime }
@@ -64,8 +97,14 @@ export type CoreInput =
   | { type: 'members'; members: SerfEventsMember[] }
   /** The event part of a remote push/pull. */
   | { type: 'merge-remote'; eventLTime: LamportTime; events: Array<EventSlot | null> | null; queryLTime: LamportTime; join: boolean; now: number }
-  /** A timer armed by a `set-timer` effect fired. */
-  | { type: 'timer'; id: string; now: number }
+  /** A timer armed by a `set-timer` effect fired (`random`: a conflict vote may start). */
+  | { type: 'timer'; id: string; now: number; random?: RandomSource }
+  /** swim's keyring answered the `ask-keyring` of the key query `key` (a pendingKey). */
+  | { type: 'keyring-reply'; key: string; kind: KeyOperationKind; reply: KeyringReply; now: number; random: RandomSource }
+  /** Start a cluster-wide key operation; its outcome comes as a `key-operation-done` effect with `token`. */
+  | { type: 'key-operation'; token: string; kind: KeyOperationKind; key: string | null; relayFactor?: number; now: number; random: RandomSource }
+  /** member-manager: another node (`other`) claims our name; resolve it by a `_serf_conflict` vote. */
+  | { type: 'name-conflict'; other: { addr: Uint8Array; port: number }; now: number; random: RandomSource }
   /** The actor stops: every open query is closed ('aborted'), so each gets its one close. */
   | { type: 'shutdown'; now: number }
 
@@ -75,10 +114,26 @@ export interface SnapshotEffect {
   msg: EventClockMsg | QueryClockMsg
 }
 
-export type CoreEffect = SerfEventsEffect | SnapshotEffect
+/** Apply a key query's operation to swim's live keyring (an ask, off the packet path); the reply comes back as `keyring-reply`. */
+export interface AskKeyringEffect {
+  type: 'ask-keyring'
+  /** The pending query (pendingKey) the answer is for. */
+  key: string
+  kind: KeyOperationKind
+  op: KeyringOp
+}
+
+export type CoreEffect = SerfEventsEffect | SnapshotEffect | AskKeyringEffect | KeyOperationDoneEffect | NameConflictLostEffect | LogEffect
 
 /** What an API ask is answered with. */
-export type CoreValue = { kind: 'user-event'; ltime: LamportTime } | { kind: 'query'; ltime: LamportTime; id: number; deadlineMs: number } | { kind: 'none' }
+export type CoreValue =
+  | { kind: 'user-event'; ltime: LamportTime }
+  | { kind: 'query'; ltime: LamportTime; id: number; deadlineMs: number }
+  | { kind: 'none' }
+  /** A key operation refused before any query (bad key text): the answer now. */
+  | { kind: 'key-operation'; response: KeyResponse; error: string; code: string }
+  /** A key operation sent: its answer comes as a `key-operation-done` effect. */
+  | { kind: 'key-operation-pending'; ltime: LamportTime }
 
 export type CoreResult = { ok: true; value: CoreValue } | { ok: false; error: SerfEventsError }
 

@@ -12,7 +12,8 @@
  * - the member feed (member-feed.ts): member-manager's member events keep a view of the members
  *   (own tags for filters, own address for queries, relay candidates, the member count);
  * - delivered user events go through the user coalescer, member events through the member
- *   coalescer; queries named `_serf_…` go to handleInternalQuery instead of the application;
+ *   coalescer; queries named `_serf_…` go to internalQuery instead of the application (ping, the
+ *   `_serf_conflict` answer, the key queries through swim's keyring);
  * - an ack or response addressed to ourselves (our own query) is taken in at once instead of a
  *   UDP round trip to our own port;
  * - the snapshotter's `event-clock:` / `query-clock:` records when a delivered event or query
@@ -21,14 +22,23 @@
 import type { LamportTime } from '../member-manager/protocol.ts'
 import type { RandomSource } from '../../src/types/random.ts'
 import { decodeSerfMessage } from '../../src/wire/serf.ts'
-import type { SerfMember, SerfQueryResponse } from '../../src/wire/serf.ts'
+import type { SerfKeyResponse, SerfQueryResponse } from '../../src/wire/serf.ts'
 import type { SerfEventsConfig } from './config.ts'
 import { coalesceMemberEvent, coalesceUserEvent, memberCoalescerTimer, userCoalescerTimer, MEMBER_COALESCE_TIMER, USER_COALESCE_TIMER } from './coalescer.ts'
 import type { SerfEventsEffect } from './effects.ts'
 import type { SerfEventsError } from './errors.ts'
 import { SerfEventsError as CodedError } from './errors.ts'
 import { witnessRemoteClock } from './event-clock.ts'
-import { handleInternalQuery } from './internal-query.ts'
+import { answerConflictQuery } from './conflict-response.ts'
+import { startConflictVote } from './conflict-vote.ts'
+import type { QueryClosedOut, QueryResultOut } from './effects.ts'
+import { CONFLICT_QUERY, PING_QUERY } from './internal-query.ts'
+import { CONFLICT_RETRY_TIMER, createInternalOps, KEY_OPERATION_KINDS, ownQueryEvent } from './internal-ops.ts'
+import type { InternalOpsState } from './internal-ops.ts'
+import { prepareKeyOperation } from './key-operation-request.ts'
+import { startKeyTally } from './key-operation-tally.ts'
+import { encodeKeyResponse, parseKeyQuery, toNodeKeyResponse, undecodableKeyRequestResponse } from './key-query-responder.ts'
+import type { KeyOperationKind, KeyringReply } from './key-ring-ops.ts'
 import { applyMemberEvent, numMembers, relayCandidates, replaceMembers, selfOf } from './member-feed.ts'
 import type { MemberFeed } from './member-feed.ts'
 import { closeQuery, originateQuery, receiveQueryResponse } from './query-originator.ts'
@@ -47,7 +57,11 @@ import type { CoreEffect, CoreInput, CoreResult, CoreStep, CoreValue, SerfEvents
 export type { CoreEffect, CoreInput, CoreResult, CoreStep, CoreValue, SerfEventsCoreState, SerfEventsCounters } from './core-effects.ts'
 
 export function freshCounters(): SerfEventsCounters {
-  return { malformedMessages: 0, foreignMessages: 0, relaysForwarded: 0, internalPing: 0, internalAnswered: 0, internalUnhandled: 0, localResults: 0, abortsUnknown: 0, unknownTimers: 0 }
+  return {
+    malformedMessages: 0, foreignMessages: 0, relaysForwarded: 0, internalPing: 0, internalAnswered: 0, internalUnhandled: 0, localResults: 0, abortsUnknown: 0, unknownTimers: 0,
+    keyringAsks: 0, keyQueriesAnswered: 0, keyRequestsUndecodable: 0, keyResponsesTooLarge: 0, keyringRepliesLate: 0, keyOperations: 0,
+    conflictQueriesAboutUs: 0, conflictVotes: 0, conflictMajority: 0, conflictMinority: 0, conflictInconclusive: 0, conflictReportsMerged: 0, conflictReportsAfterLoss: 0, conflictVotesNotStarted: 0, conflictVotesAborted: 0,
+  }
 }
 
 
@@ -57,6 +71,7 @@ export function initialCoreState(config: SerfEventsConfig, nodeName: string, res
     nodeName,
     ev: createSerfEventsState<SerfEventsMember>(config, restored),
     feed: { members: new Map() },
+    ops: createInternalOps(),
     counters: freshCounters(),
     told: { eventClock: restored.eventClock ?? 0n, queryClock: restored.queryClock ?? 0n },
   }
@@ -92,6 +107,7 @@ class Turn {
   readonly effects: CoreEffect[] = []
   private ev: SerfEventsState<SerfEventsMember>
   private feed: MemberFeed
+  private ops: InternalOpsState
   private counters: SerfEventsCounters
   private told: SerfEventsCoreState['told']
   private now = 0
@@ -99,14 +115,15 @@ class Turn {
   constructor(private readonly base: SerfEventsCoreState) {
     this.ev = base.ev
     this.feed = base.feed
+    this.ops = base.ops
     this.counters = base.counters
     this.told = base.told
   }
 
   finish(): SerfEventsCoreState {
     const b = this.base
-    if (this.ev === b.ev && this.feed === b.feed && this.counters === b.counters && this.told === b.told) return b
-    return { config: b.config, nodeName: b.nodeName, ev: this.ev, feed: this.feed, counters: this.counters, told: this.told }
+    if (this.ev === b.ev && this.feed === b.feed && this.ops === b.ops && this.counters === b.counters && this.told === b.told) return b
+    return { config: b.config, nodeName: b.nodeName, ev: this.ev, feed: this.feed, ops: this.ops, counters: this.counters, told: this.told }
   }
 
   private count(key: keyof SerfEventsCounters): void {
@@ -137,7 +154,15 @@ class Turn {
         this.mergeRemote(input)
         return undefined
       case 'timer':
-        this.timer(input.id)
+        this.timer(input.id, input.random)
+        return undefined
+      case 'keyring-reply':
+        this.keyringReply(input.key, input.kind, input.reply, input.random)
+        return undefined
+      case 'key-operation':
+        return this.keyOperation(input.token, input.kind, input.key, input.relayFactor ?? 0, input.random)
+      case 'name-conflict':
+        this.nameConflict(input.other, input.random)
         return undefined
       case 'shutdown':
         for (const q of [...this.ev.originator.open.values()]) {
@@ -262,7 +287,12 @@ class Turn {
     this.route(r.effects, undefined)
   }
 
-  private timer(id: string): void {
+  private timer(id: string, random: RandomSource | undefined): void {
+    if (id === CONFLICT_RETRY_TIMER) {
+      if (this.ops.conflict !== null && this.ops.vote === null && random !== undefined) this.startVote(random)
+      else this.count('unknownTimers')
+      return
+    }
     if (id.startsWith('query-close:')) {
       const r = closeQuery(this.ev.originator, BigInt(id.slice('query-close:'.length)), 'deadline')
       this.ev = { ...this.ev, originator: r.state }
@@ -292,7 +322,8 @@ class Turn {
 
   /**
    * The concept files' effects, taken on: delivered user events to the user coalescer (and the
-   * snapshot clock), internal queries to handleInternalQuery, our own acks and responses straight
+   * snapshot clock), internal queries to internalQuery, results of our own internal queries (key operations, the
+   * conflict vote) to ownInternal, our own acks and responses straight
    * back into the originator; everything else goes to the machine as it is.
    */
   private route(effects: readonly SerfEventsEffect[], random: RandomSource | undefined): void {
@@ -304,6 +335,7 @@ class Turn {
         this.effects.push(...r.effects)
         continue
       }
+      if (e.type === 'emit' && (e.event.type === 'query-result' || e.event.type === 'query-closed') && this.ownInternal(e.event)) continue
       if (e.type === 'emit' && (e.event.type === 'query' || e.event.type === 'internal-query')) {
         this.tellClock('query', e.event.ltime)
         if (e.event.type === 'internal-query') {
@@ -332,34 +364,155 @@ class Turn {
     this.effects.push({ type: 'snapshot', msg: kind === 'event' ? { type: 'snapshot.event-clock', ltime } : { type: 'snapshot.query-clock', ltime } })
   }
 
-  /** The one place internal queries are answered (internal-query.ts handleInternalQuery). */
+  /**
+   * The one place internal queries are answered: `_serf_ping` (acks only), `_serf_conflict`
+   * (conflict-response.ts, from the member feed), the key queries (parsed here, applied by swim's
+   * keyring through an `ask-keyring` effect, answered in keyringReply) and unknown names (counted).
+   */
   private internalQuery(ltime: LamportTime, id: number, name: string, payload: Uint8Array | null, random: RandomSource | undefined): void {
     const self = this.base.nodeName
-    const verdict = handleInternalQuery(name, payload, { name: self, lookup: (node) => toSerfMember(this.feed.members.get(node)) })
-    const key = pendingKey(ltime, id)
-    if (verdict.kind === 'respond' && random !== undefined) {
-      const r = respondToQuery(this.ev.queries, { ltime, id, payload: verdict.payload }, { ...this.responderContext(random), localName: self })
-      this.ev = { ...this.ev, queries: r.state }
-      if (r.ok) {
-        this.count('internalAnswered')
-        this.route(r.effects, random)
-      }
-    } else if (verdict.kind === 'none') this.count('internalPing')
-    else this.count('internalUnhandled')
-    // Nothing more will answer it: forget it now (not counted as an unanswered application query).
-    if (this.ev.queries.pending.has(key)) {
-      const pending = new Map(this.ev.queries.pending)
-      pending.delete(key)
-      this.ev = { ...this.ev, queries: { ...this.ev.queries, pending } }
-      this.effects.push({ type: 'cancel-timer', id: pendingTimerId(ltime, id) })
+    if (name === PING_QUERY) {
+      this.count('internalPing')
+      return this.forgetPending(ltime, id)
     }
+    if (name === CONFLICT_QUERY) {
+      const a = answerConflictQuery(payload, { localName: self, lookup: (node) => this.feed.members.get(node) })
+      if (a.kind === 'respond') this.answerInternal(ltime, id, a.payload, random, 'internalAnswered')
+      else this.count('conflictQueriesAboutUs')
+      return this.forgetPending(ltime, id)
+    }
+    const parsed = parseKeyQuery(name, payload)
+    if (!parsed.ok && parsed.kind === null) {
+      this.count('internalUnhandled')
+      return this.forgetPending(ltime, id)
+    }
+    if (!parsed.ok) {
+      // parsed.kind is set: a key query whose request did not decode; Serf answers Result: false.
+      this.count('keyRequestsUndecodable')
+      const kind = parsed.kind!
+      this.sendKeyResponse(ltime, id, kind, undecodableKeyRequestResponse(parsed.error), random)
+      return this.forgetPending(ltime, id)
+    }
+    // Kept pending until swim's keyring answers (keyringReply); its deadline timer still runs.
+    this.count('keyringAsks')
+    this.effects.push({ type: 'ask-keyring', key: pendingKey(ltime, id), kind: parsed.op.kind, op: parsed.op })
   }
-}
 
-const STATUS_NUMBER = { none: 0, alive: 1, leaving: 2, left: 3, failed: 4 } as const
+  /** swim's keyring answered a key query's operation: the response, trimmed to the limit (list). */
+  private keyringReply(key: string, kind: KeyOperationKind, reply: KeyringReply, random: RandomSource): void {
+    const q = typeof key === 'string' ? this.ev.queries.pending.get(key) : undefined
+    if (q === undefined || q.responded) return this.count('keyringRepliesLate')
+    this.sendKeyResponse(q.ltime, q.id, kind, toNodeKeyResponse(kind, reply), random)
+    this.forgetPending(q.ltime, q.id)
+  }
 
-/** Our view of a member as Serf's conflict response carries it. */
-function toSerfMember(m: SerfEventsMember | undefined): SerfMember | undefined {
-  if (m === undefined) return undefined
-  return { Name: m.name, Addr: m.addr, Port: m.port, Tags: new Map(Object.entries(m.tags)), Status: STATUS_NUMBER[m.status], ProtocolMin: m.protocolMin, ProtocolMax: m.protocolMax, ProtocolCur: m.protocolCur, DelegateMin: m.delegateMin, DelegateMax: m.delegateMax, DelegateCur: m.delegateCur }
+  private sendKeyResponse(ltime: LamportTime, id: number, kind: KeyOperationKind, resp: SerfKeyResponse, random: RandomSource | undefined): void {
+    const enc = encodeKeyResponse(kind, resp, { ltime, id, from: this.base.nodeName }, this.base.config.queryResponseSizeLimit)
+    if (!enc.ok) return this.count('keyResponsesTooLarge')
+    this.answerInternal(ltime, id, enc.payload, random, 'keyQueriesAnswered')
+  }
+
+  private answerInternal(ltime: LamportTime, id: number, payload: Uint8Array, random: RandomSource | undefined, counter: 'internalAnswered' | 'keyQueriesAnswered'): void {
+    if (random === undefined) return this.count('internalUnhandled')
+    const r = respondToQuery(this.ev.queries, { ltime, id, payload }, { ...this.responderContext(random), localName: this.base.nodeName })
+    this.ev = { ...this.ev, queries: r.state }
+    if (!r.ok) return
+    this.count(counter)
+    this.route(r.effects, random)
+  }
+
+  /** Nothing more will answer it: forget it now (not counted as an unanswered application query). */
+  private forgetPending(ltime: LamportTime, id: number): void {
+    const key = pendingKey(ltime, id)
+    if (!this.ev.queries.pending.has(key)) return
+    const pending = new Map(this.ev.queries.pending)
+    pending.delete(key)
+    this.ev = { ...this.ev, queries: { ...this.ev.queries, pending } }
+    this.effects.push({ type: 'cancel-timer', id: pendingTimerId(ltime, id) })
+  }
+
+  // ------------------------------------------------------------------ what we originate: key operations, the conflict vote
+
+  /** `serf keys`: a key query to every member (ourselves included), tallied in internal-ops.ts. */
+  private keyOperation(token: string, kind: KeyOperationKind, key: string | null, relayFactor: number, random: RandomSource): CoreResult {
+    if (!KEY_OPERATION_KINDS.has(kind)) return fail(new CodedError('ERR_QUERY_INVALID', `key operation kind must be install, use, remove or list (got ${JSON.stringify(kind)})`, { kind: String(kind) }))
+    if (kind !== 'list' && typeof key !== 'string') return fail(new CodedError('ERR_QUERY_INVALID', `key operation '${kind}' needs a base64 key`, { kind }))
+    const p = prepareKeyOperation(kind, key, { relayFactor })
+    if (!p.ok) return ok({ kind: 'key-operation', response: p.response, error: p.error.message, code: p.error.code })
+    const members = numMembers(this.feed)
+    const started = this.originate({ name: p.plan.name, payload: p.plan.payload, relayFactor: p.plan.relayFactor, internal: true }, random, (ltime, id) => {
+      const keyOps = new Map(this.ops.keyOps)
+      keyOps.set(String(ltime), { token, ltime, id, tally: startKeyTally(kind, members), done: false })
+      this.ops = { ...this.ops, keyOps }
+    })
+    if (!started.ok) return fail(started.error)
+    this.count('keyOperations')
+    return ok({ kind: 'key-operation-pending', ltime: started.ltime })
+  }
+
+  /** member-manager: another node claims our name. One vote at a time; a second report joins it. */
+  private nameConflict(other: { addr: Uint8Array; port: number }, random: RandomSource): void {
+    if (this.ops.lost) return this.count('conflictReportsAfterLoss')
+    if (this.ops.conflict !== null) return this.count('conflictReportsMerged')
+    this.ops = { ...this.ops, conflict: { other: { addr: other.addr.slice(), port: other.port }, attempt: 1 } }
+    this.startVote(random)
+  }
+
+  private startVote(random: RandomSource): void {
+    const conflict = this.ops.conflict!
+    const name = this.base.nodeName
+    const self = selfOf(this.feed, name)
+    if (self === undefined) {
+      this.count('conflictVotesNotStarted')
+      this.ops = { ...this.ops, conflict: null }
+      this.log('warn', 'name conflict: no vote held, our own member record is not known yet', { node: name })
+      return
+    }
+    let eligibleVoters = 0
+    for (const m of this.feed.members.values()) if (m.status === 'alive' && m.name !== name) eligibleVoters++
+    const vote = startConflictVote({ localName: name, localAddr: self.addr, localPort: self.port, eligibleVoters, attempt: conflict.attempt })
+    const started = this.originate({ name: CONFLICT_QUERY, payload: new TextEncoder().encode(name), internal: true }, random, (ltime, id) => {
+      this.ops = { ...this.ops, vote: { ltime, id, vote } }
+    })
+    if (!started.ok) {
+      this.count('conflictVotesNotStarted')
+      this.ops = { ...this.ops, conflict: null }
+      this.log('warn', `name conflict: no vote held: ${started.error.message}`, { node: name, code: started.error.code })
+      return
+    }
+    this.count('conflictVotes')
+  }
+
+  /** An internal query of ours: `register` runs before the query's own effects are routed (its local answer). */
+  private originate(request: QueryRequest, random: RandomSource, register: (ltime: LamportTime, id: number) => void): { ok: true; ltime: LamportTime } | { ok: false; error: SerfEventsError } {
+    const self = selfOf(this.feed, this.base.nodeName)
+    if (self === undefined) return { ok: false, error: new CodedError('ERR_EVENTS_NOT_READY', 'the node has not started yet: its own address is not known, so no query can be sent') }
+    const ctx = { ...this.responderContext(random), self: { name: self.name, tags: self.tags, addr: self.addr, port: self.port }, numMembers: numMembers(this.feed), config: { ...this.base.config } }
+    const r = originateQuery(this.ev.originator, this.ev.queries, request, ctx)
+    if (!r.ok) return r
+    this.ev = { ...this.ev, originator: r.originator, queries: r.responder }
+    register(r.ltime, r.id)
+    this.route(r.effects, random)
+    return { ok: true, ltime: r.ltime }
+  }
+
+  /** A result or the close of one of OUR internal queries: taken here (internal-ops.ts), never emitted. */
+  private ownInternal(e: QueryResultOut | QueryClosedOut): boolean {
+    const r = ownQueryEvent(this.ops, e, this.base.nodeName, this.now)
+    if (r === null) return false
+    this.ops = r.ops
+    for (const c of r.counters) this.count(c)
+    this.effects.push(...r.effects)
+    if (r.closeNow !== undefined) {
+      // Every member answered: Serf returns at once; the query need not wait for its deadline.
+      const c = closeQuery(this.ev.originator, r.closeNow, 'aborted')
+      this.ev = { ...this.ev, originator: c.state }
+      this.route(c.effects, undefined)
+    }
+    return true
+  }
+
+  private log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
+    this.effects.push({ type: 'log', level, msg, fields })
+  }
 }

@@ -68,6 +68,16 @@ export const serfEvents = defineActor({
         return checkMembers(msg.members)
       case 'serf.merge-remote-events':
         return checkSlices(msg)
+      case 'serf.key-operation':
+        if (!['install', 'use', 'remove', 'list'].includes(msg.kind)) return 'kind must be install, use, remove or list'
+        return msg.key === undefined || typeof msg.key === 'string' ? undefined : 'key must be a base64 string'
+      case 'serf.name-conflict':
+        if (typeof msg.other !== 'object' || msg.other === null) return 'other must be { addr, port }'
+        if (!(msg.other.addr instanceof Uint8Array) || (msg.other.addr.length !== 4 && msg.other.addr.length !== 16)) return 'other.addr must be 4 or 16 IP bytes'
+        return Number.isInteger(msg.other.port) && msg.other.port >= 0 && msg.other.port <= 65535 ? undefined : 'other.port must be a u16'
+      case 'serf.keyring-result':
+        if (typeof msg.key !== 'string' || typeof msg.reply !== 'object' || msg.reply === null) return 'key must be a string and reply an object'
+        return ['install', 'use', 'remove', 'list'].includes(msg.kind) ? undefined : 'kind must be install, use, remove or list'
       default:
         return undefined
     }

@@ -10,7 +10,11 @@
  *   `serf.query-closed`, `serf.member-event`); subscribe with `ref.on` / `ref.events`;
  * - `set-timer` / `cancel-timer`: a delayed `serf.timer` on the actor clock, by id (re-arming an
  *   id replaces its timer);
- * - `snapshot`: the event/query clock records to the snapshotter.
+ * - `snapshot`: the event/query clock records to the snapshotter;
+ * - `ask-keyring`: a key query's operation, asked of swim (`swim.keyring`, off the packet path),
+ *   its reply back to this actor as `serf.keyring-result` (a new core input);
+ * - `key-operation-done`: the reply to the `serf.key-operation` caller waiting under its token;
+ * - `name-conflict-lost`: emitted as `serf.name-conflict-lost`; `log`: one log line.
  * After a turn that changed the push/pull slice (the event ring or either clock), the latest slice
  * goes to member-manager (`member.event-state`), once per turn, so member-manager answers push/pull
  * without asking anyone (no ask on the packet path).
@@ -32,9 +36,13 @@ import type { SerfEventsInit } from './config.ts'
 import { createSerfEventsConfig } from './config.ts'
 import type { CoreEffect, CoreInput, CoreResult, SerfEventsCoreState } from './core.ts'
 import { eventStateChanged, eventStateOf, initialCoreState, statsOf, step } from './core.ts'
-import type { MemberFeedSnapshotMsg, SerfEventsEmitted, SerfEventsInbound, SwimSendUserMsg } from './protocol.ts'
+import type { KeyringMsg, KeyringReply } from '../swim/protocol.ts'
+import type { KeyOperationReply, KeyringResultMsg, MemberFeedSnapshotMsg, NameConflictLostEmitted, SerfEventsEmitted, SerfEventsInbound, SwimSendUserMsg } from './protocol.ts'
 import { pendingKey } from './query-responder.ts'
 import type { RestoredClocks } from './serf-events-state.ts'
+
+/** ms: swim answers a keyring ask at once; this only bounds a stuck or stopped swim. */
+const KEYRING_ASK_TIMEOUT_MS = 5_000
 
 export interface SerfEventsPeers {
   swim: string
@@ -60,6 +68,9 @@ export interface SerfEventsContext {
   /** Tells that found no receiver (unknown, stopped or refusing peer); counted, never retried. */
   undelivered: number
 }
+
+/** An `answer` that replies later (a key operation in flight). */
+const NO_REPLY = Symbol('no-reply')
 
 /** Internal: a timer armed by the core fired. */
 type TimerEvent = { type: 'serf.timer'; id: string }
@@ -94,6 +105,32 @@ export function createSerfEventsMachine(env: ActorEnv) {
 
   const now = (): number => env.clock.now()
 
+  /**
+   * Callers of `serf.key-operation` waiting for their query's tally, by the core's token: one per
+   * key query in flight (bounded by maxOpenQueries; each query closes by its deadline or shutdown).
+   */
+  const keyOpCallers = new Map<string, ReplyTo<KeyOperationReply>>()
+  let nextToken = 0
+
+  /**
+   * A key query's operation on swim's live keyring: an ask (never on the packet path: the query
+   * stays pending meanwhile), its reply back to this actor as `serf.keyring-result`. A failed ask
+   * is answered as a keyring failure, so the originator still hears from us.
+   */
+  const askKeyring = (swim: string, e: Extract<CoreEffect, { type: 'ask-keyring' }>): void => {
+    const msg: KeyringMsg = e.op.kind === 'list' ? { type: 'swim.keyring', op: 'list' } : { type: 'swim.keyring', op: e.op.kind, key: e.op.key }
+    const back = (reply: KeyringResultMsg['reply']): void => {
+      env.send(actorAddress<KeyringResultMsg>(env.id), { type: 'serf.keyring-result', key: e.key, kind: e.kind, reply })
+    }
+    env
+      .ask(actorAddress(swim), msg, { timeoutMs: KEYRING_ASK_TIMEOUT_MS })
+      .then((r) => {
+        const reply = r as KeyringReply
+        back(reply.ok ? { ok: true, keys: reply.keys, primary: reply.primary } : { ok: false, message: reply.message })
+      })
+      .catch((err: unknown) => back({ ok: false, message: `keyring unavailable: ${err instanceof Error ? err.message : String(err)}` }))
+  }
+
   const toEmitted = (e: Extract<CoreEffect, { type: 'emit' }>['event']): SerfEventsEmitted | undefined => {
     switch (e.type) {
       case 'user-event':
@@ -108,6 +145,24 @@ export function createSerfEventsMachine(env: ActorEnv) {
         return { type: 'serf.member-event', event: e.event, members: e.members as Extract<SerfEventsEmitted, { type: 'serf.member-event' }>['members'] }
       case 'internal-query':
         return undefined // the core answers these itself; never reaches here
+    }
+  }
+
+  /**
+   * A key operation: its caller is registered under a fresh token before the turn (so an outcome
+   * within the same turn finds it), and forgotten after it unless the query was sent.
+   */
+  const keyOperationTurn = (event: Extract<SerfEventsInbound, { type: 'serf.key-operation' }>): TurnParams => {
+    const token = String(nextToken++)
+    if (event.replyTo !== undefined) keyOpCallers.set(token, event.replyTo)
+    return {
+      input: { type: 'key-operation', token, kind: event.kind, key: event.key ?? null, ...(event.relayFactor !== undefined ? { relayFactor: event.relayFactor } : {}), now: now(), random: env.random },
+      replyTo: event.replyTo,
+      answer: (v) => {
+        if (v.kind === 'key-operation') return { type: 'serf.key-operation-reply', response: v.response, error: v.error, code: v.code } satisfies KeyOperationReply
+        // Sent: the reply comes with the query's tally (key-operation-done).
+        return NO_REPLY
+      },
     }
   }
 
@@ -150,6 +205,24 @@ export function createSerfEventsMachine(env: ActorEnv) {
             case 'snapshot':
               tell(peers.snapshotter, e.msg)
               break
+            case 'ask-keyring':
+              askKeyring(peers.swim, e)
+              break
+            case 'key-operation-done': {
+              const waiting = keyOpCallers.get(e.token)
+              keyOpCallers.delete(e.token)
+              if (waiting !== undefined) env.reply(waiting, { type: 'serf.key-operation-reply', response: e.response, error: e.error } satisfies KeyOperationReply)
+              break
+            }
+            case 'name-conflict-lost': {
+              const d = e.decision
+              const out: NameConflictLostEmitted = { type: 'serf.name-conflict-lost', name: e.name, other: e.other, responses: d.responses, matching: d.matching, quorum: d.quorum, majority: d.majority, eligibleVoters: d.eligibleVoters, attempt: d.attempt, log: d.log }
+              enqueue.emit(out)
+              break
+            }
+            case 'log':
+              env.log[e.level](e.fields, e.msg)
+              break
             default: {
               const unknown: never = e
               return unknown
@@ -158,8 +231,13 @@ export function createSerfEventsMachine(env: ActorEnv) {
         }
         if (r.state !== context.core || undelivered > 0) enqueue.assign({ core: r.state, undelivered: context.undelivered + undelivered })
         if (eventStateChanged(context.core, r.state)) enqueue(({ self }) => pushSlice(self))
+        // A key operation that sent no query (refused, or answered at once) has no caller to keep.
+        if (input.type === 'key-operation' && !(r.result?.ok === true && r.result.value.kind === 'key-operation-pending')) keyOpCallers.delete(input.token)
         if (replyTo !== undefined && r.result !== undefined) {
-          if (r.result.ok) env.reply(replyTo, answer?.(r.result.value))
+          if (r.result.ok) {
+            const out = answer?.(r.result.value)
+            if (out !== NO_REPLY) env.reply(replyTo, out)
+          }
           else env.fail(replyTo, toWireError(r.result.error))
         }
       }),
@@ -240,7 +318,16 @@ export function createSerfEventsMachine(env: ActorEnv) {
               params: ({ event }) => ({ input: { type: 'merge-remote', eventLTime: event.eventLTime, events: event.events, queryLTime: event.queryLTime, join: event.join, now: now() } }),
             },
           },
-          'serf.timer': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'timer', id: event.id, now: now() } }) } },
+          'serf.timer': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'timer', id: event.id, now: now(), random: env.random } }) } },
+          'serf.keyring-result': {
+            actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'keyring-reply', key: event.key, kind: event.kind, reply: event.reply, now: now(), random: env.random } }) },
+          },
+          'serf.name-conflict': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'name-conflict', other: event.other, now: now(), random: env.random } }) } },
+          'serf.key-operation': {
+            actions: [
+              { type: 'turn', params: ({ event }) => keyOperationTurn(event) },
+            ],
+          },
           'serf.stats': {
             actions: ({ context, event }) => {
               const s = statsOf(context.core)

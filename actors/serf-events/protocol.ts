@@ -6,10 +6,15 @@
  * - swim: `serf.message`, each Serf message of the types this actor owns (user event, query, query
  *   response, relay, and the internal queries' messages) as it arrived, so no copy takes a detour
  *   through member-manager.
- * - the node facade: `serf.user-event`, `serf.query`, `serf.query-abort`, `serf.respond`, `serf.stats`.
+ * - the node facade: `serf.user-event`, `serf.query`, `serf.query-abort`, `serf.respond`, `serf.stats`,
+ *   `serf.key-operation` (what `serf keys` runs).
  * - member-manager: `member.event` (its member events: the member feed), `serf.members` (its table
- *   at start), `serf.merge-remote-events` (a remote push/pull's event slice), and the Serf messages
- *   (types 3, 4, 5, 9) it received as `member.user-message`, forwarded as `serf.message`.
+ *   at start), `serf.merge-remote-events` (a remote push/pull's event slice), the Serf messages
+ *   (types 3, 4, 5, 9) it received as `member.user-message`, forwarded as `serf.message`, and
+ *   `serf.name-conflict` (another node claims our name: serf-events holds the vote).
+ * - itself: `serf.keyring-result` (swim's answer to a key query's `swim.keyring` ask).
+ * Emits `serf.name-conflict-lost` when we are the minority claimant of our name: the node facade
+ * shuts the node down on it (Serf's agent exits).
  *
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
  */
@@ -196,6 +201,62 @@ export interface MemberFeedSnapshotMsg {
   members: SerfEventsMember[]
 }
 
+/**
+ * Ask (the node facade): the cluster-wide key operation that `serf keys` runs (Serf
+ * KeyManager): an internal `_serf_<kind>-key(s)` query to every member, ourselves included, whose
+ * answers are counted up to the member count at send, until every member answered or the query's
+ * deadline. Refused (nothing sent) with ERR_QUERY_INVALID (kind, or no key), ERR_EVENTS_NOT_READY
+ * or the originator's ERR_QUERY_* codes. A bad key text (base64, or not 16/24/32 bytes) is not a
+ * refusal: the reply carries NumNodes 0 and the error text with its code. Reply: `KeyOperationReply`.
+ */
+export interface KeyOperationMsg {
+  type: 'serf.key-operation'
+  kind: 'install' | 'use' | 'remove' | 'list'
+  /** Base64 (standard, padded) key; ignored for list. */
+  key?: string
+  /** Serf KeyRequestOptions.RelayFactor: each answer also relayed through this many members (0-255; default 0). */
+  relayFactor?: number
+  replyTo?: ReplyTo<KeyOperationReply>
+}
+
+/** Serf's KeyResponse (serf-rpc.md 2.4); the same shape as src/node/api.ts KeyResponse (not imported: api.ts imports actor protocols). */
+export interface KeyOperationResponse {
+  /** Node -> message: errors, or information when it succeeded with a message. */
+  messages: Record<string, string>
+  /** list only: base64 key -> how many nodes hold it. */
+  keys?: Record<string, number>
+  numNodes: number
+  numErr: number
+  numResp: number
+}
+
+export interface KeyOperationReply {
+  type: 'serf.key-operation-reply'
+  response: KeyOperationResponse
+  /** The RPC's error text (`2/3 nodes reported failure`, `3/4 nodes reported success`, Go's base64 text); null: every node succeeded. */
+  error: string | null
+  /** Set when the key text was refused before any query (ERR_KEY_BASE64, ERR_KEY_SIZE). */
+  code?: string
+}
+
+/**
+ * Tell (member-manager): memberlist told us of an alive naming OUR node at another address
+ * (`other`). serf-events holds the `_serf_conflict` vote (one at a time; a report while one runs
+ * joins it) and, when we are the minority, emits `serf.name-conflict-lost`.
+ */
+export interface NameConflictReportMsg {
+  type: 'serf.name-conflict'
+  other: { addr: Uint8Array; port: number }
+}
+
+/** Tell (serf-events to itself): swim's keyring answered the operation of the key query `key`. */
+export interface KeyringResultMsg {
+  type: 'serf.keyring-result'
+  key: string
+  kind: 'install' | 'use' | 'remove' | 'list'
+  reply: { ok: true; keys?: Uint8Array[]; primary?: Uint8Array } | { ok: false; message: string }
+}
+
 /** Everything serf-events accepts. Append-only. */
 export type SerfEventsInbound =
   | SerfMessageMsg
@@ -207,6 +268,9 @@ export type SerfEventsInbound =
   | MemberFeedEventMsg
   | MergeRemoteEventsMsg
   | MemberFeedSnapshotMsg
+  | KeyOperationMsg
+  | NameConflictReportMsg
+  | KeyringResultMsg
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
@@ -278,5 +342,24 @@ export interface MemberEventEmitted {
   members: SerfEventsMember[]
 }
 
+/**
+ * We lost the `_serf_conflict` vote about our own name (fewer than a majority of a quorum of
+ * answers place the name at our address): Serf's agent shuts down and exits 0; the node facade
+ * shuts the node down. `log` is Serf's line (`minority in name conflict resolution, quitting [m / n]`).
+ */
+export interface NameConflictLostEmitted {
+  type: 'serf.name-conflict-lost'
+  name: string
+  /** The claimant the members believe in. */
+  other: { addr: Uint8Array; port: number }
+  responses: number
+  matching: number
+  quorum: number
+  majority: number
+  eligibleVoters: number
+  attempt: number
+  log: string
+}
+
 /** Append-only. */
-export type SerfEventsEmitted = UserEventEmitted | QueryEmitted | QueryResultEmitted | QueryClosedEmitted | MemberEventEmitted
+export type SerfEventsEmitted = UserEventEmitted | QueryEmitted | QueryResultEmitted | QueryClosedEmitted | MemberEventEmitted | NameConflictLostEmitted

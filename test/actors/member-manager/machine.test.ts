@@ -302,18 +302,28 @@ describe('member-manager machine', () => {
     m.actor.stop()
   })
 
-  it('reports a name conflict about ourselves as a local, unresolved conflict (logged as an error) and stays alive', () => {
+  it('reports a name conflict about ourselves (logged as an error), hands the vote to serf-events and stays alive', () => {
     const m = start()
     m.joined('self')
     m.joined('peer')
     m.actor.send({ type: 'member.name-conflict', existing: node('self'), other: { addr: Uint8Array.of(10, 0, 0, 3), port: 9000 } })
-    expect(m.sentOf('member.conflict').map((s) => s.msg)).toMatchObject([{ name: 'self', local: true, warning: { code: 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED' } }])
-    expect(m.logs.filter((l) => l.level === 'error').map((l) => l.obj)).toEqual([{ code: 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED', node: 'self', local: true }])
+    expect(m.sentOf('member.conflict').map((s) => s.msg)).toMatchObject([{ name: 'self', local: true, warning: { code: 'ERR_MEMBER_NAME_CONFLICT_VOTE' } }])
+    expect(m.logs.filter((l) => l.level === 'error').map((l) => l.obj)).toEqual([{ code: 'ERR_MEMBER_NAME_CONFLICT_VOTE', node: 'self', local: true }])
     expect(m.stats().nameConflicts).toEqual({ remote: 0, local: 1 })
-    // No resolution yet (queries are a later issue): nothing broadcast, no leave, the lifecycle is alive.
+    // serf-events holds the _serf_conflict vote; member-manager broadcasts nothing and does not leave.
+    expect(m.sentOf('serf.name-conflict')).toEqual([{ to: 'serf-events', msg: { type: 'serf.name-conflict', other: { addr: Uint8Array.of(10, 0, 0, 3), port: 9000 } } }])
     expect(m.sentOf('gossip.enqueue')).toEqual([])
     expect(m.sentOf('member.swim-leave')).toEqual([])
     expect(m.actor.getSnapshot().matches({ running: { lifecycle: 'alive' } })).toBe(true)
+    m.actor.stop()
+  })
+
+  it('with enableNameConflictResolution off, a conflict about ourselves is only reported: no vote handed over', () => {
+    const m = start({ enableNameConflictResolution: false })
+    m.joined('self')
+    m.actor.send({ type: 'member.name-conflict', existing: node('self'), other: { addr: Uint8Array.of(10, 0, 0, 3), port: 9000 } })
+    expect(m.sentOf('member.conflict').map((s) => s.msg)).toMatchObject([{ local: true, warning: { code: 'ERR_MEMBER_NAME_CONFLICT_RESOLUTION_DISABLED' } }])
+    expect(m.sentOf('serf.name-conflict')).toEqual([])
     m.actor.stop()
   })
 

@@ -263,7 +263,7 @@ describe('MemberLayer', () => {
     l.nameConflict(node('self'), { addr: Uint8Array.of(10, 0, 0, 7), port: 7000 })
     const conflicts = emitted.filter((e) => e.type === 'member.conflict')
     expect(conflicts).toHaveLength(2)
-    expect(conflicts[0]).toMatchObject({ name: 'self', local: true, warning: { code: 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED' } })
+    expect(conflicts[0]).toMatchObject({ name: 'self', local: true, warning: { code: 'ERR_MEMBER_NAME_CONFLICT_VOTE' } })
     expect(l.stats().nameConflicts).toEqual({ remote: 0, local: 2 })
     // Resolution (the _serf_conflict query) is the queries issue's: nothing is queued, we stay alive.
     expect(enqueued).toEqual([])

@@ -19,7 +19,7 @@ describe('describeNameConflict', () => {
   it('flags a conflict over our own name as local and unresolved while resolution is on (queries not built)', () => {
     const e = describeNameConflict('self', true, node('self'), other)
     expect(e.local).toBe(true)
-    expect(e.warning.code).toBe('ERR_MEMBER_NAME_CONFLICT_UNRESOLVED')
+    expect(e.warning.code).toBe('ERR_MEMBER_NAME_CONFLICT_VOTE')
     expect(e.warning.message).toMatch(/10\.0\.0\.9:8000.*'self'/)
     expect(e.warning.message).toContain('_serf_conflict')
   })

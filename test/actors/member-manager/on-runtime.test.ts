@@ -115,7 +115,7 @@ describe.each(['inline', 'worker'] as Placement[])('member-manager + gossip-queu
     const conflicts = (await events.getSnapshot()).context.got.filter((e): e is NameConflictEventMsg => e.type === 'member.conflict')
     expect(conflicts.map((c) => [c.name, c.local, c.warning.code])).toEqual([
       ['web', false, 'ERR_MEMBER_NAME_CONFLICT'],
-      ['self', true, 'ERR_MEMBER_NAME_CONFLICT_UNRESOLVED'],
+      ['self', true, 'ERR_MEMBER_NAME_CONFLICT_VOTE'],
     ])
     // Addresses arrive intact across the thread boundary.
     expect(conflicts[0]!.other.addr).toEqual(claimant.addr)

@@ -165,12 +165,12 @@ describe('serf-events core: answering queries', () => {
     expect(statsOf(c.state).queries).toMatchObject({ filteredNode: 1, filteredTag: 1, filteredBadRegex: 1, delivered: 2 })
   })
 
-  it('answers _serf_ping with the ack only, and counts the key queries as unhandled (not answered)', () => {
+  it('answers _serf_ping with the ack only, and counts an unknown _serf_ name as unhandled (not answered)', () => {
     const c = core()
     const ping = c.run({ type: 'message', bytes: raw(query({ LTime: 30n, Name: '_serf_ping', Flags: QueryFlag.ack })) })
     expect(emits(ping.effects)).toEqual([])
     expect(of(ping.effects, 'send').map((s) => s.kind)).toEqual(['ack'])
-    const key = c.run({ type: 'message', bytes: raw(query({ LTime: 31n, Name: '_serf_list-keys', Flags: QueryFlag.ack })) })
+    const key = c.run({ type: 'message', bytes: raw(query({ LTime: 31n, Name: '_serf_frobnicate', Flags: QueryFlag.ack })) })
     expect(of(key.effects, 'send').map((s) => s.kind)).toEqual(['ack'])
     expect(statsOf(c.state).counters).toMatchObject({ internalPing: 1, internalUnhandled: 1 })
     // Neither waits for an answer that will never come.

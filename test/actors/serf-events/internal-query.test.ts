@@ -1,35 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { answerInternalQuery, sameIp, tallyConflictVotes } from '../../../actors/serf-events/internal-query.ts'
-import { decodeSerfMessage, encodeSerfMessage } from '../../../src/wire/serf.ts'
+import { sameIp, tallyConflictVotes } from '../../../actors/serf-events/internal-query.ts'
+import { encodeSerfMessage } from '../../../src/wire/serf.ts'
 import type { SerfMember } from '../../../src/wire/serf.ts'
 
 const known = (name: string, addr: number[], port = 7946): SerfMember => ({
   Name: name, Addr: Uint8Array.from(addr), Port: port, Tags: new Map([['role', 'web']]), Status: 1,
   ProtocolMin: 1, ProtocolMax: 5, ProtocolCur: 2, DelegateMin: 2, DelegateMax: 5, DelegateCur: 4,
 })
-const table = new Map([['dup', known('dup', [10, 0, 0, 5])]])
-const self = { name: 'me', lookup: (n: string) => table.get(n) }
-const text = (s: string) => new TextEncoder().encode(s)
 const vote = (m: SerfMember | null) => encodeSerfMessage({ type: 'conflictResponse', Member: m })
 
-describe('internal queries', () => {
-  it.each([
-    { name: '_serf_ping', payload: null, want: { kind: 'none' } },
-    { name: '_serf_conflict', payload: text('me'), want: { kind: 'none' } }, // about us: no reply
-    { name: '_serf_install-key', payload: null, want: { kind: 'keyring' } },
-    { name: '_serf_list-keys', payload: null, want: { kind: 'keyring' } },
-    { name: '_serf_whatever', payload: null, want: { kind: 'unhandled' } },
-  ])('answers $name', ({ name, payload, want }) => {
-    expect(answerInternalQuery(name, payload, self)).toEqual(want)
-  })
-
-  it('answers _serf_conflict with [6]Member as we know the name, or [6][c0] when we do not', () => {
-    const a = answerInternalQuery('_serf_conflict', text('dup'), self)
-    expect(a.kind === 'respond' && decodeSerfMessage(a.payload)).toEqual({ type: 'conflictResponse', Member: table.get('dup') })
-    const b = answerInternalQuery('_serf_conflict', text('nobody'), self)
-    expect(b.kind === 'respond' && Array.from(b.payload)).toEqual([6, 0xc0])
-  })
-
+describe('internal queries: Serf 0.9.4\'s conflict rule and IP equality', () => {
   it.each([
     { name: 'a clear majority keeps us', votes: [vote(known('dup', [10, 0, 0, 5])), vote(known('dup', [10, 0, 0, 5])), vote(known('dup', [10, 0, 0, 6]))], keep: true, matching: 2, responses: 3 },
     { name: 'a tie is a minority', votes: [vote(known('dup', [10, 0, 0, 5])), vote(known('dup', [10, 0, 0, 6]))], keep: false, matching: 1, responses: 2 },

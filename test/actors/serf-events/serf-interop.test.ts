@@ -5,8 +5,9 @@
  * - `serf event` reaches our event stream once, with name, payload and LTime;
  * - our user event runs an agent's event handler script (its output file is checked);
  * - our query collects the ack and the response of an agent that has a query handler.
- * The directions that need us to send UDP user messages (our acks and responses to an agent's
- * query, `serf reachability`) wait for swim's `swim.send-user` (issue 12, the swim part).
+ * The directions where we send UDP user messages (our acks and responses to an agent's query,
+ * `serf reachability`) are in test/interop/events-mixed.test.ts; key rotation and name conflicts
+ * in key-interop.test.ts and conflict-interop.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
