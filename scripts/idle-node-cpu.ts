@@ -97,12 +97,12 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   // The same modules either way; --dist takes them from the build, whose worker entries are .js.
   const { createNode } = (args.dist ? await import(new URL('../dist/src/node/create-node.js', import.meta.url).href) : await import('../src/node/create-node.ts')) as typeof import('../src/node/create-node.ts')
-  const { notWiredSurface } = (args.dist ? await import(new URL('../dist/src/node/serf-surface.js', import.meta.url).href) : await import('../src/node/serf-surface.ts')) as typeof import('../src/node/serf-surface.ts')
+  const { serfEventsSurface } = (args.dist ? await import(new URL('../dist/src/node/serf-events-surface.js', import.meta.url).href) : await import('../src/node/serf-events-surface.ts')) as typeof import('../src/node/serf-events-surface.ts')
   let system: ActorSystem | undefined
-  // The serf hook hands over the node's ActorSystem (for inspection); the surface stays not wired.
+  // The serf hook hands over the node's ActorSystem (for inspection); the surface is the real one.
   const node = await createNode(
     { name: 'idle-1', bind: '127.0.0.1:0', profile: args.profile, placement: args.placement, logLevel: 'silent' },
-    { serf: (n) => ((system = n.system), notWiredSurface()) },
+    { serf: (n) => ((system = n.system), serfEventsSurface(n.actors, n.system.clock)) },
   )
   await sleep(args.warmup * 1000)
   const counts = new Map<string, number>()

@@ -87,6 +87,12 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       tcpTimeoutMs,
     })
     node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf)
+    const running = node
+    // Serf's minority side of a conflict about its own name shuts down (the agent then exits 0).
+    serf.onNameConflictLost?.((lost) => {
+      log.error({ subsystem: 'serf' }, lost.log)
+      void running.stop({ reason: 'name-conflict', error: { code: 'ERR_NAME_CONFLICT', message: lost.log } })
+    })
     log.info({ subsystem: 'serf', address, placement: config.placement, actors: Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined) }, 'node running')
     if (config.join.length > 0) await node.join(config.join, { replay: config.replay })
     node.startRetryJoin()

@@ -11,14 +11,14 @@
  * when the reply comes; the buffer only holds results while some query ask is in flight.
  */
 import type { Unsubscribe } from '../runtime/types.ts'
-import { ClusterError } from '../errors/index.ts'
+import { ClusterError, fromWireError } from '../errors/index.ts'
 import type { Coordinate } from '../coordinate/index.ts'
-import type { NodeEvent, QueryOptions, QueryResult, QueryStream, UserEventOptions } from './api.ts'
+import type { ForceLeaveOptions, KeyResponse, NodeEvent, QueryOptions, QueryResult, QueryStream, UserEventOptions } from './api.ts'
 import { QueueStream } from './bounded-stream.ts'
 import type { EventSource } from './event-hub.ts'
 import type { NodeActors } from './compose.ts'
 import type { SerfSurface } from './serf-surface.ts'
-import type { QueryClosedEmitted, QueryResultEmitted } from '../../actors/serf-events/protocol.ts'
+import type { NameConflictLostEmitted, QueryClosedEmitted, QueryResultEmitted } from '../../actors/serf-events/protocol.ts'
 
 /** Results buffered per query for its reader: the acks and responses of 2,048 members. */
 export const QUERY_RESULTS_BUFFER = 4_096
@@ -26,6 +26,10 @@ export const QUERY_RESULTS_BUFFER = 4_096
 const EARLY_RESULTS_MAX = 1_024
 /** How long an API ask to serf-events or swim may take (ms). */
 const ASK_TIMEOUT_MS = 10_000
+/** A key operation is a query to every member: its default timeout grows with log10(N) (12.8 s at 1,000 on LAN). */
+const KEY_OPERATION_TIMEOUT_MS = 60_000
+/** Beyond the broadcast timeout member-manager waits for a force-leave's intent to spread (ms). */
+const FORCE_LEAVE_SLACK_MS = 5_000
 
 const keyOf = (ltime: bigint, id: number): string => `${ltime}:${id}`
 
@@ -56,6 +60,8 @@ export interface SerfEventsSurface extends SerfSurface {
   surfaceStats(): SerfEventsSurfaceStats
   /** Ends every open query stream (the node shuts down). */
   close(): void
+  /** Serf's minority side of a name conflict shuts down: the node subscribes here. */
+  onNameConflictLost(f: (lost: NameConflictLostEmitted) => void): Unsubscribe
 }
 
 /**
@@ -96,6 +102,17 @@ export function serfEventsSurface(actors: NodeActors, clock: { now(): number }):
     return () => {
       for (const off of offs) off()
     }
+  }
+
+  /**
+   * Serf's KeyManager over the cluster: resolves with the KeyResponse whatever each node said (the
+   * RPC's `N/M nodes reported failure` is derived from its counts); rejects only when the request
+   * was refused before any query (a bad key text: ERR_KEY_BASE64, ERR_KEY_SIZE, with Go's text).
+   */
+  const keyOperation = async (kind: 'install' | 'use' | 'remove' | 'list', key?: string): Promise<KeyResponse> => {
+    const reply = await serfEvents.ask({ type: 'serf.key-operation', kind, ...(key === undefined ? {} : { key }) }, { timeoutMs: KEY_OPERATION_TIMEOUT_MS })
+    if (reply.code !== undefined) throw new ClusterError(reply.code, reply.error ?? `${kind} refused`, { details: { response: reply.response } })
+    return reply.response
   }
 
   return {
@@ -161,12 +178,21 @@ export function serfEventsSurface(actors: NodeActors, clock: { now(): number }):
     },
 
     keys: {
-      install: () => Promise.reject(new ClusterError('ERR_NODE_NOT_WIRED', 'keys.install is wired with the key queries')),
-      use: () => Promise.reject(new ClusterError('ERR_NODE_NOT_WIRED', 'keys.use is wired with the key queries')),
-      remove: () => Promise.reject(new ClusterError('ERR_NODE_NOT_WIRED', 'keys.remove is wired with the key queries')),
-      list: () => Promise.reject(new ClusterError('ERR_NODE_NOT_WIRED', 'keys.list is wired with the key queries')),
+      install: (key) => keyOperation('install', key),
+      use: (key) => keyOperation('use', key),
+      remove: (key) => keyOperation('remove', key),
+      list: () => keyOperation('list'),
     },
-    forceLeave: () => Promise.reject(new ClusterError('ERR_NODE_NOT_WIRED', "forceLeave needs member-manager's force-leave")),
+
+    async forceLeave(node: string, options: ForceLeaveOptions): Promise<void> {
+      // Serf waits for the leave intent to spread (its broadcast timeout) before it answers.
+      const reply = await actors.memberManager.ask({ type: 'member.force-leave', node, prune: options.prune === true }, { timeoutMs: ASK_TIMEOUT_MS + FORCE_LEAVE_SLACK_MS })
+      if (reply.error !== undefined) throw fromWireError(reply.error)
+    },
+
+    onNameConflictLost(f: (lost: NameConflictLostEmitted) => void): Unsubscribe {
+      return serfEvents.on('serf.name-conflict-lost', f)
+    },
 
     surfaceStats: () => ({ openQueries: open.size, resultsUnrouted }),
 
