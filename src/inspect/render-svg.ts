@@ -52,8 +52,10 @@ function stateShape(node: ChartNode, box: { x: number; y: number; width: number;
   const lines = bodyLines(node)
   if (lines.length > 0) {
     if (!compound) out.push(`<line class="rule" x1="${fmt(x)}" y1="${fmt(y + TITLE_ROW_PX)}" x2="${fmt(x + w)}" y2="${fmt(y + TITLE_ROW_PX)}"/>`)
+    // The first lines name the state's child actors (bodyLines lists them first): set apart in colour.
     lines.forEach((line, i) => {
-      out.push(`<text class="line" x="${fmt(x + PAD_X)}" y="${fmt(y + TITLE_ROW_PX + 11 + i * LINE_PX)}">${escapeXml(line)}</text>`)
+      const cls = i < node.children.length ? 'line child' : 'line'
+      out.push(`<text class="${cls}" x="${fmt(x + PAD_X)}" y="${fmt(y + TITLE_ROW_PX + 11 + i * LINE_PX)}">${escapeXml(line)}</text>`)
     })
   }
   return out
@@ -66,6 +68,7 @@ function style(p: string): string {
     `#${p} .title{font-size:${TITLE_PX}px;font-weight:bold}`,
     `#${p} .note{font-weight:normal;fill:#6b7280}`,
     `#${p} .line{font-size:${TEXT_PX}px;fill:#4b5563}`,
+    `#${p} .line.child{fill:#7c3aed}`,
     `#${p} .label{font-size:${TEXT_PX}px}`,
     `#${p} .state{fill:#f8fafc;stroke:#334155;stroke-width:1.2}`,
     `#${p} .state.compound,#${p} .state.parallel{fill:#eef2f7}`,
