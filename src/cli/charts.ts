@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { CliIo } from './io.ts'
 import { ClusterError, toWireError } from '../errors/index.ts'
 import { knownActors, UnknownChartActorError } from '../inspect/actor-catalog.ts'
+import { stateCount } from '../inspect/chart-graph.ts'
 import { buildCharts, chartFiles, CHART_FORMATS, type ChartFormat } from '../inspect/charts.ts'
 
 export const summary = "draw every actor's statechart offline (SVG, one HTML page, or JSON)"
@@ -136,7 +137,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const dir = resolve(args.out)
   for (const c of charts) {
-    const states = c.graph.nodes.length - 1
+    const states = stateCount(c.graph)
     io.out(`${c.graph.actor.padEnd(20)} ${String(states).padStart(3)} states ${String(c.graph.transitions).padStart(4)} transitions ${String(c.graph.edges.length).padStart(3)} drawn`)
   }
   for (const f of files) io.out(`wrote ${join(dir, f.name)} (${Buffer.byteLength(f.content)} bytes)`)

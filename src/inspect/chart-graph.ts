@@ -125,3 +125,11 @@ export function chartGraph(actor: string, machine: AnyStateMachine): ChartGraph 
   visit(machine.root as unknown as NodeView, 0)
   return { actor, machine: machine.id, nodes, edges, transitions }
 }
+
+/**
+ * States a person counts on the chart: the machine's states below its root, or 1 for a machine
+ * without child states (its root is its one state).
+ */
+export function stateCount(graph: ChartGraph): number {
+  return graph.nodes.length === 1 ? 1 : graph.nodes.length - 1
+}

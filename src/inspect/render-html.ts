@@ -5,6 +5,7 @@
 import type { ChartGraph } from './chart-types.ts'
 import type { ChartLayout } from './chart-layout.ts'
 import { escapeXml, renderSvgElement, safeId } from './render-svg.ts'
+import { stateCount } from './chart-graph.ts'
 
 const PAGE_STYLE = [
   'body{margin:0;padding:24px;background:#f1f5f9;color:#1f2933;font-family:system-ui,-apple-system,"Segoe UI",sans-serif}',
@@ -28,10 +29,10 @@ export function renderHtmlPage(charts: readonly RenderedChart[]): string {
     .map(({ graph }) => `<li><a href="#actor-${safeId(graph.actor)}">${escapeXml(graph.actor)}</a></li>`)
     .join('')
   const sections = charts.map(({ graph, layout }) => {
-    const states = graph.nodes.length - 1
+    const states = stateCount(graph)
     return [
       `<section id="actor-${safeId(graph.actor)}">`,
-      `<h2>${escapeXml(graph.actor)} <small>(${states} states, ${graph.transitions} transitions)</small></h2>`,
+      `<h2>${escapeXml(graph.actor)} <small>(${states} ${states === 1 ? 'state' : 'states'}, ${graph.transitions} transitions)</small></h2>`,
       renderSvgElement(graph, layout),
       '</section>',
     ].join('\n')

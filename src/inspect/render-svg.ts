@@ -7,7 +7,8 @@
  */
 import type { ChartGraph, ChartNode, TriggerKind } from './chart-types.ts'
 import type { ChartLayout } from './chart-layout.ts'
-import { FONT_FAMILY, LINE_PX, PAD_X, TEXT_PX, TITLE_PX, TITLE_ROW_PX, bodyLines, titleOf } from './chart-text.ts'
+import { stateCount } from './chart-graph.ts'
+import { FONT_FAMILY, LINE_PX, PAD_X, TEXT_PX, TITLE_PX, TITLE_ROW_PX, bodyLines, textWidth, titleOf } from './chart-text.ts'
 
 /** Margin around the drawing, px (room for the caption above it). */
 const MARGIN = 12
@@ -86,15 +87,17 @@ function style(p: string): string {
 /** The SVG element of one chart (no XML declaration: also used inline in HTML). */
 export function renderSvgElement(graph: ChartGraph, layout: ChartLayout, idPrefix = `chart-${safeId(graph.actor)}`): string {
   const p = idPrefix
-  const width = layout.width + 2 * MARGIN
+  const states = stateCount(graph)
+  const caption = `${graph.actor}: ${states} ${states === 1 ? 'state' : 'states'}, ${graph.transitions} transitions (${graph.edges.length} drawn, the rest handled in place)`
+  // Wide enough for the caption too (a one-state chart is narrower than its caption).
+  const width = Math.max(layout.width, textWidth(caption, 14)) + 2 * MARGIN
   const height = layout.height + 2 * MARGIN + CAPTION_PX
-  const states = graph.nodes.length - 1 // the machine itself is not one of its states
   const out: string[] = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" id="${p}" class="chart" width="${fmt(width)}" height="${fmt(height)}" viewBox="0 0 ${fmt(width)} ${fmt(height)}" role="img" aria-label="${escapeXml(`statechart of ${graph.actor}`)}">`)
   out.push(`<style>${style(p)}</style>`)
   out.push(`<defs><marker id="${p}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#475569"/></marker></defs>`)
   out.push(`<rect x="0" y="0" width="${fmt(width)}" height="${fmt(height)}" fill="#ffffff"/>`)
-  out.push(`<text class="caption" x="${MARGIN}" y="${MARGIN + 12}">${escapeXml(`${graph.actor}: ${states} states, ${graph.transitions} transitions (${graph.edges.length} drawn, the rest handled in place)`)}</text>`)
+  out.push(`<text class="caption" x="${MARGIN}" y="${MARGIN + 12}">${escapeXml(caption)}</text>`)
   out.push(`<g transform="translate(${MARGIN},${MARGIN + CAPTION_PX})">`)
   const byId = new Map(graph.nodes.map((n) => [n.id, n]))
   const parents = new Set(graph.nodes.map((n) => n.parent))

@@ -60,6 +60,11 @@ describe('chart files', () => {
       expect(titled).toEqual(graph.nodes.filter((n) => n.kind !== 'history').map((n) => n.id))
       expect(f.content.match(/<path class="edge/g)?.length ?? 0).toBe(graph.edges.length + charts[i]!.layout.markers.length)
       for (const e of graph.edges) expect(f.content).toContain(`>${e.label.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</text>`)
+      // The caption names the counts and fits the drawing (one-state charts are narrower than it).
+      const caption = /<text class="caption"[^>]*>([^<]*)<\/text>/.exec(f.content)![1]!
+      const states = graph.nodes.length === 1 ? '1 state' : `${graph.nodes.length - 1} states`
+      expect(caption).toBe(`${graph.actor}: ${states}, ${graph.transitions} transitions (${graph.edges.length} drawn, the rest handled in place)`)
+      expect(Number(/ width="([\d.]+)"/.exec(f.content)![1])).toBeGreaterThanOrEqual(caption.length * 14 * 0.6)
       // Final states get the double border.
       expect(f.content.match(/class="final-inner"/g)?.length ?? 0).toBe(graph.nodes.filter((n) => n.kind === 'final').length)
     }
