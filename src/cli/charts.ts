@@ -136,9 +136,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1
   }
   const dir = resolve(args.out)
+  // drawn: transitions with a target, as arrows; the others are listed inside their state.
+  io.out(`${'actor'.padEnd(20)} ${'states'.padStart(6)} ${'transitions'.padStart(11)} ${'drawn'.padStart(5)}`)
   for (const c of charts) {
-    const states = stateCount(c.graph)
-    io.out(`${c.graph.actor.padEnd(20)} ${String(states).padStart(3)} states ${String(c.graph.transitions).padStart(4)} transitions ${String(c.graph.edges.length).padStart(3)} drawn`)
+    io.out(`${c.graph.actor.padEnd(20)} ${String(stateCount(c.graph)).padStart(6)} ${String(c.graph.transitions).padStart(11)} ${String(c.graph.edges.length).padStart(5)}`)
   }
   for (const f of files) io.out(`wrote ${join(dir, f.name)} (${Buffer.byteLength(f.content)} bytes)`)
   return 0
