@@ -40,6 +40,15 @@ export class UnknownChartActorError extends ClusterError {
 export async function loadMachine(name: string): Promise<AnyStateMachine> {
   const entry = CATALOG.find(([n]) => n === name)
   if (entry === undefined) throw new UnknownChartActorError(name)
-  const def = await entry[1]()
-  return def.machine(inertEnv(def.name))
+  return machineOf(await entry[1]())
+}
+
+/** Builds a definition's machine with the inert env; a factory that throws is ERR_CHARTS_MACHINE. */
+export function machineOf(def: { name: string; machine: (env: ActorEnv) => AnyStateMachine }): AnyStateMachine {
+  try {
+    return def.machine(inertEnv(def.name))
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    throw new ClusterError('ERR_CHARTS_MACHINE', `cannot build the machine of ${def.name} to draw it: ${message}`, { cause: err, details: { actor: def.name } })
+  }
 }

@@ -7,6 +7,7 @@
 import elkBundled from 'elkjs/lib/elk.bundled.js'
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk.bundled.js'
 import type { ChartGraph, ChartNode } from './chart-types.ts'
+import { ClusterError } from '../errors/index.ts'
 import { LINE_PX, PAD_X, TEXT_PX, TITLE_PX, TITLE_ROW_PX, bodyLines, textWidth, titleOf } from './chart-text.ts'
 
 export interface Box {
@@ -63,6 +64,10 @@ const ROOT_OPTIONS: Record<string, string> = {
   'elk.spacing.edgeNode': '14',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
   'elk.randomSeed': '1',
+  // Cycles (restores, retries) are broken from the initial state onwards, depth first: the chart
+  // reads top-down in the order a machine moves (the default, greedy, put swim's `starting` above
+  // `configured`). MODEL_ORDER made elkjs 0.12.1 throw on nested states.
+  'elk.layered.cycleBreaking.strategy': 'DEPTH_FIRST',
 }
 
 function markerId(parent: string): string {
@@ -106,6 +111,8 @@ function elkGraph(graph: ChartGraph): ElkNode {
     return {
       id: node.id,
       layoutOptions: {
+        // Read per compound node even with INCLUDE_CHILDREN (on the root alone it changed nothing).
+        'elk.layered.cycleBreaking.strategy': 'DEPTH_FIRST',
         'elk.padding': `[top=${headerHeight(node) + 8},left=14,bottom=14,right=14]`,
         'elk.nodeSize.constraints': 'MINIMUM_SIZE',
         'elk.nodeSize.minimum': `(${minWidth},${headerHeight(node) + 20})`,
@@ -126,7 +133,14 @@ function elkGraph(graph: ChartGraph): ElkNode {
 
 export async function layoutChart(graph: ChartGraph): Promise<ChartLayout> {
   const elk = new ELK()
-  const laid = await elk.layout(elkGraph(graph))
+  let laid: ElkNode
+  try {
+    laid = await elk.layout(elkGraph(graph))
+  } catch (err) {
+    // elkjs throws plain errors (or Java exceptions turned into objects): coded, naming the actor.
+    const message = err instanceof Error ? err.message : String((err as { message?: unknown } | null)?.message ?? err)
+    throw new ClusterError('ERR_CHARTS_LAYOUT', `elkjs could not lay out the chart of ${graph.actor}: ${message}`, { cause: err, details: { actor: graph.actor } })
+  }
   const origin = new Map<string, [number, number]>([['::chart', [0, 0]]])
   const nodes: LaidNode[] = []
   const markers: LaidMarker[] = []

@@ -5,7 +5,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildCharts, chartFiles } from '../../src/inspect/charts.ts'
-import { knownActors } from '../../src/inspect/actor-catalog.ts'
+import { knownActors, machineOf } from '../../src/inspect/actor-catalog.ts'
+import { layoutChart } from '../../src/inspect/chart-layout.ts'
+import type { ChartGraph } from '../../src/inspect/chart-types.ts'
+import type { AnyStateMachine } from 'xstate'
 import type { RenderedChart } from '../../src/inspect/render-html.ts'
 import { xmlProblems } from './xml-check.ts'
 
@@ -110,5 +113,38 @@ describe('chart files', () => {
       const compoundWithInitial = new Set(graph.nodes.filter((n) => n.initial).map((n) => n.parent))
       expect(layout.markers.map((m) => m.target).sort()).toEqual(graph.nodes.filter((n) => n.initial && compoundWithInitial.has(n.parent)).map((n) => n.id).sort())
     }
+  })
+})
+
+describe('layout', () => {
+  it("swim reads top-down in the order it moves: configured, binding, starting, running, leaving, left, then stopped", () => {
+    const swim = charts.find((c) => c.graph.actor === 'swim')!
+    const top = (id: string) => swim.layout.nodes.find((n) => n.id === `swim.${id}`)!.y
+    const order = ['configured', 'binding', 'starting', 'running', 'leaving', 'left', 'stopped']
+    for (let i = 1; i < order.length; i++) expect(top(order[i]!), `${order[i]} below ${order[i - 1]}`).toBeGreaterThan(top(order[i - 1]!))
+  })
+
+  it('a graph elkjs cannot lay out (an edge to no state) is ERR_CHARTS_LAYOUT naming the actor', async () => {
+    const broken: ChartGraph = {
+      actor: 'broken',
+      machine: 'broken',
+      transitions: 1,
+      nodes: [
+        { id: 'broken', label: 'broken', kind: 'compound', parent: null, depth: 0, initial: false, children: [], inPlace: [], tags: [] },
+        { id: 'broken.a', label: 'a', kind: 'atomic', parent: 'broken', depth: 1, initial: true, children: [], inPlace: [], tags: [] },
+      ],
+      edges: [{ id: 'e0', source: 'broken.a', target: 'broken.nowhere', event: 'go', trigger: 'event', label: 'go', reenter: false }],
+    }
+    await expect(layoutChart(broken)).rejects.toMatchObject({ code: 'ERR_CHARTS_LAYOUT', details: { actor: 'broken' } })
+  })
+
+  it('a machine factory that throws is ERR_CHARTS_MACHINE naming the actor', () => {
+    const def = {
+      name: 'needs-io',
+      machine: (): AnyStateMachine => {
+        throw new Error('no socket here')
+      },
+    }
+    expect(() => machineOf(def)).toThrow(expect.objectContaining({ code: 'ERR_CHARTS_MACHINE', message: expect.stringContaining('needs-io') }))
   })
 })
