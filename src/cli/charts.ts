@@ -3,7 +3,8 @@
  * statechart from its definition, offline (src/inspect/): one SVG per actor, one HTML page with
  * all of them, or each chart's graph and layout as JSON. Without --actor, every known actor.
  *
- * Exit status: 0 written; 1 the output folder or a file could not be written (ERR_CHARTS_OUTPUT);
+ * Exit status: 0 written; 1 the output folder or a file could not be written (ERR_CHARTS_OUTPUT),
+ * or a chart could not be built (ERR_CHARTS_MACHINE, ERR_CHARTS_LAYOUT: raised to main, exit 1);
  * 2 usage error (ERR_CLI_USAGE) or an unknown actor (ERR_CHARTS_UNKNOWN_ACTOR, listing the known).
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises'
@@ -30,7 +31,8 @@ laid out with elkjs. Offline: nothing is fetched, now or when the files are open
 
 exit status:
   0  the files were written
-  1  the output folder or a file could not be written (ERR_CHARTS_OUTPUT)
+  1  the output folder or a file could not be written (ERR_CHARTS_OUTPUT), or a chart could
+     not be built (ERR_CHARTS_MACHINE, ERR_CHARTS_LAYOUT)
   2  usage error, or an unknown actor (ERR_CHARTS_UNKNOWN_ACTOR)`
 
 export interface ChartsArgs {

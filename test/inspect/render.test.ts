@@ -8,7 +8,9 @@ import { buildCharts, chartFiles } from '../../src/inspect/charts.ts'
 import { knownActors, machineOf } from '../../src/inspect/actor-catalog.ts'
 import { layoutChart } from '../../src/inspect/chart-layout.ts'
 import type { ChartGraph } from '../../src/inspect/chart-types.ts'
-import type { AnyStateMachine } from 'xstate'
+import { and, setup, type AnyStateMachine } from 'xstate'
+import { chartGraph } from '../../src/inspect/chart-graph.ts'
+import { renderSvgDocument } from '../../src/inspect/render-svg.ts'
 import type { RenderedChart } from '../../src/inspect/render-html.ts'
 import { xmlProblems } from './xml-check.ts'
 
@@ -146,5 +148,21 @@ describe('layout', () => {
       },
     }
     expect(() => machineOf(def)).toThrow(expect.objectContaining({ code: 'ERR_CHARTS_MACHINE', message: expect.stringContaining('needs-io') }))
+  })
+})
+
+describe('text from the machine is escaped', () => {
+  it('guards with && and state names with < > & " stay well-formed SVG', async () => {
+    const m = setup({ guards: { a: () => true, b: () => true } }).createMachine({
+      id: 'esc',
+      initial: 'x<y',
+      states: { 'x<y': { on: { go: { guard: and(['a', 'b']), target: 'a&"b"' } } }, 'a&"b"': { type: 'final' } },
+    })
+    const graph = chartGraph('esc', m)
+    const svg = renderSvgDocument(graph, await layoutChart(graph))
+    expect(xmlProblems(svg).problems).toEqual([])
+    expect(svg).toContain('>go [a &amp;&amp; b]</text>')
+    expect(svg).toContain('>x&lt;y</text>')
+    expect(svg).toContain('<title>esc.a&amp;&quot;b&quot;</title>')
   })
 })
