@@ -13,7 +13,7 @@ import type { CliIo } from './io.ts'
 import { ClusterError, toWireError } from '../errors/index.ts'
 import { knownActors, UnknownChartActorError } from '../inspect/actor-catalog.ts'
 import { stateCount } from '../inspect/chart-graph.ts'
-import { buildCharts, chartFiles, CHART_FORMATS, type ChartFormat } from '../inspect/charts.ts'
+import { CHART_FORMATS, type ChartFormat } from '../inspect/chart-types.ts'
 
 export const summary = "draw every actor's statechart offline (SVG, one HTML page, or JSON)"
 
@@ -128,6 +128,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(HELP)
     return 0
   }
+  // Loaded here, not at import: elkjs is a large bundle, and `gossamer --help` loads every verb.
+  const { buildCharts, chartFiles } = await import('../inspect/charts.ts')
   const charts = await buildCharts(args.actors)
   const files = chartFiles(charts, args.format)
   try {

@@ -74,3 +74,8 @@ export interface ChartGraph {
   /** Every transition of the machine, targeted (edges, one per target) and in place. */
   transitions: number
 }
+
+/** What `gossamer charts` writes: one SVG per actor, one HTML page, or one JSON per actor. */
+export type ChartFormat = 'svg' | 'html' | 'json'
+
+export const CHART_FORMATS: readonly ChartFormat[] = ['svg', 'html', 'json']

@@ -9,9 +9,9 @@ import { loadMachine } from './actor-catalog.ts'
 import { renderSvgDocument } from './render-svg.ts'
 import { renderHtmlPage, type RenderedChart } from './render-html.ts'
 
-export type ChartFormat = 'svg' | 'html' | 'json'
+import type { ChartFormat } from './chart-types.ts'
 
-export const CHART_FORMATS: readonly ChartFormat[] = ['svg', 'html', 'json']
+export { CHART_FORMATS, type ChartFormat } from './chart-types.ts'
 
 export interface ChartFile {
   /** File name (no folder). */
