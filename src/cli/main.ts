@@ -20,6 +20,7 @@ type VerbModule = { run(argv: string[], io: CliIo): Promise<number>; summary: st
 const VERBS: Record<string, () => Promise<VerbModule>> = {
   // Each entry: verb name -> lazy import of its module. Keep alphabetical.
   agent: () => import('../agent/cli.ts'),
+  charts: () => import('./charts.ts'),
   decode: () => import('./decode.ts'),
   demo: () => import('./demo.ts'),
   event: () => import('./verbs/event.ts'),
