@@ -383,7 +383,14 @@ export function createMemberManagerMachine(env: ActorEnv) {
           },
           'member.local-meta': { actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-meta-reply', meta: localMetaOf(context.core) }) },
           'member.members': {
-            actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.members-reply', ...membersOf(context.core, event.statuses) }),
+            actions: ({ context, event }) => {
+              const es = context.core.eventState
+              env.reply(event.replyTo, {
+                type: 'member.members-reply',
+                ...membersOf(context.core, event.statuses),
+                ...(es === undefined ? {} : { eventClocks: { eventLTime: es.eventLTime, queryLTime: es.queryLTime } }),
+              })
+            },
           },
           'member.set-tags': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'set-tags', tags: event.tags }, replyTo: event.replyTo }) } },
           'member.join-completed': {

@@ -192,6 +192,11 @@ export interface MembersReply {
   members: Member[]
   /** Counts by status over the same table, so callers never count from a second source. */
   counts: MemberCounts
+  /**
+   * The event and query clocks of the last `member.event-state` serf-events told (absent before the
+   * first): a serf-events that restarts after a crash starts from them, not from older clocks.
+   */
+  eventClocks?: { eventLTime: LamportTime; queryLTime: LamportTime }
 }
 
 export interface MemberCounts {

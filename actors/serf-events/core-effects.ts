@@ -42,6 +42,8 @@ export interface SerfEventsCounters {
   abortsUnknown: number
   /** Timers that fired with an id no core knows (stale after a restore). */
   unknownTimers: number
+  /** Starts after a crash whose clocks came back from member-manager's copy (they were ahead of ours). */
+  clocksRestored: number
   /** Key queries received whose operation went to swim's keyring (`ask-keyring`). */
   keyringAsks: number
   /** Key queries answered (a keyring reply, or `Result: false` for an undecodable request). */
@@ -94,7 +96,7 @@ export type CoreInput =
   /** One of member-manager's member events: the member feed, then the member coalescer. */
   | { type: 'member-event'; event: MemberEventKind; members: SerfEventsMember[]; now: number }
   /** member-manager's table as a whole: replaces the member feed's view. */
-  | { type: 'members'; members: SerfEventsMember[] }
+  | { type: 'members'; members: SerfEventsMember[]; clocks?: { eventLTime: LamportTime; queryLTime: LamportTime } }
   /** The event part of a remote push/pull. */
   | { type: 'merge-remote'; eventLTime: LamportTime; events: Array<EventSlot | null> | null; queryLTime: LamportTime; join: boolean; now: number }
   /** A timer armed by a `set-timer` effect fired (`random`: a conflict vote may start). */

@@ -28,7 +28,7 @@ import { coalesceMemberEvent, coalesceUserEvent, memberCoalescerTimer, userCoale
 import type { SerfEventsEffect } from './effects.ts'
 import type { SerfEventsError } from './errors.ts'
 import { SerfEventsError as CodedError } from './errors.ts'
-import { witnessRemoteClock } from './event-clock.ts'
+import { incrementClock, witnessClock, witnessRemoteClock } from './event-clock.ts'
 import { answerConflictQuery } from './conflict-response.ts'
 import { startConflictVote } from './conflict-vote.ts'
 import type { QueryClosedOut, QueryResultOut } from './effects.ts'
@@ -58,7 +58,7 @@ export type { CoreEffect, CoreInput, CoreResult, CoreStep, CoreValue, SerfEvents
 
 export function freshCounters(): SerfEventsCounters {
   return {
-    malformedMessages: 0, foreignMessages: 0, relaysForwarded: 0, internalPing: 0, internalAnswered: 0, internalUnhandled: 0, localResults: 0, abortsUnknown: 0, unknownTimers: 0,
+    malformedMessages: 0, foreignMessages: 0, relaysForwarded: 0, internalPing: 0, internalAnswered: 0, internalUnhandled: 0, localResults: 0, abortsUnknown: 0, unknownTimers: 0, clocksRestored: 0,
     keyringAsks: 0, keyQueriesAnswered: 0, keyRequestsUndecodable: 0, keyResponsesTooLarge: 0, keyringRepliesLate: 0, keyOperations: 0,
     conflictQueriesAboutUs: 0, conflictVotes: 0, conflictMajority: 0, conflictMinority: 0, conflictInconclusive: 0, conflictReportsMerged: 0, conflictReportsAfterLoss: 0, conflictVotesNotStarted: 0, conflictVotesAborted: 0,
   }
@@ -149,6 +149,7 @@ class Turn {
         return undefined
       case 'members':
         this.feed = replaceMembers(input.members)
+        if (input.clocks !== undefined) this.restoreClocks(input.clocks)
         return undefined
       case 'merge-remote':
         this.mergeRemote(input)
@@ -278,6 +279,24 @@ class Turn {
     const r = coalesceMemberEvent(this.ev.memberCoalescer, { event, members }, this.now, this.base.config)
     this.ev = { ...this.ev, memberCoalescer: r.state }
     this.route(r.effects, undefined)
+  }
+
+  /**
+   * Clocks a crashed instance of this actor reached (member-manager kept them): when ahead of ours,
+   * the clocks move past them and the min times rise above them, as a snapshot replay does (Serf's
+   * eventMinTime): no LTime we used is used again, and no event we may have delivered is delivered
+   * twice. Clocks not ahead change nothing (a first start, or nothing happened before the crash).
+   */
+  private restoreClocks(clocks: { eventLTime: LamportTime; queryLTime: LamportTime }): void {
+    const events = this.ev.events
+    if (clocks.eventLTime > events.clock) {
+      this.ev = { ...this.ev, events: { ...events, clock: witnessClock(events.clock, clocks.eventLTime), minTime: incrementClock(clocks.eventLTime) } }
+      this.count('clocksRestored')
+    }
+    const queries = this.ev.queries
+    if (clocks.queryLTime > queries.clock) {
+      this.ev = { ...this.ev, queries: { ...queries, clock: witnessClock(queries.clock, clocks.queryLTime), minTime: incrementClock(clocks.queryLTime) } }
+    }
   }
 
   private mergeRemote(input: Extract<CoreInput, { type: 'merge-remote' }>): void {

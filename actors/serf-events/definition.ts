@@ -65,6 +65,7 @@ export const serfEvents = defineActor({
         if (!KINDS.has(msg.event)) return `event must be one of ${[...KINDS].join(', ')}`
         return checkMembers(msg.members)
       case 'serf.members':
+        if (msg.clocks !== undefined && (typeof msg.clocks !== 'object' || msg.clocks === null || !isU64(msg.clocks.eventLTime) || !isU64(msg.clocks.queryLTime))) return 'clocks must be { eventLTime, queryLTime } as u64 bigints'
         return checkMembers(msg.members)
       case 'serf.merge-remote-events':
         return checkSlices(msg)

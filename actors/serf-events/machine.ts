@@ -21,8 +21,10 @@
  *
  * At start serf-events asks member-manager once for its table (not on the packet path) so a
  * serf-events started after members joined knows them; member events keep the view from then on.
- * Not persisted: a restarted serf-events starts from the clocks in its input (the snapshot's) and
- * the remote push/pulls that follow; its open queries end with the crashed instance. At shutdown
+ * Not persisted: a restarted serf-events starts from the clocks member-manager kept of its last
+ * push/pull slice (they come with the member table it asks for at start; the input's are the
+ * snapshot's, older), so no LTime is used twice and no event delivered twice; its open queries end
+ * with the crashed instance. At shutdown
  * every open query is closed ('aborted'), so each query's stream gets its one close.
  */
 import { enqueueActions, setup, type AnyActorRef } from 'xstate'
@@ -248,7 +250,8 @@ export function createSerfEventsMachine(env: ActorEnv) {
         env
           .ask(actorAddress(mm), { type: 'member.members' }, { timeoutMs: 10_000 })
           .then((reply) => {
-            const msg: MemberFeedSnapshotMsg = { type: 'serf.members', members: (reply as MembersReply).members }
+            const r = reply as MembersReply
+            const msg: MemberFeedSnapshotMsg = { type: 'serf.members', members: r.members, ...(r.eventClocks === undefined ? {} : { clocks: r.eventClocks }) }
             env.send(actorAddress<MemberFeedSnapshotMsg>(env.id), msg)
           })
           .catch((err: unknown) => env.log.debug({ err, memberManager: mm }, 'no member table from member-manager at start; the member feed starts empty'))
@@ -311,7 +314,7 @@ export function createSerfEventsMachine(env: ActorEnv) {
             },
           },
           'member.event': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'member-event', event: event.event, members: event.members, now: now() } }) } },
-          'serf.members': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'members', members: event.members } }) } },
+          'serf.members': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'members', members: event.members, ...(event.clocks === undefined ? {} : { clocks: event.clocks }) } }) } },
           'serf.merge-remote-events': {
             actions: {
               type: 'turn',

@@ -199,6 +199,12 @@ export interface MergeRemoteEventsMsg {
 export interface MemberFeedSnapshotMsg {
   type: 'serf.members'
   members: SerfEventsMember[]
+  /**
+   * member-manager's copy of our last push/pull slice clocks. Ahead of ours only when this
+   * serf-events restarted after a crash (its state is not persisted): the clocks then move past
+   * them and events at or below them count as already handled, as after a snapshot replay.
+   */
+  clocks?: { eventLTime: bigint; queryLTime: bigint }
 }
 
 /**
