@@ -2,13 +2,11 @@
  * `gossamer agent` with the real node and RPC server, driven by the real `serf` CLI and joined by
  * a real `serf agent` ('local' profile, loopback): members with tags and status, a member-join
  * handler script, `serf tags` rewriting the tags file, and `serf leave` ending the agent with
- * exit 0. It needs createNode (src/node/create-node.ts) and the RPC server (src/rpc/server.ts):
- * skipped on a tree without them.
+ * exit 0.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { productionDeps } from '../../src/agent/deps.ts'
 import { runAgent } from '../../src/agent/run-agent.ts'
@@ -16,8 +14,6 @@ import { freeGossipPort, freeTcpPort } from '../support/ports.ts'
 import { runSerf, SerfAgent, stopAgents, waitUntil } from '../support/serf.ts'
 import { FakeSignals } from './agent-harness.ts'
 
-const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
-const wired = existsSync(join(SRC, 'node/create-node.ts')) && existsSync(join(SRC, 'rpc/server.ts'))
 const dir = mkdtempSync(join(tmpdir(), 'agent-serf-'))
 let serf: SerfAgent | undefined
 afterAll(async () => {
@@ -25,7 +21,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe.skipIf(!wired)('agent - with the real node, RPC server and serf', () => {
+describe('agent - with the real node, RPC server and serf', () => {
   it('serves serf members, runs a member-join handler, writes the tags file, and exits 0 on serf leave', async () => {
     const gossip = `127.0.0.1:${await freeGossipPort()}`
     const rpc = `127.0.0.1:${await freeTcpPort()}`
