@@ -45,7 +45,8 @@ describe('force-leave with real serf agents (interop)', () => {
     await waitUntil('the witness sees it failed', async () => ((await witness.members()).find((m) => m.name === victim.name)?.status === 'failed' ? true : undefined), 20_000)
     await expect(ts.mm.ask({ type: 'member.force-leave', node: victim.name, prune }, { timeoutMs: 10_000 })).resolves.toEqual({ type: 'member.ack' })
     expect(await ts.status(victim.name)).toBe(prune ? undefined : 'left')
-    if (prune) await waitUntil('the witness forgets it', async () => ((await witness.members()).some((m) => m.name === victim.name) ? undefined : true), 15_000)
-    else await waitUntil('the witness sees it left', async () => ((await witness.members()).find((m) => m.name === victim.name)?.status === 'left' ? true : undefined), 15_000)
-  }, 90_000)
+    // 30 s: once, in a full run on a loaded machine, the witness had not forgotten it after 15 s.
+    if (prune) await waitUntil('the witness forgets it', async () => ((await witness.members()).some((m) => m.name === victim.name) ? undefined : true), 30_000)
+    else await waitUntil('the witness sees it left', async () => ((await witness.members()).find((m) => m.name === victim.name)?.status === 'left' ? true : undefined), 30_000)
+  }, 120_000)
 })
