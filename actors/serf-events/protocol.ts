@@ -225,7 +225,7 @@ export interface KeyOperationMsg {
   replyTo?: ReplyTo<KeyOperationReply>
 }
 
-/** Serf's KeyResponse (serf-rpc.md 2.4); the same shape as src/node/api.ts KeyResponse (not imported: api.ts imports actor protocols). */
+/** Serf's KeyResponse (serf-rpc.md 2.4); src/node/api.ts exports it as KeyResponse. */
 export interface KeyOperationResponse {
   /** Node -> message: errors, or information when it succeeded with a message. */
   messages: Record<string, string>

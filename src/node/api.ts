@@ -13,6 +13,7 @@
  */
 import type { Member, MemberStatus } from '../../actors/member-manager/protocol.ts'
 import type { Coordinate } from '../coordinate/index.ts'
+import type { KeyOperationResponse } from '../../actors/serf-events/protocol.ts'
 
 export type { Member, MemberStatus }
 
@@ -104,16 +105,8 @@ export interface QueryStream extends BoundedStream<QueryResult> {
   abort(): void
 }
 
-/** Serf's key-operation result (serf-rpc.md 2.4). */
-export interface KeyResponse {
-  /** Node -> message: errors, or information when it succeeded with a message. */
-  messages: Record<string, string>
-  /** list only: base64 key -> how many nodes hold it. */
-  keys?: Record<string, number>
-  numNodes: number
-  numErr: number
-  numResp: number
-}
+/** Serf's key-operation result (serf-rpc.md 2.4): serf-events' reply body, as it is. */
+export type KeyResponse = KeyOperationResponse
 
 export interface KeyOperations {
   install(base64Key: string): Promise<KeyResponse>

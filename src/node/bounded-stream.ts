@@ -7,6 +7,37 @@
  */
 import type { BoundedStream } from './api.ts'
 
+/**
+ * The open readers of a fan-out (the event hub, the log ring): a reader leaves the set when its
+ * stream ends; after `close()` every reader has ended and one added later ends at once.
+ */
+export class ReaderSet<R extends { stream: Pick<QueueStream<unknown>, 'ended' | 'end' | 'onClose'> }> implements Iterable<R> {
+  #readers = new Set<R>()
+  #closed = false
+
+  get size(): number {
+    return this.#readers.size
+  }
+
+  /** Keeps `reader` until its stream ends (ends it now if the set is closed). */
+  add(reader: R): void {
+    if (this.#closed) reader.stream.end()
+    if (reader.stream.ended) return
+    this.#readers.add(reader)
+    reader.stream.onClose(() => this.#readers.delete(reader))
+  }
+
+  [Symbol.iterator](): Iterator<R> {
+    return this.#readers[Symbol.iterator]()
+  }
+
+  /** Ends every reader's stream; later ones end as they are added. */
+  close(): void {
+    this.#closed = true
+    for (const r of [...this.#readers]) r.stream.end()
+  }
+}
+
 export class QueueStream<T> implements BoundedStream<T> {
   #items: T[] = []
   #waiting: ((r: IteratorResult<T>) => void) | undefined

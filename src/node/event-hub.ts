@@ -6,7 +6,7 @@
  * `dropped` total); the others still get it. Closing the hub ends every reader.
  */
 import type { BoundedStream, EventsOptions, NodeEvent } from './api.ts'
-import { QueueStream } from './bounded-stream.ts'
+import { QueueStream, ReaderSet } from './bounded-stream.ts'
 import { compileEventFilter, type EventPredicate } from './event-filter.ts'
 import { InvalidConfigError } from '../errors/index.ts'
 import type { MemberManagerEmitted } from '../../actors/member-manager/protocol.ts'
@@ -21,7 +21,7 @@ export const MAX_EVENT_BUFFER = 65_536
 export type EventSource = (publish: (event: NodeEvent) => void) => Unsubscribe
 
 export class EventHub {
-  #readers = new Set<{ accept: EventPredicate; stream: QueueStream<NodeEvent> }>()
+  #readers = new ReaderSet<{ accept: EventPredicate; stream: QueueStream<NodeEvent> }>()
   #sources: Unsubscribe[] = []
   #closed = false
   published = 0
@@ -49,11 +49,7 @@ export class EventHub {
     const buffer = options.buffer ?? DEFAULT_EVENT_BUFFER
     if (!Number.isInteger(buffer) || buffer < 1 || buffer > MAX_EVENT_BUFFER) throw new InvalidConfigError('events.buffer', `must be an integer in [1, ${MAX_EVENT_BUFFER}]`, { got: buffer })
     const stream = new QueueStream<NodeEvent>(buffer, options.signal)
-    if (this.#closed) stream.end()
-    if (stream.ended) return stream
-    const reader = { accept, stream }
-    this.#readers.add(reader)
-    stream.onClose(() => this.#readers.delete(reader))
+    this.#readers.add({ accept, stream })
     return stream
   }
 
@@ -66,7 +62,7 @@ export class EventHub {
     this.#closed = true
     for (const u of this.#sources) u()
     this.#sources = []
-    for (const r of [...this.#readers]) r.stream.end()
+    this.#readers.close()
   }
 }
 

@@ -5,7 +5,7 @@
  * stream's `dropped`, and never holds the node back.
  */
 import type { BoundedStream, LogLine } from './api.ts'
-import { QueueStream } from './bounded-stream.ts'
+import { QueueStream, ReaderSet } from './bounded-stream.ts'
 
 /** Lines kept for replay, and lines buffered per reader (Serf's monitor: 512 each). */
 export const LOG_RING_LINES = 512
@@ -20,8 +20,7 @@ export class LogRing {
   #lines: LogLine[] = []
   /** Next slot to overwrite once the ring is full. */
   #next = 0
-  #readers = new Set<{ min: number; stream: QueueStream<LogLine> }>()
-  #closed = false
+  #readers = new ReaderSet<{ min: number; stream: QueueStream<LogLine> }>()
   /** Lines pushed out of the ring by newer ones (for stats). */
   overwritten = 0
 
@@ -49,11 +48,7 @@ export class LogRing {
     const stream = new QueueStream<LogLine>(this.capacity, signal)
     for (const line of this.lines()) if (RANK[line.level] >= min) stream.push(line)
     // After the node stopped: the kept lines, then the end.
-    if (this.#closed) stream.end()
-    if (stream.ended) return stream
-    const reader = { min, stream }
-    this.#readers.add(reader)
-    stream.onClose(() => this.#readers.delete(reader))
+    this.#readers.add({ min, stream })
     return stream
   }
 
@@ -63,7 +58,6 @@ export class LogRing {
 
   /** Ends every reader (the node stopped); later readers get the kept lines and the end. */
   close(): void {
-    this.#closed = true
-    for (const r of [...this.#readers]) r.stream.end()
+    this.#readers.close()
   }
 }
