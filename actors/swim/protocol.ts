@@ -22,6 +22,7 @@
  *
  * This is the only file of the actor that other actors may import. The unions are APPEND-ONLY.
  */
+import type { GossamerChannel } from '../../src/wire/gossamer-message.ts'
 import type { BroadcastFinishedMsg, LeaseMsg } from '../gossip-queue/protocol.ts'
 import type { JoinAddressError, LocalMetaChangedMsg, NodesResyncMsg, ReconnectMsg, SwimLeaveMsg } from '../member-manager/protocol.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
@@ -153,4 +154,31 @@ export interface SwimPeers {
    * `member.user-message`, as before.
    */
   serfEvents?: string
+  /**
+   * Receivers of Gossamer's own messages (src/wire/gossamer-message.ts) by channel: each one
+   * received (by UDP or TCP) goes there as `gossamer.message`; without a receiver it is counted and dropped.
+   */
+  gossamer?: Partial<Record<GossamerChannel, string>>
+}
+
+/**
+ * Tell: send one of Gossamer's own messages (the whole envelope, encodeGossamerMessage) to the
+ * member named `to`. `reliable`: memberlist's user message over a TCP stream (assignments);
+ * otherwise one UDP packet (election rounds, which tolerate loss). An unknown member or a failed
+ * send is counted. The caller sends only to members that advertise GOSSAMER_TAG.
+ */
+export interface SendGossamerMsg {
+  type: 'swim.send-gossamer'
+  to: string
+  bytes: Uint8Array
+  reliable: boolean
+}
+
+/** What swim tells a `peers.gossamer` receiver: one Gossamer message as received (body after the channel byte). */
+export interface GossamerMessageIn {
+  type: 'gossamer.message'
+  /** The sender's node name when swim knows its address, else its "ip:port". */
+  from: string
+  channel: GossamerChannel
+  body: Uint8Array
 }

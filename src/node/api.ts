@@ -14,8 +14,10 @@
 import type { Member, MemberStatus } from '../../actors/member-manager/protocol.ts'
 import type { Coordinate } from '../coordinate/index.ts'
 import type { KeyOperationResponse } from '../../actors/serf-events/protocol.ts'
+import type { LeaderChange, LeaderView } from '../../actors/election/protocol.ts'
 
 export type { Member, MemberStatus }
+export type { LeaderChange, LeaderView }
 
 /** `members()` filters, with `members-filtered` semantics (each pattern anchored `^...$`, RE2). */
 export interface MemberFilter {
@@ -281,4 +283,73 @@ export interface NodeOptions {
   queryResponseSizeLimit?: number
   /** Largest user event, len(name) + len(payload) (bytes). Serf's UserEventSizeLimit, default 512, at most 9216. */
   userEventSizeLimit?: number
+  /** Partition detector, election and assignment (issue 14); absent: none of those actors runs. */
+  coordination?: CoordinationOptions
+  /** The live inspector page (issue 15); absent: no page, and inspection costs nothing. */
+  inspect?: InspectOptions
+}
+
+/** createNode's `coordination`: the partition-detector, election and assignment actors. */
+export interface CoordinationOptions {
+  /** Expected cluster size; default: the high-water mark of alive members (persisted with the snapshot). */
+  expectedSize?: number
+  /** 'membership' (default: majority leases over the cluster's own messages) or 'nats' (JetStream KV). */
+  backend?: 'membership' | 'nats'
+  /** For 'nats': servers ("host:port"), the KV bucket, and the lease (ms, the bucket's max age). */
+  nats?: { servers: readonly string[]; bucket?: string; leaseMs?: number }
+}
+
+/** createNode's `inspect`: serve the live statechart page. */
+export interface InspectOptions {
+  /** "ip:port" to listen on; port 0 picks a free one. Loopback only unless allowRemote. */
+  addr: string
+  /** Allow a non-loopback address (the page shows the cluster's members and state to anyone who can reach it). */
+  allowRemote?: boolean
+}
+
+/** `node.election(group)`: this node's handle on one election group. */
+export interface ElectionHandle {
+  readonly group: string
+  /** Stand for leader until resign(); resolves with the term when this node wins. */
+  campaign(options?: { signal?: AbortSignal }): Promise<number>
+  resign(): Promise<void>
+  /** The leader and term as this node knows them now. */
+  view(): Promise<LeaderView>
+  /** Every change of the group's leadership from now on (bounded; an overflow ends it with a coded error). */
+  changes(options?: { signal?: AbortSignal }): BoundedStream<LeaderChange>
+}
+
+/** `node.assignments(group, options)`: take part as a worker; the group's leader assigns partitions. */
+export interface AssignmentsOptions {
+  partitions: number
+  strategy?: 'consistent-hash' | 'rendezvous' | 'round-robin'
+  /** This worker's weight (0: draining). Default 1. */
+  weight?: number
+  signal?: AbortSignal
+}
+
+/** One accepted assignment, as this worker sees it. */
+export interface MyAssignment {
+  group: string
+  version: number
+  /** The publishing leader's term (its fencing token). */
+  term: number
+  leader: string
+  /** Partitions this node owns, ascending. */
+  partitions: number[]
+  /** Total partitions and workers of the whole assignment. */
+  totalPartitions: number
+  workers: number
+}
+
+/** What GossamerNode gains with coordination (issue 14). */
+export interface CoordinationSurface {
+  election(group: string): ElectionHandle
+  assignments(group: string, options: AssignmentsOptions): BoundedStream<MyAssignment>
+}
+
+/** What GossamerNode gains with the live page (issue 15). */
+export interface InspectSurface {
+  /** "http://ip:port/" of the live page, or undefined without `inspect`. */
+  readonly inspectUrl: string | undefined
 }
