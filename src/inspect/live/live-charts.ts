@@ -12,3 +12,10 @@ export async function liveCharts(actors: readonly string[]): Promise<Map<string,
   const charts = await buildCharts(drawable)
   return new Map(charts.map((c) => [c.graph.actor, c]))
 }
+
+/** The node's actors in the catalog's order (swim first), then any others in the order given. */
+export function catalogOrder(actors: readonly string[]): string[] {
+  const order = new Map(knownActors().map((name, i) => [name, i]))
+  const rank = (id: string): number => order.get(id) ?? order.size
+  return actors.map((id, i) => ({ id, i })).sort((a, b) => rank(a.id) - rank(b.id) || a.i - b.i).map((x) => x.id)
+}

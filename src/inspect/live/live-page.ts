@@ -20,14 +20,17 @@ header .addr{color:#cbd5e1;font-family:monospace}
 #conn[data-conn=reconnecting]{background:#b45309}
 #conn[data-conn=closed]{background:#b91c1c}
 main{padding:16px 24px}
-.top{display:grid;grid-template-columns:minmax(280px,1fr) minmax(360px,1.2fr) minmax(360px,1.3fr);gap:16px;align-items:start}
+.top{display:grid;grid-template-columns:minmax(300px,1fr) minmax(420px,1.5fr) minmax(380px,1.4fr);gap:16px;align-items:start}
+.panel{overflow-x:auto}
 .panel,section.actor{background:#fff;border:1px solid #cbd5e1;border-radius:8px;padding:12px 14px}
 h2{font-size:15px;margin:0 0 8px}
 h2 small{font-weight:normal;color:#64748b}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:3px 8px 3px 0;border-bottom:1px solid #e2e8f0;font-variant-numeric:tabular-nums;vertical-align:top}
 thead th{color:#64748b;font-weight:600;font-size:12px}
-#members td.status,#actors td.state{font-weight:600}
+#members td.status{font-weight:600}
+#actors{font-size:13px}
+#actors td.state{font-family:monospace;font-size:12px;font-weight:600}
 #members tr[data-status=alive] td.status{color:#15803d}
 #members tr[data-status=leaving] td.status{color:#b45309}
 #members tr[data-status=left] td.status{color:#64748b}
@@ -55,7 +58,7 @@ section.actor details{margin:0 0 8px}
 section.actor summary{cursor:pointer;color:#475569}
 table.counters{width:auto;font-size:12px;margin-top:4px;columns:3}
 table.counters th{font-weight:normal;color:#475569;padding-right:12px}
-.chart-wrap{overflow:auto;max-height:640px;border-top:1px solid #e2e8f0;padding-top:8px}
+.chart-wrap{overflow:auto;max-height:900px;border-top:1px solid #e2e8f0;padding-top:8px}
 .chart-wrap svg rect.state.active{fill:#fde68a !important;stroke:#d97706 !important;stroke-width:3 !important}
 .chart-wrap svg rect.state.active-path{stroke:#d97706 !important;stroke-width:2 !important}
 footer{padding:8px 24px 24px;color:#64748b;font-size:12px}

@@ -22,7 +22,7 @@ import type { LiveSource } from './live-source.ts'
 import { renderLivePage } from './live-page.ts'
 import { SseHub } from './sse-hub.ts'
 import { pathIndex, type PathIndex } from './state-paths.ts'
-import { liveCharts } from './live-charts.ts'
+import { catalogOrder, liveCharts } from './live-charts.ts'
 
 const realClock: ActorClock = {
   now: () => Date.now(),
@@ -181,7 +181,7 @@ export class LiveServer {
   /** The page, drawn once: the charts of the actors that run when it is first asked for. */
   #pageHtml(): Promise<string> {
     this.#page ??= (async () => {
-      const actors = await this.#source.actors()
+      const actors = catalogOrder(await this.#source.actors())
       const charts = await this.#chartsOf(actors)
       for (const [id, chart] of charts) this.#indexes.set(id, pathIndex(chart.graph))
       // States already sent went without their chart ids: send them again.
