@@ -36,7 +36,7 @@ interface ActorEntry {
 }
 
 export interface LiveModelStats {
-  /** Inspection events observed. */
+  /** Transitions observed (those a worker folded into one event included). */
   observed: number
   /** Transitions not listed on the page because their actor was busier than perActorPerFlush. */
   coalesced: number
@@ -69,25 +69,28 @@ export class LiveModel {
 
   /** One transition (the hot path while a page is open: a map lookup and a few stores). */
   observe(ev: InspectionEvent): void {
-    this.stats.observed++
+    this.stats.observed += 1 + (ev.skipped ?? 0)
     const e = this.#entry(ev.actor)
     if (e === undefined) {
-      this.stats.untracked++
+      this.stats.untracked += 1 + (ev.skipped ?? 0)
       return
     }
+    // A worker thread already folded `skipped` transitions into this one (at most 8 an actor a turn).
+    const folded = ev.skipped ?? 0
     e.state = ev.state
     e.event = ev.event
     e.at = ev.at
-    e.transitions++
+    e.transitions += 1 + folded
     e.seen = true
     e.dirty = true
+    this.stats.coalesced += folded
     const pending = e.pending
     if (pending.length < this.limits.perActorPerFlush) {
-      pending.push({ seq: ++this.#seq, event: ev.event, state: ev.state, at: ev.at, skipped: 0 })
+      pending.push({ seq: ++this.#seq, event: ev.event, state: ev.state, at: ev.at, skipped: folded })
     } else {
       // Keep the newest in the last slot; the one it replaces is counted as skipped.
       const last = pending[pending.length - 1]!
-      last.skipped++
+      last.skipped += 1 + folded
       last.seq = ++this.#seq
       last.event = ev.event
       last.state = ev.state
