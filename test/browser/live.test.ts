@@ -1,9 +1,9 @@
 /**
  * The live page in a real Chromium: a 3-node cluster (the watched node's actors each in a worker
  * thread, the two others inline), the page shows the three members, a killed member's row turns
- * failed, the transition stream keeps up, and the highlighted state moves when the watched node
- * leaves (swim: running -> leaving). No request leaves the page's origin. A screenshot is saved
- * to test-artifacts/live-page.png.
+ * failed, the transition stream keeps up, and the highlighted states move when the watched node
+ * leaves (member-manager: lifecycle.alive -> lifecycle.leaving; swim: running -> leaving/left).
+ * No request leaves the page's origin. Screenshots go to test-artifacts/live-page*.png.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -60,17 +60,26 @@ describe.skipIf(!chromiumAvailable())('the live page in Chromium', () => {
     expect(first).toBeGreaterThan(0)
     const newest = async (): Promise<string> => (await page.locator('#transitions li').first().textContent()) ?? ''
     const before = await newest()
-    await page.waitForFunction(`document.querySelector('#transitions li')?.textContent !== ${JSON.stringify(before)}`, undefined, { timeout: 5_000 })
+    // A function, not a string: the page's CSP forbids eval (Node's types have no DOM, hence the cast).
+    type Doc = { querySelector(s: string): { textContent: string | null } | null }
+    await page.waitForFunction((prev) => (globalThis as unknown as { document: Doc }).document.querySelector('#transitions li')?.textContent !== prev, before, { timeout: 5_000 })
     const server = (await (await fetch(`${n1.inspectUrl}state.json`)).json()) as { server: { dropped: number; clients: number } }
     expect(server.server).toMatchObject({ dropped: 0, clients: 1 })
     await page.screenshot({ path: artifactPath('live-page.png'), fullPage: true })
     await page.screenshot({ path: artifactPath('live-page-top.png') })
 
-    // The watched node leaves: swim's highlighted state moves from running to leaving (the page
-    // stays up until the leave is done, then the node stops it).
+    // The watched node leaves: member-manager's highlighted state moves from lifecycle.alive to
+    // lifecycle.leaving (it broadcasts the intent, then waits), and swim's from running to leaving or
+    // left; the page stays up until the leave is done, then the node stops it.
+    const litTitles = async (actor: string): Promise<string[]> => page.locator(`section.actor[data-actor="${actor}"] svg rect.state.active title`).allTextContents()
+    expect(await litTitles('member-manager')).toContain('member-manager.running.lifecycle.alive')
     const leaving = n1.leave()
-    await page.waitForSelector('section.actor[data-actor="swim"][data-state="leaving"]', { timeout: 10_000 })
-    expect(await page.locator('section.actor[data-actor="swim"] svg rect.state.active title').first().textContent()).toBe('swim.leaving')
+    await page.waitForSelector('section.actor[data-actor="member-manager"][data-state*="lifecycle.leaving"]', { timeout: 10_000 })
+    expect((await litTitles('member-manager')).some((t) => t.startsWith('member-manager.running.lifecycle.leaving'))).toBe(true)
+    expect(await litTitles('member-manager')).not.toContain('member-manager.running.lifecycle.alive')
+    await page.waitForSelector('section.actor[data-actor="swim"][data-state="leaving"], section.actor[data-actor="swim"][data-state="left"]', { timeout: 10_000 })
+    expect(['swim.leaving', 'swim.left']).toContain((await litTitles('swim'))[0])
+    await page.screenshot({ path: artifactPath('live-page-leaving.png') })
     await leaving
     await page.waitForSelector('#conn:not([data-conn="live"])', { timeout: 10_000 })
 

@@ -20,7 +20,7 @@ header .addr{color:#cbd5e1;font-family:monospace}
 #conn[data-conn=reconnecting]{background:#b45309}
 #conn[data-conn=closed]{background:#b91c1c}
 main{padding:16px 24px}
-.top{display:grid;grid-template-columns:minmax(300px,1fr) minmax(420px,1.5fr) minmax(380px,1.4fr);gap:16px;align-items:start}
+.top{display:grid;grid-template-columns:minmax(280px,0.9fr) minmax(560px,1.7fr) minmax(360px,1.2fr);gap:16px;align-items:start}
 .panel{overflow-x:auto}
 .panel,section.actor{background:#fff;border:1px solid #cbd5e1;border-radius:8px;padding:12px 14px}
 h2{font-size:15px;margin:0 0 8px}
@@ -30,7 +30,8 @@ th,td{text-align:left;padding:3px 8px 3px 0;border-bottom:1px solid #e2e8f0;font
 thead th{color:#64748b;font-weight:600;font-size:12px}
 #members td.status{font-weight:600}
 #actors{font-size:13px}
-#actors td.state{font-family:monospace;font-size:12px;font-weight:600}
+#actors td.state{font-family:monospace;font-size:12px;font-weight:600;max-width:240px;overflow-wrap:anywhere}
+#actors td.name{white-space:nowrap}
 #members tr[data-status=alive] td.status{color:#15803d}
 #members tr[data-status=leaving] td.status{color:#b45309}
 #members tr[data-status=left] td.status{color:#64748b}
