@@ -151,6 +151,12 @@ export class LiveServer {
         void this.#servePage(res)
         return
       case '/events':
+        if (req.method === 'HEAD') {
+          // A HEAD is not a stream client: headers only, no seat taken.
+          res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' })
+          res.end()
+          return
+        }
         if (this.#hub.admit(req, res)) this.#hub.sendTo(res, this.#snapshot())
         return
       case '/state.json':
