@@ -191,7 +191,7 @@ export interface NodeStopped {
   error?: { code: string; message: string }
 }
 
-export interface GossamerNode extends AsyncDisposable {
+export interface GossamerNode extends AsyncDisposable, InspectSurface {
   /** This node's name in the cluster. */
   readonly name: string
   /** The bound gossip address, "ip:port" ("[v6]:port" for IPv6). */

@@ -13,6 +13,7 @@ import { decodeKeyText } from '../wire/keyring.ts'
 import { createSwimConfig, validateSwimName } from '../../actors/swim/config.ts'
 import { createSerfConfig, DEFAULT_SERF_CONFIG, USER_EVENT_SIZE_HARD_LIMIT } from '../../actors/member-manager/config.ts'
 import type { NodeOptions } from './api.ts'
+import { resolveLiveConfig, type LiveConfig } from '../inspect/live/live-config.ts'
 
 /** Serf's and memberlist's well-known gossip port. */
 export const DEFAULT_PORT = 7946
@@ -69,13 +70,15 @@ export interface NodeConfig {
   querySizeLimit: number
   queryResponseSizeLimit: number
   userEventSizeLimit: number
+  /** The live page (issue 15): where it listens and its limits; undefined without `inspect`. */
+  inspect: LiveConfig | undefined
 }
 
 const FIELDS = [
   'name', 'bind', 'advertise', 'profile', 'protocol', 'tags', 'join', 'retryJoin', 'replay', 'keys', 'keyringFile',
   'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
   'reconnectTimeoutMs', 'tombstoneTimeoutMs', 'nameConflictResolution', 'compression', 'querySizeLimit',
-  'queryResponseSizeLimit', 'userEventSizeLimit',
+  'queryResponseSizeLimit', 'userEventSizeLimit', 'inspect',
 ] as const
 
 /** "ip:port", "[v6]:port", "ip" or "[v6]" / a bare IPv6 (then `defaultPort`); an IP literal, not a name. */
@@ -279,5 +282,6 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
     querySizeLimit,
     queryResponseSizeLimit,
     userEventSizeLimit,
+    inspect: o['inspect'] === undefined ? undefined : resolveLiveConfig(o['inspect']),
   }
 }

@@ -19,6 +19,7 @@ import { createNodeLog } from './io/node-logger.ts'
 import type { LogRecord } from '../logging/log-record.ts'
 import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
+import { startNodeLivePage } from '../inspect/live/node-live-page.ts'
 
 /** How long a start may take until swim is bound and running (ms): thread starts on a loaded machine. */
 const START_TIMEOUT_MS = 30_000
@@ -93,6 +94,11 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       log.error({ subsystem: 'serf' }, lost.log)
       void running.stop({ reason: 'name-conflict', error: { code: 'ERR_NAME_CONFLICT', message: lost.log } })
     })
+    if (config.inspect !== undefined) {
+      const live = await startNodeLivePage(running, system, config.inspect)
+      node.attachLivePage(live)
+      log.info({ subsystem: 'agent', url: live.url }, `live page at ${live.url}`)
+    }
     log.info({ subsystem: 'serf', address, placement: config.placement, actors: Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined) }, 'node running')
     if (config.join.length > 0) await node.join(config.join, { replay: config.replay })
     node.startRetryJoin()

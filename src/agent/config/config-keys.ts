@@ -56,6 +56,9 @@ export const CONFIG_KEYS = {
   handler_timeout: 'duration',
   /** Events waiting for the handlers; past it new events are dropped and counted. */
   handler_queue: 'int',
+  /** ip:port of the live inspector page; unset: none. Loopback only unless ui_allow_remote. */
+  ui_addr: 'string',
+  ui_allow_remote: 'bool',
 } as const satisfies Record<string, KeyType>
 
 export type ConfigKey = keyof typeof CONFIG_KEYS
