@@ -151,7 +151,7 @@ describe('the published package', () => {
     const r = await run(process.execPath, [join(installed, 'dist/src/cli/main.js'), 'demo', '--fast', '--nodes', '3'], join(work, 'app'), 150_000)
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/\] join +node-2\.\.node-3 started and joined node-1: all 3 nodes see 3 alive members/)
+    expect(r.stdout).toMatch(/\] join +node-2\.\.node-3 started and joined node-1 in .*: all 3 nodes see 3 alive members/)
     expect(r.stdout).toMatch(/\] done +script complete/)
     expect(r.stdout).toMatch(/^stop: 2 nodes stopped in .*, every worker thread ended; snapshot folder removed$/m)
   }, 160_000)

@@ -14,6 +14,17 @@ import { DEMO_HELP, parseDemoArgs, type DemoOptions } from '../demo/options.ts'
 
 export const summary = 'start a small cluster in this process and play a membership script (joins, event, crash, rejoin, leave)'
 
+/**
+ * A step's deadline on a real timer, cleared when the step ends. The timer's closure holds the
+ * controller, so the signal fires even when nothing else holds it (AbortSignal.timeout inside
+ * AbortSignal.any does not: once garbage collected, it never fires).
+ */
+export function stepDeadline(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), ms)
+  return { signal: controller.signal, clear: () => clearTimeout(timer) }
+}
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let options: DemoOptions | 'help'
   try {
@@ -33,8 +44,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     createNode: (o) => createNode(o),
     now: () => performance.now(),
     sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
-    // AbortSignal.timeout's timer does not hold the process open.
-    deadline: (ms) => AbortSignal.timeout(ms),
+    deadline: stepDeadline,
     makeTempDir: () => mkdtemp(join(tmpdir(), 'gossamer-demo-')),
     removeDir: (dir) => rm(dir, { recursive: true, force: true }),
     out: (line) => io.out(line),

@@ -111,23 +111,23 @@ export class ClusterView {
   }
 
   /**
-   * Resolves true as soon as `check()` holds (now or after a later change), false when `signal`
-   * fires first (a step's deadline or the user's Ctrl-C).
+   * Resolves true as soon as `check()` holds (now or after a later change), false when one of
+   * `signals` fires first (a step's deadline or the user's Ctrl-C).
    */
-  until(check: () => boolean, signal: AbortSignal): Promise<boolean> {
+  until(check: () => boolean, signals: readonly AbortSignal[]): Promise<boolean> {
     if (check()) return Promise.resolve(true)
-    if (signal.aborted) return Promise.resolve(false)
+    if (signals.some((s) => s.aborted)) return Promise.resolve(false)
     return new Promise((resolve) => {
       const waiter: Waiter = {
         check,
         resolve: (met) => {
           this.#waiters.delete(waiter)
-          signal.removeEventListener('abort', onAbort)
+          for (const s of signals) s.removeEventListener('abort', onAbort)
           resolve(met)
         },
       }
       const onAbort = (): void => waiter.resolve(false)
-      signal.addEventListener('abort', onAbort, { once: true })
+      for (const s of signals) s.addEventListener('abort', onAbort, { once: true })
       this.#waiters.add(waiter)
     })
   }

@@ -24,8 +24,12 @@ export interface ScriptDeps {
   now(): number
   /** Resolves after `ms`, or early when `signal` fires. */
   sleep(ms: number, signal: AbortSignal): Promise<void>
-  /** A signal that fires `ms` from now (a step's deadline); its timer must not keep the process alive. */
-  deadline(ms: number): AbortSignal
+  /**
+   * A step's deadline: `signal` fires `ms` from now unless `clear()` is called first. Not
+   * AbortSignal.timeout: combined with AbortSignal.any, nothing holds it strongly, and a garbage
+   * collected timeout signal never fires (the step would wait forever).
+   */
+  deadline(ms: number): { signal: AbortSignal; clear(): void }
   say(line: string): void
 }
 
@@ -36,11 +40,15 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
 }
 
-/** "first after 80 ms, last after 1.2 s" (or "after 80 ms" when they are the same). */
-function spread(delays: readonly number[]): string {
-  const first = formatMs(Math.min(...delays))
-  const last = formatMs(Math.max(...delays))
-  return first === last ? `after ${first}` : `first after ${first}, last after ${last}`
+/**
+ * "first after 80 ms, last after 1.2 s (node-4)" from each observer's delay, or "after 80 ms"
+ * when they all round to the same: the last one is named, it is where a broadcast was slow.
+ */
+function spread(delays: ReadonlyMap<string, number>): string {
+  const sorted = [...delays].sort((a, b) => a[1] - b[1])
+  const first = formatMs(sorted[0]![1])
+  const [lastName, lastMs] = sorted.at(-1)!
+  return first === formatMs(lastMs) ? `after ${first}` : `first after ${first}, last after ${formatMs(lastMs)} (${lastName})`
 }
 
 class StepNotSeen extends Error {}
@@ -59,7 +67,13 @@ export async function playScript(cluster: DemoCluster, view: ClusterView, o: Dem
   }
   /** Waits until `check` holds for every name in `who()`; on a deadline, says who did not see it. */
   const seenBy = async (what: string, who: () => string[], check: (observer: string) => boolean, deadlineMs: number): Promise<void> => {
-    const met = await view.until(() => who().every(check), AbortSignal.any([signal, deps.deadline(deadlineMs)]))
+    const deadline = deps.deadline(deadlineMs)
+    let met: boolean
+    try {
+      met = await view.until(() => who().every(check), [signal, deadline.signal])
+    } finally {
+      deadline.clear()
+    }
     if (met) return
     if (signal.aborted) throw new Interrupted()
     const missing = who().filter((n) => !check(n))
@@ -75,8 +89,9 @@ export async function playScript(cluster: DemoCluster, view: ClusterView, o: Dem
     let t = deps.now()
     const first = await cluster.start(cast.first, [], { inspect: true, candidate: false })
     const actors = Object.keys((await first.stats()).actors).sort()
-    say('start', `${cast.first} is up at ${first.address} in ${formatMs(deps.now() - t)}: ${actors.length} actors (${actors.join(', ')}), each in its own worker thread`)
-    if (first.inspectUrl !== undefined) more(`live page: ${first.inspectUrl}  (open it to watch the states change)`)
+    say('start', `${cast.first} is up at ${first.address} in ${formatMs(deps.now() - t)}`)
+    more(`${actors.length} actors, each in its own worker thread: ${actors.join(', ')}`)
+    if (first.inspectUrl !== undefined) more(`live page: ${first.inspectUrl} (open it to watch the states change)`)
     else more('live page: not in this build (createNode has no inspect option yet)')
     await pause()
 
@@ -86,7 +101,7 @@ export async function playScript(cluster: DemoCluster, view: ClusterView, o: Dem
     const everyoneAlive = (observer: string): boolean => cast.names.every((m) => view.status(observer, m)?.status === 'alive')
     await seenBy('the joins', () => view.observers(), everyoneAlive, STEP_DEADLINE_MS)
     const allAt = latest(cast.names, (obs) => Math.max(...cast.names.map((m) => view.status(obs, m)!.at)))
-    say('join', `${joiners[0]}..${joiners.at(-1)} started and joined ${cast.first}: all ${o.nodes} nodes see ${o.nodes} alive members, ${formatMs(allAt - t)} after the first start`)
+    say('join', `${joiners[0]}..${joiners.at(-1)} started and joined ${cast.first} in ${formatMs(allAt - t)}: all ${o.nodes} nodes see ${o.nodes} alive members`)
     await pause()
 
     // A user event, gossiped to every member.
@@ -94,7 +109,7 @@ export async function playScript(cluster: DemoCluster, view: ClusterView, o: Dem
     t = deps.now()
     await cluster.node(cast.sender)!.userEvent('deploy', new TextEncoder().encode('v2'))
     await seenBy('the user event', () => view.observers(), (obs) => view.userEventAt(obs, key) !== undefined, STEP_DEADLINE_MS)
-    say('event', `${cast.sender} sent user event "deploy" (payload "v2"): received by all ${o.nodes} nodes, ${spread(view.observers().map((obs) => view.userEventAt(obs, key)! - t))}`)
+    say('event', `${cast.sender} sent user event "deploy" (payload "v2"): all ${o.nodes} nodes got it, ${spread(new Map(view.observers().map((obs) => [obs, view.userEventAt(obs, key)! - t])))}`)
     await pause()
 
     // The leader, when this build has the election; it is the one to crash.
@@ -111,9 +126,9 @@ export async function playScript(cluster: DemoCluster, view: ClusterView, o: Dem
       const l = view.leaderOf(cast.first)!
       crashed = l.leader!
       leaderTerm = l.term
-      say('leader', `${crashed} is the leader of group "${DEMO_GROUP}" (term ${l.term}): all ${o.nodes} nodes agree, ${formatMs(latest(view.observers(), (obs) => view.leaderOf(obs)!.at) - t)} after the election was seen to start`)
+      say('leader', `${crashed} is the leader of group "${DEMO_GROUP}" (term ${l.term}): all ${o.nodes} nodes agree, ${formatMs(latest(view.observers(), (obs) => view.leaderOf(obs)!.at) - t)} after this step began`)
     } else {
-      say('leader', 'skipped: this build has no election yet (node.election() comes with the coordination option)')
+      say('leader', 'skipped: this build has no election yet (node.election() comes with coordination)')
     }
     await pause()
 
@@ -122,10 +137,11 @@ export async function playScript(cluster: DemoCluster, view: ClusterView, o: Dem
     const crashedAddress = cluster.node(crashed)!.address
     await cluster.crash(crashed)
     const crashedAt = deps.now()
-    say('crash', `${crashed} (${crashedAddress}) stopped without leaving, as if killed; the others must notice by themselves`)
+    say('crash', `${crashed} (${crashedAddress}) stopped without leaving, as if killed: the others must notice`)
     await seenBy(`${crashed} failed`, others(crashed), (obs) => view.status(obs, crashed)?.status === 'failed', FAILED_DEADLINE_MS)
-    const seen = others(crashed)().map((obs) => view.status(obs, crashed)!.at - crashedAt)
-    say('failed', `${crashed} seen as failed by all ${seen.length} others, ${spread(seen)} (missed probes, suspicion, then gossip)`)
+    const seen = new Map(others(crashed)().map((obs) => [obs, view.status(obs, crashed)!.at - crashedAt]))
+    say('failed', `${crashed} seen as failed by all ${seen.size} others, ${spread(seen)}`)
+    more('(no one told them: missed probes, a suspicion timeout, then gossip)')
     if (cluster.hasElection) {
       const moved = (obs: string): boolean => {
         const l = view.leaderOf(obs)
@@ -146,7 +162,8 @@ export async function playScript(cluster: DemoCluster, view: ClusterView, o: Dem
     await seenBy(`${crashed} alive again`, () => view.observers(), (obs) => view.observers().every((m) => view.status(obs, m)?.status === 'alive'), STEP_DEADLINE_MS)
     const aliveAt = latest(view.observers(), (obs) => Math.max(...view.observers().map((m) => view.status(obs, m)!.at)))
     const where = back.address === crashedAddress ? 'on the same address' : `on ${back.address}`
-    say('restart', `${crashed} restarted ${where} with no join address, ${remembered}: all ${view.observers().length} nodes see each other alive ${formatMs(aliveAt - t)} after the restart`)
+    say('restart', `${crashed} restarted ${where}, no join address given: it rejoins ${remembered}`)
+    more(`all ${view.observers().length} nodes see each other alive ${formatMs(aliveAt - t)} after the restart`)
     await pause()
 
     // A graceful leave: the others are told, no detection needed.
@@ -154,8 +171,8 @@ export async function playScript(cluster: DemoCluster, view: ClusterView, o: Dem
     t = deps.now()
     await cluster.leave(leaver)
     await seenBy(`${leaver} left`, others(leaver), (obs) => view.status(obs, leaver)?.status === 'left', STEP_DEADLINE_MS)
-    const left = others(leaver)().map((obs) => view.status(obs, leaver)!.at - t)
-    say('leave', `${leaver} left gracefully: seen as left (not failed) by all ${left.length} others, ${spread(left)}`)
+    const left = new Map(others(leaver)().map((obs) => [obs, view.status(obs, leaver)!.at - t]))
+    say('leave', `${leaver} left gracefully: seen as left (not failed) by all ${left.size} others, ${spread(left)}`)
     say('done', `script complete in ${formatMs(deps.now() - t0)}`)
     return { ok: true }
   } catch (err) {

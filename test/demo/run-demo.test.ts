@@ -4,7 +4,10 @@
  * never seen ending the script with the nodes that missed it, Ctrl-C, and every node stopped and
  * the folder removed in each case. The real nodes run in demo-process.test.ts.
  */
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
+import { stepDeadline } from '../../src/cli/demo.ts'
 import { runDemo, type DemoDeps } from '../../src/demo/run-demo.ts'
 import { parseDemoArgs, type DemoOptions } from '../../src/demo/options.ts'
 import { castDemo } from '../../src/demo/cast.ts'
@@ -20,7 +23,12 @@ function harness(net: FakeNet, deadlineMs = 5_000) {
     // Each reading advances 10 ms: the printed times are deterministic.
     now: () => (now += 10),
     sleep: async () => undefined,
-    deadline: (ms) => AbortSignal.timeout(Math.min(ms, deadlineMs)),
+    // Each step's deadline is cut to `deadlineMs` (a real timer, cleared as the script clears it).
+    deadline: (ms) => {
+      const controller = new AbortController()
+      const timer = setTimeout(() => controller.abort(), Math.min(ms, deadlineMs))
+      return { signal: controller.signal, clear: () => clearTimeout(timer) }
+    },
     makeTempDir: async () => '/tmp/fake-demo',
     removeDir: async (dir) => void removed.push(dir),
     out: (line) => {
@@ -49,7 +57,7 @@ describe('the demo script (FakeNet)', () => {
     expect(text).toMatch(/\] leader +node-2 is the leader of group "demo" \(term 1\): all 5 nodes agree/)
     expect(text).toMatch(/\] crash +node-2 \(127\.0\.0\.1:\d+\) stopped without leaving/)
     expect(text).toMatch(/\] leader +node-3 took over \(term 2\), agreed by all 4 running nodes/)
-    expect(text).toMatch(/\] restart +node-2 restarted on the same address with no join address, from its snapshot \(4 members remembered\)/)
+    expect(text).toMatch(/\] restart +node-2 restarted on the same address, no join address given: it rejoins from its snapshot \(4 members remembered\)\n {19}all 5 nodes see each other alive/)
     // The leaver is never the crashed node.
     expect(text).toMatch(/\] leave +node-3 left gracefully: seen as left \(not failed\) by all 4 others/)
     expect(text).toMatch(/^stop: 4 nodes stopped in \d+ ms, every worker thread ended; snapshot folder removed$/m)
@@ -70,7 +78,7 @@ describe('the demo script (FakeNet)', () => {
     expect(text).toMatch(/\] leader +skipped: this build has no election yet/)
     const { crashed, sender } = castDemo(5, 9)
     expect(text).toContain(`] crash    ${crashed} (`)
-    expect(text).toContain(`] event    ${sender} sent user event "deploy" (payload "v2"): received by all 5 nodes`)
+    expect(text).toContain(`] event    ${sender} sent user event "deploy" (payload "v2"): all 5 nodes got it`)
     // The options the build refused were dropped by name, never retried on later nodes.
     expect(net.started.map((o) => [o.inspect, o.coordination])).toEqual(net.started.map(() => [undefined, undefined]))
     expect(net.running.size).toBe(0)
@@ -90,6 +98,24 @@ describe('the demo script (FakeNet)', () => {
     expect(net.running.size).toBe(0)
     expect(h.removed).toEqual(['/tmp/fake-demo'])
   })
+
+  it("a step's deadline fires although garbage collection runs while the step waits (the verb's own deadline)", async () => {
+    // AbortSignal.timeout combined with AbortSignal.any is held by nothing: collected, it never
+    // fires, and the script waited forever for a step nobody would see.
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const net = new FakeNet({ inspect: false, coordination: false })
+    net.blind.add(['node-1', 'node-2', 'node-3'].find((n) => n !== castDemo(3, 1).crashed)!)
+    const h = harness(net)
+    h.deps.deadline = (ms) => stepDeadline(Math.min(ms, 100))
+    const collecting = setInterval(gc, 10)
+    try {
+      expect(await runDemo(opts({ nodes: 3 }), h.deps)).toBe(1)
+    } finally {
+      clearInterval(collecting)
+    }
+    expect(h.out.join('\n')).toMatch(/NOT SEEN .* failed: not seen by node-\d after 90\.0 s/)
+  }, 10_000)
 
   it('--keep waits for Ctrl-C after the script; the first makes every node leave (exit 0)', async () => {
     const net = new FakeNet({ inspect: false, coordination: false })
