@@ -138,8 +138,12 @@ export class DemoCluster {
         // Ends with the node (or an overflow): the view of this node closes with its events.
       }
     })()
-    const now = await handle.view()
-    this.view.leader(name, now.leader, now.term, this.deps.now())
+    try {
+      const now = await handle.view()
+      this.view.leader(name, now.leader, now.term, this.deps.now())
+    } catch {
+      // Not known yet (the backend may still be opening): the changes stream tells it later.
+    }
     // Resolves with the term on a win, rejects when stopped: the changes stream reports either.
     if (candidate) handle.campaign({ signal }).catch(() => undefined)
   }

@@ -45,6 +45,8 @@ export class FakeNet {
   readonly candidates = new Set<string>()
   /** Nodes that never hear of another's failure. */
   readonly blind = new Set<string>()
+  /** A graceful leave that never completes (only a shutdown stops the node). */
+  stuckLeave = false
   shutdowns = 0
   #port = 40000
 
@@ -90,6 +92,7 @@ export class FakeNet {
       },
       stats: async () => ({ actors: { swim: {}, 'member-manager': {} }, ...(rejoined ? { node: { snapshotRejoin: { previousNodes: remembered, attempts: 1, joined: true } } } : {}) }),
       leave: async () => {
+        if (this.stuckLeave) return new Promise<void>(() => undefined)
         this.candidates.delete(name)
         this.#set(name, 'left', 'member-leave')
         await stop(true)

@@ -129,6 +129,23 @@ describe('the demo script (FakeNet)', () => {
     expect([...net.status.values()].filter((s) => s === 'left')).toHaveLength(3)
   })
 
+  it('a second Ctrl-C stops the nodes at once, without waiting for a graceful leave that does not end', async () => {
+    const net = new FakeNet({ inspect: false, coordination: false })
+    const h = harness(net)
+    const done = runDemo(opts({ nodes: 3, keep: true }), h.deps)
+    await turnsUntil(() => h.out.some((l) => l.startsWith('keeping 2 nodes running')))
+    net.stuckLeave = true
+    h.interrupt()
+    // The leaves hang: nothing stops until the second Ctrl-C.
+    await turnsUntil(() => false, 200).catch(() => undefined)
+    expect(net.running.size).toBe(2)
+    h.interrupt()
+    expect(await done).toBe(0)
+    expect(h.out.at(-1)).toMatch(/^stop: 2 nodes stopped in \d+ ms/)
+    expect(net.running.size).toBe(0)
+    expect(h.removed).toEqual(['/tmp/fake-demo'])
+  })
+
   it('a node that cannot start (not an unknown option) is an error: exit 1 with its code, nothing left running', async () => {
     const net = new FakeNet({ inspect: true, coordination: true })
     const real = net.createNode
@@ -184,9 +201,9 @@ describe('castDemo', () => {
   })
 })
 
-/** Waits (event-loop turns, no clock) until `check` holds; fails after 10 000 turns. */
-async function turnsUntil(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000; i++) {
+/** Waits (event-loop turns, no clock) until `check` holds; fails after `turns` turns. */
+async function turnsUntil(check: () => boolean, turns = 10_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
     if (check()) return
     await new Promise((r) => setImmediate(r))
   }
