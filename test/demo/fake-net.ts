@@ -8,7 +8,6 @@
  */
 import type { BoundedStream, GossamerNode, LeaderChange, Member, NodeEvent, NodeOptions } from '../../src/node/api.ts'
 import { InvalidConfigError } from '../../src/errors/index.ts'
-import { toTerm } from '../../actors/election/term.ts'
 
 class Stream<T> implements BoundedStream<T> {
   readonly dropped = 0
@@ -134,7 +133,7 @@ export class FakeNet {
     const next = [...this.candidates].sort()[0] ?? null
     this.leader = { name: next, term: this.leader.term + 1 }
     for (const r of this.running.values()) {
-      for (const c of r.changes) c.push({ group: 'demo', leader: next, term: toTerm(this.leader.term), isSelf: false, reason: 'elected', at: 0 })
+      for (const c of r.changes) c.push({ group: 'demo', leader: next, term: this.leader.term as LeaderChange['term'], isSelf: false, reason: 'elected', at: 0 })
     }
   }
 }
