@@ -39,8 +39,8 @@ leave. Each step prints what happened and how long it took. It ends by itself af
               gracefully; a second Ctrl-C stops them at once)
   --fast      the short form: the 'local' timing profile and no pause between steps
 
-exit status: 0 every step was seen as expected; 1 a step was not seen in time or a node failed
-to start; 2 usage error`
+exit status: 0 every step was seen as expected (with --keep: and Ctrl-C ended it); 1 a step was
+not seen in time or a node failed to start; 2 usage error; 130 Ctrl-C before the script ended`
 
 const DEFAULTS: DemoOptions = { nodes: 5, seed: 1, keep: false, fast: false }
 
