@@ -114,18 +114,6 @@ describe('every actor chart matches its machine', () => {
     const gq = chartGraph('gossip-queue', await loadMachine('gossip-queue'))
     expect(edge(gq, 'gossip-queue.running', 'gossip-queue.running')).toEqual(['runtime.restored', 'after queueCheck'])
   })
-
-  it("the runtime demo's actors: ping idle <-> running, pong and tally single-state", async () => {
-    const ping = chartGraph('ping', await loadMachine('ping'))
-    expect(edge(ping, 'ping.idle', 'ping.running')).toEqual(['ping.start'])
-    expect(edge(ping, 'ping.running', 'ping.idle')).toEqual(['ping.pong [inline]'])
-    for (const name of ['pong', 'tally']) {
-      const g = chartGraph(name, await loadMachine(name))
-      expect(g.nodes).toHaveLength(1)
-      expect(g.edges).toHaveLength(0)
-      expect(g.nodes[0]!.inPlace.length).toBeGreaterThan(0)
-    }
-  })
 })
 
 describe('labels of what the actors do not use', () => {
