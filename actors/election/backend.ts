@@ -38,6 +38,8 @@ export type LeaderChangeReason =
   | 'taken'
   /** The backend was closed. */
   | 'closed'
+  /** membership: the partition detector said this node is on the minority side, so it stepped down at once. */
+  | 'minority'
 
 export interface LeaderChange extends LeaderView {
   reason: LeaderChangeReason
