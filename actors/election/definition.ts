@@ -6,7 +6,7 @@
 import { defineActor } from '../../src/runtime/define-actor.ts'
 import { createElectionMachine } from './machine.ts'
 
-const TIMER_KEYS = new Set<unknown>(['campaign', 'campaign-timeout', 'renew', 'lease-end', 'campaign-retry', 'observed'])
+const TIMER_KEYS = new Set<unknown>(['campaign', 'campaign-timeout', 'renew', 'lease-end', 'campaign-retry', 'observed', 'fence'])
 const isGroup = (g: unknown) => typeof g === 'string' && g.length > 0 && g.length <= 256
 
 export const election = defineActor({

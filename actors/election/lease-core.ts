@@ -132,6 +132,8 @@ function stand(d: Draft, standing: boolean): void {
 }
 
 function onMessage(d: Draft, msg: ElectionMsg): void {
+  // A fence's check and its answer are the host's (membership-core.ts), not the lease's.
+  if (msg.type === 'check' || msg.type === 'checked') return
   if (msg.from === d.s.self) {
     d.stats.fromSelf++
     return

@@ -19,13 +19,15 @@
  *   was persisted). A restart rebuilds every group from its promise (restoreVoter holds a full lease).
  *   A group first seen after the actor's first lease needs no hold: this node never granted in it.
  * - fence(group, term) is this node's knowledge: the current term is its own lease's or the
- *   observed leader's; a term above every term it has heard of is from the future.
+ *   observed leader's; a term above every term it has heard of is from the future. A fence that is
+ *   not current (nor stale) waits up to a renew interval and a campaign round for a new leader's
+ *   first renewal before it is answered.
  */
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import { GOSSAMER_TAG } from '../../src/wire/gossamer-message.ts'
 import type { LeaderChange, LeaderChangeReason, LeaderView } from './backend.ts'
-import { leaderLeaseMs, type ElectionConfig } from './config.ts'
+import { leaderLeaseMs, renewIntervalMs, type ElectionConfig } from './config.ts'
 import { decodeGroupMessage, encodeElectionEnvelope } from './group-frame.ts'
 import { isLeader, startLease, stepLease } from './lease-core.ts'
 import type { LeaseInput, LeaseState, LeaseStep, LeaseTimerKey, PartitionView, StepDownReason } from './lease-types.ts'
@@ -38,8 +40,8 @@ export const MAX_GROUPS = 1024
 /** Campaign asks waiting for a win, per group; more are answered ERR_ELECTION_BUSY. */
 export const MAX_WAITERS = 256
 
-/** The lease core's timers and the follower's view expiry. */
-export type MembershipTimerKey = LeaseTimerKey | 'observed'
+/** The lease core's timers, the follower's view expiry, and the deadline of the fences that wait. */
+export type MembershipTimerKey = LeaseTimerKey | 'observed' | 'fence'
 
 export interface MembershipGroup {
   readonly lease: LeaseState
@@ -50,6 +52,16 @@ export interface MembershipGroup {
   readonly view: LeaderView
   /** The voter promise to persist (the newest the lease core asked to persist). */
   readonly promise: PersistedPromise | undefined
+  /** fence asks not answered yet: waiting (until `until`, own clock) for news of a leader. */
+  readonly fences: readonly PendingFence[]
+}
+
+/** A fence ask not answered yet; `round`: the id of the check sent to the leader, once sent. */
+export interface PendingFence {
+  readonly term: number
+  readonly replyTo: ReplyTo<ElectionResultReply> | undefined
+  readonly until: number
+  readonly round?: number
 }
 
 export interface MembershipStats {
@@ -80,6 +92,8 @@ export interface MembershipState {
   readonly holdAllUntil: number
   /** Seed of the next group's jitter stream. */
   readonly seed: number
+  /** Id of the next fence check sent to a leader. */
+  readonly nextCheck: number
   readonly stopped: boolean
   readonly stats: MembershipStats
 }
@@ -127,6 +141,7 @@ export function initialMembership(config: ElectionConfig, self: string, now: num
     groups: {},
     holdAllUntil: now + config.leaseMs,
     seed: seed >>> 0,
+    nextCheck: 1,
     stopped: false,
     stats: { messagesIn: 0, messagesSent: 0, corrupt: 0, lastDecodeError: '', groupsRefused: 0, membersDropped: 0, waitersRefused: 0, staleTimers: 0, restarts: 0 },
   }
@@ -179,6 +194,7 @@ export function stepMembership(state: MembershipState, input: MembershipInput): 
         break
       }
       if (input.key === 'observed') observedEnd(d, input.group, g)
+      else if (input.key === 'fence') settleFences(d, input.group)
       else lease(d, input.group, { type: 'timer-fired', key: input.key, now: d.now })
       break
     }
@@ -197,7 +213,8 @@ export function stepMembership(state: MembershipState, input: MembershipInput): 
         lease(d, group, { type: 'stop', now: d.now })
         const g = d.groups[group]!
         for (const to of g.waiters) d.fx.push({ type: 'done', op: 'campaign', group, replyTo: to, error: { code: 'ERR_ELECTION_CLOSED', message: 'election: the backend stopped before this node won' } })
-        d.groups[group] = { ...g, waiters: [] }
+        for (const f of g.fences) d.fx.push({ type: 'done', op: 'fence', group, replyTo: f.replyTo, term: f.term, error: { code: 'ERR_ELECTION_CLOSED', message: 'election: the backend stopped' } })
+        d.groups[group] = { ...g, waiters: [], fences: [] }
       }
       d.s.stopped = true
       break
@@ -230,9 +247,51 @@ function op(d: Draft, kind: 'campaign' | 'resign' | 'fence', group: string, term
     d.groups[group] = { ...after, waiters: [] }
     d.fx.push({ type: 'done', op: 'resign', group, replyTo })
   } else {
-    const error = fenceError(g, term ?? -1, d.now)
-    d.fx.push({ type: 'done', op: 'fence', group, replyTo, ...(term === undefined ? {} : { term }), ...(error === undefined ? {} : { error }) })
+    const t = term ?? -1
+    const error = fenceError(g, t, d.now)
+    if ((error !== undefined && error.code !== 'ERR_ELECTION_NO_LEADER') || (error === undefined && isLeader(g.lease, d.now)) || g.fences.length >= MAX_WAITERS) {
+      d.fx.push({ type: 'done', op: 'fence', group, replyTo, term: t, ...(error === undefined ? {} : { error }) })
+      return
+    }
+    // Current by this node's view (then the leader confirms it), or no leader known yet (a new
+    // leader is known from its first renewal: wait up to a renew interval and a campaign round).
+    const until = d.now + renewIntervalMs(d.s.config) + d.s.config.campaignTimeoutMs
+    d.groups[group] = { ...g, fences: [...g.fences, { term: t, replyTo, until }] }
+    settleFences(d, group)
   }
+}
+
+/**
+ * Moves the waiting fences on: a stale term is answered at once (terms only grow); one the leader
+ * itself holds is answered current; one current by the observed leader is checked with it (a
+ * `check`; its `checked` answers it); at its deadline a fence gets the view's answer, or
+ * ERR_ELECTION_NO_LEADER when the leader did not confirm. The `fence` timer is due at the next deadline.
+ */
+function settleFences(d: Draft, group: string, checked?: { round: number; current: boolean }): void {
+  const g = d.groups[group]!
+  if (g.fences.length === 0) return
+  const left: PendingFence[] = []
+  const answer = (f: PendingFence, error: WireError | undefined) => d.fx.push({ type: 'done', op: 'fence', group, replyTo: f.replyTo, term: f.term, ...(error === undefined ? {} : { error }) })
+  for (const f of g.fences) {
+    const error = fenceError(g, f.term, d.now)
+    const leader = error === undefined && isLeader(g.lease, d.now)
+    if (error?.code === 'ERR_ELECTION_STALE_TERM' || error?.code === 'ERR_ELECTION_FUTURE_TERM' || leader) answer(f, error)
+    else if (checked !== undefined && f.round === checked.round) answer(f, error === undefined && checked.current ? undefined : unconfirmed(f.term))
+    else if (d.now >= f.until) answer(f, error ?? unconfirmed(f.term))
+    else if (error === undefined && f.round === undefined) {
+      const round = d.s.nextCheck++
+      d.s.stats.messagesSent++
+      d.fx.push({ type: 'send', to: g.observed!.leader, bytes: encodeElectionEnvelope(group, { type: 'check', term: f.term as Term, from: d.s.self, round }) })
+      left.push({ ...f, round, until: Math.min(f.until, d.now + d.s.config.campaignTimeoutMs) })
+    } else left.push(f)
+  }
+  d.groups[group] = { ...d.groups[group]!, fences: left }
+  if (left.length > 0) d.fx.push({ type: 'set-timer', group, key: 'fence', ms: Math.max(0, Math.min(...left.map((f) => f.until)) - d.now) })
+  else d.fx.push({ type: 'cancel-timer', group, key: 'fence' })
+}
+
+function unconfirmed(term: number): WireError {
+  return { code: 'ERR_ELECTION_NO_LEADER', message: `the leader did not confirm term ${term} as current` }
 }
 
 function fenceError(g: MembershipGroup, term: number, now: number): WireError | undefined {
@@ -258,6 +317,17 @@ function message(d: Draft, from: string, body: Uint8Array): void {
   const { group, msg } = decoded
   const g = groupOf(d, group)
   if (g === undefined) return
+  if (msg.type === 'check') {
+    // Asked by a node fencing: whether `term` is ours, now, by our own lease.
+    const current = isLeader(g.lease, d.now) && g.lease.lead!.term === msg.term
+    d.s.stats.messagesSent++
+    d.fx.push({ type: 'send', to: msg.from, bytes: encodeElectionEnvelope(group, { type: 'checked', term: msg.term, from: d.s.self, round: msg.round, current }) })
+    return
+  }
+  if (msg.type === 'checked') {
+    settleFences(d, group, { round: msg.round, current: msg.current })
+    return
+  }
   lease(d, group, { type: 'message', msg, now: d.now })
   // The follower's view: a renewal comes only from the leader of its term.
   const after = d.groups[group]!
@@ -332,7 +402,7 @@ function newGroup(d: Draft, group: string, promise: PersistedPromise | undefined
     const voter = { ...step.state.voter, holdUntil: d.now, restartHoldUntil: d.now }
     step = { state: { ...step.state, voter }, effects: step.effects }
   }
-  const g: MembershipGroup = { lease: step.state, waiters: [], observed: undefined, view: { group, leader: null, term: NO_TERM, isSelf: false }, promise }
+  const g: MembershipGroup = { lease: step.state, waiters: [], observed: undefined, view: { group, leader: null, term: NO_TERM, isSelf: false }, promise, fences: [] }
   d.groups[group] = g
   apply(d, group, step, undefined)
   if (d.s.partition !== 'healthy') lease(d, group, { type: 'partition-status', status: d.s.partition, now: d.now })
@@ -344,8 +414,12 @@ function restart(d: Draft): void {
   d.s.holdAllUntil = d.now + d.s.config.leaseMs
   for (const [group, g] of Object.entries(d.groups)) {
     newGroup(d, group, g.promise, g.lease.standing)
-    d.groups[group] = { ...d.groups[group]!, waiters: g.waiters, view: g.view }
+    d.groups[group] = { ...d.groups[group]!, waiters: g.waiters, view: g.view, fences: g.fences }
     report(d, group)
+    // The fences' timer was lost with the thread: every waiting one is answered now.
+    const now = d.now
+    d.groups[group] = { ...d.groups[group]!, fences: g.fences.map((f) => ({ ...f, until: Math.min(f.until, now) })) }
+    settleFences(d, group)
   }
 }
 
@@ -405,4 +479,5 @@ function report(d: Draft, group: string, lost?: LeaderChangeReason): void {
   d.groups[group] = { ...g, view }
   const reason: LeaderChangeReason = view.isSelf ? 'elected' : was.isSelf && lost !== undefined ? lost : view.leader !== null ? 'observed' : 'vacant'
   d.fx.push({ type: 'change', change: { ...view, reason, at: d.now } })
+  settleFences(d, group)
 }

@@ -70,7 +70,7 @@ export interface ElectionOpenedMsg {
 export interface ElectionTimerMsg {
   type: 'election.timer'
   group: string
-  key: 'campaign' | 'campaign-timeout' | 'renew' | 'lease-end' | 'campaign-retry' | 'observed'
+  key: 'campaign' | 'campaign-timeout' | 'renew' | 'lease-end' | 'campaign-retry' | 'observed' | 'fence'
 }
 
 /**
