@@ -11,6 +11,7 @@
  */
 import { assign, setup } from 'xstate'
 import { ActorSystem } from '../../../../src/runtime/actor-system.ts'
+import { memorySnapshotStore, type PersistedRecord } from '../../../../src/runtime/options.ts'
 import type { SimulatedClock } from '../../../../src/runtime/simulated-clock.ts'
 import { defineActor } from '../../../../src/runtime/define-actor.ts'
 import { actorAddress, type ActorEnv } from '../../../../src/types/actor-env.ts'
@@ -97,6 +98,13 @@ export interface ClusterOptions {
   lease?: ElectionInit
 }
 
+/** What a crash keeps of a node: the last record the runtime persisted before it. */
+export interface Crashed {
+  name: string
+  record: PersistedRecord | undefined
+  swimId: string
+}
+
 export class MembershipCluster {
   readonly model: LinkModel
   private readonly modelId: string
@@ -106,6 +114,7 @@ export class MembershipCluster {
   private constructor(
     readonly system: ActorSystem,
     private readonly options: ClusterOptions,
+    readonly store: ReturnType<typeof memorySnapshotStore>,
   ) {
     this.modelId = `m${++modelSeq}`
     this.model = new LinkModel(createSeededRandom(options.seed ?? 1).fork('links'))
@@ -113,8 +122,9 @@ export class MembershipCluster {
   }
 
   static async start(options: ClusterOptions = {}): Promise<MembershipCluster> {
-    const system = await ActorSystem.start({ logLevel: 'silent', seed: options.seed ?? 1, compute: false, ...(options.clock === undefined ? {} : { clock: options.clock }) })
-    return new MembershipCluster(system, options)
+    const store = memorySnapshotStore()
+    const system = await ActorSystem.start({ logLevel: 'silent', seed: options.seed ?? 1, compute: false, snapshotStore: store, ...(options.clock === undefined ? {} : { clock: options.clock }) })
+    return new MembershipCluster(system, options, store)
   }
 
   private memberEvent(event: MemberEventMsg['event'], names: string[]): MemberEventMsg {
@@ -125,12 +135,20 @@ export class MembershipCluster {
     }
   }
 
-  /** Starts (or restarts, with a fresh actor and no persisted state) node `name`; every node learns of it. */
-  async add(name: string): Promise<ActorElection> {
+  /**
+   * Starts node `name` (a fresh actor; `from`: restarted from the record a crash kept, as the
+   * runtime restores a crashed actor: `runtime.restored` and the persisted context); every node
+   * learns of it.
+   */
+  async add(name: string, from?: Crashed): Promise<ActorElection> {
     const g = ++this.generation
-    const swimId = `swim-${name}-${g}`
+    const swimId = from?.swimId ?? `swim-${name}-${g}`
     const electionId = `election-${name}-${g}`
-    await this.system.spawn(simSwim, { id: swimId, placement: 'inline', input: { name, model: this.modelId } })
+    if (from === undefined) await this.system.spawn(simSwim, { id: swimId, placement: 'inline', input: { name, model: this.modelId } })
+    else {
+      if (from.record !== undefined) this.store.records.set(electionId, from.record)
+      this.model.cut.delete(name)
+    }
     const ref = await this.system.spawn(election, { id: electionId, placement: 'inline', input: { self: name, backend: 'membership', membership: this.options.lease ?? {}, peers: { swim: swimId } } })
     this.model.targets.set(name, electionId)
     const others = [...this.nodes.keys()].filter((n) => n !== name)
@@ -138,7 +156,26 @@ export class MembershipCluster {
     for (const o of others) this.nodes.get(o)!.ref.send(this.memberEvent('member-join', [name]) as never)
     const backend = new ActorElection(name, ref as never)
     this.nodes.set(name, { ref, backend })
+    this.swims.set(name, swimId)
     return backend
+  }
+
+  private readonly swims = new Map<string, string>()
+
+  /**
+   * Crashes node `name`: nothing more leaves it (its stop's resigns are cut off) and what it had
+   * persisted before is what a restart gets (the stop's own final record is discarded).
+   */
+  async crash(name: string): Promise<Crashed> {
+    const node = this.nodes.get(name)!
+    const record = this.store.records.get(node.ref.id)
+    this.model.cut.add(name)
+    this.model.targets.delete(name)
+    this.nodes.delete(name)
+    await node.backend.close()
+    // The others' member-manager soon says it failed (it still counts in the expected size).
+    this.tellAll('member-failed', [name])
+    return { name, record, swimId: this.swims.get(name)! }
   }
 
   /** Tells every node but `except` a member event about `names`. */
