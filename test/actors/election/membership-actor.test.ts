@@ -19,6 +19,7 @@ import type { ElectionMsg } from '../../../actors/election/messages.ts'
 import type { ElectionChangedMsg } from '../../../actors/election/protocol.ts'
 import type { SendGossamerMsg } from '../../../actors/swim/protocol.ts'
 import type { Term } from '../../../actors/election/term.ts'
+import type { Member, MemberStatus } from '../../../actors/member-manager/protocol.ts'
 
 const LEASE = { leaseMs: 2_000, campaignTimeoutMs: 500, campaignJitterMs: 100, stepDownMarginMs: 10 }
 const G = 'jobs'
@@ -50,11 +51,11 @@ afterEach(async () => {
   records.length = 0
 })
 
-const member = (name: string, gossamer = true, status = 'alive') => ({
+const member = (name: string, gossamer = true, status: MemberStatus = 'alive'): Member => ({
   name,
   addr: Uint8Array.of(10, 0, 0, 9),
   port: 7946,
-  tags: gossamer ? { [GOSSAMER_TAG]: '1' } : { role: 'serf' },
+  tags: gossamer ? ({ [GOSSAMER_TAG]: '1' } as Record<string, string>) : { role: 'serf' },
   status,
   protocolMin: 1,
   protocolMax: 5,

@@ -12,7 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
-import { MembershipCluster, type ActorElection, type Crashed } from './support/membership-cluster.ts'
+import { MembershipCluster, type ActorElection, type Crashed } from '../../../bench/election/membership-cluster.ts'
 import type { ElectionContext } from '../../../actors/election/machine.ts'
 import type { ElectionChangedMsg } from '../../../actors/election/protocol.ts'
 

@@ -5,7 +5,7 @@
  * and from the node: its lease runs out on its own timer while the others elect a new leader.
  */
 import { afterAll, beforeAll } from 'vitest'
-import { MembershipCluster } from './support/membership-cluster.ts'
+import { MembershipCluster } from '../../../bench/election/membership-cluster.ts'
 import { electionCompliance } from './compliance.ts'
 
 const LEASE = { leaseMs: 1_000, campaignTimeoutMs: 300, campaignJitterMs: 200, stepDownMarginMs: 100 }
