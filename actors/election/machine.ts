@@ -178,7 +178,8 @@ export function createElectionMachine(env: ActorEnv) {
         }
         if (event.type === 'runtime.restored') {
           // A new thread has no backend in its slot: open again (a restart in place finds it there).
-          enqueue.assign({ status: 'opening', queued: [] })
+          // The views are dropped so the next request follows its group on the backend again.
+          enqueue.assign({ status: 'opening', queued: [], views: {} })
           enqueue({ type: 'openBackend', params: { input: input! } } as never)
           return
         }
