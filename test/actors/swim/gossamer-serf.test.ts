@@ -84,10 +84,11 @@ describe('Gossamer messages with a real serf agent in the cluster', () => {
     expect(ctxA).toMatchObject({ gossamerSent: 10, gossamerFailed: 0, gossamerUnknownMember: 0 })
     // Give a stray message time to reach the agent's log, then check it saw none.
     await new Promise((r) => setTimeout(r, 500))
-    expect(agent.log()).not.toMatch(/unknown|Receive.*type 200|message type/i)
+    // Serf 0.9 logs `[WARN] serf: Received message of unknown type: 200` for each one it gets.
+    expect(agent.log()).not.toMatch(/unknown type/i)
 
     // Control: naming the agent (what a caller must never do) does reach it, and Serf logs it.
     a.swim.send({ type: 'swim.send-gossamer', to: 'agent-g', bytes: encodeGossamerMessage('election', Uint8Array.of(9)), reliable: false })
-    await waitUntil('the agent logged our message type', () => (/200/.test(agent.log()) ? true : undefined), 10_000)
+    await waitUntil('the agent logged our message type', () => (/\[WARN\] serf: Received message of unknown type: 200/.test(agent.log()) ? true : undefined), 10_000)
   }, 90_000)
 })
