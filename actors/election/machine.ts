@@ -139,7 +139,7 @@ export function createElectionMachine(env: ActorEnv) {
       case 'member.event':
         return { type: 'members', event: event.event, members: event.members, now }
       case 'partition.changed':
-        return { type: 'partition', status: event.status, now }
+        return { type: 'partition', status: event.status, expected: event.counts?.expected, now }
       case 'gossamer.message':
         return event.channel === 'election' ? { type: 'message', from: event.from, body: event.body, now } : undefined
       case 'election.timer':

@@ -9,8 +9,9 @@
  * - Members: Gossamer members (those advertising GOSSAMER_TAG) from member-manager's `member.event`;
  *   the peers asked are the alive ones, and the expected size is 1 + every one known alive or
  *   failed (a high-water mark lowered by graceful leaves and reaps, never by failures, as the
- *   partition detector keeps it): a majority of it is needed, so a partition's smaller side never
- *   leads. `partition.changed` to `minority` makes a leader step down at once.
+ *   partition detector keeps it), or the detector's own expected size when larger: a majority of it
+ *   is needed, so a partition's smaller side never leads. `partition.changed` to `minority` makes a
+ *   leader step down at once.
  * - Views: a leader sees itself while its lease holds (lease-core's isLeader); a follower learns the
  *   leader from its renewals (only a leader renews, and a term has one leader) and believes it for
  *   one leader lease after each, or until the leader's resign.
@@ -87,6 +88,8 @@ export interface MembershipState {
   /** Gossamer members other than this node: alive, or failed (still expected). */
   readonly members: Readonly<Record<string, 'alive' | 'failed'>>
   readonly partition: PartitionView
+  /** The partition detector's expected cluster size (configured or its persisted high-water mark); 0 before it spoke. */
+  readonly detectorExpected: number
   readonly groups: Readonly<Record<string, MembershipGroup>>
   /** Own clock: until this, a new group's voter holds as after a restart (this run's first lease). */
   readonly holdAllUntil: number
@@ -113,7 +116,7 @@ export type MembershipInput =
   | { type: 'message'; from: string; body: Uint8Array; now: number }
   | { type: 'timer'; group: string; key: MembershipTimerKey; now: number }
   | { type: 'members'; event: string; members: readonly MemberSeen[]; now: number }
-  | { type: 'partition'; status: PartitionView; now: number }
+  | { type: 'partition'; status: PartitionView; expected?: number; now: number }
   /** The actor restarted: every group is rebuilt from its persisted promise (timers are gone). */
   | { type: 'restart'; now: number }
   | { type: 'stop'; now: number }
@@ -138,6 +141,7 @@ export function initialMembership(config: ElectionConfig, self: string, now: num
     config,
     members: {},
     partition: 'healthy',
+    detectorExpected: 0,
     groups: {},
     holdAllUntil: now + config.leaseMs,
     seed: seed >>> 0,
@@ -201,10 +205,17 @@ export function stepMembership(state: MembershipState, input: MembershipInput): 
     case 'members':
       members(d, input.event, input.members)
       break
-    case 'partition':
+    case 'partition': {
       d.s.partition = input.status
+      const expected = input.expected
+      if (expected !== undefined && Number.isSafeInteger(expected) && expected >= 1 && expected !== d.s.detectorExpected) {
+        d.s.detectorExpected = expected
+        const v = voters(d.s)
+        for (const group of Object.keys(d.groups)) lease(d, group, { type: 'membership', peers: v.peers, expected: v.expected, now: d.now })
+      }
       for (const group of Object.keys(d.groups)) lease(d, group, { type: 'partition-status', status: input.status, now: d.now })
       break
+    }
     case 'restart':
       restart(d)
       break
@@ -376,9 +387,17 @@ function members(d: Draft, event: string, seen: readonly MemberSeen[]): void {
   for (const group of Object.keys(d.groups)) lease(d, group, { type: 'membership', peers, expected, now: d.now })
 }
 
-function voters(s: Pick<MembershipState, 'members'>): { peers: string[]; expected: number } {
+/**
+ * The peers to ask (alive Gossamer members) and the expected size a majority is taken of: the
+ * larger of this node and every Gossamer member known alive or failed, and the partition
+ * detector's expected size (it remembers the cluster across restarts, and can be configured: a
+ * node that has not yet heard of its peers must not lead alone). In a mixed cluster the detector
+ * counts Serf agents too, which only makes the majority larger (safe; a Gossamer minority of a
+ * mixed cluster cannot lead).
+ */
+function voters(s: Pick<MembershipState, 'members' | 'detectorExpected'>): { peers: string[]; expected: number } {
   const names = Object.keys(s.members)
-  return { peers: names.filter((n) => s.members[n] === 'alive').sort(), expected: 1 + names.length }
+  return { peers: names.filter((n) => s.members[n] === 'alive').sort(), expected: Math.max(1 + names.length, s.detectorExpected) }
 }
 
 /** The group's state, created (as a voter, not standing) on first use; undefined past MAX_GROUPS. */

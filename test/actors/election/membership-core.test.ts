@@ -111,6 +111,17 @@ describe('membership core', () => {
     expect(n.s.groups[G]!.view.leader).toBeNull()
   })
 
+  it("a node that has not heard of its peers yet does not lead alone when the detector expects more (the detector's expected size is a floor)", () => {
+    const n = node()
+    n.step({ type: 'partition', status: 'healthy', expected: 3, now: 0 })
+    n.step({ type: 'op', op: 'campaign', group: G, now: 0 })
+    expect(n.s.groups[G]!.lease.expected).toBe(3)
+    n.step({ type: 'timer', group: G, key: 'campaign', now: 1_000 })
+    n.step({ type: 'timer', group: G, key: 'campaign-timeout', now: 1_300 })
+    expect(dones(n.fx)).toEqual([])
+    expect(n.s.groups[G]!.view.isSelf).toBe(false)
+  })
+
   it(`refuses a group beyond ${MAX_GROUPS} with ERR_ELECTION_BUSY, counted`, () => {
     const n = node()
     for (let i = 0; i < MAX_GROUPS; i++) n.step({ type: 'follow', group: `g${i}`, now: 0 })
