@@ -157,6 +157,20 @@ describe('election actor, membership backend', () => {
     expect(Object.keys(m.groups)).toEqual([])
   })
 
+  it('runs in a worker thread too: alone it leads after its first lease, and a shutdown resigns and ends its timers', async () => {
+    system = await ActorSystem.start({ logLevel: 'silent', compute: false })
+    const lease = { leaseMs: 300, campaignTimeoutMs: 50, campaignJitterMs: 10, stepDownMarginMs: 10 }
+    const ref = await system.spawn(election, { id: 'election-w', input: { self: 'w', backend: 'membership', membership: lease } })
+    expect(ref.placement).toBe('worker')
+    const won = await ref.ask({ type: 'election.campaign', group: G }, { timeoutMs: 10_000 })
+    expect(won).toMatchObject({ ok: true, term: 1 })
+    const view = await ref.ask({ type: 'election.view', group: G })
+    expect(view).toMatchObject({ status: 'running', view: { leader: 'w', term: 1, isSelf: true } })
+    // Renewals keep it (alone, its own grant is the majority) well past one lease.
+    await new Promise((r) => setTimeout(r, 700))
+    expect((await ref.ask({ type: 'election.view', group: G })).view.isSelf).toBe(true)
+  })
+
   it('the nats backend counts these inputs as ignored', async () => {
     const clock = new SimulatedClock()
     system = await ActorSystem.start({ logLevel: 'silent', clock, compute: false })
