@@ -14,7 +14,7 @@ import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 import { GOSSAMER_TAG } from '../../../src/wire/gossamer-message.ts'
 import { swim } from '../../../actors/swim/definition.ts'
-import { swimIo } from '../../../actors/swim/io/swim-io.ts'
+import { swimIo } from '../../../src/index.ts' // the package's inline swim transport (its io/ stays swim's)
 import { createSwimConfig } from '../../../actors/swim/config.ts'
 import { gossipQueue } from '../../../actors/gossip-queue/definition.ts'
 import { gossipQueueConfigFor } from '../../../actors/gossip-queue/config.ts'
