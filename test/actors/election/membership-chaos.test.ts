@@ -115,11 +115,20 @@ async function runSeed(seed: number): Promise<{ violations: string[]; heals: num
 }
 
 describe('membership backend through the real election actors: partition chaos at N = 5', () => {
-  it.each([1, 2, 3, 4])('seed %i: never two lease holders, no promise or term goes back, a leader after each heal', async (seed) => {
+  // A few seeds in the suite; ELECTION_CHAOS_SEEDS=n runs seeds 1..n (e.g. 100 before a release).
+  const seeds = Array.from({ length: Number(process.env['ELECTION_CHAOS_SEEDS'] ?? 4) }, (_, i) => i + 1)
+  it.each(seeds)('seed %i: never two lease holders, no promise or term goes back, a leader after each heal', async (seed) => {
     const r = await runSeed(seed)
     expect(r.violations).toEqual([])
     expect(r.heals).toHaveLength(4)
-    // A first leader and at least one change of leadership or term under the chaos.
-    expect(r.leaderships).toBeGreaterThanOrEqual(2)
+    exercised.push(r)
   }, 120_000)
+
+  it('the seeds exercised what they claim: crashes, and leaderships that changed hands', () => {
+    // (A seed whose leader stays on the majority side throughout legitimately keeps one leader.)
+    expect(exercised.reduce((n, r) => n + r.crashes, 0)).toBeGreaterThan(0)
+    expect(exercised.reduce((n, r) => n + r.leaderships, 0)).toBeGreaterThan(exercised.length)
+  })
 })
+
+const exercised: Array<{ crashes: number; leaderships: number }> = []
