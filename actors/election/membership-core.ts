@@ -26,7 +26,6 @@
  */
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { WireError } from '../../src/errors/index.ts'
-import { GOSSAMER_TAG } from '../../src/wire/gossamer-message.ts'
 import type { LeaderChange, LeaderChangeReason, LeaderView } from './backend.ts'
 import { leaderLeaseMs, renewIntervalMs, type ElectionConfig } from './config.ts'
 import { decodeGroupMessage, encodeElectionEnvelope } from './group-frame.ts'
@@ -34,6 +33,11 @@ import { isLeader, startLease, stepLease } from './lease-core.ts'
 import type { LeaseInput, LeaseState, LeaseStep, LeaseTimerKey, PartitionView, StepDownReason } from './lease-types.ts'
 import type { ElectionResultReply } from './protocol.ts'
 import { NO_TERM, maxTerm, type Term } from './term.ts'
+import { fenceError, nextForFence, type PendingFence } from './fence-rules.ts'
+import { applyMemberEvent, votersOf, type GossamerMembers, type MemberSeen } from './gossamer-members.ts'
+
+export type { MemberSeen } from './gossamer-members.ts'
+export type { PendingFence } from './fence-rules.ts'
 import type { PersistedPromise } from './voter.ts'
 
 /** Groups one node keeps (each a lease core); a request or message for one more is refused and counted. */
@@ -57,14 +61,6 @@ export interface MembershipGroup {
   readonly fences: readonly PendingFence[]
 }
 
-/** A fence ask not answered yet; `round`: the id of the check sent to the leader, once sent. */
-export interface PendingFence {
-  readonly term: number
-  readonly replyTo: ReplyTo<ElectionResultReply> | undefined
-  readonly until: number
-  readonly round?: number
-}
-
 export interface MembershipStats {
   messagesIn: number
   messagesSent: number
@@ -86,7 +82,7 @@ export interface MembershipState {
   readonly self: string
   readonly config: ElectionConfig
   /** Gossamer members other than this node: alive, or failed (still expected). */
-  readonly members: Readonly<Record<string, 'alive' | 'failed'>>
+  readonly members: GossamerMembers
   readonly partition: PartitionView
   /** The partition detector's expected cluster size (configured or its persisted high-water mark); 0 before it spoke. */
   readonly detectorExpected: number
@@ -99,13 +95,6 @@ export interface MembershipState {
   readonly nextCheck: number
   readonly stopped: boolean
   readonly stats: MembershipStats
-}
-
-/** A member as member-manager's `member.event` carries it (only these fields are read). */
-export interface MemberSeen {
-  name: string
-  status: string
-  tags: Readonly<Record<string, string>>
 }
 
 export type MembershipInput =
@@ -259,7 +248,7 @@ function op(d: Draft, kind: 'campaign' | 'resign' | 'fence', group: string, term
     d.fx.push({ type: 'done', op: 'resign', group, replyTo })
   } else {
     const t = term ?? -1
-    const error = fenceError(g, t, d.now)
+    const error = fenceOf(g, t, d.now)
     if ((error !== undefined && error.code !== 'ERR_ELECTION_NO_LEADER') || (error === undefined && isLeader(g.lease, d.now)) || g.fences.length >= MAX_WAITERS) {
       d.fx.push({ type: 'done', op: 'fence', group, replyTo, term: t, ...(error === undefined ? {} : { error }) })
       return
@@ -273,23 +262,17 @@ function op(d: Draft, kind: 'campaign' | 'resign' | 'fence', group: string, term
 }
 
 /**
- * Moves the waiting fences on: a stale term is answered at once (terms only grow); one the leader
- * itself holds is answered current; one current by the observed leader is checked with it (a
- * `check`; its `checked` answers it); at its deadline a fence gets the view's answer, or
- * ERR_ELECTION_NO_LEADER when the leader did not confirm. The `fence` timer is due at the next deadline.
+ * Moves the waiting fences on (fence-rules.ts): answered, checked with the observed leader, or
+ * left waiting; the `fence` timer is due at the next deadline.
  */
 function settleFences(d: Draft, group: string, checked?: { round: number; current: boolean }): void {
   const g = d.groups[group]!
   if (g.fences.length === 0) return
   const left: PendingFence[] = []
-  const answer = (f: PendingFence, error: WireError | undefined) => d.fx.push({ type: 'done', op: 'fence', group, replyTo: f.replyTo, term: f.term, ...(error === undefined ? {} : { error }) })
   for (const f of g.fences) {
-    const error = fenceError(g, f.term, d.now)
-    const leader = error === undefined && isLeader(g.lease, d.now)
-    if (error?.code === 'ERR_ELECTION_STALE_TERM' || error?.code === 'ERR_ELECTION_FUTURE_TERM' || leader) answer(f, error)
-    else if (checked !== undefined && f.round === checked.round) answer(f, error === undefined && checked.current ? undefined : unconfirmed(f.term))
-    else if (d.now >= f.until) answer(f, error ?? unconfirmed(f.term))
-    else if (error === undefined && f.round === undefined) {
+    const next = nextForFence(f, fenceOf(g, f.term, d.now), isLeader(g.lease, d.now), checked, d.now)
+    if (next.kind === 'answer') d.fx.push({ type: 'done', op: 'fence', group, replyTo: f.replyTo, term: f.term, ...(next.error === undefined ? {} : { error: next.error }) })
+    else if (next.kind === 'check') {
       const round = d.s.nextCheck++
       d.s.stats.messagesSent++
       d.fx.push({ type: 'send', to: g.observed!.leader, bytes: encodeElectionEnvelope(group, { type: 'check', term: f.term as Term, from: d.s.self, round }) })
@@ -301,18 +284,10 @@ function settleFences(d: Draft, group: string, checked?: { round: number; curren
   else d.fx.push({ type: 'cancel-timer', group, key: 'fence' })
 }
 
-function unconfirmed(term: number): WireError {
-  return { code: 'ERR_ELECTION_NO_LEADER', message: `the leader did not confirm term ${term} as current` }
-}
-
-function fenceError(g: MembershipGroup, term: number, now: number): WireError | undefined {
+/** fenceError with this group's current term (own lease, or the observed leader's) and the newest heard of. */
+function fenceOf(g: MembershipGroup, term: number, now: number): WireError | undefined {
   const current = isLeader(g.lease, now) ? g.lease.lead!.term : g.observed !== undefined && now < g.observed.until ? g.observed.term : undefined
-  const highest = maxTerm(maxTerm(g.lease.voter.term, g.lease.highestSeen), current ?? NO_TERM)
-  if (term > highest) return { code: 'ERR_ELECTION_FUTURE_TERM', message: `term ${term} is newer than any this node has heard of (${highest})` }
-  if (current === undefined) return { code: 'ERR_ELECTION_NO_LEADER', message: 'no leader holds the lease that this node knows of' }
-  if (term < current) return { code: 'ERR_ELECTION_STALE_TERM', message: `term ${term} is older than the current term ${current}` }
-  if (term > current) return { code: 'ERR_ELECTION_NO_LEADER', message: `no leader holds term ${term} (the current one is ${current})` }
-  return undefined
+  return fenceError(term, current, maxTerm(g.lease.voter.term, g.lease.highestSeen))
 }
 
 function message(d: Draft, from: string, body: Uint8Array): void {
@@ -367,37 +342,15 @@ function observedEnd(d: Draft, group: string, g: MembershipGroup): void {
 }
 
 function members(d: Draft, event: string, seen: readonly MemberSeen[]): void {
-  const table = { ...d.s.members }
-  for (const m of seen) {
-    if (typeof m?.name !== 'string' || m.name === d.s.self) continue
-    const gossamer = m.tags !== null && typeof m.tags === 'object' && typeof m.tags[GOSSAMER_TAG] === 'string'
-    if (event === 'member-leave' || event === 'member-reap' || !gossamer) delete table[m.name]
-    else if (event === 'member-failed' || m.status === 'failed') {
-      if (table[m.name] !== undefined) table[m.name] = 'failed'
-    } else if (m.status === 'alive') {
-      if (table[m.name] === undefined && Object.keys(table).length >= d.s.config.maxPeers) {
-        d.s.stats.membersDropped++
-        continue
-      }
-      table[m.name] = 'alive'
-    }
-  }
-  d.s.members = table
+  const r = applyMemberEvent(d.s.members, event, seen, d.s.self, d.s.config.maxPeers)
+  d.s.members = r.table
+  d.s.stats.membersDropped += r.dropped
   const { peers, expected } = voters(d.s)
   for (const group of Object.keys(d.groups)) lease(d, group, { type: 'membership', peers, expected, now: d.now })
 }
 
-/**
- * The peers to ask (alive Gossamer members) and the expected size a majority is taken of: the
- * larger of this node and every Gossamer member known alive or failed, and the partition
- * detector's expected size (it remembers the cluster across restarts, and can be configured: a
- * node that has not yet heard of its peers must not lead alone). In a mixed cluster the detector
- * counts Serf agents too, which only makes the majority larger (safe; a Gossamer minority of a
- * mixed cluster cannot lead).
- */
 function voters(s: Pick<MembershipState, 'members' | 'detectorExpected'>): { peers: string[]; expected: number } {
-  const names = Object.keys(s.members)
-  return { peers: names.filter((n) => s.members[n] === 'alive').sort(), expected: Math.max(1 + names.length, s.detectorExpected) }
+  return votersOf(s.members, s.detectorExpected)
 }
 
 /** The group's state, created (as a voter, not standing) on first use; undefined past MAX_GROUPS. */
@@ -424,7 +377,7 @@ function newGroup(d: Draft, group: string, promise: PersistedPromise | undefined
   }
   const g: MembershipGroup = { lease: step.state, waiters: [], observed: undefined, view: { group, leader: null, term: NO_TERM, isSelf: false }, promise, fences: [] }
   d.groups[group] = g
-  apply(d, group, step, undefined)
+  apply(d, group, step)
   if (d.s.partition !== 'healthy') lease(d, group, { type: 'partition-status', status: d.s.partition, now: d.now })
   return d.groups[group]!
 }
@@ -446,12 +399,12 @@ function restart(d: Draft): void {
 /** One lease-core step for `group`, its effects carried into this step's. */
 function lease(d: Draft, group: string, input: LeaseInput): void {
   const g = d.groups[group]!
-  apply(d, group, stepLease(g.lease, input), g)
+  apply(d, group, stepLease(g.lease, input))
 }
 
 const REASONS: Record<StepDownReason, LeaderChangeReason> = { 'lease-expired': 'lease-expired', minority: 'minority', stopped: 'closed', resigned: 'resigned' }
 
-function apply(d: Draft, group: string, step: LeaseStep, _before: MembershipGroup | undefined): void {
+function apply(d: Draft, group: string, step: LeaseStep): void {
   let g: MembershipGroup = { ...d.groups[group]!, lease: step.state }
   let lost: LeaderChangeReason | undefined
   for (const e of step.effects) {
