@@ -1,14 +1,14 @@
 /**
  * actors/election: the `membership` backend's lease core (issue 14), pure. Leadership is a lease
  * granted by a strict majority of the *expected* cluster size, over the cluster's own messages, with
- * no external service. The election actor (machine.ts, worker.ts, protocol.ts) that hosts it comes
- * after the "cores that return effects" refactor (issue 11); it will feed messages, timer firings,
- * the member list and the partition detector's status in, and perform the effects that come out.
+ * no external service. The election actor runs one per group (membership-core.ts, in its context):
+ * it feeds messages, timer firings, the member list and the partition detector's status in, and
+ * performs the effects that come out.
  *
  * - Voter side (voter.ts): one candidate per term, none while another's promise is unexpired, never
  *   an older term; the promise is persisted before a grant is sent.
- * - Candidate: when its own promise to others has expired (plus a random jitter), and the detector
- *   does not say minority, a follower asks every peer for term max(promised, highest seen) + 1 and
+ * - Candidate: when it stands for the group (campaign), its own promise to others has expired (plus
+ *   a random jitter), and the detector does not say minority, a follower asks every peer for term max(promised, highest seen) + 1 and
  *   grants itself. Grants from floor(max(expected, peers + 1) / 2) + 1 members make it leader.
  * - Leader: believes its lease until sentAt + leaderLeaseMs on its own clock, sentAt being when the
  *   winning round was *sent* (config.ts derives leaderLeaseMs from the drift margin), renews every

@@ -1,6 +1,6 @@
 /**
  * The lease core's protocol with its host: inputs in, effects out, and the state it threads
- * through. Effects are data; the host (the election actor, after issue 11) performs them in order:
+ * through. Effects are data; the host (the election actor, membership-core.ts) performs them in order:
  * a `persist` before the `send`s of the same step (a grant must never leave before its promise is
  * durable), timers on the actor clock, events to subscribers. All unions are append-only.
  */
