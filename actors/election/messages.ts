@@ -1,7 +1,8 @@
 /**
  * The membership backend's messages (a discriminated union on `type`, append-only) and their
- * compact binary form. They travel, later, as memberlist reliable user messages between Gossamer
- * members only (a Serf agent never sees them):
+ * compact binary form. They travel in Gossamer's envelope on the election channel, framed with
+ * their group (group-frame.ts), as one UDP user message through swim, between Gossamer members
+ * only (a Serf agent never sees them):
  *
  *   0 'G' 1 'L'   magic (Gossamer Lease)
  *   2 u8  1       format version (a new layout gets a new number; decoders refuse unknown ones)
