@@ -49,6 +49,11 @@ export interface ElectionContext extends ElectionActorState {
   /** The membership backend's state (null for nats). */
   readonly membership: MembershipState | null
   readonly swimPeer: string
+  /**
+   * The nats backend's init, kept for a restore (a restored machine does not see its input again:
+   * the backend is opened anew from this). Server URLs with credentials in them would show here.
+   */
+  readonly natsInit: NatsElectionInit | null
   /** swim.send-gossamer tells not delivered (no swim, stopped, full). */
   readonly sendsUndelivered: number
 }
@@ -74,7 +79,8 @@ export function createElectionMachine(env: ActorEnv) {
   const self = actorAddress<ElectionInbound>(env.id)
   let undelivered = 0
   let sendsUndelivered = 0
-  let input: ElectionInput | undefined
+  /** The nats backend's open input, from the context (a restored machine never sees its input). */
+  const inputOf = (c: ElectionContext): ElectionInput => ({ self: c.self, backend: 'nats', nats: c.natsInit! })
   /** Lease timer handles by group and key (their due times are in the context). */
   const timers = new Map<string, unknown>()
   const timerId = (group: string, key: string) => `${group}\u0000${key}`
@@ -180,7 +186,7 @@ export function createElectionMachine(env: ActorEnv) {
           // A new thread has no backend in its slot: open again (a restart in place finds it there).
           // The views are dropped so the next request follows its group on the backend again.
           enqueue.assign({ status: 'opening', queued: [], views: {} })
-          enqueue({ type: 'openBackend', params: { input: input! } } as never)
+          enqueue({ type: 'openBackend', params: { input: inputOf(context) } } as never)
           return
         }
         const { state, effects: fx } = stepElectionActor(context, event)
@@ -203,19 +209,18 @@ export function createElectionMachine(env: ActorEnv) {
   }).createMachine({
     id: 'election',
     context: ({ input: i }) => {
-      input = i
       const { backend } = checkElectionInput(i)
       const actor = initialElectionActor(i.self, i.peers?.events ?? null)
-      if (backend === 'nats') return { ...actor, backend, membership: null, swimPeer: i.peers?.swim ?? 'swim', sendsUndelivered: 0 }
+      if (backend === 'nats') return { ...actor, backend, membership: null, swimPeer: i.peers?.swim ?? 'swim', natsInit: i.nats!, sendsUndelivered: 0 }
       const config = createElectionConfig(i.membership)
       const seed = Math.floor(env.random.next() * 0x1_0000_0000)
-      return { ...actor, status: 'running', backend, membership: initialMembership(config, i.self, env.clock.now(), seed), swimPeer: i.peers?.swim ?? 'swim', sendsUndelivered: 0 }
+      return { ...actor, status: 'running', backend, membership: initialMembership(config, i.self, env.clock.now(), seed), swimPeer: i.peers?.swim ?? 'swim', natsInit: null, sendsUndelivered: 0 }
     },
     initial: 'running',
     states: {
       running: {
         entry: enqueueActions(({ context, enqueue }) => {
-          if (context.backend === 'nats') enqueue({ type: 'openBackend', params: { input: input! } } as never)
+          if (context.backend === 'nats') enqueue({ type: 'openBackend', params: { input: inputOf(context) } } as never)
         }),
         on: {
           'election.campaign': { actions: ['step', 'countUndelivered'] },

@@ -20,6 +20,8 @@ import type { ElectionChangedMsg } from '../../../actors/election/protocol.ts'
 import type { SendGossamerMsg } from '../../../actors/swim/protocol.ts'
 import type { Term } from '../../../actors/election/term.ts'
 import type { Member, MemberStatus } from '../../../actors/member-manager/protocol.ts'
+import type { ElectionBackend } from '../../../actors/election/backend.ts'
+import { provideElectionBackend } from '../../../actors/election/io/election-backend.ts'
 
 const LEASE = { leaseMs: 2_000, campaignTimeoutMs: 500, campaignJitterMs: 100, stepDownMarginMs: 10 }
 const G = 'jobs'
@@ -188,5 +190,50 @@ describe('election actor, membership backend', () => {
     await expect(system.spawn(election, { id: 'e1', placement: 'inline', input: { self: 'n' } })).rejects.toMatchObject({ code: 'ERR_ACTOR_START_FAILED', message: expect.stringContaining('election.nats') })
     await expect(system.spawn(election, { id: 'e2', placement: 'inline', input: { self: 'n', backend: 'membership', membership: { leaseMs: 5 } } })).rejects.toMatchObject({ message: expect.stringContaining('election.leaseMs') })
     await expect(system.spawn(election, { id: 'e3', placement: 'inline', input: { self: 'n', backend: 'raft' as never } })).rejects.toMatchObject({ message: expect.stringContaining('election.backend') })
+  })
+})
+
+describe('election actor, nats backend restored from its persisted record', () => {
+  it('opens the backend again and follows the views it had on the new backend', async () => {
+    const clock = new SimulatedClock()
+    const store = memorySnapshotStore()
+    system = await ActorSystem.start({ logLevel: 'silent', clock, compute: false, snapshotStore: store })
+    const followed: string[] = []
+    const opened: string[] = []
+    // A backend that only says who leads: enough to see which groups the actor follows on it.
+    const fake = (self: string): ElectionBackend => ({
+      kind: 'fake',
+      self,
+      campaign: () => new Promise(() => undefined),
+      resign: async () => undefined,
+      view: (group) => ({ group, leader: 'x', term: 1 as Term, isSelf: false }),
+      async *changes(group) {
+        followed.push(`${self}:${group}`)
+        yield { group, leader: 'x', term: 1 as Term, isSelf: false, reason: 'observed', at: 0 }
+      },
+      fence: async () => undefined,
+      close: async () => undefined,
+    })
+    const provide = provideElectionBackend(async (self) => {
+      opened.push(self)
+      return fake(self)
+    })
+    const input = { self: 'n', nats: { servers: ['nats://127.0.0.1:1'], bucket: 'b', ttlMs: 1000 } }
+    const first = await system.spawn(election, { id: 'election-a', placement: 'inline', input, provide })
+    await clock.advance(10)
+    await first.ask({ type: 'election.view', group: G })
+    await clock.advance(10)
+    expect(followed).toEqual(['n:jobs'])
+    // A new incarnation from the last record (as a thread restart gets it): a new backend is opened.
+    const record = store.records.get('election-a')!
+    await first.stop()
+    store.records.set('election-b', record)
+    const second = await system.spawn(election, { id: 'election-b', placement: 'inline', input, provide })
+    await clock.advance(10)
+    const view = await second.ask({ type: 'election.view', group: G })
+    await clock.advance(10)
+    expect(opened).toEqual(['n', 'n'])
+    expect(view.status).toBe('running')
+    expect(followed).toEqual(['n:jobs', 'n:jobs'])
   })
 })
