@@ -14,6 +14,8 @@ import { defineActor } from '../../src/runtime/define-actor.ts'
 import { MAX_JOIN_ADDRESSES, parseJoinAddress } from './join-address.ts'
 import { createSwimMachine } from './machine.ts'
 import { leaseProblem } from './piggyback.ts'
+import { isGossamerMessage } from '../../src/wire/gossamer-message.ts'
+import { MAX_GOSSAMER_RELIABLE_BYTES } from './gossamer-route.ts'
 
 const isIp = (addr: unknown) => addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16)
 const isPort = (port: unknown) => Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535
@@ -69,6 +71,12 @@ export const swim = defineActor({
       case 'swim.send-user':
         if (!isIp(msg.addr) || !Number.isInteger(msg.port) || msg.port < 1 || msg.port > 65_535) return 'swim.send-user needs addr (4 or 16 IP bytes) and port 1..65535'
         if (!(msg.bytes instanceof Uint8Array) || msg.bytes.length === 0) return 'swim.send-user needs bytes (a non-empty Uint8Array: [serfType][msgpack])'
+        return undefined
+      case 'swim.send-gossamer':
+        if (typeof msg.to !== 'string' || msg.to.length === 0) return 'swim.send-gossamer needs to (a member name)'
+        if (!(msg.bytes instanceof Uint8Array) || !isGossamerMessage(msg.bytes) || msg.bytes.length < 2) return 'swim.send-gossamer needs bytes (a Gossamer envelope: encodeGossamerMessage)'
+        if (typeof msg.reliable !== 'boolean') return 'swim.send-gossamer needs reliable (boolean)'
+        if (msg.bytes.length > MAX_GOSSAMER_RELIABLE_BYTES) return `swim.send-gossamer bytes over ${MAX_GOSSAMER_RELIABLE_BYTES}`
         return undefined
       case 'swim.keyring':
         // The operation and the key's size are answered by the actor, with memberlist's messages.

@@ -429,6 +429,11 @@ export class SwimCore {
   // Used by probe.ts and push-pull.ts
   // ------------------------------------------------------------------------------------------
 
+  /** The member whose bound address is `addr` (a datagram's source), if known. */
+  nameAt(addr: TransportAddress): string | undefined {
+    return this.addrIndex.get(addr)
+  }
+
   addressOf(n: NodeRecord): TransportAddress {
     return formatAddress(n.addr, n.port === 0 ? this.identity.port : n.port)
   }

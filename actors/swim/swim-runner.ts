@@ -43,6 +43,8 @@ import { createLatestTell } from '../../src/types/latest-tell.ts'
 import type { Keyring } from '../../src/wire/keyring.ts'
 import { cloneCoordinate } from '../../src/coordinate/coordinate.ts'
 import type { Coordinate } from '../../src/coordinate/coordinate.ts'
+import { NO_GOSSAMER_COUNTS, isGossamerPayload, routeGossamer, sendGossamer, type GossamerCounts } from './gossamer-route.ts'
+import type { SendGossamerMsg } from './protocol.ts'
 
 /** Timeouts (ms) of swim's asks, derived from its config so every preset gets fitting ones. */
 export function askTimeouts(config: SwimConfig): { localStateMs: number; localMetaMs: number } {
@@ -71,7 +73,7 @@ export interface SwimIdentity {
 export const RETRY_JOIN_TIMER = 'retry-join'
 
 /** swim's counters kept outside the node, so they survive a restart in place. */
-export interface RunnerCounts {
+export interface RunnerCounts extends GossamerCounts {
   /**
    * Messages to peers that found no receiver (unknown, stopped or rejected): not retried. The member
    * feed and the cluster size are sent again when refused by a full mailbox, so only their messages
@@ -112,7 +114,7 @@ export function createSwimRunner(env: ActorEnv) {
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
-  const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0 }
+  const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0, ...NO_GOSSAMER_COUNTS }
   /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
   const carried = new CarriedState()
   /**
@@ -190,7 +192,17 @@ export function createSwimRunner(env: ActorEnv) {
       case 'node-left':
         carried.membershipChanged()
         return feed.change('left', info(out.node))
-      case 'user-message':
+      case 'user-message': {
+        // Gossamer's own messages go to their channel's receiver only (gossamer-route.ts).
+        if (isGossamerPayload(out.bytes)) {
+          const r = routeGossamer(out.bytes, out.from, from.nameAt(out.from), peers.gossamer)
+          if ('drop' in r) {
+            counts[r.drop]++
+            return
+          }
+          counts.gossamerReceived++
+          return deliver(r.to, r.msg)
+        }
         // Serf's user events, queries, responses and relays go to serf-events when it is there,
         // each copy as it came (its dedupe is serf-events' business); the rest (intents) as before.
         if (peers.serfEvents !== undefined && out.bytes.length > 0 && SERF_EVENTS_MESSAGE_TYPES.has(out.bytes[0]!)) {
@@ -199,6 +211,7 @@ export function createSwimRunner(env: ActorEnv) {
           return deliver(peers.serfEvents, msg)
         }
         return toMember({ type: 'member.user-message', bytes: out.bytes })
+      }
       case 'join-completed': {
         const failures = out.failures ?? []
         // memberlist logs each address it could not join at WARN ("Failed to join ...").
@@ -406,6 +419,13 @@ export function createSwimRunner(env: ActorEnv) {
       const n = current()
       runEffects(n, n.advance(input))
       return stateOf(n) // the state read once, after every step this action ran
+    },
+
+    /** `swim.send-gossamer`: one envelope to the named member, by UDP or a TCP stream (gossamer-route.ts). */
+    sendGossamer(msg: SendGossamerMsg, config: SwimConfig): SwimStatePatch {
+      const n = current()
+      runEffects(n, sendGossamer(n, msg, counts, config.tcpTimeoutMs, config.enableCompression))
+      return stateOf(n)
     },
 
     /**
