@@ -116,6 +116,11 @@ export function createSwimRunner(env: ActorEnv) {
   /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
   const carried = new CarriedState()
   /**
+   * The last node's counters when it stopped: a restart in place goes on from them, since the
+   * persisted context (throttled: persist-policy.ts) may be up to a second behind.
+   */
+  let lastCounters: Record<string, unknown> | undefined
+  /**
    * The broadcasts gossip-queue lets us piggyback (immutable: every change makes a new object). It
    * outlives a node: a restart in place goes on with it; only its report timer is the node's.
    */
@@ -362,7 +367,8 @@ export function createSwimRunner(env: ActorEnv) {
       const box: { core?: SwimCore } = {}
       const n = new SwimCore(config, identity, envFor(config, transport, box))
       box.core = n
-      carried.start(n, transport, counts as unknown as Record<string, number>, restored)
+      if (node !== undefined) lastCounters = { ...node.counters }
+      carried.start(n, transport, counts as unknown as Record<string, number>, restored, lastCounters)
       if (restored !== undefined) lease = resumeLease(lease, restored.lease)
       reportDelay = reportDelayMs(config)
       roomReportDelay = roomReportDelayMs(config)
@@ -446,6 +452,7 @@ export function createSwimRunner(env: ActorEnv) {
       const old = node
       node = undefined
       if (old !== undefined) runEffects(old, old.advance({ type: 'stop' }))
+      if (old !== undefined) lastCounters = { ...old.counters }
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
       // The window's sends are reported now rather than lost with the timer.
