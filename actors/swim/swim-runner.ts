@@ -67,6 +67,9 @@ export interface SwimIdentity {
   incarnation?: number
 }
 
+/** A fill from an empty lease (never written to: the send pipeline only reads the parts). */
+const NOTHING = Object.freeze([]) as unknown as Uint8Array[]
+
 /** Timer key of the next retried join (join-retry.ts); the node's own keys never take this one. */
 export const RETRY_JOIN_TIMER = 'retry-join'
 
@@ -247,13 +250,17 @@ export function createSwimRunner(env: ActorEnv) {
    * which gossip-queue's unsendable check reads) is reported at the end of the batch window.
    */
   const fillFromLease = (overheadBytes: number, limitBytes: number): Uint8Array[] => {
-    const pick = pickForPacket(lease, overheadBytes, limitBytes)
-    lease = pick.held
     if (lease.epoch === 0) {
       // No lease yet: the subscribe may have found no gossip-queue. Asked again, at most once a window.
       if (env.clock.now() - subscribedAt >= roomReportDelay) subscribe()
-      return pick.parts
+      return []
     }
+    // An empty lease (an idle cluster): nothing to pick, and the room offered is news to no one
+    // (gossip-queue's unsendable check weighs it against queued broadcasts; a new one comes with a
+    // new lease). No pick, no report, so no report-and-lease round trip each second while idle.
+    if (lease.entries.length === 0) return NOTHING
+    const pick = pickForPacket(lease, overheadBytes, limitBytes)
+    lease = pick.held
     const delay = pick.parts.length > 0 ? reportDelay : roomReportDelay
     const due = env.clock.now() + delay
     if (reportDue === undefined || due < reportDue) {
