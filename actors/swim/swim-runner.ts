@@ -318,6 +318,8 @@ export function createSwimRunner(env: ActorEnv) {
       },
       // Effects decided in a stream, dial or ask callback (outside a step) run at once.
       run: (effects) => runEffects(box.core!, effects),
+      // Before the first lease, ticks go on: their fills ask gossip-queue for one again.
+      broadcastsWaiting: () => lease.epoch === 0 || lease.entries.length > 0,
     }
   }
 
@@ -441,6 +443,8 @@ export function createSwimRunner(env: ActorEnv) {
     /** A `gossip.lease` from gossip-queue (taken in every state, with or without a node). */
     takeLease(msg: LeaseMsg): LeaseView {
       lease = acceptLease(lease, msg)
+      // Broadcasts to send: a gossip tick parked while the lease was empty resumes.
+      if (lease.entries.length > 0 && node !== undefined) runEffects(node, node.advance({ type: 'broadcasts-waiting' }))
       return leaseShown()
     },
 
