@@ -16,6 +16,7 @@ import { createSwimMachine } from './machine.ts'
 import { leaseProblem } from './piggyback.ts'
 import { isGossamerMessage } from '../../src/wire/gossamer-message.ts'
 import { MAX_GOSSAMER_RELIABLE_BYTES } from './gossamer-route.ts'
+import { SWIM_PERSIST_THROTTLE_MS, swimUrgentKey } from './persist-policy.ts'
 
 const isIp = (addr: unknown) => addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16)
 const isPort = (port: unknown) => Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535
@@ -38,10 +39,15 @@ export const swim = defineActor({
    * address (a restart binds it again, never a new port), the incarnation, the members to rejoin,
    * the join state and the counters (see machine.ts). The config's key bytes are not in it (the
    * context shows the keyring as its key count); once `swim.keyring` changed the ring, the live
-   * ring is (liveKeys), so a restart keeps it, as Serf's keyring file does. throttleMs 0: after every turn with messages, so the address bound in the
-   * first turns is never lost to a throttle window (the context is a few KiB of plain data).
+   * ring is (liveKeys), so a restart keeps it, as Serf's keyring file does.
+   *
+   * The policy (persist-policy.ts): what a restart needs (the state, the bound address, the
+   * incarnation, the ring, the members to rejoin, the join and lease bookkeeping) persists in the
+   * turn that changed it, so the address bound in the first turns is never lost to a throttle
+   * window; the rest (counters, health, figures: an idle node's every gossip tick changes a counter)
+   * at most once a second.
    */
-  persist: { version: 1, throttleMs: 0 },
+  persist: { version: 1, throttleMs: SWIM_PERSIST_THROTTLE_MS, urgentKey: swimUrgentKey },
   validate: (msg) => {
     switch (msg.type) {
       case 'swim.packet':

@@ -234,6 +234,8 @@ export function createSwimMachine(env: ActorEnv) {
           enqueue('refuse')
           return
         }
+        // memberlist's `[DEBUG] memberlist: Initiating push/pull sync with:` for a join.
+        env.log.debug({ addresses }, `swim: initiating push/pull sync with: ${addresses.join(', ')}`)
         enqueue.assign(runner.join(addresses, 'join', event.replyTo))
       }),
       joinResult: assign(({ context, event }) => {

@@ -58,6 +58,8 @@ export interface NodeConfig {
    */
   coalesce: { members: boolean; userEvents: boolean }
   logLevel: NodeLogLevel
+  /** The lowest level kept for logs() (NodeOptions.logRingLevel): logLevel, or 'info' when silent. */
+  logRingLevel: Exclude<NodeLogLevel, 'silent'>
   leaveTimeoutMs: number
   /** member-manager's reconnect and reap settings (ms) and `_serf_conflict` switch. */
   reconnectIntervalMs: number
@@ -76,7 +78,7 @@ export interface NodeConfig {
 
 const FIELDS = [
   'name', 'bind', 'advertise', 'profile', 'protocol', 'tags', 'join', 'retryJoin', 'replay', 'keys', 'keyringFile',
-  'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
+  'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'logRingLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
   'reconnectTimeoutMs', 'tombstoneTimeoutMs', 'nameConflictResolution', 'compression', 'querySizeLimit',
   'queryResponseSizeLimit', 'userEventSizeLimit', 'inspect',
 ] as const
@@ -235,6 +237,8 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
   const coalesce = { members, userEvents }
   const logLevel = o['logLevel'] ?? 'info'
   checkOneOf('logLevel', logLevel, ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const)
+  const logRingLevel = o['logRingLevel'] ?? (logLevel === 'silent' ? 'info' : logLevel)
+  checkOneOf('logRingLevel', logRingLevel, ['trace', 'debug', 'info', 'warn', 'error'] as const)
   const leaveTimeoutMs = o['leaveTimeoutMs'] ?? DEFAULT_LEAVE_TIMEOUT_MS
   // member-manager arms twice this for swim's part of the leave: it must stay a valid timer.
   checkInt('leaveTimeoutMs', leaveTimeoutMs, 0, Math.floor(TIMER_MAX_MS / 2), 'ms')
@@ -273,6 +277,7 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
     placement,
     coalesce,
     logLevel,
+    logRingLevel,
     leaveTimeoutMs,
     reconnectIntervalMs,
     reconnectTimeoutMs,

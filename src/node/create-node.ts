@@ -66,7 +66,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
   const keys = config.keyringFile === undefined ? config.keys : await readKeyringFile(config.keyringFile)
   const ring = new LogRing()
   // Every actor's lines come to this thread (the system's log sink) and go where the node's own go.
-  const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
+  const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ringLevel: config.logRingLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
   const log = nodeLog.logger
   const swimInput = swimInputOf(config, keys, advertiseIpOf(config))
   const system = await ActorSystem.start({ node: config.name, logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
