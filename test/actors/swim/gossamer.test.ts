@@ -58,6 +58,9 @@ describe('swim.send-gossamer', () => {
     expect(got[0]!.channel).toBe('assignment')
     expect(got[0]!.body).toEqual(big)
     expect(ctx(n1)).toMatchObject({ gossamerSent: 1, gossamerFailed: 0 })
+    // A stream is read outside the actor's turns: its count reaches the context at the next turn
+    // (a probe tick: an idle node's gossip tick is parked), within one probe interval.
+    await clock.advance(1_500)
     expect(ctx(n2).gossamerReceived).toBe(1)
   })
 
