@@ -128,7 +128,8 @@ export const sourceOf = (name: GossipQueueName): ClusterSizeSource => (name === 
 
 /** A queue's retransmit limit now. */
 export function limitOf(state: GossipQueueState, name: GossipQueueName): number {
-  return retransmitLimit(state.config.retransmitMult, state.clusterSizes[sourceOf(name)] ?? 0)
+  // A restored config from before minRetransmits existed has none: memberlist's formula alone.
+  return retransmitLimit(state.config.retransmitMult, state.clusterSizes[sourceOf(name)] ?? 0, state.config.minRetransmits ?? 0)
 }
 
 /** A leave listener that turns a waited-for broadcast's departure into a `tell` effect. */

@@ -44,10 +44,13 @@ export type LeaveListener<T> = (item: QueuedBroadcast<T>, outcome: BroadcastOutc
  * (a fresh actor, or one restarted before its sizes were persisted). A limit of 0 would hand every
  * broadcast out once and drop it: a silent loss. The cluster always holds at least this node, so 1
  * is the smallest true size, and over-sending a little to a small cluster is harmless.
+ *
+ * `minRetransmits` (GossipQueueConfig, 0 = none) raises the limit of small clusters further, where
+ * memberlist's leaves a node without the broadcast too often (see that field).
  */
-export function retransmitLimit(retransmitMult: number, numNodes: number): number {
+export function retransmitLimit(retransmitMult: number, numNodes: number, minRetransmits = 0): number {
   const n = Number.isFinite(numNodes) ? Math.max(1, numNodes) : 1
-  return retransmitMult * Math.ceil(Math.log10(n + 1))
+  return Math.max(minRetransmits, retransmitMult * Math.ceil(Math.log10(n + 1)))
 }
 
 /** Counters of one queue; every broadcast that leaves is counted under exactly one outcome. */

@@ -49,6 +49,29 @@ describe('gossipQueueConfigFor', () => {
     expect(c).toMatchObject({ maxQueueDepth: 100, hardMaxDepth: 200, retransmitMult: 2, maxMessageBytes: 1396 })
   })
 
+  it('floors the retransmit limit at two gossip ticks (2 x gossipNodes) when swim gives gossipNodes', () => {
+    const local = createSwimConfig({}, 'local')
+    const c = gossipQueueConfigFor({ retransmitMult: local.retransmitMult, udpBufferSize: local.udpBufferSize, gossipNodes: local.gossipNodes, encrypted: false })
+    expect(c.minRetransmits).toBe(2 * local.gossipNodes)
+    // Local, 9 members: memberlist's 2 × ceil(log10(10)) = 2 is raised to 6; 100 members keep their 2 × 3 = 6.
+    const qs = new QueueSet(c)
+    qs.setClusterSize('serf', 9)
+    qs.setClusterSize('memberlist', 9)
+    expect(qs.stats()['serf-event'].retransmitLimit).toBe(6)
+    expect(qs.stats().memberlist.retransmitLimit).toBe(6)
+    qs.setClusterSize('serf', 1000)
+    expect(qs.stats()['serf-event'].retransmitLimit).toBe(8)
+    // Without gossipNodes (or set by init) memberlist's formula alone, or the given floor.
+    expect(gossipQueueConfigFor({ retransmitMult: 2, udpBufferSize: 1400, encrypted: false }).minRetransmits).toBe(0)
+    expect(gossipQueueConfigFor({ retransmitMult: 2, udpBufferSize: 1400, gossipNodes: 3, encrypted: false }, { minRetransmits: 0 }).minRetransmits).toBe(0)
+    expect(createGossipQueueConfig().minRetransmits).toBe(0)
+  })
+
+  it.each([-1, 65, 1.5, '6'])('refuses minRetransmits %o naming the field', (v) => {
+    expect(() => createGossipQueueConfig({ minRetransmits: v as number })).toThrow(InvalidConfigError)
+    expect(() => createGossipQueueConfig({ minRetransmits: v as number })).toThrow('gossipQueue.minRetransmits')
+  })
+
   it.each([
     [{ retransmitMult: 0, udpBufferSize: 1400, encrypted: false }, 'swim.retransmitMult'],
     [{ retransmitMult: 4, udpBufferSize: 0, encrypted: false }, 'swim.udpBufferSize'],
