@@ -67,6 +67,36 @@ describe('gossipQueueConfigFor', () => {
     expect(createGossipQueueConfig().minRetransmits).toBe(0)
   })
 
+  it("tells a waiter at memberlist's limit, and keeps the broadcast queued to the floor (fills and lease reports)", () => {
+    const c = gossipQueueConfigFor({ retransmitMult: 4, udpBufferSize: 1400, gossipNodes: 3, encrypted: false })
+    const finished = (qs: QueueSet) => qs.drainNotifications().map((n) => n.msg)
+    // By fills: told after the 4th (LAN, 5 members), sent 6 times, told once.
+    const a = new QueueSet(c)
+    a.setClusterSize('serf', 5)
+    a.enqueue({ queue: 'serf-intent', message: Uint8Array.of(1, 2, 3), name: 'leave', notify: { to: 'mm', id: 'w1' } })
+    for (let i = 0; i < 3; i++) expect(a.fill(2, 1400).parts).toHaveLength(1)
+    expect(finished(a)).toEqual([])
+    expect(a.fill(2, 1400).parts).toHaveLength(1)
+    expect(finished(a)).toEqual([{ type: 'gossip.broadcast-finished', queue: 'serf-intent', id: 'w1', outcome: 'transmitted' }])
+    expect(a.depth('serf-intent')).toBe(1)
+    for (let i = 0; i < 2; i++) expect(a.fill(2, 1400).parts).toHaveLength(1)
+    expect(a.fill(2, 1400).parts).toHaveLength(0)
+    expect(a.depth('serf-intent')).toBe(0)
+    expect(finished(a)).toEqual([])
+    expect(a.stats()['serf-intent']).toMatchObject({ transmits: 6, finished: 1 })
+    // By a lease report of 4 sends, then one of 2.
+    const b = new QueueSet(c)
+    b.setClusterSize('serf', 5)
+    b.enqueue({ queue: 'serf-intent', message: Uint8Array.of(1, 2, 3), name: 'leave', notify: { to: 'mm', id: 'w2' } })
+    const { epoch, entries } = b.lease()
+    b.applySent({ type: 'gossip.sent', epoch, report: 1, sent: [[entries[0]!.id, 4]], room: {} })
+    expect(finished(b)).toEqual([{ type: 'gossip.broadcast-finished', queue: 'serf-intent', id: 'w2', outcome: 'transmitted' }])
+    expect(b.depth('serf-intent')).toBe(1)
+    b.applySent({ type: 'gossip.sent', epoch, report: 2, sent: [[entries[0]!.id, 2]], room: {} })
+    expect(b.depth('serf-intent')).toBe(0)
+    expect(finished(b)).toEqual([])
+  })
+
   it.each([-1, 65, 1.5, '6'])('refuses minRetransmits %o naming the field', (v) => {
     expect(() => createGossipQueueConfig({ minRetransmits: v as number })).toThrow(InvalidConfigError)
     expect(() => createGossipQueueConfig({ minRetransmits: v as number })).toThrow('gossipQueue.minRetransmits')
