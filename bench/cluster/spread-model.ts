@@ -3,11 +3,12 @@
  * actors measure (spread.ts): every node has its own gossip ticker (period gossipIntervalMs, a
  * random phase); on each tick a node holding a broadcast that it has sent fewer than
  * retransmitMult × ceil(log10(n + 1)) times sends it to gossipNodes distinct random other nodes
- * (one transmit per tick, as memberlist's GetBroadcasts counts one per packet... per target: each of
- * the gossipNodes packets calls GetBroadcasts, so a tick costs up to gossipNodes transmits). A node
+ * (each of the tick's packets calls GetBroadcasts, so a tick costs up to gossipNodes transmits). A node
  * that receives it queues it at once (links are instant here). Only gossip carries it: probes and
  * acks piggyback too in memberlist, so the real spread is at most this slow.
- * Returns the time from the enqueue at one node to the last node having it, in ms, over `trials`.
+ * Returns the time from the enqueue at one node to the last node having it, in ms, over the
+ * trials where every node got it, and how many trials left some node without it (that node then
+ * waits for a push/pull: 15-30 s).
  */
 import { createSeededRandom } from '../../src/types/random.ts'
 
@@ -16,6 +17,8 @@ export interface SpreadModelOptions {
   gossipNodes: number
   gossipIntervalMs: number
   retransmitMult: number
+  /** gossip-queue's floor under the limit (0: memberlist's limit alone). */
+  minRetransmits?: number
   trials: number
   seed: number
 }
@@ -24,13 +27,14 @@ export interface SpreadModelResult {
   p50: number
   p99: number
   max: number
-  /** Trials in which some node never got it (its transmits ran out first). */
+  /** Trials in which some node never got it by gossip (every holder's transmits ran out first). */
   missed: number
+  trials: number
 }
 
 export function modelSpread(o: SpreadModelOptions): SpreadModelResult {
   const random = createSeededRandom(o.seed)
-  const limit = o.retransmitMult * Math.ceil(Math.log10(o.n + 1))
+  const limit = Math.max(o.minRetransmits ?? 0, o.retransmitMult * Math.ceil(Math.log10(o.n + 1)))
   const times: number[] = []
   let missed = 0
   for (let t = 0; t < o.trials; t++) {
@@ -67,7 +71,7 @@ export function modelSpread(o: SpreadModelOptions): SpreadModelResult {
   }
   times.sort((a, b) => a - b)
   const q = (p: number) => Math.round(times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)] ?? NaN)
-  return { p50: q(0.5), p99: q(0.99), max: Math.round(times.at(-1) ?? NaN), missed }
+  return { p50: q(0.5), p99: q(0.99), max: Math.round(times.at(-1) ?? NaN), missed, trials: o.trials }
 }
 
 function pickOthers(n: number, self: number, k: number, rnd: () => number): number[] {
