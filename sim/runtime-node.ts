@@ -115,7 +115,7 @@ export class RuntimeNode {
     })
     const sink = memberEventSink((msg) => (self === undefined ? early.push(msg) : hooks.onEvent(self, msg)))
     await system.spawn(sink, { id: 'events', placement: 'inline' })
-    const shape = { retransmitMult: spec.swimConfig.retransmitMult, udpBufferSize: spec.swimConfig.udpBufferSize, encrypted: spec.swimConfig.keyring !== null && spec.swimConfig.gossipVerifyOutgoing }
+    const shape = { retransmitMult: spec.swimConfig.retransmitMult, udpBufferSize: spec.swimConfig.udpBufferSize, gossipNodes: spec.swimConfig.gossipNodes, encrypted: spec.swimConfig.keyring !== null && spec.swimConfig.gossipVerifyOutgoing }
     const gq = await system.spawn(gossipQueueActor, { id: 'gossip-queue', placement: 'inline', input: { config: gossipQueueConfigFor(shape) } })
     const mm = await system.spawn(memberManagerActor, {
       id: 'member-manager',

@@ -68,6 +68,8 @@ export class SimNode {
     config: SwimConfig,
     random: RandomSource,
   ) {
+    // memberlist's exact retransmit limit (no gossipNodes, so no minRetransmits floor): the
+    // synchronous simulator is compared with memberlist's own figures (bench/cluster).
     this.queues = new QueueSet(gossipQueueConfigFor({ retransmitMult: config.retransmitMult, udpBufferSize: config.udpBufferSize, encrypted: config.keyring !== null && config.gossipVerifyOutgoing }))
     const clock = cluster.clock
     this.serf = cluster.serfInit === undefined ? undefined : this.createMemberLayer(cluster.serfInit, random)

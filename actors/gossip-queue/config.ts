@@ -14,6 +14,16 @@ export interface GossipQueueConfig {
    * equal swim's: derive it with gossipQueueConfigFor, as the default is LAN's 4.
    */
   retransmitMult: number
+  /**
+   * The fewest transmits any broadcast gets, whatever the cluster size (0 = memberlist's formula
+   * alone). Not in memberlist, whose limit is 4 (LAN) or 2 (Local) for 1-9 nodes: every node that
+   * has a broadcast sends it that often and stops, so a node nobody picked misses it until a
+   * push/pull (15-30 s). memberlist's own algorithm leaves some node without a broadcast in 0.5%
+   * (LAN, 5 nodes), 6% (LAN, 9) and 64% (Local, 9) of broadcasts (bench/cluster/spread-model.ts).
+   * gossipQueueConfigFor sets it to 2 × swim's gossipNodes (two full gossip ticks: 6): 0.01% / 0.4%
+   * / 0.4%, and a waited-for broadcast (a leave intent) still finishes in two ticks on LAN.
+   */
+  minRetransmits: number
   /** Serf MaxQueueDepth: a queue is pruned to this many broadcasts on each check (4096). */
   maxQueueDepth: number
   /** Serf MinQueueDepth: when > 0 the depth limit is max(2 × members, this) instead (0 = off). */
@@ -58,9 +68,12 @@ export const LEASE_TICKS = 4
 /** Bounds of the lease fields: past these a lease is no longer a cheap message per turn. */
 const MAX_LEASE_ENTRIES = 65_536
 const MAX_LEASE_BYTES = 16 * 1024 * 1024
+/** Bound of minRetransmits: past this a floor costs more traffic than any cluster size asks for. */
+const MAX_MIN_RETRANSMITS = 64
 
 export const DEFAULT_GOSSIP_QUEUE_CONFIG: Readonly<GossipQueueConfig> = Object.freeze({
   retransmitMult: 4,
+  minRetransmits: 0,
   maxQueueDepth: 4096,
   minQueueDepth: 0,
   queueCheckIntervalMs: 30_000,
@@ -97,6 +110,7 @@ export function validateGossipQueueConfig(config: GossipQueueConfig): void {
   checkInt('gossipQueue.queueCheckIntervalMs', config.queueCheckIntervalMs, 1, TIMER_MAX_MS, 'ms')
   checkInt('gossipQueue.maxMessageBytes', config.maxMessageBytes, 1, MAX_UDP_PAYLOAD, 'bytes')
   checkInt('gossipQueue.minQueueDepth', config.minQueueDepth, 0)
+  checkInt('gossipQueue.minRetransmits', config.minRetransmits, 0, MAX_MIN_RETRANSMITS)
   checkInt('gossipQueue.leaseMaxEntries', config.leaseMaxEntries, 1, MAX_LEASE_ENTRIES)
   checkInt('gossipQueue.leaseMaxBytes', config.leaseMaxBytes, 1, MAX_LEASE_BYTES, 'bytes')
   if (config.leaseMaxBytes < config.maxMessageBytes) {
@@ -121,13 +135,14 @@ export interface SwimPacketShape {
   udpBufferSize: number
   /** Whether outgoing packets are sealed (a keyring with gossipVerifyOutgoing): 29 bytes each. */
   encrypted: boolean
-  /** swim's gossipNodes (packets per gossip tick); when given, the lease is sized from it. */
+  /** swim's gossipNodes (packets per gossip tick); when given, the lease and minRetransmits are sized from it. */
   gossipNodes?: number
 }
 
 /**
  * The gossip-queue config that matches swim's, for the composition root and the simulator. Pure.
  * - retransmitMult: swim's, so a Local-preset node retransmits 2×, not the default 4×.
+ * - minRetransmits: 2 × swim's gossipNodes when given (two full gossip ticks; see the field).
  * - maxMessageBytes: the largest broadcast any packet can carry: udpBufferSize − compound header (2)
  *   − one part's length (2) − 29 if encrypted (version 1 sealing, what swim sends, spec §3.2). With
  *   the plaintext default of 1,396 a 1,368-1,396-byte broadcast would be accepted under encryption
@@ -149,6 +164,7 @@ export function gossipQueueConfigFor(swim: SwimPacketShape, init: GossipQueueIni
   const tickBytes = Math.max(1, swim.gossipNodes ?? 0) * swim.udpBufferSize
   const lease: GossipQueueInit = {}
   if (swim.gossipNodes !== undefined && init.leaseMaxBytes === undefined) lease.leaseMaxBytes = Math.max(LEASE_TICKS * tickBytes, maxMessageBytes)
+  if (swim.gossipNodes !== undefined && init.minRetransmits === undefined) lease.minRetransmits = Math.min(MAX_MIN_RETRANSMITS, 2 * swim.gossipNodes)
   let config: GossipQueueConfig
   try {
     config = createGossipQueueConfig({ ...init, ...lease, retransmitMult: swim.retransmitMult, maxMessageBytes })

@@ -13,7 +13,7 @@
 import type { GossipQueueName, LeaseEntry, LeaseMsg, LeaseSentMsg } from './protocol.ts'
 import { GOSSIP_QUEUE_NAMES } from './protocol.ts'
 import type { GossipEffect, GossipQueueState } from './state.ts'
-import { leaseChanged, limitOf, noteRoom, notifier } from './state.ts'
+import { earlyTell, leaseChanged, limitOf, noteRoom, notifier } from './state.ts'
 import { countTransmits, orderedItems } from './transmit-queue.ts'
 
 export function buildLease(state: GossipQueueState): LeaseMsg {
@@ -63,7 +63,7 @@ export function applyReport(state: GossipQueueState, msg: LeaseSentMsg, effects:
       const q = state.queues[name].items
       const item = q.byEntry.get(id)
       if (item === undefined) continue
-      lease.stats.overLimit += countTransmits(q, item, times, limitOf(state, name), notifier(state, name, effects))
+      lease.stats.overLimit += countTransmits(q, item, times, limitOf(state, name), notifier(state, name, effects), earlyTell(state, name, effects))
       found = true
       break
     }

@@ -8,7 +8,7 @@ import type { Broadcast, GossipQueueName, QueueStats } from './protocol.ts'
 import { GOSSIP_QUEUE_NAMES, USER_MESSAGE_TYPE_BYTE } from './protocol.ts'
 import { queueDepthLimit } from './config.ts'
 import type { ClusterSizeSource, GossipEffect, GossipQueueState } from './state.ts'
-import { leaseChanged, limitOf, noteRoom, notifier, sourceOf } from './state.ts'
+import { earlyTell, leaseChanged, limitOf, noteRoom, notifier, sourceOf } from './state.ts'
 import { dropLongerThan, enqueueItem, fillQueue, finishAtLimit, orderedItems, pruneQueue } from './transmit-queue.ts'
 
 /**
@@ -63,7 +63,7 @@ export function fillPacket(state: GossipQueueState, overheadBytes: number, limit
   for (const name of queues) {
     const remaining = limitBytes - used
     if (remaining - overheadBytes <= 0) break
-    used += fillQueue(state.queues[name].items, limitOf(state, name), overheadBytes, remaining, parts, notifier(state, name, effects))
+    used += fillQueue(state.queues[name].items, limitOf(state, name), overheadBytes, remaining, parts, notifier(state, name, effects), earlyTell(state, name, effects))
   }
   if (parts.length > 0) leaseChanged(state, effects)
   return { parts, usedBytes: used }

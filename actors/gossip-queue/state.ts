@@ -7,7 +7,7 @@
 import type { BroadcastFinishedMsg, FillReply, GossipQueueInbound, GossipQueueName, StatsReply } from './protocol.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { GossipQueueConfig } from './config.ts'
-import type { LeaveListener, TransmitQueueState } from './transmit-queue.ts'
+import type { EarlyTell, LeaveListener, TransmitQueueState } from './transmit-queue.ts'
 import { emptyQueue, retransmitLimit } from './transmit-queue.ts'
 
 /** Who to tell when a broadcast leaves its queue (null: nobody asked). */
@@ -128,14 +128,34 @@ export const sourceOf = (name: GossipQueueName): ClusterSizeSource => (name === 
 
 /** A queue's retransmit limit now. */
 export function limitOf(state: GossipQueueState, name: GossipQueueName): number {
+  // A restored config from before minRetransmits existed has none: memberlist's formula alone.
+  return retransmitLimit(state.config.retransmitMult, state.clusterSizes[sourceOf(name)] ?? 0, state.config.minRetransmits ?? 0)
+}
+
+/**
+ * memberlist's own limit for a queue, without the floor (minRetransmits): a broadcast's waiter is
+ * told 'transmitted' once it has this many transmits, as memberlist's Finished would tell it (a
+ * Serf leave waits on its intent so), while the floor keeps it queued for a few more.
+ */
+export function tellLimitOf(state: GossipQueueState, name: GossipQueueName): number {
   return retransmitLimit(state.config.retransmitMult, state.clusterSizes[sourceOf(name)] ?? 0)
 }
 
-/** A leave listener that turns a waited-for broadcast's departure into a `tell` effect. */
+/** Tells a waiter 'transmitted' at memberlist's limit, while the broadcast stays queued (floor). */
+export function earlyTell(state: GossipQueueState, queue: GossipQueueName, effects: GossipEffect[]): EarlyTell<Notify> {
+  const tell = notifier(state, queue, effects)
+  return { at: tellLimitOf(state, queue), tell: (item) => tell(item, 'transmitted') }
+}
+
+/**
+ * A leave listener that turns a waited-for broadcast's departure into a `tell` effect, once: a
+ * waiter told early (earlyTell) is no longer in `waiting` and is not told again.
+ */
 export function notifier(state: GossipQueueState, queue: GossipQueueName, effects: GossipEffect[]): LeaveListener<Notify> {
   const waiting = state.queues[queue].waiting
   return (item, outcome) => {
     if (item.tag === null || item.tag === undefined) return
+    if (!Object.hasOwn(waiting, item.entry)) return
     delete waiting[item.entry]
     effects.push({ type: 'tell', to: item.tag.to, msg: { type: 'gossip.broadcast-finished', queue, id: item.tag.id, outcome } })
   }

@@ -36,6 +36,16 @@ export interface QueuedBroadcast<T = unknown> {
 export type LeaveListener<T> = (item: QueuedBroadcast<T>, outcome: BroadcastOutcome) => void
 
 /**
+ * A waiter told before its broadcast leaves: once it has `at` transmits (memberlist's limit, when a
+ * floor keeps the broadcast queued longer), `tell` runs, on every count at or past `at` (the
+ * listener tells a waiter once).
+ */
+export interface EarlyTell<T> {
+  at: number
+  tell: (item: QueuedBroadcast<T>) => void
+}
+
+/**
  * retransmitMult × ceil(log10(n + 1)) (spec §4.9): LAN n 1-9 → 4, 10-99 → 8, 100-999 → 12.
  *
  * Floor (a deliberate difference from memberlist): a size below 1 counts as 1, so the limit is never
@@ -44,10 +54,13 @@ export type LeaveListener<T> = (item: QueuedBroadcast<T>, outcome: BroadcastOutc
  * (a fresh actor, or one restarted before its sizes were persisted). A limit of 0 would hand every
  * broadcast out once and drop it: a silent loss. The cluster always holds at least this node, so 1
  * is the smallest true size, and over-sending a little to a small cluster is harmless.
+ *
+ * `minRetransmits` (GossipQueueConfig, 0 = none) raises the limit of small clusters further, where
+ * memberlist's leaves a node without the broadcast too often (see that field).
  */
-export function retransmitLimit(retransmitMult: number, numNodes: number): number {
+export function retransmitLimit(retransmitMult: number, numNodes: number, minRetransmits = 0): number {
   const n = Number.isFinite(numNodes) ? Math.max(1, numNodes) : 1
-  return retransmitMult * Math.ceil(Math.log10(n + 1))
+  return Math.max(minRetransmits, retransmitMult * Math.ceil(Math.log10(n + 1)))
 }
 
 /** Counters of one queue; every broadcast that leaves is counted under exactly one outcome. */
@@ -123,10 +136,11 @@ export function enqueueItem<T>(q: TransmitQueueState<T>, message: Uint8Array, gi
  * Takes broadcasts for one packet: tier by tier from the fewest transmits, repeatedly the largest
  * message that fits in `limitBytes − used − overheadBytes`, charging `overheadBytes + length` each.
  * A broadcast that reaches the retransmit `limit` leaves the queue ('transmitted'); the others move
- * up one tier after the search, so one fill never hands out the same broadcast twice.
+ * up one tier after the search, so one fill never hands out the same broadcast twice. `early`: its
+ * waiter may be told before it leaves (see EarlyTell).
  * Appends the messages to `out` and returns the bytes charged.
  */
-export function fillQueue<T>(q: TransmitQueueState<T>, limit: number, overheadBytes: number, limitBytes: number, out: Uint8Array[], leave: LeaveListener<T>): number {
+export function fillQueue<T>(q: TransmitQueueState<T>, limit: number, overheadBytes: number, limitBytes: number, out: Uint8Array[], leave: LeaveListener<T>, early?: EarlyTell<T>): number {
   let used = 0
   const bumped: QueuedBroadcast<T>[] = []
   for (let t = 0; t < q.tiers.length; ) {
@@ -150,6 +164,7 @@ export function fillQueue<T>(q: TransmitQueueState<T>, limit: number, overheadBy
       leave(item, 'transmitted')
     } else {
       item.transmits++
+      if (early !== undefined && item.transmits >= early.at) early.tell(item)
       bumped.push(item)
     }
   }
@@ -163,7 +178,7 @@ export function fillQueue<T>(q: TransmitQueueState<T>, limit: number, overheadBy
  * `limit`, otherwise it moves to its new tier. Returns the transmits past the limit (a report that
  * claims more than the limit allowed; 0 normally).
  */
-export function countTransmits<T>(q: TransmitQueueState<T>, item: QueuedBroadcast<T>, times: number, limit: number, leave: LeaveListener<T>): number {
+export function countTransmits<T>(q: TransmitQueueState<T>, item: QueuedBroadcast<T>, times: number, limit: number, leave: LeaveListener<T>, early?: EarlyTell<T>): number {
   if (times <= 0) return 0
   remove(q, item)
   const reached = item.transmits + times
@@ -178,6 +193,7 @@ export function countTransmits<T>(q: TransmitQueueState<T>, item: QueuedBroadcas
   }
   item.transmits = reached
   q.counters.transmits += times
+  if (early !== undefined && reached >= early.at) early.tell(item)
   insert(q, item)
   if (item.name !== undefined) q.byName.set(item.name, item)
   q.byEntry.set(item.entry, item)

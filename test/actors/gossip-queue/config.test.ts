@@ -49,6 +49,59 @@ describe('gossipQueueConfigFor', () => {
     expect(c).toMatchObject({ maxQueueDepth: 100, hardMaxDepth: 200, retransmitMult: 2, maxMessageBytes: 1396 })
   })
 
+  it('floors the retransmit limit at two gossip ticks (2 x gossipNodes) when swim gives gossipNodes', () => {
+    const local = createSwimConfig({}, 'local')
+    const c = gossipQueueConfigFor({ retransmitMult: local.retransmitMult, udpBufferSize: local.udpBufferSize, gossipNodes: local.gossipNodes, encrypted: false })
+    expect(c.minRetransmits).toBe(2 * local.gossipNodes)
+    // Local, 9 members: memberlist's 2 × ceil(log10(10)) = 2 is raised to 6; 100 members keep their 2 × 3 = 6.
+    const qs = new QueueSet(c)
+    qs.setClusterSize('serf', 9)
+    qs.setClusterSize('memberlist', 9)
+    expect(qs.stats()['serf-event'].retransmitLimit).toBe(6)
+    expect(qs.stats().memberlist.retransmitLimit).toBe(6)
+    qs.setClusterSize('serf', 1000)
+    expect(qs.stats()['serf-event'].retransmitLimit).toBe(8)
+    // Without gossipNodes (or set by init) memberlist's formula alone, or the given floor.
+    expect(gossipQueueConfigFor({ retransmitMult: 2, udpBufferSize: 1400, encrypted: false }).minRetransmits).toBe(0)
+    expect(gossipQueueConfigFor({ retransmitMult: 2, udpBufferSize: 1400, gossipNodes: 3, encrypted: false }, { minRetransmits: 0 }).minRetransmits).toBe(0)
+    expect(createGossipQueueConfig().minRetransmits).toBe(0)
+  })
+
+  it("tells a waiter at memberlist's limit, and keeps the broadcast queued to the floor (fills and lease reports)", () => {
+    const c = gossipQueueConfigFor({ retransmitMult: 4, udpBufferSize: 1400, gossipNodes: 3, encrypted: false })
+    const finished = (qs: QueueSet) => qs.drainNotifications().map((n) => n.msg)
+    // By fills: told after the 4th (LAN, 5 members), sent 6 times, told once.
+    const a = new QueueSet(c)
+    a.setClusterSize('serf', 5)
+    a.enqueue({ queue: 'serf-intent', message: Uint8Array.of(1, 2, 3), name: 'leave', notify: { to: 'mm', id: 'w1' } })
+    for (let i = 0; i < 3; i++) expect(a.fill(2, 1400).parts).toHaveLength(1)
+    expect(finished(a)).toEqual([])
+    expect(a.fill(2, 1400).parts).toHaveLength(1)
+    expect(finished(a)).toEqual([{ type: 'gossip.broadcast-finished', queue: 'serf-intent', id: 'w1', outcome: 'transmitted' }])
+    expect(a.depth('serf-intent')).toBe(1)
+    for (let i = 0; i < 2; i++) expect(a.fill(2, 1400).parts).toHaveLength(1)
+    expect(a.fill(2, 1400).parts).toHaveLength(0)
+    expect(a.depth('serf-intent')).toBe(0)
+    expect(finished(a)).toEqual([])
+    expect(a.stats()['serf-intent']).toMatchObject({ transmits: 6, finished: 1 })
+    // By a lease report of 4 sends, then one of 2.
+    const b = new QueueSet(c)
+    b.setClusterSize('serf', 5)
+    b.enqueue({ queue: 'serf-intent', message: Uint8Array.of(1, 2, 3), name: 'leave', notify: { to: 'mm', id: 'w2' } })
+    const { epoch, entries } = b.lease()
+    b.applySent({ type: 'gossip.sent', epoch, report: 1, sent: [[entries[0]!.id, 4]], room: {} })
+    expect(finished(b)).toEqual([{ type: 'gossip.broadcast-finished', queue: 'serf-intent', id: 'w2', outcome: 'transmitted' }])
+    expect(b.depth('serf-intent')).toBe(1)
+    b.applySent({ type: 'gossip.sent', epoch, report: 2, sent: [[entries[0]!.id, 2]], room: {} })
+    expect(b.depth('serf-intent')).toBe(0)
+    expect(finished(b)).toEqual([])
+  })
+
+  it.each([-1, 65, 1.5, '6'])('refuses minRetransmits %o naming the field', (v) => {
+    expect(() => createGossipQueueConfig({ minRetransmits: v as number })).toThrow(InvalidConfigError)
+    expect(() => createGossipQueueConfig({ minRetransmits: v as number })).toThrow('gossipQueue.minRetransmits')
+  })
+
   it.each([
     [{ retransmitMult: 0, udpBufferSize: 1400, encrypted: false }, 'swim.retransmitMult'],
     [{ retransmitMult: 4, udpBufferSize: 0, encrypted: false }, 'swim.udpBufferSize'],

@@ -39,6 +39,15 @@ describe('retransmitLimit', () => {
   it.each(rows)('is mult %i x ceil(log10(%i + 1)) = %i', (mult, n, limit) => {
     expect(retransmitLimit(mult, n)).toBe(limit)
   })
+
+  it.each([
+    [2, 9, 6, 6], // Local, 9 nodes: memberlist's 2 raised to the floor
+    [4, 5, 6, 6],
+    [4, 10, 6, 8], // the formula above the floor wins
+    [4, 9, 0, 4], // 0: no floor
+  ])('is mult %i, n %i with minRetransmits %i: %i', (mult, n, min, limit) => {
+    expect(retransmitLimit(mult, n, min)).toBe(limit)
+  })
 })
 
 describe('TransmitQueue ordering', () => {
