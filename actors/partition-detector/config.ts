@@ -36,6 +36,13 @@ export interface PartitionDetectorConfig {
   downAllWhenUnstable: boolean
   /** Bound on tracked members (the member table's own bound is far below); past it, events are refused and counted. */
   maxMembers: number
+  /**
+   * Count only members whose tags carry this key ('' = every member). The election's majority is of
+   * the nodes that can vote: in a cluster mixed with real serf agents (which never vote), a node
+   * running coordination counts only the members that advertise GOSSAMER_TAG, or a Gossamer
+   * minority of the whole cluster could never elect anyone.
+   */
+  countOnlyTag: string
 }
 
 export type PartitionDetectorInit = Partial<PartitionDetectorConfig>
@@ -47,6 +54,7 @@ export const DEFAULT_PARTITION_DETECTOR_CONFIG: Readonly<PartitionDetectorConfig
   unstableAfterMs: 0,
   downAllWhenUnstable: true,
   maxMembers: 100_000,
+  countOnlyTag: '',
 })
 
 const FIELDS = Object.keys(DEFAULT_PARTITION_DETECTOR_CONFIG)
@@ -61,6 +69,7 @@ export function createPartitionDetectorConfig(init?: PartitionDetectorInit): Par
 
 export function validatePartitionDetectorConfig(config: PartitionDetectorConfig): void {
   checkInt('partitionDetector.expectedSize', config.expectedSize, 0, config.maxMembers)
+  if (typeof config.countOnlyTag !== 'string' || config.countOnlyTag.length > 256) throw new InvalidConfigError('partitionDetector.countOnlyTag', 'must be a string of at most 256 characters', { got: config.countOnlyTag })
   checkNumber('partitionDetector.minorityFraction', config.minorityFraction, { min: 0.5, max: 0.99 })
   checkInt('partitionDetector.graceMs', config.graceMs, 0, TIMER_MAX_MS, 'ms')
   checkInt('partitionDetector.unstableAfterMs', config.unstableAfterMs, 0, TIMER_MAX_MS, 'ms')

@@ -49,7 +49,7 @@ export interface PartitionStep {
   effects: PartitionEffect[]
 }
 
-const NO_STATS: PartitionActorStats = { memberEvents: 0, updatesIgnored: 0, undelivered: 0, persistFailures: 0, persisted: 0 }
+const NO_STATS: PartitionActorStats = { memberEvents: 0, updatesIgnored: 0, undelivered: 0, persistFailures: 0, persisted: 0, notCounted: 0 }
 
 export interface PartitionStart {
   config: PartitionDetectorConfig
@@ -100,7 +100,12 @@ function memberEvent(state: PartitionActorState, msg: MemberEventMsg & { now: nu
   }
   let detector = state.detector
   const effects: PartitionEffect[] = []
+  const tag = state.detector.config.countOnlyTag ?? '' // ?? : a snapshot persisted before the field
   for (const m of msg.members) {
+    if (tag !== '' && m.tags?.[tag] === undefined) {
+      stats.notCounted = (stats.notCounted ?? 0) + 1 // ?? 0: a snapshot persisted before the field
+      continue
+    }
     const input = inputFor(detector, msg.event, m.name, msg.now)
     const next = stepDetector(detector, input)
     detector = next.state

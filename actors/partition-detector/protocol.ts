@@ -53,6 +53,8 @@ export interface PartitionActorStats {
   persistFailures: number
   /** Saves of the mark that reached the disk. */
   persisted: number
+  /** Members left out of the counts because they lack config.countOnlyTag (e.g. serf agents in a mixed cluster). */
+  notCounted: number
 }
 
 export interface PartitionStatusReply {

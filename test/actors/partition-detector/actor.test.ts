@@ -78,6 +78,18 @@ describe('partition-detector actor (inline, simulated clock)', () => {
     expect(reply.detector.aboutSelf).toBe(1)
   })
 
+  it('countOnlyTag: members without the tag (serf agents in a mixed cluster) are not counted', async () => {
+    const { clock, ref } = await start({ input: { config: { graceMs: 7_000, unstableAfterMs: 5_000, countOnlyTag: 'gossamer' } } })
+    const tagged = (name: string) => ({ ...member(name), tags: { gossamer: '1' } })
+    ref.send({ type: 'member.event', event: 'member-join', members: [tagged('self'), tagged('a'), member('serf-1'), member('serf-2'), member('serf-3')] })
+    await clock.advance(7_000)
+    ref.send({ type: 'member.event', event: 'member-failed', members: [member('serf-1'), member('serf-2')] })
+    await clock.advance(7_000)
+    const reply = await ref.ask({ type: 'partition.status' })
+    // Two voters, both alive: healthy, whatever the serf agents do.
+    expect(reply).toMatchObject({ status: 'healthy', counts: { visible: 2, expected: 2 }, actor: { notCounted: 5 } })
+  })
+
   it('a member that flaps within the grace publishes nothing; a member-update changes no count', async () => {
     const { clock, ref, changes } = await start()
     ref.send(ev('member-join', 'a', 'b', 'c', 'd'))
