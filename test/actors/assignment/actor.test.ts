@@ -158,7 +158,7 @@ describe('assignment actor (inline, simulated clock, membership backend)', () =>
     const msg = (bytes: Uint8Array, group = 'jobs') => ({ type: 'gossamer.message' as const, from: 'a', channel: 'assignment' as const, body: encodeGroupMessage({ kind: 'assignment', group, bytes }) })
     refs['b']!.send(msg(encodeAssignment(a(5 + 2_000_000))))
     const corrupt = encodeAssignment(a(5))
-    corrupt[30] ^= 0xff
+    corrupt[30] = corrupt[30]! ^ 0xff
     refs['b']!.send(msg(corrupt))
     refs['b']!.send(msg(encodeAssignment(a(5)), 'other'))
     refs['b']!.send({ type: 'gossamer.message', from: 'a', channel: 'assignment', body: Uint8Array.of(9, 9, 9) })
