@@ -19,6 +19,8 @@ import { createNodeLog } from './io/node-logger.ts'
 import type { LogRecord } from '../logging/log-record.ts'
 import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
+import { COORDINATION_IDS, spawnCoordination } from './coordination.ts'
+import { Coordination } from './coordination-surface.ts'
 
 /** How long a start may take until swim is bound and running (ms): thread starts on a loaded machine. */
 const START_TIMEOUT_MS = 30_000
@@ -86,14 +88,19 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       ask: (addresses, timeoutMs) => actors.swim.ask({ type: 'swim.join', addresses }, { timeoutMs }),
       tcpTimeoutMs,
     })
-    node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf)
+    // Partition detector, election and assignment, wired to the membership actors (coordination.ts).
+    const coordinationActors = config.coordination === undefined ? undefined : await spawnCoordination(system, config, actors)
+    let self: Node | undefined
+    const coordination = coordinationActors === undefined ? undefined : new Coordination(coordinationActors, () => self?.running ?? false)
+    node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf, coordination)
+    self = node
     const running = node
     // Serf's minority side of a conflict about its own name shuts down (the agent then exits 0).
     serf.onNameConflictLost?.((lost) => {
       log.error({ subsystem: 'serf' }, lost.log)
       void running.stop({ reason: 'name-conflict', error: { code: 'ERR_NAME_CONFLICT', message: lost.log } })
     })
-    log.info({ subsystem: 'serf', address, placement: config.placement, actors: Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined) }, 'node running')
+    log.info({ subsystem: 'serf', address, placement: config.placement, actors: [...Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined), ...(coordinationActors === undefined ? [] : Object.values(COORDINATION_IDS))] }, 'node running')
     if (config.join.length > 0) await node.join(config.join, { replay: config.replay })
     node.startRetryJoin()
     node.rejoinFromSnapshot()

@@ -293,6 +293,12 @@ export class FakeNode implements GossamerNode {
     }
   }
 
+  election(): never {
+    throw new ClusterError('ERR_COORDINATION_OFF', 'election: this node runs without coordination')
+  }
+  assignments(): never {
+    throw new ClusterError('ERR_COORDINATION_OFF', 'assignments: this node runs without coordination')
+  }
   async coordinate(node?: string): Promise<Coordinate | undefined> {
     return this.coordinates.get(node ?? this.name)
   }
