@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { RpcClient } from '../../src/rpc/client.ts'
 import { startRpcServer } from '../../src/rpc/server.ts'
-import type { ElectionHandle, MyAssignment } from '../../src/node/api.ts'
+import type { ElectionHandle, LeaderView, MyAssignment } from '../../src/node/api.ts'
 import { SerfAgent, stopAgents } from '../support/serf.ts'
 import { FakeNode } from './support/fake-node.ts'
 
@@ -19,9 +19,9 @@ afterEach(async () => {
 
 /** A FakeNode whose election view is set by the test. */
 class LeaderNode extends FakeNode {
-  override election(group: string): never {
-    const handle: Partial<ElectionHandle> = { group, view: async () => ({ group, leader: 'n9', term: 42, isSelf: false }) }
-    return handle as never
+  override election(group: string): ElectionHandle {
+    const view = async (): Promise<LeaderView> => ({ group, leader: 'n9', term: 42 as LeaderView['term'], isSelf: false })
+    return { group, view, campaign: async () => 42, resign: async () => {}, changes: () => { throw new Error('not in this test') } }
   }
 }
 

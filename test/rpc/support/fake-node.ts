@@ -8,6 +8,7 @@
 import type { Coordinate } from '../../../src/coordinate/index.ts'
 import { ClusterError } from '../../../src/errors/index.ts'
 import type {
+  ElectionHandle,
   BoundedStream,
   NodeStopped,
   EventsOptions,
@@ -293,7 +294,7 @@ export class FakeNode implements GossamerNode {
     }
   }
 
-  election(): never {
+  election(_group: string): ElectionHandle {
     throw new ClusterError('ERR_COORDINATION_OFF', 'election: this node runs without coordination')
   }
   assignments(): never {
