@@ -36,5 +36,6 @@ export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string,
   if (config.encryptKey !== undefined) options.keys = [config.encryptKey]
   if (config.keyringFile !== undefined) options.keyringFile = config.keyringFile
   if (config.snapshotPath !== undefined) options.snapshotPath = config.snapshotPath
+  if (config.coordination !== undefined) options.coordination = config.coordination
   return options
 }
