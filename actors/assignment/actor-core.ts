@@ -9,7 +9,7 @@ import type { MemberEventMsg } from '../member-manager/protocol.ts'
 import type { ElectionChangedMsg } from '../election/protocol.ts'
 import { ActorStep } from './actor-step.ts'
 import type { AssignmentActorState, AssignmentEffect, GroupState } from './actor-state.ts'
-import { beginLeading, onRegistration, onWithdrawal, startCalc, stepCalc, stopLeading, liveWorkers } from './actor-leader.ts'
+import { beginLeading, onEncoded, onRegistration, onWithdrawal, startCalc, stepCalc, stopLeading, liveWorkers } from './actor-leader.ts'
 import { announce, myView, offerBytes, withdraw } from './actor-worker.ts'
 import { decodeAssignment } from './assignment-codec.ts'
 import { createAssignmentConfig } from './config.ts'
@@ -78,6 +78,9 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
       } else stepCalc(st, input.group, { type: 'publish-failed', version: input.version, error: input.error, now })
       break
     }
+    case 'assignment.encoded':
+      onEncoded(st, input.group, input.version, input.term, input.bytes, input.error)
+      break
     case 'assignment.store-failed':
       st.storeFailed(input.error)
       break
@@ -169,34 +172,39 @@ function electionChanged(st: ActorStep, m: ElectionChangedMsg): void {
 
 function memberEvent(st: ActorStep, m: MemberEventMsg): void {
   st.stats.memberEvents++
+  // One copy of the member table per event (a push/pull can name thousands of members).
+  const members: Record<string, boolean> = { ...st.s.members }
+  let count = st.s.memberCount
+  const up = m.event === 'member-join' || m.event === 'member-update'
+  const changed: Array<{ name: string; known: boolean }> = []
   for (const member of m.members) {
     const name = member.name
     if (name === st.s.self) continue
-    const up = m.event === 'member-join' || m.event === 'member-update'
-    const known = Object.hasOwn(st.s.members, name)
+    const known = Object.hasOwn(members, name)
     if (up) {
-      if (!known && st.s.memberCount >= st.s.config.maxMembers) {
+      if (!known && count >= st.s.config.maxMembers) {
         st.refuse('ERR_ASSIGNMENT_TOO_MANY_MEMBERS', `member ${name} past the bound of ${st.s.config.maxMembers}`)
         continue
       }
-      st.s.members = { ...st.s.members, [name]: member.tags[GOSSAMER_TAG] === GOSSAMER_TAG_VERSION }
-      if (!known) st.s.memberCount++
+      members[name] = member.tags[GOSSAMER_TAG] === GOSSAMER_TAG_VERSION
+      if (!known) count++
     } else if (known) {
-      const next = { ...st.s.members }
-      delete next[name]
-      st.s.members = next
-      st.s.memberCount--
+      delete members[name]
+      count--
     }
-    for (const group of Object.keys(st.s.groups)) {
+    changed.push({ name, known })
+  }
+  st.s.members = members
+  st.s.memberCount = count
+  for (const group of Object.keys(st.s.groups)) {
+    for (const { name, known } of changed) {
       const g = st.group(group)!
       const r = g.registrations[name]
-      if (r === undefined || g.lead?.calc === undefined) {
-        if (r !== undefined && (m.event === 'member-leave' || m.event === 'member-reap')) onWithdrawal(st, g, name)
-        continue
-      }
-      if (m.event === 'member-join' && !known) stepCalc(st, group, { type: 'worker-joined', worker: { id: name, weight: r.weight }, now: st.now })
+      if (r === undefined) continue
+      if (m.event === 'member-leave' || m.event === 'member-reap') onWithdrawal(st, g, name)
+      else if (g.lead?.calc === undefined) continue
+      else if (m.event === 'member-join' && !known) stepCalc(st, group, { type: 'worker-joined', worker: { id: name, weight: r.weight }, now: st.now })
       else if (m.event === 'member-failed') stepCalc(st, group, { type: 'worker-failed', id: name, now: st.now })
-      else if (m.event === 'member-leave' || m.event === 'member-reap') onWithdrawal(st, g, name)
     }
   }
 }

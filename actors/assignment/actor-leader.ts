@@ -11,6 +11,7 @@
  * alive worker with the gossamer tag, which is acknowledged at once).
  */
 import { encodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
+import type { WireError } from '../../src/errors/index.ts'
 import type { ActorStep } from './actor-step.ts'
 import type { GroupState } from './actor-state.ts'
 import { offerOwn } from './actor-worker.ts'
@@ -111,7 +112,9 @@ export function onRegistration(st: ActorStep, g: GroupState, node: string, r: Re
   // this leader published: a previous term's would be refused by a worker that knows this term).
   const lead = st.group(g.group)?.lead
   const current = lead?.calc?.current
-  if (st.s.backend === 'membership' && current !== undefined && current.term === lead!.term && node !== st.s.self) sendTo(st, g.group, node, encodeAssignment(current))
+  if (st.s.backend === 'membership' && current !== undefined && current.term === lead!.term && node !== st.s.self && st.s.members[node] === true) {
+    sendTo(st, node, envelopeOf(g.group, encodeAssignment(current)))
+  }
 }
 
 /** A worker withdrew (or its registration key was deleted): a planned leave. */
@@ -142,7 +145,17 @@ function perform(st: ActorStep, group: string, effects: CalculatorEffect[]): voi
   }
 }
 
+/**
+ * Assignments of at least this many partitions are encoded on the compute pool (200 KB at 100,000
+ * partitions takes 1-3 ms here, more in a cold thread): the actor's turn stays short.
+ */
+export const ENCODE_OFFLOAD_PARTITIONS = 20_000
+
 function publish(st: ActorStep, group: string, a: Assignment): void {
+  if (a.partitions >= ENCODE_OFFLOAD_PARTITIONS) {
+    st.fx.push({ type: 'encode', group, assignment: a })
+    return
+  }
   let bytes: Uint8Array
   try {
     bytes = encodeAssignment(a, { maxBytes: st.s.config.guard.maxBytes ?? 4 * 1024 * 1024 })
@@ -150,19 +163,55 @@ function publish(st: ActorStep, group: string, a: Assignment): void {
     stepCalc(st, group, { type: 'publish-failed', version: a.version, error: st.refuse(err), now: st.now })
     return
   }
+  deliver(st, group, a, bytes)
+}
+
+/** The pool's encoding of a publication came back: delivered if this leadership still wants it. */
+export function onEncoded(st: ActorStep, group: string, version: number, term: number, bytes: Uint8Array | undefined, error: WireError | undefined): void {
+  const current = st.group(group)?.lead?.calc?.current
+  if (current === undefined || current.version !== version || current.term !== term) {
+    st.stats.staleComputations++
+    return
+  }
+  const limit = st.s.config.guard.maxBytes ?? 4 * 1024 * 1024
+  let out = bytes
+  if (out === undefined) {
+    // No pool (or a broken one): encode here rather than never publish; the stall is the lesser harm.
+    st.refuse(error ?? { code: 'ERR_COMPUTE_FAILED', message: 'no encoding came back' })
+    try {
+      out = encodeAssignment(current, { maxBytes: limit })
+    } catch (err) {
+      stepCalc(st, group, { type: 'publish-failed', version, error: st.refuse(err), now: st.now })
+      return
+    }
+  }
+  if (out.length > limit) {
+    stepCalc(st, group, { type: 'publish-failed', version, error: st.refuse({ code: 'ERR_ASSIGNMENT_OVERSIZED', message: `the assignment encodes to ${out.length} bytes; the limit is ${limit}` }), now: st.now })
+    return
+  }
+  deliver(st, group, current, out)
+}
+
+function deliver(st: ActorStep, group: string, a: Assignment, bytes: Uint8Array): void {
   st.stats.published++
   if (st.s.backend === 'nats') {
     st.fx.push({ type: 'store', op: 'publish', group, version: a.version, term: a.term, bytes })
     return
   }
   const g = st.group(group)!
-  for (const node of Object.keys(g.registrations)) if (node !== st.s.self && st.s.members[node] === true) sendTo(st, group, node, bytes)
+  // One envelope for every member (encoded once: an assignment of 100,000 partitions is 200 KB).
+  const envelope = envelopeOf(group, bytes)
+  for (const node of Object.keys(g.registrations)) if (node !== st.s.self && st.s.members[node] === true) sendTo(st, node, envelope)
   offerOwn(st, g, a)
   // Sent reliably over TCP by swim; a worker that misses it gets the one in force when it registers again.
   stepCalc(st, group, { type: 'published', version: a.version, now: st.now })
 }
 
-function sendTo(st: ActorStep, group: string, node: string, assignmentBytes: Uint8Array): void {
+function envelopeOf(group: string, assignmentBytes: Uint8Array): Uint8Array {
+  return encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'assignment', group, bytes: assignmentBytes }))
+}
+
+function sendTo(st: ActorStep, node: string, envelope: Uint8Array): void {
   st.stats.sends++
-  st.fx.push({ type: 'send-gossamer', to: node, bytes: encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'assignment', group, bytes: assignmentBytes })) })
+  st.fx.push({ type: 'send-gossamer', to: node, bytes: envelope })
 }

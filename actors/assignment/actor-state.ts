@@ -108,6 +108,8 @@ export type AssignmentEffect =
   | { type: 'set-timer'; group: string; key: TimerKey; ms: number }
   | { type: 'cancel-timer'; group: string; key: TimerKey }
   | { type: 'compute'; group: string; requestId: number; request: ComputeRequest }
+  /** Encode a large assignment on the compute pool (answered by `assignment.encoded`). */
+  | { type: 'encode'; group: string; assignment: Assignment }
 
 export function emptyActorStats(): AssignmentActorStats {
   return {

@@ -16,7 +16,7 @@ import type { SendGossamerMsg } from '../swim/protocol.ts'
 import type { ElectionInbound } from '../election/protocol.ts'
 import { stepAssignmentActor } from './actor-core.ts'
 import { DEFAULT_ASSIGNMENT_ACTOR_CONFIG, initialAssignmentActor, type AssignmentActorState, type AssignmentEffect, type AssignmentBackend } from './actor-state.ts'
-import { ASSIGNMENT_TASK } from './compute-task.ts'
+import { ASSIGNMENT_TASK, ENCODE_TASK } from './compute-task.ts'
 import type { AssignmentInit } from './config.ts'
 import type { AssignmentChangedMsg, AssignmentInbound } from './protocol.ts'
 import type { TermGuardConfig } from './term-guard.ts'
@@ -111,6 +111,14 @@ export function createAssignmentMachine(env: ActorEnv) {
             (err: unknown) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, error: toWireError(err) }),
           )
           break
+        case 'encode': {
+          const { version, term } = e.assignment
+          env.compute.run(ENCODE_TASK, e.assignment).then(
+            (bytes) => void env.send(self, { type: 'assignment.encoded', group: e.group, version, term, bytes }),
+            (err: unknown) => void env.send(self, { type: 'assignment.encoded', group: e.group, version, term, error: toWireError(err) }),
+          )
+          break
+        }
       }
     }
   }
@@ -168,6 +176,7 @@ export function createAssignmentMachine(env: ActorEnv) {
           'assignment.store-read': { actions: ['step', 'countUndelivered'] },
           'assignment.store-done': { actions: ['step', 'countUndelivered'] },
           'assignment.store-failed': { actions: 'step' },
+          'assignment.encoded': { actions: ['step', 'countUndelivered'] },
           'election.changed': { actions: ['step', 'countUndelivered'] },
           'member.event': { actions: ['step', 'countUndelivered'] },
           'gossamer.message': { actions: ['step', 'countUndelivered'] },

@@ -65,6 +65,16 @@ export interface AssignmentComputedMsg {
   error?: WireError
 }
 
+/** Internal: the compute pool's encoding of a large assignment about to be published. */
+export interface AssignmentEncodedMsg {
+  type: 'assignment.encoded'
+  group: string
+  version: number
+  term: number
+  bytes?: Uint8Array
+  error?: WireError
+}
+
 /** Internal (the store in this thread): opened, or not (its coded error). */
 export interface AssignmentStoreOpenedMsg {
   type: 'assignment.store-opened'
@@ -121,6 +131,7 @@ export type AssignmentInbound =
   | MemberEventMsg
   | GossamerMessageIn
   | AssignmentStoreFailedMsg
+  | AssignmentEncodedMsg
 
 export interface AssignmentResultReply {
   type: 'assignment.result'
