@@ -103,4 +103,32 @@ describe('createNode coordination', () => {
     expect(Math.max(...seen)).toBeGreaterThan(term)
     await changes.return?.()
   }, 60_000)
+
+  it('node.election(group): campaign resolves with the term, changes stream it, resign hands it back; an aborted campaign is ERR_ELECTION_ABORTED', async () => {
+    const coordination = { backend: 'nats' as const, nats: { servers: [server!.url], bucket: 'elections', leaseMs: LEASE } }
+    const a = await start('solo-a', { coordination })
+    const b = await start('solo-b', { coordination, join: [a.address] })
+    const ea = a.election('locks')
+    const changes = ea.changes()[Symbol.asyncIterator]()
+    const term = await ea.campaign()
+    expect(term).toBeGreaterThan(0)
+    expect(await ea.view()).toEqual({ group: 'locks', leader: 'solo-a', term, isSelf: true })
+    for (let r = await changes.next(); ; r = await changes.next()) {
+      if (r.done === true) throw new Error('changes ended')
+      if (r.value.term === term && r.value.isSelf) break
+    }
+    // b's campaign waits while a holds the lease; an abort ends it with a code.
+    const ac = new AbortController()
+    const pending = b.election('locks').campaign({ signal: ac.signal })
+    ac.abort()
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_ELECTION_ABORTED' })
+    const eb = b.election('locks')
+    const next = eb.campaign()
+    await ea.resign()
+    const term2 = await next
+    expect(term2).toBeGreaterThan(term)
+    expect(await eb.view()).toMatchObject({ leader: 'solo-b', term: term2, isSelf: true })
+    await changes.return?.()
+    expect(() => a.election('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_GROUP' }))
+  }, 30_000)
 })
