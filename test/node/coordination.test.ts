@@ -131,4 +131,15 @@ describe('createNode coordination', () => {
     await changes.return?.()
     expect(() => a.election('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_GROUP' }))
   }, 30_000)
+
+  it("placement 'workers': the coordination actors in their own threads; two nodes get disjoint shares", async () => {
+    const coordination = { backend: 'nats' as const, nats: { servers: [server!.url], bucket: 'elections', leaseMs: LEASE }, assignment: TIMING }
+    const a = await start('wa', { coordination, placement: 'workers' })
+    const b = await start('wb', { coordination, placement: 'workers', join: [a.address] })
+    const its = [a, b].map((n) => n.assignments('threads', { partitions: 16 })[Symbol.asyncIterator]())
+    const got = await Promise.all(its.map((it) => until(it, (m) => m.workers === 2)))
+    expect(got.flatMap((m) => m.partitions).sort((x, y) => x - y)).toEqual(Array.from({ length: 16 }, (_, i) => i))
+    const stats = await a.stats()
+    expect(Object.keys(stats.actors)).toEqual(expect.arrayContaining(['partition-detector', 'election', 'assignment']))
+  }, 60_000)
 })
