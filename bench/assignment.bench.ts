@@ -16,7 +16,7 @@
  *   one-worker join (previous given). p10000w100 target <= 20 ms.
  * - maxActorStallMs: the longest event-loop stall of the assignment ACTOR (in its own worker
  *   thread) while, as the leader of a group, it rebalances P = 100,000 over W = 1,000 (+1 joining)
- *   on the system's piscina compute pool (bench/assignment-actor-stall.ts: probes from this thread,
+ *   on the system's piscina compute pool (bench/assignment/actor-stall.ts: probes from this thread,
  *   the slowest round trip minus the idle one), the median over 5 runs; the table has every run, and
  *   the same probes with the actor idle (the machine's noise floor: on a shared box a thread is
  *   descheduled at random). Target <= 5 ms.
@@ -36,7 +36,7 @@ import type { Strategy } from '../actors/assignment/strategies/strategy.ts'
 import type { WorkerSpec } from '../actors/assignment/worker-spec.ts'
 import { ComputePool } from '../src/runtime/compute-pool.ts'
 import { benchArgs } from './support/run.ts'
-import { actorStall, type ActorStallRun } from './assignment-actor-stall.ts'
+import { actorStall, type ActorStallRun } from './assignment/actor-stall.ts'
 
 const { json, timeMs } = benchArgs()
 const P = 10_000

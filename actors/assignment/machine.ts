@@ -15,26 +15,11 @@ import { toWireError } from '../../src/errors/index.ts'
 import type { SendGossamerMsg } from '../swim/protocol.ts'
 import type { ElectionInbound } from '../election/protocol.ts'
 import { stepAssignmentActor } from './actor-core.ts'
-import { DEFAULT_ASSIGNMENT_ACTOR_CONFIG, initialAssignmentActor, type AssignmentActorState, type AssignmentEffect, type AssignmentBackend } from './actor-state.ts'
+import { DEFAULT_ASSIGNMENT_ACTOR_CONFIG, initialAssignmentActor, type AssignmentActorState, type AssignmentEffect } from './actor-state.ts'
 import { ASSIGNMENT_TASK, ENCODE_TASK } from './compute-task.ts'
-import type { AssignmentInit } from './config.ts'
-import type { AssignmentChangedMsg, AssignmentInbound } from './protocol.ts'
-import type { TermGuardConfig } from './term-guard.ts'
+import type { AssignmentChangedMsg, AssignmentInbound, AssignmentInput } from './protocol.ts'
 
-export interface AssignmentInput {
-  /** This node's name: its worker id in every group. */
-  self: string
-  /** 'membership' (default): publications as Gossamer messages through swim; 'nats': the KV store. */
-  backend?: AssignmentBackend
-  /** The `nats` store: servers and the assignment bucket (created without a max age when missing). */
-  nats?: { servers: string[]; bucket: string; requestTimeoutMs?: number; connectTimeoutMs?: number }
-  /** Calculator settings besides partitions and strategy (windows, grace, move cap; config.ts). */
-  calculator?: Omit<AssignmentInit, 'partitions' | 'strategy'>
-  guard?: Partial<TermGuardConfig>
-  maxGroups?: number
-  maxMembers?: number
-  peers?: { swim?: string; election?: string; events?: string }
-}
+export type { AssignmentInput } from './protocol.ts'
 
 export type AssignmentContext = AssignmentActorState
 type AssignmentEvent = AssignmentInbound | RuntimeEvent

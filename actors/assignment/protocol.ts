@@ -21,8 +21,25 @@ import type { ElectionChangedMsg } from '../election/protocol.ts'
 import type { GossamerMessageIn } from '../swim/protocol.ts'
 import type { Assignment } from './assignment.ts'
 import type { CalculatorPhase, CalculatorStats, TimerKey } from './calculator-types.ts'
-import type { RefusalReason } from './term-guard.ts'
+import type { RefusalReason, TermGuardConfig } from './term-guard.ts'
+import type { AssignmentInit } from './config.ts'
 import type { StrategyName } from './strategies/strategy.ts'
+
+/** The actor's spawn input. */
+export interface AssignmentInput {
+  /** This node's name: its worker id in every group. */
+  self: string
+  /** 'membership' (default): publications as Gossamer messages through swim; 'nats': the KV store. */
+  backend?: 'membership' | 'nats'
+  /** The `nats` store: servers and the assignment bucket (created without a max age when missing). */
+  nats?: { servers: string[]; bucket: string; requestTimeoutMs?: number; connectTimeoutMs?: number }
+  /** Calculator settings besides partitions and strategy (windows, grace, move cap; config.ts). */
+  calculator?: Omit<AssignmentInit, 'partitions' | 'strategy'>
+  guard?: Partial<TermGuardConfig>
+  maxGroups?: number
+  maxMembers?: number
+  peers?: { swim?: string; election?: string; events?: string }
+}
 
 /** Ask: take part in `group` as a worker (this node's name is the worker id). */
 export interface AssignmentRegisterMsg {

@@ -8,7 +8,6 @@
 import { ClusterError, fromWireError } from '../errors/index.ts'
 import { TIMER_MAX_MS } from '../config/values.ts'
 import { createAssignmentConfig } from '../../actors/assignment/config.ts'
-import { checkWorker } from '../../actors/assignment/worker-spec.ts'
 import type { AssignmentChangedMsg } from '../../actors/assignment/protocol.ts'
 import type { ElectionChangedMsg, ElectionResultReply, ElectionViewReply } from '../../actors/election/protocol.ts'
 import type { AssignmentsOptions, BoundedStream, CoordinationSurface, ElectionHandle, LeaderChange, LeaderView, MyAssignment } from './api.ts'
@@ -100,10 +99,8 @@ export class Coordination implements CoordinationSurface {
     // Checked here, coded and naming the field, before a stream exists (the calculator's own rules).
     const config = createAssignmentConfig({ partitions: options.partitions, ...(options.strategy === undefined ? {} : { strategy: options.strategy }) })
     const weight = options.weight ?? 1
-    try {
-      checkWorker({ id: 'self', weight })
-    } catch (err) {
-      throw new ClusterError('ERR_INVALID_CONFIG', `assignments.weight must be a finite number >= 0 (0: draining), got ${String(weight)}`, { cause: err, details: { field: 'assignments.weight' } })
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      throw new ClusterError('ERR_INVALID_CONFIG', `assignments.weight must be a finite number >= 0 (0: draining), got ${String(weight)}`, { details: { field: 'assignments.weight' } })
     }
     const stream = new QueueStream<MyAssignment>(ASSIGNMENTS_BUFFER, options.signal)
     if (!this.running() || stream.ended) {

@@ -10,7 +10,6 @@ import { productionDeps } from '../../src/agent/deps.ts'
 import { runAgent } from '../../src/agent/run-agent.ts'
 import { main } from '../../src/cli/main.ts'
 import { memoryIo } from '../../src/cli/io.ts'
-import { ensureElectionBucket } from '../../actors/election/io/nats-kv.ts'
 import { freeGossipPort, freeTcpPort } from '../support/ports.ts'
 import { waitUntil } from '../support/serf.ts'
 import { NatsServer } from '../support/nats.ts'
@@ -19,7 +18,7 @@ import { FakeSignals } from '../agent/agent-harness.ts'
 let server: NatsServer | undefined
 beforeAll(async () => {
   server = await NatsServer.start()
-  await ensureElectionBucket([server.url], 'gossamer-elections', 1_000)
+  await server.createBucket('gossamer-elections', 1_000)
 }, 20_000)
 afterAll(async () => {
   await server?.stop()

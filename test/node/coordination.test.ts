@@ -9,7 +9,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createNode } from '../../src/node/create-node.ts'
 import type { GossamerNode, MyAssignment, NodeOptions } from '../../src/node/api.ts'
-import { ensureElectionBucket } from '../../actors/election/io/nats-kv.ts'
 import { NatsServer } from '../support/nats.ts'
 
 const LEASE = 1_000
@@ -22,7 +21,7 @@ let server: NatsServer | undefined
 beforeAll(async () => {
   process.on('unhandledRejection', trap)
   server = await NatsServer.start()
-  await ensureElectionBucket([server.url], 'elections', LEASE)
+  await server.createBucket('elections', LEASE)
 }, 20_000)
 afterAll(async () => {
   process.off('unhandledRejection', trap)

@@ -13,7 +13,6 @@ import { decodeGossamerMessage, GOSSAMER_TAG, GOSSAMER_TAG_VERSION } from '../..
 import type { SendGossamerMsg, GossamerMessageIn } from '../../../actors/swim/protocol.ts'
 import type { Member, MemberEventMsg } from '../../../actors/member-manager/protocol.ts'
 import type { ElectionChangedMsg } from '../../../actors/election/protocol.ts'
-import type { Term } from '../../../actors/election/term.ts'
 
 export interface FakeNet {
   /** Every send, in order: from, to, the bytes. */
@@ -86,5 +85,5 @@ export function member(name: string, gossamer = true): Member {
 export const memberEvent = (event: MemberEventMsg['event'], ...members: Member[]): MemberEventMsg => ({ type: 'member.event', event, members })
 
 export function leaderChange(group: string, leader: string | null, term: number, isSelf: boolean): ElectionChangedMsg {
-  return { type: 'election.changed', change: { group, leader, term: term as Term, isSelf, reason: isSelf ? 'elected' : leader === null ? 'vacant' : 'observed', at: 0 } }
+  return { type: 'election.changed', change: { group, leader, term: term as ElectionChangedMsg['change']['term'], isSelf, reason: isSelf ? 'elected' : leader === null ? 'vacant' : 'observed', at: 0 } }
 }

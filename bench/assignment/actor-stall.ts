@@ -19,12 +19,12 @@
  * idle (the hop cost: this thread to the actor and back). An upper bound: the probe's round trip
  * also carries any delay of this thread (which relays the pool's request and answer).
  */
-import { ActorSystem } from '../src/runtime/index.ts'
-import { assignment } from '../actors/assignment/definition.ts'
-import { encodeGroupMessage } from '../actors/assignment/group-message.ts'
-import type { AssignmentChangedMsg } from '../actors/assignment/protocol.ts'
-import type { Member } from '../actors/member-manager/protocol.ts'
-import type { Term } from '../actors/election/term.ts'
+import { ActorSystem } from '../../src/runtime/index.ts'
+import { assignment } from '../../actors/assignment/definition.ts'
+import { encodeGroupMessage } from '../../actors/assignment/group-message.ts'
+import type { AssignmentChangedMsg } from '../../actors/assignment/protocol.ts'
+import type { Member } from '../../actors/member-manager/protocol.ts'
+import type { ElectionChangedMsg } from '../../actors/election/protocol.ts'
 
 export interface ActorStallRun {
   /** Slowest probe round trip during the computation, minus the idle median round trip (ms). */
@@ -72,7 +72,7 @@ export async function actorStall(run: number, partitions = 100_000, workers = 1_
     })
     await system.sync()
     const leadFor = (term: number, isSelf: boolean) =>
-      ref.send({ type: 'election.changed', change: { group, leader: isSelf ? 'w-0' : null, term: term as Term, isSelf, reason: isSelf ? 'elected' : 'vacant', at: 0 } })
+      ref.send({ type: 'election.changed', change: { group, leader: isSelf ? 'w-0' : null, term: term as ElectionChangedMsg['change']['term'], isSelf, reason: isSelf ? 'elected' : 'vacant', at: 0 } })
     // Warm-up: the first leadership's cold start.
     leadFor(2 * run + 1, true)
     while (version === 0) await new Promise((r) => setTimeout(r, 5))
