@@ -91,7 +91,7 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
       memberEvent(st, input)
       break
     case 'gossamer.message':
-      gossamerMessage(st, input.from, input.body)
+      gossamerMessage(st, input.body)
       break
     default:
       st.refuse('ERR_ASSIGNMENT_UNKNOWN_INPUT', `unknown input ${String((input as { type?: unknown }).type)}`)
@@ -209,7 +209,11 @@ function memberEvent(st: ActorStep, m: MemberEventMsg): void {
   }
 }
 
-function gossamerMessage(st: ActorStep, from: string, body: Uint8Array): void {
+/**
+ * A message of the assignment channel. Its sender is the name in the body: swim's `from` is the
+ * TCP peer's "ip:port" for a reliable message (an ephemeral port, not the member's address).
+ */
+function gossamerMessage(st: ActorStep, body: Uint8Array): void {
   let msg
   try {
     msg = decodeGroupMessage(body, (st.s.config.guard.maxBytes ?? 4 * 1024 * 1024) + 512)
@@ -222,9 +226,9 @@ function gossamerMessage(st: ActorStep, from: string, body: Uint8Array): void {
     st.refuse('ERR_ASSIGNMENT_UNKNOWN_GROUP', `a ${msg.kind} message for group ${msg.group}, which this node does not take part in`)
     return
   }
-  if (msg.kind === 'assignment') offerBytes(st, g, msg.bytes, from)
-  else if (msg.kind === 'register') onRegistration(st, g, from, msg.registration)
-  else onWithdrawal(st, g, from)
+  if (msg.kind === 'assignment') offerBytes(st, g, msg.bytes, msg.sender)
+  else if (msg.kind === 'register') onRegistration(st, g, msg.sender, msg.registration)
+  else onWithdrawal(st, g, msg.sender)
 }
 
 function storeEntry(st: ActorStep, m: Extract<AssignmentCoreInput, { type: 'assignment.store-entry' }>): void {
@@ -247,7 +251,7 @@ function storeEntry(st: ActorStep, m: Extract<AssignmentCoreInput, { type: 'assi
     st.refuse(err)
     return
   }
-  if (msg.kind !== 'register' || msg.group !== m.group) {
+  if (msg.kind !== 'register' || msg.group !== m.group || msg.sender !== node) {
     st.refuse('ERR_ASSIGNMENT_MESSAGE_CORRUPT', `the worker key of ${node} in group ${m.group} holds no registration for it`)
     return
   }

@@ -113,7 +113,7 @@ export function onRegistration(st: ActorStep, g: GroupState, node: string, r: Re
   const lead = st.group(g.group)?.lead
   const current = lead?.calc?.current
   if (st.s.backend === 'membership' && current !== undefined && current.term === lead!.term && node !== st.s.self && st.s.members[node] === true) {
-    sendTo(st, node, envelopeOf(g.group, encodeAssignment(current)))
+    sendTo(st, node, envelopeOf(g.group, st.s.self, encodeAssignment(current)))
   }
 }
 
@@ -200,15 +200,15 @@ function deliver(st: ActorStep, group: string, a: Assignment, bytes: Uint8Array)
   }
   const g = st.group(group)!
   // One envelope for every member (encoded once: an assignment of 100,000 partitions is 200 KB).
-  const envelope = envelopeOf(group, bytes)
+  const envelope = envelopeOf(group, st.s.self, bytes)
   for (const node of Object.keys(g.registrations)) if (node !== st.s.self && st.s.members[node] === true) sendTo(st, node, envelope)
   offerOwn(st, g, a)
   // Sent reliably over TCP by swim; a worker that misses it gets the one in force when it registers again.
   stepCalc(st, group, { type: 'published', version: a.version, now: st.now })
 }
 
-function envelopeOf(group: string, assignmentBytes: Uint8Array): Uint8Array {
-  return encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'assignment', group, bytes: assignmentBytes }))
+function envelopeOf(group: string, sender: string, assignmentBytes: Uint8Array): Uint8Array {
+  return encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'assignment', group, sender, bytes: assignmentBytes }))
 }
 
 function sendTo(st: ActorStep, node: string, envelope: Uint8Array): void {

@@ -54,7 +54,7 @@ export function myView(self: string, g: GroupState): MyAssignmentView | null {
  * worker's key in the store (the leader watches the bucket).
  */
 export function announce(st: ActorStep, g: GroupState): void {
-  const body = encodeGroupMessage({ kind: 'register', group: g.group, registration: g.local })
+  const body = encodeGroupMessage({ kind: 'register', group: g.group, sender: st.s.self, registration: g.local })
   if (st.s.backend === 'nats') {
     st.fx.push({ type: 'store', op: 'register', group: g.group, bytes: body })
     return
@@ -76,5 +76,5 @@ export function withdraw(st: ActorStep, g: GroupState): void {
   }
   const leader = g.leader?.name
   if (leader === undefined || leader === st.s.self || st.s.members[leader] !== true) return
-  st.fx.push({ type: 'send-gossamer', to: leader, bytes: encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'unregister', group: g.group })) })
+  st.fx.push({ type: 'send-gossamer', to: leader, bytes: encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'unregister', group: g.group, sender: st.s.self })) })
 }

@@ -5,6 +5,8 @@
  *   0  u8  kind            1 = a published assignment, 2 = a worker's registration, 3 = its withdrawal
  *   1  u8  group length    1..255 bytes of UTF-8
  *   2  group
+ *      u8  sender length   1..255 bytes of UTF-8: the sending node's name (swim names the sender of
+ *      sender              a reliable message by its TCP peer "ip:port", not its member name)
  *      kind 1: the encoded Assignment (assignment-codec.ts; it carries its own CRC)
  *      kind 2: f64 weight, u32 partitions, u8 strategy (index into STRATEGY_NAMES)
  *      kind 3: nothing
@@ -25,9 +27,9 @@ export interface Registration {
 }
 
 export type GroupMessage =
-  | { kind: 'assignment'; group: string; bytes: Uint8Array }
-  | { kind: 'register'; group: string; registration: Registration }
-  | { kind: 'unregister'; group: string }
+  | { kind: 'assignment'; group: string; sender: string; bytes: Uint8Array }
+  | { kind: 'register'; group: string; sender: string; registration: Registration }
+  | { kind: 'unregister'; group: string; sender: string }
 
 const KIND = { assignment: 1, register: 2, unregister: 3 } as const
 const UTF8 = new TextEncoder()
@@ -44,13 +46,17 @@ export class GroupMessageError extends ClusterError {
 
 export function encodeGroupMessage(m: GroupMessage): Uint8Array {
   const group = UTF8.encode(m.group)
+  const sender = UTF8.encode(m.sender)
   if (group.length === 0 || group.length > MAX_GROUP_BYTES) throw new GroupMessageError('ERR_ASSIGNMENT_MESSAGE_CORRUPT', `group must be 1-${MAX_GROUP_BYTES} UTF-8 bytes`)
+  if (sender.length === 0 || sender.length > MAX_GROUP_BYTES) throw new GroupMessageError('ERR_ASSIGNMENT_MESSAGE_CORRUPT', `sender must be 1-${MAX_GROUP_BYTES} UTF-8 bytes`)
   const tail = m.kind === 'assignment' ? m.bytes.length : m.kind === 'register' ? 13 : 0
-  const out = new Uint8Array(2 + group.length + tail)
+  const out = new Uint8Array(3 + group.length + sender.length + tail)
   out[0] = KIND[m.kind]
   out[1] = group.length
   out.set(group, 2)
-  const off = 2 + group.length
+  out[2 + group.length] = sender.length
+  out.set(sender, 3 + group.length)
+  const off = 3 + group.length + sender.length
   if (m.kind === 'assignment') out.set(m.bytes, off)
   else if (m.kind === 'register') {
     const view = new DataView(out.buffer)
@@ -63,20 +69,24 @@ export function encodeGroupMessage(m: GroupMessage): Uint8Array {
 
 export function decodeGroupMessage(bytes: Uint8Array, maxBytes: number): GroupMessage {
   if (bytes.length > maxBytes) throw new GroupMessageError('ERR_ASSIGNMENT_OVERSIZED', `an assignment message of ${bytes.length} bytes; the limit is ${maxBytes}`)
-  if (bytes.length < 3) throw corrupt(`${bytes.length} bytes is shorter than any message`)
+  if (bytes.length < 5) throw corrupt(`${bytes.length} bytes is shorter than any message`)
   const kind = bytes[0]!
   const len = bytes[1]!
-  if (len === 0 || 2 + len > bytes.length) throw corrupt(`bad group length ${len}`)
+  if (len === 0 || 3 + len > bytes.length) throw corrupt(`bad group length ${len}`)
+  const senderLen = bytes[2 + len]!
+  if (senderLen === 0 || 3 + len + senderLen > bytes.length) throw corrupt(`bad sender length ${senderLen}`)
   let group: string
+  let sender: string
   try {
     group = UTF8_STRICT.decode(bytes.subarray(2, 2 + len))
+    sender = UTF8_STRICT.decode(bytes.subarray(3 + len, 3 + len + senderLen))
   } catch {
-    throw corrupt('the group is not UTF-8')
+    throw corrupt('the group or the sender is not UTF-8')
   }
-  const rest = bytes.subarray(2 + len)
+  const rest = bytes.subarray(3 + len + senderLen)
   switch (kind) {
     case KIND.assignment:
-      return { kind: 'assignment', group, bytes: rest }
+      return { kind: 'assignment', group, sender, bytes: rest }
     case KIND.register: {
       if (rest.length !== 13) throw corrupt(`a registration of ${rest.length} bytes (13 expected)`)
       const view = new DataView(rest.buffer, rest.byteOffset, rest.byteLength)
@@ -85,11 +95,11 @@ export function decodeGroupMessage(bytes: Uint8Array, maxBytes: number): GroupMe
       const strategy = STRATEGY_NAMES[rest[12]!]
       if (!Number.isFinite(weight) || weight < 0) throw corrupt(`weight ${weight}`)
       if (strategy === undefined) throw corrupt(`unknown strategy #${rest[12]}`)
-      return { kind: 'register', group, registration: { weight, partitions, strategy } }
+      return { kind: 'register', group, sender, registration: { weight, partitions, strategy } }
     }
     case KIND.unregister:
       if (rest.length !== 0) throw corrupt('trailing bytes after a withdrawal')
-      return { kind: 'unregister', group }
+      return { kind: 'unregister', group, sender }
     default:
       throw corrupt(`unknown kind ${kind}`)
   }

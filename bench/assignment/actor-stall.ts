@@ -63,8 +63,8 @@ export async function actorStall(run: number, partitions = 100_000, workers = 1_
     // Plain members (no gossamer tag): the publication is offered to the actor's own worker only,
     // so the window measures the computation and one encode, not 999 sends.
     ref.send({ type: 'member.event', event: 'member-join', members: others.map(member) })
-    const body = encodeGroupMessage({ kind: 'register', group, registration: { partitions, strategy: 'consistent-hash', weight: 1 } })
-    for (const from of others) ref.send({ type: 'gossamer.message', from, channel: 'assignment', body })
+    const body = (sender: string) => encodeGroupMessage({ kind: 'register', group, sender, registration: { partitions, strategy: 'consistent-hash', weight: 1 } })
+    for (const from of others) ref.send({ type: 'gossamer.message', from, channel: 'assignment', body: body(from) })
     let version = 0
     ref.on('assignment.changed', (e) => {
       const a = (e as AssignmentChangedMsg).assignment
@@ -79,7 +79,7 @@ export async function actorStall(run: number, partitions = 100_000, workers = 1_
     leadFor(2 * run + 1, false)
     const newcomer = `w-${workers}`
     ref.send({ type: 'member.event', event: 'member-join', members: [member(newcomer)] })
-    ref.send({ type: 'gossamer.message', from: newcomer, channel: 'assignment', body })
+    ref.send({ type: 'gossamer.message', from: newcomer, channel: 'assignment', body: body(newcomer) })
     for (let i = 0; i < 20; i++) await probe()
     const idle: number[] = []
     for (let i = 0; i < 50; i++) {

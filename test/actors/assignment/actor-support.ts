@@ -42,7 +42,9 @@ export function fakeSwim(net: FakeNet) {
               net.sent.push({ from: context.node, to: event.to, bytes: event.bytes })
               if (net.cut.has(linkKey(context.node, event.to))) return
               const { channel, body } = decodeGossamerMessage(event.bytes)
-              env.send(actorAddress<GossamerMessageIn>(`assignment-${event.to}`), { type: 'gossamer.message', from: context.node, channel, body })
+              // As the real swim: a reliable (TCP) message is named by its peer's "ip:port", an ephemeral port.
+              const from = event.reliable ? `10.0.0.1:${40_000 + net.sent.length}` : context.node
+              env.send(actorAddress<GossamerMessageIn>(`assignment-${event.to}`), { type: 'gossamer.message', from, channel, body })
             },
           },
         },

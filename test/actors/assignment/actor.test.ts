@@ -155,7 +155,7 @@ describe('assignment actor (inline, simulated clock, membership backend)', () =>
     await refs['b']!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
     refs['b']!.send(leaderChange('jobs', 'a', 5, false))
     const a = (term: number, version = 1) => createAssignment({ version, term, partitions: P, workers: [{ id: 'b', weight: 1 }], owners: new Uint16Array(P) })
-    const msg = (bytes: Uint8Array, group = 'jobs') => ({ type: 'gossamer.message' as const, from: 'a', channel: 'assignment' as const, body: encodeGroupMessage({ kind: 'assignment', group, bytes }) })
+    const msg = (bytes: Uint8Array, group = 'jobs') => ({ type: 'gossamer.message' as const, from: 'a', channel: 'assignment' as const, body: encodeGroupMessage({ kind: 'assignment', group, sender: 'a', bytes }) })
     refs['b']!.send(msg(encodeAssignment(a(5 + 2_000_000))))
     const corrupt = encodeAssignment(a(5))
     corrupt[30] = corrupt[30]! ^ 0xff
@@ -164,7 +164,7 @@ describe('assignment actor (inline, simulated clock, membership backend)', () =>
     refs['b']!.send({ type: 'gossamer.message', from: 'a', channel: 'assignment', body: Uint8Array.of(9, 9, 9) })
     refs['b']!.send({ type: 'gossamer.message', from: 'a', channel: 'assignment', body: new Uint8Array(5 * 1024 * 1024) })
     // A worker asking to join with another partition count is not counted by the leader.
-    refs['b']!.send({ type: 'gossamer.message', from: 'a', channel: 'assignment', body: encodeGroupMessage({ kind: 'register', group: 'jobs', registration: { partitions: 99, strategy: 'consistent-hash', weight: 1 } }) })
+    refs['b']!.send({ type: 'gossamer.message', from: 'a', channel: 'assignment', body: encodeGroupMessage({ kind: 'register', group: 'jobs', sender: 'a', registration: { partitions: 99, strategy: 'consistent-hash', weight: 1 } }) })
     const v = await refs['b']!.ask({ type: 'assignment.view', group: 'jobs' })
     expect(v.refused).toMatchObject({ 'future-term': 1, corrupt: 1 })
     expect(changes['b']).toEqual([])
