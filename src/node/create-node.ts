@@ -70,7 +70,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
   const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
   const log = nodeLog.logger
   const swimInput = swimInputOf(config, keys, advertiseIpOf(config))
-  const system = await ActorSystem.start({ node: config.name, logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
+  const system = await ActorSystem.start({ node: config.name, seed: nodeSeed(config.name), logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
   const hub = new EventHub()
   let node: Node | undefined
   try {
@@ -115,4 +115,16 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
     }
     throw coded(err)
   }
+}
+
+/**
+ * The node's random seed: FNV-1a of its name. Every node of a cluster runs the same actor ids, and
+ * an actor's random stream derives from the system seed and its id, so one seed for all nodes
+ * gave every node the same stream: the same election jitter (split votes round after round) and
+ * the same probe order. Names are unique in a cluster, and a name gives the same seed every run.
+ */
+export function nodeSeed(name: string): number {
+  let h = 0x811c9dc5
+  for (const b of new TextEncoder().encode(name)) h = Math.imul(h ^ b, 0x01000193) >>> 0
+  return h === 0 ? 1 : h
 }
