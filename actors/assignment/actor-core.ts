@@ -10,7 +10,7 @@ import type { ElectionChangedMsg } from '../election/protocol.ts'
 import { ActorStep } from './actor-step.ts'
 import type { AssignmentActorState, AssignmentEffect, GroupState } from './actor-state.ts'
 import { beginLeading, onEncoded, onRegistration, onWithdrawal, startCalc, stepCalc, stopLeading, liveWorkers } from './actor-leader.ts'
-import { announce, myView, offerBytes, withdraw } from './actor-worker.ts'
+import { announce, announceDue, myView, offerBytes, withdraw } from './actor-worker.ts'
 import { decodeAssignment } from './assignment-codec.ts'
 import { createAssignmentConfig } from './config.ts'
 import { decodeGroupMessage, type Registration } from './group-message.ts'
@@ -33,6 +33,7 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
         stopLeading(st, g)
         withdraw(st, g)
         st.fx.push({ type: 'election', op: 'resign', group: g.group })
+        st.fx.push({ type: 'cancel-timer', group: g.group, key: 'announce' })
         st.dropGroup(g.group)
       }
       st.fx.push({ type: 'reply', to: input.replyTo, msg: { type: 'assignment.result', group: input.group, ok: g !== undefined, ...(g === undefined ? { error: { code: 'ERR_ASSIGNMENT_UNKNOWN_GROUP', message: `not registered in group ${input.group}` } } : {}) } })
@@ -41,10 +42,16 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
     case 'assignment.view':
       replyView(st, st.group(input.group), input.replyTo, input.group)
       break
-    case 'assignment.timer':
+    case 'assignment.timer': {
+      if (input.key === 'announce') {
+        const g = st.group(input.group)
+        if (g !== undefined) announceDue(st, g)
+        break
+      }
       // A timer of a leadership that ended was cancelled with it; one that raced the cancel finds no calculator.
       stepCalc(st, input.group, { type: 'timer-fired', key: input.key, now })
       break
+    }
     case 'assignment.computed': {
       const stepped =
         input.assignment !== undefined

@@ -15,6 +15,16 @@ import type { TermGuardConfig, TermGuardState } from './term-guard.ts'
 
 export type AssignmentBackend = 'nats' | 'membership'
 
+/** The calculator's timers, and the worker's own: 'announce' (tell the leader again, membership). */
+export type ActorTimerKey = TimerKey | 'announce'
+
+/**
+ * membership: a worker that has no assignment of its leader's term this long after it told the
+ * leader about itself tells it again (the message or the leader's answer may have been lost: a
+ * leader mid-restart, a broken stream), until one arrives.
+ */
+export const ANNOUNCE_RETRY_MS = 5_000
+
 /** Timing and bounds of the actor (the calculator's own config comes from each registration). */
 export interface AssignmentActorConfig {
   /** Calculator settings besides partitions and strategy (windows, grace, move cap, ...). */
@@ -77,6 +87,8 @@ export interface AssignmentActorStats {
   undelivered: number
   /** Computations answered after their group or leadership was gone. */
   staleComputations: number
+  /** membership: registrations sent again because no assignment of the leader's term came. */
+  reannounced: number
 }
 
 export interface AssignmentActorState {
@@ -105,8 +117,8 @@ export type AssignmentEffect =
   | { type: 'store'; op: 'register'; group: string; bytes: Uint8Array }
   | { type: 'store'; op: 'unregister'; group: string }
   | { type: 'store'; op: 'read'; group: string; term: number }
-  | { type: 'set-timer'; group: string; key: TimerKey; ms: number }
-  | { type: 'cancel-timer'; group: string; key: TimerKey }
+  | { type: 'set-timer'; group: string; key: ActorTimerKey; ms: number }
+  | { type: 'cancel-timer'; group: string; key: ActorTimerKey }
   | { type: 'compute'; group: string; requestId: number; request: ComputeRequest }
   /** Encode a large assignment on the compute pool (answered by `assignment.encoded`). */
   | { type: 'encode'; group: string; assignment: Assignment }
@@ -128,6 +140,7 @@ export function emptyActorStats(): AssignmentActorStats {
     lastStoreError: null,
     undelivered: 0,
     staleComputations: 0,
+    reannounced: 0,
   }
 }
 

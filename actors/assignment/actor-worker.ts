@@ -6,7 +6,7 @@
  */
 import { encodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
 import type { ActorStep } from './actor-step.ts'
-import type { GroupState } from './actor-state.ts'
+import { ANNOUNCE_RETRY_MS, type GroupState } from './actor-state.ts'
 import { partitionsOf, type Assignment } from './assignment.ts'
 import { encodeGroupMessage } from './group-message.ts'
 import type { MyAssignmentView } from './protocol.ts'
@@ -66,6 +66,16 @@ export function announce(st: ActorStep, g: GroupState): void {
     return
   }
   st.fx.push({ type: 'send-gossamer', to: leader, bytes: encodeGossamerMessage('assignment', body) })
+  st.fx.push({ type: 'set-timer', group: g.group, key: 'announce', ms: ANNOUNCE_RETRY_MS })
+}
+
+/** The announce timer: told again while no assignment of the leader's term has come. */
+export function announceDue(st: ActorStep, g: GroupState): void {
+  const leader = g.leader
+  if (st.s.backend !== 'membership' || leader === null || leader.name === st.s.self) return
+  if (g.accepted !== undefined && g.accepted.term >= leader.term) return
+  st.stats.reannounced++
+  announce(st, g)
 }
 
 /** Withdraws this worker: membership: tells the leader; nats: deletes its key. */

@@ -70,7 +70,7 @@ export interface AssignmentViewMsg {
 export interface AssignmentTimerMsg {
   type: 'assignment.timer'
   group: string
-  key: TimerKey
+  key: TimerKey | 'announce'
 }
 
 /** Internal: the compute pool's answer to a group's computation. */

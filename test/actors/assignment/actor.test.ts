@@ -15,6 +15,7 @@ import { createAssignment } from '../../../actors/assignment/assignment.ts'
 import { encodeAssignment } from '../../../actors/assignment/assignment-codec.ts'
 import { encodeGroupMessage } from '../../../actors/assignment/group-message.ts'
 import { decodeGossamerMessage } from '../../../src/wire/gossamer-message.ts'
+import { ANNOUNCE_RETRY_MS } from '../../../actors/assignment/actor-state.ts'
 import { fakeElection, fakeNet, fakeSwim, leaderChange, linkKey, member, memberEvent, type FakeNet } from './actor-support.ts'
 
 const TIMING = { coldStartWindowMs: 1_000, plannedScaleWindowMs: 1_000, restartWindowMs: 1_000, emergencyGraceMs: 500, minRebalanceIntervalMs: 0, maxMovesFraction: 1 }
@@ -107,7 +108,7 @@ describe('assignment actor (inline, simulated clock, membership backend)', () =>
     expect((await refs['a']!.ask({ type: 'assignment.view', group: 'jobs' })).leading).toBeNull()
   })
 
-  it('a worker that registers after the assignment gets the one in force at once, and a planned rebalance after the window', async () => {
+  it('a worker whose registration was lost tells the leader again, gets the one in force at once, then a planned rebalance after the window', async () => {
     const { clock, refs, changes, net } = await cluster(['a', 'b', 'c'])
     for (const n of ['a', 'b']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
     refs['a']!.send(leaderChange('jobs', 'a', 1, true))
@@ -117,13 +118,17 @@ describe('assignment actor (inline, simulated clock, membership backend)', () =>
     net.cut.add(linkKey('a', 'c')) // c's registration does not reach a yet
     await refs['c']!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
     refs['c']!.send(leaderChange('jobs', 'a', 1, false))
+    await clock.advance(0) // handled while the link is cut
+    expect(net.sent.filter((x) => x.from === 'c').map((x) => x.to)).toEqual(['a'])
     expect(changes['c']).toEqual([])
     net.cut.clear()
     refs['c']!.send(leaderChange('jobs', 'a', 1, false)) // same leader: not announced again
-    refs['c']!.send(leaderChange('jobs', null, 0, false))
-    refs['c']!.send(leaderChange('jobs', 'a', 1, false)) // a leader again: announced
-    await clock.advance(0)
+    await clock.advance(ANNOUNCE_RETRY_MS - 1)
+    expect(changes['c']).toEqual([])
+    // No assignment of a's term came: c tells a again, and a answers with the one in force.
+    await clock.advance(1)
     expect(mine(changes['c']!)).toMatchObject({ version: 1, partitions: [] })
+    expect((await refs['c']!.getSnapshot()).context.stats.reannounced).toBe(1)
     await clock.advance(1_000)
     expect(mine(changes['c']!)).toMatchObject({ version: 2, workers: 3 })
     expect(mine(changes['c']!)!.partitions.length).toBeGreaterThan(0)
