@@ -1,8 +1,9 @@
 /**
  * `node.election(group)` and `node.assignments(group, options)` over the coordination actors
  * (coordination.ts). Asks become promises that reject only with ClusterErrors; the streams are
- * bounded QueueStreams fed by the actors' emitted events (a slow reader loses the oldest-first
- * overflow, counted in `dropped`) and end when the reader leaves, its signal fires, or the node
+ * bounded and fed by the actors' emitted events: election changes in a QueueStream (a slow reader
+ * loses the newest, counted in `dropped`), assignments in a LatestStream (it loses the oldest
+ * waiting ones: the newest assignment is what a worker must see) and end when the reader leaves, its signal fires, or the node
  * stops. A group's worker registration lives while at least one assignments() stream of it is open.
  */
 import { ClusterError, fromWireError } from '../errors/index.ts'
@@ -12,6 +13,7 @@ import type { AssignmentChangedMsg } from '../../actors/assignment/protocol.ts'
 import type { ElectionChangedMsg, ElectionResultReply, ElectionViewReply } from '../../actors/election/protocol.ts'
 import type { AssignmentsOptions, BoundedStream, CoordinationSurface, ElectionHandle, LeaderChange, LeaderView, MyAssignment } from './api.ts'
 import { QueueStream, ReaderSet } from './bounded-stream.ts'
+import { LatestStream } from './latest-stream.ts'
 import type { CoordinationActors } from './coordination.ts'
 
 /** Changes buffered for an election changes() reader, and assignments for an assignments() reader. */
@@ -33,7 +35,7 @@ type ElectionAsk = {
 }
 
 export class Coordination implements CoordinationSurface {
-  readonly #readers = new ReaderSet<{ stream: QueueStream<unknown> }>()
+  readonly #readers = new ReaderSet<{ stream: QueueStream<unknown> | LatestStream<unknown> }>()
   /** Open assignments() streams per group: the registration is withdrawn when the last one ends. */
   readonly #registered = new Map<string, number>()
 
@@ -102,7 +104,15 @@ export class Coordination implements CoordinationSurface {
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
       throw new ClusterError('ERR_INVALID_CONFIG', `assignments.weight must be a finite number >= 0 (0: draining), got ${String(weight)}`, { details: { field: 'assignments.weight' } })
     }
-    const stream = new QueueStream<MyAssignment>(ASSIGNMENTS_BUFFER, options.signal)
+    // The newest assignments matter: a slow reader loses the oldest waiting ones (counted).
+    const stream = new LatestStream<MyAssignment>(ASSIGNMENTS_BUFFER, options.signal)
+    let last: { version: number; term: number } | undefined
+    const offer = (a: MyAssignment) => {
+      // The register's catch-up read may race an emitted one: each assignment once, in order.
+      if (last !== undefined && (a.term < last.term || (a.term === last.term && a.version <= last.version))) return
+      last = { version: a.version, term: a.term }
+      stream.push(a)
+    }
     if (!this.running() || stream.ended) {
       stream.end()
       return stream
@@ -110,7 +120,7 @@ export class Coordination implements CoordinationSurface {
     const as = this.actors.assignment
     const off = as.on('assignment.changed', (e) => {
       const a = (e as AssignmentChangedMsg).assignment
-      if (a.group === group) stream.push(a)
+      if (a.group === group) offer(a)
     })
     this.#registered.set(group, (this.#registered.get(group) ?? 0) + 1)
     stream.onClose(() => {
@@ -122,14 +132,14 @@ export class Coordination implements CoordinationSurface {
         if (this.running()) as.send({ type: 'assignment.unregister', group })
       }
     })
-    this.#readers.add({ stream: stream as QueueStream<unknown> })
+    this.#readers.add({ stream: stream as LatestStream<unknown> })
     void (async () => {
       try {
         const r = await as.ask({ type: 'assignment.register', group, partitions: config.partitions, strategy: config.strategy, weight }, { timeoutMs: 30_000 })
         if (!r.ok) return stream.end()
         // The assignment in force already (a second reader of the group, or a re-registration).
         const v = await as.ask({ type: 'assignment.view', group }, { timeoutMs: 30_000 })
-        if (v.mine !== null && stream.depth === 0) stream.push(v.mine)
+        if (v.mine !== null) offer(v.mine)
       } catch {
         stream.end() // the node stopped meanwhile
       }
