@@ -1,5 +1,5 @@
 /**
- * npx tsx scripts/idle-node-cpu.ts [--seconds S] [--warmup W] [--placement workers|inline] [--profile lan|local|wan] [--dist] [--inspect] [--json]
+ * npx tsx scripts/idle-node-cpu.ts [--seconds S] [--warmup W] [--placement workers|inline] [--profile lan|local|wan] [--join ADDR]... [--dist] [--inspect] [--json]
  *
  * The CPU one idle node costs: `createNode` alone on loopback (default: placement 'workers', lan
  * profile), W seconds to settle after the start (default 5), then S seconds (default 25) of idle.
@@ -7,6 +7,10 @@
  * V8's and libuv's), in clock ticks of 1/SC_CLK_TCK s (100 on Linux), as a percentage of one core
  * over the idle wall time. The busiest OS threads (from /proc/self/task/<tid>/stat, named by their
  * comm) show where it goes. CPU time, not wall time: a loaded machine stretches nothing here.
+ *
+ * --join ADDR (repeatable) joins running agents first (e.g. 4 `gossamer agent`s or `serf agent`s on
+ * loopback), so the idle figure is a member's among peers (probes, acks and gossip ticks with
+ * targets) rather than a lone node's.
  *
  * --dist loads the built package (npm run build first): the actors' threads then run the compiled
  * JS, with no TypeScript loader in them, as an installed node does.
@@ -16,7 +20,7 @@
  * so the CPU figure of an --inspect run is not the idle cost; run without it for that.
  *
  * Prints a table, and with --json one JSON object as the last line:
- * {"placement","profile","mode","seconds","cpuTicks","cpuPercent","threads":[{"name","tid","waits","ticks"}],"eventsPerSecond"}
+ * {"placement","profile","peers","mode","seconds","cpuTicks","cpuPercent","threads":[{"name","tid","waits","ticks"}],"eventsPerSecond"}
  * (eventsPerSecond: with --inspect, "actor event" -> events per second; else {}).
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -33,6 +37,7 @@ interface Args {
   json: boolean
   inspect: boolean
   dist: boolean
+  join: string[]
 }
 
 function valueOf(argv: string[], flag: string): string | undefined {
@@ -49,7 +54,8 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be an integer >= 0 (got ${warmup})`)
   if (placement !== 'workers' && placement !== 'inline') throw new Error(`--placement must be workers or inline (got ${placement})`)
   if (profile !== 'lan' && profile !== 'local' && profile !== 'wan') throw new Error(`--profile must be lan, local or wan (got ${profile})`)
-  return { seconds, warmup, placement, profile, json: argv.includes('--json'), inspect: argv.includes('--inspect'), dist: argv.includes('--dist') }
+  const join = argv.flatMap((a, i) => (a === '--join' && argv[i + 1] !== undefined ? [argv[i + 1]!] : []))
+  return { seconds, warmup, placement, profile, json: argv.includes('--json'), inspect: argv.includes('--inspect'), dist: argv.includes('--dist'), join }
 }
 
 /** utime+stime (ticks) from a /proc stat line: fields 14 and 15, counted after the ")" of comm. */
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
   let system: ActorSystem | undefined
   // The serf hook hands over the node's ActorSystem (for inspection); the surface is the real one.
   const node = await createNode(
-    { name: 'idle-1', bind: '127.0.0.1:0', profile: args.profile, placement: args.placement, logLevel: 'silent' },
+    { name: 'idle-1', bind: '127.0.0.1:0', profile: args.profile, placement: args.placement, logLevel: 'silent', ...(args.join.length > 0 ? { join: args.join } : {}) },
     { serf: (n) => ((system = n.system), serfEventsSurface(n.actors, n.system.clock)) },
   )
   await sleep(args.warmup * 1000)
@@ -125,6 +131,7 @@ async function main(): Promise<void> {
   const out = {
     placement: args.placement,
     profile: args.profile,
+    peers: args.join.length,
     mode: args.dist ? 'dist' : 'source',
     seconds: Math.round(wallS * 10) / 10,
     cpuTicks,

@@ -7,7 +7,7 @@
  *
  *   npm run chaos:lease -- --seeds 1000 [--nodes 5,7,15] [--duration-ms 60000] [--first-seed 1] [--json]
  */
-import { SIM_BOUND_MS, runLeaseSim } from '../test/actors/election/lease-sim.ts'
+import { SIM_BOUND_MS, runLeaseSim } from '../bench/election/lease-sim.ts'
 
 interface Args {
   seeds: number
@@ -63,12 +63,16 @@ for (const n of args.nodes) {
   let messages = 0
   let crashes = 0
   let minGap = Infinity
+  let twoLeaderInstants = 0
+  let staleTermsAccepted = 0
   for (let seed = args.firstSeed; seed < args.firstSeed + args.seeds; seed++) {
     const r = runLeaseSim({ nodes: n, seed, durationMs: args.durationMs })
     violations.push(...r.violations)
     leaderships += r.leaderships
     messages += r.messages
     crashes += r.crashes
+    twoLeaderInstants += r.twoLeaderInstants
+    staleTermsAccepted += r.staleTermsAccepted
     if (r.minGapMs !== undefined) minGap = Math.min(minGap, r.minGapMs)
     for (const x of r.recoveries) x === undefined ? noLeader++ : recoveries.push(x)
   }
@@ -80,6 +84,9 @@ for (const n of args.nodes) {
     nodes: n,
     seeds: args.seeds,
     safetyViolations: safety,
+    /** Of which: two nodes holding an unexpired lease at once; a node accepting a term below one it accepted. */
+    twoLeaderInstants,
+    staleTermsAccepted,
     livenessViolations: liveness,
     heals: recoveries.length + noLeader,
     healsWithoutLeader: noLeader,
@@ -100,6 +107,8 @@ console.table(
   rows.map((r) => ({
     N: r.nodes,
     'safety viol.': r.safetyViolations,
+    'two leaders': r.twoLeaderInstants,
+    'stale terms': r.staleTermsAccepted,
     'liveness viol.': r.livenessViolations,
     heals: r.heals,
     'leader after heal p50/p99/max (ms)': `${r.leaderAfterHealMs.p50?.toFixed(0)} / ${r.leaderAfterHealMs.p99?.toFixed(0)} / ${r.leaderAfterHealMs.max?.toFixed(0)}`,

@@ -7,8 +7,8 @@
  *
  * The simulator (sim/), the tests, the benches and the scripts are repository tools, not product:
  * none of it may be published, and nothing published may import it. `gossamer demo` is a verb of
- * the installed CLI (a user's first check that actor threads start from the installed files), so
- * its actors (src/cli/demo/) are published and must run from the install.
+ * the installed CLI (a user's first check that a cluster's actor threads start from the installed
+ * files), so it (src/demo/) is published and must run from the install.
  */
 import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -43,7 +43,8 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promi
  * scripts/ compiled into dist/), and the places the simulator and the demo used to live.
  */
 export function unpublishable(paths: readonly string[]): string[] {
-  return paths.filter((p) => /^dist\/(sim|test|bench|scripts)\//.test(p) || p.startsWith('dist/src/sim/') || p.startsWith('dist/src/runtime/demo/'))
+  const old = ['dist/src/sim/', 'dist/src/runtime/demo/', 'dist/src/cli/demo/']
+  return paths.filter((p) => /^dist\/(sim|test|bench|scripts)\//.test(p) || old.some((dir) => p.startsWith(dir)))
 }
 
 /**
@@ -107,7 +108,7 @@ afterAll(() => {
 })
 
 describe('the published package', () => {
-  it('holds the entry points: the library, its types, the bin, every actor worker, the demo actors', () => {
+  it('holds the entry points: the library, its types, the bin, every actor worker, the demo', () => {
     for (const p of [
       'package.json',
       'README.md',
@@ -115,8 +116,8 @@ describe('the published package', () => {
       'dist/src/index.d.ts',
       'dist/src/cli/main.js',
       'dist/src/runtime/simulated-clock.js',
-      'dist/src/cli/demo/ping.worker.js',
-      'dist/src/cli/demo/pong.worker.js',
+      'dist/src/cli/demo.js',
+      'dist/src/demo/run-demo.js',
       'dist/actors/swim/worker.js',
       'dist/actors/gossip-queue/worker.js',
       'dist/actors/member-manager/worker.js',
@@ -126,7 +127,7 @@ describe('the published package', () => {
     }
   })
 
-  it('publishes no simulator, test, bench or script, and nothing under the old sim/ and runtime/demo/ paths', () => {
+  it('publishes no simulator, test, bench or script, and nothing under the old sim/, runtime/demo/ and cli/demo/ paths', () => {
     expect(unpublishable(packed)).toEqual([])
     expect(packed.filter((p) => /(^|\/)(sim-|scenario|runtime-cluster)/.test(p))).toEqual([])
   })
@@ -145,13 +146,15 @@ describe('the published package', () => {
     expect(bare).toEqual([])
   })
 
-  it('runs `gossamer demo` from the install: worker threads start from the published files', async () => {
-    const r = await run(process.execPath, [join(installed, 'dist/src/cli/main.js'), 'demo', '--pings', '100'], join(work, 'app'), 60_000)
+  it("runs `gossamer demo` from the install: every node's worker threads start from the published files", async () => {
+    // Three nodes, the short form: 10-20 s on a loaded machine; the bound only guards against a hang.
+    const r = await run(process.execPath, [join(installed, 'dist/src/cli/main.js'), 'demo', '--fast', '--nodes', '3'], join(work, 'app'), 150_000)
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/ping -> pong \(warm\): 100 pings, 100 pongs back/)
-    expect(r.stdout).toMatch(/shutdown: clean/)
-  })
+    expect(r.stdout).toMatch(/\] join +node-2\.\.node-3 started and joined node-1 in .*: all 3 nodes see 3 alive members/)
+    expect(r.stdout).toMatch(/\] done +script complete/)
+    expect(r.stdout).toMatch(/^stop: 2 nodes stopped in .*, every worker thread ended; snapshot folder removed$/m)
+  }, 160_000)
 
   it('loads as `gossamer` from an app next to it, with the one simulated clock exported', async () => {
     const probe = "const g = await import('gossamer'); const c = new g.SimulatedClock(); c.setTimeout(() => {}, 5); c.advanceSync(5); console.log(typeof g.ActorSystem, c.fired)"
@@ -161,11 +164,12 @@ describe('the published package', () => {
   })
 
   it('its checks fire on a planted package: the simulator or the old demo published, an import of a missing file', () => {
-    expect(unpublishable(['dist/src/index.js', 'dist/sim/cluster.js', 'dist/src/sim/sim-clock.js', 'dist/src/runtime/demo/ping.worker.js', 'dist/test/x.test.js', 'dist/src/cli/demo/ping.worker.js'])).toEqual([
+    expect(unpublishable(['dist/src/index.js', 'dist/sim/cluster.js', 'dist/src/sim/sim-clock.js', 'dist/src/runtime/demo/ping.worker.js', 'dist/test/x.test.js', 'dist/src/cli/demo/ping.worker.js', 'dist/src/cli/demo.js', 'dist/src/demo/script.js'])).toEqual([
       'dist/sim/cluster.js',
       'dist/src/sim/sim-clock.js',
       'dist/src/runtime/demo/ping.worker.js',
       'dist/test/x.test.js',
+      'dist/src/cli/demo/ping.worker.js',
     ])
     const files = new Map([
       ['dist/src/a.js', "import { b } from './b.js'\nexport * from '../../sim/cluster.js'\nconst w = new URL('./w.ts', import.meta.url)\nconst boot = new URL('./boot.mjs', import.meta.url)\n"],

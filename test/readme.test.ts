@@ -1,9 +1,9 @@
 /**
  * The README's examples are files under scripts/ (with the package name in place of the relative
  * import), and the output each shows is what that file prints. Both are checked here, so the
- * README cannot drift from the code: the first example (createNode, scripts/readme-example.ts),
- * the snapshot and wire codec (scripts/readme-snapshot.ts), the cluster by hand
- * (scripts/readme-cluster.ts).
+ * README cannot drift from the code: the first section (`npm run demo` and what it prints, times
+ * and ports aside), the first example (createNode, scripts/readme-example.ts), the snapshot and
+ * wire codec (scripts/readme-snapshot.ts), the cluster by hand (scripts/readme-cluster.ts).
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -28,7 +28,42 @@ function block(after: string, lang: string): string {
   return readme.slice(open + 4 + lang.length, close + 1)
 }
 
+/**
+ * The demo's output with what differs from run to run masked: the times, the ports, and which node
+ * was the last to see a step (or whether all saw it within the same rounded time).
+ */
+function demoShape(text: string): string[] {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) =>
+      line
+        .replace(/^\[ *\d+\.\d s\]/, '[T]')
+        .replace(/(first after \d+(\.\d)? m?s, last after \d+(\.\d)? m?s \(node-\d\)|after \d+(\.\d)? m?s)/g, 'after T')
+        .replace(/\d+(\.\d)? m?s\b/g, 'T')
+        .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT'),
+    )
+}
+
 describe('README', () => {
+  it('opens with `npm ci && npm run demo` and the output the demo really prints (times and ports aside)', async () => {
+    expect(readme.indexOf('\n## ')).toBe(readme.indexOf('\n## Try it'))
+    expect(block('## Try it', 'sh')).toBe('npm ci && npm run demo\n')
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.demo).toBe('tsx src/cli/main.ts demo')
+    const run = promisify(execFile)
+    // Real nodes on the lan profile with pauses: about 30-50 s on a loaded machine.
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'demo'], { cwd: ROOT, timeout: 170_000 })
+    expect(demoShape(stdout)).toEqual(demoShape(block('## Try it', 'text')))
+  }, 180_000)
+
+  it("the demo's mask hides only times, ports and the slowest node", () => {
+    const a = '[  1.8 s] join     all 5 nodes see 5 alive members, 8.2 s after the first start, first after 7 ms, last after 64 ms (node-2) at 127.0.0.1:56559'
+    const b = '[ 11.5 s] join     all 5 nodes see 5 alive members, 950 ms after the first start, after 12 ms at 127.0.0.1:1'
+    expect(demoShape(a)).toEqual(demoShape(b))
+    expect(demoShape(a)).not.toEqual(demoShape(a.replace('5 alive', '4 alive')))
+    expect(demoShape(a)).not.toEqual(demoShape(a.replace('join ', 'leave')))
+  })
+
   it('shows scripts/readme-example.ts (a two-node cluster with createNode) as its first example, and the output it really prints', async () => {
     expect(block('## Example', 'ts')).toBe(example.replace("from '../src/index.ts'", "from 'gossamer'"))
     const run = promisify(execFile)

@@ -26,6 +26,8 @@ export interface ElectionActorStats {
   refused: number
   /** election.changed tells to the events peer not delivered. */
   undelivered: number
+  /** Membership-backend inputs (member.event, partition.changed, gossamer.message, election.timer) told to a nats election. */
+  ignored: number
 }
 
 export interface ElectionActorState {
@@ -45,7 +47,7 @@ export type ElectionActorEffect =
   | { type: 'emit'; msg: ElectionChangedMsg }
 
 export function initialElectionActor(self: string, eventsPeer: string | null): ElectionActorState {
-  return { self, status: 'opening', openError: null, views: {}, queued: [], eventsPeer, stats: { campaigns: 0, wins: 0, resigns: 0, fences: 0, fencesRefused: 0, changes: 0, refused: 0, undelivered: 0 } }
+  return { self, status: 'opening', openError: null, views: {}, queued: [], eventsPeer, stats: { campaigns: 0, wins: 0, resigns: 0, fences: 0, fencesRefused: 0, changes: 0, refused: 0, undelivered: 0, ignored: 0 } }
 }
 
 export function stepElectionActor(state: ElectionActorState, input: ElectionInbound): { state: ElectionActorState; effects: ElectionActorEffect[] } {
@@ -76,8 +78,16 @@ export function stepElectionActor(state: ElectionActorState, input: ElectionInbo
     case 'election.done':
       done(s, fx, input)
       break
-    default:
+    case 'election.campaign':
+    case 'election.resign':
+    case 'election.fence':
+    case 'election.view':
       request(s, fx, input)
+      break
+    default:
+      // The membership backend's inputs (members, partition status, its messages and timers):
+      // the machine gives them to that backend; here (nats) they have no use.
+      s.stats.ignored++
   }
   return { state: s, effects: fx }
 }

@@ -5,9 +5,10 @@
  * the next, a leader stamps what it publishes with it, and `fence(group, term)` is the backend's
  * authoritative check that a term is the group's current one (anything else is refused with a code).
  *
- * Backends: `nats` (a JetStream KV bucket; nats-backend.ts) now; `membership` (majority-granted
- * leases over the cluster's own messages; lease-core.ts) next. Both must pass the one compliance
- * suite (test/actors/election/compliance.ts).
+ * Backends: `nats` (a JetStream KV bucket; nats-backend.ts) and `membership` (majority-granted
+ * leases over the cluster's own messages; lease-core.ts, run by the actor: membership-core.ts).
+ * Both pass the one compliance suite (test/actors/election/compliance.ts; the membership backend
+ * through the election actor's asks and emitted changes).
  */
 import type { Term } from './term.ts'
 
@@ -38,6 +39,8 @@ export type LeaderChangeReason =
   | 'taken'
   /** The backend was closed. */
   | 'closed'
+  /** membership: the partition detector said this node is on the minority side, so it stepped down at once. */
+  | 'minority'
 
 export interface LeaderChange extends LeaderView {
   reason: LeaderChangeReason

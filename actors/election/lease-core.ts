@@ -1,14 +1,14 @@
 /**
  * actors/election: the `membership` backend's lease core (issue 14), pure. Leadership is a lease
  * granted by a strict majority of the *expected* cluster size, over the cluster's own messages, with
- * no external service. The election actor (machine.ts, worker.ts, protocol.ts) that hosts it comes
- * after the "cores that return effects" refactor (issue 11); it will feed messages, timer firings,
- * the member list and the partition detector's status in, and perform the effects that come out.
+ * no external service. The election actor runs one per group (membership-core.ts, in its context):
+ * it feeds messages, timer firings, the member list and the partition detector's status in, and
+ * performs the effects that come out.
  *
  * - Voter side (voter.ts): one candidate per term, none while another's promise is unexpired, never
  *   an older term; the promise is persisted before a grant is sent.
- * - Candidate: when its own promise to others has expired (plus a random jitter), and the detector
- *   does not say minority, a follower asks every peer for term max(promised, highest seen) + 1 and
+ * - Candidate: when it stands for the group (campaign), its own promise to others has expired (plus
+ *   a random jitter), and the detector does not say minority, a follower asks every peer for term max(promised, highest seen) + 1 and
  *   grants itself. Grants from floor(max(expected, peers + 1) / 2) + 1 members make it leader.
  * - Leader: believes its lease until sentAt + leaderLeaseMs on its own clock, sentAt being when the
  *   winning round was *sent* (config.ts derives leaderLeaseMs from the drift margin), renews every
@@ -37,6 +37,8 @@ export interface LeaseStart {
   seed: number
   peers?: readonly string[]
   expected?: number
+  /** Whether the node stands for leader from the start (default true: the model checker's nodes all do). */
+  standing?: boolean
 }
 
 /** Open renewal rounds kept per leader: a grant for an older one no longer matters. */
@@ -50,6 +52,7 @@ export function startLease(start: LeaseStart): LeaseStep {
     self: start.self,
     role: 'follower',
     stopped: false,
+    standing: start.standing ?? true,
     voter: restoreVoter(start.persisted, start.now, start.config.leaseMs),
     peers: [],
     expected: 1,
@@ -66,7 +69,7 @@ export function startLease(start: LeaseStart): LeaseStep {
   const d = new Draft(state, start.now)
   setMembership(d, start.peers ?? [], start.expected ?? 1)
   d.s.highestSeen = d.s.voter.term
-  armCampaign(d, d.s.voter.holdUntil - d.now)
+  if (d.s.standing) armCampaign(d, d.s.voter.holdUntil - d.now)
   return d.done()
 }
 
@@ -100,6 +103,9 @@ export function stepLease(state: LeaseState, input: LeaseInput): LeaseStep {
       if (input.status === 'minority' && d.s.role === 'leader') stepDown(d, 'minority')
       else if (input.status === 'minority' && d.s.role === 'candidate') giveUp(d)
       break
+    case 'stand':
+      stand(d, input.standing)
+      break
     case 'stop':
       if (d.s.role === 'leader') stepDown(d, 'stopped')
       for (const t of d.s.timers) d.effects.push({ type: 'cancel-timer', key: t.key })
@@ -112,7 +118,22 @@ export function stepLease(state: LeaseState, input: LeaseInput): LeaseStep {
   return d.done()
 }
 
+function stand(d: Draft, standing: boolean): void {
+  if (d.s.standing === standing) return
+  d.s.standing = standing
+  if (standing) {
+    // From when this node may campaign: its promise to another (and its restart hold) must lapse first.
+    if (d.s.role === 'follower') armCampaign(d, Math.max(d.s.voter.holdUntil, d.s.voter.restartHoldUntil) - d.now)
+    return
+  }
+  if (d.s.role === 'leader') stepDown(d, 'resigned')
+  else if (d.s.role === 'candidate') giveUp(d)
+  d.cancel('campaign')
+}
+
 function onMessage(d: Draft, msg: ElectionMsg): void {
+  // A fence's check and its answer are the host's (membership-core.ts), not the lease's.
+  if (msg.type === 'check' || msg.type === 'checked') return
   if (msg.from === d.s.self) {
     d.stats.fromSelf++
     return
@@ -126,7 +147,7 @@ function onMessage(d: Draft, msg: ElectionMsg): void {
       setVoter(d, decision.voter)
       d.stats.granted++
       if (msg.type === 'renew') d.s.failedInARow = 0 // a leader exists: the backoff starts over
-      if (d.s.role === 'follower') armCampaign(d, d.s.voter.holdUntil - d.now)
+      if (d.s.role === 'follower' && d.s.standing) armCampaign(d, d.s.voter.holdUntil - d.now)
     } else d.stats.refused[decision.reason]++
     const reply: ElectionMsg = decision.granted
       ? { type: 'grant', term: msg.term, from: d.s.self, round: msg.round, granted: true, promised: d.s.voter.term }
@@ -156,7 +177,7 @@ function onMessage(d: Draft, msg: ElectionMsg): void {
   } else {
     // resign: the leader stopped believing before it sent this, so its voters may move on.
     setVoter(d, releaseHold(d.s.voter, msg.from, msg.term, d.now))
-    if (d.s.role === 'follower') armCampaign(d, Math.max(0, d.s.voter.holdUntil - d.now))
+    if (d.s.role === 'follower' && d.s.standing) armCampaign(d, Math.max(0, d.s.voter.holdUntil - d.now))
   }
 }
 
@@ -185,7 +206,7 @@ function onTimer(d: Draft, key: LeaseTimerKey): void {
 }
 
 function campaign(d: Draft): void {
-  if (d.s.role !== 'follower') return
+  if (d.s.role !== 'follower' || !d.s.standing) return
   const v = d.s.voter
   if (d.s.partition === 'minority') {
     d.stats.skippedMinority++
@@ -285,7 +306,7 @@ function stepDown(d: Draft, reason: StepDownReason): void {
   // Stopped believing first (above), then release our own promise and tell the voters.
   setVoter(d, releaseHold(d.s.voter, d.s.self, lead.term, d.now))
   for (const to of d.s.peers) d.effects.push({ type: 'send', to, msg: { type: 'resign', term: lead.term, from: d.s.self } })
-  if (reason !== 'stopped') armCampaign(d, 0)
+  if (reason !== 'stopped' && reason !== 'resigned') armCampaign(d, 0)
 }
 
 /** A campaign round without a majority (timeout, or minority): back to follower, own promise released. */
@@ -306,7 +327,7 @@ function giveUpTerm(d: Draft, term: Term): void {
   // it may move on now instead of holding a promise for a full lease: without this, every split
   // vote would lock its voters for a lease and a large cluster could go many leases leaderless.
   for (const to of d.s.peers) d.effects.push({ type: 'send', to, msg: { type: 'resign', term, from: d.s.self } })
-  armCampaign(d, 0)
+  if (d.s.standing) armCampaign(d, 0)
 }
 
 function setMembership(d: Draft, peers: readonly string[], expected: number): void {
@@ -342,7 +363,7 @@ function emptyStats(): LeaseStats {
   return {
     campaigns: 0,
     won: 0,
-    lost: { 'lease-expired': 0, minority: 0, stopped: 0 },
+    lost: { 'lease-expired': 0, minority: 0, stopped: 0, resigned: 0 },
     campaignsFailed: 0,
     voteRetries: 0,
     renewals: 0,

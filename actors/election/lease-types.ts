@@ -1,6 +1,6 @@
 /**
  * The lease core's protocol with its host: inputs in, effects out, and the state it threads
- * through. Effects are data; the host (the election actor, after issue 11) performs them in order:
+ * through. Effects are data; the host (the election actor, membership-core.ts) performs them in order:
  * a `persist` before the `send`s of the same step (a grant must never leave before its promise is
  * durable), timers on the actor clock, events to subscribers. All unions are append-only.
  */
@@ -29,8 +29,13 @@ export type LeaseInput =
   | { type: 'partition-status'; status: PartitionView; now: number }
   /** The node stops: a leader resigns, every timer is cancelled, nothing more is sent. */
   | { type: 'stop'; now: number }
+  /**
+   * Whether this node stands for leader (campaigns when the lease lapses). A node that does not
+   * stand still votes. Standing down resigns a lease held (`resigned`) and gives up a campaign.
+   */
+  | { type: 'stand'; standing: boolean; now: number }
 
-export type StepDownReason = 'lease-expired' | 'minority' | 'stopped'
+export type StepDownReason = 'lease-expired' | 'minority' | 'stopped' | 'resigned'
 
 export type LeaseEvent =
   | { type: 'election.won'; term: Term; leaseEnd: number; grants: number; quorum: number; at: number }
@@ -84,6 +89,8 @@ export interface LeaseState {
   readonly self: string
   readonly role: Role
   readonly stopped: boolean
+  /** Campaigns when a lease lapses (the election's campaign(group)); false: votes only. */
+  readonly standing: boolean
   readonly voter: VoterState
   readonly peers: readonly string[]
   readonly expected: number

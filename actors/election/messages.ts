@@ -1,7 +1,8 @@
 /**
  * The membership backend's messages (a discriminated union on `type`, append-only) and their
- * compact binary form. They travel, later, as memberlist reliable user messages between Gossamer
- * members only (a Serf agent never sees them):
+ * compact binary form. They travel in Gossamer's envelope on the election channel, framed with
+ * their group (group-frame.ts), as one UDP user message through swim, between Gossamer members
+ * only (a Serf agent never sees them):
  *
  *   0 'G' 1 'L'   magic (Gossamer Lease)
  *   2 u8  1       format version (a new layout gets a new number; decoders refuse unknown ones)
@@ -30,7 +31,14 @@ export type GrantMsg = { type: 'grant'; term: Term; from: string; round: number;
  */
 export type ResignMsg = { type: 'resign'; term: Term; from: string }
 
-export type ElectionMsg = VoteMsg | RenewMsg | GrantMsg | ResignMsg
+/**
+ * fence(group, term) at a node that is not the leader asks the leader it knows of whether `term` is
+ * still current (round: the fence's id, echoed); the leader answers from its own lease.
+ */
+export type CheckMsg = { type: 'check'; term: Term; from: string; round: number }
+export type CheckedMsg = { type: 'checked'; term: Term; from: string; round: number; current: boolean }
+
+export type ElectionMsg = VoteMsg | RenewMsg | GrantMsg | ResignMsg | CheckMsg | CheckedMsg
 
 export type RefusalReason = 'stale-term' | 'voted' | 'held' | 'restarting'
 const REASONS: readonly RefusalReason[] = ['stale-term', 'voted', 'held', 'restarting']
@@ -94,6 +102,12 @@ export function checkElectionMsg(v: unknown): ElectionMsg {
     case 'resign':
       exactKeys(m, ['type', 'term', 'from'])
       return { type: 'resign', term, from }
+    case 'check':
+      exactKeys(m, ['type', 'term', 'from', 'round'])
+      return { type: 'check', term, from, round: field(m, 'round', isRound) }
+    case 'checked':
+      exactKeys(m, ['type', 'term', 'from', 'round', 'current'])
+      return { type: 'checked', term, from, round: field(m, 'round', isRound), current: field(m, 'current', (x): x is boolean => typeof x === 'boolean') }
     default:
       throw corrupt(`unknown message type ${JSON.stringify(String(m['type']))}`)
   }

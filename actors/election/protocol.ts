@@ -1,6 +1,6 @@
 /**
  * election protocol: what the election actor accepts and emits. The actor hosts one election
- * backend (backend.ts; `nats` now) in its thread: asks to campaign for a group, resign, read the
+ * backend (backend.ts: `nats`, or `membership`, whose leases run in the actor's own context): asks to campaign for a group, resign, read the
  * view, and check a fencing token; every change of a followed group's leadership is emitted as
  * `election.changed` (and told to the `events` peer when one is named).
  *
@@ -9,6 +9,9 @@
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import type { LeaderChange, LeaderView } from './backend.ts'
+import type { MemberEventMsg } from '../member-manager/protocol.ts'
+import type { PartitionChangedMsg } from '../partition-detector/protocol.ts'
+import type { GossamerMessageIn } from '../swim/protocol.ts'
 
 export type { LeaderChange, LeaderView } from './backend.ts'
 
@@ -63,7 +66,31 @@ export interface ElectionOpenedMsg {
   error?: WireError
 }
 
-export type ElectionInbound = ElectionCampaignMsg | ElectionResignMsg | ElectionFenceMsg | ElectionViewMsg | ElectionChangeInMsg | ElectionDoneMsg | ElectionOpenedMsg
+/** Internal (membership backend): a lease timer of `group` is due (one not armed, or not yet due, is counted and ignored). */
+export interface ElectionTimerMsg {
+  type: 'election.timer'
+  group: string
+  key: 'campaign' | 'campaign-timeout' | 'renew' | 'lease-end' | 'campaign-retry' | 'observed' | 'fence'
+}
+
+/**
+ * Also accepted (the membership backend's inputs; the nats backend counts and ignores them):
+ * member-manager's `member.event` (the Gossamer members and the expected size), the partition
+ * detector's `partition.changed` (a minority leader steps down), and swim's `gossamer.message` on
+ * the election channel (the leases' messages).
+ */
+export type ElectionInbound =
+  | ElectionCampaignMsg
+  | ElectionResignMsg
+  | ElectionFenceMsg
+  | ElectionViewMsg
+  | ElectionChangeInMsg
+  | ElectionDoneMsg
+  | ElectionOpenedMsg
+  | MemberEventMsg
+  | PartitionChangedMsg
+  | GossamerMessageIn
+  | ElectionTimerMsg
 
 /** The outcome of campaign (term: the one won), resign and fence (term: the one checked). */
 export interface ElectionResultReply {

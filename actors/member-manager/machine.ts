@@ -32,183 +32,20 @@
  * its whole table (`member.nodes-resync`), which brings the table back in line (issue 10).
  */
 import { assertEvent, assign, enqueueActions, not, setup, stateIn } from 'xstate'
-import type { ActorEnv, Message, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
-import { actorAddress } from '../../src/types/actor-env.ts'
+import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
-import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
-import type { AckReply, LamportTime, MemberManagerEmitted, MemberManagerInbound, NodeFeedStats, NodesResyncMsg, SwimLeaveMsg } from './protocol.ts'
-import type { SerfInit } from './config.ts'
+import type { MemberManagerEmitted, MemberManagerInbound, NodesResyncMsg, SwimLeaveMsg } from './protocol.ts'
 import { createSerfConfig } from './config.ts'
-import { initialCoreState, step } from './core.ts'
-import type { MemberCoreInput, MemberCoreState } from './member-effects.ts'
+import { initialCoreState } from './core.ts'
 import { localMetaOf, localUserStateOf, membersOf, statsOf } from './member-reads.ts'
 import { freshNodeFeed, receiveFeed, resyncAsked } from './node-feed.ts'
-import { createLatestTell } from '../../src/types/latest-tell.ts'
+import { createEffectRunner } from './effect-runner.ts'
+import { forceLeavesOf, type FeedPosition, type ForceLeaveTimeout, type MemberManagerContext, type MemberManagerInput, type PruneDue, type TurnParams } from './machine-context.ts'
 
-/** Actor ids of the peers; swim and gossip-queue default to their kind names. */
-export interface MemberManagerPeers {
-  swim: string
-  gossipQueue: string
-  /** Receives snapshot.* records; none → no snapshot. */
-  snapshotter?: string
-  /**
-   * Receives `member.event` and `member.conflict` (the public event stream) as tells; none → only
-   * emitted (XState `emit`: subscribe on the actor instead).
-   */
-  events?: string
-  /**
-   * serf-events: gets the Serf messages of its types (`serf.message`), remote push/pull event
-   * slices (`serf.merge-remote-events`) and every member event (`member.event`, its member feed);
-   * tells back `member.event-state`. None → those are dropped (counted in `undelivered` only when
-   * a named peer does not take them).
-   */
-  serfEvents?: string
-}
-
-export interface MemberManagerInput {
-  config: SerfInit
-  peers?: Partial<MemberManagerPeers>
-  /** The member clock replayed from the snapshot; witnessed at start (spec §5.3). The event and query clocks go to serf-events. */
-  restored?: { clock?: LamportTime }
-}
-
-/** Internal: a scheduled prune (leave with Prune for a leaving member) came due. */
-type PruneDue = { type: 'member.prune-due'; name: string }
-
-/** Internal: a force-leave's broadcast was not reported gone within BroadcastTimeout. */
-type ForceLeaveTimeout = { type: 'member.force-leave-timeout'; id: string }
-
-/** Force-leaves: how many, how many timed out, and the asks waiting for their broadcast (each ends by report or timeout). */
-export interface ForceLeaveState {
-  requested: number
-  timedOut: number
-  pending: Array<{ id: string; replyTo?: ReplyTo<AckReply> }>
-}
-
-/** A prune waiting for its delayed `member.prune-due`, kept so a restore can raise it again. */
-export interface PendingPrune {
-  name: string
-  /** Actor-clock time (ms) at which it is due. */
-  dueAt: number
-}
-
-export interface MemberManagerContext {
-  /**
-   * The core's state (core.ts): config, member table, clocks, intents, tags, counters, the leave
-   * in progress. Plain, persistent data, replaced (never written) by each turn that changes it.
-   */
-  core: MemberCoreState
-  peers: MemberManagerPeers
-  restored: NonNullable<MemberManagerInput['restored']>
-  /** Who asked `member.leave` and waits for `left`. */
-  leaveAskers: Array<ReplyTo<AckReply>>
-  /** Leaves that went on without the intent confirmed spread within BroadcastTimeout. */
-  leaveBroadcastTimeouts: number
-  /** swim did not confirm its memberlist leave in time; we went on. */
-  swimLeaveTimeouts: number
-  /** Prunes scheduled and not yet due, oldest first (re-armed on `runtime.restored`). */
-  prunes: PendingPrune[]
-  /** swim's node-change feed as followed so far (node-feed.ts); persisted, so a restore knows its place. */
-  feed: NodeFeedStats
-  /** Tells that found no receiver (unknown, stopped or refusing peer); counted, never retried. */
-  undelivered: number
-  forceLeaves: ForceLeaveState
-}
-
-/** Params of the `turn` action: one core input, and who waits for an ack of it (set-tags). */
-export interface TurnParams {
-  input: MemberCoreInput
-  replyTo?: ReplyTo<AckReply> | undefined
-  /** The input came on swim's numbered feed: follow it in the same turn (node-feed.ts). */
-  feed?: FeedPosition
-}
-
-/** Where a feed message sits in swim's numbering. */
-interface FeedPosition {
-  seq: number | undefined
-  changes: number
-  resync: boolean
-}
-
-/** A snapshot persisted before force-leave existed has no `forceLeaves`. */
-const forceLeavesOf = (context: MemberManagerContext): ForceLeaveState => context.forceLeaves ?? { requested: 0, timedOut: 0, pending: [] }
+export type { ForceLeaveState, MemberManagerContext, MemberManagerInput, MemberManagerPeers, PendingPrune, TurnParams } from './machine-context.ts'
 
 export function createMemberManagerMachine(env: ActorEnv) {
-  /** Tells `to`; false when nobody took the message (the caller counts it). */
-  const deliver = (to: string | undefined, msg: Message): boolean => {
-    if (to === undefined) return true
-    const status = env.send(actorAddress<Message>(to), msg)
-    return !(status === 'unknown' || status === 'stopped' || status === 'rejected')
-  }
-  // Serf's member count goes to gossip-queue once per turn, the latest, sent again if refused (an
-  // I/O helper: it holds at most the one value waiting for its microtask, no protocol state). Its
-  // own undelivered count is added to the context's in `member.stats`.
-  let gossipQueueId = 'gossip-queue'
-  const clusterSize = createLatestTell<GossipQueueInbound>(env, () => gossipQueueId)
-
-  /**
-   * Runs a core step's effects and says what to assign: sends happen now (their delivery counted),
-   * member events are emitted, prune timers raised. Returns the request's refusal, if any.
-   */
-  const applyStep = (context: MemberManagerContext, input: MemberCoreInput) => {
-    const { state, effects } = step(context.core, input)
-    const peers = context.peers
-    gossipQueueId = peers.gossipQueue
-    const emitted: MemberManagerEmitted[] = []
-    const prunes: Array<{ name: string; delayMs: number }> = []
-    let undelivered = 0
-    let refused: Error | undefined
-    let awaiting: string | undefined
-    const tell = (to: string | undefined, msg: Message): void => {
-      if (!deliver(to, msg)) undelivered++
-    }
-    for (const e of effects) {
-      switch (e.type) {
-        case 'tell-swim':
-          tell(peers.swim, e.msg)
-          break
-        case 'event':
-          if (e.msg.type === 'member.conflict') {
-            // Serf logs a conflict about another node as a warning and one about us as an error.
-            const fields = { code: e.msg.warning.code, node: e.msg.name, local: e.msg.local }
-            if (e.msg.local) env.log.error(fields, e.msg.warning.message)
-            else env.log.warn(fields, e.msg.warning.message)
-          }
-          emitted.push(e.msg)
-          tell(peers.events, e.msg)
-          if (e.msg.type === 'member.event' && peers.serfEvents !== peers.events) tell(peers.serfEvents, e.msg)
-          break
-        case 'serf-events':
-          tell(peers.serfEvents, e.msg)
-          break
-        case 'broadcast': {
-          const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast: e.broadcast }
-          tell(peers.gossipQueue, msg)
-          break
-        }
-        case 'cluster-size':
-          clusterSize.set({ type: 'gossip.cluster-size', source: 'serf', numNodes: e.numMembers })
-          break
-        case 'snapshot':
-          tell(peers.snapshotter, e.msg)
-          break
-        case 'schedule-prune':
-          prunes.push({ name: e.name, delayMs: e.delayMs })
-          break
-        case 'rejected':
-          refused = e.error
-          break
-        case 'await-broadcast':
-          awaiting = e.id
-          break
-        default: {
-          const unknown: never = e
-          return unknown
-        }
-      }
-    }
-    return { state, emitted, prunes, undelivered, refused, awaiting }
-  }
+  const { deliver, applyStep, clusterSize } = createEffectRunner(env)
 
   /** Asks swim for its whole node table (member.nodes-resync); true when swim's mailbox took it. */
   const askResync = (context: MemberManagerContext, reason: NodesResyncMsg['reason']): boolean => {

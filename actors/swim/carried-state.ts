@@ -30,16 +30,20 @@ export class CarriedState {
   /**
    * A node starts on `transport`. After a restore (`restored`: the persisted context) the node's
    * counters, `counts` and the stream counts carry on from it: the larger of it and what this
-   * object counted, so a restart in place (which has both) counts nothing twice.
+   * object counted, so a restart in place (which has both) counts nothing twice. `previous`: the
+   * counters of the node this runner stopped (a restart in place), newer than a throttled record.
    */
-  start(node: SwimCore, transport: SwimTransport, counts: CountsRecord, restored?: SwimContext): void {
+  start(node: SwimCore, transport: SwimTransport, counts: CountsRecord, restored?: SwimContext, previous?: Record<string, unknown>): void {
     if (restored !== undefined) {
       for (const k of Object.keys(counts)) counts[k] = Math.max(counts[k]!, (restored as unknown as CountsRecord)[k] ?? 0)
       const fresh = node.counters as unknown as Record<string, number | string>
-      for (const [k, v] of Object.entries(restored.counters ?? {})) {
-        const mine = fresh[k]
-        if (typeof v === 'number' && typeof mine === 'number') fresh[k] = Math.max(mine, v)
-        else if (typeof v === 'string' && mine === '') fresh[k] = v
+      // The persisted counters, and (a restart in place) the stopped node's, which may be newer.
+      for (const from of [restored.counters ?? {}, previous ?? {}]) {
+        for (const [k, v] of Object.entries(from)) {
+          const mine = fresh[k]
+          if (typeof v === 'number' && typeof mine === 'number') fresh[k] = Math.max(mine, v)
+          else if (typeof v === 'string' && mine === '') fresh[k] = v
+        }
       }
       if (restored.knownPeers !== undefined && restored.knownPeers.length > 0) this.knownPeers = [...restored.knownPeers]
       const persisted = restored.streams ?? NO_STREAMS

@@ -14,6 +14,9 @@ import { defineActor } from '../../src/runtime/define-actor.ts'
 import { MAX_JOIN_ADDRESSES, parseJoinAddress } from './join-address.ts'
 import { createSwimMachine } from './machine.ts'
 import { leaseProblem } from './piggyback.ts'
+import { isGossamerMessage } from '../../src/wire/gossamer-message.ts'
+import { MAX_GOSSAMER_RELIABLE_BYTES } from './gossamer-route.ts'
+import { SWIM_PERSIST_THROTTLE_MS, swimUrgentKey } from './persist-policy.ts'
 
 const isIp = (addr: unknown) => addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16)
 const isPort = (port: unknown) => Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65_535
@@ -36,10 +39,15 @@ export const swim = defineActor({
    * address (a restart binds it again, never a new port), the incarnation, the members to rejoin,
    * the join state and the counters (see machine.ts). The config's key bytes are not in it (the
    * context shows the keyring as its key count); once `swim.keyring` changed the ring, the live
-   * ring is (liveKeys), so a restart keeps it, as Serf's keyring file does. throttleMs 0: after every turn with messages, so the address bound in the
-   * first turns is never lost to a throttle window (the context is a few KiB of plain data).
+   * ring is (liveKeys), so a restart keeps it, as Serf's keyring file does.
+   *
+   * The policy (persist-policy.ts): what a restart needs (the state, the bound address, the
+   * incarnation, the ring, the members to rejoin, the join and lease bookkeeping) persists in the
+   * turn that changed it, so the address bound in the first turns is never lost to a throttle
+   * window; the rest (counters, health, figures: an idle node's every gossip tick changes a counter)
+   * at most once a second.
    */
-  persist: { version: 1, throttleMs: 0 },
+  persist: { version: 1, throttleMs: SWIM_PERSIST_THROTTLE_MS, urgentKey: swimUrgentKey },
   validate: (msg) => {
     switch (msg.type) {
       case 'swim.packet':
@@ -69,6 +77,12 @@ export const swim = defineActor({
       case 'swim.send-user':
         if (!isIp(msg.addr) || !Number.isInteger(msg.port) || msg.port < 1 || msg.port > 65_535) return 'swim.send-user needs addr (4 or 16 IP bytes) and port 1..65535'
         if (!(msg.bytes instanceof Uint8Array) || msg.bytes.length === 0) return 'swim.send-user needs bytes (a non-empty Uint8Array: [serfType][msgpack])'
+        return undefined
+      case 'swim.send-gossamer':
+        if (typeof msg.to !== 'string' || msg.to.length === 0) return 'swim.send-gossamer needs to (a member name)'
+        if (!(msg.bytes instanceof Uint8Array) || !isGossamerMessage(msg.bytes) || msg.bytes.length < 2) return 'swim.send-gossamer needs bytes (a Gossamer envelope: encodeGossamerMessage)'
+        if (typeof msg.reliable !== 'boolean') return 'swim.send-gossamer needs reliable (boolean)'
+        if (msg.bytes.length > MAX_GOSSAMER_RELIABLE_BYTES) return `swim.send-gossamer bytes over ${MAX_GOSSAMER_RELIABLE_BYTES}`
         return undefined
       case 'swim.keyring':
         // The operation and the key's size are answered by the actor, with memberlist's messages.

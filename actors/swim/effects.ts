@@ -121,6 +121,8 @@ export type SwimCoreInput =
   | { type: 'meta'; meta: Uint8Array }
   /** memberlist SendBestEffort: `bytes` (`[serfType][msgpack]`) as one user message (0x08) to `to`, no piggyback. */
   | { type: 'send-user'; to: TransportAddress; bytes: Uint8Array }
+  /** Broadcasts wait again (a lease with entries came): a gossip tick parked by env.broadcastsWaiting resumes. */
+  | { type: 'broadcasts-waiting' }
 
 /** What the core reads from its surroundings and the I/O that stays callbacks (see the header). */
 export interface SwimEnv {
@@ -133,6 +135,13 @@ export interface SwimEnv {
   localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void
   /** Carries out effects decided outside a step (in a stream, dial or ask callback), at once. */
   run(effects: SwimEffect[]): void
+  /**
+   * Whether a gossip packet could carry anything now (the actor: its lease holds entries, or no
+   * lease came yet). A gossip tick that finds nothing is not re-armed (an idle node wakes for its
+   * probes only) until the `broadcasts-waiting` input. Omitted: always (memberlist's fixed ticker;
+   * the simulator).
+   */
+  broadcastsWaiting?: () => boolean
 }
 
 /** How the effects are carried out: one handler per kind (the send's result is fed back by runSwimEffects). */

@@ -174,6 +174,7 @@ export function createSwimMachine(env: ActorEnv) {
     'gossip.broadcast-finished': { actions: 'broadcastFinished' },
     'member.nodes-resync': { actions: () => runner.resyncMembers() },
     'swim.send-user': { actions: 'sendUser' },
+    'swim.send-gossamer': { actions: 'sendGossamer' },
   } as const
   const hold = { actions: 'hold' } as const
   const refuse = { actions: 'refuse' } as const
@@ -192,6 +193,7 @@ export function createSwimMachine(env: ActorEnv) {
     'gossip.broadcast-finished': refuse,
     // Best effort, never queued: no node, no datagram (counted).
     'swim.send-user': refuse,
+    'swim.send-gossamer': refuse,
     'runtime.restored': restoreTarget,
     'runtime.shutdown': 'stopped',
   } as const
@@ -232,6 +234,8 @@ export function createSwimMachine(env: ActorEnv) {
           enqueue('refuse')
           return
         }
+        // memberlist's `[DEBUG] memberlist: Initiating push/pull sync with:` for a join.
+        env.log.debug({ addresses }, `swim: initiating push/pull sync with: ${addresses.join(', ')}`)
         enqueue.assign(runner.join(addresses, 'join', event.replyTo))
       }),
       joinResult: assign(({ context, event }) => {
@@ -278,6 +282,10 @@ export function createSwimMachine(env: ActorEnv) {
       sendUser: assign(({ event }) => {
         assertEvent(event, 'swim.send-user')
         return runner.step({ type: 'send-user', to: formatAddress(event.addr, event.port), bytes: event.bytes })
+      }),
+      sendGossamer: assign(({ event }) => {
+        assertEvent(event, 'swim.send-gossamer')
+        return runner.sendGossamer(event, config)
       }),
       /**
        * The live keyring (keyring-ops.ts), in every state: the ring is the machine's (persisted as
@@ -486,6 +494,7 @@ export function createSwimMachine(env: ActorEnv) {
           'gossip.broadcast-finished': refuse,
           'swim.join-result': refuse,
           'swim.send-user': refuse,
+          'swim.send-gossamer': refuse,
           // Restored in `failed` (the config or the address was refused): it stays failed, answering.
           'runtime.restored': { actions: 'reconfigure' },
           'member.nodes-resync': refuse,

@@ -134,6 +134,7 @@ export type SwimInbound =
   | SendUserMsg
   | KeyringMsg
   | CoordinateMsg
+  | SendGossamerMsg
 
 /** Emitted (XState emit) after the live keyring changed: the keys, primary first (to rewrite a keyring file). */
 export interface KeyringChangedEvent {

@@ -9,6 +9,7 @@ import type { SwimCountersView } from './counters.ts'
 import type { JitterStream, JoinRetryView } from './join-retry.ts'
 import type { MemberFeedStats } from './member-feed.ts'
 import type { LeaseView } from './piggyback.ts'
+import type { GossamerCounts } from './gossamer-route.ts'
 
 export interface SwimInput {
   name: string
@@ -44,7 +45,8 @@ export function redactKeys(config: SwimConfig): SwimConfigView {
   return { ...config, keyring: config.keyring === null ? null : { keys: config.keyring.keys.length } }
 }
 
-export interface SwimContext {
+/** GossamerCounts: `swim.send-gossamer` and received Gossamer messages (gossamer-route.ts). */
+export interface SwimContext extends GossamerCounts {
   /** The config in use, key bytes redacted (snapshots and inspection may leave the thread). */
   config: SwimConfigView
   name: string

@@ -95,6 +95,8 @@ export class SwimCore {
   private readonly suspicionStart = new Map<string, number>()
   private started = false
   private stopped = false
+  /** The gossip tick found nothing to send and was not re-armed (env.broadcastsWaiting). */
+  private gossipParked = false
   private leaveState: 'none' | 'waiting' | 'done' = 'none'
   private lastSize = 0
   /**
@@ -212,6 +214,11 @@ export class SwimCore {
         return this.broadcast({ type: 'alive', msg: this.table.updateSelfMeta(input.meta) })
       case 'send-user':
         return this.sendUser(input.to, input.bytes)
+      case 'broadcasts-waiting':
+        // A parked gossip tick resumes at once: the broadcast goes out no later than a tick would take it.
+        if (!this.gossipParked || this.stopped) return
+        this.gossipParked = false
+        return this.setTimer(TIMER.gossipTick, 0)
     }
   }
 
@@ -345,6 +352,12 @@ export class SwimCore {
       this.setTimer(TIMER.probeTick, this.config.probeIntervalMs)
       this.prober.tick()
     } else if (key === TIMER.gossipTick) {
+      // Nothing to gossip (memberlist's tick would find getBroadcasts empty and send nothing):
+      // parked, not re-armed, until broadcasts wait again.
+      if (this.env.broadcastsWaiting?.() === false) {
+        this.gossipParked = true
+        return
+      }
       this.setTimer(TIMER.gossipTick, this.config.gossipIntervalMs)
       this.gossip()
     } else if (key === TIMER.pushPullTick) {
@@ -428,6 +441,11 @@ export class SwimCore {
   // ------------------------------------------------------------------------------------------
   // Used by probe.ts and push-pull.ts
   // ------------------------------------------------------------------------------------------
+
+  /** The member whose bound address is `addr` (a datagram's source), if known. */
+  nameAt(addr: TransportAddress): string | undefined {
+    return this.addrIndex.get(addr)
+  }
 
   addressOf(n: NodeRecord): TransportAddress {
     return formatAddress(n.addr, n.port === 0 ? this.identity.port : n.port)

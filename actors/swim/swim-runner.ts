@@ -43,6 +43,8 @@ import { createLatestTell } from '../../src/types/latest-tell.ts'
 import type { Keyring } from '../../src/wire/keyring.ts'
 import { cloneCoordinate } from '../../src/coordinate/coordinate.ts'
 import type { Coordinate } from '../../src/coordinate/coordinate.ts'
+import { NO_GOSSAMER_COUNTS, isGossamerPayload, routeGossamer, sendGossamer, type GossamerCounts } from './gossamer-route.ts'
+import type { SendGossamerMsg } from './protocol.ts'
 
 /** Timeouts (ms) of swim's asks, derived from its config so every preset gets fitting ones. */
 export function askTimeouts(config: SwimConfig): { localStateMs: number; localMetaMs: number } {
@@ -67,11 +69,14 @@ export interface SwimIdentity {
   incarnation?: number
 }
 
+/** A fill from an empty lease (never written to: the send pipeline only reads the parts). */
+const NOTHING = Object.freeze([]) as unknown as Uint8Array[]
+
 /** Timer key of the next retried join (join-retry.ts); the node's own keys never take this one. */
 export const RETRY_JOIN_TIMER = 'retry-join'
 
 /** swim's counters kept outside the node, so they survive a restart in place. */
-export interface RunnerCounts {
+export interface RunnerCounts extends GossamerCounts {
   /**
    * Messages to peers that found no receiver (unknown, stopped or rejected): not retried. The member
    * feed and the cluster size are sent again when refused by a full mailbox, so only their messages
@@ -112,9 +117,14 @@ export function createSwimRunner(env: ActorEnv) {
   let asks = new AbortController()
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
-  const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0 }
+  const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0, ...NO_GOSSAMER_COUNTS }
   /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
   const carried = new CarriedState()
+  /**
+   * The last node's counters when it stopped: a restart in place goes on from them, since the
+   * persisted context (throttled: persist-policy.ts) may be up to a second behind.
+   */
+  let lastCounters: Record<string, unknown> | undefined
   /**
    * The broadcasts gossip-queue lets us piggyback (immutable: every change makes a new object). It
    * outlives a node: a restart in place goes on with it; only its report timer is the node's.
@@ -190,7 +200,17 @@ export function createSwimRunner(env: ActorEnv) {
       case 'node-left':
         carried.membershipChanged()
         return feed.change('left', info(out.node))
-      case 'user-message':
+      case 'user-message': {
+        // Gossamer's own messages go to their channel's receiver only (gossamer-route.ts).
+        if (isGossamerPayload(out.bytes)) {
+          const r = routeGossamer(out.bytes, out.from, from.nameAt(out.from), peers.gossamer)
+          if ('drop' in r) {
+            counts[r.drop]++
+            return
+          }
+          counts.gossamerReceived++
+          return deliver(r.to, r.msg)
+        }
         // Serf's user events, queries, responses and relays go to serf-events when it is there,
         // each copy as it came (its dedupe is serf-events' business); the rest (intents) as before.
         if (peers.serfEvents !== undefined && out.bytes.length > 0 && SERF_EVENTS_MESSAGE_TYPES.has(out.bytes[0]!)) {
@@ -199,6 +219,7 @@ export function createSwimRunner(env: ActorEnv) {
           return deliver(peers.serfEvents, msg)
         }
         return toMember({ type: 'member.user-message', bytes: out.bytes })
+      }
       case 'join-completed': {
         const failures = out.failures ?? []
         // memberlist logs each address it could not join at WARN ("Failed to join ...").
@@ -242,13 +263,17 @@ export function createSwimRunner(env: ActorEnv) {
    * which gossip-queue's unsendable check reads) is reported at the end of the batch window.
    */
   const fillFromLease = (overheadBytes: number, limitBytes: number): Uint8Array[] => {
-    const pick = pickForPacket(lease, overheadBytes, limitBytes)
-    lease = pick.held
     if (lease.epoch === 0) {
       // No lease yet: the subscribe may have found no gossip-queue. Asked again, at most once a window.
       if (env.clock.now() - subscribedAt >= roomReportDelay) subscribe()
-      return pick.parts
+      return []
     }
+    // An empty lease (an idle cluster): nothing to pick, and the room offered is news to no one
+    // (gossip-queue's unsendable check weighs it against queued broadcasts; a new one comes with a
+    // new lease). No pick, no report, so no report-and-lease round trip each second while idle.
+    if (lease.entries.length === 0) return NOTHING
+    const pick = pickForPacket(lease, overheadBytes, limitBytes)
+    lease = pick.held
     const delay = pick.parts.length > 0 ? reportDelay : roomReportDelay
     const due = env.clock.now() + delay
     if (reportDue === undefined || due < reportDue) {
@@ -306,6 +331,8 @@ export function createSwimRunner(env: ActorEnv) {
       },
       // Effects decided in a stream, dial or ask callback (outside a step) run at once.
       run: (effects) => runEffects(box.core!, effects),
+      // Before the first lease, ticks go on: their fills ask gossip-queue for one again.
+      broadcastsWaiting: () => lease.epoch === 0 || lease.entries.length > 0,
     }
   }
 
@@ -362,7 +389,8 @@ export function createSwimRunner(env: ActorEnv) {
       const box: { core?: SwimCore } = {}
       const n = new SwimCore(config, identity, envFor(config, transport, box))
       box.core = n
-      carried.start(n, transport, counts as unknown as Record<string, number>, restored)
+      if (node !== undefined) lastCounters = { ...node.counters }
+      carried.start(n, transport, counts as unknown as Record<string, number>, restored, lastCounters)
       if (restored !== undefined) lease = resumeLease(lease, restored.lease)
       reportDelay = reportDelayMs(config)
       roomReportDelay = roomReportDelayMs(config)
@@ -408,6 +436,13 @@ export function createSwimRunner(env: ActorEnv) {
       return stateOf(n) // the state read once, after every step this action ran
     },
 
+    /** `swim.send-gossamer`: one envelope to the named member, by UDP or a TCP stream (gossamer-route.ts). */
+    sendGossamer(msg: SendGossamerMsg, config: SwimConfig): SwimStatePatch {
+      const n = current()
+      runEffects(n, sendGossamer(n, msg, counts, config.tcpTimeoutMs, config.enableCompression))
+      return stateOf(n)
+    },
+
     /**
      * memberlist Join with `addresses`; the outcome comes back as `swim.join-result` (for the
      * machine's join tracking), unless the node stopped meanwhile.
@@ -428,6 +463,8 @@ export function createSwimRunner(env: ActorEnv) {
     /** A `gossip.lease` from gossip-queue (taken in every state, with or without a node). */
     takeLease(msg: LeaseMsg): LeaseView {
       lease = acceptLease(lease, msg)
+      // Broadcasts to send: a gossip tick parked while the lease was empty resumes.
+      if (lease.entries.length > 0 && node !== undefined) runEffects(node, node.advance({ type: 'broadcasts-waiting' }))
       return leaseShown()
     },
 
@@ -446,6 +483,7 @@ export function createSwimRunner(env: ActorEnv) {
       const old = node
       node = undefined
       if (old !== undefined) runEffects(old, old.advance({ type: 'stop' }))
+      if (old !== undefined) lastCounters = { ...old.counters }
       for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
       // The window's sends are reported now rather than lost with the timer.

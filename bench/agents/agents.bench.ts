@@ -6,8 +6,11 @@
  * one after the other so they do not compete for the 2 cores:
  * - joinConvergenceS: from the joins being sent (agents 1..K-1 join agent 0 over RPC, all at once)
  *   until every agent lists K alive members;
+ * - warm-up: CPU per agent over the `--settle-seconds` (default 30) after convergence, when a
+ *   gossamer agent still compiles its hot code and V8's memory reducer runs its full GCs in each of
+ *   its isolates (a Go binary has neither); reported apart as warmupCpuPctPerAgent;
  * - idle: CPU (% of one core, utime+stime of all threads) per agent over `--idle-seconds` (default
- *   60) once converged, and RSS (MB) at the end of it;
+ *   60) after the warm-up, and RSS (MB) at the end of it;
  * - crashDetectionS: from kill -9 of one agent until every other agent lists it as failed;
  * - leavePropagationS: from SIGINT (Serf's graceful leave) of another until every remaining agent
  *   lists it as left.
@@ -16,7 +19,7 @@
  * Targets (issue 13): gossamer's convergence and detection no slower than serf's in the same run;
  * idle CPU <= 1% of a core per agent; RSS <= 120 MB (workers) and <= 50 MB (inline).
  *
- * Usage: npm run bench:agents -- [--k 5] [--idle-seconds 60] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
+ * Usage: npm run bench:agents -- [--k 5] [--idle-seconds 60] [--settle-seconds 30] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
  * Needs the built CLI (the npm script builds first) and the `serf` binary (scripts/install-deps.sh).
  */
 import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
@@ -27,6 +30,7 @@ const PHASE_CAP_MS = 120_000
 interface Args {
   k: number
   idleSeconds: number
+  settleSeconds: number
   profile: 'lan' | 'wan' | 'local'
   kinds: AgentKind[]
   json: boolean
@@ -39,13 +43,15 @@ function parseArgs(argv: string[]): Args {
   }
   const k = Number(value('--k') ?? 5)
   const idleSeconds = Number(value('--idle-seconds') ?? 60)
+  const settleSeconds = Number(value('--settle-seconds') ?? 30)
   const profile = (value('--profile') ?? 'lan') as Args['profile']
   const kinds = (value('--kinds') ?? 'serf,gossamer-workers,gossamer-inline').split(',') as AgentKind[]
   if (!Number.isInteger(k) || k < 3) throw new Error('--k must be an integer >= 3 (one crashes, one leaves)')
   if (!(idleSeconds >= 1)) throw new Error('--idle-seconds must be >= 1')
+  if (!(settleSeconds >= 0)) throw new Error('--settle-seconds must be >= 0')
   if (!['lan', 'wan', 'local'].includes(profile)) throw new Error('--profile must be lan, wan or local')
   for (const kind of kinds) if (!['serf', 'gossamer-workers', 'gossamer-inline'].includes(kind)) throw new Error(`unknown kind ${kind}`)
-  return { k, idleSeconds, profile, kinds, json: argv.includes('--json') }
+  return { k, idleSeconds, settleSeconds, profile, kinds, json: argv.includes('--json') }
 }
 
 export interface KindResult {
@@ -53,6 +59,7 @@ export interface KindResult {
   joinConvergenceS: number | null
   crashDetectionS: number | null
   leavePropagationS: number | null
+  warmupCpuPctPerAgent: { mean: number; max: number } | null
   idleCpuPctPerAgent: { mean: number; max: number }
   rssMbPerAgent: { mean: number; max: number }
 }
@@ -90,6 +97,9 @@ async function runKind(kind: AgentKind, args: Args): Promise<KindResult> {
     const joinRest = await timeUntil(agents, (m) => names.every((n) => m.get(n) === 'alive'))
     const joinConvergenceS = joinRest === null ? null : round((performance.now() - joinStart) / 1000)
 
+    const warm0 = agents.map((a) => a.cpuSeconds())
+    await new Promise((r) => setTimeout(r, args.settleSeconds * 1000))
+    const warmupCpuPct = agents.map((a, i) => ((a.cpuSeconds() - warm0[i]!) / args.settleSeconds) * 100)
     const cpu0 = agents.map((a) => a.cpuSeconds())
     await new Promise((r) => setTimeout(r, args.idleSeconds * 1000))
     const idleCpuPct = agents.map((a, i) => ((a.cpuSeconds() - cpu0[i]!) / args.idleSeconds) * 100)
@@ -109,6 +119,7 @@ async function runKind(kind: AgentKind, args: Args): Promise<KindResult> {
       joinConvergenceS,
       crashDetectionS: crashDetectionS === null ? null : round(crashDetectionS),
       leavePropagationS,
+      warmupCpuPctPerAgent: args.settleSeconds > 0 ? stat(warmupCpuPct) : null,
       idleCpuPctPerAgent: stat(idleCpuPct),
       rssMbPerAgent: stat(rss),
     }
@@ -131,6 +142,7 @@ async function main(): Promise<void> {
       'join s': r.joinConvergenceS,
       'crash s': r.crashDetectionS,
       'leave s': r.leavePropagationS,
+      'warm-up CPU % (mean/max)': r.warmupCpuPctPerAgent === null ? '-' : `${r.warmupCpuPctPerAgent.mean} / ${r.warmupCpuPctPerAgent.max}`,
       'idle CPU % (mean/max)': `${r.idleCpuPctPerAgent.mean} / ${r.idleCpuPctPerAgent.max}`,
       'RSS MB (mean/max)': `${r.rssMbPerAgent.mean} / ${r.rssMbPerAgent.max}`,
     })),
@@ -145,7 +157,7 @@ async function main(): Promise<void> {
     ratios[`${r.kind}.leaveVsSerf`] = ratio(r.leavePropagationS, serf.leavePropagationS)
   }
   if (Object.keys(ratios).length > 0) console.table(ratios)
-  if (args.json) console.log(JSON.stringify({ bench: 'agents', k: args.k, profile: args.profile, idleSeconds: args.idleSeconds, pollMs: POLL_MS, results, ratios }))
+  if (args.json) console.log(JSON.stringify({ bench: 'agents', k: args.k, profile: args.profile, idleSeconds: args.idleSeconds, settleSeconds: args.settleSeconds, pollMs: POLL_MS, results, ratios }))
 }
 
 await main()

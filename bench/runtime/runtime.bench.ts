@@ -9,6 +9,8 @@
  * - inlineMachinePerSec: the sink machine fed in this thread (the machine's limit);
  * - baselineOneWayPerSec: a bare MessagePort delivering each message into the sink machine in a worker;
  * - actorOneWayPerSec: a worker actor (driver) sending to a worker actor (sink) through the runtime;
+ * - actorOneWayInspectedPerSec: the same, with the live page's server on the system and one
+ *   Server-Sent Events client connected and reading (inspection on in every actor; inspected.ts);
  * - actorBurstPerSec: a burst of ref.send from the system thread into the worker sink (the runtime
  *   batches on the port; each message is still its own machine event);
  * - rawRoundTripPerSec: the payload echoed over a bare port; actorRoundTripPerSec: the same payload
@@ -35,6 +37,7 @@ import { DEFAULT_PING_TO_ACK, measurePingToAck } from './ping-to-ack.ts'
 import { startNeighbour } from './neighbour.ts'
 import { sink as sinkDef } from '../fixtures/actors/sink/definition.ts'
 import { driver as driverDef } from '../fixtures/actors/driver/definition.ts'
+import { connectPage, type ConnectedPage } from './inspected.ts'
 
 const args = { ...benchArgs(), ...(process.argv.includes('--time') ? {} : { timeMs: 700 }) }
 const argv = process.argv.slice(2)
@@ -46,6 +49,8 @@ const ONE_WAY = 100_000
 const ROUND_TRIPS = 10_000
 /** The round trips' request: the gossip payload as a `sink.echo` ask (the raw echo sends ALIVE). */
 const ECHO = { ...ALIVE, type: 'sink.echo' as const }
+/** What the page's server saw in each round of actorOneWayInspectedPerSec (proof the page was watching). */
+const inspectedSeen: Array<{ observed: number; coalesced: number; bytesRead: number }> = []
 
 /** A bare-port worker of bench/fixtures/raw-worker.ts. */
 function rawWorker(mode: 'count' | 'machine' | 'echo'): { port: MessagePort; next: () => Promise<unknown>; stop: () => Promise<void> } {
@@ -166,6 +171,27 @@ function runtimeScenarios(): Scenario[] {
         await done
       },
     },
+    (() => {
+      let page: ConnectedPage | undefined
+      return {
+        name: 'actorOneWayInspectedPerSec',
+        ops: ONE_WAY,
+        before: async () => {
+          page = await connectPage(system)
+        },
+        run: async () => {
+          handled += ONE_WAY
+          const done = sinkRef.ask({ type: 'sink.await', count: handled }, { timeoutMs: 60_000 })
+          driverRef.send({ type: 'driver.blast', to: sinkRef.id, n: ONE_WAY })
+          await done
+        },
+        after: async () => {
+          const stats = page!.server.stats()
+          inspectedSeen.push({ observed: stats.observed, coalesced: stats.coalesced, bytesRead: page!.bytes })
+          await page!.stop()
+        },
+      }
+    })(),
     {
       name: 'actorBurstPerSec',
       ops: ONE_WAY,
@@ -224,16 +250,17 @@ async function main(): Promise<void> {
   const ratio = (a: string, b: string): number => Number((by[a]! / by[b]!).toFixed(3))
   const ratios = {
     actorOneWayVsBaseline: ratio('actorOneWayPerSec', 'baselineOneWayPerSec'),
+    actorOneWayInspectedVsActorOneWay: ratio('actorOneWayInspectedPerSec', 'actorOneWayPerSec'),
     actorBurstVsInlineMachine: ratio('actorBurstPerSec', 'inlineMachinePerSec'),
     actorRoundTripVsRaw: ratio('actorRoundTripPerSec', 'rawRoundTripPerSec'),
     /** context: the burst against the machine's limit on a worker thread */
     actorBurstVsWorkerInlineMachine: ratio('actorBurstPerSec', 'workerInlineMachinePerSec'),
   }
-  const targets = { actorOneWayVsBaseline: 0.8, actorBurstVsInlineMachine: 0.8, actorRoundTripVsRaw: 0.8 }
+  const targets = { actorOneWayInspectedVsActorOneWay: 0.9, actorOneWayVsBaseline: 0.8, actorBurstVsInlineMachine: 0.8, actorRoundTripVsRaw: 0.8 }
   const met = Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, ratios[k as keyof typeof targets] >= t]))
   printReport(results, {
     json: args.json,
-    extra: { ...ping, ratios, targets, met, neighbour: withNeighbour },
+    extra: { ...ping, ratios, targets, met, inspectedSeen, neighbour: withNeighbour },
     notes: Object.entries(ratios).map(([k, v]) => {
       const t = targets[k as keyof typeof targets]
       return t === undefined ? `${k}: ${v} (context)` : `${k}: ${v} (target >= ${t})${met[k] ? '' : '  MISSED'}`

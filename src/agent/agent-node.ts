@@ -40,6 +40,9 @@ export function agentNode(inner: GossamerNode, startTags: Readonly<Record<string
     get stopped() {
       return inner.stopped
     },
+    get inspectUrl() {
+      return inner.inspectUrl
+    },
     get tags() {
       return tags
     },

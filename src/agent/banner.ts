@@ -1,7 +1,7 @@
 /**
  * The lines `serf agent` prints once it runs (serf-rpc.md 6.5): labels right-aligned to column 31
  * after the `    ` info indent, `Advertise addr` unaligned as Serf prints it. Ours add `Placement`
- * and, with `-metrics-addr`, `Metrics addr`.
+ * and, with `-metrics-addr`, `Metrics addr`; with `-ui-addr`, `UI` (the live page's URL).
  */
 import type { AgentConfig } from './config/agent-config.ts'
 
@@ -14,6 +14,8 @@ export interface BannerFacts {
   bindAddr: string
   rpcAddr: string
   metricsAddr: string | undefined
+  /** The live page's URL (`-ui-addr`). */
+  uiUrl?: string | undefined
 }
 
 export function runningBanner(config: AgentConfig, facts: BannerFacts): string[] {
@@ -28,6 +30,7 @@ export function runningBanner(config: AgentConfig, facts: BannerFacts): string[]
     row('Placement', config.placement),
   )
   if (facts.metricsAddr !== undefined) lines.push(row('Metrics addr', `'${facts.metricsAddr}'`))
+  if (facts.uiUrl !== undefined) lines.push(row('UI', `'${facts.uiUrl}'`))
   return lines
 }
 
@@ -67,4 +70,6 @@ Options:
   -broadcast-timeout=5s    How long a leave's broadcast may take.
   -placement=workers       workers: each actor in its own thread; inline: one thread.
   -metrics-addr=host:port  Serve Prometheus metrics at http://host:port/metrics.
+  -ui-addr=ip:port         Serve the live statechart page there (loopback only, unless
+                           -ui-allow-remote is given too).
 `

@@ -222,7 +222,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       return stop(1)
     }
   }
-  for (const line of runningBanner(config, { bindAddr: inner.address, rpcAddr: rpc.address ?? config.rpcAddr, metricsAddr: metrics?.address })) {
+  for (const line of runningBanner(config, { bindAddr: inner.address, rpcAddr: rpc.address ?? config.rpcAddr, metricsAddr: metrics?.address, uiUrl: inner.inspectUrl })) {
     io.out(line)
   }
   if (config.startJoin.length > 0) {

@@ -10,7 +10,7 @@
  * anywhere in argv as a help request before any parsing (`helpAnywhere`); `serf agent` has only Go's
  * own rule, where `-h`/`-help` count as a help request where a flag may stand.
  *
- * Chosen over yargs-parser (installed): it reads `-rejoin false` as rejoin=false, reads `-node` as
+ * Chosen over yargs-parser (tried, then removed): it reads `-rejoin false` as rejoin=false, reads `-node` as
  * the short flags n,o,d,e unless short-option groups are turned off, coerces numbers, accepts unknown
  * flags silently and has none of Go's error texts or its stop-at-first-positional rule; matching Go
  * would need as much code around it as this file.

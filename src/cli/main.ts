@@ -3,7 +3,9 @@
  * The `gossamer` command: dispatches to one module per verb (src/cli/<verb>.ts). Each verb module
  * exports `run(argv, io): Promise<number>` and returns the process exit code; errors it cannot
  * handle are printed with their code. Exit codes, for every verb: 0 success, 1 a runtime or
- * decoding error, 2 a usage error (no command, unknown command, an ERR_CLI_USAGE thrown by a verb).
+ * decoding error, 2 a usage error (an ERR_CLI_USAGE thrown by a verb). At the top level, as Serf's
+ * CLI (mitchellh/cli): no command or an unknown one prints the usage on stderr and exits 127;
+ * `--help`/`-h` prints it on stderr and exits 0; `-v`/`--version` is the `version` verb.
  * Verbs load lazily so `gossamer decode` does not start the actor runtime.
  */
 import type { CliIo } from './io.ts'
@@ -14,6 +16,8 @@ import { toWireError } from '../errors/index.ts'
 export const EXIT_FAILURE = 1
 /** Exit status of a usage error. */
 export const EXIT_USAGE = 2
+/** Exit status of no command or an unknown one: Serf's (the shell's "command not found"). */
+export const EXIT_UNKNOWN_COMMAND = 127
 
 type VerbModule = { run(argv: string[], io: CliIo): Promise<number>; summary: string }
 
@@ -38,6 +42,7 @@ const VERBS: Record<string, () => Promise<VerbModule>> = {
   rtt: () => import('./verbs/rtt.ts'),
   snapshot: () => import('./snapshot.ts'),
   tags: () => import('./verbs/tags.ts'),
+  version: () => import('./verbs/version.ts'),
 }
 
 export function registeredVerbs(): string[] {
@@ -46,18 +51,14 @@ export function registeredVerbs(): string[] {
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [verb, ...rest] = argv
-  if (verb === undefined) {
-    io.err(`gossamer: missing command (ERR_CLI_USAGE)\n\n${await usage()}`)
-    return EXIT_USAGE
-  }
   if (verb === '--help' || verb === '-h' || verb === 'help') {
-    io.out(await usage())
+    io.err(await usage())
     return 0
   }
-  const load = VERBS[verb]
+  const load = verb === '-v' || verb === '--version' ? VERBS['version'] : verb === undefined ? undefined : VERBS[verb]
   if (load === undefined) {
-    io.err(`gossamer: unknown command "${verb}" (ERR_CLI_UNKNOWN_COMMAND)\n\n${await usage()}`)
-    return EXIT_USAGE
+    io.err(await usage())
+    return EXIT_UNKNOWN_COMMAND
   }
   try {
     const mod = await load()
@@ -69,13 +70,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** Serf's top-level help, with our verbs and their summaries. */
 async function usage(): Promise<string> {
-  const lines = ['usage: gossamer <command> [options]   (gossamer <command> --help for its options)', '', 'commands:']
+  const lines = ['Usage: gossamer [--version] [--help] <command> [<args>]', '', 'Available commands are:']
   for (const name of registeredVerbs()) {
     const mod = await VERBS[name]!()
-    lines.push(`  ${name.padEnd(12)} ${mod.summary}`)
+    lines.push(`    ${name.padEnd(15)} ${mod.summary}`)
   }
-  lines.push('', 'exit status: 0 success, 1 runtime or decoding error, 2 usage error')
+  lines.push('', 'Each command takes -h for its own help. Exit status: 0 success, 1 a failure, 2 a usage error, 127 an unknown command.')
   return lines.join('\n')
 }
 

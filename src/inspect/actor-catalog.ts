@@ -1,6 +1,6 @@
 /**
- * The actors `gossamer charts` can draw: every actor definition of the product (actors/*\/definition.ts)
- * and the runtime demo's. Each is loaded lazily, and its machine is built with an inert env
+ * The actors `gossamer charts` can draw: every actor definition of the product
+ * (actors/*\/definition.ts). Each is loaded lazily, and its machine is built with an inert env
  * (inert-env.ts) only to read its structure: nothing is spawned.
  */
 import type { AnyStateMachine } from 'xstate'
@@ -10,7 +10,7 @@ import { inertEnv } from './inert-env.ts'
 
 type Loader = () => Promise<{ name: string; machine: (env: ActorEnv) => AnyStateMachine }>
 
-/** Name -> definition, in the order charts are listed (the node's actors, then the demo's). */
+/** Name -> definition, in the order charts are listed. */
 const CATALOG: ReadonlyArray<readonly [string, Loader]> = [
   ['swim', async () => (await import('../../actors/swim/definition.ts')).swim],
   ['gossip-queue', async () => (await import('../../actors/gossip-queue/definition.ts')).gossipQueue],
@@ -20,9 +20,6 @@ const CATALOG: ReadonlyArray<readonly [string, Loader]> = [
   ['partition-detector', async () => (await import('../../actors/partition-detector/definition.ts')).partitionDetector],
   ['election', async () => (await import('../../actors/election/definition.ts')).election],
   ['assignment', async () => (await import('../../actors/assignment/definition.ts')).assignment],
-  ['ping', async () => (await import('../cli/demo/definitions.ts')).ping],
-  ['pong', async () => (await import('../cli/demo/definitions.ts')).pong],
-  ['tally', async () => (await import('../cli/demo/definitions.ts')).tally],
 ]
 
 export function knownActors(): string[] {

@@ -191,7 +191,7 @@ export interface NodeStopped {
   error?: { code: string; message: string }
 }
 
-export interface GossamerNode extends AsyncDisposable, CoordinationSurface {
+export interface GossamerNode extends AsyncDisposable, CoordinationSurface, InspectSurface {
   /** This node's name in the cluster. */
   readonly name: string
   /** The bound gossip address, "ip:port" ("[v6]:port" for IPv6). */
@@ -262,6 +262,12 @@ export interface NodeOptions {
   coalesce?: { members?: boolean; userEvents?: boolean }
   /** pino level for the node's own logs. Default 'info'. */
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /**
+   * The lowest level the node and its actors log at for `logs()` (Serf's monitor), apart from what
+   * it prints (`logLevel`): `gossamer agent` runs its node silent and reads every line at 'trace',
+   * printing them itself at `-log-level`. Default: `logLevel`, or 'info' for a silent node.
+   */
+  logRingLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error'
   /** Graceful leave: how long to wait for the leave to spread (ms). Default 5000. */
   leaveTimeoutMs?: number
   /** How often a reconnect to a failed member is attempted (ms). Serf's ReconnectInterval, default 30000. */

@@ -16,10 +16,9 @@ import { gossipQueue } from '../../actors/gossip-queue/definition.ts'
 import { gossipQueueConfigFor } from '../../actors/gossip-queue/config.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
 import type { SerfInit } from '../../actors/member-manager/config.ts'
-import { snapshotter } from '../../actors/snapshotter/definition.ts'
+import type { snapshotter } from '../../actors/snapshotter/definition.ts'
 import { serfEvents } from '../../actors/serf-events/definition.ts'
 import type { SerfEventsInit } from '../../actors/serf-events/config.ts'
-import { nodeSnapshotterIo } from '../../actors/snapshotter/io/node-platform.ts'
 import type { SnapshotRestore } from '../../actors/snapshotter/protocol.ts'
 import { isUnspecified, type NodeConfig } from './config.ts'
 
@@ -120,6 +119,9 @@ export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, s
   let snap: RefOf<typeof snapshotter> | undefined
   let restored: SnapshotRestore | undefined
   if (config.snapshotPath !== undefined) {
+    // Loaded only for a node with a snapshot: several MB of resident code a node without one never runs.
+    const { snapshotter } = await import('../../actors/snapshotter/definition.ts')
+    const { nodeSnapshotterIo } = await import('../../actors/snapshotter/io/node-platform.ts')
     snap = await system.spawn(snapshotter, {
       id: ACTOR_IDS.snapshotter,
       placement,

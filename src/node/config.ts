@@ -15,6 +15,7 @@ import { createSerfConfig, DEFAULT_SERF_CONFIG, USER_EVENT_SIZE_HARD_LIMIT } fro
 import type { NodeOptions } from './api.ts'
 import { GOSSAMER_TAG, GOSSAMER_TAG_VERSION } from '../wire/gossamer-message.ts'
 import { resolveCoordination, type CoordinationConfig } from './coordination-config.ts'
+import { resolveLiveConfig, type LiveConfig } from '../inspect/live/live-config.ts'
 
 /** Serf's and memberlist's well-known gossip port. */
 export const DEFAULT_PORT = 7946
@@ -59,6 +60,8 @@ export interface NodeConfig {
    */
   coalesce: { members: boolean; userEvents: boolean }
   logLevel: NodeLogLevel
+  /** The lowest level kept for logs() (NodeOptions.logRingLevel): logLevel, or 'info' when silent. */
+  logRingLevel: Exclude<NodeLogLevel, 'silent'>
   leaveTimeoutMs: number
   /** member-manager's reconnect and reap settings (ms) and `_serf_conflict` switch. */
   reconnectIntervalMs: number
@@ -73,13 +76,15 @@ export interface NodeConfig {
   userEventSizeLimit: number
   /** Partition detector, election and assignment (coordination-config.ts); undefined: not run. */
   coordination: CoordinationConfig | undefined
+  /** The live page (issue 15): where it listens and its limits; undefined without `inspect`. */
+  inspect: LiveConfig | undefined
 }
 
 const FIELDS = [
   'name', 'bind', 'advertise', 'profile', 'protocol', 'tags', 'join', 'retryJoin', 'replay', 'keys', 'keyringFile',
-  'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
+  'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'logRingLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
   'reconnectTimeoutMs', 'tombstoneTimeoutMs', 'nameConflictResolution', 'compression', 'querySizeLimit',
-  'queryResponseSizeLimit', 'userEventSizeLimit', 'coordination',
+  'queryResponseSizeLimit', 'userEventSizeLimit', 'coordination', 'inspect',
 ] as const
 
 /** "ip:port", "[v6]:port", "ip" or "[v6]" / a bare IPv6 (then `defaultPort`); an IP literal, not a name. */
@@ -240,6 +245,8 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
   const coalesce = { members, userEvents }
   const logLevel = o['logLevel'] ?? 'info'
   checkOneOf('logLevel', logLevel, ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const)
+  const logRingLevel = o['logRingLevel'] ?? (logLevel === 'silent' ? 'info' : logLevel)
+  checkOneOf('logRingLevel', logRingLevel, ['trace', 'debug', 'info', 'warn', 'error'] as const)
   const leaveTimeoutMs = o['leaveTimeoutMs'] ?? DEFAULT_LEAVE_TIMEOUT_MS
   // member-manager arms twice this for swim's part of the leave: it must stay a valid timer.
   checkInt('leaveTimeoutMs', leaveTimeoutMs, 0, Math.floor(TIMER_MAX_MS / 2), 'ms')
@@ -278,6 +285,7 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
     placement,
     coalesce,
     logLevel,
+    logRingLevel,
     leaveTimeoutMs,
     reconnectIntervalMs,
     reconnectTimeoutMs,
@@ -288,5 +296,6 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
     queryResponseSizeLimit,
     userEventSizeLimit,
     coordination,
+    inspect: o['inspect'] === undefined ? undefined : resolveLiveConfig(o['inspect']),
   }
 }

@@ -21,6 +21,7 @@ import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
 import { COORDINATION_IDS, spawnCoordination } from './coordination.ts'
 import { Coordination } from './coordination-surface.ts'
+import { startNodeLivePage } from '../inspect/live/node-live-page.ts'
 
 /** How long a start may take until swim is bound and running (ms): thread starts on a loaded machine. */
 const START_TIMEOUT_MS = 30_000
@@ -67,7 +68,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
   const keys = config.keyringFile === undefined ? config.keys : await readKeyringFile(config.keyringFile)
   const ring = new LogRing()
   // Every actor's lines come to this thread (the system's log sink) and go where the node's own go.
-  const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
+  const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ringLevel: config.logRingLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
   const log = nodeLog.logger
   const swimInput = swimInputOf(config, keys, advertiseIpOf(config))
   const system = await ActorSystem.start({ node: config.name, seed: nodeSeed(config.name), logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
@@ -100,6 +101,11 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       log.error({ subsystem: 'serf' }, lost.log)
       void running.stop({ reason: 'name-conflict', error: { code: 'ERR_NAME_CONFLICT', message: lost.log } })
     })
+    if (config.inspect !== undefined) {
+      const live = await startNodeLivePage(running, system, config.inspect)
+      node.attachLivePage(live)
+      log.info({ subsystem: 'agent', url: live.url }, `live page at ${live.url}`)
+    }
     log.info({ subsystem: 'serf', address, placement: config.placement, actors: [...Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined), ...(coordinationActors === undefined ? [] : Object.values(COORDINATION_IDS))] }, 'node running')
     if (config.join.length > 0) await node.join(config.join, { replay: config.replay })
     node.startRetryJoin()

@@ -59,6 +59,8 @@ export class Node implements GossamerNode {
   #resolveStopped!: (why: NodeStopped) => void
   /** Why the node is stopping; the first reason given wins. */
   #stopReason: NodeStopped | undefined
+  /** The live page server (`inspect`), stopped with the node. */
+  #live: { readonly url: string; close(): Promise<void> } | undefined
 
   constructor(
     readonly name: string,
@@ -119,6 +121,16 @@ export class Node implements GossamerNode {
       }
       log.warn('Failed to re-join any previously known node')
     })()
+  }
+
+  /** The live page's address, or undefined without `inspect`. */
+  get inspectUrl(): string | undefined {
+    return this.#live?.url
+  }
+
+  /** Attaches the live page server (create-node.ts starts it); closed first at shutdown. */
+  attachLivePage(live: { readonly url: string; close(): Promise<void> }): void {
+    this.#live = live
   }
 
   startRetryJoin(): void {
@@ -289,6 +301,8 @@ export class Node implements GossamerNode {
       this.hub.close()
       this.coordination?.close()
       this.serf.close?.()
+      // The page's clients and timers end before the actors they read from.
+      await this.#live?.close()
       this.log.info({ subsystem: 'serf' }, 'shutting down')
       try {
         const report = await this.system.shutdown({ drainTimeoutMs: SHUTDOWN_DRAIN_MS })

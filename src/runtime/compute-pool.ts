@@ -3,10 +3,12 @@
  * assignment calculations), so no actor stalls its own event loop. One pool per system, on the
  * system thread, created on first use; worker actors reach it through their control channel.
  * Defaults for a 2-core box (spec §2): one thread, 30 s idle timeout to avoid spawn churn.
+ * piscina itself is imported at the first task, not with the runtime: most systems never run one,
+ * and loading it costs a process several MB of resident memory (an inline agent's budget is 50).
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Piscina } from 'piscina'
+import type { Piscina } from 'piscina'
 import type { ComputePort, ComputeTask } from '../types/actor-env.ts'
 import { toWireError } from '../errors/cluster-error.ts'
 import { ComputeError } from '../errors/runtime-errors.ts'
@@ -23,34 +25,46 @@ function handlerFile(): string {
 }
 
 export class ComputePool implements ComputePort {
-  #pool: Piscina | undefined
+  /** The pool, created (piscina imported) at the first task. */
+  #pool: Promise<Piscina> | undefined
   #closed = false
 
   constructor(readonly options: ComputeOptions | false) {}
 
   run<I, O>(task: ComputeTask<I, O>, input: I, runOptions: { signal?: AbortSignal } = {}): Promise<O> {
-    if (this.options === false) return Promise.reject(new ComputeError('ERR_COMPUTE_DISABLED', 'this system runs without a compute pool'))
+    const options = this.options
+    if (options === false) return Promise.reject(new ComputeError('ERR_COMPUTE_DISABLED', 'this system runs without a compute pool'))
     if (this.#closed) return Promise.reject(new ComputeError('ERR_COMPUTE_DISABLED', 'the compute pool is closed'))
-    this.#pool ??= new Piscina({
-      filename: handlerFile(),
-      minThreads: 0,
-      maxThreads: this.options.maxThreads ?? 1,
-      idleTimeout: this.options.idleTimeoutMs ?? 30_000,
+    this.#pool ??= import('piscina').then(({ Piscina }) => {
+      const pool = new Piscina({
+        filename: handlerFile(),
+        minThreads: 0,
+        maxThreads: options.maxThreads ?? 1,
+        idleTimeout: options.idleTimeoutMs ?? 30_000,
+      })
+      // A pool thread that fails outside a task (e.g. its entry cannot load) must not crash the
+      // process: the task's own promise carries the failure to the caller.
+      pool.on('error', () => {})
+      return pool
     })
-    // A pool thread that fails outside a task (e.g. its entry cannot load) must not crash the
-    // process: the task's own promise carries the failure to the caller.
-    this.#pool.on('error', () => {})
     const opts = runOptions.signal === undefined ? {} : { signal: runOptions.signal }
-    return (this.#pool.run({ module: task.module, name: task.name, input }, opts) as Promise<O>).catch((err: unknown) => {
-      if (err instanceof Error && err.name === 'AbortError') throw err
-      throw new ComputeError('ERR_COMPUTE_FAILED', `compute task ${task.name} failed: ${toWireError(err).message}`, { cause: err })
-    })
+    return this.#pool
+      .then((pool) => {
+        // Closed while piscina loaded: refused like a task that came after the close.
+        if (this.#closed) throw new ComputeError('ERR_COMPUTE_DISABLED', 'the compute pool is closed')
+        return pool.run({ module: task.module, name: task.name, input }, opts) as Promise<O>
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ComputeError) throw err
+        if (err instanceof Error && err.name === 'AbortError') throw err
+        throw new ComputeError('ERR_COMPUTE_FAILED', `compute task ${task.name} failed: ${toWireError(err).message}`, { cause: err })
+      })
   }
 
   async destroy(): Promise<void> {
     this.#closed = true
     const pool = this.#pool
     this.#pool = undefined
-    if (pool !== undefined) await pool.destroy()
+    if (pool !== undefined) await (await pool).destroy()
   }
 }

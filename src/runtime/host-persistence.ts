@@ -3,7 +3,8 @@
  * somebody needs its changes (the actor persists, or a subscriber wants digests: an observer costs
  * a call per event the hot path otherwise does not pay), asks the placement for a turn end when it
  * changed, and at a turn end or a batch's checkpoint takes a detached persisted record (throttled
- * by the definition's `throttleMs`). A snapshot that cannot be copied is handed back as the
+ * by the definition's `throttleMs`, except a turn that changed the definition's `urgentKey`: that
+ * one persists at once). A snapshot that cannot be copied is handed back as the
  * actor's crash, never thrown into the placement's turn loop.
  *
  * With `persist.immutable` the record is kept by reference: no detached copy, and not XState's own
@@ -64,6 +65,8 @@ export class HostPersistence {
   #watched = false
   #sub: { unsubscribe(): void } | undefined
   #lastPersistAt = -Infinity
+  /** persist.urgentKey of the last record's snapshot (undefined: none taken yet, or no urgentKey). */
+  #lastKey: readonly unknown[] | undefined
   #pending = false
   /** Persists skipped because the snapshot was the same as the last record (see snapshot-equal.ts). */
   unchanged = 0
@@ -123,9 +126,12 @@ export class HostPersistence {
     const actor = this.parts.running()
     if (persist === undefined || actor === undefined) return
     const now = this.parts.clock.now()
-    if (persist.throttleMs !== undefined && now - this.#lastPersistAt < persist.throttleMs) return
     const snap = actor.getSnapshot()
     if (snap.status !== 'active' && snap.status !== 'done') return
+    // Within the throttle window only a change of what a restart needs (urgentKey) persists now; the
+    // rest stays pending for the first turn after the window.
+    const key = persist.urgentKey?.(snap as never)
+    if (persist.throttleMs !== undefined && now - this.#lastPersistAt < persist.throttleMs && (key === undefined || sameKey(key, this.#lastKey))) return
     let snapshot: unknown
     // The same version's last record: a snapshot equal to it is not taken or posted again.
     const last = this.lastPersisted?.version === persist.version ? this.lastPersisted.snapshot : undefined
@@ -142,6 +148,7 @@ export class HostPersistence {
     if (snapshot === UNCHANGED) {
       // The kept record already is this state: a restart from it is the same restart.
       this.unchanged++
+      this.#lastKey = key
       return
     }
     const record: PersistedRecord = { version: persist.version, snapshot, at: now }
@@ -155,6 +162,7 @@ export class HostPersistence {
       return
     }
     this.lastPersisted = record
+    this.#lastKey = key
     // The throttle runs from the end of this persist: one that takes longer than throttleMs (a
     // large context) must not be due again at the next turn, or the actor does little else.
     this.#lastPersistAt = this.parts.clock.now()
@@ -174,4 +182,11 @@ export class HostPersistence {
       error: () => {},
     })
   }
+}
+
+/** Two urgentKey tuples are the same: same length, each element Object.is the other's. */
+function sameKey(a: readonly unknown[], b: readonly unknown[] | undefined): boolean {
+  if (b === undefined || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false
+  return true
 }

@@ -200,13 +200,23 @@ export interface PersistOptions {
    * ERR_ACTOR_SNAPSHOT_MUTATED (see snapshot-freeze.ts). Default false (detached copies).
    */
   immutable?: boolean
+  /**
+   * What a restart cannot do without, as a short tuple read from the live snapshot (its state value
+   * and context): after a turn in which any element differs (Object.is) from the tuple of the last
+   * record, the actor persists at once, whatever `throttleMs`. The throttle then only delays what a
+   * restart can afford to lose (counters, health, figures) by up to `throttleMs` or until the
+   * actor's next turn, whichever is later (there is no trailing persist: an actor that throttles
+   * should have turns of its own, such as a periodic timer). Called once per persist attempt of a
+   * throttled turn: keep it to a few field reads. Default: none (the throttle alone decides).
+   */
+  urgentKey?: (snapshot: { value: unknown; context: never }) => readonly unknown[]
 }
 
-const PERSIST_FIELDS = ['version', 'throttleMs', 'immutable'] as const
+const PERSIST_FIELDS = ['version', 'throttleMs', 'immutable', 'urgentKey'] as const
 
 /**
  * Checks a definition's `persist` (at defineActor): a plain object of known fields, `version` a
- * non-negative integer, `throttleMs` a duration, `immutable` a boolean. Throws InvalidConfigError
+ * non-negative integer, `throttleMs` a duration, `immutable` a boolean, `urgentKey` a function. Throws InvalidConfigError
  * naming `persist.<field>`; returns the options.
  */
 export function validatePersistOptions(persist: unknown): PersistOptions {
@@ -214,6 +224,9 @@ export function validatePersistOptions(persist: unknown): PersistOptions {
   checkInt('persist.version', o['version'], 0)
   if (o['throttleMs'] !== undefined) checkNumber('persist.throttleMs', o['throttleMs'], { min: 0, max: TIMER_MAX_MS, unit: 'ms' })
   if (o['immutable'] !== undefined) checkBoolean('persist.immutable', o['immutable'])
+  if (o['urgentKey'] !== undefined && typeof o['urgentKey'] !== 'function') {
+    throw new InvalidConfigError('persist.urgentKey', 'must be a function of the snapshot returning an array', { got: o['urgentKey'] })
+  }
   return o as unknown as PersistOptions
 }
 

@@ -117,6 +117,12 @@ export interface InspectionEvent {
   /** Actor clock time. */
   at: number
   placement: Placement
+  /**
+   * Transitions of this actor before this one, in the same turn of its worker thread, that were not
+   * reported one by one (a worker reports at most 8 per actor per turn, then only the newest);
+   * absent when none were. Inline actors report every transition.
+   */
+  skipped?: number
 }
 
 /**

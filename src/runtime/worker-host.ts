@@ -232,7 +232,7 @@ class WorkerThread<M extends AnyStateMachine> {
   }
 
   readonly #inspector = (actor: string, event: string, state: unknown): void => {
-    this.reports.inspected({ actor, event, state, at: realClock.now(), placement: 'worker' })
+    this.reports.inspected(actor, event, state, realClock.now())
   }
 
   /**

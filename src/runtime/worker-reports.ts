@@ -6,13 +6,23 @@
  */
 import type { OverflowKind } from './link.ts'
 import { K, type WorkerToMain } from './frames.ts'
+import type { InspectionEvent } from './types.ts'
+
+/**
+ * Transitions of one actor reported one by one per turn of its thread; past it the newest replaces
+ * the last reported and the others are counted in its `skipped`. A busy actor makes thousands a
+ * turn: sending each across the thread cost the bench's sink a third of its throughput.
+ */
+export const INSPECTIONS_PER_TURN = 8
 
 type Undeliverable = { to: string; reason: 'unknown' | 'stopped'; messageType: string; count: number }
 
 export class WorkerReports {
   readonly #overflow = new Map<string, { to: string; policy: OverflowKind; count: number }>()
   readonly #undeliverable = new Map<string, Undeliverable>()
-  #inspected: unknown[] = []
+  #inspected: InspectionEvent[] = []
+  /** This turn's reported transitions per actor (the root and its children): at most INSPECTIONS_PER_TURN each. */
+  readonly #inspectedBy = new Map<string, { count: number; last: InspectionEvent }>()
   #queued = false
   readonly #turnEnd = (): void => this.turnEnd()
 
@@ -36,6 +46,7 @@ export class WorkerReports {
     if (this.#inspected.length > 0) {
       this.post({ k: K.inspected, events: this.#inspected })
       this.#inspected = []
+      this.#inspectedBy.clear()
     }
     for (const o of this.#overflow.values()) this.post({ k: K.overflow, to: o.to, policy: o.policy, count: o.count })
     this.#overflow.clear()
@@ -61,9 +72,24 @@ export class WorkerReports {
     this.requestTurn()
   }
 
-  /** One transition, for the system's inspectors. */
-  inspected(event: unknown): void {
-    this.#inspected.push(event)
+  /** One transition, for the system's inspectors (throttled per actor per turn, see INSPECTIONS_PER_TURN). */
+  inspected(actor: string, event: string, state: unknown, at: number): void {
+    const seen = this.#inspectedBy.get(actor)
+    if (seen !== undefined && seen.count >= INSPECTIONS_PER_TURN) {
+      const last = seen.last
+      last.skipped = (last.skipped ?? 0) + 1
+      last.event = event
+      last.state = state as InspectionEvent['state']
+      last.at = at
+      return
+    }
+    const e: InspectionEvent = { actor, event, state: state as InspectionEvent['state'], at, placement: 'worker' }
+    this.#inspected.push(e)
+    if (seen === undefined) this.#inspectedBy.set(actor, { count: 1, last: e })
+    else {
+      seen.count++
+      seen.last = e
+    }
     this.requestTurn()
   }
 }

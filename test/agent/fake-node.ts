@@ -39,6 +39,7 @@ const keyResponse = (): KeyResponse => ({ messages: {}, numNodes: 1, numErr: 0, 
 export class FakeNode implements GossamerNode {
   readonly name: string
   readonly address = '127.0.0.1:7946'
+  readonly inspectUrl: string | undefined = undefined
   readonly options: NodeOptions
   tags: Record<string, string>
   memberList: Member[] = []

@@ -4,7 +4,7 @@
  * output resolves node_modules and package.json's "type": "module"), then run with node.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -90,19 +90,32 @@ describe('cli - built gossamer bin', () => {
     expect(lines.map((l) => l['type'] ?? (l['error'] as { code: string }).code)).toEqual(['ping', 'ERR_WIRE_EMPTY_INPUT', 'alive'])
   })
 
-  it('--help lists the verbs and exits 0', async () => {
+  it('--help lists the verbs on stderr and exits 0, as serf --help', async () => {
     const r = await gossamer(['--help'])
     expect(r.code).toBe(0)
-    for (const verb of ['decode', 'demo', 'snapshot']) expect(r.stdout).toMatch(new RegExp(`^  ${verb} `, 'm'))
+    expect(r.stderr).toMatch(/^Usage: gossamer \[--version\] \[--help\] <command> \[<args>\]\n\nAvailable commands are:\n/)
+    for (const verb of ['agent', 'decode', 'demo', 'members', 'snapshot', 'version']) expect(r.stderr).toMatch(new RegExp(`^    ${verb} `, 'm'))
   })
 
-  it('usage errors exit 2: unknown verb, no verb, unknown decode option', async () => {
-    const unknown = await gossamer(['frobnicate'])
-    expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toMatch(/ERR_CLI_UNKNOWN_COMMAND/)
-    const none = await gossamer([])
-    expect(none.code).toBe(2)
-    expect(none.stderr).toMatch(/usage: gossamer/)
+  it('an unknown verb or none prints the usage on stderr and exits 127, as serf does', async () => {
+    for (const argv of [['frobnicate'], [], ['-version']]) {
+      const r = await gossamer(argv)
+      expect(r.code, argv.join(' ')).toBe(127)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(/^Usage: gossamer /)
+    }
+  })
+
+  it('version, -v and --version print the package version and the protocol range, as serf version', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    for (const argv of [['version'], ['-v'], ['--version'], ['version', 'extra']]) {
+      const r = await gossamer(argv)
+      expect(r.code, argv.join(' ')).toBe(0)
+      expect(r.stdout).toBe(`Gossamer v${version}\nAgent Protocol: 5 (Understands back to: 2)\n`)
+    }
+  })
+
+  it('usage errors of a verb exit 2', async () => {
     const option = await gossamer(['decode', '--bogus', '00'])
     expect(option.code).toBe(2)
     expect(option.stderr).toMatch(/unknown option --bogus \(ERR_CLI_USAGE\)\nusage: gossamer decode/)

@@ -59,7 +59,7 @@ describe('every actor chart matches its machine', () => {
     const g = chartGraph('swim', await loadMachine('swim'))
     expect(g.nodes.map((n) => `${n.label}:${n.kind}`)).toEqual(['swim:compound', 'configured:atomic', 'binding:atomic', 'starting:atomic', 'running:atomic', 'leaving:atomic', 'left:atomic', 'failed:atomic', 'stopped:final'])
     expect(g.nodes.filter((n) => n.initial).map((n) => n.label)).toEqual(['configured'])
-    expect(g.transitions).toBe(90)
+    expect(g.transitions).toBe(96) // swim.send-gossamer: in running, leaving, left, binding, starting and failed
     expect(g.edges).toHaveLength(20)
     expect(edge(g, 'swim.configured', 'swim.failed')).toEqual(['always [inline]'])
     expect(edge(g, 'swim.configured', 'swim.binding')).toEqual(['always'])
@@ -113,18 +113,6 @@ describe('every actor chart matches its machine', () => {
     }
     const gq = chartGraph('gossip-queue', await loadMachine('gossip-queue'))
     expect(edge(gq, 'gossip-queue.running', 'gossip-queue.running')).toEqual(['runtime.restored', 'after queueCheck'])
-  })
-
-  it("the runtime demo's actors: ping idle <-> running, pong and tally single-state", async () => {
-    const ping = chartGraph('ping', await loadMachine('ping'))
-    expect(edge(ping, 'ping.idle', 'ping.running')).toEqual(['ping.start'])
-    expect(edge(ping, 'ping.running', 'ping.idle')).toEqual(['ping.pong [inline]'])
-    for (const name of ['pong', 'tally']) {
-      const g = chartGraph(name, await loadMachine(name))
-      expect(g.nodes).toHaveLength(1)
-      expect(g.edges).toHaveLength(0)
-      expect(g.nodes[0]!.inPlace.length).toBeGreaterThan(0)
-    }
   })
 })
 

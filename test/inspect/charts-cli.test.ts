@@ -22,7 +22,7 @@ describe('gossamer charts', () => {
     expect(readdirSync(out).sort()).toEqual(['snapshotter.svg', 'swim.svg'])
     expect(readFileSync(join(out, 'swim.svg'), 'utf8')).toContain('<svg xmlns="http://www.w3.org/2000/svg"')
     expect(io.stdout[0]).toMatch(/^actor\s+states\s+transitions\s+drawn$/)
-    expect(io.stdout.join('\n')).toMatch(/^swim\s+8\s+90\s+20$/m)
+    expect(io.stdout.join('\n')).toMatch(/^swim\s+8\s+96\s+20$/m) // 96 since swim.send-gossamer
     expect(io.stdout.join('\n')).toMatch(/^snapshotter\s+7\s+53\s+9$/m)
     expect(io.stdout.filter((l) => l.startsWith('wrote '))).toHaveLength(2)
     expect(io.stderr).toEqual([])
@@ -35,9 +35,9 @@ describe('gossamer charts', () => {
     const page = readFileSync(join(html, 'charts.html'), 'utf8')
     for (const a of knownActors()) expect(page).toContain(`id="actor-${a}"`)
     const json = join(dir, 'json')
-    expect(await main(['charts', '--format=json', '--actor', 'ping', '--out', json], memoryIo())).toBe(0)
-    const doc = JSON.parse(readFileSync(join(json, 'ping.json'), 'utf8'))
-    expect(doc.graph.actor).toBe('ping')
+    expect(await main(['charts', '--format=json', '--actor', 'snapshotter', '--out', json], memoryIo())).toBe(0)
+    const doc = JSON.parse(readFileSync(join(json, 'snapshotter.json'), 'utf8'))
+    expect(doc.graph.actor).toBe('snapshotter')
     expect(doc.layout.edges.length).toBeGreaterThan(0)
   })
 
@@ -75,16 +75,16 @@ describe('gossamer charts', () => {
     const file = join(dir, 'plain-file')
     writeFileSync(file, 'x')
     const io = memoryIo()
-    expect(await main(['charts', '--actor', 'tally', '--out', join(file, 'sub')], io)).toBe(1)
+    expect(await main(['charts', '--actor', 'snapshotter', '--out', join(file, 'sub')], io)).toBe(1)
     expect(io.stderr.join('\n')).toMatch(/cannot write .*plain-file.*: ENOTDIR \(ERR_CHARTS_OUTPUT\)/)
     expect(io.stdout).toEqual([])
   })
 
   it('an existing file where a chart goes cannot be overwritten as a folder: exit 1', async () => {
     const out = join(dir, 'clash')
-    expect(await main(['charts', '--actor', 'tally', '--out', out], memoryIo())).toBe(0)
+    expect(await main(['charts', '--actor', 'snapshotter', '--out', out], memoryIo())).toBe(0)
     const io = memoryIo()
-    expect(await main(['charts', '--actor', 'tally', '--out', join(out, 'tally.svg')], io)).toBe(1)
+    expect(await main(['charts', '--actor', 'snapshotter', '--out', join(out, 'snapshotter.svg')], io)).toBe(1)
     expect(io.stderr.join('\n')).toContain('ERR_CHARTS_OUTPUT')
   })
 
@@ -92,7 +92,7 @@ describe('gossamer charts', () => {
   // forever (the verb hung). Each level is now tried once.
   it.runIf(existsSync('/proc/self'))('a folder under /proc fails at once with ENOENT (exit 1), not a hang', async () => {
     const io = memoryIo()
-    expect(await main(['charts', '--actor', 'tally', '--out', '/proc/gossamer-charts-test/x'], io)).toBe(1)
+    expect(await main(['charts', '--actor', 'snapshotter', '--out', '/proc/gossamer-charts-test/x'], io)).toBe(1)
     expect(io.stderr.join('\n')).toContain('ENOENT (ERR_CHARTS_OUTPUT)')
   }, 10_000)
 })

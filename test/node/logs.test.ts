@@ -86,3 +86,41 @@ describe('node logs', () => {
     expect(loud.split('\n').some((l) => l.startsWith('{') && l.includes('"actor":"swim"') && l.includes('reached no member'))).toBe(true)
   })
 })
+
+describe('node logs: the ring level apart from the print level', () => {
+  for (const placement of ['workers', 'inline'] as const) {
+    it(`a silent node with logRingLevel debug keeps its actors' debug lines for logs() and prints none (${placement})`, async () => {
+      const heard: LogRecord[] = []
+      const node = await createNode({ name: 'r', bind: '127.0.0.1:0', profile: 'local', placement, logLevel: 'silent', logRingLevel: 'debug' }, { logOutput: (r) => void heard.push(r) })
+      started.push(node)
+      await expect(node.join([`127.0.0.1:${await closedPort()}`])).rejects.toMatchObject({ code: 'ERR_JOIN_FAILED' })
+      const line = await findLine(node, 'debug', (l) => l.subsystem === 'swim' && l.message.startsWith('swim: initiating push/pull sync with: 127.0.0.1:'))
+      expect(line).toMatchObject({ level: 'debug' })
+      expect(heard).toEqual([])
+    })
+  }
+
+  it('prints at logLevel while the ring keeps the lower logRingLevel; without it the ring follows logLevel', async () => {
+    const heard: LogRecord[] = []
+    const node = await createNode({ name: 'p', bind: '127.0.0.1:0', profile: 'local', placement: 'inline', logLevel: 'info', logRingLevel: 'trace' }, { logOutput: (r) => void heard.push(r) })
+    started.push(node)
+    await expect(node.join([`127.0.0.1:${await closedPort()}`])).rejects.toMatchObject({ code: 'ERR_JOIN_FAILED' })
+    expect(await findLine(node, 'trace', (l) => l.message.startsWith('swim: initiating push/pull sync'))).toBeDefined()
+    await vi.waitFor(() => expect(heard.some((r) => r.actor === 'swim' && r.level === 'warn')).toBe(true), { timeout: 10_000 })
+    expect(heard.filter((r) => r.level === 'debug' || r.level === 'trace')).toEqual([])
+
+    const plain = await createNode({ name: 'q', bind: '127.0.0.1:0', profile: 'local', placement: 'inline', logLevel: 'silent' })
+    started.push(plain)
+    await expect(plain.join([`127.0.0.1:${await closedPort()}`])).rejects.toMatchObject({ code: 'ERR_JOIN_FAILED' })
+    expect(await findLine(plain, 'warn', swimJoinWarn)).toBeDefined()
+    const lines: LogLine[] = []
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 200)
+    for await (const l of plain.logs({ level: 'trace', signal: ac.signal })) lines.push(l)
+    expect(lines.filter((l) => l.level === 'debug' || l.level === 'trace')).toEqual([])
+  })
+
+  it('refuses an unknown logRingLevel, naming it', async () => {
+    await expect(createNode({ name: 'x', bind: '127.0.0.1:0', logRingLevel: 'silent' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_CONFIG', details: { field: 'logRingLevel' } })
+  })
+})

@@ -66,3 +66,46 @@ describe('persist throttle', () => {
     expect(busy / clock.now()).toBeLessThanOrEqual(PERSIST_COST_MS / (PERSIST_COST_MS + THROTTLE_MS) + 0.05)
   })
 })
+
+describe('persist urgentKey', () => {
+  /** Counts ticks; `mark` changes what a restart needs. Throttled to once a minute otherwise. */
+  const keyed = defineActor({
+    name: 'keyed',
+    machine: () =>
+      setup({ types: {} as { context: { n: number; mark: number }; events: { type: 'tick' } | { type: 'mark' } } }).createMachine({
+        context: { n: 0, mark: 0 },
+        on: { tick: { actions: assign({ n: ({ context }) => context.n + 1 }) }, mark: { actions: assign({ mark: ({ context }) => context.mark + 1 }) } },
+      }),
+    persist: { version: 1, throttleMs: 60_000, urgentKey: (s) => [(s.context as { mark: number }).mark] },
+  })
+
+  it('persists a turn that changed the key at once, and holds back turns that did not', async () => {
+    const clock = new SimulatedClock()
+    const saves: Array<{ n: number; mark: number; at: number }> = []
+    const store: SnapshotStore = {
+      load: () => undefined,
+      save: (_id, record) => void saves.push({ ...(record.snapshot as { context: { n: number; mark: number } }).context, at: record.at }),
+      delete: () => {},
+    }
+    system = await ActorSystem.start({ clock, logLevel: 'silent', compute: false, snapshotStore: store })
+    const ref = await system.spawn(keyed, { id: 'keyed', placement: 'inline' })
+    const turn = async (type: 'tick' | 'mark') => {
+      ref.send({ type })
+      await new Promise((r) => setImmediate(r))
+      await clock.advance(100)
+    }
+    await turn('tick')
+    const first = saves.length
+    for (let i = 0; i < 5; i++) await turn('tick')
+    expect(saves.length).toBe(first) // inside the window, nothing urgent
+    await turn('mark')
+    expect(saves.length).toBe(first + 1)
+    expect(saves.at(-1)).toMatchObject({ mark: 1, n: 6 })
+    await turn('tick')
+    expect(saves.length).toBe(first + 1)
+  })
+
+  it('refuses an urgentKey that is not a function, naming it', () => {
+    expect(() => defineActor({ name: 'bad', machine: () => setup({}).createMachine({}), persist: { version: 1, urgentKey: 'mark' as never } })).toThrow(/persist\.urgentKey/)
+  })
+})

@@ -63,6 +63,9 @@ describe('RuntimeCluster: scenarios through the actors (5 nodes, LAN defaults, 1
       { op: 'addNode', name: 'new', joinVia: ['n3'] },
       { op: 'assert', what: { kind: 'state', subject: 'new', state: 'alive' }, withinMs: 5_000 },
       { op: 'assert', what: { kind: 'converged' }, withinMs: 5_000 },
+      // The others gossip the news the moment it is leased to them, so the cluster can converge
+      // before the new node's own first gossip tick (staggered within its interval): give it one.
+      { op: 'wait', ms: 1_000 },
     ])
     expectOk(r)
     expect(await statusesOf(c, 'new')).toEqual({ n1: 'alive', n2: 'alive', n3: 'alive', n4: 'alive', n5: 'alive', new: 'alive' })

@@ -17,7 +17,7 @@ import { createNatsElection } from './nats-election.ts'
 const SLOT = 'election-backend'
 
 /** `provide` for the election actor with the nats backend (or `open`, e.g. a backend over a simulated KV). */
-export function provideElectionBackend(open: (self: string, input: Parameters<OpenBackendAction>[1]['input']) => Promise<ElectionBackend> = (self, input) => createNatsElection(self, input.nats)) {
+export function provideElectionBackend(open: (self: string, input: Parameters<OpenBackendAction>[1]['input']) => Promise<ElectionBackend> = (self, input) => createNatsElection(self, input.nats!) /* checkElectionInput: required for nats */) {
   return (env: ActorEnv) => {
     const self = actorAddress<ElectionInbound>(env.id)
     const tell = (msg: ElectionInbound) => void env.send(self, msg)

@@ -11,6 +11,8 @@ import type { RawConfig } from './config-keys.ts'
 import { mergeConfig } from './merge.ts'
 import { agentCoordinationOf, type AgentAssign } from './coordination.ts'
 import type { CoordinationOptions } from '../../node/api.ts'
+import { ClusterError } from '../../errors/index.ts'
+import { resolveLiveConfig } from '../../inspect/live/live-config.ts'
 
 export const SERF_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERR'] as const
 export type SerfLogLevel = (typeof SERF_LOG_LEVELS)[number]
@@ -80,6 +82,9 @@ export interface AgentConfig {
   broadcastTimeoutMs: number
   placement: 'workers' | 'inline'
   metricsAddr: string | undefined
+  /** The live page's ip:port (`-ui-addr`) and whether a non-loopback one is allowed (`-ui-allow-remote`). */
+  uiAddr: string | undefined
+  uiAllowRemote: boolean
   /** Serf's reconnect_interval, reconnect_timeout, tombstone_timeout (ms); undefined (0 or absent): the node's default. */
   reconnectIntervalMs: number | undefined
   reconnectTimeoutMs: number | undefined
@@ -242,6 +247,7 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
     broadcastTimeoutMs,
     placement,
     metricsAddr,
+    ...uiAddrOf(raw),
     // Serf applies each only when non-zero; the interval arms a timer, so whole ms (at least 1).
     reconnectIntervalMs: (raw.reconnect_interval ?? 0) === 0 ? undefined : Math.max(1, Math.ceil(raw.reconnect_interval!)),
     reconnectTimeoutMs: (raw.reconnect_timeout ?? 0) === 0 ? undefined : raw.reconnect_timeout!,
@@ -305,3 +311,16 @@ export function base64Error(src: string): string | undefined {
 }
 
 export { joinHostPort }
+
+/** `-ui-addr` / `ui_addr`: "ip:port", loopback unless `-ui-allow-remote` (the page shows the cluster to whoever reaches it). */
+function uiAddrOf(raw: RawConfig): { uiAddr: string | undefined; uiAllowRemote: boolean } {
+  const uiAllowRemote = raw.ui_allow_remote === true
+  if ((raw.ui_addr ?? '') === '') return { uiAddr: undefined, uiAllowRemote }
+  try {
+    resolveLiveConfig({ addr: raw.ui_addr, allowRemote: uiAllowRemote })
+  } catch (err) {
+    const why = err instanceof ClusterError && err.code === 'ERR_INSPECT_REMOTE_REFUSED' ? 'not a loopback address (add -ui-allow-remote to serve the page there)' : 'must be ip:port'
+    throw new AgentConfigError(`Invalid UI address: ${raw.ui_addr}: ${why}`, 'ui_addr')
+  }
+  return { uiAddr: raw.ui_addr, uiAllowRemote }
+}

@@ -64,6 +64,9 @@ export const CONFIG_KEYS = {
   expect: 'int',
   assign: 'list',
   assign_window: 'duration',
+  /** ip:port of the live inspector page; unset: none. Loopback only unless ui_allow_remote. */
+  ui_addr: 'string',
+  ui_allow_remote: 'bool',
 } as const satisfies Record<string, KeyType>
 
 export type ConfigKey = keyof typeof CONFIG_KEYS

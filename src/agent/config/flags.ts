@@ -1,6 +1,6 @@
 /**
  * `gossamer agent`'s flags (serf-rpc.md 6.1) and their config keys: the command line becomes a
- * RawConfig that merges over the files last. Ours beyond Serf's: `-placement`, `-metrics-addr`,
+ * RawConfig that merges over the files last. Ours beyond Serf's: `-placement`, `-metrics-addr`, `-ui-addr`, `-ui-allow-remote`,
  * `-handler-timeout`, and `-rpc-auth` (Serf has the key `rpc_auth` only in files).
  */
 import { AgentConfigError, AgentFlagError } from '../errors.ts'
@@ -47,6 +47,8 @@ export const AGENT_FLAGS: Readonly<Record<string, FlagDef>> = {
   expect: { kind: 'int' },
   'nats-bucket': { kind: 'string' },
   'nats-server': { kind: 'list' },
+  'ui-addr': { kind: 'string' },
+  'ui-allow-remote': { kind: 'bool' },
 }
 
 const STRING_KEYS: Readonly<Record<string, keyof RawConfig>> = {
@@ -66,6 +68,7 @@ const STRING_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   'tags-file': 'tags_file',
   election: 'election',
   'nats-bucket': 'nats_bucket',
+  'ui-addr': 'ui_addr',
 }
 
 export interface CommandLine {
@@ -103,6 +106,7 @@ export function parseAgentCommandLine(argv: readonly string[]): CommandLine {
   if (v.has('expect')) config.expect = v.get('expect') as number
   if (v.get('replay') === true) config.replay_on_join = true
   if (v.get('rejoin') === true) config.rejoin_after_leave = true
+  if (v.get('ui-allow-remote') === true) config.ui_allow_remote = true
   // Serf copies !disable-compression unconditionally: only the flag decides compression.
   config.enable_compression = v.get('disable-compression') !== true
   for (const [flag, key] of [

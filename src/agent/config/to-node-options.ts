@@ -22,6 +22,9 @@ export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string,
     // 'silent': the node prints nothing itself (its pino JSON would break Serf's stdout format);
     // the agent prints the node's lines from node.logs() in Serf's format, at -log-level.
     logLevel: 'silent',
+    // Every level into the node's ring: the agent prints at -log-level and monitor filters at its
+    // own (Serf's monitor sees lines below -log-level, and -log-level=debug shows the actors' debug).
+    logRingLevel: 'trace',
     leaveTimeoutMs: config.broadcastTimeoutMs,
     nameConflictResolution: !config.disableNameResolution,
     compression: config.enableCompression,
@@ -37,5 +40,6 @@ export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string,
   if (config.keyringFile !== undefined) options.keyringFile = config.keyringFile
   if (config.snapshotPath !== undefined) options.snapshotPath = config.snapshotPath
   if (config.coordination !== undefined) options.coordination = config.coordination
+  if (config.uiAddr !== undefined) options.inspect = { addr: config.uiAddr, allowRemote: config.uiAllowRemote }
   return options
 }

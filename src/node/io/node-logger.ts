@@ -3,8 +3,9 @@
  * lines (the ActorSystem's log sink: swim's, member-manager's, ... from their threads) become
  * LogRecords that go to the node's LogRing (for `logs()`, Serf's monitor) and, unless the level is
  * 'silent', to the output: by default pino's JSON line on stdout; `gossamer agent` passes its own
- * (Serf's text format). A 'silent' node still keeps its info lines in the ring, so a library user
- * can read them without printing them.
+ * (Serf's text format). The ring has a level of its own (ringLevel): a 'silent' node still keeps
+ * its info lines there, so a library user can read them without printing them, and the agent keeps
+ * every level (as Serf's monitor sees lines below -log-level) while printing none itself.
  */
 import { pino, type Logger } from 'pino'
 import type { LogLine } from '../api.ts'
@@ -43,7 +44,10 @@ export function logLineOf(rec: LogRecord, fallbackSubsystem = 'runtime'): LogLin
 
 export interface NodeLogOptions {
   name: string
+  /** What is printed (output); 'silent': nothing. */
   level: NodeLogLevel
+  /** The lowest level kept in the ring (default: `level`, or 'info' when silent). */
+  ringLevel?: Exclude<NodeLogLevel, 'silent'>
   ring: LogRing
   /** Where a record goes besides the ring when the level is not 'silent' (default: its JSON line on stdout). */
   output?: (record: LogRecord) => void
@@ -54,18 +58,29 @@ export interface NodeLog {
   logger: Logger
   /** The ActorSystem's `logSink`: every actor's records. */
   sink: LogSink
-  /** The level the node's actor system runs at: the node's, or 'info' for a silent node (its ring still fills). */
+  /**
+   * The level the node's actor system (and the facade's logger) runs at: the lower of what is
+   * printed and what the ring keeps, so a silent node's ring still fills, and an agent that prints
+   * at info still gets its actors' debug lines for monitor.
+   */
   systemLevel: Exclude<NodeLogLevel, 'silent'>
 }
+
+/** Levels by rank (pino's numbers); fatal ranks above error. */
+const RANK: Readonly<Record<LogRecord['level'] | NodeLogLevel, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY }
 
 /** Builds the node's log path (see the file comment). */
 export function createNodeLog(options: NodeLogOptions): NodeLog {
   const output = options.level === 'silent' ? undefined : (options.output ?? ((rec: LogRecord) => void process.stdout.write(`${JSON.stringify(rec.fields)}\n`)))
+  const ringLevel = options.ringLevel ?? (options.level === 'silent' ? 'info' : options.level)
+  const ringRank = RANK[ringLevel]
+  const printRank = RANK[options.level]
   const take = (rec: LogRecord, fallbackSubsystem: string): void => {
-    options.ring.append(logLineOf(rec, fallbackSubsystem))
-    output?.(rec)
+    const rank = RANK[rec.level] ?? RANK.info
+    if (rank >= ringRank) options.ring.append(logLineOf(rec, fallbackSubsystem))
+    if (rank >= printRank) output?.(rec)
   }
-  const systemLevel = options.level === 'silent' ? 'info' : options.level
+  const systemLevel = RANK[ringLevel] <= printRank ? ringLevel : (options.level as Exclude<NodeLogLevel, 'silent'>)
   const destination = { write: (line: string) => take(recordOfLine(line, ''), 'node') }
   return {
     logger: pino({ level: systemLevel, base: { node: options.name } }, destination),

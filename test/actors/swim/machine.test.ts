@@ -292,6 +292,36 @@ describe('swim machine', () => {
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
 
+  it('parks its gossip tick and sends no report while its lease is empty, and gossips at once when a broadcast comes', async () => {
+    const h = harness(6)
+    const n1 = h.addNode('n1', 1)
+    const n2 = h.addNode('n2', 2, { join: [n1.address] })
+    await h.clock.advance(10_000) // joined, and the alives spent their transmits
+    expect(n2.actor.getSnapshot().context.numNodes).toBe(2)
+    expect(n2.actor.getSnapshot().context.lease.entries).toBe(0)
+    const reports = () => n2.queues.received.filter((m) => m.type === 'gossip.sent').length
+    const before = reports()
+    const c0 = n2.actor.getSnapshot().context.counters
+    await h.clock.advance(10_000)
+    const c1 = n2.actor.getSnapshot().context.counters
+    expect(c1.probes - c0.probes).toBeGreaterThan(5) // probes went on
+    expect(reports()).toBe(before)
+    // The gossip tick is parked while there is nothing to gossip: no wakeup every 200 ms that
+    // finds an empty lease (it was 50 empty ticks in these 10 s).
+    expect(c1.gossipEmpty - c0.gossipEmpty).toBeLessThanOrEqual(1)
+    // A broadcast brings a lease with an entry: the tick resumes at once, and the news is gossiped,
+    // piggybacked and reported as before.
+    const updates = () => n1.member.filter((m) => m.type === 'member.node-updated').length
+    const seen = updates()
+    n2.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(3, 4) })
+    await h.clock.advance(20)
+    expect(updates()).toBeGreaterThan(seen)
+    await h.clock.advance(1_000)
+    expect(reports()).toBeGreaterThan(before)
+    expect(n2.actor.getSnapshot().context.lease.counters.piggybacked).toBeGreaterThan(0)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
   it('never sends a broadcast past its transmit limit across stale and lagging leases', async () => {
     const h = harness(4)
     const n2 = h.addNode('n2', 2)

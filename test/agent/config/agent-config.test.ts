@@ -176,6 +176,7 @@ describe('agent - config - validation', () => {
       placement: 'inline',
       coalesce: { members: true, userEvents: true },
       logLevel: 'silent',
+      logRingLevel: 'trace',
       leaveTimeoutMs: 5000,
       nameConflictResolution: true,
       compression: true,

@@ -101,6 +101,7 @@ interface ReceivedQuery {
 export class FakeNode implements GossamerNode {
   readonly name: string
   readonly address: string
+  readonly inspectUrl: string | undefined = undefined
   memberList: Member[]
   readonly calls: Array<{ method: string; args: unknown[] }> = []
   /** Addresses that `join` reaches; anything else fails with Serf's multierror-like text. */

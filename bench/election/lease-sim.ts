@@ -13,12 +13,14 @@
  * - liveness: in every stable phase a node of the connected majority is leader within `boundMs`.
  * `plant` swaps in a broken rule so a test can show the checker catches it.
  */
-import { createElectionConfig, type ElectionInit } from '../../../actors/election/config.ts'
-import { isLeader, startLease, stepLease } from '../../../actors/election/lease-core.ts'
-import type { LeaseEffect, LeaseInput, LeaseState, LeaseTimerKey } from '../../../actors/election/lease-types.ts'
-import { decodeElectionMsg, encodeElectionMsg, type ElectionMsg } from '../../../actors/election/messages.ts'
-import type { PersistedPromise } from '../../../actors/election/voter.ts'
-import { createSeededRandom, type RandomSource } from '../../../src/types/random.ts'
+import { createElectionConfig, type ElectionInit } from '../../actors/election/config.ts'
+import { isLeader, startLease, stepLease } from '../../actors/election/lease-core.ts'
+import type { LeaseEffect, LeaseInput, LeaseState, LeaseTimerKey } from '../../actors/election/lease-types.ts'
+import type { ElectionMsg } from '../../actors/election/messages.ts'
+import { decodeGroupMessage, encodeElectionEnvelope } from '../../actors/election/group-frame.ts'
+import { decodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
+import type { PersistedPromise } from '../../actors/election/voter.ts'
+import { createSeededRandom, type RandomSource } from '../../src/types/random.ts'
 
 /**
  * Broken rules to plant: voters that grant every request (no grant rule at all); voters that keep
@@ -53,6 +55,10 @@ export interface SimResult {
   events: number
   /** Closest approach of two leaderships of different nodes: next start − previous end, ms (negative = overlap). */
   minGapMs: number | undefined
+  /** Safety violations of the kind "two nodes held an unexpired lease at once" (overlaps, a term led twice). */
+  twoLeaderInstants: number
+  /** Safety violations of the kind "a node persisted or granted a term lower than one it had promised". */
+  staleTermsAccepted: number
 }
 
 /** The harness's lease timing: a 2 s lease keeps 200 seeds × 3 sizes well under 30 s of real time. */
@@ -67,6 +73,9 @@ export const SIM_ELECTION: ElectionInit = { leaseMs: 2_000, maxDriftRate: 0.01, 
  * (`npm run chaos:lease -- --seeds 1000`).
  */
 export const SIM_BOUND_MS = 12_000
+
+/** The one group the simulated cluster elects a leader for (carried in every message's frame). */
+const SIM_GROUP = 'sim'
 
 type Ev =
   | { kind: 'deliver'; to: number; bytes: Uint8Array }
@@ -119,6 +128,8 @@ export function runLeaseSim(opts: SimOptions): SimResult {
   }))
   const heap = new EventHeap()
   const violations: string[] = []
+  let twoLeaders = 0
+  let staleTerms = 0
   const intervals: { node: number; term: number; start: number; end: number }[] = []
   const recoveries: (number | undefined)[] = []
   let now = 0
@@ -164,11 +175,15 @@ export function runLeaseSim(opts: SimOptions): SimResult {
     const node = nodes[i]!
     for (const e of effects) {
       if (e.type === 'persist') {
-        if (e.promise.term < node.maxPromised) violate(`${node.name} persisted term ${e.promise.term} after promising ${node.maxPromised}`)
+        if (e.promise.term < node.maxPromised) {
+          staleTerms++
+          violate(`${node.name} persisted term ${e.promise.term} after promising ${node.maxPromised}`)
+        }
         node.maxPromised = Math.max(node.maxPromised, e.promise.term)
         node.persisted = e.promise
       } else if (e.type === 'send') {
         if (e.msg.type === 'grant' && e.msg.granted && e.msg.term < node.maxPromised && plant === 'none') {
+          staleTerms++
           violate(`${node.name} granted term ${e.msg.term} after promising ${node.maxPromised}`)
         }
         send(i, e.to, e.msg)
@@ -194,7 +209,8 @@ export function runLeaseSim(opts: SimOptions): SimResult {
     const j = index.get(to)
     if (j === undefined || !nodes[from]!.up || group[from] !== group[j]) return
     messages++
-    const bytes = encodeElectionMsg(msg) // every message crosses the real encoding
+    // Every message crosses the real wire form: Gossamer's envelope, the group frame, the lease codec.
+    const bytes = encodeElectionEnvelope(SIM_GROUP, msg)
     const copies = rng.next() < dup ? 2 : 1
     for (let c = 0; c < copies; c++) {
       if (rng.next() < loss) continue
@@ -204,7 +220,10 @@ export function runLeaseSim(opts: SimOptions): SimResult {
 
   function deliver(to: number, bytes: Uint8Array): void {
     const node = nodes[to]!
-    const msg = decodeElectionMsg(bytes)
+    const { channel, body } = decodeGossamerMessage(bytes)
+    const framed = decodeGroupMessage(body)
+    if (channel !== 'election' || framed.group !== SIM_GROUP) throw new Error(`lease-sim: a message came back as ${channel}/${framed.group}`)
+    const msg = framed.msg
     const from = index.get(msg.from)!
     if (!node.up || group[from] !== group[to]) return // a partition cuts messages in flight
     if (plant === 'grant-always' && (msg.type === 'vote' || msg.type === 'renew')) {
@@ -308,8 +327,11 @@ export function runLeaseSim(opts: SimOptions): SimResult {
   }
   now = duration
   for (let i = 0; i < n; i++) closeBelief(i, now)
-  const minGapMs = checkIntervals(intervals, names, violate)
-  return { seed: opts.seed, nodes: n, violations, recoveries, leaderships: intervals.length, messages, crashes, events, minGapMs }
+  const minGapMs = checkIntervals(intervals, names, (what) => {
+    twoLeaders++
+    violate(what)
+  })
+  return { seed: opts.seed, nodes: n, violations, recoveries, leaderships: intervals.length, messages, crashes, events, minGapMs, twoLeaderInstants: twoLeaders, staleTermsAccepted: staleTerms }
 }
 
 /** Any two leadership intervals of different (node, term) that overlap, or one term led by two nodes, is a violation. */

@@ -1,4 +1,0 @@
-import { hostActor } from '../../runtime/worker-host.ts'
-import { ping } from './definitions.ts'
-
-hostActor(ping)

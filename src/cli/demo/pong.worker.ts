@@ -1,4 +1,0 @@
-import { hostActor } from '../../runtime/worker-host.ts'
-import { pong } from './definitions.ts'
-
-hostActor(pong)

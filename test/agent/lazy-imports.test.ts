@@ -1,0 +1,59 @@
+/**
+ * What `gossamer agent` loads at start (issue 13: an inline agent's RSS budget is 50 MB, and a bare
+ * Node 20 is 39 MB of it). Modules a node without a snapshot, a compute task or a metrics endpoint
+ * never runs are loaded when first needed, not with the agent: each costs resident memory for its
+ * code whether it runs or not (piscina ~1 MB with the rest, the snapshotter's ~110 KB of JS ~2 MB).
+ *
+ * Walks the static imports (not `import type`, not dynamic `import()`) from the agent verb's module
+ * through the sources and checks what is reachable.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+
+/** Every module (relative path) and package reached by static value imports from `entry`. */
+function staticGraph(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>()
+  const packages = new Set<string>()
+  const stack = [resolve(ROOT, entry)]
+  while (stack.length > 0) {
+    const file = stack.pop()!
+    const rel = relative(ROOT, file)
+    if (files.has(rel)) continue
+    files.add(rel)
+    const src = readFileSync(file, 'utf8')
+    // `import x from '...'`, `import { a } from '...'`, `export { a } from '...'`, `import '...'`;
+    // a whole-statement `import type` / `export type` loads nothing.
+    for (const m of src.matchAll(/^(import|export)\s+(type\s)?(?:[\w*{][^;'"]*?from\s+)?['"]([^'"]+)['"]/gm)) {
+      if (m[2] !== undefined) continue
+      const spec = m[3]!
+      // Relative imports name their file with its extension (STYLE.md); other quoted text is not one.
+      if (spec.startsWith('.')) {
+        if (/\.(ts|mjs|js)$/.test(spec)) stack.push(resolve(dirname(file), spec))
+      }
+      else if (!spec.startsWith('node:')) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!)
+    }
+  }
+  return { files, packages }
+}
+
+describe('gossamer agent: what loads at start', () => {
+  const { files, packages } = staticGraph('src/agent/cli.ts')
+
+  it('reaches the node and its actors (the walk itself works)', () => {
+    expect(files.has('src/node/create-node.ts')).toBe(true)
+    expect(files.has('actors/swim/definition.ts')).toBe(true)
+    expect(packages.has('xstate')).toBe(true)
+  })
+
+  it('does not load piscina, prom-client, elkjs or the NATS client before they are used', () => {
+    for (const p of ['piscina', 'prom-client', 'elkjs', 'nats', '@nats-io/transport-node', '@nats-io/jetstream', '@nats-io/kv']) expect(packages.has(p), p).toBe(false)
+  })
+
+  it('does not load the snapshotter unless the node has a snapshot', () => {
+    expect([...files].filter((f) => f.startsWith('actors/snapshotter/'))).toEqual([])
+  })
+})
