@@ -14,12 +14,8 @@ import type { ActorSystem } from '../runtime/actor-system.ts'
 import type { AnyStateMachine } from 'xstate'
 import type { ActorDefinition } from '../runtime/define-actor.ts'
 import { partitionDetector } from '../../actors/partition-detector/definition.ts'
-import { provideMarkStore } from '../../actors/partition-detector/machine.ts'
-import { markFileStore } from '../../actors/partition-detector/io/mark-file.ts'
 import { election } from '../../actors/election/definition.ts'
-import { provideElectionBackend } from '../../actors/election/io/election-backend.ts'
 import { assignment } from '../../actors/assignment/definition.ts'
-import { provideAssignmentStore } from '../../actors/assignment/io/provide-store.ts'
 import type { AssignmentInput } from '../../actors/assignment/protocol.ts'
 import type { MemberEventMsg } from '../../actors/member-manager/protocol.ts'
 import { ACTOR_IDS, type NodeActors, type RefOf } from './compose.ts'
@@ -56,11 +52,25 @@ export function assignmentInputOf(name: string, c: CoordinationConfig): Assignme
   }
 }
 
+/** The inline placement's implementations: the mark file, the election's backends, the assignment store. */
+async function inlineIo() {
+  const [{ provideMarkStore }, { markFileStore }, { provideElectionBackend }, { provideAssignmentStore }] = await Promise.all([
+    import('../../actors/partition-detector/machine.ts'),
+    import('../../actors/partition-detector/io/mark-file.ts'),
+    import('../../actors/election/io/election-backend.ts'),
+    import('../../actors/assignment/io/provide-store.ts'),
+  ])
+  return { markStore: provideMarkStore(markFileStore()), electionBackend: provideElectionBackend(), assignmentStore: provideAssignmentStore() }
+}
+
 /** Spawns the three actors and the forwarding; on a failure the caller shuts the system down. */
 export async function spawnCoordination(system: ActorSystem, config: NodeConfig, actors: NodeActors): Promise<CoordinationActors> {
   const c = config.coordination!
   const inline = config.placement === 'inline'
   const placement = inline ? ('inline' as const) : ('worker' as const)
+  // Inline, this thread hosts the actors' I/O (as their worker.ts would): loaded only then, so an
+  // agent that never runs coordination inline never loads the NATS client (issue 13's RSS budget).
+  const io = inline ? await inlineIo() : undefined
   const detector = await system.spawn(partitionDetector, {
     id: COORDINATION_IDS.partitionDetector,
     placement,
@@ -71,21 +81,21 @@ export async function spawnCoordination(system: ActorSystem, config: NodeConfig,
       ...(config.snapshotPath === undefined ? {} : { statePath: `${config.snapshotPath}.expected-size` }),
       peers: { events: COORDINATION_IDS.election },
     },
-    ...(inline ? { provide: provideMarkStore(markFileStore()) } : {}),
+    ...(io === undefined ? {} : { provide: io.markStore }),
   })
   const el = await system.spawn(election as unknown as ActorDefinition<AnyStateMachine>, {
     id: COORDINATION_IDS.election,
     placement,
     input: electionInputOf(config.name, c),
     dependsOn: [COORDINATION_IDS.partitionDetector],
-    ...(inline ? { provide: provideElectionBackend() as never } : {}),
+    ...(io === undefined ? {} : { provide: io.electionBackend as never }),
   }) as unknown as RefOf<typeof election>
   const as = await system.spawn(assignment, {
     id: COORDINATION_IDS.assignment,
     placement,
     input: assignmentInputOf(config.name, c),
     dependsOn: [COORDINATION_IDS.election],
-    ...(inline ? { provide: provideAssignmentStore() } : {}),
+    ...(io === undefined ? {} : { provide: io.assignmentStore }),
   })
   const forward = (e: MemberEventMsg) => {
     detector.send(e)

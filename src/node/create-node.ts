@@ -21,7 +21,6 @@ import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
 import { COORDINATION_IDS, spawnCoordination } from './coordination.ts'
 import { Coordination } from './coordination-surface.ts'
-import { startNodeLivePage } from '../inspect/live/node-live-page.ts'
 
 /** How long a start may take until swim is bound and running (ms): thread starts on a loaded machine. */
 const START_TIMEOUT_MS = 30_000
@@ -102,6 +101,8 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       void running.stop({ reason: 'name-conflict', error: { code: 'ERR_NAME_CONFLICT', message: lost.log } })
     })
     if (config.inspect !== undefined) {
+      // Loaded only for a node with the page: its chart layout (elkjs) stays out of every other start.
+      const { startNodeLivePage } = await import('../inspect/live/node-live-page.ts')
       const live = await startNodeLivePage(running, system, config.inspect)
       node.attachLivePage(live)
       log.info({ subsystem: 'agent', url: live.url }, `live page at ${live.url}`)
