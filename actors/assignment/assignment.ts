@@ -91,16 +91,21 @@ export function movedMask(previous: Assignment | undefined, next: Assignment): U
   return moved
 }
 
-/** How many partitions changed owner from `previous` to `next`. */
+/** How many partitions changed owner from `previous` to `next` (counted in place: no mask is built). */
 export function movedCount(previous: Assignment | undefined, next: Assignment): number {
+  if (previous === undefined) return next.partitions
+  const map = tableMap(previous, next)
   let n = 0
-  for (const m of movedMask(previous, next)) n += m
+  for (let p = 0; p < next.partitions; p++) if (p >= previous.partitions || map[previous.owners[p]!] !== next.owners[p]) n++
   return n
 }
 
-/** True when both map every partition to the same worker ids (terms, versions and weights aside). */
+/** True when both map every partition to the same worker ids (terms, versions and weights aside); stops at the first difference. */
 export function sameOwners(a: Assignment, b: Assignment): boolean {
-  return a.partitions === b.partitions && movedCount(a, b) === 0
+  if (a.partitions !== b.partitions) return false
+  const map = tableMap(a, b)
+  for (let p = 0; p < a.partitions; p++) if (map[a.owners[p]!] !== b.owners[p]) return false
+  return true
 }
 
 /** For each worker index of `from`, its index in `to` (-1 when `to` lacks it). Both tables are sorted. */

@@ -1,11 +1,9 @@
 /**
  * actors/assignment: the leader's partition-assignment calculator (issue 14), pure pieces only.
  *
- * README. This folder holds what does not change with the "cores that return effects" refactor
- * (issue 11): the strategies (strategies/), the Assignment value and its encoding, the workers'
- * term guard, and this calculator core. There is deliberately no machine.ts, worker.ts or
- * protocol.ts yet: the assignment actor (inside election, DESIGN.md) is built after that refactor,
- * and will host this core unchanged: feed it inputs, perform the effects it returns.
+ * README. The calculator core below is pure; the assignment actor (protocol.ts, machine.ts,
+ * actor-core.ts and its concept files, worker.ts, io/) hosts one per group this node leads, in
+ * the machine's context: it feeds it inputs and performs the effects it returns (seam pattern).
  *
  * The core follows parti's calculator states (spec/coordination-anchors.md §1):
  * - cold-start: a leader with no published assignment waits coldStartWindowMs for the fleet, then

@@ -6,11 +6,19 @@
  */
 import { computeTask } from '../../src/types/actor-env.ts'
 import type { Assignment } from './assignment.ts'
+import { encodeAssignment } from './assignment-codec.ts'
 import type { ComputeRequest } from './calculator-types.ts'
 import { createStrategy } from './strategies/registry.ts'
 
 export function computeAssignment(request: ComputeRequest): Assignment {
   return createStrategy(request.strategy, request.options).assign(request.input)
 }
+
+/** Encodes an assignment (assignment-codec.ts) off the actor's thread: large ones are 200 KB and more. */
+export function encodeAssignmentTask(a: Assignment): Uint8Array {
+  return encodeAssignment(a)
+}
+
+export const ENCODE_TASK = computeTask<Assignment, Uint8Array>(new URL('./compute-task.ts', import.meta.url), 'encodeAssignmentTask')
 
 export const ASSIGNMENT_TASK = computeTask<ComputeRequest, Assignment>(new URL('./compute-task.ts', import.meta.url), 'computeAssignment')

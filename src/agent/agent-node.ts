@@ -73,6 +73,8 @@ export function agentNode(inner: GossamerNode, startTags: Readonly<Record<string
     shutdown: () => inner.shutdown(),
     stats: () => inner.stats(),
     coordinate: (node) => inner.coordinate(node),
+    election: (group) => inner.election(group),
+    assignments: (group, options) => inner.assignments(group, options),
     logs: (options?: { level?: LogLine['level']; signal?: AbortSignal }): BoundedStream<LogLine> => hooks.log.monitor(options),
     [Symbol.asyncDispose]: () => inner.shutdown(),
   }

@@ -10,6 +10,7 @@ import type { GossamerNode, LogLine, NodeOptions } from '../node/api.ts'
 import { agentNode } from './agent-node.ts'
 import { AGENT_HELP, runningBanner } from './banner.ts'
 import { createAgentConfig, serfCreateError } from './config/agent-config.ts'
+import { startAgentWorkers, type AgentWorkers } from './assign-workers.ts'
 import type { AgentConfig } from './config/agent-config.ts'
 import { readConfigPaths } from './config/config-file.ts'
 import { parseAgentCommandLine } from './config/flags.ts'
@@ -46,6 +47,8 @@ export interface AgentRpcOptions {
   log(line: LogLine): void
   /** After an RPC `leave` was answered: the agent stops with exit 0. */
   onLeave(): void
+  /** The agent's worker assignments by group (`-assign`), for `gossamer-assignments`. */
+  assignments?: AgentWorkers['lookup']
 }
 
 export interface AgentRpcServer {
@@ -160,6 +163,8 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
   const events = handlers
     .consume(inner.events({ signal: stopping.signal, buffer: config.handlerQueue }))
     .catch((err: unknown) => log.err('agent', `Event stream failed: ${(err as Error).message}`))
+  // The groups this agent works in (-assign), until we stop.
+  const workers = startAgentWorkers(inner, config.assign, stopping.signal, log)
   // The node stopping while we are not stopping it: by itself (a lost name conflict: exit 0, as
   // Serf; an actor failed beyond its restarts: exit 1), or after an RPC leave, when the RPC
   // server's onLeave ends the agent once its reply went out (closing the server sooner would cut
@@ -184,7 +189,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
     await rpc?.close().catch((err: unknown) => log.err('agent', `RPC close failed: ${(err as Error).message}`))
     await metrics?.close()
     await inner.shutdown().catch((err: unknown) => log.err('agent', `Shutdown failed: ${(err as Error).message}`))
-    await Promise.all([nodeLogs, events])
+    await Promise.all([nodeLogs, events, workers.done])
     log.close()
     return code
   }
@@ -199,6 +204,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       userEventSizeLimit: config.userEventSizeLimit,
       log: (line) => log.accept(line),
       onLeave: () => finish(0),
+      assignments: workers.lookup,
     })
   } catch (err) {
     say(`Error starting RPC listener: ${(err as Error).message}`)

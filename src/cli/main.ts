@@ -24,6 +24,7 @@ type VerbModule = { run(argv: string[], io: CliIo): Promise<number>; summary: st
 const VERBS: Record<string, () => Promise<VerbModule>> = {
   // Each entry: verb name -> lazy import of its module. Keep alphabetical.
   agent: () => import('../agent/cli.ts'),
+  assignments: () => import('./verbs/assignments.ts'),
   charts: () => import('./charts.ts'),
   decode: () => import('./decode.ts'),
   demo: () => import('./demo.ts'),
@@ -32,6 +33,7 @@ const VERBS: Record<string, () => Promise<VerbModule>> = {
   info: () => import('./verbs/info.ts'),
   join: () => import('./verbs/join.ts'),
   keys: () => import('./verbs/keys.ts'),
+  leader: () => import('./verbs/leader.ts'),
   leave: () => import('./verbs/leave.ts'),
   members: () => import('./verbs/members.ts'),
   monitor: () => import('./verbs/monitor.ts'),

@@ -19,6 +19,7 @@ const CATALOG: ReadonlyArray<readonly [string, Loader]> = [
   ['snapshotter', async () => (await import('../../actors/snapshotter/definition.ts')).snapshotter],
   ['partition-detector', async () => (await import('../../actors/partition-detector/definition.ts')).partitionDetector],
   ['election', async () => (await import('../../actors/election/definition.ts')).election],
+  ['assignment', async () => (await import('../../actors/assignment/definition.ts')).assignment],
 ]
 
 export function knownActors(): string[] {

@@ -191,7 +191,7 @@ export interface NodeStopped {
   error?: { code: string; message: string }
 }
 
-export interface GossamerNode extends AsyncDisposable, InspectSurface {
+export interface GossamerNode extends AsyncDisposable, CoordinationSurface, InspectSurface {
   /** This node's name in the cluster. */
   readonly name: string
   /** The bound gossip address, "ip:port" ("[v6]:port" for IPv6). */
@@ -303,6 +303,20 @@ export interface CoordinationOptions {
   backend?: 'membership' | 'nats'
   /** For 'nats': servers ("host:port"), the KV bucket, and the lease (ms, the bucket's max age). */
   nats?: { servers: readonly string[]; bucket?: string; leaseMs?: number }
+  /**
+   * The leader's calculator timing (ms; defaults are parti's: cold start 30 s, planned scale 10 s,
+   * restart 10 s, emergency grace 3 s, min rebalance interval 10 s).
+   */
+  assignment?: AssignmentTiming
+}
+
+/** `coordination.assignment`: the calculator's windows (ms). */
+export interface AssignmentTiming {
+  coldStartWindowMs?: number
+  plannedScaleWindowMs?: number
+  restartWindowMs?: number
+  emergencyGraceMs?: number
+  minRebalanceIntervalMs?: number
 }
 
 /** createNode's `inspect`: serve the live statechart page. */
@@ -348,7 +362,12 @@ export interface MyAssignment {
   workers: number
 }
 
-/** What GossamerNode gains with coordination (issue 14). */
+/**
+ * What GossamerNode gains with coordination (issue 14). Without `coordination` each throws
+ * ERR_COORDINATION_OFF; a bad group is ERR_INVALID_GROUP, bad assignments options an
+ * InvalidConfigError naming the field (`assignment.partitions`, `assignments.weight`), thrown
+ * before any stream exists.
+ */
 export interface CoordinationSurface {
   election(group: string): ElectionHandle
   assignments(group: string, options: AssignmentsOptions): BoundedStream<MyAssignment>

@@ -107,6 +107,11 @@ export function memberManagerConfigOf(config: NodeConfig): SerfInit {
   }
 }
 
+/** swim's receivers of Gossamer messages by channel (coordination.ts's actors), when coordination is on. */
+function gossamerPeers(config: NodeConfig): { gossamer?: { election: string; assignment: string } } {
+  return config.coordination === undefined ? {} : { gossamer: { election: 'election', assignment: 'assignment' } }
+}
+
 /** Spawns the node's actors; on a failure the caller shuts the system down (nothing is left half-started). */
 export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, swimInput: SwimInput): Promise<NodeActors> {
   const inline = config.placement === 'inline'
@@ -157,7 +162,7 @@ export async function spawnNodeActors(system: ActorSystem, config: NodeConfig, s
   const sw = await system.spawn(swim, {
     id: ACTOR_IDS.swim,
     placement,
-    input: { ...swimInput, peers: { ...swimInput.peers, serfEvents: ACTOR_IDS.serfEvents } },
+    input: { ...swimInput, peers: { ...swimInput.peers, serfEvents: ACTOR_IDS.serfEvents, ...gossamerPeers(config) } },
     dependsOn: [ACTOR_IDS.gossipQueue, ACTOR_IDS.memberManager, ACTOR_IDS.serfEvents],
     ...(inline ? nodeSwimIo() : {}),
   })

@@ -13,6 +13,8 @@ import { decodeKeyText } from '../wire/keyring.ts'
 import { createSwimConfig, validateSwimName } from '../../actors/swim/config.ts'
 import { createSerfConfig, DEFAULT_SERF_CONFIG, USER_EVENT_SIZE_HARD_LIMIT } from '../../actors/member-manager/config.ts'
 import type { NodeOptions } from './api.ts'
+import { GOSSAMER_TAG, GOSSAMER_TAG_VERSION } from '../wire/gossamer-message.ts'
+import { resolveCoordination, type CoordinationConfig } from './coordination-config.ts'
 import { resolveLiveConfig, type LiveConfig } from '../inspect/live/live-config.ts'
 
 /** Serf's and memberlist's well-known gossip port. */
@@ -72,6 +74,8 @@ export interface NodeConfig {
   querySizeLimit: number
   queryResponseSizeLimit: number
   userEventSizeLimit: number
+  /** Partition detector, election and assignment (coordination-config.ts); undefined: not run. */
+  coordination: CoordinationConfig | undefined
   /** The live page (issue 15): where it listens and its limits; undefined without `inspect`. */
   inspect: LiveConfig | undefined
 }
@@ -80,7 +84,7 @@ const FIELDS = [
   'name', 'bind', 'advertise', 'profile', 'protocol', 'tags', 'join', 'retryJoin', 'replay', 'keys', 'keyringFile',
   'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'logRingLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
   'reconnectTimeoutMs', 'tombstoneTimeoutMs', 'nameConflictResolution', 'compression', 'querySizeLimit',
-  'queryResponseSizeLimit', 'userEventSizeLimit', 'inspect',
+  'queryResponseSizeLimit', 'userEventSizeLimit', 'coordination', 'inspect',
 ] as const
 
 /** "ip:port", "[v6]:port", "ip" or "[v6]" / a bare IPv6 (then `defaultPort`); an IP literal, not a name. */
@@ -209,7 +213,11 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
   checkOneOf('profile', profile, ['lan', 'wan', 'local'] as const)
   const protocol = o['protocol'] ?? 5
   checkInt('protocol', protocol, 2, 5)
-  const tags = checkTags('tags', o['tags'] ?? {}, protocol)
+  const coordination = resolveCoordination(o['coordination'] as NodeOptions['coordination'])
+  const given = o['tags'] ?? {}
+  // Reserved: a member with it is sent Gossamer's own messages (a node without coordination would count them as dropped).
+  if (typeof given === 'object' && given !== null && Object.hasOwn(given, GOSSAMER_TAG)) throw new InvalidConfigError(`tags.${GOSSAMER_TAG}`, 'is reserved (set by coordination)')
+  const tags = checkTags('tags', coordination === undefined ? given : { ...(given as object), [GOSSAMER_TAG]: GOSSAMER_TAG_VERSION }, protocol)
   const join = checkJoinAddresses('join', o['join'] ?? [])
   const retryJoin = checkRetryJoin(o['retryJoin'])
   const keys = checkKeys('keys', o['keys'] ?? [])
@@ -287,6 +295,7 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
     querySizeLimit,
     queryResponseSizeLimit,
     userEventSizeLimit,
+    coordination,
     inspect: o['inspect'] === undefined ? undefined : resolveLiveConfig(o['inspect']),
   }
 }

@@ -19,7 +19,8 @@ import { createNodeLog } from './io/node-logger.ts'
 import type { LogRecord } from '../logging/log-record.ts'
 import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
-import { startNodeLivePage } from '../inspect/live/node-live-page.ts'
+import { COORDINATION_IDS, spawnCoordination } from './coordination.ts'
+import { Coordination } from './coordination-surface.ts'
 
 /** How long a start may take until swim is bound and running (ms): thread starts on a loaded machine. */
 const START_TIMEOUT_MS = 30_000
@@ -69,7 +70,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
   const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ringLevel: config.logRingLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
   const log = nodeLog.logger
   const swimInput = swimInputOf(config, keys, advertiseIpOf(config))
-  const system = await ActorSystem.start({ node: config.name, logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
+  const system = await ActorSystem.start({ node: config.name, seed: nodeSeed(config.name), logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
   const hub = new EventHub()
   let node: Node | undefined
   try {
@@ -87,7 +88,12 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       ask: (addresses, timeoutMs) => actors.swim.ask({ type: 'swim.join', addresses }, { timeoutMs }),
       tcpTimeoutMs,
     })
-    node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf)
+    // Partition detector, election and assignment, wired to the membership actors (coordination.ts).
+    const coordinationActors = config.coordination === undefined ? undefined : await spawnCoordination(system, config, actors)
+    let self: Node | undefined
+    const coordination = coordinationActors === undefined ? undefined : new Coordination(coordinationActors, () => self?.running ?? false)
+    node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf, coordination)
+    self = node
     const running = node
     // Serf's minority side of a conflict about its own name shuts down (the agent then exits 0).
     serf.onNameConflictLost?.((lost) => {
@@ -95,11 +101,13 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       void running.stop({ reason: 'name-conflict', error: { code: 'ERR_NAME_CONFLICT', message: lost.log } })
     })
     if (config.inspect !== undefined) {
+      // Loaded only for a node with the page: its chart layout (elkjs) stays out of every other start.
+      const { startNodeLivePage } = await import('../inspect/live/node-live-page.ts')
       const live = await startNodeLivePage(running, system, config.inspect)
       node.attachLivePage(live)
       log.info({ subsystem: 'agent', url: live.url }, `live page at ${live.url}`)
     }
-    log.info({ subsystem: 'serf', address, placement: config.placement, actors: Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined) }, 'node running')
+    log.info({ subsystem: 'serf', address, placement: config.placement, actors: [...Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined), ...(coordinationActors === undefined ? [] : Object.values(COORDINATION_IDS))] }, 'node running')
     if (config.join.length > 0) await node.join(config.join, { replay: config.replay })
     node.startRetryJoin()
     node.rejoinFromSnapshot()
@@ -114,4 +122,16 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
     }
     throw coded(err)
   }
+}
+
+/**
+ * The node's random seed: FNV-1a of its name. Every node of a cluster runs the same actor ids, and
+ * an actor's random stream derives from the system seed and its id, so one seed for all nodes
+ * gave every node the same stream: the same election jitter (split votes round after round) and
+ * the same probe order. Names are unique in a cluster, and a name gives the same seed every run.
+ */
+export function nodeSeed(name: string): number {
+  let h = 0x811c9dc5
+  for (const b of new TextEncoder().encode(name)) h = Math.imul(h ^ b, 0x01000193) >>> 0
+  return h === 0 ? 1 : h
 }

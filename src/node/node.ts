@@ -11,6 +11,7 @@ import { ClusterError, fromWireError, isWireError } from '../errors/index.ts'
 import { isPlainObject } from '../config/fields.ts'
 import type { Coordinate } from '../coordinate/index.ts'
 import type {
+  AssignmentsOptions, ElectionHandle, MyAssignment,
   BoundedStream, EventsOptions, ForceLeaveOptions, GossamerNode, JoinOptions, KeyOperations, LogLine, Member, MemberFilter,
   NodeEvent, NodeStats, NodeStopped, QueryOptions, QueryStream, UserEventOptions,
 } from './api.ts'
@@ -23,6 +24,7 @@ import { joinFailedError, type JoinPort } from './join.ts'
 import type { SerfSurface } from './serf-surface.ts'
 import { buildNodeStats } from './stats.ts'
 import { watchRetryJoin, type RetryJoinWatch } from './retry-join-log.ts'
+import type { Coordination } from './coordination-surface.ts'
 
 /** How long a successful join waits for member-manager to hold what swim merged (ms), and how often it looks. */
 const JOIN_CATCH_UP_MS = 2_000
@@ -71,6 +73,8 @@ export class Node implements GossamerNode {
     private readonly log: Logger,
     private readonly joinPort: JoinPort,
     private readonly serf: SerfSurface,
+    /** node.election()/assignments() (createNode's `coordination`); undefined: off. */
+    private readonly coordination?: Coordination,
   ) {
     this.#tags = { ...config.tags }
     this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve))
@@ -165,6 +169,24 @@ export class Node implements GossamerNode {
       const reply = await this.actors.memberManager.ask({ type: 'member.members' })
       return reply.members.filter(accept)
     })
+  }
+
+  election(group: string): ElectionHandle {
+    return this.#coordination('election').election(group)
+  }
+
+  assignments(group: string, options: AssignmentsOptions): BoundedStream<MyAssignment> {
+    return this.#coordination('assignments').assignments(group, options)
+  }
+
+  #coordination(operation: string): Coordination {
+    if (this.coordination === undefined) throw new ClusterError('ERR_COORDINATION_OFF', `${operation}: this node runs without coordination (createNode({ coordination: {...} }))`)
+    return this.coordination
+  }
+
+  /** Whether the node still runs (the coordination surface asks). */
+  get running(): boolean {
+    return this.#state !== 'stopped'
   }
 
   events(options: EventsOptions = {}): BoundedStream<NodeEvent> {
@@ -277,6 +299,7 @@ export class Node implements GossamerNode {
       this.#state = 'stopped'
       this.#retryWatch?.stop()
       this.hub.close()
+      this.coordination?.close()
       this.serf.close?.()
       // The page's clients and timers end before the actors they read from.
       await this.#live?.close()

@@ -96,7 +96,7 @@ type Waiter =
 /** Errors of the session checks, which never carry a body (serf-rpc.md §1.4). */
 const SESSION_ERRORS: ReadonlySet<string> = new Set([SERF_ERRORS.handshakeRequired, SERF_ERRORS.authRequired, SERF_ERRORS.unsupportedCommand, SERF_ERRORS.unsupportedVersion, SERF_ERRORS.duplicateHandshake, SERF_ERRORS.invalidAuthToken])
 /** Responses that carry a body (serf-rpc.md §1.4). */
-const WITH_BODY: ReadonlySet<string> = new Set(['join', 'members', 'members-filtered', 'install-key', 'use-key', 'remove-key', 'list-keys', 'stats', 'get-coordinate'])
+const WITH_BODY: ReadonlySet<string> = new Set(['join', 'members', 'members-filtered', 'install-key', 'use-key', 'remove-key', 'list-keys', 'stats', 'get-coordinate', 'gossamer-leader', 'gossamer-assignments'])
 
 export class RpcClient {
   private seq = 0n
@@ -213,6 +213,26 @@ export class RpcClient {
     if (body.Ok !== true) return undefined
     const c = asRecord(body.Coord)
     return { vec: asArray(c.Vec).map(asNumber), error: asNumber(c.Error), adjustment: asNumber(c.Adjustment), height: asNumber(c.Height) }
+  }
+
+  /** Gossamer's own: the group's leader as a Gossamer agent knows it (a serf agent answers "Unsupported command"). */
+  async leader(group: string): Promise<{ group: string; leader: string; term: number; isSelf: boolean }> {
+    const b = asRecord(await this.call('gossamer-leader', { Group: group }))
+    return { group: asString(b.Group), leader: asString(b.Leader), term: asNumber(b.Term), isSelf: b.IsSelf === true }
+  }
+
+  /** Gossamer's own: the agent's worker assignment in `group` (version 0: none yet). */
+  async assignments(group: string): Promise<{ group: string; version: number; term: number; leader: string; partitions: number[]; totalPartitions: number; workers: number }> {
+    const b = asRecord(await this.call('gossamer-assignments', { Group: group }))
+    return {
+      group: asString(b.Group),
+      version: asNumber(b.Version),
+      term: asNumber(b.Term),
+      leader: asString(b.Leader),
+      partitions: asArray(b.Partitions).map(asNumber),
+      totalPartitions: asNumber(b.TotalPartitions),
+      workers: asNumber(b.Workers),
+    }
   }
 
   installKey(key: string): Promise<RpcKeyResult> {

@@ -29,6 +29,9 @@ export const COMMANDS = {
   'use-key': true,
   'remove-key': true,
   'get-coordinate': true,
+  // Gossamer's own (gossamer-commands.ts): a real serf client never sends them.
+  'gossamer-leader': true,
+  'gossamer-assignments': true,
   members: false,
   leave: false,
   'list-keys': false,
@@ -90,6 +93,8 @@ export const BODIES = {
   'use-key': { Key: 'str' },
   'remove-key': { Key: 'str' },
   'get-coordinate': { Node: 'str' },
+  'gossamer-leader': { Group: 'str' },
+  'gossamer-assignments': { Group: 'str' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 export type BodyCommand = keyof typeof BODIES
 export type RequestBody<C extends BodyCommand> = Decoded<(typeof BODIES)[C]>

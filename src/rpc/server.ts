@@ -5,6 +5,7 @@
  * pauses a socket whose client pipelines faster than its commands run, and closes everything at
  * `close()` (every session's streams are aborted and awaited, so no iterator outlives the server).
  */
+import type { GossamerCommandContext } from './gossamer-commands.ts'
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { availableParallelism, cpus } from 'node:os'
@@ -49,6 +50,8 @@ export interface RpcServerOptions {
   eventHandlers?: Readonly<Record<string, string>>
   /** Called after a successful RPC `leave` was answered and every connection closed: the agent exits. */
   onLeave?: () => void
+  /** The agent's worker assignments by group, for Gossamer's `gossamer-assignments` command. */
+  assignments?: GossamerCommandContext['assignments']
 }
 
 export interface RpcServer {
@@ -113,6 +116,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         now: Date.now,
         log,
         onLeave: () => void shutdown().then(() => options.onLeave?.()),
+        ...(options.assignments === undefined ? {} : { assignments: options.assignments }),
       },
       {
         remote,

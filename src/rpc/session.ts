@@ -16,6 +16,7 @@ import { SERF_ERRORS } from './errors.ts'
 import { eventMatches, parseEventFilter } from './filters.ts'
 import { gateRequest } from './gate.ts'
 import { COMMANDS, IPC_VERSION, decodeBody, decodeRequestHeader } from './protocol.ts'
+import { isGossamerCommand, runGossamer, type GossamerCommandContext } from './gossamer-commands.ts'
 import type { BodyCommand, CommandName, RequestBody, Seq } from './protocol.ts'
 import { eventRecord, formatLogLine, parseLogLevel, queryRecord } from './records.ts'
 import type { RuntimeFacts } from './records.ts'
@@ -54,6 +55,8 @@ export interface SessionContext {
   log(level: LogLine['level'], message: string): void
   /** Called once the reply to a successful `leave` is written: the agent shuts down. */
   onLeave(): void
+  /** The agent's worker assignments by group (Gossamer's `gossamer-assignments`); absent: none. */
+  assignments?: GossamerCommandContext['assignments']
 }
 
 const USER_EVENT_PREFIX = '_serf_'
@@ -219,6 +222,11 @@ export class RpcSession {
 
   private async runWithBody<C extends BodyCommand>(command: C, seq: Seq, raw: RequestBody<C>): Promise<boolean> {
     if (isStateless(command)) return this.runStatelessCommand(command, seq, raw)
+    if (isGossamerCommand(command)) {
+      const out = await runGossamer(command, raw as RequestBody<'gossamer-leader'>, this.ctx)
+      await this.reply(seq, out.error, out.body)
+      return true
+    }
     switch (command) {
       case 'handshake': {
         const b = raw as RequestBody<'handshake'>

@@ -138,6 +138,12 @@ export class FakeNode implements GossamerNode {
     if (this.stats_ !== undefined) return this.stats_
     throw new ClusterError('ERR_FAKE', 'no stats set')
   }
+  election(): never {
+    throw new ClusterError('ERR_COORDINATION_OFF', 'election: this node runs without coordination')
+  }
+  assignments(): never {
+    throw new ClusterError('ERR_COORDINATION_OFF', 'assignments: this node runs without coordination')
+  }
   async coordinate(): Promise<undefined> {
     return undefined
   }

@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect } from '@nats-io/transport-node'
+import { Kvm } from '@nats-io/kv'
 import { ClusterError } from '../../src/errors/index.ts'
 import { freeTcpPort } from './ports.ts'
 
@@ -93,6 +95,19 @@ export class NatsServer {
     const exited = new Promise((r) => child.once('exit', r))
     child.kill('SIGKILL')
     await exited
+  }
+
+  /**
+   * Creates a KV bucket whose max age is `ttlMs` (the election's lease bucket), or opens it when it
+   * exists with the same settings: what an operator does before starting nodes with `nats`.
+   */
+  async createBucket(bucket: string, ttlMs: number): Promise<void> {
+    const nc = await connect({ servers: [this.url], timeout: 2_000 })
+    try {
+      await new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1 })
+    } finally {
+      await nc.close()
+    }
   }
 
   /** Stops the process and removes the store dir. */

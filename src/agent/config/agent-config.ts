@@ -9,6 +9,8 @@ import { invalidScript, parseEventScript } from '../handlers/event-script.ts'
 import type { EventScript } from '../handlers/event-script.ts'
 import type { RawConfig } from './config-keys.ts'
 import { mergeConfig } from './merge.ts'
+import { agentCoordinationOf, type AgentAssign } from './coordination.ts'
+import type { CoordinationOptions } from '../../node/api.ts'
 import { ClusterError } from '../../errors/index.ts'
 import { resolveLiveConfig } from '../../inspect/live/live-config.ts'
 
@@ -95,6 +97,9 @@ export interface AgentConfig {
   roleGiven: boolean
   /** Whether any tag came from the config (not the tags file). */
   tagsGiven: boolean
+  /** Ours: createNode's coordination (-election ...), undefined: off; the groups this agent works in (-assign). */
+  coordination: CoordinationOptions | undefined
+  assign: AgentAssign[]
 }
 
 export interface ConfigResult {
@@ -252,6 +257,7 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
     handlerQueue: raw.handler_queue!,
     roleGiven,
     tagsGiven: Object.keys(raw.tags ?? {}).length > 0,
+    ...agentCoordinationOf(raw),
   }
   return { config, warnings }
 }

@@ -56,6 +56,14 @@ export const CONFIG_KEYS = {
   handler_timeout: 'duration',
   /** Events waiting for the handlers; past it new events are dropped and counted. */
   handler_queue: 'int',
+  // Coordination (coordination.ts): the election backend, nats, expected size, worker groups.
+  election: 'string',
+  nats_servers: 'list',
+  nats_bucket: 'string',
+  election_lease: 'duration',
+  expect: 'int',
+  assign: 'list',
+  assign_window: 'duration',
   /** ip:port of the live inspector page; unset: none. Loopback only unless ui_allow_remote. */
   ui_addr: 'string',
   ui_allow_remote: 'bool',

@@ -39,6 +39,14 @@ export const AGENT_FLAGS: Readonly<Record<string, FlagDef>> = {
   snapshot: { kind: 'string' },
   tag: { kind: 'list' },
   'tags-file': { kind: 'string' },
+  // Coordination (config/coordination.ts).
+  assign: { kind: 'list' },
+  'assign-window': { kind: 'string' },
+  election: { kind: 'string' },
+  'election-lease': { kind: 'string' },
+  expect: { kind: 'int' },
+  'nats-bucket': { kind: 'string' },
+  'nats-server': { kind: 'list' },
   'ui-addr': { kind: 'string' },
   'ui-allow-remote': { kind: 'bool' },
 }
@@ -58,6 +66,8 @@ const STRING_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   'rpc-auth': 'rpc_auth',
   snapshot: 'snapshot_path',
   'tags-file': 'tags_file',
+  election: 'election',
+  'nats-bucket': 'nats_bucket',
   'ui-addr': 'ui_addr',
 }
 
@@ -91,6 +101,9 @@ export function parseAgentCommandLine(argv: readonly string[]): CommandLine {
   if (v.has('event-handler')) config.event_handlers = list('event-handler')
   if (v.has('protocol')) config.protocol = v.get('protocol') as number
   if (v.has('retry-max')) config.retry_max_attempts = v.get('retry-max') as number
+  if (v.has('nats-server')) config.nats_servers = list('nats-server')
+  if (v.has('assign')) config.assign = list('assign')
+  if (v.has('expect')) config.expect = v.get('expect') as number
   if (v.get('replay') === true) config.replay_on_join = true
   if (v.get('rejoin') === true) config.rejoin_after_leave = true
   if (v.get('ui-allow-remote') === true) config.ui_allow_remote = true
@@ -100,6 +113,8 @@ export function parseAgentCommandLine(argv: readonly string[]): CommandLine {
     ['retry-interval', 'retry_interval'],
     ['broadcast-timeout', 'broadcast_timeout'],
     ['handler-timeout', 'handler_timeout'],
+    ['election-lease', 'election_lease'],
+    ['assign-window', 'assign_window'],
   ] as const) {
     const text = v.get(flag)
     if (typeof text !== 'string' || text === '') continue

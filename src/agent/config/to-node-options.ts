@@ -39,6 +39,7 @@ export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string,
   if (config.encryptKey !== undefined) options.keys = [config.encryptKey]
   if (config.keyringFile !== undefined) options.keyringFile = config.keyringFile
   if (config.snapshotPath !== undefined) options.snapshotPath = config.snapshotPath
+  if (config.coordination !== undefined) options.coordination = config.coordination
   if (config.uiAddr !== undefined) options.inspect = { addr: config.uiAddr, allowRemote: config.uiAllowRemote }
   return options
 }

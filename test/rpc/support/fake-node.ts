@@ -8,6 +8,7 @@
 import type { Coordinate } from '../../../src/coordinate/index.ts'
 import { ClusterError } from '../../../src/errors/index.ts'
 import type {
+  ElectionHandle,
   BoundedStream,
   NodeStopped,
   EventsOptions,
@@ -294,6 +295,12 @@ export class FakeNode implements GossamerNode {
     }
   }
 
+  election(_group: string): ElectionHandle {
+    throw new ClusterError('ERR_COORDINATION_OFF', 'election: this node runs without coordination')
+  }
+  assignments(): never {
+    throw new ClusterError('ERR_COORDINATION_OFF', 'assignments: this node runs without coordination')
+  }
   async coordinate(node?: string): Promise<Coordinate | undefined> {
     return this.coordinates.get(node ?? this.name)
   }

@@ -1,0 +1,160 @@
+/**
+ * The assignment actor's core state (the machine's context IS this) and its effects. Pure data:
+ * one entry per group this node takes part in (bounded by maxGroups), each with the worker side
+ * (the local registration, the term guard, the newest accepted assignment) and, while this node
+ * leads the group, the leader side (the calculator's state and the registrations it knows).
+ */
+import type { ReplyTo } from '../../src/types/actor-env.ts'
+import type { WireError } from '../../src/errors/index.ts'
+import type { Assignment } from './assignment.ts'
+import type { CalculatorState, ComputeRequest, TimerKey } from './calculator-types.ts'
+import type { AssignmentInit } from './config.ts'
+import type { Registration } from './group-message.ts'
+import type { AssignmentChangedMsg, AssignmentResultReply, AssignmentViewReply } from './protocol.ts'
+import type { TermGuardConfig, TermGuardState } from './term-guard.ts'
+
+export type AssignmentBackend = 'nats' | 'membership'
+
+/** The calculator's timers, and the worker's own: 'announce' (tell the leader again, membership). */
+export type ActorTimerKey = TimerKey | 'announce'
+
+/**
+ * membership: a worker that has no assignment of its leader's term this long after it told the
+ * leader about itself tells it again (the message or the leader's answer may have been lost: a
+ * leader mid-restart, a broken stream), until one arrives.
+ */
+export const ANNOUNCE_RETRY_MS = 5_000
+
+/** Timing and bounds of the actor (the calculator's own config comes from each registration). */
+export interface AssignmentActorConfig {
+  /** Calculator settings besides partitions and strategy (windows, grace, move cap, ...). */
+  calculator: Omit<AssignmentInit, 'partitions' | 'strategy'>
+  guard: TermGuardConfig
+  /** Groups this node may take part in at once; more registrations are refused. */
+  maxGroups: number
+  /** Alive members tracked; members past it are counted and not tracked. */
+  maxMembers: number
+}
+
+export const DEFAULT_ASSIGNMENT_ACTOR_CONFIG: Readonly<Omit<AssignmentActorConfig, 'calculator'>> = Object.freeze({
+  guard: { maxTermLead: 1_000_000, maxBytes: 4 * 1024 * 1024 },
+  maxGroups: 256,
+  maxMembers: 100_000,
+})
+
+export interface LeaderSide {
+  readonly term: number
+  /** 'reading': waiting for the store's last published assignment before the calculator starts. */
+  readonly calc: CalculatorState | undefined
+}
+
+export interface GroupState {
+  readonly group: string
+  /** This node's own registration. */
+  readonly local: Registration
+  /** The group's leader as the election last reported it. */
+  readonly leader: { name: string; term: number } | null
+  readonly guard: TermGuardState
+  readonly accepted: Assignment | undefined
+  /** Who published the accepted one. */
+  readonly acceptedFrom: string
+  /** Registrations this node knows (by node name): used while it leads. */
+  readonly registrations: Readonly<Record<string, Registration>>
+  readonly lead: LeaderSide | undefined
+}
+
+export interface AssignmentActorStats {
+  registers: number
+  unregisters: number
+  /** Assignments accepted by this node's workers. */
+  accepted: number
+  /** Assignments emitted by this node as a leader (to the store, or sent to members). */
+  published: number
+  /** Gossamer sends of assignments (one per member and publication). */
+  sends: number
+  leaderships: number
+  /** Leaderships given up because the store held a newer leader's assignment. */
+  fenced: number
+  memberEvents: number
+  electionChanges: number
+  /** Refusals that are not the term guard's: by code (config mismatch, unknown group, corrupt message, ...). */
+  refused: Record<string, number>
+  lastRefusal: WireError | null
+  /** Store operations that failed (the last error in lastStoreError). */
+  storeErrors: number
+  lastStoreError: WireError | null
+  /** Tells (to swim, election, the events peer) that were not delivered. */
+  undelivered: number
+  /** Computations answered after their group or leadership was gone. */
+  staleComputations: number
+  /** membership: registrations sent again because no assignment of the leader's term came. */
+  reannounced: number
+}
+
+export interface AssignmentActorState {
+  readonly self: string
+  readonly backend: AssignmentBackend
+  readonly config: AssignmentActorConfig
+  /** The store (nats): opening, running, failed. The membership backend has none: always running. */
+  readonly store: 'opening' | 'running' | 'failed'
+  readonly storeError: WireError | null
+  /** Alive members other than self: name -> advertises GOSSAMER_TAG. */
+  readonly members: Readonly<Record<string, boolean>>
+  readonly memberCount: number
+  readonly groups: Readonly<Record<string, GroupState>>
+  readonly eventsPeer: string | null
+  readonly stats: AssignmentActorStats
+}
+
+export type AssignmentEffect =
+  | { type: 'reply'; to: ReplyTo<AssignmentResultReply> | ReplyTo<AssignmentViewReply> | undefined; msg: AssignmentResultReply | AssignmentViewReply }
+  | { type: 'emit'; msg: AssignmentChangedMsg }
+  /** To swim: the whole Gossamer envelope to one member, reliable (TCP). */
+  | { type: 'send-gossamer'; to: string; bytes: Uint8Array }
+  /** To the election peer. */
+  | { type: 'election'; op: 'campaign' | 'resign'; group: string }
+  | { type: 'store'; op: 'publish'; group: string; version: number; term: number; bytes: Uint8Array }
+  | { type: 'store'; op: 'register'; group: string; bytes: Uint8Array }
+  | { type: 'store'; op: 'unregister'; group: string }
+  | { type: 'store'; op: 'read'; group: string; term: number }
+  | { type: 'set-timer'; group: string; key: ActorTimerKey; ms: number }
+  | { type: 'cancel-timer'; group: string; key: ActorTimerKey }
+  | { type: 'compute'; group: string; requestId: number; request: ComputeRequest }
+  /** Encode a large assignment on the compute pool (answered by `assignment.encoded`). */
+  | { type: 'encode'; group: string; assignment: Assignment }
+
+export function emptyActorStats(): AssignmentActorStats {
+  return {
+    registers: 0,
+    unregisters: 0,
+    accepted: 0,
+    published: 0,
+    sends: 0,
+    leaderships: 0,
+    fenced: 0,
+    memberEvents: 0,
+    electionChanges: 0,
+    refused: {},
+    lastRefusal: null,
+    storeErrors: 0,
+    lastStoreError: null,
+    undelivered: 0,
+    staleComputations: 0,
+    reannounced: 0,
+  }
+}
+
+export function initialAssignmentActor(init: { self: string; backend: AssignmentBackend; config: AssignmentActorConfig; eventsPeer: string | null }): AssignmentActorState {
+  return {
+    self: init.self,
+    backend: init.backend,
+    config: init.config,
+    store: init.backend === 'nats' ? 'opening' : 'running',
+    storeError: null,
+    members: {},
+    memberCount: 0,
+    groups: {},
+    eventsPeer: init.eventsPeer,
+    stats: emptyActorStats(),
+  }
+}

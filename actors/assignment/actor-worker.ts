@@ -1,0 +1,90 @@
+/**
+ * The worker side of the assignment actor's core: every assignment this node receives passes the
+ * group's term guard (older term, replayed version, implausibly future term, corrupt or oversized
+ * bytes: a counted refusal), and each one accepted becomes the group's assignment in force and is
+ * emitted with this node's partitions. Also how a worker tells the leader about itself.
+ */
+import { encodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
+import type { ActorStep } from './actor-step.ts'
+import { ANNOUNCE_RETRY_MS, type GroupState } from './actor-state.ts'
+import { partitionsOf, type Assignment } from './assignment.ts'
+import { encodeGroupMessage } from './group-message.ts'
+import type { MyAssignmentView } from './protocol.ts'
+import { offerAssignment, offerEncoded } from './term-guard.ts'
+
+/** Offers encoded assignment bytes (from a member or the store) to the group's guard. */
+export function offerBytes(st: ActorStep, g: GroupState, bytes: Uint8Array, from: string): GroupState {
+  const out = offerEncoded(g.guard, bytes, st.s.config.guard)
+  const next = { ...g, guard: out.guard }
+  if (out.assignment === undefined) {
+    st.setGroup(next)
+    return next
+  }
+  return accepted(st, next, out.assignment, from)
+}
+
+/** Offers an assignment this node published itself (its own worker, membership backend). */
+export function offerOwn(st: ActorStep, g: GroupState, a: Assignment): GroupState {
+  const out = offerAssignment(g.guard, a, st.s.config.guard)
+  const next = { ...g, guard: out.guard }
+  if (!out.verdict.accepted) {
+    st.setGroup(next)
+    return next
+  }
+  return accepted(st, next, a, st.s.self)
+}
+
+function accepted(st: ActorStep, g: GroupState, a: Assignment, from: string): GroupState {
+  const next: GroupState = { ...g, accepted: a, acceptedFrom: from }
+  st.setGroup(next)
+  st.stats.accepted++
+  st.fx.push({ type: 'emit', msg: { type: 'assignment.changed', assignment: myView(st.s.self, next)! } })
+  return next
+}
+
+export function myView(self: string, g: GroupState): MyAssignmentView | null {
+  const a = g.accepted
+  if (a === undefined) return null
+  return { group: g.group, version: a.version, term: a.term, leader: g.acceptedFrom, partitions: partitionsOf(a, self), totalPartitions: a.partitions, workers: a.workers.length }
+}
+
+/**
+ * Tells the group's leader about this worker. membership: a reliable message to the leader when
+ * it is another member that runs coordination (it answers with the assignment in force); nats: the
+ * worker's key in the store (the leader watches the bucket).
+ */
+export function announce(st: ActorStep, g: GroupState): void {
+  const body = encodeGroupMessage({ kind: 'register', group: g.group, sender: st.s.self, registration: g.local })
+  if (st.s.backend === 'nats') {
+    st.fx.push({ type: 'store', op: 'register', group: g.group, bytes: body })
+    return
+  }
+  const leader = g.leader?.name
+  if (leader === undefined || leader === st.s.self) return
+  if (st.s.members[leader] !== true) {
+    st.refuse('ERR_ASSIGNMENT_LEADER_UNREACHABLE', `group ${g.group}: the leader ${leader} is not an alive member with the gossamer tag`)
+    return
+  }
+  st.fx.push({ type: 'send-gossamer', to: leader, bytes: encodeGossamerMessage('assignment', body) })
+  st.fx.push({ type: 'set-timer', group: g.group, key: 'announce', ms: ANNOUNCE_RETRY_MS })
+}
+
+/** The announce timer: told again while no assignment of the leader's term has come. */
+export function announceDue(st: ActorStep, g: GroupState): void {
+  const leader = g.leader
+  if (st.s.backend !== 'membership' || leader === null || leader.name === st.s.self) return
+  if (g.accepted !== undefined && g.accepted.term >= leader.term) return
+  st.stats.reannounced++
+  announce(st, g)
+}
+
+/** Withdraws this worker: membership: tells the leader; nats: deletes its key. */
+export function withdraw(st: ActorStep, g: GroupState): void {
+  if (st.s.backend === 'nats') {
+    st.fx.push({ type: 'store', op: 'unregister', group: g.group })
+    return
+  }
+  const leader = g.leader?.name
+  if (leader === undefined || leader === st.s.self || st.s.members[leader] !== true) return
+  st.fx.push({ type: 'send-gossamer', to: leader, bytes: encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'unregister', group: g.group, sender: st.s.self })) })
+}

@@ -1,0 +1,176 @@
+/**
+ * The assignment machine: the actor core (actor-core.ts) behind messages. Its context IS the
+ * core's state; every message is one step whose effects the machine runs: replies, emits (and the
+ * events peer), tells to swim (`swim.send-gossamer`, reliable) and to the election
+ * (`election.campaign` / `election.resign`), timers on the actor clock (a firing comes back as
+ * `assignment.timer`), computations on the compute pool (`assignment.computed`), and the `nats`
+ * store's operations through the provided `openStore` / `store` actions (io/provide-store.ts;
+ * their outcomes come back as `assignment.store-*` messages). Without a provided store the `nats`
+ * backend opens into `failed` with ERR_ASSIGNMENT_NO_STORE and every store operation fails with it.
+ */
+import { enqueueActions, setup } from 'xstate'
+import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
+import { actorAddress } from '../../src/types/actor-env.ts'
+import { toWireError } from '../../src/errors/index.ts'
+import type { SendGossamerMsg } from '../swim/protocol.ts'
+import type { ElectionInbound } from '../election/protocol.ts'
+import { stepAssignmentActor } from './actor-core.ts'
+import { DEFAULT_ASSIGNMENT_ACTOR_CONFIG, initialAssignmentActor, type AssignmentActorState, type AssignmentEffect } from './actor-state.ts'
+import { ASSIGNMENT_TASK, ENCODE_TASK } from './compute-task.ts'
+import type { AssignmentChangedMsg, AssignmentInbound, AssignmentInput } from './protocol.ts'
+
+export type { AssignmentInput } from './protocol.ts'
+
+export type AssignmentContext = AssignmentActorState
+type AssignmentEvent = AssignmentInbound | RuntimeEvent
+type StoreEffect = Extract<AssignmentEffect, { type: 'store' }>
+
+/** The placement's implementations (provideAssignmentStore in io/provide-store.ts). */
+export type OpenStoreAction = (args: { context: AssignmentActorState }, params: { input: AssignmentInput }) => void
+export type StoreAction = (args: { context: AssignmentActorState }, params: { effect: StoreEffect }) => void
+
+export function createAssignmentMachine(env: ActorEnv) {
+  const self = actorAddress<AssignmentInbound>(env.id)
+  const timers = new Map<string, unknown>()
+  let undelivered = 0
+  let input: AssignmentInput | undefined
+  const tell = <M extends { type: string }>(to: string, msg: M): void => {
+    const status = env.send(actorAddress<M>(to), msg)
+    if (status === 'unknown' || status === 'stopped' || status === 'rejected' || status === 'displaced') undelivered++
+  }
+  const noStore: OpenStoreAction = ({ context }) => {
+    if (context.backend !== 'nats') return
+    queueMicrotask(() => void env.send(self, { type: 'assignment.store-opened', error: { code: 'ERR_ASSIGNMENT_NO_STORE', message: 'assignment: no store was provided (spawn with provideAssignmentStore)' } }))
+  }
+  const noStoreOp: StoreAction = ({ context }, { effect }) => {
+    if (effect.op === 'publish') queueMicrotask(() => void env.send(self, { type: 'assignment.store-done', group: effect.group, version: effect.version, error: context.storeError ?? { code: 'ERR_ASSIGNMENT_NO_STORE', message: 'no store' } }))
+    if (effect.op === 'read') queueMicrotask(() => void env.send(self, { type: 'assignment.store-read', group: effect.group, term: effect.term, bytes: null, error: { code: 'ERR_ASSIGNMENT_NO_STORE', message: 'no store' } }))
+  }
+  const timerId = (group: string, key: string) => `${group}\u0000${key}`
+
+  const run = (effects: readonly AssignmentEffect[], state: AssignmentActorState, enqueue: { emit: (e: AssignmentChangedMsg) => void } & ((a: { type: 'store'; params: { effect: StoreEffect } }) => void)): void => {
+    const swim = input?.peers?.swim ?? 'swim'
+    const election = input?.peers?.election ?? 'election'
+    for (const e of effects) {
+      switch (e.type) {
+        case 'reply':
+          env.reply(e.to as never, e.msg)
+          break
+        case 'emit':
+          enqueue.emit(e.msg)
+          if (state.eventsPeer !== null) tell(state.eventsPeer, e.msg)
+          break
+        case 'send-gossamer':
+          tell<SendGossamerMsg>(swim, { type: 'swim.send-gossamer', to: e.to, bytes: e.bytes, reliable: true })
+          break
+        case 'election':
+          tell<ElectionInbound>(election, e.op === 'campaign' ? { type: 'election.campaign', group: e.group } : { type: 'election.resign', group: e.group })
+          break
+        case 'store':
+          enqueue({ type: 'store', params: { effect: e } })
+          break
+        case 'set-timer': {
+          const id = timerId(e.group, e.key)
+          const old = timers.get(id)
+          if (old !== undefined) env.clock.clearTimeout(old)
+          timers.set(
+            id,
+            env.clock.setTimeout(() => {
+              timers.delete(id)
+              tell(env.id, { type: 'assignment.timer', group: e.group, key: e.key })
+            }, e.ms),
+          )
+          break
+        }
+        case 'cancel-timer': {
+          const id = timerId(e.group, e.key)
+          const old = timers.get(id)
+          if (old !== undefined) env.clock.clearTimeout(old)
+          timers.delete(id)
+          break
+        }
+        case 'compute':
+          // Off this thread (the pool's piscina threads): this actor's loop keeps serving messages.
+          env.compute.run(ASSIGNMENT_TASK, e.request).then(
+            (assignment) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, assignment }),
+            (err: unknown) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, error: toWireError(err) }),
+          )
+          break
+        case 'encode': {
+          const { version, term } = e.assignment
+          env.compute.run(ENCODE_TASK, e.assignment).then(
+            (bytes) => void env.send(self, { type: 'assignment.encoded', group: e.group, version, term, bytes }),
+            (err: unknown) => void env.send(self, { type: 'assignment.encoded', group: e.group, version, term, error: toWireError(err) }),
+          )
+          break
+        }
+      }
+    }
+  }
+
+  return setup({
+    types: {} as { context: AssignmentContext; events: AssignmentEvent; input: AssignmentInput },
+    actions: {
+      openStore: noStore as never,
+      store: noStoreOp as never,
+      step: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type === 'runtime.restored' || event.type === 'runtime.shutdown') return
+        const { state, effects } = stepAssignmentActor(context, event, env.clock.now())
+        enqueue.assign(state)
+        run(effects, state, enqueue as never)
+      }),
+      countUndelivered: enqueueActions(({ context, enqueue }) => {
+        if (undelivered === 0) return
+        const n = undelivered
+        undelivered = 0
+        enqueue.assign({ stats: { ...context.stats, undelivered: context.stats.undelivered + n } })
+      }),
+      cancelTimers: () => {
+        for (const t of timers.values()) env.clock.clearTimeout(t)
+        timers.clear()
+      },
+    },
+  }).createMachine({
+    id: 'assignment',
+    context: ({ input: i }) => {
+      input = i
+      return initialAssignmentActor({
+        self: i.self,
+        backend: i.backend ?? 'membership',
+        eventsPeer: i.peers?.events ?? null,
+        config: {
+          calculator: { ...i.calculator },
+          guard: { ...DEFAULT_ASSIGNMENT_ACTOR_CONFIG.guard, ...i.guard },
+          maxGroups: i.maxGroups ?? DEFAULT_ASSIGNMENT_ACTOR_CONFIG.maxGroups,
+          maxMembers: i.maxMembers ?? DEFAULT_ASSIGNMENT_ACTOR_CONFIG.maxMembers,
+        },
+      })
+    },
+    initial: 'running',
+    states: {
+      running: {
+        entry: enqueueActions(({ enqueue }) => enqueue({ type: 'openStore', params: { input: input! } } as never)),
+        on: {
+          'assignment.register': { actions: ['step', 'countUndelivered'] },
+          'assignment.unregister': { actions: ['step', 'countUndelivered'] },
+          'assignment.view': { actions: 'step' },
+          'assignment.timer': { actions: ['step', 'countUndelivered'] },
+          'assignment.computed': { actions: ['step', 'countUndelivered'] },
+          'assignment.store-opened': { actions: 'step' },
+          'assignment.store-entry': { actions: ['step', 'countUndelivered'] },
+          'assignment.store-read': { actions: ['step', 'countUndelivered'] },
+          'assignment.store-done': { actions: ['step', 'countUndelivered'] },
+          'assignment.store-failed': { actions: 'step' },
+          'assignment.encoded': { actions: ['step', 'countUndelivered'] },
+          'election.changed': { actions: ['step', 'countUndelivered'] },
+          'member.event': { actions: ['step', 'countUndelivered'] },
+          'gossamer.message': { actions: ['step', 'countUndelivered'] },
+          'runtime.shutdown': { target: 'stopped' },
+        },
+      },
+      stopped: { type: 'final', entry: 'cancelTimers' },
+    },
+  })
+}
+
+export type AssignmentMachine = ReturnType<typeof createAssignmentMachine>

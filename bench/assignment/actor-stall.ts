@@ -1,0 +1,121 @@
+/**
+ * The assignment ACTOR's event-loop stall while it leads a group of P = 100,000 partitions over
+ * W = 1,000 workers and its calculator's cold-start computation runs on the system's compute pool
+ * (piscina, src/runtime/compute-pool.ts): the actor in its own worker thread (placement 'worker'),
+ * the 999 other workers registered as Gossamer messages would register them, then an
+ * `election.changed` that makes it the leader with a cold-start window of 0.
+ *
+ * A first leadership (term 1, cold start over W workers) warms the actor's thread and the pool's
+ * (the pool thread starts and loads its modules: that is start-up, not a stall of steady work);
+ * then one more worker registers, leadership moves away and back (term 2), and the measured
+ * rebalance is the restart from the accepted assignment with the newcomer: P = 100,000 over
+ * W + 1 computed on the pool, then encoded on the pool, published and offered.
+ *
+ * The actor's loop is probed from this thread with back-to-back cheap asks (`assignment.view` of a
+ * group it is not in: no work behind the answer), 1 ms apart, from the election change until the
+ * actor emits the accepted assignment (computed on the pool, encoded, published and offered to its
+ * own worker). A stall of the actor's thread delays the answer to the probe in flight: stall =
+ * the slowest probe's round trip minus the median round trip of the same probes with the actor
+ * idle (the hop cost: this thread to the actor and back). An upper bound: the probe's round trip
+ * also carries any delay of this thread (which relays the pool's request and answer).
+ */
+import { ActorSystem } from '../../src/runtime/index.ts'
+import { assignment } from '../../actors/assignment/definition.ts'
+import { encodeGroupMessage } from '../../actors/assignment/group-message.ts'
+import type { AssignmentChangedMsg } from '../../actors/assignment/protocol.ts'
+import type { Member } from '../../actors/member-manager/protocol.ts'
+import type { ElectionChangedMsg } from '../../actors/election/protocol.ts'
+
+export interface ActorStallRun {
+  /** Slowest probe round trip during the computation, minus the idle median round trip (ms). */
+  stallMs: number
+  maxRttMs: number
+  idleMedianRttMs: number
+  probes: number
+  /** The same measure over as long again with the actor idle (the machine's noise floor, ms). */
+  noiseMs: number
+  /** From the election change to the emitted assignment (ms). */
+  windowMs: number
+  /** Computations the calculator sent to the pool (2 expected: the warm-up's and the measured one). */
+  offloaded: number
+}
+
+const member = (name: string): Member => ({ name, addr: Uint8Array.of(127, 0, 0, 1), port: 7946, tags: {}, status: 'alive', protocolMin: 2, protocolMax: 5, protocolCur: 2, delegateMin: 2, delegateMax: 5, delegateCur: 4 })
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+export async function actorStall(run: number, partitions = 100_000, workers = 1_000): Promise<ActorStallRun> {
+  const system = await ActorSystem.start({ logLevel: 'silent', compute: { maxThreads: 1, idleTimeoutMs: 30_000 } })
+  try {
+    const ref = await system.spawn(assignment, {
+      id: 'assignment',
+      placement: 'worker',
+      input: { self: 'w-0', calculator: { coldStartWindowMs: 0, plannedScaleWindowMs: 0, restartWindowMs: 0 }, peers: { swim: 'none', election: 'none' } },
+    })
+    const probe = async (): Promise<number> => {
+      const t = performance.now()
+      await ref.ask({ type: 'assignment.view', group: 'probe' }, { timeoutMs: 30_000 })
+      return performance.now() - t
+    }
+    const group = 'bench'
+    await ref.ask({ type: 'assignment.register', group, partitions })
+    const others = Array.from({ length: workers - 1 }, (_, i) => `w-${i + 1}`)
+    // Plain members (no gossamer tag): the publication is offered to the actor's own worker only,
+    // so the window measures the computation and one encode, not 999 sends.
+    ref.send({ type: 'member.event', event: 'member-join', members: others.map(member) })
+    const body = (sender: string) => encodeGroupMessage({ kind: 'register', group, sender, registration: { partitions, strategy: 'consistent-hash', weight: 1 } })
+    for (const from of others) ref.send({ type: 'gossamer.message', from, channel: 'assignment', body: body(from) })
+    let version = 0
+    ref.on('assignment.changed', (e) => {
+      const a = (e as AssignmentChangedMsg).assignment
+      if (a.group === group) version = a.version
+    })
+    await system.sync()
+    const leadFor = (term: number, isSelf: boolean) =>
+      ref.send({ type: 'election.changed', change: { group, leader: isSelf ? 'w-0' : null, term: term as ElectionChangedMsg['change']['term'], isSelf, reason: isSelf ? 'elected' : 'vacant', at: 0 } })
+    // Warm-up: the first leadership's cold start.
+    leadFor(2 * run + 1, true)
+    while (version === 0) await new Promise((r) => setTimeout(r, 5))
+    leadFor(2 * run + 1, false)
+    const newcomer = `w-${workers}`
+    ref.send({ type: 'member.event', event: 'member-join', members: [member(newcomer)] })
+    ref.send({ type: 'gossamer.message', from: newcomer, channel: 'assignment', body: body(newcomer) })
+    for (let i = 0; i < 20; i++) await probe()
+    const idle: number[] = []
+    for (let i = 0; i < 50; i++) {
+      idle.push(await probe())
+      await new Promise((r) => setTimeout(r, 1))
+    }
+    const before = version
+    const start = performance.now()
+    leadFor(2 * run + 2, true)
+    const rtts: number[] = []
+    while (version === before) {
+      rtts.push(await probe())
+      await new Promise((r) => setTimeout(r, 1))
+    }
+    const windowMs = performance.now() - start
+    // The same probes for as long again with the actor idle: the machine's own noise (descheduling).
+    const quiet: number[] = []
+    const quietEnd = performance.now() + windowMs
+    while (performance.now() < quietEnd) {
+      quiet.push(await probe())
+      await new Promise((r) => setTimeout(r, 1))
+    }
+    const view = await ref.ask({ type: 'assignment.view', group })
+    const idleMedian = median(idle)
+    const maxRtt = Math.max(...rtts)
+    return {
+      stallMs: Math.max(0, maxRtt - idleMedian),
+      maxRttMs: maxRtt,
+      idleMedianRttMs: idleMedian,
+      noiseMs: Math.max(0, Math.max(...quiet) - idleMedian),
+      probes: rtts.length,
+      windowMs,
+      offloaded: view.calculator?.computeOffloaded ?? 0,
+    }
+  } finally {
+    await system.shutdown({ drainTimeoutMs: 5_000 })
+  }
+}
+

@@ -1,0 +1,100 @@
+/**
+ * The assignment actor with the `nats` backend's store port, on an in-memory store with the same
+ * rules (store-port.ts), inline on the simulated clock: workers register through their keys, the
+ * leader publishes to the group's key and every worker (the leader's own included) accepts it from
+ * the watch; a new leader reads the store's assignment first and starts from it (restart); a
+ * publication the store refuses because it holds a newer term ends the leadership (fenced); a
+ * store that fails is counted and the publication retried.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { ActorSystem, SimulatedClock } from '../../../src/runtime/index.ts'
+import { assignment } from '../../../actors/assignment/definition.ts'
+import { provideAssignmentStore } from '../../../actors/assignment/io/provide-store.ts'
+import { assignmentKey, memoryAssignmentStore } from '../../../actors/assignment/store-port.ts'
+import type { AssignmentChangedMsg } from '../../../actors/assignment/protocol.ts'
+import { decodeAssignment, encodeAssignment } from '../../../actors/assignment/assignment-codec.ts'
+import type { RefOf } from '../../../src/node/compose.ts'
+import { fakeElection, fakeNet, leaderChange, member, memberEvent } from './actor-support.ts'
+
+const TIMING = { coldStartWindowMs: 1_000, plannedScaleWindowMs: 1_000, restartWindowMs: 1_000, emergencyGraceMs: 500, minRebalanceIntervalMs: 0, maxMovesFraction: 1, publishTimeoutMs: 2_000 }
+const P = 16
+
+let system: ActorSystem | undefined
+afterEach(async () => {
+  await system?.shutdown({ drainTimeoutMs: 2000 })
+  system = undefined
+})
+
+async function cluster(names: string[]) {
+  const clock = new SimulatedClock()
+  system = await ActorSystem.start({ logLevel: 'silent', clock })
+  const store = memoryAssignmentStore()
+  const net = fakeNet()
+  const electionDef = fakeElection(net)
+  const refs: Record<string, unknown> = {}
+  const changes: Record<string, AssignmentChangedMsg[]> = {}
+  for (const n of names) {
+    await system.spawn(electionDef, { id: `election-${n}`, placement: 'inline', input: { node: n } })
+    const ref = await system.spawn(assignment, {
+      id: `assignment-${n}`,
+      placement: 'inline',
+      input: { self: n, backend: 'nats', calculator: TIMING, peers: { election: `election-${n}` } },
+      provide: provideAssignmentStore(async () => store.port()),
+    })
+    refs[n] = ref
+    changes[n] = []
+    ref.on('assignment.changed', (e) => changes[n]!.push(e as AssignmentChangedMsg))
+    ref.send(memberEvent('member-join', ...names.filter((m) => m !== n).map((m) => member(m))))
+  }
+  await clock.advance(0)
+  return { clock, refs: refs as unknown as Record<string, RefOf<typeof assignment>>, changes, store }
+}
+
+describe('assignment actor (inline, simulated clock, nats backend over a memory store)', () => {
+  it('publishes through the store; every worker accepts from the watch; a new leader starts from the stored assignment', async () => {
+    const { clock, refs, changes, store } = await cluster(['a', 'b', 'c'])
+    for (const n of ['a', 'b', 'c']) expect(await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })).toMatchObject({ ok: true })
+    await clock.advance(0)
+    for (const n of ['a', 'b', 'c']) refs[n]!.send(leaderChange('jobs', 'a', 40, n === 'a'))
+    await clock.advance(0)
+    expect((await refs['a']!.ask({ type: 'assignment.view', group: 'jobs' })).leading).toBe('cold-start')
+    await clock.advance(1_000)
+    const stored = decodeAssignment(store.keys.get(assignmentKey('jobs'))!.bytes)
+    expect(stored).toMatchObject({ version: 1, term: 40, partitions: P })
+    expect(stored.workers.map((w) => w.id)).toEqual(['a', 'b', 'c'])
+    for (const n of ['a', 'b', 'c']) expect(changes[n]!.at(-1)?.assignment).toMatchObject({ version: 1, term: 40, leader: 'a' })
+    expect((await refs['a']!.ask({ type: 'assignment.view', group: 'jobs' })).calculator).toMatchObject({ published: 1, acked: 1 })
+    // a dies; c leads term 41: it reads the stored assignment and starts from it.
+    for (const n of ['b', 'c']) refs[n]!.send(memberEvent('member-failed', member('a')))
+    for (const n of ['b', 'c']) refs[n]!.send(leaderChange('jobs', 'c', 41, n === 'c'))
+    await clock.advance(0)
+    expect((await refs['c']!.ask({ type: 'assignment.view', group: 'jobs' })).leading).toBe('restart')
+    await clock.advance(1_000)
+    expect(decodeAssignment(store.keys.get(assignmentKey('jobs'))!.bytes)).toMatchObject({ version: 2, term: 41 })
+    const b = changes['b']!.at(-1)!.assignment
+    const c = changes['c']!.at(-1)!.assignment
+    expect([...b.partitions, ...c.partitions].sort((x, y) => x - y)).toEqual(Array.from({ length: P }, (_, i) => i))
+  })
+
+  it('a store holding a newer term fences the leader; a failing store is counted and retried', async () => {
+    const { clock, refs, store } = await cluster(['a', 'b'])
+    for (const n of ['a', 'b']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    store.fail({ code: 'ERR_ASSIGNMENT_STORE', message: 'nats down' })
+    for (const n of ['a', 'b']) refs[n]!.send(leaderChange('jobs', 'a', 10, n === 'a'))
+    await clock.advance(1_000)
+    let snap = (await refs['a']!.getSnapshot()).context.stats
+    expect(snap.storeErrors).toBeGreaterThanOrEqual(2) // the read at leadership start, the publication
+    expect(snap.lastStoreError).toMatchObject({ code: 'ERR_ASSIGNMENT_STORE' })
+    store.fail(undefined)
+    await clock.advance(2_000) // publishTimeoutMs: sent again
+    expect(decodeAssignment(store.keys.get(assignmentKey('jobs'))!.bytes)).toMatchObject({ version: 1, term: 10 })
+    // Another leader (term 12) wrote meanwhile: a's next publication is refused and it stops leading.
+    const newer = decodeAssignment(store.keys.get(assignmentKey('jobs'))!.bytes)
+    store.keys.set(assignmentKey('jobs'), { revision: 999, bytes: encodeAssignment({ ...newer, term: 12, version: 5 }) })
+    refs['a']!.send(memberEvent('member-leave', member('b')))
+    await clock.advance(1_000)
+    snap = (await refs['a']!.getSnapshot()).context.stats
+    expect(snap.fenced).toBe(1)
+    expect((await refs['a']!.ask({ type: 'assignment.view', group: 'jobs' })).leading).toBeNull()
+  })
+})
