@@ -14,6 +14,7 @@ import type { ActorSystem } from '../runtime/actor-system.ts'
 import type { AnyStateMachine } from 'xstate'
 import type { ActorDefinition } from '../runtime/define-actor.ts'
 import { partitionDetector } from '../../actors/partition-detector/definition.ts'
+import { GOSSAMER_TAG } from '../wire/gossamer-message.ts'
 import { election } from '../../actors/election/definition.ts'
 import { assignment } from '../../actors/assignment/definition.ts'
 import type { AssignmentInput } from '../../actors/assignment/protocol.ts'
@@ -76,7 +77,8 @@ export async function spawnCoordination(system: ActorSystem, config: NodeConfig,
     placement,
     input: {
       self: config.name,
-      config: { expectedSize: c.expectedSize },
+      // Only members that can vote count toward the majority (serf agents in a mixed cluster never do).
+      config: { expectedSize: c.expectedSize, countOnlyTag: GOSSAMER_TAG },
       // The expected-size mark lives beside the snapshot (a restart remembers the cluster's size).
       ...(config.snapshotPath === undefined ? {} : { statePath: `${config.snapshotPath}.expected-size` }),
       peers: { events: COORDINATION_IDS.election },
