@@ -5,7 +5,8 @@
  * leave's own LTime, so the receiver took it as a join at that time, counted the leave intent
  * stale when gossip brought it (never applied, never rebroadcast), and reported the departure as
  * member-failed; the correction to "left" waited for a later push/pull (bench/cluster/spread.ts,
- * lan 9 nodes, the code before the gossip floor: seed 6, n7 about n3).
+ * 9 nodes, before the merge of gossip-queue's floor: local seed 3, n6 about n9, leave 15 s; lan
+ * seed 7, n7 about n3).
  *
  * Each case runs the member-manager cores (core.ts `step`) of the nodes involved, passing the
  * exact bytes a node sends (its push/pull LocalState, the intent's encoding).
@@ -39,7 +40,12 @@ function feed(s: MemberCoreState, inputs: MemberCoreInput[]): { state: MemberCor
 
 const LEAVE_X = encodeSerfMessage({ type: 'leave', Node: 'x', LTime: 2n, Prune: false })
 const statusOf = (s: MemberCoreState, name: string) => memberRecord(s, name)?.member.status
-const memberEvents = (effects: MemberEffect[]) => effects.flatMap((e) => (e.type === 'event' && e.msg.type === 'member.event' ? e.msg.members.map((m) => `${e.msg.event}:${m.name}`) : []))
+const memberEvents = (effects: MemberEffect[]) =>
+  effects.flatMap((e) => {
+    if (e.type !== 'event' || e.msg.type !== 'member.event') return []
+    const event = e.msg.event
+    return e.msg.members.map((m) => `${event}:${m.name}`)
+  })
 const rebroadcasts = (effects: MemberEffect[]) => effects.filter((e) => e.type === 'broadcast').length
 
 describe('a leave intent after a push/pull with a node that already applied it', () => {
