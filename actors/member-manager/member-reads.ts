@@ -7,7 +7,7 @@ import type { SerfPushPull } from '../../src/wire/index.ts'
 import type { Member, MemberCounts, MemberStatsReply, MemberStatus } from './protocol.ts'
 import { cowEntries, cowForEach, cowGet } from './cow-map.ts'
 import type { MemberRecord } from './member-table.ts'
-import { cloneMember } from './member-table.ts'
+import { cloneMember, pushPullLTime } from './member-table.ts'
 import { encodeTags } from './tags.ts'
 import type { MemberCoreState } from './member-effects.ts'
 import { freshCounters } from './core.ts'
@@ -36,7 +36,7 @@ export function localUserStateOf(state: MemberCoreState): Uint8Array {
   })
   left.sort((a, b) => a.downSeq - b.downSeq)
   const statusLTimes = new Map<string, bigint>()
-  for (const e of cowEntries(state.table.records)) statusLTimes.set(e.k, e.v.statusLTime)
+  for (const e of cowEntries(state.table.records)) statusLTimes.set(e.k, pushPullLTime(e.v))
   const pp: SerfPushPull = {
     type: 'pushPull',
     LTime: state.clock,

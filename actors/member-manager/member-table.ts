@@ -26,6 +26,12 @@ export interface MemberRecord {
   member: Member
   /** Lamport time of the last join/leave intent applied to this member. */
   statusLTime: LamportTime
+  /**
+   * While leaving: the statusLTime it had before the leave (its join time), which push/pull
+   * advertises for it instead of the leave's (see pushPullLTime). Undefined in records persisted
+   * before it existed: those advertise statusLTime, as Serf does.
+   */
+  aliveLTime?: LamportTime
   /** Actor-clock ms when it became failed or left (the reap timers run from here). */
   leaveTimeMs: number | undefined
   /** Order of becoming failed/left: Serf's failed and left lists are append-ordered. */
@@ -167,10 +173,10 @@ export class MemberTable {
     return out.sort((a, b) => a.downSeq - b.downSeq)
   }
 
-  /** statusLTime of every member, for push/pull `StatusLTimes`. */
+  /** What push/pull's `StatusLTimes` says of every member (pushPullLTime). */
   statusLTimes(): Map<string, LamportTime> {
     const m = new Map<string, LamportTime>()
-    for (const e of this.records.entries()) m.set(e.k, e.v.statusLTime)
+    for (const e of this.records.entries()) m.set(e.k, pushPullLTime(e.v))
     return m
   }
 
@@ -196,6 +202,7 @@ export class MemberTable {
       const leave = this.opts.intents.get(node.name, 'leave')
       if (leave !== undefined) {
         status = 'leaving'
+        r.aliveLTime = r.statusLTime
         r.statusLTime = leave
       }
       this.setStatus(r, status)
@@ -302,6 +309,7 @@ export class MemberTable {
       return { rebroadcast: false, outcome: 'refuted', events: [] }
     }
     const r = this.edit(node)!
+    if (r.member.status === 'alive') r.aliveLTime = r.statusLTime
     // Always record the time, even when the status does not change, so a repeat is stale (no
     // endless rebroadcast of a leave about a member already leaving or left).
     r.statusLTime = ltime
@@ -440,9 +448,24 @@ function copyRecord(r: MemberRecord): MemberRecord {
       delegateCur: m.delegateCur,
     },
     statusLTime: r.statusLTime,
+    ...(r.aliveLTime === undefined ? {} : { aliveLTime: r.aliveLTime }),
     leaveTimeMs: r.leaveTimeMs,
     downSeq: r.downSeq,
   }
+}
+
+/**
+ * The LTime push/pull's `StatusLTimes` gives for a member. A receiver reads every entry not in
+ * `LeftMembers` as a join intent at that time (Serf MergeRemoteState), and a leaving member is not
+ * in LeftMembers: were its entry the leave's own LTime, a receiver still holding the member alive
+ * at its join time would take that "join" (alive, statusLTime = the leave's), then count the leave
+ * intent itself stale when gossip brings it, never apply or rebroadcast it, and report the
+ * departure that follows as a failure (until a later push/pull lists the member as left). So a
+ * leaving member is advertised at the time it had before the leave; the leave still reaches the
+ * receiver as the intent it is. Every other member: its statusLTime, as Serf.
+ */
+export function pushPullLTime(r: Readonly<MemberRecord>): LamportTime {
+  return r.member.status === 'leaving' && r.aliveLTime !== undefined ? r.aliveLTime : r.statusLTime
 }
 
 /** A copy that shares nothing mutable with the table (addresses included), so a reader cannot write. */
