@@ -38,6 +38,13 @@ export class ReaderSet<R extends { stream: Pick<QueueStream<unknown>, 'ended' | 
   }
 }
 
+/**
+ * What a full buffer does with one more item: 'drop-newest' refuses it (Serf's event streams: the
+ * reader sees events in order, with a gap counted); 'drop-oldest' makes room for it (node.assignments:
+ * a slow reader wants the newest assignment, never a stale one). Either way the loss is counted.
+ */
+export type OverflowPolicy = 'drop-newest' | 'drop-oldest'
+
 export class QueueStream<T> implements BoundedStream<T> {
   #items: T[] = []
   #waiting: ((r: IteratorResult<T>) => void) | undefined
@@ -50,6 +57,7 @@ export class QueueStream<T> implements BoundedStream<T> {
   constructor(
     readonly capacity: number,
     signal?: AbortSignal,
+    readonly overflow: OverflowPolicy = 'drop-newest',
   ) {
     if (signal !== undefined) {
       this.#signal = signal
@@ -77,7 +85,10 @@ export class QueueStream<T> implements BoundedStream<T> {
     else this.#closeHooks.push(f)
   }
 
-  /** Offers one item; false when it was dropped (buffer full, counted) or the stream has ended. */
+  /**
+   * Offers one item; false when it was dropped (buffer full under 'drop-newest', counted) or the
+   * stream has ended. Under 'drop-oldest' a full buffer drops its oldest item (counted) instead.
+   */
   push(item: T): boolean {
     if (this.#ended) return false
     const w = this.#waiting
@@ -88,7 +99,8 @@ export class QueueStream<T> implements BoundedStream<T> {
     }
     if (this.#items.length >= this.capacity) {
       this.#dropped++
-      return false
+      if (this.overflow === 'drop-newest') return false
+      this.#items.shift()
     }
     this.#items.push(item)
     return true

@@ -2,7 +2,7 @@
  * `node.election(group)` and `node.assignments(group, options)` over the coordination actors
  * (coordination.ts). Asks become promises that reject only with ClusterErrors; the streams are
  * bounded and fed by the actors' emitted events: election changes in a QueueStream (a slow reader
- * loses the newest, counted in `dropped`), assignments in a LatestStream (it loses the oldest
+ * loses the newest, counted in `dropped`), assignments in a 'drop-oldest' QueueStream (it loses the oldest
  * waiting ones: the newest assignment is what a worker must see) and end when the reader leaves, its signal fires, or the node
  * stops. A group's worker registration lives while at least one assignments() stream of it is open.
  */
@@ -13,7 +13,6 @@ import type { AssignmentChangedMsg } from '../../actors/assignment/protocol.ts'
 import type { ElectionChangedMsg, ElectionResultReply, ElectionViewReply } from '../../actors/election/protocol.ts'
 import type { AssignmentsOptions, BoundedStream, CoordinationSurface, ElectionHandle, LeaderChange, LeaderView, MyAssignment } from './api.ts'
 import { QueueStream, ReaderSet } from './bounded-stream.ts'
-import { LatestStream } from './latest-stream.ts'
 import type { CoordinationActors } from './coordination.ts'
 
 /** Changes buffered for an election changes() reader, and assignments for an assignments() reader. */
@@ -35,7 +34,7 @@ type ElectionAsk = {
 }
 
 export class Coordination implements CoordinationSurface {
-  readonly #readers = new ReaderSet<{ stream: QueueStream<unknown> | LatestStream<unknown> }>()
+  readonly #readers = new ReaderSet<{ stream: QueueStream<unknown> }>()
   /** Open assignments() streams per group: the registration is withdrawn when the last one ends. */
   readonly #registered = new Map<string, number>()
 
@@ -105,7 +104,7 @@ export class Coordination implements CoordinationSurface {
       throw new ClusterError('ERR_INVALID_CONFIG', `assignments.weight must be a finite number >= 0 (0: draining), got ${String(weight)}`, { details: { field: 'assignments.weight' } })
     }
     // The newest assignments matter: a slow reader loses the oldest waiting ones (counted).
-    const stream = new LatestStream<MyAssignment>(ASSIGNMENTS_BUFFER, options.signal)
+    const stream = new QueueStream<MyAssignment>(ASSIGNMENTS_BUFFER, options.signal, 'drop-oldest')
     let last: { version: number; term: number } | undefined
     const offer = (a: MyAssignment) => {
       // The register's catch-up read may race an emitted one: each assignment once, in order.
@@ -132,7 +131,7 @@ export class Coordination implements CoordinationSurface {
         if (this.running()) as.send({ type: 'assignment.unregister', group })
       }
     })
-    this.#readers.add({ stream: stream as LatestStream<unknown> })
+    this.#readers.add({ stream: stream as QueueStream<unknown> })
     void (async () => {
       try {
         const r = await as.ask({ type: 'assignment.register', group, partitions: config.partitions, strategy: config.strategy, weight }, { timeoutMs: 30_000 })
