@@ -4,7 +4,7 @@
  * agent takes part through `-assign GROUP=PARTITIONS`).
  */
 import type { CliIo } from '../io.ts'
-import { EXIT_FAIL, EXIT_OK, goJson, parseVerbArgs, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
+import { EXIT_FAIL, EXIT_OK, goJson, parseGroupVerbArgs, withAgent, say, RPC_FLAGS_HELP } from './common.ts'
 import type { Env, VerbSpec } from './common.ts'
 
 export const spec: VerbSpec = {
@@ -37,20 +37,9 @@ export function ranges(partitions: readonly number[]): string {
 }
 
 export async function run(argv: string[], io: CliIo, env: Env = process.env): Promise<number> {
-  const parsed = parseVerbArgs(spec, argv, io, env)
-  if (typeof parsed === 'number') return parsed
-  const format = parsed.values['format'] as string
-  if (parsed.args.length !== 1 || parsed.args[0] === '') {
-    io.out('A group name must be specified')
-    io.out('')
-    io.out(spec.help)
-    return EXIT_FAIL
-  }
-  if (format !== 'text' && format !== 'json') {
-    io.out(`Encoding error: Invalid output format "${format}"`)
-    return EXIT_FAIL
-  }
-  const group = parsed.args[0]!
+  const args = parseGroupVerbArgs(spec, argv, io, env)
+  if (typeof args === 'number') return args
+  const { parsed, group, format } = args
   return withAgent(parsed, io, async (client) => {
     let a
     try {

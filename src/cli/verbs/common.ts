@@ -164,3 +164,24 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined):
 export function say(io: CliIo, text: string): void {
   io.out(text.endsWith('\n') ? text + '\n' : text)
 }
+
+/**
+ * The Gossamer-only group verbs (`leader`, `assignments`): one GROUP argument and -format=text|json,
+ * with Serf's wording for a missing argument and a bad format. A number is the exit status.
+ */
+export function parseGroupVerbArgs(spec: VerbSpec, argv: readonly string[], io: CliIo, env: Env): { parsed: Parsed; group: string; format: 'text' | 'json' } | number {
+  const parsed = parseVerbArgs(spec, argv, io, env)
+  if (typeof parsed === 'number') return parsed
+  const format = parsed.values['format'] as string
+  if (parsed.args.length !== 1 || parsed.args[0] === '') {
+    io.out('A group name must be specified')
+    io.out('')
+    io.out(spec.help)
+    return EXIT_FAIL
+  }
+  if (format !== 'text' && format !== 'json') {
+    io.out(`Encoding error: Invalid output format "${format}"`)
+    return EXIT_FAIL
+  }
+  return { parsed, group: parsed.args[0]!, format }
+}
