@@ -11,6 +11,7 @@
 import { enqueueActions, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
+import { createHostTimers } from '../../src/types/host-timers.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { SendGossamerMsg } from '../swim/protocol.ts'
 import type { ElectionInbound } from '../election/protocol.ts'
@@ -31,7 +32,7 @@ export type StoreAction = (args: { context: AssignmentActorState }, params: { ef
 
 export function createAssignmentMachine(env: ActorEnv) {
   const self = actorAddress<AssignmentInbound>(env.id)
-  const timers = new Map<string, unknown>()
+  const timers = createHostTimers<string>(env.clock)
   let undelivered = 0
   let input: AssignmentInput | undefined
   const tell = <M extends { type: string }>(to: string, msg: M): void => {
@@ -69,26 +70,12 @@ export function createAssignmentMachine(env: ActorEnv) {
         case 'store':
           enqueue({ type: 'store', params: { effect: e } })
           break
-        case 'set-timer': {
-          const id = timerId(e.group, e.key)
-          const old = timers.get(id)
-          if (old !== undefined) env.clock.clearTimeout(old)
-          timers.set(
-            id,
-            env.clock.setTimeout(() => {
-              timers.delete(id)
-              tell(env.id, { type: 'assignment.timer', group: e.group, key: e.key })
-            }, e.ms),
-          )
+        case 'set-timer':
+          timers.set(timerId(e.group, e.key), e.ms, () => tell(env.id, { type: 'assignment.timer', group: e.group, key: e.key }))
           break
-        }
-        case 'cancel-timer': {
-          const id = timerId(e.group, e.key)
-          const old = timers.get(id)
-          if (old !== undefined) env.clock.clearTimeout(old)
-          timers.delete(id)
+        case 'cancel-timer':
+          timers.cancel(timerId(e.group, e.key))
           break
-        }
         case 'compute':
           // Off this thread (the pool's piscina threads): this actor's loop keeps serving messages.
           env.compute.run(ASSIGNMENT_TASK, e.request).then(
@@ -126,7 +113,6 @@ export function createAssignmentMachine(env: ActorEnv) {
         enqueue.assign({ stats: { ...context.stats, undelivered: context.stats.undelivered + n } })
       }),
       cancelTimers: () => {
-        for (const t of timers.values()) env.clock.clearTimeout(t)
         timers.clear()
       },
     },

@@ -22,6 +22,7 @@
 import { enqueueActions, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
+import { createHostTimers } from '../../src/types/host-timers.ts'
 import type { NatsElectionInit } from './nats-config.ts'
 import { initialElectionActor, stepElectionActor, type ElectionActorEffect, type ElectionActorState } from './actor-core.ts'
 import type { ElectionChangedMsg, ElectionInbound } from './protocol.ts'
@@ -82,10 +83,9 @@ export function createElectionMachine(env: ActorEnv) {
   /** The nats backend's open input, from the context (a restored machine never sees its input). */
   const inputOf = (c: ElectionContext): ElectionInput => ({ self: c.self, backend: 'nats', nats: c.natsInit! })
   /** Lease timer handles by group and key (their due times are in the context). */
-  const timers = new Map<string, unknown>()
+  const timers = createHostTimers<string>(env.clock)
   const timerId = (group: string, key: string) => `${group}\u0000${key}`
   const clearTimers = () => {
-    for (const t of timers.values()) env.clock.clearTimeout(t)
     timers.clear()
   }
   const noBackend: OpenBackendAction = () =>
@@ -108,26 +108,13 @@ export function createElectionMachine(env: ActorEnv) {
           sends.push({ type: 'swim.send-gossamer', to: e.to, bytes: e.bytes, reliable: false })
           break
         case 'set-timer': {
-          const id = timerId(e.group, e.key)
-          const old = timers.get(id)
-          if (old !== undefined) env.clock.clearTimeout(old)
           const { group, key } = e
-          timers.set(
-            id,
-            env.clock.setTimeout(() => {
-              timers.delete(id)
-              env.send(self, { type: 'election.timer', group, key: key as MembershipTimerKey })
-            }, e.ms),
-          )
+          timers.set(timerId(group, key), e.ms, () => void env.send(self, { type: 'election.timer', group, key: key as MembershipTimerKey }))
           break
         }
-        case 'cancel-timer': {
-          const id = timerId(e.group, e.key)
-          const old = timers.get(id)
-          if (old !== undefined) env.clock.clearTimeout(old)
-          timers.delete(id)
+        case 'cancel-timer':
+          timers.cancel(timerId(e.group, e.key))
           break
-        }
         case 'persist':
           break
         default:

@@ -13,6 +13,7 @@
 import { enqueueActions, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
+import { createHostTimers } from '../../src/types/host-timers.ts'
 import { toWireError, ClusterError } from '../../src/errors/index.ts'
 import { createPartitionDetectorConfig, type PartitionDetectorInit } from './config.ts'
 import { startPartitionActor, step, type PartitionActorState, type PartitionCoreInput, type PartitionEffect } from './core.ts'
@@ -43,28 +44,16 @@ type MarkAction = (args: { context: PartitionActorState }, params: { highWater: 
 
 export function createPartitionDetectorMachine(env: ActorEnv) {
   // The runner's own I/O bookkeeping (no detector state): host timers by key, failed deliveries.
-  const timers = new Map<DetectorTimerKey, unknown>()
+  const timers = createHostTimers<DetectorTimerKey>(env.clock)
   let undelivered = 0
   const self = actorAddress<PartitionDetectorInbound>(env.id)
 
-  const armTimer = (key: DetectorTimerKey, ms: number): void => {
-    const old = timers.get(key)
-    if (old !== undefined) env.clock.clearTimeout(old)
-    timers.set(
-      key,
-      env.clock.setTimeout(() => {
-        timers.delete(key)
-        const status = env.send(self, { type: 'partition.timer', key })
-        if (status === 'unknown' || status === 'stopped' || status === 'rejected') undelivered++
-      }, ms),
-    )
-  }
-  const cancelTimer = (key: DetectorTimerKey): void => {
-    const t = timers.get(key)
-    if (t === undefined) return
-    env.clock.clearTimeout(t)
-    timers.delete(key)
-  }
+  const armTimer = (key: DetectorTimerKey, ms: number): void =>
+    timers.set(key, ms, () => {
+      const status = env.send(self, { type: 'partition.timer', key })
+      if (status === 'unknown' || status === 'stopped' || status === 'rejected') undelivered++
+    })
+  const cancelTimer = (key: DetectorTimerKey): void => timers.cancel(key)
   const tellEvents = (to: string, msg: PartitionChangedMsg): void => {
     const status = env.send(actorAddress<PartitionChangedMsg>(to), msg)
     if (status === 'unknown' || status === 'stopped' || status === 'rejected' || status === 'displaced') undelivered++
@@ -102,7 +91,7 @@ export function createPartitionDetectorMachine(env: ActorEnv) {
         if (context.statePath !== null) enqueue({ type: 'loadMark', params: { highWater: 0 } })
       }),
       cancelTimers: () => {
-        for (const key of [...timers.keys()]) cancelTimer(key)
+        timers.clear()
       },
       countUndelivered: enqueueActions(({ context, enqueue }) => {
         if (undelivered === 0) return
