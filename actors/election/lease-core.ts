@@ -148,7 +148,16 @@ function onMessage(d: Draft, msg: ElectionMsg): void {
       d.stats.granted++
       if (msg.type === 'renew') d.s.failedInARow = 0 // a leader exists: the backoff starts over
       if (d.s.role === 'follower' && d.s.standing) armCampaign(d, d.s.voter.holdUntil - d.now)
-    } else d.stats.refused[decision.reason]++
+    } else {
+      d.stats.refused[decision.reason]++
+      if (decision.reason === 'stale-term' && msg.type === 'renew' && d.s.role === 'follower' && d.s.standing && d.s.voter.votedFor === d.s.self) {
+        // A live leader renews a term older than our own failed campaign's (a promise only to
+        // ourselves). Raft's follower timer: no campaign until a lease after its last renewal, so a
+        // candidate that lost the race does not campaign against the leader every lease.
+        d.stats.campaignsDeferred = (d.stats.campaignsDeferred ?? 0) + 1 // ?? 0: a state saved before the counter
+        armCampaign(d, d.s.config.leaseMs)
+      }
+    }
     const reply: ElectionMsg = decision.granted
       ? { type: 'grant', term: msg.term, from: d.s.self, round: msg.round, granted: true, promised: d.s.voter.term }
       : { type: 'grant', term: msg.term, from: d.s.self, round: msg.round, granted: false, promised: d.s.voter.term, reason: decision.reason }
@@ -370,6 +379,7 @@ function emptyStats(): LeaseStats {
     granted: 0,
     refused: { 'stale-term': 0, voted: 0, held: 0, restarting: 0 },
     lateGrants: 0,
+    campaignsDeferred: 0,
     skippedMinority: 0,
     fromSelf: 0,
     peersDropped: 0,

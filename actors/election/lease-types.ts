@@ -70,6 +70,8 @@ export interface LeaseStats {
   granted: number
   refused: Record<RefusalReason, number>
   /** Grants for a round or term no longer open (late, duplicated or reordered). */
+  /** Campaigns put off by a live leader's renewal of a term older than our failed campaign's. */
+  campaignsDeferred: number
   lateGrants: number
   /** Campaign timers that found this node on the minority side (no campaign). */
   skippedMinority: number

@@ -318,8 +318,10 @@ function message(d: Draft, from: string, body: Uint8Array): void {
   // The follower's view: a renewal comes only from the leader of its term.
   const after = d.groups[group]!
   if (msg.from === d.s.self) return
-  // A renewal below this voter's promise is a deposed leader's (the voter refused it): not news.
-  if (msg.type === 'renew' && msg.term >= after.lease.voter.term && (after.observed === undefined || msg.term >= after.observed.term)) {
+  // A renewal below this voter's promise is a deposed leader's (the voter refused it): not news;
+  // unless the promise is only to ourselves, from a campaign we lost: then it is the live leader's.
+  const lostOwnCampaign = after.lease.role === 'follower' && after.lease.voter.votedFor === d.s.self
+  if (msg.type === 'renew' && (msg.term >= after.lease.voter.term || lostOwnCampaign) && (after.observed === undefined || msg.term >= after.observed.term)) {
     const until = d.now + leaderLeaseMs(d.s.config)
     d.groups[group] = { ...after, observed: { leader: msg.from, term: msg.term, until } }
     d.fx.push({ type: 'set-timer', group, key: 'observed', ms: until - d.now })

@@ -134,6 +134,26 @@ describe('election lease core: campaign, lead, renew, step down', () => {
     expect(sends(again)[0]!.msg.term).toBe(41)
   })
 
+  it('a candidate that lost the race defers its campaigns while a live leader renews an older term', () => {
+    const a = new One('a', ['b', 'c'])
+    const r1 = (sends(a.fire('campaign'))[0]!.msg as { round: number }).round // term 1
+    a.msg({ type: 'grant', term: t(1), from: 'b', round: r1, granted: false, promised: t(1), reason: 'voted' }, 10_010)
+    a.msg({ type: 'grant', term: t(1), from: 'c', round: r1, granted: false, promised: t(1), reason: 'voted' }, 10_011)
+    const second = a.fire('campaign')
+    expect(sends(second)[0]!.msg.term).toBe(2) // a promised itself term 2; c leads term 1
+    const r2 = (sends(second)[0]!.msg as { round: number }).round
+    a.msg({ type: 'grant', term: t(2), from: 'b', round: r2, granted: false, promised: t(1), reason: 'held' }, 10_100)
+    a.msg({ type: 'grant', term: t(2), from: 'c', round: r2, granted: false, promised: t(1), reason: 'held' }, 10_101)
+    expect(a.state.role).toBe('follower')
+    // c's renewals of term 1 are refused (a never goes back on its term), but a waits a lease after each one.
+    for (const now of [13_000, 16_000, 19_000]) {
+      const out = a.msg({ type: 'renew', term: t(1), from: 'c', round: now }, now)
+      expect(sends(out)[0]!.msg).toMatchObject({ granted: false, reason: 'stale-term' })
+      expect(a.timers.get('campaign')).toBeGreaterThanOrEqual(now + 10_000)
+    }
+    expect(a.state.stats.campaignsDeferred).toBe(3)
+  })
+
   it('refuses an older term after granting a newer one, and a resign releases the promise early', () => {
     const v = new One('v', ['a', 'b'])
     const yes = v.msg({ type: 'vote', term: t(3), from: 'a', round: 1 }, 10_000)
