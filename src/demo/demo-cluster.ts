@@ -10,6 +10,7 @@
  * without it.
  */
 import type { CoordinationSurface, ElectionHandle, GossamerNode, InspectSurface, NodeOptions } from '../node/api.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ClusterError } from '../errors/index.ts'
 import type { ClusterView } from './cluster-view.ts'
 
@@ -43,6 +44,18 @@ interface Running {
 export const DEMO_GROUP = 'demo'
 
 /** Whether a rejection says this build's createNode has no such option (not a bad value of it). */
+/**
+ * A restart binds the address the node had. The port was free when the node stopped, but until it
+ * is bound again any outgoing connection of this process may draw it as its ephemeral source port
+ * (the ports given by port 0 come from the same range): then the bind is tried again, a few times.
+ */
+const REBIND_ATTEMPTS = 20
+const REBIND_WAIT_MS = 250
+
+function bindInUse(err: unknown): boolean {
+  return err instanceof ClusterError && err.code === 'ERR_SWIM_BIND'
+}
+
 function unknownOption(err: unknown, option: string): boolean {
   return err instanceof ClusterError && err.code === 'ERR_INVALID_CONFIG' && err.details?.['field'] === `options.${option}` && /not a known field/.test(err.message)
 }
@@ -152,7 +165,7 @@ export class DemoCluster {
     const extra: NodeOptions = {}
     if (inspect && this.#has.inspect !== false) extra.inspect = { addr: '127.0.0.1:0' }
     if (this.#has.coordination !== false) extra.coordination = { expectedSize: this.options.size }
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
         const node: DemoNode = await this.deps.createNode({ ...base, ...extra })
         if (extra.inspect !== undefined) this.#has.inspect = true
@@ -165,6 +178,8 @@ export class DemoCluster {
         } else if (extra.coordination !== undefined && unknownOption(err, 'coordination')) {
           this.#has.coordination = false
           delete extra.coordination
+        } else if (bindInUse(err) && base.bind !== '127.0.0.1:0' && attempt < REBIND_ATTEMPTS) {
+          await sleep(REBIND_WAIT_MS)
         } else throw err
       }
     }

@@ -12,6 +12,7 @@ import { runDemo, type DemoDeps } from '../../src/demo/run-demo.ts'
 import { parseDemoArgs, type DemoOptions } from '../../src/demo/options.ts'
 import { castDemo } from '../../src/demo/cast.ts'
 import { FakeNet } from './fake-net.ts'
+import { ClusterError } from '../../src/errors/index.ts'
 
 function harness(net: FakeNet, deadlineMs = 5_000) {
   const out: string[] = []
@@ -45,6 +46,22 @@ function harness(net: FakeNet, deadlineMs = 5_000) {
 const opts = (o: Partial<DemoOptions> = {}): DemoOptions => ({ nodes: 5, seed: 1, keep: false, fast: true, ...o })
 
 describe('the demo script (FakeNet)', () => {
+  it('a restart whose address is taken for a moment (ERR_SWIM_BIND) binds it again on a later try', async () => {
+    const net = new FakeNet({ inspect: true, coordination: true })
+    const h = harness(net)
+    let refused = 0
+    h.deps.createNode = async (options) => {
+      if (options.bind !== '127.0.0.1:0' && refused < 2) {
+        refused++
+        throw new ClusterError('ERR_SWIM_BIND', `swim cannot open its transport on ${options.bind}: cannot listen (test)`)
+      }
+      return net.createNode(options)
+    }
+    expect(await runDemo(opts({ seed: 3 }), h.deps)).toBe(0)
+    expect(refused).toBe(2)
+    expect(h.out.some((l) => / restart +\S+ restarted on the same address/.test(l))).toBe(true)
+  })
+
   it('with the live page and the election: prints the page, finds the leader, crashes it, and sees the next one take over', async () => {
     const net = new FakeNet({ inspect: true, coordination: true })
     const h = harness(net)
