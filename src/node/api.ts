@@ -335,7 +335,7 @@ export interface ElectionHandle {
   resign(): Promise<void>
   /** The leader and term as this node knows them now. */
   view(): Promise<LeaderView>
-  /** Every change of the group's leadership from now on (bounded; an overflow ends it with a coded error). */
+  /** Every change of the group's leadership from now on (up to 1,024 waiting for a slow reader; past that the newest are dropped, counted in `dropped`). */
   changes(options?: { signal?: AbortSignal }): BoundedStream<LeaderChange>
 }
 
