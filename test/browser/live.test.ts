@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { createNode } from '../../src/node/create-node.ts'
 import type { GossamerNode } from '../../src/node/api.ts'
-import { artifactPath, chromiumAvailable, launchChromium } from '../support/live-page.ts'
+import { artifactPath, launchChromium } from '../support/live-page.ts'
 
 const local = { bind: '127.0.0.1:0', profile: 'local', logLevel: 'silent' } as const
 const nodes: GossamerNode[] = []
@@ -24,7 +24,8 @@ async function rowStatus(page: Page, name: string): Promise<string | null> {
   return page.locator(`#members tr[data-member="${name}"]`).getAttribute('data-status', { timeout: 1_000 }).catch(() => null)
 }
 
-describe.skipIf(!chromiumAvailable())('the live page in Chromium', () => {
+// No skip when chromium is missing: scripts/install-deps.sh installs it, and a missing browser is a failure.
+describe('the live page in Chromium', () => {
   it('shows the members, turns a killed one failed, keeps up with transitions, moves the highlighted state', async () => {
     const n1 = await createNode({ ...local, name: 'live-1', tags: { role: 'web' }, inspect: { addr: '127.0.0.1:0' } })
     nodes.push(n1)

@@ -4,7 +4,7 @@
  * has none: background networking would flood refused connections). playwright-core gives each
  * launch a fresh temporary profile. `available()` says whether the browser is installed.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
@@ -13,10 +13,6 @@ export const CHROMIUM = '/usr/bin/chromium'
 
 /** Where screenshots go (git-ignored): test-artifacts/ at the repository's root. */
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts')
-
-export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM)
-}
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
