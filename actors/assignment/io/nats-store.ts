@@ -10,6 +10,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { jetstream, JetStreamApiError } from '@nats-io/jetstream'
 import { Kvm, type KV } from '@nats-io/kv'
 import { ClusterError, toWireError, type WireError } from '../../../src/errors/index.ts'
+import { restartingWatch } from '../../../src/coordination/kv-watch.ts'
 import { assignmentKey, parseKey, termOf, workerKey, type AssignmentStorePort, type StoreEntry } from '../store-port.ts'
 
 /** JetStream's "wrong last sequence" (10071) and "key exists"-style conflicts (10164). */
@@ -99,45 +100,18 @@ function natsPort(nc: NatsConnection, kv: KV, timeout: number): AssignmentStoreP
       }
     },
     watch(onEntry) {
-      let stopped = false
-      let current: { stop(): void } | undefined
-      let retry: ReturnType<typeof setTimeout> | undefined
-      const start = (): void => {
-        if (stopped || nc.isClosed()) return
-        // The current value of every key first, then each change; started again after a break.
-        kv.watch({ key: '>' }).then(
-          (iter) => {
-            current = iter
-            if (stopped) return iter.stop()
-            void (async () => {
-              try {
-                for await (const e of iter) {
-                  revisions.set(e.key, e.revision)
-                  const k = parseKey(e.key)
-                  if (k !== undefined) onEntry({ ...k, bytes: e.operation === 'PUT' ? e.value : null } as StoreEntry)
-                }
-              } catch {
-                // the watch broke (connection lost): started again below
-              }
-              if (!stopped) retry = setTimeout(start, 250)
-            })()
-          },
-          () => {
-            if (!stopped) retry = setTimeout(start, 250)
-          },
-        )
-      }
-      start()
-      const handle = {
-        stop() {
-          stopped = true
-          if (retry !== undefined) clearTimeout(retry)
-          current?.stop()
-          watches.delete(handle)
+      // The current value of every key first, then each change; opened again after a break.
+      return restartingWatch({
+        open: () => kv.watch({ key: '>' }),
+        isClosed: () => nc.isClosed(),
+        retryMs: 250,
+        registry: watches,
+        onEntry: (e) => {
+          revisions.set(e.key, e.revision)
+          const k = parseKey(e.key)
+          if (k !== undefined) onEntry({ ...k, bytes: e.operation === 'PUT' ? e.value : null } as StoreEntry)
         },
-      }
-      watches.add(handle)
-      return handle
+      })
     },
     async close() {
       for (const w of [...watches]) w.stop()

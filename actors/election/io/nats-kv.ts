@@ -11,6 +11,7 @@ import { jetstream, jetstreamManager, JetStreamApiError } from '@nats-io/jetstre
 import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv'
 import { ElectionBackendError } from '../errors.ts'
 import type { NatsElectionConfig } from '../nats-config.ts'
+import { restartingWatch } from '../../../src/coordination/kv-watch.ts'
 import type { ElectionKvPort, KvWriteResult, RawEntry } from '../kv-port.ts'
 
 /** JetStream's "wrong last sequence": the revision given is not the key's (10164: the key's is unknown). */
@@ -95,40 +96,13 @@ function natsKvPort(nc: NatsConnection, kv: KV, config: NatsElectionConfig): Ele
       }
     },
     watch(onEntry) {
-      let stopped = false
-      let current: { stop(): void } | undefined
-      let retry: ReturnType<typeof setTimeout> | undefined
-      const start = (): void => {
-        if (stopped || nc.isClosed()) return
-        kv.watch({ include: KvWatchInclude.UpdatesOnly }).then(
-          (iter) => {
-            current = iter
-            if (stopped) return iter.stop()
-            void (async () => {
-              try {
-                for await (const e of iter) onEntry(e.key, { revision: e.revision, op: e.operation, value: e.value } satisfies RawEntry)
-              } catch {
-                // the watch broke (connection lost): started again below
-              }
-              if (!stopped) retry = setTimeout(start, config.backoffMs)
-            })()
-          },
-          () => {
-            if (!stopped) retry = setTimeout(start, config.backoffMs)
-          },
-        )
-      }
-      start()
-      const handle = {
-        stop() {
-          stopped = true
-          if (retry !== undefined) clearTimeout(retry)
-          current?.stop()
-          watches.delete(handle)
-        },
-      }
-      watches.add(handle)
-      return handle
+      return restartingWatch({
+        open: () => kv.watch({ include: KvWatchInclude.UpdatesOnly }),
+        isClosed: () => nc.isClosed(),
+        retryMs: config.backoffMs,
+        registry: watches,
+        onEntry: (e) => onEntry(e.key, { revision: e.revision, op: e.operation, value: e.value } satisfies RawEntry),
+      })
     },
     async close() {
       for (const w of [...watches]) w.stop()
