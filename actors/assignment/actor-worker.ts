@@ -57,6 +57,7 @@ export function announce(st: ActorStep, g: GroupState): void {
   const body = encodeGroupMessage({ kind: 'register', group: g.group, sender: st.s.self, registration: g.local })
   if (st.s.backend === 'nats') {
     st.fx.push({ type: 'store', op: 'register', group: g.group, bytes: body })
+    st.fx.push({ type: 'set-timer', group: g.group, key: 'announce', ms: ANNOUNCE_RETRY_MS })
     return
   }
   const leader = g.leader?.name
@@ -69,11 +70,16 @@ export function announce(st: ActorStep, g: GroupState): void {
   st.fx.push({ type: 'set-timer', group: g.group, key: 'announce', ms: ANNOUNCE_RETRY_MS })
 }
 
-/** The announce timer: told again while no assignment of the leader's term has come. */
+/**
+ * The announce timer: told again while no assignment of the leader's term that counts this worker
+ * has come. A registration the leader saw before it knew the worker as an alive member is kept but
+ * not counted (nats: the key is then written again, and the leader's watch sees it anew).
+ */
 export function announceDue(st: ActorStep, g: GroupState): void {
   const leader = g.leader
-  if (st.s.backend !== 'membership' || leader === null || leader.name === st.s.self) return
-  if (g.accepted !== undefined && g.accepted.term >= leader.term) return
+  if (leader === null || leader.name === st.s.self) return
+  const counted = g.accepted !== undefined && g.accepted.term >= leader.term && g.accepted.workers.some((w) => w.id === st.s.self)
+  if (counted) return
   st.stats.reannounced++
   announce(st, g)
 }

@@ -51,6 +51,23 @@ async function cluster(names: string[]) {
 }
 
 describe('assignment actor (inline, simulated clock, nats backend over a memory store)', () => {
+  it('a worker that the leader did not count writes its key again until an assignment of the term counts it', async () => {
+    const { clock, refs, changes } = await cluster(['a', 'b', 'c'])
+    // a takes c for failed when c's key arrives: the registration is kept, not counted.
+    refs['a']!.send(memberEvent('member-failed', member('c')))
+    await clock.advance(0)
+    for (const n of ['a', 'b', 'c']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    for (const n of ['a', 'b', 'c']) refs[n]!.send(leaderChange('jobs', 'a', 7, n === 'a'))
+    await clock.advance(1_000)
+    expect(changes['c']!.at(-1)?.assignment).toMatchObject({ term: 7, workers: 2, partitions: [] })
+    // c is alive again at a, by an update that is no join: nothing counts it but its key again.
+    refs['a']!.send(memberEvent('member-update', member('c')))
+    await clock.advance(5_000 + 1_000)
+    expect(changes['c']!.at(-1)?.assignment).toMatchObject({ term: 7, workers: 3 })
+    expect(changes['c']!.at(-1)!.assignment.partitions.length).toBeGreaterThan(0)
+    expect((await refs['c']!.getSnapshot()).context.stats.reannounced).toBeGreaterThan(0)
+  })
+
   it('publishes through the store; every worker accepts from the watch; a new leader starts from the stored assignment', async () => {
     const { clock, refs, changes, store } = await cluster(['a', 'b', 'c'])
     for (const n of ['a', 'b', 'c']) expect(await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })).toMatchObject({ ok: true })
