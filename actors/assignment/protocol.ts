@@ -161,10 +161,12 @@ export interface AssignmentResultReply {
 export interface MyAssignmentView {
   group: string
   version: number
+  /** The publishing leader's term (its fencing token). */
   term: number
   leader: string
   /** Partitions this node owns, ascending. */
   partitions: number[]
+  /** Total partitions and workers of the whole assignment. */
   totalPartitions: number
   workers: number
 }

@@ -15,6 +15,7 @@ import type { Member, MemberStatus } from '../../actors/member-manager/protocol.
 import type { Coordinate } from '../coordinate/index.ts'
 import type { KeyOperationResponse } from '../../actors/serf-events/protocol.ts'
 import type { LeaderChange, LeaderView } from '../../actors/election/protocol.ts'
+import type { MyAssignmentView } from '../../actors/assignment/protocol.ts'
 
 export type { Member, MemberStatus }
 export type { LeaderChange, LeaderView }
@@ -348,19 +349,8 @@ export interface AssignmentsOptions {
   signal?: AbortSignal
 }
 
-/** One accepted assignment, as this worker sees it. */
-export interface MyAssignment {
-  group: string
-  version: number
-  /** The publishing leader's term (its fencing token). */
-  term: number
-  leader: string
-  /** Partitions this node owns, ascending. */
-  partitions: number[]
-  /** Total partitions and workers of the whole assignment. */
-  totalPartitions: number
-  workers: number
-}
+/** One accepted assignment, as this worker sees it: the assignment actor's view (its protocol owns the shape). */
+export type MyAssignment = MyAssignmentView
 
 /**
  * What GossamerNode gains with coordination (issue 14). Without `coordination` each throws
