@@ -6,6 +6,12 @@
  * bytes are the real envelope (decodeGossamerMessage checks it on the way). Members are told as
  * member-manager's `member.event` with the Gossamer tag.
  *
+ * With `assignment` set, each node also runs the real assignment actor (membership backend) as its
+ * election's `events` peer, registered as a worker of one group: its publications (reliable
+ * `swim.send-gossamer` on the assignment channel) cross the same link model to the named node's
+ * assignment actor. The link model does not tell reliable from UDP sends: both have the latency and
+ * fate it gives (a reliable send is not retried here; the benches run it without loss).
+ *
  * `ActorElection` is the ElectionBackend interface over one election actor's asks and emitted
  * changes, so the compliance suite (compliance.ts) runs against the real actor.
  */
@@ -19,6 +25,8 @@ import { ClusterError } from '../../src/errors/index.ts'
 import { createSeededRandom, type RandomSource } from '../../src/types/random.ts'
 import { decodeGossamerMessage, GOSSAMER_TAG } from '../../src/wire/gossamer-message.ts'
 import { election } from '../../actors/election/definition.ts'
+import { assignment } from '../../actors/assignment/definition.ts'
+import type { AssignmentChangedMsg, AssignmentInput } from '../../actors/assignment/protocol.ts'
 import type { ElectionInit } from '../../actors/election/config.ts'
 import type { ElectionBackend, LeaderChange, LeaderView } from '../../actors/election/backend.ts'
 import type { ElectionChangedMsg, ElectionInbound, ElectionResultReply } from '../../actors/election/protocol.ts'
@@ -40,6 +48,8 @@ export class LinkModel {
   readonly slow = new Map<string, number>()
   /** Election actor id of each node name (the current incarnation). */
   readonly targets = new Map<string, string>()
+  /** Assignment actor id of each node name (with ClusterOptions.assignment). */
+  readonly assignmentTargets = new Map<string, string>()
   sent = 0
   dropped = 0
   constructor(readonly random: RandomSource) {}
@@ -76,12 +86,13 @@ const simSwim = defineActor({
             }
             const model = models.get(context.model)!
             const delay = model.fate(context.name, event.to)
-            const target = model.targets.get(event.to)
+            const targets = decoded.channel === 'assignment' ? model.assignmentTargets : model.targets
+            const target = targets.get(event.to)
             if (delay === undefined || target === undefined) return {}
             const msg: GossamerMessageIn = { type: 'gossamer.message', from: context.name, channel: decoded.channel, body: decoded.body.slice() }
             env.clock.setTimeout(() => {
               // Delivered only if the receiver is still reachable when it lands (a cut is immediate).
-              if (model.cut.has(event.to) || model.targets.get(event.to) !== target) return
+              if (model.cut.has(event.to) || targets.get(event.to) !== target) return
               env.send(actorAddress<GossamerMessageIn>(target), msg)
             }, delay)
             return {}
@@ -96,6 +107,16 @@ export interface ClusterOptions {
   seed?: number
   /** Lease config overrides of every node. */
   lease?: ElectionInit
+  /** Each node also runs an assignment actor, registered as a worker of `group` at its start. */
+  assignment?: { group: string; partitions: number; calculator?: AssignmentInput['calculator'] }
+}
+
+type AssignmentRef = {
+  id: string
+  send(msg: object): unknown
+  ask(msg: object, options?: { timeoutMs?: number }): Promise<unknown>
+  on(type: 'assignment.changed', handler: (e: AssignmentChangedMsg) => void): () => void
+  stop(): Promise<void>
 }
 
 /** What a crash keeps of a node: the last record the runtime persisted before it. */
@@ -109,7 +130,7 @@ export class MembershipCluster {
   readonly model: LinkModel
   private readonly modelId: string
   private generation = 0
-  readonly nodes = new Map<string, { ref: Awaited<ReturnType<ActorSystem['spawn']>>; backend: ActorElection }>()
+  readonly nodes = new Map<string, { ref: Awaited<ReturnType<ActorSystem['spawn']>>; backend: ActorElection; assignment?: AssignmentRef }>()
 
   private constructor(
     readonly system: ActorSystem,
@@ -149,13 +170,29 @@ export class MembershipCluster {
       if (from.record !== undefined) this.store.records.set(electionId, from.record)
       this.model.cut.delete(name)
     }
-    const ref = await this.system.spawn(election, { id: electionId, placement: 'inline', input: { self: name, backend: 'membership', membership: this.options.lease ?? {}, peers: { swim: swimId } } })
+    const a = this.options.assignment
+    const assignmentId = `assignment-${name}-${g}`
+    const peers = { swim: swimId, ...(a === undefined ? {} : { events: assignmentId }) }
+    const ref = await this.system.spawn(election, { id: electionId, placement: 'inline', input: { self: name, backend: 'membership', membership: this.options.lease ?? {}, peers } })
     this.model.targets.set(name, electionId)
+    let as: AssignmentRef | undefined
+    if (a !== undefined) {
+      const input: AssignmentInput = { self: name, backend: 'membership', ...(a.calculator === undefined ? {} : { calculator: a.calculator }), peers: { swim: swimId, election: electionId } }
+      as = (await this.system.spawn(assignment, { id: assignmentId, placement: 'inline', input })) as unknown as AssignmentRef
+      this.model.assignmentTargets.set(name, assignmentId)
+    }
     const others = [...this.nodes.keys()].filter((n) => n !== name)
     ref.send(this.memberEvent('member-join', others) as ElectionInbound)
-    for (const o of others) this.nodes.get(o)!.ref.send(this.memberEvent('member-join', [name]) as never)
+    as?.send(this.memberEvent('member-join', others))
+    for (const o of others) {
+      const other = this.nodes.get(o)!
+      other.ref.send(this.memberEvent('member-join', [name]) as never)
+      other.assignment?.send(this.memberEvent('member-join', [name]))
+    }
     const backend = new ActorElection(name, ref as never)
-    this.nodes.set(name, { ref, backend })
+    this.nodes.set(name, { ref, backend, ...(as === undefined ? {} : { assignment: as }) })
+    // A worker of the group: the register makes the node stand for the group's leader too.
+    if (as !== undefined && a !== undefined) as.send({ type: 'assignment.register', group: a.group, partitions: a.partitions })
     this.swims.set(name, swimId)
     return backend
   }
@@ -166,21 +203,28 @@ export class MembershipCluster {
    * Crashes node `name`: nothing more leaves it (its stop's resigns are cut off) and what it had
    * persisted before is what a restart gets (the stop's own final record is discarded).
    */
-  async crash(name: string): Promise<Crashed> {
+  async crash(name: string, options: { tellFailed?: boolean } = {}): Promise<Crashed> {
     const node = this.nodes.get(name)!
     const record = this.store.records.get(node.ref.id)
     this.model.cut.add(name)
     this.model.targets.delete(name)
+    this.model.assignmentTargets.delete(name)
     this.nodes.delete(name)
     await node.backend.close()
-    // The others' member-manager soon says it failed (it still counts in the expected size).
-    this.tellAll('member-failed', [name])
+    await node.assignment?.stop()
+    // The others' member-manager soon says it failed (it still counts in the expected size); with
+    // tellFailed false the caller tells it (tellAll) when its detection would have.
+    if (options.tellFailed !== false) this.tellAll('member-failed', [name])
     return { name, record, swimId: this.swims.get(name)! }
   }
 
   /** Tells every node but `except` a member event about `names`. */
   tellAll(event: MemberEventMsg['event'], names: string[], except?: string): void {
-    for (const [n, { ref }] of this.nodes) if (n !== except) ref.send(this.memberEvent(event, names) as never)
+    for (const [n, { ref, assignment: as }] of this.nodes) {
+      if (n === except) continue
+      ref.send(this.memberEvent(event, names) as never)
+      as?.send(this.memberEvent(event, names))
+    }
   }
 
   async shutdown(): Promise<void> {
