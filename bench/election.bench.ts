@@ -1,32 +1,4 @@
 /**
- * bench:election: leader failover and handover of the election's backends, and the membership
- * backend's partition chaos counts.
- *
- *   npx tsx bench/election.bench.ts [--json] [--runs N] [--membership-runs N] [--chaos-seeds N] [--skip-nats]
- *
- * nats: a real `nats-server -js` (loopback, temp store, started here) with a 1 s lease (the
- * bucket's max age), three contender processes (bench/election/contender.ts) standing for one group.
- * - crash failover: the leader's process is killed (SIGKILL); from the kill to the moment another
- *   contender's backend reports itself elected (its own Date.now(); the processes share the clock).
- *   The killed contender is started again before the next run. Target p99 <= 1.5 s.
- * - handover: the leader resigns (its delete is watched by the others); from just before the
- *   resign to the new leader's election. The old leader stands again before the next run.
- *   Target p99 <= 0.5 s.
- * membership: the simulator, N = 5, LAN (bench/election/membership-failover.ts: the real election
- * actors on a simulated clock, default 10 s lease), one seed per run: handover (resign -> elected
- * elsewhere) and crash failover (the leader's host dies -> elected elsewhere), next to the same
- * cluster's crash detection (five swim nodes, LAN preset: crash -> every other member says dead).
- * Target: crash failover <= crash detection + one lease.
- * "Failover" in issue 14 ends at the first assignment the new leader publishes; both measures end
- * here at the election, the step before (the leader publishes from that instant).
- * chaos: the lease model checker (bench/election/lease-sim.ts, as `npm run chaos:lease`) over
- * --chaos-seeds seeds (default 1000) at N = 5, 7 and 15, 60 s simulated each: the instants two
- * nodes held an unexpired lease, and the terms a node accepted below one it had accepted.
- * Prints tables; with --json the last line of stdout is one JSON object
- * `{"nats":{ttlMs,crashFailoverP50Ms,crashFailoverP99Ms,handoverP50Ms,handoverP99Ms,runs},"membership":{crashFailoverP50Ms,crashFailoverP99Ms,handoverP99Ms},"chaos":{seeds,twoLeaderInstants,staleTermsAccepted}}`
- * (`nats` is null with --skip-nats).
- */
-/**
  * bench:election: leader failover and handover of the election's backends, measured to the first
  * assignment the new leader publishes (issue 14), and the membership backend's partition chaos counts.
  *
