@@ -3,11 +3,9 @@
  * side's mailbox. Messages wait in a ring on the sending side and are posted at the end of the
  * current microtask turn: one waiting message travels as the plain object (the cheapest
  * structured clone), several as arrays of up to MAX_BATCH (one postMessage per batch). At most
- * `capacity` messages are in flight; the receiver returns credit for what it handled: at once for
- * half the window, else with its own next batch or reply, else on its own at the end of the turn
- * (or, once a lone message of its own went out without it, within CREDIT_DELAY_MS). Whatever
- * accumulated meanwhile goes out then. So a lone message is posted at once, and under load
- * batches form by themselves.
+ * `capacity` messages are in flight; the receiver returns credit once per event-loop turn for what
+ * it handled (piggybacked on its own data when it has some), and whatever accumulated meanwhile
+ * goes out then. So a lone message is posted at once, and under load batches form by themselves.
  * The items a thread handles per event-loop turn are bounded (turn-budget.ts): past the bound a
  * link pauses its port until the check phase, so a full-rate producer cannot keep the receiving
  * thread's port busy while its I/O and timers wait; its credit still goes back at once, so the
@@ -32,16 +30,6 @@ export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
  */
 export const MAX_BATCH = 256
 
-/**
- * The longest credit below half the window waits once a lone actor message went out without it
- * (ms). A lone message travels as itself, the machine's own object: carrying credit would mean a
- * wrapping frame, one more object to clone on each side of every ask's request (the system
- * thread's credit for the last reply rode on the next request). Credit below half the window
- * never holds a sender back (the other half is still open), so it waits for a batch or a reply
- * to ride on, or this long, for the sender's idle() and its `queued` count.
- */
-export const CREDIT_DELAY_MS = 1
-
 export class Link implements Pausable {
   readonly ring = new RingQueue<unknown>(64)
   policy: LinkPolicy
@@ -65,8 +53,6 @@ export class Link implements Pausable {
   unsendable = 0
   #flushQueued = false
   #ackQueued = false
-  /** Armed when credit was left owed by a flush (see CREDIT_DELAY_MS). */
-  #creditTimer: ReturnType<typeof setTimeout> | undefined
   #readyWaiters: (() => void)[] = []
   #idleWaiters: (() => void)[] = []
   readonly #onItem: (item: unknown) => void
@@ -84,10 +70,6 @@ export class Link implements Pausable {
   }
   readonly #ackTick = (): void => {
     this.#ackQueued = false
-    if (this.pendingAck > 0) this.flush()
-  }
-  readonly #creditDue = (): void => {
-    this.#creditTimer = undefined
     if (this.pendingAck > 0) this.flush()
   }
   readonly #receive = (data: unknown): void => this.receive(data)
@@ -167,9 +149,7 @@ export class Link implements Pausable {
 
   /**
    * Posts what is waiting, in batches of at most MAX_BATCH, while fewer than `capacity` messages
-   * are in flight, and any credit owed: riding on a batch (a wrapping frame) or inside a lone
-   * reply, or on its own. A lone actor message goes as itself; credit below half the window then
-   * stays owed (CREDIT_DELAY_MS).
+   * are in flight, and any credit owed (riding on the first batch when there is one).
    */
   flush(): void {
     this.#flushQueued = false
@@ -178,7 +158,6 @@ export class Link implements Pausable {
     const ring = this.ring
     const window = this.policy.capacity
     let posted = false
-    let deferred = false
     while (ring.length > 0 && this.inFlight < window) {
       const n = Math.min(ring.length, MAX_BATCH, window - this.inFlight)
       let payload: unknown
@@ -190,45 +169,28 @@ export class Link implements Pausable {
         payload = batch
       }
       this.inFlight += n
-      let ack = this.pendingAck
-      if (ack > 0 && n === 1 && ack < this.#ackAt && typeof (payload as { type?: unknown }).type === 'string') {
-        ack = 0
-        deferred = true
-      }
-      this.pendingAck -= ack
-      let inside = false
+      const ack = this.pendingAck
+      this.pendingAck = 0
       try {
         if (ack === 0) port.postMessage(payload)
         else if (n === 1 && (payload as { k?: unknown }).k === F_REPLY) {
           // A lone reply carries the credit itself (the runtime made the item; no wrapping frame).
           ;(payload as { a?: number }).a = ack
-          inside = true
           port.postMessage(payload)
         } else port.postMessage({ k: F_DATA, a: ack, d: payload })
       } catch (err) {
         // Something in the batch cannot be cloned (a function, a socket...): post what can be,
         // one by one, and report the rest; never let it escape into the sender's event loop.
-        if (inside) delete (payload as { a?: number }).a
+        if (n === 1) delete (payload as { a?: number }).a
         this.#postSeparately(port, n === 1 ? [payload] : (payload as unknown[]), ack, err)
       }
       posted = true
     }
     if (this.pendingAck > 0) {
-      if (deferred) this.#deferCredit()
-      else {
-        port.postMessage({ k: F_ACK, n: this.pendingAck })
-        this.pendingAck = 0
-      }
+      port.postMessage({ k: F_ACK, n: this.pendingAck })
+      this.pendingAck = 0
     }
     if (posted && this.#readyWaiters.length > 0) this.#wakeReady()
-  }
-
-  /** Credit stays owed for at most CREDIT_DELAY_MS (a batch or reply may take it sooner). */
-  #deferCredit(): void {
-    if (this.#creditTimer !== undefined) return
-    this.#creditTimer = setTimeout(this.#creditDue, CREDIT_DELAY_MS)
-    // Never what keeps a process alive: the link's port and its owner are.
-    this.#creditTimer.unref?.()
   }
 
   #postSeparately(port: MessagePort, items: unknown[], ack: number, firstError: unknown): void {
@@ -286,10 +248,9 @@ export class Link implements Pausable {
     this.pendingAck += n
     // Credit goes back with the data this link posts next (a reply is already queued when an ask
     // was handled), else at the end of this event-loop turn, or at once when it reaches half
-    // the peer's window (a long turn would otherwise leave the peer waiting). While the credit
-    // timer is armed (a lone message went without it) it goes by then at the latest.
+    // the peer's window (a long turn would otherwise leave the peer waiting).
     if (this.pendingAck >= this.#ackAt) this.flush()
-    else if (!this.#ackQueued && !this.#flushQueued && this.#creditTimer === undefined) {
+    else if (!this.#ackQueued && !this.#flushQueued) {
       // First a microtask: what the handled items (or the code awaiting them) send next is
       // usually queued by then and takes the credit along; else an immediate carries it.
       this.#ackQueued = true
@@ -391,8 +352,6 @@ export class Link implements Pausable {
   }
 
   #detach(): void {
-    if (this.#creditTimer !== undefined) clearTimeout(this.#creditTimer)
-    this.#creditTimer = undefined
     const port = this.port
     this.port = undefined
     if (port !== undefined) {
