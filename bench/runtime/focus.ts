@@ -2,7 +2,7 @@
  * One runtime scenario on its own, for profiling (`node --cpu-prof` writes one profile per
  * thread, the actor's worker included) and for quick A/B checks of a change:
  *
- *   npx tsx bench/runtime/focus.ts <roundtrip|raw-roundtrip|burst|inline> [--seconds 5] [--json]
+ *   npx tsx bench/runtime/focus.ts <roundtrip|raw-roundtrip|machine-roundtrip|burst|inline> [--seconds 5] [--json]
  *   node --import tsx --cpu-prof --cpu-prof-dir=prof bench/runtime/focus.ts burst
  *
  * Runs the scenario in chunks (10,000 round trips or 100,000 messages) for `--seconds`, after one
@@ -54,17 +54,19 @@ async function run(): Promise<number[]> {
       for (let i = 0; i < ONE_WAY; i++) actor.send(ALIVE)
     })
   }
-  if (mode === 'raw-roundtrip') {
+  if (mode === 'raw-roundtrip' || mode === 'machine-roundtrip') {
     const { port1, port2 } = new MessageChannel()
     const entry = resolveEntry(new URL('../fixtures/raw-worker.ts', import.meta.url))
-    const worker = new Worker(entry.file, { workerData: { __entry: entry.tsEntry, port: port2, mode: 'echo' }, transferList: [port2] })
+    const machine = mode === 'machine-roundtrip'
+    const worker = new Worker(entry.file, { workerData: { __entry: entry.tsEntry, port: port2, mode: machine ? 'machine-echo' : 'echo' }, transferList: [port2] })
+    let cid = 0
     let waiting: (() => void) | undefined
     port1.on('message', () => waiting?.())
     try {
       return await timed(ROUND_TRIPS, async () => {
         for (let i = 0; i < ROUND_TRIPS; i++) {
           const reply = new Promise<void>((resolve) => (waiting = resolve))
-          port1.postMessage(ALIVE)
+          port1.postMessage(machine ? Object.assign({}, ECHO, { replyTo: { to: '$main', cid: ++cid } }) : ALIVE)
           await reply
         }
       })
@@ -91,7 +93,7 @@ async function run(): Promise<number[]> {
         await done
       })
     }
-    throw new Error(`unknown mode ${mode}: roundtrip, raw-roundtrip, burst or inline`)
+    throw new Error(`unknown mode ${mode}: roundtrip, raw-roundtrip, machine-roundtrip, burst or inline`)
   } finally {
     await system.shutdown()
   }

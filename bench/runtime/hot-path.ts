@@ -111,7 +111,7 @@ async function mainHalf(): Promise<{ us: number; posts: number; bytes: number }>
   port.measure = true
   await run(1000)
   core.asks.disarm()
-  await core.compute.close?.()
+  await core.compute.destroy()
   return { us: median(us), posts: port.posted / 1000, bytes: port.bytes / 1000 }
 }
 
