@@ -14,7 +14,10 @@
  *   link, the router, the host, the sink machine, env.reply);
  * - machineUs: the same sink machine fed the same request in this thread (what the actor's half
  *   would be with a free runtime);
- * - posts per round trip (each side) and the bytes V8 serializes for them.
+ * - posts per round trip (each side) and the bytes V8 serializes for them;
+ * - burstPerMessageUs / burstMachineUs: one tell of a 256-message batch as the actor's link
+ *   receives it (no deserialization: the batch is already objects), against the machine fed the
+ *   same tells in a loop.
  */
 import { serialize } from 'node:v8'
 import { createActor } from 'xstate'
@@ -115,9 +118,8 @@ async function mainHalf(): Promise<{ us: number; posts: number; bytes: number }>
   return { us: median(us), posts: port.posted / 1000, bytes: port.bytes / 1000 }
 }
 
-/** The actor thread's half: the router, the host and the sink machine, fed requests by hand. */
-async function actorHalf(): Promise<{ us: number; posts: number; bytes: number }> {
-  const port = new FakePort()
+/** The actor's thread as the link hands it messages: the router, the host and the sink machine. */
+function actorThread(port: FakePort) {
   const policy = { capacity: 2048, overflow: 'backpressure' as const, backpressureCeiling: 4 }
   let host: ActorHost | undefined
   const reports = new WorkerReports(
@@ -153,6 +155,13 @@ async function actorHalf(): Promise<{ us: number; posts: number; bytes: number }
     requestTurn: () => reports.requestTurn(),
     events: { crashed: () => {}, restarted: () => {}, escalated: () => {}, invalid: () => {} },
   })
+  return router
+}
+
+/** The actor thread's half: the router, the host and the sink machine, fed requests by hand. */
+async function actorHalf(): Promise<{ us: number; posts: number; bytes: number }> {
+  const port = new FakePort()
+  const router = actorThread(port)
   let cid = 0
   // Each request as the link would receive it: what the system thread's link posts for an ask.
   const run = async (n: number): Promise<void> => {
@@ -172,6 +181,39 @@ async function actorHalf(): Promise<{ us: number; posts: number; bytes: number }
   await run(1000)
   router.close()
   return { us: median(us), posts: port.posted / 1000, bytes: port.bytes / 1000 }
+}
+
+/** A burst on the actor's thread: batches of 256 tells as the link receives them (per message). */
+async function actorBurst(): Promise<{ us: number; posts: number; bytes: number }> {
+  const router = actorThread(new FakePort())
+  const batch = Array.from({ length: 256 }, () => ({ ...ALIVE }))
+  const run = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i += 256) {
+      router.main.receive(batch)
+      if ((i & 4095) === 0) await new Promise((r) => setImmediate(r))
+    }
+  }
+  await run(N * 4)
+  const us: number[] = []
+  for (let r = 0; r < ROUNDS; r++) us.push((await cpuUs(() => run(N * 4))) / (N * 4))
+  router.close()
+  return { us: median(us), posts: 0, bytes: 0 }
+}
+
+/** The same tells fed to the sink machine in a loop (what actorBurst would cost with a free runtime). */
+async function machineBurst(): Promise<number> {
+  const actor = createActor(createSinkMachine({ reply: () => {} })).start()
+  const batch = Array.from({ length: 256 }, () => ({ ...ALIVE }))
+  const run = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i += 256) {
+      for (let j = 0; j < 256; j++) actor.send(batch[j] as never)
+      if ((i & 4095) === 0) await new Promise((r) => setImmediate(r))
+    }
+  }
+  await run(N * 4)
+  const us: number[] = []
+  for (let r = 0; r < ROUNDS; r++) us.push((await cpuUs(() => run(N * 4))) / (N * 4))
+  return median(us)
 }
 
 async function machineOnly(): Promise<number> {
@@ -196,7 +238,16 @@ async function machineOnly(): Promise<number> {
 const partAt = process.argv.indexOf('--part')
 const part = partAt >= 0 ? process.argv[partAt + 1] : undefined
 if (part !== undefined) {
-  const r = part === 'main' ? await mainHalf() : part === 'actor' ? await actorHalf() : { us: await machineOnly(), posts: 0, bytes: 0 }
+  const r =
+    part === 'main'
+      ? await mainHalf()
+      : part === 'actor'
+        ? await actorHalf()
+        : part === 'actor-burst'
+          ? await actorBurst()
+          : part === 'machine-burst'
+            ? { us: await machineBurst(), posts: 0, bytes: 0 }
+            : { us: await machineOnly(), posts: 0, bytes: 0 }
   console.log(JSON.stringify(r))
 } else {
   const { execFileSync } = await import('node:child_process')
@@ -208,11 +259,15 @@ if (part !== undefined) {
   const main = runPart('main')
   const actor = runPart('actor')
   const machine = runPart('machine')
+  const burst = runPart('actor-burst')
+  const burstMachine = runPart('machine-burst')
   const out = {
     mainHalfUs: Number(main.us.toFixed(3)),
     actorHalfUs: Number(actor.us.toFixed(3)),
     machineUs: Number(machine.us.toFixed(3)),
     actorOverheadUs: Number((actor.us - machine.us).toFixed(3)),
+    burstPerMessageUs: Number(burst.us.toFixed(3)),
+    burstMachineUs: Number(burstMachine.us.toFixed(3)),
     mainPostsPerAsk: main.posts,
     actorPostsPerAsk: actor.posts,
     mainBytesPerAsk: main.bytes,
@@ -222,6 +277,8 @@ if (part !== undefined) {
     { half: 'system thread (ask, reply arrives)', 'CPU µs/op': out.mainHalfUs, 'posts/op': out.mainPostsPerAsk, 'bytes/op': out.mainBytesPerAsk },
     { half: 'actor thread (request arrives, reply)', 'CPU µs/op': out.actorHalfUs, 'posts/op': out.actorPostsPerAsk, 'bytes/op': out.actorBytesPerAsk },
     { half: 'the sink machine alone', 'CPU µs/op': out.machineUs, 'posts/op': 0, 'bytes/op': 0 },
+    { half: 'burst: a tell of a 256-batch on the actor thread', 'CPU µs/op': out.burstPerMessageUs, 'posts/op': 0, 'bytes/op': 0 },
+    { half: 'burst: the same tell to the machine alone', 'CPU µs/op': out.burstMachineUs, 'posts/op': 0, 'bytes/op': 0 },
   ])
   console.log(`the runtime's own CPU per ask round trip: ${(out.mainHalfUs + out.actorOverheadUs).toFixed(3)} µs (system thread ${out.mainHalfUs}, actor thread ${out.actorOverheadUs} over its machine's ${out.machineUs})`)
   if (json) console.log(JSON.stringify(out))
