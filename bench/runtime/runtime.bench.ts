@@ -15,6 +15,12 @@
  *   batches on the port; each message is still its own machine event);
  * - rawRoundTripPerSec: the payload echoed over a bare port; actorRoundTripPerSec: the same payload
  *   asked of the sink (`sink.echo`), whose machine replies with it.
+ * - machineRoundTripPerSec (context): the same request, with its correlation token, over a bare
+ *   port into the same sink machine in a worker, its action posting the reply back. The raw echo
+ *   runs no machine at all, so actorRoundTripVsRaw counts the machine's own transition (about
+ *   1.4 µs of a 10 µs round trip here, `bench/runtime/hot-path.ts`) as runtime cost;
+ *   actorRoundTripVsMachineRoundTrip is the runtime's share alone, as actorOneWayVsBaseline is
+ *   for one-way traffic.
  * - workerInlineMachinePerSec (context only): the sink machine fed by a loop inside a worker thread.
  * - pingToAckP50Us / pingToAckP99Us: a memberlist ping on loopback to a node of real swim,
  *   gossip-queue and member-manager actors in worker threads, with broadcasts pending, timed until
@@ -53,7 +59,7 @@ const ECHO = { ...ALIVE, type: 'sink.echo' as const }
 const inspectedSeen: Array<{ observed: number; coalesced: number; bytesRead: number }> = []
 
 /** A bare-port worker of bench/fixtures/raw-worker.ts. */
-function rawWorker(mode: 'count' | 'machine' | 'echo'): { port: MessagePort; next: () => Promise<unknown>; stop: () => Promise<void> } {
+function rawWorker(mode: 'count' | 'machine' | 'echo' | 'machine-echo'): { port: MessagePort; next: () => Promise<unknown>; stop: () => Promise<void> } {
   const { port1, port2 } = new MessageChannel()
   const entry = resolveEntry(new URL('../fixtures/raw-worker.ts', import.meta.url))
   const worker = new Worker(entry.file, { workerData: { __entry: entry.tsEntry, port: port2, mode }, transferList: [port2] })
@@ -135,6 +141,25 @@ const rawRoundTrip: Scenario = (() => {
       for (let i = 0; i < ROUND_TRIPS; i++) {
         const reply = w.next()
         w.port.postMessage(ALIVE)
+        await reply
+      }
+    },
+    after: () => w.stop(),
+  }
+})()
+
+/** Context: the ask's request answered by the sink machine behind a bare port (no runtime). */
+const machineRoundTrip: Scenario = (() => {
+  let w: ReturnType<typeof rawWorker>
+  let cid = 0
+  return {
+    name: 'machineRoundTripPerSec',
+    ops: ROUND_TRIPS,
+    before: () => void (w = rawWorker('machine-echo')),
+    run: async () => {
+      for (let i = 0; i < ROUND_TRIPS; i++) {
+        const reply = w.next()
+        w.port.postMessage(Object.assign({}, ECHO, { replyTo: { to: '$main', cid: ++cid } }))
         await reply
       }
     },
@@ -225,7 +250,7 @@ async function main(): Promise<void> {
     ? []
     : await runScenarios(
         'runtime',
-        [portOneWay('rawOneWayPerSec', 'count'), inlineMachine, workerInlineMachine, portOneWay('baselineOneWayPerSec', 'machine'), ...runtimeScenarios(), rawRoundTrip],
+        [portOneWay('rawOneWayPerSec', 'count'), inlineMachine, workerInlineMachine, portOneWay('baselineOneWayPerSec', 'machine'), ...runtimeScenarios(), rawRoundTrip, machineRoundTrip],
         { timeMs: args.timeMs, runs: args.runs, rounds: args.rounds },
       )
   const perPing = await measurePingToAck({ ...DEFAULT_PING_TO_ACK, samples: pingSamples })
@@ -255,6 +280,8 @@ async function main(): Promise<void> {
     actorRoundTripVsRaw: ratio('actorRoundTripPerSec', 'rawRoundTripPerSec'),
     /** context: the burst against the machine's limit on a worker thread */
     actorBurstVsWorkerInlineMachine: ratio('actorBurstPerSec', 'workerInlineMachinePerSec'),
+    /** context: the ask against the same machine answering behind a bare port (the runtime's share alone) */
+    actorRoundTripVsMachineRoundTrip: ratio('actorRoundTripPerSec', 'machineRoundTripPerSec'),
   }
   const targets = { actorOneWayInspectedVsActorOneWay: 0.9, actorOneWayVsBaseline: 0.8, actorBurstVsInlineMachine: 0.8, actorRoundTripVsRaw: 0.8 }
   const met = Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, ratios[k as keyof typeof targets] >= t]))

@@ -12,17 +12,14 @@ import { createActor, type Actor, type AnyStateMachine } from 'xstate'
 import type { ActorEnv, Message } from '../types/actor-env.ts'
 import { RESTORED, SHUTDOWN } from '../types/actor-env.ts'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
-import { ActorEscalatedError, ActorStoppedError, MailboxFullError, type InvalidMessageError, type UnknownMessageError } from '../errors/runtime-errors.ts'
+import { ActorEscalatedError } from '../errors/runtime-errors.ts'
 import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { EmitTap, type EmitSink } from './emit-tap.ts'
 import { failEnvAsks, resourcesOf } from './env.ts'
 import { readExitReport, waitDone, withReleaseFailures } from './exit-work.ts'
-import { requestOf } from './mailbox-policy.ts'
-import { MessageGate } from './message-gate.ts'
+import { HostDelivery } from './host-delivery.ts'
 import { HostInspector, type InspectListener } from './host-inspector.ts'
 import { verifyImmutableFromEnv, type PersistedRecord, type SupervisionOptions } from './options.ts'
-import { RingQueue } from './ring.ts'
-import { CoalesceRun } from './coalesce.ts'
 import { RestartTracker } from './supervisor.ts'
 import { assertCloneable } from './snapshot-copy.ts'
 import { HostPersistence, persistedSnapshotOf } from './host-persistence.ts'
@@ -42,22 +39,17 @@ export type HostStatus = 'running' | 'restarting' | 'escalated' | 'stopped'
 export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   actor!: Actor<AnyStateMachine>
   status: HostStatus = 'running'
-  handled = 0
-  invalid = 0
-  refused = 0
-  readonly held = new RingQueue<Message>()
   readonly #def: ActorDefinition<M>
   readonly #env: ActorEnv
   readonly #impl: ActorImplementations<M>
   readonly #input: unknown
   readonly #events: HostEvents
   readonly #tracker: RestartTracker
-  readonly #gate: MessageGate
+  /** What happens to each message handed to this host (host-delivery.ts). */
+  readonly #delivery: HostDelivery
   #machine: M
   readonly #inspection: HostInspector
   readonly #emits = new EmitTap()
-  /** The run of coalescible messages of the delivery under way (definition's `coalesce`). */
-  readonly #run: CoalesceRun | undefined
   readonly #persistence: HostPersistence
   /** persist.immutable: records are kept and restored by reference. */
   readonly #immutable: boolean
@@ -65,7 +57,6 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   readonly #verifyImmutable: boolean
   /** The env's resource slots closing (the actor stopped for good): started once. */
   #resourcesClosed: Promise<void> | undefined
-  readonly #holdLimit: number
   #restartTimer: unknown
   /** A stop is coming: restart at once instead of after the backoff. */
   #expedited = false
@@ -97,7 +88,6 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     /** Most messages held during a restart; beyond it they are refused and counted (default unbounded: the inline ring bounds itself). */
     holdLimit?: number
   }) {
-    this.#holdLimit = parts.holdLimit ?? Number.POSITIVE_INFINITY
     this.#def = parts.definition
     this.#env = parts.env
     this.#impl = parts.implementations
@@ -111,8 +101,22 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.#immutable = this.#def.persist?.immutable === true
     this.#verifyImmutable = this.#immutable && verifyImmutableFromEnv()
     this.#inspection = new HostInspector(this.#env.id)
-    this.#run = this.#def.coalesce === undefined ? undefined : new CoalesceRun(this.#env.id, this.#def.coalesce as never)
-    this.#gate = new MessageGate(this.#env.id, this.#def as unknown as ActorDefinition<AnyStateMachine>, machine)
+    const host = this
+    this.#delivery = new HostDelivery(
+      this.#env.id,
+      this.#def as unknown as ActorDefinition<AnyStateMachine>,
+      machine,
+      {
+        get status() {
+          return host.status
+        },
+        send: (event) => this.actor.send(event as never),
+        crash: (err) => this.#onActorError(this.actor, err),
+        fail: (token, error) => this.#env.fail(token, error),
+        invalid: (error, messageType) => this.#events.invalid(error, messageType),
+      },
+      parts.holdLimit ?? Number.POSITIVE_INFINITY,
+    )
     this.#persistence = new HostPersistence(
       {
         id: this.#env.id,
@@ -188,84 +192,41 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     }
   }
 
+  /** Messages handed to the machine (or coalesced into one event for it). */
+  get handled(): number {
+    return this.#delivery.handled
+  }
+
+  /** Messages the protocol refused. */
+  get invalid(): number {
+    return this.#delivery.invalid
+  }
+
+  /** Messages refused because the actor was restarting past its hold limit, escalated or stopped. */
+  get refused(): number {
+    return this.#delivery.refused
+  }
+
   /**
    * Hands one actor message to the machine (or holds / refuses it), at once: a run being coalesced
    * goes first. Never throws. For a message on its own (not part of a delivery batch).
    */
   deliver(msg: Message): void {
-    if (this.#run !== undefined && this.#run.length > 0) this.flush()
-    this.#accept(msg)
+    this.#delivery.deliver(msg)
   }
 
   /**
    * One message of a delivery batch (a link batch, an inline drain): with `coalesce`, a message of
-   * the listed types that is not an ask joins the current run (counted as handled now) and reaches
-   * the machine as part of one event at `flush()`; anything else flushes the run, then goes as
-   * `deliver` does. The batch's owner calls `flush()` (or `checkpoint()`) when the batch ends.
+   * the listed types that is not an ask joins the current run and reaches the machine as part of
+   * one event at `flush()`. The batch's owner calls `flush()` (or `checkpoint()`) when it ends.
    */
   offer(msg: Message): void {
-    const run = this.#run
-    if (run === undefined) return this.#accept(msg)
-    if (this.status === 'running' && run.accepts(msg)) {
-      const refusal = this.#gate.check(msg)
-      if (refusal !== undefined) return this.#reject(msg, refusal)
-      this.handled++
-      run.push(msg)
-      if (run.full) this.flush()
-      return
-    }
-    if (run.length > 0) this.flush()
-    this.#accept(msg)
+    this.#delivery.offer(msg)
   }
 
   /** Hands the run being coalesced to the machine as one event (a failing `into` crashes the actor). */
   flush(): void {
-    const run = this.#run
-    if (run === undefined || run.length === 0) return
-    if (this.status !== 'running') {
-      // Not reached (a run only grows while running and is flushed before anything that can
-      // crash or stop the machine), but if it were: each message is held or refused on its own.
-      const msgs = run.takeMessages()
-      this.handled -= msgs.length
-      for (const m of msgs) this.#accept(m)
-      return
-    }
-    const taken = run.take()
-    if (taken === undefined) return
-    if ('error' in taken) this.#onActorError(this.actor, taken.error)
-    else this.actor.send(taken.event as never)
-  }
-
-  #accept(msg: Message): void {
-    const refusal = this.#gate.check(msg)
-    if (refusal !== undefined) {
-      this.#reject(msg, refusal)
-      return
-    }
-    if (this.status === 'running') {
-      this.handled++
-      this.actor.send(msg as never)
-    } else if (this.status === 'restarting' && this.held.length < this.#holdLimit) {
-      this.held.push(msg)
-    } else if (this.status === 'restarting') {
-      this.refused++
-      this.#failAsk(msg, toWireError(new MailboxFullError(this.#env.id, this.#holdLimit)))
-    } else {
-      this.refused++
-      this.#failAsk(msg, toWireError(new ActorStoppedError(this.#env.id)))
-    }
-  }
-
-  #reject(msg: Message, error: UnknownMessageError | InvalidMessageError): void {
-    this.invalid++
-    const wire = toWireError(error)
-    this.#failAsk(msg, wire)
-    this.#events.invalid(wire, typeof msg.type === 'string' ? msg.type : String(msg.type))
-  }
-
-  #failAsk(msg: Message, error: WireError): void {
-    const replyTo = requestOf(msg)
-    if (replyTo !== undefined) this.#env.fail(replyTo, error)
+    this.#delivery.flush()
   }
 
   #onActorError(actor: Actor<AnyStateMachine>, err: unknown): void {
@@ -331,11 +292,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   }
 
   #refuseHeld(): void {
-    const stopped = toWireError(new ActorStoppedError(this.#env.id))
-    for (let m = this.held.shift(); m !== undefined; m = this.held.shift()) {
-      this.refused++
-      this.#failAsk(m, stopped)
-    }
+    this.#delivery.refuseHeld()
   }
 
   #restart(): void {
@@ -352,8 +309,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     if (this.status !== 'running') return
     this.#env.log.info({ restarts: this.#tracker.total }, 'actor restarted')
     this.#events.restarted(this.#tracker.total, this.lastPersisted !== undefined)
-    while (this.status === 'running' && this.held.length > 0) this.offer(this.held.shift()!)
-    this.flush()
+    this.#delivery.replayHeld()
     this.onResume?.()
   }
 

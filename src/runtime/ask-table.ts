@@ -143,8 +143,15 @@ export class AskTable {
 
   /** A reply: settles the ask, or counts a late reply. */
   resolve(cid: number, value: unknown): void {
-    if (this.#pending.has(cid)) this.#settle(cid, value, undefined)
-    else this.late++
+    // One lookup (the hot path of every ask): the pending entry settles here.
+    const p = this.#pending.get(cid)
+    if (p === undefined) {
+      this.late++
+      return
+    }
+    this.#pending.delete(cid)
+    if (p.signal !== undefined) this.#unwatch(p.signal, cid)
+    p.resolve(value)
   }
 
   /** An error reply (or a refusal): fails the ask, or counts a late reply. */

@@ -12,6 +12,7 @@ import { admit, isActorMessage } from './mailbox-policy.ts'
 import type { OverflowKind } from './link.ts'
 import { RingQueue } from './ring.ts'
 import type { ActorSnapshot } from './types.ts'
+import { runSoon } from './microtask.ts'
 
 /** A runtime item on an inline ring: run `fn` in order with the messages (snapshot reads). */
 interface CallItem {
@@ -73,7 +74,7 @@ export class InlineMailbox {
   #schedule(): void {
     if (!this.#drainQueued && !this.#draining) {
       this.#drainQueued = true
-      queueMicrotask(this.#drain)
+      runSoon(this.#drain)
     }
   }
 

@@ -20,6 +20,7 @@ import { F_ACK, F_DATA, F_REPLY, F_ROUTED, type LinkPolicy, type LinkStats } fro
 import { admit, isActorMessage } from './mailbox-policy.ts'
 import { RingQueue } from './ring.ts'
 import { threadTurnBudget, type Pausable, type TurnBudget } from './turn-budget.ts'
+import { runSoon } from './microtask.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
 
@@ -143,7 +144,7 @@ export class Link implements Pausable {
 
   #queueFlush(): void {
     this.#flushQueued = true
-    queueMicrotask(this.#flush)
+    runSoon(this.#flush)
   }
 
   /**
@@ -253,7 +254,7 @@ export class Link implements Pausable {
       // First a microtask: what the handled items (or the code awaiting them) send next is
       // usually queued by then and takes the credit along; else an immediate carries it.
       this.#ackQueued = true
-      queueMicrotask(this.#ackCheck)
+      runSoon(this.#ackCheck)
     }
     // Past this turn's budget: the port's next messages wait (queued, in order) for the check phase.
     if (!this.#budget.take(n, this)) this.#pause()

@@ -26,7 +26,7 @@ export function makeRef(core: SystemCore, entry: Entry, stop: (entry: Entry) => 
       }
       return core.route(MAIN, id, msg)
     },
-    ask(msg: Message, options: AskOptions = {}): Promise<unknown> {
+    ask(msg: Message, options?: AskOptions): Promise<unknown> {
       return ask(core, entry, msg, options)
     },
     subscribe(listener: (s: ActorSnapshot) => void): Unsubscribe {
@@ -54,17 +54,19 @@ export function makeRef(core: SystemCore, entry: Entry, stop: (entry: Entry) => 
   return ref as unknown as ActorRef<AnyStateMachine>
 }
 
-function ask(core: SystemCore, entry: Entry, msg: Message, options: AskOptions): Promise<unknown> {
+/** One ask from the system thread (options absent on the common path: no object built for them). */
+function ask(core: SystemCore, entry: Entry, msg: Message, options: AskOptions | undefined): Promise<unknown> {
   const type = String((msg as { type?: unknown })?.type)
   if (core.stopping) return Promise.reject(new SystemShutDownError(`ask ${type}`))
   if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') {
     return Promise.reject(new InvalidMessageError(entry.id, type, 'a message must be an object with a string type'))
   }
-  const timeoutMs = options.timeoutMs ?? core.askTimeoutMs
+  const timeoutMs = options?.timeoutMs ?? core.askTimeoutMs
   const problem = askTimeoutProblem(timeoutMs)
   if (problem !== undefined) return Promise.reject(new InvalidMessageError(entry.id, type, problem))
-  if (options.signal?.aborted) return Promise.reject(new AskAbortedError(entry.id, type, { cause: options.signal.reason }))
-  const { cid, promise } = core.asks.open(entry.id, type, timeoutMs, options.signal)
+  const signal = options?.signal
+  if (signal?.aborted) return Promise.reject(new AskAbortedError(entry.id, type, { cause: signal.reason }))
+  const { cid, promise } = core.asks.open(entry.id, type, timeoutMs, signal)
   const status = core.route(MAIN, entry.id, Object.assign({}, msg, { replyTo: { to: MAIN, cid } }) as Message)
   if (status === 'rejected') core.asks.reject(cid, new MailboxFullError(entry.id, entry.mailbox.capacity))
   else if (status === 'stopped') core.asks.reject(cid, new ActorStoppedError(entry.id))

@@ -7,59 +7,20 @@
  * that dies is restarted here, from the last persisted record, under the same supervision rules.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
-import { toWireError, type ClusterError, type WireError } from '../errors/cluster-error.ts'
+import { toWireError, type WireError } from '../errors/cluster-error.ts'
 import { ActorCrashedError, ActorEscalatedError, ActorStartError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
 import type { AnyStateMachine } from 'xstate'
 import type { ActorDefinition } from './define-actor.ts'
 import { resolveEntry } from './entry.ts'
-import { K, type CellStats, type LinkPolicy, type LinkStats, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
-import { Link, type OverflowKind } from './link.ts'
+import { K, type CellStats, type LinkStats, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
+import { Link } from './link.ts'
 import type { MailboxOptions, PersistedRecord, SupervisionOptions, WorkerLimits } from './options.ts'
 import { RestartTracker } from './supervisor.ts'
-import type { AskTable } from './ask-table.ts'
-import type { ComputePool } from './compute-pool.ts'
+import { forwardReport, type WorkerProxyPort } from './worker-proxy-port.ts'
 import type { EventHub } from './event-hub.ts'
-import type { ActorExitReport, ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
+import type { ActorExitReport, ActorSnapshot } from './types.ts'
 
-/** What a WorkerProxy needs from its system. */
-export interface WorkerProxyPort {
-  node: string
-  seed: number
-  logLevel: string
-  /** Lines per second a worker may send to the log sink; undefined: no sink (fd 1). */
-  logLinesPerSecond: number | undefined
-  /** A worker's log lines for the sink, in order, and how many it dropped over its bound. */
-  logLines(id: string, lines: readonly string[], dropped: number): void
-  asks: AskTable
-  compute: ComputePool
-  mainPolicy: LinkPolicy
-  inspecting(): boolean
-  emit(event: SystemEvent): void
-  inspected(events: InspectionEvent[]): void
-  persisted(id: string, record: PersistedRecord): void
-  loadPersisted(id: string): PersistedRecord | undefined
-  /** Creates a channel to every other running worker; returns this worker's ends. */
-  connectPeers(id: string): { id: string; port: MessagePort; mailbox: LinkPolicy }[]
-  peerDown(id: string): void
-  inlineIds(): string[]
-  /** A message a worker sent to an inline actor; a refused request fails its ask. */
-  routeToInline(from: string, to: string, msg: { type: string }): void
-  /** A request that drop-oldest displaced from the system thread's mailbox toward `to`: its ask fails. */
-  displaced(to: string, item: unknown): void
-  /** A worker's reply to an ask an inline actor made (env.ask). */
-  replyToInline(to: string, cid: number, value: unknown, error: WireError | undefined): void
-  /** This actor crashed, escalated or stopped: env asks waiting on it fail with `error`. */
-  targetFailed(id: string, error: ClusterError): void
-  /** This actor's thread is gone for good (escalated after a thread death): peers close their links to it. */
-  gone(id: string): void
-  /** Ids of stopped or escalated actors (a starting thread answers sends to them with `stopped`). */
-  goneIds(): string[]
-  overflowReported(to: string, kind: OverflowKind, count: number, fromWorker: boolean): void
-  /** Sends the worker could not deliver (unknown or stopped target), summed per turn. */
-  refusedReported(count: number): void
-  /** A message that could not be cloned for its trip to `to`. */
-  unsendable(to: string, item: unknown, err: unknown): void
-}
+export type { WorkerProxyPort } from './worker-proxy-port.ts'
 
 export type WorkerStatus = 'starting' | 'running' | 'restarting' | 'stopped' | 'escalated'
 
@@ -219,25 +180,6 @@ export class WorkerProxy {
       case K.escalated:
         this.#escalated(m.error, m.restarts)
         break
-      case K.persist:
-        this.sys.persisted(this.id, { version: this.definition.persist?.version ?? 0, snapshot: m.snapshot, at: m.at })
-        break
-      case K.inspected:
-        this.sys.inspected(m.events as InspectionEvent[])
-        break
-      case K.digest:
-        for (const w of this.watchers) w(m.digest as ActorSnapshot)
-        break
-      case K.overflow:
-        this.sys.overflowReported(m.to, m.policy, m.count, true)
-        break
-      case K.invalid:
-        this.sys.emit({ type: 'message.invalid', actor: this.id, error: m.error, messageType: m.messageType })
-        break
-      case K.undeliverable:
-        this.sys.refusedReported(m.count)
-        this.sys.emit({ type: 'message.undeliverable', to: m.to, reason: m.reason, messageType: m.messageType, count: m.count })
-        break
       case K.stats:
       case K.idle: {
         const w = this.#ctlWaiters.get(m.cid)
@@ -249,23 +191,9 @@ export class WorkerProxy {
         this.finalStats = { cell: m.stats, links: m.links, ...(m.exit !== undefined ? { exit: m.exit } : {}) }
         this.#stopped?.(m)
         break
-      case K.emitted:
-        this.events.deliver(m.event)
-        break
-      case K.logs:
-        this.sys.logLines(this.id, m.lines, m.dropped)
-        break
-      case K.emitUncloneable:
-        this.events.uncloneable()
-        this.sys.emit({ type: 'event.uncloneable', actor: this.id, eventType: m.eventType, error: m.error })
-        break
-      case K.compute:
-        this.sys.compute.run({ module: m.module, name: m.name }, m.input).then(
-          (value) => this.post({ k: K.computeDone, cid: m.cid, value }),
-          (err: unknown) => this.post({ k: K.computeDone, cid: m.cid, error: toWireError(err) }),
-        )
-        break
       default:
+        // What the thread reports as it happens, with no state of the proxy's to change.
+        forwardReport(this.sys, this, m)
         break
     }
   }
