@@ -97,6 +97,9 @@ export class SwimCore {
   private stopped = false
   /** The gossip tick found nothing to send and was not re-armed (env.broadcastsWaiting). */
   private gossipParked = false
+  /** When the last gossip round went, and when the armed gossip tick is due (actor clock, ms). */
+  private lastGossipAt = Number.NEGATIVE_INFINITY
+  private gossipDueAt = Number.POSITIVE_INFINITY
   private leaveState: 'none' | 'waiting' | 'done' = 'none'
   private lastSize = 0
   /**
@@ -215,10 +218,7 @@ export class SwimCore {
       case 'send-user':
         return this.sendUser(input.to, input.bytes)
       case 'broadcasts-waiting':
-        // A parked gossip tick resumes at once: the broadcast goes out no later than a tick would take it.
-        if (!this.gossipParked || this.stopped) return
-        this.gossipParked = false
-        return this.setTimer(TIMER.gossipTick, 0)
+        return this.broadcastsWaiting(input.fresh === true)
     }
   }
 
@@ -307,7 +307,7 @@ export class SwimCore {
     this.started = true
     const { probeIntervalMs, gossipIntervalMs, gossipNodes, pushPullIntervalMs } = this.config
     this.setTimer(TIMER.probeTick, Math.floor(this.env.random() * probeIntervalMs))
-    if (gossipNodes > 0 && gossipIntervalMs > 0) this.setTimer(TIMER.gossipTick, Math.floor(this.env.random() * gossipIntervalMs))
+    if (gossipNodes > 0 && gossipIntervalMs > 0) this.armGossip(Math.floor(this.env.random() * gossipIntervalMs))
     if (pushPullIntervalMs > 0) {
       const span = steadyState ? pushPullScale(pushPullIntervalMs, this.table.size()) : pushPullIntervalMs
       this.setTimer(TIMER.pushPullTick, Math.floor(this.env.random() * span))
@@ -317,6 +317,34 @@ export class SwimCore {
     this.broadcast({ type: 'alive', msg: this.table.selfAlive() })
     this.emit({ type: 'node-joined', node: this.table.self() })
     this.reportSize()
+  }
+
+  private armGossip(delayMs: number): void {
+    this.gossipDueAt = this.env.now() + delayMs
+    this.setTimer(TIMER.gossipTick, delayMs)
+  }
+
+  /**
+   * A lease with entries came (`fresh`: one of them this node never sent). memberlist sends news
+   * at its next gossip tick, a random 0 to gossipIntervalMs away. Ours:
+   * - a parked tick resumes at once (the last round was a whole interval ago or more);
+   * - fresh news while the tick is armed goes out half an interval after the last round, if the
+   *   armed tick is due later than that. Without this, news that came just after a round (a join's
+   *   alive a moment after the one that woke the parked tick, the dead of a graceful leave) waited
+   *   a whole interval, where memberlist's news waits half a one on average.
+   * Rounds stay at least half an interval apart: at most twice memberlist's gossip rate, and only
+   * while news keeps coming; with none the ticks keep their interval (or park).
+   */
+  private broadcastsWaiting(fresh: boolean): void {
+    if (this.stopped || this.config.gossipNodes <= 0 || this.config.gossipIntervalMs <= 0) return
+    const now = this.env.now()
+    if (this.gossipParked) {
+      this.gossipParked = false
+      return this.armGossip(0)
+    }
+    if (!fresh) return
+    const earliest = Math.max(now, this.lastGossipAt + Math.floor(this.config.gossipIntervalMs / 2))
+    if (earliest < this.gossipDueAt) this.armGossip(earliest - now)
   }
 
   /** Stops every ticker and timer we know of (shutdown or crash of the host). */
@@ -354,11 +382,13 @@ export class SwimCore {
     } else if (key === TIMER.gossipTick) {
       // Nothing to gossip (memberlist's tick would find getBroadcasts empty and send nothing):
       // parked, not re-armed, until broadcasts wait again.
+      this.gossipDueAt = Number.POSITIVE_INFINITY
       if (this.env.broadcastsWaiting?.() === false) {
         this.gossipParked = true
         return
       }
-      this.setTimer(TIMER.gossipTick, this.config.gossipIntervalMs)
+      this.armGossip(this.config.gossipIntervalMs)
+      this.lastGossipAt = this.env.now()
       this.gossip()
     } else if (key === TIMER.pushPullTick) {
       this.setTimer(TIMER.pushPullTick, pushPullScale(this.config.pushPullIntervalMs, this.table.size()))

@@ -274,10 +274,13 @@ export function createSwimRunner(env: ActorEnv) {
     if (lease.entries.length === 0) return NOTHING
     const pick = pickForPacket(lease, overheadBytes, limitBytes)
     lease = pick.held
-    const delay = pick.parts.length > 0 ? reportDelay : roomReportDelay
-    const due = env.clock.now() + delay
-    if (reportDue === undefined || due < reportDue) {
-      reportDue = due
+    // A send that brings a waited-for broadcast (a leave's) to its tell limit is reported at once:
+    // the waiter hears of it one hop later instead of up to a batch window later.
+    const due = pick.parts.length > 0 && pick.held.entries.some((e) => e.tellAt !== undefined && e.transmits === e.tellAt && pick.held.pending.has(e.id))
+    const delay = due ? 0 : pick.parts.length > 0 ? reportDelay : roomReportDelay
+    const at = env.clock.now() + delay
+    if (reportDue === undefined || at < reportDue) {
+      reportDue = at
       armTimer(LEASE_REPORT_TIMER, delay)
     }
     return pick.parts
@@ -463,8 +466,9 @@ export function createSwimRunner(env: ActorEnv) {
     /** A `gossip.lease` from gossip-queue (taken in every state, with or without a node). */
     takeLease(msg: LeaseMsg): LeaseView {
       lease = acceptLease(lease, msg)
-      // Broadcasts to send: a gossip tick parked while the lease was empty resumes.
-      if (lease.entries.length > 0 && node !== undefined) runEffects(node, node.advance({ type: 'broadcasts-waiting' }))
+      // Broadcasts to send: a gossip tick parked while the lease was empty resumes, and news (an
+      // entry not sent yet: its transmits count ours, replayed over the lease) may go sooner.
+      if (lease.entries.length > 0 && node !== undefined) runEffects(node, node.advance({ type: 'broadcasts-waiting', fresh: lease.entries.some((e) => e.transmits === 0) }))
       return leaseShown()
     },
 
