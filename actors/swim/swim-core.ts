@@ -333,7 +333,9 @@ export class SwimCore {
    *   alive a moment after the one that woke the parked tick, the dead of a graceful leave) waited
    *   a whole interval, where memberlist's news waits half a one on average.
    * Rounds stay at least half an interval apart: at most twice memberlist's gossip rate, and only
-   * while news keeps coming; with none the ticks keep their interval (or park).
+   * while news keeps coming; with none the ticks keep their interval (or park). Not while our own
+   * leave runs: memberlist sends its dead message a whole interval after the round that finished
+   * Serf's leave intent, and peers that get the dead before the intent report us failed.
    */
   private broadcastsWaiting(fresh: boolean): void {
     if (this.stopped || this.config.gossipNodes <= 0 || this.config.gossipIntervalMs <= 0) return
@@ -342,7 +344,7 @@ export class SwimCore {
       this.gossipParked = false
       return this.armGossip(0)
     }
-    if (!fresh) return
+    if (!fresh || this.leaveState !== 'none') return
     const earliest = Math.max(now, this.lastGossipAt + Math.floor(this.config.gossipIntervalMs / 2))
     if (earliest < this.gossipDueAt) this.armGossip(earliest - now)
   }

@@ -274,9 +274,11 @@ export function createSwimRunner(env: ActorEnv) {
     if (lease.entries.length === 0) return NOTHING
     const pick = pickForPacket(lease, overheadBytes, limitBytes)
     lease = pick.held
-    // A send that brings a waited-for broadcast (a leave's) to its tell limit is reported at once:
-    // the waiter hears of it one hop later instead of up to a batch window later.
-    const due = pick.parts.length > 0 && pick.held.entries.some((e) => e.tellAt !== undefined && e.transmits === e.tellAt && pick.held.pending.has(e.id))
+    // A send that brings our leave's dead message to its tell limit is reported at once: the leave
+    // finishes up to a batch window sooner (it must end within the agent's 3 s on SIGINT). Serf's
+    // leave intent keeps the batch: the dead message follows once the intent's waiter is told, and
+    // the intent's head start is what keeps peers from taking the leave for a failure.
+    const due = pick.parts.length > 0 && pick.held.entries.some((e) => e.queue === 'memberlist' && e.tellAt !== undefined && e.transmits === e.tellAt && pick.held.pending.has(e.id))
     const delay = due ? 0 : pick.parts.length > 0 ? reportDelay : roomReportDelay
     const at = env.clock.now() + delay
     if (reportDue === undefined || at < reportDue) {
