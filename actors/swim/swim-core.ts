@@ -531,6 +531,10 @@ export class SwimCore {
       if (o.event.kind === 'join') this.emit({ type: 'node-joined', node: n })
       else if (o.event.kind === 'update') this.emit({ type: 'node-updated', node: n })
       else this.emit({ type: 'node-left', node: n })
+      // Our leave waits for its dead message to reach its transmit limit, which takes members to
+      // gossip to: when the last one went (two nodes leaving at once), nobody is left to tell and
+      // waiting would only run into the timeout (memberlist checks anyAlive once, at the start).
+      if (o.event.kind === 'leave' && this.leaveState === 'waiting' && !this.anyoneToTell()) this.finishLeave()
     }
     this.reportSize()
   }
@@ -776,6 +780,12 @@ export class SwimCore {
       this.emit({ type: 'declared-dead', node })
     }
     this.apply(o)
+  }
+
+  /** Another member our gossip still goes to (memberlist's anyAlive: neither dead nor left). */
+  private anyoneToTell(): boolean {
+    for (const n of this.table.records()) if (n.name !== this.table.selfName && (n.state === 'alive' || n.state === 'suspect')) return true
+    return false
   }
 
   private finishLeave(): void {

@@ -239,6 +239,28 @@ describe('member-manager machine', () => {
     m.actor.stop()
   })
 
+  it('stops waiting for its intent to spread once the last other member has left too (two nodes leaving at once)', () => {
+    const m = start({ broadcastTimeoutMs: 5 * S, leavePropagateDelayMs: 1 * S })
+    m.joined('self')
+    m.joined('peer')
+    m.joined('other')
+    const t = m.ask<AckReply>()
+    m.actor.send({ type: 'member.leave', replyTo: t })
+    // peer leaves at the same time: its intent (leaving, still up to hear ours), then its memberlist leave.
+    m.userMsg(leave('peer', 10n))
+    m.actor.send({ type: 'member.node-left', node: node('peer') })
+    m.clock.advanceSync(1 * S)
+    expect(m.sentOf('member.swim-leave')).toEqual([]) // other is alive: the intent still waits
+    m.actor.send({ type: 'member.node-left', node: node('other') })
+    // Nobody is left to hear the intent: the memberlist leave goes now, not at BroadcastTimeout.
+    expect(m.sentOf('member.swim-leave')).toHaveLength(1)
+    m.actor.send({ type: 'member.swim-left' })
+    m.clock.advanceSync(1 * S)
+    expect(m.replyFor(t)).toEqual({ type: 'member.ack' })
+    expect(m.actor.getSnapshot().context.leaveBroadcastTimeouts).toBe(0)
+    m.actor.stop()
+  })
+
   it('skips the broadcast wait when nobody else is alive', () => {
     const m = start()
     m.joined('self')
