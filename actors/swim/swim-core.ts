@@ -390,8 +390,8 @@ export class SwimCore {
         return
       }
       this.armGossip(this.config.gossipIntervalMs)
-      this.lastGossipAt = this.env.now()
-      this.gossip()
+      // A round only when it had someone to send to: a lone node's ticks hold no news back.
+      if (this.gossip() > 0) this.lastGossipAt = this.env.now()
     } else if (key === TIMER.pushPullTick) {
       this.setTimer(TIMER.pushPullTick, pushPullScale(this.config.pushPullIntervalMs, this.table.size()))
       this.pushPull.periodic()
@@ -706,7 +706,8 @@ export class SwimCore {
    * The batches are asked one after the other and the tick ends at the first empty one, as
    * memberlist returns when getBroadcasts has nothing: later fills would come back empty too.
    */
-  private gossip(): void {
+  /** One gossip round; returns how many members it picked to send to. */
+  private gossip(): number {
     const now = this.env.now()
     const { table } = this
     // Sample names from the probe list (no per-tick copy of the table: this runs 5×/s per node).
@@ -718,6 +719,7 @@ export class SwimCore {
       return n.state === 'dead' && now - n.stateChangeMs <= this.config.gossipToTheDeadTimeMs
     })
     this.gossipTo(targets, 0)
+    return targets.length
   }
 
   /** The gossip packet to targets[i] (or the next one still known); the send's result decides on the rest. */
