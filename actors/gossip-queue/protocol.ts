@@ -196,8 +196,9 @@ export interface LeaseEntry {
   seq: number
   /**
    * Set when someone waits for this broadcast (a graceful leave's intent or dead message): the
-   * transmits at which gossip-queue tells the waiter (memberlist's own limit). The consumer reports
-   * the send that reaches it at once instead of at the end of its batch window.
+   * transmits at which gossip-queue tells the waiter (memberlist's own limit). The consumer may
+   * report the send that reaches it at once instead of at the end of its batch window (swim does
+   * for its leave's dead message).
    */
   tellAt?: number
 }

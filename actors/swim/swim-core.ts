@@ -330,8 +330,8 @@ export class SwimCore {
    * - a parked tick resumes at once (the last round was a whole interval ago or more);
    * - fresh news while the tick is armed goes out half an interval after the last round, if the
    *   armed tick is due later than that. Without this, news that came just after a round (a join's
-   *   alive a moment after the one that woke the parked tick, the dead of a graceful leave) waited
-   *   a whole interval, where memberlist's news waits half a one on average.
+   *   alive a moment after the one that woke the parked tick) waited a whole interval, where
+   *   memberlist's news waits half a one on average.
    * Rounds stay at least half an interval apart: at most twice memberlist's gossip rate, and only
    * while news keeps coming; with none the ticks keep their interval (or park). Not while our own
    * leave runs: memberlist sends its dead message a whole interval after the round that finished
@@ -705,8 +705,8 @@ export class SwimCore {
    * memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7).
    * The batches are asked one after the other and the tick ends at the first empty one, as
    * memberlist returns when getBroadcasts has nothing: later fills would come back empty too.
+   * Returns how many members the round picked to send to.
    */
-  /** One gossip round; returns how many members it picked to send to. */
   private gossip(): number {
     const now = this.env.now()
     const { table } = this
