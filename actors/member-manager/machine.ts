@@ -233,10 +233,16 @@ export function createMemberManagerMachine(env: ActorEnv) {
           },
           'member.set-tags': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'set-tags', tags: event.tags }, replyTo: event.replyTo }) } },
           'member.join-completed': {
-            actions: {
-              type: 'turn',
-              params: ({ event }) => ({ input: { type: 'join-completed', numJoined: event.numJoined, reconnect: event.reconnect === true, now: now() } }),
-            },
+            actions: [
+              {
+                type: 'turn',
+                params: ({ event }) => ({ input: { type: 'join-completed', numJoined: event.numJoined, reconnect: event.reconnect === true, now: now() } }),
+              },
+              // swim forwarded the asker of the join: the join's members are in the table now.
+              ({ event }) => {
+                if (event.replyTo !== undefined) env.reply(event.replyTo, { type: 'swim.join-reply', numJoined: event.numJoined, errors: event.errors ?? [] })
+              },
+            ],
           },
           'member.stats': {
             actions: ({ context, event }) =>

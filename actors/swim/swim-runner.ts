@@ -118,6 +118,8 @@ export function createSwimRunner(env: ActorEnv) {
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
   const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0, ...NO_GOSSAMER_COUNTS }
+  /** Asked joins whose reply member-manager gives (JoinMsg.replyAfterMembers), until their join completes. */
+  const viaMembers = new Set<ReplyTo<JoinReply>>()
   /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
   const carried = new CarriedState()
   /**
@@ -225,9 +227,12 @@ export function createSwimRunner(env: ActorEnv) {
         // memberlist logs each address it could not join at WARN ("Failed to join ...").
         for (const f of failures) env.log.warn({ code: f.code, address: f.address }, `swim: ${f.message}`)
         const done: JoinCompletedMsg = { type: 'member.join-completed', numJoined: out.numJoined, ...(out.reconnect === true ? { reconnect: true } : {}), ...(failures.length > 0 ? { errors: failures } : {}) }
-        toMember(done)
-        // An asked join gets its own outcome, even from a core that stopped meanwhile (it is still what happened).
-        if (out.replyTo !== undefined) env.reply(out.replyTo, { type: 'swim.join-reply', numJoined: out.numJoined, errors: failures } satisfies JoinReply)
+        // An asked join gets its own outcome, even from a core that stopped meanwhile (it is still
+        // what happened): from member-manager after the join's node changes when the asker wants
+        // the members in its list (JoinMsg.replyAfterMembers), else from here.
+        const forward = out.replyTo !== undefined && viaMembers.delete(out.replyTo)
+        toMember(forward ? { ...done, replyTo: out.replyTo } : done)
+        if (out.replyTo !== undefined && !forward) env.reply(out.replyTo, { type: 'swim.join-reply', numJoined: out.numJoined, errors: failures } satisfies JoinReply)
         // A join the machine tracks (runner.join): its result goes back to it, unless the core stopped meanwhile.
         if (out.purpose !== undefined && from === node) {
           const msg: JoinResultMsg = { type: 'swim.join-result', purpose: out.purpose as JoinPurpose, addresses: out.addresses ?? [], numJoined: out.numJoined, errors: out.errors }
@@ -452,7 +457,8 @@ export function createSwimRunner(env: ActorEnv) {
      * memberlist Join with `addresses`; the outcome comes back as `swim.join-result` (for the
      * machine's join tracking), unless the node stopped meanwhile.
      */
-    join(addresses: readonly string[], purpose: JoinPurpose, replyTo?: ReplyTo<JoinReply>): SwimStatePatch {
+    join(addresses: readonly string[], purpose: JoinPurpose, replyTo?: ReplyTo<JoinReply>, replyAfterMembers = false): SwimStatePatch {
+      if (replyTo !== undefined && replyAfterMembers) viaMembers.add(replyTo)
       return this.step({ type: 'join', addresses: [...addresses], purpose, ...(replyTo === undefined ? {} : { replyTo }) })
     },
 

@@ -261,6 +261,18 @@ describe('member-manager machine', () => {
     m.actor.stop()
   })
 
+  it("answers a join swim handed over once the join's members are in its table", () => {
+    const m = start()
+    m.joined('self')
+    m.joined('peer') // the join's node change, before its completion in swim's feed
+    const t = m.ask<{ type: 'swim.join-reply'; numJoined: number; errors: unknown[] }>()
+    const errors = [{ address: '10.0.0.9:7946', code: 'ERR_JOIN_TIMEOUT' as const, message: 'Failed to join 10.0.0.9: i/o timeout' }]
+    m.actor.send({ type: 'member.join-completed', numJoined: 1, errors, replyTo: t })
+    expect(m.replyFor(t)).toEqual({ type: 'swim.join-reply', numJoined: 1, errors })
+    expect(m.members().members.map((x) => x.name)).toContain('peer')
+    m.actor.stop()
+  })
+
   it('skips the broadcast wait when nobody else is alive', () => {
     const m = start()
     m.joined('self')

@@ -52,6 +52,8 @@ interface TestNode {
   asks: { fill: number; localState: number; localMeta: number }
   /** Every datagram this node's transport sent (bytes as on the wire). */
   sent: Uint8Array[]
+  /** Replies this actor gave to asks (env.reply). */
+  replies: Array<{ to: unknown; value: unknown }>
 }
 
 /**
@@ -74,6 +76,7 @@ function harness(seed = 1): Harness {
     const member: MemberManagerInbound[] = []
     const logged: TestNode['logged'] = []
     const asks = { fill: 0, localState: 0, localMeta: 0 }
+    const replies: TestNode['replies'] = []
     const log: LogPort = {
       trace: () => {},
       debug: () => {},
@@ -126,7 +129,7 @@ function harness(seed = 1): Harness {
         }
         return Promise.reject(Object.assign(new Error(`no actor ${to}`), { code: 'ERR_UNKNOWN_ACTOR' }))
       },
-      reply: () => {},
+      reply: (to, value) => void replies.push({ to, value }),
       fail: () => {},
     }
     const recording = (t: MemoryTransport): MemoryTransport => {
@@ -142,7 +145,7 @@ function harness(seed = 1): Harness {
     const input: SwimInput = { name, addr: Uint8Array.of(10, 0, 0, i), port: 7946, preset: 'lan', join: options.join ?? [], ...options.input }
     actor = createActor(machine, { clock, input })
     actor.start()
-    const node: TestNode = { actor, env, queues, member, address, logged, asks, sent }
+    const node: TestNode = { actor, env, queues, member, address, logged, asks, sent, replies }
     nodes.set(name, node)
     return node
   }
@@ -374,6 +377,32 @@ describe('swim machine', () => {
     while (carried(6) < 2) await h.clock.advance(1)
     await h.clock.advance(1)
     expect(reported(2)).toBe(true)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('answers an asked join itself, or hands the asker to member-manager after the join\'s node changes (replyAfterMembers)', async () => {
+    const h = harness(3)
+    const n1 = h.addNode('n1', 1)
+    const n2 = h.addNode('n2', 2)
+    await h.clock.advance(1_000)
+    const direct = { to: '$main', cid: 1 }
+    n2.actor.send({ type: 'swim.join', addresses: [n1.address], replyTo: direct } as never)
+    await h.clock.advance(500)
+    expect(n2.replies).toEqual([{ to: direct, value: { type: 'swim.join-reply', numJoined: 1, errors: [] } }])
+    const completed = () => n2.member.filter((m) => m.type === 'member.join-completed')
+    expect(completed()[0]).not.toHaveProperty('replyTo')
+
+    const n3 = h.addNode('n3', 3)
+    await h.clock.advance(1_000)
+    const viaMembers = { to: '$main', cid: 2 }
+    n3.actor.send({ type: 'swim.join', addresses: [n1.address], replyTo: viaMembers, replyAfterMembers: true } as never)
+    await h.clock.advance(500)
+    expect(n3.replies).toEqual([]) // member-manager answers
+    const kinds = n3.member.map((m) => m.type)
+    const done = kinds.indexOf('member.join-completed')
+    // After the node changes of the join (the feed's order), with the asker and the outcome.
+    expect(kinds.slice(0, done).filter((k) => k === 'member.node-joined').length).toBeGreaterThanOrEqual(2)
+    expect(n3.member[done]).toMatchObject({ type: 'member.join-completed', numJoined: 1, replyTo: viaMembers })
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
 
