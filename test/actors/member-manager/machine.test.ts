@@ -6,7 +6,7 @@ import { createActor } from 'xstate'
 import { createMemberManagerMachine } from '../../../actors/member-manager/machine.ts'
 import type { MemberManagerContext, MemberManagerInput } from '../../../actors/member-manager/machine.ts'
 import { membersOf } from '../../../actors/member-manager/member-reads.ts'
-import type { AckReply, LocalStateReply, MemberEventMsg, MembersReply, MemberStatsReply } from '../../../actors/member-manager/protocol.ts'
+import type { AckReply, JoinAddressError, LocalStateReply, MemberEventMsg, MembersReply, MemberStatsReply } from '../../../actors/member-manager/protocol.ts'
 import type { GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
 import { encodeSerfMessage, decodeSerfMessage } from '../../../src/wire/index.ts'
 import { fakeEnv } from '../gossip-queue/fake-env.ts'
@@ -265,7 +265,7 @@ describe('member-manager machine', () => {
     const m = start()
     m.joined('self')
     m.joined('peer') // the join's node change, before its completion in swim's feed
-    const t = m.ask<{ type: 'swim.join-reply'; numJoined: number; errors: unknown[] }>()
+    const t = m.ask<{ type: 'swim.join-reply'; numJoined: number; errors: JoinAddressError[] }>()
     const errors = [{ address: '10.0.0.9:7946', code: 'ERR_JOIN_TIMEOUT' as const, message: 'Failed to join 10.0.0.9: i/o timeout' }]
     m.actor.send({ type: 'member.join-completed', numJoined: 1, errors, replyTo: t })
     expect(m.replyFor(t)).toEqual({ type: 'swim.join-reply', numJoined: 1, errors })
