@@ -13,7 +13,7 @@
 import type { GossipQueueName, LeaseEntry, LeaseMsg, LeaseSentMsg } from './protocol.ts'
 import { GOSSIP_QUEUE_NAMES } from './protocol.ts'
 import type { GossipEffect, GossipQueueState } from './state.ts'
-import { earlyTell, leaseChanged, limitOf, noteRoom, notifier } from './state.ts'
+import { earlyTell, leaseChanged, limitOf, noteRoom, notifier, tellLimitOf } from './state.ts'
 import { countTransmits, orderedItems } from './transmit-queue.ts'
 
 export function buildLease(state: GossipQueueState): LeaseMsg {
@@ -25,11 +25,15 @@ export function buildLease(state: GossipQueueState): LeaseMsg {
   for (const name of GOSSIP_QUEUE_NAMES) {
     limits[name] = limitOf(state, name)
     const q = state.queues[name].items
+    const waiting = state.queues[name].waiting
+    const tellAt = tellLimitOf(state, name)
     depth += q.size
     if (entries.length >= leaseMaxEntries) continue
     for (const item of orderedItems(q)) {
       if (entries.length >= leaseMaxEntries || bytes + item.message.length > leaseMaxBytes) break
-      entries.push({ id: item.entry, queue: name, message: item.message, transmits: item.transmits, seq: item.id })
+      const entry: LeaseEntry = { id: item.entry, queue: name, message: item.message, transmits: item.transmits, seq: item.id }
+      if (Object.hasOwn(waiting, item.entry)) entry.tellAt = tellAt
+      entries.push(entry)
       bytes += item.message.length
     }
   }

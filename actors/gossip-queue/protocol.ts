@@ -194,6 +194,13 @@ export interface LeaseEntry {
   transmits: number
   /** Insertion order within its queue (higher = newer): the queue's tie-break. */
   seq: number
+  /**
+   * Set when someone waits for this broadcast (a graceful leave's intent or dead message): the
+   * transmits at which gossip-queue tells the waiter (memberlist's own limit). The consumer may
+   * report the send that reaches it at once instead of at the end of its batch window (swim does
+   * for its leave's dead message).
+   */
+  tellAt?: number
 }
 
 /**

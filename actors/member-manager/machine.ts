@@ -37,7 +37,7 @@ import { toWireError } from '../../src/errors/index.ts'
 import type { MemberManagerEmitted, MemberManagerInbound, NodesResyncMsg, SwimLeaveMsg } from './protocol.ts'
 import { createSerfConfig } from './config.ts'
 import { initialCoreState } from './core.ts'
-import { localMetaOf, localUserStateOf, membersOf, statsOf } from './member-reads.ts'
+import { localMetaOf, localUserStateOf, membersOf, othersListening, statsOf } from './member-reads.ts'
 import { freshNodeFeed, receiveFeed, resyncAsked } from './node-feed.ts'
 import { createEffectRunner } from './effect-runner.ts'
 import { forceLeavesOf, type FeedPosition, type ForceLeaveTimeout, type MemberManagerContext, type MemberManagerInput, type PruneDue, type TurnParams } from './machine-context.ts'
@@ -159,7 +159,9 @@ export function createMemberManagerMachine(env: ActorEnv) {
       }),
     },
     guards: {
-      waitsForBroadcast: ({ context }) => context.core.leave?.waitForBroadcast === true,
+      // Our intent waits to be spread only while someone can still hear it: when the last other
+      // alive or leaving member left too (two nodes leaving at once), nobody is left to tell.
+      waitsForBroadcast: ({ context }) => context.core.leave?.waitForBroadcast === true && othersListening(context.core) > 0,
       /** The reconnector runs only while the node is alive (not leaving, left). */
       notAlive: not(stateIn('#member-manager.running.lifecycle.alive')),
       isForceLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && forceLeavesOf(context).pending.some((p) => p.id === event.id),
@@ -231,10 +233,16 @@ export function createMemberManagerMachine(env: ActorEnv) {
           },
           'member.set-tags': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'set-tags', tags: event.tags }, replyTo: event.replyTo }) } },
           'member.join-completed': {
-            actions: {
-              type: 'turn',
-              params: ({ event }) => ({ input: { type: 'join-completed', numJoined: event.numJoined, reconnect: event.reconnect === true, now: now() } }),
-            },
+            actions: [
+              {
+                type: 'turn',
+                params: ({ event }) => ({ input: { type: 'join-completed', numJoined: event.numJoined, reconnect: event.reconnect === true, now: now() } }),
+              },
+              // swim forwarded the asker of the join: the join's members are in the table now.
+              ({ event }) => {
+                if (event.replyTo !== undefined) env.reply(event.replyTo, { type: 'swim.join-reply', numJoined: event.numJoined, errors: event.errors ?? [] })
+              },
+            ],
           },
           'member.stats': {
             actions: ({ context, event }) =>

@@ -19,6 +19,13 @@ export function membersOf(state: MemberCoreState, statuses?: readonly MemberStat
   return { members, counts: { ...state.table.byStatus } }
 }
 
+/** Other members still up to hear our gossip (alive or leaving), from the status counts: O(1). */
+export function othersListening(state: MemberCoreState): number {
+  const { byStatus } = state.table
+  const self = cowGet(state.table.records, state.config.nodeName)?.member.status
+  return (byStatus.alive ?? 0) + (byStatus.leaving ?? 0) - (self === 'alive' || self === 'leaving' ? 1 : 0)
+}
+
 export function memberRecord(state: MemberCoreState, name: string): Readonly<MemberRecord> | undefined {
   return cowGet(state.table.records, name)
 }

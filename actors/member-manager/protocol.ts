@@ -258,6 +258,11 @@ export interface JoinCompletedMsg {
   reconnect?: boolean
   /** Why each address that failed failed (swim's join-errors.ts); absent or empty when all were reached. */
   errors?: JoinAddressError[]
+  /**
+   * A `swim.join` asked with replyAfterMembers: member-manager answers it (swim's JoinReply shape)
+   * once this message's turn ran, i.e. after every node change of the join.
+   */
+  replyTo?: ReplyTo<{ type: 'swim.join-reply'; numJoined: number; errors: JoinAddressError[] }>
 }
 
 /** Codes of a join's failure at one address. */

@@ -121,8 +121,11 @@ export type SwimCoreInput =
   | { type: 'meta'; meta: Uint8Array }
   /** memberlist SendBestEffort: `bytes` (`[serfType][msgpack]`) as one user message (0x08) to `to`, no piggyback. */
   | { type: 'send-user'; to: TransportAddress; bytes: Uint8Array }
-  /** Broadcasts wait again (a lease with entries came): a gossip tick parked by env.broadcastsWaiting resumes. */
-  | { type: 'broadcasts-waiting' }
+  /**
+   * Broadcasts wait (a lease with entries came): a gossip tick parked by env.broadcastsWaiting
+   * resumes; `fresh` (an entry this node never sent) may bring the next round forward (swim-core.ts).
+   */
+  | { type: 'broadcasts-waiting'; fresh?: boolean }
 
 /** What the core reads from its surroundings and the I/O that stays callbacks (see the header). */
 export interface SwimEnv {

@@ -236,7 +236,7 @@ export function createSwimMachine(env: ActorEnv) {
         }
         // memberlist's `[DEBUG] memberlist: Initiating push/pull sync with:` for a join.
         env.log.debug({ addresses }, `swim: initiating push/pull sync with: ${addresses.join(', ')}`)
-        enqueue.assign(runner.join(addresses, 'join', event.replyTo))
+        enqueue.assign(runner.join(addresses, 'join', event.replyTo, event.replyAfterMembers === true))
       }),
       joinResult: assign(({ context, event }) => {
         assertEvent(event, 'swim.join-result')

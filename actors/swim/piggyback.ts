@@ -103,6 +103,7 @@ function entryProblem(e: unknown, i: number): string | undefined {
   if (!isCount(x.id) || !isCount(x.transmits) || !isCount(x.seq)) return `gossip.lease entries[${i}] needs id, transmits and seq (integers >= 0)`
   if (!GOSSIP_QUEUE_NAMES.includes(x.queue as GossipQueueName)) return `gossip.lease entries[${i}].queue must be one of ${GOSSIP_QUEUE_NAMES.join(', ')}`
   if (!(x.message instanceof Uint8Array) || x.message.length === 0) return `gossip.lease entries[${i}].message must be non-empty bytes`
+  if (x.tellAt !== undefined && !isCount(x.tellAt)) return `gossip.lease entries[${i}].tellAt must be an integer >= 0 when given`
   return undefined
 }
 

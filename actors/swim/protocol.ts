@@ -52,6 +52,12 @@ export interface JoinMsg {
   type: 'swim.join'
   addresses: string[]
   replyTo?: ReplyTo<JoinReply>
+  /**
+   * The reply comes from member-manager instead, once it applied the join's node changes (swim's
+   * feed keeps their order): an asker that reads `member.members` next finds the joined members,
+   * as Serf's Join returns with them in its member list, without polling member-manager for them.
+   */
+  replyAfterMembers?: boolean
 }
 
 /** A join's outcome: push/pulls that completed, and each address that failed with its coded error. */

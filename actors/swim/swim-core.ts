@@ -97,6 +97,9 @@ export class SwimCore {
   private stopped = false
   /** The gossip tick found nothing to send and was not re-armed (env.broadcastsWaiting). */
   private gossipParked = false
+  /** When the last gossip round went, and when the armed gossip tick is due (actor clock, ms). */
+  private lastGossipAt = Number.NEGATIVE_INFINITY
+  private gossipDueAt = Number.POSITIVE_INFINITY
   private leaveState: 'none' | 'waiting' | 'done' = 'none'
   private lastSize = 0
   /**
@@ -215,10 +218,7 @@ export class SwimCore {
       case 'send-user':
         return this.sendUser(input.to, input.bytes)
       case 'broadcasts-waiting':
-        // A parked gossip tick resumes at once: the broadcast goes out no later than a tick would take it.
-        if (!this.gossipParked || this.stopped) return
-        this.gossipParked = false
-        return this.setTimer(TIMER.gossipTick, 0)
+        return this.broadcastsWaiting(input.fresh === true)
     }
   }
 
@@ -307,7 +307,7 @@ export class SwimCore {
     this.started = true
     const { probeIntervalMs, gossipIntervalMs, gossipNodes, pushPullIntervalMs } = this.config
     this.setTimer(TIMER.probeTick, Math.floor(this.env.random() * probeIntervalMs))
-    if (gossipNodes > 0 && gossipIntervalMs > 0) this.setTimer(TIMER.gossipTick, Math.floor(this.env.random() * gossipIntervalMs))
+    if (gossipNodes > 0 && gossipIntervalMs > 0) this.armGossip(Math.floor(this.env.random() * gossipIntervalMs))
     if (pushPullIntervalMs > 0) {
       const span = steadyState ? pushPullScale(pushPullIntervalMs, this.table.size()) : pushPullIntervalMs
       this.setTimer(TIMER.pushPullTick, Math.floor(this.env.random() * span))
@@ -317,6 +317,36 @@ export class SwimCore {
     this.broadcast({ type: 'alive', msg: this.table.selfAlive() })
     this.emit({ type: 'node-joined', node: this.table.self() })
     this.reportSize()
+  }
+
+  private armGossip(delayMs: number): void {
+    this.gossipDueAt = this.env.now() + delayMs
+    this.setTimer(TIMER.gossipTick, delayMs)
+  }
+
+  /**
+   * A lease with entries came (`fresh`: one of them this node never sent). memberlist sends news
+   * at its next gossip tick, a random 0 to gossipIntervalMs away. Ours:
+   * - a parked tick resumes at once (the last round was a whole interval ago or more);
+   * - fresh news while the tick is armed goes out half an interval after the last round, if the
+   *   armed tick is due later than that. Without this, news that came just after a round (a join's
+   *   alive a moment after the one that woke the parked tick) waited a whole interval, where
+   *   memberlist's news waits half a one on average.
+   * Rounds stay at least half an interval apart: at most twice memberlist's gossip rate, and only
+   * while news keeps coming; with none the ticks keep their interval (or park). Not while our own
+   * leave runs: memberlist sends its dead message a whole interval after the round that finished
+   * Serf's leave intent, and peers that get the dead before the intent report us failed.
+   */
+  private broadcastsWaiting(fresh: boolean): void {
+    if (this.stopped || this.config.gossipNodes <= 0 || this.config.gossipIntervalMs <= 0) return
+    const now = this.env.now()
+    if (this.gossipParked) {
+      this.gossipParked = false
+      return this.armGossip(0)
+    }
+    if (!fresh || this.leaveState !== 'none') return
+    const earliest = Math.max(now, this.lastGossipAt + Math.floor(this.config.gossipIntervalMs / 2))
+    if (earliest < this.gossipDueAt) this.armGossip(earliest - now)
   }
 
   /** Stops every ticker and timer we know of (shutdown or crash of the host). */
@@ -354,12 +384,14 @@ export class SwimCore {
     } else if (key === TIMER.gossipTick) {
       // Nothing to gossip (memberlist's tick would find getBroadcasts empty and send nothing):
       // parked, not re-armed, until broadcasts wait again.
+      this.gossipDueAt = Number.POSITIVE_INFINITY
       if (this.env.broadcastsWaiting?.() === false) {
         this.gossipParked = true
         return
       }
-      this.setTimer(TIMER.gossipTick, this.config.gossipIntervalMs)
-      this.gossip()
+      this.armGossip(this.config.gossipIntervalMs)
+      // A round only when it had someone to send to: a lone node's ticks hold no news back.
+      if (this.gossip() > 0) this.lastGossipAt = this.env.now()
     } else if (key === TIMER.pushPullTick) {
       this.setTimer(TIMER.pushPullTick, pushPullScale(this.config.pushPullIntervalMs, this.table.size()))
       this.pushPull.periodic()
@@ -499,6 +531,10 @@ export class SwimCore {
       if (o.event.kind === 'join') this.emit({ type: 'node-joined', node: n })
       else if (o.event.kind === 'update') this.emit({ type: 'node-updated', node: n })
       else this.emit({ type: 'node-left', node: n })
+      // Our leave waits for its dead message to reach its transmit limit, which takes members to
+      // gossip to: when the last one went (two nodes leaving at once), nobody is left to tell and
+      // waiting would only run into the timeout (memberlist checks anyAlive once, at the start).
+      if (o.event.kind === 'leave' && this.leaveState === 'waiting' && !this.anyoneToTell()) this.finishLeave()
     }
     this.reportSize()
   }
@@ -669,8 +705,9 @@ export class SwimCore {
    * memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch (spec §4.7).
    * The batches are asked one after the other and the tick ends at the first empty one, as
    * memberlist returns when getBroadcasts has nothing: later fills would come back empty too.
+   * Returns how many members the round picked to send to.
    */
-  private gossip(): void {
+  private gossip(): number {
     const now = this.env.now()
     const { table } = this
     // Sample names from the probe list (no per-tick copy of the table: this runs 5×/s per node).
@@ -682,6 +719,7 @@ export class SwimCore {
       return n.state === 'dead' && now - n.stateChangeMs <= this.config.gossipToTheDeadTimeMs
     })
     this.gossipTo(targets, 0)
+    return targets.length
   }
 
   /** The gossip packet to targets[i] (or the next one still known); the send's result decides on the rest. */
@@ -744,6 +782,12 @@ export class SwimCore {
       this.emit({ type: 'declared-dead', node })
     }
     this.apply(o)
+  }
+
+  /** Another member our gossip still goes to (memberlist's anyAlive: neither dead nor left). */
+  private anyoneToTell(): boolean {
+    for (const n of this.table.records()) if (n.name !== this.table.selfName && (n.state === 'alive' || n.state === 'suspect')) return true
+    return false
   }
 
   private finishLeave(): void {

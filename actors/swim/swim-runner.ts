@@ -118,6 +118,8 @@ export function createSwimRunner(env: ActorEnv) {
   const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
   const counts: RunnerCounts = { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0, ...NO_GOSSAMER_COUNTS }
+  /** Asked joins whose reply member-manager gives (JoinMsg.replyAfterMembers), until their join completes. */
+  const viaMembers = new Set<ReplyTo<JoinReply>>()
   /** Members to rejoin, stream counts: what the context shows beyond the node, across restarts. */
   const carried = new CarriedState()
   /**
@@ -225,9 +227,12 @@ export function createSwimRunner(env: ActorEnv) {
         // memberlist logs each address it could not join at WARN ("Failed to join ...").
         for (const f of failures) env.log.warn({ code: f.code, address: f.address }, `swim: ${f.message}`)
         const done: JoinCompletedMsg = { type: 'member.join-completed', numJoined: out.numJoined, ...(out.reconnect === true ? { reconnect: true } : {}), ...(failures.length > 0 ? { errors: failures } : {}) }
-        toMember(done)
-        // An asked join gets its own outcome, even from a core that stopped meanwhile (it is still what happened).
-        if (out.replyTo !== undefined) env.reply(out.replyTo, { type: 'swim.join-reply', numJoined: out.numJoined, errors: failures } satisfies JoinReply)
+        // An asked join gets its own outcome, even from a core that stopped meanwhile (it is still
+        // what happened): from member-manager after the join's node changes when the asker wants
+        // the members in its list (JoinMsg.replyAfterMembers), else from here.
+        const forward = out.replyTo !== undefined && viaMembers.delete(out.replyTo)
+        toMember(forward ? { ...done, replyTo: out.replyTo } : done)
+        if (out.replyTo !== undefined && !forward) env.reply(out.replyTo, { type: 'swim.join-reply', numJoined: out.numJoined, errors: failures } satisfies JoinReply)
         // A join the machine tracks (runner.join): its result goes back to it, unless the core stopped meanwhile.
         if (out.purpose !== undefined && from === node) {
           const msg: JoinResultMsg = { type: 'swim.join-result', purpose: out.purpose as JoinPurpose, addresses: out.addresses ?? [], numJoined: out.numJoined, errors: out.errors }
@@ -274,10 +279,15 @@ export function createSwimRunner(env: ActorEnv) {
     if (lease.entries.length === 0) return NOTHING
     const pick = pickForPacket(lease, overheadBytes, limitBytes)
     lease = pick.held
-    const delay = pick.parts.length > 0 ? reportDelay : roomReportDelay
-    const due = env.clock.now() + delay
-    if (reportDue === undefined || due < reportDue) {
-      reportDue = due
+    // A send that brings our leave's dead message to its tell limit is reported at once: the leave
+    // finishes up to a batch window sooner (it must end within the agent's 3 s on SIGINT). Serf's
+    // leave intent keeps the batch: the dead message follows once the intent's waiter is told, and
+    // the intent's head start is what keeps peers from taking the leave for a failure.
+    const due = pick.parts.length > 0 && pick.held.entries.some((e) => e.queue === 'memberlist' && e.tellAt !== undefined && e.transmits === e.tellAt && pick.held.pending.has(e.id))
+    const delay = due ? 0 : pick.parts.length > 0 ? reportDelay : roomReportDelay
+    const at = env.clock.now() + delay
+    if (reportDue === undefined || at < reportDue) {
+      reportDue = at
       armTimer(LEASE_REPORT_TIMER, delay)
     }
     return pick.parts
@@ -447,7 +457,8 @@ export function createSwimRunner(env: ActorEnv) {
      * memberlist Join with `addresses`; the outcome comes back as `swim.join-result` (for the
      * machine's join tracking), unless the node stopped meanwhile.
      */
-    join(addresses: readonly string[], purpose: JoinPurpose, replyTo?: ReplyTo<JoinReply>): SwimStatePatch {
+    join(addresses: readonly string[], purpose: JoinPurpose, replyTo?: ReplyTo<JoinReply>, replyAfterMembers = false): SwimStatePatch {
+      if (replyTo !== undefined && replyAfterMembers) viaMembers.add(replyTo)
       return this.step({ type: 'join', addresses: [...addresses], purpose, ...(replyTo === undefined ? {} : { replyTo }) })
     },
 
@@ -463,8 +474,9 @@ export function createSwimRunner(env: ActorEnv) {
     /** A `gossip.lease` from gossip-queue (taken in every state, with or without a node). */
     takeLease(msg: LeaseMsg): LeaseView {
       lease = acceptLease(lease, msg)
-      // Broadcasts to send: a gossip tick parked while the lease was empty resumes.
-      if (lease.entries.length > 0 && node !== undefined) runEffects(node, node.advance({ type: 'broadcasts-waiting' }))
+      // Broadcasts to send: a gossip tick parked while the lease was empty resumes, and news (an
+      // entry not sent yet: its transmits count ours, replayed over the lease) may go sooner.
+      if (lease.entries.length > 0 && node !== undefined) runEffects(node, node.advance({ type: 'broadcasts-waiting', fresh: lease.entries.some((e) => e.transmits === 0) }))
       return leaseShown()
     },
 

@@ -82,10 +82,11 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
     if (serf.events !== undefined) hub.attach(serf.events)
     // The subscriptions are on in member-manager's thread from here: no event after this is missed.
     await system.sync()
-    // swim answers each asked join with its own outcome (numJoined, a coded error per address).
+    // Each asked join gets its own outcome (numJoined, a coded error per address), answered by
+    // member-manager once it holds the join's members (as Serf's Join returns with them listed).
     const { tcpTimeoutMs } = (await actors.swim.getSnapshot()).context.config
     const joinPort = swimAskJoin({
-      ask: (addresses, timeoutMs) => actors.swim.ask({ type: 'swim.join', addresses }, { timeoutMs }),
+      ask: (addresses, timeoutMs) => actors.swim.ask({ type: 'swim.join', addresses, replyAfterMembers: true }, { timeoutMs }),
       tcpTimeoutMs,
     })
     // Partition detector, election and assignment, wired to the membership actors (coordination.ts).

@@ -3,10 +3,11 @@
  * a join that reaches no one is ERR_JOIN_FAILED whose message lists each address's reason, as
  * `serf join` prints go-multierror's text (`1 error occurred:\n\t* Failed to join ...`).
  *
- * The outcome is swim's own: `swimAskJoin` asks swim (`swim.join` with a replyTo), which answers
- * once every push/pull of that join ended, with numJoined and a coded error per address that failed
- * (memberlist's `Failed to join <ip>: <reason>` texts). No polling: the answer comes the moment the
- * last push/pull ends, and concurrent joins each get their own.
+ * The outcome is swim's own: `swimAskJoin` asks swim (`swim.join` with a replyTo), whose answer
+ * comes once every push/pull of that join ended, with numJoined and a coded error per address that
+ * failed (memberlist's `Failed to join <ip>: <reason>` texts). create-node.ts asks with
+ * replyAfterMembers, so member-manager gives that answer once it holds the join's members. No
+ * polling, and concurrent joins each get their own.
  */
 import { ClusterError } from '../errors/index.ts'
 import type { JoinAddressError } from '../../actors/member-manager/protocol.ts'

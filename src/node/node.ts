@@ -16,7 +16,7 @@ import type {
   NodeEvent, NodeStats, NodeStopped, QueryOptions, QueryStream, UserEventOptions,
 } from './api.ts'
 import { canonicalJoinAddress, checkJoinAddresses, tagsProblem, type NodeConfig } from './config.ts'
-import { memberAddress, type NodeActors } from './compose.ts'
+import type { NodeActors } from './compose.ts'
 import type { EventHub } from './event-hub.ts'
 import { compileMemberFilter } from './member-filter.ts'
 import { isLogLevel, type LogRing } from './log-ring.ts'
@@ -25,10 +25,6 @@ import type { SerfSurface } from './serf-surface.ts'
 import { buildNodeStats } from './stats.ts'
 import { watchRetryJoin, type RetryJoinWatch } from './retry-join-log.ts'
 import type { Coordination } from './coordination-surface.ts'
-
-/** How long a successful join waits for member-manager to hold what swim merged (ms), and how often it looks. */
-const JOIN_CATCH_UP_MS = 2_000
-const JOIN_CATCH_UP_POLL_MS = 5
 
 /** Time the actors get to drain and stop at shutdown (ms); then worker threads are terminated. */
 export const SHUTDOWN_DRAIN_MS = 5_000
@@ -139,29 +135,6 @@ export class Node implements GossamerNode {
     this.#retryWatch = watchRetryJoin(async () => (await swim.getSnapshot()).context.joinRetry, this.log.child({ subsystem: 'agent' }), () => this.system.clock.now())
   }
 
-  async #aliveNames(): Promise<Set<string>> {
-    const reply = await this.actors.memberManager.ask({ type: 'member.members' })
-    return new Set(reply.members.filter((m) => m.status === 'alive').map((m) => m.name))
-  }
-
-  /**
-   * As Serf's Join, which returns with the joined members already in its member list: swim answers
-   * once its push/pulls merged, and member-manager (another thread) hears of the members from swim
-   * an instant later, so wait (bounded) until member-manager holds a member at one of the joined
-   * addresses or one it did not hold before the join.
-   */
-  async #membersCaughtUp(addresses: readonly string[], before: Set<string>): Promise<void> {
-    const wanted = new Set(addresses)
-    const deadline = this.system.clock.now() + JOIN_CATCH_UP_MS
-    for (;;) {
-      const reply = await this.actors.memberManager.ask({ type: 'member.members' })
-      const alive = reply.members.filter((m) => m.status === 'alive')
-      if (alive.some((m) => wanted.has(memberAddress(m.addr, m.port)) || !before.has(m.name))) return
-      if (this.system.clock.now() >= deadline) return
-      await new Promise<void>((r) => void this.system.clock.setTimeout(() => r(), JOIN_CATCH_UP_POLL_MS))
-    }
-  }
-
   members(filter?: MemberFilter): Promise<Member[]> {
     return this.#guard('members', async () => {
       if (filter !== undefined && !isPlainObject(filter)) throw new ClusterError('ERR_INVALID_MEMBER_FILTER', 'members: the filter must be an object { tags?, status?, name? }')
@@ -249,7 +222,8 @@ export class Node implements GossamerNode {
       const parsed = checkJoinAddresses('join', addresses).map(canonicalJoinAddress)
       if (parsed.length === 0) throw new ClusterError('ERR_JOIN_FAILED', 'join: no addresses given')
       this.#joins++
-      const before = await this.#aliveNames()
+      // As Serf's Join, which returns with the joined members in its member list: the join port's
+      // answer comes once member-manager holds them (create-node.ts).
       const out = await this.joinPort.join(parsed)
       if (out.numJoined === 0) {
         this.#joinsFailed++
@@ -257,7 +231,6 @@ export class Node implements GossamerNode {
         this.log.warn({ subsystem: 'serf', err: { code: err.code, message: err.message } }, 'join reached no member')
         throw err
       }
-      await this.#membersCaughtUp(parsed, before)
       this.log.info({ subsystem: 'serf', numJoined: out.numJoined }, `Join completed. Synced with ${out.numJoined} initial agents`)
       return out.numJoined
     })

@@ -98,6 +98,26 @@ describe('gossip-queue lease producer (machine)', () => {
     f.actor.stop()
   })
 
+  it("marks a broadcast someone waits for with its tell limit (memberlist's, below the floor), and no other", async () => {
+    const f = start({ retransmitMult: 2, minRetransmits: 6 }) // tell limit 2 (1 node), lease limit 6
+    f.actor.send({ type: 'gossip.lease-subscribe', to: 'swim' })
+    f.actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'serf-intent', message: Uint8Array.of(0, 1), unique: true, notify: { to: 'member-manager', id: 'leave' } } })
+    f.actor.send({ type: 'gossip.enqueue', broadcast: { queue: 'memberlist', message: alive(1), name: 'a' } })
+    await endOfTurn()
+    const lease = f.lastLease()
+    expect(lease.limits['serf-intent']).toBe(6)
+    const intent = lease.entries.find((e) => e.queue === 'serf-intent')!
+    expect(intent.tellAt).toBe(2)
+    expect(lease.entries.find((e) => e.queue === 'memberlist')!.tellAt).toBeUndefined()
+    // Once its waiter was told, the entry stays queued to the floor without the mark.
+    f.actor.send(sent(lease.epoch, 1, [[intent.id, 2]]))
+    await endOfTurn()
+    expect(f.sentOf('gossip.broadcast-finished')).toHaveLength(1)
+    expect(f.lastLease().entries.find((e) => e.id === intent.id)).toMatchObject({ transmits: 2 })
+    expect(f.lastLease().entries.find((e) => e.id === intent.id)!.tellAt).toBeUndefined()
+    f.actor.stop()
+  })
+
   it('counts and ignores reports of another epoch, stale and duplicated reports and unknown ids; applies past a gap', async () => {
     const f = start({ retransmitMult: 4 })
     f.actor.send({ type: 'gossip.lease-subscribe', to: 'swim' })

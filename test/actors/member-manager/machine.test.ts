@@ -6,7 +6,7 @@ import { createActor } from 'xstate'
 import { createMemberManagerMachine } from '../../../actors/member-manager/machine.ts'
 import type { MemberManagerContext, MemberManagerInput } from '../../../actors/member-manager/machine.ts'
 import { membersOf } from '../../../actors/member-manager/member-reads.ts'
-import type { AckReply, LocalStateReply, MemberEventMsg, MembersReply, MemberStatsReply } from '../../../actors/member-manager/protocol.ts'
+import type { AckReply, JoinAddressError, LocalStateReply, MemberEventMsg, MembersReply, MemberStatsReply } from '../../../actors/member-manager/protocol.ts'
 import type { GossipQueueInbound } from '../../../actors/gossip-queue/protocol.ts'
 import { encodeSerfMessage, decodeSerfMessage } from '../../../src/wire/index.ts'
 import { fakeEnv } from '../gossip-queue/fake-env.ts'
@@ -236,6 +236,40 @@ describe('member-manager machine', () => {
     expect(m.sentOf('member.reconnect')).toHaveLength(1)
     expect(joinIntents()).toHaveLength(1)
     expect(m.stats()).toMatchObject({ reconnectAttempts: 1, joinsWithoutIntent: { reconnect: 2, notAlive: 1 } })
+    m.actor.stop()
+  })
+
+  it('stops waiting for its intent to spread once the last other member has left too (two nodes leaving at once)', () => {
+    const m = start({ broadcastTimeoutMs: 5 * S, leavePropagateDelayMs: 1 * S })
+    m.joined('self')
+    m.joined('peer')
+    m.joined('other')
+    const t = m.ask<AckReply>()
+    m.actor.send({ type: 'member.leave', replyTo: t })
+    // peer leaves at the same time: its intent (leaving, still up to hear ours), then its memberlist leave.
+    m.userMsg(leave('peer', 10n))
+    m.actor.send({ type: 'member.node-left', node: node('peer') })
+    m.clock.advanceSync(1 * S)
+    expect(m.sentOf('member.swim-leave')).toEqual([]) // other is alive: the intent still waits
+    m.actor.send({ type: 'member.node-left', node: node('other') })
+    // Nobody is left to hear the intent: the memberlist leave goes now, not at BroadcastTimeout.
+    expect(m.sentOf('member.swim-leave')).toHaveLength(1)
+    m.actor.send({ type: 'member.swim-left' })
+    m.clock.advanceSync(1 * S)
+    expect(m.replyFor(t)).toEqual({ type: 'member.ack' })
+    expect(m.actor.getSnapshot().context.leaveBroadcastTimeouts).toBe(0)
+    m.actor.stop()
+  })
+
+  it("answers a join swim handed over once the join's members are in its table", () => {
+    const m = start()
+    m.joined('self')
+    m.joined('peer') // the join's node change, before its completion in swim's feed
+    const t = m.ask<{ type: 'swim.join-reply'; numJoined: number; errors: JoinAddressError[] }>()
+    const errors = [{ address: '10.0.0.9:7946', code: 'ERR_JOIN_TIMEOUT' as const, message: 'Failed to join 10.0.0.9: i/o timeout' }]
+    m.actor.send({ type: 'member.join-completed', numJoined: 1, errors, replyTo: t })
+    expect(m.replyFor(t)).toEqual({ type: 'swim.join-reply', numJoined: 1, errors })
+    expect(m.members().members.map((x) => x.name)).toContain('peer')
     m.actor.stop()
   })
 

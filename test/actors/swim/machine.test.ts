@@ -52,6 +52,8 @@ interface TestNode {
   asks: { fill: number; localState: number; localMeta: number }
   /** Every datagram this node's transport sent (bytes as on the wire). */
   sent: Uint8Array[]
+  /** Replies this actor gave to asks (env.reply). */
+  replies: Array<{ to: unknown; value: unknown }>
 }
 
 /**
@@ -74,6 +76,7 @@ function harness(seed = 1): Harness {
     const member: MemberManagerInbound[] = []
     const logged: TestNode['logged'] = []
     const asks = { fill: 0, localState: 0, localMeta: 0 }
+    const replies: TestNode['replies'] = []
     const log: LogPort = {
       trace: () => {},
       debug: () => {},
@@ -126,7 +129,7 @@ function harness(seed = 1): Harness {
         }
         return Promise.reject(Object.assign(new Error(`no actor ${to}`), { code: 'ERR_UNKNOWN_ACTOR' }))
       },
-      reply: () => {},
+      reply: (to, value) => void replies.push({ to, value }),
       fail: () => {},
     }
     const recording = (t: MemoryTransport): MemoryTransport => {
@@ -142,7 +145,7 @@ function harness(seed = 1): Harness {
     const input: SwimInput = { name, addr: Uint8Array.of(10, 0, 0, i), port: 7946, preset: 'lan', join: options.join ?? [], ...options.input }
     actor = createActor(machine, { clock, input })
     actor.start()
-    const node: TestNode = { actor, env, queues, member, address, logged, asks, sent }
+    const node: TestNode = { actor, env, queues, member, address, logged, asks, sent, replies }
     nodes.set(name, node)
     return node
   }
@@ -319,6 +322,87 @@ describe('swim machine', () => {
     await h.clock.advance(1_000)
     expect(reports()).toBeGreaterThan(before)
     expect(n2.actor.getSnapshot().context.lease.counters.piggybacked).toBeGreaterThan(0)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('sends news that comes just after a gossip round half an interval later, not a whole one, and keeps rounds half an interval apart', async () => {
+    const h = harness(6)
+    const n1 = h.addNode('n1', 1)
+    const peers = [2, 3, 4].map((i) => h.addNode(`n${i}`, i, { join: [n1.address] }))
+    await h.clock.advance(10_000) // joined, the alives spent, every tick parked
+    expect(n1.actor.getSnapshot().context.numNodes).toBe(4)
+    const metaSeen = (meta: number) => peers.filter((p) => p.member.some((m) => m.type === 'member.node-updated' && m.node.name === 'n1' && m.node.meta[0] === meta)).length
+    const t0 = h.clock.now()
+    // News wakes the parked tick: a round at once (LAN: gossipIntervalMs 200, gossipNodes 3).
+    n1.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(1) })
+    await h.clock.advance(20)
+    expect(metaSeen(1)).toBe(3)
+    // More news 30 ms after that round: memberlist's next tick would be a random 0-200 ms away;
+    // ours was re-armed a whole interval after the round (t0 + 200). It goes at t0 + 100 now.
+    await h.clock.advance(10)
+    n1.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(2) })
+    await h.clock.advance(t0 + 95 - h.clock.now())
+    expect(metaSeen(2)).toBe(0) // not before half an interval after the last round
+    await h.clock.advance(20)
+    expect(metaSeen(2)).toBe(3)
+    // News again just after that round: the next round is half an interval after it (t0 + 200).
+    n1.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(3) })
+    await h.clock.advance(t0 + 195 - h.clock.now())
+    expect(metaSeen(3)).toBe(0)
+    await h.clock.advance(20)
+    expect(metaSeen(3)).toBe(3)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('reports at once the send that brings a waited-for broadcast to its tell limit, and batches the rest', async () => {
+    const h = harness(4)
+    const n2 = h.addNode('n2', 2)
+    const n1 = h.addNode('n1', 1, { join: [n2.address], gossipSilent: true })
+    h.addNode('n3', 3, { join: [n2.address] })
+    await h.clock.advance(3_000)
+    expect(n1.actor.getSnapshot().context.numNodes).toBe(3)
+    const limits = { memberlist: 6, 'serf-intent': 6, 'serf-query': 6, 'serf-event': 6 }
+    const entry = (id: number, byte: number, tellAt?: number) => ({ id, queue: 'memberlist' as const, message: encodeMessage({ type: 'user', Payload: Uint8Array.of(byte, byte, byte) }), transmits: 0, seq: id, ...(tellAt === undefined ? {} : { tellAt }) })
+    const carried = (byte: number): number => n1.sent.reduce((sum, bytes) => sum + decodeDatagram(bytes).messages.filter((m) => m.type === 'user' && m.Payload[0] === byte).length, 0)
+    const reported = (id: number) => n1.queues.received.filter((m): m is LeaseSentMsg => m.type === 'gossip.sent').some((r) => r.sent.some(([x]) => x === id))
+    // Nobody waits for entry 1: its sends are reported at the end of the batch window (100 ms on LAN).
+    n1.actor.send({ type: 'gossip.lease', epoch: 9, version: 1, appliedReport: 0, limits, entries: [entry(1, 5)], leftOut: 0 })
+    while (carried(5) === 0) await h.clock.advance(1)
+    await h.clock.advance(5)
+    expect(reported(1)).toBe(false)
+    await h.clock.advance(200)
+    expect(reported(1)).toBe(true)
+    // A leave waits for entry 2 at 2 transmits: the send that reaches it is reported in the next turn.
+    n1.actor.send({ type: 'gossip.lease', epoch: 9, version: 2, appliedReport: 1, limits, entries: [entry(2, 6, 2)], leftOut: 0 })
+    while (carried(6) < 2) await h.clock.advance(1)
+    await h.clock.advance(1)
+    expect(reported(2)).toBe(true)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
+  it('answers an asked join itself, or hands the asker to member-manager after the join\'s node changes (replyAfterMembers)', async () => {
+    const h = harness(3)
+    const n1 = h.addNode('n1', 1)
+    const n2 = h.addNode('n2', 2)
+    await h.clock.advance(1_000)
+    const direct = { to: '$main', cid: 1 }
+    n2.actor.send({ type: 'swim.join', addresses: [n1.address], replyTo: direct } as never)
+    await h.clock.advance(500)
+    expect(n2.replies).toEqual([{ to: direct, value: { type: 'swim.join-reply', numJoined: 1, errors: [] } }])
+    const completed = () => n2.member.filter((m) => m.type === 'member.join-completed')
+    expect(completed()[0]).not.toHaveProperty('replyTo')
+
+    const n3 = h.addNode('n3', 3)
+    await h.clock.advance(1_000)
+    const viaMembers = { to: '$main', cid: 2 }
+    n3.actor.send({ type: 'swim.join', addresses: [n1.address], replyTo: viaMembers, replyAfterMembers: true } as never)
+    await h.clock.advance(500)
+    expect(n3.replies).toEqual([]) // member-manager answers
+    const kinds = n3.member.map((m) => m.type)
+    const done = kinds.indexOf('member.join-completed')
+    // After the node changes of the join (the feed's order), with the asker and the outcome.
+    expect(kinds.slice(0, done).filter((k) => k === 'member.node-joined').length).toBeGreaterThanOrEqual(2)
+    expect(n3.member[done]).toMatchObject({ type: 'member.join-completed', numJoined: 1, replyTo: viaMembers })
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
 

@@ -174,3 +174,20 @@ describe('SwimNode version vector', () => {
     expect(alive?.type === 'alive' ? [...alive.Vsn] : []).toEqual([1, 5, protocolVersion, 2, 5, 5])
   })
 })
+
+describe('graceful leave', () => {
+  it('stops waiting for its dead message to spread once no member is left to gossip it to (two nodes leaving at once)', () => {
+    const h = harness({ peers: 2 })
+    const left = () => h.outputs.filter((o) => o.out.type === 'left').length
+    h.node.leave(5_000)
+    // n2 leaves too (its own dead message): n3 is still alive, so ours waits for its transmits.
+    h.receive(2, { type: 'dead', Incarnation: 1, Node: 'n2', From: 'n2' })
+    h.clock.advanceSync(1_000)
+    expect(left()).toBe(0)
+    // n3 leaves as well: nobody is left to tell, and the leave finishes now, not at its 5 s timeout.
+    h.receive(3, { type: 'dead', Incarnation: 1, Node: 'n3', From: 'n3' })
+    expect(left()).toBe(1)
+    h.clock.advanceSync(5_000)
+    expect(left()).toBe(1)
+  })
+})
