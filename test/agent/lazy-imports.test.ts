@@ -56,4 +56,12 @@ describe('gossamer agent: what loads at start', () => {
   it('does not load the snapshotter unless the node has a snapshot', () => {
     expect([...files].filter((f) => f.startsWith('actors/snapshotter/'))).toEqual([])
   })
+
+  it('does not load the coordination actors (partition detector, election, assignment) unless coordination is on', () => {
+    // Their config checks (actors/assignment/config.ts, the strategies' names) load with the node's
+    // config validation; the actors themselves (definitions, machines) and the node's surface over
+    // them load only with coordination on.
+    const coordination = [...files].filter((f) => /^actors\/(partition-detector|election|assignment)\/(definition|machine)\.ts$/.test(f) || /^src\/node\/coordination(-surface)?\.ts$/.test(f))
+    expect(coordination).toEqual([])
+  })
 })
