@@ -1,6 +1,7 @@
 /**
  * npx tsx scripts/agent-rss.ts [--k 5] [--settle-seconds 30] [--idle-seconds 60] [--placement inline|workers]
- *                               [--cli dist/src/cli/main.js] [--node-arg FLAG]... [--env NAME=VALUE]... [--json]
+ *                               [--cli dist/src/cli/main.js] [--node-arg FLAG]... [--agent-arg FLAG]... [--env NAME=VALUE]...
+ *                               [--print-lines REGEXP] [--json]
  *
  * The resident memory of K `gossamer agent` processes on loopback (lan profile), measured as
  * bench:agents measures it (VmRSS from /proc/<pid>/status, after the cluster converged, a settle and
@@ -37,6 +38,10 @@ interface Args {
   placement: 'inline' | 'workers'
   cli: string
   nodeArgs: string[]
+  /** Extra `gossamer agent` flags (a later one wins over the defaults, e.g. -log-level=info). */
+  agentArgs: string[]
+  /** Lines of the agents' output to print at the end (on stderr), e.g. 'Optimizing'. */
+  printLines: RegExp | undefined
   env: Record<string, string>
   json: boolean
 }
@@ -49,6 +54,8 @@ function parseArgs(argv: string[]): Args {
     placement: 'inline',
     cli: fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)),
     nodeArgs: [],
+    agentArgs: [],
+    printLines: undefined,
     env: {},
     json: false,
   }
@@ -65,6 +72,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--placement') args.placement = value() as Args['placement']
     else if (flag === '--cli') args.cli = resolve(value())
     else if (flag === '--node-arg') args.nodeArgs.push(value())
+    else if (flag === '--agent-arg') args.agentArgs.push(value())
+    else if (flag === '--print-lines') args.printLines = new RegExp(value())
     else if (flag === '--env') {
       const [name, ...rest] = value().split('=')
       if (name === undefined || name === '' || rest.length === 0) throw new Error('--env takes NAME=VALUE')
@@ -100,7 +109,7 @@ async function members(agent: Agent): Promise<Map<string, string> | undefined> {
 async function startAgent(args: Args, name: string): Promise<Agent> {
   const gossip = `${HOST}:${await freeGossipPort()}`
   const rpc = `${HOST}:${await freeTcpPort()}`
-  const flags = [`-node=${name}`, `-bind=${gossip}`, `-rpc-addr=${rpc}`, '-profile=lan', '-log-level=warn', `-placement=${args.placement}`]
+  const flags = [`-node=${name}`, `-bind=${gossip}`, `-rpc-addr=${rpc}`, '-profile=lan', '-log-level=warn', `-placement=${args.placement}`, ...args.agentArgs]
   const child = spawn(process.execPath, [...args.nodeArgs, args.cli, 'agent', ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...args.env } })
   const agent: Agent = { name, gossip, rpc, child, output: '' }
   const keep = (chunk: Buffer) => {
@@ -157,6 +166,7 @@ async function main(): Promise<void> {
     const cpu0 = agents.map((a) => cpuSeconds(a.child.pid!))
     await sleep(args.idleSeconds * 1000)
     const rows = agents.map((a, i) => ({ name: a.name, ...procStatus(a.child.pid!), idleCpuPct: ((cpuSeconds(a.child.pid!) - cpu0[i]!) / args.idleSeconds) * 100 }))
+    if (args.printLines !== undefined) for (const a of agents) for (const line of a.output.split('\n')) if (args.printLines.test(line)) process.stderr.write(`${a.name}: ${line.trim()}\n`)
     const keys = ['rssMb', 'rssAnonMb', 'rssFileMb', 'threads', 'idleCpuPct'] as const
     const summary = (f: (xs: number[]) => number) => Object.fromEntries(keys.map((k) => [k, round(f(rows.map((r) => r[k])))]))
     const out = rows.map((r) => ({ ...r, rssMb: round(r.rssMb), rssAnonMb: round(r.rssAnonMb), rssFileMb: round(r.rssFileMb), idleCpuPct: round(r.idleCpuPct) }))
