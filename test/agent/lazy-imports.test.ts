@@ -57,6 +57,13 @@ describe('gossamer agent: what loads at start', () => {
     for (const p of ['piscina', 'prom-client', 'elkjs', 'nats', '@nats-io/transport-node', '@nats-io/jetstream', '@nats-io/kv']) expect(packages.has(p), p).toBe(false)
   })
 
+  it('does not load re2js (Serf filters) or msgpackr (the election messages) before a filter or coordination needs them', () => {
+    // re2js builds its Unicode tables when loaded: +3.6 MB resident on a bare Node 20; msgpackr
+    // with its native addon +6.6 MB.
+    expect(packages.has('re2js')).toBe(false)
+    expect(packages.has('msgpackr')).toBe(false)
+  })
+
   it('does not load node:crypto (only with a key) or node:child_process (only with a handler) at start', () => {
     // Each costs 0.5-1.4 MB resident once loaded (measured on a bare Node 20 with the agent's other built-ins).
     expect(builtins.has('node:os')).toBe(true)
