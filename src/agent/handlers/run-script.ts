@@ -5,6 +5,7 @@
  * a run has a deadline: the script's whole process group is killed (SIGKILL) when it passes, so a
  * hanging handler (or a child it left holding the pipes) cannot stall the agent.
  */
+import { spawn } from 'node:child_process'
 
 /** Output kept per run: the last 8192 bytes (Serf's circbuf). */
 export const HANDLER_OUTPUT_BYTES = 8192
@@ -55,8 +56,6 @@ export function runScript(run: ScriptRun): Promise<ScriptResult> {
     const out = new TailBuffer(HANDLER_OUTPUT_BYTES)
     let killed = false
     let settled = false
-    // node:child_process loads with the first script: an agent without handlers never loads it.
-    const { spawn } = process.getBuiltinModule('node:child_process')
     const child = spawn('/bin/sh', ['-c', run.script], {
       env: { ...process.env, ...run.env },
       stdio: ['pipe', 'pipe', 'pipe'],
