@@ -27,7 +27,7 @@
  * hundreds of MiB; a verdict is a few bytes plus its key. It lives in the module (one per worker
  * thread) because it is a memo of a pure function, not state: a hit and a miss give the same answer.
  */
-import { RE2JS } from 're2js'
+import { re2js, type RE2JS } from '../../src/types/lazy-re2.ts'
 import { BoundedLru } from './bounded-lru.ts'
 import type { BoundedLruStats } from './bounded-lru.ts'
 
@@ -85,7 +85,7 @@ function screen(expr: unknown, maxLength: number): TagRegexpRefused | null {
 
 function compile(expr: string): { ok: true; re: RE2JS } | TagRegexpRefused {
   try {
-    return { ok: true, re: RE2JS.compile(expr) }
+    return { ok: true, re: re2js().compile(expr) }
   } catch (err) {
     // RE2JSSyntaxException's message is Go's: "error parsing regexp: invalid escape sequence: `\1`".
     return { ok: false, reason: 'invalid', message: err instanceof Error ? err.message : String(err) }

@@ -19,8 +19,7 @@ import { createNodeLog } from './io/node-logger.ts'
 import type { LogRecord } from '../logging/log-record.ts'
 import { readKeyringFile, writeKeyringFile } from './io/keyring-file.ts'
 import { defaultAdvertiseIp } from './io/local-address.ts'
-import { COORDINATION_IDS, spawnCoordination } from './coordination.ts'
-import { Coordination } from './coordination-surface.ts'
+import type { Coordination } from './coordination-surface.ts'
 
 /** How long a start may take until swim is bound and running (ms): thread starts on a loaded machine. */
 const START_TIMEOUT_MS = 30_000
@@ -90,9 +89,17 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       tcpTimeoutMs,
     })
     // Partition detector, election and assignment, wired to the membership actors (coordination.ts).
-    const coordinationActors = config.coordination === undefined ? undefined : await spawnCoordination(system, config, actors)
+    // Loaded only when coordination is on: a node without it does not keep their ~230 KB of JS
+    // (source, bytecode) resident (issue 13: an inline agent's RSS).
     let self: Node | undefined
-    const coordination = coordinationActors === undefined ? undefined : new Coordination(coordinationActors, () => self?.running ?? false)
+    let coordination: Coordination | undefined
+    let coordinationIds: string[] = []
+    if (config.coordination !== undefined) {
+      const [{ COORDINATION_IDS, spawnCoordination }, { Coordination }] = await Promise.all([import('./coordination.ts'), import('./coordination-surface.ts')])
+      const coordinationActors = await spawnCoordination(system, config, actors)
+      coordination = new Coordination(coordinationActors, () => self?.running ?? false)
+      coordinationIds = Object.values(COORDINATION_IDS)
+    }
     node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf, coordination)
     self = node
     const running = node
@@ -108,7 +115,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       node.attachLivePage(live)
       log.info({ subsystem: 'agent', url: live.url }, `live page at ${live.url}`)
     }
-    log.info({ subsystem: 'serf', address, placement: config.placement, actors: [...Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined), ...(coordinationActors === undefined ? [] : Object.values(COORDINATION_IDS))] }, 'node running')
+    log.info({ subsystem: 'serf', address, placement: config.placement, actors: [...Object.values(ACTOR_IDS).filter((id) => id !== 'snapshotter' || actors.snapshotter !== undefined), ...coordinationIds] }, 'node running')
     if (config.join.length > 0) await node.join(config.join, { replay: config.replay })
     node.startRetryJoin()
     node.rejoinFromSnapshot()

@@ -5,7 +5,7 @@
  * empty status or name pattern does not filter; all conditions must hold. A pattern that does not
  * compile is ERR_INVALID_MEMBER_FILTER naming the field, before any member is read.
  */
-import { RE2JS } from 're2js'
+import { re2js, type RE2JS } from '../types/lazy-re2.ts'
 import { ClusterError } from '../errors/index.ts'
 import type { Member, MemberFilter } from './api.ts'
 
@@ -23,7 +23,7 @@ function anchored(field: string, expr: unknown): (s: string) => boolean {
   if (typeof expr !== 'string') throw new InvalidMemberFilterError(field, String(expr), new Error('must be a string'))
   let re: RE2JS
   try {
-    re = RE2JS.compile(`^${expr}$`)
+    re = re2js().compile(`^${expr}$`)
   } catch (err) {
     throw new InvalidMemberFilterError(field, expr, err)
   }

@@ -6,7 +6,7 @@
  * - the `stream` event filter (§4.1): a comma list of event names, `*`, `user:NAME`, `query:NAME`.
  * RE2 semantics come from re2js (Go's regexp syntax), not JS RegExp.
  */
-import { RE2JS } from 're2js'
+import { re2js, type RE2JS } from '../types/lazy-re2.ts'
 import type { Member, NodeEvent } from '../node/api.ts'
 
 export interface MemberPatterns {
@@ -21,7 +21,7 @@ export interface MemberMatcher {
 }
 
 export function compileMemberFilter(patterns: MemberPatterns): MemberMatcher {
-  const anchored = (expr: string): RE2JS => RE2JS.compile(`^${expr}$`)
+  const anchored = (expr: string): RE2JS => re2js().compile(`^${expr}$`)
   const tags = Object.entries(patterns.tags).map(([k, expr]) => [k, anchored(expr)] as const)
   const status = patterns.status === '' ? null : anchored(patterns.status)
   const name = patterns.name === '' ? null : anchored(patterns.name)

@@ -4,7 +4,7 @@
  * first (memberlist protocol 1). Both are accepted on receive. The additional data is empty for
  * UDP packets and the 5-byte `[10][len]` header for stream frames.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import type * as NodeCrypto from 'node:crypto'
 import { wireError } from './errors.ts'
 import type { Keyring } from './keyring.ts'
 
@@ -18,10 +18,17 @@ export const ENCRYPT_OVERHEAD_V0 = ENCRYPT_OVERHEAD + BLOCK
 
 export type EncryptionVersion = 0 | 1
 
+/**
+ * node:crypto, loaded (synchronously) at the first seal, open or nonce: a node without a key never
+ * loads it, and it costs ~1.4 MB of resident memory once loaded (issue 13: an agent's RSS).
+ */
+let cryptoModule: typeof NodeCrypto | undefined
+const nodeCrypto = (): typeof NodeCrypto => (cryptoModule ??= process.getBuiltinModule('node:crypto'))
+
 /** Where nonces come from: 12 random bytes per call. Tests pass a deterministic source. */
 export type NonceSource = () => Uint8Array
 
-export const randomNonce: NonceSource = () => new Uint8Array(randomBytes(NONCE_SIZE))
+export const randomNonce: NonceSource = () => new Uint8Array(nodeCrypto().randomBytes(NONCE_SIZE))
 
 const EMPTY = new Uint8Array(0)
 
@@ -50,7 +57,7 @@ export function encryptPayload(
     data.set(plain)
     data.fill(pad, plain.length)
   }
-  const cipher = createCipheriv(algorithm(key), key, nonce)
+  const cipher = nodeCrypto().createCipheriv(algorithm(key), key, nonce)
   cipher.setAAD(options.additionalData ?? EMPTY)
   const body = cipher.update(data)
   cipher.final()
@@ -85,7 +92,7 @@ export function decryptPayload(keyring: Keyring, sealed: Uint8Array, additionalD
     const key = keyring.keys[i]!
     let plain: Uint8Array
     try {
-      const decipher = createDecipheriv(algorithm(key), key, nonce)
+      const decipher = nodeCrypto().createDecipheriv(algorithm(key), key, nonce)
       decipher.setAAD(additionalData)
       decipher.setAuthTag(tag)
       const head = decipher.update(body)

@@ -1,0 +1,123 @@
+/**
+ * tiering.ts: TurboFan off while an inline agent idles, on for good once it is busy, on at once
+ * for a workers agent; the sampling ends at stop. Fake flags, sampler and timer; then one real
+ * child process shows V8 honours the switch both ways at run time (no function optimized while
+ * off, the hot one optimized after it is turned on).
+ */
+import { spawn } from 'node:child_process'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { BUSY_CPU, SAMPLE_MS, startLeanTiering, type TieringDeps } from '../../src/agent/tiering.ts'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+
+function fakes(samples: number[]) {
+  const flags: string[] = []
+  const told: Array<number | undefined> = []
+  let tick: (() => void) | undefined
+  let interval: number | undefined
+  let cancelled = 0
+  const deps: TieringDeps = {
+    setFlags: (f) => flags.push(f),
+    utilization: () => () => samples.shift() ?? 0,
+    every: (fn, ms) => {
+      tick = fn
+      interval = ms
+      return () => {
+        cancelled++
+        tick = undefined
+      }
+    },
+    onOptimizing: (u) => told.push(u),
+  }
+  return { deps, flags, told, tick: () => tick?.(), get ticking() { return tick !== undefined }, get interval() { return interval }, get cancelled() { return cancelled } }
+}
+
+describe('agent tiering', () => {
+  it('turns TurboFan off at once, and keeps it off while an inline agent stays under the threshold', () => {
+    const f = fakes([0.004, 0.01, BUSY_CPU - 0.001])
+    const t = startLeanTiering(f.deps)
+    expect(f.flags).toEqual(['--no-turbofan'])
+    t.running('inline')
+    expect(f.interval).toBe(SAMPLE_MS)
+    for (let i = 0; i < 3; i++) f.tick()
+    expect(f.flags).toEqual(['--no-turbofan'])
+    expect(t.optimizing).toBe(false)
+    t.stop()
+    expect(f.ticking).toBe(false)
+  })
+
+  it('turns it on for good at the first busy sample and stops sampling', () => {
+    const f = fakes([0.01, 0.2, 0.3])
+    const t = startLeanTiering(f.deps)
+    t.running('inline')
+    f.tick()
+    expect(t.optimizing).toBe(false)
+    f.tick()
+    expect(t.optimizing).toBe(true)
+    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
+    expect(f.told).toEqual([0.2])
+    expect(f.ticking).toBe(false)
+    t.running('inline')
+    expect(f.ticking).toBe(false)
+    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
+  })
+
+  it('a workers agent gets TurboFan as soon as it runs, without sampling', () => {
+    const f = fakes([])
+    const t = startLeanTiering(f.deps)
+    t.running('workers')
+    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
+    expect(f.told).toEqual([undefined])
+    expect(f.interval).toBeUndefined()
+    expect(t.optimizing).toBe(true)
+  })
+
+  it('the real sampler and timer: an idle process stays lean, the timer does not keep it alive', async () => {
+    // In a child: start, declare inline, idle 2.5 samples, print whether TurboFan came on; exit
+    // with nothing stopped must still happen (the interval is unref'd).
+    const script = `
+      import { startLeanTiering, SAMPLE_MS } from ${JSON.stringify(resolve(ROOT, 'src/agent/tiering.ts'))}
+      const t = startLeanTiering()
+      t.running('inline')
+      setTimeout(() => console.log(JSON.stringify({ optimizing: t.optimizing })), SAMPLE_MS * 2.5)
+    `
+    const r = await runChild(['--import', 'tsx', '--input-type=module', '-e', script], 30_000)
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ optimizing: false })
+  }, 40_000)
+
+  it('V8 honours the switch at run time: nothing optimized while off, the hot function once on', async () => {
+    const script = `
+      import { startLeanTiering } from ${JSON.stringify(resolve(ROOT, 'src/agent/tiering.ts'))}
+      let fire
+      const t = startLeanTiering({ every: (fn) => { fire = fn; return () => {} }, utilization: () => () => 1 })
+      function hotLoop(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + i * 7) % 1000003; return s }
+      let s = 0
+      for (let i = 0; i < 2000; i++) s += hotLoop(5000)
+      console.log('MARK-ON')
+      t.running('inline')
+      fire()
+      for (let i = 0; i < 2000; i++) s += hotLoop(5000)
+      console.log('done', s > 0)
+    `
+    const r = await runChild(['--trace-opt', '--import', 'tsx', '--input-type=module', '-e', script], 60_000)
+    expect(r.code).toBe(0)
+    const [before, after] = r.stdout.split('MARK-ON')
+    expect(before).not.toMatch(/completed optimizing .*hotLoop/)
+    expect(after).toMatch(/completed optimizing .*hotLoop/)
+  }, 70_000)
+})
+
+function runChild(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
+    child.on('error', fail)
+    child.on('close', (code) => done({ code, stdout, stderr }))
+  })
+}

@@ -1,0 +1,111 @@
+/**
+ * The bundled `gossamer` bin (scripts/bundle-cli.mjs, the last step of `npm run build`): the whole
+ * build (tsc, no type check) into a private folder under .tmp/, then the bundle over its
+ * dist/src/cli/main.js, then the bin run with node. The bundle exists for resident memory (one
+ * module graph of a few chunks instead of ~340 modules); these tests check that it is one, and
+ * that what a bundle could break still works: files named relative to a module (the actors'
+ * worker entries, the version verb's package.json) and an agent in each placement.
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freeGossipPort, freeTcpPort } from '../support/ports.ts'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+let workDir = ''
+let dist = ''
+
+interface Result {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function runNode(args: string[], timeoutMs = 15_000): Promise<Result> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
+    child.on('error', fail)
+    child.on('close', (code) => done({ code, stdout, stderr }))
+  })
+}
+
+const bin = () => join(dist, 'src/cli/main.js')
+
+beforeAll(async () => {
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true })
+  workDir = mkdtempSync(join(ROOT, '.tmp', 'bundle-test-'))
+  dist = join(workDir, 'dist')
+  writeFileSync(join(workDir, 'tsconfig.json'), JSON.stringify({ extends: join(ROOT, 'tsconfig.build.json'), compilerOptions: { noCheck: true, declaration: false, rootDir: ROOT, outDir: dist } }))
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  // Bounds only guard against a hang (the full compile took 20-45 s on a loaded machine).
+  const build = await runNode([tsc, '-p', join(workDir, 'tsconfig.json')], 240_000)
+  if (build.code !== 0) throw new Error(`tsc failed (${build.code}):\n${build.stdout}${build.stderr}`)
+  const bundle = await runNode([join(ROOT, 'scripts/bundle-cli.mjs'), '--dist', dist], 120_000)
+  if (bundle.code !== 0) throw new Error(`bundle-cli failed (${bundle.code}):\n${bundle.stdout}${bundle.stderr}`)
+}, 400_000)
+
+afterAll(() => {
+  if (workDir !== '') rmSync(workDir, { recursive: true, force: true })
+})
+
+/** Relative module specifiers a file imports (static `from "..."` and dynamic `import("...")`). */
+function relativeImports(file: string): string[] {
+  const code = readFileSync(file, 'utf8')
+  return [...code.matchAll(/(?:from\s*|import\s*\(\s*|import\s*)["'](\.[^"']+)["']/g)].map((m) => m[1]!)
+}
+
+describe('cli - the bundled gossamer bin', () => {
+  it('is a bundle: the bin and its chunks import nothing of the package but each other', () => {
+    const cliDir = join(dist, 'src/cli')
+    const chunks = readdirSync(cliDir).filter((f) => f.startsWith('bundle-') && f.endsWith('.js'))
+    expect(chunks.length).toBeGreaterThan(0)
+    for (const file of ['main.js', ...chunks]) {
+      for (const spec of relativeImports(join(cliDir, file))) expect(spec, `${file} imports ${spec}`).toMatch(/^\.\/bundle-[\w-]+\.js$/)
+    }
+  })
+
+  it('the version verb still finds package.json (a file named relative to its module)', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    const r = await runNode([bin(), 'version'])
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe(`Gossamer v${version}\nAgent Protocol: 5 (Understands back to: 2)\n`)
+  })
+
+  for (const placement of ['workers', 'inline'] as const) {
+    it(`an agent with -placement=${placement} starts and lists itself alive through the bundled members verb`, async () => {
+      const gossip = `127.0.0.1:${await freeGossipPort()}`
+      const rpc = `127.0.0.1:${await freeTcpPort()}`
+      const agent = spawn(process.execPath, [bin(), 'agent', '-node=bundled', `-bind=${gossip}`, `-rpc-addr=${rpc}`, '-log-level=warn', `-placement=${placement}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      let output = ''
+      agent.stdout.setEncoding('utf8').on('data', (s: string) => (output += s))
+      agent.stderr.setEncoding('utf8').on('data', (s: string) => (output += s))
+      const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)))
+      try {
+        let listed: Result | undefined
+        const deadline = Date.now() + 30_000
+        while (Date.now() < deadline && agent.exitCode === null) {
+          const r = await runNode([bin(), 'members', `-rpc-addr=${rpc}`, '-format=json'])
+          if (r.code === 0) {
+            listed = r
+            break
+          }
+          await new Promise((res) => setTimeout(res, 200))
+        }
+        expect(listed, `agent output:\n${output}`).toBeDefined()
+        const members = (JSON.parse(listed!.stdout) as { members: Array<{ name: string; status: string }> }).members
+        expect(members.map((m) => [m.name, m.status])).toEqual([['bundled', 'alive']])
+        expect(output).toContain(`Placement: ${placement}`)
+      } finally {
+        agent.kill('SIGTERM')
+        await exited
+      }
+    }, 60_000)
+  }
+})
