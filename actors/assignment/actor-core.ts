@@ -54,7 +54,9 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
     }
     case 'assignment.computed': {
       const stepped =
-        input.assignment !== undefined
+        input.round !== undefined
+          ? stepCalc(st, input.group, { type: 'round-computed', requestId: input.requestId, result: input.round, now })
+          : input.assignment !== undefined
           ? stepCalc(st, input.group, { type: 'computed', requestId: input.requestId, assignment: input.assignment, now })
           : stepCalc(st, input.group, { type: 'compute-failed', requestId: input.requestId, error: input.error ?? { code: 'ERR_COMPUTE_FAILED', message: 'no result' }, now })
       if (!stepped) st.stats.staleComputations++

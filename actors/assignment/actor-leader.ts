@@ -44,7 +44,10 @@ export function startCalc(st: ActorStep, g: GroupState, term: number, last: Assi
     from = undefined
   }
   try {
-    const { state, effects } = startCalculator({ config, term, now: st.now, workers: liveWorkers(st, g), ...(from === undefined ? {} : { lastPublished: from }) })
+    // The last assignment's workers that are alive members keep their partitions in the takeover
+    // (membership: they register with this leader only once they hear of it).
+    const alive = from?.workers.filter((w) => st.isAlive(w.id)).map((w) => w.id) ?? []
+    const { state, effects } = startCalculator({ config, term, now: st.now, workers: liveWorkers(st, g), alive, ...(from === undefined ? {} : { lastPublished: from }) })
     st.setGroup({ ...g, lead: { term, calc: state } })
     perform(st, g.group, effects)
   } catch (err) {
@@ -139,7 +142,7 @@ function perform(st: ActorStep, group: string, effects: CalculatorEffect[]): voi
         st.fx.push({ type: 'compute', group, requestId: e.requestId, request: e.request })
         break
       case 'publish':
-        publish(st, group, e.assignment)
+        publish(st, group, e.assignment, e.encoded)
         break
     }
   }
@@ -151,7 +154,12 @@ function perform(st: ActorStep, group: string, effects: CalculatorEffect[]): voi
  */
 export const ENCODE_OFFLOAD_PARTITIONS = 20_000
 
-function publish(st: ActorStep, group: string, a: Assignment): void {
+function publish(st: ActorStep, group: string, a: Assignment, encoded: Uint8Array | undefined): void {
+  if (encoded !== undefined) {
+    // Encoded on the pool with the round (rebalance.ts computeRound): only its size is checked here.
+    onEncoded(st, group, a.version, a.term, encoded, undefined)
+    return
+  }
   if (a.partitions >= ENCODE_OFFLOAD_PARTITIONS) {
     st.fx.push({ type: 'encode', group, assignment: a })
     return

@@ -17,7 +17,7 @@ import type { SendGossamerMsg } from '../swim/protocol.ts'
 import type { ElectionInbound } from '../election/protocol.ts'
 import { stepAssignmentActor } from './actor-core.ts'
 import { DEFAULT_ASSIGNMENT_ACTOR_CONFIG, initialAssignmentActor, type AssignmentActorState, type AssignmentEffect } from './actor-state.ts'
-import { ASSIGNMENT_TASK, ENCODE_TASK } from './compute-task.ts'
+import { ASSIGNMENT_TASK, ENCODE_TASK, ROUND_TASK } from './compute-task.ts'
 import type { AssignmentChangedMsg, AssignmentInbound, AssignmentInput } from './protocol.ts'
 
 export type { AssignmentInput } from './protocol.ts'
@@ -76,13 +76,13 @@ export function createAssignmentMachine(env: ActorEnv) {
         case 'cancel-timer':
           timers.cancel(timerId(e.group, e.key))
           break
-        case 'compute':
+        case 'compute': {
           // Off this thread (the pool's piscina threads): this actor's loop keeps serving messages.
-          env.compute.run(ASSIGNMENT_TASK, e.request).then(
-            (assignment) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, assignment }),
-            (err: unknown) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, error: toWireError(err) }),
-          )
+          const failed = (err: unknown) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, error: toWireError(err) })
+          if (e.request.round !== undefined) env.compute.run(ROUND_TASK, e.request).then((round) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, round }), failed)
+          else env.compute.run(ASSIGNMENT_TASK, e.request).then((assignment) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, assignment }), failed)
           break
+        }
         case 'encode': {
           const { version, term } = e.assignment
           env.compute.run(ENCODE_TASK, e.assignment).then(

@@ -93,6 +93,31 @@ describe('assignment actor (inline, simulated clock, nats backend over a memory 
     expect([...b.partitions, ...c.partitions].sort((x, y) => x - y)).toEqual(Array.from({ length: P }, (_, i) => i))
   })
 
+  it('a new leader publishes its takeover at once (no window wait): the dead leader\'s partitions move, the rest stay, workers accept the new term', async () => {
+    const { clock, refs, changes, store } = await cluster(['a', 'b', 'c'])
+    for (const n of ['a', 'b', 'c']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    await clock.advance(0)
+    for (const n of ['a', 'b', 'c']) refs[n]!.send(leaderChange('jobs', 'a', 40, n === 'a'))
+    await clock.advance(1_000)
+    const first = decodeAssignment(store.keys.get(assignmentKey('jobs'))!.bytes)
+    expect(first).toMatchObject({ version: 1, term: 40 })
+    for (const n of ['b', 'c']) refs[n]!.send(memberEvent('member-failed', member('a')))
+    for (const n of ['b', 'c']) refs[n]!.send(leaderChange('jobs', 'c', 41, n === 'c'))
+    // Only the store's read and write: no simulated time passes (the restart window is 1 s).
+    await clock.advance(0)
+    const taken = decodeAssignment(store.keys.get(assignmentKey('jobs'))!.bytes)
+    expect(taken).toMatchObject({ version: 2, term: 41 })
+    expect(taken.workers.map((w) => w.id)).toEqual(['b', 'c'])
+    const before = (id: string) => first.owners.reduce<number[]>((out, o, p) => (first.workers[o]!.id === id ? [...out, p] : out), [])
+    const b = changes['b']!.at(-1)!.assignment
+    const c = changes['c']!.at(-1)!.assignment
+    expect([b.term, c.term]).toEqual([41, 41])
+    // b and c kept what they had; a's partitions are theirs now.
+    for (const [id, mine] of [['b', b.partitions], ['c', c.partitions]] as const) for (const p of before(id)) expect(mine).toContain(p)
+    expect([...b.partitions, ...c.partitions].sort((x, y) => x - y)).toEqual(Array.from({ length: P }, (_, i) => i))
+    expect((await refs['c']!.ask({ type: 'assignment.view', group: 'jobs' })).calculator).toMatchObject({ takeovers: 1 })
+  })
+
   it('a store holding a newer term fences the leader; a failing store is counted and retried', async () => {
     const { clock, refs, store } = await cluster(['a', 'b'])
     for (const n of ['a', 'b']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
