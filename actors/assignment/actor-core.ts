@@ -8,6 +8,7 @@ import { GOSSAMER_TAG, GOSSAMER_TAG_VERSION } from '../../src/wire/gossamer-mess
 import type { MemberEventMsg } from '../member-manager/protocol.ts'
 import type { ElectionChangedMsg } from '../election/protocol.ts'
 import { ActorStep } from './actor-step.ts'
+import { BucketMapDraft, bmGet, emptyBucketMap } from './bucket-map.ts'
 import type { AssignmentActorState, AssignmentEffect, GroupState } from './actor-state.ts'
 import { beginLeading, onEncoded, onRegistration, onWithdrawal, startCalc, stepCalc, stopLeading, liveWorkers } from './actor-leader.ts'
 import { announce, announceDue, myView, offerBytes, withdraw } from './actor-worker.ts'
@@ -128,7 +129,7 @@ function register(st: ActorStep, m: AssignmentRegisterMsg): void {
   }
   st.stats.registers++
   const g: GroupState = old === undefined
-    ? { group: m.group, local, leader: null, guard: createTermGuard(), accepted: undefined, acceptedFrom: '', registrations: {}, lead: undefined }
+    ? { group: m.group, local, leader: null, guard: createTermGuard(), accepted: undefined, acceptedFrom: '', registrations: emptyBucketMap(), lead: undefined }
     : { ...old, local }
   st.setGroup(g)
   if (old === undefined) st.fx.push({ type: 'election', op: 'campaign', group: m.group })
@@ -181,34 +182,31 @@ function electionChanged(st: ActorStep, m: ElectionChangedMsg): void {
 
 function memberEvent(st: ActorStep, m: MemberEventMsg): void {
   st.stats.memberEvents++
-  // One copy of the member table per event (a push/pull can name thousands of members).
-  const members: Record<string, boolean> = { ...st.s.members }
-  let count = st.s.memberCount
+  // One draft of the member table per event (a push/pull can name thousands of members).
+  const members = new BucketMapDraft(st.s.members)
   const up = m.event === 'member-join' || m.event === 'member-update'
   const changed: Array<{ name: string; known: boolean }> = []
   for (const member of m.members) {
     const name = member.name
     if (name === st.s.self) continue
-    const known = Object.hasOwn(members, name)
+    const known = members.has(name)
     if (up) {
-      if (!known && count >= st.s.config.maxMembers) {
+      if (!known && members.size >= st.s.config.maxMembers) {
         st.refuse('ERR_ASSIGNMENT_TOO_MANY_MEMBERS', `member ${name} past the bound of ${st.s.config.maxMembers}`)
         continue
       }
-      members[name] = member.tags[GOSSAMER_TAG] === GOSSAMER_TAG_VERSION
-      if (!known) count++
+      members.set(name, member.tags[GOSSAMER_TAG] === GOSSAMER_TAG_VERSION)
     } else if (known) {
-      delete members[name]
-      count--
+      members.delete(name)
     }
     changed.push({ name, known })
   }
-  st.s.members = members
-  st.s.memberCount = count
+  st.s.members = members.finish()
+  st.s.memberCount = st.s.members.size
   for (const group of Object.keys(st.s.groups)) {
     for (const { name, known } of changed) {
       const g = st.group(group)!
-      const r = g.registrations[name]
+      const r = bmGet(g.registrations, name)
       if (r === undefined) continue
       if (m.event === 'member-leave' || m.event === 'member-reap') onWithdrawal(st, g, name)
       else if (g.lead?.calc === undefined) continue

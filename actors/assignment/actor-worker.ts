@@ -24,18 +24,19 @@ export function offerBytes(st: ActorStep, g: GroupState, bytes: Uint8Array, from
 }
 
 /** Offers an assignment this node published itself (its own worker, membership backend). */
-export function offerOwn(st: ActorStep, g: GroupState, a: Assignment): GroupState {
+export function offerOwn(st: ActorStep, g: GroupState, a: Assignment, mine?: number[]): GroupState {
   const out = offerAssignment(g.guard, a, st.s.config.guard)
   const next = { ...g, guard: out.guard }
   if (!out.verdict.accepted) {
     st.setGroup(next)
     return next
   }
-  return accepted(st, next, a, st.s.self)
+  return accepted(st, next, a, st.s.self, mine)
 }
 
-function accepted(st: ActorStep, g: GroupState, a: Assignment, from: string): GroupState {
-  const next: GroupState = { ...g, accepted: a, acceptedFrom: from }
+/** `mine`: this node's partitions when the pool listed them already (else listed here, O(P)). */
+function accepted(st: ActorStep, g: GroupState, a: Assignment, from: string, mine?: number[]): GroupState {
+  const next: GroupState = { ...g, accepted: a, acceptedFrom: from, acceptedMine: mine ?? partitionsOf(a, st.s.self) }
   st.setGroup(next)
   st.stats.accepted++
   st.fx.push({ type: 'emit', msg: { type: 'assignment.changed', assignment: myView(st.s.self, next)! } })
@@ -45,7 +46,7 @@ function accepted(st: ActorStep, g: GroupState, a: Assignment, from: string): Gr
 export function myView(self: string, g: GroupState): MyAssignmentView | null {
   const a = g.accepted
   if (a === undefined) return null
-  return { group: g.group, version: a.version, term: a.term, leader: g.acceptedFrom, partitions: partitionsOf(a, self), totalPartitions: a.partitions, workers: a.workers.length }
+  return { group: g.group, version: a.version, term: a.term, leader: g.acceptedFrom, partitions: [...(g.acceptedMine ?? partitionsOf(a, self))], totalPartitions: a.partitions, workers: a.workers.length }
 }
 
 /**
@@ -62,7 +63,7 @@ export function announce(st: ActorStep, g: GroupState): void {
   }
   const leader = g.leader?.name
   if (leader === undefined || leader === st.s.self) return
-  if (st.s.members[leader] !== true) {
+  if (!st.isGossamer(leader)) {
     st.refuse('ERR_ASSIGNMENT_LEADER_UNREACHABLE', `group ${g.group}: the leader ${leader} is not an alive member with the gossamer tag`)
     return
   }
@@ -91,6 +92,6 @@ export function withdraw(st: ActorStep, g: GroupState): void {
     return
   }
   const leader = g.leader?.name
-  if (leader === undefined || leader === st.s.self || st.s.members[leader] !== true) return
+  if (leader === undefined || leader === st.s.self || !st.isGossamer(leader)) return
   st.fx.push({ type: 'send-gossamer', to: leader, bytes: encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'unregister', group: g.group, sender: st.s.self })) })
 }

@@ -32,7 +32,7 @@ export function onComputed(d: Draft, requestId: number, result: Assignment): voi
   }
   const workers = workersOf(d, pending.reason)
   const capped = capMoves(d.s.current, target, workers, capOf(d, pending.reason))
-  finish(d, pending.reason, target, capped, pending.generation, undefined, undefined)
+  finish(d, pending.reason, target, capped, pending.generation, undefined, {})
 }
 
 /**
@@ -52,7 +52,8 @@ export function onRoundComputed(d: Draft, requestId: number, result: RoundResult
     rebalance(d, pending.reason, { inline: true })
     return
   }
-  finish(d, pending.reason, result.target, { assignment: result.assignment, moved: result.moved, deferred: result.deferred }, pending.generation, result.changed, result.encoded)
+  const selfPartitions = Array.isArray(result.selfPartitions) ? result.selfPartitions : undefined
+  finish(d, pending.reason, result.target, { assignment: result.assignment, moved: result.moved, deferred: result.deferred }, pending.generation, result.changed, { encoded: result.encoded, selfPartitions })
 }
 
 /** The computation this answer is for, or undefined (stale: counted; a changed live set recomputes). */
@@ -109,7 +110,7 @@ export function rebalance(d: Draft, reason: RebalanceReason, options: { inline?:
     d.stats.computeOffloaded++
     // The whole round runs on the pool: the strategy, the full check, the cap, the comparison and
     // the encoding are each O(P) (1-4 ms at P = 100,000): none of it is left for the host's turn.
-    d.effects.push({ type: 'compute', requestId, request: { ...request, round: { live: workers, cap, ...(continued === undefined ? {} : { target: continued }) } } })
+    d.effects.push({ type: 'compute', requestId, request: { ...request, round: { cap, ...(continued === undefined ? {} : { target: continued }) } } })
     return
   }
   let target: Assignment
@@ -122,7 +123,7 @@ export function rebalance(d: Draft, reason: RebalanceReason, options: { inline?:
     settle(d)
     return
   }
-  finish(d, reason, target, capMoves(d.s.current, target, workers, cap), d.s.generation, undefined, undefined)
+  finish(d, reason, target, capMoves(d.s.current, target, workers, cap), d.s.generation, undefined, {})
 }
 
 /**
@@ -130,7 +131,7 @@ export function rebalance(d: Draft, reason: RebalanceReason, options: { inline?:
  * compared here (the inline path, small by definition). A takeover leaves the target and the
  * pending moves to the restart window's rebalance (its held-back moves are not "deferred").
  */
-function finish(d: Draft, reason: RebalanceReason, target: Assignment, capped: CappedResult, generation: number, changedHint: boolean | undefined, encoded: Uint8Array | undefined): void {
+function finish(d: Draft, reason: RebalanceReason, target: Assignment, capped: CappedResult, generation: number, changedHint: boolean | undefined, pool: { encoded?: Uint8Array | undefined; selfPartitions?: number[] | undefined }): void {
   const current = d.s.current
   const { moved, deferred } = capped
   const assignment = stamp(capped.assignment, (current?.version ?? 0) + 1, d.s.term)
@@ -154,7 +155,7 @@ function finish(d: Draft, reason: RebalanceReason, target: Assignment, capped: C
   d.stats.published++
   d.stats.movedTotal += changed ? moved : 0
   d.stats.lastMoved = changed ? moved : 0
-  d.effects.push({ type: 'publish', assignment, ...(encoded === undefined ? {} : { encoded }) })
+  d.effects.push({ type: 'publish', assignment, ...(pool.encoded === undefined ? {} : { encoded: pool.encoded }), ...(pool.selfPartitions === undefined ? {} : { selfPartitions: pool.selfPartitions }) })
   d.arm('publish', d.s.config.publishTimeoutMs)
 }
 

@@ -45,8 +45,11 @@ export type CalculatorInput =
   | { type: 'round-computed'; requestId: number; result: RoundResult; now: number }
 
 export type CalculatorEffect =
-  /** `encoded`: the assignment's bytes when the pool encoded them already (assignment-codec.ts). */
-  | { type: 'publish'; assignment: Assignment; encoded?: Uint8Array }
+  /**
+   * `encoded`: the assignment's bytes when the pool encoded them already (assignment-codec.ts);
+   * `selfPartitions`: the partitions of the round's `self` worker, when the pool listed them.
+   */
+  | { type: 'publish'; assignment: Assignment; encoded?: Uint8Array; selfPartitions?: number[] }
   | { type: 'set-timer'; key: TimerKey; ms: number }
   | { type: 'cancel-timer'; key: TimerKey }
   /** Run `createStrategy(strategy, options).assign(input)` off the actor's thread (compute-task.ts). */
@@ -59,20 +62,21 @@ export interface ComputeRequest {
   input: AssignInput
   /**
    * Present: run the whole round on the pool (computeRound in rebalance.ts), not only the strategy:
-   * its answer checked, capped against `input.previous`, compared with it, stamped with
-   * `input.version` / `input.term` and encoded; the answer is a RoundResult.
+   * its answer checked, capped against `input.previous` (the live set is `input.workers`),
+   * compared with it, stamped with `input.version` / `input.term` and encoded; the answer is a
+   * RoundResult.
    */
   round?: RoundSpec
 }
 
 /** How the pool finishes a round (calculator-rounds.ts builds it; rebalance.ts runs it). */
 export interface RoundSpec {
-  /** The workers whose current partitions are not orphans (sorted by id). */
-  live: readonly WorkerSpec[]
   /** Voluntary moves allowed in this round (0: orphans only, as in a takeover). */
   cap: number
   /** The strategy's earlier answer that this capped round continues: no strategy run. */
   target?: Assignment
+  /** A worker whose partitions the pool lists too (the host's own: RoundResult.selfPartitions). */
+  self?: string
 }
 
 /** A round computed on the pool (plain data: crosses threads by structured clone). */
@@ -87,6 +91,8 @@ export interface RoundResult {
   changed: boolean
   /** `assignment` encoded (assignment-codec.ts) when it is to be published (changed, or a new term). */
   encoded?: Uint8Array
+  /** partitionsOf(assignment, round.self), when the request named one. */
+  selfPartitions?: number[]
 }
 
 /** Why a rebalance runs; `round` is the next capped round of an earlier one. */

@@ -2,7 +2,7 @@
  * One rebalance round, as pure functions of the calculator: the request a strategy computes, what
  * it costs (inline or compute pool), and the per-round move cap applied to its answer.
  */
-import { createAssignment, sameOwners, tableMap, type Assignment } from './assignment.ts'
+import { createAssignment, partitionsOf, sameOwners, tableMap, type Assignment } from './assignment.ts'
 import { encodeAssignment } from './assignment-codec.ts'
 import type { AssignmentConfig } from './config.ts'
 import type { ComputeRequest, RoundResult } from './calculator-types.ts'
@@ -101,7 +101,7 @@ export function computeRound(request: ComputeRequest, options: { encode: boolean
   if (target.partitions !== partitions || target.term !== term) {
     throw new AssignmentInputError('ERR_ASSIGNMENT_INVALID_PARTITIONS', `computed assignment has ${target.partitions} partitions at term ${target.term}; expected ${partitions} at ${term}`)
   }
-  const capped = capMoves(previous, target, round.live, round.cap)
+  const capped = capMoves(previous, target, request.input.workers, round.cap)
   const a = capped.assignment
   const assignment = a.version === version && a.term === term ? a : { ...a, version, term }
   const changed = previous === undefined || !sameOwners(previous, assignment)
@@ -113,5 +113,6 @@ export function computeRound(request: ComputeRequest, options: { encode: boolean
     deferred: capped.deferred,
     changed,
     ...(options.encode && publishable ? { encoded: encodeAssignment(assignment) } : {}),
+    ...(round.self === undefined ? {} : { selfPartitions: partitionsOf(assignment, round.self) }),
   }
 }

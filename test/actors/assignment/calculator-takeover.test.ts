@@ -118,7 +118,7 @@ describe('assignment calculator: rounds computed whole on the pool', () => {
   })
 
   it('checks the strategy answer in full on the pool: an owner outside the table is a coded error there', () => {
-    const request = { ...rebalanceRequest(config(), workers(2, 1, 'w'), undefined, 1), round: { live: workers(2, 1, 'w'), cap: 0, target: { ...consistentHash().assign({ partitions: 1000, workers: workers(2, 1, 'w'), term: 1, version: 1 }), owners: new Uint16Array(1000).fill(5) } } }
+    const request = { ...rebalanceRequest(config(), workers(2, 1, 'w'), undefined, 1), round: { cap: 0, target: { ...consistentHash().assign({ partitions: 1000, workers: workers(2, 1, 'w'), term: 1, version: 1 }), owners: new Uint16Array(1000).fill(5) } } }
     expect(() => computeRound(request, { encode: true })).toThrow(expect.objectContaining({ code: 'ERR_ASSIGNMENT_INVALID_WORKER' }))
   })
 })
