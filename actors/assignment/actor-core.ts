@@ -19,7 +19,8 @@ import type { AssignmentInbound, AssignmentRegisterMsg } from './protocol.ts'
 import { createTermGuard, observeTerm } from './term-guard.ts'
 import { checkWorker } from './worker-spec.ts'
 
-export type AssignmentCoreInput = AssignmentInbound
+/** The actor's messages, and the runtime's word that the context was restored after a crash. */
+export type AssignmentCoreInput = AssignmentInbound | { type: 'runtime.restored' }
 
 export function stepAssignmentActor(state: AssignmentActorState, input: AssignmentCoreInput, now: number): { state: AssignmentActorState; effects: AssignmentEffect[] } {
   const st = new ActorStep(state, now)
@@ -96,6 +97,17 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
       break
     case 'election.changed':
       electionChanged(st, input)
+      break
+    case 'runtime.restored':
+      restored(st)
+      break
+    case 'assignment.leader-view':
+      if (input.error !== undefined) {
+        st.stats.viewFailures++
+        st.refuse(input.error)
+        break
+      }
+      electionChanged(st, { type: 'election.changed', change: { group: input.group, leader: input.leader, term: input.term as ElectionChangedMsg['change']['term'], isSelf: input.isSelf, reason: 'observed', at: now } })
       break
     case 'member.event':
       memberEvent(st, input)
@@ -178,6 +190,24 @@ function electionChanged(st: ActorStep, m: ElectionChangedMsg): void {
   if (g.lead !== undefined) g = stopLeading(st, g)
   // membership: the new leader hears of this worker; nats: the key is written again (a failed write heals).
   if (newLeader) announce(st, g)
+}
+
+/**
+ * Restored from the persisted snapshot after a crash: the groups, their registrations, term guards
+ * and accepted assignments, and the member table are back. A leadership is not resumed from the
+ * snapshot (its timers, computations and publications in flight died with the crash, and the
+ * snapshot may be older than its last turn): it is dropped, and each group's leader is asked of the
+ * election, which answers as a change would (a node that still leads starts its calculator again
+ * from the last assignment, in the same term). Each worker tells its leader about itself again.
+ */
+function restored(st: ActorStep): void {
+  st.stats.restores++
+  for (const name of Object.keys(st.s.groups)) {
+    const g = { ...st.group(name)!, lead: undefined }
+    st.setGroup(g)
+    announce(st, g)
+    st.fx.push({ type: 'ask-view', group: name })
+  }
 }
 
 function memberEvent(st: ActorStep, m: MemberEventMsg): void {

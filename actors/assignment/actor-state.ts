@@ -92,6 +92,10 @@ export interface AssignmentActorStats {
   staleComputations: number
   /** membership: registrations sent again because no assignment of the leader's term came. */
   reannounced: number
+  /** Restores from the persisted snapshot after a crash (each group followed again). */
+  restores: number
+  /** Asks of the election's view (after a restore) that failed. */
+  viewFailures: number
 }
 
 export interface AssignmentActorState {
@@ -106,7 +110,20 @@ export interface AssignmentActorState {
   readonly memberCount: number
   readonly groups: Readonly<Record<string, GroupState>>
   readonly eventsPeer: string | null
+  /**
+   * The peers' ids and the nats store's init, kept for a restore: a restored machine never sees its
+   * input again. Server URLs with credentials in them would show here.
+   */
+  readonly peers: { readonly swim: string; readonly election: string }
+  readonly nats: AssignmentNatsInit | null
   readonly stats: AssignmentActorStats
+}
+
+export interface AssignmentNatsInit {
+  readonly servers: readonly string[]
+  readonly bucket: string
+  readonly requestTimeoutMs?: number
+  readonly connectTimeoutMs?: number
 }
 
 export type AssignmentEffect =
@@ -125,6 +142,8 @@ export type AssignmentEffect =
   | { type: 'compute'; group: string; requestId: number; request: ComputeRequest }
   /** Encode a large assignment on the compute pool (answered by `assignment.encoded`). */
   | { type: 'encode'; group: string; assignment: Assignment }
+  /** Ask the election peer for the group's leader (answered by `assignment.leader-view`). */
+  | { type: 'ask-view'; group: string }
 
 export function emptyActorStats(): AssignmentActorStats {
   return {
@@ -144,10 +163,19 @@ export function emptyActorStats(): AssignmentActorStats {
     undelivered: 0,
     staleComputations: 0,
     reannounced: 0,
+    restores: 0,
+    viewFailures: 0,
   }
 }
 
-export function initialAssignmentActor(init: { self: string; backend: AssignmentBackend; config: AssignmentActorConfig; eventsPeer: string | null }): AssignmentActorState {
+export function initialAssignmentActor(init: {
+  self: string
+  backend: AssignmentBackend
+  config: AssignmentActorConfig
+  eventsPeer: string | null
+  peers?: { swim?: string | undefined; election?: string | undefined }
+  nats?: AssignmentNatsInit | undefined
+}): AssignmentActorState {
   return {
     self: init.self,
     backend: init.backend,
@@ -158,6 +186,8 @@ export function initialAssignmentActor(init: { self: string; backend: Assignment
     memberCount: 0,
     groups: {},
     eventsPeer: init.eventsPeer,
+    peers: { swim: init.peers?.swim ?? 'swim', election: init.peers?.election ?? 'election' },
+    nats: init.nats ?? null,
     stats: emptyActorStats(),
   }
 }

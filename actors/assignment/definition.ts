@@ -1,11 +1,36 @@
 /**
- * The assignment actor: one definition for both placements. No persisted snapshot: a restarted
- * actor re-learns its groups from the node (the facade registers them again), its leadership from
- * the election, and the assignment in force from the leader (membership) or the store (nats).
+ * The assignment actor: one definition for both placements. Persisted (the seam's pattern: a
+ * crashed actor restarts from its own snapshot, the node need not know): the groups with their
+ * registrations (group, partitions, strategy, weight), term guards and accepted assignments, and
+ * the member table. On `runtime.restored` it follows every group again (actor-core.ts `restored`):
+ * it tells its leader about itself, asks the election who leads, and a node that leads starts its
+ * calculator again; open `node.assignments()` streams resume (the runtime keeps subscriptions
+ * across restarts). The node's own registration could have been sent again instead, but the member
+ * table, the term guards and the accepted assignment (which a membership leader restarts from)
+ * live only here.
+ *
+ * Persisted at once after a turn that changed what a restart needs (`urgentKey`: the member table,
+ * and each group's own registration, leader and accepted assignment), the rest at most once a
+ * second: counters, the calculator's working state (a restore drops it), and the registrations a
+ * leader knows of its workers (a worker not counted by its leader's assignment tells it again
+ * every ANNOUNCE_RETRY_MS, so one lost with the last second heals). Immutable: the core
+ * builds new objects on every change (copy-on-write steps, BucketMap), so a persist keeps the
+ * record by reference (the worker placement still clones it once to post it).
  */
 import { defineActor } from '../../src/runtime/define-actor.ts'
+import type { AssignmentActorState } from './actor-state.ts'
 import { createAssignmentMachine } from './machine.ts'
 import { STRATEGY_NAMES } from './strategies/registry.ts'
+
+/** What a restart cannot do without: a few field reads a group (at most maxGroups groups). */
+function urgentKey(c: AssignmentActorState): unknown[] {
+  const key: unknown[] = [c.members]
+  for (const name in c.groups) {
+    const g = c.groups[name]!
+    key.push(g.local, g.leader, g.accepted)
+  }
+  return key
+}
 
 const isGroup = (g: unknown) => typeof g === 'string' && g.length > 0 && new TextEncoder().encode(g).length <= 255
 
@@ -13,6 +38,7 @@ export const assignment = defineActor({
   name: 'assignment',
   machine: createAssignmentMachine,
   worker: new URL('./worker.ts', import.meta.url),
+  persist: { version: 1, throttleMs: 1_000, immutable: true, urgentKey: (snap) => urgentKey(snap.context as AssignmentActorState) },
   validate: (msg) => {
     switch (msg.type) {
       case 'assignment.register':

@@ -14,7 +14,7 @@ import { actorAddress } from '../../src/types/actor-env.ts'
 import { createHostTimers } from '../../src/types/host-timers.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { SendGossamerMsg } from '../swim/protocol.ts'
-import type { ElectionInbound } from '../election/protocol.ts'
+import type { ElectionInbound, ElectionViewMsg } from '../election/protocol.ts'
 import { stepAssignmentActor } from './actor-core.ts'
 import { DEFAULT_ASSIGNMENT_ACTOR_CONFIG, initialAssignmentActor, type AssignmentActorState, type AssignmentEffect } from './actor-state.ts'
 import { ASSIGNMENT_TASK, ENCODE_TASK, ROUND_TASK } from './compute-task.ts'
@@ -29,6 +29,14 @@ type StoreEffect = Extract<AssignmentEffect, { type: 'store' }>
 /** The placement's implementations (provideAssignmentStore in io/provide-store.ts). */
 export type OpenStoreAction = (args: { context: AssignmentActorState }, params: { input: AssignmentInput }) => void
 export type StoreAction = (args: { context: AssignmentActorState }, params: { effect: StoreEffect }) => void
+
+/** How long a restored actor waits for the election's view of a group (ms). */
+const VIEW_ASK_TIMEOUT_MS = 10_000
+
+/** The spawn input as a restored machine rebuilds it from its context (it never sees its input again). */
+function inputOf(c: AssignmentActorState): AssignmentInput {
+  return { self: c.self, backend: c.backend, ...(c.nats === null ? {} : { nats: { ...c.nats, servers: [...c.nats.servers] } }) }
+}
 
 export function createAssignmentMachine(env: ActorEnv) {
   const self = actorAddress<AssignmentInbound>(env.id)
@@ -50,8 +58,7 @@ export function createAssignmentMachine(env: ActorEnv) {
   const timerId = (group: string, key: string) => `${group}\u0000${key}`
 
   const run = (effects: readonly AssignmentEffect[], state: AssignmentActorState, enqueue: { emit: (e: AssignmentChangedMsg) => void } & ((a: { type: 'store'; params: { effect: StoreEffect } }) => void)): void => {
-    const swim = input?.peers?.swim ?? 'swim'
-    const election = input?.peers?.election ?? 'election'
+    const { swim, election } = state.peers
     for (const e of effects) {
       switch (e.type) {
         case 'reply':
@@ -83,6 +90,14 @@ export function createAssignmentMachine(env: ActorEnv) {
           else env.compute.run(ASSIGNMENT_TASK, e.request).then((assignment) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, assignment }), failed)
           break
         }
+        case 'ask-view': {
+          const group = e.group
+          env.ask(actorAddress<ElectionViewMsg>(election), { type: 'election.view', group }, { timeoutMs: VIEW_ASK_TIMEOUT_MS }).then(
+            (r) => void env.send(self, { type: 'assignment.leader-view', group, leader: r.view.leader, term: r.view.term, isSelf: r.view.isSelf }),
+            (err: unknown) => void env.send(self, { type: 'assignment.leader-view', group, leader: null, term: 0, isSelf: false, error: toWireError(err) }),
+          )
+          break
+        }
         case 'encode': {
           const { version, term } = e.assignment
           env.compute.run(ENCODE_TASK, e.assignment).then(
@@ -101,8 +116,15 @@ export function createAssignmentMachine(env: ActorEnv) {
       openStore: noStore as never,
       store: noStoreOp as never,
       step: enqueueActions(({ context, event, enqueue }) => {
-        if (event.type === 'runtime.restored' || event.type === 'runtime.shutdown') return
-        const { state, effects } = stepAssignmentActor(context, event, env.clock.now())
+        if (event.type === 'runtime.shutdown') return
+        if (event.type === 'runtime.restored') {
+          // The timers of the incarnation before are gone or stale; the store is opened again (a
+          // restart in place finds it still held in the actor's resource slot).
+          timers.clear()
+          input = inputOf(context)
+          enqueue({ type: 'openStore', params: { input } } as never)
+        }
+        const { state, effects } = stepAssignmentActor(context, event.type === 'runtime.restored' ? { type: 'runtime.restored' } : event, env.clock.now())
         enqueue.assign(state)
         run(effects, state, enqueue as never)
       }),
@@ -124,6 +146,8 @@ export function createAssignmentMachine(env: ActorEnv) {
         self: i.self,
         backend: i.backend ?? 'membership',
         eventsPeer: i.peers?.events ?? null,
+        peers: { swim: i.peers?.swim, election: i.peers?.election },
+        nats: i.nats,
         config: {
           calculator: { ...i.calculator },
           guard: { ...DEFAULT_ASSIGNMENT_ACTOR_CONFIG.guard, ...i.guard },
@@ -148,6 +172,8 @@ export function createAssignmentMachine(env: ActorEnv) {
           'assignment.store-done': { actions: ['step', 'countUndelivered'] },
           'assignment.store-failed': { actions: 'step' },
           'assignment.encoded': { actions: ['step', 'countUndelivered'] },
+          'assignment.leader-view': { actions: ['step', 'countUndelivered'] },
+          'runtime.restored': { actions: ['step', 'countUndelivered'] },
           'election.changed': { actions: ['step', 'countUndelivered'] },
           'member.event': { actions: ['step', 'countUndelivered'] },
           'gossamer.message': { actions: ['step', 'countUndelivered'] },

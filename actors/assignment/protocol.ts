@@ -137,6 +137,19 @@ export interface AssignmentStoreFailedMsg {
   error: WireError
 }
 
+/**
+ * Internal: the election's view of a group, asked after a restore (a restored actor heard no
+ * `election.changed` while it was down): handled as a change; `error` when the ask failed.
+ */
+export interface AssignmentLeaderViewMsg {
+  type: 'assignment.leader-view'
+  group: string
+  leader: string | null
+  term: number
+  isSelf: boolean
+  error?: WireError
+}
+
 export type AssignmentInbound =
   | AssignmentRegisterMsg
   | AssignmentUnregisterMsg
@@ -152,6 +165,7 @@ export type AssignmentInbound =
   | GossamerMessageIn
   | AssignmentStoreFailedMsg
   | AssignmentEncodedMsg
+  | AssignmentLeaderViewMsg
 
 export interface AssignmentResultReply {
   type: 'assignment.result'
