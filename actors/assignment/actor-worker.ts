@@ -7,7 +7,7 @@
 import { encodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
 import type { ActorStep } from './actor-step.ts'
 import { ANNOUNCE_RETRY_MS, type GroupState } from './actor-state.ts'
-import { partitionsOf, type Assignment } from './assignment.ts'
+import { partitionsOf, workerIndex, type Assignment } from './assignment.ts'
 import { encodeGroupMessage } from './group-message.ts'
 import type { MyAssignmentView } from './protocol.ts'
 import { offerAssignment, offerEncoded } from './term-guard.ts'
@@ -20,7 +20,15 @@ export function offerBytes(st: ActorStep, g: GroupState, bytes: Uint8Array, from
     st.setGroup(next)
     return next
   }
-  return accepted(st, next, out.assignment, from)
+  const after = accepted(st, next, out.assignment, from)
+  // A leader's assignment that does not count this worker: the one in force sent in answer to its
+  // registration (the next rebalance counts it), or the leader lost its registration (a restore
+  // from a snapshot seconds old, a lost message). The announce timer decides: told again in
+  // ANNOUNCE_RETRY_MS unless an assignment of the term counts it by then (announceDue).
+  if (workerIndex(out.assignment, st.s.self) < 0 && after.leader !== null && after.leader.name !== st.s.self) {
+    st.fx.push({ type: 'set-timer', group: g.group, key: 'announce', ms: ANNOUNCE_RETRY_MS })
+  }
+  return after
 }
 
 /** Offers an assignment this node published itself (its own worker, membership backend). */

@@ -9,13 +9,21 @@
  * table, the term guards and the accepted assignment (which a membership leader restarts from)
  * live only here.
  *
- * Persisted at once after a turn that changed what a restart needs (`urgentKey`: the member table,
- * and each group's own registration, leader and accepted assignment), the rest at most once a
- * second: counters, the calculator's working state (a restore drops it), and the registrations a
- * leader knows of its workers (a worker not counted by its leader's assignment tells it again
- * every ANNOUNCE_RETRY_MS, so one lost with the last second heals). Immutable: the core
- * builds new objects on every change (copy-on-write steps, BucketMap), so a persist keeps the
- * record by reference (the worker placement still clones it once to post it).
+ * Persisted at once after a turn that changed what a restart cannot learn again (`urgentKey`: the
+ * member table, which member-manager reports only as it changes, each group's own registration, and
+ * the registrations a leader knows of its workers: membership workers tell their leader only once
+ * it changes, and a leader sends its assignments only to the workers it knows); the rest at most
+ * once every 5 s: the leader (asked of the election at a restore), the accepted assignment and term
+ * guard (the leader or the store sends the one in force again; a worker that an assignment of its
+ * leader does not count tells it again: actor-worker.ts offerBytes), counters, and the
+ * calculator's working state (a restore drops it). Why not every turn: a leader's context at W = 1,000 holds about 3,000
+ * objects and two 200 KB assignments, and the worker placement clones it to post it (about 2 ms of
+ * the actor's turn, more on a loaded machine); an urgent accepted assignment would put that into
+ * every publication's turn. What a restore can lose with the last 5 s: a membership leader that
+ * restarts from an accepted assignment one version old publishes that version again, which the
+ * workers refuse as a duplicate (counted), and the next one is accepted. Immutable: the core builds
+ * new objects on every change (copy-on-write steps, BucketMap), so a persist keeps the record by
+ * reference (the worker placement still clones it once to post it).
  */
 import { defineActor } from '../../src/runtime/define-actor.ts'
 import type { AssignmentActorState } from './actor-state.ts'
@@ -27,7 +35,7 @@ function urgentKey(c: AssignmentActorState): unknown[] {
   const key: unknown[] = [c.members]
   for (const name in c.groups) {
     const g = c.groups[name]!
-    key.push(g.local, g.leader, g.accepted)
+    key.push(g.local, g.registrations)
   }
   return key
 }

@@ -118,6 +118,22 @@ describe('assignment actor (inline, simulated clock, nats backend over a memory 
     expect((await refs['c']!.ask({ type: 'assignment.view', group: 'jobs' })).calculator).toMatchObject({ takeovers: 1 })
   })
 
+  it('a worker that its leader\'s assignment stops counting (the leader lost its registration) writes its key again', async () => {
+    const { clock, refs, changes } = await cluster(['a', 'b'])
+    for (const n of ['a', 'b']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    for (const n of ['a', 'b']) refs[n]!.send(leaderChange('jobs', 'a', 3, n === 'a'))
+    await clock.advance(1_000)
+    expect(changes['b']!.at(-1)?.assignment).toMatchObject({ version: 1, workers: 2 })
+    await clock.advance(10_000) // b's announce timer from its registration fired: it was counted
+    // The leader loses b's registration (as one restored from a snapshot seconds old would).
+    refs['a']!.send({ type: 'assignment.store-entry', kind: 'worker', group: 'jobs', node: 'b', bytes: null })
+    await clock.advance(1_000)
+    expect(changes['b']!.at(-1)?.assignment).toMatchObject({ version: 2, workers: 1, partitions: [] })
+    await clock.advance(5_000 + 1_000)
+    expect(changes['b']!.at(-1)?.assignment).toMatchObject({ version: 3, workers: 2 })
+    expect(changes['b']!.at(-1)!.assignment.partitions.length).toBeGreaterThan(0)
+  })
+
   it('a store holding a newer term fences the leader; a failing store is counted and retried', async () => {
     const { clock, refs, store } = await cluster(['a', 'b'])
     for (const n of ['a', 'b']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
