@@ -20,7 +20,7 @@ import { createTermGuard, observeTerm } from './term-guard.ts'
 import { checkWorker } from './worker-spec.ts'
 
 /** The actor's messages, and the runtime's word that the context was restored after a crash. */
-export type AssignmentCoreInput = AssignmentInbound | { type: 'runtime.restored' }
+export type AssignmentCoreInput = AssignmentInbound | { type: 'runtime.restored' } | { type: 'runtime.shutdown' }
 
 export function stepAssignmentActor(state: AssignmentActorState, input: AssignmentCoreInput, now: number): { state: AssignmentActorState; effects: AssignmentEffect[] } {
   const st = new ActorStep(state, now)
@@ -100,6 +100,17 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
       break
     case 'runtime.restored':
       restored(st)
+      break
+    case 'runtime.shutdown':
+      // The node stops (after a graceful leave, or not): no more publications, and every group
+      // loses this worker now rather than at its failure (nats: its key is deleted).
+      for (const name of Object.keys(st.s.groups)) {
+        const g = stopLeading(st, st.group(name)!)
+        withdraw(st, g)
+        st.fx.push({ type: 'cancel-timer', group: name, key: 'announce' })
+      }
+      break
+    case 'assignment.store-withdrawn':
       break
     case 'assignment.leader-view':
       if (input.error !== undefined) {
@@ -238,7 +249,15 @@ function memberEvent(st: ActorStep, m: MemberEventMsg): void {
       const g = st.group(group)!
       const r = bmGet(g.registrations, name)
       if (r === undefined) continue
-      if (m.event === 'member-leave' || m.event === 'member-reap') onWithdrawal(st, g, name)
+      if (m.event === 'member-leave' || m.event === 'member-reap') {
+        // nats: the departed worker's key goes too (keys have no max age: the bucket holds the
+        // assignment, which must outlive every lease); the leader deletes it, once.
+        if (st.s.backend === 'nats' && g.lead !== undefined) {
+          st.stats.keysDeleted++
+          st.fx.push({ type: 'store', op: 'unregister', group, node: name })
+        }
+        onWithdrawal(st, g, name)
+      }
       else if (g.lead?.calc === undefined) continue
       else if (m.event === 'member-join' && !known) stepCalc(st, group, { type: 'worker-joined', worker: { id: name, weight: r.weight }, now: st.now })
       else if (m.event === 'member-failed') stepCalc(st, group, { type: 'worker-failed', id: name, now: st.now })

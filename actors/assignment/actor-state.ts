@@ -96,6 +96,8 @@ export interface AssignmentActorStats {
   restores: number
   /** Asks of the election's view (after a restore) that failed. */
   viewFailures: number
+  /** nats: registration keys of departed workers (left or reaped) this node deleted as the leader. */
+  keysDeleted: number
 }
 
 export interface AssignmentActorState {
@@ -135,7 +137,8 @@ export type AssignmentEffect =
   | { type: 'election'; op: 'campaign' | 'resign'; group: string }
   | { type: 'store'; op: 'publish'; group: string; version: number; term: number; bytes: Uint8Array }
   | { type: 'store'; op: 'register'; group: string; bytes: Uint8Array }
-  | { type: 'store'; op: 'unregister'; group: string }
+  /** Deletes a registration key: this node's own, or `node`'s (a leader, for a worker that left or was reaped). */
+  | { type: 'store'; op: 'unregister'; group: string; node?: string }
   | { type: 'store'; op: 'read'; group: string; term: number }
   | { type: 'set-timer'; group: string; key: ActorTimerKey; ms: number }
   | { type: 'cancel-timer'; group: string; key: ActorTimerKey }
@@ -165,6 +168,7 @@ export function emptyActorStats(): AssignmentActorStats {
     reannounced: 0,
     restores: 0,
     viewFailures: 0,
+    keysDeleted: 0,
   }
 }
 

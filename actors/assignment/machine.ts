@@ -30,6 +30,9 @@ type StoreEffect = Extract<AssignmentEffect, { type: 'store' }>
 export type OpenStoreAction = (args: { context: AssignmentActorState }, params: { input: AssignmentInput }) => void
 export type StoreAction = (args: { context: AssignmentActorState }, params: { effect: StoreEffect }) => void
 
+/** How long a stopping actor waits for the store to delete its registration keys (ms). */
+export const WITHDRAW_WAIT_MS = 2_000
+
 /** How long a restored actor waits for the election's view of a group (ms). */
 const VIEW_ASK_TIMEOUT_MS = 10_000
 
@@ -42,6 +45,8 @@ export function createAssignmentMachine(env: ActorEnv) {
   const self = actorAddress<AssignmentInbound>(env.id)
   const timers = createHostTimers<string>(env.clock)
   let undelivered = 0
+  /** Key deletions of the shutdown still unanswered (the `withdrawing` state waits for them). */
+  let withdrawing = 0
   let input: AssignmentInput | undefined
   const tell = <M extends { type: string }>(to: string, msg: M): void => {
     const status = env.send(actorAddress<M>(to), msg)
@@ -116,7 +121,6 @@ export function createAssignmentMachine(env: ActorEnv) {
       openStore: noStore as never,
       store: noStoreOp as never,
       step: enqueueActions(({ context, event, enqueue }) => {
-        if (event.type === 'runtime.shutdown') return
         if (event.type === 'runtime.restored') {
           // The timers of the incarnation before are gone or stale; the store is opened again (a
           // restart in place finds it still held in the actor's resource slot).
@@ -124,7 +128,9 @@ export function createAssignmentMachine(env: ActorEnv) {
           input = inputOf(context)
           enqueue({ type: 'openStore', params: { input } } as never)
         }
-        const { state, effects } = stepAssignmentActor(context, event.type === 'runtime.restored' ? { type: 'runtime.restored' } : event, env.clock.now())
+        const { state, effects } = stepAssignmentActor(context, event.type === 'runtime.restored' ? { type: 'runtime.restored' } : event.type === 'runtime.shutdown' ? { type: 'runtime.shutdown' } : event, env.clock.now())
+        // nats: the shutdown's own key deletions are waited for (up to WITHDRAW_WAIT_MS).
+        if (event.type === 'runtime.shutdown') withdrawing = effects.filter((e) => e.type === 'store' && e.op === 'unregister').length
         enqueue.assign(state)
         run(effects, state, enqueue as never)
       }),
@@ -177,7 +183,22 @@ export function createAssignmentMachine(env: ActorEnv) {
           'election.changed': { actions: ['step', 'countUndelivered'] },
           'member.event': { actions: ['step', 'countUndelivered'] },
           'gossamer.message': { actions: ['step', 'countUndelivered'] },
-          'runtime.shutdown': { target: 'stopped' },
+          'assignment.store-withdrawn': { actions: 'step' },
+          'runtime.shutdown': { target: 'withdrawing' },
+        },
+      },
+      /**
+       * The node stops: this worker withdraws from every group (nats: its key deleted; membership:
+       * a message to each leader) and the machine waits for the store's answers, at most
+       * WITHDRAW_WAIT_MS (a store that does not answer must not hold the node's shutdown).
+       */
+      withdrawing: {
+        entry: ['step', 'countUndelivered'],
+        always: { guard: () => withdrawing <= 0, target: 'stopped' },
+        after: { [WITHDRAW_WAIT_MS]: { target: 'stopped' } },
+        on: {
+          'assignment.store-withdrawn': { actions: ({ context, event }) => void (event.node === context.self && withdrawing--) },
+          'assignment.store-failed': { actions: [() => void withdrawing--, 'step'] },
         },
       },
       stopped: { type: 'final', entry: 'cancelTimers' },

@@ -137,6 +137,13 @@ export interface AssignmentStoreFailedMsg {
   error: WireError
 }
 
+/** Internal (the store): a registration key was deleted (this node's own, or a departed worker's). */
+export interface AssignmentStoreWithdrawnMsg {
+  type: 'assignment.store-withdrawn'
+  group: string
+  node: string
+}
+
 /**
  * Internal: the election's view of a group, asked after a restore (a restored actor heard no
  * `election.changed` while it was down): handled as a change; `error` when the ask failed.
@@ -166,6 +173,7 @@ export type AssignmentInbound =
   | AssignmentStoreFailedMsg
   | AssignmentEncodedMsg
   | AssignmentLeaderViewMsg
+  | AssignmentStoreWithdrawnMsg
 
 export interface AssignmentResultReply {
   type: 'assignment.result'

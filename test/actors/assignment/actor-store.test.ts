@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ActorSystem, SimulatedClock } from '../../../src/runtime/index.ts'
 import { assignment } from '../../../actors/assignment/definition.ts'
 import { provideAssignmentStore } from '../../../actors/assignment/io/provide-store.ts'
-import { assignmentKey, memoryAssignmentStore } from '../../../actors/assignment/store-port.ts'
+import { assignmentKey, memoryAssignmentStore, workerKey } from '../../../actors/assignment/store-port.ts'
 import type { AssignmentChangedMsg } from '../../../actors/assignment/protocol.ts'
 import { decodeAssignment, encodeAssignment } from '../../../actors/assignment/assignment-codec.ts'
 import type { RefOf } from '../../../src/node/compose.ts'
@@ -132,6 +132,31 @@ describe('assignment actor (inline, simulated clock, nats backend over a memory 
     await clock.advance(5_000 + 1_000)
     expect(changes['b']!.at(-1)?.assignment).toMatchObject({ version: 3, workers: 2 })
     expect(changes['b']!.at(-1)!.assignment.partitions.length).toBeGreaterThan(0)
+  })
+
+  it('bounds the worker keys: the leader deletes the key of a worker that left or was reaped; a node deletes its own at shutdown', async () => {
+    const { clock, refs, store } = await cluster(['a', 'b', 'c'])
+    for (const n of ['a', 'b', 'c']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    for (const n of ['a', 'b', 'c']) refs[n]!.send(leaderChange('jobs', 'a', 3, n === 'a'))
+    await clock.advance(1_000)
+    const workerKeys = () => [...store.keys.keys()].filter((k) => k.startsWith('w.')).sort()
+    expect(workerKeys()).toEqual(['a', 'b', 'c'].map((n) => workerKey('jobs', n)).sort())
+    // b leaves gracefully, c fails and is reaped later: every node hears it; only the leader deletes.
+    for (const n of ['a', 'c']) refs[n]!.send(memberEvent('member-leave', member('b')))
+    refs['a']!.send(memberEvent('member-failed', member('c')))
+    await clock.advance(1_000)
+    expect(workerKeys()).toEqual([workerKey('jobs', 'a'), workerKey('jobs', 'c')].sort())
+    refs['a']!.send(memberEvent('member-reap', member('c')))
+    await clock.advance(1_000)
+    expect(workerKeys()).toEqual([workerKey('jobs', 'a')])
+    expect((await refs['a']!.getSnapshot()).context.stats.keysDeleted).toBe(2)
+    // The node stops: its own key goes with it (the assignment key stays: it outlives every leader).
+    const stopping = system!.shutdown({ drainTimeoutMs: 5_000 })
+    await clock.advance(0)
+    await stopping
+    system = undefined
+    expect(workerKeys()).toEqual([])
+    expect(store.keys.has(assignmentKey('jobs'))).toBe(true)
   })
 
   it('a store holding a newer term fences the leader; a failing store is counted and retried', async () => {
