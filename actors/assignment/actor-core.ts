@@ -3,12 +3,10 @@
  * pattern: the machine's context IS this state, its actions run the effects). No clock reads: the
  * machine passes `now` from the actor clock. Every refusal is counted; nothing here throws.
  */
-import { decodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
-import { GOSSAMER_TAG, GOSSAMER_TAG_VERSION } from '../../src/wire/gossamer-message.ts'
-import type { MemberEventMsg } from '../member-manager/protocol.ts'
 import type { ElectionChangedMsg } from '../election/protocol.ts'
+import { onMemberEvent } from './actor-members.ts'
 import { ActorStep } from './actor-step.ts'
-import { BucketMapDraft, bmGet, emptyBucketMap } from './bucket-map.ts'
+import { emptyBucketMap } from './bucket-map.ts'
 import type { AssignmentActorState, AssignmentEffect, GroupState } from './actor-state.ts'
 import { beginLeading, onEncoded, onRegistration, onWithdrawal, startCalc, stepCalc, stopLeading, liveWorkers } from './actor-leader.ts'
 import { announce, announceDue, myView, offerBytes, withdraw } from './actor-worker.ts'
@@ -121,7 +119,7 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
       electionChanged(st, { type: 'election.changed', change: { group: input.group, leader: input.leader, term: input.term as ElectionChangedMsg['change']['term'], isSelf: input.isSelf, reason: 'observed', at: now } })
       break
     case 'member.event':
-      memberEvent(st, input)
+      onMemberEvent(st, input)
       break
     case 'gossamer.message':
       gossamerMessage(st, input.body)
@@ -218,50 +216,6 @@ function restored(st: ActorStep): void {
     st.setGroup(g)
     announce(st, g)
     st.fx.push({ type: 'ask-view', group: name })
-  }
-}
-
-function memberEvent(st: ActorStep, m: MemberEventMsg): void {
-  st.stats.memberEvents++
-  // One draft of the member table per event (a push/pull can name thousands of members).
-  const members = new BucketMapDraft(st.s.members)
-  const up = m.event === 'member-join' || m.event === 'member-update'
-  const changed: Array<{ name: string; known: boolean }> = []
-  for (const member of m.members) {
-    const name = member.name
-    if (name === st.s.self) continue
-    const known = members.has(name)
-    if (up) {
-      if (!known && members.size >= st.s.config.maxMembers) {
-        st.refuse('ERR_ASSIGNMENT_TOO_MANY_MEMBERS', `member ${name} past the bound of ${st.s.config.maxMembers}`)
-        continue
-      }
-      members.set(name, member.tags[GOSSAMER_TAG] === GOSSAMER_TAG_VERSION)
-    } else if (known) {
-      members.delete(name)
-    }
-    changed.push({ name, known })
-  }
-  st.s.members = members.finish()
-  st.s.memberCount = st.s.members.size
-  for (const group of Object.keys(st.s.groups)) {
-    for (const { name, known } of changed) {
-      const g = st.group(group)!
-      const r = bmGet(g.registrations, name)
-      if (r === undefined) continue
-      if (m.event === 'member-leave' || m.event === 'member-reap') {
-        // nats: the departed worker's key goes too (keys have no max age: the bucket holds the
-        // assignment, which must outlive every lease); the leader deletes it, once.
-        if (st.s.backend === 'nats' && g.lead !== undefined) {
-          st.stats.keysDeleted++
-          st.fx.push({ type: 'store', op: 'unregister', group, node: name })
-        }
-        onWithdrawal(st, g, name)
-      }
-      else if (g.lead?.calc === undefined) continue
-      else if (m.event === 'member-join' && !known) stepCalc(st, group, { type: 'worker-joined', worker: { id: name, weight: r.weight }, now: st.now })
-      else if (m.event === 'member-failed') stepCalc(st, group, { type: 'worker-failed', id: name, now: st.now })
-    }
   }
 }
 
