@@ -7,6 +7,13 @@
  * store's operations through the provided `openStore` / `store` actions (io/provide-store.ts;
  * their outcomes come back as `assignment.store-*` messages). Without a provided store the `nats`
  * backend opens into `failed` with ERR_ASSIGNMENT_NO_STORE and every store operation fails with it.
+ *
+ * States: running; withdrawing (on `runtime.shutdown`: every group loses this worker, and the nats
+ * key deletions are waited for, at most WITHDRAW_WAIT_MS); stopped (final). A restore from the
+ * persisted snapshot (`runtime.restored`, definition.ts) clears the timers of the incarnation
+ * before, opens the store again and follows every group anew (the election is asked who leads:
+ * `election.view`, answered as `assignment.leader-view`). Peers and the store's init are in the
+ * context: a restored machine never sees its input again.
  */
 import { enqueueActions, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
