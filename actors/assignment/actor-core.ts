@@ -3,11 +3,10 @@
  * pattern: the machine's context IS this state, its actions run the effects). No clock reads: the
  * machine passes `now` from the actor clock. Every refusal is counted; nothing here throws.
  */
-import { decodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
-import { GOSSAMER_TAG, GOSSAMER_TAG_VERSION } from '../../src/wire/gossamer-message.ts'
-import type { MemberEventMsg } from '../member-manager/protocol.ts'
 import type { ElectionChangedMsg } from '../election/protocol.ts'
+import { onMemberEvent } from './actor-members.ts'
 import { ActorStep } from './actor-step.ts'
+import { emptyBucketMap } from './bucket-map.ts'
 import type { AssignmentActorState, AssignmentEffect, GroupState } from './actor-state.ts'
 import { beginLeading, onEncoded, onRegistration, onWithdrawal, startCalc, stepCalc, stopLeading, liveWorkers } from './actor-leader.ts'
 import { announce, announceDue, myView, offerBytes, withdraw } from './actor-worker.ts'
@@ -18,7 +17,8 @@ import type { AssignmentInbound, AssignmentRegisterMsg } from './protocol.ts'
 import { createTermGuard, observeTerm } from './term-guard.ts'
 import { checkWorker } from './worker-spec.ts'
 
-export type AssignmentCoreInput = AssignmentInbound
+/** The actor's messages, and the runtime's word that the context was restored after a crash. */
+export type AssignmentCoreInput = AssignmentInbound | { type: 'runtime.restored' } | { type: 'runtime.shutdown' }
 
 export function stepAssignmentActor(state: AssignmentActorState, input: AssignmentCoreInput, now: number): { state: AssignmentActorState; effects: AssignmentEffect[] } {
   const st = new ActorStep(state, now)
@@ -54,7 +54,9 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
     }
     case 'assignment.computed': {
       const stepped =
-        input.assignment !== undefined
+        input.round !== undefined
+          ? stepCalc(st, input.group, { type: 'round-computed', requestId: input.requestId, result: input.round, now })
+          : input.assignment !== undefined
           ? stepCalc(st, input.group, { type: 'computed', requestId: input.requestId, assignment: input.assignment, now })
           : stepCalc(st, input.group, { type: 'compute-failed', requestId: input.requestId, error: input.error ?? { code: 'ERR_COMPUTE_FAILED', message: 'no result' }, now })
       if (!stepped) st.stats.staleComputations++
@@ -94,8 +96,30 @@ export function stepAssignmentActor(state: AssignmentActorState, input: Assignme
     case 'election.changed':
       electionChanged(st, input)
       break
+    case 'runtime.restored':
+      restored(st)
+      break
+    case 'runtime.shutdown':
+      // The node stops (after a graceful leave, or not): no more publications, and every group
+      // loses this worker now rather than at its failure (nats: its key is deleted).
+      for (const name of Object.keys(st.s.groups)) {
+        const g = stopLeading(st, st.group(name)!)
+        withdraw(st, g)
+        st.fx.push({ type: 'cancel-timer', group: name, key: 'announce' })
+      }
+      break
+    case 'assignment.store-withdrawn':
+      break
+    case 'assignment.leader-view':
+      if (input.error !== undefined) {
+        st.stats.viewFailures++
+        st.refuse(input.error)
+        break
+      }
+      electionChanged(st, { type: 'election.changed', change: { group: input.group, leader: input.leader, term: input.term as ElectionChangedMsg['change']['term'], isSelf: input.isSelf, reason: 'observed', at: now } })
+      break
     case 'member.event':
-      memberEvent(st, input)
+      onMemberEvent(st, input)
       break
     case 'gossamer.message':
       gossamerMessage(st, input.body)
@@ -126,7 +150,7 @@ function register(st: ActorStep, m: AssignmentRegisterMsg): void {
   }
   st.stats.registers++
   const g: GroupState = old === undefined
-    ? { group: m.group, local, leader: null, guard: createTermGuard(), accepted: undefined, acceptedFrom: '', registrations: {}, lead: undefined }
+    ? { group: m.group, local, leader: null, guard: createTermGuard(), accepted: undefined, acceptedFrom: '', registrations: emptyBucketMap(), lead: undefined }
     : { ...old, local }
   st.setGroup(g)
   if (old === undefined) st.fx.push({ type: 'election', op: 'campaign', group: m.group })
@@ -177,42 +201,21 @@ function electionChanged(st: ActorStep, m: ElectionChangedMsg): void {
   if (newLeader) announce(st, g)
 }
 
-function memberEvent(st: ActorStep, m: MemberEventMsg): void {
-  st.stats.memberEvents++
-  // One copy of the member table per event (a push/pull can name thousands of members).
-  const members: Record<string, boolean> = { ...st.s.members }
-  let count = st.s.memberCount
-  const up = m.event === 'member-join' || m.event === 'member-update'
-  const changed: Array<{ name: string; known: boolean }> = []
-  for (const member of m.members) {
-    const name = member.name
-    if (name === st.s.self) continue
-    const known = Object.hasOwn(members, name)
-    if (up) {
-      if (!known && count >= st.s.config.maxMembers) {
-        st.refuse('ERR_ASSIGNMENT_TOO_MANY_MEMBERS', `member ${name} past the bound of ${st.s.config.maxMembers}`)
-        continue
-      }
-      members[name] = member.tags[GOSSAMER_TAG] === GOSSAMER_TAG_VERSION
-      if (!known) count++
-    } else if (known) {
-      delete members[name]
-      count--
-    }
-    changed.push({ name, known })
-  }
-  st.s.members = members
-  st.s.memberCount = count
-  for (const group of Object.keys(st.s.groups)) {
-    for (const { name, known } of changed) {
-      const g = st.group(group)!
-      const r = g.registrations[name]
-      if (r === undefined) continue
-      if (m.event === 'member-leave' || m.event === 'member-reap') onWithdrawal(st, g, name)
-      else if (g.lead?.calc === undefined) continue
-      else if (m.event === 'member-join' && !known) stepCalc(st, group, { type: 'worker-joined', worker: { id: name, weight: r.weight }, now: st.now })
-      else if (m.event === 'member-failed') stepCalc(st, group, { type: 'worker-failed', id: name, now: st.now })
-    }
+/**
+ * Restored from the persisted snapshot after a crash: the groups, their registrations, term guards
+ * and accepted assignments, and the member table are back. A leadership is not resumed from the
+ * snapshot (its timers, computations and publications in flight died with the crash, and the
+ * snapshot may be older than its last turn): it is dropped, and each group's leader is asked of the
+ * election, which answers as a change would (a node that still leads starts its calculator again
+ * from the last assignment, in the same term). Each worker tells its leader about itself again.
+ */
+function restored(st: ActorStep): void {
+  st.stats.restores++
+  for (const name of Object.keys(st.s.groups)) {
+    const g = { ...st.group(name)!, lead: undefined }
+    st.setGroup(g)
+    announce(st, g)
+    st.fx.push({ type: 'ask-view', group: name })
   }
 }
 

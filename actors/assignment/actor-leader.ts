@@ -14,6 +14,7 @@ import { encodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import type { ActorStep } from './actor-step.ts'
 import type { GroupState } from './actor-state.ts'
+import { bmDelete, bmForEach, bmHas, bmSet } from './bucket-map.ts'
 import { offerOwn } from './actor-worker.ts'
 import type { Assignment } from './assignment.ts'
 import { encodeAssignment } from './assignment-codec.ts'
@@ -44,7 +45,10 @@ export function startCalc(st: ActorStep, g: GroupState, term: number, last: Assi
     from = undefined
   }
   try {
-    const { state, effects } = startCalculator({ config, term, now: st.now, workers: liveWorkers(st, g), ...(from === undefined ? {} : { lastPublished: from }) })
+    // The last assignment's workers that are alive members keep their partitions in the takeover
+    // (membership: they register with this leader only once they hear of it).
+    const alive = from?.workers.filter((w) => st.isAlive(w.id)).map((w) => w.id) ?? []
+    const { state, effects } = startCalculator({ config, term, now: st.now, workers: liveWorkers(st, g), alive, ...(from === undefined ? {} : { lastPublished: from }) })
     st.setGroup({ ...g, lead: { term, calc: state } })
     perform(st, g.group, effects)
   } catch (err) {
@@ -79,9 +83,11 @@ export function stepCalc(st: ActorStep, group: string, input: CalculatorInput): 
 
 /** The registered workers the calculator counts: alive ones whose registration matches the leader's. */
 export function liveWorkers(st: ActorStep, g: GroupState): WorkerSpec[] {
-  const out: WorkerSpec[] = []
-  const regs = { ...g.registrations, [st.s.self]: g.local }
-  for (const [id, r] of Object.entries(regs)) if (st.isAlive(id) && matches(g.local, r)) out.push({ id, weight: r.weight })
+  // No copy of the registrations (1,000 and more; this runs once, cold, when a leadership starts).
+  const out: WorkerSpec[] = [{ id: st.s.self, weight: g.local.weight }]
+  bmForEach(g.registrations, (r, id) => {
+    if (id !== st.s.self && st.isAlive(id) && matches(g.local, r)) out.push({ id, weight: r.weight })
+  })
   return out
 }
 
@@ -101,28 +107,26 @@ export function onRegistration(st: ActorStep, g: GroupState, node: string, r: Re
     st.refuse(err)
     return
   }
-  if (!Object.hasOwn(g.registrations, node) && Object.keys(g.registrations).length >= (st.s.config.calculator.maxWorkers ?? 10_000)) {
+  if (!bmHas(g.registrations, node) && g.registrations.size >= (st.s.config.calculator.maxWorkers ?? 10_000)) {
     st.refuse('ERR_ASSIGNMENT_TOO_MANY_WORKERS', `group ${g.group}: registration of ${node} past the worker bound`)
     return
   }
-  st.setGroup({ ...g, registrations: { ...g.registrations, [node]: r } })
+  st.setGroup({ ...g, registrations: bmSet(g.registrations, node, r) })
   if (!st.isAlive(node)) return
   stepCalc(st, g.group, { type: 'worker-joined', worker: { id: node, weight: r.weight }, now: st.now })
   // membership: the worker gets the assignment in force now, not at the next rebalance (only one
   // this leader published: a previous term's would be refused by a worker that knows this term).
   const lead = st.group(g.group)?.lead
   const current = lead?.calc?.current
-  if (st.s.backend === 'membership' && current !== undefined && current.term === lead!.term && node !== st.s.self && st.s.members[node] === true) {
+  if (st.s.backend === 'membership' && current !== undefined && current.term === lead!.term && node !== st.s.self && st.isGossamer(node)) {
     sendTo(st, node, envelopeOf(g.group, st.s.self, encodeAssignment(current)))
   }
 }
 
 /** A worker withdrew (or its registration key was deleted): a planned leave. */
 export function onWithdrawal(st: ActorStep, g: GroupState, node: string): void {
-  if (!Object.hasOwn(g.registrations, node)) return
-  const regs = { ...g.registrations }
-  delete regs[node]
-  st.setGroup({ ...g, registrations: regs })
+  if (!bmHas(g.registrations, node)) return
+  st.setGroup({ ...g, registrations: bmDelete(g.registrations, node) })
   stepCalc(st, g.group, { type: 'worker-left', id: node, now: st.now })
 }
 
@@ -136,10 +140,11 @@ function perform(st: ActorStep, group: string, effects: CalculatorEffect[]): voi
         st.fx.push({ type: 'cancel-timer', group, key: e.key })
         break
       case 'compute':
-        st.fx.push({ type: 'compute', group, requestId: e.requestId, request: e.request })
+        // A round on the pool lists this node's own partitions too (its worker accepts what it publishes).
+        st.fx.push({ type: 'compute', group, requestId: e.requestId, request: e.request.round === undefined ? e.request : { ...e.request, round: { ...e.request.round, self: st.s.self } } })
         break
       case 'publish':
-        publish(st, group, e.assignment)
+        publish(st, group, e.assignment, e.encoded, e.selfPartitions)
         break
     }
   }
@@ -151,7 +156,12 @@ function perform(st: ActorStep, group: string, effects: CalculatorEffect[]): voi
  */
 export const ENCODE_OFFLOAD_PARTITIONS = 20_000
 
-function publish(st: ActorStep, group: string, a: Assignment): void {
+function publish(st: ActorStep, group: string, a: Assignment, encoded: Uint8Array | undefined, selfPartitions: number[] | undefined): void {
+  if (encoded !== undefined) {
+    // Encoded on the pool with the round (rebalance.ts computeRound): only its size is checked here.
+    onEncoded(st, group, a.version, a.term, encoded, undefined, selfPartitions)
+    return
+  }
   if (a.partitions >= ENCODE_OFFLOAD_PARTITIONS) {
     st.fx.push({ type: 'encode', group, assignment: a })
     return
@@ -167,7 +177,7 @@ function publish(st: ActorStep, group: string, a: Assignment): void {
 }
 
 /** The pool's encoding of a publication came back: delivered if this leadership still wants it. */
-export function onEncoded(st: ActorStep, group: string, version: number, term: number, bytes: Uint8Array | undefined, error: WireError | undefined): void {
+export function onEncoded(st: ActorStep, group: string, version: number, term: number, bytes: Uint8Array | undefined, error: WireError | undefined, selfPartitions?: number[]): void {
   const current = st.group(group)?.lead?.calc?.current
   if (current === undefined || current.version !== version || current.term !== term) {
     st.stats.staleComputations++
@@ -189,10 +199,10 @@ export function onEncoded(st: ActorStep, group: string, version: number, term: n
     stepCalc(st, group, { type: 'publish-failed', version, error: st.refuse({ code: 'ERR_ASSIGNMENT_OVERSIZED', message: `the assignment encodes to ${out.length} bytes; the limit is ${limit}` }), now: st.now })
     return
   }
-  deliver(st, group, current, out)
+  deliver(st, group, current, out, selfPartitions)
 }
 
-function deliver(st: ActorStep, group: string, a: Assignment, bytes: Uint8Array): void {
+function deliver(st: ActorStep, group: string, a: Assignment, bytes: Uint8Array, selfPartitions?: number[]): void {
   st.stats.published++
   if (st.s.backend === 'nats') {
     st.fx.push({ type: 'store', op: 'publish', group, version: a.version, term: a.term, bytes })
@@ -201,8 +211,10 @@ function deliver(st: ActorStep, group: string, a: Assignment, bytes: Uint8Array)
   const g = st.group(group)!
   // One envelope for every member (encoded once: an assignment of 100,000 partitions is 200 KB).
   const envelope = envelopeOf(group, st.s.self, bytes)
-  for (const node of Object.keys(g.registrations)) if (node !== st.s.self && st.s.members[node] === true) sendTo(st, node, envelope)
-  offerOwn(st, g, a)
+  bmForEach(g.registrations, (_r, node) => {
+    if (node !== st.s.self && st.isGossamer(node)) sendTo(st, node, envelope)
+  })
+  offerOwn(st, g, a, selfPartitions)
   // Sent reliably over TCP by swim; a worker that misses it gets the one in force when it registers again.
   stepCalc(st, group, { type: 'published', version: a.version, now: st.now })
 }

@@ -7,6 +7,7 @@
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { WireError } from '../../src/errors/index.ts'
 import type { Assignment } from './assignment.ts'
+import { emptyBucketMap, type BucketMap } from './bucket-map.ts'
 import type { CalculatorState, ComputeRequest, TimerKey } from './calculator-types.ts'
 import type { AssignmentInit } from './config.ts'
 import type { Registration } from './group-message.ts'
@@ -58,8 +59,10 @@ export interface GroupState {
   readonly accepted: Assignment | undefined
   /** Who published the accepted one. */
   readonly acceptedFrom: string
+  /** This node's partitions in `accepted`, listed once when it was accepted (O(P) at P = 100,000). */
+  readonly acceptedMine?: readonly number[]
   /** Registrations this node knows (by node name): used while it leads. */
-  readonly registrations: Readonly<Record<string, Registration>>
+  readonly registrations: BucketMap<Registration>
   readonly lead: LeaderSide | undefined
 }
 
@@ -89,6 +92,12 @@ export interface AssignmentActorStats {
   staleComputations: number
   /** membership: registrations sent again because no assignment of the leader's term came. */
   reannounced: number
+  /** Restores from the persisted snapshot after a crash (each group followed again). */
+  restores: number
+  /** Asks of the election's view (after a restore) that failed. */
+  viewFailures: number
+  /** nats: registration keys of departed workers (left or reaped) this node deleted as the leader. */
+  keysDeleted: number
 }
 
 export interface AssignmentActorState {
@@ -99,11 +108,24 @@ export interface AssignmentActorState {
   readonly store: 'opening' | 'running' | 'failed'
   readonly storeError: WireError | null
   /** Alive members other than self: name -> advertises GOSSAMER_TAG. */
-  readonly members: Readonly<Record<string, boolean>>
+  readonly members: BucketMap<boolean>
   readonly memberCount: number
   readonly groups: Readonly<Record<string, GroupState>>
   readonly eventsPeer: string | null
+  /**
+   * The peers' ids and the nats store's init, kept for a restore: a restored machine never sees its
+   * input again. Server URLs with credentials in them would show here.
+   */
+  readonly peers: { readonly swim: string; readonly election: string }
+  readonly nats: AssignmentNatsInit | null
   readonly stats: AssignmentActorStats
+}
+
+export interface AssignmentNatsInit {
+  readonly servers: readonly string[]
+  readonly bucket: string
+  readonly requestTimeoutMs?: number
+  readonly connectTimeoutMs?: number
 }
 
 export type AssignmentEffect =
@@ -115,13 +137,16 @@ export type AssignmentEffect =
   | { type: 'election'; op: 'campaign' | 'resign'; group: string }
   | { type: 'store'; op: 'publish'; group: string; version: number; term: number; bytes: Uint8Array }
   | { type: 'store'; op: 'register'; group: string; bytes: Uint8Array }
-  | { type: 'store'; op: 'unregister'; group: string }
+  /** Deletes a registration key: this node's own, or `node`'s (a leader, for a worker that left or was reaped). */
+  | { type: 'store'; op: 'unregister'; group: string; node?: string }
   | { type: 'store'; op: 'read'; group: string; term: number }
   | { type: 'set-timer'; group: string; key: ActorTimerKey; ms: number }
   | { type: 'cancel-timer'; group: string; key: ActorTimerKey }
   | { type: 'compute'; group: string; requestId: number; request: ComputeRequest }
   /** Encode a large assignment on the compute pool (answered by `assignment.encoded`). */
   | { type: 'encode'; group: string; assignment: Assignment }
+  /** Ask the election peer for the group's leader (answered by `assignment.leader-view`). */
+  | { type: 'ask-view'; group: string }
 
 export function emptyActorStats(): AssignmentActorStats {
   return {
@@ -141,20 +166,32 @@ export function emptyActorStats(): AssignmentActorStats {
     undelivered: 0,
     staleComputations: 0,
     reannounced: 0,
+    restores: 0,
+    viewFailures: 0,
+    keysDeleted: 0,
   }
 }
 
-export function initialAssignmentActor(init: { self: string; backend: AssignmentBackend; config: AssignmentActorConfig; eventsPeer: string | null }): AssignmentActorState {
+export function initialAssignmentActor(init: {
+  self: string
+  backend: AssignmentBackend
+  config: AssignmentActorConfig
+  eventsPeer: string | null
+  peers?: { swim?: string | undefined; election?: string | undefined }
+  nats?: AssignmentNatsInit | undefined
+}): AssignmentActorState {
   return {
     self: init.self,
     backend: init.backend,
     config: init.config,
     store: init.backend === 'nats' ? 'opening' : 'running',
     storeError: null,
-    members: {},
+    members: emptyBucketMap(),
     memberCount: 0,
     groups: {},
     eventsPeer: init.eventsPeer,
+    peers: { swim: init.peers?.swim ?? 'swim', election: init.peers?.election ?? 'election' },
+    nats: init.nats ?? null,
     stats: emptyActorStats(),
   }
 }

@@ -4,6 +4,7 @@
  * helpers every part of the core uses (groups, refusals, replies).
  */
 import { toWireError, type WireError } from '../../src/errors/index.ts'
+import { bmGet, bmHas } from './bucket-map.ts'
 import type { AssignmentActorState, AssignmentActorStats, AssignmentEffect, GroupState } from './actor-state.ts'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -48,8 +49,13 @@ export class ActorStep {
     this.stats.lastStoreError = error
   }
 
+  /** An alive member that advertises the gossamer tag (it runs coordination). */
+  isGossamer(node: string): boolean {
+    return bmGet(this.s.members, node) === true
+  }
+
   isAlive(node: string): boolean {
-    return node === this.s.self || Object.hasOwn(this.s.members, node)
+    return node === this.s.self || bmHas(this.s.members, node)
   }
 
   done(): { state: AssignmentActorState; effects: AssignmentEffect[] } {

@@ -7,7 +7,7 @@
 import { encodeGossamerMessage } from '../../src/wire/gossamer-message.ts'
 import type { ActorStep } from './actor-step.ts'
 import { ANNOUNCE_RETRY_MS, type GroupState } from './actor-state.ts'
-import { partitionsOf, type Assignment } from './assignment.ts'
+import { partitionsOf, workerIndex, type Assignment } from './assignment.ts'
 import { encodeGroupMessage } from './group-message.ts'
 import type { MyAssignmentView } from './protocol.ts'
 import { offerAssignment, offerEncoded } from './term-guard.ts'
@@ -20,22 +20,31 @@ export function offerBytes(st: ActorStep, g: GroupState, bytes: Uint8Array, from
     st.setGroup(next)
     return next
   }
-  return accepted(st, next, out.assignment, from)
+  const after = accepted(st, next, out.assignment, from)
+  // A leader's assignment that does not count this worker: the one in force sent in answer to its
+  // registration (the next rebalance counts it), or the leader lost its registration (a restore
+  // from a snapshot seconds old, a lost message). The announce timer decides: told again in
+  // ANNOUNCE_RETRY_MS unless an assignment of the term counts it by then (announceDue).
+  if (workerIndex(out.assignment, st.s.self) < 0 && after.leader !== null && after.leader.name !== st.s.self) {
+    st.fx.push({ type: 'set-timer', group: g.group, key: 'announce', ms: ANNOUNCE_RETRY_MS })
+  }
+  return after
 }
 
 /** Offers an assignment this node published itself (its own worker, membership backend). */
-export function offerOwn(st: ActorStep, g: GroupState, a: Assignment): GroupState {
+export function offerOwn(st: ActorStep, g: GroupState, a: Assignment, mine?: number[]): GroupState {
   const out = offerAssignment(g.guard, a, st.s.config.guard)
   const next = { ...g, guard: out.guard }
   if (!out.verdict.accepted) {
     st.setGroup(next)
     return next
   }
-  return accepted(st, next, a, st.s.self)
+  return accepted(st, next, a, st.s.self, mine)
 }
 
-function accepted(st: ActorStep, g: GroupState, a: Assignment, from: string): GroupState {
-  const next: GroupState = { ...g, accepted: a, acceptedFrom: from }
+/** `mine`: this node's partitions when the pool listed them already (else listed here, O(P)). */
+function accepted(st: ActorStep, g: GroupState, a: Assignment, from: string, mine?: number[]): GroupState {
+  const next: GroupState = { ...g, accepted: a, acceptedFrom: from, acceptedMine: mine ?? partitionsOf(a, st.s.self) }
   st.setGroup(next)
   st.stats.accepted++
   st.fx.push({ type: 'emit', msg: { type: 'assignment.changed', assignment: myView(st.s.self, next)! } })
@@ -45,7 +54,7 @@ function accepted(st: ActorStep, g: GroupState, a: Assignment, from: string): Gr
 export function myView(self: string, g: GroupState): MyAssignmentView | null {
   const a = g.accepted
   if (a === undefined) return null
-  return { group: g.group, version: a.version, term: a.term, leader: g.acceptedFrom, partitions: partitionsOf(a, self), totalPartitions: a.partitions, workers: a.workers.length }
+  return { group: g.group, version: a.version, term: a.term, leader: g.acceptedFrom, partitions: [...(g.acceptedMine ?? partitionsOf(a, self))], totalPartitions: a.partitions, workers: a.workers.length }
 }
 
 /**
@@ -62,7 +71,7 @@ export function announce(st: ActorStep, g: GroupState): void {
   }
   const leader = g.leader?.name
   if (leader === undefined || leader === st.s.self) return
-  if (st.s.members[leader] !== true) {
+  if (!st.isGossamer(leader)) {
     st.refuse('ERR_ASSIGNMENT_LEADER_UNREACHABLE', `group ${g.group}: the leader ${leader} is not an alive member with the gossamer tag`)
     return
   }
@@ -91,6 +100,6 @@ export function withdraw(st: ActorStep, g: GroupState): void {
     return
   }
   const leader = g.leader?.name
-  if (leader === undefined || leader === st.s.self || st.s.members[leader] !== true) return
+  if (leader === undefined || leader === st.s.self || !st.isGossamer(leader)) return
   st.fx.push({ type: 'send-gossamer', to: leader, bytes: encodeGossamerMessage('assignment', encodeGroupMessage({ kind: 'unregister', group: g.group, sender: st.s.self })) })
 }

@@ -14,6 +14,7 @@ export function emptyStats(): CalculatorStats {
     movedTotal: 0,
     lastMoved: 0,
     movesDeferred: 0,
+    takeovers: 0,
     emergencies: 0,
     transientFailures: 0,
     massFailures: 0,

@@ -33,14 +33,23 @@ export type CalculatorInput =
   | { type: 'published'; version: number; now: number }
   /** The store refused or lost it: it is sent again after publishTimeoutMs. */
   | { type: 'publish-failed'; version: number; error: WireError; now: number }
-  /** The compute pool's answer to a compute effect. */
+  /** The compute pool's answer to a compute effect: the strategy's answer alone (checked here, O(P)). */
   | { type: 'computed'; requestId: number; assignment: Assignment; now: number }
   | { type: 'compute-failed'; requestId: number; error: WireError; now: number }
   /** Leadership lost or the node stops: cancel everything, publish nothing more. */
   | { type: 'stop'; now: number }
+  /**
+   * The compute pool's answer to a compute effect whose request has a `round`: checked, capped,
+   * compared and encoded on the pool, so what is left for the host's turn is O(1) (rebalance.ts).
+   */
+  | { type: 'round-computed'; requestId: number; result: RoundResult; now: number }
 
 export type CalculatorEffect =
-  | { type: 'publish'; assignment: Assignment }
+  /**
+   * `encoded`: the assignment's bytes when the pool encoded them already (assignment-codec.ts);
+   * `selfPartitions`: the partitions of the round's `self` worker, when the pool listed them.
+   */
+  | { type: 'publish'; assignment: Assignment; encoded?: Uint8Array; selfPartitions?: number[] }
   | { type: 'set-timer'; key: TimerKey; ms: number }
   | { type: 'cancel-timer'; key: TimerKey }
   /** Run `createStrategy(strategy, options).assign(input)` off the actor's thread (compute-task.ts). */
@@ -51,10 +60,43 @@ export interface ComputeRequest {
   strategy: StrategyName
   options: StrategyOptions
   input: AssignInput
+  /**
+   * Present: run the whole round on the pool (computeRound in rebalance.ts), not only the strategy:
+   * its answer checked, capped against `input.previous` (the live set is `input.workers`),
+   * compared with it, stamped with `input.version` / `input.term` and encoded; the answer is a
+   * RoundResult.
+   */
+  round?: RoundSpec
+}
+
+/** How the pool finishes a round (calculator-rounds.ts builds it; rebalance.ts runs it). */
+export interface RoundSpec {
+  /** Voluntary moves allowed in this round (0: orphans only, as in a takeover). */
+  cap: number
+  /** The strategy's earlier answer that this capped round continues: no strategy run. */
+  target?: Assignment
+  /** A worker whose partitions the pool lists too (the host's own: RoundResult.selfPartitions). */
+  self?: string
+}
+
+/** A round computed on the pool (plain data: crosses threads by structured clone). */
+export interface RoundResult {
+  /** The strategy's answer (the end point capped rounds work toward). */
+  target: Assignment
+  /** What to publish: `target` capped, stamped with the request's version and term. */
+  assignment: Assignment
+  moved: number
+  deferred: number
+  /** Whether `assignment` maps any partition to another worker than `input.previous` does. */
+  changed: boolean
+  /** `assignment` encoded (assignment-codec.ts) when it is to be published (changed, or a new term). */
+  encoded?: Uint8Array
+  /** partitionsOf(assignment, round.self), when the request named one. */
+  selfPartitions?: number[]
 }
 
 /** Why a rebalance runs; `round` is the next capped round of an earlier one. */
-export type RebalanceReason = 'cold-start' | 'restart' | 'planned-scale' | 'emergency' | 'round'
+export type RebalanceReason = 'cold-start' | 'restart' | 'planned-scale' | 'emergency' | 'round' | 'takeover'
 
 export interface CalculatorStats {
   /** Assignments emitted for publication (capped rounds and retries of none included). */
@@ -68,6 +110,8 @@ export interface CalculatorStats {
   lastMoved: number
   /** Voluntary moves held back by the per-round cap (summed over rounds). */
   movesDeferred: number
+  /** Takeover publications: a new term's first assignment, published at once (calculator.ts). */
+  takeovers: number
   /** Confirmed failures that rebalanced at once. */
   emergencies: number
   /** Failed workers that came back within the grace (hysteresis at work). */
@@ -123,6 +167,11 @@ export interface CalculatorState {
    * rounds end where one uncapped rebalance would have. Dropped when the live set changes.
    */
   readonly target: { assignment: Assignment; generation: number } | undefined
+  /**
+   * The takeover's worker set while its publication is pending (calculator.ts): the live workers
+   * plus the last assignment's workers the host knows as alive members. Cleared once published.
+   */
+  readonly takeover: readonly WorkerSpec[] | undefined
   /** Clock time of the last publication of a new mapping (the min rebalance interval counts from it). */
   readonly lastRebalanceAt: number | undefined
   /** Armed timers and when they come due. */

@@ -10,7 +10,15 @@
  *   assigns;
  * - restart: a leader that starts from the last published assignment (or sees more than
  *   restartRatio of its workers fail at once) waits restartWindowMs (coldStartWindowMs for a mass
- *   failure), then rebalances from it, moving only what the live set requires;
+ *   failure), then rebalances from it, moving only what the live set requires. A leader of a NEW
+ *   term that starts from a previous term's assignment first publishes a takeover, at once (one
+ *   computation): the last assignment under its own term, with the partitions of workers that are
+ *   not alive moved as an emergency would move them and nothing else moved. Departure from parti
+ *   (whose restart publishes nothing until its window ends): a leader that crashed took its
+ *   liveness with it, so its failed workers' partitions would have nobody serving them for the
+ *   whole window (10 s), and the workers would go on following the old term, which the takeover
+ *   fences at once. The phase stays `restart` through it: the full rebalance still waits for the
+ *   window, so workers that come back meanwhile get their partitions back only then;
  * - planned-scale: a join, a graceful leave or a weight change opens plannedScaleWindowMs, started
  *   no earlier than minRebalanceIntervalMs after the last rebalance (parti's rate limit comes first);
  *   the window is not extended by later changes, so a flapping worker cannot postpone it forever;
@@ -31,10 +39,11 @@ import { timerFiring } from '../../src/types/armed-timers.ts'
 import type { Assignment } from './assignment.ts'
 import { Draft, emptyStats } from './calculator-draft.ts'
 import { onFailed, onJoined, onLeft, confirmFailure } from './calculator-membership.ts'
-import { afterBusy, onComputed, rebalance } from './calculator-rounds.ts'
+import { afterBusy, onComputed, onRoundComputed, rebalance } from './calculator-rounds.ts'
 import type { CalculatorInput, CalculatorPhase, CalculatorState, CalculatorStep, RebalanceReason, TimerKey } from './calculator-types.ts'
 import type { AssignmentConfig } from './config.ts'
 import { StaleTermError } from './errors.ts'
+import { findWorker } from './live-workers.ts'
 import { checkCounter, normalizeWorkers, type WorkerSpec } from './worker-spec.ts'
 
 export interface CalculatorStart {
@@ -46,6 +55,13 @@ export interface CalculatorStart {
   workers?: readonly WorkerSpec[]
   /** The newest assignment in the store: the calculator starts from it (phase restart). */
   lastPublished?: Assignment
+  /**
+   * Names the host knows as alive members now. A worker of `lastPublished` among them keeps its
+   * partitions in the takeover publication even if it has not registered with this leader yet
+   * (membership: workers tell a new leader about themselves only once they hear of it). Default:
+   * only `workers` count.
+   */
+  alive?: readonly string[]
 }
 
 /**
@@ -61,6 +77,9 @@ export function startCalculator(start: CalculatorStart): CalculatorStep {
     if (last.term > start.term) throw new StaleTermError(start.term, last.term)
   }
   const phase: CalculatorPhase = last === undefined ? 'cold-start' : 'restart'
+  // A new term over a previous term's assignment publishes at once (see the header); with no
+  // restart window the full rebalance comes at once anyway.
+  const takeover = last !== undefined && last.term < start.term && start.config.restartWindowMs > 0 ? takeoverWorkers(live, last, start.alive ?? []) : undefined
   const state: CalculatorState = {
     config: start.config,
     phase,
@@ -75,13 +94,23 @@ export function startCalculator(start: CalculatorStart): CalculatorStep {
     due: undefined,
     movesPending: false,
     target: undefined,
+    takeover,
     lastRebalanceAt: undefined,
     timers: [],
     stats: emptyStats(),
   }
   const d = new Draft(state, start.now)
   d.arm('window', phase === 'cold-start' ? start.config.coldStartWindowMs : start.config.restartWindowMs)
+  if (takeover !== undefined) rebalance(d, 'takeover')
   return d.done()
+}
+
+/** The live workers plus the last assignment's workers that are alive members (at their last weight). */
+function takeoverWorkers(live: readonly WorkerSpec[], last: Assignment, alive: readonly string[]): WorkerSpec[] {
+  const names = new Set(alive)
+  const out = [...live]
+  for (const w of last.workers) if (names.has(w.id) && findWorker(live, w.id) === undefined) out.push({ id: w.id, weight: w.weight })
+  return normalizeWorkers(out, { requireCapacity: false })
 }
 
 /** Applies one input. Pure: never throws; bad inputs are refused and counted in stats.refused. */
@@ -115,6 +144,9 @@ export function stepCalculator(state: CalculatorState, input: CalculatorInput): 
       break
     case 'computed':
       onComputed(d, input.requestId, input.assignment)
+      break
+    case 'round-computed':
+      onRoundComputed(d, input.requestId, input.result)
       break
     case 'compute-failed':
       if (d.s.computing?.requestId === input.requestId) {

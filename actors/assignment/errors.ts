@@ -15,6 +15,8 @@ export type AssignmentInputCode =
   | 'ERR_ASSIGNMENT_NO_CAPACITY'
   /** A term or version that is not a non-negative safe integer. */
   | 'ERR_ASSIGNMENT_INVALID_TERM'
+  /** A compute-pool round request without its round, term or version (a defect of the host). */
+  | 'ERR_ASSIGNMENT_INVALID_REQUEST'
 
 /** Thrown when a strategy, the calculator or the Assignment constructor is given input it cannot use. */
 export class AssignmentInputError extends ClusterError {

@@ -20,7 +20,7 @@ import type { MemberEventMsg } from '../member-manager/protocol.ts'
 import type { ElectionChangedMsg } from '../election/protocol.ts'
 import type { GossamerMessageIn } from '../swim/protocol.ts'
 import type { Assignment } from './assignment.ts'
-import type { CalculatorPhase, CalculatorStats, TimerKey } from './calculator-types.ts'
+import type { CalculatorPhase, CalculatorStats, RoundResult, TimerKey } from './calculator-types.ts'
 import type { RefusalReason, TermGuardConfig } from './term-guard.ts'
 import type { AssignmentInit } from './config.ts'
 import type { StrategyName } from './strategies/strategy.ts'
@@ -78,8 +78,11 @@ export interface AssignmentComputedMsg {
   type: 'assignment.computed'
   group: string
   requestId: number
+  /** The strategy's answer to a plain request (checked by the calculator, O(P)). */
   assignment?: Assignment
   error?: WireError
+  /** The pool's whole round (a request with `round`): checked, capped and encoded there. */
+  round?: RoundResult
 }
 
 /** Internal: the compute pool's encoding of a large assignment about to be published. */
@@ -134,6 +137,26 @@ export interface AssignmentStoreFailedMsg {
   error: WireError
 }
 
+/** Internal (the store): a registration key was deleted (this node's own, or a departed worker's). */
+export interface AssignmentStoreWithdrawnMsg {
+  type: 'assignment.store-withdrawn'
+  group: string
+  node: string
+}
+
+/**
+ * Internal: the election's view of a group, asked after a restore (a restored actor heard no
+ * `election.changed` while it was down): handled as a change; `error` when the ask failed.
+ */
+export interface AssignmentLeaderViewMsg {
+  type: 'assignment.leader-view'
+  group: string
+  leader: string | null
+  term: number
+  isSelf: boolean
+  error?: WireError
+}
+
 export type AssignmentInbound =
   | AssignmentRegisterMsg
   | AssignmentUnregisterMsg
@@ -149,6 +172,8 @@ export type AssignmentInbound =
   | GossamerMessageIn
   | AssignmentStoreFailedMsg
   | AssignmentEncodedMsg
+  | AssignmentLeaderViewMsg
+  | AssignmentStoreWithdrawnMsg
 
 export interface AssignmentResultReply {
   type: 'assignment.result'

@@ -2,9 +2,12 @@
  * One rebalance round, as pure functions of the calculator: the request a strategy computes, what
  * it costs (inline or compute pool), and the per-round move cap applied to its answer.
  */
-import { createAssignment, tableMap, type Assignment } from './assignment.ts'
+import { createAssignment, partitionsOf, sameOwners, tableMap, type Assignment } from './assignment.ts'
+import { encodeAssignment } from './assignment-codec.ts'
 import type { AssignmentConfig } from './config.ts'
-import type { ComputeRequest } from './calculator-types.ts'
+import type { ComputeRequest, RoundResult } from './calculator-types.ts'
+import { AssignmentInputError } from './errors.ts'
+import { createStrategy } from './strategies/registry.ts'
 import { findWorker } from './live-workers.ts'
 import type { WorkerSpec } from './worker-spec.ts'
 
@@ -79,4 +82,37 @@ export function capMoves(current: Assignment | undefined, target: Assignment, li
   }
   if (owners === undefined) return { assignment: target, moved, deferred }
   return { assignment: createAssignment({ version: target.version, term: target.term, partitions: target.partitions, workers: target.workers, owners }), moved, deferred }
+}
+
+/**
+ * One whole rebalance round, as the compute pool runs it for a request with `round` (compute-task.ts):
+ * the strategy's answer (or the round's earlier target), checked in full (createAssignment: every
+ * owner index inside the table), capped against `input.previous`, stamped with the request's
+ * version and term, compared with the previous assignment, and encoded when it is to be published.
+ * Everything here is O(P): done off the actor's thread, it leaves the actor O(1) work per answer.
+ */
+export function computeRound(request: ComputeRequest, options: { encode: boolean }): RoundResult {
+  const round = request.round
+  if (round === undefined) throw new AssignmentInputError('ERR_ASSIGNMENT_INVALID_REQUEST', 'computeRound needs a request with round')
+  const { term, version, previous, partitions } = request.input
+  if (term === undefined || version === undefined) throw new AssignmentInputError('ERR_ASSIGNMENT_INVALID_REQUEST', 'a round request names its term and version')
+  const answer = round.target ?? createStrategy(request.strategy, request.options).assign(request.input)
+  const target = createAssignment(answer)
+  if (target.partitions !== partitions || target.term !== term) {
+    throw new AssignmentInputError('ERR_ASSIGNMENT_INVALID_PARTITIONS', `computed assignment has ${target.partitions} partitions at term ${target.term}; expected ${partitions} at ${term}`)
+  }
+  const capped = capMoves(previous, target, request.input.workers, round.cap)
+  const a = capped.assignment
+  const assignment = a.version === version && a.term === term ? a : { ...a, version, term }
+  const changed = previous === undefined || !sameOwners(previous, assignment)
+  const publishable = changed || previous.term !== term
+  return {
+    target,
+    assignment,
+    moved: capped.moved,
+    deferred: capped.deferred,
+    changed,
+    ...(options.encode && publishable ? { encoded: encodeAssignment(assignment) } : {}),
+    ...(round.self === undefined ? {} : { selfPartitions: partitionsOf(assignment, round.self) }),
+  }
 }

@@ -44,7 +44,8 @@ export function checkWorker(w: unknown): asserts w is WorkerSpec {
   const { id, weight } = w as { id?: unknown; weight?: unknown }
   if (typeof id !== 'string' || id.length === 0) throw new AssignmentInputError('ERR_ASSIGNMENT_INVALID_WORKER', 'a worker id must be a non-empty string')
   if (LONE_SURROGATE.test(id)) throw new AssignmentInputError('ERR_ASSIGNMENT_INVALID_WORKER', 'a worker id must be well-formed Unicode', { id })
-  if (UTF8.encode(id).length > MAX_WORKER_ID_BYTES) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only a long id needs encoding (1,000 ids a leadership start).
+  if (id.length * 3 > MAX_WORKER_ID_BYTES && UTF8.encode(id).length > MAX_WORKER_ID_BYTES) {
     throw new AssignmentInputError('ERR_ASSIGNMENT_INVALID_WORKER', `worker id is longer than ${MAX_WORKER_ID_BYTES} UTF-8 bytes`, { id: id.slice(0, 32) })
   }
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {

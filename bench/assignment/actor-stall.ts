@@ -8,8 +8,10 @@
  * A first leadership (term 1, cold start over W workers) warms the actor's thread and the pool's
  * (the pool thread starts and loads its modules: that is start-up, not a stall of steady work);
  * then one more worker registers, leadership moves away and back (term 2), and the measured
- * rebalance is the restart from the accepted assignment with the newcomer: P = 100,000 over
- * W + 1 computed on the pool, then encoded on the pool, published and offered.
+ * rebalance is the restart from the accepted assignment with the newcomer (restart window 0: no
+ * takeover publication first): P = 100,000 over W + 1 computed on the pool as one whole round
+ * (strategy, check, move cap, comparison, encoding and this node's own partitions: rebalance.ts
+ * computeRound), then published and offered with O(1) work left in the actor's turn.
  *
  * The actor's loop is probed from this thread with back-to-back cheap asks (`assignment.view` of a
  * group it is not in: no work behind the answer), 1 ms apart, from the election change until the
@@ -36,7 +38,7 @@ export interface ActorStallRun {
   noiseMs: number
   /** From the election change to the emitted assignment (ms). */
   windowMs: number
-  /** Computations the calculator sent to the pool (2 expected: the warm-up's and the measured one). */
+  /** Computations the measured leadership's calculator sent to the pool (1 expected: its restart round). */
   offloaded: number
 }
 

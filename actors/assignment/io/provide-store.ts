@@ -65,8 +65,10 @@ export function provideAssignmentStore(open: (input: AssignmentInput) => Promise
           // A failed write is counted; the registration is written again on the group's next leader change.
           const op = effect.op
           if (port === undefined) return tell({ type: 'assignment.store-failed', op, group: effect.group, error: missing })
-          void (op === 'register' ? port.register(effect.group, node, effect.bytes) : port.unregister(effect.group, node)).then((r) => {
+          const whose = op === 'unregister' ? (effect.node ?? node) : node
+          void (op === 'register' ? port.register(effect.group, node, effect.bytes) : port.unregister(effect.group, whose)).then((r) => {
             if (!r.ok) tell({ type: 'assignment.store-failed', op, group: effect.group, error: r.error })
+            else if (op === 'unregister') tell({ type: 'assignment.store-withdrawn', group: effect.group, node: whose })
           })
           return
         }

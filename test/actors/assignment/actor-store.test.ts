@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ActorSystem, SimulatedClock } from '../../../src/runtime/index.ts'
 import { assignment } from '../../../actors/assignment/definition.ts'
 import { provideAssignmentStore } from '../../../actors/assignment/io/provide-store.ts'
-import { assignmentKey, memoryAssignmentStore } from '../../../actors/assignment/store-port.ts'
+import { assignmentKey, memoryAssignmentStore, workerKey } from '../../../actors/assignment/store-port.ts'
 import type { AssignmentChangedMsg } from '../../../actors/assignment/protocol.ts'
 import { decodeAssignment, encodeAssignment } from '../../../actors/assignment/assignment-codec.ts'
 import type { RefOf } from '../../../src/node/compose.ts'
@@ -91,6 +91,72 @@ describe('assignment actor (inline, simulated clock, nats backend over a memory 
     const b = changes['b']!.at(-1)!.assignment
     const c = changes['c']!.at(-1)!.assignment
     expect([...b.partitions, ...c.partitions].sort((x, y) => x - y)).toEqual(Array.from({ length: P }, (_, i) => i))
+  })
+
+  it('a new leader publishes its takeover at once (no window wait): the dead leader\'s partitions move, the rest stay, workers accept the new term', async () => {
+    const { clock, refs, changes, store } = await cluster(['a', 'b', 'c'])
+    for (const n of ['a', 'b', 'c']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    await clock.advance(0)
+    for (const n of ['a', 'b', 'c']) refs[n]!.send(leaderChange('jobs', 'a', 40, n === 'a'))
+    await clock.advance(1_000)
+    const first = decodeAssignment(store.keys.get(assignmentKey('jobs'))!.bytes)
+    expect(first).toMatchObject({ version: 1, term: 40 })
+    for (const n of ['b', 'c']) refs[n]!.send(memberEvent('member-failed', member('a')))
+    for (const n of ['b', 'c']) refs[n]!.send(leaderChange('jobs', 'c', 41, n === 'c'))
+    // Only the store's read and write: no simulated time passes (the restart window is 1 s).
+    await clock.advance(0)
+    const taken = decodeAssignment(store.keys.get(assignmentKey('jobs'))!.bytes)
+    expect(taken).toMatchObject({ version: 2, term: 41 })
+    expect(taken.workers.map((w) => w.id)).toEqual(['b', 'c'])
+    const before = (id: string) => first.owners.reduce<number[]>((out, o, p) => (first.workers[o]!.id === id ? [...out, p] : out), [])
+    const b = changes['b']!.at(-1)!.assignment
+    const c = changes['c']!.at(-1)!.assignment
+    expect([b.term, c.term]).toEqual([41, 41])
+    // b and c kept what they had; a's partitions are theirs now.
+    for (const [id, mine] of [['b', b.partitions], ['c', c.partitions]] as const) for (const p of before(id)) expect(mine).toContain(p)
+    expect([...b.partitions, ...c.partitions].sort((x, y) => x - y)).toEqual(Array.from({ length: P }, (_, i) => i))
+    expect((await refs['c']!.ask({ type: 'assignment.view', group: 'jobs' })).calculator).toMatchObject({ takeovers: 1 })
+  })
+
+  it('a worker that its leader\'s assignment stops counting (the leader lost its registration) writes its key again', async () => {
+    const { clock, refs, changes } = await cluster(['a', 'b'])
+    for (const n of ['a', 'b']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    for (const n of ['a', 'b']) refs[n]!.send(leaderChange('jobs', 'a', 3, n === 'a'))
+    await clock.advance(1_000)
+    expect(changes['b']!.at(-1)?.assignment).toMatchObject({ version: 1, workers: 2 })
+    await clock.advance(10_000) // b's announce timer from its registration fired: it was counted
+    // The leader loses b's registration (as one restored from a snapshot seconds old would).
+    refs['a']!.send({ type: 'assignment.store-entry', kind: 'worker', group: 'jobs', node: 'b', bytes: null })
+    await clock.advance(1_000)
+    expect(changes['b']!.at(-1)?.assignment).toMatchObject({ version: 2, workers: 1, partitions: [] })
+    await clock.advance(5_000 + 1_000)
+    expect(changes['b']!.at(-1)?.assignment).toMatchObject({ version: 3, workers: 2 })
+    expect(changes['b']!.at(-1)!.assignment.partitions.length).toBeGreaterThan(0)
+  })
+
+  it('bounds the worker keys: the leader deletes the key of a worker that left or was reaped; a node deletes its own at shutdown', async () => {
+    const { clock, refs, store } = await cluster(['a', 'b', 'c'])
+    for (const n of ['a', 'b', 'c']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    for (const n of ['a', 'b', 'c']) refs[n]!.send(leaderChange('jobs', 'a', 3, n === 'a'))
+    await clock.advance(1_000)
+    const workerKeys = () => [...store.keys.keys()].filter((k) => k.startsWith('w.')).sort()
+    expect(workerKeys()).toEqual(['a', 'b', 'c'].map((n) => workerKey('jobs', n)).sort())
+    // b leaves gracefully, c fails and is reaped later: every node hears it; only the leader deletes.
+    for (const n of ['a', 'c']) refs[n]!.send(memberEvent('member-leave', member('b')))
+    refs['a']!.send(memberEvent('member-failed', member('c')))
+    await clock.advance(1_000)
+    expect(workerKeys()).toEqual([workerKey('jobs', 'a'), workerKey('jobs', 'c')].sort())
+    refs['a']!.send(memberEvent('member-reap', member('c')))
+    await clock.advance(1_000)
+    expect(workerKeys()).toEqual([workerKey('jobs', 'a')])
+    expect((await refs['a']!.getSnapshot()).context.stats.keysDeleted).toBe(2)
+    // The node stops: its own key goes with it (the assignment key stays: it outlives every leader).
+    const stopping = system!.shutdown({ drainTimeoutMs: 5_000 })
+    await clock.advance(0)
+    await stopping
+    system = undefined
+    expect(workerKeys()).toEqual([])
+    expect(store.keys.has(assignmentKey('jobs'))).toBe(true)
   })
 
   it('a store holding a newer term fences the leader; a failing store is counted and retried', async () => {

@@ -86,6 +86,9 @@ describe('assignment actor (inline, simulated clock, membership backend)', () =>
     refs['b']!.send(leaderChange('jobs', 'b', 8, true))
     refs['c']!.send(leaderChange('jobs', 'b', 8, false))
     expect((await refs['b']!.ask({ type: 'assignment.view', group: 'jobs' })).leading).toBe('restart')
+    // The takeover: published at once (c registers with b on hearing of it and gets it), not at the window's end.
+    await clock.advance(0)
+    expect(mine(changes['c']!)).toMatchObject({ version: 2, term: 8, leader: 'b' })
     await clock.advance(1_000)
     const after = { b: mine(changes['b']!)!, c: mine(changes['c']!)! }
     expect(after.b).toMatchObject({ version: 2, term: 8, leader: 'b', workers: 2 })

@@ -7,6 +7,7 @@ import type { Assignment } from '../../../actors/assignment/assignment.ts'
 import { startCalculator, stepCalculator, type CalculatorStart } from '../../../actors/assignment/calculator.ts'
 import type { CalculatorEffect, CalculatorInput, CalculatorState, ComputeRequest, TimerKey } from '../../../actors/assignment/calculator-types.ts'
 import { computeAssignment } from '../../../actors/assignment/compute-task.ts'
+import { computeRound } from '../../../actors/assignment/rebalance.ts'
 
 type InputOf<T extends CalculatorInput['type']> = Omit<Extract<CalculatorInput, { type: T }>, 'now'>
 
@@ -69,7 +70,10 @@ export class CalculatorHost {
   /** Runs the oldest queued compute request (as the pool would) and feeds the answer back. */
   runCompute(): CalculatorEffect[] {
     const job = this.computeQueue.shift()!
-    return this.send({ type: 'computed', requestId: job.requestId, assignment: computeAssignment(structuredClone(job.request)) })
+    const request = structuredClone(job.request)
+    // A round request runs whole on the pool (rebalance.ts computeRound), as the actor's ROUND_TASK.
+    if (request.round !== undefined) return this.send({ type: 'round-computed', requestId: job.requestId, result: structuredClone(computeRound(request, { encode: true })) })
+    return this.send({ type: 'computed', requestId: job.requestId, assignment: computeAssignment(request) })
   }
 
   private perform(effects: CalculatorEffect[]): void {
