@@ -211,9 +211,19 @@ function deliver(st: ActorStep, group: string, a: Assignment, bytes: Uint8Array,
   const g = st.group(group)!
   // One envelope for every member (encoded once: an assignment of 100,000 partitions is 200 KB).
   const envelope = envelopeOf(group, st.s.self, bytes)
+  const sent = new Set<string>()
   bmForEach(g.registrations, (_r, node) => {
-    if (node !== st.s.self && st.isGossamer(node)) sendTo(st, node, envelope)
+    if (node !== st.s.self && st.isGossamer(node)) {
+      sent.add(node)
+      sendTo(st, node, envelope)
+    }
   })
+  // The assignment's own workers too: after a takeover they own partitions before they have heard
+  // of this leader (they register once its first renewal reaches them, up to a third of a lease
+  // later), and the takeover is what tells them the new term.
+  for (const w of a.workers) {
+    if (w.id !== st.s.self && !sent.has(w.id) && st.isGossamer(w.id)) sendTo(st, w.id, envelope)
+  }
   offerOwn(st, g, a, selfPartitions)
   // Sent reliably over TCP by swim; a worker that misses it gets the one in force when it registers again.
   stepCalc(st, group, { type: 'published', version: a.version, now: st.now })

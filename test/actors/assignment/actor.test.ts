@@ -73,6 +73,21 @@ describe('assignment actor (inline, simulated clock, membership backend)', () =>
     expect(pubs.map((s) => s.to).sort()).toEqual(['b', 'c'])
   })
 
+  it('failover: the takeover reaches the last assignment\'s workers before they have heard of the new leader (membership)', async () => {
+    const { clock, refs, changes } = await cluster(['a', 'b', 'c'])
+    for (const n of ['a', 'b', 'c']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
+    refs['a']!.send(leaderChange('jobs', 'a', 7, true))
+    for (const n of ['b', 'c']) refs[n]!.send(leaderChange('jobs', 'a', 7, false))
+    await clock.advance(1_000)
+    expect(mine(changes['c']!)).toMatchObject({ version: 1, term: 7, leader: 'a' })
+    // a crashes; b is elected for term 8. c has not heard of b yet (b's first renewal is up to a
+    // third of a lease away), so it has not registered with b: the takeover must reach it anyway.
+    for (const n of ['b', 'c']) refs[n]!.send(memberEvent('member-failed', member('a')))
+    refs['b']!.send(leaderChange('jobs', 'b', 8, true))
+    await clock.advance(0)
+    expect(mine(changes['c']!)).toMatchObject({ version: 2, term: 8, leader: 'b' })
+  })
+
   it('failover: the new leader starts from the last published assignment (restart) and moves only the failed worker\'s partitions; a stale term is refused and counted', async () => {
     const { clock, refs, changes, net } = await cluster(['a', 'b', 'c'])
     for (const n of ['a', 'b', 'c']) await refs[n]!.ask({ type: 'assignment.register', group: 'jobs', partitions: P })
