@@ -10,32 +10,18 @@
  * the installed CLI (a user's first check that a cluster's actor threads start from the installed
  * files), so it (src/demo/) is published and must run from the install.
  */
-import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, posix, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runProcess, type ProcessResult } from './support/run-process.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** Runs `cmd args` in `cwd`; killed after `timeoutMs` (code null then). */
-function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<Result> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
+function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<ProcessResult> {
+  return runProcess(cmd, args, { cwd, timeoutMs })
 }
 
 /**

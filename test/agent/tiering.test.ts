@@ -4,11 +4,11 @@
  * child process shows V8 honours the switch both ways at run time (no function optimized while
  * off, the hot one optimized after it is turned on).
  */
-import { spawn } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { BUSY_CPU, SAMPLE_MS, startLeanTiering, type TieringDeps } from '../../src/agent/tiering.ts'
+import { runProcess, type ProcessResult } from '../support/run-process.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -110,14 +110,6 @@ describe('agent tiering', () => {
   }, 70_000)
 })
 
-function runChild(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
+function runChild(args: string[], timeoutMs: number): Promise<ProcessResult> {
+  return runProcess(process.execPath, args, { cwd: ROOT, timeoutMs })
 }

@@ -3,39 +3,24 @@
  * are the typecheck's job) into a private folder under .tmp/ (git-ignored, inside the repo so the
  * output resolves node_modules and package.json's "type": "module"), then run with node.
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APPENDIX_A } from '../wire/vectors.ts'
+import { runProcess, type ProcessResult } from '../support/run-process.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 let outDir = ''
 let workDir = ''
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** Runs node with `args`; killed after `timeoutMs` (code null then). */
-function runNode(args: string[], stdin?: string, timeoutMs = 15_000): Promise<Result> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-    child.stdin.end(stdin ?? '')
-  })
+function runNode(args: string[], stdin?: string, timeoutMs = 15_000): Promise<ProcessResult> {
+  return runProcess(process.execPath, args, { cwd: ROOT, timeoutMs, stdin: stdin ?? '' })
 }
 
-const gossamer = (args: string[], stdin?: string): Promise<Result> => runNode([join(outDir, 'src/cli/main.js'), ...args], stdin)
+const gossamer = (args: string[], stdin?: string): Promise<ProcessResult> => runNode([join(outDir, 'src/cli/main.js'), ...args], stdin)
 
 beforeAll(async () => {
   mkdirSync(join(ROOT, '.tmp'), { recursive: true })

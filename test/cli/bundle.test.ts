@@ -13,27 +13,14 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freeGossipPort, freeTcpPort } from '../support/ports.ts'
+import { runProcess, type ProcessResult } from '../support/run-process.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 let workDir = ''
 let dist = ''
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function runNode(args: string[], timeoutMs = 15_000): Promise<Result> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
+function runNode(args: string[], timeoutMs = 15_000): Promise<ProcessResult> {
+  return runProcess(process.execPath, args, { cwd: ROOT, timeoutMs })
 }
 
 const bin = () => join(dist, 'src/cli/main.js')
@@ -88,7 +75,7 @@ describe('cli - the bundled gossamer bin', () => {
       agent.stderr.setEncoding('utf8').on('data', (s: string) => (output += s))
       const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)))
       try {
-        let listed: Result | undefined
+        let listed: ProcessResult | undefined
         const deadline = Date.now() + 30_000
         while (Date.now() < deadline && agent.exitCode === null) {
           const r = await runNode([bin(), 'members', `-rpc-addr=${rpc}`, '-format=json'])
