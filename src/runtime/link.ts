@@ -171,17 +171,20 @@ export class Link implements Pausable {
       this.inFlight += n
       const ack = this.pendingAck
       this.pendingAck = 0
+      // A lone reply carries the credit itself (the runtime made the item; no wrapping frame).
+      const stamped = ack > 0 && n === 1 && (payload as { k?: unknown }).k === F_REPLY
       try {
         if (ack === 0) port.postMessage(payload)
-        else if (n === 1 && (payload as { k?: unknown }).k === F_REPLY) {
-          // A lone reply carries the credit itself (the runtime made the item; no wrapping frame).
+        else if (stamped) {
           ;(payload as { a?: number }).a = ack
           port.postMessage(payload)
         } else port.postMessage({ k: F_DATA, a: ack, d: payload })
       } catch (err) {
         // Something in the batch cannot be cloned (a function, a socket...): post what can be,
         // one by one, and report the rest; never let it escape into the sender's event loop.
-        if (n === 1) delete (payload as { a?: number }).a
+        // The credit goes back on its own frame: off the reply it was stamped on, and only there
+        // (an actor message's own `a` is the machine's field, never touched).
+        if (stamped) delete (payload as { a?: number }).a
         this.#postSeparately(port, n === 1 ? [payload] : (payload as unknown[]), ack, err)
       }
       posted = true
