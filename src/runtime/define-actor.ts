@@ -6,7 +6,8 @@
  */
 import type { AnyStateMachine, ContextFrom, EventFromLogic, InputFrom } from 'xstate'
 import type { ActorEnv, Message, RuntimeEvent } from '../types/actor-env.ts'
-import { validatePersistOptions, type MailboxOptions, type PersistOptions, type SupervisionOptions } from './options.ts'
+import type { MailboxOptions, SupervisionOptions } from './options.ts'
+import { validatePersistOptions, type PersistOptions } from './persist-options.ts'
 import type { ActorExitReport } from './types.ts'
 import { validateCoalesceOptions, type CoalesceOptions } from './coalesce.ts'
 

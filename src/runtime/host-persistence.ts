@@ -19,7 +19,7 @@
  */
 import type { Actor, AnyStateMachine } from 'xstate'
 import type { ActorClock } from '../types/time.ts'
-import type { PersistOptions, PersistedRecord } from './options.ts'
+import type { PersistOptions, PersistedRecord } from './persist-options.ts'
 import { detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
 import { freezeSnapshot } from './snapshot-freeze.ts'
 import { samePersisted, unchangedLiveSnapshot } from './snapshot-equal.ts'

@@ -10,7 +10,7 @@ import { ActorStoppedError, AskAbortedError, InvalidMessageError, MailboxFullErr
 import { K } from './frames.ts'
 import { MAIN, type Entry, type SystemCore } from './system-core.ts'
 import { askTimeoutProblem } from './ask-table.ts'
-import { createEventStreamConfig } from './options.ts'
+import { createEventStreamConfig } from './event-stream-options.ts'
 import type { ActorRef, ActorSnapshot, ActorStats, AskOptions, Unsubscribe } from './types.ts'
 
 /** Builds the ref of an entry; `stop` drains and stops the actor (system-shutdown.ts). */

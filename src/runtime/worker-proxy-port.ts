@@ -14,7 +14,7 @@ import type { ComputePool } from './compute-pool.ts'
 import type { EventHub } from './event-hub.ts'
 import { K, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
 import type { OverflowKind } from './link.ts'
-import type { PersistedRecord } from './options.ts'
+import type { PersistedRecord } from './persist-options.ts'
 import type { ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
 import type { AnyStateMachine } from 'xstate'
 
