@@ -108,3 +108,9 @@ export function defineActor<M extends AnyStateMachine, const T extends InboundOf
   if (spec.coalesce !== undefined) (def as { coalesce?: unknown }).coalesce = Object.freeze(validateCoalesceOptions(spec.coalesce, spec.accepts))
   return Object.freeze(def) as unknown as ActorDefinition<M, AcceptedOf<M, T>>
 }
+
+/** The definition's machine for `env`, with the placement's implementations provided (once per host, not per restart). */
+export function machineFor<M extends AnyStateMachine>(def: ActorDefinition<M>, impl: ActorImplementations<M>, env: ActorEnv): M {
+  const machine = def.machine(env)
+  return impl.provide === undefined ? machine : (machine.provide(impl.provide(env) as never) as M)
+}

@@ -1,12 +1,41 @@
 /**
- * The pieces of an actor's exit the host assembles at stop: waiting for the machine to finish its
- * exit work (a final state) within a timeout, the definition's reading of the final context as an
- * ActorExitReport, and the resources whose release failed added to that report.
+ * The pieces of an actor's exit the host assembles at stop: offering `runtime.shutdown` and waiting
+ * for the machine to finish its exit work (a final state) within a timeout, the definition's
+ * reading of the final context as an ActorExitReport, the placement's onStop (a failure makes the
+ * report unclean), and the resources whose release failed added to that report.
  */
 import type { Actor, AnyStateMachine } from 'xstate'
 import { toWireError } from '../errors/cluster-error.ts'
+import { SHUTDOWN, type ActorEnv } from '../types/actor-env.ts'
 import type { ReleaseFailure } from './resource-slots.ts'
 import type { ActorExitReport } from './types.ts'
+
+/**
+ * Offers `runtime.shutdown` to a running machine if it takes it, and waits (up to timeoutMs) for it
+ * to reach a final state. Resolves true if it finished in time, or had no exit work to do.
+ */
+export async function offerShutdown(actor: Actor<AnyStateMachine>, timeoutMs: number): Promise<boolean> {
+  const snap = actor.getSnapshot()
+  if (snap.status !== 'active' || !snap.can({ type: SHUTDOWN } as never)) return true
+  actor.send({ type: SHUTDOWN } as never)
+  return actor.getSnapshot().status === 'active' ? waitDone(actor, timeoutMs) : true
+}
+
+/** Runs the placement's onStop; a failure is logged and makes the exit report unclean. Never rejects. */
+export async function runOnStop(
+  impl: { onStop?: (env: ActorEnv) => void | Promise<void> },
+  env: ActorEnv,
+  exit: ActorExitReport | undefined,
+): Promise<ActorExitReport | undefined> {
+  try {
+    await impl.onStop?.(env)
+    return exit
+  } catch (err) {
+    const error = toWireError(err)
+    env.log.error({ err: error }, 'onStop failed')
+    return { ...exit, clean: false, reason: exit?.reason ?? 'onStop failed', error: exit?.error ?? error }
+  }
+}
 
 /** Resolves true once the actor is no longer active (done, error, stopped), false after `timeoutMs`. */
 export function waitDone(actor: Actor<AnyStateMachine>, timeoutMs: number): Promise<boolean> {
