@@ -17,7 +17,7 @@ import { ActorEscalatedError } from '../errors/runtime-errors.ts'
 import { machineFor, type ActorDefinition, type ActorImplementations } from './define-actor.ts'
 import { EmitTap, type EmitSink } from './emit-tap.ts'
 import { failEnvAsks, resourcesOf } from './env.ts'
-import { offerShutdown, readExitReport, runOnStop, withReleaseFailures } from './exit-work.ts'
+import { offerShutdown, readExitReport, releaseResources, runOnStop, withReleaseFailures } from './exit-work.ts'
 import { HostDelivery } from './host-delivery.ts'
 import { HostInspector, type InspectListener } from './host-inspector.ts'
 import type { HostEvents, HostParts, HostStatus } from './host-contract.ts'
@@ -48,8 +48,6 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
   readonly #persistence: HostPersistence
   /** Immutable records are deep-frozen, so a write into one is reported as MutatedSnapshotError. */
   readonly #verifyImmutable: boolean
-  /** The env's resource slots closing (the actor stopped for good): started once. */
-  #resourcesClosed: Promise<void> | undefined
   /** stop() finished. */
   #stopped = false
   /** How the exit work ended, set by stop(): undefined when the actor reports nothing. */
@@ -115,7 +113,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
       // The spawn fails for good: what provide(env) opened for this actor is released.
       stopQuietly(this.actor)
       this.status = 'stopped'
-      void this.#closeResources()
+      void releaseResources(this.#env)
       throw err
     }
   }
@@ -190,13 +188,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     this.delivery.refuseHeld()
     // No machine will run again: its resources go now, not at the stop (release failures are
     // reported by the stop, which waits for these releases).
-    void this.#closeResources()
-  }
-
-  /** Releases the env's resource slots once (the actor stopped for good); never rejects. */
-  #closeResources(): Promise<void> {
-    this.#resourcesClosed ??= resourcesOf(this.#env)?.closeAll().catch(() => {}) ?? Promise.resolve()
-    return this.#resourcesClosed
+    void releaseResources(this.#env)
   }
 
   #restart(): void {
@@ -289,7 +281,7 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     failEnvAsks(this.#env)
     this.exit = await runOnStop(this.#impl, this.#env, this.exit)
     // After onStop (it may still flush through them): the resources of provide(env) are released.
-    await this.#closeResources()
+    await releaseResources(this.#env)
     this.exit = withReleaseFailures(this.exit, resourcesOf(this.#env)?.closeFailures ?? [])
     return finished
   }

@@ -2,11 +2,12 @@
  * The pieces of an actor's exit the host assembles at stop: offering `runtime.shutdown` and waiting
  * for the machine to finish its exit work (a final state) within a timeout, the definition's
  * reading of the final context as an ActorExitReport, the placement's onStop (a failure makes the
- * report unclean), and the resources whose release failed added to that report.
+ * report unclean), releasing the env's resources, and those whose release failed added to the report.
  */
 import type { Actor, AnyStateMachine } from 'xstate'
 import { toWireError } from '../errors/cluster-error.ts'
 import { SHUTDOWN, type ActorEnv } from '../types/actor-env.ts'
+import { resourcesOf } from './env.ts'
 import type { ReleaseFailure } from './resource-slots.ts'
 import type { ActorExitReport } from './types.ts'
 
@@ -80,6 +81,15 @@ export function readExitReport(read: ((context: never) => ActorExitReport | unde
   } catch (err) {
     return { clean: false, reason: 'exitReport failed', error: toWireError(err) }
   }
+}
+
+/**
+ * Releases the env's resource slots (the actor stopped for good). Idempotent: a second call (the
+ * stop after an escalation) waits for the first one's releases. Never rejects: the failures are
+ * kept in the slots' `closeFailures` for the exit report.
+ */
+export function releaseResources(env: ActorEnv): Promise<void> {
+  return resourcesOf(env)?.closeAll().catch(() => {}) ?? Promise.resolve()
 }
 
 /** The exit report with the releases that failed at stop (which make it unclean); unchanged without any. */
