@@ -271,7 +271,9 @@ export class ActorHost<M extends AnyStateMachine = AnyStateMachine> {
     // batch) and does its exit work.
     this.expedite()
     this.checkpoint()
-    const finished = this.status === 'running' ? await offerShutdown(this.actor, timeoutMs) : true
+    // Awaited only when there is something to wait for (see offerShutdown).
+    const shutdown = this.status === 'running' ? offerShutdown(this.actor, timeoutMs) : true
+    const finished = shutdown === true ? true : await shutdown
     this.status = 'stopped'
     this.delivery.refuseHeld()
     this.#inspection.detach()

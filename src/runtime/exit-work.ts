@@ -12,10 +12,12 @@ import type { ReleaseFailure } from './resource-slots.ts'
 import type { ActorExitReport } from './types.ts'
 
 /**
- * Offers `runtime.shutdown` to a running machine if it takes it, and waits (up to timeoutMs) for it
- * to reach a final state. Resolves true if it finished in time, or had no exit work to do.
+ * Offers `runtime.shutdown` to a running machine if it takes it: true when it finished at once (or
+ * had no exit work to do), else a promise of whether it reached a final state within timeoutMs.
+ * Synchronous when there is nothing to wait for: the host marks itself stopped before a turn end
+ * can run, so the final state (the exit work's) is never persisted over the last running one.
  */
-export async function offerShutdown(actor: Actor<AnyStateMachine>, timeoutMs: number): Promise<boolean> {
+export function offerShutdown(actor: Actor<AnyStateMachine>, timeoutMs: number): true | Promise<boolean> {
   const snap = actor.getSnapshot()
   if (snap.status !== 'active' || !snap.can({ type: SHUTDOWN } as never)) return true
   actor.send({ type: SHUTDOWN } as never)
