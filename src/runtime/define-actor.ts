@@ -6,7 +6,8 @@
  */
 import type { AnyStateMachine, ContextFrom, EventFromLogic, InputFrom } from 'xstate'
 import type { ActorEnv, Message, RuntimeEvent } from '../types/actor-env.ts'
-import { validatePersistOptions, type MailboxOptions, type PersistOptions, type SupervisionOptions } from './options.ts'
+import type { MailboxOptions, SupervisionOptions } from './options.ts'
+import { validatePersistOptions, type PersistOptions } from './persist-options.ts'
 import type { ActorExitReport } from './types.ts'
 import { validateCoalesceOptions, type CoalesceOptions } from './coalesce.ts'
 
@@ -106,4 +107,10 @@ export function defineActor<M extends AnyStateMachine, const T extends InboundOf
   if (spec.persist !== undefined) def.persist = Object.freeze({ ...validatePersistOptions(spec.persist) })
   if (spec.coalesce !== undefined) (def as { coalesce?: unknown }).coalesce = Object.freeze(validateCoalesceOptions(spec.coalesce, spec.accepts))
   return Object.freeze(def) as unknown as ActorDefinition<M, AcceptedOf<M, T>>
+}
+
+/** The definition's machine for `env`, with the placement's implementations provided (once per host, not per restart). */
+export function machineFor<M extends AnyStateMachine>(def: ActorDefinition<M>, impl: ActorImplementations<M>, env: ActorEnv): M {
+  const machine = def.machine(env)
+  return impl.provide === undefined ? machine : (machine.provide(impl.provide(env) as never) as M)
 }

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino'
 import { InvalidConfigError, toWireError } from '../errors/cluster-error.ts'
 import { BoundedEventStream } from './event-stream.ts'
-import type { EventStreamConfig } from './options.ts'
+import type { EventStreamConfig } from './event-stream-options.ts'
 import type { EventStats, EventStream, Unsubscribe } from './types.ts'
 
 type Event = { type: string }

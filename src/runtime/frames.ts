@@ -13,7 +13,8 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors/cluster-error.ts'
-import type { PersistedRecord, SupervisionOptions } from './options.ts'
+import type { SupervisionOptions } from './options.ts'
+import type { PersistedRecord } from './persist-options.ts'
 import type { ActorExitReport } from './types.ts'
 
 /** Every frame kind. */

@@ -19,8 +19,8 @@
  */
 import type { Actor, AnyStateMachine } from 'xstate'
 import type { ActorClock } from '../types/time.ts'
-import type { PersistOptions, PersistedRecord } from './options.ts'
-import { detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
+import type { PersistOptions, PersistedRecord } from './persist-options.ts'
+import { assertCloneable, detachSnapshot, UncloneableSnapshotError } from './snapshot-copy.ts'
 import { freezeSnapshot } from './snapshot-freeze.ts'
 import { samePersisted, unchangedLiveSnapshot } from './snapshot-equal.ts'
 
@@ -88,7 +88,35 @@ export class HostPersistence {
     },
     restored: PersistedRecord | undefined,
   ) {
-    this.lastPersisted = restored
+    // A record of another version (another context shape) is not restored.
+    const persist = parts.persist
+    this.lastPersisted = restored !== undefined && persist !== undefined && restored.version === persist.version ? restored : undefined
+  }
+
+  /** persist.immutable: records are kept and restored by reference. */
+  get immutable(): boolean {
+    return this.parts.persist?.immutable === true
+  }
+
+  /**
+   * The snapshot a new incarnation starts from. A copy: XState restores the context by reference,
+   * and the record must stay as it is for the next crash (a restored machine that updates in place
+   * would otherwise write into it). An immutable machine never writes into it: the record itself.
+   */
+  startFrom(record: PersistedRecord): unknown {
+    return this.immutable ? record.snapshot : structuredClone(record.snapshot)
+  }
+
+  /**
+   * Throws when the first incarnation's context cannot be persisted, so the spawn fails, not some
+   * later persist. An immutable one started from a record (a big table, possibly) was checked when
+   * that record was taken, unless records are verified.
+   */
+  assertPersistable(actor: Actor<AnyStateMachine>): void {
+    const { id, persist, verifyImmutable } = this.parts
+    if (persist === undefined) return
+    if (!this.immutable) assertCloneable(id, actor.getPersistedSnapshot())
+    else if (this.lastPersisted === undefined || verifyImmutable) persistedSnapshotOf(id, actor, true, verifyImmutable)
   }
 
   /** A new incarnation of the machine (before it starts): observed if someone needs its changes. */

@@ -85,18 +85,11 @@ export {
   DEFAULT_WORKER_LIMITS,
   createWorkerLimits,
   validateWorkerLimits,
-  memorySnapshotStore,
-  DEFAULT_EVENT_BUFFER,
 } from './options.ts'
-export type {
-  OverflowPolicy,
-  MailboxOptions,
-  SupervisionOptions,
-  WorkerLimits,
-  PersistOptions,
-  PersistedRecord,
-  SnapshotStore,
-} from './options.ts'
+export { memorySnapshotStore } from './persist-options.ts'
+export { DEFAULT_EVENT_BUFFER } from './event-stream-options.ts'
+export type { OverflowPolicy, MailboxOptions, SupervisionOptions, WorkerLimits } from './options.ts'
+export type { PersistOptions, PersistedRecord, SnapshotStore } from './persist-options.ts'
 export type {
   Placement,
   SpawnOptions,

@@ -89,7 +89,7 @@ export class InlineMailbox {
       while (ring.length > 0 && host.status !== 'restarting') {
         const item = ring.shift() as { type?: unknown; call?: () => void }
         // offer: consecutive messages of a `coalesce` definition reach the machine as one event.
-        if (typeof item.type === 'string') host.offer(item as { type: string })
+        if (typeof item.type === 'string') host.delivery.offer(item as { type: string })
         else if (item.call !== undefined) {
           host.flush()
           item.call()

@@ -2,10 +2,10 @@
  * Link: one direction-pair of a MessagePort between two actor-hosting threads, with the sending
  * side's mailbox. Messages wait in a ring on the sending side and are posted at the end of the
  * current microtask turn: one waiting message travels as the plain object (the cheapest
- * structured clone), several as arrays of up to MAX_BATCH (one postMessage per batch). At most
- * `capacity` messages are in flight; the receiver returns credit once per event-loop turn for what
- * it handled (piggybacked on its own data when it has some), and whatever accumulated meanwhile
- * goes out then. So a lone message is posted at once, and under load batches form by themselves.
+ * structured clone), several as arrays of up to MAX_BATCH (one postMessage per batch; the shapes
+ * on the port are in link-wire.ts). At most `capacity` messages are in flight; the receiver
+ * returns credit once per event-loop turn for what it handled (piggybacked on its own data when it
+ * has some), and whatever accumulated meanwhile goes out then. So a lone message is posted at once, and under load batches form by themselves.
  * The items a thread handles per event-loop turn are bounded (turn-budget.ts): past the bound a
  * link pauses its port until the check phase, so a full-rate producer cannot keep the receiving
  * thread's port busy while its I/O and timers wait; its credit still goes back at once, so the
@@ -16,19 +16,15 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { SendStatus } from '../types/actor-env.ts'
-import { F_ACK, F_DATA, F_REPLY, F_ROUTED, type LinkPolicy, type LinkStats } from './frames.ts'
+import { F_ACK, F_ROUTED, type LinkPolicy, type LinkStats } from './frames.ts'
+import { LinkWaiters } from './link-waiters.ts'
+import { MAX_BATCH, postPayload, readPayload, type Unsendable } from './link-wire.ts'
 import { admit, isActorMessage } from './mailbox-policy.ts'
 import { RingQueue } from './ring.ts'
 import { threadTurnBudget, type Pausable, type TurnBudget } from './turn-budget.ts'
 import { runSoon } from './microtask.ts'
 
 export type OverflowKind = 'drop-oldest' | 'reject' | 'ceiling'
-
-/**
- * Largest batch in one postMessage. Smaller batches let the receiver start while the sender is
- * still serialising the next one (the window of `capacity` in flight keeps both threads busy).
- */
-export const MAX_BATCH = 256
 
 export class Link implements Pausable {
   readonly ring = new RingQueue<unknown>(64)
@@ -53,8 +49,9 @@ export class Link implements Pausable {
   unsendable = 0
   #flushQueued = false
   #ackQueued = false
-  #readyWaiters: (() => void)[] = []
-  #idleWaiters: (() => void)[] = []
+  /** Waiting for room in the mailbox (`ready()`), and for nothing waiting or in flight (`idle()`). */
+  readonly #readyWaiters = new LinkWaiters()
+  readonly #idleWaiters = new LinkWaiters()
   readonly #onItem: (item: unknown) => void
   readonly #onBatchEnd: (() => void) | undefined
   readonly #onOverflow: (kind: OverflowKind, dropped?: unknown) => void
@@ -73,6 +70,7 @@ export class Link implements Pausable {
     if (this.pendingAck > 0) this.flush()
   }
   readonly #receive = (data: unknown): void => this.receive(data)
+  readonly #creditFn = (n: number): void => this.#credit(n)
 
   constructor(
     port: MessagePort | undefined,
@@ -171,79 +169,30 @@ export class Link implements Pausable {
       this.inFlight += n
       const ack = this.pendingAck
       this.pendingAck = 0
-      try {
-        if (ack === 0) port.postMessage(payload)
-        else if (n === 1 && (payload as { k?: unknown }).k === F_REPLY) {
-          // A lone reply carries the credit itself (the runtime made the item; no wrapping frame).
-          ;(payload as { a?: number }).a = ack
-          port.postMessage(payload)
-        } else port.postMessage({ k: F_DATA, a: ack, d: payload })
-      } catch (err) {
-        // Something in the batch cannot be cloned (a function, a socket...): post what can be,
-        // one by one, and report the rest; never let it escape into the sender's event loop.
-        if (n === 1) delete (payload as { a?: number }).a
-        this.#postSeparately(port, n === 1 ? [payload] : (payload as unknown[]), ack, err)
-      }
+      const refused = postPayload(port, payload, n, ack)
+      if (refused !== undefined) this.#refused(refused)
       posted = true
     }
     if (this.pendingAck > 0) {
       port.postMessage({ k: F_ACK, n: this.pendingAck })
       this.pendingAck = 0
     }
-    if (posted && this.#readyWaiters.length > 0) this.#wakeReady()
+    if (posted && this.#readyWaiters.size > 0 && this.writable) this.#readyWaiters.wakeAll()
   }
 
-  #postSeparately(port: MessagePort, items: unknown[], ack: number, firstError: unknown): void {
-    if (ack > 0) port.postMessage({ k: F_ACK, n: ack })
-    for (const item of items) {
-      try {
-        port.postMessage(item)
-      } catch (err) {
-        this.inFlight--
-        this.unsendable++
-        this.#onUnsendable?.(item, err ?? firstError)
-      }
+  /** Items the port could not clone: they leave the window, counted and reported. */
+  #refused(refused: Unsendable[]): void {
+    for (const { item, err } of refused) {
+      this.inFlight--
+      this.unsendable++
+      this.#onUnsendable?.(item, err)
     }
   }
 
   /** Handles what the peer posted: actor messages, batches, credit, runtime items. */
   receive(data: unknown): void {
-    if (data === null || typeof data !== 'object') return
-    let n: number
-    if (typeof (data as { type?: unknown }).type === 'string') {
-      this.#onItem(data)
-      n = 1
-    } else if (Array.isArray(data)) {
-      const onItem = this.#onItem
-      for (let i = 0; i < data.length; i++) onItem(data[i])
-      n = data.length
-    } else {
-      const k = (data as { k?: unknown }).k
-      if (k === F_ACK) {
-        this.#credit((data as { n: number }).n)
-        return
-      }
-      if (k === F_DATA) {
-        const frame = data as { a: number; d: unknown }
-        this.#credit(frame.a)
-        const d = frame.d
-        if (Array.isArray(d)) {
-          const onItem = this.#onItem
-          for (let i = 0; i < d.length; i++) onItem(d[i])
-          n = d.length
-        } else {
-          this.#onItem(d)
-          n = 1
-        }
-      } else {
-        if (k === F_REPLY) {
-          const a = (data as { a?: number }).a
-          if (a !== undefined) this.#credit(a)
-        }
-        this.#onItem(data)
-        n = 1
-      }
-    }
+    const n = readPayload(data, this.#onItem, this.#creditFn)
+    if (n < 0) return
     this.#onBatchEnd?.()
     this.pendingAck += n
     // Credit goes back with the data this link posts next (a reply is already queued when an ask
@@ -281,7 +230,7 @@ export class Link implements Pausable {
     this.inFlight -= n
     if (this.inFlight < 0) this.inFlight = 0
     if (this.ring.length > 0) this.flush()
-    else if (this.inFlight === 0 && this.#idleWaiters.length > 0) this.#wakeIdle()
+    else if (this.inFlight === 0) this.#idleWaiters.wakeAll()
   }
 
   /** True when the mailbox has room (below its bound). */
@@ -292,30 +241,17 @@ export class Link implements Pausable {
   /** Resolves when the mailbox is below its bound. */
   ready(): Promise<void> {
     if (this.writable || this.closed) return Promise.resolve()
-    return new Promise((resolve) => this.#readyWaiters.push(resolve))
+    return this.#readyWaiters.wait()
   }
 
   /** Resolves when nothing waits and nothing is in flight (everything sent was handled). */
   idle(): Promise<void> {
     if ((this.ring.length === 0 && this.inFlight === 0) || this.closed) return Promise.resolve()
-    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+    return this.#idleWaiters.wait()
   }
 
   get isIdle(): boolean {
     return this.ring.length === 0 && this.inFlight === 0
-  }
-
-  #wakeReady(): void {
-    if (!this.writable) return
-    const waiters = this.#readyWaiters
-    this.#readyWaiters = []
-    for (const w of waiters) w()
-  }
-
-  #wakeIdle(): void {
-    const waiters = this.#idleWaiters
-    this.#idleWaiters = []
-    for (const w of waiters) w()
   }
 
   /** The peer thread died: what was in flight is lost; hold new messages until `attach`. */
@@ -342,8 +278,8 @@ export class Link implements Pausable {
     this.inFlight = 0
     this.closed = true
     this.#detach()
-    this.#wakeReady()
-    this.#wakeIdle()
+    this.#readyWaiters.wakeAll()
+    this.#idleWaiters.wakeAll()
     return left
   }
 

@@ -1,5 +1,5 @@
 /**
- * Checking the promise of `persist: { immutable: true }` (see options.ts): the host keeps such a
+ * Checking the promise of `persist: { immutable: true }` (see persist-options.ts): the host keeps such a
  * record by reference, so a machine that later writes into its context in place would change the
  * "last good" record behind the supervisor's back, and a crash would restore the crashed state.
  * Where checking is on (tests), every persisted record is deep-frozen: a write into it then throws

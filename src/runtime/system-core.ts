@@ -28,13 +28,12 @@ import {
   createMailboxOptions,
   createSupervisionOptions,
   createWorkerLimits,
-  memorySnapshotStore,
   type MailboxOptions,
-  type SnapshotStore,
   type SupervisionOptions,
   type WorkerLimits,
   validateSystemOptions,
 } from './options.ts'
+import { memorySnapshotStore, type SnapshotStore } from './persist-options.ts'
 import type { SimulatedClock } from './simulated-clock.ts'
 import type { ActorRef, ActorStats, InspectionEvent, Placement, SystemEvent, SystemOptions } from './types.ts'
 import type { WorkerProxy } from './worker-proxy.ts'

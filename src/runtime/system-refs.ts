@@ -10,7 +10,7 @@ import { ActorStoppedError, AskAbortedError, InvalidMessageError, MailboxFullErr
 import { K } from './frames.ts'
 import { MAIN, type Entry, type SystemCore } from './system-core.ts'
 import { askTimeoutProblem } from './ask-table.ts'
-import { createEventStreamConfig } from './options.ts'
+import { createEventStreamConfig } from './event-stream-options.ts'
 import type { ActorRef, ActorSnapshot, ActorStats, AskOptions, Unsubscribe } from './types.ts'
 
 /** Builds the ref of an entry; `stop` drains and stops the actor (system-shutdown.ts). */
@@ -112,12 +112,12 @@ async function liveStats(core: SystemCore, entry: Entry): Promise<ActorStats> {
     return {
       ...base,
       status: entry.inline.closed ? (h.status === 'escalated' ? 'escalated' : 'stopped') : h.status,
-      handled: h.handled,
-      invalid: h.invalid,
+      handled: h.delivery.handled,
+      invalid: h.delivery.invalid,
       lost: entry.inline.lost,
       restarts: h.restarts,
       queued: entry.inline.ring.length,
-      rejected: base.rejected + h.refused,
+      rejected: base.rejected + h.delivery.refused,
       lateReplies: entry.asks?.late ?? 0,
       events: { ...entry.events.stats },
       logLinesDropped: entry.logLinesDropped,

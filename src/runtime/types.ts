@@ -8,7 +8,8 @@ import type { ActorId } from '../types/ids.ts'
 import type { ActorAddress, Message, ReplyOf, ReplyTo, SendStatus } from '../types/actor-env.ts'
 import type { WireError } from '../errors/cluster-error.ts'
 import type { ActorImplementations, ContextOf, InboundOf, InputOf } from './define-actor.ts'
-import type { MailboxOptions, SnapshotStore, SupervisionOptions, WorkerLimits } from './options.ts'
+import type { MailboxOptions, SupervisionOptions, WorkerLimits } from './options.ts'
+import type { SnapshotStore } from './persist-options.ts'
 import type { SimulatedClock } from './simulated-clock.ts'
 
 /** Where an actor runs: its own worker thread (production default) or the system's thread. */

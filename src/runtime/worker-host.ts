@@ -77,8 +77,8 @@ class WorkerThread<M extends AnyStateMachine> {
       reports: this.reports,
       post: (m) => this.post(m),
       compute: this.compute,
-      deliver: (msg) => this.host?.deliver(msg),
-      offer: (msg) => this.host?.offer(msg),
+      deliver: (msg) => this.host?.delivery.deliver(msg),
+      offer: (msg) => this.host?.delivery.offer(msg),
       hosting: () => this.host !== undefined,
       settle: (cid, value, error) => this.#settle(cid, value, error),
       runtimeItem: (item) => this.#onRuntimeItem(item),
@@ -227,8 +227,8 @@ class WorkerThread<M extends AnyStateMachine> {
   }
 
   #cellStats(): CellStats {
-    const h = this.host!
-    return { handled: h.handled, invalid: h.invalid, refused: h.refused, lateReplies: this.asks.late }
+    const d = this.host!.delivery
+    return { handled: d.handled, invalid: d.invalid, refused: d.refused, lateReplies: this.asks.late }
   }
 
   readonly #inspector = (actor: string, event: string, state: unknown): void => {

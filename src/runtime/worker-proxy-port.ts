@@ -1,6 +1,7 @@
 /**
  * The system thread's side that a WorkerProxy talks to (WorkerProxyPort, implemented in
- * system-spawn.ts), and the reports of a worker thread that go straight to it: a persisted record,
+ * system-spawn.ts), the boot record a new thread gets from it, and the reports of a worker thread
+ * that go straight to it: a persisted record,
  * inspection events, snapshot digests, overflow and undeliverable counts, refused messages,
  * emitted events, log lines, compute requests. Those change no state of the proxy's own; the
  * control messages that do (started, crashed, restarted, escalated, stopped, the answers to its
@@ -12,9 +13,9 @@ import type { ActorDefinition } from './define-actor.ts'
 import type { AskTable } from './ask-table.ts'
 import type { ComputePool } from './compute-pool.ts'
 import type { EventHub } from './event-hub.ts'
-import { K, type LinkPolicy, type MainToWorker, type WorkerToMain } from './frames.ts'
+import { K, type LinkPolicy, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
 import type { OverflowKind } from './link.ts'
-import type { PersistedRecord } from './options.ts'
+import type { PersistedRecord } from './persist-options.ts'
 import type { ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
 import type { AnyStateMachine } from 'xstate'
 
@@ -56,6 +57,32 @@ export interface WorkerProxyPort {
   refusedReported(count: number): void
   /** A message that could not be cloned for its trip to `to`. */
   unsendable(to: string, item: unknown, err: unknown): void
+}
+
+/**
+ * The boot record of a new thread for one actor (its first, or a replacement after a thread
+ * death): the actor's own parts, and the system's view as the thread starts (node, seed, log
+ * level, the other actors, whether someone inspects).
+ */
+export function workerBoot(
+  sys: WorkerProxyPort,
+  actor: Pick<WorkerBoot, 'id' | 'input' | 'supervision' | 'mailbox' | 'mainPort' | 'peers' | 'restore' | 'restarts' | 'watch' | 'emits'>,
+  tsEntry: string | undefined,
+): WorkerBoot {
+  const boot: WorkerBoot = {
+    __gossamer: 1,
+    ...actor,
+    node: sys.node,
+    seed: sys.seed,
+    logLevel: sys.logLevel,
+    mainPolicy: sys.mainPolicy,
+    inline: sys.inlineIds(),
+    gone: sys.goneIds(),
+    inspect: sys.inspecting(),
+  }
+  if (tsEntry !== undefined) boot.__entry = tsEntry
+  if (sys.logLinesPerSecond !== undefined) boot.logLinesPerSecond = sys.logLinesPerSecond
+  return boot
 }
 
 /** The parts of a WorkerProxy its reports reach. */

@@ -1,9 +1,9 @@
 /**
  * WorkerProxy: the system thread's side of an actor in its own worker thread (the thread's side is
- * WorkerThread, worker-host.ts). It owns the
- * thread (start, restart after a thread death, stop) and the system thread's link to it, and
- * turns the worker's control messages into system events, persisted records, inspection events
- * and snapshot digests. Machine crashes are restarted inside the worker (ActorHost); a thread
+ * WorkerThread, worker-host.ts). It owns the thread (start, restart after a thread death, stop)
+ * and the system thread's link to it, and turns the worker's control messages into system events
+ * (its reports that change nothing of its own go through worker-proxy-port.ts; its requests wait
+ * in worker-requests.ts). Machine crashes are restarted inside the worker (ActorHost); a thread
  * that dies is restarted here, from the last persisted record, under the same supervision rules.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
@@ -12,11 +12,13 @@ import { ActorCrashedError, ActorEscalatedError, ActorStartError, runtimeErrorFr
 import type { AnyStateMachine } from 'xstate'
 import type { ActorDefinition } from './define-actor.ts'
 import { resolveEntry } from './entry.ts'
-import { K, type CellStats, type LinkStats, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
+import { K, type CellStats, type LinkStats, type MainToWorker, type WorkerToMain } from './frames.ts'
 import { Link } from './link.ts'
-import type { MailboxOptions, PersistedRecord, SupervisionOptions, WorkerLimits } from './options.ts'
+import type { MailboxOptions, SupervisionOptions, WorkerLimits } from './options.ts'
+import type { PersistedRecord } from './persist-options.ts'
 import { RestartTracker } from './supervisor.ts'
-import { forwardReport, type WorkerProxyPort } from './worker-proxy-port.ts'
+import { forwardReport, workerBoot, type WorkerProxyPort } from './worker-proxy-port.ts'
+import { WorkerRequests } from './worker-requests.ts'
 import type { EventHub } from './event-hub.ts'
 import type { ActorExitReport, ActorSnapshot } from './types.ts'
 
@@ -37,8 +39,8 @@ export class WorkerProxy {
   #stopping = false
   /** A stop is coming: a dead thread is restarted at once, not after its backoff. */
   #expedited = false
-  #ctlSeq = 0
-  readonly #ctlWaiters = new Map<number, (m: WorkerToMain) => void>()
+  /** Control requests waiting for the thread's answer (stats, idle). */
+  readonly #requests = new WorkerRequests()
   #stopped: ((m: WorkerToMain) => void) | undefined
   #lastError: WireError | undefined
 
@@ -90,28 +92,9 @@ export class WorkerProxy {
     const entry = resolveEntry(def.worker)
     const { port1, port2 } = new MessageChannel()
     const peers = this.sys.connectPeers(this.id)
-    const boot: WorkerBoot = {
-      __gossamer: 1,
-      id: this.id,
-      node: this.sys.node,
-      seed: this.sys.seed,
-      logLevel: this.sys.logLevel,
-      input: this.input,
-      supervision: this.supervision,
-      mailbox: this.mailbox,
-      mainPolicy: this.sys.mainPolicy,
-      mainPort: port2,
-      peers,
-      inline: this.sys.inlineIds(),
-      gone: this.sys.goneIds(),
-      restore,
-      restarts: this.#tracker.total,
-      inspect: this.sys.inspecting(),
-      watch: this.watchers.size > 0,
-      emits: this.events.types,
-    }
-    if (entry.tsEntry !== undefined) boot.__entry = entry.tsEntry
-    if (this.sys.logLinesPerSecond !== undefined) boot.logLinesPerSecond = this.sys.logLinesPerSecond
+    const { id, input, supervision, mailbox } = this
+    const parts = { id, input, supervision, mailbox, mainPort: port2, peers, restore, restarts: this.#tracker.total }
+    const boot = workerBoot(this.sys, { ...parts, watch: this.watchers.size > 0, emits: this.events.types }, entry.tsEntry)
     this.status = 'starting'
     this.#lastError = undefined
     let worker: Worker
@@ -181,12 +164,9 @@ export class WorkerProxy {
         this.#escalated(m.error, m.restarts)
         break
       case K.stats:
-      case K.idle: {
-        const w = this.#ctlWaiters.get(m.cid)
-        this.#ctlWaiters.delete(m.cid)
-        w?.(m)
+      case K.idle:
+        this.#requests.answer(m.cid, m)
         break
-      }
       case K.stopped:
         this.finalStats = { cell: m.stats, links: m.links, ...(m.exit !== undefined ? { exit: m.exit } : {}) }
         this.#stopped?.(m)
@@ -256,18 +236,7 @@ export class WorkerProxy {
   /** Sends a control request and waits for its answer (or undefined when the thread is gone). */
   request(make: (cid: number) => MainToWorker, timeoutMs: number): Promise<WorkerToMain | undefined> {
     if (this.worker === undefined || this.status !== 'running') return Promise.resolve(undefined)
-    const cid = ++this.#ctlSeq
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#ctlWaiters.delete(cid)
-        resolve(undefined)
-      }, timeoutMs)
-      this.#ctlWaiters.set(cid, (m) => {
-        clearTimeout(timer)
-        resolve(m)
-      })
-      this.post(make(cid))
-    })
+    return this.#requests.send((m) => this.post(m), make, timeoutMs)
   }
 
   /**
@@ -308,8 +277,7 @@ export class WorkerProxy {
     this.#stopping = true
     if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer)
     this.#restartTimer = undefined
-    for (const w of this.#ctlWaiters.values()) w({ k: K.idle, cid: -1 })
-    this.#ctlWaiters.clear()
+    this.#requests.endAll()
     const worker = this.worker
     this.worker = undefined
     if (this.status !== 'escalated') this.status = 'stopped'

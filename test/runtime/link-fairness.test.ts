@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ActorSystem } from '../../src/runtime/index.ts'
 import { TURN_CREDIT_ITEMS } from '../../src/runtime/turn-budget.ts'
-import { MAX_BATCH } from '../../src/runtime/link.ts'
+import { MAX_BATCH } from '../../src/runtime/link-wire.ts'
 import { sink } from './support/sink/definition.ts'
 
 const CAPACITY = 2048

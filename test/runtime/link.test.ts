@@ -156,6 +156,52 @@ describe('Link', () => {
   })
 })
 
+describe('Link with an item that cannot be cloned', () => {
+  it('reports a lone message unchanged (its own field `a` stays) and still posts the credit it owed', async () => {
+    const { port1, port2 } = new MessageChannel()
+    const posted: unknown[] = []
+    const original = port2.postMessage.bind(port2)
+    port2.postMessage = (m: unknown) => (posted.push(m), original(m))
+    const refused: unknown[] = []
+    const b = new Link(port2, policy, { onItem: () => {}, onOverflow: () => {}, onUnsendable: (item) => refused.push(item) })
+    // No credit owed: the message goes alone; with credit owed: wrapped in a data frame.
+    const alone = { type: 'x.fn', a: 7, f: () => 1 }
+    b.send(alone)
+    await Promise.resolve()
+    b.receive({ type: 'x.tell' })
+    const wrapped = { type: 'x.fn', a: 8, f: () => 2 }
+    b.send(wrapped)
+    await Promise.resolve()
+    expect(refused).toEqual([alone, wrapped])
+    expect(alone.a).toBe(7)
+    expect(wrapped.a).toBe(8)
+    expect(b.unsendable).toBe(2)
+    expect(b.inFlight).toBe(0)
+    // The credit for x.tell still went back, on its own frame.
+    expect(posted.filter((m) => (m as { k?: unknown }).k === F_ACK)).toEqual([{ k: F_ACK, n: 1 }])
+    port1.close()
+    b.close()
+  })
+
+  it('a lone reply that cannot be cloned is reported without the credit stamped on it; the credit goes back alone', async () => {
+    const { port1, port2 } = new MessageChannel()
+    const posted: unknown[] = []
+    const original = port2.postMessage.bind(port2)
+    port2.postMessage = (m: unknown) => (posted.push(m), original(m))
+    const refused: unknown[] = []
+    const b = new Link(port2, policy, { onItem: () => {}, onOverflow: () => {}, onUnsendable: (item) => refused.push(item) })
+    b.receive({ type: 'x.ask' })
+    const reply = { k: F_REPLY, c: 3, v: () => 'no' }
+    b.force(reply)
+    await Promise.resolve()
+    expect(refused).toEqual([{ k: F_REPLY, c: 3, v: reply.v }])
+    expect('a' in reply).toBe(false)
+    expect(posted.filter((m) => (m as { k?: unknown }).k === F_ACK)).toEqual([{ k: F_ACK, n: 1 }])
+    port1.close()
+    b.close()
+  })
+})
+
 describe('Link close', () => {
   it('counts the actor messages it never posted as lost (runtime items are not messages)', () => {
     const link = new Link(undefined, policy, { onItem: () => {}, onOverflow: () => {} })

@@ -9,7 +9,7 @@ import { assign, setup } from 'xstate'
 import { ActorSystem } from '../../src/runtime/actor-system.ts'
 import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 import { defineActor } from '../../src/runtime/define-actor.ts'
-import type { PersistedRecord, SnapshotStore } from '../../src/runtime/options.ts'
+import type { PersistedRecord, SnapshotStore } from '../../src/runtime/persist-options.ts'
 
 /** How long one persist of the test actor takes, in ms of its (simulated) clock. */
 const PERSIST_COST_MS = 1_500

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { assign, createActor, fromPromise, setup } from 'xstate'
 import { ActorSystem } from '../../src/runtime/actor-system.ts'
 import { defineActor } from '../../src/runtime/define-actor.ts'
-import type { PersistedRecord, SnapshotStore } from '../../src/runtime/options.ts'
+import type { PersistedRecord, SnapshotStore } from '../../src/runtime/persist-options.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import { samePersisted, unchangedLiveSnapshot } from '../../src/runtime/snapshot-equal.ts'
 
