@@ -10,7 +10,7 @@
  * loses nothing a kept record needs: the record holds its objects by real reference.
  */
 import { ClusterError } from '../errors/cluster-error.ts'
-import type { GraphFrame } from './graph-frame.ts'
+import { NODE_WIDTH, type GraphFrame } from './graph-frame.ts'
 
 /** A frame that does not fit what this decoder was sent before (a runtime defect, not user input). */
 export class GraphFrameError extends ClusterError {
@@ -40,13 +40,19 @@ export class GraphDecoder {
       if (o === undefined) throw new GraphFrameError(this.actor, `reference to unknown id ${String(id)}`)
       return o
     }
+    if (nodes.length % NODE_WIDTH !== 0) throw new GraphFrameError(this.actor, `${nodes.length} node entries (not a multiple of ${NODE_WIDTH})`)
     // Shells first: a node may refer to one later in the frame (a cycle).
-    for (const [id, keys, values] of nodes) {
+    for (let n = 0; n < nodes.length; n += NODE_WIDTH) {
+      const id = nodes[n] as number
+      const values = nodes[n + 2] as unknown[]
       if (fresh.has(id) || objects.has(id)) throw new GraphFrameError(this.actor, `id ${id} sent twice`)
-      fresh.set(id, keys === null ? new Array<unknown>(values.length) : {})
+      fresh.set(id, nodes[n + 1] === null ? new Array<unknown>(values.length) : {})
     }
-    for (const [id, keys, values, refs] of nodes) {
-      const target = fresh.get(id) as Record<string, unknown>
+    for (let n = 0; n < nodes.length; n += NODE_WIDTH) {
+      const target = fresh.get(nodes[n] as number) as Record<string, unknown>
+      const keys = nodes[n + 1] as string[] | null
+      const values = nodes[n + 2] as unknown[]
+      const refs = nodes[n + 3] as number[] | null
       if (refs !== null) for (const i of refs) values[i] = lookup(values[i])
       if (keys === null) {
         for (let i = 0; i < values.length; i++) (target as unknown as unknown[])[i] = values[i]

@@ -22,7 +22,7 @@
  * Recursion follows the record's depth (a 3-level trie, a member record: shallow); a record nested
  * deeper than the stack is refused by the caller as an uncloneable snapshot.
  */
-import type { GraphFrame, GraphNode } from './graph-frame.ts'
+import type { GraphFrame } from './graph-frame.ts'
 
 /** Plain data this encoder shares: objects of Object.prototype or null, and ordinary arrays. */
 function isPlain(v: unknown): v is object {
@@ -50,7 +50,9 @@ export class GraphEncoder {
   })
   /** The frame being built and not yet committed: its new objects (ids tentative). */
   #added: object[] = []
-  #nodes: GraphNode[] = []
+  #nodes: unknown[] = []
+  /** This frame's keys arrays by shape (cleared per frame: bounded by the frame's own nodes). */
+  #shapes = new Map<string, string[]>()
   readonly stats: GraphEncoderStats = { live: 0, sent: 0, freed: 0 }
 
   /**
@@ -60,10 +62,12 @@ export class GraphEncoder {
   encode(record: unknown): GraphFrame {
     if (this.#added.length > 0) this.abort()
     this.#nodes = []
+    this.#shapes.clear()
     const rootIsRef = isPlain(record)
     const root = rootIsRef ? this.#ref(record) : record
     const freed = this.#freed
     this.#freed = []
+    this.#shapes.clear()
     return { root, rootIsRef, nodes: this.#nodes, freed }
   }
 
@@ -99,9 +103,12 @@ export class GraphEncoder {
       values = new Array<unknown>(v.length)
       for (let i = 0; i < v.length; i++) values[i] = v[i]
     } else {
-      keys = Object.keys(v)
-      values = new Array<unknown>(keys.length)
-      for (let i = 0; i < keys.length; i++) values[i] = (v as Record<string, unknown>)[keys[i]!]
+      const own = Object.keys(v)
+      values = new Array<unknown>(own.length)
+      for (let i = 0; i < own.length; i++) values[i] = (v as Record<string, unknown>)[own[i]!]
+      const shape = own.join('\u0000')
+      keys = this.#shapes.get(shape) ?? own
+      if (keys === own) this.#shapes.set(shape, own)
     }
     let refs: number[] | null = null
     for (let i = 0; i < values.length; i++) {
@@ -112,7 +119,7 @@ export class GraphEncoder {
       }
     }
     Object.freeze(v)
-    this.#nodes.push([id, keys, values, refs])
+    this.#nodes.push(id, keys, values, refs)
     return id
   }
 }
