@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest'
 import { GraphEncoder } from '../../src/runtime/graph-encoder.ts'
 import { GraphDecoder } from '../../src/runtime/graph-decoder.ts'
 import { NODE_WIDTH, type GraphFrame } from '../../src/runtime/graph-frame.ts'
-import { MapDraft, cowEntries, emptyCowMap, type CowMap } from '../../actors/member-manager/cow-map.ts'
 
 /** Nodes a frame carries. */
 const nodesIn = (f: GraphFrame): number => f.nodes.length / NODE_WIDTH
@@ -47,14 +46,43 @@ interface Member {
 }
 const member = (i: number, role = 'web'): Member => ({ name: `n${i}`, addr: Uint8Array.of(10, 0, i >> 8, i & 255), vsn: [1, 5, 2], tags: { role } })
 
-function table(n: number): CowMap<Member> {
-  const d = new MapDraft<Member>(emptyCowMap<Member>())
-  for (let i = 0; i < n; i++) d.set(`n${i}`, member(i))
-  return d.finish()
+/**
+ * A persistent table the way an immutable context keeps one (member-manager's CowMap, smaller): 32
+ * buckets of 32 slots of entry arrays; a write copies the root, one bucket and one slot's array,
+ * everything else is shared with the version before.
+ */
+interface Table {
+  readonly size: number
+  readonly root: ReadonlyArray<ReadonlyArray<ReadonlyArray<Member>>>
+}
+const slotOf = (i: number): [number, number] => [i % 32, Math.floor(i / 32) % 32]
+
+function table(n: number): Table {
+  const root: Member[][][] = Array.from({ length: 32 }, () => Array.from({ length: 32 }, () => []))
+  for (let i = 0; i < n; i++) {
+    const [a, b] = slotOf(i)
+    root[a]![b]!.push(member(i))
+  }
+  return { size: n, root }
+}
+
+/** `t` with member `i` replaced: a new root, bucket and slot; the rest shared. */
+function withMember(t: Table, i: number, m: Member): Table {
+  const [a, b] = slotOf(i)
+  const bucket = [...t.root[a]!]
+  bucket[b] = t.root[a]![b]!.map((x) => (x.name === m.name ? m : x))
+  const root = [...t.root]
+  root[a] = bucket
+  return { size: t.size, root }
+}
+
+const memberNamed = (t: Table, i: number): Member | undefined => {
+  const [a, b] = slotOf(i)
+  return t.root[a]![b]!.find((x) => x.name === `n${i}`)
 }
 
 /** A record the way the host persists an immutable context: XState's header around the context. */
-const record = (members: CowMap<Member>, extra: Record<string, unknown> = {}) => ({ status: 'active', value: 'running', context: { members, ...extra }, children: {} })
+const record = (members: Table, extra: Record<string, unknown> = {}) => ({ status: 'active', value: 'running', context: { members, ...extra }, children: {} })
 
 describe('GraphEncoder / GraphDecoder', () => {
   it('rebuilds a record deep-equal to the one the inline placement keeps (typed arrays, Maps, nulls included)', () => {
@@ -80,22 +108,21 @@ describe('GraphEncoder / GraphDecoder', () => {
     const t1 = table(10_000)
     const first = p.send(record(t1)) as ReturnType<typeof record>
     const all = nodesIn(p.frames[0]!)
-    // Every trie node, leaf, member, vsn array and tags object went once.
+    // Every bucket, slot, member, vsn array and tags object went once.
     expect(all).toBeGreaterThan(30_000)
-    const d = new MapDraft(t1)
-    d.set('n77', member(77, 'db'))
-    const t2 = d.finish()
+    const t2 = withMember(t1, 77, member(77, 'db'))
     const second = p.send(record(t2)) as ReturnType<typeof record>
     const nodes = nodesIn(p.frames[1]!)
-    // The header, the context, the map's header, three trie levels and one leaf, the member and its
-    // tags (its vsn array is new too): a dozen, whatever the table's size.
-    expect(nodes).toBeLessThanOrEqual(12)
+    // The header, its context and children, the table, its root, one bucket, one slot, the member,
+    // its vsn array and tags: ten, whatever the table's size.
+    expect(nodes).toBe(10)
     expect(second).toEqual(record(t2))
-    expect(cowEntries(second.context.members).find((e) => e.k === 'n77')?.v.tags.role).toBe('db')
+    expect(memberNamed(second.context.members, 77)?.tags.role).toBe('db')
     // Everything else is the first record's objects, shared.
-    const firstLeaves = (first.context.members.root as unknown[]).filter((x) => x !== undefined)
-    const secondLeaves = (second.context.members.root as unknown[]).filter((x) => x !== undefined)
-    expect(secondLeaves.filter((x, i) => x === firstLeaves[i]).length).toBe(firstLeaves.length - 1)
+    const firstBuckets = first.context.members.root
+    const secondBuckets = second.context.members.root
+    expect(secondBuckets.filter((x, i) => x === firstBuckets[i]).length).toBe(31)
+    expect(memberNamed(second.context.members, 78)).toBe(memberNamed(first.context.members, 78))
     // The same table under a new header: the header, its context and children objects, nothing else.
     p.send(record(t2))
     expect(nodesIn(p.frames[2]!)).toBe(3)
@@ -106,7 +133,7 @@ describe('GraphEncoder / GraphDecoder', () => {
     const r = record(table(10))
     p.send(r)
     expect(Object.isFrozen(r.context)).toBe(true)
-    expect(Object.isFrozen(r.context.members.root)).toBe(true)
+    expect(Object.isFrozen(r.context.members.root[0]![0])).toBe(true)
     expect(() => {
       ;(r.context as { x?: number }).x = 1
     }).toThrow(TypeError)
