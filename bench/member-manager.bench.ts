@@ -12,11 +12,22 @@
  * - persist-nN: what the runtime does at a persist (src/runtime/host-persistence.ts
  *   `persistedSnapshotOf`, with member-manager's own `persist.immutable`): the record kept by
  *   reference when immutable, else `getPersistedSnapshot()` and a detached copy. One op per persist.
- *   Not included: the worker placement's post of the record to the system thread (a structured
- *   clone), timed separately as post-nN (serialize + parse, what the two threads pay between them).
+ *   Not included: the worker placement's post of the record to the system thread, timed apart:
+ * - post-nN: the whole record posted (the worker placement before structure sharing, and any
+ *   record that is not immutable): v8.serialize in the actor's thread, v8.deserialize in the system
+ *   thread (postMessage's own serializer, minus the port).
+ * - graph-nN: the worker placement's post of an immutable record (src/runtime/graph-encoder.ts and
+ *   graph-decoder.ts): after one member update, the encoder's frame (only the objects not sent
+ *   before) serialized in the actor's thread, parsed and rebuilt in the system thread. The update
+ *   message is in the run's time (message-nN measures it), not in the per-thread figures. The first
+ *   frame of a thread (everything once) is timed once, in `graphFirst*`.
  * Prints a table; with --json the last line of stdout is one JSON object (ops/s per scenario, plus
- * `usPerMessage_nN`, `usPerBatchedChange_nN`, `msPerPersist_nN` and `msPerWorkerPost_nN`).
+ * `usPerMessage_nN`, `usPerBatchedChange_nN`, `msPerPersist_nN`, `msPerWorkerPost_nN` (whole
+ * record, both threads), `msPostActorThread_nN` / `msPostSystemThread_nN` (whole record, each
+ * thread), `msGraphActorThread_nN` / `msGraphSystemThread_nN` (structure sharing, each thread,
+ * median per persist) and `msGraphFirstActorThread_nN` / `msGraphFirstSystemThread_nN`).
  */
+import { deserialize, serialize } from 'node:v8'
 import { createActor } from 'xstate'
 import { createMemberManagerMachine } from '../actors/member-manager/machine.ts'
 import type { NodeChange, NodeInfo } from '../actors/member-manager/protocol.ts'
@@ -28,6 +39,8 @@ import { SimulatedClock } from '../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../src/types/random.ts'
 import type { ActorEnv } from '../src/types/actor-env.ts'
 import type { ActorId } from '../src/types/ids.ts'
+import { GraphEncoder } from '../src/runtime/graph-encoder.ts'
+import { GraphDecoder } from '../src/runtime/graph-decoder.ts'
 import { benchArgs, printReport, runScenarios } from './support/run.ts'
 import type { Scenario } from './support/run.ts'
 
@@ -96,9 +109,45 @@ function loaded(n: number) {
     persist(): unknown {
       return persistedSnapshotOf('member-manager', actor as never, memberManager.persist?.immutable === true, false)
     },
-    /** The worker placement's post of a record to the system thread: one structured clone. */
-    post(): unknown {
-      return structuredClone(persistedSnapshotOf('member-manager', actor as never, memberManager.persist?.immutable === true, false))
+  }
+}
+
+/** Per-persist times of each thread, ms (medians reported). */
+interface ThreadTimes {
+  actor: number[]
+  system: number[]
+}
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? Number.NaN : s[Math.floor(s.length / 2)]!
+}
+
+/** The whole record posted: serialized in the actor's thread, parsed in the system thread. */
+function postWhole(x: ReturnType<typeof loaded>, times: ThreadTimes): void {
+  const record = x.persist()
+  const t0 = performance.now()
+  const bytes = serialize(record)
+  const t1 = performance.now()
+  deserialize(bytes)
+  times.actor.push(t1 - t0)
+  times.system.push(performance.now() - t1)
+}
+
+/** One thread's encoder and the system thread's decoder for it. */
+function graphPair() {
+  const enc = new GraphEncoder()
+  const dec = new GraphDecoder('member-manager')
+  return {
+    /** One persist: encode + serialize + commit (actor thread), parse + rebuild (system thread). */
+    post(record: unknown, times: ThreadTimes): void {
+      const t0 = performance.now()
+      const frame = enc.encode(record)
+      const bytes = serialize({ k: 38, frame, at: 0 })
+      enc.commit(frame)
+      const t1 = performance.now()
+      dec.decode((deserialize(bytes) as { frame: typeof frame }).frame)
+      times.actor.push(t1 - t0)
+      times.system.push(performance.now() - t1)
     },
   }
 }
@@ -106,6 +155,9 @@ function loaded(n: number) {
 const { json, timeMs, runs, rounds } = benchArgs()
 const scenarios: Scenario[] = []
 const actors: Array<ReturnType<typeof loaded>> = []
+const postTimes = new Map<number, ThreadTimes>()
+const graphTimes = new Map<number, ThreadTimes>()
+const graphFirst = new Map<number, ThreadTimes>()
 for (const n of SIZES) {
   let a: ReturnType<typeof loaded> | undefined
   const get = () => (a ??= loaded(n))
@@ -120,7 +172,29 @@ for (const n of SIZES) {
   })
   scenarios.push({ name: `batch-n${n}`, ops: MAX_NODE_CHANGES, run: () => get().batch() })
   scenarios.push({ name: `persist-n${n}`, ops: 1, run: () => get().persist() })
-  scenarios.push({ name: `post-n${n}`, ops: 1, run: () => get().post() })
+  const post: ThreadTimes = { actor: [], system: [] }
+  postTimes.set(n, post)
+  scenarios.push({ name: `post-n${n}`, ops: 1, run: () => postWhole(get(), post) })
+  const graph: ThreadTimes = { actor: [], system: [] }
+  const first: ThreadTimes = { actor: [], system: [] }
+  graphTimes.set(n, graph)
+  graphFirst.set(n, first)
+  let pair: ReturnType<typeof graphPair> | undefined
+  scenarios.push({
+    name: `graph-n${n}`,
+    ops: 1,
+    before: () => {
+      // A thread's first persist sends everything once (a new thread, or the first round).
+      if (pair !== undefined) return
+      pair = graphPair()
+      pair.post(get().persist(), first)
+    },
+    run: () => {
+      const x = get()
+      x.message()
+      pair!.post(x.persist(), graph)
+    },
+  })
 }
 const results = await runScenarios('member-manager', scenarios, { timeMs, runs, rounds })
 const extra: Record<string, number> = {}
@@ -131,7 +205,19 @@ for (const r of results) {
   else if (kind === 'batch') extra[`usPerBatchedChange_n${size}`] = Number((perOpMs * 1000).toFixed(2))
   // Four decimals: a persist kept by reference costs microseconds.
   else if (kind === 'persist') extra[`msPerPersist_n${size}`] = Number(perOpMs.toFixed(4))
-  else extra[`msPerWorkerPost_n${size}`] = Number(perOpMs.toFixed(2))
+}
+const ms = (v: number): number => Number(v.toFixed(4))
+for (const n of SIZES) {
+  const post = postTimes.get(n)!
+  const graph = graphTimes.get(n)!
+  const first = graphFirst.get(n)!
+  extra[`msPerWorkerPost_n${n}`] = ms(median(post.actor) + median(post.system))
+  extra[`msPostActorThread_n${n}`] = ms(median(post.actor))
+  extra[`msPostSystemThread_n${n}`] = ms(median(post.system))
+  extra[`msGraphActorThread_n${n}`] = ms(median(graph.actor))
+  extra[`msGraphSystemThread_n${n}`] = ms(median(graph.system))
+  extra[`msGraphFirstActorThread_n${n}`] = ms(first.actor[0]!)
+  extra[`msGraphFirstSystemThread_n${n}`] = ms(first.system[0]!)
 }
 for (const x of actors) x.actor.stop()
 printReport(results, { json, extra, notes: [`members: ${SIZES.join(', ')}; per message/change in µs, per persist in ms: ${JSON.stringify(extra)}`] })

@@ -15,6 +15,7 @@ import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors/cluster-error.ts'
 import type { SupervisionOptions } from './options.ts'
 import type { PersistedRecord } from './persist-options.ts'
+import type { GraphFrame } from './graph-frame.ts'
 import type { ActorExitReport } from './types.ts'
 
 /** Every frame kind. */
@@ -65,6 +66,8 @@ export const K = {
   emitUncloneable: 36,
   /** One turn's log lines (pino JSON, level-filtered in the worker) for the system's log sink. */
   logs: 37,
+  /** A persisted immutable record as the objects not sent before (graph-frame.ts). */
+  persistGraph: 38,
 
   // --- control, system thread -> worker ---
   /** A channel to a (re)started peer worker. */
@@ -141,6 +144,7 @@ export type WorkerToMain =
   | { k: typeof K.restarted; restarts: number; restored: boolean }
   | { k: typeof K.escalated; error: WireError; restarts: number }
   | { k: typeof K.persist; snapshot: unknown; at: number }
+  | { k: typeof K.persistGraph; frame: GraphFrame; at: number }
   | { k: typeof K.inspected; events: unknown[] }
   | { k: typeof K.digest; digest: unknown }
   | { k: typeof K.overflow; to: string; policy: 'drop-oldest' | 'reject' | 'ceiling'; count: number }

@@ -24,6 +24,8 @@ import type { ActorDefinition, ActorImplementations } from './define-actor.ts'
 import { asksOf, createEnv, realClock } from './env.ts'
 import { K, type CellStats, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
 import { WorkerReports } from './worker-reports.ts'
+import { GraphEncoder } from './graph-encoder.ts'
+import type { PersistedRecord } from './persist-options.ts'
 import { WorkerRouter } from './worker-router.ts'
 
 export function hostActor<M extends AnyStateMachine>(definition: ActorDefinition<M>, implementations: ActorImplementations<M> = {}): void {
@@ -48,6 +50,8 @@ class WorkerThread<M extends AnyStateMachine> {
   /** This actor's own pending asks (env.ask): replies addressed to it settle them. */
   readonly asks: AskTable
   host: ActorHost<M> | undefined
+  /** What this thread has sent of its immutable records (one per thread: a new one sends all once). */
+  readonly graph = new GraphEncoder()
   /** Somebody on the system thread wants a snapshot digest after each turn that changed it. */
   #watching: boolean
   readonly #onControl = (m: MainToWorker): void => this.onControl(m)
@@ -124,7 +128,7 @@ class WorkerThread<M extends AnyStateMachine> {
           restarted: (restarts, restored) => this.post({ k: K.restarted, restarts, restored }),
           escalated: (error, restarts) => this.post({ k: K.escalated, error, restarts }),
           invalid: (error, messageType) => this.post({ k: K.invalid, error, messageType }),
-          persisted: (record) => this.post({ k: K.persist, snapshot: record.snapshot, at: record.at }),
+          persisted: (record) => this.#postRecord(record),
         },
       })
     } catch (err) {
@@ -211,6 +215,25 @@ class WorkerThread<M extends AnyStateMachine> {
         if (this.#watching) this.post({ k: K.digest, digest: host.digest() })
         break
     }
+  }
+
+  /**
+   * A record for the system thread (a restart starts from it). Immutable records go as what the
+   * system thread has not seen yet (graph-encoder.ts); others whole. Throws if it cannot be posted.
+   */
+  #postRecord(record: PersistedRecord): void {
+    if (this.definition.persist?.immutable !== true) {
+      this.post({ k: K.persist, snapshot: record.snapshot, at: record.at })
+      return
+    }
+    const frame = this.graph.encode(record.snapshot)
+    try {
+      this.post({ k: K.persistGraph, frame, at: record.at })
+    } catch (err) {
+      this.graph.abort(frame)
+      throw err
+    }
+    this.graph.commit(frame)
   }
 
   #settle(cid: number, value: unknown, error: WireError | undefined): void {

@@ -16,6 +16,7 @@ import type { EventHub } from './event-hub.ts'
 import { K, type LinkPolicy, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
 import type { OverflowKind } from './link.ts'
 import type { PersistedRecord } from './persist-options.ts'
+import type { GraphDecoder } from './graph-decoder.ts'
 import type { ActorSnapshot, InspectionEvent, SystemEvent } from './types.ts'
 import type { AnyStateMachine } from 'xstate'
 
@@ -92,6 +93,21 @@ export interface ReportTarget {
   readonly watchers: ReadonlySet<(s: ActorSnapshot) => void>
   readonly events: EventHub
   post(m: MainToWorker): void
+}
+
+/**
+ * A structure-sharing persist of `proxy`'s thread, rebuilt by that thread's decoder. A frame that
+ * does not decode keeps the last record (what a restart starts from) and is reported as a system error.
+ */
+export function persistGraph(sys: WorkerProxyPort, proxy: ReportTarget, decoder: GraphDecoder, m: Extract<WorkerToMain, { k: typeof K.persistGraph }>): void {
+  let snapshot: unknown
+  try {
+    snapshot = decoder.decode(m.frame)
+  } catch (err) {
+    sys.emit({ type: 'system.error', error: toWireError(err) })
+    return
+  }
+  sys.persisted(proxy.id, { version: proxy.definition.persist?.version ?? 0, snapshot, at: m.at })
 }
 
 /** Hands one report of `proxy`'s thread to the system; other control messages are left alone. */

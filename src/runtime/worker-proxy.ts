@@ -17,7 +17,8 @@ import { Link } from './link.ts'
 import type { MailboxOptions, SupervisionOptions, WorkerLimits } from './options.ts'
 import type { PersistedRecord } from './persist-options.ts'
 import { RestartTracker } from './supervisor.ts'
-import { forwardReport, workerBoot, type WorkerProxyPort } from './worker-proxy-port.ts'
+import { forwardReport, persistGraph, workerBoot, type WorkerProxyPort } from './worker-proxy-port.ts'
+import { GraphDecoder } from './graph-decoder.ts'
 import { WorkerRequests } from './worker-requests.ts'
 import type { EventHub } from './event-hub.ts'
 import type { ActorExitReport, ActorSnapshot } from './types.ts'
@@ -109,10 +110,13 @@ export class WorkerProxy {
       return Promise.reject(new ActorStartError(this.id, toWireError(err).message, { cause: err }))
     }
     this.worker = worker
+    // What this thread sent of its immutable records: a late frame of a dead thread cannot mix with a new one's.
+    const graph = new GraphDecoder(this.id)
     return new Promise<void>((resolve, reject) => {
       let started = false
       worker.on('message', (m: WorkerToMain) => {
-        if (m.k === K.started) {
+        if (m.k === K.persistGraph) persistGraph(this.sys, this, graph, m)
+        else if (m.k === K.started) {
           started = true
           this.status = 'running'
           if (this.#tracker.total > 0) this.restarts++
