@@ -55,7 +55,10 @@ describe('README', () => {
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.demo).toBe('tsx src/cli/main.ts demo')
     const run = promisify(execFile)
     // Real nodes on the lan profile with pauses: about 30-50 s on a loaded machine.
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'demo'], { cwd: ROOT, timeout: 170_000 })
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'demo'], { cwd: ROOT, timeout: 170_000 }).catch((err: Error & { stdout?: string; stderr?: string }) => {
+      // The failing step is in the demo's own output: show it, not only "Command failed".
+      throw new Error(`${err.message}\n--- demo stdout ---\n${err.stdout ?? ''}\n--- demo stderr ---\n${(err.stderr ?? '').slice(-4000)}`, { cause: err })
+    })
     expect(demoShape(stdout)).toEqual(demoShape(block('## Try it', 'text')))
   }, 180_000)
 
