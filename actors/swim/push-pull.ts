@@ -157,6 +157,19 @@ export class PushPull {
       if (err !== undefined) this.host.counters.pushPullsFailed++
       done(err)
     }
+    // Serf's LocalState is asked as the dial starts, not once it connected: the two waits overlap
+    // (with every actor in its own thread the ask is a round trip to member-manager's thread, and
+    // the dial's outcome a turn of ours), and our state goes out as soon as both are in. The node
+    // states are read when it goes, as memberlist's sendLocalState reads them.
+    let userState: Uint8Array | undefined
+    const send = () => {
+      if (finished || stream === undefined || userState === undefined) return
+      stream.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.host.security))
+    }
+    this.host.localUserState(join, (bytes) => {
+      userState = bytes
+      send()
+    })
     this.host.dial(to, config.tcpTimeoutMs, (err, s) => {
       if (err !== undefined || s === undefined) return finish(dialFailure(to, err))
       // A dial that completes after the deadline (or the stop) is closed at once.
@@ -174,10 +187,7 @@ export class PushPull {
         const bad = this.merge(msg, join)
         finish(bad === undefined ? undefined : { code: 'ERR_JOIN_PROTOCOL', detail: bad })
       })
-      this.host.localUserState(join, (userState) => {
-        if (finished) return
-        s.write(encodePushPullStream(join, table.localState(), userState, config.enableCompression, this.host.security))
-      })
+      send()
     })
     this.host.setTimer(key, config.tcpTimeoutMs * 2)
     this.timeouts.set(key, () => {

@@ -1,0 +1,155 @@
+/**
+ * bench:agents' join phase alone, repeated, with what each agent's threads spent on it (issue 13:
+ * join convergence with every actor in its own thread). Per round and kind: K fresh agents, agents
+ * 1..K-1 `serf join` agent 0 at once (the real serf CLI, as bench:agents), then every agent is polled
+ * with `serf members` every POLL_MS until all list K alive. Reported per round:
+ * - convergenceS: joins sent to all converged (bench:agents' joinConvergenceS), and polls: how many
+ *   poll rounds that took (1: converged by the first poll);
+ * - joinRpcMs: each `serf join` call from spawn to exit (the CLI's own start included), max over
+ *   agents;
+ * - cpuMsPerAgent: CPU time (ms) of all the agent's threads from the joins sent to convergence, mean
+ *   over agents, from /proc/<pid>/task/<tid>/schedstat (ns on a CPU); mainMs of it on the main
+ *   thread (the tid equal to the pid: the RPC server and, inline, every actor);
+ * - waitMsPerAgent: summed over the agent's threads, the time they were runnable but waiting for
+ *   a core (schedstat's run-queue wait). On a shared 2-core machine this is the load's share of the
+ *   convergence time, which the CPU figure does not carry; both are per agent, means.
+ * The CPU figure is the one to compare between placements on a loaded machine: it counts the work
+ * (a thread hop's wake-up, clone and turn included), not the waiting.
+ *
+ * Usage: npm run build, then npx tsx bench/agents/join-cpu.ts [--k 5] [--rounds 3] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
+ * Linux only (schedstat). Needs the built CLI and the `serf` binary, as bench:agents.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
+
+const POLL_MS = 100
+const PHASE_CAP_MS = 60_000
+/** Agents answer RPC before their join is measured; this lets their start-up settle first (ms). */
+const SETTLE_MS = 1_000
+
+interface Args {
+  k: number
+  rounds: number
+  kinds: AgentKind[]
+  json: boolean
+}
+
+function parseArgs(argv: string[]): Args {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag)
+    return i >= 0 ? argv[i + 1] : undefined
+  }
+  const k = Number(value('--k') ?? 5)
+  const rounds = Number(value('--rounds') ?? 3)
+  const kinds = (value('--kinds') ?? 'serf,gossamer-workers,gossamer-inline').split(',') as AgentKind[]
+  if (!Number.isInteger(k) || k < 2) throw new Error('--k must be an integer >= 2')
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be an integer >= 1')
+  for (const kind of kinds) if (!['serf', 'gossamer-workers', 'gossamer-inline'].includes(kind)) throw new Error(`unknown kind ${kind}`)
+  return { k, rounds, kinds, json: argv.includes('--json') }
+}
+
+/** Per thread: ns on a CPU and ns runnable but waiting (schedstat's first two fields). */
+type ThreadTimes = Map<string, { runNs: number; waitNs: number }>
+
+function threadTimes(pid: number): ThreadTimes {
+  const out: ThreadTimes = new Map()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [runNs, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+      out.set(tid, { runNs: runNs!, waitNs: waitNs! })
+    } catch {
+      // The thread ended between the listing and the read: its time is lost to both readings.
+    }
+  }
+  return out
+}
+
+/** What the threads spent between two readings (ms); threads born in between count from zero. */
+function spent(pid: number, before: ThreadTimes, after: ThreadTimes): { runMs: number; waitMs: number; mainMs: number } {
+  let runNs = 0
+  let waitNs = 0
+  let mainNs = 0
+  for (const [tid, t] of after) {
+    const b = before.get(tid) ?? { runNs: 0, waitNs: 0 }
+    runNs += t.runNs - b.runNs
+    waitNs += t.waitNs - b.waitNs
+    if (tid === String(pid)) mainNs += t.runNs - b.runNs
+  }
+  return { runMs: runNs / 1e6, waitMs: waitNs / 1e6, mainMs: mainNs / 1e6 }
+}
+
+export interface JoinRound {
+  kind: AgentKind
+  convergenceS: number | null
+  polls: number
+  joinRpcMs: number
+  cpuMsPerAgent: number
+  mainMsPerAgent: number
+  waitMsPerAgent: number
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+
+async function joinRound(kind: AgentKind, k: number): Promise<JoinRound> {
+  const agents: AgentProcess[] = []
+  try {
+    for (let i = 0; i < k; i++) agents.push(await AgentProcess.start(kind, `${kind}-${i}`, 'lan'))
+    await new Promise((r) => setTimeout(r, SETTLE_MS))
+    const names = agents.map((a) => a.name)
+    const seed = agents[0]!
+    const before = agents.map((a) => threadTimes(a.pid))
+    const start = performance.now()
+    const rpcMs = await Promise.all(
+      agents.slice(1).map(async (a) => {
+        const t0 = performance.now()
+        await a.join(seed.gossipAddr)
+        return performance.now() - t0
+      }),
+    )
+    let polls = 0
+    let convergenceS: number | null = null
+    while (performance.now() - start < PHASE_CAP_MS) {
+      polls++
+      const lists = await Promise.all(agents.map((a) => a.members()))
+      if (lists.every((l) => l !== undefined && names.every((n) => l.some((m) => m.name === n && m.status === 'alive')))) {
+        convergenceS = (performance.now() - start) / 1000
+        break
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS))
+    }
+    const used = agents.map((a, i) => spent(a.pid, before[i]!, threadTimes(a.pid)))
+    return {
+      kind,
+      convergenceS: convergenceS === null ? null : Math.round(convergenceS * 1000) / 1000,
+      polls,
+      joinRpcMs: round1(Math.max(...rpcMs)),
+      cpuMsPerAgent: round1(mean(used.map((u) => u.runMs))),
+      mainMsPerAgent: round1(mean(used.map((u) => u.mainMs))),
+      waitMsPerAgent: round1(mean(used.map((u) => u.waitMs))),
+    }
+  } finally {
+    await Promise.all(agents.map((a) => a.stop('SIGKILL')))
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  const rounds: JoinRound[] = []
+  // Kinds alternate within each round, so a change in the machine's load falls on all of them.
+  for (let r = 0; r < args.rounds; r++) for (const kind of args.kinds) rounds.push(await joinRound(kind, args.k))
+  console.table(
+    rounds.map((r) => ({
+      kind: r.kind,
+      'converged s': r.convergenceS,
+      polls: r.polls,
+      'slowest join RPC ms': r.joinRpcMs,
+      'CPU ms / agent': r.cpuMsPerAgent,
+      'main thread ms / agent': r.mainMsPerAgent,
+      'run-queue wait ms / agent': r.waitMsPerAgent,
+    })),
+  )
+  if (args.json) console.log(JSON.stringify({ bench: 'agents-join-cpu', k: args.k, pollMs: POLL_MS, rounds }))
+}
+
+await main()
