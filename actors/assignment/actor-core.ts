@@ -4,7 +4,7 @@
  * machine passes `now` from the actor clock. Every refusal is counted; nothing here throws.
  */
 import type { ElectionChangedMsg } from '../election/protocol.ts'
-import { onMemberEvent } from './actor-members.ts'
+import { gossamerIndex, onMemberEvent } from './actor-members.ts'
 import { ActorStep } from './actor-step.ts'
 import { emptyBucketMap } from './bucket-map.ts'
 import type { AssignmentActorState, AssignmentEffect, GroupState } from './actor-state.ts'
@@ -211,6 +211,8 @@ function electionChanged(st: ActorStep, m: ElectionChangedMsg): void {
  */
 function restored(st: ActorStep): void {
   st.stats.restores++
+  // A record persisted before the Gossamer index existed: rebuilt from the member table.
+  st.s.gossamerMembers ??= gossamerIndex(st.s.members)
   for (const name of Object.keys(st.s.groups)) {
     const g = { ...st.group(name)!, lead: undefined }
     st.setGroup(g)

@@ -24,6 +24,7 @@ import { createAssignmentConfig } from './config.ts'
 import { StaleTermError } from './errors.ts'
 import { encodeGroupMessage, type Registration } from './group-message.ts'
 import { checkWorker, type WorkerSpec } from './worker-spec.ts'
+import { findWorker } from './live-workers.ts'
 
 /** Begins leading `g` for `term`: reads the store's last assignment first (nats), or starts now. */
 export function beginLeading(st: ActorStep, g: GroupState, term: number): void {
@@ -211,19 +212,14 @@ function deliver(st: ActorStep, group: string, a: Assignment, bytes: Uint8Array,
   const g = st.group(group)!
   // One envelope for every member (encoded once: an assignment of 100,000 partitions is 200 KB).
   const envelope = envelopeOf(group, st.s.self, bytes)
-  const sent = new Set<string>()
-  bmForEach(g.registrations, (_r, node) => {
-    if (node !== st.s.self && st.isGossamer(node)) {
-      sent.add(node)
-      sendTo(st, node, envelope)
-    }
+  // To every Gossamer member registered with this leader, and to the assignment's own workers:
+  // after a takeover they own partitions before they have heard of this leader (they register once
+  // its first renewal reaches them, up to a third of a lease later), and the takeover is what tells
+  // them the new term. Walked from the Gossamer members (G), not the registrations and workers (W):
+  // this turn runs once a round, cold, and W is 1,000 and more.
+  bmForEach(st.s.gossamerMembers, (_t, node) => {
+    if (node !== st.s.self && (bmHas(g.registrations, node) || findWorker(a.workers, node) !== undefined)) sendTo(st, node, envelope)
   })
-  // The assignment's own workers too: after a takeover they own partitions before they have heard
-  // of this leader (they register once its first renewal reaches them, up to a third of a lease
-  // later), and the takeover is what tells them the new term.
-  for (const w of a.workers) {
-    if (w.id !== st.s.self && !sent.has(w.id) && st.isGossamer(w.id)) sendTo(st, w.id, envelope)
-  }
   offerOwn(st, g, a, selfPartitions)
   // Sent reliably over TCP by swim; a worker that misses it gets the one in force when it registers again.
   stepCalc(st, group, { type: 'published', version: a.version, now: st.now })

@@ -8,12 +8,13 @@ import { GOSSAMER_TAG, GOSSAMER_TAG_VERSION } from '../../src/wire/gossamer-mess
 import type { MemberEventMsg } from '../member-manager/protocol.ts'
 import { onWithdrawal, stepCalc } from './actor-leader.ts'
 import type { ActorStep } from './actor-step.ts'
-import { BucketMapDraft, bmGet } from './bucket-map.ts'
+import { BucketMapDraft, bmForEach, bmGet, emptyBucketMap, type BucketMap } from './bucket-map.ts'
 
 export function onMemberEvent(st: ActorStep, m: MemberEventMsg): void {
   st.stats.memberEvents++
   // One draft of the member table per event (a push/pull can name thousands of members).
   const members = new BucketMapDraft(st.s.members)
+  const gossamer = new BucketMapDraft(st.s.gossamerMembers)
   const up = m.event === 'member-join' || m.event === 'member-update'
   const changed: Array<{ name: string; known: boolean }> = []
   for (const member of m.members) {
@@ -25,13 +26,18 @@ export function onMemberEvent(st: ActorStep, m: MemberEventMsg): void {
         st.refuse('ERR_ASSIGNMENT_TOO_MANY_MEMBERS', `member ${name} past the bound of ${st.s.config.maxMembers}`)
         continue
       }
-      members.set(name, member.tags[GOSSAMER_TAG] === GOSSAMER_TAG_VERSION)
+      const tagged = member.tags[GOSSAMER_TAG] === GOSSAMER_TAG_VERSION
+      members.set(name, tagged)
+      if (tagged) gossamer.set(name, true)
+      else gossamer.delete(name)
     } else if (known) {
       members.delete(name)
+      gossamer.delete(name)
     }
     changed.push({ name, known })
   }
   st.s.members = members.finish()
+  st.s.gossamerMembers = gossamer.finish()
   st.s.memberCount = st.s.members.size
   for (const group of Object.keys(st.s.groups)) {
     for (const { name, known } of changed) {
@@ -52,4 +58,13 @@ export function onMemberEvent(st: ActorStep, m: MemberEventMsg): void {
       else if (m.event === 'member-failed') stepCalc(st, group, { type: 'worker-failed', id: name, now: st.now })
     }
   }
+}
+
+/** The Gossamer members of a member table (a record persisted before the index was kept). */
+export function gossamerIndex(members: BucketMap<boolean>): BucketMap<true> {
+  const out = new BucketMapDraft<true>(emptyBucketMap())
+  bmForEach(members, (tagged, name) => {
+    if (tagged) out.set(name, true)
+  })
+  return out.finish()
 }

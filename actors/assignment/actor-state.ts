@@ -110,6 +110,12 @@ export interface AssignmentActorState {
   /** Alive members other than self: name -> advertises GOSSAMER_TAG. */
   readonly members: BucketMap<boolean>
   readonly memberCount: number
+  /**
+   * The alive members of `members` that advertise GOSSAMER_TAG (value always true): who a
+   * publication is sent to. A publication walks these (G, a few in a mixed cluster) rather than
+   * every registration and every worker of the assignment (W, 1,000 and more), in a turn of its own.
+   */
+  readonly gossamerMembers: BucketMap<true>
   readonly groups: Readonly<Record<string, GroupState>>
   readonly eventsPeer: string | null
   /**
@@ -188,6 +194,7 @@ export function initialAssignmentActor(init: {
     storeError: null,
     members: emptyBucketMap(),
     memberCount: 0,
+    gossamerMembers: emptyBucketMap(),
     groups: {},
     eventsPeer: init.eventsPeer,
     peers: { swim: init.peers?.swim ?? 'swim', election: init.peers?.election ?? 'election' },

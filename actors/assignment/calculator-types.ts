@@ -93,6 +93,11 @@ export interface RoundResult {
   encoded?: Uint8Array
   /** partitionsOf(assignment, round.self), when the request named one. */
   selfPartitions?: number[]
+  /**
+   * Set by the pool: `target` and `assignment` (those with an empty list) have the request's
+   * `input.workers`, left out of the answer; attachWorkers (rebalance.ts) puts them back.
+   */
+  workersFromRequest?: true
 }
 
 /** Why a rebalance runs; `round` is the next capped round of an earlier one. */

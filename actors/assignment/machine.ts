@@ -25,6 +25,7 @@ import type { ElectionInbound, ElectionViewMsg } from '../election/protocol.ts'
 import { stepAssignmentActor } from './actor-core.ts'
 import { DEFAULT_ASSIGNMENT_ACTOR_CONFIG, initialAssignmentActor, type AssignmentActorState, type AssignmentEffect } from './actor-state.ts'
 import { ASSIGNMENT_TASK, ENCODE_TASK, ROUND_TASK } from './compute-task.ts'
+import { attachWorkers } from './rebalance.ts'
 import type { AssignmentChangedMsg, AssignmentInbound, AssignmentInput } from './protocol.ts'
 
 export type { AssignmentInput } from './protocol.ts'
@@ -98,7 +99,7 @@ export function createAssignmentMachine(env: ActorEnv) {
         case 'compute': {
           // Off this thread (the pool's piscina threads): this actor's loop keeps serving messages.
           const failed = (err: unknown) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, error: toWireError(err) })
-          if (e.request.round !== undefined) env.compute.run(ROUND_TASK, e.request).then((round) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, round }), failed)
+          if (e.request.round !== undefined) env.compute.run(ROUND_TASK, e.request).then((round) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, round: attachWorkers(round, e.request) }), failed)
           else env.compute.run(ASSIGNMENT_TASK, e.request).then((assignment) => void env.send(self, { type: 'assignment.computed', group: e.group, requestId: e.requestId, assignment }), failed)
           break
         }

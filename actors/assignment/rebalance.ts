@@ -17,7 +17,10 @@ export function rebalanceRequest(config: AssignmentConfig, live: readonly Worker
     options: { vnodes: config.vnodes, loadFactor: config.loadFactor, seed: config.seed },
     input: {
       partitions: config.partitions,
-      workers: live.map((w) => ({ id: w.id, weight: w.weight })),
+      // The live list itself, not a copy: the pool's answer comes back without workers when they are
+      // these (computeRound), and the actor puts this same array back (attachWorkers): its context
+      // then holds one list the runtime already persisted, not 1,000 new objects a round.
+      workers: live,
       ...(current === undefined ? {} : { previous: current }),
       term,
       version: (current?.version ?? 0) + 1,
@@ -106,13 +109,37 @@ export function computeRound(request: ComputeRequest, options: { encode: boolean
   const assignment = a.version === version && a.term === term ? a : { ...a, version, term }
   const changed = previous === undefined || !sameOwners(previous, assignment)
   const publishable = changed || previous.term !== term
+  // Workers equal to the request's go back as nothing (1,000 objects a list to clone through two
+  // threads, twice): the actor re-attaches its own (attachWorkers).
+  const same = sameWorkers(target.workers, request.input.workers)
   return {
-    target,
-    assignment,
+    target: same ? { ...target, workers: [] } : target,
+    assignment: same && sameWorkers(assignment.workers, request.input.workers) ? { ...assignment, workers: [] } : assignment,
+    ...(same ? { workersFromRequest: true } : {}),
     moved: capped.moved,
     deferred: capped.deferred,
     changed,
     ...(options.encode && publishable ? { encoded: encodeAssignment(assignment) } : {}),
     ...(round.self === undefined ? {} : { selfPartitions: partitionsOf(assignment, round.self) }),
   }
+}
+
+function sameWorkers(a: readonly WorkerSpec[], b: readonly WorkerSpec[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i]!.id !== b[i]!.id || a[i]!.weight !== b[i]!.weight) return false
+  return true
+}
+
+/**
+ * The pool's RoundResult with its workers back: the request's own list (the same array, not a
+ * copy) where the pool left them out (`workersFromRequest`). An assignment with no workers is
+ * never valid (createAssignment needs one with capacity), so an empty list means "the request's".
+ */
+export function attachWorkers(result: RoundResult, request: ComputeRequest): RoundResult {
+  if (result.workersFromRequest !== true) return result
+  const workers = request.input.workers
+  const target = result.target.workers.length === 0 ? { ...result.target, workers } : result.target
+  const assignment = result.assignment.workers.length === 0 ? { ...result.assignment, workers } : result.assignment
+  const { workersFromRequest: _, ...rest } = result
+  return { ...rest, target, assignment }
 }

@@ -20,6 +20,14 @@
  * the slowest probe's round trip minus the median round trip of the same probes with the actor
  * idle (the hop cost: this thread to the actor and back). An upper bound: the probe's round trip
  * also carries any delay of this thread (which relays the pool's request and answer).
+ *
+ * Two measures of one window:
+ * - in the actor's thread (the figure): its event loop's longest stall, from an event-loop delay
+ *   monitor (perf_hooks, 1 ms resolution) that the bench's entry for the actor's thread starts
+ *   before the actor's own entry (stall-worker.ts), read and reset over a BroadcastChannel;
+ * - from this thread (an upper bound): the probes above, which also carry any delay of this
+ *   thread (it relays the pool's request and answer) and both hops.
+ * Each has its noise floor: the same measure as long again right after, with the actor idle.
  */
 import { ActorSystem } from '../../src/runtime/index.ts'
 import { assignment } from '../../actors/assignment/definition.ts'
@@ -27,14 +35,20 @@ import { encodeGroupMessage } from '../../actors/assignment/group-message.ts'
 import type { AssignmentChangedMsg } from '../../actors/assignment/protocol.ts'
 import type { Member } from '../../actors/member-manager/protocol.ts'
 import type { ElectionChangedMsg } from '../../actors/election/protocol.ts'
+import { BroadcastChannel } from 'node:worker_threads'
+import { LOOP_CHANNEL, type LoopReading, type LoopRequest } from './loop-channel.ts'
 
 export interface ActorStallRun {
-  /** Slowest probe round trip during the computation, minus the idle median round trip (ms). */
+  /** The actor's thread: its event loop's longest stall while the round was computed (ms). */
   stallMs: number
+  /** The same, as long again with the actor idle (the machine's noise in that thread, ms). */
+  loopNoiseMs: number
+  /** Slowest probe round trip during the computation, minus the idle median round trip (ms). */
+  probeStallMs: number
   maxRttMs: number
   idleMedianRttMs: number
   probes: number
-  /** The same measure over as long again with the actor idle (the machine's noise floor, ms). */
+  /** The probe measure over as long again with the actor idle (the machine's noise floor, ms). */
   noiseMs: number
   /** From the election change to the emitted assignment (ms). */
   windowMs: number
@@ -46,10 +60,36 @@ const member = (name: string): Member => ({ name, addr: Uint8Array.of(127, 0, 0,
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
+/** This thread's end of stall-worker.ts's channel: one request at a time, answered by id. */
+class LoopMonitor {
+  readonly #channel = new BroadcastChannel(LOOP_CHANNEL)
+  #seq = 0
+  request(type: LoopRequest['type']): Promise<LoopReading> {
+    const id = ++this.#seq
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the actor's thread did not answer the loop ${type} in 10 s`)), 10_000)
+      this.#channel.onmessage = (e) => {
+        const reading = (e as { data: LoopReading }).data
+        if (reading.id !== id) return
+        clearTimeout(timer)
+        resolve(reading)
+      }
+      this.#channel.postMessage({ type, id } satisfies LoopRequest)
+    })
+  }
+  close(): void {
+    this.#channel.close()
+  }
+}
+
+/** The assignment actor with stall-worker.ts as its thread's entry (the same definition otherwise). */
+const monitored = { ...assignment, worker: new URL('./stall-worker.ts', import.meta.url) }
+
 export async function actorStall(run: number, partitions = 100_000, workers = 1_000): Promise<ActorStallRun> {
   const system = await ActorSystem.start({ logLevel: 'silent', compute: { maxThreads: 1, idleTimeoutMs: 30_000 } })
+  const loop = new LoopMonitor()
   try {
-    const ref = await system.spawn(assignment, {
+    const ref = await system.spawn(monitored, {
       id: 'assignment',
       placement: 'worker',
       input: { self: 'w-0', calculator: { coldStartWindowMs: 0, plannedScaleWindowMs: 0, restartWindowMs: 0 }, peers: { swim: 'none', election: 'none' } },
@@ -89,6 +129,7 @@ export async function actorStall(run: number, partitions = 100_000, workers = 1_
       await new Promise((r) => setTimeout(r, 1))
     }
     const before = version
+    await loop.request('reset')
     const start = performance.now()
     leadFor(2 * run + 2, true)
     const rtts: number[] = []
@@ -97,18 +138,23 @@ export async function actorStall(run: number, partitions = 100_000, workers = 1_
       await new Promise((r) => setTimeout(r, 1))
     }
     const windowMs = performance.now() - start
-    // The same probes for as long again with the actor idle: the machine's own noise (descheduling).
+    const inThread = await loop.request('read')
+    // The same measures for as long again with the actor idle: the machine's own noise (descheduling).
+    await loop.request('reset')
     const quiet: number[] = []
     const quietEnd = performance.now() + windowMs
     while (performance.now() < quietEnd) {
       quiet.push(await probe())
       await new Promise((r) => setTimeout(r, 1))
     }
+    const quietLoop = await loop.request('read')
     const view = await ref.ask({ type: 'assignment.view', group })
     const idleMedian = median(idle)
     const maxRtt = Math.max(...rtts)
     return {
-      stallMs: Math.max(0, maxRtt - idleMedian),
+      stallMs: inThread.maxStallMs,
+      loopNoiseMs: quietLoop.maxStallMs,
+      probeStallMs: Math.max(0, maxRtt - idleMedian),
       maxRttMs: maxRtt,
       idleMedianRttMs: idleMedian,
       noiseMs: Math.max(0, Math.max(...quiet) - idleMedian),
@@ -117,6 +163,7 @@ export async function actorStall(run: number, partitions = 100_000, workers = 1_
       offloaded: view.calculator?.computeOffloaded ?? 0,
     }
   } finally {
+    loop.close()
     await system.shutdown({ drainTimeoutMs: 5_000 })
   }
 }

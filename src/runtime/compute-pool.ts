@@ -16,6 +16,17 @@ import { ComputeError } from '../errors/runtime-errors.ts'
 export interface ComputeOptions {
   maxThreads?: number
   idleTimeoutMs?: number
+  /** Added to the pool threads' nice value on Linux (thread-priority.ts); default DEFAULT_COMPUTE_NICE. */
+  nice?: number
+}
+
+/** The pool's threads run at nice +10 unless told otherwise (thread-priority.ts says why). */
+export const DEFAULT_COMPUTE_NICE = 10
+
+/** What a pool thread is given at its start (piscina's workerData): compute-task.ts reads it. */
+export interface ComputeThreadData {
+  gossamerCompute: 1
+  nice: number
 }
 
 function handlerFile(): string {
@@ -41,6 +52,7 @@ export class ComputePool implements ComputePort {
         minThreads: 0,
         maxThreads: options.maxThreads ?? 1,
         idleTimeout: options.idleTimeoutMs ?? 30_000,
+        workerData: { gossamerCompute: 1, nice: options.nice ?? DEFAULT_COMPUTE_NICE } satisfies ComputeThreadData,
       })
       // A pool thread that fails outside a task (e.g. its entry cannot load) must not crash the
       // process: the task's own promise carries the failure to the caller.

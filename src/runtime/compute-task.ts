@@ -5,6 +5,13 @@
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { isMainThread, workerData } from 'node:worker_threads'
+import type { ComputeThreadData } from './compute-pool.ts'
+import { lowerThisThread } from './thread-priority.ts'
+
+// Loaded once per pool thread, before its first task: the thread lowers its own priority.
+const data = workerData as Partial<ComputeThreadData> | null
+if (!isMainThread && data?.gossamerCompute === 1 && typeof data.nice === 'number') lowerThisThread(data.nice)
 
 export interface ComputeRequest {
   module: string

@@ -163,7 +163,7 @@ const SYSTEM_FIELDS: Record<keyof SystemOptions, true> = {
   logSink: true,
   logLinesPerSecond: true,
 }
-const COMPUTE_FIELDS = ['maxThreads', 'idleTimeoutMs'] as const
+const COMPUTE_FIELDS = ['maxThreads', 'idleTimeoutMs', 'nice'] as const
 
 /**
  * Checks ActorSystem.start's options before anything is built: a plain object of known fields, each
@@ -183,10 +183,12 @@ export function validateSystemOptions(options: unknown): SystemOptions {
   // A million lines per second per actor is past what a sink can take; more is a typo.
   if (o.logLinesPerSecond !== undefined) checkInt('system.logLinesPerSecond', o.logLinesPerSecond, 1, 1_000_000)
   if (o.compute !== undefined && o.compute !== false) {
-    const c = knownFieldsOnly('system.compute', o.compute, COMPUTE_FIELDS) as { maxThreads?: unknown; idleTimeoutMs?: unknown }
+    const c = knownFieldsOnly('system.compute', o.compute, COMPUTE_FIELDS) as { maxThreads?: unknown; idleTimeoutMs?: unknown; nice?: unknown }
     // Compute threads share the machine's cores with the actors: more than 256 is a typo.
     if (c.maxThreads !== undefined) checkInt('system.compute.maxThreads', c.maxThreads, 1, 256)
     if (c.idleTimeoutMs !== undefined) checkInt('system.compute.idleTimeoutMs', c.idleTimeoutMs, 0, TIMER_MAX_MS, 'ms')
+    // A nice value is 0 (normal) to 19 (lowest) on Linux: past 19 is a typo.
+    if (c.nice !== undefined) checkInt('system.compute.nice', c.nice, 0, 19)
   }
   if (o.snapshotStore !== undefined && !hasMethods(o.snapshotStore, ['load', 'save', 'delete'])) {
     throw new InvalidConfigError('system.snapshotStore', 'must be a SnapshotStore (load, save and delete)', { got: o.snapshotStore })

@@ -252,8 +252,12 @@ export interface SystemOptions {
   logLinesPerSecond?: number
   mailbox?: Partial<MailboxOptions>
   supervision?: Partial<SupervisionOptions>
-  /** Compute pool; `false` disables it. Default: piscina with 1 thread, created on first use. */
-  compute?: false | { maxThreads?: number; idleTimeoutMs?: number }
+  /**
+   * Compute pool; `false` disables it. Default: piscina with 1 thread, created on first use, its
+   * threads at nice +10 (`nice`, 0-19: added to their scheduling priority on Linux, so an actor's
+   * thread woken while the pool computes runs at once; 0 leaves them as they are).
+   */
+  compute?: false | { maxThreads?: number; idleTimeoutMs?: number; nice?: number }
   /** Where persisted snapshots live (default in memory). */
   snapshotStore?: SnapshotStore
   /** Default ask timeout in ms (5000). */

@@ -63,6 +63,8 @@ describe('ActorSystem.start options', () => {
     expect((await startRefusal({ logLevel: 'silent', clock: 'simulated' })).field).toBe('system.clock')
     expect((await startRefusal({ logLevel: 'silent', snapshotStore: {} })).field).toBe('system.snapshotStore')
     expect((await startRefusal({ logLevel: 'silent', compute: { maxThreads: 0 } })).field).toBe('system.compute.maxThreads')
+    expect((await startRefusal({ logLevel: 'silent', compute: { nice: 20 } })).field).toBe('system.compute.nice')
+    expect((await startRefusal({ logLevel: 'silent', compute: { nice: -1 } })).field).toBe('system.compute.nice')
     expect((await startRefusal({ logLevel: 'silent', mailbox: { capacty: 10 } })).message).toBe('mailbox.capacty is not a known field; did you mean capacity?')
     expect((await startRefusal({ logLevel: 'silent', supervision: 'fast' })).field).toBe('supervision')
   })
@@ -75,7 +77,7 @@ describe('ActorSystem.start options', () => {
       logLevel: 'silent',
       mailbox: { capacity: 16 },
       supervision: { maxRestarts: 1 },
-      compute: { maxThreads: 1, idleTimeoutMs: 1000 },
+      compute: { maxThreads: 1, idleTimeoutMs: 1000, nice: 5 },
       askTimeoutMs: 250,
     }
     expect(validateSystemOptions(options)).toBe(options)

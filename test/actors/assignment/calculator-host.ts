@@ -7,7 +7,7 @@ import type { Assignment } from '../../../actors/assignment/assignment.ts'
 import { startCalculator, stepCalculator, type CalculatorStart } from '../../../actors/assignment/calculator.ts'
 import type { CalculatorEffect, CalculatorInput, CalculatorState, ComputeRequest, TimerKey } from '../../../actors/assignment/calculator-types.ts'
 import { computeAssignment } from '../../../actors/assignment/compute-task.ts'
-import { computeRound } from '../../../actors/assignment/rebalance.ts'
+import { attachWorkers, computeRound } from '../../../actors/assignment/rebalance.ts'
 
 type InputOf<T extends CalculatorInput['type']> = Omit<Extract<CalculatorInput, { type: T }>, 'now'>
 
@@ -72,7 +72,7 @@ export class CalculatorHost {
     const job = this.computeQueue.shift()!
     const request = structuredClone(job.request)
     // A round request runs whole on the pool (rebalance.ts computeRound), as the actor's ROUND_TASK.
-    if (request.round !== undefined) return this.send({ type: 'round-computed', requestId: job.requestId, result: structuredClone(computeRound(request, { encode: true })) })
+    if (request.round !== undefined) return this.send({ type: 'round-computed', requestId: job.requestId, result: attachWorkers(structuredClone(computeRound(request, { encode: true })), request) })
     return this.send({ type: 'computed', requestId: job.requestId, assignment: computeAssignment(request) })
   }
 

@@ -10,7 +10,7 @@ import { movedMask, ownerOf, partitionsOf, sameOwners, type Assignment } from '.
 import { decodeAssignment } from '../../../actors/assignment/assignment-codec.ts'
 import type { CalculatorEffect } from '../../../actors/assignment/calculator-types.ts'
 import { createAssignmentConfig, type AssignmentInit } from '../../../actors/assignment/config.ts'
-import { computeRound, rebalanceRequest } from '../../../actors/assignment/rebalance.ts'
+import { attachWorkers, computeRound, rebalanceRequest } from '../../../actors/assignment/rebalance.ts'
 import { consistentHash } from '../../../actors/assignment/strategies/consistent-hash.ts'
 import { CalculatorHost } from './calculator-host.ts'
 import { workers } from './support.ts'
@@ -112,7 +112,7 @@ describe('assignment calculator: rounds computed whole on the pool', () => {
     const h = new CalculatorHost({ config: config({ inlineWorkLimit: 0 }), term: 2, workers: workers(2, 1, 'w') })
     h.advance(30_000)
     const job = h.computeQueue.shift()!
-    const result = computeRound(job.request, { encode: false })
+    const result = attachWorkers(computeRound(job.request, { encode: false }), job.request)
     h.send({ type: 'round-computed', requestId: job.requestId, result: { ...result, assignment: { ...result.assignment, version: 7 } } })
     expect([h.state.stats.computeFailures, h.state.stats.refused['ERR_ASSIGNMENT_INVALID_PARTITIONS'], h.published.length, h.last!.version]).toEqual([1, 1, 1, 1])
   })
