@@ -9,6 +9,7 @@
  * warm-up chunk, and prints the rate of each chunk and their median. The same payloads and the
  * same sink machine as runtime.bench.ts; the ratios themselves come from that bench.
  */
+import { loadavg } from 'node:os'
 import { MessageChannel, Worker } from 'node:worker_threads'
 import { createActor } from 'xstate'
 import { ActorSystem } from '../../src/runtime/index.ts'
@@ -99,9 +100,12 @@ async function run(): Promise<number[]> {
   }
 }
 
+/** The machine's 1-minute load average before and after (a shared 2-core machine: above ~1, other work competed). */
+const loadStart = Number(loadavg()[0]!.toFixed(2))
 const rates = await run()
+const loadEnd = Number(loadavg()[0]!.toFixed(2))
 const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const median = mid(rates)
 const cpuUs = Number(mid(cpuPerOp).toFixed(3))
-console.log(`${mode}: median ${median} ops/s over ${rates.length} chunks (min ${Math.min(...rates)}, max ${Math.max(...rates)}); CPU ${cpuUs} µs/op (all threads; ${mid(sysPerOp).toFixed(3)} of it system)`)
-if (argv.includes('--json')) console.log(JSON.stringify({ mode, medianPerSec: median, cpuUsPerOp: cpuUs, sysUsPerOp: Number(mid(sysPerOp).toFixed(3)), chunks: rates }))
+console.log(`${mode}: median ${median} ops/s over ${rates.length} chunks (min ${Math.min(...rates)}, max ${Math.max(...rates)}); CPU ${cpuUs} µs/op (all threads; ${mid(sysPerOp).toFixed(3)} of it system); load average ${loadStart} -> ${loadEnd}`)
+if (argv.includes('--json')) console.log(JSON.stringify({ mode, medianPerSec: median, cpuUsPerOp: cpuUs, sysUsPerOp: Number(mid(sysPerOp).toFixed(3)), chunks: rates, loadAvg: { start: loadStart, end: loadEnd } }))
