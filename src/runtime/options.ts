@@ -117,9 +117,10 @@ export interface WorkerLimits {
    * or 32 (`scripts/idle-node-rss.ts`: 134-196 MB either way, within its noise).
    * Why not 16 (the default before): a thread that handles round trips at full rate reaches a
    * 16 MiB cap's semi-space, and at that size V8's allocation-site pretenuring starts tenuring
-   * short-lived objects (XState's per-event sets and snapshots): they are then allocated in the
-   * old generation, every scavenge grows it by ~0.6 MB and takes 1.2-4 ms instead of 0.25 ms,
-   * and a mark-compact follows every ~10 scavenges. `node --trace-gc` on `npx tsx
+   * short-lived objects (which sites, a release build does not say; a sampling heap profile of
+   * the thread shows most of what it allocates is XState's per-event sets and snapshots): they
+   * are then allocated in the old generation, every scavenge grows it by ~0.6 MB and takes
+   * 1.2-4 ms instead of 0.25 ms, and a mark-compact follows every ~10 scavenges. `node --trace-gc` on `npx tsx
    * bench/runtime/focus.ts roundtrip` (3 s) showed it in 5 of 6 runs at 16 (9-13 mark-compacts in
    * the actor's thread) and in the one run at 24, in none of 4 at 32 or 48 (1 mark-compact), nor
    * at 16 with --no-allocation-site-pretenuring: about 18.5 CPU µs per round trip at 16, 15.0 at 32.
