@@ -2,13 +2,20 @@
  * One runtime scenario on its own, for profiling (`node --cpu-prof` writes one profile per
  * thread, the actor's worker included) and for quick A/B checks of a change:
  *
- *   npx tsx bench/runtime/focus.ts <roundtrip|raw-roundtrip|machine-roundtrip|burst|inline> [--seconds 5] [--json]
+ *   npx tsx bench/runtime/focus.ts <roundtrip|raw-roundtrip|machine-roundtrip|burst|inline> [--seconds 5] [--json] [--young MiB]
  *   node --import tsx --cpu-prof --cpu-prof-dir=prof bench/runtime/focus.ts burst
+ *   node --trace-gc --import tsx bench/runtime/focus.ts roundtrip --young 16
+ *
+ * `--young N` spawns the actor with `workerLimits.maxYoungGenerationSizeMb: N` instead of the
+ * runtime's default (32): with 16, `--trace-gc` shows the actor's thread tenuring short-lived
+ * objects in most runs (scavenges of 1-4 ms that grow the old generation, a mark-compact every
+ * ~10 of them) and the round trip costs about 3.5 CPU µs more (see WorkerLimits in options.ts).
  *
  * Runs the scenario in chunks (10,000 round trips or 100,000 messages) for `--seconds`, after one
  * warm-up chunk, and prints the rate of each chunk and their median. The same payloads and the
  * same sink machine as runtime.bench.ts; the ratios themselves come from that bench.
  */
+import { loadavg } from 'node:os'
 import { MessageChannel, Worker } from 'node:worker_threads'
 import { createActor } from 'xstate'
 import { ActorSystem } from '../../src/runtime/index.ts'
@@ -21,6 +28,8 @@ const argv = process.argv.slice(2)
 const mode = argv[0] ?? 'roundtrip'
 const secondsAt = argv.indexOf('--seconds')
 const seconds = secondsAt >= 0 && Number(argv[secondsAt + 1]) > 0 ? Number(argv[secondsAt + 1]) : 5
+const youngAt = argv.indexOf('--young')
+const young = youngAt >= 0 ? Number(argv[youngAt + 1]) : undefined
 const ECHO = { ...ALIVE, type: 'sink.echo' as const }
 const ROUND_TRIPS = 10_000
 const ONE_WAY = 100_000
@@ -75,7 +84,8 @@ async function run(): Promise<number[]> {
       await worker.terminate()
     }
   }
-  const system = await ActorSystem.start({ logLevel: 'warn' })
+  // An invalid --young is refused by ActorSystem.start (InvalidConfigError naming the field).
+  const system = await ActorSystem.start({ logLevel: 'warn', ...(young !== undefined ? { workerLimits: { maxYoungGenerationSizeMb: young } } : {}) })
   try {
     const sink = await system.spawn(sinkDef, { id: 'sink' })
     await sink.ask({ type: 'sink.ping' })
@@ -99,9 +109,12 @@ async function run(): Promise<number[]> {
   }
 }
 
+/** The machine's 1-minute load average before and after (a shared 2-core machine: above ~1, other work competed). */
+const loadStart = Number(loadavg()[0]!.toFixed(2))
 const rates = await run()
+const loadEnd = Number(loadavg()[0]!.toFixed(2))
 const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const median = mid(rates)
 const cpuUs = Number(mid(cpuPerOp).toFixed(3))
-console.log(`${mode}: median ${median} ops/s over ${rates.length} chunks (min ${Math.min(...rates)}, max ${Math.max(...rates)}); CPU ${cpuUs} µs/op (all threads; ${mid(sysPerOp).toFixed(3)} of it system)`)
-if (argv.includes('--json')) console.log(JSON.stringify({ mode, medianPerSec: median, cpuUsPerOp: cpuUs, sysUsPerOp: Number(mid(sysPerOp).toFixed(3)), chunks: rates }))
+console.log(`${mode}: median ${median} ops/s over ${rates.length} chunks (min ${Math.min(...rates)}, max ${Math.max(...rates)}); CPU ${cpuUs} µs/op (all threads; ${mid(sysPerOp).toFixed(3)} of it system); load average ${loadStart} -> ${loadEnd}`)
+if (argv.includes('--json')) console.log(JSON.stringify({ mode, medianPerSec: median, cpuUsPerOp: cpuUs, sysUsPerOp: Number(mid(sysPerOp).toFixed(3)), chunks: rates, loadAvg: { start: loadStart, end: loadEnd } }))

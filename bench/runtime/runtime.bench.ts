@@ -29,9 +29,13 @@
  *   but topped up only every 50 pings (pingToAckSteady*).
  * `--neighbour` runs a CPU-bound co-process (neighbour.ts) for the whole run: the figures with the
  * other core busy, as when the machine is shared.
+ * `loadAvg` (JSON; a note line in the table): the machine's 1-minute load average at the start and
+ * the end of the run. An "idle" run whose load was well above 1 (other processes on a 2-core
+ * machine) measured the scheduler as much as the runtime: say so next to its figures.
  * Senders honour backpressure (await ready() when send says so); the bare-port baselines have none.
  * The machine is shared with other work: compare ratios within one run.
  */
+import { loadavg } from 'node:os'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { createActor } from 'xstate'
 import { ActorSystem, type ActorRef } from '../../src/runtime/index.ts'
@@ -238,6 +242,8 @@ function runtimeScenarios(): Scenario[] {
   ]
 }
 
+/** 1-minute load average when the run started (read before the neighbour starts). */
+const loadAtStart = Number(loadavg()[0]!.toFixed(2))
 const neighbour = withNeighbour ? await startNeighbour() : undefined
 try {
   await main()
@@ -268,7 +274,7 @@ async function main(): Promise<void> {
     steadyBareAcks: steady.bareAcks,
   }
   if (pingOnly) {
-    if (args.json) console.log(JSON.stringify({ ...ping, neighbour: withNeighbour }))
+    if (args.json) console.log(JSON.stringify({ ...ping, neighbour: withNeighbour, loadAvg: { start: loadAtStart, end: Number(loadavg()[0]!.toFixed(2)) } }))
     return
   }
   const by = Object.fromEntries(results.map((r) => [r.name, r.opsPerSec]))
@@ -283,14 +289,18 @@ async function main(): Promise<void> {
     /** context: the ask against the same machine answering behind a bare port (the runtime's share alone) */
     actorRoundTripVsMachineRoundTrip: ratio('actorRoundTripPerSec', 'machineRoundTripPerSec'),
   }
+  const loadAvg = { start: loadAtStart, end: Number(loadavg()[0]!.toFixed(2)) }
   const targets = { actorOneWayInspectedVsActorOneWay: 0.9, actorOneWayVsBaseline: 0.8, actorBurstVsInlineMachine: 0.8, actorRoundTripVsRaw: 0.8 }
   const met = Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, ratios[k as keyof typeof targets] >= t]))
   printReport(results, {
     json: args.json,
-    extra: { ...ping, ratios, targets, met, inspectedSeen, neighbour: withNeighbour },
-    notes: Object.entries(ratios).map(([k, v]) => {
-      const t = targets[k as keyof typeof targets]
-      return t === undefined ? `${k}: ${v} (context)` : `${k}: ${v} (target >= ${t})${met[k] ? '' : '  MISSED'}`
-    }),
+    extra: { ...ping, ratios, targets, met, inspectedSeen, neighbour: withNeighbour, loadAvg },
+    notes: [
+      ...Object.entries(ratios).map(([k, v]) => {
+        const t = targets[k as keyof typeof targets]
+        return t === undefined ? `${k}: ${v} (context)` : `${k}: ${v} (target >= ${t})${met[k] ? '' : '  MISSED'}`
+      }),
+      `load average (1 min) at start ${loadAvg.start}, at end ${loadAvg.end}${withNeighbour ? ' (the end includes the neighbour)' : ''}`,
+    ],
   })
 }

@@ -110,12 +110,22 @@ export function validateSupervisionOptions(c: SupervisionOptions): void {
  */
 export interface WorkerLimits {
   /**
-   * Default 16: V8 splits it into two ~5 MiB semi-spaces plus room for large new objects, where
+   * Default 32: V8 splits it into two ~10 MiB semi-spaces plus room for large new objects, where
    * its default lets each busy isolate grow to 16 MiB semi-spaces (48 MiB of young generation; a
-   * flooded node peaked at 344-381 MB RSS; with 16 and the old-generation cap, 250-261 MB). The
-   * caps trade CPU for memory: under npm run fuzz:node the node took datagrams 10-25% slower than
-   * with V8's defaults (6: ~200 MB peak, slowest; 32: 293 MB, no faster than 16). Raise both to
-   * trade the memory back.
+   * flooded node peaked at 344-381 MB RSS; with 16 and the old-generation cap, 250-261 MB; with
+   * 32, 293 MB). Only a busy thread grows its semi-spaces: an idle node's RSS is the same with 16
+   * or 32 (`scripts/idle-node-rss.ts`: 134-196 MB either way, within its noise).
+   * Why not 16 (the default before): a thread that handles round trips at full rate reaches a
+   * 16 MiB cap's semi-space, and at that size V8's allocation-site pretenuring starts tenuring
+   * short-lived objects (which sites, a release build does not say; a sampling heap profile of
+   * the thread shows most of what it allocates is XState's per-event sets and snapshots): they
+   * are then allocated in the old generation, every scavenge grows it by ~0.6 MB and takes
+   * 1.2-4 ms instead of 0.25 ms, and a mark-compact follows every ~10 scavenges. `node --trace-gc` on `npx tsx
+   * bench/runtime/focus.ts roundtrip` (3 s) showed it in 5 of 6 runs at 16 (9-13 mark-compacts in
+   * the actor's thread) and in the one run at 24, in none of 4 at 32 or 48 (1 mark-compact), nor
+   * at 16 with --no-allocation-site-pretenuring: about 18.5 CPU µs per round trip at 16, 15.0 at 32.
+   * Lower caps trade CPU for memory (6: ~200 MB peak under npm run fuzz:node, datagrams 10-25%
+   * slower). Raise both to trade the memory back.
    */
   maxYoungGenerationSizeMb: number
   /**
@@ -128,7 +138,7 @@ export interface WorkerLimits {
 }
 
 export const DEFAULT_WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({
-  maxYoungGenerationSizeMb: 16,
+  maxYoungGenerationSizeMb: 32,
   maxOldGenerationSizeMb: 256,
 })
 

@@ -43,16 +43,16 @@ async function refusal(run: () => Promise<unknown>): Promise<{ field: unknown; m
 
 describe('worker heap caps', () => {
   it('runs every actor thread under the default caps, the system ones, or a spawn own', async () => {
-    expect(DEFAULT_WORKER_LIMITS).toEqual({ maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 })
+    expect(DEFAULT_WORKER_LIMITS).toEqual({ maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 256 })
     let sys = await start()
     const a = await sys.spawn(hog, { id: 'a' })
-    expect(await a.ask({ type: 'hog.limits' })).toMatchObject({ maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 })
+    expect(await a.ask({ type: 'hog.limits' })).toMatchObject({ maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 256 })
     await sys.shutdown()
 
     sys = await start({ workerLimits: { maxOldGenerationSizeMb: 96 } })
     const b = await sys.spawn(hog, { id: 'b' })
     const c = await sys.spawn(hog, { id: 'c', workerLimits: { maxYoungGenerationSizeMb: 12 } })
-    expect(await b.ask({ type: 'hog.limits' })).toMatchObject({ maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 })
+    expect(await b.ask({ type: 'hog.limits' })).toMatchObject({ maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 96 })
     expect(await c.ask({ type: 'hog.limits' })).toMatchObject({ maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 96 })
   })
 
