@@ -10,9 +10,10 @@
  * address-index.ts, ping-delegate.ts (Serf's coordinates in acks). The swim actor's runner
  * (swim-runner.ts) runs it; the simulator and hand-wired tests run it through SwimNode (swim-node.ts).
  *
- * Streams are the exception: an inbound stream is handed over with `accept(stream)`, and dials,
- * stream reads and the user-state ask answer through callbacks; what the core decides in them (or
- * when a test calls a concept file directly, outside a step) goes to `SwimEnv.run` at once.
+ * Serf's user state for a push/pull is asked as an effect and answered as an input (`user-state`).
+ * Streams are the exception: an inbound stream is handed over with `accept(stream)`, and dials and
+ * stream reads answer through callbacks; what the core decides in them (or when a test calls a
+ * concept file directly, outside a step) goes to `SwimEnv.run` at once.
  */
 import type { Stream } from '../../src/transport/transport.ts'
 import { bytesEqual } from './messages.ts'
@@ -89,6 +90,9 @@ export class SwimCore extends SwimParts {
         return this.sends.user(input.to, input.bytes)
       case 'broadcasts-waiting':
         return this.gossip.waiting(input.fresh === true)
+      case 'user-state':
+        if (!this.outbox.answerUserState(input.id, input.bytes)) this.counters.userStatesUnmatched++
+        return
     }
   }
 
@@ -145,6 +149,7 @@ export class SwimCore extends SwimParts {
     this.suspicions.stop()
     this.refresh.clear()
     this.intake.clear()
+    this.outbox.dropAsks()
   }
 
   /** An inbound stream (push/pull, fallback ping, user message): read outside any step (see the header). */

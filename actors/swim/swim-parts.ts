@@ -115,9 +115,9 @@ export class SwimParts {
     this.outbox.enter(fn)
   }
 
-  /** Serf's LocalState for a push/pull; `cb` runs as a step. */
+  /** Serf's LocalState for a push/pull: an `ask-user-state` effect; `cb` runs in the step of its `user-state` answer. */
   localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void {
-    this.outbox.localUserState(join, cb)
+    this.outbox.askUserState(join, cb)
   }
 
   /** Opens a stream (a dial effect); `cb` hears the outcome through `dialed`. */

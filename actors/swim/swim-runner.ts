@@ -3,7 +3,8 @@
  * the one place the core's effects are carried out (timers on the actor clock, delivered back as
  * `swim.timer`; packets out through the send pipeline and the transport, their results fed back to
  * the core; broadcasts to gossip-queue; its outputs routed to member-manager and gossip-queue), the
- * core's env (clock, randomness, dials and the user-state ask, which stay callbacks), the piggyback
+ * core's env (clock, randomness; dials stay callbacks), Serf's user state asked for the core's
+ * `ask-user-state` effect and fed back as its `user-state` input, the piggyback
  * lease (piggyback.ts: every packet is filled from it in the same turn, and the sends are reported
  * to gossip-queue in batches), and swim's two asks, neither on the packet path: Serf's push/pull
  * state (`member.local-state`) and, at each start, the local Meta (`member.local-meta`). Every ask
@@ -309,6 +310,7 @@ export function createSwimRunner(env: ActorEnv) {
       mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
       emit: (out) => route(out, n),
       dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
+      askUserState: (id, join) => askUserState(n, config, id, join),
     }
   }
   /** The one place swim's effects are carried out: in order, by the handlers of the core that decided them. */
@@ -318,32 +320,39 @@ export function createSwimRunner(env: ActorEnv) {
   /** The handlers of each core still able to decide effects (a stopped one's late callbacks included). */
   const handlers = new WeakMap<SwimCore, SwimEffectHandlers>()
 
-  const envFor = (config: SwimConfig, transport: SwimTransport, box: { core?: SwimCore }): SwimEnv => {
+  const envFor = (box: { core?: SwimCore }): SwimEnv => ({
+    now: () => env.clock.now(),
+    random: () => env.random.next(),
+    // Effects decided in a stream or dial callback (outside a step) run at once.
+    run: (effects) => runEffects(box.core!, effects),
+    // Before the first lease, ticks go on: their fills ask gossip-queue for one again.
+    broadcastsWaiting: () => lease.epoch === 0 || lease.entries.length > 0,
+  })
+
+  /**
+   * Serf's user state for core `n`'s push/pull (its `ask-user-state` effect `id`): asked of
+   * member-manager, the answer fed back as the `user-state` input (empty bytes when the ask failed,
+   * counted). Nothing goes back to a core that stopped meanwhile (its asks are aborted with it).
+   */
+  const askUserState = (n: SwimCore, config: SwimConfig, id: number, join: boolean): void => {
     const signal = asks.signal
-    const timeouts = askTimeouts(config)
-    return {
-      now: () => env.clock.now(),
-      random: () => env.random.next(),
-      localUserState: (join, cb) => {
-        ask<LocalStateMsg>(peers.memberManager, { type: 'member.local-state', join }, timeouts.localStateMs, signal).then(
-          (reply) => {
-            if (signal.aborted) return
-            if (reply?.bytes instanceof Uint8Array) return cb(reply.bytes)
-            askFailed('localStateFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'member.local-state reply without bytes'), 'sent without it')
-            cb(new Uint8Array(0))
-          },
-          (err: unknown) => {
-            if (signal.aborted) return
-            askFailed('localStateFailures', err, 'sent without it')
-            cb(new Uint8Array(0))
-          },
-        )
-      },
-      // Effects decided in a stream, dial or ask callback (outside a step) run at once.
-      run: (effects) => runEffects(box.core!, effects),
-      // Before the first lease, ticks go on: their fills ask gossip-queue for one again.
-      broadcastsWaiting: () => lease.epoch === 0 || lease.entries.length > 0,
+    const answer = (bytes: Uint8Array): void => {
+      if (signal.aborted || node !== n) return
+      runEffects(n, n.advance({ type: 'user-state', id, bytes }))
     }
+    ask<LocalStateMsg>(peers.memberManager, { type: 'member.local-state', join }, askTimeouts(config).localStateMs, signal).then(
+      (reply) => {
+        if (signal.aborted) return
+        if (reply?.bytes instanceof Uint8Array) return answer(reply.bytes)
+        askFailed('localStateFailures', new ClusterError('ERR_SWIM_BAD_REPLY', 'member.local-state reply without bytes'), 'sent without it')
+        answer(new Uint8Array(0))
+      },
+      (err: unknown) => {
+        if (signal.aborted) return
+        askFailed('localStateFailures', err, 'sent without it')
+        answer(new Uint8Array(0))
+      },
+    )
   }
 
   /** The lease as the context shows it, rebuilt only when the lease changed (it is immutable). */
@@ -397,7 +406,7 @@ export function createSwimRunner(env: ActorEnv) {
      */
     start(config: SwimConfig, transport: SwimTransport, identity: SwimIdentity, restored?: SwimContext): SwimCore {
       const box: { core?: SwimCore } = {}
-      const n = new SwimCore(config, identity, envFor(config, transport, box))
+      const n = new SwimCore(config, identity, envFor(box))
       box.core = n
       if (node !== undefined) lastCounters = { ...node.counters }
       carried.start(n, transport, counts as unknown as Record<string, number>, restored, lastCounters)
