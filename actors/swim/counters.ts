@@ -92,6 +92,8 @@ export class SwimCounters {
   pushPullsTimedOut = 0
   /** Inbound push/pulls dropped because 128 were already being handled (memberlist's maxPushPulls). */
   pushPullsRefused = 0
+  /** `user-state` answers no ask waited for (answered twice, or after the stop): ignored. */
+  userStatesUnmatched = 0
   streamsMalformed = 0
   /** Stream messages refused for passing the byte cap (push-pull.ts MAX_STREAM_MESSAGE_BYTES). */
   streamsTooLarge = 0

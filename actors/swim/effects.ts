@@ -5,10 +5,12 @@
  * the core as the `packet-sent` input (it is counted there, and a gossip tick goes on to its next
  * target with it), so one runner handles every effect the same way.
  *
- * A dial is an effect too, carried out in its place among the others (a simulated network draws
- * its randomness in that order); the stream it opens is not data, so it comes back through
- * `dialed(id, ...)`. Streams and swim's one ask (Serf's user state for a push/pull) stay
- * callbacks: what the core decides in them, outside a step, is handed to `SwimEnv.run` at once.
+ * swim's one ask, Serf's user state for a push/pull, is an effect too (`ask-user-state`, with an
+ * id the core hands out); its answer comes back as the `user-state` input with that id, so what
+ * the core decides on it comes out of that step. A dial is an effect, carried out in its place
+ * among the others (a simulated network draws its randomness in that order); the stream it opens
+ * is not data, so it comes back through `dialed(id, ...)`. Streams stay callbacks: what the core
+ * decides in them (a dial's outcome, a stream's bytes), outside a step, goes to `SwimEnv.run` at once.
  *
  * Append-only unions keyed on `type`, like the protocols.
  */
@@ -92,6 +94,11 @@ export type SwimEffect =
   | { type: 'output'; output: SwimOutput }
   /** Opens a stream to `to` within `timeoutMs`; the outcome goes to the core's `dialed(id, ...)`. */
   | { type: 'dial'; id: number; to: TransportAddress; timeoutMs: number }
+  /**
+   * Serf's LocalState for a push/pull (`join`: a join's). Answer it with the `user-state` input of
+   * the same id, always (empty bytes when the state could not be had), unless the core stopped.
+   */
+  | { type: 'ask-user-state'; id: number; join: boolean }
 
 /** What became of one send-packet effect at the sending side. */
 export interface PacketSent {
@@ -126,17 +133,17 @@ export type SwimCoreInput =
    * resumes; `fresh` (an entry this node never sent) may bring the next round forward (swim-core.ts).
    */
   | { type: 'broadcasts-waiting'; fresh?: boolean }
+  /** The answer to the `ask-user-state` effect `id`: Serf's push/pull user state (raw bytes, may be empty). */
+  | { type: 'user-state'; id: number; bytes: Uint8Array }
 
-/** What the core reads from its surroundings and the I/O that stays callbacks (see the header). */
+/** What the core reads from its surroundings, and where effects decided in stream callbacks go (see the header). */
 export interface SwimEnv {
   now(): number
   /** A float in [0, 1) from the node's seeded source. */
   random(): number
   /** Nonces for encryption; omitted: crypto-random (never derive real nonces from a seeded source). */
   nonce?: () => Uint8Array
-  /** Serf's LocalState for a push/pull (raw bytes, may be empty); answered through `cb`. */
-  localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void
-  /** Carries out effects decided outside a step (in a stream, dial or ask callback), at once. */
+  /** Carries out effects decided outside a step (in a stream or dial callback), at once. */
   run(effects: SwimEffect[]): void
   /**
    * Whether a gossip packet could carry anything now (the actor: its lease holds entries, or no
@@ -156,6 +163,8 @@ export interface SwimEffectHandlers {
   mergeRemoteUserState(bytes: Uint8Array, join: boolean): void
   emit(output: SwimOutput): void
   dial(to: TransportAddress, timeoutMs: number, cb: (err: TransportError | undefined, stream?: Stream) => void): void
+  /** Asks for Serf's user state; the answer goes back to the core as the `user-state` input `id`. */
+  askUserState(id: number, join: boolean): void
 }
 
 /** A dial's outcome: an error, or the stream. */
@@ -198,6 +207,9 @@ export function runSwimEffects(core: SwimEffectTarget, effects: readonly SwimEff
         break
       case 'dial':
         h.dial(e.to, e.timeoutMs, (err, stream) => core.dialed(e.id, err, stream))
+        break
+      case 'ask-user-state':
+        h.askUserState(e.id, e.join)
         break
     }
   }

@@ -56,8 +56,8 @@
  * restart in place finds the transport still held; the `stopped` state releases it.
  *
  * The rest of the closure is derived or handles, not protocol state: the spawn input and the
- * config built from it (with the keyring, whose bytes must never be persisted; both are read again
- * from the actor's options at a restore), the join addresses parsed with it, and in the runner the
+ * config built from it (machine-config.ts; with the keyring, whose bytes must never be persisted;
+ * both are read again from the actor's options at a restore), the join addresses parsed with it, and in the runner the
  * timers' handles, the pending asks' abort signal, the member feed's unsent batch and the
  * piggyback lease's entries (their bytes: the context keeps the lease's view, and gossip-queue
  * sends a fresh lease to every subscribe). Protocol state that a restart needs is in the context:
@@ -81,20 +81,16 @@
 import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate'
 import type { ActorEnv, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
-import type { WireError } from '../../src/errors/index.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
-import type { SwimConfig } from './config.ts'
 import type { SwimContext, SwimInput } from './swim-context.ts'
-import { MAX_HELD, NO_STREAMS, redactKeys } from './swim-context.ts'
-import { SwimCounters } from './counters.ts'
-import { createSwimConfig, LAN_SWIM_CONFIG, validateSwimName } from './config.ts'
+import { MAX_HELD } from './swim-context.ts'
 import { parseJoinAddresses } from './join-address.ts'
 import type { CoordinateReply, SwimEmitted, SwimInbound } from './protocol.ts'
-import { Keyring } from '../../src/wire/keyring.ts'
 import { applyKeyringOp } from './keyring-ops.ts'
+import { createMachineConfig, initialContext } from './machine-config.ts'
 import { askTimeouts, createSwimRunner, RETRY_JOIN_TIMER } from './swim-runner.ts'
-import { LEASE_REPORT_TIMER, NO_LEASE } from './piggyback.ts'
-import { drawJitter, dueAttempt, firstJoins, jitterSeed, JOIN_RETRY_OFF, resumedJoins, settleJoin } from './join-retry.ts'
+import { LEASE_REPORT_TIMER } from './piggyback.ts'
+import { drawJitter, dueAttempt, firstJoins, jitterSeed, resumedJoins, settleJoin } from './join-retry.ts'
 import type { JoinResultMsg, PlannedJoin } from './join-retry.ts'
 import { closeSwimTransport, SwimBindError, swimTransportOf } from './transport-slot.ts'
 import type { SwimBindInput, SwimBindOutput } from './transport-slot.ts'
@@ -114,38 +110,7 @@ const isLeave = (m: SwimInbound): boolean => m.type === 'swim.leave' || m.type =
 export function createSwimMachine(env: ActorEnv) {
   const runner = createSwimRunner(env)
   const swim = runner.node
-  let input: SwimInput | undefined
-  /** The config the node runs with. The context shows it with the keyring redacted (key bytes never reach snapshots or inspection). */
-  let config: SwimConfig = { ...LAN_SWIM_CONFIG }
-  /** The input's join addresses and config.retryJoin, parsed with the config (a bad one is a configError, never a dial that throws). */
-  let joinAt: string[] = []
-  let retryJoinAt: string[] = []
-  /** Takes the spawn input (at start, and again at a restore): the config (a bad one returned as an error), the peers. */
-  const configure = (given: SwimInput): WireError | undefined => {
-    runner.setPeers(given.peers)
-    input = given
-    try {
-      config = createSwimConfig(given.config ?? {}, given.preset ?? 'lan')
-      validateSwimName(given.name)
-      joinAt = parseJoinAddresses(given.join, config.bindPort)
-      retryJoinAt = parseJoinAddresses(config.retryJoin, config.bindPort, 'swim.retryJoin')
-      return undefined
-    } catch (err) {
-      // A bad config is input, not a crash: restarting cannot fix it. The actor goes to `failed`.
-      config = { ...LAN_SWIM_CONFIG }
-      joinAt = []
-      retryJoinAt = []
-      return toWireError(err)
-    }
-  }
-  /** The live ring built from the context's `liveKeys` (cached per array: it changes only by a keyring op). */
-  let liveRing: { of: Uint8Array[]; ring: Keyring } | undefined
-  /** The ring packets use: the live one once an operation changed it (persisted), else the config's. */
-  const ringOf = (context: SwimContext): Keyring | null => {
-    if (context.liveKeys === undefined) return config.keyring
-    if (liveRing?.of !== context.liveKeys) liveRing = { of: context.liveKeys, ring: new Keyring(context.liveKeys) }
-    return liveRing.ring
-  }
+  const cfg = createMachineConfig((peers) => runner.setPeers(peers))
   const leaveNow = () => {
     // Nothing was ever announced: the leave is complete at once (member-manager waits for it).
     runner.toMember({ type: 'member.swim-left' })
@@ -226,7 +191,7 @@ export function createSwimMachine(env: ActorEnv) {
         assertEvent(event, 'swim.join')
         let addresses: string[]
         try {
-          addresses = parseJoinAddresses(event.addresses, config.bindPort, 'swim.join.addresses')
+          addresses = parseJoinAddresses(event.addresses, cfg.config.bindPort, 'swim.join.addresses')
         } catch (err) {
           // The definition's validate checked the syntax; only a missing port with swim.bindPort 0
           // gets here. Refused and counted, as the transport could not dial it.
@@ -240,7 +205,7 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       joinResult: assign(({ context, event }) => {
         assertEvent(event, 'swim.join-result')
-        const limits = { intervalMs: config.retryJoinIntervalMs, maxRetries: config.retryJoinMax }
+        const limits = { intervalMs: cfg.config.retryJoinIntervalMs, maxRetries: cfg.config.retryJoinMax }
         // Jitter of retried joins: its own stream, kept in the context (join-retry.ts JitterStream).
         let retryJitter = context.retryJitter
         const jitter = (): number => {
@@ -285,7 +250,7 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       sendGossamer: assign(({ event }) => {
         assertEvent(event, 'swim.send-gossamer')
-        return runner.sendGossamer(event, config)
+        return runner.sendGossamer(event, cfg.config)
       }),
       /**
        * The live keyring (keyring-ops.ts), in every state: the ring is the machine's (persisted as
@@ -293,7 +258,7 @@ export function createSwimMachine(env: ActorEnv) {
        */
       keyring: enqueueActions(({ context, event, enqueue }) => {
         assertEvent(event, 'swim.keyring')
-        const r = applyKeyringOp(ringOf(context), event.op, event.key)
+        const r = applyKeyringOp(cfg.ringOf(context), event.op, event.key)
         env.reply(event.replyTo, r.reply)
         if (!r.reply.ok) {
           runner.counts.keyringRefused++
@@ -338,13 +303,13 @@ export function createSwimMachine(env: ActorEnv) {
       bound: assign(({ event }) => {
         const out = (event as unknown as { output: SwimBindOutput }).output
         // Port 0 in the input: advertise the port the socket got (after a restore: the same one).
-        const advertisedPort = input!.port === 0 ? out.port : input!.port
+        const advertisedPort = cfg.input!.port === 0 ? out.port : cfg.input!.port
         env.log.info({ address: out.address, advertised: advertisedPort }, 'swim bound')
-        return { bound: out.address, advertisedPort, address: formatAddress(input!.addr, advertisedPort) }
+        return { bound: out.address, advertisedPort, address: formatAddress(cfg.input!.addr, advertisedPort) }
       }),
       start: assign(({ context, event }) => {
         const transport = swimTransportOf(env)
-        const start = input
+        const start = cfg.input
         if (transport === undefined || start === undefined) throw new Error('swim: started without a transport')
         // member-manager's answer; when it gave none, the Meta the node had last, else the input's.
         const meta = (event as { output?: Uint8Array | undefined }).output ?? context.knownMeta ?? start.meta
@@ -352,10 +317,10 @@ export function createSwimMachine(env: ActorEnv) {
         // After a restore: above the incarnation peers may know, so our alive (and Meta) is news to them.
         const identity = { name: start.name, addr: start.addr, port: context.advertisedPort, ...(meta === undefined ? {} : { meta }), ...(restored ? { incarnation: context.incarnation + 1 } : {}) }
         // The live keyring (a keyring op before a restart) over the config's.
-        const ring = ringOf(context)
-        runner.start(ring === config.keyring ? config : { ...config, keyring: ring }, transport, identity, restored ? context : undefined)
+        const ring = cfg.ringOf(context)
+        runner.start(ring === cfg.config.keyring ? cfg.config : { ...cfg.config, keyring: ring }, transport, identity, restored ? context : undefined)
         const leaving = context.held.some(isLeave)
-        const { joins, retry } = restored ? resumedJoins({ ...context, leaving }, joinAt, retryJoinAt) : firstJoins(joinAt, retryJoinAt)
+        const { joins, retry } = restored ? resumedJoins({ ...context, leaving }, cfg.joinAt, cfg.retryJoinAt) : firstJoins(cfg.joinAt, cfg.retryJoinAt)
         joinAll(joins)
         return { ...runner.state(), joinRetry: retry, knownMeta: meta }
       }),
@@ -363,7 +328,7 @@ export function createSwimMachine(env: ActorEnv) {
         assertEvent(event, 'runtime.restored')
         const given = spawnInputOf(self)
         if (given === undefined) throw new Error('swim: restored without its spawn input')
-        configure(given)
+        cfg.configure(given)
         // The node of a restart in place (its timers, asks and streams) ends here.
         runner.stop()
         env.log.warn({ restarts: event.restarts, bound: context.bound, incarnation: context.incarnation, knownPeers: context.knownPeers.length }, 'swim restored from its snapshot')
@@ -371,12 +336,12 @@ export function createSwimMachine(env: ActorEnv) {
       }),
       reconfigure: assign(({ context, self }) => {
         const given = spawnInputOf(self)
-        if (given !== undefined) configure(given)
+        if (given !== undefined) cfg.configure(given)
         return { restores: context.restores + 1 }
       }),
       leaveAgain: assign(({ context }) => {
         if (context.held.some(isLeave)) return {}
-        const leave: SwimInbound = { type: 'swim.leave', timeoutMs: config.probeIntervalMs * 5 }
+        const leave: SwimInbound = { type: 'swim.leave', timeoutMs: cfg.config.probeIntervalMs * 5 }
         return { held: [leave, ...context.held].slice(0, MAX_HELD) }
       }),
       replayHeld: enqueueActions(({ context, enqueue }) => {
@@ -394,35 +359,10 @@ export function createSwimMachine(env: ActorEnv) {
   }).createMachine({
     id: 'swim',
     context: ({ input: given }) => {
-      const configError = configure(given)
+      const configError = cfg.configure(given)
       // A (re)start without a snapshot: the previous node, its timers and its pending asks end here.
       runner.stop()
-      return {
-        config: redactKeys(config),
-        name: given.name,
-        peers: { ...runner.peers },
-        address: '',
-        bound: '',
-        advertisedPort: 0,
-        knownPeers: [],
-        restores: 0,
-        lastJoinError: undefined,
-        joinRetry: JOIN_RETRY_OFF,
-        retryJitter: null,
-        knownMeta: undefined,
-        streams: { ...NO_STREAMS },
-        bindError: undefined,
-        configError,
-        held: [],
-        heldOverflow: 0,
-        incarnation: 1,
-        healthScore: 0,
-        numNodes: 0,
-        lease: NO_LEASE,
-        counters: { ...new SwimCounters() },
-        liveKeys: undefined,
-        ...runner.counts,
-      }
+      return initialContext(given, cfg.config, configError, runner.peers, runner.counts)
     },
     initial: 'configured',
     // The lease is gossip-queue's news, taken whatever the node is doing (without a node it waits
@@ -437,10 +377,10 @@ export function createSwimMachine(env: ActorEnv) {
           id: 'bind',
           src: 'bind',
           input: ({ context }) => ({
-            addr: input!.addr,
-            port: input!.port,
-            ...(input!.bind === undefined ? {} : { bind: input!.bind }),
-            limits: { idleTimeoutMs: config.streamIdleTimeoutMs, maxInboundStreams: config.maxInboundStreams },
+            addr: cfg.input!.addr,
+            port: cfg.input!.port,
+            ...(cfg.input!.bind === undefined ? {} : { bind: cfg.input!.bind }),
+            limits: { idleTimeoutMs: cfg.config.streamIdleTimeoutMs, maxInboundStreams: cfg.config.maxInboundStreams },
             // Bound before a restore: that address again, or a coded failure (never a new port).
             ...(context.bound === '' ? {} : { rebind: context.bound }),
           }),
@@ -453,7 +393,7 @@ export function createSwimMachine(env: ActorEnv) {
         invoke: {
           id: 'localMeta',
           src: 'localMeta',
-          input: () => ({ timeoutMs: askTimeouts(config).localMetaMs }),
+          input: () => ({ timeoutMs: askTimeouts(cfg.config).localMetaMs }),
           onDone: { target: 'running', actions: ['start', 'replayHeld'] },
           // fetchLocalMeta never rejects; should a provided one, start with the Meta we know.
           onError: { target: 'running', actions: ['start', 'replayHeld'] },
@@ -464,7 +404,7 @@ export function createSwimMachine(env: ActorEnv) {
         on: {
           ...common,
           'swim.leave': { target: 'leaving', actions: ['endRetry', assign(({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs }))] },
-          'member.swim-leave': { target: 'leaving', actions: ['endRetry', assign(({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs ?? config.probeIntervalMs * 5 }))] },
+          'member.swim-leave': { target: 'leaving', actions: ['endRetry', assign(({ event }) => runner.step({ type: 'leave', timeoutMs: event.timeoutMs ?? cfg.config.probeIntervalMs * 5 }))] },
           'runtime.restored': restoreTarget,
           'runtime.shutdown': 'stopped',
         },

@@ -5,12 +5,14 @@
  * - `within(fn)` runs `fn` as a step and returns its effects. The first step after the counters
  *   were handed out (`share`) counts on a copy of them, so a state in a context is never written.
  * - `enter(fn)` is for work that I/O starts outside any step (an accepted stream, a dial's outcome,
- *   a stream's bytes, the user-state answer): it runs as a step whose effects go to env.run at once.
+ *   a stream's bytes): it runs as a step whose effects go to env.run at once.
  *   Inside a step (a simulated transport answering synchronously) it is part of that step.
  * - An effect decided outside any step (a test driving a concept file directly) goes to env.run
  *   at once. Such a call also counts on the current counters without a copy: the core is meant to
  *   be driven through its steps (SwimNode, the simulator's driver, never hands its state out).
  * - Dials are effects too; the stream they open (not data) comes back through `dialed(id, ...)`.
+ * - The user-state ask is an effect whose answer is an input (`answerUserState`, called by the
+ *   core's step): its continuation waits here by id, and the stop drops those still waiting.
  */
 import type { Stream, TransportAddress, TransportError } from '../../src/transport/transport.ts'
 import type { SwimCountersView } from './counters.ts'
@@ -25,6 +27,9 @@ export class StepOutbox {
   /** Dials in flight: their callbacks, by the id of their dial effect (each ends in `dialed`). */
   private readonly dials = new Map<number, DialCallback>()
   private dialSeq = 0
+  /** User-state asks waiting for their answer, by the id of their ask effect. */
+  private readonly userStates = new Map<number, (bytes: Uint8Array) => void>()
+  private askSeq = 0
 
   constructor(
     private readonly env: SwimEnv,
@@ -90,9 +95,25 @@ export class StepOutbox {
     this.effect({ type: 'merge-user-state', bytes, join })
   }
 
-  /** Serf's LocalState for a push/pull; `cb` runs as a step (see `enter`). */
-  localUserState(join: boolean, cb: (bytes: Uint8Array) => void): void {
-    this.env.localUserState(join, (bytes) => this.enter(() => cb(bytes)))
+  /** Serf's LocalState for a push/pull (an `ask-user-state` effect); `cb` runs in the step of its answer. */
+  askUserState(join: boolean, cb: (bytes: Uint8Array) => void): void {
+    const id = ++this.askSeq
+    this.userStates.set(id, cb)
+    this.effect({ type: 'ask-user-state', id, join })
+  }
+
+  /** The `user-state` input: the ask's continuation, in this step; an unknown id (answered twice, or after the stop) changes nothing. */
+  answerUserState(id: number, bytes: Uint8Array): boolean {
+    const cb = this.userStates.get(id)
+    if (cb === undefined) return false
+    this.userStates.delete(id)
+    cb(bytes)
+    return true
+  }
+
+  /** Forgets the asks still waiting (the node stops: what they would have done ends with it). */
+  dropAsks(): void {
+    this.userStates.clear()
   }
 
   /** Opens a stream (a dial effect); `cb` hears the outcome, as a step, through `dialed`. */
@@ -116,5 +137,10 @@ export class StepOutbox {
   /** Dials waiting for their outcome (diagnostics). */
   pendingDials(): number {
     return this.dials.size
+  }
+
+  /** User-state asks waiting for their answer (diagnostics). */
+  pendingAsks(): number {
+    return this.userStates.size
   }
 }

@@ -25,12 +25,21 @@ export class SwimNode extends SwimCore {
       now: () => ports.now(),
       random: () => ports.random(),
       ...(ports.nonce === undefined ? {} : { nonce: ports.nonce }),
-      localUserState: (join, cb) => ports.localUserState(join, cb),
       run: (effects) => box.node!.run(effects),
     })
     box.node = this
     this.ports = ports
-    this.handlers = ports
+    this.handlers = {
+      setTimer: (key, delayMs) => ports.setTimer(key, delayMs),
+      cancelTimer: (key) => ports.cancelTimer(key),
+      sendPacket: (req) => ports.sendPacket(req),
+      enqueueBroadcast: (name, message, notifyId) => ports.enqueueBroadcast(name, message, notifyId),
+      mergeRemoteUserState: (bytes, join) => ports.mergeRemoteUserState(bytes, join),
+      emit: (output) => ports.emit(output),
+      dial: (to, timeoutMs, cb) => ports.dial(to, timeoutMs, cb),
+      // Serf's user state: the port answers through a callback, which goes back in as the input.
+      askUserState: (id, join) => ports.localUserState(join, (bytes) => this.request({ type: 'user-state', id, bytes })),
+    }
   }
 
   /** Carries out effects the core decided (in a step, or outside one: stream and dial callbacks). */

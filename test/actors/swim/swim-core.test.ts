@@ -1,7 +1,8 @@
 /**
  * swim's core at the seam: `step(input)` returns its effects as plain data (no port is called
  * during a step) and its state as plain data that later steps never change; a send's result comes
- * back as an input (counted, and a gossip tick goes on or stops with it).
+ * back as an input (counted, and a gossip tick goes on or stops with it); so does the answer to
+ * its user-state ask (Serf's push/pull state).
  */
 import { describe, expect, it } from 'vitest'
 import { decodeCoordinatePayload } from '../../../src/coordinate/coordinate-codec.ts'
@@ -9,6 +10,8 @@ import { createSwimConfig } from '../../../actors/swim/config.ts'
 import { DEFAULT_VSN } from '../../../actors/swim/messages.ts'
 import { assemblePacket, decodeDatagram } from '../../../actors/swim/packets.ts'
 import type { SendPacketEffect, SwimEffect, SwimEnv } from '../../../actors/swim/effects.ts'
+import type { Stream } from '../../../src/transport/transport.ts'
+import { tryReadStream } from '../../../actors/swim/packets.ts'
 import { SwimCore } from '../../../actors/swim/swim-core.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import type { GossipMessage } from '../../../src/wire/memberlist.ts'
@@ -24,7 +27,6 @@ function core() {
   const env: SwimEnv = {
     now: () => now,
     random: () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646,
-    localUserState: (_join, cb) => cb(empty),
     run: (effects) => void outside.push(effects),
   }
   const c = new SwimCore(createSwimConfig({}), { name: 'self', addr: Uint8Array.of(10, 0, 0, 1), port: 7946 }, env)
@@ -110,5 +112,71 @@ describe('SwimCore.step: a send result is an input', () => {
     const end = t.c.step({ type: 'packet-sent', effect: second!, sent: { result: 'empty', piggybacked: 0 } })
     expect(end.effects).toEqual([])
     expect(end.state.counters).toMatchObject({ gossipEmpty: 1, packetsSent: 1 })
+  })
+})
+
+describe("SwimCore.step: Serf's user state is asked as an effect and answered as an input", () => {
+  /** A stream that records what is written to it and never answers. */
+  function quietStream(): { stream: Stream; written: Uint8Array[] } {
+    const written: Uint8Array[] = []
+    const stream: Stream = {
+      local: '10.0.0.1:7946',
+      remote: peer(2).address,
+      write: (b) => {
+        written.push(b)
+        return true
+      },
+      end: () => {},
+      close: () => {},
+      setDeadline: () => {},
+      onData: () => {},
+      onEnd: () => {},
+    }
+    return { stream, written }
+  }
+
+  it('a join asks for the user state once its stream is open; the answer, as an input, writes it in that step', () => {
+    const t = core()
+    const dial = t.c.step({ type: 'join', addresses: [peer(2).address] }).effects.find((e) => e.type === 'dial')
+    expect(dial).toMatchObject({ type: 'dial', to: peer(2).address })
+    const { stream, written } = quietStream()
+    t.c.dialed((dial as { id: number }).id, undefined, stream)
+    // The stream's work ran outside a step, but the ask is an effect with an id, not a callback.
+    const asks = t.outside.flat().filter((e) => e.type === 'ask-user-state')
+    expect(asks).toEqual([{ type: 'ask-user-state', id: expect.any(Number), join: true }])
+    expect(structuredClone(asks)).toEqual(asks)
+    expect(written).toEqual([])
+    const userState = Uint8Array.of(2, 0x81, 0xa1, 0x78, 1)
+    const step = t.c.step({ type: 'user-state', id: (asks[0] as { id: number }).id, bytes: userState })
+    expect(written).toHaveLength(1)
+    const sent = tryReadStream(written[0]!)
+    expect(sent).toMatchObject({ done: true, message: { type: 'pushPull', Join: true } })
+    expect((sent as { message: { UserState: Uint8Array } }).message.UserState).toEqual(userState)
+    expect(step.state.counters.userStatesUnmatched).toBe(0)
+  })
+
+  it('an answer no ask waits for (again, or after the stop) changes nothing and is counted', () => {
+    const t = core()
+    const dial = t.c.step({ type: 'join', addresses: [peer(2).address] }).effects.find((e) => e.type === 'dial')
+    const { stream, written } = quietStream()
+    t.c.dialed((dial as { id: number }).id, undefined, stream)
+    const [ask] = t.outside.flat().filter((e) => e.type === 'ask-user-state') as Array<{ id: number }>
+    t.c.step({ type: 'user-state', id: ask!.id, bytes: empty })
+    const again = t.c.step({ type: 'user-state', id: ask!.id, bytes: empty })
+    expect(again.effects).toEqual([])
+    expect(again.state.counters.userStatesUnmatched).toBe(1)
+    expect(written).toHaveLength(1)
+
+    // An ask still waiting when the node stops: its late answer writes nothing to the stream.
+    const s = core()
+    const dial2 = s.c.step({ type: 'join', addresses: [peer(2).address] }).effects.find((e) => e.type === 'dial')
+    const held = quietStream()
+    s.c.dialed((dial2 as { id: number }).id, undefined, held.stream)
+    const [late] = s.outside.flat().filter((e) => e.type === 'ask-user-state') as Array<{ id: number }>
+    s.c.step({ type: 'stop' })
+    const after = s.c.step({ type: 'user-state', id: late!.id, bytes: empty })
+    expect(after.effects).toEqual([])
+    expect(after.state.counters.userStatesUnmatched).toBe(1)
+    expect(held.written).toEqual([])
   })
 })
