@@ -135,32 +135,34 @@ describe("SwimCore.step: Serf's user state is asked as an effect and answered as
     return { stream, written }
   }
 
-  it('a join asks for the user state once its stream is open; the answer, as an input, writes it in that step', () => {
+  it('a join asks for the user state as it dials (an effect with an id); the answer, as an input, is written once the stream is open', () => {
     const t = core()
-    const dial = t.c.step({ type: 'join', addresses: [peer(2).address] }).effects.find((e) => e.type === 'dial')
+    const joined = t.c.step({ type: 'join', addresses: [peer(2).address] }).effects
+    const dial = joined.find((e) => e.type === 'dial')
     expect(dial).toMatchObject({ type: 'dial', to: peer(2).address })
-    const { stream, written } = quietStream()
-    t.c.dialed((dial as { id: number }).id, undefined, stream)
-    // The stream's work ran outside a step, but the ask is an effect with an id, not a callback.
-    const asks = t.outside.flat().filter((e) => e.type === 'ask-user-state')
+    // The ask goes out with the dial, in the same step (the two waits overlap), as data, not a callback.
+    const asks = joined.filter((e) => e.type === 'ask-user-state')
     expect(asks).toEqual([{ type: 'ask-user-state', id: expect.any(Number), join: true }])
     expect(structuredClone(asks)).toEqual(asks)
-    expect(written).toEqual([])
     const userState = Uint8Array.of(2, 0x81, 0xa1, 0x78, 1)
-    const step = t.c.step({ type: 'user-state', id: (asks[0] as { id: number }).id, bytes: userState })
+    const answered = t.c.step({ type: 'user-state', id: (asks[0] as { id: number }).id, bytes: userState })
+    expect(answered.state.counters.userStatesUnmatched).toBe(0)
+    // No stream yet: nothing written until the dial completes, then the state goes at once.
+    const { stream, written } = quietStream()
+    t.c.dialed((dial as { id: number }).id, undefined, stream)
     expect(written).toHaveLength(1)
     const sent = tryReadStream(written[0]!)
     expect(sent).toMatchObject({ done: true, message: { type: 'pushPull', Join: true } })
     expect((sent as { message: { UserState: Uint8Array } }).message.UserState).toEqual(userState)
-    expect(step.state.counters.userStatesUnmatched).toBe(0)
   })
 
   it('an answer no ask waits for (again, or after the stop) changes nothing and is counted', () => {
     const t = core()
-    const dial = t.c.step({ type: 'join', addresses: [peer(2).address] }).effects.find((e) => e.type === 'dial')
+    const joined = t.c.step({ type: 'join', addresses: [peer(2).address] }).effects
+    const dial = joined.find((e) => e.type === 'dial')
     const { stream, written } = quietStream()
     t.c.dialed((dial as { id: number }).id, undefined, stream)
-    const [ask] = t.outside.flat().filter((e) => e.type === 'ask-user-state') as Array<{ id: number }>
+    const [ask] = joined.filter((e) => e.type === 'ask-user-state') as Array<{ id: number }>
     t.c.step({ type: 'user-state', id: ask!.id, bytes: empty })
     const again = t.c.step({ type: 'user-state', id: ask!.id, bytes: empty })
     expect(again.effects).toEqual([])
@@ -169,10 +171,11 @@ describe("SwimCore.step: Serf's user state is asked as an effect and answered as
 
     // An ask still waiting when the node stops: its late answer writes nothing to the stream.
     const s = core()
-    const dial2 = s.c.step({ type: 'join', addresses: [peer(2).address] }).effects.find((e) => e.type === 'dial')
+    const joined2 = s.c.step({ type: 'join', addresses: [peer(2).address] }).effects
+    const dial2 = joined2.find((e) => e.type === 'dial')
     const held = quietStream()
     s.c.dialed((dial2 as { id: number }).id, undefined, held.stream)
-    const [late] = s.outside.flat().filter((e) => e.type === 'ask-user-state') as Array<{ id: number }>
+    const [late] = joined2.filter((e) => e.type === 'ask-user-state') as Array<{ id: number }>
     s.c.step({ type: 'stop' })
     const after = s.c.step({ type: 'user-state', id: late!.id, bytes: empty })
     expect(after.effects).toEqual([])
