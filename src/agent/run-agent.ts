@@ -27,6 +27,7 @@ import { reloadConfig } from './reload.ts'
 import { waitForShutdown } from './signals.ts'
 import type { SignalSource } from './signals.ts'
 import { optimizingLine, tieringStats, type Tiering } from './tiering.ts'
+import { idleGcStats, type IdleGc } from './idle-gc.ts'
 
 export interface AgentIo {
   out(text: string): void
@@ -73,6 +74,8 @@ export interface AgentDeps {
   schedule?: Schedule
   /** V8's optimizing compiler policy (tiering.ts): told the config's mode and the placement once running; its state goes into `stats`. */
   tiering?: Tiering
+  /** Full collections while the agent runs (idle-gc.ts); its counts go into `stats`. */
+  idleGc?: IdleGc
   /** Told once the agent runs and its signal listeners are on (tests read the addresses here). */
   onRunning?(info: { node: GossamerNode; metricsAddr: string | undefined; handlers: EventHandlers; log: AgentLog; config: AgentConfig }): void
 }
@@ -189,6 +192,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
 
   const stop = async (code: number): Promise<number> => {
     stopping.abort()
+    deps.idleGc?.stop()
     retry?.stop()
     cancelLeaveGrace()
     if (!left && code !== 0) log.warn('serf', 'Shutdown without a Leave')
@@ -212,7 +216,10 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       log: (line) => log.accept(line),
       onLeave: () => finish(0),
       assignments: workers.lookup,
-      ...(deps.tiering === undefined ? {} : { agentStats: () => tieringStats(deps.tiering!.state()) }),
+      agentStats: () => ({
+        ...(deps.tiering === undefined ? {} : tieringStats(deps.tiering.state())),
+        ...(deps.idleGc === undefined ? {} : idleGcStats(deps.idleGc.stats())),
+      }),
     })
   } catch (err) {
     say(`Error starting RPC listener: ${(err as Error).message}`)
@@ -277,6 +284,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
     schedule: deps.schedule ?? realSchedule,
     listening: () => {
       deps.tiering?.running(config.placement)
+      deps.idleGc?.start()
       deps.onRunning?.({ node, metricsAddr: metrics?.address, handlers, log, config })
     },
   }).catch((err: unknown) => {

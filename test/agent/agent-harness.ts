@@ -7,6 +7,7 @@ import { runAgent } from '../../src/agent/run-agent.ts'
 import type { AgentSignal, SignalSource } from '../../src/agent/signals.ts'
 import type { EventHandlers } from '../../src/agent/handlers/event-handlers.ts'
 import type { Tiering } from '../../src/agent/tiering.ts'
+import type { IdleGc } from '../../src/agent/idle-gc.ts'
 import { FakeNode } from './fake-node.ts'
 
 export class FakeSignals implements SignalSource {
@@ -68,7 +69,7 @@ export interface Harness {
   exit: Promise<number>
 }
 
-export function startAgent(argv: string[], options: { configure?: (n: FakeNode) => void; rpcError?: Error; createError?: Error; tiering?: Tiering } = {}): Harness {
+export function startAgent(argv: string[], options: { configure?: (n: FakeNode) => void; rpcError?: Error; createError?: Error; tiering?: Tiering; idleGc?: IdleGc } = {}): Harness {
   const out: string[] = []
   const err: string[] = []
   const signals = new FakeSignals()
@@ -103,6 +104,7 @@ export function startAgent(argv: string[], options: { configure?: (n: FakeNode) 
     signals,
     schedule: timers.schedule,
     ...(options.tiering === undefined ? {} : { tiering: options.tiering }),
+    ...(options.idleGc === undefined ? {} : { idleGc: options.idleGc }),
     onRunning: (info) => {
       handlers = info.handlers
       metricsAddr = info.metricsAddr

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ClusterError } from '../../src/errors/index.ts'
 import { startLeanTiering } from '../../src/agent/tiering.ts'
+import { createIdleGc } from '../../src/agent/idle-gc.ts'
 import { startAgent, until } from './agent-harness.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'run-agent-'))
@@ -363,5 +364,22 @@ describe('agent - runAgent', () => {
     expect(h.out.some((l) => l.endsWith('[INFO] agent: Optimizing compiler on: 30.0% of a core in use'))).toBe(true)
     h.signals.send('SIGTERM')
     await h.exit
+  })
+
+  it('collects garbage while it runs (an idle agent\'s old space grew without bound before), counts it in `stats`, and stops at shutdown', async () => {
+    let tick: (() => void) | undefined
+    let collections = 0
+    const idleGc = createIdleGc({ gc: () => collections++, heapUsed: () => 9e6, cpuMicros: () => 0, every: (fn) => ((tick = fn), () => (tick = undefined)) })
+    const h = startAgent([...BASE, '-placement=inline'], { idleGc })
+    expect(tick).toBeUndefined()
+    await h.running
+    tick!()
+    tick!()
+    expect(collections).toBe(2)
+    expect(h.rpc().agentStats?.()).toEqual({ idle_gc: 'on', idle_gc_runs: '2', idle_gc_skipped: '0', idle_gc_cpu_ms: '0.0' })
+    h.signals.send('SIGTERM')
+    await h.exit
+    expect(tick).toBeUndefined()
+    expect(h.rpc().agentStats?.()['idle_gc']).toBe('off')
   })
 })
