@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ClusterError } from '../../src/errors/index.ts'
-import { startLeanTiering } from '../../src/agent/tiering.ts'
+import { FULL_FLAGS, LEAN_FLAGS, startLeanTiering } from '../../src/agent/tiering.ts'
 import { createIdleGc } from '../../src/agent/idle-gc.ts'
 import { startAgent, until } from './agent-harness.ts'
 
@@ -342,7 +342,7 @@ describe('agent - runAgent', () => {
     const tiering = startLeanTiering({ setFlags: (f) => flags.push(f), every: () => () => {}, now: () => Date.UTC(2026, 11, 6, 2, 5, 37) })
     const h = startAgent([...BASE, '-tiering=off', '-placement=inline', '-log-level=info'], { tiering, configure: () => (flagsAtCreate = [...flags]) })
     await h.running
-    expect(flagsAtCreate).toEqual(['--no-turbofan', '--turbofan'])
+    expect(flagsAtCreate).toEqual([LEAN_FLAGS, FULL_FLAGS])
     expect(h.out.some((l) => l.endsWith('[INFO] agent: Optimizing compiler on (-tiering=off)'))).toBe(true)
     expect(h.rpc().agentStats?.()).toEqual({ tiering: 'off', turbofan: 'on', turbofan_since: '2026-12-06T02:05:37.000Z', turbofan_reason: 'tiering=off' })
     h.signals.send('SIGTERM')
@@ -356,7 +356,7 @@ describe('agent - runAgent', () => {
     const tiering = startLeanTiering({ setFlags: (f) => flags.push(f), utilization: () => () => busy, every: (fn) => ((tick = fn), () => (tick = undefined)), now: () => Date.UTC(2026, 11, 6, 2, 5, 39) })
     const h = startAgent([...BASE, '-placement=inline', '-log-level=info'], { tiering })
     await h.running
-    expect(flags).toEqual(['--no-turbofan'])
+    expect(flags).toEqual([LEAN_FLAGS])
     expect(h.rpc().agentStats?.()).toEqual({ tiering: 'auto', turbofan: 'off', turbofan_since: '', turbofan_reason: '' })
     busy = 0.3
     tick!()

@@ -7,7 +7,7 @@
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { BUSY_CPU, SAMPLE_MS, optimizingLine, startLeanTiering, tieringStats, type OptimizingReason, type TieringDeps } from '../../src/agent/tiering.ts'
+import { BUSY_CPU, FULL_FLAGS, LEAN_FLAGS, SAMPLE_MS, optimizingLine, startLeanTiering, tieringStats, type OptimizingReason, type TieringDeps } from '../../src/agent/tiering.ts'
 import { runProcess, type ProcessResult } from '../support/run-process.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -39,12 +39,12 @@ describe('agent tiering', () => {
   it('turns TurboFan off at once, and keeps it off while an inline agent stays under the threshold', () => {
     const f = fakes([0.004, 0.01, BUSY_CPU - 0.001])
     const t = startLeanTiering(f.deps)
-    expect(f.flags).toEqual(['--no-turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS])
     t.configured('auto', f.tell)
     t.running('inline')
     expect(f.interval).toBe(SAMPLE_MS)
     for (let i = 0; i < 3; i++) f.tick()
-    expect(f.flags).toEqual(['--no-turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS])
     expect(t.optimizing).toBe(false)
     t.stop()
     expect(f.ticking).toBe(false)
@@ -59,12 +59,12 @@ describe('agent tiering', () => {
     expect(t.optimizing).toBe(false)
     f.tick()
     expect(t.optimizing).toBe(true)
-    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
     expect(f.told).toEqual([{ kind: 'busy', utilization: 0.2 }])
     expect(f.ticking).toBe(false)
     t.running('inline')
     expect(f.ticking).toBe(false)
-    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
   })
 
   it('a workers agent gets TurboFan as soon as it runs, without sampling', () => {
@@ -72,7 +72,7 @@ describe('agent tiering', () => {
     const t = startLeanTiering(f.deps)
     t.configured('auto', f.tell)
     t.running('workers')
-    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
     expect(f.told).toEqual([{ kind: 'workers' }])
     expect(f.interval).toBeUndefined()
     expect(t.optimizing).toBe(true)
@@ -83,7 +83,7 @@ describe('agent tiering', () => {
     const t = startLeanTiering(f.deps)
     expect(t.optimizing).toBe(false)
     t.configured('off', f.tell)
-    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
     expect(f.told).toEqual([{ kind: 'tiering-off' }])
     t.running('inline')
     expect(f.ticking).toBe(false)
@@ -124,7 +124,7 @@ describe('agent tiering', () => {
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ optimizing: false })
   }, 40_000)
 
-  it('V8 honours the switch at run time: nothing optimized while off, the hot function once on', async () => {
+  it('V8 honours the switch at run time: nothing optimized or baseline-compiled while off, the hot function both once on', async () => {
     const script = `
       import { startLeanTiering } from ${JSON.stringify(resolve(ROOT, 'src/agent/tiering.ts'))}
       let fire
@@ -138,11 +138,13 @@ describe('agent tiering', () => {
       for (let i = 0; i < 2000; i++) s += hotLoop(5000)
       console.log('done', s > 0)
     `
-    const r = await runChild(['--trace-opt', '--import', 'tsx', '--input-type=module', '-e', script], 60_000)
+    const r = await runChild(['--trace-opt', '--trace-baseline-batch-compilation', '--import', 'tsx', '--input-type=module', '-e', script], 60_000)
     expect(r.code).toBe(0)
     const [before, after] = r.stdout.split('MARK-ON')
     expect(before).not.toMatch(/completed optimizing .*hotLoop/)
+    expect(before).not.toMatch(/Baseline batch compilation\] Enqueued SFI hotLoop/)
     expect(after).toMatch(/completed optimizing .*hotLoop/)
+    expect(after).toMatch(/Baseline batch compilation\] Enqueued SFI hotLoop/)
   }, 70_000)
 })
 
