@@ -7,7 +7,7 @@
  *  (v8.getHeapCodeStatistics)}, sizes in KiB.
  * AGENT_RSS_PROBE_GC_AT=S1,S2,... runs a full garbage collection S seconds after the probe loaded
  * and appends {t, gc: {ms, rssBefore, rssAfter (1 s later), heapUsedBefore, heapUsedAfter}}: is what
- * grew garbage?
+ * grew garbage? AGENT_RSS_PROBE_GC_OPTIONS (JSON) is passed to gc() (V8's gc extension options).
  * On SIGUSR2 it writes a heap snapshot to DIR/<pid>-<t>.heapsnapshot (it costs memory and time: a
  * diagnostic only). Its timer is unref'd: it never keeps the agent alive.
  */
@@ -44,12 +44,14 @@ if (dir !== undefined) {
   if (gcAt.length > 0) {
     setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc')
+    // e.g. {"type":"major","flavor":"last-resort"}: V8's gc extension options (default a full GC).
+    const gcOptions = process.env.AGENT_RSS_PROBE_GC_OPTIONS === undefined ? undefined : JSON.parse(process.env.AGENT_RSS_PROBE_GC_OPTIONS)
     for (const at of gcAt) {
       setTimeout(() => {
         const before = process.memoryUsage()
         const start = performance.now()
         const cpu = process.cpuUsage()
-        gc()
+        gc(gcOptions)
         const ms = Math.round((performance.now() - start) * 10) / 10
         const cpuMs = Math.round((process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 100) / 10
         const after = process.memoryUsage()
