@@ -21,7 +21,7 @@
  * Prints a table, and with --json one JSON object as the last line:
  * {"k","placement","settleSeconds","idleSeconds","cli","nodeArgs","env","agents":[{name,rssMb,
  * rssAnonMb,rssFileMb,threads,idleCpuPct}],"median":{rssMb,rssAnonMb,rssFileMb,threads,idleCpuPct},
- * "max":{...},"timeline":[{t,medianRssMb,medianAnonMb,maxRssMb}]}
+ * "max":{...},"convergeMs" (from the joins to every agent listing all alive),"timeline":[{t,medianRssMb,medianAnonMb,maxRssMb}]}
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -169,12 +169,17 @@ async function main(): Promise<void> {
   const agents: Agent[] = []
   try {
     for (let i = 0; i < args.k; i++) agents.push(await startAgent(args, `rss-${i}`))
+    const joinStart = Date.now()
+    let convergeMs = Number.NaN
     await Promise.all(agents.slice(1).map((a) => runSerf(['join', `-rpc-addr=${a.rpc}`, agents[0]!.gossip], 15_000)))
     const names = agents.map((a) => a.name)
     const start = Date.now()
     for (;;) {
       const views = await Promise.all(agents.map(members))
-      if (views.every((v) => v !== undefined && names.every((n) => v.get(n) === 'alive'))) break
+      if (views.every((v) => v !== undefined && names.every((n) => v.get(n) === 'alive'))) {
+        convergeMs = Date.now() - joinStart
+        break
+      }
       if (Date.now() - start > CONVERGE_CAP_MS) throw new Error(`no convergence within ${CONVERGE_CAP_MS} ms`)
       await sleep(POLL_MS)
     }
@@ -201,7 +206,8 @@ async function main(): Promise<void> {
     const max = summary((xs) => Math.max(...xs))
     if (timeline.length > 0) console.table(timeline)
     console.table([...out, { name: 'median', ...med }, { name: 'max', ...max }])
-    if (args.json) console.log(JSON.stringify({ k: args.k, placement: args.placement, settleSeconds: args.settleSeconds, idleSeconds: args.idleSeconds, cli: args.cli, nodeArgs: args.nodeArgs, env: args.env, agents: out, median: med, max, timeline }))
+    console.log(`join convergence (every agent lists all alive, ${POLL_MS} ms polls): ${convergeMs} ms`)
+    if (args.json) console.log(JSON.stringify({ k: args.k, placement: args.placement, settleSeconds: args.settleSeconds, idleSeconds: args.idleSeconds, cli: args.cli, nodeArgs: args.nodeArgs, env: args.env, agents: out, median: med, max, timeline, convergeMs }))
   } finally {
     await Promise.all(
       agents.map(
