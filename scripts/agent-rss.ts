@@ -1,7 +1,7 @@
 /**
  * npx tsx scripts/agent-rss.ts [--k 5] [--settle-seconds 30] [--idle-seconds 60] [--placement inline|workers]
  *                               [--cli dist/src/cli/main.js] [--node-arg FLAG]... [--agent-arg FLAG]... [--env NAME=VALUE]...
- *                               [--print-lines REGEXP] [--json]
+ *                               [--print-lines REGEXP] [--sample-seconds S] [--probe DIR] [--json]
  *
  * The resident memory of K `gossamer agent` processes on loopback (lan profile), measured as
  * bench:agents measures it (VmRSS from /proc/<pid>/status, after the cluster converged, a settle and
@@ -13,10 +13,15 @@
  *
  * --cli chooses the entry file (the built CLI by default: `npm run build` first); --node-arg and
  * --env exist to try V8 flags and environment variables (e.g. MALLOC_ARENA_MAX) without editing
- * the agent. Prints a table, and with --json one JSON object as the last line:
+ * the agent. --sample-seconds S also reads every agent's /proc status every S seconds from the
+ * cluster's convergence to the end (the median and max RSS at each time: does it grow while idle?).
+ * --probe DIR preloads scripts/agent-rss-probe.mjs into each agent (a diagnostic, it is not how the
+ * bench starts an agent), which writes V8's heap, space and code statistics every S seconds (5 s
+ * without --sample-seconds) to DIR/<pid>.jsonl.
+ * Prints a table, and with --json one JSON object as the last line:
  * {"k","placement","settleSeconds","idleSeconds","cli","nodeArgs","env","agents":[{name,rssMb,
  * rssAnonMb,rssFileMb,threads,idleCpuPct}],"median":{rssMb,rssAnonMb,rssFileMb,threads,idleCpuPct},
- * "max":{...}}
+ * "max":{...},"convergeMs" (from the joins to every agent listing all alive),"timeline":[{t,medianRssMb,medianAnonMb,maxRssMb}]}
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -43,6 +48,10 @@ interface Args {
   /** Lines of the agents' output to print at the end (on stderr), e.g. 'Optimizing'. */
   printLines: RegExp | undefined
   env: Record<string, string>
+  /** Seconds between timeline samples; 0: no timeline. */
+  sampleSeconds: number
+  /** Where the probe writes (undefined: no probe). */
+  probeDir: string | undefined
   json: boolean
 }
 
@@ -57,6 +66,8 @@ function parseArgs(argv: string[]): Args {
     agentArgs: [],
     printLines: undefined,
     env: {},
+    sampleSeconds: 0,
+    probeDir: undefined,
     json: false,
   }
   for (let i = 0; i < argv.length; i++) {
@@ -74,6 +85,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--node-arg') args.nodeArgs.push(value())
     else if (flag === '--agent-arg') args.agentArgs.push(value())
     else if (flag === '--print-lines') args.printLines = new RegExp(value())
+    else if (flag === '--sample-seconds') args.sampleSeconds = Number(value())
+    else if (flag === '--probe') args.probeDir = resolve(value())
     else if (flag === '--env') {
       const [name, ...rest] = value().split('=')
       if (name === undefined || name === '' || rest.length === 0) throw new Error('--env takes NAME=VALUE')
@@ -84,6 +97,7 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(args.k) || args.k < 1) throw new Error('--k must be an integer >= 1')
   if (!(args.settleSeconds >= 0)) throw new Error('--settle-seconds must be >= 0')
   if (!(args.idleSeconds >= 1)) throw new Error('--idle-seconds must be >= 1')
+  if (!(args.sampleSeconds >= 0)) throw new Error('--sample-seconds must be >= 0')
   if (args.placement !== 'inline' && args.placement !== 'workers') throw new Error('--placement must be inline or workers')
   return args
 }
@@ -110,7 +124,9 @@ async function startAgent(args: Args, name: string): Promise<Agent> {
   const gossip = `${HOST}:${await freeGossipPort()}`
   const rpc = `${HOST}:${await freeTcpPort()}`
   const flags = [`-node=${name}`, `-bind=${gossip}`, `-rpc-addr=${rpc}`, '-profile=lan', '-log-level=warn', `-placement=${args.placement}`, ...args.agentArgs]
-  const child = spawn(process.execPath, [...args.nodeArgs, args.cli, 'agent', ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...args.env } })
+  const probe = args.probeDir === undefined ? [] : ['--import', fileURLToPath(new URL('./agent-rss-probe.mjs', import.meta.url))]
+  const probeEnv = args.probeDir === undefined ? {} : { AGENT_RSS_PROBE_DIR: args.probeDir, AGENT_RSS_PROBE_MS: String((args.sampleSeconds || 5) * 1000) }
+  const child = spawn(process.execPath, [...args.nodeArgs, ...probe, args.cli, 'agent', ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...args.env, ...probeEnv } })
   const agent: Agent = { name, gossip, rpc, child, output: '' }
   const keep = (chunk: Buffer) => {
     agent.output = (agent.output + chunk.toString()).slice(-8_192)
@@ -153,18 +169,34 @@ async function main(): Promise<void> {
   const agents: Agent[] = []
   try {
     for (let i = 0; i < args.k; i++) agents.push(await startAgent(args, `rss-${i}`))
+    const joinStart = Date.now()
+    let convergeMs = Number.NaN
     await Promise.all(agents.slice(1).map((a) => runSerf(['join', `-rpc-addr=${a.rpc}`, agents[0]!.gossip], 15_000)))
     const names = agents.map((a) => a.name)
     const start = Date.now()
     for (;;) {
       const views = await Promise.all(agents.map(members))
-      if (views.every((v) => v !== undefined && names.every((n) => v.get(n) === 'alive'))) break
+      if (views.every((v) => v !== undefined && names.every((n) => v.get(n) === 'alive'))) {
+        convergeMs = Date.now() - joinStart
+        break
+      }
       if (Date.now() - start > CONVERGE_CAP_MS) throw new Error(`no convergence within ${CONVERGE_CAP_MS} ms`)
       await sleep(POLL_MS)
+    }
+    const timeline: Array<{ t: number; medianRssMb: number; medianAnonMb: number; maxRssMb: number }> = []
+    let sampler: ReturnType<typeof setInterval> | undefined
+    if (args.sampleSeconds > 0) {
+      const sample = () => {
+        const rows = agents.map((a) => procStatus(a.child.pid!))
+        timeline.push({ t: round((Date.now() - start) / 1000), medianRssMb: round(median(rows.map((r) => r.rssMb))), medianAnonMb: round(median(rows.map((r) => r.rssAnonMb))), maxRssMb: round(Math.max(...rows.map((r) => r.rssMb))) })
+      }
+      sample()
+      sampler = setInterval(sample, args.sampleSeconds * 1000)
     }
     await sleep(args.settleSeconds * 1000)
     const cpu0 = agents.map((a) => cpuSeconds(a.child.pid!))
     await sleep(args.idleSeconds * 1000)
+    clearInterval(sampler)
     const rows = agents.map((a, i) => ({ name: a.name, ...procStatus(a.child.pid!), idleCpuPct: ((cpuSeconds(a.child.pid!) - cpu0[i]!) / args.idleSeconds) * 100 }))
     if (args.printLines !== undefined) for (const a of agents) for (const line of a.output.split('\n')) if (args.printLines.test(line)) process.stderr.write(`${a.name}: ${line.trim()}\n`)
     const keys = ['rssMb', 'rssAnonMb', 'rssFileMb', 'threads', 'idleCpuPct'] as const
@@ -172,8 +204,10 @@ async function main(): Promise<void> {
     const out = rows.map((r) => ({ ...r, rssMb: round(r.rssMb), rssAnonMb: round(r.rssAnonMb), rssFileMb: round(r.rssFileMb), idleCpuPct: round(r.idleCpuPct) }))
     const med = summary(median)
     const max = summary((xs) => Math.max(...xs))
+    if (timeline.length > 0) console.table(timeline)
     console.table([...out, { name: 'median', ...med }, { name: 'max', ...max }])
-    if (args.json) console.log(JSON.stringify({ k: args.k, placement: args.placement, settleSeconds: args.settleSeconds, idleSeconds: args.idleSeconds, cli: args.cli, nodeArgs: args.nodeArgs, env: args.env, agents: out, median: med, max }))
+    console.log(`join convergence (every agent lists all alive, ${POLL_MS} ms polls): ${convergeMs} ms`)
+    if (args.json) console.log(JSON.stringify({ k: args.k, placement: args.placement, settleSeconds: args.settleSeconds, idleSeconds: args.idleSeconds, cli: args.cli, nodeArgs: args.nodeArgs, env: args.env, agents: out, median: med, max, timeline, convergeMs }))
   } finally {
     await Promise.all(
       agents.map(

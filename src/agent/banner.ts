@@ -69,6 +69,8 @@ Options:
   -tags-file=path          Tags file (read at start, written on tag changes).
   -broadcast-timeout=5s    How long a leave's broadcast may take.
   -placement=workers       workers: each actor in its own thread; inline: one thread.
+  -tiering=auto            auto: V8's optimizing compiler stays off while the agent
+                           idles; off: V8 optimizes as in any Node process.
   -metrics-addr=host:port  Serve Prometheus metrics at http://host:port/metrics.
   -ui-addr=ip:port         Serve the live statechart page there (loopback only, unless
                            -ui-allow-remote is given too).

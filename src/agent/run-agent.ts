@@ -26,6 +26,8 @@ import type { Schedule } from './retry-join.ts'
 import { reloadConfig } from './reload.ts'
 import { waitForShutdown } from './signals.ts'
 import type { SignalSource } from './signals.ts'
+import { optimizingLine, tieringStats, type Tiering } from './tiering.ts'
+import { idleGcStats, type IdleGc } from './idle-gc.ts'
 
 export interface AgentIo {
   out(text: string): void
@@ -47,6 +49,8 @@ export interface AgentRpcOptions {
   log(line: LogLine): void
   /** After an RPC `leave` was answered: the agent stops with exit 0. */
   onLeave(): void
+  /** More keys for `stats`' `agent` section (the tiering's state: tiering.ts tieringStats). */
+  agentStats?: () => Readonly<Record<string, string>>
   /** The agent's worker assignments by group (`-assign`), for `gossamer-assignments`. */
   assignments?: AgentWorkers['lookup']
 }
@@ -68,6 +72,10 @@ export interface AgentDeps {
   signals?: SignalSource
   /** Default: setTimeout. */
   schedule?: Schedule
+  /** V8's optimizing compiler policy (tiering.ts): told the config's mode and the placement once running; its state goes into `stats`. */
+  tiering?: Tiering
+  /** Full collections while the agent runs (idle-gc.ts); its counts go into `stats`. */
+  idleGc?: IdleGc
   /** Told once the agent runs and its signal listeners are on (tests read the addresses here). */
   onRunning?(info: { node: GossamerNode; metricsAddr: string | undefined; handlers: EventHandlers; log: AgentLog; config: AgentConfig }): void
 }
@@ -105,6 +113,8 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
   }
 
   const log = new AgentLog({ level: config.logLevel, write: (t) => io.out(t), now })
+  // Before the node starts: with -tiering=off the node's start-up already runs with TurboFan.
+  deps.tiering?.configured(config.tiering, (why) => log.info('agent', optimizingLine(why)))
   say('Starting Serf agent...')
   let tags: Record<string, string>
   try {
@@ -182,6 +192,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
 
   const stop = async (code: number): Promise<number> => {
     stopping.abort()
+    deps.idleGc?.stop()
     retry?.stop()
     cancelLeaveGrace()
     if (!left && code !== 0) log.warn('serf', 'Shutdown without a Leave')
@@ -205,6 +216,10 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       log: (line) => log.accept(line),
       onLeave: () => finish(0),
       assignments: workers.lookup,
+      agentStats: () => ({
+        ...(deps.tiering === undefined ? {} : tieringStats(deps.tiering.state())),
+        ...(deps.idleGc === undefined ? {} : idleGcStats(deps.idleGc.stats())),
+      }),
     })
   } catch (err) {
     say(`Error starting RPC listener: ${(err as Error).message}`)
@@ -267,7 +282,11 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
       Object.assign(handlerMap, handlersStats(config.eventScripts))
     },
     schedule: deps.schedule ?? realSchedule,
-    listening: () => deps.onRunning?.({ node, metricsAddr: metrics?.address, handlers, log, config }),
+    listening: () => {
+      deps.tiering?.running(config.placement)
+      deps.idleGc?.start()
+      deps.onRunning?.({ node, metricsAddr: metrics?.address, handlers, log, config })
+    },
   }).catch((err: unknown) => {
     // Never leave the node running behind an unexpected failure of the wait (e.g. a reload bug).
     say(`Error: ${(err as Error).message}`)

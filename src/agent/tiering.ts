@@ -6,8 +6,13 @@
  * adds ~1 MB of compiler zones and optimized code, about 5 MB of an inline agent's resident memory
  * (issue 13's budget is 50 MB, and a bare Node 20 is already 40 MB of it). An idle agent (probes,
  * gossip, RPC polls: ~0.5% of a core) never needs it, and in an idle agent something always gets
- * hot enough to be optimized sooner or later. Sparkplug (V8's baseline compiler) stays on, so an
- * idle agent's code still runs compiled.
+ * hot enough to be optimized sooner or later.
+ *
+ * Sparkplug (V8's baseline compiler) is off with it: measured with scripts/agent-rss.ts (K = 5
+ * inline agents, 30 s settle + 60 s idle), 53.1 -> 51.4 MB median RSS (0.8 MB of it the binary's
+ * baseline compiler pages, the rest baseline code and its metadata), with idle CPU unchanged
+ * (0.38-0.42% of a core both ways): an idle agent's code runs in V8's interpreter, at a few hundred
+ * microseconds of work per second.
  *
  * The cost, bounded: code runs unoptimized until the process has used at least BUSY_CPU of a core
  * over one SAMPLE_MS window (a hot loop is then up to several times slower, for at most that
@@ -15,11 +20,19 @@
  * worker threads, where most of its work is, so it turns TurboFan on at once (its budget, 120 MB,
  * has room).
  *
- * The flag is process-wide (every isolate) and read by V8 at each tier-up decision, so turning it
- * on later takes effect for code that is already hot.
+ * The flags are process-wide (every isolate) and read by V8 at each tier-up decision, so turning
+ * them on later takes effect for code that is already hot.
+ *
+ * The opt-out: `-tiering=off` (config key `tiering`) turns TurboFan on as soon as the config is
+ * read, so the agent tiers up as any Node process does. `serf info` / `gossamer info` show the
+ * state in the `agent` section (tieringStats).
  */
-import { performance } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
+
+/** While the agent idles: no optimizing, no baseline compiler (V8's interpreter runs everything). */
+export const LEAN_FLAGS = '--no-turbofan --no-sparkplug'
+/** Once busy (or -tiering=off, or a workers agent): V8's defaults. */
+export const FULL_FLAGS = '--sparkplug --turbofan'
 
 /** How often the main thread's event loop utilization is sampled (ms). */
 export const SAMPLE_MS = 2_000
@@ -32,11 +45,31 @@ export const SAMPLE_MS = 2_000
  */
 export const BUSY_CPU = 0.05
 
+/** `auto`: TurboFan off while the agent idles (the default); `off`: no such policy, V8's own tiering. */
+export type TieringMode = 'auto' | 'off'
+export const TIERING_MODES: readonly TieringMode[] = ['auto', 'off']
+
+/** Why TurboFan turned on: the process got busy, a workers agent, or `-tiering=off`. */
+export type OptimizingReason = { kind: 'busy'; utilization: number } | { kind: 'workers' } | { kind: 'tiering-off' }
+
+export interface TieringState {
+  mode: TieringMode
+  /** True once TurboFan is on. */
+  optimizing: boolean
+  /** When it turned on (epoch ms); undefined while off. */
+  since: number | undefined
+  reason: OptimizingReason | undefined
+}
+
 export interface Tiering {
+  /** The config is read: with `off`, TurboFan turns on now and stays on. `onOptimizing` is told when it turns on, and why. */
+  configured(mode: TieringMode, onOptimizing?: (reason: OptimizingReason) => void): void
   /** The agent runs: `inline` watches the process's CPU; `workers` turns TurboFan on now. */
   running(placement: 'inline' | 'workers'): void
   /** True once TurboFan is on. */
   readonly optimizing: boolean
+  /** The mode, whether TurboFan is on, since when and why (the agent's stats). */
+  state(): TieringState
   /** Ends the sampling (shutdown). */
   stop(): void
 }
@@ -48,18 +81,20 @@ export interface TieringDeps {
   utilization?(): () => number
   /** Default setInterval, unref'd (the sampling never keeps the process alive). */
   every?(fn: () => void, ms: number): () => void
-  /** Told when TurboFan turns on, with the utilization that did it (undefined: a workers agent). */
-  onOptimizing?(utilization: number | undefined): void
+  /** Epoch ms (default Date.now): when TurboFan turned on, for the stats. */
+  now?(): number
 }
 
 function realUtilization(): () => number {
+  // process.hrtime, not perf_hooks' performance: node:perf_hooks loads eight more built-in modules
+  // (about 0.1 MB resident) that an idle agent has no other use for.
   let lastCpu = process.cpuUsage()
-  let lastAt = performance.now()
+  let lastAt = process.hrtime.bigint()
   return () => {
     const cpu = process.cpuUsage(lastCpu)
-    const at = performance.now()
-    // cpuUsage is in µs, performance.now in ms.
-    const fraction = (cpu.user + cpu.system) / 1000 / Math.max(1, at - lastAt)
+    const at = process.hrtime.bigint()
+    // cpuUsage is in µs, hrtime in ns.
+    const fraction = (cpu.user + cpu.system) / Math.max(1, Number(at - lastAt) / 1000)
     lastCpu = process.cpuUsage()
     lastAt = at
     return fraction
@@ -75,33 +110,64 @@ function realEvery(fn: () => void, ms: number): () => void {
 /** Turns TurboFan off now (call before the agent loads its modules) and returns its switch. */
 export function startLeanTiering(deps: TieringDeps = {}): Tiering {
   const setFlags = deps.setFlags ?? setFlagsFromString
-  setFlags('--no-turbofan')
-  let optimizing = false
+  setFlags(LEAN_FLAGS)
+  let mode: TieringMode = 'auto'
+  let since: number | undefined
+  let reason: OptimizingReason | undefined
   let cancel: (() => void) | undefined
-  const turnOn = (utilization: number | undefined) => {
-    if (optimizing) return
-    optimizing = true
+  let tell: ((reason: OptimizingReason) => void) | undefined
+  const turnOn = (why: OptimizingReason) => {
+    if (reason !== undefined) return
+    reason = why
+    since = (deps.now ?? Date.now)()
     cancel?.()
     cancel = undefined
-    setFlags('--turbofan')
-    deps.onOptimizing?.(utilization)
+    setFlags(FULL_FLAGS)
+    tell?.(why)
   }
   return {
     get optimizing() {
-      return optimizing
+      return reason !== undefined
+    },
+    state: () => ({ mode, optimizing: reason !== undefined, since, reason }),
+    configured(m, onOptimizing) {
+      mode = m
+      tell = onOptimizing
+      if (m === 'off') turnOn({ kind: 'tiering-off' })
     },
     running(placement) {
-      if (optimizing || cancel !== undefined) return
-      if (placement === 'workers') return turnOn(undefined)
+      if (reason !== undefined || cancel !== undefined) return
+      if (placement === 'workers') return turnOn({ kind: 'workers' })
       const sample = (deps.utilization ?? realUtilization)()
       cancel = (deps.every ?? realEvery)(() => {
         const u = sample()
-        if (u >= BUSY_CPU) turnOn(u)
+        if (u >= BUSY_CPU) turnOn({ kind: 'busy', utilization: u })
       }, SAMPLE_MS)
     },
     stop() {
       cancel?.()
       cancel = undefined
     },
+  }
+}
+
+/** The log line told when TurboFan turns on. */
+export function optimizingLine(reason: OptimizingReason): string {
+  if (reason.kind === 'busy') return `Optimizing compiler on: ${(reason.utilization * 100).toFixed(1)}% of a core in use`
+  return reason.kind === 'workers' ? 'Optimizing compiler on (workers placement)' : 'Optimizing compiler on (-tiering=off)'
+}
+
+/**
+ * The `agent` section's tiering keys (Serf's stats: every value a string): `tiering` (auto|off),
+ * `turbofan` (on|off), `turbofan_since` (RFC 3339 UTC, '' while off), `turbofan_reason`
+ * ('' while off; `busy 6.2%` with the CPU share of one core that did it, `workers`, `tiering=off`).
+ */
+export function tieringStats(s: TieringState): Record<string, string> {
+  const reason = s.reason === undefined ? '' : s.reason.kind === 'busy' ? `busy ${(s.reason.utilization * 100).toFixed(1)}%` : s.reason.kind === 'workers' ? 'workers' : 'tiering=off'
+  return {
+    tiering: s.mode,
+    turbofan: s.optimizing ? 'on' : 'off',
+    turbofan_since: s.since === undefined ? '' : new Date(s.since).toISOString(),
+    turbofan_reason: reason,
   }
 }

@@ -22,6 +22,8 @@ export interface CommandContext {
   userEventSizeLimit: number
   eventHandlers: Readonly<Record<string, string>>
   runtime(): RuntimeFacts
+  /** More keys for `stats`' `agent` section (the agent's own facts, e.g. its tiering); absent: none. */
+  agentStats?(): Readonly<Record<string, string>>
 }
 
 export type CommandReply =
@@ -61,7 +63,7 @@ export async function runStateless<C extends StatelessCommand>(command: C, raw: 
     }
     case 'stats': {
       const r = await settle(node.stats())
-      return reply(r.ok ? '' : r.error, r.ok ? statsBody(r.value, ctx.runtime(), ctx.eventHandlers) : {})
+      return reply(r.ok ? '' : r.error, r.ok ? statsBody(r.value, ctx.runtime(), ctx.eventHandlers, ctx.agentStats?.()) : {})
     }
     case 'list-keys': {
       const kr = await settle(node.keys.list())

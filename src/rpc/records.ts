@@ -83,10 +83,11 @@ export interface RuntimeFacts {
 }
 
 /** `stats`: map str -> map str -> str, every leaf a string (serf-rpc.md §2.5). */
-export function statsBody(stats: NodeStats, runtime: RuntimeFacts, eventHandlers: Readonly<Record<string, string>>): OutValue {
+export function statsBody(stats: NodeStats, runtime: RuntimeFacts, eventHandlers: Readonly<Record<string, string>>, agent: Readonly<Record<string, string>> = {}): OutValue {
   const s = stats.serf
   return {
-    agent: { name: stats.name },
+    // Serf's agent section holds the name only; an agent may add its own string facts after it.
+    agent: { ...agent, name: stats.name },
     runtime: {
       os: runtime.os,
       arch: runtime.arch,

@@ -48,6 +48,8 @@ export interface RpcServerOptions {
   userEventSizeLimit?: number
   /** The agent's event handlers for `stats` (`"<event>:<name>"` -> script). Default none. */
   eventHandlers?: Readonly<Record<string, string>>
+  /** More keys for `stats`' `agent` section, read at each `stats` (the agent's tiering). Default none. */
+  agentStats?: () => Readonly<Record<string, string>>
   /** Called after a successful RPC `leave` was answered and every connection closed: the agent exits. */
   onLeave?: () => void
   /** The agent's worker assignments by group, for Gossamer's `gossamer-assignments` command. */
@@ -117,6 +119,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         log,
         onLeave: () => void shutdown().then(() => options.onLeave?.()),
         ...(options.assignments === undefined ? {} : { assignments: options.assignments }),
+        ...(options.agentStats === undefined ? {} : { agentStats: options.agentStats }),
       },
       {
         remote,

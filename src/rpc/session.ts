@@ -51,6 +51,8 @@ export interface SessionContext {
   userEventSizeLimit: number
   eventHandlers: Readonly<Record<string, string>>
   runtime(): RuntimeFacts
+  /** More keys for `stats`' `agent` section; absent: none. */
+  agentStats?(): Readonly<Record<string, string>>
   now(): number
   log(level: LogLine['level'], message: string): void
   /** Called once the reply to a successful `leave` is written: the agent shuts down. */

@@ -6,6 +6,8 @@ import type { AgentDeps, AgentRpcOptions } from '../../src/agent/run-agent.ts'
 import { runAgent } from '../../src/agent/run-agent.ts'
 import type { AgentSignal, SignalSource } from '../../src/agent/signals.ts'
 import type { EventHandlers } from '../../src/agent/handlers/event-handlers.ts'
+import type { Tiering } from '../../src/agent/tiering.ts'
+import type { IdleGc } from '../../src/agent/idle-gc.ts'
 import { FakeNode } from './fake-node.ts'
 
 export class FakeSignals implements SignalSource {
@@ -67,7 +69,7 @@ export interface Harness {
   exit: Promise<number>
 }
 
-export function startAgent(argv: string[], options: { configure?: (n: FakeNode) => void; rpcError?: Error; createError?: Error } = {}): Harness {
+export function startAgent(argv: string[], options: { configure?: (n: FakeNode) => void; rpcError?: Error; createError?: Error; tiering?: Tiering; idleGc?: IdleGc } = {}): Harness {
   const out: string[] = []
   const err: string[] = []
   const signals = new FakeSignals()
@@ -101,6 +103,8 @@ export function startAgent(argv: string[], options: { configure?: (n: FakeNode) 
     now: () => Date.UTC(2026, 11, 6, 2, 5, 37),
     signals,
     schedule: timers.schedule,
+    ...(options.tiering === undefined ? {} : { tiering: options.tiering }),
+    ...(options.idleGc === undefined ? {} : { idleGc: options.idleGc }),
     onRunning: (info) => {
       handlers = info.handlers
       metricsAddr = info.metricsAddr

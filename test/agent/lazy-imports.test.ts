@@ -71,6 +71,14 @@ describe('gossamer agent: what loads at start', () => {
     expect(builtins.has('node:crypto')).toBe(false)
   })
 
+  it('does not load node:perf_hooks or node:zlib at start', () => {
+    // perf_hooks brings eight more built-in modules; zlib about 0.2 MB (src/wire/crc.ts loads it
+    // for inputs of 4 KiB and more only). Together with worker_threads, assert and dns (which the
+    // agent cannot avoid: pino and dgram load them) 1.6 MB on a bare Node 20.
+    expect(builtins.has('node:perf_hooks')).toBe(false)
+    expect(builtins.has('node:zlib')).toBe(false)
+  })
+
   it('does not load the snapshotter unless the node has a snapshot', () => {
     expect([...files].filter((f) => f.startsWith('actors/snapshotter/'))).toEqual([])
   })

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ClusterError } from '../../src/errors/index.ts'
+import { FULL_FLAGS, LEAN_FLAGS, startLeanTiering } from '../../src/agent/tiering.ts'
+import { createIdleGc } from '../../src/agent/idle-gc.ts'
 import { startAgent, until } from './agent-harness.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'run-agent-'))
@@ -332,5 +334,52 @@ describe('agent - runAgent', () => {
     h.signals.send('SIGTERM')
     await h.exit
     await expect(fetch(`http://${addr}/metrics`)).rejects.toThrow()
+  })
+
+  it('-tiering=off: TurboFan is on before the node starts, logged, and `stats` says so', async () => {
+    const flags: string[] = []
+    let flagsAtCreate: string[] = []
+    const tiering = startLeanTiering({ setFlags: (f) => flags.push(f), every: () => () => {}, now: () => Date.UTC(2026, 11, 6, 2, 5, 37) })
+    const h = startAgent([...BASE, '-tiering=off', '-placement=inline', '-log-level=info'], { tiering, configure: () => (flagsAtCreate = [...flags]) })
+    await h.running
+    expect(flagsAtCreate).toEqual([LEAN_FLAGS, FULL_FLAGS])
+    expect(h.out.some((l) => l.endsWith('[INFO] agent: Optimizing compiler on (-tiering=off)'))).toBe(true)
+    expect(h.rpc().agentStats?.()).toEqual({ tiering: 'off', turbofan: 'on', turbofan_since: '2026-12-06T02:05:37.000Z', turbofan_reason: 'tiering=off' })
+    h.signals.send('SIGTERM')
+    await h.exit
+  })
+
+  it('-tiering=auto (the default): an inline agent runs with TurboFan off and samples its CPU; `stats` shows it off until busy', async () => {
+    const flags: string[] = []
+    let tick: (() => void) | undefined
+    let busy = 0
+    const tiering = startLeanTiering({ setFlags: (f) => flags.push(f), utilization: () => () => busy, every: (fn) => ((tick = fn), () => (tick = undefined)), now: () => Date.UTC(2026, 11, 6, 2, 5, 39) })
+    const h = startAgent([...BASE, '-placement=inline', '-log-level=info'], { tiering })
+    await h.running
+    expect(flags).toEqual([LEAN_FLAGS])
+    expect(h.rpc().agentStats?.()).toEqual({ tiering: 'auto', turbofan: 'off', turbofan_since: '', turbofan_reason: '' })
+    busy = 0.3
+    tick!()
+    expect(h.rpc().agentStats?.()).toEqual({ tiering: 'auto', turbofan: 'on', turbofan_since: '2026-12-06T02:05:39.000Z', turbofan_reason: 'busy 30.0%' })
+    expect(h.out.some((l) => l.endsWith('[INFO] agent: Optimizing compiler on: 30.0% of a core in use'))).toBe(true)
+    h.signals.send('SIGTERM')
+    await h.exit
+  })
+
+  it('collects garbage while it runs (an idle agent\'s old space grew without bound before), counts it in `stats`, and stops at shutdown', async () => {
+    let tick: (() => void) | undefined
+    let collections = 0
+    const idleGc = createIdleGc({ gc: () => collections++, heapUsed: () => 9e6, cpuMicros: () => 0, every: (fn) => ((tick = fn), () => (tick = undefined)) })
+    const h = startAgent([...BASE, '-placement=inline'], { idleGc })
+    expect(tick).toBeUndefined()
+    await h.running
+    tick!()
+    tick!()
+    expect(collections).toBe(2)
+    expect(h.rpc().agentStats?.()).toEqual({ idle_gc: 'on', idle_gc_runs: '2', idle_gc_skipped: '0', idle_gc_cpu_ms: '0.0' })
+    h.signals.send('SIGTERM')
+    await h.exit
+    expect(tick).toBeUndefined()
+    expect(h.rpc().agentStats?.()['idle_gc']).toBe('off')
   })
 })

@@ -7,14 +7,15 @@
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { BUSY_CPU, SAMPLE_MS, startLeanTiering, type TieringDeps } from '../../src/agent/tiering.ts'
+import { BUSY_CPU, FULL_FLAGS, LEAN_FLAGS, SAMPLE_MS, optimizingLine, startLeanTiering, tieringStats, type OptimizingReason, type TieringDeps } from '../../src/agent/tiering.ts'
 import { runProcess, type ProcessResult } from '../support/run-process.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 function fakes(samples: number[]) {
   const flags: string[] = []
-  const told: Array<number | undefined> = []
+  const told: OptimizingReason[] = []
+  let clock = Date.UTC(2026, 11, 6, 17, 0, 0)
   let tick: (() => void) | undefined
   let interval: number | undefined
   let cancelled = 0
@@ -29,20 +30,21 @@ function fakes(samples: number[]) {
         tick = undefined
       }
     },
-    onOptimizing: (u) => told.push(u),
+    now: () => clock,
   }
-  return { deps, flags, told, tick: () => tick?.(), get ticking() { return tick !== undefined }, get interval() { return interval }, get cancelled() { return cancelled } }
+  return { deps, flags, told, advance: (ms: number) => (clock += ms), tell: (r: OptimizingReason) => told.push(r), tick: () => tick?.(), get ticking() { return tick !== undefined }, get interval() { return interval }, get cancelled() { return cancelled } }
 }
 
 describe('agent tiering', () => {
   it('turns TurboFan off at once, and keeps it off while an inline agent stays under the threshold', () => {
     const f = fakes([0.004, 0.01, BUSY_CPU - 0.001])
     const t = startLeanTiering(f.deps)
-    expect(f.flags).toEqual(['--no-turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS])
+    t.configured('auto', f.tell)
     t.running('inline')
     expect(f.interval).toBe(SAMPLE_MS)
     for (let i = 0; i < 3; i++) f.tick()
-    expect(f.flags).toEqual(['--no-turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS])
     expect(t.optimizing).toBe(false)
     t.stop()
     expect(f.ticking).toBe(false)
@@ -51,27 +53,61 @@ describe('agent tiering', () => {
   it('turns it on for good at the first busy sample and stops sampling', () => {
     const f = fakes([0.01, 0.2, 0.3])
     const t = startLeanTiering(f.deps)
+    t.configured('auto', f.tell)
     t.running('inline')
     f.tick()
     expect(t.optimizing).toBe(false)
     f.tick()
     expect(t.optimizing).toBe(true)
-    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
-    expect(f.told).toEqual([0.2])
+    expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
+    expect(f.told).toEqual([{ kind: 'busy', utilization: 0.2 }])
     expect(f.ticking).toBe(false)
     t.running('inline')
     expect(f.ticking).toBe(false)
-    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
+    expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
   })
 
   it('a workers agent gets TurboFan as soon as it runs, without sampling', () => {
     const f = fakes([])
     const t = startLeanTiering(f.deps)
+    t.configured('auto', f.tell)
     t.running('workers')
-    expect(f.flags).toEqual(['--no-turbofan', '--turbofan'])
-    expect(f.told).toEqual([undefined])
+    expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
+    expect(f.told).toEqual([{ kind: 'workers' }])
     expect(f.interval).toBeUndefined()
     expect(t.optimizing).toBe(true)
+  })
+
+  it('-tiering=off turns TurboFan on as soon as the config is read, and nothing samples after it', () => {
+    const f = fakes([0, 0, 0])
+    const t = startLeanTiering(f.deps)
+    expect(t.optimizing).toBe(false)
+    t.configured('off', f.tell)
+    expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
+    expect(f.told).toEqual([{ kind: 'tiering-off' }])
+    t.running('inline')
+    expect(f.ticking).toBe(false)
+    expect(t.state()).toEqual({ mode: 'off', optimizing: true, since: Date.UTC(2026, 11, 6, 17, 0, 0), reason: { kind: 'tiering-off' } })
+  })
+
+  it('reports its state for the agent\'s stats: off while idle, then on with the time and the reason', () => {
+    const f = fakes([0.01, 0.062])
+    const t = startLeanTiering(f.deps)
+    t.configured('auto', f.tell)
+    t.running('inline')
+    f.tick()
+    expect(tieringStats(t.state())).toEqual({ tiering: 'auto', turbofan: 'off', turbofan_since: '', turbofan_reason: '' })
+    f.advance(2_000)
+    f.tick()
+    expect(tieringStats(t.state())).toEqual({ tiering: 'auto', turbofan: 'on', turbofan_since: '2026-12-06T17:00:02.000Z', turbofan_reason: 'busy 6.2%' })
+    expect(optimizingLine(f.told[0]!)).toBe('Optimizing compiler on: 6.2% of a core in use')
+  })
+
+  it('names every reason in the stats and the log line', () => {
+    const s = (reason: OptimizingReason) => tieringStats({ mode: 'auto', optimizing: true, since: 0, reason }).turbofan_reason
+    expect([s({ kind: 'workers' }), s({ kind: 'tiering-off' })]).toEqual(['workers', 'tiering=off'])
+    expect(optimizingLine({ kind: 'workers' })).toBe('Optimizing compiler on (workers placement)')
+    expect(optimizingLine({ kind: 'tiering-off' })).toBe('Optimizing compiler on (-tiering=off)')
   })
 
   it('the real sampler and timer: an idle process stays lean, the timer does not keep it alive', async () => {
@@ -88,7 +124,7 @@ describe('agent tiering', () => {
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ optimizing: false })
   }, 40_000)
 
-  it('V8 honours the switch at run time: nothing optimized while off, the hot function once on', async () => {
+  it('V8 honours the switch at run time: nothing optimized or baseline-compiled while off, the hot function both once on', async () => {
     const script = `
       import { startLeanTiering } from ${JSON.stringify(resolve(ROOT, 'src/agent/tiering.ts'))}
       let fire
@@ -102,11 +138,13 @@ describe('agent tiering', () => {
       for (let i = 0; i < 2000; i++) s += hotLoop(5000)
       console.log('done', s > 0)
     `
-    const r = await runChild(['--trace-opt', '--import', 'tsx', '--input-type=module', '-e', script], 60_000)
+    const r = await runChild(['--trace-opt', '--trace-baseline-batch-compilation', '--import', 'tsx', '--input-type=module', '-e', script], 60_000)
     expect(r.code).toBe(0)
     const [before, after] = r.stdout.split('MARK-ON')
     expect(before).not.toMatch(/completed optimizing .*hotLoop/)
+    expect(before).not.toMatch(/Baseline batch compilation\] Enqueued SFI hotLoop/)
     expect(after).toMatch(/completed optimizing .*hotLoop/)
+    expect(after).toMatch(/Baseline batch compilation\] Enqueued SFI hotLoop/)
   }, 70_000)
 })
 

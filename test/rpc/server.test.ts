@@ -283,6 +283,21 @@ describe('response shapes', () => {
     expect(stats['serf']!['encrypted']).toBe('false')
     expect(stats['event_handlers']).toEqual({ 'user:deploy': 'deploy.sh' })
     expect(stats['tags']).toEqual({ role: 'web' })
+    expect(stats['agent']).toEqual({ name: 'n1' })
+  })
+
+  it('stats: the agent\'s own facts join the agent section, read at each request, and never replace its name', async () => {
+    let turbofan = 'off'
+    const { open } = await setup({ agentStats: () => ({ turbofan, name: 'not-the-node' }) })
+    const c = await open()
+    await c.handshake()
+    c.request('stats', 2)
+    await c.next()
+    expect(((await c.next()) as Record<string, unknown>)['agent']).toEqual({ name: 'n1', turbofan: 'off' })
+    turbofan = 'on'
+    c.request('stats', 3)
+    await c.next()
+    expect(((await c.next()) as Record<string, unknown>)['agent']).toEqual({ name: 'n1', turbofan: 'on' })
   })
 
   it('get-coordinate: 8 float64 components with Ok for a known node', async () => {

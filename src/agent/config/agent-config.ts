@@ -13,6 +13,7 @@ import { agentCoordinationOf, type AgentAssign } from './coordination.ts'
 import type { CoordinationOptions } from '../../node/api.ts'
 import { ClusterError } from '../../errors/index.ts'
 import { resolveLiveConfig } from '../../inspect/live/live-config.ts'
+import { TIERING_MODES, type TieringMode } from '../tiering.ts'
 
 export const SERF_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERR'] as const
 export type SerfLogLevel = (typeof SERF_LOG_LEVELS)[number]
@@ -39,6 +40,8 @@ export const DEFAULT_AGENT_CONFIG: RawConfig = {
   handler_timeout: 30_000,
   /** Ours: events waiting for the handlers before new ones are dropped (counted); Serf's stream buffer. */
   handler_queue: 512,
+  /** Ours: TurboFan off while the agent idles (tiering.ts). */
+  tiering: 'auto',
 }
 
 /** Serf's default gossip port, also the port an advertise address without one gets. */
@@ -81,6 +84,8 @@ export interface AgentConfig {
   enableCompression: boolean
   broadcastTimeoutMs: number
   placement: 'workers' | 'inline'
+  /** V8's optimizing compiler: `auto` off while the agent idles, `off` no such policy (tiering.ts). */
+  tiering: TieringMode
   metricsAddr: string | undefined
   /** The live page's ip:port (`-ui-addr`) and whether a non-loopback one is allowed (`-ui-allow-remote`). */
   uiAddr: string | undefined
@@ -195,6 +200,10 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
   if (placement !== 'workers' && placement !== 'inline') {
     throw new AgentConfigError(`Invalid placement: ${placement}. Valid placements are: [workers inline]`, 'placement')
   }
+  const tiering = raw.tiering!
+  if (!(TIERING_MODES as readonly string[]).includes(tiering)) {
+    throw new AgentConfigError(`Invalid tiering: ${tiering}. Valid values are: [${TIERING_MODES.join(' ')}]`, 'tiering')
+  }
   let metricsAddr: string | undefined
   if ((raw.metrics_addr ?? '') !== '') {
     const m = splitHostPort(raw.metrics_addr!, 0)
@@ -246,6 +255,7 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
     enableCompression: raw.enable_compression !== false,
     broadcastTimeoutMs,
     placement,
+    tiering: tiering as TieringMode,
     metricsAddr,
     ...uiAddrOf(raw),
     // Serf applies each only when non-zero; the interval arms a timer, so whole ms (at least 1).

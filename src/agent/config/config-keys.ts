@@ -1,6 +1,6 @@
 /**
  * Every key a `serf agent` config file may hold (serf-rpc.md 6.1 and 6.2), with its type, plus our
- * own (`placement`, `metrics_addr`, `handler_timeout`, `handler_queue`). The command line is
+ * own (`placement`, `metrics_addr`, `handler_timeout`, `handler_queue`, `tiering`). The command line is
  * turned into the same shape, so files and flags merge by one rule (merge.ts).
  */
 
@@ -56,6 +56,8 @@ export const CONFIG_KEYS = {
   handler_timeout: 'duration',
   /** Events waiting for the handlers; past it new events are dropped and counted. */
   handler_queue: 'int',
+  /** 'auto' (TurboFan off while the agent idles, src/agent/tiering.ts) or 'off' (V8's own tiering). */
+  tiering: 'string',
   // Coordination (coordination.ts): the election backend, nats, expected size, worker groups.
   election: 'string',
   nats_servers: 'list',

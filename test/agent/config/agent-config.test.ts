@@ -70,6 +70,7 @@ describe('agent - config - merge', () => {
       skipLeaveOnInterrupt: false,
       enableCompression: true,
       placement: 'workers',
+      tiering: 'auto',
       queryResponseSizeLimit: 1024,
       userEventSizeLimit: 512,
     })
@@ -136,8 +137,19 @@ describe('agent - config - validation', () => {
     [['-encrypt=!abc'], 'Invalid encryption key: illegal base64 data at input byte 0'],
     [['-placement=threads'], 'Invalid placement: threads. Valid placements are: [workers inline]'],
     [['-metrics-addr=9100'], 'Invalid metrics address: address 9100: missing port in address'],
+    [['-tiering=no'], 'Invalid tiering: no. Valid values are: [auto off]'],
   ])('%j is refused with %j', async (argv, message) => {
     await expect(load(argv)).rejects.toThrow(expect.objectContaining({ code: 'ERR_AGENT_CONFIG', message }))
+  })
+
+  it('takes the TurboFan opt-out from the flag or the config file key, and names the key of a bad value', async () => {
+    expect((await load(['-tiering=off'])).config.tiering).toBe('off')
+    const f = file('tiering.json', { tiering: 'off' })
+    expect((await load(['-config-file', f])).config.tiering).toBe('off')
+    // The flag wins over the file, as every flag does.
+    expect((await load(['-config-file', f, '-tiering=auto'])).config.tiering).toBe('auto')
+    const bad = file('tiering-bad.json', { tiering: 'never' })
+    await expect(load(['-config-file', bad])).rejects.toThrow(expect.objectContaining({ code: 'ERR_AGENT_CONFIG', details: { field: 'tiering' }, message: 'Invalid tiering: never. Valid values are: [auto off]' }))
   })
 
   it('accepts log levels in any case', async () => {
