@@ -21,16 +21,25 @@
  * idle (the hop cost: this thread to the actor and back). An upper bound: the probe's round trip
  * also carries any delay of this thread (which relays the pool's request and answer).
  *
- * Two measures of one window:
- * - in the actor's thread (the figure): its event loop's longest stall, from an event-loop delay
- *   monitor (perf_hooks, 1 ms resolution) that the bench's entry for the actor's thread starts
- *   before the actor's own entry (stall-worker.ts), read and reset over a BroadcastChannel;
- * - from this thread (an upper bound): the probes above, which also carry any delay of this
- *   thread (it relays the pool's request and answer) and both hops.
- * Each has its noise floor: the same measure as long again right after, with the actor idle.
+ * Measures of one window, in the actor's thread (stall-worker.ts, the bench's entry for that
+ * thread: the actor's own entry plus probes of its loop, read and reset over a BroadcastChannel):
+ * - the figure: the longest callback the thread ran (async_hooks before/after: a message, a timer,
+ *   a promise continuation), i.e. the longest the actor's own work kept its loop from anything else;
+ * - its event loop's longest delay (perf_hooks' monitor, 1 ms resolution): that work plus any time
+ *   the thread waited for a core. On this 2-core VM a computation in ANY thread of the process
+ *   delays an idle thread's timers by several ms (measured: 3-9 ms with the actor doing nothing), so
+ *   the run also has a control: the same thread's loop delay, actor idle, while a second pool of
+ *   this process computes the same P and W;
+ * - from this thread (an upper bound of the delay): the probes above, which also carry any delay of
+ *   this thread (it relays the pool's request and answer) and both hops.
+ * The loop delay and the probes each have a quiet floor too: as long again right after, all idle.
  */
 import { ActorSystem } from '../../src/runtime/index.ts'
 import { assignment } from '../../actors/assignment/definition.ts'
+import { ASSIGNMENT_TASK } from '../../actors/assignment/compute-task.ts'
+import { createAssignmentConfig } from '../../actors/assignment/config.ts'
+import { rebalanceRequest } from '../../actors/assignment/rebalance.ts'
+import { ComputePool } from '../../src/runtime/compute-pool.ts'
 import { encodeGroupMessage } from '../../actors/assignment/group-message.ts'
 import type { AssignmentChangedMsg } from '../../actors/assignment/protocol.ts'
 import type { Member } from '../../actors/member-manager/protocol.ts'
@@ -39,10 +48,17 @@ import { BroadcastChannel } from 'node:worker_threads'
 import { LOOP_CHANNEL, type LoopReading, type LoopRequest } from './loop-channel.ts'
 
 export interface ActorStallRun {
-  /** The actor's thread: its event loop's longest stall while the round was computed (ms). */
+  /** The actor's thread: the longest callback it ran (its own blocking work) while the round was computed (ms). */
   stallMs: number
-  /** The same, as long again with the actor idle (the machine's noise in that thread, ms). */
+  /** The actor's thread: its event loop's longest delay in the same window (its work plus waiting for a core, ms). */
+  loopDelayMs: number
+  /** The loop delay as long again after, actor and pool idle (ms). */
   loopNoiseMs: number
+  /**
+   * The control: the loop delay of the same thread with the actor idle while a pool in this
+   * process computes the same P and W (ms): what the machine alone costs the loop.
+   */
+  controlLoopDelayMs: number
   /** Slowest probe round trip during the computation, minus the idle median round trip (ms). */
   probeStallMs: number
   maxRttMs: number
@@ -148,12 +164,26 @@ export async function actorStall(run: number, partitions = 100_000, workers = 1_
       await new Promise((r) => setTimeout(r, 1))
     }
     const quietLoop = await loop.request('read')
+    // The control: the actor idle, the same computation on a pool of this process (as many threads).
+    const controlRequest = rebalanceRequest(createAssignmentConfig({ partitions }), [...others, newcomer, 'w-0'].map((id) => ({ id, weight: 1 })), undefined, 1)
+    const control = new ComputePool({ maxThreads: 1 })
+    let controlLoop: LoopReading
+    try {
+      await control.run(ASSIGNMENT_TASK, controlRequest)
+      await loop.request('reset')
+      await control.run(ASSIGNMENT_TASK, controlRequest)
+      controlLoop = await loop.request('read')
+    } finally {
+      await control.destroy()
+    }
     const view = await ref.ask({ type: 'assignment.view', group })
     const idleMedian = median(idle)
     const maxRtt = Math.max(...rtts)
     return {
-      stallMs: inThread.maxStallMs,
+      stallMs: inThread.longestTaskMs,
+      loopDelayMs: inThread.maxStallMs,
       loopNoiseMs: quietLoop.maxStallMs,
+      controlLoopDelayMs: controlLoop.maxStallMs,
       probeStallMs: Math.max(0, maxRtt - idleMedian),
       maxRttMs: maxRtt,
       idleMedianRttMs: idleMedian,

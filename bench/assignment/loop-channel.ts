@@ -12,4 +12,10 @@ export interface LoopReading {
   maxStallMs: number
   /** Timer ticks recorded since the last reset. */
   samples: number
+  /**
+   * The longest callback this thread ran since the last reset (ms): a message, a timer, a promise
+   * continuation, timed from async_hooks' before to after. The thread's own work, without the time
+   * it waited for a core.
+   */
+  longestTaskMs: number
 }
