@@ -26,14 +26,15 @@ export interface RunnerCounts extends GossamerCounts {
    * no lease has come (gossip-queue was not there yet, or lost the subscriber).
    */
   leaseSubscribes: number
-  /** Joins that reached no one (see join-retry.ts). */
+  /** Joins (the input's, `swim.join`, retry-join attempts, rejoins) that reached no one; the last in the context's lastJoinError. */
   joinFailures: number
-  /** Retried joins that gave up after 1 + config.retryJoinMax attempts. */
+  /** Retried joins that gave up after 1 + config.retryJoinMax attempts (joinRetry.lastError says why). */
   joinRetriesExhausted: number
-  /** Serf messages (user event, query, response, relay) handed to the serfEvents peer as `serf.message`. */
+  /** Serf messages (user event, query, response, relay) handed to the serfEvents peer as `serf.message`; 0 while it is not set. */
   serfMessagesRouted: number
-  /** `swim.keyring` operations that changed the ring, and those refused. */
+  /** `swim.keyring` operations that changed the ring. */
   keyringChanges: number
+  /** `swim.keyring` operations refused (coded reply: no keyring, key size, unknown key, the primary). */
   keyringRefused: number
 }
 

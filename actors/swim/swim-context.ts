@@ -9,7 +9,7 @@ import type { SwimCountersView } from './counters.ts'
 import type { JitterStream, JoinRetryView } from './join-retry.ts'
 import type { MemberFeedStats } from './member-feed.ts'
 import type { LeaseView } from './piggyback.ts'
-import type { GossamerCounts } from './gossamer-route.ts'
+import type { RunnerCounts } from './runner-counts.ts'
 
 export interface SwimInput {
   name: string
@@ -45,8 +45,11 @@ export function redactKeys(config: SwimConfig): SwimConfigView {
   return { ...config, keyring: config.keyring === null ? null : { keys: config.keyring.keys.length } }
 }
 
-/** GossamerCounts: `swim.send-gossamer` and received Gossamer messages (gossamer-route.ts). */
-export interface SwimContext extends GossamerCounts {
+/**
+ * RunnerCounts (runner-counts.ts): the counters the runner keeps around the core (undelivered
+ * messages, failed asks, joins, Serf and Gossamer routing, keyring changes), declared there once.
+ */
+export interface SwimContext extends RunnerCounts {
   /** The config in use, key bytes redacted (snapshots and inspection may leave the thread). */
   config: SwimConfigView
   name: string
@@ -97,8 +100,6 @@ export interface SwimContext extends GossamerCounts {
   incarnation: number
   healthScore: number
   numNodes: number
-  /** Messages to peers that found no receiver (unknown, stopped or rejected): counted, not retried. */
-  undelivered: number
   /**
    * The piggyback lease (piggyback.ts): its epoch and version, the entries held, the report
    * numbering, the sends not yet reported and the reports not yet applied, and its counters
@@ -106,25 +107,6 @@ export interface SwimContext extends GossamerCounts {
    * without the entries' bytes: a restore numbers its reports on and replays what it sent.
    */
   lease: LeaseView
-  /** `member.local-state` asks that failed or timed out: the push/pull went with empty user state. */
-  localStateFailures: number
-  /** `member.local-meta` asks at start that failed or timed out: started with the Meta known before. */
-  localMetaFailures: number
-  /**
-   * `gossip.lease-subscribe` tells sent: at every start, and once per room-report window (1 s on
-   * LAN) while no lease has come.
-   */
-  leaseSubscribes: number
-  /** Joins (the input's, `swim.join`, retry-join attempts, rejoins) that reached no one; the last in lastJoinError. */
-  joinFailures: number
-  /** Retried joins that gave up after 1 + config.retryJoinMax attempts (joinRetry.lastError says why). */
-  joinRetriesExhausted: number
-  /** Serf messages (types in SERF_EVENTS_MESSAGE_TYPES) handed to peers.serfEvents; 0 while it is not set. */
-  serfMessagesRouted: number
-  /** `swim.keyring` operations that changed the ring. */
-  keyringChanges: number
-  /** `swim.keyring` operations refused (coded reply: no keyring, key size, unknown key, the primary). */
-  keyringRefused: number
   /**
    * The live keyring, primary first, once a `swim.keyring` operation changed it (undefined before:
    * the config's keys are used). Persisted, so a restart keeps the rotated ring.
