@@ -311,13 +311,20 @@ export interface CoordinationOptions {
   assignment?: AssignmentTiming
 }
 
-/** `coordination.assignment`: the calculator's windows (ms). */
+/** `coordination.assignment`: the calculator's windows (ms) and its per-round move cap. */
 export interface AssignmentTiming {
   coldStartWindowMs?: number
   plannedScaleWindowMs?: number
   restartWindowMs?: number
   emergencyGraceMs?: number
   minRebalanceIntervalMs?: number
+  /**
+   * Voluntary moves per rebalance round, as a fraction of the partitions (0 < f <= 1; default 0.1,
+   * parti's): a larger change goes out in several rounds. Orphans (a gone worker's) always move at once.
+   */
+  maxMovesFraction?: number
+  /** An absolute bound on the same (0, the default: only the fraction). */
+  maxMovesPerRound?: number
 }
 
 /** createNode's `inspect`: serve the live statechart page. */

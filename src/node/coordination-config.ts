@@ -6,7 +6,7 @@
  */
 import { InvalidConfigError } from '../errors/index.ts'
 import { knownFieldsOnly } from '../config/fields.ts'
-import { checkInt, checkOneOf, checkString, TIMER_MAX_MS } from '../config/values.ts'
+import { checkInt, checkNumber, checkOneOf, checkString, TIMER_MAX_MS } from '../config/values.ts'
 import { createAssignmentConfig } from '../../actors/assignment/config.ts'
 import type { AssignmentTiming, CoordinationOptions } from './api.ts'
 
@@ -24,6 +24,9 @@ export interface CoordinationConfig {
 }
 
 const BUCKET = /^[A-Za-z0-9_-]{1,52}$/
+
+/** The calculator's windows a node may set (ms). */
+const TIMING_FIELDS = ['coldStartWindowMs', 'plannedScaleWindowMs', 'restartWindowMs', 'emergencyGraceMs', 'minRebalanceIntervalMs'] as const
 
 export function resolveCoordination(value: CoordinationOptions | undefined): CoordinationConfig | undefined {
   if (value === undefined) return undefined
@@ -49,12 +52,23 @@ export function resolveCoordination(value: CoordinationOptions | undefined): Coo
     checkInt('coordination.nats.leaseMs', leaseMs, 100, TIMER_MAX_MS, 'ms')
     nats = { servers: urls, bucket, assignmentBucket: `${bucket}-assignments`, leaseMs }
   } else if (o['nats'] !== undefined) throw new InvalidConfigError('coordination.nats', "is only for backend 'nats'")
-  const t = knownFieldsOnly('coordination.assignment', o['assignment'] ?? {}, ['coldStartWindowMs', 'plannedScaleWindowMs', 'restartWindowMs', 'emergencyGraceMs', 'minRebalanceIntervalMs'])
+  const t = knownFieldsOnly('coordination.assignment', o['assignment'] ?? {}, [...TIMING_FIELDS, 'maxMovesFraction', 'maxMovesPerRound'])
   const assignment: AssignmentTiming = {}
-  for (const [k, v] of Object.entries(t)) {
+  for (const k of TIMING_FIELDS) {
+    const v = t[k]
     if (v === undefined) continue
     checkInt(`coordination.assignment.${k}`, v, 0, TIMER_MAX_MS, 'ms')
-    ;(assignment as Record<string, number>)[k] = v
+    assignment[k] = v as number
+  }
+  // The per-round move cap (parti's): a fraction of the partitions (0 < f <= 1), and an absolute
+  // bound (0: none); their ranges are the calculator's, checked with the rest just below.
+  if (t['maxMovesFraction'] !== undefined) {
+    checkNumber('coordination.assignment.maxMovesFraction', t['maxMovesFraction'])
+    assignment.maxMovesFraction = t['maxMovesFraction']
+  }
+  if (t['maxMovesPerRound'] !== undefined) {
+    checkNumber('coordination.assignment.maxMovesPerRound', t['maxMovesPerRound'])
+    assignment.maxMovesPerRound = t['maxMovesPerRound']
   }
   try {
     // The calculator's own ordering rules (cold start >= planned scale), checked now.
