@@ -284,7 +284,7 @@ export async function runAgent(argv: readonly string[], io: AgentIo, deps: Agent
     schedule: deps.schedule ?? realSchedule,
     listening: () => {
       deps.tiering?.running(config.placement)
-      deps.idleGc?.start()
+      if (config.idleGc === 'on') deps.idleGc?.start()
       deps.onRunning?.({ node, metricsAddr: metrics?.address, handlers, log, config })
     },
   }).catch((err: unknown) => {

@@ -382,4 +382,15 @@ describe('agent - runAgent', () => {
     expect(tick).toBeUndefined()
     expect(h.rpc().agentStats?.()['idle_gc']).toBe('off')
   })
+
+  it('runs no idle collection with -idle-gc=off, and says so in `stats`', async () => {
+    let armed = false
+    const idleGc = createIdleGc({ gc: () => {}, heapUsed: () => 9e6, cpuMicros: () => 0, every: () => ((armed = true), () => {}) })
+    const h = startAgent([...BASE, '-placement=inline', '-idle-gc=off'], { idleGc })
+    await h.running
+    expect(armed).toBe(false)
+    expect(h.rpc().agentStats?.()).toMatchObject({ idle_gc: 'off', idle_gc_runs: '0' })
+    h.signals.send('SIGTERM')
+    await h.exit
+  })
 })

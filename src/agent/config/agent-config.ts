@@ -42,6 +42,8 @@ export const DEFAULT_AGENT_CONFIG: RawConfig = {
   handler_queue: 512,
   /** Ours: TurboFan off while the agent idles (tiering.ts). */
   tiering: 'auto',
+  /** Ours: a full garbage collection every 30 s while the heap is small (idle-gc.ts). */
+  idle_gc: 'on',
 }
 
 /** Serf's default gossip port, also the port an advertise address without one gets. */
@@ -86,6 +88,8 @@ export interface AgentConfig {
   placement: 'workers' | 'inline'
   /** V8's optimizing compiler: `auto` off while the agent idles, `off` no such policy (tiering.ts). */
   tiering: TieringMode
+  /** The idle agent's periodic full collection (idle-gc.ts): `on` (default) or `off`. */
+  idleGc: 'on' | 'off'
   metricsAddr: string | undefined
   /** The live page's ip:port (`-ui-addr`) and whether a non-loopback one is allowed (`-ui-allow-remote`). */
   uiAddr: string | undefined
@@ -204,6 +208,10 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
   if (!(TIERING_MODES as readonly string[]).includes(tiering)) {
     throw new AgentConfigError(`Invalid tiering: ${tiering}. Valid values are: [${TIERING_MODES.join(' ')}]`, 'tiering')
   }
+  const idleGc = raw.idle_gc!
+  if (idleGc !== 'on' && idleGc !== 'off') {
+    throw new AgentConfigError(`Invalid idle-gc: ${idleGc}. Valid values are: [on off]`, 'idle_gc')
+  }
   let metricsAddr: string | undefined
   if ((raw.metrics_addr ?? '') !== '') {
     const m = splitHostPort(raw.metrics_addr!, 0)
@@ -256,6 +264,7 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
     broadcastTimeoutMs,
     placement,
     tiering: tiering as TieringMode,
+    idleGc,
     metricsAddr,
     ...uiAddrOf(raw),
     // Serf applies each only when non-zero; the interval arms a timer, so whole ms (at least 1).

@@ -1,7 +1,7 @@
 /**
  * `gossamer agent`'s flags (serf-rpc.md 6.1) and their config keys: the command line becomes a
  * RawConfig that merges over the files last. Ours beyond Serf's: `-placement`, `-metrics-addr`, `-ui-addr`, `-ui-allow-remote`,
- * `-handler-timeout`, `-tiering`, and `-rpc-auth` (Serf has the key `rpc_auth` only in files).
+ * `-handler-timeout`, `-tiering`, `-idle-gc`, and `-rpc-auth` (Serf has the key `rpc_auth` only in files).
  */
 import { AgentConfigError, AgentFlagError } from '../errors.ts'
 import type { RawConfig } from './config-keys.ts'
@@ -40,6 +40,7 @@ export const AGENT_FLAGS: Readonly<Record<string, FlagDef>> = {
   tag: { kind: 'list' },
   'tags-file': { kind: 'string' },
   tiering: { kind: 'string' },
+  'idle-gc': { kind: 'string' },
   // Coordination (config/coordination.ts).
   assign: { kind: 'list' },
   'assign-window': { kind: 'string' },
@@ -68,6 +69,7 @@ const STRING_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   snapshot: 'snapshot_path',
   'tags-file': 'tags_file',
   tiering: 'tiering',
+  'idle-gc': 'idle_gc',
   election: 'election',
   'nats-bucket': 'nats_bucket',
   'ui-addr': 'ui_addr',

@@ -71,6 +71,7 @@ describe('agent - config - merge', () => {
       enableCompression: true,
       placement: 'workers',
       tiering: 'auto',
+      idleGc: 'on',
       queryResponseSizeLimit: 1024,
       userEventSizeLimit: 512,
     })
@@ -138,8 +139,19 @@ describe('agent - config - validation', () => {
     [['-placement=threads'], 'Invalid placement: threads. Valid placements are: [workers inline]'],
     [['-metrics-addr=9100'], 'Invalid metrics address: address 9100: missing port in address'],
     [['-tiering=no'], 'Invalid tiering: no. Valid values are: [auto off]'],
+    [['-idle-gc=never'], 'Invalid idle-gc: never. Valid values are: [on off]'],
   ])('%j is refused with %j', async (argv, message) => {
     await expect(load(argv)).rejects.toThrow(expect.objectContaining({ code: 'ERR_AGENT_CONFIG', message }))
+  })
+
+  it('takes the idle GC opt-out from the flag or the config file key (idle_gc), the flag winning', async () => {
+    expect((await load([])).config.idleGc).toBe('on')
+    expect((await load(['-idle-gc=off'])).config.idleGc).toBe('off')
+    const f = file('idle-gc.json', { idle_gc: 'off' })
+    expect((await load(['-config-file', f])).config.idleGc).toBe('off')
+    expect((await load(['-config-file', f, '-idle-gc=on'])).config.idleGc).toBe('on')
+    const bad = file('idle-gc-bad.json', { idle_gc: true })
+    await expect(load(['-config-file', bad])).rejects.toThrow(expect.objectContaining({ code: 'ERR_AGENT_CONFIG' }))
   })
 
   it('takes the TurboFan opt-out from the flag or the config file key, and names the key of a bad value', async () => {
