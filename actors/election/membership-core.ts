@@ -166,9 +166,14 @@ function message(d: Draft, from: string, body: Uint8Array): void {
   const after = d.groups[group]!
   if (msg.from === d.s.self) return
   // A renewal below this voter's promise is a deposed leader's (the voter refused it): not news;
-  // unless the promise is only to ourselves, from a campaign we lost: then it is the live leader's.
+  // unless the promise is only to ourselves, from a campaign we lost, or the promise has lapsed: a
+  // candidate that won would have renewed with us within the hold (and been observed at its newer
+  // term), so a lapsed promise is a campaign that failed, and the renewal is the live leader's.
+  // Without the lapse rule a voter of a failed campaign never learned the leader of the older term
+  // (seen in the demo: node-1 refused 15 renewals of the term-1 leader and showed no leader).
   const lostOwnCampaign = after.lease.role === 'follower' && after.lease.voter.votedFor === d.s.self
-  if (msg.type === 'renew' && (msg.term >= after.lease.voter.term || lostOwnCampaign) && (after.observed === undefined || msg.term >= after.observed.term)) {
+  const promiseLapsed = d.now >= after.lease.voter.holdUntil
+  if (msg.type === 'renew' && (msg.term >= after.lease.voter.term || lostOwnCampaign || promiseLapsed) && (after.observed === undefined || msg.term >= after.observed.term)) {
     const until = d.now + leaderLeaseMs(d.s.config)
     d.groups[group] = { ...after, observed: { leader: msg.from, term: msg.term, until } }
     d.fx.push({ type: 'set-timer', group, key: 'observed', ms: until - d.now })

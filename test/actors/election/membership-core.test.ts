@@ -2,7 +2,8 @@
  * The membership backend's pure core (membership-core.ts) and its wire frame (group-frame.ts):
  * the frame's bounds, the Gossamer member table (expected size lowered by leaves, not failures),
  * fence answers (stale and future at once, current confirmed by the leader, no leader), the
- * group bound, and a follower's view from renewals (a deposed leader's renewal is not news).
+ * group bound, and a follower's view from renewals (a deposed leader's renewal is not news while the voter's newer
+ * promise holds; once it lapses unrenewed, the renewing leader is).
  */
 import { describe, expect, it } from 'vitest'
 import { createElectionConfig } from '../../../actors/election/config.ts'
@@ -109,6 +110,21 @@ describe('membership core', () => {
     expect(n.s.groups[G]!.lease.voter.term).toBe(7)
     n.step(msgIn({ type: 'renew', term: t(5), from: 'a', round: 3 }, 1_200))
     expect(n.s.groups[G]!.view.leader).toBeNull()
+  })
+
+  it('once its promise to a newer campaign lapses unrenewed (the campaign failed), the older term\'s renewing leader is the observed leader', () => {
+    const n = node()
+    n.step({ type: 'members', event: 'member-join', members: [member('a'), member('b')], now: 0 })
+    // v promises term 7 to b at 1,100 ms: held for a lease (1,000 ms here); b never wins, never renews.
+    n.step(msgIn({ type: 'vote', term: t(7), from: 'b', round: 1 }, 1_100))
+    const hold = n.s.groups[G]!.lease.voter.holdUntil
+    n.step(msgIn({ type: 'renew', term: t(5), from: 'a', round: 3 }, hold - 1))
+    expect(n.s.groups[G]!.view.leader).toBeNull()
+    // a, which kept a majority elsewhere, renews term 5 after the hold: v now shows it (it showed no leader at all before).
+    n.step(msgIn({ type: 'renew', term: t(5), from: 'a', round: 4 }, hold + 1))
+    expect(n.s.groups[G]!.view).toMatchObject({ leader: 'a', term: 5 })
+    // The vote still stands: v does not grant the older term.
+    expect(sends(n.fx).filter((x) => x.to === 'a').every((x) => x.msg.type === 'grant' && x.msg.granted === false)).toBe(true)
   })
 
   it("a node that has not heard of its peers yet does not lead alone when the detector expects more (the detector's expected size is a floor)", () => {
