@@ -3,7 +3,7 @@
  * and the NATS client (io/nats-kv.ts). A test or a simulation may plug in its own. Every request
  * settles (never hangs past the request timeout) and never throws: failures come back as data.
  */
-import type { KeyEntry } from './nats-lease-core.ts'
+import type { KeyEntry } from './nats-lease-types.ts'
 
 export type KvWriteResult = { ok: true; revision: number } | { ok: false; reason: 'conflict' | 'error'; error: unknown }
 

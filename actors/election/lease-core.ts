@@ -25,7 +25,8 @@ import { leaderLeaseMs, renewIntervalMs, type ElectionConfig } from './config.ts
 import type { ElectionMsg } from './messages.ts'
 import { NO_TERM, maxTerm, nextTerm, type Term } from './term.ts'
 import { decideGrant, persistedOf, releaseHold, restoreVoter, type PersistedPromise, type VoterState } from './voter.ts'
-import type { LeaseEffect, LeaseInput, LeaseState, LeaseStats, LeaseStep, LeaseTimerKey, Round, StepDownReason } from './lease-types.ts'
+import type { LeaseInput, LeaseState, LeaseStep, LeaseTimerKey, Round, StepDownReason } from './lease-types.ts'
+import { Draft, emptyStats } from './lease-draft.ts'
 
 export interface LeaseStart {
   config: ElectionConfig
@@ -366,66 +367,4 @@ function setVoter(d: Draft, voter: VoterState): void {
 
 function addGrant(r: Round, from: string): Round {
   return r.grants.includes(from) ? r : { ...r, grants: [...r.grants, from] }
-}
-
-function emptyStats(): LeaseStats {
-  return {
-    campaigns: 0,
-    won: 0,
-    lost: { 'lease-expired': 0, minority: 0, stopped: 0, resigned: 0 },
-    campaignsFailed: 0,
-    voteRetries: 0,
-    renewals: 0,
-    granted: 0,
-    refused: { 'stale-term': 0, voted: 0, held: 0, restarting: 0 },
-    lateGrants: 0,
-    campaignsDeferred: 0,
-    skippedMinority: 0,
-    fromSelf: 0,
-    peersDropped: 0,
-    staleTimers: 0,
-    earlyTimers: 0,
-    ignoredAfterStop: 0,
-  }
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] }
-
-/** A copy-on-write working copy of the state for one step, collecting effects in order. */
-class Draft {
-  readonly s: Mutable<LeaseState>
-  readonly stats: LeaseStats
-  readonly effects: LeaseEffect[] = []
-
-  constructor(
-    state: LeaseState,
-    readonly now: number,
-  ) {
-    this.stats = { ...state.stats, lost: { ...state.stats.lost }, refused: { ...state.stats.refused } }
-    this.s = { ...state, stats: this.stats }
-  }
-
-  arm(key: LeaseTimerKey, ms: number): void {
-    this.s.timers = [...this.s.timers.filter((t) => t.key !== key), { key, dueAt: this.now + ms }]
-    this.effects.push({ type: 'set-timer', key, ms })
-  }
-
-  cancel(key: LeaseTimerKey): void {
-    if (!this.s.timers.some((t) => t.key === key)) return
-    this.s.timers = this.s.timers.filter((t) => t.key !== key)
-    this.effects.push({ type: 'cancel-timer', key })
-  }
-
-  /** A float in [0, 1) from the state's seed (mulberry32 step), advancing it. */
-  random(): number {
-    const s = (this.s.rng + 0x6d2b79f5) >>> 0
-    this.s.rng = s
-    let t = Math.imul(s ^ (s >>> 15), s | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000
-  }
-
-  done(): LeaseStep {
-    return { state: this.s, effects: this.effects }
-  }
 }

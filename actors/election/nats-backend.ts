@@ -12,7 +12,8 @@ import { createChangeStream, type ChangeStream } from './change-stream.ts'
 import { ElectionBackendError, ElectionInputError } from './errors.ts'
 import { decodeEntry, encodeLeaseValue, type ElectionKvPort } from './kv-port.ts'
 import type { NatsElectionConfig } from './nats-config.ts'
-import { initialNatsLease, stepNatsLease, viewOf, type NatsLeaseEffect, type NatsLeaseInput, type NatsLeaseState, type NatsLeaseStats, type NatsTimerKey } from './nats-lease-core.ts'
+import { stepNatsLease, viewOf } from './nats-lease-core.ts'
+import { initialNatsLease, type NatsLeaseEffect, type NatsLeaseInput, type NatsLeaseState, type NatsLeaseStats, type NatsTimerKey } from './nats-lease-types.ts'
 import type { Term } from './term.ts'
 
 /** A KV key (and so a group name): NATS subject tokens, no wildcards. */

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createNatsElectionConfig, natsLeaderLeaseMs, natsRenewIntervalMs } from '../../../actors/election/nats-config.ts'
-import { initialNatsLease, stepNatsLease, type NatsLeaseInput, type NatsLeaseState } from '../../../actors/election/nats-lease-core.ts'
+import { stepNatsLease } from '../../../actors/election/nats-lease-core.ts'
+import { initialNatsLease, type NatsLeaseInput, type NatsLeaseState } from '../../../actors/election/nats-lease-types.ts'
 
 const config = createNatsElectionConfig({ servers: ['nats://x'], bucket: 'b', ttlMs: 1_000 })
 
