@@ -19,6 +19,8 @@
  * goes to member-manager (`member.event-state`), once per turn, so member-manager answers push/pull
  * without asking anyone (no ask on the packet path).
  *
+ * What a turn does outside the machine (tells, asks, waiting callers) is machine-ports.ts's.
+ *
  * At start serf-events asks member-manager once for its table (not on the packet path) so a
  * serf-events started after members joined knows them; member events keep the view from then on.
  * Not persisted: a restarted serf-events starts from the clocks member-manager kept of its last
@@ -27,33 +29,17 @@
  * with the crashed instance. At shutdown
  * every open query is closed ('aborted'), so each query's stream gets its one close.
  */
-import { enqueueActions, setup, type AnyActorRef } from 'xstate'
-import type { ActorEnv, Message, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.ts'
+import { enqueueActions, setup } from 'xstate'
+import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { actorAddress } from '../../src/types/actor-env.ts'
-import { createLatestTell } from '../../src/types/latest-tell.ts'
-import { toWireError } from '../../src/errors/index.ts'
-import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
-import type { EventStateMsg, MembersReply } from '../member-manager/protocol.ts'
+import type { MembersReply } from '../member-manager/protocol.ts'
 import type { SerfEventsInit } from './config.ts'
 import { createSerfEventsConfig } from './config.ts'
-import type { CoreEffect, CoreInput, CoreResult, SerfEventsCoreState } from './core.ts'
-import { eventStateChanged, eventStateOf, initialCoreState, statsOf, step } from './core.ts'
-import type { KeyringMsg, KeyringReply } from '../swim/protocol.ts'
-import type { KeyOperationReply, KeyringResultMsg, MemberFeedSnapshotMsg, NameConflictLostEmitted, SerfEventsEmitted, SerfEventsInbound, SwimSendUserMsg } from './protocol.ts'
-import { pendingKey } from './query-responder.ts'
+import type { SerfEventsCoreState } from './core.ts'
+import { eventStateChanged, initialCoreState, statsOf, step } from './core.ts'
+import { nameConflictLost, SerfEventsPorts, toEmitted, type SerfEventsPeers, type TurnParams } from './machine-ports.ts'
+import type { MemberFeedSnapshotMsg, SerfEventsEmitted, SerfEventsInbound } from './protocol.ts'
 import type { RestoredClocks } from './serf-events-state.ts'
-
-/** ms: swim answers a keyring ask at once; this only bounds a stuck or stopped swim. */
-const KEYRING_ASK_TIMEOUT_MS = 5_000
-
-export interface SerfEventsPeers {
-  swim: string
-  gossipQueue: string
-  /** Gets `member.event-state`; asked for its table at start. */
-  memberManager: string
-  /** Gets the `snapshot.event-clock` / `snapshot.query-clock` records; none → no snapshot. */
-  snapshotter?: string
-}
 
 export interface SerfEventsInput {
   /** This node's name (Serf NodeName): its own member record, a query's SourceNode, a response's From. */
@@ -71,127 +57,23 @@ export interface SerfEventsContext {
   undelivered: number
 }
 
-/** An `answer` that replies later (a key operation in flight). */
-const NO_REPLY = Symbol('no-reply')
-
 /** Internal: a timer armed by the core fired. */
 type TimerEvent = { type: 'serf.timer'; id: string }
 
 type SerfEventsEvent = SerfEventsInbound | TimerEvent | RuntimeEvent
 
-/** Params of `turn`: one core input and who waits for its result. */
-export interface TurnParams {
-  input: CoreInput
-  replyTo?: ReplyTo<unknown> | undefined
-  /** The reply for a successful result. */
-  answer?: (r: Extract<CoreResult, { ok: true }>['value']) => unknown
-}
-
 export function createSerfEventsMachine(env: ActorEnv) {
-  let memberManagerId = 'member-manager'
-  const slice = createLatestTell<EventStateMsg>(env, () => memberManagerId)
-  let sliceDue = false
-
-  /** The latest slice goes to member-manager at the end of the turn (built then, once). */
-  const pushSlice = (self: AnyActorRef): void => {
-    if (sliceDue) return
-    sliceDue = true
-    queueMicrotask(() => {
-      sliceDue = false
-      const snap = self.getSnapshot() as { status: string; context: SerfEventsContext }
-      if (snap.status !== 'active') return
-      memberManagerId = snap.context.peers.memberManager
-      slice.set({ type: 'member.event-state', ...eventStateOf(snap.context.core) })
-    })
-  }
-
+  const ports = new SerfEventsPorts(env)
   const now = (): number => env.clock.now()
-
-  /**
-   * Callers of `serf.key-operation` waiting for their query's tally, by the core's token: one per
-   * key query in flight (bounded by maxOpenQueries; each query closes by its deadline or shutdown).
-   */
-  const keyOpCallers = new Map<string, ReplyTo<KeyOperationReply>>()
-  let nextToken = 0
-
-  /**
-   * A key query's operation on swim's live keyring: an ask (never on the packet path: the query
-   * stays pending meanwhile), its reply back to this actor as `serf.keyring-result`. A failed ask
-   * is answered as a keyring failure, so the originator still hears from us.
-   */
-  const askKeyring = (swim: string, e: Extract<CoreEffect, { type: 'ask-keyring' }>): void => {
-    const msg: KeyringMsg = e.op.kind === 'list' ? { type: 'swim.keyring', op: 'list' } : { type: 'swim.keyring', op: e.op.kind, key: e.op.key }
-    const back = (reply: KeyringResultMsg['reply']): void => {
-      env.send(actorAddress<KeyringResultMsg>(env.id), { type: 'serf.keyring-result', key: e.key, kind: e.kind, reply })
-    }
-    env
-      .ask(actorAddress(swim), msg, { timeoutMs: KEYRING_ASK_TIMEOUT_MS })
-      .then((r) => {
-        const reply = r as KeyringReply
-        back(reply.ok ? { ok: true, keys: reply.keys, primary: reply.primary } : { ok: false, message: reply.message })
-      })
-      .catch((err: unknown) => back({ ok: false, message: `keyring unavailable: ${err instanceof Error ? err.message : String(err)}` }))
-  }
-
-  const toEmitted = (e: Extract<CoreEffect, { type: 'emit' }>['event']): SerfEventsEmitted | undefined => {
-    switch (e.type) {
-      case 'user-event':
-        return { type: 'serf.user-event', ltime: e.ltime, name: e.name, payload: e.payload, coalesce: e.coalesce }
-      case 'query':
-        return { type: 'serf.query', ltime: e.ltime, id: e.id, name: e.name, payload: e.payload, sourceNode: e.sourceNode, deadline: e.deadlineMs, key: pendingKey(e.ltime, e.id) }
-      case 'query-result':
-        return { type: 'serf.query-result', id: e.id, ltime: e.ltime, kind: e.kind, from: e.from, payload: e.payload }
-      case 'query-closed':
-        return { type: 'serf.query-closed', id: e.id, ltime: e.ltime, reason: e.reason, acks: e.acks, responses: e.responses }
-      case 'member-event':
-        return { type: 'serf.member-event', event: e.event, members: e.members as Extract<SerfEventsEmitted, { type: 'serf.member-event' }>['members'] }
-      case 'internal-query':
-        return undefined // the core answers these itself; never reaches here
-    }
-  }
-
-  /**
-   * A key operation: its caller is registered under a fresh token before the turn (so an outcome
-   * within the same turn finds it), and forgotten after it unless the query was sent.
-   */
-  const keyOperationTurn = (event: Extract<SerfEventsInbound, { type: 'serf.key-operation' }>): TurnParams => {
-    const token = String(nextToken++)
-    if (event.replyTo !== undefined) keyOpCallers.set(token, event.replyTo)
-    return {
-      input: { type: 'key-operation', token, kind: event.kind, key: event.key ?? null, ...(event.relayFactor !== undefined ? { relayFactor: event.relayFactor } : {}), now: now(), random: env.random },
-      replyTo: event.replyTo,
-      answer: (v) => {
-        if (v.kind === 'key-operation') return { type: 'serf.key-operation-reply', response: v.response, error: v.error, code: v.code } satisfies KeyOperationReply
-        // Sent: the reply comes with the query's tally (key-operation-done).
-        return NO_REPLY
-      },
-    }
-  }
 
   const machine = setup({
     types: {} as { context: SerfEventsContext; events: SerfEventsEvent; input: SerfEventsInput; emitted: SerfEventsEmitted },
     actions: {
-      turn: enqueueActions(({ context, enqueue }, { input, replyTo, answer }: TurnParams) => {
-        const r = step(context.core, input)
-        const peers = context.peers
+      turn: enqueueActions(({ context, enqueue }, params: TurnParams) => {
+        const r = step(context.core, params.input)
         let undelivered = 0
-        const tell = (to: string | undefined, msg: Message): void => {
-          if (to === undefined) return
-          const status = env.send(actorAddress<Message>(to), msg)
-          if (status === 'unknown' || status === 'stopped' || status === 'rejected') undelivered++
-        }
         for (const e of r.effects) {
           switch (e.type) {
-            case 'broadcast': {
-              const msg: GossipQueueInbound = { type: 'gossip.enqueue', broadcast: { queue: e.queue, message: e.message, unique: true } }
-              tell(peers.gossipQueue, msg)
-              break
-            }
-            case 'send': {
-              const msg: SwimSendUserMsg = { type: 'swim.send-user', addr: e.addr, port: e.port, bytes: e.message }
-              tell(peers.swim, msg)
-              break
-            }
             case 'emit': {
               const out = toEmitted(e.event)
               if (out !== undefined) enqueue.emit(out)
@@ -204,48 +86,20 @@ export function createSerfEventsMachine(env: ActorEnv) {
             case 'cancel-timer':
               enqueue.cancel(e.id)
               break
-            case 'snapshot':
-              tell(peers.snapshotter, e.msg)
+            case 'name-conflict-lost':
+              enqueue.emit(nameConflictLost(e))
               break
-            case 'ask-keyring':
-              askKeyring(peers.swim, e)
-              break
-            case 'key-operation-done': {
-              const waiting = keyOpCallers.get(e.token)
-              keyOpCallers.delete(e.token)
-              if (waiting !== undefined) env.reply(waiting, { type: 'serf.key-operation-reply', response: e.response, error: e.error } satisfies KeyOperationReply)
-              break
-            }
-            case 'name-conflict-lost': {
-              const d = e.decision
-              const out: NameConflictLostEmitted = { type: 'serf.name-conflict-lost', name: e.name, other: e.other, responses: d.responses, matching: d.matching, quorum: d.quorum, majority: d.majority, eligibleVoters: d.eligibleVoters, attempt: d.attempt, log: d.log }
-              enqueue.emit(out)
-              break
-            }
-            case 'log':
-              env.log[e.level](e.fields, e.msg)
-              break
-            default: {
-              const unknown: never = e
-              return unknown
-            }
+            default:
+              undelivered += ports.run(e, context.peers)
           }
         }
         if (r.state !== context.core || undelivered > 0) enqueue.assign({ core: r.state, undelivered: context.undelivered + undelivered })
-        if (eventStateChanged(context.core, r.state)) enqueue(({ self }) => pushSlice(self))
-        // A key operation that sent no query (refused, or answered at once) has no caller to keep.
-        if (input.type === 'key-operation' && !(r.result?.ok === true && r.result.value.kind === 'key-operation-pending')) keyOpCallers.delete(input.token)
-        if (replyTo !== undefined && r.result !== undefined) {
-          if (r.result.ok) {
-            const out = answer?.(r.result.value)
-            if (out !== NO_REPLY) env.reply(replyTo, out)
-          }
-          else env.fail(replyTo, toWireError(r.result.error))
-        }
+        if (eventStateChanged(context.core, r.state)) enqueue(({ self }) => ports.pushSlice(self))
+        ports.settle(params, r.result)
       }),
       /** Start: the slice to member-manager, and member-manager's table for the member feed. */
       start: ({ context, self }) => {
-        pushSlice(self)
+        ports.pushSlice(self)
         const mm = context.peers.memberManager
         env
           .ask(actorAddress(mm), { type: 'member.members' }, { timeoutMs: 10_000 })
@@ -328,7 +182,7 @@ export function createSerfEventsMachine(env: ActorEnv) {
           'serf.name-conflict': { actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'name-conflict', other: event.other, now: now(), random: env.random } }) } },
           'serf.key-operation': {
             actions: [
-              { type: 'turn', params: ({ event }) => keyOperationTurn(event) },
+              { type: 'turn', params: ({ event }) => ports.keyOperationTurn(event, now()) },
             ],
           },
           'serf.stats': {
@@ -341,7 +195,7 @@ export function createSerfEventsMachine(env: ActorEnv) {
                 queryTime,
                 members,
                 numMembers,
-                counters: { ...(cores as unknown as Record<string, Record<string, number> | number>), actor: { ...counters, undelivered: context.undelivered + slice.stats.undelivered } },
+                counters: { ...(cores as unknown as Record<string, Record<string, number> | number>), actor: { ...counters, undelivered: context.undelivered + ports.sliceUndelivered } },
               })
             },
           },
