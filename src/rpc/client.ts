@@ -17,76 +17,15 @@ import type { CommandName } from './protocol.ts'
 import { parseHostPort } from './address.ts'
 import { asArray, asBigint, asBytes, asNumber, asRecord, asString, asStringMap, decodeValue, encodeObjects } from './values.ts'
 import type { OutValue, RpcValue } from './values.ts'
+import { toMember, toStreamRecord } from './client-records.ts'
+import type { QueryRecord, RpcClientOptions, RpcCoordinate, RpcKeyResult, RpcMember, RpcQueryParams, RpcStream, StreamRecord } from './client-records.ts'
+
+export type { QueryRecord, RpcClientOptions, RpcCoordinate, RpcKeyResult, RpcMember, RpcQueryParams, RpcStream, StreamRecord } from './client-records.ts'
 
 /** Serf's reference client dials with a 10 s timeout. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
 /** Records buffered per client stream before new ones are dropped (counted in `dropped`). */
 const STREAM_BUFFER = 4096
-
-export interface RpcClientOptions {
-  /** `host:port` of the agent's RPC listener. */
-  addr: string
-  /** The agent's rpc_auth key; empty or absent: no auth. */
-  authKey?: string
-  dialTimeoutMs?: number
-  maxFrameBytes?: number
-}
-
-export interface RpcMember {
-  name: string
-  addr: Uint8Array
-  port: number
-  tags: Record<string, string>
-  status: string
-  protocolMin: number
-  protocolMax: number
-  protocolCur: number
-  delegateMin: number
-  delegateMax: number
-  delegateCur: number
-}
-
-export type StreamRecord =
-  | { event: 'member-join' | 'member-leave' | 'member-failed' | 'member-update' | 'member-reap'; members: RpcMember[]; raw: Record<string, RpcValue> }
-  | { event: 'user'; ltime: bigint; name: string; payload: Uint8Array | null; coalesce: boolean; raw: Record<string, RpcValue> }
-  | { event: 'query'; id: bigint; ltime: bigint; name: string; payload: Uint8Array | null; raw: Record<string, RpcValue> }
-
-export type QueryRecord = { type: 'ack'; from: string } | { type: 'response'; from: string; payload: Uint8Array | null }
-
-export interface RpcQueryParams {
-  name: string
-  payload?: Uint8Array | null
-  filterNodes?: string[]
-  filterTags?: Record<string, string>
-  requestAck?: boolean
-  relayFactor?: number
-  /** Nanoseconds; 0 or absent: the agent's default. */
-  timeoutNs?: bigint
-}
-
-export interface RpcKeyResult {
-  /** The agent's Error text ('' on success). */
-  error: string
-  messages: Record<string, string>
-  keys: Record<string, number> | null
-  numNodes: number
-  numErr: number
-  numResp: number
-}
-
-export interface RpcCoordinate {
-  vec: number[]
-  error: number
-  adjustment: number
-  height: number
-}
-
-/** A client stream: records until stopped, the agent ends it, or the connection closes. */
-export interface RpcStream<T> extends AsyncIterable<T> {
-  readonly dropped: number
-  /** Stops the stream (sends `stop` for stream/monitor); idempotent. */
-  stop(): void
-}
 
 type Reply = { error: string; body: RpcValue | undefined }
 type Waiter =
@@ -453,28 +392,4 @@ function isHeader(v: RpcValue): boolean {
   if (r !== v) return false
   const keys = Object.keys(r)
   return keys.length === 2 && keys.includes('Seq') && keys.includes('Error')
-}
-
-function toMember(v: RpcValue): RpcMember {
-  const m = asRecord(v)
-  return {
-    name: asString(m.Name),
-    addr: asBytes(m.Addr) ?? new Uint8Array(0),
-    port: asNumber(m.Port),
-    tags: asStringMap(m.Tags),
-    status: asString(m.Status),
-    protocolMin: asNumber(m.ProtocolMin),
-    protocolMax: asNumber(m.ProtocolMax),
-    protocolCur: asNumber(m.ProtocolCur),
-    delegateMin: asNumber(m.DelegateMin),
-    delegateMax: asNumber(m.DelegateMax),
-    delegateCur: asNumber(m.DelegateCur),
-  }
-}
-
-function toStreamRecord(r: Record<string, RpcValue>): StreamRecord {
-  const event = asString(r.Event)
-  if (event === 'user') return { event, ltime: asBigint(r.LTime), name: asString(r.Name), payload: asBytes(r.Payload), coalesce: r.Coalesce === true, raw: r }
-  if (event === 'query') return { event, id: asBigint(r.ID), ltime: asBigint(r.LTime), name: asString(r.Name), payload: asBytes(r.Payload), raw: r }
-  return { event: event as 'member-join', members: asArray(r.Members).map(toMember), raw: r }
 }
