@@ -19,9 +19,9 @@
  * window); after it TurboFan is on for the rest of the process. The same for a workers agent (the
  * sampler reads the whole process, every thread): before, it turned TurboFan on at once, and a join
  * burst then cost each of its five isolates its own optimizing compiles of the same code, more than
- * they saved. `npx tsx bench/agents/join-cpu.ts --rounds 2 --kinds gossamer-workers` (K = 5,
- * alternated): 76 ms of CPU per agent (66-95) lean against 108 (78-137) with TurboFan on, the
- * compiler threads 1.4-6 ms against 4-25.
+ * they saved. `npx tsx bench/agents/join-cpu.ts --rounds 2` (K = 5, three runs alternated with
+ * the old policy, a load average of 7-9): 81 ms of CPU per workers agent (67-87) against 111
+ * (91-153), V8's helper threads (compilers, GC) 0.8-7 ms against 10-26.
  *
  * The flags are process-wide (every isolate) and read by V8 at each tier-up decision, so turning
  * them on later takes effect for code that is already hot.
