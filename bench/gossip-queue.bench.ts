@@ -17,9 +17,10 @@
  *   (pickForPacket), reports (takeReport), and the producer applies the report and builds the lease
  *   that acknowledges it. Both sides of the lease run here; in the cluster they are two threads.
  * - actor-inline persisted / unpersisted: the gossip-queue actor on an inline ActorSystem. Per op:
- *   one enqueue and one fill ask, awaited (one turn each: the worst case for persistence, which runs
- *   once per turn). "persisted" is the real definition (persist, throttleMs 0); the baseline is the
- *   same machine without persist. The ratio is what persisting the context costs per turn. The
+ *   one enqueue and one fill ask, awaited (one turn each). "persisted" is the real definition
+ *   (actors/gossip-queue/persist-policy.ts: the enqueue's turn persists at once, a new entry; the
+ *   fill's, which only counts a transmit, at most once per throttle window); the baseline is the
+ *   same machine without persist. The ratio is what persisting the context costs per op. The
  *   context is the core's state, queues included; what is persisted is its projection (sizes,
  *   counters, waiters: the broadcasts are non-enumerable, see actors/gossip-queue/core.ts), so
  *   "deep-1000" does the same with 1,000 broadcasts (62 bytes) queued: a persisted copy of the
@@ -250,7 +251,7 @@ printReport(results, {
   json,
   notes: [
     'one steady op = 10 named enqueues + 3 fills of 1,398 bytes; one deep op = 1 enqueue + 1 fill + prune to 4,096',
-    'one actor op = 1 enqueue + 1 fill ask awaited, on an inline ActorSystem (one turn, so one persist when persisted)',
+    'one actor op = 1 enqueue + 1 fill ask awaited, on an inline ActorSystem (two turns; the enqueue persists at once, the fill is throttled)',
     'one queue-set lease op = 10 enqueues, lease built + taken, 3 packets picked, report taken + applied, lease built + taken',
   ],
   extra: {
@@ -262,7 +263,7 @@ printReport(results, {
     },
     /** ops/s with persisted snapshots over without: below 1 is the cost of persisting each turn. */
     actorPersistedVsUnpersisted: Number((ops('actor-inline persisted') / ops('actor-inline unpersisted')).toFixed(2)),
-    /** Extra time per turn that persisting costs, in µs (from the two medians). */
+    /** Extra time per op that persisting costs, in µs (from the two medians). */
     actorPersistCostUsPerTurn: Number((1e6 / ops('actor-inline persisted') - 1e6 / ops('actor-inline unpersisted')).toFixed(2)),
     /** The same with 1,000 broadcasts queued: what carrying the queues in the persisted context costs per turn, in µs. */
     actorPersistCostUsPerTurnDeep1000: Number((1e6 / ops('actor-inline persisted deep-1000') - 1e6 / ops('actor-inline unpersisted deep-1000')).toFixed(2)),

@@ -3,6 +3,7 @@ import { defineActor } from '../../src/runtime/define-actor.ts'
 import { GOSSIP_QUEUE_NAMES } from './protocol.ts'
 import type { GossipQueueName, LeaseSentMsg } from './protocol.ts'
 import { createGossipQueueMachine } from './machine.ts'
+import { GOSSIP_PERSIST_THROTTLE_MS, gossipUrgentKey } from './persist-policy.ts'
 
 const isQueue = (q: unknown): q is GossipQueueName => (GOSSIP_QUEUE_NAMES as readonly unknown[]).includes(q)
 const isBudget = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n >= 0
@@ -38,13 +39,14 @@ export const gossipQueue = defineActor({
    * cluster size per source, which swim and member-manager send only when it changes (without it a
    * restarted queue would use the floor limit until the cluster changed), and the lease subscriber.
    * The context is the core's whole state (core.ts), queues included: the queued broadcasts are
-   * soft state, so a restore only counts them and tells their waiters (machine.ts). throttleMs 0:
-   * persisted after every turn in which the actor handled messages, so a size is never restored
-   * stale; the per-turn cost grows with the queued bytes and is measured in
-   * bench/gossip-queue.bench.ts (actor scenarios, at an empty and a 1,000-deep queue).
+   * soft state, so a restore only counts them and tells their waiters (machine.ts). What a restart
+   * needs (sizes, subscriber, queue sizes, waiters, counts of losses) persists in the turn that
+   * changed it; the counters at most once per GOSSIP_PERSIST_THROTTLE_MS (persist-policy.ts). The
+   * per-turn cost grows with the queued bytes and is measured in bench/gossip-queue.bench.ts
+   * (actor scenarios, at an empty and a 1,000-deep queue).
    * Version 2: the whole core state; a version-1 record (sizes and counters only) is not restored.
    */
-  persist: { version: 2, throttleMs: 0 },
+  persist: { version: 2, throttleMs: GOSSIP_PERSIST_THROTTLE_MS, urgentKey: gossipUrgentKey },
   validate: (msg) => {
     switch (msg.type) {
       case 'gossip.enqueue': {

@@ -12,7 +12,12 @@
  *   thread (the tid equal to the pid: the RPC server and, inline, every actor);
  * - waitMsPerAgent: summed over the agent's threads, the time they were runnable but waiting for
  *   a core (schedstat's run-queue wait). On a shared 2-core machine this is the load's share of the
- *   convergence time, which the CPU figure does not carry; both are per agent, means.
+ *   convergence time, which the CPU figure does not carry; both are per agent, means;
+ * - threadsMsPerAgent (workers only): the CPU figure split by thread, means over agents: `main`,
+ *   each actor's thread, and `other` (V8's and libuv's helpers: GC, compilers). Threads carry no
+ *   names (every one is "node"), so an actor's is found by creation order: the node spawns its
+ *   actors one after the other (src/node/compose.ts: gossip-queue, member-manager, serf-events,
+ *   swim, without a snapshot), and their threads are the last ones the process had before the join.
  * The CPU figure is the one to compare between placements on a loaded machine: it counts the work
  * (a thread hop's wake-up, clone and turn included), not the waiting.
  *
@@ -64,6 +69,26 @@ function threadTimes(pid: number): ThreadTimes {
   return out
 }
 
+/** The actor threads of a workers agent without a snapshot, in spawn order (src/node/compose.ts). */
+const ACTOR_THREADS = ['gossip-queue', 'member-manager', 'serf-events', 'swim'] as const
+
+/**
+ * CPU (ms) between two readings by thread role: `main` (tid = pid), the actor threads (the last
+ * ACTOR_THREADS.length tids of the reading before, in spawn order) and `other` (the rest, threads
+ * born in between included).
+ */
+function byRole(pid: number, before: ThreadTimes, after: ThreadTimes): Record<string, number> {
+  const tids = [...before.keys()].map(Number).sort((a, b) => a - b)
+  const actors = new Map(tids.slice(-ACTOR_THREADS.length).map((tid, i) => [String(tid), ACTOR_THREADS[i]!]))
+  const out: Record<string, number> = { main: 0, ...Object.fromEntries(ACTOR_THREADS.map((a) => [a, 0])), other: 0 }
+  for (const [tid, t] of after) {
+    const ms = (t.runNs - (before.get(tid)?.runNs ?? 0)) / 1e6
+    const role = tid === String(pid) ? 'main' : (actors.get(tid) ?? 'other')
+    out[role] = out[role]! + ms
+  }
+  return out
+}
+
 /** What the threads spent between two readings (ms); threads born in between count from zero. */
 function spent(pid: number, before: ThreadTimes, after: ThreadTimes): { runMs: number; waitMs: number; mainMs: number } {
   let runNs = 0
@@ -86,6 +111,8 @@ export interface JoinRound {
   cpuMsPerAgent: number
   mainMsPerAgent: number
   waitMsPerAgent: number
+  /** Workers only: CPU per agent by thread (byRole), means. */
+  threadsMsPerAgent?: Record<string, number>
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10
@@ -118,7 +145,9 @@ async function joinRound(kind: AgentKind, k: number): Promise<JoinRound> {
       }
       await new Promise((r) => setTimeout(r, POLL_MS))
     }
-    const used = agents.map((a, i) => spent(a.pid, before[i]!, threadTimes(a.pid)))
+    const after = agents.map((a) => threadTimes(a.pid))
+    const used = agents.map((a, i) => spent(a.pid, before[i]!, after[i]!))
+    const roles = kind === 'gossamer-workers' ? agents.map((a, i) => byRole(a.pid, before[i]!, after[i]!)) : undefined
     return {
       kind,
       convergenceS: convergenceS === null ? null : Math.round(convergenceS * 1000) / 1000,
@@ -127,6 +156,7 @@ async function joinRound(kind: AgentKind, k: number): Promise<JoinRound> {
       cpuMsPerAgent: round1(mean(used.map((u) => u.runMs))),
       mainMsPerAgent: round1(mean(used.map((u) => u.mainMs))),
       waitMsPerAgent: round1(mean(used.map((u) => u.waitMs))),
+      ...(roles === undefined ? {} : { threadsMsPerAgent: Object.fromEntries(Object.keys(roles[0]!).map((r) => [r, round1(mean(roles.map((x) => x[r]!)))])) }),
     }
   } finally {
     await Promise.all(agents.map((a) => a.stop('SIGKILL')))
@@ -149,6 +179,11 @@ async function main(): Promise<void> {
       'run-queue wait ms / agent': r.waitMsPerAgent,
     })),
   )
+  const split = rounds.filter((r) => r.threadsMsPerAgent !== undefined)
+  if (split.length > 0) {
+    console.log('CPU ms per workers agent by thread (actor threads by spawn order; other: GC, compilers, libuv):')
+    console.table(split.map((r) => r.threadsMsPerAgent))
+  }
   if (args.json) console.log(JSON.stringify({ bench: 'agents-join-cpu', k: args.k, pollMs: POLL_MS, rounds }))
 }
 

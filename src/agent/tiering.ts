@@ -16,9 +16,12 @@
  *
  * The cost, bounded: code runs unoptimized until the process has used at least BUSY_CPU of a core
  * over one SAMPLE_MS window (a hot loop is then up to several times slower, for at most that
- * window); after it TurboFan is on for the rest of the process. A workers agent runs its actors in
- * worker threads, where most of its work is, so it turns TurboFan on at once (its budget, 120 MB,
- * has room).
+ * window); after it TurboFan is on for the rest of the process. The same for a workers agent (the
+ * sampler reads the whole process, every thread): before, it turned TurboFan on at once, and a join
+ * burst then cost each of its five isolates its own optimizing compiles of the same code, more than
+ * they saved. `npx tsx bench/agents/join-cpu.ts --rounds 2` (K = 5, three runs alternated with
+ * the old policy, a load average of 7-9): 81 ms of CPU per workers agent (67-87) against 111
+ * (91-153), V8's helper threads (compilers, GC) 0.8-7 ms against 10-26.
  *
  * The flags are process-wide (every isolate) and read by V8 at each tier-up decision, so turning
  * them on later takes effect for code that is already hot.
@@ -31,7 +34,7 @@ import { setFlagsFromString } from 'node:v8'
 
 /** While the agent idles: no optimizing, no baseline compiler (V8's interpreter runs everything). */
 export const LEAN_FLAGS = '--no-turbofan --no-sparkplug'
-/** Once busy (or -tiering=off, or a workers agent): V8's defaults. */
+/** Once busy (or -tiering=off): V8's defaults. */
 export const FULL_FLAGS = '--sparkplug --turbofan'
 
 /** How often the main thread's event loop utilization is sampled (ms). */
@@ -49,8 +52,8 @@ export const BUSY_CPU = 0.05
 export type TieringMode = 'auto' | 'off'
 export const TIERING_MODES: readonly TieringMode[] = ['auto', 'off']
 
-/** Why TurboFan turned on: the process got busy, a workers agent, or `-tiering=off`. */
-export type OptimizingReason = { kind: 'busy'; utilization: number } | { kind: 'workers' } | { kind: 'tiering-off' }
+/** Why TurboFan turned on: the process got busy, or `-tiering=off`. */
+export type OptimizingReason = { kind: 'busy'; utilization: number } | { kind: 'tiering-off' }
 
 export interface TieringState {
   mode: TieringMode
@@ -64,7 +67,7 @@ export interface TieringState {
 export interface Tiering {
   /** The config is read: with `off`, TurboFan turns on now and stays on. `onOptimizing` is told when it turns on, and why. */
   configured(mode: TieringMode, onOptimizing?: (reason: OptimizingReason) => void): void
-  /** The agent runs: `inline` watches the process's CPU; `workers` turns TurboFan on now. */
+  /** The agent runs: the process's CPU is watched, whatever the placement. */
   running(placement: 'inline' | 'workers'): void
   /** True once TurboFan is on. */
   readonly optimizing: boolean
@@ -135,9 +138,8 @@ export function startLeanTiering(deps: TieringDeps = {}): Tiering {
       tell = onOptimizing
       if (m === 'off') turnOn({ kind: 'tiering-off' })
     },
-    running(placement) {
+    running() {
       if (reason !== undefined || cancel !== undefined) return
-      if (placement === 'workers') return turnOn({ kind: 'workers' })
       const sample = (deps.utilization ?? realUtilization)()
       cancel = (deps.every ?? realEvery)(() => {
         const u = sample()
@@ -154,16 +156,16 @@ export function startLeanTiering(deps: TieringDeps = {}): Tiering {
 /** The log line told when TurboFan turns on. */
 export function optimizingLine(reason: OptimizingReason): string {
   if (reason.kind === 'busy') return `Optimizing compiler on: ${(reason.utilization * 100).toFixed(1)}% of a core in use`
-  return reason.kind === 'workers' ? 'Optimizing compiler on (workers placement)' : 'Optimizing compiler on (-tiering=off)'
+  return 'Optimizing compiler on (-tiering=off)'
 }
 
 /**
  * The `agent` section's tiering keys (Serf's stats: every value a string): `tiering` (auto|off),
  * `turbofan` (on|off), `turbofan_since` (RFC 3339 UTC, '' while off), `turbofan_reason`
- * ('' while off; `busy 6.2%` with the CPU share of one core that did it, `workers`, `tiering=off`).
+ * ('' while off; `busy 6.2%` with the CPU share of one core that did it, `tiering=off`).
  */
 export function tieringStats(s: TieringState): Record<string, string> {
-  const reason = s.reason === undefined ? '' : s.reason.kind === 'busy' ? `busy ${(s.reason.utilization * 100).toFixed(1)}%` : s.reason.kind === 'workers' ? 'workers' : 'tiering=off'
+  const reason = s.reason === undefined ? '' : s.reason.kind === 'busy' ? `busy ${(s.reason.utilization * 100).toFixed(1)}%` : 'tiering=off'
   return {
     tiering: s.mode,
     turbofan: s.optimizing ? 'on' : 'off',

@@ -1,6 +1,6 @@
 /**
- * tiering.ts: TurboFan off while an inline agent idles, on for good once it is busy, on at once
- * for a workers agent; the sampling ends at stop. Fake flags, sampler and timer; then one real
+ * tiering.ts: TurboFan off while an agent idles, on for good once it is busy, with either
+ * placement; the sampling ends at stop. Fake flags, sampler and timer; then one real
  * child process shows V8 honours the switch both ways at run time (no function optimized while
  * off, the hot one optimized after it is turned on).
  */
@@ -67,15 +67,20 @@ describe('agent tiering', () => {
     expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
   })
 
-  it('a workers agent gets TurboFan as soon as it runs, without sampling', () => {
-    const f = fakes([])
+  it('a workers agent stays lean while idle and gets TurboFan once busy, as an inline one (a join burst ran slower with it on at once)', () => {
+    const f = fakes([0.006, 0.2])
     const t = startLeanTiering(f.deps)
     t.configured('auto', f.tell)
     t.running('workers')
+    expect(f.flags).toEqual([LEAN_FLAGS])
+    expect(t.optimizing).toBe(false)
+    expect(f.interval).toBe(SAMPLE_MS)
+    f.tick()
+    expect(t.optimizing).toBe(false)
+    f.tick()
     expect(f.flags).toEqual([LEAN_FLAGS, FULL_FLAGS])
-    expect(f.told).toEqual([{ kind: 'workers' }])
-    expect(f.interval).toBeUndefined()
-    expect(t.optimizing).toBe(true)
+    expect(f.told).toEqual([{ kind: 'busy', utilization: 0.2 }])
+    expect(f.ticking).toBe(false)
   })
 
   it('-tiering=off turns TurboFan on as soon as the config is read, and nothing samples after it', () => {
@@ -105,8 +110,7 @@ describe('agent tiering', () => {
 
   it('names every reason in the stats and the log line', () => {
     const s = (reason: OptimizingReason) => tieringStats({ mode: 'auto', optimizing: true, since: 0, reason }).turbofan_reason
-    expect([s({ kind: 'workers' }), s({ kind: 'tiering-off' })]).toEqual(['workers', 'tiering=off'])
-    expect(optimizingLine({ kind: 'workers' })).toBe('Optimizing compiler on (workers placement)')
+    expect(s({ kind: 'tiering-off' })).toBe('tiering=off')
     expect(optimizingLine({ kind: 'tiering-off' })).toBe('Optimizing compiler on (-tiering=off)')
   })
 
