@@ -2,16 +2,14 @@
  * push/pull over streams (spec §2.2): join and periodic anti-entropy as the initiator, and the
  * responder side of inbound streams (push/pull, TCP fallback ping, reliable user message). The
  * stream bytes are memberlist's real stream encoding; Serf's user state is passed through unchanged.
+ * Its parts: reading one stream message (stream-read.ts), the merge of a remote state
+ * (push-pull-merge.ts), and a join's outcome over its addresses (join-tally.ts).
  */
 import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
 import { StreamByteBudget } from '../../src/transport/stream-budget.ts'
 import { ClusterError } from '../../src/errors/index.ts'
-import type { ReplyTo } from '../../src/types/actor-env.ts'
-import type { JoinReply } from './protocol.ts'
-import type { PushPullStream, StreamMessage } from '../../src/wire/stream.ts'
-import type { PushNodeState } from './messages.ts'
-import { verifyProtocol } from './node-table.ts'
-import { encodePushPullStream, fromWireState } from './packets.ts'
+import type { StreamMessage } from '../../src/wire/stream.ts'
+import { encodePushPullStream } from './packets.ts'
 import { kRandom } from './probe-list.ts'
 import { readStreamMessage } from './stream-read.ts'
 import type { StreamReadOptions } from './stream-read.ts'
@@ -21,8 +19,11 @@ import type { NodeRecord, NodeTable, Outcome } from './node-table.ts'
 import type { WireSecurity } from './packets.ts'
 import type { DialCallback, SuspicionCause, SwimEnv, SwimOutput } from './effects.ts'
 import type { Ping } from '../../src/wire/memberlist.ts'
-import { dialFailure, joinAddressError, readFailure, remoteFailure } from './join-errors.ts'
-import type { JoinAddressError, PushPullFailure } from './join-errors.ts'
+import { dialFailure, readFailure, remoteFailure } from './join-errors.ts'
+import type { PushPullFailure } from './join-errors.ts'
+import { joinTally } from './join-tally.ts'
+import type { JoinTags } from './join-tally.ts'
+import { mergeRemoteState } from './push-pull-merge.ts'
 
 export { MAX_STREAM_MESSAGE_BYTES } from './stream-read.ts'
 
@@ -100,28 +101,9 @@ export class PushPull {
    * `reconnect` marks Serf's reconnect of a known member, `purpose` the runner's join tracking
    * (failures counted, retry-join), `replyTo` the asker of a `swim.join`; all are carried back on join-completed.
    */
-  join(addresses: readonly TransportAddress[], reconnect = false, purpose?: string, replyTo?: ReplyTo<JoinReply>): void {
-    let pending = addresses.length
-    let numJoined = 0
-    const failures: JoinAddressError[] = []
-    const done = () => {
-      const errors = failures.map((f) => f.message)
-      const out: SwimOutput = reconnect ? { type: 'join-completed', numJoined, errors, failures, reconnect } : { type: 'join-completed', numJoined, errors, failures }
-      if (purpose !== undefined) Object.assign(out, { purpose, addresses: [...addresses] })
-      if (replyTo !== undefined) Object.assign(out, { replyTo })
-      this.host.emit(out)
-    }
-    if (pending === 0) {
-      failures.push({ address: '', code: 'ERR_JOIN_NO_ADDRESSES', message: 'no addresses' })
-      return done()
-    }
-    for (const addr of addresses) {
-      this.initiate(addr, true, (err) => {
-        if (err === undefined) numJoined++
-        else failures.push(joinAddressError(addr, err))
-        if (--pending === 0) done()
-      })
-    }
+  join(addresses: readonly TransportAddress[], reconnect = false, purpose?: string, replyTo?: JoinTags['replyTo']): void {
+    const settled = joinTally(addresses, { reconnect, purpose, replyTo }, (out) => this.host.emit(out))
+    for (const addr of addresses) this.initiate(addr, true, (err) => settled(addr, err))
   }
 
   /**
@@ -174,7 +156,7 @@ export class PushPull {
         if (this.host.isStopped()) return finish(STOPPED)
         if (msg.type === 'err') return finish(remoteFailure(msg.Error))
         if (msg.type !== 'pushPull') return finish({ code: 'ERR_JOIN_PROTOCOL', detail: `unexpected reply type ${msg.type}` })
-        const bad = this.merge(msg, join)
+        const bad = mergeRemoteState(this.host, msg, join)
         finish(bad === undefined ? undefined : { code: 'ERR_JOIN_PROTOCOL', detail: bad })
       })
       send()
@@ -251,7 +233,7 @@ export class PushPull {
               // memberlist merges only once its own state went out; a stream cut meanwhile ends here.
               if (!stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.host.security))) return
               stream.end()
-              this.merge(msg, msg.Join)
+              mergeRemoteState(this.host, msg, msg.Join)
             } finally {
               lease.release()
             }
@@ -301,25 +283,6 @@ export class PushPull {
   /** Streams open now (dialled and accepted), for tests and stats. */
   openStreams(): number {
     return this.open.size
-  }
-
-  /** Merges a remote push/pull; returns the reason when its versions were rejected. */
-  private merge(msg: PushPullStream, join: boolean): string | undefined {
-    const { table, env, counters } = this.host
-    const states: PushNodeState[] = []
-    for (const s of msg.NodeStates) {
-      const st = fromWireState(s)
-      if (st !== undefined) states.push(st)
-      else this.host.apply({ result: 'refused', reason: `pushNodeState.State ${s.State} is no node state (memberlist skips it)` })
-    }
-    const bad = verifyProtocol(table.records(), states)
-    if (bad !== undefined) {
-      counters.pushPullsRejected++
-      return bad
-    }
-    for (const o of table.merge(states, env.now())) this.host.apply(o, 'push-pull')
-    if (msg.UserState.length > 0) this.host.mergeRemoteUserState(msg.UserState, join)
-    return undefined
   }
 
   /** Keeps `stream` in `open` until it is over. */
