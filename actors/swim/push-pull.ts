@@ -2,32 +2,30 @@
  * push/pull over streams (spec §2.2): join and periodic anti-entropy as the initiator, and the
  * responder side of inbound streams (push/pull, TCP fallback ping, reliable user message). The
  * stream bytes are memberlist's real stream encoding; Serf's user state is passed through unchanged.
+ * Its parts: reading one stream message (stream-read.ts), the merge of a remote state
+ * (push-pull-merge.ts), and a join's outcome over its addresses (join-tally.ts).
  */
 import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
-import { TransportError } from '../../src/transport/transport.ts'
-import { readOneMessage } from '../../src/transport/stream-reader.ts'
-import type { ReadOneOptions } from '../../src/transport/stream-reader.ts'
 import { StreamByteBudget } from '../../src/transport/stream-budget.ts'
-import type { ByteLease } from '../../src/transport/stream-budget.ts'
 import { ClusterError } from '../../src/errors/index.ts'
-import type { ReplyTo } from '../../src/types/actor-env.ts'
-import type { JoinReply } from './protocol.ts'
-import { MAX_PUSH_STATE_BYTES } from '../../src/wire/stream.ts'
-import type { PushPullStream, StreamMessage } from '../../src/wire/stream.ts'
-import type { PushNodeState } from './messages.ts'
-import { verifyProtocol } from './node-table.ts'
-import { encodePushPullStream, encodeStreamMessage, fromWireState, tryReadStream } from './packets.ts'
-import { encodeMessage } from '../../src/wire/memberlist.ts'
+import type { StreamMessage } from '../../src/wire/stream.ts'
+import { encodePushPullStream } from './packets.ts'
 import { kRandom } from './probe-list.ts'
-import { StreamScan } from './stream-scan.ts'
+import { readStreamMessage } from './stream-read.ts'
+import type { StreamReadOptions } from './stream-read.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimCounters } from './counters.ts'
 import type { NodeRecord, NodeTable, Outcome } from './node-table.ts'
 import type { WireSecurity } from './packets.ts'
 import type { DialCallback, SuspicionCause, SwimEnv, SwimOutput } from './effects.ts'
 import type { Ping } from '../../src/wire/memberlist.ts'
-import { dialFailure, joinAddressError, readFailure, remoteFailure, streamErrorText } from './join-errors.ts'
-import type { JoinAddressError, PushPullFailure } from './join-errors.ts'
+import { dialFailure, readFailure, remoteFailure } from './join-errors.ts'
+import type { PushPullFailure } from './join-errors.ts'
+import { joinTally } from './join-tally.ts'
+import type { JoinTags } from './join-tally.ts'
+import { mergeRemoteState } from './push-pull-merge.ts'
+
+export { MAX_STREAM_MESSAGE_BYTES } from './stream-read.ts'
 
 /** A push/pull ended by the node's stop. */
 const STOPPED: PushPullFailure = { code: 'ERR_JOIN_STOPPED', detail: 'the node stopped' }
@@ -60,13 +58,6 @@ export interface PushPullHost {
   /** A ping that came by stream (a peer's TCP fallback): probe.ts answers it. */
   answerStreamPing(stream: Stream, m: Ping): void
 }
-
-/**
- * Largest stream message we read (bytes): Go's maxPushStateBytes bounds an encrypted frame (20 MiB
- * plus its 5-byte header, spec §2.1). memberlist reads plaintext push/pulls without a bound; we
- * give them the same one, so nothing Go would accept encrypted is refused here plain.
- */
-export const MAX_STREAM_MESSAGE_BYTES = MAX_PUSH_STATE_BYTES + 5
 
 /** memberlist's maxPushPulls: inbound push/pulls handled at once; one more is dropped (spec §2.1). */
 export const MAX_INBOUND_PUSH_PULLS = 128
@@ -110,28 +101,9 @@ export class PushPull {
    * `reconnect` marks Serf's reconnect of a known member, `purpose` the runner's join tracking
    * (failures counted, retry-join), `replyTo` the asker of a `swim.join`; all are carried back on join-completed.
    */
-  join(addresses: readonly TransportAddress[], reconnect = false, purpose?: string, replyTo?: ReplyTo<JoinReply>): void {
-    let pending = addresses.length
-    let numJoined = 0
-    const failures: JoinAddressError[] = []
-    const done = () => {
-      const errors = failures.map((f) => f.message)
-      const out: SwimOutput = reconnect ? { type: 'join-completed', numJoined, errors, failures, reconnect } : { type: 'join-completed', numJoined, errors, failures }
-      if (purpose !== undefined) Object.assign(out, { purpose, addresses: [...addresses] })
-      if (replyTo !== undefined) Object.assign(out, { replyTo })
-      this.host.emit(out)
-    }
-    if (pending === 0) {
-      failures.push({ address: '', code: 'ERR_JOIN_NO_ADDRESSES', message: 'no addresses' })
-      return done()
-    }
-    for (const addr of addresses) {
-      this.initiate(addr, true, (err) => {
-        if (err === undefined) numJoined++
-        else failures.push(joinAddressError(addr, err))
-        if (--pending === 0) done()
-      })
-    }
+  join(addresses: readonly TransportAddress[], reconnect = false, purpose?: string, replyTo?: JoinTags['replyTo']): void {
+    const settled = joinTally(addresses, { reconnect, purpose, replyTo }, (out) => this.host.emit(out))
+    for (const addr of addresses) this.initiate(addr, true, (err) => settled(addr, err))
   }
 
   /**
@@ -184,7 +156,7 @@ export class PushPull {
         if (this.host.isStopped()) return finish(STOPPED)
         if (msg.type === 'err') return finish(remoteFailure(msg.Error))
         if (msg.type !== 'pushPull') return finish({ code: 'ERR_JOIN_PROTOCOL', detail: `unexpected reply type ${msg.type}` })
-        const bad = this.merge(msg, join)
+        const bad = mergeRemoteState(this.host, msg, join)
         finish(bad === undefined ? undefined : { code: 'ERR_JOIN_PROTOCOL', detail: bad })
       })
       send()
@@ -261,7 +233,7 @@ export class PushPull {
               // memberlist merges only once its own state went out; a stream cut meanwhile ends here.
               if (!stream.write(encodePushPullStream(msg.Join, table.localState(), userState, config.enableCompression, this.host.security))) return
               stream.end()
-              this.merge(msg, msg.Join)
+              mergeRemoteState(this.host, msg, msg.Join)
             } finally {
               lease.release()
             }
@@ -313,111 +285,17 @@ export class PushPull {
     return this.open.size
   }
 
-  /** Merges a remote push/pull; returns the reason when its versions were rejected. */
-  private merge(msg: PushPullStream, join: boolean): string | undefined {
-    const { table, env, counters } = this.host
-    const states: PushNodeState[] = []
-    for (const s of msg.NodeStates) {
-      const st = fromWireState(s)
-      if (st !== undefined) states.push(st)
-      else this.host.apply({ result: 'refused', reason: `pushNodeState.State ${s.State} is no node state (memberlist skips it)` })
-    }
-    const bad = verifyProtocol(table.records(), states)
-    if (bad !== undefined) {
-      counters.pushPullsRejected++
-      return bad
-    }
-    for (const o of table.merge(states, env.now())) this.host.apply(o, 'push-pull')
-    if (msg.UserState.length > 0) this.host.mergeRemoteUserState(msg.UserState, join)
-    return undefined
-  }
-
   /** Keeps `stream` in `open` until it is over. */
   private track(stream: Stream): void {
     this.open.add(stream)
   }
 
-  /**
-   * Reads one stream message, capped at MAX_STREAM_MESSAGE_BYTES (transport's readOneMessage: the
-   * stream is closed on every failure). Failures are counted here by kind; `cb` gets a reason.
-   */
-  private read(
-    stream: Stream,
-    options: Pick<ReadOneOptions<StreamMessage>, 'deadlineMs' | 'onClose'> & { inbound: boolean; onBytes?: (length: number) => void; lease?: ByteLease },
-    cb: (msg: StreamMessage | undefined, err?: { code: string; message: string }) => void,
-  ): void {
+  /** Reads one stream message (stream-read.ts); the stream leaves `open` when it is over. */
+  private read(stream: Stream, options: StreamReadOptions, cb: (msg: StreamMessage | undefined, err?: { code: string; message: string }) => void): void {
     const onClose = options.onClose
-    const scan = new StreamScan(MAX_STREAM_MESSAGE_BYTES)
-    let decodeEveryChunk = false
-    const full: ReadOneOptions<StreamMessage> = {
-      ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
-      ...(options.lease === undefined ? {} : { lease: options.lease }),
-      maxBytes: MAX_STREAM_MESSAGE_BYTES,
-      // Decode only once the scan says the message can be complete (O(n) over all chunks instead
-      // of a decode from the start per chunk); if the scan and the decoder ever disagree, or the
-      // scan cannot follow the bytes, decode at every chunk from then on.
-      parse: (buf) => {
-        if (options.onBytes !== undefined) this.host.enter(() => options.onBytes!(buf.length)) // may refuse (throws a coded error: the stream is closed)
-        if (!decodeEveryChunk) {
-          const state = scan.feed(buf)
-          if (state === 'incomplete') return { done: false }
-          if (state === 'too-large') {
-            throw new TransportError('ERR_TRANSPORT_TOO_LARGE', `stream message from ${stream.remote} declares at least ${scan.declaredBytes} bytes, over the cap of ${MAX_STREAM_MESSAGE_BYTES}`, {
-              declaredBytes: scan.declaredBytes,
-              maxBytes: MAX_STREAM_MESSAGE_BYTES,
-            })
-          }
-          if (state === 'unknown') decodeEveryChunk = true
-        }
-        let r
-        try {
-          r = tryReadStream(buf, this.host.security)
-        } catch (err) {
-          // memberlist's handleConn answers a request it cannot read with an errResp (sealed as
-          // anything we send), so the peer learns why: a wrong key reads as a key problem there.
-          if (options.inbound) this.answerError(stream, err)
-          throw err
-        }
-        if (!r.done) decodeEveryChunk = true
-        return r.done ? { done: true, value: r.message } : { done: false }
-      },
-      onClose: () => {
-        this.open.delete(stream)
-        onClose?.()
-      },
-    }
-    readOneMessage(stream, full, (err, msg) =>
-      this.host.enter(() => {
-        if (err !== undefined) {
-          this.count(err, options.inbound)
-          return cb(undefined, { code: err.code, message: err.message })
-        }
-        cb(msg)
-      }),
-    )
-  }
-
-  /** Writes memberlist's errResp for a request we could not read (best effort: the stream closes next). */
-  private answerError(stream: Stream, err: unknown): void {
-    const text = streamErrorText({ code: String((err as { code?: unknown }).code ?? ''), message: err instanceof Error ? err.message : String(err) })
-    if (text === undefined) return
-    try {
-      if (stream.write(encodeStreamMessage(encodeMessage({ type: 'err', Error: text }), this.host.config.enableCompression, this.host.security))) this.host.enter(() => this.host.counters.errRepliesSent++)
-    } catch {
-      // An errResp that cannot be encoded is not worth more than the close that follows.
-    }
-  }
-
-  private count(err: ClusterError, inbound: boolean): void {
-    const c = this.host.counters
-    if (err.code === 'ERR_TRANSPORT_TOO_LARGE') {
-      if (err.details?.['declaredBytes'] !== undefined) c.streamsDeclaredTooLarge++
-      else c.streamsTooLarge++
-    } else if (err.code === 'ERR_TRANSPORT_BUDGET') c.streamsOverBudget++
-    else if (err.code === 'ERR_TRANSPORT_TIMEOUT' && inbound) c.inboundStreamsTimedOut++
-    else if (err.code.startsWith('ERR_WIRE_')) c.streamsMalformed++
-    // ERR_SWIM_PUSH_PULL_LIMIT was counted (pushPullsRefused) where it was refused.
-    else if (err.code !== 'ERR_SWIM_PUSH_PULL_LIMIT') return
-    if (inbound) c.lastStreamErrorCode = err.code
+    readStreamMessage(this.host, stream, { ...options, onClose: () => {
+      this.open.delete(stream)
+      onClose?.()
+    } }, cb)
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The wiring between the swim statechart (machine.ts) and swim's core (swim-core.ts): `runEffects`,
  * the one place the core's effects are carried out (timers on the actor clock, delivered back as
- * `swim.timer`; packets out through the send pipeline and the transport, their results fed back to
+ * `swim.timer`: runner-timers.ts; packets out through the send pipeline and the transport, their results fed back to
  * the core; broadcasts to gossip-queue; its outputs routed to member-manager and gossip-queue), the
  * core's env (clock, randomness; dials stay callbacks), Serf's user state asked for the core's
  * `ask-user-state` effect and fed back as its `user-state` input. Its parts, each in its file: the
@@ -24,9 +24,10 @@ import type { MemberManagerInbound } from '../member-manager/protocol.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimCoreInput, SwimEffect, SwimEffectHandlers, SwimEnv } from './effects.ts'
 import { runSwimEffects } from './effects.ts'
-import type { JoinReply, SwimInbound, SwimPeers } from './protocol.ts'
+import type { JoinReply, SendGossamerMsg, SwimInbound, SwimPeers } from './protocol.ts'
 import { sendPacketRequest } from './send-pipeline.ts'
 import { SwimCore } from './swim-core.ts'
+import type { SwimIdentity } from './core-state.ts'
 import type { SwimTransport } from './transport-slot.ts'
 import type { JoinPurpose } from './join-retry.ts'
 import type { SwimContext } from './swim-context.ts'
@@ -39,22 +40,12 @@ import type { Coordinate } from '../../src/coordinate/coordinate.ts'
 import { sendGossamer } from './gossamer-route.ts'
 import { createLeaseHolder } from './lease-holder.ts'
 import { createOutputRouter, memberInfo } from './output-route.ts'
-import { newRunnerCounts } from './runner-counts.ts'
+import { newRunnerCounts, type RunnerCounts } from './runner-counts.ts'
 import { createRunnerAsks } from './runner-asks.ts'
-import type { RunnerCounts } from './runner-counts.ts'
-import type { SendGossamerMsg } from './protocol.ts'
+import { createRunnerTimers } from './runner-timers.ts'
 
 export { askTimeouts } from './runner-asks.ts'
-
-/** Who this node is (the core's identity). */
-export interface SwimIdentity {
-  name: string
-  addr: Uint8Array
-  port: number
-  meta?: Uint8Array
-  /** Our incarnation to start at (after a restart: above the one peers may know). Default 1. */
-  incarnation?: number
-}
+export type { SwimIdentity } from './core-state.ts'
 
 /** Timer key of the next retried join (join-retry.ts); the node's own keys never take this one. */
 export const RETRY_JOIN_TIMER = 'retry-join'
@@ -66,7 +57,6 @@ export type SwimStatePatch = Pick<SwimContext, 'incarnation' | 'healthScore' | '
 
 export function createSwimRunner(env: ActorEnv) {
   let node: SwimCore | undefined
-  const timers = new Map<string, unknown>()
   const peers: SwimPeers = { gossipQueue: 'gossip-queue', memberManager: 'member-manager' }
   const counts: RunnerCounts = newRunnerCounts()
   /** Asked joins whose reply member-manager gives (JoinMsg.replyAfterMembers), until their join completes. */
@@ -100,25 +90,8 @@ export function createSwimRunner(env: ActorEnv) {
     return node
   }
 
-  const armTimer = (key: string, delayMs: number): void => {
-    const old = timers.get(key)
-    if (old !== undefined) env.clock.clearTimeout(old)
-    timers.set(
-      key,
-      env.clock.setTimeout(() => {
-        timers.delete(key)
-        const msg: SwimInbound = { type: 'swim.timer', key }
-        deliver(env.id, msg)
-      }, delayMs),
-    )
-  }
-  const disarmTimer = (key: string): void => {
-    const t = timers.get(key)
-    if (t === undefined) return
-    env.clock.clearTimeout(t)
-    timers.delete(key)
-  }
-
+  const timers = createRunnerTimers(env, deliver)
+  const { arm: armTimer, disarm: disarmTimer } = timers
   const route = createOutputRouter({
     env,
     peers,
@@ -315,7 +288,6 @@ export function createSwimRunner(env: ActorEnv) {
       node = undefined
       if (old !== undefined) runEffects(old, old.advance({ type: 'stop' }))
       if (old !== undefined) lastCounters = { ...old.counters }
-      for (const t of timers.values()) env.clock.clearTimeout(t)
       timers.clear()
       // The window's sends are reported now rather than lost with the timer.
       leases.reportNow()
