@@ -37,6 +37,15 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs
   }
 }
 
+/** The mark file's content, or undefined while it is missing or half-written. */
+function readMark(path: string): { highWater: number } | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { highWater: number }
+  } catch {
+    return undefined
+  }
+}
+
 describe('partition-detector worker with the mark file', () => {
   it('a new thread in a new system reads the mark the last run saved', async () => {
     const statePath = join(tempDir(), 'partition.mark')
@@ -44,7 +53,10 @@ describe('partition-detector worker with the mark file', () => {
     let pd = await system.spawn(partitionDetector, { id: 'partition-detector', input: { self: 'self', statePath } })
     pd.send({ type: 'member.event', event: 'member-join', members: ['a', 'b', 'c', 'd', 'e', 'f'].map(member) })
     await until(() => pd.ask({ type: 'partition.status' }), (r) => r.actor.persisted >= 1 && r.highWater === 7)
-    expect(JSON.parse(readFileSync(statePath, 'utf8'))).toEqual({ highWater: 7 })
+    // The mark rises member by member (2, 3, ... 7), one save each: the first save done says
+    // nothing of the last, so wait for the file itself to hold the last mark.
+    const saved = await until(async () => readMark(statePath), (m) => m?.highWater === 7)
+    expect(saved).toEqual({ highWater: 7 })
     await system.shutdown({ drainTimeoutMs: 2000 })
 
     system = await ActorSystem.start({ logLevel: 'silent' })
