@@ -57,6 +57,39 @@ function ownUrlPlugin(dist, outdir) {
   }
 }
 
+/**
+ * Keeps pino from loading what Gossamer never uses (measured: node:worker_threads and node:assert
+ * with their internal modules, about 0.2 MB resident on a bare Node 20):
+ * - `thread-stream` (pino's transport threads, required by pino/lib/transport.js when pino loads)
+ *   is src/cli/no-log-transport.ts: a transport asked for fails with ERR_LOG_TRANSPORT_UNAVAILABLE.
+ * - sonic-boom's `assert`, called once to check a file descriptor, loads node:assert only when
+ *   that check fails (then throws the same AssertionError).
+ * - pino/lib/tools.js reads `isMainThread` from node:worker_threads when it loads, and uses it
+ *   only for an asynchronous destination (ours are synchronous): it asks for it there instead.
+ * A pino or sonic-boom release that changes these lines fails the build here, not at run time.
+ */
+function leanPinoPlugin() {
+  const shim = 'gossamer-lean-pino'
+  return {
+    name: 'lean-pino',
+    setup(b) {
+      b.onResolve({ filter: /^thread-stream$/ }, (a) => (a.importer.split(sep).join('/').includes('/pino/lib/') ? { path: 'thread-stream', namespace: shim } : undefined))
+      b.onResolve({ filter: /^assert$/ }, (a) => (a.importer.split(sep).join('/').includes('/sonic-boom/') ? { path: 'assert', namespace: shim } : undefined))
+      b.onLoad({ filter: /.*/, namespace: shim }, (a) => {
+        if (a.path === 'thread-stream') return { contents: `module.exports = require(${JSON.stringify(resolve(ROOT, 'src/cli/no-log-transport.ts'))}).NoLogTransport`, loader: 'js', resolveDir: ROOT }
+        return { contents: "module.exports = function assert(value, message) { if (!value) require('node:assert')(value, message) }", loader: 'js', resolveDir: ROOT }
+      })
+      b.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/ }, async (a) => {
+        const source = await readFile(a.path, 'utf8')
+        const eager = "const { isMainThread } = require('worker_threads')"
+        const use = '!opts.sync && isMainThread)'
+        if (!source.includes(eager) || source.split(use).length !== 2 || source.split('isMainThread').length !== 3) throw new Error(`bundle-cli: ${a.path} no longer reads isMainThread as expected; revisit leanPinoPlugin`)
+        return { contents: source.replace(eager, "const isMainThread = () => require('worker_threads').isMainThread").replace(use, '!opts.sync && isMainThread())'), loader: 'js' }
+      })
+    },
+  }
+}
+
 const args = parseArgs(process.argv.slice(2))
 const result = await build({
   entryPoints: [resolve(ROOT, 'src/cli/main.ts')],
@@ -77,7 +110,7 @@ const result = await build({
   sourcemap: 'linked',
   sourcesContent: true,
   banner: { js: "import { createRequire as __gossamerRequire } from 'node:module'; const require = __gossamerRequire(import.meta.url);" },
-  plugins: [ownUrlPlugin(args.dist, args.outdir)],
+  plugins: [ownUrlPlugin(args.dist, args.outdir), leanPinoPlugin()],
   logLevel: 'warning',
   metafile: true,
 })
