@@ -7,7 +7,7 @@
  * it is for everything else (the library, dist/src/index.js, and the actors' worker entries).
  *
  * Why: an inline agent loaded 337 modules (2.1 MB of JS source), and V8 keeps each module's
- * source string, module record and scope data. Bundled (whitespace and syntax minified) it loads
+ * source string, module record and scope data. Bundled (minified) it loads
  * about 40 chunks; with the lazy loads of the same change, 0.75 MB of source. The bundle alone was
  * about 5 MB less resident memory for an inline agent (scripts/agent-rss.ts, 3 agents: 62.5 ->
  * 57.4 MB).
@@ -25,6 +25,7 @@ import { build } from 'esbuild'
 import { readFile } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pinErrorNames } from './pin-error-names.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -45,13 +46,46 @@ function ownUrlPlugin(dist, outdir) {
     name: 'own-import-meta-url',
     setup(b) {
       b.onLoad({ filter: /\.ts$/ }, async (args) => {
-        const source = await readFile(args.path, 'utf8')
         const rel = relative(ROOT, args.path)
+        const source = pinErrorNames(await readFile(args.path, 'utf8'))
         if (rel.startsWith('..') || rel.split(sep).includes('node_modules') || !source.includes('import.meta.url')) return { contents: source, loader: 'ts' }
         const distFile = resolve(dist, rel.replace(/\.ts$/, '.js'))
         const fromBundle = relative(outdir, distFile).split(sep).join('/')
         const own = `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`
         return { contents: source.replaceAll('import.meta.url', own), loader: 'ts' }
+      })
+    },
+  }
+}
+
+/**
+ * Keeps pino from loading what Gossamer never uses (measured: node:worker_threads and node:assert
+ * with their internal modules, about 0.2 MB resident on a bare Node 20):
+ * - `thread-stream` (pino's transport threads, required by pino/lib/transport.js when pino loads)
+ *   is src/cli/no-log-transport.ts: a transport asked for fails with ERR_LOG_TRANSPORT_UNAVAILABLE.
+ * - sonic-boom's `assert`, called once to check a file descriptor, loads node:assert only when
+ *   that check fails (then throws the same AssertionError).
+ * - pino/lib/tools.js reads `isMainThread` from node:worker_threads when it loads, and uses it
+ *   only for an asynchronous destination (ours are synchronous): it asks for it there instead.
+ * A pino or sonic-boom release that changes these lines fails the build here, not at run time.
+ */
+function leanPinoPlugin() {
+  const shim = 'gossamer-lean-pino'
+  return {
+    name: 'lean-pino',
+    setup(b) {
+      b.onResolve({ filter: /^thread-stream$/ }, (a) => (a.importer.split(sep).join('/').includes('/pino/lib/') ? { path: 'thread-stream', namespace: shim } : undefined))
+      b.onResolve({ filter: /^assert$/ }, (a) => (a.importer.split(sep).join('/').includes('/sonic-boom/') ? { path: 'assert', namespace: shim } : undefined))
+      b.onLoad({ filter: /.*/, namespace: shim }, (a) => {
+        if (a.path === 'thread-stream') return { contents: `module.exports = require(${JSON.stringify(resolve(ROOT, 'src/cli/no-log-transport.ts'))}).NoLogTransport`, loader: 'js', resolveDir: ROOT }
+        return { contents: "module.exports = function assert(value, message) { if (!value) require('node:assert')(value, message) }", loader: 'js', resolveDir: ROOT }
+      })
+      b.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/ }, async (a) => {
+        const source = await readFile(a.path, 'utf8')
+        const eager = "const { isMainThread } = require('worker_threads')"
+        const use = '!opts.sync && isMainThread)'
+        if (!source.includes(eager) || source.split(use).length !== 2 || source.split('isMainThread').length !== 3) throw new Error(`bundle-cli: ${a.path} no longer reads isMainThread as expected; revisit leanPinoPlugin`)
+        return { contents: source.replace(eager, "const isMainThread = () => require('worker_threads').isMainThread").replace(use, '!opts.sync && isMainThread())'), loader: 'js' }
       })
     },
   }
@@ -69,15 +103,16 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Whitespace and syntax only: identifiers keep their names, so error and class names (ClusterError
-  // sets `name` from its class) and stack traces read as in the sources, without keepNames' extra
-  // calls at every function.
+  // Identifiers too: 0.5 MB less resident for an inline agent (agent-rss, 51.5 -> 51.0 MB); error
+  // names are kept by pinErrorNames; stack traces name minified functions (the linked source map
+  // maps them back: node --enable-source-maps).
   minifyWhitespace: args.minify,
   minifySyntax: args.minify,
+  minifyIdentifiers: args.minify,
   sourcemap: 'linked',
   sourcesContent: true,
   banner: { js: "import { createRequire as __gossamerRequire } from 'node:module'; const require = __gossamerRequire(import.meta.url);" },
-  plugins: [ownUrlPlugin(args.dist, args.outdir)],
+  plugins: [ownUrlPlugin(args.dist, args.outdir), leanPinoPlugin()],
   logLevel: 'warning',
   metafile: true,
 })

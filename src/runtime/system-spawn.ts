@@ -4,7 +4,8 @@
  * MessagePort pair to every other running worker, so worker actors talk directly. Also the two
  * ports the placements use to reach the system: the inline actors' Router and the WorkerProxyPort.
  */
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+// MessageChannel is Node's global (the same class as node:worker_threads'), which an inline agent need not load.
+import type { MessagePort } from 'node:worker_threads'
 import type { AnyStateMachine } from 'xstate'
 import { createSeededRandom, hashLabel } from '../types/random.ts'
 import { toWireError } from '../errors/cluster-error.ts'

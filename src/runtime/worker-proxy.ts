@@ -6,7 +6,10 @@
  * in worker-requests.ts). Machine crashes are restarted inside the worker (ActorHost); a thread
  * that dies is restarted here, from the last persisted record, under the same supervision rules.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+// Worker comes from node:worker_threads when a thread starts, not when this module loads: an agent
+// with every actor inline never loads that module (its resident memory counts; issue 13).
+// MessageChannel is Node's global (the same class).
+import type { MessagePort, Worker } from 'node:worker_threads'
 import { toWireError, type WireError } from '../errors/cluster-error.ts'
 import { ActorCrashedError, ActorEscalatedError, ActorStartError, runtimeErrorFromWire } from '../errors/runtime-errors.ts'
 import type { AnyStateMachine } from 'xstate'
@@ -100,7 +103,7 @@ export class WorkerProxy {
     this.#lastError = undefined
     let worker: Worker
     try {
-      worker = new Worker(entry.file, {
+      worker = new (process.getBuiltinModule('node:worker_threads').Worker)(entry.file, {
         workerData: boot,
         transferList: [port2, ...peers.map((p) => p.port)],
         resourceLimits: { maxYoungGenerationSizeMb: this.limits.maxYoungGenerationSizeMb, maxOldGenerationSizeMb: this.limits.maxOldGenerationSizeMb },

@@ -79,6 +79,13 @@ describe('gossamer agent: what loads at start', () => {
     expect(builtins.has('node:zlib')).toBe(false)
   })
 
+  it('does not load node:worker_threads at start (only a node with an actor in a thread needs it)', () => {
+    // The runtime takes Worker from it when it starts a thread (worker-proxy.ts) and uses Node's
+    // global MessageChannel; pino's own use is left out by the bundle (test/cli/bundle.test.ts).
+    // With node:assert, about 0.2 MB resident on a bare Node 20.
+    expect(builtins.has('node:worker_threads')).toBe(false)
+  })
+
   it('does not load the snapshotter unless the node has a snapshot', () => {
     expect([...files].filter((f) => f.startsWith('actors/snapshotter/'))).toEqual([])
   })

@@ -95,4 +95,42 @@ describe('cli - the bundled gossamer bin', () => {
       }
     }, 60_000)
   }
+
+  it('an inline agent loads neither node:worker_threads nor node:assert (pino transports and threads stay out)', async () => {
+    // The bundle points pino's thread-stream at src/cli/no-log-transport.ts, loads sonic-boom's
+    // assert only on a failed check and pino's isMainThread only for an asynchronous destination;
+    // the runtime takes Worker from node:worker_threads only when it starts a thread.
+    const gossip = `127.0.0.1:${await freeGossipPort()}`
+    const rpc = `127.0.0.1:${await freeTcpPort()}`
+    const preload = join(ROOT, 'test/cli/fixtures/report-builtins.cjs')
+    const agent = spawn(process.execPath, ['-r', preload, bin(), 'agent', '-node=lean', `-bind=${gossip}`, `-rpc-addr=${rpc}`, '-log-level=warn', '-placement=inline'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    agent.stdout.setEncoding('utf8').on('data', (s: string) => (output += s))
+    agent.stderr.setEncoding('utf8').on('data', (s: string) => (output += s))
+    const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)))
+    try {
+      let listed = false
+      const deadline = Date.now() + 30_000
+      while (!listed && Date.now() < deadline && agent.exitCode === null) {
+        listed = (await runNode([bin(), 'members', `-rpc-addr=${rpc}`])).code === 0
+        if (!listed) await new Promise((res) => setTimeout(res, 200))
+      }
+      expect(listed, `agent output:\n${output}`).toBe(true)
+      agent.kill('SIGUSR2')
+      const line = async (): Promise<string> => {
+        for (let i = 0; i < 100; i++) {
+          const m = /^BUILTINS (.*)$/m.exec(output)
+          if (m !== null) return m[1]!
+          await new Promise((res) => setTimeout(res, 50))
+        }
+        throw new Error(`no BUILTINS line in:\n${output}`)
+      }
+      const builtins = JSON.parse(await line()) as string[]
+      expect(builtins).toContain('dgram') // the walk itself works: the agent's socket module is there
+      expect(builtins.filter((m) => m === 'worker_threads' || m === 'internal/worker' || m === 'assert')).toEqual([])
+    } finally {
+      agent.kill('SIGTERM')
+      await exited
+    }
+  }, 60_000)
 })
