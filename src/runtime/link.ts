@@ -3,10 +3,12 @@
  * side's mailbox. Messages wait in a ring on the sending side and are posted at the end of the
  * current microtask turn: one waiting message travels as the plain object (the cheapest
  * structured clone), several as arrays of up to MAX_BATCH (one postMessage per batch; the shapes
- * on the port are in link-wire.ts). A reply or a request on an idle link (nothing waiting,
- * nothing in flight) is posted at once instead (#postNow): someone waits for it. At most `capacity` messages are in flight; the receiver
- * returns credit once per event-loop turn for what it handled (piggybacked on its own data when it
- * has some), and whatever accumulated meanwhile goes out then. So a lone message is posted at once, and under load batches form by themselves.
+ * on the port are in link-wire.ts). A forced item (a reply, a runtime item) on an idle link
+ * (nothing waiting, nothing in flight) is posted at once instead (#postNow): the asker waits.
+ * At most `capacity` messages are in flight; the receiver returns credit once per event-loop
+ * turn for what it handled (piggybacked on its own data when it has some), and whatever
+ * accumulated meanwhile goes out then. So a lone message is posted at once, and under load
+ * batches form by themselves.
  * The items a thread handles per event-loop turn are bounded (turn-budget.ts): past the bound a
  * link pauses its port until the check phase, so a full-rate producer cannot keep the receiving
  * thread's port busy while its I/O and timers wait; its credit still goes back at once, so the
@@ -20,7 +22,7 @@ import type { SendStatus } from '../types/actor-env.ts'
 import { F_ACK, F_ROUTED, type LinkPolicy, type LinkStats } from './frames.ts'
 import { LinkWaiters } from './link-waiters.ts'
 import { MAX_BATCH, postPayload, readPayload, type Unsendable } from './link-wire.ts'
-import { admit, isActorMessage, requestOf } from './mailbox-policy.ts'
+import { admit, isActorMessage } from './mailbox-policy.ts'
 import { RingQueue } from './ring.ts'
 import { threadTurnBudget, type Pausable, type TurnBudget } from './turn-budget.ts'
 import { runSoon } from './microtask.ts'
@@ -133,9 +135,6 @@ export class Link implements Pausable {
         status = 'displaced'
       }
     } else if (verdict === 'backpressure') status = 'backpressure'
-    // A request on an idle link leaves now: someone waits for its answer, and nothing sent
-    // before it can be passed. Tells keep gathering into the turn's batch (coalesced runs).
-    if (this.inFlight === 0 && ring.length === 0 && requestOf(item) !== undefined && this.#postNow(item)) return status
     ring.push(item)
     if (!this.#flushQueued && this.inFlight < this.policy.capacity) this.#queueFlush()
     return status
@@ -144,7 +143,8 @@ export class Link implements Pausable {
   /** Queues an item that no policy may drop (replies, snapshot requests). */
   force(item: unknown): void {
     if (this.closed) return
-    // On an idle link it leaves now (a reply: the asker waits; see #postNow).
+    // On an idle link it leaves now (a reply: the asker waits; see #postNow). Forced items are
+    // never the mailbox's (no policy drops them), so this changes no overflow verdict.
     if (this.inFlight === 0 && this.ring.length === 0 && this.#postNow(item)) return
     this.ring.push(item)
     if (!this.#flushQueued && this.inFlight < this.policy.capacity) this.#queueFlush()
@@ -153,12 +153,15 @@ export class Link implements Pausable {
   /**
    * Posts one item at once, with the credit owed, when nothing waits in the ring and nothing is in
    * flight (the caller checked both), so it cannot pass anything sent before it and no batch is
-   * split. Used for replies and requests: an ask's round trip is latency, and the work the
+   * split. Used for forced items (replies): an ask's round trip is latency, and the work the
    * sending turn still has to do (the rest of the machine's step, the batch's checkpoint, the
-   * credit check) now runs while the reply travels instead of before it leaves (about 1.7 us of
-   * a round trip on this machine, bench/runtime/focus.ts roundtrip). The item is cloned now, as
-   * sent. One that cannot be cloned is reported from a microtask, as a flush would have: never
-   * from inside the caller's send. False when the port is not up (the item queues as usual).
+   * credit check) now runs while the reply travels instead of before it leaves: the actor
+   * thread's part of a round trip from the request's arrival to the reply's post went from
+   * about 3.6 to 2.2 us (an hrtime trace of both threads, bench/runtime/focus.ts roundtrip).
+   * Actor messages never take this path: a request stays in the mailbox until the turn's flush,
+   * so what a full mailbox displaces or refuses is unchanged. The item is cloned now, as it is
+   * forced. One that cannot be cloned is reported from a microtask, as a flush would have: never
+   * from inside the caller's force. False when the port is not up (the item queues as usual).
    */
   #postNow(item: unknown): boolean {
     const port = this.port
