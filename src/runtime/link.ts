@@ -157,7 +157,9 @@ export class Link implements Pausable {
    * sending turn still has to do (the rest of the machine's step, the batch's checkpoint, the
    * credit check) now runs while the reply travels instead of before it leaves: the actor
    * thread's part of a round trip from the request's arrival to the reply's post went from
-   * about 3.6 to 2.2 us (an hrtime trace of both threads, bench/runtime/focus.ts roundtrip).
+   * about 3.6 to 2.2 us (hrtime stamps on both threads during bench/runtime/focus.ts roundtrip,
+   * load average about 6). It shortens the round trip only when the two threads have a core
+   * each; sharing one core, the woken asker runs first either way and CPU per round trip decides.
    * Actor messages never take this path: a request stays in the mailbox until the turn's flush,
    * so what a full mailbox displaces or refuses is unchanged. The item is cloned now, as it is
    * forced. One that cannot be cloned is reported from a microtask, as a flush would have: never
