@@ -69,10 +69,18 @@ describe('Gossamer messages with a real serf agent in the cluster', () => {
     }
     await agent.event('deploy', 'v1', { coalesce: false })
     const gossamerAt = (msgs: Message[]) => msgs.filter((m) => m.type === 'gossamer.message') as unknown as Array<{ channel: string; body: Uint8Array; from: string }>
+    // What gsm-b had at the last look, so a timeout says which part is missing.
+    let seen = 'nothing yet'
     const onB = await waitUntil('gsm-b got 10 Gossamer messages and the agent event', async () => {
       const got = await b.received()
-      return gossamerAt(got).length === 10 && got.some((m) => m.type === 'serf.message') ? got : undefined
-    }, 15_000)
+      const g = gossamerAt(got).length
+      const serf = got.some((m) => m.type === 'serf.message')
+      seen = `${g} Gossamer messages, agent event ${serf ? 'seen' : 'not seen'}`
+      return g === 10 && serf ? got : undefined
+    }, 15_000).catch(async (err: unknown) => {
+      const ctxA = (await a.swim.getSnapshot()).context
+      throw new Error(`${(err as Error).message}; gsm-b had ${seen}; gsm-a sent ${ctxA.gossamerSent}, failed ${ctxA.gossamerFailed}, unknown member ${ctxA.gossamerUnknownMember}`, { cause: err })
+    })
     const g = gossamerAt(onB)
     expect(g.filter((m) => m.channel === 'election').map((m) => m.body[0]).sort()).toEqual([0, 1, 2, 3, 4])
     expect(g.filter((m) => m.channel === 'assignment').map((m) => m.body[0]).sort()).toEqual([10, 11, 12, 13, 14])
