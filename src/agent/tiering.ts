@@ -37,14 +37,14 @@ export const LEAN_FLAGS = '--no-turbofan --no-sparkplug'
 /** Once busy (or -tiering=off): V8's defaults. */
 export const FULL_FLAGS = '--sparkplug --turbofan'
 
-/** How often the main thread's event loop utilization is sampled (ms). */
+/** How often the process's CPU time (every thread's) is sampled (ms). */
 export const SAMPLE_MS = 2_000
 /**
  * CPU time of the process over one sample, as a fraction of one core, that turns TurboFan on: 5%,
  * about ten times an idle agent's. CPU time, not the event loop's busy wall time: on a loaded
  * machine a waiting thread's slices stretch in wall time (an idle agent's loop measured over 5%
- * busy there), and the process's CPU is the main thread's work plus V8's helpers, all of which an
- * inline agent's own load drives.
+ * busy there), and the process's CPU is every thread's (the main thread, the actors' threads with
+ * -placement=workers, and V8's helpers), all of which the agent's own load drives.
  */
 export const BUSY_CPU = 0.05
 
