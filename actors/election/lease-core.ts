@@ -19,14 +19,18 @@
  * - The term is the fencing token: stamp it on everything the leader publishes.
  * Leadership is a value, not a thread (lessons/003): followers campaign by themselves when a lease
  * lapses, and nothing outside the step function starts or stops it.
+ *
+ * This file routes each input to what it changes; the role changes themselves (campaign, win,
+ * renew, step down, give up) are lease-roles.ts, the step's working copy is lease-draft.ts.
  */
 import { timerFiring } from '../../src/types/armed-timers.ts'
-import { leaderLeaseMs, renewIntervalMs, type ElectionConfig } from './config.ts'
+import type { ElectionConfig } from './config.ts'
 import type { ElectionMsg } from './messages.ts'
-import { NO_TERM, maxTerm, nextTerm, type Term } from './term.ts'
-import { decideGrant, persistedOf, releaseHold, restoreVoter, type PersistedPromise, type VoterState } from './voter.ts'
-import type { LeaseInput, LeaseState, LeaseStep, LeaseTimerKey, Round, StepDownReason } from './lease-types.ts'
+import { NO_TERM, maxTerm } from './term.ts'
+import { decideGrant, releaseHold, restoreVoter, type PersistedPromise } from './voter.ts'
+import type { LeaseInput, LeaseState, LeaseStep, LeaseTimerKey } from './lease-types.ts'
 import { Draft, emptyStats } from './lease-draft.ts'
+import { addGrant, armCampaign, campaign, extend, giveUp, quorumOf, renew, retryVotes, setVoter, stepDown, win } from './lease-roles.ts'
 
 export interface LeaseStart {
   config: ElectionConfig
@@ -42,10 +46,6 @@ export interface LeaseStart {
   standing?: boolean
 }
 
-/** Open renewal rounds kept per leader: a grant for an older one no longer matters. */
-const MAX_OPEN_ROUNDS = 3
-/** The campaign jitter doubles per failed campaign in a row, at most 3 times (8 × campaignJitterMs). */
-const MAX_BACKOFF_DOUBLINGS = 3
 
 export function startLease(start: LeaseStart): LeaseStep {
   const state: LeaseState = {
@@ -77,10 +77,6 @@ export function startLease(start: LeaseStart): LeaseStep {
 /** Whether this node may act as leader at `now` (own clock): leader role and an unexpired lease. */
 export function isLeader(state: LeaseState, now: number): boolean {
   return state.role === 'leader' && state.lead !== undefined && now < state.lead.leaseEnd
-}
-
-export function quorumOf(state: Pick<LeaseState, 'peers' | 'expected'>): number {
-  return Math.floor(Math.max(state.expected, state.peers.length + 1) / 2) + 1
 }
 
 export function stepLease(state: LeaseState, input: LeaseInput): LeaseStep {
@@ -215,156 +211,10 @@ function onTimer(d: Draft, key: LeaseTimerKey): void {
   }
 }
 
-function campaign(d: Draft): void {
-  if (d.s.role !== 'follower' || !d.s.standing) return
-  const v = d.s.voter
-  if (d.s.partition === 'minority') {
-    d.stats.skippedMinority++
-    armCampaign(d, renewIntervalMs(d.s.config))
-    return
-  }
-  if ((d.now < v.holdUntil && v.votedFor !== d.s.self) || d.now < v.restartHoldUntil) {
-    armCampaign(d, Math.max(v.holdUntil, v.restartHoldUntil) - d.now)
-    return
-  }
-  const term = nextTerm(maxTerm(v.term, d.s.highestSeen))
-  const self = decideGrant(v, { term, from: d.s.self }, d.now, d.s.config.leaseMs)
-  if (!self.granted) {
-    armCampaign(d, renewIntervalMs(d.s.config))
-    return
-  }
-  setVoter(d, self.voter)
-  d.stats.campaigns++
-  const round: Round = { round: d.s.nextRound++, sentAt: d.now, grants: [d.s.self], refusals: [] }
-  d.s.role = 'candidate'
-  d.s.campaign = { term, round }
-  d.s.highestSeen = maxTerm(d.s.highestSeen, term)
-  if (round.grants.length >= quorumOf(d.s)) {
-    win(d)
-    return
-  }
-  for (const to of d.s.peers) d.effects.push({ type: 'send', to, msg: { type: 'vote', term, from: d.s.self, round: round.round } })
-  d.arm('campaign-timeout', d.s.config.campaignTimeoutMs)
-  d.arm('campaign-retry', Math.floor(d.s.config.campaignTimeoutMs / 2))
-}
-
-/**
- * Asks again the peers that have not answered: a bare majority needs every one of its members, and
- * one lost request or reply would otherwise waste the round. A voter grants the same candidate and
- * term again, so a repeat is harmless; the round (and its send time, which bounds the lease) is kept.
- */
-function retryVotes(d: Draft): void {
-  const c = d.s.campaign
-  if (d.s.role !== 'candidate' || c === undefined) return
-  for (const to of d.s.peers) {
-    if (c.round.grants.includes(to) || c.round.refusals.includes(to)) continue
-    d.stats.voteRetries++
-    d.effects.push({ type: 'send', to, msg: { type: 'vote', term: c.term, from: d.s.self, round: c.round.round } })
-  }
-}
-
-function win(d: Draft): void {
-  const c = d.s.campaign!
-  const leaseEnd = c.round.sentAt + leaderLeaseMs(d.s.config)
-  d.s.campaign = undefined
-  d.cancel('campaign-timeout')
-  d.cancel('campaign-retry')
-  if (leaseEnd <= d.now) {
-    // The grants came so late that the lease they give has already ended: not a leader.
-    giveUpTerm(d, c.term)
-    return
-  }
-  d.s.role = 'leader'
-  d.s.failedInARow = 0
-  d.s.lead = { term: c.term, leaseEnd, rounds: [] }
-  d.stats.won++
-  d.arm('lease-end', leaseEnd - d.now)
-  d.arm('renew', Math.max(0, c.round.sentAt + renewIntervalMs(d.s.config) - d.now))
-  d.effects.push({ type: 'emit', event: { type: 'election.won', term: c.term, leaseEnd, grants: c.round.grants.length, quorum: quorumOf(d.s), at: d.now } })
-}
-
-function renew(d: Draft): void {
-  const lead = d.s.lead
-  if (d.s.role !== 'leader' || lead === undefined) return
-  const self = decideGrant(d.s.voter, { term: lead.term, from: d.s.self }, d.now, d.s.config.leaseMs)
-  if (!self.granted) return // cannot happen while leading (its own promise is to itself); the lease simply runs out
-  setVoter(d, self.voter)
-  const round: Round = { round: d.s.nextRound++, sentAt: d.now, grants: [d.s.self], refusals: [] }
-  d.s.lead = { ...lead, rounds: [...lead.rounds, round].slice(-MAX_OPEN_ROUNDS) }
-  if (round.grants.length >= quorumOf(d.s)) extend(d, round.sentAt)
-  for (const to of d.s.peers) d.effects.push({ type: 'send', to, msg: { type: 'renew', term: lead.term, from: d.s.self, round: round.round } })
-  d.arm('renew', renewIntervalMs(d.s.config))
-}
-
-function extend(d: Draft, sentAt: number): void {
-  const lead = d.s.lead!
-  const leaseEnd = sentAt + leaderLeaseMs(d.s.config)
-  d.stats.renewals++
-  if (leaseEnd <= lead.leaseEnd) return
-  d.s.lead = { ...lead, leaseEnd }
-  d.arm('lease-end', leaseEnd - d.now)
-}
-
-function stepDown(d: Draft, reason: StepDownReason): void {
-  const lead = d.s.lead!
-  d.s.role = 'follower'
-  d.s.lead = undefined
-  d.stats.lost[reason]++
-  d.cancel('renew')
-  d.cancel('lease-end')
-  d.effects.push({ type: 'emit', event: { type: 'election.lost', term: lead.term, reason, at: d.now } })
-  // Stopped believing first (above), then release our own promise and tell the voters.
-  setVoter(d, releaseHold(d.s.voter, d.s.self, lead.term, d.now))
-  for (const to of d.s.peers) d.effects.push({ type: 'send', to, msg: { type: 'resign', term: lead.term, from: d.s.self } })
-  if (reason !== 'stopped' && reason !== 'resigned') armCampaign(d, 0)
-}
-
-/** A campaign round without a majority (timeout, or minority): back to follower, own promise released. */
-function giveUp(d: Draft): void {
-  const c = d.s.campaign
-  d.s.campaign = undefined
-  d.cancel('campaign-timeout')
-  d.cancel('campaign-retry')
-  if (c !== undefined) giveUpTerm(d, c.term)
-}
-
-function giveUpTerm(d: Draft, term: Term): void {
-  d.stats.campaignsFailed++
-  d.s.failedInARow++
-  d.s.role = 'follower'
-  setVoter(d, releaseHold(d.s.voter, d.s.self, term, d.now))
-  // This node will never lead `term` (late grants for it are ignored), so the voters that granted
-  // it may move on now instead of holding a promise for a full lease: without this, every split
-  // vote would lock its voters for a lease and a large cluster could go many leases leaderless.
-  for (const to of d.s.peers) d.effects.push({ type: 'send', to, msg: { type: 'resign', term, from: d.s.self } })
-  if (d.s.standing) armCampaign(d, 0)
-}
 
 function setMembership(d: Draft, peers: readonly string[], expected: number): void {
   const unique = [...new Set(peers.filter((p) => typeof p === 'string' && p.length > 0 && p !== d.s.self))].sort()
   if (unique.length > d.s.config.maxPeers) d.stats.peersDropped += unique.length - d.s.config.maxPeers
   d.s.peers = unique.slice(0, d.s.config.maxPeers)
   d.s.expected = Number.isSafeInteger(expected) && expected >= 1 ? expected : 1
-}
-
-/**
- * (Re)arms the campaign timer `ms` from now plus a random jitter in 0..campaignJitterMs × 2^k, k the
- * campaigns in a row that failed (capped at 3): after a split vote everyone's promises are released
- * at once, and a fixed jitter would start the same crowd of candidates again.
- */
-function armCampaign(d: Draft, ms: number): void {
-  const spread = d.s.config.campaignJitterMs * 2 ** Math.min(d.s.failedInARow, MAX_BACKOFF_DOUBLINGS)
-  d.arm('campaign', Math.max(0, ms) + Math.floor(d.random() * (spread + 1)))
-}
-
-function setVoter(d: Draft, voter: VoterState): void {
-  if (voter === d.s.voter) return
-  const changedPromise = voter.term !== d.s.voter.term || voter.votedFor !== d.s.voter.votedFor || voter.holdUntil !== d.s.voter.holdUntil
-  d.s.voter = voter
-  // Persist before anything is sent: effects run in order, and sends are pushed after this.
-  if (changedPromise) d.effects.push({ type: 'persist', promise: persistedOf(voter) })
-}
-
-function addGrant(r: Round, from: string): Round {
-  return r.grants.includes(from) ? r : { ...r, grants: [...r.grants, from] }
 }

@@ -17,7 +17,7 @@ import type { ActorEnv, ReplyTo, RuntimeEvent } from '../../src/types/actor-env.
 import type { WireError } from '../../src/errors/index.ts'
 import { ClusterError, toWireError } from '../../src/errors/index.ts'
 import type { ReplayResult } from './replay.ts'
-import { restoredState } from './replay.ts'
+import { restoredState } from './restored-state.ts'
 import type { ShutdownReport } from './writer-types.ts'
 import { initialCoreState, RECORD_TYPES, step, type CoreEffect, type CoreInput, type RecordMessage, type SnapshotterCoreState } from './core.ts'
 import type { SnapshotRestore, SnapshotterIn, SnapshotterInput, StatsMsg, SyncMsg } from './protocol.ts'

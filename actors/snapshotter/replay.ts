@@ -9,10 +9,12 @@
  * mid-write) is skipped and counted. Lines no checksum covers (a Serf-written file, or records a
  * crash cut off before their checksum) are applied as Serf applies them. Replay never throws on
  * file content.
+ *
+ * What the member layer takes from the result at start (the rejoin candidates, the clocks) is
+ * restored-state.ts.
  */
 import { parseChecksumLine, crc32, CHECKSUM_PREFIX } from './checksum.ts'
 import { parseLine, type SnapshotLine } from './record.ts'
-import type { PreviousNode, SnapshotRestore } from './protocol.ts'
 
 export interface ReplayOptions {
   /** Serf's RejoinAfterLeave: a `leave` line does not clear the state. */
@@ -269,33 +271,4 @@ export function replaySnapshot(bytes: Uint8Array, options: ReplayOptions = {}): 
   c.tornBytes = bytes.length - pos
   if (c.tornBytes > 0) problem(`last ${c.tornBytes} bytes have no line end (torn write); skipped`)
   return r
-}
-
-/** What the member layer takes from a replayed snapshot at start (Serf's NewSerf, spec §5.3/§6): the
- * protocol's SnapshotRestore without the replay accounting. */
-export type RestoredState = Omit<SnapshotRestore, 'corruptLines' | 'tornBytes' | 'unknownLines'>
-
-/**
- * restoredState turns a replay into what Serf hands its member layer: the rejoin candidates
- * shuffled with the injected `random` (returns [0, 1); Serf shuffles so restarts do not all hit
- * the same member), our own name skipped, and the minimum event and query times.
- */
-export function restoredState(result: ReplayResult, selfName: string, random: () => number): RestoredState {
-  const previousNodes: PreviousNode[] = []
-  for (const [name, addr] of result.aliveNodes) if (name !== selfName) previousNodes.push({ name, addr })
-  for (let i = previousNodes.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    const t = previousNodes[i]!
-    previousNodes[i] = previousNodes[j]!
-    previousNodes[j] = t
-  }
-  return {
-    previousNodes,
-    lastClock: result.lastClock,
-    lastEventClock: result.lastEventClock,
-    lastQueryClock: result.lastQueryClock,
-    eventMinTime: result.lastEventClock + 1n,
-    queryMinTime: result.lastQueryClock + 1n,
-    left: result.left,
-  }
 }

@@ -1,7 +1,8 @@
 /**
  * SnapshotWriter: the snapshotter's engine, composed of small parts. Records come in through O(1)
- * calls that never wait (they land in the coalescing intake of PendingText); one serial Pump turns
- * what is pending into pieces, appends them with their checksum lines to the LiveFile, fsyncs
+ * calls that never wait (WriterIntake: they land in the coalescing intake of PendingText);
+ * openWriterFile replays the existing file and opens it for append; one serial Pump turns what is
+ * pending into pieces, appends them with their checksum lines to the LiveFile, fsyncs
  * according to the durability policy, and reports progress as Watermarks (records received /
  * written to the OS / durable). The CompactionDriver builds the new file off the write path and
  * swaps it in with one short exclusive step; DiskFault keeps a failing write and its repair;
@@ -11,7 +12,9 @@
  * scheduling injected, so the same code runs on the real disk in the worker and on MemoryDisk in
  * tests (slow, failing or crashing on demand).
  *
- *   SnapshotWriter (intake, leave, sync, open, stats)
+ *   SnapshotWriter (leave, sync, stats, the lifecycle)
+ *     ├─ WriterIntake (writer-intake.ts) record messages: checked, counted, coalesced, pump kicked
+ *     ├─ openWriterFile (writer-open.ts) replay, torn tail cut, state restored, file opened
  *     ├─ PendingText (pending.ts)       sealed leave text, the drain being written, the intake
  *     ├─ Pump (writer-pump.ts)          one file operation at a time: swap, repair, fsync, append
  *     ├─ CompactionDriver               when to compact, the swap (writer-compaction.ts)
@@ -25,12 +28,13 @@ import { DiskFault } from './disk-fault.ts'
 import { LiveFile } from './live-file.ts'
 import { emptyCounters, Histogram, type SnapshotterStats } from './metrics.ts'
 import { PendingText } from './pending.ts'
-import { isWritableAddr, isWritableName } from './record.ts'
-import { replaySnapshot, type ReplayResult } from './replay.ts'
+import type { ReplayResult } from './replay.ts'
 import { SnapshotState } from './snapshot-state.ts'
 import { Watermarks } from './watermarks.ts'
 import { CompactionDriver } from './writer-compaction.ts'
 import { Pump } from './writer-pump.ts'
+import { WriterIntake } from './writer-intake.ts'
+import { openWriterFile } from './writer-open.ts'
 import { shutdownWriter } from './writer-shutdown.ts'
 import { SnapshotClosedError, type ShutdownReport, type SnapshotProgress, type WriterEnv, type WriterNotice } from './writer-types.ts'
 
@@ -47,6 +51,7 @@ export class SnapshotWriter {
   private readonly fault: DiskFault
   private readonly compaction: CompactionDriver
   private readonly pump: Pump
+  private readonly intake: WriterIntake
   private closing = false
   private closed = false
   private opening: Promise<unknown> | undefined
@@ -99,122 +104,50 @@ export class SnapshotWriter {
       closed: () => this.closed,
       closing: () => this.closing,
     })
+    this.intake = new WriterIntake({
+      config,
+      now,
+      counters: this.counters,
+      state: this.state,
+      marks: this.marks,
+      pending: this.pending,
+      kick,
+      closing: () => this.closing,
+      refusing: () => this.openError !== undefined,
+    })
   }
 
-  // ---- intake: O(1), never waits ----
-
-  private accept(): boolean {
-    if (this.closing) {
-      this.counters.rejected++
-      return false
-    }
-    if (this.openError !== undefined) {
-      this.counters.refused++
-      return false
-    }
-    this.marks.received++
-    this.counters.events++
-    if (this.state.leaving && !this.config.rejoinAfterLeave) {
-      this.counters.ignoredAfterLeave++
-      return false
-    }
-    return true
-  }
-
-  /** Stamps the arrival of the first change of a batch (for the append latency histogram). */
-  private stamp(): void {
-    if (!this.pending.intake.hasPending()) this.pending.intake.oldestAt = this.env.now()
-  }
+  // ---- intake: O(1), never waits (writer-intake.ts) ----
 
   alive(name: string, addr: string): void {
-    if (!isWritableAddr(addr)) {
-      this.counters.rejected++
-      this.marks.received++
-      return
-    }
-    this.aliveAt(name, addr)
+    this.intake.alive(name, addr)
   }
 
-  /**
-   * aliveAt: `alive` for an address the caller formatted itself from validated IP bytes and port
-   * (formatTcpAddr): always writable, so it is not parsed again on this hot path.
-   */
+  /** `alive` for an address formatted from validated IP bytes and port: not parsed again. */
   aliveAt(name: string, addr: string): void {
-    if (!isWritableName(name)) {
-      this.counters.rejected++
-      this.marks.received++
-      return
-    }
-    if (!this.accept()) return
-    this.stamp()
-    this.pending.intake.member(name, addr)
-    this.pump.kick()
+    this.intake.aliveAt(name, addr)
   }
 
   notAlive(name: string): void {
-    if (!isWritableName(name)) {
-      this.counters.rejected++
-      this.marks.received++
-      return
-    }
-    if (!this.accept()) return
-    this.stamp()
-    this.pending.intake.member(name, null)
-    this.pump.kick()
+    this.intake.notAlive(name)
   }
 
-  /**
-   * resync takes the member layer's complete alive set and records the difference from what the
-   * snapshot holds (counting as one record message): `alive` for members that are new or moved,
-   * `not-alive` for members the snapshot has as alive that are not in the set.
-   */
+  /** Records the difference between the member layer's complete alive set and the snapshot's. */
   resync(members: ReadonlyArray<readonly [string, string]>): void {
-    if (!this.accept()) return
-    this.stamp()
-    const wanted = new Map<string, string>()
-    for (const [name, addr] of members) {
-      if (isWritableName(name) && isWritableAddr(addr)) wanted.set(name, addr)
-      else this.counters.rejected++
-    }
-    // Against what will be on disk once the pending changes are written: the state, the drain
-    // being written, then the intake.
-    const effective = new Map(this.state.alive)
-    this.pending.forEachMember((name, addr) => (addr === null ? effective.delete(name) : effective.set(name, addr)))
-    const intake = this.pending.intake
-    for (const name of effective.keys()) if (!wanted.has(name)) intake.member(name, null)
-    for (const [name, addr] of wanted) if (effective.get(name) !== addr) intake.member(name, addr)
-    this.pump.kick()
+    this.intake.resync(members)
   }
 
   /** The member clock; recorded even after a leave, as Serf's clock ticker does. */
   memberClock(ltime: bigint): void {
-    if (this.closing) {
-      this.counters.rejected++
-      return
-    }
-    if (this.openError !== undefined) {
-      this.counters.refused++
-      return
-    }
-    this.marks.received++
-    this.counters.events++
-    this.stamp()
-    this.pending.intake.memberClock(ltime)
-    this.pump.kick()
+    this.intake.memberClock(ltime)
   }
 
   eventClock(ltime: bigint): void {
-    if (!this.accept()) return
-    this.stamp()
-    this.pending.intake.eventClockTo(ltime)
-    this.pump.kick()
+    this.intake.eventClock(ltime)
   }
 
   queryClock(ltime: bigint): void {
-    if (!this.accept()) return
-    this.stamp()
-    this.pending.intake.queryClockTo(ltime)
-    this.pump.kick()
+    this.intake.queryClock(ltime)
   }
 
   /** Counts a record message refused outside the writer (the machine's `failed` state). */
@@ -286,7 +219,17 @@ export class SnapshotWriter {
 
   /** open replays the existing file, cuts off a torn tail, removes a stale compaction temp file. */
   open(): Promise<ReplayResult> {
-    const p = this.doOpen().catch((cause: unknown) => {
+    const p = openWriterFile({
+      config: this.config,
+      disk: this.env.disk,
+      counters: this.counters,
+      state: this.state,
+      file: this.file,
+      marks: this.marks,
+      pending: this.pending,
+      compaction: this.compaction,
+      pump: this.pump,
+    }).catch((cause: unknown) => {
       const why = cause instanceof Error ? cause.message : String(cause)
       const err = new ClusterError('ERR_SNAPSHOT_OPEN', `cannot open snapshot ${this.config.path}: ${why}`, { cause, details: { path: this.config.path } })
       this.openError = err
@@ -298,34 +241,6 @@ export class SnapshotWriter {
     })
     this.opening = p.catch(() => undefined)
     return p
-  }
-
-  private async doOpen(): Promise<ReplayResult> {
-    const { disk } = this.env
-    const path = this.config.path
-    await disk.remove(path + '.compact')
-    const existing = await disk.read(path, this.config.maxFileBytes)
-    const bytes = existing ?? new Uint8Array(0)
-    const result = replaySnapshot(bytes, { rejoinAfterLeave: this.config.rejoinAfterLeave })
-    if (result.validLength < bytes.length) await disk.truncate(path, result.validLength)
-    const s = SnapshotState.fromReplay(result)
-    this.state.alive = s.alive
-    this.state.lastClock = s.lastClock
-    this.state.lastEventClock = s.lastEventClock
-    this.state.lastQueryClock = s.lastQueryClock
-    this.counters.corruptLines = result.counts.corruptLines
-    this.counters.tornBytes = result.counts.tornBytes
-    this.counters.unknownLines = result.counts.unknownLines
-    this.counters.badLines = result.counts.badLines
-    this.file.handle = await disk.openAppend(path)
-    // A new file's directory entry must be durable before any fsync of its content means anything.
-    if (existing === undefined) await disk.syncDir(path)
-    this.file.offset = result.validLength
-    if (this.config.durability === 'interval') this.pump.armInterval()
-    if (this.pending.hasWork() || this.marks.waiting > 0) this.pump.kick()
-    // A damaged file is rewritten clean from what replay kept.
-    if (result.counts.corruptSpans > 0 || result.counts.unknownLines > 0 || result.counts.badLines > 0) this.compaction.start()
-    return result
   }
 
   /**

@@ -2,8 +2,8 @@
  * The stateless commands of Serf's RPC (serf-rpc.md §3): each turns one decoded request into one
  * reply (header Error text plus the body the command always carries) by calling the node. A node
  * call that fails becomes the reply's Error text; nothing escapes. Commands that touch the
- * connection's state (handshake, auth, streams, monitor, stop, query, respond, leave) are in
- * session.ts.
+ * connection's state are the session's: handshake, auth and leave in session.ts; stream, monitor,
+ * stop, query and respond in its stream registry, session-streams.ts.
  */
 import type { GossamerNode } from '../node/api.ts'
 import { checkBase64Key } from './base64.ts'

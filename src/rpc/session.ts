@@ -1,34 +1,28 @@
 /**
- * One RPC connection's session: reads request objects in order, applies the session rules
- * (gate.ts), runs each command against the GossamerNode, and owns the connection's streams
- * (event streams by Seq, at most one monitor, running queries) and its query-ID table for
- * `respond`. It knows nothing of sockets: the server hands it decoded frames (`push`) and gives it
- * a `send` that resolves once the bytes are written (so a slow client slows its own streams, and
- * the node's bounded streams count what they drop), and a `close`.
+ * One RPC connection's session: its command loop. It reads request objects in order, applies the
+ * session rules (gate.ts), decodes each body and dispatches the command: stateless ones to
+ * commands.ts, Gossamer's to gossamer-commands.ts, handshake/auth here, and those that open or
+ * end a stream (stream, monitor, stop, query, respond) to the connection's stream registry
+ * (session-streams.ts). It knows nothing of sockets: the server hands it decoded frames (`push`)
+ * and gives it a `send` that resolves once the bytes are written, and a `close`.
  *
  * Commands run one at a time, as in Serf's agent: the next header is read after the handler
  * finished (a query's records and stream records are written by background pumps in between).
- * `end()` aborts every pump; their node-side iterators end through the AbortSignal.
+ * `end()` stops the loop and aborts every pump; their node-side iterators end through the AbortSignal.
  */
-import type { GossamerNode, LogLine, NodeEvent } from '../node/api.ts'
-import type { RpcCounters } from './counters.ts'
 import { SERF_ERRORS } from './errors.ts'
-import { eventMatches, parseEventFilter } from './filters.ts'
 import { gateRequest } from './gate.ts'
 import { COMMANDS, IPC_VERSION, decodeBody, decodeRequestHeader } from './protocol.ts'
 import { isGossamerCommand, runGossamer, type GossamerCommandContext } from './gossamer-commands.ts'
 import type { BodyCommand, CommandName, RequestBody, Seq } from './protocol.ts'
-import { eventRecord, formatLogLine, parseLogLevel, queryRecord } from './records.ts'
 import type { RuntimeFacts } from './records.ts'
 import { encodeObjects } from './values.ts'
 import type { OutValue } from './values.ts'
 import { isStateless, runStateless } from './commands.ts'
 import type { StatelessCommand } from './commands.ts'
-import { respondErrorText, settle } from './outcome.ts'
-import { QueryIdTable } from './query-ids.ts'
+import { settle } from './outcome.ts'
+import { SessionStreams, type StreamsContext } from './session-streams.ts'
 
-/** Query IDs kept for `respond` per connection; past this the oldest is forgotten (counted). */
-export const MAX_PENDING_QUERY_IDS = 4096
 /** Serf's default user_event_size_limit: name + payload bytes. */
 export const DEFAULT_USER_EVENT_SIZE_LIMIT = 512
 
@@ -43,25 +37,19 @@ export interface SessionIo {
   consumed(): void
 }
 
-export interface SessionContext {
-  node: GossamerNode
+export interface SessionContext extends StreamsContext {
   /** Configured rpc_auth key; '' means no auth. */
   authKey: string
-  counters: RpcCounters
   userEventSizeLimit: number
   eventHandlers: Readonly<Record<string, string>>
   runtime(): RuntimeFacts
   /** More keys for `stats`' `agent` section; absent: none. */
   agentStats?(): Readonly<Record<string, string>>
-  now(): number
-  log(level: LogLine['level'], message: string): void
   /** Called once the reply to a successful `leave` is written: the agent shuts down. */
   onLeave(): void
   /** The agent's worker assignments by group (Gossamer's `gossamer-assignments`); absent: none. */
   assignments?: GossamerCommandContext['assignments']
 }
-
-const USER_EVENT_PREFIX = '_serf_'
 
 export class RpcSession {
   private readonly queue: Uint8Array[] = []
@@ -69,16 +57,18 @@ export class RpcSession {
   private ended = false
   private handshaken = false
   private authenticated = false
-  private readonly streams = new Map<string, AbortController>()
-  private monitor: { seq: string; abort: AbortController } | null = null
-  private readonly queries = new Set<AbortController>()
-  private readonly pumps = new Set<Promise<void>>()
-  private readonly queryIds = new QueryIdTable(MAX_PENDING_QUERY_IDS)
+  private readonly streams: SessionStreams
 
   constructor(
     private readonly ctx: SessionContext,
     private readonly io: SessionIo,
-  ) {}
+  ) {
+    this.streams = new SessionStreams(ctx, {
+      reply: (seq, error, body) => this.reply(seq, error, body),
+      send: (bytes) => io.send(bytes),
+      remote: io.remote,
+    })
+  }
 
   /** Whether the client completed the handshake (the server drops connections that never do). */
   get isHandshaken(): boolean {
@@ -101,19 +91,13 @@ export class RpcSession {
   end(): void {
     if (this.ended) return
     this.ended = true
-    for (const c of this.streams.values()) c.abort()
-    this.streams.clear()
-    this.monitor?.abort.abort()
-    this.monitor = null
-    for (const c of this.queries) c.abort()
-    this.queries.clear()
-    this.queryIds.clear()
+    this.streams.end()
     this.wakeUp()
   }
 
   /** Resolves when every background pump of this session has finished (after `end`). */
   async settled(): Promise<void> {
-    while (this.pumps.size > 0) await Promise.allSettled([...this.pumps])
+    await this.streams.settled()
   }
 
   /** The command loop; resolves when the connection ends. Never rejects. */
@@ -197,12 +181,6 @@ export class RpcSession {
     await this.io.send(body === undefined ? encodeObjects(head) : encodeObjects(head, body))
   }
 
-  private async record(seq: Seq, body: OutValue): Promise<void> {
-    if (this.ended) return
-    this.ctx.counters.recordsSent++
-    await this.io.send(encodeObjects({ Error: '', Seq: seq }, body))
-  }
-
   private async runNoBody(command: 'members' | 'leave' | 'list-keys' | 'stats', seq: Seq): Promise<boolean> {
     if (command !== 'leave') return this.runStatelessCommand(command, seq, undefined)
     const r = await settle(this.ctx.node.leave())
@@ -252,19 +230,13 @@ export class RpcSession {
         return true
       }
       case 'stream':
-        await this.openStream(seq, (raw as RequestBody<'stream'>).Type)
+        await this.streams.openStream(seq, (raw as RequestBody<'stream'>).Type)
         return true
       case 'monitor':
-        await this.openMonitor(seq, (raw as RequestBody<'monitor'>).LogLevel)
+        await this.streams.openMonitor(seq, (raw as RequestBody<'monitor'>).LogLevel)
         return true
       case 'stop': {
-        const key = String((raw as RequestBody<'stop'>).Stop)
-        if (this.monitor !== null && this.monitor.seq === key) {
-          this.monitor.abort.abort()
-          this.monitor = null
-        }
-        this.streams.get(key)?.abort()
-        this.streams.delete(key)
+        this.streams.stop(String((raw as RequestBody<'stop'>).Stop))
         await this.reply(seq, '')
         return true
       }
@@ -272,147 +244,13 @@ export class RpcSession {
         const b = raw as RequestBody<'query'>
         // Go decodes RelayFactor into a uint8: a larger value fails the decode (connection closed).
         if (typeof b.RelayFactor !== 'number' || b.RelayFactor < 0 || b.RelayFactor > 255) return this.refuse('decode failed', `RelayFactor ${b.RelayFactor} does not fit uint8`)
-        await this.startQuery(seq, b)
+        await this.streams.startQuery(seq, b)
         return true
       }
       case 'respond':
-        await this.respond(seq, raw as RequestBody<'respond'>)
+        await this.streams.respond(seq, raw as RequestBody<'respond'>)
         return true
     }
     return true
-  }
-
-  private track(pump: Promise<void>): void {
-    const p = pump.catch((err: unknown) => this.ctx.log('error', `agent.ipc: stream to ${this.io.remote} failed: ${(err as Error).message}`))
-    this.pumps.add(p)
-    void p.finally(() => this.pumps.delete(p))
-  }
-
-  private async openStream(seq: Seq, filter: string): Promise<void> {
-    const items = parseEventFilter(filter)
-    if (items === undefined) return this.reply(seq, SERF_ERRORS.invalidFilter)
-    const key = String(seq)
-    if (this.streams.has(key)) return this.reply(seq, SERF_ERRORS.streamExists)
-    const abort = new AbortController()
-    // Opened before the acknowledgement but read only after it is written: no record precedes it.
-    let events
-    try {
-      events = this.ctx.node.events({ filter: filter === '' ? '*' : filter, signal: abort.signal })
-    } catch (err) {
-      return this.reply(seq, (err as { code?: unknown }).code === 'ERR_INVALID_EVENT_FILTER' ? SERF_ERRORS.invalidFilter : (err as Error).message)
-    }
-    if (this.ended) return void abort.abort()
-    this.streams.set(key, abort)
-    this.ctx.counters.streamsOpened++
-    await this.reply(seq, '')
-    if (abort.signal.aborted) return
-    this.track(
-      (async () => {
-        try {
-          for await (const event of events) {
-            if (abort.signal.aborted || this.ended) break
-            if (!eventMatches(items, event)) continue
-            await this.record(seq, eventRecord(event, event.type === 'query' ? this.registerQuery(event) : 0))
-          }
-        } finally {
-          this.ctx.counters.recordsDroppedByNode += events.dropped
-        }
-      })(),
-    )
-  }
-
-  /** Gives a received query this connection's next ID and keeps it for `respond` until its deadline. */
-  private registerQuery(event: Extract<NodeEvent, { type: 'query' }>): number {
-    const { id, evicted } = this.queryIds.register(event.key, event.deadline, this.ctx.now())
-    if (evicted) this.ctx.counters.queryIdsEvicted++
-    return id
-  }
-
-  private async respond(seq: Seq, b: RequestBody<'respond'>): Promise<void> {
-    const id = b.ID <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b.ID) : -1
-    const p = this.queryIds.lookup(id, this.ctx.now())
-    if (p === undefined) return this.reply(seq, SERF_ERRORS.noPendingQuery)
-    if (p.responded) return this.reply(seq, 'failed to respond to key query: response already sent')
-    const r = await settle(this.ctx.node.respond(p.key, b.Payload))
-    if (r.ok) {
-      p.responded = true
-      return this.reply(seq, '')
-    }
-    return this.reply(seq, respondErrorText(r))
-  }
-
-  private async openMonitor(seq: Seq, level: string): Promise<void> {
-    const parsed = parseLogLevel(level)
-    if (parsed === undefined) return this.reply(seq, `Unknown log level: ${level.toUpperCase()}`)
-    if (this.monitor !== null) return this.reply(seq, SERF_ERRORS.monitorExists)
-    const abort = new AbortController()
-    let lines
-    try {
-      lines = this.ctx.node.logs({ level: parsed, signal: abort.signal })
-    } catch (err) {
-      return this.reply(seq, (err as Error).message)
-    }
-    if (this.ended) return void abort.abort()
-    this.monitor = { seq: String(seq), abort }
-    this.ctx.counters.monitorsOpened++
-    await this.reply(seq, '')
-    if (abort.signal.aborted) return
-    this.track(
-      (async () => {
-        try {
-          for await (const line of lines) {
-            if (abort.signal.aborted || this.ended) break
-            await this.record(seq, { Log: formatLogLine(line) })
-          }
-        } finally {
-          this.ctx.counters.recordsDroppedByNode += lines.dropped
-        }
-      })(),
-    )
-  }
-
-  private async startQuery(seq: Seq, b: RequestBody<'query'>): Promise<void> {
-    if (b.Name.startsWith(USER_EVENT_PREFIX) && !(b.Name === '_serf_ping' && b.Payload === null)) {
-      return this.reply(seq, SERF_ERRORS.queryPrefix)
-    }
-    const relay = Number(b.RelayFactor)
-    const timeoutNs = typeof b.Timeout === 'bigint' ? b.Timeout : BigInt(b.Timeout)
-    const abort = new AbortController()
-    const started = await settle(
-      this.ctx.node.query(b.Name, b.Payload, {
-        filterNodes: b.FilterNodes,
-        filterTags: b.FilterTags,
-        requestAck: b.RequestAck,
-        relayFactor: relay,
-        ...(timeoutNs > 0n ? { timeoutMs: Number(timeoutNs / 1_000_000n) || 1 } : {}),
-        signal: abort.signal,
-      }),
-    )
-    if (!started.ok) return this.reply(seq, started.error)
-    const stream = started.value
-    if (this.ended) {
-      // The connection went away while the query was being sent: nobody reads its results.
-      stream.abort()
-      return
-    }
-    this.queries.add(abort)
-    this.ctx.counters.queriesStarted++
-    await this.reply(seq, '')
-    this.track(
-      (async () => {
-        try {
-          for await (const result of stream) {
-            if (this.ended) break
-            if (result.from === '') continue
-            await this.record(seq, queryRecord(result))
-          }
-          await this.record(seq, queryRecord({ type: 'done' }))
-        } finally {
-          this.queries.delete(abort)
-          this.ctx.counters.recordsDroppedByNode += stream.dropped
-          stream.abort()
-        }
-      })(),
-    )
   }
 }

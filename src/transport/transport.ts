@@ -1,9 +1,10 @@
 /**
  * The transport seen by swim: unreliable packets (UDP) and reliable streams (TCP) between
- * addresses. The in-memory network (memory-network.ts) and the real UDP/TCP transport implement the
- * same interface, so the actors cannot tell them apart. Bytes are carried exactly as they would go
- * on the wire: packets are whole memberlist packets (CRC, compound, compression, encryption already
- * applied by the sender), streams carry the real stream encoding (spec §2.1).
+ * addresses. An endpoint of the in-memory network (memory-transport.ts) and the real UDP/TCP
+ * transport implement the same interface, so the actors cannot tell them apart. Bytes are carried
+ * exactly as they would go on the wire: packets are whole memberlist packets (CRC, compound,
+ * compression, encryption already applied by the sender), streams carry the real stream encoding
+ * (spec §2.1).
  */
 import { ClusterError, InvalidConfigError } from '../errors/index.ts'
 import { canonicalIp, formatIp, parseIp } from './ip-address.ts'

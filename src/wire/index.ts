@@ -52,19 +52,12 @@ export type {
   UdpAddr,
 } from './serf.ts'
 
-export { decodePacket, encodePacket, buildPacket, flattenPacket, compressMessage, wrapCrc, DEFAULT_MAX_NESTING } from './packet.ts'
-export type {
-  PacketNode,
-  CompoundNode,
-  CompressNode,
-  CrcNode,
-  EncryptNode,
-  InvalidNode,
-  DecodeOptions,
-  EncodeOptions,
-  BuildPacketOptions,
-  FlatPacket,
-} from './packet.ts'
+export { decodePacket, encodePacket, flattenPacket } from './packet.ts'
+export type { PacketNode, CompoundNode, CrcNode, InvalidNode, FlatPacket } from './packet.ts'
+export { compressMessage, wrapCrc, DEFAULT_MAX_NESTING } from './wrappers.ts'
+export type { CompressNode, EncryptNode, DecodeOptions, EncodeOptions } from './wrappers.ts'
+export { buildPacket } from './build-packet.ts'
+export type { BuildPacketOptions } from './build-packet.ts'
 
 export { readStream, decodeStream, encodeStream, encodePushPull, buildStream, MAX_PUSH_STATE_BYTES } from './stream.ts'
 export type { StreamNode, StreamMessage, PushPullStream, UserStream, StreamDecodeOptions, StreamRead, BuildStreamOptions } from './stream.ts'

@@ -116,7 +116,7 @@ export interface PushPullHeader {
   Join: boolean
 }
 
-/** The messages that travel as a single UDP message (wrappers are in packet.ts). */
+/** The messages that travel as a single UDP message (wrappers are in packet.ts and wrappers.ts). */
 export type GossipMessage = Ping | IndirectPing | Ack | Nack | Suspect | Alive | Dead | UserMsg
 /** Every single (non-wrapper) memberlist message, including the stream-only err. */
 export type MemberlistMessage = GossipMessage | ErrResp

@@ -1,42 +1,30 @@
 /**
  * UDP packets (spec §1.2): decoding a datagram into a tree of wrappers and messages, encoding such
- * a tree back, and Go's send pipeline (compound → compress if smaller → CRC → encrypt).
+ * a tree back, and flattening it into its messages. The wrappers it shares with streams are in
+ * wrappers.ts; Go's send pipeline (compound → compress if smaller → CRC → encrypt) is
+ * build-packet.ts.
  *
  * Receive order, as Go's ingestPacket: decrypt (when a keyring is set), strip a top-level hasCrc,
  * then dispatch; compound and compress recurse (any nesting, bounded by `maxNesting`). A compound
  * part that fails to decode becomes an `invalid` node and its siblings still decode, as Go handles
  * each part on its own.
  */
-import { packetBytes } from './byte-pool.ts'
 import { crc32 } from './crc.ts'
-import { decryptPayload, encryptPayload } from './crypto.ts'
-import type { EncryptionVersion, NonceSource } from './crypto.ts'
+import { decryptPayload } from './crypto.ts'
 import { guarded, wireError, WireCodecError } from './errors.ts'
 import type { WireErrorCode } from './errors.ts'
-import type { Keyring } from './keyring.ts'
-import { DEFAULT_MAX_DECOMPRESSED_BYTES, lzwCompress, lzwDecompress } from './lzw.ts'
-import { BODY_TYPES, decodeBody, encodeMessage, MessageType, SCHEMAS } from './memberlist.ts'
+import { BODY_TYPES, decodeBody, encodeMessage, MessageType } from './memberlist.ts'
 import type { GossipMessage } from './memberlist.ts'
 import { makeCompound, splitCompound } from './compound.ts'
 import { MsgpackReader } from './msgpack/reader.ts'
-import { MsgpackWriter } from './msgpack/writer.ts'
-import { decodeStruct, encodeStruct } from './schema.ts'
+import { compressMessage, decompressBody, DEFAULT_MAX_NESTING, sealWith, wrapCrc } from './wrappers.ts'
+import type { CompressNode, DecodeOptions, EncodeOptions, EncryptNode } from './wrappers.ts'
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './lzw.ts'
 
-/** compress{Algo, Buf} with Buf decompressed and decoded as `inner`. Algo 0 is LZW, the only one. */
-export interface CompressNode<T> {
-  type: 'compress'
-  Algo: number
-  inner: T
-}
-/** AES-GCM envelope (no type byte on UDP; `[10][len]` frame on streams). */
-export interface EncryptNode<T> {
-  type: 'encrypt'
-  vsn: EncryptionVersion
-  nonce: Uint8Array
-  /** Which keyring key opened it (on encode: which key seals it; default the primary). */
-  keyIndex: number
-  inner: T
-}
+// Importers outside wire/ (swim, the simulator's and fuzzers' packet makers) name these from here.
+export { compressMessage, wrapCrc } from './wrappers.ts'
+export { buildPacket } from './build-packet.ts'
+
 export interface CompoundNode {
   type: 'compound'
   parts: PacketNode[]
@@ -58,24 +46,6 @@ export interface InvalidNode {
 }
 
 export type PacketNode = GossipMessage | CompoundNode | CompressNode<PacketNode> | CrcNode | EncryptNode<PacketNode> | InvalidNode
-
-export interface DecodeOptions {
-  /** Keys to try. When set, packets must be encrypted unless `verifyIncoming` is false. */
-  keyring?: Keyring | null
-  /** Go's GossipVerifyIncoming (default true): refuse what does not decrypt. */
-  verifyIncoming?: boolean
-  /**
-   * Bound on the bytes all LZW expansions of one packet or stream may produce together (Go 0.2.2
-   * has none). Default 32 MiB; a UDP receiver may set far less (a datagram is at most 64 KiB).
-   */
-  maxDecompressedBytes?: number
-  /** Bound on wrapper nesting (compound/compress inside each other). Default 8. */
-  maxNesting?: number
-  /** Bound on msgpack container nesting. Default 32. */
-  maxDepth?: number
-}
-
-export const DEFAULT_MAX_NESTING = 8
 
 interface Ctx {
   /** Decompression budget left for this packet (shared by nested compress wrappers). */
@@ -161,43 +131,6 @@ function decodePart(part: Uint8Array, ctx: Ctx, depth: number): PacketNode {
   }
 }
 
-/** Reads a compress{Algo, Buf} body and returns the decompressed bytes, charged to `budget`. */
-export function decompressBody(r: MsgpackReader, budget: { remaining: number }): Uint8Array {
-  const c = decodeStruct(r, SCHEMAS.compress)
-  if (c['Algo'] !== 0) throw wireError('ERR_WIRE_UNKNOWN_TYPE', `unknown compression algorithm ${String(c['Algo'])}`)
-  const out = lzwDecompress(c['Buf'] as Uint8Array, budget.remaining)
-  budget.remaining -= out.length
-  return out
-}
-
-/** `[9]{Algo: 0, Buf: lzw(plain)}`. */
-export function compressMessage(plain: Uint8Array): Uint8Array {
-  const w = new MsgpackWriter(plain.length + 16)
-  w.byte(MessageType.compress)
-  encodeStruct(w, SCHEMAS.compress, { Algo: 0, Buf: lzwCompress(plain) })
-  return w.finish()
-}
-
-/** `[12][crc32 BE][inner]`. */
-export function wrapCrc(inner: Uint8Array): Uint8Array {
-  const out = packetBytes(5 + inner.length)
-  out[0] = MessageType.hasCrc
-  const crc = crc32(inner)
-  out[1] = crc >>> 24
-  out[2] = (crc >>> 16) & 0xff
-  out[3] = (crc >>> 8) & 0xff
-  out[4] = crc & 0xff
-  out.set(inner, 5)
-  return out
-}
-
-export interface EncodeOptions {
-  /** Needed to encode `encrypt` nodes (and by buildPacket to encrypt). */
-  keyring?: Keyring | null
-  /** Nonces for encryption when a node has none (default: crypto random). */
-  nonce?: NonceSource
-}
-
 /** Encodes a packet tree back to bytes (the inverse of decodePacket). */
 export function encodePacket(node: PacketNode, options: EncodeOptions = {}): Uint8Array {
   return guarded('encodePacket', () => encodeNode(node, options))
@@ -221,54 +154,6 @@ function encodeNode(node: PacketNode, options: EncodeOptions): Uint8Array {
   }
 }
 
-export function sealWith(
-  options: EncodeOptions,
-  node: { vsn: EncryptionVersion; nonce: Uint8Array; keyIndex: number },
-  plain: Uint8Array,
-  additionalData: Uint8Array,
-): Uint8Array {
-  const keyring = options.keyring ?? null
-  if (keyring === null) throw wireError('ERR_WIRE_ENCRYPTION_REQUIRED', 'encrypting needs a keyring')
-  const key = keyring.keys[node.keyIndex] ?? keyring.primary
-  const nonce = node.nonce.length === 12 ? node.nonce : (options.nonce?.() ?? undefined)
-  return encryptPayload(key, plain, { version: node.vsn, additionalData, ...(nonce === undefined ? {} : { nonce }) })
-}
-
-export interface BuildPacketOptions {
-  /** memberlist EnableCompression: compress when the result is strictly smaller. */
-  compress?: boolean
-  /** Add the CRC wrapper (the destination's PMax ≥ 5). */
-  crc?: boolean
-  /** Encrypt with the primary key (GossipVerifyOutgoing). */
-  keyring?: Keyring | null
-  /** Encryption version: 1 (Serf) unless memberlist protocol 1 is in use. */
-  encryptionVersion?: EncryptionVersion
-  nonce?: NonceSource
-}
-
-/**
- * Go's rawSendMsgPacket for already-encoded messages: one message goes bare, several become a
- * compound (the caller keeps them within the budget, see packCompound); then compress when
- * smaller, CRC, encrypt.
- */
-export function buildPacket(messages: readonly Uint8Array[], options: BuildPacketOptions = {}): Uint8Array {
-  return guarded('buildPacket', () => {
-    if (messages.length === 0) throw wireError('ERR_WIRE_ENCODE', 'no message to send')
-    for (const m of messages) if (m.length === 0) throw wireError('ERR_WIRE_ENCODE', 'an empty message')
-    let buf = messages.length === 1 ? messages[0]! : makeCompound(messages)
-    if (options.compress === true) {
-      const c = compressMessage(buf)
-      if (c.length < buf.length) buf = c
-    }
-    if (options.crc === true) buf = wrapCrc(buf)
-    const keyring = options.keyring ?? null
-    if (keyring !== null) {
-      const nonce = options.nonce?.()
-      buf = encryptPayload(keyring.primary, buf, { version: options.encryptionVersion ?? 1, ...(nonce === undefined ? {} : { nonce }) })
-    }
-    return buf
-  })
-}
 
 export interface FlatPacket {
   /** Messages in wire order, wrappers removed. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checksumLine, crc32 } from '../../../actors/snapshotter/checksum.ts'
-import { replaySnapshot, restoredState } from '../../../actors/snapshotter/replay.ts'
-import { createSeededRandom } from '../../../src/types/random.ts'
+import { replaySnapshot } from '../../../actors/snapshotter/replay.ts'
 
 const enc = new TextEncoder()
 const bytes = (s: string) => enc.encode(s)
@@ -110,14 +109,6 @@ describe('snapshotter - replay', () => {
     const r = replaySnapshot(bytes(b))
     expect([...r.aliveNodes.keys()]).toEqual(['nœud-é'])
     expect(r.counts.verifiedSpans).toBe(1)
-  })
-
-  it('offers previous members for rejoin shuffled, skipping our own name, with min times', () => {
-    const r = replaySnapshot(bytes('alive: self 1.1.1.1:1\nalive: a 1.1.1.2:1\nalive: b 1.1.1.3:1\nevent-clock: 4\nquery-clock: 9\n'))
-    const s = restoredState(r, 'self', createSeededRandom(3).next)
-    expect(s.previousNodes.map((p) => p.name).sort()).toEqual(['a', 'b'])
-    expect(s.eventMinTime).toBe(5n)
-    expect(s.queryMinTime).toBe(10n)
   })
 })
 
