@@ -160,10 +160,16 @@ export class HostPersistence {
     // Within the throttle window only a change of what a restart needs (urgentKey) persists now; the
     // rest stays pending for the first turn after the window.
     const key = persist.urgentKey?.(snap as never)
-    if (persist.throttleMs !== undefined && now - this.#lastPersistAt < persist.throttleMs && (key === undefined || sameKey(key, this.#lastKey))) return
+    const sameAsLast = key !== undefined && sameKey(key, this.#lastKey)
+    if (persist.throttleMs !== undefined && now - this.#lastPersistAt < persist.throttleMs && (key === undefined || sameAsLast)) return
     let snapshot: unknown
-    // The same version's last record: a snapshot equal to it is not taken or posted again.
-    const last = this.lastPersisted?.version === persist.version ? this.lastPersisted.snapshot : undefined
+    // The same version's last record: a snapshot equal to it is not taken or posted again. Unless
+    // the urgent key moved since that record (this incarnation's): the key is read from the
+    // snapshot, so the snapshot changed too, and comparing it with the record (two walks over the
+    // context, about a third of a persist) would only find that out. At worst (a key reading
+    // something the record does not hold) an equal record is taken once more.
+    const keyMoved = key !== undefined && this.#lastKey !== undefined && !sameAsLast
+    const last = !keyMoved && this.lastPersisted?.version === persist.version ? this.lastPersisted.snapshot : undefined
     try {
       // Detached unless immutable: the live context may be updated in place after this (see snapshot-copy.ts).
       snapshot = persistedSnapshotOf(this.parts.id, actor, persist.immutable === true, this.parts.verifyImmutable, last)

@@ -112,7 +112,18 @@ function encodeValue(w: MsgpackWriter, kind: number, type: FieldType, v: unknown
     const arr = v as readonly unknown[]
     const itemKind = kindOf(type.array)
     w.arrayHeader(arr.length)
-    for (const item of arr) encodeValue(w, itemKind, type.array, item)
+    // A nil slot of a nullable struct array is one byte, written here: Serf's push/pull carries its
+    // whole event buffer (512 slots, most of them nil) and a call per slot was most of its cost.
+    const nilItems = isNullableStruct(type.array)
+    const len = arr.length
+    for (let i = 0; i < len; ) {
+      if (nilItems && (arr[i] === null || arr[i] === undefined)) {
+        let j = i + 1
+        while (j < len && (arr[j] === null || arr[j] === undefined)) j++
+        w.nils(j - i)
+        i = j
+      } else encodeValue(w, itemKind, type.array, arr[i++])
+    }
     return
   }
   if ('map' in type) {
@@ -212,7 +223,16 @@ function decodeValue(r: MsgpackReader, kind: number, type: FieldType, field: str
     if (n === null) return type.nullable === true ? null : []
     const itemKind = kindOf(type.array)
     const out: unknown[] = []
-    for (let i = 0; i < n; i++) out.push(decodeValue(r, itemKind, type.array, field, depth + 1))
+    // Nil slots of a nullable struct array read here (see encodeValue), within the depth bound as
+    // decodeValue would check it; a truncated array still fails in decodeValue.
+    const nilItems = isNullableStruct(type.array) && depth + 1 <= r.maxDepth
+    const buf = r.buf
+    for (let i = 0; i < n; i++) {
+      if (nilItems && r.pos < r.end && buf[r.pos] === 0xc0) {
+        r.pos++
+        out.push(null)
+      } else out.push(decodeValue(r, itemKind, type.array, field, depth + 1))
+    }
     return out
   }
   if ('map' in type) {
@@ -231,6 +251,11 @@ function decodeValue(r: MsgpackReader, kind: number, type: FieldType, field: str
     return null
   }
   return decodeStruct(r, type.struct, depth + 1)
+}
+
+/** An element type whose nil is null (a nullable struct): encoded and decoded as one byte. */
+function isNullableStruct(t: FieldType): boolean {
+  return typeof t !== 'string' && 'struct' in t && t.nullable === true
 }
 
 /** Adds the field path to a coded error's message (once, innermost first). */

@@ -71,6 +71,13 @@ export class MsgpackWriter {
     this.byte(0xc0)
   }
 
+  /** `count` nils in a row (a run of empty slots in an array), one capacity check for all. */
+  nils(count: number): void {
+    this.ensure(count)
+    this.buf.fill(0xc0, this.pos, this.pos + count)
+    this.pos += count
+  }
+
   bool(v: boolean): void {
     this.byte(v ? 0xc3 : 0xc2)
   }
