@@ -153,8 +153,14 @@ const result = await build({
   // A dynamic import() would start Node's ES-module loader: a lazy chunk is require()d instead,
   // still only when its verb or feature first needs it.
   supported: { 'dynamic-import': false },
+  // ES modules run in strict mode; as CommonJS each chunk says so itself (esbuild does not always
+  // keep the directive when it minifies).
+  banner: { js: '"use strict";' },
   minifyWhitespace: args.minify,
   minifySyntax: args.minify,
+  // The names CommonJS adds (import_bundle_chunk_X per required chunk, at each use) are local to
+  // the chunk: short ones are less source kept in memory.
+  minifyIdentifiers: args.minify,
   sourcemap: 'linked',
   sourcesContent: true,
   plugins: [commonJsChunkPlugin()],
