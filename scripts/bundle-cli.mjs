@@ -18,8 +18,21 @@
  * `import.meta.url` in this package's sources is rewritten to the URL of that module's tsc output
  * (dist/<same path>.js), so worker threads and compute tasks start from the same files as before.
  * Packages under node_modules keep their own `import.meta.url` uses (none of the bundled ones names
- * a file); CommonJS packages get a `require` from createRequire (msgpackr loads its optional
- * native addon through it).
+ * a file).
+ *
+ * CommonJS, in two stages: esbuild splits only ES modules into chunks, so stage 1 bundles as ES
+ * modules into a scratch folder (dist/.bundle-esm, removed after) and stage 2 turns each chunk,
+ * one file for one file, into CommonJS in the bin's folder (a relative `import` becomes
+ * `require('./bundle-...js')`, `import()` a require in a promise, `import.meta.url` the chunk's own
+ * URL), the source maps composed back to the .ts sources. Why: an ES-module entry starts Node's
+ * ES-module loader (its modules, readline and fs/promises with it: about 2 MB resident on a bare
+ * Node 20), which a CommonJS one never loads; a single CommonJS file without chunks would put every
+ * lazily loaded verb and feature into the one script an agent compiles (measured 52.5-52.7 MB
+ * against 50.8). Each shared module is still in exactly one chunk, so there is one copy of its
+ * state and classes. dist/src/cli/package.json (no "type") makes Node read the bin's .js files as
+ * CommonJS in a "type": "module" package; tsc's ES-module outputs beside them still load through
+ * Node's syntax detection. Bundled CommonJS packages use the chunk's own `require` (msgpackr
+ * loads its optional native addon through it).
  */
 import { build } from 'esbuild'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
