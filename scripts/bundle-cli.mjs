@@ -18,11 +18,24 @@
  * `import.meta.url` in this package's sources is rewritten to the URL of that module's tsc output
  * (dist/<same path>.js), so worker threads and compute tasks start from the same files as before.
  * Packages under node_modules keep their own `import.meta.url` uses (none of the bundled ones names
- * a file); CommonJS packages get a `require` from createRequire (msgpackr loads its optional
- * native addon through it).
+ * a file).
+ *
+ * CommonJS, in two stages: esbuild splits only ES modules into chunks, so stage 1 bundles as ES
+ * modules into a scratch folder (dist/.bundle-esm, removed after) and stage 2 turns each chunk,
+ * one file for one file, into CommonJS in the bin's folder (a relative `import` becomes
+ * `require('./bundle-...js')`, `import()` a require in a promise, `import.meta.url` the chunk's own
+ * URL), the source maps composed back to the .ts sources. Why: an ES-module entry starts Node's
+ * ES-module loader (its modules, readline and fs/promises with it: about 2 MB resident on a bare
+ * Node 20), which a CommonJS one never loads; a single CommonJS file without chunks would put every
+ * lazily loaded verb and feature into the one script an agent compiles (measured 52.5-52.7 MB
+ * against 50.8). Each shared module is still in exactly one chunk, so there is one copy of its
+ * state and classes. dist/src/cli/package.json (no "type") makes Node read the bin's .js files as
+ * CommonJS in a "type": "module" package; tsc's ES-module outputs beside them still load through
+ * Node's syntax detection. Bundled CommonJS packages use the chunk's own `require` (msgpackr
+ * loads its optional native addon through it).
  */
 import { build } from 'esbuild'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pinErrorNames } from './pin-error-names.mjs'
@@ -60,9 +73,11 @@ function ownUrlPlugin(dist, outdir) {
 
 /**
  * Keeps pino from loading what Gossamer never uses (measured: node:worker_threads and node:assert
- * with their internal modules, about 0.2 MB resident on a bare Node 20):
- * - `thread-stream` (pino's transport threads, required by pino/lib/transport.js when pino loads)
- *   is src/cli/no-log-transport.ts: a transport asked for fails with ERR_LOG_TRANSPORT_UNAVAILABLE.
+ * with their internal modules, about 0.2 MB resident on a bare Node 20; node:module, which loads
+ * Node's ES-module loader with it, about 1 MB for an inline agent):
+ * - pino/lib/transport.js (pino's transport threads: it requires node:module and `thread-stream`
+ *   when pino loads) is src/cli/no-log-transport.ts: a transport asked for (pino.transport or the
+ *   `transport` option) fails with ERR_LOG_TRANSPORT_UNAVAILABLE.
  * - sonic-boom's `assert`, called once to check a file descriptor, loads node:assert only when
  *   that check fails (then throws the same AssertionError).
  * - pino/lib/tools.js reads `isMainThread` from node:worker_threads when it loads, and uses it
@@ -71,30 +86,55 @@ function ownUrlPlugin(dist, outdir) {
  */
 function leanPinoPlugin() {
   const shim = 'gossamer-lean-pino'
+  const fromPino = (a, dir) => a.importer.split(sep).join('/').includes(dir)
   return {
     name: 'lean-pino',
     setup(b) {
-      b.onResolve({ filter: /^thread-stream$/ }, (a) => (a.importer.split(sep).join('/').includes('/pino/lib/') ? { path: 'thread-stream', namespace: shim } : undefined))
-      b.onResolve({ filter: /^assert$/ }, (a) => (a.importer.split(sep).join('/').includes('/sonic-boom/') ? { path: 'assert', namespace: shim } : undefined))
+      b.onResolve({ filter: /^\.\/(lib\/)?transport$/ }, (a) => (fromPino(a, '/pino/') ? { path: 'transport', namespace: shim } : undefined))
+      b.onResolve({ filter: /^assert$/ }, (a) => (fromPino(a, '/sonic-boom/') ? { path: 'assert', namespace: shim } : undefined))
       b.onLoad({ filter: /.*/, namespace: shim }, (a) => {
-        if (a.path === 'thread-stream') return { contents: `module.exports = require(${JSON.stringify(resolve(ROOT, 'src/cli/no-log-transport.ts'))}).NoLogTransport`, loader: 'js', resolveDir: ROOT }
+        if (a.path === 'transport') return { contents: `module.exports = require(${JSON.stringify(resolve(ROOT, 'src/cli/no-log-transport.ts'))}).noLogTransport`, loader: 'js', resolveDir: ROOT }
         return { contents: "module.exports = function assert(value, message) { if (!value) require('node:assert')(value, message) }", loader: 'js', resolveDir: ROOT }
       })
-      b.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/ }, async (a) => {
-        const source = await readFile(a.path, 'utf8')
+      b.onLoad({ filter: /[\\/]pino[\\/](pino|lib[\\/]tools)\.js$/ }, async (a) => {
+        let source = await readFile(a.path, 'utf8')
+        const transport = a.path.endsWith('pino.js') ? "require('./lib/transport')" : "require('./transport')"
+        if (source.split(transport).length !== 2) throw new Error(`bundle-cli: ${a.path} no longer requires ${transport} once; revisit leanPinoPlugin`)
+        if (a.path.endsWith('pino.js')) return { contents: source, loader: 'js' }
         const eager = "const { isMainThread } = require('worker_threads')"
         const use = '!opts.sync && isMainThread)'
         if (!source.includes(eager) || source.split(use).length !== 2 || source.split('isMainThread').length !== 3) throw new Error(`bundle-cli: ${a.path} no longer reads isMainThread as expected; revisit leanPinoPlugin`)
-        return { contents: source.replace(eager, "const isMainThread = () => require('worker_threads').isMainThread").replace(use, '!opts.sync && isMainThread())'), loader: 'js' }
+        source = source.replace(eager, "const isMainThread = () => require('worker_threads').isMainThread").replace(use, '!opts.sync && isMainThread())')
+        return { contents: source, loader: 'js' }
+      })
+    },
+  }
+}
+
+/**
+ * Stage 2's input is stage 1's ES-module chunks: `import.meta.url` (the rewritten URLs of
+ * ownUrlPlugin and packages' own uses) becomes the chunk file's URL from CommonJS's `__filename`.
+ */
+function commonJsChunkPlugin() {
+  return {
+    name: 'commonjs-chunk',
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, async (a) => {
+        const source = await readFile(a.path, 'utf8')
+        return { contents: source.replaceAll('import.meta.url', 'require("node:url").pathToFileURL(__filename).href'), loader: 'js' }
       })
     },
   }
 }
 
 const args = parseArgs(process.argv.slice(2))
-const result = await build({
+// Stage 1: one ES-module graph split into chunks (esbuild splits only ES modules), written to a
+// scratch folder beside the output; stage 2 turns each chunk into CommonJS in the bin's folder.
+const esmDir = resolve(args.dist, '.bundle-esm')
+await rm(esmDir, { recursive: true, force: true })
+await build({
   entryPoints: [resolve(ROOT, 'src/cli/main.ts')],
-  outdir: args.outdir,
+  outdir: esmDir,
   entryNames: '[name]',
   // Chunks sit beside the entry: every module's rewritten URL is relative to this one folder.
   chunkNames: 'bundle-[name]-[hash]',
@@ -111,11 +151,42 @@ const result = await build({
   minifyIdentifiers: args.minify,
   sourcemap: 'linked',
   sourcesContent: true,
-  banner: { js: "import { createRequire as __gossamerRequire } from 'node:module'; const require = __gossamerRequire(import.meta.url);" },
   plugins: [ownUrlPlugin(args.dist, args.outdir), leanPinoPlugin()],
   logLevel: 'warning',
+})
+const chunks = (await readdir(esmDir)).filter((f) => f.endsWith('.js')).map((f) => resolve(esmDir, f))
+const result = await build({
+  entryPoints: chunks,
+  outdir: args.outdir,
+  entryNames: '[name]',
+  bundle: false,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // A dynamic import() would start Node's ES-module loader: a lazy chunk is require()d instead,
+  // still only when its verb or feature first needs it.
+  supported: { 'dynamic-import': false },
+  // ES modules run in strict mode; as CommonJS each chunk says so itself (esbuild does not always
+  // keep the directive when it minifies).
+  banner: { js: '"use strict";' },
+  minifyWhitespace: args.minify,
+  minifySyntax: args.minify,
+  // The names CommonJS adds (import_bundle_chunk_X per required chunk, at each use) are local to
+  // the chunk: short ones are less source kept in memory.
+  minifyIdentifiers: args.minify,
+  sourcemap: 'linked',
+  sourcesContent: true,
+  plugins: [commonJsChunkPlugin()],
+  // Stage 1 already reported the warnings of the same code.
+  logLevel: 'error',
   metafile: true,
 })
+await rm(esmDir, { recursive: true, force: true })
+// The package is "type": "module", which would make Node read main.js as an ES module. This
+// package.json gives dist/src/cli no type: Node 20.19+ then reads a .js file there as CommonJS
+// (the bin and its chunks) and still loads tsc's ES-module outputs beside them (decode.js,
+// verbs/*.js ...) by detecting their syntax, should anyone import those directly.
+await writeFile(resolve(args.outdir, 'package.json'), `${JSON.stringify({ description: 'gossamer bin: CommonJS chunks (scripts/bundle-cli.mjs); no "type" on purpose' }, null, 2)}\n`)
 const outputs = Object.entries(result.metafile.outputs).filter(([p]) => p.endsWith('.js'))
 const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0)
 process.stdout.write(`bundle-cli: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB of JS in ${args.outdir}\n`)

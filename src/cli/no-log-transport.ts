@@ -1,10 +1,11 @@
 /**
- * What the bundled `gossamer` command has in place of pino's transport threads (the `thread-stream`
- * package; scripts/bundle-cli.mjs points pino's `require('thread-stream')` here).
+ * What the bundled `gossamer` command has in place of pino's transports (pino/lib/transport.js;
+ * scripts/bundle-cli.mjs points pino's `require('./transport')` here).
  *
- * Why: pino loads its transport module, and with it `thread-stream`, `node:worker_threads` and
- * `node:assert`, whenever pino is loaded, though a transport runs only when `pino.transport()` or
- * a `transport` option asks for one. Gossamer never does: every thread writes its logs
+ * Why: pino loads its transport module, and with it `node:module`, `thread-stream`,
+ * `node:worker_threads` and `node:assert`, whenever pino is loaded, though a transport runs only
+ * when `pino.transport()` or a `transport` option asks for one. (node:module alone loads Node's
+ * ES-module loader, which the CommonJS bin otherwise never starts.) Gossamer never does: every thread writes its logs
  * synchronously to fd 1 (src/logging/root-logger.ts). Leaving the package out keeps those
  * built-in modules out of an inline agent (its resident-memory budget is 50 MB). Should a
  * transport ever be asked for, it fails here with a coded error instead of starting a thread.
@@ -17,9 +18,7 @@ export class LogTransportUnavailableError extends ClusterError {
   }
 }
 
-/** Stands where pino constructs a ThreadStream: constructing it throws. */
-export class NoLogTransport {
-  constructor() {
-    throw new LogTransportUnavailableError()
-  }
+/** Stands for pino's `transport(options)` (pino.transport and the `transport` option): it throws. */
+export function noLogTransport(): never {
+  throw new LogTransportUnavailableError()
 }

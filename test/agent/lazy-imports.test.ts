@@ -79,6 +79,16 @@ describe('gossamer agent: what loads at start', () => {
     expect(builtins.has('node:zlib')).toBe(false)
   })
 
+  it('does not load node:fs/promises or node:module at start', () => {
+    // node:fs/promises brings readline, fs.Dir and the file watchers (~0.85 MB resident on a bare
+    // Node 20): the agent's tags, keyring and config file reads take it at their first use.
+    // node:module loads Node's ES-module loader, which the CommonJS bin otherwise never starts
+    // (~1 MB with it): re2js is required through it at the first filter (src/types/lazy-re2.ts).
+    // The bundle keeps pino's own use of node:module out (test/cli/bundle.test.ts).
+    expect(builtins.has('node:fs/promises')).toBe(false)
+    expect(builtins.has('node:module')).toBe(false)
+  })
+
   it('does not load node:worker_threads at start (only a node with an actor in a thread needs it)', () => {
     // The runtime takes Worker from it when it starts a thread (worker-proxy.ts) and uses Node's
     // global MessageChannel; pino's own use is left out by the bundle (test/cli/bundle.test.ts).

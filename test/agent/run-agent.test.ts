@@ -360,6 +360,9 @@ describe('agent - runAgent', () => {
     expect(h.rpc().agentStats?.()).toEqual({ tiering: 'auto', turbofan: 'off', turbofan_since: '', turbofan_reason: '' })
     busy = 0.3
     tick!()
+    // One busy sample is a burst (a join): still off; the second in a row turns it on.
+    expect(h.rpc().agentStats?.()).toEqual({ tiering: 'auto', turbofan: 'off', turbofan_since: '', turbofan_reason: '' })
+    tick!()
     expect(h.rpc().agentStats?.()).toEqual({ tiering: 'auto', turbofan: 'on', turbofan_since: '2026-12-06T02:05:39.000Z', turbofan_reason: 'busy 30.0%' })
     expect(h.out.some((l) => l.endsWith('[INFO] agent: Optimizing compiler on: 30.0% of a core in use'))).toBe(true)
     h.signals.send('SIGTERM')

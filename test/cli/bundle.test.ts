@@ -42,10 +42,10 @@ afterAll(() => {
   if (workDir !== '') rmSync(workDir, { recursive: true, force: true })
 })
 
-/** Relative module specifiers a file imports (static `from "..."` and dynamic `import("...")`). */
+/** Relative module specifiers a file loads: `require("./...")`, and ES `from "..."` / `import("...")` too. */
 function relativeImports(file: string): string[] {
   const code = readFileSync(file, 'utf8')
-  return [...code.matchAll(/(?:from\s*|import\s*\(\s*|import\s*)["'](\.[^"']+)["']/g)].map((m) => m[1]!)
+  return [...code.matchAll(/(?:from\s*|import\s*\(\s*|import\s*|require\s*\(\s*)["'](\.[^"']+)["']/g)].map((m) => m[1]!)
 }
 
 describe('cli - the bundled gossamer bin', () => {
@@ -53,8 +53,25 @@ describe('cli - the bundled gossamer bin', () => {
     const cliDir = join(dist, 'src/cli')
     const chunks = readdirSync(cliDir).filter((f) => f.startsWith('bundle-') && f.endsWith('.js'))
     expect(chunks.length).toBeGreaterThan(0)
+    let links = 0
     for (const file of ['main.js', ...chunks]) {
-      for (const spec of relativeImports(join(cliDir, file))) expect(spec, `${file} imports ${spec}`).toMatch(/^\.\/bundle-[\w-]+\.js$/)
+      const specs = relativeImports(join(cliDir, file))
+      for (const spec of specs) expect(spec, `${file} imports ${spec}`).toMatch(/^\.\/bundle-[\w-]+\.js$/)
+      links += specs.length
+    }
+    // The walk itself works: the verbs' chunks are reached from main.js, and shared ones from them.
+    expect(links).toBeGreaterThan(chunks.length)
+  })
+
+  it('is CommonJS: no import statement or import() (either would start Node\'s ES-module loader)', () => {
+    const cliDir = join(dist, 'src/cli')
+    // Typeless on purpose: Node reads the bin's .js files as CommonJS although the package is "type": "module".
+    expect(JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8'))).not.toHaveProperty('type')
+    const files = ['main.js', ...readdirSync(cliDir).filter((f) => f.startsWith('bundle-') && f.endsWith('.js'))]
+    for (const file of files) {
+      const code = readFileSync(join(cliDir, file), 'utf8')
+      expect(code, file).toMatch(/^(#!.*\n)?"use strict";/)
+      expect(code, file).not.toMatch(/(^|[;}\s])import(\s*[{*("'`]|\s+[\w$])|import\.meta|(^|[;}\s])export\s*[{*]/)
     }
   })
 
@@ -96,10 +113,14 @@ describe('cli - the bundled gossamer bin', () => {
     }, 60_000)
   }
 
-  it('an inline agent loads neither node:worker_threads nor node:assert (pino transports and threads stay out)', async () => {
-    // The bundle points pino's thread-stream at src/cli/no-log-transport.ts, loads sonic-boom's
+  it('an inline agent loads neither the ES-module loader, node:module, node:fs/promises, node:worker_threads nor node:assert', async () => {
+    // Each built-in module costs resident memory for its source and code (issue 13: 50 MB for an
+    // inline agent). The bin is CommonJS, so Node's ES-module loader stays out unless something
+    // asks for node:module (re2js is required through it only at the first filter) or import().
+    // The bundle points pino's transport module at src/cli/no-log-transport.ts, loads sonic-boom's
     // assert only on a failed check and pino's isMainThread only for an asynchronous destination;
-    // the runtime takes Worker from node:worker_threads only when it starts a thread.
+    // the runtime takes Worker from node:worker_threads only when it starts a thread; the agent's
+    // file reads (tags, keyring, config files) take node:fs/promises at their first use.
     const gossip = `127.0.0.1:${await freeGossipPort()}`
     const rpc = `127.0.0.1:${await freeTcpPort()}`
     const preload = join(ROOT, 'test/cli/fixtures/report-builtins.cjs')
@@ -127,7 +148,8 @@ describe('cli - the bundled gossamer bin', () => {
       }
       const builtins = JSON.parse(await line()) as string[]
       expect(builtins).toContain('dgram') // the walk itself works: the agent's socket module is there
-      expect(builtins.filter((m) => m === 'worker_threads' || m === 'internal/worker' || m === 'assert')).toEqual([])
+      const unwanted = ['worker_threads', 'internal/worker', 'assert', 'module', 'internal/modules/esm/loader', 'internal/modules/esm/translators', 'internal/modules/esm/module_job', 'fs/promises', 'internal/fs/promises']
+      expect(builtins.filter((m) => unwanted.includes(m))).toEqual([])
     } finally {
       agent.kill('SIGTERM')
       await exited

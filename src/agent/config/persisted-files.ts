@@ -4,11 +4,19 @@
  * exists and rewritten (JSON, 2-space indent, mode 0600) on every tag change; the keyring file must
  * exist and hold at least one key, and the node rewrites it on key changes.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import type * as FsPromises from 'node:fs/promises'
 import { AgentConfigError } from '../errors.ts'
 import type { AgentConfig } from './agent-config.ts'
 import { base64Error } from './agent-config.ts'
 import { goFsError } from './config-file.ts'
+
+/**
+ * node:fs/promises is taken at the first file operation, not imported: loading it loads Node's
+ * promise-based file handles with readline, fs.Dir and the file watchers (~0.85 MB resident on a
+ * bare Node 20), which an agent without tags, keyring or config files never uses (issue 13: an
+ * inline agent's budget is 50 MB).
+ */
+const fsp = (): typeof FsPromises => process.getBuiltinModule('node:fs/promises')
 
 const setupError = (text: string, field: string): AgentConfigError => new AgentConfigError(`Failed to setup the Serf agent: ${text}`, field)
 
@@ -18,7 +26,7 @@ export async function loadStartTags(config: AgentConfig): Promise<Record<string,
   if (config.tagsGiven || config.roleGiven) throw setupError('Tags config not allowed while using tag files', 'tags_file')
   let text: string
   try {
-    text = await readFile(config.tagsFile, 'utf8')
+    text = await fsp().readFile(config.tagsFile, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw setupError(`Failed to read tags file: ${goFsError(err, 'open', config.tagsFile)}`, 'tags_file')
@@ -38,8 +46,8 @@ export async function loadStartTags(config: AgentConfig): Promise<Record<string,
 /** Writes the tags file: a temporary file renamed over it, so a crash never leaves half a file. */
 export async function writeTagsFile(path: string, tags: Readonly<Record<string, string>>): Promise<void> {
   const tmp = `${path}.tmp`
-  await writeFile(tmp, JSON.stringify(tags, null, 2), { mode: 0o600 })
-  await rename(tmp, path)
+  await fsp().writeFile(tmp, JSON.stringify(tags, null, 2), { mode: 0o600 })
+  await fsp().rename(tmp, path)
 }
 
 /** Checks the keyring file as Serf's agent does before it starts; resolves with its keys. */
@@ -49,7 +57,7 @@ export async function checkKeyringFile(config: AgentConfig): Promise<string[] | 
   if (config.encryptKey !== undefined) throw setupError('Encryption key not allowed while using a keyring', 'keyring_file')
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await fsp().readFile(path, 'utf8')
   } catch (err) {
     throw setupError(goFsError(err, 'stat', path), 'keyring_file')
   }

@@ -3,14 +3,22 @@
  * start; every failure is an InvalidConfigError naming keyringFile, with Serf's wording where it
  * has one (`Keyring file contains no keys`, `Failed to decode keyring file: ...`).
  */
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import type * as FsPromises from 'node:fs/promises'
 import { InvalidConfigError } from '../../errors/index.ts'
 import { decodeKeyText } from '../../wire/keyring.ts'
+
+/**
+ * node:fs/promises is taken at the first file operation, not imported: loading it loads Node's
+ * promise-based file handles with readline, fs.Dir and the file watchers (~0.85 MB resident on a
+ * bare Node 20), which an agent without tags, keyring or config files never uses (issue 13: an
+ * inline agent's budget is 50 MB).
+ */
+const fsp = (): typeof FsPromises => process.getBuiltinModule('node:fs/promises')
 
 export async function readKeyringFile(path: string): Promise<string[]> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await fsp().readFile(path, 'utf8')
   } catch (err) {
     throw new InvalidConfigError('keyringFile', `could not be read: ${(err as Error).message}`, { cause: err })
   }
@@ -40,6 +48,6 @@ export async function readKeyringFile(path: string): Promise<string[]> {
 export async function writeKeyringFile(path: string, keys: readonly Uint8Array[]): Promise<void> {
   const text = `${JSON.stringify(keys.map((k) => Buffer.from(k).toString('base64')), null, 2)}\n`
   const tmp = `${path}.tmp-${process.pid}`
-  await writeFile(tmp, text, { mode: 0o600 })
-  await rename(tmp, path)
+  await fsp().writeFile(tmp, text, { mode: 0o600 })
+  await fsp().rename(tmp, path)
 }
