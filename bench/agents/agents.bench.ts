@@ -4,12 +4,14 @@
  * (the project's RPC client, bench/agents/rpc-poll.ts) every POLL_MS = 20 ms, each agent on its own
  * cadence, and an agent's time is taken when the reply that first shows the condition arrives.
  *
- * Per kind (serf, gossamer with every actor in its own thread, gossamer with -placement inline),
- * one after the other so they do not compete for the 2 cores. Random quantities are repeated
- * `--trials` times (default 3) within the run; each reports the median and every trial:
+ * Kinds: serf, gossamer with every actor in its own thread, gossamer with -placement inline; only
+ * one kind's agents run at a time, so they do not compete for the 2 cores. Random quantities are
+ * repeated `--trials` times (default 3) within the run; each reports the median and every trial:
  * - joinConvergenceS: K fresh agents per trial, up for 1 s; agents 1..K-1 send a `join` RPC to
- *   agent 0 at once; from just before the joins are sent until every agent lists K alive;
- * - warm-up (the last trial's agents, once): CPU per agent over the `--settle-seconds` (default 30)
+ *   agent 0 at once; from just before the joins are sent until every agent lists K alive. Trials
+ *   1..N-1 alternate between the kinds (serf, workers, inline, serf, ...), so a change in the
+ *   machine's load falls on every kind; trial N opens each kind's block, whose agents serve the rest:
+ * - warm-up (once): CPU per agent over the `--settle-seconds` (default 30)
  *   after convergence, when a gossamer agent still compiles its hot code and V8's memory reducer
  *   runs its full GCs in each of its isolates (a Go binary has neither); warmupCpuPctPerAgent;
  * - idle (once): CPU (% of one core, utime+stime of all threads) per agent over `--idle-seconds`
@@ -89,16 +91,23 @@ const round = (x: number) => Math.round(x * 1000) / 1000
 const stat = (xs: number[]): Stat => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), max: round(Math.max(...xs)) })
 const roundOrNull = (x: number | null) => (x === null ? null : round(x))
 
-async function runKind(kind: AgentKind, args: Args): Promise<KindResult> {
-  let live: AgentRpc[] = []
+/** One join trial on a fresh set of K agents, torn down after. */
+async function freshJoin(kind: AgentKind, args: Args): Promise<number | null> {
+  const set: AgentRpc[] = []
   try {
-    const joinTrials: Array<number | null> = []
-    for (let t = 0; t < args.trials; t++) {
-      if (live.length > 0) await stopAll(live)
-      live = []
-      for (let i = 0; i < args.k; i++) live.push(await startAgent(kind, `${kind}-${i}`, args.profile))
-      joinTrials.push(await joinTrial(live))
-    }
+    for (let i = 0; i < args.k; i++) set.push(await startAgent(kind, `${kind}-${i}`, args.profile))
+    return await joinTrial(set)
+  } finally {
+    await stopAll(set)
+  }
+}
+
+/** The kind's last join trial, then on that set: warm-up, idle, crash trials, leave, poll cost. */
+async function runKind(kind: AgentKind, args: Args, earlierJoins: Array<number | null>): Promise<KindResult> {
+  const live: AgentRpc[] = []
+  try {
+    for (let i = 0; i < args.k; i++) live.push(await startAgent(kind, `${kind}-${i}`, args.profile))
+    const joinTrials = [...earlierJoins, await joinTrial(live)]
 
     const warm0 = live.map((a) => a.agent.cpuSeconds())
     await new Promise((r) => setTimeout(r, args.settleSeconds * 1000))
@@ -138,9 +147,15 @@ const list = (xs: ReadonlyArray<number | null>) => xs.map((x) => (x === null ? '
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   const results: KindResult[] = []
+  // Join trials 1..N-1 alternate between the kinds, each on a fresh set, so a change in the
+  // machine's load falls on every kind alike; trial N opens each kind's own block below.
+  const earlier = new Map<AgentKind, Array<number | null>>(args.kinds.map((kind) => [kind, []]))
+  const joinsStarted = performance.now()
+  for (let t = 0; t < args.trials - 1; t++) for (const kind of args.kinds) earlier.get(kind)!.push(await freshJoin(kind, args))
+  if (args.trials > 1) process.stderr.write(`bench:agents join trials 1-${args.trials - 1}: ${((performance.now() - joinsStarted) / 1000).toFixed(0)} s real time\n`)
   for (const kind of args.kinds) {
     const started = performance.now()
-    results.push(await runKind(kind, args))
+    results.push(await runKind(kind, args, earlier.get(kind)!))
     process.stderr.write(`bench:agents ${kind}: ${((performance.now() - started) / 1000).toFixed(0)} s real time\n`)
   }
   console.log(`K = ${args.k}, ${args.trials} trials, polled every ${POLL_MS} ms (crash detection every ${CRASH_POLL_MS} ms); times are medians of the trials`)

@@ -19,6 +19,8 @@ export const PHASE_CAP_MS = 120_000
 export const CRASH_POLL_MS = 50
 /** Between an agent answering RPC and the first timed event on it: the start-up's own work settles (ms). */
 const SETTLE_MS = 1_000
+/** A join trial slower than this (s) is explained on stderr: its slowest agent's last view before it converged. */
+const SLOW_JOIN_S = 2
 /** Each window of the poll-cost phase (s): unpolled, then polled every POLL_MS. */
 const POLL_COST_WINDOW_S = 5
 
@@ -58,6 +60,12 @@ export async function joinTrial(agents: readonly AgentRpc[]): Promise<number | n
   ])
   const failed = joins.find((j) => j.status === 'rejected')
   if (failed !== undefined) throw new Error(`join of ${names.join(',')}: ${String((failed as PromiseRejectedResult).reason)}`)
+  if (until.seconds === null || until.seconds > SLOW_JOIN_S) {
+    const times = until.perAgentS.map((t) => (t === null ? Number.POSITIVE_INFINITY : t))
+    const slowest = times.indexOf(Math.max(...times))
+    const view = [...(until.lastPending[slowest] ?? new Map<string, string>())].map(([n, st]) => `${n}=${st}`).join(' ')
+    process.stderr.write(`bench:agents: slow join (${until.seconds ?? 'not'} s): ${names[slowest]} at ${times[slowest]} s, its view before: ${view || 'none'}\n`)
+  }
   return until.seconds
 }
 

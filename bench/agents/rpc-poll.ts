@@ -73,6 +73,8 @@ export interface Until {
   perAgentS: Array<number | null>
   /** `members` polls per agent until its condition held (or the cap). */
   polls: number[]
+  /** Per agent, the last view it answered that did not yet show the condition (what held it up). */
+  lastPending: Array<MemberView | undefined>
 }
 
 export interface UntilOptions {
@@ -113,21 +115,23 @@ export async function timeUntil(agents: readonly Polled[], done: (view: MemberVi
       clock.clearTimeout(timer)
     }
   }
-  const one = async (a: Polled): Promise<{ at: number | null; polls: number }> => {
+  const one = async (a: Polled): Promise<{ at: number | null; polls: number; pending: MemberView | undefined }> => {
     let polls = 0
+    let pending: MemberView | undefined
     for (let next = clock.now(); ; next += pollMs) {
       const now = clock.now()
-      if (now >= deadline) return { at: null, polls }
+      if (now >= deadline) return { at: null, polls, pending }
       if (next > now) await sleep(next - now)
       else next = now // a reply slower than the interval: poll again at once, and keep the cadence from here
-      if (clock.now() >= deadline) return { at: null, polls }
+      if (clock.now() >= deadline) return { at: null, polls, pending }
       polls++
       const view = await beforeDeadline(a.members())
-      if (view !== undefined && done(view)) return { at: clock.now(), polls }
+      if (view !== undefined && done(view)) return { at: clock.now(), polls, pending }
+      if (view !== undefined) pending = view
     }
   }
   const ends = await Promise.all(agents.map(one))
   const perAgentS = ends.map((e) => (e.at === null ? null : (e.at - opts.start) / 1000))
   const seconds = perAgentS.some((s) => s === null) ? null : Math.max(...(perAgentS as number[]))
-  return { seconds, perAgentS, polls: ends.map((e) => e.polls) }
+  return { seconds, perAgentS, polls: ends.map((e) => e.polls), lastPending: ends.map((e) => e.pending) }
 }

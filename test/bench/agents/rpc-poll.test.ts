@@ -48,7 +48,9 @@ describe('timeUntil (bench:agents polling)', () => {
     const r = await run(clock, [a])
     // Polls go out every 20 ms; the one sent at 120 ms is the first to see it, and answers at 123 ms.
     expect(a.sent).toEqual([0, 20, 40, 60, 80, 100, 120])
-    expect(r).toEqual({ seconds: 0.123, perAgentS: [0.123], polls: [7] })
+    expect(r).toMatchObject({ seconds: 0.123, perAgentS: [0.123], polls: [7] })
+    // The reply of the poll sent at 100 ms was the last one that did not show it.
+    expect(r.lastPending).toEqual([NOT_YET])
   })
 
   it('polls each agent on its own cadence: a slow reply does not hold back the other agents\' polls', async () => {
@@ -73,7 +75,9 @@ describe('timeUntil (bench:agents polling)', () => {
     const clock = new SimulatedClock()
     const a = stand(clock, 3, 0, { failFirst: 2 })
     const r = await run(clock, [a])
-    expect(r).toEqual({ seconds: 0.043, perAgentS: [0.043], polls: [3] })
+    expect(r).toMatchObject({ seconds: 0.043, perAgentS: [0.043], polls: [3] })
+    // Failed polls leave no view behind.
+    expect(r.lastPending).toEqual([undefined])
   })
 
   it('gives null past the cap, for a condition that never holds and for a reply that never comes', async () => {
