@@ -23,7 +23,10 @@
  * - leavePropagationS (once, at the end): from SIGINT (Serf's graceful leave) of one agent until
  *   every other live agent lists it as left;
  * - pollCost (once, last): each live agent's CPU over 5 s unpolled, then 5 s polled every POLL_MS:
- *   pollCostMsPerPoll (CPU ms per `members` reply) and pollCostCpuPctPerAgent (% of a core).
+ *   pollCostMsPerPoll (CPU ms per `members` reply) and pollCostCpuPctPerAgent (% of a core);
+ * - turbofanOn (gossamer only): how many live agents had V8's optimizing compiler on after the
+ *   idle window and after the crash trials (`stats`' agent section), to see whether the polling
+ *   turned it on (src/agent/tiering.ts: at 5% of a core over 2 s).
  * Every time is late by at most its poll interval plus one reply's latency, on both kinds.
  *
  * Targets (issue 13): gossamer's convergence and detection no slower than serf's in the same run
@@ -34,8 +37,8 @@
  * Needs the built CLI (the npm script builds first) and the `serf` binary (scripts/install-deps.sh).
  */
 import type { AgentKind } from '../../test/support/agent-process.ts'
-import type { AgentRpc } from './rpc-poll.ts'
-import { CRASH_POLL_MS, POLL_MS, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll } from './phases.ts'
+import { POLL_MS, type AgentRpc } from './rpc-poll.ts'
+import { CRASH_POLL_MS, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll } from './phases.ts'
 import { median } from './trials.ts'
 
 interface Args {
@@ -85,11 +88,24 @@ export interface KindResult {
   rssMbPerAgent: Stat
   pollCostMsPerPoll: Stat
   pollCostCpuPctPerAgent: Stat
+  /**
+   * Gossamer only (null for serf): how many live agents had V8's optimizing compiler on after the
+   * idle window and after the crash trials (whose polling must not be what turns it on; the
+   * replacements are fresh agents that joined while polled every POLL_MS), of how many.
+   */
+  turbofanOn: { afterIdle: string; afterCrashTrials: string } | null
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000
 const stat = (xs: number[]): Stat => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), max: round(Math.max(...xs)) })
 const roundOrNull = (x: number | null) => (x === null ? null : round(x))
+
+/** "n/m": of the m agents, n have TurboFan on; null when none reports it (serf). */
+async function turbofanCount(agents: readonly AgentRpc[]): Promise<string | null> {
+  const on = await Promise.all(agents.map((a) => a.turbofanOn()))
+  if (on.every((x) => x === undefined)) return null
+  return `${on.filter((x) => x === true).length}/${on.length}`
+}
 
 /** One join trial on a fresh set of K agents, torn down after. */
 async function freshJoin(kind: AgentKind, args: Args): Promise<number | null> {
@@ -116,9 +132,11 @@ async function runKind(kind: AgentKind, args: Args, earlierJoins: Array<number |
     await new Promise((r) => setTimeout(r, args.idleSeconds * 1000))
     const idleCpuPct = live.map((a, i) => ((a.agent.cpuSeconds() - cpu0[i]!) / args.idleSeconds) * 100)
     const rss = live.map((a) => a.agent.rssMb())
+    const turbofanAfterIdle = await turbofanCount(live)
 
     const crashes = []
     for (let c = 0; c < args.trials; c++) crashes.push(await crashTrial(live, kind, args.profile, `${kind}-r${c}`))
+    const turbofanAfterCrashes = await turbofanCount(live)
     const leavePropagationS = await leaveOnce(live)
     const cost = await pollCost(live)
     const crashTrials = crashes.map((c) => roundOrNull(c.detectionS))
@@ -136,6 +154,7 @@ async function runKind(kind: AgentKind, args: Args, earlierJoins: Array<number |
       rssMbPerAgent: stat(rss),
       pollCostMsPerPoll: stat(cost.msPerPoll),
       pollCostCpuPctPerAgent: stat(cost.cpuPct),
+      turbofanOn: turbofanAfterIdle === null || turbofanAfterCrashes === null ? null : { afterIdle: turbofanAfterIdle, afterCrashTrials: turbofanAfterCrashes },
     }
   } finally {
     await stopAll(live)
@@ -177,6 +196,7 @@ async function main(): Promise<void> {
       'join trials s': list(r.joinConvergenceTrialsS),
       'crash trials s': list(r.crashDetectionTrialsS),
       "replacement's join s": list(r.replacementJoinTrialsS),
+      'TurboFan on after idle / crashes': r.turbofanOn === null ? '-' : `${r.turbofanOn.afterIdle} / ${r.turbofanOn.afterCrashTrials}`,
     })),
   )
   const serf = results.find((r) => r.kind === 'serf')

@@ -156,4 +156,3 @@ export async function pollCost(live: readonly AgentRpc[]): Promise<PollCost> {
   return { msPerPoll, cpuPct }
 }
 
-export { POLL_MS }

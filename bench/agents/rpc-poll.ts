@@ -61,6 +61,19 @@ export class AgentRpc implements Polled {
     return this.client.join([addr])
   }
 
+  /**
+   * A gossamer agent's V8 optimizing compiler, from `stats`' agent section (src/agent/tiering.ts):
+   * true once on; undefined for an agent that does not report it (serf) or does not answer.
+   */
+  async turbofanOn(): Promise<boolean | undefined> {
+    try {
+      const on = (await this.client.stats()).agent?.turbofan
+      return on === undefined ? undefined : on === 'on'
+    } catch {
+      return undefined
+    }
+  }
+
   close(): void {
     this.client.close()
   }
