@@ -5,7 +5,7 @@
  */
 import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
 import { spent, threadTimes } from './cpu-time.ts'
-import { AgentRpc, POLL_MS, timeUntil, type MemberView } from './rpc-poll.ts'
+import { AgentRpc, POLL_MS, timeUntil, type MemberView, type Until } from './rpc-poll.ts'
 
 /** A phase whose condition does not hold by then is reported as null (s). */
 export const PHASE_CAP_MS = 120_000
@@ -60,13 +60,17 @@ export async function joinTrial(agents: readonly AgentRpc[]): Promise<number | n
   ])
   const failed = joins.find((j) => j.status === 'rejected')
   if (failed !== undefined) throw new Error(`join of ${names.join(',')}: ${String((failed as PromiseRejectedResult).reason)}`)
-  if (until.seconds === null || until.seconds > SLOW_JOIN_S) {
-    const times = until.perAgentS.map((t) => (t === null ? Number.POSITIVE_INFINITY : t))
-    const slowest = times.indexOf(Math.max(...times))
-    const view = [...(until.lastPending[slowest] ?? new Map<string, string>())].map(([n, st]) => `${n}=${st}`).join(' ')
-    process.stderr.write(`bench:agents: slow join (${until.seconds ?? 'not'} s): ${names[slowest]} at ${times[slowest]} s, its view before: ${view || 'none'}\n`)
-  }
+  explainSlowJoin('join', names, until)
   return until.seconds
+}
+
+/** A join slower than SLOW_JOIN_S: which agent held it up, and its last view before it converged (stderr). */
+function explainSlowJoin(label: string, names: readonly string[], until: Until): void {
+  if (until.seconds !== null && until.seconds <= SLOW_JOIN_S) return
+  const times = until.perAgentS.map((t) => (t === null ? Number.POSITIVE_INFINITY : t))
+  const slowest = times.indexOf(Math.max(...times))
+  const view = [...(until.lastPending[slowest] ?? new Map<string, string>())].map(([n, st]) => `${n}=${st}`).join(' ')
+  process.stderr.write(`bench:agents: slow ${label} (${until.seconds ?? 'not'} s): ${names[slowest]} at ${times[slowest]} s, its view before: ${view || 'none'}\n`)
 }
 
 export interface CrashTrial {
@@ -104,6 +108,7 @@ export async function crashTrial(live: AgentRpc[], kind: AgentKind, profile: 'la
     timeUntil(live, (v) => v.get(replacementName) === 'alive', { start: joinStart, capMs: PHASE_CAP_MS }),
   ])
   if (joined !== undefined) throw new Error(`join of replacement ${replacementName}: ${String(joined)}`)
+  explainSlowJoin(`join of replacement ${replacementName}`, live.map((a) => a.name), until)
   return { victim: victim.name, detectionS: detection.seconds, replacementJoinS: until.seconds }
 }
 
