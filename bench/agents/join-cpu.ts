@@ -19,8 +19,8 @@
  *   names (every one is "node"), so an actor's is found by creation order: the node spawns its
  *   actors one after the other (src/node/compose.ts: gossip-queue, member-manager, serf-events,
  *   swim, without a snapshot), and their threads are the last ones the process had before the join.
- * Every figure includes answering the polls (a gossamer agent spends about 1 ms of CPU on a `members`
- * reply, a serf agent 0.17: bench:agents' pollCostMsPerPoll), as it did with the `serf members`
+ * Every figure includes answering the polls (a gossamer agent spends 1.1-2.2 ms of CPU on a `members`
+ * reply, a serf agent 0.15-0.22: bench:agents' pollCostMsPerPoll), as it did with the `serf members`
  * CLI this bench polled with before (a connection and handshake per poll, every 100 ms).
  * The CPU figure is the one to compare between placements on a loaded machine: it counts the work
  * (a thread hop's wake-up, clone and turn included), not the waiting.
