@@ -1,34 +1,49 @@
 /**
- * K `gossamer agent`s against K `serf agent`s, in one run on loopback, same profile, same ruler
- * (Serf's own `serf members -format=json` RPC client polls every agent of both kinds).
+ * K `gossamer agent`s against K `serf agent`s, in one run on loopback, same profile, same ruler:
+ * every agent of both kinds is polled with Serf's `members` RPC over one persistent connection
+ * (the project's RPC client, bench/agents/rpc-poll.ts) every POLL_MS = 20 ms, each agent on its own
+ * cadence, and an agent's time is taken when the reply that first shows the condition arrives.
  *
- * Per kind (serf, gossamer with every actor in its own thread, gossamer with -placement inline),
- * one after the other so they do not compete for the 2 cores:
- * - joinConvergenceS: from the joins being sent (agents 1..K-1 join agent 0 over RPC, all at once)
- *   until every agent lists K alive members;
- * - warm-up: CPU per agent over the `--settle-seconds` (default 30) after convergence, when a
- *   gossamer agent still compiles its hot code and V8's memory reducer runs its full GCs in each of
- *   its isolates (a Go binary has neither); reported apart as warmupCpuPctPerAgent;
- * - idle: CPU (% of one core, utime+stime of all threads) per agent over `--idle-seconds` (default
- *   60) after the warm-up, and RSS (MB) at the end of it;
- * - crashDetectionS: from kill -9 of one agent until every other agent lists it as failed;
- * - leavePropagationS: from SIGINT (Serf's graceful leave) of another until every remaining agent
- *   lists it as left.
- * Times are measured by polling at `POLL_MS`, so each carries up to that much extra on both kinds.
+ * Kinds: serf, gossamer with every actor in its own thread, gossamer with -placement inline; only
+ * one kind's agents run at a time, so they do not compete for the 2 cores. Random quantities are
+ * repeated `--trials` times (default 3) within the run; each reports the median and every trial:
+ * - joinConvergenceS: K fresh agents per trial, up for 1 s; agents 1..K-1 send a `join` RPC to
+ *   agent 0 at once; from just before the joins are sent until every agent lists K alive. Trials
+ *   1..N-1 alternate between the kinds (serf, workers, inline, serf, ...), so a change in the
+ *   machine's load falls on every kind; trial N opens each kind's block, whose agents serve the rest:
+ * - warm-up (once): CPU per agent over the `--settle-seconds` (default 30)
+ *   after convergence, when a gossamer agent still compiles its hot code and V8's memory reducer
+ *   runs its full GCs in each of its isolates (a Go binary has neither); warmupCpuPctPerAgent;
+ * - idle (once): CPU (% of one core, utime+stime of all threads) per agent over `--idle-seconds`
+ *   (default 60) after the warm-up, unpolled, and RSS (MB) at the end of it;
+ * - crashDetectionS: per trial, kill -9 of one agent (a different one each trial, never agent 0),
+ *   until every other live agent lists it failed (polled every CRASH_POLL_MS = 50 ms: see
+ *   phases.ts); then a fresh agent joins agent 0 (replacementJoinTrialsS: until every live agent,
+ *   itself too, lists it alive), so each trial starts from K live agents;
+ * - leavePropagationS (once, at the end): from SIGINT (Serf's graceful leave) of one agent until
+ *   every other live agent lists it as left;
+ * - pollCost (once, last): each live agent's CPU over 5 s unpolled, then 5 s polled every POLL_MS:
+ *   pollCostMsPerPoll (CPU ms per `members` reply) and pollCostCpuPctPerAgent (% of a core);
+ * - turbofanOn (gossamer only): how many live agents had V8's optimizing compiler on after the
+ *   idle window and after the crash trials (`stats`' agent section), to see whether the polling
+ *   turned it on (src/agent/tiering.ts: at 5% of a core over 2 s).
+ * Every time is late by at most its poll interval plus one reply's latency, on both kinds.
  *
- * Targets (issue 13): gossamer's convergence and detection no slower than serf's in the same run;
- * idle CPU <= 1% of a core per agent; RSS <= 120 MB (workers) and <= 50 MB (inline).
+ * Targets (issue 13): gossamer's convergence and detection no slower than serf's in the same run
+ * (the ratios compare medians); idle CPU <= 1% of a core per agent; RSS <= 120 MB (workers) and
+ * <= 50 MB (inline).
  *
- * Usage: npm run bench:agents -- [--k 5] [--idle-seconds 60] [--settle-seconds 30] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
+ * Usage: npm run bench:agents -- [--k 5] [--trials 3] [--idle-seconds 60] [--settle-seconds 30] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
  * Needs the built CLI (the npm script builds first) and the `serf` binary (scripts/install-deps.sh).
  */
-import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
-
-const POLL_MS = 100
-const PHASE_CAP_MS = 120_000
+import type { AgentKind } from '../../test/support/agent-process.ts'
+import { POLL_MS, type AgentRpc } from './rpc-poll.ts'
+import { CRASH_POLL_MS, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll } from './phases.ts'
+import { median } from './trials.ts'
 
 interface Args {
   k: number
+  trials: number
   idleSeconds: number
   settleSeconds: number
   profile: 'lan' | 'wan' | 'local'
@@ -42,100 +57,127 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined
   }
   const k = Number(value('--k') ?? 5)
+  const trials = Number(value('--trials') ?? 3)
   const idleSeconds = Number(value('--idle-seconds') ?? 60)
   const settleSeconds = Number(value('--settle-seconds') ?? 30)
   const profile = (value('--profile') ?? 'lan') as Args['profile']
   const kinds = (value('--kinds') ?? 'serf,gossamer-workers,gossamer-inline').split(',') as AgentKind[]
   if (!Number.isInteger(k) || k < 3) throw new Error('--k must be an integer >= 3 (one crashes, one leaves)')
+  if (!Number.isInteger(trials) || trials < 1) throw new Error('--trials must be an integer >= 1')
   if (!(idleSeconds >= 1)) throw new Error('--idle-seconds must be >= 1')
   if (!(settleSeconds >= 0)) throw new Error('--settle-seconds must be >= 0')
   if (!['lan', 'wan', 'local'].includes(profile)) throw new Error('--profile must be lan, wan or local')
   for (const kind of kinds) if (!['serf', 'gossamer-workers', 'gossamer-inline'].includes(kind)) throw new Error(`unknown kind ${kind}`)
-  return { k, idleSeconds, settleSeconds, profile, kinds, json: argv.includes('--json') }
+  return { k, trials, idleSeconds, settleSeconds, profile, kinds, json: argv.includes('--json') }
 }
+
+type Stat = { mean: number; max: number }
 
 export interface KindResult {
   kind: AgentKind
+  /** Medians of the trials; null when the median trial (or one of the two middle ones) passed the cap. */
   joinConvergenceS: number | null
   crashDetectionS: number | null
   leavePropagationS: number | null
-  warmupCpuPctPerAgent: { mean: number; max: number } | null
-  idleCpuPctPerAgent: { mean: number; max: number }
-  rssMbPerAgent: { mean: number; max: number }
+  /** Every trial, in order (null: not within the cap). */
+  joinConvergenceTrialsS: Array<number | null>
+  crashDetectionTrialsS: Array<number | null>
+  replacementJoinTrialsS: Array<number | null>
+  warmupCpuPctPerAgent: Stat | null
+  idleCpuPctPerAgent: Stat
+  rssMbPerAgent: Stat
+  pollCostMsPerPoll: Stat
+  pollCostCpuPctPerAgent: Stat
+  /**
+   * Gossamer only (null for serf): how many live agents had V8's optimizing compiler on after the
+   * idle window and after the crash trials (whose polling must not be what turns it on; the
+   * replacements are fresh agents that joined while polled every POLL_MS), of how many.
+   */
+  turbofanOn: { afterIdle: string; afterCrashTrials: string } | null
 }
 
-/** Polls until `done` holds for every agent's member list, or the cap passes: seconds, or null. */
-async function timeUntil(agents: AgentProcess[], done: (members: Map<string, string>) => boolean): Promise<number | null> {
-  const start = performance.now()
-  const finished = new Set<AgentProcess>()
-  while (performance.now() - start < PHASE_CAP_MS) {
-    await Promise.all(
-      agents
-        .filter((a) => !finished.has(a))
-        .map(async (a) => {
-          const list = await a.members()
-          if (list !== undefined && done(new Map(list.map((m) => [m.name, m.status])))) finished.add(a)
-        }),
-    )
-    if (finished.size === agents.length) return (performance.now() - start) / 1000
-    await new Promise((r) => setTimeout(r, POLL_MS))
-  }
-  return null
-}
-
-const stat = (xs: number[]) => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), max: round(Math.max(...xs)) })
 const round = (x: number) => Math.round(x * 1000) / 1000
+const stat = (xs: number[]): Stat => ({ mean: round(xs.reduce((a, b) => a + b, 0) / xs.length), max: round(Math.max(...xs)) })
+const roundOrNull = (x: number | null) => (x === null ? null : round(x))
 
-async function runKind(kind: AgentKind, args: Args): Promise<KindResult> {
-  const agents: AgentProcess[] = []
+/** "n/m": of the m agents, n have TurboFan on; null when none reports it (serf). */
+async function turbofanCount(agents: readonly AgentRpc[]): Promise<string | null> {
+  const on = await Promise.all(agents.map((a) => a.turbofanOn()))
+  if (on.every((x) => x === undefined)) return null
+  return `${on.filter((x) => x === true).length}/${on.length}`
+}
+
+/** One join trial on a fresh set of K agents, torn down after. */
+async function freshJoin(kind: AgentKind, args: Args): Promise<number | null> {
+  const set: AgentRpc[] = []
   try {
-    for (let i = 0; i < args.k; i++) agents.push(await AgentProcess.start(kind, `${kind}-${i}`, args.profile))
-    const names = agents.map((a) => a.name)
-    const seed = agents[0]!
-    const joinStart = performance.now()
-    await Promise.all(agents.slice(1).map((a) => a.join(seed.gossipAddr)))
-    const joinRest = await timeUntil(agents, (m) => names.every((n) => m.get(n) === 'alive'))
-    const joinConvergenceS = joinRest === null ? null : round((performance.now() - joinStart) / 1000)
+    for (let i = 0; i < args.k; i++) set.push(await startAgent(kind, `${kind}-${i}`, args.profile))
+    return await joinTrial(set)
+  } finally {
+    await stopAll(set)
+  }
+}
 
-    const warm0 = agents.map((a) => a.cpuSeconds())
+/** The kind's last join trial, then on that set: warm-up, idle, crash trials, leave, poll cost. */
+async function runKind(kind: AgentKind, args: Args, earlierJoins: Array<number | null>): Promise<KindResult> {
+  const live: AgentRpc[] = []
+  try {
+    for (let i = 0; i < args.k; i++) live.push(await startAgent(kind, `${kind}-${i}`, args.profile))
+    const joinTrials = [...earlierJoins, await joinTrial(live)]
+
+    const warm0 = live.map((a) => a.agent.cpuSeconds())
     await new Promise((r) => setTimeout(r, args.settleSeconds * 1000))
-    const warmupCpuPct = agents.map((a, i) => ((a.cpuSeconds() - warm0[i]!) / args.settleSeconds) * 100)
-    const cpu0 = agents.map((a) => a.cpuSeconds())
+    const warmupCpuPct = live.map((a, i) => ((a.agent.cpuSeconds() - warm0[i]!) / args.settleSeconds) * 100)
+    const cpu0 = live.map((a) => a.agent.cpuSeconds())
     await new Promise((r) => setTimeout(r, args.idleSeconds * 1000))
-    const idleCpuPct = agents.map((a, i) => ((a.cpuSeconds() - cpu0[i]!) / args.idleSeconds) * 100)
-    const rss = agents.map((a) => a.rssMb())
+    const idleCpuPct = live.map((a, i) => ((a.agent.cpuSeconds() - cpu0[i]!) / args.idleSeconds) * 100)
+    const rss = live.map((a) => a.agent.rssMb())
+    const turbofanAfterIdle = await turbofanCount(live)
 
-    const crashed = agents[args.k - 1]!
-    crashed.kill('SIGKILL')
-    const crashDetectionS = await timeUntil(agents.slice(0, -1), (m) => m.get(crashed.name) === 'failed')
-
-    const leaver = agents[args.k - 2]!
-    const leaveStart = performance.now()
-    leaver.kill('SIGINT')
-    const leaveSeen = await timeUntil(agents.slice(0, -2), (m) => m.get(leaver.name) === 'left')
-    const leavePropagationS = leaveSeen === null ? null : round((performance.now() - leaveStart) / 1000)
+    const crashes = []
+    for (let c = 0; c < args.trials; c++) crashes.push(await crashTrial(live, kind, args.profile, `${kind}-r${c}`))
+    const turbofanAfterCrashes = await turbofanCount(live)
+    const leavePropagationS = await leaveOnce(live)
+    const cost = await pollCost(live)
+    const crashTrials = crashes.map((c) => roundOrNull(c.detectionS))
+    const joins = joinTrials.map(roundOrNull)
     return {
       kind,
-      joinConvergenceS,
-      crashDetectionS: crashDetectionS === null ? null : round(crashDetectionS),
-      leavePropagationS,
+      joinConvergenceS: roundOrNull(median(joins)),
+      crashDetectionS: roundOrNull(median(crashTrials)),
+      leavePropagationS: roundOrNull(leavePropagationS),
+      joinConvergenceTrialsS: joins,
+      crashDetectionTrialsS: crashTrials,
+      replacementJoinTrialsS: crashes.map((c) => roundOrNull(c.replacementJoinS)),
       warmupCpuPctPerAgent: args.settleSeconds > 0 ? stat(warmupCpuPct) : null,
       idleCpuPctPerAgent: stat(idleCpuPct),
       rssMbPerAgent: stat(rss),
+      pollCostMsPerPoll: stat(cost.msPerPoll),
+      pollCostCpuPctPerAgent: stat(cost.cpuPct),
+      turbofanOn: turbofanAfterIdle === null || turbofanAfterCrashes === null ? null : { afterIdle: turbofanAfterIdle, afterCrashTrials: turbofanAfterCrashes },
     }
   } finally {
-    await Promise.all(agents.map((a) => a.stop('SIGKILL')))
+    await stopAll(live)
   }
 }
+
+const list = (xs: ReadonlyArray<number | null>) => xs.map((x) => (x === null ? '-' : x.toFixed(3))).join(', ')
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   const results: KindResult[] = []
+  // Join trials 1..N-1 alternate between the kinds, each on a fresh set, so a change in the
+  // machine's load falls on every kind alike; trial N opens each kind's own block below.
+  const earlier = new Map<AgentKind, Array<number | null>>(args.kinds.map((kind) => [kind, []]))
+  const joinsStarted = performance.now()
+  for (let t = 0; t < args.trials - 1; t++) for (const kind of args.kinds) earlier.get(kind)!.push(await freshJoin(kind, args))
+  if (args.trials > 1) process.stderr.write(`bench:agents join trials 1-${args.trials - 1}: ${((performance.now() - joinsStarted) / 1000).toFixed(0)} s real time\n`)
   for (const kind of args.kinds) {
     const started = performance.now()
-    results.push(await runKind(kind, args))
+    results.push(await runKind(kind, args, earlier.get(kind)!))
     process.stderr.write(`bench:agents ${kind}: ${((performance.now() - started) / 1000).toFixed(0)} s real time\n`)
   }
+  console.log(`K = ${args.k}, ${args.trials} trials, polled every ${POLL_MS} ms (crash detection every ${CRASH_POLL_MS} ms); times are medians of the trials`)
   console.table(
     results.map((r) => ({
       kind: r.kind,
@@ -145,6 +187,16 @@ async function main(): Promise<void> {
       'warm-up CPU % (mean/max)': r.warmupCpuPctPerAgent === null ? '-' : `${r.warmupCpuPctPerAgent.mean} / ${r.warmupCpuPctPerAgent.max}`,
       'idle CPU % (mean/max)': `${r.idleCpuPctPerAgent.mean} / ${r.idleCpuPctPerAgent.max}`,
       'RSS MB (mean/max)': `${r.rssMbPerAgent.mean} / ${r.rssMbPerAgent.max}`,
+      'poll cost ms/poll, CPU % (mean)': `${r.pollCostMsPerPoll.mean}, ${r.pollCostCpuPctPerAgent.mean}`,
+    })),
+  )
+  console.table(
+    results.map((r) => ({
+      kind: r.kind,
+      'join trials s': list(r.joinConvergenceTrialsS),
+      'crash trials s': list(r.crashDetectionTrialsS),
+      "replacement's join s": list(r.replacementJoinTrialsS),
+      'TurboFan on after idle / crashes': r.turbofanOn === null ? '-' : `${r.turbofanOn.afterIdle} / ${r.turbofanOn.afterCrashTrials}`,
     })),
   )
   const serf = results.find((r) => r.kind === 'serf')
@@ -157,7 +209,10 @@ async function main(): Promise<void> {
     ratios[`${r.kind}.leaveVsSerf`] = ratio(r.leavePropagationS, serf.leavePropagationS)
   }
   if (Object.keys(ratios).length > 0) console.table(ratios)
-  if (args.json) console.log(JSON.stringify({ bench: 'agents', k: args.k, profile: args.profile, idleSeconds: args.idleSeconds, settleSeconds: args.settleSeconds, pollMs: POLL_MS, results, ratios }))
+  if (args.json) {
+    const head = { bench: 'agents', k: args.k, profile: args.profile, trials: args.trials, idleSeconds: args.idleSeconds, settleSeconds: args.settleSeconds }
+    console.log(JSON.stringify({ ...head, pollMs: POLL_MS, crashPollMs: CRASH_POLL_MS, results, ratios }))
+  }
 }
 
 await main()

@@ -1,12 +1,13 @@
 /**
  * bench:agents' join phase alone, repeated, with what each agent's threads spent on it (issue 13:
  * join convergence with every actor in its own thread). Per round and kind: K fresh agents, agents
- * 1..K-1 `serf join` agent 0 at once (the real serf CLI, as bench:agents), then every agent is polled
- * with `serf members` every POLL_MS until all list K alive. Reported per round:
+ * 1..K-1 send a `join` RPC to agent 0 at once, and every agent is polled with `members` from then
+ * on, as bench:agents does (rpc-poll.ts: one persistent RPC connection per agent, every POLL_MS),
+ * until all list K alive. Reported per round:
  * - convergenceS: joins sent to all converged (bench:agents' joinConvergenceS), and polls: how many
- *   poll rounds that took (1: converged by the first poll);
- * - joinRpcMs: each `serf join` call from spawn to exit (the CLI's own start included), max over
- *   agents;
+ *   polls the slowest agent took (1: its first reply showed all K alive);
+ * - joinRpcMs: each `join` RPC from sent to answered (the agent's join: its push/pull with agent
+ *   0), max over agents;
  * - cpuMsPerAgent: CPU time (ms) of all the agent's threads from the joins sent to convergence, mean
  *   over agents, from /proc/<pid>/task/<tid>/schedstat (ns on a CPU); mainMs of it on the main
  *   thread (the tid equal to the pid: the RPC server and, inline, every actor);
@@ -18,16 +19,20 @@
  *   names (every one is "node"), so an actor's is found by creation order: the node spawns its
  *   actors one after the other (src/node/compose.ts: gossip-queue, member-manager, serf-events,
  *   swim, without a snapshot), and their threads are the last ones the process had before the join.
+ * Every figure includes answering the polls (a gossamer agent spends 1.1-2.2 ms of CPU on a `members`
+ * reply, a serf agent 0.15-0.22: bench:agents' pollCostMsPerPoll), as it did with the `serf members`
+ * CLI this bench polled with before (a connection and handshake per poll, every 100 ms).
  * The CPU figure is the one to compare between placements on a loaded machine: it counts the work
  * (a thread hop's wake-up, clone and turn included), not the waiting.
  *
  * Usage: npm run build, then npx tsx bench/agents/join-cpu.ts [--k 5] [--rounds 3] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
  * Linux only (schedstat). Needs the built CLI and the `serf` binary, as bench:agents.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
+import type { AgentKind } from '../../test/support/agent-process.ts'
+import { spent, threadTimes, type ThreadTimes } from './cpu-time.ts'
+import { startAgent, stopAll } from './phases.ts'
+import { POLL_MS, timeUntil, type AgentRpc } from './rpc-poll.ts'
 
-const POLL_MS = 100
 const PHASE_CAP_MS = 60_000
 /** Agents answer RPC before their join is measured; this lets their start-up settle first (ms). */
 const SETTLE_MS = 1_000
@@ -53,22 +58,6 @@ function parseArgs(argv: string[]): Args {
   return { k, rounds, kinds, json: argv.includes('--json') }
 }
 
-/** Per thread: ns on a CPU and ns runnable but waiting (schedstat's first two fields). */
-type ThreadTimes = Map<string, { runNs: number; waitNs: number }>
-
-function threadTimes(pid: number): ThreadTimes {
-  const out: ThreadTimes = new Map()
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const [runNs, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
-      out.set(tid, { runNs: runNs!, waitNs: waitNs! })
-    } catch {
-      // The thread ended between the listing and the read: its time is lost to both readings.
-    }
-  }
-  return out
-}
-
 /** The actor threads of a workers agent without a snapshot, in spawn order (src/node/compose.ts). */
 const ACTOR_THREADS = ['gossip-queue', 'member-manager', 'serf-events', 'swim'] as const
 
@@ -89,20 +78,6 @@ function byRole(pid: number, before: ThreadTimes, after: ThreadTimes): Record<st
   return out
 }
 
-/** What the threads spent between two readings (ms); threads born in between count from zero. */
-function spent(pid: number, before: ThreadTimes, after: ThreadTimes): { runMs: number; waitMs: number; mainMs: number } {
-  let runNs = 0
-  let waitNs = 0
-  let mainNs = 0
-  for (const [tid, t] of after) {
-    const b = before.get(tid) ?? { runNs: 0, waitNs: 0 }
-    runNs += t.runNs - b.runNs
-    waitNs += t.waitNs - b.waitNs
-    if (tid === String(pid)) mainNs += t.runNs - b.runNs
-  }
-  return { runMs: runNs / 1e6, waitMs: waitNs / 1e6, mainMs: mainNs / 1e6 }
-}
-
 export interface JoinRound {
   kind: AgentKind
   convergenceS: number | null
@@ -119,39 +94,30 @@ const round1 = (x: number) => Math.round(x * 10) / 10
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 
 async function joinRound(kind: AgentKind, k: number): Promise<JoinRound> {
-  const agents: AgentProcess[] = []
+  const agents: AgentRpc[] = []
   try {
-    for (let i = 0; i < k; i++) agents.push(await AgentProcess.start(kind, `${kind}-${i}`, 'lan'))
+    for (let i = 0; i < k; i++) agents.push(await startAgent(kind, `${kind}-${i}`, 'lan'))
     await new Promise((r) => setTimeout(r, SETTLE_MS))
     const names = agents.map((a) => a.name)
-    const seed = agents[0]!
-    const before = agents.map((a) => threadTimes(a.pid))
+    const seed = agents[0]!.agent.gossipAddr
+    const before = agents.map((a) => threadTimes(a.agent.pid))
     const start = performance.now()
-    const rpcMs = await Promise.all(
-      agents.slice(1).map(async (a) => {
-        const t0 = performance.now()
-        await a.join(seed.gossipAddr)
-        return performance.now() - t0
-      }),
-    )
-    let polls = 0
-    let convergenceS: number | null = null
-    while (performance.now() - start < PHASE_CAP_MS) {
-      polls++
-      const lists = await Promise.all(agents.map((a) => a.members()))
-      if (lists.every((l) => l !== undefined && names.every((n) => l.some((m) => m.name === n && m.status === 'alive')))) {
-        convergenceS = (performance.now() - start) / 1000
-        break
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS))
-    }
-    const after = agents.map((a) => threadTimes(a.pid))
-    const used = agents.map((a, i) => spent(a.pid, before[i]!, after[i]!))
-    const roles = kind === 'gossamer-workers' ? agents.map((a, i) => byRole(a.pid, before[i]!, after[i]!)) : undefined
+    const [rpcMs, until] = await Promise.all([
+      Promise.all(
+        agents.slice(1).map(async (a) => {
+          await a.join(seed)
+          return performance.now() - start
+        }),
+      ),
+      timeUntil(agents, (view) => names.every((n) => view.get(n) === 'alive'), { start, capMs: PHASE_CAP_MS }),
+    ])
+    const after = agents.map((a) => threadTimes(a.agent.pid))
+    const used = agents.map((a, i) => spent(a.agent.pid, before[i]!, after[i]!))
+    const roles = kind === 'gossamer-workers' ? agents.map((a, i) => byRole(a.agent.pid, before[i]!, after[i]!)) : undefined
     return {
       kind,
-      convergenceS: convergenceS === null ? null : Math.round(convergenceS * 1000) / 1000,
-      polls,
+      convergenceS: until.seconds === null ? null : Math.round(until.seconds * 1000) / 1000,
+      polls: Math.max(...until.polls),
       joinRpcMs: round1(Math.max(...rpcMs)),
       cpuMsPerAgent: round1(mean(used.map((u) => u.runMs))),
       mainMsPerAgent: round1(mean(used.map((u) => u.mainMs))),
@@ -159,7 +125,7 @@ async function joinRound(kind: AgentKind, k: number): Promise<JoinRound> {
       ...(roles === undefined ? {} : { threadsMsPerAgent: Object.fromEntries(Object.keys(roles[0]!).map((r) => [r, round1(mean(roles.map((x) => x[r]!)))])) }),
     }
   } finally {
-    await Promise.all(agents.map((a) => a.stop('SIGKILL')))
+    await stopAll(agents)
   }
 }
 

@@ -2,7 +2,8 @@
  * One agent process for bench:agents and the mixed-cluster test: a real `serf agent` or a `gossamer agent` (built CLI,
  * dist/src/cli/main.js), started with the same Serf flags, bound to loopback on free ports, and
  * observed through Serf's RPC with the real `serf members -format=json` client, so both kinds are
- * measured by the same ruler.
+ * measured by the same ruler. (bench:agents reads both kinds through one persistent RPC connection
+ * per agent instead, bench/agents/rpc-poll.ts: a CLI spawn per poll is too slow to time a join.)
  *
  * CPU and memory come from /proc (Linux): utime+stime in clock ticks (all threads, so a gossamer
  * agent's worker threads count) and VmRSS.

@@ -1,0 +1,164 @@
+/**
+ * The timed phases of bench:agents, each on agents that are polled through their own RPC
+ * connection (rpc-poll.ts): a join of K fresh agents, a crash and its replacement, a graceful leave,
+ * and what the polling itself costs the agents.
+ */
+import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
+import { spent, threadTimes } from './cpu-time.ts'
+import { AgentRpc, POLL_MS, timeUntil, type MemberView, type Until } from './rpc-poll.ts'
+
+/** A phase whose condition does not hold by then is reported as null (s). */
+export const PHASE_CAP_MS = 120_000
+/**
+ * Crash detection polls every 50 ms, not POLL_MS: it waits ~5-7 s, where a gossamer agent answering
+ * a `members` poll every 20 ms would use 5-11% of a core (1.1-1.5 ms of CPU a poll inline,
+ * 1.5-2.2 ms with workers, against serf's 0.15-0.22: bench:agents' pollCost, four runs on a loaded
+ * machine), enough to turn its optimizing compiler on (src/agent/tiering.ts: 5% of a core over 2 s)
+ * in an agent that would otherwise be idle while a peer crashes. 50 ms is under 1% of the
+ * detection time, whose spread between trials is a second or more.
+ */
+export const CRASH_POLL_MS = 50
+/** Between an agent answering RPC and the first timed event on it: the start-up's own work settles (ms). */
+const SETTLE_MS = 1_000
+/** A join trial slower than this (s) is explained on stderr: its slowest agent's last view before it converged. */
+const SLOW_JOIN_S = 2
+/** Each window of the poll-cost phase (s): unpolled, then polled every POLL_MS. */
+const POLL_COST_WINDOW_S = 5
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+const allSee = (names: readonly string[], status: string) => (view: MemberView) => names.every((n) => view.get(n) === status)
+
+/** Starts one agent and opens its RPC connection. */
+export async function startAgent(kind: AgentKind, name: string, profile: 'lan' | 'wan' | 'local'): Promise<AgentRpc> {
+  const agent = await AgentProcess.start(kind, name, profile)
+  try {
+    return await AgentRpc.open(agent)
+  } catch (err) {
+    await agent.stop('SIGKILL')
+    throw err
+  }
+}
+
+/** Closes the connections and SIGKILLs the processes, waiting for them to exit. */
+export async function stopAll(agents: readonly AgentRpc[]): Promise<void> {
+  for (const a of agents) a.close()
+  await Promise.all(agents.map((a) => a.agent.stop('SIGKILL')))
+}
+
+/**
+ * agents[1..] send a `join` RPC to agents[0] at once; the time runs from just before the joins are
+ * sent until every agent's poll lists all of them alive. Polling starts with the joins, so it does
+ * not wait for the join RPCs to return. Seconds, or null past the cap.
+ */
+export async function joinTrial(agents: readonly AgentRpc[]): Promise<number | null> {
+  await sleep(SETTLE_MS)
+  const names = agents.map((a) => a.name)
+  const seed = agents[0]!.agent.gossipAddr
+  const start = performance.now()
+  const [joins, until] = await Promise.all([
+    Promise.allSettled(agents.slice(1).map((a) => a.join(seed))),
+    timeUntil(agents, allSee(names, 'alive'), { start, capMs: PHASE_CAP_MS }),
+  ])
+  const failed = joins.find((j) => j.status === 'rejected')
+  if (failed !== undefined) throw new Error(`join of ${names.join(',')}: ${String((failed as PromiseRejectedResult).reason)}`)
+  explainSlowJoin('join', names, until)
+  return until.seconds
+}
+
+/** A join slower than SLOW_JOIN_S: which agent held it up, and its last view before it converged (stderr). */
+function explainSlowJoin(label: string, names: readonly string[], until: Until): void {
+  if (until.seconds !== null && until.seconds <= SLOW_JOIN_S) return
+  const times = until.perAgentS.map((t) => (t === null ? Number.POSITIVE_INFINITY : t))
+  const slowest = times.indexOf(Math.max(...times))
+  const view = [...(until.lastPending[slowest] ?? new Map<string, string>())].map(([n, st]) => `${n}=${st}`).join(' ')
+  process.stderr.write(`bench:agents: slow ${label} (${until.seconds ?? 'not'} s): ${names[slowest]} at ${times[slowest]} s, its view before: ${view || 'none'}\n`)
+}
+
+export interface CrashTrial {
+  victim: string
+  /** From the kill -9 until every other live agent lists the victim failed (s). */
+  detectionS: number | null
+  /** From the replacement's join RPC until every live agent, the replacement too, lists it alive (s). */
+  replacementJoinS: number | null
+}
+
+/**
+ * kill -9 of live[1] (the oldest agent after the seed), timed until every other live agent lists it
+ * failed; then a fresh agent `replacementName` joins live[0], timed until all list it alive. Mutates
+ * `live`: the victim leaves it and the replacement is appended.
+ */
+export async function crashTrial(live: AgentRpc[], kind: AgentKind, profile: 'lan' | 'wan' | 'local', replacementName: string): Promise<CrashTrial> {
+  const victim = live[1]!
+  const observers = live.filter((a) => a !== victim)
+  victim.close()
+  const start = performance.now()
+  const exited = victim.agent.stop('SIGKILL')
+  const detection = await timeUntil(observers, (v) => v.get(victim.name) === 'failed', { start, capMs: PHASE_CAP_MS, pollMs: CRASH_POLL_MS })
+  await exited
+  live.splice(live.indexOf(victim), 1)
+
+  const replacement = await startAgent(kind, replacementName, profile)
+  live.push(replacement)
+  await sleep(SETTLE_MS)
+  const joinStart = performance.now()
+  const [joined, until] = await Promise.all([
+    replacement.join(live[0]!.agent.gossipAddr).then(
+      () => undefined,
+      (err: unknown) => err,
+    ),
+    timeUntil(live, (v) => v.get(replacementName) === 'alive', { start: joinStart, capMs: PHASE_CAP_MS }),
+  ])
+  if (joined !== undefined) throw new Error(`join of replacement ${replacementName}: ${String(joined)}`)
+  explainSlowJoin(`join of replacement ${replacementName}`, live.map((a) => a.name), until)
+  return { victim: victim.name, detectionS: detection.seconds, replacementJoinS: until.seconds }
+}
+
+/** SIGINT (Serf's graceful leave) of live[1], timed until every other live agent lists it left. Mutates `live`. */
+export async function leaveOnce(live: AgentRpc[]): Promise<number | null> {
+  const leaver = live[1]!
+  const observers = live.filter((a) => a !== leaver)
+  leaver.close()
+  const start = performance.now()
+  leaver.agent.kill('SIGINT')
+  const until = await timeUntil(observers, (v) => v.get(leaver.name) === 'left', { start, capMs: PHASE_CAP_MS })
+  await leaver.agent.stop('SIGKILL')
+  live.splice(live.indexOf(leaver), 1)
+  return until.seconds
+}
+
+export interface PollCost {
+  /** CPU (ms, every thread) an agent spent per `members` poll it answered, beyond its unpolled rate: per agent. */
+  msPerPoll: number[]
+  /** The same as % of one core while polled every POLL_MS: per agent. */
+  cpuPct: number[]
+}
+
+/**
+ * What the ruler costs the agents: each agent's CPU over POLL_COST_WINDOW_S unpolled, then over as
+ * long polled every POLL_MS; the difference, per poll and per second. Run last, since polling every
+ * 20 ms can turn a gossamer agent's optimizing compiler on.
+ */
+export async function pollCost(live: readonly AgentRpc[]): Promise<PollCost> {
+  const t0 = live.map((a) => threadTimes(a.agent.pid))
+  const quietStart = performance.now()
+  await sleep(POLL_COST_WINDOW_S * 1000)
+  const quietS = (performance.now() - quietStart) / 1000
+  const t1 = live.map((a) => threadTimes(a.agent.pid))
+  const polls0 = live.map((a) => a.polls)
+  const start = performance.now()
+  await timeUntil(live, () => false, { start, capMs: POLL_COST_WINDOW_S * 1000 })
+  const polledS = (performance.now() - start) / 1000
+  const t2 = live.map((a) => threadTimes(a.agent.pid))
+  const msPerPoll: number[] = []
+  const cpuPct: number[] = []
+  live.forEach((a, i) => {
+    const quietMs = spent(a.agent.pid, t0[i]!, t1[i]!).runMs
+    const polledMs = spent(a.agent.pid, t1[i]!, t2[i]!).runMs
+    const extraMs = polledMs - (quietMs * polledS) / quietS
+    const polls = a.polls - polls0[i]!
+    msPerPoll.push(polls > 0 ? extraMs / polls : Number.NaN)
+    cpuPct.push((extraMs / 1000 / polledS) * 100)
+  })
+  return { msPerPoll, cpuPct }
+}
+
