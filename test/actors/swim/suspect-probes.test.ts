@@ -7,7 +7,8 @@ import type { NodeTable } from '../../../actors/swim/node-table.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
 
 /** A host whose table has `size` entries (heard() reads only the size and our name). */
-function host(size: number, seed = 1): SuspectProbesHost & { counters: SwimCounters } {
+function host(size: number, seed = 1): SuspectProbesHost & { counters: SwimCounters; health: { score: number } } {
+  const health = { score: 0 }
   const random = createSeededRandom(seed)
   const table = { selfName: 'self', size: () => size, get: () => undefined, suspicionOf: () => undefined } as unknown as NodeTable
   return {
@@ -16,6 +17,8 @@ function host(size: number, seed = 1): SuspectProbesHost & { counters: SwimCount
     table,
     counters: new SwimCounters(),
     heardSince: () => false,
+    awareness: { getHealthScore: () => health.score },
+    health,
   }
 }
 
@@ -30,6 +33,18 @@ describe('SuspectProbes bounds', () => {
     p.heard('n0', 5)
     expect(p.size()).toBe(MAX_PENDING)
     expect(h.counters.suspectProbesDropped).toBe(3)
+  })
+
+  it('not while our own health score is above 0 (our probes fail: weak evidence); what waits is dropped then', () => {
+    const h = host(5)
+    const p = new SuspectProbes(h)
+    p.heard('a', 0)
+    h.health.score = 1
+    p.heard('b', 0)
+    expect(p.size()).toBe(1)
+    expect(p.next()).toBeUndefined()
+    expect(p.size()).toBe(0)
+    expect(h.counters.suspectProbesDropped).toBe(0)
   })
 
   it('never about ourselves', () => {
