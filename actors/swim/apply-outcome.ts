@@ -25,6 +25,10 @@ export interface OutcomeHost {
   /** A member left or died (our leave may have nobody left to tell). */
   memberGone(): void
   reportSize(): void
+  /** fastCrashDetection: another member's suspect started our suspicion of `node` at `startMs` (suspect-probes.ts). */
+  suspectHeard(node: string, startMs: number): void
+  /** fastCrashDetection: a suspect or dead we originated was queued; gossip it at once (gossip-ticker.ts). */
+  gossipAtOnce(): void
 }
 
 /** Applies `o`; `cause` tells where a suspicion came from (reported with 'suspect'). */
@@ -42,11 +46,15 @@ export function applyOutcome(host: OutcomeHost, o: Outcome, cause: SuspicionCaus
     c.conflicts++
     if (o.other !== undefined) host.emit({ type: 'conflict', existing: o.existing, other: o.other })
   }
-  if (o.broadcast !== undefined) host.broadcast(o.broadcast)
+  if (o.broadcast !== undefined) {
+    host.broadcast(o.broadcast)
+    if (originated(host.table.selfName, o.broadcast, cause)) host.gossipAtOnce()
+  }
   if (o.suspicion !== undefined) host.armSuspicion(o.suspicion.node, o.suspicion.deadlineMs, o.suspicion.startMs, o.result === 'accepted')
   if (o.result === 'accepted' && o.broadcast?.type === 'suspect') {
     c.suspicions++
     host.emit({ type: 'suspect', node: o.broadcast.msg.node, from: o.broadcast.msg.from, cause })
+    if (cause !== 'probe' && o.suspicion !== undefined) host.suspectHeard(o.suspicion.node, o.suspicion.startMs)
   }
   if (o.event !== undefined) {
     const n = o.event.node
@@ -57,4 +65,14 @@ export function applyOutcome(host: OutcomeHost, o: Outcome, cause: SuspicionCaus
     if (o.event.kind === 'leave') host.memberGone()
   }
   host.reportSize()
+}
+
+/**
+ * A suspect from our own failed probe (a new suspicion or a confirmation of another's), or a dead
+ * from our own suspicion timer: news only this node has, which peers' timers wait for. A push/pull's
+ * suspect (From = self too) only repeats what the peer already holds, and a leave is not a death.
+ */
+function originated(self: string, b: Broadcast, cause: SuspicionCause): boolean {
+  if (b.type === 'suspect') return cause === 'probe'
+  return b.type === 'dead' && b.msg.from === self && b.msg.node !== self
 }

@@ -65,6 +65,12 @@ export class SwimCounters {
   deathsDeferred = 0
   /** staleSuspicionRefresh: direct checks (our suspicion sent to the suspect) in the last probe timeouts before a declaration. */
   suspicionChecks = 0
+  /** fastCrashDetection: probes of a suspect we heard of, at the tick after, out of the round-robin order. */
+  suspectProbes = 0
+  /** fastCrashDetection: suspects left to the round-robin because MAX_PENDING already waited (suspect-probes.ts). */
+  suspectProbesDropped = 0
+  /** fastCrashDetection: gossip rounds brought forward to now for a suspect or dead this node originated. */
+  gossipRoundsAtOnce = 0
   conflicts = 0
   userMessagesIn = 0
   /** Vivaldi samples applied (a probe acked directly, with a coordinate the client took). */

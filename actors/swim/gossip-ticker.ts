@@ -6,7 +6,8 @@
  * local (peers see memberlist's own packets):
  * - parking: a tick that finds nothing to send (env.broadcastsWaiting) is not re-armed, so an idle
  *   node wakes for its probes only, until broadcasts wait again (`waiting`);
- * - early rounds: fresh news may go half an interval after the last round (see `waiting`).
+ * - early rounds: fresh news may go half an interval after the last round (see `waiting`);
+ * - rounds at once: a suspect or dead this node originated goes now (see `urgent`).
  * Declares the narrow host it needs: no import of the core.
  */
 import type { TransportAddress } from '../../src/transport/transport.ts'
@@ -36,6 +37,10 @@ export class GossipTicker {
   /** When the last gossip round went, and when the armed tick is due (actor clock, ms). */
   private lastRoundAt = Number.NEGATIVE_INFINITY
   private dueAt = Number.POSITIVE_INFINITY
+  /** `urgent` ran with the queue in another actor: the next fresh lease holds that news, and goes at once. */
+  private urgentLease = false
+  /** The next round that sends goes to live members only (see `urgent`). */
+  private liveOnly = false
 
   constructor(private readonly host: GossipHost) {}
 
@@ -67,13 +72,36 @@ export class GossipTicker {
   waiting(fresh: boolean): void {
     if (this.host.isStopped() || !this.enabled) return
     const now = this.host.env.now()
+    const urgent = fresh && this.urgentLease
+    if (fresh) this.urgentLease = false
+    if (urgent) this.liveOnly = true
     if (this.parked) {
       this.parked = false
       return this.arm(0)
     }
     if (!fresh || this.host.leaving()) return
+    if (urgent) return this.arm(0)
     const earliest = Math.max(now, this.lastRoundAt + Math.floor(this.host.config.gossipIntervalMs / 2))
     if (earliest < this.dueAt) this.arm(earliest - now)
+  }
+
+  /**
+   * fastCrashDetection: a suspect or dead this node originated was just queued (peers' suspicion
+   * timers wait for exactly this news): a round now rather than at the next tick, 0-200 ms away at
+   * LAN timings. That round goes to live (alive or suspect) members only, so in a small cluster it
+   * does not spend a packet on the node just declared dead. With the queue in another actor
+   * (env.broadcastsWaiting), the news arrives with the next fresh lease, which then goes at once
+   * too. Bounded by its causes: one per failed probe of ours (one probe per interval) and one per
+   * suspicion we declare; the regular ticks keep their interval. Not while our leave runs (see
+   * `waiting`). Returns whether a round was brought forward.
+   */
+  urgent(): boolean {
+    if (this.host.isStopped() || !this.enabled || this.host.leaving()) return false
+    this.liveOnly = true
+    if (this.host.env.broadcastsWaiting !== undefined) this.urgentLease = true
+    this.parked = false
+    this.arm(0)
+    return true
   }
 
   /** The tick is due. */
@@ -87,7 +115,10 @@ export class GossipTicker {
     }
     this.arm(this.host.config.gossipIntervalMs)
     // A round only when it had someone to send to: a lone node's ticks hold no news back.
-    if (this.round() > 0) this.lastRoundAt = this.host.env.now()
+    if (this.round(this.liveOnly) > 0) {
+      this.lastRoundAt = this.host.env.now()
+      this.liveOnly = false
+    }
   }
 
   /** A round's packet was not empty: the next target gets its own (the send's result came back). */
@@ -99,7 +130,7 @@ export class GossipTicker {
    * memberlist gossip(): up to gossipNodes random targets, each gets a fresh batch. Returns how
    * many members the round picked to send to.
    */
-  private round(): number {
+  private round(liveOnly: boolean): number {
     const { env, config, table } = this.host
     const now = env.now()
     // Sample names from the probe list (no per-tick copy of the table: this runs 5×/s per node).
@@ -108,7 +139,7 @@ export class GossipTicker {
       const n = table.get(name)
       if (n === undefined) return false
       if (n.state === 'alive' || n.state === 'suspect') return true
-      return n.state === 'dead' && now - n.stateChangeMs <= config.gossipToTheDeadTimeMs
+      return !liveOnly && n.state === 'dead' && now - n.stateChangeMs <= config.gossipToTheDeadTimeMs
     })
     this.sendTo(targets, 0)
     return targets.length

@@ -47,6 +47,8 @@ export interface ProbeHost {
   ackPayload(): Uint8Array | null
   /** Serf's ping delegate NotifyPingComplete: a probe of `node` acked directly after `rttMs`, with the ack's Payload. */
   pingComplete(node: string, payload: Uint8Array | null, rttMs: number): void
+  /** fastCrashDetection's suspects waiting for an out-of-turn probe (suspect-probes.ts). */
+  readonly suspectProbes: { next(): NodeRecord | undefined; started(name: string): void }
   /** One request and its answer on a stream, within `deadlineMs` (push-pull.ts `request`): the TCP fallback ping. */
   streamRequest(stream: Stream, request: Uint8Array, deadlineMs: number, cb: (msg: StreamMessage | undefined) => void): void
 }
@@ -111,12 +113,19 @@ export class Prober {
 
   /**
    * Probe ticker. memberlist probes synchronously on a Go ticker whose channel buffers one tick:
-   * ticks during a long probe collapse into one, served the moment the probe ends.
+   * ticks during a long probe collapse into one, served the moment the probe ends. A suspect we
+   * heard of goes first, out of the round-robin order (suspect-probes.ts), once per suspicion; the
+   * round-robin goes on at the next tick.
    */
   tick(): void {
     if (this.probe !== undefined) {
       this.pendingTick = true
       return
+    }
+    const early = this.host.suspectProbes.next()
+    if (early !== undefined) {
+      this.host.counters.suspectProbes++
+      return this.start(early)
     }
     const { table } = this.host
     const self = table.selfName
@@ -135,6 +144,7 @@ export class Prober {
     const { env, config, table, identity, counters } = this.host
     const seq = this.nextSeq()
     counters.probes++
+    this.host.suspectProbes.started(target.name)
     const ping = encodePing({ seqNo: seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
     const to = this.host.addressOf(target)
     if (target.state === 'alive') {

@@ -136,6 +136,12 @@ export class SuspicionRefresh {
     this.tellSuspect(this.host.addressOf(rec), rec, true)
   }
 
+  /** Whether `name` sent us a packet at or after `sinceMs` while we suspected it (rule 6's contact). */
+  heardSince(name: string, sinceMs: number): boolean {
+    const heard = this.contact.get(name)
+    return heard !== undefined && heard >= sinceMs
+  }
+
   forget(subject: string): void {
     this.told.delete(subject)
     this.contact.delete(subject)

@@ -148,6 +148,7 @@ export class SwimCore extends SwimParts {
     this.pushPull.stop() // streams still open (push/pulls, fallback pings) close with the node
     this.suspicions.stop()
     this.refresh.clear()
+    this.suspectProbes.clear()
     this.intake.clear()
     this.outbox.dropAsks()
   }

@@ -36,6 +36,7 @@ import { PacketIntake } from './packet-intake.ts'
 import { PingDelegate, coordinatesFor } from './ping-delegate.ts'
 import { SendAccounting } from './send-accounting.ts'
 import { SuspicionTimers } from './suspicion-timers.ts'
+import { SuspectProbes } from './suspect-probes.ts'
 import type { SwimIdentity } from './core-state.ts'
 
 
@@ -59,6 +60,8 @@ export class SwimParts {
   protected readonly intake: PacketIntake
   protected readonly sends: SendAccounting
   protected readonly ping: PingDelegate
+  /** fastCrashDetection's out-of-turn probes of suspects we heard of (suspect-probes.ts). */
+  readonly suspectProbes: SuspectProbes
   protected stopped = false
   private lastSize = 0
 
@@ -88,6 +91,7 @@ export class SwimParts {
     this.coordinates = coordinatesFor(identity.name)
     this.ping = new PingDelegate(this.coordinates)
     this.sends = new SendAccounting(this)
+    this.suspectProbes = new SuspectProbes(this)
     this.prober = new Prober(this)
     this.pushPull = new PushPull(this)
     this.refresh = new SuspicionRefresh(this)
@@ -174,6 +178,18 @@ export class SwimParts {
 
   cancelSuspicion(node: string): void {
     this.suspicions.cancel(node)
+  }
+
+  heardSince(name: string, sinceMs: number): boolean {
+    return this.refresh.heardSince(name, sinceMs)
+  }
+
+  suspectHeard(node: string, startMs: number): void {
+    this.suspectProbes.heard(node, startMs)
+  }
+
+  gossipAtOnce(): void {
+    if (this.config.fastCrashDetection && this.gossip.urgent()) this.counters.gossipRoundsAtOnce++
   }
 
   /** A member joined or changed: its address names it from now on. */
@@ -285,9 +301,10 @@ export class SwimParts {
   }
 
   /** Sizes of every per-node structure (tests and diagnostics: each stays within the table's size). */
-  footprint(): { nodes: number; probeList: number; suspicions: number; addrIndex: number; phi: number; suspicionTimers: number; refresh: number } {
+  footprint(): { nodes: number; probeList: number; suspicions: number; addrIndex: number; phi: number; suspicionTimers: number; refresh: number; suspectProbes: number } {
     const s = this.suspicions.sizes()
     return {
+      suspectProbes: this.suspectProbes.size(),
       nodes: this.table.size(),
       probeList: this.table.probeList.size(),
       suspicions: this.table.suspicionCount(),

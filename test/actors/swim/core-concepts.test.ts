@@ -116,6 +116,36 @@ describe('gossip-ticker.ts through its host', () => {
     t.g.waiting(true)
     expect(t.calls).toEqual([])
   })
+
+  it('urgent (our own suspect or dead) with the queue in another actor: a round now, and the lease that brings the news goes at once too', () => {
+    const t = ticker({ waiting: true })
+    const interval = t.config.gossipIntervalMs
+    t.at(1000)
+    t.g.tick()
+    t.calls.length = 0
+    t.at(1010)
+    expect(t.g.urgent()).toBe(true)
+    expect(t.calls).toEqual([`set ${GOSSIP_TIMER} 0`])
+    // That round carries what the lease held before our news reached gossip-queue.
+    t.g.tick()
+    t.calls.length = 0
+    // The lease with our news: at once, not half an interval after the round just sent.
+    t.at(1012)
+    t.g.waiting(true)
+    expect(t.calls).toEqual([`set ${GOSSIP_TIMER} 0`])
+    t.g.tick()
+    t.calls.length = 0
+    // Later fresh news follows the early-round rule again.
+    t.at(1020)
+    t.g.waiting(true)
+    expect(t.calls).toEqual([`set ${GOSSIP_TIMER} ${1012 + Math.floor(interval / 2) - 1020}`])
+  })
+
+  it('no urgent round while our leave runs', () => {
+    const t = ticker({ waiting: true, leaving: true })
+    expect(t.g.urgent()).toBe(false)
+    expect(t.calls).toEqual([])
+  })
 })
 
 describe('address-index.ts', () => {

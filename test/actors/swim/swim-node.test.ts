@@ -4,6 +4,7 @@ import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { buildPacket } from '../../../src/wire/packet.ts'
 import { SimCluster } from '../../../sim/cluster.ts'
 import { harness } from './harness.ts'
+import { MAX_PENDING } from '../../../actors/swim/suspect-probes.ts'
 
 describe('pushPullScale', () => {
   it.each([
@@ -144,6 +145,7 @@ describe('SwimNode per-node state (long-running nodes)', () => {
     const busy = h.node.footprint()
     expect(busy.addrIndex).toBe(live + churn.length)
     expect(busy.suspicionTimers).toBe(churn.length)
+    expect(busy.suspectProbes).toBeLessThanOrEqual(MAX_PENDING)
     if (failureDetector === 'phi') expect(busy.phi).toBeGreaterThanOrEqual(churn.length)
     // Half die by someone's declaration, half leave; one comes back at a new address and leaves again.
     for (const [k, i] of churn.entries()) h.receive(2, { type: 'dead', Incarnation: 1, Node: `n${i}`, From: k % 2 === 0 ? 'n2' : `n${i}` })
@@ -156,7 +158,7 @@ describe('SwimNode per-node state (long-running nodes)', () => {
       h.receive(h.lastPingTarget(), { type: 'ack', SeqNo: h.seqOfLastPing(), Payload: null })
     }
     const after = h.node.footprint()
-    expect(after).toEqual({ nodes: live, probeList: live, suspicions: 0, addrIndex: live, phi: after.phi, suspicionTimers: 0, refresh: 0 })
+    expect(after).toEqual({ nodes: live, probeList: live, suspicions: 0, addrIndex: live, phi: after.phi, suspicionTimers: 0, refresh: 0, suspectProbes: 0 })
     expect(after.phi).toBeLessThanOrEqual(live - 1)
     // The reaped nodes' addresses name nobody now: a packet from one is not heard as theirs.
     h.receive(10, { type: 'ack', SeqNo: 3, Payload: null })
