@@ -69,6 +69,15 @@ export class WriterIntake {
    * (formatTcpAddr): always writable, so it is not parsed again on this hot path.
    */
   aliveAt(name: string, addr: string): void {
+    this.#member(name, addr)
+  }
+
+  notAlive(name: string): void {
+    this.#member(name, null)
+  }
+
+  /** One member record: `addr` alive there, null no longer alive. A name that cannot be written is rejected, counted. */
+  #member(name: string, addr: string | null): void {
     if (!isWritableName(name)) {
       this.p.counters.rejected++
       this.p.marks.received++
@@ -77,18 +86,6 @@ export class WriterIntake {
     if (!this.accept()) return
     this.stamp()
     this.p.pending.intake.member(name, addr)
-    this.p.kick()
-  }
-
-  notAlive(name: string): void {
-    if (!isWritableName(name)) {
-      this.p.counters.rejected++
-      this.p.marks.received++
-      return
-    }
-    if (!this.accept()) return
-    this.stamp()
-    this.p.pending.intake.member(name, null)
     this.p.kick()
   }
 

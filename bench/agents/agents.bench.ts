@@ -40,6 +40,7 @@ import type { AgentKind } from '../../test/support/agent-process.ts'
 import { POLL_MS, type AgentRpc } from './rpc-poll.ts'
 import { CRASH_POLL_MS, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll } from './phases.ts'
 import { median } from './trials.ts'
+import { flagValue } from '../support/args.ts'
 
 interface Args {
   k: number
@@ -52,10 +53,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag)
-    return i >= 0 ? argv[i + 1] : undefined
-  }
+  const value = (flag: string): string | undefined => flagValue(argv, flag)
   const k = Number(value('--k') ?? 5)
   const trials = Number(value('--trials') ?? 3)
   const idleSeconds = Number(value('--idle-seconds') ?? 60)

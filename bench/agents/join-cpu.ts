@@ -32,6 +32,7 @@ import type { AgentKind } from '../../test/support/agent-process.ts'
 import { spent, threadTimes, type ThreadTimes } from './cpu-time.ts'
 import { startAgent, stopAll } from './phases.ts'
 import { POLL_MS, timeUntil, type AgentRpc } from './rpc-poll.ts'
+import { flagValue } from '../support/args.ts'
 
 const PHASE_CAP_MS = 60_000
 /** Agents answer RPC before their join is measured; this lets their start-up settle first (ms). */
@@ -45,10 +46,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag)
-    return i >= 0 ? argv[i + 1] : undefined
-  }
+  const value = (flag: string): string | undefined => flagValue(argv, flag)
   const k = Number(value('--k') ?? 5)
   const rounds = Number(value('--rounds') ?? 3)
   const kinds = (value('--kinds') ?? 'serf,gossamer-workers,gossamer-inline').split(',') as AgentKind[]

@@ -13,6 +13,7 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
+import { flagValue } from '../support/args.ts'
 
 interface Args {
   kind: AgentKind
@@ -22,10 +23,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag)
-    return i >= 0 ? argv[i + 1] : undefined
-  }
+  const value = (flag: string): string | undefined => flagValue(argv, flag)
   const kind = (value('--kind') ?? 'gossamer-inline') as AgentKind
   const loops = Number(value('--loops') ?? 10)
   const k = Number(value('--k') ?? 2)

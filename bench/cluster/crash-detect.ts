@@ -11,6 +11,7 @@
  */
 import type { SwimInit } from '../../actors/swim/config.ts'
 import { crashCase, slowCase } from './crash-detect-case.ts'
+import { parseSeeds } from '../support/args.ts'
 
 const VARIANTS: Record<string, SwimInit> = {
   default: {},
@@ -24,16 +25,6 @@ interface Args {
   delays: number[]
   slowSeconds: number
   json: boolean
-}
-
-function parseSeeds(s: string): number[] {
-  const out: number[] = []
-  for (const part of s.split(',')) {
-    const [a, b] = part.split('-').map(Number)
-    if (b === undefined) out.push(a!)
-    else for (let i = a!; i <= b; i++) out.push(i)
-  }
-  return out
 }
 
 function parseArgs(argv: string[]): Args {

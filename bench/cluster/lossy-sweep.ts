@@ -12,6 +12,7 @@
 import { SimCluster } from '../../sim/cluster.ts'
 import { falseDeaths, runScenario } from '../../sim/scenario.ts'
 import type { Operation } from '../../sim/scenario.ts'
+import { parseSeeds } from '../support/args.ts'
 
 interface Args {
   seeds: number[]
@@ -21,16 +22,6 @@ interface Args {
   memberlist: boolean
   detector: 'lifeguard' | 'phi'
   json: boolean
-}
-
-function parseSeeds(s: string): number[] {
-  const out: number[] = []
-  for (const part of s.split(',')) {
-    const [a, b] = part.split('-').map(Number)
-    if (b === undefined) out.push(a!)
-    else for (let i = a!; i <= b; i++) out.push(i)
-  }
-  return out
 }
 
 function parseArgs(argv: string[]): Args {

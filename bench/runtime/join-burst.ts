@@ -23,6 +23,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 import { createNode } from '../../src/node/create-node.ts'
 import type { GossamerNode } from '../../src/node/api.ts'
+import { flagValue } from '../support/args.ts'
 
 const POLL_MS = 20
 /** A burst that has not converged by then fails the run (ms). */
@@ -40,10 +41,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag)
-    return i >= 0 ? argv[i + 1] : undefined
-  }
+  const value = (flag: string): string | undefined => flagValue(argv, flag)
   const k = Number(value('--k') ?? 5)
   const rounds = Number(value('--rounds') ?? 3)
   if (!Number.isInteger(k) || k < 2) throw new Error('--k must be an integer >= 2')
