@@ -26,7 +26,7 @@
  *   pollCostMsPerPoll (CPU ms per `members` reply) and pollCostCpuPctPerAgent (% of a core);
  * - turbofanOn (gossamer only): how many live agents had V8's optimizing compiler on after the
  *   idle window and after the crash trials (`stats`' agent section), to see whether the polling
- *   turned it on (src/agent/tiering.ts: at 5% of a core over 2 s).
+ *   turned it on (src/agent/tiering.ts: at 5% of a core in two 2 s samples in a row).
  * Every time is late by at most its poll interval plus one reply's latency, on both kinds.
  *
  * Targets (issue 13): gossamer's convergence and detection no slower than serf's in the same run

@@ -20,7 +20,7 @@ import type { AgentProcess } from '../../test/support/agent-process.ts'
 
 /**
  * Poll interval (ms). 20, not 10: a gossamer agent keeps V8's optimizing compiler off until the
- * process uses 5% of a core over 2 s (src/agent/tiering.ts), so the polling alone must stay well
+ * process uses 5% of a core in two 2 s samples in a row (src/agent/tiering.ts), so the polling alone must stay well
  * under that or the ruler would change what it measures; bench:agents reports the cost it measured.
  */
 export const POLL_MS = 20
