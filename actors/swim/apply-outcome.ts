@@ -29,6 +29,8 @@ export interface OutcomeHost {
   suspectHeard(node: string, startMs: number): void
   /** fastCrashDetection: a suspect or dead we originated was queued; gossip it at once (gossip-ticker.ts). */
   gossipAtOnce(): void
+  /** fastJoinPropagation: the alive of a member we did not know was queued; gossip it soon (gossip-ticker.ts `joinNews`). */
+  joinNews(): void
 }
 
 /** Applies `o`; `cause` tells where a suspicion came from (reported with 'suspect'). */
@@ -49,6 +51,7 @@ export function applyOutcome(host: OutcomeHost, o: Outcome, cause: SuspicionCaus
   if (o.broadcast !== undefined) {
     host.broadcast(o.broadcast)
     if (originated(host.table.selfName, o.broadcast, cause)) host.gossipAtOnce()
+    else if (o.event?.kind === 'join' && o.broadcast.type === 'alive') host.joinNews()
   }
   if (o.suspicion !== undefined) host.armSuspicion(o.suspicion.node, o.suspicion.deadlineMs, o.suspicion.startMs, o.result === 'accepted')
   if (o.result === 'accepted' && o.broadcast?.type === 'suspect') {

@@ -99,6 +99,13 @@ export interface SwimConfig {
    * (bench/cluster/crash-detect.ts, N = 5, LAN, 200 seeds): see the README.
    */
   fastCrashDetection: boolean
+  /**
+   * A local timing rule beyond memberlist (on in every preset; false = memberlist's timing): the
+   * alive of a member this node did not know goes out in a gossip round an eighth of a gossip
+   * interval after the last one, not at the next tick (gossip-ticker.ts `joinNews`), so a join
+   * reaches every member in about its push/pulls' time. No message or transmit limit changes.
+   */
+  fastJoinPropagation: boolean
 
   // Streams and joins: the transport's stream bounds, the inbound byte budget, Serf's retry-join.
   /** Inbound streams (TCP connections) open at once; one more is closed at accept, counted in context.streams.refusedAtAccept. */
@@ -161,6 +168,7 @@ export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
   phiAcceptablePauseMs: 3_000, // Akka's acceptable-heartbeat-pause
   staleSuspicionRefresh: true, // no local false deaths under heavy loss; false = memberlist's exact rules
   fastCrashDetection: true, // confirmations and dead declarations sooner; false = memberlist's timing
+  fastJoinPropagation: true, // a join's news is gossiped within 1/8 interval; false = memberlist's timing
   // Streams and joins.
   maxInboundStreams: DEFAULT_STREAM_LIMITS.maxInboundStreams, // memberlist's 128 push/pulls plus as many pings and user messages
   streamIdleTimeoutMs: DEFAULT_STREAM_LIMITS.idleTimeoutMs, // past any exchange (2 × tcpTimeoutMs is 60 s at the WAN preset)
@@ -312,7 +320,7 @@ const INT_RULES: IntRule[] = [
 export function validateSwimConfig(config: SwimConfig): void {
   rejectUnknownFields('swim', configObject('swim', config), SWIM_CONFIG_FIELDS)
   for (const [field, min, max] of INT_RULES) checkInt(`swim.${field}`, config[field], min, max)
-  for (const field of ['disableTcpPings', 'enableCompression', 'staleSuspicionRefresh', 'fastCrashDetection', 'gossipVerifyIncoming', 'gossipVerifyOutgoing'] as const) {
+  for (const field of ['disableTcpPings', 'enableCompression', 'staleSuspicionRefresh', 'fastCrashDetection', 'fastJoinPropagation', 'gossipVerifyIncoming', 'gossipVerifyOutgoing'] as const) {
     checkBoolean(`swim.${field}`, config[field])
   }
   if (config.keyring !== null && !(config.keyring instanceof Keyring)) {

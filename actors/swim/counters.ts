@@ -71,6 +71,8 @@ export class SwimCounters {
   suspectProbesDropped = 0
   /** fastCrashDetection: gossip rounds brought forward to now for a suspect or dead this node originated. */
   gossipRoundsAtOnce = 0
+  /** fastJoinPropagation: alives of members we did not know, sent in a round brought forward (gossip-ticker.ts `joinNews`). */
+  joinNewsSoon = 0
   conflicts = 0
   userMessagesIn = 0
   /** Vivaldi samples applied (a probe acked directly, with a coordinate the client took). */

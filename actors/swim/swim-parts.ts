@@ -192,6 +192,10 @@ export class SwimParts {
     if (this.config.fastCrashDetection && this.gossip.urgent()) this.counters.gossipRoundsAtOnce++
   }
 
+  joinNews(): void {
+    if (this.config.fastJoinPropagation && this.gossip.joinNews()) this.counters.joinNewsSoon++
+  }
+
   /** A member joined or changed: its address names it from now on. */
   indexAddress(n: NodeRecord): void {
     this.addresses.index(n.name, this.addressOf(n))

@@ -7,15 +7,16 @@
  *   npx tsx bench/cluster/crash-detect.ts [--seeds 1-200] [--nodes 5] [--variants default,memberlist]
  *                                         [--delays 600,1500,2500] [--slow-seconds 5] [--json]
  * Variants: `default` is the default config; `memberlist` is memberlist's probe and gossip timing
- * (swim.fastCrashDetection: false). Prints a table, and with --json one JSON object as the last line.
+ * (swim.fastCrashDetection and fastJoinPropagation false). Prints a table, and with --json one JSON object as the last line.
  */
 import type { SwimInit } from '../../actors/swim/config.ts'
 import { crashCase, slowCase } from './crash-detect-case.ts'
 import { parseSeeds } from '../support/args.ts'
+import { distribution } from '../support/distribution.ts'
 
 const VARIANTS: Record<string, SwimInit> = {
   default: {},
-  memberlist: { fastCrashDetection: false } as SwimInit,
+  memberlist: { fastCrashDetection: false, fastJoinPropagation: false } as SwimInit,
 }
 
 interface Args {
@@ -41,19 +42,6 @@ function parseArgs(argv: string[]): Args {
   }
   for (const v of args.variants) if (VARIANTS[v] === undefined) throw new Error(`unknown variant ${v} (known: ${Object.keys(VARIANTS).join(', ')})`)
   return args
-}
-
-/** The q-quantile (nearest rank) of sorted values, in seconds. */
-function quantileS(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null
-  const v = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
-  return Math.round(v) / 1000
-}
-
-function distribution(values: number[]): { median: number | null; p90: number | null; max: number | null; mean: number | null } {
-  const s = [...values].sort((a, b) => a - b)
-  const mean = s.length === 0 ? null : Math.round(s.reduce((a, b) => a + b, 0) / s.length) / 1000
-  return { median: quantileS(s, 0.5), p90: quantileS(s, 0.9), max: quantileS(s, 1), mean }
 }
 
 function main(): void {

@@ -9,7 +9,7 @@ import { DEFAULT_VSN } from '../../../actors/swim/messages.ts'
 import { NodeTable } from '../../../actors/swim/node-table.ts'
 import { Leave, LEAVE_TIMER } from '../../../actors/swim/leave.ts'
 import type { LeaveHost } from '../../../actors/swim/leave.ts'
-import { GOSSIP_TIMER, GossipTicker } from '../../../actors/swim/gossip-ticker.ts'
+import { GOSSIP_TIMER, GossipTicker, JOIN_ROUND_DIVISOR } from '../../../actors/swim/gossip-ticker.ts'
 import type { GossipHost } from '../../../actors/swim/gossip-ticker.ts'
 import { AddressIndex, memberAddress } from '../../../actors/swim/address-index.ts'
 
@@ -145,6 +145,42 @@ describe('gossip-ticker.ts through its host', () => {
     const t = ticker({ waiting: true, leaving: true })
     expect(t.g.urgent()).toBe(false)
     expect(t.calls).toEqual([])
+  })
+
+  it('join news with the queue in another actor: the lease that brings it goes an eighth of an interval after the last round, not half', () => {
+    const t = ticker({ waiting: true })
+    const interval = t.config.gossipIntervalMs
+    t.at(1000)
+    t.g.tick()
+    t.calls.length = 0
+    t.at(1005)
+    expect(t.g.joinNews()).toBe(true)
+    // Nothing is armed yet: the news is in gossip-queue, not in the lease swim holds.
+    expect(t.calls).toEqual([])
+    t.at(1010)
+    t.g.waiting(true)
+    expect(t.calls).toEqual([`set ${GOSSIP_TIMER} ${1000 + Math.floor(interval / JOIN_ROUND_DIVISOR) - 1010}`])
+    t.g.tick()
+    t.calls.length = 0
+    // Once: the next fresh lease without join news follows the early-round rule again.
+    t.at(1050)
+    t.g.waiting(true)
+    expect(t.calls).toEqual([`set ${GOSSIP_TIMER} ${1010 + Math.floor(interval / 2) - 1050}`])
+  })
+
+  it('join news past an eighth of an interval since the last round: the lease goes now; none while our leave runs', () => {
+    const t = ticker({ waiting: true })
+    t.at(1000)
+    t.g.tick()
+    t.calls.length = 0
+    t.at(1100)
+    t.g.joinNews()
+    t.g.waiting(true)
+    expect(t.calls).toEqual([`set ${GOSSIP_TIMER} 0`])
+    const l = ticker({ waiting: true, leaving: true })
+    expect(l.g.joinNews()).toBe(false)
+    l.g.waiting(true)
+    expect(l.calls).toEqual([])
   })
 })
 
