@@ -6,7 +6,13 @@
  *
  * Kinds: serf, gossamer with every actor in its own thread, gossamer with -placement inline; only
  * one kind's agents run at a time, so they do not compete for the 2 cores. Random quantities are
- * repeated `--trials` times (default 3) within the run; each reports the median and every trial:
+ * repeated `--trials` times (default 5) within the run; each reports the median and every trial.
+ * Five, not three: a crash's detection time hangs on when the first member's shuffled round-robin
+ * reaches the dead node (0-4 s at K = 5, the same for both kinds), so one trial spans seconds and a
+ * median of three flipped the comparison between kinds whose typical times differ by a second
+ * (three full runs at 17a1667: gossamer inline 2.6% slower than serf in one, 5-14% faster in two).
+ * Each added trial costs about 30 s of the run (a crash and a replacement join per kind, and a
+ * join on a fresh set per kind).
  * - joinConvergenceS: K fresh agents per trial, up for 1 s; agents 1..K-1 send a `join` RPC to
  *   agent 0 at once; from just before the joins are sent until every agent lists K alive. Trials
  *   1..N-1 alternate between the kinds (serf, workers, inline, serf, ...), so a change in the
@@ -33,7 +39,7 @@
  * (the ratios compare medians); idle CPU <= 1% of a core per agent; RSS <= 120 MB (workers) and
  * <= 50 MB (inline).
  *
- * Usage: npm run bench:agents -- [--k 5] [--trials 3] [--idle-seconds 60] [--settle-seconds 30] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
+ * Usage: npm run bench:agents -- [--k 5] [--trials 5] [--idle-seconds 60] [--settle-seconds 30] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
  * Needs the built CLI (the npm script builds first) and the `serf` binary (scripts/install-deps.sh).
  */
 import type { AgentKind } from '../../test/support/agent-process.ts'
@@ -55,7 +61,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const value = (flag: string): string | undefined => flagValue(argv, flag)
   const k = Number(value('--k') ?? 5)
-  const trials = Number(value('--trials') ?? 3)
+  const trials = Number(value('--trials') ?? 5)
   const idleSeconds = Number(value('--idle-seconds') ?? 60)
   const settleSeconds = Number(value('--settle-seconds') ?? 30)
   const profile = (value('--profile') ?? 'lan') as Args['profile']
