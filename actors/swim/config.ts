@@ -14,6 +14,8 @@ import { nameRule } from './acceptance.ts'
 
 /** How a suspect node is finally declared dead. */
 export type FailureDetectorKind = 'lifeguard' | 'phi'
+/** Whom each probe tick picks: memberlist's shuffled round-robin, or the staggered rotation (probe-rotation.ts). */
+export type ProbeOrder = 'staggered' | 'shuffled'
 
 export interface SwimConfig {
   /** UDP/TCP port we bind and advertise when the caller gives none. */
@@ -106,6 +108,14 @@ export interface SwimConfig {
    * reaches every member in about its push/pulls' time. No message or transmit limit changes.
    */
   fastJoinPropagation: boolean
+  /**
+   * 'staggered' (every preset): at each probe step (the clock's time / probeIntervalMs) the members,
+   * in name order, probe one another as a rotation, so each member is probed about once per
+   * interval and a crashed one within two (probe-rotation.ts); 'shuffled': memberlist's
+   * round-robin over a list each member shuffles, where the first probe of a crashed member can
+   * take up to n - 1 intervals. Peers see the same pings either way.
+   */
+  probeOrder: ProbeOrder
 
   // Streams and joins: the transport's stream bounds, the inbound byte budget, Serf's retry-join.
   /** Inbound streams (TCP connections) open at once; one more is closed at accept, counted in context.streams.refusedAtAccept. */
@@ -169,6 +179,7 @@ export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
   staleSuspicionRefresh: true, // no local false deaths under heavy loss; false = memberlist's exact rules
   fastCrashDetection: true, // confirmations and dead declarations sooner; false = memberlist's timing
   fastJoinPropagation: true, // a join's news is gossiped within 1/8 interval; false = memberlist's timing
+  probeOrder: 'staggered', // a crashed member is probed within two intervals; 'shuffled' = memberlist's order
   // Streams and joins.
   maxInboundStreams: DEFAULT_STREAM_LIMITS.maxInboundStreams, // memberlist's 128 push/pulls plus as many pings and user messages
   streamIdleTimeoutMs: DEFAULT_STREAM_LIMITS.idleTimeoutMs, // past any exchange (2 × tcpTimeoutMs is 60 s at the WAN preset)
@@ -332,6 +343,7 @@ export function validateSwimConfig(config: SwimConfig): void {
     )
   }
   checkOneOf('swim.failureDetector', config.failureDetector, ['lifeguard', 'phi'])
+  checkOneOf('swim.probeOrder', config.probeOrder, ['staggered', 'shuffled'])
   checkNumber('swim.phiThreshold', config.phiThreshold, { min: 0, exclusiveMin: true })
   // Rules between fields.
   if (config.probeTimeoutMs >= config.probeIntervalMs) {

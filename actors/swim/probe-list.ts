@@ -3,11 +3,15 @@
  * random source every time the index wraps. New nodes go in at a random position so a joiner is
  * probed within one round on average, not last. Pure: no clock, no Math.random.
  */
+import { insertSorted, removeSorted } from './probe-rotation.ts'
+
 export type Random = () => number
 
 export class ProbeList {
   private names: string[] = []
   private readonly members = new Set<string>()
+  /** The same names in ascending order, for the staggered order (probe-rotation.ts). */
+  private readonly sorted: string[] = []
   private index = 0
 
   constructor(private readonly random: Random) {}
@@ -16,6 +20,7 @@ export class ProbeList {
   insert(name: string): void {
     if (this.members.has(name)) return
     this.members.add(name)
+    insertSorted(this.sorted, name)
     const at = Math.floor(this.random() * (this.names.length + 1))
     this.names.splice(at, 0, name)
     // Keep the cursor on the node it pointed at.
@@ -24,6 +29,7 @@ export class ProbeList {
 
   remove(name: string): void {
     if (!this.members.delete(name)) return
+    removeSorted(this.sorted, name)
     const at = this.names.indexOf(name)
     if (at < 0) return
     this.names.splice(at, 1)
@@ -48,6 +54,31 @@ export class ProbeList {
       const name = this.names[this.index++]!
       if (probeable(name)) return name
     }
+  }
+
+  /**
+   * The staggered order's target at `step` (probe-rotation.ts): over the names, ascending, for
+   * which `inRotation` holds (self among them), the one 1 + step mod (n - 1) places after `self`.
+   * `target` undefined when self is not in the list or nobody else is in the rotation; `others`:
+   * how many besides self are in it. O(n), no allocation beyond the answer.
+   */
+  rotation(self: string, step: number, inRotation: (name: string) => boolean): { target: string | undefined; others: number } {
+    const sorted = this.sorted
+    let n = 0
+    let rank = -1
+    for (const name of sorted) {
+      if (name === self) rank = n
+      if (name === self || inRotation(name)) n++
+    }
+    const others = rank < 0 ? n : n - 1
+    if (rank < 0 || n < 2) return { target: undefined, others }
+    const want = (rank + 1 + (((step % (n - 1)) + (n - 1)) % (n - 1))) % n
+    let at = 0
+    for (const name of sorted) {
+      if (name !== self && !inRotation(name)) continue
+      if (at++ === want) return { target: name, others }
+    }
+    return { target: undefined, others }
   }
 
   /** Fisher-Yates with the injected source. */

@@ -11,6 +11,7 @@ import { probeAwarenessDelta } from './awareness.ts'
 import type { NodeRecord } from './node-table.ts'
 import { encodeAck, encodeIndirectPing, encodeNack, encodePing, encodeStreamMessage, encodeSuspect } from './packets.ts'
 import { kRandom } from './probe-list.ts'
+import { probeStep } from './probe-rotation.ts'
 import type { Awareness } from './awareness.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimCounters } from './counters.ts'
@@ -85,6 +86,9 @@ export class Prober {
   private probe: ActiveProbe | undefined
   /** A tick came while a probe ran (Go's ticker channel keeps one): probe again as soon as it ends. */
   private pendingTick = false
+  /** The staggered order's last probe step, and ticks since dead members were last reaped (see `staggered`). */
+  private lastStep = Number.NEGATIVE_INFINITY
+  private ticksSinceReap = 0
   private readonly relays = new Map<number, Relay>()
   /** Deadline timers still pending when stopped are cancelled through these keys. */
   private readonly relayKeys = new Set<string>()
@@ -129,15 +133,34 @@ export class Prober {
     }
     const { table } = this.host
     const self = table.selfName
-    const name = table.probeList.next(
-      (n) => {
-        const r = table.get(n)
-        return r !== undefined && n !== self && r.state !== 'dead' && r.state !== 'left'
-      },
-      () => this.host.reapDead(),
-    )
+    const probeable = (n: string) => {
+      const r = table.get(n)
+      return r !== undefined && n !== self && r.state !== 'dead' && r.state !== 'left'
+    }
+    const name = this.host.config.probeOrder === 'staggered' ? this.staggered(probeable) : table.probeList.next(probeable, () => this.host.reapDead())
     if (name === undefined) return
     this.start(table.get(name)!)
+  }
+
+  /**
+   * The staggered order (probe-rotation.ts): the rotation's target at this probe step. A tick in
+   * the step of the last one or before it (a late timer, then an early one; ticks collapsed behind
+   * a long probe) takes the step after the last, so no member is probed twice running; the clock
+   * takes over again as soon as it is ahead. Dead members are reaped once per rotation (as many ticks as
+   * members to probe), as the round-robin reaps when it wraps.
+   */
+  private staggered(probeable: (name: string) => boolean): string | undefined {
+    const { env, config, table } = this.host
+    const step = Math.max(probeStep(env.now(), config.probeIntervalMs), this.lastStep + 1)
+    this.lastStep = step
+    let { target, others } = table.probeList.rotation(table.selfName, step, probeable)
+    if (++this.ticksSinceReap >= others) {
+      this.ticksSinceReap = 0
+      this.host.reapDead()
+      // The reaped are not probeable, so the target stands; the rotation's size changed, though.
+      target = table.probeList.rotation(table.selfName, step, probeable).target
+    }
+    return target
   }
 
   private start(target: NodeRecord): void {

@@ -14,7 +14,7 @@ import { distribution } from '../support/distribution.ts'
 
 const VARIANTS: Record<string, SwimInit> = {
   default: {},
-  memberlist: { fastCrashDetection: false, fastJoinPropagation: false } as SwimInit,
+  memberlist: { fastCrashDetection: false, fastJoinPropagation: false, probeOrder: 'shuffled' } as SwimInit,
 }
 
 function main(): void {

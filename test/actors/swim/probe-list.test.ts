@@ -69,3 +69,46 @@ describe('kRandom', () => {
     expect(kRandom([], 3, seeded(2), () => true)).toEqual([])
   })
 })
+
+describe('ProbeList.rotation: the staggered order (probe-rotation.ts)', () => {
+  const listOf = (names: readonly string[]) => {
+    const p = new ProbeList(seeded(7))
+    for (const n of names) p.insert(n)
+    return p
+  }
+
+  it('each step is a rotation: every member probed by exactly one other; over n - 1 steps each probes every other once', () => {
+    for (let n = 2; n <= 7; n++) {
+      // Inserted in reverse: the rotation goes by name, not by insertion or shuffle.
+      const names = Array.from({ length: n }, (_, i) => `m${n - 1 - i}`)
+      const p = listOf(names)
+      const probedBy = new Map<string, Set<string>>(names.map((x) => [x, new Set()]))
+      for (let step = 100; step < 100 + n - 1; step++) {
+        const targets = names.map((self) => p.rotation(self, step, () => true))
+        for (const [i, r] of targets.entries()) {
+          expect(r.others).toBe(n - 1)
+          expect(r.target).not.toBe(names[i])
+          probedBy.get(r.target!)!.add(names[i]!)
+        }
+        expect(new Set(targets.map((r) => r.target)).size).toBe(n)
+      }
+      for (const [target, by] of probedBy) expect([...by].sort(), target).toEqual(names.filter((x) => x !== target).sort())
+    }
+  })
+
+  it('leaves out members not in the rotation; none for a member alone or not listed', () => {
+    const p = listOf(['a', 'b', 'c', 'd', 'self'])
+    const live = (x: string) => x !== 'c'
+    const seen = new Set<string | undefined>()
+    for (let step = 0; step < 4; step++) {
+      const r = p.rotation('self', step, live)
+      expect(r.others).toBe(3)
+      seen.add(r.target)
+    }
+    expect([...seen].sort()).toEqual(['a', 'b', 'd'])
+    expect(p.rotation('self', 0, () => false)).toEqual({ target: undefined, others: 0 })
+    expect(p.rotation('stranger', 0, () => true).target).toBeUndefined()
+    p.remove('b')
+    expect(p.rotation('self', 0, () => true).others).toBe(3)
+  })
+})
