@@ -82,7 +82,14 @@ describe('gossip-ticker.ts through its host', () => {
       isStopped: () => false,
       leaving: () => opts.leaving === true,
     }
-    return { g: new GossipTicker(host), calls, config, at: (ms: number) => void (now = ms) }
+    const g = new GossipTicker(host)
+    /** A tick (a round) at `ms` (default: now), its calls forgotten. */
+    const roundAt = (ms = now) => {
+      now = ms
+      g.tick()
+      calls.length = 0
+    }
+    return { g, calls, config, at: (ms: number) => void (now = ms), roundAt }
   }
 
   it('a tick with nothing to send parks (not re-armed); broadcasts waiting resume it at once', () => {
@@ -111,8 +118,7 @@ describe('gossip-ticker.ts through its host', () => {
 
   it('no early round while our leave runs', () => {
     const t = ticker({ waiting: true, leaving: true })
-    t.g.tick()
-    t.calls.length = 0
+    t.roundAt()
     t.g.waiting(true)
     expect(t.calls).toEqual([])
   })
@@ -120,21 +126,17 @@ describe('gossip-ticker.ts through its host', () => {
   it('urgent (our own suspect or dead) with the queue in another actor: a round now, and the lease that brings the news goes at once too', () => {
     const t = ticker({ waiting: true })
     const interval = t.config.gossipIntervalMs
-    t.at(1000)
-    t.g.tick()
-    t.calls.length = 0
+    t.roundAt(1000)
     t.at(1010)
     expect(t.g.urgent()).toBe(true)
     expect(t.calls).toEqual([`set ${GOSSIP_TIMER} 0`])
     // That round carries what the lease held before our news reached gossip-queue.
-    t.g.tick()
-    t.calls.length = 0
+    t.roundAt()
     // The lease with our news: at once, not half an interval after the round just sent.
     t.at(1012)
     t.g.waiting(true)
     expect(t.calls).toEqual([`set ${GOSSIP_TIMER} 0`])
-    t.g.tick()
-    t.calls.length = 0
+    t.roundAt()
     // Later fresh news follows the early-round rule again.
     t.at(1020)
     t.g.waiting(true)
@@ -150,9 +152,7 @@ describe('gossip-ticker.ts through its host', () => {
   it('join news with the queue in another actor: the lease that brings it goes an eighth of an interval after the last round, not half', () => {
     const t = ticker({ waiting: true })
     const interval = t.config.gossipIntervalMs
-    t.at(1000)
-    t.g.tick()
-    t.calls.length = 0
+    t.roundAt(1000)
     t.at(1005)
     expect(t.g.joinNews()).toBe(true)
     // Nothing is armed yet: the news is in gossip-queue, not in the lease swim holds.
@@ -160,8 +160,7 @@ describe('gossip-ticker.ts through its host', () => {
     t.at(1010)
     t.g.waiting(true)
     expect(t.calls).toEqual([`set ${GOSSIP_TIMER} ${1000 + Math.floor(interval / JOIN_ROUND_DIVISOR) - 1010}`])
-    t.g.tick()
-    t.calls.length = 0
+    t.roundAt()
     // Once: the next fresh lease without join news follows the early-round rule again.
     t.at(1050)
     t.g.waiting(true)
@@ -170,9 +169,7 @@ describe('gossip-ticker.ts through its host', () => {
 
   it('join news past an eighth of an interval since the last round: the lease goes now; none while our leave runs', () => {
     const t = ticker({ waiting: true })
-    t.at(1000)
-    t.g.tick()
-    t.calls.length = 0
+    t.roundAt(1000)
     t.at(1100)
     t.g.joinNews()
     t.g.waiting(true)
