@@ -2,7 +2,8 @@
  * One seed of a join burst in the deterministic simulator, as bench:agents times it on real
  * agents: a member that has run alone for a while (LAN timings, 1 ms links), then K - 1 fresh
  * members that all join it at the same moment. The time (simulated ms) until every member lists
- * every other alive, and how many gossip packets the K members sent until then.
+ * every other alive, and how many join rounds (swim's counters.joinNewsSoon) the K members
+ * brought forward until then.
  */
 import { SimCluster } from '../../sim/cluster.ts'
 import type { SwimInit } from '../../actors/swim/config.ts'
