@@ -72,32 +72,3 @@ describe('fastJoinPropagation', () => {
     expect(Math.max(...memberlist)).toBeGreaterThan(10)
   })
 })
-
-describe("probeOrder 'staggered' on a node (probe.ts)", () => {
-  it('probes by the rotation at the clock step, ticks within one step take the next; shuffled keeps the round-robin', () => {
-    // self with n2..n5: in name order n2 n3 n4 n5 self, so self's target at step s is the (s mod 4)th.
-    const h = harness({ peers: 4 })
-    const interval = 1_000
-    const targetsAt = (steps: number[]) =>
-      steps.map((s) => {
-        h.clock.advanceSync(s * interval - h.clock.now())
-        h.node.prober.tick()
-        const t = h.lastPingTarget()
-        h.receive(t, { type: 'ack', SeqNo: h.seqOfLastPing(), Payload: null })
-        return t
-      })
-    expect(targetsAt([1, 2, 3, 4, 5])).toEqual([3, 4, 5, 2, 3])
-    // Two ticks in one step (no time passes): the second takes the next step.
-    h.node.prober.tick()
-    const t = h.lastPingTarget()
-    expect(t).toBe(4)
-    const shuffled = harness({ peers: 4, init: { probeOrder: 'shuffled' } })
-    const order: number[] = []
-    for (let i = 0; i < 4; i++) {
-      shuffled.node.prober.tick()
-      order.push(shuffled.lastPingTarget())
-      shuffled.receive(order.at(-1)!, { type: 'ack', SeqNo: shuffled.seqOfLastPing(), Payload: null })
-    }
-    expect([...order].sort()).toEqual([2, 3, 4, 5])
-  })
-})
