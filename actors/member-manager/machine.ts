@@ -31,7 +31,7 @@
  * (node-feed.ts), and a gap, or a restore from a snapshot that may be a second old, asks swim for
  * its whole table (`member.nodes-resync`), which brings the table back in line (issue 10).
  */
-import { assertEvent, assign, enqueueActions, not, setup, stateIn } from 'xstate'
+import { assertEvent, assign, enqueueActions, not, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { MemberManagerEmitted, MemberManagerInbound, NodesResyncMsg, SwimLeaveMsg } from './protocol.ts'
@@ -162,8 +162,6 @@ export function createMemberManagerMachine(env: ActorEnv) {
       // Our intent waits to be spread only while someone can still hear it: when the last other
       // alive or leaving member left too (two nodes leaving at once), nobody is left to tell.
       waitsForBroadcast: ({ context }) => context.core.leave?.waitForBroadcast === true && othersListening(context.core) > 0,
-      /** The reconnector runs only while the node is alive (not leaving, left). */
-      notAlive: not(stateIn('#member-manager.running.lifecycle.alive')),
       isForceLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && forceLeavesOf(context).pending.some((p) => p.id === event.id),
       isOurLeaveBroadcast: ({ context, event }) => event.type === 'gossip.broadcast-finished' && event.id === context.core.leave?.notifyId,
     },
@@ -365,13 +363,19 @@ export function createMemberManagerMachine(env: ActorEnv) {
             initial: 'waiting',
             states: {
               waiting: {
-                // Serf's reconnect runs until Shutdown, but a leaving node has no use for a rejoin, and
-                // any join that completes now must not broadcast a join intent (core.ts joinCompleted).
-                always: { guard: 'notAlive', target: 'paused' },
                 after: {
                   reconnectInterval: { target: 'waiting', reenter: true, actions: { type: 'turn', params: () => ({ input: { type: 'reconnect-tick', random: env.random } }) } },
                 },
-                on: { 'runtime.restored': { target: 'waiting', reenter: true } },
+                on: {
+                  // Serf's reconnect runs until Shutdown, but a leaving node has no use for a rejoin, and
+                  // any join that completes now must not broadcast a join intent (core.ts joinCompleted).
+                  // `member.leave` is the one way out of lifecycle.alive, and both regions take it in
+                  // the same step. Not an eventless `stateIn` guard: XState evaluates those after every
+                  // event, and resolving the state id was a third of a `members` poll's machine time
+                  // with V8's compilers off (an agent's idle state, src/agent/tiering.ts).
+                  'member.leave': { target: 'paused' },
+                  'runtime.restored': { target: 'waiting', reenter: true },
+                },
               },
               /** Leaving or left: no reconnect timer (the lifecycle never goes back to alive). */
               paused: {},
