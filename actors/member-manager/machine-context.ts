@@ -3,6 +3,7 @@
  * machine's own bookkeeping (leave askers, timeouts, pending prunes, swim's feed, undelivered
  * sends, force-leaves). Types only; machine.ts says how each part is kept.
  */
+import type { UserStatePushState } from './user-state-push.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { AckReply, LamportTime, NodeFeedStats } from './protocol.ts'
 import type { SerfInit } from './config.ts'
@@ -37,6 +38,9 @@ export interface MemberManagerInput {
 
 /** Internal: a scheduled prune (leave with Prune for a leaving member) came due. */
 export type PruneDue = { type: 'member.prune-due'; name: string }
+
+/** Internal: the push interval passed, swim gets the user state as it is now (user-state-push.ts). */
+export type UserStateDue = { type: 'member.user-state-due' }
 
 /** Internal: a force-leave's broadcast was not reported gone within BroadcastTimeout. */
 export type ForceLeaveTimeout = { type: 'member.force-leave-timeout'; id: string }
@@ -76,6 +80,8 @@ export interface MemberManagerContext {
   /** Tells that found no receiver (unknown, stopped or refusing peer); counted, never retried. */
   undelivered: number
   forceLeaves: ForceLeaveState
+  /** The user state told to swim ahead of its push/pulls (user-state-push.ts); absent in a snapshot from before it. */
+  userStatePush?: UserStatePushState
 }
 
 /** Params of the `turn` action: one core input, and who waits for an ack of it (set-tags). */

@@ -34,13 +34,14 @@
 import { assertEvent, assign, enqueueActions, not, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
-import type { MemberManagerEmitted, MemberManagerInbound, NodesResyncMsg, SwimLeaveMsg } from './protocol.ts'
+import type { MemberManagerEmitted, MemberManagerInbound, NodesResyncMsg, SwimLeaveMsg, UserStateMsg } from './protocol.ts'
 import { createSerfConfig } from './config.ts'
 import { initialCoreState } from './core.ts'
 import { localMetaOf, localUserStateOf, membersOf, othersListening, statsOf } from './member-reads.ts'
 import { freshNodeFeed, receiveFeed, resyncAsked } from './node-feed.ts'
 import { createEffectRunner } from './effect-runner.ts'
-import { forceLeavesOf, type FeedPosition, type ForceLeaveTimeout, type MemberManagerContext, type MemberManagerInput, type PruneDue, type TurnParams } from './machine-context.ts'
+import { forceLeavesOf, type FeedPosition, type ForceLeaveTimeout, type MemberManagerContext, type MemberManagerInput, type PruneDue, type TurnParams, type UserStateDue } from './machine-context.ts'
+import { afterTell, freshUserStatePush, nextTellDelay, USER_STATE_DUE_ID, userStateMoved } from './user-state-push.ts'
 
 export type { ForceLeaveState, MemberManagerContext, MemberManagerInput, MemberManagerPeers, PendingPrune, TurnParams } from './machine-context.ts'
 
@@ -60,7 +61,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
   const machine = setup({
     types: {} as {
       context: MemberManagerContext
-      events: MemberManagerInbound | PruneDue | ForceLeaveTimeout | RuntimeEvent
+      events: MemberManagerInbound | PruneDue | ForceLeaveTimeout | UserStateDue | RuntimeEvent
       input: MemberManagerInput
       emitted: MemberManagerEmitted
     },
@@ -91,6 +92,15 @@ export function createMemberManagerMachine(env: ActorEnv) {
           for (const p of r.prunes) enqueue.raise({ type: 'member.prune-due', name: p.name }, { delay: p.delayMs })
           patch.prunes = [...(context.prunes ?? []), ...r.prunes.map((p) => ({ name: p.name, dueAt: at + p.delayMs }))]
         }
+        if (input.type === 'start' || userStateMoved(context.core, r.state)) {
+          // swim gets the new user state for its push/pulls once the push interval allows (user-state-push.ts).
+          const push = context.userStatePush ?? freshUserStatePush()
+          const delay = nextTellDelay(push, now())
+          if (delay !== undefined) {
+            enqueue.raise({ type: 'member.user-state-due' }, { id: USER_STATE_DUE_ID, delay })
+            patch.userStatePush = { ...push, pending: true }
+          }
+        }
         const countForceLeave = input.type === 'force-leave'
         if (r.awaiting !== undefined) {
           // Answered when gossip-queue reports the broadcast gone, or failed at BroadcastTimeout (Serf).
@@ -111,6 +121,17 @@ export function createMemberManagerMachine(env: ActorEnv) {
         if (!deliver(context.peers.swim, msg)) {
           enqueue.assign({ undelivered: context.undelivered + 1 })
         }
+      }),
+      /** The push interval passed: swim gets the user state as it is now, for its push/pulls (user-state-push.ts). */
+      tellUserState: enqueueActions(({ context, enqueue }) => {
+        const msg: UserStateMsg = { type: 'member.user-state', bytes: localUserStateOf(context.core) }
+        const delivered = deliver(context.peers.swim, msg)
+        enqueue.assign({ userStatePush: afterTell(context.userStatePush ?? freshUserStatePush(), msg.bytes.length, now()), ...(delivered ? {} : { undelivered: context.undelivered + 1 }) })
+      }),
+      /** After a restore the scheduled tell died with the old instance (and swim may hold an older state): tell now. */
+      rearmUserStatePush: enqueueActions(({ context, enqueue }) => {
+        enqueue.raise({ type: 'member.user-state-due' }, { id: USER_STATE_DUE_ID, delay: 0 })
+        enqueue.assign({ userStatePush: { ...(context.userStatePush ?? freshUserStatePush()), pending: true } })
       }),
       /** After a restore: the delayed prune events died with the crashed instance; raise them again. */
       rearmPrunes: enqueueActions(({ context, enqueue }) => {
@@ -186,6 +207,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
       feed: freshNodeFeed(),
       undelivered: 0,
       forceLeaves: { requested: 0, timedOut: 0, pending: [] },
+      userStatePush: freshUserStatePush(),
     }),
     initial: 'running',
     states: {
@@ -212,6 +234,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
           'member.merge-remote-state': {
             actions: { type: 'turn', params: ({ event }) => ({ input: { type: 'merge-remote-state', bytes: event.bytes, join: event.join, now: now() } }) },
           },
+          'member.user-state-due': { actions: 'tellUserState' },
           'member.local-state': {
             actions: ({ context, event }) => env.reply(event.replyTo, { type: 'member.local-state-reply', bytes: localUserStateOf(context.core) }),
           },
@@ -354,7 +377,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
                   // After a restore from a persisted snapshot: the context is the restored state as
                   // it is; only the timers are re-armed (this region's tick by the re-entry, the
                   // scheduled prunes by raising them again) and swim asked for its table.
-                  'runtime.restored': { target: 'waiting', reenter: true, actions: ['rearmPrunes', 'resyncAfterRestore', 'dropStaleForceLeaves'] },
+                  'runtime.restored': { target: 'waiting', reenter: true, actions: ['rearmPrunes', 'resyncAfterRestore', 'dropStaleForceLeaves', 'rearmUserStatePush'] },
                 },
               },
             },

@@ -453,6 +453,16 @@ export interface LocalMetaChangedMsg {
   meta: Uint8Array
 }
 
+/**
+ * To swim: Serf's push/pull user state (its LocalState: clocks, status LTimes, left members, the
+ * event buffer) as it is now, told ahead of the push/pulls that carry it, so none waits on an ask
+ * (user-state-push.ts: after a change, at most once per its interval). swim keeps the latest.
+ */
+export interface UserStateMsg {
+  type: 'member.user-state'
+  bytes: Uint8Array
+}
+
 /** To swim: try to reconnect to a failed member (memberlist Join "name/ip:port", spec §5.6). */
 export interface ReconnectMsg {
   type: 'member.reconnect'

@@ -102,6 +102,8 @@ export class SwimCounters {
   pushPullsRefused = 0
   /** `user-state` answers no ask waited for (answered twice, or after the stop): ignored. */
   userStatesUnmatched = 0
+  /** Push/pulls that carried the user state member-manager told ahead of time (no ask, no wait). */
+  userStatesTold = 0
   streamsMalformed = 0
   /** Stream messages refused for passing the byte cap (push-pull.ts MAX_STREAM_MESSAGE_BYTES). */
   streamsTooLarge = 0

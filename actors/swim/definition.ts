@@ -71,6 +71,9 @@ export const swim = defineActor({
       case 'member.local-meta-changed':
         if (!(msg.meta instanceof Uint8Array)) return 'member.local-meta-changed needs meta (Uint8Array)'
         return undefined
+      case 'member.user-state':
+        if (!(msg.bytes instanceof Uint8Array)) return 'member.user-state needs bytes (Uint8Array)'
+        return undefined
       case 'gossip.lease':
         // Every packet is filled from it: a malformed one is refused whole, before it is held.
         return leaseProblem(msg)

@@ -135,6 +135,11 @@ export type SwimCoreInput =
   | { type: 'broadcasts-waiting'; fresh?: boolean }
   /** The answer to the `ask-user-state` effect `id`: Serf's push/pull user state (raw bytes, may be empty). */
   | { type: 'user-state'; id: number; bytes: Uint8Array }
+  /**
+   * member-manager's latest Serf user state, told ahead of time (`member.user-state`): a push/pull
+   * from now on carries it without an `ask-user-state` effect (StepOutbox.askUserState).
+   */
+  | { type: 'user-state-told'; bytes: Uint8Array }
 
 /** What the core reads from its surroundings, and where effects decided in stream callbacks go (see the header). */
 export interface SwimEnv {

@@ -125,6 +125,11 @@ export function swimActions(env: ActorEnv, runner: Runner, cfg: MachineConfig) {
       assertEvent(event, 'member.local-meta-changed')
       return { ...runner.step({ type: 'meta', meta: event.meta }), knownMeta: event.meta }
     }),
+    /** member-manager's user state, told ahead of push/pulls: the runner keeps it (no context change). */
+    userStateTold: ({ event }: { event: SwimEvent }) => {
+      assertEvent(event, 'member.user-state')
+      runner.userStateTold(event.bytes)
+    },
     sendUser: assign(({ event }) => {
       assertEvent(event, 'swim.send-user')
       return runner.step({ type: 'send-user', to: formatAddress(event.addr, event.port), bytes: event.bytes })

@@ -110,6 +110,7 @@ export function createSwimMachine(env: ActorEnv) {
     'swim.join-result': { actions: 'joinResult' },
     'member.reconnect': { actions: 'reconnect' },
     'member.local-meta-changed': { actions: 'metaChanged' },
+    'member.user-state': { actions: 'userStateTold' },
     'gossip.broadcast-finished': { actions: 'broadcastFinished' },
     'member.nodes-resync': { actions: () => runner.resyncMembers() },
     'swim.send-user': { actions: 'sendUser' },
@@ -122,6 +123,8 @@ export function createSwimMachine(env: ActorEnv) {
     'swim.join': hold,
     'member.reconnect': hold,
     'member.local-meta-changed': hold,
+    // Kept by the runner for the node to come (a cache: the latest one wins).
+    'member.user-state': { actions: 'userStateTold' },
     'swim.leave': hold,
     'member.swim-leave': hold,
     'member.nodes-resync': hold,

@@ -24,7 +24,7 @@
  */
 import type { GossamerChannel } from '../../src/wire/gossamer-message.ts'
 import type { BroadcastFinishedMsg, LeaseMsg } from '../gossip-queue/protocol.ts'
-import type { JoinAddressError, LocalMetaChangedMsg, NodesResyncMsg, ReconnectMsg, SwimLeaveMsg } from '../member-manager/protocol.ts'
+import type { JoinAddressError, LocalMetaChangedMsg, NodesResyncMsg, ReconnectMsg, SwimLeaveMsg, UserStateMsg } from '../member-manager/protocol.ts'
 import type { ReplyTo } from '../../src/types/actor-env.ts'
 import type { Coordinate } from '../../src/coordinate/coordinate.ts'
 
@@ -141,6 +141,7 @@ export type SwimInbound =
   | KeyringMsg
   | CoordinateMsg
   | SendGossamerMsg
+  | UserStateMsg
 
 /** Emitted (XState emit) after the live keyring changed: the keys, primary first (to rewrite a keyring file). */
 export interface KeyringChangedEvent {

@@ -93,6 +93,8 @@ export class SwimCore extends SwimParts {
       case 'user-state':
         if (!this.outbox.answerUserState(input.id, input.bytes)) this.counters.userStatesUnmatched++
         return
+      case 'user-state-told':
+        return this.outbox.userStateTold(input.bytes)
     }
   }
 

@@ -91,4 +91,9 @@ export class SwimNode extends SwimCore {
   updateMeta(meta: Uint8Array): void {
     this.request({ type: 'meta', meta })
   }
+
+  /** member-manager's user state, told ahead of time: push/pulls carry it without asking `localUserState`. */
+  userStateTold(bytes: Uint8Array): void {
+    this.request({ type: 'user-state-told', bytes })
+  }
 }

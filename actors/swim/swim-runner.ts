@@ -68,6 +68,8 @@ export function createSwimRunner(env: ActorEnv) {
    * persisted context (throttled: persist-policy.ts) may be up to a second behind.
    */
   let lastCounters: Record<string, unknown> | undefined
+  /** member-manager's latest user state (`member.user-state`), handed to each node as it starts. */
+  let toldUserState: Uint8Array | undefined
 
   const deliver = (to: string, msg: Message): void => {
     const status = env.send(actorAddress<Message>(to), msg)
@@ -200,6 +202,7 @@ export function createSwimRunner(env: ActorEnv) {
       leases.start(config, restored?.lease)
       node = n
       handlers.set(n, handlersFor(n, config, transport))
+      if (toldUserState !== undefined) n.advance({ type: 'user-state-told', bytes: toldUserState })
       // Leases from now on (gossip-queue answers with a fresh one at once), before any packet goes.
       leases.subscribe()
       transport.onPacket((p) => {
@@ -213,6 +216,12 @@ export function createSwimRunner(env: ActorEnv) {
       })
       runEffects(n, n.advance({ type: 'start' }))
       return n
+    },
+
+    /** `member.user-state`: kept for push/pulls from now on, by the running node and the next one. */
+    userStateTold(bytes: Uint8Array): void {
+      toldUserState = bytes
+      if (node !== undefined) runEffects(node, node.advance({ type: 'user-state-told', bytes }))
     },
 
     /** The running core; only called from states that have one. */

@@ -27,6 +27,8 @@ describe('createNode in workers', () => {
       const stats = await b.stats()
       expect(Object.values(stats.actors).every((x) => x.restarts === 0)).toBe(true)
       expect(stats.serf.members).toBe(2)
+      // a answered b's push/pull with the user state its member-manager had told its swim (no ask across threads).
+      expect((await a.stats()).actors.swim).toMatchObject({ counters: { userStatesTold: 1 } })
       await b.leave()
       let left: NodeEvent | undefined
       while (left === undefined) {
