@@ -46,8 +46,17 @@ export const swim = defineActor({
    * turn that changed it, so the address bound in the first turns is never lost to a throttle
    * window; the rest (counters, health, figures: an idle node's every gossip tick changes a counter)
    * at most once a second.
+   *
+   * `immutable`: each record is the live context itself, kept by reference. Every step assigns
+   * new objects for what it changed (the core hands out its counters and copies them before the
+   * next write: step-outbox.ts; the runner's views are built fresh), so nothing in a record is
+   * written later, and the test runs check it (NODE_ENV=test deep-freezes each record: a write
+   * crashes swim with ERR_ACTOR_SNAPSHOT_MUTATED). Before, each persist copied the context (~190
+   * values) and, with swim in its own thread, the post cloned it again; in a five-agent join burst
+   * with V8's compilers off that copy was about 4% of swim's thread (a --cpu-prof of each
+   * thread). Now a worker posts only the objects it has not sent before (graph-encoder.ts).
    */
-  persist: { version: 1, throttleMs: SWIM_PERSIST_THROTTLE_MS, urgentKey: swimUrgentKey },
+  persist: { version: 1, throttleMs: SWIM_PERSIST_THROTTLE_MS, urgentKey: swimUrgentKey, immutable: true },
   validate: (msg) => {
     switch (msg.type) {
       case 'swim.packet':

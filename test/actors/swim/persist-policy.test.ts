@@ -110,6 +110,25 @@ describe('swim persist policy', () => {
     expect(leaving!.at - t1).toBeLessThan(SWIM_PERSIST_THROTTLE_MS / 2)
   })
 
+  it('keeps each record by reference (persist.immutable): records share what did not change, frozen under the test check', async () => {
+    nodes = simNodes(34)
+    const store = recordingStore()
+    const key = new Uint8Array(16).fill(9)
+    await nodes.spawn('n1', 1, { config: NO_PUSH_PULL })
+    const n2 = await nodes.spawn('n2', 2, { join: ['10.0.0.1:7946'], config: { ...NO_PUSH_PULL, keys: [new Uint8Array(16).fill(1)] } }, { snapshotStore: store })
+    await nodes.context(n2, 2_500)
+    await n2.ask({ type: 'swim.keyring', op: 'install', key }, { timeoutMs: 1_000 })
+    await nodes.context(n2, 2_500)
+    const records = store.saved.filter((r) => r.value === 'running')
+    expect(records.length).toBeGreaterThan(3)
+    // No copy per record: the config view is one object until the keyring change made a new one.
+    expect(new Set(records.map((r) => r.context.config)).size).toBeLessThanOrEqual(2)
+    // NODE_ENV=test verifies the promise: each record deep-frozen, so a write into a kept record
+    // would have crashed swim (ERR_ACTOR_SNAPSHOT_MUTATED) and restored it.
+    expect(Object.isFrozen(records.at(-1)!.context.counters)).toBe(true)
+    expect((await nodes.context(n2)).restores).toBe(0)
+  })
+
   it('the urgent key is made of the facts, so counters alone do not change it', () => {
     const base = { value: 'running', context: { bound: 'a', lease: { epoch: 1, version: 2, lastReport: 3, pending: [], unapplied: [] }, joinRetry: { status: 'off', attempts: 0, nextAttemptAtMs: null }, held: [], counters: { probes: 1 } } }
     const more = { ...base, context: { ...base.context, counters: { probes: 2 } } }
