@@ -225,6 +225,8 @@ export function createSwimMachine(env: ActorEnv) {
         on: {
           'swim.leave': { actions: 'failedLeave' },
           'member.swim-leave': { actions: 'failedLeave' },
+          // A cache, kept as in every state (nothing reads it while no node runs).
+          'member.user-state': { actions: 'userStateTold' },
           'swim.packet': refuse,
           'swim.timer': refuse,
           'swim.join': refuse,
