@@ -22,6 +22,22 @@ export function threadTimes(pid: number): ThreadTimes {
   return out
 }
 
+/**
+ * Each thread's name (/proc/<pid>/task/<tid>/comm): an actor's worker thread is `g:<actor id>`
+ * (src/runtime/thread-name.ts), every other thread of a Node process "node" or a libuv/V8 name.
+ */
+export function threadNames(pid: number): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(tid, readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim())
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out
+}
+
 /** What the threads spent between two readings (ms); threads born in between count from zero. */
 export function spent(pid: number, before: ThreadTimes, after: ThreadTimes): { runMs: number; waitMs: number; mainMs: number } {
   let runNs = 0

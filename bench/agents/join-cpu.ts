@@ -15,10 +15,9 @@
  *   a core (schedstat's run-queue wait). On a shared 2-core machine this is the load's share of the
  *   convergence time, which the CPU figure does not carry; both are per agent, means;
  * - threadsMsPerAgent (workers only): the CPU figure split by thread, means over agents: `main`,
- *   each actor's thread, and `other` (V8's and libuv's helpers: GC, compilers). Threads carry no
- *   names (every one is "node"), so an actor's is found by creation order: the node spawns its
- *   actors one after the other (src/node/compose.ts: gossip-queue, member-manager, serf-events,
- *   swim, without a snapshot), and their threads are the last ones the process had before the join.
+ *   each actor's thread (named `g:<actor>` by the runtime: src/runtime/thread-name.ts), and `other`
+ *   (V8's and libuv's helpers: GC, compilers). Before the names, actors were told apart by thread
+ *   creation order, and libuv's pool, started lazily after gossip-queue's thread, took its label.
  * Every figure includes answering the polls (a gossamer agent spends 1.1-2.2 ms of CPU on a `members`
  * reply, a serf agent 0.15-0.22: bench:agents' pollCostMsPerPoll), as it did with the `serf members`
  * CLI this bench polled with before (a connection and handshake per poll, every 100 ms).
@@ -29,7 +28,7 @@
  * Linux only (schedstat). Needs the built CLI and the `serf` binary, as bench:agents.
  */
 import type { AgentKind } from '../../test/support/agent-process.ts'
-import { spent, threadTimes, type ThreadTimes } from './cpu-time.ts'
+import { spent, threadNames, threadTimes, type ThreadTimes } from './cpu-time.ts'
 import { startAgent, stopAll } from './phases.ts'
 import { POLL_MS, timeUntil, type AgentRpc } from './rpc-poll.ts'
 import { flagValue } from '../support/args.ts'
@@ -56,21 +55,22 @@ function parseArgs(argv: string[]): Args {
   return { k, rounds, kinds, json: argv.includes('--json') }
 }
 
-/** The actor threads of a workers agent without a snapshot, in spawn order (src/node/compose.ts). */
+/** The actor threads of a workers agent without a snapshot (src/node/compose.ts), by the names their threads take. */
 const ACTOR_THREADS = ['gossip-queue', 'member-manager', 'serf-events', 'swim'] as const
+/** The thread name of an actor (src/runtime/thread-name.ts: `g:` and the id, 15 bytes kept). */
+const threadNameOf = (actor: string): string => `g:${actor}`.slice(0, 15)
 
 /**
- * CPU (ms) between two readings by thread role: `main` (tid = pid), the actor threads (the last
- * ACTOR_THREADS.length tids of the reading before, in spawn order) and `other` (the rest, threads
- * born in between included).
+ * CPU (ms) between two readings by thread role: `main` (tid = pid), each actor's thread (by its
+ * name) and `other` (the rest, threads born in between included).
  */
 function byRole(pid: number, before: ThreadTimes, after: ThreadTimes): Record<string, number> {
-  const tids = [...before.keys()].map(Number).sort((a, b) => a - b)
-  const actors = new Map(tids.slice(-ACTOR_THREADS.length).map((tid, i) => [String(tid), ACTOR_THREADS[i]!]))
+  const names = threadNames(pid)
+  const byName = new Map(ACTOR_THREADS.map((a) => [threadNameOf(a), a]))
   const out: Record<string, number> = { main: 0, ...Object.fromEntries(ACTOR_THREADS.map((a) => [a, 0])), other: 0 }
   for (const [tid, t] of after) {
     const ms = (t.runNs - (before.get(tid)?.runNs ?? 0)) / 1e6
-    const role = tid === String(pid) ? 'main' : (actors.get(tid) ?? 'other')
+    const role = tid === String(pid) ? 'main' : (byName.get(names.get(tid) ?? '') ?? 'other')
     out[role] = out[role]! + ms
   }
   return out
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   )
   const split = rounds.filter((r) => r.threadsMsPerAgent !== undefined)
   if (split.length > 0) {
-    console.log('CPU ms per workers agent by thread (actor threads by spawn order; other: GC, compilers, libuv):')
+    console.log('CPU ms per workers agent by thread (actor threads by name; other: GC, compilers, libuv):')
     console.table(split.map((r) => r.threadsMsPerAgent))
   }
   if (args.json) console.log(JSON.stringify({ bench: 'agents-join-cpu', k: args.k, pollMs: POLL_MS, rounds }))

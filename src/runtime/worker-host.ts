@@ -27,6 +27,7 @@ import { WorkerReports } from './worker-reports.ts'
 import { GraphEncoder } from './graph-encoder.ts'
 import type { PersistedRecord } from './persist-options.ts'
 import { WorkerRouter } from './worker-router.ts'
+import { actorThreadName, nameThisThread } from './thread-name.ts'
 
 export function hostActor<M extends AnyStateMachine>(definition: ActorDefinition<M>, implementations: ActorImplementations<M> = {}): void {
   const boot = workerData as WorkerBoot | undefined
@@ -63,6 +64,8 @@ class WorkerThread<M extends AnyStateMachine> {
     readonly control: ControlPort,
   ) {
     this.id = boot.id
+    // `top -H` and /proc show this thread as its actor (thread-name.ts).
+    nameThisThread(actorThreadName(boot.id))
     this.#watching = boot.watch
     // With a sink, pino still filters here: only lines at the level or above are formatted and posted.
     this.logBatch = boot.logLinesPerSecond === undefined ? undefined : new LogBatch((b) => this.post({ k: K.logs, lines: b.lines, dropped: b.dropped }), boot.logLinesPerSecond, realClock.now)
