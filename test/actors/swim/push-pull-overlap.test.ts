@@ -8,11 +8,12 @@
 import { describe, expect, it } from 'vitest'
 import { testConfig } from '../../../actors/swim/config.ts'
 import type { SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
-import { SwimNode } from '../../../actors/swim/swim-node.ts'
+import type { SwimNode } from '../../../actors/swim/swim-node.ts'
+import type { Stream } from '../../../src/transport/transport.ts'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
-import { keyedTimers } from './support/keyed-timers.ts'
+import { streamNode } from './support/stream-node.ts'
 
 const config = testConfig()
 /** Link latency of the memory network (ms): a dial completes after one round trip, 2 ms. */
@@ -27,27 +28,16 @@ function world(userStateDelayMs: number) {
   const received: number[] = []
 
   function node(ip: number, name: string, delayMs: number) {
-    const transport = net.createTransport(`10.0.0.${ip}:7946`)
-    const timers = keyedTimers(clock, (key) => swim.onTimer(key))
     const outputs: SwimOutput[] = []
-    const ports: SwimPorts = {
-      now: () => clock.now(),
-      random: () => random.next(),
-      setTimer: timers.setTimer,
-      cancelTimer: timers.cancelTimer,
-      sendPacket: () => ({ result: 'unconfirmed', piggybacked: 0 }),
-      enqueueBroadcast: () => {},
-      dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
+    const ports: Partial<SwimPorts> = {
       localUserState: (_join, cb) => {
         if (name === 'a') asked.push(clock.now())
         if (delayMs === 0) cb(new Uint8Array(0))
         else clock.setTimeout(() => cb(new Uint8Array(0)), delayMs)
       },
-      mergeRemoteUserState: () => {},
       emit: (o) => outputs.push(o),
     }
-    const swim: SwimNode = new SwimNode(config, { name, addr: Uint8Array.of(10, 0, 0, ip), port: 7946 }, ports)
-    transport.onStream((s) => {
+    const accept = (s: Stream, node: SwimNode): void => {
       // When a's state reached the responder: its reader's data handler, timed.
       const onData = s.onData.bind(s)
       s.onData = (handler) =>
@@ -55,8 +45,9 @@ function world(userStateDelayMs: number) {
           received.push(clock.now())
           handler(chunk)
         })
-      swim.onStream(s)
-    })
+      node.onStream(s)
+    }
+    const { swim, transport } = streamNode({ net, clock, random, config, ip, name, ports, accept })
     return { swim, transport, outputs }
   }
 

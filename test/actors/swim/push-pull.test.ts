@@ -8,7 +8,6 @@ import { testConfig } from '../../../actors/swim/config.ts'
 import { encodePushPullStream, encodeStreamMessage, tryReadStream } from '../../../actors/swim/packets.ts'
 import type { SwimOutput, SwimPorts } from '../../../actors/swim/ports.ts'
 import { MAX_INBOUND_PUSH_PULLS, MAX_STREAM_MESSAGE_BYTES, SMALL_STREAM_MESSAGE_BYTES } from '../../../actors/swim/push-pull.ts'
-import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { encodeMessage } from '../../../src/wire/memberlist.ts'
 import { connect } from 'node:net'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
@@ -18,7 +17,7 @@ import type { Stream } from '../../../src/transport/transport.ts'
 import { parseAddress } from '../../../src/transport/transport.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
-import { keyedTimers } from './support/keyed-timers.ts'
+import { streamNode } from './support/stream-node.ts'
 
 const config = testConfig()
 
@@ -31,23 +30,12 @@ function world() {
   let holdUserState = false
 
   function node(ip: number, name: string) {
-    const transport = net.createTransport(`10.0.0.${ip}:7946`)
-    const timers = keyedTimers(clock, (key) => swim.onTimer(key))
     const outputs: SwimOutput[] = []
-    const ports: SwimPorts = {
-      now: () => clock.now(),
-      random: () => random.next(),
-      setTimer: timers.setTimer,
-      cancelTimer: timers.cancelTimer,
-      sendPacket: () => ({ result: 'unconfirmed', piggybacked: 0 }),
-      enqueueBroadcast: () => {},
-      dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
+    const ports: Partial<SwimPorts> = {
       localUserState: (_join, cb) => (holdUserState ? heldUserStates.push(() => cb(new Uint8Array(0))) : cb(new Uint8Array(0))),
-      mergeRemoteUserState: () => {},
       emit: (o) => outputs.push(o),
     }
-    const swim: SwimNode = new SwimNode(config, { name, addr: Uint8Array.of(10, 0, 0, ip), port: 7946 }, ports)
-    transport.onStream((s) => swim.onStream(s))
+    const { swim, transport } = streamNode({ net, clock, random, config, ip, name, ports })
     return { swim, transport, outputs }
   }
 
@@ -323,21 +311,8 @@ describe('PushPull.request (for the TCP fallback ping, B4.4)', () => {
 describe('PushPull responder on real sockets', () => {
   it('closes an accepted TCP connection that sends nothing after tcpTimeoutMs (200 ms in the test preset)', async () => {
     const transport = await NetTransport.listen('127.0.0.1', 0)
-    const clock = new SimulatedClock()
-    const ports: SwimPorts = {
-      now: () => clock.now(),
-      random: () => 0.5,
-      setTimer: () => {},
-      cancelTimer: () => {},
-      sendPacket: () => ({ result: 'unconfirmed', piggybacked: 0 }),
-      enqueueBroadcast: () => {},
-      dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
-      localUserState: (_join, cb) => cb(new Uint8Array(0)),
-      mergeRemoteUserState: () => {},
-      emit: () => {},
-    }
-    const swim = new SwimNode(config, { name: 'a', addr: Uint8Array.of(127, 0, 0, 1), port: 7946 }, ports)
-    transport.onStream((s) => swim.onStream(s))
+    // Its timers run on a simulated clock that never moves: the transport's own deadline closes it.
+    const { swim } = streamNode({ on: transport, clock: new SimulatedClock(), random: { next: () => 0.5 }, config, ip: 1, name: 'a' })
     const { port } = parseAddress(transport.localAddress)
     const socket = connect({ host: '127.0.0.1', port })
     try {

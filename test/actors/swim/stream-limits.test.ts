@@ -11,14 +11,12 @@ import { describe, expect, it } from 'vitest'
 import { testConfig } from '../../../actors/swim/config.ts'
 import type { SwimInit } from '../../../actors/swim/config.ts'
 import { encodePushPullStream } from '../../../actors/swim/packets.ts'
-import type { SwimPorts } from '../../../actors/swim/ports.ts'
 import { MAX_INBOUND_PUSH_PULLS } from '../../../actors/swim/push-pull.ts'
-import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
 import type { Stream } from '../../../src/transport/transport.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
-import { keyedTimers } from './support/keyed-timers.ts'
+import { streamNode } from './support/stream-node.ts'
 import { simNodes } from './support/sim-nodes.ts'
 import { until } from './support/worker-cluster.ts'
 import { ActorSystem } from '../../../src/runtime/actor-system.ts'
@@ -37,22 +35,7 @@ function world(init: SwimInit = {}) {
   const random = createSeededRandom(21)
   const net = new MemoryNetwork({ clock, random })
   const config = testConfig(init)
-  const transport = net.createTransport('10.0.0.1:7946', { maxInboundStreams: 1024 })
-  const timers = keyedTimers(clock, (key) => swim.onTimer(key))
-  const ports: SwimPorts = {
-    now: () => clock.now(),
-    random: () => random.next(),
-    setTimer: timers.setTimer,
-    cancelTimer: timers.cancelTimer,
-    sendPacket: () => ({ result: 'unconfirmed', piggybacked: 0 }),
-    enqueueBroadcast: () => {},
-    dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
-    localUserState: (_join, cb) => cb(new Uint8Array(0)),
-    mergeRemoteUserState: () => {},
-    emit: () => {},
-  }
-  const swim: SwimNode = new SwimNode(config, { name: 'a', addr: Uint8Array.of(10, 0, 0, 1), port: 7946 }, ports)
-  transport.onStream((s) => swim.onStream(s))
+  const { swim, transport } = streamNode({ net, clock, random, config, ip: 1, name: 'a', limits: { maxInboundStreams: 1024 } })
   let nextPeer = 0
   /** Opens `n` streams from fresh addresses; each records how it ended. */
   const open = (n: number) => {

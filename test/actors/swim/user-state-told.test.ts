@@ -7,11 +7,10 @@
 import { describe, expect, it } from 'vitest'
 import { testConfig } from '../../../actors/swim/config.ts'
 import type { SwimPorts } from '../../../actors/swim/ports.ts'
-import { SwimNode } from '../../../actors/swim/swim-node.ts'
 import { MemoryNetwork } from '../../../src/transport/memory-network.ts'
 import { SimulatedClock } from '../../../src/runtime/simulated-clock.ts'
 import { createSeededRandom } from '../../../src/types/random.ts'
-import { keyedTimers } from './support/keyed-timers.ts'
+import { streamNode } from './support/stream-node.ts'
 
 const config = testConfig()
 /** How long an ask of the user state takes to be answered (ms). */
@@ -22,27 +21,16 @@ function world() {
   const random = createSeededRandom(5)
   const net = new MemoryNetwork({ clock, random, defaultLink: { latencyMs: 1 } })
   function node(ip: number, name: string) {
-    const transport = net.createTransport(`10.0.0.${ip}:7946`)
-    const timers = keyedTimers(clock, (key) => swim.onTimer(key))
     const asks: number[] = []
     const merged: Uint8Array[] = []
-    const ports: SwimPorts = {
-      now: () => clock.now(),
-      random: () => random.next(),
-      setTimer: timers.setTimer,
-      cancelTimer: timers.cancelTimer,
-      sendPacket: () => ({ result: 'unconfirmed', piggybacked: 0 }),
-      enqueueBroadcast: () => {},
-      dial: (to, ms, cb) => transport.dialCallback(to, ms, cb),
+    const ports: Partial<SwimPorts> = {
       localUserState: (_join, cb) => {
         asks.push(clock.now())
         clock.setTimeout(() => cb(Uint8Array.of(0xa0 + ip)), ASK_MS)
       },
       mergeRemoteUserState: (bytes) => void merged.push(bytes),
-      emit: () => {},
     }
-    const swim: SwimNode = new SwimNode(config, { name, addr: Uint8Array.of(10, 0, 0, ip), port: 7946 }, ports)
-    transport.onStream((s) => swim.onStream(s))
+    const { swim, transport } = streamNode({ net, clock, random, config, ip, name, ports })
     return { swim, transport, asks, merged }
   }
   return { clock, a: node(1, 'a'), b: node(2, 'b') }
