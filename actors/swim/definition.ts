@@ -54,9 +54,11 @@ export const swim = defineActor({
    * crashes swim with ERR_ACTOR_SNAPSHOT_MUTATED). Before, each persist copied the context (~190
    * values) and, with swim in its own thread, the post cloned it again; in a five-agent join burst
    * with V8's compilers off that copy was about 4% of swim's thread (a --cpu-prof of each
-   * thread). Now a worker posts only the objects it has not sent before (graph-encoder.ts).
+   * thread). A worker still posts each record whole (`post: 'whole'`): swim's objects are mostly
+   * new at each persist, and posting only the new ones (graph-encoder.ts: each frozen and tracked
+   * until collected) made the ping-to-ack p99 worse, 8.0-9.2 ms against 6.0-6.3.
    */
-  persist: { version: 1, throttleMs: SWIM_PERSIST_THROTTLE_MS, urgentKey: swimUrgentKey, immutable: true },
+  persist: { version: 1, throttleMs: SWIM_PERSIST_THROTTLE_MS, urgentKey: swimUrgentKey, immutable: true, post: 'whole' },
   validate: (msg) => {
     switch (msg.type) {
       case 'swim.packet':

@@ -225,7 +225,8 @@ class WorkerThread<M extends AnyStateMachine> {
    * system thread has not seen yet (graph-encoder.ts); others whole. Throws if it cannot be posted.
    */
   #postRecord(record: PersistedRecord): void {
-    if (this.definition.persist?.immutable !== true) {
+    const persist = this.definition.persist
+    if (persist?.immutable !== true || persist.post === 'whole') {
       this.post({ k: K.persist, snapshot: record.snapshot, at: record.at })
       return
     }

@@ -7,6 +7,7 @@ import { persistedSnapshotOf } from '../../src/runtime/host-persistence.ts'
 import { freezeSnapshot, isFrozenWrite } from '../../src/runtime/snapshot-freeze.ts'
 import { SimulatedClock } from '../../src/runtime/simulated-clock.ts'
 import { ledger } from './support/ledger/definition.ts'
+import { ledgerWhole } from './support/ledger-whole/definition.ts'
 import { createLedgerMachine } from './support/ledger/machine.ts'
 import { Holder } from './support/mutator/machine.ts'
 import { memberManager } from '../../actors/member-manager/definition.ts'
@@ -24,6 +25,7 @@ describe('persist options are checked at defineActor', () => {
       [{ version: 1.5 }, 'persist.version'],
       [{ version: 1, throttleMs: -5 }, 'persist.throttleMs'],
       [{ version: 1, throttleMs: Number.NaN }, 'persist.throttleMs'],
+      [{ version: 1, immutable: true, post: 'clone' }, 'persist.post'],
       ['yes', 'persist'],
     ]
     for (const [persist, field] of cases) {
@@ -151,6 +153,31 @@ function suite(placement: Placement): void {
       expect(await ref.ask({ type: 'ledger.get' })).toEqual({ entries: { a: 1, c: 3 }, order: ['a', 'c'] })
       expect(events.filter((e) => e.type === 'actor.crashed').every((e) => e.type === 'actor.crashed' && e.error.code !== 'ERR_ACTOR_SNAPSHOT_MUTATED')).toBe(true)
     })
+
+    if (placement === 'worker') {
+      it("posts only what changed by default, and the whole record with post: 'whole'", async () => {
+        const sys = await start()
+        const twoRecords = async (def: typeof ledger | typeof ledgerWhole, id: string) => {
+          const ref = await sys.spawn(def as typeof ledger, { id, placement })
+          ref.send({ type: 'ledger.add', key: 'a', amount: 1 })
+          await ref.ask({ type: 'ledger.get' })
+          await waitFor(() => store.records.get(id) !== undefined)
+          const first = store.records.get(id)!.snapshot as { context: { entries: Record<string, unknown>; order: string[] } }
+          ref.send({ type: 'ledger.add', key: 'b', amount: 2 })
+          await ref.ask({ type: 'ledger.get' })
+          await waitFor(() => (store.records.get(id)!.snapshot as typeof first).context.order.length === 2)
+          return { first, second: store.records.get(id)!.snapshot as typeof first }
+        }
+        // The graph post: the system thread rebuilds the untouched entry as the object it had.
+        const graph = await twoRecords(ledger, 'g')
+        expect(graph.second.context.entries['a']).toBe(graph.first.context.entries['a'])
+        // Whole: each record is its own clone, equal in content.
+        const whole = await twoRecords(ledgerWhole, 'w')
+        expect(whole.second.context.entries['a']).not.toBe(whole.first.context.entries['a'])
+        expect(whole.second.context.entries['a']).toEqual(whole.first.context.entries['a'])
+        expect(whole.second.context.order).toEqual(['a', 'b'])
+      })
+    }
 
     if (placement === 'inline') {
       it('keeps the record by reference, deep-frozen (no copy in the inline placement)', async () => {
