@@ -26,6 +26,14 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
 const MAX_QUEUED_FRAMES = 64
 /** After close(), how long a connection may take to flush before it is destroyed (ms). */
 const FLUSH_ON_CLOSE_MS = 1000
+/**
+ * After the reply to a `leave`, how long the server waits for that client to close its side before
+ * it closes every connection and the agent exits (ms). Serf's client waits for a reply and for its
+ * connection's end in one Go select: when both are ready, either may win, so a server that closes
+ * right after the reply made `serf leave` print "Error leaving: client closed" now and then (seen
+ * once in a full test run). The client closes as soon as it has read the reply.
+ */
+const LEAVE_GRACE_MS = 500
 
 export interface RpcServerOptions {
   node: GossamerNode
@@ -117,7 +125,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         runtime,
         now: Date.now,
         log,
-        onLeave: () => void shutdown().then(() => options.onLeave?.()),
+        onLeave: () => void clientGone(socket, LEAVE_GRACE_MS).then(shutdown).then(() => options.onLeave?.()),
         ...(options.assignments === undefined ? {} : { assignments: options.assignments }),
         ...(options.agentStats === undefined ? {} : { agentStats: options.agentStats }),
       },
@@ -196,6 +204,22 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   server.on('error', (err) => log('error', `agent.ipc: listener error: ${err.message}`))
   const bound = server.address()
   const address = typeof bound === 'object' && bound !== null ? (bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`) : options.addr
+
+  /** Resolves when `socket`'s peer closed its side (or the socket is gone), or after `ms`. */
+  function clientGone(socket: Socket, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (socket.destroyed || socket.readableEnded) return resolve()
+      const done = (): void => {
+        clearTimeout(timer)
+        socket.off('end', done)
+        socket.off('close', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      socket.once('end', done)
+      socket.once('close', done)
+    })
+  }
 
   function shutdown(): Promise<void> {
     closing ??= (async () => {
