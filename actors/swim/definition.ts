@@ -16,6 +16,7 @@ import { createSwimMachine } from './machine.ts'
 import { leaseProblem } from './piggyback.ts'
 import { isGossamerMessage } from '../../src/wire/gossamer-message.ts'
 import { MAX_GOSSAMER_RELIABLE_BYTES } from './gossamer-route.ts'
+import { MAX_STREAM_MESSAGE_BYTES } from './stream-read.ts'
 import { SWIM_PERSIST_THROTTLE_MS, swimUrgentKey } from './persist-policy.ts'
 
 const isIp = (addr: unknown) => addr instanceof Uint8Array && (addr.length === 4 || addr.length === 16)
@@ -84,6 +85,9 @@ export const swim = defineActor({
         return undefined
       case 'member.user-state':
         if (!(msg.bytes instanceof Uint8Array)) return 'member.user-state needs bytes (Uint8Array)'
+        // Kept for every later push/pull: one no peer could read (past its stream cap) is refused,
+        // and the state told before stays in use.
+        if (msg.bytes.length > MAX_STREAM_MESSAGE_BYTES) return `member.user-state bytes over ${MAX_STREAM_MESSAGE_BYTES} (a push/pull's cap)`
         return undefined
       case 'gossip.lease':
         // Every packet is filled from it: a malformed one is refused whole, before it is held.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { MAX_STREAM_MESSAGE_BYTES } from '../../../actors/swim/stream-read.ts'
 import { createActor } from 'xstate'
 import type { Actor } from 'xstate'
 import { createSwimMachine, MAX_HELD } from '../../../actors/swim/machine.ts'
@@ -456,6 +457,12 @@ describe('swim machine', () => {
     expect(swimDefinition.validate!(bad as never)).toMatch(/entries\[0\]\.queue/)
     expect(swimDefinition.validate!({ ...bad, entries: [], limits: {} } as never)).toMatch(/limits/)
     expect(swimDefinition.validate!({ ...bad, entries: [] } as never)).toBeUndefined()
+  })
+
+  it('refuses a told user state no peer could read (past a push/pull stream cap), by the definition', () => {
+    expect(swimDefinition.validate!({ type: 'member.user-state', bytes: 'x' } as never)).toMatch(/needs bytes/)
+    expect(swimDefinition.validate!({ type: 'member.user-state', bytes: new Uint8Array(MAX_STREAM_MESSAGE_BYTES + 1) } as never)).toMatch(/push\/pull's cap/)
+    expect(swimDefinition.validate!({ type: 'member.user-state', bytes: new Uint8Array(MAX_STREAM_MESSAGE_BYTES) } as never)).toBeUndefined()
   })
 })
 
