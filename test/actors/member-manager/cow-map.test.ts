@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { MapDraft, cowEntries, cowForEach, cowGet, emptyCowMap } from '../../../actors/member-manager/cow-map.ts'
+import { MapDraft, cowDiff, cowEntries, cowForEach, cowGet, emptyCowMap } from '../../../actors/member-manager/cow-map.ts'
 import type { CowMap } from '../../../actors/member-manager/cow-map.ts'
 
 const entriesOf = (m: CowMap<number>) => cowEntries(m).map((e) => [e.k, e.v] as const)
@@ -17,7 +17,7 @@ describe('CowMap', () => {
       fc.record({ kind: fc.constant('finish' as const) }),
     )
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+      fc.property(fc.array(op, { maxLength: 300, size: 'max' }), (ops) => {
         const model = new Map<string, number>()
         let version = emptyCowMap<number>()
         let draft = new MapDraft(version)
@@ -44,6 +44,51 @@ describe('CowMap', () => {
       }),
       { numRuns: 200 },
     )
+  })
+
+  it('cowDiff: a JS Map kept by applying each version\'s diff matches every version, order included', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 12 }), value: fc.integer({ min: 0, max: 3 }) }),
+      fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ kind: fc.constant('finish' as const) }),
+    )
+    // Few keys and long runs (size 'max': fast-check's default keeps arrays near 10): a key deleted and
+    // set again within one version, the case that moves it in the order, comes up in most runs.
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300, size: 'max' }), (ops) => {
+        const mirror = new Map<string, number>()
+        let version = emptyCowMap<number>()
+        let draft = new MapDraft(version)
+        for (const o of [...ops, { kind: 'finish' as const }]) {
+          if (o.kind === 'set') draft.set(`k${o.key}`, o.value)
+          else if (o.kind === 'delete') draft.delete(`k${o.key}`)
+          else {
+            const next = draft.finish()
+            const d = cowDiff(version, next)
+            for (const k of d.deleted) mirror.delete(k)
+            for (const e of d.set) mirror.set(e.k, e.v)
+            expect([...mirror]).toEqual(entriesOf(next))
+            // Nothing reported that did not change: every set is new, moved or a different value.
+            for (const e of d.set) expect(cowGet(version, e.k) !== e.v || d.deleted.includes(e.k)).toBe(true)
+            version = next
+            draft = new MapDraft(version)
+          }
+        }
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('cowDiff visits only what a draft copied: one write among 10,000 keys reports that entry alone', () => {
+    const d = new MapDraft<{ n: number }>()
+    for (let i = 0; i < 10_000; i++) d.set(`m${i}`, { n: i })
+    const v1 = d.finish()
+    const d2 = new MapDraft(v1)
+    d2.set('m42', { n: -1 })
+    const v2 = d2.finish()
+    const diff = cowDiff(v1, v2)
+    expect(diff).toEqual({ set: [{ k: 'm42', s: 42, v: { n: -1 } }], deleted: [] })
+    expect(cowDiff(v2, v2)).toEqual({ set: [], deleted: [] })
   })
 
   it('finish() returns the base itself when nothing was written, a new version otherwise', () => {
