@@ -85,7 +85,10 @@ export class SwimCore extends SwimParts {
         return this.departure.broadcastFinished(input.notifyId)
       case 'meta':
         if (bytesEqual(input.meta, this.table.self().meta)) return
-        return this.broadcast({ type: 'alive', msg: this.table.updateSelfMeta(input.meta) })
+        this.broadcast({ type: 'alive', msg: this.table.updateSelfMeta(input.meta) })
+        // memberlist's UpdateNode runs aliveNode on our own node, whose changed Meta calls the
+        // delegate's NotifyUpdate: Serf's own member takes its new tags there (member-update).
+        return this.emit({ type: 'node-updated', node: this.table.self() })
       case 'send-user':
         return this.sends.user(input.to, input.bytes)
       case 'broadcasts-waiting':

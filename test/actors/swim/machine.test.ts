@@ -326,6 +326,19 @@ describe('swim machine', () => {
     for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
 
+  it("tells its own member-manager of its own new meta, once per change (memberlist's NotifyUpdate for the local node)", async () => {
+    const h = harness(6)
+    const n1 = h.addNode('n1', 1)
+    await h.clock.advance(1_000)
+    const selfUpdates = () => n1.member.filter((m) => m.type === 'member.node-updated' && m.node.name === 'n1').map((m) => (m as { node: { meta: Uint8Array } }).node.meta[0])
+    n1.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(7) })
+    n1.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(7) }) // the same meta: no change, no update
+    n1.actor.send({ type: 'member.local-meta-changed', meta: Uint8Array.of(8) })
+    await h.clock.advance(20)
+    expect(selfUpdates()).toEqual([7, 8])
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
+  })
+
   it('sends news that comes just after a gossip round half an interval later, not a whole one, and keeps rounds half an interval apart', async () => {
     const h = harness(6)
     const n1 = h.addNode('n1', 1)
