@@ -9,7 +9,7 @@ import { assertEvent, enqueueActions as enqueueWithParams, setup } from 'xstate'
 import type { ActorEnv, RuntimeEvent } from '../../src/types/actor-env.ts'
 import { toWireError } from '../../src/errors/index.ts'
 import type { MemberManagerEmitted, MemberManagerInbound, NodesResyncMsg, SwimLeaveMsg, UserStateMsg } from './protocol.ts'
-import { localUserStateOf } from './member-reads.ts'
+import { localUserStateOf, memberViewChange } from './member-reads.ts'
 import { freshNodeFeed, receiveFeed, resyncAsked } from './node-feed.ts'
 import type { createEffectRunner } from './effect-runner.ts'
 import { forceLeavesOf, type ForceLeaveTimeout, type MemberManagerContext, type MemberManagerInput, type PruneDue, type TurnParams, type UserStateDue } from './machine-context.ts'
@@ -49,6 +49,13 @@ export function memberManagerActions(env: ActorEnv, { deliver, applyStep }: Pick
       for (const e of r.emitted) enqueue.emit(e)
       const patch: Partial<MemberManagerContext> = {}
       if (r.state !== context.core) patch.core = r.state
+      const view = memberViewChange(context.core, r.state)
+      if (view !== undefined) {
+        // For a copy of the member list kept outside (the node's): numbered, so a gap shows.
+        const seq = (context.viewSeq ?? 0) + 1
+        patch.viewSeq = seq
+        enqueue.emit({ type: 'member.view-changed', seq, ...view })
+      }
       if (feed?.seq !== undefined) {
         // swim's feed, followed in the same turn (one assign): a gap asks swim for a resync.
         const { next, askResync: gap } = receiveFeed(context.feed ?? freshNodeFeed(), feed.seq, feed.changes, feed.resync)

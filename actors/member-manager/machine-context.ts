@@ -82,6 +82,8 @@ export interface MemberManagerContext {
   forceLeaves: ForceLeaveState
   /** The user state told to swim ahead of its push/pulls (user-state-push.ts); absent in a snapshot from before it. */
   userStatePush?: UserStatePushState
+  /** `member.view-changed` events emitted so far (their last `seq`); absent in a snapshot from before them. */
+  viewSeq?: number
 }
 
 /** Params of the `turn` action: one core input, and who waits for an ack of it (set-tags). */

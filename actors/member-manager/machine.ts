@@ -86,6 +86,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
       undelivered: 0,
       forceLeaves: { requested: 0, timedOut: 0, pending: [] },
       userStatePush: freshUserStatePush(),
+      viewSeq: 0,
     }),
     initial: 'running',
     states: {
@@ -126,6 +127,7 @@ export function createMemberManagerMachine(env: ActorEnv) {
               env.reply(event.replyTo, {
                 type: 'member.members-reply',
                 ...membersOf(context.core, event.statuses),
+                viewSeq: context.viewSeq ?? 0,
                 ...(es === undefined ? {} : { eventClocks: { eventLTime: es.eventLTime, queryLTime: es.queryLTime } }),
               })
             },

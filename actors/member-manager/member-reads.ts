@@ -5,7 +5,7 @@
 import { encodeSerfMessage } from '../../src/wire/index.ts'
 import type { SerfPushPull } from '../../src/wire/index.ts'
 import type { Member, MemberCounts, MemberStatsReply, MemberStatus } from './protocol.ts'
-import { cowEntries, cowForEach, cowGet } from './cow-map.ts'
+import { cowDiff, cowEntries, cowForEach, cowGet } from './cow-map.ts'
 import type { MemberRecord } from './member-table.ts'
 import { cloneMember, pushPullLTime } from './member-table.ts'
 import { encodeTags } from './tags.ts'
@@ -17,6 +17,34 @@ export function membersOf(state: MemberCoreState, statuses?: readonly MemberStat
   const members: Member[] = []
   for (const e of cowEntries(state.table.records)) if (statuses === undefined || statuses.includes(e.v.member.status)) members.push(cloneMember(e.v.member))
   return { members, counts: { ...state.table.byStatus } }
+}
+
+/** Two members as `members()` shows them are the same: every field, addresses and tags by value. */
+function sameMember(a: Member, b: Member): boolean {
+  if (a === b) return true
+  if (a.name !== b.name || a.status !== b.status || a.port !== b.port) return false
+  if (a.protocolMin !== b.protocolMin || a.protocolMax !== b.protocolMax || a.protocolCur !== b.protocolCur) return false
+  if (a.delegateMin !== b.delegateMin || a.delegateMax !== b.delegateMax || a.delegateCur !== b.delegateCur) return false
+  if (a.addr.length !== b.addr.length || a.addr.some((x, i) => x !== b.addr[i])) return false
+  const ka = Object.keys(a.tags)
+  return ka.length === Object.keys(b.tags).length && ka.every((k) => Object.hasOwn(b.tags, k) && a.tags[k] === b.tags[k])
+}
+
+/**
+ * What a turn changed in the member list as `members()` shows it (MemberViewChangedMsg's `set`
+ * and `removed`), or undefined when nothing visible changed (a record rewritten for its Lamport
+ * times alone). Costs the paths the turn wrote (cowDiff), not the table.
+ */
+export function memberViewChange(before: MemberCoreState, after: MemberCoreState): { set: Member[]; removed: string[] } | undefined {
+  if (before.table.records === after.table.records) return undefined
+  const d = cowDiff(before.table.records, after.table.records)
+  const removed = d.deleted
+  const set: Member[] = []
+  for (const e of d.set) {
+    const was = removed.includes(e.k) ? undefined : cowGet(before.table.records, e.k)
+    if (was === undefined || !sameMember(was.member, e.v.member)) set.push(cloneMember(e.v.member))
+  }
+  return set.length === 0 && removed.length === 0 ? undefined : { set, removed }
 }
 
 /** Other members still up to hear our gossip (alive or leaving), from the status counts: O(1). */

@@ -197,6 +197,11 @@ export interface MembersReply {
    * first): a serf-events that restarts after a crash starts from them, not from older clocks.
    */
   eventClocks?: { eventLTime: LamportTime; queryLTime: LamportTime }
+  /**
+   * The `seq` of the last `member.view-changed` this actor emitted before the reply (0 before the
+   * first): a view kept from those events is this reply's list once it has applied that one.
+   */
+  viewSeq?: number
 }
 
 export interface MemberCounts {
@@ -447,6 +452,22 @@ export interface MemberEventMsg {
   members: Member[]
 }
 
+/**
+ * The member list's changes, for a copy kept elsewhere (the node's: src/node/member-view.ts), so a
+ * `members()` read need not cross to this actor's thread. One per turn that changed a member as
+ * `members()` shows it: the members new or changed (copies, in the table's order: a new one goes
+ * last, a changed one keeps its place) and the names removed (reaped, or removed and added again,
+ * then also in `set`). `seq` counts these events, from 1 after this actor's state began; a
+ * restored instance goes on from its snapshot's count, so a keeper starts over (from a
+ * `member.members` reply, whose `viewSeq` says where it stands) after a restart or a gap.
+ */
+export interface MemberViewChangedMsg {
+  type: 'member.view-changed'
+  seq: number
+  set: Member[]
+  removed: string[]
+}
+
 /** To swim: the local node's Meta changed; swim runs memberlist UpdateNode (new incarnation, alive). */
 export interface LocalMetaChangedMsg {
   type: 'member.local-meta-changed'
@@ -543,7 +564,8 @@ export type MemberManagerReply = MembersReply | LocalStateReply | AckReply | Mem
  *   it concerns. One per change from a single notice or intent; for a batch of swim's changes, one
  *   per run of changes of the same kind, in order.
  * - `member.conflict`: two addresses claim one node name (spec §5.11).
+ * - `member.view-changed`: the member list's changes, numbered (MemberViewChangedMsg).
  * Member records in an emitted event are copies: they share nothing with the actor's state.
  * Append-only.
  */
-export type MemberManagerEmitted = MemberEventMsg | NameConflictEventMsg
+export type MemberManagerEmitted = MemberEventMsg | NameConflictEventMsg | MemberViewChangedMsg

@@ -170,6 +170,11 @@ export interface NodeFacadeStats {
   retryJoin: { status: string; attempts: number }
   /** With a snapshot: the members it offered for rejoin, the joins tried, and whether one answered. */
   snapshotRejoin?: { previousNodes: number; attempts: number; joined: boolean }
+  /**
+   * The member list kept on the node's thread (`members()` reads it): reads it answered, reads that
+   * asked member-manager instead, events applied, gaps and member-manager restarts that set it back.
+   */
+  memberView?: { reads: number; asks: number; applied: number; gaps: number; resets: number }
 }
 
 export interface JoinOptions {

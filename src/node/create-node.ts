@@ -10,6 +10,7 @@ import type { GossamerNode, NodeOptions } from './api.ts'
 import { isUnspecified, resolveNodeConfig, type NodeConfig } from './config.ts'
 import { ACTOR_IDS, spawnNodeActors, swimInputOf, whenSwimRunning, type NodeActors } from './compose.ts'
 import { EventHub } from './event-hub.ts'
+import { keepMemberView } from './member-view.ts'
 import { LogRing } from './log-ring.ts'
 import { swimAskJoin } from './join.ts'
 import type { SerfSurface } from './serf-surface.ts'
@@ -79,6 +80,8 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
     const serf = deps.serf?.({ actors, system, log, config }) ?? serfEventsSurface(actors, system.clock)
     // Member events (coalesced as the agent does, when on), user events and queries: all from serf-events.
     if (serf.events !== undefined) hub.attach(serf.events)
+    // The member list kept on this thread, for members() without a hop to member-manager (member-view.ts).
+    const memberView = keepMemberView({ memberManager: actors.memberManager, system })
     // The subscriptions are on in member-manager's thread from here: no event after this is missed.
     await system.sync()
     // Each asked join gets its own outcome (numJoined, a coded error per address), answered by
@@ -100,7 +103,7 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
       coordination = new Coordination(coordinationActors, () => self?.running ?? false)
       coordinationIds = Object.values(COORDINATION_IDS)
     }
-    node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf, coordination)
+    node = new Node(config.name, address, config, system, actors, hub, ring, log, joinPort, serf, memberView, coordination)
     self = node
     const running = node
     // Serf's minority side of a conflict about its own name shuts down (the agent then exits 0).

@@ -19,6 +19,7 @@ import { canonicalJoinAddress, checkJoinAddresses, tagsProblem, type NodeConfig 
 import type { NodeActors } from './compose.ts'
 import type { EventHub } from './event-hub.ts'
 import { compileMemberFilter } from './member-filter.ts'
+import type { MemberView } from './member-view.ts'
 import { isLogLevel, type LogRing } from './log-ring.ts'
 import { joinFailedError, type JoinPort } from './join.ts'
 import type { SerfSurface } from './serf-surface.ts'
@@ -69,6 +70,8 @@ export class Node implements GossamerNode {
     private readonly log: Logger,
     private readonly joinPort: JoinPort,
     private readonly serf: SerfSurface,
+    /** The member list kept on this thread (member-view.ts); stopped with the node. */
+    private readonly memberView: { view: MemberView; stop(): void },
     /** node.election()/assignments() (createNode's `coordination`); undefined: off. */
     private readonly coordination?: Coordination,
   ) {
@@ -139,7 +142,12 @@ export class Node implements GossamerNode {
     return this.#guard('members', async () => {
       if (filter !== undefined && !isPlainObject(filter)) throw new ClusterError('ERR_INVALID_MEMBER_FILTER', 'members: the filter must be an object { tags?, status?, name? }')
       const accept = compileMemberFilter(filter)
+      const view = this.memberView.view
+      const kept = view.read()
+      if (kept !== undefined) return kept.filter(accept)
+      const token = view.asking()
       const reply = await this.actors.memberManager.ask({ type: 'member.members' })
+      view.fromReply(token, reply)
       return reply.members.filter(accept)
     })
   }
@@ -190,7 +198,16 @@ export class Node implements GossamerNode {
   }
 
   forceLeave(node: string, options: ForceLeaveOptions = {}): Promise<void> {
-    return this.#guard('forceLeave', () => this.serf.forceLeave(node, options))
+    return this.#guard('forceLeave', () => this.#writing(() => this.serf.forceLeave(node, options)))
+  }
+
+  /** A write to the member list: the next members() read asks member-manager (member-view.ts). */
+  async #writing<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f()
+    } finally {
+      this.memberView.view.wrote()
+    }
   }
 
   setTags(set: Readonly<Record<string, string>>, remove: readonly string[] = []): Promise<void> {
@@ -205,7 +222,7 @@ export class Node implements GossamerNode {
         Object.assign(next, set)
         const problem = tagsProblem(next, this.config.protocol)
         if (problem !== undefined) throw new ClusterError('ERR_TAGS_TOO_LARGE', 'Encoded length of tags exceeds limit of 512 bytes', { details: { problem } })
-        const reply = await this.actors.memberManager.ask({ type: 'member.set-tags', tags: next })
+        const reply = await this.#writing(() => this.actors.memberManager.ask({ type: 'member.set-tags', tags: next }))
         if (reply.error !== undefined) throw fromWireError(reply.error)
         this.#tags = next
         this.log.info({ subsystem: 'serf', tags: next }, 'tags updated')
@@ -224,7 +241,7 @@ export class Node implements GossamerNode {
       this.#joins++
       // As Serf's Join, which returns with the joined members in its member list: the join port's
       // answer comes once member-manager holds them (create-node.ts).
-      const out = await this.joinPort.join(parsed)
+      const out = await this.#writing(() => this.joinPort.join(parsed))
       if (out.numJoined === 0) {
         this.#joinsFailed++
         const err = joinFailedError(parsed, out.errors)
@@ -271,6 +288,7 @@ export class Node implements GossamerNode {
     this.#shutdown ??= (async () => {
       this.#state = 'stopped'
       this.#retryWatch?.stop()
+      this.memberView.stop()
       this.hub.close()
       this.coordination?.close()
       this.serf.close?.()
@@ -320,6 +338,7 @@ export class Node implements GossamerNode {
           eventReaders: this.hub.readers,
           logReaders: this.ring.readers,
           logLinesOverwritten: this.ring.overwritten,
+          memberView: { ...this.memberView.view.stats },
           joins: this.#joins,
           joinsFailed: this.#joinsFailed,
           retryJoin: { status: retry.status, attempts: retry.attempts },

@@ -29,6 +29,23 @@ describe('createNode in workers', () => {
       expect(stats.serf.members).toBe(2)
       // a answered b's push/pull with the user state its member-manager had told its swim (no ask across threads).
       expect((await a.stats()).actors.swim).toMatchObject({ counters: { userStatesTold: 1 } })
+      // members() reads the list kept on this thread (member-view.ts). A join returns once
+      // member-manager holds the joined members: a read right after it lists them, though the
+      // events that carry them to the kept list cross on another channel than the join's reply.
+      for (let i = 0; i < 3; i++) {
+        await b.join([a.address])
+        expect((await b.members()).map((m) => m.name).sort()).toEqual(['wa', 'wb'])
+      }
+      await b.setTags({ role: 'web' })
+      await expect.poll(async () => (await a.members()).find((m) => m.name === 'wb')?.tags.role, { timeout: 10_000 }).toBe('web')
+      await expect.poll(async () => (await b.members()).find((m) => m.name === 'wb')?.tags.role, { timeout: 10_000 }).toBe('web')
+      for (const n of [a, b]) {
+        // A read with no write through the node since the last: answered from the kept list.
+        expect((await n.members()).find((m) => m.name === 'wb')!.tags).toEqual({ role: 'web' })
+        const view = (await n.stats()).node!.memberView!
+        expect(view.reads).toBeGreaterThan(0)
+        expect(view).toMatchObject({ gaps: 0, resets: 0 })
+      }
       await b.leave()
       let left: NodeEvent | undefined
       while (left === undefined) {

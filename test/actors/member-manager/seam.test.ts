@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { createActor } from 'xstate'
 import { createMemberManagerMachine } from '../../../actors/member-manager/machine.ts'
 import type { MemberManagerContext, MemberManagerInput } from '../../../actors/member-manager/machine.ts'
-import type { MemberEventMsg, MemberManagerEmitted, NameConflictEventMsg } from '../../../actors/member-manager/protocol.ts'
+import type { Member, MemberEventMsg, MemberManagerEmitted, MemberViewChangedMsg, MembersReply, NameConflictEventMsg } from '../../../actors/member-manager/protocol.ts'
 import { cowGet } from '../../../actors/member-manager/cow-map.ts'
 import { encodeSerfMessage } from '../../../src/wire/index.ts'
 import { fakeEnv } from '../gossip-queue/fake-env.ts'
@@ -33,7 +33,8 @@ function deepFreeze(v: unknown, seen = new Set<unknown>()): void {
   Object.freeze(v)
 }
 
-const summary = (e: MemberManagerEmitted) => (e.type === 'member.event' ? `${e.event}:${e.members.map((m) => m.name).join(',')}` : `conflict:${e.name}`)
+const summary = (e: MemberManagerEmitted) =>
+  e.type === 'member.event' ? `${e.event}:${e.members.map((m) => m.name).join(',')}` : e.type === 'member.conflict' ? `conflict:${e.name}` : `view:${e.seq}`
 
 describe('member-manager emitted events', () => {
   it('emits every kind of member event (join, update, failed, leave, reap) to actor.on, and still tells the events sink', () => {
@@ -94,6 +95,52 @@ describe('member-manager emitted events', () => {
     const t = m.ask<{ members: Array<{ status: string; addr: Uint8Array }> }>()
     m.actor.send({ type: 'member.members', replyTo: t as never })
     expect(m.replyFor(t)!.members[0]).toMatchObject({ status: 'alive', addr: Uint8Array.of(127, 0, 0, 1) })
+    m.actor.stop()
+  })
+})
+
+describe('member-manager view feed (member.view-changed)', () => {
+  it('a Map kept from the feed is the members reply after every change, in order, and a change nobody sees emits nothing', () => {
+    const m = start({ reconnectTimeoutMs: 1 * H, tombstoneTimeoutMs: 1 * H, reapIntervalMs: 15 * S, reconnectIntervalMs: 10 * H })
+    const kept = new Map<string, Member>()
+    const seqs: number[] = []
+    m.actor.on('member.view-changed', (e: MemberViewChangedMsg) => {
+      seqs.push(e.seq)
+      for (const n of e.removed) kept.delete(n)
+      for (const mb of e.set) kept.set(mb.name, mb)
+    })
+    const reply = (): MembersReply => {
+      const t = m.ask<MembersReply>()
+      m.actor.send({ type: 'member.members', replyTo: t as never })
+      return m.replyFor(t)!
+    }
+    const check = () => {
+      const r = reply()
+      expect([...kept.values()]).toEqual(r.members)
+      expect(r.viewSeq).toBe(seqs.at(-1) ?? 0)
+    }
+    check()
+    for (const n of ['self', 'a', 'b', 'c']) m.actor.send({ type: 'member.node-joined', node: node(n) })
+    check()
+    m.actor.send({ type: 'member.node-updated', node: node('a', { role: 'db' }) })
+    check()
+    const before = seqs.length
+    // The same node told again, unchanged: the table may rewrite its record, the list does not change.
+    m.actor.send({ type: 'member.node-updated', node: node('a', { role: 'db' }) })
+    m.actor.send({ type: 'member.user-message', bytes: encodeSerfMessage({ type: 'join', Node: 'c', LTime: 7n }) })
+    expect(seqs.length).toBe(before)
+    m.actor.send({ type: 'member.node-left', node: node('b') }) // alive → failed
+    m.actor.send({ type: 'member.user-message', bytes: encodeSerfMessage({ type: 'leave', Node: 'a', LTime: 9n, Prune: false }) })
+    check()
+    m.actor.send({ type: 'member.set-tags', tags: { zone: 'x' } })
+    check()
+    m.clock.advanceSync(1 * H + 15 * S) // b reaped
+    check()
+    expect(kept.has('b')).toBe(false)
+    m.actor.send({ type: 'member.node-joined', node: node('b') }) // back, at the end of the order
+    check()
+    expect([...kept.keys()]).toEqual(['self', 'a', 'c', 'b'])
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1))
     m.actor.stop()
   })
 })
