@@ -18,8 +18,9 @@
  *   each actor's thread (named `g:<actor>` by the runtime: src/runtime/thread-name.ts), and `other`
  *   (V8's and libuv's helpers: GC, compilers). Before the names, actors were told apart by thread
  *   creation order, and libuv's pool, started lazily after gossip-queue's thread, took its label.
- * Every figure includes answering the polls (a gossamer agent spends 1.1-2.2 ms of CPU on a `members`
- * reply, a serf agent 0.15-0.22: bench:agents' pollCostMsPerPoll), as it did with the `serf members`
+ * Every figure includes answering the polls (a gossamer agent spends 0.9-1.2 ms of CPU on a `members`
+ * reply since it reads its own copy of the list, 1.1-2.2 before; a serf agent 0.15-0.22: bench:agents'
+ * pollCostMsPerPoll), as it did with the `serf members`
  * CLI this bench polled with before (a connection and handshake per poll, every 100 ms).
  * The CPU figure is the one to compare between placements on a loaded machine: it counts the work
  * (a thread hop's wake-up, clone and turn included), not the waiting.

@@ -11,9 +11,9 @@ import { AgentRpc, POLL_MS, timeUntil, type MemberView, type Until } from './rpc
 export const PHASE_CAP_MS = 120_000
 /**
  * Crash detection polls every 50 ms, not POLL_MS: it waits ~5-7 s, where a gossamer agent answering
- * a `members` poll every 20 ms would use 5-11% of a core (1.1-1.5 ms of CPU a poll inline,
- * 1.5-2.2 ms with workers, against serf's 0.15-0.22: bench:agents' pollCost, four runs on a loaded
- * machine), enough to turn its optimizing compiler on (src/agent/tiering.ts: 5% of a core in two 2 s samples in a row)
+ * a `members` poll every 20 ms would use about 5% of a core (0.9-1.2 ms of CPU a poll in either
+ * placement since the node reads its own copy of the member list, 1.1-2.2 ms before; serf's
+ * 0.15-0.22: bench:agents' pollCost), enough to turn its optimizing compiler on (src/agent/tiering.ts: 5% of a core in two 2 s samples in a row)
  * in an agent that would otherwise be idle while a peer crashes. 50 ms is under 1% of the
  * detection time, whose spread between trials is a second or more.
  */
