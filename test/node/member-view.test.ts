@@ -2,9 +2,34 @@
  * The node's member list copy (src/node/member-view.ts): when it answers a read, and when a read
  * must ask member-manager (nothing kept yet, a gap, a restart, a write through the node).
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { keepMemberView, MemberView } from '../../src/node/member-view.ts'
-import type { Member, MemberViewChangedMsg } from '../../actors/member-manager/protocol.ts'
+import type { Member, MemberEventMsg, MemberViewChangedMsg } from '../../actors/member-manager/protocol.ts'
+import { ActorSystem, SimulatedClock, defineActor } from '../../src/runtime/index.ts'
+import { memberManager } from '../../actors/member-manager/definition.ts'
+import { createMemberManagerMachine } from '../../actors/member-manager/machine.ts'
+import { node } from '../actors/member-manager/fixtures.ts'
+
+let system: ActorSystem | undefined
+afterEach(async () => {
+  await system?.shutdown({ drainTimeoutMs: 2000 })
+  system = undefined
+})
+
+/** member-manager that crashes on demand: its send throws on a member event about `crash-now`. */
+const crashableMemberManager = defineActor({
+  name: 'member-manager',
+  machine: (env) =>
+    createMemberManagerMachine({
+      ...env,
+      send: (to, msg) => {
+        if (msg.type === 'member.event' && (msg as unknown as MemberEventMsg).members[0]?.name === 'crash-now') throw new Error('crash on purpose')
+        return env.send(to, msg)
+      },
+    }),
+  persist: memberManager.persist,
+  validate: (msg) => memberManager.validate?.(msg),
+})
 
 function member(name: string, status: Member['status'] = 'alive', tags: Record<string, string> = {}): Member {
   return { name, addr: Uint8Array.of(127, 0, 0, 1), port: 7946, tags, status, protocolMin: 1, protocolMax: 5, protocolCur: 2, delegateMin: 2, delegateMax: 5, delegateCur: 4 }
@@ -100,5 +125,43 @@ describe('MemberView', () => {
     expect(kept.view.usable).toBe(false)
     kept.stop()
     expect(offs).toEqual(['events', 'system'])
+  })
+
+  it('over a real member-manager: a crash and restore from an older snapshot starts the copy over from a reply', async () => {
+    const clock = new SimulatedClock()
+    system = await ActorSystem.start({ logLevel: 'silent', clock, supervision: { backoffMs: 100 } })
+    const mm = await system.spawn(crashableMemberManager, {
+      id: 'member-manager',
+      placement: 'inline',
+      input: { config: { nodeName: 'self' }, peers: { events: 'events' } },
+    })
+    const kept = keepMemberView({ memberManager: mm, system })
+    const read = async () => {
+      const fromCopy = kept.view.read()
+      if (fromCopy !== undefined) return fromCopy.map((m) => m.name)
+      const token = kept.view.asking()
+      const reply = await mm.ask({ type: 'member.members' })
+      kept.view.fromReply(token, reply)
+      return reply.members.map((m) => m.name)
+    }
+    const asked = async () => (await mm.ask({ type: 'member.members' })).members.map((m) => m.name)
+    for (const n of ['self', 'p']) mm.send({ type: 'member.node-joined', node: node(n) })
+    expect(await read()).toEqual(['self', 'p']) // the first read asks
+    await clock.advance(1000) // past the persist throttle: the next turn is persisted
+    mm.send({ type: 'member.node-joined', node: node('q') })
+    await clock.advance(100)
+    mm.send({ type: 'member.node-joined', node: node('r') }) // within the throttle: not persisted
+    await clock.advance(0)
+    expect(await read()).toEqual(['self', 'p', 'q', 'r'])
+    expect(kept.view.stats).toMatchObject({ asks: 1, applied: 2 })
+    mm.send({ type: 'member.node-joined', node: node('crash-now') })
+    await clock.advance(100) // the crash, and the restart from the snapshot with q and without r
+    mm.send({ type: 'member.node-joined', node: node('s') })
+    await clock.advance(0)
+    // The restored instance numbers on from its snapshot: its events alone would leave r in the copy.
+    expect(await read()).toEqual(await asked())
+    expect(await read()).toEqual(['self', 'p', 'q', 's'])
+    expect(kept.view.stats).toMatchObject({ asks: 2, resets: 2 })
+    kept.stop()
   })
 })
