@@ -9,10 +9,11 @@
  * and join the same target (burst 2: the target's threads warm, the joiners' cold again). Each burst
  * is timed from the joins sent to the last node listing K alive (polled every POLL_MS through
  * `members()`), and each thread's CPU over that window read from /proc/self/task/<tid>/schedstat
- * (ns on a CPU). An actor's thread is found by creation order: a node spawns its actors one after the
- * other (src/node/compose.ts: gossip-queue, member-manager, serf-events, swim, without a snapshot),
- * so the threads new after its createNode are its actors in that order. `other` is every other thread
- * of the process (main: the bench's polls included; V8's and libuv's helpers).
+ * (ns on a CPU). An actor's thread is the one new after its node's createNode that bears the actor's
+ * name (`g:<actor id>`, src/runtime/thread-name.ts): every node's threads have the same names, and
+ * a helper thread may start at any time (libuv's pool starts lazily), so neither the name alone
+ * nor the creation order finds it. `other` is every other thread of the process (main: the bench's
+ * polls included; V8's and libuv's helpers).
  *
  * `--lean` runs with V8's optimizing compilers off (as an agent does until it is busy, see
  * src/agent/tiering.ts): the figures then match an agent's join. Linux only (schedstat).
@@ -24,6 +25,8 @@ import { setFlagsFromString } from 'node:v8'
 import { createNode } from '../../src/node/create-node.ts'
 import type { GossamerNode } from '../../src/node/api.ts'
 import { flagValue } from '../support/args.ts'
+import { threadNames } from '../agents/cpu-time.ts'
+import { actorThreadName } from '../../src/runtime/thread-name.ts'
 
 const POLL_MS = 20
 /** A burst that has not converged by then fails the run (ms). */
@@ -71,14 +74,18 @@ interface Started {
 async function start(name: string): Promise<Started> {
   const before = new Set(readdirSync('/proc/self/task'))
   const node = await createNode({ name, bind: '127.0.0.1:0', profile: 'lan', placement: 'workers', logLevel: 'silent' })
-  const fresh = readdirSync('/proc/self/task')
-    .filter((t) => !before.has(t))
-    .sort((a, b) => Number(a) - Number(b))
-  if (fresh.length !== ACTORS.length) {
-    await node.shutdown()
-    throw new Error(`${name}: ${fresh.length} new threads after createNode, expected one per actor (${ACTORS.length})`)
+  const names = threadNames(process.pid)
+  const fresh = readdirSync('/proc/self/task').filter((t) => !before.has(t))
+  const threads = new Map<Actor, string>()
+  for (const actor of ACTORS) {
+    const mine = fresh.filter((t) => names.get(t) === actorThreadName(actor))
+    if (mine.length !== 1) {
+      await node.shutdown()
+      throw new Error(`${name}: ${mine.length} new threads named ${actorThreadName(actor)} after createNode, expected one`)
+    }
+    threads.set(actor, mine[0]!)
   }
-  return { node, threads: new Map(ACTORS.map((a, i) => [a, fresh[i]!])) }
+  return { node, threads }
 }
 
 /** One burst's figures: its window (ms), and CPU ms per actor thread for the target and the joiners' mean. */
