@@ -4,31 +4,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { keepMemberView, MemberView } from '../../src/node/member-view.ts'
-import type { Member, MemberEventMsg, MemberViewChangedMsg } from '../../actors/member-manager/protocol.ts'
-import { ActorSystem, SimulatedClock, defineActor } from '../../src/runtime/index.ts'
-import { memberManager } from '../../actors/member-manager/definition.ts'
-import { createMemberManagerMachine } from '../../actors/member-manager/machine.ts'
+import type { Member, MemberViewChangedMsg } from '../../actors/member-manager/protocol.ts'
+import { ActorSystem, SimulatedClock } from '../../src/runtime/index.ts'
 import { node } from '../actors/member-manager/fixtures.ts'
+import { crashableMemberManager } from '../actors/member-manager/support/crashable.ts'
 
 let system: ActorSystem | undefined
 afterEach(async () => {
   await system?.shutdown({ drainTimeoutMs: 2000 })
   system = undefined
-})
-
-/** member-manager that crashes on demand: its send throws on a member event about `crash-now`. */
-const crashableMemberManager = defineActor({
-  name: 'member-manager',
-  machine: (env) =>
-    createMemberManagerMachine({
-      ...env,
-      send: (to, msg) => {
-        if (msg.type === 'member.event' && (msg as unknown as MemberEventMsg).members[0]?.name === 'crash-now') throw new Error('crash on purpose')
-        return env.send(to, msg)
-      },
-    }),
-  persist: memberManager.persist,
-  validate: (msg) => memberManager.validate?.(msg),
 })
 
 function member(name: string, status: Member['status'] = 'alive', tags: Record<string, string> = {}): Member {

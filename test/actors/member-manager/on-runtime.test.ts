@@ -12,9 +12,9 @@ import type { Placement, SystemEvent } from '../../../src/runtime/index.ts'
 import type { MemberEventMsg, NameConflictEventMsg } from '../../../actors/member-manager/protocol.ts'
 import { gossipQueue } from '../../../actors/gossip-queue/definition.ts'
 import { memberManager } from '../../../actors/member-manager/definition.ts'
-import { createMemberManagerMachine } from '../../../actors/member-manager/machine.ts'
 import { encodeSerfMessage, decodeSerfMessage } from '../../../src/wire/index.ts'
 import { node } from './fixtures.ts'
+import { crashableMemberManager } from './support/crashable.ts'
 
 let system: ActorSystem | undefined
 afterEach(async () => {
@@ -140,24 +140,6 @@ describe.each(['inline', 'worker'] as Placement[])('member-manager + gossip-queu
     mm.send({ type: 'member.join-completed', numJoined: 1, reconnect: true })
     expect((await mm.ask({ type: 'member.stats' })).joinsWithoutIntent).toEqual({ reconnect: 1, notAlive: 0 })
   })
-})
-
-/**
- * member-manager with a crash on demand: its env's send throws on a member event about `crash-now`,
- * so the machine's action fails and the supervisor restarts it from its last persisted snapshot.
- */
-const crashableMemberManager = defineActor({
-  name: 'member-manager',
-  machine: (env) =>
-    createMemberManagerMachine({
-      ...env,
-      send: (to, msg) => {
-        if (msg.type === 'member.event' && (msg as unknown as MemberEventMsg).members[0]?.name === 'crash-now') throw new Error('crash on purpose')
-        return env.send(to, msg)
-      },
-    }),
-  persist: memberManager.persist,
-  validate: (msg) => memberManager.validate?.(msg),
 })
 
 describe('member-manager under supervision (inline, simulated clock)', () => {
