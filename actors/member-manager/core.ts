@@ -230,6 +230,7 @@ function setTags(t: Turn, tags: Record<string, string>): void {
     return
   }
   t.setMeta({ tags: next })
+  t.publish(t.table.setLocalTags(next))
   t.effects.push({ type: 'tell-swim', msg: { type: 'member.local-meta-changed', meta } })
 }
 

@@ -241,12 +241,30 @@ export class MemberTable {
 
   /** memberlist NotifyUpdate: refresh address, tags and versions; emits member-update. */
   nodeUpdated(node: NodeInfo): MemberEvent[] {
+    const local = node.name === this.opts.localName
+    const seen = this.records.get(node.name)
+    // Our own tags are set here first (setLocalTags); swim's update of our node only echoes the Meta
+    // we told it, maybe an older one when two set-tags came close: it changes nothing that shows.
+    if (local && seen !== undefined && this.sameNode(seen.member, node, seen.member.tags)) return []
     const r = this.edit(node.name)
     if (r === undefined) {
       this.metrics.ignoredNotices++
       return []
     }
-    Object.assign(r.member, { addr: node.addr.slice(), port: node.port, tags: this.tagsOf(node), ...versions(node) })
+    Object.assign(r.member, { addr: node.addr.slice(), port: node.port, tags: local ? r.member.tags : this.tagsOf(node), ...versions(node) })
+    return [{ event: 'member-update', member: cloneMember(r.member) }]
+  }
+
+  /**
+   * Serf's SetTags: memberlist's UpdateNode runs NotifyUpdate for the local node before it returns,
+   * so the local member shows the new tags (one member-update) by the time SetTags does. Nothing
+   * before the local node has joined, and nothing when the tags are the same.
+   */
+  setLocalTags(tags: Readonly<Record<string, string>>): MemberEvent[] {
+    const seen = this.records.get(this.opts.localName)
+    if (seen === undefined || tagsEqual(seen.member.tags, tags)) return []
+    const r = this.edit(this.opts.localName)!
+    r.member.tags = { ...tags }
     return [{ event: 'member-update', member: cloneMember(r.member) }]
   }
 
@@ -401,13 +419,13 @@ export class MemberTable {
     if ((STATUS_KEYS as readonly string[]).includes(status)) this.byStatus[status as (typeof STATUS_KEYS)[number]] += delta
   }
 
-  /** The member already shows what swim reports about `node` (address, tags, versions). */
-  private sameNode(m: Member, node: NodeInfo): boolean {
+  /** The member already shows what swim reports about `node` (address, versions, and its tags or `tags`). */
+  private sameNode(m: Member, node: NodeInfo, tags?: Readonly<Record<string, string>>): boolean {
     if (m.port !== node.port || m.addr.length !== node.addr.length || !m.addr.every((b, i) => b === node.addr[i])) return false
     const v = versions(node)
     if (v.protocolMin !== m.protocolMin || v.protocolMax !== m.protocolMax || v.protocolCur !== m.protocolCur) return false
     if (v.delegateMin !== m.delegateMin || v.delegateMax !== m.delegateMax || v.delegateCur !== m.delegateCur) return false
-    return tagsEqual(decodeTags(node.meta).tags, m.tags)
+    return tagsEqual(tags ?? decodeTags(node.meta).tags, m.tags)
   }
 
   private tagsOf(node: NodeInfo): Record<string, string> {

@@ -153,6 +153,21 @@ describe('MemberTable lifecycle', () => {
     expect(t.metrics.ignoredNotices).toBe(1)
   })
 
+  it("sets our own tags at once (Serf's SetTags), and swim's echo of them, even an older one, changes nothing", () => {
+    const { t } = table('self')
+    expect(t.setLocalTags({ role: 'web' })).toEqual([]) // before we joined: nothing to update
+    t.nodeJoined(node('self', { role: 'web' }), 0)
+    expect(t.setLocalTags({ role: 'web' })).toEqual([]) // the same tags
+    expect(t.setLocalTags({ role: 'db' })).toMatchObject([{ event: 'member-update', member: { name: 'self', tags: { role: 'db' } } }])
+    expect(t.setLocalTags({ role: 'cache' })).toHaveLength(1)
+    // swim's updates of our node come after, in order: the first carries the Meta of 'db'.
+    expect(t.nodeUpdated(node('self', { role: 'db' }))).toEqual([])
+    expect(t.nodeUpdated(node('self', { role: 'cache' }))).toEqual([])
+    expect(t.get('self')?.member.tags).toEqual({ role: 'cache' })
+    // An address change of our node still shows, with our own tags.
+    expect(t.nodeUpdated(node('self', { role: 'db' }, 7000))).toMatchObject([{ event: 'member-update', member: { port: 7000, tags: { role: 'cache' } } }])
+  })
+
   it('hands out copies: mutating an event member does not touch the table', () => {
     const { t } = table()
     const [ev] = t.nodeJoined(node('a', { k: 'v' }), 0)
