@@ -8,7 +8,7 @@ import type { Member, MemberCounts, MemberStatsReply, MemberStatus } from './pro
 import { cowDiff, cowEntries, cowForEach, cowGet } from './cow-map.ts'
 import type { MemberRecord } from './member-table.ts'
 import { cloneMember, pushPullLTime } from './member-table.ts'
-import { encodeTags } from './tags.ts'
+import { encodeTags, tagsEqual } from './tags.ts'
 import type { MemberCoreState } from './member-effects.ts'
 import { freshCounters } from './core.ts'
 
@@ -26,8 +26,7 @@ function sameMember(a: Member, b: Member): boolean {
   if (a.protocolMin !== b.protocolMin || a.protocolMax !== b.protocolMax || a.protocolCur !== b.protocolCur) return false
   if (a.delegateMin !== b.delegateMin || a.delegateMax !== b.delegateMax || a.delegateCur !== b.delegateCur) return false
   if (a.addr.length !== b.addr.length || a.addr.some((x, i) => x !== b.addr[i])) return false
-  const ka = Object.keys(a.tags)
-  return ka.length === Object.keys(b.tags).length && ka.every((k) => Object.hasOwn(b.tags, k) && a.tags[k] === b.tags[k])
+  return tagsEqual(a.tags, b.tags)
 }
 
 /**
@@ -39,9 +38,11 @@ export function memberViewChange(before: MemberCoreState, after: MemberCoreState
   if (before.table.records === after.table.records) return undefined
   const d = cowDiff(before.table.records, after.table.records)
   const removed = d.deleted
+  // A set: a turn that re-adds many members (a resync) would otherwise cost set × removed.
+  const gone = new Set(removed)
   const set: Member[] = []
   for (const e of d.set) {
-    const was = removed.includes(e.k) ? undefined : cowGet(before.table.records, e.k)
+    const was = gone.has(e.k) ? undefined : cowGet(before.table.records, e.k)
     if (was === undefined || !sameMember(was.member, e.v.member)) set.push(cloneMember(e.v.member))
   }
   return set.length === 0 && removed.length === 0 ? undefined : { set, removed }
