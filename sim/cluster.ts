@@ -169,6 +169,17 @@ export class SimCluster extends NetworkFaults implements SyncScenarioCluster {
     n.stopTimers()
   }
 
+  /**
+   * The process dies and its host stays up (kill -9): every timer stops and its sockets close, so
+   * datagrams to it are dropped and a dial to it is refused within a round trip, as on a real host.
+   */
+  kill(name: string): void {
+    const n = this.get(name)
+    n.crashed = true
+    n.stopTimers()
+    n.transport.close()
+  }
+
   /** Graceful leave; the node shuts down once its leave has spread (or after `timeoutMs`). */
   leave(name: string, timeoutMs = 5_000): void {
     // The node shuts itself down when swim reports 'left' (no cluster listener to leak per leave).

@@ -52,6 +52,11 @@ export class SwimCounters {
   nacksUnmatched = 0
   tcpFallbacks = 0
   tcpFallbackContacts = 0
+  /**
+   * TCP fallback pings the target's host refused (ERR_TRANSPORT_REFUSED: it is up, nothing listens
+   * at the member's port). With fastCrashDetection each starts the suspicion then, not at the deadline.
+   */
+  tcpFallbackRefusals = 0
   /** Suspicions this node started (a node it knew as alive became suspect). */
   suspicions = 0
   /** Suspects this node itself declared dead when their timer ran out. */

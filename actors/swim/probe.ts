@@ -3,6 +3,14 @@
  * ping, after probeTimeout indirect pings through k alive members (with nacks) and a TCP fallback
  * ping, and at the deadline (probeInterval × (health score + 1)) a suspicion. Also the other side:
  * answering pings, relaying indirect pings, forwarding acks and sending nacks.
+ *
+ * fastCrashDetection: a TCP fallback the target's host refuses (nothing listens at the member's
+ * address: its process is gone, the host is up) starts the suspicion at once, about probeTimeout
+ * into the probe, instead of at the deadline a whole interval in. memberlist waits for the indirect
+ * probes there; a refusal is stronger evidence than their silence, and the suspicion it starts is
+ * an ordinary one: the member refutes it if it lives, and the dead declaration still waits for
+ * Lifeguard's timer. The probe itself runs on to its deadline, so the health score still hears the
+ * helpers' nacks and an indirect ack still counts as contact.
  */
 import type { Stream, TransportAddress } from '../../src/transport/transport.ts'
 import { formatAddress } from '../../src/transport/transport.ts'
@@ -249,6 +257,7 @@ export class Prober {
     if (timeout <= 0) return
     counters.tcpFallbacks++
     this.host.dial(this.host.addressOf(target), timeout, (err, stream) => {
+      if (err?.code === 'ERR_TRANSPORT_REFUSED') return this.refused(p)
       if (err !== undefined || stream === undefined) return
       if (this.host.isStopped()) return stream.close() // the dial outlived the node
       const ping = encodePing({ seqNo: p.seq, node: target.name, sourceAddr: identity.addr, sourcePort: identity.port, sourceNode: identity.name })
@@ -262,6 +271,14 @@ export class Prober {
         }
       })
     })
+  }
+
+  /** The target's host refused the TCP fallback while the probe still waits: see the header. */
+  private refused(p: ActiveProbe): void {
+    const { env, config, table } = this.host
+    this.host.counters.tcpFallbackRefusals++ // read now: the counters of the step this runs in
+    if (!config.fastCrashDetection || this.probe !== p || this.host.isStopped() || table.get(p.target) === undefined) return
+    this.host.apply(table.suspect({ incarnation: p.incarnation, node: p.target, from: table.selfName }, env.now()), 'probe')
   }
 
   private finish(acked: boolean): void {

@@ -2,7 +2,9 @@
  * One seed of the crash-detection sweep (crash-detect.ts), in the deterministic simulator: N warm
  * members on LAN timings and 1 ms links. Two cases:
  * - crash: one member (picked by the seed) stops; the time (simulated ms) until every other
- *   member holds it dead, and when the first suspicion and the first declaration came;
+ *   member holds it dead, and when the first suspicion and the first declaration came. The fault is
+ *   its host going down (`host`: nothing answers, a TCP dial times out) or its process dying on a
+ *   host that stays up (`process`, kill -9: a TCP dial is refused at once);
  * - slow: one member's packets are delayed `delayMs` each way for `slowMs`, so its acks miss the
  *   probe deadline and peers suspect it; whether any member reported it dead (a false death), and
  *   how many suspicions it drew.
@@ -40,7 +42,10 @@ function cluster(n: number, seed: number, swim: SwimInit): { c: SimCluster; name
   return { c, names }
 }
 
-export function crashCase(n: number, seed: number, swim: SwimInit, capMs = 60_000): CrashResult {
+/** How the crashed member goes away: its host (SimCluster.crash) or only its process (SimCluster.kill). */
+export type CrashFault = 'host' | 'process'
+
+export function crashCase(n: number, seed: number, swim: SwimInit, fault: CrashFault = 'host', capMs = 60_000): CrashResult {
   const { c, names } = cluster(n, seed, swim)
   const victim = names[c.random.int(names.length)]!
   const crashAt = c.clock.now()
@@ -53,7 +58,8 @@ export function crashCase(n: number, seed: number, swim: SwimInit, capMs = 60_00
     else if (out.type === 'declared-dead' && out.node === victim) firstDeclaration ??= e.atMs - crashAt
     else if (out.type === 'node-left' && out.node.name === victim && out.node.state === 'dead') dead.add(e.observer)
   })
-  c.crash(victim)
+  if (fault === 'host') c.crash(victim)
+  else c.kill(victim)
   const watchers = n - 1
   const at = c.runUntil(() => dead.size >= watchers, capMs)
   return { allDeadMs: at === undefined ? undefined : at - crashAt, firstSuspicionMs: firstSuspicion, firstDeclarationMs: firstDeclaration }

@@ -174,14 +174,16 @@ export class MemoryNetwork implements EndpointNetwork {
     const target = this.endpoints.get(to)
     const link = this.links.linkOf(from.localAddress, to)
     const rtt = 2 * link.latencyMs + this.links.delayOf(from.localAddress) + this.links.delayOf(to)
-    const fail = (after: number, why: string) => {
+    const fail = (after: number, why: string, code: 'ERR_TRANSPORT_DIAL' | 'ERR_TRANSPORT_REFUSED' = 'ERR_TRANSPORT_DIAL') => {
       this.counters.streamFailed()
       this.emit({ atMs: this.clock.now(), kind: 'stream-fail', from: from.localAddress, to, bytes: 0 })
-      this.clock.setTimeout(() => cb(new TransportError('ERR_TRANSPORT_DIAL', `dial ${to}: ${why}`, { to })), after)
+      this.clock.setTimeout(() => cb(new TransportError(code, `dial ${to}: ${why}`, { to })), after)
     }
-    if (target === undefined || target.isClosed()) return fail(Math.min(rtt, timeoutMs), 'connection refused')
     if (this.links.isDown(to) || this.links.isDown(from.localAddress)) return fail(timeoutMs, 'timeout (host down)')
     if (!this.links.canReach(from.localAddress, to) || !this.links.canReach(to, from.localAddress)) return fail(timeoutMs, 'timeout (unreachable)')
+    // Nobody bound there, or the endpoint closed (its process is gone) on a host that is up and
+    // reachable: the host answers the SYN with a reset within a round trip.
+    if (target === undefined || target.isClosed()) return fail(Math.min(rtt, timeoutMs), 'connection refused', 'ERR_TRANSPORT_REFUSED')
     // Loss on a stream costs time, not data (TCP retransmits): the handshake is retried after an
     // initial SYN timeout of 1 s, doubling (Linux); each lost segment costs an RTO (200 ms minimum).
     let setup = rtt

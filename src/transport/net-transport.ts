@@ -154,7 +154,7 @@ export class NetTransport implements Transport {
       this.stats.dialErrors++
       cb(err)
     }
-    socket.once('error', (e) => fail(new TransportError('ERR_TRANSPORT_DIAL', `dial ${to}: ${e.message}`, { to })))
+    socket.once('error', (e: NodeJS.ErrnoException) => fail(new TransportError(e.code === 'ECONNREFUSED' ? 'ERR_TRANSPORT_REFUSED' : 'ERR_TRANSPORT_DIAL', `dial ${to}: ${e.message}`, { to })))
     socket.once('connect', () => {
       if (done) return
       done = true

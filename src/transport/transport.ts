@@ -52,7 +52,11 @@ export interface Transport {
   readonly localAddress: TransportAddress
   sendPacket(to: TransportAddress, bytes: Uint8Array): SendOutcome
   onPacket(handler: (packet: InboundPacket) => void): void
-  /** Opens a stream; rejects with TransportError (ERR_TRANSPORT_DIAL) on refusal or timeout. */
+  /**
+   * Opens a stream; rejects with TransportError: ERR_TRANSPORT_REFUSED when the peer's host answered
+   * that nothing listens there (a reset: the process is gone), ERR_TRANSPORT_DIAL on a timeout or
+   * any other failure.
+   */
   dial(to: TransportAddress, timeoutMs: number): Promise<Stream>
   onStream(handler: (stream: Stream) => void): void
   /** Stops intake; later sends return 'closed' and dials reject. */
@@ -110,6 +114,8 @@ export interface StreamCounters {
 
 export type TransportErrorCode =
   | 'ERR_TRANSPORT_DIAL'
+  /** A dial the peer's host refused (ECONNREFUSED): it is up, but nothing listens at the port. */
+  | 'ERR_TRANSPORT_REFUSED'
   | 'ERR_TRANSPORT_CLOSED'
   /** A stream's deadline passed (setDeadline). */
   | 'ERR_TRANSPORT_TIMEOUT'

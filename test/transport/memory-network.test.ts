@@ -126,7 +126,7 @@ describe('MemoryNetwork streams', () => {
     expect(net.stats()).toMatchObject({ streamsOpened: 1, streamBytes: 5 })
   })
 
-  it('fails a dial across a partition after the timeout, and to an unknown address quickly', () => {
+  it('fails a dial across a partition or to a host that is down after the timeout, and to an unknown or closed address quickly as refused', () => {
     const { clock, net, a } = setup()
     net.partition(['10.0.0.1:7946'], ['10.0.0.2:7946'])
     let failedAt = -1
@@ -136,13 +136,29 @@ describe('MemoryNetwork streams', () => {
     })
     let refusedAt = -1
     a.dialCallback('10.0.0.9:7946', 300, (err) => {
-      expect(err?.code).toBe('ERR_TRANSPORT_DIAL')
+      expect(err?.code).toBe('ERR_TRANSPORT_REFUSED')
       refusedAt = clock.now()
     })
     clock.advanceSync(1000)
     expect(failedAt).toBe(300)
     expect(refusedAt).toBe(10)
     expect(net.stats().streamsFailed).toBe(2)
+  })
+
+  it('refuses a dial to a closed endpoint on a host that is up (a killed process), and times out when the host itself is down', () => {
+    const { clock, net, a, b } = setup()
+    const c = net.createTransport('10.0.0.3:7946')
+    b.close()
+    net.setDown('10.0.0.3:7946')
+    const got: Array<[string | undefined, number]> = []
+    a.dialCallback('10.0.0.2:7946', 300, (err) => got.push([err?.code, clock.now()]))
+    a.dialCallback('10.0.0.3:7946', 300, (err) => got.push([err?.code, clock.now()]))
+    clock.advanceSync(1000)
+    expect(got).toEqual([
+      ['ERR_TRANSPORT_REFUSED', 10],
+      ['ERR_TRANSPORT_DIAL', 300],
+    ])
+    c.close()
   })
 })
 

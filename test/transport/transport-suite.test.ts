@@ -158,14 +158,14 @@ describe.each(Object.keys(setups))('Transport compliance: %s', (kind) => {
     expect(ended).toBe('clean')
   })
 
-  it('fails a dial to an address nobody listens on', async () => {
+  it('fails a dial to an address nobody listens on as refused (ERR_TRANSPORT_REFUSED, not a timeout)', async () => {
     current = await setups[kind]!()
     const { a } = current
     let error: { code?: string } | undefined
     const to = kind === 'memory' ? '10.9.0.99:7946' : '127.0.0.1:1'
     a.dialCallback(to, 500, (err) => (error = err as { code?: string }))
     expect(await current.until(() => error !== undefined)).toBe(true)
-    expect(error?.code).toBe('ERR_TRANSPORT_DIAL')
+    expect(error?.code).toBe('ERR_TRANSPORT_REFUSED')
   })
 
   it('aborts a stream at its deadline: ERR_TRANSPORT_TIMEOUT here, a close at the peer, counted', async () => {

@@ -37,6 +37,23 @@ describe('fastCrashDetection in the simulator (N = 5, LAN, 1 ms links)', () => {
     expect(memberlistLatestSuspicion).toBeGreaterThan(3_000)
   })
 
+  // A killed process on a host that stays up: the TCP fallback ping, sent at probeTimeout (500 ms)
+  // into the probe, is refused within the 2 ms round trip, and the suspicion starts then instead of
+  // at the probe's deadline (1 s). Until that dial both runs draw the same numbers, so seed by seed
+  // the suspicion comes 498 ms sooner and the declaration the suspicion minimum after it.
+  it('a killed process: the refused TCP fallback starts the suspicion 498 ms sooner on every seed; memberlist timing waits for the deadline', () => {
+    for (const seed of SEEDS) {
+      const host = crashCase(5, seed, {}, 'host')
+      const killed = crashCase(5, seed, {}, 'process')
+      const ctx = `seed ${seed}: ${JSON.stringify({ host, killed })}`
+      expect(host.firstSuspicionMs! - killed.firstSuspicionMs!, ctx).toBe(498)
+      expect(killed.firstDeclarationMs! - killed.firstSuspicionMs!, ctx).toBeLessThanOrEqual(4_010)
+      expect(killed.allDeadMs!, ctx).toBeLessThan(host.allDeadMs!)
+      // memberlist's rules take no notice of the refusal.
+      expect(crashCase(5, seed, MEMBERLIST_TIMING, 'process'), `seed ${seed}`).toEqual(crashCase(5, seed, MEMBERLIST_TIMING, 'host'))
+    }
+  })
+
   it('a slow member (acks 1.2-3 s late for 5 s) is never declared dead, as under memberlist timing', () => {
     for (const delayMs of [600, 1_500]) {
       for (const seed of SEEDS.slice(0, 30)) {

@@ -44,7 +44,35 @@ describe('SwimNode on the wire', () => {
     // Relays nack when the target stays silent for probeTimeout: expected nacks arrived.
     expect(others.reduce((a, k) => a + k.nacksReceived, 0)).toBeGreaterThan(0)
     expect(others.reduce((a, k) => a + k.tcpFallbacks, 0)).toBeGreaterThan(0)
+    // The host is down: every fallback dial times out, none is refused.
+    expect(others.reduce((a, k) => a + k.tcpFallbackRefusals, 0)).toBe(0)
     for (const n of nodes.slice(0, 5)) expect(n.stateOf(victim.name)).toBe('dead')
+  })
+
+  it('a killed process: the refused fallback suspects at once, and the probe still runs to its deadline for the nacks', () => {
+    /** The same cluster and seed, the victim's host down or only its process killed. */
+    const run = (fault: 'crash' | 'kill') => {
+      const { c, nodes } = cluster(6)
+      const victim = nodes[5]!
+      for (const n of nodes) n.swim.awareness.applyDelta(7) // the nacks arrive before the stretched deadline (above)
+      let suspicionAt: number | undefined
+      const start = c.clock.now()
+      c.onEvent((e) => {
+        if (e.output.type === 'suspect' && e.output.node === victim.name && e.output.cause === 'probe') suspicionAt ??= e.atMs - start
+      })
+      c[fault](victim.name)
+      c.run(30_000)
+      for (const n of nodes.slice(0, 5)) expect(n.stateOf(victim.name)).toBe('dead')
+      return { suspicionAt, counters: nodes.slice(0, 5).map((n) => n.swim.counters) }
+    }
+    const host = run('crash')
+    const killed = run('kill')
+    expect(killed.counters.reduce((a, k) => a + k.tcpFallbackRefusals, 0)).toBeGreaterThan(0)
+    expect(killed.counters.reduce((a, k) => a + k.nacksReceived, 0)).toBeGreaterThan(0)
+    // Until the fallback dial both runs draw the same numbers. The host-down run suspects at the
+    // deadline (probeInterval stretched by the score, several seconds); the killed one at
+    // probeTimeout (500 ms, not scaled, as in memberlist) plus the refusal's 2 ms round trip.
+    expect(host.suspicionAt! - killed.suspicionAt!).toBeGreaterThan(5_000)
   })
 
   it('the slow node itself raises its health score (Lifeguard awareness)', () => {
