@@ -3,6 +3,7 @@ import { defineActor } from '../../src/runtime/define-actor.ts'
 import type { MemberStatus, NodeChange, NodeInfo } from './protocol.ts'
 import { MAX_NODE_CHANGES } from './protocol.ts'
 import { createMemberManagerMachine } from './machine.ts'
+import type { MemberManagerContext } from './machine.ts'
 
 /** The largest user-event ring serf-events may carry (its eventBuffer is bounded far below this). */
 const MAX_EVENT_SLOTS = 65_536
@@ -66,8 +67,11 @@ export const memberManager = defineActor({
   // Persisted at most once a second: the context holds the core's state (version 2: since the
   // core returns effects; a version-1 record, of the old layout, is not restored). Immutable: the
   // core never writes its state in place (the table is a CowMap), so the record is kept by reference
-  // instead of copied (a copy took seconds at 100,000 members).
-  persist: { version: 2, throttleMs: 1000, immutable: true },
+  // instead of copied (a copy took seconds at 100,000 members). Our own tags persist at once
+  // (urgentKey: the core replaces the tags object on a change, so identity tells): the members
+  // come back from swim after a restart, but only this record knows the tags setTags set, and a
+  // restart inside the throttle window would otherwise bring the old ones back.
+  persist: { version: 2, throttleMs: 1000, immutable: true, urgentKey: (snap) => [(snap.context as MemberManagerContext).core.meta.tags] },
   validate: (msg) => {
     switch (msg.type) {
       case 'member.node-joined':

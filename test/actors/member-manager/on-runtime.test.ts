@@ -175,4 +175,31 @@ describe('member-manager under supervision (inline, simulated clock)', () => {
     const got = (await events.getSnapshot()).context.got.filter((e): e is MemberEventMsg => e.type === 'member.event')
     expect(got.map((e) => `${e.event}:${e.members[0]!.name}`)).toEqual(['member-join:self', 'member-join:p', 'member-reap:p'])
   })
+
+  it('persists our own tags at once: set-tags within the persist throttle survives a crash right after it', async () => {
+    const clock = new SimulatedClock()
+    system = await ActorSystem.start({ logLevel: 'silent', clock, supervision: { backoffMs: 100 } })
+    await system.spawn(collector, { id: 'events', placement: 'inline' })
+    const mm = await system.spawn(crashableMemberManager, {
+      id: 'member-manager',
+      placement: 'inline',
+      input: { config: { nodeName: 'self', tags: { role: 'old' } }, peers: { events: 'events' } },
+      dependsOn: ['events'],
+    })
+    mm.send({ type: 'member.node-joined', node: node('self') })
+    await clock.advance(1000) // past the throttle: the next turn is persisted
+    mm.send({ type: 'member.node-joined', node: node('p') })
+    await clock.advance(100)
+    // Within the throttle window: p's join (above) persisted, these two turns would wait for the window.
+    expect(await mm.ask({ type: 'member.set-tags', tags: { role: 'new' } })).toEqual({ type: 'member.ack' })
+    mm.send({ type: 'member.node-joined', node: node('q') })
+    mm.send({ type: 'member.node-joined', node: node('crash-now') })
+    await clock.advance(100) // the crash, and the restart from the last persisted record
+    expect((await mm.stats()).restarts).toBe(1)
+    const members = (await mm.ask({ type: 'member.members' })).members
+    // q's join waited for the window and is gone with the crash (swim re-sends what it knows);
+    // our own tags are what a restart cannot learn again: persisted with the set-tags turn.
+    expect(members.map((m) => m.name)).toEqual(['self', 'p'])
+    expect(members.find((m) => m.name === 'self')?.tags).toEqual({ role: 'new' })
+  })
 })
