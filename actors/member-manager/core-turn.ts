@@ -12,7 +12,7 @@ import type { SerfConfig } from './config.ts'
 import { LamportClock } from './lamport.ts'
 import { RecentIntents } from './intents.ts'
 import { MemberTable } from './member-table.ts'
-import type { IntentResult, MemberEvent } from './member-table.ts'
+import type { IntentResult, MemberEvent } from './member-record.ts'
 import { encodeTags } from './tags.ts'
 import type { MemberCoreState, MemberEffect, MemberLayerCounters } from './member-effects.ts'
 

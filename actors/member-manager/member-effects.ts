@@ -22,7 +22,7 @@ import type { MergeRemoteEventsMsg, NameConflictReportMsg, SerfMessageMsg } from
 import type { UserEventsSlot } from '../../src/wire/serf.ts'
 import type { SerfConfig } from './config.ts'
 import type { IntentsState } from './intents.ts'
-import type { TableState } from './member-table.ts'
+import type { TableState } from './member-record.ts'
 import type { NameConflictClaimant } from './name-conflict.ts'
 
 export interface MemberLayerCounters {

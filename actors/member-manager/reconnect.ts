@@ -6,7 +6,7 @@
 import type { RandomSource } from '../../src/types/random.ts'
 import type { Member } from './protocol.ts'
 import type { MemberTable } from './member-table.ts'
-import { cloneMember } from './member-table.ts'
+import { cloneMember } from './member-record.ts'
 
 export interface ReconnectDecision {
   /** The failed member to try, or undefined when this tick does nothing. */
