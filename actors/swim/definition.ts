@@ -65,6 +65,14 @@ export const swim = defineActor({
       case 'swim.packet':
         if (typeof msg.from !== 'string' || !(msg.bytes instanceof Uint8Array)) return 'swim.packet needs from (string) and bytes (Uint8Array)'
         return undefined
+      case 'swim.stream': {
+        if (!Number.isInteger(msg.id) || msg.id < 1) return 'swim.stream needs id (an integer >= 1)'
+        if (!['accepted', 'dialed', 'data', 'end'].includes(msg.what)) return 'swim.stream what must be accepted, dialed, data or end'
+        if (msg.what === 'data' && !(msg.bytes instanceof Uint8Array)) return 'swim.stream data needs bytes (Uint8Array)'
+        const e = msg.error
+        if (e !== undefined && (typeof e !== 'object' || e === null || typeof e.code !== 'string' || typeof e.message !== 'string')) return 'swim.stream error must be { code, message } when given'
+        return undefined
+      }
       case 'swim.join':
         // A malformed address would make the transport's dial throw inside the machine.
         if (!Array.isArray(msg.addresses) || msg.addresses.length > MAX_JOIN_ADDRESSES || !msg.addresses.every(isJoinAddress)) {

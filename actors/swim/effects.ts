@@ -9,8 +9,10 @@
  * id the core hands out); its answer comes back as the `user-state` input with that id, so what
  * the core decides on it comes out of that step. A dial is an effect, carried out in its place
  * among the others (a simulated network draws its randomness in that order); the stream it opens
- * is not data, so it comes back through `dialed(id, ...)`. Streams stay callbacks: what the core
- * decides in them (a dial's outcome, a stream's bytes), outside a step, goes to `SwimEnv.run` at once.
+ * is not data, so it comes back through `dialed(id, ...)`. Streams stay callbacks to the core: what
+ * it decides in them (a dial's outcome, a stream's bytes), outside a step, goes to `SwimEnv.run` at
+ * once. In the actor those callbacks come in turns of the machine (the runner's stream-gate.ts
+ * delivers each as a `swim.stream` message), so `run` is part of a turn there too.
  *
  * Append-only unions keyed on `type`, like the protocols.
  */

@@ -68,6 +68,11 @@ export function swimActions(env: ActorEnv, runner: Runner, cfg: MachineConfig) {
       assertEvent(event, 'swim.timer')
       return runner.step({ type: 'timer', key: event.key })
     }),
+    // In every state: without a node an accepted stream is closed and counted (swim-runner.ts).
+    stream: assign(({ event }) => {
+      assertEvent(event, 'swim.stream')
+      return runner.streamEvent(event) ?? {}
+    }),
     join: enqueueActions(({ event, enqueue }) => {
       assertEvent(event, 'swim.join')
       let addresses: string[]

@@ -19,8 +19,9 @@
  *
  * Every timer of the logic (probe tick, probe timeout and deadline, relays, suspicions, gossip,
  * push/pull) is scheduled on the actor clock and comes back as a `swim.timer` message, and every
- * datagram arrives as `swim.packet`, so the machine sees (and an inspector can show) everything
- * that drives it. Streams are handled by the logic directly (a stream object cannot be a message).
+ * datagram arrives as `swim.packet`, and every TCP stream's news (accepted, a dial's outcome, bytes,
+ * the end) as `swim.stream` (stream-gate.ts: the stream object stays in the runner, its news is
+ * data), so the machine sees (and an inspector can show) everything that drives it.
  *
  * No ask on the packet path: at every start swim tells gossip-queue `gossip.lease-subscribe`, and
  * takes the `gossip.lease`s it pushes in every state; each packet (an ack as much as a gossip) is
@@ -53,7 +54,8 @@
  * (bench/swim/packet-cost.ts), and a restored node rebuilds the table from its peers by push/pull
  * anyway. The core object holding it lives in the runner, in the factory's closure; the transport
  * lives in the actor's resource slots (env.resources, held by the placement's bind:
- * transport-slot.ts); streams (not data) go from the transport to the core's `accept`. A
+ * transport-slot.ts); a stream the transport accepts is held by the runner's gate and reaches
+ * the core's `accept` when its `swim.stream` is dispatched. A
  * restart in place finds the transport still held; the `stopped` state releases it.
  *
  * The rest of the closure is derived or handles, not protocol state: the spawn input and the
@@ -101,6 +103,7 @@ export function createSwimMachine(env: ActorEnv) {
   /** Messages every live state handles the same way (named actions are defined in setup). */
   const common = {
     'swim.packet': { actions: 'packet' },
+    'swim.stream': { actions: 'stream' },
     'swim.timer': [
       { guard: ({ event }: { event: { key: string } }) => event.key === RETRY_JOIN_TIMER, actions: 'retryAttempt' },
       { guard: ({ event }: { event: { key: string } }) => event.key === LEASE_REPORT_TIMER, actions: 'reportLease' },
@@ -130,6 +133,7 @@ export function createSwimMachine(env: ActorEnv) {
     'member.nodes-resync': hold,
     // Only after a restart in place (the socket stays open): no node runs yet.
     'swim.packet': refuse,
+    'swim.stream': { actions: 'stream' },
     'swim.timer': refuse,
     'swim.join-result': refuse,
     'gossip.broadcast-finished': refuse,
@@ -228,6 +232,7 @@ export function createSwimMachine(env: ActorEnv) {
           // A cache, kept as in every state (nothing reads it while no node runs).
           'member.user-state': { actions: 'userStateTold' },
           'swim.packet': refuse,
+          'swim.stream': { actions: 'stream' },
           'swim.timer': refuse,
           'swim.join': refuse,
           'member.reconnect': refuse,

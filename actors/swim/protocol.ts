@@ -36,6 +36,24 @@ export interface PacketMsg {
   bytes: Uint8Array
 }
 
+/**
+ * What happened on one of swim's TCP streams (stream-gate.ts), delivered by swim to itself so the
+ * core meets a stream's news in a turn of the machine, as it meets packets and timers. `id` numbers
+ * the streams of this swim; another actor has no stream to name, and an unknown id is counted and
+ * ignored.
+ */
+export interface StreamEventMsg {
+  type: 'swim.stream'
+  id: number
+  /**
+   * `accepted`: a peer opened it; `dialed`: our dial `id` ended (a stream, or `error`); `data`: bytes
+   * arrived; `end`: the peer ended it, or it closed or failed (`error`).
+   */
+  what: 'accepted' | 'dialed' | 'data' | 'end'
+  bytes?: Uint8Array
+  error?: { code: string; message: string }
+}
+
 /** A timer of the swim logic came due (scheduled on the actor clock, delivered as a message). */
 export interface TimerMsg {
   type: 'swim.timer'
@@ -142,6 +160,7 @@ export type SwimInbound =
   | CoordinateMsg
   | SendGossamerMsg
   | UserStateMsg
+  | StreamEventMsg
 
 /** Emitted (XState emit) after the live keyring changed: the keys, primary first (to rewrite a keyring file). */
 export interface KeyringChangedEvent {

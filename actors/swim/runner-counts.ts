@@ -6,9 +6,10 @@
  */
 import { NO_GOSSAMER_COUNTS } from './gossamer-route.ts'
 import type { GossamerCounts } from './gossamer-route.ts'
+import type { StreamGateCounts } from './stream-gate.ts'
 
 /** swim's counters kept outside the node, so they survive a restart in place. */
-export interface RunnerCounts extends GossamerCounts {
+export interface RunnerCounts extends GossamerCounts, StreamGateCounts {
   /**
    * Messages to peers that found no receiver (unknown, stopped or rejected): not retried. The member
    * feed and the cluster size are sent again when refused by a full mailbox, so only their messages
@@ -40,5 +41,5 @@ export interface RunnerCounts extends GossamerCounts {
 
 /** Every runner count at zero. */
 export function newRunnerCounts(): RunnerCounts {
-  return { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0, ...NO_GOSSAMER_COUNTS }
+  return { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0, streamEventsRefused: 0, streamEventsUnknown: 0, ...NO_GOSSAMER_COUNTS }
 }

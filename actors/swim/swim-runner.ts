@@ -24,7 +24,8 @@ import type { MemberManagerInbound } from '../member-manager/protocol.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimCoreInput, SwimEffect, SwimEffectHandlers, SwimEnv } from './effects.ts'
 import { runSwimEffects } from './effects.ts'
-import type { JoinReply, SendGossamerMsg, SwimInbound, SwimPeers } from './protocol.ts'
+import type { JoinReply, SendGossamerMsg, StreamEventMsg, SwimInbound, SwimPeers } from './protocol.ts'
+import { StreamGate } from './stream-gate.ts'
 import { sendPacketRequest } from './send-pipeline.ts'
 import { SwimCore } from './swim-core.ts'
 import type { SwimIdentity } from './core-state.ts'
@@ -93,6 +94,14 @@ export function createSwimRunner(env: ActorEnv) {
   }
 
   const timers = createRunnerTimers(env, deliver)
+  // Streams' news comes to the machine as `swim.stream` messages (stream-gate.ts).
+  const gate = new StreamGate({
+    counts,
+    post: (msg) => {
+      const status = env.send(actorAddress<Message>(env.id), msg)
+      return status !== 'rejected' && status !== 'stopped' && status !== 'unknown'
+    },
+  })
   const { arm: armTimer, disarm: disarmTimer } = timers
   const route = createOutputRouter({
     env,
@@ -131,7 +140,7 @@ export function createSwimRunner(env: ActorEnv) {
         toGossip({ type: 'gossip.enqueue', broadcast: notifyId === undefined ? { queue: 'memberlist', message, name } : { queue: 'memberlist', message, name, notify: { to: env.id, id: notifyId } } }),
       mergeRemoteUserState: (bytes, join) => toMember({ type: 'member.merge-remote-state', bytes, join }),
       emit: (out) => route(out, n),
-      dial: (to, timeoutMs, cb) => transport.dialCallback(to, timeoutMs, cb),
+      dial: (to, timeoutMs, cb) => gate.dial((t, ms, done) => transport.dialCallback(t, ms, done), to, timeoutMs, cb),
       askUserState: (id, join) => askUserState(n, config, id, join),
     }
   }
@@ -209,11 +218,7 @@ export function createSwimRunner(env: ActorEnv) {
         const msg: SwimInbound = { type: 'swim.packet', from: p.from, bytes: p.bytes }
         deliver(env.id, msg)
       })
-      transport.onStream((s) => {
-        if (node !== undefined) return node.accept(s)
-        counts.refused++
-        s.close()
-      })
+      transport.onStream((s) => gate.accepted(s))
       runEffects(n, n.advance({ type: 'start' }))
       return n
     },
@@ -245,8 +250,22 @@ export function createSwimRunner(env: ActorEnv) {
      */
     step(input: SwimCoreInput): SwimStatePatch {
       const n = current()
+      gate.settle()
       runEffects(n, n.advance(input))
       return stateOf(n) // the state read once, after every step this action ran
+    },
+
+    /**
+     * `swim.stream`: a stream's news, in this turn (stream-gate.ts). An accepted stream goes to the
+     * running node; with none (binding, starting, failed) it is closed and counted as refused.
+     */
+    streamEvent(msg: StreamEventMsg): SwimStatePatch | undefined {
+      gate.dispatch(msg, (s) => {
+        if (node !== undefined) return node.accept(s)
+        counts.refused++
+        s.close()
+      })
+      return node === undefined ? undefined : stateOf(node)
     },
 
     /** `swim.send-gossamer`: one envelope to the named member, by UDP or a TCP stream (gossamer-route.ts). */
@@ -298,6 +317,8 @@ export function createSwimRunner(env: ActorEnv) {
       if (old !== undefined) runEffects(old, old.advance({ type: 'stop' }))
       if (old !== undefined) lastCounters = { ...old.counters }
       timers.clear()
+      // The streams the old node did not close itself (accepted, not yet dispatched) end here.
+      gate.clear()
       // The window's sends are reported now rather than lost with the timer.
       leases.reportNow()
     },

@@ -59,7 +59,7 @@ describe('every actor chart matches its machine', () => {
     const g = chartGraph('swim', await loadMachine('swim'))
     expect(g.nodes.map((n) => `${n.label}:${n.kind}`)).toEqual(['swim:compound', 'configured:atomic', 'binding:atomic', 'starting:atomic', 'running:atomic', 'leaving:atomic', 'left:atomic', 'failed:atomic', 'stopped:final'])
     expect(g.nodes.filter((n) => n.initial).map((n) => n.label)).toEqual(['configured'])
-    expect(g.transitions).toBe(102) // member.user-state: kept in running, leaving, left, binding, starting and failed
+    expect(g.transitions).toBe(108) // swim.stream: handled in running, leaving, left, binding, starting and failed
     expect(g.edges).toHaveLength(20)
     expect(edge(g, 'swim.configured', 'swim.failed')).toEqual(['always [inline]'])
     expect(edge(g, 'swim.configured', 'swim.binding')).toEqual(['always'])

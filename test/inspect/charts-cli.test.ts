@@ -22,7 +22,7 @@ describe('gossamer charts', () => {
     expect(readdirSync(out).sort()).toEqual(['snapshotter.svg', 'swim.svg'])
     expect(readFileSync(join(out, 'swim.svg'), 'utf8')).toContain('<svg xmlns="http://www.w3.org/2000/svg"')
     expect(io.stdout[0]).toMatch(/^actor\s+states\s+transitions\s+drawn$/)
-    expect(io.stdout.join("\n")).toMatch(/^swim\s+8\s+102\s+20$/m) // 102 since member.user-state
+    expect(io.stdout.join("\n")).toMatch(/^swim\s+8\s+108\s+20$/m) // 108 since swim.stream
     expect(io.stdout.join('\n')).toMatch(/^snapshotter\s+7\s+53\s+9$/m)
     expect(io.stdout.filter((l) => l.startsWith('wrote '))).toHaveLength(2)
     expect(io.stderr).toEqual([])

@@ -47,9 +47,10 @@ describe('member-manager after a huge push/pull (worker placement)', () => {
       return { swimNodes: ctx.numNodes, feed: ctx.memberFeed, total: stats.counts.total, mmFeed: stats.feed }
     }
     // The merge is one turn of swim's; its batches cross to member-manager's thread as it has room.
+    // The feed sends after the turn, so swim's context shows what it sent from its next turn on.
     const t = await until('member-manager has every node swim has', async () => {
       const r = await tables()
-      return r.swimNodes === N + 2 && r.total === N + 2 ? r : undefined
+      return r.swimNodes === N + 2 && r.total === N + 2 && r.feed.changes === N + 2 ? r : undefined
     }, 30_000)
     expect(t.feed).toMatchObject({ changes: N + 2, undelivered: 0, collapsed: 0, resyncs: 0 })
     expect(t.mmFeed).toMatchObject({ changes: N + 2, gaps: 0, resyncRequests: 0 })

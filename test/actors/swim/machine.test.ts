@@ -5,6 +5,7 @@ import type { Actor } from 'xstate'
 import { createSwimMachine, MAX_HELD } from '../../../actors/swim/machine.ts'
 import { SWIM_TRANSPORT_SLOT, swimTransportOf } from '../../../actors/swim/transport-slot.ts'
 import type { SwimInput, SwimMachine, SwimTransport } from '../../../actors/swim/machine.ts'
+import type { StreamEventMsg } from '../../../actors/swim/protocol.ts'
 import { swimIo } from '../../../actors/swim/io/swim-io.ts'
 import type { SwimTransportOpener } from '../../../actors/swim/io/swim-io.ts'
 import { swim as swimDefinition } from '../../../actors/swim/definition.ts'
@@ -55,6 +56,8 @@ interface TestNode {
   sent: Uint8Array[]
   /** Replies this actor gave to asks (env.reply). */
   replies: Array<{ to: unknown; value: unknown }>
+  /** Messages this actor sent itself (timers, packets, streams' news), in order. */
+  selfSent: Message[]
 }
 
 /**
@@ -78,6 +81,7 @@ function harness(seed = 1): Harness {
     const logged: TestNode['logged'] = []
     const asks = { fill: 0, localState: 0, localMeta: 0 }
     const replies: TestNode['replies'] = []
+    const selfSent: Message[] = []
     const log: LogPort = {
       trace: () => {},
       debug: () => {},
@@ -99,6 +103,7 @@ function harness(seed = 1): Harness {
       send<M extends Message>(to: string, msg: M): SendStatus {
         if (to === env.id) {
           // As the runtime does: a send to oneself is delivered after the current step.
+          selfSent.push(msg)
           queueMicrotask(() => actor?.send(msg as never))
         } else if (to === 'gossip-queue') {
           queues.receive(msg as unknown as GossipQueueInbound)
@@ -146,7 +151,7 @@ function harness(seed = 1): Harness {
     const input: SwimInput = { name, addr: Uint8Array.of(10, 0, 0, i), port: 7946, preset: 'lan', join: options.join ?? [], ...options.input }
     actor = createActor(machine, { clock, input })
     actor.start()
-    const node: TestNode = { actor, env, queues, member, address, logged, asks, sent, replies }
+    const node: TestNode = { actor, env, queues, member, address, logged, asks, sent, replies, selfSent }
     nodes.set(name, node)
     return node
   }
@@ -228,6 +233,29 @@ describe('swim machine', () => {
     // Only in-flight network deliveries may remain; no swim timer is left armed.
     await h.clock.advance(1_000)
     expect(h.clock.pending).toBe(0)
+  })
+
+  it("meets its TCP streams' news in its own turns: a push/pull's accept, dial, bytes and end come as swim.stream messages", async () => {
+    const h = harness()
+    const n1 = h.addNode('n1', 1)
+    const n2 = h.addNode('n2', 2, { join: [n1.address] })
+    await h.clock.advance(2_000)
+    expect(n2.member.some((m) => m.type === 'member.join-completed' && m.numJoined === 1)).toBe(true)
+    const news = (n: TestNode) => n.selfSent.filter((m): m is StreamEventMsg => m.type === 'swim.stream')
+    // The joiner dialled: its first stream's news is the dial's outcome, then bytes, then the end.
+    const joinerStream = news(n2).filter((m) => m.id === news(n2)[0]!.id).map((m) => m.what)
+    expect(joinerStream[0]).toBe('dialed')
+    expect(joinerStream).toContain('data')
+    expect(joinerStream.at(-1)).toBe('end')
+    const accepted = news(n1).filter((m) => m.id === news(n1)[0]!.id).map((m) => m.what)
+    expect(accepted[0]).toBe('accepted')
+    expect(accepted).toContain('data')
+    expect(accepted.at(-1)).toBe('end')
+    for (const n of [n1, n2]) expect(n.actor.getSnapshot().context).toMatchObject({ streamEventsRefused: 0, streamEventsUnknown: 0 })
+    // Another actor names no stream of ours: counted, ignored.
+    n1.actor.send({ type: 'swim.stream', id: 999, what: 'end' })
+    expect(n1.actor.getSnapshot().context.streamEventsUnknown).toBe(1)
+    for (const { actor } of h.nodes.values()) actor.send({ type: 'runtime.shutdown' })
   })
 
   it('refutes a suspicion of itself and raises its incarnation', async () => {

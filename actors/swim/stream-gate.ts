@@ -1,0 +1,222 @@
+/**
+ * swim's TCP streams through its own mailbox. The transport calls back on its own schedule (a
+ * socket's bytes, its end, a dial's outcome). Left as they were, those callbacks ran the core
+ * outside any turn of the machine: the context saw what they changed only at the next turn, and an
+ * inspector never saw them. The gate turns each into a `swim.stream` message that swim sends
+ * itself; the machine hands it back here in a turn (`dispatch`), where the core meets it, as it
+ * meets packets and timers.
+ *
+ * The core holds a GatedStream in place of the transport's: what it writes goes out at once (an
+ * effect of the turn that decided it), what arrives reaches its handlers as the messages are
+ * dispatched, in the order the transport reported it (one mailbox, first in, first out). A dial
+ * and the stream it opens share one id.
+ *
+ * Bounded as every message is: a message the mailbox refuses (past its ceiling) breaks its stream,
+ * as a reset would. The stream is closed at once, the core gets its end, with ERR_TRANSPORT_CLOSED,
+ * at the next turn (`settle`), so nothing the core holds waits for news that will not come, and
+ * what was still queued for it is discarded. Both are counted.
+ */
+import type { Stream, TransportAddress, TransportErrorCode } from '../../src/transport/transport.ts'
+import { TransportError } from '../../src/transport/transport.ts'
+import type { DialCallback } from './effects.ts'
+import type { StreamEventMsg } from './protocol.ts'
+
+/** What the gate counts (kept in the runner's counts: runner-counts.ts). */
+export interface StreamGateCounts {
+  /** `swim.stream` messages the mailbox refused: each broke its stream (closed, its end owed to the core). */
+  streamEventsRefused: number
+  /** `swim.stream` messages about no stream the gate holds (sent by someone else, or after a stop): ignored. */
+  streamEventsUnknown: number
+}
+
+export interface StreamGateHost {
+  /** Sends swim this message of its own; false when its mailbox refused it. */
+  post(msg: StreamEventMsg): boolean
+  readonly counts: StreamGateCounts
+}
+
+type Dialer = (to: TransportAddress, timeoutMs: number, cb: DialCallback) => void
+
+const REFUSED = 'a stream event was refused by swim’s full mailbox'
+
+export class StreamGate {
+  private readonly streams = new Map<number, GatedStream>()
+  private readonly dials = new Map<number, DialCallback>()
+  private seq = 0
+  /** Ends (and dial outcomes) owed to the core after a refused message; given at the next turn. */
+  private owed: Array<() => void> = []
+
+  constructor(private readonly host: StreamGateHost) {}
+
+  /** A stream the transport accepted: `accepted` first, then its bytes and its end, as messages. */
+  accepted(real: Stream): void {
+    const g = this.register(++this.seq, real)
+    this.post({ type: 'swim.stream', id: g.id, what: 'accepted' }, g)
+  }
+
+  /** Dials with `dial`; the outcome reaches `cb` when its `dialed` message is dispatched. */
+  dial(dial: Dialer, to: TransportAddress, timeoutMs: number, cb: DialCallback): void {
+    const id = ++this.seq
+    this.dials.set(id, cb)
+    dial(to, timeoutMs, (err, real) => {
+      if (!this.dials.has(id)) return void real?.close() // the gate was cleared meanwhile (a stop)
+      const g = err === undefined && real !== undefined ? this.register(id, real) : undefined
+      const error = err === undefined ? (g === undefined ? { code: 'ERR_TRANSPORT_DIAL', message: `dial ${to}: no stream` } : undefined) : { code: err.code, message: err.message }
+      if (this.host.post({ type: 'swim.stream', id, what: 'dialed', ...(error === undefined ? {} : { error }) })) return
+      this.host.counts.streamEventsRefused++
+      this.dials.delete(id)
+      if (g !== undefined) {
+        g.broken = true // its own end (at the close below) is not news to post
+        this.forget(g)
+      }
+      real?.close()
+      this.owed.push(() => cb(new TransportError('ERR_TRANSPORT_CLOSED', `dial ${to}: ${REFUSED}`, { to })))
+    })
+  }
+
+  /** A `swim.stream` message, in a turn: `accept` takes an accepted stream (the running core's, or a refusal). */
+  dispatch(msg: StreamEventMsg, accept: (s: Stream) => void): void {
+    this.settle()
+    if (msg.what === 'dialed') {
+      const cb = this.dials.get(msg.id)
+      if (cb === undefined) return void this.host.counts.streamEventsUnknown++
+      this.dials.delete(msg.id)
+      const g = this.streams.get(msg.id)
+      if (msg.error !== undefined || g === undefined) return cb(errorOf(msg.error ?? { code: 'ERR_TRANSPORT_CLOSED', message: 'stream gone before its dial was told' }))
+      return cb(undefined, g)
+    }
+    const g = this.streams.get(msg.id)
+    if (g === undefined || (msg.what === 'accepted' && !g.inbound)) return void this.host.counts.streamEventsUnknown++
+    if (msg.what === 'accepted') accept(g)
+    else if (msg.what === 'data') g.deliverData(msg.bytes!)
+    else {
+      this.forget(g)
+      g.deliverEnd(msg.error === undefined ? undefined : errorOf(msg.error))
+    }
+  }
+
+  /** Gives the core what it is owed (ends of broken streams, refused dials' outcomes): call at the start of a turn. */
+  settle(): void {
+    if (this.owed.length === 0) return
+    const owed = this.owed
+    this.owed = []
+    for (const give of owed) give()
+  }
+
+  /** A stop: closes every stream still held and forgets them, their dials and what was owed. */
+  clear(): void {
+    const held = [...this.streams.values()]
+    this.streams.clear()
+    this.dials.clear()
+    this.owed = []
+    for (const g of held) g.real.close()
+  }
+
+  /** Streams held now (accepted or dialled, not yet ended), for tests and stats. */
+  get size(): number {
+    return this.streams.size
+  }
+
+  private register(id: number, real: Stream): GatedStream {
+    const g = new GatedStream(id, real, !this.dials.has(id))
+    this.streams.set(id, g)
+    real.onData((bytes) => this.post({ type: 'swim.stream', id, what: 'data', bytes }, g))
+    real.onEnd((err) => this.post({ type: 'swim.stream', id, what: 'end', ...(err === undefined ? {} : { error: { code: err.code, message: err.message } }) }, g))
+    return g
+  }
+
+  private forget(g: GatedStream): void {
+    if (this.streams.get(g.id) === g) this.streams.delete(g.id)
+  }
+
+  /** Posts news of `g`; refused, `g` is broken: closed, and its end owed (once). */
+  private post(msg: StreamEventMsg, g: GatedStream): void {
+    if (g.broken || this.host.post(msg)) return
+    this.host.counts.streamEventsRefused++
+    g.broken = true
+    this.forget(g)
+    this.owed.push(() => g.deliverEnd(new TransportError('ERR_TRANSPORT_CLOSED', REFUSED)))
+    g.real.close()
+  }
+}
+
+function errorOf(e: { code: string; message: string }): TransportError {
+  return new TransportError(e.code as TransportErrorCode, e.message)
+}
+
+/**
+ * The stream the core holds: writes go to the transport's stream at once; bytes and the end come
+ * from the gate's dispatch. Bytes that come before the core listens wait for its handler (the
+ * transport's own read limits bound how many a stream can carry).
+ */
+export class GatedStream implements Stream {
+  broken = false
+  private dataHandler: ((chunk: Uint8Array) => void) | undefined
+  private endHandler: ((err?: TransportError) => void) | undefined
+  private early: Uint8Array[] | undefined
+  /** The end, once dispatched: `null` for a clean one. Given once. */
+  private ended: TransportError | null | undefined
+  private endGiven = false
+
+  constructor(
+    readonly id: number,
+    readonly real: Stream,
+    readonly inbound: boolean,
+  ) {}
+
+  get local(): TransportAddress {
+    return this.real.local
+  }
+
+  get remote(): TransportAddress {
+    return this.real.remote
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.real.write(bytes)
+  }
+
+  end(): void {
+    this.real.end()
+  }
+
+  close(): void {
+    this.real.close()
+  }
+
+  setDeadline(ms: number): void {
+    this.real.setDeadline(ms)
+  }
+
+  onData(handler: (chunk: Uint8Array) => void): void {
+    this.dataHandler = handler
+    const early = this.early
+    this.early = undefined
+    if (early !== undefined) for (const chunk of early) handler(chunk)
+  }
+
+  onEnd(handler: (err?: TransportError) => void): void {
+    this.endHandler = handler
+    if (this.ended !== undefined) this.giveEnd()
+  }
+
+  /** @internal The gate's dispatch of bytes. */
+  deliverData(chunk: Uint8Array): void {
+    if (this.ended !== undefined) return
+    if (this.dataHandler !== undefined) this.dataHandler(chunk)
+    else (this.early ??= []).push(chunk)
+  }
+
+  /** @internal The gate's dispatch of the end (the first one counts). */
+  deliverEnd(err: TransportError | undefined): void {
+    if (this.ended !== undefined) return
+    this.ended = err ?? null
+    if (this.endHandler !== undefined) this.giveEnd()
+  }
+
+  private giveEnd(): void {
+    if (this.endGiven) return
+    this.endGiven = true
+    this.endHandler!(this.ended ?? undefined)
+  }
+}
