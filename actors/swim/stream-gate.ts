@@ -14,7 +14,11 @@
  * Bounded as every message is: a message the mailbox refuses (past its ceiling) breaks its stream,
  * as a reset would. The stream is closed at once, the core gets its end, with ERR_TRANSPORT_CLOSED,
  * at the next turn (`settle`), so nothing the core holds waits for news that will not come, and
- * what was still queued for it is discarded. Both are counted.
+ * what was still queued for it is discarded. Both are counted. The bytes waiting in the mailbox
+ * have a bound of their own (`setQueueBound`: swim's streamBufferBudgetBytes), since the byte
+ * budget of the core's reads (push-pull.ts) sees them only once dispatched: a stream whose bytes
+ * would pass it breaks the same way, so a peer that floods streams cannot fill memory through the
+ * mailbox either.
  */
 import type { Stream, TransportAddress, TransportErrorCode } from '../../src/transport/transport.ts'
 import { TransportError } from '../../src/transport/transport.ts'
@@ -27,6 +31,8 @@ export interface StreamGateCounts {
   streamEventsRefused: number
   /** `swim.stream` messages about no stream the gate holds (sent by someone else, or after a stop): ignored. */
   streamEventsUnknown: number
+  /** Streams broken because their bytes would have passed the bound on bytes waiting in the mailbox. */
+  streamQueueOverflows: number
 }
 
 export interface StreamGateHost {
@@ -37,7 +43,7 @@ export interface StreamGateHost {
 
 type Dialer = (to: TransportAddress, timeoutMs: number, cb: DialCallback) => void
 
-const REFUSED = 'a stream event was refused by swim’s full mailbox'
+const REFUSED = 'stream broken: its news could not wait in swim’s mailbox (full, or past its byte bound)'
 
 export class StreamGate {
   private readonly streams = new Map<number, GatedStream>()
@@ -45,8 +51,21 @@ export class StreamGate {
   private seq = 0
   /** Ends (and dial outcomes) owed to the core after a refused message; given at the next turn. */
   private owed: Array<() => void> = []
+  /** Bytes posted as `data` and not yet dispatched, and their bound. */
+  private queuedBytes = 0
+  private maxQueuedBytes = Infinity
 
   constructor(private readonly host: StreamGateHost) {}
+
+  /** Bytes that may wait in the mailbox, over all streams (swim's streamBufferBudgetBytes). */
+  setQueueBound(bytes: number): void {
+    this.maxQueuedBytes = bytes
+  }
+
+  /** Bytes waiting in the mailbox now, for tests and stats. */
+  get queued(): number {
+    return this.queuedBytes
+  }
 
   /** A stream the transport accepted: `accepted` first, then its bytes and its end, as messages. */
   accepted(real: Stream): void {
@@ -85,6 +104,7 @@ export class StreamGate {
       if (msg.error !== undefined || g === undefined) return cb(errorOf(msg.error ?? { code: 'ERR_TRANSPORT_CLOSED', message: 'stream gone before its dial was told' }))
       return cb(undefined, g)
     }
+    if (msg.what === 'data' && this.queuedBytes > 0) this.queuedBytes = Math.max(0, this.queuedBytes - msg.bytes!.length)
     const g = this.streams.get(msg.id)
     if (g === undefined || (msg.what === 'accepted' && !g.inbound)) return void this.host.counts.streamEventsUnknown++
     if (msg.what === 'accepted') accept(g)
@@ -120,7 +140,14 @@ export class StreamGate {
   private register(id: number, real: Stream): GatedStream {
     const g = new GatedStream(id, real, !this.dials.has(id))
     this.streams.set(id, g)
-    real.onData((bytes) => this.post({ type: 'swim.stream', id, what: 'data', bytes }, g))
+    real.onData((bytes) => {
+      if (g.broken) return
+      if (this.queuedBytes + bytes.length > this.maxQueuedBytes) {
+        this.host.counts.streamQueueOverflows++
+        return this.break(g)
+      }
+      if (this.post({ type: 'swim.stream', id, what: 'data', bytes }, g)) this.queuedBytes += bytes.length
+    })
     real.onEnd((err) => this.post({ type: 'swim.stream', id, what: 'end', ...(err === undefined ? {} : { error: { code: err.code, message: err.message } }) }, g))
     return g
   }
@@ -129,10 +156,17 @@ export class StreamGate {
     if (this.streams.get(g.id) === g) this.streams.delete(g.id)
   }
 
-  /** Posts news of `g`; refused, `g` is broken: closed, and its end owed (once). */
-  private post(msg: StreamEventMsg, g: GatedStream): void {
-    if (g.broken || this.host.post(msg)) return
+  /** Posts news of `g` (true when it was taken); refused, `g` is broken. */
+  private post(msg: StreamEventMsg, g: GatedStream): boolean {
+    if (g.broken) return false
+    if (this.host.post(msg)) return true
     this.host.counts.streamEventsRefused++
+    this.break(g)
+    return false
+  }
+
+  /** Like a reset: `g` is closed and forgotten, its end (ERR_TRANSPORT_CLOSED) owed to the core, once. */
+  private break(g: GatedStream): void {
     g.broken = true
     this.forget(g)
     this.owed.push(() => g.deliverEnd(new TransportError('ERR_TRANSPORT_CLOSED', REFUSED)))

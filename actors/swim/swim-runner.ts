@@ -209,6 +209,7 @@ export function createSwimRunner(env: ActorEnv) {
       if (node !== undefined) lastCounters = { ...node.counters }
       carried.start(n, transport, counts as unknown as Record<string, number>, restored, lastCounters)
       leases.start(config, restored?.lease)
+      gate.setQueueBound(config.streamBufferBudgetBytes)
       node = n
       handlers.set(n, handlersFor(n, config, transport))
       if (toldUserState !== undefined) n.advance({ type: 'user-state-told', bytes: toldUserState })

@@ -50,7 +50,7 @@ describe('member-manager after a huge push/pull (worker placement)', () => {
     // The feed sends after the turn, so swim's context shows what it sent from its next turn on.
     const t = await until('member-manager has every node swim has', async () => {
       const r = await tables()
-      return r.swimNodes === N + 2 && r.total === N + 2 && r.feed.changes === N + 2 ? r : undefined
+      return r.swimNodes === N + 2 && r.total === N + 2 && r.feed?.changes === N + 2 ? r : undefined
     }, 30_000)
     expect(t.feed).toMatchObject({ changes: N + 2, undelivered: 0, collapsed: 0, resyncs: 0 })
     expect(t.mmFeed).toMatchObject({ changes: N + 2, gaps: 0, resyncRequests: 0 })

@@ -32,7 +32,7 @@ function fakeStream() {
 /** A gate whose mailbox is an array; `room` says how many more messages it takes. */
 function setup(room = Infinity) {
   const mailbox: StreamEventMsg[] = []
-  const counts: StreamGateCounts = { streamEventsRefused: 0, streamEventsUnknown: 0 }
+  const counts: StreamGateCounts = { streamEventsRefused: 0, streamEventsUnknown: 0, streamQueueOverflows: 0 }
   let left = room
   const gate = new StreamGate({
     counts,
@@ -123,6 +123,29 @@ describe('StreamGate', () => {
     gate.settle()
     expect(got).toHaveLength(1) // once
     expect(gate.size).toBe(0)
+  })
+
+  it('bounds the bytes waiting in the mailbox over all streams: one that would pass the bound breaks, counted; dispatch gives the room back', () => {
+    const { gate, mailbox, counts } = setup()
+    gate.setQueueBound(4)
+    const a = fakeStream()
+    const b = fakeStream()
+    gate.accepted(a as unknown as Stream)
+    gate.accepted(b as unknown as Stream)
+    a.data(1, 2, 3)
+    expect(gate.queued).toBe(3)
+    b.data(4, 5) // 5 > 4: b breaks, a goes on
+    expect([b.closed, a.closed, counts.streamQueueOverflows]).toEqual([1, 0, 1])
+    expect(mailbox.filter((m) => m.what === 'data').map((m) => m.id)).toEqual([1])
+    // b broke before the core met it: its accept finds nothing (counted), a's bytes come through.
+    const got: number[] = []
+    while (mailbox.length > 0) gate.dispatch(mailbox.shift()!, (s) => s.onData((chunk) => got.push(...chunk)))
+    expect(got).toEqual([1, 2, 3])
+    expect(counts.streamEventsUnknown).toBe(1)
+    expect(gate.queued).toBe(0)
+    a.data(6, 7, 8, 9) // room again
+    expect(counts.streamQueueOverflows).toBe(1)
+    expect(gate.queued).toBe(4)
   })
 
   it("a refused `dialed` closes the stream and owes the dial's callback an error", () => {
