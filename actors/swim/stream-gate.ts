@@ -31,7 +31,10 @@ export interface StreamGateCounts {
   streamEventsRefused: number
   /** `swim.stream` messages about no stream the gate holds (sent by someone else, or after a stop): ignored. */
   streamEventsUnknown: number
-  /** Streams broken because their bytes would have passed the bound on bytes waiting in the mailbox. */
+  /**
+   * Streams broken because their bytes would have passed the bound on bytes waiting in the mailbox,
+   * or because the core left more than MAX_UNREAD_BYTES of them unread (it never listened).
+   */
   streamQueueOverflows: number
 }
 
@@ -42,6 +45,13 @@ export interface StreamGateHost {
 }
 
 type Dialer = (to: TransportAddress, timeoutMs: number, cb: DialCallback) => void
+
+/**
+ * Bytes a stream may hold for a core that has not listened to it (yet): the core listens in the turn
+ * it gets a stream, so only a peer talking on a stream we only write to (a reliable Gossamer send)
+ * gets here, and such a stream is broken past this.
+ */
+export const MAX_UNREAD_BYTES = 64 * 1024
 
 const REFUSED = 'stream broken: its news could not wait in swim’s mailbox (full, or past its byte bound)'
 
@@ -138,7 +148,10 @@ export class StreamGate {
   }
 
   private register(id: number, real: Stream): GatedStream {
-    const g = new GatedStream(id, real, !this.dials.has(id))
+    const g = new GatedStream(id, real, !this.dials.has(id), () => {
+      this.host.counts.streamQueueOverflows++
+      this.break(g)
+    })
     this.streams.set(id, g)
     real.onData((bytes) => {
       if (g.broken) return
@@ -180,14 +193,15 @@ function errorOf(e: { code: string; message: string }): TransportError {
 
 /**
  * The stream the core holds: writes go to the transport's stream at once; bytes and the end come
- * from the gate's dispatch. Bytes that come before the core listens wait for its handler (the
- * transport's own read limits bound how many a stream can carry).
+ * from the gate's dispatch. Bytes that come before the core listens wait for its handler, up to
+ * MAX_UNREAD_BYTES.
  */
 export class GatedStream implements Stream {
   broken = false
   private dataHandler: ((chunk: Uint8Array) => void) | undefined
   private endHandler: ((err?: TransportError) => void) | undefined
   private early: Uint8Array[] | undefined
+  private earlyBytes = 0
   /** The end, once dispatched: `null` for a clean one. Given once. */
   private ended: TransportError | null | undefined
   private endGiven = false
@@ -196,6 +210,8 @@ export class GatedStream implements Stream {
     readonly id: number,
     readonly real: Stream,
     readonly inbound: boolean,
+    /** Called once the unread bytes pass MAX_UNREAD_BYTES: the gate breaks the stream. */
+    private readonly overflow: () => void,
   ) {}
 
   get local(): TransportAddress {
@@ -236,9 +252,13 @@ export class GatedStream implements Stream {
 
   /** @internal The gate's dispatch of bytes. */
   deliverData(chunk: Uint8Array): void {
-    if (this.ended !== undefined) return
-    if (this.dataHandler !== undefined) this.dataHandler(chunk)
-    else (this.early ??= []).push(chunk)
+    if (this.ended !== undefined || this.broken) return
+    if (this.dataHandler !== undefined) return this.dataHandler(chunk)
+    ;(this.early ??= []).push(chunk)
+    this.earlyBytes += chunk.length
+    if (this.earlyBytes <= MAX_UNREAD_BYTES) return
+    this.early = undefined
+    this.overflow()
   }
 
   /** @internal The gate's dispatch of the end (the first one counts). */

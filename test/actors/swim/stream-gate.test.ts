@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { StreamGate } from '../../../actors/swim/stream-gate.ts'
+import { MAX_UNREAD_BYTES, StreamGate } from '../../../actors/swim/stream-gate.ts'
 import type { StreamGateCounts } from '../../../actors/swim/stream-gate.ts'
 import type { StreamEventMsg } from '../../../actors/swim/protocol.ts'
 import { TransportError } from '../../../src/transport/transport.ts'
@@ -146,6 +146,23 @@ describe('StreamGate', () => {
     a.data(6, 7, 8, 9) // room again
     expect(counts.streamQueueOverflows).toBe(1)
     expect(gate.queued).toBe(4)
+  })
+
+  it('breaks a stream the core never listens to once its unread bytes pass MAX_UNREAD_BYTES (a peer talking on a stream we only write to)', () => {
+    const { gate, counts, drain } = setup()
+    const real = fakeStream()
+    const ends: string[] = []
+    gate.dial((_to, _ms, cb) => cb(undefined, real as unknown as Stream), '10.0.0.2:7946', 500, (_err, s) => s!.onEnd((err) => ends.push(err?.code ?? 'clean')))
+    drain()
+    const chunk = new Uint8Array(16 * 1024)
+    for (let i = 0; i < MAX_UNREAD_BYTES / chunk.length; i++) real.data(...chunk)
+    drain()
+    expect([real.closed, counts.streamQueueOverflows]).toEqual([0, 0]) // at the bound: kept
+    real.data(1)
+    drain()
+    expect([real.closed, counts.streamQueueOverflows]).toEqual([1, 1])
+    gate.settle()
+    expect(ends).toEqual(['ERR_TRANSPORT_CLOSED'])
   })
 
   it("a refused `dialed` closes the stream and owes the dial's callback an error", () => {
