@@ -71,7 +71,7 @@ export function swimActions(env: ActorEnv, runner: Runner, cfg: MachineConfig) {
     // In every state: without a node an accepted stream is closed and counted (swim-runner.ts).
     stream: assign(({ event }) => {
       assertEvent(event, 'swim.stream')
-      return runner.streamEvent(event) ?? {}
+      return runner.streamEvent(event)
     }),
     join: enqueueActions(({ event, enqueue }) => {
       assertEvent(event, 'swim.join')

@@ -139,7 +139,10 @@ export class StreamGate {
     this.streams.clear()
     this.dials.clear()
     this.owed = []
-    for (const g of held) g.real.close()
+    for (const g of held) {
+      g.broken = true // its end at this close is no news for anyone now
+      g.real.close()
+    }
   }
 
   /** Streams held now (accepted or dialled, not yet ended), for tests and stats. */

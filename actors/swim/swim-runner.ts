@@ -260,13 +260,14 @@ export function createSwimRunner(env: ActorEnv) {
      * `swim.stream`: a stream's news, in this turn (stream-gate.ts). An accepted stream goes to the
      * running node; with none (binding, starting, failed) it is closed and counted as refused.
      */
-    streamEvent(msg: StreamEventMsg): SwimStatePatch | undefined {
+    streamEvent(msg: StreamEventMsg): Partial<SwimStatePatch> {
       gate.dispatch(msg, (s) => {
         if (node !== undefined) return node.accept(s)
         counts.refused++
         s.close()
       })
-      return node === undefined ? undefined : stateOf(node)
+      // Without a node only the runner's counts can have changed.
+      return node === undefined ? { ...counts } : stateOf(node)
     },
 
     /** `swim.send-gossamer`: one envelope to the named member, by UDP or a TCP stream (gossamer-route.ts). */

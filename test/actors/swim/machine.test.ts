@@ -617,6 +617,9 @@ describe('swim machine: binding', () => {
     n1.actor.send({ type: 'swim.join', addresses: ['10.0.0.9:7946'] })
     n1.actor.send({ type: 'swim.packet', from: '10.0.0.9:7946', bytes: Uint8Array.of(0) })
     expect(n1.actor.getSnapshot().context.refused).toBe(2)
+    // News of a stream it never had (no node, no gate entry): counted, in the context at once.
+    n1.actor.send({ type: 'swim.stream', id: 7, what: 'end' })
+    expect(n1.actor.getSnapshot().context.streamEventsUnknown).toBe(1)
     // A leave completes at once: member-manager does not wait for a node that never joined.
     n1.actor.send({ type: 'member.swim-leave' })
     expect(n1.member).toEqual([{ type: 'member.swim-left' }])
