@@ -41,5 +41,5 @@ export interface RunnerCounts extends GossamerCounts, StreamGateCounts {
 
 /** Every runner count at zero. */
 export function newRunnerCounts(): RunnerCounts {
-  return { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0, streamEventsRefused: 0, streamEventsUnknown: 0, streamQueueOverflows: 0, ...NO_GOSSAMER_COUNTS }
+  return { undelivered: 0, leaseSubscribes: 0, localStateFailures: 0, localMetaFailures: 0, refused: 0, joinFailures: 0, joinRetriesExhausted: 0, serfMessagesRouted: 0, keyringChanges: 0, keyringRefused: 0, streamEventsRefused: 0, streamEventsUnknown: 0, streamEventsAfterStop: 0, streamQueueOverflows: 0, ...NO_GOSSAMER_COUNTS }
 }

@@ -29,8 +29,14 @@ import type { StreamEventMsg } from './protocol.ts'
 export interface StreamGateCounts {
   /** `swim.stream` messages the mailbox refused: each broke its stream (closed, its end owed to the core). */
   streamEventsRefused: number
-  /** `swim.stream` messages about no stream the gate holds (sent by someone else, or after a stop): ignored. */
+  /** `swim.stream` messages about no stream the gate holds or held before a stop (sent by someone else, or after a break): ignored. */
   streamEventsUnknown: number
+  /**
+   * `swim.stream` messages about streams a stop closed, already in the mailbox at the stop (the
+   * news of the stop's own closes and of what was on its way): ignored, and kept apart from
+   * streamEventsUnknown so that one counts only what no stop explains.
+   */
+  streamEventsAfterStop: number
   /**
    * Streams broken because their bytes would have passed the bound on bytes waiting in the mailbox,
    * or because the core left more than MAX_UNREAD_BYTES of them unread (it never listened).
@@ -59,6 +65,8 @@ export class StreamGate {
   private readonly streams = new Map<number, GatedStream>()
   private readonly dials = new Map<number, DialCallback>()
   private seq = 0
+  /** The last id issued before the latest stop (clear): news of an id up to it that finds nothing came after that stop. */
+  private clearedUpTo = 0
   /** Ends (and dial outcomes) owed to the core after a refused message; given at the next turn. */
   private owed: Array<() => void> = []
   /** Bytes posted as `data` and not yet dispatched, and their bound. */
@@ -108,7 +116,7 @@ export class StreamGate {
     this.settle()
     if (msg.what === 'dialed') {
       const cb = this.dials.get(msg.id)
-      if (cb === undefined) return void this.host.counts.streamEventsUnknown++
+      if (cb === undefined) return this.unknown(msg.id)
       this.dials.delete(msg.id)
       const g = this.streams.get(msg.id)
       if (msg.error !== undefined || g === undefined) return cb(errorOf(msg.error ?? { code: 'ERR_TRANSPORT_CLOSED', message: 'stream gone before its dial was told' }))
@@ -116,7 +124,8 @@ export class StreamGate {
     }
     if (msg.what === 'data' && this.queuedBytes > 0) this.queuedBytes = Math.max(0, this.queuedBytes - msg.bytes!.length)
     const g = this.streams.get(msg.id)
-    if (g === undefined || (msg.what === 'accepted' && !g.inbound)) return void this.host.counts.streamEventsUnknown++
+    if (g === undefined) return this.unknown(msg.id)
+    if (msg.what === 'accepted' && !g.inbound) return void this.host.counts.streamEventsUnknown++
     if (msg.what === 'accepted') accept(g)
     else if (msg.what === 'data') g.deliverData(msg.bytes!)
     else {
@@ -136,6 +145,7 @@ export class StreamGate {
   /** A stop: closes every stream still held and forgets them, their dials and what was owed. */
   clear(): void {
     const held = [...this.streams.values()]
+    this.clearedUpTo = this.seq
     this.streams.clear()
     this.dials.clear()
     this.owed = []
@@ -148,6 +158,12 @@ export class StreamGate {
   /** Streams held now (accepted or dialled, not yet ended), for tests and stats. */
   get size(): number {
     return this.streams.size
+  }
+
+  /** News about no stream held: after a stop when the stop explains it, else unknown. */
+  private unknown(id: number): void {
+    if (id > 0 && id <= this.clearedUpTo) this.host.counts.streamEventsAfterStop++
+    else this.host.counts.streamEventsUnknown++
   }
 
   private register(id: number, real: Stream): GatedStream {

@@ -20,7 +20,8 @@
  *   runs no machine at all, so actorRoundTripVsRaw counts the machine's own transition (about
  *   1.4 µs of a 10 µs round trip here, `bench/runtime/hot-path.ts`) as runtime cost;
  *   actorRoundTripVsMachineRoundTrip is the runtime's share alone, as actorOneWayVsBaseline is
- *   for one-way traffic.
+ *   for one-way traffic, and machineRoundTripVsRaw the ceiling of actorRoundTripVsRaw (a runtime
+ *   that cost nothing would reach it, no more).
  * - workerInlineMachinePerSec (context only): the sink machine fed by a loop inside a worker thread.
  * - pingToAckP50Us / pingToAckP99Us: a memberlist ping on loopback to a node of real swim,
  *   gossip-queue and member-manager actors in worker threads, with broadcasts pending, timed until
@@ -288,6 +289,13 @@ async function main(): Promise<void> {
     actorBurstVsWorkerInlineMachine: ratio('actorBurstPerSec', 'workerInlineMachinePerSec'),
     /** context: the ask against the same machine answering behind a bare port (the runtime's share alone) */
     actorRoundTripVsMachineRoundTrip: ratio('actorRoundTripPerSec', 'machineRoundTripPerSec'),
+    /**
+     * context: the ceiling of actorRoundTripVsRaw. The sink machine behind a bare port, with no
+     * runtime at all, against the bare echo: what actorRoundTripVsRaw would be if the runtime cost
+     * nothing. Each round trip wakes both threads, so the machine's few µs of transition stretch it
+     * by more than their CPU time (a slower reply misses the idle core's polling window).
+     */
+    machineRoundTripVsRaw: ratio('machineRoundTripPerSec', 'rawRoundTripPerSec'),
   }
   const loadAvg = { start: loadAtStart, end: Number(loadavg()[0]!.toFixed(2)) }
   const targets = { actorOneWayInspectedVsActorOneWay: 0.9, actorOneWayVsBaseline: 0.8, actorBurstVsInlineMachine: 0.8, actorRoundTripVsRaw: 0.8 }

@@ -32,7 +32,7 @@ function fakeStream() {
 /** A gate whose mailbox is an array; `room` says how many more messages it takes. */
 function setup(room = Infinity) {
   const mailbox: StreamEventMsg[] = []
-  const counts: StreamGateCounts = { streamEventsRefused: 0, streamEventsUnknown: 0, streamQueueOverflows: 0 }
+  const counts: StreamGateCounts = { streamEventsRefused: 0, streamEventsUnknown: 0, streamEventsAfterStop: 0, streamQueueOverflows: 0 }
   let left = room
   const gate = new StreamGate({
     counts,
@@ -197,6 +197,10 @@ describe('StreamGate', () => {
     drain()
     expect(accepted).toEqual([])
     expect(outcomes).toEqual([])
-    expect(counts.streamEventsUnknown).toBe(3)
+    // That accept's news is explained by the stop: counted apart from the unknown.
+    expect([counts.streamEventsUnknown, counts.streamEventsAfterStop]).toEqual([2, 1])
+    // An id the gate never issued is still unknown after a stop.
+    gate.dispatch({ type: 'swim.stream', id: 1000, what: 'end' }, () => {})
+    expect([counts.streamEventsUnknown, counts.streamEventsAfterStop]).toEqual([3, 1])
   })
 })
