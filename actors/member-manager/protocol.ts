@@ -401,7 +401,6 @@ export interface EventStateMsg {
   queryLTime: LamportTime
 }
 
-/** Everything the member-manager accepts. Append-only. */
 /**
  * Ask: Serf's force-leave (RemoveFailedNode; `-prune`: RemoveFailedNodePrune). A leave intent for
  * `node` at our member clock is applied here (a failed member becomes left, or is erased with
@@ -418,6 +417,7 @@ export interface ForceLeaveMsg {
   replyTo?: ReplyTo<AckReply>
 }
 
+/** Everything the member-manager accepts. Append-only. */
 export type MemberManagerInbound =
   | NodeJoinedMsg
   | NodeUpdatedMsg
