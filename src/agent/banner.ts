@@ -71,7 +71,7 @@ Options:
   -placement=workers       workers: each actor in its own thread; inline: one thread.
   -tiering=auto            auto: V8's optimizing compiler stays off while the agent
                            idles; off: V8 optimizes as in any Node process.
-  -idle-gc=on              on: a full garbage collection every 30 s while the heap is
+  -idle-gc=on              on: a full garbage collection every 10 s while the heap is
                            under 64 MB (an idle agent's heap stays small); off: none.
   -metrics-addr=host:port  Serve Prometheus metrics at http://host:port/metrics.
   -ui-addr=ip:port         Serve the live statechart page there (loopback only, unless

@@ -3,7 +3,7 @@
  * RPC server. The process exit code is the agent's: 0 after a graceful leave, 1 otherwise.
  * V8's optimizing compiler is off until the agent is busy (tiering.ts): it is turned off before
  * the agent's modules load, so nothing the start runs gets optimized (`-tiering=off` turns it on
- * again as soon as the config is read). While it runs, a full garbage collection every 30 s keeps
+ * again as soon as the config is read). While it runs, a full garbage collection every 10 s keeps
  * an idle agent's heap from growing with promoted garbage (idle-gc.ts).
  */
 import type { CliIo } from '../cli/io.ts'

@@ -42,7 +42,7 @@ export const DEFAULT_AGENT_CONFIG: RawConfig = {
   handler_queue: 512,
   /** Ours: TurboFan off while the agent idles (tiering.ts). */
   tiering: 'auto',
-  /** Ours: a full garbage collection every 30 s while the heap is small (idle-gc.ts). */
+  /** Ours: a full garbage collection every 10 s while the heap is small (idle-gc.ts). */
   idle_gc: 'on',
 }
 

@@ -58,7 +58,7 @@ export const CONFIG_KEYS = {
   handler_queue: 'int',
   /** 'auto' (TurboFan off while the agent idles, src/agent/tiering.ts) or 'off' (V8's own tiering). */
   tiering: 'string',
-  /** 'on' (a full GC every 30 s while the heap is under 64 MB, src/agent/idle-gc.ts) or 'off'. */
+  /** 'on' (a full GC every 10 s while the heap is under 64 MB, src/agent/idle-gc.ts) or 'off'. */
   idle_gc: 'string',
   // Coordination (coordination.ts): the election backend, nats, expected size, worker groups.
   election: 'string',
