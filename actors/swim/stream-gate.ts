@@ -29,7 +29,7 @@ import type { StreamEventMsg } from './protocol.ts'
 export interface StreamGateCounts {
   /** `swim.stream` messages the mailbox refused: each broke its stream (closed, its end owed to the core). */
   streamEventsRefused: number
-  /** `swim.stream` messages about no stream the gate holds or held before a stop (sent by someone else, or after a break): ignored. */
+  /** `swim.stream` messages about no stream the gate holds that no stop explains (sent by someone else, or news of a stream broken earlier): ignored. */
   streamEventsUnknown: number
   /**
    * `swim.stream` messages about streams a stop closed, already in the mailbox at the stop (the
