@@ -69,7 +69,12 @@ export class StreamGate {
   private clearedUpTo = 0
   /** Ends (and dial outcomes) owed to the core after a refused message; given at the next turn. */
   private owed: Array<() => void> = []
-  /** Bytes posted as `data` and not yet dispatched, and their bound. */
+  /**
+   * Bytes posted as `data` and not yet dispatched, over the streams held, and their bound. Each
+   * stream keeps its own share, given back when its news is dispatched or when the gate forgets it
+   * (its end, a break, a stop). So news the mailbox lost (a `drop-oldest` mailbox displacing a
+   * `swim.stream` message) holds room only until its stream is forgotten, never for good.
+   */
   private queuedBytes = 0
   private maxQueuedBytes = Infinity
 
@@ -122,9 +127,9 @@ export class StreamGate {
       if (msg.error !== undefined || g === undefined) return cb(errorOf(msg.error ?? { code: 'ERR_TRANSPORT_CLOSED', message: 'stream gone before its dial was told' }))
       return cb(undefined, g)
     }
-    if (msg.what === 'data' && this.queuedBytes > 0) this.queuedBytes = Math.max(0, this.queuedBytes - msg.bytes!.length)
     const g = this.streams.get(msg.id)
-    if (g === undefined) return this.unknown(msg.id)
+    if (g === undefined) return this.unknown(msg.id) // a forgotten stream's share was given back then
+    if (msg.what === 'data') this.release(g, msg.bytes!.length)
     if (msg.what === 'accepted' && !g.inbound) return void this.host.counts.streamEventsUnknown++
     if (msg.what === 'accepted') accept(g)
     else if (msg.what === 'data') g.deliverData(msg.bytes!)
@@ -146,6 +151,7 @@ export class StreamGate {
   clear(): void {
     const held = [...this.streams.values()]
     this.clearedUpTo = this.seq
+    for (const g of held) this.release(g, g.queued)
     this.streams.clear()
     this.dials.clear()
     this.owed = []
@@ -178,14 +184,25 @@ export class StreamGate {
         this.host.counts.streamQueueOverflows++
         return this.break(g)
       }
-      if (this.post({ type: 'swim.stream', id, what: 'data', bytes }, g)) this.queuedBytes += bytes.length
+      if (!this.post({ type: 'swim.stream', id, what: 'data', bytes }, g)) return
+      g.queued += bytes.length
+      this.queuedBytes += bytes.length
     })
     real.onEnd((err) => this.post({ type: 'swim.stream', id, what: 'end', ...(err === undefined ? {} : { error: { code: err.code, message: err.message } }) }, g))
     return g
   }
 
   private forget(g: GatedStream): void {
-    if (this.streams.get(g.id) === g) this.streams.delete(g.id)
+    if (this.streams.get(g.id) !== g) return
+    this.streams.delete(g.id)
+    this.release(g, g.queued)
+  }
+
+  /** Gives back `n` of `g`'s bytes waiting in the mailbox. */
+  private release(g: GatedStream, n: number): void {
+    const k = Math.min(n, g.queued)
+    g.queued -= k
+    this.queuedBytes -= k
   }
 
   /** Posts news of `g` (true when it was taken); refused, `g` is broken. */
@@ -217,6 +234,8 @@ function errorOf(e: { code: string; message: string }): TransportError {
  */
 export class GatedStream implements Stream {
   broken = false
+  /** @internal Bytes of this stream posted as `data` and not yet dispatched (the gate's accounting). */
+  queued = 0
   private dataHandler: ((chunk: Uint8Array) => void) | undefined
   private endHandler: ((err?: TransportError) => void) | undefined
   private early: Uint8Array[] | undefined

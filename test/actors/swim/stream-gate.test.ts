@@ -148,6 +148,35 @@ describe('StreamGate', () => {
     expect(gate.queued).toBe(4)
   })
 
+  it('news the mailbox lost holds room in the byte bound only until its stream is forgotten (its end, or a stop)', () => {
+    const { gate, mailbox, drain } = setup()
+    gate.setQueueBound(8)
+    const a = fakeStream()
+    gate.accepted(a as unknown as Stream)
+    drain()
+    a.data(1, 2, 3)
+    a.data(4, 5)
+    expect(gate.queued).toBe(5)
+    mailbox.splice(0, 1) // a drop-oldest mailbox displaced the first `data`
+    drain()
+    expect(gate.queued).toBe(3) // the lost 3 bytes still count while the stream is held
+    a.finish()
+    drain()
+    expect(gate.queued).toBe(0) // its end gave them back
+    const b = fakeStream()
+    gate.accepted(b as unknown as Stream)
+    drain()
+    b.data(1, 2, 3, 4, 5, 6)
+    mailbox.length = 0 // lost as well
+    gate.clear()
+    expect(gate.queued).toBe(0) // a stop gives back what its streams held
+    const c = fakeStream()
+    gate.accepted(c as unknown as Stream)
+    c.data(1, 2, 3, 4, 5, 6, 7, 8) // the whole bound is room again
+    expect(c.closed).toBe(0)
+    expect(gate.queued).toBe(8)
+  })
+
   it('breaks a stream the core never listens to once its unread bytes pass MAX_UNREAD_BYTES (a peer talking on a stream we only write to)', () => {
     const { gate, counts, drain } = setup()
     const real = fakeStream()
