@@ -16,7 +16,11 @@
  * - joinConvergenceS: K fresh agents per trial, up for 1 s; agents 1..K-1 send a `join` RPC to
  *   agent 0 at once; from just before the joins are sent until every agent lists K alive. Trials
  *   1..N-1 alternate between the kinds (serf, workers, inline, serf, ...), so a change in the
- *   machine's load falls on every kind; trial N opens each kind's block, whose agents serve the rest:
+ *   machine's load falls on every kind; trial N opens each kind's block, whose agents serve the rest.
+ *   joinCpuMsPerAgent beside it: what an agent's threads spent over the same span (median of the
+ *   trials; phases.ts joinTrial), so a reader on another machine can tell a join bound by CPU (a
+ *   gossamer agent's, tens of ms in V8's interpreter: src/agent/tiering.ts) from one bound by the
+ *   gossip timers (serf's, a few ms);
  * - warm-up (once): CPU per agent over the `--settle-seconds` (default 30)
  *   after convergence, when a gossamer agent still compiles its hot code and V8's memory reducer
  *   runs its full GCs in each of its isolates (a Go binary has neither); warmupCpuPctPerAgent;
@@ -44,7 +48,7 @@
  */
 import type { AgentKind } from '../../test/support/agent-process.ts'
 import { POLL_MS, type AgentRpc } from './rpc-poll.ts'
-import { CRASH_POLL_MS, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll } from './phases.ts'
+import { CRASH_POLL_MS, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll, type JoinTrial } from './phases.ts'
 import { median } from './trials.ts'
 import { flagValue } from '../support/args.ts'
 
@@ -85,6 +89,14 @@ export interface KindResult {
   leavePropagationS: number | null
   /** Every trial, in order (null: not within the cap). */
   joinConvergenceTrialsS: Array<number | null>
+  /**
+   * CPU (ms, every thread) an agent spent from the joins to convergence, mean over the trial's
+   * agents, answering the polls included: the median of the trials, and every trial. Context, not a
+   * target: it says how much of the join's time the agents' CPU can explain on this machine (two
+   * cores shared by K agents), and a machine twice as fast halves it.
+   */
+  joinCpuMsPerAgent: number
+  joinCpuMsTrials: number[]
   crashDetectionTrialsS: Array<number | null>
   replacementJoinTrialsS: Array<number | null>
   warmupCpuPctPerAgent: Stat | null
@@ -112,7 +124,7 @@ async function turbofanCount(agents: readonly AgentRpc[]): Promise<string | null
 }
 
 /** One join trial on a fresh set of K agents, torn down after. */
-async function freshJoin(kind: AgentKind, args: Args): Promise<number | null> {
+async function freshJoin(kind: AgentKind, args: Args): Promise<JoinTrial> {
   const set: AgentRpc[] = []
   try {
     for (let i = 0; i < args.k; i++) set.push(await startAgent(kind, `${kind}-${i}`, args.profile))
@@ -123,7 +135,7 @@ async function freshJoin(kind: AgentKind, args: Args): Promise<number | null> {
 }
 
 /** The kind's last join trial, then on that set: warm-up, idle, crash trials, leave, poll cost. */
-async function runKind(kind: AgentKind, args: Args, earlierJoins: Array<number | null>): Promise<KindResult> {
+async function runKind(kind: AgentKind, args: Args, earlierJoins: JoinTrial[]): Promise<KindResult> {
   const live: AgentRpc[] = []
   try {
     for (let i = 0; i < args.k; i++) live.push(await startAgent(kind, `${kind}-${i}`, args.profile))
@@ -144,13 +156,16 @@ async function runKind(kind: AgentKind, args: Args, earlierJoins: Array<number |
     const leavePropagationS = await leaveOnce(live)
     const cost = await pollCost(live)
     const crashTrials = crashes.map((c) => roundOrNull(c.detectionS))
-    const joins = joinTrials.map(roundOrNull)
+    const joins = joinTrials.map((j) => roundOrNull(j.seconds))
+    const joinCpu = joinTrials.map((j) => Math.round(j.cpuMsPerAgent * 10) / 10)
     return {
       kind,
       joinConvergenceS: roundOrNull(median(joins)),
       crashDetectionS: roundOrNull(median(crashTrials)),
       leavePropagationS: roundOrNull(leavePropagationS),
       joinConvergenceTrialsS: joins,
+      joinCpuMsPerAgent: median(joinCpu)!,
+      joinCpuMsTrials: joinCpu,
       crashDetectionTrialsS: crashTrials,
       replacementJoinTrialsS: crashes.map((c) => roundOrNull(c.replacementJoinS)),
       warmupCpuPctPerAgent: args.settleSeconds > 0 ? stat(warmupCpuPct) : null,
@@ -172,7 +187,7 @@ async function main(): Promise<void> {
   const results: KindResult[] = []
   // Join trials 1..N-1 alternate between the kinds, each on a fresh set, so a change in the
   // machine's load falls on every kind alike; trial N opens each kind's own block below.
-  const earlier = new Map<AgentKind, Array<number | null>>(args.kinds.map((kind) => [kind, []]))
+  const earlier = new Map<AgentKind, JoinTrial[]>(args.kinds.map((kind) => [kind, []]))
   const joinsStarted = performance.now()
   for (let t = 0; t < args.trials - 1; t++) for (const kind of args.kinds) earlier.get(kind)!.push(await freshJoin(kind, args))
   if (args.trials > 1) process.stderr.write(`bench:agents join trials 1-${args.trials - 1}: ${((performance.now() - joinsStarted) / 1000).toFixed(0)} s real time\n`)
@@ -186,6 +201,7 @@ async function main(): Promise<void> {
     results.map((r) => ({
       kind: r.kind,
       'join s': r.joinConvergenceS,
+      'join CPU ms/agent': r.joinCpuMsPerAgent,
       'crash s': r.crashDetectionS,
       'leave s': r.leavePropagationS,
       'warm-up CPU % (mean/max)': r.warmupCpuPctPerAgent === null ? '-' : `${r.warmupCpuPctPerAgent.mean} / ${r.warmupCpuPctPerAgent.max}`,
@@ -198,6 +214,7 @@ async function main(): Promise<void> {
     results.map((r) => ({
       kind: r.kind,
       'join trials s': list(r.joinConvergenceTrialsS),
+      'join CPU ms/agent trials': r.joinCpuMsTrials.map((x) => x.toFixed(1)).join(', '),
       'crash trials s': list(r.crashDetectionTrialsS),
       "replacement's join s": list(r.replacementJoinTrialsS),
       'TurboFan on after idle / crashes': r.turbofanOn === null ? '-' : `${r.turbofanOn.afterIdle} / ${r.turbofanOn.afterCrashTrials}`,

@@ -45,24 +45,38 @@ export async function stopAll(agents: readonly AgentRpc[]): Promise<void> {
   await Promise.all(agents.map((a) => a.agent.stop('SIGKILL')))
 }
 
+/** One join trial: its convergence time and what the agents' threads spent on it. */
+export interface JoinTrial {
+  /** Seconds from just before the joins are sent until every agent lists all alive; null past the cap. */
+  seconds: number | null
+  /**
+   * CPU (ms) of all of an agent's threads over the same span, mean over the agents (schedstat:
+   * cpu-time.ts), answering the polls included. A join whose agents spend more CPU than the two
+   * cores give in the span is bound by the CPU, not by the protocol's timers: this says which.
+   */
+  cpuMsPerAgent: number
+}
+
 /**
  * agents[1..] send a `join` RPC to agents[0] at once; the time runs from just before the joins are
  * sent until every agent's poll lists all of them alive. Polling starts with the joins, so it does
- * not wait for the join RPCs to return. Seconds, or null past the cap.
+ * not wait for the join RPCs to return.
  */
-export async function joinTrial(agents: readonly AgentRpc[]): Promise<number | null> {
+export async function joinTrial(agents: readonly AgentRpc[]): Promise<JoinTrial> {
   await sleep(SETTLE_MS)
   const names = agents.map((a) => a.name)
   const seed = agents[0]!.agent.gossipAddr
+  const before = agents.map((a) => threadTimes(a.agent.pid))
   const start = performance.now()
   const [joins, until] = await Promise.all([
     Promise.allSettled(agents.slice(1).map((a) => a.join(seed))),
     timeUntil(agents, allSee(names, 'alive'), { start, capMs: PHASE_CAP_MS }),
   ])
+  const cpuMs = agents.map((a, i) => spent(a.agent.pid, before[i]!, threadTimes(a.agent.pid)).runMs)
   const failed = joins.find((j) => j.status === 'rejected')
   if (failed !== undefined) throw new Error(`join of ${names.join(',')}: ${String((failed as PromiseRejectedResult).reason)}`)
   explainSlowJoin('join', names, until)
-  return until.seconds
+  return { seconds: until.seconds, cpuMsPerAgent: cpuMs.reduce((a, b) => a + b, 0) / cpuMs.length }
 }
 
 /** A join slower than SLOW_JOIN_S: which agent held it up, and its last view before it converged (stderr). */
