@@ -13,6 +13,10 @@
  * (three full runs at 17a1667: gossamer inline 2.6% slower than serf in one, 5-14% faster in two).
  * Each added trial costs about 30 s of the run (a crash and a replacement join per kind, and a
  * join on a fresh set per kind).
+ * - coldJoinS (workers, once, first): gossamer agents run with `-code-cache` at a folder of the
+ *   run's own, empty at first (src/runtime/code-cache/: V8's compiled code of each actor thread,
+ *   kept between starts). The run's first join is of K workers agents with it empty, as a user's
+ *   first start on a machine; they write it, and every later agent of the run loads it;
  * - joinConvergenceS: K fresh agents per trial, up for 1 s; agents 1..K-1 send a `join` RPC to
  *   agent 0 at once; from just before the joins are sent until every agent lists K alive. Trials
  *   1..N-1 alternate between the kinds (serf, workers, inline, serf, ...), so a change in the
@@ -48,7 +52,10 @@
  */
 import type { AgentKind } from '../../test/support/agent-process.ts'
 import { POLL_MS, type AgentRpc } from './rpc-poll.ts'
-import { CRASH_POLL_MS, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll, type JoinTrial } from './phases.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CRASH_POLL_MS, coldJoin, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll, useCodeCache, type JoinTrial } from './phases.ts'
 import { median } from './trials.ts'
 import { flagValue } from '../support/args.ts'
 
@@ -97,6 +104,13 @@ export interface KindResult {
    */
   joinCpuMsPerAgent: number
   joinCpuMsTrials: number[]
+  /**
+   * Workers only (null for the others): the run's first join, with the run's code cache folder
+   * still empty (phases.ts coldJoin), as a user's first start on a machine; every other start of
+   * the run loads the cache those agents wrote. Not one of the trials above.
+   */
+  coldJoinS: number | null
+  coldJoinCpuMsPerAgent: number | null
   crashDetectionTrialsS: Array<number | null>
   replacementJoinTrialsS: Array<number | null>
   warmupCpuPctPerAgent: Stat | null
@@ -135,7 +149,7 @@ async function freshJoin(kind: AgentKind, args: Args): Promise<JoinTrial> {
 }
 
 /** The kind's last join trial, then on that set: warm-up, idle, crash trials, leave, poll cost. */
-async function runKind(kind: AgentKind, args: Args, earlierJoins: JoinTrial[]): Promise<KindResult> {
+async function runKind(kind: AgentKind, args: Args, earlierJoins: JoinTrial[], cold: JoinTrial | undefined): Promise<KindResult> {
   const live: AgentRpc[] = []
   try {
     for (let i = 0; i < args.k; i++) live.push(await startAgent(kind, `${kind}-${i}`, args.profile))
@@ -166,6 +180,8 @@ async function runKind(kind: AgentKind, args: Args, earlierJoins: JoinTrial[]): 
       joinConvergenceTrialsS: joins,
       joinCpuMsPerAgent: median(joinCpu)!,
       joinCpuMsTrials: joinCpu,
+      coldJoinS: cold === undefined ? null : roundOrNull(cold.seconds),
+      coldJoinCpuMsPerAgent: cold === undefined ? null : Math.round(cold.cpuMsPerAgent * 10) / 10,
       crashDetectionTrialsS: crashTrials,
       replacementJoinTrialsS: crashes.map((c) => roundOrNull(c.replacementJoinS)),
       warmupCpuPctPerAgent: args.settleSeconds > 0 ? stat(warmupCpuPct) : null,
@@ -184,6 +200,18 @@ const list = (xs: ReadonlyArray<number | null>) => xs.map((x) => (x === null ? '
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
+  // The run's own code cache folder (mkdtemp: 0700), empty until the cold join writes it.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'gossamer-bench-code-cache-'))
+  try {
+    await runAll(args, cacheDir)
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true })
+  }
+}
+
+async function runAll(args: Args, cacheDir: string): Promise<void> {
+  useCodeCache(cacheDir)
+  const cold = args.kinds.includes('gossamer-workers') ? await coldJoin('gossamer-workers', args.k, args.profile) : undefined
   const results: KindResult[] = []
   // Join trials 1..N-1 alternate between the kinds, each on a fresh set, so a change in the
   // machine's load falls on every kind alike; trial N opens each kind's own block below.
@@ -193,7 +221,7 @@ async function main(): Promise<void> {
   if (args.trials > 1) process.stderr.write(`bench:agents join trials 1-${args.trials - 1}: ${((performance.now() - joinsStarted) / 1000).toFixed(0)} s real time\n`)
   for (const kind of args.kinds) {
     const started = performance.now()
-    results.push(await runKind(kind, args, earlier.get(kind)!))
+    results.push(await runKind(kind, args, earlier.get(kind)!, kind === 'gossamer-workers' ? cold : undefined))
     process.stderr.write(`bench:agents ${kind}: ${((performance.now() - started) / 1000).toFixed(0)} s real time\n`)
   }
   console.log(`K = ${args.k}, ${args.trials} trials, polled every ${POLL_MS} ms (crash detection every ${CRASH_POLL_MS} ms); times are medians of the trials`)
@@ -215,6 +243,7 @@ async function main(): Promise<void> {
       kind: r.kind,
       'join trials s': list(r.joinConvergenceTrialsS),
       'join CPU ms/agent trials': r.joinCpuMsTrials.map((x) => x.toFixed(1)).join(', '),
+      'cold join s, CPU ms/agent': r.coldJoinS === null ? '-' : `${r.coldJoinS.toFixed(3)}, ${r.coldJoinCpuMsPerAgent}`,
       'crash trials s': list(r.crashDetectionTrialsS),
       "replacement's join s": list(r.replacementJoinTrialsS),
       'TurboFan on after idle / crashes': r.turbofanOn === null ? '-' : `${r.turbofanOn.afterIdle} / ${r.turbofanOn.afterCrashTrials}`,

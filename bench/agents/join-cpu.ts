@@ -25,12 +25,18 @@
  * The CPU figure is the one to compare between placements on a loaded machine: it counts the work
  * (a thread hop's wake-up, clone and turn included), not the waiting.
  *
- * Usage: npm run build, then npx tsx bench/agents/join-cpu.ts [--k 5] [--rounds 3] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
+ * Code cache (src/runtime/code-cache/): as bench:agents, the agents use a folder of the run's own,
+ * written first by a cold join of workers agents (printed, not a round); `--code-cache off` runs
+ * every agent with `-code-cache=off` instead (each start compiles everything it runs).
+ * Usage: npm run build, then npx tsx bench/agents/join-cpu.ts [--k 5] [--rounds 3] [--kinds serf,gossamer-workers,gossamer-inline] [--code-cache primed|off] [--json]
  * Linux only (schedstat). Needs the built CLI and the `serf` binary, as bench:agents.
  */
 import type { AgentKind } from '../../test/support/agent-process.ts'
 import { spent, threadNames, threadTimes, type ThreadTimes } from './cpu-time.ts'
-import { startAgent, stopAll } from './phases.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { coldJoin, startAgent, stopAll, useCodeCache } from './phases.ts'
 import { POLL_MS, timeUntil, type AgentRpc } from './rpc-poll.ts'
 import { flagValue } from '../support/args.ts'
 
@@ -43,6 +49,8 @@ interface Args {
   rounds: number
   kinds: AgentKind[]
   json: boolean
+  /** 'primed' (default): a private code cache, written by a cold join first; 'off': `-code-cache=off`. */
+  codeCache: 'primed' | 'off'
 }
 
 function parseArgs(argv: string[]): Args {
@@ -53,7 +61,9 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(k) || k < 2) throw new Error('--k must be an integer >= 2')
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be an integer >= 1')
   for (const kind of kinds) if (!['serf', 'gossamer-workers', 'gossamer-inline'].includes(kind)) throw new Error(`unknown kind ${kind}`)
-  return { k, rounds, kinds, json: argv.includes('--json') }
+  const codeCache = value('--code-cache') ?? 'primed'
+  if (codeCache !== 'primed' && codeCache !== 'off') throw new Error('--code-cache must be primed or off')
+  return { k, rounds, kinds, json: argv.includes('--json'), codeCache }
 }
 
 /** The actor threads of a workers agent without a snapshot (src/node/compose.ts), by the names their threads take. */
@@ -130,6 +140,26 @@ async function joinRound(kind: AgentKind, k: number): Promise<JoinRound> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
+  if (args.codeCache === 'off') {
+    useCodeCache('off')
+    await runRounds(args)
+    return
+  }
+  // As bench:agents: a folder of the run's own, written by a cold join of workers agents first.
+  const dir = mkdtempSync(join(tmpdir(), 'gossamer-join-cpu-code-cache-'))
+  try {
+    useCodeCache(dir)
+    if (args.kinds.includes('gossamer-workers')) {
+      const cold = await coldJoin('gossamer-workers', args.k, 'lan')
+      console.log(`cold join (empty code cache): ${cold.seconds?.toFixed(3) ?? 'not'} s, ${cold.cpuMsPerAgent.toFixed(1)} ms CPU per agent`)
+    }
+    await runRounds(args)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function runRounds(args: Args): Promise<void> {
   const rounds: JoinRound[] = []
   // Kinds alternate within each round, so a change in the machine's load falls on all of them.
   for (let r = 0; r < args.rounds; r++) for (const kind of args.kinds) rounds.push(await joinRound(kind, args.k))

@@ -3,7 +3,9 @@
  * connection (rpc-poll.ts): a join of K fresh agents, a crash and its replacement, a graceful leave,
  * and what the polling itself costs the agents.
  */
+import { readdirSync } from 'node:fs'
 import { AgentProcess, type AgentKind } from '../../test/support/agent-process.ts'
+import { WRITE_AFTER_MS } from '../../src/runtime/code-cache/code-cache.ts'
 import { spent, threadTimes } from './cpu-time.ts'
 import { AgentRpc, POLL_MS, timeUntil, type MemberView, type Until } from './rpc-poll.ts'
 
@@ -20,6 +22,10 @@ export const PHASE_CAP_MS = 120_000
 export const CRASH_POLL_MS = 50
 /** Between an agent answering RPC and the first timed event on it: the start-up's own work settles (ms). */
 const SETTLE_MS = 1_000
+/** The actor threads of a workers agent without a snapshot (src/node/compose.ts): one code cache file each. */
+const CACHED_ACTORS = ['gossip-queue', 'member-manager', 'serf-events', 'swim'] as const
+/** Past the code cache's first offer (ms): every thread of the last agent started has made it. */
+const CACHE_WRITE_MARGIN_MS = 1_500
 /** A join trial slower than this (s) is explained on stderr: its slowest agent's last view before it converged. */
 const SLOW_JOIN_S = 2
 /** Each window of the poll-cost phase (s): unpolled, then polled every POLL_MS. */
@@ -28,9 +34,20 @@ const POLL_COST_WINDOW_S = 5
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 const allSee = (names: readonly string[], status: string) => (view: MemberView) => names.every((n) => view.get(n) === status)
 
+/**
+ * The code cache folder of the gossamer agents this process starts (`-code-cache`; 'off' for
+ * none), set once by the bench: a private one per run, so that no run depends on what an earlier
+ * one left. Unset: the agents' default (~/.cache/gossamer/code-cache).
+ */
+let codeCacheDir: string | undefined
+
+export function useCodeCache(dir: string): void {
+  codeCacheDir = dir
+}
+
 /** Starts one agent and opens its RPC connection. */
 export async function startAgent(kind: AgentKind, name: string, profile: 'lan' | 'wan' | 'local'): Promise<AgentRpc> {
-  const agent = await AgentProcess.start(kind, name, profile)
+  const agent = await AgentProcess.start(kind, name, profile, kind !== 'serf' && codeCacheDir !== undefined ? [`-code-cache=${codeCacheDir}`] : [])
   try {
     return await AgentRpc.open(agent)
   } catch (err) {
@@ -43,6 +60,29 @@ export async function startAgent(kind: AgentKind, name: string, profile: 'lan' |
 export async function stopAll(agents: readonly AgentRpc[]): Promise<void> {
   for (const a of agents) a.close()
   await Promise.all(agents.map((a) => a.agent.stop('SIGKILL')))
+}
+
+/**
+ * The first join of workers agents on this machine: K fresh agents with the run's empty code cache
+ * folder, timed as joinTrial, then kept until their threads have written the cache (the first offer,
+ * WRITE_AFTER_MS[0] after each thread's start) and stopped. What a user's first start costs; every
+ * later start of the run loads that cache (src/runtime/code-cache/).
+ */
+export async function coldJoin(kind: AgentKind, k: number, profile: 'lan' | 'wan' | 'local'): Promise<JoinTrial> {
+  if (codeCacheDir === undefined || codeCacheDir === 'off' || readdirSync(codeCacheDir).length > 0) throw new Error('coldJoin needs useCodeCache() with an empty folder')
+  const set: AgentRpc[] = []
+  try {
+    for (let i = 0; i < k; i++) set.push(await startAgent(kind, `${kind}-cold-${i}`, profile))
+    const lastStarted = performance.now()
+    const trial = await joinTrial(set)
+    await sleep(Math.max(0, lastStarted + WRITE_AFTER_MS[0]! + CACHE_WRITE_MARGIN_MS - performance.now()))
+    const files = readdirSync(codeCacheDir)
+    const missing = CACHED_ACTORS.filter((a) => !files.some((f) => f.startsWith(`${a}-`) && f.endsWith('.v8cache')))
+    if (missing.length > 0) throw new Error(`code cache not written for ${missing.join(', ')} in ${codeCacheDir}`)
+    return trial
+  } finally {
+    await stopAll(set)
+  }
 }
 
 /** One join trial: its convergence time and what the agents' threads spent on it. */

@@ -73,6 +73,8 @@ Options:
                            idles; off: V8 optimizes as in any Node process.
   -idle-gc=on              on: a full garbage collection every 10 s while the heap is
                            under 64 MB (an idle agent's heap stays small); off: none.
+  -code-cache=path         Where the actors' threads keep V8's compiled code between
+                           starts (default ~/.cache/gossamer/code-cache); off: none.
   -metrics-addr=host:port  Serve Prometheus metrics at http://host:port/metrics.
   -ui-addr=ip:port         Serve the live statechart page there (loopback only, unless
                            -ui-allow-remote is given too).

@@ -54,6 +54,8 @@ export interface NodeConfig {
   snapshotPath: string | undefined
   rejoinAfterLeave: boolean
   placement: Placement
+  /** The actors' code cache folder (NodeOptions.codeCache); undefined: none. */
+  codeCache: string | undefined
   /**
    * Serf's agent coalescing, for the event layer (serf-events coalesces; CreateNodeDeps.serf gets
    * this config): until it is wired, member events reach `events()` one per change, uncoalesced.
@@ -82,7 +84,7 @@ export interface NodeConfig {
 
 const FIELDS = [
   'name', 'bind', 'advertise', 'profile', 'protocol', 'tags', 'join', 'retryJoin', 'replay', 'keys', 'keyringFile',
-  'snapshotPath', 'rejoinAfterLeave', 'placement', 'coalesce', 'logLevel', 'logRingLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
+  'snapshotPath', 'rejoinAfterLeave', 'placement', 'codeCache', 'coalesce', 'logLevel', 'logRingLevel', 'leaveTimeoutMs', 'reconnectIntervalMs',
   'reconnectTimeoutMs', 'tombstoneTimeoutMs', 'nameConflictResolution', 'compression', 'querySizeLimit',
   'queryResponseSizeLimit', 'userEventSizeLimit', 'coordination', 'inspect',
 ] as const
@@ -237,6 +239,8 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
   }
   const placement = o['placement'] ?? 'workers'
   checkOneOf('placement', placement, ['workers', 'inline'] as const)
+  const codeCache = o['codeCache'] ?? false
+  if (codeCache !== false) checkString('codeCache', codeCache, { nonEmpty: true })
   const c = knownFieldsOnly('coalesce', o['coalesce'], ['members', 'userEvents'])
   const members = c['members'] ?? true
   const userEvents = c['userEvents'] ?? true
@@ -283,6 +287,7 @@ export function resolveNodeConfig(options: NodeOptions | undefined): NodeConfig 
     snapshotPath,
     rejoinAfterLeave: flags['rejoinAfterLeave']!,
     placement,
+    codeCache: codeCache === false ? undefined : codeCache,
     coalesce,
     logLevel,
     logRingLevel,

@@ -70,7 +70,13 @@ export async function createNode(options?: NodeOptions, deps: CreateNodeDeps = {
   const nodeLog = createNodeLog({ name: config.name, level: config.logLevel, ringLevel: config.logRingLevel, ring, ...(deps.logOutput === undefined ? {} : { output: deps.logOutput }) })
   const log = nodeLog.logger
   const swimInput = swimInputOf(config, keys, advertiseIpOf(config))
-  const system = await ActorSystem.start({ node: config.name, seed: nodeSeed(config.name), logLevel: nodeLog.systemLevel, logSink: nodeLog.sink })
+  const system = await ActorSystem.start({
+    node: config.name,
+    seed: nodeSeed(config.name),
+    logLevel: nodeLog.systemLevel,
+    logSink: nodeLog.sink,
+    ...(config.codeCache === undefined ? {} : { codeCache: config.codeCache }),
+  })
   const hub = new EventHub()
   let node: Node | undefined
   try {

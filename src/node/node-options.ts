@@ -40,6 +40,14 @@ export interface NodeOptions {
   rejoinAfterLeave?: boolean
   /** 'workers' (default): every actor in its own worker thread; 'inline': all in this thread. */
   placement?: 'workers' | 'inline'
+  /**
+   * A folder where the actors' threads keep V8's compiled code between starts, so a restarted node
+   * does not compile again what it ran before (the first join's code above all). Used only when the
+   * actors run from the built package's bundles in worker threads. Created 0700, and not used when
+   * another user owns it or others can write to it. Default false (none); `gossamer agent` uses
+   * `~/.cache/gossamer/code-cache` unless `-code-cache=off`.
+   */
+  codeCache?: string | false
   /** Coalesce member events (3 s / 1 s quiescent) and coalescing user events. Default true, as the agent. */
   coalesce?: { members?: boolean; userEvents?: boolean }
   /** pino level for the node's own logs. Default 'info'. */

@@ -176,6 +176,10 @@ export type MainToWorker =
 export interface WorkerBoot {
   __gossamer: 1
   __entry?: string
+  /** The actor's bundle (the build): the code cache's boot runs it (code-cache/worker-boot.ts). */
+  __bundle?: string
+  /** The code cache's folder, with a bundle; absent: the bundle is compiled from source. */
+  __codeCache?: string
   id: string
   node: string
   seed: number

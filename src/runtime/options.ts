@@ -172,6 +172,7 @@ const SYSTEM_FIELDS: Record<keyof SystemOptions, true> = {
   workerLimits: true,
   logSink: true,
   logLinesPerSecond: true,
+  codeCache: true,
 }
 const COMPUTE_FIELDS = ['maxThreads', 'idleTimeoutMs', 'nice'] as const
 
@@ -207,6 +208,7 @@ export function validateSystemOptions(options: unknown): SystemOptions {
   if (o.askTimeoutMs !== undefined) checkNumber('system.askTimeoutMs', o.askTimeoutMs, { min: 0, exclusiveMin: true, max: TIMER_MAX_MS, unit: 'ms' })
   // Checked here so the error names system.workerLimits; SystemCore then builds them with the defaults.
   if (o.workerLimits !== undefined) createWorkerLimits(o.workerLimits, 'system.workerLimits')
+  if (o.codeCache !== undefined) checkString('system.codeCache', o.codeCache, { nonEmpty: true })
   return o
 }
 

@@ -5,6 +5,7 @@
  * is ActorSystem (actor-system.ts); spawning, refs, inspection and shutdown live in their own
  * files and work on this core.
  */
+import { resolve } from 'node:path'
 import type { AnyStateMachine } from 'xstate'
 import type { Logger } from 'pino'
 import type { ActorClock } from '../types/time.ts'
@@ -74,6 +75,8 @@ export class SystemCore {
   /** Where every thread's log lines go (undefined: each thread writes to fd 1). */
   readonly logSink: LogSink | undefined
   readonly logLinesPerSecond: number
+  /** The bundled actors' code cache folder (SystemOptions.codeCache). */
+  readonly codeCache: string | undefined
   /** Records the log sink threw on (each is lost; nothing else is). */
   logSinkErrors = 0
   readonly mailbox: MailboxOptions
@@ -103,6 +106,7 @@ export class SystemCore {
     this.logLevel = resolveLogLevel(options.logLevel)
     this.logSink = options.logSink
     this.logLinesPerSecond = options.logLinesPerSecond ?? DEFAULT_LOG_LINES_PER_SECOND
+    this.codeCache = options.codeCache === undefined ? undefined : resolve(options.codeCache)
     // With a sink, this thread's lines (the runtime's and every inline actor's) reach it at once, in order.
     this.log =
       this.logSink === undefined

@@ -56,6 +56,7 @@ export function workerProxyPort(core: SystemCore, inspection: Inspection): Worke
     seed: core.seed,
     logLevel: core.logLevel,
     logLinesPerSecond: core.logSink === undefined ? undefined : core.logLinesPerSecond,
+    codeCache: core.codeCache,
     logLines: (id, lines, dropped) => core.logLines(id, lines, dropped),
     asks: core.asks,
     compute: core.compute,

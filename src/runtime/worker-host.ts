@@ -28,6 +28,7 @@ import { GraphEncoder } from './graph-encoder.ts'
 import type { PersistedRecord } from './persist-options.ts'
 import { WorkerRouter } from './worker-router.ts'
 import { actorThreadName, nameThisThread } from './thread-name.ts'
+import { attachCodeCacheLog } from './code-cache/slot.ts'
 
 export function hostActor<M extends AnyStateMachine>(definition: ActorDefinition<M>, implementations: ActorImplementations<M> = {}): void {
   const boot = workerData as WorkerBoot | undefined
@@ -71,6 +72,7 @@ class WorkerThread<M extends AnyStateMachine> {
     this.logBatch = boot.logLinesPerSecond === undefined ? undefined : new LogBatch((b) => this.post({ k: K.logs, lines: b.lines, dropped: b.dropped }), boot.logLinesPerSecond, realClock.now)
     const root = this.logBatch === undefined ? rootLogger({ node: boot.node, level: boot.logLevel }) : rootLogger({ node: boot.node, level: boot.logLevel, destination: this.logBatch })
     this.log = actorLogger(root, boot.id)
+    attachCodeCacheLog((level, fields, msg) => this.log[level](fields, msg))
     this.reports = new WorkerReports((m) => this.post(m), () => this.#hostTurnEnd())
     this.compute = new ComputeRelay((cid, task, input) => this.post({ k: K.compute, cid, module: task.module, name: task.name, input }))
     this.router = new WorkerRouter({

@@ -11,6 +11,7 @@ import type { MessagePort } from 'node:worker_threads'
 import { toWireError, type ClusterError, type WireError } from '../errors/cluster-error.ts'
 import type { ActorDefinition } from './define-actor.ts'
 import type { AskTable } from './ask-table.ts'
+import type { ResolvedEntry } from './entry.ts'
 import type { ComputePool } from './compute-pool.ts'
 import type { EventHub } from './event-hub.ts'
 import { K, type LinkPolicy, type MainToWorker, type WorkerBoot, type WorkerToMain } from './frames.ts'
@@ -27,6 +28,8 @@ export interface WorkerProxyPort {
   logLevel: string
   /** Lines per second a worker may send to the log sink; undefined: no sink (fd 1). */
   logLinesPerSecond: number | undefined
+  /** The folder of the bundled actors' code cache (code-cache/); undefined: none. */
+  codeCache: string | undefined
   /** A worker's log lines for the sink, in order, and how many it dropped over its bound. */
   logLines(id: string, lines: readonly string[], dropped: number): void
   asks: AskTable
@@ -68,7 +71,7 @@ export interface WorkerProxyPort {
 export function workerBoot(
   sys: WorkerProxyPort,
   actor: Pick<WorkerBoot, 'id' | 'input' | 'supervision' | 'mailbox' | 'mainPort' | 'peers' | 'restore' | 'restarts' | 'watch' | 'emits'>,
-  tsEntry: string | undefined,
+  entry: Pick<ResolvedEntry, 'tsEntry' | 'bundle'>,
 ): WorkerBoot {
   const boot: WorkerBoot = {
     __gossamer: 1,
@@ -81,7 +84,11 @@ export function workerBoot(
     gone: sys.goneIds(),
     inspect: sys.inspecting(),
   }
-  if (tsEntry !== undefined) boot.__entry = tsEntry
+  if (entry.tsEntry !== undefined) boot.__entry = entry.tsEntry
+  if (entry.bundle !== undefined) {
+    boot.__bundle = entry.bundle
+    if (sys.codeCache !== undefined) boot.__codeCache = sys.codeCache
+  }
   if (sys.logLinesPerSecond !== undefined) boot.logLinesPerSecond = sys.logLinesPerSecond
   return boot
 }

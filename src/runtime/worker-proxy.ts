@@ -98,7 +98,7 @@ export class WorkerProxy {
     const peers = this.sys.connectPeers(this.id)
     const { id, input, supervision, mailbox } = this
     const parts = { id, input, supervision, mailbox, mainPort: port2, peers, restore, restarts: this.#tracker.total }
-    const boot = workerBoot(this.sys, { ...parts, watch: this.watchers.size > 0, emits: this.events.types }, entry.tsEntry)
+    const boot = workerBoot(this.sys, { ...parts, watch: this.watchers.size > 0, emits: this.events.types }, entry)
     this.status = 'starting'
     this.#lastError = undefined
     let worker: Worker

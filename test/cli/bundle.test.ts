@@ -7,7 +7,7 @@
  * worker entries, the version verb's package.json) and an agent in each placement.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -36,11 +36,36 @@ beforeAll(async () => {
   if (build.code !== 0) throw new Error(`tsc failed (${build.code}):\n${build.stdout}${build.stderr}`)
   const bundle = await runNode([join(ROOT, 'scripts/bundle-cli.mjs'), '--dist', dist], 120_000)
   if (bundle.code !== 0) throw new Error(`bundle-cli failed (${bundle.code}):\n${bundle.stdout}${bundle.stderr}`)
+  const workers = await runNode([join(ROOT, 'scripts/bundle-workers.mjs'), '--dist', dist], 120_000)
+  if (workers.code !== 0) throw new Error(`bundle-workers failed (${workers.code}):\n${workers.stdout}${workers.stderr}`)
 }, 400_000)
 
 afterAll(() => {
   if (workDir !== '') rmSync(workDir, { recursive: true, force: true })
 })
+
+/**
+ * Runs a workers agent from the test's build until its output satisfies `done` (or `graceMs` more
+ * after `done` never held within 30 s), then stops it with SIGTERM; resolves with its output.
+ */
+async function agentUntil(flags: string[], done: (output: string) => boolean, graceMs = 0): Promise<string> {
+  const gossip = `127.0.0.1:${await freeGossipPort()}`
+  const rpc = `127.0.0.1:${await freeTcpPort()}`
+  const agent = spawn(process.execPath, [bin(), 'agent', '-node=cached', `-bind=${gossip}`, `-rpc-addr=${rpc}`, '-placement=workers', ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  agent.stdout.setEncoding('utf8').on('data', (s: string) => (output += s))
+  agent.stderr.setEncoding('utf8').on('data', (s: string) => (output += s))
+  const exited = new Promise<void>((r) => agent.once('exit', () => r()))
+  try {
+    const deadline = Date.now() + 30_000
+    while (!done(output) && Date.now() < deadline && agent.exitCode === null) await new Promise((res) => setTimeout(res, 100))
+    if (graceMs > 0) await new Promise((res) => setTimeout(res, graceMs))
+    return output
+  } finally {
+    agent.kill('SIGTERM')
+    await exited
+  }
+}
 
 /** Relative module specifiers a file loads: `require("./...")`, and ES `from "..."` / `import("...")` too. */
 function relativeImports(file: string): string[] {
@@ -86,7 +111,9 @@ describe('cli - the bundled gossamer bin', () => {
     it(`an agent with -placement=${placement} starts and lists itself alive through the bundled members verb`, async () => {
       const gossip = `127.0.0.1:${await freeGossipPort()}`
       const rpc = `127.0.0.1:${await freeTcpPort()}`
-      const agent = spawn(process.execPath, [bin(), 'agent', '-node=bundled', `-bind=${gossip}`, `-rpc-addr=${rpc}`, '-log-level=warn', `-placement=${placement}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      // The code cache in the test's own folder, not the user's (its own test is below).
+      const flags = [`-bind=${gossip}`, `-rpc-addr=${rpc}`, '-log-level=warn', `-placement=${placement}`, `-code-cache=${join(workDir, 'cache-' + placement)}`]
+      const agent = spawn(process.execPath, [bin(), 'agent', '-node=bundled', ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
       let output = ''
       agent.stdout.setEncoding('utf8').on('data', (s: string) => (output += s))
       agent.stderr.setEncoding('utf8').on('data', (s: string) => (output += s))
@@ -112,6 +139,25 @@ describe('cli - the bundled gossamer bin', () => {
       }
     }, 60_000)
   }
+
+  it("a workers agent runs each actor from its bundle and keeps V8's code between starts (-code-cache)", async () => {
+    const cacheDir = join(workDir, 'code-cache')
+    const count = (text: string, what: string) => text.split(what).length - 1
+    // First start: nothing to load; each of the four actor threads writes its file a few seconds in.
+    const first = await agentUntil(['-log-level=debug', `-code-cache=${cacheDir}`], (out) => count(out, 'code cache written') >= 4)
+    expect(count(first, 'code cache: none to load, compiled from source'), first).toBe(4)
+    const files = readdirSync(cacheDir).sort()
+    expect(files.map((f) => f.replace(/-[0-9a-f]{16}\.v8cache$/, ''))).toEqual(['gossip-queue', 'member-manager', 'serf-events', 'swim'])
+    expect(statSync(cacheDir).mode & 0o777).toBe(0o700)
+    // Second start: V8 takes each thread's file.
+    const second = await agentUntil(['-log-level=debug', `-code-cache=${cacheDir}`], (out) => count(out, 'code cache loaded') >= 4)
+    expect(count(second, 'code cache rejected'), second).toBe(0)
+    // -code-cache=off: the bundles run with no cache, and nothing is said of one.
+    // (Past the first offer: 5 s after each thread's start, src/runtime/code-cache/code-cache.ts.)
+    const off = await agentUntil(['-log-level=debug', '-code-cache=off'], (out) => out.includes('Serf agent running!'), 6_000)
+    expect(off).toContain('swim: swim bound')
+    expect(count(off, 'code cache')).toBe(0)
+  }, 90_000)
 
   it('an inline agent loads neither the ES-module loader, node:module, node:fs/promises, node:worker_threads nor node:assert', async () => {
     // Each built-in module costs resident memory for its source and code (issue 13: 50 MB for an

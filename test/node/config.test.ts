@@ -75,6 +75,8 @@ describe('resolveNodeConfig', () => {
     [{ name: 'n', snapshotPath: 3 }, 'snapshotPath'],
     [{ name: 'n', replay: 'yes' }, 'replay'],
     [{ name: 'n', placement: 'threads' }, 'placement'],
+    [{ name: 'n', codeCache: '' }, 'codeCache'],
+    [{ name: 'n', codeCache: true }, 'codeCache'],
     [{ name: 'n', coalesce: { members: 1 } }, 'coalesce.members'],
     [{ name: 'n', logLevel: 'verbose' }, 'logLevel'],
     [{ name: 'n', leaveTimeoutMs: -1 }, 'leaveTimeoutMs'],
@@ -89,6 +91,12 @@ describe('resolveNodeConfig', () => {
     [{ name: 'n', userEventSizeLimit: 9217 }, 'userEventSizeLimit'],
   ])('refuses %j, naming %s', (options, field) => {
     expect(fieldOf(options)).toBe(field)
+  })
+
+  it('has no code cache unless given a folder', () => {
+    expect(resolveNodeConfig({ name: 'n' }).codeCache).toBeUndefined()
+    expect(resolveNodeConfig({ name: 'n', codeCache: false }).codeCache).toBeUndefined()
+    expect(resolveNodeConfig({ name: 'n', codeCache: '/var/cache/g' }).codeCache).toBe('/var/cache/g')
   })
 
   it("takes Serf's event-layer limits up to their caps", () => {

@@ -67,6 +67,8 @@ describe('ActorSystem.start options', () => {
     expect((await startRefusal({ logLevel: 'silent', compute: { nice: -1 } })).field).toBe('system.compute.nice')
     expect((await startRefusal({ logLevel: 'silent', mailbox: { capacty: 10 } })).message).toBe('mailbox.capacty is not a known field; did you mean capacity?')
     expect((await startRefusal({ logLevel: 'silent', supervision: 'fast' })).field).toBe('supervision')
+    expect((await startRefusal({ logLevel: 'silent', codeCache: '' })).field).toBe('system.codeCache')
+    expect((await startRefusal({ logLevel: 'silent', codeCache: false })).field).toBe('system.codeCache')
   })
 
   it('accepts every option in its documented form', async () => {

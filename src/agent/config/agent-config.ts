@@ -14,6 +14,7 @@ import type { CoordinationOptions } from '../../node/api.ts'
 import { ClusterError } from '../../errors/index.ts'
 import { resolveLiveConfig } from '../../inspect/live/live-config.ts'
 import { TIERING_MODES, type TieringMode } from '../tiering.ts'
+import { defaultCodeCacheDir } from '../../runtime/code-cache/cache-dir.ts'
 
 export const SERF_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERR'] as const
 export type SerfLogLevel = (typeof SERF_LOG_LEVELS)[number]
@@ -90,6 +91,8 @@ export interface AgentConfig {
   tiering: TieringMode
   /** The idle agent's periodic full collection (idle-gc.ts): `on` (default) or `off`. */
   idleGc: 'on' | 'off'
+  /** The actors' code cache folder (src/runtime/code-cache/); undefined: `-code-cache=off`. */
+  codeCache: string | undefined
   metricsAddr: string | undefined
   /** The live page's ip:port (`-ui-addr`) and whether a non-loopback one is allowed (`-ui-allow-remote`). */
   uiAddr: string | undefined
@@ -150,7 +153,8 @@ const joinHostPort = (host: string, port: number): string => (host.includes(':')
  * Defaults, then `files` (already merged in order), then `flags`; fix-ups; checks.
  * `hostname` is the node name when none is set.
  */
-export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: string): ConfigResult {
+/** `defaultCodeCache`: the folder of the code cache when none is configured (XDG's cache home). */
+export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: string, defaultCodeCache: () => string = defaultCodeCacheDir): ConfigResult {
   const raw = mergeConfig(mergeConfig(DEFAULT_AGENT_CONFIG, files), flags)
   const warnings: string[] = []
   const tags: Record<string, string> = { ...(raw.tags ?? {}) }
@@ -212,6 +216,7 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
   if (idleGc !== 'on' && idleGc !== 'off') {
     throw new AgentConfigError(`Invalid idle-gc: ${idleGc}. Valid values are: [on off]`, 'idle_gc')
   }
+  const codeCache = (raw.code_cache ?? '') === '' ? defaultCodeCache() : raw.code_cache === 'off' ? undefined : raw.code_cache!
   let metricsAddr: string | undefined
   if ((raw.metrics_addr ?? '') !== '') {
     const m = splitHostPort(raw.metrics_addr!, 0)
@@ -265,6 +270,7 @@ export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: 
     placement,
     tiering: tiering as TieringMode,
     idleGc,
+    codeCache,
     metricsAddr,
     ...uiAddrOf(raw),
     // Serf applies each only when non-zero; the interval arms a timer, so whole ms (at least 1).

@@ -60,6 +60,8 @@ export const CONFIG_KEYS = {
   tiering: 'string',
   /** 'on' (a full GC every 10 s while the heap is under 64 MB, src/agent/idle-gc.ts) or 'off'. */
   idle_gc: 'string',
+  /** The actors' code cache folder (default ~/.cache/gossamer/code-cache) or 'off' (src/runtime/code-cache/). */
+  code_cache: 'string',
   // Coordination (coordination.ts): the election backend, nats, expected size, worker groups.
   election: 'string',
   nats_servers: 'list',

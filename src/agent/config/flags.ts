@@ -1,7 +1,7 @@
 /**
  * `gossamer agent`'s flags (serf-rpc.md 6.1) and their config keys: the command line becomes a
  * RawConfig that merges over the files last. Ours beyond Serf's: `-placement`, `-metrics-addr`, `-ui-addr`, `-ui-allow-remote`,
- * `-handler-timeout`, `-tiering`, `-idle-gc`, and `-rpc-auth` (Serf has the key `rpc_auth` only in files).
+ * `-handler-timeout`, `-tiering`, `-idle-gc`, `-code-cache`, and `-rpc-auth` (Serf has the key `rpc_auth` only in files).
  */
 import { AgentConfigError, AgentFlagError } from '../errors.ts'
 import type { RawConfig } from './config-keys.ts'
@@ -41,6 +41,7 @@ export const AGENT_FLAGS: Readonly<Record<string, FlagDef>> = {
   'tags-file': { kind: 'string' },
   tiering: { kind: 'string' },
   'idle-gc': { kind: 'string' },
+  'code-cache': { kind: 'string' },
   // Coordination (config/coordination.ts).
   assign: { kind: 'list' },
   'assign-window': { kind: 'string' },
@@ -70,6 +71,7 @@ const STRING_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   'tags-file': 'tags_file',
   tiering: 'tiering',
   'idle-gc': 'idle_gc',
+  'code-cache': 'code_cache',
   election: 'election',
   'nats-bucket': 'nats_bucket',
   'ui-addr': 'ui_addr',

@@ -36,6 +36,7 @@ export function toNodeOptions(config: AgentConfig, tags: Readonly<Record<string,
   if (config.reconnectTimeoutMs !== undefined) options.reconnectTimeoutMs = config.reconnectTimeoutMs
   if (config.tombstoneTimeoutMs !== undefined) options.tombstoneTimeoutMs = config.tombstoneTimeoutMs
   if (config.advertise !== undefined) options.advertise = config.advertise
+  if (config.codeCache !== undefined) options.codeCache = config.codeCache
   if (config.encryptKey !== undefined) options.keys = [config.encryptKey]
   if (config.keyringFile !== undefined) options.keyringFile = config.keyringFile
   if (config.snapshotPath !== undefined) options.snapshotPath = config.snapshotPath

@@ -164,6 +164,22 @@ describe('agent - config - validation', () => {
     await expect(load(['-config-file', bad])).rejects.toThrow(expect.objectContaining({ code: 'ERR_AGENT_CONFIG', details: { field: 'tiering' }, message: 'Invalid tiering: never. Valid values are: [auto off]' }))
   })
 
+  it('keeps the code cache in XDG\'s cache home by default; the flag or the file key names another folder or turns it off', async () => {
+    const cmd = parseAgentCommandLine([])
+    const byDefault = createAgentConfig({}, cmd.config, 'host-1', () => '/home/u/.cache/gossamer/code-cache').config
+    expect(byDefault.codeCache).toBe('/home/u/.cache/gossamer/code-cache')
+    expect(toNodeOptions(byDefault, {}).codeCache).toBe('/home/u/.cache/gossamer/code-cache')
+    expect((await load(['-code-cache=/srv/cc'])).config.codeCache).toBe('/srv/cc')
+    const off = (await load(['-code-cache=off'])).config
+    expect(off.codeCache).toBeUndefined()
+    expect(toNodeOptions(off, {})).not.toHaveProperty('codeCache')
+    const f = file('code-cache.json', { code_cache: 'off' })
+    expect((await load(['-config-file', f])).config.codeCache).toBeUndefined()
+    expect((await load(['-config-file', f, '-code-cache=/srv/cc'])).config.codeCache).toBe('/srv/cc')
+    const bad = file('code-cache-bad.json', { code_cache: 5 })
+    await expect(load(['-config-file', bad])).rejects.toThrow(expect.objectContaining({ code: 'ERR_AGENT_CONFIG' }))
+  })
+
   it('accepts log levels in any case', async () => {
     expect((await load(['-log-level=warn'])).config.logLevel).toBe('WARN')
   })
@@ -188,7 +204,7 @@ describe('agent - config - validation', () => {
 
   it('maps to NodeOptions without joins (the agent joins itself)', async () => {
     const key = Buffer.alloc(16, 1).toString('base64')
-    const { config } = await load(['-node=n1', '-bind=127.0.0.1:0', '-profile=local', '-encrypt', key, '-snapshot=s', '-join=x', '-placement=inline', '-log-level=err'])
+    const { config } = await load(['-node=n1', '-bind=127.0.0.1:0', '-profile=local', '-encrypt', key, '-snapshot=s', '-join=x', '-placement=inline', '-log-level=err', '-code-cache=/c'])
     expect(toNodeOptions(config, { a: 'b' })).toEqual({
       name: 'n1',
       bind: '127.0.0.1:0',
@@ -209,6 +225,7 @@ describe('agent - config - validation', () => {
       userEventSizeLimit: 512,
       keys: [key],
       snapshotPath: 's',
+      codeCache: '/c',
     })
   })
 
