@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
 import { Script } from 'node:vm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CodeCache, GROWTH, PRUNE_AFTER_MS, WRITE_AFTER_MS, type CodeCacheLog } from '../../src/runtime/code-cache/code-cache.ts'
@@ -137,6 +138,24 @@ describe('code cache', () => {
     expect(existsSync(old.cache.file)).toBe(false)
     expect(existsSync(other.cache.file)).toBe(true)
     expect(existsSync(neighbour.cache.file)).toBe(true)
+  })
+
+  it("offers nothing once V8's flags changed since the start (a start would refuse what they make)", () => {
+    const { cache, script, api, logged } = start(root)
+    runAll(api)
+    // The agent turns TurboFan on once busy (src/agent/tiering.ts); on by default in Node, so back after.
+    setFlagsFromString('--no-turbofan')
+    try {
+      expect(cache.offer(script)).toBe(false)
+      expect(cache.offer(script)).toBe(false)
+    } finally {
+      setFlagsFromString('--turbofan')
+    }
+    expect(cache.counts()).toMatchObject({ writes: 0, flagsChanged: 2 })
+    expect(existsSync(cache.file)).toBe(false)
+    expect(logged.filter((l) => l.msg.includes("flags changed")).length).toBe(1)
+    // The flags of the start again: offered as before.
+    expect(cache.offer(script)).toBe(true)
   })
 
   it('a folder others can write to is not used at all: warned with a code, nothing read or written', () => {

@@ -19,6 +19,10 @@
  *   read or the new data is at least GROWTH larger than the file: each generation adds the
  *   functions it ran, and an unchanged one costs no write. A write goes to a temporary name and is
  *   renamed over the file, so a reader never sees half of one;
+ * - only under the V8 flags the thread started with: V8 refuses data made under other flags, and
+ *   `gossamer agent` turns TurboFan on once busy (src/agent/tiering.ts), after which this thread's
+ *   data would be refused by every start. A tiny probe script's data, made at the start, tells:
+ *   once V8 refuses it, the flags changed and offers are skipped (counted);
  * - a file read is touched (its mtime is its last use); files of the same bundle name with another
  *   hash (another build) unused for PRUNE_AFTER_MS are removed at a write. Not at once: two
  *   installs of different versions may share the folder, and each keeps its own files while used.
@@ -29,6 +33,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Script } from 'node:vm'
 import { threadId } from 'node:worker_threads'
 import { checkCacheDir, type DirCheck } from './cache-dir.ts'
 
@@ -38,6 +43,9 @@ export const WRITE_AFTER_MS: readonly number[] = [5_000, 30_000, 300_000]
 export const GROWTH = 0.01
 /** A file of another build of the same bundle unused this long is removed at a write (ms): a week. */
 export const PRUNE_AFTER_MS = 7 * 24 * 3600 * 1000
+/** A script whose cached data only tells whether V8's flags are still those it was made under. */
+const PROBE_SOURCE = '/* gossamer code cache: V8 flag probe */ 0'
+const PROBE_NAME = 'gossamer-code-cache-flag-probe'
 /** Outcomes kept until a logger is attached (a thread logs only after its actor's host starts). */
 const PENDING_MAX = 16
 
@@ -62,6 +70,8 @@ export interface CodeCacheCounts {
   writeFailures: number
   /** Offers skipped because the new data was not GROWTH larger than the file. */
   unchanged: number
+  /** Offers skipped because V8's flags changed since the start (what they made would be refused). */
+  flagsChanged: number
 }
 
 export class CodeCache {
@@ -72,8 +82,11 @@ export class CodeCache {
   /** Size of what is on disk as far as this thread knows (what it read or last wrote), bytes. */
   #onDisk = 0
   #usable = false
-  readonly #counts: CodeCacheCounts = { load: 'pending', loadedBytes: 0, writes: 0, writeFailures: 0, unchanged: 0 }
+  readonly #counts: CodeCacheCounts = { load: 'pending', loadedBytes: 0, writes: 0, writeFailures: 0, unchanged: 0, flagsChanged: 0 }
   readonly #pending: Parameters<CodeCacheLog>[] = []
+  /** The probe script's data under the flags of the start (FLAG_PROBE). */
+  #probe: Buffer | undefined
+  #probes = 0
   #log: CodeCacheLog | undefined
 
   constructor(dir: string, name: string, source: string) {
@@ -107,6 +120,7 @@ export class CodeCache {
 
   /** What V8 made of the data `read` returned (`script.cachedDataRejected`). */
   compiled(rejected: boolean | undefined): void {
+    this.#probe ??= new Script(PROBE_SOURCE, { filename: `${PROBE_NAME}-made` }).createCachedData()
     if (this.#counts.loadedBytes === 0) {
       this.#emit('debug', { file: this.file, load: this.#counts.load }, 'code cache: none to load, compiled from source')
       return
@@ -126,6 +140,10 @@ export class CodeCache {
 
   /** Writes the script's cache when nothing usable is on disk or it grew by GROWTH; true when it wrote. */
   offer(script: CachedScript): boolean {
+    if (this.#flagsChanged()) {
+      if (this.#counts.flagsChanged++ === 0) this.#emit('debug', { file: this.file }, "code cache not offered: V8's flags changed since the start")
+      return false
+    }
     let data: Buffer
     try {
       data = script.createCachedData()
@@ -162,6 +180,14 @@ export class CodeCache {
     this.#emit('debug', { file: this.file, bytes: data.length }, 'code cache written')
     this.#pruneOlderBuilds()
     return true
+  }
+
+  /** True once V8 refuses the probe's data: its flags are no longer the start's. */
+  #flagsChanged(): boolean {
+    if (this.#probe === undefined) return false
+    // A file name of its own each time: V8 would take a script compiled before from its own table
+    // (by source and origin) without reading the data.
+    return new Script(PROBE_SOURCE, { filename: `${PROBE_NAME}-${++this.#probes}`, cachedData: this.#probe }).cachedDataRejected === true
   }
 
   /** Sends the outcomes so far, and every later one, to this thread's logger. */
