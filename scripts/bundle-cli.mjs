@@ -38,18 +38,12 @@ import { build } from 'esbuild'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { leanPinoPlugin, ownUrlPlugin } from './esbuild-plugins.mjs'
+import { leanPinoPlugin, ownUrlPlugin, parseBuildArgs } from './esbuild-plugins.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 function parseArgs(argv) {
-  // --dist: where tsc wrote the build (a test builds into a private folder).
-  const out = { minify: true, dist: resolve(ROOT, 'dist') }
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--no-minify') out.minify = false
-    else if (argv[i] === '--dist' && argv[i + 1] !== undefined) out.dist = resolve(argv[++i])
-    else throw new Error(`bundle-cli: unknown argument ${argv[i]}`)
-  }
+  const out = parseBuildArgs(argv, 'bundle-cli')
   return { ...out, outdir: resolve(out.dist, 'src/cli') }
 }
 

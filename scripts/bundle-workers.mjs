@@ -18,21 +18,12 @@ import { build } from 'esbuild'
 import { readdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { leanPinoPlugin, ownUrlPlugin } from './esbuild-plugins.mjs'
+import { leanPinoPlugin, ownUrlPlugin, parseBuildArgs } from './esbuild-plugins.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** What `import.meta.url` becomes in a CommonJS bundle: the bundle file's own URL (set by the banner). */
 const URL_NAME = '__gossamerModuleUrl'
 
-function parseArgs(argv) {
-  const out = { minify: true, dist: resolve(ROOT, 'dist') }
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--no-minify') out.minify = false
-    else if (argv[i] === '--dist' && argv[i + 1] !== undefined) out.dist = resolve(argv[++i])
-    else throw new Error(`bundle-workers: unknown argument ${argv[i]}`)
-  }
-  return out
-}
 
 async function bundle(entry, outfile, args) {
   const result = await build({
@@ -62,7 +53,7 @@ async function bundle(entry, outfile, args) {
   return Object.entries(result.metafile.outputs).filter(([p]) => p.endsWith('.cjs')).reduce((n, [, o]) => n + o.bytes, 0)
 }
 
-const args = parseArgs(process.argv.slice(2))
+const args = parseBuildArgs(process.argv.slice(2), 'bundle-workers')
 const actors = []
 for (const name of (await readdir(resolve(ROOT, 'actors'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
   const entry = resolve(ROOT, 'actors', name, 'worker.ts')

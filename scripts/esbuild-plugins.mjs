@@ -1,6 +1,6 @@
 /**
- * esbuild plugins shared by the build's bundles: the `gossamer` bin (bundle-cli.mjs) and the
- * actors' worker bundles (bundle-workers.mjs).
+ * What the build's bundles share: the `gossamer` bin (bundle-cli.mjs) and the actors' worker
+ * bundles (bundle-workers.mjs) take the same arguments and use the same esbuild plugins.
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
@@ -8,6 +8,17 @@ import { fileURLToPath } from 'node:url'
 import { pinErrorNames } from './pin-error-names.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** `[--no-minify] [--dist dist]`: --dist is where tsc wrote the build (a test builds into a private folder). */
+export function parseBuildArgs(argv, script) {
+  const out = { minify: true, dist: resolve(ROOT, 'dist') }
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--no-minify') out.minify = false
+    else if (argv[i] === '--dist' && argv[i + 1] !== undefined) out.dist = resolve(argv[++i])
+    else throw new Error(`${script}: unknown argument ${argv[i]}`)
+  }
+  return out
+}
 
 /** Rewrites `import.meta.url` in this package's .ts sources to the URL of the module's dist .js. */
 export function ownUrlPlugin(dist, outdir) {
