@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { Script } from 'node:vm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CodeCache, GROWTH, PRUNE_AFTER_MS, WRITE_AFTER_MS, type CodeCacheLog } from '../../src/runtime/code-cache/code-cache.ts'
+import { CodeCache, GROWTH, MAX_CACHE_BYTES, PRUNE_AFTER_MS, WRITE_AFTER_MS, type CodeCacheLog } from '../../src/runtime/code-cache/code-cache.ts'
 import { checkCacheDir, defaultCodeCacheDir } from '../../src/runtime/code-cache/cache-dir.ts'
 
 /** Functions V8 compiles only when first called: running them grows the cache. */
@@ -182,6 +182,26 @@ describe('code cache', () => {
     writeFileSync(file, 'x')
     expect(checkCacheDir(file)).toEqual({ ok: false, reason: 'not a directory' })
     expect(start(file).cache.counts().load).toBe('unsafe')
+  })
+
+  it('a file past MAX_CACHE_BYTES is not read; a temporary file left by a killed write is removed after an hour', () => {
+    const first = start(root)
+    first.cache.offer(first.script)
+    writeFileSync(first.cache.file, Buffer.alloc(MAX_CACHE_BYTES + 1))
+    const second = start(root)
+    expect(second.cache.counts()).toMatchObject({ load: 'failed', loadedBytes: 0 })
+    expect(second.logged[0]).toMatchObject({ level: 'warn', fields: { code: 'ERR_CODE_CACHE_READ' } })
+    const fresh = `${first.cache.file}.123.4.tmp`
+    const stale = `${first.cache.file}.456.7.tmp`
+    writeFileSync(fresh, 'x')
+    writeFileSync(stale, 'x')
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000)
+    utimesSync(stale, twoHoursAgo, twoHoursAgo)
+    // Read nothing usable: the next offer writes, and prunes.
+    expect(second.cache.offer(second.script)).toBe(true)
+    expect(existsSync(stale)).toBe(false)
+    expect(existsSync(fresh)).toBe(true)
+    expect(statSync(first.cache.file).size).toBeLessThan(MAX_CACHE_BYTES)
   })
 
   it('a write that fails is counted and warned with its cause, and leaves no temporary file', () => {

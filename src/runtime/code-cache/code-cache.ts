@@ -43,6 +43,13 @@ export const WRITE_AFTER_MS: readonly number[] = [5_000, 30_000, 300_000]
 export const GROWTH = 0.01
 /** A file of another build of the same bundle unused this long is removed at a write (ms): a week. */
 export const PRUNE_AFTER_MS = 7 * 24 * 3600 * 1000
+/**
+ * The largest cache file read or written (bytes): an actor's is 0.3-0.7 MB; a file past this is
+ * not one of ours, and reading it whole would cost the thread its memory.
+ */
+export const MAX_CACHE_BYTES = 32 * 1024 * 1024
+/** A temporary file this old is left from a write that died (a killed process) and is removed at a write (ms). */
+const STALE_TMP_MS = 3600 * 1000
 /** A script whose cached data only tells whether V8's flags are still those it was made under. */
 const PROBE_SOURCE = '/* gossamer code cache: V8 flag probe */ 0'
 const PROBE_NAME = 'gossamer-code-cache-flag-probe'
@@ -81,7 +88,6 @@ export class CodeCache {
   #check: DirCheck | undefined
   /** Size of what is on disk as far as this thread knows (what it read or last wrote), bytes. */
   #onDisk = 0
-  #usable = false
   readonly #counts: CodeCacheCounts = { load: 'pending', loadedBytes: 0, writes: 0, writeFailures: 0, unchanged: 0, flagsChanged: 0 }
   readonly #pending: Parameters<CodeCacheLog>[] = []
   /** The probe script's data under the flags of the start (FLAG_PROBE). */
@@ -105,6 +111,12 @@ export class CodeCache {
       return undefined
     }
     try {
+      const size = statSync(this.file).size
+      if (size > MAX_CACHE_BYTES) {
+        this.#counts.load = 'failed'
+        this.#emit('warn', { code: 'ERR_CODE_CACHE_READ', file: this.file, cause: `${size} bytes, over ${MAX_CACHE_BYTES}` }, 'code cache not read')
+        return undefined
+      }
       const data = readFileSync(this.file)
       this.#touch()
       this.#onDisk = data.length
@@ -125,10 +137,9 @@ export class CodeCache {
       this.#emit('debug', { file: this.file, load: this.#counts.load }, 'code cache: none to load, compiled from source')
       return
     }
-    this.#usable = rejected !== true
-    this.#counts.load = this.#usable ? 'loaded' : 'rejected'
+    this.#counts.load = rejected === true ? 'rejected' : 'loaded'
     // A rejected file (another V8, other flags, damage) is replaced at the next offer.
-    if (!this.#usable) this.#onDisk = 0
+    if (rejected === true) this.#onDisk = 0
     this.#emit('debug', { file: this.file, bytes: this.#counts.loadedBytes, load: this.#counts.load }, `code cache ${this.#counts.load}`)
   }
 
@@ -149,6 +160,10 @@ export class CodeCache {
       data = script.createCachedData()
     } catch (err) {
       this.#failed('ERR_CODE_CACHE_CREATE', err)
+      return false
+    }
+    if (data.length > MAX_CACHE_BYTES) {
+      this.#failed('ERR_CODE_CACHE_WRITE', new Error(`${data.length} bytes, over ${MAX_CACHE_BYTES}`))
       return false
     }
     if (this.#onDisk > 0 && data.length < this.#onDisk * (1 + GROWTH)) {
@@ -216,15 +231,20 @@ export class CodeCache {
     }
   }
 
-  /** Files of this bundle name from another build (another hash) unused for PRUNE_AFTER_MS. */
+  /**
+   * Files of this bundle name from another build (another hash) unused for PRUNE_AFTER_MS, and
+   * its temporary files older than STALE_TMP_MS (a write whose process was killed).
+   */
   #pruneOlderBuilds(): void {
     const own = this.file.slice(this.#dir.length + 1)
-    const before = Date.now() - PRUNE_AFTER_MS
+    const now = Date.now()
     try {
       for (const f of readdirSync(this.#dir)) {
-        if (f === own || !f.startsWith(`${this.#name}-`) || !/^[0-9a-f]{16}\.v8cache$/.test(f.slice(this.#name.length + 1))) continue
+        const m = /^([0-9a-f]{16})\.v8cache(\.\d+\.\d+\.tmp)?$/.exec(f.startsWith(`${this.#name}-`) ? f.slice(this.#name.length + 1) : '')
+        if (m === null || f === own) continue
         const path = join(this.#dir, f)
-        if (statSync(path).mtimeMs < before) unlinkSync(path)
+        const age = now - statSync(path).mtimeMs
+        if (m[2] !== undefined ? age > STALE_TMP_MS : age > PRUNE_AFTER_MS) unlinkSync(path)
       }
     } catch {
       // Another thread pruned the same file first; what is left is pruned at a later write.
