@@ -9,7 +9,8 @@
  *
  * Why: the boot compiles the bundle through `vm.Script` with V8's code cache (code-cache.ts),
  * which needs one script per thread (Node 20 caches neither ES modules nor `require`). One bundle
- * is also one script to load instead of ~150 modules through Node's ES-module loader per thread.
+ * is also one script to load instead of 70-145 of the package's ES modules (swim's thread the
+ * most) and xstate's through Node's ES-module loader per thread: 8-9 MB less RSS for a workers agent.
  *
  * `import.meta.url` in this package's sources is rewritten to the URL of the module's tsc output
  * (ownUrlPlugin, as for the bin): the actors' definitions and compute tasks name files beside them.
