@@ -20,10 +20,13 @@ describe('createNode in workers', () => {
   it('runs two nodes, each actor in its own thread: join, members, leave, shutdown', async () => {
     const options = { bind: '127.0.0.1:0', profile: 'local', logLevel: 'silent' } as const
     const a = await createNode({ name: 'wa', ...options })
+    let b: Awaited<ReturnType<typeof createNode>> | undefined
     try {
       const events = a.events({ filter: 'member-leave' })[Symbol.asyncIterator]()
-      const b = await createNode({ name: 'wb', ...options, join: [a.address], tags: { role: 'db' } })
-      expect((await a.members()).map((m) => `${m.name} ${m.status}`).sort()).toEqual(['wa alive', 'wb alive'])
+      b = await createNode({ name: 'wb', ...options, join: [a.address], tags: { role: 'db' } })
+      // b's join resolves once b holds a's state; a learns of b from the same push/pull, through
+      // its own member-manager's thread, so a may list b a moment later (failed once under CI load).
+      await expect.poll(async () => (await a.members()).map((m) => `${m.name} ${m.status}`).sort(), { timeout: 10_000 }).toEqual(['wa alive', 'wb alive'])
       const stats = await b.stats()
       expect(Object.values(stats.actors).every((x) => x.restarts === 0)).toBe(true)
       expect(stats.serf.members).toBe(2)
@@ -61,6 +64,8 @@ describe('createNode in workers', () => {
       }
       expect((left as MemberEvent).members[0]!.status).toBe('left')
     } finally {
+      // After its leave, b's shutdown is a no-op; after a failure above, it stops b's threads.
+      await b?.shutdown()
       await a.shutdown()
     }
     // No worker thread of either node is left running.
