@@ -88,12 +88,14 @@ describe('Serf events and queries, Gossamer node <-> serf agents', () => {
   })
 
   it('serf query gets an ack and the response from the Gossamer node, filters honoured', async () => {
-    const all = await a.query('whoami', undefined, { timeoutMs: 2_000 })
+    // 5 s deadlines where a response is expected: with 2 s, a response by name came too late once
+    // under a full parallel test run on two cores.
+    const all = await a.query('whoami', undefined, { timeoutMs: 5_000 })
     expect(all.acks).toContain('goss-1')
     expect(all.responses['goss-1']).toBe('i am goss-1')
-    const byName = await a.query('whoami', undefined, { timeoutMs: 2_000, nodes: ['goss-1'] })
+    const byName = await a.query('whoami', undefined, { timeoutMs: 5_000, nodes: ['goss-1'] })
     expect(Object.keys(byName.responses)).toEqual(['goss-1'])
-    const byTag = await a.query('whoami', undefined, { timeoutMs: 2_000, tags: { role: 'ca' } }) // unanchored: matches "cache"
+    const byTag = await a.query('whoami', undefined, { timeoutMs: 5_000, tags: { role: 'ca' } }) // unanchored: matches "cache"
     expect(Object.keys(byTag.responses)).toEqual(['goss-1'])
     const none = await a.query('whoami', undefined, { timeoutMs: 2_000, tags: { role: '^web$' } })
     expect(none.responses['goss-1']).toBeUndefined()
