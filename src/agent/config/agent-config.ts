@@ -151,9 +151,9 @@ const joinHostPort = (host: string, port: number): string => (host.includes(':')
 
 /**
  * Defaults, then `files` (already merged in order), then `flags`; fix-ups; checks.
- * `hostname` is the node name when none is set.
+ * `hostname` is the node name when none is set; `defaultCodeCache` gives the code cache's folder
+ * when none is configured (XDG's cache home).
  */
-/** `defaultCodeCache`: the folder of the code cache when none is configured (XDG's cache home). */
 export function createAgentConfig(files: RawConfig, flags: RawConfig, hostname: string, defaultCodeCache: () => string = defaultCodeCacheDir): ConfigResult {
   const raw = mergeConfig(mergeConfig(DEFAULT_AGENT_CONFIG, files), flags)
   const warnings: string[] = []
