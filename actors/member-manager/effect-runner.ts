@@ -11,6 +11,7 @@ import { createLatestTell } from '../../src/types/latest-tell.ts'
 import type { GossipQueueInbound } from '../gossip-queue/protocol.ts'
 import type { MemberManagerEmitted } from './protocol.ts'
 import { step } from './core.ts'
+import { memberEventLines } from './event-log.ts'
 import type { MemberCoreInput } from './member-effects.ts'
 import type { MemberManagerContext } from './machine-context.ts'
 
@@ -55,6 +56,7 @@ export function createEffectRunner(env: ActorEnv) {
             if (e.msg.local) env.log.error(fields, e.msg.warning.message)
             else env.log.warn(fields, e.msg.warning.message)
           }
+          if (e.msg.type === 'member.event') for (const line of memberEventLines(e.msg)) env.log.info({ subsystem: 'serf' }, line)
           emitted.push(e.msg)
           tell(peers.events, e.msg)
           if (e.msg.type === 'member.event' && peers.serfEvents !== peers.events) tell(peers.serfEvents, e.msg)

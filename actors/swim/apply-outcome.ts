@@ -41,7 +41,7 @@ export function applyOutcome(host: OutcomeHost, o: Outcome, cause: SuspicionCaus
   if (o.result === 'refuted') {
     c.refutations++
     host.awareness.applyDelta(1)
-    host.emit({ type: 'refuted', incarnation: host.table.self().incarnation })
+    host.emit({ type: 'refuted', incarnation: host.table.self().incarnation, ...(o.refutes !== undefined ? { refutes: o.refutes } : {}) })
   }
   // memberlist's NotifyConflict, from the gossip path and the push/pull path alike (aliveNode runs for both).
   if (o.result === 'conflict' && o.existing !== undefined) {

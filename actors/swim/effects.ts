@@ -64,9 +64,10 @@ export type SwimOutput =
    * with From = us).
    */
   | { type: 'suspect'; node: string; from: string; cause?: SuspicionCause }
-  | { type: 'refuted'; incarnation: number }
-  /** This node's suspicion timer about `node` ran out and it declared the node dead. */
-  | { type: 'declared-dead'; node: string }
+  /** We answered a message about us (`refutes`: which, and its accuser) with an alive at `incarnation`. */
+  | { type: 'refuted'; incarnation: number; refutes?: { message: 'alive' | 'suspect' | 'dead'; from?: string } }
+  /** This node's suspicion timer about `node` ran out and it declared the node dead; `confirmations`: the suspicion's, from other members. */
+  | { type: 'declared-dead'; node: string; confirmations: number }
 
 /** The rest of a gossip tick (memberlist gossip()): the targets, and which one the packet went to. */
 export interface GossipRound {

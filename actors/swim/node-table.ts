@@ -52,6 +52,8 @@ export interface Outcome {
   existing?: NodeRecord
   /** For 'conflict': the claim we refused (the name at another address), whichever path brought it. */
   other?: { node: string; addr: Uint8Array; port: number }
+  /** For 'refuted': the message about us that we answered, and its accuser (suspect and dead carry one). */
+  refutes?: { message: 'alive' | 'suspect' | 'dead'; from?: string }
 }
 
 export interface NodeTableOptions {
@@ -181,7 +183,7 @@ export class NodeTable {
       if (a.incarnation === node.incarnation && bytesEqual(a.meta, node.meta) && bytesEqual(a.vsn, node.vsn)) {
         return ignored('our own alive')
       }
-      return this.refute(a.incarnation)
+      return this.refute(a.incarnation, { message: 'alive' })
     }
     if (a.incarnation <= node.incarnation && !addressChange) return ignored('old incarnation')
 
@@ -231,7 +233,7 @@ export class NodeTable {
       }
     }
     if (node.state !== 'alive') return ignored(`node is ${node.state}`)
-    if (s.node === this.selfName) return this.refute(s.incarnation)
+    if (s.node === this.selfName) return this.refute(s.incarnation, { message: 'suspect', from: s.from })
 
     node.incarnation = s.incarnation
     node.state = 'suspect'
@@ -260,7 +262,7 @@ export class NodeTable {
       return out
     }
     if (d.node === this.selfName && !this.leaving) {
-      const out = this.refute(d.incarnation)
+      const out = this.refute(d.incarnation, { message: 'dead', from: d.from })
       if (cancel !== undefined) out.cancelSuspicion = cancel
       return out
     }
@@ -351,14 +353,14 @@ export class NodeTable {
    * Refute a rumour about ourselves: a fresh incarnation above the accused one, broadcast as alive.
    * The caller adds +1 to the health score (spec §4.4).
    */
-  private refute(accusedIncarnation: number): Outcome {
+  private refute(accusedIncarnation: number, refutes: NonNullable<Outcome['refutes']>): Outcome {
     const s = this.self()
     let inc = s.incarnation + 1
     if (accusedIncarnation >= inc) inc = accusedIncarnation + 1
     // Go's uint32 would wrap to 0 here and send an alive nobody accepts; ours would not encode.
     if (inc > MAX_INCARNATION) return refused(INCARNATION_EXHAUSTED)
     s.incarnation = inc
-    return { result: 'refuted', broadcast: { type: 'alive', msg: this.selfAlive() } }
+    return { result: 'refuted', broadcast: { type: 'alive', msg: this.selfAlive() }, refutes }
   }
 }
 

@@ -2,7 +2,8 @@
  * Where swim's outputs go (the core's `output` effects, SwimOutput): node changes to member-manager
  * through the ordered member feed, user messages to their receiver (Gossamer's channels, Serf's
  * event layer, else member-manager), join outcomes to member-manager, the asker and the machine's
- * join tracking, conflicts and our leave to member-manager, the cluster size to gossip-queue.
+ * join tracking, conflicts and our leave to member-manager, the cluster size to gossip-queue;
+ * suspicions of our own, deaths we declare and refutations become memberlist's log lines.
  * Made once per runner (swim-runner.ts) from the narrow parts it needs; pure like the runner.
  */
 import type { ActorEnv, Message, ReplyTo } from '../../src/types/actor-env.ts'
@@ -36,6 +37,20 @@ export interface RouteDeps {
   viaMembers: Set<ReplyTo<JoinReply>>
   /** Whether core `from` is still the runner's running one. */
   isCurrent(from: SwimCore): boolean
+}
+
+/** memberlist's WARN line when it answers a rumour about itself. */
+export function refutationLine(refutes: Extract<SwimOutput, { type: 'refuted' }>['refutes']): string {
+  switch (refutes?.message) {
+    case 'suspect':
+      return `Refuting a suspect message (from: ${refutes.from ?? ''})`
+    case 'dead':
+      return `Refuting a dead message (from: ${refutes.from ?? ''})`
+    case 'alive':
+      return 'Refuting an alive message for ourselves'
+    default:
+      return 'Refuting a message about ourselves'
+  }
 }
 
 /** `route(out, from)`: `from` is the core that decided it (a core stopped at a restart no longer reports its joins to the machine). */
@@ -95,8 +110,15 @@ export function createOutputRouter(d: RouteDeps): (out: SwimOutput, from: SwimCo
         return d.toMember({ type: 'member.swim-left' })
       case 'cluster-size':
         return d.clusterSize({ type: 'gossip.cluster-size', source: 'memberlist', numNodes: out.numNodes })
-      default:
-        // suspect / refuted / declared-dead: visible in swim's counters.
+      case 'suspect':
+        // memberlist's INFO line for a probe of ours that failed (the suspicions of others are news, not ours to report).
+        if (out.cause === 'probe') env.log.info({ subsystem: 'memberlist', node: out.node }, `Suspect ${out.node} has failed, no acks received`)
+        return
+      case 'declared-dead':
+        env.log.info({ subsystem: 'memberlist', node: out.node, confirmations: out.confirmations }, `Marking ${out.node} as failed, suspect timeout reached (${out.confirmations} peer confirmations)`)
+        return
+      case 'refuted':
+        env.log.warn({ subsystem: 'memberlist', incarnation: out.incarnation }, refutationLine(out.refutes))
         return
     }
   }

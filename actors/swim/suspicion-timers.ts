@@ -97,10 +97,11 @@ export class SuspicionTimers {
     if (again !== undefined) return this.host.setTimer(keyOf(node), again)
     this.started.delete(node)
     refresh.forget(node)
+    const confirmations = table.suspicionOf(node)?.getConfirmations() ?? 0
     const o = table.suspicionExpired(node, startMs, env.now())
     if (o.result === 'accepted') {
       this.host.counters.deathsDeclared++
-      this.host.emit({ type: 'declared-dead', node })
+      this.host.emit({ type: 'declared-dead', node, confirmations })
     }
     this.host.apply(o)
   }

@@ -52,5 +52,7 @@ describe('gossamer agent -log-level reaches the actors', () => {
     const info = await agentOutput('info')
     expect(info).toContain('[WARN] swim:') // the same node's warning of the failed join
     expect(info).not.toContain('[DEBUG]')
+    // member-manager's thread-side line for the node's own join, in Serf's words.
+    expect(info).toMatch(/\[INFO\] serf: EventMemberJoin: lv 127\.0\.0\.1\n/)
   })
 })

@@ -97,6 +97,17 @@ describe('member-manager machine', () => {
     expect(m.serfSizes().at(-1)).toBe(2) // gossip-queue was told the same count
     expect(m.events().filter((e) => e.startsWith('member-reap'))).toEqual(['member-reap:b', 'member-reap:a'])
     expect(m.sentOf('snapshot.member-not-alive').map((s) => (s.msg as unknown as { name: string }).name)).toEqual(['a', 'b'])
+    // Each event as Serf logs it (serf.go: EventMember<Kind>: name [ip]), at info under `serf`.
+    m.actor.send({ type: 'member.node-updated', node: node('c', { role: 'db' }) })
+    const serfLines = m.logs.filter((l) => l.level === 'info' && (l.obj as { subsystem?: string }).subsystem === 'serf').map((l) => l.msg)
+    expect(serfLines).toEqual([
+      ...['self', 'a', 'b', 'c'].map((n) => `EventMemberJoin: ${n} 127.0.0.1`),
+      'EventMemberLeave: a 127.0.0.1',
+      'EventMemberFailed: b 127.0.0.1',
+      'EventMemberReap: b',
+      'EventMemberReap: a',
+      'EventMemberUpdate: c',
+    ])
     m.actor.stop()
   })
 
