@@ -110,8 +110,9 @@ export interface SwimConfig {
   fastJoinPropagation: boolean
   /**
    * 'staggered' (every preset): at each probe step (the clock's time / probeIntervalMs) the members,
-   * in name order, probe one another as a rotation, so each member is probed about once per
-   * interval and a crashed one within two (probe-rotation.ts); 'shuffled': memberlist's
+   * in name order, probe one another as a rotation, each member's tick at the step's start plus a
+   * small offset of its own, so each member is probed once per interval and a crashed one within
+   * 1.1 intervals (probe-rotation.ts); 'shuffled': memberlist's
    * round-robin over a list each member shuffles, where the first probe of a crashed member can
    * take up to n - 1 intervals. Peers see the same pings either way.
    */
@@ -179,7 +180,7 @@ export const LAN_SWIM_CONFIG: Readonly<SwimConfig> = Object.freeze({
   staleSuspicionRefresh: true, // no local false deaths under heavy loss; false = memberlist's exact rules
   fastCrashDetection: true, // confirmations and dead declarations sooner; false = memberlist's timing
   fastJoinPropagation: true, // a join's news is gossiped within 1/8 interval; false = memberlist's timing
-  probeOrder: 'staggered', // a crashed member is probed within two intervals; 'shuffled' = memberlist's order
+  probeOrder: 'staggered', // a crashed member is probed within 1.1 intervals; 'shuffled' = memberlist's order
   // Streams and joins.
   maxInboundStreams: DEFAULT_STREAM_LIMITS.maxInboundStreams, // memberlist's 128 push/pulls plus as many pings and user messages
   streamIdleTimeoutMs: DEFAULT_STREAM_LIMITS.idleTimeoutMs, // past any exchange (2 × tcpTimeoutMs is 60 s at the WAN preset)

@@ -19,7 +19,7 @@ import { probeAwarenessDelta } from './awareness.ts'
 import type { NodeRecord } from './node-table.ts'
 import { encodeAck, encodeIndirectPing, encodeNack, encodePing, encodeStreamMessage, encodeSuspect } from './packets.ts'
 import { kRandom } from './probe-list.ts'
-import { probeStep } from './probe-rotation.ts'
+import { delayToNextStepMs, probeStep, tickOffsetMs } from './probe-rotation.ts'
 import type { Awareness } from './awareness.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimCounters } from './counters.ts'
@@ -140,14 +140,38 @@ export class Prober {
       return this.start(early)
     }
     const { table } = this.host
-    const self = table.selfName
-    const probeable = (n: string) => {
-      const r = table.get(n)
-      return r !== undefined && n !== self && r.state !== 'dead' && r.state !== 'left'
-    }
-    const name = this.host.config.probeOrder === 'staggered' ? this.staggered(probeable) : table.probeList.next(probeable, () => this.host.reapDead())
+    const name = this.host.config.probeOrder === 'staggered' ? this.staggered() : table.probeList.next(this.probeable, () => this.host.reapDead())
     if (name === undefined) return
     this.start(table.get(name)!)
+  }
+
+  /** Members a tick may pick (and the staggered order's rotation holds besides self): known, not self, not dead or left. */
+  private readonly probeable = (name: string): boolean => {
+    const { table } = this.host
+    const r = table.get(name)
+    return r !== undefined && name !== table.selfName && r.state !== 'dead' && r.state !== 'left'
+  }
+
+  /** The staggered order's tick offset (ms into each step): this member's own (aligned ticks, probe-rotation.ts). */
+  private offsetMs(): number {
+    const { table, config } = this.host
+    return tickOffsetMs(table.selfName, config.probeIntervalMs)
+  }
+
+  /**
+   * The wait (ms) until the next probe tick, armed at the start and as a tick runs (before it
+   * probes). The first: a random phase, for either order (memberlist's stagger). Then memberlist's
+   * order ticks every interval (its ticker); the staggered order at the step after the one this tick
+   * takes, this member's offset into it (aligned ticks, probe-rotation.ts).
+   */
+  nextTickDelayMs(first: boolean): number {
+    const { config, env } = this.host
+    if (first) return Math.floor(env.random() * config.probeIntervalMs)
+    if (config.probeOrder !== 'staggered') return config.probeIntervalMs
+    const now = env.now()
+    const offset = this.offsetMs()
+    const step = Math.max(probeStep(now, config.probeIntervalMs, offset), this.lastStep + 1)
+    return delayToNextStepMs(now, step, config.probeIntervalMs, offset)
   }
 
   /**
@@ -157,9 +181,10 @@ export class Prober {
    * takes over again as soon as it is ahead. Dead members are reaped once per rotation (as many ticks as
    * members to probe), as the round-robin reaps when it wraps.
    */
-  private staggered(probeable: (name: string) => boolean): string | undefined {
+  private staggered(): string | undefined {
     const { env, config, table } = this.host
-    const step = Math.max(probeStep(env.now(), config.probeIntervalMs), this.lastStep + 1)
+    const probeable = this.probeable
+    const step = Math.max(probeStep(env.now(), config.probeIntervalMs, this.offsetMs()), this.lastStep + 1)
     this.lastStep = step
     let { target, others } = table.probeList.rotation(table.selfName, step, probeable)
     if (++this.ticksSinceReap >= others) {

@@ -105,7 +105,7 @@ export class SwimCore extends SwimParts {
   private timer(key: string): void {
     if (this.stopped) return
     if (key === TIMER.probeTick) {
-      this.setTimer(TIMER.probeTick, this.config.probeIntervalMs)
+      this.setTimer(TIMER.probeTick, this.prober.nextTickDelayMs(false))
       this.prober.tick()
     } else if (key === TIMER.gossipTick) {
       this.gossip.tick()
@@ -132,7 +132,7 @@ export class SwimCore extends SwimParts {
     if (this.started) return
     this.started = true
     const { probeIntervalMs, gossipIntervalMs, pushPullIntervalMs } = this.config
-    this.setTimer(TIMER.probeTick, Math.floor(this.env.random() * probeIntervalMs))
+    this.setTimer(TIMER.probeTick, this.prober.nextTickDelayMs(true))
     if (this.gossip.enabled) this.gossip.arm(Math.floor(this.env.random() * gossipIntervalMs))
     if (pushPullIntervalMs > 0) {
       const span = steadyState ? pushPullScale(pushPullIntervalMs, this.table.size()) : pushPullIntervalMs

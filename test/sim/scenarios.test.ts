@@ -30,6 +30,8 @@ function expectOk(result: ReturnType<typeof runScenario>) {
 }
 
 describe('sim scenarios (LAN defaults, 1 ms links)', () => {
+  /** LAN push/pull interval at up to 32 members (ms): how long a false death can last under memberlist's rules (see below). */
+  const PUSH_PULL_MS = 30_000
   it('joins one node into ten: everyone sees it alive within a few seconds', () => {
     const c = new SimCluster({ seed: 1 })
     const r = runScenario(c, [
@@ -105,10 +107,12 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
     const accusations = c.events.filter((e) => e.output.type === 'suspect' && e.output.node === 'n2' && e.output.from === e.observer).length
     const declared = c.events.filter((e) => e.output.type === 'declared-dead')
     expect(declared.length).toBeLessThan(Math.max(2, accusations / 10))
+    // Mostly about n2; a member n2 suspected can be one too (its suspicions count as confirmations).
     for (const d of declared) {
-      const back = c.events.find((e) => e.atMs >= d.atMs && e.observer === d.observer && e.output.type === 'node-joined' && e.output.node.name === 'n2')
-      expect(back).toBeDefined()
-      expect(back!.atMs - d.atMs).toBeLessThan(15_000)
+      const subject = (d.output as { node: string }).node
+      const back = c.events.find((e) => e.atMs >= d.atMs && e.observer === d.observer && e.output.type === 'node-joined' && e.output.node.name === subject)
+      expect(back, `${d.observer} never saw ${subject} again`).toBeDefined()
+      expect(back!.atMs - d.atMs).toBeLessThan(PUSH_PULL_MS)
     }
   })
 
@@ -126,6 +130,12 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
   //      ignores it; n4 refutes within a second.
   //  (b) seed 7, n5 about n2: n5 misses alive@3 for 12 s and its own probe of n2 fails; the ping's
   //      buddy suspect@2 reaches n2, which ignores it as older than its incarnation.
+  // In (a) the subject never hears a dead it must refute (everyone, itself too, ignores dead@10 as
+  // older than @11), and the observer does not probe the dead: it hears @11 again from the
+  // subject's next refutation of anything, or at a push/pull (every 30 s at this size). So a false
+  // death's lifetime is bounded by the push/pull interval, not by gossip: over seeds 1-12 the
+  // longest was 12.5 s with random probe phases, 9.9 s with aligned ticks, and 19.5 s with a
+  // variant that also aligned each member's first tick (not kept).
   it.each(['lifeguard', 'phi'] as const)('30 percent packet loss for 10 minutes (%s, memberlist rules): false deaths rare, each refuted within seconds', (failureDetector) => {
     const c = new SimCluster({ seed: 5, swim: { failureDetector, staleSuspicionRefresh: false } })
     const r = runScenario(c, lossyTenMinutes())
@@ -139,7 +149,7 @@ describe('sim scenarios (LAN defaults, 1 ms links)', () => {
       const subject = (d.output as { node: string }).node
       const back = c.events.find((e) => e.atMs >= d.atMs && e.observer === d.observer && e.output.type === 'node-joined' && e.output.node.name === subject)
       expect(back, `${d.observer} never saw ${subject} again`).toBeDefined()
-      expect(back!.atMs - d.atMs).toBeLessThan(15_000)
+      expect(back!.atMs - d.atMs).toBeLessThan(PUSH_PULL_MS)
     }
   }, 120_000)
 

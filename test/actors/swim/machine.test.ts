@@ -372,6 +372,10 @@ describe('swim machine', () => {
     const n1 = h.addNode('n1', 1)
     const peers = [2, 3, 4].map((i) => h.addNode(`n${i}`, i, { join: [n1.address] }))
     await h.clock.advance(10_000) // joined, the alives spent, every tick parked
+    // Probes carry news too (ping and ack piggyback). Every member ticks at most 100 ms into each
+    // second (aligned ticks, probe-rotation.ts): start 110 ms in, after those probes and their acks,
+    // so the rounds below, 215 ms in all, are the only sends.
+    await h.clock.advance(Math.ceil(h.clock.now() / 1_000) * 1_000 + 110 - h.clock.now())
     expect(n1.actor.getSnapshot().context.numNodes).toBe(4)
     const metaSeen = (meta: number) => peers.filter((p) => p.member.some((m) => m.type === 'member.node-updated' && m.node.name === 'n1' && m.node.meta[0] === meta)).length
     const t0 = h.clock.now()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { kRandom, ProbeList } from '../../../actors/swim/probe-list.ts'
+import { ALIGN_SPREAD, delayToNextStepMs, probeStep, tickOffsetMs } from '../../../actors/swim/probe-rotation.ts'
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0
@@ -68,6 +69,16 @@ describe('kRandom', () => {
     expect(kRandom(items, 3, seeded(2), () => false)).toEqual([])
     expect(kRandom([], 3, seeded(2), () => true)).toEqual([])
   })
+
+  it('always finds min(k, accepted): a source whose 3n draws keep missing one still gets it', () => {
+    // Five slots, the acceptable ones at 1, 2 and 4; the draws only ever hit slots 1 and 2.
+    const items = ['self', 'a', 'b', 'dead', 'c']
+    let i = 0
+    const missesC = () => [0.2, 0.4, 0.0, 0.6][i++ % 4]!
+    const out = kRandom(items, 3, missesC, (x) => x !== 'self' && x !== 'dead')
+    expect(out.sort()).toEqual(['a', 'b', 'c'])
+    for (let seed = 1; seed <= 500; seed++) expect(kRandom(items, 3, seeded(seed), (x) => x !== 'self' && x !== 'dead'), `seed ${seed}`).toHaveLength(3)
+  })
 })
 
 describe('ProbeList.rotation: the staggered order (probe-rotation.ts)', () => {
@@ -110,5 +121,65 @@ describe('ProbeList.rotation: the staggered order (probe-rotation.ts)', () => {
     expect(p.rotation('stranger', 0, () => true).target).toBeUndefined()
     p.remove('b')
     expect(p.rotation('self', 0, () => true).others).toBe(3)
+  })
+})
+
+describe('aligned probe ticks (probe-rotation.ts)', () => {
+  const I = 1_000
+
+  it("a member's offset is its own, stable, within a tenth of the interval, and spread over it by name", () => {
+    const names = Array.from({ length: 200 }, (_, i) => `node-${i}`)
+    const offsets = names.map((n) => tickOffsetMs(n, I))
+    for (const o of offsets) {
+      expect(Number.isInteger(o)).toBe(true)
+      expect(o).toBeGreaterThanOrEqual(0)
+      expect(o).toBeLessThan(ALIGN_SPREAD * I)
+    }
+    expect(tickOffsetMs('node-7', I)).toBe(offsets[7])
+    // 200 names over 100 values: about 86 distinct ones if spread at random (FNV-1a alone gave 46).
+    expect(new Set(offsets).size).toBeGreaterThan(75)
+    expect(offsets.filter((o) => o < 50).length).toBeGreaterThan(70)
+    expect(offsets.filter((o) => o >= 50).length).toBeGreaterThan(70)
+  })
+
+  it('the next tick is the next step start plus the offset, however late this one ran; the step counts from the offset', () => {
+    const off = 37
+    expect(probeStep(5_000 + off, I, off)).toBe(5)
+    expect(probeStep(5_000 + off + 999, I, off)).toBe(5)
+    expect(probeStep(5_000 + off - 1, I, off)).toBe(4)
+    expect(delayToNextStepMs(5_000 + off, 5, I, off)).toBe(I)
+    expect(delayToNextStepMs(5_000 + off + 300, 5, I, off)).toBe(700)
+    // Ticks that fell behind (the step taken is ahead of the clock's): the next one waits for its step.
+    expect(delayToNextStepMs(5_000 + off, 6, I, off)).toBe(2 * I)
+    expect(delayToNextStepMs(9_000, 5, I, off)).toBe(0)
+  })
+
+  /** Over 40 steps of a rotation whose members tick `offsetOf(self)` into each step: the longest a member can go unprobed from any instant (ms). */
+  const worstWait = (names: string[], offsetOf: (self: string) => number): number => {
+    const p = new ProbeList(seeded(3))
+    for (const n of names) p.insert(n)
+    const probes: Array<{ at: number; target: string }> = []
+    for (let step = 10; step < 50; step++) {
+      for (const self of names) probes.push({ at: step * I + offsetOf(self), target: p.rotation(self, step, () => true).target! })
+    }
+    let worst = 0
+    for (let t = 12 * I; t < 45 * I; t += 7) {
+      for (const victim of names) {
+        const next = probes.filter((x) => x.target === victim && x.at > t).reduce((m, x) => Math.min(m, x.at), Number.POSITIVE_INFINITY)
+        worst = Math.max(worst, next - t)
+      }
+    }
+    return worst
+  }
+
+  it('aligned: no member goes unprobed longer than 1.1 intervals; at random phases up to about two', () => {
+    for (let n = 3; n <= 8; n++) {
+      const names = Array.from({ length: n }, (_, i) => `m${i}`)
+      expect(worstWait(names, (self) => tickOffsetMs(self, I)), `n = ${n}`).toBeLessThanOrEqual(I * (1 + ALIGN_SPREAD))
+    }
+    const names = Array.from({ length: 8 }, (_, i) => `m${i}`)
+    const random = seeded(11)
+    const phases = new Map(names.map((x) => [x, Math.floor(random() * I)]))
+    expect(worstWait(names, (self) => phases.get(self)!)).toBeGreaterThan(1.5 * I)
   })
 })

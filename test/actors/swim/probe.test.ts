@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { harness } from './harness.ts'
+import { tickOffsetMs } from '../../../actors/swim/probe-rotation.ts'
 
 describe('Prober: a failed probe', () => {
   it('suspects the incarnation it probed when nothing answered', () => {
@@ -70,9 +71,11 @@ describe("probeOrder 'staggered' on a node (probe.ts)", () => {
     // self with n2..n5: in name order n2 n3 n4 n5 self, so self's target at step s is the (s mod 4)th.
     const h = harness({ peers: 4 })
     const interval = 1_000
+    // Each step's tick comes its member's offset into the step (aligned ticks).
+    const offset = tickOffsetMs('self', interval)
     const targetsAt = (steps: number[]) =>
       steps.map((s) => {
-        h.clock.advanceSync(s * interval - h.clock.now())
+        h.clock.advanceSync(s * interval + offset - h.clock.now())
         h.node.prober.tick()
         const t = h.lastPingTarget()
         h.receive(t, { type: 'ack', SeqNo: h.seqOfLastPing(), Payload: null })
