@@ -17,15 +17,15 @@
  *
  * Aligned ticks: after its first tick (at a random phase, as memberlist staggers its tickers),
  * each member ticks at the start of every step plus a small offset of its own (tickOffsetMs), not
- * every interval from a random phase. With random phases the member whose turn comes next may tick
- * late in its step after the last prober ticked early in its own: up to two intervals without a
- * probe of a crashed member (in bench:agents a quarter of the crash trials took 6.0-7.4 s, the
- * rest 4.6-5.5 s). Aligned, a member's probes come an interval apart, give or take the offsets:
- * within 1.1 intervals of any instant. The offsets (a hash of the name, within ALIGN_SPREAD of the
- * interval) keep a host's members from waking at one instant. The first tick stays random: in a
- * join burst the fresh members' pings, which carry the news of the joins, would otherwise all go
- * at one moment (the simulator's join burst of 20: 0.121 s to converge at the median, against
- * 0.056 s with the first tick random).
+ * every interval from a random phase. With random phases the member whose turn comes next may
+ * tick late in its step after the last prober ticked early in its own: up to two intervals
+ * without a probe of a crashed member (over nine bench:agents runs, a quarter of the crash trials
+ * took 6.0-7.4 s, the rest 4.6-5.9 s). Aligned, a member's probes come an interval apart, give or
+ * take the offsets: within 1.1 intervals of any instant. The offsets (a hash of the name, within
+ * ALIGN_SPREAD of the interval) keep a host's members from waking at one instant. The first tick
+ * stays random: in a join burst the fresh members' pings, which carry the news of the joins, would
+ * otherwise all go at one moment (the simulator's join burst of 20: 0.121 s to converge at the
+ * median, against 0.058 s with the first tick random).
  * ProbeList.rotation picks the target; this file has the step, the tick's timing and the sorted
  * list's upkeep. Pure: no clock of its own, no Math.random.
  */
