@@ -62,6 +62,20 @@ export function delayToNextStepMs(nowMs: number, step: number, intervalMs: numbe
   return Math.max(0, (step + 1) * intervalMs + offsetMs - nowMs)
 }
 
+/**
+ * The wait (ms) until a member's next aligned tick, when its last tick took step `lastStep`: the
+ * step after max(the clock's step, lastStep + 1), `offsetMs` into it, and never more than two
+ * intervals (the most a member one step ahead of the clock waits, after two ticks in one step).
+ * The bound is for a wall clock set back: the clock's step then lies far behind the steps already
+ * taken, and the tick would wait until the clock caught up (set back an hour: no probe for an
+ * hour). Bounded, the member keeps ticking every two intervals at worst, taking lastStep + 1 each
+ * time, until the clock's steps pass its own again.
+ */
+export function nextAlignedTickDelayMs(nowMs: number, lastStep: number, intervalMs: number, offsetMs: number): number {
+  const step = Math.max(probeStep(nowMs, intervalMs, offsetMs), lastStep + 1)
+  return Math.min(delayToNextStepMs(nowMs, step, intervalMs, offsetMs), 2 * intervalMs)
+}
+
 /** The first index whose name is not below `name` (ascending order, code unit comparison). */
 export function lowerBound(sorted: readonly string[], name: string): number {
   let lo = 0

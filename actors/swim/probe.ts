@@ -19,7 +19,7 @@ import { probeAwarenessDelta } from './awareness.ts'
 import type { NodeRecord } from './node-table.ts'
 import { encodeAck, encodeIndirectPing, encodeNack, encodePing, encodeStreamMessage, encodeSuspect } from './packets.ts'
 import { kRandom } from './probe-list.ts'
-import { delayToNextStepMs, probeStep, tickOffsetMs } from './probe-rotation.ts'
+import { nextAlignedTickDelayMs, probeStep, tickOffsetMs } from './probe-rotation.ts'
 import type { Awareness } from './awareness.ts'
 import type { SwimConfig } from './config.ts'
 import type { SwimCounters } from './counters.ts'
@@ -162,16 +162,14 @@ export class Prober {
    * The wait (ms) until the next probe tick, armed at the start and as a tick runs (before it
    * probes). The first: a random phase, for either order (memberlist's stagger). Then memberlist's
    * order ticks every interval (its ticker); the staggered order at the step after the one this tick
-   * takes, this member's offset into it (aligned ticks, probe-rotation.ts).
+   * takes, this member's offset into it, at most two intervals away (aligned ticks,
+   * probe-rotation.ts: a wall clock set back must not stop the probes).
    */
   nextTickDelayMs(first: boolean): number {
     const { config, env } = this.host
     if (first) return Math.floor(env.random() * config.probeIntervalMs)
     if (config.probeOrder !== 'staggered') return config.probeIntervalMs
-    const now = env.now()
-    const offset = this.offsetMs()
-    const step = Math.max(probeStep(now, config.probeIntervalMs, offset), this.lastStep + 1)
-    return delayToNextStepMs(now, step, config.probeIntervalMs, offset)
+    return nextAlignedTickDelayMs(env.now(), this.lastStep, config.probeIntervalMs, this.offsetMs())
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { kRandom, ProbeList } from '../../../actors/swim/probe-list.ts'
-import { ALIGN_SPREAD, delayToNextStepMs, probeStep, tickOffsetMs } from '../../../actors/swim/probe-rotation.ts'
+import { ALIGN_SPREAD, delayToNextStepMs, nextAlignedTickDelayMs, probeStep, tickOffsetMs } from '../../../actors/swim/probe-rotation.ts'
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0
@@ -152,6 +152,19 @@ describe('aligned probe ticks (probe-rotation.ts)', () => {
     // Ticks that fell behind (the step taken is ahead of the clock's): the next one waits for its step.
     expect(delayToNextStepMs(5_000 + off, 6, I, off)).toBe(2 * I)
     expect(delayToNextStepMs(9_000, 5, I, off)).toBe(0)
+  })
+
+  it('the next aligned tick follows the steps taken, and a wall clock set back an hour still gets a tick within two intervals', () => {
+    const off = 37
+    // On time: the step after this one. A tick 1 ms early (its step already taken): still the step after.
+    expect(nextAlignedTickDelayMs(5_000 + off, 4, I, off)).toBe(I)
+    expect(nextAlignedTickDelayMs(5_000 + off - 1, 4, I, off)).toBe(I + 1)
+    // The clock set back 3,600 s after step 3_605 was taken: the wait is bounded, not an hour.
+    expect(nextAlignedTickDelayMs(5_000 + off, 3_605, I, off)).toBe(2 * I)
+    // One step ahead of the clock (two ticks fell in one step): the step after next, within the bound.
+    expect(nextAlignedTickDelayMs(5_000 + off + 100, 5, I, off)).toBe(2 * I - 100)
+    // Set forward: the clock's step leads, the next tick is at its step's successor.
+    expect(nextAlignedTickDelayMs(90_000 + off + 200, 4, I, off)).toBe(800)
   })
 
   /** Over 40 steps of a rotation whose members tick `offsetOf(self)` into each step: the longest a member can go unprobed from any instant (ms). */
