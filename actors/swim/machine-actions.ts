@@ -81,12 +81,12 @@ export function swimActions(env: ActorEnv, runner: Runner, cfg: MachineConfig) {
       } catch (err) {
         // The definition's validate checked the syntax; only a missing port with swim.bindPort 0
         // gets here. Refused and counted, as the transport could not dial it.
-        env.log.warn({ err: toWireError(err) }, 'swim: join refused')
+        env.log.warn({ err: toWireError(err) }, 'join refused')
         enqueue(refuse)
         return
       }
       // memberlist's `[DEBUG] memberlist: Initiating push/pull sync with:` for a join.
-      env.log.debug({ addresses }, `swim: initiating push/pull sync with: ${addresses.join(', ')}`)
+      env.log.debug({ addresses }, `Initiating push/pull sync with: ${addresses.join(', ')}`)
       enqueue.assign(runner.join(addresses, 'join', event.replyTo, event.replyAfterMembers === true))
     }),
     joinResult: assign(({ context, event }) => {
@@ -102,14 +102,14 @@ export function swimActions(env: ActorEnv, runner: Runner, cfg: MachineConfig) {
       const { error, retry, delayMs } = settleJoin(context.joinRetry, event, limits, env.clock.now(), jitter)
       if (error !== undefined) {
         runner.counts.joinFailures++
-        env.log.warn({ err: error }, `swim: ${event.purpose} reached no member`)
+        env.log.warn({ err: error }, `${event.purpose} reached no member`)
       }
       if (delayMs !== undefined) runner.retryJoinIn(delayMs)
       if (retry.status === 'exhausted' && context.joinRetry.status !== 'exhausted') {
         runner.counts.joinRetriesExhausted++
-        env.log.error({ err: retry.lastError }, `swim: ${retry.purpose} gave up`)
+        env.log.error({ err: retry.lastError }, `${retry.purpose} gave up`)
       } else if (retry.status === 'joined' && context.joinRetry.status !== 'joined') {
-        env.log.info({ purpose: retry.purpose, attempts: retry.attempts, numJoined: event.numJoined }, 'swim: join completed')
+        env.log.info({ purpose: retry.purpose, attempts: retry.attempts, numJoined: event.numJoined }, 'join completed')
       }
       return { lastJoinError: error ?? context.lastJoinError, joinRetry: retry, retryJitter, ...runner.counts }
     }),
@@ -160,7 +160,7 @@ export function swimActions(env: ActorEnv, runner: Runner, cfg: MachineConfig) {
       runner.counts.keyringChanges++
       runner.setKeyring(r.ring)
       const keys = r.ring.keys.map((k) => Uint8Array.from(k))
-      env.log.info({ op: event.op, keys: keys.length }, 'swim: keyring changed')
+      env.log.info({ op: event.op, keys: keys.length }, 'keyring changed')
       enqueue.assign({ liveKeys: keys, keyringChanges: runner.counts.keyringChanges, config: { ...context.config, keyring: { keys: keys.length } } })
       enqueue.emit({ type: 'swim.keyring-changed', keys: keys.map((k) => Uint8Array.from(k)) })
     }),
@@ -182,7 +182,7 @@ export function swimActions(env: ActorEnv, runner: Runner, cfg: MachineConfig) {
     }),
     hold: assign(({ context, event }) => {
       if (context.held.length < MAX_HELD) return { held: [...context.held, event as SwimInbound] }
-      env.log.warn({ type: event.type, held: context.held.length }, 'swim: request refused before start (hold full)')
+      env.log.warn({ type: event.type, held: context.held.length }, 'request refused before start (hold full)')
       failAsker(event, 'swim: request refused before start (hold full)')
       return { heldOverflow: context.heldOverflow + 1 }
     }),
@@ -191,7 +191,7 @@ export function swimActions(env: ActorEnv, runner: Runner, cfg: MachineConfig) {
       const out = (event as unknown as { output: SwimBindOutput }).output
       // Port 0 in the input: advertise the port the socket got (after a restore: the same one).
       const advertisedPort = cfg.input!.port === 0 ? out.port : cfg.input!.port
-      env.log.info({ address: out.address, advertised: advertisedPort }, 'swim bound')
+      env.log.info({ address: out.address, advertised: advertisedPort }, `Bound to ${out.address}`)
       return { bound: out.address, advertisedPort, address: formatAddress(cfg.input!.addr, advertisedPort) }
     }),
     start: assign(({ context, event }) => {

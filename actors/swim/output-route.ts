@@ -87,7 +87,7 @@ export function createOutputRouter(d: RouteDeps): (out: SwimOutput, from: SwimCo
       case 'join-completed': {
         const failures = out.failures ?? []
         // memberlist logs each address it could not join at WARN ("Failed to join ...").
-        for (const f of failures) env.log.warn({ code: f.code, address: f.address }, `swim: ${f.message}`)
+        for (const f of failures) env.log.warn({ code: f.code, address: f.address }, f.message)
         const done: JoinCompletedMsg = { type: 'member.join-completed', numJoined: out.numJoined, ...(out.reconnect === true ? { reconnect: true } : {}), ...(failures.length > 0 ? { errors: failures } : {}) }
         // An asked join gets its own outcome, even from a core that stopped meanwhile (it is still
         // what happened): from member-manager after the join's node changes when the asker wants

@@ -34,7 +34,7 @@ export function createRunnerAsks(env: ActorEnv, peers: SwimPeers, counts: Runner
   let asks = new AbortController()
   const failed = (kind: AskKind, err: unknown, fallback: string): void => {
     const n = ++counts[kind]
-    if ((n & (n - 1)) === 0) env.log.warn({ err: toWireError(err), count: n }, `swim: ${ASK_NAMES[kind]} ask failed; ${fallback}`)
+    if ((n & (n - 1)) === 0) env.log.warn({ err: toWireError(err), count: n }, `${ASK_NAMES[kind]} ask failed; ${fallback}`)
   }
   const ask = <M extends Message>(msg: M, timeoutMs: number, signal: AbortSignal) => env.ask(actorAddress<M>(peers.memberManager), msg, { timeoutMs, signal })
 

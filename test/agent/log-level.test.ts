@@ -48,7 +48,7 @@ async function agentOutput(level: string): Promise<string> {
 describe('gossamer agent -log-level reaches the actors', () => {
   it('prints swim\'s debug line at -log-level=debug, and not at info', async () => {
     const debug = await agentOutput('debug')
-    expect(debug).toMatch(/\[DEBUG\] swim: swim: initiating push\/pull sync with: 127\.0\.0\.1:\d+/)
+    expect(debug).toMatch(/\[DEBUG\] swim: Initiating push\/pull sync with: 127\.0\.0\.1:\d+/)
     const info = await agentOutput('info')
     expect(info).toContain('[WARN] swim:') // the same node's warning of the failed join
     expect(info).not.toContain('[DEBUG]')

@@ -155,7 +155,7 @@ describe('cli - the bundled gossamer bin', () => {
     // -code-cache=off: the bundles run with no cache, and nothing is said of one.
     // (Past the first offer: 5 s after each thread's start, src/runtime/code-cache/code-cache.ts.)
     const off = await agentUntil(['-log-level=debug', '-code-cache=off'], (out) => out.includes('Serf agent running!'), 6_000)
-    expect(off).toContain('swim: swim bound')
+    expect(off).toContain('[INFO] swim: Bound to 127.0.0.1:')
     expect(count(off, 'code cache')).toBe(0)
   }, 90_000)
 
