@@ -112,6 +112,10 @@ export interface KindResult {
   coldJoinS: number | null
   coldJoinCpuMsPerAgent: number | null
   crashDetectionTrialsS: Array<number | null>
+  /** Per crash trial, from the kill until the first observer logged `Suspect <victim> has failed` (phases.ts CrashTrial). */
+  crashFirstSuspectTrialsS: Array<number | null>
+  /** Per crash trial, from the kill until the first observer logged `Marking <victim> as failed`. */
+  crashDeclaredTrialsS: Array<number | null>
   replacementJoinTrialsS: Array<number | null>
   warmupCpuPctPerAgent: Stat | null
   idleCpuPctPerAgent: Stat
@@ -183,6 +187,8 @@ async function runKind(kind: AgentKind, args: Args, earlierJoins: JoinTrial[], c
       coldJoinS: cold === undefined ? null : roundOrNull(cold.seconds),
       coldJoinCpuMsPerAgent: cold === undefined ? null : Math.round(cold.cpuMsPerAgent * 10) / 10,
       crashDetectionTrialsS: crashTrials,
+      crashFirstSuspectTrialsS: crashes.map((c) => roundOrNull(c.firstSuspectS)),
+      crashDeclaredTrialsS: crashes.map((c) => roundOrNull(c.declaredS)),
       replacementJoinTrialsS: crashes.map((c) => roundOrNull(c.replacementJoinS)),
       warmupCpuPctPerAgent: args.settleSeconds > 0 ? stat(warmupCpuPct) : null,
       idleCpuPctPerAgent: stat(idleCpuPct),
@@ -245,6 +251,7 @@ async function runAll(args: Args, cacheDir: string): Promise<void> {
       'join CPU ms/agent trials': r.joinCpuMsTrials.map((x) => x.toFixed(1)).join(', '),
       'cold join s, CPU ms/agent': r.coldJoinS === null ? '-' : `${r.coldJoinS.toFixed(3)}, ${r.coldJoinCpuMsPerAgent}`,
       'crash trials s': list(r.crashDetectionTrialsS),
+      'crash: first suspect, declared s': r.crashFirstSuspectTrialsS.map((x, i) => `${x === null ? '-' : x.toFixed(2)}/${r.crashDeclaredTrialsS[i] === null ? '-' : r.crashDeclaredTrialsS[i]!.toFixed(2)}`).join(', '),
       "replacement's join s": list(r.replacementJoinTrialsS),
       'TurboFan on after idle / crashes': r.turbofanOn === null ? '-' : `${r.turbofanOn.afterIdle} / ${r.turbofanOn.afterCrashTrials}`,
     })),

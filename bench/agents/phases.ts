@@ -28,6 +28,12 @@ const CACHED_ACTORS = ['gossip-queue', 'member-manager', 'serf-events', 'swim'] 
 const CACHE_WRITE_MARGIN_MS = 1_500
 /** A join trial slower than this (s) is explained on stderr: its slowest agent's last view before it converged. */
 const SLOW_JOIN_S = 2
+/**
+ * A crash trial slower than this (s) is explained on stderr (explainSlowCrash): past the
+ * simulator's longest for a killed process at the defaults (5.54 s over 200 seeds,
+ * bench/cluster/crash-detect.ts) and most of serf's trials here (5.65-8.8 s).
+ */
+const SLOW_CRASH_S = 6
 /** Each window of the poll-cost phase (s): unpolled, then polled every POLL_MS. */
 const POLL_COST_WINDOW_S = 5
 
@@ -45,9 +51,14 @@ export function useCodeCache(dir: string): void {
   codeCacheDir = dir
 }
 
-/** Starts one agent and opens its RPC connection. */
+/**
+ * Starts one agent and opens its RPC connection. At -log-level=info (either kind): memberlist's
+ * and Serf's lines of a failure (`Suspect <n> has failed`, `Marking <n> as failed`,
+ * `EventMemberFailed: <n>`), which both kinds print, time the stages of a crash trial (crashTrial).
+ */
 export async function startAgent(kind: AgentKind, name: string, profile: 'lan' | 'wan' | 'local'): Promise<AgentRpc> {
-  const agent = await AgentProcess.start(kind, name, profile, kind !== 'serf' && codeCacheDir !== undefined ? [`-code-cache=${codeCacheDir}`] : [])
+  const flags = ['-log-level=info', ...(kind !== 'serf' && codeCacheDir !== undefined ? [`-code-cache=${codeCacheDir}`] : [])]
+  const agent = await AgentProcess.start(kind, name, profile, flags)
   try {
     return await AgentRpc.open(agent)
   } catch (err) {
@@ -132,6 +143,14 @@ export interface CrashTrial {
   victim: string
   /** From the kill -9 until every other live agent lists the victim failed (s). */
   detectionS: number | null
+  /**
+   * From the kill -9 until the first observer logged `Suspect <victim> has failed` (its probe of
+   * the victim failed), and until the first logged `Marking <victim> as failed` (the suspicion
+   * ran out); null when no observer logged it. Detection minus the second is the spread of the
+   * news and the polls' lag; the gap between them is the suspicion's timeout.
+   */
+  firstSuspectS: number | null
+  declaredS: number | null
   /** From the replacement's join RPC until every live agent, the replacement too, lists it alive (s). */
   replacementJoinS: number | null
 }
@@ -150,6 +169,8 @@ export async function crashTrial(live: AgentRpc[], kind: AgentKind, profile: 'la
   const detection = await timeUntil(observers, (v) => v.get(victim.name) === 'failed', { start, capMs: PHASE_CAP_MS, pollMs: CRASH_POLL_MS })
   await exited
   live.splice(live.indexOf(victim), 1)
+  const stages = crashStages(observers, victim.name, start)
+  if (detection.seconds === null || detection.seconds > SLOW_CRASH_S) explainSlowCrash(victim.name, observers, start, detection)
 
   const replacement = await startAgent(kind, replacementName, profile)
   live.push(replacement)
@@ -164,7 +185,36 @@ export async function crashTrial(live: AgentRpc[], kind: AgentKind, profile: 'la
   ])
   if (joined !== undefined) throw new Error(`join of replacement ${replacementName}: ${String(joined)}`)
   explainSlowJoin(`join of replacement ${replacementName}`, live.map((a) => a.name), until)
-  return { victim: victim.name, detectionS: detection.seconds, replacementJoinS: until.seconds }
+  return { victim: victim.name, detectionS: detection.seconds, ...stages, replacementJoinS: until.seconds }
+}
+
+/** The log lines of a failure's stages, as memberlist and Serf word them (both kinds print them). */
+const crashLines = (victim: string) => ({
+  suspect: `Suspect ${victim} has failed`,
+  marking: `Marking ${victim} as failed`,
+  failed: `EventMemberFailed: ${victim} `,
+})
+
+/** Seconds from `start` to the earliest line containing `text` among the agents; null if none logged it. */
+function firstLineS(agents: readonly AgentRpc[], text: string, start: number): number | null {
+  const times = agents.flatMap((a) => a.agent.linesSince(start, text).map((l) => l.at))
+  return times.length === 0 ? null : (Math.min(...times) - start) / 1000
+}
+
+function crashStages(observers: readonly AgentRpc[], victim: string, start: number): Pick<CrashTrial, 'firstSuspectS' | 'declaredS'> {
+  const lines = crashLines(victim)
+  return { firstSuspectS: firstLineS(observers, lines.suspect, start), declaredS: firstLineS(observers, lines.marking, start) }
+}
+
+/** A detection slower than SLOW_CRASH_S (or none): each observer's stages and its poll's time (stderr). */
+function explainSlowCrash(victim: string, observers: readonly AgentRpc[], start: number, detection: Until): void {
+  const lines = crashLines(victim)
+  const at = (a: AgentRpc, text: string) => {
+    const s = firstLineS([a], text, start)
+    return s === null ? '-' : s.toFixed(3)
+  }
+  const each = observers.map((a, i) => `${a.name}: suspect ${at(a, lines.suspect)} marking ${at(a, lines.marking)} failed-event ${at(a, lines.failed)} polled ${detection.perAgentS[i]?.toFixed(3) ?? 'not'}`)
+  process.stderr.write(`bench:agents: slow crash detection of ${victim} (${detection.seconds?.toFixed(3) ?? 'not'} s; seconds since the kill): ${each.join('; ')}\n`)
 }
 
 /** SIGINT (Serf's graceful leave) of live[1], timed until every other live agent lists it left. Mutates `live`. */

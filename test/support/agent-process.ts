@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { ensureSerf, runSerf } from './serf.ts'
 import { freeGossipPort, freeTcpPort } from './ports.ts'
+import { TimedLines, type TimedLine } from './timed-lines.ts'
 
 export type AgentKind = 'serf' | 'gossamer-workers' | 'gossamer-inline'
 
@@ -30,6 +31,9 @@ export interface AgentMember {
 
 export class AgentProcess {
   private output = ''
+  /** The output's lines with their arrival times (the last 2,000 of each stream: a chunk of one may end mid-line). */
+  private readonly timedOut = new TimedLines()
+  private readonly timedErr = new TimedLines()
 
   private constructor(
     readonly kind: AgentKind,
@@ -38,11 +42,15 @@ export class AgentProcess {
     readonly rpcAddr: string,
     private readonly child: ChildProcess,
   ) {
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-16_384)
+    const keep = (lines: TimedLines) => (chunk: Buffer) => {
+      const text = chunk.toString()
+      this.output = (this.output + text).slice(-16_384)
+      // Stamped on arrival: a pipe read is a few ms behind the agent's write at most, well inside
+      // what a slow crash trial's explanation needs (the agents' own times are whole seconds).
+      lines.push(text, performance.now())
     }
-    child.stdout?.on('data', keep)
-    child.stderr?.on('data', keep)
+    child.stdout?.on('data', keep(this.timedOut))
+    child.stderr?.on('data', keep(this.timedErr))
   }
 
   /** Starts the agent and resolves once its RPC answers `members`. */
@@ -122,5 +130,10 @@ export class AgentProcess {
 
   log(): string {
     return this.output
+  }
+
+  /** The lines that arrived at or after `since` (performance.now(), ms) and contain `text`. */
+  linesSince(since: number, text: string): TimedLine[] {
+    return [...this.timedOut.since(since, text), ...this.timedErr.since(since, text)].sort((a, b) => a.at - b.at)
   }
 }
