@@ -47,7 +47,15 @@
  * (the ratios compare medians); idle CPU <= 1% of a core per agent; RSS <= 120 MB (workers) and
  * <= 50 MB (inline).
  *
- * Usage: npm run bench:agents -- [--k 5] [--trials 5] [--idle-seconds 60] [--settle-seconds 30] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--json]
+ * - crash stages (--log-level info only): per crash trial, the time until the first observer logged
+ *   `Suspect <victim> has failed` and `Marking <victim> as failed` (both kinds word them as
+ *   memberlist does), and a trial over 6 s explained observer by observer on stderr. Not the
+ *   default: at info a gossamer agent also formats and carries a line per member event through its
+ *   threads while a join is timed, and three runs at info (at d86d223) were not like the runs at warn
+ *   before them: one workers join took 65 ms of CPU per agent (47-56 in six runs at warn), and
+ *   serf's join medians were 0.082-0.142 s (0.161-0.183). The default keeps runs comparable.
+ *
+ * Usage: npm run bench:agents -- [--k 5] [--trials 5] [--idle-seconds 60] [--settle-seconds 30] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--log-level warn|info] [--json]
  * Needs the built CLI (the npm script builds first) and the `serf` binary (scripts/install-deps.sh).
  */
 import type { AgentKind } from '../../test/support/agent-process.ts'
@@ -55,7 +63,7 @@ import { POLL_MS, type AgentRpc } from './rpc-poll.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CRASH_POLL_MS, coldJoin, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll, useCodeCache, type JoinTrial } from './phases.ts'
+import { CRASH_POLL_MS, coldJoin, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll, useCodeCache, useLogLevel, type JoinTrial } from './phases.ts'
 import { median } from './trials.ts'
 import { flagValue } from '../support/args.ts'
 
@@ -66,6 +74,8 @@ interface Args {
   settleSeconds: number
   profile: 'lan' | 'wan' | 'local'
   kinds: AgentKind[]
+  /** The agents' -log-level: warn (default, as every run before) or info (the crash stages: phases.ts). */
+  logLevel: 'warn' | 'info'
   json: boolean
 }
 
@@ -83,7 +93,9 @@ function parseArgs(argv: string[]): Args {
   if (!(settleSeconds >= 0)) throw new Error('--settle-seconds must be >= 0')
   if (!['lan', 'wan', 'local'].includes(profile)) throw new Error('--profile must be lan, wan or local')
   for (const kind of kinds) if (!['serf', 'gossamer-workers', 'gossamer-inline'].includes(kind)) throw new Error(`unknown kind ${kind}`)
-  return { k, trials, idleSeconds, settleSeconds, profile, kinds, json: argv.includes('--json') }
+  const logLevel = (value('--log-level') ?? 'warn') as Args['logLevel']
+  if (logLevel !== 'warn' && logLevel !== 'info') throw new Error('--log-level must be warn or info')
+  return { k, trials, idleSeconds, settleSeconds, profile, kinds, logLevel, json: argv.includes('--json') }
 }
 
 type Stat = { mean: number; max: number }
@@ -112,7 +124,7 @@ export interface KindResult {
   coldJoinS: number | null
   coldJoinCpuMsPerAgent: number | null
   crashDetectionTrialsS: Array<number | null>
-  /** Per crash trial, from the kill until the first observer logged `Suspect <victim> has failed` (phases.ts CrashTrial). */
+  /** Per crash trial, from the kill until the first observer logged `Suspect <victim> has failed` (phases.ts CrashTrial); null at --log-level warn. */
   crashFirstSuspectTrialsS: Array<number | null>
   /** Per crash trial, from the kill until the first observer logged `Marking <victim> as failed`. */
   crashDeclaredTrialsS: Array<number | null>
@@ -217,6 +229,7 @@ async function main(): Promise<void> {
 
 async function runAll(args: Args, cacheDir: string): Promise<void> {
   useCodeCache(cacheDir)
+  useLogLevel(args.logLevel)
   const cold = args.kinds.includes('gossamer-workers') ? await coldJoin('gossamer-workers', args.k, args.profile) : undefined
   const results: KindResult[] = []
   // Join trials 1..N-1 alternate between the kinds, each on a fresh set, so a change in the
@@ -267,7 +280,7 @@ async function runAll(args: Args, cacheDir: string): Promise<void> {
   }
   if (Object.keys(ratios).length > 0) console.table(ratios)
   if (args.json) {
-    const head = { bench: 'agents', k: args.k, profile: args.profile, trials: args.trials, idleSeconds: args.idleSeconds, settleSeconds: args.settleSeconds }
+    const head = { bench: 'agents', k: args.k, profile: args.profile, trials: args.trials, idleSeconds: args.idleSeconds, settleSeconds: args.settleSeconds, logLevel: args.logLevel }
     console.log(JSON.stringify({ ...head, pollMs: POLL_MS, crashPollMs: CRASH_POLL_MS, results, ratios }))
   }
 }

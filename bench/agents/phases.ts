@@ -52,12 +52,19 @@ export function useCodeCache(dir: string): void {
 }
 
 /**
- * Starts one agent and opens its RPC connection. At -log-level=info (either kind): memberlist's
+ * The agents' -log-level (both kinds), set once by the bench: warn by default. At info, memberlist's
  * and Serf's lines of a failure (`Suspect <n> has failed`, `Marking <n> as failed`,
  * `EventMemberFailed: <n>`), which both kinds print, time the stages of a crash trial (crashTrial).
  */
+let logLevel: 'warn' | 'info' = 'warn'
+
+export function useLogLevel(level: 'warn' | 'info'): void {
+  logLevel = level
+}
+
+/** Starts one agent and opens its RPC connection. */
 export async function startAgent(kind: AgentKind, name: string, profile: 'lan' | 'wan' | 'local'): Promise<AgentRpc> {
-  const flags = ['-log-level=info', ...(kind !== 'serf' && codeCacheDir !== undefined ? [`-code-cache=${codeCacheDir}`] : [])]
+  const flags = [`-log-level=${logLevel}`, ...(kind !== 'serf' && codeCacheDir !== undefined ? [`-code-cache=${codeCacheDir}`] : [])]
   const agent = await AgentProcess.start(kind, name, profile, flags)
   try {
     return await AgentRpc.open(agent)
@@ -146,7 +153,7 @@ export interface CrashTrial {
   /**
    * From the kill -9 until the first observer logged `Suspect <victim> has failed` (its probe of
    * the victim failed), and until the first logged `Marking <victim> as failed` (the suspicion
-   * ran out); null when no observer logged it. Detection minus the second is the spread of the
+   * ran out); null when no observer logged it (always at -log-level warn: useLogLevel). Detection minus the second is the spread of the
    * news and the polls' lag; the gap between them is the suspicion's timeout.
    */
   firstSuspectS: number | null
@@ -169,8 +176,8 @@ export async function crashTrial(live: AgentRpc[], kind: AgentKind, profile: 'la
   const detection = await timeUntil(observers, (v) => v.get(victim.name) === 'failed', { start, capMs: PHASE_CAP_MS, pollMs: CRASH_POLL_MS })
   await exited
   live.splice(live.indexOf(victim), 1)
-  const stages = crashStages(observers, victim.name, start)
-  if (detection.seconds === null || detection.seconds > SLOW_CRASH_S) explainSlowCrash(victim.name, observers, start, detection)
+  const stages = logLevel === 'info' ? crashStages(observers, victim.name, start) : { firstSuspectS: null, declaredS: null }
+  if (logLevel === 'info' && (detection.seconds === null || detection.seconds > SLOW_CRASH_S)) explainSlowCrash(victim.name, observers, start, detection)
 
   const replacement = await startAgent(kind, replacementName, profile)
   live.push(replacement)

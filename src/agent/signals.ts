@@ -69,14 +69,18 @@ export async function waitForShutdown(o: WaitOptions): Promise<number> {
       o.say('Gracefully shutting down agent...')
       let cancel: () => void = () => {}
       const timeout = new Promise<number>((resolve) => (cancel = o.schedule(() => resolve(1), GRACEFUL_LEAVE_MS)))
+      // Once the wait has ended (a second signal, the timeout), the shutdown that follows stops
+      // the leave: its error then says nothing the user asked about, and is not printed.
+      let waiting = true
       const left = o.leave().then(
         () => 0,
         (err: unknown) => {
-          o.say(`Error: ${(err as Error).message}`)
+          if (waiting) o.say(`Error: ${(err as Error).message}`)
           return new Promise<number>(() => {}) // Serf then waits for the timeout or a signal
         },
       )
       const code = await Promise.race([left, timeout, nextSignal().then(() => 1)])
+      waiting = false
       cancel()
       return code
     }

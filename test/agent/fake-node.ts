@@ -109,13 +109,18 @@ export class FakeNode implements GossamerNode {
     if (typeof this.joinResult !== 'number') throw this.joinResult
     return this.joinResult
   }
-  /** leave(): 'ok' resolves, 'hang' never settles, an error rejects. */
-  leaveResult: 'ok' | 'hang' | ClusterError = 'ok'
+  /**
+   * leave(): 'ok' resolves, 'hang' never settles, an error rejects; 'until-shutdown' settles only
+   * when the node shuts down, rejecting as the real node's does when its actors stop under it.
+   */
+  leaveResult: 'ok' | 'hang' | 'until-shutdown' | ClusterError = 'ok'
+  #leaveCut: ((err: Error) => void) | undefined
   /** As the real node: a leave stops the node (its streams end) before leave() resolves. */
   stopsAfterLeave = false
   async leave(): Promise<void> {
     this.calls.push('leave')
     if (this.leaveResult === 'hang') return new Promise(() => {})
+    if (this.leaveResult === 'until-shutdown') return new Promise((_, reject) => (this.#leaveCut = reject))
     if (this.leaveResult !== 'ok') throw this.leaveResult
     if (this.stopsAfterLeave) await this.stop('left')
   }
@@ -123,6 +128,7 @@ export class FakeNode implements GossamerNode {
     this.calls.push(`forceLeave ${node}`)
   }
   async shutdown(): Promise<void> {
+    this.#leaveCut?.(new ClusterError('ERR_ACTOR_STOPPED', 'member-manager stopped before the leave finished'))
     await this.stop('shutdown')
   }
   /** Stops as the real node does for `reason`: streams end, then `stopped` resolves. */

@@ -91,6 +91,18 @@ describe('agent - runAgent', () => {
     expect(await h.exit).toBe(1)
   })
 
+  it('says nothing of the leave that the shutdown after a second signal cut short', async () => {
+    const h = startAgent(BASE, { configure: (n) => (n.leaveResult = 'until-shutdown') })
+    await h.running
+    h.signals.send('SIGINT')
+    await until(() => h.node().calls.includes('leave'), 'the leave')
+    h.signals.send('SIGINT')
+    expect(await h.exit).toBe(1)
+    expect(h.node().calls).toContain('shutdown')
+    // Serf's second interrupt also ends the wait with exit 1 and no error line.
+    expect(h.out.filter((l) => l.includes('Error'))).toEqual([])
+  })
+
   it('prints a leave error and exits 1 when the 3 s wait ends', async () => {
     const h = startAgent(BASE, { configure: (n) => (n.leaveResult = new ClusterError('ERR_LEAVE', 'no one to tell')) })
     await h.running
