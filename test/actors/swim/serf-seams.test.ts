@@ -150,7 +150,7 @@ describe('a join that reaches no one', () => {
     expect(done).toEqual([
       { type: 'member.join-completed', numJoined: 0, errors: [{ address: '10.0.0.9:7946', code: 'ERR_JOIN_UNREACHABLE', message: 'Failed to join 10.0.0.9: dial tcp 10.0.0.9:7946: connect: connection refused' }] },
     ])
-    expect(n1.logged).toContainEqual({ level: 'warn', obj: { code: 'ERR_JOIN_UNREACHABLE', address: '10.0.0.9:7946' }, msg: 'swim: Failed to join 10.0.0.9: dial tcp 10.0.0.9:7946: connect: connection refused' })
+    expect(n1.logged).toContainEqual({ level: 'warn', obj: { code: 'ERR_JOIN_UNREACHABLE', address: '10.0.0.9:7946' }, msg: 'Failed to join 10.0.0.9: dial tcp 10.0.0.9:7946: connect: connection refused' })
   })
 
   it('a wrong key and a plaintext node joining an encrypted one: ERR_JOIN_DECRYPT (our errResp says why); a good join has no errors', async () => {
