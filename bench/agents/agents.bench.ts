@@ -53,7 +53,8 @@
  *   default: at info a gossamer agent also formats and carries a line per member event through its
  *   threads while a join is timed, and three runs at info (at d86d223) were not like the runs at warn
  *   before them: one workers join took 65 ms of CPU per agent (47-56 in six runs at warn), and
- *   serf's join medians were 0.082-0.142 s (0.161-0.183). The default keeps runs comparable.
+ *   serf's join medians were 0.103, 0.082 and 0.142 s (0.142-0.183 in the twelve runs at warn
+ *   before). The default keeps runs comparable.
  *
  * Usage: npm run bench:agents -- [--k 5] [--trials 5] [--idle-seconds 60] [--settle-seconds 30] [--profile lan] [--kinds serf,gossamer-workers,gossamer-inline] [--log-level warn|info] [--json]
  * Needs the built CLI (the npm script builds first) and the `serf` binary (scripts/install-deps.sh).

@@ -153,8 +153,9 @@ export interface CrashTrial {
   /**
    * From the kill -9 until the first observer logged `Suspect <victim> has failed` (its probe of
    * the victim failed), and until the first logged `Marking <victim> as failed` (the suspicion
-   * ran out); null when no observer logged it (always at -log-level warn: useLogLevel). Detection minus the second is the spread of the
-   * news and the polls' lag; the gap between them is the suspicion's timeout.
+   * ran out); null when no observer logged it (always at -log-level warn: useLogLevel).
+   * Detection minus the second is the spread of the news and the polls' lag; the gap between
+   * them is the suspicion's timeout.
    */
   firstSuspectS: number | null
   declaredS: number | null
