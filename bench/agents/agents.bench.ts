@@ -30,8 +30,9 @@
  *   runs its full GCs in each of its isolates (a Go binary has neither); warmupCpuPctPerAgent;
  * - idle (once): CPU (% of one core, utime+stime of all threads) per agent over `--idle-seconds`
  *   (default 60) after the warm-up, unpolled, and RSS (MB) at the end of it;
- * - crashDetectionS: per trial, kill -9 of one agent (a different one each trial, never agent 0),
- *   until every other live agent lists it failed (polled every CRASH_POLL_MS = 50 ms: see
+ * - crashDetectionS: per trial, after a pause of a seeded random fraction of a probe interval (the
+ *   same pauses for every kind: phases.ts crashTrial says why), kill -9 of one agent (a different
+ *   one each trial, never agent 0), until every other live agent lists it failed (polled every CRASH_POLL_MS = 50 ms: see
  *   phases.ts); then a fresh agent joins agent 0 (replacementJoinTrialsS: until every live agent,
  *   itself too, lists it alive), so each trial starts from K live agents;
  * - leavePropagationS (once, at the end): from SIGINT (Serf's graceful leave) of one agent until
@@ -66,6 +67,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CRASH_POLL_MS, coldJoin, crashTrial, joinTrial, leaveOnce, pollCost, startAgent, stopAll, useCodeCache, useLogLevel, type JoinTrial } from './phases.ts'
 import { median } from './trials.ts'
+import { createSeededRandom } from '../../src/types/random.ts'
+
+/** Seed of the pauses before the crash trials' kills (each a uniform fraction of a probe interval). */
+const CRASH_PHASE_SEED = 13
 import { flagValue } from '../support/args.ts'
 
 interface Args {
@@ -182,7 +187,9 @@ async function runKind(kind: AgentKind, args: Args, earlierJoins: JoinTrial[], c
     const turbofanAfterIdle = await turbofanCount(live)
 
     const crashes = []
-    for (let c = 0; c < args.trials; c++) crashes.push(await crashTrial(live, kind, args.profile, `${kind}-r${c}`))
+    // The same pauses before the kills for every kind (phases.ts crashTrial: the probe cycle's phase).
+    const phases = createSeededRandom(CRASH_PHASE_SEED)
+    for (let c = 0; c < args.trials; c++) crashes.push(await crashTrial(live, kind, args.profile, `${kind}-r${c}`, phases.next()))
     const turbofanAfterCrashes = await turbofanCount(live)
     const leavePropagationS = await leaveOnce(live)
     const cost = await pollCost(live)

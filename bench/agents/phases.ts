@@ -163,14 +163,27 @@ export interface CrashTrial {
   replacementJoinS: number | null
 }
 
+/** memberlist's probe interval of each profile (ms): the span the pause before a kill is drawn from. */
+export const PROBE_INTERVAL_MS = { lan: 1_000, wan: 5_000, local: 1_000 } as const
+
 /**
  * kill -9 of live[1] (the oldest agent after the seed), timed until every other live agent lists it
  * failed; then a fresh agent `replacementName` joins live[0], timed until all list it alive. Mutates
  * `live`: the victim leaves it and the replacement is appended.
+ *
+ * The kill comes `phase` (in [0, 1)) of a probe interval after the trial starts. Why: a gossamer
+ * agent probes at fixed offsets in each second of the wall clock (aligned ticks,
+ * actors/swim/probe-rotation.ts), and the trial starts a fixed time after the replacement join
+ * before it converged, itself paced by those ticks. Without the pause the kills fell at nearly the
+ * same point of the probe cycle each time: in three runs at d86d223 the first failed probe of the
+ * victim was logged 0.51-0.59 s after the kill in 11 of 15 inline trials, and 1.13-1.45 s in 13 of
+ * 15 workers trials, where a kill at a random moment gives anything from 0.5 to 1.6 s. The caller
+ * draws the phases from a seeded source, the same sequence for every kind.
  */
-export async function crashTrial(live: AgentRpc[], kind: AgentKind, profile: 'lan' | 'wan' | 'local', replacementName: string): Promise<CrashTrial> {
+export async function crashTrial(live: AgentRpc[], kind: AgentKind, profile: 'lan' | 'wan' | 'local', replacementName: string, phase: number): Promise<CrashTrial> {
   const victim = live[1]!
   const observers = live.filter((a) => a !== victim)
+  await sleep(phase * PROBE_INTERVAL_MS[profile])
   victim.close()
   const start = performance.now()
   const exited = victim.agent.stop('SIGKILL')
