@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TimedLines } from './timed-lines.ts'
+import { MAX_LINE, TimedLines } from './timed-lines.ts'
 
 describe('TimedLines: an agent output read as stamped lines', () => {
   it('stamps a line split across chunks when its end arrives, and skips blank lines', () => {
@@ -26,5 +26,12 @@ describe('TimedLines: an agent output read as stamped lines', () => {
     const t = new TimedLines(3)
     for (let i = 0; i < 5; i++) t.push(`line ${i}\n`, i)
     expect(t.since(0, 'line').map((l) => l.text)).toEqual(['line 2', 'line 3', 'line 4'])
+  })
+
+  it('cuts output that never ends its line into lines of MAX_LINE, holding no more', () => {
+    const t = new TimedLines()
+    t.push('x'.repeat(MAX_LINE * 2 + 5), 1)
+    t.push('y\n', 2)
+    expect(t.since(0, '').map((l) => [l.at, l.text.length])).toEqual([[1, MAX_LINE], [1, MAX_LINE], [2, 6]])
   })
 })

@@ -10,6 +10,9 @@ export interface TimedLine {
   text: string
 }
 
+/** The longest line kept whole (characters); longer runs without a newline are cut. */
+export const MAX_LINE = 16_384
+
 export class TimedLines {
   readonly #lines: TimedLine[] = []
   /** The start of a line whose end has not arrived yet. */
@@ -21,6 +24,12 @@ export class TimedLines {
   push(chunk: string, at: number): void {
     const parts = (this.#partial + chunk).split('\n')
     this.#partial = parts.pop()!
+    // Output that never ends its line (a dump without newlines) is cut into lines of MAX_LINE, so
+    // what is held stays bounded.
+    while (this.#partial.length > MAX_LINE) {
+      parts.push(this.#partial.slice(0, MAX_LINE))
+      this.#partial = this.#partial.slice(MAX_LINE)
+    }
     for (const line of parts) if (line.trim() !== '') this.#lines.push({ at, text: line })
     if (this.#lines.length > this.keep) this.#lines.splice(0, this.#lines.length - this.keep)
   }
